@@ -1,0 +1,17 @@
+// One jest run for the whole monorepo. Workspace packages resolve to their TypeScript sources, so tests
+// need no build; @swc/jest strips types (tsc checks them separately: npm run typecheck).
+/** @type {import('jest').Config} */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/packages', '<rootDir>/services', '<rootDir>/test'],
+  testMatch: ['**/*.test.ts'],
+  testPathIgnorePatterns: ['/node_modules/', '/dist/'],
+  transform: { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022', parser: { syntax: 'typescript' } } }] },
+  moduleNameMapper: {
+    '^@rtcroom/common/testing$': '<rootDir>/packages/common/src/testing/index.ts',
+    '^@rtcroom/(proto|common|dev)$': '<rootDir>/packages/$1/src/index.ts',
+    '^@rtcroom/(room|presence|gateway|url-issuer)$': '<rootDir>/services/$1/src/index.ts',
+  },
+  testTimeout: 30000,
+  maxWorkers: 2,
+};

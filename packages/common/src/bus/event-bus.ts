@@ -1,0 +1,45 @@
+// The event bus the services share: NATS (with JetStream for durable streams) in deployments, an
+// in-process stand-in for the embedded default. Subjects follow NATS rules ('*' one token, '>' the rest).
+export interface BusMessage {
+  subject: string;
+  data: Uint8Array;
+}
+
+export interface BusSubscription {
+  unsubscribe(): void;
+}
+
+export interface PublishOptions {
+  /** De-duplication id: JetStream drops a second message with the same id (within its window). */
+  msgId?: string;
+}
+
+export interface EventBus {
+  /** Publishes durably where a stream covers the subject; resolves once the server has stored it. */
+  publish(subject: string, data: Uint8Array, options?: PublishOptions): Promise<void>;
+  /** Live messages on a subject (wildcards allowed), delivered in publish order. */
+  subscribe(subject: string, handler: (msg: BusMessage) => void): BusSubscription;
+  /** Resolves once everything subscribed so far is registered with the server. */
+  flush(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** A JetStream stream the bus makes sure exists. */
+export interface StreamSpec {
+  name: string;
+  subjects: string[];
+  /** How long messages are kept, in seconds. */
+  maxAgeSeconds: number;
+}
+
+/** Whether a NATS subject pattern matches a concrete subject. */
+export function subjectMatches(pattern: string, subject: string): boolean {
+  const p = pattern.split('.');
+  const s = subject.split('.');
+  for (let i = 0; i < p.length; i++) {
+    if (p[i] === '>') return s.length > i;
+    if (i >= s.length) return false;
+    if (p[i] !== '*' && p[i] !== s[i]) return false;
+  }
+  return p.length === s.length;
+}

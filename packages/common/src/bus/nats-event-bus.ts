@@ -1,0 +1,79 @@
+// The event bus on NATS: durable publishes go through JetStream with a message id; subscriptions are
+// core NATS (JetStream-stored messages reach them too), so a live subscriber pays no consumer cost.
+import { connect, JetStreamClient, NatsConnection, StorageType, DiscardPolicy, RetentionPolicy } from 'nats';
+import { Logger } from '../logger';
+import { BusMessage, BusSubscription, EventBus, PublishOptions, StreamSpec, subjectMatches } from './event-bus';
+
+export class NatsEventBus implements EventBus {
+  private constructor(
+    private readonly nc: NatsConnection,
+    private readonly js: JetStreamClient,
+    private readonly durableSubjects: string[],
+  ) {}
+
+  static async connect(url: string, name: string, streams: StreamSpec[], logger: Logger): Promise<NatsEventBus> {
+    const nc = await connect({
+      servers: url.split(','),
+      name,
+      maxReconnectAttempts: -1,
+      reconnectTimeWait: 500,
+      waitOnFirstConnect: false,
+    });
+    (async () => {
+      for await (const s of nc.status()) {
+        if (s.type === 'disconnect' || s.type === 'reconnect') logger.warn(`nats ${s.type}`, { data: String(s.data) });
+      }
+    })().catch(() => undefined);
+    const jsm = await nc.jetstreamManager();
+    for (const spec of streams) {
+      const config = {
+        name: spec.name,
+        subjects: spec.subjects,
+        max_age: spec.maxAgeSeconds * 1e9,
+        storage: StorageType.File,
+        retention: RetentionPolicy.Limits,
+        discard: DiscardPolicy.Old,
+        duplicate_window: 120 * 1e9,
+      };
+      try {
+        await jsm.streams.info(spec.name);
+        await jsm.streams.update(spec.name, config);
+      } catch (err) {
+        if ((err as { code?: string }).code !== '404') throw err;
+        await jsm.streams.add(config);
+      }
+    }
+    logger.info('nats connected', { url, streams: streams.map((s) => s.name) });
+    return new NatsEventBus(nc, nc.jetstream(), streams.flatMap((s) => s.subjects));
+  }
+
+  async publish(subject: string, data: Uint8Array, options?: PublishOptions): Promise<void> {
+    if (this.durableSubjects.some((p) => subjectMatches(p, subject))) {
+      await this.js.publish(subject, data, { msgID: options?.msgId, timeout: 5000 });
+    } else {
+      this.nc.publish(subject, data);
+    }
+  }
+
+  subscribe(subject: string, handler: (msg: BusMessage) => void): BusSubscription {
+    const sub = this.nc.subscribe(subject, {
+      callback: (err, msg) => {
+        if (!err) handler({ subject: msg.subject, data: msg.data });
+      },
+    });
+    return { unsubscribe: () => sub.unsubscribe() };
+  }
+
+  async flush(): Promise<void> {
+    await this.nc.flush();
+  }
+
+  async close(): Promise<void> {
+    if (!this.nc.isClosed()) await this.nc.drain();
+  }
+
+  /** For code that needs JetStream itself (consumers that catch up). */
+  get connection(): NatsConnection {
+    return this.nc;
+  }
+}

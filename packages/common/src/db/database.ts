@@ -1,0 +1,60 @@
+// Opening the store: a real Postgres through `pg` when a URL is given, else the embedded PGlite.
+import { PGlite, types as pgliteTypes } from '@electric-sql/pglite';
+import { Kysely, Migration, Migrator, PostgresDialect } from 'kysely';
+import { Pool, types as pgTypes } from 'pg';
+import { Logger } from '../logger';
+import { PGliteDialect } from './pglite-dialect';
+
+export interface DatabaseOptions {
+  /** postgres://... ; when absent, PGlite stands in. */
+  url?: string;
+  /** PGlite's data directory; absent means in memory. */
+  embeddedDataDir?: string;
+  /** Pool size for a real Postgres. */
+  poolSize?: number;
+}
+
+export interface OpenDatabase<DB> {
+  db: Kysely<DB>;
+  kind: 'postgres' | 'pglite';
+  close(): Promise<void>;
+}
+
+// bigint columns (sequence numbers, sizes) come back as JS numbers: they stay far below 2^53.
+const parseInt8 = (value: string) => Number(value);
+
+export async function openDatabase<DB>(options: DatabaseOptions, logger: Logger): Promise<OpenDatabase<DB>> {
+  if (options.url) {
+    const pool = new Pool({
+      connectionString: options.url,
+      max: options.poolSize ?? 10,
+      types: {
+        getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+          oid === pgTypes.builtins.INT8 ? parseInt8 : pgTypes.getTypeParser(oid, format)) as typeof pgTypes.getTypeParser,
+      },
+    });
+    pool.on('error', (err) => logger.warn('postgres pool error', { err }));
+    const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+    return { db, kind: 'postgres', close: () => db.destroy() };
+  }
+  const pg = new PGlite({ dataDir: options.embeddedDataDir, parsers: { [pgliteTypes.INT8]: parseInt8 } });
+  await pg.waitReady;
+  logger.info('embedded postgres (PGlite) ready', { dataDir: options.embeddedDataDir ?? 'memory' });
+  const db = new Kysely<DB>({ dialect: new PGliteDialect(pg) });
+  return { db, kind: 'pglite', close: () => db.destroy() };
+}
+
+/** Runs a service's migrations (each service keeps its own history table). */
+export async function migrateToLatest(db: Kysely<any>, migrations: Record<string, Migration>, tableName: string, logger: Logger): Promise<void> {
+  const migrator = new Migrator({
+    db,
+    provider: { getMigrations: async () => migrations },
+    migrationTableName: tableName,
+    migrationLockTableName: `${tableName}_lock`,
+  });
+  const { error, results } = await migrator.migrateToLatest();
+  for (const r of results ?? []) {
+    if (r.status !== 'NotExecuted') logger.info('migration', { name: r.migrationName, status: r.status });
+  }
+  if (error) throw error;
+}

@@ -1,0 +1,31 @@
+// The error every rtcroom domain throws: an UPPER_SNAKE reason that is stable across gRPC (as an
+// ErrorInfo reason) and the gateway (as the error code a client sees).
+export type ErrorReason =
+  | 'INVALID_ARGUMENT'
+  | 'UNAUTHENTICATED'
+  | 'TOKEN_EXPIRED'
+  | 'PERMISSION_DENIED'
+  | 'NOT_FOUND'
+  | 'ROOM_NOT_FOUND'
+  | 'ROOM_CLOSED'
+  | 'ROOM_FULL'
+  | 'ALREADY_EXISTS'
+  | 'NOT_A_MEMBER'
+  | 'SESSION_NOT_FOUND'
+  | 'UNAVAILABLE'
+  | 'INTERNAL';
+
+export class DomainError extends Error {
+  constructor(
+    readonly reason: ErrorReason,
+    message: string,
+    readonly metadata: Record<string, string> = {},
+  ) {
+    super(message);
+    this.name = 'DomainError';
+  }
+}
+
+export function isDomainError(err: unknown, reason?: ErrorReason): err is DomainError {
+  return err instanceof DomainError && (reason === undefined || err.reason === reason);
+}

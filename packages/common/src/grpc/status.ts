@@ -1,0 +1,68 @@
+// DomainError <-> gRPC status. The reason travels as google.rpc.ErrorInfo in grpc-status-details-bin
+// (readable by any gRPC client with rich-error support) and, for convenience, in the
+// `rtcroom-reason` metadata key.
+import * as grpc from '@grpc/grpc-js';
+import { Any, ErrorInfo, Status } from '@rtcroom/proto';
+import { DomainError, ErrorReason } from '../errors';
+
+const codeOf: Record<ErrorReason, grpc.status> = {
+  INVALID_ARGUMENT: grpc.status.INVALID_ARGUMENT,
+  UNAUTHENTICATED: grpc.status.UNAUTHENTICATED,
+  TOKEN_EXPIRED: grpc.status.UNAUTHENTICATED,
+  PERMISSION_DENIED: grpc.status.PERMISSION_DENIED,
+  NOT_FOUND: grpc.status.NOT_FOUND,
+  ROOM_NOT_FOUND: grpc.status.NOT_FOUND,
+  ROOM_CLOSED: grpc.status.FAILED_PRECONDITION,
+  ROOM_FULL: grpc.status.RESOURCE_EXHAUSTED,
+  ALREADY_EXISTS: grpc.status.ALREADY_EXISTS,
+  NOT_A_MEMBER: grpc.status.FAILED_PRECONDITION,
+  SESSION_NOT_FOUND: grpc.status.NOT_FOUND,
+  UNAVAILABLE: grpc.status.UNAVAILABLE,
+  INTERNAL: grpc.status.INTERNAL,
+};
+
+const errorInfoType = 'type.googleapis.com/google.rpc.ErrorInfo';
+const reasonKey = 'rtcroom-reason';
+
+export function grpcCodeFor(reason: ErrorReason): grpc.status {
+  return codeOf[reason];
+}
+
+/** Turns anything a handler threw into a ServiceError; unknown errors become INTERNAL. */
+export function toServiceError(err: unknown, domain: string): Partial<grpc.StatusObject> {
+  const domainErr = err instanceof DomainError ? err : new DomainError('INTERNAL', 'internal error');
+  const code = codeOf[domainErr.reason];
+  const info = ErrorInfo.encode({ reason: domainErr.reason, domain, metadata: domainErr.metadata }).finish();
+  const status = Status.encode({
+    code,
+    message: domainErr.message,
+    details: [{ typeUrl: errorInfoType, value: Buffer.from(info) }],
+  }).finish();
+  const metadata = new grpc.Metadata();
+  metadata.set('grpc-status-details-bin', Buffer.from(status));
+  metadata.set(reasonKey, domainErr.reason);
+  return { code, details: domainErr.message, metadata };
+}
+
+/** Reads the domain reason back out of a failed call; transport failures become UNAVAILABLE. */
+export function fromServiceError(err: unknown): DomainError {
+  if (err instanceof DomainError) return err;
+  const se = err as Partial<grpc.ServiceError>;
+  const raw = se?.metadata?.get('grpc-status-details-bin')?.[0];
+  if (raw instanceof Buffer) {
+    try {
+      const status = Status.decode(raw);
+      const detail = status.details.find((d: Any) => d.typeUrl === errorInfoType);
+      if (detail) {
+        const info = ErrorInfo.decode(detail.value);
+        return new DomainError(info.reason as ErrorReason, status.message, info.metadata);
+      }
+    } catch {
+      // fall through to the status code
+    }
+  }
+  if (se?.code === grpc.status.UNAVAILABLE || se?.code === grpc.status.DEADLINE_EXCEEDED) {
+    return new DomainError('UNAVAILABLE', `service unavailable: ${se.details ?? se.message ?? ''}`);
+  }
+  return new DomainError('INTERNAL', se?.details ?? 'internal error');
+}

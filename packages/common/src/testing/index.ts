@@ -1,0 +1,57 @@
+// Helpers for integration tests against the real Postgres and NATS (.ci/run makes sure both run).
+import { randomBytes } from 'node:crypto';
+import { Client } from 'pg';
+import { createLogger, Logger } from '../logger';
+
+/** The Postgres tests create their databases on (TEST_DATABASE_URL, default the local server). */
+export const testPostgresAdminUrl = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+/** The NATS server tests use (TEST_NATS_URL, default the local server). */
+export const testNatsUrl = process.env.TEST_NATS_URL ?? 'nats://127.0.0.1:4222';
+
+export interface TestDatabase {
+  url: string;
+  drop(): Promise<void>;
+}
+
+/** A fresh, empty database on the real Postgres, so test files never see each other's rows. */
+export async function createTestDatabase(): Promise<TestDatabase> {
+  const name = `rtcroom_t_${randomBytes(6).toString('hex')}`;
+  const admin = new Client({ connectionString: testPostgresAdminUrl });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(testPostgresAdminUrl);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    drop: async () => {
+      const c = new Client({ connectionString: testPostgresAdminUrl });
+      await c.connect();
+      try {
+        await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      } finally {
+        await c.end();
+      }
+    },
+  };
+}
+
+/** A logger that prints only when TEST_LOG is set (TEST_LOG=debug for everything). */
+export function testLogger(service: string): Logger {
+  const level = process.env.TEST_LOG;
+  return createLogger({ service }, level === 'debug' || level === 'info' || level === 'warn' ? level : 'silent');
+}
+
+/** Waits until `check` returns a value other than undefined/false, or fails after timeoutMs. */
+export async function eventually<T>(check: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 5000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined && value !== false) return value as T;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}

@@ -1,0 +1,17 @@
+// The one entry point to the generated protocol: one namespace per proto file, named after its
+// package and file so that same-named messages of different packages never collide.
+import * as path from 'node:path';
+
+export * as roomv1 from './gen/rtcroom/room/v1/room';
+export * as roomServicev1 from './gen/rtcroom/room/v1/room_service';
+export * as roomEventv1 from './gen/rtcroom/room/v1/room_event';
+export * as mediav1 from './gen/rtcroom/media/v1/url';
+export * as urlIssuerv1 from './gen/rtcroom/media/v1/url_issuer_service';
+export * as presencev1 from './gen/rtcroom/presence/v1/presence_service';
+export * as gatewayv1 from './gen/rtcroom/gateway/v1/gateway';
+export { Status } from './gen/google/rpc/status';
+export { ErrorInfo } from './gen/google/rpc/error_details';
+export { Any } from './gen/google/protobuf/any';
+
+/** The FileDescriptorSet of every proto file (built by `buf build`), for gRPC server reflection. */
+export const descriptorSetPath = path.join(__dirname, '..', 'descriptors.binpb');
