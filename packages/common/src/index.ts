@@ -11,3 +11,4 @@ export * from './bus/in-memory-event-bus';
 export * from './bus/nats-event-bus';
 export * from './db/database';
 export * from './db/pglite-dialect';
+export * from './bus/open-event-bus';

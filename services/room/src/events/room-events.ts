@@ -1,0 +1,61 @@
+// Room events: what the domain says happened, encoded as rtcroom.room.v1.RoomEvent for the outbox
+// and published on rtcroom.room.<room_id>.<topic>.
+import { newId } from '@rtcroom/common';
+import { roomEventv1 } from '@rtcroom/proto';
+import { CloseReason, LeaveReason, Member, Room, StreamSource } from '../domain/room';
+import { toProtoCloseReason, toProtoLeaveReason, toProtoMember, toProtoRoom, toProtoStreamSource } from '../wire/room.wire';
+
+export type RoomChange =
+  | { type: 'room_created'; room: Room }
+  | { type: 'room_closed'; room: Room; reason: CloseReason }
+  | { type: 'member_joined'; member: Member }
+  | { type: 'member_left'; member: Member; reason: LeaveReason }
+  | { type: 'stream_started'; member: Member; source: StreamSource }
+  | { type: 'stream_stopped'; member: Member; source: StreamSource };
+
+export const roomEventsStream = { name: 'ROOM_EVENTS', subjects: ['rtcroom.room.>'], maxAgeSeconds: 24 * 3600 };
+
+const topics: Record<RoomChange['type'], string> = {
+  room_created: 'room.created',
+  room_closed: 'room.closed',
+  member_joined: 'member.joined',
+  member_left: 'member.left',
+  stream_started: 'stream.started',
+  stream_stopped: 'stream.stopped',
+};
+
+export function roomEventSubject(roomId: string, change: RoomChange['type']): string {
+  return `rtcroom.room.${roomId}.${topics[change]}`;
+}
+
+export interface EncodedRoomEvent {
+  id: string;
+  roomId: string;
+  seq: number;
+  subject: string;
+  payload: Uint8Array;
+  time: Date;
+}
+
+function payloadOf(change: RoomChange): roomEventv1.RoomEvent['payload'] {
+  switch (change.type) {
+    case 'room_created':
+      return { $case: 'roomCreated', value: { room: toProtoRoom(change.room) } };
+    case 'room_closed':
+      return { $case: 'roomClosed', value: { room: toProtoRoom(change.room), reason: toProtoCloseReason(change.reason) } };
+    case 'member_joined':
+      return { $case: 'memberJoined', value: { member: toProtoMember(change.member) } };
+    case 'member_left':
+      return { $case: 'memberLeft', value: { member: toProtoMember(change.member), reason: toProtoLeaveReason(change.reason) } };
+    case 'stream_started':
+      return { $case: 'streamStarted', value: { member: toProtoMember(change.member), source: toProtoStreamSource(change.source) } };
+    case 'stream_stopped':
+      return { $case: 'streamStopped', value: { member: toProtoMember(change.member), source: toProtoStreamSource(change.source) } };
+  }
+}
+
+export function encodeRoomEvent(roomId: string, seq: number, change: RoomChange, time: Date): EncodedRoomEvent {
+  const id = newId('e');
+  const payload = roomEventv1.RoomEvent.encode({ id, roomId, seq, time, payload: payloadOf(change) }).finish();
+  return { id, roomId, seq, subject: roomEventSubject(roomId, change.type), payload, time };
+}

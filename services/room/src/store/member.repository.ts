@@ -1,0 +1,62 @@
+// Members rows <-> Member domain objects.
+import { LeaveReason, Member, MemberState } from '../domain/room';
+import { MembersTable, RoomDb } from './database';
+
+export function toMember(row: MembersTable): Member {
+  return {
+    memberId: row.member_id,
+    roomId: row.room_id,
+    identity: row.identity,
+    displayName: row.display_name,
+    state: row.state as MemberState,
+    streamId: row.stream_id,
+    sessionId: row.session_id,
+    joinedAt: new Date(row.joined_at),
+    leftAt: row.left_at ? new Date(row.left_at) : null,
+    leaveReason: row.leave_reason as LeaveReason | null,
+  };
+}
+
+/** Members holding a seat, in the order they joined. */
+export async function seatedMembers(db: RoomDb, roomId: string): Promise<Member[]> {
+  const rows = await db
+    .selectFrom('members')
+    .selectAll()
+    .where('room_id', '=', roomId)
+    .where('state', '<>', 'left')
+    .orderBy('joined_at')
+    .orderBy('member_id')
+    .execute();
+  return rows.map(toMember);
+}
+
+export async function seatedMembersOfSession(db: RoomDb, sessionId: string): Promise<Member[]> {
+  const rows = await db.selectFrom('members').selectAll().where('session_id', '=', sessionId).where('state', '<>', 'left').execute();
+  return rows.map(toMember);
+}
+
+export async function insertMember(db: RoomDb, m: Member): Promise<void> {
+  await db
+    .insertInto('members')
+    .values({
+      member_id: m.memberId,
+      room_id: m.roomId,
+      identity: m.identity,
+      display_name: m.displayName,
+      state: m.state,
+      stream_id: m.streamId,
+      session_id: m.sessionId,
+      joined_at: m.joinedAt,
+      left_at: m.leftAt,
+      leave_reason: m.leaveReason,
+    })
+    .execute();
+}
+
+export async function saveMemberState(db: RoomDb, m: Member): Promise<void> {
+  await db
+    .updateTable('members')
+    .set({ state: m.state, left_at: m.leftAt, leave_reason: m.leaveReason })
+    .where('member_id', '=', m.memberId)
+    .execute();
+}

@@ -1,0 +1,42 @@
+// The transactional outbox: room events are inserted in the same transaction as the change they
+// describe, and the relay publishes them in order.
+import { sql } from 'kysely';
+import { EncodedRoomEvent } from '../events/room-events';
+import { RoomDb } from './database';
+
+export async function appendEvents(db: RoomDb, events: EncodedRoomEvent[]): Promise<void> {
+  if (events.length === 0) return;
+  await db
+    .insertInto('room_events')
+    .values(events.map((e) => ({ id: e.id, room_id: e.roomId, seq: e.seq, subject: e.subject, payload: e.payload, created_at: e.time })))
+    .execute();
+}
+
+export interface PendingEvent {
+  position: number;
+  id: string;
+  subject: string;
+  payload: Uint8Array;
+}
+
+export async function unpublishedEvents(db: RoomDb, limit: number): Promise<PendingEvent[]> {
+  const rows = await db
+    .selectFrom('room_events')
+    .select(['position', 'id', 'subject', 'payload'])
+    .where('published_at', 'is', null)
+    .orderBy('position')
+    .limit(limit)
+    .execute();
+  return rows.map((r) => ({ position: Number(r.position), id: r.id, subject: r.subject, payload: r.payload }));
+}
+
+export async function markPublished(db: RoomDb, positions: number[], at: Date): Promise<void> {
+  if (positions.length === 0) return;
+  await db.updateTable('room_events').set({ published_at: at }).where('position', 'in', positions).execute();
+}
+
+/** One relay at a time across all room-service instances, so events leave in the order they were written. */
+export async function tryTakeRelayLock(db: RoomDb): Promise<boolean> {
+  const { rows } = await sql<{ locked: boolean }>`select pg_try_advisory_xact_lock(7283001) as locked`.execute(db);
+  return rows[0]?.locked === true;
+}

@@ -1,0 +1,16 @@
+// The URL issuer, reached over gRPC, as the room service's PushUrlIssuer.
+import { createClient } from '@rtcroom/common';
+import { urlIssuerv1 } from '@rtcroom/proto';
+import { IssuedPushUrl, PushUrlIssuer } from '../app/room-app';
+
+export function grpcPushUrlIssuer(address: string): PushUrlIssuer & { close(): void } {
+  const client = createClient(urlIssuerv1.UrlIssuerServiceService, address, 3000);
+  return {
+    async issuePushUrl(roomId, memberId, record): Promise<IssuedPushUrl> {
+      const { pushUrl } = await client.issuePushUrl({ roomId, memberId, record });
+      if (!pushUrl) throw new Error('url issuer returned no push URL');
+      return { streamId: pushUrl.streamId, url: pushUrl.url, expireTime: pushUrl.expireTime ?? new Date(0), recording: pushUrl.recording };
+    },
+    close: () => client.close(),
+  };
+}

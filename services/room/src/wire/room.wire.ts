@@ -1,0 +1,79 @@
+// Domain objects <-> their protobuf messages, for gRPC responses and NATS events alike.
+import { roomv1 } from '@rtcroom/proto';
+import { CloseReason, LeaveReason, Member, MemberState, Room, RoomKind, StreamSource } from '../domain/room';
+
+const R = roomv1;
+
+const kindToProto: Record<RoomKind, roomv1.RoomKind> = { group: R.RoomKind.ROOM_KIND_GROUP, call: R.RoomKind.ROOM_KIND_CALL };
+const memberStateToProto: Record<MemberState, roomv1.MemberState> = {
+  joined: R.MemberState.MEMBER_STATE_JOINED,
+  publishing: R.MemberState.MEMBER_STATE_PUBLISHING,
+  left: R.MemberState.MEMBER_STATE_LEFT,
+};
+const leaveReasonToProto: Record<LeaveReason, roomv1.LeaveReason> = {
+  left: R.LeaveReason.LEAVE_REASON_LEFT,
+  removed: R.LeaveReason.LEAVE_REASON_REMOVED,
+  connection_lost: R.LeaveReason.LEAVE_REASON_CONNECTION_LOST,
+  room_closed: R.LeaveReason.LEAVE_REASON_ROOM_CLOSED,
+  replaced: R.LeaveReason.LEAVE_REASON_REPLACED,
+  call_ended: R.LeaveReason.LEAVE_REASON_CALL_ENDED,
+};
+const closeReasonToProto: Record<CloseReason, roomv1.CloseReason> = {
+  closed_by_api: R.CloseReason.CLOSE_REASON_CLOSED_BY_API,
+  empty_timeout: R.CloseReason.CLOSE_REASON_EMPTY_TIMEOUT,
+  departure_timeout: R.CloseReason.CLOSE_REASON_DEPARTURE_TIMEOUT,
+  owner_left: R.CloseReason.CLOSE_REASON_OWNER_LEFT,
+  call_ended: R.CloseReason.CLOSE_REASON_CALL_ENDED,
+};
+const streamSourceToProto: Record<StreamSource, roomv1.StreamSource> = {
+  client: R.StreamSource.STREAM_SOURCE_CLIENT,
+  media_server: R.StreamSource.STREAM_SOURCE_MEDIA_SERVER,
+};
+
+function invert<K extends string, V extends string>(map: Record<K, V>): Map<V, K> {
+  return new Map(Object.entries(map).map(([k, v]) => [v as V, k as K]));
+}
+const kindFromProtoMap = invert(kindToProto);
+const leaveReasonFromProtoMap = invert(leaveReasonToProto);
+const streamSourceFromProtoMap = invert(streamSourceToProto);
+
+export const toProtoLeaveReason = (r: LeaveReason) => leaveReasonToProto[r];
+export const toProtoCloseReason = (r: CloseReason) => closeReasonToProto[r];
+export const toProtoStreamSource = (s: StreamSource) => streamSourceToProto[s];
+
+/** UNSPECIFIED (or unknown) maps to the fallback. */
+export const kindFromProto = (k: roomv1.RoomKind, fallback: RoomKind): RoomKind => kindFromProtoMap.get(k) ?? fallback;
+export const leaveReasonFromProto = (r: roomv1.LeaveReason, fallback: LeaveReason): LeaveReason => leaveReasonFromProtoMap.get(r) ?? fallback;
+export const streamSourceFromProto = (s: roomv1.StreamSource, fallback: StreamSource): StreamSource => streamSourceFromProtoMap.get(s) ?? fallback;
+
+export function toProtoRoom(room: Room): roomv1.Room {
+  return {
+    id: room.id,
+    name: room.name,
+    kind: kindToProto[room.kind],
+    displayName: room.displayName,
+    maxMembers: room.maxMembers,
+    metadata: room.metadata,
+    recording: room.recording,
+    state: room.state === 'open' ? R.RoomState.ROOM_STATE_OPEN : R.RoomState.ROOM_STATE_CLOSED,
+    ownerIdentity: room.ownerIdentity,
+    memberCount: room.memberCount,
+    createTime: room.createdAt,
+    closeTime: room.closedAt ?? undefined,
+    closeReason: room.closeReason ? closeReasonToProto[room.closeReason] : R.CloseReason.CLOSE_REASON_UNSPECIFIED,
+  };
+}
+
+export function toProtoMember(m: Member): roomv1.Member {
+  return {
+    roomId: m.roomId,
+    memberId: m.memberId,
+    identity: m.identity,
+    displayName: m.displayName,
+    state: memberStateToProto[m.state],
+    streamId: m.streamId,
+    joinTime: m.joinedAt,
+    leaveTime: m.leftAt ?? undefined,
+    leaveReason: m.leaveReason ? leaveReasonToProto[m.leaveReason] : R.LeaveReason.LEAVE_REASON_UNSPECIFIED,
+  };
+}

@@ -1,0 +1,189 @@
+// The room service against the real Postgres and NATS, called over gRPC like any internal caller.
+import { createClient, createLogger, DomainError, NatsEventBus, openEventBus } from '@rtcroom/common';
+import { createTestDatabase, testLogger, testNatsUrl, eventually, TestDatabase } from '@rtcroom/common/testing';
+import { roomEventv1, roomServicev1, roomv1, urlIssuerv1 } from '@rtcroom/proto';
+import * as grpc from '@grpc/grpc-js';
+import { startRoomService, RunningRoomService } from '../src';
+import { loadRoomConfig } from '../src/config';
+
+// A stand-in URL issuer on a real gRPC port; the URL issuer's own tests cover signing.
+async function startStubIssuer(): Promise<{ address: string; server: grpc.Server }> {
+  const server = new grpc.Server();
+  server.addService(urlIssuerv1.UrlIssuerServiceService as unknown as grpc.ServiceDefinition, {
+    issuePushUrl: (call: grpc.ServerUnaryCall<urlIssuerv1.IssuePushUrlRequest, unknown>, cb: grpc.sendUnaryData<urlIssuerv1.IssuePushUrlResponse>) =>
+      cb(null, { pushUrl: { streamId: `s_${call.request.memberId}`, url: `rtmp://media/live/s_${call.request.memberId}`, expireTime: new Date(Date.now() + 3600e3), recording: call.request.record } }),
+    issuePlayUrls: (_call: unknown, cb: grpc.sendUnaryData<urlIssuerv1.IssuePlayUrlsResponse>) => cb(null, { playUrls: [] }),
+  });
+  const port = await new Promise<number>((res, rej) => server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (e, p) => (e ? rej(e) : res(p))));
+  return { address: `127.0.0.1:${port}`, server };
+}
+
+describe('room service (Postgres + NATS + gRPC)', () => {
+  let database: TestDatabase;
+  let issuer: { address: string; server: grpc.Server };
+  let service: RunningRoomService;
+  let client: ReturnType<typeof createClient<typeof roomServicev1.RoomServiceService>>;
+  let bus: NatsEventBus;
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    issuer = await startStubIssuer();
+    const config = loadRoomConfig({
+      ROOM_GRPC_ADDRESS: '127.0.0.1:0',
+      DATABASE_URL: database.url,
+      DATABASE_POOL_SIZE: '20',
+      NATS_URL: testNatsUrl,
+      URL_ISSUER_ADDRESS: issuer.address,
+    });
+    service = await startRoomService(config, testLogger('room'));
+    client = createClient(roomServicev1.RoomServiceService, service.grpcAddress);
+    bus = (await openEventBus(testNatsUrl, 'room-test', [], createLogger({}, 'silent'))) as NatsEventBus;
+  });
+
+  afterAll(async () => {
+    client?.close();
+    await bus?.close();
+    await service?.stop();
+    issuer?.server.forceShutdown();
+    await database?.drop();
+  });
+
+  const group = (name: string, maxMembers = 0): roomv1.Room =>
+    roomv1.Room.fromPartial({ name, kind: roomv1.RoomKind.ROOM_KIND_GROUP, maxMembers });
+
+  it('creates a room with the default of six seats and reads it back', async () => {
+    const { room } = await client.createRoom({ room: group('lobby'), requestId: '' });
+    expect(room?.id).toMatch(/^r_[a-z2-7]{20}$/);
+    expect(room?.maxMembers).toBe(6);
+    const got = await client.getRoom({ roomId: '', name: 'lobby' });
+    expect(got.room?.id).toBe(room?.id);
+    expect(got.members).toEqual([]);
+    expect(got.seq).toBe(1);
+  });
+
+  it('refuses a second open room with the same name, and a retry with the same request_id returns the first', async () => {
+    const first = await client.createRoom({ room: group('dup'), requestId: 'req-1' });
+    const retry = await client.createRoom({ room: group('dup'), requestId: 'req-1' });
+    expect(retry.room?.id).toBe(first.room?.id);
+    await expect(client.createRoom({ room: group('dup'), requestId: '' })).rejects.toMatchObject({ reason: 'ALREADY_EXISTS' });
+  });
+
+  it('joins two members: each gets a push URL and the member list; events arrive on NATS in seq order', async () => {
+    const { room } = await client.createRoom({ room: group('pair'), requestId: '' });
+    const seen: roomEventv1.RoomEvent[] = [];
+    const sub = bus.subscribe(`rtcroom.room.${room!.id}.>`, (m) => seen.push(roomEventv1.RoomEvent.decode(m.data)));
+    await bus.flush();
+    const a = await client.joinRoom(roomServicev1.JoinRoomRequest.fromPartial({ roomId: room!.id, identity: 'alice', sessionId: 'sa' }));
+    const b = await client.joinRoom(roomServicev1.JoinRoomRequest.fromPartial({ roomName: 'pair', identity: 'bob', sessionId: 'sb' }));
+    expect(a.pushUrl?.url).toContain(a.member!.streamId);
+    expect(a.members.map((m) => m.identity)).toEqual(['alice']);
+    expect(b.members.map((m) => m.identity)).toEqual(['alice', 'bob']);
+    expect([a.seq, b.seq]).toEqual([2, 3]);
+    await client.setStreamState(roomServicev1.SetStreamStateRequest.fromPartial({ roomId: room!.id, identity: 'alice', publishing: true }));
+    await client.leaveRoom(roomServicev1.LeaveRoomRequest.fromPartial({ roomId: room!.id, identity: 'bob' }));
+    // seq 1 (room created) may have been published before the subscription began.
+    const afterCreate = () => seen.filter((e) => e.seq > 1);
+    await eventually(() => afterCreate().length >= 4, 5000, 'four events');
+    sub.unsubscribe();
+    expect(afterCreate().map((e) => [e.seq, e.payload?.$case])).toEqual([
+      [2, 'memberJoined'],
+      [3, 'memberJoined'],
+      [4, 'streamStarted'],
+      [5, 'memberLeft'],
+    ]);
+    const left = afterCreate()[3].payload;
+    expect(left?.$case === 'memberLeft' && left.value.reason).toBe(roomv1.LeaveReason.LEAVE_REASON_LEFT);
+    const snap = await client.getRoom({ roomId: room!.id, name: '' });
+    expect(snap.seq).toBe(5);
+    expect(snap.members.map((m) => [m.identity, m.state])).toEqual([['alice', roomv1.MemberState.MEMBER_STATE_PUBLISHING]]);
+  });
+
+  it('holds seats under a race: 50 concurrent joins into a 6-seat room, exactly 6 win, the rest get ROOM_FULL', async () => {
+    const { room } = await client.createRoom({ room: group('race', 6), requestId: '' });
+    const results = await Promise.allSettled(
+      Array.from({ length: 50 }, (_, i) =>
+        client.joinRoom(roomServicev1.JoinRoomRequest.fromPartial({ roomId: room!.id, identity: `user-${i}`, sessionId: `s${i}` })),
+      ),
+    );
+    const won = results.filter((r) => r.status === 'fulfilled');
+    const lost = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+    expect(won).toHaveLength(6);
+    expect(lost).toHaveLength(44);
+    for (const r of lost) expect(r.reason).toMatchObject({ reason: 'ROOM_FULL' });
+    const snap = await client.getRoom({ roomId: room!.id, name: '' });
+    expect(snap.members).toHaveLength(6);
+    expect(snap.room?.memberCount).toBe(6);
+  });
+
+  it('sends ROOM_FULL as RESOURCE_EXHAUSTED with an ErrorInfo reason', async () => {
+    const { room } = await client.createRoom({ room: group('tiny', 1), requestId: '' });
+    await client.joinRoom(roomServicev1.JoinRoomRequest.fromPartial({ roomId: room!.id, identity: 'first', sessionId: 's' }));
+    const raw = new (grpc.makeGenericClientConstructor(roomServicev1.RoomServiceService as unknown as grpc.ServiceDefinition, 'r'))(
+      service.grpcAddress,
+      grpc.credentials.createInsecure(),
+    ) as unknown as grpc.Client & Record<string, Function>;
+    const err = await new Promise<grpc.ServiceError>((resolve) =>
+      raw.joinRoom(roomServicev1.JoinRoomRequest.fromPartial({ roomId: room!.id, identity: 'second' }), (e: grpc.ServiceError) => resolve(e)),
+    );
+    raw.close();
+    expect(err.code).toBe(grpc.status.RESOURCE_EXHAUSTED);
+    expect(err.metadata.get('grpc-status-details-bin')).toHaveLength(1);
+    expect(err.metadata.get('rtcroom-reason')).toEqual(['ROOM_FULL']);
+  });
+
+  it('replaces the old seat when an identity joins again', async () => {
+    const { room } = await client.createRoom({ room: group('again'), requestId: '' });
+    const first = await client.joinRoom(roomServicev1.JoinRoomRequest.fromPartial({ roomId: room!.id, identity: 'carol', sessionId: 'old' }));
+    const second = await client.joinRoom(roomServicev1.JoinRoomRequest.fromPartial({ roomId: room!.id, identity: 'carol', sessionId: 'new' }));
+    expect(second.member?.memberId).not.toBe(first.member?.memberId);
+    expect(second.member?.streamId).not.toBe(first.member?.streamId);
+    expect(second.members.map((m) => m.memberId)).toEqual([second.member?.memberId]);
+  });
+
+  it('closes a room: members leave, and the name then gives a new room with a new id', async () => {
+    const { room } = await client.createRoom({ room: group('phoenix'), requestId: '' });
+    await client.joinRoom(roomServicev1.JoinRoomRequest.fromPartial({ roomId: room!.id, identity: 'dave', sessionId: 'sd' }));
+    const closed = await client.closeRoom({ roomId: room!.id });
+    expect(closed.room?.state).toBe(roomv1.RoomState.ROOM_STATE_CLOSED);
+    await expect(client.joinRoom(roomServicev1.JoinRoomRequest.fromPartial({ roomId: room!.id, identity: 'dave' }))).rejects.toMatchObject({
+      reason: 'ROOM_CLOSED',
+    });
+    const reborn = await client.createRoom({ room: group('phoenix'), requestId: '' });
+    expect(reborn.room?.id).not.toBe(room!.id);
+    expect((await client.getRoom({ roomId: reborn.room!.id, name: '' })).members).toEqual([]);
+  });
+
+  it('leaves every seat of a session with the reason given', async () => {
+    const { room } = await client.createRoom({ room: group('sess'), requestId: '' });
+    await client.joinRoom(roomServicev1.JoinRoomRequest.fromPartial({ roomId: room!.id, identity: 'erin', sessionId: 'conn-9' }));
+    const { members } = await client.leaveSession({ sessionId: 'conn-9', reason: roomv1.LeaveReason.LEAVE_REASON_CONNECTION_LOST });
+    expect(members.map((m) => [m.identity, m.leaveReason])).toEqual([['erin', roomv1.LeaveReason.LEAVE_REASON_CONNECTION_LOST]]);
+  });
+
+  it('pages through open rooms', async () => {
+    for (let i = 0; i < 5; i++) await client.createRoom({ room: group(`page-${i}`), requestId: '' });
+    const names: string[] = [];
+    let token = '';
+    do {
+      const page = await client.listRooms({ pageSize: 2, pageToken: token });
+      expect(page.rooms.length).toBeLessThanOrEqual(2);
+      names.push(...page.rooms.map((r) => r.name));
+      token = page.nextPageToken;
+    } while (token);
+    expect(names.filter((n) => n.startsWith('page-'))).toEqual(['page-4', 'page-3', 'page-2', 'page-1', 'page-0']);
+  });
+
+  it.each([
+    ['a bad room name', () => client.createRoom({ room: group('bad name!'), requestId: '' }), 'INVALID_ARGUMENT'],
+    ['an unknown room', () => client.joinRoom(roomServicev1.JoinRoomRequest.fromPartial({ roomId: 'r_nope', identity: 'x' })), 'ROOM_NOT_FOUND'],
+    ['leaving a room one is not in', async () => {
+      const { room } = await client.createRoom({ room: group(`nm-${Date.now()}`), requestId: '' });
+      return client.leaveRoom(roomServicev1.LeaveRoomRequest.fromPartial({ roomId: room!.id, identity: 'ghost' }));
+    }, 'NOT_A_MEMBER'],
+    ['a forged page token', () => client.listRooms({ pageSize: 2, pageToken: 'garbage' }), 'INVALID_ARGUMENT'],
+    ['a join without identity', () => client.joinRoom(roomServicev1.JoinRoomRequest.fromPartial({ roomName: 'lobby' })), 'INVALID_ARGUMENT'],
+  ])('answers %s with a stable reason', async (_what, call, reason) => {
+    await expect(call()).rejects.toBeInstanceOf(DomainError);
+    await expect(call()).rejects.toMatchObject({ reason });
+  });
+});
