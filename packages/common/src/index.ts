@@ -12,3 +12,4 @@ export * from './bus/nats-event-bus';
 export * from './db/database';
 export * from './db/pglite-dialect';
 export * from './bus/open-event-bus';
+export * from './run-main';

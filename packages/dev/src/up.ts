@@ -1,0 +1,31 @@
+// The one start command: starts the whole system in this process and says how to try it.
+import { startAll } from './start-all';
+
+async function main() {
+  const system = await startAll();
+  const http = system.gatewayUrl.replace(/^ws/, 'http').replace(/\/v1\/ws$/, '');
+  process.stdout.write(
+    [
+      '',
+      'rtcroom is up.',
+      `  gateway (WebSocket): ${system.gatewayUrl}`,
+      `  store:  ${system.embeddedDatabase ? 'embedded PGlite (set DATABASE_URL for a real Postgres)' : 'Postgres at DATABASE_URL'}`,
+      `  events: ${system.embeddedBus ? 'in-process bus (set NATS_URL for a real NATS)' : 'NATS at NATS_URL'}`,
+      `  dev token: ${http}/dev/token?identity=alice`,
+      '',
+      'Try the thin path with two demo clients, in another terminal:',
+      `  GATEWAY_URL=${system.gatewayUrl} npm run demo`,
+      '',
+      'Ctrl-C stops everything.',
+      '',
+    ].join('\n'),
+  );
+  const stop = () => system.stop().then(() => process.exit(0));
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+main().catch((err) => {
+  process.stderr.write(`rtcroom failed to start: ${err?.stack ?? err}\n`);
+  process.exit(err?.name === 'ConfigError' ? 2 : 1);
+});

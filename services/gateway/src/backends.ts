@@ -1,0 +1,26 @@
+// The services the gateway calls on a client's behalf.
+import { AsyncClient, createClient } from '@rtcroom/common';
+import { presencev1, roomServicev1, urlIssuerv1 } from '@rtcroom/proto';
+
+export interface Backends {
+  room: AsyncClient<typeof roomServicev1.RoomServiceService>;
+  presence: AsyncClient<typeof presencev1.PresenceServiceService>;
+  urls: AsyncClient<typeof urlIssuerv1.UrlIssuerServiceService>;
+  close(): void;
+}
+
+export function connectBackends(addresses: { room: string; presence: string; urls: string }): Backends {
+  const room = createClient(roomServicev1.RoomServiceService, addresses.room, 5000);
+  const presence = createClient(presencev1.PresenceServiceService, addresses.presence, 5000);
+  const urls = createClient(urlIssuerv1.UrlIssuerServiceService, addresses.urls, 3000);
+  return {
+    room,
+    presence,
+    urls,
+    close() {
+      room.close();
+      presence.close();
+      urls.close();
+    },
+  };
+}

@@ -1,0 +1,48 @@
+// The gateway's configuration, read once from the environment.
+import { envAddress, envBool, envInt, envOptional, Env, envSecret, envString, newId, parseLogLevel, LogLevel } from '@rtcroom/common';
+
+export interface GatewayConfig {
+  /** host:port of the WebSocket (and health) HTTP server; port 0 picks a free one. */
+  address: string;
+  gatewayId: string;
+  logLevel: LogLevel;
+  accessTokenSecret: string;
+  roomServiceAddress: string;
+  presenceServiceAddress: string;
+  urlIssuerAddress: string;
+  natsUrl?: string;
+  /** How often the gateway pings each socket; a socket silent for pingTimeoutMs is dropped. */
+  pingIntervalMs: number;
+  pingTimeoutMs: number;
+  /** How often the gateway tells presence its sessions are alive. */
+  keepAliveIntervalMs: number;
+  /** Largest client frame accepted (bytes); larger ones get FRAME_TOO_LARGE. */
+  maxFrameBytes: number;
+  /** Outgoing bytes a socket may have queued before it is cut off as a slow consumer. */
+  maxBufferedBytes: number;
+  /** The embedded default's /dev/token endpoint (never in production). */
+  devEndpoints: boolean;
+}
+
+export const devAccessTokenSecret = 'rtcroom-dev-secret-do-not-use-in-production';
+
+export function loadGatewayConfig(env: Env): GatewayConfig {
+  const dev = envBool(env, 'RTCROOM_DEV', false);
+  const pingIntervalMs = envInt(env, 'GATEWAY_PING_INTERVAL_MS', 2000, { min: 100, max: 60_000 });
+  return {
+    address: envAddress(env, 'GATEWAY_ADDRESS', '127.0.0.1:8787'),
+    gatewayId: envString(env, 'GATEWAY_ID', newId('gw')),
+    logLevel: parseLogLevel(envOptional(env, 'LOG_LEVEL')),
+    accessTokenSecret: envSecret(env, 'ACCESS_TOKEN_SECRET', dev ? devAccessTokenSecret : undefined),
+    roomServiceAddress: envString(env, 'ROOM_SERVICE_ADDRESS', '127.0.0.1:50051'),
+    presenceServiceAddress: envString(env, 'PRESENCE_SERVICE_ADDRESS', '127.0.0.1:50052'),
+    urlIssuerAddress: envString(env, 'URL_ISSUER_ADDRESS', '127.0.0.1:50053'),
+    natsUrl: envOptional(env, 'NATS_URL'),
+    pingIntervalMs,
+    pingTimeoutMs: envInt(env, 'GATEWAY_PING_TIMEOUT_MS', 5000, { min: pingIntervalMs, max: 300_000 }),
+    keepAliveIntervalMs: envInt(env, 'GATEWAY_KEEPALIVE_INTERVAL_MS', 2000, { min: 100, max: 60_000 }),
+    maxFrameBytes: envInt(env, 'GATEWAY_MAX_FRAME_BYTES', 64 * 1024, { min: 1024, max: 16 * 1024 * 1024 }),
+    maxBufferedBytes: envInt(env, 'GATEWAY_MAX_BUFFERED_BYTES', 1024 * 1024, { min: 64 * 1024, max: 256 * 1024 * 1024 }),
+    devEndpoints: dev,
+  };
+}

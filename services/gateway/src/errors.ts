@@ -1,0 +1,53 @@
+// The one table from service error reasons to the error codes clients see (gatewayv1.Error.code).
+import { DomainError, ErrorReason } from '@rtcroom/common';
+
+export type GatewayErrorCode =
+  | 'MALFORMED_FRAME'
+  | 'UNKNOWN_MESSAGE'
+  | 'FRAME_TOO_LARGE'
+  | 'UNAUTHENTICATED'
+  | 'TOKEN_EXPIRED'
+  | 'PERMISSION_DENIED'
+  | 'INVALID_ARGUMENT'
+  | 'ROOM_NOT_FOUND'
+  | 'ROOM_CLOSED'
+  | 'ROOM_FULL'
+  | 'ALREADY_EXISTS'
+  | 'NOT_A_MEMBER'
+  | 'UNAVAILABLE'
+  | 'INTERNAL';
+
+const codeForReason: Record<ErrorReason, GatewayErrorCode> = {
+  INVALID_ARGUMENT: 'INVALID_ARGUMENT',
+  UNAUTHENTICATED: 'UNAUTHENTICATED',
+  TOKEN_EXPIRED: 'TOKEN_EXPIRED',
+  PERMISSION_DENIED: 'PERMISSION_DENIED',
+  NOT_FOUND: 'INVALID_ARGUMENT',
+  ROOM_NOT_FOUND: 'ROOM_NOT_FOUND',
+  ROOM_CLOSED: 'ROOM_CLOSED',
+  ROOM_FULL: 'ROOM_FULL',
+  ALREADY_EXISTS: 'ALREADY_EXISTS',
+  NOT_A_MEMBER: 'NOT_A_MEMBER',
+  SESSION_NOT_FOUND: 'UNAUTHENTICATED',
+  UNAVAILABLE: 'UNAVAILABLE',
+  INTERNAL: 'INTERNAL',
+};
+
+/** An error raised by the gateway itself, already in client terms. */
+export class GatewayError extends Error {
+  constructor(
+    readonly code: GatewayErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export function toClientError(err: unknown): { code: GatewayErrorCode; message: string } {
+  if (err instanceof GatewayError) return { code: err.code, message: err.message };
+  if (err instanceof DomainError) {
+    const code = codeForReason[err.reason] ?? 'INTERNAL';
+    return { code, message: code === 'INTERNAL' ? 'internal error' : err.message };
+  }
+  return { code: 'INTERNAL', message: 'internal error' };
+}

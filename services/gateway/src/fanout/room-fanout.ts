@@ -1,0 +1,143 @@
+// Delivers room events to the connections of this gateway that hold a seat in the room, in seq order.
+//
+// The gateway listens to every room's events with one subscription from start, so no event can slip
+// by between a join and a subscription. Events of a room are handled one after another (a stream
+// start waits for its play URLs before the next event of that room goes out). A connection whose join
+// is in flight has the events of rooms it does not hold kept for it; when the join answers with its
+// seq, those after it are replayed before live delivery takes over, so nothing is missed or doubled.
+import { EventBus, BusSubscription, Logger } from '@rtcroom/common';
+import { mediav1, roomEventv1 } from '@rtcroom/proto';
+import { Backends } from '../backends';
+import { Connection, HeldSeat } from '../ws/connection';
+import { endsSeat, noticeFor, startedStream } from './room-notices';
+
+const maxHeldPerConnection = 1000;
+
+export class RoomFanout {
+  private readonly seated = new Map<string, Set<Connection>>();
+  private readonly held = new Map<Connection, roomEventv1.RoomEvent[]>();
+  private readonly chains = new Map<string, Promise<void>>();
+  private subscription: BusSubscription | undefined;
+
+  constructor(
+    private readonly bus: EventBus,
+    private readonly urls: Backends['urls'],
+    private readonly logger: Logger,
+  ) {}
+
+  async start(): Promise<void> {
+    this.subscription = this.bus.subscribe('rtcroom.room.>', (msg) => this.onEvent(msg.data));
+    await this.bus.flush();
+  }
+
+  stop(): void {
+    this.subscription?.unsubscribe();
+  }
+
+  beginJoin(conn: Connection): void {
+    conn.pendingJoins++;
+    if (!this.held.has(conn)) this.held.set(conn, []);
+  }
+
+  /**
+   * The join answered (seat given, or null on failure): `answer` sends the join's reply, then what came
+   * after the join is replayed, then live delivery takes over.
+   */
+  async endJoin(conn: Connection, seat: HeldSeat | null, answer?: () => void): Promise<void> {
+    try {
+      answer?.();
+      if (seat && !conn.closed) {
+        const previous = conn.seats.get(seat.roomId);
+        if (previous) this.release(conn, seat.roomId);
+        for (;;) {
+          const queue = this.held.get(conn) ?? [];
+          const next = queue.findIndex((e) => e.roomId === seat.roomId);
+          if (next < 0) break;
+          const [event] = queue.splice(next, 1);
+          if (event.seq > seat.lastSeq) await this.deliver(event, [{ conn, seat }]);
+        }
+        conn.seats.set(seat.roomId, seat);
+        let set = this.seated.get(seat.roomId);
+        if (!set) this.seated.set(seat.roomId, (set = new Set()));
+        set.add(conn);
+      }
+    } finally {
+      conn.pendingJoins--;
+      if (conn.pendingJoins === 0) this.held.delete(conn);
+    }
+  }
+
+  /** The connection gave up its seat (left, or the connection closed). */
+  release(conn: Connection, roomId: string): void {
+    conn.seats.delete(roomId);
+    const set = this.seated.get(roomId);
+    set?.delete(conn);
+    if (set?.size === 0) this.seated.delete(roomId);
+  }
+
+  drop(conn: Connection): void {
+    for (const roomId of [...conn.seats.keys()]) this.release(conn, roomId);
+    this.held.delete(conn);
+  }
+
+  /** How many rooms and connections this gateway is delivering to. */
+  stats(): { rooms: number } {
+    return { rooms: this.seated.size };
+  }
+
+  private onEvent(data: Uint8Array): void {
+    let event: roomEventv1.RoomEvent;
+    try {
+      event = roomEventv1.RoomEvent.decode(data);
+    } catch (err) {
+      this.logger.warn('undecodable room event dropped', { err });
+      return;
+    }
+    for (const [conn, queue] of this.held) {
+      if (conn.seats.has(event.roomId)) continue;
+      queue.push(event);
+      if (queue.length > maxHeldPerConnection) queue.shift();
+    }
+    const set = this.seated.get(event.roomId);
+    if (!set) return;
+    const previous = this.chains.get(event.roomId) ?? Promise.resolve();
+    const next = previous.then(() => this.deliverLive(event));
+    this.chains.set(event.roomId, next);
+    void next.finally(() => {
+      if (this.chains.get(event.roomId) === next) this.chains.delete(event.roomId);
+    });
+  }
+
+  private async deliverLive(event: roomEventv1.RoomEvent): Promise<void> {
+    const recipients: { conn: Connection; seat: HeldSeat }[] = [];
+    for (const conn of this.seated.get(event.roomId) ?? []) {
+      const seat = conn.seats.get(event.roomId);
+      if (seat && seat.lastSeq < event.seq) recipients.push({ conn, seat });
+    }
+    if (recipients.length > 0) await this.deliver(event, recipients);
+  }
+
+  private async deliver(event: roomEventv1.RoomEvent, recipients: { conn: Connection; seat: HeldSeat }[]): Promise<void> {
+    const playUrls = await this.playUrlsFor(event, recipients.map((r) => r.conn.identity));
+    for (const { conn, seat } of recipients) {
+      if (seat.lastSeq >= event.seq) continue;
+      seat.lastSeq = event.seq;
+      const notice = noticeFor(event, playUrls.get(conn.identity));
+      if (notice) conn.send({ requestId: '', message: { $case: 'notice', value: notice } });
+      if (endsSeat(event, seat.memberId)) this.release(conn, event.roomId);
+    }
+  }
+
+  private async playUrlsFor(event: roomEventv1.RoomEvent, identities: string[]): Promise<Map<string, mediav1.PlayUrl>> {
+    const started = startedStream(event);
+    const viewers = [...new Set(identities)].filter((id) => id !== started?.identity);
+    if (!started || viewers.length === 0) return new Map();
+    try {
+      const { playUrls } = await this.urls.issuePlayUrls({ roomId: event.roomId, streamId: started.streamId, viewerIdentities: viewers });
+      return new Map(playUrls.map((u) => [u.viewerIdentity, u]));
+    } catch (err) {
+      this.logger.error('could not issue play URLs; notices go out without them', { roomId: event.roomId, err });
+      return new Map();
+    }
+  }
+}

@@ -1,0 +1,36 @@
+// Room events (NATS) -> room notices (WebSocket): the same facts, in the client's terms.
+import { gatewayv1, mediav1, roomEventv1 } from '@rtcroom/proto';
+
+/** The notice for one recipient; null for events clients are not told about. */
+export function noticeFor(event: roomEventv1.RoomEvent, playUrl?: mediav1.PlayUrl): gatewayv1.RoomNotice | null {
+  const base = { roomId: event.roomId, seq: event.seq, time: event.time };
+  const p = event.payload;
+  switch (p?.$case) {
+    case 'memberJoined':
+      return { ...base, notice: { $case: 'memberJoined', value: { member: p.value.member } } };
+    case 'memberLeft':
+      return { ...base, notice: { $case: 'memberLeft', value: { member: p.value.member, reason: p.value.reason } } };
+    case 'streamStarted':
+      return { ...base, notice: { $case: 'streamStarted', value: { member: p.value.member, playUrl } } };
+    case 'streamStopped':
+      return { ...base, notice: { $case: 'streamStopped', value: { member: p.value.member } } };
+    case 'roomClosed':
+      return { ...base, notice: { $case: 'roomClosed', value: { room: p.value.room, reason: p.value.reason } } };
+    default:
+      return null;
+  }
+}
+
+/** Whether, after this event, the recipient no longer holds its seat. */
+export function endsSeat(event: roomEventv1.RoomEvent, memberId: string): boolean {
+  const p = event.payload;
+  if (p?.$case === 'roomClosed') return true;
+  return p?.$case === 'memberLeft' && p.value.member?.memberId === memberId;
+}
+
+/** The member whose stream began, when the event says one did. */
+export function startedStream(event: roomEventv1.RoomEvent): { identity: string; streamId: string } | null {
+  const p = event.payload;
+  if (p?.$case !== 'streamStarted' || !p.value.member) return null;
+  return { identity: p.value.member.identity, streamId: p.value.member.streamId };
+}

@@ -1,0 +1,37 @@
+// Wires the gateway: backends -> event bus -> room fanout -> WebSocket server.
+import { EventBus, Logger, openEventBus } from '@rtcroom/common';
+import { connectBackends } from './backends';
+import { GatewayConfig } from './config';
+import { RoomFanout } from './fanout/room-fanout';
+import { GatewayServer, websocketPath } from './ws/gateway-server';
+
+export interface RunningGateway {
+  /** host:port it listens on. */
+  address: string;
+  /** ws://host:port/v1/ws */
+  url: string;
+  server: GatewayServer;
+  stop(): Promise<void>;
+}
+
+export async function startGateway(config: GatewayConfig, logger: Logger, deps: { bus?: EventBus } = {}): Promise<RunningGateway> {
+  const backends = connectBackends({ room: config.roomServiceAddress, presence: config.presenceServiceAddress, urls: config.urlIssuerAddress });
+  const bus = deps.bus ?? (await openEventBus(config.natsUrl, `rtcroom-gateway-${config.gatewayId}`, [], logger));
+  const fanout = new RoomFanout(bus, backends.urls, logger);
+  await fanout.start();
+  const server = new GatewayServer(config, backends, fanout, logger);
+  const address = await server.listen();
+  const url = `ws://${address}${websocketPath}`;
+  logger.info('gateway listening', { url, gatewayId: config.gatewayId });
+  return {
+    address,
+    url,
+    server,
+    async stop() {
+      await server.stop();
+      fanout.stop();
+      if (!deps.bus) await bus.close();
+      backends.close();
+    },
+  };
+}

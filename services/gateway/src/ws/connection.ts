@@ -1,0 +1,72 @@
+// One client's WebSocket: its identity, session, the rooms it holds seats in, liveness, and a guarded
+// way to send (a consumer too slow to drain its socket is cut off rather than growing memory).
+import { AccessClaims, Logger } from '@rtcroom/common';
+import { gatewayv1 } from '@rtcroom/proto';
+import WebSocket from 'ws';
+import { toClientError } from '../errors';
+import { encodeServerMessage } from './frames';
+
+/** A seat this connection holds, and the last room event seq it has been given. */
+export interface HeldSeat {
+  roomId: string;
+  memberId: string;
+  lastSeq: number;
+}
+
+export const closeCodes = {
+  unauthenticated: 4001,
+  sessionExpired: 4002,
+  slowConsumer: 4008,
+  pingTimeout: 4009,
+  goingAway: 1001,
+  internal: 1011,
+};
+
+export class Connection {
+  readonly seats = new Map<string, HeldSeat>();
+  /** Joins in flight: events of rooms not yet held are kept until each join answers. */
+  pendingJoins = 0;
+  lastHeardAt = Date.now();
+  closed = false;
+
+  constructor(
+    readonly socket: WebSocket,
+    readonly sessionId: string,
+    readonly claims: AccessClaims,
+    private readonly logger: Logger,
+    private readonly maxBufferedBytes: number,
+  ) {}
+
+  get identity(): string {
+    return this.claims.sub;
+  }
+
+  send(message: gatewayv1.ServerMessage): void {
+    if (this.closed || this.socket.readyState !== WebSocket.OPEN) return;
+    if (this.socket.bufferedAmount > this.maxBufferedBytes) {
+      this.logger.warn('slow consumer cut off', { sessionId: this.sessionId, buffered: this.socket.bufferedAmount });
+      this.close(closeCodes.slowConsumer, 'slow consumer: too much unsent data');
+      return;
+    }
+    this.socket.send(encodeServerMessage(message));
+  }
+
+  reply(requestId: string, message: gatewayv1.ServerMessage['message']): void {
+    this.send({ requestId, message });
+  }
+
+  fail(requestId: string, err: unknown): void {
+    const { code, message } = toClientError(err);
+    this.send({ requestId, message: { $case: 'error', value: { code, message } } });
+  }
+
+  close(code: number, reason: string): void {
+    if (this.closed) return;
+    this.closed = true;
+    try {
+      this.socket.close(code, reason.slice(0, 120));
+    } catch {
+      this.socket.terminate();
+    }
+  }
+}

@@ -1,0 +1,199 @@
+// The gateway's HTTP server: the WebSocket endpoint (/v1/ws), a health check, and in the embedded
+// default a token endpoint for trying things out. Each socket is authenticated, registered with
+// presence, kept alive, and its frames are handled one after another.
+import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
+import { issueAccessToken, Logger, newId, verifyAccessToken } from '@rtcroom/common';
+import { gatewayv1 } from '@rtcroom/proto';
+import WebSocket, { WebSocketServer } from 'ws';
+import { Backends } from '../backends';
+import { GatewayConfig } from '../config';
+import { GatewayError, toClientError } from '../errors';
+import { RoomFanout } from '../fanout/room-fanout';
+import { handleRequest } from '../requests/request-handlers';
+import { closeCodes, Connection } from './connection';
+import { decodeClientFrame, encodeServerMessage, salvageRequestId } from './frames';
+
+export const websocketPath = '/v1/ws';
+const maxQueuedRequests = 64;
+
+export class GatewayServer {
+  private readonly http: Server;
+  private readonly wss: WebSocketServer;
+  private readonly connections = new Set<Connection>();
+  private timers: NodeJS.Timeout[] = [];
+
+  constructor(
+    private readonly config: GatewayConfig,
+    private readonly backends: Backends,
+    private readonly fanout: RoomFanout,
+    private readonly logger: Logger,
+  ) {
+    // ws enforces a hard cap; frames between maxFrameBytes and the cap get a FRAME_TOO_LARGE answer.
+    this.wss = new WebSocketServer({ noServer: true, maxPayload: config.maxFrameBytes * 4 });
+    this.http = createServer((req, res) => this.onHttp(req, res));
+    this.http.on('upgrade', (req, socket, head) => {
+      if (new URL(req.url ?? '/', 'http://x').pathname !== websocketPath) {
+        socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
+        return;
+      }
+      this.wss.handleUpgrade(req, socket, head, (ws) => void this.onSocket(ws, req));
+    });
+  }
+
+  async listen(): Promise<string> {
+    const idx = this.config.address.lastIndexOf(':');
+    const host = this.config.address.slice(0, idx);
+    const port = Number(this.config.address.slice(idx + 1));
+    await new Promise<void>((resolve, reject) => {
+      this.http.once('error', reject);
+      this.http.listen(port, host, () => resolve());
+    });
+    const addr = this.http.address();
+    const bound = typeof addr === 'object' && addr ? `${host}:${addr.port}` : this.config.address;
+    this.timers.push(setInterval(() => this.checkLiveness(), Math.min(this.config.pingIntervalMs, 1000)));
+    this.timers.push(setInterval(() => void this.keepSessionsAlive(), this.config.keepAliveIntervalMs));
+    return bound;
+  }
+
+  get connectionCount(): number {
+    return this.connections.size;
+  }
+
+  async stop(): Promise<void> {
+    for (const t of this.timers) clearInterval(t);
+    for (const conn of this.connections) conn.close(closeCodes.goingAway, 'gateway shutting down; reconnect');
+    await Promise.all([...this.connections].map((c) => this.forget(c)));
+    await new Promise<void>((resolve) => this.http.close(() => resolve()));
+    this.http.closeAllConnections();
+  }
+
+  private onHttp(req: IncomingMessage, res: ServerResponse): void {
+    const url = new URL(req.url ?? '/', 'http://x');
+    if (url.pathname === '/healthz') {
+      json(res, 200, { status: 'ok', gatewayId: this.config.gatewayId, connections: this.connections.size });
+    } else if (url.pathname === '/dev/token' && this.config.devEndpoints) {
+      try {
+        const identity = url.searchParams.get('identity') ?? '';
+        const token = issueAccessToken(this.config.accessTokenSecret, { identity, name: url.searchParams.get('name') ?? undefined });
+        json(res, 200, { token, identity });
+      } catch (err) {
+        json(res, 400, { error: toClientError(err) });
+      }
+    } else {
+      json(res, 404, { error: { code: 'NOT_FOUND', message: `no ${url.pathname}; the WebSocket is at ${websocketPath}` } });
+    }
+  }
+
+  private async onSocket(ws: WebSocket, req: IncomingMessage): Promise<void> {
+    const claims = this.authenticate(ws, req);
+    if (!claims) return;
+    const conn = new Connection(ws, newId('sess'), claims, this.logger, this.config.maxBufferedBytes);
+    this.connections.add(conn);
+    let queue: Promise<void> = Promise.resolve();
+    let queued = 0;
+    ws.on('pong', () => (conn.lastHeardAt = Date.now()));
+    ws.on('close', () => void this.forget(conn));
+    ws.on('error', (err) => this.logger.debug('socket error', { sessionId: conn.sessionId, err }));
+    const opened = this.backends.presence.openSession({ sessionId: conn.sessionId, identity: conn.identity, gatewayId: this.config.gatewayId });
+    ws.on('message', (data: Buffer, isBinary: boolean) => {
+      conn.lastHeardAt = Date.now();
+      if (queued >= maxQueuedRequests) {
+        conn.fail(salvageRequestId(data, this.config.maxFrameBytes), new GatewayError('UNAVAILABLE', 'too many requests in flight'));
+        return;
+      }
+      queued++;
+      queue = queue.then(() => opened).then(() => this.onFrame(conn, data, isBinary)).catch(() => undefined).finally(() => queued--);
+    });
+    try {
+      await opened;
+    } catch (err) {
+      this.logger.error('presence refused the session', { err });
+      conn.fail('', err);
+      conn.close(closeCodes.internal, 'presence unavailable');
+      return;
+    }
+    conn.send({
+      requestId: '',
+      message: {
+        $case: 'welcome',
+        value: { sessionId: conn.sessionId, identity: conn.identity, pingIntervalMs: this.config.pingIntervalMs, serverTime: new Date() },
+      },
+    });
+  }
+
+  private authenticate(ws: WebSocket, req: IncomingMessage) {
+    const url = new URL(req.url ?? '/', 'http://x');
+    const bearer = /^Bearer (.+)$/i.exec(req.headers.authorization ?? '')?.[1];
+    const token = url.searchParams.get('access_token') ?? bearer ?? '';
+    try {
+      if (!token) throw new GatewayError('UNAUTHENTICATED', 'connect with ?access_token=<token>');
+      return verifyAccessToken(this.config.accessTokenSecret, token);
+    } catch (err) {
+      const { code, message } = toClientError(err);
+      ws.send(encodeServerMessage({ requestId: '', message: { $case: 'error', value: { code, message } } }));
+      ws.close(closeCodes.unauthenticated, code);
+      return null;
+    }
+  }
+
+  private async onFrame(conn: Connection, data: Buffer, isBinary: boolean): Promise<void> {
+    let frame: gatewayv1.ClientMessage;
+    try {
+      if (isBinary) throw new GatewayError('MALFORMED_FRAME', 'frames are JSON text, not binary');
+      frame = decodeClientFrame(data, this.config.maxFrameBytes);
+    } catch (err) {
+      conn.fail(salvageRequestId(data, this.config.maxFrameBytes), err);
+      return;
+    }
+    try {
+      const reply = await handleRequest({ requestId: frame.requestId, conn, backends: this.backends, fanout: this.fanout }, frame.message!);
+      if (reply) conn.reply(frame.requestId, reply);
+    } catch (err) {
+      const { code } = toClientError(err);
+      if (code === 'INTERNAL') this.logger.error('request failed', { sessionId: conn.sessionId, request: frame.message?.$case, err });
+      conn.fail(frame.requestId, err);
+    }
+  }
+
+  private checkLiveness(): void {
+    const now = Date.now();
+    for (const conn of this.connections) {
+      if (now - conn.lastHeardAt > this.config.pingTimeoutMs) {
+        this.logger.info('socket silent too long; dropped', { sessionId: conn.sessionId });
+        conn.close(closeCodes.pingTimeout, 'no ping or pong within the timeout');
+        conn.socket.terminate();
+        void this.forget(conn);
+      } else if (now - conn.lastHeardAt >= this.config.pingIntervalMs && conn.socket.readyState === WebSocket.OPEN) {
+        conn.socket.ping();
+      }
+    }
+  }
+
+  private async keepSessionsAlive(): Promise<void> {
+    const byId = new Map([...this.connections].map((c) => [c.sessionId, c]));
+    if (byId.size === 0) return;
+    try {
+      const { unknownSessionIds } = await this.backends.presence.keepAlive({ gatewayId: this.config.gatewayId, sessionIds: [...byId.keys()] });
+      for (const id of unknownSessionIds) byId.get(id)?.close(closeCodes.sessionExpired, 'session expired; reconnect');
+    } catch (err) {
+      this.logger.warn('could not keep sessions alive with presence', { err });
+    }
+  }
+
+  private async forget(conn: Connection): Promise<void> {
+    if (!this.connections.delete(conn)) return;
+    conn.closed = true;
+    this.fanout.drop(conn);
+    try {
+      await this.backends.presence.closeSession({ sessionId: conn.sessionId });
+    } catch (err) {
+      // Presence expires the session by itself once this gateway stops keeping it alive.
+      this.logger.warn('could not close the session with presence', { sessionId: conn.sessionId, err });
+    }
+  }
+}
+
+function json(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(JSON.stringify(body));
+}

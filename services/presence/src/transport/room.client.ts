@@ -1,0 +1,19 @@
+// The room service, reached over gRPC, as presence's RoomPort.
+import { createClient } from '@rtcroom/common';
+import { roomServicev1, roomv1 } from '@rtcroom/proto';
+import { RoomPort } from '../presence-app';
+
+export function grpcRoomPort(address: string): RoomPort & { close(): void } {
+  const client = createClient(roomServicev1.RoomServiceService, address, 5000);
+  return {
+    async leaveSession(sessionId) {
+      const { members } = await client.leaveSession({ sessionId, reason: roomv1.LeaveReason.LEAVE_REASON_CONNECTION_LOST });
+      return members.length;
+    },
+    async setStreamState(roomId, identity, publishing) {
+      const res = await client.setStreamState({ roomId, identity, publishing, source: roomv1.StreamSource.STREAM_SOURCE_CLIENT });
+      return res.changed;
+    },
+    close: () => client.close(),
+  };
+}

@@ -1,0 +1,107 @@
+// The url-issuer's configuration, read from the environment once at start.
+import { ConfigError, Env, envAddress, envBool, envInt, envOneOf, envSecret, envString, LogLevel } from '@rtcroom/common';
+import type { MediaSettings, UrlLifetimes } from './domain/media-provider';
+import type { SelfHostedSettings } from './domain/providers/self-hosted';
+import { RecordFormat, recordFormats, TencentSettings } from './domain/providers/tencent';
+
+export interface UrlIssuerConfig {
+  grpcAddress: string;
+  logLevel: LogLevel;
+  /** Derives stream ids; changing it changes every member's stream id. */
+  streamIdKey: string;
+  media: MediaSettings;
+}
+
+// Dev-only secrets, so `RTCROOM_DEV=true` starts with no setup; never accepted otherwise.
+const devStreamIdKey = 'rtcroom-dev-stream-id-key-not-secret';
+const devSigningKey = 'rtcroom-dev-media-signing-key-not-secret';
+
+const logLevels: readonly LogLevel[] = ['debug', 'info', 'warn', 'error', 'silent'];
+// URLs are re-issued on expiry; a minute is the least that lets a pusher connect, 30 days the most
+// that keeps a leaked URL from living forever.
+const ttlRange = { min: 60, max: 30 * 86400 };
+
+export function loadUrlIssuerConfig(env: Env): UrlIssuerConfig {
+  const dev = envBool(env, 'RTCROOM_DEV', false);
+  const lifetimes: UrlLifetimes = {
+    pushTtlSeconds: envInt(env, 'PUSH_URL_TTL_SECONDS', 86400, ttlRange),
+    playTtlSeconds: envInt(env, 'PLAY_URL_TTL_SECONDS', 86400, ttlRange),
+  };
+  // Read whatever the provider, so a typo fails at start rather than after switching to tencent.
+  const recording = {
+    recordFormats: loadRecordFormats(env),
+    recordIntervalSeconds: envInt(env, 'RECORD_INTERVAL_SECONDS', 1800, { min: 60, max: 5400 }),
+  };
+  const provider = envOneOf(env, 'MEDIA_PROVIDER', ['self-hosted', 'tencent'] as const, 'self-hosted');
+  return {
+    grpcAddress: envAddress(env, 'URL_ISSUER_GRPC_ADDRESS', '127.0.0.1:50053'),
+    logLevel: envOneOf(env, 'LOG_LEVEL', logLevels, 'info'),
+    streamIdKey: envSecret(env, 'STREAM_ID_KEY', dev ? devStreamIdKey : undefined),
+    media: provider === 'tencent' ? loadTencent(env, lifetimes, recording) : loadSelfHosted(env, lifetimes, dev),
+  };
+}
+
+function loadRecordFormats(env: Env): RecordFormat[] {
+  const raw = envString(env, 'RECORD_FORMATS', 'mp4');
+  const formats = raw.split('|');
+  for (const f of formats) {
+    if (!(recordFormats as readonly string[]).includes(f)) {
+      throw new ConfigError('RECORD_FORMATS', `must be ${recordFormats.join(', ')} joined by |, got "${raw}"`);
+    }
+  }
+  if (new Set(formats).size !== formats.length) throw new ConfigError('RECORD_FORMATS', `repeats a format: "${raw}"`);
+  return formats as RecordFormat[];
+}
+
+function loadTencent(
+  env: Env,
+  lifetimes: UrlLifetimes,
+  recording: Pick<TencentSettings, 'recordFormats' | 'recordIntervalSeconds'>,
+): TencentSettings {
+  const bizid = envString(env, 'TENCENT_BIZID');
+  if (!/^\d{1,16}$/.test(bizid)) throw new ConfigError('TENCENT_BIZID', `must be digits, got "${bizid}"`);
+  return {
+    kind: 'tencent',
+    ...lifetimes,
+    ...recording,
+    bizid,
+    pushKey: envString(env, 'TENCENT_PUSH_KEY'),
+    pushDomain: envHost(env, 'TENCENT_PUSH_DOMAIN', `${bizid}.livepush.myqcloud.com`),
+    playDomain: envHost(env, 'TENCENT_PLAY_DOMAIN', `${bizid}.liveplay.myqcloud.com`),
+  };
+}
+
+function loadSelfHosted(env: Env, lifetimes: UrlLifetimes, dev: boolean): SelfHostedSettings {
+  // Unset means the default; set but empty means "this server offers no HTTP-FLV/HLS".
+  const rawHttp = env.MEDIA_HTTP_BASE;
+  return {
+    kind: 'self-hosted',
+    ...lifetimes,
+    rtmpBase: envBase(env, 'MEDIA_RTMP_BASE', 'rtmp://127.0.0.1:1935', /^rtmp:\/\//),
+    httpBase: rawHttp === '' ? undefined : envBase(env, 'MEDIA_HTTP_BASE', 'http://127.0.0.1:8080', /^https?:\/\//),
+    signingKey: envSecret(env, 'MEDIA_SIGNING_KEY', dev ? devSigningKey : undefined),
+    app: envPathSegment(env, 'MEDIA_APP', 'live'),
+    recordApp: envPathSegment(env, 'MEDIA_RECORD_APP', 'record'),
+  };
+}
+
+/** A URL base: scheme, host, optional port and path; a trailing slash is dropped. */
+function envBase(env: Env, name: string, fallback: string, scheme: RegExp): string {
+  const value = envString(env, name, fallback).replace(/\/+$/, '');
+  if (!scheme.test(value) || !/^[a-z]+:\/\/[^\s/?#]+(\/[^\s?#]*)?$/.test(value)) {
+    throw new ConfigError(name, `must be a URL like ${fallback}, got "${value}"`);
+  }
+  return value;
+}
+
+function envHost(env: Env, name: string, fallback: string): string {
+  const value = envString(env, name, fallback);
+  if (!/^[A-Za-z0-9.-]+(:\d{1,5})?$/.test(value)) throw new ConfigError(name, `must be a host name, got "${value}"`);
+  return value;
+}
+
+function envPathSegment(env: Env, name: string, fallback: string): string {
+  const value = envString(env, name, fallback);
+  if (!/^[A-Za-z0-9_-]+$/.test(value)) throw new ConfigError(name, `must be letters, digits, _ or -, got "${value}"`);
+  return value;
+}

@@ -1,0 +1,64 @@
+import { ConfigError } from '@rtcroom/common';
+import { loadUrlIssuerConfig } from './config';
+
+const key = 'a-stream-id-key-0123456789';
+
+function configError(env: Record<string, string>): ConfigError {
+  try {
+    loadUrlIssuerConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) return err;
+    throw err;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('loadUrlIssuerConfig', () => {
+  it('starts self-hosted with dev secrets only under RTCROOM_DEV', () => {
+    const config = loadUrlIssuerConfig({ RTCROOM_DEV: 'true' });
+    expect(config.grpcAddress).toBe('127.0.0.1:50053');
+    expect(config.media).toMatchObject({
+      kind: 'self-hosted',
+      rtmpBase: 'rtmp://127.0.0.1:1935',
+      httpBase: 'http://127.0.0.1:8080',
+      app: 'live',
+      recordApp: 'record',
+      pushTtlSeconds: 86400,
+      playTtlSeconds: 86400,
+    });
+    expect(configError({}).variable).toBe('STREAM_ID_KEY');
+    expect(configError({ STREAM_ID_KEY: key }).variable).toBe('MEDIA_SIGNING_KEY');
+  });
+
+  it('disables HTTP play URLs when MEDIA_HTTP_BASE is set but empty', () => {
+    const config = loadUrlIssuerConfig({ RTCROOM_DEV: 'true', MEDIA_HTTP_BASE: '' });
+    expect(config.media.kind === 'self-hosted' && config.media.httpBase).toBeUndefined();
+  });
+
+  it('needs the bizid and key for Tencent, and derives the domains from the bizid', () => {
+    expect(configError({ STREAM_ID_KEY: key, MEDIA_PROVIDER: 'tencent' }).variable).toBe('TENCENT_BIZID');
+    expect(configError({ STREAM_ID_KEY: key, MEDIA_PROVIDER: 'tencent', TENCENT_BIZID: '12ab' }).variable).toBe('TENCENT_BIZID');
+    expect(configError({ STREAM_ID_KEY: key, MEDIA_PROVIDER: 'tencent', TENCENT_BIZID: '8888' }).variable).toBe('TENCENT_PUSH_KEY');
+    const config = loadUrlIssuerConfig({ STREAM_ID_KEY: key, MEDIA_PROVIDER: 'tencent', TENCENT_BIZID: '8888', TENCENT_PUSH_KEY: 'k' });
+    expect(config.media).toMatchObject({
+      kind: 'tencent',
+      pushDomain: '8888.livepush.myqcloud.com',
+      playDomain: '8888.liveplay.myqcloud.com',
+      recordFormats: ['mp4'],
+      recordIntervalSeconds: 1800,
+    });
+  });
+
+  it('names the variable that is wrong', () => {
+    const dev = { RTCROOM_DEV: 'true' };
+    expect(configError({ ...dev, MEDIA_PROVIDER: 'wowza' }).variable).toBe('MEDIA_PROVIDER');
+    expect(configError({ ...dev, RECORD_FORMATS: 'mp4|avi' }).variable).toBe('RECORD_FORMATS');
+    expect(configError({ ...dev, RECORD_INTERVAL_SECONDS: '5401' }).variable).toBe('RECORD_INTERVAL_SECONDS');
+    expect(configError({ ...dev, PUSH_URL_TTL_SECONDS: 'week' }).variable).toBe('PUSH_URL_TTL_SECONDS');
+    expect(configError({ ...dev, MEDIA_RTMP_BASE: 'http://x:1935' }).variable).toBe('MEDIA_RTMP_BASE');
+    expect(configError({ ...dev, MEDIA_APP: 'live/x' }).variable).toBe('MEDIA_APP');
+    expect(configError({ ...dev, URL_ISSUER_GRPC_ADDRESS: 'nowhere' }).variable).toBe('URL_ISSUER_GRPC_ADDRESS');
+    expect(configError({ ...dev, LOG_LEVEL: 'trace' }).variable).toBe('LOG_LEVEL');
+    expect(configError({ STREAM_ID_KEY: 'short' }).variable).toBe('STREAM_ID_KEY');
+  });
+});

@@ -1,0 +1,44 @@
+// What the issuer needs from a media provider, and the one place a deployment's provider is chosen.
+import { createSelfHostedProvider, SelfHostedSettings } from './providers/self-hosted';
+import { createTencentProvider, TencentSettings } from './providers/tencent';
+
+/** How long issued URLs stay valid; shared by every provider. */
+export interface UrlLifetimes {
+  pushTtlSeconds: number;
+  playTtlSeconds: number;
+}
+
+export interface SignedPushUrl {
+  url: string;
+  expireTime: Date;
+  /** Whether pushing to `url` records; false when the provider cannot record. */
+  recording: boolean;
+}
+
+export interface SignedPlayUrls {
+  /** Low-latency URL for <live-player mode="RTC">. */
+  rtcUrl: string;
+  /** Ordinary play URLs; '' where the media server offers none. */
+  rtmpUrl: string;
+  flvUrl: string;
+  hlsUrl: string;
+  expireTime: Date;
+}
+
+export interface MediaProvider {
+  /** Every stream id of this deployment starts with `${streamIdPrefix}_`. */
+  readonly streamIdPrefix: string;
+  pushUrl(streamId: string, record: boolean, now: Date): SignedPushUrl;
+  playUrl(streamId: string, viewer: string, now: Date): SignedPlayUrls;
+}
+
+export type MediaSettings = TencentSettings | SelfHostedSettings;
+
+export function createMediaProvider(settings: MediaSettings): MediaProvider {
+  switch (settings.kind) {
+    case 'tencent':
+      return createTencentProvider(settings);
+    case 'self-hosted':
+      return createSelfHostedProvider(settings);
+  }
+}

@@ -1,0 +1,81 @@
+// The UrlIssuerService handlers: check what the caller sent, derive the stream id, let the
+// deployment's provider sign. Stateless, so any number of replicas can answer.
+import { bindService, DomainError, identityPattern, ServiceBinding } from '@rtcroom/common';
+import { mediav1, urlIssuerv1 } from '@rtcroom/proto';
+import type { MediaProvider } from './domain/media-provider';
+import { deriveStreamId, isDerivedStreamId } from './domain/stream-id';
+
+const idPattern = /^[A-Za-z0-9_-]{1,64}$/;
+/** Bounds the work (and the response size) of one IssuePlayUrls call. */
+const maxViewers = 100;
+
+export interface UrlIssuerDeps {
+  provider: MediaProvider;
+  streamIdKey: string;
+}
+
+function requireId(field: string, value: string): void {
+  if (!idPattern.test(value)) {
+    throw new DomainError('INVALID_ARGUMENT', `${field} must be 1-64 characters of A-Z a-z 0-9 _ -`, { field });
+  }
+}
+
+function requireStreamId(prefix: string, streamId: string): void {
+  if (!streamId) throw new DomainError('INVALID_ARGUMENT', 'stream_id is required', { field: 'stream_id' });
+  if (!isDerivedStreamId(prefix, streamId)) {
+    throw new DomainError('INVALID_ARGUMENT', `stream_id is not a stream of this deployment (${prefix}_...)`, {
+      field: 'stream_id',
+    });
+  }
+}
+
+function requireViewers(viewers: string[]): void {
+  if (viewers.length === 0 || viewers.length > maxViewers) {
+    throw new DomainError('INVALID_ARGUMENT', `viewer_identities must hold 1-${maxViewers} identities`, {
+      field: 'viewer_identities',
+    });
+  }
+  viewers.forEach((viewer, index) => {
+    if (!identityPattern.test(viewer)) {
+      throw new DomainError('INVALID_ARGUMENT', 'viewer identities must be 1-128 characters of A-Z a-z 0-9 _ . @ -', {
+        field: `viewer_identities[${index}]`,
+      });
+    }
+  });
+}
+
+export function urlIssuerBinding(deps: UrlIssuerDeps): ServiceBinding {
+  const { provider, streamIdKey } = deps;
+
+  return bindService(
+    'rtcroom.media.v1.UrlIssuerService',
+    urlIssuerv1.UrlIssuerServiceService,
+    {
+      async issuePushUrl(request) {
+        requireId('room_id', request.roomId);
+        requireId('member_id', request.memberId);
+        const streamId = deriveStreamId(streamIdKey, provider.streamIdPrefix, request.roomId, request.memberId);
+        const signed = provider.pushUrl(streamId, request.record, new Date());
+        const pushUrl: mediav1.PushUrl = { streamId, ...signed };
+        return { pushUrl };
+      },
+
+      async issuePlayUrls(request) {
+        requireId('room_id', request.roomId);
+        requireStreamId(provider.streamIdPrefix, request.streamId);
+        requireViewers(request.viewerIdentities);
+        // One instant for the whole batch, so every viewer's URLs expire together.
+        const at = new Date();
+        const playUrls = request.viewerIdentities.map(
+          (viewerIdentity): mediav1.PlayUrl => ({
+            streamId: request.streamId,
+            viewerIdentity,
+            ...provider.playUrl(request.streamId, viewerIdentity, at),
+          }),
+        );
+        return { playUrls };
+      },
+    },
+    'rtcroom.media',
+  );
+}

@@ -1,0 +1,174 @@
+// Starts the real gRPC server and calls it the way the room service and the gateway do.
+import { createClient, DomainError, isDomainError } from '@rtcroom/common';
+import { testLogger } from '@rtcroom/common/testing';
+import { urlIssuerv1 } from '@rtcroom/proto';
+import { loadUrlIssuerConfig, startUrlIssuer, tencentTxSecret, verifyPlaySignature, verifyPushSignature } from '../src';
+
+type Client = ReturnType<typeof createClient<typeof urlIssuerv1.UrlIssuerServiceService>>;
+
+const signingKey = 'integration-signing-key-0123';
+
+async function expectInvalid(call: Promise<unknown>, field?: string): Promise<DomainError> {
+  const err = await call.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(isDomainError(err, 'INVALID_ARGUMENT')).toBe(true);
+  if (field) expect((err as DomainError).metadata.field).toBe(field);
+  return err as DomainError;
+}
+
+function queryOf(url: string): Record<string, string> {
+  return Object.fromEntries(new URL(url.replace(/^rtmp:/, 'http:')).searchParams);
+}
+
+describe('UrlIssuerService, self-hosted', () => {
+  let running: Awaited<ReturnType<typeof startUrlIssuer>>;
+  let client: Client;
+
+  beforeAll(async () => {
+    const config = loadUrlIssuerConfig({
+      URL_ISSUER_GRPC_ADDRESS: '127.0.0.1:0',
+      STREAM_ID_KEY: 'integration-stream-id-key-0123',
+      MEDIA_SIGNING_KEY: signingKey,
+      MEDIA_RTMP_BASE: 'rtmp://media.test:1935',
+      MEDIA_HTTP_BASE: 'http://media.test:8080/',
+      PLAY_URL_TTL_SECONDS: '600',
+    });
+    running = await startUrlIssuer(config, testLogger('url-issuer'));
+    client = createClient(urlIssuerv1.UrlIssuerServiceService, running.grpcAddress);
+  });
+
+  afterAll(async () => {
+    client.close();
+    await running.stop();
+  });
+
+  it('listens on a real port when asked for port 0', () => {
+    expect(running.grpcAddress).toMatch(/^127\.0\.0\.1:[1-9]\d*$/);
+  });
+
+  it('issues a push URL the media hooks accept, with the same stream id every time', async () => {
+    const before = Date.now();
+    const { pushUrl } = await client.issuePushUrl({ roomId: 'room_a', memberId: 'mem_1', record: false });
+    expect(pushUrl).toBeDefined();
+    const { streamId, url, expireTime, recording } = pushUrl!;
+    expect(streamId).toMatch(/^s_[a-z2-7]{24}$/);
+    expect(url.startsWith(`rtmp://media.test:1935/live/${streamId}?exp=`)).toBe(true);
+    expect(recording).toBe(false);
+    // Default push TTL: one day.
+    expect(expireTime!.getTime()).toBeGreaterThanOrEqual(Math.floor(before / 1000) * 1000 + 86400_000);
+    expect(expireTime!.getTime()).toBeLessThanOrEqual(Date.now() + 86400_000);
+    const { exp, sig } = queryOf(url);
+    expect(verifyPushSignature(signingKey, { streamId, exp, sig })).toBe('OK');
+
+    const again = await client.issuePushUrl({ roomId: 'room_a', memberId: 'mem_1', record: true });
+    expect(again.pushUrl!.streamId).toBe(streamId);
+    expect(again.pushUrl!.url.startsWith(`rtmp://media.test:1935/record/${streamId}?`)).toBe(true);
+    expect(again.pushUrl!.recording).toBe(true);
+
+    const other = await client.issuePushUrl({ roomId: 'room_a', memberId: 'mem_2', record: false });
+    expect(other.pushUrl!.streamId).not.toBe(streamId);
+  });
+
+  it('issues play URLs for each viewer, in the order asked', async () => {
+    const { pushUrl } = await client.issuePushUrl({ roomId: 'room_a', memberId: 'mem_1', record: false });
+    const streamId = pushUrl!.streamId;
+    const viewers = ['bob', 'alice@example.com', 'carol.k'];
+    const { playUrls } = await client.issuePlayUrls({ roomId: 'room_a', streamId, viewerIdentities: viewers });
+    expect(playUrls.map((p) => p.viewerIdentity)).toEqual(viewers);
+    for (const play of playUrls) {
+      expect(play.streamId).toBe(streamId);
+      expect(play.rtcUrl).toBe(play.rtmpUrl);
+      expect(play.flvUrl.startsWith(`http://media.test:8080/flv/${streamId}.flv?`)).toBe(true);
+      expect(play.hlsUrl.startsWith(`http://media.test:8080/hls/${streamId}.m3u8?`)).toBe(true);
+      expect(play.expireTime!.getTime()).toBeLessThanOrEqual(Date.now() + 600_000);
+      const { viewer, exp, sig } = queryOf(play.rtmpUrl);
+      expect(viewer).toBe(play.viewerIdentity);
+      expect(verifyPlaySignature(signingKey, { streamId, viewer, exp, sig })).toBe('OK');
+    }
+  });
+
+  it('refuses bad push requests with INVALID_ARGUMENT', async () => {
+    await expectInvalid(client.issuePushUrl({ roomId: '', memberId: 'mem_1', record: false }), 'room_id');
+    await expectInvalid(client.issuePushUrl({ roomId: 'room a', memberId: 'mem_1', record: false }), 'room_id');
+    await expectInvalid(client.issuePushUrl({ roomId: 'room_a', memberId: '', record: false }), 'member_id');
+    await expectInvalid(client.issuePushUrl({ roomId: 'room_a', memberId: 'm/1', record: false }), 'member_id');
+    await expectInvalid(client.issuePushUrl({ roomId: 'r'.repeat(65), memberId: 'mem_1', record: false }), 'room_id');
+  });
+
+  it('refuses bad play requests with INVALID_ARGUMENT', async () => {
+    const { pushUrl } = await client.issuePushUrl({ roomId: 'room_a', memberId: 'mem_1', record: false });
+    const streamId = pushUrl!.streamId;
+    const ok = { roomId: 'room_a', streamId, viewerIdentities: ['bob'] };
+    await expectInvalid(client.issuePlayUrls({ ...ok, streamId: '' }), 'stream_id');
+    await expectInvalid(client.issuePlayUrls({ ...ok, streamId: `8888${streamId.slice(1)}` }), 'stream_id');
+    await expectInvalid(client.issuePlayUrls({ ...ok, streamId: 's_test001' }), 'stream_id');
+    await expectInvalid(client.issuePlayUrls({ ...ok, roomId: '' }), 'room_id');
+    await expectInvalid(client.issuePlayUrls({ ...ok, viewerIdentities: [] }), 'viewer_identities');
+    const tooMany = Array.from({ length: 101 }, (_, i) => `v${i}`);
+    await expectInvalid(client.issuePlayUrls({ ...ok, viewerIdentities: tooMany }), 'viewer_identities');
+    await expectInvalid(client.issuePlayUrls({ ...ok, viewerIdentities: ['bob', 'not ok'] }), 'viewer_identities[1]');
+    await expectInvalid(client.issuePlayUrls({ ...ok, viewerIdentities: ['x'.repeat(129)] }), 'viewer_identities[0]');
+
+    // Exactly 100 is allowed, and the server is still serving after all that.
+    const hundred = Array.from({ length: 100 }, (_, i) => `v${i}`);
+    const { playUrls } = await client.issuePlayUrls({ ...ok, viewerIdentities: hundred });
+    expect(playUrls).toHaveLength(100);
+  });
+});
+
+describe('UrlIssuerService, Tencent', () => {
+  let running: Awaited<ReturnType<typeof startUrlIssuer>>;
+  let client: Client;
+
+  beforeAll(async () => {
+    const config = loadUrlIssuerConfig({
+      URL_ISSUER_GRPC_ADDRESS: '127.0.0.1:0',
+      STREAM_ID_KEY: 'integration-stream-id-key-0123',
+      MEDIA_PROVIDER: 'tencent',
+      TENCENT_BIZID: '8888',
+      TENCENT_PUSH_KEY: 'mykey',
+      RECORD_FORMATS: 'mp4|hls',
+    });
+    running = await startUrlIssuer(config, testLogger('url-issuer'));
+    client = createClient(urlIssuerv1.UrlIssuerServiceService, running.grpcAddress);
+  });
+
+  afterAll(async () => {
+    client.close();
+    await running.stop();
+  });
+
+  it('issues a Tencent push URL with a bizid-prefixed stream id and a valid txSecret', async () => {
+    const { pushUrl } = await client.issuePushUrl({ roomId: 'room_a', memberId: 'mem_1', record: true });
+    const { streamId, url, expireTime } = pushUrl!;
+    expect(streamId).toMatch(/^8888_[a-z2-7]{24}$/);
+    const match = url.match(
+      /^rtmp:\/\/8888\.livepush\.myqcloud\.com\/live\/([^?]+)\?bizid=8888&txSecret=([0-9a-f]{32})&txTime=([0-9A-F]+)&record=mp4\|hls&record_interval=1800$/,
+    );
+    expect(match).not.toBeNull();
+    const [, pathStream, txSecret, txTime] = match!;
+    expect(pathStream).toBe(streamId);
+    expect(txSecret).toBe(tencentTxSecret('mykey', streamId, txTime));
+    expect(parseInt(txTime, 16) * 1000).toBe(expireTime!.getTime());
+  });
+
+  it('issues the signed RTC URL and the ordinary play URLs', async () => {
+    const { pushUrl } = await client.issuePushUrl({ roomId: 'room_a', memberId: 'mem_1', record: false });
+    const streamId = pushUrl!.streamId;
+    const { playUrls } = await client.issuePlayUrls({ roomId: 'room_a', streamId, viewerIdentities: ['alice'] });
+    const [play] = playUrls;
+    expect(play.rtcUrl).toMatch(new RegExp(`^rtmp://8888\\.liveplay\\.myqcloud\\.com/live/${streamId}\\?bizid=8888&txSecret=[0-9a-f]{32}&txTime=[0-9A-F]+$`));
+    expect(play.rtmpUrl).toBe(`rtmp://8888.liveplay.myqcloud.com/live/${streamId}`);
+    expect(play.flvUrl).toBe(`http://8888.liveplay.myqcloud.com/live/${streamId}.flv`);
+    expect(play.hlsUrl).toBe(`http://8888.liveplay.myqcloud.com/live/${streamId}.m3u8`);
+  });
+
+  it('refuses a self-hosted stream id', async () => {
+    await expectInvalid(
+      client.issuePlayUrls({ roomId: 'room_a', streamId: 's_abcdefghijklmnopqrstuvwx', viewerIdentities: ['alice'] }),
+      'stream_id',
+    );
+  });
+});
