@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# The whole test suite, from a fresh clone: npm run test:all (and .ci/run runs exactly this).
+# Installs what it needs (npm packages from the lockfile; PostgreSQL and NATS from Debian if missing),
+# then: proto lint, breaking check and drift check, type check and build, compose validation, the jest
+# suite against the real Postgres and NATS, and a smoke run of the README's start command.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+step() { printf '\n== %s\n' "$*"; }
+
+step "npm ci"
+npm ci --no-audit --no-fund
+
+step "PostgreSQL and NATS"
+TEST_DATABASE_URL="$(bash scripts/ensure-services.sh)"
+export TEST_DATABASE_URL TEST_NATS_URL="nats://127.0.0.1:4222"
+echo "postgres: ${TEST_DATABASE_URL}; nats: ${TEST_NATS_URL}"
+
+step "buf lint"
+npx --no-install buf lint
+
+step "buf breaking (against .ci/proto-baseline)"
+baseline="$(cat .ci/proto-baseline 2>/dev/null || true)"
+if [ -n "$baseline" ] && git cat-file -e "${baseline}^{commit}" 2>/dev/null; then
+  npx --no-install buf breaking --against ".git#ref=${baseline}"
+else
+  echo "no reachable baseline commit: skipped"
+fi
+
+step "generated code is what proto/ generates"
+bash scripts/generate-proto.sh
+if ! git diff --exit-code --stat -- packages/proto; then
+  echo "packages/proto differs from what 'npm run proto:generate' makes: regenerate and commit" >&2
+  exit 1
+fi
+
+step "type check and build"
+npm run build
+
+step "docker-compose.yml"
+if command -v docker-compose >/dev/null; then
+  docker-compose -f docker-compose.yml config --quiet && echo "valid"
+else
+  echo "docker-compose is not installed: skipped (.ci/run installs it)"
+fi
+
+step "tests (jest, real PostgreSQL and NATS)"
+npm test -- --ci
+
+step "smoke: the start command on the embedded default, and the demo against it"
+bash scripts/smoke-start.sh
