@@ -2,14 +2,16 @@
 import { startAll } from './start-all';
 
 async function main() {
-  const system = await startAll();
+  // The embedded store keeps its data between starts unless told otherwise.
+  const env = { EMBEDDED_DATA_DIR: '.rtcroom-data/pglite', ...process.env };
+  const system = await startAll({ env });
   const http = system.gatewayUrl.replace(/^ws/, 'http').replace(/\/v1\/ws$/, '');
   process.stdout.write(
     [
       '',
       'rtcroom is up.',
       `  gateway (WebSocket): ${system.gatewayUrl}`,
-      `  store:  ${system.embeddedDatabase ? 'embedded PGlite (set DATABASE_URL for a real Postgres)' : 'Postgres at DATABASE_URL'}`,
+      `  store:  ${system.embeddedDatabase ? `embedded PGlite in ${env.EMBEDDED_DATA_DIR} (set DATABASE_URL for a real Postgres)` : 'Postgres at DATABASE_URL'}`,
       `  events: ${system.embeddedBus ? 'in-process bus (set NATS_URL for a real NATS)' : 'NATS at NATS_URL'}`,
       `  dev token: ${http}/dev/token?identity=alice`,
       '',

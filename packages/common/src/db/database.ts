@@ -1,4 +1,5 @@
 // Opening the store: a real Postgres through `pg` when a URL is given, else the embedded PGlite.
+import { mkdirSync } from 'node:fs';
 import { PGlite, types as pgliteTypes } from '@electric-sql/pglite';
 import { Kysely, Migration, Migrator, PostgresDialect } from 'kysely';
 import { Pool, types as pgTypes } from 'pg';
@@ -37,6 +38,7 @@ export async function openDatabase<DB>(options: DatabaseOptions, logger: Logger)
     const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
     return { db, kind: 'postgres', close: () => db.destroy() };
   }
+  if (options.embeddedDataDir) mkdirSync(options.embeddedDataDir, { recursive: true });
   const pg = new PGlite({ dataDir: options.embeddedDataDir, parsers: { [pgliteTypes.INT8]: parseInt8 } });
   await pg.waitReady;
   logger.info('embedded postgres (PGlite) ready', { dataDir: options.embeddedDataDir ?? 'memory' });
