@@ -33,8 +33,8 @@ if ! git diff --exit-code --stat -- packages/proto; then
   exit 1
 fi
 
-step "type check and build"
-npm run build
+step "type check (sources and tests) and build"
+npm run typecheck
 
 step "docker-compose.yml"
 if command -v docker-compose >/dev/null; then

@@ -153,6 +153,17 @@ describe('room service (Postgres + NATS + gRPC)', () => {
     expect((await client.getRoom({ roomId: reborn.room!.id, name: '' })).members).toEqual([]);
   });
 
+  it('finds a membership by its stream id, also after it ended', async () => {
+    const { room } = await client.createRoom({ room: group('bystream'), requestId: '' });
+    const j = await client.joinRoom(roomServicev1.JoinRoomRequest.fromPartial({ roomId: room!.id, identity: 'sam', sessionId: 'ss' }));
+    const found = await client.getMember({ streamId: j.member!.streamId, roomId: '', identity: '' });
+    expect([found.member?.identity, found.room?.id]).toEqual(['sam', room!.id]);
+    await client.leaveRoom(roomServicev1.LeaveRoomRequest.fromPartial({ roomId: room!.id, identity: 'sam' }));
+    const after = await client.getMember({ streamId: j.member!.streamId, roomId: '', identity: '' });
+    expect(after.member?.state).toBe(roomv1.MemberState.MEMBER_STATE_LEFT);
+    await expect(client.getMember({ streamId: 's_unknown', roomId: '', identity: '' })).rejects.toMatchObject({ reason: 'NOT_A_MEMBER' });
+  });
+
   it('leaves every seat of a session with the reason given', async () => {
     const { room } = await client.createRoom({ room: group('sess'), requestId: '' });
     await client.joinRoom(roomServicev1.JoinRoomRequest.fromPartial({ roomId: room!.id, identity: 'erin', sessionId: 'conn-9' }));

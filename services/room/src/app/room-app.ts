@@ -19,7 +19,7 @@ import {
 } from '../domain/room';
 import { encodeRoomEvent, RoomChange } from '../events/room-events';
 import { RoomDatabase, RoomDb } from '../store/database';
-import { insertMember, saveMemberState, seatedMembers, seatedMembersOfSession } from '../store/member.repository';
+import { findMemberByStream, insertMember, saveMemberState, seatedMembers, seatedMembersOfSession } from '../store/member.repository';
 import { appendEvents } from '../store/outbox.repository';
 import {
   findOpenRoomByName,
@@ -208,6 +208,23 @@ export class RoomApp {
       await this.commitChanges(tx, room, pending);
       return { member, changed: true };
     });
+  }
+
+  /** One membership with its room: by stream id (any membership), or the seated member of a room. */
+  async getMember(ref: { streamId?: string; roomId?: string; identity?: string }): Promise<{ member: Member; room: Room }> {
+    let member: Member | null = null;
+    if (ref.streamId) {
+      checkId('stream_id', ref.streamId);
+      member = await findMemberByStream(this.db, ref.streamId);
+    } else if (ref.roomId && ref.identity) {
+      checkId('room_id', ref.roomId);
+      member = (await seatedMembers(this.db, ref.roomId)).find((m) => m.identity === ref.identity) ?? null;
+    } else {
+      throw new DomainError('INVALID_ARGUMENT', 'stream_id, or room_id and identity, are required', { field: 'stream_id' });
+    }
+    const room = member ? await findRoomById(this.db, member.roomId) : null;
+    if (!member || !room) throw new DomainError('NOT_A_MEMBER', 'no such membership');
+    return { member, room };
   }
 
   /** Every seat held through the session is given up. */

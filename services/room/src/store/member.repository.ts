@@ -60,3 +60,8 @@ export async function saveMemberState(db: RoomDb, m: Member): Promise<void> {
     .where('member_id', '=', m.memberId)
     .execute();
 }
+
+export async function findMemberByStream(db: RoomDb, streamId: string): Promise<Member | null> {
+  const row = await db.selectFrom('members').selectAll().where('stream_id', '=', streamId).executeTakeFirst();
+  return row ? toMember(row) : null;
+}

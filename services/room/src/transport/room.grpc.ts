@@ -101,6 +101,10 @@ export function roomGrpcBinding(app: RoomApp): ServiceBinding {
         );
         return { member: toProtoMember(member), changed };
       },
+      async getMember(req) {
+        const { member, room } = await app.getMember({ streamId: req.streamId, roomId: req.roomId, identity: req.identity });
+        return { member: toProtoMember(member), room: toProtoRoom(room) };
+      },
       async leaveSession(req) {
         if (!req.sessionId) throw new DomainError('INVALID_ARGUMENT', 'session_id is required', { field: 'session_id' });
         const members = await app.leaveSession(req.sessionId, leaveReasonFromProto(req.reason, 'connection_lost'));

@@ -158,6 +158,17 @@ export interface LeaveSessionResponse {
   members: Member[];
 }
 
+export interface GetMemberRequest {
+  streamId: string;
+  roomId: string;
+  identity: string;
+}
+
+export interface GetMemberResponse {
+  member: Member | undefined;
+  room: Room | undefined;
+}
+
 function createBaseCreateRoomRequest(): CreateRoomRequest {
   return { room: undefined, requestId: "" };
 }
@@ -1864,6 +1875,202 @@ export const LeaveSessionResponse: MessageFns<LeaveSessionResponse> = {
   },
 };
 
+function createBaseGetMemberRequest(): GetMemberRequest {
+  return { streamId: "", roomId: "", identity: "" };
+}
+
+export const GetMemberRequest: MessageFns<GetMemberRequest> = {
+  encode(message: GetMemberRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.streamId !== "") {
+      writer.uint32(10).string(message.streamId);
+    }
+    if (message.roomId !== "") {
+      writer.uint32(18).string(message.roomId);
+    }
+    if (message.identity !== "") {
+      writer.uint32(26).string(message.identity);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetMemberRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetMemberRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.streamId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.roomId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.identity = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetMemberRequest {
+    return {
+      streamId: isSet(object.streamId)
+        ? globalThis.String(object.streamId)
+        : isSet(object.stream_id)
+        ? globalThis.String(object.stream_id)
+        : "",
+      roomId: isSet(object.roomId)
+        ? globalThis.String(object.roomId)
+        : isSet(object.room_id)
+        ? globalThis.String(object.room_id)
+        : "",
+      identity: isSet(object.identity) ? globalThis.String(object.identity) : "",
+    };
+  },
+
+  toJSON(message: GetMemberRequest): unknown {
+    const obj: any = {};
+    if (message.streamId !== "") {
+      obj.streamId = message.streamId;
+    }
+    if (message.roomId !== "") {
+      obj.roomId = message.roomId;
+    }
+    if (message.identity !== "") {
+      obj.identity = message.identity;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetMemberRequest>): GetMemberRequest {
+    return GetMemberRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GetMemberRequest>): GetMemberRequest {
+    const message = createBaseGetMemberRequest();
+    message.streamId = object.streamId ?? "";
+    message.roomId = object.roomId ?? "";
+    message.identity = object.identity ?? "";
+    return message;
+  },
+};
+
+function createBaseGetMemberResponse(): GetMemberResponse {
+  return { member: undefined, room: undefined };
+}
+
+export const GetMemberResponse: MessageFns<GetMemberResponse> = {
+  encode(message: GetMemberResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.member !== undefined) {
+      Member.encode(message.member, writer.uint32(10).fork()).join();
+    }
+    if (message.room !== undefined) {
+      Room.encode(message.room, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetMemberResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetMemberResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.member = Member.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.room = Room.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetMemberResponse {
+    return {
+      member: isSet(object.member) ? Member.fromJSON(object.member) : undefined,
+      room: isSet(object.room) ? Room.fromJSON(object.room) : undefined,
+    };
+  },
+
+  toJSON(message: GetMemberResponse): unknown {
+    const obj: any = {};
+    if (message.member !== undefined) {
+      obj.member = Member.toJSON(message.member);
+    }
+    if (message.room !== undefined) {
+      obj.room = Room.toJSON(message.room);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetMemberResponse>): GetMemberResponse {
+    return GetMemberResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GetMemberResponse>): GetMemberResponse {
+    const message = createBaseGetMemberResponse();
+    message.member = (object.member !== undefined && object.member !== null)
+      ? Member.fromPartial(object.member)
+      : undefined;
+    message.room = (object.room !== undefined && object.room !== null) ? Room.fromPartial(object.room) : undefined;
+    return message;
+  },
+};
+
 /**
  * Rooms and their members. The room service owns the room store; every change it makes is written
  * with its event (rtcroom.room.v1.RoomEvent) in one transaction and published to NATS in order.
@@ -1981,6 +2188,20 @@ export const RoomServiceService = {
       Buffer.from(LeaveSessionResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): LeaveSessionResponse => LeaveSessionResponse.decode(value),
   },
+  /**
+   * Reads one membership (current or past) with its room: by stream_id, or by room_id and identity
+   * (the seated member). Used by the URL issuer to check a media server's publish and play requests.
+   * Fails with NOT_A_MEMBER when there is no such membership.
+   */
+  getMember: {
+    path: "/rtcroom.room.v1.RoomService/GetMember" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetMemberRequest): Buffer => Buffer.from(GetMemberRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetMemberRequest => GetMemberRequest.decode(value),
+    responseSerialize: (value: GetMemberResponse): Buffer => Buffer.from(GetMemberResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): GetMemberResponse => GetMemberResponse.decode(value),
+  },
 } as const;
 
 export interface RoomServiceServer extends UntypedServiceImplementation {
@@ -2015,6 +2236,12 @@ export interface RoomServiceServer extends UntypedServiceImplementation {
    * connection is gone for good).
    */
   leaveSession: handleUnaryCall<LeaveSessionRequest, LeaveSessionResponse>;
+  /**
+   * Reads one membership (current or past) with its room: by stream_id, or by room_id and identity
+   * (the seated member). Used by the URL issuer to check a media server's publish and play requests.
+   * Fails with NOT_A_MEMBER when there is no such membership.
+   */
+  getMember: handleUnaryCall<GetMemberRequest, GetMemberResponse>;
 }
 
 export interface RoomServiceClient extends Client {
@@ -2174,6 +2401,26 @@ export interface RoomServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: LeaveSessionResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Reads one membership (current or past) with its room: by stream_id, or by room_id and identity
+   * (the seated member). Used by the URL issuer to check a media server's publish and play requests.
+   * Fails with NOT_A_MEMBER when there is no such membership.
+   */
+  getMember(
+    request: GetMemberRequest,
+    callback: (error: ServiceError | null, response: GetMemberResponse) => void,
+  ): ClientUnaryCall;
+  getMember(
+    request: GetMemberRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: GetMemberResponse) => void,
+  ): ClientUnaryCall;
+  getMember(
+    request: GetMemberRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: GetMemberResponse) => void,
   ): ClientUnaryCall;
 }
 
