@@ -11,6 +11,8 @@ export type ErrorReason =
   | 'ROOM_FULL'
   | 'ALREADY_EXISTS'
   | 'NOT_A_MEMBER'
+  | 'IDENTITY_IN_USE'
+  | 'BANNED'
   | 'SESSION_NOT_FOUND'
   | 'UNAVAILABLE'
   | 'INTERNAL';

@@ -14,6 +14,12 @@ export interface RoomConfig {
   urlIssuerAddress: string;
   defaultMaxMembers: number;
   maxMembersCap: number;
+  defaultEmptyTimeoutSeconds: number;
+  defaultDepartureTimeoutSeconds: number;
+  autoCloseIntervalMs: number;
+  webhookPollIntervalMs: number;
+  /** First retry delay of a failed webhook delivery; it doubles up to 60 s. */
+  webhookMinBackoffMs: number;
 }
 
 export function loadRoomConfig(env: Env): RoomConfig {
@@ -28,5 +34,10 @@ export function loadRoomConfig(env: Env): RoomConfig {
     urlIssuerAddress: envString(env, 'URL_ISSUER_ADDRESS', '127.0.0.1:50053'),
     defaultMaxMembers: envInt(env, 'ROOM_DEFAULT_MAX_MEMBERS', 6, { min: 1, max: maxMembersCap }),
     maxMembersCap,
+    defaultEmptyTimeoutSeconds: envInt(env, 'ROOM_DEFAULT_EMPTY_TIMEOUT_SECONDS', 300, { min: 1, max: 7 * 24 * 3600 }),
+    defaultDepartureTimeoutSeconds: envInt(env, 'ROOM_DEFAULT_DEPARTURE_TIMEOUT_SECONDS', 20, { min: 1, max: 7 * 24 * 3600 }),
+    autoCloseIntervalMs: envInt(env, 'ROOM_AUTO_CLOSE_INTERVAL_MS', 1000, { min: 50, max: 60_000 }),
+    webhookPollIntervalMs: envInt(env, 'ROOM_WEBHOOK_POLL_INTERVAL_MS', 500, { min: 50, max: 60_000 }),
+    webhookMinBackoffMs: envInt(env, 'ROOM_WEBHOOK_MIN_BACKOFF_MS', 1000, { min: 10, max: 60_000 }),
   };
 }

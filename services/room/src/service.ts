@@ -1,17 +1,23 @@
-// Wires the room service: store -> migrations -> bus -> relay -> use cases -> gRPC.
+// Wires the room service: store -> migrations -> bus -> relay and webhooks -> use cases -> gRPC.
 import { EventBus, Logger, migrateToLatest, openDatabase, openEventBus, startGrpcServer } from '@rtcroom/common';
-import { RoomApp } from './app/room-app';
+import { AutoCloser } from './app/auto-close';
+import { Memberships } from './app/memberships';
+import { RoomTransactions } from './app/room-transaction';
+import { Rooms } from './app/rooms';
 import { RoomConfig } from './config';
 import { OutboxRelay } from './events/outbox-relay';
 import { roomEventsStream } from './events/room-events';
+import { defaultWebhookOptions, WebhookDispatcher } from './events/webhook-dispatcher';
 import { RoomDatabase } from './store/database';
 import { roomMigrations } from './store/migrations';
 import { roomGrpcBinding } from './transport/room.grpc';
 import { grpcPushUrlIssuer } from './transport/url-issuer.client';
+import { webhookGrpcBinding } from './transport/webhook.grpc';
 
 export interface RunningRoomService {
   grpcAddress: string;
-  app: RoomApp;
+  rooms: Rooms;
+  members: Memberships;
   stop(): Promise<void>;
 }
 
@@ -28,17 +34,36 @@ export async function startRoomService(config: RoomConfig, logger: Logger, deps:
   await migrateToLatest(store.db, roomMigrations, 'room_migrations', logger);
   const bus = deps.bus ?? (await openEventBus(config.natsUrl, 'rtcroom-room', [roomEventsStream], logger));
   const relay = new OutboxRelay(store.db, bus, logger);
+  const webhooks = new WebhookDispatcher(store.db, logger, {
+    ...defaultWebhookOptions,
+    pollIntervalMs: config.webhookPollIntervalMs,
+    minBackoffMs: config.webhookMinBackoffMs,
+  });
   const issuer = grpcPushUrlIssuer(config.urlIssuerAddress);
-  const app = new RoomApp(store.db, issuer, { defaultMaxMembers: config.defaultMaxMembers, maxMembersCap: config.maxMembersCap }, () =>
-    relay.kick(),
-  );
+  const tx = new RoomTransactions(store.db, () => {
+    relay.kick();
+    webhooks.kick();
+  });
+  const rooms = new Rooms(tx, {
+    defaultMaxMembers: config.defaultMaxMembers,
+    maxMembersCap: config.maxMembersCap,
+    defaultEmptyTimeoutSeconds: config.defaultEmptyTimeoutSeconds,
+    defaultDepartureTimeoutSeconds: config.defaultDepartureTimeoutSeconds,
+  });
+  const members = new Memberships(tx, rooms, issuer);
+  const autoClose = new AutoCloser(rooms, logger, config.autoCloseIntervalMs);
   relay.start();
-  const grpc = await startGrpcServer(config.grpcAddress, [roomGrpcBinding(app)], logger);
+  webhooks.start();
+  autoClose.start();
+  const grpc = await startGrpcServer(config.grpcAddress, [roomGrpcBinding(rooms, members), webhookGrpcBinding(store.db)], logger);
   return {
     grpcAddress: grpc.address,
-    app,
+    rooms,
+    members,
     async stop() {
       await grpc.stop();
+      await autoClose.stop();
+      await webhooks.stop();
       await relay.stop();
       issuer.close();
       if (!deps.bus) await bus.close();

@@ -1,51 +1,24 @@
 // The room service against the real Postgres and NATS, called over gRPC like any internal caller.
-import { createClient, createLogger, DomainError, NatsEventBus, openEventBus } from '@rtcroom/common';
-import { createTestDatabase, testLogger, testNatsUrl, eventually, TestDatabase } from '@rtcroom/common/testing';
-import { roomEventv1, roomServicev1, roomv1, urlIssuerv1 } from '@rtcroom/proto';
 import * as grpc from '@grpc/grpc-js';
-import { startRoomService, RunningRoomService } from '../src';
-import { loadRoomConfig } from '../src/config';
-
-// A stand-in URL issuer on a real gRPC port; the URL issuer's own tests cover signing.
-async function startStubIssuer(): Promise<{ address: string; server: grpc.Server }> {
-  const server = new grpc.Server();
-  server.addService(urlIssuerv1.UrlIssuerServiceService as unknown as grpc.ServiceDefinition, {
-    issuePushUrl: (call: grpc.ServerUnaryCall<urlIssuerv1.IssuePushUrlRequest, unknown>, cb: grpc.sendUnaryData<urlIssuerv1.IssuePushUrlResponse>) =>
-      cb(null, { pushUrl: { streamId: `s_${call.request.memberId}`, url: `rtmp://media/live/s_${call.request.memberId}`, expireTime: new Date(Date.now() + 3600e3), recording: call.request.record } }),
-    issuePlayUrls: (_call: unknown, cb: grpc.sendUnaryData<urlIssuerv1.IssuePlayUrlsResponse>) => cb(null, { playUrls: [] }),
-  });
-  const port = await new Promise<number>((res, rej) => server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (e, p) => (e ? rej(e) : res(p))));
-  return { address: `127.0.0.1:${port}`, server };
-}
+import { createLogger, DomainError, EventBus, openEventBus } from '@rtcroom/common';
+import { eventually, testNatsUrl } from '@rtcroom/common/testing';
+import { roomEventv1, roomServicev1, roomv1 } from '@rtcroom/proto';
+import { RoomHarness, startRoomHarness } from './support/room-harness';
 
 describe('room service (Postgres + NATS + gRPC)', () => {
-  let database: TestDatabase;
-  let issuer: { address: string; server: grpc.Server };
-  let service: RunningRoomService;
-  let client: ReturnType<typeof createClient<typeof roomServicev1.RoomServiceService>>;
-  let bus: NatsEventBus;
+  let harness: RoomHarness;
+  let client: RoomHarness['client'];
+  let bus: EventBus;
 
   beforeAll(async () => {
-    database = await createTestDatabase();
-    issuer = await startStubIssuer();
-    const config = loadRoomConfig({
-      ROOM_GRPC_ADDRESS: '127.0.0.1:0',
-      DATABASE_URL: database.url,
-      DATABASE_POOL_SIZE: '20',
-      NATS_URL: testNatsUrl,
-      URL_ISSUER_ADDRESS: issuer.address,
-    });
-    service = await startRoomService(config, testLogger('room'));
-    client = createClient(roomServicev1.RoomServiceService, service.grpcAddress);
-    bus = (await openEventBus(testNatsUrl, 'room-test', [], createLogger({}, 'silent'))) as NatsEventBus;
+    harness = await startRoomHarness();
+    client = harness.client;
+    bus = await openEventBus(testNatsUrl, 'room-test', [], createLogger({}, 'silent'));
   });
 
   afterAll(async () => {
-    client?.close();
     await bus?.close();
-    await service?.stop();
-    issuer?.server.forceShutdown();
-    await database?.drop();
+    await harness?.stop();
   });
 
   const group = (name: string, maxMembers = 0): roomv1.Room =>
@@ -119,7 +92,7 @@ describe('room service (Postgres + NATS + gRPC)', () => {
     const { room } = await client.createRoom({ room: group('tiny', 1), requestId: '' });
     await client.joinRoom(roomServicev1.JoinRoomRequest.fromPartial({ roomId: room!.id, identity: 'first', sessionId: 's' }));
     const raw = new (grpc.makeGenericClientConstructor(roomServicev1.RoomServiceService as unknown as grpc.ServiceDefinition, 'r'))(
-      service.grpcAddress,
+      harness.service.grpcAddress,
       grpc.credentials.createInsecure(),
     ) as unknown as grpc.Client & Record<string, Function>;
     const err = await new Promise<grpc.ServiceError>((resolve) =>

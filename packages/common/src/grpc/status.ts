@@ -16,6 +16,8 @@ const codeOf: Record<ErrorReason, grpc.status> = {
   ROOM_FULL: grpc.status.RESOURCE_EXHAUSTED,
   ALREADY_EXISTS: grpc.status.ALREADY_EXISTS,
   NOT_A_MEMBER: grpc.status.FAILED_PRECONDITION,
+  IDENTITY_IN_USE: grpc.status.ALREADY_EXISTS,
+  BANNED: grpc.status.PERMISSION_DENIED,
   SESSION_NOT_FOUND: grpc.status.NOT_FOUND,
   UNAVAILABLE: grpc.status.UNAVAILABLE,
   INTERNAL: grpc.status.INTERNAL,

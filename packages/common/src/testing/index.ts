@@ -55,3 +55,4 @@ export async function eventually<T>(check: () => T | undefined | false | Promise
     await new Promise((r) => setTimeout(r, 20));
   }
 }
+export * from './nats-server';

@@ -103,6 +103,7 @@ async function joinRoom(ctx: RequestContext, req: gatewayv1.JoinRoomRequest): Pr
       sessionId: conn.sessionId,
       createIfMissing: req.createIfMissing,
       createOptions: req.createOptions,
+      requestId: '',
     });
   } catch (err) {
     await fanout.endJoin(conn, null);

@@ -9,7 +9,9 @@ export type RoomChange =
   | { type: 'room_created'; room: Room }
   | { type: 'room_closed'; room: Room; reason: CloseReason }
   | { type: 'member_joined'; member: Member }
-  | { type: 'member_left'; member: Member; reason: LeaveReason }
+  | { type: 'room_updated'; room: Room }
+  | { type: 'member_updated'; member: Member }
+  | { type: 'member_left'; member: Member; reason: LeaveReason; reasonText?: string }
   | { type: 'stream_started'; member: Member; source: StreamSource }
   | { type: 'stream_stopped'; member: Member; source: StreamSource };
 
@@ -18,6 +20,8 @@ export const roomEventsStream = { name: 'ROOM_EVENTS', subjects: ['rtcroom.room.
 const topics: Record<RoomChange['type'], string> = {
   room_created: 'room.created',
   room_closed: 'room.closed',
+  room_updated: 'room.updated',
+  member_updated: 'member.updated',
   member_joined: 'member.joined',
   member_left: 'member.left',
   stream_started: 'stream.started',
@@ -45,8 +49,15 @@ function payloadOf(change: RoomChange): roomEventv1.RoomEvent['payload'] {
       return { $case: 'roomClosed', value: { room: toProtoRoom(change.room), reason: toProtoCloseReason(change.reason) } };
     case 'member_joined':
       return { $case: 'memberJoined', value: { member: toProtoMember(change.member) } };
+    case 'room_updated':
+      return { $case: 'roomUpdated', value: { room: toProtoRoom(change.room) } };
+    case 'member_updated':
+      return { $case: 'memberUpdated', value: { member: toProtoMember(change.member) } };
     case 'member_left':
-      return { $case: 'memberLeft', value: { member: toProtoMember(change.member), reason: toProtoLeaveReason(change.reason) } };
+      return {
+        $case: 'memberLeft',
+        value: { member: toProtoMember(change.member), reason: toProtoLeaveReason(change.reason), reasonText: change.reasonText ?? '' },
+      };
     case 'stream_started':
       return { $case: 'streamStarted', value: { member: toProtoMember(change.member), source: toProtoStreamSource(change.source) } };
     case 'stream_stopped':

@@ -17,6 +17,12 @@ export interface RoomsTable {
   created_at: Date;
   closed_at: Date | null;
   close_reason: string | null;
+  owner_leave_policy: string;
+  empty_timeout_seconds: number;
+  departure_timeout_seconds: number;
+  duplicate_identity: string;
+  ever_joined: boolean;
+  auto_close_at: Date | null;
 }
 
 export interface MembersTable {
@@ -30,6 +36,30 @@ export interface MembersTable {
   joined_at: Date;
   left_at: Date | null;
   leave_reason: string | null;
+  avatar_url: string;
+  custom_data: string;
+  join_request_id: string | null;
+}
+
+export interface RoomBansTable {
+  room_id: string;
+  identity: string;
+  until: Date;
+  reason_text: string;
+}
+
+export interface WebhooksTable {
+  id: string;
+  url: string;
+  secret: string;
+  created_at: Date;
+  cursor_position: number;
+  delivered_count: number;
+  failed_attempts: number;
+  last_error: string;
+  next_attempt_at: Date | null;
+  lease_owner: string | null;
+  lease_until: Date | null;
 }
 
 export interface RoomEventsTable {
@@ -47,6 +77,8 @@ export interface RoomDatabase {
   rooms: RoomsTable;
   members: MembersTable;
   room_events: RoomEventsTable;
+  room_bans: RoomBansTable;
+  webhooks: WebhooksTable;
 }
 
 export type RoomDb = Kysely<RoomDatabase> | Transaction<RoomDatabase>;

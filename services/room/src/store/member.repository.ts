@@ -8,6 +8,8 @@ export function toMember(row: MembersTable): Member {
     roomId: row.room_id,
     identity: row.identity,
     displayName: row.display_name,
+    avatarUrl: row.avatar_url,
+    customData: row.custom_data,
     state: row.state as MemberState,
     streamId: row.stream_id,
     sessionId: row.session_id,
@@ -35,7 +37,17 @@ export async function seatedMembersOfSession(db: RoomDb, sessionId: string): Pro
   return rows.map(toMember);
 }
 
-export async function insertMember(db: RoomDb, m: Member): Promise<void> {
+export async function findMemberByStream(db: RoomDb, streamId: string): Promise<Member | null> {
+  const row = await db.selectFrom('members').selectAll().where('stream_id', '=', streamId).executeTakeFirst();
+  return row ? toMember(row) : null;
+}
+
+export async function findMemberByJoinRequest(db: RoomDb, roomId: string, requestId: string): Promise<Member | null> {
+  const row = await db.selectFrom('members').selectAll().where('room_id', '=', roomId).where('join_request_id', '=', requestId).executeTakeFirst();
+  return row ? toMember(row) : null;
+}
+
+export async function insertMember(db: RoomDb, m: Member, joinRequestId: string | null): Promise<void> {
   await db
     .insertInto('members')
     .values({
@@ -43,25 +55,31 @@ export async function insertMember(db: RoomDb, m: Member): Promise<void> {
       room_id: m.roomId,
       identity: m.identity,
       display_name: m.displayName,
+      avatar_url: m.avatarUrl,
+      custom_data: m.customData,
       state: m.state,
       stream_id: m.streamId,
       session_id: m.sessionId,
       joined_at: m.joinedAt,
       left_at: m.leftAt,
       leave_reason: m.leaveReason,
+      join_request_id: joinRequestId,
     })
     .execute();
 }
 
-export async function saveMemberState(db: RoomDb, m: Member): Promise<void> {
+/** Writes everything about a membership that can change after the join. */
+export async function saveMember(db: RoomDb, m: Member): Promise<void> {
   await db
     .updateTable('members')
-    .set({ state: m.state, left_at: m.leftAt, leave_reason: m.leaveReason })
+    .set({
+      state: m.state,
+      left_at: m.leftAt,
+      leave_reason: m.leaveReason,
+      display_name: m.displayName,
+      avatar_url: m.avatarUrl,
+      custom_data: m.customData,
+    })
     .where('member_id', '=', m.memberId)
     .execute();
-}
-
-export async function findMemberByStream(db: RoomDb, streamId: string): Promise<Member | null> {
-  const row = await db.selectFrom('members').selectAll().where('stream_id', '=', streamId).executeTakeFirst();
-  return row ? toMember(row) : null;
 }

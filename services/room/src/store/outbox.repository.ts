@@ -40,3 +40,16 @@ export async function tryTakeRelayLock(db: RoomDb): Promise<boolean> {
   const { rows } = await sql<{ locked: boolean }>`select pg_try_advisory_xact_lock(7283001) as locked`.execute(db);
   return rows[0]?.locked === true;
 }
+
+/** A room's events after a seq, decoded by the caller. */
+export async function roomEventsAfter(db: RoomDb, roomId: string, afterSeq: number, limit: number): Promise<Uint8Array[]> {
+  const rows = await db
+    .selectFrom('room_events')
+    .select('payload')
+    .where('room_id', '=', roomId)
+    .where('seq', '>', afterSeq)
+    .orderBy('seq')
+    .limit(limit)
+    .execute();
+  return rows.map((r) => r.payload);
+}

@@ -1,5 +1,5 @@
 // Rooms rows <-> Room domain objects. The only place that knows the rooms table's shape.
-import { CloseReason, Room, RoomKind, RoomState } from '../domain/room';
+import { CloseReason, DuplicateIdentityPolicy, OwnerLeavePolicy, Room, RoomKind, RoomState } from '../domain/room';
 import { RoomDb, RoomsTable } from './database';
 
 export function toRoom(row: RoomsTable): Room {
@@ -18,6 +18,12 @@ export function toRoom(row: RoomsTable): Room {
     createdAt: new Date(row.created_at),
     closedAt: row.closed_at ? new Date(row.closed_at) : null,
     closeReason: row.close_reason as CloseReason | null,
+    ownerLeavePolicy: row.owner_leave_policy as OwnerLeavePolicy,
+    emptyTimeoutSeconds: row.empty_timeout_seconds,
+    departureTimeoutSeconds: row.departure_timeout_seconds,
+    duplicateIdentity: row.duplicate_identity as DuplicateIdentityPolicy,
+    everJoined: row.ever_joined,
+    autoCloseAt: row.auto_close_at ? new Date(row.auto_close_at) : null,
   };
 }
 
@@ -40,6 +46,12 @@ export async function insertRoom(db: RoomDb, room: Room, requestId: string | nul
       created_at: room.createdAt,
       closed_at: room.closedAt,
       close_reason: room.closeReason,
+      owner_leave_policy: room.ownerLeavePolicy,
+      empty_timeout_seconds: room.emptyTimeoutSeconds,
+      departure_timeout_seconds: room.departureTimeoutSeconds,
+      duplicate_identity: room.duplicateIdentity,
+      ever_joined: room.everJoined,
+      auto_close_at: room.autoCloseAt,
     })
     .execute();
 }
@@ -62,18 +74,37 @@ export async function findRoomByRequestId(db: RoomDb, requestId: string): Promis
   return row ? toRoom(row) : null;
 }
 
-export async function saveRoomState(db: RoomDb, room: Room): Promise<void> {
+/** Writes everything about a room that can change after it was created. */
+export async function saveRoom(db: RoomDb, room: Room): Promise<void> {
   await db
     .updateTable('rooms')
     .set({
+      display_name: room.displayName,
+      metadata: room.metadata,
+      owner_identity: room.ownerIdentity,
       state: room.state,
       member_count: room.memberCount,
       seq: room.seq,
       closed_at: room.closedAt,
       close_reason: room.closeReason,
+      ever_joined: room.everJoined,
+      auto_close_at: room.autoCloseAt,
     })
     .where('id', '=', room.id)
     .execute();
+}
+
+/** Open rooms whose auto-close time has come. */
+export async function roomsDueToClose(db: RoomDb, now: Date, limit: number): Promise<string[]> {
+  const rows = await db
+    .selectFrom('rooms')
+    .select('id')
+    .where('state', '=', 'open')
+    .where('auto_close_at', '<=', now)
+    .orderBy('auto_close_at')
+    .limit(limit)
+    .execute();
+  return rows.map((r) => r.id);
 }
 
 export interface RoomPageCursor {
@@ -91,4 +122,17 @@ export async function listOpenRooms(db: RoomDb, limit: number, after: RoomPageCu
   }
   const rows = await q.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit).execute();
   return rows.map(toRoom);
+}
+
+export async function banUntil(db: RoomDb, roomId: string, identity: string): Promise<Date | null> {
+  const row = await db.selectFrom('room_bans').select('until').where('room_id', '=', roomId).where('identity', '=', identity).executeTakeFirst();
+  return row ? new Date(row.until) : null;
+}
+
+export async function saveBan(db: RoomDb, roomId: string, identity: string, until: Date, reasonText: string): Promise<void> {
+  await db
+    .insertInto('room_bans')
+    .values({ room_id: roomId, identity, until, reason_text: reasonText })
+    .onConflict((oc) => oc.columns(['room_id', 'identity']).doUpdateSet({ until, reason_text: reasonText }))
+    .execute();
 }

@@ -1,22 +1,10 @@
 // rtcroom.room.v1.RoomService over gRPC: proto requests in, domain calls, proto responses out.
 import { bindService, DomainError, ServiceBinding } from '@rtcroom/common';
-import { roomServicev1, roomv1 } from '@rtcroom/proto';
-import { RoomApp } from '../app/room-app';
-import { NewRoomInput } from '../domain/room';
+import { roomServicev1 } from '@rtcroom/proto';
+import { Memberships } from '../app/memberships';
+import { Rooms } from '../app/rooms';
 import { RoomPageCursor } from '../store/room.repository';
-import { kindFromProto, leaveReasonFromProto, streamSourceFromProto, toProtoMember, toProtoRoom } from '../wire/room.wire';
-
-export function newRoomInputFromProto(room: roomv1.Room | undefined, ownerIdentity: string): NewRoomInput {
-  return {
-    name: room?.name ?? '',
-    kind: kindFromProto(room?.kind ?? roomv1.RoomKind.ROOM_KIND_UNSPECIFIED, 'group'),
-    displayName: room?.displayName ?? '',
-    maxMembers: room?.maxMembers ?? 0,
-    metadata: room?.metadata ?? '',
-    recording: room?.recording ?? false,
-    ownerIdentity,
-  };
-}
+import { leaveReasonFromProto, roomOptionsFromProto, streamSourceFromProto, toProtoMember, toProtoRoom } from '../wire/room.wire';
 
 function encodeCursor(c: RoomPageCursor): string {
   return Buffer.from(JSON.stringify({ c: c.createdAt.toISOString(), i: c.id })).toString('base64url');
@@ -39,42 +27,62 @@ function requireIdentity(identity: string): string {
   return identity;
 }
 
-export function roomGrpcBinding(app: RoomApp): ServiceBinding {
+/** The fields of `allowed` named in the mask (an empty mask means none). */
+function masked<T extends Record<string, unknown>>(paths: string[] | undefined, values: T, allowed: Record<string, keyof T>): Partial<T> {
+  const out: Partial<T> = {};
+  for (const path of paths ?? []) {
+    const key = allowed[path];
+    if (!key) throw new DomainError('INVALID_ARGUMENT', `update_mask path ${path} is not updatable`, { field: 'update_mask' });
+    out[key] = values[key];
+  }
+  return out;
+}
+
+export function roomGrpcBinding(rooms: Rooms, members: Memberships): ServiceBinding {
   return bindService(
     'rtcroom.room.v1.RoomService',
     roomServicev1.RoomServiceService,
     {
       async createRoom(req) {
-        const room = await app.createRoom(newRoomInputFromProto(req.room, req.room?.ownerIdentity ?? ''), req.requestId || null);
+        const room = await rooms.create(roomOptionsFromProto(req.room, req.room?.ownerIdentity ?? ''), req.requestId || null);
         return { room: toProtoRoom(room) };
       },
       async getRoom(req) {
-        const snap = await app.getRoom({ roomId: req.roomId, name: req.name });
+        const snap = await rooms.get({ roomId: req.roomId, name: req.name });
         return { room: toProtoRoom(snap.room), members: snap.members.map(toProtoMember), seq: snap.seq };
       },
       async listRooms(req) {
         if (req.pageSize > 100) throw new DomainError('INVALID_ARGUMENT', 'page_size must be at most 100', { field: 'page_size' });
         const limit = req.pageSize || 50;
-        const rooms = await app.listRooms(limit + 1, decodeCursor(req.pageToken));
-        const page = rooms.slice(0, limit);
+        const found = await rooms.list(limit + 1, decodeCursor(req.pageToken));
+        const page = found.slice(0, limit);
         const last = page[page.length - 1];
         return {
           rooms: page.map(toProtoRoom),
-          nextPageToken: rooms.length > limit && last ? encodeCursor({ createdAt: last.createdAt, id: last.id }) : '',
+          nextPageToken: found.length > limit && last ? encodeCursor({ createdAt: last.createdAt, id: last.id }) : '',
         };
       },
       async closeRoom(req) {
-        return { room: toProtoRoom(await app.closeRoom(req.roomId, 'closed_by_api')) };
+        return { room: toProtoRoom(await rooms.close(req.roomId, 'closed_by_api')) };
+      },
+      async updateRoom(req) {
+        const patch = masked(req.updateMask, { displayName: req.room?.displayName ?? '', metadata: req.room?.metadata ?? '' }, {
+          display_name: 'displayName',
+          metadata: 'metadata',
+        });
+        return { room: toProtoRoom(await rooms.update(req.roomId, patch)) };
       },
       async joinRoom(req) {
-        const result = await app.join({
+        const identity = requireIdentity(req.identity);
+        const result = await members.join({
           roomId: req.roomId,
           name: req.roomName,
-          identity: requireIdentity(req.identity),
+          identity,
           displayName: req.displayName,
           sessionId: req.sessionId,
           createIfMissing: req.createIfMissing,
-          createOptions: req.createOptions ? newRoomInputFromProto(req.createOptions, req.identity) : undefined,
+          createOptions: req.createOptions ? roomOptionsFromProto(req.createOptions, identity) : undefined,
+          requestId: req.requestId,
         });
         return {
           room: toProtoRoom(result.room),
@@ -85,15 +93,32 @@ export function roomGrpcBinding(app: RoomApp): ServiceBinding {
         };
       },
       async leaveRoom(req) {
-        const member = await app.leave(req.roomId, requireIdentity(req.identity), leaveReasonFromProto(req.reason, 'left'));
+        const member = await members.leave(req.roomId, requireIdentity(req.identity), leaveReasonFromProto(req.reason, 'left'));
         return { member: toProtoMember(member) };
       },
       async listMembers(req) {
-        const snap = await app.listMembers(req.roomId);
+        const snap = await rooms.get({ roomId: req.roomId });
         return { members: snap.members.map(toProtoMember), seq: snap.seq };
       },
+      async updateMember(req) {
+        const m = req.member;
+        const patch = masked(req.updateMask, { displayName: m?.displayName ?? '', avatarUrl: m?.avatarUrl ?? '', customData: m?.customData ?? '' }, {
+          display_name: 'displayName',
+          avatar_url: 'avatarUrl',
+          custom_data: 'customData',
+        });
+        return { member: toProtoMember(await members.update(req.roomId, requireIdentity(req.identity), patch)) };
+      },
+      async removeMember(req) {
+        const member = await members.remove(req.roomId, requireIdentity(req.identity), req.reasonText, req.banSeconds);
+        return { member: toProtoMember(member) };
+      },
+      async listRoomEvents(req) {
+        if (req.pageSize > 1000) throw new DomainError('INVALID_ARGUMENT', 'page_size must be at most 1000', { field: 'page_size' });
+        return rooms.eventsAfter(req.roomId, req.afterSeq, req.pageSize || 100);
+      },
       async setStreamState(req) {
-        const { member, changed } = await app.setStreamState(
+        const { member, changed } = await members.setStreamState(
           req.roomId,
           requireIdentity(req.identity),
           req.publishing,
@@ -101,14 +126,14 @@ export function roomGrpcBinding(app: RoomApp): ServiceBinding {
         );
         return { member: toProtoMember(member), changed };
       },
-      async getMember(req) {
-        const { member, room } = await app.getMember({ streamId: req.streamId, roomId: req.roomId, identity: req.identity });
-        return { member: toProtoMember(member), room: toProtoRoom(room) };
-      },
       async leaveSession(req) {
         if (!req.sessionId) throw new DomainError('INVALID_ARGUMENT', 'session_id is required', { field: 'session_id' });
-        const members = await app.leaveSession(req.sessionId, leaveReasonFromProto(req.reason, 'connection_lost'));
-        return { members: members.map(toProtoMember) };
+        const left = await members.leaveSession(req.sessionId, leaveReasonFromProto(req.reason, 'connection_lost'));
+        return { members: left.map(toProtoMember) };
+      },
+      async getMember(req) {
+        const { member, room } = await members.get({ streamId: req.streamId, roomId: req.roomId, identity: req.identity });
+        return { member: toProtoMember(member), room: toProtoRoom(room) };
       },
     },
     'rtcroom.room',

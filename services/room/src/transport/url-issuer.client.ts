@@ -1,7 +1,7 @@
 // The URL issuer, reached over gRPC, as the room service's PushUrlIssuer.
 import { createClient } from '@rtcroom/common';
 import { urlIssuerv1 } from '@rtcroom/proto';
-import { IssuedPushUrl, PushUrlIssuer } from '../app/room-app';
+import { IssuedPushUrl, PushUrlIssuer } from '../app/memberships';
 
 export function grpcPushUrlIssuer(address: string): PushUrlIssuer & { close(): void } {
   const client = createClient(urlIssuerv1.UrlIssuerServiceService, address, 3000);

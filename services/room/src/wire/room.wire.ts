@@ -1,6 +1,6 @@
 // Domain objects <-> their protobuf messages, for gRPC responses and NATS events alike.
 import { roomv1 } from '@rtcroom/proto';
-import { CloseReason, LeaveReason, Member, MemberState, Room, RoomKind, StreamSource } from '../domain/room';
+import { CloseReason, DuplicateIdentityPolicy, LeaveReason, Member, MemberState, OwnerLeavePolicy, Room, RoomKind, RoomOptions, StreamSource } from '../domain/room';
 
 const R = roomv1;
 
@@ -30,12 +30,23 @@ const streamSourceToProto: Record<StreamSource, roomv1.StreamSource> = {
   media_server: R.StreamSource.STREAM_SOURCE_MEDIA_SERVER,
 };
 
+const ownerLeaveToProto: Record<OwnerLeavePolicy, roomv1.OwnerLeavePolicy> = {
+  transfer: R.OwnerLeavePolicy.OWNER_LEAVE_POLICY_TRANSFER,
+  close_room: R.OwnerLeavePolicy.OWNER_LEAVE_POLICY_CLOSE_ROOM,
+};
+const duplicateToProto: Record<DuplicateIdentityPolicy, roomv1.DuplicateIdentityPolicy> = {
+  replace: R.DuplicateIdentityPolicy.DUPLICATE_IDENTITY_POLICY_REPLACE,
+  refuse: R.DuplicateIdentityPolicy.DUPLICATE_IDENTITY_POLICY_REFUSE,
+};
+
 function invert<K extends string, V extends string>(map: Record<K, V>): Map<V, K> {
   return new Map(Object.entries(map).map(([k, v]) => [v as V, k as K]));
 }
 const kindFromProtoMap = invert(kindToProto);
 const leaveReasonFromProtoMap = invert(leaveReasonToProto);
 const streamSourceFromProtoMap = invert(streamSourceToProto);
+const ownerLeaveFromProtoMap = invert(ownerLeaveToProto);
+const duplicateFromProtoMap = invert(duplicateToProto);
 
 export const toProtoLeaveReason = (r: LeaveReason) => leaveReasonToProto[r];
 export const toProtoCloseReason = (r: CloseReason) => closeReasonToProto[r];
@@ -61,6 +72,27 @@ export function toProtoRoom(room: Room): roomv1.Room {
     createTime: room.createdAt,
     closeTime: room.closedAt ?? undefined,
     closeReason: room.closeReason ? closeReasonToProto[room.closeReason] : R.CloseReason.CLOSE_REASON_UNSPECIFIED,
+    ownerLeavePolicy: ownerLeaveToProto[room.ownerLeavePolicy],
+    emptyTimeoutSeconds: room.emptyTimeoutSeconds,
+    departureTimeoutSeconds: room.departureTimeoutSeconds,
+    duplicateIdentity: duplicateToProto[room.duplicateIdentity],
+  };
+}
+
+/** The options of a room to create, as a caller gave them (defaults are the domain's to fill in). */
+export function roomOptionsFromProto(room: roomv1.Room | undefined, ownerIdentity: string): RoomOptions {
+  return {
+    name: room?.name ?? '',
+    kind: kindFromProto(room?.kind ?? R.RoomKind.ROOM_KIND_UNSPECIFIED, 'group'),
+    displayName: room?.displayName ?? '',
+    maxMembers: room?.maxMembers ?? 0,
+    metadata: room?.metadata ?? '',
+    recording: room?.recording ?? false,
+    ownerIdentity,
+    ownerLeavePolicy: ownerLeaveFromProtoMap.get(room?.ownerLeavePolicy ?? R.OwnerLeavePolicy.OWNER_LEAVE_POLICY_UNSPECIFIED) ?? 'transfer',
+    emptyTimeoutSeconds: room?.emptyTimeoutSeconds ?? 0,
+    departureTimeoutSeconds: room?.departureTimeoutSeconds ?? 0,
+    duplicateIdentity: duplicateFromProtoMap.get(room?.duplicateIdentity ?? R.DuplicateIdentityPolicy.DUPLICATE_IDENTITY_POLICY_UNSPECIFIED) ?? 'replace',
   };
 }
 
@@ -70,6 +102,8 @@ export function toProtoMember(m: Member): roomv1.Member {
     memberId: m.memberId,
     identity: m.identity,
     displayName: m.displayName,
+    avatarUrl: m.avatarUrl,
+    customData: m.customData,
     state: memberStateToProto[m.state],
     streamId: m.streamId,
     joinTime: m.joinedAt,

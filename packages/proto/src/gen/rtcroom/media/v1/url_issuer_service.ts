@@ -18,6 +18,7 @@ import {
   type ServiceError,
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
+import { Recording } from "./recording";
 import { PlayUrl, PushUrl } from "./url";
 
 export interface IssuePushUrlRequest {
@@ -41,6 +42,20 @@ export interface IssuePlayUrlsRequest {
 export interface IssuePlayUrlsResponse {
   /** One per viewer, in the order asked. */
   playUrls: PlayUrl[];
+}
+
+export interface ListRecordingsRequest {
+  roomId: string;
+  /** 1-100, default 50. */
+  pageSize: number;
+  /** Opaque; from next_page_token. */
+  pageToken: string;
+}
+
+export interface ListRecordingsResponse {
+  recordings: Recording[];
+  /** Empty on the last page. */
+  nextPageToken: string;
 }
 
 function createBaseIssuePushUrlRequest(): IssuePushUrlRequest {
@@ -413,10 +428,217 @@ export const IssuePlayUrlsResponse: MessageFns<IssuePlayUrlsResponse> = {
   },
 };
 
+function createBaseListRecordingsRequest(): ListRecordingsRequest {
+  return { roomId: "", pageSize: 0, pageToken: "" };
+}
+
+export const ListRecordingsRequest: MessageFns<ListRecordingsRequest> = {
+  encode(message: ListRecordingsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.roomId !== "") {
+      writer.uint32(10).string(message.roomId);
+    }
+    if (message.pageSize !== 0) {
+      writer.uint32(16).uint32(message.pageSize);
+    }
+    if (message.pageToken !== "") {
+      writer.uint32(26).string(message.pageToken);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListRecordingsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListRecordingsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.roomId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.pageSize = reader.uint32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.pageToken = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListRecordingsRequest {
+    return {
+      roomId: isSet(object.roomId)
+        ? globalThis.String(object.roomId)
+        : isSet(object.room_id)
+        ? globalThis.String(object.room_id)
+        : "",
+      pageSize: isSet(object.pageSize)
+        ? globalThis.Number(object.pageSize)
+        : isSet(object.page_size)
+        ? globalThis.Number(object.page_size)
+        : 0,
+      pageToken: isSet(object.pageToken)
+        ? globalThis.String(object.pageToken)
+        : isSet(object.page_token)
+        ? globalThis.String(object.page_token)
+        : "",
+    };
+  },
+
+  toJSON(message: ListRecordingsRequest): unknown {
+    const obj: any = {};
+    if (message.roomId !== "") {
+      obj.roomId = message.roomId;
+    }
+    if (message.pageSize !== 0) {
+      obj.pageSize = Math.round(message.pageSize);
+    }
+    if (message.pageToken !== "") {
+      obj.pageToken = message.pageToken;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListRecordingsRequest>): ListRecordingsRequest {
+    return ListRecordingsRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListRecordingsRequest>): ListRecordingsRequest {
+    const message = createBaseListRecordingsRequest();
+    message.roomId = object.roomId ?? "";
+    message.pageSize = object.pageSize ?? 0;
+    message.pageToken = object.pageToken ?? "";
+    return message;
+  },
+};
+
+function createBaseListRecordingsResponse(): ListRecordingsResponse {
+  return { recordings: [], nextPageToken: "" };
+}
+
+export const ListRecordingsResponse: MessageFns<ListRecordingsResponse> = {
+  encode(message: ListRecordingsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.recordings) {
+      Recording.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.nextPageToken !== "") {
+      writer.uint32(18).string(message.nextPageToken);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListRecordingsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListRecordingsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.recordings.push(Recording.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.nextPageToken = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListRecordingsResponse {
+    return {
+      recordings: globalThis.Array.isArray(object?.recordings)
+        ? object.recordings.map((e: any) => Recording.fromJSON(e))
+        : [],
+      nextPageToken: isSet(object.nextPageToken)
+        ? globalThis.String(object.nextPageToken)
+        : isSet(object.next_page_token)
+        ? globalThis.String(object.next_page_token)
+        : "",
+    };
+  },
+
+  toJSON(message: ListRecordingsResponse): unknown {
+    const obj: any = {};
+    if (message.recordings?.length) {
+      obj.recordings = message.recordings.map((e) => Recording.toJSON(e));
+    }
+    if (message.nextPageToken !== "") {
+      obj.nextPageToken = message.nextPageToken;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListRecordingsResponse>): ListRecordingsResponse {
+    return ListRecordingsResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListRecordingsResponse>): ListRecordingsResponse {
+    const message = createBaseListRecordingsResponse();
+    message.recordings = object.recordings?.map((e) => Recording.fromPartial(e)) || [];
+    message.nextPageToken = object.nextPageToken ?? "";
+    return message;
+  },
+};
+
 /**
  * Signs push and play URLs for the deployment's media provider (Tencent Cloud or a self-hosted
- * nginx-rtmp). Callers: the room service (push URL on join) and the gateway (play URLs for the
- * members who must see a stream that began). It changes nothing; it signs.
+ * nginx-rtmp), and keeps the recordings the media server reports. Callers: the room service (push
+ * URL on join), the gateway (play URLs for the members who must see a stream that began), business
+ * backends and admin tools (recordings). Signing changes nothing. The media server's facts do not
+ * arrive over gRPC: nginx-rtmp's hooks and Tencent's callbacks reach the url-issuer's HTTP endpoint,
+ * and it publishes them as rtcroom.media.v1.MediaEvent.
  * Errors carry google.rpc.ErrorInfo with domain "rtcroom.media": INVALID_ARGUMENT.
  */
 export type UrlIssuerServiceService = typeof UrlIssuerServiceService;
@@ -446,6 +668,18 @@ export const UrlIssuerServiceService = {
       Buffer.from(IssuePlayUrlsResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): IssuePlayUrlsResponse => IssuePlayUrlsResponse.decode(value),
   },
+  /** Lists a room's finished recordings, in the order rtcroom learned of them. Reads only. */
+  listRecordings: {
+    path: "/rtcroom.media.v1.UrlIssuerService/ListRecordings" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListRecordingsRequest): Buffer =>
+      Buffer.from(ListRecordingsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListRecordingsRequest => ListRecordingsRequest.decode(value),
+    responseSerialize: (value: ListRecordingsResponse): Buffer =>
+      Buffer.from(ListRecordingsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListRecordingsResponse => ListRecordingsResponse.decode(value),
+  },
 } as const;
 
 export interface UrlIssuerServiceServer extends UntypedServiceImplementation {
@@ -456,6 +690,8 @@ export interface UrlIssuerServiceServer extends UntypedServiceImplementation {
   issuePushUrl: handleUnaryCall<IssuePushUrlRequest, IssuePushUrlResponse>;
   /** Signs play URLs of one stream for several viewers at once. */
   issuePlayUrls: handleUnaryCall<IssuePlayUrlsRequest, IssuePlayUrlsResponse>;
+  /** Lists a room's finished recordings, in the order rtcroom learned of them. Reads only. */
+  listRecordings: handleUnaryCall<ListRecordingsRequest, ListRecordingsResponse>;
 }
 
 export interface UrlIssuerServiceClient extends Client {
@@ -493,6 +729,22 @@ export interface UrlIssuerServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: IssuePlayUrlsResponse) => void,
+  ): ClientUnaryCall;
+  /** Lists a room's finished recordings, in the order rtcroom learned of them. Reads only. */
+  listRecordings(
+    request: ListRecordingsRequest,
+    callback: (error: ServiceError | null, response: ListRecordingsResponse) => void,
+  ): ClientUnaryCall;
+  listRecordings(
+    request: ListRecordingsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListRecordingsResponse) => void,
+  ): ClientUnaryCall;
+  listRecordings(
+    request: ListRecordingsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListRecordingsResponse) => void,
   ): ClientUnaryCall;
 }
 

@@ -355,6 +355,118 @@ export function closeReasonToNumber(object: CloseReason): number {
   }
 }
 
+/** What happens to a room when its owner leaves. */
+export enum OwnerLeavePolicy {
+  OWNER_LEAVE_POLICY_UNSPECIFIED = "OWNER_LEAVE_POLICY_UNSPECIFIED",
+  /** OWNER_LEAVE_POLICY_TRANSFER - Ownership passes to the member who has been in the room longest (the default). */
+  OWNER_LEAVE_POLICY_TRANSFER = "OWNER_LEAVE_POLICY_TRANSFER",
+  /** OWNER_LEAVE_POLICY_CLOSE_ROOM - The room closes (CLOSE_REASON_OWNER_LEFT). */
+  OWNER_LEAVE_POLICY_CLOSE_ROOM = "OWNER_LEAVE_POLICY_CLOSE_ROOM",
+  UNRECOGNIZED = "UNRECOGNIZED",
+}
+
+export function ownerLeavePolicyFromJSON(object: any): OwnerLeavePolicy {
+  switch (object) {
+    case 0:
+    case "OWNER_LEAVE_POLICY_UNSPECIFIED":
+      return OwnerLeavePolicy.OWNER_LEAVE_POLICY_UNSPECIFIED;
+    case 1:
+    case "OWNER_LEAVE_POLICY_TRANSFER":
+      return OwnerLeavePolicy.OWNER_LEAVE_POLICY_TRANSFER;
+    case 2:
+    case "OWNER_LEAVE_POLICY_CLOSE_ROOM":
+      return OwnerLeavePolicy.OWNER_LEAVE_POLICY_CLOSE_ROOM;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return OwnerLeavePolicy.UNRECOGNIZED;
+  }
+}
+
+export function ownerLeavePolicyToJSON(object: OwnerLeavePolicy): string {
+  switch (object) {
+    case OwnerLeavePolicy.OWNER_LEAVE_POLICY_UNSPECIFIED:
+      return "OWNER_LEAVE_POLICY_UNSPECIFIED";
+    case OwnerLeavePolicy.OWNER_LEAVE_POLICY_TRANSFER:
+      return "OWNER_LEAVE_POLICY_TRANSFER";
+    case OwnerLeavePolicy.OWNER_LEAVE_POLICY_CLOSE_ROOM:
+      return "OWNER_LEAVE_POLICY_CLOSE_ROOM";
+    case OwnerLeavePolicy.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
+export function ownerLeavePolicyToNumber(object: OwnerLeavePolicy): number {
+  switch (object) {
+    case OwnerLeavePolicy.OWNER_LEAVE_POLICY_UNSPECIFIED:
+      return 0;
+    case OwnerLeavePolicy.OWNER_LEAVE_POLICY_TRANSFER:
+      return 1;
+    case OwnerLeavePolicy.OWNER_LEAVE_POLICY_CLOSE_ROOM:
+      return 2;
+    case OwnerLeavePolicy.UNRECOGNIZED:
+    default:
+      return -1;
+  }
+}
+
+/** What happens when an identity joins a room it already holds a seat in. */
+export enum DuplicateIdentityPolicy {
+  DUPLICATE_IDENTITY_POLICY_UNSPECIFIED = "DUPLICATE_IDENTITY_POLICY_UNSPECIFIED",
+  /** DUPLICATE_IDENTITY_POLICY_REPLACE - The new session takes the seat; the old membership leaves with LEAVE_REASON_REPLACED (the default). */
+  DUPLICATE_IDENTITY_POLICY_REPLACE = "DUPLICATE_IDENTITY_POLICY_REPLACE",
+  /** DUPLICATE_IDENTITY_POLICY_REFUSE - The newcomer is refused with IDENTITY_IN_USE; the seated session keeps its seat. */
+  DUPLICATE_IDENTITY_POLICY_REFUSE = "DUPLICATE_IDENTITY_POLICY_REFUSE",
+  UNRECOGNIZED = "UNRECOGNIZED",
+}
+
+export function duplicateIdentityPolicyFromJSON(object: any): DuplicateIdentityPolicy {
+  switch (object) {
+    case 0:
+    case "DUPLICATE_IDENTITY_POLICY_UNSPECIFIED":
+      return DuplicateIdentityPolicy.DUPLICATE_IDENTITY_POLICY_UNSPECIFIED;
+    case 1:
+    case "DUPLICATE_IDENTITY_POLICY_REPLACE":
+      return DuplicateIdentityPolicy.DUPLICATE_IDENTITY_POLICY_REPLACE;
+    case 2:
+    case "DUPLICATE_IDENTITY_POLICY_REFUSE":
+      return DuplicateIdentityPolicy.DUPLICATE_IDENTITY_POLICY_REFUSE;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return DuplicateIdentityPolicy.UNRECOGNIZED;
+  }
+}
+
+export function duplicateIdentityPolicyToJSON(object: DuplicateIdentityPolicy): string {
+  switch (object) {
+    case DuplicateIdentityPolicy.DUPLICATE_IDENTITY_POLICY_UNSPECIFIED:
+      return "DUPLICATE_IDENTITY_POLICY_UNSPECIFIED";
+    case DuplicateIdentityPolicy.DUPLICATE_IDENTITY_POLICY_REPLACE:
+      return "DUPLICATE_IDENTITY_POLICY_REPLACE";
+    case DuplicateIdentityPolicy.DUPLICATE_IDENTITY_POLICY_REFUSE:
+      return "DUPLICATE_IDENTITY_POLICY_REFUSE";
+    case DuplicateIdentityPolicy.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
+export function duplicateIdentityPolicyToNumber(object: DuplicateIdentityPolicy): number {
+  switch (object) {
+    case DuplicateIdentityPolicy.DUPLICATE_IDENTITY_POLICY_UNSPECIFIED:
+      return 0;
+    case DuplicateIdentityPolicy.DUPLICATE_IDENTITY_POLICY_REPLACE:
+      return 1;
+    case DuplicateIdentityPolicy.DUPLICATE_IDENTITY_POLICY_REFUSE:
+      return 2;
+    case DuplicateIdentityPolicy.UNRECOGNIZED:
+    default:
+      return -1;
+  }
+}
+
 /** Where a fact about a member's stream came from. The media server's word wins over the client's. */
 export enum StreamSource {
   STREAM_SOURCE_UNSPECIFIED = "STREAM_SOURCE_UNSPECIFIED",
@@ -434,11 +546,21 @@ export interface Room {
   /** Members currently holding a seat. */
   memberCount: number;
   createTime: Date | undefined;
-  closeTime:
-    | Date
-    | undefined;
-  /** NEXT-ID: 14 */
+  closeTime: Date | undefined;
   closeReason: CloseReason;
+  ownerLeavePolicy: OwnerLeavePolicy;
+  /**
+   * A room nobody has joined closes this many seconds after it was created (CLOSE_REASON_EMPTY_TIMEOUT).
+   * 0 on create means the deployment's default (300).
+   */
+  emptyTimeoutSeconds: number;
+  /**
+   * A room everybody has left closes this many seconds after the last one left, unless someone joins
+   * again first (CLOSE_REASON_DEPARTURE_TIMEOUT). 0 on create means the deployment's default (20).
+   */
+  departureTimeoutSeconds: number;
+  /** NEXT-ID: 18 */
+  duplicateIdentity: DuplicateIdentityPolicy;
 }
 
 /**
@@ -457,11 +579,12 @@ export interface Member {
   /** The stream this membership pushes to; only [A-Za-z0-9_-]. */
   streamId: string;
   joinTime: Date | undefined;
-  leaveTime:
-    | Date
-    | undefined;
-  /** NEXT-ID: 10 */
+  leaveTime: Date | undefined;
   leaveReason: LeaveReason;
+  /** Up to 512 characters. */
+  avatarUrl: string;
+  /** Free-form application data, up to 4096 bytes. */
+  customData: string;
 }
 
 function createBaseRoom(): Room {
@@ -479,6 +602,10 @@ function createBaseRoom(): Room {
     createTime: undefined,
     closeTime: undefined,
     closeReason: CloseReason.CLOSE_REASON_UNSPECIFIED,
+    ownerLeavePolicy: OwnerLeavePolicy.OWNER_LEAVE_POLICY_UNSPECIFIED,
+    emptyTimeoutSeconds: 0,
+    departureTimeoutSeconds: 0,
+    duplicateIdentity: DuplicateIdentityPolicy.DUPLICATE_IDENTITY_POLICY_UNSPECIFIED,
   };
 }
 
@@ -522,6 +649,18 @@ export const Room: MessageFns<Room> = {
     }
     if (message.closeReason !== CloseReason.CLOSE_REASON_UNSPECIFIED) {
       writer.uint32(104).int32(closeReasonToNumber(message.closeReason));
+    }
+    if (message.ownerLeavePolicy !== OwnerLeavePolicy.OWNER_LEAVE_POLICY_UNSPECIFIED) {
+      writer.uint32(112).int32(ownerLeavePolicyToNumber(message.ownerLeavePolicy));
+    }
+    if (message.emptyTimeoutSeconds !== 0) {
+      writer.uint32(120).uint32(message.emptyTimeoutSeconds);
+    }
+    if (message.departureTimeoutSeconds !== 0) {
+      writer.uint32(128).uint32(message.departureTimeoutSeconds);
+    }
+    if (message.duplicateIdentity !== DuplicateIdentityPolicy.DUPLICATE_IDENTITY_POLICY_UNSPECIFIED) {
+      writer.uint32(136).int32(duplicateIdentityPolicyToNumber(message.duplicateIdentity));
     }
     return writer;
   },
@@ -643,6 +782,38 @@ export const Room: MessageFns<Room> = {
             message.closeReason = closeReasonFromJSON(reader.int32());
             continue;
           }
+          case 14: {
+            if (tag !== 112) {
+              break;
+            }
+
+            message.ownerLeavePolicy = ownerLeavePolicyFromJSON(reader.int32());
+            continue;
+          }
+          case 15: {
+            if (tag !== 120) {
+              break;
+            }
+
+            message.emptyTimeoutSeconds = reader.uint32();
+            continue;
+          }
+          case 16: {
+            if (tag !== 128) {
+              break;
+            }
+
+            message.departureTimeoutSeconds = reader.uint32();
+            continue;
+          }
+          case 17: {
+            if (tag !== 136) {
+              break;
+            }
+
+            message.duplicateIdentity = duplicateIdentityPolicyFromJSON(reader.int32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -698,6 +869,26 @@ export const Room: MessageFns<Room> = {
         : isSet(object.close_reason)
         ? closeReasonFromJSON(object.close_reason)
         : CloseReason.CLOSE_REASON_UNSPECIFIED,
+      ownerLeavePolicy: isSet(object.ownerLeavePolicy)
+        ? ownerLeavePolicyFromJSON(object.ownerLeavePolicy)
+        : isSet(object.owner_leave_policy)
+        ? ownerLeavePolicyFromJSON(object.owner_leave_policy)
+        : OwnerLeavePolicy.OWNER_LEAVE_POLICY_UNSPECIFIED,
+      emptyTimeoutSeconds: isSet(object.emptyTimeoutSeconds)
+        ? globalThis.Number(object.emptyTimeoutSeconds)
+        : isSet(object.empty_timeout_seconds)
+        ? globalThis.Number(object.empty_timeout_seconds)
+        : 0,
+      departureTimeoutSeconds: isSet(object.departureTimeoutSeconds)
+        ? globalThis.Number(object.departureTimeoutSeconds)
+        : isSet(object.departure_timeout_seconds)
+        ? globalThis.Number(object.departure_timeout_seconds)
+        : 0,
+      duplicateIdentity: isSet(object.duplicateIdentity)
+        ? duplicateIdentityPolicyFromJSON(object.duplicateIdentity)
+        : isSet(object.duplicate_identity)
+        ? duplicateIdentityPolicyFromJSON(object.duplicate_identity)
+        : DuplicateIdentityPolicy.DUPLICATE_IDENTITY_POLICY_UNSPECIFIED,
     };
   },
 
@@ -742,6 +933,18 @@ export const Room: MessageFns<Room> = {
     if (message.closeReason !== CloseReason.CLOSE_REASON_UNSPECIFIED) {
       obj.closeReason = closeReasonToJSON(message.closeReason);
     }
+    if (message.ownerLeavePolicy !== OwnerLeavePolicy.OWNER_LEAVE_POLICY_UNSPECIFIED) {
+      obj.ownerLeavePolicy = ownerLeavePolicyToJSON(message.ownerLeavePolicy);
+    }
+    if (message.emptyTimeoutSeconds !== 0) {
+      obj.emptyTimeoutSeconds = Math.round(message.emptyTimeoutSeconds);
+    }
+    if (message.departureTimeoutSeconds !== 0) {
+      obj.departureTimeoutSeconds = Math.round(message.departureTimeoutSeconds);
+    }
+    if (message.duplicateIdentity !== DuplicateIdentityPolicy.DUPLICATE_IDENTITY_POLICY_UNSPECIFIED) {
+      obj.duplicateIdentity = duplicateIdentityPolicyToJSON(message.duplicateIdentity);
+    }
     return obj;
   },
 
@@ -763,6 +966,11 @@ export const Room: MessageFns<Room> = {
     message.createTime = object.createTime ?? undefined;
     message.closeTime = object.closeTime ?? undefined;
     message.closeReason = object.closeReason ?? CloseReason.CLOSE_REASON_UNSPECIFIED;
+    message.ownerLeavePolicy = object.ownerLeavePolicy ?? OwnerLeavePolicy.OWNER_LEAVE_POLICY_UNSPECIFIED;
+    message.emptyTimeoutSeconds = object.emptyTimeoutSeconds ?? 0;
+    message.departureTimeoutSeconds = object.departureTimeoutSeconds ?? 0;
+    message.duplicateIdentity = object.duplicateIdentity ??
+      DuplicateIdentityPolicy.DUPLICATE_IDENTITY_POLICY_UNSPECIFIED;
     return message;
   },
 };
@@ -778,6 +986,8 @@ function createBaseMember(): Member {
     joinTime: undefined,
     leaveTime: undefined,
     leaveReason: LeaveReason.LEAVE_REASON_UNSPECIFIED,
+    avatarUrl: "",
+    customData: "",
   };
 }
 
@@ -809,6 +1019,12 @@ export const Member: MessageFns<Member> = {
     }
     if (message.leaveReason !== LeaveReason.LEAVE_REASON_UNSPECIFIED) {
       writer.uint32(72).int32(leaveReasonToNumber(message.leaveReason));
+    }
+    if (message.avatarUrl !== "") {
+      writer.uint32(82).string(message.avatarUrl);
+    }
+    if (message.customData !== "") {
+      writer.uint32(90).string(message.customData);
     }
     return writer;
   },
@@ -898,6 +1114,22 @@ export const Member: MessageFns<Member> = {
             message.leaveReason = leaveReasonFromJSON(reader.int32());
             continue;
           }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.avatarUrl = reader.string();
+            continue;
+          }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.customData = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -949,6 +1181,16 @@ export const Member: MessageFns<Member> = {
         : isSet(object.leave_reason)
         ? leaveReasonFromJSON(object.leave_reason)
         : LeaveReason.LEAVE_REASON_UNSPECIFIED,
+      avatarUrl: isSet(object.avatarUrl)
+        ? globalThis.String(object.avatarUrl)
+        : isSet(object.avatar_url)
+        ? globalThis.String(object.avatar_url)
+        : "",
+      customData: isSet(object.customData)
+        ? globalThis.String(object.customData)
+        : isSet(object.custom_data)
+        ? globalThis.String(object.custom_data)
+        : "",
     };
   },
 
@@ -981,6 +1223,12 @@ export const Member: MessageFns<Member> = {
     if (message.leaveReason !== LeaveReason.LEAVE_REASON_UNSPECIFIED) {
       obj.leaveReason = leaveReasonToJSON(message.leaveReason);
     }
+    if (message.avatarUrl !== "") {
+      obj.avatarUrl = message.avatarUrl;
+    }
+    if (message.customData !== "") {
+      obj.customData = message.customData;
+    }
     return obj;
   },
 
@@ -998,6 +1246,8 @@ export const Member: MessageFns<Member> = {
     message.joinTime = object.joinTime ?? undefined;
     message.leaveTime = object.leaveTime ?? undefined;
     message.leaveReason = object.leaveReason ?? LeaveReason.LEAVE_REASON_UNSPECIFIED;
+    message.avatarUrl = object.avatarUrl ?? "";
+    message.customData = object.customData ?? "";
     return message;
   },
 };

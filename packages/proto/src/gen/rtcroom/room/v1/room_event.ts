@@ -27,9 +27,10 @@ import {
 /**
  * One change of a room, as published on NATS (protobuf binary) by the room service's outbox relay.
  *
- * Subject: rtcroom.room.<room_id>.<topic>, topic one of room.created, room.closed, member.joined,
- * member.left, member.updated, stream.started, stream.stopped. The JetStream stream ROOM_EVENTS keeps
- * them; the NATS message id is RoomEvent.id, so a re-published event is dropped as a duplicate.
+ * Subject: rtcroom.room.<room_id>.<topic>, topic one of room.created, room.updated, room.closed,
+ * member.joined, member.updated, member.left, stream.started, stream.stopped. The JetStream stream
+ * ROOM_EVENTS keeps them; the NATS message id is RoomEvent.id, so a re-published event is dropped as a
+ * duplicate.
  *
  * seq counts a room's events from 1 without gaps, in the order they happened: a consumer that sees
  * seq jump knows it missed events (and re-reads GetRoom), one that sees an old seq has a duplicate.
@@ -47,6 +48,8 @@ export interface RoomEvent {
     | { $case: "memberLeft"; value: MemberLeft }
     | { $case: "streamStarted"; value: StreamStarted }
     | { $case: "streamStopped"; value: StreamStopped }
+    | { $case: "roomUpdated"; value: RoomUpdated }
+    | { $case: "memberUpdated"; value: MemberUpdated }
     | undefined;
 }
 
@@ -66,6 +69,18 @@ export interface MemberJoined {
 export interface MemberLeft {
   member: Member | undefined;
   reason: LeaveReason;
+  /** For LEAVE_REASON_REMOVED: the admin's words, if any. */
+  reasonText: string;
+}
+
+/** The room's display name, metadata or owner changed. */
+export interface RoomUpdated {
+  room: Room | undefined;
+}
+
+/** A member's display name, avatar or custom data changed. */
+export interface MemberUpdated {
+  member: Member | undefined;
 }
 
 export interface StreamStarted {
@@ -114,6 +129,12 @@ export const RoomEvent: MessageFns<RoomEvent> = {
         break;
       case "streamStopped":
         StreamStopped.encode(message.payload.value, writer.uint32(122).fork()).join();
+        break;
+      case "roomUpdated":
+        RoomUpdated.encode(message.payload.value, writer.uint32(130).fork()).join();
+        break;
+      case "memberUpdated":
+        MemberUpdated.encode(message.payload.value, writer.uint32(138).fork()).join();
         break;
     }
     return writer;
@@ -212,6 +233,22 @@ export const RoomEvent: MessageFns<RoomEvent> = {
             message.payload = { $case: "streamStopped", value: StreamStopped.decode(reader, reader.uint32()) };
             continue;
           }
+          case 16: {
+            if (tag !== 130) {
+              break;
+            }
+
+            message.payload = { $case: "roomUpdated", value: RoomUpdated.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 17: {
+            if (tag !== 138) {
+              break;
+            }
+
+            message.payload = { $case: "memberUpdated", value: MemberUpdated.decode(reader, reader.uint32()) };
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -258,6 +295,14 @@ export const RoomEvent: MessageFns<RoomEvent> = {
         ? { $case: "streamStopped", value: StreamStopped.fromJSON(object.streamStopped) }
         : isSet(object.stream_stopped)
         ? { $case: "streamStopped", value: StreamStopped.fromJSON(object.stream_stopped) }
+        : isSet(object.roomUpdated)
+        ? { $case: "roomUpdated", value: RoomUpdated.fromJSON(object.roomUpdated) }
+        : isSet(object.room_updated)
+        ? { $case: "roomUpdated", value: RoomUpdated.fromJSON(object.room_updated) }
+        : isSet(object.memberUpdated)
+        ? { $case: "memberUpdated", value: MemberUpdated.fromJSON(object.memberUpdated) }
+        : isSet(object.member_updated)
+        ? { $case: "memberUpdated", value: MemberUpdated.fromJSON(object.member_updated) }
         : undefined,
     };
   },
@@ -288,6 +333,10 @@ export const RoomEvent: MessageFns<RoomEvent> = {
       obj.streamStarted = StreamStarted.toJSON(message.payload.value);
     } else if (message.payload?.$case === "streamStopped") {
       obj.streamStopped = StreamStopped.toJSON(message.payload.value);
+    } else if (message.payload?.$case === "roomUpdated") {
+      obj.roomUpdated = RoomUpdated.toJSON(message.payload.value);
+    } else if (message.payload?.$case === "memberUpdated") {
+      obj.memberUpdated = MemberUpdated.toJSON(message.payload.value);
     }
     return obj;
   },
@@ -335,6 +384,18 @@ export const RoomEvent: MessageFns<RoomEvent> = {
       case "streamStopped": {
         if (object.payload?.value !== undefined && object.payload?.value !== null) {
           message.payload = { $case: "streamStopped", value: StreamStopped.fromPartial(object.payload.value) };
+        }
+        break;
+      }
+      case "roomUpdated": {
+        if (object.payload?.value !== undefined && object.payload?.value !== null) {
+          message.payload = { $case: "roomUpdated", value: RoomUpdated.fromPartial(object.payload.value) };
+        }
+        break;
+      }
+      case "memberUpdated": {
+        if (object.payload?.value !== undefined && object.payload?.value !== null) {
+          message.payload = { $case: "memberUpdated", value: MemberUpdated.fromPartial(object.payload.value) };
         }
         break;
       }
@@ -565,7 +626,7 @@ export const MemberJoined: MessageFns<MemberJoined> = {
 };
 
 function createBaseMemberLeft(): MemberLeft {
-  return { member: undefined, reason: LeaveReason.LEAVE_REASON_UNSPECIFIED };
+  return { member: undefined, reason: LeaveReason.LEAVE_REASON_UNSPECIFIED, reasonText: "" };
 }
 
 export const MemberLeft: MessageFns<MemberLeft> = {
@@ -575,6 +636,9 @@ export const MemberLeft: MessageFns<MemberLeft> = {
     }
     if (message.reason !== LeaveReason.LEAVE_REASON_UNSPECIFIED) {
       writer.uint32(16).int32(leaveReasonToNumber(message.reason));
+    }
+    if (message.reasonText !== "") {
+      writer.uint32(26).string(message.reasonText);
     }
     return writer;
   },
@@ -608,6 +672,14 @@ export const MemberLeft: MessageFns<MemberLeft> = {
             message.reason = leaveReasonFromJSON(reader.int32());
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.reasonText = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -624,6 +696,11 @@ export const MemberLeft: MessageFns<MemberLeft> = {
     return {
       member: isSet(object.member) ? Member.fromJSON(object.member) : undefined,
       reason: isSet(object.reason) ? leaveReasonFromJSON(object.reason) : LeaveReason.LEAVE_REASON_UNSPECIFIED,
+      reasonText: isSet(object.reasonText)
+        ? globalThis.String(object.reasonText)
+        : isSet(object.reason_text)
+        ? globalThis.String(object.reason_text)
+        : "",
     };
   },
 
@@ -634,6 +711,9 @@ export const MemberLeft: MessageFns<MemberLeft> = {
     }
     if (message.reason !== LeaveReason.LEAVE_REASON_UNSPECIFIED) {
       obj.reason = leaveReasonToJSON(message.reason);
+    }
+    if (message.reasonText !== "") {
+      obj.reasonText = message.reasonText;
     }
     return obj;
   },
@@ -647,6 +727,143 @@ export const MemberLeft: MessageFns<MemberLeft> = {
       ? Member.fromPartial(object.member)
       : undefined;
     message.reason = object.reason ?? LeaveReason.LEAVE_REASON_UNSPECIFIED;
+    message.reasonText = object.reasonText ?? "";
+    return message;
+  },
+};
+
+function createBaseRoomUpdated(): RoomUpdated {
+  return { room: undefined };
+}
+
+export const RoomUpdated: MessageFns<RoomUpdated> = {
+  encode(message: RoomUpdated, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.room !== undefined) {
+      Room.encode(message.room, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RoomUpdated {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRoomUpdated();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.room = Room.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RoomUpdated {
+    return { room: isSet(object.room) ? Room.fromJSON(object.room) : undefined };
+  },
+
+  toJSON(message: RoomUpdated): unknown {
+    const obj: any = {};
+    if (message.room !== undefined) {
+      obj.room = Room.toJSON(message.room);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RoomUpdated>): RoomUpdated {
+    return RoomUpdated.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RoomUpdated>): RoomUpdated {
+    const message = createBaseRoomUpdated();
+    message.room = (object.room !== undefined && object.room !== null) ? Room.fromPartial(object.room) : undefined;
+    return message;
+  },
+};
+
+function createBaseMemberUpdated(): MemberUpdated {
+  return { member: undefined };
+}
+
+export const MemberUpdated: MessageFns<MemberUpdated> = {
+  encode(message: MemberUpdated, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.member !== undefined) {
+      Member.encode(message.member, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): MemberUpdated {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseMemberUpdated();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.member = Member.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): MemberUpdated {
+    return { member: isSet(object.member) ? Member.fromJSON(object.member) : undefined };
+  },
+
+  toJSON(message: MemberUpdated): unknown {
+    const obj: any = {};
+    if (message.member !== undefined) {
+      obj.member = Member.toJSON(message.member);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<MemberUpdated>): MemberUpdated {
+    return MemberUpdated.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<MemberUpdated>): MemberUpdated {
+    const message = createBaseMemberUpdated();
+    message.member = (object.member !== undefined && object.member !== null)
+      ? Member.fromPartial(object.member)
+      : undefined;
     return message;
   },
 };

@@ -18,6 +18,7 @@ import {
   type ServiceError,
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
+import { FieldMask } from "../../../google/protobuf/field_mask";
 import { PushUrl } from "../../media/v1/url";
 import {
   LeaveReason,
@@ -31,6 +32,7 @@ import {
   streamSourceToJSON,
   streamSourceToNumber,
 } from "./room";
+import { RoomEvent } from "./room_event";
 
 export interface CreateRoomRequest {
   /**
@@ -93,7 +95,11 @@ export interface JoinRoomRequest {
   /** Create the room named room_name if no open room has that name (like the original add_pusher). */
   createIfMissing: boolean;
   /** Options of the room to create, with create_if_missing. */
-  createOptions: Room | undefined;
+  createOptions:
+    | Room
+    | undefined;
+  /** Optional; a retry with the same request_id returns the membership the first call made. */
+  requestId: string;
 }
 
 export interface JoinRoomResponse {
@@ -167,6 +173,62 @@ export interface GetMemberRequest {
 export interface GetMemberResponse {
   member: Member | undefined;
   room: Room | undefined;
+}
+
+export interface UpdateRoomRequest {
+  roomId: string;
+  /** display_name and metadata are read, as update_mask says. */
+  room:
+    | Room
+    | undefined;
+  /** Paths: "display_name", "metadata". */
+  updateMask: string[] | undefined;
+}
+
+export interface UpdateRoomResponse {
+  room: Room | undefined;
+}
+
+export interface UpdateMemberRequest {
+  roomId: string;
+  identity: string;
+  /** display_name, avatar_url and custom_data are read, as update_mask says. */
+  member:
+    | Member
+    | undefined;
+  /** Paths: "display_name", "avatar_url", "custom_data". */
+  updateMask: string[] | undefined;
+}
+
+export interface UpdateMemberResponse {
+  member: Member | undefined;
+}
+
+export interface RemoveMemberRequest {
+  roomId: string;
+  identity: string;
+  /** Why, for people (up to 256 characters); carried in the MemberLeft event. */
+  reasonText: string;
+  /** Keep the identity out of the room for this long (0: no ban; at most 30 days). */
+  banSeconds: number;
+}
+
+export interface RemoveMemberResponse {
+  member: Member | undefined;
+}
+
+export interface ListRoomEventsRequest {
+  roomId: string;
+  /** Events with a greater seq are returned. */
+  afterSeq: number;
+  /** 1-1000, default 100. */
+  pageSize: number;
+}
+
+export interface ListRoomEventsResponse {
+  events: RoomEvent[];
+  /** The room's latest seq: more events exist when it is beyond the last one returned. */
+  lastSeq: number;
 }
 
 function createBaseCreateRoomRequest(): CreateRoomRequest {
@@ -846,6 +908,7 @@ function createBaseJoinRoomRequest(): JoinRoomRequest {
     sessionId: "",
     createIfMissing: false,
     createOptions: undefined,
+    requestId: "",
   };
 }
 
@@ -871,6 +934,9 @@ export const JoinRoomRequest: MessageFns<JoinRoomRequest> = {
     }
     if (message.createOptions !== undefined) {
       Room.encode(message.createOptions, writer.uint32(58).fork()).join();
+    }
+    if (message.requestId !== "") {
+      writer.uint32(66).string(message.requestId);
     }
     return writer;
   },
@@ -944,6 +1010,14 @@ export const JoinRoomRequest: MessageFns<JoinRoomRequest> = {
             message.createOptions = Room.decode(reader, reader.uint32());
             continue;
           }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.requestId = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -989,6 +1063,11 @@ export const JoinRoomRequest: MessageFns<JoinRoomRequest> = {
         : isSet(object.create_options)
         ? Room.fromJSON(object.create_options)
         : undefined,
+      requestId: isSet(object.requestId)
+        ? globalThis.String(object.requestId)
+        : isSet(object.request_id)
+        ? globalThis.String(object.request_id)
+        : "",
     };
   },
 
@@ -1015,6 +1094,9 @@ export const JoinRoomRequest: MessageFns<JoinRoomRequest> = {
     if (message.createOptions !== undefined) {
       obj.createOptions = Room.toJSON(message.createOptions);
     }
+    if (message.requestId !== "") {
+      obj.requestId = message.requestId;
+    }
     return obj;
   },
 
@@ -1032,6 +1114,7 @@ export const JoinRoomRequest: MessageFns<JoinRoomRequest> = {
     message.createOptions = (object.createOptions !== undefined && object.createOptions !== null)
       ? Room.fromPartial(object.createOptions)
       : undefined;
+    message.requestId = object.requestId ?? "";
     return message;
   },
 };
@@ -2071,6 +2154,778 @@ export const GetMemberResponse: MessageFns<GetMemberResponse> = {
   },
 };
 
+function createBaseUpdateRoomRequest(): UpdateRoomRequest {
+  return { roomId: "", room: undefined, updateMask: undefined };
+}
+
+export const UpdateRoomRequest: MessageFns<UpdateRoomRequest> = {
+  encode(message: UpdateRoomRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.roomId !== "") {
+      writer.uint32(10).string(message.roomId);
+    }
+    if (message.room !== undefined) {
+      Room.encode(message.room, writer.uint32(18).fork()).join();
+    }
+    if (message.updateMask !== undefined) {
+      FieldMask.encode(FieldMask.wrap(message.updateMask), writer.uint32(26).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UpdateRoomRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUpdateRoomRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.roomId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.room = Room.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.updateMask = FieldMask.unwrap(FieldMask.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): UpdateRoomRequest {
+    return {
+      roomId: isSet(object.roomId)
+        ? globalThis.String(object.roomId)
+        : isSet(object.room_id)
+        ? globalThis.String(object.room_id)
+        : "",
+      room: isSet(object.room) ? Room.fromJSON(object.room) : undefined,
+      updateMask: isSet(object.updateMask)
+        ? FieldMask.unwrap(FieldMask.fromJSON(object.updateMask))
+        : isSet(object.update_mask)
+        ? FieldMask.unwrap(FieldMask.fromJSON(object.update_mask))
+        : undefined,
+    };
+  },
+
+  toJSON(message: UpdateRoomRequest): unknown {
+    const obj: any = {};
+    if (message.roomId !== "") {
+      obj.roomId = message.roomId;
+    }
+    if (message.room !== undefined) {
+      obj.room = Room.toJSON(message.room);
+    }
+    if (message.updateMask !== undefined) {
+      obj.updateMask = FieldMask.toJSON(FieldMask.wrap(message.updateMask));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<UpdateRoomRequest>): UpdateRoomRequest {
+    return UpdateRoomRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<UpdateRoomRequest>): UpdateRoomRequest {
+    const message = createBaseUpdateRoomRequest();
+    message.roomId = object.roomId ?? "";
+    message.room = (object.room !== undefined && object.room !== null) ? Room.fromPartial(object.room) : undefined;
+    message.updateMask = object.updateMask ?? undefined;
+    return message;
+  },
+};
+
+function createBaseUpdateRoomResponse(): UpdateRoomResponse {
+  return { room: undefined };
+}
+
+export const UpdateRoomResponse: MessageFns<UpdateRoomResponse> = {
+  encode(message: UpdateRoomResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.room !== undefined) {
+      Room.encode(message.room, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UpdateRoomResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUpdateRoomResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.room = Room.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): UpdateRoomResponse {
+    return { room: isSet(object.room) ? Room.fromJSON(object.room) : undefined };
+  },
+
+  toJSON(message: UpdateRoomResponse): unknown {
+    const obj: any = {};
+    if (message.room !== undefined) {
+      obj.room = Room.toJSON(message.room);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<UpdateRoomResponse>): UpdateRoomResponse {
+    return UpdateRoomResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<UpdateRoomResponse>): UpdateRoomResponse {
+    const message = createBaseUpdateRoomResponse();
+    message.room = (object.room !== undefined && object.room !== null) ? Room.fromPartial(object.room) : undefined;
+    return message;
+  },
+};
+
+function createBaseUpdateMemberRequest(): UpdateMemberRequest {
+  return { roomId: "", identity: "", member: undefined, updateMask: undefined };
+}
+
+export const UpdateMemberRequest: MessageFns<UpdateMemberRequest> = {
+  encode(message: UpdateMemberRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.roomId !== "") {
+      writer.uint32(10).string(message.roomId);
+    }
+    if (message.identity !== "") {
+      writer.uint32(18).string(message.identity);
+    }
+    if (message.member !== undefined) {
+      Member.encode(message.member, writer.uint32(26).fork()).join();
+    }
+    if (message.updateMask !== undefined) {
+      FieldMask.encode(FieldMask.wrap(message.updateMask), writer.uint32(34).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UpdateMemberRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUpdateMemberRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.roomId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.identity = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.member = Member.decode(reader, reader.uint32());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.updateMask = FieldMask.unwrap(FieldMask.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): UpdateMemberRequest {
+    return {
+      roomId: isSet(object.roomId)
+        ? globalThis.String(object.roomId)
+        : isSet(object.room_id)
+        ? globalThis.String(object.room_id)
+        : "",
+      identity: isSet(object.identity) ? globalThis.String(object.identity) : "",
+      member: isSet(object.member) ? Member.fromJSON(object.member) : undefined,
+      updateMask: isSet(object.updateMask)
+        ? FieldMask.unwrap(FieldMask.fromJSON(object.updateMask))
+        : isSet(object.update_mask)
+        ? FieldMask.unwrap(FieldMask.fromJSON(object.update_mask))
+        : undefined,
+    };
+  },
+
+  toJSON(message: UpdateMemberRequest): unknown {
+    const obj: any = {};
+    if (message.roomId !== "") {
+      obj.roomId = message.roomId;
+    }
+    if (message.identity !== "") {
+      obj.identity = message.identity;
+    }
+    if (message.member !== undefined) {
+      obj.member = Member.toJSON(message.member);
+    }
+    if (message.updateMask !== undefined) {
+      obj.updateMask = FieldMask.toJSON(FieldMask.wrap(message.updateMask));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<UpdateMemberRequest>): UpdateMemberRequest {
+    return UpdateMemberRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<UpdateMemberRequest>): UpdateMemberRequest {
+    const message = createBaseUpdateMemberRequest();
+    message.roomId = object.roomId ?? "";
+    message.identity = object.identity ?? "";
+    message.member = (object.member !== undefined && object.member !== null)
+      ? Member.fromPartial(object.member)
+      : undefined;
+    message.updateMask = object.updateMask ?? undefined;
+    return message;
+  },
+};
+
+function createBaseUpdateMemberResponse(): UpdateMemberResponse {
+  return { member: undefined };
+}
+
+export const UpdateMemberResponse: MessageFns<UpdateMemberResponse> = {
+  encode(message: UpdateMemberResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.member !== undefined) {
+      Member.encode(message.member, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UpdateMemberResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUpdateMemberResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.member = Member.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): UpdateMemberResponse {
+    return { member: isSet(object.member) ? Member.fromJSON(object.member) : undefined };
+  },
+
+  toJSON(message: UpdateMemberResponse): unknown {
+    const obj: any = {};
+    if (message.member !== undefined) {
+      obj.member = Member.toJSON(message.member);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<UpdateMemberResponse>): UpdateMemberResponse {
+    return UpdateMemberResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<UpdateMemberResponse>): UpdateMemberResponse {
+    const message = createBaseUpdateMemberResponse();
+    message.member = (object.member !== undefined && object.member !== null)
+      ? Member.fromPartial(object.member)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseRemoveMemberRequest(): RemoveMemberRequest {
+  return { roomId: "", identity: "", reasonText: "", banSeconds: 0 };
+}
+
+export const RemoveMemberRequest: MessageFns<RemoveMemberRequest> = {
+  encode(message: RemoveMemberRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.roomId !== "") {
+      writer.uint32(10).string(message.roomId);
+    }
+    if (message.identity !== "") {
+      writer.uint32(18).string(message.identity);
+    }
+    if (message.reasonText !== "") {
+      writer.uint32(26).string(message.reasonText);
+    }
+    if (message.banSeconds !== 0) {
+      writer.uint32(32).uint32(message.banSeconds);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RemoveMemberRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRemoveMemberRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.roomId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.identity = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.reasonText = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.banSeconds = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RemoveMemberRequest {
+    return {
+      roomId: isSet(object.roomId)
+        ? globalThis.String(object.roomId)
+        : isSet(object.room_id)
+        ? globalThis.String(object.room_id)
+        : "",
+      identity: isSet(object.identity) ? globalThis.String(object.identity) : "",
+      reasonText: isSet(object.reasonText)
+        ? globalThis.String(object.reasonText)
+        : isSet(object.reason_text)
+        ? globalThis.String(object.reason_text)
+        : "",
+      banSeconds: isSet(object.banSeconds)
+        ? globalThis.Number(object.banSeconds)
+        : isSet(object.ban_seconds)
+        ? globalThis.Number(object.ban_seconds)
+        : 0,
+    };
+  },
+
+  toJSON(message: RemoveMemberRequest): unknown {
+    const obj: any = {};
+    if (message.roomId !== "") {
+      obj.roomId = message.roomId;
+    }
+    if (message.identity !== "") {
+      obj.identity = message.identity;
+    }
+    if (message.reasonText !== "") {
+      obj.reasonText = message.reasonText;
+    }
+    if (message.banSeconds !== 0) {
+      obj.banSeconds = Math.round(message.banSeconds);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RemoveMemberRequest>): RemoveMemberRequest {
+    return RemoveMemberRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RemoveMemberRequest>): RemoveMemberRequest {
+    const message = createBaseRemoveMemberRequest();
+    message.roomId = object.roomId ?? "";
+    message.identity = object.identity ?? "";
+    message.reasonText = object.reasonText ?? "";
+    message.banSeconds = object.banSeconds ?? 0;
+    return message;
+  },
+};
+
+function createBaseRemoveMemberResponse(): RemoveMemberResponse {
+  return { member: undefined };
+}
+
+export const RemoveMemberResponse: MessageFns<RemoveMemberResponse> = {
+  encode(message: RemoveMemberResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.member !== undefined) {
+      Member.encode(message.member, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RemoveMemberResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRemoveMemberResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.member = Member.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RemoveMemberResponse {
+    return { member: isSet(object.member) ? Member.fromJSON(object.member) : undefined };
+  },
+
+  toJSON(message: RemoveMemberResponse): unknown {
+    const obj: any = {};
+    if (message.member !== undefined) {
+      obj.member = Member.toJSON(message.member);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RemoveMemberResponse>): RemoveMemberResponse {
+    return RemoveMemberResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RemoveMemberResponse>): RemoveMemberResponse {
+    const message = createBaseRemoveMemberResponse();
+    message.member = (object.member !== undefined && object.member !== null)
+      ? Member.fromPartial(object.member)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseListRoomEventsRequest(): ListRoomEventsRequest {
+  return { roomId: "", afterSeq: 0, pageSize: 0 };
+}
+
+export const ListRoomEventsRequest: MessageFns<ListRoomEventsRequest> = {
+  encode(message: ListRoomEventsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.roomId !== "") {
+      writer.uint32(10).string(message.roomId);
+    }
+    if (message.afterSeq !== 0) {
+      writer.uint32(16).uint64(message.afterSeq);
+    }
+    if (message.pageSize !== 0) {
+      writer.uint32(24).uint32(message.pageSize);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListRoomEventsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListRoomEventsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.roomId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.afterSeq = longToNumber(reader.uint64());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.pageSize = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListRoomEventsRequest {
+    return {
+      roomId: isSet(object.roomId)
+        ? globalThis.String(object.roomId)
+        : isSet(object.room_id)
+        ? globalThis.String(object.room_id)
+        : "",
+      afterSeq: isSet(object.afterSeq)
+        ? globalThis.Number(object.afterSeq)
+        : isSet(object.after_seq)
+        ? globalThis.Number(object.after_seq)
+        : 0,
+      pageSize: isSet(object.pageSize)
+        ? globalThis.Number(object.pageSize)
+        : isSet(object.page_size)
+        ? globalThis.Number(object.page_size)
+        : 0,
+    };
+  },
+
+  toJSON(message: ListRoomEventsRequest): unknown {
+    const obj: any = {};
+    if (message.roomId !== "") {
+      obj.roomId = message.roomId;
+    }
+    if (message.afterSeq !== 0) {
+      obj.afterSeq = Math.round(message.afterSeq);
+    }
+    if (message.pageSize !== 0) {
+      obj.pageSize = Math.round(message.pageSize);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListRoomEventsRequest>): ListRoomEventsRequest {
+    return ListRoomEventsRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListRoomEventsRequest>): ListRoomEventsRequest {
+    const message = createBaseListRoomEventsRequest();
+    message.roomId = object.roomId ?? "";
+    message.afterSeq = object.afterSeq ?? 0;
+    message.pageSize = object.pageSize ?? 0;
+    return message;
+  },
+};
+
+function createBaseListRoomEventsResponse(): ListRoomEventsResponse {
+  return { events: [], lastSeq: 0 };
+}
+
+export const ListRoomEventsResponse: MessageFns<ListRoomEventsResponse> = {
+  encode(message: ListRoomEventsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.events) {
+      RoomEvent.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.lastSeq !== 0) {
+      writer.uint32(16).uint64(message.lastSeq);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListRoomEventsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListRoomEventsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.events.push(RoomEvent.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.lastSeq = longToNumber(reader.uint64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListRoomEventsResponse {
+    return {
+      events: globalThis.Array.isArray(object?.events) ? object.events.map((e: any) => RoomEvent.fromJSON(e)) : [],
+      lastSeq: isSet(object.lastSeq)
+        ? globalThis.Number(object.lastSeq)
+        : isSet(object.last_seq)
+        ? globalThis.Number(object.last_seq)
+        : 0,
+    };
+  },
+
+  toJSON(message: ListRoomEventsResponse): unknown {
+    const obj: any = {};
+    if (message.events?.length) {
+      obj.events = message.events.map((e) => RoomEvent.toJSON(e));
+    }
+    if (message.lastSeq !== 0) {
+      obj.lastSeq = Math.round(message.lastSeq);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListRoomEventsResponse>): ListRoomEventsResponse {
+    return ListRoomEventsResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListRoomEventsResponse>): ListRoomEventsResponse {
+    const message = createBaseListRoomEventsResponse();
+    message.events = object.events?.map((e) => RoomEvent.fromPartial(e)) || [];
+    message.lastSeq = object.lastSeq ?? 0;
+    return message;
+  },
+};
+
 /**
  * Rooms and their members. The room service owns the room store; every change it makes is written
  * with its event (rtcroom.room.v1.RoomEvent) in one transaction and published to NATS in order.
@@ -2078,7 +2933,8 @@ export const GetMemberResponse: MessageFns<GetMemberResponse> = {
  * Callers: the gateway (on behalf of an authenticated client, identity taken from the token),
  * presence (connection lost, stream facts) and internal business systems.
  * Errors carry google.rpc.ErrorInfo with domain "rtcroom.room" and an UPPER_SNAKE reason:
- * INVALID_ARGUMENT, ROOM_NOT_FOUND, ROOM_CLOSED, ROOM_FULL, ALREADY_EXISTS, NOT_A_MEMBER.
+ * INVALID_ARGUMENT, ROOM_NOT_FOUND, ROOM_CLOSED, ROOM_FULL (RESOURCE_EXHAUSTED), ALREADY_EXISTS,
+ * NOT_A_MEMBER, IDENTITY_IN_USE, BANNED (PERMISSION_DENIED).
  */
 export type RoomServiceService = typeof RoomServiceService;
 export const RoomServiceService = {
@@ -2188,6 +3044,57 @@ export const RoomServiceService = {
       Buffer.from(LeaveSessionResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): LeaveSessionResponse => LeaveSessionResponse.decode(value),
   },
+  /** Changes a room's display_name and/or metadata (the paths in update_mask); announced as RoomUpdated. */
+  updateRoom: {
+    path: "/rtcroom.room.v1.RoomService/UpdateRoom" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: UpdateRoomRequest): Buffer => Buffer.from(UpdateRoomRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): UpdateRoomRequest => UpdateRoomRequest.decode(value),
+    responseSerialize: (value: UpdateRoomResponse): Buffer => Buffer.from(UpdateRoomResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): UpdateRoomResponse => UpdateRoomResponse.decode(value),
+  },
+  /**
+   * Changes a seated member's display_name, avatar_url and/or custom_data; announced as MemberUpdated.
+   * The gateway lets members update only themselves.
+   */
+  updateMember: {
+    path: "/rtcroom.room.v1.RoomService/UpdateMember" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: UpdateMemberRequest): Buffer => Buffer.from(UpdateMemberRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): UpdateMemberRequest => UpdateMemberRequest.decode(value),
+    responseSerialize: (value: UpdateMemberResponse): Buffer =>
+      Buffer.from(UpdateMemberResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): UpdateMemberResponse => UpdateMemberResponse.decode(value),
+  },
+  /**
+   * Removes a seated member (LEAVE_REASON_REMOVED), and with ban_seconds keeps that identity out of
+   * the room for that long: a banned identity's joins fail with BANNED, whatever token it holds.
+   * Admins only (the gateway checks the roomAdmin grant).
+   */
+  removeMember: {
+    path: "/rtcroom.room.v1.RoomService/RemoveMember" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: RemoveMemberRequest): Buffer => Buffer.from(RemoveMemberRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): RemoveMemberRequest => RemoveMemberRequest.decode(value),
+    responseSerialize: (value: RemoveMemberResponse): Buffer =>
+      Buffer.from(RemoveMemberResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): RemoveMemberResponse => RemoveMemberResponse.decode(value),
+  },
+  /** A room's events after a seq, in order: how a consumer that missed events catches up. */
+  listRoomEvents: {
+    path: "/rtcroom.room.v1.RoomService/ListRoomEvents" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListRoomEventsRequest): Buffer =>
+      Buffer.from(ListRoomEventsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListRoomEventsRequest => ListRoomEventsRequest.decode(value),
+    responseSerialize: (value: ListRoomEventsResponse): Buffer =>
+      Buffer.from(ListRoomEventsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListRoomEventsResponse => ListRoomEventsResponse.decode(value),
+  },
   /**
    * Reads one membership (current or past) with its room: by stream_id, or by room_id and identity
    * (the seated member). Used by the URL issuer to check a media server's publish and play requests.
@@ -2236,6 +3143,21 @@ export interface RoomServiceServer extends UntypedServiceImplementation {
    * connection is gone for good).
    */
   leaveSession: handleUnaryCall<LeaveSessionRequest, LeaveSessionResponse>;
+  /** Changes a room's display_name and/or metadata (the paths in update_mask); announced as RoomUpdated. */
+  updateRoom: handleUnaryCall<UpdateRoomRequest, UpdateRoomResponse>;
+  /**
+   * Changes a seated member's display_name, avatar_url and/or custom_data; announced as MemberUpdated.
+   * The gateway lets members update only themselves.
+   */
+  updateMember: handleUnaryCall<UpdateMemberRequest, UpdateMemberResponse>;
+  /**
+   * Removes a seated member (LEAVE_REASON_REMOVED), and with ban_seconds keeps that identity out of
+   * the room for that long: a banned identity's joins fail with BANNED, whatever token it holds.
+   * Admins only (the gateway checks the roomAdmin grant).
+   */
+  removeMember: handleUnaryCall<RemoveMemberRequest, RemoveMemberResponse>;
+  /** A room's events after a seq, in order: how a consumer that missed events catches up. */
+  listRoomEvents: handleUnaryCall<ListRoomEventsRequest, ListRoomEventsResponse>;
   /**
    * Reads one membership (current or past) with its room: by stream_id, or by room_id and identity
    * (the seated member). Used by the URL issuer to check a media server's publish and play requests.
@@ -2401,6 +3323,77 @@ export interface RoomServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: LeaveSessionResponse) => void,
+  ): ClientUnaryCall;
+  /** Changes a room's display_name and/or metadata (the paths in update_mask); announced as RoomUpdated. */
+  updateRoom(
+    request: UpdateRoomRequest,
+    callback: (error: ServiceError | null, response: UpdateRoomResponse) => void,
+  ): ClientUnaryCall;
+  updateRoom(
+    request: UpdateRoomRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: UpdateRoomResponse) => void,
+  ): ClientUnaryCall;
+  updateRoom(
+    request: UpdateRoomRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: UpdateRoomResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Changes a seated member's display_name, avatar_url and/or custom_data; announced as MemberUpdated.
+   * The gateway lets members update only themselves.
+   */
+  updateMember(
+    request: UpdateMemberRequest,
+    callback: (error: ServiceError | null, response: UpdateMemberResponse) => void,
+  ): ClientUnaryCall;
+  updateMember(
+    request: UpdateMemberRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: UpdateMemberResponse) => void,
+  ): ClientUnaryCall;
+  updateMember(
+    request: UpdateMemberRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: UpdateMemberResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Removes a seated member (LEAVE_REASON_REMOVED), and with ban_seconds keeps that identity out of
+   * the room for that long: a banned identity's joins fail with BANNED, whatever token it holds.
+   * Admins only (the gateway checks the roomAdmin grant).
+   */
+  removeMember(
+    request: RemoveMemberRequest,
+    callback: (error: ServiceError | null, response: RemoveMemberResponse) => void,
+  ): ClientUnaryCall;
+  removeMember(
+    request: RemoveMemberRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: RemoveMemberResponse) => void,
+  ): ClientUnaryCall;
+  removeMember(
+    request: RemoveMemberRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: RemoveMemberResponse) => void,
+  ): ClientUnaryCall;
+  /** A room's events after a seq, in order: how a consumer that missed events catches up. */
+  listRoomEvents(
+    request: ListRoomEventsRequest,
+    callback: (error: ServiceError | null, response: ListRoomEventsResponse) => void,
+  ): ClientUnaryCall;
+  listRoomEvents(
+    request: ListRoomEventsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListRoomEventsResponse) => void,
+  ): ClientUnaryCall;
+  listRoomEvents(
+    request: ListRoomEventsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListRoomEventsResponse) => void,
   ): ClientUnaryCall;
   /**
    * Reads one membership (current or past) with its room: by stream_id, or by room_id and identity

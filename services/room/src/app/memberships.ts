@@ -1,0 +1,260 @@
+// Membership use cases: take a seat, give it up, be removed (and banned), update one's profile,
+// stream state, and the seats of a session that is gone.
+import { DomainError, isDomainError, newId } from '@rtcroom/common';
+import {
+  checkDisplayName,
+  checkId,
+  checkMemberPatch,
+  decideSeat,
+  LeaveReason,
+  limits,
+  Member,
+  MemberPatch,
+  nextStreamState,
+  Room,
+  RoomOptions,
+  StreamSource,
+} from '../domain/room';
+import {
+  findMemberByJoinRequest,
+  findMemberByStream,
+  insertMember,
+  saveMember,
+  seatedMembers,
+  seatedMembersOfSession,
+} from '../store/member.repository';
+import { banUntil, findRoomById, saveBan } from '../store/room.repository';
+import { RoomChangeSet, RoomTransactions } from './room-transaction';
+import { definedOnly, resolveRoom, Rooms } from './rooms';
+
+/** The URL issuer as the room service needs it. */
+export interface PushUrlIssuer {
+  issuePushUrl(roomId: string, memberId: string, record: boolean): Promise<IssuedPushUrl>;
+}
+
+export interface IssuedPushUrl {
+  streamId: string;
+  url: string;
+  expireTime: Date;
+  recording: boolean;
+}
+
+export interface JoinInput {
+  roomId?: string;
+  name?: string;
+  identity: string;
+  displayName: string;
+  sessionId: string;
+  createIfMissing: boolean;
+  createOptions?: RoomOptions;
+  requestId?: string;
+}
+
+export interface JoinResult {
+  room: Room;
+  member: Member;
+  members: Member[];
+  pushUrl: IssuedPushUrl;
+  seq: number;
+}
+
+export class Memberships {
+  constructor(
+    private readonly tx: RoomTransactions,
+    private readonly rooms: Rooms,
+    private readonly issuer: PushUrlIssuer,
+  ) {}
+
+  async join(input: JoinInput): Promise<JoinResult> {
+    checkDisplayName('display_name', input.displayName);
+    if (input.requestId && input.requestId.length > 128) throw new DomainError('INVALID_ARGUMENT', 'request_id must be at most 128 characters');
+    const target = await this.target(input);
+    if (input.requestId) {
+      const earlier = await this.earlierJoin(target, input);
+      if (earlier) return earlier;
+    }
+    // Signed before the transaction so the room's lock is never held across a network call.
+    const memberId = newId('m');
+    const pushUrl = await this.issuer.issuePushUrl(target.id, memberId, target.recording);
+    try {
+      return await this.tx.run(async (change) => {
+        const room = await change.lock(target.id);
+        const seated = await seatedMembers(change.db, room.id);
+        const decision = decideSeat(room, seated, input.identity, await banUntil(change.db, room.id, input.identity), change.now);
+        if (!decision.ok) throw decision.error;
+        if (decision.replaces) await change.unseat(room, decision.replaces, 'replaced');
+        const member: Member = {
+          memberId,
+          roomId: room.id,
+          identity: input.identity,
+          displayName: input.displayName,
+          avatarUrl: '',
+          customData: '',
+          state: 'joined',
+          streamId: pushUrl.streamId,
+          sessionId: input.sessionId,
+          joinedAt: change.now,
+          leftAt: null,
+          leaveReason: null,
+        };
+        await insertMember(change.db, member, input.requestId || null);
+        Object.assign(room, { memberCount: room.memberCount + 1, everJoined: true, autoCloseAt: null });
+        change.record({ type: 'member_joined', member });
+        await change.commit(room);
+        const members = [...seated.filter((m) => m.memberId !== decision.replaces?.memberId), member];
+        return { room, member, members, pushUrl, seq: room.seq };
+      });
+    } catch (err) {
+      // A retry racing its own first attempt: answer with what the first one made.
+      if (input.requestId && (err as { code?: string })?.code === '23505') {
+        const earlier = await this.earlierJoin(target, input);
+        if (earlier) return earlier;
+      }
+      throw err;
+    }
+  }
+
+  async leave(roomId: string, identity: string, reason: LeaveReason): Promise<Member> {
+    return this.onSeated(roomId, identity, async (change, room, member) => {
+      await change.unseat(room, member, reason);
+      return member;
+    });
+  }
+
+  async remove(roomId: string, identity: string, reasonText: string, banSeconds: number): Promise<Member> {
+    if ([...reasonText].length > limits.reasonTextMaxLength) throw new DomainError('INVALID_ARGUMENT', `reason_text must be at most ${limits.reasonTextMaxLength} characters`);
+    if (banSeconds > limits.maxBanSeconds) throw new DomainError('INVALID_ARGUMENT', `ban_seconds must be at most ${limits.maxBanSeconds}`);
+    checkId('room_id', roomId);
+    return this.tx.run(async (change) => {
+      const room = await change.lock(roomId);
+      if (banSeconds > 0) await saveBan(change.db, roomId, identity, new Date(change.now.getTime() + banSeconds * 1000), reasonText);
+      const member = (await seatedMembers(change.db, room.id)).find((m) => m.identity === identity);
+      if (!member) {
+        if (banSeconds > 0) return { ...placeholder(roomId, identity), leftAt: change.now };
+        throw new DomainError('NOT_A_MEMBER', `${identity} holds no seat in room ${roomId}`);
+      }
+      await change.unseat(room, member, 'removed', reasonText);
+      await change.commit(room);
+      return member;
+    });
+  }
+
+  async update(roomId: string, identity: string, patch: MemberPatch): Promise<Member> {
+    checkMemberPatch(patch);
+    return this.onSeated(roomId, identity, async (change, _room, member) => {
+      const next = { ...member, ...definedOnly(patch) };
+      if (next.displayName === member.displayName && next.avatarUrl === member.avatarUrl && next.customData === member.customData) return member;
+      Object.assign(member, next);
+      await saveMember(change.db, member);
+      change.record({ type: 'member_updated', member: { ...member } });
+      return member;
+    });
+  }
+
+  async setStreamState(roomId: string, identity: string, publishing: boolean, source: StreamSource): Promise<{ member: Member; changed: boolean }> {
+    let changed = false;
+    const member = await this.onSeated(roomId, identity, async (change, _room, m) => {
+      const next = nextStreamState(m, publishing);
+      if (!next) return m;
+      m.state = next;
+      changed = true;
+      await saveMember(change.db, m);
+      change.record({ type: publishing ? 'stream_started' : 'stream_stopped', member: { ...m }, source });
+      return m;
+    });
+    return { member, changed };
+  }
+
+  /** Every seat held through the session is given up. */
+  async leaveSession(sessionId: string, reason: LeaveReason): Promise<Member[]> {
+    const held = await seatedMembersOfSession(this.tx.db, sessionId);
+    const left: Member[] = [];
+    for (const m of held) {
+      try {
+        left.push(await this.leave(m.roomId, m.identity, reason));
+      } catch (err) {
+        if (!isDomainError(err, 'NOT_A_MEMBER') && !isDomainError(err, 'ROOM_NOT_FOUND')) throw err;
+      }
+    }
+    return left;
+  }
+
+  /** One membership with its room: by stream id (any membership), or the seated member of a room. */
+  async get(ref: { streamId?: string; roomId?: string; identity?: string }): Promise<{ member: Member; room: Room }> {
+    let member: Member | null = null;
+    if (ref.streamId) {
+      checkId('stream_id', ref.streamId);
+      member = await findMemberByStream(this.tx.db, ref.streamId);
+    } else if (ref.roomId && ref.identity) {
+      checkId('room_id', ref.roomId);
+      member = (await seatedMembers(this.tx.db, ref.roomId)).find((m) => m.identity === ref.identity) ?? null;
+    } else {
+      throw new DomainError('INVALID_ARGUMENT', 'stream_id, or room_id and identity, are required', { field: 'stream_id' });
+    }
+    const room = member ? await findRoomById(this.tx.db, member.roomId) : null;
+    if (!member || !room) throw new DomainError('NOT_A_MEMBER', 'no such membership');
+    return { member, room };
+  }
+
+  /** Runs a change on a seated member under the room's lock, then commits it. */
+  private async onSeated<T>(roomId: string, identity: string, work: (change: RoomChangeSet, room: Room, member: Member) => Promise<T>): Promise<T> {
+    checkId('room_id', roomId);
+    return this.tx.run(async (change) => {
+      const room = await change.lock(roomId);
+      const member = (await seatedMembers(change.db, room.id)).find((m) => m.identity === identity);
+      if (!member) throw new DomainError('NOT_A_MEMBER', `${identity} holds no seat in room ${roomId}`);
+      const out = await work(change, room, member);
+      await change.commit(room);
+      return out;
+    });
+  }
+
+  private async target(input: JoinInput): Promise<Room> {
+    if (input.roomId) return resolveRoom(this.tx.db, { roomId: input.roomId });
+    if (!input.name) throw new DomainError('INVALID_ARGUMENT', 'room_id or room_name is required', { field: 'room_id' });
+    if (!input.createIfMissing) return resolveRoom(this.tx.db, { name: input.name });
+    return this.rooms.findOrCreate(input.name, { ...(input.createOptions ?? defaultOptions(input.identity)), ownerIdentity: input.identity });
+  }
+
+  private async earlierJoin(room: Room, input: JoinInput): Promise<JoinResult | null> {
+    const member = await findMemberByJoinRequest(this.tx.db, room.id, input.requestId!);
+    if (!member || member.identity !== input.identity) return null;
+    if (member.state === 'left') throw new DomainError('NOT_A_MEMBER', 'the membership this request made has ended');
+    const snap = await this.rooms.get({ roomId: room.id });
+    const pushUrl = await this.issuer.issuePushUrl(room.id, member.memberId, room.recording);
+    return { room: snap.room, member, members: snap.members, pushUrl, seq: snap.seq };
+  }
+}
+
+function defaultOptions(owner: string): RoomOptions {
+  return {
+    name: '',
+    kind: 'group',
+    displayName: '',
+    maxMembers: 0,
+    metadata: '',
+    recording: false,
+    ownerIdentity: owner,
+    ownerLeavePolicy: 'transfer',
+    emptyTimeoutSeconds: 0,
+    departureTimeoutSeconds: 0,
+    duplicateIdentity: 'replace',
+  };
+}
+
+function placeholder(roomId: string, identity: string): Member {
+  return {
+    memberId: '',
+    roomId,
+    identity,
+    displayName: '',
+    avatarUrl: '',
+    customData: '',
+    state: 'left',
+    streamId: '',
+    sessionId: '',
+    joinedAt: new Date(0),
+    leftAt: null,
+    leaveReason: 'removed',
+  };
+}

@@ -1,0 +1,177 @@
+// Room use cases: create, read, list, update, close, catch up on events, and close rooms whose
+// auto-close time has come.
+import { DomainError, isDomainError, newId } from '@rtcroom/common';
+import { roomEventv1 } from '@rtcroom/proto';
+import {
+  autoCloseReason,
+  checkBytes,
+  checkDisplayName,
+  checkId,
+  checkRoomName,
+  CloseReason,
+  initialAutoClose,
+  limits,
+  Member,
+  normalizeNewRoom,
+  Room,
+  RoomOptions,
+  RoomPolicy,
+} from '../domain/room';
+import { RoomDb } from '../store/database';
+import { seatedMembers } from '../store/member.repository';
+import { roomEventsAfter } from '../store/outbox.repository';
+import { findOpenRoomByName, findRoomById, findRoomByRequestId, insertRoom, listOpenRooms, roomsDueToClose, RoomPageCursor } from '../store/room.repository';
+import { RoomTransactions } from './room-transaction';
+
+export interface RoomRef {
+  roomId?: string;
+  name?: string;
+}
+
+export interface RoomSnapshot {
+  room: Room;
+  members: Member[];
+  seq: number;
+}
+
+export class Rooms {
+  constructor(
+    private readonly tx: RoomTransactions,
+    private readonly policy: RoomPolicy,
+  ) {}
+
+  async create(input: RoomOptions, requestId: string | null): Promise<Room> {
+    const spec = normalizeNewRoom({ ...input, name: input.name || newId('room') }, this.policy);
+    if (requestId) {
+      const earlier = await findRoomByRequestId(this.tx.db, requestId);
+      if (earlier) return earlier;
+    }
+    try {
+      return await this.tx.run(async (change) => {
+        const room: Room = {
+          ...spec,
+          id: newId('r'),
+          state: 'open',
+          memberCount: 0,
+          seq: 0,
+          createdAt: change.now,
+          closedAt: null,
+          closeReason: null,
+          everJoined: false,
+          autoCloseAt: initialAutoClose(change.now, spec.emptyTimeoutSeconds),
+        };
+        await insertRoom(change.db, room, requestId);
+        change.record({ type: 'room_created', room });
+        await change.commit(room);
+        return room;
+      });
+    } catch (err) {
+      if ((err as { code?: string })?.code !== '23505') throw err;
+      if (requestId) {
+        const earlier = await findRoomByRequestId(this.tx.db, requestId);
+        if (earlier) return earlier;
+      }
+      throw new DomainError('ALREADY_EXISTS', `an open room is named ${spec.name}`, { name: spec.name });
+    }
+  }
+
+  /** An open room by name, created with `options` when there is none (a racing creator's room wins). */
+  async findOrCreate(name: string, options: RoomOptions): Promise<Room> {
+    const existing = await findOpenRoomByName(this.tx.db, name);
+    if (existing) return existing;
+    try {
+      return await this.create({ ...options, name }, null);
+    } catch (err) {
+      if (!isDomainError(err, 'ALREADY_EXISTS')) throw err;
+      const raced = await findOpenRoomByName(this.tx.db, name);
+      if (!raced) throw err;
+      return raced;
+    }
+  }
+
+  async get(ref: RoomRef): Promise<RoomSnapshot> {
+    return this.tx.db
+      .transaction()
+      .setIsolationLevel('repeatable read')
+      .execute(async (db) => {
+        const room = await resolveRoom(db, ref);
+        const members = await seatedMembers(db, room.id);
+        return { room, members, seq: room.seq };
+      });
+  }
+
+  list(limit: number, after: RoomPageCursor | null): Promise<Room[]> {
+    return listOpenRooms(this.tx.db, limit, after);
+  }
+
+  async close(roomId: string, reason: CloseReason): Promise<Room> {
+    checkId('room_id', roomId);
+    return this.tx.run(async (change) => {
+      const room = await change.lock(roomId);
+      if (room.state === 'closed') return room;
+      await change.close(room, reason);
+      await change.commit(room);
+      return room;
+    });
+  }
+
+  async update(roomId: string, patch: { displayName?: string; metadata?: string }): Promise<Room> {
+    checkId('room_id', roomId);
+    if (patch.displayName !== undefined) checkDisplayName('room.display_name', patch.displayName);
+    if (patch.metadata !== undefined) checkBytes('room.metadata', patch.metadata, limits.metadataMaxBytes);
+    return this.tx.run(async (change) => {
+      const room = await change.lock(roomId);
+      if (room.state === 'closed') throw new DomainError('ROOM_CLOSED', `room ${roomId} is closed`);
+      const next = { ...room, ...definedOnly(patch) };
+      if (next.displayName === room.displayName && next.metadata === room.metadata) return room;
+      Object.assign(room, next);
+      change.record({ type: 'room_updated', room: { ...room } });
+      await change.commit(room);
+      return room;
+    });
+  }
+
+  async eventsAfter(roomId: string, afterSeq: number, limit: number): Promise<{ events: roomEventv1.RoomEvent[]; lastSeq: number }> {
+    checkId('room_id', roomId);
+    const room = await findRoomById(this.tx.db, roomId);
+    if (!room) throw new DomainError('ROOM_NOT_FOUND', `no room ${roomId}`);
+    const payloads = await roomEventsAfter(this.tx.db, roomId, afterSeq, limit);
+    return { events: payloads.map((p) => roomEventv1.RoomEvent.decode(p)), lastSeq: room.seq };
+  }
+
+  /** Closes the rooms whose empty or departure timeout has run out; returns how many. */
+  async closeDue(limit = 100): Promise<number> {
+    const due = await roomsDueToClose(this.tx.db, this.tx.now(), limit);
+    let closed = 0;
+    for (const id of due) {
+      const did = await this.tx.run(async (change) => {
+        const room = await change.lock(id);
+        // Re-checked under the lock: someone may have joined since.
+        if (room.state !== 'open' || !room.autoCloseAt || room.autoCloseAt > change.now || room.memberCount > 0) return false;
+        await change.close(room, autoCloseReason(room));
+        await change.commit(room);
+        return true;
+      });
+      if (did) closed++;
+    }
+    return closed;
+  }
+}
+
+export async function resolveRoom(db: RoomDb, ref: RoomRef): Promise<Room> {
+  if (ref.roomId) {
+    checkId('room_id', ref.roomId);
+    const room = await findRoomById(db, ref.roomId);
+    if (!room) throw new DomainError('ROOM_NOT_FOUND', `no room ${ref.roomId}`);
+    return room;
+  }
+  if (!ref.name) throw new DomainError('INVALID_ARGUMENT', 'room_id or name is required', { field: 'room_id' });
+  checkRoomName('name', ref.name);
+  const room = await findOpenRoomByName(db, ref.name);
+  if (!room) throw new DomainError('ROOM_NOT_FOUND', `no open room named ${ref.name}`);
+  return room;
+}
+
+export function definedOnly<T extends object>(patch: T): Partial<T> {
+  return Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

@@ -1,0 +1,56 @@
+// rtcroom.room.v1.WebhookService over gRPC.
+import { randomBytes } from 'node:crypto';
+import { bindService, DomainError, newId, ServiceBinding } from '@rtcroom/common';
+import { webhookv1 } from '@rtcroom/proto';
+import { Kysely } from 'kysely';
+import { RoomDatabase } from '../store/database';
+import { deleteWebhook, insertWebhook, listWebhooks, WebhookRecord } from '../store/webhook.repository';
+
+function checkUrl(raw: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new DomainError('INVALID_ARGUMENT', 'url is not a URL', { field: 'url' });
+  }
+  if (!['http:', 'https:'].includes(url.protocol) || raw.length > 2048) {
+    throw new DomainError('INVALID_ARGUMENT', 'url must be http(s) and at most 2048 characters', { field: 'url' });
+  }
+  return raw;
+}
+
+const toProto = (w: WebhookRecord, withSecret: boolean): webhookv1.Webhook => ({
+  id: w.id,
+  url: w.url,
+  secret: withSecret ? w.secret : '',
+  createTime: w.createdAt,
+  deliveredCount: w.deliveredCount,
+  lastError: w.lastError,
+  failedAttempts: w.failedAttempts,
+});
+
+export function webhookGrpcBinding(db: Kysely<RoomDatabase>): ServiceBinding {
+  return bindService(
+    'rtcroom.room.v1.WebhookService',
+    webhookv1.WebhookServiceService,
+    {
+      async createWebhook(req) {
+        const url = checkUrl(req.url);
+        if (req.secret && (req.secret.length < 16 || req.secret.length > 256)) {
+          throw new DomainError('INVALID_ARGUMENT', 'secret must be 16-256 characters', { field: 'secret' });
+        }
+        const secret = req.secret || randomBytes(24).toString('base64url');
+        const w = await insertWebhook(db, { id: newId('wh'), url, secret, createdAt: new Date() });
+        return { webhook: toProto(w, true) };
+      },
+      async listWebhooks() {
+        return { webhooks: (await listWebhooks(db)).map((w) => toProto(w, false)) };
+      },
+      async deleteWebhook(req) {
+        if (!(await deleteWebhook(db, req.id))) throw new DomainError('NOT_FOUND', `no webhook ${req.id}`);
+        return {};
+      },
+    },
+    'rtcroom.room',
+  );
+}

@@ -1,0 +1,65 @@
+// Starts the room service for an integration test: a fresh database on the real Postgres, a stand-in
+// URL issuer on a real gRPC port, and a gRPC client.
+import * as grpc from '@grpc/grpc-js';
+import { AsyncClient, createClient, Env } from '@rtcroom/common';
+import { createTestDatabase, testLogger, testNatsUrl, TestDatabase } from '@rtcroom/common/testing';
+import { roomServicev1, urlIssuerv1, webhookv1 } from '@rtcroom/proto';
+import { loadRoomConfig } from '../../src/config';
+import { RunningRoomService, startRoomService } from '../../src/service';
+
+export interface RoomHarness {
+  service: RunningRoomService;
+  client: AsyncClient<typeof roomServicev1.RoomServiceService>;
+  webhooks: AsyncClient<typeof webhookv1.WebhookServiceService>;
+  database: TestDatabase;
+  stop(): Promise<void>;
+}
+
+async function startStubIssuer(): Promise<{ address: string; server: grpc.Server }> {
+  const server = new grpc.Server();
+  server.addService(urlIssuerv1.UrlIssuerServiceService as unknown as grpc.ServiceDefinition, {
+    issuePushUrl: (call: grpc.ServerUnaryCall<urlIssuerv1.IssuePushUrlRequest, unknown>, cb: grpc.sendUnaryData<urlIssuerv1.IssuePushUrlResponse>) =>
+      cb(null, {
+        pushUrl: {
+          streamId: `s_${call.request.memberId}`,
+          url: `rtmp://media/live/s_${call.request.memberId}`,
+          expireTime: new Date(Date.now() + 3600e3),
+          recording: call.request.record,
+        },
+      }),
+    issuePlayUrls: (_call: unknown, cb: grpc.sendUnaryData<urlIssuerv1.IssuePlayUrlsResponse>) => cb(null, { playUrls: [] }),
+  });
+  const port = await new Promise<number>((res, rej) =>
+    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (e, p) => (e ? rej(e) : res(p))),
+  );
+  return { address: `127.0.0.1:${port}`, server };
+}
+
+export async function startRoomHarness(env: Env = {}): Promise<RoomHarness> {
+  const database = await createTestDatabase();
+  const issuer = await startStubIssuer();
+  const config = loadRoomConfig({
+    ROOM_GRPC_ADDRESS: '127.0.0.1:0',
+    DATABASE_URL: database.url,
+    DATABASE_POOL_SIZE: '20',
+    NATS_URL: testNatsUrl,
+    URL_ISSUER_ADDRESS: issuer.address,
+    ...env,
+  });
+  const service = await startRoomService(config, testLogger('room'));
+  const client = createClient(roomServicev1.RoomServiceService, service.grpcAddress);
+  const webhooks = createClient(webhookv1.WebhookServiceService, service.grpcAddress);
+  return {
+    service,
+    client,
+    webhooks,
+    database,
+    async stop() {
+      client.close();
+      webhooks.close();
+      await service.stop();
+      issuer.server.forceShutdown();
+      await database.drop();
+    },
+  };
+}

@@ -1,0 +1,124 @@
+// Webhooks against a real local HTTP receiver that fails on purpose for a while: every event arrives
+// at least once, in per-room order, signed; a hanging endpoint never holds up the rooms.
+import { createHmac } from 'node:crypto';
+import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
+import { eventually } from '@rtcroom/common/testing';
+import { roomServicev1, roomv1 } from '@rtcroom/proto';
+import { RoomHarness, startRoomHarness } from './support/room-harness';
+
+interface Received {
+  id: string;
+  type: string;
+  roomId: string;
+  seq: number;
+  signature: string;
+  body: string;
+}
+
+class Receiver {
+  readonly received: Received[] = [];
+  failuresLeft = 0;
+  hang = false;
+  readonly hanging: ServerResponse[] = [];
+  private server: Server;
+  url = '';
+
+  constructor() {
+    this.server = createServer((req, res) => void this.handle(req, res));
+  }
+
+  async start() {
+    await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', () => r()));
+    this.url = `http://127.0.0.1:${(this.server.address() as { port: number }).port}/hook`;
+  }
+
+  async stop() {
+    for (const res of this.hanging) res.destroy();
+    this.server.closeAllConnections();
+    await new Promise((r) => this.server.close(r));
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse) {
+    let body = '';
+    for await (const chunk of req) body += chunk;
+    if (this.hang) {
+      this.hanging.push(res);
+      return;
+    }
+    if (this.failuresLeft > 0) {
+      this.failuresLeft--;
+      res.writeHead(503).end();
+      return;
+    }
+    const json = JSON.parse(body);
+    this.received.push({ id: json.id, type: json.type, roomId: json.roomId, seq: json.seq, signature: String(req.headers['rtcroom-signature']), body });
+    res.writeHead(204).end();
+  }
+}
+
+describe('webhooks', () => {
+  let harness: RoomHarness;
+  let receiver: Receiver;
+
+  beforeAll(async () => {
+    harness = await startRoomHarness({ ROOM_WEBHOOK_POLL_INTERVAL_MS: '50', ROOM_WEBHOOK_MIN_BACKOFF_MS: '50' });
+    receiver = new Receiver();
+    await receiver.start();
+  });
+  afterAll(async () => {
+    await receiver?.stop();
+    await harness?.stop();
+  });
+
+  it('delivers every room event at least once, in per-room order, signed, through failures', async () => {
+    const { client, webhooks } = harness;
+    const { webhook } = await webhooks.createWebhook({ url: receiver.url, secret: 'webhook-secret-for-tests' });
+    receiver.failuresLeft = 3;
+    const rooms: string[] = [];
+    for (const name of ['wh-a', 'wh-b']) {
+      const { room } = await client.createRoom({ room: roomv1.Room.fromPartial({ name }), requestId: '' });
+      rooms.push(room!.id);
+      for (const who of ['u1', 'u2']) {
+        await client.joinRoom(roomServicev1.JoinRoomRequest.fromPartial({ roomId: room!.id, identity: who, sessionId: who }));
+      }
+      await client.leaveRoom({ roomId: room!.id, identity: 'u1', reason: roomv1.LeaveReason.LEAVE_REASON_LEFT });
+    }
+    await eventually(() => new Set(receiver.received.map((r) => r.id)).size >= 8, 15_000, 'eight distinct events');
+    for (const roomId of rooms) {
+      const seqs = receiver.received.filter((r) => r.roomId === roomId).map((r) => r.seq);
+      expect(seqs).toEqual([1, 2, 3, 4]);
+      expect(receiver.received.filter((r) => r.roomId === roomId).map((r) => r.type)).toEqual([
+        'room.created',
+        'member.joined',
+        'member.joined',
+        'member.left',
+      ]);
+    }
+    for (const r of receiver.received) {
+      const [, t, v1] = /^t=(\d+),v1=([0-9a-f]{64})$/.exec(r.signature) ?? [];
+      expect(v1).toBe(createHmac('sha256', 'webhook-secret-for-tests').update(`${t}.${r.body}`).digest('hex'));
+    }
+    const listed = (await webhooks.listWebhooks({})).webhooks.find((w) => w.id === webhook!.id)!;
+    expect(listed.deliveredCount).toBeGreaterThanOrEqual(8);
+    expect(listed.secret).toBe('');
+    await webhooks.deleteWebhook({ id: webhook!.id });
+  });
+
+  it('a hanging endpoint does not hold up the rooms', async () => {
+    const { client, webhooks } = harness;
+    const { webhook } = await webhooks.createWebhook({ url: receiver.url, secret: '' });
+    expect(webhook!.secret.length).toBeGreaterThanOrEqual(16);
+    receiver.hang = true;
+    const { room } = await client.createRoom({ room: roomv1.Room.fromPartial({ name: 'wh-hang' }), requestId: '' });
+    await eventually(() => receiver.hanging.length > 0, 5000, 'a delivery to hang');
+    // While the endpoint holds a request open, the room still takes joins.
+    const joined = await client.joinRoom(roomServicev1.JoinRoomRequest.fromPartial({ roomId: room!.id, identity: 'busy', sessionId: 'b' }));
+    expect(joined.members).toHaveLength(1);
+    receiver.hang = false;
+    await webhooks.deleteWebhook({ id: webhook!.id });
+  });
+
+  it('refuses a URL that is not http(s)', async () => {
+    await expect(harness.webhooks.createWebhook({ url: 'ftp://example/hook', secret: '' })).rejects.toMatchObject({ reason: 'INVALID_ARGUMENT' });
+  });
+});
