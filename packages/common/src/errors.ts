@@ -13,6 +13,13 @@ export type ErrorReason =
   | 'NOT_A_MEMBER'
   | 'IDENTITY_IN_USE'
   | 'BANNED'
+  | 'FAILED_PRECONDITION'
+  | 'CALLEE_OFFLINE'
+  | 'CALLEE_BUSY'
+  | 'CALL_NOT_FOUND'
+  | 'CALL_ENDED'
+  | 'NOT_A_PARTY'
+  | 'RATE_LIMITED'
   | 'SESSION_NOT_FOUND'
   | 'UNAVAILABLE'
   | 'INTERNAL';

@@ -13,3 +13,5 @@ export * from './db/database';
 export * from './db/pglite-dialect';
 export * from './bus/open-event-bus';
 export * from './run-main';
+export * from './subjects';
+export * from './free-port';

@@ -18,6 +18,8 @@ export class ProtocolError extends Error {
 
 export class DemoClient {
   readonly notices: Notice[] = [];
+  readonly callNotices: gatewayv1.CallNotice[] = [];
+  private readonly callWaiters: { match: (n: gatewayv1.CallNotice) => boolean; resolve: (n: gatewayv1.CallNotice) => void }[] = [];
   /** Errors that answered no request (e.g. a refused token). */
   readonly unsolicitedErrors: gatewayv1.Error[] = [];
   welcome: gatewayv1.Welcome | undefined;
@@ -89,6 +91,15 @@ export class DemoClient {
     });
   }
 
+  waitForCallNotice(match: (n: gatewayv1.CallNotice) => boolean, timeoutMs = 5000): Promise<gatewayv1.CallNotice> {
+    const seen = this.callNotices.find(match);
+    if (seen) return Promise.resolve(seen);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('no matching call notice in time')), timeoutMs);
+      this.callWaiters.push({ match, resolve: (n) => (clearTimeout(timer), resolve(n)) });
+    });
+  }
+
   close(): Promise<void> {
     if (this.socket.readyState === WebSocket.CLOSED) return Promise.resolve();
     return new Promise((resolve) => {
@@ -107,6 +118,14 @@ export class DemoClient {
       for (const w of [...this.noticeWaiters]) {
         if (w.match(m.value)) {
           this.noticeWaiters.splice(this.noticeWaiters.indexOf(w), 1);
+          w.resolve(m.value);
+        }
+      }
+    } else if (m.$case === 'callNotice') {
+      this.callNotices.push(m.value);
+      for (const w of [...this.callWaiters]) {
+        if (w.match(m.value)) {
+          this.callWaiters.splice(this.callWaiters.indexOf(w), 1);
           w.resolve(m.value);
         }
       }

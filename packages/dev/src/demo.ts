@@ -28,9 +28,9 @@ async function main() {
   say('alice', `created room ${created.room?.name} (${created.room?.id}), ${created.room?.maxMembers} seats`);
   const roomId = created.room!.id;
 
-  const a = await alice.request({ $case: 'joinRoom', value: { roomId, roomName: '', displayName: 'Alice', createIfMissing: false, createOptions: undefined } });
+  const a = await alice.request({ $case: 'joinRoom', value: { roomId, roomName: '', displayName: 'Alice', createIfMissing: false, createOptions: undefined, idempotencyKey: '' } });
   say('alice', `joined; push URL ${a.pushUrl?.url}`);
-  const b = await bob.request({ $case: 'joinRoom', value: { roomId, roomName: '', displayName: 'Bob', createIfMissing: false, createOptions: undefined } });
+  const b = await bob.request({ $case: 'joinRoom', value: { roomId, roomName: '', displayName: 'Bob', createIfMissing: false, createOptions: undefined, idempotencyKey: '' } });
   say('bob', `joined; members now ${b.members.map((m) => m.identity).join(', ')}; push URL ${b.pushUrl?.url}`);
   const joined = await alice.waitForNotice((n) => n.notice?.$case === 'memberJoined');
   say('alice', `told: ${joined.notice?.$case === 'memberJoined' && joined.notice.value.member?.identity} joined (seq ${joined.seq})`);

@@ -1,7 +1,7 @@
 // Starts all four services in this process: the embedded default when DATABASE_URL / NATS_URL are
 // unset (PGlite and an in-process bus), the real servers when they are set. Services still talk to
 // each other over gRPC on loopback, exactly as when each runs alone.
-import { createLogger, Env, EventBus, InMemoryEventBus, Logger, LogLevel, parseLogLevel } from '@rtcroom/common';
+import { createLogger, Env, EventBus, freePort, InMemoryEventBus, Logger, LogLevel, parseLogLevel } from '@rtcroom/common';
 import { loadGatewayConfig, startGateway } from '@rtcroom/gateway';
 import { loadPresenceConfig, startPresenceService } from '@rtcroom/presence';
 import { loadRoomConfig, startRoomService } from '@rtcroom/room';
@@ -10,6 +10,10 @@ import { loadUrlIssuerConfig, startUrlIssuer } from '@rtcroom/url-issuer';
 export interface RunningSystem {
   gatewayUrl: string;
   gatewayAddress: string;
+  /** The url-issuer's gRPC address (signing, recordings). */
+  urlIssuerAddress: string;
+  /** host:port where media servers' hooks and callbacks go (point nginx-rtmp's on_* here). */
+  mediaHooksAddress: string;
   embeddedDatabase: boolean;
   embeddedBus: boolean;
   stop(): Promise<void>;
@@ -27,31 +31,50 @@ export async function startAll(options: StartAllOptions = {}): Promise<RunningSy
   const env: Env = { RTCROOM_DEV: 'true', ...(options.env ?? process.env) };
   const level = options.logLevel ?? parseLogLevel(env.LOG_LEVEL);
   const log = (service: string): Logger => createLogger({ service }, level);
-  const port = (name: string, fallback: string) => (options.ephemeralPorts ? '127.0.0.1:0' : env[name] ?? fallback);
+  // Every address is fixed before anything starts: the services call each other (room <-> presence).
+  const pick = async (name: string, fallback: string) => (options.ephemeralPorts ? `127.0.0.1:${await freePort()}` : env[name] ?? fallback);
+  const addr = {
+    urls: await pick('URL_ISSUER_GRPC_ADDRESS', '127.0.0.1:50053'),
+    room: await pick('ROOM_GRPC_ADDRESS', '127.0.0.1:50051'),
+    presence: await pick('PRESENCE_GRPC_ADDRESS', '127.0.0.1:50052'),
+    gateway: await pick('GATEWAY_ADDRESS', '127.0.0.1:8787'),
+    mediaHooks: await pick('URL_ISSUER_HTTP_ADDRESS', '127.0.0.1:8790'),
+  };
   // One in-process bus shared by every service, unless a real NATS is configured.
   const sharedBus: EventBus | undefined = env.NATS_URL ? undefined : new InMemoryEventBus();
   const stops: (() => Promise<void>)[] = [];
   try {
-    const urls = await startUrlIssuer(loadUrlIssuerConfig({ ...env, URL_ISSUER_GRPC_ADDRESS: port('URL_ISSUER_GRPC_ADDRESS', '127.0.0.1:50053') }), log('url-issuer'));
+    const urls = await startUrlIssuer(
+      loadUrlIssuerConfig({
+        ...env,
+        URL_ISSUER_GRPC_ADDRESS: addr.urls,
+        // Where nginx-rtmp's hooks go: a test that starts nginx reads it back from mediaHooksAddress.
+        URL_ISSUER_HTTP_ADDRESS: options.ephemeralPorts ? '127.0.0.1:0' : env.URL_ISSUER_HTTP_ADDRESS ?? '127.0.0.1:8790',
+        ROOM_SERVICE_ADDRESS: addr.room,
+      }),
+      log('url-issuer'),
+      { bus: sharedBus },
+    );
     stops.push(urls.stop);
     const room = await startRoomService(
-      loadRoomConfig({ ...env, ROOM_GRPC_ADDRESS: port('ROOM_GRPC_ADDRESS', '127.0.0.1:50051'), URL_ISSUER_ADDRESS: urls.grpcAddress }),
+      loadRoomConfig({ ...env, ROOM_GRPC_ADDRESS: addr.room, URL_ISSUER_ADDRESS: addr.urls, PRESENCE_SERVICE_ADDRESS: addr.presence }),
       log('room'),
       { bus: sharedBus },
     );
     stops.push(room.stop);
     const presence = await startPresenceService(
-      loadPresenceConfig({ ...env, PRESENCE_GRPC_ADDRESS: port('PRESENCE_GRPC_ADDRESS', '127.0.0.1:50052'), ROOM_SERVICE_ADDRESS: room.grpcAddress }),
+      loadPresenceConfig({ ...env, PRESENCE_GRPC_ADDRESS: addr.presence, ROOM_SERVICE_ADDRESS: addr.room }),
       log('presence'),
+      { bus: sharedBus },
     );
     stops.push(presence.stop);
     const gateway = await startGateway(
       loadGatewayConfig({
         ...env,
-        GATEWAY_ADDRESS: port('GATEWAY_ADDRESS', '127.0.0.1:8787'),
-        ROOM_SERVICE_ADDRESS: room.grpcAddress,
-        PRESENCE_SERVICE_ADDRESS: presence.grpcAddress,
-        URL_ISSUER_ADDRESS: urls.grpcAddress,
+        GATEWAY_ADDRESS: addr.gateway,
+        ROOM_SERVICE_ADDRESS: addr.room,
+        PRESENCE_SERVICE_ADDRESS: addr.presence,
+        URL_ISSUER_ADDRESS: addr.urls,
       }),
       log('gateway'),
       { bus: sharedBus },
@@ -60,6 +83,8 @@ export async function startAll(options: StartAllOptions = {}): Promise<RunningSy
     return {
       gatewayUrl: gateway.url,
       gatewayAddress: gateway.address,
+      urlIssuerAddress: urls.grpcAddress,
+      mediaHooksAddress: urls.httpAddress,
       embeddedDatabase: !env.DATABASE_URL,
       embeddedBus: !env.NATS_URL,
       stop: () => stopAll(stops, sharedBus),

@@ -6,6 +6,8 @@ export * as roomv1 from './gen/rtcroom/room/v1/room';
 export * as roomServicev1 from './gen/rtcroom/room/v1/room_service';
 export * as roomEventv1 from './gen/rtcroom/room/v1/room_event';
 export * as webhookv1 from './gen/rtcroom/room/v1/webhook_service';
+export * as callv1 from './gen/rtcroom/room/v1/call';
+export * as callServicev1 from './gen/rtcroom/room/v1/call_service';
 export * as mediav1 from './gen/rtcroom/media/v1/url';
 export * as urlIssuerv1 from './gen/rtcroom/media/v1/url_issuer_service';
 export * as recordingv1 from './gen/rtcroom/media/v1/recording';

@@ -2,6 +2,7 @@
 import { EventBus, Logger, openEventBus } from '@rtcroom/common';
 import { connectBackends } from './backends';
 import { GatewayConfig } from './config';
+import { CallFanout } from './fanout/call-fanout';
 import { RoomFanout } from './fanout/room-fanout';
 import { GatewayServer, websocketPath } from './ws/gateway-server';
 
@@ -19,7 +20,9 @@ export async function startGateway(config: GatewayConfig, logger: Logger, deps: 
   const bus = deps.bus ?? (await openEventBus(config.natsUrl, `rtcroom-gateway-${config.gatewayId}`, [], logger));
   const fanout = new RoomFanout(bus, backends.urls, logger);
   await fanout.start();
-  const server = new GatewayServer(config, backends, fanout, logger);
+  const calls = new CallFanout(bus, backends.urls, logger);
+  await calls.start();
+  const server = new GatewayServer(config, backends, fanout, calls, logger);
   const address = await server.listen();
   const url = `ws://${address}${websocketPath}`;
   logger.info('gateway listening', { url, gatewayId: config.gatewayId });
@@ -30,6 +33,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger, deps: 
     async stop() {
       await server.stop();
       fanout.stop();
+      calls.stop();
       if (!deps.bus) await bus.close();
       backends.close();
     },

@@ -12,10 +12,14 @@ export interface RoomConfig {
   /** Absent: an in-process bus (only useful when every service runs in this process). */
   natsUrl?: string;
   urlIssuerAddress: string;
+  /** Presence, asked whether a callee is connected. */
+  presenceServiceAddress: string;
+  defaultRingTimeoutSeconds: number;
   defaultMaxMembers: number;
   maxMembersCap: number;
   defaultEmptyTimeoutSeconds: number;
   defaultDepartureTimeoutSeconds: number;
+  /** How often room and call timeouts are checked. */
   autoCloseIntervalMs: number;
   webhookPollIntervalMs: number;
   /** First retry delay of a failed webhook delivery; it doubles up to 60 s. */
@@ -32,6 +36,8 @@ export function loadRoomConfig(env: Env): RoomConfig {
     embeddedDataDir: envOptional(env, 'EMBEDDED_DATA_DIR'),
     natsUrl: envOptional(env, 'NATS_URL'),
     urlIssuerAddress: envString(env, 'URL_ISSUER_ADDRESS', '127.0.0.1:50053'),
+    presenceServiceAddress: envString(env, 'PRESENCE_SERVICE_ADDRESS', '127.0.0.1:50052'),
+    defaultRingTimeoutSeconds: envInt(env, 'CALL_RING_TIMEOUT_SECONDS', 30, { min: 1, max: 300 }),
     defaultMaxMembers: envInt(env, 'ROOM_DEFAULT_MAX_MEMBERS', 6, { min: 1, max: maxMembersCap }),
     maxMembersCap,
     defaultEmptyTimeoutSeconds: envInt(env, 'ROOM_DEFAULT_EMPTY_TIMEOUT_SECONDS', 300, { min: 1, max: 7 * 24 * 3600 }),

@@ -1,15 +1,18 @@
 // Wires the room service: store -> migrations -> bus -> relay and webhooks -> use cases -> gRPC.
 import { EventBus, Logger, migrateToLatest, openDatabase, openEventBus, startGrpcServer } from '@rtcroom/common';
-import { AutoCloser } from './app/auto-close';
+import { Calls } from './app/calls';
 import { Memberships } from './app/memberships';
 import { RoomTransactions } from './app/room-transaction';
 import { Rooms } from './app/rooms';
+import { Timeouts } from './app/timeouts';
 import { RoomConfig } from './config';
 import { OutboxRelay } from './events/outbox-relay';
-import { roomEventsStream } from './events/room-events';
+import { roomEventsStream, userEventsStream } from './events/room-events';
 import { defaultWebhookOptions, WebhookDispatcher } from './events/webhook-dispatcher';
 import { RoomDatabase } from './store/database';
 import { roomMigrations } from './store/migrations';
+import { callGrpcBinding } from './transport/call.grpc';
+import { grpcPresencePort } from './transport/presence.client';
 import { roomGrpcBinding } from './transport/room.grpc';
 import { grpcPushUrlIssuer } from './transport/url-issuer.client';
 import { webhookGrpcBinding } from './transport/webhook.grpc';
@@ -18,6 +21,7 @@ export interface RunningRoomService {
   grpcAddress: string;
   rooms: Rooms;
   members: Memberships;
+  calls: Calls;
   stop(): Promise<void>;
 }
 
@@ -32,7 +36,7 @@ export async function startRoomService(config: RoomConfig, logger: Logger, deps:
     logger,
   );
   await migrateToLatest(store.db, roomMigrations, 'room_migrations', logger);
-  const bus = deps.bus ?? (await openEventBus(config.natsUrl, 'rtcroom-room', [roomEventsStream], logger));
+  const bus = deps.bus ?? (await openEventBus(config.natsUrl, 'rtcroom-room', [roomEventsStream, userEventsStream], logger));
   const relay = new OutboxRelay(store.db, bus, logger);
   const webhooks = new WebhookDispatcher(store.db, logger, {
     ...defaultWebhookOptions,
@@ -51,21 +55,36 @@ export async function startRoomService(config: RoomConfig, logger: Logger, deps:
     defaultDepartureTimeoutSeconds: config.defaultDepartureTimeoutSeconds,
   });
   const members = new Memberships(tx, rooms, issuer);
-  const autoClose = new AutoCloser(rooms, logger, config.autoCloseIntervalMs);
+  const presence = grpcPresencePort(config.presenceServiceAddress);
+  const calls = new Calls(tx, rooms, members, presence, config.defaultRingTimeoutSeconds);
+  const timeouts = new Timeouts(
+    [
+      { name: 'rooms', run: () => rooms.closeDue() },
+      { name: 'calls', run: () => calls.expireDue() },
+    ],
+    logger,
+    config.autoCloseIntervalMs,
+  );
   relay.start();
   webhooks.start();
-  autoClose.start();
-  const grpc = await startGrpcServer(config.grpcAddress, [roomGrpcBinding(rooms, members), webhookGrpcBinding(store.db)], logger);
+  timeouts.start();
+  const grpc = await startGrpcServer(
+    config.grpcAddress,
+    [roomGrpcBinding(rooms, members), callGrpcBinding(calls), webhookGrpcBinding(store.db)],
+    logger,
+  );
   return {
     grpcAddress: grpc.address,
     rooms,
     members,
+    calls,
     async stop() {
       await grpc.stop();
-      await autoClose.stop();
+      await timeouts.stop();
       await webhooks.stop();
       await relay.stop();
       issuer.close();
+      presence.close();
       if (!deps.bus) await bus.close();
       await store.close();
     },

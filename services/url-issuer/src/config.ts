@@ -1,15 +1,30 @@
 // The url-issuer's configuration, read from the environment once at start.
-import { ConfigError, Env, envAddress, envBool, envInt, envOneOf, envSecret, envString, LogLevel } from '@rtcroom/common';
+import { ConfigError, Env, envAddress, envBool, envInt, envOneOf, envOptional, envSecret, envString, LogLevel } from '@rtcroom/common';
 import type { MediaSettings, UrlLifetimes } from './domain/media-provider';
 import type { SelfHostedSettings } from './domain/providers/self-hosted';
 import { RecordFormat, recordFormats, TencentSettings } from './domain/providers/tencent';
 
 export interface UrlIssuerConfig {
   grpcAddress: string;
+  /** Where nginx-rtmp's hooks and Tencent's callbacks are received (HTTP). */
+  httpAddress: string;
   logLevel: LogLevel;
   /** Derives stream ids; changing it changes every member's stream id. */
   streamIdKey: string;
   media: MediaSettings;
+  /** The room service, asked who owns a stream and who is a member (media server checks). */
+  roomServiceAddress: string;
+  /** Absent: an in-process bus (only useful when every service runs in this process). */
+  natsUrl?: string;
+  /** Where recordings are kept; absent: the embedded PGlite. */
+  databaseUrl?: string;
+  databasePoolSize: number;
+  /** PGlite's directory when databaseUrl is absent; absent too means in memory. */
+  embeddedDataDir?: string;
+  /** Tencent's callback key (MD5 sign of its callbacks); absent: callbacks are refused. */
+  tencentCallbackKey?: string;
+  /** Base URL under which the self-hosted server serves its recording files; absent: no URL. */
+  recordUrlBase?: string;
 }
 
 // Dev-only secrets, so `RTCROOM_DEV=true` starts with no setup; never accepted otherwise.
@@ -33,11 +48,22 @@ export function loadUrlIssuerConfig(env: Env): UrlIssuerConfig {
     recordIntervalSeconds: envInt(env, 'RECORD_INTERVAL_SECONDS', 1800, { min: 60, max: 5400 }),
   };
   const provider = envOneOf(env, 'MEDIA_PROVIDER', ['self-hosted', 'tencent'] as const, 'self-hosted');
+  const callbackKey = envOptional(env, 'TENCENT_CALLBACK_KEY');
+  if (callbackKey !== undefined && callbackKey.length < 8) throw new ConfigError('TENCENT_CALLBACK_KEY', 'must be at least 8 characters');
+  const recordUrlBase = envOptional(env, 'MEDIA_RECORD_URL_BASE');
   return {
     grpcAddress: envAddress(env, 'URL_ISSUER_GRPC_ADDRESS', '127.0.0.1:50053'),
+    httpAddress: envAddress(env, 'URL_ISSUER_HTTP_ADDRESS', '127.0.0.1:8790'),
     logLevel: envOneOf(env, 'LOG_LEVEL', logLevels, 'info'),
     streamIdKey: envSecret(env, 'STREAM_ID_KEY', dev ? devStreamIdKey : undefined),
     media: provider === 'tencent' ? loadTencent(env, lifetimes, recording) : loadSelfHosted(env, lifetimes, dev),
+    roomServiceAddress: envAddress(env, 'ROOM_SERVICE_ADDRESS', '127.0.0.1:50051'),
+    natsUrl: envOptional(env, 'NATS_URL'),
+    databaseUrl: envOptional(env, 'DATABASE_URL'),
+    databasePoolSize: envInt(env, 'DATABASE_POOL_SIZE', 10, { min: 1, max: 200 }),
+    embeddedDataDir: envOptional(env, 'URL_ISSUER_EMBEDDED_DATA_DIR'),
+    tencentCallbackKey: callbackKey,
+    recordUrlBase: recordUrlBase === undefined ? undefined : envBase(env, 'MEDIA_RECORD_URL_BASE', recordUrlBase, /^https?:\/\//),
   };
 }
 

@@ -1,12 +1,17 @@
-// The url-issuer's public surface: start it in-process (dev runner, tests), and the pieces the
-// self-hosted media hooks need to check URLs it signed.
+// The url-issuer's public surface: start it in-process (dev runner, tests), the pieces that check
+// URLs it signed, and the nginx-rtmp configuration it expects.
 export { startUrlIssuer } from './service';
-export type { RunningUrlIssuer } from './service';
+export type { RunningUrlIssuer, UrlIssuerServiceDeps } from './service';
 export { loadUrlIssuerConfig } from './config';
 export type { UrlIssuerConfig } from './config';
 export { deriveStreamId, isDerivedStreamId } from './domain/stream-id';
-export { verifyPushSignature, verifyPlaySignature } from './domain/providers/self-hosted';
+export { createSelfHostedProvider, relayToken, signPlay, signPush, verifyPlaySignature, verifyPushSignature } from './domain/providers/self-hosted';
 export type { PlayParams, PushParams, SignatureVerdict } from './domain/providers/self-hosted';
 export { tencentTxSecret, tencentTxTime } from './domain/providers/tencent';
+export { tencentCallbackSign } from './domain/tencent-callback';
 export { createMediaProvider } from './domain/media-provider';
 export type { MediaProvider, MediaSettings } from './domain/media-provider';
+export { mediaEventsStream, mediaEventSubject } from './events/media-events';
+export { nginxRtmpHookPaths, tencentCallbackPath } from './transport/media-hooks.http';
+export { renderRtmpBlock, renderStandaloneNginxConf } from './media-server/nginx-rtmp-conf';
+export type { NginxRtmpConfOptions, StandaloneNginxConfOptions } from './media-server/nginx-rtmp-conf';

@@ -1,19 +1,84 @@
-// Wires the url-issuer: provider from config, handlers, gRPC server. No database, no bus: it only signs.
-import { Logger, startGrpcServer } from '@rtcroom/common';
+// Wires the url-issuer: provider from config -> store and migrations -> bus -> room lookups ->
+// media hooks and callbacks (HTTP) -> URL signing and recordings (gRPC).
+import { EventBus, Logger, migrateToLatest, openDatabase, openEventBus, startGrpcServer } from '@rtcroom/common';
+import { NginxRtmpHooks } from './app/nginx-rtmp-hooks';
+import { RecordingKeeper } from './app/recording-keeper';
+import { TencentCallbacks } from './app/tencent-callbacks';
 import type { UrlIssuerConfig } from './config';
 import { createMediaProvider } from './domain/media-provider';
+import { busMediaFactSink, mediaEventsStream } from './events/media-events';
+import type { UrlIssuerDatabase } from './store/database';
+import { forgetFactsBefore } from './store/media-fact.repository';
+import { urlIssuerMigrations } from './store/migrations';
+import { startHttpServer } from './transport/http-server';
+import { mediaHookRoutes } from './transport/media-hooks.http';
+import { grpcMemberDirectory } from './transport/room.client';
 import { urlIssuerBinding } from './url-issuer.grpc';
 
 export interface RunningUrlIssuer {
   /** The bound address; a port 0 in the config becomes the real port here. */
   grpcAddress: string;
+  /** Where the media server hooks and callbacks are received (host:port). */
+  httpAddress: string;
   stop(): Promise<void>;
 }
 
-export async function startUrlIssuer(config: UrlIssuerConfig, logger: Logger): Promise<RunningUrlIssuer> {
+export interface UrlIssuerServiceDeps {
+  /** A bus shared with other in-process services (the embedded default); else one is opened from config. */
+  bus?: EventBus;
+}
+
+/** Tencent retries a callback for minutes; a week of remembered facts is far beyond that. */
+const factMemoryMs = 7 * 24 * 3600 * 1000;
+
+export async function startUrlIssuer(config: UrlIssuerConfig, logger: Logger, deps: UrlIssuerServiceDeps = {}): Promise<RunningUrlIssuer> {
   const provider = createMediaProvider(config.media);
-  const binding = urlIssuerBinding({ provider, streamIdKey: config.streamIdKey });
-  const server = await startGrpcServer(config.grpcAddress, [binding], logger);
-  logger.info('url-issuer started', { provider: config.media.kind, streamIdPrefix: provider.streamIdPrefix });
-  return { grpcAddress: server.address, stop: () => server.stop() };
+  const stops: (() => Promise<void> | void)[] = [];
+  const stopAll = async () => {
+    for (const stop of stops.reverse()) await Promise.resolve(stop()).catch((err) => logger.warn('stop step failed', { err }));
+  };
+  try {
+    const store = await openDatabase<UrlIssuerDatabase>(
+      { url: config.databaseUrl, embeddedDataDir: config.embeddedDataDir, poolSize: config.databasePoolSize },
+      logger,
+    );
+    stops.push(() => store.close());
+    if (!config.databaseUrl && !config.embeddedDataDir) logger.warn('recordings are kept in memory only: set DATABASE_URL to keep them');
+    await migrateToLatest(store.db, urlIssuerMigrations, 'url_issuer_migrations', logger);
+    const bus = deps.bus ?? (await openEventBus(config.natsUrl, 'rtcroom-url-issuer', [mediaEventsStream], logger));
+    if (!deps.bus) stops.push(() => bus.close());
+    const directory = grpcMemberDirectory(config.roomServiceAddress);
+    stops.push(() => directory.close());
+
+    const sink = busMediaFactSink(bus);
+    const recordings = new RecordingKeeper(store.db, sink, logger);
+    const media = config.media;
+    const nginx =
+      media.kind === 'self-hosted'
+        ? new NginxRtmpHooks({ signingKey: media.signingKey, app: media.app, recordApp: media.recordApp }, directory, sink, recordings, logger.child({ component: 'nginx-rtmp' }), {
+            recordUrlBase: config.recordUrlBase,
+          })
+        : null;
+    if (media.kind === 'tencent' && !config.tencentCallbackKey) {
+      logger.warn('TENCENT_CALLBACK_KEY is not set: Tencent stream callbacks are refused, stream facts come only from clients');
+    }
+    const tencent = new TencentCallbacks(config.tencentCallbackKey, directory, sink, recordings, store.db, logger.child({ component: 'tencent' }));
+    const http = await startHttpServer(config.httpAddress, mediaHookRoutes(nginx, tencent), logger);
+    stops.push(() => http.stop());
+
+    const grpc = await startGrpcServer(config.grpcAddress, [urlIssuerBinding({ provider, streamIdKey: config.streamIdKey, recordings })], logger);
+    stops.push(() => grpc.stop());
+
+    const pruner = setInterval(() => {
+      forgetFactsBefore(store.db, new Date(Date.now() - factMemoryMs)).catch((err) => logger.warn('could not forget old media facts', { err }));
+    }, 3600_000);
+    pruner.unref();
+    stops.push(() => clearInterval(pruner));
+
+    logger.info('url-issuer started', { provider: media.kind, streamIdPrefix: provider.streamIdPrefix, hooks: http.address });
+    return { grpcAddress: grpc.address, httpAddress: http.address, stop: stopAll };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
 }

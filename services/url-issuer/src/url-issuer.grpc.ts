@@ -1,9 +1,13 @@
 // The UrlIssuerService handlers: check what the caller sent, derive the stream id, let the
-// deployment's provider sign. Stateless, so any number of replicas can answer.
+// deployment's provider sign; list the recordings kept. Signing is stateless and recordings live in
+// the shared store, so any number of replicas can answer.
 import { bindService, DomainError, identityPattern, ServiceBinding } from '@rtcroom/common';
 import { mediav1, urlIssuerv1 } from '@rtcroom/proto';
+import type { Recording } from './domain/media-fact';
 import type { MediaProvider } from './domain/media-provider';
 import { deriveStreamId, isDerivedStreamId } from './domain/stream-id';
+import { toProtoRecording } from './events/media-events';
+import type { RecordingPageCursor } from './store/recording.repository';
 
 const idPattern = /^[A-Za-z0-9_-]{1,64}$/;
 /** Bounds the work (and the response size) of one IssuePlayUrls call. */
@@ -12,6 +16,21 @@ const maxViewers = 100;
 export interface UrlIssuerDeps {
   provider: MediaProvider;
   streamIdKey: string;
+  recordings: { list(roomId: string, limit: number, after: RecordingPageCursor | null): Promise<Recording[]> };
+}
+
+const encodeCursor = (c: RecordingPageCursor): string => Buffer.from(JSON.stringify({ c: c.createdAt.toISOString(), i: c.id })).toString('base64url');
+
+function decodeCursor(token: string): RecordingPageCursor | null {
+  if (!token) return null;
+  try {
+    const { c, i } = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
+    const createdAt = new Date(c);
+    if (typeof c !== 'string' || typeof i !== 'string' || Number.isNaN(createdAt.getTime())) throw new Error('bad');
+    return { createdAt, id: i };
+  } catch {
+    throw new DomainError('INVALID_ARGUMENT', 'page_token is not one this service issued', { field: 'page_token' });
+  }
 }
 
 function requireId(field: string, value: string): void {
@@ -45,7 +64,7 @@ function requireViewers(viewers: string[]): void {
 }
 
 export function urlIssuerBinding(deps: UrlIssuerDeps): ServiceBinding {
-  const { provider, streamIdKey } = deps;
+  const { provider, streamIdKey, recordings } = deps;
 
   return bindService(
     'rtcroom.media.v1.UrlIssuerService',
@@ -74,6 +93,19 @@ export function urlIssuerBinding(deps: UrlIssuerDeps): ServiceBinding {
           }),
         );
         return { playUrls };
+      },
+
+      async listRecordings(request) {
+        requireId('room_id', request.roomId);
+        if (request.pageSize > 100) throw new DomainError('INVALID_ARGUMENT', 'page_size must be at most 100', { field: 'page_size' });
+        const limit = request.pageSize || 50;
+        const found = await recordings.list(request.roomId, limit + 1, decodeCursor(request.pageToken));
+        const page = found.slice(0, limit);
+        const last = page[page.length - 1];
+        return {
+          recordings: page.map(toProtoRecording),
+          nextPageToken: found.length > limit && last ? encodeCursor({ createdAt: last.createdAt, id: last.id }) : '',
+        };
       },
     },
     'rtcroom.media',

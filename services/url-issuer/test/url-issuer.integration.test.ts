@@ -1,6 +1,6 @@
 // Starts the real gRPC server and calls it the way the room service and the gateway do.
 import { createClient, DomainError, isDomainError } from '@rtcroom/common';
-import { testLogger } from '@rtcroom/common/testing';
+import { createTestDatabase, testLogger, TestDatabase } from '@rtcroom/common/testing';
 import { urlIssuerv1 } from '@rtcroom/proto';
 import { loadUrlIssuerConfig, startUrlIssuer, tencentTxSecret, verifyPlaySignature, verifyPushSignature } from '../src';
 
@@ -25,10 +25,14 @@ function queryOf(url: string): Record<string, string> {
 describe('UrlIssuerService, self-hosted', () => {
   let running: Awaited<ReturnType<typeof startUrlIssuer>>;
   let client: Client;
+  let database: TestDatabase;
 
   beforeAll(async () => {
+    database = await createTestDatabase();
     const config = loadUrlIssuerConfig({
       URL_ISSUER_GRPC_ADDRESS: '127.0.0.1:0',
+      URL_ISSUER_HTTP_ADDRESS: '127.0.0.1:0',
+      DATABASE_URL: database.url,
       STREAM_ID_KEY: 'integration-stream-id-key-0123',
       MEDIA_SIGNING_KEY: signingKey,
       MEDIA_RTMP_BASE: 'rtmp://media.test:1935',
@@ -41,7 +45,8 @@ describe('UrlIssuerService, self-hosted', () => {
 
   afterAll(async () => {
     client.close();
-    await running.stop();
+    await running?.stop();
+    await database?.drop();
   });
 
   it('listens on a real port when asked for port 0', () => {
@@ -60,7 +65,7 @@ describe('UrlIssuerService, self-hosted', () => {
     expect(expireTime!.getTime()).toBeGreaterThanOrEqual(Math.floor(before / 1000) * 1000 + 86400_000);
     expect(expireTime!.getTime()).toBeLessThanOrEqual(Date.now() + 86400_000);
     const { exp, sig } = queryOf(url);
-    expect(verifyPushSignature(signingKey, { streamId, exp, sig })).toBe('OK');
+    expect(verifyPushSignature(signingKey, { app: 'live', streamId, exp, sig })).toBe('OK');
 
     const again = await client.issuePushUrl({ roomId: 'room_a', memberId: 'mem_1', record: true });
     expect(again.pushUrl!.streamId).toBe(streamId);
@@ -121,10 +126,14 @@ describe('UrlIssuerService, self-hosted', () => {
 describe('UrlIssuerService, Tencent', () => {
   let running: Awaited<ReturnType<typeof startUrlIssuer>>;
   let client: Client;
+  let database: TestDatabase;
 
   beforeAll(async () => {
+    database = await createTestDatabase();
     const config = loadUrlIssuerConfig({
       URL_ISSUER_GRPC_ADDRESS: '127.0.0.1:0',
+      URL_ISSUER_HTTP_ADDRESS: '127.0.0.1:0',
+      DATABASE_URL: database.url,
       STREAM_ID_KEY: 'integration-stream-id-key-0123',
       MEDIA_PROVIDER: 'tencent',
       TENCENT_BIZID: '8888',
@@ -137,7 +146,8 @@ describe('UrlIssuerService, Tencent', () => {
 
   afterAll(async () => {
     client.close();
-    await running.stop();
+    await running?.stop();
+    await database?.drop();
   });
 
   it('issues a Tencent push URL with a bizid-prefixed stream id and a valid txSecret', async () => {

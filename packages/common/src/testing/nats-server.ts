@@ -1,22 +1,13 @@
 // A private nats-server process for tests that stop and restart NATS (the shared one must stay up).
 import { ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, Socket } from 'node:net';
+import { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from '../free-port';
 
 export const natsServerBinary = process.env.NATS_SERVER_BIN ?? '/usr/sbin/nats-server';
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 async function portOpen(port: number): Promise<boolean> {
   return new Promise((resolve) => {

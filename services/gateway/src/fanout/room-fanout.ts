@@ -5,7 +5,7 @@
 // start waits for its play URLs before the next event of that room goes out). A connection whose join
 // is in flight has the events of rooms it does not hold kept for it; when the join answers with its
 // seq, those after it are replayed before live delivery takes over, so nothing is missed or doubled.
-import { EventBus, BusSubscription, Logger } from '@rtcroom/common';
+import { BusSubscription, EventBus, Logger, subjects } from '@rtcroom/common';
 import { mediav1, roomEventv1 } from '@rtcroom/proto';
 import { Backends } from '../backends';
 import { Connection, HeldSeat } from '../ws/connection';
@@ -26,7 +26,7 @@ export class RoomFanout {
   ) {}
 
   async start(): Promise<void> {
-    this.subscription = this.bus.subscribe('rtcroom.room.>', (msg) => this.onEvent(msg.data));
+    this.subscription = this.bus.subscribe(subjects.allRoomEvents, (msg) => this.onEvent(msg.data));
     await this.bus.flush();
   }
 

@@ -8,6 +8,7 @@ import WebSocket, { WebSocketServer } from 'ws';
 import { Backends } from '../backends';
 import { GatewayConfig } from '../config';
 import { GatewayError, toClientError } from '../errors';
+import { CallFanout } from '../fanout/call-fanout';
 import { RoomFanout } from '../fanout/room-fanout';
 import { handleRequest } from '../requests/request-handlers';
 import { closeCodes, Connection } from './connection';
@@ -26,6 +27,7 @@ export class GatewayServer {
     private readonly config: GatewayConfig,
     private readonly backends: Backends,
     private readonly fanout: RoomFanout,
+    private readonly calls: CallFanout,
     private readonly logger: Logger,
   ) {
     // ws enforces a hard cap; frames between maxFrameBytes and the cap get a FRAME_TOO_LARGE answer.
@@ -89,6 +91,7 @@ export class GatewayServer {
     if (!claims) return;
     const conn = new Connection(ws, newId('sess'), claims, this.logger, this.config.maxBufferedBytes);
     this.connections.add(conn);
+    this.calls.add(conn);
     let queue: Promise<void> = Promise.resolve();
     let queued = 0;
     ws.on('pong', () => (conn.lastHeardAt = Date.now()));
@@ -146,7 +149,8 @@ export class GatewayServer {
       return;
     }
     try {
-      const reply = await handleRequest({ requestId: frame.requestId, conn, backends: this.backends, fanout: this.fanout }, frame.message!);
+      const ctx = { requestId: frame.requestId, conn, backends: this.backends, fanout: this.fanout, calls: this.calls };
+      const reply = await handleRequest(ctx, frame.message!);
       if (reply) conn.reply(frame.requestId, reply);
     } catch (err) {
       const { code } = toClientError(err);
@@ -184,6 +188,7 @@ export class GatewayServer {
     if (!this.connections.delete(conn)) return;
     conn.closed = true;
     this.fanout.drop(conn);
+    this.calls.drop(conn);
     try {
       await this.backends.presence.closeSession({ sessionId: conn.sessionId });
     } catch (err) {

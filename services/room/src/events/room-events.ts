@@ -1,6 +1,6 @@
 // Room events: what the domain says happened, encoded as rtcroom.room.v1.RoomEvent for the outbox
 // and published on rtcroom.room.<room_id>.<topic>.
-import { newId } from '@rtcroom/common';
+import { newId, subjects } from '@rtcroom/common';
 import { roomEventv1 } from '@rtcroom/proto';
 import { CloseReason, LeaveReason, Member, Room, StreamSource } from '../domain/room';
 import { toProtoCloseReason, toProtoLeaveReason, toProtoMember, toProtoRoom, toProtoStreamSource } from '../wire/room.wire';
@@ -15,7 +15,8 @@ export type RoomChange =
   | { type: 'stream_started'; member: Member; source: StreamSource }
   | { type: 'stream_stopped'; member: Member; source: StreamSource };
 
-export const roomEventsStream = { name: 'ROOM_EVENTS', subjects: ['rtcroom.room.>'], maxAgeSeconds: 24 * 3600 };
+export const roomEventsStream = { name: 'ROOM_EVENTS', subjects: [subjects.allRoomEvents], maxAgeSeconds: 24 * 3600 };
+export const userEventsStream = { name: 'USER_EVENTS', subjects: [subjects.allUserEvents], maxAgeSeconds: 3600 };
 
 const topics: Record<RoomChange['type'], string> = {
   room_created: 'room.created',
@@ -29,13 +30,14 @@ const topics: Record<RoomChange['type'], string> = {
 };
 
 export function roomEventSubject(roomId: string, change: RoomChange['type']): string {
-  return `rtcroom.room.${roomId}.${topics[change]}`;
+  return subjects.roomEvent(roomId, topics[change]);
 }
 
-export interface EncodedRoomEvent {
+/** A row of the outbox: a room event (numbered with the room's seq) or a user-addressed one (seq null). */
+export interface OutboxRow {
   id: string;
   roomId: string;
-  seq: number;
+  seq: number | null;
   subject: string;
   payload: Uint8Array;
   time: Date;
@@ -65,7 +67,7 @@ function payloadOf(change: RoomChange): roomEventv1.RoomEvent['payload'] {
   }
 }
 
-export function encodeRoomEvent(roomId: string, seq: number, change: RoomChange, time: Date): EncodedRoomEvent {
+export function encodeRoomEvent(roomId: string, seq: number, change: RoomChange, time: Date): OutboxRow {
   const id = newId('e');
   const payload = roomEventv1.RoomEvent.encode({ id, roomId, seq, time, payload: payloadOf(change) }).finish();
   return { id, roomId, seq, subject: roomEventSubject(roomId, change.type), payload, time };

@@ -66,11 +66,30 @@ export interface RoomEventsTable {
   position: Generated<number>;
   id: string;
   room_id: string;
-  seq: number;
+  /** Null for rows addressed to a user (call events), not numbered in the room. */
+  seq: number | null;
   subject: string;
   payload: ColumnType<Buffer, Uint8Array, Uint8Array>;
   created_at: Date;
   published_at: Date | null;
+}
+
+export interface CallsTable {
+  id: string;
+  room_id: string;
+  caller_identity: string;
+  callee_identity: string;
+  state: string;
+  end_reason: string | null;
+  ended_by: string;
+  caller_stream_id: string;
+  metadata: string;
+  ring_timeout_seconds: number;
+  created_at: Date;
+  ring_at: Date | null;
+  answer_at: Date | null;
+  end_at: Date | null;
+  deadline_at: Date | null;
 }
 
 export interface RoomDatabase {
@@ -79,6 +98,7 @@ export interface RoomDatabase {
   room_events: RoomEventsTable;
   room_bans: RoomBansTable;
   webhooks: WebhooksTable;
+  calls: CallsTable;
 }
 
 export type RoomDb = Kysely<RoomDatabase> | Transaction<RoomDatabase>;

@@ -1,10 +1,10 @@
 // The transactional outbox: room events are inserted in the same transaction as the change they
 // describe, and the relay publishes them in order.
 import { sql } from 'kysely';
-import { EncodedRoomEvent } from '../events/room-events';
+import { OutboxRow } from '../events/room-events';
 import { RoomDb } from './database';
 
-export async function appendEvents(db: RoomDb, events: EncodedRoomEvent[]): Promise<void> {
+export async function appendEvents(db: RoomDb, events: OutboxRow[]): Promise<void> {
   if (events.length === 0) return;
   await db
     .insertInto('room_events')

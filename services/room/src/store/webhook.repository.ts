@@ -80,6 +80,8 @@ export async function eventsAfterPosition(db: RoomDb, position: number, limit: n
     .selectFrom('room_events')
     .select(['position', 'id', 'room_id', 'seq', 'subject', 'payload', 'created_at'])
     .where('position', '>', position)
+    // Room events only: user-addressed rows (calls) are not webhook material.
+    .where('seq', 'is not', null)
     .orderBy('position')
     .limit(limit)
     .execute();
@@ -87,7 +89,7 @@ export async function eventsAfterPosition(db: RoomDb, position: number, limit: n
     position: Number(r.position),
     id: r.id,
     roomId: r.room_id,
-    seq: Number(r.seq),
+    seq: Number(r.seq ?? 0),
     subject: r.subject,
     payload: r.payload,
     createdAt: new Date(r.created_at),

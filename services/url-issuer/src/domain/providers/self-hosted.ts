@@ -1,6 +1,7 @@
 // rtcroom's own URL scheme for a self-hosted nginx-rtmp server. The signature is an HMAC the
-// server's on_publish/on_play hooks check with verifyPushSignature/verifyPlaySignature, so the
-// media server itself needs no secret and no state.
+// url-issuer's on_publish/on_play hooks check with verifyPushSignature/verifyPlaySignature, so the
+// media server itself needs no secret and no state. A push signature covers the application too,
+// so a member cannot move a recorded push to the application that does not record (or back).
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { identityPattern } from '@rtcroom/common';
 import type { MediaProvider, SignedPlayUrls, SignedPushUrl, UrlLifetimes } from '../media-provider';
@@ -24,27 +25,32 @@ export interface SelfHostedSettings extends UrlLifetimes {
 
 export type SignatureVerdict = 'OK' | 'EXPIRED' | 'BAD_SIGNATURE' | 'MALFORMED';
 
-/** The parameters an on_publish hook receives: the stream name and the push URL's query. */
+/** The parameters an on_publish hook receives: the application, stream name and the push URL's query. */
 export interface PushParams {
+  app: string | undefined;
   streamId: string | undefined;
   exp: string | undefined;
   sig: string | undefined;
 }
 
 /** The parameters an on_play hook receives: the stream name and the play URL's query. */
-export interface PlayParams extends PushParams {
+export interface PlayParams {
+  streamId: string | undefined;
   viewer: string | undefined;
+  exp: string | undefined;
+  sig: string | undefined;
 }
 
 const streamIdShape = /^[A-Za-z0-9_-]{1,128}$/;
+const appShape = /^[A-Za-z0-9_-]{1,64}$/;
 const expShape = /^\d{1,12}$/;
 const sigShape = /^[0-9a-f]{64}$/;
 
 const hmacHex = (key: string, message: string) => createHmac('sha256', key).update(message).digest('hex');
 
 // The leading word keeps a play signature from ever being accepted as a push signature.
-export function signPush(key: string, streamId: string, exp: number | string): string {
-  return hmacHex(key, `push\n${streamId}\n${exp}`);
+export function signPush(key: string, app: string, streamId: string, exp: number | string): string {
+  return hmacHex(key, `push\n${app}\n${streamId}\n${exp}`);
 }
 
 export function signPlay(key: string, streamId: string, viewer: string, exp: number | string): string {
@@ -59,11 +65,25 @@ function judge(expected: string, sig: string, exp: string, now: Date): Signature
 }
 
 export function verifyPushSignature(key: string, params: PushParams, now: Date = new Date()): SignatureVerdict {
-  const { streamId, exp, sig } = params;
-  if (!streamId || !streamIdShape.test(streamId) || !exp || !expShape.test(exp) || !sig || !sigShape.test(sig)) {
-    return 'MALFORMED';
-  }
-  return judge(signPush(key, streamId, exp), sig, exp, now);
+  const { app, streamId, exp, sig } = params;
+  if (!app || !appShape.test(app) || !streamId || !streamIdShape.test(streamId)) return 'MALFORMED';
+  if (!exp || !expShape.test(exp) || !sig || !sigShape.test(sig)) return 'MALFORMED';
+  return judge(signPush(key, app, streamId, exp), sig, exp, now);
+}
+
+/**
+ * The token nginx-rtmp's relay from the recording application into the play application carries
+ * (in its tcUrl, `?relay=<token>`): that relay republishes a verified push without the member's
+ * query, so the on_publish hook recognises it by this instead. Derived from the signing key, so the
+ * operator configures nothing more; print it with the nginx configuration (print-nginx-conf).
+ */
+export function relayToken(key: string, recordApp: string, app: string): string {
+  return hmacHex(key, `relay\n${recordApp}\n${app}`);
+}
+
+export function verifyRelayToken(key: string, recordApp: string, app: string, token: string | undefined): boolean {
+  if (!token || !sigShape.test(token)) return false;
+  return timingSafeEqual(Buffer.from(relayToken(key, recordApp, app), 'hex'), Buffer.from(token, 'hex'));
 }
 
 export function verifyPlaySignature(key: string, params: PlayParams, now: Date = new Date()): SignatureVerdict {
@@ -81,7 +101,7 @@ export function createSelfHostedProvider(settings: SelfHostedSettings): MediaPro
     pushUrl(streamId: string, record: boolean, now: Date): SignedPushUrl {
       const exp = expirySeconds(now, settings.pushTtlSeconds);
       const target = record ? recordApp : app;
-      const url = `${rtmpBase}/${target}/${streamId}?exp=${exp}&sig=${signPush(key, streamId, exp)}`;
+      const url = `${rtmpBase}/${target}/${streamId}?exp=${exp}&sig=${signPush(key, target, streamId, exp)}`;
       return { url, expireTime: new Date(exp * 1000), recording: record };
     },
 

@@ -1,5 +1,12 @@
 import { createHmac } from 'node:crypto';
-import { createSelfHostedProvider, SelfHostedSettings, verifyPlaySignature, verifyPushSignature } from './self-hosted';
+import {
+  createSelfHostedProvider,
+  relayToken,
+  SelfHostedSettings,
+  verifyPlaySignature,
+  verifyPushSignature,
+  verifyRelayToken,
+} from './self-hosted';
 
 const key = 'test-signing-key-0123456789';
 const settings: SelfHostedSettings = {
@@ -22,10 +29,10 @@ function paramsOf(url: string): Record<string, string> {
 }
 
 describe('self-hosted push URL', () => {
-  it('is the app URL with exp and an HMAC-SHA256 over push, stream id and exp', () => {
+  it('is the app URL with exp and an HMAC-SHA256 over push, the app, stream id and exp', () => {
     const push = provider.pushUrl(streamId, false, now);
     const exp = 1_700_000_600;
-    const sig = createHmac('sha256', key).update(`push\n${streamId}\n${exp}`).digest('hex');
+    const sig = createHmac('sha256', key).update(`push\nlive\n${streamId}\n${exp}`).digest('hex');
     expect(push.url).toBe(`rtmp://media.example:1935/live/${streamId}?exp=${exp}&sig=${sig}`);
     expect(push.expireTime).toEqual(new Date(exp * 1000));
     expect(push.recording).toBe(false);
@@ -39,31 +46,54 @@ describe('self-hosted push URL', () => {
 
   it('verifies what it signed until it expires', () => {
     const { exp, sig } = paramsOf(provider.pushUrl(streamId, false, now).url);
-    expect(verifyPushSignature(key, { streamId, exp, sig }, now)).toBe('OK');
-    expect(verifyPushSignature(key, { streamId, exp, sig }, new Date((Number(exp) + 1) * 1000))).toBe('EXPIRED');
+    expect(verifyPushSignature(key, { app: 'live', streamId, exp, sig }, now)).toBe('OK');
+    expect(verifyPushSignature(key, { app: 'live', streamId, exp, sig }, new Date((Number(exp) + 1) * 1000))).toBe('EXPIRED');
   });
 
   it('refuses tampered URLs', () => {
     const { exp, sig } = paramsOf(provider.pushUrl(streamId, false, now).url);
-    expect(verifyPushSignature(key, { streamId: 's_other', exp, sig }, now)).toBe('BAD_SIGNATURE');
-    expect(verifyPushSignature(key, { streamId, exp: String(Number(exp) + 3600), sig }, now)).toBe('BAD_SIGNATURE');
+    const app = 'live';
+    expect(verifyPushSignature(key, { app, streamId: 's_other', exp, sig }, now)).toBe('BAD_SIGNATURE');
+    expect(verifyPushSignature(key, { app, streamId, exp: String(Number(exp) + 3600), sig }, now)).toBe('BAD_SIGNATURE');
     const flipped = (sig[0] === '0' ? '1' : '0') + sig.slice(1);
-    expect(verifyPushSignature(key, { streamId, exp, sig: flipped }, now)).toBe('BAD_SIGNATURE');
-    expect(verifyPushSignature('another-key-0123456789', { streamId, exp, sig }, now)).toBe('BAD_SIGNATURE');
+    expect(verifyPushSignature(key, { app, streamId, exp, sig: flipped }, now)).toBe('BAD_SIGNATURE');
+    expect(verifyPushSignature('another-key-0123456789', { app, streamId, exp, sig }, now)).toBe('BAD_SIGNATURE');
+  });
+
+  it('binds the application, so a member cannot switch recording on or off', () => {
+    const live = paramsOf(provider.pushUrl(streamId, false, now).url);
+    const recorded = paramsOf(provider.pushUrl(streamId, true, now).url);
+    expect(verifyPushSignature(key, { app: 'record', streamId, exp: live.exp, sig: live.sig }, now)).toBe('BAD_SIGNATURE');
+    expect(verifyPushSignature(key, { app: 'live', streamId, exp: recorded.exp, sig: recorded.sig }, now)).toBe('BAD_SIGNATURE');
+    expect(verifyPushSignature(key, { app: 'record', streamId, exp: recorded.exp, sig: recorded.sig }, now)).toBe('OK');
   });
 
   it('says MALFORMED for missing or ill-shaped parameters', () => {
     const { exp, sig } = paramsOf(provider.pushUrl(streamId, false, now).url);
-    expect(verifyPushSignature(key, { streamId, exp, sig: undefined }, now)).toBe('MALFORMED');
-    expect(verifyPushSignature(key, { streamId, exp: 'soon', sig }, now)).toBe('MALFORMED');
-    expect(verifyPushSignature(key, { streamId, exp, sig: sig.slice(2) }, now)).toBe('MALFORMED');
-    expect(verifyPushSignature(key, { streamId, exp, sig: sig.toUpperCase() }, now)).toBe('MALFORMED');
-    expect(verifyPushSignature(key, { streamId: 's/../x', exp, sig }, now)).toBe('MALFORMED');
+    const app = 'live';
+    expect(verifyPushSignature(key, { app, streamId, exp, sig: undefined }, now)).toBe('MALFORMED');
+    expect(verifyPushSignature(key, { app, streamId, exp: 'soon', sig }, now)).toBe('MALFORMED');
+    expect(verifyPushSignature(key, { app, streamId, exp, sig: sig.slice(2) }, now)).toBe('MALFORMED');
+    expect(verifyPushSignature(key, { app, streamId, exp, sig: sig.toUpperCase() }, now)).toBe('MALFORMED');
+    expect(verifyPushSignature(key, { app, streamId: 's/../x', exp, sig }, now)).toBe('MALFORMED');
+    expect(verifyPushSignature(key, { app: undefined, streamId, exp, sig }, now)).toBe('MALFORMED');
+    expect(verifyPushSignature(key, { app: 'live/x', streamId, exp, sig }, now)).toBe('MALFORMED');
   });
 
   it('does not accept a play signature as a push signature', () => {
     const { exp, sig } = paramsOf(provider.playUrl(streamId, 'alice', now).rtmpUrl);
-    expect(verifyPushSignature(key, { streamId, exp, sig }, now)).toBe('BAD_SIGNATURE');
+    expect(verifyPushSignature(key, { app: 'live', streamId, exp, sig }, now)).toBe('BAD_SIGNATURE');
+  });
+});
+
+describe('relay token', () => {
+  it('is accepted for the pair of applications it was made for, and nothing else', () => {
+    const token = relayToken(key, 'record', 'live');
+    expect(verifyRelayToken(key, 'record', 'live', token)).toBe(true);
+    expect(verifyRelayToken(key, 'live', 'record', token)).toBe(false);
+    expect(verifyRelayToken('another-key-0123456789', 'record', 'live', token)).toBe(false);
+    expect(verifyRelayToken(key, 'record', 'live', undefined)).toBe(false);
+    expect(verifyRelayToken(key, 'record', 'live', 'abc')).toBe(false);
   });
 });
 

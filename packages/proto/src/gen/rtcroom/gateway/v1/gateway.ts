@@ -8,6 +8,7 @@
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
 import { Timestamp } from "../../../google/protobuf/timestamp";
 import { PlayUrl, PushUrl } from "../../media/v1/url";
+import { Call } from "../../room/v1/call";
 import {
   CloseReason,
   closeReasonFromJSON,
@@ -33,6 +34,14 @@ export interface ClientMessage {
     | { $case: "listRooms"; value: ListRoomsRequest }
     | { $case: "getRoom"; value: GetRoomRequest }
     | { $case: "reportPusherEvent"; value: ReportPusherEventRequest }
+    | { $case: "updateMember"; value: UpdateMemberRequest }
+    | { $case: "updateRoom"; value: UpdateRoomRequest }
+    | { $case: "removeMember"; value: RemoveMemberRequest }
+    | { $case: "closeRoom"; value: CloseRoomRequest }
+    | { $case: "placeCall"; value: PlaceCallRequest }
+    | { $case: "answerCall"; value: AnswerCallRequest }
+    | { $case: "cancelCall"; value: CancelCallRequest }
+    | { $case: "hangUp"; value: HangUpRequest }
     | undefined;
 }
 
@@ -51,6 +60,15 @@ export interface ServerMessage {
     | { $case: "getRoom"; value: GetRoomResponse }
     | { $case: "reportPusherEvent"; value: ReportPusherEventResponse }
     | { $case: "notice"; value: RoomNotice }
+    | { $case: "updateMember"; value: UpdateMemberResponse }
+    | { $case: "updateRoom"; value: UpdateRoomResponse }
+    | { $case: "removeMember"; value: RemoveMemberResponse }
+    | { $case: "closeRoom"; value: CloseRoomResponse }
+    | { $case: "placeCall"; value: PlaceCallResponse }
+    | { $case: "answerCall"; value: AnswerCallResponse }
+    | { $case: "cancelCall"; value: CancelCallResponse }
+    | { $case: "hangUp"; value: HangUpResponse }
+    | { $case: "callNotice"; value: CallNotice }
     | undefined;
 }
 
@@ -67,7 +85,8 @@ export interface Welcome {
 /**
  * A failure, with a stable code. Codes: MALFORMED_FRAME, UNKNOWN_MESSAGE, FRAME_TOO_LARGE,
  * UNAUTHENTICATED, TOKEN_EXPIRED, PERMISSION_DENIED, INVALID_ARGUMENT, ROOM_NOT_FOUND, ROOM_CLOSED,
- * ROOM_FULL, ALREADY_EXISTS, NOT_A_MEMBER, UNAVAILABLE, INTERNAL.
+ * ROOM_FULL, ALREADY_EXISTS, NOT_A_MEMBER, IDENTITY_IN_USE, BANNED, CALLEE_OFFLINE, CALLEE_BUSY,
+ * CALL_NOT_FOUND, CALL_ENDED, NOT_A_PARTY, RATE_LIMITED, UNAVAILABLE, INTERNAL.
  */
 export interface Error {
   code: string;
@@ -98,7 +117,11 @@ export interface JoinRoomRequest {
   displayName: string;
   /** Create the room named room_name if there is no open one. */
   createIfMissing: boolean;
-  createOptions: Room | undefined;
+  createOptions:
+    | Room
+    | undefined;
+  /** Optional: a retried join with the same key returns the first join's seat instead of a new one. */
+  idempotencyKey: string;
 }
 
 export interface JoinRoomResponse {
@@ -173,6 +196,8 @@ export interface RoomNotice {
     | { $case: "streamStarted"; value: StreamStartedNotice }
     | { $case: "streamStopped"; value: StreamStoppedNotice }
     | { $case: "roomClosed"; value: RoomClosedNotice }
+    | { $case: "roomUpdated"; value: RoomUpdatedNotice }
+    | { $case: "memberUpdated"; value: MemberUpdatedNotice }
     | undefined;
 }
 
@@ -183,6 +208,18 @@ export interface MemberJoinedNotice {
 export interface MemberLeftNotice {
   member: Member | undefined;
   reason: LeaveReason;
+  /** For LEAVE_REASON_REMOVED: the admin's words, if any. */
+  reasonText: string;
+}
+
+/** The room's display name, metadata or owner changed. */
+export interface RoomUpdatedNotice {
+  room: Room | undefined;
+}
+
+/** A member's display name, avatar or custom data changed. */
+export interface MemberUpdatedNotice {
+  member: Member | undefined;
 }
 
 /** A member's push really began: play it with play_url.rtc_url in <live-player mode="RTC">. */
@@ -198,6 +235,115 @@ export interface StreamStoppedNotice {
 export interface RoomClosedNotice {
   room: Room | undefined;
   reason: CloseReason;
+}
+
+/** Changes the caller's own profile in a room it is in (paths: display_name, avatar_url, custom_data). */
+export interface UpdateMemberRequest {
+  roomId: string;
+  displayName: string;
+  avatarUrl: string;
+  customData: string;
+  updateMask: string[];
+}
+
+export interface UpdateMemberResponse {
+  member: Member | undefined;
+}
+
+/** Changes a room's display_name and/or metadata (paths in update_mask). Needs the roomAdmin grant. */
+export interface UpdateRoomRequest {
+  roomId: string;
+  displayName: string;
+  metadata: string;
+  updateMask: string[];
+}
+
+export interface UpdateRoomResponse {
+  room: Room | undefined;
+}
+
+/** Removes a member, optionally banning the identity for ban_seconds. Needs the roomAdmin grant. */
+export interface RemoveMemberRequest {
+  roomId: string;
+  identity: string;
+  reasonText: string;
+  banSeconds: number;
+}
+
+export interface RemoveMemberResponse {
+  member: Member | undefined;
+}
+
+/** Closes a room. Needs the roomAdmin grant. */
+export interface CloseRoomRequest {
+  roomId: string;
+}
+
+export interface CloseRoomResponse {
+  room: Room | undefined;
+}
+
+/**
+ * Seed step 1: call someone. The answer carries the caller's push URL; the callee is told once the
+ * caller reports pusher event 1002 (or the media server sees the push).
+ */
+export interface PlaceCallRequest {
+  calleeIdentity: string;
+  recording: boolean;
+  metadata: string;
+  ringTimeoutSeconds: number;
+}
+
+export interface PlaceCallResponse {
+  call: Call | undefined;
+  room: Room | undefined;
+  member: Member | undefined;
+  pushUrl: PushUrl | undefined;
+  seq: number;
+}
+
+/**
+ * Seed steps 4-5: accept (and take a seat: the answer carries the push URL and the caller's play URL)
+ * or reject.
+ */
+export interface AnswerCallRequest {
+  callId: string;
+  accept: boolean;
+}
+
+export interface AnswerCallResponse {
+  call: Call | undefined;
+  room: Room | undefined;
+  member: Member | undefined;
+  members: Member[];
+  pushUrl: PushUrl | undefined;
+  playUrls: PlayUrl[];
+  seq: number;
+}
+
+export interface CancelCallRequest {
+  callId: string;
+}
+
+export interface CancelCallResponse {
+  call: Call | undefined;
+}
+
+export interface HangUpRequest {
+  callId: string;
+}
+
+export interface HangUpResponse {
+  call: Call | undefined;
+}
+
+/**
+ * A call of yours changed. For the callee, CALL_STATE_RINGING is the incoming call, with the caller's
+ * play URL signed for you (seed step 4). CALL_STATE_ENDED carries the end reason.
+ */
+export interface CallNotice {
+  call: Call | undefined;
+  callerPlayUrl: PlayUrl | undefined;
 }
 
 function createBaseClientMessage(): ClientMessage {
@@ -230,6 +376,30 @@ export const ClientMessage: MessageFns<ClientMessage> = {
         break;
       case "reportPusherEvent":
         ReportPusherEventRequest.encode(message.message.value, writer.uint32(130).fork()).join();
+        break;
+      case "updateMember":
+        UpdateMemberRequest.encode(message.message.value, writer.uint32(138).fork()).join();
+        break;
+      case "updateRoom":
+        UpdateRoomRequest.encode(message.message.value, writer.uint32(146).fork()).join();
+        break;
+      case "removeMember":
+        RemoveMemberRequest.encode(message.message.value, writer.uint32(154).fork()).join();
+        break;
+      case "closeRoom":
+        CloseRoomRequest.encode(message.message.value, writer.uint32(162).fork()).join();
+        break;
+      case "placeCall":
+        PlaceCallRequest.encode(message.message.value, writer.uint32(170).fork()).join();
+        break;
+      case "answerCall":
+        AnswerCallRequest.encode(message.message.value, writer.uint32(178).fork()).join();
+        break;
+      case "cancelCall":
+        CancelCallRequest.encode(message.message.value, writer.uint32(186).fork()).join();
+        break;
+      case "hangUp":
+        HangUpRequest.encode(message.message.value, writer.uint32(194).fork()).join();
         break;
     }
     return writer;
@@ -315,6 +485,70 @@ export const ClientMessage: MessageFns<ClientMessage> = {
             };
             continue;
           }
+          case 17: {
+            if (tag !== 138) {
+              break;
+            }
+
+            message.message = { $case: "updateMember", value: UpdateMemberRequest.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 18: {
+            if (tag !== 146) {
+              break;
+            }
+
+            message.message = { $case: "updateRoom", value: UpdateRoomRequest.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 19: {
+            if (tag !== 154) {
+              break;
+            }
+
+            message.message = { $case: "removeMember", value: RemoveMemberRequest.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 20: {
+            if (tag !== 162) {
+              break;
+            }
+
+            message.message = { $case: "closeRoom", value: CloseRoomRequest.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 21: {
+            if (tag !== 170) {
+              break;
+            }
+
+            message.message = { $case: "placeCall", value: PlaceCallRequest.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 22: {
+            if (tag !== 178) {
+              break;
+            }
+
+            message.message = { $case: "answerCall", value: AnswerCallRequest.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 23: {
+            if (tag !== 186) {
+              break;
+            }
+
+            message.message = { $case: "cancelCall", value: CancelCallRequest.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 24: {
+            if (tag !== 194) {
+              break;
+            }
+
+            message.message = { $case: "hangUp", value: HangUpRequest.decode(reader, reader.uint32()) };
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -360,6 +594,38 @@ export const ClientMessage: MessageFns<ClientMessage> = {
         ? { $case: "reportPusherEvent", value: ReportPusherEventRequest.fromJSON(object.reportPusherEvent) }
         : isSet(object.report_pusher_event)
         ? { $case: "reportPusherEvent", value: ReportPusherEventRequest.fromJSON(object.report_pusher_event) }
+        : isSet(object.updateMember)
+        ? { $case: "updateMember", value: UpdateMemberRequest.fromJSON(object.updateMember) }
+        : isSet(object.update_member)
+        ? { $case: "updateMember", value: UpdateMemberRequest.fromJSON(object.update_member) }
+        : isSet(object.updateRoom)
+        ? { $case: "updateRoom", value: UpdateRoomRequest.fromJSON(object.updateRoom) }
+        : isSet(object.update_room)
+        ? { $case: "updateRoom", value: UpdateRoomRequest.fromJSON(object.update_room) }
+        : isSet(object.removeMember)
+        ? { $case: "removeMember", value: RemoveMemberRequest.fromJSON(object.removeMember) }
+        : isSet(object.remove_member)
+        ? { $case: "removeMember", value: RemoveMemberRequest.fromJSON(object.remove_member) }
+        : isSet(object.closeRoom)
+        ? { $case: "closeRoom", value: CloseRoomRequest.fromJSON(object.closeRoom) }
+        : isSet(object.close_room)
+        ? { $case: "closeRoom", value: CloseRoomRequest.fromJSON(object.close_room) }
+        : isSet(object.placeCall)
+        ? { $case: "placeCall", value: PlaceCallRequest.fromJSON(object.placeCall) }
+        : isSet(object.place_call)
+        ? { $case: "placeCall", value: PlaceCallRequest.fromJSON(object.place_call) }
+        : isSet(object.answerCall)
+        ? { $case: "answerCall", value: AnswerCallRequest.fromJSON(object.answerCall) }
+        : isSet(object.answer_call)
+        ? { $case: "answerCall", value: AnswerCallRequest.fromJSON(object.answer_call) }
+        : isSet(object.cancelCall)
+        ? { $case: "cancelCall", value: CancelCallRequest.fromJSON(object.cancelCall) }
+        : isSet(object.cancel_call)
+        ? { $case: "cancelCall", value: CancelCallRequest.fromJSON(object.cancel_call) }
+        : isSet(object.hangUp)
+        ? { $case: "hangUp", value: HangUpRequest.fromJSON(object.hangUp) }
+        : isSet(object.hang_up)
+        ? { $case: "hangUp", value: HangUpRequest.fromJSON(object.hang_up) }
         : undefined,
     };
   },
@@ -383,6 +649,22 @@ export const ClientMessage: MessageFns<ClientMessage> = {
       obj.getRoom = GetRoomRequest.toJSON(message.message.value);
     } else if (message.message?.$case === "reportPusherEvent") {
       obj.reportPusherEvent = ReportPusherEventRequest.toJSON(message.message.value);
+    } else if (message.message?.$case === "updateMember") {
+      obj.updateMember = UpdateMemberRequest.toJSON(message.message.value);
+    } else if (message.message?.$case === "updateRoom") {
+      obj.updateRoom = UpdateRoomRequest.toJSON(message.message.value);
+    } else if (message.message?.$case === "removeMember") {
+      obj.removeMember = RemoveMemberRequest.toJSON(message.message.value);
+    } else if (message.message?.$case === "closeRoom") {
+      obj.closeRoom = CloseRoomRequest.toJSON(message.message.value);
+    } else if (message.message?.$case === "placeCall") {
+      obj.placeCall = PlaceCallRequest.toJSON(message.message.value);
+    } else if (message.message?.$case === "answerCall") {
+      obj.answerCall = AnswerCallRequest.toJSON(message.message.value);
+    } else if (message.message?.$case === "cancelCall") {
+      obj.cancelCall = CancelCallRequest.toJSON(message.message.value);
+    } else if (message.message?.$case === "hangUp") {
+      obj.hangUp = HangUpRequest.toJSON(message.message.value);
     }
     return obj;
   },
@@ -439,6 +721,54 @@ export const ClientMessage: MessageFns<ClientMessage> = {
         }
         break;
       }
+      case "updateMember": {
+        if (object.message?.value !== undefined && object.message?.value !== null) {
+          message.message = { $case: "updateMember", value: UpdateMemberRequest.fromPartial(object.message.value) };
+        }
+        break;
+      }
+      case "updateRoom": {
+        if (object.message?.value !== undefined && object.message?.value !== null) {
+          message.message = { $case: "updateRoom", value: UpdateRoomRequest.fromPartial(object.message.value) };
+        }
+        break;
+      }
+      case "removeMember": {
+        if (object.message?.value !== undefined && object.message?.value !== null) {
+          message.message = { $case: "removeMember", value: RemoveMemberRequest.fromPartial(object.message.value) };
+        }
+        break;
+      }
+      case "closeRoom": {
+        if (object.message?.value !== undefined && object.message?.value !== null) {
+          message.message = { $case: "closeRoom", value: CloseRoomRequest.fromPartial(object.message.value) };
+        }
+        break;
+      }
+      case "placeCall": {
+        if (object.message?.value !== undefined && object.message?.value !== null) {
+          message.message = { $case: "placeCall", value: PlaceCallRequest.fromPartial(object.message.value) };
+        }
+        break;
+      }
+      case "answerCall": {
+        if (object.message?.value !== undefined && object.message?.value !== null) {
+          message.message = { $case: "answerCall", value: AnswerCallRequest.fromPartial(object.message.value) };
+        }
+        break;
+      }
+      case "cancelCall": {
+        if (object.message?.value !== undefined && object.message?.value !== null) {
+          message.message = { $case: "cancelCall", value: CancelCallRequest.fromPartial(object.message.value) };
+        }
+        break;
+      }
+      case "hangUp": {
+        if (object.message?.value !== undefined && object.message?.value !== null) {
+          message.message = { $case: "hangUp", value: HangUpRequest.fromPartial(object.message.value) };
+        }
+        break;
+      }
     }
     return message;
   },
@@ -483,6 +813,33 @@ export const ServerMessage: MessageFns<ServerMessage> = {
         break;
       case "notice":
         RoomNotice.encode(message.message.value, writer.uint32(154).fork()).join();
+        break;
+      case "updateMember":
+        UpdateMemberResponse.encode(message.message.value, writer.uint32(162).fork()).join();
+        break;
+      case "updateRoom":
+        UpdateRoomResponse.encode(message.message.value, writer.uint32(170).fork()).join();
+        break;
+      case "removeMember":
+        RemoveMemberResponse.encode(message.message.value, writer.uint32(178).fork()).join();
+        break;
+      case "closeRoom":
+        CloseRoomResponse.encode(message.message.value, writer.uint32(186).fork()).join();
+        break;
+      case "placeCall":
+        PlaceCallResponse.encode(message.message.value, writer.uint32(194).fork()).join();
+        break;
+      case "answerCall":
+        AnswerCallResponse.encode(message.message.value, writer.uint32(202).fork()).join();
+        break;
+      case "cancelCall":
+        CancelCallResponse.encode(message.message.value, writer.uint32(210).fork()).join();
+        break;
+      case "hangUp":
+        HangUpResponse.encode(message.message.value, writer.uint32(218).fork()).join();
+        break;
+      case "callNotice":
+        CallNotice.encode(message.message.value, writer.uint32(226).fork()).join();
         break;
     }
     return writer;
@@ -592,6 +949,78 @@ export const ServerMessage: MessageFns<ServerMessage> = {
             message.message = { $case: "notice", value: RoomNotice.decode(reader, reader.uint32()) };
             continue;
           }
+          case 20: {
+            if (tag !== 162) {
+              break;
+            }
+
+            message.message = { $case: "updateMember", value: UpdateMemberResponse.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 21: {
+            if (tag !== 170) {
+              break;
+            }
+
+            message.message = { $case: "updateRoom", value: UpdateRoomResponse.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 22: {
+            if (tag !== 178) {
+              break;
+            }
+
+            message.message = { $case: "removeMember", value: RemoveMemberResponse.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 23: {
+            if (tag !== 186) {
+              break;
+            }
+
+            message.message = { $case: "closeRoom", value: CloseRoomResponse.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 24: {
+            if (tag !== 194) {
+              break;
+            }
+
+            message.message = { $case: "placeCall", value: PlaceCallResponse.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 25: {
+            if (tag !== 202) {
+              break;
+            }
+
+            message.message = { $case: "answerCall", value: AnswerCallResponse.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 26: {
+            if (tag !== 210) {
+              break;
+            }
+
+            message.message = { $case: "cancelCall", value: CancelCallResponse.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 27: {
+            if (tag !== 218) {
+              break;
+            }
+
+            message.message = { $case: "hangUp", value: HangUpResponse.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 28: {
+            if (tag !== 226) {
+              break;
+            }
+
+            message.message = { $case: "callNotice", value: CallNotice.decode(reader, reader.uint32()) };
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -643,6 +1072,42 @@ export const ServerMessage: MessageFns<ServerMessage> = {
         ? { $case: "reportPusherEvent", value: ReportPusherEventResponse.fromJSON(object.report_pusher_event) }
         : isSet(object.notice)
         ? { $case: "notice", value: RoomNotice.fromJSON(object.notice) }
+        : isSet(object.updateMember)
+        ? { $case: "updateMember", value: UpdateMemberResponse.fromJSON(object.updateMember) }
+        : isSet(object.update_member)
+        ? { $case: "updateMember", value: UpdateMemberResponse.fromJSON(object.update_member) }
+        : isSet(object.updateRoom)
+        ? { $case: "updateRoom", value: UpdateRoomResponse.fromJSON(object.updateRoom) }
+        : isSet(object.update_room)
+        ? { $case: "updateRoom", value: UpdateRoomResponse.fromJSON(object.update_room) }
+        : isSet(object.removeMember)
+        ? { $case: "removeMember", value: RemoveMemberResponse.fromJSON(object.removeMember) }
+        : isSet(object.remove_member)
+        ? { $case: "removeMember", value: RemoveMemberResponse.fromJSON(object.remove_member) }
+        : isSet(object.closeRoom)
+        ? { $case: "closeRoom", value: CloseRoomResponse.fromJSON(object.closeRoom) }
+        : isSet(object.close_room)
+        ? { $case: "closeRoom", value: CloseRoomResponse.fromJSON(object.close_room) }
+        : isSet(object.placeCall)
+        ? { $case: "placeCall", value: PlaceCallResponse.fromJSON(object.placeCall) }
+        : isSet(object.place_call)
+        ? { $case: "placeCall", value: PlaceCallResponse.fromJSON(object.place_call) }
+        : isSet(object.answerCall)
+        ? { $case: "answerCall", value: AnswerCallResponse.fromJSON(object.answerCall) }
+        : isSet(object.answer_call)
+        ? { $case: "answerCall", value: AnswerCallResponse.fromJSON(object.answer_call) }
+        : isSet(object.cancelCall)
+        ? { $case: "cancelCall", value: CancelCallResponse.fromJSON(object.cancelCall) }
+        : isSet(object.cancel_call)
+        ? { $case: "cancelCall", value: CancelCallResponse.fromJSON(object.cancel_call) }
+        : isSet(object.hangUp)
+        ? { $case: "hangUp", value: HangUpResponse.fromJSON(object.hangUp) }
+        : isSet(object.hang_up)
+        ? { $case: "hangUp", value: HangUpResponse.fromJSON(object.hang_up) }
+        : isSet(object.callNotice)
+        ? { $case: "callNotice", value: CallNotice.fromJSON(object.callNotice) }
+        : isSet(object.call_notice)
+        ? { $case: "callNotice", value: CallNotice.fromJSON(object.call_notice) }
         : undefined,
     };
   },
@@ -672,6 +1137,24 @@ export const ServerMessage: MessageFns<ServerMessage> = {
       obj.reportPusherEvent = ReportPusherEventResponse.toJSON(message.message.value);
     } else if (message.message?.$case === "notice") {
       obj.notice = RoomNotice.toJSON(message.message.value);
+    } else if (message.message?.$case === "updateMember") {
+      obj.updateMember = UpdateMemberResponse.toJSON(message.message.value);
+    } else if (message.message?.$case === "updateRoom") {
+      obj.updateRoom = UpdateRoomResponse.toJSON(message.message.value);
+    } else if (message.message?.$case === "removeMember") {
+      obj.removeMember = RemoveMemberResponse.toJSON(message.message.value);
+    } else if (message.message?.$case === "closeRoom") {
+      obj.closeRoom = CloseRoomResponse.toJSON(message.message.value);
+    } else if (message.message?.$case === "placeCall") {
+      obj.placeCall = PlaceCallResponse.toJSON(message.message.value);
+    } else if (message.message?.$case === "answerCall") {
+      obj.answerCall = AnswerCallResponse.toJSON(message.message.value);
+    } else if (message.message?.$case === "cancelCall") {
+      obj.cancelCall = CancelCallResponse.toJSON(message.message.value);
+    } else if (message.message?.$case === "hangUp") {
+      obj.hangUp = HangUpResponse.toJSON(message.message.value);
+    } else if (message.message?.$case === "callNotice") {
+      obj.callNotice = CallNotice.toJSON(message.message.value);
     }
     return obj;
   },
@@ -743,6 +1226,60 @@ export const ServerMessage: MessageFns<ServerMessage> = {
       case "notice": {
         if (object.message?.value !== undefined && object.message?.value !== null) {
           message.message = { $case: "notice", value: RoomNotice.fromPartial(object.message.value) };
+        }
+        break;
+      }
+      case "updateMember": {
+        if (object.message?.value !== undefined && object.message?.value !== null) {
+          message.message = { $case: "updateMember", value: UpdateMemberResponse.fromPartial(object.message.value) };
+        }
+        break;
+      }
+      case "updateRoom": {
+        if (object.message?.value !== undefined && object.message?.value !== null) {
+          message.message = { $case: "updateRoom", value: UpdateRoomResponse.fromPartial(object.message.value) };
+        }
+        break;
+      }
+      case "removeMember": {
+        if (object.message?.value !== undefined && object.message?.value !== null) {
+          message.message = { $case: "removeMember", value: RemoveMemberResponse.fromPartial(object.message.value) };
+        }
+        break;
+      }
+      case "closeRoom": {
+        if (object.message?.value !== undefined && object.message?.value !== null) {
+          message.message = { $case: "closeRoom", value: CloseRoomResponse.fromPartial(object.message.value) };
+        }
+        break;
+      }
+      case "placeCall": {
+        if (object.message?.value !== undefined && object.message?.value !== null) {
+          message.message = { $case: "placeCall", value: PlaceCallResponse.fromPartial(object.message.value) };
+        }
+        break;
+      }
+      case "answerCall": {
+        if (object.message?.value !== undefined && object.message?.value !== null) {
+          message.message = { $case: "answerCall", value: AnswerCallResponse.fromPartial(object.message.value) };
+        }
+        break;
+      }
+      case "cancelCall": {
+        if (object.message?.value !== undefined && object.message?.value !== null) {
+          message.message = { $case: "cancelCall", value: CancelCallResponse.fromPartial(object.message.value) };
+        }
+        break;
+      }
+      case "hangUp": {
+        if (object.message?.value !== undefined && object.message?.value !== null) {
+          message.message = { $case: "hangUp", value: HangUpResponse.fromPartial(object.message.value) };
+        }
+        break;
+      }
+      case "callNotice": {
+        if (object.message?.value !== undefined && object.message?.value !== null) {
+          message.message = { $case: "callNotice", value: CallNotice.fromPartial(object.message.value) };
         }
         break;
       }
@@ -1225,7 +1762,14 @@ export const CreateRoomResponse: MessageFns<CreateRoomResponse> = {
 };
 
 function createBaseJoinRoomRequest(): JoinRoomRequest {
-  return { roomId: "", roomName: "", displayName: "", createIfMissing: false, createOptions: undefined };
+  return {
+    roomId: "",
+    roomName: "",
+    displayName: "",
+    createIfMissing: false,
+    createOptions: undefined,
+    idempotencyKey: "",
+  };
 }
 
 export const JoinRoomRequest: MessageFns<JoinRoomRequest> = {
@@ -1244,6 +1788,9 @@ export const JoinRoomRequest: MessageFns<JoinRoomRequest> = {
     }
     if (message.createOptions !== undefined) {
       Room.encode(message.createOptions, writer.uint32(42).fork()).join();
+    }
+    if (message.idempotencyKey !== "") {
+      writer.uint32(50).string(message.idempotencyKey);
     }
     return writer;
   },
@@ -1301,6 +1848,14 @@ export const JoinRoomRequest: MessageFns<JoinRoomRequest> = {
             message.createOptions = Room.decode(reader, reader.uint32());
             continue;
           }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.idempotencyKey = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1340,6 +1895,11 @@ export const JoinRoomRequest: MessageFns<JoinRoomRequest> = {
         : isSet(object.create_options)
         ? Room.fromJSON(object.create_options)
         : undefined,
+      idempotencyKey: isSet(object.idempotencyKey)
+        ? globalThis.String(object.idempotencyKey)
+        : isSet(object.idempotency_key)
+        ? globalThis.String(object.idempotency_key)
+        : "",
     };
   },
 
@@ -1360,6 +1920,9 @@ export const JoinRoomRequest: MessageFns<JoinRoomRequest> = {
     if (message.createOptions !== undefined) {
       obj.createOptions = Room.toJSON(message.createOptions);
     }
+    if (message.idempotencyKey !== "") {
+      obj.idempotencyKey = message.idempotencyKey;
+    }
     return obj;
   },
 
@@ -1375,6 +1938,7 @@ export const JoinRoomRequest: MessageFns<JoinRoomRequest> = {
     message.createOptions = (object.createOptions !== undefined && object.createOptions !== null)
       ? Room.fromPartial(object.createOptions)
       : undefined;
+    message.idempotencyKey = object.idempotencyKey ?? "";
     return message;
   },
 };
@@ -2257,6 +2821,12 @@ export const RoomNotice: MessageFns<RoomNotice> = {
       case "roomClosed":
         RoomClosedNotice.encode(message.notice.value, writer.uint32(114).fork()).join();
         break;
+      case "roomUpdated":
+        RoomUpdatedNotice.encode(message.notice.value, writer.uint32(122).fork()).join();
+        break;
+      case "memberUpdated":
+        MemberUpdatedNotice.encode(message.notice.value, writer.uint32(130).fork()).join();
+        break;
     }
     return writer;
   },
@@ -2338,6 +2908,22 @@ export const RoomNotice: MessageFns<RoomNotice> = {
             message.notice = { $case: "roomClosed", value: RoomClosedNotice.decode(reader, reader.uint32()) };
             continue;
           }
+          case 15: {
+            if (tag !== 122) {
+              break;
+            }
+
+            message.notice = { $case: "roomUpdated", value: RoomUpdatedNotice.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 16: {
+            if (tag !== 130) {
+              break;
+            }
+
+            message.notice = { $case: "memberUpdated", value: MemberUpdatedNotice.decode(reader, reader.uint32()) };
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2379,6 +2965,14 @@ export const RoomNotice: MessageFns<RoomNotice> = {
         ? { $case: "roomClosed", value: RoomClosedNotice.fromJSON(object.roomClosed) }
         : isSet(object.room_closed)
         ? { $case: "roomClosed", value: RoomClosedNotice.fromJSON(object.room_closed) }
+        : isSet(object.roomUpdated)
+        ? { $case: "roomUpdated", value: RoomUpdatedNotice.fromJSON(object.roomUpdated) }
+        : isSet(object.room_updated)
+        ? { $case: "roomUpdated", value: RoomUpdatedNotice.fromJSON(object.room_updated) }
+        : isSet(object.memberUpdated)
+        ? { $case: "memberUpdated", value: MemberUpdatedNotice.fromJSON(object.memberUpdated) }
+        : isSet(object.member_updated)
+        ? { $case: "memberUpdated", value: MemberUpdatedNotice.fromJSON(object.member_updated) }
         : undefined,
     };
   },
@@ -2404,6 +2998,10 @@ export const RoomNotice: MessageFns<RoomNotice> = {
       obj.streamStopped = StreamStoppedNotice.toJSON(message.notice.value);
     } else if (message.notice?.$case === "roomClosed") {
       obj.roomClosed = RoomClosedNotice.toJSON(message.notice.value);
+    } else if (message.notice?.$case === "roomUpdated") {
+      obj.roomUpdated = RoomUpdatedNotice.toJSON(message.notice.value);
+    } else if (message.notice?.$case === "memberUpdated") {
+      obj.memberUpdated = MemberUpdatedNotice.toJSON(message.notice.value);
     }
     return obj;
   },
@@ -2444,6 +3042,18 @@ export const RoomNotice: MessageFns<RoomNotice> = {
       case "roomClosed": {
         if (object.notice?.value !== undefined && object.notice?.value !== null) {
           message.notice = { $case: "roomClosed", value: RoomClosedNotice.fromPartial(object.notice.value) };
+        }
+        break;
+      }
+      case "roomUpdated": {
+        if (object.notice?.value !== undefined && object.notice?.value !== null) {
+          message.notice = { $case: "roomUpdated", value: RoomUpdatedNotice.fromPartial(object.notice.value) };
+        }
+        break;
+      }
+      case "memberUpdated": {
+        if (object.notice?.value !== undefined && object.notice?.value !== null) {
+          message.notice = { $case: "memberUpdated", value: MemberUpdatedNotice.fromPartial(object.notice.value) };
         }
         break;
       }
@@ -2522,7 +3132,7 @@ export const MemberJoinedNotice: MessageFns<MemberJoinedNotice> = {
 };
 
 function createBaseMemberLeftNotice(): MemberLeftNotice {
-  return { member: undefined, reason: LeaveReason.LEAVE_REASON_UNSPECIFIED };
+  return { member: undefined, reason: LeaveReason.LEAVE_REASON_UNSPECIFIED, reasonText: "" };
 }
 
 export const MemberLeftNotice: MessageFns<MemberLeftNotice> = {
@@ -2532,6 +3142,9 @@ export const MemberLeftNotice: MessageFns<MemberLeftNotice> = {
     }
     if (message.reason !== LeaveReason.LEAVE_REASON_UNSPECIFIED) {
       writer.uint32(16).int32(leaveReasonToNumber(message.reason));
+    }
+    if (message.reasonText !== "") {
+      writer.uint32(26).string(message.reasonText);
     }
     return writer;
   },
@@ -2565,6 +3178,14 @@ export const MemberLeftNotice: MessageFns<MemberLeftNotice> = {
             message.reason = leaveReasonFromJSON(reader.int32());
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.reasonText = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2581,6 +3202,11 @@ export const MemberLeftNotice: MessageFns<MemberLeftNotice> = {
     return {
       member: isSet(object.member) ? Member.fromJSON(object.member) : undefined,
       reason: isSet(object.reason) ? leaveReasonFromJSON(object.reason) : LeaveReason.LEAVE_REASON_UNSPECIFIED,
+      reasonText: isSet(object.reasonText)
+        ? globalThis.String(object.reasonText)
+        : isSet(object.reason_text)
+        ? globalThis.String(object.reason_text)
+        : "",
     };
   },
 
@@ -2591,6 +3217,9 @@ export const MemberLeftNotice: MessageFns<MemberLeftNotice> = {
     }
     if (message.reason !== LeaveReason.LEAVE_REASON_UNSPECIFIED) {
       obj.reason = leaveReasonToJSON(message.reason);
+    }
+    if (message.reasonText !== "") {
+      obj.reasonText = message.reasonText;
     }
     return obj;
   },
@@ -2604,6 +3233,143 @@ export const MemberLeftNotice: MessageFns<MemberLeftNotice> = {
       ? Member.fromPartial(object.member)
       : undefined;
     message.reason = object.reason ?? LeaveReason.LEAVE_REASON_UNSPECIFIED;
+    message.reasonText = object.reasonText ?? "";
+    return message;
+  },
+};
+
+function createBaseRoomUpdatedNotice(): RoomUpdatedNotice {
+  return { room: undefined };
+}
+
+export const RoomUpdatedNotice: MessageFns<RoomUpdatedNotice> = {
+  encode(message: RoomUpdatedNotice, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.room !== undefined) {
+      Room.encode(message.room, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RoomUpdatedNotice {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRoomUpdatedNotice();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.room = Room.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RoomUpdatedNotice {
+    return { room: isSet(object.room) ? Room.fromJSON(object.room) : undefined };
+  },
+
+  toJSON(message: RoomUpdatedNotice): unknown {
+    const obj: any = {};
+    if (message.room !== undefined) {
+      obj.room = Room.toJSON(message.room);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RoomUpdatedNotice>): RoomUpdatedNotice {
+    return RoomUpdatedNotice.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RoomUpdatedNotice>): RoomUpdatedNotice {
+    const message = createBaseRoomUpdatedNotice();
+    message.room = (object.room !== undefined && object.room !== null) ? Room.fromPartial(object.room) : undefined;
+    return message;
+  },
+};
+
+function createBaseMemberUpdatedNotice(): MemberUpdatedNotice {
+  return { member: undefined };
+}
+
+export const MemberUpdatedNotice: MessageFns<MemberUpdatedNotice> = {
+  encode(message: MemberUpdatedNotice, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.member !== undefined) {
+      Member.encode(message.member, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): MemberUpdatedNotice {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseMemberUpdatedNotice();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.member = Member.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): MemberUpdatedNotice {
+    return { member: isSet(object.member) ? Member.fromJSON(object.member) : undefined };
+  },
+
+  toJSON(message: MemberUpdatedNotice): unknown {
+    const obj: any = {};
+    if (message.member !== undefined) {
+      obj.member = Member.toJSON(message.member);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<MemberUpdatedNotice>): MemberUpdatedNotice {
+    return MemberUpdatedNotice.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<MemberUpdatedNotice>): MemberUpdatedNotice {
+    const message = createBaseMemberUpdatedNotice();
+    message.member = (object.member !== undefined && object.member !== null)
+      ? Member.fromPartial(object.member)
+      : undefined;
     return message;
   },
 };
@@ -2851,6 +3617,1665 @@ export const RoomClosedNotice: MessageFns<RoomClosedNotice> = {
     const message = createBaseRoomClosedNotice();
     message.room = (object.room !== undefined && object.room !== null) ? Room.fromPartial(object.room) : undefined;
     message.reason = object.reason ?? CloseReason.CLOSE_REASON_UNSPECIFIED;
+    return message;
+  },
+};
+
+function createBaseUpdateMemberRequest(): UpdateMemberRequest {
+  return { roomId: "", displayName: "", avatarUrl: "", customData: "", updateMask: [] };
+}
+
+export const UpdateMemberRequest: MessageFns<UpdateMemberRequest> = {
+  encode(message: UpdateMemberRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.roomId !== "") {
+      writer.uint32(10).string(message.roomId);
+    }
+    if (message.displayName !== "") {
+      writer.uint32(18).string(message.displayName);
+    }
+    if (message.avatarUrl !== "") {
+      writer.uint32(26).string(message.avatarUrl);
+    }
+    if (message.customData !== "") {
+      writer.uint32(34).string(message.customData);
+    }
+    for (const v of message.updateMask) {
+      writer.uint32(42).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UpdateMemberRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUpdateMemberRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.roomId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.displayName = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.avatarUrl = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.customData = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.updateMask.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): UpdateMemberRequest {
+    return {
+      roomId: isSet(object.roomId)
+        ? globalThis.String(object.roomId)
+        : isSet(object.room_id)
+        ? globalThis.String(object.room_id)
+        : "",
+      displayName: isSet(object.displayName)
+        ? globalThis.String(object.displayName)
+        : isSet(object.display_name)
+        ? globalThis.String(object.display_name)
+        : "",
+      avatarUrl: isSet(object.avatarUrl)
+        ? globalThis.String(object.avatarUrl)
+        : isSet(object.avatar_url)
+        ? globalThis.String(object.avatar_url)
+        : "",
+      customData: isSet(object.customData)
+        ? globalThis.String(object.customData)
+        : isSet(object.custom_data)
+        ? globalThis.String(object.custom_data)
+        : "",
+      updateMask: globalThis.Array.isArray(object?.updateMask)
+        ? object.updateMask.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.update_mask)
+        ? object.update_mask.map((e: any) => globalThis.String(e))
+        : [],
+    };
+  },
+
+  toJSON(message: UpdateMemberRequest): unknown {
+    const obj: any = {};
+    if (message.roomId !== "") {
+      obj.roomId = message.roomId;
+    }
+    if (message.displayName !== "") {
+      obj.displayName = message.displayName;
+    }
+    if (message.avatarUrl !== "") {
+      obj.avatarUrl = message.avatarUrl;
+    }
+    if (message.customData !== "") {
+      obj.customData = message.customData;
+    }
+    if (message.updateMask?.length) {
+      obj.updateMask = message.updateMask;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<UpdateMemberRequest>): UpdateMemberRequest {
+    return UpdateMemberRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<UpdateMemberRequest>): UpdateMemberRequest {
+    const message = createBaseUpdateMemberRequest();
+    message.roomId = object.roomId ?? "";
+    message.displayName = object.displayName ?? "";
+    message.avatarUrl = object.avatarUrl ?? "";
+    message.customData = object.customData ?? "";
+    message.updateMask = object.updateMask?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseUpdateMemberResponse(): UpdateMemberResponse {
+  return { member: undefined };
+}
+
+export const UpdateMemberResponse: MessageFns<UpdateMemberResponse> = {
+  encode(message: UpdateMemberResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.member !== undefined) {
+      Member.encode(message.member, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UpdateMemberResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUpdateMemberResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.member = Member.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): UpdateMemberResponse {
+    return { member: isSet(object.member) ? Member.fromJSON(object.member) : undefined };
+  },
+
+  toJSON(message: UpdateMemberResponse): unknown {
+    const obj: any = {};
+    if (message.member !== undefined) {
+      obj.member = Member.toJSON(message.member);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<UpdateMemberResponse>): UpdateMemberResponse {
+    return UpdateMemberResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<UpdateMemberResponse>): UpdateMemberResponse {
+    const message = createBaseUpdateMemberResponse();
+    message.member = (object.member !== undefined && object.member !== null)
+      ? Member.fromPartial(object.member)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseUpdateRoomRequest(): UpdateRoomRequest {
+  return { roomId: "", displayName: "", metadata: "", updateMask: [] };
+}
+
+export const UpdateRoomRequest: MessageFns<UpdateRoomRequest> = {
+  encode(message: UpdateRoomRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.roomId !== "") {
+      writer.uint32(10).string(message.roomId);
+    }
+    if (message.displayName !== "") {
+      writer.uint32(18).string(message.displayName);
+    }
+    if (message.metadata !== "") {
+      writer.uint32(26).string(message.metadata);
+    }
+    for (const v of message.updateMask) {
+      writer.uint32(34).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UpdateRoomRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUpdateRoomRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.roomId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.displayName = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.metadata = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.updateMask.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): UpdateRoomRequest {
+    return {
+      roomId: isSet(object.roomId)
+        ? globalThis.String(object.roomId)
+        : isSet(object.room_id)
+        ? globalThis.String(object.room_id)
+        : "",
+      displayName: isSet(object.displayName)
+        ? globalThis.String(object.displayName)
+        : isSet(object.display_name)
+        ? globalThis.String(object.display_name)
+        : "",
+      metadata: isSet(object.metadata) ? globalThis.String(object.metadata) : "",
+      updateMask: globalThis.Array.isArray(object?.updateMask)
+        ? object.updateMask.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.update_mask)
+        ? object.update_mask.map((e: any) => globalThis.String(e))
+        : [],
+    };
+  },
+
+  toJSON(message: UpdateRoomRequest): unknown {
+    const obj: any = {};
+    if (message.roomId !== "") {
+      obj.roomId = message.roomId;
+    }
+    if (message.displayName !== "") {
+      obj.displayName = message.displayName;
+    }
+    if (message.metadata !== "") {
+      obj.metadata = message.metadata;
+    }
+    if (message.updateMask?.length) {
+      obj.updateMask = message.updateMask;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<UpdateRoomRequest>): UpdateRoomRequest {
+    return UpdateRoomRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<UpdateRoomRequest>): UpdateRoomRequest {
+    const message = createBaseUpdateRoomRequest();
+    message.roomId = object.roomId ?? "";
+    message.displayName = object.displayName ?? "";
+    message.metadata = object.metadata ?? "";
+    message.updateMask = object.updateMask?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseUpdateRoomResponse(): UpdateRoomResponse {
+  return { room: undefined };
+}
+
+export const UpdateRoomResponse: MessageFns<UpdateRoomResponse> = {
+  encode(message: UpdateRoomResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.room !== undefined) {
+      Room.encode(message.room, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UpdateRoomResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUpdateRoomResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.room = Room.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): UpdateRoomResponse {
+    return { room: isSet(object.room) ? Room.fromJSON(object.room) : undefined };
+  },
+
+  toJSON(message: UpdateRoomResponse): unknown {
+    const obj: any = {};
+    if (message.room !== undefined) {
+      obj.room = Room.toJSON(message.room);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<UpdateRoomResponse>): UpdateRoomResponse {
+    return UpdateRoomResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<UpdateRoomResponse>): UpdateRoomResponse {
+    const message = createBaseUpdateRoomResponse();
+    message.room = (object.room !== undefined && object.room !== null) ? Room.fromPartial(object.room) : undefined;
+    return message;
+  },
+};
+
+function createBaseRemoveMemberRequest(): RemoveMemberRequest {
+  return { roomId: "", identity: "", reasonText: "", banSeconds: 0 };
+}
+
+export const RemoveMemberRequest: MessageFns<RemoveMemberRequest> = {
+  encode(message: RemoveMemberRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.roomId !== "") {
+      writer.uint32(10).string(message.roomId);
+    }
+    if (message.identity !== "") {
+      writer.uint32(18).string(message.identity);
+    }
+    if (message.reasonText !== "") {
+      writer.uint32(26).string(message.reasonText);
+    }
+    if (message.banSeconds !== 0) {
+      writer.uint32(32).uint32(message.banSeconds);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RemoveMemberRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRemoveMemberRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.roomId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.identity = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.reasonText = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.banSeconds = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RemoveMemberRequest {
+    return {
+      roomId: isSet(object.roomId)
+        ? globalThis.String(object.roomId)
+        : isSet(object.room_id)
+        ? globalThis.String(object.room_id)
+        : "",
+      identity: isSet(object.identity) ? globalThis.String(object.identity) : "",
+      reasonText: isSet(object.reasonText)
+        ? globalThis.String(object.reasonText)
+        : isSet(object.reason_text)
+        ? globalThis.String(object.reason_text)
+        : "",
+      banSeconds: isSet(object.banSeconds)
+        ? globalThis.Number(object.banSeconds)
+        : isSet(object.ban_seconds)
+        ? globalThis.Number(object.ban_seconds)
+        : 0,
+    };
+  },
+
+  toJSON(message: RemoveMemberRequest): unknown {
+    const obj: any = {};
+    if (message.roomId !== "") {
+      obj.roomId = message.roomId;
+    }
+    if (message.identity !== "") {
+      obj.identity = message.identity;
+    }
+    if (message.reasonText !== "") {
+      obj.reasonText = message.reasonText;
+    }
+    if (message.banSeconds !== 0) {
+      obj.banSeconds = Math.round(message.banSeconds);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RemoveMemberRequest>): RemoveMemberRequest {
+    return RemoveMemberRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RemoveMemberRequest>): RemoveMemberRequest {
+    const message = createBaseRemoveMemberRequest();
+    message.roomId = object.roomId ?? "";
+    message.identity = object.identity ?? "";
+    message.reasonText = object.reasonText ?? "";
+    message.banSeconds = object.banSeconds ?? 0;
+    return message;
+  },
+};
+
+function createBaseRemoveMemberResponse(): RemoveMemberResponse {
+  return { member: undefined };
+}
+
+export const RemoveMemberResponse: MessageFns<RemoveMemberResponse> = {
+  encode(message: RemoveMemberResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.member !== undefined) {
+      Member.encode(message.member, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RemoveMemberResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRemoveMemberResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.member = Member.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RemoveMemberResponse {
+    return { member: isSet(object.member) ? Member.fromJSON(object.member) : undefined };
+  },
+
+  toJSON(message: RemoveMemberResponse): unknown {
+    const obj: any = {};
+    if (message.member !== undefined) {
+      obj.member = Member.toJSON(message.member);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RemoveMemberResponse>): RemoveMemberResponse {
+    return RemoveMemberResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RemoveMemberResponse>): RemoveMemberResponse {
+    const message = createBaseRemoveMemberResponse();
+    message.member = (object.member !== undefined && object.member !== null)
+      ? Member.fromPartial(object.member)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseCloseRoomRequest(): CloseRoomRequest {
+  return { roomId: "" };
+}
+
+export const CloseRoomRequest: MessageFns<CloseRoomRequest> = {
+  encode(message: CloseRoomRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.roomId !== "") {
+      writer.uint32(10).string(message.roomId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CloseRoomRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCloseRoomRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.roomId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CloseRoomRequest {
+    return {
+      roomId: isSet(object.roomId)
+        ? globalThis.String(object.roomId)
+        : isSet(object.room_id)
+        ? globalThis.String(object.room_id)
+        : "",
+    };
+  },
+
+  toJSON(message: CloseRoomRequest): unknown {
+    const obj: any = {};
+    if (message.roomId !== "") {
+      obj.roomId = message.roomId;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<CloseRoomRequest>): CloseRoomRequest {
+    return CloseRoomRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<CloseRoomRequest>): CloseRoomRequest {
+    const message = createBaseCloseRoomRequest();
+    message.roomId = object.roomId ?? "";
+    return message;
+  },
+};
+
+function createBaseCloseRoomResponse(): CloseRoomResponse {
+  return { room: undefined };
+}
+
+export const CloseRoomResponse: MessageFns<CloseRoomResponse> = {
+  encode(message: CloseRoomResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.room !== undefined) {
+      Room.encode(message.room, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CloseRoomResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCloseRoomResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.room = Room.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CloseRoomResponse {
+    return { room: isSet(object.room) ? Room.fromJSON(object.room) : undefined };
+  },
+
+  toJSON(message: CloseRoomResponse): unknown {
+    const obj: any = {};
+    if (message.room !== undefined) {
+      obj.room = Room.toJSON(message.room);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<CloseRoomResponse>): CloseRoomResponse {
+    return CloseRoomResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<CloseRoomResponse>): CloseRoomResponse {
+    const message = createBaseCloseRoomResponse();
+    message.room = (object.room !== undefined && object.room !== null) ? Room.fromPartial(object.room) : undefined;
+    return message;
+  },
+};
+
+function createBasePlaceCallRequest(): PlaceCallRequest {
+  return { calleeIdentity: "", recording: false, metadata: "", ringTimeoutSeconds: 0 };
+}
+
+export const PlaceCallRequest: MessageFns<PlaceCallRequest> = {
+  encode(message: PlaceCallRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.calleeIdentity !== "") {
+      writer.uint32(10).string(message.calleeIdentity);
+    }
+    if (message.recording !== false) {
+      writer.uint32(16).bool(message.recording);
+    }
+    if (message.metadata !== "") {
+      writer.uint32(26).string(message.metadata);
+    }
+    if (message.ringTimeoutSeconds !== 0) {
+      writer.uint32(32).uint32(message.ringTimeoutSeconds);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PlaceCallRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePlaceCallRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.calleeIdentity = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.recording = reader.bool();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.metadata = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.ringTimeoutSeconds = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PlaceCallRequest {
+    return {
+      calleeIdentity: isSet(object.calleeIdentity)
+        ? globalThis.String(object.calleeIdentity)
+        : isSet(object.callee_identity)
+        ? globalThis.String(object.callee_identity)
+        : "",
+      recording: isSet(object.recording) ? globalThis.Boolean(object.recording) : false,
+      metadata: isSet(object.metadata) ? globalThis.String(object.metadata) : "",
+      ringTimeoutSeconds: isSet(object.ringTimeoutSeconds)
+        ? globalThis.Number(object.ringTimeoutSeconds)
+        : isSet(object.ring_timeout_seconds)
+        ? globalThis.Number(object.ring_timeout_seconds)
+        : 0,
+    };
+  },
+
+  toJSON(message: PlaceCallRequest): unknown {
+    const obj: any = {};
+    if (message.calleeIdentity !== "") {
+      obj.calleeIdentity = message.calleeIdentity;
+    }
+    if (message.recording !== false) {
+      obj.recording = message.recording;
+    }
+    if (message.metadata !== "") {
+      obj.metadata = message.metadata;
+    }
+    if (message.ringTimeoutSeconds !== 0) {
+      obj.ringTimeoutSeconds = Math.round(message.ringTimeoutSeconds);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<PlaceCallRequest>): PlaceCallRequest {
+    return PlaceCallRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<PlaceCallRequest>): PlaceCallRequest {
+    const message = createBasePlaceCallRequest();
+    message.calleeIdentity = object.calleeIdentity ?? "";
+    message.recording = object.recording ?? false;
+    message.metadata = object.metadata ?? "";
+    message.ringTimeoutSeconds = object.ringTimeoutSeconds ?? 0;
+    return message;
+  },
+};
+
+function createBasePlaceCallResponse(): PlaceCallResponse {
+  return { call: undefined, room: undefined, member: undefined, pushUrl: undefined, seq: 0 };
+}
+
+export const PlaceCallResponse: MessageFns<PlaceCallResponse> = {
+  encode(message: PlaceCallResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.call !== undefined) {
+      Call.encode(message.call, writer.uint32(10).fork()).join();
+    }
+    if (message.room !== undefined) {
+      Room.encode(message.room, writer.uint32(18).fork()).join();
+    }
+    if (message.member !== undefined) {
+      Member.encode(message.member, writer.uint32(26).fork()).join();
+    }
+    if (message.pushUrl !== undefined) {
+      PushUrl.encode(message.pushUrl, writer.uint32(34).fork()).join();
+    }
+    if (message.seq !== 0) {
+      writer.uint32(40).uint64(message.seq);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PlaceCallResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePlaceCallResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.call = Call.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.room = Room.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.member = Member.decode(reader, reader.uint32());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.pushUrl = PushUrl.decode(reader, reader.uint32());
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.seq = longToNumber(reader.uint64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PlaceCallResponse {
+    return {
+      call: isSet(object.call) ? Call.fromJSON(object.call) : undefined,
+      room: isSet(object.room) ? Room.fromJSON(object.room) : undefined,
+      member: isSet(object.member) ? Member.fromJSON(object.member) : undefined,
+      pushUrl: isSet(object.pushUrl)
+        ? PushUrl.fromJSON(object.pushUrl)
+        : isSet(object.push_url)
+        ? PushUrl.fromJSON(object.push_url)
+        : undefined,
+      seq: isSet(object.seq) ? globalThis.Number(object.seq) : 0,
+    };
+  },
+
+  toJSON(message: PlaceCallResponse): unknown {
+    const obj: any = {};
+    if (message.call !== undefined) {
+      obj.call = Call.toJSON(message.call);
+    }
+    if (message.room !== undefined) {
+      obj.room = Room.toJSON(message.room);
+    }
+    if (message.member !== undefined) {
+      obj.member = Member.toJSON(message.member);
+    }
+    if (message.pushUrl !== undefined) {
+      obj.pushUrl = PushUrl.toJSON(message.pushUrl);
+    }
+    if (message.seq !== 0) {
+      obj.seq = Math.round(message.seq);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<PlaceCallResponse>): PlaceCallResponse {
+    return PlaceCallResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<PlaceCallResponse>): PlaceCallResponse {
+    const message = createBasePlaceCallResponse();
+    message.call = (object.call !== undefined && object.call !== null) ? Call.fromPartial(object.call) : undefined;
+    message.room = (object.room !== undefined && object.room !== null) ? Room.fromPartial(object.room) : undefined;
+    message.member = (object.member !== undefined && object.member !== null)
+      ? Member.fromPartial(object.member)
+      : undefined;
+    message.pushUrl = (object.pushUrl !== undefined && object.pushUrl !== null)
+      ? PushUrl.fromPartial(object.pushUrl)
+      : undefined;
+    message.seq = object.seq ?? 0;
+    return message;
+  },
+};
+
+function createBaseAnswerCallRequest(): AnswerCallRequest {
+  return { callId: "", accept: false };
+}
+
+export const AnswerCallRequest: MessageFns<AnswerCallRequest> = {
+  encode(message: AnswerCallRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.callId !== "") {
+      writer.uint32(10).string(message.callId);
+    }
+    if (message.accept !== false) {
+      writer.uint32(16).bool(message.accept);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AnswerCallRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAnswerCallRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.callId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.accept = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AnswerCallRequest {
+    return {
+      callId: isSet(object.callId)
+        ? globalThis.String(object.callId)
+        : isSet(object.call_id)
+        ? globalThis.String(object.call_id)
+        : "",
+      accept: isSet(object.accept) ? globalThis.Boolean(object.accept) : false,
+    };
+  },
+
+  toJSON(message: AnswerCallRequest): unknown {
+    const obj: any = {};
+    if (message.callId !== "") {
+      obj.callId = message.callId;
+    }
+    if (message.accept !== false) {
+      obj.accept = message.accept;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<AnswerCallRequest>): AnswerCallRequest {
+    return AnswerCallRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<AnswerCallRequest>): AnswerCallRequest {
+    const message = createBaseAnswerCallRequest();
+    message.callId = object.callId ?? "";
+    message.accept = object.accept ?? false;
+    return message;
+  },
+};
+
+function createBaseAnswerCallResponse(): AnswerCallResponse {
+  return { call: undefined, room: undefined, member: undefined, members: [], pushUrl: undefined, playUrls: [], seq: 0 };
+}
+
+export const AnswerCallResponse: MessageFns<AnswerCallResponse> = {
+  encode(message: AnswerCallResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.call !== undefined) {
+      Call.encode(message.call, writer.uint32(10).fork()).join();
+    }
+    if (message.room !== undefined) {
+      Room.encode(message.room, writer.uint32(18).fork()).join();
+    }
+    if (message.member !== undefined) {
+      Member.encode(message.member, writer.uint32(26).fork()).join();
+    }
+    for (const v of message.members) {
+      Member.encode(v!, writer.uint32(34).fork()).join();
+    }
+    if (message.pushUrl !== undefined) {
+      PushUrl.encode(message.pushUrl, writer.uint32(42).fork()).join();
+    }
+    for (const v of message.playUrls) {
+      PlayUrl.encode(v!, writer.uint32(50).fork()).join();
+    }
+    if (message.seq !== 0) {
+      writer.uint32(56).uint64(message.seq);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AnswerCallResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAnswerCallResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.call = Call.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.room = Room.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.member = Member.decode(reader, reader.uint32());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.members.push(Member.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.pushUrl = PushUrl.decode(reader, reader.uint32());
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.playUrls.push(PlayUrl.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.seq = longToNumber(reader.uint64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AnswerCallResponse {
+    return {
+      call: isSet(object.call) ? Call.fromJSON(object.call) : undefined,
+      room: isSet(object.room) ? Room.fromJSON(object.room) : undefined,
+      member: isSet(object.member) ? Member.fromJSON(object.member) : undefined,
+      members: globalThis.Array.isArray(object?.members) ? object.members.map((e: any) => Member.fromJSON(e)) : [],
+      pushUrl: isSet(object.pushUrl)
+        ? PushUrl.fromJSON(object.pushUrl)
+        : isSet(object.push_url)
+        ? PushUrl.fromJSON(object.push_url)
+        : undefined,
+      playUrls: globalThis.Array.isArray(object?.playUrls)
+        ? object.playUrls.map((e: any) => PlayUrl.fromJSON(e))
+        : globalThis.Array.isArray(object?.play_urls)
+        ? object.play_urls.map((e: any) => PlayUrl.fromJSON(e))
+        : [],
+      seq: isSet(object.seq) ? globalThis.Number(object.seq) : 0,
+    };
+  },
+
+  toJSON(message: AnswerCallResponse): unknown {
+    const obj: any = {};
+    if (message.call !== undefined) {
+      obj.call = Call.toJSON(message.call);
+    }
+    if (message.room !== undefined) {
+      obj.room = Room.toJSON(message.room);
+    }
+    if (message.member !== undefined) {
+      obj.member = Member.toJSON(message.member);
+    }
+    if (message.members?.length) {
+      obj.members = message.members.map((e) => Member.toJSON(e));
+    }
+    if (message.pushUrl !== undefined) {
+      obj.pushUrl = PushUrl.toJSON(message.pushUrl);
+    }
+    if (message.playUrls?.length) {
+      obj.playUrls = message.playUrls.map((e) => PlayUrl.toJSON(e));
+    }
+    if (message.seq !== 0) {
+      obj.seq = Math.round(message.seq);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<AnswerCallResponse>): AnswerCallResponse {
+    return AnswerCallResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<AnswerCallResponse>): AnswerCallResponse {
+    const message = createBaseAnswerCallResponse();
+    message.call = (object.call !== undefined && object.call !== null) ? Call.fromPartial(object.call) : undefined;
+    message.room = (object.room !== undefined && object.room !== null) ? Room.fromPartial(object.room) : undefined;
+    message.member = (object.member !== undefined && object.member !== null)
+      ? Member.fromPartial(object.member)
+      : undefined;
+    message.members = object.members?.map((e) => Member.fromPartial(e)) || [];
+    message.pushUrl = (object.pushUrl !== undefined && object.pushUrl !== null)
+      ? PushUrl.fromPartial(object.pushUrl)
+      : undefined;
+    message.playUrls = object.playUrls?.map((e) => PlayUrl.fromPartial(e)) || [];
+    message.seq = object.seq ?? 0;
+    return message;
+  },
+};
+
+function createBaseCancelCallRequest(): CancelCallRequest {
+  return { callId: "" };
+}
+
+export const CancelCallRequest: MessageFns<CancelCallRequest> = {
+  encode(message: CancelCallRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.callId !== "") {
+      writer.uint32(10).string(message.callId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CancelCallRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCancelCallRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.callId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CancelCallRequest {
+    return {
+      callId: isSet(object.callId)
+        ? globalThis.String(object.callId)
+        : isSet(object.call_id)
+        ? globalThis.String(object.call_id)
+        : "",
+    };
+  },
+
+  toJSON(message: CancelCallRequest): unknown {
+    const obj: any = {};
+    if (message.callId !== "") {
+      obj.callId = message.callId;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<CancelCallRequest>): CancelCallRequest {
+    return CancelCallRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<CancelCallRequest>): CancelCallRequest {
+    const message = createBaseCancelCallRequest();
+    message.callId = object.callId ?? "";
+    return message;
+  },
+};
+
+function createBaseCancelCallResponse(): CancelCallResponse {
+  return { call: undefined };
+}
+
+export const CancelCallResponse: MessageFns<CancelCallResponse> = {
+  encode(message: CancelCallResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.call !== undefined) {
+      Call.encode(message.call, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CancelCallResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCancelCallResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.call = Call.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CancelCallResponse {
+    return { call: isSet(object.call) ? Call.fromJSON(object.call) : undefined };
+  },
+
+  toJSON(message: CancelCallResponse): unknown {
+    const obj: any = {};
+    if (message.call !== undefined) {
+      obj.call = Call.toJSON(message.call);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<CancelCallResponse>): CancelCallResponse {
+    return CancelCallResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<CancelCallResponse>): CancelCallResponse {
+    const message = createBaseCancelCallResponse();
+    message.call = (object.call !== undefined && object.call !== null) ? Call.fromPartial(object.call) : undefined;
+    return message;
+  },
+};
+
+function createBaseHangUpRequest(): HangUpRequest {
+  return { callId: "" };
+}
+
+export const HangUpRequest: MessageFns<HangUpRequest> = {
+  encode(message: HangUpRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.callId !== "") {
+      writer.uint32(10).string(message.callId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): HangUpRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseHangUpRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.callId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): HangUpRequest {
+    return {
+      callId: isSet(object.callId)
+        ? globalThis.String(object.callId)
+        : isSet(object.call_id)
+        ? globalThis.String(object.call_id)
+        : "",
+    };
+  },
+
+  toJSON(message: HangUpRequest): unknown {
+    const obj: any = {};
+    if (message.callId !== "") {
+      obj.callId = message.callId;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<HangUpRequest>): HangUpRequest {
+    return HangUpRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<HangUpRequest>): HangUpRequest {
+    const message = createBaseHangUpRequest();
+    message.callId = object.callId ?? "";
+    return message;
+  },
+};
+
+function createBaseHangUpResponse(): HangUpResponse {
+  return { call: undefined };
+}
+
+export const HangUpResponse: MessageFns<HangUpResponse> = {
+  encode(message: HangUpResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.call !== undefined) {
+      Call.encode(message.call, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): HangUpResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseHangUpResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.call = Call.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): HangUpResponse {
+    return { call: isSet(object.call) ? Call.fromJSON(object.call) : undefined };
+  },
+
+  toJSON(message: HangUpResponse): unknown {
+    const obj: any = {};
+    if (message.call !== undefined) {
+      obj.call = Call.toJSON(message.call);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<HangUpResponse>): HangUpResponse {
+    return HangUpResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<HangUpResponse>): HangUpResponse {
+    const message = createBaseHangUpResponse();
+    message.call = (object.call !== undefined && object.call !== null) ? Call.fromPartial(object.call) : undefined;
+    return message;
+  },
+};
+
+function createBaseCallNotice(): CallNotice {
+  return { call: undefined, callerPlayUrl: undefined };
+}
+
+export const CallNotice: MessageFns<CallNotice> = {
+  encode(message: CallNotice, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.call !== undefined) {
+      Call.encode(message.call, writer.uint32(10).fork()).join();
+    }
+    if (message.callerPlayUrl !== undefined) {
+      PlayUrl.encode(message.callerPlayUrl, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CallNotice {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCallNotice();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.call = Call.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.callerPlayUrl = PlayUrl.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CallNotice {
+    return {
+      call: isSet(object.call) ? Call.fromJSON(object.call) : undefined,
+      callerPlayUrl: isSet(object.callerPlayUrl)
+        ? PlayUrl.fromJSON(object.callerPlayUrl)
+        : isSet(object.caller_play_url)
+        ? PlayUrl.fromJSON(object.caller_play_url)
+        : undefined,
+    };
+  },
+
+  toJSON(message: CallNotice): unknown {
+    const obj: any = {};
+    if (message.call !== undefined) {
+      obj.call = Call.toJSON(message.call);
+    }
+    if (message.callerPlayUrl !== undefined) {
+      obj.callerPlayUrl = PlayUrl.toJSON(message.callerPlayUrl);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<CallNotice>): CallNotice {
+    return CallNotice.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<CallNotice>): CallNotice {
+    const message = createBaseCallNotice();
+    message.call = (object.call !== undefined && object.call !== null) ? Call.fromPartial(object.call) : undefined;
+    message.callerPlayUrl = (object.callerPlayUrl !== undefined && object.callerPlayUrl !== null)
+      ? PlayUrl.fromPartial(object.callerPlayUrl)
+      : undefined;
     return message;
   },
 };

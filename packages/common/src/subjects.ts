@@ -1,0 +1,10 @@
+// NATS subjects of rtcroom's events, in one place: namespace first, identifiers last, only
+// [A-Za-z0-9_-] in each token. Identities may hold '.' and '@', so they travel base64url-encoded.
+export const subjects = {
+  /** Every room's events (the gateways' subscription; the ROOM_EVENTS stream). */
+  allRoomEvents: 'rtcroom.room.>',
+  roomEvent: (roomId: string, topic: string) => `rtcroom.room.${roomId}.${topic}`,
+  /** Every user-addressed event (call invitations and their progress). */
+  allUserEvents: 'rtcroom.user.>',
+  userCall: (identity: string) => `rtcroom.user.${Buffer.from(identity, 'utf8').toString('base64url')}.call`,
+};

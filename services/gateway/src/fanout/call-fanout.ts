@@ -1,0 +1,78 @@
+// Delivers call events (rtcroom.user.<identity>.call) to the connections of their recipient on this
+// gateway, in order per recipient. An incoming call (RINGING, to the callee) carries the caller's play
+// URL signed for the callee: seed step 4, the callee can play the caller as soon as it accepts.
+import { BusSubscription, EventBus, Logger, subjects } from '@rtcroom/common';
+import { callv1, gatewayv1, mediav1 } from '@rtcroom/proto';
+import { Backends } from '../backends';
+import { Connection } from '../ws/connection';
+
+export class CallFanout {
+  private readonly byIdentity = new Map<string, Set<Connection>>();
+  private readonly chains = new Map<string, Promise<void>>();
+  private subscription: BusSubscription | undefined;
+
+  constructor(
+    private readonly bus: EventBus,
+    private readonly urls: Backends['urls'],
+    private readonly logger: Logger,
+  ) {}
+
+  async start(): Promise<void> {
+    this.subscription = this.bus.subscribe(subjects.allUserEvents, (msg) => this.onEvent(msg.data));
+    await this.bus.flush();
+  }
+
+  stop(): void {
+    this.subscription?.unsubscribe();
+  }
+
+  add(conn: Connection): void {
+    let set = this.byIdentity.get(conn.identity);
+    if (!set) this.byIdentity.set(conn.identity, (set = new Set()));
+    set.add(conn);
+  }
+
+  drop(conn: Connection): void {
+    const set = this.byIdentity.get(conn.identity);
+    set?.delete(conn);
+    if (set?.size === 0) this.byIdentity.delete(conn.identity);
+  }
+
+  private onEvent(data: Uint8Array): void {
+    let event: callv1.CallEvent;
+    try {
+      event = callv1.CallEvent.decode(data);
+    } catch (err) {
+      this.logger.warn('undecodable call event dropped', { err });
+      return;
+    }
+    const who = event.recipientIdentity;
+    if (!this.byIdentity.has(who) || !event.call) return;
+    const next = (this.chains.get(who) ?? Promise.resolve()).then(() => this.deliver(event));
+    this.chains.set(who, next);
+    void next.finally(() => {
+      if (this.chains.get(who) === next) this.chains.delete(who);
+    });
+  }
+
+  private async deliver(event: callv1.CallEvent): Promise<void> {
+    const call = event.call!;
+    const notice: gatewayv1.CallNotice = { call, callerPlayUrl: await this.callerPlayUrl(event) };
+    for (const conn of this.byIdentity.get(event.recipientIdentity) ?? []) {
+      conn.send({ requestId: '', message: { $case: 'callNotice', value: notice } });
+    }
+  }
+
+  private async callerPlayUrl(event: callv1.CallEvent): Promise<mediav1.PlayUrl | undefined> {
+    const call = event.call!;
+    const ringing = call.state === callv1.CallState.CALL_STATE_RINGING && event.recipientIdentity === call.calleeIdentity;
+    if (!ringing) return undefined;
+    try {
+      const { playUrls } = await this.urls.issuePlayUrls({ roomId: call.roomId, streamId: call.callerStreamId, viewerIdentities: [call.calleeIdentity] });
+      return playUrls[0];
+    } catch (err) {
+      this.logger.error('could not issue the caller play URL for an incoming call', { callId: call.id, err });
+      return undefined;
+    }
+  }
+}

@@ -1,0 +1,55 @@
+// rtcroom.room.v1.CallService over gRPC.
+import { bindService, DomainError, identityPattern, ServiceBinding } from '@rtcroom/common';
+import { callServicev1 } from '@rtcroom/proto';
+import { Calls, CallSeat } from '../app/calls';
+import { toProtoCall } from '../wire/call.wire';
+import { toProtoMember, toProtoRoom } from '../wire/room.wire';
+
+function identity(field: string, value: string): string {
+  if (!identityPattern.test(value)) throw new DomainError('INVALID_ARGUMENT', `${field} must be 1-128 characters of A-Z a-z 0-9 _ . @ -`, { field });
+  return value;
+}
+
+const seatToProto = (seat: Omit<CallSeat, 'call'>) => ({
+  room: toProtoRoom(seat.room),
+  member: toProtoMember(seat.member),
+  members: seat.members.map(toProtoMember),
+  pushUrl: seat.pushUrl,
+  seq: seat.seq,
+});
+
+export function callGrpcBinding(calls: Calls): ServiceBinding {
+  return bindService(
+    'rtcroom.room.v1.CallService',
+    callServicev1.CallServiceService,
+    {
+      async placeCall(req) {
+        const seat = await calls.place({
+          callerIdentity: identity('caller_identity', req.callerIdentity),
+          callerSessionId: req.callerSessionId,
+          calleeIdentity: identity('callee_identity', req.calleeIdentity),
+          callerDisplayName: req.callerDisplayName,
+          recording: req.recording,
+          metadata: req.metadata,
+          ringTimeoutSeconds: req.ringTimeoutSeconds,
+        });
+        const { members: _members, ...rest } = seatToProto(seat);
+        return { call: toProtoCall(seat.call), ...rest };
+      },
+      async answerCall(req) {
+        const { call, seat } = await calls.answer(req.callId, identity('identity', req.identity), req.sessionId, req.accept, req.displayName);
+        return { call: toProtoCall(call), ...(seat ? seatToProto(seat) : { room: undefined, member: undefined, members: [], pushUrl: undefined, seq: 0 }) };
+      },
+      async cancelCall(req) {
+        return { call: toProtoCall(await calls.cancel(req.callId, identity('identity', req.identity))) };
+      },
+      async hangUp(req) {
+        return { call: toProtoCall(await calls.hangUp(req.callId, identity('identity', req.identity))) };
+      },
+      async getCall(req) {
+        return { call: toProtoCall(await calls.get(req.callId)) };
+      },
+    },
+    'rtcroom.room',
+  );
+}

@@ -1,0 +1,80 @@
+// Media facts on the bus: encoded as rtcroom.media.v1.MediaEvent and published on
+// rtcroom.media.<room_id>.<topic>, with the fact id as the de-duplication id.
+import type { EventBus, StreamSpec } from '@rtcroom/common';
+import { mediaEventv1, recordingv1 } from '@rtcroom/proto';
+import type { MediaFact, MediaFactSink, MediaServerKind, Recording } from '../domain/media-fact';
+
+/** Kept a week: a consumer that was down (presence) catches up; recordings stay listed in the store. */
+export const mediaEventsStream: StreamSpec = { name: 'MEDIA_EVENTS', subjects: ['rtcroom.media.>'], maxAgeSeconds: 7 * 24 * 3600 };
+
+const topics: Record<MediaFact['type'], string> = {
+  stream_began: 'stream.began',
+  stream_ended: 'stream.ended',
+  recording_ready: 'recording.ready',
+};
+
+export function mediaEventSubject(roomId: string, type: MediaFact['type']): string {
+  return `rtcroom.media.${roomId}.${topics[type]}`;
+}
+
+export function toProtoMediaServer(server: MediaServerKind): recordingv1.MediaServer {
+  return server === 'tencent' ? recordingv1.MediaServer.MEDIA_SERVER_TENCENT : recordingv1.MediaServer.MEDIA_SERVER_NGINX_RTMP;
+}
+
+export function toProtoRecording(r: Recording): recordingv1.Recording {
+  return {
+    id: r.id,
+    roomId: r.roomId,
+    memberId: r.memberId,
+    identity: r.identity,
+    streamId: r.streamId,
+    mediaServer: toProtoMediaServer(r.server),
+    filePath: r.filePath,
+    url: r.url,
+    format: r.format,
+    sizeBytes: r.sizeBytes,
+    startTime: r.startTime ?? undefined,
+    endTime: r.endTime ?? undefined,
+    mediaFileId: r.mediaFileId,
+    createTime: r.createdAt,
+  };
+}
+
+function payloadOf(fact: MediaFact): mediaEventv1.MediaEvent['payload'] {
+  switch (fact.type) {
+    case 'stream_began':
+      return { $case: 'streamBegan', value: { clientAddress: fact.clientAddress, app: fact.app } };
+    case 'stream_ended':
+      return {
+        $case: 'streamEnded',
+        value: {
+          clientAddress: fact.clientAddress,
+          app: fact.app,
+          durationMs: fact.durationMs,
+          errorCode: fact.errorCode,
+          errorMessage: fact.errorMessage,
+        },
+      };
+    case 'recording_ready':
+      return { $case: 'recordingReady', value: { recording: toProtoRecording(fact.recording) } };
+  }
+}
+
+export function encodeMediaEvent(fact: MediaFact): Uint8Array {
+  return mediaEventv1.MediaEvent.encode({
+    id: fact.id,
+    time: fact.time,
+    roomId: fact.owner.roomId,
+    streamId: fact.owner.streamId,
+    memberId: fact.owner.memberId,
+    identity: fact.owner.identity,
+    mediaServer: toProtoMediaServer(fact.server),
+    payload: payloadOf(fact),
+  }).finish();
+}
+
+export function busMediaFactSink(bus: EventBus): MediaFactSink {
+  return {
+    publish: (fact) => bus.publish(mediaEventSubject(fact.owner.roomId, fact.type), encodeMediaEvent(fact), { msgId: fact.id }),
+  };
+}

@@ -1,0 +1,36 @@
+// The url-issuer's own tables (it shares a Postgres database with the room service at most, never
+// a table): recordings the media servers reported, and the facts already seen (de-duplication).
+import { Kysely } from 'kysely';
+
+export interface MediaRecordingsTable {
+  recording_id: string;
+  /** What makes two reports the same file: "tencent:<file_id>" or "nginx-rtmp:<path>". */
+  dedup_key: string;
+  media_server: string;
+  room_id: string;
+  member_id: string;
+  identity: string;
+  stream_id: string;
+  file_path: string;
+  url: string;
+  format: string;
+  size_bytes: number;
+  start_time: Date | null;
+  end_time: Date | null;
+  media_file_id: string;
+  created_at: Date;
+  /** When its RecordingReady event was stored on the bus; null until then (announced again on a retry). */
+  announced_at: Date | null;
+}
+
+export interface MediaFactsTable {
+  fact_key: string;
+  created_at: Date;
+}
+
+export interface UrlIssuerDatabase {
+  media_recordings: MediaRecordingsTable;
+  media_facts: MediaFactsTable;
+}
+
+export type UrlIssuerDb = Kysely<UrlIssuerDatabase>;

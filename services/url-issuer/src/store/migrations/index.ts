@@ -1,0 +1,7 @@
+// Every migration of the url-issuer's store, in order. Add new ones; never edit old ones.
+import { Migration } from 'kysely';
+import * as m1 from './2026-11-23T20-00-media-recordings-facts';
+
+export const urlIssuerMigrations: Record<string, Migration> = {
+  '2026-11-23T20-00-media-recordings-facts': m1,
+};

@@ -1,0 +1,38 @@
+// The room service, reached over gRPC (GetMember), as the url-issuer's MemberDirectory.
+import { createClient, DomainError, isDomainError } from '@rtcroom/common';
+import { roomServicev1, roomv1 } from '@rtcroom/proto';
+import type { MemberDirectory, MembershipState, MembershipWithRoom } from '../domain/member-directory';
+
+const states: Partial<Record<roomv1.MemberState, MembershipState>> = {
+  [roomv1.MemberState.MEMBER_STATE_JOINED]: 'joined',
+  [roomv1.MemberState.MEMBER_STATE_PUBLISHING]: 'publishing',
+  [roomv1.MemberState.MEMBER_STATE_LEFT]: 'left',
+};
+
+function toMembership(res: roomServicev1.GetMemberResponse): MembershipWithRoom {
+  const { member, room } = res;
+  if (!member || !room) throw new DomainError('INTERNAL', 'GetMember answered without a member or room');
+  return {
+    // An unknown state is treated as gone: never let a stream through on a guess.
+    member: { memberId: member.memberId, identity: member.identity, roomId: member.roomId, streamId: member.streamId, state: states[member.state] ?? 'left' },
+    room: { roomId: room.id, open: room.state === roomv1.RoomState.ROOM_STATE_OPEN, recording: room.recording },
+  };
+}
+
+export function grpcMemberDirectory(address: string, timeoutMs = 3000): MemberDirectory & { close(): void } {
+  const client = createClient(roomServicev1.RoomServiceService, address, timeoutMs);
+  const find = async (request: roomServicev1.GetMemberRequest): Promise<MembershipWithRoom | null> => {
+    try {
+      return toMembership(await client.getMember(request));
+    } catch (err) {
+      // NOT_A_MEMBER: no such membership. INVALID_ARGUMENT: an id that cannot be one.
+      if (isDomainError(err, 'NOT_A_MEMBER') || isDomainError(err, 'INVALID_ARGUMENT')) return null;
+      throw err;
+    }
+  };
+  return {
+    byStream: (streamId) => find({ streamId, roomId: '', identity: '' }),
+    seated: (roomId, identity) => find({ streamId: '', roomId, identity }),
+    close: () => client.close(),
+  };
+}
