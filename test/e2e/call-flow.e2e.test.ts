@@ -16,7 +16,7 @@ let n = 0;
 beforeAll(async () => {
   database = await createTestDatabase();
   system = await startAll({
-    env: { DATABASE_URL: database.url, NATS_URL: testNatsUrl, ACCESS_TOKEN_SECRET: secret, RTCROOM_DEV: 'true', ROOM_AUTO_CLOSE_INTERVAL_MS: '100' },
+    env: { DATABASE_URL: database.url, NATS_URL: testNatsUrl, ACCESS_TOKEN_SECRET: secret, RTCROOM_DEV: 'true', ROOM_AUTO_CLOSE_INTERVAL_MS: '100', PRESENCE_RESUME_GRACE_MS: '600' },
     ephemeralPorts: true,
     logLevel: (process.env.TEST_LOG as 'debug') ?? 'silent',
   });
@@ -126,7 +126,7 @@ it('ends the call when one side\'s connection is lost', async () => {
   await pushBegan(caller, placed.room!.id);
   const ring = await callee.waitForCallNotice(state(S.CALL_STATE_RINGING));
   await callee.request({ $case: 'answerCall', value: { callId: ring.call!.id, accept: true } });
-  await callee.close();
+  callee.drop();
   const ended = await caller.waitForCallNotice(state(S.CALL_STATE_ENDED));
   expect(ended.call?.endReason).toBe(E.CALL_END_REASON_CONNECTION_LOST);
   await close();

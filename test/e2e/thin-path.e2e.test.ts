@@ -66,7 +66,7 @@ describe('thin path on the real Postgres and NATS', () => {
   beforeAll(async () => {
     database = await createTestDatabase();
     system = await startAll({
-      env: { DATABASE_URL: database.url, NATS_URL: testNatsUrl, ACCESS_TOKEN_SECRET: secret, RTCROOM_DEV: 'true' },
+      env: { DATABASE_URL: database.url, NATS_URL: testNatsUrl, ACCESS_TOKEN_SECRET: secret, RTCROOM_DEV: 'true', PRESENCE_RESUME_GRACE_MS: '600' },
       ephemeralPorts: true,
       logLevel: (process.env.TEST_LOG as 'debug') ?? 'silent',
     });
@@ -83,16 +83,30 @@ describe('thin path on the real Postgres and NATS', () => {
     await walkThinPath(system);
   });
 
-  it('a member whose socket closes without leaving is announced as connection lost', async () => {
+  it('a member whose connection drops is shown as interrupted, then leaves with connection lost after the grace period', async () => {
     const carol = await DemoClient.connect(system.gatewayUrl, token('carol'));
     const dave = await DemoClient.connect(system.gatewayUrl, token('dave'));
     const name = roomName();
     const c = await join(carol, { roomName: name, createIfMissing: true });
     await join(dave, { roomId: c.room!.id });
-    await dave.close();
+    dave.drop();
+    const interrupted = await carol.waitForNotice((n) => n.notice?.$case === 'memberConnection');
+    expect(interrupted.notice?.$case === 'memberConnection' && interrupted.notice.value.connected).toBe(false);
     const left = await carol.waitForNotice((n) => n.notice?.$case === 'memberLeft');
     expect(left.notice?.$case === 'memberLeft' && left.notice.value.reason).toBe(roomv1.LeaveReason.LEAVE_REASON_CONNECTION_LOST);
     await carol.close();
+  });
+
+  it('a member that says goodbye without leaving leaves at once', async () => {
+    const erin = await DemoClient.connect(system.gatewayUrl, token('erin2'));
+    const fay = await DemoClient.connect(system.gatewayUrl, token('fay'));
+    const e = await join(erin, { roomName: roomName(), createIfMissing: true });
+    await join(fay, { roomId: e.room!.id });
+    await fay.close();
+    const left = await erin.waitForNotice((n) => n.notice?.$case === 'memberLeft');
+    expect(left.notice?.$case === 'memberLeft' && left.notice.value.reason).toBe(roomv1.LeaveReason.LEAVE_REASON_CONNECTION_LOST);
+    expect(erin.notices.some((n) => n.notice?.$case === 'memberConnection')).toBe(false);
+    await erin.close();
   });
 
   it('a newcomer joining a room where someone already publishes gets that play URL in the join answer', async () => {

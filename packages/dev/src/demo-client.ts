@@ -100,12 +100,18 @@ export class DemoClient {
     });
   }
 
+  /** Says goodbye (close code 1000): the session ends at once. */
   close(): Promise<void> {
     if (this.socket.readyState === WebSocket.CLOSED) return Promise.resolve();
     return new Promise((resolve) => {
       this.socket.once('close', () => resolve());
-      this.socket.close();
+      this.socket.close(1000, 'bye');
     });
+  }
+
+  /** Drops the connection without a word, as a lost network does: the session waits to be resumed. */
+  drop(): void {
+    this.socket.terminate();
   }
 
   private onMessage(text: string): void {

@@ -5,8 +5,10 @@ export interface PresenceConfig {
   grpcAddress: string;
   logLevel: LogLevel;
   roomServiceAddress: string;
-  /** A session no gateway has kept alive for this long is gone (its seats are given up). */
+  /** A gateway silent this long has lost its connections: its sessions are interrupted. */
   sessionTimeoutMs: number;
+  /** How long a dropped session keeps its seats, waiting to be resumed. */
+  resumeGraceMs: number;
   /** Absent: an in-process bus (media facts reach presence only when every service runs in this process). */
   natsUrl?: string;
   /** The durable JetStream consumer of media facts, shared by presence replicas. */
@@ -22,7 +24,8 @@ export function loadPresenceConfig(env: Env): PresenceConfig {
     grpcAddress: envAddress(env, 'PRESENCE_GRPC_ADDRESS', '127.0.0.1:50052'),
     logLevel: parseLogLevel(envOptional(env, 'LOG_LEVEL')),
     roomServiceAddress: envString(env, 'ROOM_SERVICE_ADDRESS', '127.0.0.1:50051'),
-    sessionTimeoutMs: envInt(env, 'PRESENCE_SESSION_TIMEOUT_MS', 10_000, { min: 500, max: 600_000 }),
+    sessionTimeoutMs: envInt(env, 'PRESENCE_SESSION_TIMEOUT_MS', 5000, { min: 300, max: 600_000 }),
+    resumeGraceMs: envInt(env, 'PRESENCE_RESUME_GRACE_MS', 20_000, { min: 0, max: 3_600_000 }),
     natsUrl: envOptional(env, 'NATS_URL'),
     mediaConsumerName,
   };

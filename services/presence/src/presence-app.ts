@@ -1,60 +1,88 @@
-// Presence's use cases: sessions come and go, silent ones expire, and pusher reports become stream
-// state in the room. When a session is gone for good, its seats are given up with reason
-// "connection lost".
+// Presence's use cases. Sessions come and go; a dropped one keeps its seats for the resume grace
+// period (the room is told the member's connection is interrupted) and can be resumed on any
+// gateway; a gateway that goes silent loses all its sessions the same way. Pusher reports become
+// stream state in the room.
 import { DomainError, Logger } from '@rtcroom/common';
+import type { roomv1 } from '@rtcroom/proto';
 import { judgePusherCode, PusherVerdict } from './domain/pusher-report';
-import { Session, SessionRegistry } from './domain/session-registry';
+import { canResume, interrupt, judgeSession, LivenessPolicy, resumeOn, Session } from './domain/session';
+import { SessionStore } from './store/session-store';
 
 /** The room service as presence needs it. */
 export interface RoomPort {
   leaveSession(sessionId: string): Promise<number>;
+  /** The seats the session holds, after the change. */
+  setSessionConnection(sessionId: string, connected: boolean): Promise<roomv1.Member[]>;
   setStreamState(roomId: string, identity: string, publishing: boolean): Promise<boolean>;
 }
 
 export class PresenceApp {
   private sweeper: NodeJS.Timeout | undefined;
+  private sweeping: Promise<void> = Promise.resolve();
 
   constructor(
-    private readonly registry: SessionRegistry,
+    private readonly store: SessionStore,
     private readonly rooms: RoomPort,
     private readonly logger: Logger,
-    private readonly sessionTimeoutMs: number,
+    readonly policy: LivenessPolicy,
+    private readonly now: () => Date = () => new Date(),
   ) {}
 
-  start(sweepIntervalMs = Math.max(250, Math.floor(this.sessionTimeoutMs / 4))): void {
-    this.sweeper = setInterval(() => void this.sweep(), sweepIntervalMs);
+  start(sweepIntervalMs = Math.max(100, Math.min(1000, Math.floor(this.policy.sessionTimeoutMs / 5)))): void {
+    this.sweeper = setInterval(() => {
+      this.sweeping = this.sweeping.then(() => this.sweep());
+    }, sweepIntervalMs);
     this.sweeper.unref();
   }
 
-  stop(): void {
+  async stop(): Promise<void> {
     clearInterval(this.sweeper);
+    await this.sweeping;
   }
 
-  open(sessionId: string, identity: string, gatewayId: string): Session {
-    if (!sessionId || !identity || !gatewayId) {
-      throw new DomainError('INVALID_ARGUMENT', 'session_id, identity and gateway_id are required');
+  async open(sessionId: string, identity: string, gatewayId: string): Promise<Session> {
+    if (!sessionId || !identity || !gatewayId) throw new DomainError('INVALID_ARGUMENT', 'session_id, identity and gateway_id are required');
+    const session: Session = { sessionId, identity, gatewayId, state: 'connected', openedAt: this.now(), interruptedAt: null };
+    await this.store.put(session);
+    return session;
+  }
+
+  /** The gateway lost the connection: keep the seats for the grace period, or end them now. */
+  async close(sessionId: string, gatewayId: string, resumable: boolean): Promise<void> {
+    const s = await this.store.get(sessionId);
+    if (!s || (gatewayId && s.gatewayId !== gatewayId)) return; // resumed elsewhere meanwhile
+    if (resumable) await this.interrupt(s);
+    else await this.end(s);
+  }
+
+  async resume(sessionId: string, identity: string, gatewayId: string): Promise<{ session: Session; seats: roomv1.Member[] }> {
+    const s = await this.store.get(sessionId);
+    if (!canResume(s, identity, this.now(), this.policy)) throw new DomainError('SESSION_NOT_FOUND', `session ${sessionId} cannot be resumed`);
+    const session = resumeOn(s, gatewayId);
+    await this.store.put(session);
+    const seats = await this.rooms.setSessionConnection(sessionId, true);
+    this.logger.info('session resumed', { sessionId, identity, gatewayId, from: s.gatewayId });
+    return { session, seats };
+  }
+
+  /** A gateway says it holds these sessions; the ones it should not hold any more come back. */
+  async keepAlive(gatewayId: string, sessionIds: string[]): Promise<string[]> {
+    await this.store.touchGateway(gatewayId, this.now());
+    const unknown: string[] = [];
+    for (const id of sessionIds) {
+      const s = await this.store.get(id);
+      if (!s || s.gatewayId !== gatewayId || s.state !== 'connected') unknown.push(id);
     }
-    return this.registry.open(sessionId, identity, gatewayId);
+    return unknown;
   }
 
-  async close(sessionId: string): Promise<void> {
-    this.registry.close(sessionId);
-    await this.endSeats(sessionId);
-  }
-
-  keepAlive(gatewayId: string, sessionIds: string[]): string[] {
-    return this.registry.touch(gatewayId, sessionIds);
-  }
-
-  sessionsOf(identity: string): Session[] {
-    return this.registry.sessionsOf(identity);
+  async sessionsOf(identity: string): Promise<Session[]> {
+    return this.store.ofIdentity(identity);
   }
 
   async reportPusher(sessionId: string, identity: string, roomId: string, code: number): Promise<PusherVerdict> {
-    const session = this.registry.get(sessionId);
-    if (!session || session.identity !== identity) {
-      throw new DomainError('SESSION_NOT_FOUND', `no session ${sessionId} for ${identity}`);
-    }
+    const session = await this.store.get(sessionId);
+    if (!session || session.identity !== identity) throw new DomainError('SESSION_NOT_FOUND', `no session ${sessionId} for ${identity}`);
     if (!roomId) throw new DomainError('INVALID_ARGUMENT', 'room_id is required', { field: 'room_id' });
     const verdict = judgePusherCode(code);
     if (verdict === 'stream_started' || verdict === 'stream_stopped') {
@@ -64,18 +92,40 @@ export class PresenceApp {
     return verdict;
   }
 
-  private async sweep(): Promise<void> {
-    for (const s of this.registry.expire(this.sessionTimeoutMs)) {
-      this.logger.info('session expired', { sessionId: s.sessionId, identity: s.identity, gatewayId: s.gatewayId });
-      await this.endSeats(s.sessionId);
+  /** Interrupts the sessions of silent gateways, and ends the ones whose grace period is over. */
+  async sweep(): Promise<void> {
+    try {
+      const now = this.now();
+      const gateways = await this.store.gatewaysLastSeen();
+      for (const s of await this.store.all()) {
+        const verdict = judgeSession(s, gateways.get(s.gatewayId), now, this.policy);
+        if (verdict === 'interrupt') await this.interrupt(s);
+        else if (verdict === 'expire') await this.end(s);
+      }
+    } catch (err) {
+      this.logger.warn('presence sweep failed', { err });
     }
   }
 
-  private async endSeats(sessionId: string): Promise<void> {
+  private async interrupt(s: Session): Promise<void> {
+    if (s.state === 'interrupted') return;
+    await this.store.put(interrupt(s, this.now()));
+    this.logger.info('session interrupted', { sessionId: s.sessionId, identity: s.identity, gatewayId: s.gatewayId });
     try {
-      await this.rooms.leaveSession(sessionId);
+      await this.rooms.setSessionConnection(s.sessionId, false);
     } catch (err) {
-      this.logger.warn('could not give up the seats of a closed session', { sessionId, err });
+      this.logger.warn('could not tell the rooms a connection dropped', { sessionId: s.sessionId, err });
+    }
+  }
+
+  private async end(s: Session): Promise<void> {
+    try {
+      await this.rooms.leaveSession(s.sessionId);
+      await this.store.delete(s.sessionId);
+      this.logger.info('session ended', { sessionId: s.sessionId, identity: s.identity });
+    } catch (err) {
+      // Kept, so the next sweep tries again: no seat is left behind.
+      this.logger.warn('could not give up the seats of an ended session', { sessionId: s.sessionId, err });
     }
   }
 }

@@ -1,8 +1,10 @@
-// Wires presence: registry -> room client -> use cases -> gRPC; bus -> media facts consumer.
-import { EventBus, Logger, openEventBus, startGrpcServer } from '@rtcroom/common';
+// Wires presence: bus -> session store (NATS KV, or memory) -> room client -> use cases -> gRPC;
+// bus -> media facts consumer.
+import { EventBus, Logger, NatsEventBus, openEventBus, startGrpcServer } from '@rtcroom/common';
 import { PresenceConfig } from './config';
-import { SessionRegistry } from './domain/session-registry';
 import { PresenceApp } from './presence-app';
+import { NatsKvSessionStore } from './store/nats-kv-session-store';
+import { InMemorySessionStore, SessionStore } from './store/session-store';
 import { grpcStreamStatePort, mediaEventsStream, startMediaEventsConsumer } from './transport/media-events.consumer';
 import { presenceGrpcBinding } from './transport/presence.grpc';
 import { grpcRoomPort } from './transport/room.client';
@@ -19,9 +21,11 @@ export interface PresenceServiceDeps {
 
 export async function startPresenceService(config: PresenceConfig, logger: Logger, deps: PresenceServiceDeps = {}): Promise<RunningPresenceService> {
   const rooms = grpcRoomPort(config.roomServiceAddress);
-  const app = new PresenceApp(new SessionRegistry(), rooms, logger, config.sessionTimeoutMs);
-  app.start();
   const bus = deps.bus ?? (await openEventBus(config.natsUrl, 'rtcroom-presence', [mediaEventsStream], logger));
+  // With NATS, sessions live in a shared bucket: every presence instance sees them, and a restart keeps them.
+  const store: SessionStore = bus instanceof NatsEventBus ? await NatsKvSessionStore.open(bus.connection) : new InMemorySessionStore();
+  const app = new PresenceApp(store, rooms, logger, { sessionTimeoutMs: config.sessionTimeoutMs, resumeGraceMs: config.resumeGraceMs });
+  app.start();
   const streamState = grpcStreamStatePort(config.roomServiceAddress);
   const media = await startMediaEventsConsumer(bus, streamState, logger, { durableName: config.mediaConsumerName });
   const grpc = await startGrpcServer(config.grpcAddress, [presenceGrpcBinding(app)], logger);
@@ -32,7 +36,8 @@ export async function startPresenceService(config: PresenceConfig, logger: Logge
       streamState.close();
       if (!deps.bus) await bus.close();
       await grpc.stop();
-      app.stop();
+      await app.stop();
+      await store.close();
       rooms.close();
     },
   };

@@ -1,18 +1,38 @@
-// Presence with the real room service behind it (Postgres + NATS), over gRPC.
-import { createClient } from '@rtcroom/common';
+// Presence with the real room service behind it, on the real Postgres and NATS (sessions in the
+// NATS key-value bucket), over gRPC: liveness, grace and resume, restarts, two instances.
+import { AsyncClient, createClient } from '@rtcroom/common';
 import { createTestDatabase, eventually, testLogger, testNatsUrl, TestDatabase } from '@rtcroom/common/testing';
 import { presencev1, roomServicev1, roomv1 } from '@rtcroom/proto';
 import { loadRoomConfig, startRoomService, RunningRoomService } from '@rtcroom/room';
 import { loadUrlIssuerConfig, startUrlIssuer, RunningUrlIssuer } from '@rtcroom/url-issuer';
 import { loadPresenceConfig, startPresenceService, RunningPresenceService } from '../src';
 
-describe('presence (with the real room service)', () => {
+type PresenceClient = AsyncClient<typeof presencev1.PresenceServiceService>;
+
+describe('presence (with the real room service and NATS)', () => {
   let database: TestDatabase;
   let urls: RunningUrlIssuer;
   let room: RunningRoomService;
-  let presence: RunningPresenceService;
-  let rooms: ReturnType<typeof createClient<typeof roomServicev1.RoomServiceService>>;
-  let client: ReturnType<typeof createClient<typeof presencev1.PresenceServiceService>>;
+  let rooms: AsyncClient<typeof roomServicev1.RoomServiceService>;
+  const running: RunningPresenceService[] = [];
+  let a: PresenceClient;
+  let n = 0;
+
+  async function startPresence(): Promise<{ service: RunningPresenceService; client: PresenceClient }> {
+    const service = await startPresenceService(
+      loadPresenceConfig({
+        PRESENCE_GRPC_ADDRESS: '127.0.0.1:0',
+        ROOM_SERVICE_ADDRESS: room.grpcAddress,
+        NATS_URL: testNatsUrl,
+        PRESENCE_SESSION_TIMEOUT_MS: '800',
+        PRESENCE_RESUME_GRACE_MS: '1500',
+        PRESENCE_MEDIA_CONSUMER: `presence-test-${process.pid}-${n++}`,
+      }),
+      testLogger('presence'),
+    );
+    running.push(service);
+    return { service, client: createClient(presencev1.PresenceServiceService, service.grpcAddress) };
+  }
 
   beforeAll(async () => {
     database = await createTestDatabase();
@@ -21,75 +41,110 @@ describe('presence (with the real room service)', () => {
       loadRoomConfig({ ROOM_GRPC_ADDRESS: '127.0.0.1:0', DATABASE_URL: database.url, NATS_URL: testNatsUrl, URL_ISSUER_ADDRESS: urls.grpcAddress }),
       testLogger('room'),
     );
-    presence = await startPresenceService(
-      loadPresenceConfig({ PRESENCE_GRPC_ADDRESS: '127.0.0.1:0', ROOM_SERVICE_ADDRESS: room.grpcAddress, PRESENCE_SESSION_TIMEOUT_MS: '800' }),
-      testLogger('presence'),
-    );
     rooms = createClient(roomServicev1.RoomServiceService, room.grpcAddress);
-    client = createClient(presencev1.PresenceServiceService, presence.grpcAddress);
+    a = (await startPresence()).client;
   });
 
   afterAll(async () => {
     rooms?.close();
-    client?.close();
-    await presence?.stop();
+    for (const s of running) await s.stop().catch(() => undefined);
     await room?.stop();
     await urls?.stop();
     await database?.drop();
   });
 
-  async function seat(identity: string, sessionId: string) {
-    await client.openSession({ sessionId, identity, gatewayId: 'gw-test' });
-    const { room: r } = await rooms.createRoom({ room: roomv1.Room.fromPartial({ name: `p-${sessionId}` }), requestId: '' });
+  const unique = (p: string) => `${p}-${Date.now().toString(36)}-${n++}`;
+
+  async function seat(client: PresenceClient, identity: string, gatewayId = 'gw-test') {
+    const sessionId = unique('sess');
+    await client.openSession({ sessionId, identity, gatewayId });
+    const { room: r } = await rooms.createRoom({ room: roomv1.Room.fromPartial({ name: unique('p') }), requestId: '' });
     await rooms.joinRoom(roomServicev1.JoinRoomRequest.fromPartial({ roomId: r!.id, identity, sessionId }));
-    return r!.id;
+    return { sessionId, roomId: r!.id };
   }
 
+  const members = async (roomId: string) => (await rooms.getRoom({ roomId, name: '' })).members;
+  const keep = (client: PresenceClient, gatewayId: string, ids: string[]) => {
+    const timer = setInterval(() => void client.keepAlive({ gatewayId, sessionIds: ids }).catch(() => undefined), 150);
+    return () => clearInterval(timer);
+  };
+
   it('knows who is online and through which gateway', async () => {
-    await client.openSession({ sessionId: 'on-1', identity: 'olive', gatewayId: 'gw-a' });
-    const p = await client.getUserPresence({ identity: 'olive' });
+    await a.openSession({ sessionId: unique('on'), identity: 'olive', gatewayId: 'gw-a' });
+    const p = await a.getUserPresence({ identity: 'olive' });
     expect(p.online).toBe(true);
     expect(p.sessions.map((s) => s.gatewayId)).toEqual(['gw-a']);
-    expect((await client.getUserPresence({ identity: 'nobody' })).online).toBe(false);
+    expect((await a.getUserPresence({ identity: 'nobody' })).online).toBe(false);
   });
 
   it('turns pusher event 1002 into a publishing member, and a repeat into nothing', async () => {
-    const roomId = await seat('pia', 'push-1');
-    const first = await client.reportPusherEvent({ sessionId: 'push-1', identity: 'pia', roomId, code: 1002, message: '' });
+    const { sessionId, roomId } = await seat(a, 'pia');
+    const first = await a.reportPusherEvent({ sessionId, identity: 'pia', roomId, code: 1002, message: '' });
     expect(first.action).toBe(presencev1.PusherAction.PUSHER_ACTION_STREAM_STARTED);
-    const again = await client.reportPusherEvent({ sessionId: 'push-1', identity: 'pia', roomId, code: 1002, message: '' });
+    const again = await a.reportPusherEvent({ sessionId, identity: 'pia', roomId, code: 1002, message: '' });
     expect(again.action).toBe(presencev1.PusherAction.PUSHER_ACTION_NONE);
-    const snap = await rooms.getRoom({ roomId, name: '' });
-    expect(snap.members[0].state).toBe(roomv1.MemberState.MEMBER_STATE_PUBLISHING);
-    const lost = await client.reportPusherEvent({ sessionId: 'push-1', identity: 'pia', roomId, code: -1307, message: '' });
+    expect((await members(roomId))[0].state).toBe(roomv1.MemberState.MEMBER_STATE_PUBLISHING);
+    const lost = await a.reportPusherEvent({ sessionId, identity: 'pia', roomId, code: -1307, message: '' });
     expect(lost.action).toBe(presencev1.PusherAction.PUSHER_ACTION_STREAM_STOPPED);
   });
 
   it('refuses a report for a session that is not the reporter\'s', async () => {
-    await client.openSession({ sessionId: 'mine', identity: 'real', gatewayId: 'gw' });
-    await expect(client.reportPusherEvent({ sessionId: 'mine', identity: 'impostor', roomId: 'r_x', code: 1002, message: '' })).rejects.toMatchObject({
+    const sessionId = unique('mine');
+    await a.openSession({ sessionId, identity: 'real', gatewayId: 'gw' });
+    await expect(a.reportPusherEvent({ sessionId, identity: 'impostor', roomId: 'r_x', code: 1002, message: '' })).rejects.toMatchObject({
       reason: 'SESSION_NOT_FOUND',
     });
   });
 
-  it('gives up the seats of a closed session with reason connection lost', async () => {
-    const roomId = await seat('cleo', 'close-1');
-    await client.closeSession({ sessionId: 'close-1' });
-    const snap = await rooms.getRoom({ roomId, name: '' });
-    expect(snap.members).toEqual([]);
+  it('ends the seats of a session closed for good at once', async () => {
+    const { sessionId, roomId } = await seat(a, 'cleo');
+    await a.closeSession({ sessionId, resumable: false, gatewayId: 'gw-test' });
+    expect(await members(roomId)).toEqual([]);
   });
 
-  it('expires a session nobody keeps alive, and frees its seat', async () => {
-    const roomId = await seat('sid', 'quiet-1');
-    await client.openSession({ sessionId: 'kept-1', identity: 'kim', gatewayId: 'gw-k' });
-    const keep = setInterval(() => void client.keepAlive({ gatewayId: 'gw-k', sessionIds: ['kept-1'] }), 200);
+  it('keeps a dropped session\'s seat (shown as interrupted) and gives it back on resume, through another gateway', async () => {
+    const { sessionId, roomId } = await seat(a, 'remy', 'gw-1');
+    await a.closeSession({ sessionId, resumable: true, gatewayId: 'gw-1' });
+    expect((await members(roomId)).map((m) => [m.identity, m.connectionInterrupted])).toEqual([['remy', true]]);
+    const resumed = await a.resumeSession({ sessionId, identity: 'remy', gatewayId: 'gw-2' });
+    expect(resumed.seats.map((m) => m.roomId)).toEqual([roomId]);
+    expect((await members(roomId)).map((m) => m.connectionInterrupted)).toEqual([false]);
+    await expect(a.resumeSession({ sessionId, identity: 'mallory', gatewayId: 'gw-3' })).rejects.toMatchObject({ reason: 'SESSION_NOT_FOUND' });
+  });
+
+  it('gives the seat up with connection lost once the grace period is over', async () => {
+    const { sessionId, roomId } = await seat(a, 'gus');
+    await a.closeSession({ sessionId, resumable: true, gatewayId: 'gw-test' });
+    await eventually(async () => (await members(roomId)).length === 0, 6000, 'the seat to be given up');
+    await expect(a.resumeSession({ sessionId, identity: 'gus', gatewayId: 'gw-test' })).rejects.toMatchObject({ reason: 'SESSION_NOT_FOUND' });
+  });
+
+  it('interrupts every session of a gateway that goes silent, and keeps the ones of a gateway that speaks', async () => {
+    const quiet = await seat(a, 'sid', 'gw-quiet');
+    const chatty = await seat(a, 'kim', 'gw-chatty');
+    const stop = keep(a, 'gw-chatty', [chatty.sessionId]);
     try {
-      await eventually(async () => (await rooms.getRoom({ roomId, name: '' })).members.length === 0, 5000, 'the silent seat to be freed');
-      expect((await client.getUserPresence({ identity: 'kim' })).online).toBe(true);
-      const { unknownSessionIds } = await client.keepAlive({ gatewayId: 'gw-k', sessionIds: ['kept-1', 'quiet-1'] });
-      expect(unknownSessionIds).toEqual(['quiet-1']);
+      await eventually(async () => (await members(quiet.roomId))[0]?.connectionInterrupted === true, 5000, 'the silent gateway\'s seat to be interrupted');
+      await eventually(async () => (await members(quiet.roomId)).length === 0, 6000, 'the silent seat to be freed');
+      expect((await members(chatty.roomId)).map((m) => m.connectionInterrupted)).toEqual([false]);
+      const { unknownSessionIds } = await a.keepAlive({ gatewayId: 'gw-chatty', sessionIds: [chatty.sessionId, quiet.sessionId] });
+      expect(unknownSessionIds).toEqual([quiet.sessionId]);
     } finally {
-      clearInterval(keep);
+      stop();
     }
+  });
+
+  it('shares sessions between two presence instances and keeps them across a restart', async () => {
+    const b = await startPresence();
+    const { sessionId, roomId } = await seat(a, 'twin', 'gw-t');
+    // The other instance sees the session (through the bucket) and can resume it.
+    await eventually(async () => (await b.client.getUserPresence({ identity: 'twin' })).online, 3000, 'instance b to see the session');
+    await b.client.closeSession({ sessionId, resumable: true, gatewayId: 'gw-t' });
+    await b.service.stop();
+    const c = await startPresence();
+    const resumed = await c.client.resumeSession({ sessionId, identity: 'twin', gatewayId: 'gw-u' });
+    expect(resumed.seats.map((m) => m.roomId)).toEqual([roomId]);
+    b.client.close();
+    c.client.close();
   });
 });

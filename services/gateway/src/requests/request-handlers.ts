@@ -4,6 +4,7 @@ import { gatewayv1, roomv1 } from '@rtcroom/proto';
 import { GatewayError } from '../errors';
 import { answerCall, cancelCall, hangUp, placeCall } from './call-requests';
 import { RequestContext, requireGrant, requireSeat } from './request-context';
+import { syncRoom } from './sync-room';
 import { takeSeat } from './take-seat';
 
 type Request = NonNullable<gatewayv1.ClientMessage['message']>;
@@ -91,6 +92,8 @@ export async function handleRequest(ctx: RequestContext, request: Request): Prom
       return cancelCall(ctx, request.value);
     case 'hangUp':
       return hangUp(ctx, request.value);
+    case 'syncRoom':
+      return syncRoom(ctx, request.value);
   }
 }
 

@@ -31,7 +31,8 @@ export class Connection {
 
   constructor(
     readonly socket: WebSocket,
-    readonly sessionId: string,
+    /** Empty until the session is opened (or resumed). */
+    public sessionId: string,
     readonly claims: AccessClaims,
     private readonly logger: Logger,
     private readonly maxBufferedBytes: number,

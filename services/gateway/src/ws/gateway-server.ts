@@ -2,7 +2,7 @@
 // default a token endpoint for trying things out. Each socket is authenticated, registered with
 // presence, kept alive, and its frames are handled one after another.
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
-import { issueAccessToken, Logger, newId, verifyAccessToken } from '@rtcroom/common';
+import { issueAccessToken, Logger, verifyAccessToken } from '@rtcroom/common';
 import { gatewayv1 } from '@rtcroom/proto';
 import WebSocket, { WebSocketServer } from 'ws';
 import { Backends } from '../backends';
@@ -13,6 +13,7 @@ import { RoomFanout } from '../fanout/room-fanout';
 import { handleRequest } from '../requests/request-handlers';
 import { closeCodes, Connection } from './connection';
 import { decodeClientFrame, encodeServerMessage, salvageRequestId } from './frames';
+import { openSession } from './session-opener';
 
 export const websocketPath = '/v1/ws';
 const maxQueuedRequests = 64;
@@ -61,10 +62,15 @@ export class GatewayServer {
     return this.connections.size;
   }
 
+  /** Tells every client to reconnect elsewhere (with jitter), then closes: sessions stay resumable. */
   async stop(): Promise<void> {
     for (const t of this.timers) clearInterval(t);
-    for (const conn of this.connections) conn.close(closeCodes.goingAway, 'gateway shutting down; reconnect');
-    await Promise.all([...this.connections].map((c) => this.forget(c)));
+    for (const conn of this.connections) {
+      const reconnectAfterMs = Math.floor(Math.random() * 1000);
+      conn.send({ requestId: '', message: { $case: 'goAway', value: { reason: 'gateway shutting down', reconnectAfterMs } } });
+      conn.close(closeCodes.goingAway, 'gateway shutting down; reconnect');
+    }
+    await Promise.all([...this.connections].map((c) => this.forget(c, true)));
     await new Promise<void>((resolve) => this.http.close(() => resolve()));
     this.http.closeAllConnections();
   }
@@ -89,39 +95,52 @@ export class GatewayServer {
   private async onSocket(ws: WebSocket, req: IncomingMessage): Promise<void> {
     const claims = this.authenticate(ws, req);
     if (!claims) return;
-    const conn = new Connection(ws, newId('sess'), claims, this.logger, this.config.maxBufferedBytes);
+    const conn = new Connection(ws, '', claims, this.logger, this.config.maxBufferedBytes);
     this.connections.add(conn);
-    this.calls.add(conn);
     let queue: Promise<void> = Promise.resolve();
     let queued = 0;
     ws.on('pong', () => (conn.lastHeardAt = Date.now()));
-    ws.on('close', () => void this.forget(conn));
+    // A client that says goodbye (close code 1000) ends its session; any other drop keeps the seats
+    // for the resume grace period.
+    ws.on('close', (code: number) => void this.forget(conn, code !== 1000));
     ws.on('error', (err) => this.logger.debug('socket error', { sessionId: conn.sessionId, err }));
-    const opened = this.backends.presence.openSession({ sessionId: conn.sessionId, identity: conn.identity, gatewayId: this.config.gatewayId });
+    const resumeToken = new URL(req.url ?? '/', 'http://x').searchParams.get('resume_token');
+    const opened = openSession(this.backends, claims, resumeToken, {
+      gatewayId: this.config.gatewayId,
+      secret: this.config.accessTokenSecret,
+      pingIntervalMs: this.config.pingIntervalMs,
+      logger: this.logger,
+    });
     ws.on('message', (data: Buffer, isBinary: boolean) => {
       conn.lastHeardAt = Date.now();
       if (queued >= maxQueuedRequests) {
-        conn.fail(salvageRequestId(data, this.config.maxFrameBytes), new GatewayError('UNAVAILABLE', 'too many requests in flight'));
+        conn.fail(salvageRequestId(data, this.config.maxFrameBytes), new GatewayError('RATE_LIMITED', 'too many requests in flight'));
         return;
       }
       queued++;
       queue = queue.then(() => opened).then(() => this.onFrame(conn, data, isBinary)).catch(() => undefined).finally(() => queued--);
     });
+    let welcome: gatewayv1.Welcome;
     try {
-      await opened;
+      const session = await opened;
+      conn.sessionId = session.sessionId;
+      welcome = session.welcome;
     } catch (err) {
-      this.logger.error('presence refused the session', { err });
+      this.logger.error('could not open a session', { err });
       conn.fail('', err);
       conn.close(closeCodes.internal, 'presence unavailable');
+      this.connections.delete(conn);
       return;
     }
-    conn.send({
-      requestId: '',
-      message: {
-        $case: 'welcome',
-        value: { sessionId: conn.sessionId, identity: conn.identity, pingIntervalMs: this.config.pingIntervalMs, serverTime: new Date() },
-      },
-    });
+    if (conn.closed) {
+      // The socket went away while the session was opening: it dropped, like any other.
+      await this.backends.presence
+        .closeSession({ sessionId: conn.sessionId, resumable: true, gatewayId: this.config.gatewayId })
+        .catch((err) => this.logger.warn('could not close a session that dropped while opening', { err }));
+      return;
+    }
+    this.calls.add(conn);
+    conn.send({ requestId: '', message: { $case: 'welcome', value: welcome } });
   }
 
   private authenticate(ws: WebSocket, req: IncomingMessage) {
@@ -166,7 +185,7 @@ export class GatewayServer {
         this.logger.info('socket silent too long; dropped', { sessionId: conn.sessionId });
         conn.close(closeCodes.pingTimeout, 'no ping or pong within the timeout');
         conn.socket.terminate();
-        void this.forget(conn);
+        void this.forget(conn, true);
       } else if (now - conn.lastHeardAt >= this.config.pingIntervalMs && conn.socket.readyState === WebSocket.OPEN) {
         conn.socket.ping();
       }
@@ -174,7 +193,7 @@ export class GatewayServer {
   }
 
   private async keepSessionsAlive(): Promise<void> {
-    const byId = new Map([...this.connections].map((c) => [c.sessionId, c]));
+    const byId = new Map([...this.connections].filter((c) => c.sessionId).map((c) => [c.sessionId, c]));
     if (byId.size === 0) return;
     try {
       const { unknownSessionIds } = await this.backends.presence.keepAlive({ gatewayId: this.config.gatewayId, sessionIds: [...byId.keys()] });
@@ -184,13 +203,14 @@ export class GatewayServer {
     }
   }
 
-  private async forget(conn: Connection): Promise<void> {
-    if (!this.connections.delete(conn)) return;
+  private async forget(conn: Connection, resumable: boolean): Promise<void> {
     conn.closed = true;
+    if (!this.connections.delete(conn)) return;
     this.fanout.drop(conn);
     this.calls.drop(conn);
+    if (!conn.sessionId) return; // never opened
     try {
-      await this.backends.presence.closeSession({ sessionId: conn.sessionId });
+      await this.backends.presence.closeSession({ sessionId: conn.sessionId, resumable, gatewayId: this.config.gatewayId });
     } catch (err) {
       // Presence expires the session by itself once this gateway stops keeping it alive.
       this.logger.warn('could not close the session with presence', { sessionId: conn.sessionId, err });

@@ -1,32 +1,43 @@
 import { judgePusherCode } from './pusher-report';
-import { SessionRegistry } from './session-registry';
+import { canResume, interrupt, judgeSession, resumeOn, Session } from './session';
 
-describe('SessionRegistry', () => {
-  it('tracks sessions per identity and forgets closed ones', () => {
-    const reg = new SessionRegistry();
-    reg.open('s1', 'alice', 'g1');
-    reg.open('s2', 'alice', 'g2');
-    expect(reg.sessionsOf('alice').map((s) => s.gatewayId).sort()).toEqual(['g1', 'g2']);
-    reg.close('s1');
-    expect(reg.sessionsOf('alice').map((s) => s.sessionId)).toEqual(['s2']);
+const policy = { sessionTimeoutMs: 5000, resumeGraceMs: 20_000 };
+const t = (ms: number) => new Date(ms);
+const session = (over: Partial<Session> = {}): Session => ({
+  sessionId: 's1', identity: 'alice', gatewayId: 'g1', state: 'connected', openedAt: t(0), interruptedAt: null, ...over,
+});
+
+describe('judgeSession', () => {
+  it('keeps a session whose gateway was heard from within the timeout', () => {
+    expect(judgeSession(session(), t(4000), t(8000), policy)).toBe('keep');
   });
-
-  it('expires sessions not heard from within the timeout, and keeps touched ones', () => {
-    let now = 0;
-    const reg = new SessionRegistry(() => new Date(now));
-    reg.open('quiet', 'a', 'g1');
-    reg.open('chatty', 'b', 'g1');
-    now = 4000;
-    expect(reg.touch('g1', ['chatty', 'unknown'])).toEqual(['unknown']);
-    now = 6000;
-    expect(reg.expire(5000).map((s) => s.sessionId)).toEqual(['quiet']);
-    expect(reg.get('chatty')).toBeDefined();
+  it('interrupts a session whose gateway went silent for the timeout', () => {
+    expect(judgeSession(session(), t(1000), t(6000), policy)).toBe('interrupt');
   });
+  it('gives a new session the timeout from its opening even before its gateway is heard from', () => {
+    expect(judgeSession(session({ openedAt: t(10_000) }), undefined, t(12_000), policy)).toBe('keep');
+  });
+  it('expires an interrupted session after the grace period', () => {
+    const s = interrupt(session(), t(1000));
+    expect(judgeSession(s, undefined, t(20_999), policy)).toBe('keep');
+    expect(judgeSession(s, undefined, t(21_000), policy)).toBe('expire');
+  });
+});
 
-  it('does not let another gateway keep a session alive', () => {
-    const reg = new SessionRegistry();
-    reg.open('s1', 'a', 'g1');
-    expect(reg.touch('g2', ['s1'])).toEqual(['s1']);
+describe('resuming', () => {
+  it('lets the same identity resume within the grace period, on another gateway', () => {
+    const s = interrupt(session(), t(1000));
+    expect(canResume(s, 'alice', t(5000), policy)).toBe(true);
+    expect(resumeOn(s, 'g2')).toMatchObject({ gatewayId: 'g2', state: 'connected', interruptedAt: null });
+  });
+  it('refuses another identity, an unknown session and a late resume', () => {
+    const s = interrupt(session(), t(1000));
+    expect(canResume(s, 'mallory', t(5000), policy)).toBe(false);
+    expect(canResume(undefined, 'alice', t(5000), policy)).toBe(false);
+    expect(canResume(s, 'alice', t(30_000), policy)).toBe(false);
+  });
+  it('lets a connected session be taken over (the old gateway has not noticed the drop yet)', () => {
+    expect(canResume(session(), 'alice', t(100_000), policy)).toBe(true);
   });
 });
 

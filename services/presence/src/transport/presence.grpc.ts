@@ -1,7 +1,7 @@
 // rtcroom.presence.v1.PresenceService over gRPC.
 import { bindService, DomainError, ServiceBinding } from '@rtcroom/common';
 import { presencev1 } from '@rtcroom/proto';
-import { Session } from '../domain/session-registry';
+import { Session } from '../domain/session';
 import { PresenceApp } from '../presence-app';
 
 const P = presencev1.PusherAction;
@@ -17,29 +17,38 @@ const toProtoSession = (s: Session): presencev1.Session => ({
   identity: s.identity,
   gatewayId: s.gatewayId,
   openTime: s.openedAt,
-  lastSeenTime: s.lastSeenAt,
+  lastSeenTime: undefined,
+  state: s.state === 'connected' ? presencev1.SessionState.SESSION_STATE_CONNECTED : presencev1.SessionState.SESSION_STATE_INTERRUPTED,
+  interruptTime: s.interruptedAt ?? undefined,
 });
 
 export function presenceGrpcBinding(app: PresenceApp): ServiceBinding {
+  const grace = app.policy.resumeGraceMs;
   return bindService(
     'rtcroom.presence.v1.PresenceService',
     presencev1.PresenceServiceService,
     {
       async openSession(req) {
-        return { session: toProtoSession(app.open(req.sessionId, req.identity, req.gatewayId)) };
+        return { session: toProtoSession(await app.open(req.sessionId, req.identity, req.gatewayId)), resumeGraceMs: grace };
       },
       async closeSession(req) {
         if (!req.sessionId) throw new DomainError('INVALID_ARGUMENT', 'session_id is required');
-        await app.close(req.sessionId);
+        await app.close(req.sessionId, req.gatewayId, req.resumable);
         return {};
       },
+      async resumeSession(req) {
+        if (!req.sessionId || !req.identity || !req.gatewayId) throw new DomainError('INVALID_ARGUMENT', 'session_id, identity and gateway_id are required');
+        const { session, seats } = await app.resume(req.sessionId, req.identity, req.gatewayId);
+        return { session: toProtoSession(session), seats, resumeGraceMs: grace };
+      },
       async keepAlive(req) {
+        if (!req.gatewayId) throw new DomainError('INVALID_ARGUMENT', 'gateway_id is required');
         if (req.sessionIds.length > 100_000) throw new DomainError('INVALID_ARGUMENT', 'at most 100000 session ids per call');
-        return { unknownSessionIds: app.keepAlive(req.gatewayId, req.sessionIds) };
+        return { unknownSessionIds: await app.keepAlive(req.gatewayId, req.sessionIds) };
       },
       async getUserPresence(req) {
-        const sessions = app.sessionsOf(req.identity);
-        return { online: sessions.length > 0, sessions: sessions.map(toProtoSession) };
+        const sessions = await app.sessionsOf(req.identity);
+        return { online: sessions.some((s) => s.state === 'connected'), sessions: sessions.map(toProtoSession) };
       },
       async reportPusherEvent(req) {
         return { action: actions[await app.reportPusher(req.sessionId, req.identity, req.roomId, req.code)] };

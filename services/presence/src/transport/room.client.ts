@@ -10,6 +10,9 @@ export function grpcRoomPort(address: string): RoomPort & { close(): void } {
       const { members } = await client.leaveSession({ sessionId, reason: roomv1.LeaveReason.LEAVE_REASON_CONNECTION_LOST });
       return members.length;
     },
+    async setSessionConnection(sessionId, connected) {
+      return (await client.setSessionConnection({ sessionId, connected })).members;
+    },
     async setStreamState(roomId, identity, publishing) {
       const res = await client.setStreamState({ roomId, identity, publishing, source: roomv1.StreamSource.STREAM_SOURCE_CLIENT });
       return res.changed;

@@ -90,6 +90,7 @@ export class Memberships {
           displayName: input.displayName,
           avatarUrl: '',
           customData: '',
+          connectionInterrupted: false,
           state: 'joined',
           streamId: pushUrl.streamId,
           sessionId: input.sessionId,
@@ -179,6 +180,28 @@ export class Memberships {
     return left;
   }
 
+  /** The session's connection dropped (connected false) or came back: each of its seats says so. */
+  async setSessionConnection(sessionId: string, connected: boolean): Promise<Member[]> {
+    const held = await seatedMembersOfSession(this.tx.db, sessionId);
+    const out: Member[] = [];
+    for (const m of held) {
+      try {
+        out.push(
+          await this.onSeated(m.roomId, m.identity, async (change, _room, member) => {
+            if (member.sessionId !== sessionId || member.connectionInterrupted === !connected) return member;
+            member.connectionInterrupted = !connected;
+            await saveMember(change.db, member);
+            change.record({ type: 'member_connection', member: { ...member }, connected });
+            return member;
+          }),
+        );
+      } catch (err) {
+        if (!isDomainError(err, 'NOT_A_MEMBER') && !isDomainError(err, 'ROOM_NOT_FOUND')) throw err;
+      }
+    }
+    return out;
+  }
+
   /** One membership with its room: by stream id (any membership), or the seated member of a room. */
   async get(ref: { streamId?: string; roomId?: string; identity?: string }): Promise<{ member: Member; room: Room }> {
     let member: Member | null = null;
@@ -250,6 +273,7 @@ function placeholder(roomId: string, identity: string): Member {
     displayName: '',
     avatarUrl: '',
     customData: '',
+    connectionInterrupted: false,
     state: 'left',
     streamId: '',
     sessionId: '',

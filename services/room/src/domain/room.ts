@@ -48,6 +48,8 @@ export interface Member {
   displayName: string;
   avatarUrl: string;
   customData: string;
+  /** The member's connection dropped; it keeps the seat for the grace period. */
+  connectionInterrupted: boolean;
   state: MemberState;
   streamId: string;
   sessionId: string;

@@ -11,7 +11,7 @@ const room = (over: Partial<Room> = {}): Room => ({
   createdAt: now, closedAt: null, closeReason: null, everJoined: true, autoCloseAt: null, ...over,
 });
 const member = (identity: string, over: Partial<Member> = {}): Member => ({
-  memberId: `m_${identity}`, roomId: 'r_1', identity, displayName: '', avatarUrl: '', customData: '', state: 'joined', streamId: 's',
+  memberId: `m_${identity}`, roomId: 'r_1', identity, displayName: '', avatarUrl: '', customData: '', connectionInterrupted: false, state: 'joined', streamId: 's',
   sessionId: '', joinedAt: now, leftAt: null, leaveReason: null, ...over,
 });
 

@@ -11,6 +11,7 @@ export type RoomChange =
   | { type: 'member_joined'; member: Member }
   | { type: 'room_updated'; room: Room }
   | { type: 'member_updated'; member: Member }
+  | { type: 'member_connection'; member: Member; connected: boolean }
   | { type: 'member_left'; member: Member; reason: LeaveReason; reasonText?: string }
   | { type: 'stream_started'; member: Member; source: StreamSource }
   | { type: 'stream_stopped'; member: Member; source: StreamSource };
@@ -23,6 +24,7 @@ const topics: Record<RoomChange['type'], string> = {
   room_closed: 'room.closed',
   room_updated: 'room.updated',
   member_updated: 'member.updated',
+  member_connection: 'member.connection',
   member_joined: 'member.joined',
   member_left: 'member.left',
   stream_started: 'stream.started',
@@ -55,6 +57,8 @@ function payloadOf(change: RoomChange): roomEventv1.RoomEvent['payload'] {
       return { $case: 'roomUpdated', value: { room: toProtoRoom(change.room) } };
     case 'member_updated':
       return { $case: 'memberUpdated', value: { member: toProtoMember(change.member) } };
+    case 'member_connection':
+      return { $case: 'memberConnectionChanged', value: { member: toProtoMember(change.member), connected: change.connected } };
     case 'member_left':
       return {
         $case: 'memberLeft',

@@ -39,6 +39,7 @@ export interface MembersTable {
   avatar_url: string;
   custom_data: string;
   join_request_id: string | null;
+  connection_interrupted: boolean;
 }
 
 export interface RoomBansTable {

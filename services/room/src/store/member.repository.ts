@@ -10,6 +10,7 @@ export function toMember(row: MembersTable): Member {
     displayName: row.display_name,
     avatarUrl: row.avatar_url,
     customData: row.custom_data,
+    connectionInterrupted: row.connection_interrupted,
     state: row.state as MemberState,
     streamId: row.stream_id,
     sessionId: row.session_id,
@@ -57,6 +58,7 @@ export async function insertMember(db: RoomDb, m: Member, joinRequestId: string 
       display_name: m.displayName,
       avatar_url: m.avatarUrl,
       custom_data: m.customData,
+      connection_interrupted: m.connectionInterrupted,
       state: m.state,
       stream_id: m.streamId,
       session_id: m.sessionId,
@@ -79,6 +81,7 @@ export async function saveMember(db: RoomDb, m: Member): Promise<void> {
       display_name: m.displayName,
       avatar_url: m.avatarUrl,
       custom_data: m.customData,
+      connection_interrupted: m.connectionInterrupted,
     })
     .where('member_id', '=', m.memberId)
     .execute();

@@ -131,6 +131,10 @@ export function roomGrpcBinding(rooms: Rooms, members: Memberships): ServiceBind
         const left = await members.leaveSession(req.sessionId, leaveReasonFromProto(req.reason, 'connection_lost'));
         return { members: left.map(toProtoMember) };
       },
+      async setSessionConnection(req) {
+        if (!req.sessionId) throw new DomainError('INVALID_ARGUMENT', 'session_id is required', { field: 'session_id' });
+        return { members: (await members.setSessionConnection(req.sessionId, req.connected)).map(toProtoMember) };
+      },
       async getMember(req) {
         const { member, room } = await members.get({ streamId: req.streamId, roomId: req.roomId, identity: req.identity });
         return { member: toProtoMember(member), room: toProtoRoom(room) };

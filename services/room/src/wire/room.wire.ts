@@ -104,6 +104,7 @@ export function toProtoMember(m: Member): roomv1.Member {
     displayName: m.displayName,
     avatarUrl: m.avatarUrl,
     customData: m.customData,
+    connectionInterrupted: m.connectionInterrupted,
     state: memberStateToProto[m.state],
     streamId: m.streamId,
     joinTime: m.joinedAt,

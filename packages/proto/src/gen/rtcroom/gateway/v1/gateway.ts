@@ -42,6 +42,7 @@ export interface ClientMessage {
     | { $case: "answerCall"; value: AnswerCallRequest }
     | { $case: "cancelCall"; value: CancelCallRequest }
     | { $case: "hangUp"; value: HangUpRequest }
+    | { $case: "syncRoom"; value: SyncRoomRequest }
     | undefined;
 }
 
@@ -69,6 +70,10 @@ export interface ServerMessage {
     | { $case: "cancelCall"; value: CancelCallResponse }
     | { $case: "hangUp"; value: HangUpResponse }
     | { $case: "callNotice"; value: CallNotice }
+    | { $case: "syncRoom"; value: SyncRoomResponse }
+    | //
+    /** The gateway is going away (shutdown): reconnect, with the resume token, to any gateway. */
+    { $case: "goAway"; value: GoAway }
     | undefined;
 }
 
@@ -79,7 +84,54 @@ export interface Welcome {
   identity: string;
   /** Send a ping (or let the WebSocket answer pings) at least this often. */
   pingIntervalMs: number;
-  serverTime: Date | undefined;
+  serverTime:
+    | Date
+    | undefined;
+  /**
+   * Reconnect with ?resume_token=<this> (and the access token) to get this session back, seats and
+   * all, on any gateway, within resume_grace_ms of losing the connection.
+   */
+  resumeToken: string;
+  resumeGraceMs: number;
+  /** True when this connection took over an earlier session (the resume token was accepted). */
+  resumed: boolean;
+  /**
+   * The seats the session holds, with each room's current seq: send sync_room for each to get the
+   * notices missed while away.
+   */
+  seats: SeatHeld[];
+}
+
+export interface SeatHeld {
+  roomId: string;
+  memberId: string;
+  seq: number;
+}
+
+/**
+ * Get back in step with a room one holds a seat in: the notices after after_seq (when there are not
+ * too many, else snapshot is true and only the room and its members come back), then live notices
+ * continue from seq + 1. Use it after a resume, and whenever a notice's seq jumps.
+ */
+export interface SyncRoomRequest {
+  roomId: string;
+  afterSeq: number;
+}
+
+export interface SyncRoomResponse {
+  room: Room | undefined;
+  members: Member[];
+  notices: RoomNotice[];
+  /** The notices were too many to replay: start over from room and members. */
+  snapshot: boolean;
+  seq: number;
+}
+
+/** The gateway is shutting down; reconnect (to any gateway) with the resume token. */
+export interface GoAway {
+  reason: string;
+  /** Wait about this long (jitter, so clients do not all come back at once). */
+  reconnectAfterMs: number;
 }
 
 /**
@@ -198,7 +250,18 @@ export interface RoomNotice {
     | { $case: "roomClosed"; value: RoomClosedNotice }
     | { $case: "roomUpdated"; value: RoomUpdatedNotice }
     | { $case: "memberUpdated"; value: MemberUpdatedNotice }
+    | { $case: "memberConnection"; value: MemberConnectionNotice }
     | undefined;
+}
+
+/**
+ * A member's connection dropped (connected false: it keeps its seat for the grace period; apps can
+ * show it as "reconnecting") or came back (connected true). If it does not come back in time, a
+ * member_left with LEAVE_REASON_CONNECTION_LOST follows.
+ */
+export interface MemberConnectionNotice {
+  member: Member | undefined;
+  connected: boolean;
 }
 
 export interface MemberJoinedNotice {
@@ -401,6 +464,9 @@ export const ClientMessage: MessageFns<ClientMessage> = {
       case "hangUp":
         HangUpRequest.encode(message.message.value, writer.uint32(194).fork()).join();
         break;
+      case "syncRoom":
+        SyncRoomRequest.encode(message.message.value, writer.uint32(202).fork()).join();
+        break;
     }
     return writer;
   },
@@ -549,6 +615,14 @@ export const ClientMessage: MessageFns<ClientMessage> = {
             message.message = { $case: "hangUp", value: HangUpRequest.decode(reader, reader.uint32()) };
             continue;
           }
+          case 25: {
+            if (tag !== 202) {
+              break;
+            }
+
+            message.message = { $case: "syncRoom", value: SyncRoomRequest.decode(reader, reader.uint32()) };
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -626,6 +700,10 @@ export const ClientMessage: MessageFns<ClientMessage> = {
         ? { $case: "hangUp", value: HangUpRequest.fromJSON(object.hangUp) }
         : isSet(object.hang_up)
         ? { $case: "hangUp", value: HangUpRequest.fromJSON(object.hang_up) }
+        : isSet(object.syncRoom)
+        ? { $case: "syncRoom", value: SyncRoomRequest.fromJSON(object.syncRoom) }
+        : isSet(object.sync_room)
+        ? { $case: "syncRoom", value: SyncRoomRequest.fromJSON(object.sync_room) }
         : undefined,
     };
   },
@@ -665,6 +743,8 @@ export const ClientMessage: MessageFns<ClientMessage> = {
       obj.cancelCall = CancelCallRequest.toJSON(message.message.value);
     } else if (message.message?.$case === "hangUp") {
       obj.hangUp = HangUpRequest.toJSON(message.message.value);
+    } else if (message.message?.$case === "syncRoom") {
+      obj.syncRoom = SyncRoomRequest.toJSON(message.message.value);
     }
     return obj;
   },
@@ -769,6 +849,12 @@ export const ClientMessage: MessageFns<ClientMessage> = {
         }
         break;
       }
+      case "syncRoom": {
+        if (object.message?.value !== undefined && object.message?.value !== null) {
+          message.message = { $case: "syncRoom", value: SyncRoomRequest.fromPartial(object.message.value) };
+        }
+        break;
+      }
     }
     return message;
   },
@@ -840,6 +926,12 @@ export const ServerMessage: MessageFns<ServerMessage> = {
         break;
       case "callNotice":
         CallNotice.encode(message.message.value, writer.uint32(226).fork()).join();
+        break;
+      case "syncRoom":
+        SyncRoomResponse.encode(message.message.value, writer.uint32(234).fork()).join();
+        break;
+      case "goAway":
+        GoAway.encode(message.message.value, writer.uint32(242).fork()).join();
         break;
     }
     return writer;
@@ -1021,6 +1113,22 @@ export const ServerMessage: MessageFns<ServerMessage> = {
             message.message = { $case: "callNotice", value: CallNotice.decode(reader, reader.uint32()) };
             continue;
           }
+          case 29: {
+            if (tag !== 234) {
+              break;
+            }
+
+            message.message = { $case: "syncRoom", value: SyncRoomResponse.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 30: {
+            if (tag !== 242) {
+              break;
+            }
+
+            message.message = { $case: "goAway", value: GoAway.decode(reader, reader.uint32()) };
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1108,6 +1216,14 @@ export const ServerMessage: MessageFns<ServerMessage> = {
         ? { $case: "callNotice", value: CallNotice.fromJSON(object.callNotice) }
         : isSet(object.call_notice)
         ? { $case: "callNotice", value: CallNotice.fromJSON(object.call_notice) }
+        : isSet(object.syncRoom)
+        ? { $case: "syncRoom", value: SyncRoomResponse.fromJSON(object.syncRoom) }
+        : isSet(object.sync_room)
+        ? { $case: "syncRoom", value: SyncRoomResponse.fromJSON(object.sync_room) }
+        : isSet(object.goAway)
+        ? { $case: "goAway", value: GoAway.fromJSON(object.goAway) }
+        : isSet(object.go_away)
+        ? { $case: "goAway", value: GoAway.fromJSON(object.go_away) }
         : undefined,
     };
   },
@@ -1155,6 +1271,10 @@ export const ServerMessage: MessageFns<ServerMessage> = {
       obj.hangUp = HangUpResponse.toJSON(message.message.value);
     } else if (message.message?.$case === "callNotice") {
       obj.callNotice = CallNotice.toJSON(message.message.value);
+    } else if (message.message?.$case === "syncRoom") {
+      obj.syncRoom = SyncRoomResponse.toJSON(message.message.value);
+    } else if (message.message?.$case === "goAway") {
+      obj.goAway = GoAway.toJSON(message.message.value);
     }
     return obj;
   },
@@ -1283,13 +1403,34 @@ export const ServerMessage: MessageFns<ServerMessage> = {
         }
         break;
       }
+      case "syncRoom": {
+        if (object.message?.value !== undefined && object.message?.value !== null) {
+          message.message = { $case: "syncRoom", value: SyncRoomResponse.fromPartial(object.message.value) };
+        }
+        break;
+      }
+      case "goAway": {
+        if (object.message?.value !== undefined && object.message?.value !== null) {
+          message.message = { $case: "goAway", value: GoAway.fromPartial(object.message.value) };
+        }
+        break;
+      }
     }
     return message;
   },
 };
 
 function createBaseWelcome(): Welcome {
-  return { sessionId: "", identity: "", pingIntervalMs: 0, serverTime: undefined };
+  return {
+    sessionId: "",
+    identity: "",
+    pingIntervalMs: 0,
+    serverTime: undefined,
+    resumeToken: "",
+    resumeGraceMs: 0,
+    resumed: false,
+    seats: [],
+  };
 }
 
 export const Welcome: MessageFns<Welcome> = {
@@ -1305,6 +1446,18 @@ export const Welcome: MessageFns<Welcome> = {
     }
     if (message.serverTime !== undefined) {
       Timestamp.encode(toTimestamp(message.serverTime), writer.uint32(34).fork()).join();
+    }
+    if (message.resumeToken !== "") {
+      writer.uint32(42).string(message.resumeToken);
+    }
+    if (message.resumeGraceMs !== 0) {
+      writer.uint32(48).uint32(message.resumeGraceMs);
+    }
+    if (message.resumed !== false) {
+      writer.uint32(56).bool(message.resumed);
+    }
+    for (const v of message.seats) {
+      SeatHeld.encode(v!, writer.uint32(66).fork()).join();
     }
     return writer;
   },
@@ -1354,6 +1507,38 @@ export const Welcome: MessageFns<Welcome> = {
             message.serverTime = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
             continue;
           }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.resumeToken = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.resumeGraceMs = reader.uint32();
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.resumed = reader.bool();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.seats.push(SeatHeld.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1384,6 +1569,20 @@ export const Welcome: MessageFns<Welcome> = {
         : isSet(object.server_time)
         ? fromJsonTimestamp(object.server_time)
         : undefined,
+      resumeToken: isSet(object.resumeToken)
+        ? globalThis.String(object.resumeToken)
+        : isSet(object.resume_token)
+        ? globalThis.String(object.resume_token)
+        : "",
+      resumeGraceMs: isSet(object.resumeGraceMs)
+        ? globalThis.Number(object.resumeGraceMs)
+        : isSet(object.resume_grace_ms)
+        ? globalThis.Number(object.resume_grace_ms)
+        : 0,
+      resumed: isSet(object.resumed) ? globalThis.Boolean(object.resumed) : false,
+      seats: globalThis.Array.isArray(object?.seats)
+        ? object.seats.map((e: any) => SeatHeld.fromJSON(e))
+        : [],
     };
   },
 
@@ -1401,6 +1600,18 @@ export const Welcome: MessageFns<Welcome> = {
     if (message.serverTime !== undefined) {
       obj.serverTime = message.serverTime.toISOString();
     }
+    if (message.resumeToken !== "") {
+      obj.resumeToken = message.resumeToken;
+    }
+    if (message.resumeGraceMs !== 0) {
+      obj.resumeGraceMs = Math.round(message.resumeGraceMs);
+    }
+    if (message.resumed !== false) {
+      obj.resumed = message.resumed;
+    }
+    if (message.seats?.length) {
+      obj.seats = message.seats.map((e) => SeatHeld.toJSON(e));
+    }
     return obj;
   },
 
@@ -1413,6 +1624,434 @@ export const Welcome: MessageFns<Welcome> = {
     message.identity = object.identity ?? "";
     message.pingIntervalMs = object.pingIntervalMs ?? 0;
     message.serverTime = object.serverTime ?? undefined;
+    message.resumeToken = object.resumeToken ?? "";
+    message.resumeGraceMs = object.resumeGraceMs ?? 0;
+    message.resumed = object.resumed ?? false;
+    message.seats = object.seats?.map((e) => SeatHeld.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseSeatHeld(): SeatHeld {
+  return { roomId: "", memberId: "", seq: 0 };
+}
+
+export const SeatHeld: MessageFns<SeatHeld> = {
+  encode(message: SeatHeld, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.roomId !== "") {
+      writer.uint32(10).string(message.roomId);
+    }
+    if (message.memberId !== "") {
+      writer.uint32(18).string(message.memberId);
+    }
+    if (message.seq !== 0) {
+      writer.uint32(24).uint64(message.seq);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SeatHeld {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSeatHeld();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.roomId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.memberId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.seq = longToNumber(reader.uint64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SeatHeld {
+    return {
+      roomId: isSet(object.roomId)
+        ? globalThis.String(object.roomId)
+        : isSet(object.room_id)
+        ? globalThis.String(object.room_id)
+        : "",
+      memberId: isSet(object.memberId)
+        ? globalThis.String(object.memberId)
+        : isSet(object.member_id)
+        ? globalThis.String(object.member_id)
+        : "",
+      seq: isSet(object.seq) ? globalThis.Number(object.seq) : 0,
+    };
+  },
+
+  toJSON(message: SeatHeld): unknown {
+    const obj: any = {};
+    if (message.roomId !== "") {
+      obj.roomId = message.roomId;
+    }
+    if (message.memberId !== "") {
+      obj.memberId = message.memberId;
+    }
+    if (message.seq !== 0) {
+      obj.seq = Math.round(message.seq);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<SeatHeld>): SeatHeld {
+    return SeatHeld.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<SeatHeld>): SeatHeld {
+    const message = createBaseSeatHeld();
+    message.roomId = object.roomId ?? "";
+    message.memberId = object.memberId ?? "";
+    message.seq = object.seq ?? 0;
+    return message;
+  },
+};
+
+function createBaseSyncRoomRequest(): SyncRoomRequest {
+  return { roomId: "", afterSeq: 0 };
+}
+
+export const SyncRoomRequest: MessageFns<SyncRoomRequest> = {
+  encode(message: SyncRoomRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.roomId !== "") {
+      writer.uint32(10).string(message.roomId);
+    }
+    if (message.afterSeq !== 0) {
+      writer.uint32(16).uint64(message.afterSeq);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SyncRoomRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSyncRoomRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.roomId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.afterSeq = longToNumber(reader.uint64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SyncRoomRequest {
+    return {
+      roomId: isSet(object.roomId)
+        ? globalThis.String(object.roomId)
+        : isSet(object.room_id)
+        ? globalThis.String(object.room_id)
+        : "",
+      afterSeq: isSet(object.afterSeq)
+        ? globalThis.Number(object.afterSeq)
+        : isSet(object.after_seq)
+        ? globalThis.Number(object.after_seq)
+        : 0,
+    };
+  },
+
+  toJSON(message: SyncRoomRequest): unknown {
+    const obj: any = {};
+    if (message.roomId !== "") {
+      obj.roomId = message.roomId;
+    }
+    if (message.afterSeq !== 0) {
+      obj.afterSeq = Math.round(message.afterSeq);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<SyncRoomRequest>): SyncRoomRequest {
+    return SyncRoomRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<SyncRoomRequest>): SyncRoomRequest {
+    const message = createBaseSyncRoomRequest();
+    message.roomId = object.roomId ?? "";
+    message.afterSeq = object.afterSeq ?? 0;
+    return message;
+  },
+};
+
+function createBaseSyncRoomResponse(): SyncRoomResponse {
+  return { room: undefined, members: [], notices: [], snapshot: false, seq: 0 };
+}
+
+export const SyncRoomResponse: MessageFns<SyncRoomResponse> = {
+  encode(message: SyncRoomResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.room !== undefined) {
+      Room.encode(message.room, writer.uint32(10).fork()).join();
+    }
+    for (const v of message.members) {
+      Member.encode(v!, writer.uint32(18).fork()).join();
+    }
+    for (const v of message.notices) {
+      RoomNotice.encode(v!, writer.uint32(26).fork()).join();
+    }
+    if (message.snapshot !== false) {
+      writer.uint32(32).bool(message.snapshot);
+    }
+    if (message.seq !== 0) {
+      writer.uint32(40).uint64(message.seq);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SyncRoomResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSyncRoomResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.room = Room.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.members.push(Member.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.notices.push(RoomNotice.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.snapshot = reader.bool();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.seq = longToNumber(reader.uint64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SyncRoomResponse {
+    return {
+      room: isSet(object.room) ? Room.fromJSON(object.room) : undefined,
+      members: globalThis.Array.isArray(object?.members) ? object.members.map((e: any) => Member.fromJSON(e)) : [],
+      notices: globalThis.Array.isArray(object?.notices) ? object.notices.map((e: any) => RoomNotice.fromJSON(e)) : [],
+      snapshot: isSet(object.snapshot) ? globalThis.Boolean(object.snapshot) : false,
+      seq: isSet(object.seq) ? globalThis.Number(object.seq) : 0,
+    };
+  },
+
+  toJSON(message: SyncRoomResponse): unknown {
+    const obj: any = {};
+    if (message.room !== undefined) {
+      obj.room = Room.toJSON(message.room);
+    }
+    if (message.members?.length) {
+      obj.members = message.members.map((e) => Member.toJSON(e));
+    }
+    if (message.notices?.length) {
+      obj.notices = message.notices.map((e) => RoomNotice.toJSON(e));
+    }
+    if (message.snapshot !== false) {
+      obj.snapshot = message.snapshot;
+    }
+    if (message.seq !== 0) {
+      obj.seq = Math.round(message.seq);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<SyncRoomResponse>): SyncRoomResponse {
+    return SyncRoomResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<SyncRoomResponse>): SyncRoomResponse {
+    const message = createBaseSyncRoomResponse();
+    message.room = (object.room !== undefined && object.room !== null) ? Room.fromPartial(object.room) : undefined;
+    message.members = object.members?.map((e) => Member.fromPartial(e)) || [];
+    message.notices = object.notices?.map((e) => RoomNotice.fromPartial(e)) || [];
+    message.snapshot = object.snapshot ?? false;
+    message.seq = object.seq ?? 0;
+    return message;
+  },
+};
+
+function createBaseGoAway(): GoAway {
+  return { reason: "", reconnectAfterMs: 0 };
+}
+
+export const GoAway: MessageFns<GoAway> = {
+  encode(message: GoAway, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.reason !== "") {
+      writer.uint32(10).string(message.reason);
+    }
+    if (message.reconnectAfterMs !== 0) {
+      writer.uint32(16).uint32(message.reconnectAfterMs);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GoAway {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGoAway();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.reconnectAfterMs = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GoAway {
+    return {
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+      reconnectAfterMs: isSet(object.reconnectAfterMs)
+        ? globalThis.Number(object.reconnectAfterMs)
+        : isSet(object.reconnect_after_ms)
+        ? globalThis.Number(object.reconnect_after_ms)
+        : 0,
+    };
+  },
+
+  toJSON(message: GoAway): unknown {
+    const obj: any = {};
+    if (message.reason !== "") {
+      obj.reason = message.reason;
+    }
+    if (message.reconnectAfterMs !== 0) {
+      obj.reconnectAfterMs = Math.round(message.reconnectAfterMs);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GoAway>): GoAway {
+    return GoAway.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GoAway>): GoAway {
+    const message = createBaseGoAway();
+    message.reason = object.reason ?? "";
+    message.reconnectAfterMs = object.reconnectAfterMs ?? 0;
     return message;
   },
 };
@@ -2827,6 +3466,9 @@ export const RoomNotice: MessageFns<RoomNotice> = {
       case "memberUpdated":
         MemberUpdatedNotice.encode(message.notice.value, writer.uint32(130).fork()).join();
         break;
+      case "memberConnection":
+        MemberConnectionNotice.encode(message.notice.value, writer.uint32(138).fork()).join();
+        break;
     }
     return writer;
   },
@@ -2924,6 +3566,17 @@ export const RoomNotice: MessageFns<RoomNotice> = {
             message.notice = { $case: "memberUpdated", value: MemberUpdatedNotice.decode(reader, reader.uint32()) };
             continue;
           }
+          case 17: {
+            if (tag !== 138) {
+              break;
+            }
+
+            message.notice = {
+              $case: "memberConnection",
+              value: MemberConnectionNotice.decode(reader, reader.uint32()),
+            };
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2973,6 +3626,10 @@ export const RoomNotice: MessageFns<RoomNotice> = {
         ? { $case: "memberUpdated", value: MemberUpdatedNotice.fromJSON(object.memberUpdated) }
         : isSet(object.member_updated)
         ? { $case: "memberUpdated", value: MemberUpdatedNotice.fromJSON(object.member_updated) }
+        : isSet(object.memberConnection)
+        ? { $case: "memberConnection", value: MemberConnectionNotice.fromJSON(object.memberConnection) }
+        : isSet(object.member_connection)
+        ? { $case: "memberConnection", value: MemberConnectionNotice.fromJSON(object.member_connection) }
         : undefined,
     };
   },
@@ -3002,6 +3659,8 @@ export const RoomNotice: MessageFns<RoomNotice> = {
       obj.roomUpdated = RoomUpdatedNotice.toJSON(message.notice.value);
     } else if (message.notice?.$case === "memberUpdated") {
       obj.memberUpdated = MemberUpdatedNotice.toJSON(message.notice.value);
+    } else if (message.notice?.$case === "memberConnection") {
+      obj.memberConnection = MemberConnectionNotice.toJSON(message.notice.value);
     }
     return obj;
   },
@@ -3057,7 +3716,103 @@ export const RoomNotice: MessageFns<RoomNotice> = {
         }
         break;
       }
+      case "memberConnection": {
+        if (object.notice?.value !== undefined && object.notice?.value !== null) {
+          message.notice = {
+            $case: "memberConnection",
+            value: MemberConnectionNotice.fromPartial(object.notice.value),
+          };
+        }
+        break;
+      }
     }
+    return message;
+  },
+};
+
+function createBaseMemberConnectionNotice(): MemberConnectionNotice {
+  return { member: undefined, connected: false };
+}
+
+export const MemberConnectionNotice: MessageFns<MemberConnectionNotice> = {
+  encode(message: MemberConnectionNotice, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.member !== undefined) {
+      Member.encode(message.member, writer.uint32(10).fork()).join();
+    }
+    if (message.connected !== false) {
+      writer.uint32(16).bool(message.connected);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): MemberConnectionNotice {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseMemberConnectionNotice();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.member = Member.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.connected = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): MemberConnectionNotice {
+    return {
+      member: isSet(object.member) ? Member.fromJSON(object.member) : undefined,
+      connected: isSet(object.connected) ? globalThis.Boolean(object.connected) : false,
+    };
+  },
+
+  toJSON(message: MemberConnectionNotice): unknown {
+    const obj: any = {};
+    if (message.member !== undefined) {
+      obj.member = Member.toJSON(message.member);
+    }
+    if (message.connected !== false) {
+      obj.connected = message.connected;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<MemberConnectionNotice>): MemberConnectionNotice {
+    return MemberConnectionNotice.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<MemberConnectionNotice>): MemberConnectionNotice {
+    const message = createBaseMemberConnectionNotice();
+    message.member = (object.member !== undefined && object.member !== null)
+      ? Member.fromPartial(object.member)
+      : undefined;
+    message.connected = object.connected ?? false;
     return message;
   },
 };

@@ -19,6 +19,62 @@ import {
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
 import { Timestamp } from "../../../google/protobuf/timestamp";
+import { Member } from "../../room/v1/room";
+
+export enum SessionState {
+  SESSION_STATE_UNSPECIFIED = "SESSION_STATE_UNSPECIFIED",
+  /** SESSION_STATE_CONNECTED - A gateway holds the connection. */
+  SESSION_STATE_CONNECTED = "SESSION_STATE_CONNECTED",
+  /** SESSION_STATE_INTERRUPTED - The connection dropped; the session can still be resumed until interrupt_time + the grace period. */
+  SESSION_STATE_INTERRUPTED = "SESSION_STATE_INTERRUPTED",
+  UNRECOGNIZED = "UNRECOGNIZED",
+}
+
+export function sessionStateFromJSON(object: any): SessionState {
+  switch (object) {
+    case 0:
+    case "SESSION_STATE_UNSPECIFIED":
+      return SessionState.SESSION_STATE_UNSPECIFIED;
+    case 1:
+    case "SESSION_STATE_CONNECTED":
+      return SessionState.SESSION_STATE_CONNECTED;
+    case 2:
+    case "SESSION_STATE_INTERRUPTED":
+      return SessionState.SESSION_STATE_INTERRUPTED;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return SessionState.UNRECOGNIZED;
+  }
+}
+
+export function sessionStateToJSON(object: SessionState): string {
+  switch (object) {
+    case SessionState.SESSION_STATE_UNSPECIFIED:
+      return "SESSION_STATE_UNSPECIFIED";
+    case SessionState.SESSION_STATE_CONNECTED:
+      return "SESSION_STATE_CONNECTED";
+    case SessionState.SESSION_STATE_INTERRUPTED:
+      return "SESSION_STATE_INTERRUPTED";
+    case SessionState.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
+export function sessionStateToNumber(object: SessionState): number {
+  switch (object) {
+    case SessionState.SESSION_STATE_UNSPECIFIED:
+      return 0;
+    case SessionState.SESSION_STATE_CONNECTED:
+      return 1;
+    case SessionState.SESSION_STATE_INTERRUPTED:
+      return 2;
+    case SessionState.UNRECOGNIZED:
+    default:
+      return -1;
+  }
+}
 
 /** What presence did with a pusher report. */
 export enum PusherAction {
@@ -97,10 +153,13 @@ export function pusherActionToNumber(object: PusherAction): number {
 export interface Session {
   sessionId: string;
   identity: string;
-  /** The gateway instance holding the connection. */
+  /** The gateway instance holding (or last holding) the connection. */
   gatewayId: string;
   openTime: Date | undefined;
   lastSeenTime: Date | undefined;
+  state: SessionState;
+  /** NEXT-ID: 8 */
+  interruptTime: Date | undefined;
 }
 
 export interface OpenSessionRequest {
@@ -110,11 +169,36 @@ export interface OpenSessionRequest {
 }
 
 export interface OpenSessionResponse {
-  session: Session | undefined;
+  session:
+    | Session
+    | undefined;
+  /** How long after a drop the session can be resumed. */
+  resumeGraceMs: number;
 }
 
 export interface CloseSessionRequest {
   sessionId: string;
+  /** The connection dropped rather than ended: keep the seats for the grace period. */
+  resumable: boolean;
+  /** The gateway closing it; a session another gateway has resumed meanwhile is left alone. */
+  gatewayId: string;
+}
+
+export interface ResumeSessionRequest {
+  sessionId: string;
+  /** Must be the session's identity. */
+  identity: string;
+  /** The gateway now holding the connection. */
+  gatewayId: string;
+}
+
+export interface ResumeSessionResponse {
+  session:
+    | Session
+    | undefined;
+  /** The seats the session holds. */
+  seats: Member[];
+  resumeGraceMs: number;
 }
 
 export interface CloseSessionResponse {
@@ -135,6 +219,7 @@ export interface GetUserPresenceRequest {
 }
 
 export interface GetUserPresenceResponse {
+  /** At least one session is connected (interrupted ones do not count). */
   online: boolean;
   sessions: Session[];
 }
@@ -153,7 +238,15 @@ export interface ReportPusherEventResponse {
 }
 
 function createBaseSession(): Session {
-  return { sessionId: "", identity: "", gatewayId: "", openTime: undefined, lastSeenTime: undefined };
+  return {
+    sessionId: "",
+    identity: "",
+    gatewayId: "",
+    openTime: undefined,
+    lastSeenTime: undefined,
+    state: SessionState.SESSION_STATE_UNSPECIFIED,
+    interruptTime: undefined,
+  };
 }
 
 export const Session: MessageFns<Session> = {
@@ -172,6 +265,12 @@ export const Session: MessageFns<Session> = {
     }
     if (message.lastSeenTime !== undefined) {
       Timestamp.encode(toTimestamp(message.lastSeenTime), writer.uint32(42).fork()).join();
+    }
+    if (message.state !== SessionState.SESSION_STATE_UNSPECIFIED) {
+      writer.uint32(48).int32(sessionStateToNumber(message.state));
+    }
+    if (message.interruptTime !== undefined) {
+      Timestamp.encode(toTimestamp(message.interruptTime), writer.uint32(58).fork()).join();
     }
     return writer;
   },
@@ -229,6 +328,22 @@ export const Session: MessageFns<Session> = {
             message.lastSeenTime = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
             continue;
           }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.state = sessionStateFromJSON(reader.int32());
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.interruptTime = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -264,6 +379,12 @@ export const Session: MessageFns<Session> = {
         : isSet(object.last_seen_time)
         ? fromJsonTimestamp(object.last_seen_time)
         : undefined,
+      state: isSet(object.state) ? sessionStateFromJSON(object.state) : SessionState.SESSION_STATE_UNSPECIFIED,
+      interruptTime: isSet(object.interruptTime)
+        ? fromJsonTimestamp(object.interruptTime)
+        : isSet(object.interrupt_time)
+        ? fromJsonTimestamp(object.interrupt_time)
+        : undefined,
     };
   },
 
@@ -284,6 +405,12 @@ export const Session: MessageFns<Session> = {
     if (message.lastSeenTime !== undefined) {
       obj.lastSeenTime = message.lastSeenTime.toISOString();
     }
+    if (message.state !== SessionState.SESSION_STATE_UNSPECIFIED) {
+      obj.state = sessionStateToJSON(message.state);
+    }
+    if (message.interruptTime !== undefined) {
+      obj.interruptTime = message.interruptTime.toISOString();
+    }
     return obj;
   },
 
@@ -297,6 +424,8 @@ export const Session: MessageFns<Session> = {
     message.gatewayId = object.gatewayId ?? "";
     message.openTime = object.openTime ?? undefined;
     message.lastSeenTime = object.lastSeenTime ?? undefined;
+    message.state = object.state ?? SessionState.SESSION_STATE_UNSPECIFIED;
+    message.interruptTime = object.interruptTime ?? undefined;
     return message;
   },
 };
@@ -411,13 +540,16 @@ export const OpenSessionRequest: MessageFns<OpenSessionRequest> = {
 };
 
 function createBaseOpenSessionResponse(): OpenSessionResponse {
-  return { session: undefined };
+  return { session: undefined, resumeGraceMs: 0 };
 }
 
 export const OpenSessionResponse: MessageFns<OpenSessionResponse> = {
   encode(message: OpenSessionResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.session !== undefined) {
       Session.encode(message.session, writer.uint32(10).fork()).join();
+    }
+    if (message.resumeGraceMs !== 0) {
+      writer.uint32(16).uint32(message.resumeGraceMs);
     }
     return writer;
   },
@@ -443,6 +575,14 @@ export const OpenSessionResponse: MessageFns<OpenSessionResponse> = {
             message.session = Session.decode(reader, reader.uint32());
             continue;
           }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.resumeGraceMs = reader.uint32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -456,13 +596,23 @@ export const OpenSessionResponse: MessageFns<OpenSessionResponse> = {
   },
 
   fromJSON(object: any): OpenSessionResponse {
-    return { session: isSet(object.session) ? Session.fromJSON(object.session) : undefined };
+    return {
+      session: isSet(object.session) ? Session.fromJSON(object.session) : undefined,
+      resumeGraceMs: isSet(object.resumeGraceMs)
+        ? globalThis.Number(object.resumeGraceMs)
+        : isSet(object.resume_grace_ms)
+        ? globalThis.Number(object.resume_grace_ms)
+        : 0,
+    };
   },
 
   toJSON(message: OpenSessionResponse): unknown {
     const obj: any = {};
     if (message.session !== undefined) {
       obj.session = Session.toJSON(message.session);
+    }
+    if (message.resumeGraceMs !== 0) {
+      obj.resumeGraceMs = Math.round(message.resumeGraceMs);
     }
     return obj;
   },
@@ -475,18 +625,25 @@ export const OpenSessionResponse: MessageFns<OpenSessionResponse> = {
     message.session = (object.session !== undefined && object.session !== null)
       ? Session.fromPartial(object.session)
       : undefined;
+    message.resumeGraceMs = object.resumeGraceMs ?? 0;
     return message;
   },
 };
 
 function createBaseCloseSessionRequest(): CloseSessionRequest {
-  return { sessionId: "" };
+  return { sessionId: "", resumable: false, gatewayId: "" };
 }
 
 export const CloseSessionRequest: MessageFns<CloseSessionRequest> = {
   encode(message: CloseSessionRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.sessionId !== "") {
       writer.uint32(10).string(message.sessionId);
+    }
+    if (message.resumable !== false) {
+      writer.uint32(16).bool(message.resumable);
+    }
+    if (message.gatewayId !== "") {
+      writer.uint32(26).string(message.gatewayId);
     }
     return writer;
   },
@@ -512,6 +669,22 @@ export const CloseSessionRequest: MessageFns<CloseSessionRequest> = {
             message.sessionId = reader.string();
             continue;
           }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.resumable = reader.bool();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.gatewayId = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -531,6 +704,12 @@ export const CloseSessionRequest: MessageFns<CloseSessionRequest> = {
         : isSet(object.session_id)
         ? globalThis.String(object.session_id)
         : "",
+      resumable: isSet(object.resumable) ? globalThis.Boolean(object.resumable) : false,
+      gatewayId: isSet(object.gatewayId)
+        ? globalThis.String(object.gatewayId)
+        : isSet(object.gateway_id)
+        ? globalThis.String(object.gateway_id)
+        : "",
     };
   },
 
@@ -538,6 +717,12 @@ export const CloseSessionRequest: MessageFns<CloseSessionRequest> = {
     const obj: any = {};
     if (message.sessionId !== "") {
       obj.sessionId = message.sessionId;
+    }
+    if (message.resumable !== false) {
+      obj.resumable = message.resumable;
+    }
+    if (message.gatewayId !== "") {
+      obj.gatewayId = message.gatewayId;
     }
     return obj;
   },
@@ -548,6 +733,224 @@ export const CloseSessionRequest: MessageFns<CloseSessionRequest> = {
   fromPartial(object: DeepPartial<CloseSessionRequest>): CloseSessionRequest {
     const message = createBaseCloseSessionRequest();
     message.sessionId = object.sessionId ?? "";
+    message.resumable = object.resumable ?? false;
+    message.gatewayId = object.gatewayId ?? "";
+    return message;
+  },
+};
+
+function createBaseResumeSessionRequest(): ResumeSessionRequest {
+  return { sessionId: "", identity: "", gatewayId: "" };
+}
+
+export const ResumeSessionRequest: MessageFns<ResumeSessionRequest> = {
+  encode(message: ResumeSessionRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.sessionId !== "") {
+      writer.uint32(10).string(message.sessionId);
+    }
+    if (message.identity !== "") {
+      writer.uint32(18).string(message.identity);
+    }
+    if (message.gatewayId !== "") {
+      writer.uint32(26).string(message.gatewayId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ResumeSessionRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseResumeSessionRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.sessionId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.identity = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.gatewayId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ResumeSessionRequest {
+    return {
+      sessionId: isSet(object.sessionId)
+        ? globalThis.String(object.sessionId)
+        : isSet(object.session_id)
+        ? globalThis.String(object.session_id)
+        : "",
+      identity: isSet(object.identity) ? globalThis.String(object.identity) : "",
+      gatewayId: isSet(object.gatewayId)
+        ? globalThis.String(object.gatewayId)
+        : isSet(object.gateway_id)
+        ? globalThis.String(object.gateway_id)
+        : "",
+    };
+  },
+
+  toJSON(message: ResumeSessionRequest): unknown {
+    const obj: any = {};
+    if (message.sessionId !== "") {
+      obj.sessionId = message.sessionId;
+    }
+    if (message.identity !== "") {
+      obj.identity = message.identity;
+    }
+    if (message.gatewayId !== "") {
+      obj.gatewayId = message.gatewayId;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ResumeSessionRequest>): ResumeSessionRequest {
+    return ResumeSessionRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ResumeSessionRequest>): ResumeSessionRequest {
+    const message = createBaseResumeSessionRequest();
+    message.sessionId = object.sessionId ?? "";
+    message.identity = object.identity ?? "";
+    message.gatewayId = object.gatewayId ?? "";
+    return message;
+  },
+};
+
+function createBaseResumeSessionResponse(): ResumeSessionResponse {
+  return { session: undefined, seats: [], resumeGraceMs: 0 };
+}
+
+export const ResumeSessionResponse: MessageFns<ResumeSessionResponse> = {
+  encode(message: ResumeSessionResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.session !== undefined) {
+      Session.encode(message.session, writer.uint32(10).fork()).join();
+    }
+    for (const v of message.seats) {
+      Member.encode(v!, writer.uint32(18).fork()).join();
+    }
+    if (message.resumeGraceMs !== 0) {
+      writer.uint32(24).uint32(message.resumeGraceMs);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ResumeSessionResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseResumeSessionResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.session = Session.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.seats.push(Member.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.resumeGraceMs = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ResumeSessionResponse {
+    return {
+      session: isSet(object.session) ? Session.fromJSON(object.session) : undefined,
+      seats: globalThis.Array.isArray(object?.seats) ? object.seats.map((e: any) => Member.fromJSON(e)) : [],
+      resumeGraceMs: isSet(object.resumeGraceMs)
+        ? globalThis.Number(object.resumeGraceMs)
+        : isSet(object.resume_grace_ms)
+        ? globalThis.Number(object.resume_grace_ms)
+        : 0,
+    };
+  },
+
+  toJSON(message: ResumeSessionResponse): unknown {
+    const obj: any = {};
+    if (message.session !== undefined) {
+      obj.session = Session.toJSON(message.session);
+    }
+    if (message.seats?.length) {
+      obj.seats = message.seats.map((e) => Member.toJSON(e));
+    }
+    if (message.resumeGraceMs !== 0) {
+      obj.resumeGraceMs = Math.round(message.resumeGraceMs);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ResumeSessionResponse>): ResumeSessionResponse {
+    return ResumeSessionResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ResumeSessionResponse>): ResumeSessionResponse {
+    const message = createBaseResumeSessionResponse();
+    message.session = (object.session !== undefined && object.session !== null)
+      ? Session.fromPartial(object.session)
+      : undefined;
+    message.seats = object.seats?.map((e) => Member.fromPartial(e)) || [];
+    message.resumeGraceMs = object.resumeGraceMs ?? 0;
     return message;
   },
 };
@@ -1137,6 +1540,9 @@ export const ReportPusherEventResponse: MessageFns<ReportPusherEventResponse> = 
  * alive; presence decides when a connection is gone for good and what a member's stream state is,
  * and tells the room service. Callers: gateways; internal systems for the read methods.
  * Errors carry google.rpc.ErrorInfo with domain "rtcroom.presence": INVALID_ARGUMENT, SESSION_NOT_FOUND.
+ *
+ * Liveness: a gateway's KeepAlive keeps all its sessions alive; a gateway silent for the session
+ * timeout (PRESENCE_SESSION_TIMEOUT_MS) has all its sessions interrupted, as if each had dropped.
  */
 export type PresenceServiceService = typeof PresenceServiceService;
 export const PresenceServiceService = {
@@ -1150,7 +1556,11 @@ export const PresenceServiceService = {
     responseSerialize: (value: OpenSessionResponse): Buffer => Buffer.from(OpenSessionResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): OpenSessionResponse => OpenSessionResponse.decode(value),
   },
-  /** The connection is gone: its memberships end with LEAVE_REASON_CONNECTION_LOST. */
+  /**
+   * The connection is gone. With resumable, it dropped: its seats are kept (the room is told the
+   * member's connection is interrupted) for the resume grace period, then end with
+   * LEAVE_REASON_CONNECTION_LOST. Without, they end at once.
+   */
   closeSession: {
     path: "/rtcroom.presence.v1.PresenceService/CloseSession" as const,
     requestStream: false as const,
@@ -1160,6 +1570,20 @@ export const PresenceServiceService = {
     responseSerialize: (value: CloseSessionResponse): Buffer =>
       Buffer.from(CloseSessionResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): CloseSessionResponse => CloseSessionResponse.decode(value),
+  },
+  /**
+   * A client came back with its resume token (through any gateway): the session, and its seats,
+   * are this gateway's now. Fails with SESSION_NOT_FOUND when the grace period is over.
+   */
+  resumeSession: {
+    path: "/rtcroom.presence.v1.PresenceService/ResumeSession" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ResumeSessionRequest): Buffer => Buffer.from(ResumeSessionRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ResumeSessionRequest => ResumeSessionRequest.decode(value),
+    responseSerialize: (value: ResumeSessionResponse): Buffer =>
+      Buffer.from(ResumeSessionResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ResumeSessionResponse => ResumeSessionResponse.decode(value),
   },
   /** Keeps a gateway's sessions alive (one call for all of them). */
   keepAlive: {
@@ -1203,8 +1627,17 @@ export const PresenceServiceService = {
 export interface PresenceServiceServer extends UntypedServiceImplementation {
   /** Registers an authenticated connection held by a gateway instance. */
   openSession: handleUnaryCall<OpenSessionRequest, OpenSessionResponse>;
-  /** The connection is gone: its memberships end with LEAVE_REASON_CONNECTION_LOST. */
+  /**
+   * The connection is gone. With resumable, it dropped: its seats are kept (the room is told the
+   * member's connection is interrupted) for the resume grace period, then end with
+   * LEAVE_REASON_CONNECTION_LOST. Without, they end at once.
+   */
   closeSession: handleUnaryCall<CloseSessionRequest, CloseSessionResponse>;
+  /**
+   * A client came back with its resume token (through any gateway): the session, and its seats,
+   * are this gateway's now. Fails with SESSION_NOT_FOUND when the grace period is over.
+   */
+  resumeSession: handleUnaryCall<ResumeSessionRequest, ResumeSessionResponse>;
   /** Keeps a gateway's sessions alive (one call for all of them). */
   keepAlive: handleUnaryCall<KeepAliveRequest, KeepAliveResponse>;
   /** Is this identity connected, and through which gateways. */
@@ -1233,7 +1666,11 @@ export interface PresenceServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: OpenSessionResponse) => void,
   ): ClientUnaryCall;
-  /** The connection is gone: its memberships end with LEAVE_REASON_CONNECTION_LOST. */
+  /**
+   * The connection is gone. With resumable, it dropped: its seats are kept (the room is told the
+   * member's connection is interrupted) for the resume grace period, then end with
+   * LEAVE_REASON_CONNECTION_LOST. Without, they end at once.
+   */
   closeSession(
     request: CloseSessionRequest,
     callback: (error: ServiceError | null, response: CloseSessionResponse) => void,
@@ -1248,6 +1685,25 @@ export interface PresenceServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: CloseSessionResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * A client came back with its resume token (through any gateway): the session, and its seats,
+   * are this gateway's now. Fails with SESSION_NOT_FOUND when the grace period is over.
+   */
+  resumeSession(
+    request: ResumeSessionRequest,
+    callback: (error: ServiceError | null, response: ResumeSessionResponse) => void,
+  ): ClientUnaryCall;
+  resumeSession(
+    request: ResumeSessionRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ResumeSessionResponse) => void,
+  ): ClientUnaryCall;
+  resumeSession(
+    request: ResumeSessionRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ResumeSessionResponse) => void,
   ): ClientUnaryCall;
   /** Keeps a gateway's sessions alive (one call for all of them). */
   keepAlive(

@@ -585,6 +585,8 @@ export interface Member {
   avatarUrl: string;
   /** Free-form application data, up to 4096 bytes. */
   customData: string;
+  /** True while the member's connection is interrupted (it keeps its seat for the grace period). */
+  connectionInterrupted: boolean;
 }
 
 function createBaseRoom(): Room {
@@ -988,6 +990,7 @@ function createBaseMember(): Member {
     leaveReason: LeaveReason.LEAVE_REASON_UNSPECIFIED,
     avatarUrl: "",
     customData: "",
+    connectionInterrupted: false,
   };
 }
 
@@ -1025,6 +1028,9 @@ export const Member: MessageFns<Member> = {
     }
     if (message.customData !== "") {
       writer.uint32(90).string(message.customData);
+    }
+    if (message.connectionInterrupted !== false) {
+      writer.uint32(96).bool(message.connectionInterrupted);
     }
     return writer;
   },
@@ -1130,6 +1136,14 @@ export const Member: MessageFns<Member> = {
             message.customData = reader.string();
             continue;
           }
+          case 12: {
+            if (tag !== 96) {
+              break;
+            }
+
+            message.connectionInterrupted = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1191,6 +1205,11 @@ export const Member: MessageFns<Member> = {
         : isSet(object.custom_data)
         ? globalThis.String(object.custom_data)
         : "",
+      connectionInterrupted: isSet(object.connectionInterrupted)
+        ? globalThis.Boolean(object.connectionInterrupted)
+        : isSet(object.connection_interrupted)
+        ? globalThis.Boolean(object.connection_interrupted)
+        : false,
     };
   },
 
@@ -1229,6 +1248,9 @@ export const Member: MessageFns<Member> = {
     if (message.customData !== "") {
       obj.customData = message.customData;
     }
+    if (message.connectionInterrupted !== false) {
+      obj.connectionInterrupted = message.connectionInterrupted;
+    }
     return obj;
   },
 
@@ -1248,6 +1270,7 @@ export const Member: MessageFns<Member> = {
     message.leaveReason = object.leaveReason ?? LeaveReason.LEAVE_REASON_UNSPECIFIED;
     message.avatarUrl = object.avatarUrl ?? "";
     message.customData = object.customData ?? "";
+    message.connectionInterrupted = object.connectionInterrupted ?? false;
     return message;
   },
 };

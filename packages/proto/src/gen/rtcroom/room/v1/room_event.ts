@@ -28,7 +28,7 @@ import {
  * One change of a room, as published on NATS (protobuf binary) by the room service's outbox relay.
  *
  * Subject: rtcroom.room.<room_id>.<topic>, topic one of room.created, room.updated, room.closed,
- * member.joined, member.updated, member.left, stream.started, stream.stopped. The JetStream stream
+ * member.joined, member.updated, member.connection, member.left, stream.started, stream.stopped. The JetStream stream
  * ROOM_EVENTS keeps them; the NATS message id is RoomEvent.id, so a re-published event is dropped as a
  * duplicate.
  *
@@ -50,6 +50,7 @@ export interface RoomEvent {
     | { $case: "streamStopped"; value: StreamStopped }
     | { $case: "roomUpdated"; value: RoomUpdated }
     | { $case: "memberUpdated"; value: MemberUpdated }
+    | { $case: "memberConnectionChanged"; value: MemberConnectionChanged }
     | undefined;
 }
 
@@ -91,6 +92,12 @@ export interface StreamStarted {
 export interface StreamStopped {
   member: Member | undefined;
   source: StreamSource;
+}
+
+/** A member's connection dropped (it keeps its seat for the grace period) or came back. */
+export interface MemberConnectionChanged {
+  member: Member | undefined;
+  connected: boolean;
 }
 
 function createBaseRoomEvent(): RoomEvent {
@@ -135,6 +142,9 @@ export const RoomEvent: MessageFns<RoomEvent> = {
         break;
       case "memberUpdated":
         MemberUpdated.encode(message.payload.value, writer.uint32(138).fork()).join();
+        break;
+      case "memberConnectionChanged":
+        MemberConnectionChanged.encode(message.payload.value, writer.uint32(146).fork()).join();
         break;
     }
     return writer;
@@ -249,6 +259,17 @@ export const RoomEvent: MessageFns<RoomEvent> = {
             message.payload = { $case: "memberUpdated", value: MemberUpdated.decode(reader, reader.uint32()) };
             continue;
           }
+          case 18: {
+            if (tag !== 146) {
+              break;
+            }
+
+            message.payload = {
+              $case: "memberConnectionChanged",
+              value: MemberConnectionChanged.decode(reader, reader.uint32()),
+            };
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -303,6 +324,13 @@ export const RoomEvent: MessageFns<RoomEvent> = {
         ? { $case: "memberUpdated", value: MemberUpdated.fromJSON(object.memberUpdated) }
         : isSet(object.member_updated)
         ? { $case: "memberUpdated", value: MemberUpdated.fromJSON(object.member_updated) }
+        : isSet(object.memberConnectionChanged)
+        ? { $case: "memberConnectionChanged", value: MemberConnectionChanged.fromJSON(object.memberConnectionChanged) }
+        : isSet(object.member_connection_changed)
+        ? {
+          $case: "memberConnectionChanged",
+          value: MemberConnectionChanged.fromJSON(object.member_connection_changed),
+        }
         : undefined,
     };
   },
@@ -337,6 +365,8 @@ export const RoomEvent: MessageFns<RoomEvent> = {
       obj.roomUpdated = RoomUpdated.toJSON(message.payload.value);
     } else if (message.payload?.$case === "memberUpdated") {
       obj.memberUpdated = MemberUpdated.toJSON(message.payload.value);
+    } else if (message.payload?.$case === "memberConnectionChanged") {
+      obj.memberConnectionChanged = MemberConnectionChanged.toJSON(message.payload.value);
     }
     return obj;
   },
@@ -396,6 +426,15 @@ export const RoomEvent: MessageFns<RoomEvent> = {
       case "memberUpdated": {
         if (object.payload?.value !== undefined && object.payload?.value !== null) {
           message.payload = { $case: "memberUpdated", value: MemberUpdated.fromPartial(object.payload.value) };
+        }
+        break;
+      }
+      case "memberConnectionChanged": {
+        if (object.payload?.value !== undefined && object.payload?.value !== null) {
+          message.payload = {
+            $case: "memberConnectionChanged",
+            value: MemberConnectionChanged.fromPartial(object.payload.value),
+          };
         }
         break;
       }
@@ -1038,6 +1077,93 @@ export const StreamStopped: MessageFns<StreamStopped> = {
       ? Member.fromPartial(object.member)
       : undefined;
     message.source = object.source ?? StreamSource.STREAM_SOURCE_UNSPECIFIED;
+    return message;
+  },
+};
+
+function createBaseMemberConnectionChanged(): MemberConnectionChanged {
+  return { member: undefined, connected: false };
+}
+
+export const MemberConnectionChanged: MessageFns<MemberConnectionChanged> = {
+  encode(message: MemberConnectionChanged, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.member !== undefined) {
+      Member.encode(message.member, writer.uint32(10).fork()).join();
+    }
+    if (message.connected !== false) {
+      writer.uint32(16).bool(message.connected);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): MemberConnectionChanged {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseMemberConnectionChanged();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.member = Member.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.connected = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): MemberConnectionChanged {
+    return {
+      member: isSet(object.member) ? Member.fromJSON(object.member) : undefined,
+      connected: isSet(object.connected) ? globalThis.Boolean(object.connected) : false,
+    };
+  },
+
+  toJSON(message: MemberConnectionChanged): unknown {
+    const obj: any = {};
+    if (message.member !== undefined) {
+      obj.member = Member.toJSON(message.member);
+    }
+    if (message.connected !== false) {
+      obj.connected = message.connected;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<MemberConnectionChanged>): MemberConnectionChanged {
+    return MemberConnectionChanged.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<MemberConnectionChanged>): MemberConnectionChanged {
+    const message = createBaseMemberConnectionChanged();
+    message.member = (object.member !== undefined && object.member !== null)
+      ? Member.fromPartial(object.member)
+      : undefined;
+    message.connected = object.connected ?? false;
     return message;
   },
 };

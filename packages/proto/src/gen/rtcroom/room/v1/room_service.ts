@@ -231,6 +231,16 @@ export interface ListRoomEventsResponse {
   lastSeq: number;
 }
 
+export interface SetSessionConnectionRequest {
+  sessionId: string;
+  connected: boolean;
+}
+
+export interface SetSessionConnectionResponse {
+  /** The seats the session holds, after the change. */
+  members: Member[];
+}
+
 function createBaseCreateRoomRequest(): CreateRoomRequest {
   return { room: undefined, requestId: "" };
 }
@@ -2926,6 +2936,164 @@ export const ListRoomEventsResponse: MessageFns<ListRoomEventsResponse> = {
   },
 };
 
+function createBaseSetSessionConnectionRequest(): SetSessionConnectionRequest {
+  return { sessionId: "", connected: false };
+}
+
+export const SetSessionConnectionRequest: MessageFns<SetSessionConnectionRequest> = {
+  encode(message: SetSessionConnectionRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.sessionId !== "") {
+      writer.uint32(10).string(message.sessionId);
+    }
+    if (message.connected !== false) {
+      writer.uint32(16).bool(message.connected);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SetSessionConnectionRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSetSessionConnectionRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.sessionId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.connected = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SetSessionConnectionRequest {
+    return {
+      sessionId: isSet(object.sessionId)
+        ? globalThis.String(object.sessionId)
+        : isSet(object.session_id)
+        ? globalThis.String(object.session_id)
+        : "",
+      connected: isSet(object.connected) ? globalThis.Boolean(object.connected) : false,
+    };
+  },
+
+  toJSON(message: SetSessionConnectionRequest): unknown {
+    const obj: any = {};
+    if (message.sessionId !== "") {
+      obj.sessionId = message.sessionId;
+    }
+    if (message.connected !== false) {
+      obj.connected = message.connected;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<SetSessionConnectionRequest>): SetSessionConnectionRequest {
+    return SetSessionConnectionRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<SetSessionConnectionRequest>): SetSessionConnectionRequest {
+    const message = createBaseSetSessionConnectionRequest();
+    message.sessionId = object.sessionId ?? "";
+    message.connected = object.connected ?? false;
+    return message;
+  },
+};
+
+function createBaseSetSessionConnectionResponse(): SetSessionConnectionResponse {
+  return { members: [] };
+}
+
+export const SetSessionConnectionResponse: MessageFns<SetSessionConnectionResponse> = {
+  encode(message: SetSessionConnectionResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.members) {
+      Member.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SetSessionConnectionResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSetSessionConnectionResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.members.push(Member.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SetSessionConnectionResponse {
+    return {
+      members: globalThis.Array.isArray(object?.members) ? object.members.map((e: any) => Member.fromJSON(e)) : [],
+    };
+  },
+
+  toJSON(message: SetSessionConnectionResponse): unknown {
+    const obj: any = {};
+    if (message.members?.length) {
+      obj.members = message.members.map((e) => Member.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<SetSessionConnectionResponse>): SetSessionConnectionResponse {
+    return SetSessionConnectionResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<SetSessionConnectionResponse>): SetSessionConnectionResponse {
+    const message = createBaseSetSessionConnectionResponse();
+    message.members = object.members?.map((e) => Member.fromPartial(e)) || [];
+    return message;
+  },
+};
+
 /**
  * Rooms and their members. The room service owns the room store; every change it makes is written
  * with its event (rtcroom.room.v1.RoomEvent) in one transaction and published to NATS in order.
@@ -3096,6 +3264,21 @@ export const RoomServiceService = {
     responseDeserialize: (value: Buffer): ListRoomEventsResponse => ListRoomEventsResponse.decode(value),
   },
   /**
+   * Marks every seat held through a session as interrupted (connected false) or back (true), announced
+   * as MemberConnectionChanged. Called by presence when a connection drops and when it resumes.
+   */
+  setSessionConnection: {
+    path: "/rtcroom.room.v1.RoomService/SetSessionConnection" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: SetSessionConnectionRequest): Buffer =>
+      Buffer.from(SetSessionConnectionRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): SetSessionConnectionRequest => SetSessionConnectionRequest.decode(value),
+    responseSerialize: (value: SetSessionConnectionResponse): Buffer =>
+      Buffer.from(SetSessionConnectionResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): SetSessionConnectionResponse => SetSessionConnectionResponse.decode(value),
+  },
+  /**
    * Reads one membership (current or past) with its room: by stream_id, or by room_id and identity
    * (the seated member). Used by the URL issuer to check a media server's publish and play requests.
    * Fails with NOT_A_MEMBER when there is no such membership.
@@ -3158,6 +3341,11 @@ export interface RoomServiceServer extends UntypedServiceImplementation {
   removeMember: handleUnaryCall<RemoveMemberRequest, RemoveMemberResponse>;
   /** A room's events after a seq, in order: how a consumer that missed events catches up. */
   listRoomEvents: handleUnaryCall<ListRoomEventsRequest, ListRoomEventsResponse>;
+  /**
+   * Marks every seat held through a session as interrupted (connected false) or back (true), announced
+   * as MemberConnectionChanged. Called by presence when a connection drops and when it resumes.
+   */
+  setSessionConnection: handleUnaryCall<SetSessionConnectionRequest, SetSessionConnectionResponse>;
   /**
    * Reads one membership (current or past) with its room: by stream_id, or by room_id and identity
    * (the seated member). Used by the URL issuer to check a media server's publish and play requests.
@@ -3394,6 +3582,25 @@ export interface RoomServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ListRoomEventsResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Marks every seat held through a session as interrupted (connected false) or back (true), announced
+   * as MemberConnectionChanged. Called by presence when a connection drops and when it resumes.
+   */
+  setSessionConnection(
+    request: SetSessionConnectionRequest,
+    callback: (error: ServiceError | null, response: SetSessionConnectionResponse) => void,
+  ): ClientUnaryCall;
+  setSessionConnection(
+    request: SetSessionConnectionRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: SetSessionConnectionResponse) => void,
+  ): ClientUnaryCall;
+  setSessionConnection(
+    request: SetSessionConnectionRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: SetSessionConnectionResponse) => void,
   ): ClientUnaryCall;
   /**
    * Reads one membership (current or past) with its room: by stream_id, or by room_id and identity

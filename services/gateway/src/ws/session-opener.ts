@@ -1,0 +1,43 @@
+// Opening a client's session: a new one, or, with a valid resume token, the session the client had
+// before its connection dropped (on this gateway or another), seats and all.
+import { AccessClaims, isDomainError, Logger, newId } from '@rtcroom/common';
+import { gatewayv1 } from '@rtcroom/proto';
+import { Backends } from '../backends';
+import { issueResumeToken, verifyResumeToken } from './resume-token';
+
+export interface OpenedSession {
+  sessionId: string;
+  welcome: gatewayv1.Welcome;
+}
+
+export async function openSession(
+  backends: Backends,
+  claims: AccessClaims,
+  resumeToken: string | null,
+  opts: { gatewayId: string; secret: string; pingIntervalMs: number; logger: Logger },
+): Promise<OpenedSession> {
+  const identity = claims.sub;
+  const base = { identity, pingIntervalMs: opts.pingIntervalMs, serverTime: new Date() };
+  const resumeId = resumeToken ? verifyResumeToken(opts.secret, resumeToken, identity) : null;
+  if (resumeId) {
+    try {
+      const res = await backends.presence.resumeSession({ sessionId: resumeId, identity, gatewayId: opts.gatewayId });
+      const seats = await Promise.all(
+        res.seats.map(async (m) => ({ roomId: m.roomId, memberId: m.memberId, seq: (await backends.room.getRoom({ roomId: m.roomId, name: '' })).seq })),
+      );
+      return {
+        sessionId: resumeId,
+        welcome: { ...base, sessionId: resumeId, resumeToken: issueResumeToken(opts.secret, resumeId, identity), resumeGraceMs: res.resumeGraceMs, resumed: true, seats },
+      };
+    } catch (err) {
+      if (!isDomainError(err, 'SESSION_NOT_FOUND')) throw err;
+      opts.logger.info('resume refused; a new session starts', { sessionId: resumeId, identity });
+    }
+  }
+  const sessionId = newId('sess');
+  const res = await backends.presence.openSession({ sessionId, identity, gatewayId: opts.gatewayId });
+  return {
+    sessionId,
+    welcome: { ...base, sessionId, resumeToken: issueResumeToken(opts.secret, sessionId, identity), resumeGraceMs: res.resumeGraceMs, resumed: false, seats: [] },
+  };
+}
