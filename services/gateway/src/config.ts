@@ -22,6 +22,8 @@ export interface GatewayConfig {
   maxBufferedBytes: number;
   /** The embedded default's /dev/token endpoint (never in production). */
   devEndpoints: boolean;
+  /** A directory served at /console/ (the web console); absent: no console. */
+  consoleDir?: string;
 }
 
 export const devAccessTokenSecret = 'rtcroom-dev-secret-do-not-use-in-production';
@@ -44,5 +46,6 @@ export function loadGatewayConfig(env: Env): GatewayConfig {
     maxFrameBytes: envInt(env, 'GATEWAY_MAX_FRAME_BYTES', 64 * 1024, { min: 1024, max: 16 * 1024 * 1024 }),
     maxBufferedBytes: envInt(env, 'GATEWAY_MAX_BUFFERED_BYTES', 1024 * 1024, { min: 64 * 1024, max: 256 * 1024 * 1024 }),
     devEndpoints: dev,
+    consoleDir: envOptional(env, 'GATEWAY_CONSOLE_DIR'),
   };
 }

@@ -14,6 +14,7 @@ import { handleRequest } from '../requests/request-handlers';
 import { closeCodes, Connection } from './connection';
 import { decodeClientFrame, encodeServerMessage, salvageRequestId } from './frames';
 import { openSession } from './session-opener';
+import { serveStatic } from './static-files';
 
 export const websocketPath = '/v1/ws';
 const maxQueuedRequests = 64;
@@ -77,6 +78,7 @@ export class GatewayServer {
 
   private onHttp(req: IncomingMessage, res: ServerResponse): void {
     const url = new URL(req.url ?? '/', 'http://x');
+    if (this.config.consoleDir && serveStatic(this.config.consoleDir, '/console', url.pathname, res)) return;
     if (url.pathname === '/healthz') {
       json(res, 200, { status: 'ok', gatewayId: this.config.gatewayId, connections: this.connections.size });
     } else if (url.pathname === '/dev/token' && this.config.devEndpoints) {
