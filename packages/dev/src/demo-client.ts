@@ -38,8 +38,9 @@ export class DemoClient {
   }
 
   /** Connects and waits for the welcome (or rejects with the gateway's error). */
-  static async connect(url: string, token: string): Promise<DemoClient> {
-    const socket = new WebSocket(`${url}?access_token=${encodeURIComponent(token)}`);
+  static async connect(url: string, token: string, resumeToken?: string): Promise<DemoClient> {
+    const resume = resumeToken ? `&resume_token=${encodeURIComponent(resumeToken)}` : '';
+    const socket = new WebSocket(`${url}?access_token=${encodeURIComponent(token)}${resume}`);
     const client = new DemoClient(socket);
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error('no welcome within 10 s')), 10_000);
@@ -112,6 +113,12 @@ export class DemoClient {
   /** Drops the connection without a word, as a lost network does: the session waits to be resumed. */
   drop(): void {
     this.socket.terminate();
+  }
+
+  /** Goes silent with the socket still open, as when the network vanishes: no frames, no pongs. */
+  silence(): void {
+    const raw = (this.socket as unknown as { _socket?: { pause(): void } })._socket;
+    raw?.pause();
   }
 
   private onMessage(text: string): void {
