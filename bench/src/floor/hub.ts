@@ -1,0 +1,299 @@
+// The floor: a bare WebSocket hub speaking the same JSON subset as the gateway (welcome, createRoom,
+// joinRoom, leaveRoom, reportPusherEvent, getRoom, listRooms, ping, notices with a per-room seq), with
+// in-memory rooms and a seat limit - no persistence, no gRPC, no NATS. It is the lower bound every
+// rtcroom latency is divided by, so it does only what the protocol needs and nothing else.
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { WebSocket, WebSocketServer } from 'ws';
+import { isDomainError, newId, verifyAccessToken } from '@rtcroom/common';
+import {
+  GATEWAY_WS_PATH,
+  PUSH_BEGAN,
+  type JoinRoomRequest,
+  type ServerFrame,
+  type WireMember,
+  type WireNotice,
+  type WirePlayUrl,
+  type WireRoom,
+} from '../protocol';
+
+export interface FloorOptions {
+  host: string;
+  port: number;
+  secret: string;
+  pingIntervalMs?: number;
+  maxPayloadBytes?: number;
+}
+
+interface Session {
+  id: string;
+  identity: string;
+  ws: WebSocket;
+  /** The rooms this session holds a seat in, by room id. */
+  rooms: Set<string>;
+}
+
+interface Seat {
+  member: WireMember;
+  session: Session;
+}
+
+interface FloorRoom {
+  wire: WireRoom;
+  seq: number;
+  /** By identity: one seat per identity. */
+  seats: Map<string, Seat>;
+}
+
+class FloorError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const DEFAULT_MAX_MEMBERS = 6;
+const URL_TTL_MS = 3600_000;
+/** <live-pusher> codes that mean the push stopped. */
+const PUSH_STOPPED = new Set([-1307, 3005, 1004]);
+
+export class FloorHub {
+  private readonly rooms = new Map<string, FloorRoom>();
+  private readonly roomsByName = new Map<string, FloorRoom>();
+  private server: Server | undefined;
+  private wss: WebSocketServer | undefined;
+
+  constructor(private readonly options: FloorOptions) {}
+
+  /** Listens; resolves with the host:port it listens on. */
+  async start(): Promise<string> {
+    const server = createServer((_req, res) => res.writeHead(404).end());
+    const wss = new WebSocketServer({
+      server,
+      path: GATEWAY_WS_PATH,
+      perMessageDeflate: false,
+      maxPayload: this.options.maxPayloadBytes ?? 64 * 1024,
+    });
+    wss.on('connection', (ws, req) => this.accept(ws, req));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen({ host: this.options.host, port: this.options.port, backlog: 4096 }, resolve);
+    });
+    this.server = server;
+    this.wss = wss;
+    const addr = server.address() as AddressInfo;
+    return `${addr.address}:${addr.port}`;
+  }
+
+  async stop(): Promise<void> {
+    for (const ws of this.wss?.clients ?? []) ws.terminate();
+    await new Promise<void>((resolve) => this.wss?.close(() => resolve()) ?? resolve());
+    await new Promise<void>((resolve) => this.server?.close(() => resolve()) ?? resolve());
+  }
+
+  private accept(ws: WebSocket, req: IncomingMessage): void {
+    const token = new URL(req.url ?? '/', 'http://floor').searchParams.get('access_token') ?? '';
+    let identity: string;
+    try {
+      identity = verifyAccessToken(this.options.secret, token).sub;
+    } catch (err) {
+      const code = isDomainError(err) ? err.reason : 'UNAUTHENTICATED';
+      send(ws, { error: { code, message: err instanceof Error ? err.message : 'bad token' } });
+      ws.close(4001, code);
+      return;
+    }
+    const session: Session = { id: newId('s'), identity, ws, rooms: new Set() };
+    ws.on('message', (data, isBinary) => this.receive(session, isBinary ? undefined : data.toString()));
+    ws.on('close', () => this.disconnect(session));
+    ws.on('error', () => undefined);
+    send(ws, {
+      welcome: {
+        sessionId: session.id,
+        identity,
+        pingIntervalMs: this.options.pingIntervalMs ?? 20_000,
+        serverTime: new Date().toISOString(),
+      },
+    });
+  }
+
+  private receive(session: Session, text: string | undefined): void {
+    let frame: Record<string, unknown>;
+    try {
+      frame = JSON.parse(text ?? '');
+      if (!frame || typeof frame !== 'object' || Array.isArray(frame)) throw new Error('not an object');
+    } catch {
+      return send(session.ws, { error: { code: 'MALFORMED_FRAME', message: 'a frame is one JSON object' } });
+    }
+    const requestId = typeof frame.requestId === 'string' ? frame.requestId : '';
+    try {
+      send(session.ws, { requestId, ...this.dispatch(session, frame) });
+    } catch (err) {
+      const error = err instanceof FloorError ? { code: err.code, message: err.message } : { code: 'INTERNAL', message: String(err) };
+      send(session.ws, { requestId, error });
+    }
+  }
+
+  private dispatch(session: Session, frame: Record<string, any>): ServerFrame {
+    if (frame.ping) return { ping: { serverTime: new Date().toISOString() } };
+    if (frame.joinRoom) return { joinRoom: this.join(session, frame.joinRoom) };
+    if (frame.leaveRoom) return { leaveRoom: { member: this.leave(session, String(frame.leaveRoom.roomId ?? '')) } };
+    if (frame.reportPusherEvent) return { reportPusherEvent: { action: this.pusherEvent(session, frame.reportPusherEvent) } };
+    if (frame.createRoom) return { createRoom: { room: this.create(frame.createRoom.room ?? {}, session.identity).wire } };
+    if (frame.getRoom) {
+      const room = this.find(frame.getRoom.roomId, frame.getRoom.name);
+      return { getRoom: { room: room.wire, members: [...room.seats.values()].map((s) => s.member), seq: room.seq } };
+    }
+    if (frame.listRooms) {
+      const size = Math.min(Math.max(Number(frame.listRooms.pageSize) || 50, 1), 500);
+      const offset = Number(frame.listRooms.pageToken) || 0;
+      const all = [...this.rooms.values()];
+      const next = offset + size < all.length ? String(offset + size) : '';
+      return { listRooms: { rooms: all.slice(offset, offset + size).map((r) => r.wire), nextPageToken: next } };
+    }
+    throw new FloorError('UNKNOWN_MESSAGE', 'the floor does not know this message');
+  }
+
+  private create(spec: { name?: string; maxMembers?: number }, owner: string): FloorRoom {
+    const name = spec.name || newId('room');
+    if (this.roomsByName.has(name)) throw new FloorError('ALREADY_EXISTS', `an open room is named ${name}`);
+    const room: FloorRoom = {
+      wire: {
+        id: newId('r'),
+        name,
+        kind: 'ROOM_KIND_GROUP',
+        maxMembers: spec.maxMembers || DEFAULT_MAX_MEMBERS,
+        state: 'ROOM_STATE_OPEN',
+        ownerIdentity: owner,
+        memberCount: 0,
+        createTime: new Date().toISOString(),
+      },
+      seq: 0,
+      seats: new Map(),
+    };
+    this.rooms.set(room.wire.id!, room);
+    this.roomsByName.set(name, room);
+    return room;
+  }
+
+  private find(roomId?: string, name?: string): FloorRoom {
+    const room = roomId ? this.rooms.get(roomId) : name ? this.roomsByName.get(name) : undefined;
+    if (!room) throw new FloorError('ROOM_NOT_FOUND', 'no such open room');
+    return room;
+  }
+
+  private join(session: Session, req: JoinRoomRequest) {
+    let room = req.roomId ? this.rooms.get(req.roomId) : req.roomName ? this.roomsByName.get(req.roomName) : undefined;
+    if (!room && req.createIfMissing && req.roomName) {
+      room = this.create({ name: req.roomName, maxMembers: req.createOptions?.maxMembers }, session.identity);
+    }
+    if (!room) throw new FloorError('ROOM_NOT_FOUND', 'no such open room');
+    const previous = room.seats.get(session.identity);
+    if (previous) this.unseat(room, previous, 'LEAVE_REASON_REPLACED');
+    if (room.seats.size >= (room.wire.maxMembers ?? DEFAULT_MAX_MEMBERS)) throw new FloorError('ROOM_FULL', 'every seat is taken');
+    const member: WireMember = {
+      roomId: room.wire.id,
+      memberId: newId('m'),
+      identity: session.identity,
+      displayName: session.identity,
+      state: 'MEMBER_STATE_JOINED',
+      streamId: newId('st'),
+      joinTime: new Date().toISOString(),
+    };
+    const playUrls = [...room.seats.values()]
+      .filter((s) => s.member.state === 'MEMBER_STATE_PUBLISHING')
+      .map((s) => playUrl(s.member, session.identity));
+    room.seats.set(session.identity, { member, session });
+    session.rooms.add(room.wire.id!);
+    room.wire.memberCount = room.seats.size;
+    const seq = this.notify(room, { memberJoined: { member } }, session);
+    return {
+      room: room.wire,
+      member,
+      members: [...room.seats.values()].map((s) => s.member),
+      pushUrl: {
+        streamId: member.streamId,
+        url: `rtmp://127.0.0.1/live/${member.streamId}?txSecret=floor`,
+        expireTime: new Date(Date.now() + URL_TTL_MS).toISOString(),
+      },
+      playUrls,
+      seq,
+    };
+  }
+
+  private leave(session: Session, roomId: string): WireMember {
+    const seat = this.rooms.get(roomId)?.seats.get(session.identity);
+    if (!seat || seat.session !== session) throw new FloorError('NOT_A_MEMBER', 'not in this room');
+    return this.unseat(this.rooms.get(roomId)!, seat, 'LEAVE_REASON_LEFT');
+  }
+
+  private pusherEvent(session: Session, req: { roomId?: string; code?: number }): string {
+    const room = req.roomId ? this.rooms.get(req.roomId) : undefined;
+    const seat = room?.seats.get(session.identity);
+    if (!room || !seat || seat.session !== session) throw new FloorError('NOT_A_MEMBER', 'not in this room');
+    const member = seat.member;
+    if (req.code === PUSH_BEGAN && member.state === 'MEMBER_STATE_JOINED') {
+      member.state = 'MEMBER_STATE_PUBLISHING';
+      room.seq++;
+      const base = { roomId: room.wire.id, seq: room.seq, time: new Date().toISOString() };
+      for (const s of room.seats.values()) {
+        send(s.session.ws, { notice: { ...base, streamStarted: { member, playUrl: playUrl(member, s.session.identity) } } });
+      }
+      return 'STREAM_STARTED';
+    }
+    if (PUSH_STOPPED.has(req.code ?? 0) && member.state === 'MEMBER_STATE_PUBLISHING') {
+      member.state = 'MEMBER_STATE_JOINED';
+      this.notify(room, { streamStopped: { member } });
+      return 'STREAM_STOPPED';
+    }
+    return 'NONE';
+  }
+
+  private unseat(room: FloorRoom, seat: Seat, reason: string): WireMember {
+    room.seats.delete(seat.member.identity!);
+    seat.session.rooms.delete(room.wire.id!);
+    room.wire.memberCount = room.seats.size;
+    const member = { ...seat.member, state: 'MEMBER_STATE_LEFT', leaveTime: new Date().toISOString(), leaveReason: reason };
+    this.notify(room, { memberLeft: { member, reason } });
+    // An empty room has nobody to tell; the floor forgets it at once.
+    if (room.seats.size === 0) {
+      this.rooms.delete(room.wire.id!);
+      this.roomsByName.delete(room.wire.name!);
+    }
+    return member;
+  }
+
+  /** Takes the room's next seq and sends the notice to every seat but `except`'s. */
+  private notify(room: FloorRoom, body: Omit<WireNotice, 'roomId' | 'seq' | 'time'>, except?: Session): number {
+    room.seq++;
+    const text = JSON.stringify({ notice: { roomId: room.wire.id, seq: room.seq, time: new Date().toISOString(), ...body } });
+    for (const s of room.seats.values()) {
+      if (s.session !== except && s.session.ws.readyState === WebSocket.OPEN) s.session.ws.send(text);
+    }
+    return room.seq;
+  }
+
+  private disconnect(session: Session): void {
+    for (const roomId of session.rooms) {
+      const room = this.rooms.get(roomId);
+      const seat = room?.seats.get(session.identity);
+      if (room && seat && seat.session === session) this.unseat(room, seat, 'LEAVE_REASON_CONNECTION_LOST');
+    }
+    session.rooms.clear();
+  }
+}
+
+function playUrl(member: WireMember, viewer: string): WirePlayUrl {
+  return {
+    streamId: member.streamId,
+    viewerIdentity: viewer,
+    rtcUrl: `webrtc://127.0.0.1/live/${member.streamId}?viewer=${encodeURIComponent(viewer)}&sig=floor`,
+    flvUrl: `http://127.0.0.1/live/${member.streamId}.flv`,
+    expireTime: new Date(Date.now() + URL_TTL_MS).toISOString(),
+  };
+}
+
+function send(ws: WebSocket, frame: ServerFrame): void {
+  if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(frame));
+}

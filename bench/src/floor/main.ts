@@ -1,0 +1,26 @@
+// Runs the floor hub as its own process, configured like the gateway: FLOOR_ADDRESS (host:port) and
+// ACCESS_TOKEN_SECRET (a dev default when RTCROOM_DEV=true).
+import { envAddress, envBool, envSecret } from '@rtcroom/common';
+import { FloorHub } from './hub';
+
+const DEV_SECRET = 'rtcroom-floor-dev-secret';
+
+async function main(): Promise<void> {
+  const env = process.env;
+  const [host, port] = envAddress(env, 'FLOOR_ADDRESS', '127.0.0.1:7900').split(':');
+  const secret = envSecret(env, 'ACCESS_TOKEN_SECRET', envBool(env, 'RTCROOM_DEV', false) ? DEV_SECRET : undefined);
+  const hub = new FloorHub({ host, port: Number(port), secret });
+  const address = await hub.start();
+  process.stdout.write(`floor: listening on ws://${address}/v1/ws\n`);
+  const shutdown = () => {
+    void hub.stop().then(() => process.exit(0));
+    setTimeout(() => process.exit(0), 3000).unref();
+  };
+  process.once('SIGTERM', shutdown);
+  process.once('SIGINT', shutdown);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`floor: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

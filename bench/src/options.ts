@@ -1,0 +1,143 @@
+// The harness's settings: the quick set (about two minutes), the full set (--full), and the flags
+// that narrow a run down. The harness reads no environment variables; everything is a flag.
+import * as path from 'node:path';
+import type { TargetKind } from './system';
+
+export type ScenarioName = 'churn' | 'knee' | 'storm' | 'idle';
+const ALL_SCENARIOS: ScenarioName[] = ['churn', 'knee', 'storm', 'idle'];
+
+export interface MemberTiming {
+  maxMembers: number;
+  connectLeadMs: number;
+  pushDelayMs: number;
+  dwellMs: number;
+  noticeTimeoutMs: number;
+  requestTimeoutMs: number;
+  connectTimeoutMs: number;
+}
+
+export interface BenchSettings {
+  mode: 'quick' | 'full';
+  targets: TargetKind[];
+  scenarios: ScenarioName[];
+  /** Client processes that drive the churn scenarios. */
+  clientProcesses: number;
+  /** Client processes that hold the idle connections: enough that none holds more than 5,000. */
+  idleClientProcesses: number;
+  churn: { rate: number; seconds: number };
+  knee: { rates: number[]; seconds: number };
+  storm: { rooms: number; connectRate: number };
+  idle: { connections: number; connectRate: number; holdMs: number; heartbeatMs: number };
+  member: MemberTiming;
+  settleMs: number;
+  /** Before each run, wait at most this long for the machine to go quiet. */
+  quietMaxMs: number;
+  /** A short churn run on each target before anything is recorded, so JIT and pools are warm. */
+  warmup: { rate: number; seconds: number };
+  natsUrl: string;
+  pgAdminUrl: string;
+  startTimeoutMs: number;
+  resultsDir: string;
+  repoRoot: string;
+  /** The whole run stops by itself after this long, whatever state it is in. */
+  hardLimitMs: number;
+}
+
+export const USAGE = `usage: node bench/dist/run.js [options]
+  --full                   the full set (5-10 minutes) instead of the quick one (about 2)
+  --target floor|system|both   what to measure (default both; "rtcroom" = system)
+  --floor-only             same as --target floor
+  --scenarios a,b          among churn, knee, storm, idle (default all)
+  --rate N                 join rate of the churn scenario (default 500 joins/s)
+  --idle N                 idle connections to hold (default 2000 quick, 20000 full)
+  --clients N              client processes driving churn (default 2; idle adds one per 5,000)
+  --nats URL               NATS for the services (default nats://127.0.0.1:4222)
+  --pg URL                 Postgres admin URL to create the bench database from
+                           (default postgres://postgres@127.0.0.1:5432/postgres)
+  --out DIR                where results go (default bench/results)`;
+
+export function parseArgs(argv: string[]): BenchSettings {
+  const flags = new Map<string, string>();
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (!arg.startsWith('--')) throw new Error(`unexpected argument ${arg}`);
+    const [key, inline] = arg.slice(2).split('=', 2);
+    const takesValue = ['target', 'scenarios', 'rate', 'idle', 'clients', 'nats', 'pg', 'out'].includes(key);
+    if (!takesValue) flags.set(key, 'true');
+    else if (inline !== undefined) flags.set(key, inline);
+    else if (i + 1 < argv.length) flags.set(key, argv[++i]);
+    else throw new Error(`--${key} needs a value`);
+  }
+  const known = ['full', 'quick', 'floor-only', 'help', 'target', 'scenarios', 'rate', 'idle', 'clients', 'nats', 'pg', 'out'];
+  const unknown = [...flags.keys()].filter((k) => !known.includes(k));
+  if (unknown.length > 0) throw new Error(`unknown option --${unknown[0]}`);
+  if (flags.has('help')) throw new Error(USAGE);
+
+  const full = flags.has('full');
+  const repoRoot = path.resolve(__dirname, '..', '..');
+  const settings: BenchSettings = {
+    mode: full ? 'full' : 'quick',
+    targets: parseTargets(flags.has('floor-only') ? 'floor' : flags.get('target') ?? 'both'),
+    scenarios: parseScenarios(flags.get('scenarios')),
+    clientProcesses: positive(flags.get('clients'), 2, 'clients'),
+    idleClientProcesses: 0,
+    churn: { rate: positive(flags.get('rate'), 500, 'rate'), seconds: full ? 20 : 4 },
+    knee: { rates: full ? [250, 750, 1000, 1250, 1500, 2000, 2500, 3000] : [250, 1000, 1500, 2000], seconds: full ? 6 : 2 },
+    storm: full ? { rooms: 500, connectRate: 1500 } : { rooms: 100, connectRate: 1000 },
+    idle: {
+      connections: positive(flags.get('idle'), full ? 20_000 : 2_000, 'idle'),
+      connectRate: full ? 2000 : 1000,
+      holdMs: full ? 30_000 : 6_000,
+      heartbeatMs: full ? 10_000 : 5_000,
+    },
+    member: {
+      maxMembers: 6,
+      connectLeadMs: 1000,
+      pushDelayMs: 200,
+      dwellMs: 1000,
+      noticeTimeoutMs: 3000,
+      requestTimeoutMs: 5000,
+      connectTimeoutMs: 10_000,
+    },
+    settleMs: 1000,
+    quietMaxMs: full ? 30_000 : 15_000,
+    warmup: { rate: 250, seconds: 2 },
+    natsUrl: flags.get('nats') ?? 'nats://127.0.0.1:4222',
+    pgAdminUrl: flags.get('pg') ?? 'postgres://postgres@127.0.0.1:5432/postgres',
+    startTimeoutMs: 30_000,
+    resultsDir: path.resolve(flags.get('out') ?? path.join(repoRoot, 'bench', 'results')),
+    repoRoot,
+    hardLimitMs: (full ? 45 : 8) * 60_000,
+  };
+  settings.idleClientProcesses = Math.max(settings.clientProcesses, Math.ceil(settings.idle.connections / 5000));
+  return settings;
+}
+
+function parseTargets(value: string): TargetKind[] {
+  switch (value) {
+    case 'floor':
+      return ['floor'];
+    case 'system':
+    case 'rtcroom':
+      return ['rtcroom'];
+    case 'both':
+      return ['floor', 'rtcroom'];
+    default:
+      throw new Error(`--target must be floor, system or both, got ${value}`);
+  }
+}
+
+function parseScenarios(value: string | undefined): ScenarioName[] {
+  if (!value) return ALL_SCENARIOS;
+  const names = value.split(',').map((s) => s.trim());
+  const bad = names.find((n) => !(ALL_SCENARIOS as string[]).includes(n));
+  if (bad) throw new Error(`unknown scenario ${bad} (known: ${ALL_SCENARIOS.join(', ')})`);
+  return names as ScenarioName[];
+}
+
+function positive(value: string | undefined, fallback: number, name: string): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new Error(`--${name} must be a positive whole number, got ${value}`);
+  return n;
+}

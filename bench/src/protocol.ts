@@ -1,0 +1,108 @@
+// The subset of the gateway's WebSocket protocol (proto/rtcroom/gateway/v1/gateway.proto) the bench
+// speaks, as it looks on the wire: protobuf JSON mapping, so every field may be absent (proto3 omits
+// defaults) and 64-bit integers such as seq may arrive as strings.
+
+export interface WireRoom {
+  id?: string;
+  name?: string;
+  kind?: string;
+  maxMembers?: number;
+  state?: string;
+  ownerIdentity?: string;
+  memberCount?: number;
+  createTime?: string;
+}
+
+export interface WireMember {
+  roomId?: string;
+  memberId?: string;
+  identity?: string;
+  displayName?: string;
+  state?: string;
+  streamId?: string;
+  joinTime?: string;
+  leaveTime?: string;
+  leaveReason?: string;
+}
+
+export interface WirePushUrl {
+  streamId?: string;
+  url?: string;
+  expireTime?: string;
+}
+
+export interface WirePlayUrl {
+  streamId?: string;
+  viewerIdentity?: string;
+  rtcUrl?: string;
+  flvUrl?: string;
+  expireTime?: string;
+}
+
+export interface WireNotice {
+  roomId?: string;
+  seq?: string | number;
+  time?: string;
+  memberJoined?: { member?: WireMember };
+  memberLeft?: { member?: WireMember; reason?: string };
+  streamStarted?: { member?: WireMember; playUrl?: WirePlayUrl };
+  streamStopped?: { member?: WireMember };
+  roomClosed?: { room?: WireRoom; reason?: string };
+}
+
+export interface WireJoinRoomResponse {
+  room?: WireRoom;
+  member?: WireMember;
+  members?: WireMember[];
+  pushUrl?: WirePushUrl;
+  playUrls?: WirePlayUrl[];
+  seq?: string | number;
+}
+
+/** ServerMessage: request_id plus exactly one of these. */
+export interface ServerFrame {
+  requestId?: string;
+  welcome?: { sessionId?: string; identity?: string; pingIntervalMs?: number; serverTime?: string };
+  error?: { code?: string; message?: string };
+  ping?: { serverTime?: string };
+  createRoom?: { room?: WireRoom };
+  joinRoom?: WireJoinRoomResponse;
+  leaveRoom?: { member?: WireMember };
+  listRooms?: { rooms?: WireRoom[]; nextPageToken?: string };
+  getRoom?: { room?: WireRoom; members?: WireMember[]; seq?: string | number };
+  reportPusherEvent?: { action?: string };
+  notice?: WireNotice;
+}
+
+export interface JoinRoomRequest {
+  roomId?: string;
+  roomName?: string;
+  displayName?: string;
+  createIfMissing?: boolean;
+  createOptions?: { maxMembers?: number; kind?: string };
+}
+
+/** ClientMessage without its request_id: exactly one of these. */
+export type ClientRequest =
+  | { ping: Record<string, never> }
+  | { createRoom: { room: { name?: string; maxMembers?: number; kind?: string } } }
+  | { joinRoom: JoinRoomRequest }
+  | { leaveRoom: { roomId: string } }
+  | { listRooms: { pageSize?: number; pageToken?: string } }
+  | { getRoom: { roomId?: string; name?: string } }
+  | { reportPusherEvent: { roomId: string; code: number; message?: string } };
+
+/** The <live-pusher> bindstatechange code for "push began". */
+export const PUSH_BEGAN = 1002;
+
+export const GATEWAY_WS_PATH = '/v1/ws';
+
+export function wsUrl(address: string, token: string): string {
+  return `ws://${address}${GATEWAY_WS_PATH}?access_token=${encodeURIComponent(token)}`;
+}
+
+export function seqOf(value: string | number | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  return Number.isFinite(n) ? n : undefined;
+}

@@ -1,0 +1,55 @@
+// The shape of a bench run's results: what is written to JSON and rendered to Markdown and SVG.
+import type { ProcessUsage } from '../proc-stats';
+import type { ChurnFigures, ChurnScenario, LatencyMetric } from '../scenarios/churn';
+import type { IdleFigures } from '../scenarios/idle';
+import type { NotMeasured } from '../scenarios/not-measured';
+import type { TargetKind } from '../system';
+
+/** One target's outcome of one scenario run: its figures, or why there are none. */
+export interface Measured<T> {
+  figures?: T & { processes: ProcessUsage[] };
+  error?: string;
+  /** Percent of all cores busy just before the run (after waiting for the machine to calm down). */
+  machineBusyAtStart?: number;
+}
+
+export interface Ratio {
+  p50: number | null;
+  p95: number | null;
+  p99: number | null;
+  max: number | null;
+}
+
+export interface ChurnEntry {
+  scenario: ChurnScenario;
+  label: string;
+  setRate: number | null;
+  rooms: number;
+  results: Partial<Record<TargetKind, Measured<ChurnFigures>>>;
+  /** rtcroom's latency / the floor's, per metric and percentile. */
+  ratioToFloor: Partial<Record<LatencyMetric, Ratio>>;
+}
+
+export interface Goal {
+  goal: string;
+  target: string;
+  rtcroom: string;
+  floor: string;
+  verdict: 'met' | 'missed' | 'partly met' | 'not measured';
+  note: string;
+}
+
+export interface BenchReport {
+  meta: {
+    date: string;
+    mode: 'quick' | 'full';
+    machine: { cpu: string; cores: number; memoryGb: number; os: string; node: string };
+    targets: Partial<Record<TargetKind, { status: 'measured' | 'failed to start' | 'failed during run'; message?: string }>>;
+    durationSeconds: number;
+    settings: unknown;
+  };
+  churn: ChurnEntry[];
+  idle: Partial<Record<TargetKind, Measured<IdleFigures>>> | null;
+  notMeasured: NotMeasured[];
+  goals: Goal[];
+}

@@ -1,0 +1,32 @@
+// Scenarios the issue asks for whose features do not exist yet. Each says so instead of guessing.
+// TODO(issue 4/5): measure these once 1:1 calls, silent-client detection and gateway failover exist.
+
+export interface NotMeasured {
+  scenario: string;
+  figure: string;
+  target: string | null;
+  status: string;
+}
+
+const STATUS = 'not measured yet: needs issue 4/5';
+
+/** 1:1 call setup: invite -> both sides hold the other's play URL. */
+export function callSetup(): NotMeasured {
+  return { scenario: '1:1 call setup', figure: 'invite -> both sides hold the other\'s play URL', target: null, status: STATUS };
+}
+
+/** A client that stops sending (no heartbeat, socket left open): time until the others hear it left. */
+export function silentClient(): NotMeasured {
+  return { scenario: 'silent client', figure: 'last heartbeat -> others notified (connection lost)', target: '<= 5 s', status: STATUS };
+}
+
+/** A gateway killed with SIGKILL: time until the members it held are reported gone. */
+export function killedGateway(): NotMeasured {
+  return { scenario: 'killed gateway', figure: 'gateway killed -> its members reported gone', target: null, status: STATUS };
+}
+
+export function notMeasured(): NotMeasured[] {
+  const all = [callSetup(), silentClient(), killedGateway()];
+  for (const n of all) process.stdout.write(`${n.scenario}: ${n.status}\n`);
+  return all;
+}

@@ -1,0 +1,213 @@
+// Starts and stops what the harness measures, as child processes: the floor hub, or rtcroom's four
+// services (url-issuer, room, presence, gateway) on a fresh database. Each child logs to a file under
+// results/tmp/, and a target counts as ready only when a client gets `welcome` (and, for rtcroom,
+// when a probe can join a room: the whole chain answers).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import * as path from 'node:path';
+import { issueAccessToken } from '@rtcroom/common';
+import { createBenchDatabase, type BenchDatabase } from './bench-database';
+import { BenchClient } from './client';
+import { nowMs, sleep } from './clock';
+import { wsUrl } from './protocol';
+
+export type TargetKind = 'floor' | 'rtcroom';
+
+export interface SystemOptions {
+  repoRoot: string;
+  logDir: string;
+  secret: string;
+  natsUrl: string;
+  pgAdminUrl: string;
+  startTimeoutMs: number;
+  /** Prefix of probe identities and room names, unique per run. */
+  tag: string;
+}
+
+export class StartError extends Error {
+  override name = 'StartError';
+}
+
+export class ServiceProcess {
+  readonly child: ChildProcess;
+  exit: string | undefined;
+
+  constructor(
+    readonly name: string,
+    script: string,
+    env: NodeJS.ProcessEnv,
+    readonly logPath: string,
+  ) {
+    const log = openSync(logPath, 'w');
+    this.child = spawn(process.execPath, [script], { env, stdio: ['ignore', log, log] });
+    closeSync(log);
+    this.child.on('exit', (code, signal) => (this.exit = signal ? `killed by ${signal}` : `exited with code ${code}`));
+    this.child.on('error', (err) => (this.exit = `failed to start: ${err.message}`));
+  }
+
+  get pid(): number {
+    return this.child.pid ?? -1;
+  }
+
+  get running(): boolean {
+    return this.exit === undefined;
+  }
+
+  tail(maxChars = 1500): string {
+    try {
+      const text = readFileSync(this.logPath, 'utf8').trimEnd();
+      return text.length > maxChars ? `...${text.slice(-maxChars)}` : text;
+    } catch {
+      return '';
+    }
+  }
+
+  async stop(graceMs = 5000): Promise<void> {
+    if (!this.running) return;
+    const exited = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
+    this.child.kill('SIGTERM');
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), graceMs);
+    await exited;
+    clearTimeout(timer);
+  }
+}
+
+export interface Target {
+  kind: TargetKind;
+  /** host:port of the WebSocket endpoint. */
+  address: string;
+  processes: ServiceProcess[];
+  /** The process holding the clients' WebSockets (the gateway, or the floor itself). */
+  socketHolder: ServiceProcess;
+  /** Why the target is no longer usable (a process died), or undefined. */
+  failure(): string | undefined;
+  stop(): Promise<void>;
+}
+
+export async function startFloor(o: SystemOptions): Promise<Target> {
+  mkdirSync(o.logDir, { recursive: true });
+  const script = path.join(__dirname, 'floor', 'main.js');
+  const address = `127.0.0.1:${await freePort()}`;
+  const env = { ...process.env, FLOOR_ADDRESS: address, ACCESS_TOKEN_SECRET: o.secret, LOG_LEVEL: 'warn' };
+  const floor = new ServiceProcess('floor', script, env, path.join(o.logDir, 'floor.log'));
+  const target = makeTarget('floor', address, [floor], floor, async () => undefined);
+  await ready(target, o, false);
+  return target;
+}
+
+const SERVICES = ['url-issuer', 'room', 'presence', 'gateway'] as const;
+
+export async function startRtcroom(o: SystemOptions): Promise<Target> {
+  mkdirSync(o.logDir, { recursive: true });
+  const scripts = SERVICES.map((s) => path.join(o.repoRoot, 'services', s, 'dist', 'main.js'));
+  const missing = scripts.filter((s) => !existsSync(s)).map((s) => path.relative(o.repoRoot, s));
+  if (missing.length > 0) throw new StartError(`${missing.join(', ')} not found: build the services first (npm run build)`);
+  let db: BenchDatabase;
+  try {
+    db = await createBenchDatabase(o.pgAdminUrl);
+  } catch (err) {
+    throw new StartError(`cannot create the bench database on ${o.pgAdminUrl}: ${(err as Error).message}`);
+  }
+  const [urlIssuer, room, presence, gateway] = await Promise.all(SERVICES.map(async () => `127.0.0.1:${await freePort()}`));
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    RTCROOM_DEV: 'true',
+    LOG_LEVEL: 'warn',
+    NATS_URL: o.natsUrl,
+    DATABASE_URL: db.url,
+    URL_ISSUER_GRPC_ADDRESS: urlIssuer,
+    ROOM_GRPC_ADDRESS: room,
+    PRESENCE_GRPC_ADDRESS: presence,
+    GATEWAY_ADDRESS: gateway,
+    URL_ISSUER_ADDRESS: urlIssuer,
+    ROOM_SERVICE_ADDRESS: room,
+    PRESENCE_SERVICE_ADDRESS: presence,
+    ACCESS_TOKEN_SECRET: o.secret,
+    GATEWAY_ID: `${o.tag}-gw1`,
+  };
+  const processes = SERVICES.map((s, i) => new ServiceProcess(s, scripts[i], env, path.join(o.logDir, `${s}.log`)));
+  const target = makeTarget('rtcroom', gateway, processes, processes[3], async () => {
+    await db.drop().catch((err: Error) => process.stderr.write(`bench: could not drop ${db.name}: ${err.message}\n`));
+  });
+  try {
+    await ready(target, o, true);
+  } catch (err) {
+    await target.stop();
+    throw err;
+  }
+  return target;
+}
+
+function makeTarget(kind: TargetKind, address: string, processes: ServiceProcess[], socketHolder: ServiceProcess, cleanup: () => Promise<void>): Target {
+  let stopped: Promise<void> | undefined;
+  return {
+    kind,
+    address,
+    processes,
+    socketHolder,
+    failure() {
+      const dead = processes.find((p) => !p.running);
+      return dead ? `${dead.name} ${dead.exit}` : undefined;
+    },
+    stop() {
+      // Stop in reverse order of dependency: the gateway first, the url-issuer last.
+      stopped ??= (async () => {
+        for (const p of [...processes].reverse()) await p.stop();
+        await cleanup();
+      })();
+      return stopped;
+    },
+  };
+}
+
+/** Polls until a client gets `welcome` and, with `probeJoin`, until a join is acknowledged. */
+async function ready(target: Target, o: SystemOptions, probeJoin: boolean): Promise<void> {
+  const deadline = nowMs() + o.startTimeoutMs;
+  const token = issueAccessToken(o.secret, { identity: `${o.tag}-probe-${target.kind}` });
+  let last = 'no answer yet';
+  while (nowMs() < deadline) {
+    const dead = target.failure();
+    if (dead) throw new StartError(`${target.kind}: ${dead}\n${describeLogs(target)}`);
+    try {
+      const client = await BenchClient.open(wsUrl(target.address, token), 'probe', { timeoutMs: 3000 });
+      try {
+        if (!probeJoin) return;
+        const room = `${o.tag}-probe`;
+        const reply = await client.request({ joinRoom: { roomName: room, createIfMissing: true, createOptions: { maxMembers: 6 } } }, 5000);
+        const roomId = reply.frame.joinRoom?.room?.id;
+        if (roomId) {
+          await client.request({ leaveRoom: { roomId } }, 5000);
+          return;
+        }
+        last = `probe join answered ${JSON.stringify(reply.frame.error ?? reply.frame)}`;
+      } finally {
+        await client.close(1000);
+      }
+    } catch (err) {
+      last = (err as Error).message;
+    }
+    await sleep(250);
+  }
+  throw new StartError(`${target.kind} not ready within ${o.startTimeoutMs} ms (last: ${last})\n${describeLogs(target)}`);
+}
+
+function describeLogs(target: Target): string {
+  return target.processes
+    .map((p) => {
+      const tail = p.tail();
+      return `--- ${p.name} (${p.logPath})${tail ? `\n${tail}` : ': no output'}`;
+    })
+    .join('\n');
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
