@@ -32,7 +32,7 @@ export function loadRoomConfig(env: Env): RoomConfig {
     grpcAddress: envAddress(env, 'ROOM_GRPC_ADDRESS', '127.0.0.1:50051'),
     logLevel: parseLogLevel(envOptional(env, 'LOG_LEVEL')),
     databaseUrl: envOptional(env, 'DATABASE_URL'),
-    databasePoolSize: envInt(env, 'DATABASE_POOL_SIZE', 10, { min: 1, max: 200 }),
+    databasePoolSize: envInt(env, 'DATABASE_POOL_SIZE', 20, { min: 1, max: 200 }),
     embeddedDataDir: envOptional(env, 'EMBEDDED_DATA_DIR'),
     natsUrl: envOptional(env, 'NATS_URL'),
     urlIssuerAddress: envString(env, 'URL_ISSUER_ADDRESS', '127.0.0.1:50053'),

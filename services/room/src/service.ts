@@ -46,7 +46,7 @@ export async function startRoomService(config: RoomConfig, logger: Logger, deps:
   const issuer = grpcPushUrlIssuer(config.urlIssuerAddress);
   const tx = new RoomTransactions(store.db, () => {
     relay.kick();
-    webhooks.kick();
+    webhooks.notify();
   });
   const rooms = new Rooms(tx, {
     defaultMaxMembers: config.defaultMaxMembers,

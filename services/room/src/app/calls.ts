@@ -78,7 +78,7 @@ export class Calls {
       sessionId: input.callerSessionId,
       createIfMissing: false,
     });
-    const call = await this.tx.run(async (change) => {
+    const call = await this.tx.run(room.id, async (change) => {
       const locked = await change.lock(room.id);
       const created = newCall({
         id: newId('c'),
@@ -139,7 +139,7 @@ export class Calls {
   /** Applies a transition under the call room's lock; an ended call closes its room. */
   private async transition(callId: string, step: (call: Call, now: Date) => Call): Promise<Call> {
     const { roomId } = await this.get(callId);
-    return this.tx.run(async (change) => {
+    return this.tx.run(roomId, async (change) => {
       const room = await change.lock(roomId);
       const call = (await findCallByRoom(change.db, roomId))!;
       const next = step(call, change.now);

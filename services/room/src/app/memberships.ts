@@ -23,7 +23,7 @@ import {
   seatedMembers,
   seatedMembersOfSession,
 } from '../store/member.repository';
-import { banUntil, findRoomById, saveBan } from '../store/room.repository';
+import { findRoomById, saveBan } from '../store/room.repository';
 import { RoomChangeSet, RoomTransactions } from './room-transaction';
 import { definedOnly, resolveRoom, Rooms } from './rooms';
 
@@ -77,10 +77,10 @@ export class Memberships {
     const memberId = newId('m');
     const pushUrl = await this.issuer.issuePushUrl(target.id, memberId, target.recording);
     try {
-      return await this.tx.run(async (change) => {
-        const room = await change.lock(target.id);
-        const seated = await seatedMembers(change.db, room.id);
-        const decision = decideSeat(room, seated, input.identity, await banUntil(change.db, room.id, input.identity), change.now);
+      return await this.tx.run(target.id, async (change) => {
+        const room = await change.lock(target.id, input.identity);
+        const seated = [...change.seated];
+        const decision = decideSeat(room, seated, input.identity, change.bannedUntil, change.now);
         if (!decision.ok) throw decision.error;
         if (decision.replaces) await change.unseat(room, decision.replaces, 'replaced');
         const member: Member = {
@@ -99,6 +99,7 @@ export class Memberships {
           leaveReason: null,
         };
         await insertMember(change.db, member, input.requestId || null);
+        change.seat(member);
         Object.assign(room, { memberCount: room.memberCount + 1, everJoined: true, autoCloseAt: null });
         change.record({ type: 'member_joined', member });
         await change.commit(room);
@@ -126,10 +127,10 @@ export class Memberships {
     if ([...reasonText].length > limits.reasonTextMaxLength) throw new DomainError('INVALID_ARGUMENT', `reason_text must be at most ${limits.reasonTextMaxLength} characters`);
     if (banSeconds > limits.maxBanSeconds) throw new DomainError('INVALID_ARGUMENT', `ban_seconds must be at most ${limits.maxBanSeconds}`);
     checkId('room_id', roomId);
-    return this.tx.run(async (change) => {
+    return this.tx.run(roomId, async (change) => {
       const room = await change.lock(roomId);
       if (banSeconds > 0) await saveBan(change.db, roomId, identity, new Date(change.now.getTime() + banSeconds * 1000), reasonText);
-      const member = (await seatedMembers(change.db, room.id)).find((m) => m.identity === identity);
+      const member = change.seatOf(identity);
       if (!member) {
         if (banSeconds > 0) return { ...placeholder(roomId, identity), leftAt: change.now };
         throw new DomainError('NOT_A_MEMBER', `${identity} holds no seat in room ${roomId}`);
@@ -222,9 +223,9 @@ export class Memberships {
   /** Runs a change on a seated member under the room's lock, then commits it. */
   private async onSeated<T>(roomId: string, identity: string, work: (change: RoomChangeSet, room: Room, member: Member) => Promise<T>): Promise<T> {
     checkId('room_id', roomId);
-    return this.tx.run(async (change) => {
+    return this.tx.run(roomId, async (change) => {
       const room = await change.lock(roomId);
-      const member = (await seatedMembers(change.db, room.id)).find((m) => m.identity === identity);
+      const member = change.seatOf(identity);
       if (!member) throw new DomainError('NOT_A_MEMBER', `${identity} holds no seat in room ${roomId}`);
       const out = await work(change, room, member);
       await change.commit(room);

@@ -5,9 +5,8 @@ import { Kysely } from 'kysely';
 import { afterDeparture, CloseReason, LeaveReason, Member, Room } from '../domain/room';
 import { encodeRoomEvent, OutboxRow, RoomChange } from '../events/room-events';
 import { RoomDatabase, RoomDb } from '../store/database';
-import { saveMember, seatedMembers } from '../store/member.repository';
-import { appendEvents } from '../store/outbox.repository';
-import { findRoomById, saveRoom } from '../store/room.repository';
+import { saveMember } from '../store/member.repository';
+import { lockRoomWithSeats, saveRoomWithEvents } from '../store/room.repository';
 
 /** Reacts, inside the same transaction, to what happened in a room (e.g. a call follows its room). */
 export type RoomChangeHook = (change: RoomChangeSet, room: Room, happened: RoomChange[]) => Promise<void>;
@@ -18,6 +17,10 @@ export class RoomChangeSet {
   private readonly extra: OutboxRow[] = [];
   /** Events written so far in this transaction. */
   written = 0;
+  /** The locked room's seated members, kept up to date by this change set. */
+  seated: Member[] = [];
+  /** The ban of the identity asked about in lock(), if any. */
+  bannedUntil: Date | null = null;
 
   constructor(
     readonly db: RoomDb,
@@ -25,10 +28,23 @@ export class RoomChangeSet {
     private readonly hooks: RoomChangeHook[],
   ) {}
 
-  async lock(roomId: string): Promise<Room> {
-    const room = await findRoomById(this.db, roomId, true);
-    if (!room) throw new DomainError('ROOM_NOT_FOUND', `no room ${roomId}`);
-    return room;
+  /** Locks the room (one round trip reads it with its seated members and `identity`'s ban). */
+  async lock(roomId: string, identity = ''): Promise<Room> {
+    const locked = await lockRoomWithSeats(this.db, roomId, identity);
+    if (!locked) throw new DomainError('ROOM_NOT_FOUND', `no room ${roomId}`);
+    this.seated = locked.seated;
+    this.bannedUntil = locked.bannedUntil;
+    return locked.room;
+  }
+
+  /** The seated member with this identity, if any. */
+  seatOf(identity: string): Member | undefined {
+    return this.seated.find((m) => m.identity === identity);
+  }
+
+  /** A member took a seat (its row is written by the caller). */
+  seat(member: Member): void {
+    this.seated.push(member);
   }
 
   record(change: RoomChange): void {
@@ -45,12 +61,12 @@ export class RoomChangeSet {
     Object.assign(member, { state: 'left', leftAt: this.now, leaveReason: reason });
     await saveMember(this.db, member);
     room.memberCount -= 1;
+    this.seated = this.seated.filter((m) => m.memberId !== member.memberId);
     this.record({ type: 'member_left', member: { ...member }, reason, reasonText });
     if (reason === 'room_closed' || reason === 'call_ended') return;
-    const remaining = (await seatedMembers(this.db, room.id)).filter((m) => m.memberId !== member.memberId);
-    const outcome = afterDeparture(room, member, remaining, this.now);
+    const outcome = afterDeparture(room, member, this.seated, this.now);
     if (outcome.close) {
-      await this.close(room, outcome.close, remaining);
+      await this.close(room, outcome.close);
       return;
     }
     room.autoCloseAt = outcome.autoCloseAt;
@@ -61,10 +77,10 @@ export class RoomChangeSet {
   }
 
   /** Closes the room: everyone seated leaves (CALL_ENDED when a call ended it, else ROOM_CLOSED). */
-  async close(room: Room, reason: CloseReason, seated?: Member[]): Promise<void> {
+  async close(room: Room, reason: CloseReason): Promise<void> {
     if (room.state === 'closed') return;
     const leave: LeaveReason = reason === 'call_ended' ? 'call_ended' : 'room_closed';
-    for (const m of seated ?? (await seatedMembers(this.db, room.id))) await this.unseat(room, m, leave);
+    for (const m of [...this.seated]) await this.unseat(room, m, leave);
     Object.assign(room, { state: 'closed', closedAt: this.now, closeReason: reason, autoCloseAt: null });
     this.record({ type: 'room_closed', room: { ...room }, reason });
   }
@@ -77,16 +93,38 @@ export class RoomChangeSet {
       for (const hook of this.hooks) await hook(this, room, happened);
     }
     const events = this.changes.map((change) => encodeRoomEvent(room.id, ++room.seq, change, this.now));
-    await saveRoom(this.db, room);
-    await appendEvents(this.db, [...events, ...this.extra]);
+    await saveRoomWithEvents(this.db, room, [...events, ...this.extra]);
     this.written += events.length + this.extra.length;
     this.changes.length = 0;
     this.extra.length = 0;
   }
 }
 
+/** One holder per key at a time, in arrival order, without holding anything else while waiting. */
+class KeyedMutex {
+  private readonly tails = new Map<string, Promise<void>>();
+
+  async run<T>(key: string, work: () => Promise<T>): Promise<T> {
+    const previous = this.tails.get(key) ?? Promise.resolve();
+    let release!: () => void;
+    const mine = new Promise<void>((r) => (release = r));
+    const tail = previous.then(() => mine);
+    this.tails.set(key, tail);
+    await previous;
+    try {
+      return await work();
+    } finally {
+      release();
+      if (this.tails.get(key) === tail) this.tails.delete(key);
+    }
+  }
+}
+
 export class RoomTransactions {
   private readonly hooks: RoomChangeHook[] = [];
+  // Changes to one room queue here first, so those waiting for the room's row lock do not each hold
+  // a pooled database connection (the row lock still orders instances against each other).
+  private readonly rooms = new KeyedMutex();
 
   constructor(
     readonly db: Kysely<RoomDatabase>,
@@ -98,7 +136,12 @@ export class RoomTransactions {
     this.hooks.push(hook);
   }
 
-  async run<T>(work: (change: RoomChangeSet) => Promise<T>): Promise<T> {
+  /** Runs a change in one transaction; with a room id, after earlier changes to that room here. */
+  async run<T>(roomId: string | null, work: (change: RoomChangeSet) => Promise<T>): Promise<T> {
+    return roomId ? this.rooms.run(roomId, () => this.transaction(work)) : this.transaction(work);
+  }
+
+  private async transaction<T>(work: (change: RoomChangeSet) => Promise<T>): Promise<T> {
     let written = 0;
     const result = await this.db.transaction().execute(async (tx) => {
       const change = new RoomChangeSet(tx, this.now(), this.hooks);

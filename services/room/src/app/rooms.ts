@@ -47,7 +47,7 @@ export class Rooms {
       if (earlier) return earlier;
     }
     try {
-      return await this.tx.run(async (change) => {
+      return await this.tx.run(null, async (change) => {
         const room: Room = {
           ...spec,
           id: newId('r'),
@@ -106,7 +106,7 @@ export class Rooms {
 
   async close(roomId: string, reason: CloseReason): Promise<Room> {
     checkId('room_id', roomId);
-    return this.tx.run(async (change) => {
+    return this.tx.run(roomId, async (change) => {
       const room = await change.lock(roomId);
       if (room.state === 'closed') return room;
       await change.close(room, reason);
@@ -119,7 +119,7 @@ export class Rooms {
     checkId('room_id', roomId);
     if (patch.displayName !== undefined) checkDisplayName('room.display_name', patch.displayName);
     if (patch.metadata !== undefined) checkBytes('room.metadata', patch.metadata, limits.metadataMaxBytes);
-    return this.tx.run(async (change) => {
+    return this.tx.run(roomId, async (change) => {
       const room = await change.lock(roomId);
       if (room.state === 'closed') throw new DomainError('ROOM_CLOSED', `room ${roomId} is closed`);
       const next = { ...room, ...definedOnly(patch) };
@@ -144,7 +144,7 @@ export class Rooms {
     const due = await roomsDueToClose(this.tx.db, this.tx.now(), limit);
     let closed = 0;
     for (const id of due) {
-      const did = await this.tx.run(async (change) => {
+      const did = await this.tx.run(id, async (change) => {
         const room = await change.lock(id);
         // Re-checked under the lock: someone may have joined since.
         if (room.state !== 'open' || !room.autoCloseAt || room.autoCloseAt > change.now || room.memberCount > 0) return false;

@@ -7,7 +7,7 @@ import { Logger, newId } from '@rtcroom/common';
 import { roomEventv1 } from '@rtcroom/proto';
 import { Kysely } from 'kysely';
 import { RoomDatabase } from '../store/database';
-import { eventsAfterPosition, leaseDueWebhooks, PendingDelivery, recordDelivery, WebhookRecord } from '../store/webhook.repository';
+import { anyWebhooks, eventsAfterPosition, leaseDueWebhooks, PendingDelivery, recordDelivery, WebhookRecord } from '../store/webhook.repository';
 
 export interface WebhookDispatcherOptions {
   pollIntervalMs: number;
@@ -42,6 +42,8 @@ export class WebhookDispatcher {
   private running: Promise<void> | null = null;
   private again = false;
   private stopped = false;
+  /** Whether any endpoint was registered at the last look: commits only wake the dispatcher then. */
+  private active = false;
 
   constructor(
     private readonly db: Kysely<RoomDatabase>,
@@ -51,6 +53,11 @@ export class WebhookDispatcher {
 
   start(): void {
     this.schedule(0);
+  }
+
+  /** Something was written: deliver now, if there is anyone to deliver to. */
+  notify(): void {
+    if (this.active) this.kick();
   }
 
   kick(): void {
@@ -84,6 +91,7 @@ export class WebhookDispatcher {
   private async run(): Promise<void> {
     try {
       const due = await leaseDueWebhooks(this.db, this.owner, new Date(), this.options.requestTimeoutMs * (this.options.batchSize + 1));
+      this.active = due.length > 0 || (await anyWebhooks(this.db));
       const fullBatches = await Promise.all(due.map((w) => this.deliver(w)));
       if (fullBatches.some(Boolean)) this.again = true;
     } catch (err) {

@@ -1,4 +1,5 @@
 // Calls rows <-> Call domain objects.
+import { sql } from 'kysely';
 import { Call, CallEndReason, CallState } from '../domain/call';
 import { CallsTable, RoomDb } from './database';
 
@@ -62,7 +63,7 @@ export async function inLiveCall(db: RoomDb, identity: string): Promise<boolean>
   const row = await db
     .selectFrom('calls')
     .select('id')
-    .where('state', '<>', 'ended')
+    .where('state', '<>', sql.lit('ended'))
     .where((eb) => eb.or([eb('callee_identity', '=', identity), eb('caller_identity', '=', identity)]))
     .executeTakeFirst();
   return row !== undefined;
@@ -72,7 +73,7 @@ export async function callsPastDeadline(db: RoomDb, now: Date, limit: number): P
   const rows = await db
     .selectFrom('calls')
     .selectAll()
-    .where('state', 'in', ['dialing', 'ringing'])
+    .where('state', 'in', [sql.lit('dialing'), sql.lit('ringing')])
     .where('deadline_at', '<=', now)
     .limit(limit)
     .execute();

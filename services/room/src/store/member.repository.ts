@@ -1,4 +1,5 @@
 // Members rows <-> Member domain objects.
+import { sql } from 'kysely';
 import { LeaveReason, Member, MemberState } from '../domain/room';
 import { MembersTable, RoomDb } from './database';
 
@@ -26,7 +27,7 @@ export async function seatedMembers(db: RoomDb, roomId: string): Promise<Member[
     .selectFrom('members')
     .selectAll()
     .where('room_id', '=', roomId)
-    .where('state', '<>', 'left')
+    .where('state', '<>', sql.lit('left'))
     .orderBy('joined_at')
     .orderBy('member_id')
     .execute();
@@ -34,7 +35,7 @@ export async function seatedMembers(db: RoomDb, roomId: string): Promise<Member[
 }
 
 export async function seatedMembersOfSession(db: RoomDb, sessionId: string): Promise<Member[]> {
-  const rows = await db.selectFrom('members').selectAll().where('session_id', '=', sessionId).where('state', '<>', 'left').execute();
+  const rows = await db.selectFrom('members').selectAll().where('session_id', '=', sessionId).where('state', '<>', sql.lit('left')).execute();
   return rows.map(toMember);
 }
 

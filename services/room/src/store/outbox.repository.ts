@@ -1,16 +1,7 @@
 // The transactional outbox: room events are inserted in the same transaction as the change they
 // describe, and the relay publishes them in order.
 import { sql } from 'kysely';
-import { OutboxRow } from '../events/room-events';
 import { RoomDb } from './database';
-
-export async function appendEvents(db: RoomDb, events: OutboxRow[]): Promise<void> {
-  if (events.length === 0) return;
-  await db
-    .insertInto('room_events')
-    .values(events.map((e) => ({ id: e.id, room_id: e.roomId, seq: e.seq, subject: e.subject, payload: e.payload, created_at: e.time })))
-    .execute();
-}
 
 export interface PendingEvent {
   position: number;

@@ -1,6 +1,11 @@
 // Rooms rows <-> Room domain objects. The only place that knows the rooms table's shape.
-import { CloseReason, DuplicateIdentityPolicy, OwnerLeavePolicy, Room, RoomKind, RoomState } from '../domain/room';
-import { RoomDb, RoomsTable } from './database';
+// Partial indexes (state = 'open', state <> 'left', ...) are used only when the state in a query is a
+// literal, not a parameter: hence sql.lit.
+import { sql } from 'kysely';
+import { CloseReason, DuplicateIdentityPolicy, Member, OwnerLeavePolicy, Room, RoomKind, RoomState } from '../domain/room';
+import { OutboxRow } from '../events/room-events';
+import { MembersTable, RoomDb, RoomsTable } from './database';
+import { toMember } from './member.repository';
 
 export function toRoom(row: RoomsTable): Room {
   return {
@@ -56,22 +61,42 @@ export async function insertRoom(db: RoomDb, room: Room, requestId: string | nul
     .execute();
 }
 
-/** With lock, the row stays locked until the transaction ends: every change to a room goes through it. */
-export async function findRoomById(db: RoomDb, id: string, lock = false): Promise<Room | null> {
-  let q = db.selectFrom('rooms').selectAll().where('id', '=', id);
-  if (lock) q = q.forUpdate();
-  const row = await q.executeTakeFirst();
+export async function findRoomById(db: RoomDb, id: string): Promise<Room | null> {
+  const row = await db.selectFrom('rooms').selectAll().where('id', '=', id).executeTakeFirst();
   return row ? toRoom(row) : null;
 }
 
 export async function findOpenRoomByName(db: RoomDb, name: string): Promise<Room | null> {
-  const row = await db.selectFrom('rooms').selectAll().where('name', '=', name).where('state', '=', 'open').executeTakeFirst();
+  const row = await db.selectFrom('rooms').selectAll().where('name', '=', name).where('state', '=', sql.lit('open')).executeTakeFirst();
   return row ? toRoom(row) : null;
 }
 
 export async function findRoomByRequestId(db: RoomDb, requestId: string): Promise<Room | null> {
   const row = await db.selectFrom('rooms').selectAll().where('create_request_id', '=', requestId).executeTakeFirst();
   return row ? toRoom(row) : null;
+}
+
+const roomChanges = (room: Room) => ({
+  display_name: room.displayName,
+  metadata: room.metadata,
+  owner_identity: room.ownerIdentity,
+  state: room.state,
+  member_count: room.memberCount,
+  seq: room.seq,
+  closed_at: room.closedAt,
+  close_reason: room.closeReason,
+  ever_joined: room.everJoined,
+  auto_close_at: room.autoCloseAt,
+});
+
+/** Writes the room's changeable state and appends outbox rows, in one statement (one round trip). */
+export async function saveRoomWithEvents(db: RoomDb, room: Room, events: OutboxRow[]): Promise<void> {
+  if (events.length === 0) return saveRoom(db, room);
+  await db
+    .with('saved', (q) => q.updateTable('rooms').set(roomChanges(room)).where('id', '=', room.id).returning('id'))
+    .insertInto('room_events')
+    .values(events.map((e) => ({ id: e.id, room_id: e.roomId, seq: e.seq, subject: e.subject, payload: e.payload, created_at: e.time })))
+    .execute();
 }
 
 /** Writes everything about a room that can change after it was created. */
@@ -99,7 +124,7 @@ export async function roomsDueToClose(db: RoomDb, now: Date, limit: number): Pro
   const rows = await db
     .selectFrom('rooms')
     .select('id')
-    .where('state', '=', 'open')
+    .where('state', '=', sql.lit('open'))
     .where('auto_close_at', '<=', now)
     .orderBy('auto_close_at')
     .limit(limit)
@@ -114,7 +139,7 @@ export interface RoomPageCursor {
 
 /** Open rooms, newest first, after the cursor. */
 export async function listOpenRooms(db: RoomDb, limit: number, after: RoomPageCursor | null): Promise<Room[]> {
-  let q = db.selectFrom('rooms').selectAll().where('state', '=', 'open');
+  let q = db.selectFrom('rooms').selectAll().where('state', '=', sql.lit('open'));
   if (after) {
     q = q.where((eb) =>
       eb.or([eb('created_at', '<', after.createdAt), eb.and([eb('created_at', '=', after.createdAt), eb('id', '<', after.id)])]),
@@ -124,10 +149,6 @@ export async function listOpenRooms(db: RoomDb, limit: number, after: RoomPageCu
   return rows.map(toRoom);
 }
 
-export async function banUntil(db: RoomDb, roomId: string, identity: string): Promise<Date | null> {
-  const row = await db.selectFrom('room_bans').select('until').where('room_id', '=', roomId).where('identity', '=', identity).executeTakeFirst();
-  return row ? new Date(row.until) : null;
-}
 
 export async function saveBan(db: RoomDb, roomId: string, identity: string, until: Date, reasonText: string): Promise<void> {
   await db
@@ -135,4 +156,32 @@ export async function saveBan(db: RoomDb, roomId: string, identity: string, unti
     .values({ room_id: roomId, identity, until, reason_text: reasonText })
     .onConflict((oc) => oc.columns(['room_id', 'identity']).doUpdateSet({ until, reason_text: reasonText }))
     .execute();
+}
+
+export interface LockedRoom {
+  room: Room;
+  /** Members holding a seat, in the order they joined. */
+  seated: Member[];
+  /** When `identity` (if given) is banned from the room until; null when not. */
+  bannedUntil: Date | null;
+}
+
+/**
+ * Locks a room's row and reads, in the same round trip, its seated members and one identity's ban:
+ * everything a change to a room needs to decide (round trips are the cost that matters here).
+ */
+export async function lockRoomWithSeats(db: RoomDb, roomId: string, identity = ''): Promise<LockedRoom | null> {
+  const { rows } = await sql<RoomsTable & { seated: MembersTable[]; banned_until: Date | string | null }>`
+    select r.*,
+      coalesce((select json_agg(m order by m.joined_at, m.member_id) from members m
+                where m.room_id = r.id and m.state <> 'left'), '[]'::json) as seated,
+      (select b.until from room_bans b where b.room_id = r.id and b.identity = ${identity}) as banned_until
+    from rooms r where r.id = ${roomId} for update of r`.execute(db);
+  const row = rows[0];
+  if (!row) return null;
+  return {
+    room: toRoom(row),
+    seated: row.seated.map(toMember),
+    bannedUntil: row.banned_until ? new Date(row.banned_until) : null,
+  };
 }

@@ -48,6 +48,10 @@ export async function listWebhooks(db: RoomDb): Promise<WebhookRecord[]> {
   return (await db.selectFrom('webhooks').selectAll().orderBy('created_at').execute()).map(toWebhook);
 }
 
+export async function anyWebhooks(db: RoomDb): Promise<boolean> {
+  return (await db.selectFrom('webhooks').select('id').limit(1).executeTakeFirst()) !== undefined;
+}
+
 export async function deleteWebhook(db: RoomDb, id: string): Promise<boolean> {
   const res = await db.deleteFrom('webhooks').where('id', '=', id).executeTakeFirst();
   return Number(res.numDeletedRows) > 0;
