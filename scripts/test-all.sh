@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh clone: npm run test:all (and .ci/run runs exactly this).
-# Installs what it needs (npm packages from the lockfile; PostgreSQL and NATS from Debian if missing),
-# then: proto lint, breaking check and drift check, type check and build, compose validation, the jest
-# suite against the real Postgres and NATS, and a smoke run of the README's start command.
+# Installs what it needs (npm packages from the lockfile; PostgreSQL, NATS, nginx-rtmp and ffmpeg from
+# Debian if missing), then: proto lint, breaking check and drift check, type check and build, compose
+# validation, the jest suite against the real Postgres and NATS, and a smoke run of the README's start
+# command.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 step() { printf '\n== %s\n' "$*"; }
@@ -14,6 +15,7 @@ step "PostgreSQL and NATS"
 TEST_DATABASE_URL="$(bash scripts/ensure-services.sh)"
 export TEST_DATABASE_URL TEST_NATS_URL="nats://127.0.0.1:4222"
 echo "postgres: ${TEST_DATABASE_URL}; nats: ${TEST_NATS_URL}"
+bash scripts/ensure-media-tools.sh   # nginx with the RTMP module and ffmpeg, for test/media
 
 step "buf lint"
 npx --no-install buf lint

@@ -11,7 +11,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, wri
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClient, createLogger, freePort, issueAccessToken, NatsEventBus } from '@rtcroom/common';
-import { createTestDatabase, eventually, testNatsUrl, TestDatabase } from '@rtcroom/common/testing';
+import { createTestDatabase, eventually, PrivateNatsServer, TestDatabase } from '@rtcroom/common/testing';
 import { DemoClient, RunningSystem, startAll } from '@rtcroom/dev';
 import { gatewayv1, mediaEventv1, roomEventv1, roomv1, urlIssuerv1 } from '@rtcroom/proto';
 import { createSelfHostedProvider, nginxRtmpHookPaths, renderStandaloneNginxConf, signPush } from '@rtcroom/url-issuer';
@@ -96,7 +96,19 @@ async function waitForPort(port: number, timeoutMs = 5000): Promise<void> {
 }
 
 // --- The gateway, the way a client uses it ------------------------------------------------------
-const joinRoom = (c: DemoClient, value: Partial<gatewayv1.JoinRoomRequest>) => c.request({ $case: 'joinRoom', value: gatewayv1.JoinRoomRequest.fromPartial(value) });
+/** A request's answer, or a failure that says which request went unanswered and whether the socket closed. */
+function answered<T>(c: DemoClient, request: Promise<T>, what: string, timeoutMs = 10_000): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: no answer within ${timeoutMs} ms (socket ${c.closeCode ? `closed ${c.closeCode}` : 'open'})`)), timeoutMs);
+  });
+  return Promise.race([request, late]).finally(() => clearTimeout(timer));
+}
+const createRoom = (c: DemoClient, room: Partial<roomv1.Room>) =>
+  answered(c, c.request({ $case: 'createRoom', value: { room: roomv1.Room.fromPartial(room) } }), 'createRoom');
+const joinRoom = (c: DemoClient, value: Partial<gatewayv1.JoinRoomRequest>) =>
+  answered(c, c.request({ $case: 'joinRoom', value: gatewayv1.JoinRoomRequest.fromPartial(value) }), 'joinRoom');
+const leaveRoom = (c: DemoClient, roomId: string) => answered(c, c.request({ $case: 'leaveRoom', value: { roomId } }), 'leaveRoom');
 let rooms = 0;
 const roomName = () => `media-${Date.now().toString(36)}-${rooms++}`;
 const queryOf = (url: string) => Object.fromEntries(new URL(url.replace(/^rtmp:/, 'http:')).searchParams);
@@ -106,6 +118,7 @@ const isStopped = (identity: string) => (n: gatewayv1.RoomNotice) => n.notice?.$
 describeMedia('self-hosted media: nginx-rtmp asks rtcroom, with real pushes and plays', () => {
   let dir: string;
   let database: TestDatabase;
+  let nats: PrivateNatsServer;
   let system: RunningSystem;
   let nginx: ChildProcess | undefined;
   let bus: NatsEventBus;
@@ -119,7 +132,7 @@ describeMedia('self-hosted media: nginx-rtmp asks rtcroom, with real pushes and 
     const u = new URL(pushUrl.replace(/^rtmp:/, 'http:'));
     const [, app, name] = u.pathname.split('/');
     const form = new URLSearchParams({ app, name, addr: '127.0.0.1', call: 'publish', tcurl: `${rtmpBase}/${app}`, ...Object.fromEntries(u.searchParams) });
-    const res = await fetch(`http://${system.mediaHooksAddress}${nginxRtmpHookPaths.onPublish}`, { method: 'POST', body: form });
+    const res = await fetch(`http://${system.mediaHooksAddress}${nginxRtmpHookPaths.onPublish}`, { method: 'POST', body: form, signal: AbortSignal.timeout(5000) });
     return { status: res.status, reason: (await res.text()).trim() };
   }
 
@@ -127,7 +140,7 @@ describeMedia('self-hosted media: nginx-rtmp asks rtcroom, with real pushes and 
     const u = new URL(playUrl.replace(/^rtmp:/, 'http:'));
     const [, app, name] = u.pathname.split('/');
     const form = new URLSearchParams({ app, name, addr: '127.0.0.1', call: 'play', ...Object.fromEntries(u.searchParams) });
-    const res = await fetch(`http://${system.mediaHooksAddress}${nginxRtmpHookPaths.onPlay}`, { method: 'POST', body: form });
+    const res = await fetch(`http://${system.mediaHooksAddress}${nginxRtmpHookPaths.onPlay}`, { method: 'POST', body: form, signal: AbortSignal.timeout(5000) });
     return { status: res.status, reason: (await res.text()).trim() };
   }
 
@@ -149,10 +162,13 @@ describeMedia('self-hosted media: nginx-rtmp asks rtcroom, with real pushes and 
     const rtmpPort = await freePort();
     rtmpBase = `rtmp://127.0.0.1:${rtmpPort}`;
     database = await createTestDatabase();
+    // A NATS of its own: presence keeps sessions in a bucket every presence on a server shares, and
+    // other test files' systems (with other timeouts) must not judge this one's long-lived sessions.
+    nats = await PrivateNatsServer.start();
     system = await startAll({
       env: {
         DATABASE_URL: database.url,
-        NATS_URL: testNatsUrl,
+        NATS_URL: nats.url,
         ACCESS_TOKEN_SECRET: secret,
         RTCROOM_DEV: 'true',
         MEDIA_PROVIDER: 'self-hosted',
@@ -160,8 +176,6 @@ describeMedia('self-hosted media: nginx-rtmp asks rtcroom, with real pushes and 
         MEDIA_RTMP_BASE: rtmpBase,
         // Debian's RTMP module serves neither HTTP-FLV nor (without more setup) HLS.
         MEDIA_HTTP_BASE: '',
-        // Its own durable consumer, so no other test's presence takes this one's facts.
-        PRESENCE_MEDIA_CONSUMER: `presence-media-e2e-${Date.now().toString(36)}`,
       },
       ephemeralPorts: true,
       logLevel: (process.env.TEST_LOG as 'debug') ?? 'silent',
@@ -182,7 +196,7 @@ describeMedia('self-hosted media: nginx-rtmp asks rtcroom, with real pushes and 
     // -e: the error log from the first moment, before nginx has read its configuration.
     nginx = spawn(nginxBin!, ['-p', dir, '-c', join(dir, 'nginx.conf'), '-e', join(dir, 'error.log')], { stdio: 'ignore' });
     await waitForPort(rtmpPort);
-    bus = await NatsEventBus.connect(testNatsUrl, 'media-e2e-observer', [], createLogger({}, 'silent'));
+    bus = await NatsEventBus.connect(nats.url, 'media-e2e-observer', [], createLogger({}, 'silent'));
     alice = await DemoClient.connect(system.gatewayUrl, token('alice'));
     bob = await DemoClient.connect(system.gatewayUrl, token('bob'));
     carol = await DemoClient.connect(system.gatewayUrl, token('carol'));
@@ -194,17 +208,20 @@ describeMedia('self-hosted media: nginx-rtmp asks rtcroom, with real pushes and 
     if (nginx && nginx.exitCode === null) {
       const exited = new Promise((r) => nginx!.once('exit', r));
       nginx.kill('SIGQUIT');
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 3000))]);
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([exited, new Promise((r) => (timer = setTimeout(r, 3000)))]);
+      clearTimeout(timer);
       if (nginx.exitCode === null) nginx.kill('SIGKILL');
     }
     await system?.stop();
+    await nats?.dispose();
     await database?.drop();
     if (dir && process.env.TEST_KEEP_MEDIA !== 'true') rmSync(dir, { recursive: true, force: true });
     else if (dir) console.log(`media test files kept in ${dir}`); // eslint-disable-line no-console
   }, 30_000);
 
   it('refuses a tampered signature and an expired URL before any media flows', async () => {
-    const created = await alice.request({ $case: 'createRoom', value: { room: roomv1.Room.fromPartial({ name: roomName() }) } });
+    const created = await createRoom(alice, { name: roomName() });
     const a = await joinRoom(alice, { roomId: created.room!.id });
     const url = a.pushUrl!.url;
     const { sig } = queryOf(url);
@@ -220,11 +237,11 @@ describeMedia('self-hosted media: nginx-rtmp asks rtcroom, with real pushes and 
     expect(await publishHook(expired)).toEqual({ status: 403, reason: 'EXPIRED' });
     expect(await publishHook(switched)).toEqual({ status: 403, reason: 'BAD_SIGNATURE' });
     expect(await publishHook(url)).toEqual({ status: 200, reason: 'OK' });
-    await alice.request({ $case: 'leaveRoom', value: { roomId: created.room!.id } });
+    await leaveRoom(alice, created.room!.id);
   }, 20_000);
 
   it("tells B that A's stream began, from the media server; B plays it; a non-member cannot; B is told it ended", async () => {
-    const created = await alice.request({ $case: 'createRoom', value: { room: roomv1.Room.fromPartial({ name: roomName() }) } });
+    const created = await createRoom(alice, { name: roomName() });
     const roomId = created.room!.id;
     const watching = watch(roomId);
     await bus.flush();
@@ -267,12 +284,12 @@ describeMedia('self-hosted media: nginx-rtmp asks rtcroom, with real pushes and 
     await bob.waitForNotice((n) => isStopped('alice')(n) && n.roomId === roomId, 10_000);
     expect(watching.mediaEvents.map((e) => e.payload?.$case)).toEqual(['streamBegan', 'streamEnded']);
     watching.stop();
-    await alice.request({ $case: 'leaveRoom', value: { roomId } });
-    await bob.request({ $case: 'leaveRoom', value: { roomId } });
+    await leaveRoom(alice, roomId);
+    await leaveRoom(bob, roomId);
   }, 40_000);
 
   it('refuses the push URL and the play URL of a member who has left', async () => {
-    const created = await alice.request({ $case: 'createRoom', value: { room: roomv1.Room.fromPartial({ name: roomName() }) } });
+    const created = await createRoom(alice, { name: roomName() });
     const roomId = created.room!.id;
     const a = await joinRoom(alice, { roomId });
     const b = await joinRoom(bob, { roomId });
@@ -281,18 +298,18 @@ describeMedia('self-hosted media: nginx-rtmp asks rtcroom, with real pushes and 
     const bobPlays = started.notice?.$case === 'streamStarted' ? started.notice.value.playUrl!.rtcUrl : '';
     expect((await readFrames(bobPlays, 3)).code).toBe(0);
 
-    await bob.request({ $case: 'leaveRoom', value: { roomId } });
+    await leaveRoom(bob, roomId);
     expect((await readFrames(bobPlays, 1)).code).not.toBe(0);
     expect(await playHook(bobPlays)).toEqual({ status: 403, reason: 'VIEWER_NOT_A_MEMBER' });
     expect((await push(b.pushUrl!.url, 2)).code).not.toBe(0);
     expect(await publishHook(b.pushUrl!.url)).toEqual({ status: 403, reason: 'MEMBER_LEFT' });
 
     await pushing;
-    await alice.request({ $case: 'leaveRoom', value: { roomId } });
+    await leaveRoom(alice, roomId);
   }, 40_000);
 
   it('records a recording room: members play through the relay, and the file is announced, listed and on disk', async () => {
-    const created = await alice.request({ $case: 'createRoom', value: { room: roomv1.Room.fromPartial({ name: roomName(), recording: true }) } });
+    const created = await createRoom(alice, { name: roomName(), recording: true });
     const roomId = created.room!.id;
     const watching = watch(roomId);
     await bus.flush();

@@ -3,6 +3,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { freePort } from '@rtcroom/common';
+import { deleteTestBucket } from '@rtcroom/common/testing';
 
 const root = join(__dirname, '..', '..');
 
@@ -91,12 +92,15 @@ export class Cluster {
   readonly gateways: ServiceProcess[] = [];
   readonly presences: ServiceProcess[] = [];
   urlIssuer!: ServiceProcess;
+  /** This cluster's own presence bucket, so clusters in other test files do not sweep its sessions. */
+  bucket = '';
   room!: ServiceProcess;
 
   static async start(o: ClusterOptions): Promise<Cluster> {
     const c = new Cluster();
     const at = async () => `127.0.0.1:${await freePort()}`;
-    const common = { RTCROOM_DEV: 'true', NATS_URL: o.natsUrl, ACCESS_TOKEN_SECRET: o.accessTokenSecret, ...o.env };
+    c.bucket = `presence_c_${process.pid}_${Date.now().toString(36)}`;
+    const common = { RTCROOM_DEV: 'true', NATS_URL: o.natsUrl, ACCESS_TOKEN_SECRET: o.accessTokenSecret, PRESENCE_KV_BUCKET: c.bucket, ...o.env };
     const urls = await at();
     const room = await at();
     const presences = await Promise.all(Array.from({ length: o.presences }, at));
@@ -132,5 +136,6 @@ export class Cluster {
     for (const p of this.presences) await p.stop();
     await this.room?.stop();
     await this.urlIssuer?.stop();
+    await deleteTestBucket(this.bucket);
   }
 }

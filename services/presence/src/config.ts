@@ -11,6 +11,8 @@ export interface PresenceConfig {
   resumeGraceMs: number;
   /** Absent: an in-process bus (media facts reach presence only when every service runs in this process). */
   natsUrl?: string;
+  /** The NATS key-value bucket sessions live in (one per deployment: every presence instance shares it). */
+  kvBucket: string;
   /** The durable JetStream consumer of media facts, shared by presence replicas. */
   mediaConsumerName: string;
 }
@@ -27,6 +29,7 @@ export function loadPresenceConfig(env: Env): PresenceConfig {
     sessionTimeoutMs: envInt(env, 'PRESENCE_SESSION_TIMEOUT_MS', 5000, { min: 300, max: 600_000 }),
     resumeGraceMs: envInt(env, 'PRESENCE_RESUME_GRACE_MS', 20_000, { min: 0, max: 3_600_000 }),
     natsUrl: envOptional(env, 'NATS_URL'),
+    kvBucket: envString(env, 'PRESENCE_KV_BUCKET', 'rtcroom_presence'),
     mediaConsumerName,
   };
 }

@@ -1,7 +1,7 @@
 // Presence with the real room service behind it, on the real Postgres and NATS (sessions in the
 // NATS key-value bucket), over gRPC: liveness, grace and resume, restarts, two instances.
 import { AsyncClient, createClient } from '@rtcroom/common';
-import { createTestDatabase, eventually, testLogger, testNatsUrl, TestDatabase } from '@rtcroom/common/testing';
+import { createTestDatabase, deleteTestBucket, eventually, testLogger, testNatsUrl, TestDatabase, uniqueTestName } from '@rtcroom/common/testing';
 import { presencev1, roomServicev1, roomv1 } from '@rtcroom/proto';
 import { loadRoomConfig, startRoomService, RunningRoomService } from '@rtcroom/room';
 import { loadUrlIssuerConfig, startUrlIssuer, RunningUrlIssuer } from '@rtcroom/url-issuer';
@@ -17,6 +17,7 @@ describe('presence (with the real room service and NATS)', () => {
   const running: RunningPresenceService[] = [];
   let a: PresenceClient;
   let n = 0;
+  const bucket = uniqueTestName('presence_t');
 
   async function startPresence(): Promise<{ service: RunningPresenceService; client: PresenceClient }> {
     const service = await startPresenceService(
@@ -27,6 +28,7 @@ describe('presence (with the real room service and NATS)', () => {
         PRESENCE_SESSION_TIMEOUT_MS: '800',
         PRESENCE_RESUME_GRACE_MS: '1500',
         PRESENCE_MEDIA_CONSUMER: `presence-test-${process.pid}-${n++}`,
+        PRESENCE_KV_BUCKET: bucket,
       }),
       testLogger('presence'),
     );
@@ -51,6 +53,7 @@ describe('presence (with the real room service and NATS)', () => {
     await room?.stop();
     await urls?.stop();
     await database?.drop();
+    await deleteTestBucket(bucket);
   });
 
   const unique = (p: string) => `${p}-${Date.now().toString(36)}-${n++}`;

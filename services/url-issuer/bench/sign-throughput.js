@@ -1,9 +1,12 @@
 // URLs signed per second on one core, for each provider: the cost of the url-issuer's own work,
-// without gRPC. Needs the compiled package first: `npx tsc -b services/url-issuer` (or `npm run build`
-// once tsconfig.build.json references this package) from the repository root, then
-// `node services/url-issuer/bench/sign-throughput.js [seconds]`.
+// without gRPC; then the IssuePushUrl and IssuePlayUrls rate over gRPC on loopback (client and server
+// in this one process, so both share a core: a floor, not a ceiling). Needs the compiled packages
+// first (`npm run build` from the repository root), then
+// `node services/url-issuer/bench/sign-throughput.js [seconds] [concurrency]`.
 'use strict';
-const { createMediaProvider, deriveStreamId } = require('../dist/index.js');
+const { createMediaProvider, deriveStreamId, loadUrlIssuerConfig, startUrlIssuer } = require('../dist/index.js');
+const { createClient, createLogger, InMemoryEventBus } = require('@rtcroom/common');
+const { urlIssuerv1 } = require('@rtcroom/proto');
 
 const lifetimes = { pushTtlSeconds: 86400, playTtlSeconds: 86400 };
 const providers = {
@@ -29,6 +32,7 @@ const providers = {
 };
 const streamIdKey = 'bench-stream-id-key-0123456789';
 const seconds = Number(process.argv[2] ?? 2);
+const concurrency = Number(process.argv[3] ?? 16);
 
 /** Runs `op` for `seconds` (after a short warm-up) and returns operations per second. */
 function measure(op) {
@@ -56,3 +60,53 @@ for (const [name, provider] of Object.entries(providers)) {
   const play = measure((i) => provider.playUrl(streamId, `viewer_${i}`, at));
   console.log(`${name.padEnd(12)} push URLs/s ${fmt(push)}   play URL sets/s ${fmt(play)}`);
 }
+
+/** Runs `call` from `concurrency` loops for `seconds`; returns calls per second and latency percentiles. */
+async function measureCalls(call) {
+  for (let i = 0; i < 200; i++) await call(i);
+  const latencies = [];
+  let n = 0;
+  const start = process.hrtime.bigint();
+  const stopAt = start + BigInt(Math.round(seconds * 1e9));
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (process.hrtime.bigint() < stopAt) {
+        const t0 = process.hrtime.bigint();
+        await call(n++);
+        latencies.push(Number(process.hrtime.bigint() - t0) / 1e6);
+      }
+    }),
+  );
+  const elapsed = Number(process.hrtime.bigint() - start) / 1e9;
+  latencies.sort((a, b) => a - b);
+  const at = (q) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))].toFixed(2);
+  return { rate: latencies.length / elapsed, p50: at(0.5), p99: at(0.99) };
+}
+
+async function grpcRates() {
+  const env = {
+    RTCROOM_DEV: 'true',
+    URL_ISSUER_GRPC_ADDRESS: '127.0.0.1:0',
+    URL_ISSUER_HTTP_ADDRESS: '127.0.0.1:0',
+    DATABASE_URL: process.env.DATABASE_URL,
+  };
+  const running = await startUrlIssuer(loadUrlIssuerConfig(env), createLogger({}, 'error'), { bus: new InMemoryEventBus() });
+  const client = createClient(urlIssuerv1.UrlIssuerServiceService, running.grpcAddress);
+  try {
+    const push = await measureCalls((i) => client.issuePushUrl({ roomId: 'room_bench', memberId: `mem_${i}`, record: false }));
+    const { pushUrl } = await client.issuePushUrl({ roomId: 'room_bench', memberId: 'mem_0', record: false });
+    const viewers = Array.from({ length: 5 }, (_, i) => `viewer_${i}`);
+    const play = await measureCalls(() => client.issuePlayUrls({ roomId: 'room_bench', streamId: pushUrl.streamId, viewerIdentities: viewers }));
+    console.log(`gRPC, ${concurrency} calls in flight (self-hosted):`);
+    console.log(`  IssuePushUrl            ${fmt(push.rate)} calls/s   p50 ${push.p50} ms   p99 ${push.p99} ms`);
+    console.log(`  IssuePlayUrls (5 each)  ${fmt(play.rate)} calls/s   p50 ${play.p50} ms   p99 ${play.p99} ms`);
+  } finally {
+    client.close();
+    await running.stop();
+  }
+}
+
+grpcRates().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -5,10 +5,11 @@ import { NginxRtmpHooks } from './app/nginx-rtmp-hooks';
 import { RecordingKeeper } from './app/recording-keeper';
 import { TencentCallbacks } from './app/tencent-callbacks';
 import type { UrlIssuerConfig } from './config';
+import type { MemberDirectory } from './domain/member-directory';
 import { createMediaProvider } from './domain/media-provider';
 import { busMediaFactSink, mediaEventsStream } from './events/media-events';
 import type { UrlIssuerDatabase } from './store/database';
-import { forgetFactsBefore } from './store/media-fact.repository';
+import { forgetFactsBefore, pgFactMemory } from './store/media-fact.repository';
 import { urlIssuerMigrations } from './store/migrations';
 import { startHttpServer } from './transport/http-server';
 import { mediaHookRoutes } from './transport/media-hooks.http';
@@ -26,6 +27,8 @@ export interface RunningUrlIssuer {
 export interface UrlIssuerServiceDeps {
   /** A bus shared with other in-process services (the embedded default); else one is opened from config. */
   bus?: EventBus;
+  /** Who owns streams and who is seated; else the room service at ROOM_SERVICE_ADDRESS is asked. */
+  members?: MemberDirectory;
 }
 
 /** Tencent retries a callback for minutes; a week of remembered facts is far beyond that. */
@@ -34,8 +37,9 @@ const factMemoryMs = 7 * 24 * 3600 * 1000;
 export async function startUrlIssuer(config: UrlIssuerConfig, logger: Logger, deps: UrlIssuerServiceDeps = {}): Promise<RunningUrlIssuer> {
   const provider = createMediaProvider(config.media);
   const stops: (() => Promise<void> | void)[] = [];
+  // In reverse order of starting: listeners first, the store last.
   const stopAll = async () => {
-    for (const stop of stops.reverse()) await Promise.resolve(stop()).catch((err) => logger.warn('stop step failed', { err }));
+    for (const stop of stops.splice(0).reverse()) await Promise.resolve(stop()).catch((err) => logger.warn('stop step failed', { err }));
   };
   try {
     const store = await openDatabase<UrlIssuerDatabase>(
@@ -47,22 +51,26 @@ export async function startUrlIssuer(config: UrlIssuerConfig, logger: Logger, de
     await migrateToLatest(store.db, urlIssuerMigrations, 'url_issuer_migrations', logger);
     const bus = deps.bus ?? (await openEventBus(config.natsUrl, 'rtcroom-url-issuer', [mediaEventsStream], logger));
     if (!deps.bus) stops.push(() => bus.close());
-    const directory = grpcMemberDirectory(config.roomServiceAddress);
-    stops.push(() => directory.close());
+    let members = deps.members;
+    if (!members) {
+      const rooms = grpcMemberDirectory(config.roomServiceAddress);
+      stops.push(() => rooms.close());
+      members = rooms;
+    }
 
     const sink = busMediaFactSink(bus);
     const recordings = new RecordingKeeper(store.db, sink, logger);
     const media = config.media;
     const nginx =
       media.kind === 'self-hosted'
-        ? new NginxRtmpHooks({ signingKey: media.signingKey, app: media.app, recordApp: media.recordApp }, directory, sink, recordings, logger.child({ component: 'nginx-rtmp' }), {
+        ? new NginxRtmpHooks({ signingKey: media.signingKey, app: media.app, recordApp: media.recordApp }, members, sink, recordings, logger.child({ component: 'nginx-rtmp' }), {
             recordUrlBase: config.recordUrlBase,
           })
         : null;
     if (media.kind === 'tencent' && !config.tencentCallbackKey) {
       logger.warn('TENCENT_CALLBACK_KEY is not set: Tencent stream callbacks are refused, stream facts come only from clients');
     }
-    const tencent = new TencentCallbacks(config.tencentCallbackKey, directory, sink, recordings, store.db, logger.child({ component: 'tencent' }));
+    const tencent = new TencentCallbacks(config.tencentCallbackKey, members, sink, recordings, pgFactMemory(store.db), logger.child({ component: 'tencent' }));
     const http = await startHttpServer(config.httpAddress, mediaHookRoutes(nginx, tencent), logger);
     stops.push(() => http.stop());
 

@@ -56,3 +56,21 @@ export async function eventually<T>(check: () => T | undefined | false | Promise
   }
 }
 export * from './nats-server';
+
+/** A name no other test file uses, for NATS buckets, consumers and the like. */
+export function uniqueTestName(prefix: string): string {
+  return `${prefix}_${randomBytes(5).toString('hex')}`;
+}
+
+/** Removes a presence session bucket a test made on the shared NATS (buckets are streams KV_<name>). */
+export async function deleteTestBucket(bucket: string): Promise<void> {
+  const { connect } = await import('nats');
+  const nc = await connect({ servers: testNatsUrl });
+  try {
+    await (await nc.jetstreamManager()).streams.delete(`KV_${bucket}`);
+  } catch {
+    // never made, or already gone
+  } finally {
+    await nc.close();
+  }
+}

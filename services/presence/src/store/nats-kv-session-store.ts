@@ -5,7 +5,6 @@ import { NatsConnection, KV } from 'nats';
 import { Session } from '../domain/session';
 import { SessionStore } from './session-store';
 
-const bucket = 'rtcroom_presence';
 const sessionKey = (id: string) => `session.${id}`;
 const gatewayKey = (id: string) => `gateway.${id}`;
 
@@ -28,7 +27,8 @@ export class NatsKvSessionStore implements SessionStore {
 
   private constructor(private readonly kv: KV) {}
 
-  static async open(nc: NatsConnection): Promise<NatsKvSessionStore> {
+  static async open(nc: NatsConnection, bucket: string): Promise<NatsKvSessionStore> {
+    if (!/^[A-Za-z0-9_-]{1,64}$/.test(bucket)) throw new Error(`bad bucket name ${bucket}`);
     const kv = await nc.jetstream().views.kv(bucket, { history: 1 });
     const store = new NatsKvSessionStore(kv);
     await store.watch();

@@ -57,7 +57,7 @@ export class NginxRtmpHooks {
     private readonly settings: HookSettings,
     private readonly directory: MemberDirectory,
     private readonly sink: MediaFactSink,
-    private readonly recordings: RecordingKeeper,
+    private readonly recordings: Pick<RecordingKeeper, 'keep'>,
     private readonly logger: Logger,
     private readonly options: NginxRtmpHooksOptions = {},
   ) {

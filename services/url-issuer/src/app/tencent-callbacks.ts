@@ -5,9 +5,13 @@ import { Logger } from '@rtcroom/common';
 import type { MemberDirectory, MembershipWithRoom } from '../domain/member-directory';
 import { factIdFor, MediaFactSink } from '../domain/media-fact';
 import { checkTencentCallback, readTencentEvent, TencentEvent } from '../domain/tencent-callback';
-import type { UrlIssuerDb } from '../store/database';
-import { factSeen, rememberFact } from '../store/media-fact.repository';
 import type { RecordingKeeper } from './recording-keeper';
+
+/** The facts already acted on (store/media-fact.repository.ts keeps them in Postgres). */
+export interface FactMemory {
+  seen(key: string): Promise<boolean>;
+  remember(key: string, at: Date): Promise<void>;
+}
 
 export interface TencentAnswer {
   status: number;
@@ -25,8 +29,8 @@ export class TencentCallbacks {
     private readonly callbackKey: string | undefined,
     private readonly directory: MemberDirectory,
     private readonly sink: MediaFactSink,
-    private readonly recordings: RecordingKeeper,
-    private readonly db: UrlIssuerDb,
+    private readonly recordings: Pick<RecordingKeeper, 'keep'>,
+    private readonly facts: FactMemory,
     private readonly logger: Logger,
     private readonly now: () => Date = () => new Date(),
   ) {}
@@ -67,13 +71,13 @@ export class TencentCallbacks {
     // One push has one sequence, shared by its began and its ended callbacks.
     const push = `${event.streamId}:${event.sequence || event.time?.getTime() || ''}`;
     const key = `tencent:${event.kind}:${push}`;
-    if (await factSeen(this.db, key)) {
+    if (await this.facts.seen(key)) {
       this.logger.debug('tencent callback repeated', { key });
       return acknowledged;
     }
     // A began that arrives after its push ended (a late retry) must not mark the stream live again.
-    if (event.kind === 'stream_began' && (await factSeen(this.db, `tencent:stream_ended:${push}`))) {
-      await rememberFact(this.db, key, this.now());
+    if (event.kind === 'stream_began' && (await this.facts.seen(`tencent:stream_ended:${push}`))) {
+      await this.facts.remember(key, this.now());
       return acknowledged;
     }
     const owner = await this.owner(event.streamId);
@@ -87,7 +91,7 @@ export class TencentCallbacks {
       this.logger.info(`tencent ${event.kind}`, { stream: event.streamId, identity: owner.member.identity, roomId: owner.room.roomId });
     }
     // Remembered once published: a crash in between makes Tencent retry, and the bus drops the repeat.
-    await rememberFact(this.db, key, this.now());
+    await this.facts.remember(key, this.now());
     return acknowledged;
   }
 

@@ -15,3 +15,7 @@ export async function forgetFactsBefore(db: UrlIssuerDb, before: Date): Promise<
   const result = await db.deleteFrom('media_facts').where('created_at', '<', before).executeTakeFirst();
   return Number(result.numDeletedRows);
 }
+
+export function pgFactMemory(db: UrlIssuerDb): { seen(key: string): Promise<boolean>; remember(key: string, at: Date): Promise<void> } {
+  return { seen: (key) => factSeen(db, key), remember: (key, at) => rememberFact(db, key, at) };
+}

@@ -668,7 +668,10 @@ export const UrlIssuerServiceService = {
       Buffer.from(IssuePlayUrlsResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): IssuePlayUrlsResponse => IssuePlayUrlsResponse.decode(value),
   },
-  /** Lists a room's finished recordings, in the order rtcroom learned of them. Reads only. */
+  /**
+   * Lists a room's finished recordings, in the order rtcroom learned of them. Callers: business
+   * backends and admin tools (no client reaches it through the gateway). Reads only.
+   */
   listRecordings: {
     path: "/rtcroom.media.v1.UrlIssuerService/ListRecordings" as const,
     requestStream: false as const,
@@ -690,7 +693,10 @@ export interface UrlIssuerServiceServer extends UntypedServiceImplementation {
   issuePushUrl: handleUnaryCall<IssuePushUrlRequest, IssuePushUrlResponse>;
   /** Signs play URLs of one stream for several viewers at once. */
   issuePlayUrls: handleUnaryCall<IssuePlayUrlsRequest, IssuePlayUrlsResponse>;
-  /** Lists a room's finished recordings, in the order rtcroom learned of them. Reads only. */
+  /**
+   * Lists a room's finished recordings, in the order rtcroom learned of them. Callers: business
+   * backends and admin tools (no client reaches it through the gateway). Reads only.
+   */
   listRecordings: handleUnaryCall<ListRecordingsRequest, ListRecordingsResponse>;
 }
 
@@ -730,7 +736,10 @@ export interface UrlIssuerServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: IssuePlayUrlsResponse) => void,
   ): ClientUnaryCall;
-  /** Lists a room's finished recordings, in the order rtcroom learned of them. Reads only. */
+  /**
+   * Lists a room's finished recordings, in the order rtcroom learned of them. Callers: business
+   * backends and admin tools (no client reaches it through the gateway). Reads only.
+   */
   listRecordings(
     request: ListRecordingsRequest,
     callback: (error: ServiceError | null, response: ListRecordingsResponse) => void,
