@@ -5,7 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 log=$(mktemp)
 env -u DATABASE_URL -u NATS_URL GATEWAY_ADDRESS=127.0.0.1:18787 ROOM_GRPC_ADDRESS=127.0.0.1:15051 \
-  PRESENCE_GRPC_ADDRESS=127.0.0.1:15052 URL_ISSUER_GRPC_ADDRESS=127.0.0.1:15053 LOG_LEVEL=warn \
+  PRESENCE_GRPC_ADDRESS=127.0.0.1:15052 URL_ISSUER_GRPC_ADDRESS=127.0.0.1:15053 GATEWAY_GRPC_ADDRESS=127.0.0.1:15054 \
+  URL_ISSUER_HTTP_ADDRESS=127.0.0.1:15090 LOG_LEVEL=warn \
   node packages/dev/dist/up.js >"$log" 2>&1 &
 pid=$!
 trap 'kill $pid 2>/dev/null || true; rm -f "$log"' EXIT

@@ -125,6 +125,10 @@ export async function startRtcroom(o: SystemOptions): Promise<Target> {
     PRESENCE_SERVICE_ADDRESS: presence,
     ACCESS_TOKEN_SECRET: o.secret,
     GATEWAY_ID: `${o.tag}-gw1`,
+    GATEWAY_GRPC_ADDRESS: `127.0.0.1:${await freePort()}`,
+    URL_ISSUER_HTTP_ADDRESS: `127.0.0.1:${await freePort()}`,
+    // Its own presence bucket: sessions of other systems on this NATS are not its business.
+    PRESENCE_KV_BUCKET: `bench_${o.tag}`.replace(/[^A-Za-z0-9_-]/g, '_'),
   };
   const processes = SERVICES.map((s, i) => new ServiceProcess(s, scripts[i], env, path.join(o.logDir, `${s}.log`)));
   const target = makeTarget('rtcroom', gateway, processes, processes[3], async () => {

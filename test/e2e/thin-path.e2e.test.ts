@@ -1,9 +1,9 @@
 // The thin path, end to end, the way a client drives it: two WebSocket clients through the gateway,
 // with all four services running on the real Postgres and NATS (and once on the embedded default).
-import { issueAccessToken } from '@rtcroom/common';
+import { createClient, issueAccessToken } from '@rtcroom/common';
 import { createTestDatabase, testNatsUrl, TestDatabase } from '@rtcroom/common/testing';
 import { DemoClient, RunningSystem, startAll } from '@rtcroom/dev';
-import { gatewayv1, roomv1 } from '@rtcroom/proto';
+import { gatewayv1, roomv1, tokenv1 } from '@rtcroom/proto';
 
 const secret = 'e2e-secret-long-enough-to-count';
 const token = (identity: string, ttlSeconds = 600) => issueAccessToken(secret, { identity, ttlSeconds });
@@ -183,6 +183,20 @@ describe('thin path on the real Postgres and NATS', () => {
   });
 
   describe('tokens', () => {
+    it('are issued over gRPC for business backends, with grants the gateway enforces', async () => {
+      const tokens = createClient(tokenv1.TokenServiceService, system.gatewayGrpcAddress);
+      const { token, expiresAt } = await tokens.issueAccessToken(
+        tokenv1.IssueAccessTokenRequest.fromPartial({ identity: 'backend-user', ttlSeconds: 600, grants: { roomJoin: true, room: 'only-here' } }),
+      );
+      expect(expiresAt).toBeGreaterThan(Date.now() / 1000);
+      const c = await DemoClient.connect(system.gatewayUrl, token);
+      await expect(join(c, { roomName: 'somewhere-else', createIfMissing: true })).rejects.toMatchObject({ code: 'PERMISSION_DENIED' });
+      await expect(c.request({ $case: 'createRoom', value: { room: roomv1.Room.fromPartial({ name: 'nope' }) } })).rejects.toMatchObject({ code: 'PERMISSION_DENIED' });
+      await expect(tokens.issueAccessToken(tokenv1.IssueAccessTokenRequest.fromPartial({ identity: 'bad identity!' }))).rejects.toMatchObject({ reason: 'INVALID_ARGUMENT' });
+      await c.close();
+      tokens.close();
+    });
+
     it.each([
       ['no token', ''],
       ['a token signed with another secret', issueAccessToken('some-other-secret-entirely', { identity: 'eve' })],

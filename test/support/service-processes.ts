@@ -115,7 +115,7 @@ export class Cluster {
       c.gateways.push(
         new ServiceProcess(
           'gateway',
-          { ...common, GATEWAY_ADDRESS: addr, GATEWAY_ID: `gw-${i}-${process.pid}`, ROOM_SERVICE_ADDRESS: room, PRESENCE_SERVICE_ADDRESS: presences[i % presences.length], URL_ISSUER_ADDRESS: urls },
+          { ...common, GATEWAY_ADDRESS: addr, GATEWAY_GRPC_ADDRESS: await at(), GATEWAY_ID: `gw-${i}-${process.pid}`, ROOM_SERVICE_ADDRESS: room, PRESENCE_SERVICE_ADDRESS: presences[i % presences.length], URL_ISSUER_ADDRESS: urls },
           addr,
         ),
       );

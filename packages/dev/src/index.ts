@@ -1,4 +1,4 @@
-export { startAll } from './start-all';
+export { builtConsoleDir, startAll } from './start-all';
 export type { RunningSystem, StartAllOptions } from './start-all';
 export { DemoClient, ProtocolError } from './demo-client';
 export type { Notice } from './demo-client';

@@ -1,6 +1,10 @@
 // Starts all four services in this process: the embedded default when DATABASE_URL / NATS_URL are
 // unset (PGlite and an in-process bus), the real servers when they are set. Services still talk to
 // each other over gRPC on loopback, exactly as when each runs alone.
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { connect } from 'nats';
 import { createLogger, Env, EventBus, freePort, InMemoryEventBus, Logger, LogLevel, parseLogLevel } from '@rtcroom/common';
 import { loadGatewayConfig, startGateway } from '@rtcroom/gateway';
 import { loadPresenceConfig, startPresenceService } from '@rtcroom/presence';
@@ -10,13 +14,23 @@ import { loadUrlIssuerConfig, startUrlIssuer } from '@rtcroom/url-issuer';
 export interface RunningSystem {
   gatewayUrl: string;
   gatewayAddress: string;
+  /** The gateway's internal gRPC port (TokenService). */
+  gatewayGrpcAddress: string;
   /** The url-issuer's gRPC address (signing, recordings). */
   urlIssuerAddress: string;
   /** host:port where media servers' hooks and callbacks go (point nginx-rtmp's on_* here). */
   mediaHooksAddress: string;
   embeddedDatabase: boolean;
   embeddedBus: boolean;
+  /** Where the web console is served (when GATEWAY_CONSOLE_DIR is set). */
+  consoleUrl?: string;
   stop(): Promise<void>;
+}
+
+/** The web console as `npm run build` leaves it (packages/console/dist), when it has been built. */
+export function builtConsoleDir(): string | undefined {
+  const dir = resolve(__dirname, '../../console/dist');
+  return existsSync(join(dir, 'index.html')) ? dir : undefined;
 }
 
 export interface StartAllOptions {
@@ -29,6 +43,9 @@ export interface StartAllOptions {
 
 export async function startAll(options: StartAllOptions = {}): Promise<RunningSystem> {
   const env: Env = { RTCROOM_DEV: 'true', ...(options.env ?? process.env) };
+  // Side by side with other systems on one NATS (tests), presence keeps its sessions in its own bucket.
+  const privateBucket = options.ephemeralPorts && env.NATS_URL && !env.PRESENCE_KV_BUCKET ? `presence_${randomBytes(5).toString('hex')}` : undefined;
+  if (privateBucket) env.PRESENCE_KV_BUCKET = privateBucket;
   const level = options.logLevel ?? parseLogLevel(env.LOG_LEVEL);
   const log = (service: string): Logger => createLogger({ service }, level);
   // Every address is fixed before anything starts: the services call each other (room <-> presence).
@@ -38,6 +55,7 @@ export async function startAll(options: StartAllOptions = {}): Promise<RunningSy
     room: await pick('ROOM_GRPC_ADDRESS', '127.0.0.1:50051'),
     presence: await pick('PRESENCE_GRPC_ADDRESS', '127.0.0.1:50052'),
     gateway: await pick('GATEWAY_ADDRESS', '127.0.0.1:8787'),
+    gatewayGrpc: await pick('GATEWAY_GRPC_ADDRESS', '127.0.0.1:50054'),
     mediaHooks: await pick('URL_ISSUER_HTTP_ADDRESS', '127.0.0.1:8790'),
   };
   // One in-process bus shared by every service, unless a real NATS is configured.
@@ -72,6 +90,7 @@ export async function startAll(options: StartAllOptions = {}): Promise<RunningSy
       loadGatewayConfig({
         ...env,
         GATEWAY_ADDRESS: addr.gateway,
+        GATEWAY_GRPC_ADDRESS: addr.gatewayGrpc,
         ROOM_SERVICE_ADDRESS: addr.room,
         PRESENCE_SERVICE_ADDRESS: addr.presence,
         URL_ISSUER_ADDRESS: addr.urls,
@@ -83,11 +102,16 @@ export async function startAll(options: StartAllOptions = {}): Promise<RunningSy
     return {
       gatewayUrl: gateway.url,
       gatewayAddress: gateway.address,
+      gatewayGrpcAddress: gateway.grpcAddress,
       urlIssuerAddress: urls.grpcAddress,
       mediaHooksAddress: urls.httpAddress,
       embeddedDatabase: !env.DATABASE_URL,
       embeddedBus: !env.NATS_URL,
-      stop: () => stopAll(stops, sharedBus),
+      consoleUrl: env.GATEWAY_CONSOLE_DIR ? `http://${gateway.address}/console/` : undefined,
+      stop: async () => {
+        await stopAll(stops, sharedBus);
+        if (privateBucket) await deleteKvBucket(env.NATS_URL!, privateBucket);
+      },
     };
   } catch (err) {
     await stopAll(stops, sharedBus);
@@ -98,4 +122,15 @@ export async function startAll(options: StartAllOptions = {}): Promise<RunningSy
 async function stopAll(stops: (() => Promise<void>)[], bus: EventBus | undefined): Promise<void> {
   for (const stop of stops.reverse()) await stop().catch(() => undefined);
   await bus?.close();
+}
+
+async function deleteKvBucket(natsUrl: string, bucket: string): Promise<void> {
+  const nc = await connect({ servers: natsUrl.split(',') });
+  try {
+    await (await nc.jetstreamManager()).streams.delete(`KV_${bucket}`);
+  } catch {
+    // already gone
+  } finally {
+    await nc.close();
+  }
 }

@@ -1,9 +1,10 @@
 // The one start command: starts the whole system in this process and says how to try it.
-import { startAll } from './start-all';
+import { builtConsoleDir, startAll } from './start-all';
 
 async function main() {
-  // The embedded store keeps its data between starts unless told otherwise.
-  const env = { EMBEDDED_DATA_DIR: '.rtcroom-data/pglite', ...process.env };
+  // The embedded store keeps its data between starts unless told otherwise; the web console is served
+  // from its build unless GATEWAY_CONSOLE_DIR says otherwise.
+  const env = { EMBEDDED_DATA_DIR: '.rtcroom-data/pglite', GATEWAY_CONSOLE_DIR: builtConsoleDir(), ...process.env };
   const system = await startAll({ env });
   const http = system.gatewayUrl.replace(/^ws/, 'http').replace(/\/v1\/ws$/, '');
   process.stdout.write(
@@ -14,6 +15,7 @@ async function main() {
       `  store:  ${system.embeddedDatabase ? `embedded PGlite in ${env.EMBEDDED_DATA_DIR} (set DATABASE_URL for a real Postgres)` : 'Postgres at DATABASE_URL'}`,
       `  events: ${system.embeddedBus ? 'in-process bus (set NATS_URL for a real NATS)' : 'NATS at NATS_URL'}`,
       `  dev token: ${http}/dev/token?identity=alice`,
+      `  web console: ${system.consoleUrl ?? 'not built (npm run build makes packages/console/dist)'}`,
       '',
       'Try the thin path with two demo clients, in another terminal:',
       `  GATEWAY_URL=${system.gatewayUrl} npm run demo`,

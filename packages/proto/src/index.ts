@@ -14,6 +14,7 @@ export * as recordingv1 from './gen/rtcroom/media/v1/recording';
 export * as mediaEventv1 from './gen/rtcroom/media/v1/media_event';
 export * as presencev1 from './gen/rtcroom/presence/v1/presence_service';
 export * as gatewayv1 from './gen/rtcroom/gateway/v1/gateway';
+export * as tokenv1 from './gen/rtcroom/gateway/v1/token_service';
 export { Status } from './gen/google/rpc/status';
 export { ErrorInfo } from './gen/google/rpc/error_details';
 export { Any } from './gen/google/protobuf/any';

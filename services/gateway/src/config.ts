@@ -22,6 +22,11 @@ export interface GatewayConfig {
   maxBufferedBytes: number;
   /** The embedded default's /dev/token endpoint (never in production). */
   devEndpoints: boolean;
+  /** Requests a connection may send per second on average, and in a burst. */
+  rateLimitPerSecond: number;
+  rateLimitBurst: number;
+  /** The internal gRPC port (TokenService): for business backends, never for clients. */
+  grpcAddress: string;
   /** A directory served at /console/ (the web console); absent: no console. */
   consoleDir?: string;
 }
@@ -47,5 +52,8 @@ export function loadGatewayConfig(env: Env): GatewayConfig {
     maxBufferedBytes: envInt(env, 'GATEWAY_MAX_BUFFERED_BYTES', 1024 * 1024, { min: 64 * 1024, max: 256 * 1024 * 1024 }),
     devEndpoints: dev,
     consoleDir: envOptional(env, 'GATEWAY_CONSOLE_DIR'),
+    rateLimitPerSecond: envInt(env, 'GATEWAY_RATE_LIMIT_PER_SECOND', 20, { min: 1, max: 10_000 }),
+    rateLimitBurst: envInt(env, 'GATEWAY_RATE_LIMIT_BURST', 40, { min: 1, max: 100_000 }),
+    grpcAddress: envAddress(env, 'GATEWAY_GRPC_ADDRESS', '127.0.0.1:50054'),
   };
 }

@@ -1,9 +1,10 @@
 // Wires the gateway: backends -> event bus -> room fanout -> WebSocket server.
-import { EventBus, Logger, openEventBus } from '@rtcroom/common';
+import { EventBus, Logger, openEventBus, startGrpcServer } from '@rtcroom/common';
 import { connectBackends } from './backends';
 import { GatewayConfig } from './config';
 import { CallFanout } from './fanout/call-fanout';
 import { RoomFanout } from './fanout/room-fanout';
+import { tokenGrpcBinding } from './token.grpc';
 import { GatewayServer, websocketPath } from './ws/gateway-server';
 
 export interface RunningGateway {
@@ -11,6 +12,8 @@ export interface RunningGateway {
   address: string;
   /** ws://host:port/v1/ws */
   url: string;
+  /** The internal gRPC port (TokenService). */
+  grpcAddress: string;
   server: GatewayServer;
   stop(): Promise<void>;
 }
@@ -24,14 +27,17 @@ export async function startGateway(config: GatewayConfig, logger: Logger, deps: 
   await calls.start();
   const server = new GatewayServer(config, backends, fanout, calls, logger);
   const address = await server.listen();
+  const grpc = await startGrpcServer(config.grpcAddress, [tokenGrpcBinding(config.accessTokenSecret)], logger);
   const url = `ws://${address}${websocketPath}`;
   logger.info('gateway listening', { url, gatewayId: config.gatewayId });
   return {
     address,
     url,
+    grpcAddress: grpc.address,
     server,
     async stop() {
       await server.stop();
+      await grpc.stop();
       fanout.stop();
       calls.stop();
       if (!deps.bus) await bus.close();

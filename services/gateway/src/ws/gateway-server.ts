@@ -14,6 +14,7 @@ import { handleRequest } from '../requests/request-handlers';
 import { closeCodes, Connection } from './connection';
 import { decodeClientFrame, encodeServerMessage, salvageRequestId } from './frames';
 import { openSession } from './session-opener';
+import { TokenBucket } from './rate-limit';
 import { serveStatic } from './static-files';
 
 export const websocketPath = '/v1/ws';
@@ -101,6 +102,7 @@ export class GatewayServer {
     this.connections.add(conn);
     let queue: Promise<void> = Promise.resolve();
     let queued = 0;
+    const bucket = new TokenBucket(this.config.rateLimitPerSecond, this.config.rateLimitBurst);
     ws.on('pong', () => (conn.lastHeardAt = Date.now()));
     // A client that says goodbye (close code 1000) ends its session; any other drop keeps the seats
     // for the resume grace period.
@@ -115,8 +117,8 @@ export class GatewayServer {
     });
     ws.on('message', (data: Buffer, isBinary: boolean) => {
       conn.lastHeardAt = Date.now();
-      if (queued >= maxQueuedRequests) {
-        conn.fail(salvageRequestId(data, this.config.maxFrameBytes), new GatewayError('RATE_LIMITED', 'too many requests in flight'));
+      if (queued >= maxQueuedRequests || !bucket.take()) {
+        conn.fail(salvageRequestId(data, this.config.maxFrameBytes), new GatewayError('RATE_LIMITED', 'too many requests; slow down'));
         return;
       }
       queued++;
