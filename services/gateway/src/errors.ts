@@ -1,30 +1,8 @@
 // The one table from service error reasons to the error codes clients see (gatewayv1.Error.code).
 import { DomainError, ErrorReason } from '@rtcroom/common';
 
-export type GatewayErrorCode =
-  | 'MALFORMED_FRAME'
-  | 'UNKNOWN_MESSAGE'
-  | 'FRAME_TOO_LARGE'
-  | 'UNAUTHENTICATED'
-  | 'TOKEN_EXPIRED'
-  | 'PERMISSION_DENIED'
-  | 'INVALID_ARGUMENT'
-  | 'ROOM_NOT_FOUND'
-  | 'ROOM_CLOSED'
-  | 'ROOM_FULL'
-  | 'ALREADY_EXISTS'
-  | 'NOT_A_MEMBER'
-  | 'IDENTITY_IN_USE'
-  | 'BANNED'
-  | 'FAILED_PRECONDITION'
-  | 'CALLEE_OFFLINE'
-  | 'CALLEE_BUSY'
-  | 'CALL_NOT_FOUND'
-  | 'CALL_ENDED'
-  | 'NOT_A_PARTY'
-  | 'RATE_LIMITED'
-  | 'UNAVAILABLE'
-  | 'INTERNAL';
+/** What clients see: the services' reasons (less those that mean nothing to a client) and the socket's own. */
+export type GatewayErrorCode = Exclude<ErrorReason, 'NOT_FOUND' | 'SESSION_NOT_FOUND'> | 'MALFORMED_FRAME' | 'UNKNOWN_MESSAGE' | 'FRAME_TOO_LARGE';
 
 const codeForReason: Record<ErrorReason, GatewayErrorCode> = {
   INVALID_ARGUMENT: 'INVALID_ARGUMENT',
