@@ -3,8 +3,8 @@
 import * as path from 'node:path';
 import type { TargetKind } from './system';
 
-export type ScenarioName = 'churn' | 'knee' | 'storm' | 'idle';
-const ALL_SCENARIOS: ScenarioName[] = ['churn', 'knee', 'storm', 'idle'];
+export type ScenarioName = 'churn' | 'knee' | 'storm' | 'idle' | 'detect';
+const ALL_SCENARIOS: ScenarioName[] = ['churn', 'knee', 'storm', 'idle', 'detect'];
 
 export interface MemberTiming {
   maxMembers: number;

@@ -16,6 +16,7 @@ import { renderMarkdown } from './report/markdown';
 import type { BenchReport } from './report/model';
 import type { ScenarioContext } from './scenarios/context';
 import { notMeasured } from './scenarios/not-measured';
+import { describeDetection, measureDetection } from './scenarios/detection';
 import { startFloor, startRtcroom, StartError, type SystemOptions, type Target } from './system';
 import { churnSpecs } from './scenarios/churn';
 import { finishRatios, runChurnPhase, runIdlePhase } from './target-run';
@@ -75,6 +76,7 @@ async function main(): Promise<number> {
   }
   finishRatios(report);
   report.notMeasured = notMeasured();
+  if (settings.scenarios.includes('detect') && settings.targets.includes('rtcroom')) await runDetection(systemOptions, ctx, report);
   report.goals = evaluateGoals(report);
   report.meta.durationSeconds = (Date.now() - startedAt) / 1000;
   const written = writeResults(settings, report);
@@ -170,3 +172,22 @@ main().then(
     process.exit(1);
   },
 );
+
+/** Silent client and killed gateway, on a fresh system with its default timeouts. */
+async function runDetection(systemOptions: SystemOptions, ctx: ScenarioContext, report: BenchReport): Promise<void> {
+  say('detection: silent client and killed gateway (default timeouts: ping 1.5 s / 4 s, gateway 4 s, grace 20 s)');
+  let target: Target | undefined;
+  try {
+    target = await startRtcroom(systemOptions);
+    const f = await measureDetection(systemOptions, target.address, target.env ?? {}, ctx.mintToken, 2);
+    const silent = report.notMeasured.find((m) => m.scenario === 'silent client');
+    if (silent) silent.status = `measured: interrupted notice ${describeDetection(f.silentInterruptMs)}; gone (after the 20 s grace) ${describeDetection(f.silentLeftMs)}`;
+    const killed = report.notMeasured.find((m) => m.scenario === 'killed gateway');
+    if (killed) killed.status = `measured: interrupted notice ${describeDetection(f.killedInterruptMs)}; gone ${describeDetection(f.killedLeftMs)}`;
+    report.detection = f;
+  } catch (err) {
+    say(`detection failed: ${(err as Error).message}`);
+  } finally {
+    await target?.stop();
+  }
+}

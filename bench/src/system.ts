@@ -80,6 +80,8 @@ export interface Target {
   processes: ServiceProcess[];
   /** The process holding the clients' WebSockets (the gateway, or the floor itself). */
   socketHolder: ServiceProcess;
+  /** The services' environment (rtcroom only), to start more of them beside. */
+  env?: NodeJS.ProcessEnv;
   /** Why the target is no longer usable (a process died), or undefined. */
   failure(): string | undefined;
   stop(): Promise<void>;
@@ -131,9 +133,10 @@ export async function startRtcroom(o: SystemOptions): Promise<Target> {
     PRESENCE_KV_BUCKET: `bench_${o.tag}`.replace(/[^A-Za-z0-9_-]/g, '_'),
   };
   const processes = SERVICES.map((s, i) => new ServiceProcess(s, scripts[i], env, path.join(o.logDir, `${s}.log`)));
-  const target = makeTarget('rtcroom', gateway, processes, processes[3], async () => {
+  const target: Target = makeTarget('rtcroom', gateway, processes, processes[3], async () => {
     await db.drop().catch((err: Error) => process.stderr.write(`bench: could not drop ${db.name}: ${err.message}\n`));
   });
+  target.env = env;
   try {
     await ready(target, o, true);
   } catch (err) {

@@ -51,5 +51,7 @@ export interface BenchReport {
   churn: ChurnEntry[];
   idle: Partial<Record<TargetKind, Measured<IdleFigures>>> | null;
   notMeasured: NotMeasured[];
+  /** Silent-client and killed-gateway detection times (ms), when measured. */
+  detection?: import('../scenarios/detection').DetectionFigures;
   goals: Goal[];
 }

@@ -35,7 +35,7 @@ export const devAccessTokenSecret = 'rtcroom-dev-secret-do-not-use-in-production
 
 export function loadGatewayConfig(env: Env): GatewayConfig {
   const dev = envBool(env, 'RTCROOM_DEV', false);
-  const pingIntervalMs = envInt(env, 'GATEWAY_PING_INTERVAL_MS', 2000, { min: 100, max: 60_000 });
+  const pingIntervalMs = envInt(env, 'GATEWAY_PING_INTERVAL_MS', 1500, { min: 100, max: 60_000 });
   return {
     address: envAddress(env, 'GATEWAY_ADDRESS', '127.0.0.1:8787'),
     gatewayId: envString(env, 'GATEWAY_ID', newId('gw')),
@@ -46,8 +46,8 @@ export function loadGatewayConfig(env: Env): GatewayConfig {
     urlIssuerAddress: envString(env, 'URL_ISSUER_ADDRESS', '127.0.0.1:50053'),
     natsUrl: envOptional(env, 'NATS_URL'),
     pingIntervalMs,
-    pingTimeoutMs: envInt(env, 'GATEWAY_PING_TIMEOUT_MS', 5000, { min: pingIntervalMs, max: 300_000 }),
-    keepAliveIntervalMs: envInt(env, 'GATEWAY_KEEPALIVE_INTERVAL_MS', 2000, { min: 100, max: 60_000 }),
+    pingTimeoutMs: envInt(env, 'GATEWAY_PING_TIMEOUT_MS', 4000, { min: pingIntervalMs, max: 300_000 }),
+    keepAliveIntervalMs: envInt(env, 'GATEWAY_KEEPALIVE_INTERVAL_MS', 1000, { min: 100, max: 60_000 }),
     maxFrameBytes: envInt(env, 'GATEWAY_MAX_FRAME_BYTES', 64 * 1024, { min: 1024, max: 16 * 1024 * 1024 }),
     maxBufferedBytes: envInt(env, 'GATEWAY_MAX_BUFFERED_BYTES', 1024 * 1024, { min: 64 * 1024, max: 256 * 1024 * 1024 }),
     devEndpoints: dev,

@@ -26,7 +26,7 @@ export function loadPresenceConfig(env: Env): PresenceConfig {
     grpcAddress: envAddress(env, 'PRESENCE_GRPC_ADDRESS', '127.0.0.1:50052'),
     logLevel: parseLogLevel(envOptional(env, 'LOG_LEVEL')),
     roomServiceAddress: envString(env, 'ROOM_SERVICE_ADDRESS', '127.0.0.1:50051'),
-    sessionTimeoutMs: envInt(env, 'PRESENCE_SESSION_TIMEOUT_MS', 5000, { min: 300, max: 600_000 }),
+    sessionTimeoutMs: envInt(env, 'PRESENCE_SESSION_TIMEOUT_MS', 4000, { min: 300, max: 600_000 }),
     resumeGraceMs: envInt(env, 'PRESENCE_RESUME_GRACE_MS', 20_000, { min: 0, max: 3_600_000 }),
     natsUrl: envOptional(env, 'NATS_URL'),
     kvBucket: envString(env, 'PRESENCE_KV_BUCKET', 'rtcroom_presence'),

@@ -28,7 +28,7 @@ export class PresenceApp {
     private readonly now: () => Date = () => new Date(),
   ) {}
 
-  start(sweepIntervalMs = Math.max(100, Math.min(1000, Math.floor(this.policy.sessionTimeoutMs / 5)))): void {
+  start(sweepIntervalMs = Math.max(100, Math.min(500, Math.floor(this.policy.sessionTimeoutMs / 5)))): void {
     this.sweeper = setInterval(() => {
       this.sweeping = this.sweeping.then(() => this.sweep());
     }, sweepIntervalMs);

@@ -25,6 +25,7 @@ export class GatewayServer {
   private readonly wss: WebSocketServer;
   private readonly connections = new Set<Connection>();
   private timers: NodeJS.Timeout[] = [];
+  private keepAliveRound = 0;
 
   constructor(
     private readonly config: GatewayConfig,
@@ -55,7 +56,7 @@ export class GatewayServer {
     });
     const addr = this.http.address();
     const bound = typeof addr === 'object' && addr ? `${host}:${addr.port}` : this.config.address;
-    this.timers.push(setInterval(() => this.checkLiveness(), Math.min(this.config.pingIntervalMs, 1000)));
+    this.timers.push(setInterval(() => this.checkLiveness(), Math.min(this.config.pingIntervalMs, 250)));
     this.timers.push(setInterval(() => void this.keepSessionsAlive(), this.config.keepAliveIntervalMs));
     return bound;
   }
@@ -196,11 +197,16 @@ export class GatewayServer {
     }
   }
 
+  /**
+   * Tells presence this gateway lives (every interval) and, every fifth time, which sessions it holds,
+   * so a heartbeat stays small however many connections there are.
+   */
   private async keepSessionsAlive(): Promise<void> {
+    const listSessions = this.keepAliveRound++ % 5 === 0;
     const byId = new Map([...this.connections].filter((c) => c.sessionId).map((c) => [c.sessionId, c]));
-    if (byId.size === 0) return;
     try {
-      const { unknownSessionIds } = await this.backends.presence.keepAlive({ gatewayId: this.config.gatewayId, sessionIds: [...byId.keys()] });
+      const sessionIds = listSessions ? [...byId.keys()] : [];
+      const { unknownSessionIds } = await this.backends.presence.keepAlive({ gatewayId: this.config.gatewayId, sessionIds });
       for (const id of unknownSessionIds) byId.get(id)?.close(closeCodes.sessionExpired, 'session expired; reconnect');
     } catch (err) {
       this.logger.warn('could not keep sessions alive with presence', { err });
