@@ -98,13 +98,14 @@ function loadTencent(
 }
 
 function loadSelfHosted(env: Env, lifetimes: UrlLifetimes, dev: boolean): SelfHostedSettings {
-  // Unset means the default; set but empty means "this server offers no HTTP-FLV/HLS".
+  // Unset or empty: the server offers no HTTP-FLV/HLS play (Debian's nginx-rtmp has no HTTP-FLV, and
+  // its HLS segments are not checked by the hooks): no such URL is handed out unless configured.
   const rawHttp = env.MEDIA_HTTP_BASE;
   return {
     kind: 'self-hosted',
     ...lifetimes,
     rtmpBase: envBase(env, 'MEDIA_RTMP_BASE', 'rtmp://127.0.0.1:1935', /^rtmp:\/\//),
-    httpBase: rawHttp === '' ? undefined : envBase(env, 'MEDIA_HTTP_BASE', 'http://127.0.0.1:8080', /^https?:\/\//),
+    httpBase: rawHttp === undefined || rawHttp === '' ? undefined : envBase(env, 'MEDIA_HTTP_BASE', '', /^https?:\/\//),
     signingKey: envSecret(env, 'MEDIA_SIGNING_KEY', dev ? devSigningKey : undefined),
     app: envPathSegment(env, 'MEDIA_APP', 'live'),
     recordApp: envPathSegment(env, 'MEDIA_RECORD_APP', 'record'),

@@ -20,7 +20,7 @@ describe('loadUrlIssuerConfig', () => {
     expect(config.media).toMatchObject({
       kind: 'self-hosted',
       rtmpBase: 'rtmp://127.0.0.1:1935',
-      httpBase: 'http://127.0.0.1:8080',
+      httpBase: undefined,
       app: 'live',
       recordApp: 'record',
       pushTtlSeconds: 86400,

@@ -37,6 +37,10 @@ export class GatewayServer {
     // ws enforces a hard cap; frames between maxFrameBytes and the cap get a FRAME_TOO_LARGE answer.
     this.wss = new WebSocketServer({ noServer: true, maxPayload: config.maxFrameBytes * 4 });
     this.http = createServer((req, res) => this.onHttp(req, res));
+    // A connection must finish its upgrade request (and with it the token check) quickly: nothing
+    // idles unauthenticated.
+    this.http.headersTimeout = 10_000;
+    this.http.requestTimeout = 15_000;
     this.http.on('upgrade', (req, socket, head) => {
       if (new URL(req.url ?? '/', 'http://x').pathname !== websocketPath) {
         socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
