@@ -92,6 +92,7 @@ export class Memberships {
           customData: '',
           connectionInterrupted: false,
           state: 'joined',
+          streamSource: null,
           streamId: pushUrl.streamId,
           sessionId: input.sessionId,
           joinedAt: change.now,
@@ -156,8 +157,12 @@ export class Memberships {
   async setStreamState(roomId: string, identity: string, publishing: boolean, source: StreamSource): Promise<{ member: Member; changed: boolean }> {
     let changed = false;
     const member = await this.onSeated(roomId, identity, async (change, _room, m) => {
-      const next = nextStreamState(m, publishing);
-      if (!next) return m;
+      if (source === 'media_server') m.streamSource = 'media_server';
+      const next = nextStreamState(m, publishing, source);
+      if (!next) {
+        if (source === 'media_server') await saveMember(change.db, m);
+        return m;
+      }
       m.state = next;
       changed = true;
       await saveMember(change.db, m);
@@ -276,6 +281,7 @@ function placeholder(roomId: string, identity: string): Member {
     customData: '',
     connectionInterrupted: false,
     state: 'left',
+    streamSource: null,
     streamId: '',
     sessionId: '',
     joinedAt: new Date(0),

@@ -51,6 +51,8 @@ export interface Member {
   /** The member's connection dropped; it keeps the seat for the grace period. */
   connectionInterrupted: boolean;
   state: MemberState;
+  /** Who last set the stream state; the media server's word wins over the client's. */
+  streamSource: StreamSource | null;
   streamId: string;
   sessionId: string;
   joinedAt: Date;
@@ -158,9 +160,14 @@ export function decideSeat(room: Room, seated: Member[], identity: string, banne
   return { ok: true, replaces: existing };
 }
 
-/** The state a member moves to when its stream begins or stops; null when nothing changes. */
-export function nextStreamState(member: Member, publishing: boolean): MemberState | null {
+/**
+ * The state a member moves to when its stream begins or stops; null when nothing changes. Once the
+ * media server has spoken about a stream, the client's reports no longer move it: the media server
+ * sees the stream itself.
+ */
+export function nextStreamState(member: Member, publishing: boolean, source: StreamSource = 'media_server'): MemberState | null {
   if (member.state === 'left') return null;
+  if (source === 'client' && member.streamSource === 'media_server') return null;
   if (publishing) return member.state === 'publishing' ? null : 'publishing';
   return member.state === 'publishing' ? 'joined' : null;
 }

@@ -11,7 +11,7 @@ const room = (over: Partial<Room> = {}): Room => ({
   createdAt: now, closedAt: null, closeReason: null, everJoined: true, autoCloseAt: null, ...over,
 });
 const member = (identity: string, over: Partial<Member> = {}): Member => ({
-  memberId: `m_${identity}`, roomId: 'r_1', identity, displayName: '', avatarUrl: '', customData: '', connectionInterrupted: false, state: 'joined', streamId: 's',
+  memberId: `m_${identity}`, roomId: 'r_1', identity, displayName: '', avatarUrl: '', customData: '', connectionInterrupted: false, streamSource: null, state: 'joined', streamId: 's',
   sessionId: '', joinedAt: now, leftAt: null, leaveReason: null, ...over,
 });
 
@@ -91,5 +91,11 @@ describe('nextStreamState', () => {
     expect(nextStreamState(member('a', { state: 'publishing' }), false)).toBe('joined');
     expect(nextStreamState(member('a'), false)).toBeNull();
     expect(nextStreamState(member('a', { state: 'left' }), true)).toBeNull();
+  });
+  it('lets the media server\'s word win over the client\'s', () => {
+    const seen = member('a', { state: 'publishing', streamSource: 'media_server' });
+    expect(nextStreamState(seen, false, 'client')).toBeNull();
+    expect(nextStreamState(seen, false, 'media_server')).toBe('joined');
+    expect(nextStreamState(member('a', { state: 'publishing', streamSource: 'client' }), false, 'client')).toBe('joined');
   });
 });

@@ -40,6 +40,7 @@ export interface MembersTable {
   custom_data: string;
   join_request_id: string | null;
   connection_interrupted: boolean;
+  stream_source: string | null;
 }
 
 export interface RoomBansTable {

@@ -1,6 +1,6 @@
 // Members rows <-> Member domain objects.
 import { sql } from 'kysely';
-import { LeaveReason, Member, MemberState } from '../domain/room';
+import { LeaveReason, Member, MemberState, StreamSource } from '../domain/room';
 import { MembersTable, RoomDb } from './database';
 
 export function toMember(row: MembersTable): Member {
@@ -12,6 +12,7 @@ export function toMember(row: MembersTable): Member {
     avatarUrl: row.avatar_url,
     customData: row.custom_data,
     connectionInterrupted: row.connection_interrupted,
+    streamSource: (row.stream_source as StreamSource | null) ?? null,
     state: row.state as MemberState,
     streamId: row.stream_id,
     sessionId: row.session_id,
@@ -60,6 +61,7 @@ export async function insertMember(db: RoomDb, m: Member, joinRequestId: string 
       avatar_url: m.avatarUrl,
       custom_data: m.customData,
       connection_interrupted: m.connectionInterrupted,
+      stream_source: m.streamSource,
       state: m.state,
       stream_id: m.streamId,
       session_id: m.sessionId,
@@ -83,6 +85,7 @@ export async function saveMember(db: RoomDb, m: Member): Promise<void> {
       avatar_url: m.avatarUrl,
       custom_data: m.customData,
       connection_interrupted: m.connectionInterrupted,
+      stream_source: m.streamSource,
     })
     .where('member_id', '=', m.memberId)
     .execute();
