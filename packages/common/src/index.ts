@@ -15,3 +15,4 @@ export * from './bus/open-event-bus';
 export * from './run-main';
 export * from './subjects';
 export * from './free-port';
+export * from './bus/event-consumer';
