@@ -24,6 +24,8 @@ export interface RoomConfig {
   webhookPollIntervalMs: number;
   /** First retry delay of a failed webhook delivery; it doubles up to 60 s. */
   webhookMinBackoffMs: number;
+  /** The durable NATS consumer of finished recordings, shared by room-service replicas. */
+  recordingsConsumerName: string;
 }
 
 export function loadRoomConfig(env: Env): RoomConfig {
@@ -45,5 +47,6 @@ export function loadRoomConfig(env: Env): RoomConfig {
     autoCloseIntervalMs: envInt(env, 'ROOM_AUTO_CLOSE_INTERVAL_MS', 1000, { min: 50, max: 60_000 }),
     webhookPollIntervalMs: envInt(env, 'ROOM_WEBHOOK_POLL_INTERVAL_MS', 500, { min: 50, max: 60_000 }),
     webhookMinBackoffMs: envInt(env, 'ROOM_WEBHOOK_MIN_BACKOFF_MS', 1000, { min: 10, max: 60_000 }),
+    recordingsConsumerName: envString(env, 'ROOM_RECORDINGS_CONSUMER', 'room-recordings'),
   };
 }

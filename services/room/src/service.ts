@@ -7,11 +7,12 @@ import { Rooms } from './app/rooms';
 import { Timeouts } from './app/timeouts';
 import { RoomConfig } from './config';
 import { OutboxRelay } from './events/outbox-relay';
-import { roomEventsStream, userEventsStream } from './events/room-events';
+import { mediaEventsStream, roomEventsStream, userEventsStream } from './events/room-events';
 import { defaultWebhookOptions, WebhookDispatcher } from './events/webhook-dispatcher';
 import { RoomDatabase } from './store/database';
 import { roomMigrations } from './store/migrations';
 import { callGrpcBinding } from './transport/call.grpc';
+import { startRecordingsConsumer } from './transport/media-recordings.consumer';
 import { grpcPresencePort } from './transport/presence.client';
 import { roomGrpcBinding } from './transport/room.grpc';
 import { grpcPushUrlIssuer } from './transport/url-issuer.client';
@@ -36,7 +37,7 @@ export async function startRoomService(config: RoomConfig, logger: Logger, deps:
     logger,
   );
   await migrateToLatest(store.db, roomMigrations, 'room_migrations', logger);
-  const bus = deps.bus ?? (await openEventBus(config.natsUrl, 'rtcroom-room', [roomEventsStream, userEventsStream], logger));
+  const bus = deps.bus ?? (await openEventBus(config.natsUrl, 'rtcroom-room', [roomEventsStream, userEventsStream, mediaEventsStream], logger));
   const relay = new OutboxRelay(store.db, bus, logger);
   const webhooks = new WebhookDispatcher(store.db, logger, {
     ...defaultWebhookOptions,
@@ -68,6 +69,7 @@ export async function startRoomService(config: RoomConfig, logger: Logger, deps:
   relay.start();
   webhooks.start();
   timeouts.start();
+  const recordings = await startRecordingsConsumer(bus, rooms, logger, config.recordingsConsumerName);
   const grpc = await startGrpcServer(
     config.grpcAddress,
     [roomGrpcBinding(rooms, members), callGrpcBinding(calls), webhookGrpcBinding(store.db)],
@@ -80,6 +82,7 @@ export async function startRoomService(config: RoomConfig, logger: Logger, deps:
     calls,
     async stop() {
       await grpc.stop();
+      await recordings.stop();
       await timeouts.stop();
       await webhooks.stop();
       await relay.stop();

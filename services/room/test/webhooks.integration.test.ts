@@ -2,8 +2,9 @@
 // at least once, in per-room order, signed; a hanging endpoint never holds up the rooms.
 import { createHmac } from 'node:crypto';
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
-import { eventually } from '@rtcroom/common/testing';
-import { roomServicev1, roomv1 } from '@rtcroom/proto';
+import { createLogger, openEventBus } from '@rtcroom/common';
+import { eventually, testNatsUrl } from '@rtcroom/common/testing';
+import { mediaEventv1, recordingv1, roomServicev1, roomv1 } from '@rtcroom/proto';
 import { RoomHarness, startRoomHarness } from './support/room-harness';
 
 interface Received {
@@ -115,6 +116,24 @@ describe('webhooks', () => {
     const joined = await client.joinRoom(roomServicev1.JoinRoomRequest.fromPartial({ roomId: room!.id, identity: 'busy', sessionId: 'b' }));
     expect(joined.members).toHaveLength(1);
     receiver.hang = false;
+    await webhooks.deleteWebhook({ id: webhook!.id });
+  });
+
+  it('announces a finished recording to the room and its webhooks, once, however often it is reported', async () => {
+    const { client, webhooks } = harness;
+    const { webhook } = await webhooks.createWebhook({ url: receiver.url, secret: 'webhook-secret-for-tests' });
+    const { room } = await client.createRoom({ room: roomv1.Room.fromPartial({ name: 'wh-rec', recording: true }), requestId: '' });
+    const bus = await openEventBus(testNatsUrl, 'rec-test', [], createLogger({}, 'silent'));
+    const recording = recordingv1.Recording.fromPartial({ id: 'rec_x', roomId: room!.id, identity: 'u1', streamId: 's_x', format: 'flv', sizeBytes: 1234, filePath: '/tmp/x.flv' });
+    const fact = mediaEventv1.MediaEvent.encode(
+      mediaEventv1.MediaEvent.fromPartial({ id: 'me_rec_fact_1', roomId: room!.id, identity: 'u1', payload: { $case: 'recordingReady', value: { recording } } }),
+    ).finish();
+    await bus.publish(`rtcroom.media.${room!.id}.recording.ready`, fact, { msgId: 'me_rec_fact_1' });
+    await bus.publish(`rtcroom.media.${room!.id}.recording.ready`, fact); // reported again
+    await eventually(() => receiver.received.some((r) => r.roomId === room!.id && r.type === 'recording.ready'), 10_000, 'the recording webhook');
+    const events = (await client.listRoomEvents({ roomId: room!.id, afterSeq: 0, pageSize: 10 })).events;
+    expect(events.filter((e) => e.payload?.$case === 'recordingReady')).toHaveLength(1);
+    await bus.close();
     await webhooks.deleteWebhook({ id: webhook!.id });
   });
 

@@ -12,6 +12,8 @@ export function noticeFor(event: roomEventv1.RoomEvent, playUrl?: mediav1.PlayUr
       return { ...base, notice: { $case: 'memberLeft', value: { member: p.value.member, reason: p.value.reason, reasonText: p.value.reasonText } } };
     case 'memberUpdated':
       return { ...base, notice: { $case: 'memberUpdated', value: { member: p.value.member } } };
+    case 'recordingReady':
+      return { ...base, notice: { $case: 'recordingReady', value: { recording: p.value.recording } } };
     case 'memberConnectionChanged':
       return { ...base, notice: { $case: 'memberConnection', value: { member: p.value.member, connected: p.value.connected } } };
     case 'roomUpdated':

@@ -1,7 +1,7 @@
 // Room use cases: create, read, list, update, close, catch up on events, and close rooms whose
 // auto-close time has come.
 import { DomainError, isDomainError, newId } from '@rtcroom/common';
-import { roomEventv1 } from '@rtcroom/proto';
+import { recordingv1, roomEventv1 } from '@rtcroom/proto';
 import {
   autoCloseReason,
   checkBytes,
@@ -137,6 +137,20 @@ export class Rooms {
     if (!room) throw new DomainError('ROOM_NOT_FOUND', `no room ${roomId}`);
     const payloads = await roomEventsAfter(this.tx.db, roomId, afterSeq, limit);
     return { events: payloads.map((p) => roomEventv1.RoomEvent.decode(p)), lastSeq: room.seq };
+  }
+
+  /** A recording of one of the room's streams is ready: announced to the room (and its webhooks) once. */
+  async announceRecording(recording: recordingv1.Recording, factId: string): Promise<void> {
+    try {
+      await this.tx.run(recording.roomId, async (change) => {
+        const room = await change.lock(recording.roomId);
+        change.record({ type: 'recording_ready', recording, factId });
+        await change.commit(room);
+      });
+    } catch (err) {
+      if ((err as { code?: string })?.code === '23505') return; // announced before
+      throw err;
+    }
   }
 
   /** Closes the rooms whose empty or departure timeout has run out; returns how many. */

@@ -1,7 +1,7 @@
 // Room events: what the domain says happened, encoded as rtcroom.room.v1.RoomEvent for the outbox
 // and published on rtcroom.room.<room_id>.<topic>.
 import { newId, subjects } from '@rtcroom/common';
-import { roomEventv1 } from '@rtcroom/proto';
+import { recordingv1, roomEventv1 } from '@rtcroom/proto';
 import { CloseReason, LeaveReason, Member, Room, StreamSource } from '../domain/room';
 import { toProtoCloseReason, toProtoLeaveReason, toProtoMember, toProtoRoom, toProtoStreamSource } from '../wire/room.wire';
 
@@ -12,11 +12,15 @@ export type RoomChange =
   | { type: 'room_updated'; room: Room }
   | { type: 'member_updated'; member: Member }
   | { type: 'member_connection'; member: Member; connected: boolean }
+  /** A media fact the room passes on; `factId` (the media event's id) makes a repeat a duplicate. */
+  | { type: 'recording_ready'; recording: recordingv1.Recording; factId: string }
   | { type: 'member_left'; member: Member; reason: LeaveReason; reasonText?: string }
   | { type: 'stream_started'; member: Member; source: StreamSource }
   | { type: 'stream_stopped'; member: Member; source: StreamSource };
 
 export const roomEventsStream = { name: 'ROOM_EVENTS', subjects: [subjects.allRoomEvents], maxAgeSeconds: 24 * 3600 };
+/** The url-issuer's stream of media facts (declared alike by every service that reads it). */
+export const mediaEventsStream = { name: 'MEDIA_EVENTS', subjects: ['rtcroom.media.>'], maxAgeSeconds: 7 * 24 * 3600 };
 export const userEventsStream = { name: 'USER_EVENTS', subjects: [subjects.allUserEvents], maxAgeSeconds: 3600 };
 
 const topics: Record<RoomChange['type'], string> = {
@@ -25,6 +29,7 @@ const topics: Record<RoomChange['type'], string> = {
   room_updated: 'room.updated',
   member_updated: 'member.updated',
   member_connection: 'member.connection',
+  recording_ready: 'recording.ready',
   member_joined: 'member.joined',
   member_left: 'member.left',
   stream_started: 'stream.started',
@@ -57,6 +62,8 @@ function payloadOf(change: RoomChange): roomEventv1.RoomEvent['payload'] {
       return { $case: 'roomUpdated', value: { room: toProtoRoom(change.room) } };
     case 'member_updated':
       return { $case: 'memberUpdated', value: { member: toProtoMember(change.member) } };
+    case 'recording_ready':
+      return { $case: 'recordingReady', value: { recording: change.recording } };
     case 'member_connection':
       return { $case: 'memberConnectionChanged', value: { member: toProtoMember(change.member), connected: change.connected } };
     case 'member_left':
@@ -72,7 +79,7 @@ function payloadOf(change: RoomChange): roomEventv1.RoomEvent['payload'] {
 }
 
 export function encodeRoomEvent(roomId: string, seq: number, change: RoomChange, time: Date): OutboxRow {
-  const id = newId('e');
+  const id = change.type === 'recording_ready' ? `e_${change.factId}` : newId('e');
   const payload = roomEventv1.RoomEvent.encode({ id, roomId, seq, time, payload: payloadOf(change) }).finish();
   return { id, roomId, seq, subject: roomEventSubject(roomId, change.type), payload, time };
 }

@@ -44,6 +44,7 @@ export async function startRoomHarness(env: Env = {}): Promise<RoomHarness> {
     DATABASE_POOL_SIZE: '20',
     NATS_URL: testNatsUrl,
     URL_ISSUER_ADDRESS: issuer.address,
+    ROOM_RECORDINGS_CONSUMER: `room-recordings-test-${process.pid}-${Date.now().toString(36)}`,
     ...env,
   });
   const service = await startRoomService(config, testLogger('room'));

@@ -7,6 +7,7 @@
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
 import { Timestamp } from "../../../google/protobuf/timestamp";
+import { Recording } from "../../media/v1/recording";
 import { PlayUrl, PushUrl } from "../../media/v1/url";
 import { Call } from "../../room/v1/call";
 import {
@@ -251,7 +252,13 @@ export interface RoomNotice {
     | { $case: "roomUpdated"; value: RoomUpdatedNotice }
     | { $case: "memberUpdated"; value: MemberUpdatedNotice }
     | { $case: "memberConnection"; value: MemberConnectionNotice }
+    | { $case: "recordingReady"; value: RecordingReadyNotice }
     | undefined;
+}
+
+/** A recording of one of the room's streams is ready. */
+export interface RecordingReadyNotice {
+  recording: Recording | undefined;
 }
 
 /**
@@ -3469,6 +3476,9 @@ export const RoomNotice: MessageFns<RoomNotice> = {
       case "memberConnection":
         MemberConnectionNotice.encode(message.notice.value, writer.uint32(138).fork()).join();
         break;
+      case "recordingReady":
+        RecordingReadyNotice.encode(message.notice.value, writer.uint32(146).fork()).join();
+        break;
     }
     return writer;
   },
@@ -3577,6 +3587,14 @@ export const RoomNotice: MessageFns<RoomNotice> = {
             };
             continue;
           }
+          case 18: {
+            if (tag !== 146) {
+              break;
+            }
+
+            message.notice = { $case: "recordingReady", value: RecordingReadyNotice.decode(reader, reader.uint32()) };
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3630,6 +3648,10 @@ export const RoomNotice: MessageFns<RoomNotice> = {
         ? { $case: "memberConnection", value: MemberConnectionNotice.fromJSON(object.memberConnection) }
         : isSet(object.member_connection)
         ? { $case: "memberConnection", value: MemberConnectionNotice.fromJSON(object.member_connection) }
+        : isSet(object.recordingReady)
+        ? { $case: "recordingReady", value: RecordingReadyNotice.fromJSON(object.recordingReady) }
+        : isSet(object.recording_ready)
+        ? { $case: "recordingReady", value: RecordingReadyNotice.fromJSON(object.recording_ready) }
         : undefined,
     };
   },
@@ -3661,6 +3683,8 @@ export const RoomNotice: MessageFns<RoomNotice> = {
       obj.memberUpdated = MemberUpdatedNotice.toJSON(message.notice.value);
     } else if (message.notice?.$case === "memberConnection") {
       obj.memberConnection = MemberConnectionNotice.toJSON(message.notice.value);
+    } else if (message.notice?.$case === "recordingReady") {
+      obj.recordingReady = RecordingReadyNotice.toJSON(message.notice.value);
     }
     return obj;
   },
@@ -3725,7 +3749,82 @@ export const RoomNotice: MessageFns<RoomNotice> = {
         }
         break;
       }
+      case "recordingReady": {
+        if (object.notice?.value !== undefined && object.notice?.value !== null) {
+          message.notice = { $case: "recordingReady", value: RecordingReadyNotice.fromPartial(object.notice.value) };
+        }
+        break;
+      }
     }
+    return message;
+  },
+};
+
+function createBaseRecordingReadyNotice(): RecordingReadyNotice {
+  return { recording: undefined };
+}
+
+export const RecordingReadyNotice: MessageFns<RecordingReadyNotice> = {
+  encode(message: RecordingReadyNotice, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.recording !== undefined) {
+      Recording.encode(message.recording, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RecordingReadyNotice {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRecordingReadyNotice();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.recording = Recording.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RecordingReadyNotice {
+    return { recording: isSet(object.recording) ? Recording.fromJSON(object.recording) : undefined };
+  },
+
+  toJSON(message: RecordingReadyNotice): unknown {
+    const obj: any = {};
+    if (message.recording !== undefined) {
+      obj.recording = Recording.toJSON(message.recording);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RecordingReadyNotice>): RecordingReadyNotice {
+    return RecordingReadyNotice.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RecordingReadyNotice>): RecordingReadyNotice {
+    const message = createBaseRecordingReadyNotice();
+    message.recording = (object.recording !== undefined && object.recording !== null)
+      ? Recording.fromPartial(object.recording)
+      : undefined;
     return message;
   },
 };

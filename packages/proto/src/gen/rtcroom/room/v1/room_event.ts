@@ -7,6 +7,7 @@
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
 import { Timestamp } from "../../../google/protobuf/timestamp";
+import { Recording } from "../../media/v1/recording";
 import {
   CloseReason,
   closeReasonFromJSON,
@@ -28,7 +29,8 @@ import {
  * One change of a room, as published on NATS (protobuf binary) by the room service's outbox relay.
  *
  * Subject: rtcroom.room.<room_id>.<topic>, topic one of room.created, room.updated, room.closed,
- * member.joined, member.updated, member.connection, member.left, stream.started, stream.stopped. The JetStream stream
+ * member.joined, member.updated, member.connection, member.left, stream.started, stream.stopped,
+ * recording.ready. The JetStream stream
  * ROOM_EVENTS keeps them; the NATS message id is RoomEvent.id, so a re-published event is dropped as a
  * duplicate.
  *
@@ -51,6 +53,7 @@ export interface RoomEvent {
     | { $case: "roomUpdated"; value: RoomUpdated }
     | { $case: "memberUpdated"; value: MemberUpdated }
     | { $case: "memberConnectionChanged"; value: MemberConnectionChanged }
+    | { $case: "recordingReady"; value: RecordingReady }
     | undefined;
 }
 
@@ -100,6 +103,11 @@ export interface MemberConnectionChanged {
   connected: boolean;
 }
 
+/** A recording of one of the room's streams is finished and kept (see UrlIssuerService.ListRecordings). */
+export interface RecordingReady {
+  recording: Recording | undefined;
+}
+
 function createBaseRoomEvent(): RoomEvent {
   return { id: "", roomId: "", seq: 0, time: undefined, payload: undefined };
 }
@@ -145,6 +153,9 @@ export const RoomEvent: MessageFns<RoomEvent> = {
         break;
       case "memberConnectionChanged":
         MemberConnectionChanged.encode(message.payload.value, writer.uint32(146).fork()).join();
+        break;
+      case "recordingReady":
+        RecordingReady.encode(message.payload.value, writer.uint32(154).fork()).join();
         break;
     }
     return writer;
@@ -270,6 +281,14 @@ export const RoomEvent: MessageFns<RoomEvent> = {
             };
             continue;
           }
+          case 19: {
+            if (tag !== 154) {
+              break;
+            }
+
+            message.payload = { $case: "recordingReady", value: RecordingReady.decode(reader, reader.uint32()) };
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -331,6 +350,10 @@ export const RoomEvent: MessageFns<RoomEvent> = {
           $case: "memberConnectionChanged",
           value: MemberConnectionChanged.fromJSON(object.member_connection_changed),
         }
+        : isSet(object.recordingReady)
+        ? { $case: "recordingReady", value: RecordingReady.fromJSON(object.recordingReady) }
+        : isSet(object.recording_ready)
+        ? { $case: "recordingReady", value: RecordingReady.fromJSON(object.recording_ready) }
         : undefined,
     };
   },
@@ -367,6 +390,8 @@ export const RoomEvent: MessageFns<RoomEvent> = {
       obj.memberUpdated = MemberUpdated.toJSON(message.payload.value);
     } else if (message.payload?.$case === "memberConnectionChanged") {
       obj.memberConnectionChanged = MemberConnectionChanged.toJSON(message.payload.value);
+    } else if (message.payload?.$case === "recordingReady") {
+      obj.recordingReady = RecordingReady.toJSON(message.payload.value);
     }
     return obj;
   },
@@ -435,6 +460,12 @@ export const RoomEvent: MessageFns<RoomEvent> = {
             $case: "memberConnectionChanged",
             value: MemberConnectionChanged.fromPartial(object.payload.value),
           };
+        }
+        break;
+      }
+      case "recordingReady": {
+        if (object.payload?.value !== undefined && object.payload?.value !== null) {
+          message.payload = { $case: "recordingReady", value: RecordingReady.fromPartial(object.payload.value) };
         }
         break;
       }
@@ -1164,6 +1195,75 @@ export const MemberConnectionChanged: MessageFns<MemberConnectionChanged> = {
       ? Member.fromPartial(object.member)
       : undefined;
     message.connected = object.connected ?? false;
+    return message;
+  },
+};
+
+function createBaseRecordingReady(): RecordingReady {
+  return { recording: undefined };
+}
+
+export const RecordingReady: MessageFns<RecordingReady> = {
+  encode(message: RecordingReady, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.recording !== undefined) {
+      Recording.encode(message.recording, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RecordingReady {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRecordingReady();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.recording = Recording.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RecordingReady {
+    return { recording: isSet(object.recording) ? Recording.fromJSON(object.recording) : undefined };
+  },
+
+  toJSON(message: RecordingReady): unknown {
+    const obj: any = {};
+    if (message.recording !== undefined) {
+      obj.recording = Recording.toJSON(message.recording);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RecordingReady>): RecordingReady {
+    return RecordingReady.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RecordingReady>): RecordingReady {
+    const message = createBaseRecordingReady();
+    message.recording = (object.recording !== undefined && object.recording !== null)
+      ? Recording.fromPartial(object.recording)
+      : undefined;
     return message;
   },
 };

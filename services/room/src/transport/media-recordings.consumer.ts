@@ -1,0 +1,25 @@
+// Recordings the url-issuer reports ready (MediaEvent recording_ready on NATS) become room events, so
+// the room's members and its webhooks hear of them in the room's order. Durable: a recording reported
+// while the room service was down is announced when it is back; a repeat is announced once.
+import { EventBus, isDomainError, Logger, RunningEventConsumer, startEventConsumer } from '@rtcroom/common';
+import { mediaEventv1 } from '@rtcroom/proto';
+import { Rooms } from '../app/rooms';
+import { mediaEventsStream } from '../events/room-events';
+
+export function startRecordingsConsumer(bus: EventBus, rooms: Rooms, logger: Logger, durableName = 'room-recordings'): Promise<RunningEventConsumer> {
+  return startEventConsumer(
+    bus,
+    { stream: mediaEventsStream, subject: 'rtcroom.media.*.recording.ready', durableName },
+    async (data) => {
+      const event = mediaEventv1.MediaEvent.decode(data);
+      if (event.payload?.$case !== 'recordingReady' || !event.payload.value.recording) return;
+      try {
+        await rooms.announceRecording(event.payload.value.recording, event.id);
+      } catch (err) {
+        if (isDomainError(err, 'ROOM_NOT_FOUND') || isDomainError(err, 'INVALID_ARGUMENT')) return; // nothing to announce to
+        throw err;
+      }
+    },
+    logger,
+  );
+}
