@@ -11,6 +11,9 @@ module.exports = {
     '^@rtcroom/common/testing$': '<rootDir>/packages/common/src/testing/index.ts',
     '^@rtcroom/(proto|common|dev)$': '<rootDir>/packages/$1/src/index.ts',
     '^@rtcroom/(room|presence|gateway|url-issuer)$': '<rootDir>/services/$1/src/index.ts',
+    '^@rtcroom/sdk$': '<rootDir>/packages/sdk/src/index.ts',
+    // The SDK's sources import each other as './x.js' (so tsc's ES build runs in browsers as it is).
+    '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   testTimeout: 30000,
   maxWorkers: 2,

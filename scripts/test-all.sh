@@ -8,14 +8,15 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 step() { printf '\n== %s\n' "$*"; }
 
-step "npm ci"
-npm ci --no-audit --no-fund
+step "npm dependencies (from the lockfile)"
+bash scripts/install-deps.sh
 
 step "PostgreSQL and NATS"
 TEST_DATABASE_URL="$(bash scripts/ensure-services.sh)"
 export TEST_DATABASE_URL TEST_NATS_URL="nats://127.0.0.1:4222"
 echo "postgres: ${TEST_DATABASE_URL}; nats: ${TEST_NATS_URL}"
 bash scripts/ensure-media-tools.sh   # nginx with the RTMP module and ffmpeg, for test/media
+bash scripts/ensure-browser.sh       # Debian's Chromium, for test/browser (the web console)
 
 step "buf lint"
 npx --no-install buf lint
@@ -35,8 +36,9 @@ if ! git diff --exit-code --stat -- packages/proto; then
   exit 1
 fi
 
-step "type check (sources and tests) and build"
-npm run typecheck
+step "build (type checks the sources, assembles the console) and type check the tests"
+npm run build
+npx --no-install tsc -p tsconfig.test.json
 
 step "docker-compose.yml"
 if command -v docker-compose >/dev/null; then

@@ -1,0 +1,99 @@
+// A 1:1 call, either side. Calling: placeCall gives a seat and a push URL; once the push began (1002,
+// reported by handlePusherStateChange) the callee's phone rings. Answering: answerCall gives a seat, a
+// push URL and the caller's play URL. Each side plays the other once the other's push began.
+const { handlePlayerStateChange, handlePusherStateChange } = require('../../lib/sdk/index.js');
+const { getClient } = require('../../utils/session.js');
+
+const stateText = {
+  CALL_STATE_DIALING: 'calling…',
+  CALL_STATE_RINGING: 'ringing…',
+  CALL_STATE_ACTIVE: 'in call',
+  CALL_STATE_ENDED: 'ended',
+};
+
+Page({
+  data: { callId: '', roomId: '', other: '', pushUrl: '', remoteUrl: '', remoteMemberId: '', status: 'Connecting…', stateText: '', active: false },
+
+  async onLoad(query) {
+    const client = getClient();
+    this.client = client;
+    this.offs = [
+      client.on('callUpdated', ({ call }) => call.id === this.data.callId && this.show(call)),
+      client.on('callEnded', ({ call, reason }) => call.id === this.data.callId && this.ended(reason)),
+      client.on('streamReady', (e) => e.roomId === this.data.roomId && !e.self && e.playUrl && this.setData({ remoteUrl: e.playUrl.rtcUrl, remoteMemberId: e.member.memberId })),
+      client.on('streamStopped', (e) => e.roomId === this.data.roomId && !e.self && this.setData({ remoteUrl: '', status: 'Their video paused' })),
+      client.on('pushUrl', (e) => e.roomId === this.data.roomId && this.setData({ pushUrl: e.pushUrl.url })),
+    ];
+    try {
+      if (query.callee) await this.place(decodeURIComponent(query.callee));
+      else await this.answer(query.callId);
+    } catch (err) {
+      wx.showToast({ title: err.code === 'CALLEE_OFFLINE' ? 'They are not online' : err.code === 'CALLEE_BUSY' ? 'They are busy' : err.code || 'Call failed', icon: 'none' });
+      setTimeout(() => wx.navigateBack(), 1500);
+    }
+  },
+
+  async place(callee) {
+    const { call, room } = await this.client.placeCall(callee);
+    this.setData({ callId: call.id, roomId: room.room.id, other: callee, pushUrl: room.pushUrl.url, status: 'Calling…' });
+    this.show(call);
+  },
+
+  async answer(callId) {
+    const incoming = getApp().globalData.incoming;
+    getApp().globalData.incoming = null;
+    const { call, room } = await this.client.answerCall(callId, true);
+    const caller = room.members.find((m) => m.identity === call.callerIdentity);
+    const callerUrl = (caller && room.playUrls[caller.memberId]) || (incoming && incoming.callerPlayUrl);
+    this.setData({
+      callId,
+      roomId: room.room.id,
+      other: call.callerIdentity,
+      pushUrl: room.pushUrl.url,
+      remoteUrl: callerUrl ? callerUrl.rtcUrl : '',
+      remoteMemberId: caller ? caller.memberId : '',
+    });
+    this.show(call);
+  },
+
+  show(call) {
+    this.setData({ stateText: stateText[call.state] || '', active: call.state === 'CALL_STATE_ACTIVE' });
+  },
+
+  ended(reason) {
+    const words = { CALL_END_REASON_REJECTED: 'Declined', CALL_END_REASON_TIMEOUT: 'No answer', CALL_END_REASON_HUNG_UP: 'Call ended', CALL_END_REASON_CANCELLED: 'Cancelled', CALL_END_REASON_CONNECTION_LOST: 'Connection lost' };
+    this.setData({ callId: '', pushUrl: '', remoteUrl: '', stateText: 'ended' });
+    wx.showToast({ title: words[reason] || 'Call ended', icon: 'none' });
+    setTimeout(() => wx.navigateBack(), 1200);
+  },
+
+  end() {
+    if (!this.data.callId) return wx.navigateBack();
+    // callEnded follows, and takes the page back.
+    this.finish().catch(() => wx.navigateBack());
+  },
+
+  finish() {
+    const { callId, active } = this.data;
+    return active ? this.client.hangUp(callId) : this.client.cancelCall(callId);
+  },
+
+  onPusherState(e) {
+    handlePusherStateChange(this.client, this.data.roomId, e).then((r) => {
+      if (r.pushUrl) this.setData({ pushUrl: r.pushUrl.url });
+    });
+  },
+
+  onPusherError(e) {
+    wx.showToast({ title: `Camera or microphone: ${e.detail.errMsg}`, icon: 'none' });
+  },
+
+  onPlayerState(e) {
+    handlePlayerStateChange(this.client, this.data.roomId, e.currentTarget.dataset.memberId, e);
+  },
+
+  onUnload() {
+    (this.offs || []).forEach((off) => off());
+    if (this.data.callId) this.finish().catch(() => undefined);
+  },
+});

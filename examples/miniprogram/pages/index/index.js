@@ -1,0 +1,28 @@
+Page({
+  data: { identity: '', name: '', roomName: 'demo', callee: '', signedIn: false, busy: false, error: '' },
+
+  onIdentity(e) { this.setData({ identity: e.detail.value.trim() }); },
+  onName(e) { this.setData({ name: e.detail.value.trim() }); },
+  onRoomName(e) { this.setData({ roomName: e.detail.value.trim() }); },
+  onCallee(e) { this.setData({ callee: e.detail.value.trim() }); },
+
+  async signIn() {
+    this.setData({ busy: true, error: '' });
+    try {
+      await getApp().start(this.data.identity, this.data.name);
+      this.setData({ signedIn: true });
+    } catch (err) {
+      this.setData({ error: err.code ? `${err.code}: ${err.message}` : String(err.message || err) });
+    } finally {
+      this.setData({ busy: false });
+    }
+  },
+
+  enterRoom() {
+    if (this.data.roomName) wx.navigateTo({ url: `/pages/room/room?name=${encodeURIComponent(this.data.roomName)}` });
+  },
+
+  call() {
+    if (this.data.callee) wx.navigateTo({ url: `/pages/call/call?callee=${encodeURIComponent(this.data.callee)}` });
+  },
+});

@@ -1,0 +1,83 @@
+// The six-person room: enter by name (created if missing), push your camera, play everyone whose push
+// has begun. The SDK keeps the room's members and the play URLs signed for you; the page redraws from
+// client.room() whenever something in the room changes.
+const { handlePlayerStateChange, handlePusherStateChange } = require('../../lib/sdk/index.js');
+const { getClient } = require('../../utils/session.js');
+
+const roomEvents = ['memberJoined', 'memberLeft', 'memberConnection', 'memberUpdated', 'streamReady', 'streamStopped', 'resync'];
+
+Page({
+  data: { roomId: '', pushUrl: '', players: [], status: 'Entering…' },
+
+  async onLoad(query) {
+    const client = getClient();
+    this.client = client;
+    const mine = (handler) => (e) => e.roomId === this.data.roomId && handler(e);
+    this.offs = [
+      ...roomEvents.map((name) => client.on(name, mine(() => this.redraw()))),
+      client.on('pushUrl', mine((e) => this.setData({ pushUrl: e.pushUrl.url }))),
+      client.on('roomClosed', mine(() => this.gone('The room was closed'))),
+      client.on('memberLeft', mine((e) => e.self && this.gone(`You left the room (${e.reason})`))),
+      // The connection was away too long and the seat went: take one again.
+      client.on('seatLost', mine(() => this.enter(decodeURIComponent(query.name)))),
+    ];
+    await this.enter(decodeURIComponent(query.name));
+  },
+
+  async enter(name) {
+    try {
+      const room = await this.client.enterRoom(name, { createOptions: { maxMembers: 6, displayName: name } });
+      wx.setNavigationBarTitle({ title: room.room.displayName || room.room.name });
+      this.setData({ roomId: room.room.id, pushUrl: room.pushUrl.url });
+      this.redraw();
+    } catch (err) {
+      this.setData({ status: err.code === 'ROOM_FULL' ? 'The room is full: six people are in it.' : `Could not enter: ${err.code || err.message}` });
+    }
+  },
+
+  redraw() {
+    const room = this.client.room(this.data.roomId);
+    if (!room) return;
+    const players = room.members
+      .filter((m) => m.memberId !== room.self.memberId)
+      .map((m) => ({
+        memberId: m.memberId,
+        name: m.displayName || m.identity,
+        src: room.playUrls[m.memberId] ? room.playUrls[m.memberId].rtcUrl : '',
+        interrupted: m.connectionInterrupted,
+      }));
+    this.setData({ players, status: `${room.members.length} of ${room.room.maxMembers} in the room` });
+  },
+
+  // 1002 announces your stream to the room, -1307 withdraws it, 3004 gets a fresh push URL.
+  onPusherState(e) {
+    handlePusherStateChange(this.client, this.data.roomId, e).then((r) => {
+      if (r.pushUrl) this.setData({ pushUrl: r.pushUrl.url });
+    });
+  },
+
+  onPusherError(e) {
+    wx.showToast({ title: `Camera or microphone: ${e.detail.errMsg}`, icon: 'none' });
+  },
+
+  // Player codes are diagnostics: log them (2105 stutter, -2301 lost...).
+  onPlayerState(e) {
+    const d = handlePlayerStateChange(this.client, this.data.roomId, e.currentTarget.dataset.memberId, e);
+    if (d.severity !== 'info') console.warn(`player ${d.code}: ${d.meaning}`);
+  },
+
+  gone(message) {
+    const roomId = this.data.roomId;
+    this.setData({ roomId: '', pushUrl: '', players: [], status: message });
+    if (roomId) wx.showToast({ title: message, icon: 'none' });
+  },
+
+  leave() {
+    wx.navigateBack();
+  },
+
+  onUnload() {
+    (this.offs || []).forEach((off) => off());
+    if (this.data.roomId) this.client.exitRoom(this.data.roomId).catch(() => undefined);
+  },
+});

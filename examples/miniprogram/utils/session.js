@@ -1,0 +1,36 @@
+// One RtcRoomClient for the whole mini-program, on the wx adapter. The token comes from the business
+// backend (here the embedded default's /dev/token) and is asked for again on every reconnect.
+const { RtcRoomClient, wxSocket } = require('../lib/sdk/index.js');
+const config = require('../config.js');
+
+let client = null;
+
+function fetchToken(identity, name) {
+  return new Promise((resolve, reject) => {
+    wx.request({
+      url: config.tokenUrl,
+      data: { identity, name },
+      success: (res) => (res.statusCode === 200 && res.data.token ? resolve(res.data.token) : reject(new Error(`token: HTTP ${res.statusCode}`))),
+      fail: (err) => reject(new Error(err.errMsg)),
+    });
+  });
+}
+
+/** Connects as `identity`; resolves with the client once the gateway has welcomed it. */
+async function signIn(identity, name) {
+  if (client) await client.close();
+  client = new RtcRoomClient({ socket: wxSocket(wx) });
+  client.on('connectionState', (e) => {
+    if (e.state === 'reconnecting') wx.showToast({ title: 'Reconnecting…', icon: 'loading', duration: Math.max(1500, e.delayMs || 0) });
+    if (e.state === 'disconnected' && e.error) wx.showToast({ title: `Offline: ${e.error.code}`, icon: 'none' });
+  });
+  await client.connect(config.gatewayUrl, () => fetchToken(identity, name));
+  return client;
+}
+
+function getClient() {
+  if (!client) throw new Error('sign in first');
+  return client;
+}
+
+module.exports = { signIn, getClient };

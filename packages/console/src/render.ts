@@ -1,0 +1,143 @@
+// Turning what the console knows into HTML: the rooms list, the room's members and URLs, the calls,
+// and one line of the event log per SDK event. Every value from the server is escaped.
+import type { Call, Member, PlayUrl, Room, RoomSnapshot, RtcRoomEvents } from '@rtcroom/sdk';
+
+export function esc(value: unknown): string {
+  return String(value ?? '').replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+const short = (enumValue: string, prefix: string) => enumValue.replace(prefix, '').toLowerCase().replace(/_/g, ' ');
+
+/** A room's name for people: its title, or for a call room who the call is with. */
+export function roomTitle(r: RoomSnapshot): string {
+  if (r.room.kind !== 'ROOM_KIND_CALL') return r.room.displayName || r.room.name;
+  const other = r.members.find((m) => m.memberId !== r.self.memberId);
+  return other ? `1:1 call with ${other.displayName || other.identity}` : '1:1 call';
+}
+
+export function memberState(m: Member): 'interrupted' | 'publishing' | 'joined' | 'left' {
+  if (m.connectionInterrupted) return 'interrupted';
+  if (m.state === 'MEMBER_STATE_PUBLISHING') return 'publishing';
+  if (m.state === 'MEMBER_STATE_LEFT') return 'left';
+  return 'joined';
+}
+
+export function roomRows(rooms: Room[], joined: Set<string>): string {
+  if (rooms.length === 0) return '<li class="sub">No open rooms yet. Create one below.</li>';
+  return rooms
+    .map((r) => {
+      const title = r.kind === 'ROOM_KIND_CALL' ? '1:1 call' : r.displayName || r.name;
+      const action = joined.has(r.id)
+        ? `<button class="small quiet" data-show="${esc(r.id)}">Open</button>`
+        : `<button class="small" data-join="${esc(r.id)}" data-testid="join-${esc(r.name)}">Join</button>`;
+      return `<li data-room-name="${esc(r.name)}"><div><div class="name">${esc(title)}</div><div class="sub">${esc(r.name)} · ${r.memberCount}/${r.maxMembers} · ${esc(short(r.kind, 'ROOM_KIND_'))}</div></div>${action}</li>`;
+    })
+    .join('');
+}
+
+export function roomTabs(rooms: RoomSnapshot[], current: string | undefined): string {
+  return rooms
+    .map((r) => `<button class="small ${r.room.id === current ? 'active' : ''}" data-show="${esc(r.room.id)}">${esc(roomTitle(r))}</button>`)
+    .join('');
+}
+
+export function roomMeta(r: RoomSnapshot): string {
+  return `${esc(r.room.name)} · ${esc(r.room.id)} · ${r.members.length}/${r.room.maxMembers} seats · seq ${r.seq}`;
+}
+
+export function memberRows(r: RoomSnapshot): string {
+  return r.members
+    .map((m) => {
+      const mine = m.memberId === r.self.memberId;
+      const state = memberState(m);
+      const url = mine ? r.pushUrl?.url : playUrlOf(r.playUrls[m.memberId]);
+      const urlCell = url ? `<code>${esc(url)}</code>` : `<span class="none">${mine ? 'no push URL' : state === 'publishing' ? 'no play URL' : 'not publishing'}</span>`;
+      return `<tr data-identity="${esc(m.identity)}" data-state="${state}">
+        <td><strong>${esc(m.displayName || m.identity)}</strong>${mine ? '<span class="you">(you)</span>' : ''}<div class="meta">${esc(m.identity)}</div></td>
+        <td><span class="badge badge-${state}" data-testid="state-${esc(m.identity)}">${state}</span></td>
+        <td><code>${esc(m.streamId)}</code></td>
+        <td class="url">${mine ? '<span class="hint">push </span>' : url ? '<span class="hint">play </span>' : ''}${urlCell}</td>
+      </tr>`;
+    })
+    .join('');
+}
+
+const playUrlOf = (u: PlayUrl | undefined) => u?.rtcUrl || u?.rtmpUrl || '';
+
+export function callBlock(call: Call, me: string): string {
+  const state = short(call.state, 'CALL_STATE_');
+  const outgoing = call.callerIdentity === me;
+  const other = outgoing ? call.calleeIdentity : call.callerIdentity;
+  const beforeAnswer = call.state === 'CALL_STATE_DIALING' || call.state === 'CALL_STATE_RINGING';
+  const buttons = [
+    outgoing && beforeAnswer ? `<button class="small quiet" data-cancel="${esc(call.id)}">Cancel</button>` : '',
+    call.state === 'CALL_STATE_ACTIVE' ? `<button class="small danger" data-hangup="${esc(call.id)}" data-testid="hang-up">Hang up</button>` : '',
+    `<button class="small quiet" data-show="${esc(call.roomId)}">Show room</button>`,
+  ].join('');
+  const hint = outgoing && call.state === 'CALL_STATE_DIALING' ? '<div class="hint">The callee is told once your push begins: press “Push began” in the call room.</div>' : '';
+  return `<div class="call" data-call="${esc(call.id)}" data-testid="call-${esc(other)}">
+    <div>${outgoing ? 'To' : 'From'} <strong>${esc(other)}</strong> <span class="badge badge-${state}" data-testid="call-state">${state}</span></div>
+    ${hint}<div class="actions">${buttons}</div></div>`;
+}
+
+export function incomingBlock(call: Call, callerPlayUrl: PlayUrl | undefined): string {
+  return `<div><strong>${esc(call.callerIdentity)}</strong> is calling you.</div>
+    ${callerPlayUrl ? `<div class="hint">Their stream, signed for you: <code>${esc(playUrlOf(callerPlayUrl))}</code></div>` : ''}
+    <div class="actions">
+      <button data-accept="${esc(call.id)}" data-testid="accept-call">Accept</button>
+      <button class="danger" data-reject="${esc(call.id)}">Reject</button>
+    </div>`;
+}
+
+type Logged = { [K in keyof RtcRoomEvents]: [K, RtcRoomEvents[K]] }[keyof RtcRoomEvents];
+
+/** One log line per event worth telling a person about, with its severity; null for the rest. */
+export function describeEvent([name, e]: Logged, roomName: (roomId: string) => string): { text: string; level: 'info' | 'warning' | 'error' } | null {
+  const info = (text: string) => ({ text, level: 'info' as const });
+  const who = (m: Member) => m.displayName || m.identity;
+  switch (name) {
+    case 'connectionState':
+      if (e.state === 'reconnecting') return { text: `connection lost (${e.reason ?? ''}); reconnect attempt ${e.attempt} in ${e.delayMs} ms`, level: 'warning' };
+      return { text: `connection ${e.state}${e.error ? `: ${e.error.message}` : ''}`, level: e.state === 'disconnected' ? 'error' : 'info' };
+    case 'session':
+      return info(e.resumed ? `session ${e.sessionId} resumed; ${e.seats.length} seat(s) kept` : `signed in as ${e.identity} (session ${e.sessionId})`);
+    case 'memberJoined':
+      return info(`${who(e.member)} joined ${roomName(e.roomId)} (seq ${e.seq})`);
+    case 'memberLeft':
+      return info(`${who(e.member)} left ${roomName(e.roomId)}: ${short(e.reason, 'LEAVE_REASON_')}${e.reasonText ? ` (${e.reasonText})` : ''} (seq ${e.seq})`);
+    case 'memberConnection':
+      return { text: `${who(e.member)} ${e.connected ? 'is back' : 'is interrupted (keeps the seat for now)'} in ${roomName(e.roomId)} (seq ${e.seq})`, level: e.connected ? 'info' : 'warning' };
+    case 'memberUpdated':
+      return info(`${who(e.member)} updated their profile (seq ${e.seq})`);
+    case 'streamReady':
+      return info(`${who(e.member)}'s stream began in ${roomName(e.roomId)}${e.playUrl ? '; play URL issued to you' : ''} (seq ${e.seq})`);
+    case 'streamStopped':
+      return info(`${who(e.member)}'s stream stopped (seq ${e.seq})`);
+    case 'roomUpdated':
+      return info(`${roomName(e.roomId)} updated (seq ${e.seq})`);
+    case 'roomClosed':
+      return { text: `${roomName(e.roomId)} closed: ${short(e.reason, 'CLOSE_REASON_')}`, level: 'warning' };
+    case 'recordingReady':
+      return info(`recording of ${e.recording.identity}'s stream ready in ${roomName(e.roomId)}: ${e.recording.format}, ${e.recording.sizeBytes} bytes${e.recording.url ? ` at ${e.recording.url}` : ''}`);
+    case 'resync':
+      return { text: `${roomName(e.roomId)} re-read from a snapshot at seq ${e.seq}`, level: 'warning' };
+    case 'seatLost':
+      return { text: `seat in ${roomName(e.roomId)} lost: ${e.reason.toLowerCase().replace(/_/g, ' ')}`, level: 'error' };
+    case 'pushUrl':
+      return info(`fresh push URL for ${roomName(e.roomId)}`);
+    case 'incomingCall':
+      return { text: `incoming call from ${e.call.callerIdentity}`, level: 'warning' };
+    case 'callUpdated':
+      return e.call.state === 'CALL_STATE_ENDED' ? null : info(`call ${e.call.callerIdentity} → ${e.call.calleeIdentity}: ${short(e.call.state, 'CALL_STATE_')}`);
+    case 'callEnded':
+      return info(`call ${e.call.callerIdentity} → ${e.call.calleeIdentity} ended: ${short(e.reason, 'CALL_END_REASON_')}${e.call.endedBy ? ` by ${e.call.endedBy}` : ''}`);
+    case 'pusherState':
+      return { text: `pusher ${e.code} (${e.meaning})${e.action ? ` → ${e.action}` : ''}${e.error ? `: ${e.error.message}` : ''}`, level: e.error ? 'error' : e.severity };
+    case 'playerState':
+      return { text: `player ${e.code} (${e.meaning})`, level: e.severity };
+    case 'error':
+      return { text: e.message, level: 'error' };
+    default:
+      return null;
+  }
+}

@@ -1,0 +1,56 @@
+// Typed errors: the gateway's stable codes, and the few the SDK itself raises.
+
+/** Codes the gateway answers with (gateway.proto, message Error). Stable: match on them. */
+export type ServerErrorCode =
+  | 'MALFORMED_FRAME'
+  | 'UNKNOWN_MESSAGE'
+  | 'FRAME_TOO_LARGE'
+  | 'UNAUTHENTICATED'
+  | 'TOKEN_EXPIRED'
+  | 'PERMISSION_DENIED'
+  | 'INVALID_ARGUMENT'
+  | 'ROOM_NOT_FOUND'
+  | 'ROOM_CLOSED'
+  | 'ROOM_FULL'
+  | 'ALREADY_EXISTS'
+  | 'NOT_A_MEMBER'
+  | 'IDENTITY_IN_USE'
+  | 'BANNED'
+  | 'CALLEE_OFFLINE'
+  | 'CALLEE_BUSY'
+  | 'CALL_NOT_FOUND'
+  | 'CALL_ENDED'
+  | 'NOT_A_PARTY'
+  | 'RATE_LIMITED'
+  | 'UNAVAILABLE'
+  | 'INTERNAL';
+
+/**
+ * Codes the SDK raises itself: the connection went away with the request unanswered (it may or may
+ * not have been carried out), no answer in time, the client is not connected or was closed.
+ */
+export type ClientErrorCode = 'CONNECTION_LOST' | 'TIMEOUT' | 'NOT_CONNECTED' | 'CLOSED' | 'CONNECT_FAILED';
+
+export type ErrorCode = ServerErrorCode | ClientErrorCode;
+
+export class RtcRoomError extends Error {
+  override readonly name = 'RtcRoomError';
+
+  constructor(
+    /** The server's stable code (or one of the SDK's own); a code the SDK does not know yet is passed through as it is. */
+    readonly code: ErrorCode | (string & {}),
+    message: string,
+    /** The request that failed, when there was one. */
+    readonly request?: string,
+  ) {
+    super(`${code}: ${message}`);
+  }
+
+  /** True when the failure came from the connection, not from the server's judgement of the request. */
+  get isConnectionError(): boolean {
+    return this.code === 'CONNECTION_LOST' || this.code === 'TIMEOUT' || this.code === 'NOT_CONNECTED' || this.code === 'CONNECT_FAILED';
+  }
+}
+
+/** Codes that mean the access token will not do: reconnecting with the same one is pointless. */
+export const authErrorCodes: ReadonlySet<string> = new Set(['UNAUTHENTICATED', 'TOKEN_EXPIRED', 'PERMISSION_DENIED']);

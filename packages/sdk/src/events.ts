@@ -1,0 +1,83 @@
+// Everything an RtcRoomClient tells the app, by event name. Room events come in each room's seq order,
+// once each, with nothing skipped (or a `resync` where the client had to start over from the members).
+import type { RtcRoomError } from './errors.js';
+import type { Call, CallEndReason, CloseReason, LeaveReason, Member, PlayUrl, PushUrl, Recording, Room, RoomNotice, Welcome } from './protocol.js';
+import type { ConnectionStateChange } from './transport.js';
+
+interface RoomEventBase {
+  roomId: string;
+  seq: number;
+  /** When the server recorded it (RFC 3339). */
+  time?: string;
+}
+
+export interface MemberEvent extends RoomEventBase {
+  member: Member;
+  /** The member is you (this client's seat). */
+  self: boolean;
+}
+
+export interface RtcRoomEvents {
+  /** connecting -> connected; on a drop: reconnecting (with the attempt and its delay) -> connected; disconnected when it gives up or is closed. */
+  connectionState: ConnectionStateChange;
+  /** A socket was welcomed. `resumed`: the session (and its seats) came back after a drop. */
+  session: Welcome;
+  memberJoined: MemberEvent;
+  /** Someone left, with the reason. For you: removed, replaced elsewhere, room closed, call ended (not your own leaveRoom). */
+  memberLeft: MemberEvent & { reason: LeaveReason; reasonText: string };
+  /** Display name, avatar or custom data changed. */
+  memberUpdated: MemberEvent;
+  /** A member's connection dropped (connected false: it keeps its seat for a while; show it as reconnecting) or came back. */
+  memberConnection: MemberEvent & { connected: boolean };
+  /** A member's push really began: play `playUrl.rtcUrl` in <live-player mode="RTC"> (absent for your own stream). */
+  streamReady: MemberEvent & { playUrl?: PlayUrl };
+  streamStopped: MemberEvent;
+  roomUpdated: RoomEventBase & { room: Room };
+  /** The room closed; you no longer sit in it. */
+  roomClosed: RoomEventBase & { room: Room; reason: CloseReason };
+  /** A recording of one of the room's streams is ready (rooms created with recording). */
+  recordingReady: RoomEventBase & { recording: Recording };
+  /** Notices were too many to replay after a gap or a long absence: start over from these members. */
+  resync: { roomId: string; room: Room; members: Member[]; seq: number };
+  /** A seat this client held is gone without a notice saying why (the session expired while away, or the seat ended meanwhile). */
+  seatLost: { roomId: string; reason: 'SESSION_EXPIRED' | 'SEAT_GONE' | 'NOT_A_MEMBER' };
+  /** Every room notice, in order, as it is applied (for logs and consoles). */
+  notice: RoomNotice;
+  /** Your push URL for a room changed (a fresh one after pusher code 3004). */
+  pushUrl: { roomId: string; pushUrl: PushUrl };
+  /** Someone is calling you: play the caller with `callerPlayUrl.rtcUrl`, then answerCall or rejectCall. */
+  incomingCall: { call: Call; callerPlayUrl?: PlayUrl };
+  /** A call of yours changed state (every step, including the ones below). */
+  callUpdated: { call: Call; callerPlayUrl?: PlayUrl };
+  callEnded: { call: Call; reason: CallEndReason };
+  /** A <live-pusher> state change seen by handlePusherStateChange, with what came of it. */
+  pusherState: PusherDiagnostic;
+  /** A <live-player> state change seen by handlePlayerStateChange (diagnostics only). */
+  playerState: PlayerDiagnostic;
+  /** Something failed that no request was waiting for (an unsolicited error frame, a failed sync). */
+  error: RtcRoomError;
+}
+
+export type Severity = 'info' | 'warning' | 'error';
+
+export interface PusherDiagnostic {
+  roomId: string;
+  code: number;
+  meaning: string;
+  severity: Severity;
+  /** What the server made of it, when the code was reported. */
+  action?: 'STREAM_STARTED' | 'STREAM_STOPPED' | 'REISSUE_URL' | 'NONE';
+  /** A fresh push URL fetched because the old one was refused (3004). */
+  pushUrl?: PushUrl;
+  /** Reporting it (or fetching the fresh URL) failed. */
+  error?: RtcRoomError;
+}
+
+export interface PlayerDiagnostic {
+  roomId: string;
+  /** The member whose stream the player plays. */
+  memberId: string;
+  code: number;
+  meaning: string;
+  severity: Severity;
+}

@@ -1,0 +1,20 @@
+// @rtcroom/sdk: the client of rtcroom for mini-programs, browsers and Node.
+export { RtcRoomClient } from './client.js';
+export type { JoinedRoom, JoinOptions, ProfilePatch, RtcRoomClientOptions } from './client.js';
+export { RtcRoomError, authErrorCodes } from './errors.js';
+export type { ClientErrorCode, ErrorCode, ServerErrorCode } from './errors.js';
+export type { MemberEvent, PlayerDiagnostic, PusherDiagnostic, RtcRoomEvents, Severity } from './events.js';
+export { describePlayerCode, describePusherCode, handlePlayerStateChange, handlePusherStateChange, reportedPusherCodes } from './live-glue.js';
+export type { LiveStateChangeEvent } from './live-glue.js';
+export type * from './protocol.js';
+export type { RoomSnapshot } from './room-view.js';
+export { RoomSequencer } from './room-sequencer.js';
+export type { SequencerStep, SyncAnswer } from './room-sequencer.js';
+export { backoffDelay } from './backoff.js';
+export type { BackoffOptions } from './backoff.js';
+export type { RtcSocket, SocketAdapter, SocketHandlers } from './socket.js';
+export { browserSocket, nodeSocket } from './socket-websocket.js';
+export type { WebSocketClass, WebSocketLike } from './socket-websocket.js';
+export { wxSocket } from './socket-wx.js';
+export type { WxLike, WxSocketOptions, WxSocketTask } from './socket-wx.js';
+export type { ConnectionState, ConnectionStateChange, TokenSource } from './transport.js';

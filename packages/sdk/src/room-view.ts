@@ -1,0 +1,104 @@
+// What the client knows of a room it sits in, kept current from its notices in seq order: the room,
+// its members (in join order), your push URL and the play URLs signed for you.
+import type { Member, PlayUrl, PushUrl, Room, RoomNotice } from './protocol.js';
+
+/** A copy of a room's state as the client knows it; handed to apps, never changed afterwards. */
+export interface RoomSnapshot {
+  room: Room;
+  /** Your own seat. */
+  self: Member;
+  /** Everyone holding a seat, you included, in join order. */
+  members: Member[];
+  /** For your <live-pusher url="...">. */
+  pushUrl?: PushUrl;
+  /** Play URLs signed for you, by member id, of the members publishing now. */
+  playUrls: Record<string, PlayUrl>;
+  /** The last room event applied. */
+  seq: number;
+}
+
+export class RoomView {
+  private readonly members = new Map<string, Member>();
+  private readonly playUrls = new Map<string, PlayUrl>();
+
+  constructor(
+    public room: Room,
+    public self: Member,
+    members: Member[],
+    public pushUrl: PushUrl | undefined,
+    playUrls: PlayUrl[],
+  ) {
+    this.replaceMembers(members, playUrls);
+  }
+
+  get id(): string {
+    return this.room.id;
+  }
+
+  /** The seat was taken again or the room re-read: the members are these now. */
+  replaceMembers(members: Member[], playUrls: PlayUrl[] = []): void {
+    const byStream = new Map(playUrls.map((u) => [u.streamId, u]));
+    const kept = new Map(this.playUrls);
+    this.members.clear();
+    this.playUrls.clear();
+    for (const m of members) {
+      this.members.set(m.memberId, m);
+      const url = byStream.get(m.streamId) ?? kept.get(m.memberId);
+      if (url && m.state === 'MEMBER_STATE_PUBLISHING') this.playUrls.set(m.memberId, url);
+    }
+    const me = members.find((m) => m.memberId === this.self.memberId);
+    if (me) this.self = me;
+  }
+
+  member(memberId: string): Member | undefined {
+    return this.members.get(memberId);
+  }
+
+  playUrl(memberId: string): PlayUrl | undefined {
+    return this.playUrls.get(memberId);
+  }
+
+  apply(notice: RoomNotice): void {
+    const n = notice;
+    if (n.memberJoined) this.put(n.memberJoined.member);
+    else if (n.memberLeft) {
+      this.members.delete(n.memberLeft.member.memberId);
+      this.playUrls.delete(n.memberLeft.member.memberId);
+    } else if (n.memberUpdated) this.put(n.memberUpdated.member);
+    else if (n.memberConnection) this.put({ ...n.memberConnection.member, connectionInterrupted: !n.memberConnection.connected });
+    else if (n.streamStarted) {
+      this.put(n.streamStarted.member);
+      if (n.streamStarted.playUrl) this.playUrls.set(n.streamStarted.member.memberId, n.streamStarted.playUrl);
+    } else if (n.streamStopped) {
+      this.put(n.streamStopped.member);
+      this.playUrls.delete(n.streamStopped.member.memberId);
+    } else if (n.roomUpdated) this.room = n.roomUpdated.room;
+    else if (n.roomClosed) this.room = n.roomClosed.room;
+    this.room = { ...this.room, memberCount: this.members.size };
+  }
+
+  snapshot(seq: number): RoomSnapshot {
+    return {
+      room: { ...this.room },
+      self: { ...this.self },
+      members: [...this.members.values()].map((m) => ({ ...m })),
+      pushUrl: this.pushUrl ? { ...this.pushUrl } : undefined,
+      playUrls: copyUrls(this.playUrls),
+      seq,
+    };
+  }
+
+  private put(member: Member): void {
+    // A notice about a member that left already (a late one) does not seat it again.
+    if (member.state === 'MEMBER_STATE_LEFT') return;
+    const existing = this.members.get(member.memberId);
+    this.members.set(member.memberId, existing ? { ...existing, ...member } : member);
+    if (member.memberId === this.self.memberId) this.self = this.members.get(member.memberId)!;
+  }
+}
+
+function copyUrls(urls: Map<string, PlayUrl>): Record<string, PlayUrl> {
+  const out: Record<string, PlayUrl> = {};
+  for (const [id, u] of urls) out[id] = { ...u };
+  return out;
+}

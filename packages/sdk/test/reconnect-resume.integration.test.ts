@@ -1,0 +1,126 @@
+// The SDK against the real system (all four services, real Postgres and NATS): a client whose network
+// drops keeps its seat, comes back with its resume token, and gets what it missed in order, once each;
+// a refused push URL is replaced without anyone seeing the seat change.
+import { handlePusherStateChange, RtcRoomClient } from '@rtcroom/sdk';
+import { connectClient, cuttableSocket, recorder, roomName, startTestSystem, TestSystem } from './system';
+
+let t: TestSystem;
+beforeAll(async () => {
+  t = await startTestSystem({ PRESENCE_RESUME_GRACE_MS: '15000' });
+});
+afterAll(() => t?.stop());
+
+const clients: RtcRoomClient[] = [];
+afterEach(async () => {
+  await Promise.all(clients.splice(0).map((c) => c.close()));
+});
+async function client(identity: string, options = {}) {
+  const c = await connectClient(t.system, identity, options);
+  clients.push(c);
+  return c;
+}
+
+it('a dropped connection resumes: seat kept, missed notices delivered in seq order without gaps or duplicates', async () => {
+  const net = cuttableSocket();
+  const alice = await client('alice', { socket: net.adapter });
+  const bob = await client('bob');
+  const carol = await client('carol');
+  const a = await alice.enterRoom(roomName());
+  const roomId = a.room.id;
+  await bob.joinRoom({ roomId });
+  const notices = recorder(alice, 'notice');
+  const states = recorder(alice, 'connectionState');
+  const sessions = recorder(alice, 'session');
+  await notices.next((n) => !!n.memberJoined && n.memberJoined.member.identity === 'bob');
+  const bobSees = recorder(bob, 'memberConnection');
+
+  net.cut();
+  await states.next((s) => s.state === 'reconnecting');
+  // Bob sees Alice interrupted, not gone.
+  expect((await bobSees.next((e) => !e.connected)).member.identity).toBe('alice');
+
+  // While Alice is away: Bob's push begins, Carol comes and goes, Bob renames himself.
+  expect(await bob.reportPusherEvent(roomId, 1002)).toBe('STREAM_STARTED');
+  await carol.joinRoom({ roomId });
+  await carol.leaveRoom(roomId);
+  await bob.updateProfile(roomId, { displayName: 'Robert' });
+  const missedUpTo = (await bob.getRoom(roomId)).seq;
+
+  net.restore();
+  const resumed = await sessions.next((w) => w.resumed);
+  expect(resumed.seats.map((s) => s.roomId)).toEqual([roomId]);
+  await states.next((s) => s.state === 'connected');
+  await notices.next((n) => n.seq >= missedUpTo, 10_000);
+
+  // Every seq after the join, once, in order.
+  const seqs = notices.seen.map((n) => n.seq);
+  expect(seqs).toEqual(Array.from({ length: seqs.length }, (_, i) => a.seq + 1 + i));
+  const kinds = notices.seen.map((n) => Object.keys(n).find((k) => !['roomId', 'seq', 'time'].includes(k)));
+  expect(kinds).toEqual(expect.arrayContaining(['memberJoined', 'streamStarted', 'memberLeft', 'memberUpdated']));
+  // The seat is the same one, and the room as Alice knows it is the room as it is.
+  const room = alice.room(roomId)!;
+  expect(room.self.memberId).toBe(a.self.memberId);
+  expect(room.members.map((m) => [m.identity, m.displayName, m.state])).toEqual([
+    ['alice', 'ALICE', 'MEMBER_STATE_JOINED'],
+    ['bob', 'Robert', 'MEMBER_STATE_PUBLISHING'],
+  ]);
+  // The play URL of Bob's stream was signed for Alice in the replay.
+  const bobId = room.members.find((m) => m.identity === 'bob')!.memberId;
+  expect(room.playUrls[bobId]?.viewerIdentity).toBe('alice');
+  // Bob saw Alice come back, and never leave.
+  expect((await bobSees.next((e) => e.connected)).member.identity).toBe('alice');
+  expect(net.opened).toBeGreaterThanOrEqual(2);
+
+  // Live notices go on after the replay.
+  await bob.leaveRoom(roomId);
+  const left = await notices.next((n) => !!n.memberLeft && n.memberLeft.member.identity === 'bob' && n.seq > missedUpTo);
+  expect(left.seq).toBe(notices.seen[notices.seen.length - 2].seq + 1);
+}, 30_000);
+
+it('pusher code 3004: the server asks for a fresh URL and the client gets one for the same seat, quietly', async () => {
+  const alice = await client('alice3004');
+  const bob = await client('bob3004');
+  const a = await alice.enterRoom(roomName());
+  await bob.joinRoom({ roomId: a.room.id });
+  const bobNotices = recorder(bob, 'notice');
+  const pushUrls = recorder(alice, 'pushUrl');
+
+  const outcome = await handlePusherStateChange(alice, a.room.id, { detail: { code: 3004, message: 'server closed' } });
+  expect(outcome.action).toBe('REISSUE_URL');
+  expect(outcome.error).toBeUndefined();
+  expect(outcome.pushUrl?.streamId).toBe(a.pushUrl.streamId);
+  expect(outcome.pushUrl?.url).toMatch(/^rtmp:\/\//);
+  expect((await pushUrls.next()).pushUrl.url).toBe(outcome.pushUrl?.url);
+  expect(alice.room(a.room.id)?.self.memberId).toBe(a.self.memberId);
+
+  // The push then begins on the fresh URL: Bob hears of the stream, and of nothing else in between.
+  const began = await handlePusherStateChange(alice, a.room.id, { detail: { code: 1002 } });
+  expect(began.action).toBe('STREAM_STARTED');
+  const started = await bobNotices.next((n) => !!n.streamStarted);
+  expect(bobNotices.seen.filter((n) => n.memberJoined || n.memberLeft)).toEqual([]);
+  expect(started.streamStarted?.playUrl?.streamId).toBe(a.pushUrl.streamId);
+
+  const lost = await handlePusherStateChange(alice, a.room.id, { detail: { code: -1307 } });
+  expect(lost.action).toBe('STREAM_STOPPED');
+  await bobNotices.next((n) => !!n.streamStopped);
+});
+
+it('errors carry the server\'s stable codes', async () => {
+  const alice = await client('alice-err');
+  await expect(alice.joinRoom({ roomId: 'r_doesnotexist' })).rejects.toMatchObject({ name: 'RtcRoomError', code: 'ROOM_NOT_FOUND', request: 'joinRoom' });
+  await expect(alice.leaveRoom('r_notmine')).rejects.toMatchObject({ code: 'NOT_A_MEMBER' });
+  await expect(alice.placeCall('nobody-online')).rejects.toMatchObject({ code: 'CALLEE_OFFLINE' });
+});
+
+it('a closed client gives its seats up at once: others see it leave', async () => {
+  const alice = await client('alice-bye');
+  const bob = await client('bob-bye');
+  const a = await alice.enterRoom(roomName());
+  await bob.joinRoom({ roomId: a.room.id });
+  const left = recorder(bob, 'memberLeft');
+  await alice.close();
+  const e = await left.next();
+  expect([e.member.identity, e.reason]).toEqual(['alice-bye', 'LEAVE_REASON_CONNECTION_LOST']);
+  expect(alice.state).toBe('disconnected');
+  await expect(alice.listRooms()).rejects.toMatchObject({ code: 'CLOSED' });
+});

@@ -1,0 +1,164 @@
+// The web console in a real browser (Debian's Chromium, driven by playwright-core) against the whole
+// system on the real Postgres and NATS: two people, each in their own browser context, join one room
+// and see each other arrive, begin a stream and leave (and a third, whose browser closes, shown as
+// interrupted); then one calls the other, who answers. Screenshots of a room with its members and of
+// a call are kept in test-artifacts/.
+//
+// Without /usr/bin/chromium the test is skipped (run scripts/ensure-browser.sh), except in CI, where
+// it must run.
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { createTestDatabase, testNatsUrl, TestDatabase } from '@rtcroom/common/testing';
+import { RunningSystem, startAll } from '@rtcroom/dev';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+
+const chromiumPath = '/usr/bin/chromium';
+const root = resolve(__dirname, '../..');
+const consoleDir = join(root, 'packages/console/dist');
+const artifacts = join(root, 'test-artifacts');
+const haveBrowser = existsSync(chromiumPath) || process.env.CI === 'true';
+
+if (!haveBrowser) {
+  // eslint-disable-next-line no-console
+  console.warn(`test/browser skipped: no Chromium at ${chromiumPath}. Install it with: bash scripts/ensure-browser.sh`);
+}
+
+/** The console as `npm run build` makes it (tsc for the SDK's ES build and the console, then the copy step). */
+function buildConsole(): void {
+  execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-b', join(root, 'packages/console/tsconfig.json')], { stdio: 'inherit' });
+  execFileSync(process.execPath, [join(root, 'packages/console/scripts/assemble.mjs')], { stdio: 'pipe' });
+}
+
+(haveBrowser ? describe : describe.skip)('the web console in Chromium', () => {
+  let database: TestDatabase;
+  let system: RunningSystem;
+  let browser: Browser;
+  const contexts: BrowserContext[] = [];
+  /** Script errors and console errors of every page: a test ends with none. */
+  const pageErrors: string[] = [];
+  let base: string;
+
+  beforeAll(async () => {
+    buildConsole();
+    database = await createTestDatabase();
+    const start = () =>
+      startAll({
+        env: { DATABASE_URL: database.url, NATS_URL: testNatsUrl, RTCROOM_DEV: 'true', GATEWAY_CONSOLE_DIR: consoleDir, ACCESS_TOKEN_SECRET: 'browser-test-secret-long-enough' },
+        ephemeralPorts: true,
+        logLevel: (process.env.TEST_LOG as 'debug') ?? 'silent',
+      });
+    // startAll picks free ports before binding them: another process on the machine may take one first.
+    system = await start().catch((err) => (String(err?.message).includes('EADDRINUSE') ? start() : Promise.reject(err)));
+    base = `http://${system.gatewayAddress}/console/`;
+    const { chromium } = await import('playwright-core');
+    // launch() starts Chromium on a fresh temporary profile (user-data-dir) of its own, removed on close.
+    browser = await chromium.launch({
+      executablePath: chromiumPath,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+    });
+  }, 120_000);
+
+  afterAll(async () => {
+    for (const c of contexts) await c.close().catch(() => undefined);
+    await browser?.close();
+    await system?.stop();
+    await database?.drop();
+  });
+
+  async function signIn(identity: string, displayName: string): Promise<Page> {
+    const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+    contexts.push(context);
+    const page = await context.newPage();
+    page.on('pageerror', (err) => pageErrors.push(`${identity}: ${err.message}`));
+    page.on('console', (msg) => msg.type() === 'error' && pageErrors.push(`${identity}: ${msg.text()}`));
+    await page.goto(base);
+    await page.fill('#identity', identity);
+    await page.fill('#display-name', displayName);
+    await page.click('#sign-in-form button[type=submit]');
+    await page.waitForSelector('[data-testid=connection]:text("connected")');
+    await page.waitForSelector('#workspace:not([hidden])');
+    return page;
+  }
+
+  afterEach(() => {
+    expect(pageErrors.splice(0)).toEqual([]);
+  });
+
+  const row = (page: Page, identity: string) => page.locator(`#member-rows tr[data-identity="${identity}"]`);
+  const logHas = (page: Page, text: string) => page.waitForSelector(`#log li:has-text("${text}")`);
+
+  it('two people join one room, each sees the other arrive, begin a stream and leave', async () => {
+    const alice = await signIn('alice', 'Alice');
+    const bob = await signIn('bob', 'Bob');
+
+    // Alice creates the room from the console and is seated in it.
+    await alice.fill('#room-name', 'support-1');
+    await alice.fill('#room-title', 'Customer support');
+    await alice.click('#create-room-form button[type=submit]');
+    await alice.waitForSelector('[data-testid=room-title]:text("Customer support")');
+    await row(alice, 'alice').waitFor();
+    expect(await alice.textContent('[data-testid=push-url]')).toMatch(/^rtmp:\/\//);
+
+    // Bob finds it in the list and joins.
+    await bob.click('#refresh-rooms');
+    await bob.click('[data-testid=join-support-1]');
+    await row(bob, 'alice').waitFor();
+    await row(alice, 'bob').waitFor();
+    await logHas(alice, 'Bob joined Customer support');
+    expect(await row(alice, 'bob').getAttribute('data-state')).toBe('joined');
+
+    // Alice's push begins (what <live-pusher> reports as 1002): Bob sees her publishing, with a play URL signed for him.
+    await alice.click('[data-testid=push-began]');
+    await bob.waitForSelector('#member-rows tr[data-identity="alice"][data-state="publishing"]');
+    expect(await row(bob, 'alice').locator('td.url code').textContent()).toMatch(/^rtmp:\/\/.*viewer=bob/);
+    await logHas(alice, 'pusher 1002 (push began) → STREAM_STARTED');
+    await bob.click('[data-testid=push-began]');
+    await alice.waitForSelector('#member-rows tr[data-identity="bob"][data-state="publishing"]');
+    await logHas(alice, "Bob's stream began");
+
+    // Erin's browser goes away without leaving: Alice sees her interrupted (her seat is kept for the grace period).
+    const erin = await signIn('erin', 'Erin');
+    await erin.click('#refresh-rooms');
+    await erin.click('[data-testid=join-support-1]');
+    await row(alice, 'erin').waitFor();
+    await erin.close();
+    await alice.waitForSelector('#member-rows tr[data-identity="erin"][data-state="interrupted"]');
+    await logHas(alice, 'Erin is interrupted');
+
+    mkdirSync(artifacts, { recursive: true });
+    await alice.screenshot({ path: join(artifacts, 'console.png'), fullPage: true });
+
+    // Bob leaves: Alice sees him go, with the reason.
+    await bob.click('#leave-room');
+    await row(alice, 'bob').waitFor({ state: 'detached' });
+    await logHas(alice, 'Bob left Customer support: left');
+    await bob.waitForSelector('#room-empty:not([hidden])');
+  });
+
+  it('a 1:1 call placed in one browser rings in the other and is answered, then hung up', async () => {
+    const carol = await signIn('carol', 'Carol');
+    const dave = await signIn('dave', 'Dave');
+
+    await carol.fill('#callee', 'dave');
+    await carol.click('#call-form button[type=submit]');
+    await carol.waitForSelector('[data-testid=call-dave] [data-testid=call-state]:text("dialing")');
+    // Dave's phone rings only once Carol's push began.
+    await carol.click('[data-testid=push-began]');
+    await dave.waitForSelector('[data-testid=incoming-call]:not([hidden]):has-text("carol is calling you")');
+    expect(await dave.textContent('[data-testid=incoming-call]')).toMatch(/rtmp:\/\/.*viewer=dave/);
+
+    await dave.click('[data-testid=accept-call]');
+    await dave.waitForSelector('[data-testid=call-carol] [data-testid=call-state]:text("active")');
+    await carol.waitForSelector('[data-testid=call-dave] [data-testid=call-state]:text("active")');
+    // Both sit in the call's room; Dave's push begins and Carol gets his play URL.
+    await row(dave, 'carol').waitFor();
+    await dave.click('[data-testid=push-began]');
+    await carol.waitForSelector('#member-rows tr[data-identity="dave"][data-state="publishing"]');
+    await carol.screenshot({ path: join(artifacts, 'console-call.png'), fullPage: true });
+
+    await carol.click('[data-testid=call-dave] [data-testid=hang-up]');
+    await logHas(dave, 'ended: hung up by carol');
+    await dave.waitForSelector('[data-testid=call-carol]', { state: 'detached' });
+  });
+});
