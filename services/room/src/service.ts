@@ -38,7 +38,12 @@ export async function startRoomService(config: RoomConfig, logger: Logger, deps:
   );
   await migrateToLatest(store.db, roomMigrations, 'room_migrations', logger);
   const bus = deps.bus ?? (await openEventBus(config.natsUrl, 'rtcroom-room', [roomEventsStream, userEventsStream, mediaEventsStream], logger));
-  const relay = new OutboxRelay(store.db, bus, logger);
+  const relay = new OutboxRelay(store.db, bus, logger, {
+    pollIntervalMs: 500,
+    batchSize: 256,
+    maxBackoffMs: 5000,
+    singleInstance: store.kind === 'pglite',
+  });
   const webhooks = new WebhookDispatcher(store.db, logger, {
     ...defaultWebhookOptions,
     pollIntervalMs: config.webhookPollIntervalMs,

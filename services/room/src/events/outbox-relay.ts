@@ -1,89 +1,108 @@
-// Publishes the outbox to NATS in the order events were written. Kicked right after every commit
-// (low latency) and polled as a fallback (other instances' leftovers, NATS outages). While NATS is
-// down nothing is marked published, so events wait and flow when it is back; a re-publish after a
-// partial failure is dropped by JetStream's de-duplication on the event id.
+// Publishes the outbox to NATS in the order events were written. One room-service instance at a time
+// is the relay (it holds a session-level advisory lock on a connection of its own); the others wait
+// to take over. Kicked right after every commit (low latency) and polled as a fallback (another
+// instance's leftovers, NATS outages). While NATS is down nothing is marked published, so events wait
+// and flow when it is back; a re-publish after a partial failure is dropped by JetStream's
+// de-duplication on the event id. A batch costs two round trips: read, then mark published.
 import { EventBus, Logger } from '@rtcroom/common';
 import { Kysely } from 'kysely';
-import { RoomDatabase } from '../store/database';
-import { markPublished, tryTakeRelayLock, unpublishedEvents } from '../store/outbox.repository';
+import { RoomDatabase, RoomDb } from '../store/database';
+import { markPublished, releaseRelayLock, tryTakeRelayLock, unpublishedEvents } from '../store/outbox.repository';
 
 export interface OutboxRelayOptions {
   pollIntervalMs: number;
   batchSize: number;
   maxBackoffMs: number;
+  /** Embedded PGlite: one instance, one connection: no lock, no connection of its own. */
+  singleInstance: boolean;
 }
 
 export class OutboxRelay {
-  private running = false;
-  private again = false;
   private stopped = false;
-  private timer: NodeJS.Timeout | undefined;
-  private failures = 0;
-  private idle: Promise<void> = Promise.resolve();
+  private wake: (() => void) | undefined;
+  private pending = false;
+  private loop: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly db: Kysely<RoomDatabase>,
     private readonly bus: EventBus,
     private readonly logger: Logger,
-    private readonly options: OutboxRelayOptions = { pollIntervalMs: 500, batchSize: 256, maxBackoffMs: 5000 },
+    private readonly options: OutboxRelayOptions,
   ) {}
 
   start(): void {
-    this.schedule(0);
+    this.loop = this.run();
   }
 
   /** There is something new to publish. */
   kick(): void {
-    if (this.stopped) return;
-    if (this.running) {
-      this.again = true;
-      return;
-    }
-    this.idle = this.run();
+    this.pending = true;
+    this.wake?.();
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
-    clearTimeout(this.timer);
-    await this.idle;
-  }
-
-  private schedule(delayMs: number) {
-    clearTimeout(this.timer);
-    if (this.stopped) return;
-    this.timer = setTimeout(() => this.kick(), delayMs);
-    this.timer.unref();
+    this.wake?.();
+    await this.loop;
   }
 
   private async run(): Promise<void> {
-    this.running = true;
-    try {
-      do {
-        this.again = false;
-        while (!this.stopped && (await this.publishBatch()) === this.options.batchSize);
-      } while (this.again && !this.stopped);
-      this.failures = 0;
-      this.schedule(this.options.pollIntervalMs);
-    } catch (err) {
-      this.failures++;
-      const backoff = Math.min(this.options.maxBackoffMs, 100 * 2 ** Math.min(this.failures, 10));
-      this.logger.warn('outbox relay failed; retrying', { err, retryInMs: backoff, failures: this.failures });
-      this.schedule(backoff);
-    } finally {
-      this.running = false;
+    let failures = 0;
+    while (!this.stopped) {
+      try {
+        if (this.options.singleInstance) await this.lead(this.db);
+        else await this.db.connection().execute((conn) => this.leadIfFirst(conn));
+        failures = 0;
+      } catch (err) {
+        failures++;
+        this.logger.warn('outbox relay failed; retrying', { err, failures });
+        await this.sleep(Math.min(this.options.maxBackoffMs, 100 * 2 ** Math.min(failures, 10)));
+        continue;
+      }
+      // Not the relay (another instance is): look again later.
+      await this.sleep(this.options.pollIntervalMs);
     }
   }
 
-  /** Publishes one batch; returns how many events it published. */
-  private async publishBatch(): Promise<number> {
-    return this.db.transaction().execute(async (tx) => {
-      if (!(await tryTakeRelayLock(tx))) return 0;
-      const events = await unpublishedEvents(tx, this.options.batchSize);
-      if (events.length === 0) return 0;
-      // Sent back to back on one connection, so the server stores them in this order.
-      await Promise.all(events.map((e) => this.bus.publish(e.subject, e.payload, { msgId: e.id })));
-      await markPublished(tx, events.map((e) => e.position), new Date());
-      return events.length;
+  private async leadIfFirst(conn: RoomDb): Promise<void> {
+    if (!(await tryTakeRelayLock(conn))) return;
+    try {
+      await this.lead(conn);
+    } finally {
+      await releaseRelayLock(conn).catch(() => undefined);
+    }
+  }
+
+  /** Publishes until stopped: whatever is waiting, then waits for a kick or the poll interval. */
+  private async lead(db: RoomDb): Promise<void> {
+    while (!this.stopped) {
+      this.pending = false;
+      while (!this.stopped && (await this.publishBatch(db)) === this.options.batchSize);
+      if (!this.pending) await this.sleep(this.options.pollIntervalMs);
+    }
+  }
+
+  private async publishBatch(db: RoomDb): Promise<number> {
+    const events = await unpublishedEvents(db, this.options.batchSize);
+    if (events.length === 0) return 0;
+    // Sent back to back on one connection, so the server stores them in this order.
+    await Promise.all(events.map((e) => this.bus.publish(e.subject, e.payload, { msgId: e.id })));
+    await markPublished(db, events.map((e) => e.position), new Date());
+    return events.length;
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      timer.unref();
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wake = () => {
+        this.wake = undefined;
+        done();
+      };
     });
   }
 }

@@ -26,10 +26,17 @@ export async function markPublished(db: RoomDb, positions: number[], at: Date): 
   await db.updateTable('room_events').set({ published_at: at }).where('position', 'in', positions).execute();
 }
 
-/** One relay at a time across all room-service instances, so events leave in the order they were written. */
+/**
+ * One relay at a time across all room-service instances, so events leave in the order they were
+ * written: a session-level lock, held by the relay's own connection for as long as it relays.
+ */
 export async function tryTakeRelayLock(db: RoomDb): Promise<boolean> {
-  const { rows } = await sql<{ locked: boolean }>`select pg_try_advisory_xact_lock(7283001) as locked`.execute(db);
+  const { rows } = await sql<{ locked: boolean }>`select pg_try_advisory_lock(7283001) as locked`.execute(db);
   return rows[0]?.locked === true;
+}
+
+export async function releaseRelayLock(db: RoomDb): Promise<void> {
+  await sql`select pg_advisory_unlock(7283001)`.execute(db);
 }
 
 /** A room's events after a seq, decoded by the caller. */
