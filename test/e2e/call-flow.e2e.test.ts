@@ -138,6 +138,11 @@ it('refuses what a party may not do', async () => {
   await expect(caller.request({ $case: 'answerCall', value: { callId: placed.call!.id, accept: true } })).rejects.toMatchObject({ code: 'NOT_A_PARTY' });
   await expect(callee.request({ $case: 'answerCall', value: { callId: placed.call!.id, accept: true } })).rejects.toMatchObject({ code: 'FAILED_PRECONDITION' });
   await expect(callee.request({ $case: 'hangUp', value: { callId: 'c_aaaaaaaaaaaaaaaaaaaa' } })).rejects.toMatchObject({ code: 'CALL_NOT_FOUND' });
+  // A party reads its call (after a resume, say); nobody else may.
+  expect((await callee.request({ $case: 'getCall', value: { callId: placed.call!.id } })).call?.state).toBe(S.CALL_STATE_DIALING);
+  const stranger = await DemoClient.connect(system.gatewayUrl, issueAccessToken(secret, { identity: `stranger-${n++}` }));
+  await expect(stranger.request({ $case: 'getCall', value: { callId: placed.call!.id } })).rejects.toMatchObject({ code: 'NOT_A_PARTY' });
+  await stranger.close();
   await expect(callee.request({ $case: 'hangUp', value: { callId: 'nonsense' } })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
   await expect(place(caller, caller.welcome!.identity)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
   await close();

@@ -116,6 +116,10 @@ describe('thin path on the real Postgres and NATS', () => {
     await erin.request({ $case: 'reportPusherEvent', value: { roomId: e.room!.id, code: 1002, message: '' } });
     const f = await join(frank, { roomId: e.room!.id });
     expect(f.playUrls.map((u) => [u.streamId, u.viewerIdentity])).toEqual([[e.pushUrl!.streamId, 'frank']]);
+    // A snapshot (sync from seq 0) carries them too.
+    const snap = await frank.request({ $case: 'syncRoom', value: { roomId: e.room!.id, afterSeq: 0 } });
+    expect(snap.snapshot).toBe(true);
+    expect(snap.playUrls.map((u) => [u.streamId, u.viewerIdentity])).toEqual([[e.pushUrl!.streamId, 'frank']]);
     await erin.close();
     await frank.close();
   });

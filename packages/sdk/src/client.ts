@@ -304,6 +304,19 @@ export class RtcRoomClient {
   private onWelcome(welcome: Welcome): void {
     this.events.emit('session', welcome);
     this.rooms.onWelcome(welcome);
+    if (welcome.resumed) void this.refreshCalls();
+  }
+
+  /** After a resume: what happened to the calls in progress while the connection was away. */
+  private async refreshCalls(): Promise<void> {
+    for (const known of this.calls.active()) {
+      try {
+        const { call } = await this.transport.request('getCall', { callId: known.id });
+        this.calls.changed({ call });
+      } catch {
+        // Gone or refused: the next call notice, if any, tells.
+      }
+    }
   }
 
   private onFrame(frame: Frame): void {

@@ -219,8 +219,9 @@ export interface Requests {
   hangUp: { body: { callId: string }; answer: { call: Call } };
   syncRoom: {
     body: { roomId: string; afterSeq: number };
-    answer: { room: Room; members: Member[]; notices: RoomNotice[]; snapshot: boolean; seq: number };
+    answer: { room: Room; members: Member[]; notices: RoomNotice[]; snapshot: boolean; seq: number; playUrls: PlayUrl[] };
   };
+  getCall: { body: { callId: string }; answer: { call: Call } };
 }
 
 export type RequestKind = keyof Requests;

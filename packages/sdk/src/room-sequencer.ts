@@ -9,13 +9,15 @@
 //
 // Pure: it returns what to do (notices to hand on, a sync to ask for, a snapshot to apply) and does
 // no I/O, so the ordering rules are unit-tested on their own.
-import type { Member, Room, RoomNotice } from './protocol.js';
+import type { Member, PlayUrl, Room, RoomNotice } from './protocol.js';
 
 export interface SyncAnswer {
   room: Room;
   members: Member[];
   notices: RoomNotice[];
   snapshot: boolean;
+  /** With a snapshot: play URLs of the members publishing. */
+  playUrls?: PlayUrl[];
   seq: number;
 }
 
@@ -25,7 +27,7 @@ export interface SequencerStep {
   /** Ask the gateway for syncRoom {afterSeq: syncFrom}. */
   syncFrom?: number;
   /** The sync was a snapshot: replace the room's members with these, before `deliver`. */
-  snapshot?: { room: Room; members: Member[]; seq: number };
+  snapshot?: { room: Room; members: Member[]; seq: number; playUrls: PlayUrl[] };
 }
 
 export class RoomSequencer {
@@ -72,7 +74,7 @@ export class RoomSequencer {
     const deliver: RoomNotice[] = [];
     let snapshot: SequencerStep['snapshot'];
     if (answer.snapshot) {
-      snapshot = { room: answer.room, members: answer.members, seq: answer.seq };
+      snapshot = { room: answer.room, members: answer.members, seq: answer.seq, playUrls: answer.playUrls ?? [] };
       this.last = Math.max(this.last, answer.seq);
     } else {
       for (const n of answer.notices) if (n.seq > this.last && !this.kept.has(n.seq)) this.kept.set(n.seq, n);

@@ -58,7 +58,7 @@ describe('RoomSequencer', () => {
     s.receive(n(603));
     const members = [{ memberId: 'm_a' } as Member];
     const step = s.applySync({ room, members, notices: [], snapshot: true, seq: 601 });
-    expect(step.snapshot).toEqual({ room, members, seq: 601 });
+    expect(step.snapshot).toEqual({ room, members, seq: 601, playUrls: [] });
     // 600 and 601 are in the snapshot; 603 still waits for 602: another sync.
     expect(step.deliver).toEqual([]);
     expect(step.syncFrom).toBe(601);

@@ -132,7 +132,7 @@ export class RoomTracker {
     const roomId = t.view.id;
     if (step.snapshot) {
       t.view.room = step.snapshot.room;
-      t.view.replaceMembers(step.snapshot.members);
+      t.view.replaceMembers(step.snapshot.members, step.snapshot.playUrls);
       this.events.emit('resync', { roomId, room: step.snapshot.room, members: step.snapshot.members, seq: step.snapshot.seq });
     }
     for (const notice of step.deliver) {

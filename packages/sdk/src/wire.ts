@@ -184,7 +184,9 @@ export function readAnswer<K extends RequestKind>(kind: K, a: Raw = {}): Answer<
       notices: list(x.notices, readNotice),
       snapshot: bool(x.snapshot),
       seq: num(x.seq),
+      playUrls: playUrls(x.playUrls),
     }),
+    getCall: (x) => ({ call: readCall(x.call) }),
   };
   return readers[kind](a) as Answer<K>;
 }

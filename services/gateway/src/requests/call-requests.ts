@@ -1,6 +1,7 @@
 // The 1:1 call flow for clients: place, answer, cancel, hang up. The caller and the callee come from
 // the token; the room service runs the call.
 import { gatewayv1 } from '@rtcroom/proto';
+import { GatewayError } from '../errors';
 import { RequestContext, requireGrant } from './request-context';
 import { takeSeat } from './take-seat';
 
@@ -47,6 +48,14 @@ export async function answerCall(ctx: RequestContext, req: gatewayv1.AnswerCallR
       }),
   );
   return null;
+}
+
+export async function getCall(ctx: RequestContext, req: gatewayv1.GetCallRequest): Promise<Reply> {
+  const { call } = await ctx.backends.calls.getCall({ callId: req.callId });
+  if (call && call.callerIdentity !== ctx.conn.identity && call.calleeIdentity !== ctx.conn.identity) {
+    throw new GatewayError('NOT_A_PARTY', 'only the caller and the callee can read a call');
+  }
+  return { $case: 'getCall', value: { call } };
 }
 
 export async function cancelCall(ctx: RequestContext, req: gatewayv1.CancelCallRequest): Promise<Reply> {

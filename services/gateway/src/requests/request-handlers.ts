@@ -2,7 +2,7 @@
 // grants, fills in the identity and session, calls the owning service and translates the answer.
 import { gatewayv1, roomv1 } from '@rtcroom/proto';
 import { GatewayError } from '../errors';
-import { answerCall, cancelCall, hangUp, placeCall } from './call-requests';
+import { answerCall, cancelCall, getCall, hangUp, placeCall } from './call-requests';
 import { RequestContext, requireGrant, requireSeat } from './request-context';
 import { syncRoom } from './sync-room';
 import { takeSeat } from './take-seat';
@@ -94,6 +94,8 @@ export async function handleRequest(ctx: RequestContext, request: Request): Prom
       return hangUp(ctx, request.value);
     case 'syncRoom':
       return syncRoom(ctx, request.value);
+    case 'getCall':
+      return getCall(ctx, request.value);
   }
 }
 

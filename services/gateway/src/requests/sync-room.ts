@@ -31,10 +31,10 @@ export async function syncRoom(ctx: RequestContext, req: gatewayv1.SyncRoomReque
       }
       return { room: snap.room, member, members: snap.members, notices, snapshot, seq: page.lastSeq };
     },
-    (res) =>
+    (res, playUrls) =>
       conn.reply(ctx.requestId, {
         $case: 'syncRoom',
-        value: { room: res.room, members: res.members, notices: res.notices, snapshot: res.snapshot, seq: res.seq },
+        value: { room: res.room, members: res.members, notices: res.notices, snapshot: res.snapshot, seq: res.seq, playUrls: res.snapshot ? playUrls : [] },
       }),
   );
   return null;

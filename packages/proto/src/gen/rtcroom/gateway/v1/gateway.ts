@@ -44,6 +44,7 @@ export interface ClientMessage {
     | { $case: "cancelCall"; value: CancelCallRequest }
     | { $case: "hangUp"; value: HangUpRequest }
     | { $case: "syncRoom"; value: SyncRoomRequest }
+    | { $case: "getCall"; value: GetCallRequest }
     | undefined;
 }
 
@@ -75,6 +76,7 @@ export interface ServerMessage {
     | //
     /** The gateway is going away (shutdown): reconnect, with the resume token, to any gateway. */
     { $case: "goAway"; value: GoAway }
+    | { $case: "getCall"; value: GetCallResponse }
     | undefined;
 }
 
@@ -126,6 +128,17 @@ export interface SyncRoomResponse {
   /** The notices were too many to replay: start over from room and members. */
   snapshot: boolean;
   seq: number;
+  /** With a snapshot: play URLs, signed for you, of the members publishing. */
+  playUrls: PlayUrl[];
+}
+
+/** Reads a call one is a party to (e.g. after a resume, to learn what happened while away). */
+export interface GetCallRequest {
+  callId: string;
+}
+
+export interface GetCallResponse {
+  call: Call | undefined;
 }
 
 /** The gateway is shutting down; reconnect (to any gateway) with the resume token. */
@@ -474,6 +487,9 @@ export const ClientMessage: MessageFns<ClientMessage> = {
       case "syncRoom":
         SyncRoomRequest.encode(message.message.value, writer.uint32(202).fork()).join();
         break;
+      case "getCall":
+        GetCallRequest.encode(message.message.value, writer.uint32(210).fork()).join();
+        break;
     }
     return writer;
   },
@@ -630,6 +646,14 @@ export const ClientMessage: MessageFns<ClientMessage> = {
             message.message = { $case: "syncRoom", value: SyncRoomRequest.decode(reader, reader.uint32()) };
             continue;
           }
+          case 26: {
+            if (tag !== 210) {
+              break;
+            }
+
+            message.message = { $case: "getCall", value: GetCallRequest.decode(reader, reader.uint32()) };
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -711,6 +735,10 @@ export const ClientMessage: MessageFns<ClientMessage> = {
         ? { $case: "syncRoom", value: SyncRoomRequest.fromJSON(object.syncRoom) }
         : isSet(object.sync_room)
         ? { $case: "syncRoom", value: SyncRoomRequest.fromJSON(object.sync_room) }
+        : isSet(object.getCall)
+        ? { $case: "getCall", value: GetCallRequest.fromJSON(object.getCall) }
+        : isSet(object.get_call)
+        ? { $case: "getCall", value: GetCallRequest.fromJSON(object.get_call) }
         : undefined,
     };
   },
@@ -752,6 +780,8 @@ export const ClientMessage: MessageFns<ClientMessage> = {
       obj.hangUp = HangUpRequest.toJSON(message.message.value);
     } else if (message.message?.$case === "syncRoom") {
       obj.syncRoom = SyncRoomRequest.toJSON(message.message.value);
+    } else if (message.message?.$case === "getCall") {
+      obj.getCall = GetCallRequest.toJSON(message.message.value);
     }
     return obj;
   },
@@ -862,6 +892,12 @@ export const ClientMessage: MessageFns<ClientMessage> = {
         }
         break;
       }
+      case "getCall": {
+        if (object.message?.value !== undefined && object.message?.value !== null) {
+          message.message = { $case: "getCall", value: GetCallRequest.fromPartial(object.message.value) };
+        }
+        break;
+      }
     }
     return message;
   },
@@ -939,6 +975,9 @@ export const ServerMessage: MessageFns<ServerMessage> = {
         break;
       case "goAway":
         GoAway.encode(message.message.value, writer.uint32(242).fork()).join();
+        break;
+      case "getCall":
+        GetCallResponse.encode(message.message.value, writer.uint32(250).fork()).join();
         break;
     }
     return writer;
@@ -1136,6 +1175,14 @@ export const ServerMessage: MessageFns<ServerMessage> = {
             message.message = { $case: "goAway", value: GoAway.decode(reader, reader.uint32()) };
             continue;
           }
+          case 31: {
+            if (tag !== 250) {
+              break;
+            }
+
+            message.message = { $case: "getCall", value: GetCallResponse.decode(reader, reader.uint32()) };
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1231,6 +1278,10 @@ export const ServerMessage: MessageFns<ServerMessage> = {
         ? { $case: "goAway", value: GoAway.fromJSON(object.goAway) }
         : isSet(object.go_away)
         ? { $case: "goAway", value: GoAway.fromJSON(object.go_away) }
+        : isSet(object.getCall)
+        ? { $case: "getCall", value: GetCallResponse.fromJSON(object.getCall) }
+        : isSet(object.get_call)
+        ? { $case: "getCall", value: GetCallResponse.fromJSON(object.get_call) }
         : undefined,
     };
   },
@@ -1282,6 +1333,8 @@ export const ServerMessage: MessageFns<ServerMessage> = {
       obj.syncRoom = SyncRoomResponse.toJSON(message.message.value);
     } else if (message.message?.$case === "goAway") {
       obj.goAway = GoAway.toJSON(message.message.value);
+    } else if (message.message?.$case === "getCall") {
+      obj.getCall = GetCallResponse.toJSON(message.message.value);
     }
     return obj;
   },
@@ -1419,6 +1472,12 @@ export const ServerMessage: MessageFns<ServerMessage> = {
       case "goAway": {
         if (object.message?.value !== undefined && object.message?.value !== null) {
           message.message = { $case: "goAway", value: GoAway.fromPartial(object.message.value) };
+        }
+        break;
+      }
+      case "getCall": {
+        if (object.message?.value !== undefined && object.message?.value !== null) {
+          message.message = { $case: "getCall", value: GetCallResponse.fromPartial(object.message.value) };
         }
         break;
       }
@@ -1842,7 +1901,7 @@ export const SyncRoomRequest: MessageFns<SyncRoomRequest> = {
 };
 
 function createBaseSyncRoomResponse(): SyncRoomResponse {
-  return { room: undefined, members: [], notices: [], snapshot: false, seq: 0 };
+  return { room: undefined, members: [], notices: [], snapshot: false, seq: 0, playUrls: [] };
 }
 
 export const SyncRoomResponse: MessageFns<SyncRoomResponse> = {
@@ -1861,6 +1920,9 @@ export const SyncRoomResponse: MessageFns<SyncRoomResponse> = {
     }
     if (message.seq !== 0) {
       writer.uint32(40).uint64(message.seq);
+    }
+    for (const v of message.playUrls) {
+      PlayUrl.encode(v!, writer.uint32(50).fork()).join();
     }
     return writer;
   },
@@ -1918,6 +1980,14 @@ export const SyncRoomResponse: MessageFns<SyncRoomResponse> = {
             message.seq = longToNumber(reader.uint64());
             continue;
           }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.playUrls.push(PlayUrl.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1937,6 +2007,11 @@ export const SyncRoomResponse: MessageFns<SyncRoomResponse> = {
       notices: globalThis.Array.isArray(object?.notices) ? object.notices.map((e: any) => RoomNotice.fromJSON(e)) : [],
       snapshot: isSet(object.snapshot) ? globalThis.Boolean(object.snapshot) : false,
       seq: isSet(object.seq) ? globalThis.Number(object.seq) : 0,
+      playUrls: globalThis.Array.isArray(object?.playUrls)
+        ? object.playUrls.map((e: any) => PlayUrl.fromJSON(e))
+        : globalThis.Array.isArray(object?.play_urls)
+        ? object.play_urls.map((e: any) => PlayUrl.fromJSON(e))
+        : [],
     };
   },
 
@@ -1957,6 +2032,9 @@ export const SyncRoomResponse: MessageFns<SyncRoomResponse> = {
     if (message.seq !== 0) {
       obj.seq = Math.round(message.seq);
     }
+    if (message.playUrls?.length) {
+      obj.playUrls = message.playUrls.map((e) => PlayUrl.toJSON(e));
+    }
     return obj;
   },
 
@@ -1970,6 +2048,147 @@ export const SyncRoomResponse: MessageFns<SyncRoomResponse> = {
     message.notices = object.notices?.map((e) => RoomNotice.fromPartial(e)) || [];
     message.snapshot = object.snapshot ?? false;
     message.seq = object.seq ?? 0;
+    message.playUrls = object.playUrls?.map((e) => PlayUrl.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseGetCallRequest(): GetCallRequest {
+  return { callId: "" };
+}
+
+export const GetCallRequest: MessageFns<GetCallRequest> = {
+  encode(message: GetCallRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.callId !== "") {
+      writer.uint32(10).string(message.callId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetCallRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetCallRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.callId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetCallRequest {
+    return {
+      callId: isSet(object.callId)
+        ? globalThis.String(object.callId)
+        : isSet(object.call_id)
+        ? globalThis.String(object.call_id)
+        : "",
+    };
+  },
+
+  toJSON(message: GetCallRequest): unknown {
+    const obj: any = {};
+    if (message.callId !== "") {
+      obj.callId = message.callId;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetCallRequest>): GetCallRequest {
+    return GetCallRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GetCallRequest>): GetCallRequest {
+    const message = createBaseGetCallRequest();
+    message.callId = object.callId ?? "";
+    return message;
+  },
+};
+
+function createBaseGetCallResponse(): GetCallResponse {
+  return { call: undefined };
+}
+
+export const GetCallResponse: MessageFns<GetCallResponse> = {
+  encode(message: GetCallResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.call !== undefined) {
+      Call.encode(message.call, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetCallResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetCallResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.call = Call.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetCallResponse {
+    return { call: isSet(object.call) ? Call.fromJSON(object.call) : undefined };
+  },
+
+  toJSON(message: GetCallResponse): unknown {
+    const obj: any = {};
+    if (message.call !== undefined) {
+      obj.call = Call.toJSON(message.call);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetCallResponse>): GetCallResponse {
+    return GetCallResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GetCallResponse>): GetCallResponse {
+    const message = createBaseGetCallResponse();
+    message.call = (object.call !== undefined && object.call !== null) ? Call.fromPartial(object.call) : undefined;
     return message;
   },
 };
