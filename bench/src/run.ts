@@ -16,6 +16,7 @@ import { renderMarkdown } from './report/markdown';
 import type { BenchReport } from './report/model';
 import type { ScenarioContext } from './scenarios/context';
 import { notMeasured } from './scenarios/not-measured';
+import { describeTimes, measureCallSetup } from './scenarios/call-setup';
 import { describeDetection, measureDetection } from './scenarios/detection';
 import { startFloor, startRtcroom, StartError, type SystemOptions, type Target } from './system';
 import { churnSpecs } from './scenarios/churn';
@@ -173,12 +174,16 @@ main().then(
   },
 );
 
-/** Silent client and killed gateway, on a fresh system with its default timeouts. */
+/** 1:1 call setup, then silent client and killed gateway, on a fresh system with its default settings. */
 async function runDetection(systemOptions: SystemOptions, ctx: ScenarioContext, report: BenchReport): Promise<void> {
   say('detection: silent client and killed gateway (default timeouts: ping 1.5 s / 4 s, gateway 4 s, grace 20 s)');
   let target: Target | undefined;
   try {
     target = await startRtcroom(systemOptions);
+    const setup = await measureCallSetup(target.address, ctx.mintToken, `${systemOptions.tag}-call`);
+    const call = report.notMeasured.find((m) => m.scenario === '1:1 call setup');
+    if (call) call.status = `measured: ${describeTimes(setup)}, 5 calls at a time`;
+    say(`1:1 call setup: ${describeTimes(setup)}`);
     const f = await measureDetection(systemOptions, target.address, target.env ?? {}, ctx.mintToken, 2);
     const silent = report.notMeasured.find((m) => m.scenario === 'silent client');
     if (silent) silent.status = `measured: interrupted notice ${describeDetection(f.silentInterruptMs)}; gone (after the 20 s grace) ${describeDetection(f.silentLeftMs)}`;

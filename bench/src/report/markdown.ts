@@ -105,7 +105,7 @@ export function renderMarkdown(report: BenchReport, chartFile: string | null): s
   }
 
   if (report.notMeasured.length > 0) {
-    out.push('', '## Not measured yet', '', '| Scenario | Figure | Target | Status |', '|---|---|---|---|');
+    out.push('', '## Call setup and failure detection (the detect scenario)', '', '| Scenario | Figure | Target | Status |', '|---|---|---|---|');
     for (const n of report.notMeasured) out.push(`| ${n.scenario} | ${n.figure} | ${n.target ?? '-'} | ${n.status} |`);
   }
   out.push('');
