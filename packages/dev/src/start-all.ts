@@ -41,7 +41,23 @@ export interface StartAllOptions {
   logLevel?: LogLevel;
 }
 
+/**
+ * Starts the system. With ephemeral ports the addresses are picked before anything listens (the
+ * services must know each other's), so another process may take one meanwhile: that start is tried
+ * again with new ports.
+ */
 export async function startAll(options: StartAllOptions = {}): Promise<RunningSystem> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(options);
+    } catch (err) {
+      const taken = /EADDRINUSE|address already in use|No address added out of total/i.test(String((err as Error)?.message));
+      if (!options.ephemeralPorts || !taken || attempt >= 3) throw err;
+    }
+  }
+}
+
+async function startOnce(options: StartAllOptions): Promise<RunningSystem> {
   const env: Env = { RTCROOM_DEV: 'true', ...(options.env ?? process.env) };
   // Side by side with other systems on one NATS (tests), presence keeps its sessions in its own bucket.
   const privateBucket = options.ephemeralPorts && env.NATS_URL && !env.PRESENCE_KV_BUCKET ? `presence_${randomBytes(5).toString('hex')}` : undefined;
