@@ -14,6 +14,8 @@ export interface Grants {
   roomList?: boolean;
   /** May close rooms and remove members. */
   roomAdmin?: boolean;
+  /** The service-desk teams (ids or names) the holder is an agent of. */
+  agentTeams?: string[];
 }
 
 export interface AccessClaims {

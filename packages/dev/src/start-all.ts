@@ -16,6 +16,8 @@ export interface RunningSystem {
   gatewayAddress: string;
   /** The gateway's internal gRPC port (TokenService). */
   gatewayGrpcAddress: string;
+  /** The room service's gRPC address (RoomService, CallService, DeskService, WebhookService). */
+  roomGrpcAddress: string;
   /** The url-issuer's gRPC address (signing, recordings). */
   urlIssuerAddress: string;
   /** host:port where media servers' hooks and callbacks go (point nginx-rtmp's on_* here). */
@@ -119,6 +121,7 @@ async function startOnce(options: StartAllOptions): Promise<RunningSystem> {
       gatewayUrl: gateway.url,
       gatewayAddress: gateway.address,
       gatewayGrpcAddress: gateway.grpcAddress,
+      roomGrpcAddress: addr.room,
       urlIssuerAddress: urls.grpcAddress,
       mediaHooksAddress: urls.httpAddress,
       embeddedDatabase: !env.DATABASE_URL,

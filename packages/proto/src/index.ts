@@ -15,6 +15,8 @@ export * as mediaEventv1 from './gen/rtcroom/media/v1/media_event';
 export * as presencev1 from './gen/rtcroom/presence/v1/presence_service';
 export * as gatewayv1 from './gen/rtcroom/gateway/v1/gateway';
 export * as tokenv1 from './gen/rtcroom/gateway/v1/token_service';
+export * as deskv1 from './gen/rtcroom/desk/v1/desk';
+export * as deskServicev1 from './gen/rtcroom/desk/v1/desk_service';
 export { Status } from './gen/google/rpc/status';
 export { ErrorInfo } from './gen/google/rpc/error_details';
 export { Any } from './gen/google/protobuf/any';

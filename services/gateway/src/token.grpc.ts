@@ -14,6 +14,7 @@ function grantsFromProto(g: tokenv1.Grants | undefined): Grants | undefined {
     roomList: g.roomList,
     roomAdmin: g.roomAdmin,
     ...(g.room ? { room: g.room } : {}),
+    ...(g.agentTeams.length ? { agentTeams: g.agentTeams } : {}),
   };
 }
 

@@ -1,6 +1,7 @@
 // Wires the room service: store -> migrations -> bus -> relay and webhooks -> use cases -> gRPC.
 import { EventBus, Logger, migrateToLatest, openDatabase, openEventBus, startGrpcServer } from '@rtcroom/common';
 import { Calls } from './app/calls';
+import { Desk } from './app/desk';
 import { Memberships } from './app/memberships';
 import { RoomTransactions } from './app/room-transaction';
 import { Rooms } from './app/rooms';
@@ -12,6 +13,7 @@ import { defaultWebhookOptions, WebhookDispatcher } from './events/webhook-dispa
 import { RoomDatabase } from './store/database';
 import { roomMigrations } from './store/migrations';
 import { callGrpcBinding } from './transport/call.grpc';
+import { deskGrpcBinding } from './transport/desk.grpc';
 import { startRecordingsConsumer } from './transport/media-recordings.consumer';
 import { grpcPresencePort } from './transport/presence.client';
 import { roomGrpcBinding } from './transport/room.grpc';
@@ -63,6 +65,7 @@ export async function startRoomService(config: RoomConfig, logger: Logger, deps:
   const members = new Memberships(tx, rooms, issuer);
   const presence = grpcPresencePort(config.presenceServiceAddress);
   const calls = new Calls(tx, rooms, members, presence, config.defaultRingTimeoutSeconds);
+  const desk = new Desk(tx, presence);
   const timeouts = new Timeouts(
     [
       { name: 'rooms', run: () => rooms.closeDue() },
@@ -77,7 +80,7 @@ export async function startRoomService(config: RoomConfig, logger: Logger, deps:
   const recordings = await startRecordingsConsumer(bus, rooms, logger, config.recordingsConsumerName);
   const grpc = await startGrpcServer(
     config.grpcAddress,
-    [roomGrpcBinding(rooms, members), callGrpcBinding(calls), webhookGrpcBinding(store.db)],
+    [roomGrpcBinding(rooms, members), callGrpcBinding(calls), deskGrpcBinding(desk), webhookGrpcBinding(store.db)],
     logger,
   );
   return {

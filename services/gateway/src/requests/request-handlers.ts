@@ -4,6 +4,7 @@ import { gatewayv1, roomv1 } from '@rtcroom/proto';
 import { GatewayError } from '../errors';
 import { answerCall, cancelCall, getCall, hangUp, placeCall } from './call-requests';
 import { RequestContext, requireGrant, requireSeat } from './request-context';
+import { getTeam, setAgentState } from './desk-requests';
 import { syncRoom } from './sync-room';
 import { takeSeat } from './take-seat';
 
@@ -96,6 +97,10 @@ export async function handleRequest(ctx: RequestContext, request: Request): Prom
       return syncRoom(ctx, request.value);
     case 'getCall':
       return getCall(ctx, request.value);
+    case 'setAgentState':
+      return setAgentState(ctx, request.value);
+    case 'getTeam':
+      return getTeam(ctx, request.value);
   }
 }
 

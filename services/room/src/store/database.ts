@@ -94,6 +94,25 @@ export interface CallsTable {
   deadline_at: Date | null;
 }
 
+export interface TeamsTable {
+  id: string;
+  name: string;
+  display_name: string;
+  /** Formats joined by '|'. */
+  recording_formats: string;
+  ring_timeout_seconds: number;
+  wrap_up_seconds: number;
+  queue_limit: number;
+  created_at: Date;
+}
+
+export interface AgentsTable {
+  team_id: string;
+  identity: string;
+  state: string;
+  state_since: Date;
+}
+
 export interface RoomDatabase {
   rooms: RoomsTable;
   members: MembersTable;
@@ -101,6 +120,8 @@ export interface RoomDatabase {
   room_bans: RoomBansTable;
   webhooks: WebhooksTable;
   calls: CallsTable;
+  teams: TeamsTable;
+  agents: AgentsTable;
 }
 
 export type RoomDb = Kysely<RoomDatabase> | Transaction<RoomDatabase>;

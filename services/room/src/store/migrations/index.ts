@@ -5,6 +5,7 @@ import * as m2 from './2026-11-23T01-00-room-options-bans-webhooks';
 import * as m3 from './2026-11-23T02-00-calls';
 import * as m4 from './2026-11-23T03-00-member-connection';
 import * as m5 from './2026-11-23T04-00-stream-source';
+import * as m6 from './2026-11-23T05-00-desk-teams-agents';
 
 export const roomMigrations: Record<string, Migration> = {
   '2026-11-23T00-00-rooms-members-events': m1,
@@ -12,4 +13,5 @@ export const roomMigrations: Record<string, Migration> = {
   '2026-11-23T02-00-calls': m3,
   '2026-11-23T03-00-member-connection': m4,
   '2026-11-23T04-00-stream-source': m5,
+  '2026-11-23T05-00-desk-teams-agents': m6,
 };

@@ -7,6 +7,7 @@
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
 import { Timestamp } from "../../../google/protobuf/timestamp";
+import { Agent, AgentState, agentStateFromJSON, agentStateToJSON, agentStateToNumber, Team } from "../../desk/v1/desk";
 import { Recording } from "../../media/v1/recording";
 import { PlayUrl, PushUrl } from "../../media/v1/url";
 import { Call } from "../../room/v1/call";
@@ -45,6 +46,8 @@ export interface ClientMessage {
     | { $case: "hangUp"; value: HangUpRequest }
     | { $case: "syncRoom"; value: SyncRoomRequest }
     | { $case: "getCall"; value: GetCallRequest }
+    | { $case: "setAgentState"; value: SetAgentStateRequest }
+    | { $case: "getTeam"; value: GetTeamRequest }
     | undefined;
 }
 
@@ -77,6 +80,8 @@ export interface ServerMessage {
     /** The gateway is going away (shutdown): reconnect, with the resume token, to any gateway. */
     { $case: "goAway"; value: GoAway }
     | { $case: "getCall"; value: GetCallResponse }
+    | { $case: "setAgentState"; value: SetAgentStateResponse }
+    | { $case: "getTeam"; value: GetTeamResponse }
     | undefined;
 }
 
@@ -429,6 +434,27 @@ export interface CallNotice {
   callerPlayUrl: PlayUrl | undefined;
 }
 
+/** An agent sets its own state in a team it has the agent grant for: AVAILABLE, AWAY or SIGNED_OUT. */
+export interface SetAgentStateRequest {
+  /** The team's id or name. */
+  team: string;
+  state: AgentState;
+}
+
+export interface SetAgentStateResponse {
+  agent: Agent | undefined;
+}
+
+/** An agent reads its team (and its fellow agents). */
+export interface GetTeamRequest {
+  team: string;
+}
+
+export interface GetTeamResponse {
+  team: Team | undefined;
+  agents: Agent[];
+}
+
 function createBaseClientMessage(): ClientMessage {
   return { requestId: "", message: undefined };
 }
@@ -489,6 +515,12 @@ export const ClientMessage: MessageFns<ClientMessage> = {
         break;
       case "getCall":
         GetCallRequest.encode(message.message.value, writer.uint32(210).fork()).join();
+        break;
+      case "setAgentState":
+        SetAgentStateRequest.encode(message.message.value, writer.uint32(218).fork()).join();
+        break;
+      case "getTeam":
+        GetTeamRequest.encode(message.message.value, writer.uint32(226).fork()).join();
         break;
     }
     return writer;
@@ -654,6 +686,22 @@ export const ClientMessage: MessageFns<ClientMessage> = {
             message.message = { $case: "getCall", value: GetCallRequest.decode(reader, reader.uint32()) };
             continue;
           }
+          case 27: {
+            if (tag !== 218) {
+              break;
+            }
+
+            message.message = { $case: "setAgentState", value: SetAgentStateRequest.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 28: {
+            if (tag !== 226) {
+              break;
+            }
+
+            message.message = { $case: "getTeam", value: GetTeamRequest.decode(reader, reader.uint32()) };
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -739,6 +787,14 @@ export const ClientMessage: MessageFns<ClientMessage> = {
         ? { $case: "getCall", value: GetCallRequest.fromJSON(object.getCall) }
         : isSet(object.get_call)
         ? { $case: "getCall", value: GetCallRequest.fromJSON(object.get_call) }
+        : isSet(object.setAgentState)
+        ? { $case: "setAgentState", value: SetAgentStateRequest.fromJSON(object.setAgentState) }
+        : isSet(object.set_agent_state)
+        ? { $case: "setAgentState", value: SetAgentStateRequest.fromJSON(object.set_agent_state) }
+        : isSet(object.getTeam)
+        ? { $case: "getTeam", value: GetTeamRequest.fromJSON(object.getTeam) }
+        : isSet(object.get_team)
+        ? { $case: "getTeam", value: GetTeamRequest.fromJSON(object.get_team) }
         : undefined,
     };
   },
@@ -782,6 +838,10 @@ export const ClientMessage: MessageFns<ClientMessage> = {
       obj.syncRoom = SyncRoomRequest.toJSON(message.message.value);
     } else if (message.message?.$case === "getCall") {
       obj.getCall = GetCallRequest.toJSON(message.message.value);
+    } else if (message.message?.$case === "setAgentState") {
+      obj.setAgentState = SetAgentStateRequest.toJSON(message.message.value);
+    } else if (message.message?.$case === "getTeam") {
+      obj.getTeam = GetTeamRequest.toJSON(message.message.value);
     }
     return obj;
   },
@@ -898,6 +958,18 @@ export const ClientMessage: MessageFns<ClientMessage> = {
         }
         break;
       }
+      case "setAgentState": {
+        if (object.message?.value !== undefined && object.message?.value !== null) {
+          message.message = { $case: "setAgentState", value: SetAgentStateRequest.fromPartial(object.message.value) };
+        }
+        break;
+      }
+      case "getTeam": {
+        if (object.message?.value !== undefined && object.message?.value !== null) {
+          message.message = { $case: "getTeam", value: GetTeamRequest.fromPartial(object.message.value) };
+        }
+        break;
+      }
     }
     return message;
   },
@@ -978,6 +1050,12 @@ export const ServerMessage: MessageFns<ServerMessage> = {
         break;
       case "getCall":
         GetCallResponse.encode(message.message.value, writer.uint32(250).fork()).join();
+        break;
+      case "setAgentState":
+        SetAgentStateResponse.encode(message.message.value, writer.uint32(258).fork()).join();
+        break;
+      case "getTeam":
+        GetTeamResponse.encode(message.message.value, writer.uint32(266).fork()).join();
         break;
     }
     return writer;
@@ -1183,6 +1261,22 @@ export const ServerMessage: MessageFns<ServerMessage> = {
             message.message = { $case: "getCall", value: GetCallResponse.decode(reader, reader.uint32()) };
             continue;
           }
+          case 32: {
+            if (tag !== 258) {
+              break;
+            }
+
+            message.message = { $case: "setAgentState", value: SetAgentStateResponse.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 33: {
+            if (tag !== 266) {
+              break;
+            }
+
+            message.message = { $case: "getTeam", value: GetTeamResponse.decode(reader, reader.uint32()) };
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1282,6 +1376,14 @@ export const ServerMessage: MessageFns<ServerMessage> = {
         ? { $case: "getCall", value: GetCallResponse.fromJSON(object.getCall) }
         : isSet(object.get_call)
         ? { $case: "getCall", value: GetCallResponse.fromJSON(object.get_call) }
+        : isSet(object.setAgentState)
+        ? { $case: "setAgentState", value: SetAgentStateResponse.fromJSON(object.setAgentState) }
+        : isSet(object.set_agent_state)
+        ? { $case: "setAgentState", value: SetAgentStateResponse.fromJSON(object.set_agent_state) }
+        : isSet(object.getTeam)
+        ? { $case: "getTeam", value: GetTeamResponse.fromJSON(object.getTeam) }
+        : isSet(object.get_team)
+        ? { $case: "getTeam", value: GetTeamResponse.fromJSON(object.get_team) }
         : undefined,
     };
   },
@@ -1335,6 +1437,10 @@ export const ServerMessage: MessageFns<ServerMessage> = {
       obj.goAway = GoAway.toJSON(message.message.value);
     } else if (message.message?.$case === "getCall") {
       obj.getCall = GetCallResponse.toJSON(message.message.value);
+    } else if (message.message?.$case === "setAgentState") {
+      obj.setAgentState = SetAgentStateResponse.toJSON(message.message.value);
+    } else if (message.message?.$case === "getTeam") {
+      obj.getTeam = GetTeamResponse.toJSON(message.message.value);
     }
     return obj;
   },
@@ -1478,6 +1584,18 @@ export const ServerMessage: MessageFns<ServerMessage> = {
       case "getCall": {
         if (object.message?.value !== undefined && object.message?.value !== null) {
           message.message = { $case: "getCall", value: GetCallResponse.fromPartial(object.message.value) };
+        }
+        break;
+      }
+      case "setAgentState": {
+        if (object.message?.value !== undefined && object.message?.value !== null) {
+          message.message = { $case: "setAgentState", value: SetAgentStateResponse.fromPartial(object.message.value) };
+        }
+        break;
+      }
+      case "getTeam": {
+        if (object.message?.value !== undefined && object.message?.value !== null) {
+          message.message = { $case: "getTeam", value: GetTeamResponse.fromPartial(object.message.value) };
         }
         break;
       }
@@ -6349,6 +6467,310 @@ export const CallNotice: MessageFns<CallNotice> = {
     message.callerPlayUrl = (object.callerPlayUrl !== undefined && object.callerPlayUrl !== null)
       ? PlayUrl.fromPartial(object.callerPlayUrl)
       : undefined;
+    return message;
+  },
+};
+
+function createBaseSetAgentStateRequest(): SetAgentStateRequest {
+  return { team: "", state: AgentState.AGENT_STATE_UNSPECIFIED };
+}
+
+export const SetAgentStateRequest: MessageFns<SetAgentStateRequest> = {
+  encode(message: SetAgentStateRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.team !== "") {
+      writer.uint32(10).string(message.team);
+    }
+    if (message.state !== AgentState.AGENT_STATE_UNSPECIFIED) {
+      writer.uint32(16).int32(agentStateToNumber(message.state));
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SetAgentStateRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSetAgentStateRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.team = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.state = agentStateFromJSON(reader.int32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SetAgentStateRequest {
+    return {
+      team: isSet(object.team) ? globalThis.String(object.team) : "",
+      state: isSet(object.state) ? agentStateFromJSON(object.state) : AgentState.AGENT_STATE_UNSPECIFIED,
+    };
+  },
+
+  toJSON(message: SetAgentStateRequest): unknown {
+    const obj: any = {};
+    if (message.team !== "") {
+      obj.team = message.team;
+    }
+    if (message.state !== AgentState.AGENT_STATE_UNSPECIFIED) {
+      obj.state = agentStateToJSON(message.state);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<SetAgentStateRequest>): SetAgentStateRequest {
+    return SetAgentStateRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<SetAgentStateRequest>): SetAgentStateRequest {
+    const message = createBaseSetAgentStateRequest();
+    message.team = object.team ?? "";
+    message.state = object.state ?? AgentState.AGENT_STATE_UNSPECIFIED;
+    return message;
+  },
+};
+
+function createBaseSetAgentStateResponse(): SetAgentStateResponse {
+  return { agent: undefined };
+}
+
+export const SetAgentStateResponse: MessageFns<SetAgentStateResponse> = {
+  encode(message: SetAgentStateResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.agent !== undefined) {
+      Agent.encode(message.agent, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SetAgentStateResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSetAgentStateResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.agent = Agent.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SetAgentStateResponse {
+    return { agent: isSet(object.agent) ? Agent.fromJSON(object.agent) : undefined };
+  },
+
+  toJSON(message: SetAgentStateResponse): unknown {
+    const obj: any = {};
+    if (message.agent !== undefined) {
+      obj.agent = Agent.toJSON(message.agent);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<SetAgentStateResponse>): SetAgentStateResponse {
+    return SetAgentStateResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<SetAgentStateResponse>): SetAgentStateResponse {
+    const message = createBaseSetAgentStateResponse();
+    message.agent = (object.agent !== undefined && object.agent !== null) ? Agent.fromPartial(object.agent) : undefined;
+    return message;
+  },
+};
+
+function createBaseGetTeamRequest(): GetTeamRequest {
+  return { team: "" };
+}
+
+export const GetTeamRequest: MessageFns<GetTeamRequest> = {
+  encode(message: GetTeamRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.team !== "") {
+      writer.uint32(10).string(message.team);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetTeamRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetTeamRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.team = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetTeamRequest {
+    return { team: isSet(object.team) ? globalThis.String(object.team) : "" };
+  },
+
+  toJSON(message: GetTeamRequest): unknown {
+    const obj: any = {};
+    if (message.team !== "") {
+      obj.team = message.team;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetTeamRequest>): GetTeamRequest {
+    return GetTeamRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GetTeamRequest>): GetTeamRequest {
+    const message = createBaseGetTeamRequest();
+    message.team = object.team ?? "";
+    return message;
+  },
+};
+
+function createBaseGetTeamResponse(): GetTeamResponse {
+  return { team: undefined, agents: [] };
+}
+
+export const GetTeamResponse: MessageFns<GetTeamResponse> = {
+  encode(message: GetTeamResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.team !== undefined) {
+      Team.encode(message.team, writer.uint32(10).fork()).join();
+    }
+    for (const v of message.agents) {
+      Agent.encode(v!, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetTeamResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetTeamResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.team = Team.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.agents.push(Agent.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetTeamResponse {
+    return {
+      team: isSet(object.team) ? Team.fromJSON(object.team) : undefined,
+      agents: globalThis.Array.isArray(object?.agents) ? object.agents.map((e: any) => Agent.fromJSON(e)) : [],
+    };
+  },
+
+  toJSON(message: GetTeamResponse): unknown {
+    const obj: any = {};
+    if (message.team !== undefined) {
+      obj.team = Team.toJSON(message.team);
+    }
+    if (message.agents?.length) {
+      obj.agents = message.agents.map((e) => Agent.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetTeamResponse>): GetTeamResponse {
+    return GetTeamResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GetTeamResponse>): GetTeamResponse {
+    const message = createBaseGetTeamResponse();
+    message.team = (object.team !== undefined && object.team !== null) ? Team.fromPartial(object.team) : undefined;
+    message.agents = object.agents?.map((e) => Agent.fromPartial(e)) || [];
     return message;
   },
 };

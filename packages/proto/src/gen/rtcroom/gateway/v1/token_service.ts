@@ -30,6 +30,8 @@ export interface Grants {
   roomList: boolean;
   /** Update and close rooms, remove and ban members. */
   roomAdmin: boolean;
+  /** The service-desk teams (ids or names) the holder is an agent of. */
+  agentTeams: string[];
 }
 
 export interface IssueAccessTokenRequest {
@@ -50,7 +52,7 @@ export interface IssueAccessTokenResponse {
 }
 
 function createBaseGrants(): Grants {
-  return { roomCreate: false, roomJoin: false, room: "", roomList: false, roomAdmin: false };
+  return { roomCreate: false, roomJoin: false, room: "", roomList: false, roomAdmin: false, agentTeams: [] };
 }
 
 export const Grants: MessageFns<Grants> = {
@@ -69,6 +71,9 @@ export const Grants: MessageFns<Grants> = {
     }
     if (message.roomAdmin !== false) {
       writer.uint32(40).bool(message.roomAdmin);
+    }
+    for (const v of message.agentTeams) {
+      writer.uint32(50).string(v!);
     }
     return writer;
   },
@@ -126,6 +131,14 @@ export const Grants: MessageFns<Grants> = {
             message.roomAdmin = reader.bool();
             continue;
           }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.agentTeams.push(reader.string());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -161,6 +174,11 @@ export const Grants: MessageFns<Grants> = {
         : isSet(object.room_admin)
         ? globalThis.Boolean(object.room_admin)
         : false,
+      agentTeams: globalThis.Array.isArray(object?.agentTeams)
+        ? object.agentTeams.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.agent_teams)
+        ? object.agent_teams.map((e: any) => globalThis.String(e))
+        : [],
     };
   },
 
@@ -181,6 +199,9 @@ export const Grants: MessageFns<Grants> = {
     if (message.roomAdmin !== false) {
       obj.roomAdmin = message.roomAdmin;
     }
+    if (message.agentTeams?.length) {
+      obj.agentTeams = message.agentTeams;
+    }
     return obj;
   },
 
@@ -194,6 +215,7 @@ export const Grants: MessageFns<Grants> = {
     message.room = object.room ?? "";
     message.roomList = object.roomList ?? false;
     message.roomAdmin = object.roomAdmin ?? false;
+    message.agentTeams = object.agentTeams?.map((e) => e) || [];
     return message;
   },
 };

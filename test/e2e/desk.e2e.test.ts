@@ -1,0 +1,54 @@
+// The service desk's first part, through gRPC (operators) and the gateway (agents): teams, agents
+// setting their state, and an agent whose connection is gone shown out of rotation.
+import { createClient, issueAccessToken } from '@rtcroom/common';
+import { createTestDatabase, eventually, testNatsUrl, TestDatabase } from '@rtcroom/common/testing';
+import { DemoClient, RunningSystem, startAll } from '@rtcroom/dev';
+import { deskServicev1, deskv1 } from '@rtcroom/proto';
+
+const secret = 'desk-secret-long-enough-to-count';
+const S = deskv1.AgentState;
+let system: RunningSystem;
+let database: TestDatabase;
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  system = await startAll({
+    env: { DATABASE_URL: database.url, NATS_URL: testNatsUrl, ACCESS_TOKEN_SECRET: secret, RTCROOM_DEV: 'true' },
+    ephemeralPorts: true,
+    logLevel: 'silent',
+  });
+});
+afterAll(async () => {
+  await system?.stop();
+  await database?.drop();
+});
+
+it('lets an operator make a team and its agents set their state, and shows who is connected', async () => {
+  const desk = createClient(deskServicev1.DeskServiceService, system.roomGrpcAddress);
+  const { team } = await desk.createTeam({ team: deskv1.Team.fromPartial({ name: 'claims', displayName: 'Insurance claims', recordingFormats: ['mp4'] }) });
+  expect(team).toMatchObject({ name: 'claims', ringTimeoutSeconds: 20, wrapUpSeconds: 30, queueLimit: 50, recordingFormats: ['mp4'] });
+  await expect(desk.createTeam({ team: deskv1.Team.fromPartial({ name: 'claims' }) })).rejects.toMatchObject({ reason: 'ALREADY_EXISTS' });
+
+  const agent = await DemoClient.connect(system.gatewayUrl, issueAccessToken(secret, { identity: 'agent-7', grants: { agentTeams: ['claims'] } }));
+  const set = await agent.request({ $case: 'setAgentState', value: { team: 'claims', state: S.AGENT_STATE_AVAILABLE } });
+  expect(set.agent?.state).toBe(S.AGENT_STATE_AVAILABLE);
+  await expect(agent.request({ $case: 'setAgentState', value: { team: 'claims', state: S.AGENT_STATE_IN_CALL } })).rejects.toMatchObject({
+    code: 'FAILED_PRECONDITION',
+  });
+  const seen = await agent.request({ $case: 'getTeam', value: { team: 'claims' } });
+  expect(seen.agents.map((a) => [a.identity, a.state, a.connected])).toEqual([['agent-7', S.AGENT_STATE_AVAILABLE, true]]);
+
+  const customer = await DemoClient.connect(system.gatewayUrl, issueAccessToken(secret, { identity: 'customer-1' }));
+  await expect(customer.request({ $case: 'setAgentState', value: { team: 'claims', state: S.AGENT_STATE_AVAILABLE } })).rejects.toMatchObject({
+    code: 'PERMISSION_DENIED',
+  });
+
+  // An agent whose connection is gone is out of rotation at once.
+  await agent.close();
+  await eventually(async () => {
+    const { agents } = await desk.getTeam({ teamId: '', name: 'claims' });
+    return agents[0]?.connected === false;
+  }, 5000, 'the agent to show as not connected');
+  await customer.close();
+  desk.close();
+});
