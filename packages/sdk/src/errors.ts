@@ -21,6 +21,9 @@ export type ServerErrorCode =
   | 'CALL_NOT_FOUND'
   | 'CALL_ENDED'
   | 'NOT_A_PARTY'
+  | 'QUEUE_FULL'
+  | 'TEAM_CLOSED'
+  | 'AGENT_UNAVAILABLE'
   | 'RATE_LIMITED'
   | 'UNAVAILABLE'
   | 'INTERNAL';

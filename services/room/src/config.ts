@@ -21,6 +21,8 @@ export interface RoomConfig {
   defaultDepartureTimeoutSeconds: number;
   /** How often room and call timeouts are checked. */
   autoCloseIntervalMs: number;
+  /** Service desk: the handling time queue estimates assume until a team has figures of its own. */
+  deskDefaultHandlingSeconds: number;
   webhookPollIntervalMs: number;
   /** First retry delay of a failed webhook delivery; it doubles up to 60 s. */
   webhookMinBackoffMs: number;
@@ -45,6 +47,7 @@ export function loadRoomConfig(env: Env): RoomConfig {
     defaultEmptyTimeoutSeconds: envInt(env, 'ROOM_DEFAULT_EMPTY_TIMEOUT_SECONDS', 300, { min: 1, max: 7 * 24 * 3600 }),
     defaultDepartureTimeoutSeconds: envInt(env, 'ROOM_DEFAULT_DEPARTURE_TIMEOUT_SECONDS', 20, { min: 1, max: 7 * 24 * 3600 }),
     autoCloseIntervalMs: envInt(env, 'ROOM_AUTO_CLOSE_INTERVAL_MS', 1000, { min: 50, max: 60_000 }),
+    deskDefaultHandlingSeconds: envInt(env, 'DESK_DEFAULT_HANDLING_SECONDS', 120, { min: 1, max: 7200 }),
     webhookPollIntervalMs: envInt(env, 'ROOM_WEBHOOK_POLL_INTERVAL_MS', 500, { min: 50, max: 60_000 }),
     webhookMinBackoffMs: envInt(env, 'ROOM_WEBHOOK_MIN_BACKOFF_MS', 1000, { min: 10, max: 60_000 }),
     recordingsConsumerName: envString(env, 'ROOM_RECORDINGS_CONSUMER', 'room-recordings'),

@@ -25,6 +25,7 @@ export interface RunningRoomService {
   rooms: Rooms;
   members: Memberships;
   calls: Calls;
+  desk: Desk;
   stop(): Promise<void>;
 }
 
@@ -65,11 +66,12 @@ export async function startRoomService(config: RoomConfig, logger: Logger, deps:
   const members = new Memberships(tx, rooms, issuer);
   const presence = grpcPresencePort(config.presenceServiceAddress);
   const calls = new Calls(tx, rooms, members, presence, config.defaultRingTimeoutSeconds);
-  const desk = new Desk(tx, presence);
+  const desk = new Desk(tx, rooms, members, calls, presence, logger.child({ component: 'desk' }), { defaultHandlingSeconds: config.deskDefaultHandlingSeconds });
   const timeouts = new Timeouts(
     [
       { name: 'rooms', run: () => rooms.closeDue() },
       { name: 'calls', run: () => calls.expireDue() },
+      { name: 'desk', run: () => desk.tick() },
     ],
     logger,
     config.autoCloseIntervalMs,
@@ -77,7 +79,7 @@ export async function startRoomService(config: RoomConfig, logger: Logger, deps:
   relay.start();
   webhooks.start();
   timeouts.start();
-  const recordings = await startRecordingsConsumer(bus, rooms, logger, config.recordingsConsumerName);
+  const recordings = await startRecordingsConsumer(bus, rooms, desk, logger, config.recordingsConsumerName);
   const grpc = await startGrpcServer(
     config.grpcAddress,
     [roomGrpcBinding(rooms, members), callGrpcBinding(calls), deskGrpcBinding(desk), webhookGrpcBinding(store.db)],
@@ -88,10 +90,12 @@ export async function startRoomService(config: RoomConfig, logger: Logger, deps:
     rooms,
     members,
     calls,
+    desk,
     async stop() {
       await grpc.stop();
       await recordings.stop();
       await timeouts.stop();
+      await desk.stop();
       await webhooks.stop();
       await relay.stop();
       issuer.close();

@@ -5,6 +5,7 @@ import { bindService, DomainError, identityPattern, ServiceBinding } from '@rtcr
 import { mediav1, urlIssuerv1 } from '@rtcroom/proto';
 import type { Recording } from './domain/media-fact';
 import type { MediaProvider } from './domain/media-provider';
+import { recordFormats } from './domain/providers/tencent';
 import { deriveStreamId, isDerivedStreamId } from './domain/stream-id';
 import { toProtoRecording } from './events/media-events';
 import type { RecordingPageCursor } from './store/recording.repository';
@@ -74,7 +75,11 @@ export function urlIssuerBinding(deps: UrlIssuerDeps): ServiceBinding {
         requireId('room_id', request.roomId);
         requireId('member_id', request.memberId);
         const streamId = deriveStreamId(streamIdKey, provider.streamIdPrefix, request.roomId, request.memberId);
-        const signed = provider.pushUrl(streamId, request.record, new Date());
+        const formats = request.recordFormats ?? [];
+        if (formats.some((f) => !(recordFormats as readonly string[]).includes(f))) {
+          throw new DomainError('INVALID_ARGUMENT', `record_formats must each be one of ${recordFormats.join(', ')}`, { field: 'record_formats' });
+        }
+        const signed = provider.pushUrl(streamId, request.record, new Date(), formats);
         const pushUrl: mediav1.PushUrl = { streamId, ...signed };
         return { pushUrl };
       },

@@ -55,7 +55,7 @@ describe('UrlIssuerService, self-hosted', () => {
 
   it('issues a push URL the media hooks accept, with the same stream id every time', async () => {
     const before = Date.now();
-    const { pushUrl } = await client.issuePushUrl({ roomId: 'room_a', memberId: 'mem_1', record: false });
+    const { pushUrl } = await client.issuePushUrl({ roomId: 'room_a', memberId: 'mem_1', record: false, recordFormats: [] });
     expect(pushUrl).toBeDefined();
     const { streamId, url, expireTime, recording } = pushUrl!;
     expect(streamId).toMatch(/^s_[a-z2-7]{24}$/);
@@ -67,17 +67,17 @@ describe('UrlIssuerService, self-hosted', () => {
     const { exp, sig } = queryOf(url);
     expect(verifyPushSignature(signingKey, { app: 'live', streamId, exp, sig })).toBe('OK');
 
-    const again = await client.issuePushUrl({ roomId: 'room_a', memberId: 'mem_1', record: true });
+    const again = await client.issuePushUrl({ roomId: 'room_a', memberId: 'mem_1', record: true, recordFormats: [] });
     expect(again.pushUrl!.streamId).toBe(streamId);
     expect(again.pushUrl!.url.startsWith(`rtmp://media.test:1935/record/${streamId}?`)).toBe(true);
     expect(again.pushUrl!.recording).toBe(true);
 
-    const other = await client.issuePushUrl({ roomId: 'room_a', memberId: 'mem_2', record: false });
+    const other = await client.issuePushUrl({ roomId: 'room_a', memberId: 'mem_2', record: false, recordFormats: [] });
     expect(other.pushUrl!.streamId).not.toBe(streamId);
   });
 
   it('issues play URLs for each viewer, in the order asked', async () => {
-    const { pushUrl } = await client.issuePushUrl({ roomId: 'room_a', memberId: 'mem_1', record: false });
+    const { pushUrl } = await client.issuePushUrl({ roomId: 'room_a', memberId: 'mem_1', record: false, recordFormats: [] });
     const streamId = pushUrl!.streamId;
     const viewers = ['bob', 'alice@example.com', 'carol.k'];
     const { playUrls } = await client.issuePlayUrls({ roomId: 'room_a', streamId, viewerIdentities: viewers });
@@ -95,15 +95,15 @@ describe('UrlIssuerService, self-hosted', () => {
   });
 
   it('refuses bad push requests with INVALID_ARGUMENT', async () => {
-    await expectInvalid(client.issuePushUrl({ roomId: '', memberId: 'mem_1', record: false }), 'room_id');
-    await expectInvalid(client.issuePushUrl({ roomId: 'room a', memberId: 'mem_1', record: false }), 'room_id');
-    await expectInvalid(client.issuePushUrl({ roomId: 'room_a', memberId: '', record: false }), 'member_id');
-    await expectInvalid(client.issuePushUrl({ roomId: 'room_a', memberId: 'm/1', record: false }), 'member_id');
-    await expectInvalid(client.issuePushUrl({ roomId: 'r'.repeat(65), memberId: 'mem_1', record: false }), 'room_id');
+    await expectInvalid(client.issuePushUrl({ roomId: '', memberId: 'mem_1', record: false, recordFormats: [] }), 'room_id');
+    await expectInvalid(client.issuePushUrl({ roomId: 'room a', memberId: 'mem_1', record: false, recordFormats: [] }), 'room_id');
+    await expectInvalid(client.issuePushUrl({ roomId: 'room_a', memberId: '', record: false, recordFormats: [] }), 'member_id');
+    await expectInvalid(client.issuePushUrl({ roomId: 'room_a', memberId: 'm/1', record: false, recordFormats: [] }), 'member_id');
+    await expectInvalid(client.issuePushUrl({ roomId: 'r'.repeat(65), memberId: 'mem_1', record: false, recordFormats: [] }), 'room_id');
   });
 
   it('refuses bad play requests with INVALID_ARGUMENT', async () => {
-    const { pushUrl } = await client.issuePushUrl({ roomId: 'room_a', memberId: 'mem_1', record: false });
+    const { pushUrl } = await client.issuePushUrl({ roomId: 'room_a', memberId: 'mem_1', record: false, recordFormats: [] });
     const streamId = pushUrl!.streamId;
     const ok = { roomId: 'room_a', streamId, viewerIdentities: ['bob'] };
     await expectInvalid(client.issuePlayUrls({ ...ok, streamId: '' }), 'stream_id');
@@ -151,7 +151,7 @@ describe('UrlIssuerService, Tencent', () => {
   });
 
   it('issues a Tencent push URL with a bizid-prefixed stream id and a valid txSecret', async () => {
-    const { pushUrl } = await client.issuePushUrl({ roomId: 'room_a', memberId: 'mem_1', record: true });
+    const { pushUrl } = await client.issuePushUrl({ roomId: 'room_a', memberId: 'mem_1', record: true, recordFormats: [] });
     const { streamId, url, expireTime } = pushUrl!;
     expect(streamId).toMatch(/^8888_[a-z2-7]{24}$/);
     const match = url.match(
@@ -165,7 +165,7 @@ describe('UrlIssuerService, Tencent', () => {
   });
 
   it('issues the signed RTC URL and the ordinary play URLs', async () => {
-    const { pushUrl } = await client.issuePushUrl({ roomId: 'room_a', memberId: 'mem_1', record: false });
+    const { pushUrl } = await client.issuePushUrl({ roomId: 'room_a', memberId: 'mem_1', record: false, recordFormats: [] });
     const streamId = pushUrl!.streamId;
     const { playUrls } = await client.issuePlayUrls({ roomId: 'room_a', streamId, viewerIdentities: ['alice'] });
     const [play] = playUrls;

@@ -52,9 +52,9 @@ export async function answerCall(ctx: RequestContext, req: gatewayv1.AnswerCallR
 
 export async function getCall(ctx: RequestContext, req: gatewayv1.GetCallRequest): Promise<Reply> {
   const { call } = await ctx.backends.calls.getCall({ callId: req.callId });
-  if (call && call.callerIdentity !== ctx.conn.identity && call.calleeIdentity !== ctx.conn.identity) {
-    throw new GatewayError('NOT_A_PARTY', 'only the caller and the callee can read a call');
-  }
+  const me = ctx.conn.identity;
+  const involved = call && (call.callerIdentity === me || call.calleeIdentity === me || call.agentIdentities.includes(me) || call.invitedIdentities.includes(me));
+  if (call && !involved) throw new GatewayError('NOT_A_PARTY', 'only the parties to a call (and those invited) can read it');
   return { $case: 'getCall', value: { call } };
 }
 

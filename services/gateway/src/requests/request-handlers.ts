@@ -4,7 +4,7 @@ import { gatewayv1, roomv1 } from '@rtcroom/proto';
 import { GatewayError } from '../errors';
 import { answerCall, cancelCall, getCall, hangUp, placeCall } from './call-requests';
 import { RequestContext, requireGrant, requireSeat } from './request-context';
-import { getTeam, setAgentState } from './desk-requests';
+import { callTeam, getTeam, getTeamStats, inviteToCall, setAgentState, transferCall } from './desk-requests';
 import { syncRoom } from './sync-room';
 import { takeSeat } from './take-seat';
 
@@ -101,6 +101,14 @@ export async function handleRequest(ctx: RequestContext, request: Request): Prom
       return setAgentState(ctx, request.value);
     case 'getTeam':
       return getTeam(ctx, request.value);
+    case 'callTeam':
+      return callTeam(ctx, request.value);
+    case 'transferCall':
+      return transferCall(ctx, request.value);
+    case 'inviteToCall':
+      return inviteToCall(ctx, request.value);
+    case 'getTeamStats':
+      return getTeamStats(ctx, request.value);
   }
 }
 

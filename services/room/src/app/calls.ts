@@ -1,8 +1,11 @@
 // 1:1 calls: each call has its own two-seat room, and follows what happens in it (a hook on the
 // room's changes, in the same transaction): the caller's push beginning rings the callee, the
 // callee's seat answers, a party leaving ends the call, and the call ending closes the room.
+// Calls to a service-desk team (domain/desk-call.ts) run on the same machinery; the desk (app/desk.ts)
+// routes them to agents, and its agents follow every change of such a call in the same transaction.
 import { DomainError, newId } from '@rtcroom/common';
-import { answer, Call, callerStartedPushing, cancel, expire, hangUp, newCall, partyGone } from '../domain/call';
+import { answer, Call, callerStartedPushing, cancel, expire, hangUp, newCall, notParty, partyGone, requireNotEnded } from '../domain/call';
+import { agentAnswered, customerStartedPushing, LapseCause, offerLapsed, ringingAgentDeclines } from '../domain/desk-call';
 import { checkDisplayName, Member, Room } from '../domain/room';
 import { encodeCallEvents } from '../events/call-events';
 import { RoomChange } from '../events/room-events';
@@ -14,6 +17,14 @@ import { Rooms } from './rooms';
 /** Presence as calls need it: is anyone connected as this identity? */
 export interface PresencePort {
   isOnline(identity: string): Promise<boolean>;
+}
+
+/** The service desk as calls need it. */
+export interface DeskPort {
+  /** Agents follow a change of a team call (in the same transaction). */
+  follow(change: RoomChangeSet, before: Call, after: Call, cause?: LapseCause): Promise<void>;
+  /** Routes the team's queue soon. */
+  kick(teamId: string): void;
 }
 
 export interface PlaceCallInput {
@@ -36,6 +47,9 @@ export interface CallSeat {
 }
 
 export class Calls {
+  /** Set by the desk when there is one. */
+  desk: DeskPort | undefined;
+
   constructor(
     private readonly tx: RoomTransactions,
     private readonly rooms: Rooms,
@@ -98,11 +112,24 @@ export class Calls {
     return { call, ...seat };
   }
 
-  /** Accepting takes the callee's seat (the room's hook makes the call active); rejecting ends it. */
+  /**
+   * Accepting takes the callee's seat (the room's hook makes the call active); rejecting ends it (a
+   * team call goes back to its queue). An identity invited into a running call accepts the same way.
+   */
   async answer(callId: string, identity: string, sessionId: string, accept: boolean, displayName: string): Promise<{ call: Call; seat?: Omit<CallSeat, 'call'> }> {
     const call = await this.get(callId);
+    if (call.invitedIdentities.includes(identity) && identity !== call.calleeIdentity) {
+      requireNotEnded(call);
+      if (!accept) return { call };
+      if (call.state !== 'active') throw new DomainError('FAILED_PRECONDITION', 'the call is not running', { state: call.state });
+      const seat = await this.members.join({ roomId: call.roomId, identity, displayName, sessionId, createIfMissing: false });
+      return { call: await this.get(callId), seat };
+    }
     answer(call, identity, accept, new Date()); // refuses early: wrong party, not ringing, ended
-    if (!accept) return { call: await this.transition(callId, (c, now) => answer(c, identity, false, now)) };
+    if (!accept) {
+      const declined = await this.transition(callId, (c, now) => (c.teamId ? ringingAgentDeclines(c, identity) : answer(c, identity, false, now)), 'rejected');
+      return { call: declined };
+    }
     const seat = await this.members.join({ roomId: call.roomId, identity, displayName, sessionId, createIfMissing: false });
     return { call: await this.get(callId), seat };
   }
@@ -111,8 +138,11 @@ export class Calls {
     return this.transition(callId, (c, now) => cancel(c, identity, now));
   }
 
-  hangUp(callId: string, identity: string): Promise<Call> {
-    return this.transition(callId, (c, now) => hangUp(c, identity, now));
+  /** A ringing agent hanging up on a team call declines the offer; otherwise the call ends. */
+  async hangUp(callId: string, identity: string): Promise<Call> {
+    const seen = await this.get(callId);
+    const declines = (c: Call) => !!c.teamId && c.state === 'ringing' && identity === c.calleeIdentity;
+    return this.transition(callId, (c, now) => (declines(c) ? ringingAgentDeclines(c, identity) : hangUp(c, identity, now)), declines(seen) ? 'rejected' : undefined);
   }
 
   async get(callId: string): Promise<Call> {
@@ -127,7 +157,8 @@ export class Calls {
     let ended = 0;
     for (const due of await callsPastDeadline(this.tx.db, new Date(), limit)) {
       try {
-        await this.transition(due.id, (c, now) => expire(c, now) ?? c);
+        // A team call's offer that rang out goes back to the queue; anything else past due ends.
+        await this.transition(due.id, (c, now) => (c.teamId && c.state === 'ringing' ? (c.deadlineAt! <= now ? offerLapsed(c, 'timeout') : null) : expire(c, now)) ?? c, 'timeout');
         ended++;
       } catch {
         // Ended meanwhile by other means.
@@ -137,13 +168,13 @@ export class Calls {
   }
 
   /** Applies a transition under the call room's lock; an ended call closes its room. */
-  private async transition(callId: string, step: (call: Call, now: Date) => Call): Promise<Call> {
+  async transition(callId: string, step: (call: Call, now: Date, change: RoomChangeSet, room: Room) => Call | Promise<Call>, cause?: LapseCause): Promise<Call> {
     const { roomId } = await this.get(callId);
     return this.tx.run(roomId, async (change) => {
       const room = await change.lock(roomId);
       const call = (await findCallByRoom(change.db, roomId))!;
-      const next = step(call, change.now);
-      if (next !== call) await this.save(change, room, next);
+      const next = await step(call, change.now, change, room);
+      if (next !== call) await this.save(change, room, call, next, cause);
       await change.commit(room);
       return next;
     });
@@ -155,17 +186,25 @@ export class Calls {
     if (!call) return;
     let next: Call = call;
     for (const h of happened) next = this.react(next, h, change.now) ?? next;
-    if (next !== call) await this.save(change, room, next);
+    if (next !== call) await this.save(change, room, call, next);
   }
 
   private react(call: Call, h: RoomChange, now: Date): Call | null {
     switch (h.type) {
       case 'stream_started':
-        return h.member.identity === call.callerIdentity ? callerStartedPushing(call, now) : null;
-      case 'member_joined':
-        return h.member.identity === call.calleeIdentity && call.state === 'ringing' ? answer(call, h.member.identity, true, now) : null;
+        if (h.member.identity !== call.callerIdentity) return null;
+        return call.teamId ? customerStartedPushing(call) : callerStartedPushing(call, now);
+      case 'member_joined': {
+        const who = h.member.identity;
+        // A call's room seats its parties and those invited, nobody else.
+        if (who !== call.callerIdentity && who !== call.calleeIdentity && !call.invitedIdentities.includes(who)) {
+          throw notParty(call, who, 'a call room seats only its parties and those invited');
+        }
+        if (who !== call.calleeIdentity || call.state !== 'ringing') return null;
+        return call.teamId ? agentAnswered(call, who, now) : answer(call, who, true, now);
+      }
       case 'member_left':
-        if (h.reason === 'replaced' || h.reason === 'call_ended' || h.reason === 'room_closed') return null;
+        if (h.reason === 'replaced' || h.reason === 'call_ended' || h.reason === 'room_closed' || h.reason === 'transferred') return null;
         if (h.member.identity !== call.callerIdentity && h.member.identity !== call.calleeIdentity) return null;
         return partyGone(call, h.member.identity, h.reason === 'connection_lost' ? 'connection_lost' : 'left', now);
       case 'room_closed':
@@ -175,9 +214,16 @@ export class Calls {
     }
   }
 
-  private async save(change: RoomChangeSet, room: Room, call: Call): Promise<void> {
+  /** Writes the call, tells its parties (and an agent whose offer is gone), and lets the desk follow. */
+  async save(change: RoomChangeSet, room: Room, before: Call, call: Call, cause?: LapseCause): Promise<void> {
     await saveCall(change.db, call);
-    change.notify(encodeCallEvents(call, change.now));
+    const lapsed = before.calleeIdentity && before.calleeIdentity !== call.calleeIdentity ? [before.calleeIdentity] : [];
+    change.notify(encodeCallEvents(call, change.now, lapsed));
+    if (call.teamId || before.teamId) {
+      await this.desk?.follow(change, before, call, cause);
+      const teams = new Set([before.teamId, call.teamId].filter((t): t is string => !!t));
+      if (call.state !== before.state || call.teamId !== before.teamId) change.afterCommit(() => teams.forEach((t) => this.desk?.kick(t)));
+    }
     if (call.state === 'ended' && room.state === 'open') await change.close(room, 'call_ended');
   }
 }

@@ -29,7 +29,7 @@ import { definedOnly, resolveRoom, Rooms } from './rooms';
 
 /** The URL issuer as the room service needs it. */
 export interface PushUrlIssuer {
-  issuePushUrl(roomId: string, memberId: string, record: boolean): Promise<IssuedPushUrl>;
+  issuePushUrl(roomId: string, memberId: string, record: boolean, formats?: string[]): Promise<IssuedPushUrl>;
 }
 
 export interface IssuedPushUrl {
@@ -75,7 +75,7 @@ export class Memberships {
     }
     // Signed before the transaction so the room's lock is never held across a network call.
     const memberId = newId('m');
-    const pushUrl = await this.issuer.issuePushUrl(target.id, memberId, target.recording);
+    const pushUrl = await this.issuer.issuePushUrl(target.id, memberId, target.recording, target.recordingFormats);
     try {
       return await this.tx.run(target.id, async (change) => {
         const room = await change.lock(target.id, input.identity);
@@ -250,7 +250,7 @@ export class Memberships {
     if (!member || member.identity !== input.identity) return null;
     if (member.state === 'left') throw new DomainError('NOT_A_MEMBER', 'the membership this request made has ended');
     const snap = await this.rooms.get({ roomId: room.id });
-    const pushUrl = await this.issuer.issuePushUrl(room.id, member.memberId, room.recording);
+    const pushUrl = await this.issuer.issuePushUrl(room.id, member.memberId, room.recording, room.recordingFormats);
     return { room: snap.room, member, members: snap.members, pushUrl, seq: snap.seq };
   }
 }

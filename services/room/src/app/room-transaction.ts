@@ -21,6 +21,8 @@ export class RoomChangeSet {
   seated: Member[] = [];
   /** The ban of the identity asked about in lock(), if any. */
   bannedUntil: Date | null = null;
+  /** Run once the transaction has committed (not if it rolls back). */
+  readonly committed: (() => void)[] = [];
 
   constructor(
     readonly db: RoomDb,
@@ -45,6 +47,10 @@ export class RoomChangeSet {
   /** A member took a seat (its row is written by the caller). */
   seat(member: Member): void {
     this.seated.push(member);
+  }
+
+  afterCommit(fn: () => void): void {
+    this.committed.push(fn);
   }
 
   record(change: RoomChange): void {
@@ -143,14 +149,17 @@ export class RoomTransactions {
 
   private async transaction<T>(work: (change: RoomChangeSet) => Promise<T>): Promise<T> {
     let written = 0;
+    let after: (() => void)[] = [];
     const result = await this.db.transaction().execute(async (tx) => {
       const change = new RoomChangeSet(tx, this.now(), this.hooks);
       const out = await work(change);
       if (change.changes.length > 0) throw new Error('room changes recorded but not committed');
       written = change.written;
+      after = change.committed;
       return out;
     });
     if (written > 0) this.onCommitted();
+    for (const fn of after) fn();
     return result;
   }
 }

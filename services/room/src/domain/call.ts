@@ -1,7 +1,7 @@
 // The 1:1 call of the seed's seven steps, as a state machine. Nothing here knows of gRPC, NATS or SQL.
 import { DomainError } from '@rtcroom/common';
 
-export type CallState = 'dialing' | 'ringing' | 'active' | 'ended';
+export type CallState = 'dialing' | 'queued' | 'ringing' | 'active' | 'ended';
 export type CallEndReason = 'cancelled' | 'rejected' | 'timeout' | 'hung_up' | 'connection_lost' | 'room_closed';
 
 export interface Call {
@@ -21,6 +21,18 @@ export interface Call {
   endAt: Date | null;
   /** When a dialing or ringing call times out. */
   deadlineAt: Date | null;
+  /** Service desk (domain/desk-call.ts): the team called; null for a call between two identities. */
+  teamId: string | null;
+  /** When the call began to wait for an agent: its place in the team's queue. */
+  queueAt: Date | null;
+  queuePosition: number;
+  estimatedWaitSeconds: number;
+  /** Agents who have held the call, in order. */
+  agentIdentities: string[];
+  /** Invited into the running call by a party. */
+  invitedIdentities: string[];
+  /** Agents who rejected the call or let it ring out: not offered it again. */
+  declinedBy: string[];
 }
 
 export const callLimits = { metadataMaxBytes: 1024, maxRingTimeoutSeconds: 300 };
@@ -53,6 +65,13 @@ export function newCall(input: {
     endAt: null,
     // The caller's push must begin within the ring timeout too, or the call times out.
     deadlineAt: addSeconds(input.now, input.ringTimeoutSeconds),
+    teamId: null,
+    queueAt: null,
+    queuePosition: 0,
+    estimatedWaitSeconds: 0,
+    agentIdentities: [],
+    invitedIdentities: [],
+    declinedBy: [],
   };
 }
 
@@ -74,6 +93,7 @@ export function cancel(call: Call, identity: string, now: Date): Call {
   if (identity !== call.callerIdentity) throw notParty(call, identity, 'only the caller can cancel');
   requireNotEnded(call);
   if (call.state === 'active') throw new DomainError('FAILED_PRECONDITION', 'the call was answered: hang up instead', { state: call.state });
+  // A customer giving up on a team leaves the agent rung meanwhile as it was (see desk-call.ts).
   return end(call, 'cancelled', identity, now);
 }
 
@@ -100,18 +120,18 @@ export function isLive(call: Call): boolean {
   return call.state !== 'ended';
 }
 
-function end(call: Call, reason: CallEndReason, by: string, now: Date): Call {
+export function end(call: Call, reason: CallEndReason, by: string, now: Date): Call {
   return { ...call, state: 'ended', endReason: reason, endedBy: by, endAt: now, deadlineAt: null };
 }
 
-function requireNotEnded(call: Call): void {
+export function requireNotEnded(call: Call): void {
   if (call.state === 'ended') throw new DomainError('CALL_ENDED', `call ${call.id} has ended`, { end_reason: call.endReason ?? '' });
 }
 
-function notParty(call: Call, identity: string, why: string): DomainError {
+export function notParty(call: Call, identity: string, why: string): DomainError {
   return new DomainError('NOT_A_PARTY', `${identity} cannot do that to call ${call.id}: ${why}`);
 }
 
-function addSeconds(d: Date, s: number): Date {
+export function addSeconds(d: Date, s: number): Date {
   return new Date(d.getTime() + s * 1000);
 }

@@ -21,6 +21,10 @@ export interface Agent {
   identity: string;
   state: AgentState;
   stateSince: Date;
+  /** While RINGING: since when it had been AVAILABLE (its place in line if the offer is not its fault). */
+  availableSince: Date | null;
+  /** While WRAP_UP: when it ends by itself. */
+  wrapUpUntil: Date | null;
 }
 
 export const teamDefaults = { ringTimeoutSeconds: 20, wrapUpSeconds: 30, queueLimit: 50 };
@@ -50,12 +54,43 @@ export function agentChooses(agent: Agent | null, teamId: string, identity: stri
   if (!chosenByAgent.includes(state)) {
     throw new DomainError('FAILED_PRECONDITION', `an agent sets only available, away or signed out, not ${state}`, { state });
   }
-  const current = agent ?? { teamId, identity, state: 'signed_out' as AgentState, stateSince: now };
+  const current: Agent = agent ?? { teamId, identity, state: 'signed_out', stateSince: now, availableSince: null, wrapUpUntil: null };
   if (busy.includes(current.state)) {
     throw new DomainError('FAILED_PRECONDITION', `${identity} is ${current.state.replace('_', ' ')}: that ends first`, { state: current.state });
   }
   if (current.state === state) return current;
-  return { ...current, state, stateSince: now };
+  return { ...current, state, stateSince: now, availableSince: null, wrapUpUntil: null };
+}
+
+/**
+ * The system moves an agent as a call it was offered or held moves on (AgentOutcome.to of
+ * desk-call.ts): rung; answered; the call ended (wrap-up); the offer lapsed through no fault of its
+ * own (back where it stood in line), because it said no (to the back of the line), or because it
+ * let it ring out (away: an unattended desk is not rung again).
+ */
+export function agentFollows(agent: Agent, to: 'ringing' | 'in_call' | 'wrap_up' | 'back' | 'rejected' | 'away', now: Date, wrapUpSeconds: number): Agent {
+  const base = { ...agent, stateSince: now, availableSince: null, wrapUpUntil: null };
+  switch (to) {
+    case 'ringing':
+      return { ...base, state: 'ringing', availableSince: agent.state === 'available' ? agent.stateSince : now };
+    case 'in_call':
+      return { ...base, state: 'in_call' };
+    case 'wrap_up':
+      return { ...base, state: 'wrap_up', wrapUpUntil: new Date(now.getTime() + wrapUpSeconds * 1000) };
+    case 'back':
+      if (agent.state !== 'ringing') return agent;
+      return { ...base, state: 'available', stateSince: agent.availableSince ?? now };
+    case 'rejected':
+      return agent.state === 'ringing' ? { ...base, state: 'available' } : agent;
+    case 'away':
+      return agent.state === 'ringing' ? { ...base, state: 'away' } : agent;
+  }
+}
+
+/** Wrap-up ends by itself: available again. Null when it has not run out. */
+export function wrapUpOver(agent: Agent, now: Date): Agent | null {
+  if (agent.state !== 'wrap_up' || !agent.wrapUpUntil || agent.wrapUpUntil > now) return null;
+  return { ...agent, state: 'available', stateSince: now, availableSince: null, wrapUpUntil: null };
 }
 
 /**

@@ -1,7 +1,7 @@
 import { Agent, agentChooses, nextAgent, normalizeTeam } from './desk';
 
 const t = (ms: number) => new Date(ms);
-const agent = (identity: string, state: Agent['state'], since: number): Agent => ({ teamId: 't_1', identity, state, stateSince: t(since) });
+const agent = (identity: string, state: Agent['state'], since: number): Agent => ({ teamId: 't_1', identity, state, stateSince: t(since), availableSince: null, wrapUpUntil: null });
 
 describe('teams', () => {
   it('fills in the defaults and refuses bad values', () => {

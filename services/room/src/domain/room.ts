@@ -5,7 +5,7 @@ import { DomainError } from '@rtcroom/common';
 export type RoomKind = 'group' | 'call';
 export type RoomState = 'open' | 'closed';
 export type MemberState = 'joined' | 'publishing' | 'left';
-export type LeaveReason = 'left' | 'removed' | 'connection_lost' | 'room_closed' | 'replaced' | 'call_ended';
+export type LeaveReason = 'left' | 'removed' | 'connection_lost' | 'room_closed' | 'replaced' | 'call_ended' | 'transferred';
 export type CloseReason = 'closed_by_api' | 'empty_timeout' | 'departure_timeout' | 'owner_left' | 'call_ended';
 export type StreamSource = 'client' | 'media_server';
 export type OwnerLeavePolicy = 'transfer' | 'close_room';
@@ -18,6 +18,8 @@ export interface RoomOptions {
   maxMembers: number;
   metadata: string;
   recording: boolean;
+  /** When recording: the formats it is forced in (a service-desk team's); empty: the deployment's. */
+  recordingFormats?: string[];
   ownerIdentity: string;
   ownerLeavePolicy: OwnerLeavePolicy;
   /** 0: the policy's default. */
@@ -71,6 +73,7 @@ export const limits = {
   maxBanSeconds: 30 * 24 * 3600,
   maxTimeoutSeconds: 7 * 24 * 3600,
   callSeats: 2,
+  callSeatsWithGuests: 6,
 };
 
 export interface RoomPolicy {
@@ -91,8 +94,11 @@ export function normalizeNewRoom(input: RoomOptions, policy: RoomPolicy): RoomOp
   checkBytes('room.metadata', input.metadata, limits.metadataMaxBytes);
   let maxMembers = input.maxMembers || policy.defaultMaxMembers;
   if (input.kind === 'call') {
-    if (input.maxMembers && input.maxMembers !== limits.callSeats) throw invalid('room.max_members', 'a call room has exactly 2 seats');
-    maxMembers = limits.callSeats;
+    // Two seats; a service-desk call's room has room for guests (a supervisor, a colleague).
+    if (input.maxMembers && (input.maxMembers < limits.callSeats || input.maxMembers > limits.callSeatsWithGuests)) {
+      throw invalid('room.max_members', `a call room has 2 seats (up to ${limits.callSeatsWithGuests} with guests)`);
+    }
+    maxMembers = input.maxMembers || limits.callSeats;
   }
   if (maxMembers < 1 || maxMembers > policy.maxMembersCap) {
     throw invalid('room.max_members', `must be between 1 and ${policy.maxMembersCap}`);

@@ -22,7 +22,8 @@ describe('normalizeNewRoom', () => {
   });
   it('gives a call room exactly two seats', () => {
     expect(normalizeNewRoom({ ...base, kind: 'call' }, policy).maxMembers).toBe(2);
-    expect(() => normalizeNewRoom({ ...base, kind: 'call', maxMembers: 3 }, policy)).toThrow(/exactly 2/);
+    expect(normalizeNewRoom({ ...base, kind: 'call', maxMembers: 6 }, policy).maxMembers).toBe(6);
+    expect(() => normalizeNewRoom({ ...base, kind: 'call', maxMembers: 7 }, policy)).toThrow(/2 seats/);
   });
   it.each([
     [{ name: '' }, 'room.name'],

@@ -1,14 +1,16 @@
 // Call events: one copy per party on rtcroom.user.<identity>.call, written to the outbox with the
 // change that caused them (seq null: they are not numbered in the room). The callee gets none while
-// the call is still dialing (seed step 3: only once the caller's push began).
+// the call is still dialing (seed step 3: only once the caller's push began). Those invited into the
+// call get copies too, and so does an agent whose offer is gone (it is no longer the callee).
 import { newId, subjects } from '@rtcroom/common';
 import { callv1 } from '@rtcroom/proto';
 import { Call } from '../domain/call';
 import { toProtoCall } from '../wire/call.wire';
 import { OutboxRow } from './room-events';
 
-export function encodeCallEvents(call: Call, time: Date): OutboxRow[] {
-  const recipients = call.ringAt ? [call.callerIdentity, call.calleeIdentity] : [call.callerIdentity];
+export function encodeCallEvents(call: Call, time: Date, alsoTo: string[] = []): OutboxRow[] {
+  const parties = call.ringAt ? [call.callerIdentity, call.calleeIdentity] : [call.callerIdentity];
+  const recipients = [...new Set([...parties, ...call.invitedIdentities, ...alsoTo])].filter(Boolean);
   const proto = toProtoCall(call);
   return recipients.map((identity) => {
     const id = newId('e');

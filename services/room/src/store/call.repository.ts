@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import { Call, CallEndReason, CallState } from '../domain/call';
 import { CallsTable, RoomDb } from './database';
 
-const toCall = (r: CallsTable): Call => ({
+export const toCall = (r: CallsTable): Call => ({
   id: r.id,
   roomId: r.room_id,
   callerIdentity: r.caller_identity,
@@ -19,7 +19,16 @@ const toCall = (r: CallsTable): Call => ({
   answerAt: r.answer_at ? new Date(r.answer_at) : null,
   endAt: r.end_at ? new Date(r.end_at) : null,
   deadlineAt: r.deadline_at ? new Date(r.deadline_at) : null,
+  teamId: r.team_id,
+  queueAt: r.queue_at ? new Date(r.queue_at) : null,
+  queuePosition: r.queue_position,
+  estimatedWaitSeconds: r.estimated_wait_seconds,
+  agentIdentities: splitList(r.agent_identities),
+  invitedIdentities: splitList(r.invited_identities),
+  declinedBy: splitList(r.declined_by),
 });
+
+const splitList = (s: string): string[] => (s ? s.split('|') : []);
 
 const toRow = (c: Call): CallsTable => ({
   id: c.id,
@@ -37,6 +46,13 @@ const toRow = (c: Call): CallsTable => ({
   answer_at: c.answerAt,
   end_at: c.endAt,
   deadline_at: c.deadlineAt,
+  team_id: c.teamId,
+  queue_at: c.queueAt,
+  queue_position: c.queuePosition,
+  estimated_wait_seconds: c.estimatedWaitSeconds,
+  agent_identities: c.agentIdentities.join('|'),
+  invited_identities: c.invitedIdentities.join('|'),
+  declined_by: c.declinedBy.join('|'),
 });
 
 export async function insertCall(db: RoomDb, call: Call): Promise<void> {

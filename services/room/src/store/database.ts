@@ -9,6 +9,7 @@ export interface RoomsTable {
   max_members: number;
   metadata: string;
   recording: boolean;
+  recording_formats: string;
   state: string;
   owner_identity: string;
   member_count: number;
@@ -92,6 +93,13 @@ export interface CallsTable {
   answer_at: Date | null;
   end_at: Date | null;
   deadline_at: Date | null;
+  team_id: string | null;
+  queue_at: Date | null;
+  queue_position: number;
+  estimated_wait_seconds: number;
+  agent_identities: string;
+  invited_identities: string;
+  declined_by: string;
 }
 
 export interface TeamsTable {
@@ -111,6 +119,18 @@ export interface AgentsTable {
   identity: string;
   state: string;
   state_since: Date;
+  available_since: Date | null;
+  wrap_up_until: Date | null;
+}
+
+export interface CallRecordingsTable {
+  recording_id: string;
+  call_id: string;
+  team_id: string;
+  customer_identity: string;
+  agent_identities: string;
+  recording: ColumnType<Buffer, Uint8Array, Uint8Array>;
+  created_at: Date;
 }
 
 export interface RoomDatabase {
@@ -122,6 +142,7 @@ export interface RoomDatabase {
   calls: CallsTable;
   teams: TeamsTable;
   agents: AgentsTable;
+  call_recordings: CallRecordingsTable;
 }
 
 export type RoomDb = Kysely<RoomDatabase> | Transaction<RoomDatabase>;

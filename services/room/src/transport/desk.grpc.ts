@@ -1,8 +1,29 @@
 // rtcroom.desk.v1.DeskService over gRPC.
-import { bindService, ServiceBinding } from '@rtcroom/common';
-import { deskServicev1, deskv1 } from '@rtcroom/proto';
-import { AgentView, Desk } from '../app/desk';
+import { bindService, DomainError, identityPattern, ServiceBinding } from '@rtcroom/common';
+import { deskServicev1, deskv1, recordingv1 } from '@rtcroom/proto';
+import { AgentView, Desk, TeamStats } from '../app/desk';
 import { Agent, AgentState, Team } from '../domain/desk';
+import { toProtoCall } from '../wire/call.wire';
+import { toProtoMember, toProtoRoom } from '../wire/room.wire';
+
+function identity(field: string, value: string): string {
+  if (!identityPattern.test(value)) throw new DomainError('INVALID_ARGUMENT', `${field} must be 1-128 characters of A-Z a-z 0-9 _ . @ -`, { field });
+  return value;
+}
+
+const toProtoStats = (s: TeamStats): deskServicev1.TeamStats => ({
+  teamId: s.teamId,
+  since: s.since,
+  callsOffered: s.offered,
+  callsAnswered: s.answered,
+  callsAbandoned: s.abandoned,
+  waitingNow: s.waitingNow,
+  averageWaitSeconds: s.averageWaitSeconds,
+  longestWaitSeconds: s.longestWaitSeconds,
+  averageHandlingSeconds: s.averageHandlingSeconds,
+  agentsSignedIn: s.agentsSignedIn,
+  agentsAvailable: s.agentsAvailable,
+});
 
 const A = deskv1.AgentState;
 const stateToProto: Record<AgentState, deskv1.AgentState> = {
@@ -52,8 +73,8 @@ export function deskGrpcBinding(desk: Desk): ServiceBinding {
         return { team: toProtoTeam(team) };
       },
       async getTeam(req) {
-        const { team, agents } = await desk.team(req.teamId || req.name);
-        return { team: toProtoTeam(team), agents: agents.map(toProtoAgent) };
+        const { team, agents, queue } = await desk.team(req.teamId || req.name);
+        return { team: toProtoTeam(team), agents: agents.map(toProtoAgent), queue: queue.map(toProtoCall) };
       },
       async listTeams() {
         return { teams: (await desk.teams()).map(toProtoTeam) };
@@ -61,6 +82,42 @@ export function deskGrpcBinding(desk: Desk): ServiceBinding {
       async setAgentState(req) {
         const state = stateFromProto.get(req.state) ?? ('unspecified' as AgentState);
         return { agent: toProtoAgent(await desk.setAgentState(req.teamId, req.identity, state)) };
+      },
+      async callTeam(req) {
+        const seat = await desk.callTeam({
+          team: req.team,
+          customerIdentity: identity('customer_identity', req.customerIdentity),
+          customerSessionId: req.customerSessionId,
+          customerDisplayName: req.customerDisplayName,
+          metadata: req.metadata,
+        });
+        return { call: toProtoCall(seat.call), room: toProtoRoom(seat.room), member: toProtoMember(seat.member), pushUrl: seat.pushUrl, seq: seat.seq };
+      },
+      async transferCall(req) {
+        return { call: toProtoCall(await desk.transfer(req.callId, identity('identity', req.identity), req.toIdentity, req.toTeam)) };
+      },
+      async inviteToCall(req) {
+        return { call: toProtoCall(await desk.invite(req.callId, identity('identity', req.identity), req.inviteeIdentity)) };
+      },
+      async getTeamStats(req) {
+        return { stats: toProtoStats(await desk.stats(req.team, req.since)) };
+      },
+      async listCallRecordings(req) {
+        const { rows, nextPageToken } = await desk.recordings(
+          { callId: req.callId || undefined, team: req.team || undefined, agentIdentity: req.agentIdentity || undefined, customerIdentity: req.customerIdentity || undefined },
+          req.pageSize,
+          req.pageToken,
+        );
+        return {
+          recordings: rows.map((r) => ({
+            recording: recordingv1.Recording.decode(r.recording),
+            callId: r.callId,
+            teamId: r.teamId,
+            customerIdentity: r.customerIdentity,
+            agentIdentities: r.agentIdentities,
+          })),
+          nextPageToken,
+        };
       },
     },
     'rtcroom.desk',

@@ -2,11 +2,12 @@
 // the room's members and its webhooks hear of them in the room's order. Durable: a recording reported
 // while the room service was down is announced when it is back; a repeat is announced once.
 import { EventBus, isDomainError, Logger, RunningEventConsumer, startEventConsumer } from '@rtcroom/common';
-import { mediaEventv1 } from '@rtcroom/proto';
+import { mediaEventv1, recordingv1 } from '@rtcroom/proto';
+import { Desk } from '../app/desk';
 import { Rooms } from '../app/rooms';
 import { mediaEventsStream } from '../events/room-events';
 
-export function startRecordingsConsumer(bus: EventBus, rooms: Rooms, logger: Logger, durableName = 'room-recordings'): Promise<RunningEventConsumer> {
+export function startRecordingsConsumer(bus: EventBus, rooms: Rooms, desk: Desk, logger: Logger, durableName = 'room-recordings'): Promise<RunningEventConsumer> {
   return startEventConsumer(
     bus,
     { stream: mediaEventsStream, subject: 'rtcroom.media.*.recording.ready', durableName },
@@ -14,7 +15,10 @@ export function startRecordingsConsumer(bus: EventBus, rooms: Rooms, logger: Log
       const event = mediaEventv1.MediaEvent.decode(data);
       if (event.payload?.$case !== 'recordingReady' || !event.payload.value.recording) return;
       try {
-        await rooms.announceRecording(event.payload.value.recording, event.id);
+        const recording = event.payload.value.recording;
+        await rooms.announceRecording(recording, event.id);
+        // A service-desk call's recording is also listed by call, team, agent and customer.
+        await desk.keepRecording(recording, recordingv1.Recording.encode(recording).finish());
       } catch (err) {
         if (isDomainError(err, 'ROOM_NOT_FOUND') || isDomainError(err, 'INVALID_ARGUMENT')) return; // nothing to announce to
         throw err;

@@ -6,8 +6,8 @@ import { IssuedPushUrl, PushUrlIssuer } from '../app/memberships';
 export function grpcPushUrlIssuer(address: string): PushUrlIssuer & { close(): void } {
   const client = createClient(urlIssuerv1.UrlIssuerServiceService, address, 3000);
   return {
-    async issuePushUrl(roomId, memberId, record): Promise<IssuedPushUrl> {
-      const { pushUrl } = await client.issuePushUrl({ roomId, memberId, record });
+    async issuePushUrl(roomId, memberId, record, formats = []): Promise<IssuedPushUrl> {
+      const { pushUrl } = await client.issuePushUrl({ roomId, memberId, record, recordFormats: formats });
       if (!pushUrl) throw new Error('url issuer returned no push URL');
       return { streamId: pushUrl.streamId, url: pushUrl.url, expireTime: pushUrl.expireTime ?? new Date(0), recording: pushUrl.recording };
     },

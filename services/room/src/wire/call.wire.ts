@@ -5,6 +5,7 @@ import { Call, CallEndReason, CallState } from '../domain/call';
 const C = callv1;
 const stateToProto: Record<CallState, callv1.CallState> = {
   dialing: C.CallState.CALL_STATE_DIALING,
+  queued: C.CallState.CALL_STATE_QUEUED,
   ringing: C.CallState.CALL_STATE_RINGING,
   active: C.CallState.CALL_STATE_ACTIVE,
   ended: C.CallState.CALL_STATE_ENDED,
@@ -33,5 +34,11 @@ export function toProtoCall(c: Call): callv1.Call {
     answerTime: c.answerAt ?? undefined,
     endTime: c.endAt ?? undefined,
     metadata: c.metadata,
+    teamId: c.teamId ?? '',
+    queuePosition: c.queuePosition,
+    estimatedWaitSeconds: c.estimatedWaitSeconds,
+    agentIdentities: c.agentIdentities,
+    invitedIdentities: c.invitedIdentities,
+    queueTime: c.queueAt ?? undefined,
   };
 }

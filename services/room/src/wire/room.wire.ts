@@ -17,6 +17,7 @@ const leaveReasonToProto: Record<LeaveReason, roomv1.LeaveReason> = {
   room_closed: R.LeaveReason.LEAVE_REASON_ROOM_CLOSED,
   replaced: R.LeaveReason.LEAVE_REASON_REPLACED,
   call_ended: R.LeaveReason.LEAVE_REASON_CALL_ENDED,
+  transferred: R.LeaveReason.LEAVE_REASON_TRANSFERRED,
 };
 const closeReasonToProto: Record<CloseReason, roomv1.CloseReason> = {
   closed_by_api: R.CloseReason.CLOSE_REASON_CLOSED_BY_API,
@@ -76,6 +77,7 @@ export function toProtoRoom(room: Room): roomv1.Room {
     emptyTimeoutSeconds: room.emptyTimeoutSeconds,
     departureTimeoutSeconds: room.departureTimeoutSeconds,
     duplicateIdentity: duplicateToProto[room.duplicateIdentity],
+    recordingFormats: room.recordingFormats ?? [],
   };
 }
 

@@ -28,7 +28,8 @@ export interface SignedPlayUrls {
 export interface MediaProvider {
   /** Every stream id of this deployment starts with `${streamIdPrefix}_`. */
   readonly streamIdPrefix: string;
-  pushUrl(streamId: string, record: boolean, now: Date): SignedPushUrl;
+  /** `formats` (when recording) replaces the deployment's record formats where the provider has a choice. */
+  pushUrl(streamId: string, record: boolean, now: Date, formats?: readonly string[]): SignedPushUrl;
   playUrl(streamId: string, viewer: string, now: Date): SignedPlayUrls;
 }
 

@@ -6,6 +6,7 @@ import * as m3 from './2026-11-23T02-00-calls';
 import * as m4 from './2026-11-23T03-00-member-connection';
 import * as m5 from './2026-11-23T04-00-stream-source';
 import * as m6 from './2026-11-23T05-00-desk-teams-agents';
+import * as m7 from './2026-11-23T06-00-desk-calls';
 
 export const roomMigrations: Record<string, Migration> = {
   '2026-11-23T00-00-rooms-members-events': m1,
@@ -14,4 +15,5 @@ export const roomMigrations: Record<string, Migration> = {
   '2026-11-23T03-00-member-connection': m4,
   '2026-11-23T04-00-stream-source': m5,
   '2026-11-23T05-00-desk-teams-agents': m6,
+  '2026-11-23T06-00-desk-calls': m7,
 };

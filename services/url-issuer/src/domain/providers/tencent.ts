@@ -38,14 +38,15 @@ export function createTencentProvider(settings: TencentSettings): MediaProvider 
     const txTime = tencentTxTime(exp);
     return `bizid=${bizid}&txSecret=${tencentTxSecret(pushKey, streamId, txTime)}&txTime=${txTime}`;
   };
-  const recordQuery = `&record=${settings.recordFormats.join('|')}&record_interval=${settings.recordIntervalSeconds}`;
+  const recordQuery = (formats: readonly string[]) => `&record=${formats.join('|')}&record_interval=${settings.recordIntervalSeconds}`;
 
   return {
     streamIdPrefix: bizid,
 
-    pushUrl(streamId: string, record: boolean, now: Date): SignedPushUrl {
+    pushUrl(streamId: string, record: boolean, now: Date, formats: readonly string[] = []): SignedPushUrl {
       const exp = expirySeconds(now, settings.pushTtlSeconds);
-      const url = `rtmp://${pushDomain}/live/${streamId}?${signedQuery(streamId, exp)}${record ? recordQuery : ''}`;
+      const chosen = formats.length > 0 ? formats : settings.recordFormats;
+      const url = `rtmp://${pushDomain}/live/${streamId}?${signedQuery(streamId, exp)}${record ? recordQuery(chosen) : ''}`;
       return { url, expireTime: new Date(exp * 1000), recording: record };
     },
 

@@ -18,6 +18,11 @@ import {
   type ServiceError,
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
+import { Timestamp } from "../../../google/protobuf/timestamp";
+import { Recording } from "../../media/v1/recording";
+import { PushUrl } from "../../media/v1/url";
+import { Call } from "../../room/v1/call";
+import { Member, Room } from "../../room/v1/room";
 import { Agent, AgentState, agentStateFromJSON, agentStateToJSON, agentStateToNumber, Team } from "./desk";
 
 export interface CreateTeamRequest {
@@ -37,6 +42,11 @@ export interface GetTeamRequest {
 export interface GetTeamResponse {
   team: Team | undefined;
   agents: Agent[];
+  /**
+   * The calls waiting (QUEUED, or DIALING: the customer's push has not begun), first to be offered
+   * first, and the calls ringing an agent.
+   */
+  queue: Call[];
 }
 
 export interface ListTeamsRequest {
@@ -55,6 +65,113 @@ export interface SetAgentStateRequest {
 
 export interface SetAgentStateResponse {
   agent: Agent | undefined;
+}
+
+export interface CallTeamRequest {
+  /** The team's id or name. */
+  team: string;
+  customerIdentity: string;
+  customerSessionId: string;
+  customerDisplayName: string;
+  /** Up to 1024 bytes (e.g. the case the customer calls about); agents see it with the offer. */
+  metadata: string;
+}
+
+export interface CallTeamResponse {
+  call: Call | undefined;
+  room:
+    | Room
+    | undefined;
+  /** The customer's seat. */
+  member: Member | undefined;
+  pushUrl: PushUrl | undefined;
+  seq: number;
+}
+
+export interface TransferCallRequest {
+  callId: string;
+  /** The agent holding the call. */
+  identity: string;
+  /** One of: an agent of the call's team (or of to_team), or a team (id or name). */
+  toIdentity: string;
+  toTeam: string;
+}
+
+export interface TransferCallResponse {
+  call: Call | undefined;
+}
+
+export interface InviteToCallRequest {
+  callId: string;
+  /** A party to the call (the agent holding it, or the customer). */
+  identity: string;
+  /** Who is invited: must be connected. */
+  inviteeIdentity: string;
+}
+
+export interface InviteToCallResponse {
+  call: Call | undefined;
+}
+
+export interface GetTeamStatsRequest {
+  /** By id or name. */
+  team: string;
+  /** Calls made since then (default: the last 24 hours). */
+  since: Date | undefined;
+}
+
+export interface TeamStats {
+  teamId: string;
+  since:
+    | Date
+    | undefined;
+  /** Calls that came to the team (each counted once, whatever offers it took). */
+  callsOffered: number;
+  /** Answered by an agent. */
+  callsAnswered: number;
+  /** The customer gave up (or its connection was lost) before an answer. */
+  callsAbandoned: number;
+  /** Waiting now (queued, dialing or ringing an agent). */
+  waitingNow: number;
+  /** From the call to its first answer, over answered calls. */
+  averageWaitSeconds: number;
+  /** The longest wait: of answered calls, and of those waiting now. */
+  longestWaitSeconds: number;
+  /** From the first answer to the end, over ended answered calls. */
+  averageHandlingSeconds: number;
+  /** Agents now: signed in (not SIGNED_OUT), and AVAILABLE and connected. */
+  agentsSignedIn: number;
+  /** NEXT-ID: 12 */
+  agentsAvailable: number;
+}
+
+export interface GetTeamStatsResponse {
+  stats: TeamStats | undefined;
+}
+
+export interface ListCallRecordingsRequest {
+  callId: string;
+  /** By id or name. */
+  team: string;
+  agentIdentity: string;
+  customerIdentity: string;
+  /** 1-100, default 50. */
+  pageSize: number;
+  pageToken: string;
+}
+
+export interface CallRecording {
+  recording: Recording | undefined;
+  callId: string;
+  teamId: string;
+  customerIdentity: string;
+  /** The agents who held the call. */
+  agentIdentities: string[];
+}
+
+export interface ListCallRecordingsResponse {
+  recordings: CallRecording[];
+  nextPageToken: string;
 }
 
 function createBaseCreateTeamRequest(): CreateTeamRequest {
@@ -281,7 +398,7 @@ export const GetTeamRequest: MessageFns<GetTeamRequest> = {
 };
 
 function createBaseGetTeamResponse(): GetTeamResponse {
-  return { team: undefined, agents: [] };
+  return { team: undefined, agents: [], queue: [] };
 }
 
 export const GetTeamResponse: MessageFns<GetTeamResponse> = {
@@ -291,6 +408,9 @@ export const GetTeamResponse: MessageFns<GetTeamResponse> = {
     }
     for (const v of message.agents) {
       Agent.encode(v!, writer.uint32(18).fork()).join();
+    }
+    for (const v of message.queue) {
+      Call.encode(v!, writer.uint32(26).fork()).join();
     }
     return writer;
   },
@@ -324,6 +444,14 @@ export const GetTeamResponse: MessageFns<GetTeamResponse> = {
             message.agents.push(Agent.decode(reader, reader.uint32()));
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.queue.push(Call.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -340,6 +468,7 @@ export const GetTeamResponse: MessageFns<GetTeamResponse> = {
     return {
       team: isSet(object.team) ? Team.fromJSON(object.team) : undefined,
       agents: globalThis.Array.isArray(object?.agents) ? object.agents.map((e: any) => Agent.fromJSON(e)) : [],
+      queue: globalThis.Array.isArray(object?.queue) ? object.queue.map((e: any) => Call.fromJSON(e)) : [],
     };
   },
 
@@ -351,6 +480,9 @@ export const GetTeamResponse: MessageFns<GetTeamResponse> = {
     if (message.agents?.length) {
       obj.agents = message.agents.map((e) => Agent.toJSON(e));
     }
+    if (message.queue?.length) {
+      obj.queue = message.queue.map((e) => Call.toJSON(e));
+    }
     return obj;
   },
 
@@ -361,6 +493,7 @@ export const GetTeamResponse: MessageFns<GetTeamResponse> = {
     const message = createBaseGetTeamResponse();
     message.team = (object.team !== undefined && object.team !== null) ? Team.fromPartial(object.team) : undefined;
     message.agents = object.agents?.map((e) => Agent.fromPartial(e)) || [];
+    message.queue = object.queue?.map((e) => Call.fromPartial(e)) || [];
     return message;
   },
 };
@@ -656,11 +789,1528 @@ export const SetAgentStateResponse: MessageFns<SetAgentStateResponse> = {
   },
 };
 
+function createBaseCallTeamRequest(): CallTeamRequest {
+  return { team: "", customerIdentity: "", customerSessionId: "", customerDisplayName: "", metadata: "" };
+}
+
+export const CallTeamRequest: MessageFns<CallTeamRequest> = {
+  encode(message: CallTeamRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.team !== "") {
+      writer.uint32(10).string(message.team);
+    }
+    if (message.customerIdentity !== "") {
+      writer.uint32(18).string(message.customerIdentity);
+    }
+    if (message.customerSessionId !== "") {
+      writer.uint32(26).string(message.customerSessionId);
+    }
+    if (message.customerDisplayName !== "") {
+      writer.uint32(34).string(message.customerDisplayName);
+    }
+    if (message.metadata !== "") {
+      writer.uint32(42).string(message.metadata);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CallTeamRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCallTeamRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.team = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.customerIdentity = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.customerSessionId = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.customerDisplayName = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.metadata = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CallTeamRequest {
+    return {
+      team: isSet(object.team) ? globalThis.String(object.team) : "",
+      customerIdentity: isSet(object.customerIdentity)
+        ? globalThis.String(object.customerIdentity)
+        : isSet(object.customer_identity)
+        ? globalThis.String(object.customer_identity)
+        : "",
+      customerSessionId: isSet(object.customerSessionId)
+        ? globalThis.String(object.customerSessionId)
+        : isSet(object.customer_session_id)
+        ? globalThis.String(object.customer_session_id)
+        : "",
+      customerDisplayName: isSet(object.customerDisplayName)
+        ? globalThis.String(object.customerDisplayName)
+        : isSet(object.customer_display_name)
+        ? globalThis.String(object.customer_display_name)
+        : "",
+      metadata: isSet(object.metadata) ? globalThis.String(object.metadata) : "",
+    };
+  },
+
+  toJSON(message: CallTeamRequest): unknown {
+    const obj: any = {};
+    if (message.team !== "") {
+      obj.team = message.team;
+    }
+    if (message.customerIdentity !== "") {
+      obj.customerIdentity = message.customerIdentity;
+    }
+    if (message.customerSessionId !== "") {
+      obj.customerSessionId = message.customerSessionId;
+    }
+    if (message.customerDisplayName !== "") {
+      obj.customerDisplayName = message.customerDisplayName;
+    }
+    if (message.metadata !== "") {
+      obj.metadata = message.metadata;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<CallTeamRequest>): CallTeamRequest {
+    return CallTeamRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<CallTeamRequest>): CallTeamRequest {
+    const message = createBaseCallTeamRequest();
+    message.team = object.team ?? "";
+    message.customerIdentity = object.customerIdentity ?? "";
+    message.customerSessionId = object.customerSessionId ?? "";
+    message.customerDisplayName = object.customerDisplayName ?? "";
+    message.metadata = object.metadata ?? "";
+    return message;
+  },
+};
+
+function createBaseCallTeamResponse(): CallTeamResponse {
+  return { call: undefined, room: undefined, member: undefined, pushUrl: undefined, seq: 0 };
+}
+
+export const CallTeamResponse: MessageFns<CallTeamResponse> = {
+  encode(message: CallTeamResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.call !== undefined) {
+      Call.encode(message.call, writer.uint32(10).fork()).join();
+    }
+    if (message.room !== undefined) {
+      Room.encode(message.room, writer.uint32(18).fork()).join();
+    }
+    if (message.member !== undefined) {
+      Member.encode(message.member, writer.uint32(26).fork()).join();
+    }
+    if (message.pushUrl !== undefined) {
+      PushUrl.encode(message.pushUrl, writer.uint32(34).fork()).join();
+    }
+    if (message.seq !== 0) {
+      writer.uint32(40).uint64(message.seq);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CallTeamResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCallTeamResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.call = Call.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.room = Room.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.member = Member.decode(reader, reader.uint32());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.pushUrl = PushUrl.decode(reader, reader.uint32());
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.seq = longToNumber(reader.uint64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CallTeamResponse {
+    return {
+      call: isSet(object.call) ? Call.fromJSON(object.call) : undefined,
+      room: isSet(object.room) ? Room.fromJSON(object.room) : undefined,
+      member: isSet(object.member) ? Member.fromJSON(object.member) : undefined,
+      pushUrl: isSet(object.pushUrl)
+        ? PushUrl.fromJSON(object.pushUrl)
+        : isSet(object.push_url)
+        ? PushUrl.fromJSON(object.push_url)
+        : undefined,
+      seq: isSet(object.seq) ? globalThis.Number(object.seq) : 0,
+    };
+  },
+
+  toJSON(message: CallTeamResponse): unknown {
+    const obj: any = {};
+    if (message.call !== undefined) {
+      obj.call = Call.toJSON(message.call);
+    }
+    if (message.room !== undefined) {
+      obj.room = Room.toJSON(message.room);
+    }
+    if (message.member !== undefined) {
+      obj.member = Member.toJSON(message.member);
+    }
+    if (message.pushUrl !== undefined) {
+      obj.pushUrl = PushUrl.toJSON(message.pushUrl);
+    }
+    if (message.seq !== 0) {
+      obj.seq = Math.round(message.seq);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<CallTeamResponse>): CallTeamResponse {
+    return CallTeamResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<CallTeamResponse>): CallTeamResponse {
+    const message = createBaseCallTeamResponse();
+    message.call = (object.call !== undefined && object.call !== null) ? Call.fromPartial(object.call) : undefined;
+    message.room = (object.room !== undefined && object.room !== null) ? Room.fromPartial(object.room) : undefined;
+    message.member = (object.member !== undefined && object.member !== null)
+      ? Member.fromPartial(object.member)
+      : undefined;
+    message.pushUrl = (object.pushUrl !== undefined && object.pushUrl !== null)
+      ? PushUrl.fromPartial(object.pushUrl)
+      : undefined;
+    message.seq = object.seq ?? 0;
+    return message;
+  },
+};
+
+function createBaseTransferCallRequest(): TransferCallRequest {
+  return { callId: "", identity: "", toIdentity: "", toTeam: "" };
+}
+
+export const TransferCallRequest: MessageFns<TransferCallRequest> = {
+  encode(message: TransferCallRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.callId !== "") {
+      writer.uint32(10).string(message.callId);
+    }
+    if (message.identity !== "") {
+      writer.uint32(18).string(message.identity);
+    }
+    if (message.toIdentity !== "") {
+      writer.uint32(26).string(message.toIdentity);
+    }
+    if (message.toTeam !== "") {
+      writer.uint32(34).string(message.toTeam);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): TransferCallRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseTransferCallRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.callId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.identity = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.toIdentity = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.toTeam = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): TransferCallRequest {
+    return {
+      callId: isSet(object.callId)
+        ? globalThis.String(object.callId)
+        : isSet(object.call_id)
+        ? globalThis.String(object.call_id)
+        : "",
+      identity: isSet(object.identity) ? globalThis.String(object.identity) : "",
+      toIdentity: isSet(object.toIdentity)
+        ? globalThis.String(object.toIdentity)
+        : isSet(object.to_identity)
+        ? globalThis.String(object.to_identity)
+        : "",
+      toTeam: isSet(object.toTeam)
+        ? globalThis.String(object.toTeam)
+        : isSet(object.to_team)
+        ? globalThis.String(object.to_team)
+        : "",
+    };
+  },
+
+  toJSON(message: TransferCallRequest): unknown {
+    const obj: any = {};
+    if (message.callId !== "") {
+      obj.callId = message.callId;
+    }
+    if (message.identity !== "") {
+      obj.identity = message.identity;
+    }
+    if (message.toIdentity !== "") {
+      obj.toIdentity = message.toIdentity;
+    }
+    if (message.toTeam !== "") {
+      obj.toTeam = message.toTeam;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<TransferCallRequest>): TransferCallRequest {
+    return TransferCallRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<TransferCallRequest>): TransferCallRequest {
+    const message = createBaseTransferCallRequest();
+    message.callId = object.callId ?? "";
+    message.identity = object.identity ?? "";
+    message.toIdentity = object.toIdentity ?? "";
+    message.toTeam = object.toTeam ?? "";
+    return message;
+  },
+};
+
+function createBaseTransferCallResponse(): TransferCallResponse {
+  return { call: undefined };
+}
+
+export const TransferCallResponse: MessageFns<TransferCallResponse> = {
+  encode(message: TransferCallResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.call !== undefined) {
+      Call.encode(message.call, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): TransferCallResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseTransferCallResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.call = Call.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): TransferCallResponse {
+    return { call: isSet(object.call) ? Call.fromJSON(object.call) : undefined };
+  },
+
+  toJSON(message: TransferCallResponse): unknown {
+    const obj: any = {};
+    if (message.call !== undefined) {
+      obj.call = Call.toJSON(message.call);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<TransferCallResponse>): TransferCallResponse {
+    return TransferCallResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<TransferCallResponse>): TransferCallResponse {
+    const message = createBaseTransferCallResponse();
+    message.call = (object.call !== undefined && object.call !== null) ? Call.fromPartial(object.call) : undefined;
+    return message;
+  },
+};
+
+function createBaseInviteToCallRequest(): InviteToCallRequest {
+  return { callId: "", identity: "", inviteeIdentity: "" };
+}
+
+export const InviteToCallRequest: MessageFns<InviteToCallRequest> = {
+  encode(message: InviteToCallRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.callId !== "") {
+      writer.uint32(10).string(message.callId);
+    }
+    if (message.identity !== "") {
+      writer.uint32(18).string(message.identity);
+    }
+    if (message.inviteeIdentity !== "") {
+      writer.uint32(26).string(message.inviteeIdentity);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): InviteToCallRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseInviteToCallRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.callId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.identity = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.inviteeIdentity = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): InviteToCallRequest {
+    return {
+      callId: isSet(object.callId)
+        ? globalThis.String(object.callId)
+        : isSet(object.call_id)
+        ? globalThis.String(object.call_id)
+        : "",
+      identity: isSet(object.identity) ? globalThis.String(object.identity) : "",
+      inviteeIdentity: isSet(object.inviteeIdentity)
+        ? globalThis.String(object.inviteeIdentity)
+        : isSet(object.invitee_identity)
+        ? globalThis.String(object.invitee_identity)
+        : "",
+    };
+  },
+
+  toJSON(message: InviteToCallRequest): unknown {
+    const obj: any = {};
+    if (message.callId !== "") {
+      obj.callId = message.callId;
+    }
+    if (message.identity !== "") {
+      obj.identity = message.identity;
+    }
+    if (message.inviteeIdentity !== "") {
+      obj.inviteeIdentity = message.inviteeIdentity;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<InviteToCallRequest>): InviteToCallRequest {
+    return InviteToCallRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<InviteToCallRequest>): InviteToCallRequest {
+    const message = createBaseInviteToCallRequest();
+    message.callId = object.callId ?? "";
+    message.identity = object.identity ?? "";
+    message.inviteeIdentity = object.inviteeIdentity ?? "";
+    return message;
+  },
+};
+
+function createBaseInviteToCallResponse(): InviteToCallResponse {
+  return { call: undefined };
+}
+
+export const InviteToCallResponse: MessageFns<InviteToCallResponse> = {
+  encode(message: InviteToCallResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.call !== undefined) {
+      Call.encode(message.call, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): InviteToCallResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseInviteToCallResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.call = Call.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): InviteToCallResponse {
+    return { call: isSet(object.call) ? Call.fromJSON(object.call) : undefined };
+  },
+
+  toJSON(message: InviteToCallResponse): unknown {
+    const obj: any = {};
+    if (message.call !== undefined) {
+      obj.call = Call.toJSON(message.call);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<InviteToCallResponse>): InviteToCallResponse {
+    return InviteToCallResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<InviteToCallResponse>): InviteToCallResponse {
+    const message = createBaseInviteToCallResponse();
+    message.call = (object.call !== undefined && object.call !== null) ? Call.fromPartial(object.call) : undefined;
+    return message;
+  },
+};
+
+function createBaseGetTeamStatsRequest(): GetTeamStatsRequest {
+  return { team: "", since: undefined };
+}
+
+export const GetTeamStatsRequest: MessageFns<GetTeamStatsRequest> = {
+  encode(message: GetTeamStatsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.team !== "") {
+      writer.uint32(10).string(message.team);
+    }
+    if (message.since !== undefined) {
+      Timestamp.encode(toTimestamp(message.since), writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetTeamStatsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetTeamStatsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.team = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.since = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetTeamStatsRequest {
+    return {
+      team: isSet(object.team) ? globalThis.String(object.team) : "",
+      since: isSet(object.since) ? fromJsonTimestamp(object.since) : undefined,
+    };
+  },
+
+  toJSON(message: GetTeamStatsRequest): unknown {
+    const obj: any = {};
+    if (message.team !== "") {
+      obj.team = message.team;
+    }
+    if (message.since !== undefined) {
+      obj.since = message.since.toISOString();
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetTeamStatsRequest>): GetTeamStatsRequest {
+    return GetTeamStatsRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GetTeamStatsRequest>): GetTeamStatsRequest {
+    const message = createBaseGetTeamStatsRequest();
+    message.team = object.team ?? "";
+    message.since = object.since ?? undefined;
+    return message;
+  },
+};
+
+function createBaseTeamStats(): TeamStats {
+  return {
+    teamId: "",
+    since: undefined,
+    callsOffered: 0,
+    callsAnswered: 0,
+    callsAbandoned: 0,
+    waitingNow: 0,
+    averageWaitSeconds: 0,
+    longestWaitSeconds: 0,
+    averageHandlingSeconds: 0,
+    agentsSignedIn: 0,
+    agentsAvailable: 0,
+  };
+}
+
+export const TeamStats: MessageFns<TeamStats> = {
+  encode(message: TeamStats, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.teamId !== "") {
+      writer.uint32(10).string(message.teamId);
+    }
+    if (message.since !== undefined) {
+      Timestamp.encode(toTimestamp(message.since), writer.uint32(18).fork()).join();
+    }
+    if (message.callsOffered !== 0) {
+      writer.uint32(24).uint32(message.callsOffered);
+    }
+    if (message.callsAnswered !== 0) {
+      writer.uint32(32).uint32(message.callsAnswered);
+    }
+    if (message.callsAbandoned !== 0) {
+      writer.uint32(40).uint32(message.callsAbandoned);
+    }
+    if (message.waitingNow !== 0) {
+      writer.uint32(48).uint32(message.waitingNow);
+    }
+    if (message.averageWaitSeconds !== 0) {
+      writer.uint32(57).double(message.averageWaitSeconds);
+    }
+    if (message.longestWaitSeconds !== 0) {
+      writer.uint32(65).double(message.longestWaitSeconds);
+    }
+    if (message.averageHandlingSeconds !== 0) {
+      writer.uint32(73).double(message.averageHandlingSeconds);
+    }
+    if (message.agentsSignedIn !== 0) {
+      writer.uint32(80).uint32(message.agentsSignedIn);
+    }
+    if (message.agentsAvailable !== 0) {
+      writer.uint32(88).uint32(message.agentsAvailable);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): TeamStats {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseTeamStats();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.teamId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.since = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.callsOffered = reader.uint32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.callsAnswered = reader.uint32();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.callsAbandoned = reader.uint32();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.waitingNow = reader.uint32();
+            continue;
+          }
+          case 7: {
+            if (tag !== 57) {
+              break;
+            }
+
+            message.averageWaitSeconds = reader.double();
+            continue;
+          }
+          case 8: {
+            if (tag !== 65) {
+              break;
+            }
+
+            message.longestWaitSeconds = reader.double();
+            continue;
+          }
+          case 9: {
+            if (tag !== 73) {
+              break;
+            }
+
+            message.averageHandlingSeconds = reader.double();
+            continue;
+          }
+          case 10: {
+            if (tag !== 80) {
+              break;
+            }
+
+            message.agentsSignedIn = reader.uint32();
+            continue;
+          }
+          case 11: {
+            if (tag !== 88) {
+              break;
+            }
+
+            message.agentsAvailable = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): TeamStats {
+    return {
+      teamId: isSet(object.teamId)
+        ? globalThis.String(object.teamId)
+        : isSet(object.team_id)
+        ? globalThis.String(object.team_id)
+        : "",
+      since: isSet(object.since) ? fromJsonTimestamp(object.since) : undefined,
+      callsOffered: isSet(object.callsOffered)
+        ? globalThis.Number(object.callsOffered)
+        : isSet(object.calls_offered)
+        ? globalThis.Number(object.calls_offered)
+        : 0,
+      callsAnswered: isSet(object.callsAnswered)
+        ? globalThis.Number(object.callsAnswered)
+        : isSet(object.calls_answered)
+        ? globalThis.Number(object.calls_answered)
+        : 0,
+      callsAbandoned: isSet(object.callsAbandoned)
+        ? globalThis.Number(object.callsAbandoned)
+        : isSet(object.calls_abandoned)
+        ? globalThis.Number(object.calls_abandoned)
+        : 0,
+      waitingNow: isSet(object.waitingNow)
+        ? globalThis.Number(object.waitingNow)
+        : isSet(object.waiting_now)
+        ? globalThis.Number(object.waiting_now)
+        : 0,
+      averageWaitSeconds: isSet(object.averageWaitSeconds)
+        ? globalThis.Number(object.averageWaitSeconds)
+        : isSet(object.average_wait_seconds)
+        ? globalThis.Number(object.average_wait_seconds)
+        : 0,
+      longestWaitSeconds: isSet(object.longestWaitSeconds)
+        ? globalThis.Number(object.longestWaitSeconds)
+        : isSet(object.longest_wait_seconds)
+        ? globalThis.Number(object.longest_wait_seconds)
+        : 0,
+      averageHandlingSeconds: isSet(object.averageHandlingSeconds)
+        ? globalThis.Number(object.averageHandlingSeconds)
+        : isSet(object.average_handling_seconds)
+        ? globalThis.Number(object.average_handling_seconds)
+        : 0,
+      agentsSignedIn: isSet(object.agentsSignedIn)
+        ? globalThis.Number(object.agentsSignedIn)
+        : isSet(object.agents_signed_in)
+        ? globalThis.Number(object.agents_signed_in)
+        : 0,
+      agentsAvailable: isSet(object.agentsAvailable)
+        ? globalThis.Number(object.agentsAvailable)
+        : isSet(object.agents_available)
+        ? globalThis.Number(object.agents_available)
+        : 0,
+    };
+  },
+
+  toJSON(message: TeamStats): unknown {
+    const obj: any = {};
+    if (message.teamId !== "") {
+      obj.teamId = message.teamId;
+    }
+    if (message.since !== undefined) {
+      obj.since = message.since.toISOString();
+    }
+    if (message.callsOffered !== 0) {
+      obj.callsOffered = Math.round(message.callsOffered);
+    }
+    if (message.callsAnswered !== 0) {
+      obj.callsAnswered = Math.round(message.callsAnswered);
+    }
+    if (message.callsAbandoned !== 0) {
+      obj.callsAbandoned = Math.round(message.callsAbandoned);
+    }
+    if (message.waitingNow !== 0) {
+      obj.waitingNow = Math.round(message.waitingNow);
+    }
+    if (message.averageWaitSeconds !== 0) {
+      obj.averageWaitSeconds = floatToJson(message.averageWaitSeconds);
+    }
+    if (message.longestWaitSeconds !== 0) {
+      obj.longestWaitSeconds = floatToJson(message.longestWaitSeconds);
+    }
+    if (message.averageHandlingSeconds !== 0) {
+      obj.averageHandlingSeconds = floatToJson(message.averageHandlingSeconds);
+    }
+    if (message.agentsSignedIn !== 0) {
+      obj.agentsSignedIn = Math.round(message.agentsSignedIn);
+    }
+    if (message.agentsAvailable !== 0) {
+      obj.agentsAvailable = Math.round(message.agentsAvailable);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<TeamStats>): TeamStats {
+    return TeamStats.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<TeamStats>): TeamStats {
+    const message = createBaseTeamStats();
+    message.teamId = object.teamId ?? "";
+    message.since = object.since ?? undefined;
+    message.callsOffered = object.callsOffered ?? 0;
+    message.callsAnswered = object.callsAnswered ?? 0;
+    message.callsAbandoned = object.callsAbandoned ?? 0;
+    message.waitingNow = object.waitingNow ?? 0;
+    message.averageWaitSeconds = object.averageWaitSeconds ?? 0;
+    message.longestWaitSeconds = object.longestWaitSeconds ?? 0;
+    message.averageHandlingSeconds = object.averageHandlingSeconds ?? 0;
+    message.agentsSignedIn = object.agentsSignedIn ?? 0;
+    message.agentsAvailable = object.agentsAvailable ?? 0;
+    return message;
+  },
+};
+
+function createBaseGetTeamStatsResponse(): GetTeamStatsResponse {
+  return { stats: undefined };
+}
+
+export const GetTeamStatsResponse: MessageFns<GetTeamStatsResponse> = {
+  encode(message: GetTeamStatsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.stats !== undefined) {
+      TeamStats.encode(message.stats, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetTeamStatsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetTeamStatsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.stats = TeamStats.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetTeamStatsResponse {
+    return { stats: isSet(object.stats) ? TeamStats.fromJSON(object.stats) : undefined };
+  },
+
+  toJSON(message: GetTeamStatsResponse): unknown {
+    const obj: any = {};
+    if (message.stats !== undefined) {
+      obj.stats = TeamStats.toJSON(message.stats);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetTeamStatsResponse>): GetTeamStatsResponse {
+    return GetTeamStatsResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GetTeamStatsResponse>): GetTeamStatsResponse {
+    const message = createBaseGetTeamStatsResponse();
+    message.stats = (object.stats !== undefined && object.stats !== null)
+      ? TeamStats.fromPartial(object.stats)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseListCallRecordingsRequest(): ListCallRecordingsRequest {
+  return { callId: "", team: "", agentIdentity: "", customerIdentity: "", pageSize: 0, pageToken: "" };
+}
+
+export const ListCallRecordingsRequest: MessageFns<ListCallRecordingsRequest> = {
+  encode(message: ListCallRecordingsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.callId !== "") {
+      writer.uint32(10).string(message.callId);
+    }
+    if (message.team !== "") {
+      writer.uint32(18).string(message.team);
+    }
+    if (message.agentIdentity !== "") {
+      writer.uint32(26).string(message.agentIdentity);
+    }
+    if (message.customerIdentity !== "") {
+      writer.uint32(34).string(message.customerIdentity);
+    }
+    if (message.pageSize !== 0) {
+      writer.uint32(40).uint32(message.pageSize);
+    }
+    if (message.pageToken !== "") {
+      writer.uint32(50).string(message.pageToken);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListCallRecordingsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListCallRecordingsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.callId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.team = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.agentIdentity = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.customerIdentity = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.pageSize = reader.uint32();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.pageToken = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListCallRecordingsRequest {
+    return {
+      callId: isSet(object.callId)
+        ? globalThis.String(object.callId)
+        : isSet(object.call_id)
+        ? globalThis.String(object.call_id)
+        : "",
+      team: isSet(object.team) ? globalThis.String(object.team) : "",
+      agentIdentity: isSet(object.agentIdentity)
+        ? globalThis.String(object.agentIdentity)
+        : isSet(object.agent_identity)
+        ? globalThis.String(object.agent_identity)
+        : "",
+      customerIdentity: isSet(object.customerIdentity)
+        ? globalThis.String(object.customerIdentity)
+        : isSet(object.customer_identity)
+        ? globalThis.String(object.customer_identity)
+        : "",
+      pageSize: isSet(object.pageSize)
+        ? globalThis.Number(object.pageSize)
+        : isSet(object.page_size)
+        ? globalThis.Number(object.page_size)
+        : 0,
+      pageToken: isSet(object.pageToken)
+        ? globalThis.String(object.pageToken)
+        : isSet(object.page_token)
+        ? globalThis.String(object.page_token)
+        : "",
+    };
+  },
+
+  toJSON(message: ListCallRecordingsRequest): unknown {
+    const obj: any = {};
+    if (message.callId !== "") {
+      obj.callId = message.callId;
+    }
+    if (message.team !== "") {
+      obj.team = message.team;
+    }
+    if (message.agentIdentity !== "") {
+      obj.agentIdentity = message.agentIdentity;
+    }
+    if (message.customerIdentity !== "") {
+      obj.customerIdentity = message.customerIdentity;
+    }
+    if (message.pageSize !== 0) {
+      obj.pageSize = Math.round(message.pageSize);
+    }
+    if (message.pageToken !== "") {
+      obj.pageToken = message.pageToken;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListCallRecordingsRequest>): ListCallRecordingsRequest {
+    return ListCallRecordingsRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListCallRecordingsRequest>): ListCallRecordingsRequest {
+    const message = createBaseListCallRecordingsRequest();
+    message.callId = object.callId ?? "";
+    message.team = object.team ?? "";
+    message.agentIdentity = object.agentIdentity ?? "";
+    message.customerIdentity = object.customerIdentity ?? "";
+    message.pageSize = object.pageSize ?? 0;
+    message.pageToken = object.pageToken ?? "";
+    return message;
+  },
+};
+
+function createBaseCallRecording(): CallRecording {
+  return { recording: undefined, callId: "", teamId: "", customerIdentity: "", agentIdentities: [] };
+}
+
+export const CallRecording: MessageFns<CallRecording> = {
+  encode(message: CallRecording, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.recording !== undefined) {
+      Recording.encode(message.recording, writer.uint32(10).fork()).join();
+    }
+    if (message.callId !== "") {
+      writer.uint32(18).string(message.callId);
+    }
+    if (message.teamId !== "") {
+      writer.uint32(26).string(message.teamId);
+    }
+    if (message.customerIdentity !== "") {
+      writer.uint32(34).string(message.customerIdentity);
+    }
+    for (const v of message.agentIdentities) {
+      writer.uint32(42).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CallRecording {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCallRecording();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.recording = Recording.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.callId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.teamId = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.customerIdentity = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.agentIdentities.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CallRecording {
+    return {
+      recording: isSet(object.recording) ? Recording.fromJSON(object.recording) : undefined,
+      callId: isSet(object.callId)
+        ? globalThis.String(object.callId)
+        : isSet(object.call_id)
+        ? globalThis.String(object.call_id)
+        : "",
+      teamId: isSet(object.teamId)
+        ? globalThis.String(object.teamId)
+        : isSet(object.team_id)
+        ? globalThis.String(object.team_id)
+        : "",
+      customerIdentity: isSet(object.customerIdentity)
+        ? globalThis.String(object.customerIdentity)
+        : isSet(object.customer_identity)
+        ? globalThis.String(object.customer_identity)
+        : "",
+      agentIdentities: globalThis.Array.isArray(object?.agentIdentities)
+        ? object.agentIdentities.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.agent_identities)
+        ? object.agent_identities.map((e: any) => globalThis.String(e))
+        : [],
+    };
+  },
+
+  toJSON(message: CallRecording): unknown {
+    const obj: any = {};
+    if (message.recording !== undefined) {
+      obj.recording = Recording.toJSON(message.recording);
+    }
+    if (message.callId !== "") {
+      obj.callId = message.callId;
+    }
+    if (message.teamId !== "") {
+      obj.teamId = message.teamId;
+    }
+    if (message.customerIdentity !== "") {
+      obj.customerIdentity = message.customerIdentity;
+    }
+    if (message.agentIdentities?.length) {
+      obj.agentIdentities = message.agentIdentities;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<CallRecording>): CallRecording {
+    return CallRecording.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<CallRecording>): CallRecording {
+    const message = createBaseCallRecording();
+    message.recording = (object.recording !== undefined && object.recording !== null)
+      ? Recording.fromPartial(object.recording)
+      : undefined;
+    message.callId = object.callId ?? "";
+    message.teamId = object.teamId ?? "";
+    message.customerIdentity = object.customerIdentity ?? "";
+    message.agentIdentities = object.agentIdentities?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseListCallRecordingsResponse(): ListCallRecordingsResponse {
+  return { recordings: [], nextPageToken: "" };
+}
+
+export const ListCallRecordingsResponse: MessageFns<ListCallRecordingsResponse> = {
+  encode(message: ListCallRecordingsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.recordings) {
+      CallRecording.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.nextPageToken !== "") {
+      writer.uint32(18).string(message.nextPageToken);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListCallRecordingsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListCallRecordingsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.recordings.push(CallRecording.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.nextPageToken = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListCallRecordingsResponse {
+    return {
+      recordings: globalThis.Array.isArray(object?.recordings)
+        ? object.recordings.map((e: any) => CallRecording.fromJSON(e))
+        : [],
+      nextPageToken: isSet(object.nextPageToken)
+        ? globalThis.String(object.nextPageToken)
+        : isSet(object.next_page_token)
+        ? globalThis.String(object.next_page_token)
+        : "",
+    };
+  },
+
+  toJSON(message: ListCallRecordingsResponse): unknown {
+    const obj: any = {};
+    if (message.recordings?.length) {
+      obj.recordings = message.recordings.map((e) => CallRecording.toJSON(e));
+    }
+    if (message.nextPageToken !== "") {
+      obj.nextPageToken = message.nextPageToken;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListCallRecordingsResponse>): ListCallRecordingsResponse {
+    return ListCallRecordingsResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListCallRecordingsResponse>): ListCallRecordingsResponse {
+    const message = createBaseListCallRecordingsResponse();
+    message.recordings = object.recordings?.map((e) => CallRecording.fromPartial(e)) || [];
+    message.nextPageToken = object.nextPageToken ?? "";
+    return message;
+  },
+};
+
 /**
  * The service desk: teams of agents that customers call. Hosted by the room service.
  * Callers: operators and internal systems (teams); the gateway on behalf of agents (their state).
  * Errors (ErrorInfo domain "rtcroom.desk"): INVALID_ARGUMENT, ALREADY_EXISTS, NOT_FOUND,
- * FAILED_PRECONDITION (a state only the system sets).
+ * FAILED_PRECONDITION (a state only the system sets), QUEUE_FULL and TEAM_CLOSED
+ * (RESOURCE_EXHAUSTED / FAILED_PRECONDITION: a customer's call refused), CALL_NOT_FOUND, CALL_ENDED,
+ * NOT_A_PARTY.
+ *
+ * How a call to a team goes: the customer calls (CallTeam) and takes a seat in the call's room with
+ * its push URL; once its push has begun the call is offered to the connected agent who has been
+ * AVAILABLE longest (the agent turns RINGING and gets a CallEvent RINGING with the customer's play
+ * URL), or waits QUEUED, first come first served, told its position and estimated wait as the queue
+ * moves. The agent accepts with CallService.AnswerCall (IN_CALL) or rejects (AVAILABLE again, at the
+ * back of the line); an offer not answered within the team's ring timeout moves on and sets the agent
+ * AWAY (an unattended desk is not rung again). A call's end puts its agent in WRAP_UP, which ends by
+ * itself after the team's wrap_up_seconds. A customer who gives up (CancelCall) leaves no trace on
+ * the agent rung meanwhile. Agents without a connection are skipped, and back in rotation when they
+ * return. Queue and states live in the room store: a restart of the service loses nothing.
  */
 export type DeskServiceService = typeof DeskServiceService;
 export const DeskServiceService = {
@@ -707,6 +2357,71 @@ export const DeskServiceService = {
       Buffer.from(SetAgentStateResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): SetAgentStateResponse => SetAgentStateResponse.decode(value),
   },
+  /**
+   * A customer calls a team: refused with QUEUE_FULL past the team's queue limit, TEAM_CLOSED when no
+   * agent of the team is signed in. Recording is forced on in the team's formats when it has any.
+   */
+  callTeam: {
+    path: "/rtcroom.desk.v1.DeskService/CallTeam" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: CallTeamRequest): Buffer => Buffer.from(CallTeamRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): CallTeamRequest => CallTeamRequest.decode(value),
+    responseSerialize: (value: CallTeamResponse): Buffer => Buffer.from(CallTeamResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): CallTeamResponse => CallTeamResponse.decode(value),
+  },
+  /**
+   * The agent holding a call hands it to another agent (offered to that agent first) or team (queued
+   * there in the order of its first call). The customer stays in the room; the agent leaves it
+   * (LEAVE_REASON_TRANSFERRED) and turns WRAP_UP.
+   */
+  transferCall: {
+    path: "/rtcroom.desk.v1.DeskService/TransferCall" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: TransferCallRequest): Buffer => Buffer.from(TransferCallRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): TransferCallRequest => TransferCallRequest.decode(value),
+    responseSerialize: (value: TransferCallResponse): Buffer =>
+      Buffer.from(TransferCallResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): TransferCallResponse => TransferCallResponse.decode(value),
+  },
+  /**
+   * A party to a running call invites someone (a supervisor, a colleague), who is told with a
+   * CallEvent and joins with CallService.AnswerCall.
+   */
+  inviteToCall: {
+    path: "/rtcroom.desk.v1.DeskService/InviteToCall" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: InviteToCallRequest): Buffer => Buffer.from(InviteToCallRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): InviteToCallRequest => InviteToCallRequest.decode(value),
+    responseSerialize: (value: InviteToCallResponse): Buffer =>
+      Buffer.from(InviteToCallResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): InviteToCallResponse => InviteToCallResponse.decode(value),
+  },
+  /** Figures for operators: per team, since a time. */
+  getTeamStats: {
+    path: "/rtcroom.desk.v1.DeskService/GetTeamStats" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetTeamStatsRequest): Buffer => Buffer.from(GetTeamStatsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetTeamStatsRequest => GetTeamStatsRequest.decode(value),
+    responseSerialize: (value: GetTeamStatsResponse): Buffer =>
+      Buffer.from(GetTeamStatsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): GetTeamStatsResponse => GetTeamStatsResponse.decode(value),
+  },
+  /** Recordings of service-desk calls, by call, team, agent or customer (at least one), newest first. */
+  listCallRecordings: {
+    path: "/rtcroom.desk.v1.DeskService/ListCallRecordings" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListCallRecordingsRequest): Buffer =>
+      Buffer.from(ListCallRecordingsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListCallRecordingsRequest => ListCallRecordingsRequest.decode(value),
+    responseSerialize: (value: ListCallRecordingsResponse): Buffer =>
+      Buffer.from(ListCallRecordingsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListCallRecordingsResponse => ListCallRecordingsResponse.decode(value),
+  },
 } as const;
 
 export interface DeskServiceServer extends UntypedServiceImplementation {
@@ -720,6 +2435,26 @@ export interface DeskServiceServer extends UntypedServiceImplementation {
    * The first call makes the identity an agent of the team.
    */
   setAgentState: handleUnaryCall<SetAgentStateRequest, SetAgentStateResponse>;
+  /**
+   * A customer calls a team: refused with QUEUE_FULL past the team's queue limit, TEAM_CLOSED when no
+   * agent of the team is signed in. Recording is forced on in the team's formats when it has any.
+   */
+  callTeam: handleUnaryCall<CallTeamRequest, CallTeamResponse>;
+  /**
+   * The agent holding a call hands it to another agent (offered to that agent first) or team (queued
+   * there in the order of its first call). The customer stays in the room; the agent leaves it
+   * (LEAVE_REASON_TRANSFERRED) and turns WRAP_UP.
+   */
+  transferCall: handleUnaryCall<TransferCallRequest, TransferCallResponse>;
+  /**
+   * A party to a running call invites someone (a supervisor, a colleague), who is told with a
+   * CallEvent and joins with CallService.AnswerCall.
+   */
+  inviteToCall: handleUnaryCall<InviteToCallRequest, InviteToCallResponse>;
+  /** Figures for operators: per team, since a time. */
+  getTeamStats: handleUnaryCall<GetTeamStatsRequest, GetTeamStatsResponse>;
+  /** Recordings of service-desk calls, by call, team, agent or customer (at least one), newest first. */
+  listCallRecordings: handleUnaryCall<ListCallRecordingsRequest, ListCallRecordingsResponse>;
 }
 
 export interface DeskServiceClient extends Client {
@@ -789,6 +2524,96 @@ export interface DeskServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: SetAgentStateResponse) => void,
   ): ClientUnaryCall;
+  /**
+   * A customer calls a team: refused with QUEUE_FULL past the team's queue limit, TEAM_CLOSED when no
+   * agent of the team is signed in. Recording is forced on in the team's formats when it has any.
+   */
+  callTeam(
+    request: CallTeamRequest,
+    callback: (error: ServiceError | null, response: CallTeamResponse) => void,
+  ): ClientUnaryCall;
+  callTeam(
+    request: CallTeamRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: CallTeamResponse) => void,
+  ): ClientUnaryCall;
+  callTeam(
+    request: CallTeamRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: CallTeamResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * The agent holding a call hands it to another agent (offered to that agent first) or team (queued
+   * there in the order of its first call). The customer stays in the room; the agent leaves it
+   * (LEAVE_REASON_TRANSFERRED) and turns WRAP_UP.
+   */
+  transferCall(
+    request: TransferCallRequest,
+    callback: (error: ServiceError | null, response: TransferCallResponse) => void,
+  ): ClientUnaryCall;
+  transferCall(
+    request: TransferCallRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: TransferCallResponse) => void,
+  ): ClientUnaryCall;
+  transferCall(
+    request: TransferCallRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: TransferCallResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * A party to a running call invites someone (a supervisor, a colleague), who is told with a
+   * CallEvent and joins with CallService.AnswerCall.
+   */
+  inviteToCall(
+    request: InviteToCallRequest,
+    callback: (error: ServiceError | null, response: InviteToCallResponse) => void,
+  ): ClientUnaryCall;
+  inviteToCall(
+    request: InviteToCallRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: InviteToCallResponse) => void,
+  ): ClientUnaryCall;
+  inviteToCall(
+    request: InviteToCallRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: InviteToCallResponse) => void,
+  ): ClientUnaryCall;
+  /** Figures for operators: per team, since a time. */
+  getTeamStats(
+    request: GetTeamStatsRequest,
+    callback: (error: ServiceError | null, response: GetTeamStatsResponse) => void,
+  ): ClientUnaryCall;
+  getTeamStats(
+    request: GetTeamStatsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: GetTeamStatsResponse) => void,
+  ): ClientUnaryCall;
+  getTeamStats(
+    request: GetTeamStatsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: GetTeamStatsResponse) => void,
+  ): ClientUnaryCall;
+  /** Recordings of service-desk calls, by call, team, agent or customer (at least one), newest first. */
+  listCallRecordings(
+    request: ListCallRecordingsRequest,
+    callback: (error: ServiceError | null, response: ListCallRecordingsResponse) => void,
+  ): ClientUnaryCall;
+  listCallRecordings(
+    request: ListCallRecordingsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListCallRecordingsResponse) => void,
+  ): ClientUnaryCall;
+  listCallRecordings(
+    request: ListCallRecordingsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListCallRecordingsResponse) => void,
+  ): ClientUnaryCall;
 }
 
 export const DeskServiceClient = makeGenericClientConstructor(
@@ -800,6 +2625,10 @@ export const DeskServiceClient = makeGenericClientConstructor(
   serviceName: string;
 };
 
+function floatToJson(value: number | null | undefined): number | string | null | undefined {
+  return typeof value === "number" && !globalThis.Number.isFinite(value) ? globalThis.String(value) : value;
+}
+
 type Builtin = Date | Function | Uint8Array | string | number | boolean | undefined;
 
 type DeepPartial<T> = T extends Builtin ? T
@@ -808,6 +2637,39 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends { $case: string; value: unknown } ? { $case: T["$case"]; value?: DeepPartial<T["value"]> }
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
+
+function toTimestamp(date: Date): Timestamp {
+  const seconds = Math.trunc(date.getTime() / 1_000);
+  const nanos = (date.getTime() % 1_000) * 1_000_000;
+  return { seconds, nanos };
+}
+
+function fromTimestamp(t: Timestamp): Date {
+  let millis = (t.seconds || 0) * 1_000;
+  millis += (t.nanos || 0) / 1_000_000;
+  return new globalThis.Date(millis);
+}
+
+function fromJsonTimestamp(o: any): Date {
+  if (o instanceof globalThis.Date) {
+    return o;
+  } else if (typeof o === "string") {
+    return new globalThis.Date(o);
+  } else {
+    return fromTimestamp(Timestamp.fromJSON(o));
+  }
+}
+
+function longToNumber(int64: { toString(): string }): number {
+  const num = globalThis.Number(int64.toString());
+  if (num > globalThis.Number.MAX_SAFE_INTEGER) {
+    throw new globalThis.Error("Value is larger than Number.MAX_SAFE_INTEGER");
+  }
+  if (num < globalThis.Number.MIN_SAFE_INTEGER) {
+    throw new globalThis.Error("Value is smaller than Number.MIN_SAFE_INTEGER");
+  }
+  return num;
+}
 
 function isSet(value: any): boolean {
   return value !== null && value !== undefined;

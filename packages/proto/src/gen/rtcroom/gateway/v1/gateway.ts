@@ -8,6 +8,7 @@
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
 import { Timestamp } from "../../../google/protobuf/timestamp";
 import { Agent, AgentState, agentStateFromJSON, agentStateToJSON, agentStateToNumber, Team } from "../../desk/v1/desk";
+import { TeamStats } from "../../desk/v1/desk_service";
 import { Recording } from "../../media/v1/recording";
 import { PlayUrl, PushUrl } from "../../media/v1/url";
 import { Call } from "../../room/v1/call";
@@ -48,6 +49,10 @@ export interface ClientMessage {
     | { $case: "getCall"; value: GetCallRequest }
     | { $case: "setAgentState"; value: SetAgentStateRequest }
     | { $case: "getTeam"; value: GetTeamRequest }
+    | { $case: "callTeam"; value: CallTeamRequest }
+    | { $case: "transferCall"; value: TransferCallRequest }
+    | { $case: "inviteToCall"; value: InviteToCallRequest }
+    | { $case: "getTeamStats"; value: GetTeamStatsRequest }
     | undefined;
 }
 
@@ -82,6 +87,10 @@ export interface ServerMessage {
     | { $case: "getCall"; value: GetCallResponse }
     | { $case: "setAgentState"; value: SetAgentStateResponse }
     | { $case: "getTeam"; value: GetTeamResponse }
+    | { $case: "callTeam"; value: CallTeamResponse }
+    | { $case: "transferCall"; value: TransferCallResponse }
+    | { $case: "inviteToCall"; value: InviteToCallResponse }
+    | { $case: "getTeamStats"; value: GetTeamStatsResponse }
     | undefined;
 }
 
@@ -157,7 +166,8 @@ export interface GoAway {
  * A failure, with a stable code. Codes: MALFORMED_FRAME, UNKNOWN_MESSAGE, FRAME_TOO_LARGE,
  * UNAUTHENTICATED, TOKEN_EXPIRED, PERMISSION_DENIED, INVALID_ARGUMENT, ROOM_NOT_FOUND, ROOM_CLOSED,
  * ROOM_FULL, ALREADY_EXISTS, NOT_A_MEMBER, IDENTITY_IN_USE, BANNED, CALLEE_OFFLINE, CALLEE_BUSY,
- * CALL_NOT_FOUND, CALL_ENDED, NOT_A_PARTY, RATE_LIMITED, UNAVAILABLE, INTERNAL.
+ * CALL_NOT_FOUND, CALL_ENDED, NOT_A_PARTY, QUEUE_FULL,
+ * TEAM_CLOSED, AGENT_UNAVAILABLE, RATE_LIMITED, UNAVAILABLE, INTERNAL.
  */
 export interface Error {
   code: string;
@@ -453,6 +463,61 @@ export interface GetTeamRequest {
 export interface GetTeamResponse {
   team: Team | undefined;
   agents: Agent[];
+  /** The team's waiting calls, first to be offered first, and those ringing an agent. */
+  queue: Call[];
+}
+
+/**
+ * A customer calls a service-desk team (any identity with the roomJoin grant may). Like place_call:
+ * the answer carries the customer's push URL; agents are offered the call once the push has begun.
+ * Until an agent answers, call notices tell the customer QUEUED (with its position and estimated
+ * wait) or RINGING ("connecting"). Give up with cancel_call. Errors: QUEUE_FULL, TEAM_CLOSED, NOT_FOUND.
+ */
+export interface CallTeamRequest {
+  /** The team's id or name. */
+  team: string;
+  metadata: string;
+}
+
+export interface CallTeamResponse {
+  call: Call | undefined;
+  room: Room | undefined;
+  member: Member | undefined;
+  pushUrl: PushUrl | undefined;
+  seq: number;
+}
+
+/** The agent holding a call hands it to another agent or team; the customer stays in the room. */
+export interface TransferCallRequest {
+  callId: string;
+  toIdentity: string;
+  toTeam: string;
+}
+
+export interface TransferCallResponse {
+  call: Call | undefined;
+}
+
+/**
+ * A party to a running call invites someone (a supervisor, a colleague); they get a call notice and
+ * join with answer_call.
+ */
+export interface InviteToCallRequest {
+  callId: string;
+  identity: string;
+}
+
+export interface InviteToCallResponse {
+  call: Call | undefined;
+}
+
+/** An agent reads its team's figures (operators use DeskService.GetTeamStats). */
+export interface GetTeamStatsRequest {
+  team: string;
+}
+
+export interface GetTeamStatsResponse {
+  stats: TeamStats | undefined;
 }
 
 function createBaseClientMessage(): ClientMessage {
@@ -521,6 +586,18 @@ export const ClientMessage: MessageFns<ClientMessage> = {
         break;
       case "getTeam":
         GetTeamRequest.encode(message.message.value, writer.uint32(226).fork()).join();
+        break;
+      case "callTeam":
+        CallTeamRequest.encode(message.message.value, writer.uint32(234).fork()).join();
+        break;
+      case "transferCall":
+        TransferCallRequest.encode(message.message.value, writer.uint32(242).fork()).join();
+        break;
+      case "inviteToCall":
+        InviteToCallRequest.encode(message.message.value, writer.uint32(250).fork()).join();
+        break;
+      case "getTeamStats":
+        GetTeamStatsRequest.encode(message.message.value, writer.uint32(258).fork()).join();
         break;
     }
     return writer;
@@ -702,6 +779,38 @@ export const ClientMessage: MessageFns<ClientMessage> = {
             message.message = { $case: "getTeam", value: GetTeamRequest.decode(reader, reader.uint32()) };
             continue;
           }
+          case 29: {
+            if (tag !== 234) {
+              break;
+            }
+
+            message.message = { $case: "callTeam", value: CallTeamRequest.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 30: {
+            if (tag !== 242) {
+              break;
+            }
+
+            message.message = { $case: "transferCall", value: TransferCallRequest.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 31: {
+            if (tag !== 250) {
+              break;
+            }
+
+            message.message = { $case: "inviteToCall", value: InviteToCallRequest.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 32: {
+            if (tag !== 258) {
+              break;
+            }
+
+            message.message = { $case: "getTeamStats", value: GetTeamStatsRequest.decode(reader, reader.uint32()) };
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -795,6 +904,22 @@ export const ClientMessage: MessageFns<ClientMessage> = {
         ? { $case: "getTeam", value: GetTeamRequest.fromJSON(object.getTeam) }
         : isSet(object.get_team)
         ? { $case: "getTeam", value: GetTeamRequest.fromJSON(object.get_team) }
+        : isSet(object.callTeam)
+        ? { $case: "callTeam", value: CallTeamRequest.fromJSON(object.callTeam) }
+        : isSet(object.call_team)
+        ? { $case: "callTeam", value: CallTeamRequest.fromJSON(object.call_team) }
+        : isSet(object.transferCall)
+        ? { $case: "transferCall", value: TransferCallRequest.fromJSON(object.transferCall) }
+        : isSet(object.transfer_call)
+        ? { $case: "transferCall", value: TransferCallRequest.fromJSON(object.transfer_call) }
+        : isSet(object.inviteToCall)
+        ? { $case: "inviteToCall", value: InviteToCallRequest.fromJSON(object.inviteToCall) }
+        : isSet(object.invite_to_call)
+        ? { $case: "inviteToCall", value: InviteToCallRequest.fromJSON(object.invite_to_call) }
+        : isSet(object.getTeamStats)
+        ? { $case: "getTeamStats", value: GetTeamStatsRequest.fromJSON(object.getTeamStats) }
+        : isSet(object.get_team_stats)
+        ? { $case: "getTeamStats", value: GetTeamStatsRequest.fromJSON(object.get_team_stats) }
         : undefined,
     };
   },
@@ -842,6 +967,14 @@ export const ClientMessage: MessageFns<ClientMessage> = {
       obj.setAgentState = SetAgentStateRequest.toJSON(message.message.value);
     } else if (message.message?.$case === "getTeam") {
       obj.getTeam = GetTeamRequest.toJSON(message.message.value);
+    } else if (message.message?.$case === "callTeam") {
+      obj.callTeam = CallTeamRequest.toJSON(message.message.value);
+    } else if (message.message?.$case === "transferCall") {
+      obj.transferCall = TransferCallRequest.toJSON(message.message.value);
+    } else if (message.message?.$case === "inviteToCall") {
+      obj.inviteToCall = InviteToCallRequest.toJSON(message.message.value);
+    } else if (message.message?.$case === "getTeamStats") {
+      obj.getTeamStats = GetTeamStatsRequest.toJSON(message.message.value);
     }
     return obj;
   },
@@ -970,6 +1103,30 @@ export const ClientMessage: MessageFns<ClientMessage> = {
         }
         break;
       }
+      case "callTeam": {
+        if (object.message?.value !== undefined && object.message?.value !== null) {
+          message.message = { $case: "callTeam", value: CallTeamRequest.fromPartial(object.message.value) };
+        }
+        break;
+      }
+      case "transferCall": {
+        if (object.message?.value !== undefined && object.message?.value !== null) {
+          message.message = { $case: "transferCall", value: TransferCallRequest.fromPartial(object.message.value) };
+        }
+        break;
+      }
+      case "inviteToCall": {
+        if (object.message?.value !== undefined && object.message?.value !== null) {
+          message.message = { $case: "inviteToCall", value: InviteToCallRequest.fromPartial(object.message.value) };
+        }
+        break;
+      }
+      case "getTeamStats": {
+        if (object.message?.value !== undefined && object.message?.value !== null) {
+          message.message = { $case: "getTeamStats", value: GetTeamStatsRequest.fromPartial(object.message.value) };
+        }
+        break;
+      }
     }
     return message;
   },
@@ -1056,6 +1213,18 @@ export const ServerMessage: MessageFns<ServerMessage> = {
         break;
       case "getTeam":
         GetTeamResponse.encode(message.message.value, writer.uint32(266).fork()).join();
+        break;
+      case "callTeam":
+        CallTeamResponse.encode(message.message.value, writer.uint32(274).fork()).join();
+        break;
+      case "transferCall":
+        TransferCallResponse.encode(message.message.value, writer.uint32(282).fork()).join();
+        break;
+      case "inviteToCall":
+        InviteToCallResponse.encode(message.message.value, writer.uint32(290).fork()).join();
+        break;
+      case "getTeamStats":
+        GetTeamStatsResponse.encode(message.message.value, writer.uint32(298).fork()).join();
         break;
     }
     return writer;
@@ -1277,6 +1446,38 @@ export const ServerMessage: MessageFns<ServerMessage> = {
             message.message = { $case: "getTeam", value: GetTeamResponse.decode(reader, reader.uint32()) };
             continue;
           }
+          case 34: {
+            if (tag !== 274) {
+              break;
+            }
+
+            message.message = { $case: "callTeam", value: CallTeamResponse.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 35: {
+            if (tag !== 282) {
+              break;
+            }
+
+            message.message = { $case: "transferCall", value: TransferCallResponse.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 36: {
+            if (tag !== 290) {
+              break;
+            }
+
+            message.message = { $case: "inviteToCall", value: InviteToCallResponse.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 37: {
+            if (tag !== 298) {
+              break;
+            }
+
+            message.message = { $case: "getTeamStats", value: GetTeamStatsResponse.decode(reader, reader.uint32()) };
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1384,6 +1585,22 @@ export const ServerMessage: MessageFns<ServerMessage> = {
         ? { $case: "getTeam", value: GetTeamResponse.fromJSON(object.getTeam) }
         : isSet(object.get_team)
         ? { $case: "getTeam", value: GetTeamResponse.fromJSON(object.get_team) }
+        : isSet(object.callTeam)
+        ? { $case: "callTeam", value: CallTeamResponse.fromJSON(object.callTeam) }
+        : isSet(object.call_team)
+        ? { $case: "callTeam", value: CallTeamResponse.fromJSON(object.call_team) }
+        : isSet(object.transferCall)
+        ? { $case: "transferCall", value: TransferCallResponse.fromJSON(object.transferCall) }
+        : isSet(object.transfer_call)
+        ? { $case: "transferCall", value: TransferCallResponse.fromJSON(object.transfer_call) }
+        : isSet(object.inviteToCall)
+        ? { $case: "inviteToCall", value: InviteToCallResponse.fromJSON(object.inviteToCall) }
+        : isSet(object.invite_to_call)
+        ? { $case: "inviteToCall", value: InviteToCallResponse.fromJSON(object.invite_to_call) }
+        : isSet(object.getTeamStats)
+        ? { $case: "getTeamStats", value: GetTeamStatsResponse.fromJSON(object.getTeamStats) }
+        : isSet(object.get_team_stats)
+        ? { $case: "getTeamStats", value: GetTeamStatsResponse.fromJSON(object.get_team_stats) }
         : undefined,
     };
   },
@@ -1441,6 +1658,14 @@ export const ServerMessage: MessageFns<ServerMessage> = {
       obj.setAgentState = SetAgentStateResponse.toJSON(message.message.value);
     } else if (message.message?.$case === "getTeam") {
       obj.getTeam = GetTeamResponse.toJSON(message.message.value);
+    } else if (message.message?.$case === "callTeam") {
+      obj.callTeam = CallTeamResponse.toJSON(message.message.value);
+    } else if (message.message?.$case === "transferCall") {
+      obj.transferCall = TransferCallResponse.toJSON(message.message.value);
+    } else if (message.message?.$case === "inviteToCall") {
+      obj.inviteToCall = InviteToCallResponse.toJSON(message.message.value);
+    } else if (message.message?.$case === "getTeamStats") {
+      obj.getTeamStats = GetTeamStatsResponse.toJSON(message.message.value);
     }
     return obj;
   },
@@ -1596,6 +1821,30 @@ export const ServerMessage: MessageFns<ServerMessage> = {
       case "getTeam": {
         if (object.message?.value !== undefined && object.message?.value !== null) {
           message.message = { $case: "getTeam", value: GetTeamResponse.fromPartial(object.message.value) };
+        }
+        break;
+      }
+      case "callTeam": {
+        if (object.message?.value !== undefined && object.message?.value !== null) {
+          message.message = { $case: "callTeam", value: CallTeamResponse.fromPartial(object.message.value) };
+        }
+        break;
+      }
+      case "transferCall": {
+        if (object.message?.value !== undefined && object.message?.value !== null) {
+          message.message = { $case: "transferCall", value: TransferCallResponse.fromPartial(object.message.value) };
+        }
+        break;
+      }
+      case "inviteToCall": {
+        if (object.message?.value !== undefined && object.message?.value !== null) {
+          message.message = { $case: "inviteToCall", value: InviteToCallResponse.fromPartial(object.message.value) };
+        }
+        break;
+      }
+      case "getTeamStats": {
+        if (object.message?.value !== undefined && object.message?.value !== null) {
+          message.message = { $case: "getTeamStats", value: GetTeamStatsResponse.fromPartial(object.message.value) };
         }
         break;
       }
@@ -6691,7 +6940,7 @@ export const GetTeamRequest: MessageFns<GetTeamRequest> = {
 };
 
 function createBaseGetTeamResponse(): GetTeamResponse {
-  return { team: undefined, agents: [] };
+  return { team: undefined, agents: [], queue: [] };
 }
 
 export const GetTeamResponse: MessageFns<GetTeamResponse> = {
@@ -6701,6 +6950,9 @@ export const GetTeamResponse: MessageFns<GetTeamResponse> = {
     }
     for (const v of message.agents) {
       Agent.encode(v!, writer.uint32(18).fork()).join();
+    }
+    for (const v of message.queue) {
+      Call.encode(v!, writer.uint32(26).fork()).join();
     }
     return writer;
   },
@@ -6734,6 +6986,14 @@ export const GetTeamResponse: MessageFns<GetTeamResponse> = {
             message.agents.push(Agent.decode(reader, reader.uint32()));
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.queue.push(Call.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -6750,6 +7010,7 @@ export const GetTeamResponse: MessageFns<GetTeamResponse> = {
     return {
       team: isSet(object.team) ? Team.fromJSON(object.team) : undefined,
       agents: globalThis.Array.isArray(object?.agents) ? object.agents.map((e: any) => Agent.fromJSON(e)) : [],
+      queue: globalThis.Array.isArray(object?.queue) ? object.queue.map((e: any) => Call.fromJSON(e)) : [],
     };
   },
 
@@ -6761,6 +7022,9 @@ export const GetTeamResponse: MessageFns<GetTeamResponse> = {
     if (message.agents?.length) {
       obj.agents = message.agents.map((e) => Agent.toJSON(e));
     }
+    if (message.queue?.length) {
+      obj.queue = message.queue.map((e) => Call.toJSON(e));
+    }
     return obj;
   },
 
@@ -6771,6 +7035,705 @@ export const GetTeamResponse: MessageFns<GetTeamResponse> = {
     const message = createBaseGetTeamResponse();
     message.team = (object.team !== undefined && object.team !== null) ? Team.fromPartial(object.team) : undefined;
     message.agents = object.agents?.map((e) => Agent.fromPartial(e)) || [];
+    message.queue = object.queue?.map((e) => Call.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseCallTeamRequest(): CallTeamRequest {
+  return { team: "", metadata: "" };
+}
+
+export const CallTeamRequest: MessageFns<CallTeamRequest> = {
+  encode(message: CallTeamRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.team !== "") {
+      writer.uint32(10).string(message.team);
+    }
+    if (message.metadata !== "") {
+      writer.uint32(18).string(message.metadata);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CallTeamRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCallTeamRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.team = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.metadata = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CallTeamRequest {
+    return {
+      team: isSet(object.team) ? globalThis.String(object.team) : "",
+      metadata: isSet(object.metadata) ? globalThis.String(object.metadata) : "",
+    };
+  },
+
+  toJSON(message: CallTeamRequest): unknown {
+    const obj: any = {};
+    if (message.team !== "") {
+      obj.team = message.team;
+    }
+    if (message.metadata !== "") {
+      obj.metadata = message.metadata;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<CallTeamRequest>): CallTeamRequest {
+    return CallTeamRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<CallTeamRequest>): CallTeamRequest {
+    const message = createBaseCallTeamRequest();
+    message.team = object.team ?? "";
+    message.metadata = object.metadata ?? "";
+    return message;
+  },
+};
+
+function createBaseCallTeamResponse(): CallTeamResponse {
+  return { call: undefined, room: undefined, member: undefined, pushUrl: undefined, seq: 0 };
+}
+
+export const CallTeamResponse: MessageFns<CallTeamResponse> = {
+  encode(message: CallTeamResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.call !== undefined) {
+      Call.encode(message.call, writer.uint32(10).fork()).join();
+    }
+    if (message.room !== undefined) {
+      Room.encode(message.room, writer.uint32(18).fork()).join();
+    }
+    if (message.member !== undefined) {
+      Member.encode(message.member, writer.uint32(26).fork()).join();
+    }
+    if (message.pushUrl !== undefined) {
+      PushUrl.encode(message.pushUrl, writer.uint32(34).fork()).join();
+    }
+    if (message.seq !== 0) {
+      writer.uint32(40).uint64(message.seq);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CallTeamResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCallTeamResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.call = Call.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.room = Room.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.member = Member.decode(reader, reader.uint32());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.pushUrl = PushUrl.decode(reader, reader.uint32());
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.seq = longToNumber(reader.uint64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CallTeamResponse {
+    return {
+      call: isSet(object.call) ? Call.fromJSON(object.call) : undefined,
+      room: isSet(object.room) ? Room.fromJSON(object.room) : undefined,
+      member: isSet(object.member) ? Member.fromJSON(object.member) : undefined,
+      pushUrl: isSet(object.pushUrl)
+        ? PushUrl.fromJSON(object.pushUrl)
+        : isSet(object.push_url)
+        ? PushUrl.fromJSON(object.push_url)
+        : undefined,
+      seq: isSet(object.seq) ? globalThis.Number(object.seq) : 0,
+    };
+  },
+
+  toJSON(message: CallTeamResponse): unknown {
+    const obj: any = {};
+    if (message.call !== undefined) {
+      obj.call = Call.toJSON(message.call);
+    }
+    if (message.room !== undefined) {
+      obj.room = Room.toJSON(message.room);
+    }
+    if (message.member !== undefined) {
+      obj.member = Member.toJSON(message.member);
+    }
+    if (message.pushUrl !== undefined) {
+      obj.pushUrl = PushUrl.toJSON(message.pushUrl);
+    }
+    if (message.seq !== 0) {
+      obj.seq = Math.round(message.seq);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<CallTeamResponse>): CallTeamResponse {
+    return CallTeamResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<CallTeamResponse>): CallTeamResponse {
+    const message = createBaseCallTeamResponse();
+    message.call = (object.call !== undefined && object.call !== null) ? Call.fromPartial(object.call) : undefined;
+    message.room = (object.room !== undefined && object.room !== null) ? Room.fromPartial(object.room) : undefined;
+    message.member = (object.member !== undefined && object.member !== null)
+      ? Member.fromPartial(object.member)
+      : undefined;
+    message.pushUrl = (object.pushUrl !== undefined && object.pushUrl !== null)
+      ? PushUrl.fromPartial(object.pushUrl)
+      : undefined;
+    message.seq = object.seq ?? 0;
+    return message;
+  },
+};
+
+function createBaseTransferCallRequest(): TransferCallRequest {
+  return { callId: "", toIdentity: "", toTeam: "" };
+}
+
+export const TransferCallRequest: MessageFns<TransferCallRequest> = {
+  encode(message: TransferCallRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.callId !== "") {
+      writer.uint32(10).string(message.callId);
+    }
+    if (message.toIdentity !== "") {
+      writer.uint32(18).string(message.toIdentity);
+    }
+    if (message.toTeam !== "") {
+      writer.uint32(26).string(message.toTeam);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): TransferCallRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseTransferCallRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.callId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.toIdentity = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.toTeam = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): TransferCallRequest {
+    return {
+      callId: isSet(object.callId)
+        ? globalThis.String(object.callId)
+        : isSet(object.call_id)
+        ? globalThis.String(object.call_id)
+        : "",
+      toIdentity: isSet(object.toIdentity)
+        ? globalThis.String(object.toIdentity)
+        : isSet(object.to_identity)
+        ? globalThis.String(object.to_identity)
+        : "",
+      toTeam: isSet(object.toTeam)
+        ? globalThis.String(object.toTeam)
+        : isSet(object.to_team)
+        ? globalThis.String(object.to_team)
+        : "",
+    };
+  },
+
+  toJSON(message: TransferCallRequest): unknown {
+    const obj: any = {};
+    if (message.callId !== "") {
+      obj.callId = message.callId;
+    }
+    if (message.toIdentity !== "") {
+      obj.toIdentity = message.toIdentity;
+    }
+    if (message.toTeam !== "") {
+      obj.toTeam = message.toTeam;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<TransferCallRequest>): TransferCallRequest {
+    return TransferCallRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<TransferCallRequest>): TransferCallRequest {
+    const message = createBaseTransferCallRequest();
+    message.callId = object.callId ?? "";
+    message.toIdentity = object.toIdentity ?? "";
+    message.toTeam = object.toTeam ?? "";
+    return message;
+  },
+};
+
+function createBaseTransferCallResponse(): TransferCallResponse {
+  return { call: undefined };
+}
+
+export const TransferCallResponse: MessageFns<TransferCallResponse> = {
+  encode(message: TransferCallResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.call !== undefined) {
+      Call.encode(message.call, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): TransferCallResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseTransferCallResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.call = Call.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): TransferCallResponse {
+    return { call: isSet(object.call) ? Call.fromJSON(object.call) : undefined };
+  },
+
+  toJSON(message: TransferCallResponse): unknown {
+    const obj: any = {};
+    if (message.call !== undefined) {
+      obj.call = Call.toJSON(message.call);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<TransferCallResponse>): TransferCallResponse {
+    return TransferCallResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<TransferCallResponse>): TransferCallResponse {
+    const message = createBaseTransferCallResponse();
+    message.call = (object.call !== undefined && object.call !== null) ? Call.fromPartial(object.call) : undefined;
+    return message;
+  },
+};
+
+function createBaseInviteToCallRequest(): InviteToCallRequest {
+  return { callId: "", identity: "" };
+}
+
+export const InviteToCallRequest: MessageFns<InviteToCallRequest> = {
+  encode(message: InviteToCallRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.callId !== "") {
+      writer.uint32(10).string(message.callId);
+    }
+    if (message.identity !== "") {
+      writer.uint32(18).string(message.identity);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): InviteToCallRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseInviteToCallRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.callId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.identity = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): InviteToCallRequest {
+    return {
+      callId: isSet(object.callId)
+        ? globalThis.String(object.callId)
+        : isSet(object.call_id)
+        ? globalThis.String(object.call_id)
+        : "",
+      identity: isSet(object.identity) ? globalThis.String(object.identity) : "",
+    };
+  },
+
+  toJSON(message: InviteToCallRequest): unknown {
+    const obj: any = {};
+    if (message.callId !== "") {
+      obj.callId = message.callId;
+    }
+    if (message.identity !== "") {
+      obj.identity = message.identity;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<InviteToCallRequest>): InviteToCallRequest {
+    return InviteToCallRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<InviteToCallRequest>): InviteToCallRequest {
+    const message = createBaseInviteToCallRequest();
+    message.callId = object.callId ?? "";
+    message.identity = object.identity ?? "";
+    return message;
+  },
+};
+
+function createBaseInviteToCallResponse(): InviteToCallResponse {
+  return { call: undefined };
+}
+
+export const InviteToCallResponse: MessageFns<InviteToCallResponse> = {
+  encode(message: InviteToCallResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.call !== undefined) {
+      Call.encode(message.call, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): InviteToCallResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseInviteToCallResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.call = Call.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): InviteToCallResponse {
+    return { call: isSet(object.call) ? Call.fromJSON(object.call) : undefined };
+  },
+
+  toJSON(message: InviteToCallResponse): unknown {
+    const obj: any = {};
+    if (message.call !== undefined) {
+      obj.call = Call.toJSON(message.call);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<InviteToCallResponse>): InviteToCallResponse {
+    return InviteToCallResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<InviteToCallResponse>): InviteToCallResponse {
+    const message = createBaseInviteToCallResponse();
+    message.call = (object.call !== undefined && object.call !== null) ? Call.fromPartial(object.call) : undefined;
+    return message;
+  },
+};
+
+function createBaseGetTeamStatsRequest(): GetTeamStatsRequest {
+  return { team: "" };
+}
+
+export const GetTeamStatsRequest: MessageFns<GetTeamStatsRequest> = {
+  encode(message: GetTeamStatsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.team !== "") {
+      writer.uint32(10).string(message.team);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetTeamStatsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetTeamStatsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.team = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetTeamStatsRequest {
+    return { team: isSet(object.team) ? globalThis.String(object.team) : "" };
+  },
+
+  toJSON(message: GetTeamStatsRequest): unknown {
+    const obj: any = {};
+    if (message.team !== "") {
+      obj.team = message.team;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetTeamStatsRequest>): GetTeamStatsRequest {
+    return GetTeamStatsRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GetTeamStatsRequest>): GetTeamStatsRequest {
+    const message = createBaseGetTeamStatsRequest();
+    message.team = object.team ?? "";
+    return message;
+  },
+};
+
+function createBaseGetTeamStatsResponse(): GetTeamStatsResponse {
+  return { stats: undefined };
+}
+
+export const GetTeamStatsResponse: MessageFns<GetTeamStatsResponse> = {
+  encode(message: GetTeamStatsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.stats !== undefined) {
+      TeamStats.encode(message.stats, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetTeamStatsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetTeamStatsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.stats = TeamStats.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetTeamStatsResponse {
+    return { stats: isSet(object.stats) ? TeamStats.fromJSON(object.stats) : undefined };
+  },
+
+  toJSON(message: GetTeamStatsResponse): unknown {
+    const obj: any = {};
+    if (message.stats !== undefined) {
+      obj.stats = TeamStats.toJSON(message.stats);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetTeamStatsResponse>): GetTeamStatsResponse {
+    return GetTeamStatsResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GetTeamStatsResponse>): GetTeamStatsResponse {
+    const message = createBaseGetTeamStatsResponse();
+    message.stats = (object.stats !== undefined && object.stats !== null)
+      ? TeamStats.fromPartial(object.stats)
+      : undefined;
     return message;
   },
 };

@@ -26,6 +26,11 @@ export interface IssuePushUrlRequest {
   memberId: string;
   /** Add the provider's recording parameters. */
   record: boolean;
+  /**
+   * With record: these formats (mp4, hls, flv) instead of the deployment's RECORD_FORMATS. Only
+   * Tencent records in several formats; nginx-rtmp records flv whatever is asked.
+   */
+  recordFormats: string[];
 }
 
 export interface IssuePushUrlResponse {
@@ -59,7 +64,7 @@ export interface ListRecordingsResponse {
 }
 
 function createBaseIssuePushUrlRequest(): IssuePushUrlRequest {
-  return { roomId: "", memberId: "", record: false };
+  return { roomId: "", memberId: "", record: false, recordFormats: [] };
 }
 
 export const IssuePushUrlRequest: MessageFns<IssuePushUrlRequest> = {
@@ -72,6 +77,9 @@ export const IssuePushUrlRequest: MessageFns<IssuePushUrlRequest> = {
     }
     if (message.record !== false) {
       writer.uint32(24).bool(message.record);
+    }
+    for (const v of message.recordFormats) {
+      writer.uint32(34).string(v!);
     }
     return writer;
   },
@@ -113,6 +121,14 @@ export const IssuePushUrlRequest: MessageFns<IssuePushUrlRequest> = {
             message.record = reader.bool();
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.recordFormats.push(reader.string());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -138,6 +154,11 @@ export const IssuePushUrlRequest: MessageFns<IssuePushUrlRequest> = {
         ? globalThis.String(object.member_id)
         : "",
       record: isSet(object.record) ? globalThis.Boolean(object.record) : false,
+      recordFormats: globalThis.Array.isArray(object?.recordFormats)
+        ? object.recordFormats.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.record_formats)
+        ? object.record_formats.map((e: any) => globalThis.String(e))
+        : [],
     };
   },
 
@@ -152,6 +173,9 @@ export const IssuePushUrlRequest: MessageFns<IssuePushUrlRequest> = {
     if (message.record !== false) {
       obj.record = message.record;
     }
+    if (message.recordFormats?.length) {
+      obj.recordFormats = message.recordFormats;
+    }
     return obj;
   },
 
@@ -163,6 +187,7 @@ export const IssuePushUrlRequest: MessageFns<IssuePushUrlRequest> = {
     message.roomId = object.roomId ?? "";
     message.memberId = object.memberId ?? "";
     message.record = object.record ?? false;
+    message.recordFormats = object.recordFormats?.map((e) => e) || [];
     return message;
   },
 };

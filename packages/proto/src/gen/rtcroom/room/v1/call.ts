@@ -20,6 +20,8 @@ export enum CallState {
   CALL_STATE_RINGING = "CALL_STATE_RINGING",
   CALL_STATE_ACTIVE = "CALL_STATE_ACTIVE",
   CALL_STATE_ENDED = "CALL_STATE_ENDED",
+  /** CALL_STATE_QUEUED - A call to a team waits for a free agent (queue_position, estimated_wait_seconds). */
+  CALL_STATE_QUEUED = "CALL_STATE_QUEUED",
   UNRECOGNIZED = "UNRECOGNIZED",
 }
 
@@ -40,6 +42,9 @@ export function callStateFromJSON(object: any): CallState {
     case 4:
     case "CALL_STATE_ENDED":
       return CallState.CALL_STATE_ENDED;
+    case 5:
+    case "CALL_STATE_QUEUED":
+      return CallState.CALL_STATE_QUEUED;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -59,6 +64,8 @@ export function callStateToJSON(object: CallState): string {
       return "CALL_STATE_ACTIVE";
     case CallState.CALL_STATE_ENDED:
       return "CALL_STATE_ENDED";
+    case CallState.CALL_STATE_QUEUED:
+      return "CALL_STATE_QUEUED";
     case CallState.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";
@@ -77,6 +84,8 @@ export function callStateToNumber(object: CallState): number {
       return 3;
     case CallState.CALL_STATE_ENDED:
       return 4;
+    case CallState.CALL_STATE_QUEUED:
+      return 5;
     case CallState.UNRECOGNIZED:
     default:
       return -1;
@@ -199,12 +208,29 @@ export interface Call {
     | undefined;
   /** Free-form application data from the caller, up to 1024 bytes (e.g. what the call is about). */
   metadata: string;
+  /** Service desk: the team called (id); empty for a call between two identities. */
+  teamId: string;
+  /** While QUEUED: 1 for the next call to be offered. */
+  queuePosition: number;
+  /** While QUEUED: about how long until an agent is offered the call. */
+  estimatedWaitSeconds: number;
+  /** Service desk: every agent who has held the call (answered it), in order. */
+  agentIdentities: string[];
+  /**
+   * Identities a party invited into the running call (a supervisor, a colleague): each may accept
+   * with AnswerCall and takes a seat in the call's room.
+   */
+  invitedIdentities: string[];
+  /** When the call began to wait for an agent (its place in the queue). */
+  queueTime: Date | undefined;
 }
 
 /**
  * A call changed state, sent to both parties whether or not they hold a seat in the call's room.
  * Subject: rtcroom.user.<identity>.call (one message per party), published from the room service's
- * outbox. The callee learns of a call only from CALL_STATE_RINGING on.
+ * outbox. The callee learns of a call only from CALL_STATE_RINGING on. A service-desk agent whose
+ * offer lapsed (rejected, rang out, the customer gave up, moved on) gets a copy where it is no longer
+ * the callee: the offer is gone. An invited identity gets copies from its invitation on.
  */
 export interface CallEvent {
   id: string;
@@ -232,6 +258,12 @@ function createBaseCall(): Call {
     answerTime: undefined,
     endTime: undefined,
     metadata: "",
+    teamId: "",
+    queuePosition: 0,
+    estimatedWaitSeconds: 0,
+    agentIdentities: [],
+    invitedIdentities: [],
+    queueTime: undefined,
   };
 }
 
@@ -275,6 +307,24 @@ export const Call: MessageFns<Call> = {
     }
     if (message.metadata !== "") {
       writer.uint32(106).string(message.metadata);
+    }
+    if (message.teamId !== "") {
+      writer.uint32(114).string(message.teamId);
+    }
+    if (message.queuePosition !== 0) {
+      writer.uint32(120).uint32(message.queuePosition);
+    }
+    if (message.estimatedWaitSeconds !== 0) {
+      writer.uint32(128).uint32(message.estimatedWaitSeconds);
+    }
+    for (const v of message.agentIdentities) {
+      writer.uint32(138).string(v!);
+    }
+    for (const v of message.invitedIdentities) {
+      writer.uint32(146).string(v!);
+    }
+    if (message.queueTime !== undefined) {
+      Timestamp.encode(toTimestamp(message.queueTime), writer.uint32(154).fork()).join();
     }
     return writer;
   },
@@ -396,6 +446,54 @@ export const Call: MessageFns<Call> = {
             message.metadata = reader.string();
             continue;
           }
+          case 14: {
+            if (tag !== 114) {
+              break;
+            }
+
+            message.teamId = reader.string();
+            continue;
+          }
+          case 15: {
+            if (tag !== 120) {
+              break;
+            }
+
+            message.queuePosition = reader.uint32();
+            continue;
+          }
+          case 16: {
+            if (tag !== 128) {
+              break;
+            }
+
+            message.estimatedWaitSeconds = reader.uint32();
+            continue;
+          }
+          case 17: {
+            if (tag !== 138) {
+              break;
+            }
+
+            message.agentIdentities.push(reader.string());
+            continue;
+          }
+          case 18: {
+            if (tag !== 146) {
+              break;
+            }
+
+            message.invitedIdentities.push(reader.string());
+            continue;
+          }
+          case 19: {
+            if (tag !== 154) {
+              break;
+            }
+
+            message.queueTime = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -463,6 +561,36 @@ export const Call: MessageFns<Call> = {
         ? fromJsonTimestamp(object.end_time)
         : undefined,
       metadata: isSet(object.metadata) ? globalThis.String(object.metadata) : "",
+      teamId: isSet(object.teamId)
+        ? globalThis.String(object.teamId)
+        : isSet(object.team_id)
+        ? globalThis.String(object.team_id)
+        : "",
+      queuePosition: isSet(object.queuePosition)
+        ? globalThis.Number(object.queuePosition)
+        : isSet(object.queue_position)
+        ? globalThis.Number(object.queue_position)
+        : 0,
+      estimatedWaitSeconds: isSet(object.estimatedWaitSeconds)
+        ? globalThis.Number(object.estimatedWaitSeconds)
+        : isSet(object.estimated_wait_seconds)
+        ? globalThis.Number(object.estimated_wait_seconds)
+        : 0,
+      agentIdentities: globalThis.Array.isArray(object?.agentIdentities)
+        ? object.agentIdentities.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.agent_identities)
+        ? object.agent_identities.map((e: any) => globalThis.String(e))
+        : [],
+      invitedIdentities: globalThis.Array.isArray(object?.invitedIdentities)
+        ? object.invitedIdentities.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.invited_identities)
+        ? object.invited_identities.map((e: any) => globalThis.String(e))
+        : [],
+      queueTime: isSet(object.queueTime)
+        ? fromJsonTimestamp(object.queueTime)
+        : isSet(object.queue_time)
+        ? fromJsonTimestamp(object.queue_time)
+        : undefined,
     };
   },
 
@@ -507,6 +635,24 @@ export const Call: MessageFns<Call> = {
     if (message.metadata !== "") {
       obj.metadata = message.metadata;
     }
+    if (message.teamId !== "") {
+      obj.teamId = message.teamId;
+    }
+    if (message.queuePosition !== 0) {
+      obj.queuePosition = Math.round(message.queuePosition);
+    }
+    if (message.estimatedWaitSeconds !== 0) {
+      obj.estimatedWaitSeconds = Math.round(message.estimatedWaitSeconds);
+    }
+    if (message.agentIdentities?.length) {
+      obj.agentIdentities = message.agentIdentities;
+    }
+    if (message.invitedIdentities?.length) {
+      obj.invitedIdentities = message.invitedIdentities;
+    }
+    if (message.queueTime !== undefined) {
+      obj.queueTime = message.queueTime.toISOString();
+    }
     return obj;
   },
 
@@ -528,6 +674,12 @@ export const Call: MessageFns<Call> = {
     message.answerTime = object.answerTime ?? undefined;
     message.endTime = object.endTime ?? undefined;
     message.metadata = object.metadata ?? "";
+    message.teamId = object.teamId ?? "";
+    message.queuePosition = object.queuePosition ?? 0;
+    message.estimatedWaitSeconds = object.estimatedWaitSeconds ?? 0;
+    message.agentIdentities = object.agentIdentities?.map((e) => e) || [];
+    message.invitedIdentities = object.invitedIdentities?.map((e) => e) || [];
+    message.queueTime = object.queueTime ?? undefined;
     return message;
   },
 };

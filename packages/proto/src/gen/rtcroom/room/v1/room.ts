@@ -195,6 +195,8 @@ export enum LeaveReason {
   LEAVE_REASON_REPLACED = "LEAVE_REASON_REPLACED",
   /** LEAVE_REASON_CALL_ENDED - The 1:1 call this room carried ended. */
   LEAVE_REASON_CALL_ENDED = "LEAVE_REASON_CALL_ENDED",
+  /** LEAVE_REASON_TRANSFERRED - A service-desk agent handed the call on (transfer): the customer stays. */
+  LEAVE_REASON_TRANSFERRED = "LEAVE_REASON_TRANSFERRED",
   UNRECOGNIZED = "UNRECOGNIZED",
 }
 
@@ -221,6 +223,9 @@ export function leaveReasonFromJSON(object: any): LeaveReason {
     case 6:
     case "LEAVE_REASON_CALL_ENDED":
       return LeaveReason.LEAVE_REASON_CALL_ENDED;
+    case 7:
+    case "LEAVE_REASON_TRANSFERRED":
+      return LeaveReason.LEAVE_REASON_TRANSFERRED;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -244,6 +249,8 @@ export function leaveReasonToJSON(object: LeaveReason): string {
       return "LEAVE_REASON_REPLACED";
     case LeaveReason.LEAVE_REASON_CALL_ENDED:
       return "LEAVE_REASON_CALL_ENDED";
+    case LeaveReason.LEAVE_REASON_TRANSFERRED:
+      return "LEAVE_REASON_TRANSFERRED";
     case LeaveReason.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";
@@ -266,6 +273,8 @@ export function leaveReasonToNumber(object: LeaveReason): number {
       return 5;
     case LeaveReason.LEAVE_REASON_CALL_ENDED:
       return 6;
+    case LeaveReason.LEAVE_REASON_TRANSFERRED:
+      return 7;
     case LeaveReason.UNRECOGNIZED:
     default:
       return -1;
@@ -559,8 +568,9 @@ export interface Room {
    * again first (CLOSE_REASON_DEPARTURE_TIMEOUT). 0 on create means the deployment's default (20).
    */
   departureTimeoutSeconds: number;
-  /** NEXT-ID: 18 */
   duplicateIdentity: DuplicateIdentityPolicy;
+  /** When recording: the formats it is forced in (a service-desk team's); empty: the deployment's. */
+  recordingFormats: string[];
 }
 
 /**
@@ -608,6 +618,7 @@ function createBaseRoom(): Room {
     emptyTimeoutSeconds: 0,
     departureTimeoutSeconds: 0,
     duplicateIdentity: DuplicateIdentityPolicy.DUPLICATE_IDENTITY_POLICY_UNSPECIFIED,
+    recordingFormats: [],
   };
 }
 
@@ -663,6 +674,9 @@ export const Room: MessageFns<Room> = {
     }
     if (message.duplicateIdentity !== DuplicateIdentityPolicy.DUPLICATE_IDENTITY_POLICY_UNSPECIFIED) {
       writer.uint32(136).int32(duplicateIdentityPolicyToNumber(message.duplicateIdentity));
+    }
+    for (const v of message.recordingFormats) {
+      writer.uint32(146).string(v!);
     }
     return writer;
   },
@@ -816,6 +830,14 @@ export const Room: MessageFns<Room> = {
             message.duplicateIdentity = duplicateIdentityPolicyFromJSON(reader.int32());
             continue;
           }
+          case 18: {
+            if (tag !== 146) {
+              break;
+            }
+
+            message.recordingFormats.push(reader.string());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -891,6 +913,11 @@ export const Room: MessageFns<Room> = {
         : isSet(object.duplicate_identity)
         ? duplicateIdentityPolicyFromJSON(object.duplicate_identity)
         : DuplicateIdentityPolicy.DUPLICATE_IDENTITY_POLICY_UNSPECIFIED,
+      recordingFormats: globalThis.Array.isArray(object?.recordingFormats)
+        ? object.recordingFormats.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.recording_formats)
+        ? object.recording_formats.map((e: any) => globalThis.String(e))
+        : [],
     };
   },
 
@@ -947,6 +974,9 @@ export const Room: MessageFns<Room> = {
     if (message.duplicateIdentity !== DuplicateIdentityPolicy.DUPLICATE_IDENTITY_POLICY_UNSPECIFIED) {
       obj.duplicateIdentity = duplicateIdentityPolicyToJSON(message.duplicateIdentity);
     }
+    if (message.recordingFormats?.length) {
+      obj.recordingFormats = message.recordingFormats;
+    }
     return obj;
   },
 
@@ -973,6 +1003,7 @@ export const Room: MessageFns<Room> = {
     message.departureTimeoutSeconds = object.departureTimeoutSeconds ?? 0;
     message.duplicateIdentity = object.duplicateIdentity ??
       DuplicateIdentityPolicy.DUPLICATE_IDENTITY_POLICY_UNSPECIFIED;
+    message.recordingFormats = object.recordingFormats?.map((e) => e) || [];
     return message;
   },
 };
