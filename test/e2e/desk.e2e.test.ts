@@ -1,5 +1,8 @@
 // The service desk's first part, through gRPC (operators) and the gateway (agents): teams, agents
 // setting their state, and an agent whose connection is gone shown out of rotation.
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { createClient, issueAccessToken } from '@rtcroom/common';
 import { createTestDatabase, eventually, testNatsUrl, TestDatabase } from '@rtcroom/common/testing';
 import { DemoClient, RunningSystem, startAll } from '@rtcroom/dev';
@@ -51,4 +54,20 @@ it('lets an operator make a team and its agents set their state, and shows who i
   }, 5000, 'the agent to show as not connected');
   await customer.close();
   desk.close();
+});
+
+it('has an admin command for teams, figures and recordings (npm run desk)', async () => {
+  const cli = (...args: string[]) =>
+    promisify(execFile)(process.execPath, [join(__dirname, '..', '..', 'packages', 'dev', 'dist', 'desk.js'), ...args], {
+      env: { ...process.env, ROOM_SERVICE_ADDRESS: system.roomGrpcAddress },
+    });
+  const made = JSON.parse((await cli('team', 'create', 'accounts', '--display-name', 'Account opening', '--record', 'mp4', '--ring', '15')).stdout);
+  expect(made).toMatchObject({ name: 'accounts', displayName: 'Account opening', recordingFormats: ['mp4'], ringTimeoutSeconds: 15 });
+  const shown = JSON.parse((await cli('team', 'show', 'accounts')).stdout);
+  expect(shown.team.id).toBe(made.id);
+  const stats = JSON.parse((await cli('stats', 'accounts')).stdout);
+  expect(stats.stats.teamId).toBe(made.id);
+  await expect(cli('team', 'create', 'accounts')).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining('ALREADY_EXISTS') });
+  await expect(cli('team', 'create', 'x', '--ring', 'soon')).rejects.toMatchObject({ code: 2 });
+  await expect(cli('recordings')).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining('INVALID_ARGUMENT') });
 });

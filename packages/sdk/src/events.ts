@@ -50,6 +50,17 @@ export interface RtcRoomEvents {
   /** A call of yours changed state (every step, including the ones below). */
   callUpdated: { call: Call; callerPlayUrl?: PlayUrl };
   callEnded: { call: Call; reason: CallEndReason };
+  /** Service desk, a customer: your call waits for an agent; `position` 1 is next. Told again as the queue moves. */
+  callQueued: { call: Call; position: number; estimatedWaitSeconds: number };
+  /** Service desk, a customer: your call is offered to an agent ("connecting"); it may go back to the queue. */
+  callConnecting: { call: Call };
+  /**
+   * Service desk, an agent: an offered call stopped ringing you without your answer (the customer
+   * gave up, it rang out, it moved on to someone else). incomingCall told you of it.
+   */
+  offerWithdrawn: { call: Call };
+  /** Someone in a running call invites you in (a supervisor, a colleague): take your seat with answerCall. */
+  callInvitation: { call: Call };
   /** A <live-pusher> state change seen by handlePusherStateChange, with what came of it. */
   pusherState: PusherDiagnostic;
   /** A <live-player> state change seen by handlePlayerStateChange (diagnostics only). */

@@ -1,5 +1,5 @@
 // The gateway's WebSocket protocol as the SDK sees it: the protobuf JSON mapping of
-// proto/rtcroom/gateway/v1/gateway.proto (and the room, call and URL messages it carries), written by
+// proto/rtcroom/gateway/v1/gateway.proto (and the room, call, desk and URL messages it carries), written by
 // hand so the SDK needs no protobuf library at run time. Fields at their default value are left out of
 // frames by the gateway, so every field read from the wire is optional here and the SDK fills in
 // defaults (see wire.ts).
@@ -14,7 +14,8 @@ export type LeaveReason =
   | 'LEAVE_REASON_CONNECTION_LOST'
   | 'LEAVE_REASON_ROOM_CLOSED'
   | 'LEAVE_REASON_REPLACED'
-  | 'LEAVE_REASON_CALL_ENDED';
+  | 'LEAVE_REASON_CALL_ENDED'
+  | 'LEAVE_REASON_TRANSFERRED';
 export type CloseReason =
   | 'CLOSE_REASON_UNSPECIFIED'
   | 'CLOSE_REASON_CLOSED_BY_API'
@@ -22,7 +23,7 @@ export type CloseReason =
   | 'CLOSE_REASON_DEPARTURE_TIMEOUT'
   | 'CLOSE_REASON_OWNER_LEFT'
   | 'CLOSE_REASON_CALL_ENDED';
-export type CallState = 'CALL_STATE_UNSPECIFIED' | 'CALL_STATE_DIALING' | 'CALL_STATE_RINGING' | 'CALL_STATE_ACTIVE' | 'CALL_STATE_ENDED';
+export type CallState = 'CALL_STATE_UNSPECIFIED' | 'CALL_STATE_DIALING' | 'CALL_STATE_RINGING' | 'CALL_STATE_ACTIVE' | 'CALL_STATE_ENDED' | 'CALL_STATE_QUEUED';
 export type CallEndReason =
   | 'CALL_END_REASON_UNSPECIFIED'
   | 'CALL_END_REASON_CANCELLED'
@@ -33,6 +34,17 @@ export type CallEndReason =
   | 'CALL_END_REASON_ROOM_CLOSED';
 export type OwnerLeavePolicy = 'OWNER_LEAVE_POLICY_UNSPECIFIED' | 'OWNER_LEAVE_POLICY_TRANSFER' | 'OWNER_LEAVE_POLICY_CLOSE_ROOM';
 export type DuplicateIdentityPolicy = 'DUPLICATE_IDENTITY_POLICY_UNSPECIFIED' | 'DUPLICATE_IDENTITY_POLICY_REPLACE' | 'DUPLICATE_IDENTITY_POLICY_REFUSE';
+/** Where a service-desk agent stands: agents set AVAILABLE, AWAY, SIGNED_OUT; the system RINGING, IN_CALL, WRAP_UP. */
+export type AgentState =
+  | 'AGENT_STATE_UNSPECIFIED'
+  | 'AGENT_STATE_SIGNED_OUT'
+  | 'AGENT_STATE_AVAILABLE'
+  | 'AGENT_STATE_RINGING'
+  | 'AGENT_STATE_IN_CALL'
+  | 'AGENT_STATE_WRAP_UP'
+  | 'AGENT_STATE_AWAY';
+/** The states an agent may set itself. */
+export type SettableAgentState = 'AGENT_STATE_AVAILABLE' | 'AGENT_STATE_AWAY' | 'AGENT_STATE_SIGNED_OUT';
 /** What the server made of a pusher report. */
 export type PusherAction = 'STREAM_STARTED' | 'STREAM_STOPPED' | 'REISSUE_URL' | 'NONE';
 
@@ -109,6 +121,55 @@ export interface Call {
   answerTime?: Timestamp;
   endTime?: Timestamp;
   metadata: string;
+  /** Service desk: the team called (id); empty for a call between two identities. */
+  teamId: string;
+  /** While QUEUED: 1 for the next call to be offered. */
+  queuePosition: number;
+  /** While QUEUED: about how long until an agent is offered the call. */
+  estimatedWaitSeconds: number;
+  /** Service desk: every agent who has held the call, in order. */
+  agentIdentities: string[];
+  /** Identities invited into the running call: each may accept with answerCall. */
+  invitedIdentities: string[];
+  /** When the call began to wait for an agent. */
+  queueTime?: Timestamp;
+}
+
+/** A service-desk team that customers call. */
+export interface Team {
+  id: string;
+  name: string;
+  displayName: string;
+  recordingFormats: string[];
+  ringTimeoutSeconds: number;
+  wrapUpSeconds: number;
+  queueLimit: number;
+  createTime?: Timestamp;
+}
+
+export interface Agent {
+  teamId: string;
+  identity: string;
+  state: AgentState;
+  /** Since when the agent is in this state. */
+  stateTime?: Timestamp;
+  /** Connected to a gateway right now (an agent who is not is out of rotation). */
+  connected: boolean;
+}
+
+/** A team's figures over the calls made since `since`. */
+export interface TeamStats {
+  teamId: string;
+  since?: Timestamp;
+  callsOffered: number;
+  callsAnswered: number;
+  callsAbandoned: number;
+  waitingNow: number;
+  averageWaitSeconds: number;
+  longestWaitSeconds: number;
+  averageHandlingSeconds: number;
+  agentsSignedIn: number;
+  agentsAvailable: number;
 }
 
 /** A finished recording of one member's stream. */
@@ -222,6 +283,12 @@ export interface Requests {
     answer: { room: Room; members: Member[]; notices: RoomNotice[]; snapshot: boolean; seq: number; playUrls: PlayUrl[] };
   };
   getCall: { body: { callId: string }; answer: { call: Call } };
+  setAgentState: { body: { team: string; state: SettableAgentState }; answer: { agent: Agent } };
+  getTeam: { body: { team: string }; answer: { team: Team; agents: Agent[]; queue: Call[] } };
+  callTeam: { body: { team: string; metadata?: string }; answer: { call: Call; room: Room; member: Member; pushUrl?: PushUrl; seq: number } };
+  transferCall: { body: { callId: string; toIdentity?: string; toTeam?: string }; answer: { call: Call } };
+  inviteToCall: { body: { callId: string; identity: string }; answer: { call: Call } };
+  getTeamStats: { body: { team: string }; answer: { stats: TeamStats } };
 }
 
 export type RequestKind = keyof Requests;

@@ -1,7 +1,7 @@
 // Frames as they arrive -> the SDK's types with every default filled in. The gateway leaves out
 // fields at their default value (0, "", false, UNSPECIFIED, empty lists), as the protobuf JSON mapping
 // allows, so each message is read here once rather than guarded everywhere it is used.
-import type { Answer, Call, CallNotice, Member, PlayUrl, PushUrl, Recording, RequestKind, Room, RoomNotice, Welcome } from './protocol.js';
+import type { Agent, Answer, Call, CallNotice, Member, PlayUrl, PushUrl, Recording, RequestKind, Room, RoomNotice, Team, TeamStats, Welcome } from './protocol.js';
 
 type Raw = any;
 
@@ -84,6 +84,51 @@ export function readCall(c: Raw = {}): Call {
     answerTime: opt(c.answerTime),
     endTime: opt(c.endTime),
     metadata: str(c.metadata),
+    teamId: str(c.teamId),
+    queuePosition: num(c.queuePosition),
+    estimatedWaitSeconds: num(c.estimatedWaitSeconds),
+    agentIdentities: list(c.agentIdentities, str),
+    invitedIdentities: list(c.invitedIdentities, str),
+    queueTime: opt(c.queueTime),
+  };
+}
+
+export function readTeam(t: Raw = {}): Team {
+  return {
+    id: str(t.id),
+    name: str(t.name),
+    displayName: str(t.displayName),
+    recordingFormats: list(t.recordingFormats, str),
+    ringTimeoutSeconds: num(t.ringTimeoutSeconds),
+    wrapUpSeconds: num(t.wrapUpSeconds),
+    queueLimit: num(t.queueLimit),
+    createTime: opt(t.createTime),
+  };
+}
+
+export function readAgent(a: Raw = {}): Agent {
+  return {
+    teamId: str(a.teamId),
+    identity: str(a.identity),
+    state: enumOf(a.state, 'AGENT_STATE_UNSPECIFIED'),
+    stateTime: opt(a.stateTime),
+    connected: bool(a.connected),
+  };
+}
+
+export function readTeamStats(s: Raw = {}): TeamStats {
+  return {
+    teamId: str(s.teamId),
+    since: opt(s.since),
+    callsOffered: num(s.callsOffered),
+    callsAnswered: num(s.callsAnswered),
+    callsAbandoned: num(s.callsAbandoned),
+    waitingNow: num(s.waitingNow),
+    averageWaitSeconds: num(s.averageWaitSeconds),
+    longestWaitSeconds: num(s.longestWaitSeconds),
+    averageHandlingSeconds: num(s.averageHandlingSeconds),
+    agentsSignedIn: num(s.agentsSignedIn),
+    agentsAvailable: num(s.agentsAvailable),
   };
 }
 
@@ -144,6 +189,8 @@ export function readWelcome(w: Raw = {}): Welcome {
 
 const members = (v: unknown) => list(v, readMember);
 const playUrls = (v: unknown) => list(v, (p) => readPlayUrl(p)!);
+/** placeCall and callTeam answer alike: the call, its room, your seat and push URL. */
+const readCallPlaced = (x: Raw): Answer<'placeCall'> => ({ call: readCall(x.call), room: readRoom(x.room), member: readMember(x.member), pushUrl: readPushUrl(x.pushUrl), seq: num(x.seq) });
 
 /** Reads the answer to a request of the given kind. */
 export function readAnswer<K extends RequestKind>(kind: K, a: Raw = {}): Answer<K> {
@@ -166,7 +213,7 @@ export function readAnswer<K extends RequestKind>(kind: K, a: Raw = {}): Answer<
     updateRoom: (x) => ({ room: readRoom(x.room) }),
     removeMember: (x) => ({ member: readMember(x.member) }),
     closeRoom: (x) => ({ room: readRoom(x.room) }),
-    placeCall: (x) => ({ call: readCall(x.call), room: readRoom(x.room), member: readMember(x.member), pushUrl: readPushUrl(x.pushUrl), seq: num(x.seq) }),
+    placeCall: readCallPlaced,
     answerCall: (x) => ({
       call: readCall(x.call),
       room: x.room ? readRoom(x.room) : undefined,
@@ -187,6 +234,12 @@ export function readAnswer<K extends RequestKind>(kind: K, a: Raw = {}): Answer<
       playUrls: playUrls(x.playUrls),
     }),
     getCall: (x) => ({ call: readCall(x.call) }),
+    setAgentState: (x) => ({ agent: readAgent(x.agent) }),
+    getTeam: (x) => ({ team: readTeam(x.team), agents: list(x.agents, readAgent), queue: list(x.queue, readCall) }),
+    callTeam: readCallPlaced,
+    transferCall: (x) => ({ call: readCall(x.call) }),
+    inviteToCall: (x) => ({ call: readCall(x.call) }),
+    getTeamStats: (x) => ({ stats: readTeamStats(x.stats) }),
   };
   return readers[kind](a) as Answer<K>;
 }
