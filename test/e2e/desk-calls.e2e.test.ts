@@ -160,7 +160,7 @@ it('three agents, ten customers at once: first come first served, nobody offered
     }
   });
   const customers = await Promise.all(Array.from({ length: 10 }, (_, i) => customer(`c3-${i}`)));
-  const placed = await Promise.all(customers.map((c) => callAndPush(c, team)));
+  await Promise.all(customers.map((c) => callAndPush(c, team)));
 
   // Sampled: a call queued while a connected agent sits available must not last.
   let idleSince = 0;
@@ -178,16 +178,10 @@ it('three agents, ten customers at once: first come first served, nobody offered
   expect(handled).toHaveLength(10);
   expect(worstIdleMs).toBeLessThan(1500);
 
-  // First come, first served: offered in the order of the calls.
-  const calls = await Promise.all(placed.map((p) => customers[0].request({ $case: 'ping', value: {} }).then(() => p.call!)));
-  const byQueue = [...calls].sort((x, y) => x.createTime!.getTime() - y.createTime!.getTime() || x.id.localeCompare(y.id));
-  const ringTimes = await Promise.all(
-    byQueue.map(async (c) => {
-      const owner = customers[placed.findIndex((p) => p.call!.id === c.id)];
-      const n = owner.callNotices.find((x) => x.call?.id === c.id && ringing(x));
-      return n!.call!.ringTime!.getTime();
-    }),
-  );
+  // First come, first served: offered in the order the calls joined the queue (their push began).
+  const firstRings = customers.map((c) => c.callNotices.find(ringing)!.call!);
+  const byQueue = [...firstRings].sort((x, y) => x.queueTime!.getTime() - y.queueTime!.getTime() || x.id.localeCompare(y.id));
+  const ringTimes = byQueue.map((c) => c.ringTime!.getTime());
   expect([...ringTimes].sort((x, y) => x - y)).toEqual(ringTimes);
   // Positions only ever went down, and the ones who waited were told an estimate.
   for (const c of customers) {
@@ -239,9 +233,22 @@ it('skips an agent whose connection is gone, and moves an offer on when the ring
   await callAndPush(cust, team);
   await offered(ringer); // not the one gone, though available longest
   ringer.drop();
-  await offered(last); // long before the 30 s ring timeout
+  const toLast = await offered(last); // long before the 30 s ring timeout
   expect((await agentState(team, 'a5-ringer'))?.state).toBe(A.AGENT_STATE_AVAILABLE); // out of rotation only while away
-  await Promise.all([last.close(), cust.close()]);
+
+  // Back in rotation on return: the agent available longest gets the next call again.
+  const back = await agent(team, 'a5-gone', false);
+  const cust2 = await customer('c5-2');
+  await callAndPush(cust2, team);
+  await offered(back);
+
+  // In a call, a lost connection ends the call after the grace period; the agent goes to wrap-up.
+  await last.request({ $case: 'answerCall', value: { callId: toLast.call!.id, accept: true } });
+  last.drop();
+  const ended = await cust.waitForCallNotice((n) => n.call?.state === S.CALL_STATE_ENDED, 8000);
+  expect([ended.call?.endReason, ended.call?.endedBy]).toEqual([callv1.CallEndReason.CALL_END_REASON_CONNECTION_LOST, 'a5-last']);
+  expect((await agentState(team, 'a5-last'))?.state).toBe(A.AGENT_STATE_WRAP_UP);
+  await Promise.all([back.close(), cust.close(), cust2.close()]);
 });
 
 it('transfers to another agent and to another team without the customer leaving, and lets a supervisor join', async () => {

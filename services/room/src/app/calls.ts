@@ -193,7 +193,7 @@ export class Calls {
     switch (h.type) {
       case 'stream_started':
         if (h.member.identity !== call.callerIdentity) return null;
-        return call.teamId ? customerStartedPushing(call) : callerStartedPushing(call, now);
+        return call.teamId ? customerStartedPushing(call, now) : callerStartedPushing(call, now);
       case 'member_joined': {
         const who = h.member.identity;
         // A call's room seats its parties and those invited, nobody else.

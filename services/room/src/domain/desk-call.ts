@@ -31,7 +31,7 @@ export function newTeamCall(input: { id: string; roomId: string; customerIdentit
     endAt: null,
     deadlineAt: addSeconds(input.now, pushBeginsWithinSeconds),
     teamId: input.teamId,
-    queueAt: input.now,
+    queueAt: null,
     queuePosition: 0,
     estimatedWaitSeconds: 0,
     agentIdentities: [],
@@ -40,10 +40,13 @@ export function newTeamCall(input: { id: string; roomId: string; customerIdentit
   };
 }
 
-/** The customer's push began: the call may now be offered (seed step 3). Null when nothing changes. */
-export function customerStartedPushing(call: Call): Call | null {
+/**
+ * The customer's push began: the call joins the queue, in the order of arrival there, and may now be
+ * offered (seed step 3). Null when nothing changes.
+ */
+export function customerStartedPushing(call: Call, now: Date): Call | null {
   if (call.state !== 'dialing') return null;
-  return { ...call, state: 'queued', deadlineAt: null };
+  return { ...call, state: 'queued', deadlineAt: null, queueAt: call.queueAt ?? now };
 }
 
 /** The router offers a queued call to an agent. */

@@ -221,7 +221,7 @@ export interface Call {
    * with AnswerCall and takes a seat in the call's room.
    */
   invitedIdentities: string[];
-  /** When the call began to wait for an agent (its place in the queue). */
+  /** When the call began to wait for an agent (the customer's push began): its place in the queue. */
   queueTime: Date | undefined;
 }
 
