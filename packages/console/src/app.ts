@@ -1,14 +1,17 @@
-// The web console: sign in with a development token, list and create rooms, join them and watch
-// their members and streams change live, place and answer 1:1 calls, and read every event in a log.
+// The web console: sign in with a development token (or a pasted one, e.g. an agent's), list and
+// create rooms, join them and watch their members and streams change live, place and answer 1:1
+// calls, work a service-desk team's calls at the agent desk (desk.ts), and read every event in a log.
 // All of it goes through @rtcroom/sdk, as an app would; a browser cannot push RTMP, so the "Push
 // began" button reports what <live-pusher> reports as 1002.
 import { handlePusherStateChange, RtcRoomClient, RtcRoomError } from '@rtcroom/sdk';
 import type { Call, PlayUrl, Room, RtcRoomEvents } from '@rtcroom/sdk';
+import { AgentDesk, wireDesk } from './desk.js';
 import { callBlock, describeEvent, esc, incomingBlock, memberRows, roomMeta, roomRows, roomTabs, roomTitle } from './render.js';
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
 
 let client: RtcRoomClient | undefined;
+let desk: AgentDesk | undefined;
 let listedRooms: Room[] = [];
 let current: string | undefined;
 let incoming: { call: Call; callerPlayUrl?: PlayUrl } | undefined;
@@ -17,12 +20,12 @@ const roomNames = new Map<string, string>();
 const loggedEvents: (keyof RtcRoomEvents)[] = [
   'connectionState', 'session', 'memberJoined', 'memberLeft', 'memberConnection', 'memberUpdated', 'streamReady', 'streamStopped',
   'roomUpdated', 'roomClosed', 'recordingReady', 'resync', 'seatLost', 'pushUrl', 'incomingCall', 'callUpdated', 'callEnded', 'pusherState',
-  'playerState', 'error',
+  'playerState', 'error', 'callQueued', 'callConnecting', 'offerWithdrawn', 'callInvitation',
 ];
 // Events after which the room, the calls or the room list look different.
 const redrawOn: (keyof RtcRoomEvents)[] = [
   'memberJoined', 'memberLeft', 'memberConnection', 'memberUpdated', 'streamReady', 'streamStopped', 'roomUpdated', 'roomClosed', 'resync',
-  'seatLost', 'pushUrl', 'callUpdated', 'callEnded', 'incomingCall', 'session',
+  'seatLost', 'pushUrl', 'callUpdated', 'callEnded', 'incomingCall', 'session', 'offerWithdrawn', 'callInvitation',
 ];
 
 function log(text: string, level: 'info' | 'warning' | 'error' = 'info'): void {
@@ -36,16 +39,32 @@ function roomName(roomId: string): string {
   return roomNames.get(roomId) ?? roomId;
 }
 
-async function signIn(identity: string, displayName: string): Promise<void> {
+/** Asks the embedded default's /dev/token endpoint, again on every reconnect, so an expired token is replaced. */
+function devToken(identity: string, displayName: string): () => Promise<string> {
   const tokenUrl = `/dev/token?identity=${encodeURIComponent(identity)}${displayName ? `&name=${encodeURIComponent(displayName)}` : ''}`;
-  // Asked again on every reconnect, so an expired token is replaced.
-  const fetchToken = async () => {
+  return async () => {
     const res = await fetch(tokenUrl);
     const body = await res.json();
     if (!res.ok) throw new RtcRoomError(body?.error?.code ?? 'UNAUTHENTICATED', body?.error?.message ?? `token endpoint answered ${res.status}`);
     return body.token as string;
   };
+}
+
+/** The teams a pasted token makes its holder an agent of (read, not verified: the gateway does that). */
+function agentTeamsOf(token: string): string[] {
+  try {
+    const claims = JSON.parse(atob(token.split('.')[1].replace(/-/g, '+').replace(/_/g, '/')));
+    return Array.isArray(claims?.grants?.agentTeams) ? claims.grants.agentTeams.map(String) : [];
+  } catch {
+    return [];
+  }
+}
+
+async function signIn(identity: string, displayName: string, accessToken: string): Promise<void> {
+  if (!identity && !accessToken) throw new Error('give an identity, or paste an access token');
   const c = new RtcRoomClient();
+  // The desk keeps its own state from the SDK's events before the redraws below see it.
+  desk = new AgentDesk(c, { act, log, showRoom });
   for (const name of loggedEvents) {
     c.on(name, (e) => {
       const line = describeEvent([name, e] as never, roomName);
@@ -53,7 +72,9 @@ async function signIn(identity: string, displayName: string): Promise<void> {
     });
   }
   // What the console keeps itself is updated first; the redraws registered after it see it.
-  c.on('incomingCall', (e) => (incoming = e));
+  c.on('incomingCall', (e) => {
+    if (!e.call.teamId) incoming = e; // offers of a team's calls ring at the agent desk
+  });
   c.on('callEnded', (e) => {
     if (incoming?.call.id === e.call.id) incoming = undefined;
   });
@@ -63,12 +84,13 @@ async function signIn(identity: string, displayName: string): Promise<void> {
   c.on('memberJoined', () => void refreshRooms());
   c.on('memberLeft', () => void refreshRooms());
   const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
-  await c.connect(`${scheme}://${location.host}/v1/ws`, fetchToken);
+  await c.connect(`${scheme}://${location.host}/v1/ws`, accessToken || devToken(identity, displayName));
   client = c;
   $('sign-in').hidden = true;
   $('workspace').hidden = false;
   $('sign-out').hidden = false;
   $('whoami').textContent = displayName ? `${displayName} (${c.identity})` : c.identity;
+  $('desk-teams').innerHTML = agentTeamsOf(accessToken).map((t) => `<option value="${esc(t)}"></option>`).join('');
   await refreshRooms();
   draw();
 }
@@ -111,12 +133,18 @@ function draw(): void {
   const me = client.identity;
   $('calls').innerHTML = client
     .activeCalls()
-    .filter((c) => !(incoming && c.id === incoming.call.id && c.state === 'CALL_STATE_RINGING'))
+    .filter((c) => !c.teamId && !(incoming && c.id === incoming.call.id && c.state === 'CALL_STATE_RINGING'))
     .map((c) => callBlock(c, me))
     .join('');
   const ringing = incoming && client.call(incoming.call.id)?.state === 'CALL_STATE_RINGING' ? incoming : undefined;
   $('incoming').hidden = !ringing;
   $('incoming').innerHTML = ringing ? incomingBlock(ringing.call, ringing.callerPlayUrl) : '';
+  desk?.draw();
+}
+
+function showRoom(roomId: string): void {
+  current = roomId;
+  draw();
 }
 
 /** Runs a button's action; failures go to the log with the server's code. */
@@ -164,11 +192,13 @@ function wire(): void {
   $('sign-in-form').addEventListener('submit', (e) => {
     e.preventDefault();
     $('sign-in-error').textContent = '';
-    signIn($<HTMLInputElement>('identity').value.trim(), $<HTMLInputElement>('display-name').value.trim()).catch((err) => {
+    const field = (id: string) => $<HTMLInputElement>(id).value.trim();
+    signIn(field('identity'), field('display-name'), field('access-token')).catch((err) => {
       $('sign-in-error').textContent = err instanceof RtcRoomError ? `${err.code}: ${err.message}` : String(err);
     });
   });
   $('sign-out').addEventListener('click', () => {
+    desk?.stop();
     void client?.close().then(() => location.reload());
   });
   $('refresh-rooms').addEventListener('click', () => void refreshRooms());
@@ -212,6 +242,7 @@ function wire(): void {
     });
   });
   $('clear-log').addEventListener('click', () => ($('log').innerHTML = ''));
+  wireDesk(() => (client ? desk : undefined));
   document.addEventListener('click', onClick);
   const params = new URLSearchParams(location.search);
   if (params.get('identity')) $<HTMLInputElement>('identity').value = params.get('identity')!;

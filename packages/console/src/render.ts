@@ -6,7 +6,7 @@ export function esc(value: unknown): string {
   return String(value ?? '').replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
-const short = (enumValue: string, prefix: string) => enumValue.replace(prefix, '').toLowerCase().replace(/_/g, ' ');
+export const short = (enumValue: string, prefix: string) => enumValue.replace(prefix, '').toLowerCase().replace(/_/g, ' ');
 
 /** A room's name for people: its title, or for a call room who the call is with. */
 export function roomTitle(r: RoomSnapshot): string {
@@ -62,7 +62,7 @@ export function memberRows(r: RoomSnapshot): string {
     .join('');
 }
 
-const playUrlOf = (u: PlayUrl | undefined) => u?.rtcUrl || u?.rtmpUrl || '';
+export const playUrlOf = (u: PlayUrl | undefined) => u?.rtcUrl || u?.rtmpUrl || '';
 
 export function callBlock(call: Call, me: string): string {
   const state = short(call.state, 'CALL_STATE_');
@@ -131,6 +131,14 @@ export function describeEvent([name, e]: Logged, roomName: (roomId: string) => s
       return e.call.state === 'CALL_STATE_ENDED' ? null : info(`call ${e.call.callerIdentity} → ${e.call.calleeIdentity}: ${short(e.call.state, 'CALL_STATE_')}`);
     case 'callEnded':
       return info(`call ${e.call.callerIdentity} → ${e.call.calleeIdentity} ended: ${short(e.reason, 'CALL_END_REASON_')}${e.call.endedBy ? ` by ${e.call.endedBy}` : ''}`);
+    case 'callQueued':
+      return info(`your call waits in line: position ${e.position}, about ${e.estimatedWaitSeconds} s`);
+    case 'callConnecting':
+      return info('connecting you to an agent');
+    case 'offerWithdrawn':
+      return { text: `the call from ${e.call.callerIdentity} no longer rings you`, level: 'warning' };
+    case 'callInvitation':
+      return { text: `invited into ${e.call.callerIdentity}'s call`, level: 'warning' };
     case 'pusherState':
       return { text: `pusher ${e.code} (${e.meaning})${e.action ? ` → ${e.action}` : ''}${e.error ? `: ${e.error.message}` : ''}`, level: e.error ? 'error' : e.severity };
     case 'playerState':

@@ -1,4 +1,5 @@
-// RtcRoomClient: rooms, members, streams and 1:1 calls for an app, over one resumable connection.
+// RtcRoomClient: rooms, members, streams, 1:1 calls and the service desk for an app, over one resumable
+// connection.
 //
 //   const client = new RtcRoomClient({ socket: wxSocket(wx) });
 //   await client.connect('wss://example.com/v1/ws', () => fetchToken());
@@ -12,7 +13,7 @@ import { CallTracker } from './calls.js';
 import { Emitter, Listener } from './emitter.js';
 import { RtcRoomError } from './errors.js';
 import type { RtcRoomEvents } from './events.js';
-import type { Answer, Call, Member, PushUrl, PusherAction, Room, RoomOptions, Welcome } from './protocol.js';
+import type { Agent, Answer, Call, Member, PushUrl, PusherAction, Room, RoomOptions, SettableAgentState, TeamStats, Welcome } from './protocol.js';
 import { RoomSnapshot } from './room-view.js';
 import { newKey, RoomTracker } from './rooms.js';
 import { browserSocket } from './socket-websocket.js';
@@ -250,20 +251,18 @@ export class RtcRoomClient {
    * began (pusher code 1002) the callee is told (incomingCall). Errors: CALLEE_OFFLINE, CALLEE_BUSY.
    */
   async placeCall(calleeIdentity: string, options: { recording?: boolean; metadata?: string; ringTimeoutSeconds?: number } = {}): Promise<{ call: Call; room: JoinedRoom }> {
-    const answer = await this.transport.request('placeCall', { calleeIdentity, ...options }, {
-      onAnswer: (a) => {
-        this.calls.changed({ call: a.call });
-        this.rooms.seated({ room: a.room, member: a.member, members: [a.member], pushUrl: a.pushUrl, playUrls: [], seq: a.seq });
-      },
-    });
+    const answer = await this.transport.request('placeCall', { calleeIdentity, ...options }, { onAnswer: (a) => this.callPlaced(a) });
     return { call: this.calls.get(answer.call.id) ?? answer.call, room: this.joined(answer.room.id) };
   }
 
-  /** Accepts an incoming call: a seat, your push URL and the caller's play URL. */
+  /**
+   * Accepts an incoming call, or an invitation into a running one: a seat, your push URL and the play
+   * URLs of those already publishing.
+   */
   async answerCall(callId: string, accept = true): Promise<{ call: Call; room?: JoinedRoom }> {
     const answer = await this.transport.request('answerCall', { callId, accept }, {
       onAnswer: (a) => {
-        this.calls.changed({ call: a.call });
+        this.calls.changed({ call: a.call }, !accept);
         if (a.room && a.member) this.rooms.seated({ room: a.room, member: a.member, members: a.members, pushUrl: a.pushUrl, playUrls: a.playUrls, seq: a.seq });
       },
     });
@@ -281,6 +280,51 @@ export class RtcRoomClient {
 
   hangUp(callId: string): Promise<Call> {
     return this.transport.request('hangUp', { callId }, { onAnswer: (a) => this.calls.changed({ call: a.call }) }).then((a) => a.call);
+  }
+
+  // ---- service desk
+
+  /**
+   * Calls a team of agents, as a customer: like placeCall, a seat in the call's room and its push URL.
+   * Once your push began (pusher code 1002) the call is offered to an agent (callConnecting) or waits
+   * in line (callQueued, told again as the line moves); callUpdated ACTIVE when an agent answers.
+   * Give up with cancelCall. Errors: QUEUE_FULL, TEAM_CLOSED (no agent signed in).
+   */
+  async callTeam(team: string, options: { metadata?: string } = {}): Promise<{ call: Call; room: JoinedRoom }> {
+    const answer = await this.transport.request('callTeam', { team, ...options }, { onAnswer: (a) => this.callPlaced(a) });
+    return { call: this.calls.get(answer.call.id) ?? answer.call, room: this.joined(answer.room.id) };
+  }
+
+  /**
+   * An agent sets its state in a team its token names (AVAILABLE, AWAY, SIGNED_OUT; not while ringing
+   * or in a call). Offers come as incomingCall, accepted with answerCall, declined with rejectCall.
+   */
+  setAgentState(team: string, state: SettableAgentState): Promise<Agent> {
+    return this.transport.request('setAgentState', { team, state }).then((a) => a.agent);
+  }
+
+  /** An agent reads its team: the agents with their states, and the calls waiting or ringing. */
+  getTeam(team: string): Promise<Answer<'getTeam'>> {
+    return this.transport.request('getTeam', { team });
+  }
+
+  /** An agent reads its team's figures over the last 24 hours. */
+  getTeamStats(team: string): Promise<TeamStats> {
+    return this.transport.request('getTeamStats', { team }).then((a) => a.stats);
+  }
+
+  /**
+   * The agent holding a call hands it to another agent (who is offered it at once; AGENT_UNAVAILABLE
+   * when it cannot take it) or to a team's queue. The customer stays; your seat ends (memberLeft,
+   * LEAVE_REASON_TRANSFERRED) and the call is no longer yours.
+   */
+  transferCall(callId: string, to: { toIdentity: string } | { toTeam: string }): Promise<Call> {
+    return this.transport.request('transferCall', { callId, ...to }, { onAnswer: (a) => this.calls.changed({ call: a.call }) }).then((a) => a.call);
+  }
+
+  /** A party to a running desk call invites someone (who must be connected): they are told with callInvitation. */
+  inviteToCall(callId: string, identity: string): Promise<Call> {
+    return this.transport.request('inviteToCall', { callId, identity }, { onAnswer: (a) => this.calls.changed({ call: a.call }) }).then((a) => a.call);
   }
 
   /** A call of yours that has not ended, by id. */
@@ -323,6 +367,12 @@ export class RtcRoomClient {
     if (frame.notice) this.rooms.onNotice(readNotice(frame.notice));
     else if (frame.callNotice) this.calls.changed(readCallNotice(frame.callNotice));
     else if (frame.error) this.events.emit('error', new RtcRoomError(String(frame.error.code), String(frame.error.message ?? '')));
+  }
+
+  /** placeCall and callTeam: the call, and the caller's seat in its room. */
+  private callPlaced(a: Answer<'placeCall'>): void {
+    this.calls.changed({ call: a.call });
+    this.rooms.seated({ room: a.room, member: a.member, members: [a.member], pushUrl: a.pushUrl, playUrls: [], seq: a.seq });
   }
 
   private joined(roomId: string): JoinedRoom {

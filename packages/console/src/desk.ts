@@ -1,0 +1,209 @@
+// The agent desk: an agent of a service-desk team (its token's agent grant names the team) sets its
+// state, answers the calls offered to it, sees its team's agents and queue, and in a call hands it on,
+// invites a colleague and hangs up. States the system sets (ringing, in call, wrap-up) and the queue
+// are read with getTeam every 2 s; offers, withdrawals and invitations come as SDK events.
+import type { Answer, Call, PlayUrl, RtcRoomClient, SettableAgentState, TeamStats } from '@rtcroom/sdk';
+import { agentRows, agentStateLabel, callDetail, invitationBlock, offerBlock, queueRows, statsLine } from './desk-render.js';
+
+const pollMs = 2000;
+const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
+
+/** What the desk needs of the console around it. */
+export interface DeskHost {
+  /** Runs a button's action, logs its failure, and redraws. */
+  act(what: string, action: () => Promise<unknown>): void;
+  log(text: string, level?: 'info' | 'warning' | 'error'): void;
+  /** Shows a room the agent was seated in, in the room panel. */
+  showRoom(roomId: string): void;
+}
+
+export class AgentDesk {
+  private team = '';
+  private view?: Answer<'getTeam'>;
+  private stats?: TeamStats;
+  private offer?: { call: Call; callerPlayUrl?: PlayUrl };
+  private invitation?: Call;
+  private timer?: ReturnType<typeof setInterval>;
+  private loading = false;
+  private again = false;
+  private lastError = '';
+
+  constructor(
+    private readonly client: RtcRoomClient,
+    private readonly host: DeskHost,
+  ) {
+    client.on('incomingCall', (e) => {
+      if (!e.call.teamId) return;
+      this.offer = e;
+      void this.refresh();
+    });
+    client.on('offerWithdrawn', (e) => this.forget(e.call.id));
+    client.on('callInvitation', (e) => (this.invitation = e.call));
+    client.on('callEnded', (e) => this.forget(e.call.id));
+  }
+
+  /** Opens a team's desk, and reads it every 2 s from then on. */
+  open(team: string): void {
+    this.team = team;
+    this.view = undefined;
+    this.stats = undefined;
+    clearInterval(this.timer);
+    this.timer = setInterval(() => void this.refresh(), pollMs);
+    void this.refresh();
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+
+  draw(): void {
+    const me = this.client.identity;
+    this.drawOffer();
+    this.drawCall();
+    $('desk-body').hidden = !this.team;
+    if (!this.team) return;
+    $('desk-team-name').textContent = this.view?.team.displayName || this.team;
+    const mine = this.view?.agents.find((a) => a.identity === me);
+    const badge = $('desk-my-state');
+    const state = mine?.state ?? 'AGENT_STATE_UNSPECIFIED';
+    badge.textContent = agentStateLabel(mine?.state);
+    badge.dataset.state = state;
+    badge.className = `badge badge-agent-${state}`;
+    for (const b of document.querySelectorAll<HTMLButtonElement>('[data-agent-state]')) b.classList.toggle('active', b.dataset.agentState === mine?.state);
+    $('desk-agents').innerHTML = this.view ? agentRows(this.view.agents, me) : '';
+    $('desk-queue').innerHTML = this.view ? queueRows(this.view.queue) : '';
+    $('desk-stats').textContent = this.stats ? statsLine(this.stats) : '';
+  }
+
+  private drawOffer(): void {
+    const ringing = this.offer && this.client.call(this.offer.call.id)?.state === 'CALL_STATE_RINGING' ? this.offer : undefined;
+    $('desk-offer').hidden = !ringing;
+    $('desk-offer').innerHTML = ringing ? offerBlock(ringing.call, ringing.callerPlayUrl) : '';
+    const invited = this.invitation && !this.client.room(this.invitation.roomId) ? this.invitation : undefined;
+    $('desk-invitation').hidden = !invited;
+    $('desk-invitation').innerHTML = invited ? invitationBlock(invited) : '';
+  }
+
+  /** The desk call this client holds a seat in, if any. */
+  private held(): Call | undefined {
+    return this.client.activeCalls().find((c) => c.teamId && c.state === 'CALL_STATE_ACTIVE' && this.client.room(c.roomId));
+  }
+
+  private drawCall(): void {
+    const call = this.held();
+    const room = call && this.client.room(call.roomId);
+    $('desk-call').hidden = !room;
+    $('desk-call').dataset.call = call?.id ?? '';
+    $('desk-call-detail').innerHTML = call && room ? callDetail(call, room) : '';
+  }
+
+  private forget(callId: string): void {
+    if (this.offer?.call.id === callId) this.offer = undefined;
+    if (this.invitation?.id === callId) this.invitation = undefined;
+    void this.refresh();
+  }
+
+  /** Reads the team and its figures; one read at a time, and one more when asked meanwhile. */
+  private async refresh(): Promise<void> {
+    if (!this.team) return;
+    if (this.loading) {
+      this.again = true;
+      return;
+    }
+    this.loading = true;
+    const team = this.team;
+    try {
+      const [view, stats] = await Promise.all([this.client.getTeam(team), this.client.getTeamStats(team)]);
+      if (team === this.team) [this.view, this.stats] = [view, stats];
+      this.lastError = '';
+    } catch (err) {
+      // Logged once, not every 2 s.
+      const text = `reading team ${team} failed: ${(err as Error).message}`;
+      if (text !== this.lastError) this.host.log(text, 'error');
+      this.lastError = text;
+    } finally {
+      this.loading = false;
+    }
+    this.draw();
+    if (this.again) {
+      this.again = false;
+      void this.refresh();
+    }
+  }
+
+  /** Runs an action, then reads the team again (the agent's state follows it). */
+  private act(what: string, action: () => Promise<unknown>): void {
+    this.host.act(what, async () => {
+      await action();
+      await this.refresh();
+    });
+  }
+
+  transfer(to: (target: string) => { toIdentity: string } | { toTeam: string }): void {
+    const callId = $('desk-call').dataset.call;
+    const target = $<HTMLInputElement>('desk-transfer-to').value.trim();
+    if (!callId || !target) return;
+    this.act('transfer', async () => {
+      await this.client.transferCall(callId, to(target));
+      this.host.log(`call handed to ${target}`);
+    });
+  }
+
+  invite(): void {
+    const callId = $('desk-call').dataset.call;
+    const identity = $<HTMLInputElement>('desk-invite-identity').value.trim();
+    if (!callId || !identity) return;
+    this.act('invite', async () => {
+      await this.client.inviteToCall(callId, identity);
+      this.host.log(`invited ${identity} into the call`);
+    });
+  }
+
+  hangUp(): void {
+    const callId = $('desk-call').dataset.call;
+    if (callId) this.act('hang up', () => this.client.hangUp(callId));
+  }
+
+  /** The buttons drawn inside the desk: state switch, offer, invitation. */
+  onClick(e: MouseEvent): void {
+    const d = (e.target as HTMLElement).closest('button')?.dataset;
+    if (!d) return;
+    const c = this.client;
+    if (d.agentState && this.team) this.act('set state', () => c.setAgentState(this.team, d.agentState as SettableAgentState));
+    else if (d.deskAccept) this.act('accept', async () => {
+      const { room } = await c.answerCall(d.deskAccept!, true);
+      this.offer = undefined;
+      if (room) this.host.showRoom(room.room.id);
+    });
+    else if (d.deskReject) this.act('reject', async () => {
+      await c.rejectCall(d.deskReject!);
+      this.offer = undefined;
+    });
+    else if (d.deskJoin) this.act('join call', async () => {
+      const { room } = await c.answerCall(d.deskJoin!, true);
+      this.invitation = undefined;
+      if (room) this.host.showRoom(room.room.id);
+    });
+    else if (d.deskDismiss) {
+      this.invitation = undefined;
+      this.draw();
+    }
+  }
+}
+
+/** Wires the desk's controls once; they act on the signed-in client's desk. */
+export function wireDesk(desk: () => AgentDesk | undefined): void {
+  $('desk-team-form').addEventListener('submit', (e) => {
+    e.preventDefault();
+    const team = $<HTMLInputElement>('desk-team').value.trim();
+    if (team) desk()?.open(team);
+  });
+  $('desk').addEventListener('click', (e) => desk()?.onClick(e));
+  $('desk-transfer-agent').addEventListener('click', () => desk()?.transfer((to) => ({ toIdentity: to })));
+  $('desk-transfer-team').addEventListener('click', () => desk()?.transfer((to) => ({ toTeam: to })));
+  $('desk-invite-form').addEventListener('submit', (e) => {
+    e.preventDefault();
+    desk()?.invite();
+  });
+  $('desk-hang-up').addEventListener('click', () => desk()?.hangUp());
+}
