@@ -27,6 +27,8 @@ beforeAll(async () => {
       RTCROOM_DEV: 'true',
       ROOM_AUTO_CLOSE_INTERVAL_MS: '100',
       PRESENCE_RESUME_GRACE_MS: '600',
+      // Its own durable consumer of recordings: systems of other test files share this NATS.
+      ROOM_RECORDINGS_CONSUMER: 'desk-calls-test-recordings',
     },
     ephemeralPorts: true,
     logLevel: (process.env.TEST_LOG as 'debug') ?? 'silent',
@@ -335,4 +337,22 @@ it('forces recording on for a team that requires it, and lists the recording by 
   }
   await expect(desk.listCallRecordings(deskServicev1.ListCallRecordingsRequest.fromPartial({}))).rejects.toMatchObject({ reason: 'INVALID_ARGUMENT' });
   await Promise.all([ag.close(), cust.close()]);
+});
+
+it('never rings an agent of two teams twice at once, nor while it wraps up for the other', async () => {
+  const [one, two] = [await makeTeam({ wrapUpSeconds: 1 }), await makeTeam({ wrapUpSeconds: 1 })];
+  const both = await agent([one, two], 'a8-both');
+  const [c1, c2] = await Promise.all([customer('c8-1'), customer('c8-2')]);
+  await Promise.all([callAndPush(c1, one), callAndPush(c2, two)]);
+  const first = await offered(both);
+  const offersTo = () => both.callNotices.filter((n) => ringing(n) && n.call?.calleeIdentity === 'a8-both').length;
+  await new Promise((r) => setTimeout(r, 600)); // several routing passes
+  expect(offersTo()).toBe(1);
+  await both.request({ $case: 'answerCall', value: { callId: first.call!.id, accept: true } });
+  await both.request({ $case: 'hangUp', value: { callId: first.call!.id } });
+  const endedAt = Date.now();
+  const second = await both.waitForCallNotice((n) => ringing(n) && n.call?.id !== first.call?.id && n.call?.calleeIdentity === 'a8-both', 8000);
+  expect(Date.now() - endedAt).toBeGreaterThanOrEqual(900); // after the first team's wrap-up
+  expect(second.call?.teamId).not.toBe(first.call?.teamId);
+  await Promise.all([both.close(), c1.close(), c2.close()]);
 });

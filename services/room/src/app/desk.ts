@@ -18,6 +18,7 @@ import { inLiveCall, insertCall, findCallByRoom } from '../store/call.repository
 import {
   agentsInWrapUpDue,
   agentsOf,
+  busyInAnyTeam,
   CallRecordingFilter,
   CallRecordingRow,
   countWaiting,
@@ -27,6 +28,7 @@ import {
   listCallRecordings,
   listTeams,
   lockAgent,
+  lockIdentity,
   lockTeam,
   ringingTeamCalls,
   saveAgent,
@@ -365,7 +367,10 @@ export class Desk implements DeskPort {
         await lockTeam(change.db, team.id);
         const agent = await lockAgent(change.db, team.id, agentIdentity);
         if (!agent || agent.state !== 'available') return c;
-        if (await inLiveCall(change.db, agentIdentity)) return c; // rung or held by another team
+        // An identity in several teams: offers to it are serialised across teams too.
+        await lockIdentity(change.db, agentIdentity);
+        // Rung, in a call or wrapping up for another team, or in a call of its own.
+        if ((await busyInAnyTeam(change.db, agentIdentity)) || (await inLiveCall(change.db, agentIdentity))) return c;
         done = true;
         return offer(c, agentIdentity, team.ringTimeoutSeconds, now);
       });

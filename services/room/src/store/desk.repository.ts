@@ -80,6 +80,22 @@ export async function lockTeam(db: RoomDb, teamId: string): Promise<void> {
   await db.selectFrom('teams').select('id').where('id', '=', teamId).forUpdate().execute();
 }
 
+/** Serialises offers to one identity (an agent of several teams) to the end of the transaction. */
+export async function lockIdentity(db: RoomDb, identity: string): Promise<void> {
+  await sql`select pg_advisory_xact_lock(hashtext(${`rtcroom.agent:${identity}`}))`.execute(db);
+}
+
+/** Whether the identity is ringing, in a call or wrapping up as an agent of any team. */
+export async function busyInAnyTeam(db: RoomDb, identity: string): Promise<boolean> {
+  const row = await db
+    .selectFrom('agents')
+    .select('team_id')
+    .where('identity', '=', identity)
+    .where('state', 'in', [sql.lit('ringing'), sql.lit('in_call'), sql.lit('wrap_up')])
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
 /** The team's calls not yet answered: dialing, queued or ringing, in queue order. */
 export async function waitingCalls(db: RoomDb, teamId: string): Promise<Call[]> {
   const rows = await db
