@@ -6,4 +6,6 @@ module.exports = {
   gatewayUrl: 'ws://192.168.1.10:8787/v1/ws',
   // GET <tokenUrl>?identity=...&name=... answering {"token": "..."} (the embedded default's dev endpoint).
   tokenUrl: 'http://192.168.1.10:8787/dev/token',
+  // The service-desk team the customer-service page calls (created with `npm run desk -- team create`).
+  serviceTeam: 'claims',
 };

@@ -25,4 +25,8 @@ Page({
   call() {
     if (this.data.callee) wx.navigateTo({ url: `/pages/call/call?callee=${encodeURIComponent(this.data.callee)}` });
   },
+
+  service() {
+    wx.navigateTo({ url: '/pages/service/service' });
+  },
 });
