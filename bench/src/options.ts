@@ -82,7 +82,8 @@ export function parseArgs(argv: string[]): BenchSettings {
     clientProcesses: positive(flags.get('clients'), 2, 'clients'),
     idleClientProcesses: 0,
     churn: { rate: positive(flags.get('rate'), 500, 'rate'), seconds: full ? 20 : 4 },
-    knee: { rates: full ? [250, 750, 1000, 1250, 1500, 2000, 2500, 3000] : [250, 1000, 1500, 2000], seconds: full ? 6 : 2 },
+    // Low steps too: where rtcroom's knee lies today (tens of joins/s), not only where the target is.
+    knee: { rates: full ? [25, 50, 100, 250, 750, 1000, 1250, 1500, 2000, 2500, 3000] : [25, 50, 100, 250, 1000, 1500, 2000], seconds: full ? 6 : 3 },
     storm: full ? { rooms: 500, connectRate: 1500 } : { rooms: 100, connectRate: 1000 },
     idle: {
       connections: positive(flags.get('idle'), full ? 20_000 : 2_000, 'idle'),
@@ -101,7 +102,8 @@ export function parseArgs(argv: string[]): BenchSettings {
     },
     settleMs: 1000,
     quietMaxMs: full ? 30_000 : 15_000,
-    warmup: { rate: 250, seconds: 2 },
+    // Below rtcroom's knee, so no backlog from the warmup lands in the first step.
+    warmup: { rate: 100, seconds: 3 },
     natsUrl: flags.get('nats') ?? 'nats://127.0.0.1:4222',
     pgAdminUrl: flags.get('pg') ?? 'postgres://postgres@127.0.0.1:5432/postgres',
     startTimeoutMs: 30_000,
