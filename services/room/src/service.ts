@@ -2,6 +2,8 @@
 import { EventBus, Logger, migrateToLatest, openDatabase, openEventBus, startGrpcServer } from '@rtcroom/common';
 import { Calls } from './app/calls';
 import { Desk } from './app/desk';
+import { TeamDirectory } from './app/desk-directory';
+import { DeskRouting } from './app/desk-routing';
 import { Memberships } from './app/memberships';
 import { RoomTransactions } from './app/room-transaction';
 import { Rooms } from './app/rooms';
@@ -66,12 +68,14 @@ export async function startRoomService(config: RoomConfig, logger: Logger, deps:
   const members = new Memberships(tx, rooms, issuer);
   const presence = grpcPresencePort(config.presenceServiceAddress);
   const calls = new Calls(tx, rooms, members, presence, config.defaultRingTimeoutSeconds);
-  const desk = new Desk(tx, rooms, members, calls, presence, logger.child({ component: 'desk' }), { defaultHandlingSeconds: config.deskDefaultHandlingSeconds });
+  const teams = new TeamDirectory(store.db);
+  const routing = new DeskRouting(tx, calls, presence, teams, logger.child({ component: 'desk' }), { defaultHandlingSeconds: config.deskDefaultHandlingSeconds });
+  const desk = new Desk(tx, rooms, members, calls, presence, routing, teams);
   const timeouts = new Timeouts(
     [
       { name: 'rooms', run: () => rooms.closeDue() },
       { name: 'calls', run: () => calls.expireDue() },
-      { name: 'desk', run: () => desk.tick() },
+      { name: 'desk', run: () => routing.tick() },
     ],
     logger,
     config.autoCloseIntervalMs,
@@ -95,7 +99,7 @@ export async function startRoomService(config: RoomConfig, logger: Logger, deps:
       await grpc.stop();
       await recordings.stop();
       await timeouts.stop();
-      await desk.stop();
+      await routing.stop();
       await webhooks.stop();
       await relay.stop();
       issuer.close();

@@ -77,7 +77,7 @@ export function deskGrpcBinding(desk: Desk): ServiceBinding {
         return { team: toProtoTeam(team), agents: agents.map(toProtoAgent), queue: queue.map(toProtoCall) };
       },
       async listTeams() {
-        return { teams: (await desk.teams()).map(toProtoTeam) };
+        return { teams: (await desk.listTeams()).map(toProtoTeam) };
       },
       async setAgentState(req) {
         const state = stateFromProto.get(req.state) ?? ('unspecified' as AgentState);
