@@ -1,8 +1,10 @@
 // The room service against the real Postgres and NATS, called over gRPC like any internal caller.
 import * as grpc from '@grpc/grpc-js';
-import { createLogger, DomainError, EventBus, openEventBus } from '@rtcroom/common';
-import { eventually, testNatsUrl } from '@rtcroom/common/testing';
+import { createClient, createLogger, DomainError, EventBus, openEventBus } from '@rtcroom/common';
+import { eventually, testLogger, testNatsUrl } from '@rtcroom/common/testing';
 import { roomEventv1, roomServicev1, roomv1 } from '@rtcroom/proto';
+import { loadRoomConfig } from '../src/config';
+import { startRoomService } from '../src/service';
 import { RoomHarness, startRoomHarness } from './support/room-harness';
 
 describe('room service (Postgres + NATS + gRPC)', () => {
@@ -124,6 +126,29 @@ describe('room service (Postgres + NATS + gRPC)', () => {
     const reborn = await client.createRoom({ room: group('phoenix'), requestId: '' });
     expect(reborn.room?.id).not.toBe(room!.id);
     expect((await client.getRoom({ roomId: reborn.room!.id, name: '' })).members).toEqual([]);
+  });
+
+  it('a join by name finds out that another instance closed the room it remembered, and makes a new one', async () => {
+    const other = await startRoomService(
+      loadRoomConfig({
+        ROOM_GRPC_ADDRESS: '127.0.0.1:0',
+        DATABASE_URL: harness.database.url,
+        NATS_URL: testNatsUrl,
+        URL_ISSUER_ADDRESS: harness.issuerAddress,
+        ROOM_RECORDINGS_CONSUMER: `room-recordings-second-${process.pid}`,
+      }),
+      testLogger('room-2'),
+    );
+    const otherClient = createClient(roomServicev1.RoomServiceService, other.grpcAddress);
+    const join = (c: typeof client, identity: string) =>
+      c.joinRoom(roomServicev1.JoinRoomRequest.fromPartial({ roomName: 'told-twice', identity, sessionId: `s-${identity}`, createIfMissing: true }));
+    const first = await join(client, 'ann'); // this instance now remembers the room by name
+    await otherClient.closeRoom({ roomId: first.room!.id });
+    const second = await join(client, 'bob');
+    expect(second.room?.id).not.toBe(first.room?.id);
+    expect(second.members.map((m) => m.identity)).toEqual(['bob']);
+    otherClient.close();
+    await other.stop();
   });
 
   it('finds a membership by its stream id, also after it ended', async () => {

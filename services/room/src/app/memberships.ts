@@ -5,6 +5,7 @@ import {
   checkDisplayName,
   checkId,
   checkMemberPatch,
+  checkRoomName,
   decideSeat,
   LeaveReason,
   limits,
@@ -69,19 +70,33 @@ export class Memberships {
     checkDisplayName('display_name', input.displayName);
     if (input.requestId && input.requestId.length > 128) throw new DomainError('INVALID_ARGUMENT', 'request_id must be at most 128 characters');
     const target = await this.target(input);
+    try {
+      return await this.seatIn(target, input);
+    } catch (err) {
+      // A room remembered by name that has closed meanwhile (elsewhere): look again, once.
+      if (input.roomId || !isDomainError(err, 'ROOM_CLOSED')) throw err;
+      this.rooms.forgetName(target.name);
+      return this.seatIn(await this.target(input), input);
+    }
+  }
+
+  private async seatIn(target: Room, input: JoinInput): Promise<JoinResult> {
     if (input.requestId) {
       const earlier = await this.earlierJoin(target, input);
       if (earlier) return earlier;
     }
-    // Signed before the transaction so the room's lock is never held across a network call.
+    // Signed while the room's turn and lock are awaited: the lock waits for it only when the URL
+    // issuer is slower than that.
     const memberId = newId('m');
-    const pushUrl = await this.issuer.issuePushUrl(target.id, memberId, target.recording, target.recordingFormats);
+    const signing = this.issuer.issuePushUrl(target.id, memberId, target.recording, target.recordingFormats);
+    signing.catch(() => undefined); // awaited below; a failure before then is not unhandled
     try {
       return await this.tx.run(target.id, async (change) => {
         const room = await change.lock(target.id, input.identity);
         const seated = [...change.seated];
         const decision = decideSeat(room, seated, input.identity, change.bannedUntil, change.now);
         if (!decision.ok) throw decision.error;
+        const pushUrl = await signing;
         if (decision.replaces) await change.unseat(room, decision.replaces, 'replaced');
         const member: Member = {
           memberId,
@@ -241,7 +256,12 @@ export class Memberships {
   private async target(input: JoinInput): Promise<Room> {
     if (input.roomId) return resolveRoom(this.tx.db, { roomId: input.roomId });
     if (!input.name) throw new DomainError('INVALID_ARGUMENT', 'room_id or room_name is required', { field: 'room_id' });
-    if (!input.createIfMissing) return resolveRoom(this.tx.db, { name: input.name });
+    if (!input.createIfMissing) {
+      checkRoomName('name', input.name);
+      const room = await this.rooms.openNamed(input.name);
+      if (!room) throw new DomainError('ROOM_NOT_FOUND', `no open room named ${input.name}`);
+      return room;
+    }
     return this.rooms.findOrCreate(input.name, { ...(input.createOptions ?? defaultOptions(input.identity)), ownerIdentity: input.identity });
   }
 

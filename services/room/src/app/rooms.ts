@@ -34,11 +34,45 @@ export interface RoomSnapshot {
   seq: number;
 }
 
+/** Open rooms remembered by name; past this many the oldest is forgotten. */
+const namedRoomsKept = 10_000;
+
 export class Rooms {
+  /**
+   * Open rooms by name as this instance last saw them, so a join by name skips a lookup (a room's id,
+   * kind and recording never change). Forgotten when the room closes here; one closed by another
+   * instance is found out under its lock, and the join looks again (Memberships.join).
+   */
+  private readonly openByName = new Map<string, Room>();
+
   constructor(
     private readonly tx: RoomTransactions,
     private readonly policy: RoomPolicy,
-  ) {}
+  ) {
+    tx.addHook(async (_change, room, happened) => {
+      if (happened.some((h) => h.type === 'room_closed')) this.forgetName(room.name);
+    });
+  }
+
+  /** The open room with this name, or null. */
+  async openNamed(name: string): Promise<Room | null> {
+    const known = this.openByName.get(name);
+    if (known) return { ...known };
+    const room = await findOpenRoomByName(this.tx.db, name);
+    if (room) this.remember(room);
+    return room;
+  }
+
+  forgetName(name: string): void {
+    this.openByName.delete(name);
+  }
+
+  private remember(room: Room): void {
+    if (room.state !== 'open') return;
+    this.openByName.delete(room.name);
+    this.openByName.set(room.name, { ...room });
+    if (this.openByName.size > namedRoomsKept) this.openByName.delete(this.openByName.keys().next().value as string);
+  }
 
   async create(input: RoomOptions, requestId: string | null): Promise<Room> {
     const spec = normalizeNewRoom({ ...input, name: input.name || newId('room') }, this.policy);
@@ -77,13 +111,15 @@ export class Rooms {
 
   /** An open room by name, created with `options` when there is none (a racing creator's room wins). */
   async findOrCreate(name: string, options: RoomOptions): Promise<Room> {
-    const existing = await findOpenRoomByName(this.tx.db, name);
+    const existing = await this.openNamed(name);
     if (existing) return existing;
     try {
-      return await this.create({ ...options, name }, null);
+      const created = await this.create({ ...options, name }, null);
+      this.remember(created);
+      return created;
     } catch (err) {
       if (!isDomainError(err, 'ALREADY_EXISTS')) throw err;
-      const raced = await findOpenRoomByName(this.tx.db, name);
+      const raced = await this.openNamed(name);
       if (!raced) throw err;
       return raced;
     }

@@ -12,6 +12,8 @@ export interface RoomHarness {
   client: AsyncClient<typeof roomServicev1.RoomServiceService>;
   webhooks: AsyncClient<typeof webhookv1.WebhookServiceService>;
   database: TestDatabase;
+  /** The stand-in URL issuer's address (for a second instance on the same database). */
+  issuerAddress: string;
   stop(): Promise<void>;
 }
 
@@ -55,6 +57,7 @@ export async function startRoomHarness(env: Env = {}): Promise<RoomHarness> {
     client,
     webhooks,
     database,
+    issuerAddress: issuer.address,
     async stop() {
       client.close();
       webhooks.close();
