@@ -19,8 +19,6 @@ import {
 import {
   findMemberByJoinRequest,
   findMemberByStream,
-  insertMember,
-  saveMember,
   seatedMembers,
   seatedMembersOfSession,
 } from '../store/member.repository';
@@ -114,8 +112,7 @@ export class Memberships {
           leftAt: null,
           leaveReason: null,
         };
-        await insertMember(change.db, member, input.requestId || null);
-        change.seat(member);
+        change.seat(member, input.requestId || null);
         Object.assign(room, { memberCount: room.memberCount + 1, everJoined: true, autoCloseAt: null });
         change.record({ type: 'member_joined', member });
         await change.commit(room);
@@ -163,7 +160,7 @@ export class Memberships {
       const next = { ...member, ...definedOnly(patch) };
       if (next.displayName === member.displayName && next.avatarUrl === member.avatarUrl && next.customData === member.customData) return member;
       Object.assign(member, next);
-      await saveMember(change.db, member);
+      change.writeMember(member);
       change.record({ type: 'member_updated', member: { ...member } });
       return member;
     });
@@ -175,12 +172,12 @@ export class Memberships {
       if (source === 'media_server') m.streamSource = 'media_server';
       const next = nextStreamState(m, publishing, source);
       if (!next) {
-        if (source === 'media_server') await saveMember(change.db, m);
+        if (source === 'media_server') change.writeMember(m);
         return m;
       }
       m.state = next;
       changed = true;
-      await saveMember(change.db, m);
+      change.writeMember(m);
       change.record({ type: publishing ? 'stream_started' : 'stream_stopped', member: { ...m }, source });
       return m;
     });
@@ -211,7 +208,7 @@ export class Memberships {
           await this.onSeated(m.roomId, m.identity, async (change, _room, member) => {
             if (member.sessionId !== sessionId || member.connectionInterrupted === !connected) return member;
             member.connectionInterrupted = !connected;
-            await saveMember(change.db, member);
+            change.writeMember(member);
             change.record({ type: 'member_connection', member: { ...member }, connected });
             return member;
           }),

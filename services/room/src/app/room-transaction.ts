@@ -1,11 +1,13 @@
 // One change to one room: the room row is locked first, the domain decides, and the new state is
 // written with its numbered events in the same transaction. The relay is kicked after commit.
+// Members' rows are written at commit too, with the room and its events, in one statement where
+// there is one member to write (the common case: a join, a leave, a stream change): a round trip less.
 import { DomainError } from '@rtcroom/common';
 import { Kysely } from 'kysely';
 import { afterDeparture, CloseReason, LeaveReason, Member, Room } from '../domain/room';
 import { encodeRoomEvent, OutboxRow, RoomChange } from '../events/room-events';
 import { RoomDatabase, RoomDb } from '../store/database';
-import { saveMember } from '../store/member.repository';
+import { MemberWrite } from '../store/member.repository';
 import { lockRoomWithSeats, saveRoomWithEvents } from '../store/room.repository';
 
 /** Reacts, inside the same transaction, to what happened in a room (e.g. a call follows its room). */
@@ -23,6 +25,8 @@ export class RoomChangeSet {
   bannedUntil: Date | null = null;
   /** Run once the transaction has committed (not if it rolls back). */
   readonly committed: (() => void)[] = [];
+  /** Members' rows to write at commit, one entry per member (its latest state). */
+  readonly memberWrites = new Map<string, MemberWrite>();
 
   constructor(
     readonly db: RoomDb,
@@ -44,9 +48,16 @@ export class RoomChangeSet {
     return this.seated.find((m) => m.identity === identity);
   }
 
-  /** A member took a seat (its row is written by the caller). */
-  seat(member: Member): void {
+  /** A member took a seat: its row is inserted at commit. */
+  seat(member: Member, joinRequestId: string | null): void {
     this.seated.push(member);
+    this.memberWrites.set(member.memberId, { member, insert: true, joinRequestId });
+  }
+
+  /** A member's row changed: written at commit. */
+  writeMember(member: Member): void {
+    const earlier = this.memberWrites.get(member.memberId);
+    this.memberWrites.set(member.memberId, { member, insert: earlier?.insert ?? false, joinRequestId: earlier?.joinRequestId ?? null });
   }
 
   afterCommit(fn: () => void): void {
@@ -65,7 +76,7 @@ export class RoomChangeSet {
   /** A member gives up its seat; the room follows its rules for owners and the last one out. */
   async unseat(room: Room, member: Member, reason: LeaveReason, reasonText = ''): Promise<void> {
     Object.assign(member, { state: 'left', leftAt: this.now, leaveReason: reason });
-    await saveMember(this.db, member);
+    this.writeMember(member);
     room.memberCount -= 1;
     this.seated = this.seated.filter((m) => m.memberId !== member.memberId);
     this.record({ type: 'member_left', member: { ...member }, reason, reasonText });
@@ -99,7 +110,8 @@ export class RoomChangeSet {
       for (const hook of this.hooks) await hook(this, room, happened);
     }
     const events = this.changes.map((change) => encodeRoomEvent(room.id, ++room.seq, change, this.now));
-    await saveRoomWithEvents(this.db, room, [...events, ...this.extra]);
+    await saveRoomWithEvents(this.db, room, [...events, ...this.extra], [...this.memberWrites.values()]);
+    this.memberWrites.clear();
     this.written += events.length + this.extra.length;
     this.changes.length = 0;
     this.extra.length = 0;
@@ -153,7 +165,7 @@ export class RoomTransactions {
     const result = await this.db.transaction().execute(async (tx) => {
       const change = new RoomChangeSet(tx, this.now(), this.hooks);
       const out = await work(change);
-      if (change.changes.length > 0) throw new Error('room changes recorded but not committed');
+      if (change.changes.length > 0 || change.memberWrites.size > 0) throw new Error('room changes recorded but not committed');
       written = change.written;
       after = change.committed;
       return out;

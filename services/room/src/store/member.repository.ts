@@ -50,32 +50,40 @@ export async function findMemberByJoinRequest(db: RoomDb, roomId: string, reques
   return row ? toMember(row) : null;
 }
 
-export async function insertMember(db: RoomDb, m: Member, joinRequestId: string | null): Promise<void> {
-  await db
-    .insertInto('members')
-    .values({
-      member_id: m.memberId,
-      room_id: m.roomId,
-      identity: m.identity,
-      display_name: m.displayName,
-      avatar_url: m.avatarUrl,
-      custom_data: m.customData,
-      connection_interrupted: m.connectionInterrupted,
-      stream_source: m.streamSource,
-      state: m.state,
-      stream_id: m.streamId,
-      session_id: m.sessionId,
-      joined_at: m.joinedAt,
-      left_at: m.leftAt,
-      leave_reason: m.leaveReason,
-      join_request_id: joinRequestId,
-    })
-    .execute();
+/** A member's row to write with its room's change (RoomChangeSet.commit). */
+export interface MemberWrite {
+  member: Member;
+  /** A new seat (insert) rather than a change to one. */
+  insert: boolean;
+  joinRequestId: string | null;
 }
 
-/** Writes everything about a membership that can change after the join. */
-export async function saveMember(db: RoomDb, m: Member): Promise<void> {
-  await db
+/** The statement writing one member's row, to run alone or as a CTE of the room's commit. */
+export function memberWriteQuery(db: Pick<RoomDb, 'insertInto' | 'updateTable'>, w: MemberWrite) {
+  const m = w.member;
+  if (w.insert) {
+    return db
+      .insertInto('members')
+      .values({
+        member_id: m.memberId,
+        room_id: m.roomId,
+        identity: m.identity,
+        display_name: m.displayName,
+        avatar_url: m.avatarUrl,
+        custom_data: m.customData,
+        connection_interrupted: m.connectionInterrupted,
+        stream_source: m.streamSource,
+        state: m.state,
+        stream_id: m.streamId,
+        session_id: m.sessionId,
+        joined_at: m.joinedAt,
+        left_at: m.leftAt,
+        leave_reason: m.leaveReason,
+        join_request_id: w.joinRequestId,
+      })
+      .returning('member_id');
+  }
+  return db
     .updateTable('members')
     .set({
       state: m.state,
@@ -88,5 +96,5 @@ export async function saveMember(db: RoomDb, m: Member): Promise<void> {
       stream_source: m.streamSource,
     })
     .where('member_id', '=', m.memberId)
-    .execute();
+    .returning('member_id');
 }

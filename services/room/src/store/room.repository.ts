@@ -5,7 +5,7 @@ import { sql } from 'kysely';
 import { CloseReason, DuplicateIdentityPolicy, Member, OwnerLeavePolicy, Room, RoomKind, RoomState } from '../domain/room';
 import { OutboxRow } from '../events/room-events';
 import { MembersTable, RoomDb, RoomsTable } from './database';
-import { toMember } from './member.repository';
+import { MemberWrite, memberWriteQuery, toMember } from './member.repository';
 
 export function toRoom(row: RoomsTable): Room {
   return {
@@ -91,13 +91,29 @@ const roomChanges = (room: Room) => ({
   auto_close_at: room.autoCloseAt,
 });
 
-/** Writes the room's changeable state and appends outbox rows, in one statement (one round trip). */
-export async function saveRoomWithEvents(db: RoomDb, room: Room, events: OutboxRow[]): Promise<void> {
-  if (events.length === 0) return saveRoom(db, room);
-  await db
-    .with('saved', (q) => q.updateTable('rooms').set(roomChanges(room)).where('id', '=', room.id).returning('id'))
+/**
+ * Writes the room's changeable state, appends outbox rows and writes the members that changed, in one
+ * statement (one round trip) when one member changed. Several (a room closing, a seat replaced by the
+ * same identity) are written first, one by one and in order: a seat's unique identity must be free
+ * before the same identity's new seat is inserted, and statements in one WITH run in no set order.
+ */
+export async function saveRoomWithEvents(db: RoomDb, room: Room, events: OutboxRow[], members: MemberWrite[] = []): Promise<void> {
+  if (members.length > 1) for (const w of members) await memberWriteQuery(db, w).execute();
+  const one = members.length === 1 ? members[0] : undefined;
+  if (events.length === 0) {
+    if (!one) return saveRoom(db, room);
+    await db.with('member_written', (q) => memberWriteQuery(q, one)).updateTable('rooms').set(roomChanges(room)).where('id', '=', room.id).execute();
+    return;
+  }
+  const rows = events.map((e) => ({ id: e.id, room_id: e.roomId, seq: e.seq, subject: e.subject, payload: e.payload, created_at: e.time }));
+  const saved = db.with('saved', (q) => q.updateTable('rooms').set(roomChanges(room)).where('id', '=', room.id).returning('id'));
+  if (one) {
+    await saved.with('member_written', (q) => memberWriteQuery(q, one)).insertInto('room_events').values(rows).execute();
+    return;
+  }
+  await saved
     .insertInto('room_events')
-    .values(events.map((e) => ({ id: e.id, room_id: e.roomId, seq: e.seq, subject: e.subject, payload: e.payload, created_at: e.time })))
+    .values(rows)
     .execute();
 }
 
