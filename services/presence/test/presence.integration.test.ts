@@ -80,6 +80,14 @@ describe('presence (with the real room service and NATS)', () => {
     expect((await a.getUserPresence({ identity: 'nobody' })).online).toBe(false);
   });
 
+  it('says which of many identities are online in one call, and refuses too many', async () => {
+    await a.openSession({ sessionId: unique('many'), identity: 'pia', gatewayId: 'gw-a' });
+    await a.openSession({ sessionId: unique('many'), identity: 'quinn', gatewayId: 'gw-a' });
+    const { onlineIdentities } = await a.listOnline({ identities: ['quinn', 'nobody', 'pia'] });
+    expect(onlineIdentities).toEqual(['quinn', 'pia']);
+    await expect(a.listOnline({ identities: Array.from({ length: 501 }, (_, i) => `id${i}`) })).rejects.toMatchObject({ reason: 'INVALID_ARGUMENT' });
+  });
+
   it('turns pusher event 1002 into a publishing member, and a repeat into nothing', async () => {
     const { sessionId, roomId } = await seat(a, 'pia');
     const first = await a.reportPusherEvent({ sessionId, identity: 'pia', roomId, code: 1002, message: '' });

@@ -3,7 +3,7 @@
 // the bucket (and land in every copy through the watch).
 import { NatsConnection, KV } from 'nats';
 import { Session } from '../domain/session';
-import { SessionStore } from './session-store';
+import { SessionIndex, SessionStore } from './session-store';
 
 const sessionKey = (id: string) => `session.${id}`;
 const gatewayKey = (id: string) => `gateway.${id}`;
@@ -21,7 +21,7 @@ const decode = (data: Uint8Array): Session => {
 };
 
 export class NatsKvSessionStore implements SessionStore {
-  private readonly sessions = new Map<string, Session>();
+  private readonly sessions = new SessionIndex();
   private readonly gateways = new Map<string, Date>();
   private stopWatch: (() => void) | undefined;
 
@@ -50,7 +50,7 @@ export class NatsKvSessionStore implements SessionStore {
     const [kind, ...rest] = key.split('.');
     const id = rest.join('.');
     if (kind === 'session') {
-      if (op === 'PUT') this.sessions.set(id, decode(value));
+      if (op === 'PUT') this.sessions.set(decode(value));
       else this.sessions.delete(id);
     } else if (kind === 'gateway') {
       if (op === 'PUT') this.gateways.set(id, new Date(new TextDecoder().decode(value)));
@@ -63,7 +63,7 @@ export class NatsKvSessionStore implements SessionStore {
   }
   async put(s: Session) {
     // Written through to the local copy at once, so this instance reads its own writes.
-    this.sessions.set(s.sessionId, s);
+    this.sessions.set(s);
     await this.kv.put(sessionKey(s.sessionId), encode(s));
   }
   async delete(id: string) {
@@ -71,10 +71,10 @@ export class NatsKvSessionStore implements SessionStore {
     await this.kv.delete(sessionKey(id));
   }
   async all() {
-    return [...this.sessions.values()];
+    return this.sessions.all();
   }
   async ofIdentity(identity: string) {
-    return [...this.sessions.values()].filter((s) => s.identity === identity);
+    return this.sessions.ofIdentity(identity);
   }
   async touchGateway(id: string, at: Date) {
     this.gateways.set(id, at);

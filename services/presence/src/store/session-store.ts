@@ -14,24 +14,64 @@ export interface SessionStore {
   close(): Promise<void>;
 }
 
+/** Sessions by id, and the ids of each identity's sessions (who is online is asked often). */
+export class SessionIndex {
+  private readonly byId = new Map<string, Session>();
+  private readonly byIdentity = new Map<string, Set<string>>();
+
+  get(id: string): Session | undefined {
+    return this.byId.get(id);
+  }
+
+  set(s: Session): void {
+    const earlier = this.byId.get(s.sessionId);
+    if (earlier && earlier.identity !== s.identity) this.unindex(earlier);
+    this.byId.set(s.sessionId, s);
+    let ids = this.byIdentity.get(s.identity);
+    if (!ids) this.byIdentity.set(s.identity, (ids = new Set()));
+    ids.add(s.sessionId);
+  }
+
+  delete(id: string): void {
+    const s = this.byId.get(id);
+    if (!s) return;
+    this.byId.delete(id);
+    this.unindex(s);
+  }
+
+  all(): Session[] {
+    return [...this.byId.values()];
+  }
+
+  ofIdentity(identity: string): Session[] {
+    return [...(this.byIdentity.get(identity) ?? [])].map((id) => this.byId.get(id)!).filter(Boolean);
+  }
+
+  private unindex(s: Session): void {
+    const ids = this.byIdentity.get(s.identity);
+    ids?.delete(s.sessionId);
+    if (ids?.size === 0) this.byIdentity.delete(s.identity);
+  }
+}
+
 export class InMemorySessionStore implements SessionStore {
-  private readonly sessions = new Map<string, Session>();
+  private readonly sessions = new SessionIndex();
   private readonly gateways = new Map<string, Date>();
 
   async get(id: string) {
     return this.sessions.get(id);
   }
   async put(s: Session) {
-    this.sessions.set(s.sessionId, s);
+    this.sessions.set(s);
   }
   async delete(id: string) {
     this.sessions.delete(id);
   }
   async all() {
-    return [...this.sessions.values()];
+    return this.sessions.all();
   }
   async ofIdentity(identity: string) {
-    return [...this.sessions.values()].filter((s) => s.identity === identity);
+    return this.sessions.ofIdentity(identity);
   }
   async touchGateway(id: string, at: Date) {
     this.gateways.set(id, at);

@@ -50,6 +50,14 @@ export function presenceGrpcBinding(app: PresenceApp): ServiceBinding {
         const sessions = await app.sessionsOf(req.identity);
         return { online: sessions.some((s) => s.state === 'connected'), sessions: sessions.map(toProtoSession) };
       },
+      async listOnline(req) {
+        if (req.identities.length > 500) throw new DomainError('INVALID_ARGUMENT', 'at most 500 identities per call');
+        const online: string[] = [];
+        for (const identity of req.identities) {
+          if ((await app.sessionsOf(identity)).some((s) => s.state === 'connected')) online.push(identity);
+        }
+        return { onlineIdentities: online };
+      },
       async reportPusherEvent(req) {
         return { action: actions[await app.reportPusher(req.sessionId, req.identity, req.roomId, req.code)] };
       },

@@ -14,9 +14,11 @@ import { IssuedPushUrl, Memberships } from './memberships';
 import { RoomChangeSet, RoomTransactions } from './room-transaction';
 import { Rooms } from './rooms';
 
-/** Presence as calls need it: is anyone connected as this identity? */
+/** Presence as calls and the desk need it: is anyone connected as this identity (or these)? */
 export interface PresencePort {
   isOnline(identity: string): Promise<boolean>;
+  /** Those of the identities that are connected. */
+  onlineAmong(identities: string[]): Promise<Set<string>>;
 }
 
 /** The service desk as calls need it. */

@@ -9,6 +9,14 @@ export function grpcPresencePort(address: string): PresencePort & { close(): voi
     async isOnline(identity) {
       return (await client.getUserPresence({ identity })).online;
     },
+    async onlineAmong(identities) {
+      const online = new Set<string>();
+      for (let i = 0; i < identities.length; i += 500) {
+        const { onlineIdentities } = await client.listOnline({ identities: identities.slice(i, i + 500) });
+        onlineIdentities.forEach((id) => online.add(id));
+      }
+      return online;
+    },
     close: () => client.close(),
   };
 }

@@ -224,6 +224,16 @@ export interface GetUserPresenceResponse {
   sessions: Session[];
 }
 
+export interface ListOnlineRequest {
+  /** 1-500 identities. */
+  identities: string[];
+}
+
+export interface ListOnlineResponse {
+  /** Those of the identities asked about that are connected, in the order asked. */
+  onlineIdentities: string[];
+}
+
 export interface ReportPusherEventRequest {
   sessionId: string;
   identity: string;
@@ -1325,6 +1335,150 @@ export const GetUserPresenceResponse: MessageFns<GetUserPresenceResponse> = {
   },
 };
 
+function createBaseListOnlineRequest(): ListOnlineRequest {
+  return { identities: [] };
+}
+
+export const ListOnlineRequest: MessageFns<ListOnlineRequest> = {
+  encode(message: ListOnlineRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.identities) {
+      writer.uint32(10).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListOnlineRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListOnlineRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.identities.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListOnlineRequest {
+    return {
+      identities: globalThis.Array.isArray(object?.identities)
+        ? object.identities.map((e: any) => globalThis.String(e))
+        : [],
+    };
+  },
+
+  toJSON(message: ListOnlineRequest): unknown {
+    const obj: any = {};
+    if (message.identities?.length) {
+      obj.identities = message.identities;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListOnlineRequest>): ListOnlineRequest {
+    return ListOnlineRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListOnlineRequest>): ListOnlineRequest {
+    const message = createBaseListOnlineRequest();
+    message.identities = object.identities?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseListOnlineResponse(): ListOnlineResponse {
+  return { onlineIdentities: [] };
+}
+
+export const ListOnlineResponse: MessageFns<ListOnlineResponse> = {
+  encode(message: ListOnlineResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.onlineIdentities) {
+      writer.uint32(10).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListOnlineResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListOnlineResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.onlineIdentities.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListOnlineResponse {
+    return {
+      onlineIdentities: globalThis.Array.isArray(object?.onlineIdentities)
+        ? object.onlineIdentities.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.online_identities)
+        ? object.online_identities.map((e: any) => globalThis.String(e))
+        : [],
+    };
+  },
+
+  toJSON(message: ListOnlineResponse): unknown {
+    const obj: any = {};
+    if (message.onlineIdentities?.length) {
+      obj.onlineIdentities = message.onlineIdentities;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListOnlineResponse>): ListOnlineResponse {
+    return ListOnlineResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListOnlineResponse>): ListOnlineResponse {
+    const message = createBaseListOnlineResponse();
+    message.onlineIdentities = object.onlineIdentities?.map((e) => e) || [];
+    return message;
+  },
+};
+
 function createBaseReportPusherEventRequest(): ReportPusherEventRequest {
   return { sessionId: "", identity: "", roomId: "", code: 0, message: "" };
 }
@@ -1608,6 +1762,19 @@ export const PresenceServiceService = {
     responseDeserialize: (value: Buffer): GetUserPresenceResponse => GetUserPresenceResponse.decode(value),
   },
   /**
+   * Which of these identities are connected (at least one connected session), in one call: how the
+   * service desk picks among its agents.
+   */
+  listOnline: {
+    path: "/rtcroom.presence.v1.PresenceService/ListOnline" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListOnlineRequest): Buffer => Buffer.from(ListOnlineRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListOnlineRequest => ListOnlineRequest.decode(value),
+    responseSerialize: (value: ListOnlineResponse): Buffer => Buffer.from(ListOnlineResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListOnlineResponse => ListOnlineResponse.decode(value),
+  },
+  /**
    * A <live-pusher> bindstatechange code reported by the client, for a room it is in.
    * 1002 (push began) marks the member publishing; -1307 (network lost) marks it stopped.
    */
@@ -1642,6 +1809,11 @@ export interface PresenceServiceServer extends UntypedServiceImplementation {
   keepAlive: handleUnaryCall<KeepAliveRequest, KeepAliveResponse>;
   /** Is this identity connected, and through which gateways. */
   getUserPresence: handleUnaryCall<GetUserPresenceRequest, GetUserPresenceResponse>;
+  /**
+   * Which of these identities are connected (at least one connected session), in one call: how the
+   * service desk picks among its agents.
+   */
+  listOnline: handleUnaryCall<ListOnlineRequest, ListOnlineResponse>;
   /**
    * A <live-pusher> bindstatechange code reported by the client, for a room it is in.
    * 1002 (push began) marks the member publishing; -1307 (network lost) marks it stopped.
@@ -1736,6 +1908,25 @@ export interface PresenceServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetUserPresenceResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Which of these identities are connected (at least one connected session), in one call: how the
+   * service desk picks among its agents.
+   */
+  listOnline(
+    request: ListOnlineRequest,
+    callback: (error: ServiceError | null, response: ListOnlineResponse) => void,
+  ): ClientUnaryCall;
+  listOnline(
+    request: ListOnlineRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListOnlineResponse) => void,
+  ): ClientUnaryCall;
+  listOnline(
+    request: ListOnlineRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListOnlineResponse) => void,
   ): ClientUnaryCall;
   /**
    * A <live-pusher> bindstatechange code reported by the client, for a room it is in.
