@@ -264,6 +264,8 @@ it('transfers to another agent and to another team without the customer leaving,
   const second = await agent(team, 'a6-second');
   const supervisor = await DemoClient.connect(system.gatewayUrl, issueAccessToken(secret, { identity: 'sup6' }));
 
+  await expect(first.request({ $case: 'transferCall', value: { callId: offer.call!.id, toIdentity: '', toTeam: '' } })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+  await expect(cust.request({ $case: 'transferCall', value: { callId: offer.call!.id, toIdentity: 'a6-second', toTeam: '' } })).rejects.toMatchObject({ code: 'NOT_A_PARTY' });
   // To an agent: the first leaves (TRANSFERRED), the second is rung and takes the seat.
   const moved = await first.request({ $case: 'transferCall', value: { callId: offer.call!.id, toIdentity: 'a6-second', toTeam: '' } });
   expect(moved.call).toMatchObject({ state: S.CALL_STATE_RINGING, calleeIdentity: 'a6-second' });

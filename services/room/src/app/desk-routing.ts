@@ -180,8 +180,11 @@ export class DeskRouting implements DeskPort {
         this.kick(due.teamId);
       }
     }
-    for (const ringing of await ringingTeamCalls(this.tx.db)) {
-      if (await this.presence.isOnline(ringing.calleeIdentity).catch(() => true)) continue;
+    const ringingCalls = await ringingTeamCalls(this.tx.db);
+    // Presence failing: nobody's offer is taken away on that account.
+    const reachable = await this.presence.onlineAmong(ringingCalls.map((c) => c.calleeIdentity)).catch(() => null);
+    for (const ringing of reachable ? ringingCalls : []) {
+      if (reachable!.has(ringing.calleeIdentity)) continue;
       await this.calls
         .transition(ringing.id, (c) => (c.calleeIdentity === ringing.calleeIdentity ? (offerLapsed(c, 'agent_gone') ?? c) : c), 'agent_gone')
         .then(() => changed++)

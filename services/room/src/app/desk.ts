@@ -184,7 +184,7 @@ export class Desk {
 
   /** The agent holding a call hands it to another agent (rung at once) or to a team's queue. */
   async transfer(callId: string, identity: string, toIdentity: string, toTeam: string): Promise<Call> {
-    if (!!toIdentity === !!toTeam) throw new DomainError('INVALID_ARGUMENT', 'give one of to_identity and to_team', { field: 'to_identity' });
+    if (!toIdentity && !toTeam) throw new DomainError('INVALID_ARGUMENT', 'give to_identity (an agent) or to_team, or both', { field: 'to_identity' });
     const current = await this.calls.get(callId);
     const team = toTeam ? await this.teams.find(toTeam) : await this.teams.find(current.teamId ?? '');
     if (toIdentity && !(await this.presence.isOnline(toIdentity).catch(() => false))) {

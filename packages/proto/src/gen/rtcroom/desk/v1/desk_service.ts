@@ -92,7 +92,10 @@ export interface TransferCallRequest {
   callId: string;
   /** The agent holding the call. */
   identity: string;
-  /** One of: an agent of the call's team (or of to_team), or a team (id or name). */
+  /**
+   * An agent to ring (of the call's team, or of to_team when given), and/or a team (id or name) whose
+   * queue takes the call; at least one.
+   */
   toIdentity: string;
   toTeam: string;
 }
