@@ -46,6 +46,13 @@ it('lets an operator make a team and its agents set their state, and shows who i
     code: 'PERMISSION_DENIED',
   });
 
+  // On the embedded default (dev endpoints), /dev/token hands out the agent grant too.
+  const http = system.gatewayUrl.replace(/^ws/, 'http').replace(/\/v1\/ws$/, '');
+  const { token } = (await (await fetch(`${http}/dev/token?identity=agent-dev&agent=claims`)).json()) as { token: string };
+  const devAgent = await DemoClient.connect(system.gatewayUrl, token);
+  expect((await devAgent.request({ $case: 'setAgentState', value: { team: 'claims', state: S.AGENT_STATE_AWAY } })).agent?.state).toBe(S.AGENT_STATE_AWAY);
+  await devAgent.close();
+
   // An agent whose connection is gone is out of rotation at once.
   await agent.close();
   await eventually(async () => {

@@ -40,8 +40,10 @@ function roomName(roomId: string): string {
 }
 
 /** Asks the embedded default's /dev/token endpoint, again on every reconnect, so an expired token is replaced. */
-function devToken(identity: string, displayName: string): () => Promise<string> {
-  const tokenUrl = `/dev/token?identity=${encodeURIComponent(identity)}${displayName ? `&name=${encodeURIComponent(displayName)}` : ''}`;
+function devToken(identity: string, displayName: string, agentTeams: string[]): () => Promise<string> {
+  const name = displayName ? `&name=${encodeURIComponent(displayName)}` : '';
+  const agent = agentTeams.length > 0 ? `&agent=${encodeURIComponent(agentTeams.join(','))}` : '';
+  const tokenUrl = `/dev/token?identity=${encodeURIComponent(identity)}${name}${agent}`;
   return async () => {
     const res = await fetch(tokenUrl);
     const body = await res.json();
@@ -60,7 +62,8 @@ function agentTeamsOf(token: string): string[] {
   }
 }
 
-async function signIn(identity: string, displayName: string, accessToken: string): Promise<void> {
+async function signIn(identity: string, displayName: string, accessToken: string, agentOf: string): Promise<void> {
+  const devAgentTeams = agentOf.split(',').map((t) => t.trim()).filter(Boolean);
   if (!identity && !accessToken) throw new Error('give an identity, or paste an access token');
   const c = new RtcRoomClient();
   // The desk keeps its own state from the SDK's events before the redraws below see it.
@@ -84,13 +87,13 @@ async function signIn(identity: string, displayName: string, accessToken: string
   c.on('memberJoined', () => void refreshRooms());
   c.on('memberLeft', () => void refreshRooms());
   const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
-  await c.connect(`${scheme}://${location.host}/v1/ws`, accessToken || devToken(identity, displayName));
+  await c.connect(`${scheme}://${location.host}/v1/ws`, accessToken || devToken(identity, displayName, devAgentTeams));
   client = c;
   $('sign-in').hidden = true;
   $('workspace').hidden = false;
   $('sign-out').hidden = false;
   $('whoami').textContent = displayName ? `${displayName} (${c.identity})` : c.identity;
-  $('desk-teams').innerHTML = agentTeamsOf(accessToken).map((t) => `<option value="${esc(t)}"></option>`).join('');
+  $('desk-teams').innerHTML = (accessToken ? agentTeamsOf(accessToken) : devAgentTeams).map((t) => `<option value="${esc(t)}"></option>`).join('');
   await refreshRooms();
   draw();
 }
@@ -193,7 +196,7 @@ function wire(): void {
     e.preventDefault();
     $('sign-in-error').textContent = '';
     const field = (id: string) => $<HTMLInputElement>(id).value.trim();
-    signIn(field('identity'), field('display-name'), field('access-token')).catch((err) => {
+    signIn(field('identity'), field('display-name'), field('access-token'), field('agent-of')).catch((err) => {
       $('sign-in-error').textContent = err instanceof RtcRoomError ? `${err.code}: ${err.message}` : String(err);
     });
   });

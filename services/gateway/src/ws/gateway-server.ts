@@ -2,7 +2,7 @@
 // default a token endpoint for trying things out. Each socket is authenticated, registered with
 // presence, kept alive, and its frames are handled one after another.
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
-import { issueAccessToken, Logger, verifyAccessToken } from '@rtcroom/common';
+import { defaultGrants, issueAccessToken, Logger, verifyAccessToken } from '@rtcroom/common';
 import { gatewayv1 } from '@rtcroom/proto';
 import WebSocket, { WebSocketServer } from 'ws';
 import { Backends } from '../backends';
@@ -90,7 +90,10 @@ export class GatewayServer {
     } else if (url.pathname === '/dev/token' && this.config.devEndpoints) {
       try {
         const identity = url.searchParams.get('identity') ?? '';
-        const token = issueAccessToken(this.config.accessTokenSecret, { identity, name: url.searchParams.get('name') ?? undefined });
+        // &agent=claims,accounts: also the service-desk agent grant for those teams.
+        const agentTeams = (url.searchParams.get('agent') ?? '').split(',').filter(Boolean);
+        const grants = agentTeams.length > 0 ? { ...defaultGrants, agentTeams } : undefined;
+        const token = issueAccessToken(this.config.accessTokenSecret, { identity, name: url.searchParams.get('name') ?? undefined, grants });
         json(res, 200, { token, identity });
       } catch (err) {
         json(res, 400, { error: toClientError(err) });
