@@ -155,4 +155,36 @@ function nextEvent<K extends keyof RtcRoomEvents>(client: RtcRoomClient, name: K
     expect(await agent.textContent('[data-testid=desk-my-state]')).toBe('wrap up');
     expect(pageErrors).toEqual([]);
   }, 120_000);
+
+  it('on the embedded default\'s dev tokens: a customer in one console tab calls the team, an agent signed in as "Agent of teams" answers in another', async () => {
+    const { team } = await desk.createTeam({ team: deskv1.Team.fromPartial({ name: `desk2-${process.pid}-${Date.now().toString(36)}`, ringTimeoutSeconds: 60, wrapUpSeconds: 1 }) });
+    const tab = async (identity: string, agentOf = '') => {
+      const ctx = await browser.newContext({ viewport: { width: 1440, height: 1100 } });
+      const page = await ctx.newPage();
+      page.on('pageerror', (err) => pageErrors.push(`${identity}: ${err.message}`));
+      await page.goto(`http://${system.gatewayAddress}/console/`);
+      await page.fill('#identity', identity);
+      if (agentOf) await page.fill('#agent-of', agentOf);
+      await page.click('#sign-in-form button[type=submit]');
+      await page.waitForSelector('[data-testid=connection]:text("connected")');
+      return { ctx, page };
+    };
+    const agent = await tab('agent-bea', team!.name);
+    await agent.page.fill('#desk-team', team!.name);
+    await agent.page.click('#desk-open');
+    await agent.page.waitForSelector('#desk-body:not([hidden])');
+    await agent.page.click('[data-testid=desk-available]');
+    await agentState(agent.page, 'AVAILABLE');
+
+    const cust = await tab('cust-dora');
+    await cust.page.fill('#team-to-call', team!.name);
+    await cust.page.click('#team-call-form button[type=submit]');
+    await cust.page.click('[data-testid=push-began]');
+    await agent.page.waitForSelector('[data-testid=desk-offer]:not([hidden]):has-text("cust-dora is calling the team")');
+    await agent.page.click('[data-testid=desk-accept]');
+    await agentState(agent.page, 'IN_CALL');
+    await cust.page.waitForSelector('[data-testid=log]:has-text("agent-bea")');
+    expect(pageErrors).toEqual([]);
+    await Promise.all([agent.ctx.close(), cust.ctx.close()]);
+  }, 120_000);
 });

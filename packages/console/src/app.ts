@@ -244,6 +244,16 @@ function wire(): void {
       current = room.room.id;
     });
   });
+  $('team-call-form').addEventListener('submit', (e) => {
+    e.preventDefault();
+    const c = client;
+    if (!c) return;
+    const team = $<HTMLInputElement>('team-to-call').value.trim();
+    act('call team', async () => {
+      const { room } = await c.callTeam(team);
+      current = room.room.id;
+    });
+  });
   $('clear-log').addEventListener('click', () => ($('log').innerHTML = ''));
   wireDesk(() => (client ? desk : undefined));
   document.addEventListener('click', onClick);
