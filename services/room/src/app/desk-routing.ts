@@ -109,7 +109,8 @@ export class DeskRouting implements DeskPort {
         if (taken.size === available.length) break;
       }
     }
-    await this.updatePositions(team, agents);
+    // Nothing offered: the queue read above is still the queue (no second read on every tick).
+    await this.updatePositions(team, agents, offered === 0 ? queued : undefined);
     return offered;
   }
 
@@ -136,8 +137,8 @@ export class DeskRouting implements DeskPort {
   }
 
   /** Tells each queued customer its position and estimated wait when they change. */
-  private async updatePositions(team: Team, agents: Agent[]): Promise<void> {
-    const queued = (await waitingCalls(this.tx.db, team.id)).filter((c) => c.state === 'queued');
+  private async updatePositions(team: Team, agents: Agent[], known?: Call[]): Promise<void> {
+    const queued = known ?? (await waitingCalls(this.tx.db, team.id)).filter((c) => c.state === 'queued');
     if (queued.length === 0) return;
     const handling = await this.averageHandling(team.id);
     const staffed = agents.filter(staffing).length;
@@ -181,8 +182,9 @@ export class DeskRouting implements DeskPort {
       }
     }
     const ringingCalls = await ringingTeamCalls(this.tx.db);
-    // Presence failing: nobody's offer is taken away on that account.
-    const reachable = await this.presence.onlineAmong(ringingCalls.map((c) => c.calleeIdentity)).catch(() => null);
+    // Presence failing: nobody's offer is taken away on that account. Nothing ringing: nothing to ask.
+    const reachable =
+      ringingCalls.length === 0 ? null : await this.presence.onlineAmong(ringingCalls.map((c) => c.calleeIdentity)).catch(() => null);
     for (const ringing of reachable ? ringingCalls : []) {
       if (reachable!.has(ringing.calleeIdentity)) continue;
       await this.calls
