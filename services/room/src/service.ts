@@ -24,6 +24,8 @@ import { webhookGrpcBinding } from './transport/webhook.grpc';
 
 export interface RunningRoomService {
   grpcAddress: string;
+  /** Every change to a room goes through here (tests read how each one ran). */
+  transactions: RoomTransactions;
   rooms: Rooms;
   members: Memberships;
   calls: Calls;
@@ -91,6 +93,7 @@ export async function startRoomService(config: RoomConfig, logger: Logger, deps:
   );
   return {
     grpcAddress: grpc.address,
+    transactions: tx,
     rooms,
     members,
     calls,

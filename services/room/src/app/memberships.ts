@@ -22,7 +22,7 @@ import {
   seatedMembers,
   seatedMembersOfSession,
 } from '../store/member.repository';
-import { findRoomById, saveBan } from '../store/room.repository';
+import { findRoomById } from '../store/room.repository';
 import { RoomChangeSet, RoomTransactions } from './room-transaction';
 import { definedOnly, resolveRoom, Rooms } from './rooms';
 
@@ -118,7 +118,7 @@ export class Memberships {
         await change.commit(room);
         const members = [...seated.filter((m) => m.memberId !== decision.replaces?.memberId), member];
         return { room, member, members, pushUrl, seq: room.seq };
-      });
+      }, { optimistic: true });
     } catch (err) {
       // A retry racing its own first attempt: answer with what the first one made.
       if (input.requestId && (err as { code?: string })?.code === '23505') {
@@ -142,7 +142,7 @@ export class Memberships {
     checkId('room_id', roomId);
     return this.tx.run(roomId, async (change) => {
       const room = await change.lock(roomId);
-      if (banSeconds > 0) await saveBan(change.db, roomId, identity, new Date(change.now.getTime() + banSeconds * 1000), reasonText);
+      if (banSeconds > 0) await change.ban(roomId, identity, new Date(change.now.getTime() + banSeconds * 1000), reasonText);
       const member = change.seatOf(identity);
       if (!member) {
         if (banSeconds > 0) return { ...placeholder(roomId, identity), leftAt: change.now };
@@ -247,7 +247,7 @@ export class Memberships {
       const out = await work(change, room, member);
       await change.commit(room);
       return out;
-    });
+    }, { optimistic: true });
   }
 
   private async target(input: JoinInput): Promise<Room> {

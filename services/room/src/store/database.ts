@@ -24,6 +24,8 @@ export interface RoomsTable {
   duplicate_identity: string;
   ever_joined: boolean;
   auto_close_at: Date | null;
+  /** Bumped by every write to the room, its seats or its bans (see RoomTransactions). */
+  version: number;
 }
 
 export interface MembersTable {

@@ -1,7 +1,7 @@
 // Rooms rows <-> Room domain objects. The only place that knows the rooms table's shape.
 // Partial indexes (state = 'open', state <> 'left', ...) are used only when the state in a query is a
 // literal, not a parameter: hence sql.lit.
-import { sql } from 'kysely';
+import { CompiledQuery, sql } from 'kysely';
 import { CloseReason, DuplicateIdentityPolicy, Member, OwnerLeavePolicy, Room, RoomKind, RoomState } from '../domain/room';
 import { OutboxRow } from '../events/room-events';
 import { MembersTable, RoomDb, RoomsTable } from './database';
@@ -59,6 +59,7 @@ export async function insertRoom(db: RoomDb, room: Room, requestId: string | nul
       duplicate_identity: room.duplicateIdentity,
       ever_joined: room.everJoined,
       auto_close_at: room.autoCloseAt,
+      version: 0,
     })
     .execute();
 }
@@ -92,49 +93,82 @@ const roomChanges = (room: Room) => ({
 });
 
 /**
- * Writes the room's changeable state, appends outbox rows and writes the members that changed, in one
- * statement (one round trip) when one member changed. Several (a room closing, a seat replaced by the
- * same identity) are written first, one by one and in order: a seat's unique identity must be free
- * before the same identity's new seat is inserted, and statements in one WITH run in no set order.
+ * Writes the room's changeable state (and its new version), appends outbox rows and writes the members
+ * that changed, in one statement (one round trip) when one member changed. Several (a room closing, a
+ * seat replaced by the same identity) are written first, one by one and in order: a seat's unique
+ * identity must be free before the same identity's new seat is inserted, and statements in one WITH
+ * run in no set order. The room is locked by the caller, so `version` is simply the next one.
  */
-export async function saveRoomWithEvents(db: RoomDb, room: Room, events: OutboxRow[], members: MemberWrite[] = []): Promise<void> {
+export async function saveRoomWithEvents(db: RoomDb, room: Room, version: number, events: OutboxRow[], members: MemberWrite[] = []): Promise<void> {
   if (members.length > 1) for (const w of members) await memberWriteQuery(db, w).execute();
   const one = members.length === 1 ? members[0] : undefined;
+  const set = { ...roomChanges(room), version };
   if (events.length === 0) {
-    if (!one) return saveRoom(db, room);
-    await db.with('member_written', (q) => memberWriteQuery(q, one)).updateTable('rooms').set(roomChanges(room)).where('id', '=', room.id).execute();
+    if (!one) await db.updateTable('rooms').set(set).where('id', '=', room.id).execute();
+    else await db.with('member_written', (q) => memberWriteQuery(q, one)).updateTable('rooms').set(set).where('id', '=', room.id).execute();
     return;
   }
   const rows = events.map((e) => ({ id: e.id, room_id: e.roomId, seq: e.seq, subject: e.subject, payload: e.payload, created_at: e.time }));
-  const saved = db.with('saved', (q) => q.updateTable('rooms').set(roomChanges(room)).where('id', '=', room.id).returning('id'));
+  const saved = db.with('saved', (q) => q.updateTable('rooms').set(set).where('id', '=', room.id).returning('id'));
   if (one) {
     await saved.with('member_written', (q) => memberWriteQuery(q, one)).insertInto('room_events').values(rows).execute();
     return;
   }
-  await saved
-    .insertInto('room_events')
-    .values(rows)
-    .execute();
+  await saved.insertInto('room_events').values(rows).execute();
 }
 
-/** Writes everything about a room that can change after it was created. */
-export async function saveRoom(db: RoomDb, room: Room): Promise<void> {
-  await db
-    .updateTable('rooms')
-    .set({
-      display_name: room.displayName,
-      metadata: room.metadata,
-      owner_identity: room.ownerIdentity,
-      state: room.state,
-      member_count: room.memberCount,
-      seq: room.seq,
-      closed_at: room.closedAt,
-      close_reason: room.closeReason,
-      ever_joined: room.everJoined,
-      auto_close_at: room.autoCloseAt,
-    })
-    .where('id', '=', room.id)
-    .execute();
+const memberColumns =
+  'member_id, room_id, identity, display_name, avatar_url, custom_data, connection_interrupted, stream_source, state, stream_id, session_id, joined_at, left_at, leave_reason, join_request_id';
+
+/**
+ * The same write as saveRoomWithEvents, without a lock: it lands only if the room is still at
+ * `expected` (nothing was written to it, its seats or its bans since it was read), all in one
+ * statement: one round trip and no transaction. Returns false, having written nothing, when the room
+ * moved on. One member at most (the caller takes the locked way otherwise). Plain SQL: this runs on
+ * every join, leave and stream change, and building it with kysely costs more than sending it.
+ */
+export async function saveRoomIfUnchanged(db: RoomDb, room: Room, expected: number, events: OutboxRow[], member?: MemberWrite): Promise<boolean> {
+  const params: unknown[] = [];
+  const p = (value: unknown, type: string) => {
+    params.push(value);
+    return `$${params.length}::${type}`;
+  };
+  let text =
+    `with saved as (update rooms set display_name = ${p(room.displayName, 'text')}, metadata = ${p(room.metadata, 'text')},` +
+    ` owner_identity = ${p(room.ownerIdentity, 'text')}, state = ${p(room.state, 'text')}, member_count = ${p(room.memberCount, 'int4')},` +
+    ` seq = ${p(room.seq, 'int8')}, closed_at = ${p(room.closedAt, 'timestamptz')}, close_reason = ${p(room.closeReason, 'text')},` +
+    ` ever_joined = ${p(room.everJoined, 'bool')}, auto_close_at = ${p(room.autoCloseAt, 'timestamptz')}, version = version + 1` +
+    ` where id = ${p(room.id, 'text')} and version = ${p(expected, 'int8')} returning id)`;
+  if (member) {
+    const m = member.member;
+    text += member.insert
+      ? `, member_written as (insert into members (${memberColumns}) select ${p(m.memberId, 'text')}, ${p(m.roomId, 'text')},` +
+        ` ${p(m.identity, 'text')}, ${p(m.displayName, 'text')}, ${p(m.avatarUrl, 'text')}, ${p(m.customData, 'text')},` +
+        ` ${p(m.connectionInterrupted, 'bool')}, ${p(m.streamSource, 'text')}, ${p(m.state, 'text')}, ${p(m.streamId, 'text')},` +
+        ` ${p(m.sessionId, 'text')}, ${p(m.joinedAt, 'timestamptz')}, ${p(m.leftAt, 'timestamptz')}, ${p(m.leaveReason, 'text')},` +
+        ` ${p(member.joinRequestId, 'text')} from saved)`
+      : `, member_written as (update members set state = ${p(m.state, 'text')}, left_at = ${p(m.leftAt, 'timestamptz')},` +
+        ` leave_reason = ${p(m.leaveReason, 'text')}, display_name = ${p(m.displayName, 'text')}, avatar_url = ${p(m.avatarUrl, 'text')},` +
+        ` custom_data = ${p(m.customData, 'text')}, connection_interrupted = ${p(m.connectionInterrupted, 'bool')},` +
+        ` stream_source = ${p(m.streamSource, 'text')} where member_id = ${p(m.memberId, 'text')} and exists (select 1 from saved))`;
+  }
+  if (events.length > 0) {
+    const values = events.map(
+      (e) => `(${p(e.id, 'text')}, ${p(e.roomId, 'text')}, ${p(e.seq, 'int8')}, ${p(e.subject, 'text')}, ${p(e.payload, 'bytea')}, ${p(e.time, 'timestamptz')})`,
+    );
+    text +=
+      `, events_written as (insert into room_events (id, room_id, seq, subject, payload, created_at)` +
+      ` select v.* from (values ${values.join(', ')}) as v (id, room_id, seq, subject, payload, created_at), saved)`;
+  }
+  text += ' select count(*)::int as saved from saved';
+  const { rows } = await db.executeQuery<{ saved: number }>(CompiledQuery.raw(text, params));
+  return Number(rows[0]?.saved) === 1;
+}
+
+/** The room's version (see saveRoomIfUnchanged); -1 when there is no such room. */
+export async function roomVersion(db: RoomDb, roomId: string): Promise<number> {
+  const { rows } = await db.executeQuery<{ version: string }>(CompiledQuery.raw('select version from rooms where id = $1', [roomId]));
+  return rows[0] ? Number(rows[0].version) : -1;
 }
 
 /** Open rooms whose auto-close time has come. */
@@ -168,11 +202,19 @@ export async function listOpenRooms(db: RoomDb, limit: number, after: RoomPageCu
 }
 
 
-export async function saveBan(db: RoomDb, roomId: string, identity: string, until: Date, reasonText: string): Promise<void> {
+/** Bans an identity from a locked room; the room moves to `version` (see saveRoomWithEvents). */
+export async function saveBan(db: RoomDb, roomId: string, identity: string, until: Date, reasonText: string, version: number): Promise<void> {
   await db
-    .insertInto('room_bans')
-    .values({ room_id: roomId, identity, until, reason_text: reasonText })
-    .onConflict((oc) => oc.columns(['room_id', 'identity']).doUpdateSet({ until, reason_text: reasonText }))
+    .with('banned', (q) =>
+      q
+        .insertInto('room_bans')
+        .values({ room_id: roomId, identity, until, reason_text: reasonText })
+        .onConflict((oc) => oc.columns(['room_id', 'identity']).doUpdateSet({ until, reason_text: reasonText }))
+        .returning('identity'),
+    )
+    .updateTable('rooms')
+    .set({ version })
+    .where('id', '=', roomId)
     .execute();
 }
 
@@ -180,26 +222,39 @@ export interface LockedRoom {
   room: Room;
   /** Members holding a seat, in the order they joined. */
   seated: Member[];
-  /** When `identity` (if given) is banned from the room until; null when not. */
-  bannedUntil: Date | null;
+  /** Bans of the room not over yet, by identity. */
+  bans: Map<string, Date>;
+  /** The room's version (bumped by every write to it, its seats or its bans). */
+  version: number;
 }
 
 /**
- * Locks a room's row and reads, in the same round trip, its seated members and one identity's ban:
- * everything a change to a room needs to decide (round trips are the cost that matters here).
+ * Locks a room's row and reads, in the same round trip, its seated members and bans: everything a
+ * change to a room needs to decide (round trips are the cost that matters here).
+ *
+ * When the lock had to wait for another transaction, Postgres hands back the room's row as that one
+ * left it, but the seats and bans read in the same statement are as they were when the statement
+ * began, before that commit. The version read both ways tells: when they differ, the read is made
+ * again, now under the lock, and sees everything that committed.
  */
-export async function lockRoomWithSeats(db: RoomDb, roomId: string, identity = ''): Promise<LockedRoom | null> {
-  const { rows } = await sql<RoomsTable & { seated: MembersTable[]; banned_until: Date | string | null }>`
-    select r.*,
-      coalesce((select json_agg(m order by m.joined_at, m.member_id) from members m
-                where m.room_id = r.id and m.state <> 'left'), '[]'::json) as seated,
-      (select b.until from room_bans b where b.room_id = r.id and b.identity = ${identity}) as banned_until
-    from rooms r where r.id = ${roomId} for update of r`.execute(db);
-  const row = rows[0];
-  if (!row) return null;
-  return {
-    room: toRoom(row),
-    seated: row.seated.map(toMember),
-    bannedUntil: row.banned_until ? new Date(row.banned_until) : null,
-  };
+export async function lockRoomWithSeats(db: RoomDb, roomId: string): Promise<LockedRoom | null> {
+  for (;;) {
+    const { rows } = await sql<RoomsTable & { seated: MembersTable[]; bans: { identity: string; until: string }[]; seen_version: string }>`
+      select r.*,
+        coalesce((select json_agg(m order by m.joined_at, m.member_id) from members m
+                  where m.room_id = r.id and m.state <> 'left'), '[]'::json) as seated,
+        coalesce((select json_agg(json_build_object('identity', b.identity, 'until', b.until)) from room_bans b
+                  where b.room_id = r.id and b.until > now()), '[]'::json) as bans,
+        (select v.version from rooms v where v.id = r.id) as seen_version
+      from rooms r where r.id = ${roomId} for update of r`.execute(db);
+    const row = rows[0];
+    if (!row) return null;
+    if (Number(row.seen_version) !== Number(row.version)) continue;
+    return {
+      room: toRoom(row),
+      seated: row.seated.map(toMember),
+      bans: new Map(row.bans.map((b) => [b.identity, new Date(b.until)])),
+      version: Number(row.version),
+    };
+  }
 }

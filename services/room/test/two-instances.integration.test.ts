@@ -1,0 +1,137 @@
+// Two room-service instances on one store. Each decides the common changes on the room as it last
+// saw it and writes only if the room has not moved on; these tests make the other instance move it
+// on in between, and check that no write is lost and no decision rests on what is no longer true.
+import { AsyncClient, createClient } from '@rtcroom/common';
+import { testLogger, testNatsUrl } from '@rtcroom/common/testing';
+import { roomServicev1, roomv1 } from '@rtcroom/proto';
+import { loadRoomConfig } from '../src/config';
+import { RunningRoomService, startRoomService } from '../src/service';
+import { RoomHarness, startRoomHarness } from './support/room-harness';
+
+type RoomClient = AsyncClient<typeof roomServicev1.RoomServiceService>;
+
+describe('two room-service instances on one store', () => {
+  let harness: RoomHarness;
+  let a: RoomClient;
+  let other: RunningRoomService;
+  let b: RoomClient;
+
+  beforeAll(async () => {
+    harness = await startRoomHarness();
+    a = harness.client;
+    other = await startRoomService(
+      loadRoomConfig({
+        ROOM_GRPC_ADDRESS: '127.0.0.1:0',
+        DATABASE_URL: harness.database.url,
+        NATS_URL: testNatsUrl,
+        URL_ISSUER_ADDRESS: harness.issuerAddress,
+        ROOM_RECORDINGS_CONSUMER: `room-recordings-two-${process.pid}`,
+      }),
+      testLogger('room-2'),
+    );
+    b = createClient(roomServicev1.RoomServiceService, other.grpcAddress);
+  });
+
+  afterAll(async () => {
+    b?.close();
+    await other?.stop();
+    await harness?.stop();
+  });
+
+  const room = async (name: string, maxMembers = 0) =>
+    (await a.createRoom({ room: roomv1.Room.fromPartial({ name, kind: roomv1.RoomKind.ROOM_KIND_GROUP, maxMembers }), requestId: '' })).room!;
+  const join = (c: RoomClient, roomId: string, identity: string) =>
+    c.joinRoom(roomServicev1.JoinRoomRequest.fromPartial({ roomId, identity, sessionId: `s-${identity}` }));
+  const leave = (c: RoomClient, roomId: string, identity: string) =>
+    c.leaveRoom(roomServicev1.LeaveRoomRequest.fromPartial({ roomId, identity, reason: roomv1.LeaveReason.LEAVE_REASON_LEFT }));
+  const stream = (c: RoomClient, roomId: string, identity: string, publishing: boolean) =>
+    c.setStreamState(roomServicev1.SetStreamStateRequest.fromPartial({ roomId, identity, publishing }));
+  const seated = async (roomId: string) => (await a.getRoom({ roomId, name: '' })).members.map((m) => m.identity).sort();
+
+  it('takes the one-statement way once it has seen a room, and the locked way the first time', async () => {
+    const r = await room('fast');
+    const before = { ...harness.service.transactions.finished };
+    await join(a, r.id, 'p1');
+    await join(a, r.id, 'p2');
+    await stream(a, r.id, 'p1', true);
+    await leave(a, r.id, 'p2');
+    const after = harness.service.transactions.finished;
+    expect(after.locked - before.locked).toBe(1);
+    expect(after.optimistic - before.optimistic).toBe(3);
+  });
+
+  it('loses no write when both instances change the same room in turn', async () => {
+    const r = await room('turns');
+    await join(a, r.id, 'u1');
+    await join(b, r.id, 'u2');
+    await join(a, r.id, 'u3');
+    await stream(b, r.id, 'u1', true);
+    await stream(a, r.id, 'u2', true);
+    await leave(b, r.id, 'u3');
+    await join(a, r.id, 'u4');
+    await leave(a, r.id, 'u1');
+    await join(b, r.id, 'u5');
+    const snap = await b.getRoom({ roomId: r.id, name: '' });
+    expect(snap.members.map((m) => [m.identity, m.state])).toEqual([
+      ['u2', roomv1.MemberState.MEMBER_STATE_PUBLISHING],
+      ['u4', roomv1.MemberState.MEMBER_STATE_JOINED],
+      ['u5', roomv1.MemberState.MEMBER_STATE_JOINED],
+    ]);
+    // Created (1), nine changes: one event each, numbered without a gap.
+    expect(snap.seq).toBe(10);
+  });
+
+  it('leaves a member who joined through the other instance (not in what this one remembers)', async () => {
+    const r = await room('elsewhere');
+    await join(a, r.id, 'v1');
+    await join(b, r.id, 'v2');
+    await expect(leave(a, r.id, 'v2')).resolves.toMatchObject({ member: { identity: 'v2' } });
+    expect(await seated(r.id)).toEqual(['v1']);
+  });
+
+  it('seats a member in a room this instance remembers full, once the other instance freed a seat', async () => {
+    const r = await room('was-full', 2);
+    await join(a, r.id, 'w1');
+    await join(a, r.id, 'w2');
+    await expect(join(a, r.id, 'w3')).rejects.toMatchObject({ reason: 'ROOM_FULL' });
+    await leave(b, r.id, 'w1');
+    await expect(join(a, r.id, 'w3')).resolves.toMatchObject({ member: { identity: 'w3' } });
+    expect(await seated(r.id)).toEqual(['w2', 'w3']);
+  });
+
+  it('refuses an identity banned through the other instance', async () => {
+    const r = await room('banned');
+    await join(a, r.id, 'x1');
+    await join(a, r.id, 'x2');
+    await b.removeMember({ roomId: r.id, identity: 'x2', reasonText: 'spam', banSeconds: 600 });
+    await expect(join(a, r.id, 'x2')).rejects.toMatchObject({ reason: 'BANNED' });
+    // Banned while not seated: nothing else in the room changed, the ban alone moves it on.
+    await b.removeMember({ roomId: r.id, identity: 'x3', reasonText: '', banSeconds: 600 });
+    await expect(join(a, r.id, 'x3')).rejects.toMatchObject({ reason: 'BANNED' });
+    expect(await seated(r.id)).toEqual(['x1']);
+  });
+
+  it('answers "nothing changed" only if nothing changed elsewhere', async () => {
+    const r = await room('no-op');
+    await join(a, r.id, 'y1');
+    await expect(stream(a, r.id, 'y1', true)).resolves.toMatchObject({ changed: true });
+    await expect(stream(b, r.id, 'y1', false)).resolves.toMatchObject({ changed: true });
+    // This instance remembers y1 publishing; the store says it stopped.
+    await expect(stream(a, r.id, 'y1', true)).resolves.toMatchObject({ changed: true });
+    await expect(stream(a, r.id, 'y1', true)).resolves.toMatchObject({ changed: false });
+  });
+
+  it('gives each seat of a room once when both instances are asked at the same time', async () => {
+    const r = await room('rush', 6);
+    await join(a, r.id, 'warm-a');
+    await join(b, r.id, 'warm-b');
+    const asks = Array.from({ length: 16 }, (_, i) => join(i % 2 ? a : b, r.id, `z${i}`).then(() => 'seated', (e) => e.reason as string));
+    const answers = await Promise.all(asks);
+    expect(answers.filter((x) => x === 'seated')).toHaveLength(4);
+    expect(answers.filter((x) => x !== 'seated').every((x) => x === 'ROOM_FULL')).toBe(true);
+    const snap = await a.getRoom({ roomId: r.id, name: '' });
+    expect(snap.members).toHaveLength(6);
+    // Created, two warm joins, four joins: seven events.
+    expect(snap.seq).toBe(7);
+  });
+});
