@@ -47,12 +47,15 @@ export class PresenceApp {
     return session;
   }
 
-  /** The gateway lost the connection: keep the seats for the grace period, or end them now. */
-  async close(sessionId: string, gatewayId: string, resumable: boolean): Promise<void> {
+  /**
+   * The gateway lost the connection: keep the seats for the grace period, or end them now. With
+   * `holdsNoSeats` (the gateway knows the session holds none), ending it does not ask the rooms.
+   */
+  async close(sessionId: string, gatewayId: string, resumable: boolean, holdsNoSeats = false): Promise<void> {
     const s = await this.store.get(sessionId);
     if (!s || (gatewayId && s.gatewayId !== gatewayId)) return; // resumed elsewhere meanwhile
     if (resumable) await this.interrupt(s);
-    else await this.end(s);
+    else await this.end(s, holdsNoSeats);
   }
 
   async resume(sessionId: string, identity: string, gatewayId: string): Promise<{ session: Session; seats: roomv1.Member[] }> {
@@ -118,9 +121,9 @@ export class PresenceApp {
     }
   }
 
-  private async end(s: Session): Promise<void> {
+  private async end(s: Session, holdsNoSeats = false): Promise<void> {
     try {
-      await this.rooms.leaveSession(s.sessionId);
+      if (!holdsNoSeats) await this.rooms.leaveSession(s.sessionId);
       await this.store.delete(s.sessionId);
       this.logger.info('session ended', { sessionId: s.sessionId, identity: s.identity });
     } catch (err) {

@@ -109,13 +109,22 @@ describe('presence (with the real room service and NATS)', () => {
 
   it('ends the seats of a session closed for good at once', async () => {
     const { sessionId, roomId } = await seat(a, 'cleo');
-    await a.closeSession({ sessionId, resumable: false, gatewayId: 'gw-test' });
+    await a.closeSession({ sessionId, resumable: false, gatewayId: 'gw-test', holdsNoSeats: false });
     expect(await members(roomId)).toEqual([]);
+  });
+
+  it('ends a session the gateway says holds no seats without asking the rooms, and forgets it', async () => {
+    const { sessionId, roomId } = await seat(a, 'nell');
+    // The hint is believed (the gateway knows): the seat stays until its own leave.
+    await a.closeSession({ sessionId, resumable: false, gatewayId: 'gw-test', holdsNoSeats: true });
+    expect((await members(roomId)).map((m) => m.identity)).toEqual(['nell']);
+    expect((await a.getUserPresence({ identity: 'nell' })).online).toBe(false);
+    await expect(a.resumeSession({ sessionId, identity: 'nell', gatewayId: 'gw-test' })).rejects.toMatchObject({ reason: 'SESSION_NOT_FOUND' });
   });
 
   it('keeps a dropped session\'s seat (shown as interrupted) and gives it back on resume, through another gateway', async () => {
     const { sessionId, roomId } = await seat(a, 'remy', 'gw-1');
-    await a.closeSession({ sessionId, resumable: true, gatewayId: 'gw-1' });
+    await a.closeSession({ sessionId, resumable: true, gatewayId: 'gw-1', holdsNoSeats: false });
     expect((await members(roomId)).map((m) => [m.identity, m.connectionInterrupted])).toEqual([['remy', true]]);
     const resumed = await a.resumeSession({ sessionId, identity: 'remy', gatewayId: 'gw-2' });
     expect(resumed.seats.map((m) => m.roomId)).toEqual([roomId]);
@@ -125,7 +134,7 @@ describe('presence (with the real room service and NATS)', () => {
 
   it('gives the seat up with connection lost once the grace period is over', async () => {
     const { sessionId, roomId } = await seat(a, 'gus');
-    await a.closeSession({ sessionId, resumable: true, gatewayId: 'gw-test' });
+    await a.closeSession({ sessionId, resumable: true, gatewayId: 'gw-test', holdsNoSeats: false });
     await eventually(async () => (await members(roomId)).length === 0, 6000, 'the seat to be given up');
     await expect(a.resumeSession({ sessionId, identity: 'gus', gatewayId: 'gw-test' })).rejects.toMatchObject({ reason: 'SESSION_NOT_FOUND' });
   });
@@ -150,7 +159,7 @@ describe('presence (with the real room service and NATS)', () => {
     const { sessionId, roomId } = await seat(a, 'twin', 'gw-t');
     // The other instance sees the session (through the bucket) and can resume it.
     await eventually(async () => (await b.client.getUserPresence({ identity: 'twin' })).online, 3000, 'instance b to see the session');
-    await b.client.closeSession({ sessionId, resumable: true, gatewayId: 'gw-t' });
+    await b.client.closeSession({ sessionId, resumable: true, gatewayId: 'gw-t', holdsNoSeats: false });
     await b.service.stop();
     const c = await startPresence();
     const resumed = await c.client.resumeSession({ sessionId, identity: 'twin', gatewayId: 'gw-u' });

@@ -100,6 +100,22 @@ export function urlIssuerBinding(deps: UrlIssuerDeps): ServiceBinding {
         return { playUrls };
       },
 
+      async issueViewerPlayUrls(request) {
+        requireId('room_id', request.roomId);
+        if (!identityPattern.test(request.viewerIdentity)) {
+          throw new DomainError('INVALID_ARGUMENT', 'viewer_identity must be 1-128 characters of A-Z a-z 0-9 _ . @ -', { field: 'viewer_identity' });
+        }
+        if (request.streamIds.length === 0 || request.streamIds.length > maxViewers) {
+          throw new DomainError('INVALID_ARGUMENT', `stream_ids must hold 1-${maxViewers} stream ids`, { field: 'stream_ids' });
+        }
+        request.streamIds.forEach((streamId) => requireStreamId(provider.streamIdPrefix, streamId));
+        const at = new Date();
+        const playUrls = request.streamIds.map(
+          (streamId): mediav1.PlayUrl => ({ streamId, viewerIdentity: request.viewerIdentity, ...provider.playUrl(streamId, request.viewerIdentity, at) }),
+        );
+        return { playUrls };
+      },
+
       async listRecordings(request) {
         requireId('room_id', request.roomId);
         if (request.pageSize > 100) throw new DomainError('INVALID_ARGUMENT', 'page_size must be at most 100', { field: 'page_size' });

@@ -116,6 +116,14 @@ describe('UrlIssuerService, self-hosted', () => {
     await expectInvalid(client.issuePlayUrls({ ...ok, viewerIdentities: ['bob', 'not ok'] }), 'viewer_identities[1]');
     await expectInvalid(client.issuePlayUrls({ ...ok, viewerIdentities: ['x'.repeat(129)] }), 'viewer_identities[0]');
 
+    // Several streams for one viewer (a member who just took a seat), checked the same way.
+    const one = { roomId: 'room_a', viewerIdentity: 'bob', streamIds: [streamId] };
+    await expectInvalid(client.issueViewerPlayUrls({ ...one, streamIds: [] }), 'stream_ids');
+    await expectInvalid(client.issueViewerPlayUrls({ ...one, streamIds: Array.from({ length: 101 }, () => streamId) }), 'stream_ids');
+    await expectInvalid(client.issueViewerPlayUrls({ ...one, streamIds: [streamId, 's_test001'] }), 'stream_id');
+    await expectInvalid(client.issueViewerPlayUrls({ ...one, viewerIdentity: 'not ok' }), 'viewer_identity');
+    await expectInvalid(client.issueViewerPlayUrls({ ...one, roomId: '' }), 'room_id');
+
     // Exactly 100 is allowed, and the server is still serving after all that.
     const hundred = Array.from({ length: 100 }, (_, i) => `v${i}`);
     const { playUrls } = await client.issuePlayUrls({ ...ok, viewerIdentities: hundred });
@@ -162,6 +170,16 @@ describe('UrlIssuerService, Tencent', () => {
     expect(pathStream).toBe(streamId);
     expect(txSecret).toBe(tencentTxSecret('mykey', streamId, txTime));
     expect(parseInt(txTime, 16) * 1000).toBe(expireTime!.getTime());
+  });
+
+  it('signs several streams for one viewer in one call, in the order asked', async () => {
+    const streams = await Promise.all(
+      ['mem_1', 'mem_2', 'mem_3'].map(async (memberId) => (await client.issuePushUrl({ roomId: 'room_a', memberId, record: false, recordFormats: [] })).pushUrl!.streamId),
+    );
+    const { playUrls } = await client.issueViewerPlayUrls({ roomId: 'room_a', viewerIdentity: 'dan', streamIds: streams });
+    expect(playUrls.map((p) => [p.streamId, p.viewerIdentity])).toEqual(streams.map((s) => [s, 'dan']));
+    const single = await client.issuePlayUrls({ roomId: 'room_a', streamId: streams[1], viewerIdentities: ['dan'] });
+    expect(playUrls[1].rtcUrl.split('?')[0]).toBe(single.playUrls[0].rtcUrl.split('?')[0]);
   });
 
   it('issues the signed RTC URL and the ordinary play URLs', async () => {

@@ -1,6 +1,7 @@
 // Taking a seat (a join, placing a call, accepting one): the room's notices are held from before the
 // call until its answer has gone out, so the client gets the answer first and then every notice after
 // its seq, none missed and none twice.
+import { isDomainError } from '@rtcroom/common';
 import { mediav1, roomv1 } from '@rtcroom/proto';
 import { RequestContext } from './request-context';
 
@@ -10,6 +11,8 @@ export interface SeatTaken {
   members: roomv1.Member[];
   seq: number;
 }
+
+const inDoubt = new Set(['UNAVAILABLE', 'INTERNAL', 'DEADLINE_EXCEEDED']);
 
 export async function takeSeat<T extends SeatTaken>(
   ctx: RequestContext,
@@ -24,6 +27,8 @@ export async function takeSeat<T extends SeatTaken>(
     taken = await take();
     playUrls = taken.room ? await playUrlsOfPublishers(ctx, taken.room.id, taken.members) : [];
   } catch (err) {
+    // A refusal is an answer; a timeout or an unreachable service may have left a seat behind.
+    if (!isDomainError(err) || inDoubt.has(err.reason)) conn.seatInDoubt = true;
     await fanout.endJoin(conn, null);
     throw err;
   }
@@ -34,11 +39,10 @@ export async function takeSeat<T extends SeatTaken>(
   await fanout.endJoin(conn, { roomId: taken.room.id, memberId: taken.member.memberId, lastSeq: taken.seq }, () => answer(taken, playUrls));
 }
 
-/** Play URLs, signed for this client, of the members already publishing. */
+/** Play URLs, signed for this client, of the members already publishing (one call for them all). */
 async function playUrlsOfPublishers(ctx: RequestContext, roomId: string, members: roomv1.Member[]): Promise<mediav1.PlayUrl[]> {
   const publishing = members.filter((m) => m.state === roomv1.MemberState.MEMBER_STATE_PUBLISHING && m.identity !== ctx.conn.identity);
-  const issued = await Promise.all(
-    publishing.map((m) => ctx.backends.urls.issuePlayUrls({ roomId, streamId: m.streamId, viewerIdentities: [ctx.conn.identity] })),
-  );
-  return issued.flatMap((r) => r.playUrls);
+  if (publishing.length === 0) return [];
+  const { playUrls } = await ctx.backends.urls.issueViewerPlayUrls({ roomId, viewerIdentity: ctx.conn.identity, streamIds: publishing.map((m) => m.streamId) });
+  return playUrls;
 }

@@ -26,6 +26,8 @@ export class Connection {
   readonly seats = new Map<string, HeldSeat>();
   /** Joins in flight: events of rooms not yet held are kept until each join answers. */
   pendingJoins = 0;
+  /** A request for a seat failed without a clear answer (timeout, service down): it may hold one. */
+  seatInDoubt = false;
   lastHeardAt = Date.now();
   closed = false;
 

@@ -137,6 +137,8 @@ export class GatewayServer {
       const session = await opened;
       conn.sessionId = session.sessionId;
       welcome = session.welcome;
+      // Seats a resumed session holds are not this connection's until the client syncs them.
+      if (welcome.seats.length > 0) conn.seatInDoubt = true;
     } catch (err) {
       this.logger.error('could not open a session', { err });
       conn.fail('', err);
@@ -147,7 +149,7 @@ export class GatewayServer {
     if (conn.closed) {
       // The socket went away while the session was opening: it dropped, like any other.
       await this.backends.presence
-        .closeSession({ sessionId: conn.sessionId, resumable: true, gatewayId: this.config.gatewayId })
+        .closeSession({ sessionId: conn.sessionId, resumable: true, gatewayId: this.config.gatewayId, holdsNoSeats: false })
         .catch((err) => this.logger.warn('could not close a session that dropped while opening', { err }));
       return;
     }
@@ -223,11 +225,12 @@ export class GatewayServer {
   private async forget(conn: Connection, resumable: boolean): Promise<void> {
     conn.closed = true;
     if (!this.connections.delete(conn)) return;
+    const holdsNoSeats = conn.seats.size === 0 && conn.pendingJoins === 0 && !conn.seatInDoubt;
     this.fanout.drop(conn);
     this.calls.drop(conn);
     if (!conn.sessionId) return; // never opened
     try {
-      await this.backends.presence.closeSession({ sessionId: conn.sessionId, resumable, gatewayId: this.config.gatewayId });
+      await this.backends.presence.closeSession({ sessionId: conn.sessionId, resumable, gatewayId: this.config.gatewayId, holdsNoSeats });
     } catch (err) {
       // Presence expires the session by itself once this gateway stops keeping it alive.
       this.logger.warn('could not close the session with presence', { sessionId: conn.sessionId, err });

@@ -33,7 +33,7 @@ export function presenceGrpcBinding(app: PresenceApp): ServiceBinding {
       },
       async closeSession(req) {
         if (!req.sessionId) throw new DomainError('INVALID_ARGUMENT', 'session_id is required');
-        await app.close(req.sessionId, req.gatewayId, req.resumable);
+        await app.close(req.sessionId, req.gatewayId, req.resumable, req.holdsNoSeats);
         return {};
       },
       async resumeSession(req) {

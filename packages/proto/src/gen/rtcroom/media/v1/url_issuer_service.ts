@@ -49,6 +49,18 @@ export interface IssuePlayUrlsResponse {
   playUrls: PlayUrl[];
 }
 
+export interface IssueViewerPlayUrlsRequest {
+  roomId: string;
+  viewerIdentity: string;
+  /** 1-100 stream ids of the room. */
+  streamIds: string[];
+}
+
+export interface IssueViewerPlayUrlsResponse {
+  /** One per stream, in the order asked. */
+  playUrls: PlayUrl[];
+}
+
 export interface ListRecordingsRequest {
   roomId: string;
   /** 1-100, default 50. */
@@ -453,6 +465,192 @@ export const IssuePlayUrlsResponse: MessageFns<IssuePlayUrlsResponse> = {
   },
 };
 
+function createBaseIssueViewerPlayUrlsRequest(): IssueViewerPlayUrlsRequest {
+  return { roomId: "", viewerIdentity: "", streamIds: [] };
+}
+
+export const IssueViewerPlayUrlsRequest: MessageFns<IssueViewerPlayUrlsRequest> = {
+  encode(message: IssueViewerPlayUrlsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.roomId !== "") {
+      writer.uint32(10).string(message.roomId);
+    }
+    if (message.viewerIdentity !== "") {
+      writer.uint32(18).string(message.viewerIdentity);
+    }
+    for (const v of message.streamIds) {
+      writer.uint32(26).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): IssueViewerPlayUrlsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseIssueViewerPlayUrlsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.roomId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.viewerIdentity = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.streamIds.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): IssueViewerPlayUrlsRequest {
+    return {
+      roomId: isSet(object.roomId)
+        ? globalThis.String(object.roomId)
+        : isSet(object.room_id)
+        ? globalThis.String(object.room_id)
+        : "",
+      viewerIdentity: isSet(object.viewerIdentity)
+        ? globalThis.String(object.viewerIdentity)
+        : isSet(object.viewer_identity)
+        ? globalThis.String(object.viewer_identity)
+        : "",
+      streamIds: globalThis.Array.isArray(object?.streamIds)
+        ? object.streamIds.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.stream_ids)
+        ? object.stream_ids.map((e: any) => globalThis.String(e))
+        : [],
+    };
+  },
+
+  toJSON(message: IssueViewerPlayUrlsRequest): unknown {
+    const obj: any = {};
+    if (message.roomId !== "") {
+      obj.roomId = message.roomId;
+    }
+    if (message.viewerIdentity !== "") {
+      obj.viewerIdentity = message.viewerIdentity;
+    }
+    if (message.streamIds?.length) {
+      obj.streamIds = message.streamIds;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<IssueViewerPlayUrlsRequest>): IssueViewerPlayUrlsRequest {
+    return IssueViewerPlayUrlsRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<IssueViewerPlayUrlsRequest>): IssueViewerPlayUrlsRequest {
+    const message = createBaseIssueViewerPlayUrlsRequest();
+    message.roomId = object.roomId ?? "";
+    message.viewerIdentity = object.viewerIdentity ?? "";
+    message.streamIds = object.streamIds?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseIssueViewerPlayUrlsResponse(): IssueViewerPlayUrlsResponse {
+  return { playUrls: [] };
+}
+
+export const IssueViewerPlayUrlsResponse: MessageFns<IssueViewerPlayUrlsResponse> = {
+  encode(message: IssueViewerPlayUrlsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.playUrls) {
+      PlayUrl.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): IssueViewerPlayUrlsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseIssueViewerPlayUrlsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.playUrls.push(PlayUrl.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): IssueViewerPlayUrlsResponse {
+    return {
+      playUrls: globalThis.Array.isArray(object?.playUrls)
+        ? object.playUrls.map((e: any) => PlayUrl.fromJSON(e))
+        : globalThis.Array.isArray(object?.play_urls)
+        ? object.play_urls.map((e: any) => PlayUrl.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: IssueViewerPlayUrlsResponse): unknown {
+    const obj: any = {};
+    if (message.playUrls?.length) {
+      obj.playUrls = message.playUrls.map((e) => PlayUrl.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<IssueViewerPlayUrlsResponse>): IssueViewerPlayUrlsResponse {
+    return IssueViewerPlayUrlsResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<IssueViewerPlayUrlsResponse>): IssueViewerPlayUrlsResponse {
+    const message = createBaseIssueViewerPlayUrlsResponse();
+    message.playUrls = object.playUrls?.map((e) => PlayUrl.fromPartial(e)) || [];
+    return message;
+  },
+};
+
 function createBaseListRecordingsRequest(): ListRecordingsRequest {
   return { roomId: "", pageSize: 0, pageToken: "" };
 }
@@ -694,6 +892,21 @@ export const UrlIssuerServiceService = {
     responseDeserialize: (value: Buffer): IssuePlayUrlsResponse => IssuePlayUrlsResponse.decode(value),
   },
   /**
+   * Signs play URLs of several streams of one room for one viewer: what a member who just took a
+   * seat needs to see everyone already publishing, in one call.
+   */
+  issueViewerPlayUrls: {
+    path: "/rtcroom.media.v1.UrlIssuerService/IssueViewerPlayUrls" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: IssueViewerPlayUrlsRequest): Buffer =>
+      Buffer.from(IssueViewerPlayUrlsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): IssueViewerPlayUrlsRequest => IssueViewerPlayUrlsRequest.decode(value),
+    responseSerialize: (value: IssueViewerPlayUrlsResponse): Buffer =>
+      Buffer.from(IssueViewerPlayUrlsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): IssueViewerPlayUrlsResponse => IssueViewerPlayUrlsResponse.decode(value),
+  },
+  /**
    * Lists a room's finished recordings, in the order rtcroom learned of them. Callers: business
    * backends and admin tools (no client reaches it through the gateway). Reads only.
    */
@@ -718,6 +931,11 @@ export interface UrlIssuerServiceServer extends UntypedServiceImplementation {
   issuePushUrl: handleUnaryCall<IssuePushUrlRequest, IssuePushUrlResponse>;
   /** Signs play URLs of one stream for several viewers at once. */
   issuePlayUrls: handleUnaryCall<IssuePlayUrlsRequest, IssuePlayUrlsResponse>;
+  /**
+   * Signs play URLs of several streams of one room for one viewer: what a member who just took a
+   * seat needs to see everyone already publishing, in one call.
+   */
+  issueViewerPlayUrls: handleUnaryCall<IssueViewerPlayUrlsRequest, IssueViewerPlayUrlsResponse>;
   /**
    * Lists a room's finished recordings, in the order rtcroom learned of them. Callers: business
    * backends and admin tools (no client reaches it through the gateway). Reads only.
@@ -760,6 +978,25 @@ export interface UrlIssuerServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: IssuePlayUrlsResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Signs play URLs of several streams of one room for one viewer: what a member who just took a
+   * seat needs to see everyone already publishing, in one call.
+   */
+  issueViewerPlayUrls(
+    request: IssueViewerPlayUrlsRequest,
+    callback: (error: ServiceError | null, response: IssueViewerPlayUrlsResponse) => void,
+  ): ClientUnaryCall;
+  issueViewerPlayUrls(
+    request: IssueViewerPlayUrlsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: IssueViewerPlayUrlsResponse) => void,
+  ): ClientUnaryCall;
+  issueViewerPlayUrls(
+    request: IssueViewerPlayUrlsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: IssueViewerPlayUrlsResponse) => void,
   ): ClientUnaryCall;
   /**
    * Lists a room's finished recordings, in the order rtcroom learned of them. Callers: business

@@ -182,6 +182,12 @@ export interface CloseSessionRequest {
   resumable: boolean;
   /** The gateway closing it; a session another gateway has resumed meanwhile is left alone. */
   gatewayId: string;
+  /**
+   * The gateway saw every seat of the session given up, and no request for one is in flight or
+   * ended in doubt (a timeout): ending the session then has no seats to give up, and presence does
+   * not ask the room service. Only a hint: false is always safe.
+   */
+  holdsNoSeats: boolean;
 }
 
 export interface ResumeSessionRequest {
@@ -641,7 +647,7 @@ export const OpenSessionResponse: MessageFns<OpenSessionResponse> = {
 };
 
 function createBaseCloseSessionRequest(): CloseSessionRequest {
-  return { sessionId: "", resumable: false, gatewayId: "" };
+  return { sessionId: "", resumable: false, gatewayId: "", holdsNoSeats: false };
 }
 
 export const CloseSessionRequest: MessageFns<CloseSessionRequest> = {
@@ -654,6 +660,9 @@ export const CloseSessionRequest: MessageFns<CloseSessionRequest> = {
     }
     if (message.gatewayId !== "") {
       writer.uint32(26).string(message.gatewayId);
+    }
+    if (message.holdsNoSeats !== false) {
+      writer.uint32(32).bool(message.holdsNoSeats);
     }
     return writer;
   },
@@ -695,6 +704,14 @@ export const CloseSessionRequest: MessageFns<CloseSessionRequest> = {
             message.gatewayId = reader.string();
             continue;
           }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.holdsNoSeats = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -720,6 +737,11 @@ export const CloseSessionRequest: MessageFns<CloseSessionRequest> = {
         : isSet(object.gateway_id)
         ? globalThis.String(object.gateway_id)
         : "",
+      holdsNoSeats: isSet(object.holdsNoSeats)
+        ? globalThis.Boolean(object.holdsNoSeats)
+        : isSet(object.holds_no_seats)
+        ? globalThis.Boolean(object.holds_no_seats)
+        : false,
     };
   },
 
@@ -734,6 +756,9 @@ export const CloseSessionRequest: MessageFns<CloseSessionRequest> = {
     if (message.gatewayId !== "") {
       obj.gatewayId = message.gatewayId;
     }
+    if (message.holdsNoSeats !== false) {
+      obj.holdsNoSeats = message.holdsNoSeats;
+    }
     return obj;
   },
 
@@ -745,6 +770,7 @@ export const CloseSessionRequest: MessageFns<CloseSessionRequest> = {
     message.sessionId = object.sessionId ?? "";
     message.resumable = object.resumable ?? false;
     message.gatewayId = object.gatewayId ?? "";
+    message.holdsNoSeats = object.holdsNoSeats ?? false;
     return message;
   },
 };
