@@ -3,11 +3,13 @@
 // to take over. Kicked right after every commit (low latency) and polled as a fallback (another
 // instance's leftovers, NATS outages). While NATS is down nothing is marked published, so events wait
 // and flow when it is back; a re-publish after a partial failure is dropped by JetStream's
-// de-duplication on the event id. A batch costs two round trips: read, then mark published.
+// de-duplication on the event id. A batch costs one round trip: the read also marks the batch before
+// it published (so marks wait for the next read, at most a poll interval; a relay that dies in between
+// publishes those again, and JetStream drops the copies).
 import { EventBus, Logger } from '@rtcroom/common';
 import { Kysely } from 'kysely';
 import { RoomDatabase, RoomDb } from '../store/database';
-import { markPublished, releaseRelayLock, tryTakeRelayLock, unpublishedEvents } from '../store/outbox.repository';
+import { markAndReadUnpublished, markPublished, releaseRelayLock, tryTakeRelayLock } from '../store/outbox.repository';
 
 export interface OutboxRelayOptions {
   pollIntervalMs: number;
@@ -22,6 +24,8 @@ export class OutboxRelay {
   private wake: (() => void) | undefined;
   private pending = false;
   private loop: Promise<void> = Promise.resolve();
+  /** Published, not yet marked so (see the top of this file). */
+  private unmarked: number[] = [];
 
   constructor(
     private readonly db: Kysely<RoomDatabase>,
@@ -80,14 +84,19 @@ export class OutboxRelay {
       while (!this.stopped && (await this.publishBatch(db)) === this.options.batchSize);
       if (!this.pending) await this.sleep(this.options.pollIntervalMs);
     }
+    if (this.unmarked.length > 0) {
+      await markPublished(db, this.unmarked, new Date());
+      this.unmarked = [];
+    }
   }
 
   private async publishBatch(db: RoomDb): Promise<number> {
-    const events = await unpublishedEvents(db, this.options.batchSize);
+    const events = await markAndReadUnpublished(db, this.unmarked, new Date(), this.options.batchSize);
+    this.unmarked = [];
     if (events.length === 0) return 0;
     // Sent back to back on one connection, so the server stores them in this order.
     await Promise.all(events.map((e) => this.bus.publish(e.subject, e.payload, { msgId: e.id })));
-    await markPublished(db, events.map((e) => e.position), new Date());
+    this.unmarked = events.map((e) => e.position);
     return events.length;
   }
 

@@ -1,6 +1,6 @@
 // The transactional outbox: room events are inserted in the same transaction as the change they
 // describe, and the relay publishes them in order.
-import { sql } from 'kysely';
+import { CompiledQuery, sql } from 'kysely';
 import { RoomDb } from './database';
 
 export interface PendingEvent {
@@ -10,14 +10,20 @@ export interface PendingEvent {
   payload: Uint8Array;
 }
 
-export async function unpublishedEvents(db: RoomDb, limit: number): Promise<PendingEvent[]> {
-  const rows = await db
-    .selectFrom('room_events')
-    .select(['position', 'id', 'subject', 'payload'])
-    .where('published_at', 'is', null)
-    .orderBy('position')
-    .limit(limit)
-    .execute();
+/**
+ * Marks the events published last time and reads the next ones, in one statement: one round trip per
+ * batch instead of two. (The read does not see this statement's own marks, hence the exclusion.)
+ */
+export async function markAndReadUnpublished(db: RoomDb, published: number[], at: Date, limit: number): Promise<PendingEvent[]> {
+  const positions = `{${published.join(',')}}`;
+  const { rows } = await db.executeQuery<{ position: string; id: string; subject: string; payload: Uint8Array }>(
+    CompiledQuery.raw(
+      'with marked as (update room_events set published_at = $1 where position = any($2::int8[]) returning position) ' +
+        'select position, id, subject, payload from room_events where published_at is null and not (position = any($2::int8[])) ' +
+        'order by position limit $3',
+      [at, positions, limit],
+    ),
+  );
   return rows.map((r) => ({ position: Number(r.position), id: r.id, subject: r.subject, payload: r.payload }));
 }
 
