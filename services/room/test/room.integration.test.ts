@@ -73,6 +73,21 @@ describe('room service (Postgres + NATS + gRPC)', () => {
     expect(snap.members.map((m) => [m.identity, m.state])).toEqual([['alice', roomv1.MemberState.MEMBER_STATE_PUBLISHING]]);
   });
 
+  it('makes one room for joins by name that all find it missing at once, without a failed attempt', async () => {
+    const before = { ...harness.service.transactions.finished };
+    const results = await Promise.allSettled(
+      Array.from({ length: 8 }, (_, i) =>
+        client.joinRoom(roomServicev1.JoinRoomRequest.fromPartial({ roomName: 'rush-by-name', identity: `n${i}`, sessionId: `sn${i}`, createIfMissing: true })),
+      ),
+    );
+    const won = results.filter((r): r is PromiseFulfilledResult<roomServicev1.JoinRoomResponse> => r.status === 'fulfilled');
+    expect(new Set(won.map((r) => r.value.room?.id)).size).toBe(1);
+    expect(won).toHaveLength(6);
+    const after = harness.service.transactions.finished;
+    // One creation and six seats in one statement each (the two refused joins are not counted).
+    expect([after.optimistic - before.optimistic, after.locked - before.locked]).toEqual([7, 0]);
+  });
+
   it('holds seats under a race: 50 concurrent joins into a 6-seat room, exactly 6 win, the rest get ROOM_FULL', async () => {
     const { room } = await client.createRoom({ room: group('race', 6), requestId: '' });
     const results = await Promise.allSettled(

@@ -14,7 +14,7 @@ import { afterDeparture, CloseReason, LeaveReason, Member, Room } from '../domai
 import { encodeRoomEvent, OutboxRow, RoomChange } from '../events/room-events';
 import { RoomDatabase, RoomDb } from '../store/database';
 import { MemberWrite } from '../store/member.repository';
-import { lockRoomWithSeats, roomVersion, saveBan, saveRoomIfUnchanged, saveRoomWithEvents } from '../store/room.repository';
+import { insertRoomWithEvents, lockRoomWithSeats, roomVersion, saveBan, saveRoomIfUnchanged, saveRoomWithEvents } from '../store/room.repository';
 
 /** Reacts, inside the same transaction, to what happened in a room (e.g. a call follows its room). */
 export type RoomChangeHook = (change: RoomChangeSet, room: Room, happened: RoomChange[]) => Promise<void>;
@@ -39,6 +39,7 @@ export class RoomChangeSet {
   locks = 0;
   private bans = new Map<string, Date>();
   private version = 0;
+  private creating: { requestId: string | null } | undefined;
   private commits = 0;
 
   /**
@@ -49,7 +50,7 @@ export class RoomChangeSet {
     readonly db: RoomDb,
     readonly now: Date,
     private readonly hooks: RoomChangeHook[],
-    private readonly remembered?: { snapshot: RoomSnapshot; db: RoomDb },
+    private readonly remembered?: { snapshot?: RoomSnapshot; db: RoomDb },
   ) {}
 
   /** Locks the room (one round trip reads it with its seated members and bans). */
@@ -75,8 +76,19 @@ export class RoomChangeSet {
 
   private fromMemory(roomId: string): RoomSnapshot {
     const { snapshot } = this.remembered!;
-    if (snapshot.room.id !== roomId || this.locks > 0) throw new NeedsLock();
+    if (!snapshot || snapshot.room.id !== roomId || this.locks > 0) throw new NeedsLock();
     return copySnapshot(snapshot);
+  }
+
+  /** A room made by this change: commit inserts it, with its events (one statement), and it counts as locked. */
+  create(room: Room, requestId: string | null): void {
+    if (this.locks > 0) throw new Error('a change creates one room, before it locks any');
+    this.creating = { requestId };
+    this.locks++;
+    this.seated = [];
+    this.bans = new Map();
+    this.version = 0;
+    this.snapshot = copySnapshot({ room, seated: [], bans: this.bans, version: 0 });
   }
 
   /** The seated member with this identity, if any. */
@@ -148,7 +160,11 @@ export class RoomChangeSet {
     const events = this.changes.map((change) => encodeRoomEvent(room.id, ++room.seq, change, this.now));
     const rows = [...events, ...this.extra];
     const members = [...this.memberWrites.values()];
-    if (this.remembered) {
+    if (this.creating) {
+      if (members.length > 0) throw new Error('a room is created empty');
+      await insertRoomWithEvents(this.remembered?.db ?? this.db, room, ++this.version, this.creating.requestId, rows);
+      this.creating = undefined;
+    } else if (this.remembered) {
       // One statement, so one commit: a second could not be undone if the first landed.
       if (members.length > 1 || this.commits > 0) throw new NeedsLock();
       if (!(await saveRoomIfUnchanged(this.remembered.db, room, this.version, rows, members[0]))) throw new StaleRoom();
@@ -169,10 +185,6 @@ export class RoomChangeSet {
     return this.commits > 0;
   }
 
-  /** The version the room was at when this change read it. */
-  get readVersion(): number {
-    return this.remembered?.snapshot.version ?? this.version;
-  }
 }
 
 /** A room as this instance last wrote or read it. */
@@ -270,7 +282,11 @@ export class RoomTransactions {
 
   /** Runs a change in one transaction; with a room id, after earlier changes to that room here. */
   async run<T>(roomId: string | null, work: (change: RoomChangeSet) => Promise<T>, options: RunOptions = {}): Promise<T> {
-    if (!roomId) return this.transaction(null, work);
+    if (!roomId) {
+      // A change that creates its room: nobody else can know the room yet, so no turn to wait for.
+      const done = options.optimistic ? await this.optimistic(undefined, work) : null;
+      return done ? done.result : this.transaction(null, work);
+    }
     return this.rooms.run(roomId, async () => {
       const snapshot = options.optimistic ? this.remembered.get(roomId) : undefined;
       if (snapshot) {
@@ -282,26 +298,28 @@ export class RoomTransactions {
   }
 
   /** The optimistic way; null when the change must run the locked way instead. */
-  private async optimistic<T>(snapshot: RoomSnapshot, work: (change: RoomChangeSet) => Promise<T>): Promise<{ result: T } | null> {
-    const roomId = snapshot.room.id;
+  private async optimistic<T>(snapshot: RoomSnapshot | undefined, work: (change: RoomChangeSet) => Promise<T>): Promise<{ result: T } | null> {
     const change = new RoomChangeSet(noStore, this.now(), this.hooks, { snapshot, db: this.db });
     let result: T;
     try {
       result = await work(change);
       if (change.changes.length > 0 || change.memberWrites.size > 0) throw new Error('room changes recorded but not committed');
       // Nothing written: the answer holds only if the room is still as remembered.
-      if (!change.wrote && (await roomVersion(this.db, roomId)) !== snapshot.version) throw new StaleRoom();
+      if (!change.wrote && (!snapshot || (await roomVersion(this.db, snapshot.room.id)) !== snapshot.version)) throw new StaleRoom();
     } catch (err) {
-      this.forget(roomId);
+      const roomId = snapshot?.room.id ?? change.snapshot?.room.id;
+      if (roomId) this.forget(roomId);
       if (change.wrote) {
         // Written, then failed: what was written stands.
         this.onCommitted();
         throw err;
       }
       // A refusal decided on the copy is checked against the store too: the locked way decides again.
+      // Without a copy (a change creating its room) only a hook that needs the store sends it there.
+      if (!snapshot && !(err instanceof NeedsLock)) throw err;
       return null;
     }
-    this.settle(roomId, change);
+    this.settle(snapshot?.room.id ?? change.snapshot!.room.id, change);
     this.finished.optimistic++;
     if (change.written > 0) this.onCommitted();
     for (const fn of change.committed) fn();
@@ -318,7 +336,8 @@ export class RoomTransactions {
         done = change;
         return out;
       });
-      if (roomId) this.settle(roomId, done!);
+      const settled = roomId ?? done!.snapshot?.room.id;
+      if (settled) this.settle(settled, done!);
       this.finished.locked++;
       if (done!.written > 0) this.onCommitted();
       for (const fn of done!.committed) fn();

@@ -20,7 +20,7 @@ import {
 import { RoomDb } from '../store/database';
 import { seatedMembers } from '../store/member.repository';
 import { roomEventsAfter } from '../store/outbox.repository';
-import { findOpenRoomByName, findRoomById, findRoomByRequestId, insertRoom, listOpenRooms, roomsDueToClose, RoomPageCursor } from '../store/room.repository';
+import { findOpenRoomByName, findRoomById, findRoomByRequestId, listOpenRooms, roomsDueToClose, RoomPageCursor } from '../store/room.repository';
 import { RoomTransactions } from './room-transaction';
 
 export interface RoomRef {
@@ -44,6 +44,8 @@ export class Rooms {
    * instance is found out under its lock, and the join looks again (Memberships.join).
    */
   private readonly openByName = new Map<string, Room>();
+  /** Rooms being created by findOrCreate here, by name. */
+  private readonly creating = new Map<string, Promise<Room>>();
 
   constructor(
     private readonly tx: RoomTransactions,
@@ -94,11 +96,11 @@ export class Rooms {
           everJoined: false,
           autoCloseAt: initialAutoClose(change.now, spec.emptyTimeoutSeconds),
         };
-        await insertRoom(change.db, room, requestId);
+        change.create(room, requestId);
         change.record({ type: 'room_created', room });
         await change.commit(room);
         return room;
-      });
+      }, { optimistic: true });
     } catch (err) {
       if ((err as { code?: string })?.code !== '23505') throw err;
       if (requestId) {
@@ -109,10 +111,38 @@ export class Rooms {
     }
   }
 
-  /** An open room by name, created with `options` when there is none (a racing creator's room wins). */
+  /**
+   * An open room by name, created with `options` when there is none (a racing creator's room wins).
+   * Joins that ask for the same missing room here at once wait for one creation instead of racing it.
+   */
   async findOrCreate(name: string, options: RoomOptions): Promise<Room> {
+    const awaited = await this.createdMeanwhile(name);
+    if (awaited) return awaited;
     const existing = await this.openNamed(name);
     if (existing) return existing;
+    const raced = await this.createdMeanwhile(name);
+    if (raced) return raced;
+    const creation = this.createNamed(name, options);
+    this.creating.set(name, creation);
+    try {
+      return { ...(await creation) };
+    } finally {
+      this.creating.delete(name);
+    }
+  }
+
+  /** The room another findOrCreate here is making with this name, once made (null if none, or it failed). */
+  private async createdMeanwhile(name: string): Promise<Room | null> {
+    const inFlight = this.creating.get(name);
+    if (!inFlight) return null;
+    try {
+      return { ...(await inFlight) };
+    } catch {
+      return null; // that creation's own trouble (its options): this one tries for itself
+    }
+  }
+
+  private async createNamed(name: string, options: RoomOptions): Promise<Room> {
     try {
       const created = await this.create({ ...options, name }, null);
       this.remember(created);

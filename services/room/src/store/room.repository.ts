@@ -33,34 +33,42 @@ export function toRoom(row: RoomsTable): Room {
   };
 }
 
-export async function insertRoom(db: RoomDb, room: Room, requestId: string | null): Promise<void> {
+/** Inserts a new room at `version` with its first events, in one statement. */
+export async function insertRoomWithEvents(db: RoomDb, room: Room, version: number, requestId: string | null, events: OutboxRow[]): Promise<void> {
+  const values = {
+    id: room.id,
+    name: room.name,
+    kind: room.kind,
+    display_name: room.displayName,
+    max_members: room.maxMembers,
+    metadata: room.metadata,
+    recording: room.recording,
+    recording_formats: (room.recordingFormats ?? []).join('|'),
+    state: room.state,
+    owner_identity: room.ownerIdentity,
+    member_count: room.memberCount,
+    seq: room.seq,
+    create_request_id: requestId,
+    created_at: room.createdAt,
+    closed_at: room.closedAt,
+    close_reason: room.closeReason,
+    owner_leave_policy: room.ownerLeavePolicy,
+    empty_timeout_seconds: room.emptyTimeoutSeconds,
+    departure_timeout_seconds: room.departureTimeoutSeconds,
+    duplicate_identity: room.duplicateIdentity,
+    ever_joined: room.everJoined,
+    auto_close_at: room.autoCloseAt,
+    version,
+  };
+  if (events.length === 0) {
+    await db.insertInto('rooms').values(values).execute();
+    return;
+  }
+  const rows = events.map((e) => ({ id: e.id, room_id: e.roomId, seq: e.seq, subject: e.subject, payload: e.payload, created_at: e.time }));
   await db
-    .insertInto('rooms')
-    .values({
-      id: room.id,
-      name: room.name,
-      kind: room.kind,
-      display_name: room.displayName,
-      max_members: room.maxMembers,
-      metadata: room.metadata,
-      recording: room.recording,
-      recording_formats: (room.recordingFormats ?? []).join('|'),
-      state: room.state,
-      owner_identity: room.ownerIdentity,
-      member_count: room.memberCount,
-      seq: room.seq,
-      create_request_id: requestId,
-      created_at: room.createdAt,
-      closed_at: room.closedAt,
-      close_reason: room.closeReason,
-      owner_leave_policy: room.ownerLeavePolicy,
-      empty_timeout_seconds: room.emptyTimeoutSeconds,
-      departure_timeout_seconds: room.departureTimeoutSeconds,
-      duplicate_identity: room.duplicateIdentity,
-      ever_joined: room.everJoined,
-      auto_close_at: room.autoCloseAt,
-      version: 0,
-    })
+    .with('inserted', (q) => q.insertInto('rooms').values(values).returning('id'))
+    .insertInto('room_events')
+    .values(rows)
     .execute();
 }
 
