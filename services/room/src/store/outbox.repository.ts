@@ -1,5 +1,6 @@
 // The transactional outbox: room events are inserted in the same transaction as the change they
 // describe, and the relay publishes them in order.
+import { prepared } from '@rtcroom/common';
 import { CompiledQuery, sql } from 'kysely';
 import { RoomDb } from './database';
 
@@ -10,6 +11,12 @@ export interface PendingEvent {
   payload: Uint8Array;
 }
 
+const markAndReadSql = prepared(
+  'with marked as (update room_events set published_at = $1 where position = any($2::int8[]) returning position) ' +
+    'select position, id, subject, payload from room_events where published_at is null and not (position = any($2::int8[])) ' +
+    'order by position limit $3',
+);
+
 /**
  * Marks the events published last time and reads the next ones, in one statement: one round trip per
  * batch instead of two. (The read does not see this statement's own marks, hence the exclusion.)
@@ -17,12 +24,7 @@ export interface PendingEvent {
 export async function markAndReadUnpublished(db: RoomDb, published: number[], at: Date, limit: number): Promise<PendingEvent[]> {
   const positions = `{${published.join(',')}}`;
   const { rows } = await db.executeQuery<{ position: string; id: string; subject: string; payload: Uint8Array }>(
-    CompiledQuery.raw(
-      'with marked as (update room_events set published_at = $1 where position = any($2::int8[]) returning position) ' +
-        'select position, id, subject, payload from room_events where published_at is null and not (position = any($2::int8[])) ' +
-        'order by position limit $3',
-      [at, positions, limit],
-    ),
+    CompiledQuery.raw(markAndReadSql, [at, positions, limit]),
   );
   return rows.map((r) => ({ position: Number(r.position), id: r.id, subject: r.subject, payload: r.payload }));
 }

@@ -1,6 +1,7 @@
 // Rooms rows <-> Room domain objects. The only place that knows the rooms table's shape.
 // Partial indexes (state = 'open', state <> 'left', ...) are used only when the state in a query is a
 // literal, not a parameter: hence sql.lit.
+import { prepared } from '@rtcroom/common';
 import { CompiledQuery, sql } from 'kysely';
 import { CloseReason, DuplicateIdentityPolicy, Member, OwnerLeavePolicy, Room, RoomKind, RoomState } from '../domain/room';
 import { OutboxRow } from '../events/room-events';
@@ -169,13 +170,15 @@ export async function saveRoomIfUnchanged(db: RoomDb, room: Room, expected: numb
       ` select v.* from (values ${values.join(', ')}) as v (id, room_id, seq, subject, payload, created_at), saved)`;
   }
   text += ' select count(*)::int as saved from saved';
-  const { rows } = await db.executeQuery<{ saved: number }>(CompiledQuery.raw(text, params));
+  const { rows } = await db.executeQuery<{ saved: number }>(CompiledQuery.raw(prepared(text), params));
   return Number(rows[0]?.saved) === 1;
 }
 
+const roomVersionSql = prepared('select version from rooms where id = $1');
+
 /** The room's version (see saveRoomIfUnchanged); -1 when there is no such room. */
 export async function roomVersion(db: RoomDb, roomId: string): Promise<number> {
-  const { rows } = await db.executeQuery<{ version: string }>(CompiledQuery.raw('select version from rooms where id = $1', [roomId]));
+  const { rows } = await db.executeQuery<{ version: string }>(CompiledQuery.raw(roomVersionSql, [roomId]));
   return rows[0] ? Number(rows[0].version) : -1;
 }
 
