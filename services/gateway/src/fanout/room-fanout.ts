@@ -9,6 +9,7 @@ import { BusSubscription, EventBus, Logger, subjects } from '@rtcroom/common';
 import { mediav1, roomEventv1 } from '@rtcroom/proto';
 import { Backends } from '../backends';
 import { Connection, HeldSeat } from '../ws/connection';
+import { encodeServerMessage } from '../ws/frames';
 import { endsSeat, noticeFor, startedStream } from './room-notices';
 
 const maxHeldPerConnection = 1000;
@@ -119,11 +120,19 @@ export class RoomFanout {
 
   private async deliver(event: roomEventv1.RoomEvent, recipients: { conn: Connection; seat: HeldSeat }[]): Promise<void> {
     const playUrls = await this.playUrlsFor(event, recipients.map((r) => r.conn.identity));
+    // Everyone gets the same frame, but for a play URL of their own: encoded once per URL.
+    const frames = new Map<mediav1.PlayUrl | undefined, string | null>();
     for (const { conn, seat } of recipients) {
       if (seat.lastSeq >= event.seq) continue;
       seat.lastSeq = event.seq;
-      const notice = noticeFor(event, playUrls.get(conn.identity));
-      if (notice) conn.send({ requestId: '', message: { $case: 'notice', value: notice } });
+      const playUrl = playUrls.get(conn.identity);
+      let frame = frames.get(playUrl);
+      if (frame === undefined) {
+        const notice = noticeFor(event, playUrl);
+        frame = notice ? encodeServerMessage({ requestId: '', message: { $case: 'notice', value: notice } }) : null;
+        frames.set(playUrl, frame);
+      }
+      if (frame) conn.sendFrame(frame);
       if (endsSeat(event, seat.memberId)) this.release(conn, event.roomId);
     }
   }

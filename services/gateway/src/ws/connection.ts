@@ -46,12 +46,18 @@ export class Connection {
 
   send(message: gatewayv1.ServerMessage): void {
     if (this.closed || this.socket.readyState !== WebSocket.OPEN) return;
+    this.sendFrame(encodeServerMessage(message));
+  }
+
+  /** A message already encoded (the same notice to several connections is encoded once). */
+  sendFrame(frame: string): void {
+    if (this.closed || this.socket.readyState !== WebSocket.OPEN) return;
     if (this.socket.bufferedAmount > this.maxBufferedBytes) {
       this.logger.warn('slow consumer cut off', { sessionId: this.sessionId, buffered: this.socket.bufferedAmount });
       this.close(closeCodes.slowConsumer, 'slow consumer: too much unsent data');
       return;
     }
-    this.socket.send(encodeServerMessage(message));
+    this.socket.send(frame);
   }
 
   reply(requestId: string, message: gatewayv1.ServerMessage['message']): void {
