@@ -47,7 +47,7 @@ export const USAGE = `usage: node bench/dist/run.js [options]
   --full                   the full set (5-10 minutes) instead of the quick one (about 2)
   --target floor|system|both   what to measure (default both; "rtcroom" = system)
   --floor-only             same as --target floor
-  --scenarios a,b          among churn, knee, storm, idle (default all)
+  --scenarios a,b          among churn, knee, storm, idle, detect (default all)
   --rate N                 join rate of the churn scenario (default 500 joins/s)
   --idle N                 idle connections to hold (default 2000 quick, 20000 full)
   --clients N              client processes driving churn (default 2; idle adds one per 5,000)

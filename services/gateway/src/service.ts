@@ -21,7 +21,7 @@ export interface RunningGateway {
 export async function startGateway(config: GatewayConfig, logger: Logger, deps: { bus?: EventBus } = {}): Promise<RunningGateway> {
   const backends = connectBackends({ room: config.roomServiceAddress, presence: config.presenceServiceAddress, urls: config.urlIssuerAddress });
   const bus = deps.bus ?? (await openEventBus(config.natsUrl, `rtcroom-gateway-${config.gatewayId}`, [], logger));
-  const fanout = new RoomFanout(bus, backends.urls, logger);
+  const fanout = new RoomFanout(bus, backends, logger);
   await fanout.start();
   const calls = new CallFanout(bus, backends.urls, logger);
   await calls.start();

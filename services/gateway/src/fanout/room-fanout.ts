@@ -5,6 +5,8 @@
 // start waits for its play URLs before the next event of that room goes out). A connection whose join
 // is in flight has the events of rooms it does not hold kept for it; when the join answers with its
 // seq, those after it are replayed before live delivery takes over, so nothing is missed or doubled.
+// Should a connection still be behind when an event reaches it (its held events overflowed while a
+// join waited long under load), the events it missed are read from the room service first.
 import { BusSubscription, EventBus, Logger, subjects } from '@rtcroom/common';
 import { mediav1, roomEventv1 } from '@rtcroom/proto';
 import { Backends } from '../backends';
@@ -13,6 +15,14 @@ import { encodeServerMessage } from '../ws/frames';
 import { endsSeat, noticeFor, startedStream } from './room-notices';
 
 const maxHeldPerConnection = 1000;
+/** At most this many missed events are read back for a connection that fell behind (else it syncs). */
+const maxRepaired = 200;
+
+/** What the fan-out needs of the other services. */
+export interface FanoutBackends {
+  urls: Pick<Backends['urls'], 'issuePlayUrls'>;
+  room: Pick<Backends['room'], 'listRoomEvents'>;
+}
 
 export class RoomFanout {
   private readonly seated = new Map<string, Set<Connection>>();
@@ -22,7 +32,7 @@ export class RoomFanout {
 
   constructor(
     private readonly bus: EventBus,
-    private readonly urls: Backends['urls'],
+    private readonly backends: FanoutBackends,
     private readonly logger: Logger,
   ) {}
 
@@ -119,6 +129,8 @@ export class RoomFanout {
   }
 
   private async deliver(event: roomEventv1.RoomEvent, recipients: { conn: Connection; seat: HeldSeat }[]): Promise<void> {
+    const behind = recipients.filter((r) => r.seat.lastSeq < event.seq - 1);
+    if (behind.length > 0) await this.repair(event, behind);
     const playUrls = await this.playUrlsFor(event, recipients.map((r) => r.conn.identity));
     // Everyone gets the same frame, but for a play URL of their own: encoded once per URL.
     const frames = new Map<mediav1.PlayUrl | undefined, string | null>();
@@ -137,12 +149,27 @@ export class RoomFanout {
     }
   }
 
+  /** Delivers, before `event`, the events of its room that these recipients missed. */
+  private async repair(event: roomEventv1.RoomEvent, behind: { conn: Connection; seat: HeldSeat }[]): Promise<void> {
+    const afterSeq = Math.min(...behind.map((r) => r.seat.lastSeq));
+    if (event.seq - afterSeq - 1 > maxRepaired) return; // too far behind: the client's gap check syncs it
+    try {
+      const { events } = await this.backends.room.listRoomEvents({ roomId: event.roomId, afterSeq, pageSize: event.seq - afterSeq - 1 });
+      for (const missed of events) {
+        if (missed.seq >= event.seq) break;
+        await this.deliver(missed, behind.filter((r) => r.seat.lastSeq < missed.seq));
+      }
+    } catch (err) {
+      this.logger.warn('could not read missed room events; the clients resync on the gap', { roomId: event.roomId, err });
+    }
+  }
+
   private async playUrlsFor(event: roomEventv1.RoomEvent, identities: string[]): Promise<Map<string, mediav1.PlayUrl>> {
     const started = startedStream(event);
     const viewers = [...new Set(identities)].filter((id) => id !== started?.identity);
     if (!started || viewers.length === 0) return new Map();
     try {
-      const { playUrls } = await this.urls.issuePlayUrls({ roomId: event.roomId, streamId: started.streamId, viewerIdentities: viewers });
+      const { playUrls } = await this.backends.urls.issuePlayUrls({ roomId: event.roomId, streamId: started.streamId, viewerIdentities: viewers });
       return new Map(playUrls.map((u) => [u.viewerIdentity, u]));
     } catch (err) {
       this.logger.error('could not issue play URLs; notices go out without them', { roomId: event.roomId, err });
