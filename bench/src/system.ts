@@ -208,13 +208,34 @@ function describeLogs(target: Target): string {
     .join('\n');
 }
 
-function freePort(): Promise<number> {
+/**
+ * A port for a service to listen on, picked below the kernel's ephemeral range (32768 and up here):
+ * the bench opens thousands of connections, whose local ports come from that range, and a port the
+ * kernel handed out free could be some connection's by the time the service binds it (a run lost
+ * the room service to EADDRINUSE that way).
+ */
+async function freePort(): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    if (await canListen(port)) return port;
+  }
+  return listenOn(0);
+}
+
+function canListen(port: number): Promise<boolean> {
+  return listenOn(port).then(
+    () => true,
+    () => false,
+  );
+}
+
+function listenOn(port: number): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
+    server.listen(port, '127.0.0.1', () => {
+      const bound = (server.address() as { port: number }).port;
+      server.close(() => resolve(bound));
     });
   });
 }
