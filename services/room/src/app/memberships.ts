@@ -251,7 +251,12 @@ export class Memberships {
   }
 
   private async target(input: JoinInput): Promise<Room> {
-    if (input.roomId) return resolveRoom(this.tx.db, { roomId: input.roomId });
+    if (input.roomId) {
+      // A remembered room saves a read: its id, kind and recording never change, and the change
+      // itself finds out if it has closed meanwhile.
+      checkId('room_id', input.roomId);
+      return this.tx.rememberedRoom(input.roomId) ?? resolveRoom(this.tx.db, { roomId: input.roomId });
+    }
     if (!input.name) throw new DomainError('INVALID_ARGUMENT', 'room_id or room_name is required', { field: 'room_id' });
     if (!input.createIfMissing) {
       checkRoomName('name', input.name);

@@ -8,7 +8,7 @@
 // without a lock; the write is one statement that lands only if the room is still at that version.
 // Anything else (the room moved on, written by another instance; a hook that reads the store; a
 // decision that refused; more than one member to write) runs again the locked way, from the store.
-import { DomainError } from '@rtcroom/common';
+import { DomainError, isDomainError } from '@rtcroom/common';
 import { Kysely, PostgresAdapter, PostgresIntrospector, PostgresQueryCompiler } from 'kysely';
 import { afterDeparture, CloseReason, LeaveReason, Member, Room } from '../domain/room';
 import { encodeRoomEvent, OutboxRow, RoomChange } from '../events/room-events';
@@ -40,6 +40,7 @@ export class RoomChangeSet {
   private bans = new Map<string, Date>();
   private version = 0;
   private creating: { requestId: string | null } | undefined;
+  private banned = false;
   private commits = 0;
 
   /**
@@ -70,6 +71,7 @@ export class RoomChangeSet {
   async ban(roomId: string, identity: string, until: Date, reasonText: string): Promise<void> {
     if (this.remembered) throw new NeedsLock();
     await saveBan(this.db, roomId, identity, until, reasonText, ++this.version);
+    this.banned = true;
     this.bans.set(identity, until);
     if (this.snapshot?.room.id === roomId) this.snapshot = { ...this.snapshot, bans: new Map(this.bans), version: this.version };
   }
@@ -182,7 +184,7 @@ export class RoomChangeSet {
 
   /** Whether it wrote anything. */
   get wrote(): boolean {
-    return this.commits > 0;
+    return this.commits > 0 || this.banned;
   }
 
 }
@@ -280,6 +282,12 @@ export class RoomTransactions {
     this.hooks.push(hook);
   }
 
+  /** The open room as this instance last wrote or read it (a copy), if it remembers it. */
+  rememberedRoom(roomId: string): Room | undefined {
+    const s = this.remembered.get(roomId);
+    return s ? { ...s.room } : undefined;
+  }
+
   /** Runs a change in one transaction; with a room id, after earlier changes to that room here. */
   async run<T>(roomId: string | null, work: (change: RoomChangeSet) => Promise<T>, options: RunOptions = {}): Promise<T> {
     if (!roomId) {
@@ -328,9 +336,10 @@ export class RoomTransactions {
 
   private async transaction<T>(roomId: string | null, work: (change: RoomChangeSet) => Promise<T>): Promise<T> {
     let done: RoomChangeSet | undefined;
+    let tried: RoomChangeSet | undefined;
     try {
       const result = await this.db.transaction().execute(async (tx) => {
-        const change = new RoomChangeSet(tx, this.now(), this.hooks);
+        const change = (tried = new RoomChangeSet(tx, this.now(), this.hooks));
         const out = await work(change);
         if (change.changes.length > 0 || change.memberWrites.size > 0) throw new Error('room changes recorded but not committed');
         done = change;
@@ -343,7 +352,9 @@ export class RoomTransactions {
       for (const fn of done!.committed) fn();
       return result;
     } catch (err) {
-      if (roomId) this.forget(roomId);
+      // Refused before writing (a full room, a ban): the room is as the lock read it. Else forget it.
+      if (roomId && tried && !tried.wrote && !isDomainError(err, 'ROOM_NOT_FOUND')) this.settle(roomId, tried);
+      else if (roomId) this.forget(roomId);
       throw err;
     }
   }
