@@ -11,7 +11,8 @@ import { encodeCallEvents } from '../events/call-events';
 import { RoomChange } from '../events/room-events';
 import { callsPastDeadline, findCall, findCallByRoom, inLiveCall, insertCall, saveCall } from '../store/call.repository';
 import { IssuedPushUrl, Memberships } from './memberships';
-import { RoomChangeSet, RoomTransactions } from './room-transaction';
+import { RoomChangeSet } from './room-change-set';
+import { RoomTransactions } from './room-transaction';
 import { Rooms } from './rooms';
 
 /** Presence as calls and the desk need it: is anyone connected as this identity (or these)? */

@@ -27,7 +27,8 @@ import {
 } from '../store/desk.repository';
 import { Calls, DeskPort, PresencePort } from './calls';
 import { onlineOf, TeamDirectory } from './desk-directory';
-import { RoomChangeSet, RoomTransactions } from './room-transaction';
+import { RoomChangeSet } from './room-change-set';
+import { RoomTransactions } from './room-transaction';
 
 export interface DeskRoutingOptions {
   /** The handling time estimates assume until a team has answered calls of its own. */

@@ -23,7 +23,8 @@ import {
   seatedMembersOfSession,
 } from '../store/member.repository';
 import { findRoomById } from '../store/room.repository';
-import { RoomChangeSet, RoomTransactions } from './room-transaction';
+import { RoomChangeSet } from './room-change-set';
+import { RoomTransactions } from './room-transaction';
 import { definedOnly, resolveRoom, Rooms } from './rooms';
 
 /** The URL issuer as the room service needs it. */
