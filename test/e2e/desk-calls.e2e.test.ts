@@ -350,6 +350,11 @@ it('never rings an agent of two teams twice at once, nor while it wraps up for t
   const offersTo = () => both.callNotices.filter((n) => ringing(n) && n.call?.calleeIdentity === 'a8-both').length;
   await new Promise((r) => setTimeout(r, 600)); // several routing passes
   expect(offersTo()).toBe(1);
+  // The other team sees it available there but ringing elsewhere, and does not count it available.
+  const other = first.call?.teamId === one.id ? two : one;
+  expect(await agentState(other, 'a8-both')).toMatchObject({ state: deskv1.AgentState.AGENT_STATE_AVAILABLE, busyElsewhere: deskv1.AgentState.AGENT_STATE_RINGING });
+  expect((await agentState(first.call?.teamId === one.id ? one : two, 'a8-both'))?.busyElsewhere).toBe(deskv1.AgentState.AGENT_STATE_UNSPECIFIED);
+  expect((await desk.getTeamStats({ team: other.id, since: undefined })).stats?.agentsAvailable).toBe(0);
   await both.request({ $case: 'answerCall', value: { callId: first.call!.id, accept: true } });
   await both.request({ $case: 'hangUp', value: { callId: first.call!.id } });
   const endedAt = Date.now();

@@ -155,6 +155,8 @@ export interface Agent {
   stateTime?: Timestamp;
   /** Connected to a gateway right now (an agent who is not is out of rotation). */
   connected: boolean;
+  /** An agent of several teams ringing, in a call or wrapping up for another: out of this team's rotation. */
+  busyElsewhere?: AgentState;
 }
 
 /** A team's figures over the calls made since `since`. */

@@ -113,6 +113,7 @@ export function readAgent(a: Raw = {}): Agent {
     state: enumOf(a.state, 'AGENT_STATE_UNSPECIFIED'),
     stateTime: opt(a.stateTime),
     connected: bool(a.connected),
+    busyElsewhere: a.busyElsewhere ? enumOf(a.busyElsewhere, 'AGENT_STATE_UNSPECIFIED') : undefined,
   };
 }
 

@@ -12,6 +12,7 @@ import { findCallByRoom, inLiveCall, insertCall } from '../store/call.repository
 import { RoomDb } from '../store/database';
 import {
   agentsOf,
+  busyElsewhere,
   CallRecordingFilter,
   CallRecordingRow,
   countWaiting,
@@ -35,6 +36,8 @@ import { Rooms } from './rooms';
 export interface AgentView extends Agent {
   /** Connected right now (an agent who is not is out of rotation). */
   connected: boolean;
+  /** Ringing, in a call or wrapping up for another team (out of this team's rotation meanwhile). */
+  busyElsewhere: AgentState | null;
 }
 
 export interface CallTeamInput {
@@ -88,8 +91,9 @@ export class Desk {
   async team(idOrName: string): Promise<{ team: Team; agents: AgentView[]; queue: Call[] }> {
     const team = await this.teams.find(idOrName);
     const [agents, queue] = await Promise.all([agentsOf(this.tx.db, team.id), waitingCalls(this.tx.db, team.id)]);
-    const online = await onlineOf(this.presence, agents.map((a) => a.identity));
-    return { team, agents: agents.map((a) => ({ ...a, connected: online.has(a.identity) })), queue };
+    const ids = agents.map((a) => a.identity);
+    const [online, elsewhere] = await Promise.all([onlineOf(this.presence, ids), busyElsewhere(this.tx.db, team.id, ids)]);
+    return { team, agents: agents.map((a) => ({ ...a, connected: online.has(a.identity), busyElsewhere: elsewhere.get(a.identity) ?? null })), queue };
   }
 
   listTeams(): Promise<Team[]> {
@@ -222,7 +226,8 @@ export class Desk {
     const [figures, waiting, agents] = await Promise.all([teamCallFigures(this.tx.db, team.id, from), waitingCalls(this.tx.db, team.id), agentsOf(this.tx.db, team.id)]);
     const now = Date.now();
     const longestWaitingNow = waiting.reduce((m, c) => Math.max(m, (now - c.createdAt.getTime()) / 1000), 0);
-    const online = await onlineOf(this.presence, agents.filter((a) => a.state === 'available').map((a) => a.identity));
+    const availableHere = agents.filter((a) => a.state === 'available').map((a) => a.identity);
+    const [online, elsewhere] = await Promise.all([onlineOf(this.presence, availableHere), busyElsewhere(this.tx.db, team.id, availableHere)]);
     return {
       teamId: team.id,
       since: from,
@@ -234,7 +239,7 @@ export class Desk {
       longestWaitSeconds: Math.max(figures.longestWaitSeconds, longestWaitingNow),
       averageHandlingSeconds: figures.averageHandlingSeconds,
       agentsSignedIn: agents.filter(signedIn).length,
-      agentsAvailable: online.size,
+      agentsAvailable: availableHere.filter((id) => online.has(id) && !elsewhere.has(id)).length,
     };
   }
 

@@ -96,6 +96,19 @@ export async function busyInAnyTeam(db: RoomDb, identity: string): Promise<boole
   return row !== undefined;
 }
 
+/** Of these identities, the ones ringing, in a call or wrapping up for a team other than `teamId`. */
+export async function busyElsewhere(db: RoomDb, teamId: string, identities: string[]): Promise<Map<string, AgentState>> {
+  if (identities.length === 0) return new Map();
+  const rows = await db
+    .selectFrom('agents')
+    .select(['identity', 'state'])
+    .where('identity', 'in', identities)
+    .where('team_id', '<>', teamId)
+    .where('state', 'in', [sql.lit('ringing'), sql.lit('in_call'), sql.lit('wrap_up')])
+    .execute();
+  return new Map(rows.map((r) => [r.identity, r.state as AgentState]));
+}
+
 /** The team's calls not yet answered: dialing, queued or ringing, in queue order. */
 export async function waitingCalls(db: RoomDb, teamId: string): Promise<Call[]> {
   const rows = await db

@@ -53,6 +53,7 @@ const toProtoAgent = (a: Agent | AgentView): deskv1.Agent => ({
   state: stateToProto[a.state],
   stateTime: a.stateSince,
   connected: 'connected' in a ? a.connected : false,
+  busyElsewhere: 'busyElsewhere' in a && a.busyElsewhere ? stateToProto[a.busyElsewhere] : deskv1.AgentState.AGENT_STATE_UNSPECIFIED,
 });
 
 export function deskGrpcBinding(desk: Desk): ServiceBinding {

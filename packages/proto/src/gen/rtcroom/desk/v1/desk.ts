@@ -126,6 +126,11 @@ export interface Agent {
     | undefined;
   /** Connected to a gateway right now (an agent who is not is out of rotation). */
   connected: boolean;
+  /**
+   * For an agent of several teams: RINGING, IN_CALL or WRAP_UP while it is so for another team (it
+   * is not offered this team's calls meanwhile, whatever its state here); else UNSPECIFIED.
+   */
+  busyElsewhere: AgentState;
 }
 
 function createBaseTeam(): Team {
@@ -349,6 +354,7 @@ function createBaseAgent(): Agent {
     state: AgentState.AGENT_STATE_UNSPECIFIED,
     stateTime: undefined,
     connected: false,
+    busyElsewhere: AgentState.AGENT_STATE_UNSPECIFIED,
   };
 }
 
@@ -368,6 +374,9 @@ export const Agent: MessageFns<Agent> = {
     }
     if (message.connected !== false) {
       writer.uint32(40).bool(message.connected);
+    }
+    if (message.busyElsewhere !== AgentState.AGENT_STATE_UNSPECIFIED) {
+      writer.uint32(48).int32(agentStateToNumber(message.busyElsewhere));
     }
     return writer;
   },
@@ -425,6 +434,14 @@ export const Agent: MessageFns<Agent> = {
             message.connected = reader.bool();
             continue;
           }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.busyElsewhere = agentStateFromJSON(reader.int32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -452,6 +469,11 @@ export const Agent: MessageFns<Agent> = {
         ? fromJsonTimestamp(object.state_time)
         : undefined,
       connected: isSet(object.connected) ? globalThis.Boolean(object.connected) : false,
+      busyElsewhere: isSet(object.busyElsewhere)
+        ? agentStateFromJSON(object.busyElsewhere)
+        : isSet(object.busy_elsewhere)
+        ? agentStateFromJSON(object.busy_elsewhere)
+        : AgentState.AGENT_STATE_UNSPECIFIED,
     };
   },
 
@@ -472,6 +494,9 @@ export const Agent: MessageFns<Agent> = {
     if (message.connected !== false) {
       obj.connected = message.connected;
     }
+    if (message.busyElsewhere !== AgentState.AGENT_STATE_UNSPECIFIED) {
+      obj.busyElsewhere = agentStateToJSON(message.busyElsewhere);
+    }
     return obj;
   },
 
@@ -485,6 +510,7 @@ export const Agent: MessageFns<Agent> = {
     message.state = object.state ?? AgentState.AGENT_STATE_UNSPECIFIED;
     message.stateTime = object.stateTime ?? undefined;
     message.connected = object.connected ?? false;
+    message.busyElsewhere = object.busyElsewhere ?? AgentState.AGENT_STATE_UNSPECIFIED;
     return message;
   },
 };
