@@ -133,6 +133,21 @@ it('moves on when the agent rejects or lets it ring out; an abandoned call leave
   await Promise.all([a.close(), b.close(), c.close(), cust.close()]);
 });
 
+it('offers a call again to the only agent, who rejected it, once twice the ring timeout has passed', async () => {
+  const team = await makeTeam({ ringTimeoutSeconds: 1 });
+  const only = await agent(team, 'a9-only');
+  const cust = await customer('c9');
+  await callAndPush(cust, team);
+  const first = await offered(only);
+  await only.request({ $case: 'answerCall', value: { callId: first.call!.id, accept: false } });
+  const rejectedAt = Date.now();
+  const rungAgain = (n: gatewayv1.CallNotice) => ringing(n) && n.call?.id === first.call?.id && n.call!.ringTime!.getTime() > first.call!.ringTime!.getTime();
+  const again = await only.waitForCallNotice(rungAgain, 10_000);
+  expect(Date.now() - rejectedAt).toBeGreaterThanOrEqual(1000); // not rung again at once
+  expect(again.call?.calleeIdentity).toBe('a9-only');
+  await Promise.all([only.close(), cust.close()]);
+});
+
 it('three agents, ten customers at once: first come first served, nobody offered two calls, nobody waits while an agent is free', async () => {
   const team = await makeTeam({ ringTimeoutSeconds: 10, wrapUpSeconds: 1 });
   const agents = await Promise.all([0, 1, 2].map((i) => agent(team, `a3-${i}`)));

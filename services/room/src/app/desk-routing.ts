@@ -2,7 +2,8 @@
 //
 // A team's calls wait in the calls table (state queued, ordered by queue_at: when the customer's push
 // began). The router reads the queue and the available agents, and offers each call in order to the
-// connected agent available longest who has not declined it, each offer in the call room's transaction
+// connected agent available longest who has not declined it (one who did, only when nobody else can
+// take it, a while later: declinesLapsed), each offer in the call room's transaction
 // with the team row locked (so instances never offer twice) and the agent re-checked (and, for an
 // agent of several teams, not busy in another). It runs when something frees an agent or queues a call
 // (kick), and on every tick (agents who came back, other instances' changes, a restart). Agents follow
@@ -10,7 +11,7 @@
 import { Logger } from '@rtcroom/common';
 import { Call } from '../domain/call';
 import { Agent, agentFollows, nextAgent, Team, wrapUpOver } from '../domain/desk';
-import { agentOutcomes, estimateWait, LapseCause, offer, offerLapsed } from '../domain/desk-call';
+import { agentOutcomes, declinesLapsed, estimateWait, LapseCause, offer, offerLapsed } from '../domain/desk-call';
 import { inLiveCall } from '../store/call.repository';
 import {
   agentsInWrapUpDue,
@@ -99,11 +100,15 @@ export class DeskRouting implements DeskPort {
     if (queued.length > 0 && available.length > 0) {
       const online = await onlineOf(this.presence, available.map((a) => a.identity));
       const taken = new Set<string>();
+      const now = new Date();
       for (const call of queued) {
-        const pick = nextAgent(
-          available.filter((a) => !taken.has(a.identity) && !call.declinedBy.includes(a.identity)),
-          (id) => online.has(id),
-        );
+        const free = available.filter((a) => !taken.has(a.identity));
+        const connected = (id: string) => online.has(id);
+        const pick =
+          nextAgent(
+            free.filter((a) => !call.declinedBy.includes(a.identity)),
+            connected,
+          ) ?? (declinesLapsed(call, now) ? nextAgent(free, connected) : null);
         if (!pick) continue;
         taken.add(pick.identity);
         if (await this.offerTo(call, team, pick.identity)) offered++;

@@ -31,7 +31,7 @@ export interface Call {
   agentIdentities: string[];
   /** Invited into the running call by a party. */
   invitedIdentities: string[];
-  /** Agents who rejected the call or let it ring out: not offered it again. */
+  /** Agents who rejected the call or let it ring out: offered it again only when nobody else can take it, a while later (declinesLapsed). */
   declinedBy: string[];
 }
 

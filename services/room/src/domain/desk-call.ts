@@ -67,6 +67,15 @@ export function offerLapsed(call: Call, cause: LapseCause): Call | null {
   return { ...call, state: 'queued', calleeIdentity: '', deadlineAt: null, declinedBy };
 }
 
+/**
+ * Whether the agents who declined this call may be offered it again: when nobody else can take it (the
+ * router's check) and the last offer rang at least twice the ring timeout ago, so an agent who just
+ * said no is not rung again at once, and a team of one does not leave the customer waiting forever.
+ */
+export function declinesLapsed(call: Call, now: Date): boolean {
+  return call.ringAt !== null && now.getTime() - call.ringAt.getTime() >= 2 * call.ringTimeoutSeconds * 1000;
+}
+
 /** The ringing agent took its seat in the call's room. */
 export function agentAnswered(call: Call, agent: string, now: Date): Call | null {
   if (call.state !== 'ringing' || call.calleeIdentity !== agent) return null;

@@ -1,5 +1,5 @@
 import { agentFollows, wrapUpOver } from './desk';
-import { agentAnswered, agentOutcomes, customerStartedPushing, estimateWait, invite, newTeamCall, offer, offerLapsed, transfer } from './desk-call';
+import { agentAnswered, agentOutcomes, customerStartedPushing, declinesLapsed, estimateWait, invite, newTeamCall, offer, offerLapsed, transfer } from './desk-call';
 
 const now = new Date(1_700_000_000_000);
 const later = (s: number) => new Date(now.getTime() + s * 1000);
@@ -24,6 +24,13 @@ describe('a call to a team', () => {
     expect(offerLapsed(r, 'timeout')?.declinedBy).toEqual(['ann']);
     expect(offerLapsed(r, 'agent_gone')?.declinedBy).toEqual([]);
     expect(offerLapsed(queued(), 'timeout')).toBeNull();
+  });
+
+  it('may go again to one who declined it, twice the ring timeout after the last offer rang', () => {
+    expect(declinesLapsed(queued(), later(100))).toBe(false); // never offered: nobody declined
+    const declined = offerLapsed(offer(queued(), 'ann', 20, now), 'rejected')!;
+    expect(declinesLapsed(declined, later(39))).toBe(false);
+    expect(declinesLapsed(declined, later(40))).toBe(true);
   });
 
   it('is transferred only by the agent holding it, to an agent (rung) or a team (queued, keeping its place)', () => {
