@@ -177,7 +177,9 @@ it('three agents, ten customers at once: first come first served, nobody offered
     }
   });
   const customers = await Promise.all(Array.from({ length: 10 }, (_, i) => customer(`c3-${i}`)));
-  await Promise.all(customers.map((c) => callAndPush(c, team)));
+  // One push after the other (a few milliseconds apart): pushes at the very same instant commit in no
+  // set order, and the router can only serve first the calls it can already see.
+  for (const c of customers) await callAndPush(c, team);
 
   // Sampled: a call queued while a connected agent sits available must not last.
   let idleSince = 0;
