@@ -55,17 +55,18 @@ function requireViewers(viewers: string[]): void {
       field: 'viewer_identities',
     });
   }
-  viewers.forEach((viewer, index) => {
-    if (!identityPattern.test(viewer)) {
-      throw new DomainError('INVALID_ARGUMENT', 'viewer identities must be 1-128 characters of A-Z a-z 0-9 _ . @ -', {
-        field: `viewer_identities[${index}]`,
-      });
-    }
-  });
+  viewers.forEach((viewer, index) => requireIdentity(`viewer_identities[${index}]`, 'viewer identities', viewer));
+}
+
+function requireIdentity(field: string, what: string, identity: string): void {
+  if (!identityPattern.test(identity)) {
+    throw new DomainError('INVALID_ARGUMENT', `${what} must be 1-128 characters of A-Z a-z 0-9 _ . @ -`, { field });
+  }
 }
 
 export function urlIssuerBinding(deps: UrlIssuerDeps): ServiceBinding {
   const { provider, streamIdKey, recordings } = deps;
+  const signPlay = (streamId: string, viewerIdentity: string, at: Date): mediav1.PlayUrl => ({ streamId, viewerIdentity, ...provider.playUrl(streamId, viewerIdentity, at) });
 
   return bindService(
     'rtcroom.media.v1.UrlIssuerService',
@@ -90,29 +91,19 @@ export function urlIssuerBinding(deps: UrlIssuerDeps): ServiceBinding {
         requireViewers(request.viewerIdentities);
         // One instant for the whole batch, so every viewer's URLs expire together.
         const at = new Date();
-        const playUrls = request.viewerIdentities.map(
-          (viewerIdentity): mediav1.PlayUrl => ({
-            streamId: request.streamId,
-            viewerIdentity,
-            ...provider.playUrl(request.streamId, viewerIdentity, at),
-          }),
-        );
+        const playUrls = request.viewerIdentities.map((viewerIdentity) => signPlay(request.streamId, viewerIdentity, at));
         return { playUrls };
       },
 
       async issueViewerPlayUrls(request) {
         requireId('room_id', request.roomId);
-        if (!identityPattern.test(request.viewerIdentity)) {
-          throw new DomainError('INVALID_ARGUMENT', 'viewer_identity must be 1-128 characters of A-Z a-z 0-9 _ . @ -', { field: 'viewer_identity' });
-        }
+        requireIdentity('viewer_identity', 'viewer_identity', request.viewerIdentity);
         if (request.streamIds.length === 0 || request.streamIds.length > maxViewers) {
           throw new DomainError('INVALID_ARGUMENT', `stream_ids must hold 1-${maxViewers} stream ids`, { field: 'stream_ids' });
         }
         request.streamIds.forEach((streamId) => requireStreamId(provider.streamIdPrefix, streamId));
         const at = new Date();
-        const playUrls = request.streamIds.map(
-          (streamId): mediav1.PlayUrl => ({ streamId, viewerIdentity: request.viewerIdentity, ...provider.playUrl(streamId, request.viewerIdentity, at) }),
-        );
+        const playUrls = request.streamIds.map((streamId) => signPlay(streamId, request.viewerIdentity, at));
         return { playUrls };
       },
 
