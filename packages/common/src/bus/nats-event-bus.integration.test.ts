@@ -1,0 +1,54 @@
+// The NATS bus against the real server: durable publishes still land and de-duplicate, requests still
+// time out with a useful error, and the CANCELLED error nats.js makes after every answered request
+// (see the top of nats-event-bus.ts) comes without a captured stack.
+import { ErrorCode, NatsError } from 'nats';
+import { testNatsUrl } from '../testing';
+import { createLogger } from '../logger';
+import { NatsEventBus } from './nats-event-bus';
+
+const logger = createLogger({}, 'silent');
+const stream = { name: `BUS_TEST_${process.pid}`, subjects: [`bustest${process.pid}.>`], maxAgeSeconds: 300 };
+
+describe('NatsEventBus', () => {
+  let bus: NatsEventBus;
+  beforeAll(async () => {
+    bus = await NatsEventBus.connect(testNatsUrl, 'bus-test', [stream], logger);
+  });
+  afterAll(async () => {
+    const jsm = await bus.connection.jetstreamManager();
+    await jsm.streams.delete(stream.name).catch(() => undefined);
+    await bus.close();
+  });
+
+  it('publishes durably, in order, dropping a repeated message id', async () => {
+    const got: string[] = [];
+    const sub = bus.subscribe(`bustest${process.pid}.>`, (m) => got.push(Buffer.from(m.data).toString()));
+    await bus.flush();
+    await Promise.all(['1', '2', '3'].map((v) => bus.publish(`bustest${process.pid}.a`, Buffer.from(v), { msgId: `m${v}` })));
+    await bus.publish(`bustest${process.pid}.a`, Buffer.from('2 again'), { msgId: 'm2' });
+    const jsm = await bus.connection.jetstreamManager();
+    expect((await jsm.streams.info(stream.name)).state.messages).toBe(3);
+    await bus.flush();
+    expect(got.slice(0, 3)).toEqual(['1', '2', '3']);
+    sub.unsubscribe();
+  });
+
+  it('still fails a request nobody answers with a timeout', async () => {
+    await expect(bus.connection.request(`bustest-nobody-${process.pid}`, new Uint8Array(), { timeout: 100 })).rejects.toMatchObject({
+      code: expect.stringMatching(/503|TIMEOUT/),
+    });
+  });
+
+  it('makes CANCELLED errors without a stack, and every other error with one', () => {
+    const cancelled = NatsError.errorForCode(ErrorCode.Cancelled);
+    expect(cancelled.code).toBe(ErrorCode.Cancelled);
+    expect(cancelled.stack?.split('\n').filter((l) => l.trim().startsWith('at '))).toEqual([]);
+    const timeout = NatsError.errorForCode(ErrorCode.Timeout);
+    expect(timeout.stack?.split('\n').some((l) => l.trim().startsWith('at '))).toBe(true);
+  });
+});
+
+it('closes its connection when a stream cannot be made (no process left hanging)', async () => {
+  const bad = { name: `BUS_BAD_${process.pid}`, subjects: [`busbad${process.pid}.>`], maxAgeSeconds: 10 }; // < the 120 s duplicate window
+  await expect(NatsEventBus.connect(testNatsUrl, 'bus-bad', [bad], logger)).rejects.toThrow(/duplicates window/);
+});
