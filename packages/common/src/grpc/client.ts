@@ -1,33 +1,70 @@
 // Promise-returning gRPC clients from the generated definitions. Every call has a deadline, and a
-// failure comes back as the DomainError the server threw (or UNAVAILABLE).
+// failure comes back as the DomainError the server threw (or UNAVAILABLE). Calls travel as messages
+// on one rtcroom.mux.v1 stream per client (a fraction of a unary call's CPU at both ends); a server
+// without it gets unary calls. RTCROOM_GRPC_MUX=off makes every call unary.
 import * as grpc from '@grpc/grpc-js';
+import { DomainError } from '../errors';
+import { MuxChannel, MuxUnsupported } from './mux-client';
 import { fromServiceError } from './status';
 
-type AnyDefinition = Record<string, { requestSerialize: (v: any) => Buffer; responseDeserialize: (b: Buffer) => any }>;
+type AnyDefinition = Record<
+  string,
+  { path: string; requestSerialize: (v: any) => Buffer; responseDeserialize: (b: Buffer) => any }
+>;
 
 export interface CallOptions {
   /** Milliseconds; default the client's. */
   timeoutMs?: number;
 }
 
+export interface ClientOptions {
+  /** Send calls over the mux stream (default: unless RTCROOM_GRPC_MUX=off). */
+  mux?: boolean;
+}
+
 export type AsyncClient<D extends AnyDefinition> = {
   [K in keyof D]: (request: Parameters<D[K]['requestSerialize']>[0], options?: CallOptions) => Promise<ReturnType<D[K]['responseDeserialize']>>;
 } & { close(): void };
 
-export function createClient<D extends AnyDefinition>(definition: D, address: string, defaultTimeoutMs = 5000): AsyncClient<D> {
+export function muxByDefault(env: NodeJS.ProcessEnv = process.env): boolean {
+  return env.RTCROOM_GRPC_MUX !== 'off';
+}
+
+export function createClient<D extends AnyDefinition>(definition: D, address: string, defaultTimeoutMs = 5000, options: ClientOptions = {}): AsyncClient<D> {
   const Ctor = grpc.makeGenericClientConstructor(definition as unknown as grpc.ServiceDefinition, 'rtcroom');
   const client = new Ctor(address, grpc.credentials.createInsecure(), {
     'grpc.keepalive_time_ms': 30_000,
   }) as unknown as grpc.Client & Record<string, Function>;
-  const out: Record<string, unknown> = { close: () => client.close() };
-  for (const method of Object.keys(definition)) {
-    out[method] = (request: unknown, options?: CallOptions) =>
+  const mux = (options.mux ?? muxByDefault()) ? new MuxChannel(client) : undefined;
+  const out: Record<string, unknown> = {
+    close: () => {
+      mux?.close();
+      client.close();
+    },
+  };
+  for (const [method, def] of Object.entries(definition)) {
+    const unary = (request: unknown, timeoutMs: number) =>
       new Promise((resolve, reject) => {
-        const deadline = Date.now() + (options?.timeoutMs ?? defaultTimeoutMs);
-        client[method](request, new grpc.Metadata(), { deadline }, (err: grpc.ServiceError | null, response: unknown) =>
+        client[method](request, new grpc.Metadata(), { deadline: Date.now() + timeoutMs }, (err: grpc.ServiceError | null, response: unknown) =>
           err ? reject(fromServiceError(err)) : resolve(response),
         );
       });
+    out[method] = async (request: unknown, callOptions?: CallOptions) => {
+      const timeoutMs = callOptions?.timeoutMs ?? defaultTimeoutMs;
+      if (!mux || mux.unsupported) return unary(request, timeoutMs);
+      let body: Buffer;
+      try {
+        body = def.requestSerialize(request);
+      } catch (err) {
+        throw new DomainError('INTERNAL', `could not serialize the request: ${(err as Error).message}`);
+      }
+      try {
+        return def.responseDeserialize(await mux.call(def.path, body, timeoutMs));
+      } catch (err) {
+        if (err instanceof MuxUnsupported) return unary(request, timeoutMs);
+        throw err;
+      }
+    };
   }
   return out as AsyncClient<D>;
 }

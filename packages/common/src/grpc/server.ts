@@ -6,6 +6,7 @@ import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation } from 'grpc-health-check';
 import { descriptorSetPath } from '@rtcroom/proto';
 import { Logger } from '../logger';
+import { muxServer } from './mux-server';
 import { toServiceError } from './status';
 
 type AnyDefinition = Record<string, { path: string; requestDeserialize: (b: Buffer) => any; responseSerialize: (v: any) => Buffer }>;
@@ -65,6 +66,9 @@ export async function startGrpcServer(address: string, services: ServiceBinding[
     server.addService(svc.definition as unknown as grpc.ServiceDefinition, impl);
     health.setStatus(svc.name, 'SERVING');
   }
+  // The same handlers, many calls to one stream (how rtcroom's services call each other).
+  const mux = muxServer(services, logger);
+  server.addService(mux.definition as unknown as grpc.ServiceDefinition, mux.implementation);
   health.addToServer(server);
   new ReflectionService(reflectionDefinition()).addToServer(server);
   const port = await new Promise<number>((resolve, reject) =>
@@ -80,6 +84,7 @@ export async function startGrpcServer(address: string, services: ServiceBinding[
     stop: (graceMs = 5000) =>
       new Promise<void>((resolve) => {
         for (const svc of services) health.setStatus(svc.name, 'NOT_SERVING');
+        mux.drain();
         const timer = setTimeout(() => {
           server.forceShutdown();
           resolve();

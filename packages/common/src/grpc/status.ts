@@ -40,20 +40,20 @@ export function grpcCodeFor(reason: ErrorReason): grpc.status {
   return codeOf[reason];
 }
 
-/** Turns anything a handler threw into a ServiceError; unknown errors become INTERNAL. */
-export function toServiceError(err: unknown, domain: string): Partial<grpc.StatusObject> {
+/** Turns anything a handler threw into the google.rpc.Status a call ends with; unknown errors become INTERNAL. */
+export function toStatus(err: unknown, domain: string): Status {
   const domainErr = err instanceof DomainError ? err : new DomainError('INTERNAL', 'internal error');
-  const code = codeOf[domainErr.reason];
   const info = ErrorInfo.encode({ reason: domainErr.reason, domain, metadata: domainErr.metadata }).finish();
-  const status = Status.encode({
-    code,
-    message: domainErr.message,
-    details: [{ typeUrl: errorInfoType, value: Buffer.from(info) }],
-  }).finish();
+  return { code: codeOf[domainErr.reason], message: domainErr.message, details: [{ typeUrl: errorInfoType, value: Buffer.from(info) }] };
+}
+
+/** The same as a unary call's ServiceError: the status in grpc-status-details-bin, the reason in metadata. */
+export function toServiceError(err: unknown, domain: string): Partial<grpc.StatusObject> {
+  const status = toStatus(err, domain);
   const metadata = new grpc.Metadata();
-  metadata.set('grpc-status-details-bin', Buffer.from(status));
-  metadata.set(reasonKey, domainErr.reason);
-  return { code, details: domainErr.message, metadata };
+  metadata.set('grpc-status-details-bin', Buffer.from(Status.encode(status).finish()));
+  metadata.set(reasonKey, err instanceof DomainError ? err.reason : 'INTERNAL');
+  return { code: status.code, details: status.message, metadata };
 }
 
 /** Reads the domain reason back out of a failed call; transport failures become UNAVAILABLE. */
@@ -63,18 +63,30 @@ export function fromServiceError(err: unknown): DomainError {
   const raw = se?.metadata?.get('grpc-status-details-bin')?.[0];
   if (raw instanceof Buffer) {
     try {
-      const status = Status.decode(raw);
-      const detail = status.details.find((d: Any) => d.typeUrl === errorInfoType);
-      if (detail) {
-        const info = ErrorInfo.decode(detail.value);
-        return new DomainError(info.reason as ErrorReason, status.message, info.metadata);
-      }
+      const fromDetails = domainErrorOf(Status.decode(raw));
+      if (fromDetails) return fromDetails;
     } catch {
       // fall through to the status code
     }
   }
-  if (se?.code === grpc.status.UNAVAILABLE || se?.code === grpc.status.DEADLINE_EXCEEDED) {
-    return new DomainError('UNAVAILABLE', `service unavailable: ${se.details ?? se.message ?? ''}`);
+  return fromCode(se?.code, se?.details ?? se?.message ?? '');
+}
+
+/** The DomainError a failed call's google.rpc.Status stands for. */
+export function fromStatus(status: Status): DomainError {
+  return domainErrorOf(status) ?? fromCode(status.code, status.message);
+}
+
+function domainErrorOf(status: Status): DomainError | undefined {
+  const detail = status.details.find((d: Any) => d.typeUrl === errorInfoType);
+  if (!detail) return undefined;
+  const info = ErrorInfo.decode(detail.value);
+  return new DomainError(info.reason as ErrorReason, status.message, info.metadata);
+}
+
+function fromCode(code: number | undefined, message: string): DomainError {
+  if (code === grpc.status.UNAVAILABLE || code === grpc.status.DEADLINE_EXCEEDED) {
+    return new DomainError('UNAVAILABLE', `service unavailable: ${message}`);
   }
-  return new DomainError('INTERNAL', se?.details ?? 'internal error');
+  return new DomainError('INTERNAL', message || 'internal error');
 }

@@ -19,7 +19,7 @@ import {
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
 import { FieldMask } from "../../../google/protobuf/field_mask";
-import { PushUrl } from "../../media/v1/url";
+import { PlayUrl, PushUrl } from "../../media/v1/url";
 import {
   LeaveReason,
   leaveReasonFromJSON,
@@ -118,6 +118,12 @@ export interface JoinRoomResponse {
     | undefined;
   /** The seq of this join's own MemberJoined event: the caller's notices continue from seq + 1. */
   seq: number;
+  /**
+   * Play URLs, signed for the caller, of the members publishing when it joined (asked of the URL
+   * issuer while the join is written). A publishing member without one here (the issuer was slow or
+   * down) is the caller's to ask for: UrlIssuerService.IssueViewerPlayUrls.
+   */
+  playUrls: PlayUrl[];
 }
 
 export interface LeaveRoomRequest {
@@ -1130,7 +1136,7 @@ export const JoinRoomRequest: MessageFns<JoinRoomRequest> = {
 };
 
 function createBaseJoinRoomResponse(): JoinRoomResponse {
-  return { room: undefined, member: undefined, members: [], pushUrl: undefined, seq: 0 };
+  return { room: undefined, member: undefined, members: [], pushUrl: undefined, seq: 0, playUrls: [] };
 }
 
 export const JoinRoomResponse: MessageFns<JoinRoomResponse> = {
@@ -1149,6 +1155,9 @@ export const JoinRoomResponse: MessageFns<JoinRoomResponse> = {
     }
     if (message.seq !== 0) {
       writer.uint32(40).uint64(message.seq);
+    }
+    for (const v of message.playUrls) {
+      PlayUrl.encode(v!, writer.uint32(50).fork()).join();
     }
     return writer;
   },
@@ -1206,6 +1215,14 @@ export const JoinRoomResponse: MessageFns<JoinRoomResponse> = {
             message.seq = longToNumber(reader.uint64());
             continue;
           }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.playUrls.push(PlayUrl.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1229,6 +1246,11 @@ export const JoinRoomResponse: MessageFns<JoinRoomResponse> = {
         ? PushUrl.fromJSON(object.push_url)
         : undefined,
       seq: isSet(object.seq) ? globalThis.Number(object.seq) : 0,
+      playUrls: globalThis.Array.isArray(object?.playUrls)
+        ? object.playUrls.map((e: any) => PlayUrl.fromJSON(e))
+        : globalThis.Array.isArray(object?.play_urls)
+        ? object.play_urls.map((e: any) => PlayUrl.fromJSON(e))
+        : [],
     };
   },
 
@@ -1249,6 +1271,9 @@ export const JoinRoomResponse: MessageFns<JoinRoomResponse> = {
     if (message.seq !== 0) {
       obj.seq = Math.round(message.seq);
     }
+    if (message.playUrls?.length) {
+      obj.playUrls = message.playUrls.map((e) => PlayUrl.toJSON(e));
+    }
     return obj;
   },
 
@@ -1266,6 +1291,7 @@ export const JoinRoomResponse: MessageFns<JoinRoomResponse> = {
       ? PushUrl.fromPartial(object.pushUrl)
       : undefined;
     message.seq = object.seq ?? 0;
+    message.playUrls = object.playUrls?.map((e) => PlayUrl.fromPartial(e)) || [];
     return message;
   },
 };
