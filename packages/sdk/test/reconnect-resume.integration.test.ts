@@ -27,10 +27,11 @@ it('a dropped connection resumes: seat kept, missed notices delivered in seq ord
   const carol = await client('carol');
   const a = await alice.enterRoom(roomName());
   const roomId = a.room.id;
-  await bob.joinRoom({ roomId });
+  // Listening before Bob joins: his join's notice may reach Alice before his own answer reaches him.
   const notices = recorder(alice, 'notice');
   const states = recorder(alice, 'connectionState');
   const sessions = recorder(alice, 'session');
+  await bob.joinRoom({ roomId });
   await notices.next((n) => !!n.memberJoined && n.memberJoined.member.identity === 'bob');
   const bobSees = recorder(bob, 'memberConnection');
 

@@ -23,6 +23,8 @@ export interface RoomConfig {
   autoCloseIntervalMs: number;
   /** Service desk: the handling time queue estimates assume until a team has figures of its own. */
   deskDefaultHandlingSeconds: number;
+  /** How often the outbox relay reads the store unasked (other instances also NOTIFY it). */
+  outboxPollIntervalMs: number;
   webhookPollIntervalMs: number;
   /** First retry delay of a failed webhook delivery; it doubles up to 60 s. */
   webhookMinBackoffMs: number;
@@ -48,6 +50,7 @@ export function loadRoomConfig(env: Env): RoomConfig {
     defaultDepartureTimeoutSeconds: envInt(env, 'ROOM_DEFAULT_DEPARTURE_TIMEOUT_SECONDS', 20, { min: 1, max: 7 * 24 * 3600 }),
     autoCloseIntervalMs: envInt(env, 'ROOM_AUTO_CLOSE_INTERVAL_MS', 1000, { min: 50, max: 60_000 }),
     deskDefaultHandlingSeconds: envInt(env, 'DESK_DEFAULT_HANDLING_SECONDS', 120, { min: 1, max: 7200 }),
+    outboxPollIntervalMs: envInt(env, 'ROOM_OUTBOX_POLL_INTERVAL_MS', 500, { min: 10, max: 600_000 }),
     webhookPollIntervalMs: envInt(env, 'ROOM_WEBHOOK_POLL_INTERVAL_MS', 500, { min: 50, max: 60_000 }),
     webhookMinBackoffMs: envInt(env, 'ROOM_WEBHOOK_MIN_BACKOFF_MS', 1000, { min: 10, max: 60_000 }),
     recordingsConsumerName: envString(env, 'ROOM_RECORDINGS_CONSUMER', 'room-recordings'),

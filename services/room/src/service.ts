@@ -10,6 +10,7 @@ import { Rooms } from './app/rooms';
 import { Timeouts } from './app/timeouts';
 import { RoomConfig } from './config';
 import { OutboxRelay } from './events/outbox-relay';
+import { notifyOutbox, outboxChannel } from './store/outbox.repository';
 import { mediaEventsStream, roomEventsStream, userEventsStream } from './events/room-events';
 import { defaultWebhookOptions, WebhookDispatcher } from './events/webhook-dispatcher';
 import { RoomDatabase } from './store/database';
@@ -46,7 +47,9 @@ export async function startRoomService(config: RoomConfig, logger: Logger, deps:
   await migrateToLatest(store.db, roomMigrations, 'room_migrations', logger);
   const bus = deps.bus ?? (await openEventBus(config.natsUrl, 'rtcroom-room', [roomEventsStream, userEventsStream, mediaEventsStream], logger));
   const relay = new OutboxRelay(store.db, bus, logger, {
-    pollIntervalMs: 500,
+    pollIntervalMs: config.outboxPollIntervalMs,
+    listen: store.listen && ((onNotify, onLost) => store.listen!(outboxChannel, onNotify, onLost)),
+    notify: store.kind === 'pglite' ? undefined : () => notifyOutbox(store.db),
     batchSize: 256,
     maxBackoffMs: 5000,
     singleInstance: store.kind === 'pglite',
@@ -57,8 +60,8 @@ export async function startRoomService(config: RoomConfig, logger: Logger, deps:
     minBackoffMs: config.webhookMinBackoffMs,
   });
   const issuer = grpcPushUrlIssuer(config.urlIssuerAddress);
-  const tx = new RoomTransactions(store.db, () => {
-    relay.kick();
+  const tx = new RoomTransactions(store.db, (rows) => {
+    relay.offer(rows);
     webhooks.notify();
   });
   const rooms = new Rooms(tx, {

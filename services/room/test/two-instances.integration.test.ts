@@ -1,9 +1,10 @@
 // Two room-service instances on one store. Each decides the common changes on the room as it last
 // saw it and writes only if the room has not moved on; these tests make the other instance move it
 // on in between, and check that no write is lost and no decision rests on what is no longer true.
-import { AsyncClient, createClient } from '@rtcroom/common';
-import { testLogger, testNatsUrl } from '@rtcroom/common/testing';
-import { roomServicev1, roomv1 } from '@rtcroom/proto';
+import { AsyncClient, createClient, createLogger, NatsEventBus } from '@rtcroom/common';
+import { eventually, testLogger, testNatsUrl } from '@rtcroom/common/testing';
+import { roomEventv1, roomServicev1, roomv1 } from '@rtcroom/proto';
+import { sql } from 'kysely';
 import { loadRoomConfig } from '../src/config';
 import { RunningRoomService, startRoomService } from '../src/service';
 import { RoomHarness, startRoomHarness } from './support/room-harness';
@@ -17,7 +18,9 @@ describe('two room-service instances on one store', () => {
   let b: RoomClient;
 
   beforeAll(async () => {
-    harness = await startRoomHarness();
+    // The relay reads the store unasked only every 10 minutes here: the other instance's events reach
+    // it because that instance tells it (NOTIFY), or not at all.
+    harness = await startRoomHarness({ ROOM_OUTBOX_POLL_INTERVAL_MS: '600000' });
     a = harness.client;
     other = await startRoomService(
       loadRoomConfig({
@@ -26,6 +29,7 @@ describe('two room-service instances on one store', () => {
         NATS_URL: testNatsUrl,
         URL_ISSUER_ADDRESS: harness.issuerAddress,
         ROOM_RECORDINGS_CONSUMER: `room-recordings-two-${process.pid}`,
+        ROOM_OUTBOX_POLL_INTERVAL_MS: '600000',
       }),
       testLogger('room-2'),
     );
@@ -63,8 +67,22 @@ describe('two room-service instances on one store', () => {
     expect([other.transactions.finished.locked, other.transactions.finished.optimistic]).toEqual([1, 1]);
   });
 
-  it('loses no write when both instances change the same room in turn', async () => {
+  it('loses no write when both instances change the same room in turn, and publishes its events in order', async () => {
     const r = await room('turns');
+    // The relay is one of the two: the other's events reach NATS through the store, its own directly.
+    // (Both instances take turns, so each step waits on the previous one's NOTIFY at most.)
+    const bus = await NatsEventBus.connect(testNatsUrl, 'two-instances-reader', [], createLogger({}, 'silent'));
+    const published: number[] = [];
+    // The room's "created" event (seq 1) goes out as the creation commits, so it may come before or
+    // after this subscription: only the nine changes below are counted. The flush makes sure the
+    // server holds the subscription before the first of them.
+    const sub = bus.connection.subscribe(`rtcroom.room.${r.id}.>`, {
+      callback: (_err, msg) => {
+        const seq = roomEventv1.RoomEvent.decode(msg.data).seq;
+        if (seq > 1) published.push(seq);
+      },
+    });
+    await bus.connection.flush();
     await join(a, r.id, 'u1');
     await join(b, r.id, 'u2');
     await join(a, r.id, 'u3');
@@ -82,6 +100,17 @@ describe('two room-service instances on one store', () => {
     ]);
     // Created (1), nine changes: one event each, numbered without a gap.
     expect(snap.seq).toBe(10);
+    try {
+      await eventually(async () => (published.length >= 9 ? true : undefined), 10_000, 'nine events on NATS');
+      expect(published).toEqual([2, 3, 4, 5, 6, 7, 8, 9, 10]);
+      // And the store knows they went (marked within a poll interval).
+      const unmarked = async () =>
+        Number((await sql<{ n: string }>`select count(*) as n from room_events where room_id = ${r.id} and published_at is null`.execute(harness.service.transactions.db)).rows[0]!.n);
+      await eventually(async () => ((await unmarked()) === 0 ? true : undefined), 10_000, 'every event marked published');
+    } finally {
+      sub.unsubscribe();
+      await bus.close();
+    }
   });
 
   it('leaves a member who joined through the other instance (not in what this one remembers)', async () => {

@@ -2,7 +2,7 @@
 import { mkdirSync } from 'node:fs';
 import { PGlite, types as pgliteTypes } from '@electric-sql/pglite';
 import { Kysely, Migration, Migrator, PostgresDialect } from 'kysely';
-import { Pool, types as pgTypes } from 'pg';
+import { Client, Pool, types as pgTypes } from 'pg';
 import { Logger } from '../logger';
 import { PGliteDialect } from './pglite-dialect';
 
@@ -18,6 +18,15 @@ export interface DatabaseOptions {
 export interface OpenDatabase<DB> {
   db: Kysely<DB>;
   kind: 'postgres' | 'pglite';
+  /**
+   * Postgres only: calls `onNotify` on every NOTIFY on `channel`, over a connection of its own, until
+   * closed; `onLost` when that connection fails (listen again to go on).
+   */
+  listen?(channel: string, onNotify: () => void, onLost: (err: Error) => void): Promise<Listening>;
+  close(): Promise<void>;
+}
+
+export interface Listening {
   close(): Promise<void>;
 }
 
@@ -59,7 +68,8 @@ export async function openDatabase<DB>(options: DatabaseOptions, logger: Logger)
     pool.on('error', (err) => logger.warn('postgres pool error', { err }));
     pool.on('connect', (client) => prepareMarkedStatements(client as unknown as { query: QueryFn }));
     const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
-    return { db, kind: 'postgres', close: () => db.destroy() };
+    const url = options.url;
+    return { db, kind: 'postgres', listen: (channel, onNotify, onLost) => listen(url, channel, onNotify, onLost), close: () => db.destroy() };
   }
   if (options.embeddedDataDir) mkdirSync(options.embeddedDataDir, { recursive: true });
   const pg = new PGlite({ dataDir: options.embeddedDataDir, parsers: { [pgliteTypes.INT8]: parseInt8 } });
@@ -67,6 +77,36 @@ export async function openDatabase<DB>(options: DatabaseOptions, logger: Logger)
   logger.info('embedded postgres (PGlite) ready', { dataDir: options.embeddedDataDir ?? 'memory' });
   const db = new Kysely<DB>({ dialect: new PGliteDialect(pg) });
   return { db, kind: 'pglite', close: () => db.destroy() };
+}
+
+async function listen(url: string, channel: string, onNotify: () => void, onLost: (err: Error) => void): Promise<Listening> {
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(channel)) throw new Error(`bad channel name ${channel}`);
+  const client = new Client({ connectionString: url });
+  let closing = false;
+  client.on('notification', (n) => {
+    if (n.channel === channel) onNotify();
+  });
+  let lost = false;
+  const lose = (err: Error) => {
+    if (closing || lost) return;
+    lost = true;
+    onLost(err);
+  };
+  client.on('error', lose);
+  client.on('end', () => lose(new Error('the listening connection ended')));
+  await client.connect();
+  try {
+    await client.query(`LISTEN ${channel}`);
+  } catch (err) {
+    await client.end().catch(() => undefined);
+    throw err;
+  }
+  return {
+    close: async () => {
+      closing = true;
+      await client.end().catch(() => undefined);
+    },
+  };
 }
 
 /** Runs a service's migrations (each service keeps its own history table). */

@@ -18,8 +18,8 @@ export class RoomChangeSet {
   readonly changes: RoomChange[] = [];
   /** Rows addressed to users rather than numbered in the room. */
   private readonly extra: OutboxRow[] = [];
-  /** Events written so far in this transaction. */
-  written = 0;
+  /** Outbox rows written so far in this transaction, in the order written. */
+  readonly writtenRows: OutboxRow[] = [];
   /** The locked room's seated members, kept up to date by this change set. */
   seated: Member[] = [];
   /** The ban of the identity asked about in lock(), if any. */
@@ -172,7 +172,7 @@ export class RoomChangeSet {
     this.commits++;
     this.snapshot = copySnapshot({ room, seated: this.seated, bans: this.bans, version: this.version });
     this.memberWrites.clear();
-    this.written += rows.length;
+    this.writtenRows.push(...rows);
     this.changes.length = 0;
     this.extra.length = 0;
   }

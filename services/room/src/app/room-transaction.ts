@@ -1,5 +1,5 @@
 // Runs changes to rooms (RoomChangeSet, room-change-set.ts): each in one transaction, changes to one
-// room here one after another; the relay is kicked after commit.
+// room here one after another; the outbox rows written are handed to the relay after commit.
 //
 // The common changes (join, leave, stream and connection changes) go faster: this instance
 // remembers each room as it last wrote or read it, with the room's version, and decides on that copy
@@ -9,6 +9,7 @@
 import { isDomainError } from '@rtcroom/common';
 import { Kysely } from 'kysely';
 import { Room } from '../domain/room';
+import { OutboxRow } from '../events/room-events';
 import { RoomDatabase } from '../store/database';
 import { roomVersion } from '../store/room.repository';
 import { NeedsLock, noStore, RoomChangeHook, RoomChangeSet, RoomSnapshot, StaleRoom } from './room-change-set';
@@ -56,7 +57,8 @@ export class RoomTransactions {
 
   constructor(
     readonly db: Kysely<RoomDatabase>,
-    private readonly onCommitted: () => void,
+    /** Rows that are in the store now, in the order written (called once per change that wrote). */
+    private readonly onCommitted: (rows: OutboxRow[]) => void,
     readonly now: () => Date = () => new Date(),
   ) {}
 
@@ -101,7 +103,7 @@ export class RoomTransactions {
       if (roomId) this.forget(roomId);
       if (change.wrote) {
         // Written, then failed: what was written stands.
-        this.onCommitted();
+        this.onCommitted(change.writtenRows);
         throw err;
       }
       // A refusal decided on the copy is checked against the store too: the locked way decides again.
@@ -111,7 +113,7 @@ export class RoomTransactions {
     }
     this.settle(snapshot?.room.id ?? change.snapshot!.room.id, change);
     this.finished.optimistic++;
-    if (change.written > 0) this.onCommitted();
+    if (change.writtenRows.length > 0) this.onCommitted(change.writtenRows);
     for (const fn of change.committed) fn();
     return { result };
   }
@@ -130,7 +132,7 @@ export class RoomTransactions {
       const settled = roomId ?? done!.snapshot?.room.id;
       if (settled) this.settle(settled, done!);
       this.finished.locked++;
-      if (done!.written > 0) this.onCommitted();
+      if (done!.writtenRows.length > 0) this.onCommitted(done!.writtenRows);
       for (const fn of done!.committed) fn();
       return result;
     } catch (err) {

@@ -4,34 +4,45 @@ import { prepared } from '@rtcroom/common';
 import { CompiledQuery, sql } from 'kysely';
 import { RoomDb } from './database';
 
+/** An unpublished outbox row as read back: a room event (with its seq) or a user-addressed one. */
 export interface PendingEvent {
-  position: number;
   id: string;
+  roomId: string;
+  seq: number | null;
   subject: string;
   payload: Uint8Array;
 }
 
-const markAndReadSql = prepared(
-  'with marked as (update room_events set published_at = $1 where position = any($2::int8[]) returning position) ' +
-    'select position, id, subject, payload from room_events where published_at is null and not (position = any($2::int8[])) ' +
-    'order by position limit $3',
+const readSql = prepared(
+  'select id, room_id, seq, subject, payload from room_events where published_at is null and not (id = any($1::text[])) ' +
+    'order by position limit $2',
 );
 
-/**
- * Marks the events published last time and reads the next ones, in one statement: one round trip per
- * batch instead of two. (The read does not see this statement's own marks, hence the exclusion.)
- */
-export async function markAndReadUnpublished(db: RoomDb, published: number[], at: Date, limit: number): Promise<PendingEvent[]> {
-  const positions = `{${published.join(',')}}`;
-  const { rows } = await db.executeQuery<{ position: string; id: string; subject: string; payload: Uint8Array }>(
-    CompiledQuery.raw(markAndReadSql, [at, positions, limit]),
+/** The next unpublished rows in the order written, leaving out those known to be published already. */
+export async function readUnpublished(db: RoomDb, except: string[], limit: number): Promise<PendingEvent[]> {
+  const { rows } = await db.executeQuery<{ id: string; room_id: string; seq: string | null; subject: string; payload: Uint8Array }>(
+    CompiledQuery.raw(readSql, [textArray(except), limit]),
   );
-  return rows.map((r) => ({ position: Number(r.position), id: r.id, subject: r.subject, payload: r.payload }));
+  return rows.map((r) => ({ id: r.id, roomId: r.room_id, seq: r.seq === null ? null : Number(r.seq), subject: r.subject, payload: r.payload }));
 }
 
-export async function markPublished(db: RoomDb, positions: number[], at: Date): Promise<void> {
-  if (positions.length === 0) return;
-  await db.updateTable('room_events').set({ published_at: at }).where('position', 'in', positions).execute();
+/** A text[] literal (node-postgres and PGlite both take it as it is). */
+function textArray(values: string[]): string {
+  return `{${values.map((v) => `"${v.replace(/["\\]/g, '\\$&')}"`).join(',')}}`;
+}
+
+const markSql = prepared('update room_events set published_at = $1 where id = any($2::text[])');
+
+export async function markPublished(db: RoomDb, ids: string[], at: Date): Promise<void> {
+  if (ids.length === 0) return;
+  await db.executeQuery(CompiledQuery.raw(markSql, [at, textArray(ids)]));
+}
+
+/** Where instances tell the relay that the store has rows for it. */
+export const outboxChannel = 'rtcroom_outbox';
+
+export async function notifyOutbox(db: RoomDb): Promise<void> {
+  await sql`select pg_notify(${outboxChannel}, '')`.execute(db);
 }
 
 /**

@@ -30,6 +30,21 @@ async function startStubIssuer(): Promise<{ address: string; server: grpc.Server
         },
       }),
     issuePlayUrls: (_call: unknown, cb: grpc.sendUnaryData<urlIssuerv1.IssuePlayUrlsResponse>) => cb(null, { playUrls: [] }),
+    issueViewerPlayUrls: (
+      call: grpc.ServerUnaryCall<urlIssuerv1.IssueViewerPlayUrlsRequest, unknown>,
+      cb: grpc.sendUnaryData<urlIssuerv1.IssueViewerPlayUrlsResponse>,
+    ) =>
+      cb(null, {
+        playUrls: call.request.streamIds.map((streamId) => ({
+          streamId,
+          viewerIdentity: call.request.viewerIdentity,
+          rtcUrl: `webrtc://media/live/${streamId}?viewer=${call.request.viewerIdentity}`,
+          rtmpUrl: '',
+          flvUrl: '',
+          hlsUrl: '',
+          expireTime: new Date(Date.now() + 3600e3),
+        })),
+      }),
   });
   const port = await new Promise<number>((res, rej) =>
     server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (e, p) => (e ? rej(e) : res(p))),
