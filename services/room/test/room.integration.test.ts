@@ -73,6 +73,17 @@ describe('room service (Postgres + NATS + gRPC)', () => {
     expect(snap.members.map((m) => [m.identity, m.state])).toEqual([['alice', roomv1.MemberState.MEMBER_STATE_PUBLISHING]]);
   });
 
+  it("answers a join with the publishing members' play URLs, signed for the new member", async () => {
+    const { room } = await client.createRoom({ room: group('viewers'), requestId: '' });
+    const join = (identity: string) => client.joinRoom(roomServicev1.JoinRoomRequest.fromPartial({ roomId: room!.id, identity, sessionId: `s-${identity}` }));
+    const a = await join('ann');
+    expect(a.playUrls).toEqual([]); // nobody publishes yet
+    await client.setStreamState(roomServicev1.SetStreamStateRequest.fromPartial({ roomId: room!.id, identity: 'ann', publishing: true }));
+    await join('ben');
+    const c = await join('cid');
+    expect(c.playUrls.map((u) => [u.streamId, u.viewerIdentity])).toEqual([[a.member!.streamId, 'cid']]);
+  });
+
   it('makes one room for joins by name that all find it missing at once, without a failed attempt', async () => {
     const before = { ...harness.service.transactions.finished };
     const results = await Promise.allSettled(

@@ -123,6 +123,8 @@ export class GatewayServer {
       pingIntervalMs: this.config.pingIntervalMs,
       logger: this.logger,
     });
+    // What frames wait for; not the session itself, which the connection would otherwise keep for life.
+    let sessionReady: Promise<unknown> = opened;
     ws.on('message', (data: Buffer, isBinary: boolean) => {
       conn.lastHeardAt = Date.now();
       if (queued >= maxQueuedRequests || !bucket.take()) {
@@ -130,11 +132,12 @@ export class GatewayServer {
         return;
       }
       queued++;
-      queue = queue.then(() => opened).then(() => this.onFrame(conn, data, isBinary)).catch(() => undefined).finally(() => queued--);
+      queue = queue.then(() => sessionReady).then(() => this.onFrame(conn, data, isBinary)).catch(() => undefined).finally(() => queued--);
     });
     let welcome: gatewayv1.Welcome;
     try {
       const session = await opened;
+      sessionReady = Promise.resolve();
       conn.sessionId = session.sessionId;
       welcome = session.welcome;
       // Seats a resumed session holds are not this connection's until the client syncs them.

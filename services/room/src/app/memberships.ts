@@ -22,6 +22,7 @@ import {
   seatedMembers,
   seatedMembersOfSession,
 } from '../store/member.repository';
+import type { mediav1 } from '@rtcroom/proto';
 import { findRoomById } from '../store/room.repository';
 import { RoomChangeSet } from './room-change-set';
 import { RoomTransactions } from './room-transaction';
@@ -30,6 +31,8 @@ import { definedOnly, resolveRoom, Rooms } from './rooms';
 /** The URL issuer as the room service needs it. */
 export interface PushUrlIssuer {
   issuePushUrl(roomId: string, memberId: string, record: boolean, formats?: string[]): Promise<IssuedPushUrl>;
+  /** Play URLs of these streams signed for one viewer (passed on to the caller as they are). */
+  issueViewerPlayUrls?(roomId: string, viewerIdentity: string, streamIds: string[]): Promise<mediav1.PlayUrl[]>;
 }
 
 export interface IssuedPushUrl {
@@ -55,6 +58,8 @@ export interface JoinResult {
   member: Member;
   members: Member[];
   pushUrl: IssuedPushUrl;
+  /** Of the members publishing when the caller joined, signed for it; those missing are its to ask for. */
+  playUrls: mediav1.PlayUrl[];
   seq: number;
 }
 
@@ -116,9 +121,11 @@ export class Memberships {
         change.seat(member, input.requestId || null);
         Object.assign(room, { memberCount: room.memberCount + 1, everJoined: true, autoCloseAt: null });
         change.record({ type: 'member_joined', member });
-        await change.commit(room);
         const members = [...seated.filter((m) => m.memberId !== decision.replaces?.memberId), member];
-        return { room, member, members, pushUrl, seq: room.seq };
+        // Asked for while the join is written, so a new member's answer waits for one hop less.
+        const viewing = this.playUrlsFor(room.id, input.identity, members);
+        await change.commit(room);
+        return { room, member, members, pushUrl, playUrls: await viewing, seq: room.seq };
       }, { optimistic: true });
     } catch (err) {
       // A retry racing its own first attempt: answer with what the first one made.
@@ -274,7 +281,14 @@ export class Memberships {
     if (member.state === 'left') throw new DomainError('NOT_A_MEMBER', 'the membership this request made has ended');
     const snap = await this.rooms.get({ roomId: room.id });
     const pushUrl = await this.issuer.issuePushUrl(room.id, member.memberId, room.recording, room.recordingFormats);
-    return { room: snap.room, member, members: snap.members, pushUrl, seq: snap.seq };
+    return { room: snap.room, member, members: snap.members, pushUrl, playUrls: await this.playUrlsFor(room.id, input.identity, snap.members), seq: snap.seq };
+  }
+
+  /** Play URLs of the others publishing, signed for the viewer; none (the caller asks) if the issuer fails. */
+  private async playUrlsFor(roomId: string, viewer: string, members: Member[]): Promise<mediav1.PlayUrl[]> {
+    const streamIds = members.filter((m) => m.state === 'publishing' && m.identity !== viewer).map((m) => m.streamId);
+    if (streamIds.length === 0 || !this.issuer.issueViewerPlayUrls) return [];
+    return this.issuer.issueViewerPlayUrls(roomId, viewer, streamIds).catch(() => []);
   }
 }
 

@@ -89,6 +89,7 @@ export function roomGrpcBinding(rooms: Rooms, members: Memberships): ServiceBind
           member: toProtoMember(result.member),
           members: result.members.map(toProtoMember),
           pushUrl: result.pushUrl,
+          playUrls: result.playUrls,
           seq: result.seq,
         };
       },

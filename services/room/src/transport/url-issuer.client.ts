@@ -11,6 +11,9 @@ export function grpcPushUrlIssuer(address: string): PushUrlIssuer & { close(): v
       if (!pushUrl) throw new Error('url issuer returned no push URL');
       return { streamId: pushUrl.streamId, url: pushUrl.url, expireTime: pushUrl.expireTime ?? new Date(0), recording: pushUrl.recording };
     },
+    async issueViewerPlayUrls(roomId, viewerIdentity, streamIds) {
+      return (await client.issueViewerPlayUrls({ roomId, viewerIdentity, streamIds })).playUrls;
+    },
     close: () => client.close(),
   };
 }
