@@ -82,8 +82,22 @@ function floorRatio(report: BenchReport): Goal {
     rtcroom: s && ratio !== null ? `${ratio.toFixed(2)}x (p50 ${fmtMs(s.p50)} ms)` : 'not measured',
     floor: f ? `1x (p50 ${fmtMs(f.p50)} ms)` : 'not measured',
     verdict: ratio === null ? 'not measured' : ratio <= GOAL_FLOOR_RATIO ? 'met' : 'missed',
-    note: ratio === null ? 'needs the floor and the system in the same run' : '',
+    note: ratio === null ? 'needs the floor and the system in the same run' : ratiosWhereItHolds(report),
   };
+}
+
+/** The p50 ratio at the rate steps the system carries (below its knee), where queueing does not dominate. */
+function ratiosWhereItHolds(report: BenchReport): string {
+  const k = findKnee(rateSteps(report, 'rtcroom'), KNEE_P99_LIMIT_MS);
+  if (k.sustained === null) return '';
+  const held = report.churn
+    .filter((e) => e.setRate !== null && e.setRate <= k.sustained! && typeof e.ratioToFloor.joinNotify?.p50 === 'number')
+    .map((e) => ({ rate: e.setRate!, ratio: e.ratioToFloor.joinNotify!.p50! }))
+    .sort((a, b) => a.rate - b.rate);
+  if (held.length === 0) return '';
+  const ratios = held.map((h) => h.ratio);
+  const rates = `${held[0].rate}-${held[held.length - 1].rate} joins/s`;
+  return `at the rates it carries (${rates}): ${Math.min(...ratios).toFixed(2)}x-${Math.max(...ratios).toFixed(2)}x`;
 }
 
 function idle(report: BenchReport): Goal {
