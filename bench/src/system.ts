@@ -40,7 +40,9 @@ export class ServiceProcess {
     readonly logPath: string,
   ) {
     const log = openSync(logPath, 'w');
-    this.child = spawn(process.execPath, [script], { env, stdio: ['ignore', log, log] });
+    // Node or V8 flags for one service, to try them under load (BENCH_NODE_ARGS_GATEWAY="--max-semi-space-size=2").
+    const nodeArgs = (process.env[`BENCH_NODE_ARGS_${name.toUpperCase().replace(/-/g, '_')}`] ?? '').split(' ').filter(Boolean);
+    this.child = spawn(process.execPath, [...nodeArgs, script], { env, stdio: ['ignore', log, log] });
     closeSync(log);
     this.child.on('exit', (code, signal) => (this.exit = signal ? `killed by ${signal}` : `exited with code ${code}`));
     this.child.on('error', (err) => (this.exit = `failed to start: ${err.message}`));

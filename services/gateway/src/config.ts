@@ -29,6 +29,13 @@ export interface GatewayConfig {
   grpcAddress: string;
   /** A directory served at /console/ (the web console); absent: no console. */
   consoleDir?: string;
+  /**
+   * How far V8 lets the heap grow past what the last full collection kept, in percent; 0 leaves V8's
+   * own rule. Applied when the gateway runs as its own process (main.ts). A gateway's heap is mostly
+   * its connections: with V8's rule a connect storm's garbage stays resident (10-22 KB RSS per idle
+   * connection at 20,000 in the bench); at 20 it is 6-7 KB, for about 1% more CPU under churn.
+   */
+  heapGrowingPercent: number;
 }
 
 export const devAccessTokenSecret = 'rtcroom-dev-secret-do-not-use-in-production';
@@ -55,5 +62,6 @@ export function loadGatewayConfig(env: Env): GatewayConfig {
     rateLimitPerSecond: envInt(env, 'GATEWAY_RATE_LIMIT_PER_SECOND', 20, { min: 1, max: 10_000 }),
     rateLimitBurst: envInt(env, 'GATEWAY_RATE_LIMIT_BURST', 40, { min: 1, max: 100_000 }),
     grpcAddress: envAddress(env, 'GATEWAY_GRPC_ADDRESS', '127.0.0.1:50054'),
+    heapGrowingPercent: envInt(env, 'GATEWAY_HEAP_GROWING_PERCENT', 20, { min: 0, max: 1000 }),
   };
 }

@@ -1,6 +1,11 @@
 // Runs the gateway alone: node services/gateway/dist/main.js
+import { setFlagsFromString } from 'node:v8';
 import { runMain } from '@rtcroom/common';
 import { loadGatewayConfig } from './config';
 import { startGateway } from './service';
 
-runMain('gateway', loadGatewayConfig, (config, logger) => startGateway(config, logger));
+runMain('gateway', loadGatewayConfig, (config, logger) => {
+  // Process-wide, so only here (not when the gateway shares a process): set before connections arrive.
+  if (config.heapGrowingPercent > 0) setFlagsFromString(`--heap-growing-percent=${config.heapGrowingPercent}`);
+  return startGateway(config, logger);
+});
