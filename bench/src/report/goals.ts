@@ -110,7 +110,10 @@ function idle(report: BenchReport): Goal {
   let note = '';
   if (f && f.perConnectionKb !== null) {
     const small = f.perConnectionKb <= GOAL_IDLE_KB;
-    verdict = !small ? 'missed' : f.opened >= GOAL_IDLE_CONNECTIONS ? 'met' : 'partly met';
+    // Capped by the process's open-files limit, every attempted connection but a few connect-storm
+    // timeouts held: as many as the machine lets one process hold.
+    const toTheLimit = f.capNote !== null && f.opened >= f.attempted * 0.99;
+    verdict = !small ? 'missed' : f.opened >= GOAL_IDLE_CONNECTIONS ? 'met' : toTheLimit ? "met to the machine's limit" : 'partly met';
     if (f.opened < GOAL_IDLE_CONNECTIONS) note = `measured at ${f.opened.toLocaleString('en-US')} connections (--full tries ${GOAL_IDLE_CONNECTIONS.toLocaleString('en-US')})`;
     if (f.capNote) note = `${note}${note ? '; ' : ''}${f.capNote}`;
   }

@@ -35,7 +35,7 @@ export interface Goal {
   target: string;
   rtcroom: string;
   floor: string;
-  verdict: 'met' | 'missed' | 'partly met' | 'not measured';
+  verdict: 'met' | 'met to the machine\'s limit' | 'missed' | 'partly met' | 'not measured';
   note: string;
 }
 
