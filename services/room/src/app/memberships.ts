@@ -24,6 +24,7 @@ import {
 } from '../store/member.repository';
 import type { mediav1 } from '@rtcroom/proto';
 import { findRoomById } from '../store/room.repository';
+import { PushUrlGrantOptions, PushUrlGrants } from './push-url-grants';
 import { RoomChangeSet } from './room-change-set';
 import { RoomTransactions } from './room-transaction';
 import { definedOnly, resolveRoom, Rooms } from './rooms';
@@ -64,11 +65,16 @@ export interface JoinResult {
 }
 
 export class Memberships {
+  private readonly grants: PushUrlGrants;
+
   constructor(
     private readonly tx: RoomTransactions,
     private readonly rooms: Rooms,
     private readonly issuer: PushUrlIssuer,
-  ) {}
+    grantOptions?: PushUrlGrantOptions,
+  ) {
+    this.grants = new PushUrlGrants(issuer, grantOptions, () => tx.now().getTime());
+  }
 
   async join(input: JoinInput): Promise<JoinResult> {
     checkDisplayName('display_name', input.displayName);
@@ -89,13 +95,12 @@ export class Memberships {
       const earlier = await this.earlierJoin(target, input);
       if (earlier) return earlier;
     }
-    // Signed while the room's turn and lock are awaited: the lock waits for it only when the URL
-    // issuer is slower than that.
-    const memberId = newId('m');
-    const signing = this.issuer.issuePushUrl(target.id, memberId, target.recording, target.recordingFormats);
+    // Signed ahead after the room's previous join (push-url-grants.ts), or now, while the room's turn
+    // and lock are awaited: the lock waits for it only when the URL issuer is slower than that.
+    const { memberId, signing } = this.grants.take(target);
     signing.catch(() => undefined); // awaited below; a failure before then is not unhandled
     try {
-      return await this.tx.run(target.id, async (change) => {
+      const joined = await this.tx.run(target.id, async (change) => {
         const room = await change.lock(target.id, input.identity);
         const seated = [...change.seated];
         const decision = decideSeat(room, seated, input.identity, change.bannedUntil, change.now);
@@ -127,6 +132,8 @@ export class Memberships {
         await change.commit(room);
         return { room, member, members, pushUrl, playUrls: await viewing, seq: room.seq };
       }, { optimistic: true });
+      this.grants.prepare(joined.room);
+      return joined;
     } catch (err) {
       // A retry racing its own first attempt: answer with what the first one made.
       if (input.requestId && (err as { code?: string })?.code === '23505') {

@@ -1,0 +1,115 @@
+import type { Room } from '../domain/room';
+import type { IssuedPushUrl, PushUrlIssuer } from './memberships';
+import { PushUrlGrants } from './push-url-grants';
+
+const hour = 3600_000;
+
+/** Signs at once (or fails once when told), remembering what it was asked. */
+class FakeIssuer implements PushUrlIssuer {
+  calls: Array<{ roomId: string; memberId: string; record: boolean; formats?: string[] }> = [];
+  failNext = false;
+  constructor(private readonly now: () => number) {}
+  async issuePushUrl(roomId: string, memberId: string, record: boolean, formats?: string[]): Promise<IssuedPushUrl> {
+    this.calls.push({ roomId, memberId, record, formats });
+    if (this.failNext) {
+      this.failNext = false;
+      throw new Error('issuer down');
+    }
+    return { streamId: `s_${memberId}`, url: `rtmp://x/live/s_${memberId}`, expireTime: new Date(this.now() + 24 * hour), recording: record };
+  }
+}
+
+function room(over: Partial<Room> = {}): Room {
+  return {
+    id: 'r_1',
+    name: 'r',
+    kind: 'group',
+    displayName: '',
+    maxMembers: 6,
+    recording: true,
+    recordingFormats: ['mp4'],
+    emptyTimeoutSeconds: 0,
+    departureTimeoutSeconds: 0,
+    duplicateIdentity: 'replace',
+    state: 'open',
+    memberCount: 1,
+    seq: 2,
+    createdAt: new Date(0),
+    closedAt: null,
+    closeReason: null,
+    everJoined: true,
+    autoCloseAt: null,
+    ...over,
+  } as Room;
+}
+
+describe('push URLs signed ahead', () => {
+  let clock: number;
+  let issuer: FakeIssuer;
+  let grants: PushUrlGrants;
+  beforeEach(() => {
+    clock = 1_000_000;
+    issuer = new FakeIssuer(() => clock);
+    grants = new PushUrlGrants(issuer, { maxRooms: 2, maxAgeMs: 30_000, maxLifetimeShare: 0.01 }, () => clock);
+  });
+
+  it("hands the next join of a room the member id and URL signed after the previous one, with the room's recording", async () => {
+    grants.prepare(room());
+    expect(issuer.calls).toEqual([{ roomId: 'r_1', memberId: expect.stringMatching(/^m_/), record: true, formats: ['mp4'] }]);
+    const { memberId, signing } = grants.take(room());
+    expect(memberId).toBe(issuer.calls[0].memberId);
+    await expect(signing).resolves.toMatchObject({ streamId: `s_${memberId}` });
+    expect(issuer.calls).toHaveLength(1);
+    // Used once: the next join signs anew.
+    const again = grants.take(room());
+    expect(again.memberId).not.toBe(memberId);
+    expect(issuer.calls).toHaveLength(2);
+  });
+
+  it('signs nothing ahead for a full or closed room, and keeps one grant per room', () => {
+    grants.prepare(room({ memberCount: 6 }));
+    grants.prepare(room({ closedAt: new Date() }));
+    expect(issuer.calls).toHaveLength(0);
+    grants.prepare(room());
+    grants.prepare(room());
+    expect(issuer.calls).toHaveLength(1);
+  });
+
+  it('does not use a grant past its age or its share of the URL lifetime', async () => {
+    grants.prepare(room());
+    await Promise.resolve();
+    clock += 30_001;
+    const late = grants.take(room());
+    expect(late.memberId).not.toBe(issuer.calls[0].memberId);
+
+    // A URL living a minute: 1% of it is 600 ms.
+    const shortLived = new PushUrlGrants(
+      { issuePushUrl: async (_r, m, record) => ({ streamId: `s_${m}`, url: '', expireTime: new Date(clock + 60_000), recording: record }) },
+      { maxRooms: 10, maxAgeMs: 30_000, maxLifetimeShare: 0.01 },
+      () => clock,
+    );
+    shortLived.prepare(room());
+    await new Promise((r) => setImmediate(r));
+    clock += 700;
+    const first = shortLived.take(room());
+    await expect(first.signing).resolves.toMatchObject({ expireTime: new Date(clock + 60_000) });
+  });
+
+  it('signs again, for the same member id, when signing ahead failed', async () => {
+    issuer.failNext = true;
+    grants.prepare(room());
+    await new Promise((r) => setImmediate(r));
+    const { memberId, signing } = grants.take(room());
+    await expect(signing).resolves.toMatchObject({ streamId: `s_${memberId}` });
+    expect(issuer.calls.map((c) => c.memberId)).toEqual([memberId, memberId]);
+  });
+
+  it('holds grants for a bounded number of rooms, dropping the oldest', () => {
+    grants.prepare(room({ id: 'r_1' }));
+    grants.prepare(room({ id: 'r_2' }));
+    grants.prepare(room({ id: 'r_3' }));
+    expect(grants.size).toBe(2);
+    expect(grants.take(room({ id: 'r_1' })).memberId).not.toBe(issuer.calls[0].memberId);
+    expect(grants.take(room({ id: 'r_3' })).memberId).toBe(issuer.calls[2].memberId);
+  });
+});
