@@ -4,6 +4,7 @@
 // twenty thousand idle sockets. Each run starts on a quiet machine and records the CPU and peak
 // memory of every process involved.
 import { sleep } from './clock';
+import { startCommitProbe } from './commit-probe';
 import { groupUsageBetween, resetPeak, sampleGroup, sampleProc, usageBetween, waitForQuiet, type ProcessUsage } from './proc-stats';
 import { fmtMs, fmtRate } from './report/format';
 import type { BenchReport, ChurnEntry, Measured } from './report/model';
@@ -103,8 +104,12 @@ async function measured<T>(
   // Postgres and NATS serve rtcroom but are not ours: all their processes together, CPU only.
   const groups = target.kind === 'rtcroom' ? SHARED_PROCESSES.map((comm) => ({ comm, sample: sampleGroup(comm) })) : [];
   const machineBusyAtStart = Math.round(quiet.busy * 100);
+  // rtcroom waits for Postgres's commits, and they for the disk: watched alongside (commit-probe.ts).
+  const databaseUrl = target.kind === 'rtcroom' ? target.env?.DATABASE_URL : undefined;
+  const probe = databaseUrl ? await startCommitProbe(databaseUrl).catch(() => undefined) : undefined;
   try {
     const figures = await run();
+    const commitProbe = await probe?.stop();
     const processes: ProcessUsage[] = [];
     for (const { p, sample, reset } of before) {
       const after = sampleProc(p.pid);
@@ -115,8 +120,9 @@ async function measured<T>(
       if (sample && after) processes.push(groupUsageBetween(`(${comm}, shared)`, sample, after));
     }
     checkAlive(target, report, say);
-    return { figures: { ...figures, processes }, machineBusyAtStart };
+    return { figures: { ...figures, processes }, machineBusyAtStart, ...(commitProbe ? { commitProbe } : {}) };
   } catch (err) {
+    await probe?.stop();
     const dead = checkAlive(target, report, say);
     return { error: dead ? `${dead}: ${(err as Error).message}` : (err as Error).message, machineBusyAtStart };
   }

@@ -35,13 +35,15 @@ function p99AtRate(report: BenchReport): Goal {
     f?.joinNotify ? `p99 ${fmtMs(f.joinNotify.p99)} ms (achieved ${Math.round(f.achievedRate ?? 0)}/s)` : 'not measured';
   const sys = at(report, 'rtcroom', GOAL_RATE);
   const p99 = sys?.joinNotify?.p99;
+  const probe = report.churn.find((e) => e.scenario === 'churn' && e.setRate === GOAL_RATE)?.results.rtcroom?.commitProbe;
+  const stalled = probe?.commits && probe.stalls > 0 ? `the disk stalled ${probe.stalls} side commits during the run (max ${fmtMs(probe.commits.max)} ms)` : '';
   return {
     goal: `join -> notify p99 at ${GOAL_RATE} joins/s`,
     target: `<= ${GOAL_P99_AT_RATE_MS} ms`,
     rtcroom: show(sys),
     floor: show(at(report, 'floor', GOAL_RATE)),
     verdict: p99 === undefined ? 'not measured' : p99 <= GOAL_P99_AT_RATE_MS ? 'met' : 'missed',
-    note: p99 === undefined ? `run the churn scenario at ${GOAL_RATE} joins/s against the system` : '',
+    note: p99 === undefined ? `run the churn scenario at ${GOAL_RATE} joins/s against the system` : stalled,
   };
 }
 

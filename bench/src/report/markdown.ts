@@ -3,6 +3,7 @@
 import { LATENCY_METRICS, METRIC_NAMES } from '../scenarios/churn';
 import type { TargetKind } from '../system';
 import { fmtMs, fmtRate, fmtRatio } from './format';
+import { STALL_MS, type CommitProbeFigures } from '../commit-probe';
 import type { BenchReport } from './model';
 
 const KINDS: TargetKind[] = ['floor', 'rtcroom'];
@@ -52,9 +53,13 @@ export function renderMarkdown(report: BenchReport, chartFile: string | null): s
       }
     }
     out.push('', '## Health of each run', '');
-    out.push('Join sent late: against its slot, when the clients could not keep the pace. Busy: the machine, all cores, just before the run.', '');
-    out.push('| Scenario | Target | Joins acked / planned | Not notified (join / push / leave) | Errors | Seq gaps | Rooms unfinished | Connect p99 | Join sent late p99 | Busy |');
-    out.push('|---|---|---|---|---|---:|---:|---:|---:|---:|');
+    out.push(
+      'Join sent late: against its slot, when the clients could not keep the pace. Busy: the machine, all cores, just before the run. ' +
+        `Disk: a side probe's Postgres commits during the run (rtcroom only), p99 / max, and how many took over ${STALL_MS} ms: every join waits for a commit, so a stalled disk shows in rtcroom's p99 and max.`,
+      '',
+    );
+    out.push('| Scenario | Target | Joins acked / planned | Not notified (join / push / leave) | Errors | Seq gaps | Rooms unfinished | Connect p99 | Join sent late p99 | Busy | Disk: commit p99 / max (stalls) |');
+    out.push('|---|---|---|---|---|---:|---:|---:|---:|---:|---|');
     for (const e of report.churn) {
       for (const kind of KINDS) {
         const r = e.results[kind];
@@ -63,7 +68,7 @@ export function renderMarkdown(report: BenchReport, chartFile: string | null): s
         const errors = Object.entries(f.errors).map(([k, v]) => `${k} ${v}`).join(', ') || 'none';
         out.push(
           `| ${e.label} | ${kind} | ${f.joinsAcked} / ${f.joinsPlanned} | ${f.missed.join} / ${f.missed.push} / ${f.missed.leave} | ${errors} | ` +
-            `${f.seqGaps} | ${f.roomsUnfinished} | ${fmtMs(f.connect?.p99)} ms | ${fmtMs(f.joinLate?.p99)} ms | ${r?.machineBusyAtStart ?? '-'}% |`,
+            `${f.seqGaps} | ${f.roomsUnfinished} | ${fmtMs(f.connect?.p99)} ms | ${fmtMs(f.joinLate?.p99)} ms | ${r?.machineBusyAtStart ?? '-'}% | ${disk(r?.commitProbe)} |`,
         );
       }
     }
@@ -114,4 +119,10 @@ export function renderMarkdown(report: BenchReport, chartFile: string | null): s
 
 function oneLine(text: string | undefined): string {
   return (text ?? 'unknown').split('\n')[0].replace(/\|/g, '/').slice(0, 200);
+}
+
+function disk(p: CommitProbeFigures | undefined): string {
+  if (!p) return '-';
+  if (!p.commits) return p.error ? `failed: ${p.error}` : '-';
+  return `${fmtMs(p.commits.p99)} / ${fmtMs(p.commits.max)} ms (${p.stalls})`;
 }

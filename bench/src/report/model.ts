@@ -1,4 +1,5 @@
 // The shape of a bench run's results: what is written to JSON and rendered to Markdown and SVG.
+import type { CommitProbeFigures } from '../commit-probe';
 import type { ProcessUsage } from '../proc-stats';
 import type { ChurnFigures, ChurnScenario, LatencyMetric } from '../scenarios/churn';
 import type { IdleFigures } from '../scenarios/idle';
@@ -11,6 +12,8 @@ export interface Measured<T> {
   error?: string;
   /** Percent of all cores busy just before the run (after waiting for the machine to calm down). */
   machineBusyAtStart?: number;
+  /** Postgres commit times on the side during the run (rtcroom only): how the disk behaved. */
+  commitProbe?: CommitProbeFigures;
 }
 
 export interface Ratio {
