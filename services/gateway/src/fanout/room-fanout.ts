@@ -2,19 +2,19 @@
 //
 // The gateway listens to every room's events with one subscription from start, so no event can slip
 // by between a join and a subscription. Events of a room are handled one after another (a stream
-// start waits for its play URLs before the next event of that room goes out). A connection whose join
-// is in flight has the events of rooms it does not hold kept for it; when the join answers with its
-// seq, those after it are replayed before live delivery takes over, so nothing is missed or doubled.
-// Should a connection still be behind when an event reaches it (its held events overflowed while a
-// join waited long under load), the events it missed are read from the room service first.
+// start waits for its play URLs before the next event of that room goes out). While joins are in
+// flight, the events that arrive are kept (recent-events.ts); when a join answers with its seq, the
+// room's kept events after it are replayed before live delivery takes over, so nothing is missed or
+// doubled. Should a connection still be behind when an event reaches it, the events it missed are
+// read from the room service first.
 import { BusSubscription, EventBus, Logger, subjects } from '@rtcroom/common';
 import { mediav1, roomEventv1 } from '@rtcroom/proto';
 import { Backends } from '../backends';
 import { Connection, HeldSeat } from '../ws/connection';
 import { encodeServerMessage } from '../ws/frames';
+import { JoinTicket, RecentEvents } from './recent-events';
 import { endsSeat, noticeFor, startedStream } from './room-notices';
 
-const maxHeldPerConnection = 1000;
 /** At most this many missed events are read back for a connection that fell behind (else it syncs). */
 const maxRepaired = 200;
 
@@ -26,7 +26,7 @@ export interface FanoutBackends {
 
 export class RoomFanout {
   private readonly seated = new Map<string, Set<Connection>>();
-  private readonly held = new Map<Connection, roomEventv1.RoomEvent[]>();
+  private readonly recent = new RecentEvents();
   private readonly chains = new Map<string, Promise<void>>();
   private subscription: BusSubscription | undefined;
 
@@ -45,28 +45,32 @@ export class RoomFanout {
     this.subscription?.unsubscribe();
   }
 
-  beginJoin(conn: Connection): void {
+  /** A join (or another request that may take a seat) goes out: what arrives from now on is kept. */
+  beginJoin(conn: Connection): JoinTicket {
     conn.pendingJoins++;
-    if (!this.held.has(conn)) this.held.set(conn, []);
+    return this.recent.begin();
   }
 
   /**
    * The join answered (seat given, or null on failure): `answer` sends the join's reply, then what came
    * after the join is replayed, then live delivery takes over.
    */
-  async endJoin(conn: Connection, seat: HeldSeat | null, answer?: () => void): Promise<void> {
+  async endJoin(conn: Connection, ticket: JoinTicket, seat: HeldSeat | null, answer?: () => void): Promise<void> {
     try {
       answer?.();
       if (seat && !conn.closed) {
         const previous = conn.seats.get(seat.roomId);
         if (previous) this.release(conn, seat.roomId);
-        for (;;) {
-          const queue = this.held.get(conn) ?? [];
-          const next = queue.findIndex((e) => e.roomId === seat.roomId);
-          if (next < 0) break;
-          const [event] = queue.splice(next, 1);
-          if (event.seq > seat.lastSeq) await this.deliver(event, [{ conn, seat }]);
+        // Events that came meanwhile are kept while this join is in flight, so none can slip by
+        // between the last one replayed and the seat (nothing is awaited in between).
+        let ended = false;
+        for (let event = this.recent.next(seat.roomId, seat.lastSeq); event && !ended; event = this.recent.next(seat.roomId, seat.lastSeq)) {
+          const before = seat.lastSeq;
+          await this.deliver(event, [{ conn, seat }]);
+          if (seat.lastSeq === before) seat.lastSeq = event.seq; // not delivered: move on all the same
+          ended = endsSeat(event, seat.memberId); // left, removed or replaced before the answer was out
         }
+        if (ended) return;
         conn.seats.set(seat.roomId, seat);
         let set = this.seated.get(seat.roomId);
         if (!set) this.seated.set(seat.roomId, (set = new Set()));
@@ -74,7 +78,7 @@ export class RoomFanout {
       }
     } finally {
       conn.pendingJoins--;
-      if (conn.pendingJoins === 0) this.held.delete(conn);
+      this.recent.end(ticket);
     }
   }
 
@@ -88,7 +92,6 @@ export class RoomFanout {
 
   drop(conn: Connection): void {
     for (const roomId of [...conn.seats.keys()]) this.release(conn, roomId);
-    this.held.delete(conn);
   }
 
   /** How many rooms and connections this gateway is delivering to. */
@@ -104,11 +107,7 @@ export class RoomFanout {
       this.logger.warn('undecodable room event dropped', { err });
       return;
     }
-    for (const [conn, queue] of this.held) {
-      if (conn.seats.has(event.roomId)) continue;
-      queue.push(event);
-      if (queue.length > maxHeldPerConnection) queue.shift();
-    }
+    this.recent.add(event);
     const set = this.seated.get(event.roomId);
     if (!set) return;
     const previous = this.chains.get(event.roomId) ?? Promise.resolve();

@@ -40,13 +40,31 @@ describe('RoomFanout', () => {
     const fanout = new RoomFanout(bus, backends, logger);
     await fanout.start();
     const { conn, seqs } = connection('alice');
-    fanout.beginJoin(conn);
-    await fanout.endJoin(conn, { roomId: 'r1', memberId: 'm_alice', lastSeq: 1 });
+    const ticket = fanout.beginJoin(conn);
+    await fanout.endJoin(conn, ticket, { roomId: 'r1', memberId: 'm_alice', lastSeq: 1 });
     // Events 2 to 4 never reach this gateway (as if dropped while held); 5 and 6 do.
     for (const e of [stored[4], stored[5]]) await bus.publish(subjects.roomEvent('r1', 'member.joined'), roomEventv1.RoomEvent.encode(e).finish());
     await new Promise((r) => setTimeout(r, 20));
     expect(seqs()).toEqual([2, 3, 4, 5, 6]);
     expect(asked).toEqual([{ roomId: 'r1', afterSeq: 1, pageSize: 3 }]);
+    fanout.stop();
+  });
+
+  it('replays, after the answer, the events of the joined room that came while the join was in flight', async () => {
+    const bus = new InMemoryEventBus();
+    const fanout = new RoomFanout(bus, backends, logger);
+    await fanout.start();
+    const { conn, seqs } = connection('bob');
+    const ticket = fanout.beginJoin(conn);
+    const publish = (e: roomEventv1.RoomEvent) => bus.publish(subjects.roomEvent(e.roomId, 'member.joined'), roomEventv1.RoomEvent.encode(e).finish());
+    // Seq 2 is the join's own (its answer says so); 3 and 4 come after it, r2's event is another room's.
+    for (const e of [stored[1], stored[2], event('r2', 7, 'x'), stored[3]]) await publish(e);
+    const order: string[] = [];
+    await fanout.endJoin(conn, ticket, { roomId: 'r1', memberId: 'm_bob', lastSeq: 2 }, () => order.push('answer'));
+    await publish(stored[4]);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(order).toEqual(['answer']);
+    expect(seqs()).toEqual([3, 4, 5]);
     fanout.stop();
   });
 });

@@ -22,7 +22,7 @@ export async function takeSeat<T extends SeatTaken>(
   answer: (taken: T, playUrls: mediav1.PlayUrl[]) => void,
 ): Promise<void> {
   const { conn, fanout } = ctx;
-  fanout.beginJoin(conn);
+  const ticket = fanout.beginJoin(conn);
   let taken: T;
   let playUrls: mediav1.PlayUrl[];
   try {
@@ -31,14 +31,14 @@ export async function takeSeat<T extends SeatTaken>(
   } catch (err) {
     // A refusal is an answer; a timeout or an unreachable service may have left a seat behind.
     if (!isDomainError(err) || inDoubt.has(err.reason)) conn.seatInDoubt = true;
-    await fanout.endJoin(conn, null);
+    await fanout.endJoin(conn, ticket, null);
     throw err;
   }
   if (!taken.room || !taken.member) {
-    await fanout.endJoin(conn, null, () => answer(taken, playUrls));
+    await fanout.endJoin(conn, ticket, null, () => answer(taken, playUrls));
     return;
   }
-  await fanout.endJoin(conn, { roomId: taken.room.id, memberId: taken.member.memberId, lastSeq: taken.seq }, () => answer(taken, playUrls));
+  await fanout.endJoin(conn, ticket, { roomId: taken.room.id, memberId: taken.member.memberId, lastSeq: taken.seq }, () => answer(taken, playUrls));
 }
 
 /** Play URLs, signed for this client, of the members already publishing (one call for those not given). */
