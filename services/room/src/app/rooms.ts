@@ -44,8 +44,8 @@ export class Rooms {
    * instance is found out under its lock, and the join looks again (Memberships.join).
    */
   private readonly openByName = new Map<string, Room>();
-  /** Rooms being created by findOrCreate here, by name. */
-  private readonly creating = new Map<string, Promise<Room>>();
+  /** Rooms being looked up (and made if missing) by findOrCreate here, by name. */
+  private readonly resolving = new Map<string, Promise<Room>>();
 
   constructor(
     private readonly tx: RoomTransactions,
@@ -116,30 +116,29 @@ export class Rooms {
    * Joins that ask for the same missing room here at once wait for one creation instead of racing it.
    */
   async findOrCreate(name: string, options: RoomOptions): Promise<Room> {
-    const awaited = await this.createdMeanwhile(name);
-    if (awaited) return awaited;
-    const existing = await this.openNamed(name);
-    if (existing) return existing;
-    const raced = await this.createdMeanwhile(name);
-    if (raced) return raced;
-    const creation = this.createNamed(name, options);
-    this.creating.set(name, creation);
+    const known = this.openByName.get(name);
+    if (known) return { ...known };
+    // Joins by name of a room not known here come in a burst (everyone arriving for a meeting): the
+    // first looks it up (and makes it), the rest wait for that instead of each reading the store.
+    const inFlight = this.resolving.get(name);
+    if (inFlight) {
+      try {
+        return { ...(await inFlight) };
+      } catch {
+        // That attempt's own trouble (its options, say): this one tries for itself.
+      }
+    }
+    const attempt = this.lookUpOrCreate(name, options);
+    this.resolving.set(name, attempt);
     try {
-      return { ...(await creation) };
+      return { ...(await attempt) };
     } finally {
-      this.creating.delete(name);
+      if (this.resolving.get(name) === attempt) this.resolving.delete(name);
     }
   }
 
-  /** The room another findOrCreate here is making with this name, once made (null if none, or it failed). */
-  private async createdMeanwhile(name: string): Promise<Room | null> {
-    const inFlight = this.creating.get(name);
-    if (!inFlight) return null;
-    try {
-      return { ...(await inFlight) };
-    } catch {
-      return null; // that creation's own trouble (its options): this one tries for itself
-    }
+  private async lookUpOrCreate(name: string, options: RoomOptions): Promise<Room> {
+    return (await this.openNamed(name)) ?? this.createNamed(name, options);
   }
 
   private async createNamed(name: string, options: RoomOptions): Promise<Room> {
