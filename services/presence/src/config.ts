@@ -15,6 +15,8 @@ export interface PresenceConfig {
   kvBucket: string;
   /** The durable JetStream consumer of media facts, shared by presence replicas. */
   mediaConsumerName: string;
+  /** How long a closed session's delete marker stays in the bucket before it is purged. */
+  kvTombstoneMs: number;
 }
 
 export function loadPresenceConfig(env: Env): PresenceConfig {
@@ -31,5 +33,6 @@ export function loadPresenceConfig(env: Env): PresenceConfig {
     natsUrl: envOptional(env, 'NATS_URL'),
     kvBucket: envString(env, 'PRESENCE_KV_BUCKET', 'rtcroom_presence'),
     mediaConsumerName,
+    kvTombstoneMs: envInt(env, 'PRESENCE_KV_TOMBSTONE_MS', 300_000, { min: 1000, max: 7 * 24 * 3600_000 }),
   };
 }

@@ -23,7 +23,7 @@ export async function startPresenceService(config: PresenceConfig, logger: Logge
   const rooms = grpcRoomPort(config.roomServiceAddress);
   const bus = deps.bus ?? (await openEventBus(config.natsUrl, 'rtcroom-presence', [mediaEventsStream], logger));
   // With NATS, sessions live in a shared bucket: every presence instance sees them, and a restart keeps them.
-  const store: SessionStore = bus instanceof NatsEventBus ? await NatsKvSessionStore.open(bus.connection, config.kvBucket) : new InMemorySessionStore();
+  const store: SessionStore = bus instanceof NatsEventBus ? await NatsKvSessionStore.open(bus.connection, config.kvBucket, { tombstoneMs: config.kvTombstoneMs }) : new InMemorySessionStore();
   const app = new PresenceApp(store, rooms, logger, { sessionTimeoutMs: config.sessionTimeoutMs, resumeGraceMs: config.resumeGraceMs });
   app.start();
   const streamState = grpcStreamStatePort(config.roomServiceAddress);

@@ -1,7 +1,14 @@
 // Sessions in a NATS JetStream key-value bucket, shared by every presence instance and kept across
 // restarts. Each instance watches the bucket into a local copy, so reads cost nothing; writes go to
 // the bucket (and land in every copy through the watch).
-import { NatsConnection, KV } from 'nats';
+//
+// A closed session leaves a delete marker in the bucket (every instance's watch must see it go), and
+// markers are never dropped by NATS itself: left alone the bucket would grow by one per session
+// ever opened, and every restart would replay them all. The instance that deleted a session purges
+// its marker once `tombstoneMs` has passed (long after every watch has seen it), and a starting
+// instance purges the old markers it finds (left by an instance that stopped before doing so). A
+// purge goes up to the marker's own sequence, so a session put again meanwhile (resumed) stays.
+import { NatsConnection, KV, JetStreamManager } from 'nats';
 import { Session } from '../domain/session';
 import { SessionIndex, SessionStore } from './session-store';
 
@@ -20,33 +27,79 @@ const decode = (data: Uint8Array): Session => {
   return { ...raw, openedAt: new Date(raw.openedAt), interruptedAt: raw.interruptedAt ? new Date(raw.interruptedAt) : null };
 };
 
+export interface KvSessionStoreOptions {
+  /** How long a closed session's delete marker stays in the bucket before it is purged. */
+  tombstoneMs: number;
+}
+
+export const defaultKvSessionStoreOptions: KvSessionStoreOptions = { tombstoneMs: 5 * 60_000 };
+
+interface Tombstone {
+  key: string;
+  /** The marker's sequence in the bucket's stream. */
+  revision: number;
+  /** When it was written (ms). */
+  at: number;
+}
+
+/** Purges in flight at once, and at most per sweep. */
+const purgeConcurrency = 8;
+const purgesPerSweep = 2000;
+
 export class NatsKvSessionStore implements SessionStore {
   private readonly sessions = new SessionIndex();
   private readonly gateways = new Map<string, Date>();
   private stopWatch: (() => void) | undefined;
+  /** Keys this instance deleted whose marker its watch has not shown yet. */
+  private readonly deleting = new Set<string>();
+  /** Markers to purge, oldest first. */
+  private tombstones: Tombstone[] = [];
+  private sweeper: NodeJS.Timeout | undefined;
+  private sweeping: Promise<void> = Promise.resolve();
+  private initialized = false;
 
-  private constructor(private readonly kv: KV) {}
+  private constructor(
+    private readonly kv: KV,
+    private readonly jsm: JetStreamManager,
+    private readonly bucket: string,
+    private readonly options: KvSessionStoreOptions,
+  ) {}
 
-  static async open(nc: NatsConnection, bucket: string): Promise<NatsKvSessionStore> {
+  static async open(nc: NatsConnection, bucket: string, options: KvSessionStoreOptions = defaultKvSessionStoreOptions): Promise<NatsKvSessionStore> {
     if (!/^[A-Za-z0-9_-]{1,64}$/.test(bucket)) throw new Error(`bad bucket name ${bucket}`);
     const kv = await nc.jetstream().views.kv(bucket, { history: 1 });
-    const store = new NatsKvSessionStore(kv);
+    const store = new NatsKvSessionStore(kv, await nc.jetstreamManager(), bucket, options);
     await store.watch();
+    store.sweeper = setInterval(() => {
+      store.sweeping = store.sweeping.then(() => store.purgeTombstones());
+    }, Math.min(60_000, Math.max(100, Math.floor(options.tombstoneMs / 2))));
+    store.sweeper.unref();
     return store;
+  }
+
+  /** Markers waiting to be purged (for tests and stats). */
+  get tombstonesPending(): number {
+    return this.tombstones.length;
   }
 
   private async watch(): Promise<void> {
     let initialized!: () => void;
     const ready = new Promise<void>((r) => (initialized = r));
-    const iter = await this.kv.watch({ key: '>', initializedFn: () => initialized() });
+    const iter = await this.kv.watch({
+      key: '>',
+      initializedFn: () => {
+        this.initialized = true;
+        initialized();
+      },
+    });
     this.stopWatch = () => iter.stop();
     void (async () => {
-      for await (const e of iter) this.apply(e.key, e.operation, e.value);
+      for await (const e of iter) this.apply(e.key, e.operation, e.value, e.revision, e.created);
     })();
     await ready;
   }
 
-  private apply(key: string, op: string, value: Uint8Array): void {
+  private apply(key: string, op: string, value: Uint8Array, revision: number, created: Date): void {
     const [kind, ...rest] = key.split('.');
     const id = rest.join('.');
     if (kind === 'session') {
@@ -55,6 +108,24 @@ export class NatsKvSessionStore implements SessionStore {
     } else if (kind === 'gateway') {
       if (op === 'PUT') this.gateways.set(id, new Date(new TextDecoder().decode(value)));
       else this.gateways.delete(id);
+    }
+    // Markers found at start (whoever left them), and this instance's own as they come.
+    if (op !== 'PUT' && (!this.initialized || this.deleting.delete(key))) this.tombstones.push({ key, revision, at: created.getTime() });
+  }
+
+  private async purgeTombstones(): Promise<void> {
+    const due = Date.now() - this.options.tombstoneMs;
+    let n = 0;
+    while (n < purgesPerSweep && this.tombstones.length > 0 && this.tombstones[0].at <= due) {
+      const batch = this.tombstones.splice(0, Math.min(purgeConcurrency, purgesPerSweep - n));
+      n += batch.length;
+      await Promise.all(
+        batch.map((t) =>
+          this.jsm.streams.purge(`KV_${this.bucket}`, { filter: `$KV.${this.bucket}.${t.key}`, seq: t.revision + 1 }).catch(() => {
+            this.tombstones.push({ ...t, at: Date.now() }); // NATS busy or away: again a tombstone period later
+          }),
+        ),
+      );
     }
   }
 
@@ -68,7 +139,13 @@ export class NatsKvSessionStore implements SessionStore {
   }
   async delete(id: string) {
     this.sessions.delete(id);
-    await this.kv.delete(sessionKey(id));
+    this.deleting.add(sessionKey(id));
+    try {
+      await this.kv.delete(sessionKey(id));
+    } catch (err) {
+      this.deleting.delete(sessionKey(id));
+      throw err;
+    }
   }
   async all() {
     return this.sessions.all();
@@ -84,6 +161,8 @@ export class NatsKvSessionStore implements SessionStore {
     return new Map(this.gateways);
   }
   async close() {
+    clearInterval(this.sweeper);
+    await this.sweeping;
     this.stopWatch?.();
   }
 }

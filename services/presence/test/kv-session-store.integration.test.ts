@@ -1,0 +1,59 @@
+// The session bucket on the real NATS: closed sessions' delete markers do not pile up.
+import { deleteTestBucket, eventually, testNatsUrl, uniqueTestName } from '@rtcroom/common/testing';
+import { connect, NatsConnection } from 'nats';
+import { Session } from '../src/domain/session';
+import { NatsKvSessionStore } from '../src/store/nats-kv-session-store';
+
+describe('sessions in a NATS key-value bucket', () => {
+  const bucket = uniqueTestName('presence_kv');
+  let nc: NatsConnection;
+  const stores: NatsKvSessionStore[] = [];
+  const open = async () => {
+    const store = await NatsKvSessionStore.open(nc, bucket, { tombstoneMs: 1000 });
+    stores.push(store);
+    return store;
+  };
+  const session = (sessionId: string): Session => ({ sessionId, identity: 'kim', gatewayId: 'gw', state: 'connected', openedAt: new Date(), interruptedAt: null });
+  /** Messages the bucket's stream holds for a key (0 or 1: the bucket keeps one revision). */
+  const held = async (key: string) => {
+    const jsm = await nc.jetstreamManager();
+    const info = await jsm.streams.info(`KV_${bucket}`, { subjects_filter: `$KV.${bucket}.${key}` });
+    return info.state.subjects?.[`$KV.${bucket}.${key}`] ?? 0;
+  };
+
+  beforeAll(async () => {
+    nc = await connect({ servers: testNatsUrl });
+  });
+
+  afterAll(async () => {
+    for (const s of stores) await s.close();
+    await nc.close();
+    await deleteTestBucket(bucket);
+  });
+
+  it("purges a closed session's marker after the tombstone period, and keeps a session put again meanwhile", async () => {
+    const store = await open();
+    await store.put(session('s1'));
+    await store.put(session('s2'));
+    await store.delete('s1');
+    await store.delete('s2');
+    await store.put(session('s2')); // back before the purge: the purge must not take it
+    expect(await held('session.s1')).toBe(1); // the marker, for every watch to see
+    await eventually(async () => ((await held('session.s1')) === 0 ? true : undefined), 5000, "s1's marker purged");
+    await eventually(() => (store.tombstonesPending === 0 ? true : undefined), 5000, 'every marker dealt with');
+    expect(await held('session.s2')).toBe(1);
+    const again = await open();
+    expect((await again.get('s2'))?.identity).toBe('kim');
+    expect(await again.get('s1')).toBeUndefined();
+  });
+
+  it('purges, on start, the old markers an instance left behind when it stopped before purging them', async () => {
+    const first = await open();
+    await first.put(session('s3'));
+    await first.delete('s3');
+    await first.close(); // before its tombstone period
+    expect(await held('session.s3')).toBe(1);
+    await open();
+    await eventually(async () => ((await held('session.s3')) === 0 ? true : undefined), 5000, "s3's marker purged by the next instance");
+  });
+});
