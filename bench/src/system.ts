@@ -7,6 +7,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:f
 import { createServer } from 'node:net';
 import * as path from 'node:path';
 import { issueAccessToken } from '@rtcroom/common';
+import { connect as connectNats } from 'nats';
 import { createBenchDatabase, type BenchDatabase } from './bench-database';
 import { BenchClient } from './client';
 import { nowMs, sleep } from './clock';
@@ -114,6 +115,7 @@ export async function startRtcroom(o: SystemOptions): Promise<Target> {
     throw new StartError(`cannot create the bench database on ${o.pgAdminUrl}: ${(err as Error).message}`);
   }
   const [urlIssuer, room, presence, gateway] = await Promise.all(SERVICES.map(async () => `127.0.0.1:${await freePort()}`));
+  const bucket = `bench_${o.tag}`.replace(/[^A-Za-z0-9_-]/g, '_');
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     RTCROOM_DEV: 'true',
@@ -132,11 +134,12 @@ export async function startRtcroom(o: SystemOptions): Promise<Target> {
     GATEWAY_GRPC_ADDRESS: `127.0.0.1:${await freePort()}`,
     URL_ISSUER_HTTP_ADDRESS: `127.0.0.1:${await freePort()}`,
     // Its own presence bucket: sessions of other systems on this NATS are not its business.
-    PRESENCE_KV_BUCKET: `bench_${o.tag}`.replace(/[^A-Za-z0-9_-]/g, '_'),
+    PRESENCE_KV_BUCKET: bucket,
   };
   const processes = SERVICES.map((s, i) => new ServiceProcess(s, scripts[i], env, path.join(o.logDir, `${s}.log`)));
   const target: Target = makeTarget('rtcroom', gateway, processes, processes[3], async () => {
     await db.drop().catch((err: Error) => process.stderr.write(`bench: could not drop ${db.name}: ${err.message}\n`));
+    await deleteBucket(o.natsUrl, bucket).catch((err: Error) => process.stderr.write(`bench: could not delete the bucket ${bucket}: ${err.message}\n`));
   });
   target.env = env;
   try {
@@ -240,4 +243,16 @@ function listenOn(port: number): Promise<number> {
       server.close(() => resolve(bound));
     });
   });
+}
+
+/** The run's presence bucket goes with it (a stream on the NATS the run was pointed at). */
+async function deleteBucket(natsUrl: string, bucket: string): Promise<void> {
+  const nc = await connectNats({ servers: natsUrl, timeout: 5000 });
+  try {
+    await (await nc.jetstreamManager()).streams.delete(`KV_${bucket}`);
+  } catch (err) {
+    if (!/stream not found/i.test((err as Error).message)) throw err;
+  } finally {
+    await nc.close();
+  }
 }
