@@ -3,7 +3,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { freePort } from '@rtcroom/common';
-import { deleteTestBucket } from '@rtcroom/common/testing';
+import { deleteTestBucket, deleteTestConsumers } from '@rtcroom/common/testing';
 
 const root = join(__dirname, '..', '..');
 
@@ -94,12 +94,14 @@ export class Cluster {
   urlIssuer!: ServiceProcess;
   /** This cluster's own presence bucket, so clusters in other test files do not sweep its sessions. */
   bucket = '';
+  natsUrl = '';
   room!: ServiceProcess;
 
   static async start(o: ClusterOptions): Promise<Cluster> {
     const c = new Cluster();
     const at = async () => `127.0.0.1:${await freePort()}`;
     c.bucket = `presence_c_${process.pid}_${Date.now().toString(36)}`;
+    c.natsUrl = o.natsUrl;
     const common = { RTCROOM_DEV: 'true', NATS_URL: o.natsUrl, ACCESS_TOKEN_SECRET: o.accessTokenSecret, PRESENCE_KV_BUCKET: c.bucket, ...o.env };
     const urls = await at();
     const room = await at();
@@ -137,5 +139,6 @@ export class Cluster {
     await this.room?.stop();
     await this.urlIssuer?.stop();
     await deleteTestBucket(this.bucket);
+    await deleteTestConsumers('MEDIA_EVENTS', this.presences.map((_, i) => `presence-mp-${process.pid}-${i}`), this.natsUrl);
   }
 }

@@ -1,7 +1,7 @@
 // Presence with the real room service behind it, on the real Postgres and NATS (sessions in the
 // NATS key-value bucket), over gRPC: liveness, grace and resume, restarts, two instances.
 import { AsyncClient, createClient } from '@rtcroom/common';
-import { createTestDatabase, deleteTestBucket, eventually, testLogger, testNatsUrl, TestDatabase, uniqueTestName } from '@rtcroom/common/testing';
+import { createTestDatabase, deleteTestBucket, deleteTestConsumers, eventually, testLogger, testNatsUrl, TestDatabase, uniqueTestName } from '@rtcroom/common/testing';
 import { presencev1, roomServicev1, roomv1 } from '@rtcroom/proto';
 import { loadRoomConfig, startRoomService, RunningRoomService } from '@rtcroom/room';
 import { loadUrlIssuerConfig, startUrlIssuer, RunningUrlIssuer } from '@rtcroom/url-issuer';
@@ -19,7 +19,11 @@ describe('presence (with the real room service and NATS)', () => {
   let n = 0;
   const bucket = uniqueTestName('presence_t');
 
+  const consumers: string[] = [];
+
   async function startPresence(): Promise<{ service: RunningPresenceService; client: PresenceClient }> {
+    const consumer = `presence-test-${process.pid}-${n++}`;
+    consumers.push(consumer);
     const service = await startPresenceService(
       loadPresenceConfig({
         PRESENCE_GRPC_ADDRESS: '127.0.0.1:0',
@@ -27,7 +31,7 @@ describe('presence (with the real room service and NATS)', () => {
         NATS_URL: testNatsUrl,
         PRESENCE_SESSION_TIMEOUT_MS: '800',
         PRESENCE_RESUME_GRACE_MS: '1500',
-        PRESENCE_MEDIA_CONSUMER: `presence-test-${process.pid}-${n++}`,
+        PRESENCE_MEDIA_CONSUMER: consumer,
         PRESENCE_KV_BUCKET: bucket,
       }),
       testLogger('presence'),
@@ -54,6 +58,7 @@ describe('presence (with the real room service and NATS)', () => {
     await urls?.stop();
     await database?.drop();
     await deleteTestBucket(bucket);
+    await deleteTestConsumers('MEDIA_EVENTS', consumers);
   });
 
   const unique = (p: string) => `${p}-${Date.now().toString(36)}-${n++}`;

@@ -1,9 +1,10 @@
 // The room service against the real Postgres and NATS, called over gRPC like any internal caller.
 import * as grpc from '@grpc/grpc-js';
 import { createClient, createLogger, DomainError, EventBus, openEventBus } from '@rtcroom/common';
-import { eventually, testLogger, testNatsUrl } from '@rtcroom/common/testing';
+import { deleteTestConsumers, eventually, testLogger, testNatsUrl } from '@rtcroom/common/testing';
 import { roomEventv1, roomServicev1, roomv1 } from '@rtcroom/proto';
 import { loadRoomConfig } from '../src/config';
+import { mediaEventsStream } from '../src/events/room-events';
 import { startRoomService } from '../src/service';
 import { RoomHarness, startRoomHarness } from './support/room-harness';
 
@@ -175,6 +176,7 @@ describe('room service (Postgres + NATS + gRPC)', () => {
     expect(second.members.map((m) => m.identity)).toEqual(['bob']);
     otherClient.close();
     await other.stop();
+    await deleteTestConsumers(mediaEventsStream.name, [`room-recordings-second-${process.pid}`]);
   });
 
   it('finds a membership by its stream id, also after it ended', async () => {

@@ -62,6 +62,21 @@ export function uniqueTestName(prefix: string): string {
   return `${prefix}_${randomBytes(5).toString('hex')}`;
 }
 
+/**
+ * Removes durable consumers a test made on the shared NATS (each file names its own, so they would
+ * pile up run after run, and NATS matches every message of the stream against each of them).
+ */
+export async function deleteTestConsumers(stream: string, names: string[], natsUrl = testNatsUrl): Promise<void> {
+  const { connect } = await import('nats');
+  const nc = await connect({ servers: natsUrl });
+  try {
+    const jsm = await nc.jetstreamManager();
+    for (const name of names) await jsm.consumers.delete(stream, name).catch(() => undefined); // never made, or gone
+  } finally {
+    await nc.close();
+  }
+}
+
 /** Removes a presence session bucket a test made on the shared NATS (buckets are streams KV_<name>). */
 export async function deleteTestBucket(bucket: string): Promise<void> {
   const { connect } = await import('nats');

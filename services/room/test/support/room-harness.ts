@@ -2,9 +2,10 @@
 // URL issuer on a real gRPC port, and a gRPC client.
 import * as grpc from '@grpc/grpc-js';
 import { AsyncClient, createClient, Env } from '@rtcroom/common';
-import { createTestDatabase, testLogger, testNatsUrl, TestDatabase } from '@rtcroom/common/testing';
+import { createTestDatabase, deleteTestConsumers, testLogger, testNatsUrl, TestDatabase } from '@rtcroom/common/testing';
 import { roomServicev1, urlIssuerv1, webhookv1 } from '@rtcroom/proto';
 import { loadRoomConfig } from '../../src/config';
+import { mediaEventsStream } from '../../src/events/room-events';
 import { RunningRoomService, startRoomService } from '../../src/service';
 
 export interface RoomHarness {
@@ -55,13 +56,14 @@ async function startStubIssuer(): Promise<{ address: string; server: grpc.Server
 export async function startRoomHarness(env: Env = {}): Promise<RoomHarness> {
   const database = await createTestDatabase();
   const issuer = await startStubIssuer();
+  const recordingsConsumer = `room-recordings-test-${process.pid}-${Date.now().toString(36)}`;
   const config = loadRoomConfig({
     ROOM_GRPC_ADDRESS: '127.0.0.1:0',
     DATABASE_URL: database.url,
     DATABASE_POOL_SIZE: '20',
     NATS_URL: testNatsUrl,
     URL_ISSUER_ADDRESS: issuer.address,
-    ROOM_RECORDINGS_CONSUMER: `room-recordings-test-${process.pid}-${Date.now().toString(36)}`,
+    ROOM_RECORDINGS_CONSUMER: recordingsConsumer,
     ...env,
   });
   const service = await startRoomService(config, testLogger('room'));
@@ -79,6 +81,7 @@ export async function startRoomHarness(env: Env = {}): Promise<RoomHarness> {
       await service.stop();
       issuer.server.forceShutdown();
       await database.drop();
+      await deleteTestConsumers(mediaEventsStream.name, [config.recordingsConsumerName]);
     },
   };
 }
