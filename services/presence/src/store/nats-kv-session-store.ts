@@ -71,7 +71,7 @@ export class NatsKvSessionStore implements SessionStore {
     const store = new NatsKvSessionStore(kv, await nc.jetstreamManager(), bucket, options);
     await store.watch();
     store.sweeper = setInterval(() => {
-      store.sweeping = store.sweeping.then(() => store.purgeTombstones());
+      store.sweeping = store.sweeping.then(() => store.purgeTombstones()).catch(() => undefined); // next sweep tries again
     }, Math.min(60_000, Math.max(100, Math.floor(options.tombstoneMs / 2))));
     store.sweeper.unref();
     return store;
