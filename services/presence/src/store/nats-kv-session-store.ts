@@ -44,7 +44,7 @@ interface Tombstone {
 
 /** Purges in flight at once, and at most per sweep. */
 const purgeConcurrency = 8;
-const purgesPerSweep = 2000;
+const purgesPerSweep = 20_000;
 
 export class NatsKvSessionStore implements SessionStore {
   private readonly sessions = new SessionIndex();
