@@ -7,7 +7,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:f
 import { createServer } from 'node:net';
 import * as path from 'node:path';
 import { issueAccessToken } from '@rtcroom/common';
-import { connect as connectNats } from 'nats';
+import { deleteTestBucket } from '@rtcroom/common/testing';
 import { createBenchDatabase, type BenchDatabase } from './bench-database';
 import { BenchClient } from './client';
 import { nowMs, sleep } from './clock';
@@ -139,7 +139,7 @@ export async function startRtcroom(o: SystemOptions): Promise<Target> {
   const processes = SERVICES.map((s, i) => new ServiceProcess(s, scripts[i], env, path.join(o.logDir, `${s}.log`)));
   const target: Target = makeTarget('rtcroom', gateway, processes, processes[3], async () => {
     await db.drop().catch((err: Error) => process.stderr.write(`bench: could not drop ${db.name}: ${err.message}\n`));
-    await deleteBucket(o.natsUrl, bucket).catch((err: Error) => process.stderr.write(`bench: could not delete the bucket ${bucket}: ${err.message}\n`));
+    await deleteTestBucket(bucket, o.natsUrl); // the run's presence bucket goes with it
   });
   target.env = env;
   try {
@@ -243,16 +243,4 @@ function listenOn(port: number): Promise<number> {
       server.close(() => resolve(bound));
     });
   });
-}
-
-/** The run's presence bucket goes with it (a stream on the NATS the run was pointed at). */
-async function deleteBucket(natsUrl: string, bucket: string): Promise<void> {
-  const nc = await connectNats({ servers: natsUrl, timeout: 5000 });
-  try {
-    await (await nc.jetstreamManager()).streams.delete(`KV_${bucket}`);
-  } catch (err) {
-    if (!/stream not found/i.test((err as Error).message)) throw err;
-  } finally {
-    await nc.close();
-  }
 }

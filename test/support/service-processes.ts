@@ -138,7 +138,7 @@ export class Cluster {
     for (const p of this.presences) await p.stop();
     await this.room?.stop();
     await this.urlIssuer?.stop();
-    await deleteTestBucket(this.bucket);
+    await deleteTestBucket(this.bucket, this.natsUrl);
     await deleteTestConsumers('MEDIA_EVENTS', this.presences.map((_, i) => `presence-mp-${process.pid}-${i}`), this.natsUrl);
   }
 }

@@ -78,9 +78,9 @@ export async function deleteTestConsumers(stream: string, names: string[], natsU
 }
 
 /** Removes a presence session bucket a test made on the shared NATS (buckets are streams KV_<name>). */
-export async function deleteTestBucket(bucket: string): Promise<void> {
+export async function deleteTestBucket(bucket: string, natsUrl = testNatsUrl): Promise<void> {
   const { connect } = await import('nats');
-  const nc = await connect({ servers: testNatsUrl });
+  const nc = await connect({ servers: natsUrl });
   try {
     await (await nc.jetstreamManager()).streams.delete(`KV_${bucket}`);
   } catch {

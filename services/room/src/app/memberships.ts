@@ -24,7 +24,7 @@ import {
 } from '../store/member.repository';
 import type { mediav1 } from '@rtcroom/proto';
 import { findRoomById } from '../store/room.repository';
-import { PushUrlGrantOptions, PushUrlGrants } from './push-url-grants';
+import { PushUrlGrants } from './push-url-grants';
 import { RoomChangeSet } from './room-change-set';
 import { RoomTransactions } from './room-transaction';
 import { definedOnly, resolveRoom, Rooms } from './rooms';
@@ -71,9 +71,8 @@ export class Memberships {
     private readonly tx: RoomTransactions,
     private readonly rooms: Rooms,
     private readonly issuer: PushUrlIssuer,
-    grantOptions?: PushUrlGrantOptions,
   ) {
-    this.grants = new PushUrlGrants(issuer, grantOptions, () => tx.now().getTime());
+    this.grants = new PushUrlGrants(issuer, undefined, () => tx.now().getTime());
   }
 
   async join(input: JoinInput): Promise<JoinResult> {
