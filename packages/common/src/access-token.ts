@@ -8,11 +8,11 @@ export interface Grants {
   roomCreate?: boolean;
   /** May join rooms: any room, or only `room` when set. */
   roomJoin?: boolean;
-  /** With roomJoin: the one room name or id this token may join. */
+  /** The one room (name or id) the token acts in: it joins, creates, reads and manages no other. */
   room?: string;
-  /** May list rooms. */
+  /** May list open rooms and read rooms one is not in (a lobby); with `room`, only that room. */
   roomList?: boolean;
-  /** May close rooms and remove members. */
+  /** May update and close rooms and remove members: in `room` when set, in every room when not. */
   roomAdmin?: boolean;
   /** The service-desk teams (ids or names) the holder is an agent of. */
   agentTeams?: string[];
@@ -41,7 +41,8 @@ export interface IssueTokenOptions {
   now?: number;
 }
 
-export const defaultGrants: Grants = { roomCreate: true, roomJoin: true, roomList: true };
+/** Create and join rooms. Listing rooms (roomList) is a grant of its own, for lobby apps that need it. */
+export const defaultGrants: Grants = { roomCreate: true, roomJoin: true };
 
 export function issueAccessToken(secret: string, opts: IssueTokenOptions): string {
   if (!identityPattern.test(opts.identity)) {

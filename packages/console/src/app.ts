@@ -43,7 +43,8 @@ function roomName(roomId: string): string {
 function devToken(identity: string, displayName: string, agentTeams: string[]): () => Promise<string> {
   const name = displayName ? `&name=${encodeURIComponent(displayName)}` : '';
   const agent = agentTeams.length > 0 ? `&agent=${encodeURIComponent(agentTeams.join(','))}` : '';
-  const tokenUrl = `/dev/token?identity=${encodeURIComponent(identity)}${name}${agent}`;
+  // list=1: the console is a lobby, so its development token may list rooms.
+  const tokenUrl = `/dev/token?identity=${encodeURIComponent(identity)}${name}${agent}&list=1`;
   return async () => {
     const res = await fetch(tokenUrl);
     const body = await res.json();

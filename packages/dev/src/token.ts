@@ -1,22 +1,70 @@
-// Mints an access token for a business backend or a test:
-//   npm run token -- <identity> [ttlSeconds] [--agent team1,team2]
-// Needs ACCESS_TOKEN_SECRET (the gateway's); grants: create, join and list rooms, and with --agent
-// the service-desk agent grant for those teams.
-import { defaultGrants, issueAccessToken } from '@rtcroom/common';
+// Mints an access token for a business backend or a test (needs ACCESS_TOKEN_SECRET, the gateway's):
+//   npm run token -- <identity> [--ttl seconds] [--room name-or-id] [--list] [--admin] [--agent team1,team2]
+// Grants: create and join rooms; --room scopes the token to one room, --list adds listing rooms,
+// --admin managing rooms (in the --room only, when given), --agent the service-desk agent grant.
+import { parseArgs } from 'node:util';
+import { defaultGrants, Grants, issueAccessToken } from '@rtcroom/common';
 
-const args = process.argv.slice(2);
-const agentAt = args.indexOf('--agent');
-const agentTeams = agentAt >= 0 ? (args.splice(agentAt, 2)[1] ?? '').split(',').filter(Boolean) : [];
-const [identity, ttl] = args;
-const secret = process.env.ACCESS_TOKEN_SECRET;
-if (!identity || !secret || (agentAt >= 0 && agentTeams.length === 0)) {
-  process.stderr.write('usage: ACCESS_TOKEN_SECRET=... npm run token -- <identity> [ttlSeconds] [--agent team1,team2]\n');
-  process.exit(2);
+const usage = 'usage: ACCESS_TOKEN_SECRET=... npm run token -- <identity> [--ttl seconds] [--room name-or-id] [--list] [--admin] [--agent team1,team2]\n';
+
+function main(): number {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      allowPositionals: true,
+      options: {
+        ttl: { type: 'string' },
+        room: { type: 'string' },
+        list: { type: 'boolean' },
+        admin: { type: 'boolean' },
+        agent: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n${usage}`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    process.stdout.write(usage);
+    return 0;
+  }
+  // The ttl may also come second, as before: npm run token -- alice 600
+  const [identity, ttlPositional] = positionals;
+  const ttl = values.ttl ?? ttlPositional;
+  const secret = process.env.ACCESS_TOKEN_SECRET;
+  if (!identity || positionals.length > 2) {
+    process.stderr.write(usage);
+    return 2;
+  }
+  if (!secret) {
+    process.stderr.write(`ACCESS_TOKEN_SECRET is not set: give the gateway's secret.\n${usage}`);
+    return 2;
+  }
+  if (ttl !== undefined && !/^\d+$/.test(ttl)) {
+    process.stderr.write(`--ttl must be a whole number of seconds, got "${ttl}"\n`);
+    return 2;
+  }
+  const agentTeams = (values.agent ?? '').split(',').filter(Boolean);
+  if (values.agent !== undefined && agentTeams.length === 0) {
+    process.stderr.write(`--agent needs one or more team names\n${usage}`);
+    return 2;
+  }
+  const grants: Grants = {
+    ...defaultGrants,
+    ...(values.room ? { room: values.room } : {}),
+    ...(values.list ? { roomList: true } : {}),
+    ...(values.admin ? { roomAdmin: true } : {}),
+    ...(agentTeams.length > 0 ? { agentTeams } : {}),
+  };
+  try {
+    process.stdout.write(issueAccessToken(secret, { identity, ttlSeconds: ttl ? Number(ttl) : undefined, grants }) + '\n');
+    return 0;
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n`);
+    return 2;
+  }
 }
-try {
-  const grants = agentTeams.length > 0 ? { ...defaultGrants, agentTeams } : undefined;
-  process.stdout.write(issueAccessToken(secret, { identity, ttlSeconds: ttl ? Number(ttl) : undefined, grants }) + '\n');
-} catch (err) {
-  process.stderr.write(`${(err as Error).message}\n`);
-  process.exit(2);
-}
+
+process.exitCode = main();

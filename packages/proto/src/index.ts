@@ -18,6 +18,7 @@ export * as tokenv1 from './gen/rtcroom/gateway/v1/token_service';
 export * as deskv1 from './gen/rtcroom/desk/v1/desk';
 export * as deskServicev1 from './gen/rtcroom/desk/v1/desk_service';
 export * as muxv1 from './gen/rtcroom/mux/v1/mux_service';
+export * as authv1 from './gen/rtcroom/auth/v1/principal';
 export { Status } from './gen/google/rpc/status';
 export { ErrorInfo } from './gen/google/rpc/error_details';
 export { Any } from './gen/google/protobuf/any';

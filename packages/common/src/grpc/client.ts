@@ -22,8 +22,14 @@ export interface ClientOptions {
   mux?: boolean;
 }
 
+/**
+ * A request as callers write it: fields that may be undefined (messages, such as a principal) may be
+ * left out; scalars stay required (ts-proto's encoder writes whatever a scalar holds).
+ */
+export type RequestOf<T> = { [K in keyof T as undefined extends T[K] ? K : never]?: T[K] } & { [K in keyof T as undefined extends T[K] ? never : K]: T[K] };
+
 export type AsyncClient<D extends AnyDefinition> = {
-  [K in keyof D]: (request: Parameters<D[K]['requestSerialize']>[0], options?: CallOptions) => Promise<ReturnType<D[K]['responseDeserialize']>>;
+  [K in keyof D]: (request: RequestOf<Parameters<D[K]['requestSerialize']>[0]>, options?: CallOptions) => Promise<ReturnType<D[K]['responseDeserialize']>>;
 } & { close(): void };
 
 export function muxByDefault(env: NodeJS.ProcessEnv = process.env): boolean {

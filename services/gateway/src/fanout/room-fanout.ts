@@ -153,7 +153,8 @@ export class RoomFanout {
     const afterSeq = Math.min(...behind.map((r) => r.seat.lastSeq));
     if (event.seq - afterSeq - 1 > maxRepaired) return; // too far behind: the client's gap check syncs it
     try {
-      const { events } = await this.backends.room.listRoomEvents({ roomId: event.roomId, afterSeq, pageSize: event.seq - afterSeq - 1 });
+      // The gateway's own catch-up for several connections: no one principal; the operator's read.
+      const { events } = await this.backends.room.listRoomEvents({ roomId: event.roomId, afterSeq, pageSize: event.seq - afterSeq - 1, principal: undefined });
       for (const missed of events) {
         if (missed.seq >= event.seq) break;
         await this.deliver(missed, behind.filter((r) => r.seat.lastSeq < missed.seq));

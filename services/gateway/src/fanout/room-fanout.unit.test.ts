@@ -24,11 +24,11 @@ function connection(identity: string): { conn: Connection; seqs: () => number[] 
 
 describe('RoomFanout', () => {
   const stored = [1, 2, 3, 4, 5, 6].map((seq) => event('r1', seq, `u${seq}`));
-  const asked: roomServicev1.ListRoomEventsRequest[] = [];
+  const asked: Pick<roomServicev1.ListRoomEventsRequest, 'roomId' | 'afterSeq' | 'pageSize'>[] = [];
   const backends = {
     urls: { issuePlayUrls: async () => ({ playUrls: [] }) },
     room: {
-      listRoomEvents: async (req: roomServicev1.ListRoomEventsRequest) => {
+      listRoomEvents: async (req: Pick<roomServicev1.ListRoomEventsRequest, 'roomId' | 'afterSeq' | 'pageSize'>) => {
         asked.push(req);
         return { events: stored.filter((e) => e.seq > req.afterSeq).slice(0, req.pageSize), lastSeq: 6 };
       },

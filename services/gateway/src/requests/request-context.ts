@@ -1,5 +1,6 @@
 // What every request handler gets, and the checks they share.
 import { Grants } from '@rtcroom/common';
+import { authv1 } from '@rtcroom/proto';
 import { Backends } from '../backends';
 import { GatewayError } from '../errors';
 import { CallFanout } from '../fanout/call-fanout';
@@ -16,6 +17,25 @@ export interface RequestContext {
 
 export function requireGrant(grants: Grants, grant: keyof Grants, what: string): void {
   if (!grants[grant]) throw new GatewayError('PERMISSION_DENIED', `the access token does not allow ${what}`);
+}
+
+/**
+ * Who a request acts for, as the owning service needs it to decide: the identity and the grants of the
+ * connection's access token as they are now (a refreshed token's grants take effect at once).
+ */
+export function principalOf(conn: Connection): authv1.Principal {
+  const g: Grants = conn.claims.grants ?? {};
+  return {
+    identity: conn.identity,
+    grants: {
+      roomCreate: g.roomCreate === true,
+      roomJoin: g.roomJoin === true,
+      room: typeof g.room === 'string' ? g.room : '',
+      roomList: g.roomList === true,
+      roomAdmin: g.roomAdmin === true,
+      agentTeams: Array.isArray(g.agentTeams) ? g.agentTeams.filter((t): t is string => typeof t === 'string') : [],
+    },
+  };
 }
 
 export function requireSeat(conn: Connection, roomId: string): void {

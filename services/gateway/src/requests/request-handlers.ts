@@ -1,9 +1,9 @@
-// Client requests -> service calls. The gateway decides nothing about rooms: it checks the token's
-// grants, fills in the identity and session, calls the owning service and translates the answer.
+// Client requests -> service calls. The gateway decides nothing about rooms: it fills in the identity,
+// the session and the principal (identity and grants of the access token), calls the owning service,
+// which decides what the grants allow, and translates the answer.
 import { gatewayv1, roomv1 } from '@rtcroom/proto';
-import { GatewayError } from '../errors';
 import { answerCall, cancelCall, getCall, hangUp, placeCall } from './call-requests';
-import { RequestContext, requireGrant, requireSeat } from './request-context';
+import { principalOf, RequestContext, requireSeat } from './request-context';
 import { callTeam, getTeam, getTeamStats, inviteToCall, setAgentState, transferCall } from './desk-requests';
 import { syncRoom } from './sync-room';
 import { takeSeat } from './take-seat';
@@ -14,15 +14,13 @@ type Reply = NonNullable<gatewayv1.ServerMessage['message']>;
 /** The reply to send, or null when the handler has sent it itself. */
 export async function handleRequest(ctx: RequestContext, request: Request): Promise<Reply | null> {
   const { conn, backends } = ctx;
-  const grants = conn.claims.grants;
   switch (request.$case) {
     case 'ping':
       return { $case: 'ping', value: { serverTime: new Date() } };
 
     case 'createRoom': {
-      requireGrant(grants, 'roomCreate', 'creating rooms');
       const room = roomv1.Room.fromPartial({ ...request.value.room, ownerIdentity: conn.identity });
-      const res = await backends.room.createRoom({ room, requestId: '' });
+      const res = await backends.room.createRoom({ room, requestId: '', principal: principalOf(conn) });
       return { $case: 'createRoom', value: { room: res.room } };
     }
 
@@ -32,19 +30,22 @@ export async function handleRequest(ctx: RequestContext, request: Request): Prom
 
     case 'leaveRoom': {
       requireSeat(conn, request.value.roomId);
-      const res = await backends.room.leaveRoom({ roomId: request.value.roomId, identity: conn.identity, reason: roomv1.LeaveReason.LEAVE_REASON_LEFT });
+      const res = await backends.room.leaveRoom({
+        roomId: request.value.roomId,
+        identity: conn.identity,
+        reason: roomv1.LeaveReason.LEAVE_REASON_LEFT,
+        principal: principalOf(conn),
+      });
       ctx.fanout.release(conn, request.value.roomId);
       return { $case: 'leaveRoom', value: { member: res.member } };
     }
 
     case 'listRooms':
-      requireGrant(grants, 'roomList', 'listing rooms');
-      return { $case: 'listRooms', value: await backends.room.listRooms(request.value) };
+      return { $case: 'listRooms', value: await backends.room.listRooms({ ...request.value, principal: principalOf(conn) }) };
 
     case 'getRoom': {
       const { roomId, name } = request.value;
-      if (!conn.seats.has(roomId)) requireGrant(grants, 'roomList', 'reading rooms one is not in');
-      return { $case: 'getRoom', value: await backends.room.getRoom({ roomId, name }) };
+      return { $case: 'getRoom', value: await backends.room.getRoom({ roomId, name, principal: principalOf(conn) }) };
     }
 
     case 'reportPusherEvent': {
@@ -63,27 +64,30 @@ export async function handleRequest(ctx: RequestContext, request: Request): Prom
       const v = request.value;
       requireSeat(conn, v.roomId);
       const member = roomv1.Member.fromPartial({ displayName: v.displayName, avatarUrl: v.avatarUrl, customData: v.customData });
-      const res = await backends.room.updateMember({ roomId: v.roomId, identity: conn.identity, member, updateMask: v.updateMask });
+      const res = await backends.room.updateMember({ roomId: v.roomId, identity: conn.identity, member, updateMask: v.updateMask, principal: principalOf(conn) });
       return { $case: 'updateMember', value: res };
     }
 
     case 'updateRoom': {
       const v = request.value;
-      requireGrant(grants, 'roomAdmin', 'updating rooms');
       const room = roomv1.Room.fromPartial({ displayName: v.displayName, metadata: v.metadata });
-      return { $case: 'updateRoom', value: await backends.room.updateRoom({ roomId: v.roomId, room, updateMask: v.updateMask }) };
+      return { $case: 'updateRoom', value: await backends.room.updateRoom({ roomId: v.roomId, room, updateMask: v.updateMask, principal: principalOf(conn) }) };
     }
 
     case 'removeMember': {
       const v = request.value;
-      requireGrant(grants, 'roomAdmin', 'removing members');
-      const res = await backends.room.removeMember({ roomId: v.roomId, identity: v.identity, reasonText: v.reasonText, banSeconds: v.banSeconds });
+      const res = await backends.room.removeMember({
+        roomId: v.roomId,
+        identity: v.identity,
+        reasonText: v.reasonText,
+        banSeconds: v.banSeconds,
+        principal: principalOf(conn),
+      });
       return { $case: 'removeMember', value: res };
     }
 
     case 'closeRoom':
-      requireGrant(grants, 'roomAdmin', 'closing rooms');
-      return { $case: 'closeRoom', value: await backends.room.closeRoom({ roomId: request.value.roomId }) };
+      return { $case: 'closeRoom', value: await backends.room.closeRoom({ roomId: request.value.roomId, principal: principalOf(conn) }) };
 
     case 'placeCall':
       return placeCall(ctx, request.value);
@@ -115,12 +119,6 @@ export async function handleRequest(ctx: RequestContext, request: Request): Prom
 /** Answers the join itself: the answer must reach the client before the notices that follow it. */
 async function joinRoom(ctx: RequestContext, req: gatewayv1.JoinRoomRequest): Promise<void> {
   const { conn, backends } = ctx;
-  const grants = conn.claims.grants;
-  requireGrant(grants, 'roomJoin', 'joining rooms');
-  if (grants.room && grants.room !== req.roomId && grants.room !== req.roomName) {
-    throw new GatewayError('PERMISSION_DENIED', `the access token allows joining room ${grants.room} only`);
-  }
-  if (req.createIfMissing) requireGrant(grants, 'roomCreate', 'creating rooms');
   await takeSeat(
     ctx,
     () =>
@@ -133,6 +131,7 @@ async function joinRoom(ctx: RequestContext, req: gatewayv1.JoinRoomRequest): Pr
         createIfMissing: req.createIfMissing,
         createOptions: req.createOptions,
         requestId: req.idempotencyKey ? `${conn.identity}:${req.idempotencyKey}` : '',
+        principal: principalOf(conn),
       }),
     (res, playUrls) =>
       conn.reply(ctx.requestId, {

@@ -3,7 +3,7 @@
 import { gatewayv1 } from '@rtcroom/proto';
 import { GatewayError } from '../errors';
 import { noticeFor, startedStream } from '../fanout/room-notices';
-import { RequestContext } from './request-context';
+import { principalOf, RequestContext } from './request-context';
 import { takeSeat } from './take-seat';
 
 const maxReplayed = 500;
@@ -14,10 +14,11 @@ export async function syncRoom(ctx: RequestContext, req: gatewayv1.SyncRoomReque
   await takeSeat(
     ctx,
     async () => {
-      const { member } = await backends.room.getMember({ roomId: req.roomId, identity: conn.identity, streamId: '' });
-      const page = await backends.room.listRoomEvents({ roomId: req.roomId, afterSeq: req.afterSeq, pageSize: maxReplayed });
+      const principal = principalOf(conn);
+      const { member } = await backends.room.getMember({ roomId: req.roomId, identity: conn.identity, streamId: '', principal });
+      const page = await backends.room.listRoomEvents({ roomId: req.roomId, afterSeq: req.afterSeq, pageSize: maxReplayed, principal });
       const snapshot = req.afterSeq === 0 || page.lastSeq - req.afterSeq > page.events.length;
-      const snap = await backends.room.getRoom({ roomId: req.roomId, name: '' });
+      const snap = await backends.room.getRoom({ roomId: req.roomId, name: '', principal });
       const events = snapshot ? [] : page.events.filter((e) => e.seq <= page.lastSeq);
       const notices: gatewayv1.RoomNotice[] = [];
       for (const e of events) {

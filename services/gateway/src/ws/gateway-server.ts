@@ -92,7 +92,9 @@ export class GatewayServer {
         const identity = url.searchParams.get('identity') ?? '';
         // &agent=claims,accounts: also the service-desk agent grant for those teams.
         const agentTeams = (url.searchParams.get('agent') ?? '').split(',').filter(Boolean);
-        const grants = agentTeams.length > 0 ? { ...defaultGrants, agentTeams } : undefined;
+        // &list=1: also the room_list grant (the web console is a lobby).
+        const roomList = url.searchParams.get('list') === '1';
+        const grants = { ...defaultGrants, ...(roomList ? { roomList } : {}), ...(agentTeams.length > 0 ? { agentTeams } : {}) };
         const token = issueAccessToken(this.config.accessTokenSecret, { identity, name: url.searchParams.get('name') ?? undefined, grants });
         json(res, 200, { token, identity });
       } catch (err) {

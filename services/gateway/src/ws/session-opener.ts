@@ -22,9 +22,9 @@ export async function openSession(
   if (resumeId) {
     try {
       const res = await backends.presence.resumeSession({ sessionId: resumeId, identity, gatewayId: opts.gatewayId });
-      const seats = await Promise.all(
-        res.seats.map(async (m) => ({ roomId: m.roomId, memberId: m.memberId, seq: (await backends.room.getRoom({ roomId: m.roomId, name: '' })).seq })),
-      );
+      // The session's own seats, as presence holds them: read as the gateway, not as a principal.
+      const seq = async (roomId: string) => (await backends.room.getRoom({ roomId, name: '', principal: undefined })).seq;
+      const seats = await Promise.all(res.seats.map(async (m) => ({ roomId: m.roomId, memberId: m.memberId, seq: await seq(m.roomId) })));
       return {
         sessionId: resumeId,
         welcome: { ...base, sessionId: resumeId, resumeToken: issueResumeToken(opts.secret, resumeId, identity), resumeGraceMs: res.resumeGraceMs, resumed: true, seats },

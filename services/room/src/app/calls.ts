@@ -81,6 +81,8 @@ export class Calls {
         metadata: '',
         recording: input.recording,
         ownerIdentity: input.callerIdentity,
+        // A call ends by hanging up; neither party removes the other.
+        ownerRights: 'none',
         ownerLeavePolicy: 'close_room',
         emptyTimeoutSeconds: ringTimeoutSeconds * 2 + 30,
         departureTimeoutSeconds: 1,

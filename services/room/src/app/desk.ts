@@ -135,6 +135,8 @@ export class Desk {
         recording: team.recordingFormats.length > 0,
         recordingFormats: team.recordingFormats,
         ownerIdentity: input.customerIdentity,
+        // The customer does not remove agents or supervisors; the call ends by hanging up.
+        ownerRights: 'none',
         ownerLeavePolicy: 'close_room',
         // The customer is seated at once; the room closes with the call.
         emptyTimeoutSeconds: 120,

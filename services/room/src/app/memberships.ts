@@ -23,6 +23,7 @@ import {
   seatedMembersOfSession,
 } from '../store/member.repository';
 import type { mediav1 } from '@rtcroom/proto';
+import { Actor, checkJoin, checkManage, checkSelf, checkSelfOrManage, mayCreate, missingRoomError } from '../domain/room-access';
 import { findRoomById } from '../store/room.repository';
 import { PushUrlGrants } from './push-url-grants';
 import { RoomChangeSet } from './room-change-set';
@@ -52,6 +53,8 @@ export interface JoinInput {
   createIfMissing: boolean;
   createOptions?: RoomOptions;
   requestId?: string;
+  /** The end user the join is for (its identity must be `identity`); absent: the operator. */
+  actor?: Actor;
 }
 
 export interface JoinResult {
@@ -78,14 +81,19 @@ export class Memberships {
   async join(input: JoinInput): Promise<JoinResult> {
     checkDisplayName('display_name', input.displayName);
     if (input.requestId && input.requestId.length > 128) throw new DomainError('INVALID_ARGUMENT', 'request_id must be at most 128 characters');
+    const actor = input.actor ?? null;
+    checkSelf(actor, input.identity, 'take a seat');
     const target = await this.target(input);
+    checkJoin(actor, target, input.identity);
     try {
       return await this.seatIn(target, input);
     } catch (err) {
       // A room remembered by name that has closed meanwhile (elsewhere): look again, once.
       if (input.roomId || !isDomainError(err, 'ROOM_CLOSED')) throw err;
       this.rooms.forgetName(target.name);
-      return this.seatIn(await this.target(input), input);
+      const again = await this.target(input);
+      checkJoin(actor, again, input.identity);
+      return this.seatIn(again, input);
     }
   }
 
@@ -143,19 +151,22 @@ export class Memberships {
     }
   }
 
-  async leave(roomId: string, identity: string, reason: LeaveReason): Promise<Member> {
+  /** A principal gives up only its own seat; others' are removed (remove). */
+  async leave(roomId: string, identity: string, reason: LeaveReason, actor: Actor = null): Promise<Member> {
+    checkSelf(actor, identity, 'leave');
     return this.onSeated(roomId, identity, async (change, room, member) => {
       await change.unseat(room, member, reason);
       return member;
-    });
+    }, actor);
   }
 
-  async remove(roomId: string, identity: string, reasonText: string, banSeconds: number): Promise<Member> {
+  async remove(roomId: string, identity: string, reasonText: string, banSeconds: number, actor: Actor = null): Promise<Member> {
     if ([...reasonText].length > limits.reasonTextMaxLength) throw new DomainError('INVALID_ARGUMENT', `reason_text must be at most ${limits.reasonTextMaxLength} characters`);
     if (banSeconds > limits.maxBanSeconds) throw new DomainError('INVALID_ARGUMENT', `ban_seconds must be at most ${limits.maxBanSeconds}`);
     checkId('room_id', roomId);
-    return this.tx.run(roomId, async (change) => {
+    return this.onRoom(roomId, actor, async (change) => {
       const room = await change.lock(roomId);
+      checkManage(actor, room, 'remove members');
       if (banSeconds > 0) await change.ban(roomId, identity, new Date(change.now.getTime() + banSeconds * 1000), reasonText);
       const member = change.seatOf(identity);
       if (!member) {
@@ -168,16 +179,17 @@ export class Memberships {
     });
   }
 
-  async update(roomId: string, identity: string, patch: MemberPatch): Promise<Member> {
+  async update(roomId: string, identity: string, patch: MemberPatch, actor: Actor = null): Promise<Member> {
     checkMemberPatch(patch);
-    return this.onSeated(roomId, identity, async (change, _room, member) => {
+    return this.onSeated(roomId, identity, async (change, room, member) => {
+      checkSelfOrManage(actor, room, identity, "update a member's profile");
       const next = { ...member, ...definedOnly(patch) };
       if (next.displayName === member.displayName && next.avatarUrl === member.avatarUrl && next.customData === member.customData) return member;
       Object.assign(member, next);
       change.writeMember(member);
       change.record({ type: 'member_updated', member: { ...member } });
       return member;
-    });
+    }, actor);
   }
 
   async setStreamState(roomId: string, identity: string, publishing: boolean, source: StreamSource): Promise<{ member: Member; changed: boolean }> {
@@ -235,7 +247,8 @@ export class Memberships {
   }
 
   /** One membership with its room: by stream id (any membership), or the seated member of a room. */
-  async get(ref: { streamId?: string; roomId?: string; identity?: string }): Promise<{ member: Member; room: Room }> {
+  /** A principal reads its own membership, or any in a room it manages. */
+  async get(ref: { streamId?: string; roomId?: string; identity?: string }, actor: Actor = null): Promise<{ member: Member; room: Room }> {
     let member: Member | null = null;
     if (ref.streamId) {
       checkId('stream_id', ref.streamId);
@@ -247,14 +260,18 @@ export class Memberships {
       throw new DomainError('INVALID_ARGUMENT', 'stream_id, or room_id and identity, are required', { field: 'stream_id' });
     }
     const room = member ? await findRoomById(this.tx.db, member.roomId) : null;
-    if (!member || !room) throw new DomainError('NOT_A_MEMBER', 'no such membership');
+    if (!member || !room) {
+      const missing = new DomainError('NOT_A_MEMBER', 'no such membership');
+      throw ref.roomId ? missingRoomError(actor, { roomId: ref.roomId }, missing) : missing;
+    }
+    checkSelfOrManage(actor, room, member.identity, 'read a membership');
     return { member, room };
   }
 
   /** Runs a change on a seated member under the room's lock, then commits it. */
-  private async onSeated<T>(roomId: string, identity: string, work: (change: RoomChangeSet, room: Room, member: Member) => Promise<T>): Promise<T> {
+  private async onSeated<T>(roomId: string, identity: string, work: (change: RoomChangeSet, room: Room, member: Member) => Promise<T>, actor: Actor = null): Promise<T> {
     checkId('room_id', roomId);
-    return this.tx.run(roomId, async (change) => {
+    return this.onRoom(roomId, actor, async (change) => {
       const room = await change.lock(roomId);
       const member = change.seatOf(identity);
       if (!member) throw new DomainError('NOT_A_MEMBER', `${identity} holds no seat in room ${roomId}`);
@@ -264,19 +281,32 @@ export class Memberships {
     }, { optimistic: true });
   }
 
+  /** A change under the room's lock; a missing room is answered as resolveRoom answers it. */
+  private async onRoom<T>(roomId: string, actor: Actor, work: (change: RoomChangeSet) => Promise<T>, options?: { optimistic: boolean }): Promise<T> {
+    try {
+      return await this.tx.run(roomId, work, options);
+    } catch (err) {
+      if (isDomainError(err, 'ROOM_NOT_FOUND')) throw missingRoomError(actor, { roomId }, err);
+      throw err;
+    }
+  }
+
   private async target(input: JoinInput): Promise<Room> {
+    const actor = input.actor ?? null;
     if (input.roomId) {
       // A remembered room saves a read: its id, kind and recording never change, and the change
       // itself finds out if it has closed meanwhile.
       checkId('room_id', input.roomId);
-      return this.tx.rememberedRoom(input.roomId) ?? resolveRoom(this.tx.db, { roomId: input.roomId });
+      return this.tx.rememberedRoom(input.roomId) ?? resolveRoom(this.tx.db, { roomId: input.roomId }, actor);
     }
     if (!input.name) throw new DomainError('INVALID_ARGUMENT', 'room_id or room_name is required', { field: 'room_id' });
-    if (!input.createIfMissing) {
+    // Joining a room that exists needs no right to create one.
+    if (!input.createIfMissing || !mayCreate(actor, input.name)) {
       checkRoomName('name', input.name);
       const room = await this.rooms.openNamed(input.name);
-      if (!room) throw new DomainError('ROOM_NOT_FOUND', `no open room named ${input.name}`);
-      return room;
+      if (room) return room;
+      if (input.createIfMissing) throw new DomainError('PERMISSION_DENIED', 'the access token does not allow creating rooms');
+      throw missingRoomError(actor, { name: input.name }, new DomainError('ROOM_NOT_FOUND', `no open room named ${input.name}`));
     }
     return this.rooms.findOrCreate(input.name, { ...(input.createOptions ?? defaultOptions(input.identity)), ownerIdentity: input.identity });
   }
@@ -307,6 +337,7 @@ function defaultOptions(owner: string): RoomOptions {
     metadata: '',
     recording: false,
     ownerIdentity: owner,
+    ownerRights: 'manage',
     ownerLeavePolicy: 'transfer',
     emptyTimeoutSeconds: 0,
     departureTimeoutSeconds: 0,

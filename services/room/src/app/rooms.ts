@@ -15,12 +15,15 @@ import {
   normalizeNewRoom,
   Room,
   RoomOptions,
+  OwnerRights,
   RoomPolicy,
 } from '../domain/room';
+import { Actor, checkAdmin, checkCreate, checkList, checkManage, checkRead, inScope, missingRoomError } from '../domain/room-access';
 import { RoomDb } from '../store/database';
 import { seatedMembers } from '../store/member.repository';
 import { roomEventsAfter } from '../store/outbox.repository';
 import { findOpenRoomByName, findRoomById, findRoomByRequestId, listOpenRooms, roomsDueToClose, RoomPageCursor } from '../store/room.repository';
+import { RoomChangeSet } from './room-change-set';
 import { RoomTransactions } from './room-transaction';
 
 export interface RoomRef {
@@ -76,8 +79,11 @@ export class Rooms {
     if (this.openByName.size > namedRoomsKept) this.openByName.delete(this.openByName.keys().next().value as string);
   }
 
-  async create(input: RoomOptions, requestId: string | null): Promise<Room> {
-    const spec = normalizeNewRoom({ ...input, name: input.name || newId('room') }, this.policy);
+  /** A principal's room is its own: it becomes the owner, whatever the options say. */
+  async create(input: RoomOptions, requestId: string | null, actor: Actor = null): Promise<Room> {
+    const name = input.name || newId('room');
+    checkCreate(actor, name);
+    const spec = normalizeNewRoom({ ...input, name, ownerIdentity: actor ? actor.identity : input.ownerIdentity }, this.policy);
     if (requestId) {
       const earlier = await findRoomByRequestId(this.tx.db, requestId);
       if (earlier) return earlier;
@@ -154,25 +160,33 @@ export class Rooms {
     }
   }
 
-  async get(ref: RoomRef): Promise<RoomSnapshot> {
+  async get(ref: RoomRef, actor: Actor = null): Promise<RoomSnapshot> {
     return this.tx.db
       .transaction()
       .setIsolationLevel('repeatable read')
       .execute(async (db) => {
-        const room = await resolveRoom(db, ref);
+        const room = await resolveRoom(db, ref, actor);
         const members = await seatedMembers(db, room.id);
+        checkRead(actor, room, members);
         return { room, members, seq: room.seq };
       });
   }
 
-  list(limit: number, after: RoomPageCursor | null): Promise<Room[]> {
-    return listOpenRooms(this.tx.db, limit, after);
+  /** Open rooms, newest first; a scoped principal sees only its own room. */
+  async list(limit: number, after: RoomPageCursor | null, actor: Actor = null): Promise<Room[]> {
+    checkList(actor);
+    const scope = actor?.grants.room;
+    if (!scope) return listOpenRooms(this.tx.db, limit, after);
+    if (after) return [];
+    const room = (await findRoomById(this.tx.db, scope)) ?? (await this.openNamed(scope));
+    return room && room.state === 'open' && inScope(actor!.grants, room) ? [room] : [];
   }
 
-  async close(roomId: string, reason: CloseReason): Promise<Room> {
+  async close(roomId: string, reason: CloseReason, actor: Actor = null): Promise<Room> {
     checkId('room_id', roomId);
-    return this.tx.run(roomId, async (change) => {
+    return this.onRoom(roomId, actor, async (change) => {
       const room = await change.lock(roomId);
+      checkManage(actor, room, 'close it');
       if (room.state === 'closed') return room;
       await change.close(room, reason);
       await change.commit(room);
@@ -180,15 +194,17 @@ export class Rooms {
     });
   }
 
-  async update(roomId: string, patch: { displayName?: string; metadata?: string }): Promise<Room> {
+  async update(roomId: string, patch: { displayName?: string; metadata?: string; ownerRights?: OwnerRights }, actor: Actor = null): Promise<Room> {
     checkId('room_id', roomId);
     if (patch.displayName !== undefined) checkDisplayName('room.display_name', patch.displayName);
     if (patch.metadata !== undefined) checkBytes('room.metadata', patch.metadata, limits.metadataMaxBytes);
-    return this.tx.run(roomId, async (change) => {
+    return this.onRoom(roomId, actor, async (change) => {
       const room = await change.lock(roomId);
+      checkManage(actor, room, 'update it');
+      if (patch.ownerRights !== undefined) checkAdmin(actor, room, "change the owner's rights");
       if (room.state === 'closed') throw new DomainError('ROOM_CLOSED', `room ${roomId} is closed`);
       const next = { ...room, ...definedOnly(patch) };
-      if (next.displayName === room.displayName && next.metadata === room.metadata) return room;
+      if (next.displayName === room.displayName && next.metadata === room.metadata && next.ownerRights === room.ownerRights) return room;
       Object.assign(room, next);
       change.record({ type: 'room_updated', room: { ...room } });
       await change.commit(room);
@@ -196,12 +212,22 @@ export class Rooms {
     });
   }
 
-  async eventsAfter(roomId: string, afterSeq: number, limit: number): Promise<{ events: roomEventv1.RoomEvent[]; lastSeq: number }> {
+  async eventsAfter(roomId: string, afterSeq: number, limit: number, actor: Actor = null): Promise<{ events: roomEventv1.RoomEvent[]; lastSeq: number }> {
     checkId('room_id', roomId);
-    const room = await findRoomById(this.tx.db, roomId);
-    if (!room) throw new DomainError('ROOM_NOT_FOUND', `no room ${roomId}`);
+    const room = await resolveRoom(this.tx.db, { roomId }, actor);
+    if (actor) checkRead(actor, room, await seatedMembers(this.tx.db, roomId));
     const payloads = await roomEventsAfter(this.tx.db, roomId, afterSeq, limit);
     return { events: payloads.map((p) => roomEventv1.RoomEvent.decode(p)), lastSeq: room.seq };
+  }
+
+  /** A change under the room's lock; a missing room is answered as resolveRoom answers it. */
+  private async onRoom<T>(roomId: string, actor: Actor, work: (change: RoomChangeSet) => Promise<T>): Promise<T> {
+    try {
+      return await this.tx.run(roomId, work);
+    } catch (err) {
+      if (isDomainError(err, 'ROOM_NOT_FOUND')) throw missingRoomError(actor, { roomId }, err);
+      throw err;
+    }
   }
 
   /** A recording of one of the room's streams is ready: announced to the room (and its webhooks) once. */
@@ -237,17 +263,18 @@ export class Rooms {
   }
 }
 
-export async function resolveRoom(db: RoomDb, ref: RoomRef): Promise<Room> {
+/** The room referred to; a missing one is ROOM_NOT_FOUND, or to a scoped principal PERMISSION_DENIED. */
+export async function resolveRoom(db: RoomDb, ref: RoomRef, actor: Actor = null): Promise<Room> {
   if (ref.roomId) {
     checkId('room_id', ref.roomId);
     const room = await findRoomById(db, ref.roomId);
-    if (!room) throw new DomainError('ROOM_NOT_FOUND', `no room ${ref.roomId}`);
+    if (!room) throw missingRoomError(actor, ref, new DomainError('ROOM_NOT_FOUND', `no room ${ref.roomId}`));
     return room;
   }
   if (!ref.name) throw new DomainError('INVALID_ARGUMENT', 'room_id or name is required', { field: 'room_id' });
   checkRoomName('name', ref.name);
   const room = await findOpenRoomByName(db, ref.name);
-  if (!room) throw new DomainError('ROOM_NOT_FOUND', `no open room named ${ref.name}`);
+  if (!room) throw missingRoomError(actor, ref, new DomainError('ROOM_NOT_FOUND', `no open room named ${ref.name}`));
   return room;
 }
 

@@ -9,6 +9,8 @@ export type LeaveReason = 'left' | 'removed' | 'connection_lost' | 'room_closed'
 export type CloseReason = 'closed_by_api' | 'empty_timeout' | 'departure_timeout' | 'owner_left' | 'call_ended';
 export type StreamSource = 'client' | 'media_server';
 export type OwnerLeavePolicy = 'transfer' | 'close_room';
+/** What the owner may do beyond its grants: manage (close, update, remove members) or nothing more. */
+export type OwnerRights = 'manage' | 'none';
 export type DuplicateIdentityPolicy = 'replace' | 'refuse';
 
 export interface RoomOptions {
@@ -21,6 +23,7 @@ export interface RoomOptions {
   /** When recording: the formats it is forced in (a service-desk team's); empty: the deployment's. */
   recordingFormats?: string[];
   ownerIdentity: string;
+  ownerRights: OwnerRights;
   ownerLeavePolicy: OwnerLeavePolicy;
   /** 0: the policy's default. */
   emptyTimeoutSeconds: number;

@@ -4,7 +4,7 @@ const policy = { defaultMaxMembers: 6, maxMembersCap: 50, defaultEmptyTimeoutSec
 const now = new Date('2026-11-23T10:00:00Z');
 const base: RoomOptions = {
   name: 'demo', kind: 'group', displayName: '', maxMembers: 0, metadata: '', recording: false, ownerIdentity: '',
-  ownerLeavePolicy: 'transfer', emptyTimeoutSeconds: 0, departureTimeoutSeconds: 0, duplicateIdentity: 'replace',
+  ownerRights: 'manage', ownerLeavePolicy: 'transfer', emptyTimeoutSeconds: 0, departureTimeoutSeconds: 0, duplicateIdentity: 'replace',
 };
 const room = (over: Partial<Room> = {}): Room => ({
   ...base, id: 'r_1', maxMembers: 2, emptyTimeoutSeconds: 300, departureTimeoutSeconds: 20, state: 'open', memberCount: 0, seq: 1,

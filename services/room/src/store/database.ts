@@ -12,6 +12,7 @@ export interface RoomsTable {
   recording_formats: string;
   state: string;
   owner_identity: string;
+  owner_rights: string;
   member_count: number;
   seq: number;
   create_request_id: string | null;

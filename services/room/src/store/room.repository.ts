@@ -3,7 +3,7 @@
 // literal, not a parameter: hence sql.lit.
 import { prepared } from '@rtcroom/common';
 import { CompiledQuery, sql } from 'kysely';
-import { CloseReason, DuplicateIdentityPolicy, Member, OwnerLeavePolicy, Room, RoomKind, RoomState } from '../domain/room';
+import { CloseReason, DuplicateIdentityPolicy, Member, OwnerLeavePolicy, OwnerRights, Room, RoomKind, RoomState } from '../domain/room';
 import { OutboxRow } from '../events/room-events';
 import { MembersTable, RoomDb, RoomsTable } from './database';
 import { MemberWrite, memberWriteQuery, toMember } from './member.repository';
@@ -20,6 +20,7 @@ export function toRoom(row: RoomsTable): Room {
     recordingFormats: row.recording_formats ? row.recording_formats.split('|') : [],
     state: row.state as RoomState,
     ownerIdentity: row.owner_identity,
+    ownerRights: row.owner_rights as OwnerRights,
     memberCount: row.member_count,
     seq: Number(row.seq),
     createdAt: new Date(row.created_at),
@@ -47,6 +48,7 @@ export async function insertRoomWithEvents(db: RoomDb, room: Room, version: numb
     recording_formats: (room.recordingFormats ?? []).join('|'),
     state: room.state,
     owner_identity: room.ownerIdentity,
+    owner_rights: room.ownerRights,
     member_count: room.memberCount,
     seq: room.seq,
     create_request_id: requestId,
@@ -88,10 +90,13 @@ export async function findRoomByRequestId(db: RoomDb, requestId: string): Promis
   return row ? toRoom(row) : null;
 }
 
+// The changes written the locked way. saveRoomIfUnchanged writes those a join, leave or stream change
+// can make (owner_rights is not one of them: only UpdateRoom changes it).
 const roomChanges = (room: Room) => ({
   display_name: room.displayName,
   metadata: room.metadata,
   owner_identity: room.ownerIdentity,
+  owner_rights: room.ownerRights,
   state: room.state,
   member_count: room.memberCount,
   seq: room.seq,

@@ -4,7 +4,8 @@ import { roomServicev1 } from '@rtcroom/proto';
 import { Memberships } from '../app/memberships';
 import { Rooms } from '../app/rooms';
 import { RoomPageCursor } from '../store/room.repository';
-import { leaveReasonFromProto, roomOptionsFromProto, streamSourceFromProto, toProtoMember, toProtoRoom } from '../wire/room.wire';
+import { actorFromProto } from '../wire/principal.wire';
+import { leaveReasonFromProto, ownerRightsFromProto, roomOptionsFromProto, streamSourceFromProto, toProtoMember, toProtoRoom } from '../wire/room.wire';
 
 function encodeCursor(c: RoomPageCursor): string {
   return Buffer.from(JSON.stringify({ c: c.createdAt.toISOString(), i: c.id })).toString('base64url');
@@ -44,17 +45,17 @@ export function roomGrpcBinding(rooms: Rooms, members: Memberships): ServiceBind
     roomServicev1.RoomServiceService,
     {
       async createRoom(req) {
-        const room = await rooms.create(roomOptionsFromProto(req.room, req.room?.ownerIdentity ?? ''), req.requestId || null);
+        const room = await rooms.create(roomOptionsFromProto(req.room, req.room?.ownerIdentity ?? ''), req.requestId || null, actorFromProto(req.principal));
         return { room: toProtoRoom(room) };
       },
       async getRoom(req) {
-        const snap = await rooms.get({ roomId: req.roomId, name: req.name });
+        const snap = await rooms.get({ roomId: req.roomId, name: req.name }, actorFromProto(req.principal));
         return { room: toProtoRoom(snap.room), members: snap.members.map(toProtoMember), seq: snap.seq };
       },
       async listRooms(req) {
         if (req.pageSize > 100) throw new DomainError('INVALID_ARGUMENT', 'page_size must be at most 100', { field: 'page_size' });
         const limit = req.pageSize || 50;
-        const found = await rooms.list(limit + 1, decodeCursor(req.pageToken));
+        const found = await rooms.list(limit + 1, decodeCursor(req.pageToken), actorFromProto(req.principal));
         const page = found.slice(0, limit);
         const last = page[page.length - 1];
         return {
@@ -63,14 +64,12 @@ export function roomGrpcBinding(rooms: Rooms, members: Memberships): ServiceBind
         };
       },
       async closeRoom(req) {
-        return { room: toProtoRoom(await rooms.close(req.roomId, 'closed_by_api')) };
+        return { room: toProtoRoom(await rooms.close(req.roomId, 'closed_by_api', actorFromProto(req.principal))) };
       },
       async updateRoom(req) {
-        const patch = masked(req.updateMask, { displayName: req.room?.displayName ?? '', metadata: req.room?.metadata ?? '' }, {
-          display_name: 'displayName',
-          metadata: 'metadata',
-        });
-        return { room: toProtoRoom(await rooms.update(req.roomId, patch)) };
+        const values = { displayName: req.room?.displayName ?? '', metadata: req.room?.metadata ?? '', ownerRights: ownerRightsFromProto(req.room?.ownerRights) };
+        const patch = masked(req.updateMask, values, { display_name: 'displayName', metadata: 'metadata', owner_rights: 'ownerRights' });
+        return { room: toProtoRoom(await rooms.update(req.roomId, patch, actorFromProto(req.principal))) };
       },
       async joinRoom(req) {
         const identity = requireIdentity(req.identity);
@@ -83,6 +82,7 @@ export function roomGrpcBinding(rooms: Rooms, members: Memberships): ServiceBind
           createIfMissing: req.createIfMissing,
           createOptions: req.createOptions ? roomOptionsFromProto(req.createOptions, identity) : undefined,
           requestId: req.requestId,
+          actor: actorFromProto(req.principal),
         });
         return {
           room: toProtoRoom(result.room),
@@ -94,11 +94,11 @@ export function roomGrpcBinding(rooms: Rooms, members: Memberships): ServiceBind
         };
       },
       async leaveRoom(req) {
-        const member = await members.leave(req.roomId, requireIdentity(req.identity), leaveReasonFromProto(req.reason, 'left'));
+        const member = await members.leave(req.roomId, requireIdentity(req.identity), leaveReasonFromProto(req.reason, 'left'), actorFromProto(req.principal));
         return { member: toProtoMember(member) };
       },
       async listMembers(req) {
-        const snap = await rooms.get({ roomId: req.roomId });
+        const snap = await rooms.get({ roomId: req.roomId }, actorFromProto(req.principal));
         return { members: snap.members.map(toProtoMember), seq: snap.seq };
       },
       async updateMember(req) {
@@ -108,15 +108,15 @@ export function roomGrpcBinding(rooms: Rooms, members: Memberships): ServiceBind
           avatar_url: 'avatarUrl',
           custom_data: 'customData',
         });
-        return { member: toProtoMember(await members.update(req.roomId, requireIdentity(req.identity), patch)) };
+        return { member: toProtoMember(await members.update(req.roomId, requireIdentity(req.identity), patch, actorFromProto(req.principal))) };
       },
       async removeMember(req) {
-        const member = await members.remove(req.roomId, requireIdentity(req.identity), req.reasonText, req.banSeconds);
+        const member = await members.remove(req.roomId, requireIdentity(req.identity), req.reasonText, req.banSeconds, actorFromProto(req.principal));
         return { member: toProtoMember(member) };
       },
       async listRoomEvents(req) {
         if (req.pageSize > 1000) throw new DomainError('INVALID_ARGUMENT', 'page_size must be at most 1000', { field: 'page_size' });
-        return rooms.eventsAfter(req.roomId, req.afterSeq, req.pageSize || 100);
+        return rooms.eventsAfter(req.roomId, req.afterSeq, req.pageSize || 100, actorFromProto(req.principal));
       },
       async setStreamState(req) {
         const { member, changed } = await members.setStreamState(
@@ -137,7 +137,7 @@ export function roomGrpcBinding(rooms: Rooms, members: Memberships): ServiceBind
         return { members: (await members.setSessionConnection(req.sessionId, req.connected)).map(toProtoMember) };
       },
       async getMember(req) {
-        const { member, room } = await members.get({ streamId: req.streamId, roomId: req.roomId, identity: req.identity });
+        const { member, room } = await members.get({ streamId: req.streamId, roomId: req.roomId, identity: req.identity }, actorFromProto(req.principal));
         return { member: toProtoMember(member), room: toProtoRoom(room) };
       },
     },

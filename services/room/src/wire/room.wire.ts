@@ -1,6 +1,6 @@
 // Domain objects <-> their protobuf messages, for gRPC responses and NATS events alike.
 import { roomv1 } from '@rtcroom/proto';
-import { CloseReason, DuplicateIdentityPolicy, LeaveReason, Member, MemberState, OwnerLeavePolicy, Room, RoomKind, RoomOptions, StreamSource } from '../domain/room';
+import { CloseReason, DuplicateIdentityPolicy, LeaveReason, Member, MemberState, OwnerLeavePolicy, OwnerRights, Room, RoomKind, RoomOptions, StreamSource } from '../domain/room';
 
 const R = roomv1;
 
@@ -35,6 +35,10 @@ const ownerLeaveToProto: Record<OwnerLeavePolicy, roomv1.OwnerLeavePolicy> = {
   transfer: R.OwnerLeavePolicy.OWNER_LEAVE_POLICY_TRANSFER,
   close_room: R.OwnerLeavePolicy.OWNER_LEAVE_POLICY_CLOSE_ROOM,
 };
+const ownerRightsToProto: Record<OwnerRights, roomv1.OwnerRights> = {
+  manage: R.OwnerRights.OWNER_RIGHTS_MANAGE,
+  none: R.OwnerRights.OWNER_RIGHTS_NONE,
+};
 const duplicateToProto: Record<DuplicateIdentityPolicy, roomv1.DuplicateIdentityPolicy> = {
   replace: R.DuplicateIdentityPolicy.DUPLICATE_IDENTITY_POLICY_REPLACE,
   refuse: R.DuplicateIdentityPolicy.DUPLICATE_IDENTITY_POLICY_REFUSE,
@@ -48,6 +52,10 @@ const leaveReasonFromProtoMap = invert(leaveReasonToProto);
 const streamSourceFromProtoMap = invert(streamSourceToProto);
 const ownerLeaveFromProtoMap = invert(ownerLeaveToProto);
 const duplicateFromProtoMap = invert(duplicateToProto);
+const ownerRightsFromProtoMap = invert(ownerRightsToProto);
+
+/** UNSPECIFIED (or unknown) means the default, manage. */
+export const ownerRightsFromProto = (r: roomv1.OwnerRights | undefined): OwnerRights => ownerRightsFromProtoMap.get(r ?? R.OwnerRights.OWNER_RIGHTS_UNSPECIFIED) ?? 'manage';
 
 export const toProtoLeaveReason = (r: LeaveReason) => leaveReasonToProto[r];
 export const toProtoCloseReason = (r: CloseReason) => closeReasonToProto[r];
@@ -69,6 +77,7 @@ export function toProtoRoom(room: Room): roomv1.Room {
     recording: room.recording,
     state: room.state === 'open' ? R.RoomState.ROOM_STATE_OPEN : R.RoomState.ROOM_STATE_CLOSED,
     ownerIdentity: room.ownerIdentity,
+    ownerRights: ownerRightsToProto[room.ownerRights],
     memberCount: room.memberCount,
     createTime: room.createdAt,
     closeTime: room.closedAt ?? undefined,
@@ -91,6 +100,7 @@ export function roomOptionsFromProto(room: roomv1.Room | undefined, ownerIdentit
     metadata: room?.metadata ?? '',
     recording: room?.recording ?? false,
     ownerIdentity,
+    ownerRights: ownerRightsFromProto(room?.ownerRights),
     ownerLeavePolicy: ownerLeaveFromProtoMap.get(room?.ownerLeavePolicy ?? R.OwnerLeavePolicy.OWNER_LEAVE_POLICY_UNSPECIFIED) ?? 'transfer',
     emptyTimeoutSeconds: room?.emptyTimeoutSeconds ?? 0,
     departureTimeoutSeconds: room?.departureTimeoutSeconds ?? 0,

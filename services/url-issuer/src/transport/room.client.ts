@@ -1,5 +1,5 @@
 // The room service, reached over gRPC (GetMember), as the url-issuer's MemberDirectory.
-import { createClient, DomainError, isDomainError } from '@rtcroom/common';
+import { createClient, DomainError, isDomainError, RequestOf } from '@rtcroom/common';
 import { roomServicev1, roomv1 } from '@rtcroom/proto';
 import type { MemberDirectory, MembershipState, MembershipWithRoom } from '../domain/member-directory';
 
@@ -21,7 +21,7 @@ function toMembership(res: roomServicev1.GetMemberResponse): MembershipWithRoom 
 
 export function grpcMemberDirectory(address: string, timeoutMs = 3000): MemberDirectory & { close(): void } {
   const client = createClient(roomServicev1.RoomServiceService, address, timeoutMs);
-  const find = async (request: roomServicev1.GetMemberRequest): Promise<MembershipWithRoom | null> => {
+  const find = async (request: RequestOf<roomServicev1.GetMemberRequest>): Promise<MembershipWithRoom | null> => {
     try {
       return toMembership(await client.getMember(request));
     } catch (err) {

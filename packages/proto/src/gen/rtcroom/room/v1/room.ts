@@ -476,6 +476,66 @@ export function duplicateIdentityPolicyToNumber(object: DuplicateIdentityPolicy)
   }
 }
 
+/** What a room's owner (owner_identity) may do beyond what its access token's grants allow. */
+export enum OwnerRights {
+  /** OWNER_RIGHTS_UNSPECIFIED - The deployment's default: MANAGE. */
+  OWNER_RIGHTS_UNSPECIFIED = "OWNER_RIGHTS_UNSPECIFIED",
+  /**
+   * OWNER_RIGHTS_MANAGE - Close and update the room, remove and ban members (the original RtcRoom let a room's creator
+   * destroy it).
+   */
+  OWNER_RIGHTS_MANAGE = "OWNER_RIGHTS_MANAGE",
+  /** OWNER_RIGHTS_NONE - Nothing beyond a member's: only holders of the room_admin grant manage the room. */
+  OWNER_RIGHTS_NONE = "OWNER_RIGHTS_NONE",
+  UNRECOGNIZED = "UNRECOGNIZED",
+}
+
+export function ownerRightsFromJSON(object: any): OwnerRights {
+  switch (object) {
+    case 0:
+    case "OWNER_RIGHTS_UNSPECIFIED":
+      return OwnerRights.OWNER_RIGHTS_UNSPECIFIED;
+    case 1:
+    case "OWNER_RIGHTS_MANAGE":
+      return OwnerRights.OWNER_RIGHTS_MANAGE;
+    case 2:
+    case "OWNER_RIGHTS_NONE":
+      return OwnerRights.OWNER_RIGHTS_NONE;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return OwnerRights.UNRECOGNIZED;
+  }
+}
+
+export function ownerRightsToJSON(object: OwnerRights): string {
+  switch (object) {
+    case OwnerRights.OWNER_RIGHTS_UNSPECIFIED:
+      return "OWNER_RIGHTS_UNSPECIFIED";
+    case OwnerRights.OWNER_RIGHTS_MANAGE:
+      return "OWNER_RIGHTS_MANAGE";
+    case OwnerRights.OWNER_RIGHTS_NONE:
+      return "OWNER_RIGHTS_NONE";
+    case OwnerRights.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
+export function ownerRightsToNumber(object: OwnerRights): number {
+  switch (object) {
+    case OwnerRights.OWNER_RIGHTS_UNSPECIFIED:
+      return 0;
+    case OwnerRights.OWNER_RIGHTS_MANAGE:
+      return 1;
+    case OwnerRights.OWNER_RIGHTS_NONE:
+      return 2;
+    case OwnerRights.UNRECOGNIZED:
+    default:
+      return -1;
+  }
+}
+
 /** Where a fact about a member's stream came from. The media server's word wins over the client's. */
 export enum StreamSource {
   STREAM_SOURCE_UNSPECIFIED = "STREAM_SOURCE_UNSPECIFIED",
@@ -550,7 +610,10 @@ export interface Room {
   /** Streams of this room are recorded. */
   recording: boolean;
   state: RoomState;
-  /** The identity that created the room (empty when created by an internal system). */
+  /**
+   * The identity that created the room (empty when created by an internal system without one); it
+   * passes on as owner_leave_policy says.
+   */
   ownerIdentity: string;
   /** Members currently holding a seat. */
   memberCount: number;
@@ -571,6 +634,8 @@ export interface Room {
   duplicateIdentity: DuplicateIdentityPolicy;
   /** When recording: the formats it is forced in (a service-desk team's); empty: the deployment's. */
   recordingFormats: string[];
+  /** What the owner may do; set at creation, changed by UpdateRoom only with the room_admin grant. */
+  ownerRights: OwnerRights;
 }
 
 /**
@@ -619,6 +684,7 @@ function createBaseRoom(): Room {
     departureTimeoutSeconds: 0,
     duplicateIdentity: DuplicateIdentityPolicy.DUPLICATE_IDENTITY_POLICY_UNSPECIFIED,
     recordingFormats: [],
+    ownerRights: OwnerRights.OWNER_RIGHTS_UNSPECIFIED,
   };
 }
 
@@ -677,6 +743,9 @@ export const Room: MessageFns<Room> = {
     }
     for (const v of message.recordingFormats) {
       writer.uint32(146).string(v!);
+    }
+    if (message.ownerRights !== OwnerRights.OWNER_RIGHTS_UNSPECIFIED) {
+      writer.uint32(152).int32(ownerRightsToNumber(message.ownerRights));
     }
     return writer;
   },
@@ -838,6 +907,14 @@ export const Room: MessageFns<Room> = {
             message.recordingFormats.push(reader.string());
             continue;
           }
+          case 19: {
+            if (tag !== 152) {
+              break;
+            }
+
+            message.ownerRights = ownerRightsFromJSON(reader.int32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -918,6 +995,11 @@ export const Room: MessageFns<Room> = {
         : globalThis.Array.isArray(object?.recording_formats)
         ? object.recording_formats.map((e: any) => globalThis.String(e))
         : [],
+      ownerRights: isSet(object.ownerRights)
+        ? ownerRightsFromJSON(object.ownerRights)
+        : isSet(object.owner_rights)
+        ? ownerRightsFromJSON(object.owner_rights)
+        : OwnerRights.OWNER_RIGHTS_UNSPECIFIED,
     };
   },
 
@@ -977,6 +1059,9 @@ export const Room: MessageFns<Room> = {
     if (message.recordingFormats?.length) {
       obj.recordingFormats = message.recordingFormats;
     }
+    if (message.ownerRights !== OwnerRights.OWNER_RIGHTS_UNSPECIFIED) {
+      obj.ownerRights = ownerRightsToJSON(message.ownerRights);
+    }
     return obj;
   },
 
@@ -1004,6 +1089,7 @@ export const Room: MessageFns<Room> = {
     message.duplicateIdentity = object.duplicateIdentity ??
       DuplicateIdentityPolicy.DUPLICATE_IDENTITY_POLICY_UNSPECIFIED;
     message.recordingFormats = object.recordingFormats?.map((e) => e) || [];
+    message.ownerRights = object.ownerRights ?? OwnerRights.OWNER_RIGHTS_UNSPECIFIED;
     return message;
   },
 };

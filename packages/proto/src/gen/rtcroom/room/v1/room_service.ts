@@ -19,6 +19,7 @@ import {
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
 import { FieldMask } from "../../../google/protobuf/field_mask";
+import { Principal } from "../../auth/v1/principal";
 import { PlayUrl, PushUrl } from "../../media/v1/url";
 import {
   LeaveReason,
@@ -44,9 +45,15 @@ export interface CreateRoomRequest {
     | undefined;
   /** Optional; a retry with the same request_id returns the room the first call created. */
   requestId: string;
+  /**
+   * The end user the request acts for (the gateway passes the access token's identity and grants);
+   * absent: the operator. See rtcroom.auth.v1.Principal.
+   */
+  principal: Principal | undefined;
 }
 
 export interface CreateRoomResponse {
+  /** NEXT-ID: 2 */
   room: Room | undefined;
 }
 
@@ -54,6 +61,11 @@ export interface GetRoomRequest {
   /** Either the room id or the name of an open room. */
   roomId: string;
   name: string;
+  /**
+   * The end user the request acts for (the gateway passes the access token's identity and grants);
+   * absent: the operator. See rtcroom.auth.v1.Principal.
+   */
+  principal: Principal | undefined;
 }
 
 export interface GetRoomResponse {
@@ -68,18 +80,30 @@ export interface ListRoomsRequest {
   pageSize: number;
   /** Opaque; from next_page_token. */
   pageToken: string;
+  /**
+   * The end user the request acts for (the gateway passes the access token's identity and grants);
+   * absent: the operator. See rtcroom.auth.v1.Principal.
+   */
+  principal: Principal | undefined;
 }
 
 export interface ListRoomsResponse {
   rooms: Room[];
+  /** NEXT-ID: 3 */
   nextPageToken: string;
 }
 
 export interface CloseRoomRequest {
   roomId: string;
+  /**
+   * The end user the request acts for (the gateway passes the access token's identity and grants);
+   * absent: the operator. See rtcroom.auth.v1.Principal.
+   */
+  principal: Principal | undefined;
 }
 
 export interface CloseRoomResponse {
+  /** NEXT-ID: 2 */
   room: Room | undefined;
 }
 
@@ -100,6 +124,11 @@ export interface JoinRoomRequest {
     | undefined;
   /** Optional; a retry with the same request_id returns the membership the first call made. */
   requestId: string;
+  /**
+   * The end user the request acts for (the gateway passes the access token's identity and grants);
+   * absent: the operator. See rtcroom.auth.v1.Principal.
+   */
+  principal: Principal | undefined;
 }
 
 export interface JoinRoomResponse {
@@ -130,18 +159,30 @@ export interface LeaveRoomRequest {
   roomId: string;
   identity: string;
   reason: LeaveReason;
+  /**
+   * The end user the request acts for (the gateway passes the access token's identity and grants);
+   * absent: the operator. See rtcroom.auth.v1.Principal.
+   */
+  principal: Principal | undefined;
 }
 
 export interface LeaveRoomResponse {
+  /** NEXT-ID: 2 */
   member: Member | undefined;
 }
 
 export interface ListMembersRequest {
   roomId: string;
+  /**
+   * The end user the request acts for (the gateway passes the access token's identity and grants);
+   * absent: the operator. See rtcroom.auth.v1.Principal.
+   */
+  principal: Principal | undefined;
 }
 
 export interface ListMembersResponse {
   members: Member[];
+  /** NEXT-ID: 3 */
   seq: number;
 }
 
@@ -150,6 +191,7 @@ export interface SetStreamStateRequest {
   identity: string;
   /** True: the push began; false: it stopped. */
   publishing: boolean;
+  /** NEXT-ID: 5 */
   source: StreamSource;
 }
 
@@ -163,10 +205,12 @@ export interface SetStreamStateResponse {
 
 export interface LeaveSessionRequest {
   sessionId: string;
+  /** NEXT-ID: 3 */
   reason: LeaveReason;
 }
 
 export interface LeaveSessionResponse {
+  /** NEXT-ID: 2 */
   members: Member[];
 }
 
@@ -174,10 +218,18 @@ export interface GetMemberRequest {
   streamId: string;
   roomId: string;
   identity: string;
+  /**
+   * The end user the request acts for (the gateway passes the access token's identity and grants);
+   * absent: the operator. See rtcroom.auth.v1.Principal.
+   */
+  principal: Principal | undefined;
 }
 
 export interface GetMemberResponse {
-  member: Member | undefined;
+  member:
+    | Member
+    | undefined;
+  /** NEXT-ID: 3 */
   room: Room | undefined;
 }
 
@@ -188,10 +240,18 @@ export interface UpdateRoomRequest {
     | Room
     | undefined;
   /** Paths: "display_name", "metadata". */
-  updateMask: string[] | undefined;
+  updateMask:
+    | string[]
+    | undefined;
+  /**
+   * The end user the request acts for (the gateway passes the access token's identity and grants);
+   * absent: the operator. See rtcroom.auth.v1.Principal.
+   */
+  principal: Principal | undefined;
 }
 
 export interface UpdateRoomResponse {
+  /** NEXT-ID: 2 */
   room: Room | undefined;
 }
 
@@ -203,10 +263,18 @@ export interface UpdateMemberRequest {
     | Member
     | undefined;
   /** Paths: "display_name", "avatar_url", "custom_data". */
-  updateMask: string[] | undefined;
+  updateMask:
+    | string[]
+    | undefined;
+  /**
+   * The end user the request acts for (the gateway passes the access token's identity and grants);
+   * absent: the operator. See rtcroom.auth.v1.Principal.
+   */
+  principal: Principal | undefined;
 }
 
 export interface UpdateMemberResponse {
+  /** NEXT-ID: 2 */
   member: Member | undefined;
 }
 
@@ -217,9 +285,15 @@ export interface RemoveMemberRequest {
   reasonText: string;
   /** Keep the identity out of the room for this long (0: no ban; at most 30 days). */
   banSeconds: number;
+  /**
+   * The end user the request acts for (the gateway passes the access token's identity and grants);
+   * absent: the operator. See rtcroom.auth.v1.Principal.
+   */
+  principal: Principal | undefined;
 }
 
 export interface RemoveMemberResponse {
+  /** NEXT-ID: 2 */
   member: Member | undefined;
 }
 
@@ -229,6 +303,11 @@ export interface ListRoomEventsRequest {
   afterSeq: number;
   /** 1-1000, default 100. */
   pageSize: number;
+  /**
+   * The end user the request acts for (the gateway passes the access token's identity and grants);
+   * absent: the operator. See rtcroom.auth.v1.Principal.
+   */
+  principal: Principal | undefined;
 }
 
 export interface ListRoomEventsResponse {
@@ -239,6 +318,7 @@ export interface ListRoomEventsResponse {
 
 export interface SetSessionConnectionRequest {
   sessionId: string;
+  /** NEXT-ID: 3 */
   connected: boolean;
 }
 
@@ -248,7 +328,7 @@ export interface SetSessionConnectionResponse {
 }
 
 function createBaseCreateRoomRequest(): CreateRoomRequest {
-  return { room: undefined, requestId: "" };
+  return { room: undefined, requestId: "", principal: undefined };
 }
 
 export const CreateRoomRequest: MessageFns<CreateRoomRequest> = {
@@ -258,6 +338,9 @@ export const CreateRoomRequest: MessageFns<CreateRoomRequest> = {
     }
     if (message.requestId !== "") {
       writer.uint32(18).string(message.requestId);
+    }
+    if (message.principal !== undefined) {
+      Principal.encode(message.principal, writer.uint32(26).fork()).join();
     }
     return writer;
   },
@@ -291,6 +374,14 @@ export const CreateRoomRequest: MessageFns<CreateRoomRequest> = {
             message.requestId = reader.string();
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.principal = Principal.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -311,6 +402,7 @@ export const CreateRoomRequest: MessageFns<CreateRoomRequest> = {
         : isSet(object.request_id)
         ? globalThis.String(object.request_id)
         : "",
+      principal: isSet(object.principal) ? Principal.fromJSON(object.principal) : undefined,
     };
   },
 
@@ -322,6 +414,9 @@ export const CreateRoomRequest: MessageFns<CreateRoomRequest> = {
     if (message.requestId !== "") {
       obj.requestId = message.requestId;
     }
+    if (message.principal !== undefined) {
+      obj.principal = Principal.toJSON(message.principal);
+    }
     return obj;
   },
 
@@ -332,6 +427,9 @@ export const CreateRoomRequest: MessageFns<CreateRoomRequest> = {
     const message = createBaseCreateRoomRequest();
     message.room = (object.room !== undefined && object.room !== null) ? Room.fromPartial(object.room) : undefined;
     message.requestId = object.requestId ?? "";
+    message.principal = (object.principal !== undefined && object.principal !== null)
+      ? Principal.fromPartial(object.principal)
+      : undefined;
     return message;
   },
 };
@@ -404,7 +502,7 @@ export const CreateRoomResponse: MessageFns<CreateRoomResponse> = {
 };
 
 function createBaseGetRoomRequest(): GetRoomRequest {
-  return { roomId: "", name: "" };
+  return { roomId: "", name: "", principal: undefined };
 }
 
 export const GetRoomRequest: MessageFns<GetRoomRequest> = {
@@ -414,6 +512,9 @@ export const GetRoomRequest: MessageFns<GetRoomRequest> = {
     }
     if (message.name !== "") {
       writer.uint32(18).string(message.name);
+    }
+    if (message.principal !== undefined) {
+      Principal.encode(message.principal, writer.uint32(26).fork()).join();
     }
     return writer;
   },
@@ -447,6 +548,14 @@ export const GetRoomRequest: MessageFns<GetRoomRequest> = {
             message.name = reader.string();
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.principal = Principal.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -467,6 +576,7 @@ export const GetRoomRequest: MessageFns<GetRoomRequest> = {
         ? globalThis.String(object.room_id)
         : "",
       name: isSet(object.name) ? globalThis.String(object.name) : "",
+      principal: isSet(object.principal) ? Principal.fromJSON(object.principal) : undefined,
     };
   },
 
@@ -478,6 +588,9 @@ export const GetRoomRequest: MessageFns<GetRoomRequest> = {
     if (message.name !== "") {
       obj.name = message.name;
     }
+    if (message.principal !== undefined) {
+      obj.principal = Principal.toJSON(message.principal);
+    }
     return obj;
   },
 
@@ -488,6 +601,9 @@ export const GetRoomRequest: MessageFns<GetRoomRequest> = {
     const message = createBaseGetRoomRequest();
     message.roomId = object.roomId ?? "";
     message.name = object.name ?? "";
+    message.principal = (object.principal !== undefined && object.principal !== null)
+      ? Principal.fromPartial(object.principal)
+      : undefined;
     return message;
   },
 };
@@ -594,7 +710,7 @@ export const GetRoomResponse: MessageFns<GetRoomResponse> = {
 };
 
 function createBaseListRoomsRequest(): ListRoomsRequest {
-  return { pageSize: 0, pageToken: "" };
+  return { pageSize: 0, pageToken: "", principal: undefined };
 }
 
 export const ListRoomsRequest: MessageFns<ListRoomsRequest> = {
@@ -604,6 +720,9 @@ export const ListRoomsRequest: MessageFns<ListRoomsRequest> = {
     }
     if (message.pageToken !== "") {
       writer.uint32(18).string(message.pageToken);
+    }
+    if (message.principal !== undefined) {
+      Principal.encode(message.principal, writer.uint32(26).fork()).join();
     }
     return writer;
   },
@@ -637,6 +756,14 @@ export const ListRoomsRequest: MessageFns<ListRoomsRequest> = {
             message.pageToken = reader.string();
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.principal = Principal.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -661,6 +788,7 @@ export const ListRoomsRequest: MessageFns<ListRoomsRequest> = {
         : isSet(object.page_token)
         ? globalThis.String(object.page_token)
         : "",
+      principal: isSet(object.principal) ? Principal.fromJSON(object.principal) : undefined,
     };
   },
 
@@ -672,6 +800,9 @@ export const ListRoomsRequest: MessageFns<ListRoomsRequest> = {
     if (message.pageToken !== "") {
       obj.pageToken = message.pageToken;
     }
+    if (message.principal !== undefined) {
+      obj.principal = Principal.toJSON(message.principal);
+    }
     return obj;
   },
 
@@ -682,6 +813,9 @@ export const ListRoomsRequest: MessageFns<ListRoomsRequest> = {
     const message = createBaseListRoomsRequest();
     message.pageSize = object.pageSize ?? 0;
     message.pageToken = object.pageToken ?? "";
+    message.principal = (object.principal !== undefined && object.principal !== null)
+      ? Principal.fromPartial(object.principal)
+      : undefined;
     return message;
   },
 };
@@ -776,13 +910,16 @@ export const ListRoomsResponse: MessageFns<ListRoomsResponse> = {
 };
 
 function createBaseCloseRoomRequest(): CloseRoomRequest {
-  return { roomId: "" };
+  return { roomId: "", principal: undefined };
 }
 
 export const CloseRoomRequest: MessageFns<CloseRoomRequest> = {
   encode(message: CloseRoomRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.roomId !== "") {
       writer.uint32(10).string(message.roomId);
+    }
+    if (message.principal !== undefined) {
+      Principal.encode(message.principal, writer.uint32(18).fork()).join();
     }
     return writer;
   },
@@ -808,6 +945,14 @@ export const CloseRoomRequest: MessageFns<CloseRoomRequest> = {
             message.roomId = reader.string();
             continue;
           }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.principal = Principal.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -827,6 +972,7 @@ export const CloseRoomRequest: MessageFns<CloseRoomRequest> = {
         : isSet(object.room_id)
         ? globalThis.String(object.room_id)
         : "",
+      principal: isSet(object.principal) ? Principal.fromJSON(object.principal) : undefined,
     };
   },
 
@@ -834,6 +980,9 @@ export const CloseRoomRequest: MessageFns<CloseRoomRequest> = {
     const obj: any = {};
     if (message.roomId !== "") {
       obj.roomId = message.roomId;
+    }
+    if (message.principal !== undefined) {
+      obj.principal = Principal.toJSON(message.principal);
     }
     return obj;
   },
@@ -844,6 +993,9 @@ export const CloseRoomRequest: MessageFns<CloseRoomRequest> = {
   fromPartial(object: DeepPartial<CloseRoomRequest>): CloseRoomRequest {
     const message = createBaseCloseRoomRequest();
     message.roomId = object.roomId ?? "";
+    message.principal = (object.principal !== undefined && object.principal !== null)
+      ? Principal.fromPartial(object.principal)
+      : undefined;
     return message;
   },
 };
@@ -925,6 +1077,7 @@ function createBaseJoinRoomRequest(): JoinRoomRequest {
     createIfMissing: false,
     createOptions: undefined,
     requestId: "",
+    principal: undefined,
   };
 }
 
@@ -953,6 +1106,9 @@ export const JoinRoomRequest: MessageFns<JoinRoomRequest> = {
     }
     if (message.requestId !== "") {
       writer.uint32(66).string(message.requestId);
+    }
+    if (message.principal !== undefined) {
+      Principal.encode(message.principal, writer.uint32(74).fork()).join();
     }
     return writer;
   },
@@ -1034,6 +1190,14 @@ export const JoinRoomRequest: MessageFns<JoinRoomRequest> = {
             message.requestId = reader.string();
             continue;
           }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.principal = Principal.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1084,6 +1248,7 @@ export const JoinRoomRequest: MessageFns<JoinRoomRequest> = {
         : isSet(object.request_id)
         ? globalThis.String(object.request_id)
         : "",
+      principal: isSet(object.principal) ? Principal.fromJSON(object.principal) : undefined,
     };
   },
 
@@ -1113,6 +1278,9 @@ export const JoinRoomRequest: MessageFns<JoinRoomRequest> = {
     if (message.requestId !== "") {
       obj.requestId = message.requestId;
     }
+    if (message.principal !== undefined) {
+      obj.principal = Principal.toJSON(message.principal);
+    }
     return obj;
   },
 
@@ -1131,6 +1299,9 @@ export const JoinRoomRequest: MessageFns<JoinRoomRequest> = {
       ? Room.fromPartial(object.createOptions)
       : undefined;
     message.requestId = object.requestId ?? "";
+    message.principal = (object.principal !== undefined && object.principal !== null)
+      ? Principal.fromPartial(object.principal)
+      : undefined;
     return message;
   },
 };
@@ -1297,7 +1468,7 @@ export const JoinRoomResponse: MessageFns<JoinRoomResponse> = {
 };
 
 function createBaseLeaveRoomRequest(): LeaveRoomRequest {
-  return { roomId: "", identity: "", reason: LeaveReason.LEAVE_REASON_UNSPECIFIED };
+  return { roomId: "", identity: "", reason: LeaveReason.LEAVE_REASON_UNSPECIFIED, principal: undefined };
 }
 
 export const LeaveRoomRequest: MessageFns<LeaveRoomRequest> = {
@@ -1310,6 +1481,9 @@ export const LeaveRoomRequest: MessageFns<LeaveRoomRequest> = {
     }
     if (message.reason !== LeaveReason.LEAVE_REASON_UNSPECIFIED) {
       writer.uint32(24).int32(leaveReasonToNumber(message.reason));
+    }
+    if (message.principal !== undefined) {
+      Principal.encode(message.principal, writer.uint32(34).fork()).join();
     }
     return writer;
   },
@@ -1351,6 +1525,14 @@ export const LeaveRoomRequest: MessageFns<LeaveRoomRequest> = {
             message.reason = leaveReasonFromJSON(reader.int32());
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.principal = Principal.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1372,6 +1554,7 @@ export const LeaveRoomRequest: MessageFns<LeaveRoomRequest> = {
         : "",
       identity: isSet(object.identity) ? globalThis.String(object.identity) : "",
       reason: isSet(object.reason) ? leaveReasonFromJSON(object.reason) : LeaveReason.LEAVE_REASON_UNSPECIFIED,
+      principal: isSet(object.principal) ? Principal.fromJSON(object.principal) : undefined,
     };
   },
 
@@ -1386,6 +1569,9 @@ export const LeaveRoomRequest: MessageFns<LeaveRoomRequest> = {
     if (message.reason !== LeaveReason.LEAVE_REASON_UNSPECIFIED) {
       obj.reason = leaveReasonToJSON(message.reason);
     }
+    if (message.principal !== undefined) {
+      obj.principal = Principal.toJSON(message.principal);
+    }
     return obj;
   },
 
@@ -1397,6 +1583,9 @@ export const LeaveRoomRequest: MessageFns<LeaveRoomRequest> = {
     message.roomId = object.roomId ?? "";
     message.identity = object.identity ?? "";
     message.reason = object.reason ?? LeaveReason.LEAVE_REASON_UNSPECIFIED;
+    message.principal = (object.principal !== undefined && object.principal !== null)
+      ? Principal.fromPartial(object.principal)
+      : undefined;
     return message;
   },
 };
@@ -1471,13 +1660,16 @@ export const LeaveRoomResponse: MessageFns<LeaveRoomResponse> = {
 };
 
 function createBaseListMembersRequest(): ListMembersRequest {
-  return { roomId: "" };
+  return { roomId: "", principal: undefined };
 }
 
 export const ListMembersRequest: MessageFns<ListMembersRequest> = {
   encode(message: ListMembersRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.roomId !== "") {
       writer.uint32(10).string(message.roomId);
+    }
+    if (message.principal !== undefined) {
+      Principal.encode(message.principal, writer.uint32(18).fork()).join();
     }
     return writer;
   },
@@ -1503,6 +1695,14 @@ export const ListMembersRequest: MessageFns<ListMembersRequest> = {
             message.roomId = reader.string();
             continue;
           }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.principal = Principal.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1522,6 +1722,7 @@ export const ListMembersRequest: MessageFns<ListMembersRequest> = {
         : isSet(object.room_id)
         ? globalThis.String(object.room_id)
         : "",
+      principal: isSet(object.principal) ? Principal.fromJSON(object.principal) : undefined,
     };
   },
 
@@ -1529,6 +1730,9 @@ export const ListMembersRequest: MessageFns<ListMembersRequest> = {
     const obj: any = {};
     if (message.roomId !== "") {
       obj.roomId = message.roomId;
+    }
+    if (message.principal !== undefined) {
+      obj.principal = Principal.toJSON(message.principal);
     }
     return obj;
   },
@@ -1539,6 +1743,9 @@ export const ListMembersRequest: MessageFns<ListMembersRequest> = {
   fromPartial(object: DeepPartial<ListMembersRequest>): ListMembersRequest {
     const message = createBaseListMembersRequest();
     message.roomId = object.roomId ?? "";
+    message.principal = (object.principal !== undefined && object.principal !== null)
+      ? Principal.fromPartial(object.principal)
+      : undefined;
     return message;
   },
 };
@@ -1995,7 +2202,7 @@ export const LeaveSessionResponse: MessageFns<LeaveSessionResponse> = {
 };
 
 function createBaseGetMemberRequest(): GetMemberRequest {
-  return { streamId: "", roomId: "", identity: "" };
+  return { streamId: "", roomId: "", identity: "", principal: undefined };
 }
 
 export const GetMemberRequest: MessageFns<GetMemberRequest> = {
@@ -2008,6 +2215,9 @@ export const GetMemberRequest: MessageFns<GetMemberRequest> = {
     }
     if (message.identity !== "") {
       writer.uint32(26).string(message.identity);
+    }
+    if (message.principal !== undefined) {
+      Principal.encode(message.principal, writer.uint32(34).fork()).join();
     }
     return writer;
   },
@@ -2049,6 +2259,14 @@ export const GetMemberRequest: MessageFns<GetMemberRequest> = {
             message.identity = reader.string();
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.principal = Principal.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2074,6 +2292,7 @@ export const GetMemberRequest: MessageFns<GetMemberRequest> = {
         ? globalThis.String(object.room_id)
         : "",
       identity: isSet(object.identity) ? globalThis.String(object.identity) : "",
+      principal: isSet(object.principal) ? Principal.fromJSON(object.principal) : undefined,
     };
   },
 
@@ -2088,6 +2307,9 @@ export const GetMemberRequest: MessageFns<GetMemberRequest> = {
     if (message.identity !== "") {
       obj.identity = message.identity;
     }
+    if (message.principal !== undefined) {
+      obj.principal = Principal.toJSON(message.principal);
+    }
     return obj;
   },
 
@@ -2099,6 +2321,9 @@ export const GetMemberRequest: MessageFns<GetMemberRequest> = {
     message.streamId = object.streamId ?? "";
     message.roomId = object.roomId ?? "";
     message.identity = object.identity ?? "";
+    message.principal = (object.principal !== undefined && object.principal !== null)
+      ? Principal.fromPartial(object.principal)
+      : undefined;
     return message;
   },
 };
@@ -2191,7 +2416,7 @@ export const GetMemberResponse: MessageFns<GetMemberResponse> = {
 };
 
 function createBaseUpdateRoomRequest(): UpdateRoomRequest {
-  return { roomId: "", room: undefined, updateMask: undefined };
+  return { roomId: "", room: undefined, updateMask: undefined, principal: undefined };
 }
 
 export const UpdateRoomRequest: MessageFns<UpdateRoomRequest> = {
@@ -2204,6 +2429,9 @@ export const UpdateRoomRequest: MessageFns<UpdateRoomRequest> = {
     }
     if (message.updateMask !== undefined) {
       FieldMask.encode(FieldMask.wrap(message.updateMask), writer.uint32(26).fork()).join();
+    }
+    if (message.principal !== undefined) {
+      Principal.encode(message.principal, writer.uint32(34).fork()).join();
     }
     return writer;
   },
@@ -2245,6 +2473,14 @@ export const UpdateRoomRequest: MessageFns<UpdateRoomRequest> = {
             message.updateMask = FieldMask.unwrap(FieldMask.decode(reader, reader.uint32()));
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.principal = Principal.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2270,6 +2506,7 @@ export const UpdateRoomRequest: MessageFns<UpdateRoomRequest> = {
         : isSet(object.update_mask)
         ? FieldMask.unwrap(FieldMask.fromJSON(object.update_mask))
         : undefined,
+      principal: isSet(object.principal) ? Principal.fromJSON(object.principal) : undefined,
     };
   },
 
@@ -2284,6 +2521,9 @@ export const UpdateRoomRequest: MessageFns<UpdateRoomRequest> = {
     if (message.updateMask !== undefined) {
       obj.updateMask = FieldMask.toJSON(FieldMask.wrap(message.updateMask));
     }
+    if (message.principal !== undefined) {
+      obj.principal = Principal.toJSON(message.principal);
+    }
     return obj;
   },
 
@@ -2295,6 +2535,9 @@ export const UpdateRoomRequest: MessageFns<UpdateRoomRequest> = {
     message.roomId = object.roomId ?? "";
     message.room = (object.room !== undefined && object.room !== null) ? Room.fromPartial(object.room) : undefined;
     message.updateMask = object.updateMask ?? undefined;
+    message.principal = (object.principal !== undefined && object.principal !== null)
+      ? Principal.fromPartial(object.principal)
+      : undefined;
     return message;
   },
 };
@@ -2367,7 +2610,7 @@ export const UpdateRoomResponse: MessageFns<UpdateRoomResponse> = {
 };
 
 function createBaseUpdateMemberRequest(): UpdateMemberRequest {
-  return { roomId: "", identity: "", member: undefined, updateMask: undefined };
+  return { roomId: "", identity: "", member: undefined, updateMask: undefined, principal: undefined };
 }
 
 export const UpdateMemberRequest: MessageFns<UpdateMemberRequest> = {
@@ -2383,6 +2626,9 @@ export const UpdateMemberRequest: MessageFns<UpdateMemberRequest> = {
     }
     if (message.updateMask !== undefined) {
       FieldMask.encode(FieldMask.wrap(message.updateMask), writer.uint32(34).fork()).join();
+    }
+    if (message.principal !== undefined) {
+      Principal.encode(message.principal, writer.uint32(42).fork()).join();
     }
     return writer;
   },
@@ -2432,6 +2678,14 @@ export const UpdateMemberRequest: MessageFns<UpdateMemberRequest> = {
             message.updateMask = FieldMask.unwrap(FieldMask.decode(reader, reader.uint32()));
             continue;
           }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.principal = Principal.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2458,6 +2712,7 @@ export const UpdateMemberRequest: MessageFns<UpdateMemberRequest> = {
         : isSet(object.update_mask)
         ? FieldMask.unwrap(FieldMask.fromJSON(object.update_mask))
         : undefined,
+      principal: isSet(object.principal) ? Principal.fromJSON(object.principal) : undefined,
     };
   },
 
@@ -2475,6 +2730,9 @@ export const UpdateMemberRequest: MessageFns<UpdateMemberRequest> = {
     if (message.updateMask !== undefined) {
       obj.updateMask = FieldMask.toJSON(FieldMask.wrap(message.updateMask));
     }
+    if (message.principal !== undefined) {
+      obj.principal = Principal.toJSON(message.principal);
+    }
     return obj;
   },
 
@@ -2489,6 +2747,9 @@ export const UpdateMemberRequest: MessageFns<UpdateMemberRequest> = {
       ? Member.fromPartial(object.member)
       : undefined;
     message.updateMask = object.updateMask ?? undefined;
+    message.principal = (object.principal !== undefined && object.principal !== null)
+      ? Principal.fromPartial(object.principal)
+      : undefined;
     return message;
   },
 };
@@ -2563,7 +2824,7 @@ export const UpdateMemberResponse: MessageFns<UpdateMemberResponse> = {
 };
 
 function createBaseRemoveMemberRequest(): RemoveMemberRequest {
-  return { roomId: "", identity: "", reasonText: "", banSeconds: 0 };
+  return { roomId: "", identity: "", reasonText: "", banSeconds: 0, principal: undefined };
 }
 
 export const RemoveMemberRequest: MessageFns<RemoveMemberRequest> = {
@@ -2579,6 +2840,9 @@ export const RemoveMemberRequest: MessageFns<RemoveMemberRequest> = {
     }
     if (message.banSeconds !== 0) {
       writer.uint32(32).uint32(message.banSeconds);
+    }
+    if (message.principal !== undefined) {
+      Principal.encode(message.principal, writer.uint32(42).fork()).join();
     }
     return writer;
   },
@@ -2628,6 +2892,14 @@ export const RemoveMemberRequest: MessageFns<RemoveMemberRequest> = {
             message.banSeconds = reader.uint32();
             continue;
           }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.principal = Principal.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2658,6 +2930,7 @@ export const RemoveMemberRequest: MessageFns<RemoveMemberRequest> = {
         : isSet(object.ban_seconds)
         ? globalThis.Number(object.ban_seconds)
         : 0,
+      principal: isSet(object.principal) ? Principal.fromJSON(object.principal) : undefined,
     };
   },
 
@@ -2675,6 +2948,9 @@ export const RemoveMemberRequest: MessageFns<RemoveMemberRequest> = {
     if (message.banSeconds !== 0) {
       obj.banSeconds = Math.round(message.banSeconds);
     }
+    if (message.principal !== undefined) {
+      obj.principal = Principal.toJSON(message.principal);
+    }
     return obj;
   },
 
@@ -2687,6 +2963,9 @@ export const RemoveMemberRequest: MessageFns<RemoveMemberRequest> = {
     message.identity = object.identity ?? "";
     message.reasonText = object.reasonText ?? "";
     message.banSeconds = object.banSeconds ?? 0;
+    message.principal = (object.principal !== undefined && object.principal !== null)
+      ? Principal.fromPartial(object.principal)
+      : undefined;
     return message;
   },
 };
@@ -2761,7 +3040,7 @@ export const RemoveMemberResponse: MessageFns<RemoveMemberResponse> = {
 };
 
 function createBaseListRoomEventsRequest(): ListRoomEventsRequest {
-  return { roomId: "", afterSeq: 0, pageSize: 0 };
+  return { roomId: "", afterSeq: 0, pageSize: 0, principal: undefined };
 }
 
 export const ListRoomEventsRequest: MessageFns<ListRoomEventsRequest> = {
@@ -2774,6 +3053,9 @@ export const ListRoomEventsRequest: MessageFns<ListRoomEventsRequest> = {
     }
     if (message.pageSize !== 0) {
       writer.uint32(24).uint32(message.pageSize);
+    }
+    if (message.principal !== undefined) {
+      Principal.encode(message.principal, writer.uint32(34).fork()).join();
     }
     return writer;
   },
@@ -2815,6 +3097,14 @@ export const ListRoomEventsRequest: MessageFns<ListRoomEventsRequest> = {
             message.pageSize = reader.uint32();
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.principal = Principal.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2844,6 +3134,7 @@ export const ListRoomEventsRequest: MessageFns<ListRoomEventsRequest> = {
         : isSet(object.page_size)
         ? globalThis.Number(object.page_size)
         : 0,
+      principal: isSet(object.principal) ? Principal.fromJSON(object.principal) : undefined,
     };
   },
 
@@ -2858,6 +3149,9 @@ export const ListRoomEventsRequest: MessageFns<ListRoomEventsRequest> = {
     if (message.pageSize !== 0) {
       obj.pageSize = Math.round(message.pageSize);
     }
+    if (message.principal !== undefined) {
+      obj.principal = Principal.toJSON(message.principal);
+    }
     return obj;
   },
 
@@ -2869,6 +3163,9 @@ export const ListRoomEventsRequest: MessageFns<ListRoomEventsRequest> = {
     message.roomId = object.roomId ?? "";
     message.afterSeq = object.afterSeq ?? 0;
     message.pageSize = object.pageSize ?? 0;
+    message.principal = (object.principal !== undefined && object.principal !== null)
+      ? Principal.fromPartial(object.principal)
+      : undefined;
     return message;
   },
 };
@@ -3128,13 +3425,19 @@ export const SetSessionConnectionResponse: MessageFns<SetSessionConnectionRespon
  * presence (connection lost, stream facts) and internal business systems.
  * Errors carry google.rpc.ErrorInfo with domain "rtcroom.room" and an UPPER_SNAKE reason:
  * INVALID_ARGUMENT, ROOM_NOT_FOUND, ROOM_CLOSED, ROOM_FULL (RESOURCE_EXHAUSTED), ALREADY_EXISTS,
- * NOT_A_MEMBER, IDENTITY_IN_USE, BANNED (PERMISSION_DENIED).
+ * NOT_A_MEMBER, IDENTITY_IN_USE, BANNED (PERMISSION_DENIED), PERMISSION_DENIED.
+ *
+ * Authorization: a request with a principal (the gateway always sends one) is checked here against
+ * the principal's grants, on the room's id after resolving any name: a token scoped to one room
+ * (grants.room, a name or an id) acts in that room only; room_admin manages the rooms in its scope (all
+ * rooms when unscoped: the operator's grant); a room's owner manages it when the room's owner_rights
+ * allow. A request without a principal acts as the operator. Permission is checked before existence.
  */
 export type RoomServiceService = typeof RoomServiceService;
 export const RoomServiceService = {
   /**
    * Creates an open room. Fails with ALREADY_EXISTS when an open room has the name.
-   * Anyone the gateway lets create rooms, and internal systems, may call it.
+   * Principal: room_create (with a scope, only the room of that name); it becomes the owner.
    */
   createRoom: {
     path: "/rtcroom.room.v1.RoomService/CreateRoom" as const,
@@ -3145,7 +3448,10 @@ export const RoomServiceService = {
     responseSerialize: (value: CreateRoomResponse): Buffer => Buffer.from(CreateRoomResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): CreateRoomResponse => CreateRoomResponse.decode(value),
   },
-  /** Reads a room with its current members and the event sequence number the snapshot reflects. */
+  /**
+   * Reads a room with its current members and the event sequence number the snapshot reflects.
+   * Principal: seated in the room, its manager, or room_list in scope.
+   */
   getRoom: {
     path: "/rtcroom.room.v1.RoomService/GetRoom" as const,
     requestStream: false as const,
@@ -3155,7 +3461,7 @@ export const RoomServiceService = {
     responseSerialize: (value: GetRoomResponse): Buffer => Buffer.from(GetRoomResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): GetRoomResponse => GetRoomResponse.decode(value),
   },
-  /** Lists open rooms, newest first. */
+  /** Lists open rooms, newest first. Principal: room_list (a scoped one sees only its room). */
   listRooms: {
     path: "/rtcroom.room.v1.RoomService/ListRooms" as const,
     requestStream: false as const,
@@ -3165,7 +3471,10 @@ export const RoomServiceService = {
     responseSerialize: (value: ListRoomsResponse): Buffer => Buffer.from(ListRoomsResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ListRoomsResponse => ListRoomsResponse.decode(value),
   },
-  /** Closes a room: every member leaves with LEAVE_REASON_ROOM_CLOSED. Closing a closed room is a no-op. */
+  /**
+   * Closes a room: every member leaves with LEAVE_REASON_ROOM_CLOSED. Closing a closed room is a no-op.
+   * Principal: room_admin in scope, or the owner with OWNER_RIGHTS_MANAGE.
+   */
   closeRoom: {
     path: "/rtcroom.room.v1.RoomService/CloseRoom" as const,
     requestStream: false as const,
@@ -3179,6 +3488,7 @@ export const RoomServiceService = {
    * Takes a seat for an identity and issues its push URL. Fails with ROOM_FULL (RESOURCE_EXHAUSTED)
    * when every seat is taken. If the identity already holds a seat, the old membership leaves with
    * LEAVE_REASON_REPLACED. With create_if_missing, a room named room_name is created first.
+   * Principal: room_join in scope (identity must be the principal's); creating also needs room_create.
    */
   joinRoom: {
     path: "/rtcroom.room.v1.RoomService/JoinRoom" as const,
@@ -3189,7 +3499,7 @@ export const RoomServiceService = {
     responseSerialize: (value: JoinRoomResponse): Buffer => Buffer.from(JoinRoomResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): JoinRoomResponse => JoinRoomResponse.decode(value),
   },
-  /** Gives up a seat. Fails with NOT_A_MEMBER when the identity holds none. */
+  /** Gives up a seat. Fails with NOT_A_MEMBER when the identity holds none. Principal: its own seat only. */
   leaveRoom: {
     path: "/rtcroom.room.v1.RoomService/LeaveRoom" as const,
     requestStream: false as const,
@@ -3199,7 +3509,7 @@ export const RoomServiceService = {
     responseSerialize: (value: LeaveRoomResponse): Buffer => Buffer.from(LeaveRoomResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): LeaveRoomResponse => LeaveRoomResponse.decode(value),
   },
-  /** Lists the members holding a seat. */
+  /** Lists the members holding a seat. Principal: as GetRoom. */
   listMembers: {
     path: "/rtcroom.room.v1.RoomService/ListMembers" as const,
     requestStream: false as const,
@@ -3238,7 +3548,10 @@ export const RoomServiceService = {
       Buffer.from(LeaveSessionResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): LeaveSessionResponse => LeaveSessionResponse.decode(value),
   },
-  /** Changes a room's display_name and/or metadata (the paths in update_mask); announced as RoomUpdated. */
+  /**
+   * Changes a room's display_name, metadata and/or owner_rights (the paths in update_mask); announced
+   * as RoomUpdated. Principal: as CloseRoom; owner_rights needs room_admin in scope.
+   */
   updateRoom: {
     path: "/rtcroom.room.v1.RoomService/UpdateRoom" as const,
     requestStream: false as const,
@@ -3250,7 +3563,7 @@ export const RoomServiceService = {
   },
   /**
    * Changes a seated member's display_name, avatar_url and/or custom_data; announced as MemberUpdated.
-   * The gateway lets members update only themselves.
+   * Principal: its own seat, or room_admin in scope.
    */
   updateMember: {
     path: "/rtcroom.room.v1.RoomService/UpdateMember" as const,
@@ -3265,7 +3578,7 @@ export const RoomServiceService = {
   /**
    * Removes a seated member (LEAVE_REASON_REMOVED), and with ban_seconds keeps that identity out of
    * the room for that long: a banned identity's joins fail with BANNED, whatever token it holds.
-   * Admins only (the gateway checks the roomAdmin grant).
+   * Principal: as CloseRoom. Banning an identity that holds no seat bans it all the same.
    */
   removeMember: {
     path: "/rtcroom.room.v1.RoomService/RemoveMember" as const,
@@ -3277,7 +3590,10 @@ export const RoomServiceService = {
       Buffer.from(RemoveMemberResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): RemoveMemberResponse => RemoveMemberResponse.decode(value),
   },
-  /** A room's events after a seq, in order: how a consumer that missed events catches up. */
+  /**
+   * A room's events after a seq, in order: how a consumer that missed events catches up.
+   * Principal: as GetRoom.
+   */
   listRoomEvents: {
     path: "/rtcroom.room.v1.RoomService/ListRoomEvents" as const,
     requestStream: false as const,
@@ -3307,7 +3623,8 @@ export const RoomServiceService = {
   /**
    * Reads one membership (current or past) with its room: by stream_id, or by room_id and identity
    * (the seated member). Used by the URL issuer to check a media server's publish and play requests.
-   * Fails with NOT_A_MEMBER when there is no such membership.
+   * Fails with NOT_A_MEMBER when there is no such membership. Principal: its own seat (room_id and
+   * identity), or the room's manager.
    */
   getMember: {
     path: "/rtcroom.room.v1.RoomService/GetMember" as const,
@@ -3323,24 +3640,31 @@ export const RoomServiceService = {
 export interface RoomServiceServer extends UntypedServiceImplementation {
   /**
    * Creates an open room. Fails with ALREADY_EXISTS when an open room has the name.
-   * Anyone the gateway lets create rooms, and internal systems, may call it.
+   * Principal: room_create (with a scope, only the room of that name); it becomes the owner.
    */
   createRoom: handleUnaryCall<CreateRoomRequest, CreateRoomResponse>;
-  /** Reads a room with its current members and the event sequence number the snapshot reflects. */
+  /**
+   * Reads a room with its current members and the event sequence number the snapshot reflects.
+   * Principal: seated in the room, its manager, or room_list in scope.
+   */
   getRoom: handleUnaryCall<GetRoomRequest, GetRoomResponse>;
-  /** Lists open rooms, newest first. */
+  /** Lists open rooms, newest first. Principal: room_list (a scoped one sees only its room). */
   listRooms: handleUnaryCall<ListRoomsRequest, ListRoomsResponse>;
-  /** Closes a room: every member leaves with LEAVE_REASON_ROOM_CLOSED. Closing a closed room is a no-op. */
+  /**
+   * Closes a room: every member leaves with LEAVE_REASON_ROOM_CLOSED. Closing a closed room is a no-op.
+   * Principal: room_admin in scope, or the owner with OWNER_RIGHTS_MANAGE.
+   */
   closeRoom: handleUnaryCall<CloseRoomRequest, CloseRoomResponse>;
   /**
    * Takes a seat for an identity and issues its push URL. Fails with ROOM_FULL (RESOURCE_EXHAUSTED)
    * when every seat is taken. If the identity already holds a seat, the old membership leaves with
    * LEAVE_REASON_REPLACED. With create_if_missing, a room named room_name is created first.
+   * Principal: room_join in scope (identity must be the principal's); creating also needs room_create.
    */
   joinRoom: handleUnaryCall<JoinRoomRequest, JoinRoomResponse>;
-  /** Gives up a seat. Fails with NOT_A_MEMBER when the identity holds none. */
+  /** Gives up a seat. Fails with NOT_A_MEMBER when the identity holds none. Principal: its own seat only. */
   leaveRoom: handleUnaryCall<LeaveRoomRequest, LeaveRoomResponse>;
-  /** Lists the members holding a seat. */
+  /** Lists the members holding a seat. Principal: as GetRoom. */
   listMembers: handleUnaryCall<ListMembersRequest, ListMembersResponse>;
   /**
    * Records that a member's stream began or stopped (called by presence, which decides from the
@@ -3352,20 +3676,26 @@ export interface RoomServiceServer extends UntypedServiceImplementation {
    * connection is gone for good).
    */
   leaveSession: handleUnaryCall<LeaveSessionRequest, LeaveSessionResponse>;
-  /** Changes a room's display_name and/or metadata (the paths in update_mask); announced as RoomUpdated. */
+  /**
+   * Changes a room's display_name, metadata and/or owner_rights (the paths in update_mask); announced
+   * as RoomUpdated. Principal: as CloseRoom; owner_rights needs room_admin in scope.
+   */
   updateRoom: handleUnaryCall<UpdateRoomRequest, UpdateRoomResponse>;
   /**
    * Changes a seated member's display_name, avatar_url and/or custom_data; announced as MemberUpdated.
-   * The gateway lets members update only themselves.
+   * Principal: its own seat, or room_admin in scope.
    */
   updateMember: handleUnaryCall<UpdateMemberRequest, UpdateMemberResponse>;
   /**
    * Removes a seated member (LEAVE_REASON_REMOVED), and with ban_seconds keeps that identity out of
    * the room for that long: a banned identity's joins fail with BANNED, whatever token it holds.
-   * Admins only (the gateway checks the roomAdmin grant).
+   * Principal: as CloseRoom. Banning an identity that holds no seat bans it all the same.
    */
   removeMember: handleUnaryCall<RemoveMemberRequest, RemoveMemberResponse>;
-  /** A room's events after a seq, in order: how a consumer that missed events catches up. */
+  /**
+   * A room's events after a seq, in order: how a consumer that missed events catches up.
+   * Principal: as GetRoom.
+   */
   listRoomEvents: handleUnaryCall<ListRoomEventsRequest, ListRoomEventsResponse>;
   /**
    * Marks every seat held through a session as interrupted (connected false) or back (true), announced
@@ -3375,7 +3705,8 @@ export interface RoomServiceServer extends UntypedServiceImplementation {
   /**
    * Reads one membership (current or past) with its room: by stream_id, or by room_id and identity
    * (the seated member). Used by the URL issuer to check a media server's publish and play requests.
-   * Fails with NOT_A_MEMBER when there is no such membership.
+   * Fails with NOT_A_MEMBER when there is no such membership. Principal: its own seat (room_id and
+   * identity), or the room's manager.
    */
   getMember: handleUnaryCall<GetMemberRequest, GetMemberResponse>;
 }
@@ -3383,7 +3714,7 @@ export interface RoomServiceServer extends UntypedServiceImplementation {
 export interface RoomServiceClient extends Client {
   /**
    * Creates an open room. Fails with ALREADY_EXISTS when an open room has the name.
-   * Anyone the gateway lets create rooms, and internal systems, may call it.
+   * Principal: room_create (with a scope, only the room of that name); it becomes the owner.
    */
   createRoom(
     request: CreateRoomRequest,
@@ -3400,7 +3731,10 @@ export interface RoomServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: CreateRoomResponse) => void,
   ): ClientUnaryCall;
-  /** Reads a room with its current members and the event sequence number the snapshot reflects. */
+  /**
+   * Reads a room with its current members and the event sequence number the snapshot reflects.
+   * Principal: seated in the room, its manager, or room_list in scope.
+   */
   getRoom(
     request: GetRoomRequest,
     callback: (error: ServiceError | null, response: GetRoomResponse) => void,
@@ -3416,7 +3750,7 @@ export interface RoomServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetRoomResponse) => void,
   ): ClientUnaryCall;
-  /** Lists open rooms, newest first. */
+  /** Lists open rooms, newest first. Principal: room_list (a scoped one sees only its room). */
   listRooms(
     request: ListRoomsRequest,
     callback: (error: ServiceError | null, response: ListRoomsResponse) => void,
@@ -3432,7 +3766,10 @@ export interface RoomServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ListRoomsResponse) => void,
   ): ClientUnaryCall;
-  /** Closes a room: every member leaves with LEAVE_REASON_ROOM_CLOSED. Closing a closed room is a no-op. */
+  /**
+   * Closes a room: every member leaves with LEAVE_REASON_ROOM_CLOSED. Closing a closed room is a no-op.
+   * Principal: room_admin in scope, or the owner with OWNER_RIGHTS_MANAGE.
+   */
   closeRoom(
     request: CloseRoomRequest,
     callback: (error: ServiceError | null, response: CloseRoomResponse) => void,
@@ -3452,6 +3789,7 @@ export interface RoomServiceClient extends Client {
    * Takes a seat for an identity and issues its push URL. Fails with ROOM_FULL (RESOURCE_EXHAUSTED)
    * when every seat is taken. If the identity already holds a seat, the old membership leaves with
    * LEAVE_REASON_REPLACED. With create_if_missing, a room named room_name is created first.
+   * Principal: room_join in scope (identity must be the principal's); creating also needs room_create.
    */
   joinRoom(
     request: JoinRoomRequest,
@@ -3468,7 +3806,7 @@ export interface RoomServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: JoinRoomResponse) => void,
   ): ClientUnaryCall;
-  /** Gives up a seat. Fails with NOT_A_MEMBER when the identity holds none. */
+  /** Gives up a seat. Fails with NOT_A_MEMBER when the identity holds none. Principal: its own seat only. */
   leaveRoom(
     request: LeaveRoomRequest,
     callback: (error: ServiceError | null, response: LeaveRoomResponse) => void,
@@ -3484,7 +3822,7 @@ export interface RoomServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: LeaveRoomResponse) => void,
   ): ClientUnaryCall;
-  /** Lists the members holding a seat. */
+  /** Lists the members holding a seat. Principal: as GetRoom. */
   listMembers(
     request: ListMembersRequest,
     callback: (error: ServiceError | null, response: ListMembersResponse) => void,
@@ -3538,7 +3876,10 @@ export interface RoomServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: LeaveSessionResponse) => void,
   ): ClientUnaryCall;
-  /** Changes a room's display_name and/or metadata (the paths in update_mask); announced as RoomUpdated. */
+  /**
+   * Changes a room's display_name, metadata and/or owner_rights (the paths in update_mask); announced
+   * as RoomUpdated. Principal: as CloseRoom; owner_rights needs room_admin in scope.
+   */
   updateRoom(
     request: UpdateRoomRequest,
     callback: (error: ServiceError | null, response: UpdateRoomResponse) => void,
@@ -3556,7 +3897,7 @@ export interface RoomServiceClient extends Client {
   ): ClientUnaryCall;
   /**
    * Changes a seated member's display_name, avatar_url and/or custom_data; announced as MemberUpdated.
-   * The gateway lets members update only themselves.
+   * Principal: its own seat, or room_admin in scope.
    */
   updateMember(
     request: UpdateMemberRequest,
@@ -3576,7 +3917,7 @@ export interface RoomServiceClient extends Client {
   /**
    * Removes a seated member (LEAVE_REASON_REMOVED), and with ban_seconds keeps that identity out of
    * the room for that long: a banned identity's joins fail with BANNED, whatever token it holds.
-   * Admins only (the gateway checks the roomAdmin grant).
+   * Principal: as CloseRoom. Banning an identity that holds no seat bans it all the same.
    */
   removeMember(
     request: RemoveMemberRequest,
@@ -3593,7 +3934,10 @@ export interface RoomServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: RemoveMemberResponse) => void,
   ): ClientUnaryCall;
-  /** A room's events after a seq, in order: how a consumer that missed events catches up. */
+  /**
+   * A room's events after a seq, in order: how a consumer that missed events catches up.
+   * Principal: as GetRoom.
+   */
   listRoomEvents(
     request: ListRoomEventsRequest,
     callback: (error: ServiceError | null, response: ListRoomEventsResponse) => void,
@@ -3631,7 +3975,8 @@ export interface RoomServiceClient extends Client {
   /**
    * Reads one membership (current or past) with its room: by stream_id, or by room_id and identity
    * (the seated member). Used by the URL issuer to check a media server's publish and play requests.
-   * Fails with NOT_A_MEMBER when there is no such membership.
+   * Fails with NOT_A_MEMBER when there is no such membership. Principal: its own seat (room_id and
+   * identity), or the room's manager.
    */
   getMember(
     request: GetMemberRequest,

@@ -1,0 +1,24 @@
+// The principal a request carries (rtcroom.auth.v1.Principal) -> the domain's actor.
+import { DomainError, identityPattern } from '@rtcroom/common';
+import { authv1 } from '@rtcroom/proto';
+import { Actor } from '../domain/room-access';
+
+/** Absent: the operator (null). A principal's grants default to none. */
+export function actorFromProto(principal: authv1.Principal | undefined): Actor {
+  if (!principal) return null;
+  if (!identityPattern.test(principal.identity)) {
+    throw new DomainError('INVALID_ARGUMENT', 'principal.identity must be 1-128 characters of A-Z a-z 0-9 _ . @ -', { field: 'principal.identity' });
+  }
+  const g = principal.grants;
+  return {
+    identity: principal.identity,
+    grants: {
+      roomCreate: g?.roomCreate ?? false,
+      roomJoin: g?.roomJoin ?? false,
+      room: g?.room || undefined,
+      roomList: g?.roomList ?? false,
+      roomAdmin: g?.roomAdmin ?? false,
+      agentTeams: g?.agentTeams ?? [],
+    },
+  };
+}
