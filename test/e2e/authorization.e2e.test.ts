@@ -5,7 +5,7 @@
 import { createClient, Grants, issueAccessToken } from '@rtcroom/common';
 import { createTestDatabase, testNatsUrl, TestDatabase } from '@rtcroom/common/testing';
 import { DemoClient, RunningSystem, startAll } from '@rtcroom/dev';
-import { gatewayv1, roomServicev1, roomv1 } from '@rtcroom/proto';
+import { deskServicev1, deskv1, gatewayv1, roomServicev1, roomv1 } from '@rtcroom/proto';
 
 const secret = 'authz-secret-long-enough-to-count-32b';
 let system: RunningSystem;
@@ -161,5 +161,32 @@ describe('tokens without the grant', () => {
     const joiner = await connect(unique('joiner'), { roomJoin: true });
     expect(await codeOf(joiner, join({ roomName: unique('missing'), createIfMissing: true }))).toBe('PERMISSION_DENIED');
     expect(await codeOf(joiner, join({ roomName: lobby.name, createIfMissing: true }))).toBe('OK');
+  });
+});
+
+describe('calls and the service desk', () => {
+  it('a scoped token places no call and calls no team (a call is a room of its own)', async () => {
+    const scoped = await connect(unique('scoped-caller'), { ...user, room: unique('lobby') });
+    const callee = await connect(unique('callee'), user);
+    expect(await codeOf(scoped, { $case: 'placeCall', value: gatewayv1.PlaceCallRequest.fromPartial({ calleeIdentity: callee.welcome!.identity }) })).toBe('PERMISSION_DENIED');
+    expect(await codeOf(scoped, { $case: 'callTeam', value: { team: 'any-team', metadata: '' } })).toBe('PERMISSION_DENIED');
+  });
+
+  it("an agent acts for the teams of its grant, named by id or by name, and no other's", async () => {
+    const desk = createClient(deskServicev1.DeskServiceService, system.roomGrpcAddress);
+    try {
+      const mine = (await desk.createTeam({ team: deskv1.Team.fromPartial({ name: unique('mine') }) })).team!;
+      const theirs = (await desk.createTeam({ team: deskv1.Team.fromPartial({ name: unique('theirs') }) })).team!;
+      const agent = await connect(unique('agent'), { agentTeams: [mine.name] });
+      const state = (team: string): Req => ({ $case: 'setAgentState', value: { team, state: deskv1.AgentState.AGENT_STATE_AWAY } });
+      expect(await codeOf(agent, state(mine.name))).toBe('OK');
+      expect(await codeOf(agent, state(mine.id))).toBe('OK');
+      expect(await codeOf(agent, state(theirs.name))).toBe('PERMISSION_DENIED');
+      expect(await codeOf(agent, { $case: 'getTeam', value: { team: theirs.id } })).toBe('PERMISSION_DENIED');
+      expect(await codeOf(agent, { $case: 'getTeamStats', value: { team: theirs.name } })).toBe('PERMISSION_DENIED');
+      expect(await codeOf(agent, { $case: 'getTeamStats', value: { team: mine.id } })).toBe('OK');
+    } finally {
+      desk.close();
+    }
   });
 });

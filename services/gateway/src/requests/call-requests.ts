@@ -1,15 +1,13 @@
 // The 1:1 call flow for clients: place, answer, cancel, hang up. The caller and the callee come from
-// the token; the room service runs the call.
+// the token; the room service runs the call and decides what the token's grants allow.
 import { gatewayv1 } from '@rtcroom/proto';
-import { GatewayError } from '../errors';
-import { RequestContext, requireGrant } from './request-context';
+import { principalOf, RequestContext } from './request-context';
 import { takeSeat } from './take-seat';
 
 type Reply = NonNullable<gatewayv1.ServerMessage['message']>;
 
 export async function placeCall(ctx: RequestContext, req: gatewayv1.PlaceCallRequest): Promise<null> {
   const { conn, backends } = ctx;
-  requireGrant(conn.claims.grants, 'roomJoin', 'calls');
   await takeSeat(
     ctx,
     async () => {
@@ -21,6 +19,7 @@ export async function placeCall(ctx: RequestContext, req: gatewayv1.PlaceCallReq
         recording: req.recording,
         metadata: req.metadata,
         ringTimeoutSeconds: req.ringTimeoutSeconds,
+        principal: principalOf(conn),
       });
       return { ...res, members: res.member ? [res.member] : [] };
     },
@@ -40,6 +39,7 @@ export async function answerCall(ctx: RequestContext, req: gatewayv1.AnswerCallR
         sessionId: conn.sessionId,
         accept: req.accept,
         displayName: conn.claims.name ?? '',
+        principal: principalOf(conn),
       }),
     (res, playUrls) =>
       conn.reply(ctx.requestId, {
@@ -51,19 +51,16 @@ export async function answerCall(ctx: RequestContext, req: gatewayv1.AnswerCallR
 }
 
 export async function getCall(ctx: RequestContext, req: gatewayv1.GetCallRequest): Promise<Reply> {
-  const { call } = await ctx.backends.calls.getCall({ callId: req.callId });
-  const me = ctx.conn.identity;
-  const involved = call && (call.callerIdentity === me || call.calleeIdentity === me || call.agentIdentities.includes(me) || call.invitedIdentities.includes(me));
-  if (call && !involved) throw new GatewayError('NOT_A_PARTY', 'only the parties to a call (and those invited) can read it');
+  const { call } = await ctx.backends.calls.getCall({ callId: req.callId, principal: principalOf(ctx.conn) });
   return { $case: 'getCall', value: { call } };
 }
 
 export async function cancelCall(ctx: RequestContext, req: gatewayv1.CancelCallRequest): Promise<Reply> {
-  const res = await ctx.backends.calls.cancelCall({ callId: req.callId, identity: ctx.conn.identity });
+  const res = await ctx.backends.calls.cancelCall({ callId: req.callId, identity: ctx.conn.identity, principal: principalOf(ctx.conn) });
   return { $case: 'cancelCall', value: res };
 }
 
 export async function hangUp(ctx: RequestContext, req: gatewayv1.HangUpRequest): Promise<Reply> {
-  const res = await ctx.backends.calls.hangUp({ callId: req.callId, identity: ctx.conn.identity });
+  const res = await ctx.backends.calls.hangUp({ callId: req.callId, identity: ctx.conn.identity, principal: principalOf(ctx.conn) });
   return { $case: 'hangUp', value: res };
 }

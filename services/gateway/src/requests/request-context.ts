@@ -15,10 +15,6 @@ export interface RequestContext {
   calls: CallFanout;
 }
 
-export function requireGrant(grants: Grants, grant: keyof Grants, what: string): void {
-  if (!grants[grant]) throw new GatewayError('PERMISSION_DENIED', `the access token does not allow ${what}`);
-}
-
 /**
  * Who a request acts for, as the owning service needs it to decide: the identity and the grants of the
  * connection's access token as they are now (a refreshed token's grants take effect at once).

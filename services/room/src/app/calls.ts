@@ -14,6 +14,8 @@ import { IssuedPushUrl, Memberships } from './memberships';
 import { RoomChangeSet } from './room-change-set';
 import { RoomTransactions } from './room-transaction';
 import { Rooms } from './rooms';
+import { checkParty } from '../domain/call-access';
+import { Actor } from '../domain/room-access';
 
 /** Presence as calls and the desk need it: is anyone connected as this identity (or these)? */
 export interface PresencePort {
@@ -150,10 +152,11 @@ export class Calls {
     return this.transition(callId, (c, now) => (declines(c) ? ringingAgentDeclines(c, identity) : hangUp(c, identity, now)), declines(seen) ? 'rejected' : undefined);
   }
 
-  async get(callId: string): Promise<Call> {
+  async get(callId: string, actor: Actor = null): Promise<Call> {
     if (!/^c_[a-z2-7]{20}$/.test(callId)) throw new DomainError('INVALID_ARGUMENT', 'call_id is not a call id', { field: 'call_id' });
     const call = await findCall(this.tx.db, callId);
     if (!call) throw new DomainError('CALL_NOT_FOUND', `no call ${callId}`);
+    checkParty(actor, call);
     return call;
   }
 

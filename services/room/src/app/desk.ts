@@ -32,6 +32,8 @@ import { DeskRouting } from './desk-routing';
 import { Memberships } from './memberships';
 import { RoomTransactions } from './room-transaction';
 import { Rooms } from './rooms';
+import { checkAgentOf, checkSelf } from '../domain/call-access';
+import { Actor } from '../domain/room-access';
 
 export interface AgentView extends Agent {
   /** Connected right now (an agent who is not is out of rotation). */
@@ -88,8 +90,9 @@ export class Desk {
     return team;
   }
 
-  async team(idOrName: string): Promise<{ team: Team; agents: AgentView[]; queue: Call[] }> {
+  async team(idOrName: string, actor: Actor = null): Promise<{ team: Team; agents: AgentView[]; queue: Call[] }> {
     const team = await this.teams.find(idOrName);
+    checkAgentOf(actor, team);
     const [agents, queue] = await Promise.all([agentsOf(this.tx.db, team.id), waitingCalls(this.tx.db, team.id)]);
     const ids = agents.map((a) => a.identity);
     const [online, elsewhere] = await Promise.all([onlineOf(this.presence, ids), busyElsewhere(this.tx.db, team.id, ids)]);
@@ -100,9 +103,11 @@ export class Desk {
     return listTeams(this.tx.db);
   }
 
-  async setAgentState(teamIdOrName: string, identity: string, state: AgentState): Promise<Agent> {
+  async setAgentState(teamIdOrName: string, identity: string, state: AgentState, actor: Actor = null): Promise<Agent> {
     if (!identityPattern.test(identity)) throw new DomainError('INVALID_ARGUMENT', 'identity is not valid', { field: 'identity' });
+    checkSelf(actor, identity, "set an agent's state");
     const team = await this.teams.find(teamIdOrName);
+    checkAgentOf(actor, team);
     const agent = await this.tx.db.transaction().execute(async (db) => {
       const next = agentChooses(await lockAgent(db, team.id, identity), team.id, identity, state, new Date());
       await saveAgent(db, next);
@@ -222,8 +227,9 @@ export class Desk {
 
   // --- figures and recordings -------------------------------------------------------------------
 
-  async stats(teamIdOrName: string, since: Date | undefined): Promise<TeamStats> {
+  async stats(teamIdOrName: string, since: Date | undefined, actor: Actor = null): Promise<TeamStats> {
     const team = await this.teams.find(teamIdOrName);
+    checkAgentOf(actor, team);
     const from = since ?? new Date(Date.now() - 24 * 3600 * 1000);
     const [figures, waiting, agents] = await Promise.all([teamCallFigures(this.tx.db, team.id, from), waitingCalls(this.tx.db, team.id), agentsOf(this.tx.db, team.id)]);
     const now = Date.now();

@@ -2,6 +2,8 @@
 import { bindService, DomainError, identityPattern, ServiceBinding } from '@rtcroom/common';
 import { callServicev1 } from '@rtcroom/proto';
 import { Calls, CallSeat } from '../app/calls';
+import { checkAnswering, checkCalling, checkSelf } from '../domain/call-access';
+import { actorFromProto } from '../wire/principal.wire';
 import { toProtoCall } from '../wire/call.wire';
 import { toProtoMember, toProtoRoom } from '../wire/room.wire';
 
@@ -24,6 +26,7 @@ export function callGrpcBinding(calls: Calls): ServiceBinding {
     callServicev1.CallServiceService,
     {
       async placeCall(req) {
+        checkCalling(actorFromProto(req.principal), req.callerIdentity);
         const seat = await calls.place({
           callerIdentity: identity('caller_identity', req.callerIdentity),
           callerSessionId: req.callerSessionId,
@@ -37,17 +40,20 @@ export function callGrpcBinding(calls: Calls): ServiceBinding {
         return { call: toProtoCall(seat.call), ...rest };
       },
       async answerCall(req) {
+        checkAnswering(actorFromProto(req.principal), req.identity);
         const { call, seat } = await calls.answer(req.callId, identity('identity', req.identity), req.sessionId, req.accept, req.displayName);
         return { call: toProtoCall(call), ...(seat ? seatToProto(seat) : { room: undefined, member: undefined, members: [], pushUrl: undefined, seq: 0 }) };
       },
       async cancelCall(req) {
+        checkSelf(actorFromProto(req.principal), req.identity, 'cancel a call');
         return { call: toProtoCall(await calls.cancel(req.callId, identity('identity', req.identity))) };
       },
       async hangUp(req) {
+        checkSelf(actorFromProto(req.principal), req.identity, 'hang up');
         return { call: toProtoCall(await calls.hangUp(req.callId, identity('identity', req.identity))) };
       },
       async getCall(req) {
-        return { call: toProtoCall(await calls.get(req.callId)) };
+        return { call: toProtoCall(await calls.get(req.callId, actorFromProto(req.principal))) };
       },
     },
     'rtcroom.room',

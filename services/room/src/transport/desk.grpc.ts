@@ -2,7 +2,9 @@
 import { bindService, DomainError, identityPattern, ServiceBinding } from '@rtcroom/common';
 import { deskServicev1, deskv1, recordingv1 } from '@rtcroom/proto';
 import { AgentView, Desk, TeamStats } from '../app/desk';
+import { checkCalling, checkSelf } from '../domain/call-access';
 import { Agent, AgentState, Team } from '../domain/desk';
+import { actorFromProto } from '../wire/principal.wire';
 import { toProtoCall } from '../wire/call.wire';
 import { toProtoMember, toProtoRoom } from '../wire/room.wire';
 
@@ -74,7 +76,7 @@ export function deskGrpcBinding(desk: Desk): ServiceBinding {
         return { team: toProtoTeam(team) };
       },
       async getTeam(req) {
-        const { team, agents, queue } = await desk.team(req.teamId || req.name);
+        const { team, agents, queue } = await desk.team(req.teamId || req.name, actorFromProto(req.principal));
         return { team: toProtoTeam(team), agents: agents.map(toProtoAgent), queue: queue.map(toProtoCall) };
       },
       async listTeams() {
@@ -82,9 +84,10 @@ export function deskGrpcBinding(desk: Desk): ServiceBinding {
       },
       async setAgentState(req) {
         const state = stateFromProto.get(req.state) ?? ('unspecified' as AgentState);
-        return { agent: toProtoAgent(await desk.setAgentState(req.teamId, req.identity, state)) };
+        return { agent: toProtoAgent(await desk.setAgentState(req.teamId, req.identity, state, actorFromProto(req.principal))) };
       },
       async callTeam(req) {
+        checkCalling(actorFromProto(req.principal), req.customerIdentity);
         const seat = await desk.callTeam({
           team: req.team,
           customerIdentity: identity('customer_identity', req.customerIdentity),
@@ -95,13 +98,15 @@ export function deskGrpcBinding(desk: Desk): ServiceBinding {
         return { call: toProtoCall(seat.call), room: toProtoRoom(seat.room), member: toProtoMember(seat.member), pushUrl: seat.pushUrl, seq: seat.seq };
       },
       async transferCall(req) {
+        checkSelf(actorFromProto(req.principal), req.identity, 'transfer a call');
         return { call: toProtoCall(await desk.transfer(req.callId, identity('identity', req.identity), req.toIdentity, req.toTeam)) };
       },
       async inviteToCall(req) {
+        checkSelf(actorFromProto(req.principal), req.identity, 'invite to a call');
         return { call: toProtoCall(await desk.invite(req.callId, identity('identity', req.identity), req.inviteeIdentity)) };
       },
       async getTeamStats(req) {
-        return { stats: toProtoStats(await desk.stats(req.team, req.since)) };
+        return { stats: toProtoStats(await desk.stats(req.team, req.since, actorFromProto(req.principal))) };
       },
       async listCallRecordings(req) {
         const { rows, nextPageToken } = await desk.recordings(

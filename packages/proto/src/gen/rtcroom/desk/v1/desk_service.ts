@@ -19,6 +19,7 @@ import {
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
 import { Timestamp } from "../../../google/protobuf/timestamp";
+import { Principal } from "../../auth/v1/principal";
 import { Recording } from "../../media/v1/recording";
 import { PushUrl } from "../../media/v1/url";
 import { Call } from "../../room/v1/call";
@@ -31,12 +32,18 @@ export interface CreateTeamRequest {
 }
 
 export interface CreateTeamResponse {
+  /** NEXT-ID: 2 */
   team: Team | undefined;
 }
 
 export interface GetTeamRequest {
   teamId: string;
   name: string;
+  /**
+   * The end user the request acts for (the gateway passes the access token's identity and grants);
+   * absent: the operator. See rtcroom.auth.v1.Principal.
+   */
+  principal: Principal | undefined;
 }
 
 export interface GetTeamResponse {
@@ -49,10 +56,12 @@ export interface GetTeamResponse {
   queue: Call[];
 }
 
+/** NEXT-ID: 1 */
 export interface ListTeamsRequest {
 }
 
 export interface ListTeamsResponse {
+  /** NEXT-ID: 2 */
   teams: Team[];
 }
 
@@ -61,9 +70,15 @@ export interface SetAgentStateRequest {
   teamId: string;
   identity: string;
   state: AgentState;
+  /**
+   * The end user the request acts for (the gateway passes the access token's identity and grants);
+   * absent: the operator. See rtcroom.auth.v1.Principal.
+   */
+  principal: Principal | undefined;
 }
 
 export interface SetAgentStateResponse {
+  /** NEXT-ID: 2 */
   agent: Agent | undefined;
 }
 
@@ -75,6 +90,11 @@ export interface CallTeamRequest {
   customerDisplayName: string;
   /** Up to 1024 bytes (e.g. the case the customer calls about); agents see it with the offer. */
   metadata: string;
+  /**
+   * The end user the request acts for (the gateway passes the access token's identity and grants);
+   * absent: the operator. See rtcroom.auth.v1.Principal.
+   */
+  principal: Principal | undefined;
 }
 
 export interface CallTeamResponse {
@@ -84,7 +104,10 @@ export interface CallTeamResponse {
     | undefined;
   /** The customer's seat. */
   member: Member | undefined;
-  pushUrl: PushUrl | undefined;
+  pushUrl:
+    | PushUrl
+    | undefined;
+  /** NEXT-ID: 6 */
   seq: number;
 }
 
@@ -98,9 +121,15 @@ export interface TransferCallRequest {
    */
   toIdentity: string;
   toTeam: string;
+  /**
+   * The end user the request acts for (the gateway passes the access token's identity and grants);
+   * absent: the operator. See rtcroom.auth.v1.Principal.
+   */
+  principal: Principal | undefined;
 }
 
 export interface TransferCallResponse {
+  /** NEXT-ID: 2 */
   call: Call | undefined;
 }
 
@@ -110,9 +139,15 @@ export interface InviteToCallRequest {
   identity: string;
   /** Who is invited: must be connected. */
   inviteeIdentity: string;
+  /**
+   * The end user the request acts for (the gateway passes the access token's identity and grants);
+   * absent: the operator. See rtcroom.auth.v1.Principal.
+   */
+  principal: Principal | undefined;
 }
 
 export interface InviteToCallResponse {
+  /** NEXT-ID: 2 */
   call: Call | undefined;
 }
 
@@ -120,7 +155,14 @@ export interface GetTeamStatsRequest {
   /** By id or name. */
   team: string;
   /** Calls made since then (default: the last 24 hours). */
-  since: Date | undefined;
+  since:
+    | Date
+    | undefined;
+  /**
+   * The end user the request acts for (the gateway passes the access token's identity and grants);
+   * absent: the operator. See rtcroom.auth.v1.Principal.
+   */
+  principal: Principal | undefined;
 }
 
 export interface TeamStats {
@@ -149,6 +191,7 @@ export interface TeamStats {
 }
 
 export interface GetTeamStatsResponse {
+  /** NEXT-ID: 2 */
   stats: TeamStats | undefined;
 }
 
@@ -160,6 +203,7 @@ export interface ListCallRecordingsRequest {
   customerIdentity: string;
   /** 1-100, default 50. */
   pageSize: number;
+  /** NEXT-ID: 7 */
   pageToken: string;
 }
 
@@ -174,6 +218,7 @@ export interface CallRecording {
 
 export interface ListCallRecordingsResponse {
   recordings: CallRecording[];
+  /** NEXT-ID: 3 */
   nextPageToken: string;
 }
 
@@ -312,7 +357,7 @@ export const CreateTeamResponse: MessageFns<CreateTeamResponse> = {
 };
 
 function createBaseGetTeamRequest(): GetTeamRequest {
-  return { teamId: "", name: "" };
+  return { teamId: "", name: "", principal: undefined };
 }
 
 export const GetTeamRequest: MessageFns<GetTeamRequest> = {
@@ -322,6 +367,9 @@ export const GetTeamRequest: MessageFns<GetTeamRequest> = {
     }
     if (message.name !== "") {
       writer.uint32(18).string(message.name);
+    }
+    if (message.principal !== undefined) {
+      Principal.encode(message.principal, writer.uint32(26).fork()).join();
     }
     return writer;
   },
@@ -355,6 +403,14 @@ export const GetTeamRequest: MessageFns<GetTeamRequest> = {
             message.name = reader.string();
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.principal = Principal.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -375,6 +431,7 @@ export const GetTeamRequest: MessageFns<GetTeamRequest> = {
         ? globalThis.String(object.team_id)
         : "",
       name: isSet(object.name) ? globalThis.String(object.name) : "",
+      principal: isSet(object.principal) ? Principal.fromJSON(object.principal) : undefined,
     };
   },
 
@@ -386,6 +443,9 @@ export const GetTeamRequest: MessageFns<GetTeamRequest> = {
     if (message.name !== "") {
       obj.name = message.name;
     }
+    if (message.principal !== undefined) {
+      obj.principal = Principal.toJSON(message.principal);
+    }
     return obj;
   },
 
@@ -396,6 +456,9 @@ export const GetTeamRequest: MessageFns<GetTeamRequest> = {
     const message = createBaseGetTeamRequest();
     message.teamId = object.teamId ?? "";
     message.name = object.name ?? "";
+    message.principal = (object.principal !== undefined && object.principal !== null)
+      ? Principal.fromPartial(object.principal)
+      : undefined;
     return message;
   },
 };
@@ -621,7 +684,7 @@ export const ListTeamsResponse: MessageFns<ListTeamsResponse> = {
 };
 
 function createBaseSetAgentStateRequest(): SetAgentStateRequest {
-  return { teamId: "", identity: "", state: AgentState.AGENT_STATE_UNSPECIFIED };
+  return { teamId: "", identity: "", state: AgentState.AGENT_STATE_UNSPECIFIED, principal: undefined };
 }
 
 export const SetAgentStateRequest: MessageFns<SetAgentStateRequest> = {
@@ -634,6 +697,9 @@ export const SetAgentStateRequest: MessageFns<SetAgentStateRequest> = {
     }
     if (message.state !== AgentState.AGENT_STATE_UNSPECIFIED) {
       writer.uint32(24).int32(agentStateToNumber(message.state));
+    }
+    if (message.principal !== undefined) {
+      Principal.encode(message.principal, writer.uint32(34).fork()).join();
     }
     return writer;
   },
@@ -675,6 +741,14 @@ export const SetAgentStateRequest: MessageFns<SetAgentStateRequest> = {
             message.state = agentStateFromJSON(reader.int32());
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.principal = Principal.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -696,6 +770,7 @@ export const SetAgentStateRequest: MessageFns<SetAgentStateRequest> = {
         : "",
       identity: isSet(object.identity) ? globalThis.String(object.identity) : "",
       state: isSet(object.state) ? agentStateFromJSON(object.state) : AgentState.AGENT_STATE_UNSPECIFIED,
+      principal: isSet(object.principal) ? Principal.fromJSON(object.principal) : undefined,
     };
   },
 
@@ -710,6 +785,9 @@ export const SetAgentStateRequest: MessageFns<SetAgentStateRequest> = {
     if (message.state !== AgentState.AGENT_STATE_UNSPECIFIED) {
       obj.state = agentStateToJSON(message.state);
     }
+    if (message.principal !== undefined) {
+      obj.principal = Principal.toJSON(message.principal);
+    }
     return obj;
   },
 
@@ -721,6 +799,9 @@ export const SetAgentStateRequest: MessageFns<SetAgentStateRequest> = {
     message.teamId = object.teamId ?? "";
     message.identity = object.identity ?? "";
     message.state = object.state ?? AgentState.AGENT_STATE_UNSPECIFIED;
+    message.principal = (object.principal !== undefined && object.principal !== null)
+      ? Principal.fromPartial(object.principal)
+      : undefined;
     return message;
   },
 };
@@ -793,7 +874,14 @@ export const SetAgentStateResponse: MessageFns<SetAgentStateResponse> = {
 };
 
 function createBaseCallTeamRequest(): CallTeamRequest {
-  return { team: "", customerIdentity: "", customerSessionId: "", customerDisplayName: "", metadata: "" };
+  return {
+    team: "",
+    customerIdentity: "",
+    customerSessionId: "",
+    customerDisplayName: "",
+    metadata: "",
+    principal: undefined,
+  };
 }
 
 export const CallTeamRequest: MessageFns<CallTeamRequest> = {
@@ -812,6 +900,9 @@ export const CallTeamRequest: MessageFns<CallTeamRequest> = {
     }
     if (message.metadata !== "") {
       writer.uint32(42).string(message.metadata);
+    }
+    if (message.principal !== undefined) {
+      Principal.encode(message.principal, writer.uint32(50).fork()).join();
     }
     return writer;
   },
@@ -869,6 +960,14 @@ export const CallTeamRequest: MessageFns<CallTeamRequest> = {
             message.metadata = reader.string();
             continue;
           }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.principal = Principal.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -900,6 +999,7 @@ export const CallTeamRequest: MessageFns<CallTeamRequest> = {
         ? globalThis.String(object.customer_display_name)
         : "",
       metadata: isSet(object.metadata) ? globalThis.String(object.metadata) : "",
+      principal: isSet(object.principal) ? Principal.fromJSON(object.principal) : undefined,
     };
   },
 
@@ -920,6 +1020,9 @@ export const CallTeamRequest: MessageFns<CallTeamRequest> = {
     if (message.metadata !== "") {
       obj.metadata = message.metadata;
     }
+    if (message.principal !== undefined) {
+      obj.principal = Principal.toJSON(message.principal);
+    }
     return obj;
   },
 
@@ -933,6 +1036,9 @@ export const CallTeamRequest: MessageFns<CallTeamRequest> = {
     message.customerSessionId = object.customerSessionId ?? "";
     message.customerDisplayName = object.customerDisplayName ?? "";
     message.metadata = object.metadata ?? "";
+    message.principal = (object.principal !== undefined && object.principal !== null)
+      ? Principal.fromPartial(object.principal)
+      : undefined;
     return message;
   },
 };
@@ -1079,7 +1185,7 @@ export const CallTeamResponse: MessageFns<CallTeamResponse> = {
 };
 
 function createBaseTransferCallRequest(): TransferCallRequest {
-  return { callId: "", identity: "", toIdentity: "", toTeam: "" };
+  return { callId: "", identity: "", toIdentity: "", toTeam: "", principal: undefined };
 }
 
 export const TransferCallRequest: MessageFns<TransferCallRequest> = {
@@ -1095,6 +1201,9 @@ export const TransferCallRequest: MessageFns<TransferCallRequest> = {
     }
     if (message.toTeam !== "") {
       writer.uint32(34).string(message.toTeam);
+    }
+    if (message.principal !== undefined) {
+      Principal.encode(message.principal, writer.uint32(42).fork()).join();
     }
     return writer;
   },
@@ -1144,6 +1253,14 @@ export const TransferCallRequest: MessageFns<TransferCallRequest> = {
             message.toTeam = reader.string();
             continue;
           }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.principal = Principal.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1174,6 +1291,7 @@ export const TransferCallRequest: MessageFns<TransferCallRequest> = {
         : isSet(object.to_team)
         ? globalThis.String(object.to_team)
         : "",
+      principal: isSet(object.principal) ? Principal.fromJSON(object.principal) : undefined,
     };
   },
 
@@ -1191,6 +1309,9 @@ export const TransferCallRequest: MessageFns<TransferCallRequest> = {
     if (message.toTeam !== "") {
       obj.toTeam = message.toTeam;
     }
+    if (message.principal !== undefined) {
+      obj.principal = Principal.toJSON(message.principal);
+    }
     return obj;
   },
 
@@ -1203,6 +1324,9 @@ export const TransferCallRequest: MessageFns<TransferCallRequest> = {
     message.identity = object.identity ?? "";
     message.toIdentity = object.toIdentity ?? "";
     message.toTeam = object.toTeam ?? "";
+    message.principal = (object.principal !== undefined && object.principal !== null)
+      ? Principal.fromPartial(object.principal)
+      : undefined;
     return message;
   },
 };
@@ -1275,7 +1399,7 @@ export const TransferCallResponse: MessageFns<TransferCallResponse> = {
 };
 
 function createBaseInviteToCallRequest(): InviteToCallRequest {
-  return { callId: "", identity: "", inviteeIdentity: "" };
+  return { callId: "", identity: "", inviteeIdentity: "", principal: undefined };
 }
 
 export const InviteToCallRequest: MessageFns<InviteToCallRequest> = {
@@ -1288,6 +1412,9 @@ export const InviteToCallRequest: MessageFns<InviteToCallRequest> = {
     }
     if (message.inviteeIdentity !== "") {
       writer.uint32(26).string(message.inviteeIdentity);
+    }
+    if (message.principal !== undefined) {
+      Principal.encode(message.principal, writer.uint32(34).fork()).join();
     }
     return writer;
   },
@@ -1329,6 +1456,14 @@ export const InviteToCallRequest: MessageFns<InviteToCallRequest> = {
             message.inviteeIdentity = reader.string();
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.principal = Principal.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1354,6 +1489,7 @@ export const InviteToCallRequest: MessageFns<InviteToCallRequest> = {
         : isSet(object.invitee_identity)
         ? globalThis.String(object.invitee_identity)
         : "",
+      principal: isSet(object.principal) ? Principal.fromJSON(object.principal) : undefined,
     };
   },
 
@@ -1368,6 +1504,9 @@ export const InviteToCallRequest: MessageFns<InviteToCallRequest> = {
     if (message.inviteeIdentity !== "") {
       obj.inviteeIdentity = message.inviteeIdentity;
     }
+    if (message.principal !== undefined) {
+      obj.principal = Principal.toJSON(message.principal);
+    }
     return obj;
   },
 
@@ -1379,6 +1518,9 @@ export const InviteToCallRequest: MessageFns<InviteToCallRequest> = {
     message.callId = object.callId ?? "";
     message.identity = object.identity ?? "";
     message.inviteeIdentity = object.inviteeIdentity ?? "";
+    message.principal = (object.principal !== undefined && object.principal !== null)
+      ? Principal.fromPartial(object.principal)
+      : undefined;
     return message;
   },
 };
@@ -1451,7 +1593,7 @@ export const InviteToCallResponse: MessageFns<InviteToCallResponse> = {
 };
 
 function createBaseGetTeamStatsRequest(): GetTeamStatsRequest {
-  return { team: "", since: undefined };
+  return { team: "", since: undefined, principal: undefined };
 }
 
 export const GetTeamStatsRequest: MessageFns<GetTeamStatsRequest> = {
@@ -1461,6 +1603,9 @@ export const GetTeamStatsRequest: MessageFns<GetTeamStatsRequest> = {
     }
     if (message.since !== undefined) {
       Timestamp.encode(toTimestamp(message.since), writer.uint32(18).fork()).join();
+    }
+    if (message.principal !== undefined) {
+      Principal.encode(message.principal, writer.uint32(26).fork()).join();
     }
     return writer;
   },
@@ -1494,6 +1639,14 @@ export const GetTeamStatsRequest: MessageFns<GetTeamStatsRequest> = {
             message.since = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.principal = Principal.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1510,6 +1663,7 @@ export const GetTeamStatsRequest: MessageFns<GetTeamStatsRequest> = {
     return {
       team: isSet(object.team) ? globalThis.String(object.team) : "",
       since: isSet(object.since) ? fromJsonTimestamp(object.since) : undefined,
+      principal: isSet(object.principal) ? Principal.fromJSON(object.principal) : undefined,
     };
   },
 
@@ -1521,6 +1675,9 @@ export const GetTeamStatsRequest: MessageFns<GetTeamStatsRequest> = {
     if (message.since !== undefined) {
       obj.since = message.since.toISOString();
     }
+    if (message.principal !== undefined) {
+      obj.principal = Principal.toJSON(message.principal);
+    }
     return obj;
   },
 
@@ -1531,6 +1688,9 @@ export const GetTeamStatsRequest: MessageFns<GetTeamStatsRequest> = {
     const message = createBaseGetTeamStatsRequest();
     message.team = object.team ?? "";
     message.since = object.since ?? undefined;
+    message.principal = (object.principal !== undefined && object.principal !== null)
+      ? Principal.fromPartial(object.principal)
+      : undefined;
     return message;
   },
 };
@@ -2302,7 +2462,10 @@ export const ListCallRecordingsResponse: MessageFns<ListCallRecordingsResponse> 
  * Errors (ErrorInfo domain "rtcroom.desk"): INVALID_ARGUMENT, ALREADY_EXISTS, NOT_FOUND,
  * FAILED_PRECONDITION (a state only the system sets), QUEUE_FULL and TEAM_CLOSED
  * (RESOURCE_EXHAUSTED / FAILED_PRECONDITION: a customer's call refused), CALL_NOT_FOUND, CALL_ENDED,
- * NOT_A_PARTY.
+ * NOT_A_PARTY, PERMISSION_DENIED.
+ * Principal (see rtcroom.room.v1.RoomService): acts for its own identity only; agent requests (team,
+ * state, figures) need the team, by id or name, in grants.agent_teams; calling a team needs room_join
+ * and an unscoped token.
  *
  * How a call to a team goes: the customer calls (CallTeam) and takes a seat in the call's room with
  * its push URL; once its push has begun the call is offered to the connected agent who has been

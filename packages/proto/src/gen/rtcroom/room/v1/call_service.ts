@@ -18,6 +18,7 @@ import {
   type ServiceError,
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
+import { Principal } from "../../auth/v1/principal";
 import { PushUrl } from "../../media/v1/url";
 import { Call } from "./call";
 import { Member, Room } from "./room";
@@ -33,6 +34,11 @@ export interface PlaceCallRequest {
   metadata: string;
   /** Seconds the callee's phone rings (0: the deployment's default, 30). */
   ringTimeoutSeconds: number;
+  /**
+   * The end user the request acts for (the gateway passes the access token's identity and grants);
+   * absent: the operator. See rtcroom.auth.v1.Principal.
+   */
+  principal: Principal | undefined;
 }
 
 export interface PlaceCallResponse {
@@ -56,6 +62,11 @@ export interface AnswerCallRequest {
   sessionId: string;
   accept: boolean;
   displayName: string;
+  /**
+   * The end user the request acts for (the gateway passes the access token's identity and grants);
+   * absent: the operator. See rtcroom.auth.v1.Principal.
+   */
+  principal: Principal | undefined;
 }
 
 export interface AnswerCallResponse {
@@ -66,33 +77,54 @@ export interface AnswerCallResponse {
   room: Room | undefined;
   member: Member | undefined;
   members: Member[];
-  pushUrl: PushUrl | undefined;
+  pushUrl:
+    | PushUrl
+    | undefined;
+  /** NEXT-ID: 7 */
   seq: number;
 }
 
 export interface CancelCallRequest {
   callId: string;
   identity: string;
+  /**
+   * The end user the request acts for (the gateway passes the access token's identity and grants);
+   * absent: the operator. See rtcroom.auth.v1.Principal.
+   */
+  principal: Principal | undefined;
 }
 
 export interface CancelCallResponse {
+  /** NEXT-ID: 2 */
   call: Call | undefined;
 }
 
 export interface HangUpRequest {
   callId: string;
   identity: string;
+  /**
+   * The end user the request acts for (the gateway passes the access token's identity and grants);
+   * absent: the operator. See rtcroom.auth.v1.Principal.
+   */
+  principal: Principal | undefined;
 }
 
 export interface HangUpResponse {
+  /** NEXT-ID: 2 */
   call: Call | undefined;
 }
 
 export interface GetCallRequest {
   callId: string;
+  /**
+   * The end user the request acts for (the gateway passes the access token's identity and grants);
+   * absent: the operator. See rtcroom.auth.v1.Principal.
+   */
+  principal: Principal | undefined;
 }
 
 export interface GetCallResponse {
+  /** NEXT-ID: 2 */
   call: Call | undefined;
 }
 
@@ -105,6 +137,7 @@ function createBasePlaceCallRequest(): PlaceCallRequest {
     recording: false,
     metadata: "",
     ringTimeoutSeconds: 0,
+    principal: undefined,
   };
 }
 
@@ -130,6 +163,9 @@ export const PlaceCallRequest: MessageFns<PlaceCallRequest> = {
     }
     if (message.ringTimeoutSeconds !== 0) {
       writer.uint32(56).uint32(message.ringTimeoutSeconds);
+    }
+    if (message.principal !== undefined) {
+      Principal.encode(message.principal, writer.uint32(66).fork()).join();
     }
     return writer;
   },
@@ -203,6 +239,14 @@ export const PlaceCallRequest: MessageFns<PlaceCallRequest> = {
             message.ringTimeoutSeconds = reader.uint32();
             continue;
           }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.principal = Principal.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -244,6 +288,7 @@ export const PlaceCallRequest: MessageFns<PlaceCallRequest> = {
         : isSet(object.ring_timeout_seconds)
         ? globalThis.Number(object.ring_timeout_seconds)
         : 0,
+      principal: isSet(object.principal) ? Principal.fromJSON(object.principal) : undefined,
     };
   },
 
@@ -270,6 +315,9 @@ export const PlaceCallRequest: MessageFns<PlaceCallRequest> = {
     if (message.ringTimeoutSeconds !== 0) {
       obj.ringTimeoutSeconds = Math.round(message.ringTimeoutSeconds);
     }
+    if (message.principal !== undefined) {
+      obj.principal = Principal.toJSON(message.principal);
+    }
     return obj;
   },
 
@@ -285,6 +333,9 @@ export const PlaceCallRequest: MessageFns<PlaceCallRequest> = {
     message.recording = object.recording ?? false;
     message.metadata = object.metadata ?? "";
     message.ringTimeoutSeconds = object.ringTimeoutSeconds ?? 0;
+    message.principal = (object.principal !== undefined && object.principal !== null)
+      ? Principal.fromPartial(object.principal)
+      : undefined;
     return message;
   },
 };
@@ -431,7 +482,7 @@ export const PlaceCallResponse: MessageFns<PlaceCallResponse> = {
 };
 
 function createBaseAnswerCallRequest(): AnswerCallRequest {
-  return { callId: "", identity: "", sessionId: "", accept: false, displayName: "" };
+  return { callId: "", identity: "", sessionId: "", accept: false, displayName: "", principal: undefined };
 }
 
 export const AnswerCallRequest: MessageFns<AnswerCallRequest> = {
@@ -450,6 +501,9 @@ export const AnswerCallRequest: MessageFns<AnswerCallRequest> = {
     }
     if (message.displayName !== "") {
       writer.uint32(42).string(message.displayName);
+    }
+    if (message.principal !== undefined) {
+      Principal.encode(message.principal, writer.uint32(50).fork()).join();
     }
     return writer;
   },
@@ -507,6 +561,14 @@ export const AnswerCallRequest: MessageFns<AnswerCallRequest> = {
             message.displayName = reader.string();
             continue;
           }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.principal = Principal.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -538,6 +600,7 @@ export const AnswerCallRequest: MessageFns<AnswerCallRequest> = {
         : isSet(object.display_name)
         ? globalThis.String(object.display_name)
         : "",
+      principal: isSet(object.principal) ? Principal.fromJSON(object.principal) : undefined,
     };
   },
 
@@ -558,6 +621,9 @@ export const AnswerCallRequest: MessageFns<AnswerCallRequest> = {
     if (message.displayName !== "") {
       obj.displayName = message.displayName;
     }
+    if (message.principal !== undefined) {
+      obj.principal = Principal.toJSON(message.principal);
+    }
     return obj;
   },
 
@@ -571,6 +637,9 @@ export const AnswerCallRequest: MessageFns<AnswerCallRequest> = {
     message.sessionId = object.sessionId ?? "";
     message.accept = object.accept ?? false;
     message.displayName = object.displayName ?? "";
+    message.principal = (object.principal !== undefined && object.principal !== null)
+      ? Principal.fromPartial(object.principal)
+      : undefined;
     return message;
   },
 };
@@ -733,7 +802,7 @@ export const AnswerCallResponse: MessageFns<AnswerCallResponse> = {
 };
 
 function createBaseCancelCallRequest(): CancelCallRequest {
-  return { callId: "", identity: "" };
+  return { callId: "", identity: "", principal: undefined };
 }
 
 export const CancelCallRequest: MessageFns<CancelCallRequest> = {
@@ -743,6 +812,9 @@ export const CancelCallRequest: MessageFns<CancelCallRequest> = {
     }
     if (message.identity !== "") {
       writer.uint32(18).string(message.identity);
+    }
+    if (message.principal !== undefined) {
+      Principal.encode(message.principal, writer.uint32(26).fork()).join();
     }
     return writer;
   },
@@ -776,6 +848,14 @@ export const CancelCallRequest: MessageFns<CancelCallRequest> = {
             message.identity = reader.string();
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.principal = Principal.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -796,6 +876,7 @@ export const CancelCallRequest: MessageFns<CancelCallRequest> = {
         ? globalThis.String(object.call_id)
         : "",
       identity: isSet(object.identity) ? globalThis.String(object.identity) : "",
+      principal: isSet(object.principal) ? Principal.fromJSON(object.principal) : undefined,
     };
   },
 
@@ -807,6 +888,9 @@ export const CancelCallRequest: MessageFns<CancelCallRequest> = {
     if (message.identity !== "") {
       obj.identity = message.identity;
     }
+    if (message.principal !== undefined) {
+      obj.principal = Principal.toJSON(message.principal);
+    }
     return obj;
   },
 
@@ -817,6 +901,9 @@ export const CancelCallRequest: MessageFns<CancelCallRequest> = {
     const message = createBaseCancelCallRequest();
     message.callId = object.callId ?? "";
     message.identity = object.identity ?? "";
+    message.principal = (object.principal !== undefined && object.principal !== null)
+      ? Principal.fromPartial(object.principal)
+      : undefined;
     return message;
   },
 };
@@ -889,7 +976,7 @@ export const CancelCallResponse: MessageFns<CancelCallResponse> = {
 };
 
 function createBaseHangUpRequest(): HangUpRequest {
-  return { callId: "", identity: "" };
+  return { callId: "", identity: "", principal: undefined };
 }
 
 export const HangUpRequest: MessageFns<HangUpRequest> = {
@@ -899,6 +986,9 @@ export const HangUpRequest: MessageFns<HangUpRequest> = {
     }
     if (message.identity !== "") {
       writer.uint32(18).string(message.identity);
+    }
+    if (message.principal !== undefined) {
+      Principal.encode(message.principal, writer.uint32(26).fork()).join();
     }
     return writer;
   },
@@ -932,6 +1022,14 @@ export const HangUpRequest: MessageFns<HangUpRequest> = {
             message.identity = reader.string();
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.principal = Principal.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -952,6 +1050,7 @@ export const HangUpRequest: MessageFns<HangUpRequest> = {
         ? globalThis.String(object.call_id)
         : "",
       identity: isSet(object.identity) ? globalThis.String(object.identity) : "",
+      principal: isSet(object.principal) ? Principal.fromJSON(object.principal) : undefined,
     };
   },
 
@@ -963,6 +1062,9 @@ export const HangUpRequest: MessageFns<HangUpRequest> = {
     if (message.identity !== "") {
       obj.identity = message.identity;
     }
+    if (message.principal !== undefined) {
+      obj.principal = Principal.toJSON(message.principal);
+    }
     return obj;
   },
 
@@ -973,6 +1075,9 @@ export const HangUpRequest: MessageFns<HangUpRequest> = {
     const message = createBaseHangUpRequest();
     message.callId = object.callId ?? "";
     message.identity = object.identity ?? "";
+    message.principal = (object.principal !== undefined && object.principal !== null)
+      ? Principal.fromPartial(object.principal)
+      : undefined;
     return message;
   },
 };
@@ -1045,13 +1150,16 @@ export const HangUpResponse: MessageFns<HangUpResponse> = {
 };
 
 function createBaseGetCallRequest(): GetCallRequest {
-  return { callId: "" };
+  return { callId: "", principal: undefined };
 }
 
 export const GetCallRequest: MessageFns<GetCallRequest> = {
   encode(message: GetCallRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.callId !== "") {
       writer.uint32(10).string(message.callId);
+    }
+    if (message.principal !== undefined) {
+      Principal.encode(message.principal, writer.uint32(18).fork()).join();
     }
     return writer;
   },
@@ -1077,6 +1185,14 @@ export const GetCallRequest: MessageFns<GetCallRequest> = {
             message.callId = reader.string();
             continue;
           }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.principal = Principal.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1096,6 +1212,7 @@ export const GetCallRequest: MessageFns<GetCallRequest> = {
         : isSet(object.call_id)
         ? globalThis.String(object.call_id)
         : "",
+      principal: isSet(object.principal) ? Principal.fromJSON(object.principal) : undefined,
     };
   },
 
@@ -1103,6 +1220,9 @@ export const GetCallRequest: MessageFns<GetCallRequest> = {
     const obj: any = {};
     if (message.callId !== "") {
       obj.callId = message.callId;
+    }
+    if (message.principal !== undefined) {
+      obj.principal = Principal.toJSON(message.principal);
     }
     return obj;
   },
@@ -1113,6 +1233,9 @@ export const GetCallRequest: MessageFns<GetCallRequest> = {
   fromPartial(object: DeepPartial<GetCallRequest>): GetCallRequest {
     const message = createBaseGetCallRequest();
     message.callId = object.callId ?? "";
+    message.principal = (object.principal !== undefined && object.principal !== null)
+      ? Principal.fromPartial(object.principal)
+      : undefined;
     return message;
   },
 };
@@ -1188,7 +1311,10 @@ export const GetCallResponse: MessageFns<GetCallResponse> = {
  * 1:1 calls (the seed's seven steps), hosted by the room service. Each call has its own CALL room;
  * the call's end closes it (CLOSE_REASON_CALL_ENDED). Callers: the gateway on behalf of a client;
  * internal systems. Errors (ErrorInfo domain "rtcroom.room"): INVALID_ARGUMENT, CALLEE_OFFLINE,
- * CALLEE_BUSY (FAILED_PRECONDITION), CALL_NOT_FOUND, CALL_ENDED, NOT_A_PARTY (PERMISSION_DENIED).
+ * CALLEE_BUSY (FAILED_PRECONDITION), CALL_NOT_FOUND, CALL_ENDED, NOT_A_PARTY (PERMISSION_DENIED),
+ * PERMISSION_DENIED.
+ * Principal (see RoomService): acts for its own identity only; placing and answering need room_join
+ * and an unscoped token (a call is a room of its own); reading a call needs to be a party to it.
  */
 export type CallServiceService = typeof CallServiceService;
 export const CallServiceService = {
@@ -1237,6 +1363,7 @@ export const CallServiceService = {
     responseSerialize: (value: HangUpResponse): Buffer => Buffer.from(HangUpResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): HangUpResponse => HangUpResponse.decode(value),
   },
+  /** Reads a call. Principal: a party to it (caller, callee, agent, invited); NOT_A_PARTY otherwise. */
   getCall: {
     path: "/rtcroom.room.v1.CallService/GetCall" as const,
     requestStream: false as const,
@@ -1262,6 +1389,7 @@ export interface CallServiceServer extends UntypedServiceImplementation {
   cancelCall: handleUnaryCall<CancelCallRequest, CancelCallResponse>;
   /** Either party ends the call. */
   hangUp: handleUnaryCall<HangUpRequest, HangUpResponse>;
+  /** Reads a call. Principal: a party to it (caller, callee, agent, invited); NOT_A_PARTY otherwise. */
   getCall: handleUnaryCall<GetCallRequest, GetCallResponse>;
 }
 
@@ -1335,6 +1463,7 @@ export interface CallServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: HangUpResponse) => void,
   ): ClientUnaryCall;
+  /** Reads a call. Principal: a party to it (caller, callee, agent, invited); NOT_A_PARTY otherwise. */
   getCall(
     request: GetCallRequest,
     callback: (error: ServiceError | null, response: GetCallResponse) => void,
