@@ -20,7 +20,7 @@ const roomNames = new Map<string, string>();
 const loggedEvents: (keyof RtcRoomEvents)[] = [
   'connectionState', 'session', 'memberJoined', 'memberLeft', 'memberConnection', 'memberUpdated', 'streamReady', 'streamStopped',
   'roomUpdated', 'roomClosed', 'recordingReady', 'resync', 'seatLost', 'pushUrl', 'incomingCall', 'callUpdated', 'callEnded', 'pusherState',
-  'playerState', 'error', 'callQueued', 'callConnecting', 'offerWithdrawn', 'callInvitation',
+  'playerState', 'error', 'callQueued', 'callConnecting', 'offerWithdrawn', 'callInvitation', 'tokenExpiring', 'tokenRefreshed', 'tokenExpired',
 ];
 // Events after which the room, the calls or the room list look different.
 const redrawOn: (keyof RtcRoomEvents)[] = [
@@ -39,7 +39,7 @@ function roomName(roomId: string): string {
   return roomNames.get(roomId) ?? roomId;
 }
 
-/** Asks the embedded default's /dev/token endpoint, again on every reconnect, so an expired token is replaced. */
+/** Asks the embedded default's /dev/token endpoint, again on every reconnect and before the token in use expires. */
 function devToken(identity: string, displayName: string, agentTeams: string[]): () => Promise<string> {
   const name = displayName ? `&name=${encodeURIComponent(displayName)}` : '';
   const agent = agentTeams.length > 0 ? `&agent=${encodeURIComponent(agentTeams.join(','))}` : '';

@@ -145,6 +145,12 @@ export function describeEvent([name, e]: Logged, roomName: (roomId: string) => s
       return { text: `player ${e.code} (${e.meaning})`, level: e.severity };
     case 'error':
       return { text: e.message, level: 'error' };
+    case 'tokenExpiring':
+      return e.willRefresh ? null : { text: `the pasted access token expires at ${new Date(e.expireTime).toLocaleTimeString()}: sign in again with a fresh one`, level: 'warning' };
+    case 'tokenRefreshed':
+      return info(`access token refreshed; good until ${new Date(e.expireTime).toLocaleTimeString()}`);
+    case 'tokenExpired':
+      return { text: `the access token expired${e.willReconnect ? '; reconnecting with a fresh one' : ''}`, level: e.willReconnect ? 'warning' : 'error' };
     default:
       return null;
   }

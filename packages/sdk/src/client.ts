@@ -18,6 +18,7 @@ import { RoomSnapshot } from './room-view.js';
 import { newKey, RoomTracker } from './rooms.js';
 import { browserSocket } from './socket-websocket.js';
 import type { SocketAdapter } from './socket.js';
+import { TokenRefresher } from './token-refresh.js';
 import { ConnectionState, Frame, TokenSource, Transport } from './transport.js';
 import { readCallNotice, readNotice } from './wire.js';
 
@@ -62,6 +63,7 @@ export class RtcRoomClient {
   private readonly transport: Transport;
   private readonly rooms: RoomTracker;
   private readonly calls: CallTracker;
+  private readonly tokens: TokenRefresher;
 
   constructor(options: RtcRoomClientOptions = {}) {
     this.transport = new Transport(
@@ -81,6 +83,7 @@ export class RtcRoomClient {
     );
     this.rooms = new RoomTracker(this.events, this.transport);
     this.calls = new CallTracker(this.events, () => this.identity);
+    this.tokens = new TokenRefresher(this.events, this.transport);
   }
 
   // ---- events
@@ -114,11 +117,23 @@ export class RtcRoomClient {
 
   /**
    * Connects to the gateway (ws(s)://host/v1/ws) and resolves with the welcome. `token` is an access
-   * token or a function that fetches one (asked again on every reconnect, so it can be renewed).
+   * token or a function that fetches one (asked again on every reconnect, and before the token in
+   * use expires, so the connection outlives each token: see refreshToken).
    * Rejects with RtcRoomError: UNAUTHENTICATED, TOKEN_EXPIRED, CONNECT_FAILED.
    */
   connect(url: string, token: TokenSource): Promise<Welcome> {
     return this.transport.connect(url, token);
+  }
+
+  /**
+   * Replaces the connection's access token without reconnecting: with `token` (a fixed token's
+   * successor, also used for later reconnects), or a fresh one from the token provider. The session
+   * and seats stay; the new token's grants apply from then on. With a provider the client does this
+   * by itself when the gateway says the token expires soon (tokenExpiring).
+   * Errors: PERMISSION_DENIED (another identity's token), UNAUTHENTICATED, TOKEN_EXPIRED, TOKEN_REFRESH_FAILED.
+   */
+  refreshToken(token?: string): Promise<{ expireTime: string }> {
+    return this.tokens.refresh(token);
   }
 
   /** Says goodbye: the session ends and every seat is given up at once. */
@@ -364,6 +379,7 @@ export class RtcRoomClient {
   }
 
   private onFrame(frame: Frame): void {
+    if (this.tokens.onFrame(frame)) return;
     if (frame.notice) this.rooms.onNotice(readNotice(frame.notice));
     else if (frame.callNotice) this.calls.changed(readCallNotice(frame.callNotice));
     else if (frame.error) this.events.emit('error', new RtcRoomError(String(frame.error.code), String(frame.error.message ?? '')));

@@ -30,9 +30,10 @@ export type ServerErrorCode =
 
 /**
  * Codes the SDK raises itself: the connection went away with the request unanswered (it may or may
- * not have been carried out), no answer in time, the client is not connected or was closed.
+ * not have been carried out), no answer in time, the client is not connected or was closed, the
+ * token provider failed when asked for a fresh token to refresh the connection's.
  */
-export type ClientErrorCode = 'CONNECTION_LOST' | 'TIMEOUT' | 'NOT_CONNECTED' | 'CLOSED' | 'CONNECT_FAILED';
+export type ClientErrorCode = 'CONNECTION_LOST' | 'TIMEOUT' | 'NOT_CONNECTED' | 'CLOSED' | 'CONNECT_FAILED' | 'TOKEN_REFRESH_FAILED';
 
 export type ErrorCode = ServerErrorCode | ClientErrorCode;
 

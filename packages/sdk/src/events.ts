@@ -22,6 +22,20 @@ export interface RtcRoomEvents {
   connectionState: ConnectionStateChange;
   /** A socket was welcomed. `resumed`: the session (and its seats) came back after a drop. */
   session: Welcome;
+  /**
+   * The access token expires at expireTime (the gateway says so a minute ahead by default). With a
+   * token provider the client refreshes it by itself (`willRefresh`); with a fixed token, call
+   * refreshToken(newToken) before then, or the connection ends (tokenExpired).
+   */
+  tokenExpiring: { expireTime: string; willRefresh: boolean };
+  /** The connection carries a fresh access token, good until expireTime; session and seats are unchanged. */
+  tokenRefreshed: { expireTime: string };
+  /**
+   * The access token ran out without a refresh and the gateway closed the connection. The seats wait
+   * for the resume grace: with a token provider the client reconnects and resumes (`willReconnect`);
+   * with a fixed token it cannot, and disconnects.
+   */
+  tokenExpired: { willReconnect: boolean };
   memberJoined: MemberEvent;
   /** Someone left, with the reason. For you: removed, replaced elsewhere, room closed, call ended (not your own leaveRoom). */
   memberLeft: MemberEvent & { reason: LeaveReason; reasonText: string };

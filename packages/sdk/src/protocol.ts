@@ -212,6 +212,11 @@ export interface Welcome {
   seats: SeatHeld[];
 }
 
+/** The gateway's word that the connection's access token expires soon: refresh it before expireTime. */
+export interface TokenExpiring {
+  expireTime?: Timestamp;
+}
+
 /** One room notice's payload: exactly one of these is set. */
 export interface NoticeBody {
   memberJoined?: { member: Member };
@@ -291,6 +296,8 @@ export interface Requests {
   transferCall: { body: { callId: string; toIdentity?: string; toTeam?: string }; answer: { call: Call } };
   inviteToCall: { body: { callId: string; identity: string }; answer: { call: Call } };
   getTeamStats: { body: { team: string }; answer: { stats: TeamStats } };
+  /** Replaces the connection's access token (same identity); answers the new token's expiry. */
+  refreshToken: { body: { accessToken: string }; answer: { expireTime?: Timestamp } };
 }
 
 export type RequestKind = keyof Requests;

@@ -156,8 +156,28 @@ export class Transport {
     }
   }
 
+  /** True when the token comes from a provider (asked for a fresh one on reconnects and refreshes). */
+  get hasTokenProvider(): boolean {
+    return typeof this.token === 'function';
+  }
+
+  /** The token to present now: the fixed one, or a fresh one from the provider. */
+  async currentToken(): Promise<string> {
+    return typeof this.token === 'function' ? await this.token() : this.token;
+  }
+
+  /** A fixed token was refreshed on the connection: reconnects present the fresh one too. */
+  tokenRefreshed(token: string): void {
+    if (typeof this.token === 'string') this.token = token;
+  }
+
+  /** True when a lost connection is followed by reconnect attempts. */
+  get reconnects(): boolean {
+    return this.options.reconnect?.enabled !== false;
+  }
+
   private async openLink(): Promise<Welcome> {
-    const token = typeof this.token === 'function' ? await this.token() : this.token;
+    const token = await this.currentToken();
     if (this.closing) throw new RtcRoomError('CLOSED', 'the client was closed');
     const query = [`access_token=${encodeURIComponent(token)}`];
     if (this.welcome?.resumeToken) query.push(`resume_token=${encodeURIComponent(this.welcome.resumeToken)}`);

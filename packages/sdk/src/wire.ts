@@ -241,6 +241,7 @@ export function readAnswer<K extends RequestKind>(kind: K, a: Raw = {}): Answer<
     transferCall: (x) => ({ call: readCall(x.call) }),
     inviteToCall: (x) => ({ call: readCall(x.call) }),
     getTeamStats: (x) => ({ stats: readTeamStats(x.stats) }),
+    refreshToken: (x) => ({ expireTime: opt(x.expireTime) }),
   };
   return readers[kind](a) as Answer<K>;
 }

@@ -36,6 +36,8 @@ export interface GatewayConfig {
    * connection at 20,000 in the bench); at 20 it is 6-7 KB, for about 1% more CPU under churn.
    */
   heapGrowingPercent: number;
+  /** How long before a connection's access token expires the client is told (tokenExpiring), in ms. */
+  tokenExpiryNoticeMs: number;
 }
 
 export const devAccessTokenSecret = 'rtcroom-dev-secret-do-not-use-in-production';
@@ -63,5 +65,6 @@ export function loadGatewayConfig(env: Env): GatewayConfig {
     rateLimitBurst: envInt(env, 'GATEWAY_RATE_LIMIT_BURST', 40, { min: 1, max: 100_000 }),
     grpcAddress: envAddress(env, 'GATEWAY_GRPC_ADDRESS', '127.0.0.1:50054'),
     heapGrowingPercent: envInt(env, 'GATEWAY_HEAP_GROWING_PERCENT', 20, { min: 0, max: 1000 }),
+    tokenExpiryNoticeMs: envInt(env, 'GATEWAY_TOKEN_EXPIRY_NOTICE_SECONDS', 60, { min: 1, max: 86_400 }) * 1000,
   };
 }

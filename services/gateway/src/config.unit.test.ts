@@ -8,4 +8,11 @@ describe('loadGatewayConfig', () => {
     expect(() => loadGatewayConfig({ RTCROOM_DEV: 'true', GATEWAY_HEAP_GROWING_PERCENT: '-5' })).toThrow(ConfigError);
     expect(() => loadGatewayConfig({ RTCROOM_DEV: 'true', GATEWAY_HEAP_GROWING_PERCENT: 'lots' })).toThrow(ConfigError);
   });
+
+  it('tells clients 60 s ahead that their access token expires unless told otherwise', () => {
+    expect(loadGatewayConfig({ RTCROOM_DEV: 'true' }).tokenExpiryNoticeMs).toBe(60_000);
+    expect(loadGatewayConfig({ RTCROOM_DEV: 'true', GATEWAY_TOKEN_EXPIRY_NOTICE_SECONDS: '5' }).tokenExpiryNoticeMs).toBe(5000);
+    expect(() => loadGatewayConfig({ RTCROOM_DEV: 'true', GATEWAY_TOKEN_EXPIRY_NOTICE_SECONDS: '0' })).toThrow(/GATEWAY_TOKEN_EXPIRY_NOTICE_SECONDS/);
+    expect(() => loadGatewayConfig({ RTCROOM_DEV: 'true', GATEWAY_TOKEN_EXPIRY_NOTICE_SECONDS: 'soon' })).toThrow(ConfigError);
+  });
 });

@@ -6,6 +6,7 @@ import { GatewayError } from '../errors';
 import { CallFanout } from '../fanout/call-fanout';
 import { RoomFanout } from '../fanout/room-fanout';
 import { Connection } from '../ws/connection';
+import { TokenExpiry } from '../ws/token-expiry';
 
 export interface RequestContext {
   requestId: string;
@@ -13,6 +14,8 @@ export interface RequestContext {
   backends: Backends;
   fanout: RoomFanout;
   calls: CallFanout;
+  /** refreshToken: replaces conn.claims, so handlers read grants from conn.claims at each request. */
+  tokens: TokenExpiry;
 }
 
 /**

@@ -113,6 +113,8 @@ export async function handleRequest(ctx: RequestContext, request: Request): Prom
       return inviteToCall(ctx, request.value);
     case 'getTeamStats':
       return getTeamStats(ctx, request.value);
+    case 'refreshToken':
+      return { $case: 'refreshToken', value: ctx.tokens.refresh(conn, request.value) };
   }
 }
 

@@ -13,7 +13,13 @@ export interface HeldSeat {
   lastSeq: number;
 }
 
+/** Documented in gateway.proto's header comment and the README; stable. */
 export const closeCodes = {
+  /**
+   * The access token is refused: missing, invalid or expired at connect, or expired during the
+   * session without a refresh. The error frame before it (and the close reason) says which:
+   * UNAUTHENTICATED or TOKEN_EXPIRED.
+   */
   unauthenticated: 4001,
   sessionExpired: 4002,
   slowConsumer: 4008,
@@ -30,12 +36,15 @@ export class Connection {
   seatInDoubt = false;
   lastHeardAt = Date.now();
   closed = false;
+  /** The token exp (UNIX seconds) the client was last told is near (tokenExpiring), once per token. */
+  expiryNoticeSentFor = 0;
 
   constructor(
     readonly socket: WebSocket,
     /** Empty until the session is opened (or resumed). */
     public sessionId: string,
-    readonly claims: AccessClaims,
+    /** The access token's claims; a refreshToken replaces them (its grants apply from then on). */
+    public claims: AccessClaims,
     private readonly logger: Logger,
     private readonly maxBufferedBytes: number,
   ) {}

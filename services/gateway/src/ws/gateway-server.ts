@@ -15,6 +15,7 @@ import { closeCodes, Connection } from './connection';
 import { decodeClientFrame, encodeServerMessage, salvageRequestId } from './frames';
 import { openSession } from './session-opener';
 import { TokenBucket } from './rate-limit';
+import { TokenExpiry } from './token-expiry';
 import { serveStatic } from './static-files';
 
 export const websocketPath = '/v1/ws';
@@ -24,6 +25,7 @@ export class GatewayServer {
   private readonly http: Server;
   private readonly wss: WebSocketServer;
   private readonly connections = new Set<Connection>();
+  private readonly tokenExpiry: TokenExpiry;
   private timers: NodeJS.Timeout[] = [];
   private keepAliveRound = 0;
 
@@ -37,6 +39,7 @@ export class GatewayServer {
     // ws enforces a hard cap; frames between maxFrameBytes and the cap get a FRAME_TOO_LARGE answer.
     this.wss = new WebSocketServer({ noServer: true, maxPayload: config.maxFrameBytes * 4 });
     this.http = createServer((req, res) => this.onHttp(req, res));
+    this.tokenExpiry = new TokenExpiry(config.accessTokenSecret, config.tokenExpiryNoticeMs, logger);
     // A connection must finish its upgrade request (and with it the token check) quickly: nothing
     // idles unauthenticated.
     this.http.headersTimeout = 10_000;
@@ -187,7 +190,7 @@ export class GatewayServer {
       return;
     }
     try {
-      const ctx = { requestId: frame.requestId, conn, backends: this.backends, fanout: this.fanout, calls: this.calls };
+      const ctx = { requestId: frame.requestId, conn, backends: this.backends, fanout: this.fanout, calls: this.calls, tokens: this.tokenExpiry };
       const reply = await handleRequest(ctx, frame.message!);
       if (reply) conn.reply(frame.requestId, reply);
     } catch (err) {
@@ -200,7 +203,9 @@ export class GatewayServer {
   private checkLiveness(): void {
     const now = Date.now();
     for (const conn of this.connections) {
-      if (now - conn.lastHeardAt > this.config.pingTimeoutMs) {
+      if (this.tokenExpiry.check(conn, now)) {
+        void this.forget(conn, true);
+      } else if (now - conn.lastHeardAt > this.config.pingTimeoutMs) {
         this.logger.info('socket silent too long; dropped', { sessionId: conn.sessionId });
         conn.close(closeCodes.pingTimeout, 'no ping or pong within the timeout');
         conn.socket.terminate();

@@ -53,6 +53,7 @@ export interface ClientMessage {
     | { $case: "transferCall"; value: TransferCallRequest }
     | { $case: "inviteToCall"; value: InviteToCallRequest }
     | { $case: "getTeamStats"; value: GetTeamStatsRequest }
+    | { $case: "refreshToken"; value: RefreshTokenRequest }
     | undefined;
 }
 
@@ -91,6 +92,10 @@ export interface ServerMessage {
     | { $case: "transferCall"; value: TransferCallResponse }
     | { $case: "inviteToCall"; value: InviteToCallResponse }
     | { $case: "getTeamStats"; value: GetTeamStatsResponse }
+    | { $case: "refreshToken"; value: RefreshTokenResponse }
+    | //
+    /** The access token expires soon: send refresh_token before expire_time, or the connection ends. */
+    { $case: "tokenExpiring"; value: TokenExpiring }
     | undefined;
 }
 
@@ -160,6 +165,30 @@ export interface GoAway {
   reason: string;
   /** Wait about this long (jitter, so clients do not all come back at once). */
   reconnectAfterMs: number;
+}
+
+/**
+ * Replaces the connection's access token, before it expires (on token_expiring, or at any time).
+ * The token must verify, must not have expired, and must name the connection's identity (sub):
+ * UNAUTHENTICATED, TOKEN_EXPIRED or PERMISSION_DENIED otherwise, and the old token keeps counting
+ * down. From then on its grants decide what the connection may do and its exp when it ends. The
+ * session, its seats and the resume token stay as they are; nobody else is told anything.
+ */
+export interface RefreshTokenRequest {
+  accessToken: string;
+}
+
+export interface RefreshTokenResponse {
+  /** The new token's expiry: the connection lasts until then unless refreshed again. */
+  expireTime: Date | undefined;
+}
+
+/**
+ * Sent once per token, GATEWAY_TOKEN_EXPIRY_NOTICE_SECONDS (60 s by default) before it expires (at
+ * once when it has less left than that).
+ */
+export interface TokenExpiring {
+  expireTime: Date | undefined;
 }
 
 /**
@@ -599,6 +628,9 @@ export const ClientMessage: MessageFns<ClientMessage> = {
       case "getTeamStats":
         GetTeamStatsRequest.encode(message.message.value, writer.uint32(258).fork()).join();
         break;
+      case "refreshToken":
+        RefreshTokenRequest.encode(message.message.value, writer.uint32(266).fork()).join();
+        break;
     }
     return writer;
   },
@@ -811,6 +843,14 @@ export const ClientMessage: MessageFns<ClientMessage> = {
             message.message = { $case: "getTeamStats", value: GetTeamStatsRequest.decode(reader, reader.uint32()) };
             continue;
           }
+          case 33: {
+            if (tag !== 266) {
+              break;
+            }
+
+            message.message = { $case: "refreshToken", value: RefreshTokenRequest.decode(reader, reader.uint32()) };
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -920,6 +960,10 @@ export const ClientMessage: MessageFns<ClientMessage> = {
         ? { $case: "getTeamStats", value: GetTeamStatsRequest.fromJSON(object.getTeamStats) }
         : isSet(object.get_team_stats)
         ? { $case: "getTeamStats", value: GetTeamStatsRequest.fromJSON(object.get_team_stats) }
+        : isSet(object.refreshToken)
+        ? { $case: "refreshToken", value: RefreshTokenRequest.fromJSON(object.refreshToken) }
+        : isSet(object.refresh_token)
+        ? { $case: "refreshToken", value: RefreshTokenRequest.fromJSON(object.refresh_token) }
         : undefined,
     };
   },
@@ -975,6 +1019,8 @@ export const ClientMessage: MessageFns<ClientMessage> = {
       obj.inviteToCall = InviteToCallRequest.toJSON(message.message.value);
     } else if (message.message?.$case === "getTeamStats") {
       obj.getTeamStats = GetTeamStatsRequest.toJSON(message.message.value);
+    } else if (message.message?.$case === "refreshToken") {
+      obj.refreshToken = RefreshTokenRequest.toJSON(message.message.value);
     }
     return obj;
   },
@@ -1127,6 +1173,12 @@ export const ClientMessage: MessageFns<ClientMessage> = {
         }
         break;
       }
+      case "refreshToken": {
+        if (object.message?.value !== undefined && object.message?.value !== null) {
+          message.message = { $case: "refreshToken", value: RefreshTokenRequest.fromPartial(object.message.value) };
+        }
+        break;
+      }
     }
     return message;
   },
@@ -1225,6 +1277,12 @@ export const ServerMessage: MessageFns<ServerMessage> = {
         break;
       case "getTeamStats":
         GetTeamStatsResponse.encode(message.message.value, writer.uint32(298).fork()).join();
+        break;
+      case "refreshToken":
+        RefreshTokenResponse.encode(message.message.value, writer.uint32(306).fork()).join();
+        break;
+      case "tokenExpiring":
+        TokenExpiring.encode(message.message.value, writer.uint32(314).fork()).join();
         break;
     }
     return writer;
@@ -1478,6 +1536,22 @@ export const ServerMessage: MessageFns<ServerMessage> = {
             message.message = { $case: "getTeamStats", value: GetTeamStatsResponse.decode(reader, reader.uint32()) };
             continue;
           }
+          case 38: {
+            if (tag !== 306) {
+              break;
+            }
+
+            message.message = { $case: "refreshToken", value: RefreshTokenResponse.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 39: {
+            if (tag !== 314) {
+              break;
+            }
+
+            message.message = { $case: "tokenExpiring", value: TokenExpiring.decode(reader, reader.uint32()) };
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1601,6 +1675,14 @@ export const ServerMessage: MessageFns<ServerMessage> = {
         ? { $case: "getTeamStats", value: GetTeamStatsResponse.fromJSON(object.getTeamStats) }
         : isSet(object.get_team_stats)
         ? { $case: "getTeamStats", value: GetTeamStatsResponse.fromJSON(object.get_team_stats) }
+        : isSet(object.refreshToken)
+        ? { $case: "refreshToken", value: RefreshTokenResponse.fromJSON(object.refreshToken) }
+        : isSet(object.refresh_token)
+        ? { $case: "refreshToken", value: RefreshTokenResponse.fromJSON(object.refresh_token) }
+        : isSet(object.tokenExpiring)
+        ? { $case: "tokenExpiring", value: TokenExpiring.fromJSON(object.tokenExpiring) }
+        : isSet(object.token_expiring)
+        ? { $case: "tokenExpiring", value: TokenExpiring.fromJSON(object.token_expiring) }
         : undefined,
     };
   },
@@ -1666,6 +1748,10 @@ export const ServerMessage: MessageFns<ServerMessage> = {
       obj.inviteToCall = InviteToCallResponse.toJSON(message.message.value);
     } else if (message.message?.$case === "getTeamStats") {
       obj.getTeamStats = GetTeamStatsResponse.toJSON(message.message.value);
+    } else if (message.message?.$case === "refreshToken") {
+      obj.refreshToken = RefreshTokenResponse.toJSON(message.message.value);
+    } else if (message.message?.$case === "tokenExpiring") {
+      obj.tokenExpiring = TokenExpiring.toJSON(message.message.value);
     }
     return obj;
   },
@@ -1845,6 +1931,18 @@ export const ServerMessage: MessageFns<ServerMessage> = {
       case "getTeamStats": {
         if (object.message?.value !== undefined && object.message?.value !== null) {
           message.message = { $case: "getTeamStats", value: GetTeamStatsResponse.fromPartial(object.message.value) };
+        }
+        break;
+      }
+      case "refreshToken": {
+        if (object.message?.value !== undefined && object.message?.value !== null) {
+          message.message = { $case: "refreshToken", value: RefreshTokenResponse.fromPartial(object.message.value) };
+        }
+        break;
+      }
+      case "tokenExpiring": {
+        if (object.message?.value !== undefined && object.message?.value !== null) {
+          message.message = { $case: "tokenExpiring", value: TokenExpiring.fromPartial(object.message.value) };
         }
         break;
       }
@@ -2645,6 +2743,225 @@ export const GoAway: MessageFns<GoAway> = {
     const message = createBaseGoAway();
     message.reason = object.reason ?? "";
     message.reconnectAfterMs = object.reconnectAfterMs ?? 0;
+    return message;
+  },
+};
+
+function createBaseRefreshTokenRequest(): RefreshTokenRequest {
+  return { accessToken: "" };
+}
+
+export const RefreshTokenRequest: MessageFns<RefreshTokenRequest> = {
+  encode(message: RefreshTokenRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.accessToken !== "") {
+      writer.uint32(10).string(message.accessToken);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RefreshTokenRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRefreshTokenRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.accessToken = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RefreshTokenRequest {
+    return {
+      accessToken: isSet(object.accessToken)
+        ? globalThis.String(object.accessToken)
+        : isSet(object.access_token)
+        ? globalThis.String(object.access_token)
+        : "",
+    };
+  },
+
+  toJSON(message: RefreshTokenRequest): unknown {
+    const obj: any = {};
+    if (message.accessToken !== "") {
+      obj.accessToken = message.accessToken;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RefreshTokenRequest>): RefreshTokenRequest {
+    return RefreshTokenRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RefreshTokenRequest>): RefreshTokenRequest {
+    const message = createBaseRefreshTokenRequest();
+    message.accessToken = object.accessToken ?? "";
+    return message;
+  },
+};
+
+function createBaseRefreshTokenResponse(): RefreshTokenResponse {
+  return { expireTime: undefined };
+}
+
+export const RefreshTokenResponse: MessageFns<RefreshTokenResponse> = {
+  encode(message: RefreshTokenResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.expireTime !== undefined) {
+      Timestamp.encode(toTimestamp(message.expireTime), writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RefreshTokenResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRefreshTokenResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.expireTime = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RefreshTokenResponse {
+    return {
+      expireTime: isSet(object.expireTime)
+        ? fromJsonTimestamp(object.expireTime)
+        : isSet(object.expire_time)
+        ? fromJsonTimestamp(object.expire_time)
+        : undefined,
+    };
+  },
+
+  toJSON(message: RefreshTokenResponse): unknown {
+    const obj: any = {};
+    if (message.expireTime !== undefined) {
+      obj.expireTime = message.expireTime.toISOString();
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RefreshTokenResponse>): RefreshTokenResponse {
+    return RefreshTokenResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RefreshTokenResponse>): RefreshTokenResponse {
+    const message = createBaseRefreshTokenResponse();
+    message.expireTime = object.expireTime ?? undefined;
+    return message;
+  },
+};
+
+function createBaseTokenExpiring(): TokenExpiring {
+  return { expireTime: undefined };
+}
+
+export const TokenExpiring: MessageFns<TokenExpiring> = {
+  encode(message: TokenExpiring, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.expireTime !== undefined) {
+      Timestamp.encode(toTimestamp(message.expireTime), writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): TokenExpiring {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseTokenExpiring();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.expireTime = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): TokenExpiring {
+    return {
+      expireTime: isSet(object.expireTime)
+        ? fromJsonTimestamp(object.expireTime)
+        : isSet(object.expire_time)
+        ? fromJsonTimestamp(object.expire_time)
+        : undefined,
+    };
+  },
+
+  toJSON(message: TokenExpiring): unknown {
+    const obj: any = {};
+    if (message.expireTime !== undefined) {
+      obj.expireTime = message.expireTime.toISOString();
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<TokenExpiring>): TokenExpiring {
+    return TokenExpiring.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<TokenExpiring>): TokenExpiring {
+    const message = createBaseTokenExpiring();
+    message.expireTime = object.expireTime ?? undefined;
     return message;
   },
 };
