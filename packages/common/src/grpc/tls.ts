@@ -1,0 +1,78 @@
+// gRPC credentials for mutual TLS between rtcroom's services, from certificate files that are read
+// again every refresh interval: a certificate replaced on disk is used for new connections without a
+// restart (grpc-js's FileWatcherCertificateProvider).
+import * as grpc from '@grpc/grpc-js';
+import type { GrpcTlsConfig } from '../config';
+
+/** How often the certificate files are read again (rotation without restart). */
+export const defaultTlsRefreshMs = 60_000;
+
+type Provider = InstanceType<typeof grpc.experimental.FileWatcherCertificateProvider>;
+
+// One provider per set of files and purpose, shared by every server and client of the process: each
+// provider reads its files once per interval whatever the number of channels.
+const providers = new Map<string, Provider>();
+
+function provider(files: { caCertificateFile?: string; certificateFile?: string; privateKeyFile?: string }, refreshIntervalMs: number): Provider {
+  const key = JSON.stringify([files.caCertificateFile, files.certificateFile, files.privateKeyFile, refreshIntervalMs]);
+  let p = providers.get(key);
+  if (!p) {
+    p = new grpc.experimental.FileWatcherCertificateProvider({ ...files, refreshIntervalMs });
+    providers.set(key, p);
+  }
+  return p;
+}
+
+function providersOf(tls: GrpcTlsConfig): { ca: Provider; identity: Provider | null } {
+  const every = tls.refreshIntervalMs ?? defaultTlsRefreshMs;
+  return {
+    ca: provider({ caCertificateFile: tls.caFile }, every),
+    identity: tls.certFile && tls.keyFile ? provider({ certificateFile: tls.certFile, privateKeyFile: tls.keyFile }, every) : null,
+  };
+}
+
+/**
+ * A server's credentials: its own certificate, and a request for the client's. A client without a
+ * certificate, or with one our CA did not sign, still completes the handshake (rejecting it there would
+ * reach the client as UNAVAILABLE); its calls are then answered UNAUTHENTICATED (caller.ts), and
+ * health checks still work without one.
+ */
+export function serverCredentials(tls: GrpcTlsConfig | undefined): grpc.ServerCredentials {
+  if (!tls) return grpc.ServerCredentials.createInsecure();
+  const { ca, identity } = providersOf(tls);
+  if (!identity) throw new Error('a gRPC server needs a certificate and key (GRPC_TLS_CERT, GRPC_TLS_KEY)');
+  // grpc-js declares the first parameter as the CA provider but uses it as the identity provider
+  // (server-credentials.js, 1.14): the identity goes first.
+  return grpc.experimental.createCertificateProviderServerCredentials(identity, ca, false);
+}
+
+/** A client's credentials: the server must chain to the CA; the client presents its certificate when it has one. */
+export function channelCredentials(tls: GrpcTlsConfig | undefined): grpc.ChannelCredentials {
+  if (!tls) return grpc.credentials.createInsecure();
+  const { ca, identity } = providersOf(tls);
+  return grpc.experimental.createCertificateProviderChannelCredentials(ca, identity);
+}
+
+/**
+ * Resolves once the server's certificate files have been read, so that the first connections are not
+ * dropped (grpc-js drops connections until then); rejects when they cannot be read.
+ */
+export function serverCertificatesLoaded(tls: GrpcTlsConfig | undefined, timeoutMs = 10_000): Promise<void> {
+  if (!tls) return Promise.resolve();
+  const { ca, identity } = providersOf(tls);
+  const loaded = (p: Provider, kind: 'ca' | 'identity') =>
+    new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => done(new Error(`gRPC TLS files not read within ${timeoutMs} ms`)), timeoutMs);
+      const listener = (update: unknown) => done(update ? undefined : new Error(`could not read the gRPC TLS ${kind === 'ca' ? 'CA file' : 'certificate or key file'}`));
+      const done = (err?: Error) => {
+        clearTimeout(timer);
+        if (kind === 'ca') p.removeCaCertificateListener(listener);
+        else p.removeIdentityCertificateListener(listener);
+        if (err) reject(err);
+        else resolve();
+      };
+      if (kind === 'ca') p.addCaCertificateListener(listener);
+      else p.addIdentityCertificateListener(listener);
+    });
+  return Promise.all([loaded(ca, 'ca'), identity ? loaded(identity, 'identity') : Promise.resolve()]).then(() => undefined);
+}
