@@ -11,7 +11,7 @@ import { Logger } from '../logger';
 import { CallerRole, identifyCaller, refusal, rememberCaller } from './caller';
 import { muxServer } from './mux-server';
 import { toServiceError } from './status';
-import { serverCertificatesLoaded, serverCredentials } from './tls';
+import { holdServerCertificates, serverCredentials } from './tls';
 
 type AnyDefinition = Record<string, { path: string; requestDeserialize: (b: Buffer) => any; responseSerialize: (v: any) => Buffer }>;
 
@@ -60,7 +60,6 @@ function reflectionDefinition(): protoLoader.PackageDefinition {
 export async function startGrpcServer(address: string, services: ServiceBinding[], logger: Logger, security: GrpcSecurity = { insecure: false }): Promise<RunningGrpcServer> {
   const tls = security.tls !== undefined;
   if (security.insecure) logger.warn('gRPC without TLS (RTCROOM_GRPC_INSECURE=true): every caller that reaches this port is trusted', { address });
-  await serverCertificatesLoaded(security.tls);
   const server = new grpc.Server({
     'grpc.max_receive_message_length': 4 * 1024 * 1024,
     'grpc.keepalive_time_ms': 30_000,
@@ -96,9 +95,10 @@ export async function startGrpcServer(address: string, services: ServiceBinding[
   server.addService(mux.definition as unknown as grpc.ServiceDefinition, mux.implementation);
   health.addToServer(server);
   new ReflectionService(reflectionDefinition()).addToServer(trustedCallersOnly(server, tls));
+  const releaseCertificates = await holdServerCertificates(security.tls);
   const port = await new Promise<number>((resolve, reject) =>
     server.bindAsync(address, serverCredentials(security.tls), (err, p) => (err ? reject(err) : resolve(p))),
-  );
+  ).finally(releaseCertificates);
   const host = address.slice(0, address.lastIndexOf(':'));
   const bound = `${host}:${port}`;
   logger.info('grpc listening', { address: bound, services: services.map((s) => s.name), tls });

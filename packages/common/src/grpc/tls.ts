@@ -54,25 +54,36 @@ export function channelCredentials(tls: GrpcTlsConfig | undefined): grpc.Channel
 }
 
 /**
- * Resolves once the server's certificate files have been read, so that the first connections are not
- * dropped (grpc-js drops connections until then); rejects when they cannot be read.
+ * Resolves once the server's certificate files have been read (grpc-js drops connections until
+ * then), rejects when they cannot be read. Call the function it resolves with once the server
+ * listens: until then the files stay watched, so the server starts from what was read here.
  */
-export function serverCertificatesLoaded(tls: GrpcTlsConfig | undefined, timeoutMs = 10_000): Promise<void> {
-  if (!tls) return Promise.resolve();
+export function holdServerCertificates(tls: GrpcTlsConfig | undefined, timeoutMs = 10_000): Promise<() => void> {
+  if (!tls) return Promise.resolve(() => undefined);
   const { ca, identity } = providersOf(tls);
+  const releases: Array<() => void> = [];
+  const release = () => releases.splice(0).forEach((r) => r());
   const loaded = (p: Provider, kind: 'ca' | 'identity') =>
     new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => done(new Error(`gRPC TLS files not read within ${timeoutMs} ms`)), timeoutMs);
-      const listener = (update: unknown) => done(update ? undefined : new Error(`could not read the gRPC TLS ${kind === 'ca' ? 'CA file' : 'certificate or key file'}`));
-      const done = (err?: Error) => {
+      const timer = setTimeout(() => reject(new Error(`gRPC TLS files not read within ${timeoutMs} ms`)), timeoutMs);
+      const listener = (update: unknown) => {
         clearTimeout(timer);
-        if (kind === 'ca') p.removeCaCertificateListener(listener);
-        else p.removeIdentityCertificateListener(listener);
-        if (err) reject(err);
-        else resolve();
+        if (update) resolve();
+        else reject(new Error(`could not read the gRPC TLS ${kind === 'ca' ? 'CA file' : 'certificate or key file'}`));
       };
-      if (kind === 'ca') p.addCaCertificateListener(listener);
-      else p.addIdentityCertificateListener(listener);
+      if (kind === 'ca') {
+        p.addCaCertificateListener(listener);
+        releases.push(() => p.removeCaCertificateListener(listener));
+      } else {
+        p.addIdentityCertificateListener(listener);
+        releases.push(() => p.removeIdentityCertificateListener(listener));
+      }
     });
-  return Promise.all([loaded(ca, 'ca'), identity ? loaded(identity, 'identity') : Promise.resolve()]).then(() => undefined);
+  return Promise.all([loaded(ca, 'ca'), identity ? loaded(identity, 'identity') : Promise.resolve()]).then(
+    () => release,
+    (err) => {
+      release();
+      throw err;
+    },
+  );
 }
