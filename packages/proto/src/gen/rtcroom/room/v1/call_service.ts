@@ -1187,8 +1187,11 @@ export const GetCallResponse: MessageFns<GetCallResponse> = {
 /**
  * 1:1 calls (the seed's seven steps), hosted by the room service. Each call has its own CALL room;
  * the call's end closes it (CLOSE_REASON_CALL_ENDED). Callers: the gateway on behalf of a client;
- * internal systems. Errors (ErrorInfo domain "rtcroom.room"): INVALID_ARGUMENT, CALLEE_OFFLINE,
- * CALLEE_BUSY (FAILED_PRECONDITION), CALL_NOT_FOUND, CALL_ENDED, NOT_A_PARTY (PERMISSION_DENIED).
+ * internal systems. With mutual TLS, each method admits only the certificate roles on its Callers
+ * line (gateway, room, presence, url-issuer; internal = business systems and operators): another
+ * role gets PERMISSION_DENIED, a caller without a trusted certificate UNAUTHENTICATED.
+ * Errors (ErrorInfo domain "rtcroom.room"): INVALID_ARGUMENT, CALLEE_OFFLINE, CALLEE_BUSY
+ * (FAILED_PRECONDITION), CALL_NOT_FOUND, CALL_ENDED, NOT_A_PARTY (PERMISSION_DENIED).
  */
 export type CallServiceService = typeof CallServiceService;
 export const CallServiceService = {
@@ -1197,6 +1200,7 @@ export const CallServiceService = {
    * no connection, CALLEE_BUSY when the callee is in another call. Otherwise the call's room is made,
    * the caller takes a seat and gets its push URL; the callee is told only once the caller's push has
    * begun (step 3: pusher event 1002 or the media server's word).
+   * Callers: gateway, internal.
    */
   placeCall: {
     path: "/rtcroom.room.v1.CallService/PlaceCall" as const,
@@ -1207,7 +1211,10 @@ export const CallServiceService = {
     responseSerialize: (value: PlaceCallResponse): Buffer => Buffer.from(PlaceCallResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): PlaceCallResponse => PlaceCallResponse.decode(value),
   },
-  /** Steps 4-5: the callee accepts (takes the second seat and gets its push URL) or rejects. */
+  /**
+   * Steps 4-5: the callee accepts (takes the second seat and gets its push URL) or rejects.
+   * Callers: gateway, internal.
+   */
   answerCall: {
     path: "/rtcroom.room.v1.CallService/AnswerCall" as const,
     requestStream: false as const,
@@ -1217,7 +1224,10 @@ export const CallServiceService = {
     responseSerialize: (value: AnswerCallResponse): Buffer => Buffer.from(AnswerCallResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): AnswerCallResponse => AnswerCallResponse.decode(value),
   },
-  /** The caller gives up before an answer. */
+  /**
+   * The caller gives up before an answer.
+   * Callers: gateway, internal.
+   */
   cancelCall: {
     path: "/rtcroom.room.v1.CallService/CancelCall" as const,
     requestStream: false as const,
@@ -1227,7 +1237,10 @@ export const CallServiceService = {
     responseSerialize: (value: CancelCallResponse): Buffer => Buffer.from(CancelCallResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): CancelCallResponse => CancelCallResponse.decode(value),
   },
-  /** Either party ends the call. */
+  /**
+   * Either party ends the call.
+   * Callers: gateway, internal.
+   */
   hangUp: {
     path: "/rtcroom.room.v1.CallService/HangUp" as const,
     requestStream: false as const,
@@ -1237,6 +1250,7 @@ export const CallServiceService = {
     responseSerialize: (value: HangUpResponse): Buffer => Buffer.from(HangUpResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): HangUpResponse => HangUpResponse.decode(value),
   },
+  /** Callers: gateway, internal. */
   getCall: {
     path: "/rtcroom.room.v1.CallService/GetCall" as const,
     requestStream: false as const,
@@ -1254,14 +1268,25 @@ export interface CallServiceServer extends UntypedServiceImplementation {
    * no connection, CALLEE_BUSY when the callee is in another call. Otherwise the call's room is made,
    * the caller takes a seat and gets its push URL; the callee is told only once the caller's push has
    * begun (step 3: pusher event 1002 or the media server's word).
+   * Callers: gateway, internal.
    */
   placeCall: handleUnaryCall<PlaceCallRequest, PlaceCallResponse>;
-  /** Steps 4-5: the callee accepts (takes the second seat and gets its push URL) or rejects. */
+  /**
+   * Steps 4-5: the callee accepts (takes the second seat and gets its push URL) or rejects.
+   * Callers: gateway, internal.
+   */
   answerCall: handleUnaryCall<AnswerCallRequest, AnswerCallResponse>;
-  /** The caller gives up before an answer. */
+  /**
+   * The caller gives up before an answer.
+   * Callers: gateway, internal.
+   */
   cancelCall: handleUnaryCall<CancelCallRequest, CancelCallResponse>;
-  /** Either party ends the call. */
+  /**
+   * Either party ends the call.
+   * Callers: gateway, internal.
+   */
   hangUp: handleUnaryCall<HangUpRequest, HangUpResponse>;
+  /** Callers: gateway, internal. */
   getCall: handleUnaryCall<GetCallRequest, GetCallResponse>;
 }
 
@@ -1271,6 +1296,7 @@ export interface CallServiceClient extends Client {
    * no connection, CALLEE_BUSY when the callee is in another call. Otherwise the call's room is made,
    * the caller takes a seat and gets its push URL; the callee is told only once the caller's push has
    * begun (step 3: pusher event 1002 or the media server's word).
+   * Callers: gateway, internal.
    */
   placeCall(
     request: PlaceCallRequest,
@@ -1287,7 +1313,10 @@ export interface CallServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: PlaceCallResponse) => void,
   ): ClientUnaryCall;
-  /** Steps 4-5: the callee accepts (takes the second seat and gets its push URL) or rejects. */
+  /**
+   * Steps 4-5: the callee accepts (takes the second seat and gets its push URL) or rejects.
+   * Callers: gateway, internal.
+   */
   answerCall(
     request: AnswerCallRequest,
     callback: (error: ServiceError | null, response: AnswerCallResponse) => void,
@@ -1303,7 +1332,10 @@ export interface CallServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: AnswerCallResponse) => void,
   ): ClientUnaryCall;
-  /** The caller gives up before an answer. */
+  /**
+   * The caller gives up before an answer.
+   * Callers: gateway, internal.
+   */
   cancelCall(
     request: CancelCallRequest,
     callback: (error: ServiceError | null, response: CancelCallResponse) => void,
@@ -1319,7 +1351,10 @@ export interface CallServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: CancelCallResponse) => void,
   ): ClientUnaryCall;
-  /** Either party ends the call. */
+  /**
+   * Either party ends the call.
+   * Callers: gateway, internal.
+   */
   hangUp(
     request: HangUpRequest,
     callback: (error: ServiceError | null, response: HangUpResponse) => void,
@@ -1335,6 +1370,7 @@ export interface CallServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: HangUpResponse) => void,
   ): ClientUnaryCall;
+  /** Callers: gateway, internal. */
   getCall(
     request: GetCallRequest,
     callback: (error: ServiceError | null, response: GetCallResponse) => void,

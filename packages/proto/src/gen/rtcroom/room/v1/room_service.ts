@@ -3125,7 +3125,10 @@ export const SetSessionConnectionResponse: MessageFns<SetSessionConnectionRespon
  * with its event (rtcroom.room.v1.RoomEvent) in one transaction and published to NATS in order.
  *
  * Callers: the gateway (on behalf of an authenticated client, identity taken from the token),
- * presence (connection lost, stream facts) and internal business systems.
+ * presence (connection lost, stream facts), the url-issuer (media server checks) and internal
+ * business systems. With mutual TLS, each method admits only the certificate roles on its Callers
+ * line (gateway, room, presence, url-issuer; internal = business systems and operators): another
+ * role gets PERMISSION_DENIED, a caller without a trusted certificate UNAUTHENTICATED.
  * Errors carry google.rpc.ErrorInfo with domain "rtcroom.room" and an UPPER_SNAKE reason:
  * INVALID_ARGUMENT, ROOM_NOT_FOUND, ROOM_CLOSED, ROOM_FULL (RESOURCE_EXHAUSTED), ALREADY_EXISTS,
  * NOT_A_MEMBER, IDENTITY_IN_USE, BANNED (PERMISSION_DENIED).
@@ -3134,7 +3137,8 @@ export type RoomServiceService = typeof RoomServiceService;
 export const RoomServiceService = {
   /**
    * Creates an open room. Fails with ALREADY_EXISTS when an open room has the name.
-   * Anyone the gateway lets create rooms, and internal systems, may call it.
+   * The gateway lets only clients with the roomCreate grant create rooms.
+   * Callers: gateway, internal.
    */
   createRoom: {
     path: "/rtcroom.room.v1.RoomService/CreateRoom" as const,
@@ -3145,7 +3149,10 @@ export const RoomServiceService = {
     responseSerialize: (value: CreateRoomResponse): Buffer => Buffer.from(CreateRoomResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): CreateRoomResponse => CreateRoomResponse.decode(value),
   },
-  /** Reads a room with its current members and the event sequence number the snapshot reflects. */
+  /**
+   * Reads a room with its current members and the event sequence number the snapshot reflects.
+   * Callers: gateway, internal.
+   */
   getRoom: {
     path: "/rtcroom.room.v1.RoomService/GetRoom" as const,
     requestStream: false as const,
@@ -3155,7 +3162,10 @@ export const RoomServiceService = {
     responseSerialize: (value: GetRoomResponse): Buffer => Buffer.from(GetRoomResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): GetRoomResponse => GetRoomResponse.decode(value),
   },
-  /** Lists open rooms, newest first. */
+  /**
+   * Lists open rooms, newest first.
+   * Callers: gateway, internal.
+   */
   listRooms: {
     path: "/rtcroom.room.v1.RoomService/ListRooms" as const,
     requestStream: false as const,
@@ -3165,7 +3175,10 @@ export const RoomServiceService = {
     responseSerialize: (value: ListRoomsResponse): Buffer => Buffer.from(ListRoomsResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ListRoomsResponse => ListRoomsResponse.decode(value),
   },
-  /** Closes a room: every member leaves with LEAVE_REASON_ROOM_CLOSED. Closing a closed room is a no-op. */
+  /**
+   * Closes a room: every member leaves with LEAVE_REASON_ROOM_CLOSED. Closing a closed room is a no-op.
+   * Callers: gateway, internal.
+   */
   closeRoom: {
     path: "/rtcroom.room.v1.RoomService/CloseRoom" as const,
     requestStream: false as const,
@@ -3179,6 +3192,7 @@ export const RoomServiceService = {
    * Takes a seat for an identity and issues its push URL. Fails with ROOM_FULL (RESOURCE_EXHAUSTED)
    * when every seat is taken. If the identity already holds a seat, the old membership leaves with
    * LEAVE_REASON_REPLACED. With create_if_missing, a room named room_name is created first.
+   * Callers: gateway, internal.
    */
   joinRoom: {
     path: "/rtcroom.room.v1.RoomService/JoinRoom" as const,
@@ -3189,7 +3203,10 @@ export const RoomServiceService = {
     responseSerialize: (value: JoinRoomResponse): Buffer => Buffer.from(JoinRoomResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): JoinRoomResponse => JoinRoomResponse.decode(value),
   },
-  /** Gives up a seat. Fails with NOT_A_MEMBER when the identity holds none. */
+  /**
+   * Gives up a seat. Fails with NOT_A_MEMBER when the identity holds none.
+   * Callers: gateway, internal.
+   */
   leaveRoom: {
     path: "/rtcroom.room.v1.RoomService/LeaveRoom" as const,
     requestStream: false as const,
@@ -3199,7 +3216,10 @@ export const RoomServiceService = {
     responseSerialize: (value: LeaveRoomResponse): Buffer => Buffer.from(LeaveRoomResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): LeaveRoomResponse => LeaveRoomResponse.decode(value),
   },
-  /** Lists the members holding a seat. */
+  /**
+   * Lists the members holding a seat.
+   * Callers: internal.
+   */
   listMembers: {
     path: "/rtcroom.room.v1.RoomService/ListMembers" as const,
     requestStream: false as const,
@@ -3212,6 +3232,7 @@ export const RoomServiceService = {
   /**
    * Records that a member's stream began or stopped (called by presence, which decides from the
    * pusher's reports and the media server's facts).
+   * Callers: presence.
    */
   setStreamState: {
     path: "/rtcroom.room.v1.RoomService/SetStreamState" as const,
@@ -3227,6 +3248,7 @@ export const RoomServiceService = {
   /**
    * Every membership held through a session leaves with the given reason (called by presence when a
    * connection is gone for good).
+   * Callers: presence.
    */
   leaveSession: {
     path: "/rtcroom.room.v1.RoomService/LeaveSession" as const,
@@ -3238,7 +3260,10 @@ export const RoomServiceService = {
       Buffer.from(LeaveSessionResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): LeaveSessionResponse => LeaveSessionResponse.decode(value),
   },
-  /** Changes a room's display_name and/or metadata (the paths in update_mask); announced as RoomUpdated. */
+  /**
+   * Changes a room's display_name and/or metadata (the paths in update_mask); announced as RoomUpdated.
+   * Callers: gateway, internal.
+   */
   updateRoom: {
     path: "/rtcroom.room.v1.RoomService/UpdateRoom" as const,
     requestStream: false as const,
@@ -3251,6 +3276,7 @@ export const RoomServiceService = {
   /**
    * Changes a seated member's display_name, avatar_url and/or custom_data; announced as MemberUpdated.
    * The gateway lets members update only themselves.
+   * Callers: gateway, internal.
    */
   updateMember: {
     path: "/rtcroom.room.v1.RoomService/UpdateMember" as const,
@@ -3266,6 +3292,7 @@ export const RoomServiceService = {
    * Removes a seated member (LEAVE_REASON_REMOVED), and with ban_seconds keeps that identity out of
    * the room for that long: a banned identity's joins fail with BANNED, whatever token it holds.
    * Admins only (the gateway checks the roomAdmin grant).
+   * Callers: gateway, internal.
    */
   removeMember: {
     path: "/rtcroom.room.v1.RoomService/RemoveMember" as const,
@@ -3277,7 +3304,10 @@ export const RoomServiceService = {
       Buffer.from(RemoveMemberResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): RemoveMemberResponse => RemoveMemberResponse.decode(value),
   },
-  /** A room's events after a seq, in order: how a consumer that missed events catches up. */
+  /**
+   * A room's events after a seq, in order: how a consumer that missed events catches up.
+   * Callers: gateway, internal.
+   */
   listRoomEvents: {
     path: "/rtcroom.room.v1.RoomService/ListRoomEvents" as const,
     requestStream: false as const,
@@ -3292,6 +3322,7 @@ export const RoomServiceService = {
   /**
    * Marks every seat held through a session as interrupted (connected false) or back (true), announced
    * as MemberConnectionChanged. Called by presence when a connection drops and when it resumes.
+   * Callers: presence.
    */
   setSessionConnection: {
     path: "/rtcroom.room.v1.RoomService/SetSessionConnection" as const,
@@ -3308,6 +3339,7 @@ export const RoomServiceService = {
    * Reads one membership (current or past) with its room: by stream_id, or by room_id and identity
    * (the seated member). Used by the URL issuer to check a media server's publish and play requests.
    * Fails with NOT_A_MEMBER when there is no such membership.
+   * Callers: gateway, presence, url-issuer, internal.
    */
   getMember: {
     path: "/rtcroom.room.v1.RoomService/GetMember" as const,
@@ -3323,59 +3355,88 @@ export const RoomServiceService = {
 export interface RoomServiceServer extends UntypedServiceImplementation {
   /**
    * Creates an open room. Fails with ALREADY_EXISTS when an open room has the name.
-   * Anyone the gateway lets create rooms, and internal systems, may call it.
+   * The gateway lets only clients with the roomCreate grant create rooms.
+   * Callers: gateway, internal.
    */
   createRoom: handleUnaryCall<CreateRoomRequest, CreateRoomResponse>;
-  /** Reads a room with its current members and the event sequence number the snapshot reflects. */
+  /**
+   * Reads a room with its current members and the event sequence number the snapshot reflects.
+   * Callers: gateway, internal.
+   */
   getRoom: handleUnaryCall<GetRoomRequest, GetRoomResponse>;
-  /** Lists open rooms, newest first. */
+  /**
+   * Lists open rooms, newest first.
+   * Callers: gateway, internal.
+   */
   listRooms: handleUnaryCall<ListRoomsRequest, ListRoomsResponse>;
-  /** Closes a room: every member leaves with LEAVE_REASON_ROOM_CLOSED. Closing a closed room is a no-op. */
+  /**
+   * Closes a room: every member leaves with LEAVE_REASON_ROOM_CLOSED. Closing a closed room is a no-op.
+   * Callers: gateway, internal.
+   */
   closeRoom: handleUnaryCall<CloseRoomRequest, CloseRoomResponse>;
   /**
    * Takes a seat for an identity and issues its push URL. Fails with ROOM_FULL (RESOURCE_EXHAUSTED)
    * when every seat is taken. If the identity already holds a seat, the old membership leaves with
    * LEAVE_REASON_REPLACED. With create_if_missing, a room named room_name is created first.
+   * Callers: gateway, internal.
    */
   joinRoom: handleUnaryCall<JoinRoomRequest, JoinRoomResponse>;
-  /** Gives up a seat. Fails with NOT_A_MEMBER when the identity holds none. */
+  /**
+   * Gives up a seat. Fails with NOT_A_MEMBER when the identity holds none.
+   * Callers: gateway, internal.
+   */
   leaveRoom: handleUnaryCall<LeaveRoomRequest, LeaveRoomResponse>;
-  /** Lists the members holding a seat. */
+  /**
+   * Lists the members holding a seat.
+   * Callers: internal.
+   */
   listMembers: handleUnaryCall<ListMembersRequest, ListMembersResponse>;
   /**
    * Records that a member's stream began or stopped (called by presence, which decides from the
    * pusher's reports and the media server's facts).
+   * Callers: presence.
    */
   setStreamState: handleUnaryCall<SetStreamStateRequest, SetStreamStateResponse>;
   /**
    * Every membership held through a session leaves with the given reason (called by presence when a
    * connection is gone for good).
+   * Callers: presence.
    */
   leaveSession: handleUnaryCall<LeaveSessionRequest, LeaveSessionResponse>;
-  /** Changes a room's display_name and/or metadata (the paths in update_mask); announced as RoomUpdated. */
+  /**
+   * Changes a room's display_name and/or metadata (the paths in update_mask); announced as RoomUpdated.
+   * Callers: gateway, internal.
+   */
   updateRoom: handleUnaryCall<UpdateRoomRequest, UpdateRoomResponse>;
   /**
    * Changes a seated member's display_name, avatar_url and/or custom_data; announced as MemberUpdated.
    * The gateway lets members update only themselves.
+   * Callers: gateway, internal.
    */
   updateMember: handleUnaryCall<UpdateMemberRequest, UpdateMemberResponse>;
   /**
    * Removes a seated member (LEAVE_REASON_REMOVED), and with ban_seconds keeps that identity out of
    * the room for that long: a banned identity's joins fail with BANNED, whatever token it holds.
    * Admins only (the gateway checks the roomAdmin grant).
+   * Callers: gateway, internal.
    */
   removeMember: handleUnaryCall<RemoveMemberRequest, RemoveMemberResponse>;
-  /** A room's events after a seq, in order: how a consumer that missed events catches up. */
+  /**
+   * A room's events after a seq, in order: how a consumer that missed events catches up.
+   * Callers: gateway, internal.
+   */
   listRoomEvents: handleUnaryCall<ListRoomEventsRequest, ListRoomEventsResponse>;
   /**
    * Marks every seat held through a session as interrupted (connected false) or back (true), announced
    * as MemberConnectionChanged. Called by presence when a connection drops and when it resumes.
+   * Callers: presence.
    */
   setSessionConnection: handleUnaryCall<SetSessionConnectionRequest, SetSessionConnectionResponse>;
   /**
    * Reads one membership (current or past) with its room: by stream_id, or by room_id and identity
    * (the seated member). Used by the URL issuer to check a media server's publish and play requests.
    * Fails with NOT_A_MEMBER when there is no such membership.
+   * Callers: gateway, presence, url-issuer, internal.
    */
   getMember: handleUnaryCall<GetMemberRequest, GetMemberResponse>;
 }
@@ -3383,7 +3444,8 @@ export interface RoomServiceServer extends UntypedServiceImplementation {
 export interface RoomServiceClient extends Client {
   /**
    * Creates an open room. Fails with ALREADY_EXISTS when an open room has the name.
-   * Anyone the gateway lets create rooms, and internal systems, may call it.
+   * The gateway lets only clients with the roomCreate grant create rooms.
+   * Callers: gateway, internal.
    */
   createRoom(
     request: CreateRoomRequest,
@@ -3400,7 +3462,10 @@ export interface RoomServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: CreateRoomResponse) => void,
   ): ClientUnaryCall;
-  /** Reads a room with its current members and the event sequence number the snapshot reflects. */
+  /**
+   * Reads a room with its current members and the event sequence number the snapshot reflects.
+   * Callers: gateway, internal.
+   */
   getRoom(
     request: GetRoomRequest,
     callback: (error: ServiceError | null, response: GetRoomResponse) => void,
@@ -3416,7 +3481,10 @@ export interface RoomServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetRoomResponse) => void,
   ): ClientUnaryCall;
-  /** Lists open rooms, newest first. */
+  /**
+   * Lists open rooms, newest first.
+   * Callers: gateway, internal.
+   */
   listRooms(
     request: ListRoomsRequest,
     callback: (error: ServiceError | null, response: ListRoomsResponse) => void,
@@ -3432,7 +3500,10 @@ export interface RoomServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ListRoomsResponse) => void,
   ): ClientUnaryCall;
-  /** Closes a room: every member leaves with LEAVE_REASON_ROOM_CLOSED. Closing a closed room is a no-op. */
+  /**
+   * Closes a room: every member leaves with LEAVE_REASON_ROOM_CLOSED. Closing a closed room is a no-op.
+   * Callers: gateway, internal.
+   */
   closeRoom(
     request: CloseRoomRequest,
     callback: (error: ServiceError | null, response: CloseRoomResponse) => void,
@@ -3452,6 +3523,7 @@ export interface RoomServiceClient extends Client {
    * Takes a seat for an identity and issues its push URL. Fails with ROOM_FULL (RESOURCE_EXHAUSTED)
    * when every seat is taken. If the identity already holds a seat, the old membership leaves with
    * LEAVE_REASON_REPLACED. With create_if_missing, a room named room_name is created first.
+   * Callers: gateway, internal.
    */
   joinRoom(
     request: JoinRoomRequest,
@@ -3468,7 +3540,10 @@ export interface RoomServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: JoinRoomResponse) => void,
   ): ClientUnaryCall;
-  /** Gives up a seat. Fails with NOT_A_MEMBER when the identity holds none. */
+  /**
+   * Gives up a seat. Fails with NOT_A_MEMBER when the identity holds none.
+   * Callers: gateway, internal.
+   */
   leaveRoom(
     request: LeaveRoomRequest,
     callback: (error: ServiceError | null, response: LeaveRoomResponse) => void,
@@ -3484,7 +3559,10 @@ export interface RoomServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: LeaveRoomResponse) => void,
   ): ClientUnaryCall;
-  /** Lists the members holding a seat. */
+  /**
+   * Lists the members holding a seat.
+   * Callers: internal.
+   */
   listMembers(
     request: ListMembersRequest,
     callback: (error: ServiceError | null, response: ListMembersResponse) => void,
@@ -3503,6 +3581,7 @@ export interface RoomServiceClient extends Client {
   /**
    * Records that a member's stream began or stopped (called by presence, which decides from the
    * pusher's reports and the media server's facts).
+   * Callers: presence.
    */
   setStreamState(
     request: SetStreamStateRequest,
@@ -3522,6 +3601,7 @@ export interface RoomServiceClient extends Client {
   /**
    * Every membership held through a session leaves with the given reason (called by presence when a
    * connection is gone for good).
+   * Callers: presence.
    */
   leaveSession(
     request: LeaveSessionRequest,
@@ -3538,7 +3618,10 @@ export interface RoomServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: LeaveSessionResponse) => void,
   ): ClientUnaryCall;
-  /** Changes a room's display_name and/or metadata (the paths in update_mask); announced as RoomUpdated. */
+  /**
+   * Changes a room's display_name and/or metadata (the paths in update_mask); announced as RoomUpdated.
+   * Callers: gateway, internal.
+   */
   updateRoom(
     request: UpdateRoomRequest,
     callback: (error: ServiceError | null, response: UpdateRoomResponse) => void,
@@ -3557,6 +3640,7 @@ export interface RoomServiceClient extends Client {
   /**
    * Changes a seated member's display_name, avatar_url and/or custom_data; announced as MemberUpdated.
    * The gateway lets members update only themselves.
+   * Callers: gateway, internal.
    */
   updateMember(
     request: UpdateMemberRequest,
@@ -3577,6 +3661,7 @@ export interface RoomServiceClient extends Client {
    * Removes a seated member (LEAVE_REASON_REMOVED), and with ban_seconds keeps that identity out of
    * the room for that long: a banned identity's joins fail with BANNED, whatever token it holds.
    * Admins only (the gateway checks the roomAdmin grant).
+   * Callers: gateway, internal.
    */
   removeMember(
     request: RemoveMemberRequest,
@@ -3593,7 +3678,10 @@ export interface RoomServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: RemoveMemberResponse) => void,
   ): ClientUnaryCall;
-  /** A room's events after a seq, in order: how a consumer that missed events catches up. */
+  /**
+   * A room's events after a seq, in order: how a consumer that missed events catches up.
+   * Callers: gateway, internal.
+   */
   listRoomEvents(
     request: ListRoomEventsRequest,
     callback: (error: ServiceError | null, response: ListRoomEventsResponse) => void,
@@ -3612,6 +3700,7 @@ export interface RoomServiceClient extends Client {
   /**
    * Marks every seat held through a session as interrupted (connected false) or back (true), announced
    * as MemberConnectionChanged. Called by presence when a connection drops and when it resumes.
+   * Callers: presence.
    */
   setSessionConnection(
     request: SetSessionConnectionRequest,
@@ -3632,6 +3721,7 @@ export interface RoomServiceClient extends Client {
    * Reads one membership (current or past) with its room: by stream_id, or by room_id and identity
    * (the seated member). Used by the URL issuer to check a media server's publish and play requests.
    * Fails with NOT_A_MEMBER when there is no such membership.
+   * Callers: gateway, presence, url-issuer, internal.
    */
   getMember(
     request: GetMemberRequest,
