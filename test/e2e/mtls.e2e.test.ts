@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import * as grpc from '@grpc/grpc-js';
-import { AsyncClient, checkHealth, createClient, DomainError, GrpcTlsConfig } from '@rtcroom/common';
+import { AsyncClient, checkHealth, clientChannel, createClient, DomainError, GrpcTlsConfig } from '@rtcroom/common';
 import { createTestDatabase, testNatsUrl, TestDatabase } from '@rtcroom/common/testing';
 import { DemoClient, DevCertificates, makeDevCertificates, RunningSystem, startAll } from '@rtcroom/dev';
 import { gatewayv1, presencev1, roomServicev1, roomv1, tokenv1, urlIssuerv1 } from '@rtcroom/proto';
@@ -99,10 +99,8 @@ const everywhere = (reason: string) => ({ room: reason, presence: reason, urlIss
 
 /** grpc.reflection.v1 ListServices, raw: resolves with the gRPC status code the stream ends with (0 with an answer). */
 function reflect(address: string, tls: GrpcTlsConfig): Promise<number> {
-  const c = new grpc.Client(address, grpc.experimental.createCertificateProviderChannelCredentials(
-    new grpc.experimental.FileWatcherCertificateProvider({ caCertificateFile: tls.caFile, refreshIntervalMs: 60_000 }),
-    tls.certFile ? new grpc.experimental.FileWatcherCertificateProvider({ certificateFile: tls.certFile, privateKeyFile: tls.keyFile, refreshIntervalMs: 60_000 }) : null,
-  ));
+  const channel = clientChannel(tls, address);
+  const c = new grpc.Client(address, channel.credentials, channel.options);
   return new Promise((resolve) => {
     const stream = c.makeBidiStreamRequest('/grpc.reflection.v1.ServerReflection/ServerReflectionInfo', (b: Buffer) => b, (b: Buffer) => b);
     const done = (code: number) => (stream.cancel(), c.close(), resolve(code));

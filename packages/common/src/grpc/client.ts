@@ -7,7 +7,7 @@ import type { GrpcTlsConfig } from '../config';
 import { DomainError } from '../errors';
 import { MuxChannel, MuxUnsupported } from './mux-client';
 import { fromServiceError } from './status';
-import { channelCredentials } from './tls';
+import { clientChannel } from './tls';
 
 type AnyDefinition = Record<
   string,
@@ -36,7 +36,9 @@ export function muxByDefault(env: NodeJS.ProcessEnv = process.env): boolean {
 
 export function createClient<D extends AnyDefinition>(definition: D, address: string, defaultTimeoutMs = 5000, options: ClientOptions = {}): AsyncClient<D> {
   const Ctor = grpc.makeGenericClientConstructor(definition as unknown as grpc.ServiceDefinition, 'rtcroom');
-  const client = new Ctor(address, channelCredentials(options.tls), {
+  const channel = clientChannel(options.tls, address);
+  const client = new Ctor(address, channel.credentials, {
+    ...channel.options,
     'grpc.keepalive_time_ms': 30_000,
   }) as unknown as grpc.Client & Record<string, Function>;
   const mux = (options.mux ?? muxByDefault()) ? new MuxChannel(client) : undefined;

@@ -2,7 +2,6 @@
 // health proto (the messages are one string field and one enum).
 import * as grpc from '@grpc/grpc-js';
 import type { GrpcTlsConfig } from '../config';
-import { channelCredentials } from './tls';
 
 export interface HealthAnswer {
   serving: boolean;
@@ -27,8 +26,9 @@ export function checkHealth(address: string, service = '', tls?: GrpcTlsConfig, 
         null,
         { checkServerIdentity: () => undefined },
       )
-    : channelCredentials(undefined);
-  const client = new grpc.Client(address, credentials);
+    : grpc.credentials.createInsecure();
+  // A name, not the address, as the TLS server name (Node warns about an IP address there).
+  const client = new grpc.Client(address, credentials, tls ? { 'grpc.ssl_target_name_override': 'localhost' } : {});
   return new Promise((resolve) => {
     client.makeUnaryRequest(
       '/grpc.health.v1.Health/Check',

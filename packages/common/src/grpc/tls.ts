@@ -1,6 +1,8 @@
 // gRPC credentials for mutual TLS between rtcroom's services, from certificate files that are read
 // again every refresh interval: a certificate replaced on disk is used for new connections without a
 // restart (grpc-js's FileWatcherCertificateProvider).
+import { isIP } from 'node:net';
+import { checkServerIdentity } from 'node:tls';
 import * as grpc from '@grpc/grpc-js';
 import type { GrpcTlsConfig } from '../config';
 
@@ -46,11 +48,26 @@ export function serverCredentials(tls: GrpcTlsConfig | undefined): grpc.ServerCr
   return grpc.experimental.createCertificateProviderServerCredentials(identity, ca, false);
 }
 
-/** A client's credentials: the server must chain to the CA; the client presents its certificate when it has one. */
-export function channelCredentials(tls: GrpcTlsConfig | undefined): grpc.ChannelCredentials {
-  if (!tls) return grpc.credentials.createInsecure();
+export interface ClientChannel {
+  credentials: grpc.ChannelCredentials;
+  options: grpc.ChannelOptions;
+}
+
+/**
+ * A client's credentials for `address`: the server must chain to the CA and be named in its
+ * certificate; the client presents its own certificate when it has one.
+ */
+export function clientChannel(tls: GrpcTlsConfig | undefined, address: string): ClientChannel {
+  if (!tls) return { credentials: grpc.credentials.createInsecure(), options: {} };
   const { ca, identity } = providersOf(tls);
-  return grpc.experimental.createCertificateProviderChannelCredentials(ca, identity);
+  const host = address.startsWith('[') ? address.slice(1, address.indexOf(']')) : address.slice(0, address.lastIndexOf(':'));
+  if (!isIP(host)) return { credentials: grpc.experimental.createCertificateProviderChannelCredentials(ca, identity), options: {} };
+  // grpc-js would send the IP address as the TLS server name, which Node warns is not allowed
+  // (RFC 6066). Send a name instead and check the certificate against the address itself.
+  return {
+    credentials: grpc.experimental.createCertificateProviderChannelCredentials(ca, identity, { checkServerIdentity: (_name, cert) => checkServerIdentity(host, cert) }),
+    options: { 'grpc.ssl_target_name_override': 'localhost' },
+  };
 }
 
 /**
