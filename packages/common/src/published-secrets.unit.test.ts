@@ -17,9 +17,9 @@ function scannedFiles(): string[] {
   );
 }
 
-/** Values a reader would take for a real value: not empty, not a placeholder (..., <secret>), not a variable. */
+/** Values a reader would take for a real value: not empty, not a placeholder (..., <secret>), not a variable, not a file path (GRPC_TLS_KEY). */
 function isValue(v: string): boolean {
-  return v.length > 0 && !/^(\.\.\.|…|<.*>|\$.*|true|false|null|undefined)$/.test(v) && !/^\s*$/.test(v);
+  return v.length > 0 && !/^(\.\.\.|…|<.*>|\$.*|true|false|null|undefined|\.{0,2}\/.*)$/.test(v) && !/^\s*$/.test(v);
 }
 
 function valuesIn(file: string, text: string): string[] {
@@ -57,6 +57,7 @@ describe('published secrets', () => {
     const compose = 'ACCESS_TOKEN_SECRET: ${ACCESS_TOKEN_SECRET:-abc123}\nDATABASE_URL: postgres://u:${POSTGRES_PASSWORD:-pw9}@db/x\nX_KEY: ${X_KEY:-}';
     expect(valuesIn('docker-compose.yml', compose)).toEqual(['abc123', 'pw9']);
     expect(valuesIn('README.md', 'run `ACCESS_TOKEN_SECRET=... npm run token`, or STREAM_ID_KEY="s3cr3t-value"')).toEqual(['s3cr3t-value']);
+    expect(valuesIn('docker-compose.yml', 'GRPC_TLS_KEY: /certs/room.key\nX_KEY=./k.pem')).toEqual([]);
     expect(valuesIn('x/config.ts', "const devKey = 'k-literal';\nsecret: envSecret(env, 'A_SECRET', 'inline-default'),")).toEqual(['k-literal', 'inline-default']);
   });
 });
