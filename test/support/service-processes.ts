@@ -85,6 +85,8 @@ export interface ClusterOptions {
   presences: number;
   /** Extra environment for every process. */
   env?: Record<string, string>;
+  /** Mutual TLS: the output of `npm run certs`; each process presents its own service's certificate. */
+  certsDir?: string;
 }
 
 /** url-issuer, room, N presence instances and M gateways, each its own process. */
@@ -103,21 +105,23 @@ export class Cluster {
     c.bucket = `presence_c_${process.pid}_${Date.now().toString(36)}`;
     c.natsUrl = o.natsUrl;
     const common = { RTCROOM_DEV: 'true', NATS_URL: o.natsUrl, ACCESS_TOKEN_SECRET: o.accessTokenSecret, PRESENCE_KV_BUCKET: c.bucket, ...o.env };
+    const tls = (name: ServiceName): Record<string, string> =>
+      o.certsDir ? { GRPC_TLS_CA: join(o.certsDir, 'ca.crt'), GRPC_TLS_CERT: join(o.certsDir, `${name}.crt`), GRPC_TLS_KEY: join(o.certsDir, `${name}.key`) } : {};
     const urls = await at();
     const room = await at();
     const presences = await Promise.all(Array.from({ length: o.presences }, at));
     // Each gateway talks to one presence instance (round robin); presence state is shared in NATS.
-    c.urlIssuer = new ServiceProcess('url-issuer', { ...common, URL_ISSUER_GRPC_ADDRESS: urls, URL_ISSUER_HTTP_ADDRESS: await at(), ROOM_SERVICE_ADDRESS: room }, urls);
-    c.room = new ServiceProcess('room', { ...common, ROOM_GRPC_ADDRESS: room, DATABASE_URL: o.databaseUrl, URL_ISSUER_ADDRESS: urls, PRESENCE_SERVICE_ADDRESS: presences[0] }, room);
+    c.urlIssuer = new ServiceProcess('url-issuer', { ...common, ...tls('url-issuer'), URL_ISSUER_GRPC_ADDRESS: urls, URL_ISSUER_HTTP_ADDRESS: await at(), ROOM_SERVICE_ADDRESS: room }, urls);
+    c.room = new ServiceProcess('room', { ...common, ...tls('room'), ROOM_GRPC_ADDRESS: room, DATABASE_URL: o.databaseUrl, URL_ISSUER_ADDRESS: urls, PRESENCE_SERVICE_ADDRESS: presences[0] }, room);
     for (const [i, addr] of presences.entries()) {
-      c.presences.push(new ServiceProcess('presence', { ...common, PRESENCE_GRPC_ADDRESS: addr, ROOM_SERVICE_ADDRESS: room, PRESENCE_MEDIA_CONSUMER: `presence-mp-${process.pid}-${i}` }, addr));
+      c.presences.push(new ServiceProcess('presence', { ...common, ...tls('presence'), PRESENCE_GRPC_ADDRESS: addr, ROOM_SERVICE_ADDRESS: room, PRESENCE_MEDIA_CONSUMER: `presence-mp-${process.pid}-${i}` }, addr));
     }
     for (let i = 0; i < o.gateways; i++) {
       const addr = await at();
       c.gateways.push(
         new ServiceProcess(
           'gateway',
-          { ...common, GATEWAY_ADDRESS: addr, GATEWAY_GRPC_ADDRESS: await at(), GATEWAY_ID: `gw-${i}-${process.pid}`, ROOM_SERVICE_ADDRESS: room, PRESENCE_SERVICE_ADDRESS: presences[i % presences.length], URL_ISSUER_ADDRESS: urls },
+          { ...common, ...tls('gateway'), GATEWAY_ADDRESS: addr, GATEWAY_GRPC_ADDRESS: await at(), GATEWAY_ID: `gw-${i}-${process.pid}`, ROOM_SERVICE_ADDRESS: room, PRESENCE_SERVICE_ADDRESS: presences[i % presences.length], URL_ISSUER_ADDRESS: urls },
           addr,
         ),
       );

@@ -1,5 +1,9 @@
 // Reading configuration from the environment: each service's config.ts calls these once at start, and
 // a bad value fails the start with an error that names the variable.
+import { createPrivateKey, KeyObject, X509Certificate } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { isPublishedSecret } from './published-secrets';
+
 export type Env = Record<string, string | undefined>;
 
 export class ConfigError extends Error {
@@ -58,9 +62,138 @@ export function envAddress(env: Env, name: string, fallback: string): string {
   return value;
 }
 
-/** Secrets must be long enough to be worth having. */
-export function envSecret(env: Env, name: string, fallback?: string): string {
-  const value = envString(env, name, fallback);
-  if (value.length < 16) throw new ConfigError(name, 'must be at least 16 characters');
+/** RTCROOM_DEV=true: development mode (built-in secrets, embedded store and bus, gRPC without TLS). */
+export function isDevMode(env: Env): boolean {
+  return envBool(env, 'RTCROOM_DEV', false);
+}
+
+const generateHint = 'generate one with `openssl rand -hex 32`';
+
+/**
+ * A signing or derivation key. In development the built-in default may stand in and 16 characters
+ * do; otherwise it is required, 32 bytes or more, and not a value published in the repository.
+ */
+export function envSecret(env: Env, name: string, devDefault?: string): string {
+  const dev = isDevMode(env);
+  const value = envOptional(env, name) ?? (dev ? devDefault : undefined);
+  if (value === undefined) throw new ConfigError(name, `is required (${generateHint})`);
+  if (dev) {
+    if (value.length < 16) throw new ConfigError(name, 'must be at least 16 characters');
+    return value;
+  }
+  if (isPublishedSecret(value)) throw new ConfigError(name, `is a value published in the rtcroom repository (a development default or an example); ${generateHint}`);
+  const bytes = Buffer.byteLength(value, 'utf8');
+  if (bytes < 32) throw new ConfigError(name, `must be at least 32 bytes outside development (RTCROOM_DEV), got ${bytes}; ${generateHint}`);
   return value;
+}
+
+/** A key whose form a third party sets (Tencent's console): any length, but never a published value outside development. */
+export function envThirdPartyKey(env: Env, name: string, required: boolean): string | undefined {
+  const value = required ? envString(env, name) : envOptional(env, name);
+  if (value !== undefined && !isDevMode(env) && isPublishedSecret(value)) {
+    throw new ConfigError(name, 'is a value published in the rtcroom repository; use the key from your provider');
+  }
+  return value;
+}
+
+/**
+ * DATABASE_URL or NATS_URL: outside development a service without it would quietly run on an
+ * in-memory store or an in-process bus, so it is required unless RTCROOM_EMBEDDED=true asks for that.
+ */
+export function envServerUrl(env: Env, name: 'DATABASE_URL' | 'NATS_URL'): string | undefined {
+  const value = envOptional(env, name);
+  if (value !== undefined || isDevMode(env) || envBool(env, 'RTCROOM_EMBEDDED', false)) return value;
+  const embedded = name === 'DATABASE_URL' ? 'an embedded PGlite store' : 'an in-process event bus (one-process start only)';
+  throw new ConfigError(name, `is required outside development (RTCROOM_DEV); set RTCROOM_EMBEDDED=true to run on ${embedded} on purpose`);
+}
+
+/** Certificate files for mutual TLS between the services (PEM). */
+export interface GrpcTlsConfig {
+  /** The CA that signs every rtcroom certificate: peers must chain to it. */
+  caFile: string;
+  /** This process's certificate and key; a client without them can still reach health checks. */
+  certFile?: string;
+  keyFile?: string;
+  /** How often the files are read again (default 60 s): rotation without restart. */
+  refreshIntervalMs?: number;
+}
+
+export interface GrpcSecurity {
+  /** Absent: plain gRPC, every caller trusted. */
+  tls?: GrpcTlsConfig;
+  /** TLS is off outside development because RTCROOM_GRPC_INSECURE=true asked for it: worth a warning. */
+  insecure: boolean;
+}
+
+/**
+ * GRPC_TLS_CA, GRPC_TLS_CERT and GRPC_TLS_KEY (all three or none). Outside development they are
+ * required unless RTCROOM_GRPC_INSECURE=true (a service mesh doing mutual TLS itself). The files are
+ * checked now: readable, PEM, the key matches the certificate, the certificate is issued to `role`
+ * (subject CN) by the CA and not expired, so that a mistake stops the start rather than every call.
+ */
+export function loadGrpcSecurity(env: Env, role: string): GrpcSecurity {
+  const names = ['GRPC_TLS_CA', 'GRPC_TLS_CERT', 'GRPC_TLS_KEY'] as const;
+  const [caFile, certFile, keyFile] = names.map((n) => envOptional(env, n));
+  const insecure = envBool(env, 'RTCROOM_GRPC_INSECURE', false);
+  if (!caFile && !certFile && !keyFile) {
+    if (isDevMode(env) || insecure) return { insecure: !isDevMode(env) };
+    throw new ConfigError(
+      'GRPC_TLS_CA',
+      'is required outside development (RTCROOM_DEV), with GRPC_TLS_CERT and GRPC_TLS_KEY (`npm run certs` makes a development set); or set RTCROOM_GRPC_INSECURE=true when a service mesh does mutual TLS',
+    );
+  }
+  names.forEach((n, i) => {
+    if (![caFile, certFile, keyFile][i]) throw new ConfigError(n, `is required with ${names.filter((m) => m !== n).join(' and ')}`);
+  });
+  if (insecure) throw new ConfigError('RTCROOM_GRPC_INSECURE', 'contradicts GRPC_TLS_CA, GRPC_TLS_CERT and GRPC_TLS_KEY: set one or the other');
+  checkTlsFiles(caFile!, certFile!, keyFile!, role);
+  return { tls: { caFile: caFile!, certFile, keyFile }, insecure: false };
+}
+
+/** A command-line tool's TLS (e.g. `npm run desk` with the internal certificate): GRPC_TLS_CA, with GRPC_TLS_CERT and GRPC_TLS_KEY. */
+export function loadGrpcClientTls(env: Env): GrpcTlsConfig | undefined {
+  const [caFile, certFile, keyFile] = ['GRPC_TLS_CA', 'GRPC_TLS_CERT', 'GRPC_TLS_KEY'].map((n) => envOptional(env, n));
+  if (!caFile && !certFile && !keyFile) return undefined;
+  if (!caFile) throw new ConfigError('GRPC_TLS_CA', 'is required with GRPC_TLS_CERT and GRPC_TLS_KEY');
+  if (!certFile !== !keyFile) throw new ConfigError(certFile ? 'GRPC_TLS_KEY' : 'GRPC_TLS_CERT', 'is required with the other (GRPC_TLS_CERT and GRPC_TLS_KEY go together)');
+  return { caFile, certFile, keyFile };
+}
+
+function readPem(variable: string, path: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (err) {
+    throw new ConfigError(variable, `cannot be read: ${path} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
+}
+
+function certificates(variable: string, path: string): X509Certificate[] {
+  const blocks = readPem(variable, path).toString('utf8').match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+  try {
+    const certs = blocks.map((b) => new X509Certificate(b));
+    if (certs.length > 0) return certs;
+  } catch {
+    // reported below
+  }
+  throw new ConfigError(variable, `is not a PEM certificate file: ${path}`);
+}
+
+function checkTlsFiles(caFile: string, certFile: string, keyFile: string, role: string): void {
+  const cas = certificates('GRPC_TLS_CA', caFile);
+  const [cert, ...chain] = certificates('GRPC_TLS_CERT', certFile);
+  let key: KeyObject;
+  try {
+    key = createPrivateKey(readPem('GRPC_TLS_KEY', keyFile));
+  } catch (err) {
+    if (err instanceof ConfigError) throw err;
+    throw new ConfigError('GRPC_TLS_KEY', `is not a PEM private key: ${keyFile}`);
+  }
+  if (!cert.checkPrivateKey(key)) throw new ConfigError('GRPC_TLS_KEY', `is not the key of the certificate in GRPC_TLS_CERT (${certFile})`);
+  const cn = /^CN=(.*)$/m.exec(cert.subject)?.[1];
+  if (cn !== role) throw new ConfigError('GRPC_TLS_CERT', `is issued to "${cn ?? cert.subject}", but the ${role} service presents itself as CN=${role}`);
+  if (Date.parse(cert.validTo) < Date.now()) throw new ConfigError('GRPC_TLS_CERT', `expired on ${cert.validTo}`);
+  // With intermediates in the file the chain is the peer's to check; a lone certificate must be the CA's own.
+  if (chain.length === 0 && !cas.some((ca) => cert.checkIssued(ca) && cert.verify(ca.publicKey))) {
+    throw new ConfigError('GRPC_TLS_CERT', `is not signed by the CA in GRPC_TLS_CA (${caFile})`);
+  }
 }

@@ -1,10 +1,10 @@
 // The service desk's admin command, over the room service's gRPC (ROOM_SERVICE_ADDRESS, default
-// 127.0.0.1:50051):
+// 127.0.0.1:50051; with mutual TLS, GRPC_TLS_CA, GRPC_TLS_CERT and GRPC_TLS_KEY of an internal certificate):
 //   npm run desk -- team create <name> [--display-name T] [--record mp4,hls] [--ring 20] [--wrap-up 30] [--queue-limit 50]
 //   npm run desk -- team list | team show <name> | stats <team> [--since ISO-time]
 //   npm run desk -- recordings (--call ID | --team NAME | --agent IDENTITY | --customer IDENTITY)
 // Prints JSON; a refused request prints its stable reason and exits 1; bad usage exits 2.
-import { createClient, fromServiceError } from '@rtcroom/common';
+import { createClient, fromServiceError, loadGrpcClientTls } from '@rtcroom/common';
 import { deskServicev1, deskv1 } from '@rtcroom/proto';
 
 const usage = `usage: npm run desk -- team create <name> [--display-name T] [--record mp4,hls] [--ring S] [--wrap-up S] [--queue-limit N]
@@ -34,7 +34,7 @@ class UsageError extends Error {}
 
 async function main(): Promise<void> {
   const { words, flags } = parse(process.argv.slice(2));
-  const desk = createClient(deskServicev1.DeskServiceService, process.env.ROOM_SERVICE_ADDRESS ?? '127.0.0.1:50051', 5000);
+  const desk = createClient(deskServicev1.DeskServiceService, process.env.ROOM_SERVICE_ADDRESS ?? '127.0.0.1:50051', 5000, { tls: loadGrpcClientTls(process.env) });
   const print = (x: unknown) => process.stdout.write(JSON.stringify(x, null, 2) + '\n');
   try {
     const [what, verb, name] = words;
@@ -81,4 +81,8 @@ async function main(): Promise<void> {
   }
 }
 
-void main();
+main().catch((err: unknown) => {
+  // A bad GRPC_TLS_* names the variable (ConfigError); anything else is a bug worth its stack.
+  process.stderr.write(`${err instanceof Error && err.name === 'ConfigError' ? err.message : (err as Error)?.stack ?? err}\n`);
+  process.exitCode = 2;
+});

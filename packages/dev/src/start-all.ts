@@ -1,6 +1,7 @@
 // Starts all four services in this process: the embedded default when DATABASE_URL / NATS_URL are
 // unset (PGlite and an in-process bus), the real servers when they are set. Services still talk to
-// each other over gRPC on loopback, exactly as when each runs alone.
+// each other over gRPC on loopback, exactly as when each runs alone; with RTCROOM_CERTS_DIR (the output
+// of `npm run certs`) they do so over mutual TLS, each with its own certificate.
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -18,12 +19,16 @@ export interface RunningSystem {
   gatewayGrpcAddress: string;
   /** The room service's gRPC address (RoomService, CallService, DeskService, WebhookService). */
   roomGrpcAddress: string;
+  /** Presence's gRPC address. */
+  presenceGrpcAddress: string;
   /** The url-issuer's gRPC address (signing, recordings). */
   urlIssuerAddress: string;
   /** host:port where media servers' hooks and callbacks go (point nginx-rtmp's on_* here). */
   mediaHooksAddress: string;
   embeddedDatabase: boolean;
   embeddedBus: boolean;
+  /** The certificates directory the services use for mutual TLS (RTCROOM_CERTS_DIR), if any. */
+  certsDir?: string;
   /** Where the web console is served (when GATEWAY_CONSOLE_DIR is set). */
   consoleUrl?: string;
   stop(): Promise<void>;
@@ -78,11 +83,16 @@ async function startOnce(options: StartAllOptions): Promise<RunningSystem> {
   };
   // One in-process bus shared by every service, unless a real NATS is configured.
   const sharedBus: EventBus | undefined = env.NATS_URL ? undefined : new InMemoryEventBus();
+  // Each service presents its own certificate: the role in its CN is what the others admit.
+  const certsDir = env.RTCROOM_CERTS_DIR ? resolve(env.RTCROOM_CERTS_DIR) : undefined;
+  const tls = (role: string): Env =>
+    certsDir ? { GRPC_TLS_CA: join(certsDir, 'ca.crt'), GRPC_TLS_CERT: join(certsDir, `${role}.crt`), GRPC_TLS_KEY: join(certsDir, `${role}.key`) } : {};
   const stops: (() => Promise<void>)[] = [];
   try {
     const urls = await startUrlIssuer(
       loadUrlIssuerConfig({
         ...env,
+        ...tls('url-issuer'),
         URL_ISSUER_GRPC_ADDRESS: addr.urls,
         // Where nginx-rtmp's hooks go: a test that starts nginx reads it back from mediaHooksAddress.
         URL_ISSUER_HTTP_ADDRESS: options.ephemeralPorts ? '127.0.0.1:0' : env.URL_ISSUER_HTTP_ADDRESS ?? '127.0.0.1:8790',
@@ -93,13 +103,13 @@ async function startOnce(options: StartAllOptions): Promise<RunningSystem> {
     );
     stops.push(urls.stop);
     const room = await startRoomService(
-      loadRoomConfig({ ...env, ROOM_GRPC_ADDRESS: addr.room, URL_ISSUER_ADDRESS: addr.urls, PRESENCE_SERVICE_ADDRESS: addr.presence }),
+      loadRoomConfig({ ...env, ...tls('room'), ROOM_GRPC_ADDRESS: addr.room, URL_ISSUER_ADDRESS: addr.urls, PRESENCE_SERVICE_ADDRESS: addr.presence }),
       log('room'),
       { bus: sharedBus },
     );
     stops.push(room.stop);
     const presence = await startPresenceService(
-      loadPresenceConfig({ ...env, PRESENCE_GRPC_ADDRESS: addr.presence, ROOM_SERVICE_ADDRESS: addr.room }),
+      loadPresenceConfig({ ...env, ...tls('presence'), PRESENCE_GRPC_ADDRESS: addr.presence, ROOM_SERVICE_ADDRESS: addr.room }),
       log('presence'),
       { bus: sharedBus },
     );
@@ -107,6 +117,7 @@ async function startOnce(options: StartAllOptions): Promise<RunningSystem> {
     const gateway = await startGateway(
       loadGatewayConfig({
         ...env,
+        ...tls('gateway'),
         GATEWAY_ADDRESS: addr.gateway,
         GATEWAY_GRPC_ADDRESS: addr.gatewayGrpc,
         ROOM_SERVICE_ADDRESS: addr.room,
@@ -122,10 +133,12 @@ async function startOnce(options: StartAllOptions): Promise<RunningSystem> {
       gatewayAddress: gateway.address,
       gatewayGrpcAddress: gateway.grpcAddress,
       roomGrpcAddress: addr.room,
+      presenceGrpcAddress: presence.grpcAddress,
       urlIssuerAddress: urls.grpcAddress,
       mediaHooksAddress: urls.httpAddress,
       embeddedDatabase: !env.DATABASE_URL,
       embeddedBus: !env.NATS_URL,
+      certsDir,
       consoleUrl: env.GATEWAY_CONSOLE_DIR ? `http://${gateway.address}/console/` : undefined,
       stop: async () => {
         await stopAll(stops, sharedBus);

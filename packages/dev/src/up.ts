@@ -14,6 +14,7 @@ async function main() {
       `  gateway (WebSocket): ${system.gatewayUrl}`,
       `  store:  ${system.embeddedDatabase ? `embedded PGlite in ${env.EMBEDDED_DATA_DIR} (set DATABASE_URL for a real Postgres)` : 'Postgres at DATABASE_URL'}`,
       `  events: ${system.embeddedBus ? 'in-process bus (set NATS_URL for a real NATS)' : 'NATS at NATS_URL'}`,
+      `  gRPC:   ${system.certsDir ? `mutual TLS with the certificates in ${system.certsDir}` : 'plain, every caller trusted (npm run certs, then RTCROOM_CERTS_DIR, for mutual TLS)'}`,
       `  dev token: ${http}/dev/token?identity=alice`,
       `  web console: ${system.consoleUrl ?? 'not built (npm run build makes packages/console/dist)'}`,
       '',

@@ -1,5 +1,20 @@
 // The gateway's configuration, read once from the environment.
-import { envAddress, envBool, envInt, envOptional, Env, envSecret, envString, newId, parseLogLevel, LogLevel } from '@rtcroom/common';
+import {
+  devSecrets,
+  envAddress,
+  envBool,
+  envInt,
+  envOptional,
+  Env,
+  envSecret,
+  envServerUrl,
+  envString,
+  GrpcSecurity,
+  loadGrpcSecurity,
+  newId,
+  parseLogLevel,
+  LogLevel,
+} from '@rtcroom/common';
 
 export interface GatewayConfig {
   /** host:port of the WebSocket (and health) HTTP server; port 0 picks a free one. */
@@ -11,6 +26,8 @@ export interface GatewayConfig {
   presenceServiceAddress: string;
   urlIssuerAddress: string;
   natsUrl?: string;
+  /** Mutual TLS for its internal gRPC port and its clients of the services (absent in development). */
+  grpcSecurity: GrpcSecurity;
   /** How often the gateway pings each socket; a socket silent for pingTimeoutMs is dropped. */
   pingIntervalMs: number;
   pingTimeoutMs: number;
@@ -40,7 +57,7 @@ export interface GatewayConfig {
   tokenExpiryNoticeMs: number;
 }
 
-export const devAccessTokenSecret = 'rtcroom-dev-secret-do-not-use-in-production';
+export const devAccessTokenSecret = devSecrets.accessToken;
 
 export function loadGatewayConfig(env: Env): GatewayConfig {
   const dev = envBool(env, 'RTCROOM_DEV', false);
@@ -49,11 +66,12 @@ export function loadGatewayConfig(env: Env): GatewayConfig {
     address: envAddress(env, 'GATEWAY_ADDRESS', '127.0.0.1:8787'),
     gatewayId: envString(env, 'GATEWAY_ID', newId('gw')),
     logLevel: parseLogLevel(envOptional(env, 'LOG_LEVEL')),
-    accessTokenSecret: envSecret(env, 'ACCESS_TOKEN_SECRET', dev ? devAccessTokenSecret : undefined),
+    accessTokenSecret: envSecret(env, 'ACCESS_TOKEN_SECRET', devAccessTokenSecret),
     roomServiceAddress: envString(env, 'ROOM_SERVICE_ADDRESS', '127.0.0.1:50051'),
     presenceServiceAddress: envString(env, 'PRESENCE_SERVICE_ADDRESS', '127.0.0.1:50052'),
     urlIssuerAddress: envString(env, 'URL_ISSUER_ADDRESS', '127.0.0.1:50053'),
-    natsUrl: envOptional(env, 'NATS_URL'),
+    natsUrl: envServerUrl(env, 'NATS_URL'),
+    grpcSecurity: loadGrpcSecurity(env, 'gateway'),
     pingIntervalMs,
     pingTimeoutMs: envInt(env, 'GATEWAY_PING_TIMEOUT_MS', 4000, { min: pingIntervalMs, max: 300_000 }),
     keepAliveIntervalMs: envInt(env, 'GATEWAY_KEEPALIVE_INTERVAL_MS', 1000, { min: 100, max: 60_000 }),

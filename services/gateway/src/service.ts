@@ -19,7 +19,10 @@ export interface RunningGateway {
 }
 
 export async function startGateway(config: GatewayConfig, logger: Logger, deps: { bus?: EventBus } = {}): Promise<RunningGateway> {
-  const backends = connectBackends({ room: config.roomServiceAddress, presence: config.presenceServiceAddress, urls: config.urlIssuerAddress });
+  const backends = connectBackends(
+    { room: config.roomServiceAddress, presence: config.presenceServiceAddress, urls: config.urlIssuerAddress },
+    config.grpcSecurity.tls,
+  );
   const bus = deps.bus ?? (await openEventBus(config.natsUrl, `rtcroom-gateway-${config.gatewayId}`, [], logger));
   const fanout = new RoomFanout(bus, backends, logger);
   await fanout.start();
@@ -27,7 +30,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger, deps: 
   await calls.start();
   const server = new GatewayServer(config, backends, fanout, calls, logger);
   const address = await server.listen();
-  const grpc = await startGrpcServer(config.grpcAddress, [tokenGrpcBinding(config.accessTokenSecret)], logger);
+  const grpc = await startGrpcServer(config.grpcAddress, [tokenGrpcBinding(config.accessTokenSecret)], logger, config.grpcSecurity);
   const url = `ws://${address}${websocketPath}`;
   logger.info('gateway listening', { url, gatewayId: config.gatewayId });
   return {

@@ -1,6 +1,6 @@
 // rtcroom.gateway.v1.TokenService over gRPC, on the gateway's internal port: business backends ask
 // for access tokens for their users. The gateway holds the signing secret, so it signs.
-import { bindService, DomainError, Grants, issueAccessToken, ServiceBinding } from '@rtcroom/common';
+import { bindService, CallerPolicy, DomainError, Grants, issueAccessToken, ServiceBinding } from '@rtcroom/common';
 import { tokenv1 } from '@rtcroom/proto';
 
 const defaultTtlSeconds = 6 * 3600;
@@ -18,6 +18,11 @@ function grantsFromProto(g: tokenv1.Grants | undefined): Grants | undefined {
   };
 }
 
+/** Tokens grant anything: only internal systems (business backends) may ask for them. */
+export const tokenServiceCallers: CallerPolicy<typeof tokenv1.TokenServiceService> = {
+  issueAccessToken: ['internal'],
+};
+
 export function tokenGrpcBinding(secret: string): ServiceBinding {
   return bindService(
     'rtcroom.gateway.v1.TokenService',
@@ -34,5 +39,6 @@ export function tokenGrpcBinding(secret: string): ServiceBinding {
       },
     },
     'rtcroom.gateway',
+    tokenServiceCallers,
   );
 }

@@ -1,15 +1,17 @@
 // Presence's configuration, read once from the environment.
-import { ConfigError, envAddress, envInt, envOptional, Env, envString, parseLogLevel, LogLevel } from '@rtcroom/common';
+import { ConfigError, envAddress, envInt, envOptional, Env, envServerUrl, envString, GrpcSecurity, loadGrpcSecurity, parseLogLevel, LogLevel } from '@rtcroom/common';
 
 export interface PresenceConfig {
   grpcAddress: string;
+  /** Mutual TLS for its server and its clients (absent in development). */
+  grpcSecurity: GrpcSecurity;
   logLevel: LogLevel;
   roomServiceAddress: string;
   /** A gateway silent this long has lost its connections: its sessions are interrupted. */
   sessionTimeoutMs: number;
   /** How long a dropped session keeps its seats, waiting to be resumed. */
   resumeGraceMs: number;
-  /** Absent: an in-process bus (media facts reach presence only when every service runs in this process). */
+  /** Absent: an in-process bus (media facts reach presence only when every service runs in this process; development or RTCROOM_EMBEDDED=true). */
   natsUrl?: string;
   /** The NATS key-value bucket sessions live in (one per deployment: every presence instance shares it). */
   kvBucket: string;
@@ -26,11 +28,12 @@ export function loadPresenceConfig(env: Env): PresenceConfig {
   }
   return {
     grpcAddress: envAddress(env, 'PRESENCE_GRPC_ADDRESS', '127.0.0.1:50052'),
+    grpcSecurity: loadGrpcSecurity(env, 'presence'),
     logLevel: parseLogLevel(envOptional(env, 'LOG_LEVEL')),
     roomServiceAddress: envString(env, 'ROOM_SERVICE_ADDRESS', '127.0.0.1:50051'),
     sessionTimeoutMs: envInt(env, 'PRESENCE_SESSION_TIMEOUT_MS', 4000, { min: 300, max: 600_000 }),
     resumeGraceMs: envInt(env, 'PRESENCE_RESUME_GRACE_MS', 20_000, { min: 0, max: 3_600_000 }),
-    natsUrl: envOptional(env, 'NATS_URL'),
+    natsUrl: envServerUrl(env, 'NATS_URL'),
     kvBucket: envString(env, 'PRESENCE_KV_BUCKET', 'rtcroom_presence'),
     mediaConsumerName,
     kvTombstoneMs: envInt(env, 'PRESENCE_KV_TOMBSTONE_MS', 300_000, { min: 1000, max: 7 * 24 * 3600_000 }),

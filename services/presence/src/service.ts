@@ -20,15 +20,16 @@ export interface PresenceServiceDeps {
 }
 
 export async function startPresenceService(config: PresenceConfig, logger: Logger, deps: PresenceServiceDeps = {}): Promise<RunningPresenceService> {
-  const rooms = grpcRoomPort(config.roomServiceAddress);
+  const tls = config.grpcSecurity.tls;
+  const rooms = grpcRoomPort(config.roomServiceAddress, tls);
   const bus = deps.bus ?? (await openEventBus(config.natsUrl, 'rtcroom-presence', [mediaEventsStream], logger));
   // With NATS, sessions live in a shared bucket: every presence instance sees them, and a restart keeps them.
   const store: SessionStore = bus instanceof NatsEventBus ? await NatsKvSessionStore.open(bus.connection, config.kvBucket, { tombstoneMs: config.kvTombstoneMs }) : new InMemorySessionStore();
   const app = new PresenceApp(store, rooms, logger, { sessionTimeoutMs: config.sessionTimeoutMs, resumeGraceMs: config.resumeGraceMs });
   app.start();
-  const streamState = grpcStreamStatePort(config.roomServiceAddress);
+  const streamState = grpcStreamStatePort(config.roomServiceAddress, tls);
   const media = await startMediaEventsConsumer(bus, streamState, logger, { durableName: config.mediaConsumerName });
-  const grpc = await startGrpcServer(config.grpcAddress, [presenceGrpcBinding(app)], logger);
+  const grpc = await startGrpcServer(config.grpcAddress, [presenceGrpcBinding(app)], logger, config.grpcSecurity);
   return {
     grpcAddress: grpc.address,
     async stop() {

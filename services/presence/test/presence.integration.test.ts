@@ -26,6 +26,7 @@ describe('presence (with the real room service and NATS)', () => {
     consumers.push(consumer);
     const service = await startPresenceService(
       loadPresenceConfig({
+        RTCROOM_DEV: 'true',
         PRESENCE_GRPC_ADDRESS: '127.0.0.1:0',
         ROOM_SERVICE_ADDRESS: room.grpcAddress,
         NATS_URL: testNatsUrl,
@@ -44,7 +45,7 @@ describe('presence (with the real room service and NATS)', () => {
     database = await createTestDatabase();
     urls = await startUrlIssuer(loadUrlIssuerConfig({ RTCROOM_DEV: 'true', URL_ISSUER_GRPC_ADDRESS: '127.0.0.1:0' }), testLogger('urls'));
     room = await startRoomService(
-      loadRoomConfig({ ROOM_GRPC_ADDRESS: '127.0.0.1:0', DATABASE_URL: database.url, NATS_URL: testNatsUrl, URL_ISSUER_ADDRESS: urls.grpcAddress }),
+      loadRoomConfig({ RTCROOM_DEV: 'true', ROOM_GRPC_ADDRESS: '127.0.0.1:0', DATABASE_URL: database.url, NATS_URL: testNatsUrl, URL_ISSUER_ADDRESS: urls.grpcAddress }),
       testLogger('room'),
     );
     rooms = createClient(roomServicev1.RoomServiceService, room.grpcAddress);

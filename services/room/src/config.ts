@@ -1,15 +1,17 @@
 // The room service's configuration, read once from the environment.
-import { envAddress, envInt, envOptional, Env, envString, parseLogLevel, LogLevel } from '@rtcroom/common';
+import { envAddress, envInt, envOptional, Env, envServerUrl, envString, GrpcSecurity, loadGrpcSecurity, parseLogLevel, LogLevel } from '@rtcroom/common';
 
 export interface RoomConfig {
   grpcAddress: string;
+  /** Mutual TLS for its server and its clients (absent in development). */
+  grpcSecurity: GrpcSecurity;
   logLevel: LogLevel;
-  /** Absent: the embedded PGlite. */
+  /** Absent: the embedded PGlite (development, or RTCROOM_EMBEDDED=true). */
   databaseUrl?: string;
   databasePoolSize: number;
   /** PGlite's directory when databaseUrl is absent; absent too means in memory. */
   embeddedDataDir?: string;
-  /** Absent: an in-process bus (only useful when every service runs in this process). */
+  /** Absent: an in-process bus (only useful when every service runs in this process; development or RTCROOM_EMBEDDED=true). */
   natsUrl?: string;
   urlIssuerAddress: string;
   /** Presence, asked whether a callee is connected. */
@@ -36,11 +38,12 @@ export function loadRoomConfig(env: Env): RoomConfig {
   const maxMembersCap = envInt(env, 'ROOM_MAX_MEMBERS_CAP', 50, { min: 2, max: 1000 });
   return {
     grpcAddress: envAddress(env, 'ROOM_GRPC_ADDRESS', '127.0.0.1:50051'),
+    grpcSecurity: loadGrpcSecurity(env, 'room'),
     logLevel: parseLogLevel(envOptional(env, 'LOG_LEVEL')),
-    databaseUrl: envOptional(env, 'DATABASE_URL'),
+    databaseUrl: envServerUrl(env, 'DATABASE_URL'),
     databasePoolSize: envInt(env, 'DATABASE_POOL_SIZE', 20, { min: 1, max: 200 }),
     embeddedDataDir: envOptional(env, 'EMBEDDED_DATA_DIR'),
-    natsUrl: envOptional(env, 'NATS_URL'),
+    natsUrl: envServerUrl(env, 'NATS_URL'),
     urlIssuerAddress: envString(env, 'URL_ISSUER_ADDRESS', '127.0.0.1:50053'),
     presenceServiceAddress: envString(env, 'PRESENCE_SERVICE_ADDRESS', '127.0.0.1:50052'),
     defaultRingTimeoutSeconds: envInt(env, 'CALL_RING_TIMEOUT_SECONDS', 30, { min: 1, max: 300 }),

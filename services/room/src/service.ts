@@ -59,7 +59,7 @@ export async function startRoomService(config: RoomConfig, logger: Logger, deps:
     pollIntervalMs: config.webhookPollIntervalMs,
     minBackoffMs: config.webhookMinBackoffMs,
   });
-  const issuer = grpcPushUrlIssuer(config.urlIssuerAddress);
+  const issuer = grpcPushUrlIssuer(config.urlIssuerAddress, config.grpcSecurity.tls);
   const tx = new RoomTransactions(store.db, (rows) => {
     relay.offer(rows);
     webhooks.notify();
@@ -71,7 +71,7 @@ export async function startRoomService(config: RoomConfig, logger: Logger, deps:
     defaultDepartureTimeoutSeconds: config.defaultDepartureTimeoutSeconds,
   });
   const members = new Memberships(tx, rooms, issuer);
-  const presence = grpcPresencePort(config.presenceServiceAddress);
+  const presence = grpcPresencePort(config.presenceServiceAddress, config.grpcSecurity.tls);
   const calls = new Calls(tx, rooms, members, presence, config.defaultRingTimeoutSeconds);
   const teams = new TeamDirectory(store.db);
   const routing = new DeskRouting(tx, calls, presence, teams, logger.child({ component: 'desk' }), { defaultHandlingSeconds: config.deskDefaultHandlingSeconds });
@@ -93,6 +93,7 @@ export async function startRoomService(config: RoomConfig, logger: Logger, deps:
     config.grpcAddress,
     [roomGrpcBinding(rooms, members), callGrpcBinding(calls), deskGrpcBinding(desk), webhookGrpcBinding(store.db)],
     logger,
+    config.grpcSecurity,
   );
   return {
     grpcAddress: grpc.address,

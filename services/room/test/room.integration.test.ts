@@ -158,6 +158,7 @@ describe('room service (Postgres + NATS + gRPC)', () => {
   it('a join by name finds out that another instance closed the room it remembered, and makes a new one', async () => {
     const other = await startRoomService(
       loadRoomConfig({
+        RTCROOM_DEV: 'true',
         ROOM_GRPC_ADDRESS: '127.0.0.1:0',
         DATABASE_URL: harness.database.url,
         NATS_URL: testNatsUrl,

@@ -25,6 +25,7 @@ describe('two room-service instances on one store', () => {
     a = harness.client;
     other = await startRoomService(
       loadRoomConfig({
+        RTCROOM_DEV: 'true',
         ROOM_GRPC_ADDRESS: '127.0.0.1:0',
         DATABASE_URL: harness.database.url,
         NATS_URL: testNatsUrl,

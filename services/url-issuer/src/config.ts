@@ -1,11 +1,28 @@
 // The url-issuer's configuration, read from the environment once at start.
-import { ConfigError, Env, envAddress, envBool, envInt, envOneOf, envOptional, envSecret, envString, LogLevel } from '@rtcroom/common';
+import {
+  ConfigError,
+  devSecrets,
+  Env,
+  envAddress,
+  envInt,
+  envOneOf,
+  envOptional,
+  envSecret,
+  envServerUrl,
+  envString,
+  envThirdPartyKey,
+  GrpcSecurity,
+  loadGrpcSecurity,
+  LogLevel,
+} from '@rtcroom/common';
 import type { MediaSettings, UrlLifetimes } from './domain/media-provider';
 import type { SelfHostedSettings } from './domain/providers/self-hosted';
 import { RecordFormat, recordFormats, TencentSettings } from './domain/providers/tencent';
 
 export interface UrlIssuerConfig {
   grpcAddress: string;
+  /** Mutual TLS for its server and its client of the room service (absent in development). */
+  grpcSecurity: GrpcSecurity;
   /** Where nginx-rtmp's hooks and Tencent's callbacks are received (HTTP). */
   httpAddress: string;
   logLevel: LogLevel;
@@ -14,9 +31,9 @@ export interface UrlIssuerConfig {
   media: MediaSettings;
   /** The room service, asked who owns a stream and who is a member (media server checks). */
   roomServiceAddress: string;
-  /** Absent: an in-process bus (only useful when every service runs in this process). */
+  /** Absent: an in-process bus (only useful when every service runs in this process; development or RTCROOM_EMBEDDED=true). */
   natsUrl?: string;
-  /** Where recordings are kept; absent: the embedded PGlite. */
+  /** Where recordings are kept; absent: the embedded PGlite (development or RTCROOM_EMBEDDED=true). */
   databaseUrl?: string;
   databasePoolSize: number;
   /** PGlite's directory when databaseUrl is absent; absent too means in memory. */
@@ -27,17 +44,12 @@ export interface UrlIssuerConfig {
   recordUrlBase?: string;
 }
 
-// Dev-only secrets, so `RTCROOM_DEV=true` starts with no setup; never accepted otherwise.
-const devStreamIdKey = 'rtcroom-dev-stream-id-key-not-secret';
-const devSigningKey = 'rtcroom-dev-media-signing-key-not-secret';
-
 const logLevels: readonly LogLevel[] = ['debug', 'info', 'warn', 'error', 'silent'];
 // URLs are re-issued on expiry; a minute is the least that lets a pusher connect, 30 days the most
 // that keeps a leaked URL from living forever.
 const ttlRange = { min: 60, max: 30 * 86400 };
 
 export function loadUrlIssuerConfig(env: Env): UrlIssuerConfig {
-  const dev = envBool(env, 'RTCROOM_DEV', false);
   const lifetimes: UrlLifetimes = {
     pushTtlSeconds: envInt(env, 'PUSH_URL_TTL_SECONDS', 86400, ttlRange),
     playTtlSeconds: envInt(env, 'PLAY_URL_TTL_SECONDS', 86400, ttlRange),
@@ -48,22 +60,23 @@ export function loadUrlIssuerConfig(env: Env): UrlIssuerConfig {
     recordIntervalSeconds: envInt(env, 'RECORD_INTERVAL_SECONDS', 1800, { min: 60, max: 5400 }),
   };
   const provider = envOneOf(env, 'MEDIA_PROVIDER', ['self-hosted', 'tencent'] as const, 'self-hosted');
-  const callbackKey = envOptional(env, 'TENCENT_CALLBACK_KEY');
+  const callbackKey = envThirdPartyKey(env, 'TENCENT_CALLBACK_KEY', false);
   if (callbackKey !== undefined && callbackKey.length < 8) throw new ConfigError('TENCENT_CALLBACK_KEY', 'must be at least 8 characters');
   const recordUrlBase = envOptional(env, 'MEDIA_RECORD_URL_BASE');
   return {
     grpcAddress: envAddress(env, 'URL_ISSUER_GRPC_ADDRESS', '127.0.0.1:50053'),
     httpAddress: envAddress(env, 'URL_ISSUER_HTTP_ADDRESS', '127.0.0.1:8790'),
     logLevel: envOneOf(env, 'LOG_LEVEL', logLevels, 'info'),
-    streamIdKey: envSecret(env, 'STREAM_ID_KEY', dev ? devStreamIdKey : undefined),
-    media: provider === 'tencent' ? loadTencent(env, lifetimes, recording) : loadSelfHosted(env, lifetimes, dev),
+    streamIdKey: envSecret(env, 'STREAM_ID_KEY', devSecrets.streamIdKey),
+    media: provider === 'tencent' ? loadTencent(env, lifetimes, recording) : loadSelfHosted(env, lifetimes),
     roomServiceAddress: envAddress(env, 'ROOM_SERVICE_ADDRESS', '127.0.0.1:50051'),
-    natsUrl: envOptional(env, 'NATS_URL'),
-    databaseUrl: envOptional(env, 'DATABASE_URL'),
+    natsUrl: envServerUrl(env, 'NATS_URL'),
+    databaseUrl: envServerUrl(env, 'DATABASE_URL'),
     databasePoolSize: envInt(env, 'DATABASE_POOL_SIZE', 10, { min: 1, max: 200 }),
     embeddedDataDir: envOptional(env, 'URL_ISSUER_EMBEDDED_DATA_DIR'),
     tencentCallbackKey: callbackKey,
     recordUrlBase: recordUrlBase === undefined ? undefined : envBase(env, 'MEDIA_RECORD_URL_BASE', recordUrlBase, /^https?:\/\//),
+    grpcSecurity: loadGrpcSecurity(env, 'url-issuer'),
   };
 }
 
@@ -91,13 +104,13 @@ function loadTencent(
     ...lifetimes,
     ...recording,
     bizid,
-    pushKey: envString(env, 'TENCENT_PUSH_KEY'),
+    pushKey: envThirdPartyKey(env, 'TENCENT_PUSH_KEY', true)!,
     pushDomain: envHost(env, 'TENCENT_PUSH_DOMAIN', `${bizid}.livepush.myqcloud.com`),
     playDomain: envHost(env, 'TENCENT_PLAY_DOMAIN', `${bizid}.liveplay.myqcloud.com`),
   };
 }
 
-function loadSelfHosted(env: Env, lifetimes: UrlLifetimes, dev: boolean): SelfHostedSettings {
+function loadSelfHosted(env: Env, lifetimes: UrlLifetimes): SelfHostedSettings {
   // Unset or empty: the server offers no HTTP-FLV/HLS play (Debian's nginx-rtmp has no HTTP-FLV, and
   // its HLS segments are not checked by the hooks): no such URL is handed out unless configured.
   const rawHttp = env.MEDIA_HTTP_BASE;
@@ -106,7 +119,7 @@ function loadSelfHosted(env: Env, lifetimes: UrlLifetimes, dev: boolean): SelfHo
     ...lifetimes,
     rtmpBase: envBase(env, 'MEDIA_RTMP_BASE', 'rtmp://127.0.0.1:1935', /^rtmp:\/\//),
     httpBase: rawHttp === undefined || rawHttp === '' ? undefined : envBase(env, 'MEDIA_HTTP_BASE', '', /^https?:\/\//),
-    signingKey: envSecret(env, 'MEDIA_SIGNING_KEY', dev ? devSigningKey : undefined),
+    signingKey: envSecret(env, 'MEDIA_SIGNING_KEY', devSecrets.mediaSigningKey),
     app: envPathSegment(env, 'MEDIA_APP', 'live'),
     recordApp: envPathSegment(env, 'MEDIA_RECORD_APP', 'record'),
   };

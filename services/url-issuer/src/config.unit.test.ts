@@ -1,7 +1,7 @@
 import { ConfigError } from '@rtcroom/common';
 import { loadUrlIssuerConfig } from './config';
 
-const key = 'a-stream-id-key-0123456789';
+const key = 'a-stream-id-key-0123456789-abcdefghij'; // 32 bytes or more, as outside development
 
 function configError(env: Record<string, string>): ConfigError {
   try {
@@ -39,7 +39,7 @@ describe('loadUrlIssuerConfig', () => {
     expect(configError({ STREAM_ID_KEY: key, MEDIA_PROVIDER: 'tencent' }).variable).toBe('TENCENT_BIZID');
     expect(configError({ STREAM_ID_KEY: key, MEDIA_PROVIDER: 'tencent', TENCENT_BIZID: '12ab' }).variable).toBe('TENCENT_BIZID');
     expect(configError({ STREAM_ID_KEY: key, MEDIA_PROVIDER: 'tencent', TENCENT_BIZID: '8888' }).variable).toBe('TENCENT_PUSH_KEY');
-    const config = loadUrlIssuerConfig({ STREAM_ID_KEY: key, MEDIA_PROVIDER: 'tencent', TENCENT_BIZID: '8888', TENCENT_PUSH_KEY: 'k' });
+    const config = loadUrlIssuerConfig({ STREAM_ID_KEY: key, MEDIA_PROVIDER: 'tencent', TENCENT_BIZID: '8888', TENCENT_PUSH_KEY: 'k', RTCROOM_EMBEDDED: 'true', RTCROOM_GRPC_INSECURE: 'true' });
     expect(config.media).toMatchObject({
       kind: 'tencent',
       pushDomain: '8888.livepush.myqcloud.com',

@@ -53,7 +53,7 @@ export async function startUrlIssuer(config: UrlIssuerConfig, logger: Logger, de
     if (!deps.bus) stops.push(() => bus.close());
     let members = deps.members;
     if (!members) {
-      const rooms = grpcMemberDirectory(config.roomServiceAddress);
+      const rooms = grpcMemberDirectory(config.roomServiceAddress, undefined, config.grpcSecurity.tls);
       stops.push(() => rooms.close());
       members = rooms;
     }
@@ -74,7 +74,12 @@ export async function startUrlIssuer(config: UrlIssuerConfig, logger: Logger, de
     const http = await startHttpServer(config.httpAddress, mediaHookRoutes(nginx, tencent), logger);
     stops.push(() => http.stop());
 
-    const grpc = await startGrpcServer(config.grpcAddress, [urlIssuerBinding({ provider, streamIdKey: config.streamIdKey, recordings })], logger);
+    const grpc = await startGrpcServer(
+      config.grpcAddress,
+      [urlIssuerBinding({ provider, streamIdKey: config.streamIdKey, recordings })],
+      logger,
+      config.grpcSecurity,
+    );
     stops.push(() => grpc.stop());
 
     const pruner = setInterval(() => {

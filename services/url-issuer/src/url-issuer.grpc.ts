@@ -1,7 +1,7 @@
 // The UrlIssuerService handlers: check what the caller sent, derive the stream id, let the
 // deployment's provider sign; list the recordings kept. Signing is stateless and recordings live in
 // the shared store, so any number of replicas can answer.
-import { bindService, DomainError, identityPattern, ServiceBinding } from '@rtcroom/common';
+import { bindService, CallerPolicy, DomainError, identityPattern, ServiceBinding } from '@rtcroom/common';
 import { mediav1, urlIssuerv1 } from '@rtcroom/proto';
 import type { Recording } from './domain/media-fact';
 import type { MediaProvider } from './domain/media-provider';
@@ -64,6 +64,17 @@ function requireIdentity(field: string, what: string, identity: string): void {
   }
 }
 
+/**
+ * Who may call each method with mutual TLS: the room service signs push URLs at joins, the gateway
+ * play URLs for its clients; recordings are for internal systems.
+ */
+export const urlIssuerServiceCallers: CallerPolicy<typeof urlIssuerv1.UrlIssuerServiceService> = {
+  issuePushUrl: ['room'],
+  issuePlayUrls: ['gateway'],
+  issueViewerPlayUrls: ['gateway', 'room'],
+  listRecordings: ['internal'],
+};
+
 export function urlIssuerBinding(deps: UrlIssuerDeps): ServiceBinding {
   const { provider, streamIdKey, recordings } = deps;
   const signPlay = (streamId: string, viewerIdentity: string, at: Date): mediav1.PlayUrl => ({ streamId, viewerIdentity, ...provider.playUrl(streamId, viewerIdentity, at) });
@@ -121,5 +132,6 @@ export function urlIssuerBinding(deps: UrlIssuerDeps): ServiceBinding {
       },
     },
     'rtcroom.media',
+    urlIssuerServiceCallers,
   );
 }

@@ -30,6 +30,7 @@ describe('UrlIssuerService, self-hosted', () => {
   beforeAll(async () => {
     database = await createTestDatabase();
     const config = loadUrlIssuerConfig({
+      RTCROOM_DEV: 'true',
       URL_ISSUER_GRPC_ADDRESS: '127.0.0.1:0',
       URL_ISSUER_HTTP_ADDRESS: '127.0.0.1:0',
       DATABASE_URL: database.url,
@@ -139,6 +140,7 @@ describe('UrlIssuerService, Tencent', () => {
   beforeAll(async () => {
     database = await createTestDatabase();
     const config = loadUrlIssuerConfig({
+      RTCROOM_DEV: 'true',
       URL_ISSUER_GRPC_ADDRESS: '127.0.0.1:0',
       URL_ISSUER_HTTP_ADDRESS: '127.0.0.1:0',
       DATABASE_URL: database.url,

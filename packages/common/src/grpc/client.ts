@@ -3,9 +3,11 @@
 // on one rtcroom.mux.v1 stream per client (a fraction of a unary call's CPU at both ends); a server
 // without it gets unary calls. RTCROOM_GRPC_MUX=off makes every call unary.
 import * as grpc from '@grpc/grpc-js';
+import type { GrpcTlsConfig } from '../config';
 import { DomainError } from '../errors';
 import { MuxChannel, MuxUnsupported } from './mux-client';
 import { fromServiceError } from './status';
+import { clientChannel } from './tls';
 
 type AnyDefinition = Record<
   string,
@@ -20,6 +22,8 @@ export interface CallOptions {
 export interface ClientOptions {
   /** Send calls over the mux stream (default: unless RTCROOM_GRPC_MUX=off). */
   mux?: boolean;
+  /** Mutual TLS: the server must chain to the CA; this client presents its certificate. Absent: plain gRPC. */
+  tls?: GrpcTlsConfig;
 }
 
 /**
@@ -38,7 +42,9 @@ export function muxByDefault(env: NodeJS.ProcessEnv = process.env): boolean {
 
 export function createClient<D extends AnyDefinition>(definition: D, address: string, defaultTimeoutMs = 5000, options: ClientOptions = {}): AsyncClient<D> {
   const Ctor = grpc.makeGenericClientConstructor(definition as unknown as grpc.ServiceDefinition, 'rtcroom');
-  const client = new Ctor(address, grpc.credentials.createInsecure(), {
+  const channel = clientChannel(options.tls, address);
+  const client = new Ctor(address, channel.credentials, {
+    ...channel.options,
     'grpc.keepalive_time_ms': 30_000,
   }) as unknown as grpc.Client & Record<string, Function>;
   const mux = (options.mux ?? muxByDefault()) ? new MuxChannel(client) : undefined;

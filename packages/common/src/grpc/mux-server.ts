@@ -2,10 +2,13 @@
 // to the same handlers as the unary methods and answered with the same messages and statuses. Calls
 // run concurrently and are answered as they finish. On shutdown, each stream answers what it holds
 // and then ends, so a graceful stop is not held up by streams that would otherwise stay open.
+// Each call is checked against its method's admitted callers, as a unary call is (startGrpcServer):
+// the stream's client certificate names the caller of every call on it.
 import * as grpc from '@grpc/grpc-js';
 import { muxv1 } from '@rtcroom/proto';
 import { DomainError } from '../errors';
 import { Logger } from '../logger';
+import { CallerRole, identifyCaller, refusal, rememberCaller } from './caller';
 import type { ServiceBinding } from './server';
 import { toStatus } from './status';
 
@@ -17,6 +20,7 @@ interface Method {
   decode: (body: Buffer) => unknown;
   encode: (response: unknown) => Buffer;
   handler: ServiceBinding['handlers'][string];
+  callers: readonly CallerRole[] | undefined;
 }
 
 export interface MuxServer {
@@ -26,12 +30,12 @@ export interface MuxServer {
   drain(): void;
 }
 
-export function muxServer(services: ServiceBinding[], logger: Logger): MuxServer {
+export function muxServer(services: ServiceBinding[], logger: Logger, tls = false): MuxServer {
   const methods = new Map<string, Method>();
   for (const svc of services) {
     for (const [name, handler] of Object.entries(svc.handlers)) {
       const def = svc.definition[name]!;
-      methods.set(def.path, { name: `${svc.name}/${name}`, errorDomain: svc.errorDomain, decode: def.requestDeserialize, encode: def.responseSerialize, handler });
+      methods.set(def.path, { name: def.path.slice(1), errorDomain: svc.errorDomain, decode: def.requestDeserialize, encode: def.responseSerialize, handler, callers: svc.callers[name] });
     }
   }
   const open = new Set<() => void>();
@@ -41,6 +45,9 @@ export function muxServer(services: ServiceBinding[], logger: Logger): MuxServer
     let inFlight = 0;
     let inputEnded = false;
     let closed = false;
+    // Handlers read the caller of a muxed call from the stream (callerOf(call)).
+    const caller = identifyCaller(call, tls);
+    if (caller) rememberCaller(call, caller);
     const send = (response: muxv1.ExchangeResponse) => {
       if (!closed) call.write(response);
     };
@@ -56,6 +63,11 @@ export function muxServer(services: ServiceBinding[], logger: Logger): MuxServer
       const method = methods.get(req.method);
       if (draining) return fail(req.callId, new DomainError('UNAVAILABLE', 'the server is shutting down'), 'rtcroom.mux');
       if (!method) return send({ callId: req.callId, result: { $case: 'status', value: { code: grpc.status.UNIMPLEMENTED, message: `unknown method ${req.method}`, details: [] } } });
+      const refused = refusal(caller, method.callers, method.name);
+      if (refused) {
+        logger.warn('call refused', { method: method.name, reason: refused.reason, caller: caller?.name, peer: call.getPeer() });
+        return fail(req.callId, refused, method.errorDomain);
+      }
       let request: unknown;
       try {
         request = method.decode(req.body);

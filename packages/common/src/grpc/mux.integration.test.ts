@@ -26,6 +26,7 @@ function binding(calls: string[]) {
       },
     } as never,
     'rtcroom.presence',
+    { listOnline: ['room'] } as never,
   );
 }
 

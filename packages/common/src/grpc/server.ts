@@ -5,9 +5,13 @@ import * as protoLoader from '@grpc/proto-loader';
 import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation } from 'grpc-health-check';
 import { descriptorSetPath } from '@rtcroom/proto';
+import type { GrpcSecurity } from '../config';
+import { DomainError } from '../errors';
 import { Logger } from '../logger';
+import { CallerRole, identifyCaller, refusal, rememberCaller } from './caller';
 import { muxServer } from './mux-server';
 import { toServiceError } from './status';
+import { holdServerCertificates, serverCredentials } from './tls';
 
 type AnyDefinition = Record<string, { path: string; requestDeserialize: (b: Buffer) => any; responseSerialize: (v: any) => Buffer }>;
 
@@ -16,6 +20,9 @@ export type AsyncHandlers<D extends AnyDefinition> = {
   [K in keyof D]: (request: ReturnType<D[K]['requestDeserialize']>, call: grpc.ServerUnaryCall<unknown, unknown>) => Promise<Parameters<D[K]['responseSerialize']>[0]>;
 };
 
+/** Which callers may call each method (with TLS on; without it every caller is trusted). */
+export type CallerPolicy<D extends AnyDefinition> = { [K in keyof D]: readonly CallerRole[] };
+
 export interface ServiceBinding {
   /** Fully qualified name, e.g. rtcroom.room.v1.RoomService (for health). */
   name: string;
@@ -23,10 +30,12 @@ export interface ServiceBinding {
   handlers: Record<string, (request: any, call: grpc.ServerUnaryCall<unknown, unknown>) => Promise<any>>;
   /** ErrorInfo domain, e.g. rtcroom.room. */
   errorDomain: string;
+  /** Per method, the roles admitted; a method missing here admits no one (with TLS on). */
+  callers: Record<string, readonly CallerRole[]>;
 }
 
-export function bindService<D extends AnyDefinition>(name: string, definition: D, handlers: AsyncHandlers<D>, errorDomain: string): ServiceBinding {
-  return { name, definition, handlers: handlers as ServiceBinding['handlers'], errorDomain };
+export function bindService<D extends AnyDefinition>(name: string, definition: D, handlers: AsyncHandlers<D>, errorDomain: string, callers: CallerPolicy<D>): ServiceBinding {
+  return { name, definition, handlers: handlers as ServiceBinding['handlers'], errorDomain, callers: callers as ServiceBinding['callers'] };
 }
 
 export interface RunningGrpcServer {
@@ -43,7 +52,14 @@ function reflectionDefinition(): protoLoader.PackageDefinition {
   return reflectionPackage;
 }
 
-export async function startGrpcServer(address: string, services: ServiceBinding[], logger: Logger): Promise<RunningGrpcServer> {
+/**
+ * Starts a server with the services, rtcroom.mux.v1, health and reflection. With security.tls it
+ * speaks mutual TLS and checks each call's caller against the method's roles; health stays open to
+ * callers without a certificate (container probes), reflection needs any trusted certificate.
+ */
+export async function startGrpcServer(address: string, services: ServiceBinding[], logger: Logger, security: GrpcSecurity = { insecure: false }): Promise<RunningGrpcServer> {
+  const tls = security.tls !== undefined;
+  if (security.insecure) logger.warn('gRPC without TLS (RTCROOM_GRPC_INSECURE=true): every caller that reaches this port is trusted', { address });
   const server = new grpc.Server({
     'grpc.max_receive_message_length': 4 * 1024 * 1024,
     'grpc.keepalive_time_ms': 30_000,
@@ -52,12 +68,20 @@ export async function startGrpcServer(address: string, services: ServiceBinding[
   for (const svc of services) {
     const impl: grpc.UntypedServiceImplementation = {};
     for (const [method, handler] of Object.entries(svc.handlers)) {
+      const path = svc.definition[method]!.path.slice(1); // rtcroom.room.v1.RoomService/CloseRoom
       impl[method] = (call: grpc.ServerUnaryCall<unknown, unknown>, callback: grpc.sendUnaryData<unknown>) => {
+        const caller = identifyCaller(call, tls);
+        const refused = refusal(caller, svc.callers[method], path);
+        if (refused) {
+          logger.warn('call refused', { method: path, reason: refused.reason, caller: caller?.name, peer: call.getPeer() });
+          return callback(toServiceError(refused, svc.errorDomain) as grpc.ServiceError);
+        }
+        rememberCaller(call, caller!);
         handler(call.request, call).then(
           (response) => callback(null, response),
           (err: unknown) => {
             const se = toServiceError(err, svc.errorDomain);
-            if (se.code === grpc.status.INTERNAL) logger.error('rpc failed', { method: `${svc.name}/${method}`, err });
+            if (se.code === grpc.status.INTERNAL) logger.error('rpc failed', { method: path, err });
             callback(se as grpc.ServiceError);
           },
         );
@@ -67,16 +91,17 @@ export async function startGrpcServer(address: string, services: ServiceBinding[
     health.setStatus(svc.name, 'SERVING');
   }
   // The same handlers, many calls to one stream (how rtcroom's services call each other).
-  const mux = muxServer(services, logger);
+  const mux = muxServer(services, logger, tls);
   server.addService(mux.definition as unknown as grpc.ServiceDefinition, mux.implementation);
   health.addToServer(server);
-  new ReflectionService(reflectionDefinition()).addToServer(server);
+  new ReflectionService(reflectionDefinition()).addToServer(trustedCallersOnly(server, tls));
+  const releaseCertificates = await holdServerCertificates(security.tls);
   const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
-  );
+    server.bindAsync(address, serverCredentials(security.tls), (err, p) => (err ? reject(err) : resolve(p))),
+  ).finally(releaseCertificates);
   const host = address.slice(0, address.lastIndexOf(':'));
   const bound = `${host}:${port}`;
-  logger.info('grpc listening', { address: bound, services: services.map((s) => s.name) });
+  logger.info('grpc listening', { address: bound, services: services.map((s) => s.name), tls });
   return {
     address: bound,
     port,
@@ -94,5 +119,22 @@ export async function startGrpcServer(address: string, services: ServiceBinding[
           resolve();
         });
       }),
+  };
+}
+
+/** The server as reflection sees it: its streams refuse callers without a trusted certificate. */
+function trustedCallersOnly(server: grpc.Server, tls: boolean): Pick<grpc.Server, 'addService'> {
+  return {
+    addService(definition, implementation) {
+      const gated: grpc.UntypedServiceImplementation = {};
+      for (const [name, handler] of Object.entries(implementation)) {
+        gated[name] = ((call: grpc.ServerDuplexStream<unknown, unknown>) => {
+          if (identifyCaller(call, tls)) return (handler as (c: typeof call) => void)(call);
+          const refused = new DomainError('UNAUTHENTICATED', 'server reflection needs a client certificate issued by rtcroom\'s CA');
+          call.emit('error', toServiceError(refused, 'rtcroom.grpc'));
+        }) as grpc.UntypedHandleCall;
+      }
+      server.addService(definition, gated);
+    },
   };
 }

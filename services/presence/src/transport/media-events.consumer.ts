@@ -5,7 +5,7 @@
 // Through startEventConsumer: on NATS a durable consumer of MEDIA_EVENTS, one fact at a time, so a
 // stream's began and ended are never applied out of order and facts published while presence was down
 // are applied when it is back; on the in-process bus a subscription.
-import { createClient, DomainError, EventBus, isDomainError, Logger, RunningEventConsumer, startEventConsumer, StreamSpec } from '@rtcroom/common';
+import { createClient, DomainError, EventBus, GrpcTlsConfig, isDomainError, Logger, RunningEventConsumer, startEventConsumer, StreamSpec } from '@rtcroom/common';
 import { mediaEventv1, roomServicev1, roomv1 } from '@rtcroom/proto';
 
 /** The url-issuer's stream (services/url-issuer/src/events/media-events.ts); declared alike by both. */
@@ -41,8 +41,8 @@ export async function applyMediaEvent(event: mediaEventv1.MediaEvent, rooms: Str
   }
 }
 
-export function grpcStreamStatePort(roomServiceAddress: string): StreamStatePort & { close(): void } {
-  const client = createClient(roomServicev1.RoomServiceService, roomServiceAddress, 5000);
+export function grpcStreamStatePort(roomServiceAddress: string, tls?: GrpcTlsConfig): StreamStatePort & { close(): void } {
+  const client = createClient(roomServicev1.RoomServiceService, roomServiceAddress, 5000, { tls });
   return {
     async seatedMemberId(roomId, identity) {
       try {

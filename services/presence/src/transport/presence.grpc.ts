@@ -1,5 +1,5 @@
 // rtcroom.presence.v1.PresenceService over gRPC.
-import { bindService, DomainError, ServiceBinding } from '@rtcroom/common';
+import { bindService, CallerPolicy, DomainError, ServiceBinding } from '@rtcroom/common';
 import { presencev1 } from '@rtcroom/proto';
 import { Session } from '../domain/session';
 import { PresenceApp } from '../presence-app';
@@ -21,6 +21,20 @@ const toProtoSession = (s: Session): presencev1.Session => ({
   state: s.state === 'connected' ? presencev1.SessionState.SESSION_STATE_CONNECTED : presencev1.SessionState.SESSION_STATE_INTERRUPTED,
   interruptTime: s.interruptedAt ?? undefined,
 });
+
+/**
+ * Who may call each method with mutual TLS: the gateways own the sessions; the room service asks who
+ * is online (calls, the service desk), and so may internal systems.
+ */
+export const presenceServiceCallers: CallerPolicy<typeof presencev1.PresenceServiceService> = {
+  openSession: ['gateway'],
+  closeSession: ['gateway'],
+  resumeSession: ['gateway'],
+  keepAlive: ['gateway'],
+  getUserPresence: ['room', 'internal'],
+  listOnline: ['room', 'internal'],
+  reportPusherEvent: ['gateway'],
+};
 
 export function presenceGrpcBinding(app: PresenceApp): ServiceBinding {
   const grace = app.policy.resumeGraceMs;
@@ -63,5 +77,6 @@ export function presenceGrpcBinding(app: PresenceApp): ServiceBinding {
       },
     },
     'rtcroom.presence',
+    presenceServiceCallers,
   );
 }

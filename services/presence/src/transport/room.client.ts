@@ -1,10 +1,10 @@
 // The room service, reached over gRPC, as presence's RoomPort.
-import { createClient } from '@rtcroom/common';
+import { createClient, GrpcTlsConfig } from '@rtcroom/common';
 import { roomServicev1, roomv1 } from '@rtcroom/proto';
 import { RoomPort } from '../presence-app';
 
-export function grpcRoomPort(address: string): RoomPort & { close(): void } {
-  const client = createClient(roomServicev1.RoomServiceService, address, 5000);
+export function grpcRoomPort(address: string, tls?: GrpcTlsConfig): RoomPort & { close(): void } {
+  const client = createClient(roomServicev1.RoomServiceService, address, 5000, { tls });
   return {
     async leaveSession(sessionId) {
       const { members } = await client.leaveSession({ sessionId, reason: roomv1.LeaveReason.LEAVE_REASON_CONNECTION_LOST });

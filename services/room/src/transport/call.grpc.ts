@@ -1,5 +1,5 @@
 // rtcroom.room.v1.CallService over gRPC.
-import { bindService, DomainError, identityPattern, ServiceBinding } from '@rtcroom/common';
+import { bindService, CallerPolicy, DomainError, identityPattern, ServiceBinding } from '@rtcroom/common';
 import { callServicev1 } from '@rtcroom/proto';
 import { Calls, CallSeat } from '../app/calls';
 import { checkAnswering, checkCalling, checkSelf } from '../domain/call-access';
@@ -19,6 +19,15 @@ const seatToProto = (seat: Omit<CallSeat, 'call'>) => ({
   pushUrl: seat.pushUrl,
   seq: seat.seq,
 });
+
+/** Who may call each method with mutual TLS: the gateway on behalf of its clients, and internal systems. */
+export const callServiceCallers: CallerPolicy<typeof callServicev1.CallServiceService> = {
+  placeCall: ['gateway', 'internal'],
+  answerCall: ['gateway', 'internal'],
+  cancelCall: ['gateway', 'internal'],
+  hangUp: ['gateway', 'internal'],
+  getCall: ['gateway', 'internal'],
+};
 
 export function callGrpcBinding(calls: Calls): ServiceBinding {
   return bindService(
@@ -57,5 +66,6 @@ export function callGrpcBinding(calls: Calls): ServiceBinding {
       },
     },
     'rtcroom.room',
+    callServiceCallers,
   );
 }

@@ -1,5 +1,5 @@
 // rtcroom.desk.v1.DeskService over gRPC.
-import { bindService, DomainError, identityPattern, ServiceBinding } from '@rtcroom/common';
+import { bindService, CallerPolicy, DomainError, identityPattern, ServiceBinding } from '@rtcroom/common';
 import { deskServicev1, deskv1, recordingv1 } from '@rtcroom/proto';
 import { AgentView, Desk, TeamStats } from '../app/desk';
 import { checkCalling, checkSelf } from '../domain/call-access';
@@ -57,6 +57,22 @@ const toProtoAgent = (a: Agent | AgentView): deskv1.Agent => ({
   connected: 'connected' in a ? a.connected : false,
   busyElsewhere: 'busyElsewhere' in a && a.busyElsewhere ? stateToProto[a.busyElsewhere] : deskv1.AgentState.AGENT_STATE_UNSPECIFIED,
 });
+
+/**
+ * Who may call each method with mutual TLS: the gateway for what agents and customers do through it,
+ * internal systems (operators, `npm run desk`) for the rest.
+ */
+export const deskServiceCallers: CallerPolicy<typeof deskServicev1.DeskServiceService> = {
+  createTeam: ['internal'],
+  getTeam: ['gateway', 'internal'],
+  listTeams: ['internal'],
+  setAgentState: ['gateway', 'internal'],
+  callTeam: ['gateway', 'internal'],
+  transferCall: ['gateway', 'internal'],
+  inviteToCall: ['gateway', 'internal'],
+  getTeamStats: ['gateway', 'internal'],
+  listCallRecordings: ['internal'],
+};
 
 export function deskGrpcBinding(desk: Desk): ServiceBinding {
   return bindService(
@@ -127,5 +143,6 @@ export function deskGrpcBinding(desk: Desk): ServiceBinding {
       },
     },
     'rtcroom.desk',
+    deskServiceCallers,
   );
 }

@@ -1,5 +1,5 @@
 // rtcroom.room.v1.RoomService over gRPC: proto requests in, domain calls, proto responses out.
-import { bindService, DomainError, ServiceBinding } from '@rtcroom/common';
+import { bindService, CallerPolicy, DomainError, ServiceBinding } from '@rtcroom/common';
 import { roomServicev1 } from '@rtcroom/proto';
 import { Memberships } from '../app/memberships';
 import { Rooms } from '../app/rooms';
@@ -38,6 +38,29 @@ function masked<T extends Record<string, unknown>>(paths: string[] | undefined, 
   }
   return out;
 }
+
+/**
+ * Who may call each method when the services use mutual TLS (README, "How services trust each
+ * other"): the gateway on behalf of its clients, presence and the url-issuer for what they track,
+ * internal systems for administration.
+ */
+export const roomServiceCallers: CallerPolicy<typeof roomServicev1.RoomServiceService> = {
+  createRoom: ['gateway', 'internal'],
+  getRoom: ['gateway', 'internal'],
+  listRooms: ['gateway', 'internal'],
+  closeRoom: ['gateway', 'internal'],
+  joinRoom: ['gateway', 'internal'],
+  leaveRoom: ['gateway', 'internal'],
+  listMembers: ['internal'],
+  setStreamState: ['presence'],
+  leaveSession: ['presence'],
+  updateRoom: ['gateway', 'internal'],
+  updateMember: ['gateway', 'internal'],
+  removeMember: ['gateway', 'internal'],
+  listRoomEvents: ['gateway', 'internal'],
+  setSessionConnection: ['presence'],
+  getMember: ['gateway', 'presence', 'url-issuer', 'internal'],
+};
 
 export function roomGrpcBinding(rooms: Rooms, members: Memberships): ServiceBinding {
   return bindService(
@@ -142,5 +165,6 @@ export function roomGrpcBinding(rooms: Rooms, members: Memberships): ServiceBind
       },
     },
     'rtcroom.room',
+    roomServiceCallers,
   );
 }

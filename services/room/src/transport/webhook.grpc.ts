@@ -1,6 +1,6 @@
 // rtcroom.room.v1.WebhookService over gRPC.
 import { randomBytes } from 'node:crypto';
-import { bindService, DomainError, newId, ServiceBinding } from '@rtcroom/common';
+import { bindService, CallerPolicy, DomainError, newId, ServiceBinding } from '@rtcroom/common';
 import { webhookv1 } from '@rtcroom/proto';
 import { Kysely } from 'kysely';
 import { RoomDatabase } from '../store/database';
@@ -29,6 +29,13 @@ const toProto = (w: WebhookRecord, withSecret: boolean): webhookv1.Webhook => ({
   failedAttempts: w.failedAttempts,
 });
 
+/** Webhooks are administration: internal systems only, never through the gateway. */
+export const webhookServiceCallers: CallerPolicy<typeof webhookv1.WebhookServiceService> = {
+  createWebhook: ['internal'],
+  listWebhooks: ['internal'],
+  deleteWebhook: ['internal'],
+};
+
 export function webhookGrpcBinding(db: Kysely<RoomDatabase>): ServiceBinding {
   return bindService(
     'rtcroom.room.v1.WebhookService',
@@ -52,5 +59,6 @@ export function webhookGrpcBinding(db: Kysely<RoomDatabase>): ServiceBinding {
       },
     },
     'rtcroom.room',
+    webhookServiceCallers,
   );
 }

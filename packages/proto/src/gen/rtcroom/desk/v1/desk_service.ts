@@ -2458,7 +2458,10 @@ export const ListCallRecordingsResponse: MessageFns<ListCallRecordingsResponse> 
 
 /**
  * The service desk: teams of agents that customers call. Hosted by the room service.
- * Callers: operators and internal systems (teams); the gateway on behalf of agents (their state).
+ * Callers: operators and internal systems (teams, recordings); the gateway on behalf of agents and
+ * customers. With mutual TLS, each method admits only the certificate roles on its Callers line
+ * (gateway, room, presence, url-issuer; internal = business systems and operators): another role
+ * gets PERMISSION_DENIED, a caller without a trusted certificate UNAUTHENTICATED.
  * Errors (ErrorInfo domain "rtcroom.desk"): INVALID_ARGUMENT, ALREADY_EXISTS, NOT_FOUND,
  * FAILED_PRECONDITION (a state only the system sets), QUEUE_FULL and TEAM_CLOSED
  * (RESOURCE_EXHAUSTED / FAILED_PRECONDITION: a customer's call refused), CALL_NOT_FOUND, CALL_ENDED,
@@ -2480,7 +2483,10 @@ export const ListCallRecordingsResponse: MessageFns<ListCallRecordingsResponse> 
  */
 export type DeskServiceService = typeof DeskServiceService;
 export const DeskServiceService = {
-  /** Creates a team. Operators only. */
+  /**
+   * Creates a team. Operators only.
+   * Callers: internal.
+   */
   createTeam: {
     path: "/rtcroom.desk.v1.DeskService/CreateTeam" as const,
     requestStream: false as const,
@@ -2490,7 +2496,10 @@ export const DeskServiceService = {
     responseSerialize: (value: CreateTeamResponse): Buffer => Buffer.from(CreateTeamResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): CreateTeamResponse => CreateTeamResponse.decode(value),
   },
-  /** Reads a team, by id or name, with its agents. */
+  /**
+   * Reads a team, by id or name, with its agents.
+   * Callers: gateway, internal.
+   */
   getTeam: {
     path: "/rtcroom.desk.v1.DeskService/GetTeam" as const,
     requestStream: false as const,
@@ -2500,6 +2509,7 @@ export const DeskServiceService = {
     responseSerialize: (value: GetTeamResponse): Buffer => Buffer.from(GetTeamResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): GetTeamResponse => GetTeamResponse.decode(value),
   },
+  /** Callers: internal. */
   listTeams: {
     path: "/rtcroom.desk.v1.DeskService/ListTeams" as const,
     requestStream: false as const,
@@ -2512,6 +2522,7 @@ export const DeskServiceService = {
   /**
    * An agent sets its own state: AVAILABLE, AWAY or SIGNED_OUT (not while ringing or in a call).
    * The first call makes the identity an agent of the team.
+   * Callers: gateway, internal.
    */
   setAgentState: {
     path: "/rtcroom.desk.v1.DeskService/SetAgentState" as const,
@@ -2526,6 +2537,7 @@ export const DeskServiceService = {
   /**
    * A customer calls a team: refused with QUEUE_FULL past the team's queue limit, TEAM_CLOSED when no
    * agent of the team is signed in. Recording is forced on in the team's formats when it has any.
+   * Callers: gateway, internal.
    */
   callTeam: {
     path: "/rtcroom.desk.v1.DeskService/CallTeam" as const,
@@ -2540,6 +2552,7 @@ export const DeskServiceService = {
    * The agent holding a call hands it to another agent (offered to that agent first) or team (queued
    * there in the order of its first call). The customer stays in the room; the agent leaves it
    * (LEAVE_REASON_TRANSFERRED) and turns WRAP_UP.
+   * Callers: gateway, internal.
    */
   transferCall: {
     path: "/rtcroom.desk.v1.DeskService/TransferCall" as const,
@@ -2554,6 +2567,7 @@ export const DeskServiceService = {
   /**
    * A party to a running call invites someone (a supervisor, a colleague), who is told with a
    * CallEvent and joins with CallService.AnswerCall.
+   * Callers: gateway, internal.
    */
   inviteToCall: {
     path: "/rtcroom.desk.v1.DeskService/InviteToCall" as const,
@@ -2565,7 +2579,10 @@ export const DeskServiceService = {
       Buffer.from(InviteToCallResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): InviteToCallResponse => InviteToCallResponse.decode(value),
   },
-  /** Figures for operators: per team, since a time. */
+  /**
+   * Figures for operators: per team, since a time.
+   * Callers: gateway, internal.
+   */
   getTeamStats: {
     path: "/rtcroom.desk.v1.DeskService/GetTeamStats" as const,
     requestStream: false as const,
@@ -2576,7 +2593,10 @@ export const DeskServiceService = {
       Buffer.from(GetTeamStatsResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): GetTeamStatsResponse => GetTeamStatsResponse.decode(value),
   },
-  /** Recordings of service-desk calls, by call, team, agent or customer (at least one), newest first. */
+  /**
+   * Recordings of service-desk calls, by call, team, agent or customer (at least one), newest first.
+   * Callers: internal.
+   */
   listCallRecordings: {
     path: "/rtcroom.desk.v1.DeskService/ListCallRecordings" as const,
     requestStream: false as const,
@@ -2591,40 +2611,60 @@ export const DeskServiceService = {
 } as const;
 
 export interface DeskServiceServer extends UntypedServiceImplementation {
-  /** Creates a team. Operators only. */
+  /**
+   * Creates a team. Operators only.
+   * Callers: internal.
+   */
   createTeam: handleUnaryCall<CreateTeamRequest, CreateTeamResponse>;
-  /** Reads a team, by id or name, with its agents. */
+  /**
+   * Reads a team, by id or name, with its agents.
+   * Callers: gateway, internal.
+   */
   getTeam: handleUnaryCall<GetTeamRequest, GetTeamResponse>;
+  /** Callers: internal. */
   listTeams: handleUnaryCall<ListTeamsRequest, ListTeamsResponse>;
   /**
    * An agent sets its own state: AVAILABLE, AWAY or SIGNED_OUT (not while ringing or in a call).
    * The first call makes the identity an agent of the team.
+   * Callers: gateway, internal.
    */
   setAgentState: handleUnaryCall<SetAgentStateRequest, SetAgentStateResponse>;
   /**
    * A customer calls a team: refused with QUEUE_FULL past the team's queue limit, TEAM_CLOSED when no
    * agent of the team is signed in. Recording is forced on in the team's formats when it has any.
+   * Callers: gateway, internal.
    */
   callTeam: handleUnaryCall<CallTeamRequest, CallTeamResponse>;
   /**
    * The agent holding a call hands it to another agent (offered to that agent first) or team (queued
    * there in the order of its first call). The customer stays in the room; the agent leaves it
    * (LEAVE_REASON_TRANSFERRED) and turns WRAP_UP.
+   * Callers: gateway, internal.
    */
   transferCall: handleUnaryCall<TransferCallRequest, TransferCallResponse>;
   /**
    * A party to a running call invites someone (a supervisor, a colleague), who is told with a
    * CallEvent and joins with CallService.AnswerCall.
+   * Callers: gateway, internal.
    */
   inviteToCall: handleUnaryCall<InviteToCallRequest, InviteToCallResponse>;
-  /** Figures for operators: per team, since a time. */
+  /**
+   * Figures for operators: per team, since a time.
+   * Callers: gateway, internal.
+   */
   getTeamStats: handleUnaryCall<GetTeamStatsRequest, GetTeamStatsResponse>;
-  /** Recordings of service-desk calls, by call, team, agent or customer (at least one), newest first. */
+  /**
+   * Recordings of service-desk calls, by call, team, agent or customer (at least one), newest first.
+   * Callers: internal.
+   */
   listCallRecordings: handleUnaryCall<ListCallRecordingsRequest, ListCallRecordingsResponse>;
 }
 
 export interface DeskServiceClient extends Client {
-  /** Creates a team. Operators only. */
+  /**
+   * Creates a team. Operators only.
+   * Callers: internal.
+   */
   createTeam(
     request: CreateTeamRequest,
     callback: (error: ServiceError | null, response: CreateTeamResponse) => void,
@@ -2640,7 +2680,10 @@ export interface DeskServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: CreateTeamResponse) => void,
   ): ClientUnaryCall;
-  /** Reads a team, by id or name, with its agents. */
+  /**
+   * Reads a team, by id or name, with its agents.
+   * Callers: gateway, internal.
+   */
   getTeam(
     request: GetTeamRequest,
     callback: (error: ServiceError | null, response: GetTeamResponse) => void,
@@ -2656,6 +2699,7 @@ export interface DeskServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetTeamResponse) => void,
   ): ClientUnaryCall;
+  /** Callers: internal. */
   listTeams(
     request: ListTeamsRequest,
     callback: (error: ServiceError | null, response: ListTeamsResponse) => void,
@@ -2674,6 +2718,7 @@ export interface DeskServiceClient extends Client {
   /**
    * An agent sets its own state: AVAILABLE, AWAY or SIGNED_OUT (not while ringing or in a call).
    * The first call makes the identity an agent of the team.
+   * Callers: gateway, internal.
    */
   setAgentState(
     request: SetAgentStateRequest,
@@ -2693,6 +2738,7 @@ export interface DeskServiceClient extends Client {
   /**
    * A customer calls a team: refused with QUEUE_FULL past the team's queue limit, TEAM_CLOSED when no
    * agent of the team is signed in. Recording is forced on in the team's formats when it has any.
+   * Callers: gateway, internal.
    */
   callTeam(
     request: CallTeamRequest,
@@ -2713,6 +2759,7 @@ export interface DeskServiceClient extends Client {
    * The agent holding a call hands it to another agent (offered to that agent first) or team (queued
    * there in the order of its first call). The customer stays in the room; the agent leaves it
    * (LEAVE_REASON_TRANSFERRED) and turns WRAP_UP.
+   * Callers: gateway, internal.
    */
   transferCall(
     request: TransferCallRequest,
@@ -2732,6 +2779,7 @@ export interface DeskServiceClient extends Client {
   /**
    * A party to a running call invites someone (a supervisor, a colleague), who is told with a
    * CallEvent and joins with CallService.AnswerCall.
+   * Callers: gateway, internal.
    */
   inviteToCall(
     request: InviteToCallRequest,
@@ -2748,7 +2796,10 @@ export interface DeskServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: InviteToCallResponse) => void,
   ): ClientUnaryCall;
-  /** Figures for operators: per team, since a time. */
+  /**
+   * Figures for operators: per team, since a time.
+   * Callers: gateway, internal.
+   */
   getTeamStats(
     request: GetTeamStatsRequest,
     callback: (error: ServiceError | null, response: GetTeamStatsResponse) => void,
@@ -2764,7 +2815,10 @@ export interface DeskServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetTeamStatsResponse) => void,
   ): ClientUnaryCall;
-  /** Recordings of service-desk calls, by call, team, agent or customer (at least one), newest first. */
+  /**
+   * Recordings of service-desk calls, by call, team, agent or customer (at least one), newest first.
+   * Callers: internal.
+   */
   listCallRecordings(
     request: ListCallRecordingsRequest,
     callback: (error: ServiceError | null, response: ListCallRecordingsResponse) => void,

@@ -436,10 +436,15 @@ export const IssueAccessTokenResponse: MessageFns<IssueAccessTokenResponse> = {
  * Issues access tokens for clients: business backends call it (over the gateway's internal gRPC port,
  * never exposed to clients) after they have authenticated a user their own way, and hand the token to
  * the mini-program or web page. Same as `npm run token` and issueAccessToken in @rtcroom/common.
+ * With mutual TLS only a certificate of role internal may call it (others: PERMISSION_DENIED, no
+ * trusted certificate: UNAUTHENTICATED).
  */
 export type TokenServiceService = typeof TokenServiceService;
 export const TokenServiceService = {
-  /** Signs an HS256 access token. Errors: INVALID_ARGUMENT (identity, ttl or room name ill-formed). */
+  /**
+   * Signs an HS256 access token. Errors: INVALID_ARGUMENT (identity, ttl or room name ill-formed).
+   * Callers: internal.
+   */
   issueAccessToken: {
     path: "/rtcroom.gateway.v1.TokenService/IssueAccessToken" as const,
     requestStream: false as const,
@@ -454,12 +459,18 @@ export const TokenServiceService = {
 } as const;
 
 export interface TokenServiceServer extends UntypedServiceImplementation {
-  /** Signs an HS256 access token. Errors: INVALID_ARGUMENT (identity, ttl or room name ill-formed). */
+  /**
+   * Signs an HS256 access token. Errors: INVALID_ARGUMENT (identity, ttl or room name ill-formed).
+   * Callers: internal.
+   */
   issueAccessToken: handleUnaryCall<IssueAccessTokenRequest, IssueAccessTokenResponse>;
 }
 
 export interface TokenServiceClient extends Client {
-  /** Signs an HS256 access token. Errors: INVALID_ARGUMENT (identity, ttl or room name ill-formed). */
+  /**
+   * Signs an HS256 access token. Errors: INVALID_ARGUMENT (identity, ttl or room name ill-formed).
+   * Callers: internal.
+   */
   issueAccessToken(
     request: IssueAccessTokenRequest,
     callback: (error: ServiceError | null, response: IssueAccessTokenResponse) => void,

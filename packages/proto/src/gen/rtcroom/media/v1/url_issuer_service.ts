@@ -860,8 +860,11 @@ export const ListRecordingsResponse: MessageFns<ListRecordingsResponse> = {
  * nginx-rtmp), and keeps the recordings the media server reports. Callers: the room service (push
  * URL on join), the gateway (play URLs for the members who must see a stream that began), business
  * backends and admin tools (recordings). Signing changes nothing. The media server's facts do not
- * arrive over gRPC: nginx-rtmp's hooks and Tencent's callbacks reach the url-issuer's HTTP endpoint,
- * and it publishes them as rtcroom.media.v1.MediaEvent.
+ * arrive over gRPC: nginx-rtmp's hooks and Tencent's callbacks reach the url-issuer's HTTP
+ * endpoint, and it publishes them as rtcroom.media.v1.MediaEvent. With mutual TLS, each method
+ * admits only the certificate roles on its Callers line (gateway, room, presence, url-issuer;
+ * internal = business systems and operators): another role gets PERMISSION_DENIED, a caller without
+ * a trusted certificate UNAUTHENTICATED.
  * Errors carry google.rpc.ErrorInfo with domain "rtcroom.media": INVALID_ARGUMENT.
  */
 export type UrlIssuerServiceService = typeof UrlIssuerServiceService;
@@ -869,6 +872,7 @@ export const UrlIssuerServiceService = {
   /**
    * Derives the membership's stream id and signs its push URL. The same room_id and member_id
    * always give the same stream id, so a URL can be re-issued (after expiry or pusher event 3004).
+   * Callers: room.
    */
   issuePushUrl: {
     path: "/rtcroom.media.v1.UrlIssuerService/IssuePushUrl" as const,
@@ -880,7 +884,10 @@ export const UrlIssuerServiceService = {
       Buffer.from(IssuePushUrlResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): IssuePushUrlResponse => IssuePushUrlResponse.decode(value),
   },
-  /** Signs play URLs of one stream for several viewers at once. */
+  /**
+   * Signs play URLs of one stream for several viewers at once.
+   * Callers: gateway.
+   */
   issuePlayUrls: {
     path: "/rtcroom.media.v1.UrlIssuerService/IssuePlayUrls" as const,
     requestStream: false as const,
@@ -894,6 +901,7 @@ export const UrlIssuerServiceService = {
   /**
    * Signs play URLs of several streams of one room for one viewer: what a member who just took a
    * seat needs to see everyone already publishing, in one call.
+   * Callers: gateway, room.
    */
   issueViewerPlayUrls: {
     path: "/rtcroom.media.v1.UrlIssuerService/IssueViewerPlayUrls" as const,
@@ -907,8 +915,8 @@ export const UrlIssuerServiceService = {
     responseDeserialize: (value: Buffer): IssueViewerPlayUrlsResponse => IssueViewerPlayUrlsResponse.decode(value),
   },
   /**
-   * Lists a room's finished recordings, in the order rtcroom learned of them. Callers: business
-   * backends and admin tools (no client reaches it through the gateway). Reads only.
+   * Lists a room's finished recordings, in the order rtcroom learned of them. Reads only.
+   * Callers: internal (business backends and admin tools; no client reaches it through the gateway).
    */
   listRecordings: {
     path: "/rtcroom.media.v1.UrlIssuerService/ListRecordings" as const,
@@ -927,18 +935,23 @@ export interface UrlIssuerServiceServer extends UntypedServiceImplementation {
   /**
    * Derives the membership's stream id and signs its push URL. The same room_id and member_id
    * always give the same stream id, so a URL can be re-issued (after expiry or pusher event 3004).
+   * Callers: room.
    */
   issuePushUrl: handleUnaryCall<IssuePushUrlRequest, IssuePushUrlResponse>;
-  /** Signs play URLs of one stream for several viewers at once. */
+  /**
+   * Signs play URLs of one stream for several viewers at once.
+   * Callers: gateway.
+   */
   issuePlayUrls: handleUnaryCall<IssuePlayUrlsRequest, IssuePlayUrlsResponse>;
   /**
    * Signs play URLs of several streams of one room for one viewer: what a member who just took a
    * seat needs to see everyone already publishing, in one call.
+   * Callers: gateway, room.
    */
   issueViewerPlayUrls: handleUnaryCall<IssueViewerPlayUrlsRequest, IssueViewerPlayUrlsResponse>;
   /**
-   * Lists a room's finished recordings, in the order rtcroom learned of them. Callers: business
-   * backends and admin tools (no client reaches it through the gateway). Reads only.
+   * Lists a room's finished recordings, in the order rtcroom learned of them. Reads only.
+   * Callers: internal (business backends and admin tools; no client reaches it through the gateway).
    */
   listRecordings: handleUnaryCall<ListRecordingsRequest, ListRecordingsResponse>;
 }
@@ -947,6 +960,7 @@ export interface UrlIssuerServiceClient extends Client {
   /**
    * Derives the membership's stream id and signs its push URL. The same room_id and member_id
    * always give the same stream id, so a URL can be re-issued (after expiry or pusher event 3004).
+   * Callers: room.
    */
   issuePushUrl(
     request: IssuePushUrlRequest,
@@ -963,7 +977,10 @@ export interface UrlIssuerServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: IssuePushUrlResponse) => void,
   ): ClientUnaryCall;
-  /** Signs play URLs of one stream for several viewers at once. */
+  /**
+   * Signs play URLs of one stream for several viewers at once.
+   * Callers: gateway.
+   */
   issuePlayUrls(
     request: IssuePlayUrlsRequest,
     callback: (error: ServiceError | null, response: IssuePlayUrlsResponse) => void,
@@ -982,6 +999,7 @@ export interface UrlIssuerServiceClient extends Client {
   /**
    * Signs play URLs of several streams of one room for one viewer: what a member who just took a
    * seat needs to see everyone already publishing, in one call.
+   * Callers: gateway, room.
    */
   issueViewerPlayUrls(
     request: IssueViewerPlayUrlsRequest,
@@ -999,8 +1017,8 @@ export interface UrlIssuerServiceClient extends Client {
     callback: (error: ServiceError | null, response: IssueViewerPlayUrlsResponse) => void,
   ): ClientUnaryCall;
   /**
-   * Lists a room's finished recordings, in the order rtcroom learned of them. Callers: business
-   * backends and admin tools (no client reaches it through the gateway). Reads only.
+   * Lists a room's finished recordings, in the order rtcroom learned of them. Reads only.
+   * Callers: internal (business backends and admin tools; no client reaches it through the gateway).
    */
   listRecordings(
     request: ListRecordingsRequest,

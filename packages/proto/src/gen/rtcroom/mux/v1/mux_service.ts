@@ -282,6 +282,11 @@ export const ExchangeResponse: MessageFns<ExchangeResponse> = {
  */
 export type MuxServiceService = typeof MuxServiceService;
 export const MuxServiceService = {
+  /**
+   * Callers: gateway, room, presence, url-issuer, internal. With mutual TLS the stream's client
+   * certificate is the caller of every call on it, and each call is checked against its method's
+   * Callers (PERMISSION_DENIED, or UNAUTHENTICATED without a trusted certificate), as a unary call is.
+   */
   exchange: {
     path: "/rtcroom.mux.v1.MuxService/Exchange" as const,
     requestStream: true as const,
@@ -294,10 +299,20 @@ export const MuxServiceService = {
 } as const;
 
 export interface MuxServiceServer extends UntypedServiceImplementation {
+  /**
+   * Callers: gateway, room, presence, url-issuer, internal. With mutual TLS the stream's client
+   * certificate is the caller of every call on it, and each call is checked against its method's
+   * Callers (PERMISSION_DENIED, or UNAUTHENTICATED without a trusted certificate), as a unary call is.
+   */
   exchange: handleBidiStreamingCall<ExchangeRequest, ExchangeResponse>;
 }
 
 export interface MuxServiceClient extends Client {
+  /**
+   * Callers: gateway, room, presence, url-issuer, internal. With mutual TLS the stream's client
+   * certificate is the caller of every call on it, and each call is checked against its method's
+   * Callers (PERMISSION_DENIED, or UNAUTHENTICATED without a trusted certificate), as a unary call is.
+   */
   exchange(): ClientDuplexStream<ExchangeRequest, ExchangeResponse>;
   exchange(options: Partial<CallOptions>): ClientDuplexStream<ExchangeRequest, ExchangeResponse>;
   exchange(metadata: Metadata, options?: Partial<CallOptions>): ClientDuplexStream<ExchangeRequest, ExchangeResponse>;

@@ -1718,7 +1718,10 @@ export const ReportPusherEventResponse: MessageFns<ReportPusherEventResponse> = 
 /**
  * Connections and liveness. Gateways register every authenticated WebSocket here and keep them
  * alive; presence decides when a connection is gone for good and what a member's stream state is,
- * and tells the room service. Callers: gateways; internal systems for the read methods.
+ * and tells the room service. Callers: gateways; the room service and internal systems for the read
+ * methods. With mutual TLS, each method admits only the certificate roles on its Callers line
+ * (gateway, room, presence, url-issuer; internal = business systems and operators): another role
+ * gets PERMISSION_DENIED, a caller without a trusted certificate UNAUTHENTICATED.
  * Errors carry google.rpc.ErrorInfo with domain "rtcroom.presence": INVALID_ARGUMENT, SESSION_NOT_FOUND.
  *
  * Liveness: a gateway's KeepAlive keeps all its sessions alive; a gateway silent for the session
@@ -1726,7 +1729,10 @@ export const ReportPusherEventResponse: MessageFns<ReportPusherEventResponse> = 
  */
 export type PresenceServiceService = typeof PresenceServiceService;
 export const PresenceServiceService = {
-  /** Registers an authenticated connection held by a gateway instance. */
+  /**
+   * Registers an authenticated connection held by a gateway instance.
+   * Callers: gateway.
+   */
   openSession: {
     path: "/rtcroom.presence.v1.PresenceService/OpenSession" as const,
     requestStream: false as const,
@@ -1740,6 +1746,7 @@ export const PresenceServiceService = {
    * The connection is gone. With resumable, it dropped: its seats are kept (the room is told the
    * member's connection is interrupted) for the resume grace period, then end with
    * LEAVE_REASON_CONNECTION_LOST. Without, they end at once.
+   * Callers: gateway.
    */
   closeSession: {
     path: "/rtcroom.presence.v1.PresenceService/CloseSession" as const,
@@ -1754,6 +1761,7 @@ export const PresenceServiceService = {
   /**
    * A client came back with its resume token (through any gateway): the session, and its seats,
    * are this gateway's now. Fails with SESSION_NOT_FOUND when the grace period is over.
+   * Callers: gateway.
    */
   resumeSession: {
     path: "/rtcroom.presence.v1.PresenceService/ResumeSession" as const,
@@ -1765,7 +1773,10 @@ export const PresenceServiceService = {
       Buffer.from(ResumeSessionResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ResumeSessionResponse => ResumeSessionResponse.decode(value),
   },
-  /** Keeps a gateway's sessions alive (one call for all of them). */
+  /**
+   * Keeps a gateway's sessions alive (one call for all of them).
+   * Callers: gateway.
+   */
   keepAlive: {
     path: "/rtcroom.presence.v1.PresenceService/KeepAlive" as const,
     requestStream: false as const,
@@ -1775,7 +1786,10 @@ export const PresenceServiceService = {
     responseSerialize: (value: KeepAliveResponse): Buffer => Buffer.from(KeepAliveResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): KeepAliveResponse => KeepAliveResponse.decode(value),
   },
-  /** Is this identity connected, and through which gateways. */
+  /**
+   * Is this identity connected, and through which gateways.
+   * Callers: room, internal.
+   */
   getUserPresence: {
     path: "/rtcroom.presence.v1.PresenceService/GetUserPresence" as const,
     requestStream: false as const,
@@ -1790,6 +1804,7 @@ export const PresenceServiceService = {
   /**
    * Which of these identities are connected (at least one connected session), in one call: how the
    * service desk picks among its agents.
+   * Callers: room, internal.
    */
   listOnline: {
     path: "/rtcroom.presence.v1.PresenceService/ListOnline" as const,
@@ -1803,6 +1818,7 @@ export const PresenceServiceService = {
   /**
    * A <live-pusher> bindstatechange code reported by the client, for a room it is in.
    * 1002 (push began) marks the member publishing; -1307 (network lost) marks it stopped.
+   * Callers: gateway.
    */
   reportPusherEvent: {
     path: "/rtcroom.presence.v1.PresenceService/ReportPusherEvent" as const,
@@ -1818,37 +1834,53 @@ export const PresenceServiceService = {
 } as const;
 
 export interface PresenceServiceServer extends UntypedServiceImplementation {
-  /** Registers an authenticated connection held by a gateway instance. */
+  /**
+   * Registers an authenticated connection held by a gateway instance.
+   * Callers: gateway.
+   */
   openSession: handleUnaryCall<OpenSessionRequest, OpenSessionResponse>;
   /**
    * The connection is gone. With resumable, it dropped: its seats are kept (the room is told the
    * member's connection is interrupted) for the resume grace period, then end with
    * LEAVE_REASON_CONNECTION_LOST. Without, they end at once.
+   * Callers: gateway.
    */
   closeSession: handleUnaryCall<CloseSessionRequest, CloseSessionResponse>;
   /**
    * A client came back with its resume token (through any gateway): the session, and its seats,
    * are this gateway's now. Fails with SESSION_NOT_FOUND when the grace period is over.
+   * Callers: gateway.
    */
   resumeSession: handleUnaryCall<ResumeSessionRequest, ResumeSessionResponse>;
-  /** Keeps a gateway's sessions alive (one call for all of them). */
+  /**
+   * Keeps a gateway's sessions alive (one call for all of them).
+   * Callers: gateway.
+   */
   keepAlive: handleUnaryCall<KeepAliveRequest, KeepAliveResponse>;
-  /** Is this identity connected, and through which gateways. */
+  /**
+   * Is this identity connected, and through which gateways.
+   * Callers: room, internal.
+   */
   getUserPresence: handleUnaryCall<GetUserPresenceRequest, GetUserPresenceResponse>;
   /**
    * Which of these identities are connected (at least one connected session), in one call: how the
    * service desk picks among its agents.
+   * Callers: room, internal.
    */
   listOnline: handleUnaryCall<ListOnlineRequest, ListOnlineResponse>;
   /**
    * A <live-pusher> bindstatechange code reported by the client, for a room it is in.
    * 1002 (push began) marks the member publishing; -1307 (network lost) marks it stopped.
+   * Callers: gateway.
    */
   reportPusherEvent: handleUnaryCall<ReportPusherEventRequest, ReportPusherEventResponse>;
 }
 
 export interface PresenceServiceClient extends Client {
-  /** Registers an authenticated connection held by a gateway instance. */
+  /**
+   * Registers an authenticated connection held by a gateway instance.
+   * Callers: gateway.
+   */
   openSession(
     request: OpenSessionRequest,
     callback: (error: ServiceError | null, response: OpenSessionResponse) => void,
@@ -1868,6 +1900,7 @@ export interface PresenceServiceClient extends Client {
    * The connection is gone. With resumable, it dropped: its seats are kept (the room is told the
    * member's connection is interrupted) for the resume grace period, then end with
    * LEAVE_REASON_CONNECTION_LOST. Without, they end at once.
+   * Callers: gateway.
    */
   closeSession(
     request: CloseSessionRequest,
@@ -1887,6 +1920,7 @@ export interface PresenceServiceClient extends Client {
   /**
    * A client came back with its resume token (through any gateway): the session, and its seats,
    * are this gateway's now. Fails with SESSION_NOT_FOUND when the grace period is over.
+   * Callers: gateway.
    */
   resumeSession(
     request: ResumeSessionRequest,
@@ -1903,7 +1937,10 @@ export interface PresenceServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ResumeSessionResponse) => void,
   ): ClientUnaryCall;
-  /** Keeps a gateway's sessions alive (one call for all of them). */
+  /**
+   * Keeps a gateway's sessions alive (one call for all of them).
+   * Callers: gateway.
+   */
   keepAlive(
     request: KeepAliveRequest,
     callback: (error: ServiceError | null, response: KeepAliveResponse) => void,
@@ -1919,7 +1956,10 @@ export interface PresenceServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: KeepAliveResponse) => void,
   ): ClientUnaryCall;
-  /** Is this identity connected, and through which gateways. */
+  /**
+   * Is this identity connected, and through which gateways.
+   * Callers: room, internal.
+   */
   getUserPresence(
     request: GetUserPresenceRequest,
     callback: (error: ServiceError | null, response: GetUserPresenceResponse) => void,
@@ -1938,6 +1978,7 @@ export interface PresenceServiceClient extends Client {
   /**
    * Which of these identities are connected (at least one connected session), in one call: how the
    * service desk picks among its agents.
+   * Callers: room, internal.
    */
   listOnline(
     request: ListOnlineRequest,
@@ -1957,6 +1998,7 @@ export interface PresenceServiceClient extends Client {
   /**
    * A <live-pusher> bindstatechange code reported by the client, for a room it is in.
    * 1002 (push began) marks the member publishing; -1307 (network lost) marks it stopped.
+   * Callers: gateway.
    */
   reportPusherEvent(
     request: ReportPusherEventRequest,

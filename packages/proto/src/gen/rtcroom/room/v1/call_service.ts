@@ -1323,6 +1323,7 @@ export const CallServiceService = {
    * no connection, CALLEE_BUSY when the callee is in another call. Otherwise the call's room is made,
    * the caller takes a seat and gets its push URL; the callee is told only once the caller's push has
    * begun (step 3: pusher event 1002 or the media server's word).
+   * Callers: gateway, internal.
    */
   placeCall: {
     path: "/rtcroom.room.v1.CallService/PlaceCall" as const,
@@ -1333,7 +1334,10 @@ export const CallServiceService = {
     responseSerialize: (value: PlaceCallResponse): Buffer => Buffer.from(PlaceCallResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): PlaceCallResponse => PlaceCallResponse.decode(value),
   },
-  /** Steps 4-5: the callee accepts (takes the second seat and gets its push URL) or rejects. */
+  /**
+   * Steps 4-5: the callee accepts (takes the second seat and gets its push URL) or rejects.
+   * Callers: gateway, internal.
+   */
   answerCall: {
     path: "/rtcroom.room.v1.CallService/AnswerCall" as const,
     requestStream: false as const,
@@ -1343,7 +1347,10 @@ export const CallServiceService = {
     responseSerialize: (value: AnswerCallResponse): Buffer => Buffer.from(AnswerCallResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): AnswerCallResponse => AnswerCallResponse.decode(value),
   },
-  /** The caller gives up before an answer. */
+  /**
+   * The caller gives up before an answer.
+   * Callers: gateway, internal.
+   */
   cancelCall: {
     path: "/rtcroom.room.v1.CallService/CancelCall" as const,
     requestStream: false as const,
@@ -1353,7 +1360,10 @@ export const CallServiceService = {
     responseSerialize: (value: CancelCallResponse): Buffer => Buffer.from(CancelCallResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): CancelCallResponse => CancelCallResponse.decode(value),
   },
-  /** Either party ends the call. */
+  /**
+   * Either party ends the call.
+   * Callers: gateway, internal.
+   */
   hangUp: {
     path: "/rtcroom.room.v1.CallService/HangUp" as const,
     requestStream: false as const,
@@ -1363,7 +1373,10 @@ export const CallServiceService = {
     responseSerialize: (value: HangUpResponse): Buffer => Buffer.from(HangUpResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): HangUpResponse => HangUpResponse.decode(value),
   },
-  /** Reads a call. Principal: a party to it (caller, callee, agent, invited); NOT_A_PARTY otherwise. */
+  /**
+   * Reads a call. Principal: a party to it (caller, callee, agent, invited); NOT_A_PARTY otherwise.
+   * Callers: gateway, internal.
+   */
   getCall: {
     path: "/rtcroom.room.v1.CallService/GetCall" as const,
     requestStream: false as const,
@@ -1381,15 +1394,28 @@ export interface CallServiceServer extends UntypedServiceImplementation {
    * no connection, CALLEE_BUSY when the callee is in another call. Otherwise the call's room is made,
    * the caller takes a seat and gets its push URL; the callee is told only once the caller's push has
    * begun (step 3: pusher event 1002 or the media server's word).
+   * Callers: gateway, internal.
    */
   placeCall: handleUnaryCall<PlaceCallRequest, PlaceCallResponse>;
-  /** Steps 4-5: the callee accepts (takes the second seat and gets its push URL) or rejects. */
+  /**
+   * Steps 4-5: the callee accepts (takes the second seat and gets its push URL) or rejects.
+   * Callers: gateway, internal.
+   */
   answerCall: handleUnaryCall<AnswerCallRequest, AnswerCallResponse>;
-  /** The caller gives up before an answer. */
+  /**
+   * The caller gives up before an answer.
+   * Callers: gateway, internal.
+   */
   cancelCall: handleUnaryCall<CancelCallRequest, CancelCallResponse>;
-  /** Either party ends the call. */
+  /**
+   * Either party ends the call.
+   * Callers: gateway, internal.
+   */
   hangUp: handleUnaryCall<HangUpRequest, HangUpResponse>;
-  /** Reads a call. Principal: a party to it (caller, callee, agent, invited); NOT_A_PARTY otherwise. */
+  /**
+   * Reads a call. Principal: a party to it (caller, callee, agent, invited); NOT_A_PARTY otherwise.
+   * Callers: gateway, internal.
+   */
   getCall: handleUnaryCall<GetCallRequest, GetCallResponse>;
 }
 
@@ -1399,6 +1425,7 @@ export interface CallServiceClient extends Client {
    * no connection, CALLEE_BUSY when the callee is in another call. Otherwise the call's room is made,
    * the caller takes a seat and gets its push URL; the callee is told only once the caller's push has
    * begun (step 3: pusher event 1002 or the media server's word).
+   * Callers: gateway, internal.
    */
   placeCall(
     request: PlaceCallRequest,
@@ -1415,7 +1442,10 @@ export interface CallServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: PlaceCallResponse) => void,
   ): ClientUnaryCall;
-  /** Steps 4-5: the callee accepts (takes the second seat and gets its push URL) or rejects. */
+  /**
+   * Steps 4-5: the callee accepts (takes the second seat and gets its push URL) or rejects.
+   * Callers: gateway, internal.
+   */
   answerCall(
     request: AnswerCallRequest,
     callback: (error: ServiceError | null, response: AnswerCallResponse) => void,
@@ -1431,7 +1461,10 @@ export interface CallServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: AnswerCallResponse) => void,
   ): ClientUnaryCall;
-  /** The caller gives up before an answer. */
+  /**
+   * The caller gives up before an answer.
+   * Callers: gateway, internal.
+   */
   cancelCall(
     request: CancelCallRequest,
     callback: (error: ServiceError | null, response: CancelCallResponse) => void,
@@ -1447,7 +1480,10 @@ export interface CallServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: CancelCallResponse) => void,
   ): ClientUnaryCall;
-  /** Either party ends the call. */
+  /**
+   * Either party ends the call.
+   * Callers: gateway, internal.
+   */
   hangUp(
     request: HangUpRequest,
     callback: (error: ServiceError | null, response: HangUpResponse) => void,
@@ -1463,7 +1499,10 @@ export interface CallServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: HangUpResponse) => void,
   ): ClientUnaryCall;
-  /** Reads a call. Principal: a party to it (caller, callee, agent, invited); NOT_A_PARTY otherwise. */
+  /**
+   * Reads a call. Principal: a party to it (caller, callee, agent, invited); NOT_A_PARTY otherwise.
+   * Callers: gateway, internal.
+   */
   getCall(
     request: GetCallRequest,
     callback: (error: ServiceError | null, response: GetCallResponse) => void,

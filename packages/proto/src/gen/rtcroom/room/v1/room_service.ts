@@ -3422,7 +3422,10 @@ export const SetSessionConnectionResponse: MessageFns<SetSessionConnectionRespon
  * with its event (rtcroom.room.v1.RoomEvent) in one transaction and published to NATS in order.
  *
  * Callers: the gateway (on behalf of an authenticated client, identity taken from the token),
- * presence (connection lost, stream facts) and internal business systems.
+ * presence (connection lost, stream facts), the url-issuer (media server checks) and internal
+ * business systems. With mutual TLS, each method admits only the certificate roles on its Callers
+ * line (gateway, room, presence, url-issuer; internal = business systems and operators): another
+ * role gets PERMISSION_DENIED, a caller without a trusted certificate UNAUTHENTICATED.
  * Errors carry google.rpc.ErrorInfo with domain "rtcroom.room" and an UPPER_SNAKE reason:
  * INVALID_ARGUMENT, ROOM_NOT_FOUND, ROOM_CLOSED, ROOM_FULL (RESOURCE_EXHAUSTED), ALREADY_EXISTS,
  * NOT_A_MEMBER, IDENTITY_IN_USE, BANNED (PERMISSION_DENIED), PERMISSION_DENIED.
@@ -3438,6 +3441,7 @@ export const RoomServiceService = {
   /**
    * Creates an open room. Fails with ALREADY_EXISTS when an open room has the name.
    * Principal: room_create (with a scope, only the room of that name); it becomes the owner.
+   * Callers: gateway, internal.
    */
   createRoom: {
     path: "/rtcroom.room.v1.RoomService/CreateRoom" as const,
@@ -3451,6 +3455,7 @@ export const RoomServiceService = {
   /**
    * Reads a room with its current members and the event sequence number the snapshot reflects.
    * Principal: seated in the room, its manager, or room_list in scope.
+   * Callers: gateway, internal.
    */
   getRoom: {
     path: "/rtcroom.room.v1.RoomService/GetRoom" as const,
@@ -3461,7 +3466,10 @@ export const RoomServiceService = {
     responseSerialize: (value: GetRoomResponse): Buffer => Buffer.from(GetRoomResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): GetRoomResponse => GetRoomResponse.decode(value),
   },
-  /** Lists open rooms, newest first. Principal: room_list (a scoped one sees only its room). */
+  /**
+   * Lists open rooms, newest first. Principal: room_list (a scoped one sees only its room).
+   * Callers: gateway, internal.
+   */
   listRooms: {
     path: "/rtcroom.room.v1.RoomService/ListRooms" as const,
     requestStream: false as const,
@@ -3474,6 +3482,7 @@ export const RoomServiceService = {
   /**
    * Closes a room: every member leaves with LEAVE_REASON_ROOM_CLOSED. Closing a closed room is a no-op.
    * Principal: room_admin in scope, or the owner with OWNER_RIGHTS_MANAGE.
+   * Callers: gateway, internal.
    */
   closeRoom: {
     path: "/rtcroom.room.v1.RoomService/CloseRoom" as const,
@@ -3489,6 +3498,7 @@ export const RoomServiceService = {
    * when every seat is taken. If the identity already holds a seat, the old membership leaves with
    * LEAVE_REASON_REPLACED. With create_if_missing, a room named room_name is created first.
    * Principal: room_join in scope (identity must be the principal's); creating also needs room_create.
+   * Callers: gateway, internal.
    */
   joinRoom: {
     path: "/rtcroom.room.v1.RoomService/JoinRoom" as const,
@@ -3499,7 +3509,10 @@ export const RoomServiceService = {
     responseSerialize: (value: JoinRoomResponse): Buffer => Buffer.from(JoinRoomResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): JoinRoomResponse => JoinRoomResponse.decode(value),
   },
-  /** Gives up a seat. Fails with NOT_A_MEMBER when the identity holds none. Principal: its own seat only. */
+  /**
+   * Gives up a seat. Fails with NOT_A_MEMBER when the identity holds none. Principal: its own seat only.
+   * Callers: gateway, internal.
+   */
   leaveRoom: {
     path: "/rtcroom.room.v1.RoomService/LeaveRoom" as const,
     requestStream: false as const,
@@ -3509,7 +3522,10 @@ export const RoomServiceService = {
     responseSerialize: (value: LeaveRoomResponse): Buffer => Buffer.from(LeaveRoomResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): LeaveRoomResponse => LeaveRoomResponse.decode(value),
   },
-  /** Lists the members holding a seat. Principal: as GetRoom. */
+  /**
+   * Lists the members holding a seat. Principal: as GetRoom.
+   * Callers: internal.
+   */
   listMembers: {
     path: "/rtcroom.room.v1.RoomService/ListMembers" as const,
     requestStream: false as const,
@@ -3522,6 +3538,7 @@ export const RoomServiceService = {
   /**
    * Records that a member's stream began or stopped (called by presence, which decides from the
    * pusher's reports and the media server's facts).
+   * Callers: presence.
    */
   setStreamState: {
     path: "/rtcroom.room.v1.RoomService/SetStreamState" as const,
@@ -3537,6 +3554,7 @@ export const RoomServiceService = {
   /**
    * Every membership held through a session leaves with the given reason (called by presence when a
    * connection is gone for good).
+   * Callers: presence.
    */
   leaveSession: {
     path: "/rtcroom.room.v1.RoomService/LeaveSession" as const,
@@ -3551,6 +3569,7 @@ export const RoomServiceService = {
   /**
    * Changes a room's display_name, metadata and/or owner_rights (the paths in update_mask); announced
    * as RoomUpdated. Principal: as CloseRoom; owner_rights needs room_admin in scope.
+   * Callers: gateway, internal.
    */
   updateRoom: {
     path: "/rtcroom.room.v1.RoomService/UpdateRoom" as const,
@@ -3564,6 +3583,7 @@ export const RoomServiceService = {
   /**
    * Changes a seated member's display_name, avatar_url and/or custom_data; announced as MemberUpdated.
    * Principal: its own seat, or room_admin in scope.
+   * Callers: gateway, internal.
    */
   updateMember: {
     path: "/rtcroom.room.v1.RoomService/UpdateMember" as const,
@@ -3579,6 +3599,7 @@ export const RoomServiceService = {
    * Removes a seated member (LEAVE_REASON_REMOVED), and with ban_seconds keeps that identity out of
    * the room for that long: a banned identity's joins fail with BANNED, whatever token it holds.
    * Principal: as CloseRoom. Banning an identity that holds no seat bans it all the same.
+   * Callers: gateway, internal.
    */
   removeMember: {
     path: "/rtcroom.room.v1.RoomService/RemoveMember" as const,
@@ -3593,6 +3614,7 @@ export const RoomServiceService = {
   /**
    * A room's events after a seq, in order: how a consumer that missed events catches up.
    * Principal: as GetRoom.
+   * Callers: gateway, internal.
    */
   listRoomEvents: {
     path: "/rtcroom.room.v1.RoomService/ListRoomEvents" as const,
@@ -3608,6 +3630,7 @@ export const RoomServiceService = {
   /**
    * Marks every seat held through a session as interrupted (connected false) or back (true), announced
    * as MemberConnectionChanged. Called by presence when a connection drops and when it resumes.
+   * Callers: presence.
    */
   setSessionConnection: {
     path: "/rtcroom.room.v1.RoomService/SetSessionConnection" as const,
@@ -3625,6 +3648,7 @@ export const RoomServiceService = {
    * (the seated member). Used by the URL issuer to check a media server's publish and play requests.
    * Fails with NOT_A_MEMBER when there is no such membership. Principal: its own seat (room_id and
    * identity), or the room's manager.
+   * Callers: gateway, presence, url-issuer, internal.
    */
   getMember: {
     path: "/rtcroom.room.v1.RoomService/GetMember" as const,
@@ -3641,18 +3665,24 @@ export interface RoomServiceServer extends UntypedServiceImplementation {
   /**
    * Creates an open room. Fails with ALREADY_EXISTS when an open room has the name.
    * Principal: room_create (with a scope, only the room of that name); it becomes the owner.
+   * Callers: gateway, internal.
    */
   createRoom: handleUnaryCall<CreateRoomRequest, CreateRoomResponse>;
   /**
    * Reads a room with its current members and the event sequence number the snapshot reflects.
    * Principal: seated in the room, its manager, or room_list in scope.
+   * Callers: gateway, internal.
    */
   getRoom: handleUnaryCall<GetRoomRequest, GetRoomResponse>;
-  /** Lists open rooms, newest first. Principal: room_list (a scoped one sees only its room). */
+  /**
+   * Lists open rooms, newest first. Principal: room_list (a scoped one sees only its room).
+   * Callers: gateway, internal.
+   */
   listRooms: handleUnaryCall<ListRoomsRequest, ListRoomsResponse>;
   /**
    * Closes a room: every member leaves with LEAVE_REASON_ROOM_CLOSED. Closing a closed room is a no-op.
    * Principal: room_admin in scope, or the owner with OWNER_RIGHTS_MANAGE.
+   * Callers: gateway, internal.
    */
   closeRoom: handleUnaryCall<CloseRoomRequest, CloseRoomResponse>;
   /**
@@ -3660,46 +3690,60 @@ export interface RoomServiceServer extends UntypedServiceImplementation {
    * when every seat is taken. If the identity already holds a seat, the old membership leaves with
    * LEAVE_REASON_REPLACED. With create_if_missing, a room named room_name is created first.
    * Principal: room_join in scope (identity must be the principal's); creating also needs room_create.
+   * Callers: gateway, internal.
    */
   joinRoom: handleUnaryCall<JoinRoomRequest, JoinRoomResponse>;
-  /** Gives up a seat. Fails with NOT_A_MEMBER when the identity holds none. Principal: its own seat only. */
+  /**
+   * Gives up a seat. Fails with NOT_A_MEMBER when the identity holds none. Principal: its own seat only.
+   * Callers: gateway, internal.
+   */
   leaveRoom: handleUnaryCall<LeaveRoomRequest, LeaveRoomResponse>;
-  /** Lists the members holding a seat. Principal: as GetRoom. */
+  /**
+   * Lists the members holding a seat. Principal: as GetRoom.
+   * Callers: internal.
+   */
   listMembers: handleUnaryCall<ListMembersRequest, ListMembersResponse>;
   /**
    * Records that a member's stream began or stopped (called by presence, which decides from the
    * pusher's reports and the media server's facts).
+   * Callers: presence.
    */
   setStreamState: handleUnaryCall<SetStreamStateRequest, SetStreamStateResponse>;
   /**
    * Every membership held through a session leaves with the given reason (called by presence when a
    * connection is gone for good).
+   * Callers: presence.
    */
   leaveSession: handleUnaryCall<LeaveSessionRequest, LeaveSessionResponse>;
   /**
    * Changes a room's display_name, metadata and/or owner_rights (the paths in update_mask); announced
    * as RoomUpdated. Principal: as CloseRoom; owner_rights needs room_admin in scope.
+   * Callers: gateway, internal.
    */
   updateRoom: handleUnaryCall<UpdateRoomRequest, UpdateRoomResponse>;
   /**
    * Changes a seated member's display_name, avatar_url and/or custom_data; announced as MemberUpdated.
    * Principal: its own seat, or room_admin in scope.
+   * Callers: gateway, internal.
    */
   updateMember: handleUnaryCall<UpdateMemberRequest, UpdateMemberResponse>;
   /**
    * Removes a seated member (LEAVE_REASON_REMOVED), and with ban_seconds keeps that identity out of
    * the room for that long: a banned identity's joins fail with BANNED, whatever token it holds.
    * Principal: as CloseRoom. Banning an identity that holds no seat bans it all the same.
+   * Callers: gateway, internal.
    */
   removeMember: handleUnaryCall<RemoveMemberRequest, RemoveMemberResponse>;
   /**
    * A room's events after a seq, in order: how a consumer that missed events catches up.
    * Principal: as GetRoom.
+   * Callers: gateway, internal.
    */
   listRoomEvents: handleUnaryCall<ListRoomEventsRequest, ListRoomEventsResponse>;
   /**
    * Marks every seat held through a session as interrupted (connected false) or back (true), announced
    * as MemberConnectionChanged. Called by presence when a connection drops and when it resumes.
+   * Callers: presence.
    */
   setSessionConnection: handleUnaryCall<SetSessionConnectionRequest, SetSessionConnectionResponse>;
   /**
@@ -3707,6 +3751,7 @@ export interface RoomServiceServer extends UntypedServiceImplementation {
    * (the seated member). Used by the URL issuer to check a media server's publish and play requests.
    * Fails with NOT_A_MEMBER when there is no such membership. Principal: its own seat (room_id and
    * identity), or the room's manager.
+   * Callers: gateway, presence, url-issuer, internal.
    */
   getMember: handleUnaryCall<GetMemberRequest, GetMemberResponse>;
 }
@@ -3715,6 +3760,7 @@ export interface RoomServiceClient extends Client {
   /**
    * Creates an open room. Fails with ALREADY_EXISTS when an open room has the name.
    * Principal: room_create (with a scope, only the room of that name); it becomes the owner.
+   * Callers: gateway, internal.
    */
   createRoom(
     request: CreateRoomRequest,
@@ -3734,6 +3780,7 @@ export interface RoomServiceClient extends Client {
   /**
    * Reads a room with its current members and the event sequence number the snapshot reflects.
    * Principal: seated in the room, its manager, or room_list in scope.
+   * Callers: gateway, internal.
    */
   getRoom(
     request: GetRoomRequest,
@@ -3750,7 +3797,10 @@ export interface RoomServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetRoomResponse) => void,
   ): ClientUnaryCall;
-  /** Lists open rooms, newest first. Principal: room_list (a scoped one sees only its room). */
+  /**
+   * Lists open rooms, newest first. Principal: room_list (a scoped one sees only its room).
+   * Callers: gateway, internal.
+   */
   listRooms(
     request: ListRoomsRequest,
     callback: (error: ServiceError | null, response: ListRoomsResponse) => void,
@@ -3769,6 +3819,7 @@ export interface RoomServiceClient extends Client {
   /**
    * Closes a room: every member leaves with LEAVE_REASON_ROOM_CLOSED. Closing a closed room is a no-op.
    * Principal: room_admin in scope, or the owner with OWNER_RIGHTS_MANAGE.
+   * Callers: gateway, internal.
    */
   closeRoom(
     request: CloseRoomRequest,
@@ -3790,6 +3841,7 @@ export interface RoomServiceClient extends Client {
    * when every seat is taken. If the identity already holds a seat, the old membership leaves with
    * LEAVE_REASON_REPLACED. With create_if_missing, a room named room_name is created first.
    * Principal: room_join in scope (identity must be the principal's); creating also needs room_create.
+   * Callers: gateway, internal.
    */
   joinRoom(
     request: JoinRoomRequest,
@@ -3806,7 +3858,10 @@ export interface RoomServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: JoinRoomResponse) => void,
   ): ClientUnaryCall;
-  /** Gives up a seat. Fails with NOT_A_MEMBER when the identity holds none. Principal: its own seat only. */
+  /**
+   * Gives up a seat. Fails with NOT_A_MEMBER when the identity holds none. Principal: its own seat only.
+   * Callers: gateway, internal.
+   */
   leaveRoom(
     request: LeaveRoomRequest,
     callback: (error: ServiceError | null, response: LeaveRoomResponse) => void,
@@ -3822,7 +3877,10 @@ export interface RoomServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: LeaveRoomResponse) => void,
   ): ClientUnaryCall;
-  /** Lists the members holding a seat. Principal: as GetRoom. */
+  /**
+   * Lists the members holding a seat. Principal: as GetRoom.
+   * Callers: internal.
+   */
   listMembers(
     request: ListMembersRequest,
     callback: (error: ServiceError | null, response: ListMembersResponse) => void,
@@ -3841,6 +3899,7 @@ export interface RoomServiceClient extends Client {
   /**
    * Records that a member's stream began or stopped (called by presence, which decides from the
    * pusher's reports and the media server's facts).
+   * Callers: presence.
    */
   setStreamState(
     request: SetStreamStateRequest,
@@ -3860,6 +3919,7 @@ export interface RoomServiceClient extends Client {
   /**
    * Every membership held through a session leaves with the given reason (called by presence when a
    * connection is gone for good).
+   * Callers: presence.
    */
   leaveSession(
     request: LeaveSessionRequest,
@@ -3879,6 +3939,7 @@ export interface RoomServiceClient extends Client {
   /**
    * Changes a room's display_name, metadata and/or owner_rights (the paths in update_mask); announced
    * as RoomUpdated. Principal: as CloseRoom; owner_rights needs room_admin in scope.
+   * Callers: gateway, internal.
    */
   updateRoom(
     request: UpdateRoomRequest,
@@ -3898,6 +3959,7 @@ export interface RoomServiceClient extends Client {
   /**
    * Changes a seated member's display_name, avatar_url and/or custom_data; announced as MemberUpdated.
    * Principal: its own seat, or room_admin in scope.
+   * Callers: gateway, internal.
    */
   updateMember(
     request: UpdateMemberRequest,
@@ -3918,6 +3980,7 @@ export interface RoomServiceClient extends Client {
    * Removes a seated member (LEAVE_REASON_REMOVED), and with ban_seconds keeps that identity out of
    * the room for that long: a banned identity's joins fail with BANNED, whatever token it holds.
    * Principal: as CloseRoom. Banning an identity that holds no seat bans it all the same.
+   * Callers: gateway, internal.
    */
   removeMember(
     request: RemoveMemberRequest,
@@ -3937,6 +4000,7 @@ export interface RoomServiceClient extends Client {
   /**
    * A room's events after a seq, in order: how a consumer that missed events catches up.
    * Principal: as GetRoom.
+   * Callers: gateway, internal.
    */
   listRoomEvents(
     request: ListRoomEventsRequest,
@@ -3956,6 +4020,7 @@ export interface RoomServiceClient extends Client {
   /**
    * Marks every seat held through a session as interrupted (connected false) or back (true), announced
    * as MemberConnectionChanged. Called by presence when a connection drops and when it resumes.
+   * Callers: presence.
    */
   setSessionConnection(
     request: SetSessionConnectionRequest,
@@ -3977,6 +4042,7 @@ export interface RoomServiceClient extends Client {
    * (the seated member). Used by the URL issuer to check a media server's publish and play requests.
    * Fails with NOT_A_MEMBER when there is no such membership. Principal: its own seat (room_id and
    * identity), or the room's manager.
+   * Callers: gateway, presence, url-issuer, internal.
    */
   getMember(
     request: GetMemberRequest,

@@ -638,16 +638,22 @@ export const DeleteWebhookResponse: MessageFns<DeleteWebhookResponse> = {
 
 /**
  * HTTP endpoints of business systems that receive room events. Every room event written after an
- * endpoint is registered is POSTed to it at least once, in per-room order, as JSON:
- *   {"id": "e_...", "type": "member.joined", "roomId": "r_...", "seq": 3, "time": "...", "event": {RoomEvent JSON}}
- * with headers rtcroom-event-id and rtcroom-signature: "t=<unix seconds>,v1=<hex HMAC-SHA256(secret,
- * "<t>.<body>")>". A non-2xx answer or no answer within 5 s is retried with back-off (1 s doubling to
- * 60 s); a failing endpoint delays only its own deliveries.
- * Callers: operators and internal systems (not exposed through the gateway).
+ * endpoint is registered is POSTed to it at least once, in per-room order, as JSON:   {"id":
+ * "e_...", "type": "member.joined", "roomId": "r_...", "seq": 3, "time": "...", "event": {RoomEvent
+ * JSON}} with headers rtcroom-event-id and rtcroom-signature: "t=<unix seconds>,v1=<hex
+ * HMAC-SHA256(secret, "<t>.<body>")>". A non-2xx answer or no answer within 5 s is retried with
+ * back-off (1 s doubling to 60 s); a failing endpoint delays only its own deliveries. Callers:
+ * operators and internal systems (not exposed through the gateway). With mutual TLS, each method
+ * admits only the certificate roles on its Callers line (gateway, room, presence, url-issuer;
+ * internal = business systems and operators): another role gets PERMISSION_DENIED, a caller without
+ * a trusted certificate UNAUTHENTICATED.
  */
 export type WebhookServiceService = typeof WebhookServiceService;
 export const WebhookServiceService = {
-  /** Registers an endpoint; the answer carries the signing secret (generated when none is given). */
+  /**
+   * Registers an endpoint; the answer carries the signing secret (generated when none is given).
+   * Callers: internal.
+   */
   createWebhook: {
     path: "/rtcroom.room.v1.WebhookService/CreateWebhook" as const,
     requestStream: false as const,
@@ -658,7 +664,10 @@ export const WebhookServiceService = {
       Buffer.from(CreateWebhookResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): CreateWebhookResponse => CreateWebhookResponse.decode(value),
   },
-  /** Lists the endpoints with their delivery state (secrets are not shown). */
+  /**
+   * Lists the endpoints with their delivery state (secrets are not shown).
+   * Callers: internal.
+   */
   listWebhooks: {
     path: "/rtcroom.room.v1.WebhookService/ListWebhooks" as const,
     requestStream: false as const,
@@ -669,7 +678,10 @@ export const WebhookServiceService = {
       Buffer.from(ListWebhooksResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ListWebhooksResponse => ListWebhooksResponse.decode(value),
   },
-  /** Stops deliveries to an endpoint. */
+  /**
+   * Stops deliveries to an endpoint.
+   * Callers: internal.
+   */
   deleteWebhook: {
     path: "/rtcroom.room.v1.WebhookService/DeleteWebhook" as const,
     requestStream: false as const,
@@ -683,16 +695,28 @@ export const WebhookServiceService = {
 } as const;
 
 export interface WebhookServiceServer extends UntypedServiceImplementation {
-  /** Registers an endpoint; the answer carries the signing secret (generated when none is given). */
+  /**
+   * Registers an endpoint; the answer carries the signing secret (generated when none is given).
+   * Callers: internal.
+   */
   createWebhook: handleUnaryCall<CreateWebhookRequest, CreateWebhookResponse>;
-  /** Lists the endpoints with their delivery state (secrets are not shown). */
+  /**
+   * Lists the endpoints with their delivery state (secrets are not shown).
+   * Callers: internal.
+   */
   listWebhooks: handleUnaryCall<ListWebhooksRequest, ListWebhooksResponse>;
-  /** Stops deliveries to an endpoint. */
+  /**
+   * Stops deliveries to an endpoint.
+   * Callers: internal.
+   */
   deleteWebhook: handleUnaryCall<DeleteWebhookRequest, DeleteWebhookResponse>;
 }
 
 export interface WebhookServiceClient extends Client {
-  /** Registers an endpoint; the answer carries the signing secret (generated when none is given). */
+  /**
+   * Registers an endpoint; the answer carries the signing secret (generated when none is given).
+   * Callers: internal.
+   */
   createWebhook(
     request: CreateWebhookRequest,
     callback: (error: ServiceError | null, response: CreateWebhookResponse) => void,
@@ -708,7 +732,10 @@ export interface WebhookServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: CreateWebhookResponse) => void,
   ): ClientUnaryCall;
-  /** Lists the endpoints with their delivery state (secrets are not shown). */
+  /**
+   * Lists the endpoints with their delivery state (secrets are not shown).
+   * Callers: internal.
+   */
   listWebhooks(
     request: ListWebhooksRequest,
     callback: (error: ServiceError | null, response: ListWebhooksResponse) => void,
@@ -724,7 +751,10 @@ export interface WebhookServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ListWebhooksResponse) => void,
   ): ClientUnaryCall;
-  /** Stops deliveries to an endpoint. */
+  /**
+   * Stops deliveries to an endpoint.
+   * Callers: internal.
+   */
   deleteWebhook(
     request: DeleteWebhookRequest,
     callback: (error: ServiceError | null, response: DeleteWebhookResponse) => void,
