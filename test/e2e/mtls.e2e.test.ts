@@ -154,6 +154,17 @@ describe('mutual TLS between the services (outside development mode)', () => {
     expect(await reasonOf(asGateway.listRecordings(urlIssuerv1.ListRecordingsRequest.fromPartial({ roomId: room!.id, pageSize: 1 })))).toBe('PERMISSION_DENIED');
   });
 
+  it("takes a gateway's room changes only for the principal it names, never as the operator's", async () => {
+    const rooms = client(roomServicev1.RoomServiceService, system.roomGrpcAddress, tlsAs('internal'));
+    const { room } = await rooms.createRoom(roomServicev1.CreateRoomRequest.fromPartial({ room: { name: roomName() } }));
+    const asGateway = client(roomServicev1.RoomServiceService, system.roomGrpcAddress, tlsAs('gateway'));
+    expect(await reasonOf(asGateway.closeRoom(roomServicev1.CloseRoomRequest.fromPartial({ roomId: room!.id })))).toBe('PERMISSION_DENIED');
+    const nobody = { identity: 'nobody', grants: { roomJoin: true } };
+    expect(await reasonOf(asGateway.closeRoom(roomServicev1.CloseRoomRequest.fromPartial({ roomId: room!.id, principal: nobody })))).toBe('PERMISSION_DENIED');
+    const admin = { identity: 'ops', grants: { roomAdmin: true } };
+    await asGateway.closeRoom(roomServicev1.CloseRoomRequest.fromPartial({ roomId: room!.id, principal: admin }));
+  });
+
   it('carries a WebSocket client through a join over the services’ muxed calls', async () => {
     await walkJoin(system);
   });

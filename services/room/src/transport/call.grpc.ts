@@ -3,7 +3,7 @@ import { bindService, CallerPolicy, DomainError, identityPattern, ServiceBinding
 import { callServicev1 } from '@rtcroom/proto';
 import { Calls, CallSeat } from '../app/calls';
 import { checkAnswering, checkCalling, checkSelf } from '../domain/call-access';
-import { actorFromProto } from '../wire/principal.wire';
+import { actorFromProto, userActor } from '../wire/principal.wire';
 import { toProtoCall } from '../wire/call.wire';
 import { toProtoMember, toProtoRoom } from '../wire/room.wire';
 
@@ -34,8 +34,8 @@ export function callGrpcBinding(calls: Calls): ServiceBinding {
     'rtcroom.room.v1.CallService',
     callServicev1.CallServiceService,
     {
-      async placeCall(req) {
-        checkCalling(actorFromProto(req.principal), req.callerIdentity);
+      async placeCall(req, rpc) {
+        checkCalling(userActor(req.principal, rpc), req.callerIdentity);
         const seat = await calls.place({
           callerIdentity: identity('caller_identity', req.callerIdentity),
           callerSessionId: req.callerSessionId,
@@ -48,17 +48,17 @@ export function callGrpcBinding(calls: Calls): ServiceBinding {
         const { members: _members, ...rest } = seatToProto(seat);
         return { call: toProtoCall(seat.call), ...rest };
       },
-      async answerCall(req) {
-        checkAnswering(actorFromProto(req.principal), req.identity);
+      async answerCall(req, rpc) {
+        checkAnswering(userActor(req.principal, rpc), req.identity);
         const { call, seat } = await calls.answer(req.callId, identity('identity', req.identity), req.sessionId, req.accept, req.displayName);
         return { call: toProtoCall(call), ...(seat ? seatToProto(seat) : { room: undefined, member: undefined, members: [], pushUrl: undefined, seq: 0 }) };
       },
-      async cancelCall(req) {
-        checkSelf(actorFromProto(req.principal), req.identity, 'cancel a call');
+      async cancelCall(req, rpc) {
+        checkSelf(userActor(req.principal, rpc), req.identity, 'cancel a call');
         return { call: toProtoCall(await calls.cancel(req.callId, identity('identity', req.identity))) };
       },
-      async hangUp(req) {
-        checkSelf(actorFromProto(req.principal), req.identity, 'hang up');
+      async hangUp(req, rpc) {
+        checkSelf(userActor(req.principal, rpc), req.identity, 'hang up');
         return { call: toProtoCall(await calls.hangUp(req.callId, identity('identity', req.identity))) };
       },
       async getCall(req) {

@@ -4,7 +4,7 @@ import { deskServicev1, deskv1, recordingv1 } from '@rtcroom/proto';
 import { AgentView, Desk, TeamStats } from '../app/desk';
 import { checkCalling, checkSelf } from '../domain/call-access';
 import { Agent, AgentState, Team } from '../domain/desk';
-import { actorFromProto } from '../wire/principal.wire';
+import { actorFromProto, userActor } from '../wire/principal.wire';
 import { toProtoCall } from '../wire/call.wire';
 import { toProtoMember, toProtoRoom } from '../wire/room.wire';
 
@@ -98,12 +98,12 @@ export function deskGrpcBinding(desk: Desk): ServiceBinding {
       async listTeams() {
         return { teams: (await desk.listTeams()).map(toProtoTeam) };
       },
-      async setAgentState(req) {
+      async setAgentState(req, rpc) {
         const state = stateFromProto.get(req.state) ?? ('unspecified' as AgentState);
-        return { agent: toProtoAgent(await desk.setAgentState(req.teamId, req.identity, state, actorFromProto(req.principal))) };
+        return { agent: toProtoAgent(await desk.setAgentState(req.teamId, req.identity, state, userActor(req.principal, rpc))) };
       },
-      async callTeam(req) {
-        checkCalling(actorFromProto(req.principal), req.customerIdentity);
+      async callTeam(req, rpc) {
+        checkCalling(userActor(req.principal, rpc), req.customerIdentity);
         const seat = await desk.callTeam({
           team: req.team,
           customerIdentity: identity('customer_identity', req.customerIdentity),
@@ -113,12 +113,12 @@ export function deskGrpcBinding(desk: Desk): ServiceBinding {
         });
         return { call: toProtoCall(seat.call), room: toProtoRoom(seat.room), member: toProtoMember(seat.member), pushUrl: seat.pushUrl, seq: seat.seq };
       },
-      async transferCall(req) {
-        checkSelf(actorFromProto(req.principal), req.identity, 'transfer a call');
+      async transferCall(req, rpc) {
+        checkSelf(userActor(req.principal, rpc), req.identity, 'transfer a call');
         return { call: toProtoCall(await desk.transfer(req.callId, identity('identity', req.identity), req.toIdentity, req.toTeam)) };
       },
-      async inviteToCall(req) {
-        checkSelf(actorFromProto(req.principal), req.identity, 'invite to a call');
+      async inviteToCall(req, rpc) {
+        checkSelf(userActor(req.principal, rpc), req.identity, 'invite to a call');
         return { call: toProtoCall(await desk.invite(req.callId, identity('identity', req.identity), req.inviteeIdentity)) };
       },
       async getTeamStats(req) {

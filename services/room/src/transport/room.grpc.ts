@@ -4,7 +4,7 @@ import { roomServicev1 } from '@rtcroom/proto';
 import { Memberships } from '../app/memberships';
 import { Rooms } from '../app/rooms';
 import { RoomPageCursor } from '../store/room.repository';
-import { actorFromProto } from '../wire/principal.wire';
+import { actorFromProto, userActor } from '../wire/principal.wire';
 import { leaveReasonFromProto, ownerRightsFromProto, roomOptionsFromProto, streamSourceFromProto, toProtoMember, toProtoRoom } from '../wire/room.wire';
 
 function encodeCursor(c: RoomPageCursor): string {
@@ -67,18 +67,18 @@ export function roomGrpcBinding(rooms: Rooms, members: Memberships): ServiceBind
     'rtcroom.room.v1.RoomService',
     roomServicev1.RoomServiceService,
     {
-      async createRoom(req) {
-        const room = await rooms.create(roomOptionsFromProto(req.room, req.room?.ownerIdentity ?? ''), req.requestId || null, actorFromProto(req.principal));
+      async createRoom(req, rpc) {
+        const room = await rooms.create(roomOptionsFromProto(req.room, req.room?.ownerIdentity ?? ''), req.requestId || null, userActor(req.principal, rpc));
         return { room: toProtoRoom(room) };
       },
       async getRoom(req) {
         const snap = await rooms.get({ roomId: req.roomId, name: req.name }, actorFromProto(req.principal));
         return { room: toProtoRoom(snap.room), members: snap.members.map(toProtoMember), seq: snap.seq };
       },
-      async listRooms(req) {
+      async listRooms(req, rpc) {
         if (req.pageSize > 100) throw new DomainError('INVALID_ARGUMENT', 'page_size must be at most 100', { field: 'page_size' });
         const limit = req.pageSize || 50;
-        const found = await rooms.list(limit + 1, decodeCursor(req.pageToken), actorFromProto(req.principal));
+        const found = await rooms.list(limit + 1, decodeCursor(req.pageToken), userActor(req.principal, rpc));
         const page = found.slice(0, limit);
         const last = page[page.length - 1];
         return {
@@ -86,15 +86,15 @@ export function roomGrpcBinding(rooms: Rooms, members: Memberships): ServiceBind
           nextPageToken: found.length > limit && last ? encodeCursor({ createdAt: last.createdAt, id: last.id }) : '',
         };
       },
-      async closeRoom(req) {
-        return { room: toProtoRoom(await rooms.close(req.roomId, 'closed_by_api', actorFromProto(req.principal))) };
+      async closeRoom(req, rpc) {
+        return { room: toProtoRoom(await rooms.close(req.roomId, 'closed_by_api', userActor(req.principal, rpc))) };
       },
-      async updateRoom(req) {
+      async updateRoom(req, rpc) {
         const values = { displayName: req.room?.displayName ?? '', metadata: req.room?.metadata ?? '', ownerRights: ownerRightsFromProto(req.room?.ownerRights) };
         const patch = masked(req.updateMask, values, { display_name: 'displayName', metadata: 'metadata', owner_rights: 'ownerRights' });
-        return { room: toProtoRoom(await rooms.update(req.roomId, patch, actorFromProto(req.principal))) };
+        return { room: toProtoRoom(await rooms.update(req.roomId, patch, userActor(req.principal, rpc))) };
       },
-      async joinRoom(req) {
+      async joinRoom(req, rpc) {
         const identity = requireIdentity(req.identity);
         const result = await members.join({
           roomId: req.roomId,
@@ -105,7 +105,7 @@ export function roomGrpcBinding(rooms: Rooms, members: Memberships): ServiceBind
           createIfMissing: req.createIfMissing,
           createOptions: req.createOptions ? roomOptionsFromProto(req.createOptions, identity) : undefined,
           requestId: req.requestId,
-          actor: actorFromProto(req.principal),
+          actor: userActor(req.principal, rpc),
         });
         return {
           room: toProtoRoom(result.room),
@@ -116,25 +116,25 @@ export function roomGrpcBinding(rooms: Rooms, members: Memberships): ServiceBind
           seq: result.seq,
         };
       },
-      async leaveRoom(req) {
-        const member = await members.leave(req.roomId, requireIdentity(req.identity), leaveReasonFromProto(req.reason, 'left'), actorFromProto(req.principal));
+      async leaveRoom(req, rpc) {
+        const member = await members.leave(req.roomId, requireIdentity(req.identity), leaveReasonFromProto(req.reason, 'left'), userActor(req.principal, rpc));
         return { member: toProtoMember(member) };
       },
       async listMembers(req) {
         const snap = await rooms.get({ roomId: req.roomId }, actorFromProto(req.principal));
         return { members: snap.members.map(toProtoMember), seq: snap.seq };
       },
-      async updateMember(req) {
+      async updateMember(req, rpc) {
         const m = req.member;
         const patch = masked(req.updateMask, { displayName: m?.displayName ?? '', avatarUrl: m?.avatarUrl ?? '', customData: m?.customData ?? '' }, {
           display_name: 'displayName',
           avatar_url: 'avatarUrl',
           custom_data: 'customData',
         });
-        return { member: toProtoMember(await members.update(req.roomId, requireIdentity(req.identity), patch, actorFromProto(req.principal))) };
+        return { member: toProtoMember(await members.update(req.roomId, requireIdentity(req.identity), patch, userActor(req.principal, rpc))) };
       },
-      async removeMember(req) {
-        const member = await members.remove(req.roomId, requireIdentity(req.identity), req.reasonText, req.banSeconds, actorFromProto(req.principal));
+      async removeMember(req, rpc) {
+        const member = await members.remove(req.roomId, requireIdentity(req.identity), req.reasonText, req.banSeconds, userActor(req.principal, rpc));
         return { member: toProtoMember(member) };
       },
       async listRoomEvents(req) {

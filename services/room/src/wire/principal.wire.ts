@@ -1,5 +1,5 @@
 // The principal a request carries (rtcroom.auth.v1.Principal) -> the domain's actor.
-import { DomainError, identityPattern } from '@rtcroom/common';
+import { callerOf, DomainError, identityPattern } from '@rtcroom/common';
 import { authv1 } from '@rtcroom/proto';
 import { Actor } from '../domain/room-access';
 
@@ -21,4 +21,17 @@ export function actorFromProto(principal: authv1.Principal | undefined): Actor {
       agentTeams: g?.agentTeams ?? [],
     },
   };
+}
+
+/**
+ * The actor of a request a user makes through the gateway: the gateway acts only for its clients, so
+ * a request from it without a principal is refused rather than run as the operator's (a gateway that
+ * forgot to say whom it acts for must not get every right). Reads the gateway makes for itself (its
+ * fan-out catching up, a resume) use actorFromProto.
+ */
+export function userActor(principal: authv1.Principal | undefined, call: object): Actor {
+  if (!principal && callerOf(call).role === 'gateway') {
+    throw new DomainError('PERMISSION_DENIED', 'a request from the gateway must carry the principal it acts for', { field: 'principal' });
+  }
+  return actorFromProto(principal);
 }
