@@ -1,5 +1,6 @@
 // The gateway's configuration, read once from the environment.
 import { envAddress, envBool, envInt, envOptional, Env, envSecret, envString, newId, parseLogLevel, LogLevel } from '@rtcroom/common';
+import { OriginRule, parseOriginRules } from './ws/origin-check';
 
 export interface GatewayConfig {
   /** host:port of the WebSocket (and health) HTTP server; port 0 picks a free one. */
@@ -36,6 +37,8 @@ export interface GatewayConfig {
    * connection at 20,000 in the bench); at 20 it is 6-7 KB, for about 1% more CPU under churn.
    */
   heapGrowingPercent: number;
+  /** Browser origins that may open the WebSocket; absent: any (see ws/origin-check.ts). */
+  allowedOrigins?: OriginRule[];
 }
 
 export const devAccessTokenSecret = 'rtcroom-dev-secret-do-not-use-in-production';
@@ -63,5 +66,11 @@ export function loadGatewayConfig(env: Env): GatewayConfig {
     rateLimitBurst: envInt(env, 'GATEWAY_RATE_LIMIT_BURST', 40, { min: 1, max: 100_000 }),
     grpcAddress: envAddress(env, 'GATEWAY_GRPC_ADDRESS', '127.0.0.1:50054'),
     heapGrowingPercent: envInt(env, 'GATEWAY_HEAP_GROWING_PERCENT', 20, { min: 0, max: 1000 }),
+    allowedOrigins: loadAllowedOrigins(env),
   };
+}
+
+function loadAllowedOrigins(env: Env): OriginRule[] | undefined {
+  const raw = envOptional(env, 'GATEWAY_ALLOWED_ORIGINS');
+  return raw === undefined ? undefined : parseOriginRules('GATEWAY_ALLOWED_ORIGINS', raw);
 }
