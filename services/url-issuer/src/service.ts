@@ -12,7 +12,7 @@ import type { UrlIssuerDatabase } from './store/database';
 import { forgetFactsBefore, pgFactMemory } from './store/media-fact.repository';
 import { urlIssuerMigrations } from './store/migrations';
 import { startHttpServer } from './transport/http-server';
-import { mediaHookRoutes } from './transport/media-hooks.http';
+import { mediaHookEndpoints } from './transport/media-hooks.http';
 import { grpcMemberDirectory } from './transport/room.client';
 import { urlIssuerBinding } from './url-issuer.grpc';
 
@@ -71,7 +71,7 @@ export async function startUrlIssuer(config: UrlIssuerConfig, logger: Logger, de
       logger.warn('TENCENT_CALLBACK_KEY is not set: Tencent stream callbacks are refused, stream facts come only from clients');
     }
     const tencent = new TencentCallbacks(config.tencentCallbackKey, members, sink, recordings, pgFactMemory(store.db), logger.child({ component: 'tencent' }));
-    const http = await startHttpServer(config.httpAddress, mediaHookRoutes(nginx, tencent), logger);
+    const http = await startHttpServer(config.httpAddress, mediaHookEndpoints(nginx, tencent), logger);
     stops.push(() => http.stop());
 
     const grpc = await startGrpcServer(config.grpcAddress, [urlIssuerBinding({ provider, streamIdKey: config.streamIdKey, recordings })], logger);

@@ -4,14 +4,22 @@
 import type { IncomingMessage, RequestListener, Server, ServerResponse } from 'node:http';
 import type { Logger } from '../logger';
 
-/** Bounds every rtcroom HTTP server puts on a request before any handler runs. */
-export const httpServerLimits = {
+export interface HttpServerLimits {
   /** A request's headers must have arrived by then (slow-header clients are cut off with 408). */
-  headersTimeoutMs: 10_000,
+  headersTimeoutMs: number;
   /** The whole request, body included (slow-body clients are cut off with 408). */
-  requestTimeoutMs: 15_000,
-  keepAliveTimeoutMs: 5_000,
-} as const;
+  requestTimeoutMs: number;
+  keepAliveTimeoutMs: number;
+}
+
+/** Bounds every rtcroom HTTP server puts on a request before any handler runs. */
+export const httpServerLimits: HttpServerLimits = { headersTimeoutMs: 10_000, requestTimeoutMs: 15_000, keepAliveTimeoutMs: 5_000 };
+
+/**
+ * node:http checks the two timeouts only this often (its default is 30 s, which lets a slow client
+ * hold a connection for 45); a pass over the open requests costs little.
+ */
+export const connectionsCheckingIntervalMs = 1000;
 
 /**
  * The path and query of a request's target, or null when it is not a path (`*`, an absolute URL, a
@@ -70,9 +78,9 @@ export function guardRequestListener(
   };
 }
 
-/** Applies httpServerLimits to a node:http server. */
-export function limitHttpServer(server: Server): void {
-  server.headersTimeout = httpServerLimits.headersTimeoutMs;
-  server.requestTimeout = httpServerLimits.requestTimeoutMs;
-  server.keepAliveTimeout = httpServerLimits.keepAliveTimeoutMs;
+/** Applies the limits to a node:http server (created with connectionsCheckingInterval). */
+export function limitHttpServer(server: Server, limits: HttpServerLimits = httpServerLimits): void {
+  server.headersTimeout = limits.headersTimeoutMs;
+  server.requestTimeout = limits.requestTimeoutMs;
+  server.keepAliveTimeout = limits.keepAliveTimeoutMs;
 }

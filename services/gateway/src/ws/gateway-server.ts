@@ -3,7 +3,7 @@
 // presence, kept alive, and its frames are handled one after another.
 import { createServer, IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { limitHttpServer, Logger, verifyAccessToken } from '@rtcroom/common';
+import { connectionsCheckingIntervalMs, limitHttpServer, Logger, verifyAccessToken } from '@rtcroom/common';
 import { gatewayv1 } from '@rtcroom/proto';
 import WebSocket, { WebSocketServer } from 'ws';
 import { Backends } from '../backends';
@@ -37,7 +37,7 @@ export class GatewayServer {
   ) {
     // ws enforces a hard cap; frames between maxFrameBytes and the cap get a FRAME_TOO_LARGE answer.
     this.wss = new WebSocketServer({ noServer: true, maxPayload: config.maxFrameBytes * 4 });
-    this.http = createServer(gatewayHttpListener(config, () => this.connections.size, logger));
+    this.http = createServer({ connectionsCheckingInterval: connectionsCheckingIntervalMs }, gatewayHttpListener(config, () => this.connections.size, logger));
     // A connection must finish its upgrade request (and with it the token check) quickly: nothing
     // idles unauthenticated.
     limitHttpServer(this.http);
