@@ -9,6 +9,7 @@ import type { MemberDirectory } from './domain/member-directory';
 import { createMediaProvider } from './domain/media-provider';
 import { busMediaFactSink, mediaEventsStream } from './events/media-events';
 import type { UrlIssuerDatabase } from './store/database';
+import { forgetExpiredCallbackSigns, pgSignLedger } from './store/callback-sign.repository';
 import { forgetFactsBefore, pgFactMemory } from './store/media-fact.repository';
 import { urlIssuerMigrations } from './store/migrations';
 import { startHttpServer } from './transport/http-server';
@@ -70,7 +71,15 @@ export async function startUrlIssuer(config: UrlIssuerConfig, logger: Logger, de
     if (media.kind === 'tencent' && !config.tencentCallbackKey) {
       logger.warn('TENCENT_CALLBACK_KEY is not set: Tencent stream callbacks are refused, stream facts come only from clients');
     }
-    const tencent = new TencentCallbacks(config.tencentCallbackKey, members, sink, recordings, pgFactMemory(store.db), logger.child({ component: 'tencent' }));
+    const tencent = new TencentCallbacks(
+      { callbackKey: config.tencentCallbackKey, maxExpirySeconds: config.tencentCallbackExpiryWindowSeconds },
+      members,
+      sink,
+      recordings,
+      pgFactMemory(store.db),
+      pgSignLedger(store.db),
+      logger.child({ component: 'tencent' }),
+    );
     const http = await startHttpServer(config.httpAddress, mediaHookEndpoints(nginx, tencent), logger);
     stops.push(() => http.stop());
 
@@ -82,6 +91,12 @@ export async function startUrlIssuer(config: UrlIssuerConfig, logger: Logger, de
     }, 3600_000);
     pruner.unref();
     stops.push(() => clearInterval(pruner));
+    // Pairs live only until their t: at most the expiry window's worth of callbacks is kept.
+    const signPruner = setInterval(() => {
+      forgetExpiredCallbackSigns(store.db, new Date()).catch((err) => logger.warn('could not forget expired callback signs', { err }));
+    }, 60_000);
+    signPruner.unref();
+    stops.push(() => clearInterval(signPruner));
 
     logger.info('url-issuer started', { provider: media.kind, streamIdPrefix: provider.streamIdPrefix, hooks: http.address });
     return { grpcAddress: grpc.address, httpAddress: http.address, stop: stopAll };
