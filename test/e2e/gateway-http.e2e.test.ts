@@ -73,7 +73,7 @@ describe('the gateway over HTTP', () => {
     const post = await fetch(`${base()}/healthz`, { method: 'POST', body: 'x' });
     expect(post.status).toBe(405);
     expect(post.headers.get('allow')).toBe('GET, HEAD');
-    expect((await post.json()).error.code).toBe('METHOD_NOT_ALLOWED');
+    expect(((await post.json()) as { error: { code: string } }).error.code).toBe('METHOD_NOT_ALLOWED');
     expect((await fetch(`${base()}/healthz`, { method: 'HEAD' })).status).toBe(200);
     expect((await fetch(`${base()}/nowhere`)).status).toBe(404);
     await stillServes();

@@ -52,7 +52,7 @@ describe('Tencent callback (t, sign) pairs', () => {
 
   const send = async (instance: number, fields: Record<string, unknown>) => {
     const res = await fetch(`http://${instances[instance].httpAddress}${tencentCallbackPath}`, { method: 'POST', body: JSON.stringify(fields) });
-    return { status: res.status, body: await res.json() };
+    return { status: res.status, body: (await res.json()) as { code: number; message?: string } };
   };
   const nowS = () => Math.floor(Date.now() / 1000);
 
