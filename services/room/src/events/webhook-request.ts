@@ -15,9 +15,10 @@ export interface WebhookPost {
 }
 
 export class WebhookClient {
-  // Connections are kept for the next delivery to the same endpoint; each was checked when made.
-  private readonly http = new HttpAgent({ keepAlive: true, maxSockets: 8 });
-  private readonly https = new HttpsAgent({ keepAlive: true, maxSockets: 8 });
+  // Connections are kept (idle for 30 s at most) for the next delivery to the same endpoint; each
+  // was checked when it was made.
+  private readonly http = new HttpAgent({ keepAlive: true, maxSockets: 8, timeout: 30_000 });
+  private readonly https = new HttpsAgent({ keepAlive: true, maxSockets: 8, timeout: 30_000 });
 
   constructor(private readonly targets: WebhookTargets) {}
 
