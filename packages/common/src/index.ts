@@ -20,3 +20,4 @@ export * from './run-main';
 export * from './subjects';
 export * from './free-port';
 export * from './bus/event-consumer';
+export * from './http/request-guard';

@@ -15,6 +15,7 @@ import {
   parseLogLevel,
   LogLevel,
 } from '@rtcroom/common';
+import { OriginRule, parseOriginRules } from './ws/origin-check';
 
 export interface GatewayConfig {
   /** host:port of the WebSocket (and health) HTTP server; port 0 picks a free one. */
@@ -55,6 +56,8 @@ export interface GatewayConfig {
   heapGrowingPercent: number;
   /** How long before a connection's access token expires the client is told (tokenExpiring), in ms. */
   tokenExpiryNoticeMs: number;
+  /** Browser origins that may open the WebSocket; absent: any (see ws/origin-check.ts). */
+  allowedOrigins?: OriginRule[];
 }
 
 export const devAccessTokenSecret = devSecrets.accessToken;
@@ -84,5 +87,11 @@ export function loadGatewayConfig(env: Env): GatewayConfig {
     grpcAddress: envAddress(env, 'GATEWAY_GRPC_ADDRESS', '127.0.0.1:50054'),
     heapGrowingPercent: envInt(env, 'GATEWAY_HEAP_GROWING_PERCENT', 20, { min: 0, max: 1000 }),
     tokenExpiryNoticeMs: envInt(env, 'GATEWAY_TOKEN_EXPIRY_NOTICE_SECONDS', 60, { min: 1, max: 86_400 }) * 1000,
+    allowedOrigins: loadAllowedOrigins(env),
   };
+}
+
+function loadAllowedOrigins(env: Env): OriginRule[] | undefined {
+  const raw = envOptional(env, 'GATEWAY_ALLOWED_ORIGINS');
+  return raw === undefined ? undefined : parseOriginRules('GATEWAY_ALLOWED_ORIGINS', raw);
 }

@@ -1,5 +1,6 @@
 // The room service's configuration, read once from the environment.
 import { envAddress, envInt, envOptional, Env, envServerUrl, envString, GrpcSecurity, loadGrpcSecurity, parseLogLevel, LogLevel } from '@rtcroom/common';
+import { parseWebhookAllowList, WebhookAllowList } from './events/webhook-target';
 
 export interface RoomConfig {
   grpcAddress: string;
@@ -30,6 +31,8 @@ export interface RoomConfig {
   webhookPollIntervalMs: number;
   /** First retry delay of a failed webhook delivery; it doubles up to 60 s. */
   webhookMinBackoffMs: number;
+  /** Loopback, private and other special addresses webhooks may be sent to nonetheless. */
+  webhookAllowList: WebhookAllowList;
   /** The durable NATS consumer of finished recordings, shared by room-service replicas. */
   recordingsConsumerName: string;
 }
@@ -56,6 +59,7 @@ export function loadRoomConfig(env: Env): RoomConfig {
     outboxPollIntervalMs: envInt(env, 'ROOM_OUTBOX_POLL_INTERVAL_MS', 500, { min: 10, max: 600_000 }),
     webhookPollIntervalMs: envInt(env, 'ROOM_WEBHOOK_POLL_INTERVAL_MS', 500, { min: 50, max: 60_000 }),
     webhookMinBackoffMs: envInt(env, 'ROOM_WEBHOOK_MIN_BACKOFF_MS', 1000, { min: 10, max: 60_000 }),
+    webhookAllowList: parseWebhookAllowList('ROOM_WEBHOOK_ALLOWED_HOSTS', envOptional(env, 'ROOM_WEBHOOK_ALLOWED_HOSTS')),
     recordingsConsumerName: envString(env, 'ROOM_RECORDINGS_CONSUMER', 'room-recordings'),
   };
 }

@@ -13,6 +13,7 @@ import { OutboxRelay } from './events/outbox-relay';
 import { notifyOutbox, outboxChannel } from './store/outbox.repository';
 import { mediaEventsStream, roomEventsStream, userEventsStream } from './events/room-events';
 import { defaultWebhookOptions, WebhookDispatcher } from './events/webhook-dispatcher';
+import { HostResolver, WebhookTargets } from './events/webhook-target';
 import { RoomDatabase } from './store/database';
 import { roomMigrations } from './store/migrations';
 import { callGrpcBinding } from './transport/call.grpc';
@@ -37,6 +38,8 @@ export interface RunningRoomService {
 export interface RoomServiceDeps {
   /** A bus shared with other in-process services (the embedded default); else one is opened from config. */
   bus?: EventBus;
+  /** How webhook hosts are resolved; else the system's resolver (tests stand in for DNS). */
+  webhookResolver?: HostResolver;
 }
 
 export async function startRoomService(config: RoomConfig, logger: Logger, deps: RoomServiceDeps = {}): Promise<RunningRoomService> {
@@ -54,7 +57,8 @@ export async function startRoomService(config: RoomConfig, logger: Logger, deps:
     maxBackoffMs: 5000,
     singleInstance: store.kind === 'pglite',
   });
-  const webhooks = new WebhookDispatcher(store.db, logger, {
+  const webhookTargets = new WebhookTargets(config.webhookAllowList, deps.webhookResolver);
+  const webhooks = new WebhookDispatcher(store.db, webhookTargets, logger, {
     ...defaultWebhookOptions,
     pollIntervalMs: config.webhookPollIntervalMs,
     minBackoffMs: config.webhookMinBackoffMs,
@@ -91,7 +95,7 @@ export async function startRoomService(config: RoomConfig, logger: Logger, deps:
   const recordings = await startRecordingsConsumer(bus, rooms, desk, logger, config.recordingsConsumerName);
   const grpc = await startGrpcServer(
     config.grpcAddress,
-    [roomGrpcBinding(rooms, members), callGrpcBinding(calls), deskGrpcBinding(desk), webhookGrpcBinding(store.db)],
+    [roomGrpcBinding(rooms, members), callGrpcBinding(calls), deskGrpcBinding(desk), webhookGrpcBinding(store.db, webhookTargets)],
     logger,
     config.grpcSecurity,
   );

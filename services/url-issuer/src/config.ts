@@ -40,6 +40,8 @@ export interface UrlIssuerConfig {
   embeddedDataDir?: string;
   /** Tencent's callback key (MD5 sign of its callbacks); absent: callbacks are refused. */
   tencentCallbackKey?: string;
+  /** How far past now a Tencent callback's t (its expiry; Tencent sets now + 600 s) may lie. */
+  tencentCallbackExpiryWindowSeconds: number;
   /** Base URL under which the self-hosted server serves its recording files; absent: no URL. */
   recordUrlBase?: string;
 }
@@ -75,6 +77,7 @@ export function loadUrlIssuerConfig(env: Env): UrlIssuerConfig {
     databasePoolSize: envInt(env, 'DATABASE_POOL_SIZE', 10, { min: 1, max: 200 }),
     embeddedDataDir: envOptional(env, 'URL_ISSUER_EMBEDDED_DATA_DIR'),
     tencentCallbackKey: callbackKey,
+    tencentCallbackExpiryWindowSeconds: envInt(env, 'TENCENT_CALLBACK_EXPIRY_WINDOW_SECONDS', 900, { min: 60, max: 86400 }),
     recordUrlBase: recordUrlBase === undefined ? undefined : envBase(env, 'MEDIA_RECORD_URL_BASE', recordUrlBase, /^https?:\/\//),
     grpcSecurity: loadGrpcSecurity(env, 'url-issuer'),
   };

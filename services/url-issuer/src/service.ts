@@ -9,10 +9,11 @@ import type { MemberDirectory } from './domain/member-directory';
 import { createMediaProvider } from './domain/media-provider';
 import { busMediaFactSink, mediaEventsStream } from './events/media-events';
 import type { UrlIssuerDatabase } from './store/database';
+import { forgetExpiredCallbackSigns, pgSignLedger } from './store/callback-sign.repository';
 import { forgetFactsBefore, pgFactMemory } from './store/media-fact.repository';
 import { urlIssuerMigrations } from './store/migrations';
 import { startHttpServer } from './transport/http-server';
-import { mediaHookRoutes } from './transport/media-hooks.http';
+import { mediaHookEndpoints } from './transport/media-hooks.http';
 import { grpcMemberDirectory } from './transport/room.client';
 import { urlIssuerBinding } from './url-issuer.grpc';
 
@@ -70,8 +71,16 @@ export async function startUrlIssuer(config: UrlIssuerConfig, logger: Logger, de
     if (media.kind === 'tencent' && !config.tencentCallbackKey) {
       logger.warn('TENCENT_CALLBACK_KEY is not set: Tencent stream callbacks are refused, stream facts come only from clients');
     }
-    const tencent = new TencentCallbacks(config.tencentCallbackKey, members, sink, recordings, pgFactMemory(store.db), logger.child({ component: 'tencent' }));
-    const http = await startHttpServer(config.httpAddress, mediaHookRoutes(nginx, tencent), logger);
+    const tencent = new TencentCallbacks(
+      { callbackKey: config.tencentCallbackKey, maxExpirySeconds: config.tencentCallbackExpiryWindowSeconds },
+      members,
+      sink,
+      recordings,
+      pgFactMemory(store.db),
+      pgSignLedger(store.db),
+      logger.child({ component: 'tencent' }),
+    );
+    const http = await startHttpServer(config.httpAddress, mediaHookEndpoints(nginx, tencent), logger);
     stops.push(() => http.stop());
 
     const grpc = await startGrpcServer(
@@ -87,6 +96,12 @@ export async function startUrlIssuer(config: UrlIssuerConfig, logger: Logger, de
     }, 3600_000);
     pruner.unref();
     stops.push(() => clearInterval(pruner));
+    // Pairs live only until their t: at most the expiry window's worth of callbacks is kept.
+    const signPruner = setInterval(() => {
+      forgetExpiredCallbackSigns(store.db, new Date()).catch((err) => logger.warn('could not forget expired callback signs', { err }));
+    }, 60_000);
+    signPruner.unref();
+    stops.push(() => clearInterval(signPruner));
 
     logger.info('url-issuer started', { provider: media.kind, streamIdPrefix: provider.streamIdPrefix, hooks: http.address });
     return { grpcAddress: grpc.address, httpAddress: http.address, stop: stopAll };

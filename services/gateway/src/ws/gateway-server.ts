@@ -1,8 +1,9 @@
 // The gateway's HTTP server: the WebSocket endpoint (/v1/ws), a health check, and in the embedded
 // default a token endpoint for trying things out. Each socket is authenticated, registered with
 // presence, kept alive, and its frames are handled one after another.
-import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
-import { defaultGrants, issueAccessToken, Logger, verifyAccessToken } from '@rtcroom/common';
+import { createServer, IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { connectionsCheckingIntervalMs, limitHttpServer, Logger, verifyAccessToken } from '@rtcroom/common';
 import { gatewayv1 } from '@rtcroom/proto';
 import WebSocket, { WebSocketServer } from 'ws';
 import { Backends } from '../backends';
@@ -13,12 +14,12 @@ import { RoomFanout } from '../fanout/room-fanout';
 import { handleRequest } from '../requests/request-handlers';
 import { closeCodes, Connection } from './connection';
 import { decodeClientFrame, encodeServerMessage, salvageRequestId } from './frames';
+import { gatewayHttpListener, refuseUpgrade, websocketPath, writeUpgradeRefusal } from './http-routes';
 import { openSession } from './session-opener';
 import { TokenBucket } from './rate-limit';
 import { TokenExpiry } from './token-expiry';
-import { serveStatic } from './static-files';
 
-export const websocketPath = '/v1/ws';
+export { websocketPath };
 const maxQueuedRequests = 64;
 
 export class GatewayServer {
@@ -38,19 +39,34 @@ export class GatewayServer {
   ) {
     // ws enforces a hard cap; frames between maxFrameBytes and the cap get a FRAME_TOO_LARGE answer.
     this.wss = new WebSocketServer({ noServer: true, maxPayload: config.maxFrameBytes * 4 });
-    this.http = createServer((req, res) => this.onHttp(req, res));
+    this.http = createServer({ connectionsCheckingInterval: connectionsCheckingIntervalMs }, gatewayHttpListener(config, () => this.connections.size, logger));
     this.tokenExpiry = new TokenExpiry(config.accessTokenSecret, config.tokenExpiryNoticeMs, logger);
     // A connection must finish its upgrade request (and with it the token check) quickly: nothing
     // idles unauthenticated.
-    this.http.headersTimeout = 10_000;
-    this.http.requestTimeout = 15_000;
-    this.http.on('upgrade', (req, socket, head) => {
-      if (new URL(req.url ?? '/', 'http://x').pathname !== websocketPath) {
-        socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
-        return;
+    limitHttpServer(this.http);
+    this.http.on('upgrade', (req, socket, head) => this.onUpgrade(req, socket, head));
+  }
+
+  /** Path and Origin are checked before the handshake; nothing an upgrade request carries may throw out of here. */
+  private onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    // node:http leaves an upgraded socket's errors to us: a peer resetting mid-handshake must not kill the process.
+    socket.on('error', (err) => this.logger.debug('upgrade socket error', { err }));
+    try {
+      const refusal = refuseUpgrade(req, this.config.allowedOrigins);
+      if (refusal) {
+        if (refusal.code === 'ORIGIN_NOT_ALLOWED') this.logger.info('websocket refused', { reason: refusal.code, origin: req.headers.origin });
+        return writeUpgradeRefusal(socket, refusal);
       }
-      this.wss.handleUpgrade(req, socket, head, (ws) => void this.onSocket(ws, req));
-    });
+      this.wss.handleUpgrade(req, socket, head, (ws) => {
+        this.onSocket(ws, req).catch((err) => {
+          this.logger.error('socket handling failed', { err });
+          ws.terminate();
+        });
+      });
+    } catch (err) {
+      this.logger.error('upgrade failed', { err });
+      writeUpgradeRefusal(socket, { status: 500, code: 'INTERNAL', message: 'internal error' });
+    }
   }
 
   async listen(): Promise<string> {
@@ -83,29 +99,6 @@ export class GatewayServer {
     await Promise.all([...this.connections].map((c) => this.forget(c, true)));
     await new Promise<void>((resolve) => this.http.close(() => resolve()));
     this.http.closeAllConnections();
-  }
-
-  private onHttp(req: IncomingMessage, res: ServerResponse): void {
-    const url = new URL(req.url ?? '/', 'http://x');
-    if (this.config.consoleDir && serveStatic(this.config.consoleDir, '/console', url.pathname, res)) return;
-    if (url.pathname === '/healthz') {
-      json(res, 200, { status: 'ok', gatewayId: this.config.gatewayId, connections: this.connections.size });
-    } else if (url.pathname === '/dev/token' && this.config.devEndpoints) {
-      try {
-        const identity = url.searchParams.get('identity') ?? '';
-        // &agent=claims,accounts: also the service-desk agent grant for those teams.
-        const agentTeams = (url.searchParams.get('agent') ?? '').split(',').filter(Boolean);
-        // &list=1: also the room_list grant (the web console is a lobby).
-        const roomList = url.searchParams.get('list') === '1';
-        const grants = { ...defaultGrants, ...(roomList ? { roomList } : {}), ...(agentTeams.length > 0 ? { agentTeams } : {}) };
-        const token = issueAccessToken(this.config.accessTokenSecret, { identity, name: url.searchParams.get('name') ?? undefined, grants });
-        json(res, 200, { token, identity });
-      } catch (err) {
-        json(res, 400, { error: toClientError(err) });
-      }
-    } else {
-      json(res, 404, { error: { code: 'NOT_FOUND', message: `no ${url.pathname}; the WebSocket is at ${websocketPath}` } });
-    }
   }
 
   private async onSocket(ws: WebSocket, req: IncomingMessage): Promise<void> {
@@ -246,9 +239,4 @@ export class GatewayServer {
       this.logger.warn('could not close the session with presence', { sessionId: conn.sessionId, err });
     }
   }
-}
-
-function json(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'content-type': 'application/json' });
-  res.end(JSON.stringify(body));
 }

@@ -1,13 +1,16 @@
 // Delivers room events to webhook endpoints from the outbox: at least once, in per-room order (each
 // endpoint walks the outbox in write order), signed, retried with back-off. Each endpoint is leased
 // to one instance at a time; a failing endpoint only delays its own deliveries, and no database
-// transaction is held across an HTTP call.
+// transaction is held across an HTTP call. Deliveries reach only addresses WebhookTargets allows
+// (webhook-request.ts).
 import { createHmac } from 'node:crypto';
 import { Logger, newId } from '@rtcroom/common';
 import { roomEventv1 } from '@rtcroom/proto';
 import { Kysely } from 'kysely';
 import { RoomDatabase } from '../store/database';
 import { anyWebhooks, eventsAfterPosition, leaseDueWebhooks, PendingDelivery, recordDelivery, WebhookRecord } from '../store/webhook.repository';
+import { WebhookClient } from './webhook-request';
+import { WebhookTargets } from './webhook-target';
 
 export interface WebhookDispatcherOptions {
   pollIntervalMs: number;
@@ -44,12 +47,16 @@ export class WebhookDispatcher {
   private stopped = false;
   /** Whether any endpoint was registered at the last look: commits only wake the dispatcher then. */
   private active = false;
+  private readonly client: WebhookClient;
 
   constructor(
     private readonly db: Kysely<RoomDatabase>,
+    targets: WebhookTargets,
     private readonly logger: Logger,
     private readonly options: WebhookDispatcherOptions = defaultWebhookOptions,
-  ) {}
+  ) {
+    this.client = new WebhookClient(targets);
+  }
 
   start(): void {
     this.schedule(0);
@@ -79,6 +86,7 @@ export class WebhookDispatcher {
     this.stopped = true;
     clearTimeout(this.timer);
     await this.running;
+    this.client.close();
   }
 
   private schedule(ms: number) {
@@ -131,18 +139,16 @@ export class WebhookDispatcher {
   private async post(w: WebhookRecord, e: PendingDelivery): Promise<string | null> {
     const body = webhookBody(e);
     try {
-      const res = await fetch(w.url, {
-        method: 'POST',
+      return await this.client.post({
+        url: w.url,
         headers: {
           'content-type': 'application/json',
           'rtcroom-event-id': e.id,
           'rtcroom-signature': signWebhook(w.secret, body, Math.floor(Date.now() / 1000)),
         },
         body,
-        signal: AbortSignal.timeout(this.options.requestTimeoutMs),
+        timeoutMs: this.options.requestTimeoutMs,
       });
-      await res.arrayBuffer().catch(() => undefined);
-      return res.ok ? null : `HTTP ${res.status}`;
     } catch (err) {
       return (err as Error).message || 'request failed';
     }

@@ -6,7 +6,7 @@ import { createTestDatabase, deleteTestConsumers, testLogger, testNatsUrl, TestD
 import { roomServicev1, urlIssuerv1, webhookv1 } from '@rtcroom/proto';
 import { loadRoomConfig } from '../../src/config';
 import { mediaEventsStream } from '../../src/events/room-events';
-import { RunningRoomService, startRoomService } from '../../src/service';
+import { RoomServiceDeps, RunningRoomService, startRoomService } from '../../src/service';
 
 export interface RoomHarness {
   service: RunningRoomService;
@@ -53,7 +53,7 @@ async function startStubIssuer(): Promise<{ address: string; server: grpc.Server
   return { address: `127.0.0.1:${port}`, server };
 }
 
-export async function startRoomHarness(env: Env = {}): Promise<RoomHarness> {
+export async function startRoomHarness(env: Env = {}, deps: RoomServiceDeps = {}): Promise<RoomHarness> {
   const database = await createTestDatabase();
   const issuer = await startStubIssuer();
   const recordingsConsumer = `room-recordings-test-${process.pid}-${Date.now().toString(36)}`;
@@ -67,7 +67,7 @@ export async function startRoomHarness(env: Env = {}): Promise<RoomHarness> {
     ROOM_RECORDINGS_CONSUMER: recordingsConsumer,
     ...env,
   });
-  const service = await startRoomService(config, testLogger('room'));
+  const service = await startRoomService(config, testLogger('room'), deps);
   const client = createClient(roomServicev1.RoomServiceService, service.grpcAddress);
   const webhooks = createClient(webhookv1.WebhookServiceService, service.grpcAddress);
   return {

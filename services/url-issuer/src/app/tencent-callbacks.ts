@@ -1,16 +1,32 @@
-// Tencent Cloud's stream event callbacks: checked (sign, t), de-duplicated, and turned into media
-// facts: 1 stream began, 0 stream ended, 100 recording ready. Tencent retries a callback not
-// answered with {"code":0}; a repeat changes nothing.
+// Tencent Cloud's stream event callbacks: checked (sign, t within the window, the pair bound to one
+// stream), de-duplicated, and turned into media facts: 1 stream began, 0 stream ended, 100
+// recording ready. Tencent retries a callback not answered with {"code":0}; a repeat changes nothing.
 import { Logger } from '@rtcroom/common';
 import type { MemberDirectory, MembershipWithRoom } from '../domain/member-directory';
 import { factIdFor, MediaFactSink } from '../domain/media-fact';
-import { checkTencentCallback, readTencentEvent, TencentEvent } from '../domain/tencent-callback';
+import { checkTencentCallback, readTencentEvent, tencentCallbackStream, tencentSignPair, TencentEvent } from '../domain/tencent-callback';
 import type { RecordingKeeper } from './recording-keeper';
 
 /** The facts already acted on (store/media-fact.repository.ts keeps them in Postgres). */
 export interface FactMemory {
   seen(key: string): Promise<boolean>;
   remember(key: string, at: Date): Promise<void>;
+}
+
+/**
+ * Which stream each (t, sign) pair signed for, until its t passes (store/callback-sign.repository.ts
+ * keeps them in Postgres, shared by every url-issuer instance).
+ */
+export interface SignLedger {
+  /** Binds the pair to the stream unless it is bound already; true when it is bound to this stream. */
+  claim(pair: string, streamId: string, expiresAt: Date): Promise<boolean>;
+}
+
+export interface TencentCallbackSettings {
+  /** Absent: the deployment takes no Tencent callbacks, and every one is refused. */
+  callbackKey: string | undefined;
+  /** How far past now a callback's t (its expiry) may lie. */
+  maxExpirySeconds: number;
 }
 
 export interface TencentAnswer {
@@ -25,24 +41,25 @@ type StreamEvent = Extract<TencentEvent, { kind: 'stream_began' | 'stream_ended'
 
 export class TencentCallbacks {
   constructor(
-    /** Absent: the deployment takes no Tencent callbacks, and every one is refused. */
-    private readonly callbackKey: string | undefined,
+    private readonly settings: TencentCallbackSettings,
     private readonly directory: MemberDirectory,
     private readonly sink: MediaFactSink,
     private readonly recordings: Pick<RecordingKeeper, 'keep'>,
     private readonly facts: FactMemory,
+    private readonly signs: SignLedger,
     private readonly logger: Logger,
     private readonly now: () => Date = () => new Date(),
   ) {}
 
   async handle(body: unknown): Promise<TencentAnswer> {
-    if (!this.callbackKey) {
+    const key = this.settings.callbackKey;
+    if (!key) {
       this.logger.warn('tencent callback refused', { reason: 'NOT_CONFIGURED', detail: 'TENCENT_CALLBACK_KEY is not set' });
       return failed(503, 'callbacks are not configured');
     }
     if (typeof body !== 'object' || body === null || Array.isArray(body)) return failed(400, 'body must be a JSON object');
     const fields = body as Record<string, unknown>;
-    const verdict = checkTencentCallback(this.callbackKey, fields, this.now());
+    const verdict = checkTencentCallback(key, fields, this.now(), this.settings.maxExpirySeconds);
     if (verdict !== 'OK') {
       this.logger.warn('tencent callback refused', { reason: verdict, eventType: fields.event_type, stream: fields.stream_id, t: fields.t });
       return failed(403, verdict);
@@ -50,6 +67,13 @@ export class TencentCallbacks {
     const event = readTencentEvent(fields);
     if (!event) return failed(400, 'the event lacks stream_id (or file_id)');
     try {
+      // The sign does not cover the body: a pair seen for one stream signs nothing about another.
+      const { pair, expiresAt } = tencentSignPair(fields);
+      const stream = tencentCallbackStream(fields);
+      if (!(await this.signs.claim(pair, stream, expiresAt))) {
+        this.logger.warn('tencent callback refused', { reason: 'SIGN_REUSED', detail: 'this t and sign signed a callback for another stream', eventType: fields.event_type, stream, t: fields.t });
+        return failed(403, 'SIGN_REUSED');
+      }
       switch (event.kind) {
         case 'stream_began':
         case 'stream_ended':

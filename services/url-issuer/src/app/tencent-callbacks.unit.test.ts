@@ -2,7 +2,7 @@ import { testLogger } from '@rtcroom/common/testing';
 import type { MemberDirectory, MembershipWithRoom } from '../domain/member-directory';
 import type { MediaFact } from '../domain/media-fact';
 import { tencentCallbackSign } from '../domain/tencent-callback';
-import { FactMemory, TencentCallbacks } from './tencent-callbacks';
+import { FactMemory, SignLedger, TencentCallbacks } from './tencent-callbacks';
 
 const key = 'callback-key-123';
 const now = new Date(1_700_000_000_000);
@@ -11,6 +11,16 @@ const alice: MembershipWithRoom = {
   member: { memberId: 'm_alice', identity: 'alice', roomId: 'r_1', streamId: '8888_alice', state: 'joined' },
   room: { roomId: 'r_1', open: true, recording: true },
 };
+
+function inMemorySigns(): SignLedger {
+  const streams = new Map<string, string>();
+  return {
+    claim: async (pair, streamId) => {
+      if (!streams.has(pair)) streams.set(pair, streamId);
+      return streams.get(pair) === streamId;
+    },
+  };
+}
 
 function setup(lookupFails = false) {
   const published: MediaFact[] = [];
@@ -24,13 +34,15 @@ function setup(lookupFails = false) {
     seated: async () => null,
   };
   const facts: FactMemory = { seen: async (k) => remembered.has(k), remember: async (k) => void remembered.add(k) };
+  const signs = inMemorySigns();
   const recordings = {
     keep: async (dedupKey: string) => {
       kept.push({ dedupKey });
       return { recording: {} as never, fresh: true };
     },
   };
-  const callbacks = new TencentCallbacks(key, directory, { publish: async (f) => void published.push(f) }, recordings, facts, testLogger('test'), () => now);
+  const settings = { callbackKey: key, maxExpirySeconds: 900 };
+  const callbacks = new TencentCallbacks(settings, directory, { publish: async (f) => void published.push(f) }, recordings, facts, signs, testLogger('test'), () => now);
   return { callbacks, published, kept };
 }
 
@@ -83,6 +95,19 @@ describe('Tencent callbacks', () => {
     expect(published).toEqual([]);
   });
 
+  it('refuses a (t, sign) pair already used for another stream, and acts on nothing it says', async () => {
+    const { callbacks, published } = setup();
+    expect(await callbacks.handle(began)).toEqual({ status: 200, body: { code: 0 } });
+    const replayed = { ...began, stream_id: '8888_bob', sequence: '8' };
+    expect(await callbacks.handle(replayed)).toEqual({ status: 403, body: { code: 1, message: 'SIGN_REUSED' } });
+    // The same stream's other events within the same second share the pair: still taken.
+    expect(await callbacks.handle(ended)).toEqual({ status: 200, body: { code: 0 } });
+    expect(published.map((f) => [f.type, f.owner.identity])).toEqual([
+      ['stream_began', 'alice'],
+      ['stream_ended', 'alice'],
+    ]);
+  });
+
   it('keeps each recording file once (by file_id)', async () => {
     const { callbacks, kept, published } = setup();
     const ready = callback({ event_type: 100, stream_id: '8888_alice', file_id: 'f1', video_url: 'http://v/f1.mp4', file_format: 'mp4', file_size: 100 });
@@ -105,11 +130,12 @@ describe('Tencent callbacks', () => {
   it('refuses everything when no callback key is configured', async () => {
     const published: MediaFact[] = [];
     const callbacks = new TencentCallbacks(
-      undefined,
+      { callbackKey: undefined, maxExpirySeconds: 900 },
       { byStream: async () => alice, seated: async () => null },
       { publish: async (f) => void published.push(f) },
       { keep: async () => ({ recording: {} as never, fresh: true }) },
       { seen: async () => false, remember: async () => undefined },
+      inMemorySigns(),
       testLogger('test'),
       () => now,
     );

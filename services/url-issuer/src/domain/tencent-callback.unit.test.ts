@@ -13,29 +13,36 @@ describe('Tencent callback signature', () => {
   });
 
   it('accepts a callback signed with the key whose t has not passed', () => {
-    expect(checkTencentCallback(key, signed(), now)).toBe('OK');
+    expect(checkTencentCallback(key, signed(), now, 900)).toBe('OK');
     // t may come as a string, and the sign in upper case.
-    expect(checkTencentCallback(key, { t: String(t), sign: tencentCallbackSign(key, t).toUpperCase() }, now)).toBe('OK');
+    expect(checkTencentCallback(key, { t: String(t), sign: tencentCallbackSign(key, t).toUpperCase() }, now, 900)).toBe('OK');
   });
 
   it('refuses a forged sign, another key, or a t changed after signing', () => {
     const { sign } = signed();
-    expect(checkTencentCallback(key, { t, sign: (sign[0] === '0' ? '1' : '0') + sign.slice(1) }, now)).toBe('BAD_SIGN');
-    expect(checkTencentCallback('another-key-456', signed(), now)).toBe('BAD_SIGN');
-    expect(checkTencentCallback(key, { t: t + 3600, sign }, now)).toBe('BAD_SIGN');
+    expect(checkTencentCallback(key, { t, sign: (sign[0] === '0' ? '1' : '0') + sign.slice(1) }, now, 900)).toBe('BAD_SIGN');
+    expect(checkTencentCallback('another-key-456', signed(), now, 900)).toBe('BAD_SIGN');
+    expect(checkTencentCallback(key, { t: t + 3600, sign }, now, 900)).toBe('BAD_SIGN');
   });
 
   it('refuses a stale callback: t in the past, even when signed right', () => {
     const past = Math.floor(now.getTime() / 1000) - 1;
-    expect(checkTencentCallback(key, signed({}, past), now)).toBe('STALE');
+    expect(checkTencentCallback(key, signed({}, past), now, 900)).toBe('STALE');
+  });
+
+  it('refuses a t further ahead than the window: a pair minted for a far expiry would sign for long', () => {
+    const nowS = Math.floor(now.getTime() / 1000);
+    expect(checkTencentCallback(key, signed({}, nowS + 900), now, 900)).toBe('OK');
+    expect(checkTencentCallback(key, signed({}, nowS + 901), now, 900)).toBe('EXPIRY_TOO_FAR');
+    expect(checkTencentCallback(key, signed({}, nowS + 86400 * 365), now, 900)).toBe('EXPIRY_TOO_FAR');
   });
 
   it('says MALFORMED when t or sign are missing or ill-shaped', () => {
-    expect(checkTencentCallback(key, { sign: tencentCallbackSign(key, t) }, now)).toBe('MALFORMED');
-    expect(checkTencentCallback(key, { t }, now)).toBe('MALFORMED');
-    expect(checkTencentCallback(key, { t: 'soon', sign: tencentCallbackSign(key, t) }, now)).toBe('MALFORMED');
-    expect(checkTencentCallback(key, { t, sign: 'abc' }, now)).toBe('MALFORMED');
-    expect(checkTencentCallback(key, { t: -5, sign: tencentCallbackSign(key, -5) }, now)).toBe('MALFORMED');
+    expect(checkTencentCallback(key, { sign: tencentCallbackSign(key, t) }, now, 900)).toBe('MALFORMED');
+    expect(checkTencentCallback(key, { t }, now, 900)).toBe('MALFORMED');
+    expect(checkTencentCallback(key, { t: 'soon', sign: tencentCallbackSign(key, t) }, now, 900)).toBe('MALFORMED');
+    expect(checkTencentCallback(key, { t, sign: 'abc' }, now, 900)).toBe('MALFORMED');
+    expect(checkTencentCallback(key, { t: -5, sign: tencentCallbackSign(key, -5) }, now, 900)).toBe('MALFORMED');
   });
 });
 

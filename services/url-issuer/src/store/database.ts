@@ -1,5 +1,6 @@
 // The url-issuer's own tables (it shares a Postgres database with the room service at most, never
-// a table): recordings the media servers reported, and the facts already seen (de-duplication).
+// a table): recordings the media servers reported, the facts already seen (de-duplication), and
+// which stream each Tencent callback signature signed for.
 import { Kysely } from 'kysely';
 
 export interface MediaRecordingsTable {
@@ -28,9 +29,18 @@ export interface MediaFactsTable {
   created_at: Date;
 }
 
+export interface TencentCallbackSignsTable {
+  /** "<t>:<sign>" */
+  sign_pair: string;
+  stream_id: string;
+  /** t: after it the pair is refused as stale anyway, and its row is dropped. */
+  expires_at: Date;
+}
+
 export interface UrlIssuerDatabase {
   media_recordings: MediaRecordingsTable;
   media_facts: MediaFactsTable;
+  tencent_callback_signs: TencentCallbackSignsTable;
 }
 
 export type UrlIssuerDb = Kysely<UrlIssuerDatabase>;

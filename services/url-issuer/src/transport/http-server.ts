@@ -1,8 +1,9 @@
-// A small HTTP server for the media servers' calls: exact-path routes, bodies up to a limit, and
-// one log line for anything that fails. node:http only; nothing here knows about media.
+// A small HTTP server for the media servers' calls: exact-path endpoints, bodies up to a limit and
+// within a time, every malformed request answered 4xx and anything unexpected 500 and one log line,
+// the process living on. node:http only; nothing here knows about media.
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Logger } from '@rtcroom/common';
+import { connectionsCheckingIntervalMs, guardRequestListener, HttpServerLimits, httpServerLimits, limitHttpServer, type Logger, requestTarget } from '@rtcroom/common';
 
 export interface HttpRequest {
   method: string;
@@ -19,6 +20,16 @@ export interface HttpAnswer {
 
 export type HttpRoute = (req: HttpRequest) => Promise<HttpAnswer>;
 
+/** Why the server itself refused a request, before or instead of its route. */
+export type HttpRefusalCode = 'BAD_REQUEST_TARGET' | 'NOT_FOUND' | 'METHOD_NOT_ALLOWED' | 'BODY_TOO_LARGE' | 'INTERNAL';
+
+export interface HttpEndpoint {
+  /** The route for each method taken; a GET route also answers HEAD. */
+  methods: Partial<Record<'GET' | 'POST', HttpRoute>>;
+  /** How this endpoint words the server's refusals (default: the code as text). */
+  refusal?: (status: number, code: HttpRefusalCode) => HttpAnswer;
+}
+
 export interface RunningHttpServer {
   /** host:port; a port 0 asked for becomes the real port here. */
   address: string;
@@ -26,56 +37,81 @@ export interface RunningHttpServer {
 }
 
 /** Hook calls are small forms or JSON; anything bigger is not one. */
-const maxBodyBytes = 64 * 1024;
+export const maxBodyBytes = 64 * 1024;
 
 export const text = (status: number, body: string): HttpAnswer => ({ status, contentType: 'text/plain; charset=utf-8', body: `${body}\n` });
 export const json = (status: number, body: unknown): HttpAnswer => ({ status, contentType: 'application/json', body: JSON.stringify(body) });
 
-function readBody(req: IncomingMessage): Promise<string | null> {
-  return new Promise((resolve, reject) => {
+type Body = { kind: 'read'; text: string } | { kind: 'too_large' } | { kind: 'aborted' };
+
+function readBody(req: IncomingMessage): Promise<Body> {
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (declared > maxBodyBytes) return Promise.resolve({ kind: 'too_large' });
+  return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let size = 0;
+    let done = false;
+    const finish = (body: Body) => {
+      if (done) return;
+      done = true;
+      req.removeAllListeners('data');
+      resolve(body);
+    };
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
-      if (size > maxBodyBytes) {
-        resolve(null);
-        req.destroy();
-        return;
-      }
+      if (size > maxBodyBytes) return finish({ kind: 'too_large' });
       chunks.push(chunk);
     });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
+    req.on('end', () => finish({ kind: 'read', text: Buffer.concat(chunks).toString('utf8') }));
+    // A client gone mid-body (or cut off by the request timeout) is owed nothing.
+    req.on('error', () => finish({ kind: 'aborted' }));
+    req.on('close', () => finish({ kind: 'aborted' }));
   });
 }
 
-function send(res: ServerResponse, answer: HttpAnswer): void {
-  res.writeHead(answer.status, { 'content-type': answer.contentType, 'content-length': Buffer.byteLength(answer.body) });
+function send(res: ServerResponse, answer: HttpAnswer, headers: Record<string, string> = {}): void {
+  if (res.headersSent || res.destroyed) return;
+  res.writeHead(answer.status, { 'content-type': answer.contentType, 'content-length': Buffer.byteLength(answer.body), ...headers });
   res.end(answer.body);
 }
 
-/** `routes` is keyed by "METHOD /path". */
-export async function startHttpServer(address: string, routes: Record<string, HttpRoute>, logger: Logger): Promise<RunningHttpServer> {
-  const server: Server = createServer((req, res) => {
-    const path = (req.url ?? '/').split('?')[0];
-    const route = routes[`${req.method} ${path}`];
+const plainRefusal = (status: number, code: HttpRefusalCode): HttpAnswer => text(status, code);
+
+/** `endpoints` is keyed by exact path. */
+export async function startHttpServer(
+  address: string,
+  endpoints: Record<string, HttpEndpoint>,
+  logger: Logger,
+  limits: HttpServerLimits = httpServerLimits,
+): Promise<RunningHttpServer> {
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const url = requestTarget(req.url);
+    if (!url) return send(res, plainRefusal(400, 'BAD_REQUEST_TARGET'));
+    const endpoint = Object.hasOwn(endpoints, url.pathname) ? endpoints[url.pathname] : undefined;
+    if (!endpoint) return send(res, plainRefusal(404, 'NOT_FOUND'));
+    const refuse = endpoint.refusal ?? plainRefusal;
+    const method = req.method === 'HEAD' ? 'GET' : req.method;
+    const route = method === 'GET' || method === 'POST' ? endpoint.methods[method] : undefined;
     if (!route) {
-      const known = Object.keys(routes).some((r) => r.endsWith(` ${path}`));
-      send(res, text(known ? 405 : 404, known ? 'method not allowed' : 'not found'));
-      return;
+      const allow = Object.keys(endpoint.methods).flatMap((m) => (m === 'GET' ? ['GET', 'HEAD'] : [m])).join(', ');
+      // The body, if any, is left unread: the connection closes after the answer.
+      return send(res, refuse(405, 'METHOD_NOT_ALLOWED'), { allow, connection: 'close' });
     }
-    readBody(req)
-      .then(async (body) => {
-        if (body === null) return send(res, text(413, 'body too large'));
-        send(res, await route({ method: req.method ?? 'GET', path, headers: req.headers, body }));
-      })
-      .catch((err: unknown) => {
-        logger.error('http request failed', { path, err });
-        if (!res.headersSent) send(res, text(500, 'internal error'));
-      });
-  });
-  server.requestTimeout = 10_000;
-  server.keepAliveTimeout = 5_000;
+    const body = await readBody(req);
+    if (body.kind === 'aborted') return void res.destroy();
+    if (body.kind === 'too_large') return send(res, refuse(413, 'BODY_TOO_LARGE'), { connection: 'close' });
+    let answer: HttpAnswer;
+    try {
+      answer = await route({ method: req.method ?? 'GET', path: url.pathname, headers: req.headers, body: body.text });
+    } catch (err) {
+      logger.error('http route failed', { path: url.pathname, err });
+      answer = refuse(500, 'INTERNAL');
+    }
+    send(res, answer);
+  };
+  const guarded = guardRequestListener(handle, logger, { contentType: 'text/plain; charset=utf-8', body: 'INTERNAL\n' });
+  const server: Server = createServer({ connectionsCheckingInterval: connectionsCheckingIntervalMs }, guarded);
+  limitHttpServer(server, limits);
   const colon = address.lastIndexOf(':');
   const host = address.slice(0, colon);
   await new Promise<void>((resolve, reject) => {

@@ -3,7 +3,7 @@
 // Tencent Cloud: one path for every event callback, JSON in and {"code":0} out.
 import type { NginxRtmpHooks, HookAnswer, HookParams } from '../app/nginx-rtmp-hooks';
 import type { TencentCallbacks } from '../app/tencent-callbacks';
-import { HttpRoute, json, text } from './http-server';
+import { HttpEndpoint, HttpRoute, json, text } from './http-server';
 
 export const nginxRtmpHookPaths = {
   onPublish: '/v1/nginx-rtmp/on_publish',
@@ -16,42 +16,51 @@ export const nginxRtmpHookPaths = {
 export const tencentCallbackPath = '/v1/tencent/callback';
 
 function formFields(body: string): HookParams {
-  const fields: HookParams = {};
+  // No prototype: a field named like an Object method is a field like any other.
+  const fields: HookParams = Object.create(null);
   // The first value wins: nginx-rtmp puts its own fields before the URL's query.
   for (const [k, v] of new URLSearchParams(body)) if (!(k in fields)) fields[k] = v;
   return fields;
 }
 
-const hook =
-  (handle: (p: HookParams) => Promise<HookAnswer>): HttpRoute =>
-  async (req) => {
-    const answer = await handle(formFields(req.body));
-    return text(answer.status, answer.reason);
+const hook = (handle: (p: HookParams) => Promise<HookAnswer>): HttpEndpoint => ({
+  methods: {
+    POST: async (req) => {
+      const answer = await handle(formFields(req.body));
+      return text(answer.status, answer.reason);
+    },
+  },
+});
+
+/** Tencent's answers are {"code":0} or {"code":1,"message":<why>}, refusals of the server's too. */
+const tencentCallback = (tencent: TencentCallbacks): HttpEndpoint => {
+  const route: HttpRoute = async (req) => {
+    let body: unknown;
+    try {
+      body = JSON.parse(req.body);
+    } catch {
+      return json(400, { code: 1, message: 'MALFORMED_JSON' });
+    }
+    const answer = await tencent.handle(body);
+    return json(answer.status, answer.body);
   };
+  return { methods: { POST: route }, refusal: (status, code) => json(status, { code: 1, message: code }) };
+};
 
 /** `nginx` is null where the deployment's provider is Tencent: then there are no nginx hooks. */
-export function mediaHookRoutes(nginx: NginxRtmpHooks | null, tencent: TencentCallbacks): Record<string, HttpRoute> {
-  const nginxRoutes: Record<string, HttpRoute> = nginx
+export function mediaHookEndpoints(nginx: NginxRtmpHooks | null, tencent: TencentCallbacks): Record<string, HttpEndpoint> {
+  const nginxEndpoints: Record<string, HttpEndpoint> = nginx
     ? {
-        [`POST ${nginxRtmpHookPaths.onPublish}`]: hook((p) => nginx.onPublish(p)),
-        [`POST ${nginxRtmpHookPaths.onPlay}`]: hook((p) => nginx.onPlay(p)),
-        [`POST ${nginxRtmpHookPaths.onPublishDone}`]: hook((p) => nginx.onPublishDone(p)),
-        [`POST ${nginxRtmpHookPaths.onPlayDone}`]: hook((p) => nginx.onPlayDone(p)),
-        [`POST ${nginxRtmpHookPaths.onRecordDone}`]: hook((p) => nginx.onRecordDone(p)),
+        [nginxRtmpHookPaths.onPublish]: hook((p) => nginx.onPublish(p)),
+        [nginxRtmpHookPaths.onPlay]: hook((p) => nginx.onPlay(p)),
+        [nginxRtmpHookPaths.onPublishDone]: hook((p) => nginx.onPublishDone(p)),
+        [nginxRtmpHookPaths.onPlayDone]: hook((p) => nginx.onPlayDone(p)),
+        [nginxRtmpHookPaths.onRecordDone]: hook((p) => nginx.onRecordDone(p)),
       }
     : {};
   return {
-    ...nginxRoutes,
-    [`POST ${tencentCallbackPath}`]: async (req) => {
-      let body: unknown;
-      try {
-        body = JSON.parse(req.body);
-      } catch {
-        return json(400, { code: 1, message: 'body is not JSON' });
-      }
-      const answer = await tencent.handle(body);
-      return json(answer.status, answer.body);
-    },
-    'GET /healthz': async () => text(200, 'ok'),
+    ...nginxEndpoints,
+    [tencentCallbackPath]: tencentCallback(tencent),
+    '/healthz': { methods: { GET: async () => text(200, 'ok') } },
   };
 }

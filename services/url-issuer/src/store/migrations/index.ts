@@ -1,7 +1,9 @@
 // Every migration of the url-issuer's store, in order. Add new ones; never edit old ones.
 import { Migration } from 'kysely';
 import * as m1 from './2026-11-23T20-00-media-recordings-facts';
+import * as m2 from './2026-11-24T10-00-tencent-callback-signs';
 
 export const urlIssuerMigrations: Record<string, Migration> = {
   '2026-11-23T20-00-media-recordings-facts': m1,
+  '2026-11-24T10-00-tencent-callback-signs': m2,
 };
