@@ -2,18 +2,10 @@
 // name was resolved - never on what a client wrote. A principal is an end user with its access
 // token's grants (the gateway passes them through); no principal means the operator (an internal
 // system, or presence acting on facts), whom the transport's caller roles have already let in.
-import { DomainError } from '@rtcroom/common';
+import { DomainError, Grants } from '@rtcroom/common';
 import { Member, Room } from './room';
 
-export interface Grants {
-  roomCreate?: boolean;
-  roomJoin?: boolean;
-  /** The one room (name or id) the token acts in; empty or absent: any. */
-  room?: string;
-  roomList?: boolean;
-  roomAdmin?: boolean;
-  agentTeams?: string[];
-}
+export type { Grants };
 
 export interface Principal {
   identity: string;
