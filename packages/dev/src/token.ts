@@ -1,11 +1,12 @@
-// Mints an access token for a business backend or a test (needs ACCESS_TOKEN_SECRET, the gateway's):
+// Mints an access token for a business backend or a test, signed with ACCESS_TOKEN_SECRET (the
+// gateway's), or without it with the development secret that `npm run up` uses:
 //   npm run token -- <identity> [--ttl seconds] [--room name-or-id] [--list] [--admin] [--agent team1,team2]
 // Grants: create and join rooms; --room scopes the token to one room, --list adds listing rooms,
 // --admin managing rooms (in the --room only, when given), --agent the service-desk agent grant.
 import { parseArgs } from 'node:util';
-import { defaultGrants, Grants, issueAccessToken } from '@rtcroom/common';
+import { defaultGrants, devSecrets, Grants, issueAccessToken } from '@rtcroom/common';
 
-const usage = 'usage: ACCESS_TOKEN_SECRET=... npm run token -- <identity> [--ttl seconds] [--room name-or-id] [--list] [--admin] [--agent team1,team2]\n';
+const usage = 'usage: [ACCESS_TOKEN_SECRET=...] npm run token -- <identity> [--ttl seconds] [--room name-or-id] [--list] [--admin] [--agent team1,team2]\n';
 
 function main(): number {
   let parsed;
@@ -33,14 +34,15 @@ function main(): number {
   // The ttl may also come second, as before: npm run token -- alice 600
   const [identity, ttlPositional] = positionals;
   const ttl = values.ttl ?? ttlPositional;
-  const secret = process.env.ACCESS_TOKEN_SECRET;
   if (!identity || positionals.length > 2) {
     process.stderr.write(usage);
     return 2;
   }
-  if (!secret) {
-    process.stderr.write(`ACCESS_TOKEN_SECRET is not set: give the gateway's secret.\n${usage}`);
-    return 2;
+  // The development secret is published, so a gateway outside development refuses it: such a token
+  // works only against `npm run up` (and other RTCROOM_DEV systems).
+  const secret = process.env.ACCESS_TOKEN_SECRET || devSecrets.accessToken;
+  if (!process.env.ACCESS_TOKEN_SECRET) {
+    process.stderr.write('signed with the development secret of `npm run up`; set ACCESS_TOKEN_SECRET to the gateway\'s for any other system\n');
   }
   if (ttl !== undefined && !/^\d+$/.test(ttl)) {
     process.stderr.write(`--ttl must be a whole number of seconds, got "${ttl}"\n`);
