@@ -4,6 +4,7 @@ import { AccessClaims, Logger } from '@rtcroom/common';
 import { gatewayv1 } from '@rtcroom/proto';
 import WebSocket from 'ws';
 import { toClientError } from '../errors';
+import { FailureLog } from './failure-log';
 import { encodeServerMessage } from './frames';
 
 /** A seat this connection holds, and the last room event seq it has been given. */
@@ -38,6 +39,7 @@ export class Connection {
   closed = false;
   /** The token exp (UNIX seconds) the client was last told is near (tokenExpiring), once per token. */
   expiryNoticeSentFor = 0;
+  private readonly failures: FailureLog;
 
   constructor(
     readonly socket: WebSocket,
@@ -47,7 +49,9 @@ export class Connection {
     public claims: AccessClaims,
     private readonly logger: Logger,
     private readonly maxBufferedBytes: number,
-  ) {}
+  ) {
+    this.failures = new FailureLog(logger);
+  }
 
   get identity(): string {
     return this.claims.sub;
@@ -73,8 +77,10 @@ export class Connection {
     this.send({ requestId, message });
   }
 
-  fail(requestId: string, err: unknown): void {
+  /** Answers a request (or an undecodable frame) with its error, and logs it as failure-log.ts says. */
+  fail(requestId: string, err: unknown, request?: string): void {
     const { code, message } = toClientError(err);
+    this.failures.note(code, message, err, { sessionId: this.sessionId, identity: this.identity, request });
     this.send({ requestId, message: { $case: 'error', value: { code, message } } });
   }
 

@@ -224,13 +224,17 @@ export interface JoinRoomRequest {
   /** The room, by id or by the name of an open room. */
   roomId: string;
   roomName: string;
+  /** Up to 128 characters. */
   displayName: string;
   /** Create the room named room_name if there is no open one. */
   createIfMissing: boolean;
   createOptions:
     | Room
     | undefined;
-  /** Optional: a retried join with the same key returns the first join's seat instead of a new one. */
+  /**
+   * Optional, up to 128 characters: a retried join with the same key returns the first join's seat
+   * instead of a new one.
+   */
   idempotencyKey: string;
 }
 
@@ -367,8 +371,11 @@ export interface RoomClosedNotice {
 /** Changes the caller's own profile in a room it is in (paths: display_name, avatar_url, custom_data). */
 export interface UpdateMemberRequest {
   roomId: string;
+  /** Up to 128 characters. */
   displayName: string;
+  /** Up to 512 characters. */
   avatarUrl: string;
+  /** Free-form application data, up to 4096 bytes. */
   customData: string;
   updateMask: string[];
 }
@@ -380,7 +387,9 @@ export interface UpdateMemberResponse {
 /** Changes a room's display_name and/or metadata (paths in update_mask). Needs the roomAdmin grant. */
 export interface UpdateRoomRequest {
   roomId: string;
+  /** Up to 128 characters. */
   displayName: string;
+  /** Up to 4096 bytes. */
   metadata: string;
   updateMask: string[];
 }
@@ -393,7 +402,9 @@ export interface UpdateRoomResponse {
 export interface RemoveMemberRequest {
   roomId: string;
   identity: string;
+  /** Why, for people (up to 256 characters); carried in the member_left notice. */
   reasonText: string;
+  /** Keep the identity out of the room for this long (0: no ban; at most 30 days). */
   banSeconds: number;
 }
 
@@ -417,6 +428,7 @@ export interface CloseRoomResponse {
 export interface PlaceCallRequest {
   calleeIdentity: string;
   recording: boolean;
+  /** Up to 1024 bytes. */
   metadata: string;
   ringTimeoutSeconds: number;
 }
@@ -505,6 +517,7 @@ export interface GetTeamResponse {
 export interface CallTeamRequest {
   /** The team's id or name. */
   team: string;
+  /** Up to 1024 bytes (e.g. the case the customer calls about); agents see it with the offer. */
   metadata: string;
 }
 

@@ -602,10 +602,11 @@ export interface Room {
   /** Caller-chosen (or generated) name, unique among open rooms. */
   name: string;
   kind: RoomKind;
+  /** Up to 128 characters. */
   displayName: string;
   /** Seat limit. 0 on create means the deployment's default (6); at most the operator's cap. */
   maxMembers: number;
-  /** Free-form application data. */
+  /** Free-form application data, up to 4096 bytes. */
   metadata: string;
   /** Streams of this room are recorded. */
   recording: boolean;
