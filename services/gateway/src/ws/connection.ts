@@ -23,7 +23,7 @@ export const closeCodes = {
    */
   unauthenticated: 4001,
   sessionExpired: 4002,
-  slowConsumer: 4008,
+  // 4008 (slow consumer) is no longer sent: such a client is cut off without a close frame (cutOff).
   pingTimeout: 4009,
   goingAway: 1001,
   internal: 1011,
@@ -67,7 +67,7 @@ export class Connection {
     if (this.closed || this.socket.readyState !== WebSocket.OPEN) return;
     if (this.socket.bufferedAmount > this.maxBufferedBytes) {
       this.logger.warn('slow consumer cut off', { sessionId: this.sessionId, buffered: this.socket.bufferedAmount });
-      this.close(closeCodes.slowConsumer, 'slow consumer: too much unsent data');
+      this.cutOff();
       return;
     }
     this.socket.send(frame);
@@ -82,6 +82,18 @@ export class Connection {
     const { code, message } = toClientError(err);
     this.failures.note(code, message, err, { sessionId: this.sessionId, identity: this.identity, request });
     this.send({ requestId, message: { $case: 'error', value: { code, message } } });
+  }
+
+  /**
+   * Drops the socket at once, without a close handshake: a client that does not read its socket would
+   * never read a close frame either (it would sit behind the unsent data), and ws waits 30 s for the
+   * answer, during which the session looked connected. The 'close' event follows at once, so the
+   * session is interrupted (resumable) like any other drop and the room hears of it.
+   */
+  cutOff(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.socket.terminate();
   }
 
   close(code: number, reason: string): void {
