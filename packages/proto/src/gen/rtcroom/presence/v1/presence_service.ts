@@ -178,7 +178,10 @@ export interface OpenSessionResponse {
 
 export interface CloseSessionRequest {
   sessionId: string;
-  /** The connection dropped rather than ended: keep the seats for the grace period. */
+  /**
+   * The connection dropped rather than ended: keep the seats for the grace period. False: the client
+   * ended its session; its seats end as LEFT.
+   */
   resumable: boolean;
   /** The gateway closing it; a session another gateway has resumed meanwhile is left alone. */
   gatewayId: string;
@@ -1739,7 +1742,8 @@ export const PresenceServiceService = {
   /**
    * The connection is gone. With resumable, it dropped: its seats are kept (the room is told the
    * member's connection is interrupted) for the resume grace period, then end with
-   * LEAVE_REASON_CONNECTION_LOST. Without, they end at once.
+   * LEAVE_REASON_CONNECTION_LOST. Without, the client said goodbye (closed with 1000): they end at
+   * once with LEAVE_REASON_LEFT.
    */
   closeSession: {
     path: "/rtcroom.presence.v1.PresenceService/CloseSession" as const,
@@ -1823,7 +1827,8 @@ export interface PresenceServiceServer extends UntypedServiceImplementation {
   /**
    * The connection is gone. With resumable, it dropped: its seats are kept (the room is told the
    * member's connection is interrupted) for the resume grace period, then end with
-   * LEAVE_REASON_CONNECTION_LOST. Without, they end at once.
+   * LEAVE_REASON_CONNECTION_LOST. Without, the client said goodbye (closed with 1000): they end at
+   * once with LEAVE_REASON_LEFT.
    */
   closeSession: handleUnaryCall<CloseSessionRequest, CloseSessionResponse>;
   /**
@@ -1867,7 +1872,8 @@ export interface PresenceServiceClient extends Client {
   /**
    * The connection is gone. With resumable, it dropped: its seats are kept (the room is told the
    * member's connection is interrupted) for the resume grace period, then end with
-   * LEAVE_REASON_CONNECTION_LOST. Without, they end at once.
+   * LEAVE_REASON_CONNECTION_LOST. Without, the client said goodbye (closed with 1000): they end at
+   * once with LEAVE_REASON_LEFT.
    */
   closeSession(
     request: CloseSessionRequest,
