@@ -5,6 +5,7 @@ import { issueAccessToken } from '@rtcroom/common';
 import { createTestDatabase, testNatsUrl, TestDatabase } from '@rtcroom/common/testing';
 import { DemoClient, RunningSystem, startAll } from '@rtcroom/dev';
 import { gatewayv1 } from '@rtcroom/proto';
+import WebSocket from 'ws';
 
 const secret = 'conn-state-secret-long-enough-to-count';
 const token = (identity: string) => issueAccessToken(secret, { identity });
@@ -74,4 +75,34 @@ describe('a client that stops reading', () => {
     stalled.drop();
     await reader.close();
   }, 45_000);
+});
+
+describe('false, zero and empty values, as a JSON client reads them', () => {
+  it('are written: connected false, resumed false, recording false, the profile fields', async () => {
+    // A client with no protobuf library: the welcome as it comes off the socket.
+    const raw = new WebSocket(`${system.gatewayUrl}?access_token=${token('plain')}`);
+    const welcome = await new Promise<Record<string, unknown>>((resolve, reject) => {
+      raw.once('message', (data) => resolve(JSON.parse(String(data))));
+      raw.once('error', reject);
+    });
+    raw.close(1000);
+    expect(welcome).toMatchObject({ welcome: { identity: 'plain', resumed: false } });
+
+    const watcher = await DemoClient.connect(system.gatewayUrl, token('watcher'));
+    const leaver = await DemoClient.connect(system.gatewayUrl, token('leaver'));
+    const frames: Record<string, any>[] = [];
+    watcher.socket.on('message', (data) => frames.push(JSON.parse(String(data))));
+    const w = await join(watcher, { roomName: roomName(), createIfMissing: true });
+    await join(leaver, { roomId: w.room!.id });
+    leaver.drop();
+    await watcher.waitForNotice((n) => n.notice?.$case === 'memberConnection');
+
+    const joined = frames.find((f) => f.joinRoom)!.joinRoom;
+    expect(joined.room).toMatchObject({ recording: false, metadata: '', displayName: '' });
+    expect(joined.member).toMatchObject({ identity: 'watcher', connectionInterrupted: false, avatarUrl: '', customData: '' });
+    const dropped = frames.find((f) => f.notice?.memberConnection)!.notice.memberConnection;
+    expect(dropped.connected).toBe(false);
+    expect(dropped.member).toMatchObject({ identity: 'leaver', connectionInterrupted: true });
+    await watcher.close();
+  });
 });

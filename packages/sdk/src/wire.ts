@@ -1,6 +1,7 @@
-// Frames as they arrive -> the SDK's types with every default filled in. The gateway leaves out
-// fields at their default value (0, "", false, UNSPECIFIED, empty lists), as the protobuf JSON mapping
-// allows, so each message is read here once rather than guarded everywhere it is used.
+// Frames as they arrive -> the SDK's types with every default filled in. The gateway writes every
+// scalar and enum field (0, "", false and UNSPECIFIED included), but leaves out empty lists and unset
+// messages, and older gateways left out defaults too, as the protobuf JSON mapping allows: so each
+// message is read here once rather than guarded everywhere it is used.
 import type { Agent, Answer, Call, CallNotice, Member, PlayUrl, PushUrl, Recording, RequestKind, Room, RoomNotice, Team, TeamStats, Welcome } from './protocol.js';
 
 type Raw = any;

@@ -983,7 +983,7 @@ export const ClientMessage: MessageFns<ClientMessage> = {
 
   toJSON(message: ClientMessage): unknown {
     const obj: any = {};
-    if (message.requestId !== "") {
+    if (message.requestId !== undefined) {
       obj.requestId = message.requestId;
     }
     if (message.message?.$case === "ping") {
@@ -1702,7 +1702,7 @@ export const ServerMessage: MessageFns<ServerMessage> = {
 
   toJSON(message: ServerMessage): unknown {
     const obj: any = {};
-    if (message.requestId !== "") {
+    if (message.requestId !== undefined) {
       obj.requestId = message.requestId;
     }
     if (message.message?.$case === "welcome") {
@@ -2132,25 +2132,25 @@ export const Welcome: MessageFns<Welcome> = {
 
   toJSON(message: Welcome): unknown {
     const obj: any = {};
-    if (message.sessionId !== "") {
+    if (message.sessionId !== undefined) {
       obj.sessionId = message.sessionId;
     }
-    if (message.identity !== "") {
+    if (message.identity !== undefined) {
       obj.identity = message.identity;
     }
-    if (message.pingIntervalMs !== 0) {
+    if (message.pingIntervalMs !== undefined) {
       obj.pingIntervalMs = Math.round(message.pingIntervalMs);
     }
     if (message.serverTime !== undefined) {
       obj.serverTime = message.serverTime.toISOString();
     }
-    if (message.resumeToken !== "") {
+    if (message.resumeToken !== undefined) {
       obj.resumeToken = message.resumeToken;
     }
-    if (message.resumeGraceMs !== 0) {
+    if (message.resumeGraceMs !== undefined) {
       obj.resumeGraceMs = Math.round(message.resumeGraceMs);
     }
-    if (message.resumed !== false) {
+    if (message.resumed !== undefined) {
       obj.resumed = message.resumed;
     }
     if (message.seats?.length) {
@@ -2261,13 +2261,13 @@ export const SeatHeld: MessageFns<SeatHeld> = {
 
   toJSON(message: SeatHeld): unknown {
     const obj: any = {};
-    if (message.roomId !== "") {
+    if (message.roomId !== undefined) {
       obj.roomId = message.roomId;
     }
-    if (message.memberId !== "") {
+    if (message.memberId !== undefined) {
       obj.memberId = message.memberId;
     }
-    if (message.seq !== 0) {
+    if (message.seq !== undefined) {
       obj.seq = Math.round(message.seq);
     }
     return obj;
@@ -2358,10 +2358,10 @@ export const SyncRoomRequest: MessageFns<SyncRoomRequest> = {
 
   toJSON(message: SyncRoomRequest): unknown {
     const obj: any = {};
-    if (message.roomId !== "") {
+    if (message.roomId !== undefined) {
       obj.roomId = message.roomId;
     }
-    if (message.afterSeq !== 0) {
+    if (message.afterSeq !== undefined) {
       obj.afterSeq = Math.round(message.afterSeq);
     }
     return obj;
@@ -2504,10 +2504,10 @@ export const SyncRoomResponse: MessageFns<SyncRoomResponse> = {
     if (message.notices?.length) {
       obj.notices = message.notices.map((e) => RoomNotice.toJSON(e));
     }
-    if (message.snapshot !== false) {
+    if (message.snapshot !== undefined) {
       obj.snapshot = message.snapshot;
     }
-    if (message.seq !== 0) {
+    if (message.seq !== undefined) {
       obj.seq = Math.round(message.seq);
     }
     if (message.playUrls?.length) {
@@ -2588,7 +2588,7 @@ export const GetCallRequest: MessageFns<GetCallRequest> = {
 
   toJSON(message: GetCallRequest): unknown {
     const obj: any = {};
-    if (message.callId !== "") {
+    if (message.callId !== undefined) {
       obj.callId = message.callId;
     }
     return obj;
@@ -2740,10 +2740,10 @@ export const GoAway: MessageFns<GoAway> = {
 
   toJSON(message: GoAway): unknown {
     const obj: any = {};
-    if (message.reason !== "") {
+    if (message.reason !== undefined) {
       obj.reason = message.reason;
     }
-    if (message.reconnectAfterMs !== 0) {
+    if (message.reconnectAfterMs !== undefined) {
       obj.reconnectAfterMs = Math.round(message.reconnectAfterMs);
     }
     return obj;
@@ -2817,7 +2817,7 @@ export const RefreshTokenRequest: MessageFns<RefreshTokenRequest> = {
 
   toJSON(message: RefreshTokenRequest): unknown {
     const obj: any = {};
-    if (message.accessToken !== "") {
+    if (message.accessToken !== undefined) {
       obj.accessToken = message.accessToken;
     }
     return obj;
@@ -3044,10 +3044,10 @@ export const Error: MessageFns<Error> = {
 
   toJSON(message: Error): unknown {
     const obj: any = {};
-    if (message.code !== "") {
+    if (message.code !== undefined) {
       obj.code = message.code;
     }
-    if (message.message !== "") {
+    if (message.message !== undefined) {
       obj.message = message.message;
     }
     return obj;
@@ -3467,22 +3467,22 @@ export const JoinRoomRequest: MessageFns<JoinRoomRequest> = {
 
   toJSON(message: JoinRoomRequest): unknown {
     const obj: any = {};
-    if (message.roomId !== "") {
+    if (message.roomId !== undefined) {
       obj.roomId = message.roomId;
     }
-    if (message.roomName !== "") {
+    if (message.roomName !== undefined) {
       obj.roomName = message.roomName;
     }
-    if (message.displayName !== "") {
+    if (message.displayName !== undefined) {
       obj.displayName = message.displayName;
     }
-    if (message.createIfMissing !== false) {
+    if (message.createIfMissing !== undefined) {
       obj.createIfMissing = message.createIfMissing;
     }
     if (message.createOptions !== undefined) {
       obj.createOptions = Room.toJSON(message.createOptions);
     }
-    if (message.idempotencyKey !== "") {
+    if (message.idempotencyKey !== undefined) {
       obj.idempotencyKey = message.idempotencyKey;
     }
     return obj;
@@ -3641,7 +3641,7 @@ export const JoinRoomResponse: MessageFns<JoinRoomResponse> = {
     if (message.playUrls?.length) {
       obj.playUrls = message.playUrls.map((e) => PlayUrl.toJSON(e));
     }
-    if (message.seq !== 0) {
+    if (message.seq !== undefined) {
       obj.seq = Math.round(message.seq);
     }
     return obj;
@@ -3723,7 +3723,7 @@ export const LeaveRoomRequest: MessageFns<LeaveRoomRequest> = {
 
   toJSON(message: LeaveRoomRequest): unknown {
     const obj: any = {};
-    if (message.roomId !== "") {
+    if (message.roomId !== undefined) {
       obj.roomId = message.roomId;
     }
     return obj;
@@ -3881,10 +3881,10 @@ export const ListRoomsRequest: MessageFns<ListRoomsRequest> = {
 
   toJSON(message: ListRoomsRequest): unknown {
     const obj: any = {};
-    if (message.pageSize !== 0) {
+    if (message.pageSize !== undefined) {
       obj.pageSize = Math.round(message.pageSize);
     }
-    if (message.pageToken !== "") {
+    if (message.pageToken !== undefined) {
       obj.pageToken = message.pageToken;
     }
     return obj;
@@ -3973,7 +3973,7 @@ export const ListRoomsResponse: MessageFns<ListRoomsResponse> = {
     if (message.rooms?.length) {
       obj.rooms = message.rooms.map((e) => Room.toJSON(e));
     }
-    if (message.nextPageToken !== "") {
+    if (message.nextPageToken !== undefined) {
       obj.nextPageToken = message.nextPageToken;
     }
     return obj;
@@ -4059,10 +4059,10 @@ export const GetRoomRequest: MessageFns<GetRoomRequest> = {
 
   toJSON(message: GetRoomRequest): unknown {
     const obj: any = {};
-    if (message.roomId !== "") {
+    if (message.roomId !== undefined) {
       obj.roomId = message.roomId;
     }
-    if (message.name !== "") {
+    if (message.name !== undefined) {
       obj.name = message.name;
     }
     return obj;
@@ -4162,7 +4162,7 @@ export const GetRoomResponse: MessageFns<GetRoomResponse> = {
     if (message.members?.length) {
       obj.members = message.members.map((e) => Member.toJSON(e));
     }
-    if (message.seq !== 0) {
+    if (message.seq !== undefined) {
       obj.seq = Math.round(message.seq);
     }
     return obj;
@@ -4261,13 +4261,13 @@ export const ReportPusherEventRequest: MessageFns<ReportPusherEventRequest> = {
 
   toJSON(message: ReportPusherEventRequest): unknown {
     const obj: any = {};
-    if (message.roomId !== "") {
+    if (message.roomId !== undefined) {
       obj.roomId = message.roomId;
     }
-    if (message.code !== 0) {
+    if (message.code !== undefined) {
       obj.code = Math.round(message.code);
     }
-    if (message.message !== "") {
+    if (message.message !== undefined) {
       obj.message = message.message;
     }
     return obj;
@@ -4336,7 +4336,7 @@ export const ReportPusherEventResponse: MessageFns<ReportPusherEventResponse> = 
 
   toJSON(message: ReportPusherEventResponse): unknown {
     const obj: any = {};
-    if (message.action !== "") {
+    if (message.action !== undefined) {
       obj.action = message.action;
     }
     return obj;
@@ -4574,10 +4574,10 @@ export const RoomNotice: MessageFns<RoomNotice> = {
 
   toJSON(message: RoomNotice): unknown {
     const obj: any = {};
-    if (message.roomId !== "") {
+    if (message.roomId !== undefined) {
       obj.roomId = message.roomId;
     }
-    if (message.seq !== 0) {
+    if (message.seq !== undefined) {
       obj.seq = Math.round(message.seq);
     }
     if (message.time !== undefined) {
@@ -4813,7 +4813,7 @@ export const MemberConnectionNotice: MessageFns<MemberConnectionNotice> = {
     if (message.member !== undefined) {
       obj.member = Member.toJSON(message.member);
     }
-    if (message.connected !== false) {
+    if (message.connected !== undefined) {
       obj.connected = message.connected;
     }
     return obj;
@@ -4985,10 +4985,10 @@ export const MemberLeftNotice: MessageFns<MemberLeftNotice> = {
     if (message.member !== undefined) {
       obj.member = Member.toJSON(message.member);
     }
-    if (message.reason !== LeaveReason.LEAVE_REASON_UNSPECIFIED) {
+    if (message.reason !== undefined) {
       obj.reason = leaveReasonToJSON(message.reason);
     }
-    if (message.reasonText !== "") {
+    if (message.reasonText !== undefined) {
       obj.reasonText = message.reasonText;
     }
     return obj;
@@ -5374,7 +5374,7 @@ export const RoomClosedNotice: MessageFns<RoomClosedNotice> = {
     if (message.room !== undefined) {
       obj.room = Room.toJSON(message.room);
     }
-    if (message.reason !== CloseReason.CLOSE_REASON_UNSPECIFIED) {
+    if (message.reason !== undefined) {
       obj.reason = closeReasonToJSON(message.reason);
     }
     return obj;
@@ -5512,16 +5512,16 @@ export const UpdateMemberRequest: MessageFns<UpdateMemberRequest> = {
 
   toJSON(message: UpdateMemberRequest): unknown {
     const obj: any = {};
-    if (message.roomId !== "") {
+    if (message.roomId !== undefined) {
       obj.roomId = message.roomId;
     }
-    if (message.displayName !== "") {
+    if (message.displayName !== undefined) {
       obj.displayName = message.displayName;
     }
-    if (message.avatarUrl !== "") {
+    if (message.avatarUrl !== undefined) {
       obj.avatarUrl = message.avatarUrl;
     }
-    if (message.customData !== "") {
+    if (message.customData !== undefined) {
       obj.customData = message.customData;
     }
     if (message.updateMask?.length) {
@@ -5714,13 +5714,13 @@ export const UpdateRoomRequest: MessageFns<UpdateRoomRequest> = {
 
   toJSON(message: UpdateRoomRequest): unknown {
     const obj: any = {};
-    if (message.roomId !== "") {
+    if (message.roomId !== undefined) {
       obj.roomId = message.roomId;
     }
-    if (message.displayName !== "") {
+    if (message.displayName !== undefined) {
       obj.displayName = message.displayName;
     }
-    if (message.metadata !== "") {
+    if (message.metadata !== undefined) {
       obj.metadata = message.metadata;
     }
     if (message.updateMask?.length) {
@@ -5910,16 +5910,16 @@ export const RemoveMemberRequest: MessageFns<RemoveMemberRequest> = {
 
   toJSON(message: RemoveMemberRequest): unknown {
     const obj: any = {};
-    if (message.roomId !== "") {
+    if (message.roomId !== undefined) {
       obj.roomId = message.roomId;
     }
-    if (message.identity !== "") {
+    if (message.identity !== undefined) {
       obj.identity = message.identity;
     }
-    if (message.reasonText !== "") {
+    if (message.reasonText !== undefined) {
       obj.reasonText = message.reasonText;
     }
-    if (message.banSeconds !== 0) {
+    if (message.banSeconds !== undefined) {
       obj.banSeconds = Math.round(message.banSeconds);
     }
     return obj;
@@ -6064,7 +6064,7 @@ export const CloseRoomRequest: MessageFns<CloseRoomRequest> = {
 
   toJSON(message: CloseRoomRequest): unknown {
     const obj: any = {};
-    if (message.roomId !== "") {
+    if (message.roomId !== undefined) {
       obj.roomId = message.roomId;
     }
     return obj;
@@ -6244,16 +6244,16 @@ export const PlaceCallRequest: MessageFns<PlaceCallRequest> = {
 
   toJSON(message: PlaceCallRequest): unknown {
     const obj: any = {};
-    if (message.calleeIdentity !== "") {
+    if (message.calleeIdentity !== undefined) {
       obj.calleeIdentity = message.calleeIdentity;
     }
-    if (message.recording !== false) {
+    if (message.recording !== undefined) {
       obj.recording = message.recording;
     }
-    if (message.metadata !== "") {
+    if (message.metadata !== undefined) {
       obj.metadata = message.metadata;
     }
-    if (message.ringTimeoutSeconds !== 0) {
+    if (message.ringTimeoutSeconds !== undefined) {
       obj.ringTimeoutSeconds = Math.round(message.ringTimeoutSeconds);
     }
     return obj;
@@ -6389,7 +6389,7 @@ export const PlaceCallResponse: MessageFns<PlaceCallResponse> = {
     if (message.pushUrl !== undefined) {
       obj.pushUrl = PushUrl.toJSON(message.pushUrl);
     }
-    if (message.seq !== 0) {
+    if (message.seq !== undefined) {
       obj.seq = Math.round(message.seq);
     }
     return obj;
@@ -6482,10 +6482,10 @@ export const AnswerCallRequest: MessageFns<AnswerCallRequest> = {
 
   toJSON(message: AnswerCallRequest): unknown {
     const obj: any = {};
-    if (message.callId !== "") {
+    if (message.callId !== undefined) {
       obj.callId = message.callId;
     }
-    if (message.accept !== false) {
+    if (message.accept !== undefined) {
       obj.accept = message.accept;
     }
     return obj;
@@ -6653,7 +6653,7 @@ export const AnswerCallResponse: MessageFns<AnswerCallResponse> = {
     if (message.playUrls?.length) {
       obj.playUrls = message.playUrls.map((e) => PlayUrl.toJSON(e));
     }
-    if (message.seq !== 0) {
+    if (message.seq !== undefined) {
       obj.seq = Math.round(message.seq);
     }
     return obj;
@@ -6736,7 +6736,7 @@ export const CancelCallRequest: MessageFns<CancelCallRequest> = {
 
   toJSON(message: CancelCallRequest): unknown {
     const obj: any = {};
-    if (message.callId !== "") {
+    if (message.callId !== undefined) {
       obj.callId = message.callId;
     }
     return obj;
@@ -6876,7 +6876,7 @@ export const HangUpRequest: MessageFns<HangUpRequest> = {
 
   toJSON(message: HangUpRequest): unknown {
     const obj: any = {};
-    if (message.callId !== "") {
+    if (message.callId !== undefined) {
       obj.callId = message.callId;
     }
     return obj;
@@ -7115,10 +7115,10 @@ export const SetAgentStateRequest: MessageFns<SetAgentStateRequest> = {
 
   toJSON(message: SetAgentStateRequest): unknown {
     const obj: any = {};
-    if (message.team !== "") {
+    if (message.team !== undefined) {
       obj.team = message.team;
     }
-    if (message.state !== AgentState.AGENT_STATE_UNSPECIFIED) {
+    if (message.state !== undefined) {
       obj.state = agentStateToJSON(message.state);
     }
     return obj;
@@ -7253,7 +7253,7 @@ export const GetTeamRequest: MessageFns<GetTeamRequest> = {
 
   toJSON(message: GetTeamRequest): unknown {
     const obj: any = {};
-    if (message.team !== "") {
+    if (message.team !== undefined) {
       obj.team = message.team;
     }
     return obj;
@@ -7435,10 +7435,10 @@ export const CallTeamRequest: MessageFns<CallTeamRequest> = {
 
   toJSON(message: CallTeamRequest): unknown {
     const obj: any = {};
-    if (message.team !== "") {
+    if (message.team !== undefined) {
       obj.team = message.team;
     }
-    if (message.metadata !== "") {
+    if (message.metadata !== undefined) {
       obj.metadata = message.metadata;
     }
     return obj;
@@ -7572,7 +7572,7 @@ export const CallTeamResponse: MessageFns<CallTeamResponse> = {
     if (message.pushUrl !== undefined) {
       obj.pushUrl = PushUrl.toJSON(message.pushUrl);
     }
-    if (message.seq !== 0) {
+    if (message.seq !== undefined) {
       obj.seq = Math.round(message.seq);
     }
     return obj;
@@ -7685,13 +7685,13 @@ export const TransferCallRequest: MessageFns<TransferCallRequest> = {
 
   toJSON(message: TransferCallRequest): unknown {
     const obj: any = {};
-    if (message.callId !== "") {
+    if (message.callId !== undefined) {
       obj.callId = message.callId;
     }
-    if (message.toIdentity !== "") {
+    if (message.toIdentity !== undefined) {
       obj.toIdentity = message.toIdentity;
     }
-    if (message.toTeam !== "") {
+    if (message.toTeam !== undefined) {
       obj.toTeam = message.toTeam;
     }
     return obj;
@@ -7845,10 +7845,10 @@ export const InviteToCallRequest: MessageFns<InviteToCallRequest> = {
 
   toJSON(message: InviteToCallRequest): unknown {
     const obj: any = {};
-    if (message.callId !== "") {
+    if (message.callId !== undefined) {
       obj.callId = message.callId;
     }
-    if (message.identity !== "") {
+    if (message.identity !== undefined) {
       obj.identity = message.identity;
     }
     return obj;
@@ -7983,7 +7983,7 @@ export const GetTeamStatsRequest: MessageFns<GetTeamStatsRequest> = {
 
   toJSON(message: GetTeamStatsRequest): unknown {
     const obj: any = {};
-    if (message.team !== "") {
+    if (message.team !== undefined) {
       obj.team = message.team;
     }
     return obj;

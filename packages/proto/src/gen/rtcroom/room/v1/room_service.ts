@@ -411,7 +411,7 @@ export const CreateRoomRequest: MessageFns<CreateRoomRequest> = {
     if (message.room !== undefined) {
       obj.room = Room.toJSON(message.room);
     }
-    if (message.requestId !== "") {
+    if (message.requestId !== undefined) {
       obj.requestId = message.requestId;
     }
     if (message.principal !== undefined) {
@@ -582,10 +582,10 @@ export const GetRoomRequest: MessageFns<GetRoomRequest> = {
 
   toJSON(message: GetRoomRequest): unknown {
     const obj: any = {};
-    if (message.roomId !== "") {
+    if (message.roomId !== undefined) {
       obj.roomId = message.roomId;
     }
-    if (message.name !== "") {
+    if (message.name !== undefined) {
       obj.name = message.name;
     }
     if (message.principal !== undefined) {
@@ -691,7 +691,7 @@ export const GetRoomResponse: MessageFns<GetRoomResponse> = {
     if (message.members?.length) {
       obj.members = message.members.map((e) => Member.toJSON(e));
     }
-    if (message.seq !== 0) {
+    if (message.seq !== undefined) {
       obj.seq = Math.round(message.seq);
     }
     return obj;
@@ -794,10 +794,10 @@ export const ListRoomsRequest: MessageFns<ListRoomsRequest> = {
 
   toJSON(message: ListRoomsRequest): unknown {
     const obj: any = {};
-    if (message.pageSize !== 0) {
+    if (message.pageSize !== undefined) {
       obj.pageSize = Math.round(message.pageSize);
     }
-    if (message.pageToken !== "") {
+    if (message.pageToken !== undefined) {
       obj.pageToken = message.pageToken;
     }
     if (message.principal !== undefined) {
@@ -892,7 +892,7 @@ export const ListRoomsResponse: MessageFns<ListRoomsResponse> = {
     if (message.rooms?.length) {
       obj.rooms = message.rooms.map((e) => Room.toJSON(e));
     }
-    if (message.nextPageToken !== "") {
+    if (message.nextPageToken !== undefined) {
       obj.nextPageToken = message.nextPageToken;
     }
     return obj;
@@ -978,7 +978,7 @@ export const CloseRoomRequest: MessageFns<CloseRoomRequest> = {
 
   toJSON(message: CloseRoomRequest): unknown {
     const obj: any = {};
-    if (message.roomId !== "") {
+    if (message.roomId !== undefined) {
       obj.roomId = message.roomId;
     }
     if (message.principal !== undefined) {
@@ -1254,28 +1254,28 @@ export const JoinRoomRequest: MessageFns<JoinRoomRequest> = {
 
   toJSON(message: JoinRoomRequest): unknown {
     const obj: any = {};
-    if (message.roomId !== "") {
+    if (message.roomId !== undefined) {
       obj.roomId = message.roomId;
     }
-    if (message.roomName !== "") {
+    if (message.roomName !== undefined) {
       obj.roomName = message.roomName;
     }
-    if (message.identity !== "") {
+    if (message.identity !== undefined) {
       obj.identity = message.identity;
     }
-    if (message.displayName !== "") {
+    if (message.displayName !== undefined) {
       obj.displayName = message.displayName;
     }
-    if (message.sessionId !== "") {
+    if (message.sessionId !== undefined) {
       obj.sessionId = message.sessionId;
     }
-    if (message.createIfMissing !== false) {
+    if (message.createIfMissing !== undefined) {
       obj.createIfMissing = message.createIfMissing;
     }
     if (message.createOptions !== undefined) {
       obj.createOptions = Room.toJSON(message.createOptions);
     }
-    if (message.requestId !== "") {
+    if (message.requestId !== undefined) {
       obj.requestId = message.requestId;
     }
     if (message.principal !== undefined) {
@@ -1439,7 +1439,7 @@ export const JoinRoomResponse: MessageFns<JoinRoomResponse> = {
     if (message.pushUrl !== undefined) {
       obj.pushUrl = PushUrl.toJSON(message.pushUrl);
     }
-    if (message.seq !== 0) {
+    if (message.seq !== undefined) {
       obj.seq = Math.round(message.seq);
     }
     if (message.playUrls?.length) {
@@ -1560,13 +1560,13 @@ export const LeaveRoomRequest: MessageFns<LeaveRoomRequest> = {
 
   toJSON(message: LeaveRoomRequest): unknown {
     const obj: any = {};
-    if (message.roomId !== "") {
+    if (message.roomId !== undefined) {
       obj.roomId = message.roomId;
     }
-    if (message.identity !== "") {
+    if (message.identity !== undefined) {
       obj.identity = message.identity;
     }
-    if (message.reason !== LeaveReason.LEAVE_REASON_UNSPECIFIED) {
+    if (message.reason !== undefined) {
       obj.reason = leaveReasonToJSON(message.reason);
     }
     if (message.principal !== undefined) {
@@ -1728,7 +1728,7 @@ export const ListMembersRequest: MessageFns<ListMembersRequest> = {
 
   toJSON(message: ListMembersRequest): unknown {
     const obj: any = {};
-    if (message.roomId !== "") {
+    if (message.roomId !== undefined) {
       obj.roomId = message.roomId;
     }
     if (message.principal !== undefined) {
@@ -1818,7 +1818,7 @@ export const ListMembersResponse: MessageFns<ListMembersResponse> = {
     if (message.members?.length) {
       obj.members = message.members.map((e) => Member.toJSON(e));
     }
-    if (message.seq !== 0) {
+    if (message.seq !== undefined) {
       obj.seq = Math.round(message.seq);
     }
     return obj;
@@ -1928,16 +1928,16 @@ export const SetStreamStateRequest: MessageFns<SetStreamStateRequest> = {
 
   toJSON(message: SetStreamStateRequest): unknown {
     const obj: any = {};
-    if (message.roomId !== "") {
+    if (message.roomId !== undefined) {
       obj.roomId = message.roomId;
     }
-    if (message.identity !== "") {
+    if (message.identity !== undefined) {
       obj.identity = message.identity;
     }
-    if (message.publishing !== false) {
+    if (message.publishing !== undefined) {
       obj.publishing = message.publishing;
     }
-    if (message.source !== StreamSource.STREAM_SOURCE_UNSPECIFIED) {
+    if (message.source !== undefined) {
       obj.source = streamSourceToJSON(message.source);
     }
     return obj;
@@ -2024,7 +2024,7 @@ export const SetStreamStateResponse: MessageFns<SetStreamStateResponse> = {
     if (message.member !== undefined) {
       obj.member = Member.toJSON(message.member);
     }
-    if (message.changed !== false) {
+    if (message.changed !== undefined) {
       obj.changed = message.changed;
     }
     return obj;
@@ -2112,10 +2112,10 @@ export const LeaveSessionRequest: MessageFns<LeaveSessionRequest> = {
 
   toJSON(message: LeaveSessionRequest): unknown {
     const obj: any = {};
-    if (message.sessionId !== "") {
+    if (message.sessionId !== undefined) {
       obj.sessionId = message.sessionId;
     }
-    if (message.reason !== LeaveReason.LEAVE_REASON_UNSPECIFIED) {
+    if (message.reason !== undefined) {
       obj.reason = leaveReasonToJSON(message.reason);
     }
     return obj;
@@ -2298,13 +2298,13 @@ export const GetMemberRequest: MessageFns<GetMemberRequest> = {
 
   toJSON(message: GetMemberRequest): unknown {
     const obj: any = {};
-    if (message.streamId !== "") {
+    if (message.streamId !== undefined) {
       obj.streamId = message.streamId;
     }
-    if (message.roomId !== "") {
+    if (message.roomId !== undefined) {
       obj.roomId = message.roomId;
     }
-    if (message.identity !== "") {
+    if (message.identity !== undefined) {
       obj.identity = message.identity;
     }
     if (message.principal !== undefined) {
@@ -2512,7 +2512,7 @@ export const UpdateRoomRequest: MessageFns<UpdateRoomRequest> = {
 
   toJSON(message: UpdateRoomRequest): unknown {
     const obj: any = {};
-    if (message.roomId !== "") {
+    if (message.roomId !== undefined) {
       obj.roomId = message.roomId;
     }
     if (message.room !== undefined) {
@@ -2718,10 +2718,10 @@ export const UpdateMemberRequest: MessageFns<UpdateMemberRequest> = {
 
   toJSON(message: UpdateMemberRequest): unknown {
     const obj: any = {};
-    if (message.roomId !== "") {
+    if (message.roomId !== undefined) {
       obj.roomId = message.roomId;
     }
-    if (message.identity !== "") {
+    if (message.identity !== undefined) {
       obj.identity = message.identity;
     }
     if (message.member !== undefined) {
@@ -2936,16 +2936,16 @@ export const RemoveMemberRequest: MessageFns<RemoveMemberRequest> = {
 
   toJSON(message: RemoveMemberRequest): unknown {
     const obj: any = {};
-    if (message.roomId !== "") {
+    if (message.roomId !== undefined) {
       obj.roomId = message.roomId;
     }
-    if (message.identity !== "") {
+    if (message.identity !== undefined) {
       obj.identity = message.identity;
     }
-    if (message.reasonText !== "") {
+    if (message.reasonText !== undefined) {
       obj.reasonText = message.reasonText;
     }
-    if (message.banSeconds !== 0) {
+    if (message.banSeconds !== undefined) {
       obj.banSeconds = Math.round(message.banSeconds);
     }
     if (message.principal !== undefined) {
@@ -3140,13 +3140,13 @@ export const ListRoomEventsRequest: MessageFns<ListRoomEventsRequest> = {
 
   toJSON(message: ListRoomEventsRequest): unknown {
     const obj: any = {};
-    if (message.roomId !== "") {
+    if (message.roomId !== undefined) {
       obj.roomId = message.roomId;
     }
-    if (message.afterSeq !== 0) {
+    if (message.afterSeq !== undefined) {
       obj.afterSeq = Math.round(message.afterSeq);
     }
-    if (message.pageSize !== 0) {
+    if (message.pageSize !== undefined) {
       obj.pageSize = Math.round(message.pageSize);
     }
     if (message.principal !== undefined) {
@@ -3242,7 +3242,7 @@ export const ListRoomEventsResponse: MessageFns<ListRoomEventsResponse> = {
     if (message.events?.length) {
       obj.events = message.events.map((e) => RoomEvent.toJSON(e));
     }
-    if (message.lastSeq !== 0) {
+    if (message.lastSeq !== undefined) {
       obj.lastSeq = Math.round(message.lastSeq);
     }
     return obj;
@@ -3328,10 +3328,10 @@ export const SetSessionConnectionRequest: MessageFns<SetSessionConnectionRequest
 
   toJSON(message: SetSessionConnectionRequest): unknown {
     const obj: any = {};
-    if (message.sessionId !== "") {
+    if (message.sessionId !== undefined) {
       obj.sessionId = message.sessionId;
     }
-    if (message.connected !== false) {
+    if (message.connected !== undefined) {
       obj.connected = message.connected;
     }
     return obj;
