@@ -213,7 +213,7 @@ export function readAnswer<K extends RequestKind>(kind: K, a: Raw = {}): Answer<
     reportPusherEvent: (x) => ({ action: (str(x.action) || 'NONE') as Answer<'reportPusherEvent'>['action'] }),
     updateMember: (x) => ({ member: readMember(x.member) }),
     updateRoom: (x) => ({ room: readRoom(x.room) }),
-    removeMember: (x) => ({ member: readMember(x.member) }),
+    removeMember: (x) => ({ member: x.member ? readMember(x.member) : undefined, bannedUntil: opt(x.bannedUntil) }),
     closeRoom: (x) => ({ room: readRoom(x.room) }),
     placeCall: readCallPlaced,
     answerCall: (x) => ({

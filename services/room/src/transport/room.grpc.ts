@@ -111,8 +111,8 @@ export function roomGrpcBinding(rooms: Rooms, members: Memberships): ServiceBind
         return { member: toProtoMember(await members.update(req.roomId, requireIdentity(req.identity), patch, actorFromProto(req.principal))) };
       },
       async removeMember(req) {
-        const member = await members.remove(req.roomId, requireIdentity(req.identity), req.reasonText, req.banSeconds, actorFromProto(req.principal));
-        return { member: toProtoMember(member) };
+        const { member, bannedUntil } = await members.remove(req.roomId, requireIdentity(req.identity), req.reasonText, req.banSeconds, actorFromProto(req.principal));
+        return { member: member ? toProtoMember(member) : undefined, bannedUntil: bannedUntil ?? undefined };
       },
       async listRoomEvents(req) {
         if (req.pageSize > 1000) throw new DomainError('INVALID_ARGUMENT', 'page_size must be at most 1000', { field: 'page_size' });

@@ -398,7 +398,12 @@ export interface UpdateRoomResponse {
   room: Room | undefined;
 }
 
-/** Removes a member, optionally banning the identity for ban_seconds. Needs the roomAdmin grant. */
+/**
+ * Removes a member, optionally banning the identity for ban_seconds. Needs the roomAdmin grant, or
+ * to be the room's owner (unless its owner_rights are NONE). With ban_seconds, an identity that holds no seat is
+ * banned all the same (a pre-ban: nobody is told, and the answer has no member); without, it is
+ * NOT_A_MEMBER.
+ */
 export interface RemoveMemberRequest {
   roomId: string;
   identity: string;
@@ -409,7 +414,12 @@ export interface RemoveMemberRequest {
 }
 
 export interface RemoveMemberResponse {
-  member: Member | undefined;
+  /** The membership that ended; absent after a pre-ban (the identity held no seat). */
+  member:
+    | Member
+    | undefined;
+  /** With ban_seconds: until when the identity is kept out of the room. */
+  bannedUntil: Date | undefined;
 }
 
 /** Closes a room. Needs the roomAdmin grant. */
@@ -5939,13 +5949,16 @@ export const RemoveMemberRequest: MessageFns<RemoveMemberRequest> = {
 };
 
 function createBaseRemoveMemberResponse(): RemoveMemberResponse {
-  return { member: undefined };
+  return { member: undefined, bannedUntil: undefined };
 }
 
 export const RemoveMemberResponse: MessageFns<RemoveMemberResponse> = {
   encode(message: RemoveMemberResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.member !== undefined) {
       Member.encode(message.member, writer.uint32(10).fork()).join();
+    }
+    if (message.bannedUntil !== undefined) {
+      Timestamp.encode(toTimestamp(message.bannedUntil), writer.uint32(18).fork()).join();
     }
     return writer;
   },
@@ -5971,6 +5984,14 @@ export const RemoveMemberResponse: MessageFns<RemoveMemberResponse> = {
             message.member = Member.decode(reader, reader.uint32());
             continue;
           }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.bannedUntil = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -5984,13 +6005,23 @@ export const RemoveMemberResponse: MessageFns<RemoveMemberResponse> = {
   },
 
   fromJSON(object: any): RemoveMemberResponse {
-    return { member: isSet(object.member) ? Member.fromJSON(object.member) : undefined };
+    return {
+      member: isSet(object.member) ? Member.fromJSON(object.member) : undefined,
+      bannedUntil: isSet(object.bannedUntil)
+        ? fromJsonTimestamp(object.bannedUntil)
+        : isSet(object.banned_until)
+        ? fromJsonTimestamp(object.banned_until)
+        : undefined,
+    };
   },
 
   toJSON(message: RemoveMemberResponse): unknown {
     const obj: any = {};
     if (message.member !== undefined) {
       obj.member = Member.toJSON(message.member);
+    }
+    if (message.bannedUntil !== undefined) {
+      obj.bannedUntil = message.bannedUntil.toISOString();
     }
     return obj;
   },
@@ -6003,6 +6034,7 @@ export const RemoveMemberResponse: MessageFns<RemoveMemberResponse> = {
     message.member = (object.member !== undefined && object.member !== null)
       ? Member.fromPartial(object.member)
       : undefined;
+    message.bannedUntil = object.bannedUntil ?? undefined;
     return message;
   },
 };

@@ -19,6 +19,7 @@ import {
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
 import { FieldMask } from "../../../google/protobuf/field_mask";
+import { Timestamp } from "../../../google/protobuf/timestamp";
 import { Principal } from "../../auth/v1/principal";
 import { PlayUrl, PushUrl } from "../../media/v1/url";
 import {
@@ -293,8 +294,15 @@ export interface RemoveMemberRequest {
 }
 
 export interface RemoveMemberResponse {
-  /** NEXT-ID: 2 */
-  member: Member | undefined;
+  /**
+   * The membership that ended (LEAVE_REASON_REMOVED); absent when the identity held no seat and
+   * was only banned (a pre-ban).
+   */
+  member:
+    | Member
+    | undefined;
+  /** With ban_seconds: until when the identity is kept out. Absent without a ban. */
+  bannedUntil: Date | undefined;
 }
 
 export interface ListRoomEventsRequest {
@@ -2971,13 +2979,16 @@ export const RemoveMemberRequest: MessageFns<RemoveMemberRequest> = {
 };
 
 function createBaseRemoveMemberResponse(): RemoveMemberResponse {
-  return { member: undefined };
+  return { member: undefined, bannedUntil: undefined };
 }
 
 export const RemoveMemberResponse: MessageFns<RemoveMemberResponse> = {
   encode(message: RemoveMemberResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.member !== undefined) {
       Member.encode(message.member, writer.uint32(10).fork()).join();
+    }
+    if (message.bannedUntil !== undefined) {
+      Timestamp.encode(toTimestamp(message.bannedUntil), writer.uint32(18).fork()).join();
     }
     return writer;
   },
@@ -3003,6 +3014,14 @@ export const RemoveMemberResponse: MessageFns<RemoveMemberResponse> = {
             message.member = Member.decode(reader, reader.uint32());
             continue;
           }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.bannedUntil = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3016,13 +3035,23 @@ export const RemoveMemberResponse: MessageFns<RemoveMemberResponse> = {
   },
 
   fromJSON(object: any): RemoveMemberResponse {
-    return { member: isSet(object.member) ? Member.fromJSON(object.member) : undefined };
+    return {
+      member: isSet(object.member) ? Member.fromJSON(object.member) : undefined,
+      bannedUntil: isSet(object.bannedUntil)
+        ? fromJsonTimestamp(object.bannedUntil)
+        : isSet(object.banned_until)
+        ? fromJsonTimestamp(object.banned_until)
+        : undefined,
+    };
   },
 
   toJSON(message: RemoveMemberResponse): unknown {
     const obj: any = {};
     if (message.member !== undefined) {
       obj.member = Member.toJSON(message.member);
+    }
+    if (message.bannedUntil !== undefined) {
+      obj.bannedUntil = message.bannedUntil.toISOString();
     }
     return obj;
   },
@@ -3035,6 +3064,7 @@ export const RemoveMemberResponse: MessageFns<RemoveMemberResponse> = {
     message.member = (object.member !== undefined && object.member !== null)
       ? Member.fromPartial(object.member)
       : undefined;
+    message.bannedUntil = object.bannedUntil ?? undefined;
     return message;
   },
 };
@@ -3578,7 +3608,8 @@ export const RoomServiceService = {
   /**
    * Removes a seated member (LEAVE_REASON_REMOVED), and with ban_seconds keeps that identity out of
    * the room for that long: a banned identity's joins fail with BANNED, whatever token it holds.
-   * Principal: as CloseRoom. Banning an identity that holds no seat bans it all the same.
+   * Principal: as CloseRoom. With ban_seconds, an identity that holds no seat is banned all the same
+   * (a pre-ban: nobody is told, the answer has no member); without, it is NOT_A_MEMBER.
    */
   removeMember: {
     path: "/rtcroom.room.v1.RoomService/RemoveMember" as const,
@@ -3689,7 +3720,8 @@ export interface RoomServiceServer extends UntypedServiceImplementation {
   /**
    * Removes a seated member (LEAVE_REASON_REMOVED), and with ban_seconds keeps that identity out of
    * the room for that long: a banned identity's joins fail with BANNED, whatever token it holds.
-   * Principal: as CloseRoom. Banning an identity that holds no seat bans it all the same.
+   * Principal: as CloseRoom. With ban_seconds, an identity that holds no seat is banned all the same
+   * (a pre-ban: nobody is told, the answer has no member); without, it is NOT_A_MEMBER.
    */
   removeMember: handleUnaryCall<RemoveMemberRequest, RemoveMemberResponse>;
   /**
@@ -3917,7 +3949,8 @@ export interface RoomServiceClient extends Client {
   /**
    * Removes a seated member (LEAVE_REASON_REMOVED), and with ban_seconds keeps that identity out of
    * the room for that long: a banned identity's joins fail with BANNED, whatever token it holds.
-   * Principal: as CloseRoom. Banning an identity that holds no seat bans it all the same.
+   * Principal: as CloseRoom. With ban_seconds, an identity that holds no seat is banned all the same
+   * (a pre-ban: nobody is told, the answer has no member); without, it is NOT_A_MEMBER.
    */
   removeMember(
     request: RemoveMemberRequest,
@@ -4012,6 +4045,28 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends { $case: string; value: unknown } ? { $case: T["$case"]; value?: DeepPartial<T["value"]> }
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
+
+function toTimestamp(date: Date): Timestamp {
+  const seconds = Math.trunc(date.getTime() / 1_000);
+  const nanos = (date.getTime() % 1_000) * 1_000_000;
+  return { seconds, nanos };
+}
+
+function fromTimestamp(t: Timestamp): Date {
+  let millis = (t.seconds || 0) * 1_000;
+  millis += (t.nanos || 0) / 1_000_000;
+  return new globalThis.Date(millis);
+}
+
+function fromJsonTimestamp(o: any): Date {
+  if (o instanceof globalThis.Date) {
+    return o;
+  } else if (typeof o === "string") {
+    return new globalThis.Date(o);
+  } else {
+    return fromTimestamp(Timestamp.fromJSON(o));
+  }
+}
 
 function longToNumber(int64: { toString(): string }): number {
   const num = globalThis.Number(int64.toString());
