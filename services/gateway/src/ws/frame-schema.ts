@@ -64,16 +64,17 @@ export class FrameSchema {
     if (desc.typeName.startsWith('google.protobuf.')) return wellKnown(desc, value, path);
     if (typeof value !== 'object' || value === null || Array.isArray(value)) throw invalid(path, 'must be an object');
     const fields = this.fieldsOf(desc);
-    const seen = new Set<DescField>();
-    const oneofs = new Map<DescOneof, string>();
-    for (const [key, v] of Object.entries(value)) {
+    const object = value as Record<string, unknown>;
+    let oneofs: Map<DescOneof, string> | undefined;
+    for (const key in object) {
       const field = fields.get(key);
       if (!field) continue;
       const at = path ? `${path}.${key}` : key;
-      if (seen.has(field)) throw invalid(at, `is given twice (as ${field.jsonName} and ${field.name})`);
-      seen.add(field);
+      if (key !== field.jsonName && Object.hasOwn(object, field.jsonName)) throw invalid(at, `is given twice (as ${field.jsonName} and ${field.name})`);
+      const v = object[key];
       if (v === null) continue; // the JSON mapping's "default"
       if (field.oneof) {
+        oneofs ??= new Map();
         const other = oneofs.get(field.oneof);
         if (other) throw invalid(at, `cannot come with ${other}: only one of ${field.oneof.fields.map((f) => f.jsonName).join(', ')} at a time`);
         oneofs.set(field.oneof, key);
@@ -123,8 +124,14 @@ export class FrameSchema {
         if (typeof value !== 'string') throw invalid(at, 'must be a string');
         // PostgreSQL's text cannot hold U+0000, and no client text needs it.
         if (value.includes('\u0000')) throw invalid(at, 'must not contain NUL characters');
-        if (limit?.maxChars !== undefined && [...value].length > limit.maxChars) throw invalid(at, `must be at most ${limit.maxChars} characters`);
-        if (limit?.maxBytes !== undefined && Buffer.byteLength(value, 'utf8') > limit.maxBytes) throw invalid(at, `must be at most ${limit.maxBytes} bytes (UTF-8)`);
+        // (UTF-16 units are at least the code points, and a unit is at most 3 UTF-8 bytes: most strings
+        // are settled without counting.)
+        if (limit?.maxChars !== undefined && value.length > limit.maxChars && [...value].length > limit.maxChars) {
+          throw invalid(at, `must be at most ${limit.maxChars} characters`);
+        }
+        if (limit?.maxBytes !== undefined && value.length * 3 > limit.maxBytes && Buffer.byteLength(value, 'utf8') > limit.maxBytes) {
+          throw invalid(at, `must be at most ${limit.maxBytes} bytes (UTF-8)`);
+        }
         return;
       case ScalarType.BOOL:
         if (typeof value !== 'boolean') throw invalid(at, 'must be true or false');
