@@ -97,14 +97,15 @@ describe('thin path on the real Postgres and NATS', () => {
     await carol.close();
   });
 
-  it('a member that says goodbye without leaving leaves at once', async () => {
+  it('a member that says goodbye (close 1000) without leaving leaves at once, as LEFT', async () => {
     const erin = await DemoClient.connect(system.gatewayUrl, token('erin2'));
     const fay = await DemoClient.connect(system.gatewayUrl, token('fay'));
     const e = await join(erin, { roomName: roomName(), createIfMissing: true });
     await join(fay, { roomId: e.room!.id });
     await fay.close();
     const left = await erin.waitForNotice((n) => n.notice?.$case === 'memberLeft');
-    expect(left.notice?.$case === 'memberLeft' && left.notice.value.reason).toBe(roomv1.LeaveReason.LEAVE_REASON_CONNECTION_LOST);
+    // A goodbye, not a crash: the README says a 1000 close ends the session.
+    expect(left.notice?.$case === 'memberLeft' && left.notice.value.reason).toBe(roomv1.LeaveReason.LEAVE_REASON_LEFT);
     expect(erin.notices.some((n) => n.notice?.$case === 'memberConnection')).toBe(false);
     await erin.close();
   });

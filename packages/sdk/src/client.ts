@@ -13,7 +13,7 @@ import { CallTracker } from './calls.js';
 import { Emitter, Listener } from './emitter.js';
 import { RtcRoomError } from './errors.js';
 import type { RtcRoomEvents } from './events.js';
-import type { Agent, Answer, Call, Member, PushUrl, PusherAction, Room, RoomOptions, SettableAgentState, TeamStats, Welcome } from './protocol.js';
+import type { Agent, Answer, Call, Member, PushUrl, PusherAction, Room, RoomOptions, SettableAgentState, TeamStats, Timestamp, Welcome } from './protocol.js';
 import { RoomSnapshot } from './room-view.js';
 import { newKey, RoomTracker } from './rooms.js';
 import { browserSocket } from './socket-websocket.js';
@@ -251,8 +251,12 @@ export class RtcRoomClient {
     return this.transport.request('updateRoom', { roomId, ...patch, updateMask }).then((a) => a.room);
   }
 
-  removeMember(roomId: string, identity: string, options: { reasonText?: string; banSeconds?: number } = {}): Promise<Member> {
-    return this.transport.request('removeMember', { roomId, identity, ...options }).then((a) => a.member);
+  /**
+   * Removes a member, and with banSeconds keeps the identity out that long. Banning an identity that
+   * holds no seat is a pre-ban: the answer then has no member, only bannedUntil.
+   */
+  removeMember(roomId: string, identity: string, options: { reasonText?: string; banSeconds?: number } = {}): Promise<{ member?: Member; bannedUntil?: Timestamp }> {
+    return this.transport.request('removeMember', { roomId, identity, ...options });
   }
 
   closeRoom(roomId: string): Promise<Room> {

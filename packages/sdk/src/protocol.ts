@@ -273,7 +273,11 @@ export interface Requests {
     answer: { member: Member };
   };
   updateRoom: { body: { roomId: string; displayName?: string; metadata?: string; updateMask: string[] }; answer: { room: Room } };
-  removeMember: { body: { roomId: string; identity: string; reasonText?: string; banSeconds?: number }; answer: { member: Member } };
+  removeMember: {
+    body: { roomId: string; identity: string; reasonText?: string; banSeconds?: number };
+    /** member: the seat that ended, absent after a pre-ban (the identity held none); bannedUntil: with a ban. */
+    answer: { member?: Member; bannedUntil?: Timestamp };
+  };
   closeRoom: { body: { roomId: string }; answer: { room: Room } };
   placeCall: {
     body: { calleeIdentity: string; recording?: boolean; metadata?: string; ringTimeoutSeconds?: number };

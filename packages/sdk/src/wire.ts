@@ -1,6 +1,7 @@
-// Frames as they arrive -> the SDK's types with every default filled in. The gateway leaves out
-// fields at their default value (0, "", false, UNSPECIFIED, empty lists), as the protobuf JSON mapping
-// allows, so each message is read here once rather than guarded everywhere it is used.
+// Frames as they arrive -> the SDK's types with every default filled in. The gateway writes every
+// scalar and enum field (0, "", false and UNSPECIFIED included), but leaves out empty lists and unset
+// messages, and older gateways left out defaults too, as the protobuf JSON mapping allows: so each
+// message is read here once rather than guarded everywhere it is used.
 import type { Agent, Answer, Call, CallNotice, Member, PlayUrl, PushUrl, Recording, RequestKind, Room, RoomNotice, Team, TeamStats, Welcome } from './protocol.js';
 
 type Raw = any;
@@ -212,7 +213,7 @@ export function readAnswer<K extends RequestKind>(kind: K, a: Raw = {}): Answer<
     reportPusherEvent: (x) => ({ action: (str(x.action) || 'NONE') as Answer<'reportPusherEvent'>['action'] }),
     updateMember: (x) => ({ member: readMember(x.member) }),
     updateRoom: (x) => ({ room: readRoom(x.room) }),
-    removeMember: (x) => ({ member: readMember(x.member) }),
+    removeMember: (x) => ({ member: x.member ? readMember(x.member) : undefined, bannedUntil: opt(x.bannedUntil) }),
     closeRoom: (x) => ({ room: readRoom(x.room) }),
     placeCall: readCallPlaced,
     answerCall: (x) => ({

@@ -113,7 +113,7 @@ it('errors carry the server\'s stable codes', async () => {
   await expect(alice.placeCall('nobody-online')).rejects.toMatchObject({ code: 'CALLEE_OFFLINE' });
 });
 
-it('a closed client gives its seats up at once: others see it leave', async () => {
+it('a closed client gives its seats up at once: others see it leave (a goodbye: LEFT)', async () => {
   const alice = await client('alice-bye');
   const bob = await client('bob-bye');
   const a = await alice.enterRoom(roomName());
@@ -121,7 +121,7 @@ it('a closed client gives its seats up at once: others see it leave', async () =
   const left = recorder(bob, 'memberLeft');
   await alice.close();
   const e = await left.next();
-  expect([e.member.identity, e.reason]).toEqual(['alice-bye', 'LEAVE_REASON_CONNECTION_LOST']);
+  expect([e.member.identity, e.reason]).toEqual(['alice-bye', 'LEAVE_REASON_LEFT']);
   expect(alice.state).toBe('disconnected');
   await expect(alice.listRooms()).rejects.toMatchObject({ code: 'CLOSED' });
 });

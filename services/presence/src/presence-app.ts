@@ -8,9 +8,15 @@ import { judgePusherCode, PusherVerdict } from './domain/pusher-report';
 import { canResume, interrupt, judgeSession, LivenessPolicy, resumeOn, Session } from './domain/session';
 import { SessionStore } from './store/session-store';
 
+/**
+ * Why a session's seats end: the client said goodbye (closed with 1000, or the gateway closed the
+ * session for good), or its connection did not come back within the grace period.
+ */
+export type SessionEnd = 'left' | 'connection_lost';
+
 /** The room service as presence needs it. */
 export interface RoomPort {
-  leaveSession(sessionId: string): Promise<number>;
+  leaveSession(sessionId: string, why: SessionEnd): Promise<number>;
   /** The seats the session holds, after the change. */
   setSessionConnection(sessionId: string, connected: boolean): Promise<roomv1.Member[]>;
   setStreamState(roomId: string, identity: string, publishing: boolean): Promise<boolean>;
@@ -48,14 +54,15 @@ export class PresenceApp {
   }
 
   /**
-   * The gateway lost the connection: keep the seats for the grace period, or end them now. With
+   * The gateway lost the connection: keep the seats for the grace period, or end them now, as a
+   * goodbye (the others see LEFT: a client that closes with 1000 has left, it has not crashed). With
    * `holdsNoSeats` (the gateway knows the session holds none), ending it does not ask the rooms.
    */
   async close(sessionId: string, gatewayId: string, resumable: boolean, holdsNoSeats = false): Promise<void> {
     const s = await this.store.get(sessionId);
     if (!s || (gatewayId && s.gatewayId !== gatewayId)) return; // resumed elsewhere meanwhile
     if (resumable) await this.interrupt(s);
-    else await this.end(s, holdsNoSeats);
+    else await this.end(s, 'left', holdsNoSeats);
   }
 
   async resume(sessionId: string, identity: string, gatewayId: string): Promise<{ session: Session; seats: roomv1.Member[] }> {
@@ -103,7 +110,7 @@ export class PresenceApp {
       for (const s of await this.store.all()) {
         const verdict = judgeSession(s, gateways.get(s.gatewayId), now, this.policy);
         if (verdict === 'interrupt') await this.interrupt(s);
-        else if (verdict === 'expire') await this.end(s);
+        else if (verdict === 'expire') await this.end(s, 'connection_lost');
       }
     } catch (err) {
       this.logger.warn('presence sweep failed', { err });
@@ -121,11 +128,11 @@ export class PresenceApp {
     }
   }
 
-  private async end(s: Session, holdsNoSeats = false): Promise<void> {
+  private async end(s: Session, why: SessionEnd, holdsNoSeats = false): Promise<void> {
     try {
-      if (!holdsNoSeats) await this.rooms.leaveSession(s.sessionId);
+      if (!holdsNoSeats) await this.rooms.leaveSession(s.sessionId, why);
       await this.store.delete(s.sessionId);
-      this.logger.info('session ended', { sessionId: s.sessionId, identity: s.identity });
+      this.logger.info('session ended', { sessionId: s.sessionId, identity: s.identity, why });
     } catch (err) {
       // Kept, so the next sweep tries again: no seat is left behind.
       this.logger.warn('could not give up the seats of an ended session', { sessionId: s.sessionId, err });

@@ -113,10 +113,13 @@ describe('presence (with the real room service and NATS)', () => {
     });
   });
 
-  it('ends the seats of a session closed for good at once', async () => {
+  it('ends the seats of a session closed for good at once, as LEFT (a goodbye, not a lost connection)', async () => {
     const { sessionId, roomId } = await seat(a, 'cleo');
     await a.closeSession({ sessionId, resumable: false, gatewayId: 'gw-test', holdsNoSeats: false });
     expect(await members(roomId)).toEqual([]);
+    const { events } = await rooms.listRoomEvents({ roomId, afterSeq: 0, pageSize: 100 });
+    const left = events.map((e) => e.payload).find((p) => p?.$case === 'memberLeft');
+    expect(left?.$case === 'memberLeft' && left.value.reason).toBe(roomv1.LeaveReason.LEAVE_REASON_LEFT);
   });
 
   it('ends a session the gateway says holds no seats without asking the rooms, and forgets it', async () => {

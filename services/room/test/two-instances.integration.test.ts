@@ -141,7 +141,8 @@ describe('two room-service instances on one store', () => {
     await b.removeMember({ roomId: r.id, identity: 'x2', reasonText: 'spam', banSeconds: 600 });
     await expect(join(a, r.id, 'x2')).rejects.toMatchObject({ reason: 'BANNED' });
     // Banned while not seated: nothing else in the room changed, the ban alone moves it on.
-    await b.removeMember({ roomId: r.id, identity: 'x3', reasonText: '', banSeconds: 600 });
+    const preBan = await b.removeMember({ roomId: r.id, identity: 'x3', reasonText: '', banSeconds: 600 });
+    expect([preBan.member, preBan.bannedUntil instanceof Date]).toEqual([undefined, true]);
     await expect(join(a, r.id, 'x3')).rejects.toMatchObject({ reason: 'BANNED' });
     expect(await seated(r.id)).toEqual(['x1']);
   });

@@ -4,6 +4,7 @@ import { AccessClaims, Logger } from '@rtcroom/common';
 import { gatewayv1 } from '@rtcroom/proto';
 import WebSocket from 'ws';
 import { toClientError } from '../errors';
+import { FailureLog } from './failure-log';
 import { encodeServerMessage } from './frames';
 
 /** A seat this connection holds, and the last room event seq it has been given. */
@@ -22,7 +23,7 @@ export const closeCodes = {
    */
   unauthenticated: 4001,
   sessionExpired: 4002,
-  slowConsumer: 4008,
+  // 4008 (slow consumer) is no longer sent: such a client is cut off without a close frame (cutOff).
   pingTimeout: 4009,
   goingAway: 1001,
   internal: 1011,
@@ -38,6 +39,7 @@ export class Connection {
   closed = false;
   /** The token exp (UNIX seconds) the client was last told is near (tokenExpiring), once per token. */
   expiryNoticeSentFor = 0;
+  private readonly failures: FailureLog;
 
   constructor(
     readonly socket: WebSocket,
@@ -47,7 +49,9 @@ export class Connection {
     public claims: AccessClaims,
     private readonly logger: Logger,
     private readonly maxBufferedBytes: number,
-  ) {}
+  ) {
+    this.failures = new FailureLog(logger);
+  }
 
   get identity(): string {
     return this.claims.sub;
@@ -63,7 +67,7 @@ export class Connection {
     if (this.closed || this.socket.readyState !== WebSocket.OPEN) return;
     if (this.socket.bufferedAmount > this.maxBufferedBytes) {
       this.logger.warn('slow consumer cut off', { sessionId: this.sessionId, buffered: this.socket.bufferedAmount });
-      this.close(closeCodes.slowConsumer, 'slow consumer: too much unsent data');
+      this.cutOff();
       return;
     }
     this.socket.send(frame);
@@ -73,9 +77,23 @@ export class Connection {
     this.send({ requestId, message });
   }
 
-  fail(requestId: string, err: unknown): void {
+  /** Answers a request (or an undecodable frame) with its error, and logs it as failure-log.ts says. */
+  fail(requestId: string, err: unknown, request?: string): void {
     const { code, message } = toClientError(err);
+    this.failures.note(code, message, err, { sessionId: this.sessionId, identity: this.identity, request });
     this.send({ requestId, message: { $case: 'error', value: { code, message } } });
+  }
+
+  /**
+   * Drops the socket at once, without a close handshake: a client that does not read its socket would
+   * never read a close frame either (it would sit behind the unsent data), and ws waits 30 s for the
+   * answer, during which the session looked connected. The 'close' event follows at once, so the
+   * session is interrupted (resumable) like any other drop and the room hears of it.
+   */
+  cutOff(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.socket.terminate();
   }
 
   close(code: number, reason: string): void {

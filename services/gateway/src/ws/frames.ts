@@ -1,9 +1,14 @@
 // Text frames <-> protocol messages: the protobuf JSON mapping of gatewayv1.ClientMessage and
-// ServerMessage. Anything that is not one well-formed ClientMessage is refused with a stable code.
+// ServerMessage. Anything that is not one well-formed ClientMessage is refused with a stable code:
+// MALFORMED_FRAME when it is no JSON object, INVALID_ARGUMENT naming the field when a field does not
+// fit its type, range or limit (frame-schema.ts), UNKNOWN_MESSAGE when it carries no known request.
 import { gatewayv1 } from '@rtcroom/proto';
 import { GatewayError } from '../errors';
+import { FrameSchema } from './frame-schema';
 
 const requestIdPattern = /^[\x20-\x7e]{0,64}$/;
+/** Loaded once, when the gateway starts (it reads the descriptor set from disk). */
+const clientMessageSchema = FrameSchema.load();
 
 export function decodeClientFrame(data: Buffer | string, maxBytes: number): gatewayv1.ClientMessage {
   const size = typeof data === 'string' ? Buffer.byteLength(data) : data.length;
@@ -17,12 +22,9 @@ export function decodeClientFrame(data: Buffer | string, maxBytes: number): gate
   if (json === null || typeof json !== 'object' || Array.isArray(json)) {
     throw new GatewayError('MALFORMED_FRAME', 'a frame must be one JSON object');
   }
-  let message: gatewayv1.ClientMessage;
-  try {
-    message = gatewayv1.ClientMessage.fromJSON(json);
-  } catch (err) {
-    throw new GatewayError('MALFORMED_FRAME', `the frame does not fit the protocol: ${(err as Error).message}`);
-  }
+  clientMessageSchema.check(json);
+  // Checked above: what ts-proto's fromJSON reads now is what the contract says it is.
+  const message = gatewayv1.ClientMessage.fromJSON(json);
   if (!requestIdPattern.test(message.requestId)) {
     throw new GatewayError('MALFORMED_FRAME', 'requestId must be at most 64 printable characters');
   }

@@ -187,9 +187,7 @@ export class GatewayServer {
       const reply = await handleRequest(ctx, frame.message!);
       if (reply) conn.reply(frame.requestId, reply);
     } catch (err) {
-      const { code } = toClientError(err);
-      if (code === 'INTERNAL') this.logger.error('request failed', { sessionId: conn.sessionId, request: frame.message?.$case, err });
-      conn.fail(frame.requestId, err);
+      conn.fail(frame.requestId, err, frame.message?.$case);
     }
   }
 

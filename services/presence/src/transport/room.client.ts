@@ -6,8 +6,9 @@ import { RoomPort } from '../presence-app';
 export function grpcRoomPort(address: string, tls?: GrpcTlsConfig): RoomPort & { close(): void } {
   const client = createClient(roomServicev1.RoomServiceService, address, 5000, { tls });
   return {
-    async leaveSession(sessionId) {
-      const { members } = await client.leaveSession({ sessionId, reason: roomv1.LeaveReason.LEAVE_REASON_CONNECTION_LOST });
+    async leaveSession(sessionId, why) {
+      const reason = why === 'left' ? roomv1.LeaveReason.LEAVE_REASON_LEFT : roomv1.LeaveReason.LEAVE_REASON_CONNECTION_LOST;
+      const { members } = await client.leaveSession({ sessionId, reason });
       return members.length;
     },
     async setSessionConnection(sessionId, connected) {

@@ -160,22 +160,34 @@ export class Memberships {
     }, actor);
   }
 
-  async remove(roomId: string, identity: string, reasonText: string, banSeconds: number, actor: Actor = null): Promise<Member> {
+  /**
+   * Removes the identity's seat and, with a ban, keeps it out until then. A ban of an identity that
+   * holds no seat is a pre-ban: recorded all the same (its joins get BANNED), nobody is told, and the
+   * answer has no member. Without a ban, an identity that holds no seat is NOT_A_MEMBER.
+   */
+  async remove(
+    roomId: string,
+    identity: string,
+    reasonText: string,
+    banSeconds: number,
+    actor: Actor = null,
+  ): Promise<{ member: Member | null; bannedUntil: Date | null }> {
     if ([...reasonText].length > limits.reasonTextMaxLength) throw new DomainError('INVALID_ARGUMENT', `reason_text must be at most ${limits.reasonTextMaxLength} characters`);
     if (banSeconds > limits.maxBanSeconds) throw new DomainError('INVALID_ARGUMENT', `ban_seconds must be at most ${limits.maxBanSeconds}`);
     checkId('room_id', roomId);
     return this.onRoom(roomId, actor, async (change) => {
       const room = await change.lock(roomId);
       checkManage(actor, room, 'remove members');
-      if (banSeconds > 0) await change.ban(roomId, identity, new Date(change.now.getTime() + banSeconds * 1000), reasonText);
+      const bannedUntil = banSeconds > 0 ? new Date(change.now.getTime() + banSeconds * 1000) : null;
+      if (bannedUntil) await change.ban(roomId, identity, bannedUntil, reasonText);
       const member = change.seatOf(identity);
       if (!member) {
-        if (banSeconds > 0) return { ...placeholder(roomId, identity), leftAt: change.now };
+        if (bannedUntil) return { member: null, bannedUntil };
         throw new DomainError('NOT_A_MEMBER', `${identity} holds no seat in room ${roomId}`);
       }
       await change.unseat(room, member, 'removed', reasonText);
       await change.commit(room);
-      return member;
+      return { member, bannedUntil };
     });
   }
 
@@ -342,24 +354,5 @@ function defaultOptions(owner: string): RoomOptions {
     emptyTimeoutSeconds: 0,
     departureTimeoutSeconds: 0,
     duplicateIdentity: 'replace',
-  };
-}
-
-function placeholder(roomId: string, identity: string): Member {
-  return {
-    memberId: '',
-    roomId,
-    identity,
-    displayName: '',
-    avatarUrl: '',
-    customData: '',
-    connectionInterrupted: false,
-    state: 'left',
-    streamSource: null,
-    streamId: '',
-    sessionId: '',
-    joinedAt: new Date(0),
-    leftAt: null,
-    leaveReason: 'removed',
   };
 }

@@ -134,8 +134,8 @@ export function roomGrpcBinding(rooms: Rooms, members: Memberships): ServiceBind
         return { member: toProtoMember(await members.update(req.roomId, requireIdentity(req.identity), patch, userActor(req.principal, rpc))) };
       },
       async removeMember(req, rpc) {
-        const member = await members.remove(req.roomId, requireIdentity(req.identity), req.reasonText, req.banSeconds, userActor(req.principal, rpc));
-        return { member: toProtoMember(member) };
+        const { member, bannedUntil } = await members.remove(req.roomId, requireIdentity(req.identity), req.reasonText, req.banSeconds, userActor(req.principal, rpc));
+        return { member: member ? toProtoMember(member) : undefined, bannedUntil: bannedUntil ?? undefined };
       },
       async listRoomEvents(req) {
         if (req.pageSize > 1000) throw new DomainError('INVALID_ARGUMENT', 'page_size must be at most 1000', { field: 'page_size' });

@@ -113,10 +113,10 @@ export const ErrorInfo: MessageFns<ErrorInfo> = {
 
   toJSON(message: ErrorInfo): unknown {
     const obj: any = {};
-    if (message.reason !== "") {
+    if (message.reason !== undefined) {
       obj.reason = message.reason;
     }
-    if (message.domain !== "") {
+    if (message.domain !== undefined) {
       obj.domain = message.domain;
     }
     if (message.metadata) {
@@ -216,10 +216,10 @@ export const ErrorInfo_MetadataEntry: MessageFns<ErrorInfo_MetadataEntry> = {
 
   toJSON(message: ErrorInfo_MetadataEntry): unknown {
     const obj: any = {};
-    if (message.key !== "") {
+    if (message.key !== undefined) {
       obj.key = message.key;
     }
-    if (message.value !== "") {
+    if (message.value !== undefined) {
       obj.value = message.value;
     }
     return obj;

@@ -105,7 +105,7 @@ export const Principal: MessageFns<Principal> = {
 
   toJSON(message: Principal): unknown {
     const obj: any = {};
-    if (message.identity !== "") {
+    if (message.identity !== undefined) {
       obj.identity = message.identity;
     }
     if (message.grants !== undefined) {
@@ -260,19 +260,19 @@ export const Grants: MessageFns<Grants> = {
 
   toJSON(message: Grants): unknown {
     const obj: any = {};
-    if (message.roomCreate !== false) {
+    if (message.roomCreate !== undefined) {
       obj.roomCreate = message.roomCreate;
     }
-    if (message.roomJoin !== false) {
+    if (message.roomJoin !== undefined) {
       obj.roomJoin = message.roomJoin;
     }
-    if (message.room !== "") {
+    if (message.room !== undefined) {
       obj.room = message.room;
     }
-    if (message.roomList !== false) {
+    if (message.roomList !== undefined) {
       obj.roomList = message.roomList;
     }
-    if (message.roomAdmin !== false) {
+    if (message.roomAdmin !== undefined) {
       obj.roomAdmin = message.roomAdmin;
     }
     if (message.agentTeams?.length) {

@@ -303,25 +303,25 @@ export const Team: MessageFns<Team> = {
 
   toJSON(message: Team): unknown {
     const obj: any = {};
-    if (message.id !== "") {
+    if (message.id !== undefined) {
       obj.id = message.id;
     }
-    if (message.name !== "") {
+    if (message.name !== undefined) {
       obj.name = message.name;
     }
-    if (message.displayName !== "") {
+    if (message.displayName !== undefined) {
       obj.displayName = message.displayName;
     }
     if (message.recordingFormats?.length) {
       obj.recordingFormats = message.recordingFormats;
     }
-    if (message.ringTimeoutSeconds !== 0) {
+    if (message.ringTimeoutSeconds !== undefined) {
       obj.ringTimeoutSeconds = Math.round(message.ringTimeoutSeconds);
     }
-    if (message.wrapUpSeconds !== 0) {
+    if (message.wrapUpSeconds !== undefined) {
       obj.wrapUpSeconds = Math.round(message.wrapUpSeconds);
     }
-    if (message.queueLimit !== 0) {
+    if (message.queueLimit !== undefined) {
       obj.queueLimit = Math.round(message.queueLimit);
     }
     if (message.createTime !== undefined) {
@@ -479,22 +479,22 @@ export const Agent: MessageFns<Agent> = {
 
   toJSON(message: Agent): unknown {
     const obj: any = {};
-    if (message.teamId !== "") {
+    if (message.teamId !== undefined) {
       obj.teamId = message.teamId;
     }
-    if (message.identity !== "") {
+    if (message.identity !== undefined) {
       obj.identity = message.identity;
     }
-    if (message.state !== AgentState.AGENT_STATE_UNSPECIFIED) {
+    if (message.state !== undefined) {
       obj.state = agentStateToJSON(message.state);
     }
     if (message.stateTime !== undefined) {
       obj.stateTime = message.stateTime.toISOString();
     }
-    if (message.connected !== false) {
+    if (message.connected !== undefined) {
       obj.connected = message.connected;
     }
-    if (message.busyElsewhere !== AgentState.AGENT_STATE_UNSPECIFIED) {
+    if (message.busyElsewhere !== undefined) {
       obj.busyElsewhere = agentStateToJSON(message.busyElsewhere);
     }
     return obj;

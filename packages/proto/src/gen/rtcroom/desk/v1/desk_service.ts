@@ -437,10 +437,10 @@ export const GetTeamRequest: MessageFns<GetTeamRequest> = {
 
   toJSON(message: GetTeamRequest): unknown {
     const obj: any = {};
-    if (message.teamId !== "") {
+    if (message.teamId !== undefined) {
       obj.teamId = message.teamId;
     }
-    if (message.name !== "") {
+    if (message.name !== undefined) {
       obj.name = message.name;
     }
     if (message.principal !== undefined) {
@@ -776,13 +776,13 @@ export const SetAgentStateRequest: MessageFns<SetAgentStateRequest> = {
 
   toJSON(message: SetAgentStateRequest): unknown {
     const obj: any = {};
-    if (message.teamId !== "") {
+    if (message.teamId !== undefined) {
       obj.teamId = message.teamId;
     }
-    if (message.identity !== "") {
+    if (message.identity !== undefined) {
       obj.identity = message.identity;
     }
-    if (message.state !== AgentState.AGENT_STATE_UNSPECIFIED) {
+    if (message.state !== undefined) {
       obj.state = agentStateToJSON(message.state);
     }
     if (message.principal !== undefined) {
@@ -1005,19 +1005,19 @@ export const CallTeamRequest: MessageFns<CallTeamRequest> = {
 
   toJSON(message: CallTeamRequest): unknown {
     const obj: any = {};
-    if (message.team !== "") {
+    if (message.team !== undefined) {
       obj.team = message.team;
     }
-    if (message.customerIdentity !== "") {
+    if (message.customerIdentity !== undefined) {
       obj.customerIdentity = message.customerIdentity;
     }
-    if (message.customerSessionId !== "") {
+    if (message.customerSessionId !== undefined) {
       obj.customerSessionId = message.customerSessionId;
     }
-    if (message.customerDisplayName !== "") {
+    if (message.customerDisplayName !== undefined) {
       obj.customerDisplayName = message.customerDisplayName;
     }
-    if (message.metadata !== "") {
+    if (message.metadata !== undefined) {
       obj.metadata = message.metadata;
     }
     if (message.principal !== undefined) {
@@ -1160,7 +1160,7 @@ export const CallTeamResponse: MessageFns<CallTeamResponse> = {
     if (message.pushUrl !== undefined) {
       obj.pushUrl = PushUrl.toJSON(message.pushUrl);
     }
-    if (message.seq !== 0) {
+    if (message.seq !== undefined) {
       obj.seq = Math.round(message.seq);
     }
     return obj;
@@ -1297,16 +1297,16 @@ export const TransferCallRequest: MessageFns<TransferCallRequest> = {
 
   toJSON(message: TransferCallRequest): unknown {
     const obj: any = {};
-    if (message.callId !== "") {
+    if (message.callId !== undefined) {
       obj.callId = message.callId;
     }
-    if (message.identity !== "") {
+    if (message.identity !== undefined) {
       obj.identity = message.identity;
     }
-    if (message.toIdentity !== "") {
+    if (message.toIdentity !== undefined) {
       obj.toIdentity = message.toIdentity;
     }
-    if (message.toTeam !== "") {
+    if (message.toTeam !== undefined) {
       obj.toTeam = message.toTeam;
     }
     if (message.principal !== undefined) {
@@ -1495,13 +1495,13 @@ export const InviteToCallRequest: MessageFns<InviteToCallRequest> = {
 
   toJSON(message: InviteToCallRequest): unknown {
     const obj: any = {};
-    if (message.callId !== "") {
+    if (message.callId !== undefined) {
       obj.callId = message.callId;
     }
-    if (message.identity !== "") {
+    if (message.identity !== undefined) {
       obj.identity = message.identity;
     }
-    if (message.inviteeIdentity !== "") {
+    if (message.inviteeIdentity !== undefined) {
       obj.inviteeIdentity = message.inviteeIdentity;
     }
     if (message.principal !== undefined) {
@@ -1669,7 +1669,7 @@ export const GetTeamStatsRequest: MessageFns<GetTeamStatsRequest> = {
 
   toJSON(message: GetTeamStatsRequest): unknown {
     const obj: any = {};
-    if (message.team !== "") {
+    if (message.team !== undefined) {
       obj.team = message.team;
     }
     if (message.since !== undefined) {
@@ -1920,37 +1920,37 @@ export const TeamStats: MessageFns<TeamStats> = {
 
   toJSON(message: TeamStats): unknown {
     const obj: any = {};
-    if (message.teamId !== "") {
+    if (message.teamId !== undefined) {
       obj.teamId = message.teamId;
     }
     if (message.since !== undefined) {
       obj.since = message.since.toISOString();
     }
-    if (message.callsOffered !== 0) {
+    if (message.callsOffered !== undefined) {
       obj.callsOffered = Math.round(message.callsOffered);
     }
-    if (message.callsAnswered !== 0) {
+    if (message.callsAnswered !== undefined) {
       obj.callsAnswered = Math.round(message.callsAnswered);
     }
-    if (message.callsAbandoned !== 0) {
+    if (message.callsAbandoned !== undefined) {
       obj.callsAbandoned = Math.round(message.callsAbandoned);
     }
-    if (message.waitingNow !== 0) {
+    if (message.waitingNow !== undefined) {
       obj.waitingNow = Math.round(message.waitingNow);
     }
-    if (message.averageWaitSeconds !== 0) {
+    if (message.averageWaitSeconds !== undefined) {
       obj.averageWaitSeconds = floatToJson(message.averageWaitSeconds);
     }
-    if (message.longestWaitSeconds !== 0) {
+    if (message.longestWaitSeconds !== undefined) {
       obj.longestWaitSeconds = floatToJson(message.longestWaitSeconds);
     }
-    if (message.averageHandlingSeconds !== 0) {
+    if (message.averageHandlingSeconds !== undefined) {
       obj.averageHandlingSeconds = floatToJson(message.averageHandlingSeconds);
     }
-    if (message.agentsSignedIn !== 0) {
+    if (message.agentsSignedIn !== undefined) {
       obj.agentsSignedIn = Math.round(message.agentsSignedIn);
     }
-    if (message.agentsAvailable !== 0) {
+    if (message.agentsAvailable !== undefined) {
       obj.agentsAvailable = Math.round(message.agentsAvailable);
     }
     return obj;
@@ -2178,22 +2178,22 @@ export const ListCallRecordingsRequest: MessageFns<ListCallRecordingsRequest> = 
 
   toJSON(message: ListCallRecordingsRequest): unknown {
     const obj: any = {};
-    if (message.callId !== "") {
+    if (message.callId !== undefined) {
       obj.callId = message.callId;
     }
-    if (message.team !== "") {
+    if (message.team !== undefined) {
       obj.team = message.team;
     }
-    if (message.agentIdentity !== "") {
+    if (message.agentIdentity !== undefined) {
       obj.agentIdentity = message.agentIdentity;
     }
-    if (message.customerIdentity !== "") {
+    if (message.customerIdentity !== undefined) {
       obj.customerIdentity = message.customerIdentity;
     }
-    if (message.pageSize !== 0) {
+    if (message.pageSize !== undefined) {
       obj.pageSize = Math.round(message.pageSize);
     }
-    if (message.pageToken !== "") {
+    if (message.pageToken !== undefined) {
       obj.pageToken = message.pageToken;
     }
     return obj;
@@ -2334,13 +2334,13 @@ export const CallRecording: MessageFns<CallRecording> = {
     if (message.recording !== undefined) {
       obj.recording = Recording.toJSON(message.recording);
     }
-    if (message.callId !== "") {
+    if (message.callId !== undefined) {
       obj.callId = message.callId;
     }
-    if (message.teamId !== "") {
+    if (message.teamId !== undefined) {
       obj.teamId = message.teamId;
     }
-    if (message.customerIdentity !== "") {
+    if (message.customerIdentity !== undefined) {
       obj.customerIdentity = message.customerIdentity;
     }
     if (message.agentIdentities?.length) {
@@ -2439,7 +2439,7 @@ export const ListCallRecordingsResponse: MessageFns<ListCallRecordingsResponse> 
     if (message.recordings?.length) {
       obj.recordings = message.recordings.map((e) => CallRecording.toJSON(e));
     }
-    if (message.nextPageToken !== "") {
+    if (message.nextPageToken !== undefined) {
       obj.nextPageToken = message.nextPageToken;
     }
     return obj;

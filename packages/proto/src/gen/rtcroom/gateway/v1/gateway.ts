@@ -224,13 +224,17 @@ export interface JoinRoomRequest {
   /** The room, by id or by the name of an open room. */
   roomId: string;
   roomName: string;
+  /** Up to 128 characters. */
   displayName: string;
   /** Create the room named room_name if there is no open one. */
   createIfMissing: boolean;
   createOptions:
     | Room
     | undefined;
-  /** Optional: a retried join with the same key returns the first join's seat instead of a new one. */
+  /**
+   * Optional, up to 128 characters: a retried join with the same key returns the first join's seat
+   * instead of a new one.
+   */
   idempotencyKey: string;
 }
 
@@ -367,8 +371,11 @@ export interface RoomClosedNotice {
 /** Changes the caller's own profile in a room it is in (paths: display_name, avatar_url, custom_data). */
 export interface UpdateMemberRequest {
   roomId: string;
+  /** Up to 128 characters. */
   displayName: string;
+  /** Up to 512 characters. */
   avatarUrl: string;
+  /** Free-form application data, up to 4096 bytes. */
   customData: string;
   updateMask: string[];
 }
@@ -380,7 +387,9 @@ export interface UpdateMemberResponse {
 /** Changes a room's display_name and/or metadata (paths in update_mask). Needs the roomAdmin grant. */
 export interface UpdateRoomRequest {
   roomId: string;
+  /** Up to 128 characters. */
   displayName: string;
+  /** Up to 4096 bytes. */
   metadata: string;
   updateMask: string[];
 }
@@ -389,16 +398,28 @@ export interface UpdateRoomResponse {
   room: Room | undefined;
 }
 
-/** Removes a member, optionally banning the identity for ban_seconds. Needs the roomAdmin grant. */
+/**
+ * Removes a member, optionally banning the identity for ban_seconds. Needs the roomAdmin grant, or
+ * to be the room's owner (unless its owner_rights are NONE). With ban_seconds, an identity that holds no seat is
+ * banned all the same (a pre-ban: nobody is told, and the answer has no member); without, it is
+ * NOT_A_MEMBER.
+ */
 export interface RemoveMemberRequest {
   roomId: string;
   identity: string;
+  /** Why, for people (up to 256 characters); carried in the member_left notice. */
   reasonText: string;
+  /** Keep the identity out of the room for this long (0: no ban; at most 30 days). */
   banSeconds: number;
 }
 
 export interface RemoveMemberResponse {
-  member: Member | undefined;
+  /** The membership that ended; absent after a pre-ban (the identity held no seat). */
+  member:
+    | Member
+    | undefined;
+  /** With ban_seconds: until when the identity is kept out of the room. */
+  bannedUntil: Date | undefined;
 }
 
 /** Closes a room. Needs the roomAdmin grant. */
@@ -417,6 +438,7 @@ export interface CloseRoomResponse {
 export interface PlaceCallRequest {
   calleeIdentity: string;
   recording: boolean;
+  /** Up to 1024 bytes. */
   metadata: string;
   ringTimeoutSeconds: number;
 }
@@ -505,6 +527,7 @@ export interface GetTeamResponse {
 export interface CallTeamRequest {
   /** The team's id or name. */
   team: string;
+  /** Up to 1024 bytes (e.g. the case the customer calls about); agents see it with the offer. */
   metadata: string;
 }
 
@@ -970,7 +993,7 @@ export const ClientMessage: MessageFns<ClientMessage> = {
 
   toJSON(message: ClientMessage): unknown {
     const obj: any = {};
-    if (message.requestId !== "") {
+    if (message.requestId !== undefined) {
       obj.requestId = message.requestId;
     }
     if (message.message?.$case === "ping") {
@@ -1689,7 +1712,7 @@ export const ServerMessage: MessageFns<ServerMessage> = {
 
   toJSON(message: ServerMessage): unknown {
     const obj: any = {};
-    if (message.requestId !== "") {
+    if (message.requestId !== undefined) {
       obj.requestId = message.requestId;
     }
     if (message.message?.$case === "welcome") {
@@ -2119,25 +2142,25 @@ export const Welcome: MessageFns<Welcome> = {
 
   toJSON(message: Welcome): unknown {
     const obj: any = {};
-    if (message.sessionId !== "") {
+    if (message.sessionId !== undefined) {
       obj.sessionId = message.sessionId;
     }
-    if (message.identity !== "") {
+    if (message.identity !== undefined) {
       obj.identity = message.identity;
     }
-    if (message.pingIntervalMs !== 0) {
+    if (message.pingIntervalMs !== undefined) {
       obj.pingIntervalMs = Math.round(message.pingIntervalMs);
     }
     if (message.serverTime !== undefined) {
       obj.serverTime = message.serverTime.toISOString();
     }
-    if (message.resumeToken !== "") {
+    if (message.resumeToken !== undefined) {
       obj.resumeToken = message.resumeToken;
     }
-    if (message.resumeGraceMs !== 0) {
+    if (message.resumeGraceMs !== undefined) {
       obj.resumeGraceMs = Math.round(message.resumeGraceMs);
     }
-    if (message.resumed !== false) {
+    if (message.resumed !== undefined) {
       obj.resumed = message.resumed;
     }
     if (message.seats?.length) {
@@ -2248,13 +2271,13 @@ export const SeatHeld: MessageFns<SeatHeld> = {
 
   toJSON(message: SeatHeld): unknown {
     const obj: any = {};
-    if (message.roomId !== "") {
+    if (message.roomId !== undefined) {
       obj.roomId = message.roomId;
     }
-    if (message.memberId !== "") {
+    if (message.memberId !== undefined) {
       obj.memberId = message.memberId;
     }
-    if (message.seq !== 0) {
+    if (message.seq !== undefined) {
       obj.seq = Math.round(message.seq);
     }
     return obj;
@@ -2345,10 +2368,10 @@ export const SyncRoomRequest: MessageFns<SyncRoomRequest> = {
 
   toJSON(message: SyncRoomRequest): unknown {
     const obj: any = {};
-    if (message.roomId !== "") {
+    if (message.roomId !== undefined) {
       obj.roomId = message.roomId;
     }
-    if (message.afterSeq !== 0) {
+    if (message.afterSeq !== undefined) {
       obj.afterSeq = Math.round(message.afterSeq);
     }
     return obj;
@@ -2491,10 +2514,10 @@ export const SyncRoomResponse: MessageFns<SyncRoomResponse> = {
     if (message.notices?.length) {
       obj.notices = message.notices.map((e) => RoomNotice.toJSON(e));
     }
-    if (message.snapshot !== false) {
+    if (message.snapshot !== undefined) {
       obj.snapshot = message.snapshot;
     }
-    if (message.seq !== 0) {
+    if (message.seq !== undefined) {
       obj.seq = Math.round(message.seq);
     }
     if (message.playUrls?.length) {
@@ -2575,7 +2598,7 @@ export const GetCallRequest: MessageFns<GetCallRequest> = {
 
   toJSON(message: GetCallRequest): unknown {
     const obj: any = {};
-    if (message.callId !== "") {
+    if (message.callId !== undefined) {
       obj.callId = message.callId;
     }
     return obj;
@@ -2727,10 +2750,10 @@ export const GoAway: MessageFns<GoAway> = {
 
   toJSON(message: GoAway): unknown {
     const obj: any = {};
-    if (message.reason !== "") {
+    if (message.reason !== undefined) {
       obj.reason = message.reason;
     }
-    if (message.reconnectAfterMs !== 0) {
+    if (message.reconnectAfterMs !== undefined) {
       obj.reconnectAfterMs = Math.round(message.reconnectAfterMs);
     }
     return obj;
@@ -2804,7 +2827,7 @@ export const RefreshTokenRequest: MessageFns<RefreshTokenRequest> = {
 
   toJSON(message: RefreshTokenRequest): unknown {
     const obj: any = {};
-    if (message.accessToken !== "") {
+    if (message.accessToken !== undefined) {
       obj.accessToken = message.accessToken;
     }
     return obj;
@@ -3031,10 +3054,10 @@ export const Error: MessageFns<Error> = {
 
   toJSON(message: Error): unknown {
     const obj: any = {};
-    if (message.code !== "") {
+    if (message.code !== undefined) {
       obj.code = message.code;
     }
-    if (message.message !== "") {
+    if (message.message !== undefined) {
       obj.message = message.message;
     }
     return obj;
@@ -3454,22 +3477,22 @@ export const JoinRoomRequest: MessageFns<JoinRoomRequest> = {
 
   toJSON(message: JoinRoomRequest): unknown {
     const obj: any = {};
-    if (message.roomId !== "") {
+    if (message.roomId !== undefined) {
       obj.roomId = message.roomId;
     }
-    if (message.roomName !== "") {
+    if (message.roomName !== undefined) {
       obj.roomName = message.roomName;
     }
-    if (message.displayName !== "") {
+    if (message.displayName !== undefined) {
       obj.displayName = message.displayName;
     }
-    if (message.createIfMissing !== false) {
+    if (message.createIfMissing !== undefined) {
       obj.createIfMissing = message.createIfMissing;
     }
     if (message.createOptions !== undefined) {
       obj.createOptions = Room.toJSON(message.createOptions);
     }
-    if (message.idempotencyKey !== "") {
+    if (message.idempotencyKey !== undefined) {
       obj.idempotencyKey = message.idempotencyKey;
     }
     return obj;
@@ -3628,7 +3651,7 @@ export const JoinRoomResponse: MessageFns<JoinRoomResponse> = {
     if (message.playUrls?.length) {
       obj.playUrls = message.playUrls.map((e) => PlayUrl.toJSON(e));
     }
-    if (message.seq !== 0) {
+    if (message.seq !== undefined) {
       obj.seq = Math.round(message.seq);
     }
     return obj;
@@ -3710,7 +3733,7 @@ export const LeaveRoomRequest: MessageFns<LeaveRoomRequest> = {
 
   toJSON(message: LeaveRoomRequest): unknown {
     const obj: any = {};
-    if (message.roomId !== "") {
+    if (message.roomId !== undefined) {
       obj.roomId = message.roomId;
     }
     return obj;
@@ -3868,10 +3891,10 @@ export const ListRoomsRequest: MessageFns<ListRoomsRequest> = {
 
   toJSON(message: ListRoomsRequest): unknown {
     const obj: any = {};
-    if (message.pageSize !== 0) {
+    if (message.pageSize !== undefined) {
       obj.pageSize = Math.round(message.pageSize);
     }
-    if (message.pageToken !== "") {
+    if (message.pageToken !== undefined) {
       obj.pageToken = message.pageToken;
     }
     return obj;
@@ -3960,7 +3983,7 @@ export const ListRoomsResponse: MessageFns<ListRoomsResponse> = {
     if (message.rooms?.length) {
       obj.rooms = message.rooms.map((e) => Room.toJSON(e));
     }
-    if (message.nextPageToken !== "") {
+    if (message.nextPageToken !== undefined) {
       obj.nextPageToken = message.nextPageToken;
     }
     return obj;
@@ -4046,10 +4069,10 @@ export const GetRoomRequest: MessageFns<GetRoomRequest> = {
 
   toJSON(message: GetRoomRequest): unknown {
     const obj: any = {};
-    if (message.roomId !== "") {
+    if (message.roomId !== undefined) {
       obj.roomId = message.roomId;
     }
-    if (message.name !== "") {
+    if (message.name !== undefined) {
       obj.name = message.name;
     }
     return obj;
@@ -4149,7 +4172,7 @@ export const GetRoomResponse: MessageFns<GetRoomResponse> = {
     if (message.members?.length) {
       obj.members = message.members.map((e) => Member.toJSON(e));
     }
-    if (message.seq !== 0) {
+    if (message.seq !== undefined) {
       obj.seq = Math.round(message.seq);
     }
     return obj;
@@ -4248,13 +4271,13 @@ export const ReportPusherEventRequest: MessageFns<ReportPusherEventRequest> = {
 
   toJSON(message: ReportPusherEventRequest): unknown {
     const obj: any = {};
-    if (message.roomId !== "") {
+    if (message.roomId !== undefined) {
       obj.roomId = message.roomId;
     }
-    if (message.code !== 0) {
+    if (message.code !== undefined) {
       obj.code = Math.round(message.code);
     }
-    if (message.message !== "") {
+    if (message.message !== undefined) {
       obj.message = message.message;
     }
     return obj;
@@ -4323,7 +4346,7 @@ export const ReportPusherEventResponse: MessageFns<ReportPusherEventResponse> = 
 
   toJSON(message: ReportPusherEventResponse): unknown {
     const obj: any = {};
-    if (message.action !== "") {
+    if (message.action !== undefined) {
       obj.action = message.action;
     }
     return obj;
@@ -4561,10 +4584,10 @@ export const RoomNotice: MessageFns<RoomNotice> = {
 
   toJSON(message: RoomNotice): unknown {
     const obj: any = {};
-    if (message.roomId !== "") {
+    if (message.roomId !== undefined) {
       obj.roomId = message.roomId;
     }
-    if (message.seq !== 0) {
+    if (message.seq !== undefined) {
       obj.seq = Math.round(message.seq);
     }
     if (message.time !== undefined) {
@@ -4800,7 +4823,7 @@ export const MemberConnectionNotice: MessageFns<MemberConnectionNotice> = {
     if (message.member !== undefined) {
       obj.member = Member.toJSON(message.member);
     }
-    if (message.connected !== false) {
+    if (message.connected !== undefined) {
       obj.connected = message.connected;
     }
     return obj;
@@ -4972,10 +4995,10 @@ export const MemberLeftNotice: MessageFns<MemberLeftNotice> = {
     if (message.member !== undefined) {
       obj.member = Member.toJSON(message.member);
     }
-    if (message.reason !== LeaveReason.LEAVE_REASON_UNSPECIFIED) {
+    if (message.reason !== undefined) {
       obj.reason = leaveReasonToJSON(message.reason);
     }
-    if (message.reasonText !== "") {
+    if (message.reasonText !== undefined) {
       obj.reasonText = message.reasonText;
     }
     return obj;
@@ -5361,7 +5384,7 @@ export const RoomClosedNotice: MessageFns<RoomClosedNotice> = {
     if (message.room !== undefined) {
       obj.room = Room.toJSON(message.room);
     }
-    if (message.reason !== CloseReason.CLOSE_REASON_UNSPECIFIED) {
+    if (message.reason !== undefined) {
       obj.reason = closeReasonToJSON(message.reason);
     }
     return obj;
@@ -5499,16 +5522,16 @@ export const UpdateMemberRequest: MessageFns<UpdateMemberRequest> = {
 
   toJSON(message: UpdateMemberRequest): unknown {
     const obj: any = {};
-    if (message.roomId !== "") {
+    if (message.roomId !== undefined) {
       obj.roomId = message.roomId;
     }
-    if (message.displayName !== "") {
+    if (message.displayName !== undefined) {
       obj.displayName = message.displayName;
     }
-    if (message.avatarUrl !== "") {
+    if (message.avatarUrl !== undefined) {
       obj.avatarUrl = message.avatarUrl;
     }
-    if (message.customData !== "") {
+    if (message.customData !== undefined) {
       obj.customData = message.customData;
     }
     if (message.updateMask?.length) {
@@ -5701,13 +5724,13 @@ export const UpdateRoomRequest: MessageFns<UpdateRoomRequest> = {
 
   toJSON(message: UpdateRoomRequest): unknown {
     const obj: any = {};
-    if (message.roomId !== "") {
+    if (message.roomId !== undefined) {
       obj.roomId = message.roomId;
     }
-    if (message.displayName !== "") {
+    if (message.displayName !== undefined) {
       obj.displayName = message.displayName;
     }
-    if (message.metadata !== "") {
+    if (message.metadata !== undefined) {
       obj.metadata = message.metadata;
     }
     if (message.updateMask?.length) {
@@ -5897,16 +5920,16 @@ export const RemoveMemberRequest: MessageFns<RemoveMemberRequest> = {
 
   toJSON(message: RemoveMemberRequest): unknown {
     const obj: any = {};
-    if (message.roomId !== "") {
+    if (message.roomId !== undefined) {
       obj.roomId = message.roomId;
     }
-    if (message.identity !== "") {
+    if (message.identity !== undefined) {
       obj.identity = message.identity;
     }
-    if (message.reasonText !== "") {
+    if (message.reasonText !== undefined) {
       obj.reasonText = message.reasonText;
     }
-    if (message.banSeconds !== 0) {
+    if (message.banSeconds !== undefined) {
       obj.banSeconds = Math.round(message.banSeconds);
     }
     return obj;
@@ -5926,13 +5949,16 @@ export const RemoveMemberRequest: MessageFns<RemoveMemberRequest> = {
 };
 
 function createBaseRemoveMemberResponse(): RemoveMemberResponse {
-  return { member: undefined };
+  return { member: undefined, bannedUntil: undefined };
 }
 
 export const RemoveMemberResponse: MessageFns<RemoveMemberResponse> = {
   encode(message: RemoveMemberResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.member !== undefined) {
       Member.encode(message.member, writer.uint32(10).fork()).join();
+    }
+    if (message.bannedUntil !== undefined) {
+      Timestamp.encode(toTimestamp(message.bannedUntil), writer.uint32(18).fork()).join();
     }
     return writer;
   },
@@ -5958,6 +5984,14 @@ export const RemoveMemberResponse: MessageFns<RemoveMemberResponse> = {
             message.member = Member.decode(reader, reader.uint32());
             continue;
           }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.bannedUntil = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -5971,13 +6005,23 @@ export const RemoveMemberResponse: MessageFns<RemoveMemberResponse> = {
   },
 
   fromJSON(object: any): RemoveMemberResponse {
-    return { member: isSet(object.member) ? Member.fromJSON(object.member) : undefined };
+    return {
+      member: isSet(object.member) ? Member.fromJSON(object.member) : undefined,
+      bannedUntil: isSet(object.bannedUntil)
+        ? fromJsonTimestamp(object.bannedUntil)
+        : isSet(object.banned_until)
+        ? fromJsonTimestamp(object.banned_until)
+        : undefined,
+    };
   },
 
   toJSON(message: RemoveMemberResponse): unknown {
     const obj: any = {};
     if (message.member !== undefined) {
       obj.member = Member.toJSON(message.member);
+    }
+    if (message.bannedUntil !== undefined) {
+      obj.bannedUntil = message.bannedUntil.toISOString();
     }
     return obj;
   },
@@ -5990,6 +6034,7 @@ export const RemoveMemberResponse: MessageFns<RemoveMemberResponse> = {
     message.member = (object.member !== undefined && object.member !== null)
       ? Member.fromPartial(object.member)
       : undefined;
+    message.bannedUntil = object.bannedUntil ?? undefined;
     return message;
   },
 };
@@ -6051,7 +6096,7 @@ export const CloseRoomRequest: MessageFns<CloseRoomRequest> = {
 
   toJSON(message: CloseRoomRequest): unknown {
     const obj: any = {};
-    if (message.roomId !== "") {
+    if (message.roomId !== undefined) {
       obj.roomId = message.roomId;
     }
     return obj;
@@ -6231,16 +6276,16 @@ export const PlaceCallRequest: MessageFns<PlaceCallRequest> = {
 
   toJSON(message: PlaceCallRequest): unknown {
     const obj: any = {};
-    if (message.calleeIdentity !== "") {
+    if (message.calleeIdentity !== undefined) {
       obj.calleeIdentity = message.calleeIdentity;
     }
-    if (message.recording !== false) {
+    if (message.recording !== undefined) {
       obj.recording = message.recording;
     }
-    if (message.metadata !== "") {
+    if (message.metadata !== undefined) {
       obj.metadata = message.metadata;
     }
-    if (message.ringTimeoutSeconds !== 0) {
+    if (message.ringTimeoutSeconds !== undefined) {
       obj.ringTimeoutSeconds = Math.round(message.ringTimeoutSeconds);
     }
     return obj;
@@ -6376,7 +6421,7 @@ export const PlaceCallResponse: MessageFns<PlaceCallResponse> = {
     if (message.pushUrl !== undefined) {
       obj.pushUrl = PushUrl.toJSON(message.pushUrl);
     }
-    if (message.seq !== 0) {
+    if (message.seq !== undefined) {
       obj.seq = Math.round(message.seq);
     }
     return obj;
@@ -6469,10 +6514,10 @@ export const AnswerCallRequest: MessageFns<AnswerCallRequest> = {
 
   toJSON(message: AnswerCallRequest): unknown {
     const obj: any = {};
-    if (message.callId !== "") {
+    if (message.callId !== undefined) {
       obj.callId = message.callId;
     }
-    if (message.accept !== false) {
+    if (message.accept !== undefined) {
       obj.accept = message.accept;
     }
     return obj;
@@ -6640,7 +6685,7 @@ export const AnswerCallResponse: MessageFns<AnswerCallResponse> = {
     if (message.playUrls?.length) {
       obj.playUrls = message.playUrls.map((e) => PlayUrl.toJSON(e));
     }
-    if (message.seq !== 0) {
+    if (message.seq !== undefined) {
       obj.seq = Math.round(message.seq);
     }
     return obj;
@@ -6723,7 +6768,7 @@ export const CancelCallRequest: MessageFns<CancelCallRequest> = {
 
   toJSON(message: CancelCallRequest): unknown {
     const obj: any = {};
-    if (message.callId !== "") {
+    if (message.callId !== undefined) {
       obj.callId = message.callId;
     }
     return obj;
@@ -6863,7 +6908,7 @@ export const HangUpRequest: MessageFns<HangUpRequest> = {
 
   toJSON(message: HangUpRequest): unknown {
     const obj: any = {};
-    if (message.callId !== "") {
+    if (message.callId !== undefined) {
       obj.callId = message.callId;
     }
     return obj;
@@ -7102,10 +7147,10 @@ export const SetAgentStateRequest: MessageFns<SetAgentStateRequest> = {
 
   toJSON(message: SetAgentStateRequest): unknown {
     const obj: any = {};
-    if (message.team !== "") {
+    if (message.team !== undefined) {
       obj.team = message.team;
     }
-    if (message.state !== AgentState.AGENT_STATE_UNSPECIFIED) {
+    if (message.state !== undefined) {
       obj.state = agentStateToJSON(message.state);
     }
     return obj;
@@ -7240,7 +7285,7 @@ export const GetTeamRequest: MessageFns<GetTeamRequest> = {
 
   toJSON(message: GetTeamRequest): unknown {
     const obj: any = {};
-    if (message.team !== "") {
+    if (message.team !== undefined) {
       obj.team = message.team;
     }
     return obj;
@@ -7422,10 +7467,10 @@ export const CallTeamRequest: MessageFns<CallTeamRequest> = {
 
   toJSON(message: CallTeamRequest): unknown {
     const obj: any = {};
-    if (message.team !== "") {
+    if (message.team !== undefined) {
       obj.team = message.team;
     }
-    if (message.metadata !== "") {
+    if (message.metadata !== undefined) {
       obj.metadata = message.metadata;
     }
     return obj;
@@ -7559,7 +7604,7 @@ export const CallTeamResponse: MessageFns<CallTeamResponse> = {
     if (message.pushUrl !== undefined) {
       obj.pushUrl = PushUrl.toJSON(message.pushUrl);
     }
-    if (message.seq !== 0) {
+    if (message.seq !== undefined) {
       obj.seq = Math.round(message.seq);
     }
     return obj;
@@ -7672,13 +7717,13 @@ export const TransferCallRequest: MessageFns<TransferCallRequest> = {
 
   toJSON(message: TransferCallRequest): unknown {
     const obj: any = {};
-    if (message.callId !== "") {
+    if (message.callId !== undefined) {
       obj.callId = message.callId;
     }
-    if (message.toIdentity !== "") {
+    if (message.toIdentity !== undefined) {
       obj.toIdentity = message.toIdentity;
     }
-    if (message.toTeam !== "") {
+    if (message.toTeam !== undefined) {
       obj.toTeam = message.toTeam;
     }
     return obj;
@@ -7832,10 +7877,10 @@ export const InviteToCallRequest: MessageFns<InviteToCallRequest> = {
 
   toJSON(message: InviteToCallRequest): unknown {
     const obj: any = {};
-    if (message.callId !== "") {
+    if (message.callId !== undefined) {
       obj.callId = message.callId;
     }
-    if (message.identity !== "") {
+    if (message.identity !== undefined) {
       obj.identity = message.identity;
     }
     return obj;
@@ -7970,7 +8015,7 @@ export const GetTeamStatsRequest: MessageFns<GetTeamStatsRequest> = {
 
   toJSON(message: GetTeamStatsRequest): unknown {
     const obj: any = {};
-    if (message.team !== "") {
+    if (message.team !== undefined) {
       obj.team = message.team;
     }
     return obj;

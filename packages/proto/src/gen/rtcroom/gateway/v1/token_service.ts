@@ -184,19 +184,19 @@ export const Grants: MessageFns<Grants> = {
 
   toJSON(message: Grants): unknown {
     const obj: any = {};
-    if (message.roomCreate !== false) {
+    if (message.roomCreate !== undefined) {
       obj.roomCreate = message.roomCreate;
     }
-    if (message.roomJoin !== false) {
+    if (message.roomJoin !== undefined) {
       obj.roomJoin = message.roomJoin;
     }
-    if (message.room !== "") {
+    if (message.room !== undefined) {
       obj.room = message.room;
     }
-    if (message.roomList !== false) {
+    if (message.roomList !== undefined) {
       obj.roomList = message.roomList;
     }
-    if (message.roomAdmin !== false) {
+    if (message.roomAdmin !== undefined) {
       obj.roomAdmin = message.roomAdmin;
     }
     if (message.agentTeams?.length) {
@@ -313,13 +313,13 @@ export const IssueAccessTokenRequest: MessageFns<IssueAccessTokenRequest> = {
 
   toJSON(message: IssueAccessTokenRequest): unknown {
     const obj: any = {};
-    if (message.identity !== "") {
+    if (message.identity !== undefined) {
       obj.identity = message.identity;
     }
-    if (message.name !== "") {
+    if (message.name !== undefined) {
       obj.name = message.name;
     }
-    if (message.ttlSeconds !== 0) {
+    if (message.ttlSeconds !== undefined) {
       obj.ttlSeconds = Math.round(message.ttlSeconds);
     }
     if (message.grants !== undefined) {
@@ -412,10 +412,10 @@ export const IssueAccessTokenResponse: MessageFns<IssueAccessTokenResponse> = {
 
   toJSON(message: IssueAccessTokenResponse): unknown {
     const obj: any = {};
-    if (message.token !== "") {
+    if (message.token !== undefined) {
       obj.token = message.token;
     }
-    if (message.expiresAt !== 0) {
+    if (message.expiresAt !== undefined) {
       obj.expiresAt = Math.round(message.expiresAt);
     }
     return obj;

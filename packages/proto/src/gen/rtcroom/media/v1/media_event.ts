@@ -265,25 +265,25 @@ export const MediaEvent: MessageFns<MediaEvent> = {
 
   toJSON(message: MediaEvent): unknown {
     const obj: any = {};
-    if (message.id !== "") {
+    if (message.id !== undefined) {
       obj.id = message.id;
     }
     if (message.time !== undefined) {
       obj.time = message.time.toISOString();
     }
-    if (message.roomId !== "") {
+    if (message.roomId !== undefined) {
       obj.roomId = message.roomId;
     }
-    if (message.streamId !== "") {
+    if (message.streamId !== undefined) {
       obj.streamId = message.streamId;
     }
-    if (message.memberId !== "") {
+    if (message.memberId !== undefined) {
       obj.memberId = message.memberId;
     }
-    if (message.identity !== "") {
+    if (message.identity !== undefined) {
       obj.identity = message.identity;
     }
-    if (message.mediaServer !== MediaServer.MEDIA_SERVER_UNSPECIFIED) {
+    if (message.mediaServer !== undefined) {
       obj.mediaServer = mediaServerToJSON(message.mediaServer);
     }
     if (message.payload?.$case === "streamBegan") {
@@ -401,10 +401,10 @@ export const StreamBegan: MessageFns<StreamBegan> = {
 
   toJSON(message: StreamBegan): unknown {
     const obj: any = {};
-    if (message.clientAddress !== "") {
+    if (message.clientAddress !== undefined) {
       obj.clientAddress = message.clientAddress;
     }
-    if (message.app !== "") {
+    if (message.app !== undefined) {
       obj.app = message.app;
     }
     return obj;
@@ -538,19 +538,19 @@ export const StreamEnded: MessageFns<StreamEnded> = {
 
   toJSON(message: StreamEnded): unknown {
     const obj: any = {};
-    if (message.clientAddress !== "") {
+    if (message.clientAddress !== undefined) {
       obj.clientAddress = message.clientAddress;
     }
-    if (message.app !== "") {
+    if (message.app !== undefined) {
       obj.app = message.app;
     }
-    if (message.durationMs !== 0) {
+    if (message.durationMs !== undefined) {
       obj.durationMs = Math.round(message.durationMs);
     }
-    if (message.errorCode !== 0) {
+    if (message.errorCode !== undefined) {
       obj.errorCode = Math.round(message.errorCode);
     }
-    if (message.errorMessage !== "") {
+    if (message.errorMessage !== undefined) {
       obj.errorMessage = message.errorMessage;
     }
     return obj;

@@ -361,34 +361,34 @@ export const Recording: MessageFns<Recording> = {
 
   toJSON(message: Recording): unknown {
     const obj: any = {};
-    if (message.id !== "") {
+    if (message.id !== undefined) {
       obj.id = message.id;
     }
-    if (message.roomId !== "") {
+    if (message.roomId !== undefined) {
       obj.roomId = message.roomId;
     }
-    if (message.memberId !== "") {
+    if (message.memberId !== undefined) {
       obj.memberId = message.memberId;
     }
-    if (message.identity !== "") {
+    if (message.identity !== undefined) {
       obj.identity = message.identity;
     }
-    if (message.streamId !== "") {
+    if (message.streamId !== undefined) {
       obj.streamId = message.streamId;
     }
-    if (message.mediaServer !== MediaServer.MEDIA_SERVER_UNSPECIFIED) {
+    if (message.mediaServer !== undefined) {
       obj.mediaServer = mediaServerToJSON(message.mediaServer);
     }
-    if (message.filePath !== "") {
+    if (message.filePath !== undefined) {
       obj.filePath = message.filePath;
     }
-    if (message.url !== "") {
+    if (message.url !== undefined) {
       obj.url = message.url;
     }
-    if (message.format !== "") {
+    if (message.format !== undefined) {
       obj.format = message.format;
     }
-    if (message.sizeBytes !== 0) {
+    if (message.sizeBytes !== undefined) {
       obj.sizeBytes = Math.round(message.sizeBytes);
     }
     if (message.startTime !== undefined) {
@@ -397,7 +397,7 @@ export const Recording: MessageFns<Recording> = {
     if (message.endTime !== undefined) {
       obj.endTime = message.endTime.toISOString();
     }
-    if (message.mediaFileId !== "") {
+    if (message.mediaFileId !== undefined) {
       obj.mediaFileId = message.mediaFileId;
     }
     if (message.createTime !== undefined) {

@@ -132,16 +132,16 @@ export const PushUrl: MessageFns<PushUrl> = {
 
   toJSON(message: PushUrl): unknown {
     const obj: any = {};
-    if (message.streamId !== "") {
+    if (message.streamId !== undefined) {
       obj.streamId = message.streamId;
     }
-    if (message.url !== "") {
+    if (message.url !== undefined) {
       obj.url = message.url;
     }
     if (message.expireTime !== undefined) {
       obj.expireTime = message.expireTime.toISOString();
     }
-    if (message.recording !== false) {
+    if (message.recording !== undefined) {
       obj.recording = message.recording;
     }
     return obj;
@@ -313,22 +313,22 @@ export const PlayUrl: MessageFns<PlayUrl> = {
 
   toJSON(message: PlayUrl): unknown {
     const obj: any = {};
-    if (message.streamId !== "") {
+    if (message.streamId !== undefined) {
       obj.streamId = message.streamId;
     }
-    if (message.viewerIdentity !== "") {
+    if (message.viewerIdentity !== undefined) {
       obj.viewerIdentity = message.viewerIdentity;
     }
-    if (message.rtcUrl !== "") {
+    if (message.rtcUrl !== undefined) {
       obj.rtcUrl = message.rtcUrl;
     }
-    if (message.rtmpUrl !== "") {
+    if (message.rtmpUrl !== undefined) {
       obj.rtmpUrl = message.rtmpUrl;
     }
-    if (message.flvUrl !== "") {
+    if (message.flvUrl !== undefined) {
       obj.flvUrl = message.flvUrl;
     }
-    if (message.hlsUrl !== "") {
+    if (message.hlsUrl !== undefined) {
       obj.hlsUrl = message.hlsUrl;
     }
     if (message.expireTime !== undefined) {

@@ -176,13 +176,13 @@ export const IssuePushUrlRequest: MessageFns<IssuePushUrlRequest> = {
 
   toJSON(message: IssuePushUrlRequest): unknown {
     const obj: any = {};
-    if (message.roomId !== "") {
+    if (message.roomId !== undefined) {
       obj.roomId = message.roomId;
     }
-    if (message.memberId !== "") {
+    if (message.memberId !== undefined) {
       obj.memberId = message.memberId;
     }
-    if (message.record !== false) {
+    if (message.record !== undefined) {
       obj.record = message.record;
     }
     if (message.recordFormats?.length) {
@@ -368,10 +368,10 @@ export const IssuePlayUrlsRequest: MessageFns<IssuePlayUrlsRequest> = {
 
   toJSON(message: IssuePlayUrlsRequest): unknown {
     const obj: any = {};
-    if (message.roomId !== "") {
+    if (message.roomId !== undefined) {
       obj.roomId = message.roomId;
     }
-    if (message.streamId !== "") {
+    if (message.streamId !== undefined) {
       obj.streamId = message.streamId;
     }
     if (message.viewerIdentities?.length) {
@@ -554,10 +554,10 @@ export const IssueViewerPlayUrlsRequest: MessageFns<IssueViewerPlayUrlsRequest> 
 
   toJSON(message: IssueViewerPlayUrlsRequest): unknown {
     const obj: any = {};
-    if (message.roomId !== "") {
+    if (message.roomId !== undefined) {
       obj.roomId = message.roomId;
     }
-    if (message.viewerIdentity !== "") {
+    if (message.viewerIdentity !== undefined) {
       obj.viewerIdentity = message.viewerIdentity;
     }
     if (message.streamIds?.length) {
@@ -740,13 +740,13 @@ export const ListRecordingsRequest: MessageFns<ListRecordingsRequest> = {
 
   toJSON(message: ListRecordingsRequest): unknown {
     const obj: any = {};
-    if (message.roomId !== "") {
+    if (message.roomId !== undefined) {
       obj.roomId = message.roomId;
     }
-    if (message.pageSize !== 0) {
+    if (message.pageSize !== undefined) {
       obj.pageSize = Math.round(message.pageSize);
     }
-    if (message.pageToken !== "") {
+    if (message.pageToken !== undefined) {
       obj.pageToken = message.pageToken;
     }
     return obj;
@@ -838,7 +838,7 @@ export const ListRecordingsResponse: MessageFns<ListRecordingsResponse> = {
     if (message.recordings?.length) {
       obj.recordings = message.recordings.map((e) => Recording.toJSON(e));
     }
-    if (message.nextPageToken !== "") {
+    if (message.nextPageToken !== undefined) {
       obj.nextPageToken = message.nextPageToken;
     }
     return obj;

@@ -124,13 +124,13 @@ export const ExchangeRequest: MessageFns<ExchangeRequest> = {
 
   toJSON(message: ExchangeRequest): unknown {
     const obj: any = {};
-    if (message.callId !== 0) {
+    if (message.callId !== undefined) {
       obj.callId = Math.round(message.callId);
     }
-    if (message.method !== "") {
+    if (message.method !== undefined) {
       obj.method = message.method;
     }
-    if (message.body.length !== 0) {
+    if (message.body !== undefined) {
       obj.body = base64FromBytes(message.body);
     }
     return obj;
@@ -234,7 +234,7 @@ export const ExchangeResponse: MessageFns<ExchangeResponse> = {
 
   toJSON(message: ExchangeResponse): unknown {
     const obj: any = {};
-    if (message.callId !== 0) {
+    if (message.callId !== undefined) {
       obj.callId = Math.round(message.callId);
     }
     if (message.result?.$case === "body") {

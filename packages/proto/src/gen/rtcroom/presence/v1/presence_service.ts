@@ -178,7 +178,10 @@ export interface OpenSessionResponse {
 
 export interface CloseSessionRequest {
   sessionId: string;
-  /** The connection dropped rather than ended: keep the seats for the grace period. */
+  /**
+   * The connection dropped rather than ended: keep the seats for the grace period. False: the client
+   * ended its session; its seats end as LEFT.
+   */
   resumable: boolean;
   /** The gateway closing it; a session another gateway has resumed meanwhile is left alone. */
   gatewayId: string;
@@ -406,13 +409,13 @@ export const Session: MessageFns<Session> = {
 
   toJSON(message: Session): unknown {
     const obj: any = {};
-    if (message.sessionId !== "") {
+    if (message.sessionId !== undefined) {
       obj.sessionId = message.sessionId;
     }
-    if (message.identity !== "") {
+    if (message.identity !== undefined) {
       obj.identity = message.identity;
     }
-    if (message.gatewayId !== "") {
+    if (message.gatewayId !== undefined) {
       obj.gatewayId = message.gatewayId;
     }
     if (message.openTime !== undefined) {
@@ -421,7 +424,7 @@ export const Session: MessageFns<Session> = {
     if (message.lastSeenTime !== undefined) {
       obj.lastSeenTime = message.lastSeenTime.toISOString();
     }
-    if (message.state !== SessionState.SESSION_STATE_UNSPECIFIED) {
+    if (message.state !== undefined) {
       obj.state = sessionStateToJSON(message.state);
     }
     if (message.interruptTime !== undefined) {
@@ -531,13 +534,13 @@ export const OpenSessionRequest: MessageFns<OpenSessionRequest> = {
 
   toJSON(message: OpenSessionRequest): unknown {
     const obj: any = {};
-    if (message.sessionId !== "") {
+    if (message.sessionId !== undefined) {
       obj.sessionId = message.sessionId;
     }
-    if (message.identity !== "") {
+    if (message.identity !== undefined) {
       obj.identity = message.identity;
     }
-    if (message.gatewayId !== "") {
+    if (message.gatewayId !== undefined) {
       obj.gatewayId = message.gatewayId;
     }
     return obj;
@@ -627,7 +630,7 @@ export const OpenSessionResponse: MessageFns<OpenSessionResponse> = {
     if (message.session !== undefined) {
       obj.session = Session.toJSON(message.session);
     }
-    if (message.resumeGraceMs !== 0) {
+    if (message.resumeGraceMs !== undefined) {
       obj.resumeGraceMs = Math.round(message.resumeGraceMs);
     }
     return obj;
@@ -747,16 +750,16 @@ export const CloseSessionRequest: MessageFns<CloseSessionRequest> = {
 
   toJSON(message: CloseSessionRequest): unknown {
     const obj: any = {};
-    if (message.sessionId !== "") {
+    if (message.sessionId !== undefined) {
       obj.sessionId = message.sessionId;
     }
-    if (message.resumable !== false) {
+    if (message.resumable !== undefined) {
       obj.resumable = message.resumable;
     }
-    if (message.gatewayId !== "") {
+    if (message.gatewayId !== undefined) {
       obj.gatewayId = message.gatewayId;
     }
-    if (message.holdsNoSeats !== false) {
+    if (message.holdsNoSeats !== undefined) {
       obj.holdsNoSeats = message.holdsNoSeats;
     }
     return obj;
@@ -860,13 +863,13 @@ export const ResumeSessionRequest: MessageFns<ResumeSessionRequest> = {
 
   toJSON(message: ResumeSessionRequest): unknown {
     const obj: any = {};
-    if (message.sessionId !== "") {
+    if (message.sessionId !== undefined) {
       obj.sessionId = message.sessionId;
     }
-    if (message.identity !== "") {
+    if (message.identity !== undefined) {
       obj.identity = message.identity;
     }
-    if (message.gatewayId !== "") {
+    if (message.gatewayId !== undefined) {
       obj.gatewayId = message.gatewayId;
     }
     return obj;
@@ -971,7 +974,7 @@ export const ResumeSessionResponse: MessageFns<ResumeSessionResponse> = {
     if (message.seats?.length) {
       obj.seats = message.seats.map((e) => Member.toJSON(e));
     }
-    if (message.resumeGraceMs !== 0) {
+    if (message.resumeGraceMs !== undefined) {
       obj.resumeGraceMs = Math.round(message.resumeGraceMs);
     }
     return obj;
@@ -1116,7 +1119,7 @@ export const KeepAliveRequest: MessageFns<KeepAliveRequest> = {
 
   toJSON(message: KeepAliveRequest): unknown {
     const obj: any = {};
-    if (message.gatewayId !== "") {
+    if (message.gatewayId !== undefined) {
       obj.gatewayId = message.gatewayId;
     }
     if (message.sessionIds?.length) {
@@ -1260,7 +1263,7 @@ export const GetUserPresenceRequest: MessageFns<GetUserPresenceRequest> = {
 
   toJSON(message: GetUserPresenceRequest): unknown {
     const obj: any = {};
-    if (message.identity !== "") {
+    if (message.identity !== undefined) {
       obj.identity = message.identity;
     }
     return obj;
@@ -1341,7 +1344,7 @@ export const GetUserPresenceResponse: MessageFns<GetUserPresenceResponse> = {
 
   toJSON(message: GetUserPresenceResponse): unknown {
     const obj: any = {};
-    if (message.online !== false) {
+    if (message.online !== undefined) {
       obj.online = message.online;
     }
     if (message.sessions?.length) {
@@ -1614,19 +1617,19 @@ export const ReportPusherEventRequest: MessageFns<ReportPusherEventRequest> = {
 
   toJSON(message: ReportPusherEventRequest): unknown {
     const obj: any = {};
-    if (message.sessionId !== "") {
+    if (message.sessionId !== undefined) {
       obj.sessionId = message.sessionId;
     }
-    if (message.identity !== "") {
+    if (message.identity !== undefined) {
       obj.identity = message.identity;
     }
-    if (message.roomId !== "") {
+    if (message.roomId !== undefined) {
       obj.roomId = message.roomId;
     }
-    if (message.code !== 0) {
+    if (message.code !== undefined) {
       obj.code = Math.round(message.code);
     }
-    if (message.message !== "") {
+    if (message.message !== undefined) {
       obj.message = message.message;
     }
     return obj;
@@ -1699,7 +1702,7 @@ export const ReportPusherEventResponse: MessageFns<ReportPusherEventResponse> = 
 
   toJSON(message: ReportPusherEventResponse): unknown {
     const obj: any = {};
-    if (message.action !== PusherAction.PUSHER_ACTION_UNSPECIFIED) {
+    if (message.action !== undefined) {
       obj.action = pusherActionToJSON(message.action);
     }
     return obj;
@@ -1745,7 +1748,8 @@ export const PresenceServiceService = {
   /**
    * The connection is gone. With resumable, it dropped: its seats are kept (the room is told the
    * member's connection is interrupted) for the resume grace period, then end with
-   * LEAVE_REASON_CONNECTION_LOST. Without, they end at once.
+   * LEAVE_REASON_CONNECTION_LOST. Without, the client said goodbye (closed with 1000): they end at
+   * once with LEAVE_REASON_LEFT.
    * Callers: gateway.
    */
   closeSession: {
@@ -1842,7 +1846,8 @@ export interface PresenceServiceServer extends UntypedServiceImplementation {
   /**
    * The connection is gone. With resumable, it dropped: its seats are kept (the room is told the
    * member's connection is interrupted) for the resume grace period, then end with
-   * LEAVE_REASON_CONNECTION_LOST. Without, they end at once.
+   * LEAVE_REASON_CONNECTION_LOST. Without, the client said goodbye (closed with 1000): they end at
+   * once with LEAVE_REASON_LEFT.
    * Callers: gateway.
    */
   closeSession: handleUnaryCall<CloseSessionRequest, CloseSessionResponse>;
@@ -1899,7 +1904,8 @@ export interface PresenceServiceClient extends Client {
   /**
    * The connection is gone. With resumable, it dropped: its seats are kept (the room is told the
    * member's connection is interrupted) for the resume grace period, then end with
-   * LEAVE_REASON_CONNECTION_LOST. Without, they end at once.
+   * LEAVE_REASON_CONNECTION_LOST. Without, the client said goodbye (closed with 1000): they end at
+   * once with LEAVE_REASON_LEFT.
    * Callers: gateway.
    */
   closeSession(

@@ -596,28 +596,28 @@ export const Call: MessageFns<Call> = {
 
   toJSON(message: Call): unknown {
     const obj: any = {};
-    if (message.id !== "") {
+    if (message.id !== undefined) {
       obj.id = message.id;
     }
-    if (message.roomId !== "") {
+    if (message.roomId !== undefined) {
       obj.roomId = message.roomId;
     }
-    if (message.callerIdentity !== "") {
+    if (message.callerIdentity !== undefined) {
       obj.callerIdentity = message.callerIdentity;
     }
-    if (message.calleeIdentity !== "") {
+    if (message.calleeIdentity !== undefined) {
       obj.calleeIdentity = message.calleeIdentity;
     }
-    if (message.state !== CallState.CALL_STATE_UNSPECIFIED) {
+    if (message.state !== undefined) {
       obj.state = callStateToJSON(message.state);
     }
-    if (message.endReason !== CallEndReason.CALL_END_REASON_UNSPECIFIED) {
+    if (message.endReason !== undefined) {
       obj.endReason = callEndReasonToJSON(message.endReason);
     }
-    if (message.endedBy !== "") {
+    if (message.endedBy !== undefined) {
       obj.endedBy = message.endedBy;
     }
-    if (message.callerStreamId !== "") {
+    if (message.callerStreamId !== undefined) {
       obj.callerStreamId = message.callerStreamId;
     }
     if (message.createTime !== undefined) {
@@ -632,16 +632,16 @@ export const Call: MessageFns<Call> = {
     if (message.endTime !== undefined) {
       obj.endTime = message.endTime.toISOString();
     }
-    if (message.metadata !== "") {
+    if (message.metadata !== undefined) {
       obj.metadata = message.metadata;
     }
-    if (message.teamId !== "") {
+    if (message.teamId !== undefined) {
       obj.teamId = message.teamId;
     }
-    if (message.queuePosition !== 0) {
+    if (message.queuePosition !== undefined) {
       obj.queuePosition = Math.round(message.queuePosition);
     }
-    if (message.estimatedWaitSeconds !== 0) {
+    if (message.estimatedWaitSeconds !== undefined) {
       obj.estimatedWaitSeconds = Math.round(message.estimatedWaitSeconds);
     }
     if (message.agentIdentities?.length) {
@@ -777,10 +777,10 @@ export const CallEvent: MessageFns<CallEvent> = {
 
   toJSON(message: CallEvent): unknown {
     const obj: any = {};
-    if (message.id !== "") {
+    if (message.id !== undefined) {
       obj.id = message.id;
     }
-    if (message.recipientIdentity !== "") {
+    if (message.recipientIdentity !== undefined) {
       obj.recipientIdentity = message.recipientIdentity;
     }
     if (message.call !== undefined) {

@@ -294,25 +294,25 @@ export const PlaceCallRequest: MessageFns<PlaceCallRequest> = {
 
   toJSON(message: PlaceCallRequest): unknown {
     const obj: any = {};
-    if (message.callerIdentity !== "") {
+    if (message.callerIdentity !== undefined) {
       obj.callerIdentity = message.callerIdentity;
     }
-    if (message.callerSessionId !== "") {
+    if (message.callerSessionId !== undefined) {
       obj.callerSessionId = message.callerSessionId;
     }
-    if (message.calleeIdentity !== "") {
+    if (message.calleeIdentity !== undefined) {
       obj.calleeIdentity = message.calleeIdentity;
     }
-    if (message.callerDisplayName !== "") {
+    if (message.callerDisplayName !== undefined) {
       obj.callerDisplayName = message.callerDisplayName;
     }
-    if (message.recording !== false) {
+    if (message.recording !== undefined) {
       obj.recording = message.recording;
     }
-    if (message.metadata !== "") {
+    if (message.metadata !== undefined) {
       obj.metadata = message.metadata;
     }
-    if (message.ringTimeoutSeconds !== 0) {
+    if (message.ringTimeoutSeconds !== undefined) {
       obj.ringTimeoutSeconds = Math.round(message.ringTimeoutSeconds);
     }
     if (message.principal !== undefined) {
@@ -457,7 +457,7 @@ export const PlaceCallResponse: MessageFns<PlaceCallResponse> = {
     if (message.pushUrl !== undefined) {
       obj.pushUrl = PushUrl.toJSON(message.pushUrl);
     }
-    if (message.seq !== 0) {
+    if (message.seq !== undefined) {
       obj.seq = Math.round(message.seq);
     }
     return obj;
@@ -606,19 +606,19 @@ export const AnswerCallRequest: MessageFns<AnswerCallRequest> = {
 
   toJSON(message: AnswerCallRequest): unknown {
     const obj: any = {};
-    if (message.callId !== "") {
+    if (message.callId !== undefined) {
       obj.callId = message.callId;
     }
-    if (message.identity !== "") {
+    if (message.identity !== undefined) {
       obj.identity = message.identity;
     }
-    if (message.sessionId !== "") {
+    if (message.sessionId !== undefined) {
       obj.sessionId = message.sessionId;
     }
-    if (message.accept !== false) {
+    if (message.accept !== undefined) {
       obj.accept = message.accept;
     }
-    if (message.displayName !== "") {
+    if (message.displayName !== undefined) {
       obj.displayName = message.displayName;
     }
     if (message.principal !== undefined) {
@@ -776,7 +776,7 @@ export const AnswerCallResponse: MessageFns<AnswerCallResponse> = {
     if (message.pushUrl !== undefined) {
       obj.pushUrl = PushUrl.toJSON(message.pushUrl);
     }
-    if (message.seq !== 0) {
+    if (message.seq !== undefined) {
       obj.seq = Math.round(message.seq);
     }
     return obj;
@@ -882,10 +882,10 @@ export const CancelCallRequest: MessageFns<CancelCallRequest> = {
 
   toJSON(message: CancelCallRequest): unknown {
     const obj: any = {};
-    if (message.callId !== "") {
+    if (message.callId !== undefined) {
       obj.callId = message.callId;
     }
-    if (message.identity !== "") {
+    if (message.identity !== undefined) {
       obj.identity = message.identity;
     }
     if (message.principal !== undefined) {
@@ -1056,10 +1056,10 @@ export const HangUpRequest: MessageFns<HangUpRequest> = {
 
   toJSON(message: HangUpRequest): unknown {
     const obj: any = {};
-    if (message.callId !== "") {
+    if (message.callId !== undefined) {
       obj.callId = message.callId;
     }
-    if (message.identity !== "") {
+    if (message.identity !== undefined) {
       obj.identity = message.identity;
     }
     if (message.principal !== undefined) {
@@ -1218,7 +1218,7 @@ export const GetCallRequest: MessageFns<GetCallRequest> = {
 
   toJSON(message: GetCallRequest): unknown {
     const obj: any = {};
-    if (message.callId !== "") {
+    if (message.callId !== undefined) {
       obj.callId = message.callId;
     }
     if (message.principal !== undefined) {

@@ -602,10 +602,11 @@ export interface Room {
   /** Caller-chosen (or generated) name, unique among open rooms. */
   name: string;
   kind: RoomKind;
+  /** Up to 128 characters. */
   displayName: string;
   /** Seat limit. 0 on create means the deployment's default (6); at most the operator's cap. */
   maxMembers: number;
-  /** Free-form application data. */
+  /** Free-form application data, up to 4096 bytes. */
   metadata: string;
   /** Streams of this room are recorded. */
   recording: boolean;
@@ -1005,34 +1006,34 @@ export const Room: MessageFns<Room> = {
 
   toJSON(message: Room): unknown {
     const obj: any = {};
-    if (message.id !== "") {
+    if (message.id !== undefined) {
       obj.id = message.id;
     }
-    if (message.name !== "") {
+    if (message.name !== undefined) {
       obj.name = message.name;
     }
-    if (message.kind !== RoomKind.ROOM_KIND_UNSPECIFIED) {
+    if (message.kind !== undefined) {
       obj.kind = roomKindToJSON(message.kind);
     }
-    if (message.displayName !== "") {
+    if (message.displayName !== undefined) {
       obj.displayName = message.displayName;
     }
-    if (message.maxMembers !== 0) {
+    if (message.maxMembers !== undefined) {
       obj.maxMembers = Math.round(message.maxMembers);
     }
-    if (message.metadata !== "") {
+    if (message.metadata !== undefined) {
       obj.metadata = message.metadata;
     }
-    if (message.recording !== false) {
+    if (message.recording !== undefined) {
       obj.recording = message.recording;
     }
-    if (message.state !== RoomState.ROOM_STATE_UNSPECIFIED) {
+    if (message.state !== undefined) {
       obj.state = roomStateToJSON(message.state);
     }
-    if (message.ownerIdentity !== "") {
+    if (message.ownerIdentity !== undefined) {
       obj.ownerIdentity = message.ownerIdentity;
     }
-    if (message.memberCount !== 0) {
+    if (message.memberCount !== undefined) {
       obj.memberCount = Math.round(message.memberCount);
     }
     if (message.createTime !== undefined) {
@@ -1041,25 +1042,25 @@ export const Room: MessageFns<Room> = {
     if (message.closeTime !== undefined) {
       obj.closeTime = message.closeTime.toISOString();
     }
-    if (message.closeReason !== CloseReason.CLOSE_REASON_UNSPECIFIED) {
+    if (message.closeReason !== undefined) {
       obj.closeReason = closeReasonToJSON(message.closeReason);
     }
-    if (message.ownerLeavePolicy !== OwnerLeavePolicy.OWNER_LEAVE_POLICY_UNSPECIFIED) {
+    if (message.ownerLeavePolicy !== undefined) {
       obj.ownerLeavePolicy = ownerLeavePolicyToJSON(message.ownerLeavePolicy);
     }
-    if (message.emptyTimeoutSeconds !== 0) {
+    if (message.emptyTimeoutSeconds !== undefined) {
       obj.emptyTimeoutSeconds = Math.round(message.emptyTimeoutSeconds);
     }
-    if (message.departureTimeoutSeconds !== 0) {
+    if (message.departureTimeoutSeconds !== undefined) {
       obj.departureTimeoutSeconds = Math.round(message.departureTimeoutSeconds);
     }
-    if (message.duplicateIdentity !== DuplicateIdentityPolicy.DUPLICATE_IDENTITY_POLICY_UNSPECIFIED) {
+    if (message.duplicateIdentity !== undefined) {
       obj.duplicateIdentity = duplicateIdentityPolicyToJSON(message.duplicateIdentity);
     }
     if (message.recordingFormats?.length) {
       obj.recordingFormats = message.recordingFormats;
     }
-    if (message.ownerRights !== OwnerRights.OWNER_RIGHTS_UNSPECIFIED) {
+    if (message.ownerRights !== undefined) {
       obj.ownerRights = ownerRightsToJSON(message.ownerRights);
     }
     return obj;
@@ -1332,22 +1333,22 @@ export const Member: MessageFns<Member> = {
 
   toJSON(message: Member): unknown {
     const obj: any = {};
-    if (message.roomId !== "") {
+    if (message.roomId !== undefined) {
       obj.roomId = message.roomId;
     }
-    if (message.memberId !== "") {
+    if (message.memberId !== undefined) {
       obj.memberId = message.memberId;
     }
-    if (message.identity !== "") {
+    if (message.identity !== undefined) {
       obj.identity = message.identity;
     }
-    if (message.displayName !== "") {
+    if (message.displayName !== undefined) {
       obj.displayName = message.displayName;
     }
-    if (message.state !== MemberState.MEMBER_STATE_UNSPECIFIED) {
+    if (message.state !== undefined) {
       obj.state = memberStateToJSON(message.state);
     }
-    if (message.streamId !== "") {
+    if (message.streamId !== undefined) {
       obj.streamId = message.streamId;
     }
     if (message.joinTime !== undefined) {
@@ -1356,16 +1357,16 @@ export const Member: MessageFns<Member> = {
     if (message.leaveTime !== undefined) {
       obj.leaveTime = message.leaveTime.toISOString();
     }
-    if (message.leaveReason !== LeaveReason.LEAVE_REASON_UNSPECIFIED) {
+    if (message.leaveReason !== undefined) {
       obj.leaveReason = leaveReasonToJSON(message.leaveReason);
     }
-    if (message.avatarUrl !== "") {
+    if (message.avatarUrl !== undefined) {
       obj.avatarUrl = message.avatarUrl;
     }
-    if (message.customData !== "") {
+    if (message.customData !== undefined) {
       obj.customData = message.customData;
     }
-    if (message.connectionInterrupted !== false) {
+    if (message.connectionInterrupted !== undefined) {
       obj.connectionInterrupted = message.connectionInterrupted;
     }
     return obj;

@@ -360,13 +360,13 @@ export const RoomEvent: MessageFns<RoomEvent> = {
 
   toJSON(message: RoomEvent): unknown {
     const obj: any = {};
-    if (message.id !== "") {
+    if (message.id !== undefined) {
       obj.id = message.id;
     }
-    if (message.roomId !== "") {
+    if (message.roomId !== undefined) {
       obj.roomId = message.roomId;
     }
-    if (message.seq !== 0) {
+    if (message.seq !== undefined) {
       obj.seq = Math.round(message.seq);
     }
     if (message.time !== undefined) {
@@ -609,7 +609,7 @@ export const RoomClosed: MessageFns<RoomClosed> = {
     if (message.room !== undefined) {
       obj.room = Room.toJSON(message.room);
     }
-    if (message.reason !== CloseReason.CLOSE_REASON_UNSPECIFIED) {
+    if (message.reason !== undefined) {
       obj.reason = closeReasonToJSON(message.reason);
     }
     return obj;
@@ -779,10 +779,10 @@ export const MemberLeft: MessageFns<MemberLeft> = {
     if (message.member !== undefined) {
       obj.member = Member.toJSON(message.member);
     }
-    if (message.reason !== LeaveReason.LEAVE_REASON_UNSPECIFIED) {
+    if (message.reason !== undefined) {
       obj.reason = leaveReasonToJSON(message.reason);
     }
-    if (message.reasonText !== "") {
+    if (message.reasonText !== undefined) {
       obj.reasonText = message.reasonText;
     }
     return obj;
@@ -1006,7 +1006,7 @@ export const StreamStarted: MessageFns<StreamStarted> = {
     if (message.member !== undefined) {
       obj.member = Member.toJSON(message.member);
     }
-    if (message.source !== StreamSource.STREAM_SOURCE_UNSPECIFIED) {
+    if (message.source !== undefined) {
       obj.source = streamSourceToJSON(message.source);
     }
     return obj;
@@ -1093,7 +1093,7 @@ export const StreamStopped: MessageFns<StreamStopped> = {
     if (message.member !== undefined) {
       obj.member = Member.toJSON(message.member);
     }
-    if (message.source !== StreamSource.STREAM_SOURCE_UNSPECIFIED) {
+    if (message.source !== undefined) {
       obj.source = streamSourceToJSON(message.source);
     }
     return obj;
@@ -1180,7 +1180,7 @@ export const MemberConnectionChanged: MessageFns<MemberConnectionChanged> = {
     if (message.member !== undefined) {
       obj.member = Member.toJSON(message.member);
     }
-    if (message.connected !== false) {
+    if (message.connected !== undefined) {
       obj.connected = message.connected;
     }
     return obj;

@@ -19,6 +19,7 @@ import {
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
 import { FieldMask } from "../../../google/protobuf/field_mask";
+import { Timestamp } from "../../../google/protobuf/timestamp";
 import { Principal } from "../../auth/v1/principal";
 import { PlayUrl, PushUrl } from "../../media/v1/url";
 import {
@@ -293,8 +294,15 @@ export interface RemoveMemberRequest {
 }
 
 export interface RemoveMemberResponse {
-  /** NEXT-ID: 2 */
-  member: Member | undefined;
+  /**
+   * The membership that ended (LEAVE_REASON_REMOVED); absent when the identity held no seat and
+   * was only banned (a pre-ban).
+   */
+  member:
+    | Member
+    | undefined;
+  /** With ban_seconds: until when the identity is kept out. Absent without a ban. */
+  bannedUntil: Date | undefined;
 }
 
 export interface ListRoomEventsRequest {
@@ -411,7 +419,7 @@ export const CreateRoomRequest: MessageFns<CreateRoomRequest> = {
     if (message.room !== undefined) {
       obj.room = Room.toJSON(message.room);
     }
-    if (message.requestId !== "") {
+    if (message.requestId !== undefined) {
       obj.requestId = message.requestId;
     }
     if (message.principal !== undefined) {
@@ -582,10 +590,10 @@ export const GetRoomRequest: MessageFns<GetRoomRequest> = {
 
   toJSON(message: GetRoomRequest): unknown {
     const obj: any = {};
-    if (message.roomId !== "") {
+    if (message.roomId !== undefined) {
       obj.roomId = message.roomId;
     }
-    if (message.name !== "") {
+    if (message.name !== undefined) {
       obj.name = message.name;
     }
     if (message.principal !== undefined) {
@@ -691,7 +699,7 @@ export const GetRoomResponse: MessageFns<GetRoomResponse> = {
     if (message.members?.length) {
       obj.members = message.members.map((e) => Member.toJSON(e));
     }
-    if (message.seq !== 0) {
+    if (message.seq !== undefined) {
       obj.seq = Math.round(message.seq);
     }
     return obj;
@@ -794,10 +802,10 @@ export const ListRoomsRequest: MessageFns<ListRoomsRequest> = {
 
   toJSON(message: ListRoomsRequest): unknown {
     const obj: any = {};
-    if (message.pageSize !== 0) {
+    if (message.pageSize !== undefined) {
       obj.pageSize = Math.round(message.pageSize);
     }
-    if (message.pageToken !== "") {
+    if (message.pageToken !== undefined) {
       obj.pageToken = message.pageToken;
     }
     if (message.principal !== undefined) {
@@ -892,7 +900,7 @@ export const ListRoomsResponse: MessageFns<ListRoomsResponse> = {
     if (message.rooms?.length) {
       obj.rooms = message.rooms.map((e) => Room.toJSON(e));
     }
-    if (message.nextPageToken !== "") {
+    if (message.nextPageToken !== undefined) {
       obj.nextPageToken = message.nextPageToken;
     }
     return obj;
@@ -978,7 +986,7 @@ export const CloseRoomRequest: MessageFns<CloseRoomRequest> = {
 
   toJSON(message: CloseRoomRequest): unknown {
     const obj: any = {};
-    if (message.roomId !== "") {
+    if (message.roomId !== undefined) {
       obj.roomId = message.roomId;
     }
     if (message.principal !== undefined) {
@@ -1254,28 +1262,28 @@ export const JoinRoomRequest: MessageFns<JoinRoomRequest> = {
 
   toJSON(message: JoinRoomRequest): unknown {
     const obj: any = {};
-    if (message.roomId !== "") {
+    if (message.roomId !== undefined) {
       obj.roomId = message.roomId;
     }
-    if (message.roomName !== "") {
+    if (message.roomName !== undefined) {
       obj.roomName = message.roomName;
     }
-    if (message.identity !== "") {
+    if (message.identity !== undefined) {
       obj.identity = message.identity;
     }
-    if (message.displayName !== "") {
+    if (message.displayName !== undefined) {
       obj.displayName = message.displayName;
     }
-    if (message.sessionId !== "") {
+    if (message.sessionId !== undefined) {
       obj.sessionId = message.sessionId;
     }
-    if (message.createIfMissing !== false) {
+    if (message.createIfMissing !== undefined) {
       obj.createIfMissing = message.createIfMissing;
     }
     if (message.createOptions !== undefined) {
       obj.createOptions = Room.toJSON(message.createOptions);
     }
-    if (message.requestId !== "") {
+    if (message.requestId !== undefined) {
       obj.requestId = message.requestId;
     }
     if (message.principal !== undefined) {
@@ -1439,7 +1447,7 @@ export const JoinRoomResponse: MessageFns<JoinRoomResponse> = {
     if (message.pushUrl !== undefined) {
       obj.pushUrl = PushUrl.toJSON(message.pushUrl);
     }
-    if (message.seq !== 0) {
+    if (message.seq !== undefined) {
       obj.seq = Math.round(message.seq);
     }
     if (message.playUrls?.length) {
@@ -1560,13 +1568,13 @@ export const LeaveRoomRequest: MessageFns<LeaveRoomRequest> = {
 
   toJSON(message: LeaveRoomRequest): unknown {
     const obj: any = {};
-    if (message.roomId !== "") {
+    if (message.roomId !== undefined) {
       obj.roomId = message.roomId;
     }
-    if (message.identity !== "") {
+    if (message.identity !== undefined) {
       obj.identity = message.identity;
     }
-    if (message.reason !== LeaveReason.LEAVE_REASON_UNSPECIFIED) {
+    if (message.reason !== undefined) {
       obj.reason = leaveReasonToJSON(message.reason);
     }
     if (message.principal !== undefined) {
@@ -1728,7 +1736,7 @@ export const ListMembersRequest: MessageFns<ListMembersRequest> = {
 
   toJSON(message: ListMembersRequest): unknown {
     const obj: any = {};
-    if (message.roomId !== "") {
+    if (message.roomId !== undefined) {
       obj.roomId = message.roomId;
     }
     if (message.principal !== undefined) {
@@ -1818,7 +1826,7 @@ export const ListMembersResponse: MessageFns<ListMembersResponse> = {
     if (message.members?.length) {
       obj.members = message.members.map((e) => Member.toJSON(e));
     }
-    if (message.seq !== 0) {
+    if (message.seq !== undefined) {
       obj.seq = Math.round(message.seq);
     }
     return obj;
@@ -1928,16 +1936,16 @@ export const SetStreamStateRequest: MessageFns<SetStreamStateRequest> = {
 
   toJSON(message: SetStreamStateRequest): unknown {
     const obj: any = {};
-    if (message.roomId !== "") {
+    if (message.roomId !== undefined) {
       obj.roomId = message.roomId;
     }
-    if (message.identity !== "") {
+    if (message.identity !== undefined) {
       obj.identity = message.identity;
     }
-    if (message.publishing !== false) {
+    if (message.publishing !== undefined) {
       obj.publishing = message.publishing;
     }
-    if (message.source !== StreamSource.STREAM_SOURCE_UNSPECIFIED) {
+    if (message.source !== undefined) {
       obj.source = streamSourceToJSON(message.source);
     }
     return obj;
@@ -2024,7 +2032,7 @@ export const SetStreamStateResponse: MessageFns<SetStreamStateResponse> = {
     if (message.member !== undefined) {
       obj.member = Member.toJSON(message.member);
     }
-    if (message.changed !== false) {
+    if (message.changed !== undefined) {
       obj.changed = message.changed;
     }
     return obj;
@@ -2112,10 +2120,10 @@ export const LeaveSessionRequest: MessageFns<LeaveSessionRequest> = {
 
   toJSON(message: LeaveSessionRequest): unknown {
     const obj: any = {};
-    if (message.sessionId !== "") {
+    if (message.sessionId !== undefined) {
       obj.sessionId = message.sessionId;
     }
-    if (message.reason !== LeaveReason.LEAVE_REASON_UNSPECIFIED) {
+    if (message.reason !== undefined) {
       obj.reason = leaveReasonToJSON(message.reason);
     }
     return obj;
@@ -2298,13 +2306,13 @@ export const GetMemberRequest: MessageFns<GetMemberRequest> = {
 
   toJSON(message: GetMemberRequest): unknown {
     const obj: any = {};
-    if (message.streamId !== "") {
+    if (message.streamId !== undefined) {
       obj.streamId = message.streamId;
     }
-    if (message.roomId !== "") {
+    if (message.roomId !== undefined) {
       obj.roomId = message.roomId;
     }
-    if (message.identity !== "") {
+    if (message.identity !== undefined) {
       obj.identity = message.identity;
     }
     if (message.principal !== undefined) {
@@ -2512,7 +2520,7 @@ export const UpdateRoomRequest: MessageFns<UpdateRoomRequest> = {
 
   toJSON(message: UpdateRoomRequest): unknown {
     const obj: any = {};
-    if (message.roomId !== "") {
+    if (message.roomId !== undefined) {
       obj.roomId = message.roomId;
     }
     if (message.room !== undefined) {
@@ -2718,10 +2726,10 @@ export const UpdateMemberRequest: MessageFns<UpdateMemberRequest> = {
 
   toJSON(message: UpdateMemberRequest): unknown {
     const obj: any = {};
-    if (message.roomId !== "") {
+    if (message.roomId !== undefined) {
       obj.roomId = message.roomId;
     }
-    if (message.identity !== "") {
+    if (message.identity !== undefined) {
       obj.identity = message.identity;
     }
     if (message.member !== undefined) {
@@ -2936,16 +2944,16 @@ export const RemoveMemberRequest: MessageFns<RemoveMemberRequest> = {
 
   toJSON(message: RemoveMemberRequest): unknown {
     const obj: any = {};
-    if (message.roomId !== "") {
+    if (message.roomId !== undefined) {
       obj.roomId = message.roomId;
     }
-    if (message.identity !== "") {
+    if (message.identity !== undefined) {
       obj.identity = message.identity;
     }
-    if (message.reasonText !== "") {
+    if (message.reasonText !== undefined) {
       obj.reasonText = message.reasonText;
     }
-    if (message.banSeconds !== 0) {
+    if (message.banSeconds !== undefined) {
       obj.banSeconds = Math.round(message.banSeconds);
     }
     if (message.principal !== undefined) {
@@ -2971,13 +2979,16 @@ export const RemoveMemberRequest: MessageFns<RemoveMemberRequest> = {
 };
 
 function createBaseRemoveMemberResponse(): RemoveMemberResponse {
-  return { member: undefined };
+  return { member: undefined, bannedUntil: undefined };
 }
 
 export const RemoveMemberResponse: MessageFns<RemoveMemberResponse> = {
   encode(message: RemoveMemberResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.member !== undefined) {
       Member.encode(message.member, writer.uint32(10).fork()).join();
+    }
+    if (message.bannedUntil !== undefined) {
+      Timestamp.encode(toTimestamp(message.bannedUntil), writer.uint32(18).fork()).join();
     }
     return writer;
   },
@@ -3003,6 +3014,14 @@ export const RemoveMemberResponse: MessageFns<RemoveMemberResponse> = {
             message.member = Member.decode(reader, reader.uint32());
             continue;
           }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.bannedUntil = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3016,13 +3035,23 @@ export const RemoveMemberResponse: MessageFns<RemoveMemberResponse> = {
   },
 
   fromJSON(object: any): RemoveMemberResponse {
-    return { member: isSet(object.member) ? Member.fromJSON(object.member) : undefined };
+    return {
+      member: isSet(object.member) ? Member.fromJSON(object.member) : undefined,
+      bannedUntil: isSet(object.bannedUntil)
+        ? fromJsonTimestamp(object.bannedUntil)
+        : isSet(object.banned_until)
+        ? fromJsonTimestamp(object.banned_until)
+        : undefined,
+    };
   },
 
   toJSON(message: RemoveMemberResponse): unknown {
     const obj: any = {};
     if (message.member !== undefined) {
       obj.member = Member.toJSON(message.member);
+    }
+    if (message.bannedUntil !== undefined) {
+      obj.bannedUntil = message.bannedUntil.toISOString();
     }
     return obj;
   },
@@ -3035,6 +3064,7 @@ export const RemoveMemberResponse: MessageFns<RemoveMemberResponse> = {
     message.member = (object.member !== undefined && object.member !== null)
       ? Member.fromPartial(object.member)
       : undefined;
+    message.bannedUntil = object.bannedUntil ?? undefined;
     return message;
   },
 };
@@ -3140,13 +3170,13 @@ export const ListRoomEventsRequest: MessageFns<ListRoomEventsRequest> = {
 
   toJSON(message: ListRoomEventsRequest): unknown {
     const obj: any = {};
-    if (message.roomId !== "") {
+    if (message.roomId !== undefined) {
       obj.roomId = message.roomId;
     }
-    if (message.afterSeq !== 0) {
+    if (message.afterSeq !== undefined) {
       obj.afterSeq = Math.round(message.afterSeq);
     }
-    if (message.pageSize !== 0) {
+    if (message.pageSize !== undefined) {
       obj.pageSize = Math.round(message.pageSize);
     }
     if (message.principal !== undefined) {
@@ -3242,7 +3272,7 @@ export const ListRoomEventsResponse: MessageFns<ListRoomEventsResponse> = {
     if (message.events?.length) {
       obj.events = message.events.map((e) => RoomEvent.toJSON(e));
     }
-    if (message.lastSeq !== 0) {
+    if (message.lastSeq !== undefined) {
       obj.lastSeq = Math.round(message.lastSeq);
     }
     return obj;
@@ -3328,10 +3358,10 @@ export const SetSessionConnectionRequest: MessageFns<SetSessionConnectionRequest
 
   toJSON(message: SetSessionConnectionRequest): unknown {
     const obj: any = {};
-    if (message.sessionId !== "") {
+    if (message.sessionId !== undefined) {
       obj.sessionId = message.sessionId;
     }
-    if (message.connected !== false) {
+    if (message.connected !== undefined) {
       obj.connected = message.connected;
     }
     return obj;
@@ -3598,7 +3628,8 @@ export const RoomServiceService = {
   /**
    * Removes a seated member (LEAVE_REASON_REMOVED), and with ban_seconds keeps that identity out of
    * the room for that long: a banned identity's joins fail with BANNED, whatever token it holds.
-   * Principal: as CloseRoom. Banning an identity that holds no seat bans it all the same.
+   * Principal: as CloseRoom. With ban_seconds, an identity that holds no seat is banned all the same
+   * (a pre-ban: nobody is told, the answer has no member); without, it is NOT_A_MEMBER.
    * Callers: gateway, internal.
    */
   removeMember: {
@@ -3730,7 +3761,8 @@ export interface RoomServiceServer extends UntypedServiceImplementation {
   /**
    * Removes a seated member (LEAVE_REASON_REMOVED), and with ban_seconds keeps that identity out of
    * the room for that long: a banned identity's joins fail with BANNED, whatever token it holds.
-   * Principal: as CloseRoom. Banning an identity that holds no seat bans it all the same.
+   * Principal: as CloseRoom. With ban_seconds, an identity that holds no seat is banned all the same
+   * (a pre-ban: nobody is told, the answer has no member); without, it is NOT_A_MEMBER.
    * Callers: gateway, internal.
    */
   removeMember: handleUnaryCall<RemoveMemberRequest, RemoveMemberResponse>;
@@ -3979,7 +4011,8 @@ export interface RoomServiceClient extends Client {
   /**
    * Removes a seated member (LEAVE_REASON_REMOVED), and with ban_seconds keeps that identity out of
    * the room for that long: a banned identity's joins fail with BANNED, whatever token it holds.
-   * Principal: as CloseRoom. Banning an identity that holds no seat bans it all the same.
+   * Principal: as CloseRoom. With ban_seconds, an identity that holds no seat is banned all the same
+   * (a pre-ban: nobody is told, the answer has no member); without, it is NOT_A_MEMBER.
    * Callers: gateway, internal.
    */
   removeMember(
@@ -4078,6 +4111,28 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends { $case: string; value: unknown } ? { $case: T["$case"]; value?: DeepPartial<T["value"]> }
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
+
+function toTimestamp(date: Date): Timestamp {
+  const seconds = Math.trunc(date.getTime() / 1_000);
+  const nanos = (date.getTime() % 1_000) * 1_000_000;
+  return { seconds, nanos };
+}
+
+function fromTimestamp(t: Timestamp): Date {
+  let millis = (t.seconds || 0) * 1_000;
+  millis += (t.nanos || 0) / 1_000_000;
+  return new globalThis.Date(millis);
+}
+
+function fromJsonTimestamp(o: any): Date {
+  if (o instanceof globalThis.Date) {
+    return o;
+  } else if (typeof o === "string") {
+    return new globalThis.Date(o);
+  } else {
+    return fromTimestamp(Timestamp.fromJSON(o));
+  }
+}
 
 function longToNumber(int64: { toString(): string }): number {
   const num = globalThis.Number(int64.toString());

@@ -202,25 +202,25 @@ export const Webhook: MessageFns<Webhook> = {
 
   toJSON(message: Webhook): unknown {
     const obj: any = {};
-    if (message.id !== "") {
+    if (message.id !== undefined) {
       obj.id = message.id;
     }
-    if (message.url !== "") {
+    if (message.url !== undefined) {
       obj.url = message.url;
     }
-    if (message.secret !== "") {
+    if (message.secret !== undefined) {
       obj.secret = message.secret;
     }
     if (message.createTime !== undefined) {
       obj.createTime = message.createTime.toISOString();
     }
-    if (message.deliveredCount !== 0) {
+    if (message.deliveredCount !== undefined) {
       obj.deliveredCount = Math.round(message.deliveredCount);
     }
-    if (message.lastError !== "") {
+    if (message.lastError !== undefined) {
       obj.lastError = message.lastError;
     }
-    if (message.failedAttempts !== 0) {
+    if (message.failedAttempts !== undefined) {
       obj.failedAttempts = Math.round(message.failedAttempts);
     }
     return obj;
@@ -307,10 +307,10 @@ export const CreateWebhookRequest: MessageFns<CreateWebhookRequest> = {
 
   toJSON(message: CreateWebhookRequest): unknown {
     const obj: any = {};
-    if (message.url !== "") {
+    if (message.url !== undefined) {
       obj.url = message.url;
     }
-    if (message.secret !== "") {
+    if (message.secret !== undefined) {
       obj.secret = message.secret;
     }
     return obj;
@@ -568,7 +568,7 @@ export const DeleteWebhookRequest: MessageFns<DeleteWebhookRequest> = {
 
   toJSON(message: DeleteWebhookRequest): unknown {
     const obj: any = {};
-    if (message.id !== "") {
+    if (message.id !== undefined) {
       obj.id = message.id;
     }
     return obj;
