@@ -121,11 +121,12 @@ export function pushNeverBegan(call: Call, now: Date): Call | null {
 
 /**
  * Estimated wait for the call at `position` (1 = next): one average handling time per round of the
- * agents staffing the team.
+ * agents staffing the team, and never 0 for someone who does wait (a team whose calls take under half
+ * a second would otherwise tell its queue "0 s").
  */
 export function estimateWait(position: number, staffed: number, averageHandlingSeconds: number): number {
   if (position <= 0) return 0;
-  return Math.round(Math.ceil(position / Math.max(1, staffed)) * averageHandlingSeconds);
+  return Math.max(1, Math.round(Math.ceil(position / Math.max(1, staffed)) * averageHandlingSeconds));
 }
 
 /** What an agent's state becomes as a call it was offered or held moves on. */

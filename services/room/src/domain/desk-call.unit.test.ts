@@ -67,5 +67,6 @@ describe('a call to a team', () => {
     expect(estimateWait(4, 3, 120)).toBe(240);
     expect(estimateWait(2, 0, 60)).toBe(120);
     expect(estimateWait(0, 3, 60)).toBe(0);
+    expect(estimateWait(1, 3, 0.2)).toBe(1); // short calls: still an honest 'about a second', not 0
   });
 });
