@@ -43,8 +43,12 @@ function readsOf(scope: string, path: string): Read[] {
     const value = plainValue(m[3]);
     if (value !== undefined) fallbacks.set(m[1], value);
   }
-  // Every UPPER_SNAKE string literal in a config.ts is a variable's name (also those read through a list).
-  const names = new Set([...source.matchAll(/'([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+)'/g)].map((m) => m[1]));
+  // Names: an env* helper's or a ConfigError's first name, and lists of names read in a loop (GRPC_TLS_*).
+  const name = `'([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+)'`;
+  const names = new Set([
+    ...[...source.matchAll(new RegExp(`\\b(?:env\\w*\\(\\s*env,|ConfigError\\()\\s*${name}`, 'g'))].map((m) => m[1]),
+    ...[...source.matchAll(new RegExp(`\\[\\s*(${name}(?:\\s*,\\s*${name})*)\\s*\\]`, 'g'))].flatMap((m) => m[1].split(',').map((n) => n.trim().slice(1, -1))),
+  ]);
   return [...names].map((name) => ({ scope, name, fallback: fallbacks.get(name) }));
 }
 
