@@ -11,7 +11,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, wri
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClient, createLogger, freePort, issueAccessToken, NatsEventBus } from '@rtcroom/common';
-import { createTestDatabase, eventually, PrivateNatsServer, TestDatabase } from '@rtcroom/common/testing';
+import { createTestDatabase, eventually, HeldAddress, PrivateNatsServer, TestDatabase } from '@rtcroom/common/testing';
 import { DemoClient, RunningSystem, startAll } from '@rtcroom/dev';
 import { gatewayv1, mediaEventv1, roomEventv1, roomv1, urlIssuerv1 } from '@rtcroom/proto';
 import { createSelfHostedProvider, nginxRtmpHookPaths, renderStandaloneNginxConf, signPush } from '@rtcroom/url-issuer';
@@ -82,17 +82,28 @@ async function probe(target: string): Promise<string[]> {
   return code === 0 ? stdout.split('\n').map((s) => s.trim()).filter(Boolean).sort() : [];
 }
 
-async function waitForPort(port: number, timeoutMs = 5000): Promise<void> {
-  const { createConnection } = await import('node:net');
-  await eventually(
-    () =>
-      new Promise<boolean>((resolve) => {
-        const s = createConnection({ host: '127.0.0.1', port }, () => (s.destroy(), resolve(true)));
-        s.on('error', () => resolve(false));
-      }),
-    timeoutMs,
-    `nginx on port ${port}`,
-  );
+/**
+ * nginx, which cannot listen on port 0 and say where it is, on a port picked for it. Another process
+ * may take that port first: nginx then exits, and it is tried on another. It counts as started when it
+ * has written its pid file, which it does only once its ports are bound (not when "something answers"
+ * on the port, which may be someone else).
+ */
+async function startNginx(dir: string, conf: (rtmpListen: string) => string): Promise<{ proc: ChildProcess; port: number }> {
+  const pidFile = join(dir, 'nginx.pid');
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    writeFileSync(join(dir, 'nginx.conf'), conf(`127.0.0.1:${port}`));
+    rmSync(pidFile, { force: true });
+    // -e: the error log from the first moment, before nginx has read its configuration.
+    const proc = spawn(nginxBin!, ['-p', dir, '-c', join(dir, 'nginx.conf'), '-e', join(dir, 'error.log')], { stdio: 'ignore' });
+    const outcome = await eventually(
+      () => (proc.exitCode !== null ? 'exited' : existsSync(pidFile) && readFileSync(pidFile, 'utf8').trim() === String(proc.pid) && 'bound'),
+      10_000,
+      'nginx to bind its port or exit',
+    );
+    if (outcome === 'bound') return { proc, port };
+    if (attempt === 5) throw new Error(`nginx did not start:\n${readFileSync(join(dir, 'error.log'), 'utf8')}`);
+  }
 }
 
 // --- The gateway, the way a client uses it ------------------------------------------------------
@@ -121,6 +132,7 @@ describeMedia('self-hosted media: nginx-rtmp asks rtcroom, with real pushes and 
   let nats: PrivateNatsServer;
   let system: RunningSystem;
   let nginx: ChildProcess | undefined;
+  let hooks: HeldAddress | undefined;
   let bus: NatsEventBus;
   let rtmpBase: string;
   let alice: DemoClient;
@@ -159,12 +171,28 @@ describeMedia('self-hosted media: nginx-rtmp asks rtcroom, with real pushes and 
     if (missing.length > 0) throw new Error(`CI=true but ${missing.join(', ')} missing: run bash scripts/ensure-media-tools.sh`);
     dir = mkdtempSync(join(tmpdir(), 'rtcroom-media-'));
     mkdirSync(join(dir, 'recordings'));
-    const rtmpPort = await freePort();
-    rtmpBase = `rtmp://127.0.0.1:${rtmpPort}`;
     database = await createTestDatabase();
     // A NATS of its own: presence keeps sessions in a bucket every presence on a server shares, and
     // other test files' systems (with other timeouts) must not judge this one's long-lived sessions.
     nats = await PrivateNatsServer.start();
+    // nginx and the url-issuer need each other's address: nginx goes first, with the hooks at an
+    // address held here, which is pointed at the url-issuer once it listens.
+    const held = await HeldAddress.open();
+    hooks = held;
+    const started = await startNginx(dir, (rtmpListen) =>
+      renderStandaloneNginxConf({
+        modulePath: rtmpModule!,
+        prefix: dir,
+        rtmpListen,
+        hooksBase: `http://${held.address}`,
+        signingKey,
+        app: 'live',
+        recordApp: 'record',
+        recordPath: join(dir, 'recordings'),
+      }),
+    );
+    nginx = started.proc;
+    rtmpBase = `rtmp://127.0.0.1:${started.port}`;
     system = await startAll({
       env: {
         DATABASE_URL: database.url,
@@ -180,22 +208,7 @@ describeMedia('self-hosted media: nginx-rtmp asks rtcroom, with real pushes and 
       ephemeralPorts: true,
       logLevel: (process.env.TEST_LOG as 'debug') ?? 'silent',
     });
-    writeFileSync(
-      join(dir, 'nginx.conf'),
-      renderStandaloneNginxConf({
-        modulePath: rtmpModule!,
-        prefix: dir,
-        rtmpListen: `127.0.0.1:${rtmpPort}`,
-        hooksBase: `http://${system.mediaHooksAddress}`,
-        signingKey,
-        app: 'live',
-        recordApp: 'record',
-        recordPath: join(dir, 'recordings'),
-      }),
-    );
-    // -e: the error log from the first moment, before nginx has read its configuration.
-    nginx = spawn(nginxBin!, ['-p', dir, '-c', join(dir, 'nginx.conf'), '-e', join(dir, 'error.log')], { stdio: 'ignore' });
-    await waitForPort(rtmpPort);
+    held.forwardTo(system.mediaHooksAddress);
     bus = await NatsEventBus.connect(nats.url, 'media-e2e-observer', [], createLogger({}, 'silent'));
     alice = await DemoClient.connect(system.gatewayUrl, token('alice'));
     bob = await DemoClient.connect(system.gatewayUrl, token('bob'));
@@ -214,6 +227,7 @@ describeMedia('self-hosted media: nginx-rtmp asks rtcroom, with real pushes and 
       if (nginx.exitCode === null) nginx.kill('SIGKILL');
     }
     await system?.stop();
+    await hooks?.close();
     await nats?.dispose();
     await database?.drop();
     if (dir && process.env.TEST_KEEP_MEDIA !== 'true') rmSync(dir, { recursive: true, force: true });

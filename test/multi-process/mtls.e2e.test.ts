@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { createClient, freePort } from '@rtcroom/common';
+import { createClient } from '@rtcroom/common';
 import { createTestDatabase, testNatsUrl, TestDatabase } from '@rtcroom/common/testing';
 import { DemoClient, DevCertificates, makeDevCertificates } from '@rtcroom/dev';
 import { gatewayv1, tokenv1 } from '@rtcroom/proto';
@@ -37,13 +37,12 @@ afterAll(async () => {
 });
 
 it('refuses to start without its certificates outside development, naming the variable', async () => {
-  const address = `127.0.0.1:${await freePort()}`;
-  const bare = new ServiceProcess('presence', { ...production, NATS_URL: testNatsUrl, PRESENCE_GRPC_ADDRESS: address }, address);
+  const bare = new ServiceProcess('presence', { ...production, NATS_URL: testNatsUrl });
   await expect(bare.start()).rejects.toThrow(/exited \(2\)[\s\S]*GRPC_TLS_CA is required outside development/);
 });
 
 it('carries a join between the processes over mutual TLS, with a token from the TokenService', async () => {
-  const tokens = createClient(tokenv1.TokenServiceService, cluster.gateways[0].env.GATEWAY_GRPC_ADDRESS, 5000, { tls: { caFile: certs.caFile, ...certs.files.internal } });
+  const tokens = createClient(tokenv1.TokenServiceService, cluster.gateways[0].listening.GATEWAY_GRPC_ADDRESS, 5000, { tls: { caFile: certs.caFile, ...certs.files.internal } });
   const token = async (identity: string) => (await tokens.issueAccessToken(tokenv1.IssueAccessTokenRequest.fromPartial({ identity }))).token;
   const alice = await DemoClient.connect(cluster.gatewayUrl(0), await token('alice'));
   const bob = await DemoClient.connect(cluster.gatewayUrl(0), await token('bob'));

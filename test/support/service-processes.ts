@@ -1,30 +1,61 @@
 // Runs rtcroom's services as real, separate processes (node services/<name>/dist/main.js, so
 // `npm run build` must have run), for tests that kill, restart and multiply them.
+//
+// No port is picked for a process: each binds port 0 and reports what it got (runMain's ready message
+// over the IPC channel), and counts as started once every gRPC port it reported answers the health
+// service with SERVING. A port picked here and bound there could be taken in between by another test's
+// process, and "something answers on it" would then pass for ready (the desk-restart flake: the gateway
+// URL answered by someone else's HTTP/2 server, `Parse Error: Expected HTTP/`). The services that others
+// call (room, presence, url-issuer) sit behind a HeldAddress, which their peers are configured with and
+// which stays theirs across restarts.
 import { ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { freePort } from '@rtcroom/common';
-import { deleteTestBucket, deleteTestConsumers } from '@rtcroom/common/testing';
+import { checkHealth, isReadyMessage } from '@rtcroom/common';
+import { deleteTestBucket, deleteTestConsumers, HeldAddress } from '@rtcroom/common/testing';
 
 const root = join(__dirname, '..', '..');
 
 export type ServiceName = 'url-issuer' | 'room' | 'presence' | 'gateway';
 
+/** The variables each service listens at; the first is the address its clients use. */
+const listenVariables: Record<ServiceName, string[]> = {
+  'url-issuer': ['URL_ISSUER_GRPC_ADDRESS', 'URL_ISSUER_HTTP_ADDRESS'],
+  room: ['ROOM_GRPC_ADDRESS'],
+  presence: ['PRESENCE_GRPC_ADDRESS'],
+  gateway: ['GATEWAY_ADDRESS', 'GATEWAY_GRPC_ADDRESS'],
+};
+
+const startTimeoutMs = 20_000;
+
 export class ServiceProcess {
   private proc: ChildProcess | undefined;
   private output = '';
+  /** What the running process listens at, by variable (GATEWAY_ADDRESS: '127.0.0.1:41234'), as it reported. */
+  listening: Record<string, string> = {};
 
   constructor(
     readonly name: ServiceName,
     readonly env: Record<string, string>,
-    readonly address: string,
+    /** Where its peers reach it, whatever port it binds; without one, its own port (which changes on restart). */
+    readonly front?: HeldAddress,
   ) {}
 
-  /** Starts the process and waits until it listens. */
+  /** Where clients reach it: its held address, or where it listens now. */
+  get address(): string {
+    if (this.front) return this.front.address;
+    const own = this.listening[listenVariables[this.name][0]];
+    if (!own) throw new Error(`${this.name} has not started`);
+    return own;
+  }
+
+  /** Starts the process, on ports of its own choosing, and waits until it serves. */
   async start(): Promise<void> {
     this.output = '';
+    this.listening = {};
+    const ownPorts = Object.fromEntries(listenVariables[this.name].map((v) => [v, '127.0.0.1:0']));
     const proc = spawn(process.execPath, [join(root, 'services', this.name, 'dist', 'main.js')], {
-      env: { PATH: process.env.PATH ?? '', LOG_LEVEL: process.env.TEST_LOG ?? 'warn', ...this.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { PATH: process.env.PATH ?? '', LOG_LEVEL: process.env.TEST_LOG ?? 'warn', ...this.env, ...ownPorts },
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     });
     this.proc = proc;
     proc.stdout?.on('data', (d) => (this.output += d));
@@ -32,14 +63,10 @@ export class ServiceProcess {
       this.output += d;
       if (process.env.TEST_LOG) process.stderr.write(`[${this.name}] ${d}`);
     });
-    const [host, port] = [this.address.slice(0, this.address.lastIndexOf(':')), Number(this.address.slice(this.address.lastIndexOf(':') + 1))];
-    const deadline = Date.now() + 20_000;
-    while (Date.now() < deadline) {
-      if (proc.exitCode !== null) throw new Error(`${this.name} exited (${proc.exitCode}):\n${this.output}`);
-      if (await listening(host, port)) return;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    throw new Error(`${this.name} did not listen on ${this.address}:\n${this.output}`);
+    proc.once('exit', () => this.proc === proc && this.front?.forwardTo(undefined));
+    this.listening = await this.readyReport(proc);
+    await this.serving(proc);
+    this.front?.forwardTo(this.listening[listenVariables[this.name][0]]);
   }
 
   get pid(): number | undefined {
@@ -56,6 +83,48 @@ export class ServiceProcess {
     await this.signal('SIGTERM');
   }
 
+  /** The addresses the process reports once it is up; its output if it exits first. */
+  private readyReport(proc: ChildProcess): Promise<Record<string, string>> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => fail(new Error(`${this.name} did not report ready within ${startTimeoutMs} ms:\n${this.output}`)), startTimeoutMs);
+      const onMessage = (message: unknown) => {
+        if (!isReadyMessage(message)) return;
+        done();
+        resolve(message.listening);
+      };
+      const onExit = (code: number | null, signal: string | null) => fail(new Error(`${this.name} exited (${code ?? signal}):\n${this.output}`));
+      const done = () => {
+        clearTimeout(timer);
+        proc.off('message', onMessage);
+        proc.off('exit', onExit);
+      };
+      const fail = (err: Error) => {
+        done();
+        proc.kill('SIGKILL');
+        reject(err);
+      };
+      proc.on('message', onMessage);
+      proc.once('exit', onExit);
+    });
+  }
+
+  /** Every gRPC port it reported answers grpc.health.v1 SERVING (over TLS when it has a CA). */
+  private async serving(proc: ChildProcess): Promise<void> {
+    const tls = this.env.GRPC_TLS_CA ? { caFile: this.env.GRPC_TLS_CA } : undefined;
+    const deadline = Date.now() + startTimeoutMs;
+    for (const [variable, address] of Object.entries(this.listening).filter(([v]) => v.endsWith('_GRPC_ADDRESS'))) {
+      for (;;) {
+        const answer = await checkHealth(address, '', tls, 2000);
+        if (answer.serving) break;
+        if (proc.exitCode !== null || Date.now() > deadline) {
+          proc.kill('SIGKILL');
+          throw new Error(`${this.name}'s ${variable} (${address}) is not serving: ${answer.error}\n${this.output}`);
+        }
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+  }
+
   private async signal(sig: NodeJS.Signals): Promise<void> {
     const proc = this.proc;
     if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
@@ -65,16 +134,6 @@ export class ServiceProcess {
       proc.kill(sig);
     });
   }
-}
-
-async function listening(host: string, port: number): Promise<boolean> {
-  const { Socket } = await import('node:net');
-  return new Promise((resolve) => {
-    const s = new Socket();
-    s.once('connect', () => (s.destroy(), resolve(true)));
-    s.once('error', () => resolve(false));
-    s.connect(port, host);
-  });
 }
 
 export interface ClusterOptions {
@@ -98,39 +157,60 @@ export class Cluster {
   bucket = '';
   natsUrl = '';
   room!: ServiceProcess;
+  private readonly fronts: HeldAddress[] = [];
 
   static async start(o: ClusterOptions): Promise<Cluster> {
     const c = new Cluster();
-    const at = async () => `127.0.0.1:${await freePort()}`;
-    c.bucket = `presence_c_${process.pid}_${Date.now().toString(36)}`;
-    c.natsUrl = o.natsUrl;
-    const common = { RTCROOM_DEV: 'true', NATS_URL: o.natsUrl, ACCESS_TOKEN_SECRET: o.accessTokenSecret, PRESENCE_KV_BUCKET: c.bucket, ...o.env };
+    try {
+      await c.launch(o);
+    } catch (err) {
+      await c.stop();
+      throw err;
+    }
+    return c;
+  }
+
+  private async launch(o: ClusterOptions): Promise<void> {
+    this.bucket = `presence_c_${process.pid}_${Date.now().toString(36)}`;
+    this.natsUrl = o.natsUrl;
+    const common = { RTCROOM_DEV: 'true', NATS_URL: o.natsUrl, ACCESS_TOKEN_SECRET: o.accessTokenSecret, PRESENCE_KV_BUCKET: this.bucket, ...o.env };
     const tls = (name: ServiceName): Record<string, string> =>
       o.certsDir ? { GRPC_TLS_CA: join(o.certsDir, 'ca.crt'), GRPC_TLS_CERT: join(o.certsDir, `${name}.crt`), GRPC_TLS_KEY: join(o.certsDir, `${name}.key`) } : {};
-    const urls = await at();
-    const room = await at();
-    const presences = await Promise.all(Array.from({ length: o.presences }, at));
-    // Each gateway talks to one presence instance (round robin); presence state is shared in NATS.
-    c.urlIssuer = new ServiceProcess('url-issuer', { ...common, ...tls('url-issuer'), URL_ISSUER_GRPC_ADDRESS: urls, URL_ISSUER_HTTP_ADDRESS: await at(), ROOM_SERVICE_ADDRESS: room }, urls);
-    c.room = new ServiceProcess('room', { ...common, ...tls('room'), ROOM_GRPC_ADDRESS: room, DATABASE_URL: o.databaseUrl, URL_ISSUER_ADDRESS: urls, PRESENCE_SERVICE_ADDRESS: presences[0] }, room);
-    for (const [i, addr] of presences.entries()) {
-      c.presences.push(new ServiceProcess('presence', { ...common, ...tls('presence'), PRESENCE_GRPC_ADDRESS: addr, ROOM_SERVICE_ADDRESS: room, PRESENCE_MEDIA_CONSUMER: `presence-mp-${process.pid}-${i}` }, addr));
+    // Room and presence call each other, as room and url-issuer do: each is given the other's held address.
+    const hold = async () => {
+      const front = await HeldAddress.open();
+      this.fronts.push(front);
+      return front;
+    };
+    const urls = await hold();
+    const room = await hold();
+    const presences = await Promise.all(Array.from({ length: o.presences }, hold));
+    this.urlIssuer = new ServiceProcess('url-issuer', { ...common, ...tls('url-issuer'), ROOM_SERVICE_ADDRESS: room.address }, urls);
+    this.room = new ServiceProcess(
+      'room',
+      { ...common, ...tls('room'), DATABASE_URL: o.databaseUrl, URL_ISSUER_ADDRESS: urls.address, PRESENCE_SERVICE_ADDRESS: presences[0].address },
+      room,
+    );
+    for (const [i, front] of presences.entries()) {
+      this.presences.push(new ServiceProcess('presence', { ...common, ...tls('presence'), ROOM_SERVICE_ADDRESS: room.address, PRESENCE_MEDIA_CONSUMER: `presence-mp-${process.pid}-${i}` }, front));
     }
+    // Each gateway talks to one presence instance (round robin); presence state is shared in NATS.
     for (let i = 0; i < o.gateways; i++) {
-      const addr = await at();
-      c.gateways.push(
-        new ServiceProcess(
-          'gateway',
-          { ...common, ...tls('gateway'), GATEWAY_ADDRESS: addr, GATEWAY_GRPC_ADDRESS: await at(), GATEWAY_ID: `gw-${i}-${process.pid}`, ROOM_SERVICE_ADDRESS: room, PRESENCE_SERVICE_ADDRESS: presences[i % presences.length], URL_ISSUER_ADDRESS: urls },
-          addr,
-        ),
+      this.gateways.push(
+        new ServiceProcess('gateway', {
+          ...common,
+          ...tls('gateway'),
+          GATEWAY_ID: `gw-${i}-${process.pid}`,
+          ROOM_SERVICE_ADDRESS: room.address,
+          PRESENCE_SERVICE_ADDRESS: presences[i % presences.length].address,
+          URL_ISSUER_ADDRESS: urls.address,
+        }),
       );
     }
-    await c.urlIssuer.start();
-    await c.room.start();
-    for (const p of c.presences) await p.start();
-    for (const g of c.gateways) await g.start();
-    return c;
+    await this.urlIssuer.start();
+    await this.room.start();
+    for (const p of this.presences) await p.start();
+    for (const g of this.gateways) await g.start();
   }
 
   gatewayUrl(i: number): string {
@@ -142,6 +222,7 @@ export class Cluster {
     for (const p of this.presences) await p.stop();
     await this.room?.stop();
     await this.urlIssuer?.stop();
+    for (const f of this.fronts) await f.close();
     await deleteTestBucket(this.bucket, this.natsUrl);
     await deleteTestConsumers('MEDIA_EVENTS', this.presences.map((_, i) => `presence-mp-${process.pid}-${i}`), this.natsUrl);
   }

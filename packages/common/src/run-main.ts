@@ -7,16 +7,43 @@ export interface Stoppable {
   stop(): Promise<void>;
 }
 
+/**
+ * A started service: what it listens on, by the variable that set each address, with a port 0
+ * replaced by the port the system gave it (ROOM_GRPC_ADDRESS=127.0.0.1:0 -> 127.0.0.1:41234).
+ */
+export interface RunningService extends Stoppable {
+  listening: Record<string, string>;
+}
+
+/**
+ * Sent once to a parent process that started the service with an IPC channel (child_process.fork,
+ * or spawn with 'ipc' in stdio), when everything listens and serves: how a supervisor or a test
+ * learns where a service bound port 0, without picking ports for it (which another process may take
+ * before the service binds them).
+ */
+export interface ReadyMessage {
+  type: 'rtcroom.ready';
+  service: string;
+  pid: number;
+  listening: Record<string, string>;
+}
+
+export function isReadyMessage(message: unknown): message is ReadyMessage {
+  return typeof message === 'object' && message !== null && (message as ReadyMessage).type === 'rtcroom.ready';
+}
+
 export function runMain<C extends { logLevel: LogLevel }>(
   service: string,
   loadConfig: (env: Env) => C,
-  start: (config: C, logger: Logger) => Promise<Stoppable>,
+  start: (config: C, logger: Logger) => Promise<RunningService>,
 ): void {
   let logger: Logger | undefined;
   const boot = async () => {
     const config = loadConfig(process.env);
     logger = createLogger({ service }, config.logLevel);
     const running = await start(config, logger);
+    logger.info('ready', { listening: running.listening });
+    announceReady(service, running.listening);
     let stopping = false;
     const shutdown = (signal: string) => {
       if (stopping) return;
@@ -42,4 +69,12 @@ export function runMain<C extends { logLevel: LogLevel }>(
     else process.stderr.write(`${service}: ${err?.stack ?? err}\n`);
     process.exit(1);
   });
+}
+
+function announceReady(service: string, listening: Record<string, string>): void {
+  if (!process.send || !process.connected) return;
+  const message: ReadyMessage = { type: 'rtcroom.ready', service, pid: process.pid, listening };
+  process.send(message);
+  // The channel is there for this one message: it must not keep the process alive.
+  process.channel?.unref();
 }

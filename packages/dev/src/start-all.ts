@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { connect } from 'nats';
-import { createLogger, Env, EventBus, freePort, InMemoryEventBus, Logger, LogLevel, parseLogLevel } from '@rtcroom/common';
+import { createLogger, Env, EventBus, GrpcListener, InMemoryEventBus, listenGrpc, loadGrpcSecurity, Logger, LogLevel, parseLogLevel } from '@rtcroom/common';
 import { loadGatewayConfig, startGateway } from '@rtcroom/gateway';
 import { loadPresenceConfig, startPresenceService } from '@rtcroom/presence';
 import { loadRoomConfig, startRoomService } from '@rtcroom/room';
@@ -43,83 +43,76 @@ export function builtConsoleDir(): string | undefined {
 export interface StartAllOptions {
   /** Base environment (default process.env); RTCROOM_DEV defaults to true here. */
   env?: Env;
-  /** Pick free ports instead of the defaults (tests). */
+  /** Listen on ports the system picks (port 0) instead of the configured ones (tests). */
   ephemeralPorts?: boolean;
   logLevel?: LogLevel;
 }
 
 /**
- * Starts the system. With ephemeral ports the addresses are picked before anything listens (the
- * services must know each other's), so another process may take one meanwhile: that start is tried
- * again with new ports.
+ * Starts the system. With ephemeral ports every listener binds port 0, and the gRPC ports of the
+ * services that call each other (room <-> presence, room <-> url-issuer) are bound before any service
+ * starts, so each is handed the others' real addresses: no port is picked free and bound later, when
+ * another process may have taken it.
  */
 export async function startAll(options: StartAllOptions = {}): Promise<RunningSystem> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await startOnce(options);
-    } catch (err) {
-      const taken = /EADDRINUSE|address already in use|No address added out of total/i.test(String((err as Error)?.message));
-      if (!options.ephemeralPorts || !taken || attempt >= 3) throw err;
-    }
-  }
-}
-
-async function startOnce(options: StartAllOptions): Promise<RunningSystem> {
   const env: Env = { RTCROOM_DEV: 'true', ...(options.env ?? process.env) };
   // Side by side with other systems on one NATS (tests), presence keeps its sessions in its own bucket.
   const privateBucket = options.ephemeralPorts && env.NATS_URL && !env.PRESENCE_KV_BUCKET ? `presence_${randomBytes(5).toString('hex')}` : undefined;
   if (privateBucket) env.PRESENCE_KV_BUCKET = privateBucket;
   const level = options.logLevel ?? parseLogLevel(env.LOG_LEVEL);
   const log = (service: string): Logger => createLogger({ service }, level);
-  // Every address is fixed before anything starts: the services call each other (room <-> presence).
-  const pick = async (name: string, fallback: string) => (options.ephemeralPorts ? `127.0.0.1:${await freePort()}` : env[name] ?? fallback);
-  const addr = {
-    urls: await pick('URL_ISSUER_GRPC_ADDRESS', '127.0.0.1:50053'),
-    room: await pick('ROOM_GRPC_ADDRESS', '127.0.0.1:50051'),
-    presence: await pick('PRESENCE_GRPC_ADDRESS', '127.0.0.1:50052'),
-    gateway: await pick('GATEWAY_ADDRESS', '127.0.0.1:8787'),
-    gatewayGrpc: await pick('GATEWAY_GRPC_ADDRESS', '127.0.0.1:50054'),
-    mediaHooks: await pick('URL_ISSUER_HTTP_ADDRESS', '127.0.0.1:8790'),
-  };
-  // One in-process bus shared by every service, unless a real NATS is configured.
-  const sharedBus: EventBus | undefined = env.NATS_URL ? undefined : new InMemoryEventBus();
   // Each service presents its own certificate: the role in its CN is what the others admit.
   const certsDir = env.RTCROOM_CERTS_DIR ? resolve(env.RTCROOM_CERTS_DIR) : undefined;
   const tls = (role: string): Env =>
     certsDir ? { GRPC_TLS_CA: join(certsDir, 'ca.crt'), GRPC_TLS_CERT: join(certsDir, `${role}.crt`), GRPC_TLS_KEY: join(certsDir, `${role}.key`) } : {};
+  // One in-process bus shared by every service, unless a real NATS is configured.
+  const sharedBus: EventBus | undefined = env.NATS_URL ? undefined : new InMemoryEventBus();
+  const listeners: GrpcListener[] = [];
   const stops: (() => Promise<void>)[] = [];
   try {
+    const listen = async (role: string) => {
+      listeners.push(await listenGrpc('127.0.0.1:0', loadGrpcSecurity({ ...env, ...tls(role) }, role)));
+      return listeners[listeners.length - 1];
+    };
+    const bound = options.ephemeralPorts ? { urls: await listen('url-issuer'), room: await listen('room'), presence: await listen('presence') } : undefined;
+    const addr = {
+      urls: bound?.urls.address ?? env.URL_ISSUER_GRPC_ADDRESS ?? '127.0.0.1:50053',
+      room: bound?.room.address ?? env.ROOM_GRPC_ADDRESS ?? '127.0.0.1:50051',
+      presence: bound?.presence.address ?? env.PRESENCE_GRPC_ADDRESS ?? '127.0.0.1:50052',
+    };
+    // Nobody calls these: they bind port 0 and say where they are (a test that starts nginx reads
+    // mediaHooksAddress back for its hooks).
+    const own = (name: string, fallback: string) => (options.ephemeralPorts ? '127.0.0.1:0' : env[name] ?? fallback);
     const urls = await startUrlIssuer(
       loadUrlIssuerConfig({
         ...env,
         ...tls('url-issuer'),
         URL_ISSUER_GRPC_ADDRESS: addr.urls,
-        // Where nginx-rtmp's hooks go: a test that starts nginx reads it back from mediaHooksAddress.
-        URL_ISSUER_HTTP_ADDRESS: options.ephemeralPorts ? '127.0.0.1:0' : env.URL_ISSUER_HTTP_ADDRESS ?? '127.0.0.1:8790',
+        URL_ISSUER_HTTP_ADDRESS: own('URL_ISSUER_HTTP_ADDRESS', '127.0.0.1:8790'),
         ROOM_SERVICE_ADDRESS: addr.room,
       }),
       log('url-issuer'),
-      { bus: sharedBus },
+      { bus: sharedBus, grpcListener: bound?.urls },
     );
     stops.push(urls.stop);
     const room = await startRoomService(
       loadRoomConfig({ ...env, ...tls('room'), ROOM_GRPC_ADDRESS: addr.room, URL_ISSUER_ADDRESS: addr.urls, PRESENCE_SERVICE_ADDRESS: addr.presence }),
       log('room'),
-      { bus: sharedBus },
+      { bus: sharedBus, grpcListener: bound?.room },
     );
     stops.push(room.stop);
     const presence = await startPresenceService(
       loadPresenceConfig({ ...env, ...tls('presence'), PRESENCE_GRPC_ADDRESS: addr.presence, ROOM_SERVICE_ADDRESS: addr.room }),
       log('presence'),
-      { bus: sharedBus },
+      { bus: sharedBus, grpcListener: bound?.presence },
     );
     stops.push(presence.stop);
     const gateway = await startGateway(
       loadGatewayConfig({
         ...env,
         ...tls('gateway'),
-        GATEWAY_ADDRESS: addr.gateway,
-        GATEWAY_GRPC_ADDRESS: addr.gatewayGrpc,
+        GATEWAY_ADDRESS: own('GATEWAY_ADDRESS', '127.0.0.1:8787'),
+        GATEWAY_GRPC_ADDRESS: own('GATEWAY_GRPC_ADDRESS', '127.0.0.1:50054'),
         ROOM_SERVICE_ADDRESS: addr.room,
         PRESENCE_SERVICE_ADDRESS: addr.presence,
         URL_ISSUER_ADDRESS: addr.urls,
@@ -132,7 +125,7 @@ async function startOnce(options: StartAllOptions): Promise<RunningSystem> {
       gatewayUrl: gateway.url,
       gatewayAddress: gateway.address,
       gatewayGrpcAddress: gateway.grpcAddress,
-      roomGrpcAddress: addr.room,
+      roomGrpcAddress: room.grpcAddress,
       presenceGrpcAddress: presence.grpcAddress,
       urlIssuerAddress: urls.grpcAddress,
       mediaHooksAddress: urls.httpAddress,
@@ -147,6 +140,8 @@ async function startOnce(options: StartAllOptions): Promise<RunningSystem> {
     };
   } catch (err) {
     await stopAll(stops, sharedBus);
+    // Ports bound for services that never started (a served one is already shut down: no harm).
+    for (const l of listeners) l.close();
     throw err;
   }
 }

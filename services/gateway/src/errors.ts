@@ -1,8 +1,11 @@
 // The one table from service error reasons to the error codes clients see (gatewayv1.Error.code).
 import { DomainError, ErrorReason } from '@rtcroom/common';
 
+/** Codes of the gateway's own, about the socket and its frames. */
+const socketCodes = ['MALFORMED_FRAME', 'UNKNOWN_MESSAGE', 'FRAME_TOO_LARGE'] as const;
+
 /** What clients see: the services' reasons (less those that mean nothing to a client) and the socket's own. */
-export type GatewayErrorCode = Exclude<ErrorReason, 'NOT_FOUND' | 'SESSION_NOT_FOUND'> | 'MALFORMED_FRAME' | 'UNKNOWN_MESSAGE' | 'FRAME_TOO_LARGE';
+export type GatewayErrorCode = Exclude<ErrorReason, 'NOT_FOUND' | 'SESSION_NOT_FOUND'> | (typeof socketCodes)[number];
 
 const codeForReason: Record<ErrorReason, GatewayErrorCode> = {
   INVALID_ARGUMENT: 'INVALID_ARGUMENT',
@@ -31,6 +34,12 @@ const codeForReason: Record<ErrorReason, GatewayErrorCode> = {
   UNAVAILABLE: 'UNAVAILABLE',
   INTERNAL: 'INTERNAL',
 };
+
+/**
+ * Every code an error frame can carry (the README's list and gateway.proto's Error comment are checked
+ * against it: test/docs-agree.unit.test.ts).
+ */
+export const gatewayErrorCodes: readonly GatewayErrorCode[] = [...new Set([...socketCodes, ...Object.values(codeForReason)])];
 
 /** An error raised by the gateway itself, already in client terms. */
 export class GatewayError extends Error {

@@ -4,8 +4,9 @@ import { runMain } from '@rtcroom/common';
 import { loadGatewayConfig } from './config';
 import { startGateway } from './service';
 
-runMain('gateway', loadGatewayConfig, (config, logger) => {
+runMain('gateway', loadGatewayConfig, async (config, logger) => {
   // Process-wide, so only here (not when the gateway shares a process): set before connections arrive.
   if (config.heapGrowingPercent > 0) setFlagsFromString(`--heap-growing-percent=${config.heapGrowingPercent}`);
-  return startGateway(config, logger);
+  const gateway = await startGateway(config, logger);
+  return { stop: () => gateway.stop(), listening: { GATEWAY_ADDRESS: gateway.address, GATEWAY_GRPC_ADDRESS: gateway.grpcAddress } };
 });

@@ -3,4 +3,7 @@ import { runMain } from '@rtcroom/common';
 import { loadPresenceConfig } from './config';
 import { startPresenceService } from './service';
 
-runMain('presence', loadPresenceConfig, startPresenceService);
+runMain('presence', loadPresenceConfig, async (config, logger) => {
+  const presence = await startPresenceService(config, logger);
+  return { stop: () => presence.stop(), listening: { PRESENCE_GRPC_ADDRESS: presence.grpcAddress } };
+});

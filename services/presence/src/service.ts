@@ -1,6 +1,6 @@
 // Wires presence: bus -> session store (NATS KV, or memory) -> room client -> use cases -> gRPC;
 // bus -> media facts consumer.
-import { EventBus, Logger, NatsEventBus, openEventBus, startGrpcServer } from '@rtcroom/common';
+import { EventBus, GrpcListener, Logger, NatsEventBus, openEventBus, startGrpcServer } from '@rtcroom/common';
 import { PresenceConfig } from './config';
 import { PresenceApp } from './presence-app';
 import { NatsKvSessionStore } from './store/nats-kv-session-store';
@@ -17,6 +17,8 @@ export interface RunningPresenceService {
 export interface PresenceServiceDeps {
   /** A bus shared with other in-process services (the embedded default); else one is opened from config. */
   bus?: EventBus;
+  /** Its gRPC port, bound beforehand (startAll binds port 0 and hands the address to the peers); else config.grpcAddress. */
+  grpcListener?: GrpcListener;
 }
 
 export async function startPresenceService(config: PresenceConfig, logger: Logger, deps: PresenceServiceDeps = {}): Promise<RunningPresenceService> {
@@ -29,7 +31,7 @@ export async function startPresenceService(config: PresenceConfig, logger: Logge
   app.start();
   const streamState = grpcStreamStatePort(config.roomServiceAddress, tls);
   const media = await startMediaEventsConsumer(bus, streamState, logger, { durableName: config.mediaConsumerName });
-  const grpc = await startGrpcServer(config.grpcAddress, [presenceGrpcBinding(app)], logger, config.grpcSecurity);
+  const grpc = await startGrpcServer(deps.grpcListener ?? config.grpcAddress, [presenceGrpcBinding(app)], logger, config.grpcSecurity);
   return {
     grpcAddress: grpc.address,
     async stop() {

@@ -3,4 +3,7 @@ import { runMain } from '@rtcroom/common';
 import { loadRoomConfig } from './config';
 import { startRoomService } from './service';
 
-runMain('room', loadRoomConfig, (config, logger) => startRoomService(config, logger));
+runMain('room', loadRoomConfig, async (config, logger) => {
+  const room = await startRoomService(config, logger);
+  return { stop: () => room.stop(), listening: { ROOM_GRPC_ADDRESS: room.grpcAddress } };
+});

@@ -1,5 +1,5 @@
 // Wires the room service: store -> migrations -> bus -> relay and webhooks -> use cases -> gRPC.
-import { EventBus, Logger, migrateToLatest, openDatabase, openEventBus, startGrpcServer } from '@rtcroom/common';
+import { EventBus, GrpcListener, Logger, migrateToLatest, openDatabase, openEventBus, startGrpcServer } from '@rtcroom/common';
 import { Calls } from './app/calls';
 import { Desk } from './app/desk';
 import { TeamDirectory } from './app/desk-directory';
@@ -40,6 +40,8 @@ export interface RoomServiceDeps {
   bus?: EventBus;
   /** How webhook hosts are resolved; else the system's resolver (tests stand in for DNS). */
   webhookResolver?: HostResolver;
+  /** Its gRPC port, bound beforehand (startAll binds port 0 and hands the address to the peers); else config.grpcAddress. */
+  grpcListener?: GrpcListener;
 }
 
 export async function startRoomService(config: RoomConfig, logger: Logger, deps: RoomServiceDeps = {}): Promise<RunningRoomService> {
@@ -94,7 +96,7 @@ export async function startRoomService(config: RoomConfig, logger: Logger, deps:
   timeouts.start();
   const recordings = await startRecordingsConsumer(bus, rooms, desk, logger, config.recordingsConsumerName);
   const grpc = await startGrpcServer(
-    config.grpcAddress,
+    deps.grpcListener ?? config.grpcAddress,
     [roomGrpcBinding(rooms, members), callGrpcBinding(calls), deskGrpcBinding(desk), webhookGrpcBinding(store.db, webhookTargets)],
     logger,
     config.grpcSecurity,

@@ -1,6 +1,6 @@
 // Wires the url-issuer: provider from config -> store and migrations -> bus -> room lookups ->
 // media hooks and callbacks (HTTP) -> URL signing and recordings (gRPC).
-import { EventBus, Logger, migrateToLatest, openDatabase, openEventBus, startGrpcServer } from '@rtcroom/common';
+import { EventBus, GrpcListener, Logger, migrateToLatest, openDatabase, openEventBus, startGrpcServer } from '@rtcroom/common';
 import { NginxRtmpHooks } from './app/nginx-rtmp-hooks';
 import { RecordingKeeper } from './app/recording-keeper';
 import { TencentCallbacks } from './app/tencent-callbacks';
@@ -30,6 +30,8 @@ export interface UrlIssuerServiceDeps {
   bus?: EventBus;
   /** Who owns streams and who is seated; else the room service at ROOM_SERVICE_ADDRESS is asked. */
   members?: MemberDirectory;
+  /** Its gRPC port, bound beforehand (startAll binds port 0 and hands the address to the peers); else config.grpcAddress. */
+  grpcListener?: GrpcListener;
 }
 
 /** Tencent retries a callback for minutes; a week of remembered facts is far beyond that. */
@@ -84,7 +86,7 @@ export async function startUrlIssuer(config: UrlIssuerConfig, logger: Logger, de
     stops.push(() => http.stop());
 
     const grpc = await startGrpcServer(
-      config.grpcAddress,
+      deps.grpcListener ?? config.grpcAddress,
       [urlIssuerBinding({ provider, streamIdKey: config.streamIdKey, recordings })],
       logger,
       config.grpcSecurity,

@@ -53,17 +53,48 @@ function reflectionDefinition(): protoLoader.PackageDefinition {
 }
 
 /**
- * Starts a server with the services, rtcroom.mux.v1, health and reflection. With security.tls it
- * speaks mutual TLS and checks each call's caller against the method's roles; health stays open to
- * callers without a certificate (container probes), reflection needs any trusted certificate.
+ * A gRPC port bound before the services that will serve on it are started. With port 0 the system
+ * picks the port, so whoever starts services that call each other (room and presence) can hand each
+ * one the other's real address, instead of picking ports that another process may take first. Until
+ * startGrpcServer serves on it, every call gets UNIMPLEMENTED.
  */
-export async function startGrpcServer(address: string, services: ServiceBinding[], logger: Logger, security: GrpcSecurity = { insecure: false }): Promise<RunningGrpcServer> {
-  const tls = security.tls !== undefined;
-  if (security.insecure) logger.warn('gRPC without TLS (RTCROOM_GRPC_INSECURE=true): every caller that reaches this port is trusted', { address });
+export interface GrpcListener {
+  /** host:port, with the port the system gave. */
+  address: string;
+  port: number;
+  /** How the port was bound (with TLS or not): the services on it check callers accordingly. */
+  security: GrpcSecurity;
+  server: grpc.Server;
+  /** Closes the port; for a listener no service came to serve on. */
+  close(): void;
+}
+
+export async function listenGrpc(address: string, security: GrpcSecurity = { insecure: false }): Promise<GrpcListener> {
   const server = new grpc.Server({
     'grpc.max_receive_message_length': 4 * 1024 * 1024,
     'grpc.keepalive_time_ms': 30_000,
   });
+  const releaseCertificates = await holdServerCertificates(security.tls);
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync(address, serverCredentials(security.tls), (err, p) => (err ? reject(err) : resolve(p))),
+  ).finally(releaseCertificates);
+  const host = address.slice(0, address.lastIndexOf(':'));
+  return { address: `${host}:${port}`, port, security, server, close: () => server.forceShutdown() };
+}
+
+/**
+ * Starts a server with the services, rtcroom.mux.v1, health and reflection, at an address or on a
+ * port listenGrpc bound before. With TLS it speaks mutual TLS and checks each call's caller against
+ * the method's roles; health stays open to callers without a certificate (container probes),
+ * reflection needs any trusted certificate.
+ */
+export async function startGrpcServer(at: string | GrpcListener, services: ServiceBinding[], logger: Logger, security: GrpcSecurity = { insecure: false }): Promise<RunningGrpcServer> {
+  // Bound first, the services added after (grpc-js allows it): nothing is read from the port in
+  // between, as no I/O is handled from the bind's end to the last addService.
+  const listener = typeof at === 'string' ? await listenGrpc(at, security) : at;
+  const { server } = listener;
+  const tls = listener.security.tls !== undefined;
+  if (listener.security.insecure) logger.warn('gRPC without TLS (RTCROOM_GRPC_INSECURE=true): every caller that reaches this port is trusted', { address: listener.address });
   const health = new HealthImplementation({ '': 'SERVING' });
   for (const svc of services) {
     const impl: grpc.UntypedServiceImplementation = {};
@@ -95,12 +126,7 @@ export async function startGrpcServer(address: string, services: ServiceBinding[
   server.addService(mux.definition as unknown as grpc.ServiceDefinition, mux.implementation);
   health.addToServer(server);
   new ReflectionService(reflectionDefinition()).addToServer(trustedCallersOnly(server, tls));
-  const releaseCertificates = await holdServerCertificates(security.tls);
-  const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync(address, serverCredentials(security.tls), (err, p) => (err ? reject(err) : resolve(p))),
-  ).finally(releaseCertificates);
-  const host = address.slice(0, address.lastIndexOf(':'));
-  const bound = `${host}:${port}`;
+  const { address: bound, port } = listener;
   logger.info('grpc listening', { address: bound, services: services.map((s) => s.name), tls });
   return {
     address: bound,

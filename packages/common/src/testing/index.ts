@@ -56,6 +56,7 @@ export async function eventually<T>(check: () => T | undefined | false | Promise
   }
 }
 export * from './nats-server';
+export * from './held-address';
 
 /** A name no other test file uses, for NATS buckets, consumers and the like. */
 export function uniqueTestName(prefix: string): string {

@@ -195,8 +195,9 @@ export interface TokenExpiring {
  * A failure, with a stable code. Codes: MALFORMED_FRAME, UNKNOWN_MESSAGE, FRAME_TOO_LARGE,
  * UNAUTHENTICATED, TOKEN_EXPIRED, PERMISSION_DENIED, INVALID_ARGUMENT, ROOM_NOT_FOUND, ROOM_CLOSED,
  * ROOM_FULL, ALREADY_EXISTS, NOT_A_MEMBER, IDENTITY_IN_USE, BANNED, CALLEE_OFFLINE, CALLEE_BUSY,
- * CALL_NOT_FOUND, CALL_ENDED, NOT_A_PARTY, QUEUE_FULL,
- * TEAM_CLOSED, AGENT_UNAVAILABLE, RATE_LIMITED, UNAVAILABLE, INTERNAL.
+ * CALL_NOT_FOUND, CALL_ENDED, NOT_A_PARTY, QUEUE_FULL, TEAM_CLOSED, AGENT_UNAVAILABLE,
+ * FAILED_PRECONDITION (the call or agent is not in a state that allows it), RATE_LIMITED,
+ * UNAVAILABLE, INTERNAL.
  */
 export interface Error {
   code: string;
@@ -522,7 +523,8 @@ export interface GetTeamResponse {
  * A customer calls a service-desk team (any identity with the roomJoin grant may). Like place_call:
  * the answer carries the customer's push URL; agents are offered the call once the push has begun.
  * Until an agent answers, call notices tell the customer QUEUED (with its position and estimated
- * wait) or RINGING ("connecting"). Give up with cancel_call. Errors: QUEUE_FULL, TEAM_CLOSED, NOT_FOUND.
+ * wait) or RINGING ("connecting"). Give up with cancel_call. Errors: QUEUE_FULL, TEAM_CLOSED,
+ * INVALID_ARGUMENT (no such team).
  */
 export interface CallTeamRequest {
   /** The team's id or name. */
