@@ -1,5 +1,5 @@
 // Room events (NATS) -> room notices (WebSocket): the same facts, in the client's terms.
-import { gatewayv1, mediav1, roomEventv1, roomv1 } from '@rtcroom/proto';
+import { gatewayv1, mediav1, roomEventv1 } from '@rtcroom/proto';
 
 /** The notice for one recipient; null for events clients are not told about. */
 export function noticeFor(event: roomEventv1.RoomEvent, playUrl?: mediav1.PlayUrl): gatewayv1.RoomNotice | null {
@@ -29,16 +29,14 @@ export function noticeFor(event: roomEventv1.RoomEvent, playUrl?: mediav1.PlayUr
   }
 }
 
-const closing = new Set([roomv1.LeaveReason.LEAVE_REASON_ROOM_CLOSED, roomv1.LeaveReason.LEAVE_REASON_CALL_ENDED]);
-
 /**
- * Whether, after this event, the recipient no longer holds its seat. When the room closes, its own
- * departure is followed by the room's closing, which it still hears.
+ * Whether, after this event, the recipient no longer holds its seat. When the room closes (the room
+ * service says so), its own departure is followed by the room's closing, which it still hears.
  */
 export function endsSeat(event: roomEventv1.RoomEvent, memberId: string): boolean {
   const p = event.payload;
   if (p?.$case === 'roomClosed') return true;
-  return p?.$case === 'memberLeft' && p.value.member?.memberId === memberId && !closing.has(p.value.reason);
+  return p?.$case === 'memberLeft' && p.value.member?.memberId === memberId && !p.value.roomClosing;
 }
 
 /** The member whose stream began, when the event says one did. */

@@ -69,7 +69,13 @@ function payloadOf(change: RoomChange): roomEventv1.RoomEvent['payload'] {
     case 'member_left':
       return {
         $case: 'memberLeft',
-        value: { member: toProtoMember(change.member), reason: toProtoLeaveReason(change.reason), reasonText: change.reasonText ?? '' },
+        value: {
+          member: toProtoMember(change.member),
+          reason: toProtoLeaveReason(change.reason),
+          reasonText: change.reasonText ?? '',
+          // Everyone leaves before the room's closing event, which they still hear.
+          roomClosing: change.reason === 'room_closed' || change.reason === 'call_ended',
+        },
       };
     case 'stream_started':
       return { $case: 'streamStarted', value: { member: toProtoMember(change.member), source: toProtoStreamSource(change.source) } };

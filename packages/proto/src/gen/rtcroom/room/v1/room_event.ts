@@ -75,6 +75,11 @@ export interface MemberLeft {
   reason: LeaveReason;
   /** For LEAVE_REASON_REMOVED: the admin's words, if any. */
   reasonText: string;
+  /**
+   * The room closes with this departure: its RoomClosed follows, and the member who left still hears
+   * it (its seat ends with the RoomClosed, not here).
+   */
+  roomClosing: boolean;
 }
 
 /** The room's display name, metadata or owner changed. */
@@ -696,7 +701,7 @@ export const MemberJoined: MessageFns<MemberJoined> = {
 };
 
 function createBaseMemberLeft(): MemberLeft {
-  return { member: undefined, reason: LeaveReason.LEAVE_REASON_UNSPECIFIED, reasonText: "" };
+  return { member: undefined, reason: LeaveReason.LEAVE_REASON_UNSPECIFIED, reasonText: "", roomClosing: false };
 }
 
 export const MemberLeft: MessageFns<MemberLeft> = {
@@ -709,6 +714,9 @@ export const MemberLeft: MessageFns<MemberLeft> = {
     }
     if (message.reasonText !== "") {
       writer.uint32(26).string(message.reasonText);
+    }
+    if (message.roomClosing !== false) {
+      writer.uint32(32).bool(message.roomClosing);
     }
     return writer;
   },
@@ -750,6 +758,14 @@ export const MemberLeft: MessageFns<MemberLeft> = {
             message.reasonText = reader.string();
             continue;
           }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.roomClosing = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -771,6 +787,11 @@ export const MemberLeft: MessageFns<MemberLeft> = {
         : isSet(object.reason_text)
         ? globalThis.String(object.reason_text)
         : "",
+      roomClosing: isSet(object.roomClosing)
+        ? globalThis.Boolean(object.roomClosing)
+        : isSet(object.room_closing)
+        ? globalThis.Boolean(object.room_closing)
+        : false,
     };
   },
 
@@ -785,6 +806,9 @@ export const MemberLeft: MessageFns<MemberLeft> = {
     if (message.reasonText !== undefined) {
       obj.reasonText = message.reasonText;
     }
+    if (message.roomClosing !== undefined) {
+      obj.roomClosing = message.roomClosing;
+    }
     return obj;
   },
 
@@ -798,6 +822,7 @@ export const MemberLeft: MessageFns<MemberLeft> = {
       : undefined;
     message.reason = object.reason ?? LeaveReason.LEAVE_REASON_UNSPECIFIED;
     message.reasonText = object.reasonText ?? "";
+    message.roomClosing = object.roomClosing ?? false;
     return message;
   },
 };
