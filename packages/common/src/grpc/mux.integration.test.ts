@@ -12,7 +12,7 @@ import { bindService, RunningGrpcServer, startGrpcServer } from './server';
 const logger = createLogger({ service: 'mux-test' }, 'silent');
 type Presence = typeof presencev1.PresenceServiceService;
 
-/** A presence service whose answers the tests steer: "slow:<ms>" waits, "refuse" fails, "crash" throws, "metadata" answers the call's. */
+/** A presence service whose answers the tests steer: "slow:<ms>" waits, "refuse" fails, "crash" throws, "unencodable" answers what does not serialize, "metadata" answers the call's. */
 function binding(calls: string[]) {
   return bindService(
     'rtcroom.presence.v1.PresenceService',
@@ -25,6 +25,7 @@ function binding(calls: string[]) {
         if (first.startsWith('slow:')) await new Promise((r) => setTimeout(r, Number(first.slice(5))));
         if (first === 'refuse') throw new DomainError('RATE_LIMITED', 'too many', { retryAfterMs: '100' });
         if (first === 'crash') throw new Error('boom');
+        if (first === 'unencodable') return { onlineIdentities: 5 };
         return { onlineIdentities: req.identities.map((i) => i.toUpperCase()) };
       },
     } as never,
@@ -66,6 +67,10 @@ describe('gRPC mux', () => {
     expect(viaMux).toMatchObject({ reason: 'RATE_LIMITED', message: 'too many', metadata: { retryAfterMs: '100' } });
     const crash = await client(true).listOnline({ identities: ['crash'] }).catch((e: unknown) => e);
     expect(crash).toMatchObject({ reason: 'INTERNAL' });
+    // An answer that does not serialize fails the call (as grpc-js fails a unary one), not the server.
+    for (const mux of [true, false]) {
+      await expect(client(mux).listOnline({ identities: ['unencodable'] })).rejects.toMatchObject({ reason: 'INTERNAL' });
+    }
   });
 
   it.each([true, false])('hands the handler the metadata its caller set, and only that (mux %s)', async (mux) => {
