@@ -80,13 +80,40 @@ export function callMetadata(metadata: grpc.Metadata): Record<string, string> {
   return out;
 }
 
-/** The context of a unary call: its deadline from grpc-timeout, cancelled when grpc-js cancels the call. */
-export function unaryCallContext(call: grpc.ServerUnaryCall<unknown, unknown>, caller: Caller): ServerCallContext {
-  const deadline = call.getDeadline();
-  const deadlineMs = deadline instanceof Date ? deadline.getTime() : deadline;
-  const deadlineAt = Number.isFinite(deadlineMs) ? performance.now() + (deadlineMs - Date.now()) : Infinity;
-  const context = new ServerCallContext(callMetadata(call.metadata), caller, deadlineAt);
-  // grpc-js emits 'cancelled' when the deadline passes, the client cancels or the connection drops.
-  call.once('cancelled', () => context.cancel(Date.now() >= deadlineMs ? 'deadline exceeded' : 'cancelled by the caller'));
-  return context;
+/**
+ * The context of a unary call, read from grpc-js's call as the handler asks (most ask only for the
+ * caller): its metadata, its deadline from grpc-timeout, cancelled when grpc-js cancels the call
+ * (deadline passed, client cancelled, connection dropped).
+ */
+export class UnaryCallContext implements CallContext {
+  private customMetadata: Record<string, string> | undefined;
+  private aborter: AbortController | undefined;
+
+  constructor(
+    private readonly call: grpc.ServerUnaryCall<unknown, unknown>,
+    readonly caller: Caller,
+  ) {}
+
+  get metadata(): Readonly<Record<string, string>> {
+    return (this.customMetadata ??= callMetadata(this.call.metadata));
+  }
+
+  get cancelled(): boolean {
+    return this.call.cancelled;
+  }
+
+  get signal(): AbortSignal {
+    if (!this.aborter) {
+      const aborter = (this.aborter = new AbortController());
+      const abort = () => aborter.abort(new DomainError('UNAVAILABLE', `the call was cancelled: ${Date.now() >= this.getDeadline() ? 'deadline exceeded' : 'cancelled by the caller'}`));
+      if (this.call.cancelled) abort();
+      else this.call.once('cancelled', abort);
+    }
+    return this.aborter.signal;
+  }
+
+  getDeadline(): number {
+    const deadline = this.call.getDeadline();
+    return deadline instanceof Date ? deadline.getTime() : deadline;
+  }
 }

@@ -8,7 +8,7 @@ import { descriptorSetPath } from '@rtcroom/proto';
 import type { GrpcMuxLimits, GrpcSecurity } from '../config';
 import { DomainError } from '../errors';
 import { Logger } from '../logger';
-import { CallContext, unaryCallContext } from './call-context';
+import { CallContext, UnaryCallContext } from './call-context';
 import { CallerRole, identifyCaller, refusal } from './caller';
 import { defaultMuxLimits, muxServer } from './mux-server';
 import { toServiceError } from './status';
@@ -88,7 +88,7 @@ export async function startGrpcServer(
           logger.warn('call refused', { method: path, reason: refused.reason, caller: caller?.name, peer: call.getPeer() });
           return callback(toServiceError(refused, svc.errorDomain) as grpc.ServiceError);
         }
-        handler(call.request, unaryCallContext(call, caller!)).then(
+        handler(call.request, new UnaryCallContext(call, caller!)).then(
           (response) => callback(null, response),
           (err: unknown) => {
             const se = toServiceError(err, svc.errorDomain);
