@@ -4,6 +4,8 @@
 // each, not a timer each (a muxed call costs a few tens of microseconds in all: a timer is not free).
 // Deadlines are on performance.now()'s clock, which the wall clock's steps do not move.
 
+const maxTimerMs = 2 ** 31 - 1;
+
 export interface Expiring {
   /** performance.now() at which the call is due; Infinity: never. */
   readonly deadlineAt: number;
@@ -48,7 +50,8 @@ export class DeadlineSweep {
   private arm(at: number): void {
     if (this.timer) clearTimeout(this.timer);
     this.timerAt = at;
-    this.timer = setTimeout(this.sweep, Math.max(0, Math.ceil(at - performance.now())));
+    // Node fires a timer beyond 2^31-1 ms at once: a far deadline is looked at again then, not spun on.
+    this.timer = setTimeout(this.sweep, Math.min(maxTimerMs, Math.max(0, Math.ceil(at - performance.now()))));
     this.timer.unref(); // a pending deadline alone keeps no process alive
   }
 

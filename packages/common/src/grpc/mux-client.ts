@@ -133,7 +133,7 @@ export class MuxChannel {
     this.blocked = false;
     const waiting = this.backlog;
     let i = 0;
-    while (i < waiting.length && !this.blocked) {
+    while (i < waiting.length && !this.blocked && stream === this.stream) {
       const call = waiting[i++]!;
       const request = call.request!;
       call.request = undefined;
@@ -146,7 +146,7 @@ export class MuxChannel {
       request.timeoutMs = Math.max(1, Math.min(Math.ceil(call.deadlineAt - performance.now()), maxTimeoutMs));
       if (!stream.write(request)) this.block(stream);
     }
-    this.backlog = waiting.slice(i);
+    if (stream === this.stream) this.backlog = waiting.slice(i);
   }
 
   private open(): Exchange {
