@@ -7,7 +7,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { muxv1 } from '@rtcroom/proto';
 import { DomainError } from '../errors';
-import { DeadlineSweep, Expiring } from './deadline-sweep';
+import { DeadlineSweep } from './deadline-sweep';
 import { fromStatus } from './status';
 
 type Exchange = grpc.ClientDuplexStream<muxv1.ExchangeRequest, muxv1.ExchangeResponse>;
@@ -24,24 +24,19 @@ const { exchange } = muxv1.MuxServiceService;
 const noBody = Buffer.alloc(0);
 const maxTimeoutMs = 0xffff_ffff; // timeout_ms is a uint32
 
-class PendingCall implements Expiring {
+class PendingCall {
   /** The request while it waits for room in the stream; undefined once written. */
   request: muxv1.ExchangeRequest | undefined;
   signal: AbortSignal | undefined;
   onAbort: (() => void) | undefined;
 
   constructor(
-    private readonly channel: MuxChannel,
     readonly callId: number,
     readonly stream: Exchange,
     readonly deadlineAt: number,
     readonly resolve: (body: Buffer) => void,
     readonly reject: (err: unknown) => void,
   ) {}
-
-  expire(): void {
-    this.channel.deadlinePassed(this);
-  }
 }
 
 export interface MuxCallOptions {
@@ -54,7 +49,7 @@ export class MuxChannel {
   unsupported = false;
   private stream: Exchange | undefined;
   private readonly pending = new Map<number, PendingCall>();
-  private readonly deadlines = new DeadlineSweep();
+  private readonly deadlines = new DeadlineSweep((now) => this.expireDue(now));
   /** Calls waiting for the current stream to drain (it returned false from write), in order. */
   private backlog: PendingCall[] = [];
   private blocked = false;
@@ -72,9 +67,9 @@ export class MuxChannel {
     const stream = (this.stream ??= this.open());
     const callId = this.nextCallId++;
     return new Promise<Buffer>((resolve, reject) => {
-      const call = new PendingCall(this, callId, stream, performance.now() + timeoutMs, resolve, reject);
+      const call = new PendingCall(callId, stream, performance.now() + timeoutMs, resolve, reject);
       this.pending.set(callId, call);
-      this.deadlines.add(call);
+      this.deadlines.watch(call.deadlineAt);
       if (signal) {
         call.signal = signal;
         call.onAbort = () => this.aborted(call);
@@ -86,14 +81,26 @@ export class MuxChannel {
 
   close(): void {
     this.closed = true;
+    this.deadlines.stop(); // what is pending fails with the stream
     this.stream?.cancel();
     this.stream = undefined;
   }
 
-  /** From the deadline sweep. No cancel message: the server holds the same deadline and ends the call itself. */
-  deadlinePassed(call: PendingCall): void {
-    if (!this.settle(call)) return;
-    call.reject(new DomainError('UNAVAILABLE', 'service unavailable: Deadline exceeded'));
+  /**
+   * For the deadline sweep: fails what is due as a unary call fails at its deadline, and returns the
+   * next deadline. No cancel message: the server holds the same deadline and ends the call itself.
+   */
+  private expireDue(now: number): number {
+    let next = Infinity;
+    for (const call of this.pending.values()) {
+      if (call.deadlineAt <= now) {
+        this.settle(call);
+        call.reject(new DomainError('UNAVAILABLE', 'service unavailable: Deadline exceeded'));
+      } else if (call.deadlineAt < next) {
+        next = call.deadlineAt;
+      }
+    }
+    return next;
   }
 
   private aborted(call: PendingCall): void {
@@ -109,7 +116,6 @@ export class MuxChannel {
   private settle(call: PendingCall): boolean {
     if (this.pending.get(call.callId) !== call) return false;
     this.pending.delete(call.callId);
-    this.deadlines.delete(call);
     if (call.onAbort) call.signal!.removeEventListener('abort', call.onAbort);
     return true;
   }

@@ -17,7 +17,7 @@ import { DomainError } from '../errors';
 import { Logger } from '../logger';
 import { ServerCallContext } from './call-context';
 import { Caller, CallerRole, identifyCaller, refusal } from './caller';
-import { DeadlineSweep, Expiring } from './deadline-sweep';
+import { DeadlineSweep } from './deadline-sweep';
 import type { ServiceBinding } from './server';
 import { toStatus } from './status';
 
@@ -62,7 +62,14 @@ export function muxServer(services: ServiceBinding[], logger: Logger, tls = fals
       methods.set(def.path, { name: def.path.slice(1), errorDomain: svc.errorDomain, decode: def.requestDeserialize, encode: def.responseSerialize, handler, callers: svc.callers[name] });
     }
   }
-  const shared: MuxShared = { methods, logger, tls, limits, deadlines: new DeadlineSweep(), streams: new Set(), draining: false };
+  const streams = new Set<MuxStream>();
+  // One timer for every call on every stream: it looks through the calls awaiting an answer.
+  const deadlines = new DeadlineSweep((now) => {
+    let next = Infinity;
+    for (const stream of streams) next = Math.min(next, stream.expireDue(now));
+    return next;
+  });
+  const shared: MuxShared = { methods, logger, tls, limits, deadlines, streams, draining: false };
   return {
     definition: muxv1.MuxServiceService,
     implementation: { exchange: (call: Exchange) => new MuxStream(call, shared) },
@@ -74,21 +81,16 @@ export function muxServer(services: ServiceBinding[], logger: Logger, tls = fals
 }
 
 /** A call on a stream: its handler's context, and what the stream needs to answer it once. */
-class MuxCall extends ServerCallContext implements Expiring {
+class MuxCall extends ServerCallContext {
   answered = false;
 
   constructor(
-    readonly stream: MuxStream,
     readonly callId: number,
     metadata: Record<string, string>,
     caller: Caller,
     deadlineAt: number,
   ) {
     super(metadata, caller, deadlineAt);
-  }
-
-  expire(): void {
-    this.stream.deadlinePassed(this);
   }
 }
 
@@ -134,12 +136,19 @@ class MuxStream {
     this.call.end();
   }
 
-  /** From the deadline sweep: the caller stops waiting now. */
-  deadlinePassed(call: MuxCall): void {
-    if (call.answered) return;
-    this.answer(call, deadlineExceeded);
-    call.cancel('deadline exceeded');
+  /** For the deadline sweep: answers DEADLINE_EXCEEDED to what is due; returns the next deadline. */
+  expireDue(now: number): number {
+    let next = Infinity;
+    for (const call of this.unanswered.values()) {
+      if (call.deadlineAt <= now) {
+        this.answer(call, deadlineExceeded);
+        call.cancel('deadline exceeded');
+      } else if (call.deadlineAt < next) {
+        next = call.deadlineAt;
+      }
+    }
     this.endIfIdle();
+    return next;
   }
 
   private receive(req: muxv1.ExchangeRequest): void {
@@ -162,9 +171,9 @@ class MuxStream {
     } catch {
       return this.fail(req.callId, new DomainError('INVALID_ARGUMENT', `the request body is not a ${method.name} request`), method.errorDomain);
     }
-    const call = new MuxCall(this, req.callId, req.metadata, this.caller!, performance.now() + (req.timeoutMs || shared.limits.defaultDeadlineMs));
+    const call = new MuxCall(req.callId, req.metadata, this.caller!, performance.now() + (req.timeoutMs || shared.limits.defaultDeadlineMs));
     this.unanswered.set(req.callId, call);
-    shared.deadlines.add(call);
+    shared.deadlines.watch(call.deadlineAt);
     this.running++;
     let pending: Promise<unknown>;
     try {
@@ -234,7 +243,6 @@ class MuxStream {
   private forget(call: MuxCall): void {
     call.answered = true;
     if (this.unanswered.get(call.callId) === call) this.unanswered.delete(call.callId);
-    this.shared.deadlines.delete(call);
   }
 
   private fail(callId: number, err: unknown, domain: string): void {
