@@ -150,6 +150,26 @@ export function loadGrpcSecurity(env: Env, role: string): GrpcSecurity {
   return { tls: { caFile: caFile!, certFile, keyFile }, insecure: false };
 }
 
+/** How a gRPC server's mux stream (rtcroom.mux.v1) bounds the calls each caller sends on it. */
+export interface GrpcMuxLimits {
+  /** Calls one stream may have running at once; past it a call is answered RESOURCE_EXHAUSTED (RATE_LIMITED). */
+  maxInFlight: number;
+  /** The deadline of a muxed call that carries none (timeout_ms 0, e.g. from an older client). */
+  defaultDeadlineMs: number;
+}
+
+/**
+ * RTCROOM_GRPC_MUX_MAX_IN_FLIGHT and RTCROOM_GRPC_MUX_DEFAULT_DEADLINE_MS. The default cap is above
+ * any burst the bench makes (its full storm: 3,000 joins at once through one gateway), so that it
+ * stops a runaway caller without refusing a crowd.
+ */
+export function loadGrpcMuxLimits(env: Env): GrpcMuxLimits {
+  return {
+    maxInFlight: envInt(env, 'RTCROOM_GRPC_MUX_MAX_IN_FLIGHT', 5000, { min: 1, max: 1_000_000 }),
+    defaultDeadlineMs: envInt(env, 'RTCROOM_GRPC_MUX_DEFAULT_DEADLINE_MS', 30_000, { min: 100, max: 3_600_000 }),
+  };
+}
+
 /** A command-line tool's TLS (e.g. `npm run desk` with the internal certificate): GRPC_TLS_CA, with GRPC_TLS_CERT and GRPC_TLS_KEY. */
 export function loadGrpcClientTls(env: Env): GrpcTlsConfig | undefined {
   const [caFile, certFile, keyFile] = ['GRPC_TLS_CA', 'GRPC_TLS_CERT', 'GRPC_TLS_KEY'].map((n) => envOptional(env, n));

@@ -1,7 +1,7 @@
 // The secure-start rules of the shared config helpers: outside development (RTCROOM_DEV) no
 // published or short secrets, no silent in-memory store or bus, no gRPC without TLS unless asked for
 // by name; every refusal names the variable. (Certificate file checks: packages/dev/src/tls-config.integration.test.ts.)
-import { ConfigError, envSecret, envServerUrl, envThirdPartyKey, loadGrpcClientTls, loadGrpcSecurity } from './config';
+import { ConfigError, envSecret, envServerUrl, envThirdPartyKey, loadGrpcClientTls, loadGrpcMuxLimits, loadGrpcSecurity } from './config';
 import { devSecrets } from './published-secrets';
 
 const strong = 'f3a1c9e0b7d2465e8a0c1b2d3e4f5a6b7c8d9e0f'; // 40 bytes, not published
@@ -82,5 +82,15 @@ describe('loadGrpcSecurity', () => {
     expect(loadGrpcClientTls({ GRPC_TLS_CA: '/x/ca.crt' })).toEqual({ caFile: '/x/ca.crt' });
     expect(refusal(() => loadGrpcClientTls({ GRPC_TLS_CERT: '/x/i.crt', GRPC_TLS_KEY: '/x/i.key' })).variable).toBe('GRPC_TLS_CA');
     expect(refusal(() => loadGrpcClientTls({ GRPC_TLS_CA: '/x/ca.crt', GRPC_TLS_CERT: '/x/i.crt' })).variable).toBe('GRPC_TLS_KEY');
+  });
+});
+
+describe('loadGrpcMuxLimits', () => {
+  it('has defaults, takes whole numbers in range, and names the variable it refuses', () => {
+    expect(loadGrpcMuxLimits({})).toEqual({ maxInFlight: 5000, defaultDeadlineMs: 30_000 });
+    expect(loadGrpcMuxLimits({ RTCROOM_GRPC_MUX_MAX_IN_FLIGHT: '64', RTCROOM_GRPC_MUX_DEFAULT_DEADLINE_MS: '2500' })).toEqual({ maxInFlight: 64, defaultDeadlineMs: 2500 });
+    expect(refusal(() => loadGrpcMuxLimits({ RTCROOM_GRPC_MUX_MAX_IN_FLIGHT: '0' })).variable).toBe('RTCROOM_GRPC_MUX_MAX_IN_FLIGHT');
+    expect(refusal(() => loadGrpcMuxLimits({ RTCROOM_GRPC_MUX_MAX_IN_FLIGHT: 'lots' })).variable).toBe('RTCROOM_GRPC_MUX_MAX_IN_FLIGHT');
+    expect(refusal(() => loadGrpcMuxLimits({ RTCROOM_GRPC_MUX_DEFAULT_DEADLINE_MS: '10' })).variable).toBe('RTCROOM_GRPC_MUX_DEFAULT_DEADLINE_MS');
   });
 });

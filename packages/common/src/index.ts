@@ -7,6 +7,7 @@ export * from './grpc/status';
 export * from './grpc/server';
 export * from './grpc/client';
 export * from './grpc/caller';
+export { CallContext, ServerCallContext } from './grpc/call-context';
 export * from './grpc/tls';
 export * from './grpc/health-check';
 export * from './published-secrets';

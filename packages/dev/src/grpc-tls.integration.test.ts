@@ -5,7 +5,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { bindService, callerOf, createClient, createLogger, DomainError, GrpcSecurity, GrpcTlsConfig, RunningGrpcServer, startGrpcServer } from '@rtcroom/common';
+import { bindService, CallContext, callerOf, createClient, createLogger, DomainError, GrpcSecurity, GrpcTlsConfig, RunningGrpcServer, startGrpcServer } from '@rtcroom/common';
 import { presencev1 } from '@rtcroom/proto';
 import { DevCertificates, makeDevCertificates } from './dev-certificates';
 
@@ -18,7 +18,7 @@ const binding = bindService(
   'rtcroom.presence.v1.PresenceService',
   presencev1.PresenceServiceService,
   {
-    listOnline: async (_req: unknown, call: object) => {
+    listOnline: async (_req: unknown, call: CallContext) => {
       const caller = callerOf(call);
       return { onlineIdentities: [caller.role, caller.name ?? '-', String(caller.verified)] };
     },

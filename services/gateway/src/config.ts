@@ -9,7 +9,9 @@ import {
   envSecret,
   envServerUrl,
   envString,
+  GrpcMuxLimits,
   GrpcSecurity,
+  loadGrpcMuxLimits,
   loadGrpcSecurity,
   newId,
   parseLogLevel,
@@ -29,6 +31,8 @@ export interface GatewayConfig {
   natsUrl?: string;
   /** Mutual TLS for its internal gRPC port and its clients of the services (absent in development). */
   grpcSecurity: GrpcSecurity;
+  /** How its gRPC server bounds each caller's mux stream (calls in flight, default deadline). */
+  grpcMux: GrpcMuxLimits;
   /** How often the gateway pings each socket; a socket silent for pingTimeoutMs is dropped. */
   pingIntervalMs: number;
   pingTimeoutMs: number;
@@ -75,6 +79,7 @@ export function loadGatewayConfig(env: Env): GatewayConfig {
     urlIssuerAddress: envString(env, 'URL_ISSUER_ADDRESS', '127.0.0.1:50053'),
     natsUrl: envServerUrl(env, 'NATS_URL'),
     grpcSecurity: loadGrpcSecurity(env, 'gateway'),
+    grpcMux: loadGrpcMuxLimits(env),
     pingIntervalMs,
     pingTimeoutMs: envInt(env, 'GATEWAY_PING_TIMEOUT_MS', 4000, { min: pingIntervalMs, max: 300_000 }),
     keepAliveIntervalMs: envInt(env, 'GATEWAY_KEEPALIVE_INTERVAL_MS', 1000, { min: 100, max: 60_000 }),

@@ -1,10 +1,12 @@
 // Presence's configuration, read once from the environment.
-import { ConfigError, envAddress, envInt, envOptional, Env, envServerUrl, envString, GrpcSecurity, loadGrpcSecurity, parseLogLevel, LogLevel } from '@rtcroom/common';
+import { ConfigError, envAddress, envInt, envOptional, Env, envServerUrl, envString, GrpcMuxLimits, GrpcSecurity, loadGrpcMuxLimits, loadGrpcSecurity, parseLogLevel, LogLevel } from '@rtcroom/common';
 
 export interface PresenceConfig {
   grpcAddress: string;
   /** Mutual TLS for its server and its clients (absent in development). */
   grpcSecurity: GrpcSecurity;
+  /** How its gRPC server bounds each caller's mux stream (calls in flight, default deadline). */
+  grpcMux: GrpcMuxLimits;
   logLevel: LogLevel;
   roomServiceAddress: string;
   /** A gateway silent this long has lost its connections: its sessions are interrupted. */
@@ -29,6 +31,7 @@ export function loadPresenceConfig(env: Env): PresenceConfig {
   return {
     grpcAddress: envAddress(env, 'PRESENCE_GRPC_ADDRESS', '127.0.0.1:50052'),
     grpcSecurity: loadGrpcSecurity(env, 'presence'),
+    grpcMux: loadGrpcMuxLimits(env),
     logLevel: parseLogLevel(envOptional(env, 'LOG_LEVEL')),
     roomServiceAddress: envString(env, 'ROOM_SERVICE_ADDRESS', '127.0.0.1:50051'),
     sessionTimeoutMs: envInt(env, 'PRESENCE_SESSION_TIMEOUT_MS', 4000, { min: 300, max: 600_000 }),

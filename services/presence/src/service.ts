@@ -31,7 +31,7 @@ export async function startPresenceService(config: PresenceConfig, logger: Logge
   app.start();
   const streamState = grpcStreamStatePort(config.roomServiceAddress, tls);
   const media = await startMediaEventsConsumer(bus, streamState, logger, { durableName: config.mediaConsumerName });
-  const grpc = await startGrpcServer(deps.grpcListener ?? config.grpcAddress, [presenceGrpcBinding(app)], logger, config.grpcSecurity);
+  const grpc = await startGrpcServer(deps.grpcListener ?? config.grpcAddress, [presenceGrpcBinding(app)], logger, config.grpcSecurity, config.grpcMux);
   return {
     grpcAddress: grpc.address,
     async stop() {

@@ -1,11 +1,13 @@
 // The room service's configuration, read once from the environment.
-import { envAddress, envInt, envOptional, Env, envServerUrl, envString, GrpcSecurity, loadGrpcSecurity, parseLogLevel, LogLevel } from '@rtcroom/common';
+import { envAddress, envInt, envOptional, Env, envServerUrl, envString, GrpcMuxLimits, GrpcSecurity, loadGrpcMuxLimits, loadGrpcSecurity, parseLogLevel, LogLevel } from '@rtcroom/common';
 import { parseWebhookAllowList, WebhookAllowList } from './events/webhook-target';
 
 export interface RoomConfig {
   grpcAddress: string;
   /** Mutual TLS for its server and its clients (absent in development). */
   grpcSecurity: GrpcSecurity;
+  /** How its gRPC server bounds each caller's mux stream (calls in flight, default deadline). */
+  grpcMux: GrpcMuxLimits;
   logLevel: LogLevel;
   /** Absent: the embedded PGlite (development, or RTCROOM_EMBEDDED=true). */
   databaseUrl?: string;
@@ -42,6 +44,7 @@ export function loadRoomConfig(env: Env): RoomConfig {
   return {
     grpcAddress: envAddress(env, 'ROOM_GRPC_ADDRESS', '127.0.0.1:50051'),
     grpcSecurity: loadGrpcSecurity(env, 'room'),
+    grpcMux: loadGrpcMuxLimits(env),
     logLevel: parseLogLevel(envOptional(env, 'LOG_LEVEL')),
     databaseUrl: envServerUrl(env, 'DATABASE_URL'),
     databasePoolSize: envInt(env, 'DATABASE_POOL_SIZE', 20, { min: 1, max: 200 }),

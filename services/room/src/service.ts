@@ -100,6 +100,7 @@ export async function startRoomService(config: RoomConfig, logger: Logger, deps:
     [roomGrpcBinding(rooms, members), callGrpcBinding(calls), deskGrpcBinding(desk), webhookGrpcBinding(store.db, webhookTargets)],
     logger,
     config.grpcSecurity,
+    config.grpcMux,
   );
   return {
     grpcAddress: grpc.address,

@@ -11,7 +11,9 @@ import {
   envServerUrl,
   envString,
   envThirdPartyKey,
+  GrpcMuxLimits,
   GrpcSecurity,
+  loadGrpcMuxLimits,
   loadGrpcSecurity,
   LogLevel,
 } from '@rtcroom/common';
@@ -23,6 +25,8 @@ export interface UrlIssuerConfig {
   grpcAddress: string;
   /** Mutual TLS for its server and its client of the room service (absent in development). */
   grpcSecurity: GrpcSecurity;
+  /** How its gRPC server bounds each caller's mux stream (calls in flight, default deadline). */
+  grpcMux: GrpcMuxLimits;
   /** Where nginx-rtmp's hooks and Tencent's callbacks are received (HTTP). */
   httpAddress: string;
   logLevel: LogLevel;
@@ -80,6 +84,7 @@ export function loadUrlIssuerConfig(env: Env): UrlIssuerConfig {
     tencentCallbackExpiryWindowSeconds: envInt(env, 'TENCENT_CALLBACK_EXPIRY_WINDOW_SECONDS', 900, { min: 60, max: 86400 }),
     recordUrlBase: recordUrlBase === undefined ? undefined : envBase(env, 'MEDIA_RECORD_URL_BASE', recordUrlBase, /^https?:\/\//),
     grpcSecurity: loadGrpcSecurity(env, 'url-issuer'),
+    grpcMux: loadGrpcMuxLimits(env),
   };
 }
 

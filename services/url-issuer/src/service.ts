@@ -90,6 +90,7 @@ export async function startUrlIssuer(config: UrlIssuerConfig, logger: Logger, de
       [urlIssuerBinding({ provider, streamIdKey: config.streamIdKey, recordings })],
       logger,
       config.grpcSecurity,
+      config.grpcMux,
     );
     stops.push(() => grpc.stop());
 

@@ -2,9 +2,11 @@
 // With mutual TLS each rtcroom service presents a certificate whose subject CN is its role
 // (gateway, room, presence, url-issuer); business systems and operators present `internal` or
 // `internal-<name>`. Every method declares the roles it admits (bindService); startGrpcServer checks
-// unary calls and the mux server checks each call on a stream, before the handler runs.
+// unary calls and the mux server checks each call on a stream, before the handler runs; the handler
+// finds its caller in the call's CallContext.
 import type { PeerCertificate } from 'node:tls';
 import { DomainError } from '../errors';
+import type { CallContext } from './call-context';
 
 /** The roles a method can admit. `internal` admits every `internal-<name>` certificate too. */
 export type CallerRole = 'gateway' | 'room' | 'presence' | 'url-issuer' | 'internal';
@@ -25,15 +27,12 @@ export interface Caller {
 /** What callerOf answers when TLS is off: the embedded / development mode trusts every caller. */
 export const trustedCaller: Caller = Object.freeze({ role: 'any', verified: false });
 
-// The caller of each call (or mux stream) that passed the check, for handlers to read (callerOf).
-const callers = new WeakMap<object, Caller>();
-
 /**
- * The caller of a call a handler is running: for unary calls the call itself, for muxed calls the
- * Exchange stream the mux hands to the handler as `call`. With TLS off: { role: 'any', verified: false }.
+ * The caller of the call a handler is running (its CallContext, the handler's second argument), unary
+ * or muxed alike. With TLS off: { role: 'any', verified: false }.
  */
-export function callerOf(call: object): Caller {
-  return callers.get(call) ?? trustedCaller;
+export function callerOf(call: CallContext): Caller {
+  return call.caller;
 }
 
 interface AuthContextCall {
@@ -52,11 +51,6 @@ export function identifyCaller(call: object, tls: boolean): Caller | undefined {
   if (!name) return undefined;
   const role = name === 'internal' || name.startsWith('internal-') ? 'internal' : name;
   return { role: callerNamePattern.test(name) ? role : name, name, verified: true };
-}
-
-/** Remembers the caller of a call (or mux stream) for callerOf. */
-export function rememberCaller(call: object, caller: Caller): void {
-  if (caller !== trustedCaller) callers.set(call, caller);
 }
 
 /**

@@ -1,10 +1,12 @@
-// Promise-returning gRPC clients from the generated definitions. Every call has a deadline, and a
-// failure comes back as the DomainError the server threw (or UNAVAILABLE). Calls travel as messages
+// Promise-returning gRPC clients from the generated definitions. Every call has a deadline, may carry
+// metadata and be cancelled, and a failure comes back as the DomainError the server threw (or
+// UNAVAILABLE). Calls travel as messages
 // on one rtcroom.mux.v1 stream per client (a fraction of a unary call's CPU at both ends); a server
 // without it gets unary calls. RTCROOM_GRPC_MUX=off makes every call unary.
 import * as grpc from '@grpc/grpc-js';
 import type { GrpcTlsConfig } from '../config';
 import { DomainError } from '../errors';
+import { metadataProblem } from './call-context';
 import { MuxChannel, MuxUnsupported } from './mux-client';
 import { fromServiceError } from './status';
 import { clientChannel } from './tls';
@@ -17,6 +19,10 @@ type AnyDefinition = Record<
 export interface CallOptions {
   /** Milliseconds; default the client's. */
   timeoutMs?: number;
+  /** The call's metadata (gRPC custom headers: lowercase keys, printable ASCII values), e.g. traceparent; the handler reads it from its CallContext. */
+  metadata?: Record<string, string>;
+  /** Aborting it cancels the call: the promise rejects with the signal's reason and the server's handler sees the cancellation. */
+  signal?: AbortSignal;
 }
 
 export interface ClientOptions {
@@ -55,15 +61,29 @@ export function createClient<D extends AnyDefinition>(definition: D, address: st
     },
   };
   for (const [method, def] of Object.entries(definition)) {
-    const unary = (request: unknown, timeoutMs: number) =>
+    const unary = (request: unknown, timeoutMs: number, callOptions: CallOptions | undefined) =>
       new Promise((resolve, reject) => {
-        client[method](request, new grpc.Metadata(), { deadline: Date.now() + timeoutMs }, (err: grpc.ServiceError | null, response: unknown) =>
-          err ? reject(fromServiceError(err)) : resolve(response),
+        const signal = callOptions?.signal;
+        if (signal?.aborted) return reject(signal.reason);
+        let call: grpc.ClientUnaryCall | undefined;
+        const onAbort = () => call?.cancel();
+        signal?.addEventListener('abort', onAbort, { once: true });
+        call = client[method](
+          request,
+          grpcMetadata(callOptions?.metadata),
+          { deadline: Date.now() + timeoutMs },
+          (err: grpc.ServiceError | null, response: unknown) => {
+            signal?.removeEventListener('abort', onAbort);
+            if (err) reject(signal?.aborted ? signal.reason : fromServiceError(err));
+            else resolve(response);
+          },
         );
       });
     out[method] = async (request: unknown, callOptions?: CallOptions) => {
       const timeoutMs = callOptions?.timeoutMs ?? defaultTimeoutMs;
-      if (!mux || mux.unsupported) return unary(request, timeoutMs);
+      if (!(timeoutMs > 0)) throw new DomainError('INVALID_ARGUMENT', `timeoutMs must be above 0, got ${timeoutMs}`);
+      if (callOptions?.metadata) checkMetadata(callOptions.metadata);
+      if (!mux || mux.unsupported) return unary(request, timeoutMs, callOptions);
       let body: Buffer;
       try {
         body = def.requestSerialize(request);
@@ -71,12 +91,26 @@ export function createClient<D extends AnyDefinition>(definition: D, address: st
         throw new DomainError('INTERNAL', `could not serialize the request: ${(err as Error).message}`);
       }
       try {
-        return def.responseDeserialize(await mux.call(def.path, body, timeoutMs));
+        return def.responseDeserialize(await mux.call(def.path, body, timeoutMs, callOptions ?? {}));
       } catch (err) {
-        if (err instanceof MuxUnsupported) return unary(request, timeoutMs);
+        if (err instanceof MuxUnsupported) return unary(request, timeoutMs, callOptions);
         throw err;
       }
     };
   }
   return out as AsyncClient<D>;
+}
+
+/** Metadata both paths can carry alike; anything else is the caller's mistake, told before the call leaves. */
+function checkMetadata(metadata: Record<string, string>): void {
+  for (const [key, value] of Object.entries(metadata)) {
+    const problem = metadataProblem(key, value);
+    if (problem) throw new DomainError('INVALID_ARGUMENT', problem, { field: `metadata.${key}` });
+  }
+}
+
+function grpcMetadata(metadata: Record<string, string> | undefined): grpc.Metadata {
+  const out = new grpc.Metadata();
+  if (metadata) for (const [key, value] of Object.entries(metadata)) out.set(key, value);
+  return out;
 }

@@ -1,27 +1,31 @@
-// Calls over the mux stream against a real gRPC server: the same answers and errors as unary calls,
-// deadlines, a stopping server, a restarted one, and a server that has no mux at all.
+// Calls over the mux stream against a real gRPC server: the same answers, errors and metadata as
+// unary calls, deadlines, a stopping server, a restarted one, and a server that has no mux at all.
+// (Deadlines and cancellation as handlers see them, the cap, back-pressure: mux-flow.integration.test.ts.)
 import * as grpc from '@grpc/grpc-js';
 import { presencev1 } from '@rtcroom/proto';
 import { DomainError } from '../errors';
 import { createLogger } from '../logger';
+import type { CallContext } from './call-context';
 import { createClient } from './client';
 import { bindService, RunningGrpcServer, startGrpcServer } from './server';
 
 const logger = createLogger({ service: 'mux-test' }, 'silent');
 type Presence = typeof presencev1.PresenceServiceService;
 
-/** A presence service whose answers the tests steer: "slow:<ms>" waits, "refuse" fails, "crash" throws. */
+/** A presence service whose answers the tests steer: "slow:<ms>" waits, "refuse" fails, "crash" throws, "unencodable" answers what does not serialize, "metadata" answers the call's. */
 function binding(calls: string[]) {
   return bindService(
     'rtcroom.presence.v1.PresenceService',
     presencev1.PresenceServiceService,
     {
-      listOnline: async (req: presencev1.ListOnlineRequest) => {
+      listOnline: async (req: presencev1.ListOnlineRequest, call: CallContext) => {
         calls.push(req.identities.join(','));
         const first = req.identities[0] ?? '';
+        if (first === 'metadata') return { onlineIdentities: Object.entries(call.metadata).map(([k, v]) => `${k}=${v}`) };
         if (first.startsWith('slow:')) await new Promise((r) => setTimeout(r, Number(first.slice(5))));
         if (first === 'refuse') throw new DomainError('RATE_LIMITED', 'too many', { retryAfterMs: '100' });
         if (first === 'crash') throw new Error('boom');
+        if (first === 'unencodable') return { onlineIdentities: 5 };
         return { onlineIdentities: req.identities.map((i) => i.toUpperCase()) };
       },
     } as never,
@@ -63,6 +67,23 @@ describe('gRPC mux', () => {
     expect(viaMux).toMatchObject({ reason: 'RATE_LIMITED', message: 'too many', metadata: { retryAfterMs: '100' } });
     const crash = await client(true).listOnline({ identities: ['crash'] }).catch((e: unknown) => e);
     expect(crash).toMatchObject({ reason: 'INTERNAL' });
+    // An answer that does not serialize fails the call (as grpc-js fails a unary one), not the server.
+    for (const mux of [true, false]) {
+      await expect(client(mux).listOnline({ identities: ['unencodable'] })).rejects.toMatchObject({ reason: 'INTERNAL' });
+    }
+  });
+
+  it.each([true, false])('hands the handler the metadata its caller set, and only that (mux %s)', async (mux) => {
+    const c = client(mux);
+    const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+    const seen = await c.listOnline({ identities: ['metadata'] }, { metadata: { traceparent, 'x-tenant': 'acme' } });
+    expect(seen.onlineIdentities.sort()).toEqual([`traceparent=${traceparent}`, 'x-tenant=acme']);
+    await expect(c.listOnline({ identities: ['metadata'] })).resolves.toEqual({ onlineIdentities: [] });
+    // What only one path could carry is refused on both, before the call leaves.
+    const refused: Array<Record<string, string>> = [{ 'Not-Lowercase': 'x' }, { 'trace-bin': 'x' }, { 'grpc-timeout': '1S' }, { tenant: 'caf\u00e9' }];
+    for (const metadata of refused) {
+      await expect(c.listOnline({ identities: ['metadata'] }, { metadata })).rejects.toMatchObject({ reason: 'INVALID_ARGUMENT' });
+    }
   });
 
   it('answers a fast call while a slow one on the same stream still runs', async () => {

@@ -5,19 +5,24 @@ import * as protoLoader from '@grpc/proto-loader';
 import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation } from 'grpc-health-check';
 import { descriptorSetPath } from '@rtcroom/proto';
-import type { GrpcSecurity } from '../config';
+import type { GrpcMuxLimits, GrpcSecurity } from '../config';
 import { DomainError } from '../errors';
 import { Logger } from '../logger';
-import { CallerRole, identifyCaller, refusal, rememberCaller } from './caller';
-import { muxServer } from './mux-server';
+import { CallContext, UnaryCallContext } from './call-context';
+import { CallerRole, identifyCaller, refusal } from './caller';
+import { defaultMuxLimits, muxServer } from './mux-server';
 import { toServiceError } from './status';
 import { holdServerCertificates, serverCredentials } from './tls';
 
 type AnyDefinition = Record<string, { path: string; requestDeserialize: (b: Buffer) => any; responseSerialize: (v: any) => Buffer }>;
 
-/** What a service implements: one async function per RPC, typed from the generated definition. */
+/**
+ * What a service implements: one async function per RPC, typed from the generated definition. The
+ * second argument is the call's context (caller, metadata, deadline, cancellation), the same for a
+ * unary call and a call on the mux stream.
+ */
 export type AsyncHandlers<D extends AnyDefinition> = {
-  [K in keyof D]: (request: ReturnType<D[K]['requestDeserialize']>, call: grpc.ServerUnaryCall<unknown, unknown>) => Promise<Parameters<D[K]['responseSerialize']>[0]>;
+  [K in keyof D]: (request: ReturnType<D[K]['requestDeserialize']>, call: CallContext) => Promise<Parameters<D[K]['responseSerialize']>[0]>;
 };
 
 /** Which callers may call each method (with TLS on; without it every caller is trusted). */
@@ -27,7 +32,7 @@ export interface ServiceBinding {
   /** Fully qualified name, e.g. rtcroom.room.v1.RoomService (for health). */
   name: string;
   definition: AnyDefinition;
-  handlers: Record<string, (request: any, call: grpc.ServerUnaryCall<unknown, unknown>) => Promise<any>>;
+  handlers: Record<string, (request: any, call: CallContext) => Promise<any>>;
   /** ErrorInfo domain, e.g. rtcroom.room. */
   errorDomain: string;
   /** Per method, the roles admitted; a method missing here admits no one (with TLS on). */
@@ -86,9 +91,15 @@ export async function listenGrpc(address: string, security: GrpcSecurity = { ins
  * Starts a server with the services, rtcroom.mux.v1, health and reflection, at an address or on a
  * port listenGrpc bound before. With TLS it speaks mutual TLS and checks each call's caller against
  * the method's roles; health stays open to callers without a certificate (container probes),
- * reflection needs any trusted certificate.
+ * reflection needs any trusted certificate. muxLimits bound each mux stream (loadGrpcMuxLimits).
  */
-export async function startGrpcServer(at: string | GrpcListener, services: ServiceBinding[], logger: Logger, security: GrpcSecurity = { insecure: false }): Promise<RunningGrpcServer> {
+export async function startGrpcServer(
+  at: string | GrpcListener,
+  services: ServiceBinding[],
+  logger: Logger,
+  security: GrpcSecurity = { insecure: false },
+  muxLimits: GrpcMuxLimits = defaultMuxLimits,
+): Promise<RunningGrpcServer> {
   // Bound first, the services added after (grpc-js allows it): nothing is read from the port in
   // between, as no I/O is handled from the bind's end to the last addService.
   const listener = typeof at === 'string' ? await listenGrpc(at, security) : at;
@@ -107,8 +118,7 @@ export async function startGrpcServer(at: string | GrpcListener, services: Servi
           logger.warn('call refused', { method: path, reason: refused.reason, caller: caller?.name, peer: call.getPeer() });
           return callback(toServiceError(refused, svc.errorDomain) as grpc.ServiceError);
         }
-        rememberCaller(call, caller!);
-        handler(call.request, call).then(
+        handler(call.request, new UnaryCallContext(call, caller!)).then(
           (response) => callback(null, response),
           (err: unknown) => {
             const se = toServiceError(err, svc.errorDomain);
@@ -122,7 +132,7 @@ export async function startGrpcServer(at: string | GrpcListener, services: Servi
     health.setStatus(svc.name, 'SERVING');
   }
   // The same handlers, many calls to one stream (how rtcroom's services call each other).
-  const mux = muxServer(services, logger, tls);
+  const mux = muxServer(services, logger, tls, muxLimits);
   server.addService(mux.definition as unknown as grpc.ServiceDefinition, mux.implementation);
   health.addToServer(server);
   new ReflectionService(reflectionDefinition()).addToServer(trustedCallersOnly(server, tls));

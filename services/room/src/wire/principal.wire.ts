@@ -1,5 +1,5 @@
 // The principal a request carries (rtcroom.auth.v1.Principal) -> the domain's actor.
-import { callerOf, DomainError, identityPattern } from '@rtcroom/common';
+import { CallContext, callerOf, DomainError, identityPattern } from '@rtcroom/common';
 import { authv1 } from '@rtcroom/proto';
 import { Actor } from '../domain/room-access';
 
@@ -29,7 +29,7 @@ export function actorFromProto(principal: authv1.Principal | undefined): Actor {
  * forgot to say whom it acts for must not get every right). Reads the gateway makes for itself (its
  * fan-out catching up, a resume) use actorFromProto.
  */
-export function userActor(principal: authv1.Principal | undefined, call: object): Actor {
+export function userActor(principal: authv1.Principal | undefined, call: CallContext): Actor {
   if (!principal && callerOf(call).role === 'gateway') {
     throw new DomainError('PERMISSION_DENIED', 'a request from the gateway must carry the principal it acts for', { field: 'principal' });
   }

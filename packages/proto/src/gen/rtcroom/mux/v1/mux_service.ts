@@ -26,6 +26,26 @@ export interface ExchangeRequest {
   method: string;
   /** The method's request message, serialized. */
   body: Buffer;
+  /**
+   * Milliseconds the caller waits for the answer from when it sent the request (a unary call's
+   * grpc-timeout; counted from when the server reads it). 0: none given, the server's default applies.
+   */
+  timeoutMs: number;
+  /**
+   * The call's metadata, as a unary call's custom headers: lowercase keys, printable ASCII values
+   * (e.g. traceparent). Not for binary (-bin) or grpc- keys.
+   */
+  metadata: { [key: string]: string };
+  /**
+   * True: the caller gave up on call_id, sent earlier on this stream (method and body are empty).
+   * The server cancels the call's handler and sends no answer; an unknown call_id is ignored.
+   */
+  cancel: boolean;
+}
+
+export interface ExchangeRequest_MetadataEntry {
+  key: string;
+  value: string;
 }
 
 export interface ExchangeResponse {
@@ -44,7 +64,7 @@ export interface ExchangeResponse {
 }
 
 function createBaseExchangeRequest(): ExchangeRequest {
-  return { callId: 0, method: "", body: Buffer.alloc(0) };
+  return { callId: 0, method: "", body: Buffer.alloc(0), timeoutMs: 0, metadata: {}, cancel: false };
 }
 
 export const ExchangeRequest: MessageFns<ExchangeRequest> = {
@@ -57,6 +77,15 @@ export const ExchangeRequest: MessageFns<ExchangeRequest> = {
     }
     if (message.body.length !== 0) {
       writer.uint32(26).bytes(message.body);
+    }
+    if (message.timeoutMs !== 0) {
+      writer.uint32(32).uint32(message.timeoutMs);
+    }
+    globalThis.Object.entries(message.metadata).forEach(([key, value]: [string, string]) => {
+      ExchangeRequest_MetadataEntry.encode({ key: key as any, value }, writer.uint32(42).fork()).join();
+    });
+    if (message.cancel !== false) {
+      writer.uint32(48).bool(message.cancel);
     }
     return writer;
   },
@@ -98,6 +127,33 @@ export const ExchangeRequest: MessageFns<ExchangeRequest> = {
             message.body = Buffer.from(reader.bytes());
             continue;
           }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.timeoutMs = reader.uint32();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            const entry5 = ExchangeRequest_MetadataEntry.decode(reader, reader.uint32());
+            if (entry5.value !== undefined) {
+              message.metadata[entry5.key] = entry5.value;
+            }
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.cancel = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -119,6 +175,26 @@ export const ExchangeRequest: MessageFns<ExchangeRequest> = {
         : 0,
       method: isSet(object.method) ? globalThis.String(object.method) : "",
       body: isSet(object.body) ? Buffer.from(bytesFromBase64(object.body)) : Buffer.alloc(0),
+      timeoutMs: isSet(object.timeoutMs)
+        ? globalThis.Number(object.timeoutMs)
+        : isSet(object.timeout_ms)
+        ? globalThis.Number(object.timeout_ms)
+        : 0,
+      metadata: isObject(object.metadata)
+        ? (globalThis.Object.entries(object.metadata) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
+      cancel: isSet(object.cancel) ? globalThis.Boolean(object.cancel) : false,
     };
   },
 
@@ -133,6 +209,21 @@ export const ExchangeRequest: MessageFns<ExchangeRequest> = {
     if (message.body !== undefined) {
       obj.body = base64FromBytes(message.body);
     }
+    if (message.timeoutMs !== undefined) {
+      obj.timeoutMs = Math.round(message.timeoutMs);
+    }
+    if (message.metadata) {
+      const entries = globalThis.Object.entries(message.metadata) as [string, string][];
+      if (entries.length > 0) {
+        obj.metadata = {};
+        entries.forEach(([k, v]) => {
+          obj.metadata[k] = v;
+        });
+      }
+    }
+    if (message.cancel !== undefined) {
+      obj.cancel = message.cancel;
+    }
     return obj;
   },
 
@@ -144,6 +235,102 @@ export const ExchangeRequest: MessageFns<ExchangeRequest> = {
     message.callId = object.callId ?? 0;
     message.method = object.method ?? "";
     message.body = object.body ?? Buffer.alloc(0);
+    message.timeoutMs = object.timeoutMs ?? 0;
+    message.metadata = (globalThis.Object.entries(object.metadata ?? {}) as [string, string][]).reduce(
+      (acc: { [key: string]: string }, [key, value]: [string, string]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.String(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    message.cancel = object.cancel ?? false;
+    return message;
+  },
+};
+
+function createBaseExchangeRequest_MetadataEntry(): ExchangeRequest_MetadataEntry {
+  return { key: "", value: "" };
+}
+
+export const ExchangeRequest_MetadataEntry: MessageFns<ExchangeRequest_MetadataEntry> = {
+  encode(message: ExchangeRequest_MetadataEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ExchangeRequest_MetadataEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseExchangeRequest_MetadataEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ExchangeRequest_MetadataEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
+  },
+
+  toJSON(message: ExchangeRequest_MetadataEntry): unknown {
+    const obj: any = {};
+    if (message.key !== undefined) {
+      obj.key = message.key;
+    }
+    if (message.value !== undefined) {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ExchangeRequest_MetadataEntry>): ExchangeRequest_MetadataEntry {
+    return ExchangeRequest_MetadataEntry.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ExchangeRequest_MetadataEntry>): ExchangeRequest_MetadataEntry {
+    const message = createBaseExchangeRequest_MetadataEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
     return message;
   },
 };
@@ -276,9 +463,16 @@ export const ExchangeResponse: MessageFns<ExchangeResponse> = {
  * call. rtcroom's services use it between themselves (a unary call costs several times the CPU of a
  * message on an open stream); anyone else calls the unary methods, which stay the contract.
  *
- * A request is answered exactly once, in any order (match by call_id). A stream that breaks leaves
- * its unanswered calls in doubt, as a unary call that times out would. A server that is shutting down
- * answers what it has, then ends the stream; the client opens a new one for its next call.
+ * A request is answered exactly once, in any order (match by call_id), unless the client cancelled
+ * it (it has forgotten the call by then). A stream that breaks leaves its unanswered calls in doubt,
+ * as a unary call that times out would, and cancels what the server still runs of them. A server that
+ * is shutting down answers what it has, then ends the stream; the client opens a new one for its
+ * next call.
+ *
+ * As for a unary call: each call carries its deadline (answered DEADLINE_EXCEEDED when it passes,
+ * and its handler sees the cancellation) and its metadata. A server runs a bounded number of calls
+ * per stream at a time and answers RESOURCE_EXHAUSTED (reason RATE_LIMITED) past it; both ends
+ * respect the stream's flow control (a server stops reading while its answers are not being read).
  */
 export type MuxServiceService = typeof MuxServiceService;
 export const MuxServiceService = {
@@ -353,6 +547,10 @@ function longToNumber(int64: { toString(): string }): number {
     throw new globalThis.Error("Value is smaller than Number.MIN_SAFE_INTEGER");
   }
   return num;
+}
+
+function isObject(value: any): boolean {
+  return typeof value === "object" && value !== null;
 }
 
 function isSet(value: any): boolean {
