@@ -32,6 +32,8 @@ export interface RunningRoomService {
   members: Memberships;
   calls: Calls;
   desk: Desk;
+  /** Webhook delivery (tests run a pass when they need one to have happened). */
+  webhooks: WebhookDispatcher;
   stop(): Promise<void>;
 }
 
@@ -62,6 +64,7 @@ export async function startRoomService(config: RoomConfig, logger: Logger, deps:
     ...defaultWebhookOptions,
     pollIntervalMs: config.webhookPollIntervalMs,
     minBackoffMs: config.webhookMinBackoffMs,
+    maxAttempts: config.webhookMaxAttempts,
   });
   const issuer = grpcPushUrlIssuer(config.urlIssuerAddress, config.grpcSecurity.tls);
   const tx = new RoomTransactions(store.db, (rows) => {
@@ -95,7 +98,7 @@ export async function startRoomService(config: RoomConfig, logger: Logger, deps:
   const recordings = await startRecordingsConsumer(bus, rooms, desk, logger, config.recordingsConsumerName);
   const grpc = await startGrpcServer(
     config.grpcAddress,
-    [roomGrpcBinding(rooms, members), callGrpcBinding(calls), deskGrpcBinding(desk), webhookGrpcBinding(store.db, webhookTargets)],
+    [roomGrpcBinding(rooms, members), callGrpcBinding(calls), deskGrpcBinding(desk), webhookGrpcBinding(store.db, webhookTargets, () => webhooks.kick())],
     logger,
     config.grpcSecurity,
   );
@@ -106,6 +109,7 @@ export async function startRoomService(config: RoomConfig, logger: Logger, deps:
     members,
     calls,
     desk,
+    webhooks,
     async stop() {
       await grpc.stop();
       await recordings.stop();
