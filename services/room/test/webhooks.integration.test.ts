@@ -59,18 +59,27 @@ describe('webhooks', () => {
     await webhooks.deleteWebhook({ id: webhook!.id });
   });
 
-  it('a hanging endpoint does not hold up the rooms', async () => {
+  it('a hanging endpoint holds up neither the rooms nor the other endpoints', async () => {
     const { client, webhooks } = harness;
+    const healthy = new WebhookReceiver();
+    await healthy.start();
     const { webhook } = await webhooks.createWebhook({ url: receiver.url, secret: '' });
+    const other = (await webhooks.createWebhook({ url: healthy.url, secret: '' })).webhook!;
     expect(webhook!.secret.length).toBeGreaterThanOrEqual(16);
     receiver.hang = true;
     const { room } = await client.createRoom({ room: roomv1.Room.fromPartial({ name: 'wh-hang' }), requestId: '' });
     await eventually(() => receiver.hanging.length > 0, 5000, 'a delivery to hang');
-    // While the endpoint holds a request open, the room still takes joins.
+    const hanging = receiver.hanging[0];
+    // While the endpoint holds a request open, the room still takes joins...
     const joined = await client.joinRoom(roomServicev1.JoinRoomRequest.fromPartial({ roomId: room!.id, identity: 'busy', sessionId: 'b' }));
     expect(joined.members).toHaveLength(1);
+    // ...and the other endpoint gets the join, before the hanging request has even timed out.
+    await eventually(() => healthy.seqsOf(room!.id).includes(2), 10_000, 'the join at the healthy endpoint');
+    expect(hanging.socket?.destroyed).toBe(false);
     receiver.hang = false;
     await webhooks.deleteWebhook({ id: webhook!.id });
+    await webhooks.deleteWebhook({ id: other.id });
+    await healthy.stop();
   });
 
   it('announces a finished recording to the room and its webhooks, once, however often it is reported', async () => {

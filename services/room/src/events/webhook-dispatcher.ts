@@ -68,7 +68,13 @@ export function webhookBody(e: PendingDelivery): string {
 export class WebhookDispatcher {
   private readonly owner = newId('wd');
   private timer: NodeJS.Timeout | undefined;
+  /** Leasing due endpoints and starting their deliveries (not the deliveries themselves). */
   private running: Promise<void> | null = null;
+  /**
+   * Deliveries under way, by endpoint: each goes at its own pace, so an endpoint that hangs holds up
+   * only itself; the next pass leases it again only once its delivery is over.
+   */
+  private readonly inFlight = new Map<string, Promise<void>>();
   private again = false;
   private stopped = false;
   /** Whether any endpoint was registered at the last look: commits only wake the dispatcher then. */
@@ -112,7 +118,10 @@ export class WebhookDispatcher {
     this.stopped = true;
     clearTimeout(this.timer);
     await this.running;
+    // Cuts requests under way (a hanging endpoint would hold the shutdown for minutes); what they
+    // were delivering is not counted as failed and goes again after the restart.
     this.client.close();
+    await Promise.all(this.inFlight.values());
   }
 
   private schedule(ms: number) {
@@ -122,11 +131,12 @@ export class WebhookDispatcher {
     this.timer.unref();
   }
 
-  /** Runs a delivery pass that starts after this call, and resolves when it is done (tests). */
+  /** Runs a delivery pass that starts after this call, and resolves when its deliveries are done (tests). */
   async passNow(): Promise<void> {
-    while (this.running) await this.running;
+    while (this.running || this.inFlight.size > 0) await Promise.all([this.running, ...this.inFlight.values()]);
     this.kick();
     await this.running;
+    await Promise.all(this.inFlight.values());
   }
 
   private async run(): Promise<void> {
@@ -135,8 +145,18 @@ export class WebhookDispatcher {
       const leaseMs = this.options.requestTimeoutMs * (2 * this.options.batchSize + 1);
       const due = await leaseDueWebhooks(this.db, this.owner, new Date(), leaseMs);
       this.active = due.length > 0 || (await anyWebhooks(this.db));
-      const fullBatches = await Promise.all(due.map((w) => this.deliver(w)));
-      if (fullBatches.some(Boolean)) this.again = true;
+      for (const w of due) {
+        if (this.inFlight.has(w.id) || this.stopped) continue; // its lease was only extended
+        const delivery = this.deliver(w)
+          .then(
+            (full) => {
+              if (full) this.kick(); // more may be waiting
+            },
+            (err: unknown) => this.logger.warn('webhook delivery failed', { webhook: w.id, err }),
+          )
+          .finally(() => this.inFlight.delete(w.id));
+        this.inFlight.set(w.id, delivery);
+      }
     } catch (err) {
       this.logger.warn('webhook dispatch failed', { err });
     }
@@ -154,6 +174,7 @@ export class WebhookDispatcher {
     const parked: ParkedEvent[] = [];
     for (const e of events) {
       const error = await this.post(w, e);
+      if (error !== null && this.stopped) break; // cut by the shutdown: not the endpoint's failure
       if (error === null) {
         cursor = e.cursor;
         delivered++;
@@ -185,6 +206,7 @@ export class WebhookDispatcher {
     let delivered = 0;
     for (const r of await dueRedeliveries(this.db, w.id, this.options.batchSize)) {
       const error = r.event ? await this.post(w, r.event) : 'the event is no longer stored';
+      if (error !== null && this.stopped) break; // cut by the shutdown: asked for again after it
       await settleRedelivery(this.db, w.id, r, error);
       if (error === null) delivered++;
       else this.logger.info('webhook redelivery failed; the event stays parked', { webhook: w.id, event: r.eventId, error });
