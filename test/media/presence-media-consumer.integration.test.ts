@@ -1,10 +1,9 @@
 // Presence applies the media server's facts to the member's stream state: in order, once, after a
 // restart too (a durable JetStream consumer on the real NATS), and never to a newer membership.
-import { DomainError, EventBus, InMemoryEventBus, NatsEventBus, newId } from '@rtcroom/common';
+import { DomainError, EventBus, InMemoryEventBus, mediaEventsStream, NatsEventBus, newId } from '@rtcroom/common';
 import { eventually, testLogger, testNatsUrl } from '@rtcroom/common/testing';
 import { mediaEventv1, recordingv1 } from '@rtcroom/proto';
-import { mediaEventsStream as urlIssuerStream } from '@rtcroom/url-issuer';
-import { mediaEventsStream, startMediaEventsConsumer, StreamStatePort } from '../../services/presence/src/transport/media-events.consumer';
+import { startMediaEventsConsumer, StreamStatePort } from '../../services/presence/src/transport/media-events.consumer';
 
 const logger = testLogger('presence');
 
@@ -43,10 +42,6 @@ function publishFact(bus: EventBus, roomId: string, identity: string, memberId: 
   const topic = kind === 'streamBegan' ? 'stream.began' : 'stream.ended';
   return bus.publish(`rtcroom.media.${roomId}.${topic}`, mediaEventv1.MediaEvent.encode(event).finish(), { msgId: event.id });
 }
-
-it("declares the same JetStream stream as the url-issuer that publishes to it", () => {
-  expect(mediaEventsStream).toEqual(urlIssuerStream);
-});
 
 describe('media facts on the real NATS (durable consumer)', () => {
   let bus: NatsEventBus;

@@ -21,4 +21,5 @@ export * from './run-main';
 export * from './subjects';
 export * from './free-port';
 export * from './bus/event-consumer';
+export * from './bus/streams';
 export * from './http/request-guard';

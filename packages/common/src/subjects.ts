@@ -7,4 +7,7 @@ export const subjects = {
   /** Every user-addressed event (call invitations and their progress). */
   allUserEvents: 'rtcroom.user.>',
   userCall: (identity: string) => `rtcroom.user.${Buffer.from(identity, 'utf8').toString('base64url')}.call`,
+  /** Every media fact (the MEDIA_EVENTS stream). */
+  allMediaEvents: 'rtcroom.media.>',
+  mediaEvent: (roomId: string, topic: string) => `rtcroom.media.${roomId}.${topic}`,
 };

@@ -5,7 +5,7 @@ import { PresenceConfig } from './config';
 import { PresenceApp } from './presence-app';
 import { NatsKvSessionStore } from './store/nats-kv-session-store';
 import { InMemorySessionStore, SessionStore } from './store/session-store';
-import { grpcStreamStatePort, mediaEventsStream, startMediaEventsConsumer } from './transport/media-events.consumer';
+import { grpcStreamStatePort, startMediaEventsConsumer } from './transport/media-events.consumer';
 import { presenceGrpcBinding } from './transport/presence.grpc';
 import { grpcRoomPort } from './transport/room.client';
 
@@ -24,7 +24,8 @@ export interface PresenceServiceDeps {
 export async function startPresenceService(config: PresenceConfig, logger: Logger, deps: PresenceServiceDeps = {}): Promise<RunningPresenceService> {
   const tls = config.grpcSecurity.tls;
   const rooms = grpcRoomPort(config.roomServiceAddress, tls);
-  const bus = deps.bus ?? (await openEventBus(config.natsUrl, 'rtcroom-presence', [mediaEventsStream], logger));
+  // Presence publishes to no stream, so it declares none; its media consumer binds to MEDIA_EVENTS.
+  const bus = deps.bus ?? (await openEventBus(config.natsUrl, 'rtcroom-presence', [], logger));
   // With NATS, sessions live in a shared bucket: every presence instance sees them, and a restart keeps them.
   const store: SessionStore = bus instanceof NatsEventBus ? await NatsKvSessionStore.open(bus.connection, config.kvBucket, { tombstoneMs: config.kvTombstoneMs }) : new InMemorySessionStore();
   const app = new PresenceApp(store, rooms, logger, { sessionTimeoutMs: config.sessionTimeoutMs, resumeGraceMs: config.resumeGraceMs });

@@ -33,6 +33,8 @@ export interface RoomConfig {
   webhookPollIntervalMs: number;
   /** First retry delay of a failed webhook delivery; it doubles up to 60 s. */
   webhookMinBackoffMs: number;
+  /** Failed attempts at one event before it is parked as a dead letter. */
+  webhookMaxAttempts: number;
   /** Loopback, private and other special addresses webhooks may be sent to nonetheless. */
   webhookAllowList: WebhookAllowList;
   /** The durable NATS consumer of finished recordings, shared by room-service replicas. */
@@ -62,6 +64,7 @@ export function loadRoomConfig(env: Env): RoomConfig {
     outboxPollIntervalMs: envInt(env, 'ROOM_OUTBOX_POLL_INTERVAL_MS', 500, { min: 10, max: 600_000 }),
     webhookPollIntervalMs: envInt(env, 'ROOM_WEBHOOK_POLL_INTERVAL_MS', 500, { min: 50, max: 60_000 }),
     webhookMinBackoffMs: envInt(env, 'ROOM_WEBHOOK_MIN_BACKOFF_MS', 1000, { min: 10, max: 60_000 }),
+    webhookMaxAttempts: envInt(env, 'ROOM_WEBHOOK_MAX_ATTEMPTS', 20, { min: 1, max: 1000 }),
     webhookAllowList: parseWebhookAllowList('ROOM_WEBHOOK_ALLOWED_HOSTS', envOptional(env, 'ROOM_WEBHOOK_ALLOWED_HOSTS')),
     recordingsConsumerName: envString(env, 'ROOM_RECORDINGS_CONSUMER', 'room-recordings'),
   };

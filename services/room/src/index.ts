@@ -2,4 +2,3 @@ export { loadRoomConfig } from './config';
 export type { RoomConfig } from './config';
 export { startRoomService } from './service';
 export type { RunningRoomService } from './service';
-export { roomEventsStream } from './events/room-events';

@@ -1,5 +1,5 @@
 // Wires the room service: store -> migrations -> bus -> relay and webhooks -> use cases -> gRPC.
-import { EventBus, GrpcListener, Logger, migrateToLatest, openDatabase, openEventBus, startGrpcServer } from '@rtcroom/common';
+import { EventBus, GrpcListener, Logger, migrateToLatest, openDatabase, openEventBus, startGrpcServer, streamsOwnedBy } from '@rtcroom/common';
 import { Calls } from './app/calls';
 import { Desk } from './app/desk';
 import { TeamDirectory } from './app/desk-directory';
@@ -11,7 +11,6 @@ import { Timeouts } from './app/timeouts';
 import { RoomConfig } from './config';
 import { OutboxRelay } from './events/outbox-relay';
 import { notifyOutbox, outboxChannel } from './store/outbox.repository';
-import { mediaEventsStream, roomEventsStream, userEventsStream } from './events/room-events';
 import { defaultWebhookOptions, WebhookDispatcher } from './events/webhook-dispatcher';
 import { HostResolver, WebhookTargets } from './events/webhook-target';
 import { RoomDatabase } from './store/database';
@@ -32,6 +31,8 @@ export interface RunningRoomService {
   members: Memberships;
   calls: Calls;
   desk: Desk;
+  /** Webhook delivery (tests run a pass when they need one to have happened). */
+  webhooks: WebhookDispatcher;
   stop(): Promise<void>;
 }
 
@@ -50,7 +51,9 @@ export async function startRoomService(config: RoomConfig, logger: Logger, deps:
     logger,
   );
   await migrateToLatest(store.db, roomMigrations, 'room_migrations', logger);
-  const bus = deps.bus ?? (await openEventBus(config.natsUrl, 'rtcroom-room', [roomEventsStream, userEventsStream, mediaEventsStream], logger));
+  // It declares the streams it publishes to (ROOM_EVENTS, USER_EVENTS); MEDIA_EVENTS is the url-issuer's,
+  // which the recordings consumer only binds to.
+  const bus = deps.bus ?? (await openEventBus(config.natsUrl, 'rtcroom-room', streamsOwnedBy('room'), logger));
   const relay = new OutboxRelay(store.db, bus, logger, {
     pollIntervalMs: config.outboxPollIntervalMs,
     listen: store.listen && ((onNotify, onLost) => store.listen!(outboxChannel, onNotify, onLost)),
@@ -64,6 +67,7 @@ export async function startRoomService(config: RoomConfig, logger: Logger, deps:
     ...defaultWebhookOptions,
     pollIntervalMs: config.webhookPollIntervalMs,
     minBackoffMs: config.webhookMinBackoffMs,
+    maxAttempts: config.webhookMaxAttempts,
   });
   const issuer = grpcPushUrlIssuer(config.urlIssuerAddress, config.grpcSecurity.tls);
   const tx = new RoomTransactions(store.db, (rows) => {
@@ -97,7 +101,7 @@ export async function startRoomService(config: RoomConfig, logger: Logger, deps:
   const recordings = await startRecordingsConsumer(bus, rooms, desk, logger, config.recordingsConsumerName);
   const grpc = await startGrpcServer(
     deps.grpcListener ?? config.grpcAddress,
-    [roomGrpcBinding(rooms, members), callGrpcBinding(calls), deskGrpcBinding(desk), webhookGrpcBinding(store.db, webhookTargets)],
+    [roomGrpcBinding(rooms, members), callGrpcBinding(calls), deskGrpcBinding(desk), webhookGrpcBinding(store.db, webhookTargets, () => webhooks.kick())],
     logger,
     config.grpcSecurity,
     config.grpcMux,
@@ -109,6 +113,7 @@ export async function startRoomService(config: RoomConfig, logger: Logger, deps:
     members,
     calls,
     desk,
+    webhooks,
     async stop() {
       await grpc.stop();
       await recordings.stop();

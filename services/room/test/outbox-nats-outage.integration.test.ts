@@ -1,9 +1,8 @@
 // Events written while NATS is down wait in the outbox and flow, in order and without gaps, once it
 // is back. A private nats-server is killed and restarted in the middle (the shared one stays up).
-import { createLogger, EventBus, NatsEventBus } from '@rtcroom/common';
+import { createLogger, EventBus, NatsEventBus, roomEventsStream } from '@rtcroom/common';
 import { eventually, PrivateNatsServer } from '@rtcroom/common/testing';
 import { roomEventv1, roomServicev1, roomv1 } from '@rtcroom/proto';
-import { roomEventsStream } from '../src/events/room-events';
 import { RoomHarness, startRoomHarness } from './support/room-harness';
 
 describe('outbox across a NATS outage', () => {

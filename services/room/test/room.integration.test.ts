@@ -1,10 +1,9 @@
 // The room service against the real Postgres and NATS, called over gRPC like any internal caller.
 import * as grpc from '@grpc/grpc-js';
-import { createClient, createLogger, DomainError, EventBus, openEventBus } from '@rtcroom/common';
+import { createClient, createLogger, DomainError, EventBus, mediaEventsStream, openEventBus } from '@rtcroom/common';
 import { deleteTestConsumers, eventually, testLogger, testNatsUrl } from '@rtcroom/common/testing';
 import { roomEventv1, roomServicev1, roomv1 } from '@rtcroom/proto';
 import { loadRoomConfig } from '../src/config';
-import { mediaEventsStream } from '../src/events/room-events';
 import { startRoomService } from '../src/service';
 import { RoomHarness, startRoomHarness } from './support/room-harness';
 

@@ -1,12 +1,11 @@
 // Two room-service instances on one store. Each decides the common changes on the room as it last
 // saw it and writes only if the room has not moved on; these tests make the other instance move it
 // on in between, and check that no write is lost and no decision rests on what is no longer true.
-import { AsyncClient, createClient, createLogger, NatsEventBus } from '@rtcroom/common';
+import { AsyncClient, createClient, createLogger, mediaEventsStream, NatsEventBus } from '@rtcroom/common';
 import { deleteTestConsumers, eventually, testLogger, testNatsUrl } from '@rtcroom/common/testing';
 import { roomEventv1, roomServicev1, roomv1 } from '@rtcroom/proto';
 import { sql } from 'kysely';
 import { loadRoomConfig } from '../src/config';
-import { mediaEventsStream } from '../src/events/room-events';
 import { RunningRoomService, startRoomService } from '../src/service';
 import { RoomHarness, startRoomHarness } from './support/room-harness';
 

@@ -1,70 +1,20 @@
 // Webhooks against a real local HTTP receiver that fails on purpose for a while: every event arrives
 // at least once, in per-room order, signed; a hanging endpoint never holds up the rooms.
 import { createHmac } from 'node:crypto';
-import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createLogger, openEventBus } from '@rtcroom/common';
 import { eventually, testNatsUrl } from '@rtcroom/common/testing';
 import { mediaEventv1, recordingv1, roomServicev1, roomv1 } from '@rtcroom/proto';
 import { RoomHarness, startRoomHarness } from './support/room-harness';
-
-interface Received {
-  id: string;
-  type: string;
-  roomId: string;
-  seq: number;
-  signature: string;
-  body: string;
-}
-
-class Receiver {
-  readonly received: Received[] = [];
-  failuresLeft = 0;
-  hang = false;
-  readonly hanging: ServerResponse[] = [];
-  private server: Server;
-  url = '';
-
-  constructor() {
-    this.server = createServer((req, res) => void this.handle(req, res));
-  }
-
-  async start() {
-    await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', () => r()));
-    this.url = `http://127.0.0.1:${(this.server.address() as { port: number }).port}/hook`;
-  }
-
-  async stop() {
-    for (const res of this.hanging) res.destroy();
-    this.server.closeAllConnections();
-    await new Promise((r) => this.server.close(r));
-  }
-
-  private async handle(req: IncomingMessage, res: ServerResponse) {
-    let body = '';
-    for await (const chunk of req) body += chunk;
-    if (this.hang) {
-      this.hanging.push(res);
-      return;
-    }
-    if (this.failuresLeft > 0) {
-      this.failuresLeft--;
-      res.writeHead(503).end();
-      return;
-    }
-    const json = JSON.parse(body);
-    this.received.push({ id: json.id, type: json.type, roomId: json.roomId, seq: json.seq, signature: String(req.headers['rtcroom-signature']), body });
-    res.writeHead(204).end();
-  }
-}
+import { WebhookReceiver } from './support/webhook-receiver';
 
 describe('webhooks', () => {
   let harness: RoomHarness;
-  let receiver: Receiver;
+  let receiver: WebhookReceiver;
 
   beforeAll(async () => {
     // The receiver is on loopback, which webhooks reach only when allowed.
     harness = await startRoomHarness({ ROOM_WEBHOOK_POLL_INTERVAL_MS: '50', ROOM_WEBHOOK_MIN_BACKOFF_MS: '50', ROOM_WEBHOOK_ALLOWED_HOSTS: '127.0.0.1' });
-    receiver = new Receiver();
+    receiver = new WebhookReceiver();
     await receiver.start();
   });
   afterAll(async () => {
@@ -109,18 +59,27 @@ describe('webhooks', () => {
     await webhooks.deleteWebhook({ id: webhook!.id });
   });
 
-  it('a hanging endpoint does not hold up the rooms', async () => {
+  it('a hanging endpoint holds up neither the rooms nor the other endpoints', async () => {
     const { client, webhooks } = harness;
+    const healthy = new WebhookReceiver();
+    await healthy.start();
     const { webhook } = await webhooks.createWebhook({ url: receiver.url, secret: '' });
+    const other = (await webhooks.createWebhook({ url: healthy.url, secret: '' })).webhook!;
     expect(webhook!.secret.length).toBeGreaterThanOrEqual(16);
     receiver.hang = true;
     const { room } = await client.createRoom({ room: roomv1.Room.fromPartial({ name: 'wh-hang' }), requestId: '' });
     await eventually(() => receiver.hanging.length > 0, 5000, 'a delivery to hang');
-    // While the endpoint holds a request open, the room still takes joins.
+    const hanging = receiver.hanging[0];
+    // While the endpoint holds a request open, the room still takes joins...
     const joined = await client.joinRoom(roomServicev1.JoinRoomRequest.fromPartial({ roomId: room!.id, identity: 'busy', sessionId: 'b' }));
     expect(joined.members).toHaveLength(1);
+    // ...and the other endpoint gets the join, before the hanging request has even timed out.
+    await eventually(() => healthy.seqsOf(room!.id).includes(2), 10_000, 'the join at the healthy endpoint');
+    expect(hanging.socket?.destroyed).toBe(false);
     receiver.hang = false;
     await webhooks.deleteWebhook({ id: webhook!.id });
+    await webhooks.deleteWebhook({ id: other.id });
+    await healthy.stop();
   });
 
   it('announces a finished recording to the room and its webhooks, once, however often it is reported', async () => {

@@ -1,13 +1,13 @@
 // Wires the url-issuer: provider from config -> store and migrations -> bus -> room lookups ->
 // media hooks and callbacks (HTTP) -> URL signing and recordings (gRPC).
-import { EventBus, GrpcListener, Logger, migrateToLatest, openDatabase, openEventBus, startGrpcServer } from '@rtcroom/common';
+import { EventBus, GrpcListener, Logger, migrateToLatest, openDatabase, openEventBus, startGrpcServer, streamsOwnedBy } from '@rtcroom/common';
 import { NginxRtmpHooks } from './app/nginx-rtmp-hooks';
 import { RecordingKeeper } from './app/recording-keeper';
 import { TencentCallbacks } from './app/tencent-callbacks';
 import type { UrlIssuerConfig } from './config';
 import type { MemberDirectory } from './domain/member-directory';
 import { createMediaProvider } from './domain/media-provider';
-import { busMediaFactSink, mediaEventsStream } from './events/media-events';
+import { busMediaFactSink } from './events/media-events';
 import type { UrlIssuerDatabase } from './store/database';
 import { forgetExpiredCallbackSigns, pgSignLedger } from './store/callback-sign.repository';
 import { forgetFactsBefore, pgFactMemory } from './store/media-fact.repository';
@@ -52,7 +52,7 @@ export async function startUrlIssuer(config: UrlIssuerConfig, logger: Logger, de
     stops.push(() => store.close());
     if (!config.databaseUrl && !config.embeddedDataDir) logger.warn('recordings are kept in memory only: set DATABASE_URL to keep them');
     await migrateToLatest(store.db, urlIssuerMigrations, 'url_issuer_migrations', logger);
-    const bus = deps.bus ?? (await openEventBus(config.natsUrl, 'rtcroom-url-issuer', [mediaEventsStream], logger));
+    const bus = deps.bus ?? (await openEventBus(config.natsUrl, 'rtcroom-url-issuer', streamsOwnedBy('url-issuer'), logger));
     if (!deps.bus) stops.push(() => bus.close());
     let members = deps.members;
     if (!members) {

@@ -1,70 +1,125 @@
 // Consuming events one at a time, in order, surviving restarts: on NATS a durable JetStream consumer
 // (replicas of a service share it; what was published while they were down is delivered when they are
-// back), on the in-process bus a plain subscription. The handler throws a DomainError to have the
-// event tried again later; any other error drops it (retrying cannot help).
-import type { AckPolicy, ConsumerConfig, ConsumerMessages, DeliverPolicy, JsMsg } from 'nats';
-import { DomainError } from '../errors';
+// back), on the in-process bus a plain subscription.
+//
+// No message can stall a consumer. A handler that fails (throws, or takes longer than
+// handlerTimeoutMs) has its message tried again after a delay that doubles (nak with delay), up to
+// maxDeliver deliveries in all (JetStream's max_deliver); a PoisonMessage (a message that cannot be
+// read, or that retrying cannot help) is given up at once. A message given up is a dead letter: it is
+// terminated (term(), so JetStream stops delivering it), logged at error level with its stream
+// position, and counted (stats.deadLettered); the messages after it go on.
+import type { AckPolicy, ConsumerConfig, ConsumerMessages, DeliverPolicy, JetStreamManager, JsMsg } from 'nats';
 import { Logger } from '../logger';
 import { BusSubscription, EventBus, StreamSpec } from './event-bus';
-import { NatsEventBus } from './nats-event-bus';
+import { bindStream, NatsEventBus } from './nats-event-bus';
 
 export interface EventConsumerOptions {
+  /** The stream, owned by another service or this one: bound to as it is (streams.ts). */
   stream: StreamSpec;
   /** The subjects to take (a filter within the stream). */
   subject: string;
   /** The durable consumer's name on NATS, shared by a service's replicas. */
   durableName: string;
-  /** How long a failed event waits before it is tried again. */
+  /** How long a failed event waits before it is tried again the first time; doubles each time. */
   retryDelayMs?: number;
+  /** The longest wait between two tries. */
+  maxRetryDelayMs?: number;
+  /** Deliveries of one event, the first included, before it is given up as a dead letter. */
+  maxDeliver?: number;
+  /** A handler still running after this long counts as failed (below JetStream's ack wait of 30 s). */
+  handlerTimeoutMs?: number;
+}
+
+export const consumerDefaults = { retryDelayMs: 1000, maxRetryDelayMs: 30_000, maxDeliver: 10, handlerTimeoutMs: 20_000 };
+
+/** Thrown by a handler for a message that no retry can apply: it is dead-lettered at once. */
+export class PoisonMessage extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'PoisonMessage';
+  }
+}
+
+/** Decodes a message, or throws PoisonMessage: bytes that do not decode never will. */
+export function decodeOrPoison<T>(decode: (data: Uint8Array) => T, data: Uint8Array): T {
+  try {
+    return decode(data);
+  } catch (err) {
+    throw new PoisonMessage(`undecodable message: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+export interface ConsumerStats {
+  applied: number;
+  /** Failed attempts that were tried again. */
+  retried: number;
+  /** Events given up on (poison, or maxDeliver deliveries failed). */
+  deadLettered: number;
 }
 
 export interface RunningEventConsumer {
+  readonly stats: ConsumerStats;
   stop(): Promise<void>;
 }
 
-export async function startEventConsumer(
-  bus: EventBus,
-  options: EventConsumerOptions,
-  handle: (data: Uint8Array, subject: string) => Promise<void>,
-  logger: Logger,
-): Promise<RunningEventConsumer> {
-  return bus instanceof NatsEventBus ? consumeDurably(bus, options, handle, logger) : subscribeLive(bus, options, handle, logger);
+type Handler = (data: Uint8Array, subject: string) => Promise<void>;
+type Settings = Required<Omit<EventConsumerOptions, 'stream' | 'subject' | 'durableName'>>;
+
+export async function startEventConsumer(bus: EventBus, options: EventConsumerOptions, handle: Handler, logger: Logger): Promise<RunningEventConsumer> {
+  const settings: Settings = {
+    retryDelayMs: options.retryDelayMs ?? consumerDefaults.retryDelayMs,
+    maxRetryDelayMs: options.maxRetryDelayMs ?? consumerDefaults.maxRetryDelayMs,
+    maxDeliver: options.maxDeliver ?? consumerDefaults.maxDeliver,
+    handlerTimeoutMs: options.handlerTimeoutMs ?? consumerDefaults.handlerTimeoutMs,
+  };
+  const log = logger.child({ consumer: options.durableName, stream: options.stream.name });
+  return bus instanceof NatsEventBus ? consumeDurably(bus, options, settings, handle, log) : subscribeLive(bus, options, settings, handle, log);
 }
 
-async function consumeDurably(
-  bus: NatsEventBus,
-  options: EventConsumerOptions,
-  handle: (data: Uint8Array, subject: string) => Promise<void>,
-  logger: Logger,
-): Promise<RunningEventConsumer> {
-  const nc = bus.connection;
-  const jsm = await nc.jetstreamManager();
+/** The durable consumer's settings; those a consumer made by an older version lacks are brought up to date. */
+async function ensureConsumer(jsm: JetStreamManager, options: EventConsumerOptions, settings: Settings): Promise<void> {
+  const wanted = {
+    // One at a time, so events are applied in the order they were published.
+    max_ack_pending: 1,
+    ack_wait: 30e9,
+    max_deliver: settings.maxDeliver,
+  };
   try {
-    await jsm.consumers.info(options.stream.name, options.durableName);
+    const { config } = await jsm.consumers.info(options.stream.name, options.durableName);
+    if (config.max_ack_pending !== wanted.max_ack_pending || config.ack_wait !== wanted.ack_wait || config.max_deliver !== wanted.max_deliver) {
+      await jsm.consumers.update(options.stream.name, options.durableName, wanted);
+    }
+    return;
   } catch (err) {
     if ((err as { code?: string }).code !== '404') throw err;
-    const config: Partial<ConsumerConfig> = {
-      durable_name: options.durableName,
-      ack_policy: 'explicit' as AckPolicy,
-      // A first start does not replay old events; after that the consumer resumes where it was.
-      deliver_policy: 'new' as DeliverPolicy,
-      filter_subject: options.subject,
-      // One at a time, so events are applied in the order they were published.
-      max_ack_pending: 1,
-      ack_wait: 30e9,
-      // Forgotten after a day unused.
-      inactive_threshold: 24 * 3600e9,
-    };
-    await jsm.consumers.add(options.stream.name, config);
   }
+  const config: Partial<ConsumerConfig> = {
+    ...wanted,
+    durable_name: options.durableName,
+    ack_policy: 'explicit' as AckPolicy,
+    // A first start does not replay old events; after that the consumer resumes where it was.
+    deliver_policy: 'new' as DeliverPolicy,
+    filter_subject: options.subject,
+    // Forgotten after a day unused.
+    inactive_threshold: 24 * 3600e9,
+  };
+  await jsm.consumers.add(options.stream.name, config);
+}
+
+async function consumeDurably(bus: NatsEventBus, options: EventConsumerOptions, settings: Settings, handle: Handler, logger: Logger): Promise<RunningEventConsumer> {
+  const nc = bus.connection;
+  const jsm = await nc.jetstreamManager();
+  await bindStream(jsm, options.stream);
+  await ensureConsumer(jsm, options, settings);
   const consumer = await nc.jetstream().consumers.get(options.stream.name, options.durableName);
   const messages: ConsumerMessages = await consumer.consume({ max_messages: 16 });
-  const retryDelayMs = options.retryDelayMs ?? 1000;
+  const stats: ConsumerStats = { applied: 0, retried: 0, deadLettered: 0 };
   const loop = (async () => {
-    for await (const m of messages) await settle(m, handle, logger, retryDelayMs);
-  })().catch((err) => logger.error('event consumer stopped', { durable: options.durableName, err }));
-  logger.info('consuming events', { stream: options.stream.name, subject: options.subject, durable: options.durableName });
+    for await (const m of messages) await settle(m, handle, settings, stats, logger);
+  })().catch((err) => logger.error('event consumer stopped', { err }));
+  logger.info('consuming events', { subject: options.subject, maxDeliver: settings.maxDeliver });
   return {
+    stats,
     async stop() {
       messages.stop();
       await loop;
@@ -72,42 +127,71 @@ async function consumeDurably(
   };
 }
 
-async function settle(m: JsMsg, handle: (data: Uint8Array, subject: string) => Promise<void>, logger: Logger, retryDelayMs: number): Promise<void> {
+/** Runs the handler, failing it when it runs too long (it is not stopped: its outcome is ignored). */
+async function attempt(handle: Handler, data: Uint8Array, subject: string, timeoutMs: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`handler still running after ${timeoutMs} ms`)), timeoutMs);
+  });
   try {
-    await handle(m.data, m.subject);
-    m.ack();
-  } catch (err) {
-    if (err instanceof DomainError) {
-      logger.warn('event not applied; trying again', { subject: m.subject, err: err.message, redeliveries: m.info.redeliveryCount });
-      m.nak(retryDelayMs);
-    } else {
-      logger.error('event dropped', { subject: m.subject, err });
-      m.term();
-    }
+    await Promise.race([handle(data, subject), timeout]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 
-function subscribeLive(
-  bus: EventBus,
-  options: EventConsumerOptions,
-  handle: (data: Uint8Array, subject: string) => Promise<void>,
-  logger: Logger,
-): RunningEventConsumer {
-  const retryDelayMs = options.retryDelayMs ?? 1000;
-  const maxAttempts = 5;
+function retryDelay(settings: Settings, failures: number): number {
+  return Math.min(settings.maxRetryDelayMs, settings.retryDelayMs * 2 ** Math.min(failures - 1, 20));
+}
+
+async function settle(m: JsMsg, handle: Handler, settings: Settings, stats: ConsumerStats, logger: Logger): Promise<void> {
+  const deliveries = m.info.deliveryCount;
+  try {
+    await attempt(handle, m.data, m.subject, settings.handlerTimeoutMs);
+    m.ack();
+    stats.applied++;
+    return;
+  } catch (err) {
+    if (err instanceof PoisonMessage || deliveries >= settings.maxDeliver) {
+      stats.deadLettered++;
+      // No reason given: servers before 2.10.4 do not read "+TERM <reason>" as a termination at all.
+      m.term();
+      logger.error('event dead-lettered', {
+        subject: m.subject,
+        streamSeq: m.info.streamSequence,
+        deliveries,
+        why: err instanceof PoisonMessage ? 'poison' : 'max_deliver',
+        err: (err as Error).message,
+        deadLettered: stats.deadLettered,
+      });
+      return;
+    }
+    stats.retried++;
+    const delay = retryDelay(settings, deliveries);
+    logger.warn('event not applied; trying again', { subject: m.subject, deliveries, retryInMs: delay, err: (err as Error).message });
+    m.nak(delay);
+  }
+}
+
+/** The in-process bus keeps nothing: retries happen here, in order, with the same limits. */
+function subscribeLive(bus: EventBus, options: EventConsumerOptions, settings: Settings, handle: Handler, logger: Logger): RunningEventConsumer {
+  const stats: ConsumerStats = { applied: 0, retried: 0, deadLettered: 0 };
   let stopped = false;
   let chain: Promise<void> = Promise.resolve();
   const apply = async (data: Uint8Array, subject: string) => {
-    for (let attempt = 1; !stopped; attempt++) {
+    for (let deliveries = 1; !stopped; deliveries++) {
       try {
-        await handle(data, subject);
+        await attempt(handle, data, subject, settings.handlerTimeoutMs);
+        stats.applied++;
         return;
       } catch (err) {
-        if (!(err instanceof DomainError) || attempt >= maxAttempts) {
-          logger.error('event dropped', { subject, err, attempts: attempt });
+        if (err instanceof PoisonMessage || deliveries >= settings.maxDeliver) {
+          stats.deadLettered++;
+          logger.error('event dead-lettered', { subject, deliveries, err: (err as Error).message, deadLettered: stats.deadLettered });
           return;
         }
-        await new Promise((r) => setTimeout(r, retryDelayMs));
+        stats.retried++;
+        await new Promise((r) => setTimeout(r, retryDelay(settings, deliveries)));
       }
     }
   };
@@ -115,6 +199,7 @@ function subscribeLive(
     chain = chain.then(() => apply(msg.data, msg.subject));
   });
   return {
+    stats,
     async stop() {
       stopped = true;
       subscription.unsubscribe();

@@ -1,6 +1,6 @@
 // The event bus on NATS: durable publishes go through JetStream with a message id; subscriptions are
 // core NATS (JetStream-stored messages reach them too), so a live subscriber pays no consumer cost.
-import { connect, ErrorCode, JetStreamClient, NatsConnection, NatsError, StorageType, DiscardPolicy, RetentionPolicy } from 'nats';
+import { connect, ErrorCode, JetStreamClient, JetStreamManager, NatsConnection, NatsError, StorageType, DiscardPolicy, RetentionPolicy, StreamConfig } from 'nats';
 import { Logger } from '../logger';
 import { BusMessage, BusSubscription, EventBus, PublishOptions, StreamSpec, subjectMatches } from './event-bus';
 
@@ -27,6 +27,7 @@ export class NatsEventBus implements EventBus {
     private readonly durableSubjects: string[],
   ) {}
 
+  /** `streams`: the streams this service owns (streams.ts): created, or their settings brought up to date. */
   static async connect(url: string, name: string, streams: StreamSpec[], logger: Logger): Promise<NatsEventBus> {
     const nc = await connect({
       servers: url.split(','),
@@ -84,25 +85,53 @@ export class NatsEventBus implements EventBus {
   }
 }
 
-/** Creates the streams, or brings their settings up to date. */
+/** A stream's settings as rtcroom defines it (streams.ts). */
+function streamConfig(spec: StreamSpec): Partial<StreamConfig> & { name: string } {
+  return {
+    name: spec.name,
+    subjects: spec.subjects,
+    max_age: spec.maxAgeSeconds * 1e9,
+    storage: StorageType.File,
+    retention: RetentionPolicy.Limits,
+    discard: DiscardPolicy.Old,
+    duplicate_window: 120 * 1e9,
+  };
+}
+
+const notFound = (err: unknown) => (err as { code?: string }).code === '404';
+
+/** Creates the streams this service owns, or brings their settings up to date. */
 async function ensureStreams(nc: NatsConnection, streams: StreamSpec[]): Promise<void> {
   const jsm = await nc.jetstreamManager();
   for (const spec of streams) {
-    const config = {
-      name: spec.name,
-      subjects: spec.subjects,
-      max_age: spec.maxAgeSeconds * 1e9,
-      storage: StorageType.File,
-      retention: RetentionPolicy.Limits,
-      discard: DiscardPolicy.Old,
-      duplicate_window: 120 * 1e9,
-    };
+    const config = streamConfig(spec);
     try {
       await jsm.streams.info(spec.name);
       await jsm.streams.update(spec.name, config);
     } catch (err) {
-      if ((err as { code?: string }).code !== '404') throw err;
+      if (!notFound(err)) throw err;
       await jsm.streams.add(config);
     }
+  }
+}
+
+/**
+ * Binds to a stream another service owns, leaving its settings as they are. Only when it does not
+ * exist yet (its owner has never run) is it made, from the same definition the owner uses.
+ */
+export async function bindStream(jsm: JetStreamManager, spec: StreamSpec): Promise<void> {
+  try {
+    await jsm.streams.info(spec.name);
+    return;
+  } catch (err) {
+    if (!notFound(err)) throw err;
+  }
+  try {
+    await jsm.streams.add(streamConfig(spec));
+  } catch (err) {
+    // Made meanwhile by its owner or another consumer: bound all the same.
+    await jsm.streams.info(spec.name).catch(() => {
+      throw err;
+    });
   }
 }

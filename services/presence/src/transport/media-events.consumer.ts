@@ -4,12 +4,11 @@
 //
 // Through startEventConsumer: on NATS a durable consumer of MEDIA_EVENTS, one fact at a time, so a
 // stream's began and ended are never applied out of order and facts published while presence was down
-// are applied when it is back; on the in-process bus a subscription.
-import { createClient, DomainError, EventBus, GrpcTlsConfig, isDomainError, Logger, RunningEventConsumer, startEventConsumer, StreamSpec } from '@rtcroom/common';
+// are applied when it is back; on the in-process bus a subscription. MEDIA_EVENTS is the url-issuer's
+// stream: presence binds to it and never changes its settings.
+import { createClient, decodeOrPoison, DomainError, EventBus, GrpcTlsConfig, isDomainError, Logger, mediaEventsStream, RunningEventConsumer, startEventConsumer } from '@rtcroom/common';
 import { mediaEventv1, roomServicev1, roomv1 } from '@rtcroom/proto';
 
-/** The url-issuer's stream (services/url-issuer/src/events/media-events.ts); declared alike by both. */
-export const mediaEventsStream: StreamSpec = { name: 'MEDIA_EVENTS', subjects: ['rtcroom.media.>'], maxAgeSeconds: 7 * 24 * 3600 };
 const streamFactsSubject = 'rtcroom.media.*.stream.>';
 
 /** The room service as this consumer needs it. */
@@ -78,7 +77,7 @@ export async function startMediaEventsConsumer(
     bus,
     { stream: mediaEventsStream, subject: streamFactsSubject, durableName: options.durableName, retryDelayMs: options.retryDelayMs },
     async (data) => {
-      const event = mediaEventv1.MediaEvent.decode(data);
+      const event = decodeOrPoison(mediaEventv1.MediaEvent.decode, data);
       const outcome = await applyMediaEvent(event, rooms);
       logger.debug('media fact', { id: event.id, kind: event.payload?.$case, roomId: event.roomId, identity: event.identity, outcome });
     },

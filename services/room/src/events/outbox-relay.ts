@@ -13,6 +13,14 @@
 // load; publishing waited for it before); until marked they are left out of the reads. A relay that
 // dies before marking publishes those again, and JetStream's de-duplication on the event id drops
 // the copies. While NATS is down nothing is marked published, so events wait and flow when it is back.
+//
+// A transaction that commits late cannot make the relay skip its rows (as a cursor on position would:
+// the webhook dispatcher's problem, see webhook-dispatcher.ts): the relay keeps no cursor, it reads
+// every row not yet marked published, so a row that commits after later positions went out is simply
+// read at the next read. Nor can it break a room's order: a room's events are numbered under the
+// room's row lock, so seq n+1 is inserted only after seq n committed; a handed row goes out only when
+// it follows the room's last published seq, and the store is read in position order, which within a
+// room is seq order (webhook-commit-order.integration.test.ts writes such late commits).
 import { EventBus, Listening, Logger } from '@rtcroom/common';
 import { Kysely } from 'kysely';
 import { RoomDatabase, RoomDb } from '../store/database';

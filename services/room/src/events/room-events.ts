@@ -18,11 +18,6 @@ export type RoomChange =
   | { type: 'stream_started'; member: Member; source: StreamSource }
   | { type: 'stream_stopped'; member: Member; source: StreamSource };
 
-export const roomEventsStream = { name: 'ROOM_EVENTS', subjects: [subjects.allRoomEvents], maxAgeSeconds: 24 * 3600 };
-/** The url-issuer's stream of media facts (declared alike by every service that reads it). */
-export const mediaEventsStream = { name: 'MEDIA_EVENTS', subjects: ['rtcroom.media.>'], maxAgeSeconds: 7 * 24 * 3600 };
-export const userEventsStream = { name: 'USER_EVENTS', subjects: [subjects.allUserEvents], maxAgeSeconds: 3600 };
-
 const topics: Record<RoomChange['type'], string> = {
   room_created: 'room.created',
   room_closed: 'room.closed',

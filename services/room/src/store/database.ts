@@ -27,6 +27,8 @@ export interface RoomsTable {
   auto_close_at: Date | null;
   /** Bumped by every write to the room, its seats or its bans (see RoomTransactions). */
   version: number;
+  /** The tx stamped on the room's latest event (xid8, as text; see room_events.tx). */
+  event_tx: string;
 }
 
 export interface MembersTable {
@@ -59,6 +61,8 @@ export interface WebhooksTable {
   url: string;
   secret: string;
   created_at: Date;
+  /** Deliveries continue after (cursor_tx, cursor_position) in room_events' commit order. */
+  cursor_tx: string;
   cursor_position: number;
   delivered_count: number;
   failed_attempts: number;
@@ -78,6 +82,22 @@ export interface RoomEventsTable {
   payload: ColumnType<Buffer, Uint8Array, Uint8Array>;
   created_at: Date;
   published_at: Date | null;
+  /**
+   * xid8 (as text): at least the writing transaction's id and the tx of the room's previous event, so a
+   * row below the oldest running transaction can no longer be preceded by a later commit (webhooks).
+   */
+  tx: ColumnType<string, string | undefined, never>;
+}
+
+export interface WebhookDeadLettersTable {
+  webhook_id: string;
+  event_id: string;
+  room_id: string;
+  seq: number;
+  attempts: number;
+  last_error: string;
+  parked_at: Date;
+  redeliver_requested_at: Date | null;
 }
 
 export interface CallsTable {
@@ -142,6 +162,7 @@ export interface RoomDatabase {
   room_events: RoomEventsTable;
   room_bans: RoomBansTable;
   webhooks: WebhooksTable;
+  webhook_dead_letters: WebhookDeadLettersTable;
   calls: CallsTable;
   teams: TeamsTable;
   agents: AgentsTable;

@@ -62,18 +62,36 @@ export async function insertRoomWithEvents(db: RoomDb, room: Room, version: numb
     ever_joined: room.everJoined,
     auto_close_at: room.autoCloseAt,
     version,
+    event_tx: sql<string>`pg_current_xact_id()`,
   };
   if (events.length === 0) {
     await db.insertInto('rooms').values(values).execute();
     return;
   }
-  const rows = events.map((e) => ({ id: e.id, room_id: e.roomId, seq: e.seq, subject: e.subject, payload: e.payload, created_at: e.time }));
   await db
-    .with('inserted', (q) => q.insertInto('rooms').values(values).returning('id'))
+    .with('written', (q) => q.insertInto('rooms').values(values).returning('event_tx'))
     .insertInto('room_events')
-    .values(rows)
+    .columns(eventColumns)
+    .expression(stampedEvents(events))
     .execute();
 }
+
+/**
+ * The outbox's columns, and its rows as a SELECT that stamps each with the tx its room row was just
+ * given (`written`, a CTE that returns event_tx): at least this transaction's id, and never below the
+ * room's previous event. The webhook dispatcher relies on it (migration 2026-12-05T01-00).
+ */
+const eventColumns = ['id', 'room_id', 'seq', 'subject', 'payload', 'created_at', 'tx'] as const;
+
+function stampedEvents(events: OutboxRow[]) {
+  const values = sql.join(
+    events.map((e) => sql`(${e.id}::text, ${e.roomId}::text, ${e.seq}::int8, ${e.subject}::text, ${e.payload}::bytea, ${e.time}::timestamptz)`),
+  );
+  return sql<never>`select v.*, written.event_tx from (values ${values}) as v (id, room_id, seq, subject, payload, created_at), written`;
+}
+
+/** The room's next event tx: this transaction's id, unless an earlier event of the room had a larger one. */
+const nextEventTx = sql<string>`greatest(rooms.event_tx, pg_current_xact_id())`;
 
 export async function findRoomById(db: RoomDb, id: string): Promise<Room | null> {
   const row = await db.selectFrom('rooms').selectAll().where('id', '=', id).executeTakeFirst();
@@ -122,13 +140,12 @@ export async function saveRoomWithEvents(db: RoomDb, room: Room, version: number
     else await db.with('member_written', (q) => memberWriteQuery(q, one)).updateTable('rooms').set(set).where('id', '=', room.id).execute();
     return;
   }
-  const rows = events.map((e) => ({ id: e.id, room_id: e.roomId, seq: e.seq, subject: e.subject, payload: e.payload, created_at: e.time }));
-  const saved = db.with('saved', (q) => q.updateTable('rooms').set(set).where('id', '=', room.id).returning('id'));
+  const written = db.with('written', (q) => q.updateTable('rooms').set({ ...set, event_tx: nextEventTx }).where('id', '=', room.id).returning('event_tx'));
   if (one) {
-    await saved.with('member_written', (q) => memberWriteQuery(q, one)).insertInto('room_events').values(rows).execute();
+    await written.with('member_written', (q) => memberWriteQuery(q, one)).insertInto('room_events').columns(eventColumns).expression(stampedEvents(events)).execute();
     return;
   }
-  await saved.insertInto('room_events').values(rows).execute();
+  await written.insertInto('room_events').columns(eventColumns).expression(stampedEvents(events)).execute();
 }
 
 const memberColumns =
@@ -152,7 +169,8 @@ export async function saveRoomIfUnchanged(db: RoomDb, room: Room, expected: numb
     ` owner_identity = ${p(room.ownerIdentity, 'text')}, state = ${p(room.state, 'text')}, member_count = ${p(room.memberCount, 'int4')},` +
     ` seq = ${p(room.seq, 'int8')}, closed_at = ${p(room.closedAt, 'timestamptz')}, close_reason = ${p(room.closeReason, 'text')},` +
     ` ever_joined = ${p(room.everJoined, 'bool')}, auto_close_at = ${p(room.autoCloseAt, 'timestamptz')}, version = version + 1` +
-    ` where id = ${p(room.id, 'text')} and version = ${p(expected, 'int8')} returning id)`;
+    (events.length > 0 ? ', event_tx = greatest(rooms.event_tx, pg_current_xact_id())' : '') +
+    ` where id = ${p(room.id, 'text')} and version = ${p(expected, 'int8')} returning id, event_tx)`;
   if (member) {
     const m = member.member;
     text += member.insert
@@ -171,8 +189,8 @@ export async function saveRoomIfUnchanged(db: RoomDb, room: Room, expected: numb
       (e) => `(${p(e.id, 'text')}, ${p(e.roomId, 'text')}, ${p(e.seq, 'int8')}, ${p(e.subject, 'text')}, ${p(e.payload, 'bytea')}, ${p(e.time, 'timestamptz')})`,
     );
     text +=
-      `, events_written as (insert into room_events (id, room_id, seq, subject, payload, created_at)` +
-      ` select v.* from (values ${values.join(', ')}) as v (id, room_id, seq, subject, payload, created_at), saved)`;
+      `, events_written as (insert into room_events (id, room_id, seq, subject, payload, created_at, tx)` +
+      ` select v.*, saved.event_tx from (values ${values.join(', ')}) as v (id, room_id, seq, subject, payload, created_at), saved)`;
   }
   text += ' select count(*)::int as saved from saved';
   const { rows } = await db.executeQuery<{ saved: number }>(CompiledQuery.raw(prepared(text), params));

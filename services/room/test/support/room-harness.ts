@@ -1,11 +1,10 @@
 // Starts the room service for an integration test: a fresh database on the real Postgres, a stand-in
 // URL issuer on a real gRPC port, and a gRPC client.
 import * as grpc from '@grpc/grpc-js';
-import { AsyncClient, createClient, Env } from '@rtcroom/common';
+import { AsyncClient, createClient, Env, mediaEventsStream } from '@rtcroom/common';
 import { createTestDatabase, deleteTestConsumers, testLogger, testNatsUrl, TestDatabase } from '@rtcroom/common/testing';
 import { roomServicev1, urlIssuerv1, webhookv1 } from '@rtcroom/proto';
 import { loadRoomConfig } from '../../src/config';
-import { mediaEventsStream } from '../../src/events/room-events';
 import { RoomServiceDeps, RunningRoomService, startRoomService } from '../../src/service';
 
 export interface RoomHarness {

@@ -1,11 +1,9 @@
 // Media facts on the bus: encoded as rtcroom.media.v1.MediaEvent and published on
 // rtcroom.media.<room_id>.<topic>, with the fact id as the de-duplication id.
-import type { EventBus, StreamSpec } from '@rtcroom/common';
+import { subjects, type EventBus } from '@rtcroom/common';
 import { mediaEventv1, recordingv1 } from '@rtcroom/proto';
 import type { MediaFact, MediaFactSink, MediaServerKind, Recording } from '../domain/media-fact';
 
-/** Kept a week: a consumer that was down (presence) catches up; recordings stay listed in the store. */
-export const mediaEventsStream: StreamSpec = { name: 'MEDIA_EVENTS', subjects: ['rtcroom.media.>'], maxAgeSeconds: 7 * 24 * 3600 };
 
 const topics: Record<MediaFact['type'], string> = {
   stream_began: 'stream.began',
@@ -14,7 +12,7 @@ const topics: Record<MediaFact['type'], string> = {
 };
 
 export function mediaEventSubject(roomId: string, type: MediaFact['type']): string {
-  return `rtcroom.media.${roomId}.${topics[type]}`;
+  return subjects.mediaEvent(roomId, topics[type]);
 }
 
 export function toProtoMediaServer(server: MediaServerKind): recordingv1.MediaServer {

@@ -9,6 +9,7 @@ import * as m6 from './2026-11-23T05-00-desk-teams-agents';
 import * as m7 from './2026-11-23T06-00-desk-calls';
 import * as m8 from './2026-11-23T07-00-room-version';
 import * as m9 from './2026-12-05T00-00-room-owner-rights';
+import * as m10 from './2026-12-05T01-00-webhook-commit-order';
 
 export const roomMigrations: Record<string, Migration> = {
   '2026-11-23T00-00-rooms-members-events': m1,
@@ -20,4 +21,5 @@ export const roomMigrations: Record<string, Migration> = {
   '2026-11-23T06-00-desk-calls': m7,
   '2026-11-23T07-00-room-version': m8,
   '2026-12-05T00-00-room-owner-rights': m9,
+  '2026-12-05T01-00-webhook-commit-order': m10,
 };

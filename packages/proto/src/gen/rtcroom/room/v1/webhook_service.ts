@@ -35,6 +35,8 @@ export interface Webhook {
   lastError: string;
   /** Consecutive failed attempts at the event now due. */
   failedAttempts: number;
+  /** Events parked as dead letters and not redelivered since (see ListDeadLetters). */
+  deadLetterCount: number;
 }
 
 export interface CreateWebhookRequest {
@@ -61,8 +63,65 @@ export interface DeleteWebhookRequest {
 export interface DeleteWebhookResponse {
 }
 
+/** A room event an endpoint was given up on. */
+export interface WebhookDeadLetter {
+  webhookId: string;
+  /** The event's id (the rtcroom-event-id header of its deliveries). */
+  eventId: string;
+  roomId: string;
+  seq: number;
+  /** As in the delivered body: "member.joined", ...; empty if the event is no longer stored. */
+  type: string;
+  eventTime:
+    | Date
+    | undefined;
+  /** Attempts made, redeliveries included. */
+  attempts: number;
+  /** The failure of the last attempt. */
+  lastError: string;
+  parkTime:
+    | Date
+    | undefined;
+  /** A redelivery was asked for and has not been tried yet. */
+  redeliveryPending: boolean;
+}
+
+export interface ListDeadLettersRequest {
+  webhookId: string;
+  /** 1-500, default 100. */
+  pageSize: number;
+  /** Opaque; from next_page_token. */
+  pageToken: string;
+}
+
+export interface ListDeadLettersResponse {
+  deadLetters: WebhookDeadLetter[];
+  /** Empty on the last page. */
+  nextPageToken: string;
+}
+
+export interface RedeliverDeadLettersRequest {
+  webhookId: string;
+  /** The dead letters to send again, by event id; empty: all of the endpoint's. */
+  eventIds: string[];
+}
+
+export interface RedeliverDeadLettersResponse {
+  /** How many dead letters will be tried again. */
+  queuedCount: number;
+}
+
 function createBaseWebhook(): Webhook {
-  return { id: "", url: "", secret: "", createTime: undefined, deliveredCount: 0, lastError: "", failedAttempts: 0 };
+  return {
+    id: "",
+    url: "",
+    secret: "",
+    createTime: undefined,
+    deliveredCount: 0,
+    lastError: "",
+    failedAttempts: 0,
+    deadLetterCount: 0,
+  };
 }
 
 export const Webhook: MessageFns<Webhook> = {
@@ -87,6 +146,9 @@ export const Webhook: MessageFns<Webhook> = {
     }
     if (message.failedAttempts !== 0) {
       writer.uint32(56).uint32(message.failedAttempts);
+    }
+    if (message.deadLetterCount !== 0) {
+      writer.uint32(64).uint64(message.deadLetterCount);
     }
     return writer;
   },
@@ -160,6 +222,14 @@ export const Webhook: MessageFns<Webhook> = {
             message.failedAttempts = reader.uint32();
             continue;
           }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.deadLetterCount = longToNumber(reader.uint64());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -197,6 +267,11 @@ export const Webhook: MessageFns<Webhook> = {
         : isSet(object.failed_attempts)
         ? globalThis.Number(object.failed_attempts)
         : 0,
+      deadLetterCount: isSet(object.deadLetterCount)
+        ? globalThis.Number(object.deadLetterCount)
+        : isSet(object.dead_letter_count)
+        ? globalThis.Number(object.dead_letter_count)
+        : 0,
     };
   },
 
@@ -223,6 +298,9 @@ export const Webhook: MessageFns<Webhook> = {
     if (message.failedAttempts !== undefined) {
       obj.failedAttempts = Math.round(message.failedAttempts);
     }
+    if (message.deadLetterCount !== undefined) {
+      obj.deadLetterCount = Math.round(message.deadLetterCount);
+    }
     return obj;
   },
 
@@ -238,6 +316,7 @@ export const Webhook: MessageFns<Webhook> = {
     message.deliveredCount = object.deliveredCount ?? 0;
     message.lastError = object.lastError ?? "";
     message.failedAttempts = object.failedAttempts ?? 0;
+    message.deadLetterCount = object.deadLetterCount ?? 0;
     return message;
   },
 };
@@ -636,13 +715,640 @@ export const DeleteWebhookResponse: MessageFns<DeleteWebhookResponse> = {
   },
 };
 
+function createBaseWebhookDeadLetter(): WebhookDeadLetter {
+  return {
+    webhookId: "",
+    eventId: "",
+    roomId: "",
+    seq: 0,
+    type: "",
+    eventTime: undefined,
+    attempts: 0,
+    lastError: "",
+    parkTime: undefined,
+    redeliveryPending: false,
+  };
+}
+
+export const WebhookDeadLetter: MessageFns<WebhookDeadLetter> = {
+  encode(message: WebhookDeadLetter, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.webhookId !== "") {
+      writer.uint32(10).string(message.webhookId);
+    }
+    if (message.eventId !== "") {
+      writer.uint32(18).string(message.eventId);
+    }
+    if (message.roomId !== "") {
+      writer.uint32(26).string(message.roomId);
+    }
+    if (message.seq !== 0) {
+      writer.uint32(32).uint64(message.seq);
+    }
+    if (message.type !== "") {
+      writer.uint32(42).string(message.type);
+    }
+    if (message.eventTime !== undefined) {
+      Timestamp.encode(toTimestamp(message.eventTime), writer.uint32(50).fork()).join();
+    }
+    if (message.attempts !== 0) {
+      writer.uint32(56).uint32(message.attempts);
+    }
+    if (message.lastError !== "") {
+      writer.uint32(66).string(message.lastError);
+    }
+    if (message.parkTime !== undefined) {
+      Timestamp.encode(toTimestamp(message.parkTime), writer.uint32(74).fork()).join();
+    }
+    if (message.redeliveryPending !== false) {
+      writer.uint32(80).bool(message.redeliveryPending);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): WebhookDeadLetter {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseWebhookDeadLetter();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.webhookId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.eventId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.roomId = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.seq = longToNumber(reader.uint64());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.type = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.eventTime = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.attempts = reader.uint32();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.lastError = reader.string();
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.parkTime = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 10: {
+            if (tag !== 80) {
+              break;
+            }
+
+            message.redeliveryPending = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): WebhookDeadLetter {
+    return {
+      webhookId: isSet(object.webhookId)
+        ? globalThis.String(object.webhookId)
+        : isSet(object.webhook_id)
+        ? globalThis.String(object.webhook_id)
+        : "",
+      eventId: isSet(object.eventId)
+        ? globalThis.String(object.eventId)
+        : isSet(object.event_id)
+        ? globalThis.String(object.event_id)
+        : "",
+      roomId: isSet(object.roomId)
+        ? globalThis.String(object.roomId)
+        : isSet(object.room_id)
+        ? globalThis.String(object.room_id)
+        : "",
+      seq: isSet(object.seq) ? globalThis.Number(object.seq) : 0,
+      type: isSet(object.type) ? globalThis.String(object.type) : "",
+      eventTime: isSet(object.eventTime)
+        ? fromJsonTimestamp(object.eventTime)
+        : isSet(object.event_time)
+        ? fromJsonTimestamp(object.event_time)
+        : undefined,
+      attempts: isSet(object.attempts) ? globalThis.Number(object.attempts) : 0,
+      lastError: isSet(object.lastError)
+        ? globalThis.String(object.lastError)
+        : isSet(object.last_error)
+        ? globalThis.String(object.last_error)
+        : "",
+      parkTime: isSet(object.parkTime)
+        ? fromJsonTimestamp(object.parkTime)
+        : isSet(object.park_time)
+        ? fromJsonTimestamp(object.park_time)
+        : undefined,
+      redeliveryPending: isSet(object.redeliveryPending)
+        ? globalThis.Boolean(object.redeliveryPending)
+        : isSet(object.redelivery_pending)
+        ? globalThis.Boolean(object.redelivery_pending)
+        : false,
+    };
+  },
+
+  toJSON(message: WebhookDeadLetter): unknown {
+    const obj: any = {};
+    if (message.webhookId !== undefined) {
+      obj.webhookId = message.webhookId;
+    }
+    if (message.eventId !== undefined) {
+      obj.eventId = message.eventId;
+    }
+    if (message.roomId !== undefined) {
+      obj.roomId = message.roomId;
+    }
+    if (message.seq !== undefined) {
+      obj.seq = Math.round(message.seq);
+    }
+    if (message.type !== undefined) {
+      obj.type = message.type;
+    }
+    if (message.eventTime !== undefined) {
+      obj.eventTime = message.eventTime.toISOString();
+    }
+    if (message.attempts !== undefined) {
+      obj.attempts = Math.round(message.attempts);
+    }
+    if (message.lastError !== undefined) {
+      obj.lastError = message.lastError;
+    }
+    if (message.parkTime !== undefined) {
+      obj.parkTime = message.parkTime.toISOString();
+    }
+    if (message.redeliveryPending !== undefined) {
+      obj.redeliveryPending = message.redeliveryPending;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<WebhookDeadLetter>): WebhookDeadLetter {
+    return WebhookDeadLetter.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<WebhookDeadLetter>): WebhookDeadLetter {
+    const message = createBaseWebhookDeadLetter();
+    message.webhookId = object.webhookId ?? "";
+    message.eventId = object.eventId ?? "";
+    message.roomId = object.roomId ?? "";
+    message.seq = object.seq ?? 0;
+    message.type = object.type ?? "";
+    message.eventTime = object.eventTime ?? undefined;
+    message.attempts = object.attempts ?? 0;
+    message.lastError = object.lastError ?? "";
+    message.parkTime = object.parkTime ?? undefined;
+    message.redeliveryPending = object.redeliveryPending ?? false;
+    return message;
+  },
+};
+
+function createBaseListDeadLettersRequest(): ListDeadLettersRequest {
+  return { webhookId: "", pageSize: 0, pageToken: "" };
+}
+
+export const ListDeadLettersRequest: MessageFns<ListDeadLettersRequest> = {
+  encode(message: ListDeadLettersRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.webhookId !== "") {
+      writer.uint32(10).string(message.webhookId);
+    }
+    if (message.pageSize !== 0) {
+      writer.uint32(16).uint32(message.pageSize);
+    }
+    if (message.pageToken !== "") {
+      writer.uint32(26).string(message.pageToken);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListDeadLettersRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListDeadLettersRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.webhookId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.pageSize = reader.uint32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.pageToken = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListDeadLettersRequest {
+    return {
+      webhookId: isSet(object.webhookId)
+        ? globalThis.String(object.webhookId)
+        : isSet(object.webhook_id)
+        ? globalThis.String(object.webhook_id)
+        : "",
+      pageSize: isSet(object.pageSize)
+        ? globalThis.Number(object.pageSize)
+        : isSet(object.page_size)
+        ? globalThis.Number(object.page_size)
+        : 0,
+      pageToken: isSet(object.pageToken)
+        ? globalThis.String(object.pageToken)
+        : isSet(object.page_token)
+        ? globalThis.String(object.page_token)
+        : "",
+    };
+  },
+
+  toJSON(message: ListDeadLettersRequest): unknown {
+    const obj: any = {};
+    if (message.webhookId !== undefined) {
+      obj.webhookId = message.webhookId;
+    }
+    if (message.pageSize !== undefined) {
+      obj.pageSize = Math.round(message.pageSize);
+    }
+    if (message.pageToken !== undefined) {
+      obj.pageToken = message.pageToken;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListDeadLettersRequest>): ListDeadLettersRequest {
+    return ListDeadLettersRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListDeadLettersRequest>): ListDeadLettersRequest {
+    const message = createBaseListDeadLettersRequest();
+    message.webhookId = object.webhookId ?? "";
+    message.pageSize = object.pageSize ?? 0;
+    message.pageToken = object.pageToken ?? "";
+    return message;
+  },
+};
+
+function createBaseListDeadLettersResponse(): ListDeadLettersResponse {
+  return { deadLetters: [], nextPageToken: "" };
+}
+
+export const ListDeadLettersResponse: MessageFns<ListDeadLettersResponse> = {
+  encode(message: ListDeadLettersResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.deadLetters) {
+      WebhookDeadLetter.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.nextPageToken !== "") {
+      writer.uint32(18).string(message.nextPageToken);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListDeadLettersResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListDeadLettersResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.deadLetters.push(WebhookDeadLetter.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.nextPageToken = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListDeadLettersResponse {
+    return {
+      deadLetters: globalThis.Array.isArray(object?.deadLetters)
+        ? object.deadLetters.map((e: any) => WebhookDeadLetter.fromJSON(e))
+        : globalThis.Array.isArray(object?.dead_letters)
+        ? object.dead_letters.map((e: any) => WebhookDeadLetter.fromJSON(e))
+        : [],
+      nextPageToken: isSet(object.nextPageToken)
+        ? globalThis.String(object.nextPageToken)
+        : isSet(object.next_page_token)
+        ? globalThis.String(object.next_page_token)
+        : "",
+    };
+  },
+
+  toJSON(message: ListDeadLettersResponse): unknown {
+    const obj: any = {};
+    if (message.deadLetters?.length) {
+      obj.deadLetters = message.deadLetters.map((e) => WebhookDeadLetter.toJSON(e));
+    }
+    if (message.nextPageToken !== undefined) {
+      obj.nextPageToken = message.nextPageToken;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListDeadLettersResponse>): ListDeadLettersResponse {
+    return ListDeadLettersResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListDeadLettersResponse>): ListDeadLettersResponse {
+    const message = createBaseListDeadLettersResponse();
+    message.deadLetters = object.deadLetters?.map((e) => WebhookDeadLetter.fromPartial(e)) || [];
+    message.nextPageToken = object.nextPageToken ?? "";
+    return message;
+  },
+};
+
+function createBaseRedeliverDeadLettersRequest(): RedeliverDeadLettersRequest {
+  return { webhookId: "", eventIds: [] };
+}
+
+export const RedeliverDeadLettersRequest: MessageFns<RedeliverDeadLettersRequest> = {
+  encode(message: RedeliverDeadLettersRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.webhookId !== "") {
+      writer.uint32(10).string(message.webhookId);
+    }
+    for (const v of message.eventIds) {
+      writer.uint32(18).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RedeliverDeadLettersRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRedeliverDeadLettersRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.webhookId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.eventIds.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RedeliverDeadLettersRequest {
+    return {
+      webhookId: isSet(object.webhookId)
+        ? globalThis.String(object.webhookId)
+        : isSet(object.webhook_id)
+        ? globalThis.String(object.webhook_id)
+        : "",
+      eventIds: globalThis.Array.isArray(object?.eventIds)
+        ? object.eventIds.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.event_ids)
+        ? object.event_ids.map((e: any) => globalThis.String(e))
+        : [],
+    };
+  },
+
+  toJSON(message: RedeliverDeadLettersRequest): unknown {
+    const obj: any = {};
+    if (message.webhookId !== undefined) {
+      obj.webhookId = message.webhookId;
+    }
+    if (message.eventIds?.length) {
+      obj.eventIds = message.eventIds;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RedeliverDeadLettersRequest>): RedeliverDeadLettersRequest {
+    return RedeliverDeadLettersRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RedeliverDeadLettersRequest>): RedeliverDeadLettersRequest {
+    const message = createBaseRedeliverDeadLettersRequest();
+    message.webhookId = object.webhookId ?? "";
+    message.eventIds = object.eventIds?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseRedeliverDeadLettersResponse(): RedeliverDeadLettersResponse {
+  return { queuedCount: 0 };
+}
+
+export const RedeliverDeadLettersResponse: MessageFns<RedeliverDeadLettersResponse> = {
+  encode(message: RedeliverDeadLettersResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.queuedCount !== 0) {
+      writer.uint32(8).uint32(message.queuedCount);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RedeliverDeadLettersResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRedeliverDeadLettersResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.queuedCount = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RedeliverDeadLettersResponse {
+    return {
+      queuedCount: isSet(object.queuedCount)
+        ? globalThis.Number(object.queuedCount)
+        : isSet(object.queued_count)
+        ? globalThis.Number(object.queued_count)
+        : 0,
+    };
+  },
+
+  toJSON(message: RedeliverDeadLettersResponse): unknown {
+    const obj: any = {};
+    if (message.queuedCount !== undefined) {
+      obj.queuedCount = Math.round(message.queuedCount);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RedeliverDeadLettersResponse>): RedeliverDeadLettersResponse {
+    return RedeliverDeadLettersResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RedeliverDeadLettersResponse>): RedeliverDeadLettersResponse {
+    const message = createBaseRedeliverDeadLettersResponse();
+    message.queuedCount = object.queuedCount ?? 0;
+    return message;
+  },
+};
+
 /**
  * HTTP endpoints of business systems that receive room events. Every room event written after an
  * endpoint is registered is POSTed to it at least once, in per-room order, as JSON:   {"id":
  * "e_...", "type": "member.joined", "roomId": "r_...", "seq": 3, "time": "...", "event": {RoomEvent
  * JSON}} with headers rtcroom-event-id and rtcroom-signature: "t=<unix seconds>,v1=<hex
  * HMAC-SHA256(secret, "<t>.<body>")>". A non-2xx answer or no answer within 5 s is retried with
- * back-off (1 s doubling to 60 s); a failing endpoint delays only its own deliveries. Callers:
+ * back-off (1 s doubling to 60 s); a failing endpoint delays only its own deliveries. An event that
+ * failed ROOM_WEBHOOK_MAX_ATTEMPTS times (20) is parked as a dead letter and the endpoint's later
+ * events go on; ListDeadLetters shows what was parked and RedeliverDeadLetters sends it again (out of
+ * its room's order by then: its seq says where it belongs). Callers:
  * operators and internal systems (not exposed through the gateway). With mutual TLS, each method
  * admits only the certificate roles on its Callers line (gateway, room, presence, url-issuer;
  * internal = business systems and operators): another role gets PERMISSION_DENIED, a caller without
@@ -679,7 +1385,7 @@ export const WebhookServiceService = {
     responseDeserialize: (value: Buffer): ListWebhooksResponse => ListWebhooksResponse.decode(value),
   },
   /**
-   * Stops deliveries to an endpoint.
+   * Stops deliveries to an endpoint (its dead letters go with it).
    * Callers: internal.
    */
   deleteWebhook: {
@@ -691,6 +1397,39 @@ export const WebhookServiceService = {
     responseSerialize: (value: DeleteWebhookResponse): Buffer =>
       Buffer.from(DeleteWebhookResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): DeleteWebhookResponse => DeleteWebhookResponse.decode(value),
+  },
+  /**
+   * Lists an endpoint's dead letters, the events it was given up on, in the order they were parked.
+   * Changes nothing. NOT_FOUND when there is no such endpoint.
+   * Callers: internal.
+   */
+  listDeadLetters: {
+    path: "/rtcroom.room.v1.WebhookService/ListDeadLetters" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListDeadLettersRequest): Buffer =>
+      Buffer.from(ListDeadLettersRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListDeadLettersRequest => ListDeadLettersRequest.decode(value),
+    responseSerialize: (value: ListDeadLettersResponse): Buffer =>
+      Buffer.from(ListDeadLettersResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListDeadLettersResponse => ListDeadLettersResponse.decode(value),
+  },
+  /**
+   * Sends dead letters again: each is tried once more, soon, by the instance delivering to the
+   * endpoint; delivered, it is no longer listed; refused, it stays parked with the new error and
+   * attempt count. NOT_FOUND when there is no such endpoint.
+   * Callers: internal.
+   */
+  redeliverDeadLetters: {
+    path: "/rtcroom.room.v1.WebhookService/RedeliverDeadLetters" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: RedeliverDeadLettersRequest): Buffer =>
+      Buffer.from(RedeliverDeadLettersRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): RedeliverDeadLettersRequest => RedeliverDeadLettersRequest.decode(value),
+    responseSerialize: (value: RedeliverDeadLettersResponse): Buffer =>
+      Buffer.from(RedeliverDeadLettersResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): RedeliverDeadLettersResponse => RedeliverDeadLettersResponse.decode(value),
   },
 } as const;
 
@@ -706,10 +1445,23 @@ export interface WebhookServiceServer extends UntypedServiceImplementation {
    */
   listWebhooks: handleUnaryCall<ListWebhooksRequest, ListWebhooksResponse>;
   /**
-   * Stops deliveries to an endpoint.
+   * Stops deliveries to an endpoint (its dead letters go with it).
    * Callers: internal.
    */
   deleteWebhook: handleUnaryCall<DeleteWebhookRequest, DeleteWebhookResponse>;
+  /**
+   * Lists an endpoint's dead letters, the events it was given up on, in the order they were parked.
+   * Changes nothing. NOT_FOUND when there is no such endpoint.
+   * Callers: internal.
+   */
+  listDeadLetters: handleUnaryCall<ListDeadLettersRequest, ListDeadLettersResponse>;
+  /**
+   * Sends dead letters again: each is tried once more, soon, by the instance delivering to the
+   * endpoint; delivered, it is no longer listed; refused, it stays parked with the new error and
+   * attempt count. NOT_FOUND when there is no such endpoint.
+   * Callers: internal.
+   */
+  redeliverDeadLetters: handleUnaryCall<RedeliverDeadLettersRequest, RedeliverDeadLettersResponse>;
 }
 
 export interface WebhookServiceClient extends Client {
@@ -752,7 +1504,7 @@ export interface WebhookServiceClient extends Client {
     callback: (error: ServiceError | null, response: ListWebhooksResponse) => void,
   ): ClientUnaryCall;
   /**
-   * Stops deliveries to an endpoint.
+   * Stops deliveries to an endpoint (its dead letters go with it).
    * Callers: internal.
    */
   deleteWebhook(
@@ -769,6 +1521,47 @@ export interface WebhookServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: DeleteWebhookResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Lists an endpoint's dead letters, the events it was given up on, in the order they were parked.
+   * Changes nothing. NOT_FOUND when there is no such endpoint.
+   * Callers: internal.
+   */
+  listDeadLetters(
+    request: ListDeadLettersRequest,
+    callback: (error: ServiceError | null, response: ListDeadLettersResponse) => void,
+  ): ClientUnaryCall;
+  listDeadLetters(
+    request: ListDeadLettersRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListDeadLettersResponse) => void,
+  ): ClientUnaryCall;
+  listDeadLetters(
+    request: ListDeadLettersRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListDeadLettersResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Sends dead letters again: each is tried once more, soon, by the instance delivering to the
+   * endpoint; delivered, it is no longer listed; refused, it stays parked with the new error and
+   * attempt count. NOT_FOUND when there is no such endpoint.
+   * Callers: internal.
+   */
+  redeliverDeadLetters(
+    request: RedeliverDeadLettersRequest,
+    callback: (error: ServiceError | null, response: RedeliverDeadLettersResponse) => void,
+  ): ClientUnaryCall;
+  redeliverDeadLetters(
+    request: RedeliverDeadLettersRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: RedeliverDeadLettersResponse) => void,
+  ): ClientUnaryCall;
+  redeliverDeadLetters(
+    request: RedeliverDeadLettersRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: RedeliverDeadLettersResponse) => void,
   ): ClientUnaryCall;
 }
 
