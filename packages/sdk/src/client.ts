@@ -20,7 +20,6 @@ import { browserSocket } from './socket-websocket.js';
 import type { SocketAdapter } from './socket.js';
 import { TokenRefresher } from './token-refresh.js';
 import { ConnectionState, Frame, TokenSource, Transport } from './transport.js';
-import { readCallNotice, readNotice } from './wire.js';
 
 export interface RtcRoomClientOptions {
   /** How to open a WebSocket: browserSocket() (default), nodeSocket(WebSocket from 'ws'), wxSocket(wx). */
@@ -384,9 +383,9 @@ export class RtcRoomClient {
 
   private onFrame(frame: Frame): void {
     if (this.tokens.onFrame(frame)) return;
-    if (frame.notice) this.rooms.onNotice(readNotice(frame.notice));
-    else if (frame.callNotice) this.calls.changed(readCallNotice(frame.callNotice));
-    else if (frame.error) this.events.emit('error', new RtcRoomError(String(frame.error.code), String(frame.error.message ?? '')));
+    if (frame.notice) this.rooms.onNotice(frame.notice);
+    else if (frame.callNotice) this.calls.changed(frame.callNotice);
+    else if (frame.error) this.events.emit('error', new RtcRoomError(frame.error.code, frame.error.message));
   }
 
   /** placeCall and callTeam: the call, and the caller's seat in its room. */

@@ -73,7 +73,7 @@ describe('the service desk in RtcRoomClient', () => {
     const setting = client.setAgentState('claims', 'AGENT_STATE_AVAILABLE');
     const sent = await answer(socket, 'setAgentState', { agent: { teamId: 't_1', identity: 'alice', state: 'AGENT_STATE_AVAILABLE' } });
     expect(sent).toEqual({ team: 'claims', state: 'AGENT_STATE_AVAILABLE' });
-    await expect(setting).resolves.toEqual({ teamId: 't_1', identity: 'alice', state: 'AGENT_STATE_AVAILABLE', stateTime: undefined, connected: false });
+    await expect(setting).resolves.toEqual({ teamId: 't_1', identity: 'alice', state: 'AGENT_STATE_AVAILABLE', stateTime: undefined, connected: false, busyElsewhere: 'AGENT_STATE_UNSPECIFIED' });
 
     // Offered, then it moves on (rang out): the offer is gone and the call forgotten.
     const offers: string[] = [];

@@ -3,10 +3,10 @@
 // back-off and the resume token. What the frames mean is the client's business (client.ts).
 import { backoffDelay, BackoffOptions } from './backoff.js';
 import { authErrorCodes, RtcRoomError } from './errors.js';
-import type { Answer, RequestBody, RequestKind, Welcome } from './protocol.js';
+import { readAnswer, readServerMessage, requestFrame } from './frames.js';
+import type { Answer, RequestBody, RequestKind, ServerMessage, Welcome } from './protocol.js';
 import type { RtcSocket, SocketAdapter } from './socket.js';
 import { clearRepeating, clearTimer, setRepeating, setTimer, TimerHandle } from './timers.js';
-import { readAnswer, readWelcome } from './wire.js';
 
 export type ConnectionState = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'disconnected';
 
@@ -45,7 +45,8 @@ export interface TransportHooks {
   state(change: ConnectionStateChange): void;
 }
 
-export type Frame = Record<string, any> & { requestId?: string };
+/** A frame from the gateway, read (frames.ts). */
+export type Frame = ServerMessage;
 
 interface Link {
   socket?: RtcSocket;
@@ -130,7 +131,7 @@ export class Transport {
     return new Promise<Answer<K>>((resolve, reject) => {
       const entry: Pending = {
         kind,
-        frame: JSON.stringify({ requestId, [kind]: body }),
+        frame: requestFrame(requestId, kind, body),
         resolve: resolve as (a: unknown) => void,
         reject,
         onAnswer: opts.onAnswer as ((a: never) => void) | undefined,
@@ -210,8 +211,8 @@ export class Transport {
             const frame = parse(text);
             if (!frame) return;
             if (link.welcomed) this.onFrame(link, frame);
-            else if (frame.welcome) welcomed(readWelcome(frame.welcome));
-            else if (frame.error && !frame.requestId) refused = new RtcRoomError(String(frame.error.code), String(frame.error.message ?? ''));
+            else if (frame.welcome) welcomed(frame.welcome);
+            else if (frame.error && !frame.requestId) refused = new RtcRoomError(frame.error.code, frame.error.message);
           },
           close: (code, reason) => {
             if (link.welcomed) this.lost(link, `closed (${code}${reason ? ` ${reason}` : ''})`);
@@ -242,7 +243,7 @@ export class Transport {
 
   private onFrame(link: Link, frame: Frame): void {
     if (frame.goAway) {
-      this.goAwayDelayMs = Number(frame.goAway.reconnectAfterMs ?? 0);
+      this.goAwayDelayMs = frame.goAway.reconnectAfterMs;
       return;
     }
     const entry = frame.requestId ? this.pending.get(frame.requestId) : undefined;
@@ -253,10 +254,10 @@ export class Transport {
     this.pending.delete(frame.requestId!);
     clearTimer(entry.timer);
     if (frame.error) {
-      entry.reject(new RtcRoomError(String(frame.error.code), String(frame.error.message ?? ''), entry.kind));
+      entry.reject(new RtcRoomError(frame.error.code, frame.error.message, entry.kind));
       return;
     }
-    const answer = readAnswer(entry.kind, frame[entry.kind]);
+    const answer = frame[entry.kind] ?? readAnswer(entry.kind);
     // Run before anything else is read off the socket, so room state follows the frames' order.
     try {
       entry.onAnswer?.(answer as never);
@@ -364,12 +365,13 @@ export class Transport {
 }
 
 function parse(text: string): Frame | null {
+  let value: unknown;
   try {
-    const value = JSON.parse(text);
-    return value && typeof value === 'object' && !Array.isArray(value) ? value : null;
+    value = JSON.parse(text);
   } catch {
     return null;
   }
+  return value && typeof value === 'object' && !Array.isArray(value) ? readServerMessage(value) : null;
 }
 
 function asError(err: unknown, code: 'CONNECT_FAILED'): RtcRoomError {
