@@ -45,7 +45,7 @@ export class TokenRefresher {
       token = await this.transport.currentToken();
     } catch (err) {
       if (err instanceof RtcRoomError) throw err;
-      throw new RtcRoomError('TOKEN_REFRESH_FAILED', `the token provider failed: ${err instanceof Error ? err.message : String(err)}`, 'refreshToken');
+      throw new RtcRoomError('TOKEN_REFRESH_FAILED', `the token provider failed: ${err instanceof Error ? err.message : String(err)}`, { request: 'refreshToken', cause: err });
     }
     return this.send(token);
   }

@@ -2,7 +2,7 @@
 // welcome, sends requests and matches their answers, pings, and when a socket is lost reconnects with
 // back-off and the resume token. What the frames mean is the client's business (client.ts).
 import { backoffDelay, BackoffOptions } from './backoff.js';
-import { authErrorCodes, RtcRoomError } from './errors.js';
+import { asRtcRoomError, authErrorCodes, RtcRoomError } from './errors.js';
 import { readAnswer, readServerMessage, requestFrame } from './frames.js';
 import type { Answer, RequestBody, RequestKind, ServerMessage, Welcome } from './protocol.js';
 import type { RtcSocket, SocketAdapter } from './socket.js';
@@ -99,7 +99,7 @@ export class Transport {
     try {
       return await this.openLink();
     } catch (err) {
-      const error = asError(err, 'CONNECT_FAILED');
+      const error = asRtcRoomError(err, 'CONNECT_FAILED');
       this.setState({ state: 'disconnected', reason: error.message, error });
       throw error;
     }
@@ -125,7 +125,7 @@ export class Transport {
 
   request<K extends RequestKind>(kind: K, body: RequestBody<K>, opts: { onAnswer?: (answer: Answer<K>) => void; timeoutMs?: number } = {}): Promise<Answer<K>> {
     if (this.state === 'idle' || this.state === 'disconnected') {
-      return Promise.reject(new RtcRoomError(this.closing ? 'CLOSED' : 'NOT_CONNECTED', `not connected (${kind})`, kind));
+      return Promise.reject(new RtcRoomError(this.closing ? 'CLOSED' : 'NOT_CONNECTED', `not connected (${kind})`, { request: kind }));
     }
     const requestId = String(this.nextId++);
     return new Promise<Answer<K>>((resolve, reject) => {
@@ -140,7 +140,7 @@ export class Transport {
       entry.timer = setTimer(() => {
         if (this.pending.get(requestId) !== entry) return;
         this.pending.delete(requestId);
-        reject(new RtcRoomError('TIMEOUT', `no answer to ${kind} in time`, kind));
+        reject(new RtcRoomError('TIMEOUT', `no answer to ${kind} in time`, { request: kind }));
       }, opts.timeoutMs ?? this.options.requestTimeoutMs ?? 10_000);
       this.pending.set(requestId, entry);
       // Sent now when connected, else as soon as a socket is welcomed.
@@ -224,7 +224,7 @@ export class Transport {
           },
         });
       } catch (err) {
-        fail(asError(err, 'CONNECT_FAILED'));
+        fail(asRtcRoomError(err, 'CONNECT_FAILED'));
       }
     });
   }
@@ -254,7 +254,7 @@ export class Transport {
     this.pending.delete(frame.requestId!);
     clearTimer(entry.timer);
     if (frame.error) {
-      entry.reject(new RtcRoomError(frame.error.code, frame.error.message, entry.kind));
+      entry.reject(new RtcRoomError(frame.error.code, frame.error.message, { request: entry.kind }));
       return;
     }
     const answer = frame[entry.kind] ?? readAnswer(entry.kind);
@@ -277,7 +277,7 @@ export class Transport {
       if (!entry.sent) continue;
       this.pending.delete(id);
       clearTimer(entry.timer);
-      entry.reject(new RtcRoomError('CONNECTION_LOST', `the connection was lost before ${entry.kind} was answered; it may or may not have been carried out`, entry.kind));
+      entry.reject(new RtcRoomError('CONNECTION_LOST', `the connection was lost before ${entry.kind} was answered; it may or may not have been carried out`, { request: entry.kind }));
     }
     if (this.closing) return;
     if (this.options.reconnect?.enabled === false) {
@@ -306,7 +306,7 @@ export class Transport {
       await this.openLink();
     } catch (err) {
       if (this.closing) return;
-      const error = asError(err, 'CONNECT_FAILED');
+      const error = asRtcRoomError(err, 'CONNECT_FAILED');
       if (authErrorCodes.has(error.code)) {
         // A fixed token will not get better; a token provider gets one more chance to give a fresh one.
         this.authFailures++;
@@ -352,7 +352,7 @@ export class Transport {
   private failAll(error: RtcRoomError): void {
     for (const entry of this.pending.values()) {
       clearTimer(entry.timer);
-      entry.reject(new RtcRoomError(error.code, error.message, entry.kind));
+      entry.reject(error.forRequest(entry.kind));
     }
     this.pending.clear();
   }
@@ -372,8 +372,4 @@ function parse(text: string): Frame | null {
     return null;
   }
   return value && typeof value === 'object' && !Array.isArray(value) ? readServerMessage(value) : null;
-}
-
-function asError(err: unknown, code: 'CONNECT_FAILED'): RtcRoomError {
-  return err instanceof RtcRoomError ? err : new RtcRoomError(code, err instanceof Error ? err.message : String(err));
 }
