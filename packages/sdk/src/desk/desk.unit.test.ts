@@ -2,9 +2,9 @@
 // sends, how its answer is read (defaults filled in, enums as their names), and the events a customer
 // (its place in line, "connecting"), an agent (an offer, and the offer gone) and a guest (an
 // invitation) are told, once each. The real gateway is in test/browser/desk.e2e.test.ts.
-import { connectedClient, FakeSocket, lastRequest, until } from '../test/fake-gateway';
-import type { RtcRoomClient } from './client';
-import type { RtcRoomEvents } from './events';
+import { connectedClient, FakeSocket, lastRequest, until } from '../../test/fake-gateway';
+import type { RtcRoomClient } from '../client';
+import type { RtcRoomEvents } from '../events';
 
 /** Waits for the client's request of this kind and answers it. */
 async function answer(socket: FakeSocket, kind: string, body: object): Promise<Record<string, any>> {

@@ -2,9 +2,9 @@
 // latest state, from request answers and call notices, each step told to the app once (an answer and a
 // notice often tell the same step). A desk call that moves on to another agent is no longer the
 // client's: it is forgotten, and an agent it was ringing is told the offer is gone.
-import type { Emitter } from './emitter.js';
-import type { RtcRoomEvents } from './events.js';
-import type { Call, PlayUrl } from './protocol.js';
+import type { Emitter } from '../emitter.js';
+import type { RtcRoomEvents } from '../events.js';
+import type { Call, PlayUrl } from '../protocol.js';
 
 /** A call's new state, from an answer or a call notice (which may carry the caller's play URL). */
 export interface CallStep {

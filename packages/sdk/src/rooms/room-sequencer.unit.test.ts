@@ -1,4 +1,4 @@
-import type { Member, Room, RoomNotice } from './protocol';
+import type { Member, Room, RoomNotice } from '../protocol';
 import { RoomSequencer } from './room-sequencer';
 
 const n = (seq: number): RoomNotice => ({ roomId: 'r_1', seq, time: undefined, memberUpdated: { member: { memberId: `m_${seq}` } as Member } });
