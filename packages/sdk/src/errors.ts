@@ -1,32 +1,36 @@
 // Typed errors: the gateway's stable codes, and the few the SDK itself raises.
 
 /** Codes the gateway answers with (gateway.proto, message Error). Stable: match on them. */
-export type ServerErrorCode =
-  | 'MALFORMED_FRAME'
-  | 'UNKNOWN_MESSAGE'
-  | 'FRAME_TOO_LARGE'
-  | 'UNAUTHENTICATED'
-  | 'TOKEN_EXPIRED'
-  | 'PERMISSION_DENIED'
-  | 'INVALID_ARGUMENT'
-  | 'ROOM_NOT_FOUND'
-  | 'ROOM_CLOSED'
-  | 'ROOM_FULL'
-  | 'ALREADY_EXISTS'
-  | 'NOT_A_MEMBER'
-  | 'IDENTITY_IN_USE'
-  | 'BANNED'
-  | 'CALLEE_OFFLINE'
-  | 'CALLEE_BUSY'
-  | 'CALL_NOT_FOUND'
-  | 'CALL_ENDED'
-  | 'NOT_A_PARTY'
-  | 'QUEUE_FULL'
-  | 'TEAM_CLOSED'
-  | 'AGENT_UNAVAILABLE'
-  | 'RATE_LIMITED'
-  | 'UNAVAILABLE'
-  | 'INTERNAL';
+export const serverErrorCodes = [
+  'MALFORMED_FRAME',
+  'UNKNOWN_MESSAGE',
+  'FRAME_TOO_LARGE',
+  'UNAUTHENTICATED',
+  'TOKEN_EXPIRED',
+  'PERMISSION_DENIED',
+  'INVALID_ARGUMENT',
+  'ROOM_NOT_FOUND',
+  'ROOM_CLOSED',
+  'ROOM_FULL',
+  'ALREADY_EXISTS',
+  'NOT_A_MEMBER',
+  'IDENTITY_IN_USE',
+  'BANNED',
+  'FAILED_PRECONDITION',
+  'CALLEE_OFFLINE',
+  'CALLEE_BUSY',
+  'CALL_NOT_FOUND',
+  'CALL_ENDED',
+  'NOT_A_PARTY',
+  'QUEUE_FULL',
+  'TEAM_CLOSED',
+  'AGENT_UNAVAILABLE',
+  'RATE_LIMITED',
+  'UNAVAILABLE',
+  'INTERNAL',
+] as const;
+
+export type ServerErrorCode = (typeof serverErrorCodes)[number];
 
 /**
  * Codes the SDK raises itself: the connection went away with the request unanswered (it may or may

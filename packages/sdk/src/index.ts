@@ -1,7 +1,7 @@
 // @rtcroom/sdk: the client of rtcroom for mini-programs, browsers and Node.
 export { RtcRoomClient } from './client.js';
 export type { JoinedRoom, JoinOptions, ProfilePatch, RtcRoomClientOptions } from './client.js';
-export { RtcRoomError, authErrorCodes } from './errors.js';
+export { RtcRoomError, authErrorCodes, serverErrorCodes } from './errors.js';
 export type { ClientErrorCode, ErrorCode, RtcRoomErrorOptions, ServerErrorCode } from './errors.js';
 export type { MemberEvent, PlayerDiagnostic, PusherDiagnostic, RtcRoomEvents, Severity } from './events.js';
 export { describePlayerCode, describePusherCode, handlePlayerStateChange, handlePusherStateChange, reportedPusherCodes } from './rooms/live-glue.js';
