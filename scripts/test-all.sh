@@ -31,8 +31,11 @@ fi
 
 step "generated code is what proto/ generates"
 bash scripts/generate-proto.sh
-if ! git diff --exit-code --stat -- packages/proto; then
-  echo "packages/proto differs from what 'npm run proto:generate' makes: regenerate and commit" >&2
+# status, not diff: a file the protos newly generate is untracked, and must fail the check too.
+generated=(packages/proto packages/sdk/src/gen)
+if [ -n "$(git status --porcelain -- "${generated[@]}")" ]; then
+  git status --short -- "${generated[@]}" >&2
+  echo "${generated[*]} differ from what 'npm run proto:generate' makes: regenerate and commit" >&2
   exit 1
 fi
 

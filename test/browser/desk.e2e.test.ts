@@ -110,6 +110,9 @@ function nextEvent<K extends keyof RtcRoomEvents>(client: RtcRoomClient, name: K
     await agent.waitForSelector('[data-testid=desk-team-name]:text("Claims")');
     await agent.click('[data-testid=desk-available]');
     await agentState(agent, 'AVAILABLE');
+    // An agent of this team alone is busy nowhere else (the gateway writes busyElsewhere UNSPECIFIED).
+    await agent.waitForSelector('[data-testid=desk-agents] li[data-identity=agent-ann]:has-text("available")');
+    expect(await agent.textContent('[data-testid=desk-agents] li[data-identity=agent-ann]')).not.toContain('another team');
 
     // The customer, on the SDK as an app would be, calls the team; the offer comes once its push began.
     customer = new RtcRoomClient({ socket: nodeSocket(WebSocket as unknown as WebSocketClass) });

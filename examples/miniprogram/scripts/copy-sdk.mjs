@@ -1,6 +1,6 @@
 // Copies the SDK's CommonJS build (packages/sdk/dist/cjs, made by `npm run build`) into lib/sdk/, where
 // the pages require it: node examples/miniprogram/scripts/copy-sdk.mjs
-import { cpSync, existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -9,6 +9,6 @@ const build = join(example, '..', '..', 'packages', 'sdk', 'dist', 'cjs');
 if (!existsSync(join(build, 'index.js'))) throw new Error(`${build}/index.js is missing: run npm run build first`);
 const target = join(example, 'lib', 'sdk');
 rmSync(target, { recursive: true, force: true });
-mkdirSync(target, { recursive: true });
-for (const file of readdirSync(build)) if (file.endsWith('.js')) cpSync(join(build, file), join(target, file));
+// The SDK's modules with their folders (connection/, rooms/, ...), which their requires name.
+cpSync(build, target, { recursive: true, filter: (path) => statSync(path).isDirectory() || path.endsWith('.js') });
 console.log(`SDK copied to ${target}`);

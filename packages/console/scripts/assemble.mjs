@@ -1,7 +1,7 @@
 // Puts the console together in dist/: the static files, and the SDK's ES module build in dist/sdk/
 // (index.html's import map points "@rtcroom/sdk" there). Run after tsc has built the console and the
 // SDK (npm run build does both); the gateway serves dist/ at /console/ (GATEWAY_CONSOLE_DIR).
-import { cpSync, existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -14,6 +14,6 @@ if (!existsSync(join(sdkBuild, 'index.js'))) throw new Error(`${sdkBuild}/index.
 
 cpSync(join(here, 'static'), dist, { recursive: true });
 rmSync(join(dist, 'sdk'), { recursive: true, force: true });
-mkdirSync(join(dist, 'sdk'), { recursive: true });
-for (const file of readdirSync(sdkBuild)) if (file.endsWith('.js')) cpSync(join(sdkBuild, file), join(dist, 'sdk', file));
+// The SDK's modules with their folders (connection/, rooms/, ...), which their imports name.
+cpSync(sdkBuild, join(dist, 'sdk'), { recursive: true, filter: (path) => statSync(path).isDirectory() || path.endsWith('.js') });
 console.log(`console assembled in ${dist}`);

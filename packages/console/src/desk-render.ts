@@ -50,7 +50,7 @@ export function agentRows(agents: Agent[], me: string): string {
   return agents
     .map(
       (a) => `<li data-identity="${esc(a.identity)}"><span>${esc(a.identity)}${a.identity === me ? '<span class="you">(you)</span>' : ''}</span>
-        <span class="badge badge-agent-${esc(a.state)}">${agentStateLabel(a.state)}${a.busyElsewhere ? ` · ${agentStateLabel(a.busyElsewhere).toLowerCase()} for another team` : ''}${a.connected ? '' : ' · offline'}</span></li>`,
+        <span class="badge badge-agent-${esc(a.state)}">${agentStateLabel(a.state)}${a.busyElsewhere !== 'AGENT_STATE_UNSPECIFIED' ? ` · ${agentStateLabel(a.busyElsewhere).toLowerCase()} for another team` : ''}${a.connected ? '' : ' · offline'}</span></li>`,
     )
     .join('');
 }

@@ -157,6 +157,21 @@ describe('RtcRoomClient against a scripted gateway', () => {
     await client.close();
   });
 
+  it('errors keep their cause: a socket that cannot be opened, and the close that ends the requests waiting', async () => {
+    const refused = new Error('no WebSocket here');
+    const broken = new RtcRoomClient({ socket: () => { throw refused; } });
+    const err = await broken.connect('ws://gw/v1/ws', 'tok').catch((e) => e);
+    expect([err.code, err.message, err.cause]).toEqual(['CONNECT_FAILED', 'CONNECT_FAILED: no WebSocket here', refused]);
+
+    const { client, socket } = await connectedClient({ reconnect: { enabled: false } });
+    const waiting = client.listRooms().catch((e) => e);
+    await until(() => !!lastRequest(socket, 'listRooms'));
+    await client.close();
+    const closed = await waiting;
+    expect([closed.code, closed.message, closed.request]).toEqual(['CLOSED', 'CLOSED: the client was closed', 'listRooms']);
+    expect(closed.cause).toMatchObject({ code: 'CLOSED' });
+  });
+
   it('a recording-ready notice becomes a recordingReady event with its defaults filled in', async () => {
     const { client, socket } = await connectedClient();
     await joined(client, socket, 3);

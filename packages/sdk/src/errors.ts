@@ -1,32 +1,36 @@
 // Typed errors: the gateway's stable codes, and the few the SDK itself raises.
 
 /** Codes the gateway answers with (gateway.proto, message Error). Stable: match on them. */
-export type ServerErrorCode =
-  | 'MALFORMED_FRAME'
-  | 'UNKNOWN_MESSAGE'
-  | 'FRAME_TOO_LARGE'
-  | 'UNAUTHENTICATED'
-  | 'TOKEN_EXPIRED'
-  | 'PERMISSION_DENIED'
-  | 'INVALID_ARGUMENT'
-  | 'ROOM_NOT_FOUND'
-  | 'ROOM_CLOSED'
-  | 'ROOM_FULL'
-  | 'ALREADY_EXISTS'
-  | 'NOT_A_MEMBER'
-  | 'IDENTITY_IN_USE'
-  | 'BANNED'
-  | 'CALLEE_OFFLINE'
-  | 'CALLEE_BUSY'
-  | 'CALL_NOT_FOUND'
-  | 'CALL_ENDED'
-  | 'NOT_A_PARTY'
-  | 'QUEUE_FULL'
-  | 'TEAM_CLOSED'
-  | 'AGENT_UNAVAILABLE'
-  | 'RATE_LIMITED'
-  | 'UNAVAILABLE'
-  | 'INTERNAL';
+export const serverErrorCodes = [
+  'MALFORMED_FRAME',
+  'UNKNOWN_MESSAGE',
+  'FRAME_TOO_LARGE',
+  'UNAUTHENTICATED',
+  'TOKEN_EXPIRED',
+  'PERMISSION_DENIED',
+  'INVALID_ARGUMENT',
+  'ROOM_NOT_FOUND',
+  'ROOM_CLOSED',
+  'ROOM_FULL',
+  'ALREADY_EXISTS',
+  'NOT_A_MEMBER',
+  'IDENTITY_IN_USE',
+  'BANNED',
+  'FAILED_PRECONDITION',
+  'CALLEE_OFFLINE',
+  'CALLEE_BUSY',
+  'CALL_NOT_FOUND',
+  'CALL_ENDED',
+  'NOT_A_PARTY',
+  'QUEUE_FULL',
+  'TEAM_CLOSED',
+  'AGENT_UNAVAILABLE',
+  'RATE_LIMITED',
+  'UNAVAILABLE',
+  'INTERNAL',
+] as const;
+
+export type ServerErrorCode = (typeof serverErrorCodes)[number];
 
 /**
  * Codes the SDK raises itself: the connection went away with the request unanswered (it may or may
@@ -37,23 +41,44 @@ export type ClientErrorCode = 'CONNECTION_LOST' | 'TIMEOUT' | 'NOT_CONNECTED' | 
 
 export type ErrorCode = ServerErrorCode | ClientErrorCode;
 
+export interface RtcRoomErrorOptions {
+  /** The request that failed, when there was one. */
+  request?: string;
+  /** What went wrong underneath (a token provider's error, the failure that ended the connection). */
+  cause?: unknown;
+}
+
 export class RtcRoomError extends Error {
   override readonly name = 'RtcRoomError';
+  /** The request that failed, when there was one. */
+  readonly request?: string;
 
   constructor(
     /** The server's stable code (or one of the SDK's own); a code the SDK does not know yet is passed through as it is. */
     readonly code: ErrorCode | (string & {}),
-    message: string,
-    /** The request that failed, when there was one. */
-    readonly request?: string,
+    private readonly detail: string,
+    options: RtcRoomErrorOptions = {},
   ) {
-    super(`${code}: ${message}`);
+    super(`${code}: ${detail}`, options.cause === undefined ? undefined : { cause: options.cause });
+    this.request = options.request;
+    // Engines before ES2022 (older mini-program runtimes) ignore Error's options.
+    if (options.cause !== undefined && this.cause === undefined) this.cause = options.cause;
   }
 
   /** True when the failure came from the connection, not from the server's judgement of the request. */
   get isConnectionError(): boolean {
     return this.code === 'CONNECTION_LOST' || this.code === 'TIMEOUT' || this.code === 'NOT_CONNECTED' || this.code === 'CONNECT_FAILED';
   }
+
+  /** The same failure as met by one request among those it ended. */
+  forRequest(request: string): RtcRoomError {
+    return new RtcRoomError(this.code, this.detail, { request, cause: this });
+  }
+}
+
+/** An RtcRoomError with `code` for anything thrown that is not one already, keeping it as the cause. */
+export function asRtcRoomError(err: unknown, code: ErrorCode): RtcRoomError {
+  return err instanceof RtcRoomError ? err : new RtcRoomError(code, err instanceof Error ? err.message : String(err), { cause: err });
 }
 
 /** Codes that mean the access token will not do: reconnecting with the same one is pointless. */

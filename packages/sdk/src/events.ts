@@ -2,7 +2,7 @@
 // once each, with nothing skipped (or a `resync` where the client had to start over from the members).
 import type { RtcRoomError } from './errors.js';
 import type { Call, CallEndReason, CloseReason, LeaveReason, Member, PlayUrl, PushUrl, Recording, Room, RoomNotice, Welcome } from './protocol.js';
-import type { ConnectionStateChange } from './transport.js';
+import type { ConnectionStateChange } from './connection/transport.js';
 
 interface RoomEventBase {
   roomId: string;

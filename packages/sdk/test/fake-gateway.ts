@@ -1,7 +1,7 @@
 // A scripted stand-in of the gateway for the client's unit tests: an in-memory socket adapter whose
 // frames the test reads (sent) and writes (push), and a client connected through it.
 import { RtcRoomClient } from '../src/client';
-import type { SocketAdapter, SocketHandlers } from '../src/socket';
+import type { SocketAdapter, SocketHandlers } from '../src/connection/socket';
 
 export interface FakeSocket {
   url: string;

@@ -78,7 +78,9 @@ it('a provider that fails at refresh time: the connection ends at exp, and the r
     return issueAccessToken(secret, { identity: 'alice-f', ttlSeconds: calls === 1 ? 3 : 600 });
   });
 
-  expect((await errors.next((e) => e.code === 'TOKEN_REFRESH_FAILED')).message).toContain('token backend down');
+  const refreshFailed = await errors.next((e) => e.code === 'TOKEN_REFRESH_FAILED');
+  expect(refreshFailed.message).toContain('token backend down');
+  expect(refreshFailed.cause).toEqual(new Error('token backend down'));
   expect(await expired.next()).toEqual({ willReconnect: true });
   const resumed = await sessions.next((w) => w.resumed);
   expect(resumed.seats.map((s) => s.memberId)).toEqual([seat.self.memberId]);

@@ -2,9 +2,9 @@
 // sends, how its answer is read (defaults filled in, enums as their names), and the events a customer
 // (its place in line, "connecting"), an agent (an offer, and the offer gone) and a guest (an
 // invitation) are told, once each. The real gateway is in test/browser/desk.e2e.test.ts.
-import { connectedClient, FakeSocket, lastRequest, until } from '../test/fake-gateway';
-import type { RtcRoomClient } from './client';
-import type { RtcRoomEvents } from './events';
+import { connectedClient, FakeSocket, lastRequest, until } from '../../test/fake-gateway';
+import type { RtcRoomClient } from '../client';
+import type { RtcRoomEvents } from '../events';
 
 /** Waits for the client's request of this kind and answers it. */
 async function answer(socket: FakeSocket, kind: string, body: object): Promise<Record<string, any>> {
@@ -73,7 +73,7 @@ describe('the service desk in RtcRoomClient', () => {
     const setting = client.setAgentState('claims', 'AGENT_STATE_AVAILABLE');
     const sent = await answer(socket, 'setAgentState', { agent: { teamId: 't_1', identity: 'alice', state: 'AGENT_STATE_AVAILABLE' } });
     expect(sent).toEqual({ team: 'claims', state: 'AGENT_STATE_AVAILABLE' });
-    await expect(setting).resolves.toEqual({ teamId: 't_1', identity: 'alice', state: 'AGENT_STATE_AVAILABLE', stateTime: undefined, connected: false });
+    await expect(setting).resolves.toEqual({ teamId: 't_1', identity: 'alice', state: 'AGENT_STATE_AVAILABLE', stateTime: undefined, connected: false, busyElsewhere: 'AGENT_STATE_UNSPECIFIED' });
 
     // Offered, then it moves on (rang out): the offer is gone and the call forgotten.
     const offers: string[] = [];

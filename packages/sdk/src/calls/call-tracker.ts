@@ -2,9 +2,15 @@
 // latest state, from request answers and call notices, each step told to the app once (an answer and a
 // notice often tell the same step). A desk call that moves on to another agent is no longer the
 // client's: it is forgotten, and an agent it was ringing is told the offer is gone.
-import type { Emitter } from './emitter.js';
-import type { RtcRoomEvents } from './events.js';
-import type { Call, CallNotice } from './protocol.js';
+import type { Emitter } from '../emitter.js';
+import type { RtcRoomEvents } from '../events.js';
+import type { Call, PlayUrl } from '../protocol.js';
+
+/** A call's new state, from an answer or a call notice (which may carry the caller's play URL). */
+export interface CallStep {
+  call: Call;
+  callerPlayUrl?: PlayUrl;
+}
 
 const endedKept = 100;
 
@@ -35,7 +41,7 @@ export class CallTracker {
    * A call's new state, from an answer or a notice. `declinedByMe`: the answer to this client's own
    * rejection, which is not an offer withdrawn.
    */
-  changed(notice: CallNotice, declinedByMe = false): void {
+  changed(notice: CallStep, declinedByMe = false): void {
     const { call } = notice;
     const known = this.calls.get(call.id);
     if (call.state === 'CALL_STATE_ENDED') return this.end(notice, known, declinedByMe);
@@ -55,7 +61,7 @@ export class CallTracker {
   }
 
   /** The events of a step beyond callUpdated: an offer, a customer's place in line, an invitation. */
-  private tell(notice: CallNotice, known: Call | undefined, me: string): void {
+  private tell(notice: CallStep, known: Call | undefined, me: string): void {
     const { call } = notice;
     if (ringsMe(call, me) && !(known && ringsMe(known, me))) this.events.emit('incomingCall', notice);
     if (call.teamId && call.callerIdentity === me) {
@@ -65,7 +71,7 @@ export class CallTracker {
     if (call.state === 'CALL_STATE_ACTIVE' && call.invitedIdentities.includes(me) && !known?.invitedIdentities.includes(me)) this.events.emit('callInvitation', { call });
   }
 
-  private end(notice: CallNotice, known: Call | undefined, declinedByMe: boolean): void {
+  private end(notice: CallStep, known: Call | undefined, declinedByMe: boolean): void {
     const { call } = notice;
     this.calls.delete(call.id);
     if (this.ended.includes(call.id)) return;

@@ -1,8 +1,8 @@
 // Token refresh against a scripted gateway: the provider is asked once per warning (not once per
 // frame), its token goes out as refreshToken, and a fixed token replaced by the app is the one later
 // reconnects present. The real gateway is in test/token-refresh.integration.test.ts.
-import { fakeGateway, lastRequest, until, welcome } from '../test/fake-gateway';
-import { RtcRoomClient } from './client';
+import { fakeGateway, lastRequest, until, welcome } from '../../test/fake-gateway';
+import { RtcRoomClient } from '../client';
 
 async function connected(token: string | (() => string)) {
   const gw = fakeGateway();

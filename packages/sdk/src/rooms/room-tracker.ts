@@ -1,14 +1,14 @@
 // The rooms a client sits in: each one's state (room-view.ts) kept from the answer that seated it and
 // from its notices in seq order (room-sequencer.ts), synced after a gap or a resume, and told to the
 // app as events.
-import type { Emitter } from './emitter.js';
-import { RtcRoomError } from './errors.js';
-import type { RtcRoomEvents } from './events.js';
-import type { Answer, Member, RoomNotice, Welcome } from './protocol.js';
+import type { Emitter } from '../emitter.js';
+import { RtcRoomError } from '../errors.js';
+import type { RtcRoomEvents } from '../events.js';
+import type { Answer, Member, RoomNotice, Welcome } from '../protocol.js';
 import { RoomSequencer, SequencerStep } from './room-sequencer.js';
 import { RoomSnapshot, RoomView } from './room-view.js';
-import { setTimer } from './timers.js';
-import type { Transport } from './transport.js';
+import { setTimer } from '../timers.js';
+import type { Transport } from '../connection/transport.js';
 
 /** What an answer that gives a seat carries (join, re-join, placing or answering a call). */
 export type SeatTaken = Pick<Answer<'joinRoom'>, 'room' | 'member' | 'members' | 'pushUrl' | 'playUrls' | 'seq'>;

@@ -1,6 +1,6 @@
 // What the client knows of a room it sits in, kept current from its notices in seq order: the room,
 // its members (in join order), your push URL and the play URLs signed for you.
-import type { Member, PlayUrl, PushUrl, Room, RoomNotice } from './protocol.js';
+import type { Member, PlayUrl, PushUrl, Room, RoomNotice } from '../protocol.js';
 
 /** A copy of a room's state as the client knows it; handed to apps, never changed afterwards. */
 export interface RoomSnapshot {

@@ -3,10 +3,11 @@
 // refreshToken, so the session and its seats go on with nobody told anything. Without a refresh the
 // gateway closes the connection at the token's exp (error TOKEN_EXPIRED, close 4001) and the
 // transport reconnects and resumes, asking the provider again.
-import type { Emitter } from './emitter.js';
-import { RtcRoomError } from './errors.js';
-import type { RtcRoomEvents } from './events.js';
-import type { Transport, Frame } from './transport.js';
+import type { Emitter } from '../emitter.js';
+import { RtcRoomError } from '../errors.js';
+import type { RtcRoomEvents } from '../events.js';
+import type { ServerMessage } from '../protocol.js';
+import type { Transport } from './transport.js';
 
 export class TokenRefresher {
   /** The refresh asked of the provider in flight, so a second warning does not ask twice. */
@@ -18,7 +19,7 @@ export class TokenRefresher {
   ) {}
 
   /** Handles the frames about the token; false for every other frame. */
-  onFrame(frame: Frame): boolean {
+  onFrame(frame: ServerMessage): boolean {
     if (frame.tokenExpiring) {
       const willRefresh = this.transport.hasTokenProvider;
       this.events.emit('tokenExpiring', { expireTime: String(frame.tokenExpiring.expireTime ?? ''), willRefresh });
@@ -45,7 +46,7 @@ export class TokenRefresher {
       token = await this.transport.currentToken();
     } catch (err) {
       if (err instanceof RtcRoomError) throw err;
-      throw new RtcRoomError('TOKEN_REFRESH_FAILED', `the token provider failed: ${err instanceof Error ? err.message : String(err)}`, 'refreshToken');
+      throw new RtcRoomError('TOKEN_REFRESH_FAILED', `the token provider failed: ${err instanceof Error ? err.message : String(err)}`, { request: 'refreshToken', cause: err });
     }
     return this.send(token);
   }

@@ -9,9 +9,9 @@
 // or expired URL) is reported too, and when the server answers REISSUE_URL a fresh push URL is fetched
 // (RtcRoomClient.refreshPushUrl: the same seat, a new signature). Every other code, and every player
 // code, is only told to the app as a diagnostic event: the server has no use for them.
-import type { RtcRoomClient } from './client.js';
-import { RtcRoomError } from './errors.js';
-import type { PlayerDiagnostic, PusherDiagnostic, Severity } from './events.js';
+import type { RtcRoomClient } from '../client.js';
+import { asRtcRoomError } from '../errors.js';
+import type { PlayerDiagnostic, PusherDiagnostic, Severity } from '../events.js';
 
 /** What bindstatechange hands over: `event.detail.code` (and sometimes a message). */
 export interface LiveStateChangeEvent {
@@ -94,7 +94,7 @@ export async function handlePusherStateChange(client: RtcRoomClient, roomId: str
       result.action = await client.reportPusherEvent(roomId, code, String(event.detail.message ?? ''));
       if (result.action === 'REISSUE_URL') result.pushUrl = await client.refreshPushUrl(roomId);
     } catch (err) {
-      result.error = err instanceof RtcRoomError ? err : new RtcRoomError('INTERNAL', String(err));
+      result.error = asRtcRoomError(err, 'INTERNAL');
     }
   }
   client.diagnose('pusherState', result);

@@ -9,7 +9,7 @@
 //
 // Pure: it returns what to do (notices to hand on, a sync to ask for, a snapshot to apply) and does
 // no I/O, so the ordering rules are unit-tested on their own.
-import type { Member, PlayUrl, Room, RoomNotice } from './protocol.js';
+import type { Member, PlayUrl, Room, RoomNotice } from '../protocol.js';
 
 export interface SyncAnswer {
   room: Room;

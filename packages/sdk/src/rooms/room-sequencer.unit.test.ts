@@ -1,7 +1,7 @@
-import type { Member, Room, RoomNotice } from './protocol';
+import type { Member, Room, RoomNotice } from '../protocol';
 import { RoomSequencer } from './room-sequencer';
 
-const n = (seq: number): RoomNotice => ({ roomId: 'r_1', seq, memberUpdated: { member: { memberId: `m_${seq}` } as Member } });
+const n = (seq: number): RoomNotice => ({ roomId: 'r_1', seq, time: undefined, memberUpdated: { member: { memberId: `m_${seq}` } as Member } });
 const seqs = (list: RoomNotice[]) => list.map((x) => x.seq);
 const room = { id: 'r_1' } as Room;
 

@@ -1,0 +1,93 @@
+// The client's calls layer: 1:1 calls (place, answer or reject, cancel, hang up), each call's seat in
+// its room, and the calls in progress, kept by call-tracker.ts from answers and call notices and read
+// again after a resume.
+import type { Answer, Call, ServerMessage, Welcome } from '../protocol.js';
+import { JoinedRoom, RoomsClient } from '../rooms/rooms-client.js';
+import { CallTracker } from './call-tracker.js';
+
+export abstract class CallsClient extends RoomsClient {
+  protected readonly callTracker = new CallTracker(this.events, () => this.identity);
+
+  /**
+   * Calls someone: you get a seat in a new call room and its push URL. Start pushing; once your push
+   * began (pusher code 1002) the callee is told (incomingCall). Errors: CALLEE_OFFLINE, CALLEE_BUSY.
+   */
+  async placeCall(calleeIdentity: string, options: { recording?: boolean; metadata?: string; ringTimeoutSeconds?: number } = {}): Promise<{ call: Call; room: JoinedRoom }> {
+    const answer = await this.transport.request('placeCall', { calleeIdentity, ...options }, { onAnswer: (a) => this.callPlaced(a) });
+    return { call: this.callTracker.get(answer.call.id) ?? answer.call, room: this.joined(answer.room.id) };
+  }
+
+  /**
+   * Accepts an incoming call, or an invitation into a running one: a seat, your push URL and the play
+   * URLs of those already publishing.
+   */
+  async answerCall(callId: string, accept = true): Promise<{ call: Call; room?: JoinedRoom }> {
+    const answer = await this.transport.request('answerCall', { callId, accept }, {
+      onAnswer: (a) => {
+        this.callTracker.changed({ call: a.call }, !accept);
+        if (a.room && a.member) this.roomTracker.seated({ room: a.room, member: a.member, members: a.members, pushUrl: a.pushUrl, playUrls: a.playUrls, seq: a.seq });
+      },
+    });
+    return { call: answer.call, room: answer.room && this.roomTracker.snapshot(answer.room.id) ? this.joined(answer.room.id) : undefined };
+  }
+
+  rejectCall(callId: string): Promise<Call> {
+    return this.answerCall(callId, false).then((a) => a.call);
+  }
+
+  /** The caller gives up before an answer. */
+  cancelCall(callId: string): Promise<Call> {
+    return this.transport.request('cancelCall', { callId }, { onAnswer: this.track }).then((a) => a.call);
+  }
+
+  hangUp(callId: string): Promise<Call> {
+    return this.transport.request('hangUp', { callId }, { onAnswer: this.track }).then((a) => a.call);
+  }
+
+  /** A call of yours that has not ended, by id. */
+  call(callId: string): Call | undefined {
+    return this.callTracker.get(callId);
+  }
+
+  activeCalls(): Call[] {
+    return this.callTracker.active();
+  }
+
+  // ---- what comes in
+
+  protected override onWelcome(welcome: Welcome): void {
+    super.onWelcome(welcome);
+    if (welcome.resumed) void this.refreshCalls();
+  }
+
+  protected override onFrame(frame: ServerMessage): void {
+    if (frame.callNotice) this.callTracker.changed(frame.callNotice);
+    else super.onFrame(frame);
+  }
+
+  protected override forget(): void {
+    super.forget();
+    this.callTracker.clear();
+  }
+
+  /** placeCall and callTeam: the call, and the caller's seat in its room. */
+  protected callPlaced(a: Answer<'placeCall'>): void {
+    this.callTracker.changed({ call: a.call });
+    this.roomTracker.seated({ room: a.room, member: a.member, members: [a.member], pushUrl: a.pushUrl, playUrls: [], seq: a.seq });
+  }
+
+  /** For a request answered with a call: its new state is tracked as the answer comes. */
+  protected readonly track = (answer: { call: Call }): void => this.callTracker.changed({ call: answer.call });
+
+  /** After a resume: what happened to the calls in progress while the connection was away. */
+  private async refreshCalls(): Promise<void> {
+    for (const known of this.callTracker.active()) {
+      try {
+        const { call } = await this.transport.request('getCall', { callId: known.id });
+        this.callTracker.changed({ call });
+      } catch {
+        // Gone or refused: the next call notice, if any, tells.
+      }
+    }
+  }
+}

@@ -1,0 +1,172 @@
+// The client's rooms layer: finding, creating, joining and leaving rooms, your seat's profile and push
+// URL, and a room admin's updates, removals and closing. What the client knows of the rooms it sits in
+// is kept by room-tracker.ts from the answers and the notices, in seq order.
+import { ConnectionClient } from '../connection/connection-client.js';
+import { RtcRoomError } from '../errors.js';
+import type { Answer, Member, PusherAction, PushUrl, Room, RoomOptions, ServerMessage, Timestamp, Welcome } from '../protocol.js';
+import { newKey, RoomTracker } from './room-tracker.js';
+import type { RoomSnapshot } from './room-view.js';
+
+export interface JoinOptions {
+  /** The room, by id ... */
+  roomId?: string;
+  /** ... or by the name of an open room. */
+  roomName?: string;
+  displayName?: string;
+  /** Create the room named roomName if there is no open one (needs the roomCreate grant). */
+  createIfMissing?: boolean;
+  createOptions?: RoomOptions;
+}
+
+export interface JoinedRoom extends RoomSnapshot {
+  /** For your <live-pusher url="...">: always set after a join. */
+  pushUrl: PushUrl;
+}
+
+export interface ProfilePatch {
+  displayName?: string;
+  avatarUrl?: string;
+  customData?: string;
+}
+
+export abstract class RoomsClient extends ConnectionClient {
+  protected readonly roomTracker = new RoomTracker(this.events, this.transport);
+
+  createRoom(options: RoomOptions = {}): Promise<Room> {
+    return this.transport.request('createRoom', { room: options }).then((a) => a.room);
+  }
+
+  listRooms(options: { pageSize?: number; pageToken?: string } = {}): Promise<Answer<'listRooms'>> {
+    return this.transport.request('listRooms', options);
+  }
+
+  /** Reads a room from the server (any room with the roomList grant; your own rooms always). */
+  getRoom(room: { roomId?: string; name?: string } | string): Promise<Answer<'getRoom'>> {
+    const body = typeof room === 'string' ? { roomId: room } : room;
+    return this.transport.request('getRoom', body);
+  }
+
+  /**
+   * Takes a seat. The answer carries your push URL and the play URLs of those already publishing;
+   * notices about the room follow from then on. A join cut off by a dropped connection is retried
+   * once the connection is back (it carries an idempotency key: never two seats).
+   */
+  async joinRoom(options: JoinOptions): Promise<JoinedRoom> {
+    const joinKey = newKey();
+    const body = { ...options, idempotencyKey: joinKey };
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const answer = await this.transport.request('joinRoom', body, { onAnswer: (a) => this.roomTracker.seated(a, joinKey) });
+        return this.joined(answer.room.id);
+      } catch (err) {
+        if (!(err instanceof RtcRoomError && err.code === 'CONNECTION_LOST' && attempt < 3)) throw err;
+      }
+    }
+  }
+
+  /** Enters the room called `name`, creating it when there is none (the original rtcroom.js enterRoom). */
+  enterRoom(name: string, options: Omit<JoinOptions, 'roomId' | 'roomName'> = {}): Promise<JoinedRoom> {
+    return this.joinRoom({ createIfMissing: true, ...options, roomName: name });
+  }
+
+  /** Gives up your seat. */
+  async leaveRoom(roomId: string): Promise<Member> {
+    const answer = await this.transport.request('leaveRoom', { roomId }, { onAnswer: () => this.roomTracker.forget(roomId) });
+    return answer.member;
+  }
+
+  /** Same as leaveRoom (the original rtcroom.js name). */
+  exitRoom(roomId: string): Promise<Member> {
+    return this.leaveRoom(roomId);
+  }
+
+  /** What the client knows of a room it sits in (kept current from notices), or undefined. */
+  room(roomId: string): RoomSnapshot | undefined {
+    return this.roomTracker.snapshot(roomId);
+  }
+
+  /** Every room the client sits in. */
+  joinedRooms(): RoomSnapshot[] {
+    return this.roomTracker.all();
+  }
+
+  /** The members of a room the client sits in, in join order. */
+  members(roomId: string): Member[] {
+    return this.room(roomId)?.members ?? [];
+  }
+
+  /** Changes your display name, avatar or custom data in a room (only the fields given). */
+  async updateProfile(roomId: string, patch: ProfilePatch): Promise<Member> {
+    const updateMask = (['displayName', 'avatarUrl', 'customData'] as const)
+      .filter((k) => patch[k] !== undefined)
+      .map((k) => k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`));
+    const answer = await this.transport.request('updateMember', { roomId, ...patch, updateMask });
+    return answer.member;
+  }
+
+  /** Forwards a <live-pusher> state code; the server answers what it made of it (see handlePusherStateChange). */
+  async reportPusherEvent(roomId: string, code: number, message = ''): Promise<PusherAction> {
+    const answer = await this.transport.request('reportPusherEvent', { roomId, code, message: message.slice(0, 256) });
+    return answer.action;
+  }
+
+  /**
+   * A fresh push URL for your seat, when the media server refused the old one (pusher code 3004).
+   * It re-joins with the idempotency key of the join that took the seat, so the seat, its member id
+   * and stream stay the same and nobody is told anything; only the signature and expiry are new.
+   * A seat taken through a call has no such key yet: the first refresh takes the seat again (the
+   * other side sees you replaced and re-joined, and your stream id changes), later ones are quiet.
+   */
+  async refreshPushUrl(roomId: string): Promise<PushUrl> {
+    const joinKey = this.roomTracker.beginRefresh(roomId);
+    try {
+      const answer = await this.transport.request('joinRoom', { roomId, idempotencyKey: joinKey }, { onAnswer: (a) => this.roomTracker.seated(a, joinKey) });
+      return answer.pushUrl!;
+    } finally {
+      this.roomTracker.endRefresh(roomId);
+    }
+  }
+
+  // ---- admin (needs the roomAdmin grant)
+
+  updateRoom(roomId: string, patch: { displayName?: string; metadata?: string }): Promise<Room> {
+    const updateMask = (['displayName', 'metadata'] as const).filter((k) => patch[k] !== undefined).map((k) => (k === 'displayName' ? 'display_name' : k));
+    return this.transport.request('updateRoom', { roomId, ...patch, updateMask }).then((a) => a.room);
+  }
+
+  /**
+   * Removes a member, and with banSeconds keeps the identity out that long. Banning an identity that
+   * holds no seat is a pre-ban: the answer then has no member, only bannedUntil.
+   */
+  removeMember(roomId: string, identity: string, options: { reasonText?: string; banSeconds?: number } = {}): Promise<{ member?: Member; bannedUntil?: Timestamp }> {
+    return this.transport.request('removeMember', { roomId, identity, ...options });
+  }
+
+  closeRoom(roomId: string): Promise<Room> {
+    return this.transport.request('closeRoom', { roomId }).then((a) => a.room);
+  }
+
+  // ---- what comes in
+
+  protected override onWelcome(welcome: Welcome): void {
+    super.onWelcome(welcome);
+    this.roomTracker.onWelcome(welcome);
+  }
+
+  protected override onFrame(frame: ServerMessage): void {
+    if (frame.notice) this.roomTracker.onNotice(frame.notice);
+    else super.onFrame(frame);
+  }
+
+  protected override forget(): void {
+    super.forget();
+    this.roomTracker.clear();
+  }
+
+  /** The seat a request just gave, as the client now knows it. */
+  protected joined(roomId: string): JoinedRoom {
+    const snap = this.roomTracker.snapshot(roomId);
+    if (!snap) throw new RtcRoomError('NOT_A_MEMBER', `the seat in room ${roomId} ended as it was taken`);
+    return snap as JoinedRoom;
+  }
+}
