@@ -4,7 +4,7 @@
 // one (the call itself says who may: callee, offered agent, invitee) a token not scoped to one room;
 // reading a call needs to be a party to it; an agent's requests need the team, by id or name, in
 // agent_teams.
-import { DomainError } from '@rtcroom/common';
+import { DomainError } from '@rtcroom/common/errors';
 import { Call } from './call';
 import { Team } from './desk';
 import { Actor, checkSelf } from './room-access';

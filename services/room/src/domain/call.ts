@@ -1,5 +1,5 @@
 // The 1:1 call of the seed's seven steps, as a state machine. Nothing here knows of gRPC, NATS or SQL.
-import { DomainError } from '@rtcroom/common';
+import { DomainError } from '@rtcroom/common/errors';
 
 export type CallState = 'dialing' | 'queued' | 'ringing' | 'active' | 'ended';
 export type CallEndReason = 'cancelled' | 'rejected' | 'timeout' | 'hung_up' | 'connection_lost' | 'room_closed';

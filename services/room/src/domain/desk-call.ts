@@ -4,7 +4,7 @@
 // RINGING (offered to one agent) -> ACTIVE (the agent took its seat) -> ENDED; an offer that lapses
 // goes back to QUEUED, and a transfer moves an ACTIVE call back to QUEUED or RINGING. Nothing here
 // knows of gRPC, NATS or SQL.
-import { DomainError } from '@rtcroom/common';
+import { DomainError } from '@rtcroom/common/errors';
 import { addSeconds, Call, callLimits, end, notParty, requireNotEnded } from './call';
 
 /** The customer's push must begin within this, or the call ends (timeout) before it is queued. */

@@ -1,6 +1,6 @@
 // The service desk's domain: teams, agents and their states, and who gets the next call. Nothing
 // here knows of gRPC, NATS or SQL.
-import { DomainError } from '@rtcroom/common';
+import { DomainError } from '@rtcroom/common/errors';
 import { invalid } from './room';
 
 export type AgentState = 'signed_out' | 'available' | 'ringing' | 'in_call' | 'wrap_up' | 'away';

@@ -2,7 +2,7 @@
 // name was resolved - never on what a client wrote. A principal is an end user with its access
 // token's grants (the gateway passes them through); no principal means the operator (an internal
 // system, or presence acting on facts), whom the transport's caller roles have already let in.
-import { DomainError, Grants } from '@rtcroom/common';
+import { DomainError, type Grants } from '@rtcroom/common/errors';
 import { Member, Room } from './room';
 
 export type { Grants };

@@ -1,6 +1,6 @@
 // The room domain: what rooms and members are, their limits, and the rules of seats, owners and
 // auto-close timers. Nothing here knows of gRPC, NATS or SQL.
-import { DomainError } from '@rtcroom/common';
+import { DomainError } from '@rtcroom/common/errors';
 
 export type RoomKind = 'group' | 'call';
 export type RoomState = 'open' | 'closed';
