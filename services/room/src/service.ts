@@ -1,27 +1,27 @@
 // Wires the room service: store -> migrations -> bus -> relay and webhooks -> use cases -> gRPC.
 import { EventBus, GrpcListener, Logger, migrateToLatest, openDatabase, openEventBus, startGrpcServer, streamsOwnedBy } from '@rtcroom/common';
-import { Calls } from './app/calls';
-import { Desk } from './app/desk';
-import { TeamDirectory } from './app/desk-directory';
-import { DeskRouting } from './app/desk-routing';
-import { Memberships } from './app/memberships';
-import { RoomTransactions } from './app/room-transaction';
-import { Rooms } from './app/rooms';
-import { Timeouts } from './app/timeouts';
+import { Calls } from './calls/application/calls';
+import { Desk } from './desk/application/desk';
+import { TeamDirectory } from './desk/application/desk-directory';
+import { DeskRouting } from './desk/application/desk-routing';
+import { Memberships } from './rooms/application/memberships';
+import { RoomTransactions } from './changes/room-transaction';
+import { Rooms } from './rooms/application/rooms';
+import { Timeouts } from './timeouts';
 import { RoomConfig } from './config';
-import { OutboxRelay } from './events/outbox-relay';
-import { notifyOutbox, outboxChannel } from './store/outbox.repository';
-import { defaultWebhookOptions, WebhookDispatcher } from './events/webhook-dispatcher';
-import { HostResolver, WebhookTargets } from './events/webhook-target';
-import { RoomDatabase } from './store/database';
-import { roomMigrations } from './store/migrations';
-import { callGrpcBinding } from './transport/call.grpc';
-import { deskGrpcBinding } from './transport/desk.grpc';
-import { startRecordingsConsumer } from './transport/media-recordings.consumer';
-import { grpcPresencePort } from './transport/presence.client';
-import { roomGrpcBinding } from './transport/room.grpc';
-import { grpcPushUrlIssuer } from './transport/url-issuer.client';
-import { webhookGrpcBinding } from './transport/webhook.grpc';
+import { OutboxRelay } from './outbox/outbox-relay';
+import { notifyOutbox, outboxChannel } from './outbox/outbox.repository';
+import { defaultWebhookOptions, WebhookDispatcher } from './webhooks/webhook-dispatcher';
+import { HostResolver, WebhookTargets } from './webhooks/webhook-target';
+import { RoomDatabase } from './db/database';
+import { roomMigrations } from './db/migrations';
+import { callGrpcBinding } from './calls/transport/call.grpc';
+import { deskGrpcBinding } from './desk/transport/desk.grpc';
+import { startRecordingsConsumer } from './rooms/transport/media-recordings.consumer';
+import { grpcPresencePort } from './calls/transport/presence.client';
+import { roomGrpcBinding } from './rooms/transport/room.grpc';
+import { grpcPushUrlIssuer } from './rooms/transport/url-issuer.client';
+import { webhookGrpcBinding } from './webhooks/webhook.grpc';
 
 export interface RunningRoomService {
   grpcAddress: string;
