@@ -6,7 +6,9 @@
 import { DomainError } from '@rtcroom/common';
 import { Kysely, PostgresAdapter, PostgresIntrospector, PostgresQueryCompiler } from 'kysely';
 import { afterDeparture, CloseReason, LeaveReason, Member, Room } from '../rooms/domain/room';
-import { encodeRoomEvent, OutboxRow, RoomChange } from '../rooms/transport/room-events';
+import { OutboxRow } from '../outbox/outbox-row';
+import { encodeRoomEvent } from '../rooms/transport/room-events';
+import { RoomChange } from './room-change';
 import { RoomDatabase, RoomDb } from '../db/database';
 import { MemberWrite } from '../rooms/store/member.repository';
 import { insertRoomWithEvents, lockRoomWithSeats, saveBan, saveRoomIfUnchanged, saveRoomWithEvents } from '../rooms/store/room.repository';

@@ -9,7 +9,7 @@
 import { isDomainError } from '@rtcroom/common';
 import { Kysely } from 'kysely';
 import { Room } from '../rooms/domain/room';
-import { OutboxRow } from '../rooms/transport/room-events';
+import { OutboxRow } from '../outbox/outbox-row';
 import { RoomDatabase } from '../db/database';
 import { roomVersion } from '../rooms/store/room.repository';
 import { NeedsLock, noStore, RoomChangeHook, RoomChangeSet, RoomSnapshot, StaleRoom } from './room-change-set';

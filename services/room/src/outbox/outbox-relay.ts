@@ -25,7 +25,7 @@ import { EventBus, Listening, Logger } from '@rtcroom/common';
 import { Kysely } from 'kysely';
 import { RoomDatabase, RoomDb } from '../db/database';
 import { markPublished, PendingEvent, readUnpublished, releaseRelayLock, tryTakeRelayLock } from './outbox.repository';
-import { OutboxRow } from '../rooms/transport/room-events';
+import { OutboxRow } from './outbox-row';
 
 export interface OutboxRelayOptions {
   pollIntervalMs: number;

@@ -1,7 +1,8 @@
 // Webhook endpoints and their delivery cursors over the room event outbox, walked in commit order
 // (room_events.tx, then position: see webhook-dispatcher.ts).
 import { sql } from 'kysely';
-import { RoomDb, WebhooksTable } from '../db/database';
+import { RoomDb } from '../db/database';
+import { WebhooksTable } from './webhook.tables';
 
 /** A place in the outbox's commit order: everything at or before it has been dealt with. */
 export interface OutboxCursor {

@@ -9,7 +9,7 @@ import { answer, Call, callerStartedPushing, cancel, expire, hangUp, newCall, no
 import { agentAnswered, customerStartedPushing, LapseCause, offerLapsed, ringingAgentDeclines } from '../../desk/domain/desk-call';
 import { checkDisplayName, Member, Room } from '../../rooms/domain/room';
 import { encodeCallEvents } from '../transport/call-events';
-import { RoomChange } from '../../rooms/transport/room-events';
+import { RoomChange } from '../../changes/room-change';
 import { callsPastDeadline, findCall, findCallByRoom, inLiveCall, insertCall, saveCall } from '../store/call.repository';
 import { IssuedPushUrl, Memberships } from '../../rooms/application/memberships';
 import { RoomChangeSet } from '../../changes/room-change-set';

@@ -1,12 +1,10 @@
-// Who may do what with calls and the service desk (the rules of room-access.ts, for the resources
-// that are not one room): a principal acts for its own identity only; a call is a room of its own, so
-// placing a call or calling a team needs room_join and a token not scoped to one room, and answering
-// one (the call itself says who may: callee, offered agent, invitee) a token not scoped to one room;
-// reading a call needs to be a party to it; an agent's requests need the team, by id or name, in
-// agent_teams.
+// Who may do what with calls (the rules of room-access.ts, for the resources that are not one room): a
+// principal acts for its own identity only; a call is a room of its own, so placing a call or calling
+// a team needs room_join and a token not scoped to one room, and answering one (the call itself says
+// who may: callee, offered agent, invitee) a token not scoped to one room; reading a call needs to be
+// a party to it. An agent's requests about its team: desk/domain/desk-access.ts.
 import { DomainError } from '@rtcroom/common/errors';
 import { Call } from './call';
-import { Team } from '../../desk/domain/desk';
 import { Actor, checkSelf } from '../../rooms/domain/room-access';
 
 function denied(message: string): DomainError {
@@ -34,13 +32,6 @@ export function checkParty(actor: Actor, call: Call): void {
   const me = actor.identity;
   const party = call.callerIdentity === me || call.calleeIdentity === me || call.agentIdentities.includes(me) || call.invitedIdentities.includes(me);
   if (!party) throw new DomainError('NOT_A_PARTY', 'only the parties to a call (and those invited) can read it');
-}
-
-/** An agent's own requests about a team: the team (by id or name) is one of its agent_teams. */
-export function checkAgentOf(actor: Actor, team: Pick<Team, 'id' | 'name'>): void {
-  if (!actor) return;
-  const teams = actor.grants.agentTeams ?? [];
-  if (!teams.includes(team.id) && !teams.includes(team.name)) throw denied(`the access token is not an agent grant for team ${team.name}`);
 }
 
 export { checkSelf };

@@ -1,7 +1,8 @@
 // Calls rows <-> Call domain objects.
 import { sql } from 'kysely';
 import { Call, CallEndReason, CallState } from '../domain/call';
-import { CallsTable, RoomDb } from '../../db/database';
+import { RoomDb } from '../../db/database';
+import { CallsTable } from './call.tables';
 
 export const toCall = (r: CallsTable): Call => ({
   id: r.id,

@@ -6,7 +6,7 @@ import { newId, subjects } from '@rtcroom/common';
 import { callv1 } from '@rtcroom/proto';
 import { Call } from '../domain/call';
 import { toProtoCall } from './call.wire';
-import { OutboxRow } from '../../rooms/transport/room-events';
+import { OutboxRow } from '../../outbox/outbox-row';
 
 export function encodeCallEvents(call: Call, time: Date, alsoTo: string[] = []): OutboxRow[] {
   const parties = call.ringAt ? [call.callerIdentity, call.calleeIdentity] : [call.callerIdentity];

@@ -32,7 +32,8 @@ import { DeskRouting } from './desk-routing';
 import { Memberships } from '../../rooms/application/memberships';
 import { RoomTransactions } from '../../changes/room-transaction';
 import { Rooms } from '../../rooms/application/rooms';
-import { checkAgentOf, checkSelf } from '../../calls/domain/call-access';
+import { checkSelf } from '../../calls/domain/call-access';
+import { checkAgentOf } from '../domain/desk-access';
 import { Actor } from '../../rooms/domain/room-access';
 
 export interface AgentView extends Agent {

@@ -3,7 +3,8 @@ import { sql } from 'kysely';
 import { Call } from '../../calls/domain/call';
 import { Agent, AgentState, Team } from '../domain/desk';
 import { toCall } from '../../calls/store/call.repository';
-import { AgentsTable, RoomDb, TeamsTable } from '../../db/database';
+import { RoomDb } from '../../db/database';
+import { AgentsTable, TeamsTable } from './desk.tables';
 
 const toTeam = (r: TeamsTable): Team => ({
   id: r.id,

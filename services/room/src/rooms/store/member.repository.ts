@@ -1,7 +1,8 @@
 // Members rows <-> Member domain objects.
 import { sql } from 'kysely';
 import { LeaveReason, Member, MemberState, StreamSource } from '../domain/room';
-import { MembersTable, RoomDb } from '../../db/database';
+import { RoomDb } from '../../db/database';
+import { MembersTable } from './room.tables';
 
 export function toMember(row: MembersTable): Member {
   return {

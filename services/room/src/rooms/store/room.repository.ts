@@ -4,8 +4,9 @@
 import { prepared } from '@rtcroom/common';
 import { CompiledQuery, sql } from 'kysely';
 import { CloseReason, DuplicateIdentityPolicy, Member, OwnerLeavePolicy, OwnerRights, Room, RoomKind, RoomState } from '../domain/room';
-import { OutboxRow } from '../transport/room-events';
-import { MembersTable, RoomDb, RoomsTable } from '../../db/database';
+import { OutboxRow } from '../../outbox/outbox-row';
+import { RoomDb } from '../../db/database';
+import { MembersTable, RoomsTable } from './room.tables';
 import { MemberWrite, memberWriteQuery, toMember } from './member.repository';
 
 export function toRoom(row: RoomsTable): Room {

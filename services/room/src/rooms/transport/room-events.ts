@@ -1,22 +1,10 @@
-// Room events: what the domain says happened, encoded as rtcroom.room.v1.RoomEvent for the outbox
-// and published on rtcroom.room.<room_id>.<topic>.
+// Room events: what a change to a room records (changes/room-change.ts), encoded as
+// rtcroom.room.v1.RoomEvent for the outbox and published on rtcroom.room.<room_id>.<topic>.
 import { newId, subjects } from '@rtcroom/common';
-import { recordingv1, roomEventv1 } from '@rtcroom/proto';
-import { CloseReason, LeaveReason, Member, Room, StreamSource } from '../domain/room';
+import { roomEventv1 } from '@rtcroom/proto';
+import type { RoomChange } from '../../changes/room-change';
+import type { OutboxRow } from '../../outbox/outbox-row';
 import { toProtoCloseReason, toProtoLeaveReason, toProtoMember, toProtoRoom, toProtoStreamSource } from './room.wire';
-
-export type RoomChange =
-  | { type: 'room_created'; room: Room }
-  | { type: 'room_closed'; room: Room; reason: CloseReason }
-  | { type: 'member_joined'; member: Member }
-  | { type: 'room_updated'; room: Room }
-  | { type: 'member_updated'; member: Member }
-  | { type: 'member_connection'; member: Member; connected: boolean }
-  /** A media fact the room passes on; `factId` (the media event's id) makes a repeat a duplicate. */
-  | { type: 'recording_ready'; recording: recordingv1.Recording; factId: string }
-  | { type: 'member_left'; member: Member; reason: LeaveReason; reasonText?: string }
-  | { type: 'stream_started'; member: Member; source: StreamSource }
-  | { type: 'stream_stopped'; member: Member; source: StreamSource };
 
 const topics: Record<RoomChange['type'], string> = {
   room_created: 'room.created',
@@ -33,16 +21,6 @@ const topics: Record<RoomChange['type'], string> = {
 
 export function roomEventSubject(roomId: string, change: RoomChange['type']): string {
   return subjects.roomEvent(roomId, topics[change]);
-}
-
-/** A row of the outbox: a room event (numbered with the room's seq) or a user-addressed one (seq null). */
-export interface OutboxRow {
-  id: string;
-  roomId: string;
-  seq: number | null;
-  subject: string;
-  payload: Uint8Array;
-  time: Date;
 }
 
 function payloadOf(change: RoomChange): roomEventv1.RoomEvent['payload'] {
