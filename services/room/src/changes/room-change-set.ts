@@ -4,17 +4,22 @@
 // statement where there is one). An optimistic change (see room-transaction.ts) decides on the room as
 // this instance last wrote it and writes in one statement that lands only if its version has not moved.
 import { DomainError } from '@rtcroom/common';
-import { Kysely, PostgresAdapter, PostgresIntrospector, PostgresQueryCompiler } from 'kysely';
+import type { Repositories } from '../db/store';
+import type { OutboxRow } from '../outbox/outbox-row';
 import { afterDeparture, CloseReason, LeaveReason, Member, Room } from '../rooms/domain/room';
-import { OutboxRow } from '../outbox/outbox-row';
+import type { MemberWrite } from '../rooms/store/room-store';
 import { encodeRoomEvent } from '../rooms/transport/room-events';
-import { RoomChange } from './room-change';
-import { RoomDatabase, RoomDb } from '../db/database';
-import { MemberWrite } from '../rooms/store/member.repository';
-import { insertRoomWithEvents, lockRoomWithSeats, saveBan, saveRoomIfUnchanged, saveRoomWithEvents } from '../rooms/store/room.repository';
+import type { RoomChange } from './room-change';
 
 /** Reacts, inside the same transaction, to what happened in a room (e.g. a call follows its room). */
-export type RoomChangeHook = (change: RoomChangeSet, room: Room, happened: RoomChange[]) => Promise<void>;
+export interface RoomChangeHook {
+  /**
+   * Whether it reads or writes the store on a change to such a room. Such changes run the locked way,
+   * in a transaction: the optimistic way writes in one statement and has no transaction to offer.
+   */
+  usesStore(room: Pick<Room, 'kind'>): boolean;
+  react(change: RoomChangeSet, room: Room, happened: RoomChange[]): Promise<void>;
+}
 
 export class RoomChangeSet {
   readonly changes: RoomChange[] = [];
@@ -41,19 +46,28 @@ export class RoomChangeSet {
   private commits = 0;
 
   /**
-   * `remembered`: decide on this copy of the room instead of locking it (the optimistic way); `db`
-   * then refuses every query, so anything that needs the store sends the change the locked way.
+   * `tx`: the transaction's repositories (the locked way). `remembered` instead: decide on this copy
+   * of the room without a lock (the optimistic way) and write through `store` in one statement; such a
+   * change has no transaction, and only changes whose hooks do not use the store are run this way.
    */
   constructor(
-    readonly db: RoomDb,
+    private readonly tx: Repositories | undefined,
     readonly now: Date,
     private readonly hooks: RoomChangeHook[],
-    private readonly remembered?: { snapshot?: RoomSnapshot; db: RoomDb },
+    private readonly remembered?: { snapshot?: RoomSnapshot; store: Repositories },
   ) {}
+
+  /** The repositories inside this change's transaction (what hooks and use cases read and write with it). */
+  get store(): Repositories {
+    // A hook that uses the store says so (RoomChangeHook.usesStore), and RoomTransactions then never
+    // runs the change the optimistic way: reaching here without a transaction is a bug.
+    if (!this.tx) throw new Error('an optimistic room change has no transaction: its hook must declare usesStore');
+    return this.tx;
+  }
 
   /** Locks the room (one round trip reads it with its seated members and bans). */
   async lock(roomId: string, identity = ''): Promise<Room> {
-    const locked = this.remembered ? this.fromMemory(roomId) : await lockRoomWithSeats(this.db, roomId);
+    const locked = this.remembered ? this.fromMemory(roomId) : await this.store.rooms.lockRoomWithSeats(roomId);
     if (!locked) throw new DomainError('ROOM_NOT_FOUND', `no room ${roomId}`);
     this.locks++;
     this.seated = locked.seated;
@@ -67,7 +81,7 @@ export class RoomChangeSet {
   /** Bans an identity from the locked room (written at once). */
   async ban(roomId: string, identity: string, until: Date, reasonText: string): Promise<void> {
     if (this.remembered) throw new NeedsLock();
-    await saveBan(this.db, roomId, identity, until, reasonText, ++this.version);
+    await this.store.rooms.saveBan(roomId, identity, until, reasonText, ++this.version);
     this.banned = true;
     this.bans.set(identity, until);
     if (this.snapshot?.room.id === roomId) this.snapshot = { ...this.snapshot, bans: new Map(this.bans), version: this.version };
@@ -154,22 +168,22 @@ export class RoomChangeSet {
     for (let seen = 0; seen < this.changes.length; ) {
       const happened = this.changes.slice(seen);
       seen = this.changes.length;
-      for (const hook of this.hooks) await hook(this, room, happened);
+      for (const hook of this.hooks) await hook.react(this, room, happened);
     }
     const events = this.changes.map((change) => encodeRoomEvent(room.id, ++room.seq, change, this.now));
     const rows = [...events, ...this.extra];
     const members = [...this.memberWrites.values()];
     if (this.creating) {
       if (members.length > 0) throw new Error('a room is created empty');
-      await insertRoomWithEvents(this.remembered?.db ?? this.db, room, ++this.version, this.creating.requestId, rows);
+      await (this.remembered?.store ?? this.store).rooms.insertRoomWithEvents(room, ++this.version, this.creating.requestId, rows);
       this.creating = undefined;
     } else if (this.remembered) {
       // One statement, so one commit: a second could not be undone if the first landed.
       if (members.length > 1 || this.commits > 0) throw new NeedsLock();
-      if (!(await saveRoomIfUnchanged(this.remembered.db, room, this.version, rows, members[0]))) throw new StaleRoom();
+      if (!(await this.remembered.store.rooms.saveRoomIfUnchanged(room, this.version, rows, members[0]))) throw new StaleRoom();
       this.version++;
     } else {
-      await saveRoomWithEvents(this.db, room, ++this.version, rows, members);
+      await this.store.rooms.saveRoomWithEvents(room, ++this.version, rows, members);
     }
     this.commits++;
     this.snapshot = copySnapshot({ room, seated: this.seated, bans: this.bans, version: this.version });
@@ -207,23 +221,3 @@ export class NeedsLock extends Error {
 export class StaleRoom extends Error {
   override name = 'StaleRoom';
 }
-
-/** A Kysely whose every query throws NeedsLock: the store as an optimistic change sees it. */
-export const noStore = new Kysely<RoomDatabase>({
-  dialect: {
-    createAdapter: () => new PostgresAdapter(),
-    createIntrospector: (db) => new PostgresIntrospector(db),
-    createQueryCompiler: () => new PostgresQueryCompiler(),
-    createDriver: () => ({
-      init: async () => undefined,
-      acquireConnection: async () => {
-        throw new NeedsLock();
-      },
-      beginTransaction: async () => undefined,
-      commitTransaction: async () => undefined,
-      rollbackTransaction: async () => undefined,
-      releaseConnection: async () => undefined,
-      destroy: async () => undefined,
-    }),
-  },
-});

@@ -4,15 +4,14 @@
 // The common changes (join, leave, stream and connection changes) go faster: this instance
 // remembers each room as it last wrote or read it, with the room's version, and decides on that copy
 // without a lock; the write is one statement that lands only if the room is still at that version.
-// Anything else (the room moved on, written by another instance; a hook that reads the store; a
-// decision that refused; more than one member to write) runs again the locked way, from the store.
+// Anything else (the room moved on, written by another instance; a decision that refused; more than
+// one member to write) runs again the locked way, from the store. A change to a room whose hooks use
+// the store (a call's room: the call follows it in the same transaction) runs the locked way at once.
 import { isDomainError } from '@rtcroom/common';
-import { Kysely } from 'kysely';
-import { Room } from '../rooms/domain/room';
-import { OutboxRow } from '../outbox/outbox-row';
-import { RoomDatabase } from '../db/database';
-import { roomVersion } from '../rooms/store/room.repository';
-import { NeedsLock, noStore, RoomChangeHook, RoomChangeSet, RoomSnapshot, StaleRoom } from './room-change-set';
+import type { Store } from '../db/store';
+import type { OutboxRow } from '../outbox/outbox-row';
+import type { Room } from '../rooms/domain/room';
+import { NeedsLock, RoomChangeHook, RoomChangeSet, RoomSnapshot, StaleRoom } from './room-change-set';
 
 /** One holder per key at a time, in arrival order, without holding anything else while waiting. */
 class KeyedMutex {
@@ -56,7 +55,7 @@ export class RoomTransactions {
   readonly finished = { optimistic: 0, locked: 0 };
 
   constructor(
-    readonly db: Kysely<RoomDatabase>,
+    readonly store: Store,
     /** Rows that are in the store now, in the order written (called once per change that wrote). */
     private readonly onCommitted: (rows: OutboxRow[]) => void,
     readonly now: () => Date = () => new Date(),
@@ -64,6 +63,11 @@ export class RoomTransactions {
 
   addHook(hook: RoomChangeHook): void {
     this.hooks.push(hook);
+  }
+
+  /** Whether a hook uses the store on changes to such a room: those may not run the optimistic way. */
+  hooksUseStore(room: Pick<Room, 'kind'>): boolean {
+    return this.hooks.some((hook) => hook.usesStore(room));
   }
 
   /** The open room as this instance last wrote or read it (a copy), if it remembers it. */
@@ -81,7 +85,7 @@ export class RoomTransactions {
     }
     return this.rooms.run(roomId, async () => {
       const snapshot = options.optimistic ? this.remembered.get(roomId) : undefined;
-      if (snapshot) {
+      if (snapshot && !this.hooksUseStore(snapshot.room)) {
         const done = await this.optimistic(snapshot, work);
         if (done) return done.result;
       }
@@ -91,13 +95,13 @@ export class RoomTransactions {
 
   /** The optimistic way; null when the change must run the locked way instead. */
   private async optimistic<T>(snapshot: RoomSnapshot | undefined, work: (change: RoomChangeSet) => Promise<T>): Promise<{ result: T } | null> {
-    const change = new RoomChangeSet(noStore, this.now(), this.hooks, { snapshot, db: this.db });
+    const change = new RoomChangeSet(undefined, this.now(), this.hooks, { snapshot, store: this.store });
     let result: T;
     try {
       result = await work(change);
       if (change.changes.length > 0 || change.memberWrites.size > 0) throw new Error('room changes recorded but not committed');
       // Nothing written: the answer holds only if the room is still as remembered.
-      if (!change.wrote && (!snapshot || (await roomVersion(this.db, snapshot.room.id)) !== snapshot.version)) throw new StaleRoom();
+      if (!change.wrote && (!snapshot || (await this.store.rooms.roomVersion(snapshot.room.id)) !== snapshot.version)) throw new StaleRoom();
     } catch (err) {
       const roomId = snapshot?.room.id ?? change.snapshot?.room.id;
       if (roomId) this.forget(roomId);
@@ -107,7 +111,8 @@ export class RoomTransactions {
         throw err;
       }
       // A refusal decided on the copy is checked against the store too: the locked way decides again.
-      // Without a copy (a change creating its room) only a hook that needs the store sends it there.
+      // Without a copy (a change creating its room) only a change the optimistic way cannot make (its
+      // commit would need two statements) goes there.
       if (!snapshot && !(err instanceof NeedsLock)) throw err;
       return null;
     }
@@ -122,7 +127,7 @@ export class RoomTransactions {
     let done: RoomChangeSet | undefined;
     let tried: RoomChangeSet | undefined;
     try {
-      const result = await this.db.transaction().execute(async (tx) => {
+      const result = await this.store.transaction(async (tx) => {
         const change = (tried = new RoomChangeSet(tx, this.now(), this.hooks));
         const out = await work(change);
         if (change.changes.length > 0 || change.memberWrites.size > 0) throw new Error('room changes recorded but not committed');

@@ -10,7 +10,6 @@ import { agentAnswered, customerStartedPushing, LapseCause, offerLapsed, ringing
 import { checkDisplayName, Member, Room } from '../../rooms/domain/room';
 import { encodeCallEvents } from '../transport/call-events';
 import { RoomChange } from '../../changes/room-change';
-import { callsPastDeadline, findCall, findCallByRoom, inLiveCall, insertCall, saveCall } from '../store/call.repository';
 import { IssuedPushUrl, Memberships } from '../../rooms/application/memberships';
 import { RoomChangeSet } from '../../changes/room-change-set';
 import { RoomTransactions } from '../../changes/room-transaction';
@@ -63,7 +62,8 @@ export class Calls {
     private readonly presence: PresencePort,
     private readonly defaultRingTimeoutSeconds: number,
   ) {
-    tx.addHook((change, room, happened) => this.followRoom(change, room, happened));
+    // A call's room: the call follows each change in the same transaction (read and written with it).
+    tx.addHook({ usesStore: (room) => room.kind === 'call', react: (change, room, happened) => this.followRoom(change, room, happened) });
   }
 
   async place(input: PlaceCallInput): Promise<CallSeat> {
@@ -72,7 +72,7 @@ export class Calls {
     // Validated before anything is made.
     newCall({ id: 'c_check', roomId: 'r', callerIdentity: input.callerIdentity, calleeIdentity: input.calleeIdentity, callerStreamId: '', metadata: input.metadata, ringTimeoutSeconds, now: new Date() });
     // Both asked at once (presence over gRPC, the store): one round trip less before the ring.
-    const [online, busy] = await Promise.all([this.presence.isOnline(input.calleeIdentity), inLiveCall(this.tx.db, input.calleeIdentity)]);
+    const [online, busy] = await Promise.all([this.presence.isOnline(input.calleeIdentity), this.tx.store.calls.inLiveCall(input.calleeIdentity)]);
     if (!online) throw new DomainError('CALLEE_OFFLINE', `${input.calleeIdentity} is not connected`);
     if (busy) throw new DomainError('CALLEE_BUSY', `${input.calleeIdentity} is in another call`);
     const room = await this.rooms.create(
@@ -112,7 +112,7 @@ export class Calls {
         ringTimeoutSeconds,
         now: change.now,
       });
-      await insertCall(change.db, created);
+      await change.store.calls.insertCall(created);
       change.notify(encodeCallEvents(created, change.now));
       await change.commit(locked);
       return created;
@@ -155,7 +155,7 @@ export class Calls {
 
   async get(callId: string, actor: Actor = null): Promise<Call> {
     if (!/^c_[a-z2-7]{20}$/.test(callId)) throw new DomainError('INVALID_ARGUMENT', 'call_id is not a call id', { field: 'call_id' });
-    const call = await findCall(this.tx.db, callId);
+    const call = await this.tx.store.calls.findCall(callId);
     if (!call) throw new DomainError('CALL_NOT_FOUND', `no call ${callId}`);
     checkParty(actor, call);
     return call;
@@ -164,7 +164,7 @@ export class Calls {
   /** Ends the calls whose caller never began pushing, or whose callee never answered, in time. */
   async expireDue(limit = 100): Promise<number> {
     let ended = 0;
-    for (const due of await callsPastDeadline(this.tx.db, new Date(), limit)) {
+    for (const due of await this.tx.store.calls.callsPastDeadline(new Date(), limit)) {
       try {
         // A team call's offer that rang out goes back to the queue; anything else past due ends.
         await this.transition(due.id, (c, now) => (c.teamId && c.state === 'ringing' ? (c.deadlineAt! <= now ? offerLapsed(c, 'timeout') : null) : expire(c, now)) ?? c, 'timeout');
@@ -181,7 +181,7 @@ export class Calls {
     const { roomId } = await this.get(callId);
     return this.tx.run(roomId, async (change) => {
       const room = await change.lock(roomId);
-      const call = (await findCallByRoom(change.db, roomId))!;
+      const call = (await change.store.calls.findCallByRoom(roomId))!;
       const next = await step(call, change.now, change, room);
       if (next !== call) await this.save(change, room, call, next, cause);
       await change.commit(room);
@@ -191,7 +191,7 @@ export class Calls {
 
   private async followRoom(change: RoomChangeSet, room: Room, happened: RoomChange[]): Promise<void> {
     if (room.kind !== 'call') return;
-    const call = await findCallByRoom(change.db, room.id);
+    const call = await change.store.calls.findCallByRoom(room.id);
     if (!call) return;
     let next: Call = call;
     for (const h of happened) next = this.react(next, h, change.now) ?? next;
@@ -225,7 +225,7 @@ export class Calls {
 
   /** Writes the call, tells its parties (and an agent whose offer is gone), and lets the desk follow. */
   async save(change: RoomChangeSet, room: Room, before: Call, call: Call, cause?: LapseCause): Promise<void> {
-    await saveCall(change.db, call);
+    await change.store.calls.saveCall(call);
     const lapsed = before.calleeIdentity && before.calleeIdentity !== call.calleeIdentity ? [before.calleeIdentity] : [];
     change.notify(encodeCallEvents(call, change.now, lapsed));
     if (call.teamId || before.teamId) {

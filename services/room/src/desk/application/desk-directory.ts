@@ -2,20 +2,19 @@
 // so they are kept after the first read), and which identities are connected.
 import { DomainError } from '@rtcroom/common';
 import { Team } from '../domain/desk';
-import { RoomDb } from '../../db/database';
-import { findTeam } from '../store/desk.repository';
+import type { DeskStore } from '../store/desk-store';
 import { PresencePort } from '../../calls/application/calls';
 
 export class TeamDirectory {
   private readonly cache = new Map<string, Team>();
 
-  constructor(private readonly db: RoomDb) {}
+  constructor(private readonly desk: DeskStore) {}
 
   async find(idOrName: string): Promise<Team> {
     if (!idOrName) throw new DomainError('INVALID_ARGUMENT', 'team_id or name is required', { field: 'team_id' });
     const cached = this.cache.get(idOrName);
     if (cached) return cached;
-    const team = await findTeam(this.db, idOrName);
+    const team = await this.desk.findTeam(idOrName);
     if (!team) throw new DomainError('NOT_FOUND', `no team ${idOrName}`);
     this.cache.set(team.id, team);
     this.cache.set(team.name, team);

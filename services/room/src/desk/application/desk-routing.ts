@@ -12,20 +12,6 @@ import { Logger } from '@rtcroom/common';
 import { Call } from '../../calls/domain/call';
 import { Agent, agentFollows, nextAgent, Team, wrapUpOver } from '../domain/desk';
 import { agentOutcomes, declinesLapsed, estimateWait, LapseCause, offer, offerLapsed } from '../domain/desk-call';
-import { inLiveCall } from '../../calls/store/call.repository';
-import {
-  agentsInWrapUpDue,
-  agentsOf,
-  busyInAnyTeam,
-  lockAgent,
-  lockIdentity,
-  lockTeam,
-  ringingTeamCalls,
-  saveAgent,
-  teamCallFigures,
-  teamsWithQueuedCalls,
-  waitingCalls,
-} from '../store/desk.repository';
 import { Calls, DeskPort, PresencePort } from '../../calls/application/calls';
 import { onlineOf, TeamDirectory } from './desk-directory';
 import { RoomChangeSet } from '../../changes/room-change-set';
@@ -61,10 +47,10 @@ export class DeskRouting implements DeskPort {
   async follow(change: RoomChangeSet, before: Call, after: Call, cause?: LapseCause): Promise<void> {
     for (const o of agentOutcomes(before, after, cause)) {
       const team = await this.teams.find(o.teamId);
-      const agent = await lockAgent(change.db, o.teamId, o.identity);
+      const agent = await change.store.desk.lockAgent(o.teamId, o.identity);
       if (!agent) continue;
       const next = agentFollows(agent, o.to, change.now, team.wrapUpSeconds);
-      if (next !== agent) await saveAgent(change.db, next);
+      if (next !== agent) await change.store.desk.saveAgent(next);
     }
   }
 
@@ -93,7 +79,7 @@ export class DeskRouting implements DeskPort {
   /** Offers the team's queued calls, in order, to the agents free for them; then updates positions. */
   async route(teamId: string): Promise<number> {
     const team = await this.teams.find(teamId);
-    const [agents, waiting] = await Promise.all([agentsOf(this.tx.db, teamId), waitingCalls(this.tx.db, teamId)]);
+    const [agents, waiting] = await Promise.all([this.tx.store.desk.agentsOf(teamId), this.tx.store.desk.waitingCalls(teamId)]);
     const queued = waiting.filter((c) => c.state === 'queued');
     const available = agents.filter((a) => a.state === 'available');
     let offered = 0;
@@ -125,13 +111,14 @@ export class DeskRouting implements DeskPort {
     try {
       await this.calls.transition(call.id, async (c, now, change) => {
         if (c.state !== 'queued' || c.teamId !== team.id) return c;
-        await lockTeam(change.db, team.id);
-        const agent = await lockAgent(change.db, team.id, agentIdentity);
+        const { desk, calls } = change.store;
+        await desk.lockTeam(team.id);
+        const agent = await desk.lockAgent(team.id, agentIdentity);
         if (!agent || agent.state !== 'available') return c;
         // An identity in several teams: offers to it are serialised across teams too.
-        await lockIdentity(change.db, agentIdentity);
+        await desk.lockIdentity(agentIdentity);
         // Rung, in a call or wrapping up for another team, or in a call of its own.
-        if ((await busyInAnyTeam(change.db, agentIdentity)) || (await inLiveCall(change.db, agentIdentity))) return c;
+        if ((await desk.busyInAnyTeam(agentIdentity)) || (await calls.inLiveCall(agentIdentity))) return c;
         done = true;
         return offer(c, agentIdentity, team.ringTimeoutSeconds, now);
       });
@@ -144,7 +131,7 @@ export class DeskRouting implements DeskPort {
 
   /** Tells each queued customer its position and estimated wait when they change. */
   private async updatePositions(team: Team, agents: Agent[], known?: Call[]): Promise<void> {
-    const queued = known ?? (await waitingCalls(this.tx.db, team.id)).filter((c) => c.state === 'queued');
+    const queued = known ?? (await this.tx.store.desk.waitingCalls(team.id)).filter((c) => c.state === 'queued');
     if (queued.length === 0) return;
     const handling = await this.averageHandling(team.id);
     const staffed = agents.filter(staffing).length;
@@ -162,7 +149,7 @@ export class DeskRouting implements DeskPort {
   private async averageHandling(teamId: string): Promise<number> {
     const cached = this.handling.get(teamId);
     if (cached && Date.now() - cached.at < 30_000) return cached.seconds;
-    const figures = await teamCallFigures(this.tx.db, teamId, new Date(Date.now() - 24 * 3600 * 1000));
+    const figures = await this.tx.store.desk.teamCallFigures(teamId, new Date(Date.now() - 24 * 3600 * 1000));
     const seconds = figures.averageHandlingSeconds > 0 ? figures.averageHandlingSeconds : this.options.defaultHandlingSeconds;
     this.handling.set(teamId, { seconds, at: Date.now() });
     return seconds;
@@ -175,11 +162,11 @@ export class DeskRouting implements DeskPort {
   async tick(): Promise<number> {
     let changed = 0;
     const now = new Date();
-    for (const due of await agentsInWrapUpDue(this.tx.db, now, 100)) {
-      const over = await this.tx.db.transaction().execute(async (db) => {
-        const locked = await lockAgent(db, due.teamId, due.identity);
+    for (const due of await this.tx.store.desk.agentsInWrapUpDue(now, 100)) {
+      const over = await this.tx.store.transaction(async (tx) => {
+        const locked = await tx.desk.lockAgent(due.teamId, due.identity);
         const next = locked && wrapUpOver(locked, new Date());
-        if (next) await saveAgent(db, next);
+        if (next) await tx.desk.saveAgent(next);
         return !!next;
       });
       if (over) {
@@ -187,7 +174,7 @@ export class DeskRouting implements DeskPort {
         this.kick(due.teamId);
       }
     }
-    const ringingCalls = await ringingTeamCalls(this.tx.db);
+    const ringingCalls = await this.tx.store.desk.ringingTeamCalls();
     // Presence failing: nobody's offer is taken away on that account. Nothing ringing: nothing to ask.
     const reachable =
       ringingCalls.length === 0 ? null : await this.presence.onlineAmong(ringingCalls.map((c) => c.calleeIdentity)).catch(() => null);
@@ -198,7 +185,7 @@ export class DeskRouting implements DeskPort {
         .then(() => changed++)
         .catch(() => undefined);
     }
-    for (const teamId of await teamsWithQueuedCalls(this.tx.db)) this.kick(teamId);
+    for (const teamId of await this.tx.store.desk.teamsWithQueuedCalls()) this.kick(teamId);
     return changed;
   }
 

@@ -8,24 +8,8 @@ import { Agent, agentChooses, AgentState, normalizeTeam, Team } from '../domain/
 import { invite, newTeamCall, transfer } from '../domain/desk-call';
 import { checkDisplayName } from '../../rooms/domain/room';
 import { encodeCallEvents } from '../../calls/transport/call-events';
-import { findCallByRoom, inLiveCall, insertCall } from '../../calls/store/call.repository';
-import { RoomDb } from '../../db/database';
-import {
-  agentsOf,
-  busyElsewhere,
-  CallRecordingFilter,
-  CallRecordingRow,
-  countWaiting,
-  insertCallRecording,
-  insertTeam,
-  listCallRecordings,
-  listTeams,
-  lockAgent,
-  lockTeam,
-  saveAgent,
-  teamCallFigures,
-  waitingCalls,
-} from '../store/desk.repository';
+import { isUniqueViolation } from '../../db/store';
+import type { CallRecordingFilter, CallRecordingRow, DeskStore } from '../store/desk-store';
 import { CallSeat, Calls, PresencePort } from '../../calls/application/calls';
 import { onlineOf, TeamDirectory } from './desk-directory';
 import { DeskRouting } from './desk-routing';
@@ -83,9 +67,9 @@ export class Desk {
   async createTeam(input: Omit<Team, 'id' | 'createdAt'>): Promise<Team> {
     const team: Team = { ...normalizeTeam(input), id: newId('t'), createdAt: new Date() };
     try {
-      await insertTeam(this.tx.db, team);
+      await this.tx.store.desk.insertTeam(team);
     } catch (err) {
-      if ((err as { code?: string })?.code === '23505') throw new DomainError('ALREADY_EXISTS', `a team is named ${team.name}`, { name: team.name });
+      if (isUniqueViolation(err)) throw new DomainError('ALREADY_EXISTS', `a team is named ${team.name}`, { name: team.name }, { cause: err });
       throw err;
     }
     return team;
@@ -94,14 +78,14 @@ export class Desk {
   async team(idOrName: string, actor: Actor = null): Promise<{ team: Team; agents: AgentView[]; queue: Call[] }> {
     const team = await this.teams.find(idOrName);
     checkAgentOf(actor, team);
-    const [agents, queue] = await Promise.all([agentsOf(this.tx.db, team.id), waitingCalls(this.tx.db, team.id)]);
+    const [agents, queue] = await Promise.all([this.tx.store.desk.agentsOf(team.id), this.tx.store.desk.waitingCalls(team.id)]);
     const ids = agents.map((a) => a.identity);
-    const [online, elsewhere] = await Promise.all([onlineOf(this.presence, ids), busyElsewhere(this.tx.db, team.id, ids)]);
+    const [online, elsewhere] = await Promise.all([onlineOf(this.presence, ids), this.tx.store.desk.busyElsewhere(team.id, ids)]);
     return { team, agents: agents.map((a) => ({ ...a, connected: online.has(a.identity), busyElsewhere: elsewhere.get(a.identity) ?? null })), queue };
   }
 
   listTeams(): Promise<Team[]> {
-    return listTeams(this.tx.db);
+    return this.tx.store.desk.listTeams();
   }
 
   async setAgentState(teamIdOrName: string, identity: string, state: AgentState, actor: Actor = null): Promise<Agent> {
@@ -109,9 +93,9 @@ export class Desk {
     checkSelf(actor, identity, "set an agent's state");
     const team = await this.teams.find(teamIdOrName);
     checkAgentOf(actor, team);
-    const agent = await this.tx.db.transaction().execute(async (db) => {
-      const next = agentChooses(await lockAgent(db, team.id, identity), team.id, identity, state, new Date());
-      await saveAgent(db, next);
+    const agent = await this.tx.store.transaction(async (tx) => {
+      const next = agentChooses(await tx.desk.lockAgent(team.id, identity), team.id, identity, state, new Date());
+      await tx.desk.saveAgent(next);
       return next;
     });
     if (agent.state === 'available') this.routing.kick(team.id);
@@ -129,8 +113,8 @@ export class Desk {
     if (!identityPattern.test(input.customerIdentity)) throw new DomainError('INVALID_ARGUMENT', 'customer_identity is not valid', { field: 'customer_identity' });
     const team = await this.teams.find(input.team);
     newTeamCall({ id: 'c_check', roomId: 'r', customerIdentity: input.customerIdentity, customerStreamId: '', teamId: team.id, metadata: input.metadata, now: new Date() });
-    await this.admit(this.tx.db, team);
-    if (await inLiveCall(this.tx.db, input.customerIdentity)) throw new DomainError('CALLEE_BUSY', `${input.customerIdentity} is in another call`);
+    await this.admit(this.tx.store.desk, team);
+    if (await this.tx.store.calls.inLiveCall(input.customerIdentity)) throw new DomainError('CALLEE_BUSY', `${input.customerIdentity} is in another call`);
     const room = await this.rooms.create(
       {
         name: newId('desk'),
@@ -161,8 +145,8 @@ export class Desk {
     try {
       const call = await this.tx.run(room.id, async (change) => {
         const locked = await change.lock(room.id);
-        await lockTeam(change.db, team.id);
-        await this.admit(change.db, team); // again, under the team's lock: the limit holds across instances
+        await change.store.desk.lockTeam(team.id);
+        await this.admit(change.store.desk, team); // again, under the team's lock: the limit holds across instances
         const created = newTeamCall({
           id: newId('c'),
           roomId: room.id,
@@ -172,7 +156,7 @@ export class Desk {
           metadata: input.metadata,
           now: change.now,
         });
-        await insertCall(change.db, created);
+        await change.store.calls.insertCall(created);
         change.notify(encodeCallEvents(created, change.now));
         await change.commit(locked);
         return created;
@@ -185,10 +169,10 @@ export class Desk {
   }
 
   /** Refuses a new caller when nobody of the team is signed in or the queue is full. */
-  private async admit(db: RoomDb, team: Team): Promise<void> {
-    const agents = await agentsOf(db, team.id);
+  private async admit(desk: DeskStore, team: Team): Promise<void> {
+    const agents = await desk.agentsOf(team.id);
     if (!agents.some(signedIn)) throw new DomainError('TEAM_CLOSED', `no agent of ${team.name} is signed in`, { team: team.name });
-    const waiting = await countWaiting(db, team.id);
+    const waiting = await desk.countWaiting(team.id);
     if (waiting >= team.queueLimit) {
       throw new DomainError('QUEUE_FULL', `${team.name} has ${waiting} callers waiting, its limit`, { team: team.name, limit: String(team.queueLimit) });
     }
@@ -204,9 +188,9 @@ export class Desk {
     }
     return this.calls.transition(callId, async (call, now, change, room) => {
       const next = transfer(call, identity, { teamId: team.id, agent: toIdentity, ringTimeoutSeconds: team.ringTimeoutSeconds }, now);
-      await lockTeam(change.db, team.id);
+      await change.store.desk.lockTeam(team.id);
       if (toIdentity) {
-        const agent = await lockAgent(change.db, team.id, toIdentity);
+        const agent = await change.store.desk.lockAgent(team.id, toIdentity);
         if (!agent || agent.state !== 'available') {
           throw new DomainError('AGENT_UNAVAILABLE', `${toIdentity} is not an available agent of ${team.name}`, { identity: toIdentity, state: agent?.state ?? 'not_an_agent' });
         }
@@ -232,11 +216,12 @@ export class Desk {
     const team = await this.teams.find(teamIdOrName);
     checkAgentOf(actor, team);
     const from = since ?? new Date(Date.now() - 24 * 3600 * 1000);
-    const [figures, waiting, agents] = await Promise.all([teamCallFigures(this.tx.db, team.id, from), waitingCalls(this.tx.db, team.id), agentsOf(this.tx.db, team.id)]);
+    const desk = this.tx.store.desk;
+    const [figures, waiting, agents] = await Promise.all([desk.teamCallFigures(team.id, from), desk.waitingCalls(team.id), desk.agentsOf(team.id)]);
     const now = Date.now();
     const longestWaitingNow = waiting.reduce((m, c) => Math.max(m, (now - c.createdAt.getTime()) / 1000), 0);
     const availableHere = agents.filter((a) => a.state === 'available').map((a) => a.identity);
-    const [online, elsewhere] = await Promise.all([onlineOf(this.presence, availableHere), busyElsewhere(this.tx.db, team.id, availableHere)]);
+    const [online, elsewhere] = await Promise.all([onlineOf(this.presence, availableHere), desk.busyElsewhere(team.id, availableHere)]);
     return {
       teamId: team.id,
       since: from,
@@ -255,9 +240,9 @@ export class Desk {
   /** A recording of a desk call's room is ready: kept against the call, its team, agents and customer. */
   async keepRecording(recording: recordingv1.Recording, encoded: Uint8Array): Promise<void> {
     if (!recording.roomId || !recording.id) return;
-    const call = await findCallByRoom(this.tx.db, recording.roomId);
+    const call = await this.tx.store.calls.findCallByRoom(recording.roomId);
     if (!call?.teamId) return;
-    await insertCallRecording(this.tx.db, {
+    await this.tx.store.desk.insertCallRecording({
       recordingId: recording.id,
       callId: call.id,
       teamId: call.teamId,
@@ -283,7 +268,7 @@ export class Desk {
       if (!t || !id || Number.isNaN(Date.parse(t))) throw new DomainError('INVALID_ARGUMENT', 'page_token is not valid', { field: 'page_token' });
       after = { createdAt: new Date(t), recordingId: id };
     }
-    const rows = await listCallRecordings(this.tx.db, f, limit + 1, after);
+    const rows = await this.tx.store.desk.listCallRecordings(f, limit + 1, after);
     const page = rows.slice(0, limit);
     const last = page[page.length - 1];
     const nextPageToken = rows.length > limit && last ? Buffer.from(`${last.createdAt.toISOString()}|${last.recordingId}`).toString('base64url') : '';

@@ -5,6 +5,7 @@ import { Agent, AgentState, Team } from '../domain/desk';
 import { toCall } from '../../calls/store/call.repository';
 import { RoomDb } from '../../db/database';
 import { AgentsTable, TeamsTable } from './desk.tables';
+import type { CallRecordingFilter, CallRecordingRow, TeamCallFigures } from './desk-store';
 
 const toTeam = (r: TeamsTable): Team => ({
   id: r.id,
@@ -150,15 +151,6 @@ export async function agentsInWrapUpDue(db: RoomDb, now: Date, limit: number): P
   return rows.map(toAgent);
 }
 
-export interface TeamCallFigures {
-  offered: number;
-  answered: number;
-  abandoned: number;
-  averageWaitSeconds: number;
-  longestWaitSeconds: number;
-  averageHandlingSeconds: number;
-}
-
 /** Figures over the team's calls made since `since`. */
 export async function teamCallFigures(db: RoomDb, teamId: string, since: Date): Promise<TeamCallFigures> {
   const { rows } = await sql<{ offered: string; answered: string; abandoned: string; avg_wait: number | null; max_wait: number | null; avg_handle: number | null }>`
@@ -180,16 +172,6 @@ export async function teamCallFigures(db: RoomDb, teamId: string, since: Date): 
   };
 }
 
-export interface CallRecordingRow {
-  recordingId: string;
-  callId: string;
-  teamId: string;
-  customerIdentity: string;
-  agentIdentities: string[];
-  recording: Uint8Array;
-  createdAt: Date;
-}
-
 /** Keeps a recording against its desk call; a repeat changes nothing. */
 export async function insertCallRecording(db: RoomDb, r: CallRecordingRow): Promise<void> {
   await db
@@ -205,13 +187,6 @@ export async function insertCallRecording(db: RoomDb, r: CallRecordingRow): Prom
     })
     .onConflict((oc) => oc.column('recording_id').doNothing())
     .execute();
-}
-
-export interface CallRecordingFilter {
-  callId?: string;
-  teamId?: string;
-  agentIdentity?: string;
-  customerIdentity?: string;
 }
 
 /** Newest first; `after` is the last row of the previous page. */

@@ -16,18 +16,12 @@ import {
   RoomOptions,
   StreamSource,
 } from '../domain/room';
-import {
-  findMemberByJoinRequest,
-  findMemberByStream,
-  seatedMembers,
-  seatedMembersOfSession,
-} from '../store/member.repository';
 import type { mediav1 } from '@rtcroom/proto';
 import { Actor, checkJoin, checkManage, checkSelf, checkSelfOrManage, mayCreate, missingRoomError } from '../domain/room-access';
-import { findRoomById } from '../store/room.repository';
 import { PushUrlGrants } from './push-url-grants';
 import { RoomChangeSet } from '../../changes/room-change-set';
 import { RoomTransactions } from '../../changes/room-transaction';
+import { isUniqueViolation } from '../../db/store';
 import { definedOnly, resolveRoom, Rooms } from './rooms';
 
 /** The URL issuer as the room service needs it. */
@@ -143,7 +137,7 @@ export class Memberships {
       return joined;
     } catch (err) {
       // A retry racing its own first attempt: answer with what the first one made.
-      if (input.requestId && (err as { code?: string })?.code === '23505') {
+      if (input.requestId && isUniqueViolation(err)) {
         const earlier = await this.earlierJoin(target, input);
         if (earlier) return earlier;
       }
@@ -224,7 +218,7 @@ export class Memberships {
 
   /** Every seat held through the session is given up. */
   async leaveSession(sessionId: string, reason: LeaveReason): Promise<Member[]> {
-    const held = await seatedMembersOfSession(this.tx.db, sessionId);
+    const held = await this.tx.store.rooms.seatedMembersOfSession(sessionId);
     const left: Member[] = [];
     for (const m of held) {
       try {
@@ -238,7 +232,7 @@ export class Memberships {
 
   /** The session's connection dropped (connected false) or came back: each of its seats says so. */
   async setSessionConnection(sessionId: string, connected: boolean): Promise<Member[]> {
-    const held = await seatedMembersOfSession(this.tx.db, sessionId);
+    const held = await this.tx.store.rooms.seatedMembersOfSession(sessionId);
     const out: Member[] = [];
     for (const m of held) {
       try {
@@ -264,14 +258,14 @@ export class Memberships {
     let member: Member | null = null;
     if (ref.streamId) {
       checkId('stream_id', ref.streamId);
-      member = await findMemberByStream(this.tx.db, ref.streamId);
+      member = await this.tx.store.rooms.findMemberByStream(ref.streamId);
     } else if (ref.roomId && ref.identity) {
       checkId('room_id', ref.roomId);
-      member = (await seatedMembers(this.tx.db, ref.roomId)).find((m) => m.identity === ref.identity) ?? null;
+      member = (await this.tx.store.rooms.seatedMembers(ref.roomId)).find((m) => m.identity === ref.identity) ?? null;
     } else {
       throw new DomainError('INVALID_ARGUMENT', 'stream_id, or room_id and identity, are required', { field: 'stream_id' });
     }
-    const room = member ? await findRoomById(this.tx.db, member.roomId) : null;
+    const room = member ? await this.tx.store.rooms.findRoomById(member.roomId) : null;
     if (!member || !room) {
       const missing = new DomainError('NOT_A_MEMBER', 'no such membership');
       throw ref.roomId ? missingRoomError(actor, { roomId: ref.roomId }, missing) : missing;
@@ -309,7 +303,7 @@ export class Memberships {
       // A remembered room saves a read: its id, kind and recording never change, and the change
       // itself finds out if it has closed meanwhile.
       checkId('room_id', input.roomId);
-      return this.tx.rememberedRoom(input.roomId) ?? resolveRoom(this.tx.db, { roomId: input.roomId }, actor);
+      return this.tx.rememberedRoom(input.roomId) ?? resolveRoom(this.tx.store.rooms, { roomId: input.roomId }, actor);
     }
     if (!input.name) throw new DomainError('INVALID_ARGUMENT', 'room_id or room_name is required', { field: 'room_id' });
     // Joining a room that exists needs no right to create one.
@@ -324,7 +318,7 @@ export class Memberships {
   }
 
   private async earlierJoin(room: Room, input: JoinInput): Promise<JoinResult | null> {
-    const member = await findMemberByJoinRequest(this.tx.db, room.id, input.requestId!);
+    const member = await this.tx.store.rooms.findMemberByJoinRequest(room.id, input.requestId!);
     if (!member || member.identity !== input.identity) return null;
     if (member.state === 'left') throw new DomainError('NOT_A_MEMBER', 'the membership this request made has ended');
     const snap = await this.rooms.get({ roomId: room.id });

@@ -19,12 +19,10 @@ import {
   RoomPolicy,
 } from '../domain/room';
 import { Actor, checkAdmin, checkCreate, checkList, checkManage, checkRead, inScope, missingRoomError } from '../domain/room-access';
-import { RoomDb } from '../../db/database';
-import { seatedMembers } from '../store/member.repository';
-import { roomEventsAfter } from '../../outbox/outbox.repository';
-import { findOpenRoomByName, findRoomById, findRoomByRequestId, listOpenRooms, roomsDueToClose, RoomPageCursor } from '../store/room.repository';
 import { RoomChangeSet } from '../../changes/room-change-set';
 import { RoomTransactions } from '../../changes/room-transaction';
+import { isUniqueViolation } from '../../db/store';
+import type { RoomPageCursor, RoomStore } from '../store/room-store';
 
 export interface RoomRef {
   roomId?: string;
@@ -54,8 +52,11 @@ export class Rooms {
     private readonly tx: RoomTransactions,
     private readonly policy: RoomPolicy,
   ) {
-    tx.addHook(async (_change, room, happened) => {
-      if (happened.some((h) => h.type === 'room_closed')) this.forgetName(room.name);
+    tx.addHook({
+      usesStore: () => false,
+      react: async (_change, room, happened) => {
+        if (happened.some((h) => h.type === 'room_closed')) this.forgetName(room.name);
+      },
     });
   }
 
@@ -63,7 +64,7 @@ export class Rooms {
   async openNamed(name: string): Promise<Room | null> {
     const known = this.openByName.get(name);
     if (known) return { ...known };
-    const room = await findOpenRoomByName(this.tx.db, name);
+    const room = await this.tx.store.rooms.findOpenRoomByName(name);
     if (room) this.remember(room);
     return room;
   }
@@ -85,7 +86,7 @@ export class Rooms {
     checkCreate(actor, name);
     const spec = normalizeNewRoom({ ...input, name, ownerIdentity: actor ? actor.identity : input.ownerIdentity }, this.policy);
     if (requestId) {
-      const earlier = await findRoomByRequestId(this.tx.db, requestId);
+      const earlier = await this.tx.store.rooms.findRoomByRequestId(requestId);
       if (earlier) return earlier;
     }
     try {
@@ -106,14 +107,14 @@ export class Rooms {
         change.record({ type: 'room_created', room });
         await change.commit(room);
         return room;
-      }, { optimistic: true });
+      }, { optimistic: !this.tx.hooksUseStore(spec) }); // a call's room: the locked way at once
     } catch (err) {
-      if ((err as { code?: string })?.code !== '23505') throw err;
+      if (!isUniqueViolation(err)) throw err;
       if (requestId) {
-        const earlier = await findRoomByRequestId(this.tx.db, requestId);
+        const earlier = await this.tx.store.rooms.findRoomByRequestId(requestId);
         if (earlier) return earlier;
       }
-      throw new DomainError('ALREADY_EXISTS', `an open room is named ${spec.name}`, { name: spec.name });
+      throw new DomainError('ALREADY_EXISTS', `an open room is named ${spec.name}`, { name: spec.name }, { cause: err });
     }
   }
 
@@ -161,24 +162,24 @@ export class Rooms {
   }
 
   async get(ref: RoomRef, actor: Actor = null): Promise<RoomSnapshot> {
-    return this.tx.db
-      .transaction()
-      .setIsolationLevel('repeatable read')
-      .execute(async (db) => {
-        const room = await resolveRoom(db, ref, actor);
-        const members = await seatedMembers(db, room.id);
+    return this.tx.store.transaction(
+      async (tx) => {
+        const room = await resolveRoom(tx.rooms, ref, actor);
+        const members = await tx.rooms.seatedMembers(room.id);
         checkRead(actor, room, members);
         return { room, members, seq: room.seq };
-      });
+      },
+      { isolation: 'repeatable read' },
+    );
   }
 
   /** Open rooms, newest first; a scoped principal sees only its own room. */
   async list(limit: number, after: RoomPageCursor | null, actor: Actor = null): Promise<Room[]> {
     checkList(actor);
     const scope = actor?.grants.room;
-    if (!scope) return listOpenRooms(this.tx.db, limit, after);
+    if (!scope) return this.tx.store.rooms.listOpenRooms(limit, after);
     if (after) return [];
-    const room = (await findRoomById(this.tx.db, scope)) ?? (await this.openNamed(scope));
+    const room = (await this.tx.store.rooms.findRoomById(scope)) ?? (await this.openNamed(scope));
     return room && room.state === 'open' && inScope(actor!.grants, room) ? [room] : [];
   }
 
@@ -214,9 +215,9 @@ export class Rooms {
 
   async eventsAfter(roomId: string, afterSeq: number, limit: number, actor: Actor = null): Promise<{ events: roomEventv1.RoomEvent[]; lastSeq: number }> {
     checkId('room_id', roomId);
-    const room = await resolveRoom(this.tx.db, { roomId }, actor);
-    if (actor) checkRead(actor, room, await seatedMembers(this.tx.db, roomId));
-    const payloads = await roomEventsAfter(this.tx.db, roomId, afterSeq, limit);
+    const room = await resolveRoom(this.tx.store.rooms, { roomId }, actor);
+    if (actor) checkRead(actor, room, await this.tx.store.rooms.seatedMembers(roomId));
+    const payloads = await this.tx.store.rooms.roomEventsAfter(roomId, afterSeq, limit);
     return { events: payloads.map((p) => roomEventv1.RoomEvent.decode(p)), lastSeq: room.seq };
   }
 
@@ -239,14 +240,14 @@ export class Rooms {
         await change.commit(room);
       });
     } catch (err) {
-      if ((err as { code?: string })?.code === '23505') return; // announced before
+      if (isUniqueViolation(err)) return; // announced before
       throw err;
     }
   }
 
   /** Closes the rooms whose empty or departure timeout has run out; returns how many. */
   async closeDue(limit = 100): Promise<number> {
-    const due = await roomsDueToClose(this.tx.db, this.tx.now(), limit);
+    const due = await this.tx.store.rooms.roomsDueToClose(this.tx.now(), limit);
     let closed = 0;
     for (const id of due) {
       const did = await this.tx.run(id, async (change) => {
@@ -264,16 +265,16 @@ export class Rooms {
 }
 
 /** The room referred to; a missing one is ROOM_NOT_FOUND, or to a scoped principal PERMISSION_DENIED. */
-export async function resolveRoom(db: RoomDb, ref: RoomRef, actor: Actor = null): Promise<Room> {
+export async function resolveRoom(rooms: RoomStore, ref: RoomRef, actor: Actor = null): Promise<Room> {
   if (ref.roomId) {
     checkId('room_id', ref.roomId);
-    const room = await findRoomById(db, ref.roomId);
+    const room = await rooms.findRoomById(ref.roomId);
     if (!room) throw missingRoomError(actor, ref, new DomainError('ROOM_NOT_FOUND', `no room ${ref.roomId}`));
     return room;
   }
   if (!ref.name) throw new DomainError('INVALID_ARGUMENT', 'room_id or name is required', { field: 'room_id' });
   checkRoomName('name', ref.name);
-  const room = await findOpenRoomByName(db, ref.name);
+  const room = await rooms.findOpenRoomByName(ref.name);
   if (!room) throw missingRoomError(actor, ref, new DomainError('ROOM_NOT_FOUND', `no open room named ${ref.name}`));
   return room;
 }

@@ -3,6 +3,7 @@ import { sql } from 'kysely';
 import { LeaveReason, Member, MemberState, StreamSource } from '../domain/room';
 import { RoomDb } from '../../db/database';
 import { MembersTable } from './room.tables';
+import type { MemberWrite } from './room-store';
 
 export function toMember(row: MembersTable): Member {
   return {
@@ -49,14 +50,6 @@ export async function findMemberByStream(db: RoomDb, streamId: string): Promise<
 export async function findMemberByJoinRequest(db: RoomDb, roomId: string, requestId: string): Promise<Member | null> {
   const row = await db.selectFrom('members').selectAll().where('room_id', '=', roomId).where('join_request_id', '=', requestId).executeTakeFirst();
   return row ? toMember(row) : null;
-}
-
-/** A member's row to write with its room's change (RoomChangeSet.commit). */
-export interface MemberWrite {
-  member: Member;
-  /** A new seat (insert) rather than a change to one. */
-  insert: boolean;
-  joinRequestId: string | null;
 }
 
 /** The statement writing one member's row, to run alone or as a CTE of the room's commit. */

@@ -7,7 +7,8 @@ import { CloseReason, DuplicateIdentityPolicy, Member, OwnerLeavePolicy, OwnerRi
 import { OutboxRow } from '../../outbox/outbox-row';
 import { RoomDb } from '../../db/database';
 import { MembersTable, RoomsTable } from './room.tables';
-import { MemberWrite, memberWriteQuery, toMember } from './member.repository';
+import { memberWriteQuery, toMember } from './member.repository';
+import type { LockedRoom, MemberWrite, RoomPageCursor } from './room-store';
 
 export function toRoom(row: RoomsTable): Room {
   return {
@@ -219,11 +220,6 @@ export async function roomsDueToClose(db: RoomDb, now: Date, limit: number): Pro
   return rows.map((r) => r.id);
 }
 
-export interface RoomPageCursor {
-  createdAt: Date;
-  id: string;
-}
-
 /** Open rooms, newest first, after the cursor. */
 export async function listOpenRooms(db: RoomDb, limit: number, after: RoomPageCursor | null): Promise<Room[]> {
   let q = db.selectFrom('rooms').selectAll().where('state', '=', sql.lit('open'));
@@ -251,16 +247,6 @@ export async function saveBan(db: RoomDb, roomId: string, identity: string, unti
     .set({ version })
     .where('id', '=', roomId)
     .execute();
-}
-
-export interface LockedRoom {
-  room: Room;
-  /** Members holding a seat, in the order they joined. */
-  seated: Member[];
-  /** Bans of the room not over yet, by identity. */
-  bans: Map<string, Date>;
-  /** The room's version (bumped by every write to it, its seats or its bans). */
-  version: number;
 }
 
 /**

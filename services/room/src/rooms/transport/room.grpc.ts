@@ -3,7 +3,7 @@ import { bindService, CallerPolicy, DomainError, ServiceBinding } from '@rtcroom
 import { roomServicev1 } from '@rtcroom/proto';
 import { Memberships } from '../application/memberships';
 import { Rooms } from '../application/rooms';
-import { RoomPageCursor } from '../store/room.repository';
+import type { RoomPageCursor } from '../store/room-store';
 import { actorFromProto, userActor } from '../../wire/principal.wire';
 import { leaveReasonFromProto, ownerRightsFromProto, roomOptionsFromProto, streamSourceFromProto, toProtoMember, toProtoRoom } from './room.wire';
 
