@@ -61,7 +61,7 @@ export class RoomChangeSet {
   get store(): Repositories {
     // A hook that uses the store says so (RoomChangeHook.usesStore), and RoomTransactions then never
     // runs the change the optimistic way: reaching here without a transaction is a bug.
-    if (!this.tx) throw new Error('an optimistic room change has no transaction: its hook must declare usesStore');
+    if (!this.tx) throw new UndeclaredStoreUse('a room change used the store on the optimistic way: its hook must say so in usesStore');
     return this.tx;
   }
 
@@ -215,6 +215,11 @@ function copySnapshot(s: RoomSnapshot): RoomSnapshot {
 /** The optimistic way cannot finish this change: run it the locked way. */
 export class NeedsLock extends Error {
   override name = 'NeedsLock';
+}
+
+/** A change on the optimistic way reached for the store: a hook that does not declare it (a bug, not a fallback). */
+export class UndeclaredStoreUse extends Error {
+  override name = 'UndeclaredStoreUse';
 }
 
 /** The remembered room was written since (by another instance): run the change the locked way. */

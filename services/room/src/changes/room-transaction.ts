@@ -11,7 +11,7 @@ import { isDomainError } from '@rtcroom/common';
 import type { Store } from '../db/store';
 import type { OutboxRow } from '../outbox/outbox-row';
 import type { Room } from '../rooms/domain/room';
-import { NeedsLock, RoomChangeHook, RoomChangeSet, RoomSnapshot, StaleRoom } from './room-change-set';
+import { NeedsLock, RoomChangeHook, RoomChangeSet, RoomSnapshot, StaleRoom, UndeclaredStoreUse } from './room-change-set';
 
 /** One holder per key at a time, in arrival order, without holding anything else while waiting. */
 class KeyedMutex {
@@ -110,6 +110,7 @@ export class RoomTransactions {
         this.onCommitted(change.writtenRows);
         throw err;
       }
+      if (err instanceof UndeclaredStoreUse) throw err;
       // A refusal decided on the copy is checked against the store too: the locked way decides again.
       // Without a copy (a change creating its room) only a change the optimistic way cannot make (its
       // commit would need two statements) goes there.

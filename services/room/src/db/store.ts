@@ -31,3 +31,8 @@ export const uniqueViolationCode = '23505';
 export function isUniqueViolation(err: unknown): boolean {
   return (err as { code?: unknown } | null)?.code === uniqueViolationCode;
 }
+
+/** The refusal a store gives for a unique key already taken (what the in-memory store throws). */
+export function uniqueViolation(key: string): Error & { code: string } {
+  return Object.assign(new Error(`duplicate key value violates unique constraint "${key}"`), { code: uniqueViolationCode });
+}
