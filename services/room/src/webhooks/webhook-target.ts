@@ -25,8 +25,9 @@ export class WebhookTargetRefused extends Error {
     readonly kind: 'FORBIDDEN_ADDRESS' | 'UNRESOLVABLE',
     message: string,
     readonly address = '',
+    options?: { cause?: unknown },
   ) {
-    super(message);
+    super(message, options);
     this.name = 'WebhookTargetRefused';
   }
 }
@@ -113,7 +114,8 @@ export class WebhookTargets {
       try {
         addresses = await this.resolve(host);
       } catch (err) {
-        throw new WebhookTargetRefused('UNRESOLVABLE', `${host} does not resolve (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+        const why = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+        throw new WebhookTargetRefused('UNRESOLVABLE', `${host} does not resolve (${why})`, '', { cause: err });
       }
       if (addresses.length === 0) throw new WebhookTargetRefused('UNRESOLVABLE', `${host} does not resolve`);
     }

@@ -48,6 +48,16 @@ describe('webhook targets', () => {
     await expect(targets.addressesFor('other.internal')).rejects.toThrow('10.21.0.1 is private (RFC 1918) (other.internal resolves to it)');
   });
 
+  it('keeps the resolver failure as the cause of an unresolvable host', async () => {
+    const lookupFailed = Object.assign(new Error('getaddrinfo ENOTFOUND nowhere.example'), { code: 'ENOTFOUND' });
+    const targets = new WebhookTargets(parseWebhookAllowList('ROOM_WEBHOOK_ALLOWED_HOSTS', undefined), async () => {
+      throw lookupFailed;
+    });
+    const refused = await targets.addressesFor('nowhere.example').catch((err: unknown) => err);
+    expect(refused).toBeInstanceOf(WebhookTargetRefused);
+    expect(refused).toMatchObject({ kind: 'UNRESOLVABLE', message: 'nowhere.example does not resolve (ENOTFOUND)', cause: lookupFailed });
+  });
+
   it('fails the start on an allow-list entry that is neither, naming the variable', () => {
     for (const bad of ['10.0.0.0/33', 'http://x', 'a b', '1.2.3.4/x']) {
       expect(() => loadRoomConfig({ RTCROOM_DEV: 'true', ROOM_WEBHOOK_ALLOWED_HOSTS: bad })).toThrow(ConfigError);

@@ -12,8 +12,8 @@ function parseUrl(raw: string): URL {
   let url: URL;
   try {
     url = new URL(raw);
-  } catch {
-    throw new DomainError('INVALID_ARGUMENT', 'url is not a URL', { field: 'url' });
+  } catch (err) {
+    throw new DomainError('INVALID_ARGUMENT', 'url is not a URL', { field: 'url' }, { cause: err });
   }
   if (!['http:', 'https:'].includes(url.protocol) || raw.length > 2048) {
     throw new DomainError('INVALID_ARGUMENT', 'url must be http(s) and at most 2048 characters', { field: 'url' });
@@ -27,8 +27,8 @@ async function checkTarget(targets: WebhookTargets, url: URL): Promise<void> {
     await targets.addressesFor(bareHost(url));
   } catch (err) {
     if (!(err instanceof WebhookTargetRefused)) throw err;
-    if (err.kind === 'UNRESOLVABLE') throw new DomainError('INVALID_ARGUMENT', `url's host: ${err.message}`, { field: 'url' });
-    throw new DomainError('PERMISSION_DENIED', `url: ${err.message}`, { field: 'url', address: err.address });
+    if (err.kind === 'UNRESOLVABLE') throw new DomainError('INVALID_ARGUMENT', `url's host: ${err.message}`, { field: 'url' }, { cause: err });
+    throw new DomainError('PERMISSION_DENIED', `url: ${err.message}`, { field: 'url', address: err.address }, { cause: err });
   }
 }
 
@@ -67,8 +67,8 @@ function decodePageToken(token: string): DeadLetterPageCursor | null {
     const parkedAt = new Date(p);
     if (typeof e !== 'string' || Number.isNaN(parkedAt.getTime())) throw new Error('bad');
     return { parkedAt, eventId: e };
-  } catch {
-    throw new DomainError('INVALID_ARGUMENT', 'page_token is not one this service issued', { field: 'page_token' });
+  } catch (err) {
+    throw new DomainError('INVALID_ARGUMENT', 'page_token is not one this service issued', { field: 'page_token' }, { cause: err });
   }
 }
 

@@ -17,8 +17,8 @@ export type Actor = Principal | null;
 
 type RoomRef = Pick<Room, 'id' | 'name'>;
 
-function denied(message: string): DomainError {
-  return new DomainError('PERMISSION_DENIED', message);
+function denied(message: string, cause?: unknown): DomainError {
+  return new DomainError('PERMISSION_DENIED', message, {}, { cause });
 }
 
 /** The room is the one the token is scoped to (or the token is not scoped). */
@@ -34,7 +34,8 @@ export function inScope(grants: Grants, room: RoomRef): boolean {
 export function missingRoomError(actor: Actor, ref: { roomId?: string; name?: string }, notFound: DomainError): DomainError {
   const scope = actor?.grants.room;
   if (!scope || (ref.roomId || ref.name) === scope) return notFound;
-  return denied(`the access token acts in room ${scope} only`);
+  // The caller is told only that it may not; the log keeps that the room was missing.
+  return denied(`the access token acts in room ${scope} only`, notFound);
 }
 
 function checkScope(actor: Principal, room: RoomRef): void {
