@@ -9,6 +9,7 @@ module.exports = {
   transform: { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022', parser: { syntax: 'typescript' } } }] },
   moduleNameMapper: {
     '^@rtcroom/common/testing$': '<rootDir>/packages/common/src/testing/index.ts',
+    '^@rtcroom/common/errors$': '<rootDir>/packages/common/src/errors-entry.ts',
     '^@rtcroom/(proto|common|dev)$': '<rootDir>/packages/$1/src/index.ts',
     '^@rtcroom/(room|presence|gateway|url-issuer)$': '<rootDir>/services/$1/src/index.ts',
     '^@rtcroom/sdk$': '<rootDir>/packages/sdk/src/index.ts',

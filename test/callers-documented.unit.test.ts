@@ -5,10 +5,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tokenServiceCallers } from '../services/gateway/src/token.grpc';
 import { presenceServiceCallers } from '../services/presence/src/transport/presence.grpc';
-import { callServiceCallers } from '../services/room/src/transport/call.grpc';
-import { deskServiceCallers } from '../services/room/src/transport/desk.grpc';
-import { roomServiceCallers } from '../services/room/src/transport/room.grpc';
-import { webhookServiceCallers } from '../services/room/src/transport/webhook.grpc';
+import { callServiceCallers } from '../services/room/src/calls/transport/call.grpc';
+import { deskServiceCallers } from '../services/room/src/desk/transport/desk.grpc';
+import { roomServiceCallers } from '../services/room/src/rooms/transport/room.grpc';
+import { webhookServiceCallers } from '../services/room/src/webhooks/webhook.grpc';
 import { urlIssuerServiceCallers } from '../services/url-issuer/src/url-issuer.grpc';
 
 const policies: Array<[string, Record<string, readonly string[]>]> = [

@@ -28,12 +28,17 @@ export type ErrorReason =
   | 'INTERNAL';
 
 export class DomainError extends Error {
+  /**
+   * `options.cause`: the error this one stands for (kept for logs and debugging; it never crosses gRPC
+   * or reaches a client, which see the reason, message and metadata only).
+   */
   constructor(
     readonly reason: ErrorReason,
     message: string,
     readonly metadata: Record<string, string> = {},
+    options?: { cause?: unknown },
   ) {
-    super(message);
+    super(message, options);
     this.name = 'DomainError';
   }
 }

@@ -1,6 +1,6 @@
 // The room service's configuration, read once from the environment.
 import { envAddress, envInt, envOptional, Env, envServerUrl, envString, GrpcMuxLimits, GrpcSecurity, loadGrpcMuxLimits, loadGrpcSecurity, parseLogLevel, LogLevel } from '@rtcroom/common';
-import { parseWebhookAllowList, WebhookAllowList } from './events/webhook-target';
+import { parseWebhookAllowList, WebhookAllowList } from './webhooks/webhook-target';
 
 export interface RoomConfig {
   grpcAddress: string;

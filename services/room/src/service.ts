@@ -1,27 +1,29 @@
 // Wires the room service: store -> migrations -> bus -> relay and webhooks -> use cases -> gRPC.
 import { EventBus, GrpcListener, Logger, migrateToLatest, openDatabase, openEventBus, startGrpcServer, streamsOwnedBy } from '@rtcroom/common';
-import { Calls } from './app/calls';
-import { Desk } from './app/desk';
-import { TeamDirectory } from './app/desk-directory';
-import { DeskRouting } from './app/desk-routing';
-import { Memberships } from './app/memberships';
-import { RoomTransactions } from './app/room-transaction';
-import { Rooms } from './app/rooms';
-import { Timeouts } from './app/timeouts';
+import { Kysely } from 'kysely';
+import { Calls } from './calls/application/calls';
+import { Desk } from './desk/application/desk';
+import { TeamDirectory } from './desk/application/desk-directory';
+import { DeskRouting } from './desk/application/desk-routing';
+import { Memberships } from './rooms/application/memberships';
+import { RoomTransactions } from './changes/room-transaction';
+import { Rooms } from './rooms/application/rooms';
+import { Timeouts } from './timeouts';
 import { RoomConfig } from './config';
-import { OutboxRelay } from './events/outbox-relay';
-import { notifyOutbox, outboxChannel } from './store/outbox.repository';
-import { defaultWebhookOptions, WebhookDispatcher } from './events/webhook-dispatcher';
-import { HostResolver, WebhookTargets } from './events/webhook-target';
-import { RoomDatabase } from './store/database';
-import { roomMigrations } from './store/migrations';
-import { callGrpcBinding } from './transport/call.grpc';
-import { deskGrpcBinding } from './transport/desk.grpc';
-import { startRecordingsConsumer } from './transport/media-recordings.consumer';
-import { grpcPresencePort } from './transport/presence.client';
-import { roomGrpcBinding } from './transport/room.grpc';
-import { grpcPushUrlIssuer } from './transport/url-issuer.client';
-import { webhookGrpcBinding } from './transport/webhook.grpc';
+import { OutboxRelay } from './outbox/outbox-relay';
+import { notifyOutbox, outboxChannel } from './outbox/outbox.repository';
+import { defaultWebhookOptions, WebhookDispatcher } from './webhooks/webhook-dispatcher';
+import { HostResolver, WebhookTargets } from './webhooks/webhook-target';
+import { RoomDatabase } from './db/database';
+import { roomMigrations } from './db/migrations';
+import { PgStore } from './db/pg-store';
+import { callGrpcBinding } from './calls/transport/call.grpc';
+import { deskGrpcBinding } from './desk/transport/desk.grpc';
+import { startRecordingsConsumer } from './rooms/transport/media-recordings.consumer';
+import { grpcPresencePort } from './calls/transport/presence.client';
+import { roomGrpcBinding } from './rooms/transport/room.grpc';
+import { grpcPushUrlIssuer } from './rooms/transport/url-issuer.client';
+import { webhookGrpcBinding } from './webhooks/webhook.grpc';
 
 export interface RunningRoomService {
   grpcAddress: string;
@@ -33,6 +35,8 @@ export interface RunningRoomService {
   desk: Desk;
   /** Webhook delivery (tests run a pass when they need one to have happened). */
   webhooks: WebhookDispatcher;
+  /** The database (tests read rows with it). */
+  db: Kysely<RoomDatabase>;
   stop(): Promise<void>;
 }
 
@@ -46,31 +50,32 @@ export interface RoomServiceDeps {
 }
 
 export async function startRoomService(config: RoomConfig, logger: Logger, deps: RoomServiceDeps = {}): Promise<RunningRoomService> {
-  const store = await openDatabase<RoomDatabase>(
+  const database = await openDatabase<RoomDatabase>(
     { url: config.databaseUrl, embeddedDataDir: config.embeddedDataDir, poolSize: config.databasePoolSize },
     logger,
   );
-  await migrateToLatest(store.db, roomMigrations, 'room_migrations', logger);
+  await migrateToLatest(database.db, roomMigrations, 'room_migrations', logger);
   // It declares the streams it publishes to (ROOM_EVENTS, USER_EVENTS); MEDIA_EVENTS is the url-issuer's,
   // which the recordings consumer only binds to.
   const bus = deps.bus ?? (await openEventBus(config.natsUrl, 'rtcroom-room', streamsOwnedBy('room'), logger));
-  const relay = new OutboxRelay(store.db, bus, logger, {
+  const relay = new OutboxRelay(database.db, bus, logger, {
     pollIntervalMs: config.outboxPollIntervalMs,
-    listen: store.listen && ((onNotify, onLost) => store.listen!(outboxChannel, onNotify, onLost)),
-    notify: store.kind === 'pglite' ? undefined : () => notifyOutbox(store.db),
+    listen: database.listen && ((onNotify, onLost) => database.listen!(outboxChannel, onNotify, onLost)),
+    notify: database.kind === 'pglite' ? undefined : () => notifyOutbox(database.db),
     batchSize: 256,
     maxBackoffMs: 5000,
-    singleInstance: store.kind === 'pglite',
+    singleInstance: database.kind === 'pglite',
   });
   const webhookTargets = new WebhookTargets(config.webhookAllowList, deps.webhookResolver);
-  const webhooks = new WebhookDispatcher(store.db, webhookTargets, logger, {
+  const webhooks = new WebhookDispatcher(database.db, webhookTargets, logger, {
     ...defaultWebhookOptions,
     pollIntervalMs: config.webhookPollIntervalMs,
     minBackoffMs: config.webhookMinBackoffMs,
     maxAttempts: config.webhookMaxAttempts,
   });
   const issuer = grpcPushUrlIssuer(config.urlIssuerAddress, config.grpcSecurity.tls);
-  const tx = new RoomTransactions(store.db, (rows) => {
+  const store = new PgStore(database.db);
+  const tx = new RoomTransactions(store, (rows) => {
     relay.offer(rows);
     webhooks.notify();
   });
@@ -83,7 +88,7 @@ export async function startRoomService(config: RoomConfig, logger: Logger, deps:
   const members = new Memberships(tx, rooms, issuer);
   const presence = grpcPresencePort(config.presenceServiceAddress, config.grpcSecurity.tls);
   const calls = new Calls(tx, rooms, members, presence, config.defaultRingTimeoutSeconds);
-  const teams = new TeamDirectory(store.db);
+  const teams = new TeamDirectory(store.desk);
   const routing = new DeskRouting(tx, calls, presence, teams, logger.child({ component: 'desk' }), { defaultHandlingSeconds: config.deskDefaultHandlingSeconds });
   const desk = new Desk(tx, rooms, members, calls, presence, routing, teams);
   const timeouts = new Timeouts(
@@ -101,7 +106,7 @@ export async function startRoomService(config: RoomConfig, logger: Logger, deps:
   const recordings = await startRecordingsConsumer(bus, rooms, desk, logger, config.recordingsConsumerName);
   const grpc = await startGrpcServer(
     deps.grpcListener ?? config.grpcAddress,
-    [roomGrpcBinding(rooms, members), callGrpcBinding(calls), deskGrpcBinding(desk), webhookGrpcBinding(store.db, webhookTargets, () => webhooks.kick())],
+    [roomGrpcBinding(rooms, members), callGrpcBinding(calls), deskGrpcBinding(desk), webhookGrpcBinding(database.db, webhookTargets, () => webhooks.kick())],
     logger,
     config.grpcSecurity,
     config.grpcMux,
@@ -114,6 +119,7 @@ export async function startRoomService(config: RoomConfig, logger: Logger, deps:
     calls,
     desk,
     webhooks,
+    db: database.db,
     async stop() {
       await grpc.stop();
       await recordings.stop();
@@ -124,7 +130,7 @@ export async function startRoomService(config: RoomConfig, logger: Logger, deps:
       issuer.close();
       presence.close();
       if (!deps.bus) await bus.close();
-      await store.close();
+      await database.close();
     },
   };
 }

@@ -107,7 +107,7 @@ describe('two room-service instances on one store', () => {
       expect(published).toEqual([2, 3, 4, 5, 6, 7, 8, 9, 10]);
       // And the store knows they went (marked within a poll interval).
       const unmarked = async () =>
-        Number((await sql<{ n: string }>`select count(*) as n from room_events where room_id = ${r.id} and published_at is null`.execute(harness.service.transactions.db)).rows[0]!.n);
+        Number((await sql<{ n: string }>`select count(*) as n from room_events where room_id = ${r.id} and published_at is null`.execute(harness.service.db)).rows[0]!.n);
       await eventually(async () => ((await unmarked()) === 0 ? true : undefined), 10_000, 'every event marked published');
     } finally {
       sub.unsubscribe();

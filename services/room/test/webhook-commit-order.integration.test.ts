@@ -6,9 +6,9 @@ import { openDatabase, OpenDatabase, openEventBus } from '@rtcroom/common';
 import { eventually, testLogger, testNatsUrl } from '@rtcroom/common/testing';
 import { roomEventv1, roomServicev1, roomv1 } from '@rtcroom/proto';
 import { Kysely, sql } from 'kysely';
-import { encodeRoomEvent } from '../src/events/room-events';
-import { RoomDatabase } from '../src/store/database';
-import { lockRoomWithSeats, saveRoomWithEvents } from '../src/store/room.repository';
+import { encodeRoomEvent } from '../src/rooms/transport/room-events';
+import { RoomDatabase } from '../src/db/database';
+import { lockRoomWithSeats, saveRoomWithEvents } from '../src/rooms/store/room.repository';
 import { RoomHarness, startRoomHarness } from './support/room-harness';
 import { WebhookReceiver } from './support/webhook-receiver';
 

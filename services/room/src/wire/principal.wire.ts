@@ -1,7 +1,7 @@
 // The principal a request carries (rtcroom.auth.v1.Principal) -> the domain's actor.
 import { CallContext, callerOf, DomainError, identityPattern } from '@rtcroom/common';
 import { authv1 } from '@rtcroom/proto';
-import { Actor } from '../domain/room-access';
+import { Actor } from '../rooms/domain/room-access';
 
 /** Absent: the operator (null). A principal's grants default to none. */
 export function actorFromProto(principal: authv1.Principal | undefined): Actor {

@@ -3,7 +3,7 @@
 // media server itself needs no secret and no state. A push signature covers the application too,
 // so a member cannot move a recorded push to the application that does not record (or back).
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { identityPattern } from '@rtcroom/common';
+import { identityPattern } from '@rtcroom/common/errors';
 import type { MediaProvider, SignedPlayUrls, SignedPushUrl, UrlLifetimes } from '../media-provider';
 import { expirySeconds } from '../expiry';
 

@@ -1,0 +1,15 @@
+// The calls' store as the application sees it (a port). Postgres in production (pg-call-store.ts),
+// memory in unit tests (in-memory-call-store.ts).
+import type { Call } from '../domain/call';
+
+export interface CallStore {
+  insertCall(call: Call): Promise<void>;
+  saveCall(call: Call): Promise<void>;
+  findCall(id: string): Promise<Call | null>;
+  /** A call room's call (one each). */
+  findCallByRoom(roomId: string): Promise<Call | null>;
+  /** Whether the identity is a party to a call that has not ended. */
+  inLiveCall(identity: string): Promise<boolean>;
+  /** Calls still dialing or ringing whose deadline has passed. */
+  callsPastDeadline(now: Date, limit: number): Promise<Call[]>;
+}

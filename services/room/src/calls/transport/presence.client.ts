@@ -1,0 +1,22 @@
+// Presence, reached over gRPC, as the calls' PresencePort.
+import { createClient, GrpcTlsConfig } from '@rtcroom/common';
+import { presencev1 } from '@rtcroom/proto';
+import { PresencePort } from '../application/calls';
+
+export function grpcPresencePort(address: string, tls?: GrpcTlsConfig): PresencePort & { close(): void } {
+  const client = createClient(presencev1.PresenceServiceService, address, 3000, { tls });
+  return {
+    async isOnline(identity) {
+      return (await client.getUserPresence({ identity })).online;
+    },
+    async onlineAmong(identities) {
+      const online = new Set<string>();
+      for (let i = 0; i < identities.length; i += 500) {
+        const { onlineIdentities } = await client.listOnline({ identities: identities.slice(i, i + 500) });
+        onlineIdentities.forEach((id) => online.add(id));
+      }
+      return online;
+    },
+    close: () => client.close(),
+  };
+}

@@ -1,0 +1,17 @@
+// What a change to a room records as having happened: the change set numbers each in the room and
+// writes it with the room (rooms/transport/room-events.ts encodes it), and hooks react to it.
+import type { recordingv1 } from '@rtcroom/proto';
+import type { CloseReason, LeaveReason, Member, Room, StreamSource } from '../rooms/domain/room';
+
+export type RoomChange =
+  | { type: 'room_created'; room: Room }
+  | { type: 'room_closed'; room: Room; reason: CloseReason }
+  | { type: 'member_joined'; member: Member }
+  | { type: 'room_updated'; room: Room }
+  | { type: 'member_updated'; member: Member }
+  | { type: 'member_connection'; member: Member; connected: boolean }
+  /** A media fact the room passes on; `factId` (the media event's id) makes a repeat a duplicate. */
+  | { type: 'recording_ready'; recording: recordingv1.Recording; factId: string }
+  | { type: 'member_left'; member: Member; reason: LeaveReason; reasonText?: string }
+  | { type: 'stream_started'; member: Member; source: StreamSource }
+  | { type: 'stream_stopped'; member: Member; source: StreamSource };

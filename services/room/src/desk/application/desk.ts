@@ -1,0 +1,277 @@
+// The service desk's use cases: teams; agents setting their state; customers calling a team;
+// transfer and guests; figures; recordings by call. Offering queued calls to agents, and agents
+// following their calls, is the router's (desk-routing.ts).
+import { DomainError, identityPattern, newId } from '@rtcroom/common';
+import type { recordingv1 } from '@rtcroom/proto';
+import { Call } from '../../calls/domain/call';
+import { Agent, agentChooses, AgentState, normalizeTeam, Team } from '../domain/desk';
+import { invite, newTeamCall, transfer } from '../domain/desk-call';
+import { checkDisplayName } from '../../rooms/domain/room';
+import { encodeCallEvents } from '../../calls/transport/call-events';
+import { isUniqueViolation } from '../../db/store';
+import type { CallRecordingFilter, CallRecordingRow, DeskStore } from '../store/desk-store';
+import { CallSeat, Calls, PresencePort } from '../../calls/application/calls';
+import { onlineOf, TeamDirectory } from './desk-directory';
+import { DeskRouting } from './desk-routing';
+import { Memberships } from '../../rooms/application/memberships';
+import { RoomTransactions } from '../../changes/room-transaction';
+import { Rooms } from '../../rooms/application/rooms';
+import { checkSelf } from '../../calls/domain/call-access';
+import { checkAgentOf } from '../domain/desk-access';
+import { Actor } from '../../rooms/domain/room-access';
+
+export interface AgentView extends Agent {
+  /** Connected right now (an agent who is not is out of rotation). */
+  connected: boolean;
+  /** Ringing, in a call or wrapping up for another team (out of this team's rotation meanwhile). */
+  busyElsewhere: AgentState | null;
+}
+
+export interface CallTeamInput {
+  team: string;
+  customerIdentity: string;
+  customerSessionId: string;
+  customerDisplayName: string;
+  metadata: string;
+}
+
+export interface TeamStats {
+  teamId: string;
+  since: Date;
+  offered: number;
+  answered: number;
+  abandoned: number;
+  waitingNow: number;
+  averageWaitSeconds: number;
+  longestWaitSeconds: number;
+  averageHandlingSeconds: number;
+  agentsSignedIn: number;
+  agentsAvailable: number;
+}
+
+const signedIn = (a: Agent) => a.state !== 'signed_out';
+
+export class Desk {
+  constructor(
+    private readonly tx: RoomTransactions,
+    private readonly rooms: Rooms,
+    private readonly members: Memberships,
+    private readonly calls: Calls,
+    private readonly presence: PresencePort,
+    private readonly routing: DeskRouting,
+    private readonly teams: TeamDirectory,
+  ) {}
+
+  // --- teams and agents -------------------------------------------------------------------------
+
+  async createTeam(input: Omit<Team, 'id' | 'createdAt'>): Promise<Team> {
+    const team: Team = { ...normalizeTeam(input), id: newId('t'), createdAt: new Date() };
+    try {
+      await this.tx.store.desk.insertTeam(team);
+    } catch (err) {
+      if (isUniqueViolation(err)) throw new DomainError('ALREADY_EXISTS', `a team is named ${team.name}`, { name: team.name }, { cause: err });
+      throw err;
+    }
+    return team;
+  }
+
+  async team(idOrName: string, actor: Actor = null): Promise<{ team: Team; agents: AgentView[]; queue: Call[] }> {
+    const team = await this.teams.find(idOrName);
+    checkAgentOf(actor, team);
+    const [agents, queue] = await Promise.all([this.tx.store.desk.agentsOf(team.id), this.tx.store.desk.waitingCalls(team.id)]);
+    const ids = agents.map((a) => a.identity);
+    const [online, elsewhere] = await Promise.all([onlineOf(this.presence, ids), this.tx.store.desk.busyElsewhere(team.id, ids)]);
+    return { team, agents: agents.map((a) => ({ ...a, connected: online.has(a.identity), busyElsewhere: elsewhere.get(a.identity) ?? null })), queue };
+  }
+
+  listTeams(): Promise<Team[]> {
+    return this.tx.store.desk.listTeams();
+  }
+
+  async setAgentState(teamIdOrName: string, identity: string, state: AgentState, actor: Actor = null): Promise<Agent> {
+    if (!identityPattern.test(identity)) throw new DomainError('INVALID_ARGUMENT', 'identity is not valid', { field: 'identity' });
+    checkSelf(actor, identity, "set an agent's state");
+    const team = await this.teams.find(teamIdOrName);
+    checkAgentOf(actor, team);
+    const agent = await this.tx.store.transaction(async (tx) => {
+      const next = agentChooses(await tx.desk.lockAgent(team.id, identity), team.id, identity, state, new Date());
+      await tx.desk.saveAgent(next);
+      return next;
+    });
+    if (agent.state === 'available') this.routing.kick(team.id);
+    return agent;
+  }
+
+  // --- customers calling ------------------------------------------------------------------------
+
+  /**
+   * A customer calls a team: a call room (recorded in the team's formats when it has any) with the
+   * customer seated; the call waits DIALING until the customer's push begins, then QUEUED.
+   */
+  async callTeam(input: CallTeamInput): Promise<CallSeat> {
+    checkDisplayName('customer_display_name', input.customerDisplayName);
+    if (!identityPattern.test(input.customerIdentity)) throw new DomainError('INVALID_ARGUMENT', 'customer_identity is not valid', { field: 'customer_identity' });
+    const team = await this.teams.find(input.team);
+    newTeamCall({ id: 'c_check', roomId: 'r', customerIdentity: input.customerIdentity, customerStreamId: '', teamId: team.id, metadata: input.metadata, now: new Date() });
+    await this.admit(this.tx.store.desk, team);
+    if (await this.tx.store.calls.inLiveCall(input.customerIdentity)) throw new DomainError('CALLEE_BUSY', `${input.customerIdentity} is in another call`);
+    const room = await this.rooms.create(
+      {
+        name: newId('desk'),
+        kind: 'call',
+        displayName: team.displayName || team.name,
+        maxMembers: 6,
+        metadata: '',
+        recording: team.recordingFormats.length > 0,
+        recordingFormats: team.recordingFormats,
+        ownerIdentity: input.customerIdentity,
+        // The customer does not remove agents or supervisors; the call ends by hanging up.
+        ownerRights: 'none',
+        ownerLeavePolicy: 'close_room',
+        // The customer is seated at once; the room closes with the call.
+        emptyTimeoutSeconds: 120,
+        departureTimeoutSeconds: 1,
+        duplicateIdentity: 'replace',
+      },
+      null,
+    );
+    const seat = await this.members.join({
+      roomId: room.id,
+      identity: input.customerIdentity,
+      displayName: input.customerDisplayName,
+      sessionId: input.customerSessionId,
+      createIfMissing: false,
+    });
+    try {
+      const call = await this.tx.run(room.id, async (change) => {
+        const locked = await change.lock(room.id);
+        await change.store.desk.lockTeam(team.id);
+        await this.admit(change.store.desk, team); // again, under the team's lock: the limit holds across instances
+        const created = newTeamCall({
+          id: newId('c'),
+          roomId: room.id,
+          customerIdentity: input.customerIdentity,
+          customerStreamId: seat.member.streamId,
+          teamId: team.id,
+          metadata: input.metadata,
+          now: change.now,
+        });
+        await change.store.calls.insertCall(created);
+        change.notify(encodeCallEvents(created, change.now));
+        await change.commit(locked);
+        return created;
+      });
+      return { call, ...seat };
+    } catch (err) {
+      await this.rooms.close(room.id, 'closed_by_api').catch(() => undefined);
+      throw err;
+    }
+  }
+
+  /** Refuses a new caller when nobody of the team is signed in or the queue is full. */
+  private async admit(desk: DeskStore, team: Team): Promise<void> {
+    const agents = await desk.agentsOf(team.id);
+    if (!agents.some(signedIn)) throw new DomainError('TEAM_CLOSED', `no agent of ${team.name} is signed in`, { team: team.name });
+    const waiting = await desk.countWaiting(team.id);
+    if (waiting >= team.queueLimit) {
+      throw new DomainError('QUEUE_FULL', `${team.name} has ${waiting} callers waiting, its limit`, { team: team.name, limit: String(team.queueLimit) });
+    }
+  }
+
+  /** The agent holding a call hands it to another agent (rung at once) or to a team's queue. */
+  async transfer(callId: string, identity: string, toIdentity: string, toTeam: string): Promise<Call> {
+    if (!toIdentity && !toTeam) throw new DomainError('INVALID_ARGUMENT', 'give to_identity (an agent) or to_team, or both', { field: 'to_identity' });
+    const current = await this.calls.get(callId);
+    const team = toTeam ? await this.teams.find(toTeam) : await this.teams.find(current.teamId ?? '');
+    if (toIdentity && !(await this.presence.isOnline(toIdentity).catch(() => false))) {
+      throw new DomainError('AGENT_UNAVAILABLE', `${toIdentity} is not connected`, { identity: toIdentity });
+    }
+    return this.calls.transition(callId, async (call, now, change, room) => {
+      const next = transfer(call, identity, { teamId: team.id, agent: toIdentity, ringTimeoutSeconds: team.ringTimeoutSeconds }, now);
+      await change.store.desk.lockTeam(team.id);
+      if (toIdentity) {
+        const agent = await change.store.desk.lockAgent(team.id, toIdentity);
+        if (!agent || agent.state !== 'available') {
+          throw new DomainError('AGENT_UNAVAILABLE', `${toIdentity} is not an available agent of ${team.name}`, { identity: toIdentity, state: agent?.state ?? 'not_an_agent' });
+        }
+      }
+      const seat = change.seatOf(identity);
+      if (seat) await change.unseat(room, seat, 'transferred');
+      return next;
+    });
+  }
+
+  /** A party to a running team call invites a supervisor or colleague (who must be connected). */
+  async invite(callId: string, identity: string, invitee: string): Promise<Call> {
+    if (!identityPattern.test(invitee)) throw new DomainError('INVALID_ARGUMENT', 'invitee_identity is not valid', { field: 'invitee_identity' });
+    const call = await this.calls.get(callId);
+    if (!call.teamId) throw new DomainError('FAILED_PRECONDITION', 'only service-desk calls take guests', { field: 'call_id' });
+    if (!(await this.presence.isOnline(invitee).catch(() => false))) throw new DomainError('CALLEE_OFFLINE', `${invitee} is not connected`);
+    return this.calls.transition(callId, (c) => invite(c, identity, invitee));
+  }
+
+  // --- figures and recordings -------------------------------------------------------------------
+
+  async stats(teamIdOrName: string, since: Date | undefined, actor: Actor = null): Promise<TeamStats> {
+    const team = await this.teams.find(teamIdOrName);
+    checkAgentOf(actor, team);
+    const from = since ?? new Date(Date.now() - 24 * 3600 * 1000);
+    const desk = this.tx.store.desk;
+    const [figures, waiting, agents] = await Promise.all([desk.teamCallFigures(team.id, from), desk.waitingCalls(team.id), desk.agentsOf(team.id)]);
+    const now = Date.now();
+    const longestWaitingNow = waiting.reduce((m, c) => Math.max(m, (now - c.createdAt.getTime()) / 1000), 0);
+    const availableHere = agents.filter((a) => a.state === 'available').map((a) => a.identity);
+    const [online, elsewhere] = await Promise.all([onlineOf(this.presence, availableHere), desk.busyElsewhere(team.id, availableHere)]);
+    return {
+      teamId: team.id,
+      since: from,
+      offered: figures.offered,
+      answered: figures.answered,
+      abandoned: figures.abandoned,
+      waitingNow: waiting.length,
+      averageWaitSeconds: figures.averageWaitSeconds,
+      longestWaitSeconds: Math.max(figures.longestWaitSeconds, longestWaitingNow),
+      averageHandlingSeconds: figures.averageHandlingSeconds,
+      agentsSignedIn: agents.filter(signedIn).length,
+      agentsAvailable: availableHere.filter((id) => online.has(id) && !elsewhere.has(id)).length,
+    };
+  }
+
+  /** A recording of a desk call's room is ready: kept against the call, its team, agents and customer. */
+  async keepRecording(recording: recordingv1.Recording, encoded: Uint8Array): Promise<void> {
+    if (!recording.roomId || !recording.id) return;
+    const call = await this.tx.store.calls.findCallByRoom(recording.roomId);
+    if (!call?.teamId) return;
+    await this.tx.store.desk.insertCallRecording({
+      recordingId: recording.id,
+      callId: call.id,
+      teamId: call.teamId,
+      customerIdentity: call.callerIdentity,
+      agentIdentities: call.agentIdentities,
+      recording: encoded,
+      createdAt: recording.createTime ?? new Date(),
+    });
+  }
+
+  async recordings(filter: CallRecordingFilter & { team?: string }, pageSize: number, pageToken: string): Promise<{ rows: CallRecordingRow[]; nextPageToken: string }> {
+    const { team, ...rest } = filter;
+    const f: CallRecordingFilter = { ...rest };
+    if (team) f.teamId = (await this.teams.find(team)).id;
+    if (!f.callId && !f.teamId && !f.agentIdentity && !f.customerIdentity) {
+      throw new DomainError('INVALID_ARGUMENT', 'give call_id, team, agent_identity or customer_identity', { field: 'call_id' });
+    }
+    if (pageSize > 100) throw new DomainError('INVALID_ARGUMENT', 'page_size must be at most 100', { field: 'page_size' });
+    const limit = pageSize || 50;
+    let after: { createdAt: Date; recordingId: string } | null = null;
+    if (pageToken) {
+      const [t, id] = Buffer.from(pageToken, 'base64url').toString('utf8').split('|');
+      if (!t || !id || Number.isNaN(Date.parse(t))) throw new DomainError('INVALID_ARGUMENT', 'page_token is not valid', { field: 'page_token' });
+      after = { createdAt: new Date(t), recordingId: id };
+    }
+    const rows = await this.tx.store.desk.listCallRecordings(f, limit + 1, after);
+    const page = rows.slice(0, limit);
+    const last = page[page.length - 1];
+    const nextPageToken = rows.length > limit && last ? Buffer.from(`${last.createdAt.toISOString()}|${last.recordingId}`).toString('base64url') : '';
+    return { rows: page, nextPageToken };
+  }
+}

@@ -1,0 +1,11 @@
+// What the outbox holds: rows written with the change that caused them, published by the relay.
+
+/** A row of the outbox: a room event (numbered with the room's seq) or a user-addressed one (seq null). */
+export interface OutboxRow {
+  id: string;
+  roomId: string;
+  seq: number | null;
+  subject: string;
+  payload: Uint8Array;
+  time: Date;
+}

@@ -1,0 +1,352 @@
+// Membership use cases: take a seat, give it up, be removed (and banned), update one's profile,
+// stream state, and the seats of a session that is gone.
+import { DomainError, isDomainError, newId } from '@rtcroom/common';
+import {
+  checkDisplayName,
+  checkId,
+  checkMemberPatch,
+  checkRoomName,
+  decideSeat,
+  LeaveReason,
+  limits,
+  Member,
+  MemberPatch,
+  nextStreamState,
+  Room,
+  RoomOptions,
+  StreamSource,
+} from '../domain/room';
+import type { mediav1 } from '@rtcroom/proto';
+import { Actor, checkJoin, checkManage, checkSelf, checkSelfOrManage, mayCreate, missingRoomError } from '../domain/room-access';
+import { PushUrlGrants } from './push-url-grants';
+import { RoomChangeSet } from '../../changes/room-change-set';
+import { RoomTransactions } from '../../changes/room-transaction';
+import { isUniqueViolation } from '../../db/store';
+import { definedOnly, resolveRoom, Rooms } from './rooms';
+
+/** The URL issuer as the room service needs it. */
+export interface PushUrlIssuer {
+  issuePushUrl(roomId: string, memberId: string, record: boolean, formats?: string[]): Promise<IssuedPushUrl>;
+  /** Play URLs of these streams signed for one viewer (passed on to the caller as they are). */
+  issueViewerPlayUrls?(roomId: string, viewerIdentity: string, streamIds: string[]): Promise<mediav1.PlayUrl[]>;
+}
+
+export interface IssuedPushUrl {
+  streamId: string;
+  url: string;
+  expireTime: Date;
+  recording: boolean;
+}
+
+export interface JoinInput {
+  roomId?: string;
+  name?: string;
+  identity: string;
+  displayName: string;
+  sessionId: string;
+  createIfMissing: boolean;
+  createOptions?: RoomOptions;
+  requestId?: string;
+  /** The end user the join is for (its identity must be `identity`); absent: the operator. */
+  actor?: Actor;
+}
+
+export interface JoinResult {
+  room: Room;
+  member: Member;
+  members: Member[];
+  pushUrl: IssuedPushUrl;
+  /** Of the members publishing when the caller joined, signed for it; those missing are its to ask for. */
+  playUrls: mediav1.PlayUrl[];
+  seq: number;
+}
+
+export class Memberships {
+  private readonly grants: PushUrlGrants;
+
+  constructor(
+    private readonly tx: RoomTransactions,
+    private readonly rooms: Rooms,
+    private readonly issuer: PushUrlIssuer,
+  ) {
+    this.grants = new PushUrlGrants(issuer, undefined, () => tx.now().getTime());
+  }
+
+  async join(input: JoinInput): Promise<JoinResult> {
+    checkDisplayName('display_name', input.displayName);
+    if (input.requestId && input.requestId.length > 128) throw new DomainError('INVALID_ARGUMENT', 'request_id must be at most 128 characters');
+    const actor = input.actor ?? null;
+    checkSelf(actor, input.identity, 'take a seat');
+    const target = await this.target(input);
+    checkJoin(actor, target, input.identity);
+    try {
+      return await this.seatIn(target, input);
+    } catch (err) {
+      // A room remembered by name that has closed meanwhile (elsewhere): look again, once.
+      if (input.roomId || !isDomainError(err, 'ROOM_CLOSED')) throw err;
+      this.rooms.forgetName(target.name);
+      const again = await this.target(input);
+      checkJoin(actor, again, input.identity);
+      return this.seatIn(again, input);
+    }
+  }
+
+  private async seatIn(target: Room, input: JoinInput): Promise<JoinResult> {
+    if (input.requestId) {
+      const earlier = await this.earlierJoin(target, input);
+      if (earlier) return earlier;
+    }
+    // Signed ahead after the room's previous join (push-url-grants.ts), or now, while the room's turn
+    // and lock are awaited: the lock waits for it only when the URL issuer is slower than that.
+    const { memberId, signing } = this.grants.take(target);
+    signing.catch(() => undefined); // awaited below; a failure before then is not unhandled
+    try {
+      const joined = await this.tx.run(target.id, async (change) => {
+        const room = await change.lock(target.id, input.identity);
+        const seated = [...change.seated];
+        const decision = decideSeat(room, seated, input.identity, change.bannedUntil, change.now);
+        if (!decision.ok) throw decision.error;
+        const pushUrl = await signing;
+        if (decision.replaces) await change.unseat(room, decision.replaces, 'replaced');
+        const member: Member = {
+          memberId,
+          roomId: room.id,
+          identity: input.identity,
+          displayName: input.displayName,
+          avatarUrl: '',
+          customData: '',
+          connectionInterrupted: false,
+          state: 'joined',
+          streamSource: null,
+          streamId: pushUrl.streamId,
+          sessionId: input.sessionId,
+          joinedAt: change.now,
+          leftAt: null,
+          leaveReason: null,
+        };
+        change.seat(member, input.requestId || null);
+        Object.assign(room, { memberCount: room.memberCount + 1, everJoined: true, autoCloseAt: null });
+        change.record({ type: 'member_joined', member });
+        const members = [...seated.filter((m) => m.memberId !== decision.replaces?.memberId), member];
+        // Asked for while the join is written, so a new member's answer waits for one hop less.
+        const viewing = this.playUrlsFor(room.id, input.identity, members);
+        await change.commit(room);
+        return { room, member, members, pushUrl, playUrls: await viewing, seq: room.seq };
+      }, { optimistic: true });
+      this.grants.prepare(joined.room);
+      return joined;
+    } catch (err) {
+      // A retry racing its own first attempt: answer with what the first one made.
+      if (input.requestId && isUniqueViolation(err)) {
+        const earlier = await this.earlierJoin(target, input);
+        if (earlier) return earlier;
+      }
+      throw err;
+    }
+  }
+
+  /** A principal gives up only its own seat; others' are removed (remove). */
+  async leave(roomId: string, identity: string, reason: LeaveReason, actor: Actor = null): Promise<Member> {
+    checkSelf(actor, identity, 'leave');
+    return this.onSeated(roomId, identity, async (change, room, member) => {
+      await change.unseat(room, member, reason);
+      return member;
+    }, actor);
+  }
+
+  /**
+   * Removes the identity's seat and, with a ban, keeps it out until then. A ban of an identity that
+   * holds no seat is a pre-ban: recorded all the same (its joins get BANNED), nobody is told, and the
+   * answer has no member. Without a ban, an identity that holds no seat is NOT_A_MEMBER.
+   */
+  async remove(
+    roomId: string,
+    identity: string,
+    reasonText: string,
+    banSeconds: number,
+    actor: Actor = null,
+  ): Promise<{ member: Member | null; bannedUntil: Date | null }> {
+    if ([...reasonText].length > limits.reasonTextMaxLength) throw new DomainError('INVALID_ARGUMENT', `reason_text must be at most ${limits.reasonTextMaxLength} characters`);
+    if (banSeconds > limits.maxBanSeconds) throw new DomainError('INVALID_ARGUMENT', `ban_seconds must be at most ${limits.maxBanSeconds}`);
+    checkId('room_id', roomId);
+    return this.onRoom(roomId, actor, async (change) => {
+      const room = await change.lock(roomId);
+      checkManage(actor, room, 'remove members');
+      const bannedUntil = banSeconds > 0 ? new Date(change.now.getTime() + banSeconds * 1000) : null;
+      if (bannedUntil) await change.ban(roomId, identity, bannedUntil, reasonText);
+      const member = change.seatOf(identity);
+      if (!member) {
+        if (bannedUntil) return { member: null, bannedUntil };
+        throw new DomainError('NOT_A_MEMBER', `${identity} holds no seat in room ${roomId}`);
+      }
+      await change.unseat(room, member, 'removed', reasonText);
+      await change.commit(room);
+      return { member, bannedUntil };
+    });
+  }
+
+  async update(roomId: string, identity: string, patch: MemberPatch, actor: Actor = null): Promise<Member> {
+    checkMemberPatch(patch);
+    return this.onSeated(roomId, identity, async (change, room, member) => {
+      checkSelfOrManage(actor, room, identity, "update a member's profile");
+      const next = { ...member, ...definedOnly(patch) };
+      if (next.displayName === member.displayName && next.avatarUrl === member.avatarUrl && next.customData === member.customData) return member;
+      Object.assign(member, next);
+      change.writeMember(member);
+      change.record({ type: 'member_updated', member: { ...member } });
+      return member;
+    }, actor);
+  }
+
+  async setStreamState(roomId: string, identity: string, publishing: boolean, source: StreamSource): Promise<{ member: Member; changed: boolean }> {
+    let changed = false;
+    const member = await this.onSeated(roomId, identity, async (change, _room, m) => {
+      if (source === 'media_server') m.streamSource = 'media_server';
+      const next = nextStreamState(m, publishing, source);
+      if (!next) {
+        if (source === 'media_server') change.writeMember(m);
+        return m;
+      }
+      m.state = next;
+      changed = true;
+      change.writeMember(m);
+      change.record({ type: publishing ? 'stream_started' : 'stream_stopped', member: { ...m }, source });
+      return m;
+    });
+    return { member, changed };
+  }
+
+  /** Every seat held through the session is given up. */
+  async leaveSession(sessionId: string, reason: LeaveReason): Promise<Member[]> {
+    const held = await this.tx.store.rooms.seatedMembersOfSession(sessionId);
+    const left: Member[] = [];
+    for (const m of held) {
+      try {
+        left.push(await this.leave(m.roomId, m.identity, reason));
+      } catch (err) {
+        if (!isDomainError(err, 'NOT_A_MEMBER') && !isDomainError(err, 'ROOM_NOT_FOUND')) throw err;
+      }
+    }
+    return left;
+  }
+
+  /** The session's connection dropped (connected false) or came back: each of its seats says so. */
+  async setSessionConnection(sessionId: string, connected: boolean): Promise<Member[]> {
+    const held = await this.tx.store.rooms.seatedMembersOfSession(sessionId);
+    const out: Member[] = [];
+    for (const m of held) {
+      try {
+        out.push(
+          await this.onSeated(m.roomId, m.identity, async (change, _room, member) => {
+            if (member.sessionId !== sessionId || member.connectionInterrupted === !connected) return member;
+            member.connectionInterrupted = !connected;
+            change.writeMember(member);
+            change.record({ type: 'member_connection', member: { ...member }, connected });
+            return member;
+          }),
+        );
+      } catch (err) {
+        if (!isDomainError(err, 'NOT_A_MEMBER') && !isDomainError(err, 'ROOM_NOT_FOUND')) throw err;
+      }
+    }
+    return out;
+  }
+
+  /** One membership with its room: by stream id (any membership), or the seated member of a room. */
+  /** A principal reads its own membership, or any in a room it manages. */
+  async get(ref: { streamId?: string; roomId?: string; identity?: string }, actor: Actor = null): Promise<{ member: Member; room: Room }> {
+    let member: Member | null = null;
+    if (ref.streamId) {
+      checkId('stream_id', ref.streamId);
+      member = await this.tx.store.rooms.findMemberByStream(ref.streamId);
+    } else if (ref.roomId && ref.identity) {
+      checkId('room_id', ref.roomId);
+      member = (await this.tx.store.rooms.seatedMembers(ref.roomId)).find((m) => m.identity === ref.identity) ?? null;
+    } else {
+      throw new DomainError('INVALID_ARGUMENT', 'stream_id, or room_id and identity, are required', { field: 'stream_id' });
+    }
+    const room = member ? await this.tx.store.rooms.findRoomById(member.roomId) : null;
+    if (!member || !room) {
+      const missing = new DomainError('NOT_A_MEMBER', 'no such membership');
+      throw ref.roomId ? missingRoomError(actor, { roomId: ref.roomId }, missing) : missing;
+    }
+    checkSelfOrManage(actor, room, member.identity, 'read a membership');
+    return { member, room };
+  }
+
+  /** Runs a change on a seated member under the room's lock, then commits it. */
+  private async onSeated<T>(roomId: string, identity: string, work: (change: RoomChangeSet, room: Room, member: Member) => Promise<T>, actor: Actor = null): Promise<T> {
+    checkId('room_id', roomId);
+    return this.onRoom(roomId, actor, async (change) => {
+      const room = await change.lock(roomId);
+      const member = change.seatOf(identity);
+      if (!member) throw new DomainError('NOT_A_MEMBER', `${identity} holds no seat in room ${roomId}`);
+      const out = await work(change, room, member);
+      await change.commit(room);
+      return out;
+    }, { optimistic: true });
+  }
+
+  /** A change under the room's lock; a missing room is answered as resolveRoom answers it. */
+  private async onRoom<T>(roomId: string, actor: Actor, work: (change: RoomChangeSet) => Promise<T>, options?: { optimistic: boolean }): Promise<T> {
+    try {
+      return await this.tx.run(roomId, work, options);
+    } catch (err) {
+      if (isDomainError(err, 'ROOM_NOT_FOUND')) throw missingRoomError(actor, { roomId }, err);
+      throw err;
+    }
+  }
+
+  private async target(input: JoinInput): Promise<Room> {
+    const actor = input.actor ?? null;
+    if (input.roomId) {
+      // A remembered room saves a read: its id, kind and recording never change, and the change
+      // itself finds out if it has closed meanwhile.
+      checkId('room_id', input.roomId);
+      return this.tx.rememberedRoom(input.roomId) ?? resolveRoom(this.tx.store.rooms, { roomId: input.roomId }, actor);
+    }
+    if (!input.name) throw new DomainError('INVALID_ARGUMENT', 'room_id or room_name is required', { field: 'room_id' });
+    // Joining a room that exists needs no right to create one.
+    if (!input.createIfMissing || !mayCreate(actor, input.name)) {
+      checkRoomName('name', input.name);
+      const room = await this.rooms.openNamed(input.name);
+      if (room) return room;
+      if (input.createIfMissing) throw new DomainError('PERMISSION_DENIED', 'the access token does not allow creating rooms');
+      throw missingRoomError(actor, { name: input.name }, new DomainError('ROOM_NOT_FOUND', `no open room named ${input.name}`));
+    }
+    return this.rooms.findOrCreate(input.name, { ...(input.createOptions ?? defaultOptions(input.identity)), ownerIdentity: input.identity });
+  }
+
+  private async earlierJoin(room: Room, input: JoinInput): Promise<JoinResult | null> {
+    const member = await this.tx.store.rooms.findMemberByJoinRequest(room.id, input.requestId!);
+    if (!member || member.identity !== input.identity) return null;
+    if (member.state === 'left') throw new DomainError('NOT_A_MEMBER', 'the membership this request made has ended');
+    const snap = await this.rooms.get({ roomId: room.id });
+    const pushUrl = await this.issuer.issuePushUrl(room.id, member.memberId, room.recording, room.recordingFormats);
+    return { room: snap.room, member, members: snap.members, pushUrl, playUrls: await this.playUrlsFor(room.id, input.identity, snap.members), seq: snap.seq };
+  }
+
+  /** Play URLs of the others publishing, signed for the viewer; none (the caller asks) if the issuer fails. */
+  private async playUrlsFor(roomId: string, viewer: string, members: Member[]): Promise<mediav1.PlayUrl[]> {
+    const streamIds = members.filter((m) => m.state === 'publishing' && m.identity !== viewer).map((m) => m.streamId);
+    if (streamIds.length === 0 || !this.issuer.issueViewerPlayUrls) return [];
+    return this.issuer.issueViewerPlayUrls(roomId, viewer, streamIds).catch(() => []);
+  }
+}
+
+function defaultOptions(owner: string): RoomOptions {
+  return {
+    name: '',
+    kind: 'group',
+    displayName: '',
+    maxMembers: 0,
+    metadata: '',
+    recording: false,
+    ownerIdentity: owner,
+    ownerRights: 'manage',
+    ownerLeavePolicy: 'transfer',
+    emptyTimeoutSeconds: 0,
+    departureTimeoutSeconds: 0,
+    duplicateIdentity: 'replace',
+  };
+}

@@ -1,0 +1,284 @@
+// Room use cases: create, read, list, update, close, catch up on events, and close rooms whose
+// auto-close time has come.
+import { DomainError, isDomainError, newId } from '@rtcroom/common';
+import { recordingv1, roomEventv1 } from '@rtcroom/proto';
+import {
+  autoCloseReason,
+  checkBytes,
+  checkDisplayName,
+  checkId,
+  checkRoomName,
+  CloseReason,
+  initialAutoClose,
+  limits,
+  Member,
+  normalizeNewRoom,
+  Room,
+  RoomOptions,
+  OwnerRights,
+  RoomPolicy,
+} from '../domain/room';
+import { Actor, checkAdmin, checkCreate, checkList, checkManage, checkRead, inScope, missingRoomError } from '../domain/room-access';
+import { RoomChangeSet } from '../../changes/room-change-set';
+import { RoomTransactions } from '../../changes/room-transaction';
+import { isUniqueViolation } from '../../db/store';
+import type { RoomPageCursor, RoomStore } from '../store/room-store';
+
+export interface RoomRef {
+  roomId?: string;
+  name?: string;
+}
+
+export interface RoomSnapshot {
+  room: Room;
+  members: Member[];
+  seq: number;
+}
+
+/** Open rooms remembered by name; past this many the oldest is forgotten. */
+const namedRoomsKept = 10_000;
+
+export class Rooms {
+  /**
+   * Open rooms by name as this instance last saw them, so a join by name skips a lookup (a room's id,
+   * kind and recording never change). Forgotten when the room closes here; one closed by another
+   * instance is found out under its lock, and the join looks again (Memberships.join).
+   */
+  private readonly openByName = new Map<string, Room>();
+  /** Rooms being looked up (and made if missing) by findOrCreate here, by name. */
+  private readonly resolving = new Map<string, Promise<Room>>();
+
+  constructor(
+    private readonly tx: RoomTransactions,
+    private readonly policy: RoomPolicy,
+  ) {
+    tx.addHook({
+      usesStore: () => false,
+      react: async (_change, room, happened) => {
+        if (happened.some((h) => h.type === 'room_closed')) this.forgetName(room.name);
+      },
+    });
+  }
+
+  /** The open room with this name, or null. */
+  async openNamed(name: string): Promise<Room | null> {
+    const known = this.openByName.get(name);
+    if (known) return { ...known };
+    const room = await this.tx.store.rooms.findOpenRoomByName(name);
+    if (room) this.remember(room);
+    return room;
+  }
+
+  forgetName(name: string): void {
+    this.openByName.delete(name);
+  }
+
+  private remember(room: Room): void {
+    if (room.state !== 'open') return;
+    this.openByName.delete(room.name);
+    this.openByName.set(room.name, { ...room });
+    if (this.openByName.size > namedRoomsKept) this.openByName.delete(this.openByName.keys().next().value as string);
+  }
+
+  /** A principal's room is its own: it becomes the owner, whatever the options say. */
+  async create(input: RoomOptions, requestId: string | null, actor: Actor = null): Promise<Room> {
+    const name = input.name || newId('room');
+    checkCreate(actor, name);
+    const spec = normalizeNewRoom({ ...input, name, ownerIdentity: actor ? actor.identity : input.ownerIdentity }, this.policy);
+    if (requestId) {
+      const earlier = await this.tx.store.rooms.findRoomByRequestId(requestId);
+      if (earlier) return earlier;
+    }
+    try {
+      return await this.tx.run(null, async (change) => {
+        const room: Room = {
+          ...spec,
+          id: newId('r'),
+          state: 'open',
+          memberCount: 0,
+          seq: 0,
+          createdAt: change.now,
+          closedAt: null,
+          closeReason: null,
+          everJoined: false,
+          autoCloseAt: initialAutoClose(change.now, spec.emptyTimeoutSeconds),
+        };
+        change.create(room, requestId);
+        change.record({ type: 'room_created', room });
+        await change.commit(room);
+        return room;
+      }, { optimistic: !this.tx.hooksUseStore(spec) }); // a call's room: the locked way at once
+    } catch (err) {
+      if (!isUniqueViolation(err)) throw err;
+      if (requestId) {
+        const earlier = await this.tx.store.rooms.findRoomByRequestId(requestId);
+        if (earlier) return earlier;
+      }
+      throw new DomainError('ALREADY_EXISTS', `an open room is named ${spec.name}`, { name: spec.name }, { cause: err });
+    }
+  }
+
+  /**
+   * An open room by name, created with `options` when there is none (a racing creator's room wins).
+   * Joins that ask for the same missing room here at once wait for one creation instead of racing it.
+   */
+  async findOrCreate(name: string, options: RoomOptions): Promise<Room> {
+    const known = this.openByName.get(name);
+    if (known) return { ...known };
+    // Joins by name of a room not known here come in a burst (everyone arriving for a meeting): the
+    // first looks it up (and makes it), the rest wait for that instead of each reading the store.
+    const inFlight = this.resolving.get(name);
+    if (inFlight) {
+      try {
+        return { ...(await inFlight) };
+      } catch {
+        // That attempt's own trouble (its options, say): this one tries for itself.
+      }
+    }
+    const attempt = this.lookUpOrCreate(name, options);
+    this.resolving.set(name, attempt);
+    try {
+      return { ...(await attempt) };
+    } finally {
+      if (this.resolving.get(name) === attempt) this.resolving.delete(name);
+    }
+  }
+
+  private async lookUpOrCreate(name: string, options: RoomOptions): Promise<Room> {
+    return (await this.openNamed(name)) ?? this.createNamed(name, options);
+  }
+
+  private async createNamed(name: string, options: RoomOptions): Promise<Room> {
+    try {
+      const created = await this.create({ ...options, name }, null);
+      this.remember(created);
+      return created;
+    } catch (err) {
+      if (!isDomainError(err, 'ALREADY_EXISTS')) throw err;
+      const raced = await this.openNamed(name);
+      if (!raced) throw err;
+      return raced;
+    }
+  }
+
+  async get(ref: RoomRef, actor: Actor = null): Promise<RoomSnapshot> {
+    return this.tx.store.transaction(
+      async (tx) => {
+        const room = await resolveRoom(tx.rooms, ref, actor);
+        const members = await tx.rooms.seatedMembers(room.id);
+        checkRead(actor, room, members);
+        return { room, members, seq: room.seq };
+      },
+      { isolation: 'repeatable read' },
+    );
+  }
+
+  /** Open rooms, newest first; a scoped principal sees only its own room. */
+  async list(limit: number, after: RoomPageCursor | null, actor: Actor = null): Promise<Room[]> {
+    checkList(actor);
+    const scope = actor?.grants.room;
+    if (!scope) return this.tx.store.rooms.listOpenRooms(limit, after);
+    if (after) return [];
+    const room = (await this.tx.store.rooms.findRoomById(scope)) ?? (await this.openNamed(scope));
+    return room && room.state === 'open' && inScope(actor!.grants, room) ? [room] : [];
+  }
+
+  async close(roomId: string, reason: CloseReason, actor: Actor = null): Promise<Room> {
+    checkId('room_id', roomId);
+    return this.onRoom(roomId, actor, async (change) => {
+      const room = await change.lock(roomId);
+      checkManage(actor, room, 'close it');
+      if (room.state === 'closed') return room;
+      await change.close(room, reason);
+      await change.commit(room);
+      return room;
+    });
+  }
+
+  async update(roomId: string, patch: { displayName?: string; metadata?: string; ownerRights?: OwnerRights }, actor: Actor = null): Promise<Room> {
+    checkId('room_id', roomId);
+    if (patch.displayName !== undefined) checkDisplayName('room.display_name', patch.displayName);
+    if (patch.metadata !== undefined) checkBytes('room.metadata', patch.metadata, limits.metadataMaxBytes);
+    return this.onRoom(roomId, actor, async (change) => {
+      const room = await change.lock(roomId);
+      checkManage(actor, room, 'update it');
+      if (patch.ownerRights !== undefined) checkAdmin(actor, room, "change the owner's rights");
+      if (room.state === 'closed') throw new DomainError('ROOM_CLOSED', `room ${roomId} is closed`);
+      const next = { ...room, ...definedOnly(patch) };
+      if (next.displayName === room.displayName && next.metadata === room.metadata && next.ownerRights === room.ownerRights) return room;
+      Object.assign(room, next);
+      change.record({ type: 'room_updated', room: { ...room } });
+      await change.commit(room);
+      return room;
+    });
+  }
+
+  async eventsAfter(roomId: string, afterSeq: number, limit: number, actor: Actor = null): Promise<{ events: roomEventv1.RoomEvent[]; lastSeq: number }> {
+    checkId('room_id', roomId);
+    const room = await resolveRoom(this.tx.store.rooms, { roomId }, actor);
+    if (actor) checkRead(actor, room, await this.tx.store.rooms.seatedMembers(roomId));
+    const payloads = await this.tx.store.rooms.roomEventsAfter(roomId, afterSeq, limit);
+    return { events: payloads.map((p) => roomEventv1.RoomEvent.decode(p)), lastSeq: room.seq };
+  }
+
+  /** A change under the room's lock; a missing room is answered as resolveRoom answers it. */
+  private async onRoom<T>(roomId: string, actor: Actor, work: (change: RoomChangeSet) => Promise<T>): Promise<T> {
+    try {
+      return await this.tx.run(roomId, work);
+    } catch (err) {
+      if (isDomainError(err, 'ROOM_NOT_FOUND')) throw missingRoomError(actor, { roomId }, err);
+      throw err;
+    }
+  }
+
+  /** A recording of one of the room's streams is ready: announced to the room (and its webhooks) once. */
+  async announceRecording(recording: recordingv1.Recording, factId: string): Promise<void> {
+    try {
+      await this.tx.run(recording.roomId, async (change) => {
+        const room = await change.lock(recording.roomId);
+        change.record({ type: 'recording_ready', recording, factId });
+        await change.commit(room);
+      });
+    } catch (err) {
+      if (isUniqueViolation(err)) return; // announced before
+      throw err;
+    }
+  }
+
+  /** Closes the rooms whose empty or departure timeout has run out; returns how many. */
+  async closeDue(limit = 100): Promise<number> {
+    const due = await this.tx.store.rooms.roomsDueToClose(this.tx.now(), limit);
+    let closed = 0;
+    for (const id of due) {
+      const did = await this.tx.run(id, async (change) => {
+        const room = await change.lock(id);
+        // Re-checked under the lock: someone may have joined since.
+        if (room.state !== 'open' || !room.autoCloseAt || room.autoCloseAt > change.now || room.memberCount > 0) return false;
+        await change.close(room, autoCloseReason(room));
+        await change.commit(room);
+        return true;
+      });
+      if (did) closed++;
+    }
+    return closed;
+  }
+}
+
+/** The room referred to; a missing one is ROOM_NOT_FOUND, or to a scoped principal PERMISSION_DENIED. */
+export async function resolveRoom(rooms: RoomStore, ref: RoomRef, actor: Actor = null): Promise<Room> {
+  if (ref.roomId) {
+    checkId('room_id', ref.roomId);
+    const room = await rooms.findRoomById(ref.roomId);
+    if (!room) throw missingRoomError(actor, ref, new DomainError('ROOM_NOT_FOUND', `no room ${ref.roomId}`));
+    return room;
+  }
+  if (!ref.name) throw new DomainError('INVALID_ARGUMENT', 'room_id or name is required', { field: 'room_id' });
+  checkRoomName('name', ref.name);
+  const room = await rooms.findOpenRoomByName(ref.name);
+  if (!room) throw missingRoomError(actor, ref, new DomainError('ROOM_NOT_FOUND', `no open room named ${ref.name}`));
+  return room;
+}
+
+export function definedOnly<T extends object>(patch: T): Partial<T> {
+  return Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

@@ -1,0 +1,64 @@
+// Room events: what a change to a room records (changes/room-change.ts), encoded as
+// rtcroom.room.v1.RoomEvent for the outbox and published on rtcroom.room.<room_id>.<topic>.
+import { newId, subjects } from '@rtcroom/common';
+import { roomEventv1 } from '@rtcroom/proto';
+import type { RoomChange } from '../../changes/room-change';
+import type { OutboxRow } from '../../outbox/outbox-row';
+import { toProtoCloseReason, toProtoLeaveReason, toProtoMember, toProtoRoom, toProtoStreamSource } from './room.wire';
+
+const topics: Record<RoomChange['type'], string> = {
+  room_created: 'room.created',
+  room_closed: 'room.closed',
+  room_updated: 'room.updated',
+  member_updated: 'member.updated',
+  member_connection: 'member.connection',
+  recording_ready: 'recording.ready',
+  member_joined: 'member.joined',
+  member_left: 'member.left',
+  stream_started: 'stream.started',
+  stream_stopped: 'stream.stopped',
+};
+
+export function roomEventSubject(roomId: string, change: RoomChange['type']): string {
+  return subjects.roomEvent(roomId, topics[change]);
+}
+
+function payloadOf(change: RoomChange): roomEventv1.RoomEvent['payload'] {
+  switch (change.type) {
+    case 'room_created':
+      return { $case: 'roomCreated', value: { room: toProtoRoom(change.room) } };
+    case 'room_closed':
+      return { $case: 'roomClosed', value: { room: toProtoRoom(change.room), reason: toProtoCloseReason(change.reason) } };
+    case 'member_joined':
+      return { $case: 'memberJoined', value: { member: toProtoMember(change.member) } };
+    case 'room_updated':
+      return { $case: 'roomUpdated', value: { room: toProtoRoom(change.room) } };
+    case 'member_updated':
+      return { $case: 'memberUpdated', value: { member: toProtoMember(change.member) } };
+    case 'recording_ready':
+      return { $case: 'recordingReady', value: { recording: change.recording } };
+    case 'member_connection':
+      return { $case: 'memberConnectionChanged', value: { member: toProtoMember(change.member), connected: change.connected } };
+    case 'member_left':
+      return {
+        $case: 'memberLeft',
+        value: {
+          member: toProtoMember(change.member),
+          reason: toProtoLeaveReason(change.reason),
+          reasonText: change.reasonText ?? '',
+          // Everyone leaves before the room's closing event, which they still hear.
+          roomClosing: change.reason === 'room_closed' || change.reason === 'call_ended',
+        },
+      };
+    case 'stream_started':
+      return { $case: 'streamStarted', value: { member: toProtoMember(change.member), source: toProtoStreamSource(change.source) } };
+    case 'stream_stopped':
+      return { $case: 'streamStopped', value: { member: toProtoMember(change.member), source: toProtoStreamSource(change.source) } };
+  }
+}
+
+export function encodeRoomEvent(roomId: string, seq: number, change: RoomChange, time: Date): OutboxRow {
+  const id = change.type === 'recording_ready' ? `e_${change.factId}` : newId('e');
+  const payload = roomEventv1.RoomEvent.encode({ id, roomId, seq, time, payload: payloadOf(change) }).finish();
+  return { id, roomId, seq, subject: roomEventSubject(roomId, change.type), payload, time };
+}
