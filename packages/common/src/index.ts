@@ -14,6 +14,7 @@ export * from './published-secrets';
 export * from './bus/event-bus';
 export * from './bus/in-memory-event-bus';
 export * from './bus/nats-event-bus';
+export * from './bus/jetstream-publisher';
 export * from './db/database';
 export * from './db/pglite-dialect';
 export * from './bus/open-event-bus';
