@@ -5,7 +5,7 @@
 // <dir>` loads another build of @rtcroom/common (copied into this checkout's node_modules, so that it
 // resolves the same nats), each run is a process of its own (a build may change nats.js process-wide).
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
+import { readCommandLine, usageFailed } from '@rtcroom/common';
 
 type Common = typeof import('@rtcroom/common');
 
@@ -17,30 +17,21 @@ const usage = `usage: node bench/dist/bus-publish-micro.js [--publishes 20000] [
 `;
 
 function options() {
-  try {
-    const { values } = parseArgs({
-      options: {
-        publishes: { type: 'string', default: '20000' },
-        concurrency: { type: 'string', default: '64' },
-        nats: { type: 'string', default: 'nats://127.0.0.1:4222' },
-        common: { type: 'string' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    });
-    if (values.help) {
-      process.stdout.write(usage);
-      process.exit(0);
-    }
-    const count = (name: 'publishes' | 'concurrency') => {
-      const n = Number(values[name]);
-      if (!Number.isInteger(n) || n <= 0) throw new Error(`--${name} must be a positive whole number, got ${values[name]}`);
-      return n;
-    };
-    return { publishes: count('publishes'), concurrency: count('concurrency'), nats: values.nats, common: values.common };
-  } catch (err) {
-    process.stderr.write(`${(err as Error).message}\n${usage}`);
-    process.exit(2);
-  }
+  const { values } = readCommandLine(usage, {
+    options: {
+      publishes: { type: 'string', default: '20000' },
+      concurrency: { type: 'string', default: '64' },
+      nats: { type: 'string', default: 'nats://127.0.0.1:4222' },
+      common: { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  const count = (name: 'publishes' | 'concurrency') => {
+    const n = Number(values[name]);
+    if (!Number.isInteger(n) || n <= 0) usageFailed(usage, `--${name} must be a positive whole number, got ${values[name]}`);
+    return n;
+  };
+  return { publishes: count('publishes'), concurrency: count('concurrency'), nats: values.nats, common: values.common };
 }
 
 async function main(): Promise<void> {

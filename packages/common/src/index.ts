@@ -19,6 +19,7 @@ export * from './db/database';
 export * from './db/pglite-dialect';
 export * from './bus/open-event-bus';
 export * from './run-main';
+export * from './command-line';
 export * from './subjects';
 export * from './free-port';
 export * from './bus/event-consumer';
