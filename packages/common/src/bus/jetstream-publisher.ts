@@ -53,7 +53,8 @@ export class JetStreamPublisher {
   ) {
     this.replies = nc.subscribe(`${this.inbox}.*`, { callback: (err, msg) => (err ? this.failAll(err) : this.answered(msg)) });
     // The connection closing (or this being closed) ends the subscription: nothing more will be answered.
-    void this.replies.closed.then(() => this.failAll(new NatsError('the NATS connection closed', ErrorCode.ConnectionClosed)));
+    const ended = () => this.failAll(new NatsError('the NATS connection closed', ErrorCode.ConnectionClosed));
+    void this.replies.closed.then(ended, ended); // (it rejects when the server refused the subscription)
   }
 
   /** Stores `data` on `subject` in the stream that takes it; resolves with JetStream's ack. */
