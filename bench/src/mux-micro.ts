@@ -6,12 +6,15 @@
 // change, copied into this checkout so that it resolves the same dependencies).
 import { fork } from 'node:child_process';
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
+import { readCommandLine, usageFailed } from '@rtcroom/common';
 import { presencev1 } from '@rtcroom/proto';
 
 type Common = typeof import('@rtcroom/common');
 
-const { values } = parseArgs({
+const usage = `usage: node bench/dist/mux-micro.js [--mode mux|unary] [--calls 20000] [--concurrency 16 | --rate <calls/s>] [--metadata] [--common <dir of a @rtcroom/common build>]
+`;
+
+const { values } = readCommandLine(usage, {
   options: {
     mode: { type: 'string', default: 'mux' },
     calls: { type: 'string', default: '20000' },
@@ -20,13 +23,13 @@ const { values } = parseArgs({
     metadata: { type: 'boolean', default: false },
     common: { type: 'string' },
     serve: { type: 'boolean', default: false },
-    help: { type: 'boolean', default: false },
+    help: { type: 'boolean', short: 'h', default: false },
   },
 });
-
-if (values.help) {
-  console.log('node bench/dist/mux-micro.js [--mode mux|unary] [--calls 20000] [--concurrency 16 | --rate <calls/s>] [--metadata] [--common <dir of a @rtcroom/common build>]');
-  process.exit(0);
+if (values.mode !== 'mux' && values.mode !== 'unary') usageFailed(usage, `--mode must be mux or unary, got ${values.mode}`);
+for (const name of ['calls', 'concurrency', 'rate'] as const) {
+  const raw = values[name];
+  if (raw !== undefined && !(Number.isInteger(Number(raw)) && Number(raw) > 0)) usageFailed(usage, `--${name} must be a positive whole number, got ${raw}`);
 }
 
 function loadCommon(): Common {

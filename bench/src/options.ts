@@ -1,6 +1,7 @@
 // The harness's settings: the quick set (about two minutes), the full set (--full), and the flags
 // that narrow a run down. The harness reads no environment variables; everything is a flag.
 import * as path from 'node:path';
+import { parseCommandLine, UsageError } from '@rtcroom/common';
 import type { TargetKind } from './system';
 
 export type ScenarioName = 'churn' | 'knee' | 'storm' | 'idle' | 'detect';
@@ -45,6 +46,7 @@ export interface BenchSettings {
 
 export const USAGE = `usage: node bench/dist/run.js [options]
   --full                   the full set (5-10 minutes) instead of the quick one (about 2)
+  --quick                  the quick set (the default)
   --target floor|system|both   what to measure (default both; "rtcroom" = system)
   --floor-only             same as --target floor
   --scenarios a,b          among churn, knee, storm, idle, detect (default all)
@@ -54,39 +56,46 @@ export const USAGE = `usage: node bench/dist/run.js [options]
   --nats URL               NATS for the services (default nats://127.0.0.1:4222)
   --pg URL                 Postgres admin URL to create the bench database from
                            (default postgres://postgres@127.0.0.1:5432/postgres)
-  --out DIR                where results go (default bench/results)`;
+  --out DIR                where results go (default bench/results)
+  --help                   this
+`;
 
-export function parseArgs(argv: string[]): BenchSettings {
-  const flags = new Map<string, string>();
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    if (!arg.startsWith('--')) throw new Error(`unexpected argument ${arg}`);
-    const [key, inline] = arg.slice(2).split('=', 2);
-    const takesValue = ['target', 'scenarios', 'rate', 'idle', 'clients', 'nats', 'pg', 'out'].includes(key);
-    if (!takesValue) flags.set(key, 'true');
-    else if (inline !== undefined) flags.set(key, inline);
-    else if (i + 1 < argv.length) flags.set(key, argv[++i]);
-    else throw new Error(`--${key} needs a value`);
-  }
-  const known = ['full', 'quick', 'floor-only', 'help', 'target', 'scenarios', 'rate', 'idle', 'clients', 'nats', 'pg', 'out'];
-  const unknown = [...flags.keys()].filter((k) => !known.includes(k));
-  if (unknown.length > 0) throw new Error(`unknown option --${unknown[0]}`);
-  if (flags.has('help')) throw new Error(USAGE);
+const commandLine = {
+  options: {
+    full: { type: 'boolean' },
+    quick: { type: 'boolean' },
+    'floor-only': { type: 'boolean' },
+    target: { type: 'string' },
+    scenarios: { type: 'string' },
+    rate: { type: 'string' },
+    idle: { type: 'string' },
+    clients: { type: 'string' },
+    nats: { type: 'string' },
+    pg: { type: 'string' },
+    out: { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  },
+} as const;
 
-  const full = flags.has('full');
+/** The settings a command line asks for, or 'help'; a bad command line throws UsageError. */
+export function parseBenchArgs(argv: string[]): BenchSettings | 'help' {
+  const { values: flags } = parseCommandLine({ ...commandLine, args: argv });
+  if (flags.help) return 'help';
+
+  const full = flags.full === true;
   const repoRoot = path.resolve(__dirname, '..', '..');
   const settings: BenchSettings = {
     mode: full ? 'full' : 'quick',
-    targets: parseTargets(flags.has('floor-only') ? 'floor' : flags.get('target') ?? 'both'),
-    scenarios: parseScenarios(flags.get('scenarios')),
-    clientProcesses: positive(flags.get('clients'), 2, 'clients'),
+    targets: parseTargets(flags['floor-only'] ? 'floor' : flags.target ?? 'both'),
+    scenarios: parseScenarios(flags.scenarios),
+    clientProcesses: positive(flags.clients, 2, 'clients'),
     idleClientProcesses: 0,
-    churn: { rate: positive(flags.get('rate'), 500, 'rate'), seconds: full ? 20 : 4 },
+    churn: { rate: positive(flags.rate, 500, 'rate'), seconds: full ? 20 : 4 },
     // Low steps too: where rtcroom's knee lies today (tens of joins/s), not only where the target is.
     knee: { rates: full ? [25, 50, 100, 150, 200, 250, 500, 750, 1000, 1250, 1500, 2000, 2500, 3000] : [25, 50, 100, 150, 200, 250, 1000, 1500, 2000], seconds: full ? 6 : 3 },
     storm: full ? { rooms: 500, connectRate: 1500 } : { rooms: 100, connectRate: 1000 },
     idle: {
-      connections: positive(flags.get('idle'), full ? 20_000 : 2_000, 'idle'),
+      connections: positive(flags.idle, full ? 20_000 : 2_000, 'idle'),
       connectRate: full ? 2000 : 1000,
       holdMs: full ? 30_000 : 6_000,
       heartbeatMs: full ? 10_000 : 5_000,
@@ -104,10 +113,10 @@ export function parseArgs(argv: string[]): BenchSettings {
     quietMaxMs: full ? 30_000 : 15_000,
     // Below rtcroom's knee, so no backlog from the warmup lands in the first step.
     warmup: { rate: 100, seconds: 3 },
-    natsUrl: flags.get('nats') ?? 'nats://127.0.0.1:4222',
-    pgAdminUrl: flags.get('pg') ?? 'postgres://postgres@127.0.0.1:5432/postgres',
+    natsUrl: flags.nats ?? 'nats://127.0.0.1:4222',
+    pgAdminUrl: flags.pg ?? 'postgres://postgres@127.0.0.1:5432/postgres',
     startTimeoutMs: 30_000,
-    resultsDir: path.resolve(flags.get('out') ?? path.join(repoRoot, 'bench', 'results')),
+    resultsDir: path.resolve(flags.out ?? path.join(repoRoot, 'bench', 'results')),
     repoRoot,
     hardLimitMs: (full ? 45 : 8) * 60_000,
   };
@@ -125,7 +134,7 @@ function parseTargets(value: string): TargetKind[] {
     case 'both':
       return ['floor', 'rtcroom'];
     default:
-      throw new Error(`--target must be floor, system or both, got ${value}`);
+      throw new UsageError(`--target must be floor, system or both, got ${value}`);
   }
 }
 
@@ -133,13 +142,13 @@ function parseScenarios(value: string | undefined): ScenarioName[] {
   if (!value) return ALL_SCENARIOS;
   const names = value.split(',').map((s) => s.trim());
   const bad = names.find((n) => !(ALL_SCENARIOS as string[]).includes(n));
-  if (bad) throw new Error(`unknown scenario ${bad} (known: ${ALL_SCENARIOS.join(', ')})`);
+  if (bad) throw new UsageError(`unknown scenario ${bad} (known: ${ALL_SCENARIOS.join(', ')})`);
   return names as ScenarioName[];
 }
 
 function positive(value: string | undefined, fallback: number, name: string): number {
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) throw new Error(`--${name} must be a positive whole number, got ${value}`);
+  if (!Number.isInteger(n) || n <= 0) throw new UsageError(`--${name} must be a positive whole number, got ${value}`);
   return n;
 }

@@ -7,8 +7,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { issueAccessToken } from '@rtcroom/common';
-import { parseArgs, USAGE, type BenchSettings } from './options';
+import { issueAccessToken, usageFailed } from '@rtcroom/common';
+import { parseBenchArgs, USAGE, type BenchSettings } from './options';
 import { ClientPool } from './pool/client-pool';
 import { evaluateGoals } from './report/goals';
 import { renderChart } from './report/chart-svg';
@@ -25,13 +25,15 @@ import { finishRatios, runChurnPhase, runIdlePhase } from './target-run';
 const say = (line: string) => process.stdout.write(`${line}\n`);
 
 async function main(): Promise<number> {
-  let settings: BenchSettings;
+  let settings: BenchSettings | 'help';
   try {
-    settings = parseArgs(process.argv.slice(2));
+    settings = parseBenchArgs(process.argv.slice(2));
   } catch (err) {
-    const message = (err as Error).message;
-    process.stderr.write(`${message}${message === USAGE ? '' : `\n${USAGE}`}\n`);
-    return message === USAGE ? 0 : 2;
+    usageFailed(USAGE, err);
+  }
+  if (settings === 'help') {
+    process.stdout.write(USAGE);
+    return 0;
   }
   const startedAt = Date.now();
   const runTag = `b${randomBytes(3).toString('hex')}`;

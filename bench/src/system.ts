@@ -112,7 +112,7 @@ export async function startRtcroom(o: SystemOptions): Promise<Target> {
   try {
     db = await createBenchDatabase(o.pgAdminUrl);
   } catch (err) {
-    throw new StartError(`cannot create the bench database on ${o.pgAdminUrl}: ${(err as Error).message}`);
+    throw new StartError(`cannot create the bench database on ${o.pgAdminUrl}: ${(err as Error).message}`, { cause: err });
   }
   const [urlIssuer, room, presence, gateway] = await Promise.all(SERVICES.map(async () => `127.0.0.1:${await freePort()}`));
   const bucket = `bench_${o.tag}`.replace(/[^A-Za-z0-9_-]/g, '_');

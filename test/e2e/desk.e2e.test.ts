@@ -68,13 +68,26 @@ it('has an admin command for teams, figures and recordings (npm run desk)', asyn
     promisify(execFile)(process.execPath, [join(__dirname, '..', '..', 'packages', 'dev', 'dist', 'desk.js'), ...args], {
       env: { ...process.env, ROOM_SERVICE_ADDRESS: system.roomGrpcAddress },
     });
-  const made = JSON.parse((await cli('team', 'create', 'accounts', '--display-name', 'Account opening', '--record', 'mp4', '--ring', '15')).stdout);
-  expect(made).toMatchObject({ name: 'accounts', displayName: 'Account opening', recordingFormats: ['mp4'], ringTimeoutSeconds: 15 });
+  // README's commands, as written there.
+  const made = JSON.parse(
+    (await cli('team', 'create', 'accounts', '--display-name', 'Account opening', '--record', 'mp4,hls', '--ring', '15', '--wrap-up', '30', '--queue-limit', '50')).stdout,
+  );
+  expect(made).toMatchObject({ name: 'accounts', displayName: 'Account opening', recordingFormats: ['mp4', 'hls'], ringTimeoutSeconds: 15, wrapUpSeconds: 30, queueLimit: 50 });
+  const listed = JSON.parse((await cli('team', 'list')).stdout);
+  expect(listed.map((t: { name: string }) => t.name)).toContain('accounts');
   const shown = JSON.parse((await cli('team', 'show', 'accounts')).stdout);
   expect(shown.team.id).toBe(made.id);
   const stats = JSON.parse((await cli('stats', 'accounts')).stdout);
   expect(stats.stats.teamId).toBe(made.id);
+  expect(JSON.parse((await cli('stats', 'accounts', '--since', '2026-01-01T00:00:00Z')).stdout).stats.teamId).toBe(made.id);
+  expect(JSON.parse((await cli('recordings', '--team', 'accounts')).stdout)).toEqual({ nextPageToken: '' }); // none yet
   await expect(cli('team', 'create', 'accounts')).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining('ALREADY_EXISTS') });
-  await expect(cli('team', 'create', 'x', '--ring', 'soon')).rejects.toMatchObject({ code: 2 });
   await expect(cli('recordings')).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining('INVALID_ARGUMENT') });
+  // A bad command line is refused before any call: what is wrong, the usage, exit code 2.
+  await expect(cli('team', 'create', 'x', '--ring', 'soon')).rejects.toMatchObject({ code: 2, stderr: expect.stringMatching(/^--ring must be a whole number/) });
+  await expect(cli('team', 'list', '--ring', '5')).rejects.toMatchObject({ code: 2, stderr: expect.stringMatching(/^--ring is not an option of team list\nusage: /) });
+  await expect(cli('team', 'show')).rejects.toMatchObject({ code: 2, stderr: expect.stringMatching(/^team show takes one name, got 0/) });
+  await expect(cli('teams')).rejects.toMatchObject({ code: 2, stderr: expect.stringMatching(/^unknown command: teams/) });
+  await expect(cli('stats', 'accounts', '--since', 'yesterday')).rejects.toMatchObject({ code: 2, stderr: expect.stringContaining('--since must be an ISO time') });
+  expect((await cli('--help')).stdout).toMatch(/^usage: npm run desk -- team create/);
 });

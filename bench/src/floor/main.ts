@@ -1,7 +1,12 @@
 // Runs the floor hub as its own process, configured like the gateway: FLOOR_ADDRESS (host:port) and
 // ACCESS_TOKEN_SECRET (a dev default when RTCROOM_DEV=true).
-import { envAddress, envBool, envSecret } from '@rtcroom/common';
+import { envAddress, envBool, envSecret, readCommandLine } from '@rtcroom/common';
 import { FloorHub } from './hub';
+
+const usage = `usage: [FLOOR_ADDRESS=127.0.0.1:7900] [ACCESS_TOKEN_SECRET=... | RTCROOM_DEV=true] node bench/dist/floor/main.js
+The bench's floor: a bare WebSocket hub that answers the gateway's protocol with no services behind it.
+`;
+readCommandLine(usage, { options: { help: { type: 'boolean', short: 'h' } } });
 
 const DEV_SECRET = 'rtcroom-floor-dev-secret';
 

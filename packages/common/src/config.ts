@@ -10,8 +10,9 @@ export class ConfigError extends Error {
   constructor(
     readonly variable: string,
     problem: string,
+    options?: ErrorOptions,
   ) {
-    super(`configuration: ${variable} ${problem}`);
+    super(`configuration: ${variable} ${problem}`, options);
     this.name = 'ConfigError';
   }
 }
@@ -183,19 +184,20 @@ function readPem(variable: string, path: string): Buffer {
   try {
     return readFileSync(path);
   } catch (err) {
-    throw new ConfigError(variable, `cannot be read: ${path} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    throw new ConfigError(variable, `cannot be read: ${path} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, { cause: err });
   }
 }
 
 function certificates(variable: string, path: string): X509Certificate[] {
   const blocks = readPem(variable, path).toString('utf8').match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+  let cause: unknown;
   try {
     const certs = blocks.map((b) => new X509Certificate(b));
     if (certs.length > 0) return certs;
-  } catch {
-    // reported below
+  } catch (err) {
+    cause = err; // reported below
   }
-  throw new ConfigError(variable, `is not a PEM certificate file: ${path}`);
+  throw new ConfigError(variable, `is not a PEM certificate file: ${path}`, cause === undefined ? undefined : { cause });
 }
 
 function checkTlsFiles(caFile: string, certFile: string, keyFile: string, role: string): void {
@@ -206,7 +208,7 @@ function checkTlsFiles(caFile: string, certFile: string, keyFile: string, role: 
     key = createPrivateKey(readPem('GRPC_TLS_KEY', keyFile));
   } catch (err) {
     if (err instanceof ConfigError) throw err;
-    throw new ConfigError('GRPC_TLS_KEY', `is not a PEM private key: ${keyFile}`);
+    throw new ConfigError('GRPC_TLS_KEY', `is not a PEM private key: ${keyFile}`, { cause: err });
   }
   if (!cert.checkPrivateKey(key)) throw new ConfigError('GRPC_TLS_KEY', `is not the key of the certificate in GRPC_TLS_CERT (${certFile})`);
   const cn = /^CN=(.*)$/m.exec(cert.subject)?.[1];

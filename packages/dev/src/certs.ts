@@ -4,33 +4,22 @@
 // same CA), gateway, room, presence and url-issuer .crt/.key (server and client), and one client
 // certificate per --client (default: internal). Bad usage exits 2.
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
+import { readCommandLine, usageFailed } from '@rtcroom/common';
 import { CertificateError, makeDevCertificates, serviceNames } from './dev-certificates';
 
 const usage = 'usage: npm run certs -- [--out DIR] [--client internal|internal-<name>]... [--host NAME]... [--days N] [--new-ca]\n';
 
 function main(): void {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      options: {
-        out: { type: 'string', default: '.rtcroom-certs' },
-        client: { type: 'string', multiple: true },
-        host: { type: 'string', multiple: true },
-        days: { type: 'string', default: '365' },
-        'new-ca': { type: 'boolean', default: false },
-        help: { type: 'boolean', default: false },
-      },
-      allowPositionals: false,
-    }));
-  } catch (err) {
-    process.stderr.write(`${(err as Error).message}\n${usage}`);
-    process.exit(2);
-  }
-  if (values.help) {
-    process.stdout.write(usage);
-    return;
-  }
+  const { values } = readCommandLine(usage, {
+    options: {
+      out: { type: 'string', default: '.rtcroom-certs' },
+      client: { type: 'string', multiple: true },
+      host: { type: 'string', multiple: true },
+      days: { type: 'string', default: '365' },
+      'new-ca': { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
   const days = Number(values.days);
   try {
     const made = makeDevCertificates({ outDir: resolve(values.out), clients: values.client, hosts: values.host, days, newCa: values['new-ca'] });
@@ -48,10 +37,7 @@ function main(): void {
       ].join('\n'),
     );
   } catch (err) {
-    if (err instanceof CertificateError) {
-      process.stderr.write(`${err.message}\n${usage}`);
-      process.exit(2);
-    }
+    if (err instanceof CertificateError) usageFailed(usage, err);
     throw err;
   }
 }

@@ -1,8 +1,15 @@
 // Two demo clients walk the thin path against a running gateway: npm run demo
 //   GATEWAY_URL (default ws://127.0.0.1:8787/v1/ws); tokens come from ACCESS_TOKEN_SECRET if set, else
 //   from the embedded default's /dev/token endpoint.
-import { issueAccessToken } from '@rtcroom/common';
+import { issueAccessToken, readCommandLine } from '@rtcroom/common';
 import { DemoClient } from './demo-client';
+
+const usage = `usage: [GATEWAY_URL=ws://host:port/v1/ws] [ACCESS_TOKEN_SECRET=...] npm run demo
+Two clients, alice and bob, walk the thin path against a running gateway (default
+ws://127.0.0.1:8787/v1/ws, npm run up's): create a room, join, push, leave, and what each is told.
+Tokens are signed with ACCESS_TOKEN_SECRET when set, else fetched from the gateway's /dev/token.
+`;
+readCommandLine(usage, { options: { help: { type: 'boolean', short: 'h' } } });
 
 const gatewayUrl = process.env.GATEWAY_URL ?? 'ws://127.0.0.1:8787/v1/ws';
 

@@ -4,78 +4,110 @@
 //   npm run desk -- team list | team show <name> | stats <team> [--since ISO-time]
 //   npm run desk -- recordings (--call ID | --team NAME | --agent IDENTITY | --customer IDENTITY)
 // Prints JSON; a refused request prints its stable reason and exits 1; bad usage exits 2.
-import { createClient, fromServiceError, loadGrpcClientTls } from '@rtcroom/common';
+import { createClient, fromServiceError, loadGrpcClientTls, readCommandLine, usageFailed } from '@rtcroom/common';
 import { deskServicev1, deskv1 } from '@rtcroom/proto';
 
 const usage = `usage: npm run desk -- team create <name> [--display-name T] [--record mp4,hls] [--ring S] [--wrap-up S] [--queue-limit N]
        npm run desk -- team list | team show <name> | stats <team> [--since ISO-time]
        npm run desk -- recordings (--call ID | --team NAME | --agent IDENTITY | --customer IDENTITY)
+       npm run desk -- --help
+Calls the room service at ROOM_SERVICE_ADDRESS (default 127.0.0.1:50051); with mutual TLS, give an
+internal certificate in GRPC_TLS_CA, GRPC_TLS_CERT and GRPC_TLS_KEY.
 `;
 
-function parse(args: string[]): { words: string[]; flags: Map<string, string> } {
-  const words: string[] = [];
-  const flags = new Map<string, string>();
-  for (let i = 0; i < args.length; i++) {
-    if (args[i].startsWith('--')) flags.set(args[i].slice(2), args[++i] ?? '');
-    else words.push(args[i]);
-  }
-  return { words, flags };
+const { values: flags, positionals } = readCommandLine(usage, {
+  allowPositionals: true,
+  options: {
+    'display-name': { type: 'string' },
+    record: { type: 'string' },
+    ring: { type: 'string' },
+    'wrap-up': { type: 'string' },
+    'queue-limit': { type: 'string' },
+    since: { type: 'string' },
+    call: { type: 'string' },
+    team: { type: 'string' },
+    agent: { type: 'string' },
+    customer: { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  },
+});
+type Flag = Exclude<keyof typeof flags, 'help'>;
+
+/** Each command: its words, how many names follow them, and the flags it takes. */
+const commands = {
+  'team create': { names: 1, flags: ['display-name', 'record', 'ring', 'wrap-up', 'queue-limit'] },
+  'team list': { names: 0, flags: [] },
+  'team show': { names: 1, flags: [] },
+  stats: { names: 1, flags: ['since'] },
+  recordings: { names: 0, flags: ['call', 'team', 'agent', 'customer'] },
+} satisfies Record<string, { names: number; flags: Flag[] }>;
+type Command = keyof typeof commands;
+
+/** The command the words name, with its names; exits 2 when the line is not one of the above. */
+function command(): { name: Command; args: string[] } {
+  const words = positionals[0] === 'team' ? 2 : 1;
+  const name = positionals.slice(0, words).join(' ');
+  if (!(name in commands)) usageFailed(usage, positionals.length === 0 ? 'a command is needed' : `unknown command: ${name}`);
+  const spec = commands[name as Command];
+  const args = positionals.slice(words);
+  if (args.length !== spec.names) usageFailed(usage, `${name} takes ${spec.names === 0 ? 'no name' : 'one name'}, got ${args.length}`);
+  const stray = (Object.keys(flags) as Array<Flag | 'help'>).find((f) => f !== 'help' && !(spec.flags as Flag[]).includes(f));
+  if (stray) usageFailed(usage, `--${stray} is not an option of ${name}`);
+  return { name: name as Command, args };
 }
 
-function seconds(flags: Map<string, string>, name: string): number {
-  const raw = flags.get(name);
-  if (raw === undefined) return 0;
+function wholeNumber(name: 'ring' | 'wrap-up' | 'queue-limit'): number {
+  const raw = flags[name];
+  if (raw === undefined) return 0; // the service's default
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < 0) throw new UsageError(`--${name} must be a whole number`);
+  if (raw.trim() === '' || !Number.isInteger(n) || n < 0) usageFailed(usage, `--${name} must be a whole number, got "${raw}"`);
   return n;
 }
 
-class UsageError extends Error {}
-
 async function main(): Promise<void> {
-  const { words, flags } = parse(process.argv.slice(2));
+  const { name, args } = command();
+  const since = flags.since;
+  if (since !== undefined && Number.isNaN(Date.parse(since))) usageFailed(usage, `--since must be an ISO time, got "${since}"`);
+  const team = name === 'team create' ? deskv1.Team.fromPartial({
+    name: args[0],
+    displayName: flags['display-name'] ?? '',
+    recordingFormats: flags.record?.split(',').filter(Boolean) ?? [],
+    ringTimeoutSeconds: wholeNumber('ring'),
+    wrapUpSeconds: wholeNumber('wrap-up'),
+    queueLimit: wholeNumber('queue-limit'),
+  }) : undefined;
+
   const desk = createClient(deskServicev1.DeskServiceService, process.env.ROOM_SERVICE_ADDRESS ?? '127.0.0.1:50051', 5000, { tls: loadGrpcClientTls(process.env) });
   const print = (x: unknown) => process.stdout.write(JSON.stringify(x, null, 2) + '\n');
   try {
-    const [what, verb, name] = words;
-    if (what === 'team' && verb === 'create' && name) {
-      const team = deskv1.Team.fromPartial({
-        name,
-        displayName: flags.get('display-name') ?? '',
-        recordingFormats: flags.get('record')?.split(',').filter(Boolean) ?? [],
-        ringTimeoutSeconds: seconds(flags, 'ring'),
-        wrapUpSeconds: seconds(flags, 'wrap-up'),
-        queueLimit: seconds(flags, 'queue-limit'),
-      });
-      print(deskv1.Team.toJSON((await desk.createTeam({ team })).team!));
-    } else if (what === 'team' && verb === 'list') {
-      print((await desk.listTeams({})).teams.map((t) => deskv1.Team.toJSON(t)));
-    } else if (what === 'team' && verb === 'show' && name) {
-      print(deskServicev1.GetTeamResponse.toJSON(await desk.getTeam({ teamId: name, name: '' })));
-    } else if (what === 'stats' && verb) {
-      const since = flags.get('since');
-      if (since !== undefined && Number.isNaN(Date.parse(since))) throw new UsageError('--since must be an ISO time');
-      print(deskServicev1.GetTeamStatsResponse.toJSON(await desk.getTeamStats({ team: verb, since: since ? new Date(since) : undefined })));
-    } else if (what === 'recordings') {
-      const req = deskServicev1.ListCallRecordingsRequest.fromPartial({
-        callId: flags.get('call') ?? '',
-        team: flags.get('team') ?? '',
-        agentIdentity: flags.get('agent') ?? '',
-        customerIdentity: flags.get('customer') ?? '',
-      });
-      print(deskServicev1.ListCallRecordingsResponse.toJSON(await desk.listCallRecordings(req)));
-    } else {
-      throw new UsageError('unknown command');
+    switch (name) {
+      case 'team create':
+        print(deskv1.Team.toJSON((await desk.createTeam({ team })).team!));
+        break;
+      case 'team list':
+        print((await desk.listTeams({})).teams.map((t) => deskv1.Team.toJSON(t)));
+        break;
+      case 'team show':
+        print(deskServicev1.GetTeamResponse.toJSON(await desk.getTeam({ teamId: args[0], name: '' })));
+        break;
+      case 'stats':
+        print(deskServicev1.GetTeamStatsResponse.toJSON(await desk.getTeamStats({ team: args[0], since: since ? new Date(since) : undefined })));
+        break;
+      case 'recordings': {
+        const req = deskServicev1.ListCallRecordingsRequest.fromPartial({
+          callId: flags.call ?? '',
+          team: flags.team ?? '',
+          agentIdentity: flags.agent ?? '',
+          customerIdentity: flags.customer ?? '',
+        });
+        print(deskServicev1.ListCallRecordingsResponse.toJSON(await desk.listCallRecordings(req)));
+        break;
+      }
     }
   } catch (err) {
-    if (err instanceof UsageError) {
-      process.stderr.write(`${err.message}\n${usage}`);
-      process.exitCode = 2;
-    } else {
-      const e = fromServiceError(err);
-      process.stderr.write(`${e.reason}: ${e.message}\n`);
-      process.exitCode = 1;
-    }
+    const e = fromServiceError(err);
+    process.stderr.write(`${e.reason}: ${e.message}\n`);
+    process.exitCode = 1;
   } finally {
     desk.close();
   }

@@ -34,8 +34,8 @@ export interface DevCertificates {
 }
 
 export class CertificateError extends Error {
-  constructor(message: string) {
-    super(message);
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
     this.name = 'CertificateError';
   }
 }
@@ -111,7 +111,7 @@ function openssl(args: string[]): void {
     execFileSync('openssl', args, { stdio: ['ignore', 'ignore', 'pipe'] });
   } catch (err) {
     const e = err as NodeJS.ErrnoException & { stderr?: Buffer };
-    if (e.code === 'ENOENT') throw new CertificateError('openssl was not found: install it (apt-get install openssl)');
-    throw new CertificateError(`openssl ${args[0]} failed: ${e.stderr?.toString().trim() || e.message}`);
+    if (e.code === 'ENOENT') throw new CertificateError('openssl was not found: install it (apt-get install openssl)', { cause: err });
+    throw new CertificateError(`openssl ${args[0]} failed: ${e.stderr?.toString().trim() || e.message}`, { cause: err });
   }
 }

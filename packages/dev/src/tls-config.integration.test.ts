@@ -2,7 +2,7 @@
 // only with its own certificate, its own key and the CA that signed it; each mistake names the variable.
 // Needs openssl (the certs command's).
 import { X509Certificate } from 'node:crypto';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, loadGrpcSecurity } from '@rtcroom/common';
@@ -55,6 +55,21 @@ describe('makeDevCertificates', () => {
     expect(new X509Certificate(readFileSync(certs.files.room.certFile)).serialNumber).not.toBe(serial);
   });
 
+  it('gives why openssl failed as the cause', () => {
+    const broken = join(dir, 'broken-ca');
+    mkdirSync(broken);
+    writeFileSync(join(broken, 'ca.crt'), 'not a certificate');
+    writeFileSync(join(broken, 'ca.key'), 'not a key'); // kept as the CA: signing with it fails
+    let refused: unknown;
+    try {
+      makeDevCertificates({ outDir: broken });
+    } catch (err) {
+      refused = err;
+    }
+    expect(refused).toBeInstanceOf(CertificateError);
+    expect(refused).toMatchObject({ message: expect.stringMatching(/^openssl x509 failed/), cause: expect.objectContaining({ status: expect.any(Number) }) });
+  });
+
   it('refuses client names that are not internal ones, and bad hosts or days', () => {
     expect(() => makeDevCertificates({ outDir: join(dir, 'bad'), clients: ['room'] })).toThrow(CertificateError);
     expect(() => makeDevCertificates({ outDir: join(dir, 'bad'), clients: ['internal-no spaces'] })).toThrow(CertificateError);
@@ -89,5 +104,17 @@ describe('loadGrpcSecurity with certificate files', () => {
     expect(refusal(() => loadGrpcSecurity(envOf('room', { GRPC_TLS_CERT: garbage }), 'room')).variable).toBe('GRPC_TLS_CERT');
     copyFileSync(certs.caFile, join(dir, 'key-is-a-cert.pem'));
     expect(refusal(() => loadGrpcSecurity(envOf('room', { GRPC_TLS_KEY: join(dir, 'key-is-a-cert.pem') }), 'room')).variable).toBe('GRPC_TLS_KEY');
+  });
+
+  it('gives the underlying failure as the cause of a file it cannot use', () => {
+    const missing = refusal(() => loadGrpcSecurity(envOf('room', { GRPC_TLS_CA: join(dir, 'no-such.crt') }), 'room'));
+    expect([missing.variable, (missing.cause as NodeJS.ErrnoException)?.code]).toEqual(['GRPC_TLS_CA', 'ENOENT']);
+    const broken = join(dir, 'broken.crt');
+    writeFileSync(broken, '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n');
+    // (Node's own errors come from outside jest's realm: matched by shape, not instanceof.)
+    expect(refusal(() => loadGrpcSecurity(envOf('room', { GRPC_TLS_CERT: broken }), 'room')).cause).toMatchObject({ message: expect.any(String) });
+    copyFileSync(certs.caFile, join(dir, 'key-is-a-cert-too.pem'));
+    const notKey = refusal(() => loadGrpcSecurity(envOf('room', { GRPC_TLS_KEY: join(dir, 'key-is-a-cert-too.pem') }), 'room'));
+    expect([notKey.variable, notKey.cause]).toEqual(['GRPC_TLS_KEY', expect.objectContaining({ message: expect.any(String) })]);
   });
 });

@@ -3,41 +3,27 @@
 //   npm run token -- <identity> [--ttl seconds] [--room name-or-id] [--list] [--admin] [--agent team1,team2]
 // Grants: create and join rooms; --room scopes the token to one room, --list adds listing rooms,
 // --admin managing rooms (in the --room only, when given), --agent the service-desk agent grant.
-import { parseArgs } from 'node:util';
-import { defaultGrants, devSecrets, Grants, issueAccessToken } from '@rtcroom/common';
+import { defaultGrants, devSecrets, Grants, issueAccessToken, readCommandLine, usageFailed } from '@rtcroom/common';
 
 const usage = 'usage: [ACCESS_TOKEN_SECRET=...] npm run token -- <identity> [--ttl seconds] [--room name-or-id] [--list] [--admin] [--agent team1,team2]\n';
 
 function main(): number {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      allowPositionals: true,
-      options: {
-        ttl: { type: 'string' },
-        room: { type: 'string' },
-        list: { type: 'boolean' },
-        admin: { type: 'boolean' },
-        agent: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (err) {
-    process.stderr.write(`${(err as Error).message}\n${usage}`);
-    return 2;
-  }
-  const { values, positionals } = parsed;
-  if (values.help) {
-    process.stdout.write(usage);
-    return 0;
-  }
+  const { values, positionals } = readCommandLine(usage, {
+    allowPositionals: true,
+    options: {
+      ttl: { type: 'string' },
+      room: { type: 'string' },
+      list: { type: 'boolean' },
+      admin: { type: 'boolean' },
+      agent: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
   // The ttl may also come second, as before: npm run token -- alice 600
   const [identity, ttlPositional] = positionals;
   const ttl = values.ttl ?? ttlPositional;
-  if (!identity || positionals.length > 2) {
-    process.stderr.write(usage);
-    return 2;
-  }
+  if (!identity) usageFailed(usage, 'an identity is needed');
+  if (positionals.length > 2) usageFailed(usage, `unexpected argument ${positionals[2]}`);
   // The development secret is published, so a gateway outside development refuses it: such a token
   // works only against `npm run up` (and other RTCROOM_DEV systems).
   const secret = process.env.ACCESS_TOKEN_SECRET || devSecrets.accessToken;

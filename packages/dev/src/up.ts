@@ -1,5 +1,14 @@
 // The one start command: starts the whole system in this process and says how to try it.
+import { readCommandLine } from '@rtcroom/common';
 import { builtConsoleDir, startAll } from './start-all';
+
+const usage = `usage: npm run up   (installs and builds first; npm start runs what is built)
+Starts the gateway, room, presence and url-issuer in this process, in development mode, configured by
+the environment (README "Configuration"): without DATABASE_URL an embedded store in
+.rtcroom-data/pglite, without NATS_URL an in-process bus; RTCROOM_CERTS_DIR for mutual TLS between the
+services (npm run certs). Ctrl-C stops everything.
+`;
+readCommandLine(usage, { options: { help: { type: 'boolean', short: 'h' } } });
 
 async function main() {
   // The embedded store keeps its data between starts unless told otherwise; the web console is served

@@ -1,6 +1,8 @@
-// The session bucket on the real NATS: closed sessions' delete markers do not pile up.
+// The session bucket on the real NATS: what the store writes is what nats.js's key-value API reads
+// (puts and delete markers), each write without the error nats.js makes after a request, and closed
+// sessions' delete markers do not pile up.
 import { deleteTestBucket, eventually, testNatsUrl, uniqueTestName } from '@rtcroom/common/testing';
-import { connect, NatsConnection } from 'nats';
+import { connect, NatsConnection, NatsError } from 'nats';
 import { Session } from '../src/domain/session';
 import { NatsKvSessionStore } from '../src/store/nats-kv-session-store';
 
@@ -29,6 +31,30 @@ describe('sessions in a NATS key-value bucket', () => {
     for (const s of stores) await s.close();
     await nc.close();
     await deleteTestBucket(bucket);
+  });
+
+  it("writes what nats.js's key-value API reads as its own puts and deletes, and makes no error doing so", async () => {
+    const store = await open();
+    const errors = jest.spyOn(NatsError, 'errorForCode');
+    try {
+      await store.put(session('s9'));
+      await store.touchGateway('gw-9', new Date('2026-01-02T03:04:05Z'));
+      await store.delete('s9');
+      expect(errors).not.toHaveBeenCalled();
+    } finally {
+      errors.mockRestore();
+    }
+    const kv = await nc.jetstream().views.kv(bucket);
+    const gateway = await kv.get('gateway.gw-9');
+    expect([gateway?.operation, gateway?.string()]).toEqual(['PUT', '2026-01-02T03:04:05.000Z']);
+    expect((await kv.get('session.s9'))?.operation).toBe('DEL');
+    await store.put(session('s9'));
+    expect(JSON.parse((await kv.get('session.s9'))!.string())).toMatchObject({ sessionId: 's9', identity: 'kim' });
+    // Every instance's copy (here a second one, from the bucket) sees the same.
+    const other = await open();
+    expect((await other.get('s9'))?.identity).toBe('kim');
+    expect((await other.gatewaysLastSeen()).get('gw-9')?.toISOString()).toBe('2026-01-02T03:04:05.000Z');
+    await expect(store.touchGateway('bad key', new Date())).rejects.toThrow(/invalid key/);
   });
 
   it("purges a closed session's marker after the tombstone period, and keeps a session put again meanwhile", async () => {

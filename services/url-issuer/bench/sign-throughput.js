@@ -5,7 +5,7 @@
 // `node services/url-issuer/bench/sign-throughput.js [seconds] [concurrency]`.
 'use strict';
 const { createMediaProvider, deriveStreamId, loadUrlIssuerConfig, startUrlIssuer } = require('../dist/index.js');
-const { createClient, createLogger, InMemoryEventBus } = require('@rtcroom/common');
+const { createClient, createLogger, InMemoryEventBus, readCommandLine, usageFailed } = require('@rtcroom/common');
 const { urlIssuerv1 } = require('@rtcroom/proto');
 
 const lifetimes = { pushTtlSeconds: 86400, playTtlSeconds: 86400 };
@@ -31,8 +31,16 @@ const providers = {
   }),
 };
 const streamIdKey = 'bench-stream-id-key-0123456789';
-const seconds = Number(process.argv[2] ?? 2);
-const concurrency = Number(process.argv[3] ?? 16);
+const usage = `usage: node services/url-issuer/bench/sign-throughput.js [seconds] [concurrency]
+  seconds       per measurement (default 2)
+  concurrency   gRPC calls in flight (default 16)
+`;
+const { positionals } = readCommandLine(usage, { allowPositionals: true, options: { help: { type: 'boolean', short: 'h' } } });
+if (positionals.length > 2) usageFailed(usage, `unexpected argument ${positionals[2]}`);
+const seconds = Number(positionals[0] ?? 2);
+const concurrency = Number(positionals[1] ?? 16);
+if (!(seconds > 0)) usageFailed(usage, `seconds must be a number above 0, got ${positionals[0]}`);
+if (!Number.isInteger(concurrency) || concurrency < 1) usageFailed(usage, `concurrency must be a positive whole number, got ${positionals[1]}`);
 
 /** Runs `op` for `seconds` (after a short warm-up) and returns operations per second. */
 function measure(op) {

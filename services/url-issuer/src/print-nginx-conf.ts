@@ -2,14 +2,18 @@
 // environment the url-issuer reads:
 //   MEDIA_SIGNING_KEY=... node services/url-issuer/dist/print-nginx-conf.js [--record-path DIR] [--hooks URL]
 // Put the output in the main context of nginx.conf (Debian: an `include` next to the `http` block).
-import { ConfigError } from '@rtcroom/common';
+import { ConfigError, readCommandLine } from '@rtcroom/common';
 import { loadUrlIssuerConfig } from './config';
 import { renderRtmpBlock } from './media-server/nginx-rtmp-conf';
 
-function arg(name: string): string | undefined {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-}
+const usage = `usage: MEDIA_SIGNING_KEY=... node services/url-issuer/dist/print-nginx-conf.js [--record-path DIR] [--hooks URL]
+Prints the rtmp block for nginx-rtmp (MEDIA_PROVIDER=self-hosted), from the url-issuer's environment.
+  --record-path DIR   where nginx writes recordings (default /var/lib/rtcroom/recordings)
+  --hooks URL         where nginx calls the url-issuer's hooks (default its URL_ISSUER_HTTP_ADDRESS)
+`;
+const { values } = readCommandLine(usage, {
+  options: { 'record-path': { type: 'string' }, hooks: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+});
 
 try {
   const config = loadUrlIssuerConfig(process.env);
@@ -19,11 +23,11 @@ try {
   process.stdout.write(
     renderRtmpBlock({
       rtmpListen: rtmpPort,
-      hooksBase: arg('--hooks') ?? `http://${hooksHost}`,
+      hooksBase: values.hooks ?? `http://${hooksHost}`,
       signingKey: config.media.signingKey,
       app: config.media.app,
       recordApp: config.media.recordApp,
-      recordPath: arg('--record-path') ?? '/var/lib/rtcroom/recordings',
+      recordPath: values['record-path'] ?? '/var/lib/rtcroom/recordings',
     }),
   );
 } catch (err) {

@@ -1,29 +1,15 @@
-// The event bus on NATS: durable publishes go through JetStream with a message id; subscriptions are
-// core NATS (JetStream-stored messages reach them too), so a live subscriber pays no consumer cost.
-import { connect, ErrorCode, JetStreamClient, JetStreamManager, NatsConnection, NatsError, StorageType, DiscardPolicy, RetentionPolicy, StreamConfig } from 'nats';
+// The event bus on NATS: durable publishes go through JetStream with a message id (and wait for its
+// ack: jetstream-publisher.ts); subscriptions are core NATS (JetStream-stored messages reach them
+// too), so a live subscriber pays no consumer cost.
+import { connect, JetStreamManager, NatsConnection, StorageType, DiscardPolicy, RetentionPolicy, StreamConfig } from 'nats';
 import { Logger } from '../logger';
 import { BusMessage, BusSubscription, EventBus, PublishOptions, StreamSpec, subjectMatches } from './event-bus';
-
-// nats.js (2.29) settles every answered request and then rejects its already-settled promise with a
-// fresh CANCELLED error: a stack captured per JetStream publish and key-value write for nothing (3-4%
-// of the room and presence services' CPU). A CANCELLED error is made without the stack; every other
-// error keeps it.
-const errorForCode = NatsError.errorForCode.bind(NatsError);
-NatsError.errorForCode = (code: string, chainedError?: Error): NatsError => {
-  if (code !== ErrorCode.Cancelled || chainedError) return errorForCode(code, chainedError);
-  const limit = Error.stackTraceLimit;
-  Error.stackTraceLimit = 0;
-  try {
-    return errorForCode(code);
-  } finally {
-    Error.stackTraceLimit = limit;
-  }
-};
+import { JetStreamPublisher } from './jetstream-publisher';
 
 export class NatsEventBus implements EventBus {
   private constructor(
     private readonly nc: NatsConnection,
-    private readonly js: JetStreamClient,
+    private readonly jetStream: JetStreamPublisher,
     private readonly durableSubjects: string[],
   ) {}
 
@@ -35,8 +21,9 @@ export class NatsEventBus implements EventBus {
       maxReconnectAttempts: -1,
       reconnectTimeWait: 500,
       waitOnFirstConnect: false,
-      // No stack captured for every request (each JetStream publish is one): a third of the
-      // publisher's time went there. A timeout still says which request timed out.
+      // No stack captured for every request (stream and consumer management, key-value reads; the
+      // publishes are not requests any more): a third of a request's time went there. A timeout
+      // still says which request timed out.
       noAsyncTraces: true,
     });
     (async () => {
@@ -51,12 +38,12 @@ export class NatsEventBus implements EventBus {
       throw err;
     }
     logger.info('nats connected', { url, streams: streams.map((s) => s.name) });
-    return new NatsEventBus(nc, nc.jetstream(), streams.flatMap((s) => s.subjects));
+    return new NatsEventBus(nc, new JetStreamPublisher(nc, 5000), streams.flatMap((s) => s.subjects));
   }
 
   async publish(subject: string, data: Uint8Array, options?: PublishOptions): Promise<void> {
     if (this.durableSubjects.some((p) => subjectMatches(p, subject))) {
-      await this.js.publish(subject, data, { msgID: options?.msgId, timeout: 5000 });
+      await this.jetStream.publish(subject, data, { msgId: options?.msgId });
     } else {
       this.nc.publish(subject, data);
     }

@@ -5,6 +5,9 @@ import { Kysely, Migration, Migrator, PostgresDialect } from 'kysely';
 import { Client, Pool, types as pgTypes } from 'pg';
 import { Logger } from '../logger';
 import { PGliteDialect } from './pglite-dialect';
+import { preparingPool } from './prepared-statements';
+
+export { prepared } from './prepared-statements';
 
 export interface DatabaseOptions {
   /** postgres://... ; when absent, PGlite stands in. */
@@ -33,28 +36,6 @@ export interface Listening {
 // bigint columns (sequence numbers, sizes) come back as JS numbers: they stay far below 2^53.
 const parseInt8 = (value: string) => Number(value);
 
-// Statements that run on every change (the hot path) go to a real Postgres as named prepared
-// statements: each connection parses and plans one once instead of every time it runs, which
-// measured here as half of Postgres's work per statement and a quarter of its latency.
-const preparedNames = new Map<string, string>();
-
-/** Marks a statement text to be prepared once per connection (see above); returns the text as is. */
-export function prepared(text: string): string {
-  if (!preparedNames.has(text)) preparedNames.set(text, `rtcroom_${preparedNames.size + 1}`);
-  return text;
-}
-
-type QueryFn = (config: unknown, values?: unknown, callback?: unknown) => unknown;
-
-/** Sends the texts marked with prepared() under their name, everything else as before. */
-function prepareMarkedStatements(client: { query: QueryFn }): void {
-  const query = client.query.bind(client);
-  client.query = (config, values, callback) => {
-    const name = typeof config === 'string' ? preparedNames.get(config) : undefined;
-    return name && Array.isArray(values) ? query({ name, text: config, values }, callback) : query(config, values, callback);
-  };
-}
-
 export async function openDatabase<DB>(options: DatabaseOptions, logger: Logger): Promise<OpenDatabase<DB>> {
   if (options.url) {
     const pool = new Pool({
@@ -66,8 +47,7 @@ export async function openDatabase<DB>(options: DatabaseOptions, logger: Logger)
       },
     });
     pool.on('error', (err) => logger.warn('postgres pool error', { err }));
-    pool.on('connect', (client) => prepareMarkedStatements(client as unknown as { query: QueryFn }));
-    const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+    const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool: preparingPool(pool) }) });
     const url = options.url;
     return { db, kind: 'postgres', listen: (channel, onNotify, onLost) => listen(url, channel, onNotify, onLost), close: () => db.destroy() };
   }

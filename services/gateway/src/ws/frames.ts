@@ -16,8 +16,8 @@ export function decodeClientFrame(data: Buffer | string, maxBytes: number): gate
   let json: unknown;
   try {
     json = JSON.parse(typeof data === 'string' ? data : data.toString('utf8'));
-  } catch {
-    throw new GatewayError('MALFORMED_FRAME', 'a frame must be one JSON object');
+  } catch (err) {
+    throw new GatewayError('MALFORMED_FRAME', 'a frame must be one JSON object', { cause: err });
   }
   if (json === null || typeof json !== 'object' || Array.isArray(json)) {
     throw new GatewayError('MALFORMED_FRAME', 'a frame must be one JSON object');

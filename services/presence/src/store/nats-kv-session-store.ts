@@ -8,12 +8,19 @@
 // its marker once `tombstoneMs` has passed (long after every watch has seen it), and a starting
 // instance purges the old markers it finds (left by an instance that stopped before doing so). A
 // purge goes up to the marker's own sequence, so a session put again meanwhile (resumed) stays.
+//
+// Writes are JetStream publishes to the bucket's subjects (`$KV.<bucket>.<key>`, a delete with the
+// header `KV-Operation: DEL`: what nats.js's kv.put() and kv.delete() send) through rtcroom's
+// JetStreamPublisher, which spares each write the error nats.js makes after every request.
+import { JetStreamPublisher } from '@rtcroom/common';
 import { NatsConnection, KV, JetStreamManager } from 'nats';
 import { Session } from '../domain/session';
 import { SessionIndex, SessionStore } from './session-store';
 
 const sessionKey = (id: string) => `session.${id}`;
 const gatewayKey = (id: string) => `gateway.${id}`;
+/** What NATS takes as a key (as nats.js checks it). */
+const keyPattern = /^[-/=\w]+(\.[-/=\w]+)*$/;
 
 interface StoredSession extends Omit<Session, 'openedAt' | 'interruptedAt'> {
   openedAt: string;
@@ -60,6 +67,7 @@ export class NatsKvSessionStore implements SessionStore {
 
   private constructor(
     private readonly kv: KV,
+    private readonly writes: JetStreamPublisher,
     private readonly jsm: JetStreamManager,
     private readonly bucket: string,
     private readonly options: KvSessionStoreOptions,
@@ -68,7 +76,7 @@ export class NatsKvSessionStore implements SessionStore {
   static async open(nc: NatsConnection, bucket: string, options: KvSessionStoreOptions = defaultKvSessionStoreOptions): Promise<NatsKvSessionStore> {
     if (!/^[A-Za-z0-9_-]{1,64}$/.test(bucket)) throw new Error(`bad bucket name ${bucket}`);
     const kv = await nc.jetstream().views.kv(bucket, { history: 1 });
-    const store = new NatsKvSessionStore(kv, await nc.jetstreamManager(), bucket, options);
+    const store = new NatsKvSessionStore(kv, new JetStreamPublisher(nc), await nc.jetstreamManager(), bucket, options);
     await store.watch();
     store.sweeper = setInterval(() => {
       store.sweeping = store.sweeping.then(() => store.purgeTombstones()).catch(() => undefined); // next sweep tries again
@@ -129,19 +137,24 @@ export class NatsKvSessionStore implements SessionStore {
     }
   }
 
+  private async write(key: string, value: Uint8Array, operation?: 'DEL'): Promise<void> {
+    if (!keyPattern.test(key)) throw new Error(`invalid key: ${key}`);
+    await this.writes.publish(`$KV.${this.bucket}.${key}`, value, operation ? { headers: { 'KV-Operation': operation } } : {});
+  }
+
   async get(id: string) {
     return this.sessions.get(id);
   }
   async put(s: Session) {
     // Written through to the local copy at once, so this instance reads its own writes.
     this.sessions.set(s);
-    await this.kv.put(sessionKey(s.sessionId), encode(s));
+    await this.write(sessionKey(s.sessionId), encode(s));
   }
   async delete(id: string) {
     this.sessions.delete(id);
     this.deleting.add(sessionKey(id));
     try {
-      await this.kv.delete(sessionKey(id));
+      await this.write(sessionKey(id), new Uint8Array(0), 'DEL');
     } catch (err) {
       this.deleting.delete(sessionKey(id));
       throw err;
@@ -155,7 +168,7 @@ export class NatsKvSessionStore implements SessionStore {
   }
   async touchGateway(id: string, at: Date) {
     this.gateways.set(id, at);
-    await this.kv.put(gatewayKey(id), new TextEncoder().encode(at.toISOString()));
+    await this.write(gatewayKey(id), new TextEncoder().encode(at.toISOString()));
   }
   async gatewaysLastSeen() {
     return new Map(this.gateways);
@@ -164,5 +177,6 @@ export class NatsKvSessionStore implements SessionStore {
     clearInterval(this.sweeper);
     await this.sweeping;
     this.stopWatch?.();
+    this.writes.close();
   }
 }

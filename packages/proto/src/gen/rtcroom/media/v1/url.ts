@@ -32,6 +32,7 @@ export interface PlayUrl {
   rtmpUrl: string;
   flvUrl: string;
   hlsUrl: string;
+  /** NEXT-ID: 8 */
   expireTime: Date | undefined;
 }
 

@@ -34,6 +34,7 @@ export interface IssuePushUrlRequest {
 }
 
 export interface IssuePushUrlResponse {
+  /** NEXT-ID: 2 */
   pushUrl: PushUrl | undefined;
 }
 

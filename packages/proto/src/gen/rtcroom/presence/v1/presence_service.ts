@@ -165,6 +165,7 @@ export interface Session {
 export interface OpenSessionRequest {
   sessionId: string;
   identity: string;
+  /** NEXT-ID: 4 */
   gatewayId: string;
 }
 
@@ -207,14 +208,17 @@ export interface ResumeSessionResponse {
     | undefined;
   /** The seats the session holds. */
   seats: Member[];
+  /** NEXT-ID: 4 */
   resumeGraceMs: number;
 }
 
+/** NEXT-ID: 1 */
 export interface CloseSessionResponse {
 }
 
 export interface KeepAliveRequest {
   gatewayId: string;
+  /** NEXT-ID: 3 */
   sessionIds: string[];
 }
 
@@ -224,12 +228,14 @@ export interface KeepAliveResponse {
 }
 
 export interface GetUserPresenceRequest {
+  /** NEXT-ID: 2 */
   identity: string;
 }
 
 export interface GetUserPresenceResponse {
   /** At least one session is connected (interrupted ones do not count). */
   online: boolean;
+  /** NEXT-ID: 3 */
   sessions: Session[];
 }
 
@@ -249,10 +255,12 @@ export interface ReportPusherEventRequest {
   roomId: string;
   /** The bindstatechange detail.code, e.g. 1002. */
   code: number;
+  /** NEXT-ID: 6 */
   message: string;
 }
 
 export interface ReportPusherEventResponse {
+  /** NEXT-ID: 2 */
   action: PusherAction;
 }
 

@@ -58,15 +58,20 @@ export interface RoomEvent {
 }
 
 export interface RoomCreated {
+  /** NEXT-ID: 2 */
   room: Room | undefined;
 }
 
 export interface RoomClosed {
-  room: Room | undefined;
+  room:
+    | Room
+    | undefined;
+  /** NEXT-ID: 3 */
   reason: CloseReason;
 }
 
 export interface MemberJoined {
+  /** NEXT-ID: 2 */
   member: Member | undefined;
 }
 
@@ -84,32 +89,44 @@ export interface MemberLeft {
 
 /** The room's display name, metadata or owner changed. */
 export interface RoomUpdated {
+  /** NEXT-ID: 2 */
   room: Room | undefined;
 }
 
 /** A member's display name, avatar or custom data changed. */
 export interface MemberUpdated {
+  /** NEXT-ID: 2 */
   member: Member | undefined;
 }
 
 export interface StreamStarted {
-  member: Member | undefined;
+  member:
+    | Member
+    | undefined;
+  /** NEXT-ID: 3 */
   source: StreamSource;
 }
 
 export interface StreamStopped {
-  member: Member | undefined;
+  member:
+    | Member
+    | undefined;
+  /** NEXT-ID: 3 */
   source: StreamSource;
 }
 
 /** A member's connection dropped (it keeps its seat for the grace period) or came back. */
 export interface MemberConnectionChanged {
-  member: Member | undefined;
+  member:
+    | Member
+    | undefined;
+  /** NEXT-ID: 3 */
   connected: boolean;
 }
 
 /** A recording of one of the room's streams is finished and kept (see UrlIssuerService.ListRecordings). */
 export interface RecordingReady {
+  /** NEXT-ID: 2 */
   recording: Recording | undefined;
 }
 

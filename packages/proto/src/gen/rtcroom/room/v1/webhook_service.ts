@@ -46,20 +46,25 @@ export interface CreateWebhookRequest {
 }
 
 export interface CreateWebhookResponse {
+  /** NEXT-ID: 2 */
   webhook: Webhook | undefined;
 }
 
+/** NEXT-ID: 1 */
 export interface ListWebhooksRequest {
 }
 
 export interface ListWebhooksResponse {
+  /** NEXT-ID: 2 */
   webhooks: Webhook[];
 }
 
 export interface DeleteWebhookRequest {
+  /** NEXT-ID: 2 */
   id: string;
 }
 
+/** NEXT-ID: 1 */
 export interface DeleteWebhookResponse {
 }
 

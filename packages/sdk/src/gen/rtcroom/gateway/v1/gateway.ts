@@ -112,6 +112,7 @@ export interface Welcome {
 export interface SeatHeld {
   roomId: string;
   memberId: string;
+  /** NEXT-ID: 4 */
   seq: number;
 }
 
@@ -122,6 +123,7 @@ export interface SeatHeld {
  */
 export interface SyncRoomRequest {
   roomId: string;
+  /** NEXT-ID: 3 */
   afterSeq: number;
 }
 
@@ -138,10 +140,12 @@ export interface SyncRoomResponse {
 
 /** Reads a call one is a party to (e.g. after a resume, to learn what happened while away). */
 export interface GetCallRequest {
+  /** NEXT-ID: 2 */
   callId: string;
 }
 
 export interface GetCallResponse {
+  /** NEXT-ID: 2 */
   call: Call | undefined;
 }
 
@@ -160,6 +164,7 @@ export interface GoAway {
  * session, its seats and the resume token stay as they are; nobody else is told anything.
  */
 export interface RefreshTokenRequest {
+  /** NEXT-ID: 2 */
   accessToken: string;
 }
 
@@ -173,6 +178,7 @@ export interface RefreshTokenResponse {
  * once when it has less left than that).
  */
 export interface TokenExpiring {
+  /** NEXT-ID: 2 */
   expireTime: string | undefined;
 }
 
@@ -190,10 +196,12 @@ export interface Error {
   message: string;
 }
 
+/** NEXT-ID: 1 */
 export interface PingRequest {
 }
 
 export interface PingResponse {
+  /** NEXT-ID: 2 */
   serverTime: string | undefined;
 }
 
@@ -203,6 +211,7 @@ export interface CreateRoomRequest {
 }
 
 export interface CreateRoomResponse {
+  /** NEXT-ID: 2 */
   room: Room | undefined;
 }
 
@@ -242,31 +251,37 @@ export interface JoinRoomResponse {
 }
 
 export interface LeaveRoomRequest {
+  /** NEXT-ID: 2 */
   roomId: string;
 }
 
 export interface LeaveRoomResponse {
+  /** NEXT-ID: 2 */
   member: Member | undefined;
 }
 
 export interface ListRoomsRequest {
   pageSize: number;
+  /** NEXT-ID: 3 */
   pageToken: string;
 }
 
 export interface ListRoomsResponse {
   rooms: Room[];
+  /** NEXT-ID: 3 */
   nextPageToken: string;
 }
 
 export interface GetRoomRequest {
   roomId: string;
+  /** NEXT-ID: 3 */
   name: string;
 }
 
 export interface GetRoomResponse {
   room: Room | undefined;
   members: Member[];
+  /** NEXT-ID: 4 */
   seq: number;
 }
 
@@ -274,6 +289,7 @@ export interface GetRoomResponse {
 export interface ReportPusherEventRequest {
   roomId: string;
   code: number;
+  /** NEXT-ID: 4 */
   message: string;
 }
 
@@ -303,6 +319,7 @@ export interface RoomNotice {
 
 /** A recording of one of the room's streams is ready. */
 export interface RecordingReadyNotice {
+  /** NEXT-ID: 2 */
   recording: Recording | undefined;
 }
 
@@ -312,11 +329,15 @@ export interface RecordingReadyNotice {
  * member_left with LEAVE_REASON_CONNECTION_LOST follows.
  */
 export interface MemberConnectionNotice {
-  member: Member | undefined;
+  member:
+    | Member
+    | undefined;
+  /** NEXT-ID: 3 */
   connected: boolean;
 }
 
 export interface MemberJoinedNotice {
+  /** NEXT-ID: 2 */
   member: Member | undefined;
 }
 
@@ -329,26 +350,35 @@ export interface MemberLeftNotice {
 
 /** The room's display name, metadata or owner changed. */
 export interface RoomUpdatedNotice {
+  /** NEXT-ID: 2 */
   room: Room | undefined;
 }
 
 /** A member's display name, avatar or custom data changed. */
 export interface MemberUpdatedNotice {
+  /** NEXT-ID: 2 */
   member: Member | undefined;
 }
 
 /** A member's push really began: play it with play_url.rtc_url in <live-player mode="RTC">. */
 export interface StreamStartedNotice {
-  member: Member | undefined;
+  member:
+    | Member
+    | undefined;
+  /** NEXT-ID: 3 */
   playUrl: PlayUrl | undefined;
 }
 
 export interface StreamStoppedNotice {
+  /** NEXT-ID: 2 */
   member: Member | undefined;
 }
 
 export interface RoomClosedNotice {
-  room: Room | undefined;
+  room:
+    | Room
+    | undefined;
+  /** NEXT-ID: 3 */
   reason: CloseReason;
 }
 
@@ -361,10 +391,12 @@ export interface UpdateMemberRequest {
   avatarUrl: string;
   /** Free-form application data, up to 4096 bytes. */
   customData: string;
+  /** NEXT-ID: 6 */
   updateMask: string[];
 }
 
 export interface UpdateMemberResponse {
+  /** NEXT-ID: 2 */
   member: Member | undefined;
 }
 
@@ -375,10 +407,12 @@ export interface UpdateRoomRequest {
   displayName: string;
   /** Up to 4096 bytes. */
   metadata: string;
+  /** NEXT-ID: 5 */
   updateMask: string[];
 }
 
 export interface UpdateRoomResponse {
+  /** NEXT-ID: 2 */
   room: Room | undefined;
 }
 
@@ -408,10 +442,12 @@ export interface RemoveMemberResponse {
 
 /** Closes a room. Needs the roomAdmin grant. */
 export interface CloseRoomRequest {
+  /** NEXT-ID: 2 */
   roomId: string;
 }
 
 export interface CloseRoomResponse {
+  /** NEXT-ID: 2 */
   room: Room | undefined;
 }
 
@@ -424,6 +460,7 @@ export interface PlaceCallRequest {
   recording: boolean;
   /** Up to 1024 bytes. */
   metadata: string;
+  /** NEXT-ID: 5 */
   ringTimeoutSeconds: number;
 }
 
@@ -431,7 +468,10 @@ export interface PlaceCallResponse {
   call: Call | undefined;
   room: Room | undefined;
   member: Member | undefined;
-  pushUrl: PushUrl | undefined;
+  pushUrl:
+    | PushUrl
+    | undefined;
+  /** NEXT-ID: 6 */
   seq: number;
 }
 
@@ -441,6 +481,7 @@ export interface PlaceCallResponse {
  */
 export interface AnswerCallRequest {
   callId: string;
+  /** NEXT-ID: 3 */
   accept: boolean;
 }
 
@@ -451,22 +492,27 @@ export interface AnswerCallResponse {
   members: Member[];
   pushUrl: PushUrl | undefined;
   playUrls: PlayUrl[];
+  /** NEXT-ID: 8 */
   seq: number;
 }
 
 export interface CancelCallRequest {
+  /** NEXT-ID: 2 */
   callId: string;
 }
 
 export interface CancelCallResponse {
+  /** NEXT-ID: 2 */
   call: Call | undefined;
 }
 
 export interface HangUpRequest {
+  /** NEXT-ID: 2 */
   callId: string;
 }
 
 export interface HangUpResponse {
+  /** NEXT-ID: 2 */
   call: Call | undefined;
 }
 
@@ -475,7 +521,10 @@ export interface HangUpResponse {
  * play URL signed for you (seed step 4). CALL_STATE_ENDED carries the end reason.
  */
 export interface CallNotice {
-  call: Call | undefined;
+  call:
+    | Call
+    | undefined;
+  /** NEXT-ID: 3 */
   callerPlayUrl: PlayUrl | undefined;
 }
 
@@ -483,15 +532,18 @@ export interface CallNotice {
 export interface SetAgentStateRequest {
   /** The team's id or name. */
   team: string;
+  /** NEXT-ID: 3 */
   state: AgentState;
 }
 
 export interface SetAgentStateResponse {
+  /** NEXT-ID: 2 */
   agent: Agent | undefined;
 }
 
 /** An agent reads its team (and its fellow agents). */
 export interface GetTeamRequest {
+  /** NEXT-ID: 2 */
   team: string;
 }
 
@@ -520,7 +572,10 @@ export interface CallTeamResponse {
   call: Call | undefined;
   room: Room | undefined;
   member: Member | undefined;
-  pushUrl: PushUrl | undefined;
+  pushUrl:
+    | PushUrl
+    | undefined;
+  /** NEXT-ID: 6 */
   seq: number;
 }
 
@@ -528,10 +583,12 @@ export interface CallTeamResponse {
 export interface TransferCallRequest {
   callId: string;
   toIdentity: string;
+  /** NEXT-ID: 4 */
   toTeam: string;
 }
 
 export interface TransferCallResponse {
+  /** NEXT-ID: 2 */
   call: Call | undefined;
 }
 
@@ -541,18 +598,22 @@ export interface TransferCallResponse {
  */
 export interface InviteToCallRequest {
   callId: string;
+  /** NEXT-ID: 3 */
   identity: string;
 }
 
 export interface InviteToCallResponse {
+  /** NEXT-ID: 2 */
   call: Call | undefined;
 }
 
 /** An agent reads its team's figures (operators use DeskService.GetTeamStats). */
 export interface GetTeamStatsRequest {
+  /** NEXT-ID: 2 */
   team: string;
 }
 
 export interface GetTeamStatsResponse {
+  /** NEXT-ID: 2 */
   stats: TeamStats | undefined;
 }

@@ -30,5 +30,6 @@ export interface PlayUrl {
   rtmpUrl: string;
   flvUrl: string;
   hlsUrl: string;
+  /** NEXT-ID: 8 */
   expireTime: string | undefined;
 }

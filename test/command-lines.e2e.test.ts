@@ -1,0 +1,86 @@
+// Every command rtcroom ships, run as built (npm run build first): --help prints its usage and exits 0,
+// a flag it does not know is refused with exit code 2, what is wrong and the usage; and the commands
+// README shows for token and certs still run as written (desk's: test/e2e/desk.e2e.test.ts; the
+// bench's: bench/src/options.unit.test.ts; up and demo: CI's smoke start, scripts/smoke-start.sh).
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { devSecrets, verifyAccessToken } from '@rtcroom/common';
+
+const root = join(__dirname, '..');
+
+/** Each command's built script, from the repository's root. */
+const commands = [
+  'packages/dev/dist/desk.js',
+  'packages/dev/dist/token.js',
+  'packages/dev/dist/certs.js',
+  'packages/dev/dist/demo.js',
+  'packages/dev/dist/up.js',
+  'packages/common/dist/grpc/health-probe.js',
+  'services/url-issuer/dist/print-nginx-conf.js',
+  'services/url-issuer/bench/sign-throughput.js',
+  'bench/dist/run.js',
+  'bench/dist/mux-micro.js',
+  'bench/dist/bus-publish-micro.js',
+  'bench/dist/floor/main.js',
+];
+
+interface Ran {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function run(script: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<Ran> {
+  return new Promise((resolve) => {
+    // No service address is reachable from here: a command that went past its command line would fail, not hang.
+    const environment = { ...process.env, ROOM_SERVICE_ADDRESS: '127.0.0.1:1', ...env };
+    execFile(process.execPath, [join(root, script), ...args], { env: environment, timeout: 20_000 }, (err, stdout, stderr) => {
+      resolve({ code: err ? ((err as { code?: number }).code ?? -1) : 0, stdout, stderr });
+    });
+  });
+}
+
+beforeAll(() => {
+  const missing = commands.filter((c) => !existsSync(join(root, c)));
+  if (missing.length > 0) throw new Error(`not built: ${missing.join(', ')} (npm run build)`);
+});
+
+describe.each(commands)('%s', (script) => {
+  it('prints its usage with --help and exits 0', async () => {
+    const ran = await run(script, ['--help']);
+    expect(ran).toMatchObject({ code: 0, stderr: '' });
+    expect(ran.stdout).toMatch(/^usage: /);
+  });
+
+  it('refuses a flag it does not know with exit code 2, the flag and the usage', async () => {
+    const ran = await run(script, ['--no-such-flag']);
+    expect(ran).toMatchObject({ code: 2, stdout: '' });
+    expect(ran.stderr).toMatch(/^Unknown option '--no-such-flag'\nusage: /);
+  });
+});
+
+it("mints README's tokens: every flag, and the ttl given second", async () => {
+  const full = await run('packages/dev/dist/token.js', ['alice', '--ttl', '3600', '--room', 'lobby', '--list', '--admin', '--agent', 'claims'], { ACCESS_TOKEN_SECRET: '' });
+  expect(full.code).toBe(0);
+  const claims = verifyAccessToken(devSecrets.accessToken, full.stdout.trim());
+  expect(claims).toMatchObject({ sub: 'alice', grants: { room: 'lobby', roomList: true, roomAdmin: true, agentTeams: ['claims'] } });
+  expect(claims.exp - Math.floor(Date.now() / 1000)).toBeGreaterThan(3500);
+  const short = await run('packages/dev/dist/token.js', ['alice', '600'], { ACCESS_TOKEN_SECRET: '' });
+  expect(verifyAccessToken(devSecrets.accessToken, short.stdout.trim()).exp - Math.floor(Date.now() / 1000)).toBeLessThanOrEqual(600);
+  expect(await run('packages/dev/dist/token.js', ['alice', '--ttl', 'soon'])).toMatchObject({ code: 2, stderr: expect.stringContaining('--ttl must be a whole number') });
+  expect(await run('packages/dev/dist/token.js', [])).toMatchObject({ code: 2, stderr: expect.stringMatching(/^an identity is needed\nusage: /) });
+});
+
+it("makes README's certificates (npm run certs -- --out DIR, with --client and --host)", async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'rtcroom-certs-'));
+  try {
+    const made = await run('packages/dev/dist/certs.js', ['--out', dir, '--client', 'internal-billing', '--host', 'room.example.internal', '--days', '30']);
+    expect(made).toMatchObject({ code: 0, stdout: expect.stringContaining('made a new CA') });
+    for (const file of ['ca.crt', 'room.crt', 'room.key', 'internal-billing.crt']) expect(existsSync(join(dir, file))).toBe(true);
+    expect(await run('packages/dev/dist/certs.js', ['--out', dir, '--days', 'x'])).toMatchObject({ code: 2, stderr: expect.stringContaining('days must be') });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
