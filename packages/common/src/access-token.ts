@@ -75,8 +75,8 @@ export function verifyAccessToken(secret: string, token: string, now = Date.now(
     const head = JSON.parse(Buffer.from(h, 'base64url').toString('utf8'));
     if (head.alg !== 'HS256') throw new Error('alg');
     claims = JSON.parse(Buffer.from(p, 'base64url').toString('utf8'));
-  } catch {
-    throw new DomainError('UNAUTHENTICATED', 'access token is malformed');
+  } catch (err) {
+    throw new DomainError('UNAUTHENTICATED', 'access token is malformed', {}, { cause: err });
   }
   if (typeof claims.sub !== 'string' || !identityPattern.test(claims.sub) || typeof claims.exp !== 'number') {
     throw new DomainError('UNAUTHENTICATED', 'access token lacks a valid sub or exp');

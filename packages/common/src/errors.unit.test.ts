@@ -10,10 +10,13 @@ describe('DomainError', () => {
     expect(new DomainError('NOT_FOUND', 'no team t').cause).toBeUndefined();
   });
 
-  it('keeps the cause on this side of gRPC: the caller gets reason, message and metadata', () => {
-    const err = new DomainError('PERMISSION_DENIED', 'the access token acts in room r_1 only', {}, { cause: new Error('no room r_2') });
-    const received = fromServiceError(toServiceError(err, 'room.rtcroom'));
+  it("keeps the cause on this side of gRPC: the caller gets reason, message and metadata, and its own call's error as cause", () => {
+    const hidden = new Error('no room r_2');
+    const err = new DomainError('PERMISSION_DENIED', 'the access token acts in room r_1 only', {}, { cause: hidden });
+    const serviceError = toServiceError(err, 'room.rtcroom');
+    const received = fromServiceError(serviceError);
     expect(received).toMatchObject({ reason: 'PERMISSION_DENIED', message: 'the access token acts in room r_1 only' });
-    expect(received.cause).toBeUndefined();
+    expect(received.cause).toBe(serviceError);
+    expect(JSON.stringify(serviceError)).not.toContain('no room r_2');
   });
 });

@@ -29,8 +29,8 @@ function decodeCursor(token: string): RecordingPageCursor | null {
     const createdAt = new Date(c);
     if (typeof c !== 'string' || typeof i !== 'string' || Number.isNaN(createdAt.getTime())) throw new Error('bad');
     return { createdAt, id: i };
-  } catch {
-    throw new DomainError('INVALID_ARGUMENT', 'page_token is not one this service issued', { field: 'page_token' });
+  } catch (err) {
+    throw new DomainError('INVALID_ARGUMENT', 'page_token is not one this service issued', { field: 'page_token' }, { cause: err });
   }
 }
 

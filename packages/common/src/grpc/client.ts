@@ -88,7 +88,7 @@ export function createClient<D extends AnyDefinition>(definition: D, address: st
       try {
         body = def.requestSerialize(request);
       } catch (err) {
-        throw new DomainError('INTERNAL', `could not serialize the request: ${(err as Error).message}`);
+        throw new DomainError('INTERNAL', `could not serialize the request: ${(err as Error).message}`, {}, { cause: err });
       }
       try {
         return def.responseDeserialize(await mux.call(def.path, body, timeoutMs, callOptions ?? {}));

@@ -63,13 +63,13 @@ export function fromServiceError(err: unknown): DomainError {
   const raw = se?.metadata?.get('grpc-status-details-bin')?.[0];
   if (raw instanceof Buffer) {
     try {
-      const fromDetails = domainErrorOf(Status.decode(raw));
+      const fromDetails = domainErrorOf(Status.decode(raw), err);
       if (fromDetails) return fromDetails;
     } catch {
       // fall through to the status code
     }
   }
-  return fromCode(se?.code, se?.details ?? se?.message ?? '');
+  return fromCode(se?.code, se?.details ?? se?.message ?? '', err);
 }
 
 /** The DomainError a failed call's google.rpc.Status stands for. */
@@ -77,16 +77,18 @@ export function fromStatus(status: Status): DomainError {
   return domainErrorOf(status) ?? fromCode(status.code, status.message);
 }
 
-function domainErrorOf(status: Status): DomainError | undefined {
+/** `cause`: the grpc-js error the status came in, when it came in one (kept for logs, never sent on). */
+function domainErrorOf(status: Status, cause?: unknown): DomainError | undefined {
   const detail = status.details.find((d: Any) => d.typeUrl === errorInfoType);
   if (!detail) return undefined;
   const info = ErrorInfo.decode(detail.value);
-  return new DomainError(info.reason as ErrorReason, status.message, info.metadata);
+  return new DomainError(info.reason as ErrorReason, status.message, info.metadata, cause ? { cause } : undefined);
 }
 
-function fromCode(code: number | undefined, message: string): DomainError {
+function fromCode(code: number | undefined, message: string, cause?: unknown): DomainError {
+  const options = cause ? { cause } : undefined;
   if (code === grpc.status.UNAVAILABLE || code === grpc.status.DEADLINE_EXCEEDED) {
-    return new DomainError('UNAVAILABLE', `service unavailable: ${message}`);
+    return new DomainError('UNAVAILABLE', `service unavailable: ${message}`, {}, options);
   }
-  return new DomainError('INTERNAL', message || 'internal error');
+  return new DomainError('INTERNAL', message || 'internal error', {}, options);
 }
