@@ -43,7 +43,7 @@ describe('presence (with the real room service and NATS)', () => {
 
   beforeAll(async () => {
     database = await createTestDatabase();
-    urls = await startUrlIssuer(loadUrlIssuerConfig({ RTCROOM_DEV: 'true', URL_ISSUER_GRPC_ADDRESS: '127.0.0.1:0' }), testLogger('urls'));
+    urls = await startUrlIssuer(loadUrlIssuerConfig({ RTCROOM_DEV: 'true', URL_ISSUER_GRPC_ADDRESS: '127.0.0.1:0', URL_ISSUER_HTTP_ADDRESS: '127.0.0.1:0' }), testLogger('urls'));
     room = await startRoomService(
       loadRoomConfig({ RTCROOM_DEV: 'true', ROOM_GRPC_ADDRESS: '127.0.0.1:0', DATABASE_URL: database.url, NATS_URL: testNatsUrl, URL_ISSUER_ADDRESS: urls.grpcAddress }),
       testLogger('room'),
