@@ -82,6 +82,11 @@ describe('room service (Postgres + NATS + gRPC)', () => {
     await join('ben');
     const c = await join('cid');
     expect(c.playUrls.map((u) => [u.streamId, u.viewerIdentity])).toEqual([[a.member!.streamId, 'cid']]);
+    // The room's rule, carried to the gateway: which streams each member plays (never its own).
+    expect(c.playStreamIds).toEqual([a.member!.streamId]);
+    const asAnn = { identity: 'ann', grants: { roomJoin: true } };
+    const snap = await client.getRoom(roomServicev1.GetRoomRequest.fromPartial({ roomId: room!.id, principal: asAnn }));
+    expect(snap.playStreamIds).toEqual([]);
   });
 
   it('makes one room for joins by name that all find it missing at once, without a failed attempt', async () => {

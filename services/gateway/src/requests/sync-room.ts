@@ -30,7 +30,7 @@ export async function syncRoom(ctx: RequestContext, req: gatewayv1.SyncRoomReque
         const notice = noticeFor(e, playUrl);
         if (notice) notices.push(notice);
       }
-      return { room: snap.room, member, members: snap.members, notices, snapshot, seq: page.lastSeq };
+      return { room: snap.room, member, members: snap.members, notices, snapshot, seq: page.lastSeq, playStreamIds: snapshot ? snap.playStreamIds : [] };
     },
     (res, playUrls) =>
       conn.reply(ctx.requestId, {

@@ -10,6 +10,8 @@ export interface SeatTaken {
   member?: roomv1.Member;
   members: roomv1.Member[];
   seq: number;
+  /** The streams the room service says the caller plays (the publishing members' but its own). */
+  playStreamIds?: string[];
   /** Play URLs the room service got for the caller already (a join's); the rest are asked for here. */
   playUrls?: mediav1.PlayUrl[];
 }
@@ -27,7 +29,7 @@ export async function takeSeat<T extends SeatTaken>(
   let playUrls: mediav1.PlayUrl[];
   try {
     taken = await take();
-    playUrls = taken.room ? await playUrlsOfPublishers(ctx, taken.room.id, taken.members, taken.playUrls ?? []) : [];
+    playUrls = taken.room ? await playUrlsFor(ctx, taken.room.id, taken.playStreamIds ?? [], taken.playUrls ?? []) : [];
   } catch (err) {
     // A refusal is an answer; a timeout or an unreachable service may have left a seat behind.
     if (!isDomainError(err) || inDoubt.has(err.reason)) conn.seatInDoubt = true;
@@ -41,14 +43,16 @@ export async function takeSeat<T extends SeatTaken>(
   await fanout.endJoin(conn, ticket, { roomId: taken.room.id, memberId: taken.member.memberId, lastSeq: taken.seq }, () => answer(taken, playUrls));
 }
 
-/** Play URLs, signed for this client, of the members already publishing (one call for those not given). */
-export async function playUrlsOfPublishers(ctx: RequestContext, roomId: string, members: roomv1.Member[], given: mediav1.PlayUrl[]): Promise<mediav1.PlayUrl[]> {
-  const publishing = members.filter((m) => m.state === roomv1.MemberState.MEMBER_STATE_PUBLISHING && m.identity !== ctx.conn.identity);
+/**
+ * Play URLs, signed for this client, of the streams the room service says it plays: those it brought
+ * are used as they are, the rest asked for in one call (the gateway decides no room rule here).
+ */
+export async function playUrlsFor(ctx: RequestContext, roomId: string, streamIds: string[], given: mediav1.PlayUrl[]): Promise<mediav1.PlayUrl[]> {
   const have = new Map(given.filter((u) => u.viewerIdentity === ctx.conn.identity).map((u) => [u.streamId, u]));
-  const missing = publishing.filter((m) => !have.has(m.streamId)).map((m) => m.streamId);
+  const missing = streamIds.filter((id) => !have.has(id));
   if (missing.length > 0) {
     const { playUrls } = await ctx.backends.urls.issueViewerPlayUrls({ roomId, viewerIdentity: ctx.conn.identity, streamIds: missing });
     for (const u of playUrls) have.set(u.streamId, u);
   }
-  return publishing.map((m) => have.get(m.streamId)).filter((u): u is mediav1.PlayUrl => u !== undefined);
+  return streamIds.map((id) => have.get(id)).filter((u): u is mediav1.PlayUrl => u !== undefined);
 }

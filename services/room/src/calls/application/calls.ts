@@ -4,6 +4,7 @@
 // Calls to a service-desk team (desk/domain/desk-call.ts) run on the same machinery; the desk
 // (desk/application/desk.ts) routes them to agents, and its agents follow every change of such a call
 // in the same transaction.
+import type { mediav1 } from '@rtcroom/proto';
 import { DomainError, newId } from '@rtcroom/common';
 import { answer, Call, callerStartedPushing, cancel, expire, hangUp, newCall, notParty, partyGone, requireNotEnded } from '../domain/call';
 import { agentAnswered, customerStartedPushing, LapseCause, offerLapsed, ringingAgentDeclines } from '../../desk/domain/desk-call';
@@ -49,6 +50,8 @@ export interface CallSeat {
   members: Member[];
   pushUrl: IssuedPushUrl;
   seq: number;
+  /** A seat taken by a join: the play URLs, signed for its member, the join got in time. */
+  playUrls?: mediav1.PlayUrl[];
 }
 
 export class Calls {

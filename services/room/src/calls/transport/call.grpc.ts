@@ -5,6 +5,7 @@ import { Calls, CallSeat } from '../application/calls';
 import { checkAnswering, checkCalling, checkSelf } from '../domain/call-access';
 import { actorFromProto, userActor } from '../../wire/principal.wire';
 import { toProtoCall } from './call.wire';
+import { streamsToPlay } from '../../rooms/domain/room';
 import { toProtoMember, toProtoRoom } from '../../rooms/transport/room.wire';
 
 function identity(field: string, value: string): string {
@@ -51,7 +52,8 @@ export function callGrpcBinding(calls: Calls): ServiceBinding {
       async answerCall(req, rpc) {
         checkAnswering(userActor(req.principal, rpc), req.identity);
         const { call, seat } = await calls.answer(req.callId, identity('identity', req.identity), req.sessionId, req.accept, req.displayName);
-        return { call: toProtoCall(call), ...(seat ? seatToProto(seat) : { room: undefined, member: undefined, members: [], pushUrl: undefined, seq: 0 }) };
+        if (!seat) return { call: toProtoCall(call), room: undefined, member: undefined, members: [], pushUrl: undefined, seq: 0, playStreamIds: [], playUrls: [] };
+        return { call: toProtoCall(call), ...seatToProto(seat), playStreamIds: streamsToPlay(seat.members, req.identity), playUrls: seat.playUrls ?? [] };
       },
       async cancelCall(req, rpc) {
         checkSelf(userActor(req.principal, rpc), req.identity, 'cancel a call');

@@ -15,6 +15,7 @@ import {
   Room,
   RoomOptions,
   StreamSource,
+  streamsToPlay,
 } from '../domain/room';
 import type { mediav1 } from '@rtcroom/proto';
 import { Actor, checkJoin, checkManage, checkSelf, checkSelfOrManage, mayCreate, missingRoomError } from '../domain/room-access';
@@ -328,7 +329,7 @@ export class Memberships {
 
   /** Play URLs of the others publishing, signed for the viewer; none (the caller asks) if the issuer fails. */
   private async playUrlsFor(roomId: string, viewer: string, members: Member[]): Promise<mediav1.PlayUrl[]> {
-    const streamIds = members.filter((m) => m.state === 'publishing' && m.identity !== viewer).map((m) => m.streamId);
+    const streamIds = streamsToPlay(members, viewer);
     if (streamIds.length === 0 || !this.issuer.issueViewerPlayUrls) return [];
     return this.issuer.issueViewerPlayUrls(roomId, viewer, streamIds).catch(() => []);
   }

@@ -222,3 +222,8 @@ export function checkMemberPatch(patch: MemberPatch): void {
   }
   if (patch.customData !== undefined) checkBytes('member.custom_data', patch.customData, limits.customDataMaxBytes);
 }
+
+/** The streams a member plays: the publishing members' but its own (the room's rule, not a client's). */
+export function streamsToPlay(members: Pick<Member, 'identity' | 'state' | 'streamId'>[], viewer: string): string[] {
+  return members.filter((m) => m.state === 'publishing' && m.identity !== viewer).map((m) => m.streamId);
+}

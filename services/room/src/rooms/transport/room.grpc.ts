@@ -3,6 +3,7 @@ import { bindService, CallerPolicy, DomainError, ServiceBinding } from '@rtcroom
 import { roomServicev1 } from '@rtcroom/proto';
 import { Memberships } from '../application/memberships';
 import { Rooms } from '../application/rooms';
+import { streamsToPlay } from '../domain/room';
 import type { RoomPageCursor } from '../store/room-store';
 import { actorFromProto, userActor } from '../../wire/principal.wire';
 import { leaveReasonFromProto, ownerRightsFromProto, roomOptionsFromProto, streamSourceFromProto, toProtoMember, toProtoRoom } from './room.wire';
@@ -72,8 +73,10 @@ export function roomGrpcBinding(rooms: Rooms, members: Memberships): ServiceBind
         return { room: toProtoRoom(room) };
       },
       async getRoom(req) {
-        const snap = await rooms.get({ roomId: req.roomId, name: req.name }, actorFromProto(req.principal));
-        return { room: toProtoRoom(snap.room), members: snap.members.map(toProtoMember), seq: snap.seq };
+        const actor = actorFromProto(req.principal);
+        const snap = await rooms.get({ roomId: req.roomId, name: req.name }, actor);
+        const playStreamIds = actor ? streamsToPlay(snap.members, actor.identity) : [];
+        return { room: toProtoRoom(snap.room), members: snap.members.map(toProtoMember), seq: snap.seq, playStreamIds };
       },
       async listRooms(req, rpc) {
         if (req.pageSize > 100) throw new DomainError('INVALID_ARGUMENT', 'page_size must be at most 100', { field: 'page_size' });
@@ -113,6 +116,7 @@ export function roomGrpcBinding(rooms: Rooms, members: Memberships): ServiceBind
           members: result.members.map(toProtoMember),
           pushUrl: result.pushUrl,
           playUrls: result.playUrls,
+          playStreamIds: streamsToPlay(result.members, result.member.identity),
           seq: result.seq,
         };
       },

@@ -77,11 +77,13 @@ export interface AnswerCallResponse {
   room: Room | undefined;
   member: Member | undefined;
   members: Member[];
-  pushUrl:
-    | PushUrl
-    | undefined;
-  /** NEXT-ID: 7 */
+  pushUrl: PushUrl | undefined;
   seq: number;
+  /**
+   * On accept: the streams the callee plays (the publishing members' but its own); their play URLs are
+   * the caller's to ask for (UrlIssuerService.IssueViewerPlayUrls).
+   */
+  playStreamIds: string[];
 }
 
 export interface CancelCallRequest {
@@ -645,7 +647,15 @@ export const AnswerCallRequest: MessageFns<AnswerCallRequest> = {
 };
 
 function createBaseAnswerCallResponse(): AnswerCallResponse {
-  return { call: undefined, room: undefined, member: undefined, members: [], pushUrl: undefined, seq: 0 };
+  return {
+    call: undefined,
+    room: undefined,
+    member: undefined,
+    members: [],
+    pushUrl: undefined,
+    seq: 0,
+    playStreamIds: [],
+  };
 }
 
 export const AnswerCallResponse: MessageFns<AnswerCallResponse> = {
@@ -667,6 +677,9 @@ export const AnswerCallResponse: MessageFns<AnswerCallResponse> = {
     }
     if (message.seq !== 0) {
       writer.uint32(48).uint64(message.seq);
+    }
+    for (const v of message.playStreamIds) {
+      writer.uint32(58).string(v!);
     }
     return writer;
   },
@@ -732,6 +745,14 @@ export const AnswerCallResponse: MessageFns<AnswerCallResponse> = {
             message.seq = longToNumber(reader.uint64());
             continue;
           }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.playStreamIds.push(reader.string());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -756,6 +777,11 @@ export const AnswerCallResponse: MessageFns<AnswerCallResponse> = {
         ? PushUrl.fromJSON(object.push_url)
         : undefined,
       seq: isSet(object.seq) ? globalThis.Number(object.seq) : 0,
+      playStreamIds: globalThis.Array.isArray(object?.playStreamIds)
+        ? object.playStreamIds.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.play_stream_ids)
+        ? object.play_stream_ids.map((e: any) => globalThis.String(e))
+        : [],
     };
   },
 
@@ -779,6 +805,9 @@ export const AnswerCallResponse: MessageFns<AnswerCallResponse> = {
     if (message.seq !== undefined) {
       obj.seq = Math.round(message.seq);
     }
+    if (message.playStreamIds?.length) {
+      obj.playStreamIds = message.playStreamIds;
+    }
     return obj;
   },
 
@@ -797,6 +826,7 @@ export const AnswerCallResponse: MessageFns<AnswerCallResponse> = {
       ? PushUrl.fromPartial(object.pushUrl)
       : undefined;
     message.seq = object.seq ?? 0;
+    message.playStreamIds = object.playStreamIds?.map((e) => e) || [];
     return message;
   },
 };

@@ -74,6 +74,11 @@ export interface GetRoomResponse {
   members: Member[];
   /** The room event sequence number this snapshot reflects: events with a greater seq came after it. */
   seq: number;
+  /**
+   * With a principal: the streams it plays (the publishing members' but its own), for the play URLs
+   * it needs (UrlIssuerService.IssueViewerPlayUrls).
+   */
+  playStreamIds: string[];
 }
 
 export interface ListRoomsRequest {
@@ -154,6 +159,11 @@ export interface JoinRoomResponse {
    * down) is the caller's to ask for: UrlIssuerService.IssueViewerPlayUrls.
    */
   playUrls: PlayUrl[];
+  /**
+   * The streams the caller plays (the publishing members' but its own): play_urls has the URLs the
+   * URL issuer signed in time; the rest are the caller's to ask for.
+   */
+  playStreamIds: string[];
 }
 
 export interface LeaveRoomRequest {
@@ -617,7 +627,7 @@ export const GetRoomRequest: MessageFns<GetRoomRequest> = {
 };
 
 function createBaseGetRoomResponse(): GetRoomResponse {
-  return { room: undefined, members: [], seq: 0 };
+  return { room: undefined, members: [], seq: 0, playStreamIds: [] };
 }
 
 export const GetRoomResponse: MessageFns<GetRoomResponse> = {
@@ -630,6 +640,9 @@ export const GetRoomResponse: MessageFns<GetRoomResponse> = {
     }
     if (message.seq !== 0) {
       writer.uint32(24).uint64(message.seq);
+    }
+    for (const v of message.playStreamIds) {
+      writer.uint32(34).string(v!);
     }
     return writer;
   },
@@ -671,6 +684,14 @@ export const GetRoomResponse: MessageFns<GetRoomResponse> = {
             message.seq = longToNumber(reader.uint64());
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.playStreamIds.push(reader.string());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -688,6 +709,11 @@ export const GetRoomResponse: MessageFns<GetRoomResponse> = {
       room: isSet(object.room) ? Room.fromJSON(object.room) : undefined,
       members: globalThis.Array.isArray(object?.members) ? object.members.map((e: any) => Member.fromJSON(e)) : [],
       seq: isSet(object.seq) ? globalThis.Number(object.seq) : 0,
+      playStreamIds: globalThis.Array.isArray(object?.playStreamIds)
+        ? object.playStreamIds.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.play_stream_ids)
+        ? object.play_stream_ids.map((e: any) => globalThis.String(e))
+        : [],
     };
   },
 
@@ -702,6 +728,9 @@ export const GetRoomResponse: MessageFns<GetRoomResponse> = {
     if (message.seq !== undefined) {
       obj.seq = Math.round(message.seq);
     }
+    if (message.playStreamIds?.length) {
+      obj.playStreamIds = message.playStreamIds;
+    }
     return obj;
   },
 
@@ -713,6 +742,7 @@ export const GetRoomResponse: MessageFns<GetRoomResponse> = {
     message.room = (object.room !== undefined && object.room !== null) ? Room.fromPartial(object.room) : undefined;
     message.members = object.members?.map((e) => Member.fromPartial(e)) || [];
     message.seq = object.seq ?? 0;
+    message.playStreamIds = object.playStreamIds?.map((e) => e) || [];
     return message;
   },
 };
@@ -1315,7 +1345,15 @@ export const JoinRoomRequest: MessageFns<JoinRoomRequest> = {
 };
 
 function createBaseJoinRoomResponse(): JoinRoomResponse {
-  return { room: undefined, member: undefined, members: [], pushUrl: undefined, seq: 0, playUrls: [] };
+  return {
+    room: undefined,
+    member: undefined,
+    members: [],
+    pushUrl: undefined,
+    seq: 0,
+    playUrls: [],
+    playStreamIds: [],
+  };
 }
 
 export const JoinRoomResponse: MessageFns<JoinRoomResponse> = {
@@ -1337,6 +1375,9 @@ export const JoinRoomResponse: MessageFns<JoinRoomResponse> = {
     }
     for (const v of message.playUrls) {
       PlayUrl.encode(v!, writer.uint32(50).fork()).join();
+    }
+    for (const v of message.playStreamIds) {
+      writer.uint32(58).string(v!);
     }
     return writer;
   },
@@ -1402,6 +1443,14 @@ export const JoinRoomResponse: MessageFns<JoinRoomResponse> = {
             message.playUrls.push(PlayUrl.decode(reader, reader.uint32()));
             continue;
           }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.playStreamIds.push(reader.string());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1430,6 +1479,11 @@ export const JoinRoomResponse: MessageFns<JoinRoomResponse> = {
         : globalThis.Array.isArray(object?.play_urls)
         ? object.play_urls.map((e: any) => PlayUrl.fromJSON(e))
         : [],
+      playStreamIds: globalThis.Array.isArray(object?.playStreamIds)
+        ? object.playStreamIds.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.play_stream_ids)
+        ? object.play_stream_ids.map((e: any) => globalThis.String(e))
+        : [],
     };
   },
 
@@ -1453,6 +1507,9 @@ export const JoinRoomResponse: MessageFns<JoinRoomResponse> = {
     if (message.playUrls?.length) {
       obj.playUrls = message.playUrls.map((e) => PlayUrl.toJSON(e));
     }
+    if (message.playStreamIds?.length) {
+      obj.playStreamIds = message.playStreamIds;
+    }
     return obj;
   },
 
@@ -1471,6 +1528,7 @@ export const JoinRoomResponse: MessageFns<JoinRoomResponse> = {
       : undefined;
     message.seq = object.seq ?? 0;
     message.playUrls = object.playUrls?.map((e) => PlayUrl.fromPartial(e)) || [];
+    message.playStreamIds = object.playStreamIds?.map((e) => e) || [];
     return message;
   },
 };
