@@ -1,0 +1,75 @@
+// The SDK as an app outside this repository gets it: `npm pack` (whose prepack builds it), and
+// `npm install <tarball>` into a throw-away directory. The SDK has no dependencies, so installing it
+// needs no registry; Node's `ws` comes from this workspace, packed the same way.
+import { execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+export const repoRoot = join(__dirname, '..', '..', '..');
+export const sdkDir = join(repoRoot, 'packages', 'sdk');
+
+/** The environment of a fresh shell: no npm script's variables, no jest's Node options. */
+export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) if (!/^npm_/i.test(k) && k !== 'NODE_OPTIONS' && k !== 'INIT_CWD') env[k] = v;
+  return { ...env, ...extra };
+}
+
+export interface PackedSdk {
+  tarball: string;
+  /** The files in the tarball, relative to the package. */
+  files: string[];
+}
+
+/**
+ * `npm pack` in packages/sdk into `dest`. Test files run in parallel and prepack rebuilds dist/: one
+ * pack at a time (a lock directory), so no pack reads a build another is writing.
+ */
+export async function packSdk(dest: string): Promise<PackedSdk> {
+  const release = await lock(join(tmpdir(), 'rtcroom-sdk-pack.lock'));
+  try {
+    const { stdout } = await run('npm', ['pack', '--json', '--pack-destination', dest], { cwd: sdkDir, env: cleanEnv(), timeout: 120_000 });
+    const [packed] = JSON.parse(stdout) as { filename: string; files: { path: string }[] }[];
+    return { tarball: join(dest, packed!.filename), files: packed!.files.map((f) => f.path).sort() };
+  } finally {
+    release();
+  }
+}
+
+/** A throw-away app in a temporary directory, outside the workspace, with these packages installed. */
+export async function throwawayApp(name: string, packageFiles: string[]): Promise<{ dir: string; remove(): void }> {
+  const dir = mkdtempSync(join(tmpdir(), `rtcroom-${name}-`));
+  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: `throwaway-${name}`, version: '1.0.0', private: true }, null, 2));
+  await npmInstall(dir, packageFiles);
+  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** `npm install` as an app would, offline where it can be: what it installs here are local tarballs. */
+export async function npmInstall(dir: string, specs: string[] = []): Promise<void> {
+  await run('npm', ['install', ...specs, '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: dir, env: cleanEnv(), timeout: 120_000 });
+}
+
+/** The workspace's `ws`, packed: what `npm install ws` would give the app. */
+export async function packWs(dest: string): Promise<string> {
+  const { stdout } = await run('npm', ['pack', join(repoRoot, 'node_modules', 'ws'), '--json', '--pack-destination', dest], { cwd: dest, env: cleanEnv(), timeout: 60_000 });
+  return join(dest, (JSON.parse(stdout) as { filename: string }[])[0]!.filename);
+}
+
+async function lock(path: string): Promise<() => void> {
+  for (const deadline = Date.now() + 180_000; ; ) {
+    try {
+      mkdirSync(path);
+      return () => rmSync(path, { recursive: true, force: true });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      // A lock left by a process that died mid-pack: no pack takes two minutes.
+      const held = statSync(path, { throwIfNoEntry: false });
+      if (held && Date.now() - held.mtimeMs > 120_000) rmSync(path, { recursive: true, force: true });
+      if (Date.now() > deadline) throw new Error(`${path} is held: another test packing the SDK did not finish`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
