@@ -26,14 +26,29 @@ export interface PackedSdk {
 
 /**
  * `npm pack` in packages/sdk into `dest`. Test files run in parallel and prepack rebuilds dist/: one
- * pack at a time (a lock directory), so no pack reads a build another is writing.
+ * at a time (a lock directory), so none reads a build another is writing.
  */
-export async function packSdk(dest: string): Promise<PackedSdk> {
-  const release = await lock(join(tmpdir(), 'rtcroom-sdk-pack.lock'));
-  try {
+export function packSdk(dest: string): Promise<PackedSdk> {
+  return withSdkLock(async () => {
     const { stdout } = await run('npm', ['pack', '--json', '--pack-destination', dest], { cwd: sdkDir, env: cleanEnv(), timeout: 120_000 });
     const [packed] = JSON.parse(stdout) as { filename: string; files: { path: string }[] }[];
     return { tarball: join(dest, packed!.filename), files: packed!.files.map((f) => f.path).sort() };
+  });
+}
+
+/** Builds the SDK (as prepack does), then runs `use` while no other test rebuilds it. */
+export function withBuiltSdk<T>(use: () => Promise<T>): Promise<T> {
+  return withSdkLock(async () => {
+    await run('npm', ['run', 'build'], { cwd: sdkDir, env: cleanEnv(), timeout: 120_000 });
+    return use();
+  });
+}
+
+/** One test at a time builds or reads packages/sdk/dist. */
+async function withSdkLock<T>(use: () => Promise<T>): Promise<T> {
+  const release = await lock(join(tmpdir(), 'rtcroom-sdk-pack.lock'));
+  try {
+    return await use();
   } finally {
     release();
   }
