@@ -43,10 +43,15 @@ it('the tarball holds the two builds with their types, the README and the licens
   expect(packed.files.filter((f) => /\.test\.|tsbuildinfo|\.map$|^src\//.test(f))).toEqual([]);
 });
 
-it('installs without the registry: the SDK has no dependencies', async () => {
-  const { stdout } = await run('npm', ['ls', '--all', '--parseable'], { cwd: app.dir, env: cleanEnv() });
-  const installed = stdout.trim().split('\n').slice(1).map((p) => p.slice(p.indexOf('node_modules') + 'node_modules/'.length));
-  expect(installed.sort()).toEqual(['@rtcroom/sdk', 'ws']);
+it('installs with npm --offline: the SDK has no dependencies', async () => {
+  const bare = await throwawayApp('offline', []);
+  try {
+    await run('npm', ['install', packed.tarball, '--offline', '--no-audit', '--no-fund'], { cwd: bare.dir, env: cleanEnv() });
+    const { stdout } = await run('npm', ['ls', '--all', '--parseable'], { cwd: bare.dir, env: cleanEnv() });
+    expect(stdout.trim().split('\n').slice(1).map((p) => p.slice(p.lastIndexOf('node_modules/') + 'node_modules/'.length))).toEqual(['@rtcroom/sdk']);
+  } finally {
+    bare.remove();
+  }
 });
 
 it('import takes the ES module build, require the CommonJS one', async () => {

@@ -58,7 +58,7 @@ async function withSdkLock<T>(use: () => Promise<T>): Promise<T> {
 export async function throwawayApp(name: string, packageFiles: string[]): Promise<{ dir: string; remove(): void }> {
   const dir = mkdtempSync(join(tmpdir(), `rtcroom-${name}-`));
   writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: `throwaway-${name}`, version: '1.0.0', private: true }, null, 2));
-  await npmInstall(dir, packageFiles);
+  if (packageFiles.length > 0) await npmInstall(dir, packageFiles);
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
