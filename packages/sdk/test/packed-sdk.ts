@@ -2,6 +2,7 @@
 // `npm install <tarball>` into a throw-away directory. The SDK has no dependencies, so installing it
 // needs no registry; Node's `ws` comes from this workspace, packed the same way.
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,10 +12,15 @@ const run = promisify(execFile);
 export const repoRoot = join(__dirname, '..', '..', '..');
 export const sdkDir = join(repoRoot, 'packages', 'sdk');
 
-/** The environment of a fresh shell: no npm script's variables, no jest's Node options. */
+/**
+ * The environment of a fresh shell: without what `npm test` tells its script (above all the
+ * workspace as npm's prefix, which would send an install in the throw-away app to the workspace) and
+ * jest's Node options. The user's npm settings (cache, registry, certificates) stay.
+ */
 export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const scriptOnly = /^(npm_(package|lifecycle)_|npm_config_(local_)?prefix$|npm_config_call$|npm_command$|npm_(node_)?execpath$|NODE_OPTIONS$|INIT_CWD$)/i;
   const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (!/^npm_/i.test(k) && k !== 'NODE_OPTIONS' && k !== 'INIT_CWD') env[k] = v;
+  for (const [k, v] of Object.entries(process.env)) if (!scriptOnly.test(k)) env[k] = v;
   return { ...env, ...extra };
 }
 
@@ -46,7 +52,8 @@ export function withBuiltSdk<T>(use: () => Promise<T>): Promise<T> {
 
 /** One test at a time builds or reads packages/sdk/dist. */
 async function withSdkLock<T>(use: () => Promise<T>): Promise<T> {
-  const release = await lock(join(tmpdir(), 'rtcroom-sdk-pack.lock'));
+  // One lock per checkout: another worktree's tests build their own dist.
+  const release = await lock(join(tmpdir(), `rtcroom-sdk-pack-${createHash('sha1').update(sdkDir).digest('hex').slice(0, 12)}.lock`));
   try {
     return await use();
   } finally {
