@@ -1,7 +1,7 @@
 // One RtcRoomClient for the whole mini-program, on the wx adapter. The token comes from the business
 // backend (here the embedded default's /dev/token) and is asked for again on every reconnect and
 // before the token in use expires (the SDK refreshes the connection's token with it).
-const { RtcRoomClient, wxSocket } = require('../lib/sdk/index.js');
+const { RtcRoomClient, wxSocket } = require('@rtcroom/sdk');
 const config = require('../config.js');
 
 let client = null;

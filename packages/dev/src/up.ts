@@ -1,5 +1,6 @@
 // The one start command: starts the whole system in this process and says how to try it.
 import { readCommandLine } from '@rtcroom/common';
+import { lanUrlLines } from './lan-urls';
 import { builtConsoleDir, startAll } from './start-all';
 
 const usage = `usage: npm run up   (installs and builds first; npm start runs what is built)
@@ -21,6 +22,7 @@ async function main() {
       '',
       'rtcroom is up.',
       `  gateway (WebSocket): ${system.gatewayUrl}`,
+      ...lanUrlLines(system.gatewayAddress, env),
       `  store:  ${system.embeddedDatabase ? `embedded PGlite in ${env.EMBEDDED_DATA_DIR} (set DATABASE_URL for a real Postgres)` : 'Postgres at DATABASE_URL'}`,
       `  events: ${system.embeddedBus ? 'in-process bus (set NATS_URL for a real NATS)' : 'NATS at NATS_URL'}`,
       `  gRPC:   ${system.certsDir ? `mutual TLS with the certificates in ${system.certsDir}` : 'plain, every caller trusted (npm run certs, then RTCROOM_CERTS_DIR, for mutual TLS)'}`,

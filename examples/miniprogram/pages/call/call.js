@@ -1,7 +1,7 @@
 // A 1:1 call, either side. Calling: placeCall gives a seat and a push URL; once the push began (1002,
 // reported by handlePusherStateChange) the callee's phone rings. Answering: answerCall gives a seat, a
 // push URL and the caller's play URL. Each side plays the other once the other's push began.
-const { handlePlayerStateChange, handlePusherStateChange } = require('../../lib/sdk/index.js');
+const { handlePlayerStateChange, handlePusherStateChange } = require('@rtcroom/sdk');
 const { getClient } = require('../../utils/session.js');
 
 const stateText = {

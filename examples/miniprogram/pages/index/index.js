@@ -12,7 +12,8 @@ Page({
       await getApp().start(this.data.identity, this.data.name);
       this.setData({ signedIn: true });
     } catch (err) {
-      this.setData({ error: err.code ? `${err.code}: ${err.message}` : String(err.message || err) });
+      // An RtcRoomError's message starts with its code (CONNECT_FAILED: ...).
+      this.setData({ error: String(err.message || err) });
     } finally {
       this.setData({ busy: false });
     }

@@ -1,10 +1,17 @@
 // The six-person room: enter by name (created if missing), push your camera, play everyone whose push
 // has begun. The SDK keeps the room's members and the play URLs signed for you; the page redraws from
 // client.room() whenever something in the room changes.
-const { handlePlayerStateChange, handlePusherStateChange } = require('../../lib/sdk/index.js');
+const { handlePlayerStateChange, handlePusherStateChange } = require('@rtcroom/sdk');
 const { getClient } = require('../../utils/session.js');
 
 const roomEvents = ['memberJoined', 'memberLeft', 'memberConnection', 'memberUpdated', 'streamReady', 'streamStopped', 'resync'];
+
+// Why your seat ended, in words. A closing room says so itself (roomClosed follows).
+const seatEnded = {
+  LEAVE_REASON_REMOVED: 'You were removed from the room',
+  LEAVE_REASON_REPLACED: 'You entered this room on another device',
+  LEAVE_REASON_CONNECTION_LOST: 'Your connection was lost for too long',
+};
 
 Page({
   data: { roomId: '', pushUrl: '', players: [], status: 'Entering…' },
@@ -17,7 +24,7 @@ Page({
       ...roomEvents.map((name) => client.on(name, mine(() => this.redraw()))),
       client.on('pushUrl', mine((e) => this.setData({ pushUrl: e.pushUrl.url }))),
       client.on('roomClosed', mine(() => this.gone('The room was closed'))),
-      client.on('memberLeft', mine((e) => e.self && this.gone(`You left the room (${e.reason})`))),
+      client.on('memberLeft', mine((e) => e.self && e.reason !== 'LEAVE_REASON_ROOM_CLOSED' && this.gone(seatEnded[e.reason] || 'You are no longer in the room'))),
       // The connection was away too long and the seat went: take one again.
       client.on('seatLost', mine(() => this.enter(decodeURIComponent(query.name)))),
     ];

@@ -4,7 +4,7 @@
 // told again as the queue moves) and is offered to an agent (callConnecting: the agent's phone rings;
 // if the agent declines, the call goes back to the queue). The agent's stream plays once its push
 // began. The team records its calls: nothing to do here for that.
-const { handlePlayerStateChange, handlePusherStateChange } = require('../../lib/sdk/index.js');
+const { handlePlayerStateChange, handlePusherStateChange } = require('@rtcroom/sdk');
 const { getClient } = require('../../utils/session.js');
 const config = require('../../config.js');
 
@@ -52,7 +52,7 @@ Page({
     try {
       await this.place(this.data.team, this.data.note.trim());
     } catch (err) {
-      this.setData({ error: refusals[err.code] || (err.code ? `${err.code}: ${err.message}` : String(err.message || err)) });
+      this.setData({ error: refusals[err.code] || String(err.message || err) });
     } finally {
       this.setData({ busy: false });
     }
