@@ -19,7 +19,7 @@ import {
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
 import { Principal } from "../../auth/v1/principal";
-import { PushUrl } from "../../media/v1/url";
+import { PlayUrl, PushUrl } from "../../media/v1/url";
 import { Call } from "./call";
 import { Member, Room } from "./room";
 
@@ -84,6 +84,8 @@ export interface AnswerCallResponse {
    * the caller's to ask for (UrlIssuerService.IssueViewerPlayUrls).
    */
   playStreamIds: string[];
+  /** On accept: play URLs, signed for the callee, of those streams (as JoinRoomResponse.play_urls). */
+  playUrls: PlayUrl[];
 }
 
 export interface CancelCallRequest {
@@ -655,6 +657,7 @@ function createBaseAnswerCallResponse(): AnswerCallResponse {
     pushUrl: undefined,
     seq: 0,
     playStreamIds: [],
+    playUrls: [],
   };
 }
 
@@ -680,6 +683,9 @@ export const AnswerCallResponse: MessageFns<AnswerCallResponse> = {
     }
     for (const v of message.playStreamIds) {
       writer.uint32(58).string(v!);
+    }
+    for (const v of message.playUrls) {
+      PlayUrl.encode(v!, writer.uint32(66).fork()).join();
     }
     return writer;
   },
@@ -753,6 +759,14 @@ export const AnswerCallResponse: MessageFns<AnswerCallResponse> = {
             message.playStreamIds.push(reader.string());
             continue;
           }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.playUrls.push(PlayUrl.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -782,6 +796,11 @@ export const AnswerCallResponse: MessageFns<AnswerCallResponse> = {
         : globalThis.Array.isArray(object?.play_stream_ids)
         ? object.play_stream_ids.map((e: any) => globalThis.String(e))
         : [],
+      playUrls: globalThis.Array.isArray(object?.playUrls)
+        ? object.playUrls.map((e: any) => PlayUrl.fromJSON(e))
+        : globalThis.Array.isArray(object?.play_urls)
+        ? object.play_urls.map((e: any) => PlayUrl.fromJSON(e))
+        : [],
     };
   },
 
@@ -808,6 +827,9 @@ export const AnswerCallResponse: MessageFns<AnswerCallResponse> = {
     if (message.playStreamIds?.length) {
       obj.playStreamIds = message.playStreamIds;
     }
+    if (message.playUrls?.length) {
+      obj.playUrls = message.playUrls.map((e) => PlayUrl.toJSON(e));
+    }
     return obj;
   },
 
@@ -827,6 +849,7 @@ export const AnswerCallResponse: MessageFns<AnswerCallResponse> = {
       : undefined;
     message.seq = object.seq ?? 0;
     message.playStreamIds = object.playStreamIds?.map((e) => e) || [];
+    message.playUrls = object.playUrls?.map((e) => PlayUrl.fromPartial(e)) || [];
     return message;
   },
 };
