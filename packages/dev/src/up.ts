@@ -1,5 +1,6 @@
 // The one start command: starts the whole system in this process and says how to try it.
 import { readCommandLine } from '@rtcroom/common';
+import { demoCommand } from './demo-command';
 import { builtConsoleDir, startAll } from './start-all';
 
 const usage = `usage: npm run up   (installs and builds first; npm start runs what is built)
@@ -11,9 +12,15 @@ services (npm run certs). Ctrl-C stops everything.
 readCommandLine(usage, { options: { help: { type: 'boolean', short: 'h' } } });
 
 async function main() {
-  // The embedded store keeps its data between starts unless told otherwise; the web console is served
-  // from its build unless GATEWAY_CONSOLE_DIR says otherwise.
-  const env = { EMBEDDED_DATA_DIR: '.rtcroom-data/pglite', GATEWAY_CONSOLE_DIR: builtConsoleDir(), ...process.env };
+  // The embedded stores keep their data between starts unless told otherwise (an empty one in memory
+  // costs the url-issuer 5 s of initdb on every start); the web console is served from its build unless
+  // GATEWAY_CONSOLE_DIR says otherwise.
+  const env = {
+    EMBEDDED_DATA_DIR: '.rtcroom-data/pglite',
+    URL_ISSUER_EMBEDDED_DATA_DIR: '.rtcroom-data/url-issuer',
+    GATEWAY_CONSOLE_DIR: builtConsoleDir(),
+    ...process.env,
+  };
   const system = await startAll({ env });
   const http = system.gatewayUrl.replace(/^ws/, 'http').replace(/\/v1\/ws$/, '');
   process.stdout.write(
@@ -23,12 +30,13 @@ async function main() {
       `  gateway (WebSocket): ${system.gatewayUrl}`,
       `  store:  ${system.embeddedDatabase ? `embedded PGlite in ${env.EMBEDDED_DATA_DIR} (set DATABASE_URL for a real Postgres)` : 'Postgres at DATABASE_URL'}`,
       `  events: ${system.embeddedBus ? 'in-process bus (set NATS_URL for a real NATS)' : 'NATS at NATS_URL'}`,
-      `  gRPC:   ${system.certsDir ? `mutual TLS with the certificates in ${system.certsDir}` : 'plain, every caller trusted (npm run certs, then RTCROOM_CERTS_DIR, for mutual TLS)'}`,
+      `  gRPC:   room ${system.roomGrpcAddress} (npm run desk), TokenService ${system.gatewayGrpcAddress};`,
+      `          ${system.certsDir ? `mutual TLS with the certificates in ${system.certsDir}` : 'plain, every caller trusted (npm run certs, then RTCROOM_CERTS_DIR, for mutual TLS)'}`,
       `  dev token: ${http}/dev/token?identity=alice`,
       `  web console: ${system.consoleUrl ?? 'not built (npm run build makes packages/console/dist)'}`,
       '',
       'Try the thin path with two demo clients, in another terminal:',
-      `  GATEWAY_URL=${system.gatewayUrl} npm run demo`,
+      `  ${demoCommand(system.gatewayUrl)}`,
       '',
       'Ctrl-C stops everything.',
       '',
