@@ -10,6 +10,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { devSecrets, verifyAccessToken } from '@rtcroom/common';
+import { createTestDatabase } from '@rtcroom/common/testing';
 
 const root = join(__dirname, '..');
 
@@ -112,4 +113,29 @@ it('desk with no room service to reach says so and what to start', async () => {
     stdout: '',
     stderr: `no room service at ${address} (ECONNREFUSED); start it with \`npm run up\` (or set ROOM_SERVICE_ADDRESS to where it listens)\n`,
   });
+});
+
+it('npm run up on an address in use names it and its variable, and says what to do, without a stack trace', async () => {
+  const holder = createServer();
+  await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+  const taken = `127.0.0.1:${(holder.address() as { port: number }).port}`;
+  const database = await createTestDatabase(); // the real Postgres: no embedded store to set up first
+  try {
+    const anyPort = '127.0.0.1:0';
+    const ran = await run('packages/dev/dist/up.js', [], {
+      DATABASE_URL: database.url,
+      NATS_URL: '',
+      LOG_LEVEL: 'error',
+      GATEWAY_ADDRESS: taken,
+      ...Object.fromEntries(['GATEWAY_GRPC_ADDRESS', 'ROOM_GRPC_ADDRESS', 'PRESENCE_GRPC_ADDRESS', 'URL_ISSUER_GRPC_ADDRESS', 'URL_ISSUER_HTTP_ADDRESS'].map((v) => [v, anyPort])),
+    });
+    expect(ran.code).toBe(1);
+    expect(ran.stderr).toContain(
+      `rtcroom failed to start: ${taken} (GATEWAY_ADDRESS) is in use: is \`npm run up\` already running? Stop it, or set GATEWAY_ADDRESS to another address (port 0: any free one)\n`,
+    );
+    expect(ran.stderr).not.toMatch(/\n\s+at /);
+  } finally {
+    holder.close();
+    await database.drop();
+  }
 });

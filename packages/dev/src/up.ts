@@ -1,6 +1,7 @@
 // The one start command: starts the whole system in this process and says how to try it.
 import { readCommandLine } from '@rtcroom/common';
 import { demoCommand } from './demo-command';
+import { portTakenMessage } from './port-taken';
 import { builtConsoleDir, startAll } from './start-all';
 
 const usage = `usage: npm run up   (installs and builds first; npm start runs what is built)
@@ -48,6 +49,6 @@ async function main() {
 }
 
 main().catch((err) => {
-  process.stderr.write(`rtcroom failed to start: ${err?.stack ?? err}\n`);
+  process.stderr.write(portTakenMessage(err, process.env) ?? `rtcroom failed to start: ${err?.stack ?? err}\n`);
   process.exit(err?.name === 'ConfigError' ? 2 : 1);
 });
