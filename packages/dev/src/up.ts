@@ -4,11 +4,11 @@ import { demoCommand } from './demo-command';
 import { portTakenMessage } from './port-taken';
 import { builtConsoleDir, startAll } from './start-all';
 
-const usage = `usage: npm run up   (installs and builds first; npm start runs what is built)
+const usage = `usage: npm run up   (installs and builds what changed first; npm start runs what is built)
 Starts the gateway, room, presence and url-issuer in this process, in development mode, configured by
-the environment (README "Configuration"): without DATABASE_URL an embedded store in
-.rtcroom-data/pglite, without NATS_URL an in-process bus; RTCROOM_CERTS_DIR for mutual TLS between the
-services (npm run certs). Ctrl-C stops everything.
+the environment (README "Configuration"): without DATABASE_URL embedded stores in .rtcroom-data/,
+without NATS_URL an in-process bus; RTCROOM_CERTS_DIR for mutual TLS between the services (npm run
+certs); an address with port 0 listens on any free port (the banner says which). Ctrl-C stops everything.
 `;
 readCommandLine(usage, { options: { help: { type: 'boolean', short: 'h' } } });
 
