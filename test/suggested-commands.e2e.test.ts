@@ -13,8 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { devSecrets, verifyAccessToken } from '@rtcroom/common';
 import { createTestDatabase, testNatsUrl, TestDatabase } from '@rtcroom/common/testing';
-import { DemoClient, RunningSystem, startAll } from '@rtcroom/dev';
-import { demoCommand, defaultGatewayUrl } from '../packages/dev/src/demo-command';
+import { defaultGatewayUrl, DemoClient, demoCommand, RunningSystem, startAll } from '@rtcroom/dev';
 import { consoleCommands, readmeCommands } from './support/suggested-commands';
 
 const root = join(__dirname, '..');
