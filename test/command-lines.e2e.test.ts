@@ -1,12 +1,16 @@
 // Every command rtcroom ships, run as built (npm run build first): --help prints its usage and exits 0,
-// a flag it does not know is refused with exit code 2, what is wrong and the usage; and the commands
-// README shows for token and certs still run as written (desk's: test/e2e/desk.e2e.test.ts; the
-// bench's: bench/src/options.unit.test.ts; up and demo: CI's smoke start, scripts/smoke-start.sh).
+// a flag it does not know is refused with exit code 2, what is wrong and the usage; the token and certs
+// commands take every flag README shows; and a command that finds nothing to talk to says what to
+// start. (Every command README and the console suggest, run as written against a running system:
+// test/suggested-commands.e2e.test.ts; the bench's options: bench/src/options.unit.test.ts; npm run up
+// itself and the demo it prints: CI's smoke start, scripts/smoke-start.sh.)
 import { execFile } from 'node:child_process';
+import { createServer } from 'node:net';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { devSecrets, verifyAccessToken } from '@rtcroom/common';
+import { createTestDatabase } from '@rtcroom/common/testing';
 
 const root = join(__dirname, '..');
 
@@ -82,5 +86,56 @@ it("makes README's certificates (npm run certs -- --out DIR, with --client and -
     expect(await run('packages/dev/dist/certs.js', ['--out', dir, '--days', 'x'])).toMatchObject({ code: 2, stderr: expect.stringContaining('days must be') });
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+/** A loopback port nothing listens on: one the system gave out and took back. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+it('demo with no gateway to reach says so and what to start, not "fetch failed"', async () => {
+  const url = `ws://127.0.0.1:${await closedPort()}/v1/ws`;
+  const expected = `no gateway at ${url} (ECONNREFUSED); start it with \`npm run up\` (or set GATEWAY_URL to where it listens)\n`;
+  // Tokens from the gateway's /dev/token, and (with ACCESS_TOKEN_SECRET) signed here and straight to the socket.
+  expect(await run('packages/dev/dist/demo.js', [], { GATEWAY_URL: url, ACCESS_TOKEN_SECRET: '' })).toEqual({ code: 1, stdout: '', stderr: expected });
+  expect(await run('packages/dev/dist/demo.js', [], { GATEWAY_URL: url, ACCESS_TOKEN_SECRET: 'a-secret-of-sixteen-or-more' })).toEqual({ code: 1, stdout: '', stderr: expected });
+});
+
+it('desk with no room service to reach says so and what to start', async () => {
+  const address = `127.0.0.1:${await closedPort()}`;
+  expect(await run('packages/dev/dist/desk.js', ['team', 'list'], { ROOM_SERVICE_ADDRESS: address })).toEqual({
+    code: 1,
+    stdout: '',
+    stderr: `no room service at ${address} (ECONNREFUSED); start it with \`npm run up\` (or set ROOM_SERVICE_ADDRESS to where it listens)\n`,
+  });
+});
+
+it('npm run up on an address in use names it and its variable, and says what to do, without a stack trace', async () => {
+  const holder = createServer();
+  await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+  const taken = `127.0.0.1:${(holder.address() as { port: number }).port}`;
+  const database = await createTestDatabase(); // the real Postgres: no embedded store to set up first
+  try {
+    const anyPort = '127.0.0.1:0';
+    const ran = await run('packages/dev/dist/up.js', [], {
+      DATABASE_URL: database.url,
+      NATS_URL: '',
+      LOG_LEVEL: 'error',
+      GATEWAY_ADDRESS: taken,
+      ...Object.fromEntries(['GATEWAY_GRPC_ADDRESS', 'ROOM_GRPC_ADDRESS', 'PRESENCE_GRPC_ADDRESS', 'URL_ISSUER_GRPC_ADDRESS', 'URL_ISSUER_HTTP_ADDRESS'].map((v) => [v, anyPort])),
+    });
+    expect(ran.code).toBe(1);
+    expect(ran.stderr).toContain(
+      `rtcroom failed to start: ${taken} (GATEWAY_ADDRESS) is in use: is \`npm run up\` already running? Stop it, or set GATEWAY_ADDRESS to another address (port 0: any free one)\n`,
+    );
+    expect(ran.stderr).not.toMatch(/\n\s+at /);
+  } finally {
+    holder.close();
+    await database.drop();
   }
 });

@@ -1,8 +1,10 @@
 // The web console in a real browser (Debian's Chromium, driven by playwright-core) against the whole
-// system on the real Postgres and NATS: two people, each in their own browser context, join one room
-// and see each other arrive, begin a stream and leave (and a third, whose browser closes, shown as
-// interrupted); then one calls the other, who answers. Screenshots of a room with its members and of
-// a call are kept in test-artifacts/.
+// system on the real Postgres and NATS: signed out, nothing of the workspace shows or acts; two people,
+// each in their own browser context, join one room and see each other arrive, begin a stream and leave
+// (and a third, whose browser closes, shown as interrupted), each with their own join in the log and
+// their push URL shown once; a click that fails says so on its button and in the status line; then
+// one calls the other, who answers. Screenshots of a room with its members and of a call are kept in
+// test-artifacts/.
 //
 // Without /usr/bin/chromium the test is skipped (run scripts/ensure-browser.sh), except in CI, where
 // it must run.
@@ -66,13 +68,18 @@ function buildConsole(): void {
     await database?.drop();
   });
 
-  async function signIn(identity: string, displayName: string): Promise<Page> {
+  async function openConsole(who: string): Promise<Page> {
     const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
     contexts.push(context);
     const page = await context.newPage();
-    page.on('pageerror', (err) => pageErrors.push(`${identity}: ${err.message}`));
-    page.on('console', (msg) => msg.type() === 'error' && pageErrors.push(`${identity}: ${msg.text()}`));
+    page.on('pageerror', (err) => pageErrors.push(`${who}: ${err.message}`));
+    page.on('console', (msg) => msg.type() === 'error' && pageErrors.push(`${who}: ${msg.text()}`));
     await page.goto(base);
+    return page;
+  }
+
+  async function signIn(identity: string, displayName: string): Promise<Page> {
+    const page = await openConsole(identity);
     await page.fill('#identity', identity);
     await page.fill('#display-name', displayName);
     await page.click('#sign-in-form button[type=submit]');
@@ -87,6 +94,35 @@ function buildConsole(): void {
 
   const row = (page: Page, identity: string) => page.locator(`#member-rows tr[data-identity="${identity}"]`);
   const logHas = (page: Page, text: string) => page.waitForSelector(`#log li:has-text("${text}")`);
+  /** How many times a text is on the page (in any element's text, hidden ones too). */
+  const timesOnPage = async (page: Page, text: string) => (await page.textContent('body'))!.split(text).length - 1;
+  /** Every value a button's data-state takes from now on (busy, failed), in order. */
+  const watchButtonStates = (page: Page, selector: string) =>
+    page.evaluate(`(() => {
+      const button = document.querySelector(${JSON.stringify(selector)});
+      window.seenStates = [];
+      new MutationObserver(() => button.dataset.state && window.seenStates.push(button.dataset.state)).observe(button, { attributeFilter: ['data-state'] });
+    })()`);
+
+  it('signed out, nothing of the workspace shows or acts, and a click that reaches it anyway says to sign in', async () => {
+    const page = await openConsole('nobody');
+    await page.waitForSelector('[data-testid=sign-in]:visible');
+    for (const part of ['#workspace', '[data-testid=rooms-panel]', '[data-testid=room-panel]', '[data-testid=call-panel]', '[data-testid=desk-panel]', '[data-testid=log-panel]', '#create-room-form button', '#sign-out']) {
+      expect([part, await page.isVisible(part)]).toEqual([part, false]);
+    }
+    // No one can click what is hidden; a script can. "Create and join" and "Refresh" then only say to sign in.
+    await page.evaluate(`document.getElementById('room-name').value = 'not-while-signed-out'; document.getElementById('create-room-form').requestSubmit()`);
+    await page.waitForSelector('#sign-in-error:has-text("Sign in first")');
+    expect(await page.textContent('[data-testid=status]')).toBe('Sign in first');
+    await page.evaluate(`document.getElementById('status').textContent = ''; document.getElementById('refresh-rooms').click()`);
+    expect(await page.textContent('[data-testid=status]')).toBe('Sign in first');
+    // Nothing reached the system: no such room was made.
+    const zoe = await signIn('zoe', 'Zoe');
+    await zoe.click('#refresh-rooms');
+    await zoe.waitForSelector('[data-testid=status]:has-text("open room")');
+    expect(await zoe.isVisible('[data-room-name="not-while-signed-out"]')).toBe(false);
+    await zoe.close();
+  });
 
   it('two people join one room, each sees the other arrive, begin a stream and leave', async () => {
     const alice = await signIn('alice', 'Alice');
@@ -98,7 +134,23 @@ function buildConsole(): void {
     await alice.click('#create-room-form button[type=submit]');
     await alice.waitForSelector('[data-testid=room-title]:text("Customer support")');
     await row(alice, 'alice').waitFor();
-    expect(await alice.textContent('[data-testid=push-url]')).toMatch(/^rtmp:\/\//);
+    const alicePushUrl = (await alice.textContent('[data-testid=push-url]'))!;
+    expect(alicePushUrl).toMatch(/^rtmp:\/\//);
+    // Her own join is in her log, and her push URL is on the page once.
+    await logHas(alice, 'you joined Customer support (seq 2)');
+    expect(await alice.textContent('[data-testid=status]')).toBe('you joined Customer support (seq 2)');
+    expect(await timesOnPage(alice, alicePushUrl)).toBe(1);
+    expect(await row(alice, 'alice').locator('td.url').textContent()).toContain('you push to the URL above');
+
+    // Bob tries to make a room of the same name: the button goes busy, then shows it failed, and the status line and the log say why.
+    await bob.fill('#room-name', 'support-1');
+    await watchButtonStates(bob, '#create-room-form button[type=submit]');
+    await bob.click('#create-room-form button[type=submit]');
+    await bob.waitForSelector('#create-room-form button[type=submit][data-state=failed]');
+    expect(await bob.evaluate('window.seenStates')).toEqual(['busy', 'failed']);
+    expect(await bob.textContent('[data-testid=status]')).toMatch(/^create room failed: ALREADY_EXISTS /);
+    expect(await bob.getAttribute('#create-room-form button[type=submit]', 'title')).toMatch(/^create room failed: ALREADY_EXISTS /);
+    await logHas(bob, 'create room failed: ALREADY_EXISTS');
 
     // Bob finds it in the list and joins.
     await bob.click('#refresh-rooms');
@@ -106,6 +158,8 @@ function buildConsole(): void {
     await row(bob, 'alice').waitFor();
     await row(alice, 'bob').waitFor();
     await logHas(alice, 'Bob joined Customer support');
+    await logHas(bob, 'you joined Customer support (seq 3)');
+    expect(await timesOnPage(bob, (await bob.textContent('[data-testid=push-url]'))!)).toBe(1);
     expect(await row(alice, 'bob').getAttribute('data-state')).toBe('joined');
 
     // Alice's push begins (what <live-pusher> reports as 1002): Bob sees her publishing, with a play URL signed for him.
@@ -143,6 +197,7 @@ function buildConsole(): void {
     await carol.fill('#callee', 'dave');
     await carol.click('#call-form button[type=submit]');
     await carol.waitForSelector('[data-testid=call-dave] [data-testid=call-state]:text("dialing")');
+    await logHas(carol, 'you joined 1:1 call');
     // Dave's phone rings only once Carol's push began.
     await carol.click('[data-testid=push-began]');
     await dave.waitForSelector('[data-testid=incoming-call]:not([hidden]):has-text("carol is calling you")');
@@ -150,6 +205,7 @@ function buildConsole(): void {
 
     await dave.click('[data-testid=accept-call]');
     await dave.waitForSelector('[data-testid=call-carol] [data-testid=call-state]:text("active")');
+    await logHas(dave, 'you joined 1:1 call with Carol');
     await carol.waitForSelector('[data-testid=call-dave] [data-testid=call-state]:text("active")');
     // Both sit in the call's room; Dave's push begins and Carol gets his play URL.
     await row(dave, 'carol').waitFor();

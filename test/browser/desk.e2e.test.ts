@@ -133,11 +133,16 @@ function nextEvent<K extends keyof RtcRoomEvents>(client: RtcRoomClient, name: K
 
     await agent.click('[data-testid=desk-accept]');
     await expect(active).resolves.toMatchObject({ call: { calleeIdentity: 'agent-ann', agentIdentities: ['agent-ann'] } });
-    // The call in progress: the customer in it with a play URL signed for the agent once its push runs, the agent with its push URL.
+    // The call in progress: the customer in it with a play URL signed for the agent once its push runs; the
+    // agent's push URL shown once, in the room panel, which shows the call's room; the agent's own join logged.
     await agent.waitForSelector('[data-testid=desk-call]:not([hidden]) [data-testid=desk-call-state]:text("active")');
     await agent.waitForSelector('[data-testid=desk-call] [data-testid=desk-member-cust-carl]');
     expect(await agent.textContent('[data-testid=desk-customer]')).toBe('cust-carl');
-    expect(await agent.textContent('[data-testid=desk-call] [data-testid=desk-member-agent-ann]')).toMatch(/push rtmp:\/\//);
+    expect(await agent.textContent('[data-testid=desk-call] [data-testid=desk-member-agent-ann]')).toContain('your push URL is in the room panel');
+    const pushUrl = (await agent.textContent('[data-testid=push-url]'))!;
+    expect(pushUrl).toMatch(/^rtmp:\/\//);
+    expect((await agent.textContent('body'))!.split(pushUrl).length - 1).toBe(1);
+    await agent.waitForSelector('#log li:has-text("you joined 1:1 call with")');
     expect(await agent.textContent('[data-testid=desk-call] [data-testid=desk-member-cust-carl]')).toMatch(/play rtmp:\/\/.*viewer=agent-ann/);
     await agentState(agent, 'IN_CALL');
     expect(await agent.isHidden('[data-testid=desk-offer]')).toBe(true);

@@ -4,8 +4,10 @@
 // All of it goes through @rtcroom/sdk, as an app would; a browser cannot push RTMP, so the "Push
 // began" button reports what <live-pusher> reports as 1002.
 import { handlePusherStateChange, RtcRoomClient, RtcRoomError } from '@rtcroom/sdk';
-import type { Call, PlayUrl, Room, RtcRoomEvents } from '@rtcroom/sdk';
+import type { Call, PlayUrl, Room, RoomSnapshot, RtcRoomEvents } from '@rtcroom/sdk';
 import { AgentDesk, wireDesk } from './desk.js';
+import { describeError, runAction, status, submitButton } from './feedback.js';
+import { agentTeamsOf, devToken } from './tokens.js';
 import { callBlock, describeEvent, esc, incomingBlock, memberRows, roomMeta, roomRows, roomTabs, roomTitle } from './render.js';
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -39,36 +41,12 @@ function roomName(roomId: string): string {
   return roomNames.get(roomId) ?? roomId;
 }
 
-/** Asks the embedded default's /dev/token endpoint, again on every reconnect and before the token in use expires. */
-function devToken(identity: string, displayName: string, agentTeams: string[]): () => Promise<string> {
-  const name = displayName ? `&name=${encodeURIComponent(displayName)}` : '';
-  const agent = agentTeams.length > 0 ? `&agent=${encodeURIComponent(agentTeams.join(','))}` : '';
-  // list=1: the console is a lobby, so its development token may list rooms.
-  const tokenUrl = `/dev/token?identity=${encodeURIComponent(identity)}${name}${agent}&list=1`;
-  return async () => {
-    const res = await fetch(tokenUrl);
-    const body = await res.json();
-    if (!res.ok) throw new RtcRoomError(body?.error?.code ?? 'UNAUTHENTICATED', body?.error?.message ?? `token endpoint answered ${res.status}`);
-    return body.token as string;
-  };
-}
-
-/** The teams a pasted token makes its holder an agent of (read, not verified: the gateway does that). */
-function agentTeamsOf(token: string): string[] {
-  try {
-    const claims = JSON.parse(atob(token.split('.')[1].replace(/-/g, '+').replace(/_/g, '/')));
-    return Array.isArray(claims?.grants?.agentTeams) ? claims.grants.agentTeams.map(String) : [];
-  } catch {
-    return [];
-  }
-}
-
 async function signIn(identity: string, displayName: string, accessToken: string, agentOf: string): Promise<void> {
   const devAgentTeams = agentOf.split(',').map((t) => t.trim()).filter(Boolean);
   if (!identity && !accessToken) throw new Error('give an identity, or paste an access token');
   const c = new RtcRoomClient();
   // The desk keeps its own state from the SDK's events before the redraws below see it.
-  desk = new AgentDesk(c, { act, log, showRoom });
+  desk = new AgentDesk(c, { act, log, entered });
   for (const name of loggedEvents) {
     c.on(name, (e) => {
       const line = describeEvent([name, e] as never, roomName);
@@ -99,16 +77,30 @@ async function signIn(identity: string, displayName: string, accessToken: string
   draw();
 }
 
+/** Lists the open rooms again (after changes, quietly: a failure goes to the log). */
 async function refreshRooms(): Promise<void> {
-  if (!client) return;
+  await listRooms().catch((err) => log(`could not list rooms: ${describeError(err)}`, 'error'));
+}
+
+async function listRooms(): Promise<string> {
+  if (!client) return 'signed out';
   try {
     const { rooms } = await client.listRooms({ pageSize: 50 });
     listedRooms = rooms.filter((r) => r.state === 'ROOM_STATE_OPEN');
     for (const r of rooms) roomNames.set(r.id, r.displayName || r.name);
-  } catch (err) {
-    log(`could not list rooms: ${(err as Error).message}`, 'error');
+    return `${listedRooms.length} open room${listedRooms.length === 1 ? '' : 's'}`;
+  } finally {
+    draw();
   }
-  draw();
+}
+
+/** The signed-in client; signed out, nothing acts: the sign-in form says to sign in first. */
+function signedIn(): RtcRoomClient | undefined {
+  if (client) return client;
+  $('sign-in-error').textContent = 'Sign in first: give an identity (or paste an access token) and press Sign in.';
+  status('Sign in first', 'error');
+  $('identity').focus();
+  return undefined;
 }
 
 function drawConnection(state: string): void {
@@ -146,117 +138,160 @@ function draw(): void {
   desk?.draw();
 }
 
-function showRoom(roomId: string): void {
-  current = roomId;
+/**
+ * A seat of one's own was taken (a join, a call placed or answered): shown, and logged as others'
+ * joins are (the SDK tells only of others: one's own join is its answer).
+ */
+function entered(r: RoomSnapshot): string {
+  roomNames.set(r.room.id, roomTitle(r));
+  current = r.room.id;
+  const text = `you joined ${roomTitle(r)} (seq ${r.seq})`;
+  log(text);
   draw();
+  return text;
 }
 
-/** Runs a button's action; failures go to the log with the server's code. */
-function act(what: string, action: () => Promise<unknown>): void {
-  action()
-    .then(() => draw())
-    .catch((err) => log(`${what} failed: ${err instanceof RtcRoomError ? `${err.code} ${err.message}` : String(err)}`, 'error'));
+/** Runs a click's action with visible feedback (feedback.ts), then redraws. */
+function act(what: string, action: () => Promise<unknown>, button?: HTMLButtonElement | null, loggedAlready = false): void {
+  runAction(what, action, { button, log, loggedAlready, after: draw });
 }
+
+const roomActions = ['join', 'show', 'accept', 'reject', 'cancel', 'hangup'];
 
 function onClick(e: MouseEvent): void {
   const target = (e.target as HTMLElement).closest('button');
-  if (!target || !client) return;
-  const c = client;
+  if (!target || !roomActions.some((a) => a in target.dataset)) return;
+  const c = signedIn();
+  if (!c) return;
   const d = target.dataset;
   if (d.join) act('join', async () => {
-    const r = await c.joinRoom({ roomId: d.join });
-    current = r.room.id;
+    const joined = entered(await c.joinRoom({ roomId: d.join }));
     await refreshRooms();
-  });
+    return joined;
+  }, target);
   else if (d.show) {
     current = d.show;
     draw();
+    status(`showing ${roomName(d.show)}`);
   } else if (d.accept) act('accept', async () => {
     const { room } = await c.answerCall(d.accept!, true);
     incoming = undefined;
-    if (room) current = room.room.id;
-  });
+    return room ? entered(room) : 'call accepted';
+  }, target);
   else if (d.reject) act('reject', async () => {
     await c.rejectCall(d.reject!);
     incoming = undefined;
-  });
-  else if (d.cancel) act('cancel', () => c.cancelCall(d.cancel!));
-  else if (d.hangup) act('hang up', () => c.hangUp(d.hangup!));
+    return 'call rejected';
+  }, target);
+  else if (d.cancel) act('cancel', () => c.cancelCall(d.cancel!).then(() => 'call cancelled'), target);
+  else if (d.hangup) act('hang up', () => c.hangUp(d.hangup!).then(() => 'hung up'), target);
 }
 
-function pusher(code: number): void {
-  const c = client;
+function pusher(code: number, button: HTMLButtonElement): void {
+  const c = signedIn();
   const roomId = current;
-  if (!c || !roomId) return;
+  if (!c) return;
+  if (!roomId) return status('join a room first', 'error');
   // Exactly what a mini-program page does with <live-pusher bindstatechange>.
-  act(`pusher ${code}`, () => handlePusherStateChange(c, roomId, { detail: { code } }));
+  act(`pusher ${code}`, async () => {
+    const result = await handlePusherStateChange(c, roomId, { detail: { code } });
+    if (result.error) throw result.error; // in the log already, as the pusherState line
+    return `pusher ${code} reported${result.action ? `: ${result.action}` : ''}`;
+  }, button, true);
 }
 
-function wire(): void {
+/** A button's click, handled only when signed in. */
+function onButton(id: string, handler: (c: RtcRoomClient, button: HTMLButtonElement) => void): void {
+  $<HTMLButtonElement>(id).addEventListener('click', () => {
+    const c = signedIn();
+    if (c) handler(c, $<HTMLButtonElement>(id));
+  });
+}
+
+/** A form's submit, handled only when signed in, with the button that submitted it. */
+function onSubmit(id: string, handler: (c: RtcRoomClient, button: HTMLButtonElement | null) => void): void {
+  $(id).addEventListener('submit', (e) => {
+    e.preventDefault();
+    const c = signedIn();
+    if (c) handler(c, submitButton(e));
+  });
+}
+
+function wireSignIn(): void {
   $('sign-in-form').addEventListener('submit', (e) => {
     e.preventDefault();
+    const button = submitButton(e);
     $('sign-in-error').textContent = '';
     const field = (id: string) => $<HTMLInputElement>(id).value.trim();
-    signIn(field('identity'), field('display-name'), field('access-token'), field('agent-of')).catch((err) => {
-      $('sign-in-error').textContent = err instanceof RtcRoomError ? `${err.code}: ${err.message}` : String(err);
-    });
+    if (button) {
+      button.disabled = true;
+      button.dataset.state = 'busy';
+    }
+    status('signing in…', 'busy');
+    signIn(field('identity'), field('display-name'), field('access-token'), field('agent-of'))
+      .then(() => status(`signed in as ${client?.identity}`))
+      .catch((err) => {
+        const text = err instanceof RtcRoomError ? `${err.code}: ${err.message}` : String(err instanceof Error ? err.message : err);
+        $('sign-in-error').textContent = text;
+        status(`sign-in failed: ${text}`, 'error');
+        if (button) button.dataset.state = 'failed';
+      })
+      .finally(() => {
+        if (button) button.disabled = false;
+        if (button?.dataset.state === 'busy') delete button.dataset.state;
+      });
   });
   $('sign-out').addEventListener('click', () => {
     desk?.stop();
-    void client?.close().then(() => location.reload());
+    $<HTMLButtonElement>('sign-out').disabled = true;
+    status('signing out…', 'busy');
+    void (client?.close() ?? Promise.resolve()).then(() => location.reload());
   });
-  $('refresh-rooms').addEventListener('click', () => void refreshRooms());
-  $('create-room-form').addEventListener('submit', (e) => {
-    e.preventDefault();
-    const c = client;
-    if (!c) return;
+}
+
+function wire(): void {
+  wireSignIn();
+  onButton('refresh-rooms', (_c, button) => act('list rooms', listRooms, button));
+  onSubmit('create-room-form', (c, button) => {
     const name = $<HTMLInputElement>('room-name').value.trim();
     const displayName = $<HTMLInputElement>('room-title').value.trim();
     const maxMembers = Number($<HTMLInputElement>('room-seats').value) || 0;
     act('create room', async () => {
       const room = await c.createRoom({ name, displayName, maxMembers });
-      const joined = await c.joinRoom({ roomId: room.id });
-      current = joined.room.id;
+      const joined = entered(await c.joinRoom({ roomId: room.id }));
       $<HTMLFormElement>('create-room-form').reset();
       await refreshRooms();
-    });
+      return joined;
+    }, button);
   });
-  $('leave-room').addEventListener('click', () => {
-    const c = client;
+  onButton('leave-room', (c, button) => {
     const roomId = current;
-    if (!c || !roomId) return;
+    if (!roomId) return status('no room to leave', 'error');
     act('leave', async () => {
       await c.leaveRoom(roomId);
-      log(`you left ${roomName(roomId)}`);
+      const text = `you left ${roomName(roomId)}`;
+      log(text);
       current = undefined;
       await refreshRooms();
-    });
+      return text;
+    }, button);
   });
-  $('push-began').addEventListener('click', () => pusher(1002));
-  $('push-lost').addEventListener('click', () => pusher(-1307));
-  $('push-refused').addEventListener('click', () => pusher(3004));
-  $('call-form').addEventListener('submit', (e) => {
-    e.preventDefault();
-    const c = client;
-    if (!c) return;
+  onButton('push-began', (_c, button) => pusher(1002, button));
+  onButton('push-lost', (_c, button) => pusher(-1307, button));
+  onButton('push-refused', (_c, button) => pusher(3004, button));
+  onSubmit('call-form', (c, button) => {
     const callee = $<HTMLInputElement>('callee').value.trim();
-    act('call', async () => {
-      const { room } = await c.placeCall(callee);
-      current = room.room.id;
-    });
+    act('call', async () => entered((await c.placeCall(callee)).room), button);
   });
-  $('team-call-form').addEventListener('submit', (e) => {
-    e.preventDefault();
-    const c = client;
-    if (!c) return;
+  onSubmit('team-call-form', (c, button) => {
     const team = $<HTMLInputElement>('team-to-call').value.trim();
-    act('call team', async () => {
-      const { room } = await c.callTeam(team);
-      current = room.room.id;
-    });
+    act('call team', async () => entered((await c.callTeam(team)).room), button);
   });
-  $('clear-log').addEventListener('click', () => ($('log').innerHTML = ''));
-  wireDesk(() => (client ? desk : undefined));
+  $('clear-log').addEventListener('click', () => {
+    $('log').innerHTML = '';
+    status('event log cleared');
+  });
+  wireDesk(() => (signedIn() ? desk : undefined));
   document.addEventListener('click', onClick);
   const params = new URLSearchParams(location.search);
   if (params.get('identity')) $<HTMLInputElement>('identity').value = params.get('identity')!;

@@ -31,11 +31,12 @@ export function callDetail(call: Call, room: RoomSnapshot): string {
   const rows = room.members
     .map((m) => {
       const mine = m.memberId === room.self.memberId;
-      const url = mine ? room.pushUrl?.url : playUrlOf(room.playUrls[m.memberId]);
+      // Your push URL is shown once, in the room panel, where the call's room is open.
+      const url = mine ? undefined : playUrlOf(room.playUrls[m.memberId]);
       return `<tr data-testid="desk-member-${esc(m.identity)}" data-identity="${esc(m.identity)}" data-state="${memberState(m)}">
         <td><strong>${esc(m.displayName || m.identity)}</strong>${mine ? '<span class="you">(you)</span>' : ''}</td>
         <td><span class="badge badge-${memberState(m)}">${memberState(m)}</span></td>
-        <td class="url">${url ? `<span class="hint">${mine ? 'push' : 'play'} </span><code>${esc(url)}</code>` : '<span class="none">not publishing</span>'}</td>
+        <td class="url">${mine ? '<span class="none">your push URL is in the room panel</span>' : url ? `<span class="hint">play </span><code>${esc(url)}</code>` : '<span class="none">not publishing</span>'}</td>
       </tr>`;
     })
     .join('');

@@ -2,19 +2,20 @@
 // state, answers the calls offered to it, sees its team's agents and queue, and in a call hands it on,
 // invites a colleague and hangs up. States the system sets (ringing, in call, wrap-up) and the queue
 // are read with getTeam every 2 s; offers, withdrawals and invitations come as SDK events.
-import type { Answer, Call, PlayUrl, RtcRoomClient, SettableAgentState, TeamStats } from '@rtcroom/sdk';
+import type { Answer, Call, PlayUrl, RoomSnapshot, RtcRoomClient, SettableAgentState, TeamStats } from '@rtcroom/sdk';
 import { agentRows, agentStateLabel, callDetail, invitationBlock, offerBlock, queueRows, statsLine } from './desk-render.js';
+import { status, submitButton } from './feedback.js';
 
 const pollMs = 2000;
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
 
 /** What the desk needs of the console around it. */
 export interface DeskHost {
-  /** Runs a button's action, logs its failure, and redraws. */
-  act(what: string, action: () => Promise<unknown>): void;
+  /** Runs a click's action with visible feedback (busy and failed buttons, the status line), logs its failure, and redraws. */
+  act(what: string, action: () => Promise<unknown>, button?: HTMLButtonElement | null): void;
   log(text: string, level?: 'info' | 'warning' | 'error'): void;
-  /** Shows a room the agent was seated in, in the room panel. */
-  showRoom(roomId: string): void;
+  /** The agent took a seat (answered, joined a call): shown in the room panel and logged; says so. */
+  entered(room: RoomSnapshot): string;
 }
 
 export class AgentDesk {
@@ -43,13 +44,19 @@ export class AgentDesk {
   }
 
   /** Opens a team's desk, and reads it every 2 s from then on. */
-  open(team: string): void {
+  open(team: string, button: HTMLButtonElement | null): void {
     this.team = team;
     this.view = undefined;
     this.stats = undefined;
     clearInterval(this.timer);
     this.timer = setInterval(() => void this.refresh(), pollMs);
-    void this.refresh();
+    this.draw();
+    // The first read shows its outcome on the button and in the status line; the polls only log.
+    this.host.act(`open team ${team}`, async () => {
+      await this.read(team);
+      this.lastError = '';
+      return `desk of ${this.view?.team.displayName || team} open`;
+    }, button);
   }
 
   stop(): void {
@@ -113,8 +120,7 @@ export class AgentDesk {
     this.loading = true;
     const team = this.team;
     try {
-      const [view, stats] = await Promise.all([this.client.getTeam(team), this.client.getTeamStats(team)]);
-      if (team === this.team) [this.view, this.stats] = [view, stats];
+      await this.read(team);
       this.lastError = '';
     } catch (err) {
       // Logged once, not every 2 s.
@@ -131,62 +137,83 @@ export class AgentDesk {
     }
   }
 
-  /** Runs an action, then reads the team again (the agent's state follows it). */
-  private act(what: string, action: () => Promise<unknown>): void {
-    this.host.act(what, async () => {
-      await action();
-      await this.refresh();
-    });
+  /** Reads the team and its figures, and keeps them while the team is still the one open. */
+  private async read(team: string): Promise<void> {
+    const [view, stats] = await Promise.all([this.client.getTeam(team), this.client.getTeamStats(team)]);
+    if (team === this.team) [this.view, this.stats] = [view, stats];
   }
 
-  transfer(to: (target: string) => { toIdentity: string } | { toTeam: string }): void {
+  /** Runs an action, then reads the team again (the agent's state follows it). */
+  private act(what: string, action: () => Promise<unknown>, button?: HTMLButtonElement | null): void {
+    this.host.act(what, async () => {
+      const done = await action();
+      await this.refresh();
+      return done;
+    }, button);
+  }
+
+  transfer(to: (target: string) => { toIdentity: string } | { toTeam: string }, button: HTMLButtonElement): void {
     const callId = $('desk-call').dataset.call;
-    const target = $<HTMLInputElement>('desk-transfer-to').value.trim();
-    if (!callId || !target) return;
+    const input = $<HTMLInputElement>('desk-transfer-to');
+    const target = input.value.trim();
+    if (!callId) return status('no call to transfer', 'error');
+    if (!target) {
+      input.focus();
+      return status('type the agent or team to transfer to first', 'error');
+    }
     this.act('transfer', async () => {
       await this.client.transferCall(callId, to(target));
       this.host.log(`call handed to ${target}`);
-    });
+      return `call handed to ${target}`;
+    }, button);
   }
 
-  invite(): void {
+  invite(button: HTMLButtonElement | null): void {
     const callId = $('desk-call').dataset.call;
     const identity = $<HTMLInputElement>('desk-invite-identity').value.trim();
-    if (!callId || !identity) return;
+    if (!callId || !identity) return status(callId ? 'type who to invite first' : 'no call to invite into', 'error');
     this.act('invite', async () => {
       await this.client.inviteToCall(callId, identity);
       this.host.log(`invited ${identity} into the call`);
-    });
+      return `invited ${identity} into the call`;
+    }, button);
   }
 
-  hangUp(): void {
+  hangUp(button: HTMLButtonElement): void {
     const callId = $('desk-call').dataset.call;
-    if (callId) this.act('hang up', () => this.client.hangUp(callId));
+    if (!callId) return status('no call to hang up', 'error');
+    this.act('hang up', () => this.client.hangUp(callId).then(() => 'hung up'), button);
   }
 
   /** The buttons drawn inside the desk: state switch, offer, invitation. */
   onClick(e: MouseEvent): void {
-    const d = (e.target as HTMLElement).closest('button')?.dataset;
+    const button = (e.target as HTMLElement).closest('button');
+    const d = button?.dataset;
     if (!d) return;
     const c = this.client;
-    if (d.agentState && this.team) this.act('set state', () => c.setAgentState(this.team, d.agentState as SettableAgentState));
-    else if (d.deskAccept) this.act('accept', async () => {
+    if (d.agentState && !this.team) status('open a team first', 'error');
+    else if (d.agentState) {
+      const state = d.agentState as SettableAgentState;
+      this.act('set state', () => c.setAgentState(this.team, state).then(() => `you are ${agentStateLabel(state)} in ${this.team}`), button);
+    } else if (d.deskAccept) this.act('accept', async () => {
       const { room } = await c.answerCall(d.deskAccept!, true);
       this.offer = undefined;
-      if (room) this.host.showRoom(room.room.id);
-    });
+      return room ? this.host.entered(room) : 'call accepted';
+    }, button);
     else if (d.deskReject) this.act('reject', async () => {
       await c.rejectCall(d.deskReject!);
       this.offer = undefined;
-    });
+      return 'call rejected';
+    }, button);
     else if (d.deskJoin) this.act('join call', async () => {
       const { room } = await c.answerCall(d.deskJoin!, true);
       this.invitation = undefined;
-      if (room) this.host.showRoom(room.room.id);
-    });
+      return room ? this.host.entered(room) : 'joined the call';
+    }, button);
     else if (d.deskDismiss) {
       this.invitation = undefined;
       this.draw();
+      status('invitation dismissed');
     }
   }
 }
@@ -196,14 +223,17 @@ export function wireDesk(desk: () => AgentDesk | undefined): void {
   $('desk-team-form').addEventListener('submit', (e) => {
     e.preventDefault();
     const team = $<HTMLInputElement>('desk-team').value.trim();
-    if (team) desk()?.open(team);
+    if (team) desk()?.open(team, submitButton(e));
   });
-  $('desk').addEventListener('click', (e) => desk()?.onClick(e));
-  $('desk-transfer-agent').addEventListener('click', () => desk()?.transfer((to) => ({ toIdentity: to })));
-  $('desk-transfer-team').addEventListener('click', () => desk()?.transfer((to) => ({ toTeam: to })));
+  // The buttons drawn inside the desk (state switch, offer, invitation); its fixed controls below.
+  $('desk').addEventListener('click', (e) => {
+    if ((e.target as HTMLElement).closest('[data-agent-state], [data-desk-accept], [data-desk-reject], [data-desk-join], [data-desk-dismiss]')) desk()?.onClick(e);
+  });
+  $('desk-transfer-agent').addEventListener('click', () => desk()?.transfer((to) => ({ toIdentity: to }), $<HTMLButtonElement>('desk-transfer-agent')));
+  $('desk-transfer-team').addEventListener('click', () => desk()?.transfer((to) => ({ toTeam: to }), $<HTMLButtonElement>('desk-transfer-team')));
   $('desk-invite-form').addEventListener('submit', (e) => {
     e.preventDefault();
-    desk()?.invite();
+    desk()?.invite(submitButton(e));
   });
-  $('desk-hang-up').addEventListener('click', () => desk()?.hangUp());
+  $('desk-hang-up').addEventListener('click', () => desk()?.hangUp($<HTMLButtonElement>('desk-hang-up')));
 }

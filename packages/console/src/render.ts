@@ -50,13 +50,16 @@ export function memberRows(r: RoomSnapshot): string {
     .map((m) => {
       const mine = m.memberId === r.self.memberId;
       const state = memberState(m);
-      const url = mine ? r.pushUrl?.url : playUrlOf(r.playUrls[m.memberId]);
-      const urlCell = url ? `<code>${esc(url)}</code>` : `<span class="none">${mine ? 'no push URL' : state === 'publishing' ? 'no play URL' : 'not publishing'}</span>`;
+      // Your push URL is shown once, above the table.
+      const url = mine ? undefined : playUrlOf(r.playUrls[m.memberId]);
+      const urlCell = mine
+        ? `<span class="none">${r.pushUrl ? 'you push to the URL above' : 'no push URL'}</span>`
+        : url ? `<code>${esc(url)}</code>` : `<span class="none">${state === 'publishing' ? 'no play URL' : 'not publishing'}</span>`;
       return `<tr data-identity="${esc(m.identity)}" data-state="${state}">
         <td><strong>${esc(m.displayName || m.identity)}</strong>${mine ? '<span class="you">(you)</span>' : ''}<div class="meta">${esc(m.identity)}</div></td>
         <td><span class="badge badge-${state}" data-testid="state-${esc(m.identity)}">${state}</span></td>
         <td><code>${esc(m.streamId)}</code></td>
-        <td class="url">${mine ? '<span class="hint">push </span>' : url ? '<span class="hint">play </span>' : ''}${urlCell}</td>
+        <td class="url">${url ? '<span class="hint">play </span>' : ''}${urlCell}</td>
       </tr>`;
     })
     .join('');

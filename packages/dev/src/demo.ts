@@ -3,6 +3,8 @@
 //   from the embedded default's /dev/token endpoint.
 import { issueAccessToken, readCommandLine } from '@rtcroom/common';
 import { DemoClient } from './demo-client';
+import { defaultGatewayUrl } from './demo-command';
+import { startItFirst, unreachableCode } from './unreachable';
 
 const usage = `usage: [GATEWAY_URL=ws://host:port/v1/ws] [ACCESS_TOKEN_SECRET=...] npm run demo
 Two clients, alice and bob, walk the thin path against a running gateway (default
@@ -11,7 +13,7 @@ Tokens are signed with ACCESS_TOKEN_SECRET when set, else fetched from the gatew
 `;
 readCommandLine(usage, { options: { help: { type: 'boolean', short: 'h' } } });
 
-const gatewayUrl = process.env.GATEWAY_URL ?? 'ws://127.0.0.1:8787/v1/ws';
+const gatewayUrl = process.env.GATEWAY_URL || defaultGatewayUrl;
 
 async function tokenFor(identity: string): Promise<string> {
   const secret = process.env.ACCESS_TOKEN_SECRET;
@@ -59,6 +61,7 @@ async function main() {
 }
 
 main().catch((err) => {
-  process.stderr.write(`demo failed: ${err?.message ?? err}\n`);
+  const unreachable = unreachableCode(err);
+  process.stderr.write(unreachable ? startItFirst('gateway', gatewayUrl, unreachable, 'GATEWAY_URL') : `demo failed: ${err?.message ?? err}\n`);
   process.exit(1);
 });

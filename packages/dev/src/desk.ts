@@ -6,6 +6,7 @@
 // Prints JSON; a refused request prints its stable reason and exits 1; bad usage exits 2.
 import { createClient, fromServiceError, loadGrpcClientTls, readCommandLine, usageFailed } from '@rtcroom/common';
 import { deskServicev1, deskv1 } from '@rtcroom/proto';
+import { startItFirst, tcpUnreachable } from './unreachable';
 
 const usage = `usage: npm run desk -- team create <name> [--display-name T] [--record mp4,hls] [--ring S] [--wrap-up S] [--queue-limit N]
        npm run desk -- team list | team show <name> | stats <team> [--since ISO-time]
@@ -77,7 +78,8 @@ async function main(): Promise<void> {
     queueLimit: wholeNumber('queue-limit'),
   }) : undefined;
 
-  const desk = createClient(deskServicev1.DeskServiceService, process.env.ROOM_SERVICE_ADDRESS ?? '127.0.0.1:50051', 5000, { tls: loadGrpcClientTls(process.env) });
+  const address = process.env.ROOM_SERVICE_ADDRESS || '127.0.0.1:50051';
+  const desk = createClient(deskServicev1.DeskServiceService, address, 5000, { tls: loadGrpcClientTls(process.env) });
   const print = (x: unknown) => process.stdout.write(JSON.stringify(x, null, 2) + '\n');
   try {
     switch (name) {
@@ -106,7 +108,10 @@ async function main(): Promise<void> {
     }
   } catch (err) {
     const e = fromServiceError(err);
-    process.stderr.write(`${e.reason}: ${e.message}\n`);
+    // UNAVAILABLE is also what a service answers about another it could not reach: only nothing at
+    // the address is "start the system first".
+    const unreachable = e.reason === 'UNAVAILABLE' ? await tcpUnreachable(address) : undefined;
+    process.stderr.write(unreachable ? startItFirst('room service', address, unreachable, 'ROOM_SERVICE_ADDRESS') : `${e.reason}: ${e.message}\n`);
     process.exitCode = 1;
   } finally {
     desk.close();

@@ -4,3 +4,4 @@ export { DemoClient, ProtocolError } from './demo-client';
 export type { Notice } from './demo-client';
 export { CertificateError, makeDevCertificates, serviceNames } from './dev-certificates';
 export type { DevCertificateOptions, DevCertificates } from './dev-certificates';
+export { defaultGatewayUrl, demoCommand } from './demo-command';

@@ -70,16 +70,21 @@ export async function startAll(options: StartAllOptions = {}): Promise<RunningSy
   const listeners: GrpcListener[] = [];
   const stops: (() => Promise<void>)[] = [];
   try {
-    const listen = async (role: string) => {
-      listeners.push(await listenGrpc('127.0.0.1:0', loadGrpcSecurity({ ...env, ...tls(role) }, role)));
-      return listeners[listeners.length - 1];
+    // A port the others must be told is bound first: every one with ephemeral ports, and any configured
+    // as port 0 (`ROOM_GRPC_ADDRESS=127.0.0.1:0 npm run up`, a test that spawns the start command).
+    const bindFirst = async (role: string, variable: string, fallback: string) => {
+      const configured = env[variable] ?? fallback;
+      const at = options.ephemeralPorts ? '127.0.0.1:0' : configured.endsWith(':0') ? configured : undefined;
+      if (at === undefined) return { address: configured, listener: undefined };
+      const listener = await listenGrpc(at, loadGrpcSecurity({ ...env, ...tls(role) }, role));
+      listeners.push(listener);
+      return { address: listener.address, listener };
     };
-    const bound = options.ephemeralPorts ? { urls: await listen('url-issuer'), room: await listen('room'), presence: await listen('presence') } : undefined;
-    const addr = {
-      urls: bound?.urls.address ?? env.URL_ISSUER_GRPC_ADDRESS ?? '127.0.0.1:50053',
-      room: bound?.room.address ?? env.ROOM_GRPC_ADDRESS ?? '127.0.0.1:50051',
-      presence: bound?.presence.address ?? env.PRESENCE_GRPC_ADDRESS ?? '127.0.0.1:50052',
-    };
+    const urlsPort = await bindFirst('url-issuer', 'URL_ISSUER_GRPC_ADDRESS', '127.0.0.1:50053');
+    const roomPort = await bindFirst('room', 'ROOM_GRPC_ADDRESS', '127.0.0.1:50051');
+    const presencePort = await bindFirst('presence', 'PRESENCE_GRPC_ADDRESS', '127.0.0.1:50052');
+    const addr = { urls: urlsPort.address, room: roomPort.address, presence: presencePort.address };
+    const bound = { urls: urlsPort.listener, room: roomPort.listener, presence: presencePort.listener };
     // Nobody calls these: they bind port 0 and say where they are (a test that starts nginx reads
     // mediaHooksAddress back for its hooks).
     const own = (name: string, fallback: string) => (options.ephemeralPorts ? '127.0.0.1:0' : env[name] ?? fallback);
@@ -92,19 +97,19 @@ export async function startAll(options: StartAllOptions = {}): Promise<RunningSy
         ROOM_SERVICE_ADDRESS: addr.room,
       }),
       log('url-issuer'),
-      { bus: sharedBus, grpcListener: bound?.urls },
+      { bus: sharedBus, grpcListener: bound.urls },
     );
     stops.push(urls.stop);
     const room = await startRoomService(
       loadRoomConfig({ ...env, ...tls('room'), ROOM_GRPC_ADDRESS: addr.room, URL_ISSUER_ADDRESS: addr.urls, PRESENCE_SERVICE_ADDRESS: addr.presence }),
       log('room'),
-      { bus: sharedBus, grpcListener: bound?.room },
+      { bus: sharedBus, grpcListener: bound.room },
     );
     stops.push(room.stop);
     const presence = await startPresenceService(
       loadPresenceConfig({ ...env, ...tls('presence'), PRESENCE_GRPC_ADDRESS: addr.presence, ROOM_SERVICE_ADDRESS: addr.room }),
       log('presence'),
-      { bus: sharedBus, grpcListener: bound?.presence },
+      { bus: sharedBus, grpcListener: bound.presence },
     );
     stops.push(presence.stop);
     const gateway = await startGateway(

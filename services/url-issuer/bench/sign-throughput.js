@@ -101,8 +101,8 @@ async function grpcRates() {
   const running = await startUrlIssuer(loadUrlIssuerConfig(env), createLogger({}, 'error'), { bus: new InMemoryEventBus() });
   const client = createClient(urlIssuerv1.UrlIssuerServiceService, running.grpcAddress);
   try {
-    const push = await measureCalls((i) => client.issuePushUrl({ roomId: 'room_bench', memberId: `mem_${i}`, record: false }));
-    const { pushUrl } = await client.issuePushUrl({ roomId: 'room_bench', memberId: 'mem_0', record: false });
+    const push = await measureCalls((i) => client.issuePushUrl({ roomId: 'room_bench', memberId: `mem_${i}`, record: false, recordFormats: [] }));
+    const { pushUrl } = await client.issuePushUrl({ roomId: 'room_bench', memberId: 'mem_0', record: false, recordFormats: [] });
     const viewers = Array.from({ length: 5 }, (_, i) => `viewer_${i}`);
     const play = await measureCalls(() => client.issuePlayUrls({ roomId: 'room_bench', streamId: pushUrl.streamId, viewerIdentities: viewers }));
     console.log(`gRPC, ${concurrency} calls in flight (self-hosted):`);
