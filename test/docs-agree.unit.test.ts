@@ -4,55 +4,18 @@
 // client can get in an error frame are exactly those the README lists and gateway.proto's Error
 // comment lists, and every "Errors:" line of gateway.proto names only such codes.
 // Robust to new variables and codes: they are found in the sources, not listed here.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { gatewayErrorCodes } from '../services/gateway/src/errors';
+import { configFiles, configReads, Read } from './support/config-reads';
 
 const root = join(__dirname, '..');
 const read = (path: string) => readFileSync(join(root, path), 'utf8');
 const readme = read('README.md');
 
-// --- What the code reads ------------------------------------------------------------------------
+// --- What the code reads: every config.ts (test/support/config-reads.ts) ---------------------------
 
-/** A variable a config.ts reads, and its default when the code gives a plain one (a number or a string). */
-interface Read {
-  scope: string;
-  name: string;
-  fallback?: string | number;
-}
-
-const configFiles = [
-  ...readdirSync(join(root, 'services')).map((s) => [s, `services/${s}/src/config.ts`]),
-  ['common', 'packages/common/src/config.ts'],
-].filter(([, path]) => statSync(join(root, path), { throwIfNoEntry: false })?.isFile());
-
-/** `20_000`, `64 * 1024`: its value; anything else (a call, a template, a name): undefined. */
-function plainValue(source: string): string | number | undefined {
-  const text = source.trim();
-  const quoted = /^'([^'\\]*)'$/.exec(text);
-  if (quoted) return quoted[1];
-  if (/^[\d_]+(\s*\*\s*[\d_]+)*$/.test(text)) return text.split('*').reduce((n, f) => n * Number(f.replace(/_/g, '')), 1);
-  return undefined;
-}
-
-function readsOf(scope: string, path: string): Read[] {
-  const source = read(path);
-  const fallbacks = new Map<string, string | number>();
-  // env*(env, 'NAME', fallback ...) and envOneOf(env, 'NAME', [choices], fallback)
-  for (const m of source.matchAll(/\benv\w*\(\s*env,\s*'([A-Z][A-Z0-9_]*)'\s*,\s*(\[[^\]]*\](?:\s*as const)?\s*,\s*)?([^,)]+)/g)) {
-    const value = plainValue(m[3]);
-    if (value !== undefined) fallbacks.set(m[1], value);
-  }
-  // Names: an env* helper's or a ConfigError's first name, and lists of names read in a loop (GRPC_TLS_*).
-  const name = `'([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+)'`;
-  const names = new Set([
-    ...[...source.matchAll(new RegExp(`\\b(?:env\\w*\\(\\s*env,|ConfigError\\()\\s*${name}`, 'g'))].map((m) => m[1]),
-    ...[...source.matchAll(new RegExp(`\\[\\s*(${name}(?:\\s*,\\s*${name})*)\\s*\\]`, 'g'))].flatMap((m) => m[1].split(',').map((n) => n.trim().slice(1, -1))),
-  ]);
-  return [...names].map((name) => ({ scope, name, fallback: fallbacks.get(name) }));
-}
-
-const reads = configFiles.flatMap(([scope, path]) => readsOf(scope, path));
+const reads = configReads;
 
 // --- What the README documents ------------------------------------------------------------------
 
