@@ -5,7 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const root = join(__dirname, '..');
-const topFolders = /^(services|packages|test|bench|proto|scripts|examples|docs)\//;
+const topFolders = /^(services|packages|test|bench|proto|scripts|examples|docs|deploy)\//;
 
 /** Paths quoted in backticks, without patterns (`<capability>`, `*`, `{a,b}`, `...`) or a `:line`. */
 function quotedPaths(markdown: string): string[] {
