@@ -16,7 +16,7 @@ const root = join(__dirname, '..');
 
 /** Each command's built script, from the repository's root. */
 const commands = [
-  'packages/dev/dist/desk.js',
+  'packages/cli/dist/main.js',
   'packages/dev/dist/token.js',
   'packages/dev/dist/certs.js',
   'packages/dev/dist/demo.js',
@@ -106,13 +106,11 @@ it('demo with no gateway to reach says so and what to start, not "fetch failed"'
   expect(await run('packages/dev/dist/demo.js', [], { GATEWAY_URL: url, ACCESS_TOKEN_SECRET: 'a-secret-of-sixteen-or-more' })).toEqual({ code: 1, stdout: '', stderr: expected });
 });
 
-it('desk with no room service to reach says so and what to start', async () => {
+it('rtcroom (and npm run desk, its desk group) with no room service to reach says so and what to start', async () => {
   const address = `127.0.0.1:${await closedPort()}`;
-  expect(await run('packages/dev/dist/desk.js', ['team', 'list'], { ROOM_SERVICE_ADDRESS: address })).toEqual({
-    code: 1,
-    stdout: '',
-    stderr: `no room service at ${address} (ECONNREFUSED); start it with \`npm run up\` (or set ROOM_SERVICE_ADDRESS to where it listens)\n`,
-  });
+  const expected = `UNREACHABLE: no room service at ${address} (ECONNREFUSED); start it (\`npm run up\` in development) or give --address / ROOM_SERVICE_ADDRESS\n`;
+  expect(await run('packages/cli/dist/main.js', ['desk', 'team', 'list'], { ROOM_SERVICE_ADDRESS: address })).toEqual({ code: 3, stdout: '', stderr: expected });
+  expect(await run('packages/cli/dist/main.js', ['rooms', 'list', '--address', address], {})).toEqual({ code: 3, stdout: '', stderr: expected });
 });
 
 it('npm run up on an address in use names it and its variable, and says what to do, without a stack trace', async () => {

@@ -8,16 +8,17 @@ const root = join(__dirname, '..', '..');
 
 /** A variable a config.ts reads, and its default when the code gives a plain one (a number or a string). */
 export interface Read {
-  /** The service (gateway, room, ...) or 'common' (packages/common/src/config.ts: every service). */
+  /** The service (gateway, room, ...), 'common' (packages/common/src/config.ts: every service) or 'cli' (rtcroom). */
   scope: string;
   name: string;
   fallback?: string | number;
 }
 
-/** [scope, path of its config.ts] for every service and the common helpers. */
+/** [scope, path of its config.ts] for every service, the common helpers and the admin CLI. */
 export const configFiles: [string, string][] = [
   ...readdirSync(join(root, 'services')).map((s): [string, string] => [s, `services/${s}/src/config.ts`]),
   ['common', 'packages/common/src/config.ts'] as [string, string],
+  ['cli', 'packages/cli/src/config.ts'] as [string, string],
 ].filter(([, path]) => statSync(join(root, path), { throwIfNoEntry: false })?.isFile());
 
 /** `20_000`, `64 * 1024`: its value; anything else (a call, a template, a name): undefined. */

@@ -1,10 +1,9 @@
 // Two demo clients walk the thin path against a running gateway: npm run demo
 //   GATEWAY_URL (default ws://127.0.0.1:8787/v1/ws); tokens come from ACCESS_TOKEN_SECRET if set, else
 //   from the embedded default's /dev/token endpoint.
-import { issueAccessToken, readCommandLine } from '@rtcroom/common';
+import { issueAccessToken, readCommandLine, startItFirst, unreachableCode } from '@rtcroom/common';
 import { DemoClient } from './demo-client';
 import { defaultGatewayUrl } from './demo-command';
-import { startItFirst, unreachableCode } from './unreachable';
 
 const usage = `usage: [GATEWAY_URL=ws://host:port/v1/ws] [ACCESS_TOKEN_SECRET=...] npm run demo
 Two clients, alice and bob, walk the thin path against a running gateway (default

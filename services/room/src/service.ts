@@ -106,7 +106,7 @@ export async function startRoomService(config: RoomConfig, logger: Logger, deps:
   const recordings = await startRecordingsConsumer(bus, rooms, desk, logger, config.recordingsConsumerName);
   const grpc = await startGrpcServer(
     deps.grpcListener ?? config.grpcAddress,
-    [roomGrpcBinding(rooms, members), callGrpcBinding(calls), deskGrpcBinding(desk), webhookGrpcBinding(database.db, webhookTargets, () => webhooks.kick())],
+    [roomGrpcBinding(rooms, members), callGrpcBinding(calls), deskGrpcBinding(desk), webhookGrpcBinding(database.db, webhookTargets, { deliverSoon: () => webhooks.kick(), sendTest: (w) => webhooks.sendTest(w) })],
     logger,
     config.grpcSecurity,
     config.grpcMux,

@@ -107,6 +107,20 @@ describe('owners, duplicates, kick and ban', () => {
     await client.removeMember({ roomId: room!.id, identity: 'visitor', reasonText: '', banSeconds: 0 });
     await expect(join(room!.id, 'visitor')).resolves.toBeDefined();
   });
+
+  it('lifts a ban: the identity joins again, and lifting it twice changes nothing', async () => {
+    const { room } = await create();
+    await client.removeMember({ roomId: room!.id, identity: 'forgiven', reasonText: '', banSeconds: 600 });
+    await expect(join(room!.id, 'forgiven')).rejects.toMatchObject({ reason: 'BANNED' });
+    const seqBefore = (await client.getRoom({ roomId: room!.id, name: '' })).seq;
+    expect(await client.unbanMember({ roomId: room!.id, identity: 'forgiven' })).toEqual({ wasBanned: true });
+    // Nobody is told: no event.
+    expect((await client.getRoom({ roomId: room!.id, name: '' })).seq).toBe(seqBefore);
+    expect(await client.unbanMember({ roomId: room!.id, identity: 'forgiven' })).toEqual({ wasBanned: false });
+    await expect(join(room!.id, 'forgiven')).resolves.toMatchObject({ member: { identity: 'forgiven' } });
+    await expect(client.unbanMember({ roomId: 'r_nosuchroom', identity: 'x' })).rejects.toMatchObject({ reason: 'ROOM_NOT_FOUND' });
+    await expect(client.unbanMember({ roomId: room!.id, identity: '' })).rejects.toMatchObject({ reason: 'INVALID_ARGUMENT' });
+  });
 });
 
 describe('updates, idempotent joins, catching up', () => {

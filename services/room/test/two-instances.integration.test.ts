@@ -144,6 +144,9 @@ describe('two room-service instances on one store', () => {
     expect([preBan.member, preBan.bannedUntil instanceof Date]).toEqual([undefined, true]);
     await expect(join(a, r.id, 'x3')).rejects.toMatchObject({ reason: 'BANNED' });
     expect(await seated(r.id)).toEqual(['x1']);
+    // Lifted through the other instance: this one, which remembers the ban, admits it again.
+    expect(await b.unbanMember({ roomId: r.id, identity: 'x3' })).toEqual({ wasBanned: true });
+    await expect(join(a, r.id, 'x3')).resolves.toMatchObject({ member: { identity: 'x3' } });
   });
 
   it('answers "nothing changed" only if nothing changed elsewhere', async () => {

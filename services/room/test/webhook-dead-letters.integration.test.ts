@@ -2,6 +2,7 @@
 // go on, the operator sees it through WebhookService and has it delivered again.
 import { eventually } from '@rtcroom/common/testing';
 import { roomServicev1, roomv1 } from '@rtcroom/proto';
+import { signWebhook } from '../src/webhooks/webhook-dispatcher';
 import { RoomHarness, startRoomHarness } from './support/room-harness';
 import { WebhookReceiver } from './support/webhook-receiver';
 
@@ -61,6 +62,26 @@ describe('webhook dead letters', () => {
     await eventually(() => receiver.received.some((r) => r.id === eventId), 10_000, 'the redelivered event');
     await eventually(async () => (await webhooks.listDeadLetters({ webhookId: webhook!.id, pageSize: 0, pageToken: '' })).deadLetters.length === 0, 10_000, 'no dead letter left');
     expect(receiver.seqsOf(roomId)).toEqual([1, 3, 2]);
+    await webhooks.deleteWebhook({ id: webhook!.id });
+  });
+
+  it('sends a signed test delivery when asked, and says how the endpoint answered', async () => {
+    const { webhooks } = harness;
+    const { webhook } = await webhooks.createWebhook({ url: receiver.url, secret: 'a-test-secret-of-16+' });
+    receiver.refuse = () => false;
+    const ok = await webhooks.testWebhook({ webhookId: webhook!.id });
+    expect(ok).toMatchObject({ delivered: true, error: '' });
+    const got = receiver.received.find((r) => r.id === ok.eventId)!;
+    expect(got).toMatchObject({ type: 'webhook.test', roomId: '', seq: 0 });
+    const [, t] = /^t=(\d+),v1=/.exec(got.signature)!;
+    expect(got.signature).toBe(signWebhook('a-test-secret-of-16+', got.body, Number(t)));
+    receiver.refuse = (d) => d.type === 'webhook.test';
+    await expect(webhooks.testWebhook({ webhookId: webhook!.id })).resolves.toMatchObject({ delivered: false, error: 'HTTP 500' });
+    // Outside the queue: nothing counted, nothing parked.
+    const listed = (await webhooks.listWebhooks({})).webhooks.find((w) => w.id === webhook!.id)!;
+    expect(listed).toMatchObject({ deliveredCount: 0, deadLetterCount: 0, lastError: '' });
+    await expect(webhooks.testWebhook({ webhookId: 'wh_nosuch' })).rejects.toMatchObject({ reason: 'NOT_FOUND' });
+    receiver.refuse = () => false;
     await webhooks.deleteWebhook({ id: webhook!.id });
   });
 

@@ -65,6 +65,13 @@ export function webhookBody(e: PendingDelivery): string {
   return JSON.stringify({ id: e.id, type, roomId: e.roomId, seq: e.seq, time: e.createdAt.toISOString(), event: roomEventv1.RoomEvent.toJSON(event) });
 }
 
+export interface WebhookTestResult {
+  delivered: boolean;
+  error: string;
+  eventId: string;
+  durationMs: number;
+}
+
 export class WebhookDispatcher {
   private readonly owner = newId('wd');
   private timer: NodeJS.Timeout | undefined;
@@ -214,15 +221,30 @@ export class WebhookDispatcher {
     return delivered;
   }
 
+  /**
+   * One test delivery to the endpoint, now, signed as every delivery, outside its queue: it changes
+   * neither the endpoint's cursor nor its counts.
+   */
+  async sendTest(w: WebhookRecord): Promise<WebhookTestResult> {
+    const eventId = newId('whtest');
+    const body = JSON.stringify({ id: eventId, type: 'webhook.test', roomId: '', seq: 0, time: new Date().toISOString(), event: {} });
+    const started = performance.now();
+    const error = await this.send(w, eventId, body);
+    return { delivered: error === null, error: error ?? '', eventId, durationMs: Math.round(performance.now() - started) };
+  }
+
   /** null on a 2xx answer, else what went wrong. */
   private async post(w: WebhookRecord, e: PendingDelivery): Promise<string | null> {
-    const body = webhookBody(e);
+    return this.send(w, e.id, webhookBody(e));
+  }
+
+  private async send(w: WebhookRecord, eventId: string, body: string): Promise<string | null> {
     try {
       return await this.client.post({
         url: w.url,
         headers: {
           'content-type': 'application/json',
-          'rtcroom-event-id': e.id,
+          'rtcroom-event-id': eventId,
           'rtcroom-signature': signWebhook(w.secret, body, Math.floor(Date.now() / 1000)),
         },
         body,

@@ -6,7 +6,8 @@ import { Kysely } from 'kysely';
 import { RoomDatabase } from '../db/database';
 import { bareHost, WebhookTargetRefused, WebhookTargets } from './webhook-target';
 import { DeadLetterPageCursor, DeadLetterRecord, listDeadLetters, requestRedelivery } from './webhook-dead-letter.repository';
-import { deleteWebhook, insertWebhook, listWebhooks, makeWebhookDue, WebhookRecord, webhookExists } from './webhook.repository';
+import type { WebhookTestResult } from './webhook-dispatcher';
+import { deleteWebhook, findWebhook, insertWebhook, listWebhooks, makeWebhookDue, WebhookRecord, webhookExists } from './webhook.repository';
 
 function parseUrl(raw: string): URL {
   let url: URL;
@@ -84,10 +85,17 @@ export const webhookServiceCallers: CallerPolicy<typeof webhookv1.WebhookService
   deleteWebhook: ['internal'],
   listDeadLetters: ['internal'],
   redeliverDeadLetters: ['internal'],
+  testWebhook: ['internal'],
 };
 
-/** `deliverSoon` wakes the dispatcher when a redelivery was asked for. */
-export function webhookGrpcBinding(db: Kysely<RoomDatabase>, targets: WebhookTargets, deliverSoon: () => void = () => undefined): ServiceBinding {
+/** What the binding asks of the dispatcher. */
+export interface WebhookDelivery {
+  /** Wakes the dispatcher when a redelivery was asked for. */
+  deliverSoon(): void;
+  sendTest(w: WebhookRecord): Promise<WebhookTestResult>;
+}
+
+export function webhookGrpcBinding(db: Kysely<RoomDatabase>, targets: WebhookTargets, delivery: WebhookDelivery): ServiceBinding {
   return bindService(
     'rtcroom.room.v1.WebhookService',
     webhookv1.WebhookServiceService,
@@ -128,9 +136,15 @@ export function webhookGrpcBinding(db: Kysely<RoomDatabase>, targets: WebhookTar
         const queuedCount = await requestRedelivery(db, req.webhookId, req.eventIds);
         if (queuedCount > 0) {
           await makeWebhookDue(db, req.webhookId);
-          deliverSoon();
+          delivery.deliverSoon();
         }
         return { queuedCount };
+      },
+      async testWebhook(req) {
+        if (!req.webhookId) throw new DomainError('INVALID_ARGUMENT', 'webhook_id is required', { field: 'webhook_id' });
+        const w = await findWebhook(db, req.webhookId);
+        if (!w) throw new DomainError('NOT_FOUND', `no webhook ${req.webhookId}`);
+        return delivery.sendTest(w);
       },
     },
     'rtcroom.room',

@@ -69,6 +69,11 @@ export async function listWebhooks(db: RoomDb): Promise<WebhookRecord[]> {
   return rows.map(toWebhook);
 }
 
+export async function findWebhook(db: RoomDb, id: string): Promise<WebhookRecord | undefined> {
+  const row = await db.selectFrom('webhooks').selectAll().where('id', '=', id).executeTakeFirst();
+  return row && toWebhook(row);
+}
+
 export async function webhookExists(db: RoomDb, id: string): Promise<boolean> {
   return (await db.selectFrom('webhooks').select('id').where('id', '=', id).executeTakeFirst()) !== undefined;
 }

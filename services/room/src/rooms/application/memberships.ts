@@ -186,6 +186,22 @@ export class Memberships {
     });
   }
 
+  /**
+   * Lifts the identity's ban from the room; false when none was in force (nothing is written). The
+   * ban is not deleted but made to end now: the same write as a ban, so it moves the room's version
+   * and every cached view of the room's bans exactly as banning does.
+   */
+  async unban(roomId: string, identity: string, actor: Actor = null): Promise<boolean> {
+    checkId('room_id', roomId);
+    return this.onRoom(roomId, actor, async (change) => {
+      const room = await change.lock(roomId, identity);
+      checkManage(actor, room, 'lift bans');
+      if (!change.bannedUntil || change.bannedUntil <= change.now) return false;
+      await change.ban(roomId, identity, change.now, 'ban lifted');
+      return true;
+    });
+  }
+
   async update(roomId: string, identity: string, patch: MemberPatch, actor: Actor = null): Promise<Member> {
     checkMemberPatch(patch);
     return this.onSeated(roomId, identity, async (change, room, member) => {

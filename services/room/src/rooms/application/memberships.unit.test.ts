@@ -44,6 +44,19 @@ describe('memberships (in-memory store)', () => {
     expect((await svc.store.rooms.findRoomById(room.id))!.memberCount).toBe(2);
   });
 
+  it('lifts a ban only for its room manager, writes no event, and lets the identity back', async () => {
+    const room = await svc.rooms.create(groupRoom('banned', 6), null);
+    await svc.members.remove(room.id, 'ann', '', 600);
+    await expect(join(svc, room.id, 'ann')).rejects.toMatchObject({ reason: 'BANNED' });
+    const stranger = { identity: 'eve', grants: { roomJoin: true } };
+    await expect(svc.members.unban(room.id, 'ann', stranger)).rejects.toMatchObject({ reason: 'PERMISSION_DENIED' });
+    const written = eventsOf(room.id);
+    expect(await svc.members.unban(room.id, 'ann')).toBe(true);
+    expect(await svc.members.unban(room.id, 'ann')).toBe(false);
+    expect(eventsOf(room.id)).toEqual(written);
+    await expect(join(svc, room.id, 'ann')).resolves.toMatchObject({ member: { identity: 'ann' } });
+  });
+
   it('gives a seat up on leave; the last one out starts the departure timeout', async () => {
     const room = await svc.rooms.create(groupRoom('retro', 6), null);
     await join(svc, room.id, 'ann');

@@ -58,6 +58,7 @@ export const roomServiceCallers: CallerPolicy<typeof roomServicev1.RoomServiceSe
   updateRoom: ['gateway', 'internal'],
   updateMember: ['gateway', 'internal'],
   removeMember: ['gateway', 'internal'],
+  unbanMember: ['internal'],
   listRoomEvents: ['gateway', 'internal'],
   setSessionConnection: ['presence'],
   getMember: ['gateway', 'presence', 'url-issuer', 'internal'],
@@ -140,6 +141,9 @@ export function roomGrpcBinding(rooms: Rooms, members: Memberships): ServiceBind
       async removeMember(req, rpc) {
         const { member, bannedUntil } = await members.remove(req.roomId, requireIdentity(req.identity), req.reasonText, req.banSeconds, userActor(req.principal, rpc));
         return { member: member ? toProtoMember(member) : undefined, bannedUntil: bannedUntil ?? undefined };
+      },
+      async unbanMember(req, rpc) {
+        return { wasBanned: await members.unban(req.roomId, requireIdentity(req.identity), userActor(req.principal, rpc)) };
       },
       async listRoomEvents(req) {
         if (req.pageSize > 1000) throw new DomainError('INVALID_ARGUMENT', 'page_size must be at most 1000', { field: 'page_size' });

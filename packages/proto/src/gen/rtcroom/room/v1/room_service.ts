@@ -345,6 +345,21 @@ export interface SetSessionConnectionResponse {
   members: Member[];
 }
 
+export interface UnbanMemberRequest {
+  roomId: string;
+  identity: string;
+  /**
+   * The end user the request acts for (the gateway passes the access token's identity and grants);
+   * absent: the operator. See rtcroom.auth.v1.Principal.
+   */
+  principal: Principal | undefined;
+}
+
+export interface UnbanMemberResponse {
+  /** Whether a ban was in force (and is lifted now). */
+  wasBanned: boolean;
+}
+
 function createBaseCreateRoomRequest(): CreateRoomRequest {
   return { room: undefined, requestId: "", principal: undefined };
 }
@@ -3505,6 +3520,186 @@ export const SetSessionConnectionResponse: MessageFns<SetSessionConnectionRespon
   },
 };
 
+function createBaseUnbanMemberRequest(): UnbanMemberRequest {
+  return { roomId: "", identity: "", principal: undefined };
+}
+
+export const UnbanMemberRequest: MessageFns<UnbanMemberRequest> = {
+  encode(message: UnbanMemberRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.roomId !== "") {
+      writer.uint32(10).string(message.roomId);
+    }
+    if (message.identity !== "") {
+      writer.uint32(18).string(message.identity);
+    }
+    if (message.principal !== undefined) {
+      Principal.encode(message.principal, writer.uint32(26).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UnbanMemberRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUnbanMemberRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.roomId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.identity = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.principal = Principal.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): UnbanMemberRequest {
+    return {
+      roomId: isSet(object.roomId)
+        ? globalThis.String(object.roomId)
+        : isSet(object.room_id)
+        ? globalThis.String(object.room_id)
+        : "",
+      identity: isSet(object.identity) ? globalThis.String(object.identity) : "",
+      principal: isSet(object.principal) ? Principal.fromJSON(object.principal) : undefined,
+    };
+  },
+
+  toJSON(message: UnbanMemberRequest): unknown {
+    const obj: any = {};
+    if (message.roomId !== undefined) {
+      obj.roomId = message.roomId;
+    }
+    if (message.identity !== undefined) {
+      obj.identity = message.identity;
+    }
+    if (message.principal !== undefined) {
+      obj.principal = Principal.toJSON(message.principal);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<UnbanMemberRequest>): UnbanMemberRequest {
+    return UnbanMemberRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<UnbanMemberRequest>): UnbanMemberRequest {
+    const message = createBaseUnbanMemberRequest();
+    message.roomId = object.roomId ?? "";
+    message.identity = object.identity ?? "";
+    message.principal = (object.principal !== undefined && object.principal !== null)
+      ? Principal.fromPartial(object.principal)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseUnbanMemberResponse(): UnbanMemberResponse {
+  return { wasBanned: false };
+}
+
+export const UnbanMemberResponse: MessageFns<UnbanMemberResponse> = {
+  encode(message: UnbanMemberResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.wasBanned !== false) {
+      writer.uint32(8).bool(message.wasBanned);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UnbanMemberResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUnbanMemberResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.wasBanned = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): UnbanMemberResponse {
+    return {
+      wasBanned: isSet(object.wasBanned)
+        ? globalThis.Boolean(object.wasBanned)
+        : isSet(object.was_banned)
+        ? globalThis.Boolean(object.was_banned)
+        : false,
+    };
+  },
+
+  toJSON(message: UnbanMemberResponse): unknown {
+    const obj: any = {};
+    if (message.wasBanned !== undefined) {
+      obj.wasBanned = message.wasBanned;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<UnbanMemberResponse>): UnbanMemberResponse {
+    return UnbanMemberResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<UnbanMemberResponse>): UnbanMemberResponse {
+    const message = createBaseUnbanMemberResponse();
+    message.wasBanned = object.wasBanned ?? false;
+    return message;
+  },
+};
+
 /**
  * Rooms and their members. The room service owns the room store; every change it makes is written
  * with its event (rtcroom.room.v1.RoomEvent) in one transaction and published to NATS in order.
@@ -3748,6 +3943,21 @@ export const RoomServiceService = {
     responseSerialize: (value: GetMemberResponse): Buffer => Buffer.from(GetMemberResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): GetMemberResponse => GetMemberResponse.decode(value),
   },
+  /**
+   * Lifts an identity's ban from a room (RemoveMember's ban_seconds): its joins are admitted again.
+   * Nobody is told. was_banned is false when there was no ban in force (nothing changes).
+   * Principal: as CloseRoom.
+   * Callers: internal.
+   */
+  unbanMember: {
+    path: "/rtcroom.room.v1.RoomService/UnbanMember" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: UnbanMemberRequest): Buffer => Buffer.from(UnbanMemberRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): UnbanMemberRequest => UnbanMemberRequest.decode(value),
+    responseSerialize: (value: UnbanMemberResponse): Buffer => Buffer.from(UnbanMemberResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): UnbanMemberResponse => UnbanMemberResponse.decode(value),
+  },
 } as const;
 
 export interface RoomServiceServer extends UntypedServiceImplementation {
@@ -3844,6 +4054,13 @@ export interface RoomServiceServer extends UntypedServiceImplementation {
    * Callers: gateway, presence, url-issuer, internal.
    */
   getMember: handleUnaryCall<GetMemberRequest, GetMemberResponse>;
+  /**
+   * Lifts an identity's ban from a room (RemoveMember's ban_seconds): its joins are admitted again.
+   * Nobody is told. was_banned is false when there was no ban in force (nothing changes).
+   * Principal: as CloseRoom.
+   * Callers: internal.
+   */
+  unbanMember: handleUnaryCall<UnbanMemberRequest, UnbanMemberResponse>;
 }
 
 export interface RoomServiceClient extends Client {
@@ -4149,6 +4366,27 @@ export interface RoomServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetMemberResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Lifts an identity's ban from a room (RemoveMember's ban_seconds): its joins are admitted again.
+   * Nobody is told. was_banned is false when there was no ban in force (nothing changes).
+   * Principal: as CloseRoom.
+   * Callers: internal.
+   */
+  unbanMember(
+    request: UnbanMemberRequest,
+    callback: (error: ServiceError | null, response: UnbanMemberResponse) => void,
+  ): ClientUnaryCall;
+  unbanMember(
+    request: UnbanMemberRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: UnbanMemberResponse) => void,
+  ): ClientUnaryCall;
+  unbanMember(
+    request: UnbanMemberRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: UnbanMemberResponse) => void,
   ): ClientUnaryCall;
 }
 

@@ -116,6 +116,22 @@ export interface RedeliverDeadLettersResponse {
   queuedCount: number;
 }
 
+export interface TestWebhookRequest {
+  /** NEXT-ID: 2 */
+  webhookId: string;
+}
+
+export interface TestWebhookResponse {
+  /** The endpoint answered 2xx. */
+  delivered: boolean;
+  /** What went wrong, when not delivered ("HTTP 500", a connection error, a timeout). */
+  error: string;
+  /** The test event's id (its rtcroom-event-id header). */
+  eventId: string;
+  /** From sending to the answer. */
+  durationMs: number;
+}
+
 function createBaseWebhook(): Webhook {
   return {
     id: "",
@@ -1344,6 +1360,204 @@ export const RedeliverDeadLettersResponse: MessageFns<RedeliverDeadLettersRespon
   },
 };
 
+function createBaseTestWebhookRequest(): TestWebhookRequest {
+  return { webhookId: "" };
+}
+
+export const TestWebhookRequest: MessageFns<TestWebhookRequest> = {
+  encode(message: TestWebhookRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.webhookId !== "") {
+      writer.uint32(10).string(message.webhookId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): TestWebhookRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseTestWebhookRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.webhookId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): TestWebhookRequest {
+    return {
+      webhookId: isSet(object.webhookId)
+        ? globalThis.String(object.webhookId)
+        : isSet(object.webhook_id)
+        ? globalThis.String(object.webhook_id)
+        : "",
+    };
+  },
+
+  toJSON(message: TestWebhookRequest): unknown {
+    const obj: any = {};
+    if (message.webhookId !== undefined) {
+      obj.webhookId = message.webhookId;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<TestWebhookRequest>): TestWebhookRequest {
+    return TestWebhookRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<TestWebhookRequest>): TestWebhookRequest {
+    const message = createBaseTestWebhookRequest();
+    message.webhookId = object.webhookId ?? "";
+    return message;
+  },
+};
+
+function createBaseTestWebhookResponse(): TestWebhookResponse {
+  return { delivered: false, error: "", eventId: "", durationMs: 0 };
+}
+
+export const TestWebhookResponse: MessageFns<TestWebhookResponse> = {
+  encode(message: TestWebhookResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.delivered !== false) {
+      writer.uint32(8).bool(message.delivered);
+    }
+    if (message.error !== "") {
+      writer.uint32(18).string(message.error);
+    }
+    if (message.eventId !== "") {
+      writer.uint32(26).string(message.eventId);
+    }
+    if (message.durationMs !== 0) {
+      writer.uint32(32).uint32(message.durationMs);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): TestWebhookResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseTestWebhookResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.delivered = reader.bool();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.error = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.eventId = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.durationMs = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): TestWebhookResponse {
+    return {
+      delivered: isSet(object.delivered) ? globalThis.Boolean(object.delivered) : false,
+      error: isSet(object.error) ? globalThis.String(object.error) : "",
+      eventId: isSet(object.eventId)
+        ? globalThis.String(object.eventId)
+        : isSet(object.event_id)
+        ? globalThis.String(object.event_id)
+        : "",
+      durationMs: isSet(object.durationMs)
+        ? globalThis.Number(object.durationMs)
+        : isSet(object.duration_ms)
+        ? globalThis.Number(object.duration_ms)
+        : 0,
+    };
+  },
+
+  toJSON(message: TestWebhookResponse): unknown {
+    const obj: any = {};
+    if (message.delivered !== undefined) {
+      obj.delivered = message.delivered;
+    }
+    if (message.error !== undefined) {
+      obj.error = message.error;
+    }
+    if (message.eventId !== undefined) {
+      obj.eventId = message.eventId;
+    }
+    if (message.durationMs !== undefined) {
+      obj.durationMs = Math.round(message.durationMs);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<TestWebhookResponse>): TestWebhookResponse {
+    return TestWebhookResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<TestWebhookResponse>): TestWebhookResponse {
+    const message = createBaseTestWebhookResponse();
+    message.delivered = object.delivered ?? false;
+    message.error = object.error ?? "";
+    message.eventId = object.eventId ?? "";
+    message.durationMs = object.durationMs ?? 0;
+    return message;
+  },
+};
+
 /**
  * HTTP endpoints of business systems that receive room events. Every room event written after an
  * endpoint is registered is POSTed to it at least once, in per-room order, as JSON:   {"id":
@@ -1436,6 +1650,23 @@ export const WebhookServiceService = {
       Buffer.from(RedeliverDeadLettersResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): RedeliverDeadLettersResponse => RedeliverDeadLettersResponse.decode(value),
   },
+  /**
+   * Sends the endpoint one test delivery now and answers how it went: a POST signed as every
+   * delivery, with the body {"id": "whtest_...", "type": "webhook.test", "roomId": "", "seq": 0,
+   * "time": "...", "event": {}} (no room event: an endpoint ignores the type it does not know).
+   * Changes nothing: neither the delivery counts nor the queue. NOT_FOUND when there is no such
+   * endpoint.
+   * Callers: internal.
+   */
+  testWebhook: {
+    path: "/rtcroom.room.v1.WebhookService/TestWebhook" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: TestWebhookRequest): Buffer => Buffer.from(TestWebhookRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): TestWebhookRequest => TestWebhookRequest.decode(value),
+    responseSerialize: (value: TestWebhookResponse): Buffer => Buffer.from(TestWebhookResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): TestWebhookResponse => TestWebhookResponse.decode(value),
+  },
 } as const;
 
 export interface WebhookServiceServer extends UntypedServiceImplementation {
@@ -1467,6 +1698,15 @@ export interface WebhookServiceServer extends UntypedServiceImplementation {
    * Callers: internal.
    */
   redeliverDeadLetters: handleUnaryCall<RedeliverDeadLettersRequest, RedeliverDeadLettersResponse>;
+  /**
+   * Sends the endpoint one test delivery now and answers how it went: a POST signed as every
+   * delivery, with the body {"id": "whtest_...", "type": "webhook.test", "roomId": "", "seq": 0,
+   * "time": "...", "event": {}} (no room event: an endpoint ignores the type it does not know).
+   * Changes nothing: neither the delivery counts nor the queue. NOT_FOUND when there is no such
+   * endpoint.
+   * Callers: internal.
+   */
+  testWebhook: handleUnaryCall<TestWebhookRequest, TestWebhookResponse>;
 }
 
 export interface WebhookServiceClient extends Client {
@@ -1567,6 +1807,29 @@ export interface WebhookServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: RedeliverDeadLettersResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Sends the endpoint one test delivery now and answers how it went: a POST signed as every
+   * delivery, with the body {"id": "whtest_...", "type": "webhook.test", "roomId": "", "seq": 0,
+   * "time": "...", "event": {}} (no room event: an endpoint ignores the type it does not know).
+   * Changes nothing: neither the delivery counts nor the queue. NOT_FOUND when there is no such
+   * endpoint.
+   * Callers: internal.
+   */
+  testWebhook(
+    request: TestWebhookRequest,
+    callback: (error: ServiceError | null, response: TestWebhookResponse) => void,
+  ): ClientUnaryCall;
+  testWebhook(
+    request: TestWebhookRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: TestWebhookResponse) => void,
+  ): ClientUnaryCall;
+  testWebhook(
+    request: TestWebhookRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: TestWebhookResponse) => void,
   ): ClientUnaryCall;
 }
 
