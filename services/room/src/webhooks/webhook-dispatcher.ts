@@ -45,6 +45,12 @@ export interface WebhookDispatcherOptions {
   maxAttempts: number;
 }
 
+/** Told of every attempt and every event parked (metrics). */
+export interface WebhookObserver {
+  webhookAttempt(delivered: boolean): void;
+  webhookDeadLettered(events: number): void;
+}
+
 export const defaultWebhookOptions: WebhookDispatcherOptions = {
   pollIntervalMs: 500,
   batchSize: 50,
@@ -86,6 +92,7 @@ export class WebhookDispatcher {
     targets: WebhookTargets,
     private readonly logger: Logger,
     private readonly options: WebhookDispatcherOptions = defaultWebhookOptions,
+    private readonly observer?: WebhookObserver,
   ) {
     this.client = new WebhookClient(targets);
   }
@@ -198,6 +205,7 @@ export class WebhookDispatcher {
       break;
     }
     await recordDelivery(this.db, w.id, this.owner, { cursor, delivered, failedAttempts, lastError, nextAttemptAt, parked });
+    this.observer?.webhookDeadLettered(parked.length);
     return nextAttemptAt === null && events.length === this.options.batchSize;
   }
 
@@ -216,6 +224,12 @@ export class WebhookDispatcher {
 
   /** null on a 2xx answer, else what went wrong. */
   private async post(w: WebhookRecord, e: PendingDelivery): Promise<string | null> {
+    const error = await this.attempt(w, e);
+    this.observer?.webhookAttempt(error === null);
+    return error;
+  }
+
+  private async attempt(w: WebhookRecord, e: PendingDelivery): Promise<string | null> {
     const body = webhookBody(e);
     try {
       return await this.client.post({
