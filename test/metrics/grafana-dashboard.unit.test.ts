@@ -25,14 +25,14 @@ async function exportedNames(): Promise<Set<string>> {
     exportConsumers(metrics, () => []);
     if (service === 'room') roomMetrics(metrics, {} as never);
     if (service === 'gateway') new GatewayMetrics(metrics, () => 0);
-    registries.push(metrics.registry);
+    registries.push(...metrics.registries());
   }
   const names = new Set<string>();
   for (const registry of registries) {
     for (const metric of await registry.getMetricsAsJSON()) {
       names.add(metric.name);
       // PromQL sees a histogram as its series.
-      if (metric.type === 'histogram') for (const suffix of ['_bucket', '_sum', '_count']) names.add(metric.name + suffix);
+      if (String(metric.type) === 'histogram') for (const suffix of ['_bucket', '_sum', '_count']) names.add(metric.name + suffix);
     }
   }
   return names;

@@ -23,11 +23,19 @@ export const collectTimeoutMs = 2000;
 
 export class ServiceMetrics {
   readonly registry = new Registry();
+  /** Apart, and written after the rest: a scrape's failures are counted in that same scrape. */
+  private readonly failuresRegistry = new Registry();
   private readonly collectFailures: Counter<'metric'>;
 
   constructor(readonly service: string) {
     this.registry.setDefaultLabels({ service });
-    this.collectFailures = this.counter('rtcroom_metrics_collect_failures_total', 'Values read at scrape time that failed or timed out (the metric is left out of that scrape)', ['metric']);
+    this.failuresRegistry.setDefaultLabels({ service });
+    this.collectFailures = new Counter({
+      name: 'rtcroom_metrics_collect_failures_total',
+      help: 'Values read at scrape time that failed or timed out (that scrape has no series of a labelled one, NaN for one without labels)',
+      labelNames: ['metric'],
+      registers: [this.failuresRegistry],
+    });
   }
 
   counter<L extends string = never>(name: string, help: string, labelNames: readonly L[] = []): Counter<L> {
@@ -44,8 +52,9 @@ export class ServiceMetrics {
 
   /**
    * A gauge whose values are read when Prometheus scrapes: `read` returns them by label set. A read
-   * that fails or takes longer than collectTimeoutMs leaves the gauge out of that scrape (no stale
-   * value, no stalled scrape) and counts a collect failure.
+   * that fails or takes longer than collectTimeoutMs counts a collect failure and leaves no stale
+   * value and no stalled scrape: a labelled gauge has no series in that scrape, one without labels
+   * reads NaN (prom-client always writes a gauge without labels; 0 would look like a real reading).
    */
   gaugeAtScrape<L extends string = never>(
     name: string,
@@ -68,6 +77,7 @@ export class ServiceMetrics {
           }
         } catch {
           this.reset();
+          if (labelNames.length === 0) this.set(NaN);
           failures.inc({ metric: name });
         }
       },
@@ -77,7 +87,12 @@ export class ServiceMetrics {
   /** The text Prometheus scrapes: this service's metrics, then the process's. */
   async exposition(): Promise<string> {
     const [own, proc] = await Promise.all([this.registry.metrics(), processMetrics().metrics()]);
-    return `${own}\n${proc}`;
+    return `${own}\n${await this.failuresRegistry.metrics()}\n${proc}`;
+  }
+
+  /** Every metric registered, the collect failures too (for tests and the dashboard check). */
+  registries(): Registry[] {
+    return [this.registry, this.failuresRegistry];
   }
 
   get contentType(): string {
