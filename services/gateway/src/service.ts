@@ -27,6 +27,8 @@ export async function startGateway(config: GatewayConfig, logger: Logger, deps: 
   const grpcCalls = grpcMetrics(metrics);
   let server: GatewayServer | undefined;
   const gatewayMetrics = new GatewayMetrics(metrics, () => server?.connectionCount ?? 0);
+  // Bound first: a taken port fails the start before anything else is opened.
+  const metricsServer = await serveMetrics(config.metricsAddress, metrics, logger);
   const backends = connectBackends(
     { room: config.roomServiceAddress, presence: config.presenceServiceAddress, urls: config.urlIssuerAddress },
     config.grpcSecurity.tls,
@@ -40,7 +42,6 @@ export async function startGateway(config: GatewayConfig, logger: Logger, deps: 
   server = new GatewayServer(config, backends, fanout, calls, logger, gatewayMetrics);
   const address = await server.listen();
   const grpc = await startGrpcServer(config.grpcAddress, [tokenGrpcBinding(config.accessTokenSecret)], logger, config.grpcSecurity, config.grpcMux, grpcCalls);
-  const metricsServer = await serveMetrics(config.metricsAddress, metrics, logger);
   const url = `ws://${address}${websocketPath}`;
   logger.info('gateway listening', { url, gatewayId: config.gatewayId });
   return {
