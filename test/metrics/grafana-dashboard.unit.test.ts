@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { exportConsumers, exportPoolUse, grpcMetrics, processMetrics, ServiceMetrics } from '@rtcroom/common';
 import { GatewayMetrics } from '@rtcroom/gateway';
+import { presenceMetrics } from '@rtcroom/presence';
 import { roomMetrics } from '@rtcroom/room';
 
 const dashboardPath = join(__dirname, '../../deploy/grafana/rtcroom.json');
@@ -25,6 +26,7 @@ async function exportedNames(): Promise<Set<string>> {
     exportConsumers(metrics, () => []);
     if (service === 'room') roomMetrics(metrics, {} as never);
     if (service === 'gateway') new GatewayMetrics(metrics, () => 0);
+    if (service === 'presence') presenceMetrics(metrics, { count: () => 0 });
     registries.push(...metrics.registries());
   }
   const names = new Set<string>();

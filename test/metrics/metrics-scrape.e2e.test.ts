@@ -127,6 +127,7 @@ describe('metrics of every service, around a join (real Postgres and NATS)', () 
       // presence and url-issuer: the calls they served, the consumer and the pool
       expect(grpcServed(during.presence, 'rtcroom.presence.v1.PresenceService/OpenSession') - grpcServed(before.presence, 'rtcroom.presence.v1.PresenceService/OpenSession')).toBe(2);
       expect(sum(during.presence, 'rtcroom_event_consumer_pending', { consumer: mediaConsumer })).toBe(0);
+      expect(sum(during.presence, 'rtcroom_presence_sessions')).toBe(2); // the bucket is this system's own
       expect(delta('urlIssuer', 'rtcroom_grpc_server_handling_seconds_count', { method: 'rtcroom.media.v1.UrlIssuerService/IssuePushUrl' })).toBe(pushUrlsAsked);
       expect(sum(during.urlIssuer, 'rtcroom_db_pool_connections', { state: 'max' })).toBe(10);
 

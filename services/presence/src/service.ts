@@ -3,6 +3,7 @@
 import { EventBus, exportConsumers, grpcMetrics, GrpcListener, Logger, NatsEventBus, openEventBus, serveMetrics, ServiceMetrics, startGrpcServer } from '@rtcroom/common';
 import { PresenceConfig } from './config';
 import { PresenceApp } from './presence-app';
+import { presenceMetrics } from './presence-metrics';
 import { NatsKvSessionStore } from './store/nats-kv-session-store';
 import { InMemorySessionStore, SessionStore } from './store/session-store';
 import { grpcStreamStatePort, startMediaEventsConsumer } from './transport/media-events.consumer';
@@ -39,6 +40,7 @@ export async function startPresenceService(config: PresenceConfig, logger: Logge
   const media = await startMediaEventsConsumer(bus, streamState, logger, { durableName: config.mediaConsumerName });
   const grpc = await startGrpcServer(deps.grpcListener ?? config.grpcAddress, [presenceGrpcBinding(app)], logger, config.grpcSecurity, config.grpcMux, grpcCalls);
   exportConsumers(metrics, () => [media]);
+  presenceMetrics(metrics, store);
   const metricsServer = await serveMetrics(config.metricsAddress, metrics, logger).catch(async (err) => {
     await grpc.stop();
     throw err;
