@@ -25,8 +25,9 @@ export interface RunningGateway {
 export async function startGateway(config: GatewayConfig, logger: Logger, deps: { bus?: EventBus } = {}): Promise<RunningGateway> {
   const metrics = new ServiceMetrics('gateway');
   const grpcCalls = grpcMetrics(metrics);
-  let server: GatewayServer | undefined;
-  const gatewayMetrics = new GatewayMetrics(metrics, () => server?.connectionCount ?? 0);
+  // The server is made after the fan-out it is handed, which already counts into these.
+  let openConnections = () => 0;
+  const gatewayMetrics = new GatewayMetrics(metrics, () => openConnections());
   // Bound first: a taken port fails the start before anything else is opened.
   const metricsServer = await serveMetrics(config.metricsAddress, metrics, logger);
   const backends = connectBackends(
@@ -39,7 +40,8 @@ export async function startGateway(config: GatewayConfig, logger: Logger, deps: 
   await fanout.start();
   const calls = new CallFanout(bus, backends.urls, logger);
   await calls.start();
-  server = new GatewayServer(config, backends, fanout, calls, logger, gatewayMetrics);
+  const server = new GatewayServer(config, backends, fanout, calls, logger, gatewayMetrics);
+  openConnections = () => server.connectionCount;
   const address = await server.listen();
   const grpc = await startGrpcServer(config.grpcAddress, [tokenGrpcBinding(config.accessTokenSecret)], logger, config.grpcSecurity, config.grpcMux, grpcCalls);
   const url = `ws://${address}${websocketPath}`;
@@ -53,7 +55,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger, deps: 
     server,
     async stop() {
       await metricsServer?.stop();
-      await server!.stop();
+      await server.stop();
       await grpc.stop();
       fanout.stop();
       calls.stop();
