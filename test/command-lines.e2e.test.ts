@@ -125,7 +125,7 @@ it('npm run up on an address in use names it and its variable, and says what to 
       NATS_URL: '',
       LOG_LEVEL: 'error',
       GATEWAY_ADDRESS: taken,
-      ...Object.fromEntries(['GATEWAY_GRPC_ADDRESS', 'ROOM_GRPC_ADDRESS', 'PRESENCE_GRPC_ADDRESS', 'URL_ISSUER_GRPC_ADDRESS', 'URL_ISSUER_HTTP_ADDRESS'].map((v) => [v, anyPort])),
+      ...Object.fromEntries(['GATEWAY_GRPC_ADDRESS', 'ROOM_GRPC_ADDRESS', 'PRESENCE_GRPC_ADDRESS', 'URL_ISSUER_GRPC_ADDRESS', 'URL_ISSUER_HTTP_ADDRESS', 'GATEWAY_METRICS_ADDRESS', 'ROOM_METRICS_ADDRESS', 'PRESENCE_METRICS_ADDRESS', 'URL_ISSUER_METRICS_ADDRESS'].map((v) => [v, anyPort])),
     });
     expect(ran.code).toBe(1);
     expect(ran.stderr).toContain(

@@ -35,6 +35,8 @@ interface Banner {
   devToken: string;
   console: string;
   demo: string;
+  /** The gateway's /metrics address (host:port). */
+  gatewayMetrics: string;
 }
 
 let up: ChildProcess | undefined;
@@ -80,6 +82,10 @@ const plan: Record<string, ((command: string) => Promise<void>) | { skip: string
     expect(banner.text).toContain('rtcroom is up.');
     expect((await fetch(banner.console)).status).toBe(200);
     expect(verifyAccessToken(devSecrets.accessToken, ((await (await fetch(banner.devToken)).json()) as { token: string }).token).sub).toBe('alice');
+  },
+  'curl -s http://127.0.0.1:9464/metrics | grep rtcroom_gateway_': async (command) => {
+    const out = await succeeds(command, {}, { '127.0.0.1:9464': banner.gatewayMetrics });
+    expect(out).toMatch(/^rtcroom_gateway_connections\{service="gateway"\} \d+$/m);
   },
   'npm run demo': async (command) => expect(await succeeds(command)).toContain('the thin path works end to end'),
   'npm run token -- alice --list': async (command) => expect((await welcomed(await succeeds(command))).grants).toMatchObject({ roomList: true }),
@@ -198,6 +204,7 @@ async function startUp(): Promise<Banner> {
   const env: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: 'warn', EMBEDDED_DATA_DIR: join(work, 'pglite'), URL_ISSUER_EMBEDDED_DATA_DIR: join(work, 'url-issuer') };
   for (const name of ['DATABASE_URL', 'NATS_URL', 'ACCESS_TOKEN_SECRET', 'RTCROOM_CERTS_DIR']) delete env[name];
   for (const name of ['GATEWAY_ADDRESS', 'GATEWAY_GRPC_ADDRESS', 'ROOM_GRPC_ADDRESS', 'PRESENCE_GRPC_ADDRESS', 'URL_ISSUER_GRPC_ADDRESS', 'URL_ISSUER_HTTP_ADDRESS']) env[name] = '127.0.0.1:0';
+  for (const name of ['GATEWAY_METRICS_ADDRESS', 'ROOM_METRICS_ADDRESS', 'PRESENCE_METRICS_ADDRESS', 'URL_ISSUER_METRICS_ADDRESS']) env[name] = '127.0.0.1:0';
   up = spawn(process.execPath, [join(root, 'packages/dev/dist/up.js')], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let text = '';
   await new Promise<void>((resolve, reject) => {
@@ -217,6 +224,7 @@ async function startUp(): Promise<Banner> {
     devToken: read(/dev token: (\S+)/),
     console: read(/web console: (\S+)/),
     demo: read(/in another terminal:\n +(.+)\n/),
+    gatewayMetrics: read(/metrics: gateway http:\/\/([^/\s]+)\/metrics/),
   };
 }
 

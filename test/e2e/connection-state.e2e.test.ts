@@ -6,6 +6,7 @@ import { createTestDatabase, testNatsUrl, TestDatabase } from '@rtcroom/common/t
 import { DemoClient, RunningSystem, startAll } from '@rtcroom/dev';
 import { gatewayv1 } from '@rtcroom/proto';
 import WebSocket from 'ws';
+import { parseSamples, scrape, sum } from '../metrics/scrape';
 
 const secret = 'conn-state-secret-long-enough-to-count';
 const token = (identity: string) => issueAccessToken(secret, { identity });
@@ -72,6 +73,9 @@ describe('a client that stops reading', () => {
     // Within a second or so of the cut (measured loosely: the poll above sees it late, not early).
     expect(Date.now() - cutAt).toBeLessThan(3000);
     expect(notice.notice?.$case === 'memberConnection' && notice.notice.value.connected).toBe(false);
+    // And the operator sees it: one client cut off as a slow consumer.
+    const metrics = parseSamples((await scrape(system.metricsAddresses.gateway!)).body);
+    expect(sum(metrics, 'rtcroom_gateway_cut_off_total', { reason: 'slow_consumer' })).toBe(1);
     stalled.drop();
     await reader.close();
   }, 45_000);

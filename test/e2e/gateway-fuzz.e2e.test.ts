@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { createFileRegistry, DescMessage, fromBinary, ScalarType } from '@bufbuild/protobuf';
 import { FileDescriptorSetSchema } from '@bufbuild/protobuf/wkt';
 import { descriptorSetPath, gatewayv1, roomv1 } from '@rtcroom/proto';
+import { parseSamples, scrape, sum } from '../metrics/scrape';
 
 const secret = 'fuzz-secret-long-enough-to-count';
 let system: RunningSystem;
@@ -283,6 +284,9 @@ it('answers a client that sends too fast with RATE_LIMITED and keeps the connect
     const results = await Promise.allSettled(Array.from({ length: 20 }, () => c.request({ $case: 'ping', value: {} })));
     const limitedCount = results.filter((x) => x.status === 'rejected' && (x.reason as { code?: string }).code === 'RATE_LIMITED').length;
     expect(limitedCount).toBeGreaterThan(10);
+    // Counted as the operator sees it.
+    const metrics = parseSamples((await scrape(limited.metricsAddresses.gateway!)).body);
+    expect(sum(metrics, 'rtcroom_gateway_rate_limited_total')).toBe(limitedCount);
     await new Promise((res) => setTimeout(res, 1200));
     await expect(c.request({ $case: 'ping', value: {} })).resolves.toBeDefined();
     await c.close();

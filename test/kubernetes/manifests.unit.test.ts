@@ -32,7 +32,7 @@ import {
   workloads,
 } from './support/manifests';
 import { readmeDeployment, ReadmeDeployment } from './support/readme-secrets';
-import { clientPort, dialFields, drainBudgetSeconds, grpcServicesOf, hostPort, listenFields, loadConfig, materialize, secretVariables, variablesRead } from './support/service-config';
+import { clientPort, dialFields, drainBudgetSeconds, grpcServicesOf, hostPort, listenFields, loadConfig, materialize, scrapedPorts, secretVariables, variablesRead } from './support/service-config';
 
 // kubernetes-models is ESM only: import() past the test's CommonJS transform.
 const importEsm = new Function('specifier', 'return import(specifier)') as (specifier: string) => Promise<Record<string, new (data: unknown) => { validate(): void }>>;
@@ -143,7 +143,7 @@ describe.each(variants)('%s', (variant) => {
     }
   });
 
-  test('listens on its container ports, from every interface, and each port has one Service', () => {
+  test('listens on its container ports, from every interface; each port has one Service, but /metrics, which the pod annotations give Prometheus', () => {
     const services = byKind(objects, 'Service');
     for (const { w, env } of environments()) {
       const config = loadConfig[w.service](env);
@@ -153,6 +153,15 @@ describe.each(variants)('%s', (variant) => {
       const podLabels = w.deployment.spec.template.metadata.labels;
       expect(selects(w.deployment.spec.selector.matchLabels, podLabels)).toBe(true);
       for (const [portName, address] of listens) {
+        if (scrapedPorts.has(portName)) {
+          // /metrics: no Service exposes it; the pod's annotations point Prometheus at it.
+          expect([w.service, services.filter((s) => selects(s.spec.selector, podLabels) && s.spec.ports.some((p: { targetPort: string | number }) => containerPort(w, p.targetPort)?.name === portName)).length]).toEqual([w.service, 0]);
+          expect([w.service, w.deployment.spec.template.metadata.annotations]).toEqual([
+            w.service,
+            { 'prometheus.io/scrape': 'true', 'prometheus.io/port': String(address.port), 'prometheus.io/path': '/metrics' },
+          ]);
+          continue;
+        }
         // Exactly one Service exposes this port, with one port, that reaches this container port.
         const exposing = services.filter((s) => selects(s.spec.selector, podLabels) && s.spec.ports.some((p: { targetPort: string | number }) => containerPort(w, p.targetPort)?.name === portName));
         expect([w.service, portName, exposing.length]).toEqual([w.service, portName, 1]);

@@ -33,15 +33,15 @@ describe('stream ownership', () => {
 
   const env = { RTCROOM_DEV: 'true', NATS_URL: '' };
   const startPresence = () =>
-    startPresenceService(loadPresenceConfig({ ...env, NATS_URL: nats.url, PRESENCE_GRPC_ADDRESS: '127.0.0.1:0', ROOM_SERVICE_ADDRESS: '127.0.0.1:1' }), testLogger('presence'));
+    startPresenceService(loadPresenceConfig({ ...env, NATS_URL: nats.url, PRESENCE_GRPC_ADDRESS: '127.0.0.1:0', PRESENCE_METRICS_ADDRESS: '127.0.0.1:0', ROOM_SERVICE_ADDRESS: '127.0.0.1:1' }), testLogger('presence'));
   const startRoom = () =>
     startRoomService(
-      loadRoomConfig({ ...env, NATS_URL: nats.url, ROOM_GRPC_ADDRESS: '127.0.0.1:0', URL_ISSUER_ADDRESS: '127.0.0.1:1', PRESENCE_SERVICE_ADDRESS: '127.0.0.1:1' }),
+      loadRoomConfig({ ...env, NATS_URL: nats.url, ROOM_GRPC_ADDRESS: '127.0.0.1:0', ROOM_METRICS_ADDRESS: '127.0.0.1:0', URL_ISSUER_ADDRESS: '127.0.0.1:1', PRESENCE_SERVICE_ADDRESS: '127.0.0.1:1' }),
       testLogger('room'),
     );
   const startIssuer = () =>
     startUrlIssuer(
-      loadUrlIssuerConfig({ ...env, NATS_URL: nats.url, URL_ISSUER_GRPC_ADDRESS: '127.0.0.1:0', URL_ISSUER_HTTP_ADDRESS: '127.0.0.1:0', ROOM_SERVICE_ADDRESS: '127.0.0.1:1' }),
+      loadUrlIssuerConfig({ ...env, NATS_URL: nats.url, URL_ISSUER_GRPC_ADDRESS: '127.0.0.1:0', URL_ISSUER_METRICS_ADDRESS: '127.0.0.1:0', URL_ISSUER_HTTP_ADDRESS: '127.0.0.1:0', ROOM_SERVICE_ADDRESS: '127.0.0.1:1' }),
       testLogger('url-issuer'),
     );
 

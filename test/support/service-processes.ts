@@ -19,10 +19,10 @@ export type ServiceName = 'url-issuer' | 'room' | 'presence' | 'gateway';
 
 /** The variables each service listens at; the first is the address its clients use. */
 const listenVariables: Record<ServiceName, string[]> = {
-  'url-issuer': ['URL_ISSUER_GRPC_ADDRESS', 'URL_ISSUER_HTTP_ADDRESS'],
-  room: ['ROOM_GRPC_ADDRESS'],
-  presence: ['PRESENCE_GRPC_ADDRESS'],
-  gateway: ['GATEWAY_ADDRESS', 'GATEWAY_GRPC_ADDRESS'],
+  'url-issuer': ['URL_ISSUER_GRPC_ADDRESS', 'URL_ISSUER_HTTP_ADDRESS', 'URL_ISSUER_METRICS_ADDRESS'],
+  room: ['ROOM_GRPC_ADDRESS', 'ROOM_METRICS_ADDRESS'],
+  presence: ['PRESENCE_GRPC_ADDRESS', 'PRESENCE_METRICS_ADDRESS'],
+  gateway: ['GATEWAY_ADDRESS', 'GATEWAY_GRPC_ADDRESS', 'GATEWAY_METRICS_ADDRESS'],
 };
 
 const startTimeoutMs = 20_000;

@@ -63,6 +63,15 @@ export function envAddress(env: Env, name: string, fallback: string): string {
   return value;
 }
 
+/**
+ * Where a service serves /metrics (host:port; port 0 picks one), or `off` for no metrics listener.
+ * Its own port, never the gateway's public one nor the url-issuer's callback port.
+ */
+export function envMetricsAddress(env: Env, name: string, fallback: string): string | undefined {
+  if (envOptional(env, name) === 'off') return undefined;
+  return envAddress(env, name, fallback);
+}
+
 /** RTCROOM_DEV=true: development mode (built-in secrets, embedded store and bus, gRPC without TLS). */
 export function isDevMode(env: Env): boolean {
   return envBool(env, 'RTCROOM_DEV', false);

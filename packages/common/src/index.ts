@@ -26,3 +26,4 @@ export * from './bus/event-consumer';
 export * from './bus/streams';
 export * from './http/request-guard';
 export * from './reachability';
+export * from './metrics';

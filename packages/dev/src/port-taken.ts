@@ -10,6 +10,10 @@ const listenAddresses: Record<string, string> = {
   PRESENCE_GRPC_ADDRESS: '127.0.0.1:50052',
   URL_ISSUER_GRPC_ADDRESS: '127.0.0.1:50053',
   URL_ISSUER_HTTP_ADDRESS: '127.0.0.1:8790',
+  ROOM_METRICS_ADDRESS: '127.0.0.1:9461',
+  PRESENCE_METRICS_ADDRESS: '127.0.0.1:9462',
+  URL_ISSUER_METRICS_ADDRESS: '127.0.0.1:9463',
+  GATEWAY_METRICS_ADDRESS: '127.0.0.1:9464',
 };
 
 /** The line to print when a start failed on an address in use, naming it and its variable; undefined for any other failure. */

@@ -25,6 +25,8 @@ export interface RunningSystem {
   urlIssuerAddress: string;
   /** host:port where media servers' hooks and callbacks go (point nginx-rtmp's on_* here). */
   mediaHooksAddress: string;
+  /** Where each service serves /metrics (absent: that service's <SERVICE>_METRICS_ADDRESS=off). */
+  metricsAddresses: { room?: string; presence?: string; urlIssuer?: string; gateway?: string };
   embeddedDatabase: boolean;
   embeddedBus: boolean;
   /** The certificates directory the services use for mutual TLS (RTCROOM_CERTS_DIR), if any. */
@@ -88,12 +90,16 @@ export async function startAll(options: StartAllOptions = {}): Promise<RunningSy
     // Nobody calls these: they bind port 0 and say where they are (a test that starts nginx reads
     // mediaHooksAddress back for its hooks).
     const own = (name: string, fallback: string) => (options.ephemeralPorts ? '127.0.0.1:0' : env[name] ?? fallback);
+    // Each service keeps its own metrics listener (and registry) here too, so what Prometheus scrapes
+    // is the same per service whether they share a process or not; off stays off.
+    const metricsAt = (name: string, fallback: string) => (env[name] === 'off' ? 'off' : own(name, fallback));
     const urls = await startUrlIssuer(
       loadUrlIssuerConfig({
         ...env,
         ...tls('url-issuer'),
         URL_ISSUER_GRPC_ADDRESS: addr.urls,
         URL_ISSUER_HTTP_ADDRESS: own('URL_ISSUER_HTTP_ADDRESS', '127.0.0.1:8790'),
+        URL_ISSUER_METRICS_ADDRESS: metricsAt('URL_ISSUER_METRICS_ADDRESS', '127.0.0.1:9463'),
         ROOM_SERVICE_ADDRESS: addr.room,
       }),
       log('url-issuer'),
@@ -101,13 +107,13 @@ export async function startAll(options: StartAllOptions = {}): Promise<RunningSy
     );
     stops.push(urls.stop);
     const room = await startRoomService(
-      loadRoomConfig({ ...env, ...tls('room'), ROOM_GRPC_ADDRESS: addr.room, URL_ISSUER_ADDRESS: addr.urls, PRESENCE_SERVICE_ADDRESS: addr.presence }),
+      loadRoomConfig({ ...env, ...tls('room'), ROOM_METRICS_ADDRESS: metricsAt('ROOM_METRICS_ADDRESS', '127.0.0.1:9461'), ROOM_GRPC_ADDRESS: addr.room, URL_ISSUER_ADDRESS: addr.urls, PRESENCE_SERVICE_ADDRESS: addr.presence }),
       log('room'),
       { bus: sharedBus, grpcListener: bound.room },
     );
     stops.push(room.stop);
     const presence = await startPresenceService(
-      loadPresenceConfig({ ...env, ...tls('presence'), PRESENCE_GRPC_ADDRESS: addr.presence, ROOM_SERVICE_ADDRESS: addr.room }),
+      loadPresenceConfig({ ...env, ...tls('presence'), PRESENCE_METRICS_ADDRESS: metricsAt('PRESENCE_METRICS_ADDRESS', '127.0.0.1:9462'), PRESENCE_GRPC_ADDRESS: addr.presence, ROOM_SERVICE_ADDRESS: addr.room }),
       log('presence'),
       { bus: sharedBus, grpcListener: bound.presence },
     );
@@ -118,6 +124,7 @@ export async function startAll(options: StartAllOptions = {}): Promise<RunningSy
         ...tls('gateway'),
         GATEWAY_ADDRESS: own('GATEWAY_ADDRESS', '127.0.0.1:8787'),
         GATEWAY_GRPC_ADDRESS: own('GATEWAY_GRPC_ADDRESS', '127.0.0.1:50054'),
+        GATEWAY_METRICS_ADDRESS: metricsAt('GATEWAY_METRICS_ADDRESS', '127.0.0.1:9464'),
         ROOM_SERVICE_ADDRESS: addr.room,
         PRESENCE_SERVICE_ADDRESS: addr.presence,
         URL_ISSUER_ADDRESS: addr.urls,
@@ -134,6 +141,7 @@ export async function startAll(options: StartAllOptions = {}): Promise<RunningSy
       presenceGrpcAddress: presence.grpcAddress,
       urlIssuerAddress: urls.grpcAddress,
       mediaHooksAddress: urls.httpAddress,
+      metricsAddresses: { room: room.metricsAddress, presence: presence.metricsAddress, urlIssuer: urls.metricsAddress, gateway: gateway.metricsAddress },
       embeddedDatabase: !env.DATABASE_URL,
       embeddedBus: !env.NATS_URL,
       certsDir,

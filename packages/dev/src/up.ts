@@ -3,7 +3,7 @@ import { readCommandLine } from '@rtcroom/common';
 import { demoCommand } from './demo-command';
 import { portTakenMessage } from './port-taken';
 import { lanUrlLines } from './lan-urls';
-import { builtConsoleDir, startAll } from './start-all';
+import { builtConsoleDir, RunningSystem, startAll } from './start-all';
 
 const usage = `usage: npm run up   (installs and builds what changed first; npm start runs what is built)
 Starts the gateway, room, presence and url-issuer in this process, in development mode, configured by
@@ -35,6 +35,7 @@ async function main() {
       `  events: ${system.embeddedBus ? 'in-process bus (set NATS_URL for a real NATS)' : 'NATS at NATS_URL'}`,
       `  gRPC:   room ${system.roomGrpcAddress} (npm run desk), TokenService ${system.gatewayGrpcAddress};`,
       `          ${system.certsDir ? `mutual TLS with the certificates in ${system.certsDir}` : 'plain, every caller trusted (npm run certs, then RTCROOM_CERTS_DIR, for mutual TLS)'}`,
+      `  metrics: ${metricsLine(system.metricsAddresses)}`,
       `  dev token: ${http}/dev/token?identity=alice`,
       `  web console: ${system.consoleUrl ?? 'not built (npm run build makes packages/console/dist)'}`,
       '',
@@ -54,3 +55,9 @@ main().catch((err) => {
   process.stderr.write(portTakenMessage(err, process.env) ?? `rtcroom failed to start: ${err?.stack ?? err}\n`);
   process.exit(err?.name === 'ConfigError' ? 2 : 1);
 });
+
+/** Where each service's /metrics is, as the README's Metrics section names them. */
+function metricsLine(addresses: RunningSystem['metricsAddresses']): string {
+  const at = (name: string, address: string | undefined) => `${name} ${address ? `http://${address}/metrics` : 'off'}`;
+  return [at('gateway', addresses.gateway), at('room', addresses.room), at('presence', addresses.presence), at('url-issuer', addresses.urlIssuer)].join(', ');
+}

@@ -16,6 +16,7 @@ import {
   newId,
   parseLogLevel,
   LogLevel,
+  envMetricsAddress,
 } from '@rtcroom/common';
 import { OriginRule, parseOriginRules } from './ws/origin-check';
 
@@ -49,6 +50,8 @@ export interface GatewayConfig {
   rateLimitBurst: number;
   /** The internal gRPC port (TokenService): for business backends, never for clients. */
   grpcAddress: string;
+  /** Where /metrics is served (Prometheus); undefined: GATEWAY_METRICS_ADDRESS=off. */
+  metricsAddress: string | undefined;
   /** A directory served at /console/ (the web console); absent: no console. */
   consoleDir?: string;
   /**
@@ -90,6 +93,7 @@ export function loadGatewayConfig(env: Env): GatewayConfig {
     rateLimitPerSecond: envInt(env, 'GATEWAY_RATE_LIMIT_PER_SECOND', 20, { min: 1, max: 10_000 }),
     rateLimitBurst: envInt(env, 'GATEWAY_RATE_LIMIT_BURST', 40, { min: 1, max: 100_000 }),
     grpcAddress: envAddress(env, 'GATEWAY_GRPC_ADDRESS', '127.0.0.1:50054'),
+    metricsAddress: envMetricsAddress(env, 'GATEWAY_METRICS_ADDRESS', '127.0.0.1:9464'),
     heapGrowingPercent: envInt(env, 'GATEWAY_HEAP_GROWING_PERCENT', 20, { min: 0, max: 1000 }),
     tokenExpiryNoticeMs: envInt(env, 'GATEWAY_TOKEN_EXPIRY_NOTICE_SECONDS', 60, { min: 1, max: 86_400 }) * 1000,
     allowedOrigins: loadAllowedOrigins(env),

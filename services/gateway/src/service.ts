@@ -1,8 +1,9 @@
 // Wires the gateway: backends -> event bus -> room fanout -> WebSocket server.
-import { EventBus, Logger, openEventBus, startGrpcServer } from '@rtcroom/common';
+import { EventBus, grpcMetrics, Logger, openEventBus, serveMetrics, ServiceMetrics, startGrpcServer } from '@rtcroom/common';
 import { connectBackends } from './backends';
 import { GatewayConfig } from './config';
 import { CallFanout } from './fanout/call-fanout';
+import { GatewayMetrics } from './gateway-metrics';
 import { RoomFanout } from './fanout/room-fanout';
 import { tokenGrpcBinding } from './token.grpc';
 import { GatewayServer, websocketPath } from './ws/gateway-server';
@@ -14,31 +15,46 @@ export interface RunningGateway {
   url: string;
   /** The internal gRPC port (TokenService). */
   grpcAddress: string;
+  /** Where /metrics is served; undefined with GATEWAY_METRICS_ADDRESS=off. */
+  metricsAddress: string | undefined;
+  metrics: ServiceMetrics;
   server: GatewayServer;
   stop(): Promise<void>;
 }
 
 export async function startGateway(config: GatewayConfig, logger: Logger, deps: { bus?: EventBus } = {}): Promise<RunningGateway> {
+  const metrics = new ServiceMetrics('gateway');
+  const grpcCalls = grpcMetrics(metrics);
+  // The server is made after the fan-out it is handed, which already counts into these.
+  let openConnections = () => 0;
+  const gatewayMetrics = new GatewayMetrics(metrics, () => openConnections());
+  // Bound first: a taken port fails the start before anything else is opened.
+  const metricsServer = await serveMetrics(config.metricsAddress, metrics, logger);
   const backends = connectBackends(
     { room: config.roomServiceAddress, presence: config.presenceServiceAddress, urls: config.urlIssuerAddress },
     config.grpcSecurity.tls,
+    grpcCalls,
   );
   const bus = deps.bus ?? (await openEventBus(config.natsUrl, `rtcroom-gateway-${config.gatewayId}`, [], logger));
-  const fanout = new RoomFanout(bus, backends, logger);
+  const fanout = new RoomFanout(bus, backends, logger, gatewayMetrics);
   await fanout.start();
   const calls = new CallFanout(bus, backends.urls, logger);
   await calls.start();
-  const server = new GatewayServer(config, backends, fanout, calls, logger);
+  const server = new GatewayServer(config, backends, fanout, calls, logger, gatewayMetrics);
+  openConnections = () => server.connectionCount;
   const address = await server.listen();
-  const grpc = await startGrpcServer(config.grpcAddress, [tokenGrpcBinding(config.accessTokenSecret)], logger, config.grpcSecurity, config.grpcMux);
+  const grpc = await startGrpcServer(config.grpcAddress, [tokenGrpcBinding(config.accessTokenSecret)], logger, config.grpcSecurity, config.grpcMux, grpcCalls);
   const url = `ws://${address}${websocketPath}`;
   logger.info('gateway listening', { url, gatewayId: config.gatewayId });
   return {
     address,
     url,
     grpcAddress: grpc.address,
+    metricsAddress: metricsServer?.address,
+    metrics,
     server,
     async stop() {
+      await metricsServer?.stop();
       await server.stop();
       await grpc.stop();
       fanout.stop();

@@ -1,8 +1,10 @@
 // Presence's configuration, read once from the environment.
-import { ConfigError, envAddress, envInt, envOptional, Env, envServerUrl, envString, GrpcMuxLimits, GrpcSecurity, loadGrpcMuxLimits, loadGrpcSecurity, parseLogLevel, LogLevel } from '@rtcroom/common';
+import { ConfigError, envAddress, envInt, envOptional, Env, envServerUrl, envString, GrpcMuxLimits, GrpcSecurity, loadGrpcMuxLimits, loadGrpcSecurity, parseLogLevel, LogLevel, envMetricsAddress } from '@rtcroom/common';
 
 export interface PresenceConfig {
   grpcAddress: string;
+  /** Where /metrics is served (Prometheus); undefined: PRESENCE_METRICS_ADDRESS=off. */
+  metricsAddress: string | undefined;
   /** Mutual TLS for its server and its clients (absent in development). */
   grpcSecurity: GrpcSecurity;
   /** How its gRPC server bounds each caller's mux stream (calls in flight, default deadline). */
@@ -30,6 +32,7 @@ export function loadPresenceConfig(env: Env): PresenceConfig {
   }
   return {
     grpcAddress: envAddress(env, 'PRESENCE_GRPC_ADDRESS', '127.0.0.1:50052'),
+    metricsAddress: envMetricsAddress(env, 'PRESENCE_METRICS_ADDRESS', '127.0.0.1:9462'),
     grpcSecurity: loadGrpcSecurity(env, 'presence'),
     grpcMux: loadGrpcMuxLimits(env),
     logLevel: parseLogLevel(envOptional(env, 'LOG_LEVEL')),

@@ -1,8 +1,9 @@
 // Wires presence: bus -> session store (NATS KV, or memory) -> room client -> use cases -> gRPC;
 // bus -> media facts consumer.
-import { EventBus, GrpcListener, Logger, NatsEventBus, openEventBus, startGrpcServer } from '@rtcroom/common';
+import { EventBus, exportConsumers, grpcMetrics, GrpcListener, Logger, NatsEventBus, openEventBus, serveMetrics, ServiceMetrics, startGrpcServer } from '@rtcroom/common';
 import { PresenceConfig } from './config';
 import { PresenceApp } from './presence-app';
+import { presenceMetrics } from './presence-metrics';
 import { NatsKvSessionStore } from './store/nats-kv-session-store';
 import { InMemorySessionStore, SessionStore } from './store/session-store';
 import { grpcStreamStatePort, startMediaEventsConsumer } from './transport/media-events.consumer';
@@ -11,6 +12,9 @@ import { grpcRoomPort } from './transport/room.client';
 
 export interface RunningPresenceService {
   grpcAddress: string;
+  /** Where /metrics is served; undefined with PRESENCE_METRICS_ADDRESS=off. */
+  metricsAddress: string | undefined;
+  metrics: ServiceMetrics;
   stop(): Promise<void>;
 }
 
@@ -23,19 +27,30 @@ export interface PresenceServiceDeps {
 
 export async function startPresenceService(config: PresenceConfig, logger: Logger, deps: PresenceServiceDeps = {}): Promise<RunningPresenceService> {
   const tls = config.grpcSecurity.tls;
-  const rooms = grpcRoomPort(config.roomServiceAddress, tls);
+  const metrics = new ServiceMetrics('presence');
+  const grpcCalls = grpcMetrics(metrics);
+  const rooms = grpcRoomPort(config.roomServiceAddress, tls, grpcCalls);
   // Presence publishes to no stream, so it declares none; its media consumer binds to MEDIA_EVENTS.
   const bus = deps.bus ?? (await openEventBus(config.natsUrl, 'rtcroom-presence', [], logger));
   // With NATS, sessions live in a shared bucket: every presence instance sees them, and a restart keeps them.
   const store: SessionStore = bus instanceof NatsEventBus ? await NatsKvSessionStore.open(bus.connection, config.kvBucket, { tombstoneMs: config.kvTombstoneMs }) : new InMemorySessionStore();
   const app = new PresenceApp(store, rooms, logger, { sessionTimeoutMs: config.sessionTimeoutMs, resumeGraceMs: config.resumeGraceMs });
   app.start();
-  const streamState = grpcStreamStatePort(config.roomServiceAddress, tls);
+  const streamState = grpcStreamStatePort(config.roomServiceAddress, tls, grpcCalls);
   const media = await startMediaEventsConsumer(bus, streamState, logger, { durableName: config.mediaConsumerName });
-  const grpc = await startGrpcServer(deps.grpcListener ?? config.grpcAddress, [presenceGrpcBinding(app)], logger, config.grpcSecurity, config.grpcMux);
+  const grpc = await startGrpcServer(deps.grpcListener ?? config.grpcAddress, [presenceGrpcBinding(app)], logger, config.grpcSecurity, config.grpcMux, grpcCalls);
+  exportConsumers(metrics, () => [media]);
+  presenceMetrics(metrics, store);
+  const metricsServer = await serveMetrics(config.metricsAddress, metrics, logger).catch(async (err) => {
+    await grpc.stop();
+    throw err;
+  });
   return {
     grpcAddress: grpc.address,
+    metricsAddress: metricsServer?.address,
+    metrics,
     async stop() {
+      await metricsServer?.stop();
       await media.stop();
       streamState.close();
       if (!deps.bus) await bus.close();

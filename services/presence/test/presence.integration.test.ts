@@ -27,7 +27,7 @@ describe('presence (with the real room service and NATS)', () => {
     const service = await startPresenceService(
       loadPresenceConfig({
         RTCROOM_DEV: 'true',
-        PRESENCE_GRPC_ADDRESS: '127.0.0.1:0',
+        PRESENCE_GRPC_ADDRESS: '127.0.0.1:0', PRESENCE_METRICS_ADDRESS: '127.0.0.1:0',
         ROOM_SERVICE_ADDRESS: room.grpcAddress,
         NATS_URL: testNatsUrl,
         PRESENCE_SESSION_TIMEOUT_MS: '800',
@@ -43,9 +43,9 @@ describe('presence (with the real room service and NATS)', () => {
 
   beforeAll(async () => {
     database = await createTestDatabase();
-    urls = await startUrlIssuer(loadUrlIssuerConfig({ RTCROOM_DEV: 'true', URL_ISSUER_GRPC_ADDRESS: '127.0.0.1:0', URL_ISSUER_HTTP_ADDRESS: '127.0.0.1:0' }), testLogger('urls'));
+    urls = await startUrlIssuer(loadUrlIssuerConfig({ RTCROOM_DEV: 'true', URL_ISSUER_GRPC_ADDRESS: '127.0.0.1:0', URL_ISSUER_METRICS_ADDRESS: '127.0.0.1:0', URL_ISSUER_HTTP_ADDRESS: '127.0.0.1:0' }), testLogger('urls'));
     room = await startRoomService(
-      loadRoomConfig({ RTCROOM_DEV: 'true', ROOM_GRPC_ADDRESS: '127.0.0.1:0', DATABASE_URL: database.url, NATS_URL: testNatsUrl, URL_ISSUER_ADDRESS: urls.grpcAddress }),
+      loadRoomConfig({ RTCROOM_DEV: 'true', ROOM_GRPC_ADDRESS: '127.0.0.1:0', ROOM_METRICS_ADDRESS: '127.0.0.1:0', DATABASE_URL: database.url, NATS_URL: testNatsUrl, URL_ISSUER_ADDRESS: urls.grpcAddress }),
       testLogger('room'),
     );
     rooms = createClient(roomServicev1.RoomServiceService, room.grpcAddress);

@@ -1,9 +1,11 @@
 // The room service's configuration, read once from the environment.
-import { envAddress, envInt, envOptional, Env, envServerUrl, envString, GrpcMuxLimits, GrpcSecurity, loadGrpcMuxLimits, loadGrpcSecurity, parseLogLevel, LogLevel } from '@rtcroom/common';
+import { envAddress, envInt, envOptional, Env, envServerUrl, envString, GrpcMuxLimits, GrpcSecurity, loadGrpcMuxLimits, loadGrpcSecurity, parseLogLevel, LogLevel, envMetricsAddress } from '@rtcroom/common';
 import { parseWebhookAllowList, WebhookAllowList } from './webhooks/webhook-target';
 
 export interface RoomConfig {
   grpcAddress: string;
+  /** Where /metrics is served (Prometheus); undefined: ROOM_METRICS_ADDRESS=off. */
+  metricsAddress: string | undefined;
   /** Mutual TLS for its server and its clients (absent in development). */
   grpcSecurity: GrpcSecurity;
   /** How its gRPC server bounds each caller's mux stream (calls in flight, default deadline). */
@@ -45,6 +47,7 @@ export function loadRoomConfig(env: Env): RoomConfig {
   const maxMembersCap = envInt(env, 'ROOM_MAX_MEMBERS_CAP', 50, { min: 2, max: 1000 });
   return {
     grpcAddress: envAddress(env, 'ROOM_GRPC_ADDRESS', '127.0.0.1:50051'),
+    metricsAddress: envMetricsAddress(env, 'ROOM_METRICS_ADDRESS', '127.0.0.1:9461'),
     grpcSecurity: loadGrpcSecurity(env, 'room'),
     grpcMux: loadGrpcMuxLimits(env),
     logLevel: parseLogLevel(envOptional(env, 'LOG_LEVEL')),

@@ -5,5 +5,5 @@ import { startRoomService } from './service';
 
 runMain('room', loadRoomConfig, async (config, logger) => {
   const room = await startRoomService(config, logger);
-  return { stop: () => room.stop(), listening: { ROOM_GRPC_ADDRESS: room.grpcAddress } };
+  return { stop: () => room.stop(), listening: { ROOM_GRPC_ADDRESS: room.grpcAddress, ...(room.metricsAddress ? { ROOM_METRICS_ADDRESS: room.metricsAddress } : {}) } };
 });

@@ -1,5 +1,20 @@
 // Wires the room service: store -> migrations -> bus -> relay and webhooks -> use cases -> gRPC.
-import { EventBus, GrpcListener, Logger, migrateToLatest, openDatabase, openEventBus, startGrpcServer, streamsOwnedBy } from '@rtcroom/common';
+import {
+  EventBus,
+  exportConsumers,
+  exportPoolUse,
+  grpcMetrics,
+  GrpcListener,
+  Logger,
+  migrateToLatest,
+  openDatabase,
+  openEventBus,
+  RunningMetricsServer,
+  ServiceMetrics,
+  startGrpcServer,
+  startMetricsServer,
+  streamsOwnedBy,
+} from '@rtcroom/common';
 import { Kysely } from 'kysely';
 import { Calls } from './calls/application/calls';
 import { Desk } from './desk/application/desk';
@@ -10,6 +25,7 @@ import { RoomTransactions } from './changes/room-transaction';
 import { Rooms } from './rooms/application/rooms';
 import { Timeouts } from './timeouts';
 import { RoomConfig } from './config';
+import { roomMetrics } from './metrics/room-metrics';
 import { OutboxRelay } from './outbox/outbox-relay';
 import { notifyOutbox, outboxChannel } from './outbox/outbox.repository';
 import { defaultWebhookOptions, WebhookDispatcher } from './webhooks/webhook-dispatcher';
@@ -27,6 +43,9 @@ import { webhookGrpcBinding } from './webhooks/webhook.grpc';
 
 export interface RunningRoomService {
   grpcAddress: string;
+  /** Where /metrics is served; undefined with ROOM_METRICS_ADDRESS=off. */
+  metricsAddress: string | undefined;
+  metrics: ServiceMetrics;
   /** Every change to a room goes through here (tests read how each one ran). */
   transactions: RoomTransactions;
   rooms: Rooms;
@@ -55,6 +74,10 @@ export async function startRoomService(config: RoomConfig, logger: Logger, deps:
     logger,
   );
   await migrateToLatest(database.db, roomMigrations, 'room_migrations', logger);
+  const metrics = new ServiceMetrics('room');
+  const grpcCalls = grpcMetrics(metrics);
+  const counts = roomMetrics(metrics, database.db);
+  exportPoolUse(metrics, database);
   // It declares the streams it publishes to (ROOM_EVENTS, USER_EVENTS); MEDIA_EVENTS is the url-issuer's,
   // which the recordings consumer only binds to.
   const bus = deps.bus ?? (await openEventBus(config.natsUrl, 'rtcroom-room', streamsOwnedBy('room'), logger));
@@ -65,6 +88,7 @@ export async function startRoomService(config: RoomConfig, logger: Logger, deps:
     batchSize: 256,
     maxBackoffMs: 5000,
     singleInstance: database.kind === 'pglite',
+    onPublished: counts.relayPublished,
   });
   const webhookTargets = new WebhookTargets(config.webhookAllowList, deps.webhookResolver);
   const webhooks = new WebhookDispatcher(database.db, webhookTargets, logger, {
@@ -72,10 +96,11 @@ export async function startRoomService(config: RoomConfig, logger: Logger, deps:
     pollIntervalMs: config.webhookPollIntervalMs,
     minBackoffMs: config.webhookMinBackoffMs,
     maxAttempts: config.webhookMaxAttempts,
-  });
-  const issuer = grpcPushUrlIssuer(config.urlIssuerAddress, config.grpcSecurity.tls);
+  }, counts);
+  const issuer = grpcPushUrlIssuer(config.urlIssuerAddress, config.grpcSecurity.tls, grpcCalls);
   const store = new PgStore(database.db);
   const tx = new RoomTransactions(store, (rows) => {
+    counts.committed(rows);
     relay.offer(rows);
     webhooks.notify();
   });
@@ -86,7 +111,7 @@ export async function startRoomService(config: RoomConfig, logger: Logger, deps:
     defaultDepartureTimeoutSeconds: config.defaultDepartureTimeoutSeconds,
   });
   const members = new Memberships(tx, rooms, issuer);
-  const presence = grpcPresencePort(config.presenceServiceAddress, config.grpcSecurity.tls);
+  const presence = grpcPresencePort(config.presenceServiceAddress, config.grpcSecurity.tls, grpcCalls);
   const calls = new Calls(tx, rooms, members, presence, config.defaultRingTimeoutSeconds);
   const teams = new TeamDirectory(store.desk);
   const routing = new DeskRouting(tx, calls, presence, teams, logger.child({ component: 'desk' }), { defaultHandlingSeconds: config.deskDefaultHandlingSeconds });
@@ -110,9 +135,20 @@ export async function startRoomService(config: RoomConfig, logger: Logger, deps:
     logger,
     config.grpcSecurity,
     config.grpcMux,
+    grpcCalls,
   );
+  exportConsumers(metrics, () => [recordings]);
+  let metricsServer: RunningMetricsServer | undefined;
+  try {
+    metricsServer = config.metricsAddress === undefined ? undefined : await startMetricsServer(config.metricsAddress, metrics, logger);
+  } catch (err) {
+    await grpc.stop();
+    throw err;
+  }
   return {
     grpcAddress: grpc.address,
+    metricsAddress: metricsServer?.address,
+    metrics,
     transactions: tx,
     rooms,
     members,
@@ -121,6 +157,7 @@ export async function startRoomService(config: RoomConfig, logger: Logger, deps:
     webhooks,
     db: database.db,
     async stop() {
+      await metricsServer?.stop();
       await grpc.stop();
       await recordings.stop();
       await timeouts.stop();

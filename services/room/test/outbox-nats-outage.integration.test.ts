@@ -18,6 +18,11 @@ describe('outbox across a NATS outage', () => {
     await nats?.dispose();
   });
 
+  const outboxLag = async () => {
+    const line = /^rtcroom_outbox_lag_seconds\{[^}]*\} (\S+)$/m.exec(await harness.service.metrics.exposition());
+    return line ? Number(line[1]) : undefined;
+  };
+
   it('publishes every event once NATS is back, with seqs 1..n in order', async () => {
     const { client } = harness;
     const { room } = await client.createRoom({ room: roomv1.Room.fromPartial({ name: 'outage' }), requestId: '' });
@@ -28,6 +33,8 @@ describe('outbox across a NATS outage', () => {
     await join('during-1');
     await join('during-2');
     await client.leaveRoom({ roomId: room!.id, identity: 'before-1', reason: roomv1.LeaveReason.LEAVE_REASON_LEFT });
+    // An operator sees the wait: the oldest unpublished event ages (rtcroom_outbox_lag_seconds).
+    await eventually(async () => ((await outboxLag()) ?? 0) > 0.05, 5000, 'the outbox lag to show the outage');
     await nats.resume();
     await join('after-1');
 
@@ -55,6 +62,7 @@ describe('outbox across a NATS outage', () => {
         return got.length >= 6 ? got : undefined;
       }, 15_000, 'all six events in JetStream');
       expect(seqs).toEqual([1, 2, 3, 4, 5, 6]);
+      await eventually(async () => (await outboxLag()) === 0, 10_000, 'the outbox lag to be back at 0');
     } finally {
       await bus?.close();
     }

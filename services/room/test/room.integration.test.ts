@@ -163,7 +163,7 @@ describe('room service (Postgres + NATS + gRPC)', () => {
     const other = await startRoomService(
       loadRoomConfig({
         RTCROOM_DEV: 'true',
-        ROOM_GRPC_ADDRESS: '127.0.0.1:0',
+        ROOM_GRPC_ADDRESS: '127.0.0.1:0', ROOM_METRICS_ADDRESS: '127.0.0.1:0',
         DATABASE_URL: harness.database.url,
         NATS_URL: testNatsUrl,
         URL_ISSUER_ADDRESS: harness.issuerAddress,

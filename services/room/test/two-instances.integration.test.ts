@@ -25,7 +25,7 @@ describe('two room-service instances on one store', () => {
     other = await startRoomService(
       loadRoomConfig({
         RTCROOM_DEV: 'true',
-        ROOM_GRPC_ADDRESS: '127.0.0.1:0',
+        ROOM_GRPC_ADDRESS: '127.0.0.1:0', ROOM_METRICS_ADDRESS: '127.0.0.1:0',
         DATABASE_URL: harness.database.url,
         NATS_URL: testNatsUrl,
         URL_ISSUER_ADDRESS: harness.issuerAddress,

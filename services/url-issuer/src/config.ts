@@ -16,6 +16,7 @@ import {
   loadGrpcMuxLimits,
   loadGrpcSecurity,
   LogLevel,
+  envMetricsAddress,
 } from '@rtcroom/common';
 import type { MediaSettings, UrlLifetimes } from './domain/media-provider';
 import type { SelfHostedSettings } from './domain/providers/self-hosted';
@@ -23,6 +24,8 @@ import { RecordFormat, recordFormats, TencentSettings } from './domain/providers
 
 export interface UrlIssuerConfig {
   grpcAddress: string;
+  /** Where /metrics is served (Prometheus); undefined: URL_ISSUER_METRICS_ADDRESS=off. */
+  metricsAddress: string | undefined;
   /** Mutual TLS for its server and its client of the room service (absent in development). */
   grpcSecurity: GrpcSecurity;
   /** How its gRPC server bounds each caller's mux stream (calls in flight, default deadline). */
@@ -71,6 +74,7 @@ export function loadUrlIssuerConfig(env: Env): UrlIssuerConfig {
   const recordUrlBase = envOptional(env, 'MEDIA_RECORD_URL_BASE');
   return {
     grpcAddress: envAddress(env, 'URL_ISSUER_GRPC_ADDRESS', '127.0.0.1:50053'),
+    metricsAddress: envMetricsAddress(env, 'URL_ISSUER_METRICS_ADDRESS', '127.0.0.1:9463'),
     httpAddress: envAddress(env, 'URL_ISSUER_HTTP_ADDRESS', '127.0.0.1:8790'),
     logLevel: envOneOf(env, 'LOG_LEVEL', logLevels, 'info'),
     streamIdKey: envSecret(env, 'STREAM_ID_KEY', devSecrets.streamIdKey),

@@ -1,6 +1,19 @@
 // Wires the url-issuer: provider from config -> store and migrations -> bus -> room lookups ->
 // media hooks and callbacks (HTTP) -> URL signing and recordings (gRPC).
-import { EventBus, GrpcListener, Logger, migrateToLatest, openDatabase, openEventBus, startGrpcServer, streamsOwnedBy } from '@rtcroom/common';
+import {
+  EventBus,
+  exportPoolUse,
+  grpcMetrics,
+  GrpcListener,
+  Logger,
+  migrateToLatest,
+  openDatabase,
+  openEventBus,
+  serveMetrics,
+  ServiceMetrics,
+  startGrpcServer,
+  streamsOwnedBy,
+} from '@rtcroom/common';
 import { NginxRtmpHooks } from './app/nginx-rtmp-hooks';
 import { RecordingKeeper } from './app/recording-keeper';
 import { TencentCallbacks } from './app/tencent-callbacks';
@@ -22,6 +35,9 @@ export interface RunningUrlIssuer {
   grpcAddress: string;
   /** Where the media server hooks and callbacks are received (host:port). */
   httpAddress: string;
+  /** Where /metrics is served; undefined with URL_ISSUER_METRICS_ADDRESS=off. */
+  metricsAddress: string | undefined;
+  metrics: ServiceMetrics;
   stop(): Promise<void>;
 }
 
@@ -40,6 +56,8 @@ const factMemoryMs = 7 * 24 * 3600 * 1000;
 export async function startUrlIssuer(config: UrlIssuerConfig, logger: Logger, deps: UrlIssuerServiceDeps = {}): Promise<RunningUrlIssuer> {
   const provider = createMediaProvider(config.media);
   const stops: (() => Promise<void> | void)[] = [];
+  const metrics = new ServiceMetrics('url-issuer');
+  const grpcCalls = grpcMetrics(metrics);
   // In reverse order of starting: listeners first, the store last.
   const stopAll = async () => {
     for (const stop of stops.splice(0).reverse()) await Promise.resolve(stop()).catch((err) => logger.warn('stop step failed', { err }));
@@ -50,13 +68,14 @@ export async function startUrlIssuer(config: UrlIssuerConfig, logger: Logger, de
       logger,
     );
     stops.push(() => store.close());
+    exportPoolUse(metrics, store);
     if (!config.databaseUrl && !config.embeddedDataDir) logger.warn('recordings are kept in memory only: set DATABASE_URL to keep them');
     await migrateToLatest(store.db, urlIssuerMigrations, 'url_issuer_migrations', logger);
     const bus = deps.bus ?? (await openEventBus(config.natsUrl, 'rtcroom-url-issuer', streamsOwnedBy('url-issuer'), logger));
     if (!deps.bus) stops.push(() => bus.close());
     let members = deps.members;
     if (!members) {
-      const rooms = grpcMemberDirectory(config.roomServiceAddress, undefined, config.grpcSecurity.tls);
+      const rooms = grpcMemberDirectory(config.roomServiceAddress, undefined, config.grpcSecurity.tls, grpcCalls);
       stops.push(() => rooms.close());
       members = rooms;
     }
@@ -91,8 +110,11 @@ export async function startUrlIssuer(config: UrlIssuerConfig, logger: Logger, de
       logger,
       config.grpcSecurity,
       config.grpcMux,
+      grpcCalls,
     );
     stops.push(() => grpc.stop());
+    const metricsServer = await serveMetrics(config.metricsAddress, metrics, logger);
+    if (metricsServer) stops.push(() => metricsServer.stop());
 
     const pruner = setInterval(() => {
       forgetFactsBefore(store.db, new Date(Date.now() - factMemoryMs)).catch((err) => logger.warn('could not forget old media facts', { err }));
@@ -107,7 +129,7 @@ export async function startUrlIssuer(config: UrlIssuerConfig, logger: Logger, de
     stops.push(() => clearInterval(signPruner));
 
     logger.info('url-issuer started', { provider: media.kind, streamIdPrefix: provider.streamIdPrefix, hooks: http.address });
-    return { grpcAddress: grpc.address, httpAddress: http.address, stop: stopAll };
+    return { grpcAddress: grpc.address, httpAddress: http.address, metricsAddress: metricsServer?.address, metrics, stop: stopAll };
   } catch (err) {
     await stopAll();
     throw err;

@@ -15,7 +15,7 @@ describe('the url-issuer over HTTP', () => {
     database = await createTestDatabase();
     const config = loadUrlIssuerConfig({
       RTCROOM_DEV: 'true',
-      URL_ISSUER_GRPC_ADDRESS: '127.0.0.1:0',
+      URL_ISSUER_GRPC_ADDRESS: '127.0.0.1:0', URL_ISSUER_METRICS_ADDRESS: '127.0.0.1:0',
       URL_ISSUER_HTTP_ADDRESS: '127.0.0.1:0',
       DATABASE_URL: database.url,
       STREAM_ID_KEY: 'http-stream-id-key-0123456789',

@@ -52,7 +52,7 @@ describe('media hooks and callbacks over HTTP', () => {
     bus.subscribe('rtcroom.media.>', (m) => events.push({ subject: m.subject, event: mediaEventv1.MediaEvent.decode(m.data) }));
     const config = loadUrlIssuerConfig({
       RTCROOM_DEV: 'true',
-      URL_ISSUER_GRPC_ADDRESS: '127.0.0.1:0',
+      URL_ISSUER_GRPC_ADDRESS: '127.0.0.1:0', URL_ISSUER_METRICS_ADDRESS: '127.0.0.1:0',
       URL_ISSUER_HTTP_ADDRESS: '127.0.0.1:0',
       DATABASE_URL: database.url,
       STREAM_ID_KEY: 'hooks-stream-id-key-0123456789',

@@ -33,7 +33,7 @@ describe('Tencent callback (t, sign) pairs', () => {
     bus.subscribe('rtcroom.media.>', (m) => events.push(mediaEventv1.MediaEvent.decode(m.data)));
     const config = loadUrlIssuerConfig({
       RTCROOM_DEV: 'true',
-      URL_ISSUER_GRPC_ADDRESS: '127.0.0.1:0',
+      URL_ISSUER_GRPC_ADDRESS: '127.0.0.1:0', URL_ISSUER_METRICS_ADDRESS: '127.0.0.1:0',
       URL_ISSUER_HTTP_ADDRESS: '127.0.0.1:0',
       DATABASE_URL: database.url,
       STREAM_ID_KEY: 'replay-stream-id-key-0123456789',

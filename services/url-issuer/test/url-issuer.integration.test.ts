@@ -31,7 +31,7 @@ describe('UrlIssuerService, self-hosted', () => {
     database = await createTestDatabase();
     const config = loadUrlIssuerConfig({
       RTCROOM_DEV: 'true',
-      URL_ISSUER_GRPC_ADDRESS: '127.0.0.1:0',
+      URL_ISSUER_GRPC_ADDRESS: '127.0.0.1:0', URL_ISSUER_METRICS_ADDRESS: '127.0.0.1:0',
       URL_ISSUER_HTTP_ADDRESS: '127.0.0.1:0',
       DATABASE_URL: database.url,
       STREAM_ID_KEY: 'integration-stream-id-key-0123',
@@ -141,7 +141,7 @@ describe('UrlIssuerService, Tencent', () => {
     database = await createTestDatabase();
     const config = loadUrlIssuerConfig({
       RTCROOM_DEV: 'true',
-      URL_ISSUER_GRPC_ADDRESS: '127.0.0.1:0',
+      URL_ISSUER_GRPC_ADDRESS: '127.0.0.1:0', URL_ISSUER_METRICS_ADDRESS: '127.0.0.1:0',
       URL_ISSUER_HTTP_ADDRESS: '127.0.0.1:0',
       DATABASE_URL: database.url,
       STREAM_ID_KEY: 'integration-stream-id-key-0123',

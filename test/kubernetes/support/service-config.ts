@@ -29,11 +29,14 @@ export const loadConfig: Record<ServiceName, (env: Env) => AnyConfig> = {
 
 /** Where each service listens, by the name of the container port that must carry it. */
 export const listenFields: Record<ServiceName, Record<string, string>> = {
-  gateway: { http: 'address', grpc: 'grpcAddress' },
-  room: { grpc: 'grpcAddress' },
-  presence: { grpc: 'grpcAddress' },
-  'url-issuer': { grpc: 'grpcAddress', http: 'httpAddress' },
+  gateway: { http: 'address', grpc: 'grpcAddress', metrics: 'metricsAddress' },
+  room: { grpc: 'grpcAddress', metrics: 'metricsAddress' },
+  presence: { grpc: 'grpcAddress', metrics: 'metricsAddress' },
+  'url-issuer': { grpc: 'grpcAddress', http: 'httpAddress', metrics: 'metricsAddress' },
 };
+
+/** Ports Prometheus scrapes on each pod (its annotations say where), which no Service exposes. */
+export const scrapedPorts: ReadonlySet<string> = new Set(['metrics']);
 
 /** The addresses each service dials, by config field, and whose they are. */
 export const dialFields: Record<ServiceName, Record<string, ServiceName>> = {

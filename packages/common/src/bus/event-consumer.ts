@@ -59,6 +59,10 @@ export interface ConsumerStats {
 
 export interface RunningEventConsumer {
   readonly stats: ConsumerStats;
+  /** The durable consumer's name. */
+  readonly name: string;
+  /** Messages of the stream the durable consumer has yet to be delivered (JetStream's num_pending); undefined on the in-process bus. */
+  pending(): Promise<number | undefined>;
   stop(): Promise<void>;
 }
 
@@ -120,6 +124,8 @@ async function consumeDurably(bus: NatsEventBus, options: EventConsumerOptions, 
   logger.info('consuming events', { subject: options.subject, maxDeliver: settings.maxDeliver });
   return {
     stats,
+    name: options.durableName,
+    pending: async () => (await jsm.consumers.info(options.stream.name, options.durableName)).num_pending,
     async stop() {
       messages.stop();
       await loop;
@@ -200,6 +206,8 @@ function subscribeLive(bus: EventBus, options: EventConsumerOptions, settings: S
   });
   return {
     stats,
+    name: options.durableName,
+    pending: async () => undefined,
     async stop() {
       stopped = true;
       subscription.unsubscribe();

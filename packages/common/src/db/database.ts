@@ -21,6 +21,8 @@ export interface DatabaseOptions {
 export interface OpenDatabase<DB> {
   db: Kysely<DB>;
   kind: 'postgres' | 'pglite';
+  /** Postgres only: the pool's connections now (open, idle) and the queries waiting for one (metrics). */
+  poolUse?(): { total: number; idle: number; waiting: number; max: number };
   /**
    * Postgres only: calls `onNotify` on every NOTIFY on `channel`, over a connection of its own, until
    * closed; `onLost` when that connection fails (listen again to go on).
@@ -49,7 +51,9 @@ export async function openDatabase<DB>(options: DatabaseOptions, logger: Logger)
     pool.on('error', (err) => logger.warn('postgres pool error', { err }));
     const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool: preparingPool(pool) }) });
     const url = options.url;
-    return { db, kind: 'postgres', listen: (channel, onNotify, onLost) => listen(url, channel, onNotify, onLost), close: () => db.destroy() };
+    const max = options.poolSize ?? 10;
+    const poolUse = () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount, max });
+    return { db, kind: 'postgres', poolUse, listen: (channel, onNotify, onLost) => listen(url, channel, onNotify, onLost), close: () => db.destroy() };
   }
   if (options.embeddedDataDir) mkdirSync(options.embeddedDataDir, { recursive: true });
   const pg = new PGlite({ dataDir: options.embeddedDataDir, parsers: { [pgliteTypes.INT8]: parseInt8 } });

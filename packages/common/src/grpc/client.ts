@@ -6,6 +6,7 @@
 import * as grpc from '@grpc/grpc-js';
 import type { GrpcTlsConfig } from '../config';
 import { DomainError } from '../errors';
+import { GrpcMetrics, grpcCodeOf } from '../metrics/grpc-metrics';
 import { metadataProblem } from './call-context';
 import { MuxChannel, MuxUnsupported } from './mux-client';
 import { fromServiceError } from './status';
@@ -30,6 +31,8 @@ export interface ClientOptions {
   mux?: boolean;
   /** Mutual TLS: the server must chain to the CA; this client presents its certificate. Absent: plain gRPC. */
   tls?: GrpcTlsConfig;
+  /** The calling service's metrics: each call's duration and status code (rtcroom_grpc_client_handling_seconds). */
+  metrics?: GrpcMetrics;
 }
 
 /**
@@ -79,7 +82,8 @@ export function createClient<D extends AnyDefinition>(definition: D, address: st
           },
         );
       });
-    out[method] = async (request: unknown, callOptions?: CallOptions) => {
+    const path = def.path.slice(1);
+    const call = async (request: unknown, callOptions?: CallOptions) => {
       const timeoutMs = callOptions?.timeoutMs ?? defaultTimeoutMs;
       if (!(timeoutMs > 0)) throw new DomainError('INVALID_ARGUMENT', `timeoutMs must be above 0, got ${timeoutMs}`);
       if (callOptions?.metadata) checkMetadata(callOptions.metadata);
@@ -97,6 +101,20 @@ export function createClient<D extends AnyDefinition>(definition: D, address: st
         throw err;
       }
     };
+    const metrics = options.metrics?.client;
+    out[method] = !metrics
+      ? call
+      : async (request: unknown, callOptions?: CallOptions) => {
+          const observed = metrics.start(path, mux && !mux.unsupported ? 'mux' : 'unary');
+          try {
+            const response = await call(request, callOptions);
+            observed(grpc.status.OK);
+            return response;
+          } catch (err) {
+            observed(grpcCodeOf(err));
+            throw err;
+          }
+        };
   }
   return out as AsyncClient<D>;
 }

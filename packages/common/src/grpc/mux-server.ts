@@ -15,6 +15,7 @@ import { muxv1 } from '@rtcroom/proto';
 import { GrpcMuxLimits, loadGrpcMuxLimits } from '../config';
 import { DomainError } from '../errors';
 import { Logger } from '../logger';
+import type { GrpcMetrics } from '../metrics/grpc-metrics';
 import { ServerCallContext } from './call-context';
 import { Caller, CallerRole, identifyCaller, refusal } from './caller';
 import { DeadlineSweep } from './deadline-sweep';
@@ -52,9 +53,10 @@ interface MuxShared {
   deadlines: DeadlineSweep;
   streams: Set<MuxStream>;
   draining: boolean;
+  metrics: GrpcMetrics | undefined;
 }
 
-export function muxServer(services: ServiceBinding[], logger: Logger, tls = false, limits: GrpcMuxLimits = defaultMuxLimits): MuxServer {
+export function muxServer(services: ServiceBinding[], logger: Logger, tls = false, limits: GrpcMuxLimits = defaultMuxLimits, metrics?: GrpcMetrics): MuxServer {
   const methods = new Map<string, Method>();
   for (const svc of services) {
     for (const [name, handler] of Object.entries(svc.handlers)) {
@@ -69,7 +71,7 @@ export function muxServer(services: ServiceBinding[], logger: Logger, tls = fals
     for (const stream of streams) next = Math.min(next, stream.expireDue(now));
     return next;
   });
-  const shared: MuxShared = { methods, logger, tls, limits, deadlines, streams, draining: false };
+  const shared: MuxShared = { methods, logger, tls, limits, deadlines, streams, draining: false, metrics };
   return {
     definition: muxv1.MuxServiceService,
     implementation: { exchange: (call: Exchange) => new MuxStream(call, shared) },
@@ -83,6 +85,8 @@ export function muxServer(services: ServiceBinding[], logger: Logger, tls = fals
 /** A call on a stream: its handler's context, and what the stream needs to answer it once. */
 class MuxCall extends ServerCallContext {
   answered = false;
+  /** Ends the call's duration metric with its status code. */
+  observed: ((code: grpc.status) => void) | undefined;
 
   constructor(
     readonly callId: number,
@@ -172,6 +176,7 @@ class MuxStream {
       return this.fail(req.callId, new DomainError('INVALID_ARGUMENT', `the request body is not a ${method.name} request`), method.errorDomain);
     }
     const call = new MuxCall(req.callId, req.metadata, this.caller!, performance.now() + (req.timeoutMs || shared.limits.defaultDeadlineMs));
+    call.observed = shared.metrics?.server.start(method.name, 'mux');
     this.unanswered.set(req.callId, call);
     shared.deadlines.watch(call.deadlineAt);
     this.running++;
@@ -236,6 +241,7 @@ class MuxStream {
   }
 
   private answer(call: MuxCall, result: Result): void {
+    call.observed?.(result?.$case === 'status' ? result.value.code : grpc.status.OK);
     this.forget(call);
     this.send(call.callId, result);
   }

@@ -8,6 +8,7 @@ import { descriptorSetPath } from '@rtcroom/proto';
 import type { GrpcMuxLimits, GrpcSecurity } from '../config';
 import { DomainError } from '../errors';
 import { Logger } from '../logger';
+import type { GrpcMetrics } from '../metrics/grpc-metrics';
 import { CallContext, UnaryCallContext } from './call-context';
 import { CallerRole, identifyCaller, refusal } from './caller';
 import { defaultMuxLimits, muxServer } from './mux-server';
@@ -99,6 +100,7 @@ export async function startGrpcServer(
   logger: Logger,
   security: GrpcSecurity = { insecure: false },
   muxLimits: GrpcMuxLimits = defaultMuxLimits,
+  metrics?: GrpcMetrics,
 ): Promise<RunningGrpcServer> {
   // Bound first, the services added after (grpc-js allows it): nothing is read from the port in
   // between, as no I/O is handled from the bind's end to the last addService.
@@ -111,7 +113,14 @@ export async function startGrpcServer(
     const impl: grpc.UntypedServiceImplementation = {};
     for (const [method, handler] of Object.entries(svc.handlers)) {
       const path = svc.definition[method]!.path.slice(1); // rtcroom.room.v1.RoomService/CloseRoom
-      impl[method] = (call: grpc.ServerUnaryCall<unknown, unknown>, callback: grpc.sendUnaryData<unknown>) => {
+      impl[method] = (call: grpc.ServerUnaryCall<unknown, unknown>, answer: grpc.sendUnaryData<unknown>) => {
+        const observed = metrics?.server.start(path, 'unary');
+        const callback: grpc.sendUnaryData<unknown> = observed
+          ? (err, response) => {
+              observed(err ? (err.code ?? grpc.status.UNKNOWN) : grpc.status.OK);
+              answer(err, response);
+            }
+          : answer;
         const caller = identifyCaller(call, tls);
         const refused = refusal(caller, svc.callers[method], path);
         if (refused) {
@@ -132,7 +141,7 @@ export async function startGrpcServer(
     health.setStatus(svc.name, 'SERVING');
   }
   // The same handlers, many calls to one stream (how rtcroom's services call each other).
-  const mux = muxServer(services, logger, tls, muxLimits);
+  const mux = muxServer(services, logger, tls, muxLimits, metrics);
   server.addService(mux.definition as unknown as grpc.ServiceDefinition, mux.implementation);
   health.addToServer(server);
   new ReflectionService(reflectionDefinition()).addToServer(trustedCallersOnly(server, tls));

@@ -10,6 +10,7 @@
 import { BusSubscription, EventBus, Logger, subjects } from '@rtcroom/common';
 import { mediav1, roomEventv1 } from '@rtcroom/proto';
 import { Backends } from '../backends';
+import type { GatewayMetrics } from '../gateway-metrics';
 import { Connection, HeldSeat } from '../ws/connection';
 import { encodeServerMessage } from '../ws/frames';
 import { JoinTicket, RecentEvents } from './recent-events';
@@ -34,6 +35,8 @@ export class RoomFanout {
     private readonly bus: EventBus,
     private readonly backends: FanoutBackends,
     private readonly logger: Logger,
+    /** Told of each member.joined event (join -> notified latency). */
+    readonly metrics?: GatewayMetrics,
   ) {}
 
   async start(): Promise<void> {
@@ -108,6 +111,7 @@ export class RoomFanout {
       return;
     }
     this.recent.add(event);
+    if (event.payload?.$case === 'memberJoined') this.metrics?.memberJoined(event.roomId, event.seq);
     const set = this.seated.get(event.roomId);
     if (!set) return;
     const previous = this.chains.get(event.roomId) ?? Promise.resolve();

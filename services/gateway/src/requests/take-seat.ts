@@ -25,6 +25,7 @@ export async function takeSeat<T extends SeatTaken>(
 ): Promise<void> {
   const { conn, fanout } = ctx;
   const ticket = fanout.beginJoin(conn);
+  const askedAt = fanout.metrics?.seatAsked() ?? 0;
   let taken: T;
   let playUrls: mediav1.PlayUrl[];
   try {
@@ -33,9 +34,11 @@ export async function takeSeat<T extends SeatTaken>(
   } catch (err) {
     // A refusal is an answer; a timeout or an unreachable service may have left a seat behind.
     if (!isDomainError(err) || inDoubt.has(err.reason)) conn.seatInDoubt = true;
+    fanout.metrics?.seatAnswered(askedAt, null);
     await fanout.endJoin(conn, ticket, null);
     throw err;
   }
+  fanout.metrics?.seatAnswered(askedAt, taken.room && taken.member ? { roomId: taken.room.id, seq: taken.seq } : null);
   if (!taken.room || !taken.member) {
     await fanout.endJoin(conn, ticket, null, () => answer(taken, playUrls));
     return;

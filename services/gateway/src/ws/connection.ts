@@ -1,5 +1,6 @@
 // One client's WebSocket: its identity, session, the rooms it holds seats in, liveness, and a guarded
 // way to send (a consumer too slow to drain its socket is cut off rather than growing memory).
+import type { GatewayMetrics } from '../gateway-metrics';
 import { AccessClaims, Logger } from '@rtcroom/common';
 import { gatewayv1 } from '@rtcroom/proto';
 import WebSocket from 'ws';
@@ -49,6 +50,7 @@ export class Connection {
     public claims: AccessClaims,
     private readonly logger: Logger,
     private readonly maxBufferedBytes: number,
+    private readonly metrics?: GatewayMetrics,
   ) {
     this.failures = new FailureLog(logger);
   }
@@ -67,9 +69,11 @@ export class Connection {
     if (this.closed || this.socket.readyState !== WebSocket.OPEN) return;
     if (this.socket.bufferedAmount > this.maxBufferedBytes) {
       this.logger.warn('slow consumer cut off', { sessionId: this.sessionId, buffered: this.socket.bufferedAmount });
+      this.metrics?.cutOff.inc({ reason: 'slow_consumer' });
       this.cutOff();
       return;
     }
+    this.metrics?.framesSent.inc();
     this.socket.send(frame);
   }
 

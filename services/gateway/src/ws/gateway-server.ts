@@ -9,6 +9,7 @@ import WebSocket, { WebSocketServer } from 'ws';
 import { Backends } from '../backends';
 import { GatewayConfig } from '../config';
 import { GatewayError, toClientError } from '../errors';
+import type { GatewayMetrics } from '../gateway-metrics';
 import { CallFanout } from '../fanout/call-fanout';
 import { RoomFanout } from '../fanout/room-fanout';
 import { handleRequest } from '../requests/request-handlers';
@@ -36,6 +37,7 @@ export class GatewayServer {
     private readonly fanout: RoomFanout,
     private readonly calls: CallFanout,
     private readonly logger: Logger,
+    private readonly metrics?: GatewayMetrics,
   ) {
     // ws enforces a hard cap; frames between maxFrameBytes and the cap get a FRAME_TOO_LARGE answer.
     this.wss = new WebSocketServer({ noServer: true, maxPayload: config.maxFrameBytes * 4 });
@@ -104,7 +106,8 @@ export class GatewayServer {
   private async onSocket(ws: WebSocket, req: IncomingMessage): Promise<void> {
     const claims = this.authenticate(ws, req);
     if (!claims) return;
-    const conn = new Connection(ws, '', claims, this.logger, this.config.maxBufferedBytes);
+    const conn = new Connection(ws, '', claims, this.logger, this.config.maxBufferedBytes, this.metrics);
+    this.metrics?.connectionsOpened.inc();
     this.connections.add(conn);
     let queue: Promise<void> = Promise.resolve();
     let queued = 0;
@@ -125,7 +128,9 @@ export class GatewayServer {
     let sessionReady: Promise<unknown> = opened;
     ws.on('message', (data: Buffer, isBinary: boolean) => {
       conn.lastHeardAt = Date.now();
+      this.metrics?.framesReceived.inc();
       if (queued >= maxQueuedRequests || !bucket.take()) {
+        this.metrics?.rateLimited.inc();
         conn.fail(salvageRequestId(data, this.config.maxFrameBytes), new GatewayError('RATE_LIMITED', 'too many requests; slow down'));
         return;
       }
@@ -186,7 +191,9 @@ export class GatewayServer {
       const ctx = { requestId: frame.requestId, conn, backends: this.backends, fanout: this.fanout, calls: this.calls, tokens: this.tokenExpiry };
       const reply = await handleRequest(ctx, frame.message!);
       if (reply) conn.reply(frame.requestId, reply);
+      this.metrics?.request(frame.message?.$case, 'ok');
     } catch (err) {
+      this.metrics?.request(frame.message?.$case, toClientError(err).code);
       conn.fail(frame.requestId, err, frame.message?.$case);
     }
   }
@@ -198,6 +205,7 @@ export class GatewayServer {
         void this.forget(conn, true);
       } else if (now - conn.lastHeardAt > this.config.pingTimeoutMs) {
         this.logger.info('socket silent too long; dropped', { sessionId: conn.sessionId });
+        this.metrics?.cutOff.inc({ reason: 'ping_timeout' });
         conn.close(closeCodes.pingTimeout, 'no ping or pong within the timeout');
         conn.socket.terminate();
         void this.forget(conn, true);

@@ -163,6 +163,9 @@ export class NatsKvSessionStore implements SessionStore {
   async all() {
     return this.sessions.all();
   }
+  count() {
+    return this.sessions.size;
+  }
   async ofIdentity(identity: string) {
     return this.sessions.ofIdentity(identity);
   }

@@ -8,6 +8,8 @@ export interface SessionStore {
   put(session: Session): Promise<void>;
   delete(sessionId: string): Promise<void>;
   all(): Promise<Session[]>;
+  /** How many sessions it holds now, without reading them (metrics). */
+  count(): number;
   ofIdentity(identity: string): Promise<Session[]>;
   touchGateway(gatewayId: string, at: Date): Promise<void>;
   gatewaysLastSeen(): Promise<Map<string, Date>>;
@@ -43,6 +45,10 @@ export class SessionIndex {
     return [...this.byId.values()];
   }
 
+  get size(): number {
+    return this.byId.size;
+  }
+
   ofIdentity(identity: string): Session[] {
     return [...(this.byIdentity.get(identity) ?? [])].map((id) => this.byId.get(id)!).filter(Boolean);
   }
@@ -69,6 +75,9 @@ export class InMemorySessionStore implements SessionStore {
   }
   async all() {
     return this.sessions.all();
+  }
+  count() {
+    return this.sessions.size;
   }
   async ofIdentity(identity: string) {
     return this.sessions.ofIdentity(identity);

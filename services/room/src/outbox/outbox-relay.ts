@@ -37,6 +37,8 @@ export interface OutboxRelayOptions {
   listen?: (onNotify: () => void, onLost: (err: Error) => void) => Promise<Listening>;
   /** How an instance that is not the relay tells it (Postgres NOTIFY). */
   notify?: () => Promise<void>;
+  /** Told of each batch published: how long JetStream took to acknowledge it all (metrics). */
+  onPublished?: (seconds: number, events: number) => void;
 }
 
 /** How often an instance that is not the relay checks whether it can become it. */
@@ -184,9 +186,11 @@ export class OutboxRelay {
 
   private async publish(events: Array<OutboxRow | PendingEvent>): Promise<void> {
     if (events.length === 0) return;
+    const began = performance.now();
     try {
       // Sent back to back on one connection, so the server stores them in this order.
       await Promise.all(events.map((e) => this.bus.publish(e.subject, e.payload, { msgId: e.id })));
+      this.options.onPublished?.((performance.now() - began) / 1000, events.length);
     } catch (err) {
       // Some may have gone: the store still has them all unmarked, and the copies are dropped.
       this.lastSeq.clear();

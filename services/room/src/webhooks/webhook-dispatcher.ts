@@ -45,6 +45,12 @@ export interface WebhookDispatcherOptions {
   maxAttempts: number;
 }
 
+/** Told of every attempt and every event parked (metrics). */
+export interface WebhookObserver {
+  webhookAttempt(delivered: boolean): void;
+  webhookDeadLettered(events: number): void;
+}
+
 export const defaultWebhookOptions: WebhookDispatcherOptions = {
   pollIntervalMs: 500,
   batchSize: 50,
@@ -93,6 +99,7 @@ export class WebhookDispatcher {
     targets: WebhookTargets,
     private readonly logger: Logger,
     private readonly options: WebhookDispatcherOptions = defaultWebhookOptions,
+    private readonly observer?: WebhookObserver,
   ) {
     this.client = new WebhookClient(targets);
   }
@@ -205,6 +212,7 @@ export class WebhookDispatcher {
       break;
     }
     await recordDelivery(this.db, w.id, this.owner, { cursor, delivered, failedAttempts, lastError, nextAttemptAt, parked });
+    this.observer?.webhookDeadLettered(parked.length);
     return nextAttemptAt === null && events.length === this.options.batchSize;
   }
 
@@ -235,7 +243,9 @@ export class WebhookDispatcher {
 
   /** null on a 2xx answer, else what went wrong. */
   private async post(w: WebhookRecord, e: PendingDelivery): Promise<string | null> {
-    return this.send(w, e.id, webhookBody(e));
+    const error = await this.send(w, e.id, webhookBody(e));
+    this.observer?.webhookAttempt(error === null);
+    return error;
   }
 
   private async send(w: WebhookRecord, eventId: string, body: string): Promise<string | null> {

@@ -58,7 +58,7 @@ export async function startRoomHarness(env: Env = {}, deps: RoomServiceDeps = {}
   const recordingsConsumer = `room-recordings-test-${process.pid}-${Date.now().toString(36)}`;
   const config = loadRoomConfig({
     RTCROOM_DEV: 'true',
-    ROOM_GRPC_ADDRESS: '127.0.0.1:0',
+    ROOM_GRPC_ADDRESS: '127.0.0.1:0', ROOM_METRICS_ADDRESS: '127.0.0.1:0',
     DATABASE_URL: database.url,
     DATABASE_POOL_SIZE: '20',
     NATS_URL: testNatsUrl,
