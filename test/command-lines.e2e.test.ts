@@ -68,11 +68,11 @@ describe.each(commands)('%s', (script) => {
 it("mints README's tokens: every flag, and the ttl given second", async () => {
   const full = await run('packages/dev/dist/token.js', ['alice', '--ttl', '3600', '--room', 'lobby', '--list', '--admin', '--agent', 'claims'], { ACCESS_TOKEN_SECRET: '' });
   expect(full.code).toBe(0);
-  const claims = verifyAccessToken(devSecrets.accessToken, full.stdout.trim());
+  const claims = await verifyAccessToken(devSecrets.accessToken, full.stdout.trim());
   expect(claims).toMatchObject({ sub: 'alice', grants: { room: 'lobby', roomList: true, roomAdmin: true, agentTeams: ['claims'] } });
   expect(claims.exp - Math.floor(Date.now() / 1000)).toBeGreaterThan(3500);
   const short = await run('packages/dev/dist/token.js', ['alice', '600'], { ACCESS_TOKEN_SECRET: '' });
-  expect(verifyAccessToken(devSecrets.accessToken, short.stdout.trim()).exp - Math.floor(Date.now() / 1000)).toBeLessThanOrEqual(600);
+  expect((await verifyAccessToken(devSecrets.accessToken, short.stdout.trim())).exp - Math.floor(Date.now() / 1000)).toBeLessThanOrEqual(600);
   expect(await run('packages/dev/dist/token.js', ['alice', '--ttl', 'soon'])).toMatchObject({ code: 2, stderr: expect.stringContaining('--ttl must be a whole number') });
   expect(await run('packages/dev/dist/token.js', [])).toMatchObject({ code: 2, stderr: expect.stringMatching(/^an identity is needed\nusage: /) });
 });

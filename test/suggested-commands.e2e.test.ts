@@ -64,9 +64,9 @@ async function succeeds(command: string, extraEnv?: NodeJS.ProcessEnv, addresses
 }
 
 /** A token a command printed: signed with npm run up's secret, and welcomed by its gateway. */
-async function welcomed(stdout: string): Promise<ReturnType<typeof verifyAccessToken>> {
+async function welcomed(stdout: string): ReturnType<typeof verifyAccessToken> {
   const token = stdout.trim();
-  const claims = verifyAccessToken(devSecrets.accessToken, token);
+  const claims = await verifyAccessToken(devSecrets.accessToken, token);
   const client = await DemoClient.connect(banner.gatewayUrl, token);
   expect(client.welcome?.identity).toBe(claims.sub);
   await client.close();
@@ -79,7 +79,7 @@ const plan: Record<string, ((command: string) => Promise<void>) | { skip: string
     // Spawned in beforeAll (up.js is what npm run up starts once installed and built; scripts/smoke-start.sh runs npm run up itself).
     expect(banner.text).toContain('rtcroom is up.');
     expect((await fetch(banner.console)).status).toBe(200);
-    expect(verifyAccessToken(devSecrets.accessToken, ((await (await fetch(banner.devToken)).json()) as { token: string }).token).sub).toBe('alice');
+    expect((await verifyAccessToken(devSecrets.accessToken, ((await (await fetch(banner.devToken)).json()) as { token: string }).token)).sub).toBe('alice');
   },
   'npm run demo': async (command) => expect(await succeeds(command)).toContain('the thin path works end to end'),
   'npm run token -- alice --list': async (command) => expect((await welcomed(await succeeds(command))).grants).toMatchObject({ roomList: true }),
@@ -130,7 +130,7 @@ const plan: Record<string, ((command: string) => Promise<void>) | { skip: string
   'npx buf curl --schema proto --protocol grpc --cacert .rtcroom-certs/ca.crt --cert .rtcroom-certs/internal.crt --key .rtcroom-certs/internal.key -d \'{"identity":"alice","ttlSeconds":3600}\' https://127.0.0.1:50054/rtcroom.gateway.v1.TokenService/IssueAccessToken':
     async (command) => {
       const { token } = JSON.parse(await succeeds(command, {}, { '127.0.0.1:50054': secure!.gatewayGrpcAddress })) as { token: string };
-      expect(verifyAccessToken(devSecrets.accessToken, token).sub).toBe('alice');
+      expect((await verifyAccessToken(devSecrets.accessToken, token)).sub).toBe('alice');
     },
   'node services/url-issuer/dist/print-nginx-conf.js --record-path /var/lib/rtcroom/recordings > /etc/nginx/rtcroom-rtmp.conf': async (command) => {
     // "with the url-issuer's environment": npm run up's.

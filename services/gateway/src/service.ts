@@ -30,7 +30,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger, deps: 
   await calls.start();
   const server = new GatewayServer(config, backends, fanout, calls, logger);
   const address = await server.listen();
-  const grpc = await startGrpcServer(config.grpcAddress, [tokenGrpcBinding(config.accessTokenSecret)], logger, config.grpcSecurity, config.grpcMux);
+  const grpc = await startGrpcServer(config.grpcAddress, [tokenGrpcBinding(config.accessTokenKeys)], logger, config.grpcSecurity, config.grpcMux);
   const url = `ws://${address}${websocketPath}`;
   logger.info('gateway listening', { url, gatewayId: config.gatewayId });
   return {

@@ -6,7 +6,8 @@
 import * as grpc from '@grpc/grpc-js';
 import type { GrpcTlsConfig } from '../config';
 import { DomainError } from '../errors';
-import { metadataProblem } from './call-context';
+import { currentLogContext } from '../logger';
+import { metadataProblem, requestIdHeader } from './call-context';
 import { MuxChannel, MuxUnsupported } from './mux-client';
 import { fromServiceError } from './status';
 import { clientChannel } from './tls';
@@ -79,7 +80,8 @@ export function createClient<D extends AnyDefinition>(definition: D, address: st
           },
         );
       });
-    out[method] = async (request: unknown, callOptions?: CallOptions) => {
+    out[method] = async (request: unknown, given?: CallOptions) => {
+      const callOptions = withRequestId(given);
       const timeoutMs = callOptions?.timeoutMs ?? defaultTimeoutMs;
       if (!(timeoutMs > 0)) throw new DomainError('INVALID_ARGUMENT', `timeoutMs must be above 0, got ${timeoutMs}`);
       if (callOptions?.metadata) checkMetadata(callOptions.metadata);
@@ -102,6 +104,16 @@ export function createClient<D extends AnyDefinition>(definition: D, address: st
 }
 
 /** Metadata both paths can carry alike; anything else is the caller's mistake, told before the call leaves. */
+/**
+ * The call carries the request id of the work that makes it (withLogContext), as x-request-id, so
+ * that the server's log lines of the call name the same request as the caller's.
+ */
+function withRequestId(options: CallOptions | undefined): CallOptions | undefined {
+  const requestId = currentLogContext()?.requestId;
+  if (requestId === undefined || options?.metadata?.[requestIdHeader] !== undefined || metadataProblem(requestIdHeader, requestId)) return options;
+  return { ...options, metadata: { ...options?.metadata, [requestIdHeader]: requestId } };
+}
+
 function checkMetadata(metadata: Record<string, string>): void {
   for (const [key, value] of Object.entries(metadata)) {
     const problem = metadataProblem(key, value);

@@ -7,8 +7,8 @@ import { HealthImplementation } from 'grpc-health-check';
 import { descriptorSetPath } from '@rtcroom/proto';
 import type { GrpcMuxLimits, GrpcSecurity } from '../config';
 import { DomainError } from '../errors';
-import { Logger } from '../logger';
-import { CallContext, UnaryCallContext } from './call-context';
+import { Logger, withLogContext } from '../logger';
+import { CallContext, requestIdHeader, requestIdOf, UnaryCallContext } from './call-context';
 import { CallerRole, identifyCaller, refusal } from './caller';
 import { defaultMuxLimits, muxServer } from './mux-server';
 import { toServiceError } from './status';
@@ -118,7 +118,8 @@ export async function startGrpcServer(
           logger.warn('call refused', { method: path, reason: refused.reason, caller: caller?.name, peer: call.getPeer() });
           return callback(toServiceError(refused, svc.errorDomain) as grpc.ServiceError);
         }
-        handler(call.request, new UnaryCallContext(call, caller!)).then(
+        const ids = { rpc: path, requestId: requestIdOf(call.metadata.get(requestIdHeader)[0]) };
+        withLogContext(ids, () => handler(call.request, new UnaryCallContext(call, caller!))).then(
           (response) => callback(null, response),
           (err: unknown) => {
             const se = toServiceError(err, svc.errorDomain);

@@ -3,7 +3,7 @@
 // presence, kept alive, and its frames are handled one after another.
 import { createServer, IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { connectionsCheckingIntervalMs, limitHttpServer, Logger, verifyAccessToken } from '@rtcroom/common';
+import { connectionsCheckingIntervalMs, currentLogContext, limitHttpServer, Logger, newId, verifyAccessToken, withLogContext } from '@rtcroom/common';
 import { gatewayv1 } from '@rtcroom/proto';
 import WebSocket, { WebSocketServer } from 'ws';
 import { Backends } from '../backends';
@@ -40,7 +40,7 @@ export class GatewayServer {
     // ws enforces a hard cap; frames between maxFrameBytes and the cap get a FRAME_TOO_LARGE answer.
     this.wss = new WebSocketServer({ noServer: true, maxPayload: config.maxFrameBytes * 4 });
     this.http = createServer({ connectionsCheckingInterval: connectionsCheckingIntervalMs }, gatewayHttpListener(config, () => this.connections.size, logger));
-    this.tokenExpiry = new TokenExpiry(config.accessTokenSecret, config.tokenExpiryNoticeMs, logger);
+    this.tokenExpiry = new TokenExpiry(config.accessTokenKeys, config.tokenExpiryNoticeMs, logger);
     // A connection must finish its upgrade request (and with it the token check) quickly: nothing
     // idles unauthenticated.
     limitHttpServer(this.http);
@@ -101,8 +101,14 @@ export class GatewayServer {
     this.http.closeAllConnections();
   }
 
-  private async onSocket(ws: WebSocket, req: IncomingMessage): Promise<void> {
-    const claims = this.authenticate(ws, req);
+  /** Every log line of a connection names it (connectionId), and each request's lines the request too. */
+  private onSocket(ws: WebSocket, req: IncomingMessage): Promise<void> {
+    return withLogContext({ connectionId: newId('cn') }, () => this.openConnection(ws, req));
+  }
+
+  private async openConnection(ws: WebSocket, req: IncomingMessage): Promise<void> {
+    const logIds = currentLogContext()!;
+    const claims = await this.authenticate(ws, req);
     if (!claims) return;
     const conn = new Connection(ws, '', claims, this.logger, this.config.maxBufferedBytes);
     this.connections.add(conn);
@@ -117,13 +123,13 @@ export class GatewayServer {
     const resumeToken = new URL(req.url ?? '/', 'http://x').searchParams.get('resume_token');
     const opened = openSession(this.backends, claims, resumeToken, {
       gatewayId: this.config.gatewayId,
-      secret: this.config.accessTokenSecret,
+      keys: this.config.accessTokenKeys,
       pingIntervalMs: this.config.pingIntervalMs,
       logger: this.logger,
     });
     // What frames wait for; not the session itself, which the connection would otherwise keep for life.
     let sessionReady: Promise<unknown> = opened;
-    ws.on('message', (data: Buffer, isBinary: boolean) => {
+    ws.on('message', (data: Buffer, isBinary: boolean) => withLogContext(logIds, () => {
       conn.lastHeardAt = Date.now();
       if (queued >= maxQueuedRequests || !bucket.take()) {
         conn.fail(salvageRequestId(data, this.config.maxFrameBytes), new GatewayError('RATE_LIMITED', 'too many requests; slow down'));
@@ -131,7 +137,7 @@ export class GatewayServer {
       }
       queued++;
       queue = queue.then(() => sessionReady).then(() => this.onFrame(conn, data, isBinary)).catch(() => undefined).finally(() => queued--);
-    });
+    }));
     let welcome: gatewayv1.Welcome;
     try {
       const session = await opened;
@@ -158,13 +164,13 @@ export class GatewayServer {
     conn.send({ requestId: '', message: { $case: 'welcome', value: welcome } });
   }
 
-  private authenticate(ws: WebSocket, req: IncomingMessage) {
+  private async authenticate(ws: WebSocket, req: IncomingMessage) {
     const url = new URL(req.url ?? '/', 'http://x');
     const bearer = /^Bearer (.+)$/i.exec(req.headers.authorization ?? '')?.[1];
     const token = url.searchParams.get('access_token') ?? bearer ?? '';
     try {
       if (!token) throw new GatewayError('UNAUTHENTICATED', 'connect with ?access_token=<token>');
-      return verifyAccessToken(this.config.accessTokenSecret, token);
+      return await verifyAccessToken(this.config.accessTokenKeys, token);
     } catch (err) {
       const { code, message } = toClientError(err);
       ws.send(encodeServerMessage({ requestId: '', message: { $case: 'error', value: { code, message } } }));
@@ -182,6 +188,13 @@ export class GatewayServer {
       conn.fail(salvageRequestId(data, this.config.maxFrameBytes), err);
       return;
     }
+    // requestId names this request in every service's log (it goes on with the gRPC calls it makes);
+    // the client's own id for it is clientRequestId.
+    const ids = { requestId: newId('rq'), clientRequestId: frame.requestId, request: frame.message?.$case ?? '' };
+    await withLogContext(ids, () => this.handleFrame(conn, frame));
+  }
+
+  private async handleFrame(conn: Connection, frame: gatewayv1.ClientMessage): Promise<void> {
     try {
       const ctx = { requestId: frame.requestId, conn, backends: this.backends, fanout: this.fanout, calls: this.calls, tokens: this.tokenExpiry };
       const reply = await handleRequest(ctx, frame.message!);
