@@ -110,6 +110,11 @@ const plan: Record<string, ((command: string) => Promise<void>) | { skip: string
       const { token } = JSON.parse(await succeeds(command)) as { token: string };
       expect((await welcomed(token)).grants).toMatchObject({ roomJoin: true, roomAdmin: true });
     },
+  'npx buf curl --protocol grpc --http2-prior-knowledge --list-methods http://127.0.0.1:50051': async (command) => {
+    const methods = (await succeeds(command)).trim().split('\n');
+    expect(methods).toEqual(expect.arrayContaining(['rtcroom.room.v1.RoomService/CreateRoom', 'rtcroom.desk.v1.DeskService/CreateTeam', 'grpc.health.v1.Health/Check']));
+    expect(methods.filter((m) => m.startsWith('rtcroom.presence.') || m.startsWith('rtcroom.gateway.'))).toEqual([]);
+  },
   'npx buf curl --schema proto --protocol grpc --http2-prior-knowledge -d \'{"url":"https://crm.example/rtc-hooks"}\' http://127.0.0.1:50051/rtcroom.room.v1.WebhookService/CreateWebhook': {
     skip: "registers the reader's own endpoint (crm.example is no host); services/room/test/webhook*.integration.test.ts drive WebhookService",
   },

@@ -4,7 +4,7 @@ import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation } from 'grpc-health-check';
-import { descriptorSetPath } from '@rtcroom/proto';
+import { descriptorSetPath, grpcDescriptorSetPath } from '@rtcroom/proto';
 import type { GrpcMuxLimits, GrpcSecurity } from '../config';
 import { DomainError } from '../errors';
 import { Logger, withLogContext } from '../logger';
@@ -51,10 +51,46 @@ export interface RunningGrpcServer {
   stop(graceMs?: number): Promise<void>;
 }
 
+/** The services every port serves beside its own: the mux stream, health and reflection (v1 and v1alpha). */
+export const muxServiceName = 'rtcroom.mux.v1.MuxService';
+export const healthServiceName = 'grpc.health.v1.Health';
+export const reflectionServiceNames = ['grpc.reflection.v1.ServerReflection', 'grpc.reflection.v1alpha.ServerReflection'] as const;
+
 let reflectionPackage: protoLoader.PackageDefinition | undefined;
+/**
+ * Every schema a port may describe, as `buf build` wrote it: rtcroom's protos, and those of health and
+ * reflection. Each file keeps its own name and imports (proto-loader's re-encoding of a set merges
+ * files and drops the imports: too little for a client such as `buf curl` to resolve a service).
+ */
 function reflectionDefinition(): protoLoader.PackageDefinition {
-  reflectionPackage ??= protoLoader.loadFileDescriptorSetFromBuffer(readFileSync(descriptorSetPath));
+  if (!reflectionPackage) {
+    const files = [descriptorSetPath, grpcDescriptorSetPath].flatMap((path) => filesOfDescriptorSet(readFileSync(path)));
+    // ReflectionService reads only each entry's fileDescriptorProtos.
+    reflectionPackage = { 'rtcroom.descriptors': { format: 'descriptor set', fileDescriptorProtos: files } as unknown as protoLoader.PackageDefinition[string] };
+  }
   return reflectionPackage;
+}
+
+/** The encoded FileDescriptorProtos of a FileDescriptorSet (`repeated FileDescriptorProto file = 1`). */
+function filesOfDescriptorSet(set: Buffer): Buffer[] {
+  let at = 0;
+  const varint = (): number => {
+    let value = 0;
+    for (let shift = 0; ; shift += 7) {
+      const byte = set[at++];
+      if (byte === undefined || shift > 35) throw new Error('descriptor set: truncated varint');
+      value += (byte & 0x7f) * 2 ** shift;
+      if (byte < 0x80) return value;
+    }
+  };
+  const files: Buffer[] = [];
+  while (at < set.length) {
+    if (varint() !== 0x0a) throw new Error('descriptor set: expected field 1 (file), length-delimited');
+    const length = varint();
+    files.push(set.subarray(at, at + length));
+    at += length;
+  }
+  return files;
 }
 
 /**
@@ -136,7 +172,10 @@ export async function startGrpcServer(
   const mux = muxServer(services, logger, tls, muxLimits);
   server.addService(mux.definition as unknown as grpc.ServiceDefinition, mux.implementation);
   health.addToServer(server);
-  new ReflectionService(reflectionDefinition()).addToServer(trustedCallersOnly(server, tls));
+  // Reflection lists what this port serves, no more: a caller that asks for another service's
+  // methods here would only get UNIMPLEMENTED.
+  const served = [...services.map((s) => s.name), muxServiceName, healthServiceName, ...reflectionServiceNames];
+  new ReflectionService(reflectionDefinition(), { services: served }).addToServer(trustedCallersOnly(server, tls));
   const { address: bound, port } = listener;
   logger.info('grpc listening', { address: bound, services: services.map((s) => s.name), tls });
   return {
