@@ -39,6 +39,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger, deps: 
     grpcAddress: grpc.address,
     server,
     async stop() {
+      grpc.notServing(); // first: probes see it while the clients are sent away
       await server.stop();
       await grpc.stop();
       fanout.stop();

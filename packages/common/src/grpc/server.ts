@@ -48,6 +48,9 @@ export interface RunningGrpcServer {
   address: string;
   port: number;
   health: HealthImplementation;
+  /** Health answers NOT_SERVING, for the port ('') and each service, while calls are still served: the first step of a stop. */
+  notServing(): void;
+  /** notServing, then no new calls; those in flight (unary and muxed) finish, for graceMs at most. */
   stop(graceMs?: number): Promise<void>;
 }
 
@@ -171,20 +174,32 @@ export async function startGrpcServer(
   // The same handlers, many calls to one stream (how rtcroom's services call each other).
   const mux = muxServer(services, logger, tls, muxLimits);
   server.addService(mux.definition as unknown as grpc.ServiceDefinition, mux.implementation);
-  health.addToServer(server);
+  const watchers = endableWatches(health, server);
   // Reflection lists what this port serves, no more: a caller that asks for another service's
   // methods here would only get UNIMPLEMENTED.
   const served = [...services.map((s) => s.name), muxServiceName, healthServiceName, ...reflectionServiceNames];
   new ReflectionService(reflectionDefinition(), { services: served }).addToServer(trustedCallersOnly(server, tls));
   const { address: bound, port } = listener;
   logger.info('grpc listening', { address: bound, services: services.map((s) => s.name), tls });
+  let saidNotServing = false;
+  const notServing = () => {
+    if (saidNotServing) return; // once: each setStatus is a message to every watcher
+    saidNotServing = true;
+    health.setStatus('', 'NOT_SERVING');
+    for (const svc of services) health.setStatus(svc.name, 'NOT_SERVING');
+  };
+  const stopServing = () => {
+    notServing();
+    watchers.end(); // told NOT_SERVING just now; an open Watch would hold the drain for the whole grace
+  };
   return {
     address: bound,
     port,
     health,
+    notServing,
     stop: (graceMs = 5000) =>
       new Promise<void>((resolve) => {
-        for (const svc of services) health.setStatus(svc.name, 'NOT_SERVING');
+        stopServing();
         mux.drain();
         const timer = setTimeout(() => {
           server.forceShutdown();
@@ -195,6 +210,43 @@ export async function startGrpcServer(
           resolve();
         });
       }),
+  };
+}
+
+/**
+ * Adds the health service, keeping its Watch streams, so that a stop can end them once they have been
+ * told NOT_SERVING: a client that watches health (grpc-js's client-side health checking does) would
+ * otherwise keep a call open that the server's drain waits for until its grace runs out.
+ */
+function endableWatches(health: HealthImplementation, server: grpc.Server): { end(): void } {
+  const open = new Set<grpc.ServerWritableStream<unknown, unknown>>();
+  health.addToServer({
+    addService(definition, implementation) {
+      const watch = implementation.watch as grpc.handleServerStreamingCall<unknown, unknown> | undefined;
+      if (watch) {
+        implementation = {
+          ...implementation,
+          watch: (call: grpc.ServerWritableStream<unknown, unknown>) => {
+            open.add(call);
+            const forget = () => open.delete(call);
+            call.once('cancelled', forget);
+            call.once('finish', forget);
+            // The health service writes to its watchers until they cancel: once ended here, its
+            // writes go nowhere (a write after the end would be an error event on the stream).
+            const write = call.write.bind(call) as (...args: unknown[]) => boolean;
+            call.write = ((...args: unknown[]) => (call.writableEnded ? true : write(...args))) as typeof call.write;
+            watch(call);
+          },
+        };
+      }
+      server.addService(definition, implementation);
+    },
+  } as grpc.Server);
+  return {
+    end() {
+      for (const call of open) call.end();
+      open.clear();
+    },
   };
 }
 
