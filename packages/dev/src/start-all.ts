@@ -46,6 +46,8 @@ export interface StartAllOptions {
   /** Listen on ports the system picks (port 0) instead of the configured ones (tests). */
   ephemeralPorts?: boolean;
   logLevel?: LogLevel;
+  /** Each log line (JSON, no newline) instead of stderr: for tests that read the log. */
+  logWrite?: (line: string) => void;
 }
 
 /**
@@ -60,7 +62,7 @@ export async function startAll(options: StartAllOptions = {}): Promise<RunningSy
   const privateBucket = options.ephemeralPorts && env.NATS_URL && !env.PRESENCE_KV_BUCKET ? `presence_${randomBytes(5).toString('hex')}` : undefined;
   if (privateBucket) env.PRESENCE_KV_BUCKET = privateBucket;
   const level = options.logLevel ?? envLogLevel(env);
-  const log = (service: string): Logger => createLogger({ service }, level);
+  const log = (service: string): Logger => createLogger({ service }, level, options.logWrite);
   // Each service presents its own certificate: the role in its CN is what the others admit.
   const certsDir = env.RTCROOM_CERTS_DIR ? resolve(env.RTCROOM_CERTS_DIR) : undefined;
   const tls = (role: string): Env =>

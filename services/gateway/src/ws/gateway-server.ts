@@ -179,19 +179,22 @@ export class GatewayServer {
     }
   }
 
-  private async onFrame(conn: Connection, data: Buffer, isBinary: boolean): Promise<void> {
-    let frame: gatewayv1.ClientMessage;
-    try {
-      if (isBinary) throw new GatewayError('MALFORMED_FRAME', 'frames are JSON text, not binary');
-      frame = decodeClientFrame(data, this.config.maxFrameBytes);
-    } catch (err) {
-      conn.fail(salvageRequestId(data, this.config.maxFrameBytes), err);
-      return;
-    }
-    // requestId names this request in every service's log (it goes on with the gRPC calls it makes);
-    // the client's own id for it is clientRequestId.
-    const ids = { requestId: newId('rq'), clientRequestId: frame.requestId, request: frame.message?.$case ?? '' };
-    await withLogContext(ids, () => this.handleFrame(conn, frame));
+  // requestId names a frame's request in every service's log (it goes on with the gRPC calls the
+  // request makes, as x-request-id); the client's own id for it is clientRequestId.
+  private onFrame(conn: Connection, data: Buffer, isBinary: boolean): Promise<void> {
+    return withLogContext({ requestId: newId('rq') }, async () => {
+      let frame: gatewayv1.ClientMessage;
+      try {
+        if (isBinary) throw new GatewayError('MALFORMED_FRAME', 'frames are JSON text, not binary');
+        frame = decodeClientFrame(data, this.config.maxFrameBytes);
+      } catch (err) {
+        const clientRequestId = salvageRequestId(data, this.config.maxFrameBytes);
+        withLogContext({ clientRequestId }, () => conn.fail(clientRequestId, err));
+        return;
+      }
+      const ids = { clientRequestId: frame.requestId, request: frame.message?.$case ?? '' };
+      await withLogContext(ids, () => this.handleFrame(conn, frame));
+    });
   }
 
   private async handleFrame(conn: Connection, frame: gatewayv1.ClientMessage): Promise<void> {
