@@ -10,21 +10,10 @@
 import { createHmac, createSecretKey, KeyObject } from 'node:crypto';
 import { errors as joseErrors, JWTPayload, jwtVerify, SignJWT } from 'jose';
 import { DomainError } from './errors';
+import { type Grants, identityPattern } from './grants';
 
-export interface Grants {
-  /** May create rooms (explicitly, or by joining with create_if_missing). */
-  roomCreate?: boolean;
-  /** May join rooms: any room, or only `room` when set. */
-  roomJoin?: boolean;
-  /** The one room (name or id) the token acts in: it joins, creates, reads and manages no other. */
-  room?: string;
-  /** May list open rooms and read rooms one is not in (a lobby); with `room`, only that room. */
-  roomList?: boolean;
-  /** May update and close rooms and remove members: in `room` when set, in every room when not. */
-  roomAdmin?: boolean;
-  /** The service-desk teams (ids or names) the holder is an agent of. */
-  agentTeams?: string[];
-}
+export type { Grants };
+export { identityPattern };
 
 export interface AccessClaims {
   /** The identity: 1-128 characters of [A-Za-z0-9_.@-]. */
@@ -62,7 +51,6 @@ export type AccessTokenKeySet = string | AccessTokenKeys;
 
 export const defaultTokenIssuer = 'rtcroom';
 export const defaultTokenAudience = 'rtcroom';
-export const identityPattern = /^[A-Za-z0-9_.@-]{1,128}$/;
 export const kidPattern = /^[A-Za-z0-9_.-]{1,64}$/;
 
 export interface IssueTokenOptions {
