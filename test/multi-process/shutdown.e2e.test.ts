@@ -6,7 +6,7 @@ import * as grpc from '@grpc/grpc-js';
 import { AsyncClient, createClient, issueAccessToken, mediaEventsStream, subjects } from '@rtcroom/common';
 import { createTestDatabase, deleteTestBucket, deleteTestConsumers, eventually, HeldAddress, testNatsUrl, TestDatabase, uniqueTestName } from '@rtcroom/common/testing';
 import { DemoClient } from '@rtcroom/dev';
-import { gatewayv1, roomServicev1, roomv1 } from '@rtcroom/proto';
+import { gatewayv1, presencev1, roomServicev1, roomv1 } from '@rtcroom/proto';
 import { connect, NatsConnection } from 'nats';
 import { Client } from 'pg';
 import { ServiceProcess } from '../support/service-processes';
@@ -122,21 +122,51 @@ it('the gateway: NOT_SERVING first, its clients sent away (goAway, 1001), exit 0
   expect(await eventually(() => client.closeCode, 5000, 'the socket to close')).toBe(1001);
 }, 30_000);
 
+it('presence: a call in flight finishes after NOT_SERVING, its media consumer drained (nothing left unacknowledged), exit 0', async () => {
+  const p = createClient(presencev1.PresenceServiceService, presence.listening.PRESENCE_GRPC_ADDRESS!);
+  const room = createClient(roomServicev1.RoomServiceService, roomA.listening.ROOM_GRPC_ADDRESS!);
+  const lock = new Client({ connectionString: database.url });
+  await lock.connect();
+  try {
+    // A session with a seat: ending it makes presence give the seat up in the room service, which
+    // waits here on the room's row, locked by the test, and then drop the session from its store.
+    const sessionId = uniqueTestName('sess');
+    await p.openSession({ sessionId, identity: 'shutdown-carol', gatewayId: 'gw-test' });
+    const r = (await room.createRoom({ room: roomv1.Room.fromPartial({ name: uniqueTestName('seat'), kind: roomv1.RoomKind.ROOM_KIND_GROUP }), requestId: '' })).room!;
+    await room.joinRoom(roomServicev1.JoinRoomRequest.fromPartial({ roomId: r.id, identity: 'shutdown-carol', sessionId }));
+    await lock.query('BEGIN');
+    await lock.query('SELECT 1 FROM rooms WHERE id = $1 FOR UPDATE', [r.id]);
+    const inFlight = p.closeSession({ sessionId, resumable: false, gatewayId: 'gw-test', holdsNoSeats: false }, { timeoutMs: 20_000 });
+    inFlight.catch(() => undefined); // awaited below
+    await eventually(async () => (await lock.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()")).rows[0].n > 0, 5000, 'the seat to wait for the row lock');
+
+    const watch = watchHealth(presence.listening.PRESENCE_GRPC_ADDRESS!);
+    await eventually(() => watch.seen.includes('SERVING'), 5000, 'presence to report SERVING on a Watch');
+    const started = Date.now();
+    const exited = presence.stop();
+    await eventually(() => watch.seen.includes('NOT_SERVING'), 5000, 'presence to report NOT_SERVING');
+    await lock.query('COMMIT');
+    await expect(inFlight).resolves.toEqual({});
+    expect(await exited).toEqual({ code: 0, signal: null });
+    expect(Date.now() - started).toBeLessThan(graceMs);
+    expect(await watch.ended).toEqual(['SERVING', 'NOT_SERVING']);
+    // The session ended whole: its seat given up, and presence's store still there to drop it.
+    expect((await room.getRoom({ roomId: r.id, name: '' })).members).toEqual([]);
+    expect(presence.log).not.toMatch(/"level":"(error|warn)"/);
+  } finally {
+    await lock.end();
+    p.close();
+    room.close();
+  }
+  const info = await (await nats.jetstreamManager()).consumers.info(mediaEventsStream.name, names.media);
+  expect(info.num_ack_pending).toBe(0);
+}, 60_000);
+
 it('the url-issuer: NOT_SERVING first, exit 0', async () => {
   const { seen, exit, tookMs } = await stopWatched(urls, 'URL_ISSUER_GRPC_ADDRESS');
   expect(seen).toEqual(['SERVING', 'NOT_SERVING']);
   expect(tookMs).toBeLessThan(graceMs);
   expect(exit).toEqual({ code: 0, signal: null });
-}, 30_000);
-
-it('presence: NOT_SERVING first, its media consumer drained (nothing left unacknowledged), exit 0', async () => {
-  const { seen, exit, tookMs } = await stopWatched(presence, 'PRESENCE_GRPC_ADDRESS');
-  expect(seen).toEqual(['SERVING', 'NOT_SERVING']);
-  expect(tookMs).toBeLessThan(graceMs);
-  expect(exit).toEqual({ code: 0, signal: null });
-  expect(presence.log).not.toMatch(/"level":"error"/);
-  const info = await (await nats.jetstreamManager()).consumers.info(mediaEventsStream.name, names.media);
-  expect(info.num_ack_pending).toBe(0);
 }, 30_000);
 
 it('room: a call in flight finishes after NOT_SERVING, the relay passes to the other instance, exit 0', async () => {
