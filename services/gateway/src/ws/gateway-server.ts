@@ -108,8 +108,14 @@ export class GatewayServer {
 
   private async openConnection(ws: WebSocket, req: IncomingMessage): Promise<void> {
     const logIds = currentLogContext()!;
+    // Frames that come while the token is checked (asynchronously) wait for it, as many as one
+    // connection may queue; the rate limit applies to them when they are handled.
+    const early: Array<[Buffer, boolean]> = [];
+    const hold = (data: Buffer, isBinary: boolean) => void (early.length < maxQueuedRequests && early.push([data, isBinary]));
+    ws.on('message', hold);
     const claims = await this.authenticate(ws, req);
-    if (!claims) return;
+    ws.off('message', hold);
+    if (!claims || ws.readyState !== WebSocket.OPEN) return; // refused, or gone while checked
     const conn = new Connection(ws, '', claims, this.logger, this.config.maxBufferedBytes);
     this.connections.add(conn);
     let queue: Promise<void> = Promise.resolve();
@@ -129,7 +135,7 @@ export class GatewayServer {
     });
     // What frames wait for; not the session itself, which the connection would otherwise keep for life.
     let sessionReady: Promise<unknown> = opened;
-    ws.on('message', (data: Buffer, isBinary: boolean) => withLogContext(logIds, () => {
+    const onMessage = (data: Buffer, isBinary: boolean) => withLogContext(logIds, () => {
       conn.lastHeardAt = Date.now();
       if (queued >= maxQueuedRequests || !bucket.take()) {
         conn.fail(salvageRequestId(data, this.config.maxFrameBytes), new GatewayError('RATE_LIMITED', 'too many requests; slow down'));
@@ -137,7 +143,9 @@ export class GatewayServer {
       }
       queued++;
       queue = queue.then(() => sessionReady).then(() => this.onFrame(conn, data, isBinary)).catch(() => undefined).finally(() => queued--);
-    }));
+    });
+    ws.on('message', onMessage);
+    for (const [data, isBinary] of early.splice(0)) onMessage(data, isBinary);
     let welcome: gatewayv1.Welcome;
     try {
       const session = await opened;
