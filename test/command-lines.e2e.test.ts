@@ -9,7 +9,7 @@ import { createServer } from 'node:net';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { devSecrets, verifyAccessToken } from '@rtcroom/common';
+import { devSecrets, loadAccessTokenKeys, verifyAccessToken } from '@rtcroom/common';
 import { createTestDatabase } from '@rtcroom/common/testing';
 
 const root = join(__dirname, '..');
@@ -68,12 +68,18 @@ describe.each(commands)('%s', (script) => {
 it("mints README's tokens: every flag, and the ttl given second", async () => {
   const full = await run('packages/dev/dist/token.js', ['alice', '--ttl', '3600', '--room', 'lobby', '--list', '--admin', '--agent', 'claims'], { ACCESS_TOKEN_SECRET: '' });
   expect(full.code).toBe(0);
-  const claims = verifyAccessToken(devSecrets.accessToken, full.stdout.trim());
+  const claims = await verifyAccessToken(devSecrets.accessToken, full.stdout.trim());
   expect(claims).toMatchObject({ sub: 'alice', grants: { room: 'lobby', roomList: true, roomAdmin: true, agentTeams: ['claims'] } });
   expect(claims.exp - Math.floor(Date.now() / 1000)).toBeGreaterThan(3500);
   const short = await run('packages/dev/dist/token.js', ['alice', '600'], { ACCESS_TOKEN_SECRET: '' });
-  expect(verifyAccessToken(devSecrets.accessToken, short.stdout.trim()).exp - Math.floor(Date.now() / 1000)).toBeLessThanOrEqual(600);
+  expect((await verifyAccessToken(devSecrets.accessToken, short.stdout.trim())).exp - Math.floor(Date.now() / 1000)).toBeLessThanOrEqual(600);
   expect(await run('packages/dev/dist/token.js', ['alice', '--ttl', 'soon'])).toMatchObject({ code: 2, stderr: expect.stringContaining('--ttl must be a whole number') });
+  // With the gateway's key list: the current key signs, named in the header, with the gateway's iss and aud.
+  const rotating = { ACCESS_TOKEN_SECRET: '', ACCESS_TOKEN_KEYS: `new:${'n'.repeat(32)},old:${'o'.repeat(32)}`, ACCESS_TOKEN_ISSUER: 'acme', ACCESS_TOKEN_AUDIENCE: 'acme-rooms' };
+  const keyed = await run('packages/dev/dist/token.js', ['alice'], rotating);
+  expect(JSON.parse(Buffer.from(keyed.stdout.split('.')[0]!, 'base64url').toString())).toMatchObject({ kid: 'new' });
+  expect(await verifyAccessToken(loadAccessTokenKeys(rotating), keyed.stdout.trim())).toMatchObject({ sub: 'alice', iss: 'acme', aud: 'acme-rooms' });
+  expect(await run('packages/dev/dist/token.js', ['alice'], { ACCESS_TOKEN_KEYS: 'no-kid-here' })).toMatchObject({ code: 2, stderr: expect.stringContaining('ACCESS_TOKEN_KEYS') });
   expect(await run('packages/dev/dist/token.js', [])).toMatchObject({ code: 2, stderr: expect.stringMatching(/^an identity is needed\nusage: /) });
 });
 

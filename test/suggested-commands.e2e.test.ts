@@ -66,9 +66,9 @@ async function succeeds(command: string, extraEnv?: NodeJS.ProcessEnv, addresses
 }
 
 /** A token a command printed: signed with npm run up's secret, and welcomed by its gateway. */
-async function welcomed(stdout: string): Promise<ReturnType<typeof verifyAccessToken>> {
+async function welcomed(stdout: string): ReturnType<typeof verifyAccessToken> {
   const token = stdout.trim();
-  const claims = verifyAccessToken(devSecrets.accessToken, token);
+  const claims = await verifyAccessToken(devSecrets.accessToken, token);
   const client = await DemoClient.connect(banner.gatewayUrl, token);
   expect(client.welcome?.identity).toBe(claims.sub);
   await client.close();
@@ -81,7 +81,7 @@ const plan: Record<string, ((command: string) => Promise<void>) | { skip: string
     // Spawned in beforeAll (up.js is what npm run up starts once installed and built; scripts/smoke-start.sh runs npm run up itself).
     expect(banner.text).toContain('rtcroom is up.');
     expect((await fetch(banner.console)).status).toBe(200);
-    expect(verifyAccessToken(devSecrets.accessToken, ((await (await fetch(banner.devToken)).json()) as { token: string }).token).sub).toBe('alice');
+    expect((await verifyAccessToken(devSecrets.accessToken, ((await (await fetch(banner.devToken)).json()) as { token: string }).token)).sub).toBe('alice');
   },
   'curl -s http://127.0.0.1:9464/metrics | grep rtcroom_gateway_': async (command) => {
     const out = await succeeds(command, {}, { '127.0.0.1:9464': banner.gatewayMetrics });
@@ -136,6 +136,11 @@ const plan: Record<string, ((command: string) => Promise<void>) | { skip: string
       const { token } = JSON.parse(await succeeds(command)) as { token: string };
       expect((await welcomed(token)).grants).toMatchObject({ roomJoin: true, roomAdmin: true });
     },
+  'npx buf curl --protocol grpc --http2-prior-knowledge --list-methods http://127.0.0.1:50051': async (command) => {
+    const methods = (await succeeds(command)).trim().split('\n');
+    expect(methods).toEqual(expect.arrayContaining(['rtcroom.room.v1.RoomService/CreateRoom', 'rtcroom.desk.v1.DeskService/CreateTeam', 'grpc.health.v1.Health/Check']));
+    expect(methods.filter((m) => m.startsWith('rtcroom.presence.') || m.startsWith('rtcroom.gateway.'))).toEqual([]);
+  },
   'npx buf curl --schema proto --protocol grpc --http2-prior-knowledge -d \'{"url":"https://crm.example/rtc-hooks"}\' http://127.0.0.1:50051/rtcroom.room.v1.WebhookService/CreateWebhook': {
     skip: "registers the reader's own endpoint (crm.example is no host); services/room/test/webhook*.integration.test.ts drive WebhookService",
   },
@@ -156,7 +161,7 @@ const plan: Record<string, ((command: string) => Promise<void>) | { skip: string
   'npx buf curl --schema proto --protocol grpc --cacert .rtcroom-certs/ca.crt --cert .rtcroom-certs/internal.crt --key .rtcroom-certs/internal.key -d \'{"identity":"alice","ttlSeconds":3600}\' https://127.0.0.1:50054/rtcroom.gateway.v1.TokenService/IssueAccessToken':
     async (command) => {
       const { token } = JSON.parse(await succeeds(command, {}, { '127.0.0.1:50054': secure!.gatewayGrpcAddress })) as { token: string };
-      expect(verifyAccessToken(devSecrets.accessToken, token).sub).toBe('alice');
+      expect((await verifyAccessToken(devSecrets.accessToken, token)).sub).toBe('alice');
     },
   'npx rtcroom rooms list --ca .rtcroom-certs/ca.crt --cert .rtcroom-certs/internal.crt --key .rtcroom-certs/internal.key': async (command) =>
     expect(await succeeds(command, { ROOM_SERVICE_ADDRESS: secure!.roomGrpcAddress })).toMatch(/^(no open rooms|ID +NAME)/),

@@ -238,32 +238,28 @@ it.each(mistakes)('answers %s with INVALID_ARGUMENT naming the field, before ask
 
 it("logs one client's mistakes a few lines at a time, without stack traces", async () => {
   const lines: string[] = [];
-  const stderr = jest.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => lines.push(String(chunk)) > 0);
   let sessionId = '';
+  const logged = await startAll({
+    logWrite: (line) => lines.push(line),
+    env: { DATABASE_URL: database.url, NATS_URL: testNatsUrl, ACCESS_TOKEN_SECRET: secret, RTCROOM_DEV: 'true', GATEWAY_RATE_LIMIT_PER_SECOND: '10000', GATEWAY_RATE_LIMIT_BURST: '100000' },
+    ephemeralPorts: true,
+    logLevel: 'info',
+  });
   try {
-    const logged = await startAll({
-      env: { DATABASE_URL: database.url, NATS_URL: testNatsUrl, ACCESS_TOKEN_SECRET: secret, RTCROOM_DEV: 'true', GATEWAY_RATE_LIMIT_PER_SECOND: '10000', GATEWAY_RATE_LIMIT_BURST: '100000' },
-      ephemeralPorts: true,
-      logLevel: 'info',
-    });
-    try {
-      const c = await DemoClient.connect(logged.gatewayUrl, issueAccessToken(secret, { identity: 'noisy', grants: { roomList: true } }));
-      sessionId = c.welcome!.sessionId;
-      // 500 bad requests, in batches the connection's request queue (64) takes.
-      for (let batch = 0; batch < 10; batch++) {
-        const answers = Array.from({ length: 50 }, (_, j) => {
-          const answer = c.answerTo(`n${batch}-${j}`);
-          c.sendRaw(JSON.stringify({ requestId: `n${batch}-${j}`, listRooms: { pageSize: -1 - j } }));
-          return answer;
-        });
-        for (const a of await Promise.all(answers)) expect(a.$case === 'error' && a.value.code).toBe('INVALID_ARGUMENT');
-      }
-      await c.close();
-    } finally {
-      await logged.stop();
+    const c = await DemoClient.connect(logged.gatewayUrl, issueAccessToken(secret, { identity: 'noisy', grants: { roomList: true } }));
+    sessionId = c.welcome!.sessionId;
+    // 500 bad requests, in batches the connection's request queue (64) takes.
+    for (let batch = 0; batch < 10; batch++) {
+      const answers = Array.from({ length: 50 }, (_, j) => {
+        const answer = c.answerTo(`n${batch}-${j}`);
+        c.sendRaw(JSON.stringify({ requestId: `n${batch}-${j}`, listRooms: { pageSize: -1 - j } }));
+        return answer;
+      });
+      for (const a of await Promise.all(answers)) expect(a.$case === 'error' && a.value.code).toBe('INVALID_ARGUMENT');
     }
+    await c.close();
   } finally {
-    stderr.mockRestore();
+    await logged.stop();
   }
   // What its requests left in the gateway's log (its session's end, cut short by the stop, is
   // another matter).
@@ -271,6 +267,8 @@ it("logs one client's mistakes a few lines at a time, without stack traces", asy
   expect(aboutRequests.length).toBeGreaterThan(0);
   expect(aboutRequests.length).toBeLessThanOrEqual(10);
   expect(aboutRequests.filter((l) => l.includes('"level":"error"') || l.includes('stack'))).toEqual([]);
+  // Each names its connection and its request (logger.ts: withLogContext).
+  expect(aboutRequests.filter((l) => !/"connectionId":"cn_\w+"/.test(l) || !/"requestId":"rq_\w+"/.test(l) || !/"clientRequestId":"n\d+-\d+"/.test(l))).toEqual([]);
 }, 60_000);
 
 it('answers a client that sends too fast with RATE_LIMITED and keeps the connection', async () => {

@@ -1,9 +1,10 @@
 // The thin path, end to end, the way a client drives it: two WebSocket clients through the gateway,
 // with all four services running on the real Postgres and NATS (and once on the embedded default).
 import { createClient, issueAccessToken } from '@rtcroom/common';
-import { createTestDatabase, testNatsUrl, TestDatabase } from '@rtcroom/common/testing';
+import { createTestDatabase, eventually, testNatsUrl, TestDatabase } from '@rtcroom/common/testing';
 import { DemoClient, RunningSystem, startAll } from '@rtcroom/dev';
 import { gatewayv1, roomv1, tokenv1 } from '@rtcroom/proto';
+import WebSocket from 'ws';
 
 const secret = 'e2e-secret-long-enough-to-count';
 const token = (identity: string, ttlSeconds = 600) => issueAccessToken(secret, { identity, ttlSeconds });
@@ -216,6 +217,25 @@ describe('thin path on the real Postgres and NATS', () => {
     it('the gateway still serves others afterwards', async () => {
       const ok = await DemoClient.connect(system.gatewayUrl, token('after'));
       await ok.close();
+    });
+    it('frames sent the moment the socket opens, while the token is being checked, are answered after the welcome', async () => {
+      const ws = new WebSocket(`${system.gatewayUrl}?access_token=${token('eager')}`);
+      const frames: Array<Record<string, unknown>> = [];
+      ws.on('message', (data) => frames.push(JSON.parse(String(data))));
+      ws.on('open', () => {
+        for (let i = 0; i < 3; i++) ws.send(JSON.stringify({ requestId: `early-${i}`, joinRoom: { roomId: 'r_nonesuch' } }));
+      });
+      try {
+        await eventually(() => frames.length >= 4, 5000, 'the welcome and three answers');
+        expect(frames.map((f) => (f.welcome ? 'welcome' : `${f.requestId}:${(f.error as { code: string } | undefined)?.code}`))).toEqual([
+          'welcome',
+          'early-0:ROOM_NOT_FOUND',
+          'early-1:ROOM_NOT_FOUND',
+          'early-2:ROOM_NOT_FOUND',
+        ]);
+      } finally {
+        ws.close(1000);
+      }
     });
   });
 });

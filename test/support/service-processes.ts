@@ -78,9 +78,9 @@ export class ServiceProcess {
     await this.signal('SIGKILL');
   }
 
-  /** SIGTERM: the service drains and exits. */
-  async stop(): Promise<void> {
-    await this.signal('SIGTERM');
+  /** SIGTERM: the service drains and exits; how it exited (null, null: it was not running). */
+  stop(): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+    return this.signal('SIGTERM');
   }
 
   /** The addresses the process reports once it is up; its output if it exits first. */
@@ -125,14 +125,19 @@ export class ServiceProcess {
     }
   }
 
-  private async signal(sig: NodeJS.Signals): Promise<void> {
+  private async signal(sig: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
     const proc = this.proc;
-    if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
-    await new Promise<void>((resolve) => {
+    if (!proc || proc.exitCode !== null || proc.signalCode !== null) return { code: null, signal: null };
+    return new Promise((resolve) => {
       const timer = setTimeout(() => proc.kill('SIGKILL'), 10_000);
-      proc.once('exit', () => (clearTimeout(timer), resolve()));
+      proc.once('exit', (code, signal) => (clearTimeout(timer), resolve({ code, signal })));
       proc.kill(sig);
     });
+  }
+
+  /** What the process wrote to stdout and stderr since it started. */
+  get log(): string {
+    return this.output;
   }
 }
 

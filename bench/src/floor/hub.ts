@@ -4,7 +4,7 @@
 // rtcroom latency is divided by, so it does only what the protocol needs and nothing else.
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { WebSocket, WebSocketServer } from 'ws';
+import { RawData, WebSocket, WebSocketServer } from 'ws';
 import { isDomainError, newId, verifyAccessToken } from '@rtcroom/common';
 import {
   GATEWAY_WS_PATH,
@@ -94,20 +94,32 @@ export class FloorHub {
   }
 
   private accept(ws: WebSocket, req: IncomingMessage): void {
+    // Frames that come while the token is checked (verification is async) wait for it.
+    const early: Array<string | undefined> = [];
+    const hold = (data: RawData, isBinary: boolean) => early.push(isBinary ? undefined : data.toString());
+    ws.on('message', hold);
+    ws.on('error', () => undefined);
+    void this.admit(ws, req).then((session) => {
+      ws.off('message', hold);
+      if (!session) return;
+      for (const text of early) this.receive(session, text);
+    });
+  }
+
+  private async admit(ws: WebSocket, req: IncomingMessage): Promise<Session | undefined> {
     const token = new URL(req.url ?? '/', 'http://floor').searchParams.get('access_token') ?? '';
     let identity: string;
     try {
-      identity = verifyAccessToken(this.options.secret, token).sub;
+      identity = (await verifyAccessToken(this.options.secret, token)).sub;
     } catch (err) {
       const code = isDomainError(err) ? err.reason : 'UNAUTHENTICATED';
       send(ws, { error: { code, message: err instanceof Error ? err.message : 'bad token' } });
       ws.close(4001, code);
-      return;
+      return undefined;
     }
     const session: Session = { id: newId('s'), identity, ws, rooms: new Set() };
     ws.on('message', (data, isBinary) => this.receive(session, isBinary ? undefined : data.toString()));
     ws.on('close', () => this.disconnect(session));
-    ws.on('error', () => undefined);
     send(ws, {
       welcome: {
         sessionId: session.id,
@@ -116,6 +128,7 @@ export class FloorHub {
         serverTime: new Date().toISOString(),
       },
     });
+    return session;
   }
 
   private receive(session: Session, text: string | undefined): void {

@@ -2,6 +2,8 @@
 // a bad value fails the start with an error that names the variable.
 import { createPrivateKey, KeyObject, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { AccessTokenKeys, defaultTokenAudience, defaultTokenIssuer, kidPattern } from './access-token';
+import { LogLevel, logLevels } from './logger';
 import { isPublishedSecret } from './published-secrets';
 
 export type Env = Record<string, string | undefined>;
@@ -56,6 +58,11 @@ export function envOneOf<T extends string>(env: Env, name: string, choices: read
   return raw as T;
 }
 
+/** LOG_LEVEL, the same in every service: debug, info (the default), warn, error or silent; anything else stops the start. */
+export function envLogLevel(env: Env): LogLevel {
+  return envOneOf(env, 'LOG_LEVEL', logLevels, 'info');
+}
+
 /** A host:port address to listen on or dial. */
 export function envAddress(env: Env, name: string, fallback: string): string {
   const value = envString(env, name, fallback);
@@ -87,14 +94,49 @@ export function envSecret(env: Env, name: string, devDefault?: string): string {
   const dev = isDevMode(env);
   const value = envOptional(env, name) ?? (dev ? devDefault : undefined);
   if (value === undefined) throw new ConfigError(name, `is required (${generateHint})`);
+  return checkSecret(name, value, dev);
+}
+
+/** envSecret's rules for one value; `what` says which part of the variable it is (a key of a list). */
+function checkSecret(name: string, value: string, dev: boolean, what = ''): string {
   if (dev) {
-    if (value.length < 16) throw new ConfigError(name, 'must be at least 16 characters');
+    if (value.length < 16) throw new ConfigError(name, `${what}must be at least 16 characters`);
     return value;
   }
-  if (isPublishedSecret(value)) throw new ConfigError(name, `is a value published in the rtcroom repository (a development default or an example); ${generateHint}`);
+  if (isPublishedSecret(value)) throw new ConfigError(name, `${what}is a value published in the rtcroom repository (a development default or an example); ${generateHint}`);
   const bytes = Buffer.byteLength(value, 'utf8');
-  if (bytes < 32) throw new ConfigError(name, `must be at least 32 bytes outside development (RTCROOM_DEV), got ${bytes}; ${generateHint}`);
+  if (bytes < 32) throw new ConfigError(name, `${what}must be at least 32 bytes outside development (RTCROOM_DEV), got ${bytes}; ${generateHint}`);
   return value;
+}
+
+/**
+ * The access token keys: ACCESS_TOKEN_KEYS (`kid:secret,kid:secret`, the first signs, all verify) or
+ * ACCESS_TOKEN_SECRET (one key without a kid), not both; each secret under envSecret's rules. With
+ * ACCESS_TOKEN_ISSUER and ACCESS_TOKEN_AUDIENCE (default rtcroom), what tokens must say in iss and aud.
+ */
+export function loadAccessTokenKeys(env: Env, devDefault?: string): AccessTokenKeys {
+  const issuer = envString(env, 'ACCESS_TOKEN_ISSUER', defaultTokenIssuer);
+  const audience = envString(env, 'ACCESS_TOKEN_AUDIENCE', defaultTokenAudience);
+  const list = envOptional(env, 'ACCESS_TOKEN_KEYS');
+  if (list === undefined) return { keys: [{ secret: envSecret(env, 'ACCESS_TOKEN_SECRET', devDefault) }], issuer, audience };
+  if (envOptional(env, 'ACCESS_TOKEN_SECRET') !== undefined) {
+    throw new ConfigError('ACCESS_TOKEN_KEYS', 'and ACCESS_TOKEN_SECRET are both set: set one (ACCESS_TOKEN_KEYS=kid:secret,... holds the single secret as one key too)');
+  }
+  const dev = isDevMode(env);
+  const keys = list.split(',').map((entry, i) => {
+    const colon = entry.indexOf(':');
+    const kid = entry.slice(0, colon).trim();
+    if (colon < 0 || !kidPattern.test(kid)) {
+      throw new ConfigError('ACCESS_TOKEN_KEYS', `entry ${i + 1} must be kid:secret with a kid of 1-64 of A-Z a-z 0-9 _ . -`);
+    }
+    return { kid, secret: checkSecret('ACCESS_TOKEN_KEYS', entry.slice(colon + 1), dev, `key "${kid}" `) };
+  });
+  const seen = new Set<string>();
+  for (const { kid } of keys) {
+    if (seen.has(kid)) throw new ConfigError('ACCESS_TOKEN_KEYS', `lists key "${kid}" twice`);
+    seen.add(kid);
+  }
+  return { keys, issuer, audience };
 }
 
 /** A key whose form a third party sets (Tencent's console): any length, but never a published value outside development. */

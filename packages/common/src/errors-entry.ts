@@ -3,5 +3,5 @@
 // grpc-js, nats, pg, kysely or PGlite, which the package's main entry brings); a test holds it to that
 // (test/domain-imports.unit.test.ts).
 export * from './errors';
-export { identityPattern } from './access-token';
-export type { Grants } from './access-token';
+export { identityPattern } from './grants';
+export type { Grants } from './grants';

@@ -1,6 +1,16 @@
-// A small structured logger: one JSON object per line on stderr, with the service name and level.
+// The services' logger: pino underneath, one JSON object per line on stderr, written asynchronously
+// (flushed on exit). Every line carries the service, the ids of the request it serves (withLogContext)
+// and, when an OpenTelemetry SDK is set up, the active trace and span. Secrets never reach the line:
+// fields named like tokens, signatures, secrets, passwords or authorization headers are redacted at
+// any depth, and so are signatures in URL query strings, bearer tokens, JWTs and URL passwords inside
+// any string, the message included. Circular objects print as '[Circular]'.
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { isSpanContextValid, trace } from '@opentelemetry/api';
+import pino from 'pino';
+
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
-const order: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 };
+/** The values LOG_LEVEL may take (read by envLogLevel). */
+export const logLevels: readonly LogLevel[] = ['debug', 'info', 'warn', 'error', 'silent'];
 
 export interface Logger {
   debug(msg: string, fields?: Record<string, unknown>): void;
@@ -10,29 +20,138 @@ export interface Logger {
   child(fields: Record<string, unknown>): Logger;
 }
 
-export function createLogger(
-  base: Record<string, unknown>,
-  level: LogLevel = 'info',
-  write: (line: string) => void = (line) => process.stderr.write(line + '\n'),
-): Logger {
-  const threshold = order[level];
-  const emit = (lvl: LogLevel, msg: string, fields?: Record<string, unknown>) => {
-    if (order[lvl] < threshold) return;
-    const entry: Record<string, unknown> = { time: new Date().toISOString(), level: lvl, ...base, msg, ...fields };
-    for (const [k, v] of Object.entries(entry)) {
-      if (v instanceof Error) entry[k] = { name: v.name, message: v.message, stack: v.stack };
-    }
-    write(JSON.stringify(entry));
+const requestContext = new AsyncLocalStorage<Readonly<Record<string, string>>>();
+
+/**
+ * Runs `fn` with ids that every log line written within it (awaits and callbacks included) carries,
+ * e.g. the gateway's connectionId and requestId, a gRPC call's rpc and requestId. Nested calls add
+ * to the outer ids.
+ */
+export function withLogContext<T>(ids: Record<string, string>, fn: () => T): T {
+  const outer = requestContext.getStore();
+  return requestContext.run(outer ? { ...outer, ...ids } : ids, fn);
+}
+
+/** The ids withLogContext set for the work running now (e.g. to pass a requestId on to a gRPC call). */
+export function currentLogContext(): Readonly<Record<string, string>> | undefined {
+  return requestContext.getStore();
+}
+
+function mixin(): Record<string, string> {
+  const ids = requestContext.getStore();
+  const span = trace.getActiveSpan()?.spanContext();
+  if (!span || !isSpanContextValid(span)) return ids ? { ...ids } : {};
+  return { ...ids, traceId: span.traceId, spanId: span.spanId };
+}
+
+// One asynchronous stderr writer for the process, however many loggers (startAll makes one per
+// service); pino flushes it synchronously when the process exits.
+let stderr: pino.DestinationStream | undefined;
+const sharedStderr = () => (stderr ??= pino.destination({ dest: 2, sync: false }));
+
+/**
+ * A logger with `base` fields on every line. `write`, when given, receives each line (without its
+ * newline) synchronously instead of stderr: for tests.
+ */
+export function createLogger(base: Record<string, unknown>, level: LogLevel = 'info', write?: (line: string) => void): Logger {
+  const destination: pino.DestinationStream = write ? { write: (line: string) => write(line.endsWith('\n') ? line.slice(0, -1) : line) } : sharedStderr();
+  const root = pino(
+    {
+      level,
+      base: redact(base) as Record<string, unknown>,
+      messageKey: 'msg',
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }) },
+      mixin,
+      // Errors are spelled out by redact() already (cycles cut, secrets out); pino's own would redo it.
+      serializers: { err: (err: unknown) => err },
+    },
+    destination,
+  );
+  return wrap(root);
+}
+
+function wrap(p: pino.Logger): Logger {
+  const emit = (level: Exclude<LogLevel, 'silent'>) => (msg: string, fields?: Record<string, unknown>) => {
+    if (!p.isLevelEnabled(level)) return;
+    if (fields === undefined) p[level](redactString(String(msg)));
+    else p[level](redact(fields) as object, redactString(String(msg)));
   };
   return {
-    debug: (m, f) => emit('debug', m, f),
-    info: (m, f) => emit('info', m, f),
-    warn: (m, f) => emit('warn', m, f),
-    error: (m, f) => emit('error', m, f),
-    child: (fields) => createLogger({ ...base, ...fields }, level, write),
+    debug: emit('debug'),
+    info: emit('info'),
+    warn: emit('warn'),
+    error: emit('error'),
+    child: (fields) => wrap(p.child(redact(fields) as pino.Bindings)),
   };
 }
 
-export function parseLogLevel(raw: string | undefined): LogLevel {
-  return raw && raw in order ? (raw as LogLevel) : 'info';
+// --- Redaction -----------------------------------------------------------------------------------
+
+const REDACTED = '[Redacted]';
+const maxDepth = 12;
+
+/** Field names whose string or object values are secrets (numbers and booleans pass: tokenTtlSeconds). */
+const secretKey = /pass(word|wd|phrase)?$|secret|token|signature|^sig$|^sign$|authorization|cookie|api[-_]?key|private[-_]?key|credential/i;
+
+/** Query parameters that sign or authorize a URL (Tencent's txSecret, Aliyun's auth_key, S3, GCS, ...). */
+const secretQuery =
+  /([?&;](?:txSecret|sign|sig|signature|token|access_token|resume_token|auth_key|authkey|key|secret|password|x-amz-signature|x-amz-security-token|x-goog-signature)=)[^&#\s"'<>]*/gi;
+const bearer = /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+/g;
+const jwt = /\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]+/g;
+const urlPassword = /\b([a-z][a-z0-9+.-]*:\/\/[^\s:/@]+:)[^\s@/]+@/gi;
+
+/** `text` with signatures, tokens and URL passwords replaced by [Redacted]. */
+export function redactString(text: string): string {
+  if (text.length < 8) return text;
+  return text.replace(secretQuery, `$1${REDACTED}`).replace(bearer, `$1 ${REDACTED}`).replace(jwt, REDACTED).replace(urlPassword, `$1${REDACTED}@`);
+}
+
+/** A copy of `value` fit for a log line: secrets redacted, errors spelled out, cycles cut. */
+export function redact(value: unknown): unknown {
+  return scrub(value, [], 0);
+}
+
+function scrub(value: unknown, ancestors: object[], depth: number): unknown {
+  if (typeof value === 'string') return redactString(value);
+  if (typeof value !== 'object' || value === null) return value;
+  if (ancestors.includes(value)) return '[Circular]';
+  if (depth >= maxDepth) return '[Too deep]';
+  if (value instanceof Error) {
+    ancestors.push(value);
+    try {
+      return scrub(errorFields(value), ancestors, depth);
+    } finally {
+      ancestors.pop();
+    }
+  }
+  if (Buffer.isBuffer(value)) return `[Buffer ${value.length} bytes]`;
+  const toJSON = (value as { toJSON?: unknown }).toJSON;
+  if (typeof toJSON === 'function') {
+    try {
+      return scrub(toJSON.call(value), ancestors, depth); // Date, URL, Long, ...
+    } catch {
+      return '[Unserializable]';
+    }
+  }
+  ancestors.push(value);
+  try {
+    if (Array.isArray(value)) return value.map((v) => scrub(v, ancestors, depth + 1));
+    if (value instanceof Map) return scrub(Object.fromEntries(value), ancestors, depth);
+    if (value instanceof Set) return scrub([...value], ancestors, depth);
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) {
+      out[k] = secretKey.test(k) && (typeof v === 'string' || (typeof v === 'object' && v !== null)) ? REDACTED : scrub(v, ancestors, depth + 1);
+    }
+    return out;
+  } finally {
+    ancestors.pop();
+  }
+}
+
+function errorFields(err: Error): Record<string, unknown> {
+  const fields: Record<string, unknown> = { name: err.name, message: err.message, stack: err.stack };
+  for (const [k, v] of Object.entries(err)) if (!(k in fields)) fields[k] = v; // code, reason, details, ...
+  if (err.cause !== undefined) fields.cause = err.cause;
+  return fields;
 }

@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { connect } from 'nats';
-import { createLogger, Env, EventBus, GrpcListener, InMemoryEventBus, listenGrpc, loadGrpcSecurity, Logger, LogLevel, parseLogLevel } from '@rtcroom/common';
+import { createLogger, Env, EventBus, GrpcListener, InMemoryEventBus, listenGrpc, loadGrpcSecurity, Logger, LogLevel, envLogLevel } from '@rtcroom/common';
 import { loadGatewayConfig, startGateway } from '@rtcroom/gateway';
 import { loadPresenceConfig, startPresenceService } from '@rtcroom/presence';
 import { loadRoomConfig, startRoomService } from '@rtcroom/room';
@@ -48,6 +48,8 @@ export interface StartAllOptions {
   /** Listen on ports the system picks (port 0) instead of the configured ones (tests). */
   ephemeralPorts?: boolean;
   logLevel?: LogLevel;
+  /** Each log line (JSON, no newline) instead of stderr: for tests that read the log. */
+  logWrite?: (line: string) => void;
 }
 
 /**
@@ -61,8 +63,8 @@ export async function startAll(options: StartAllOptions = {}): Promise<RunningSy
   // Side by side with other systems on one NATS (tests), presence keeps its sessions in its own bucket.
   const privateBucket = options.ephemeralPorts && env.NATS_URL && !env.PRESENCE_KV_BUCKET ? `presence_${randomBytes(5).toString('hex')}` : undefined;
   if (privateBucket) env.PRESENCE_KV_BUCKET = privateBucket;
-  const level = options.logLevel ?? parseLogLevel(env.LOG_LEVEL);
-  const log = (service: string): Logger => createLogger({ service }, level);
+  const level = options.logLevel ?? envLogLevel(env);
+  const log = (service: string): Logger => createLogger({ service }, level, options.logWrite);
   // Each service presents its own certificate: the role in its CN is what the others admit.
   const certsDir = env.RTCROOM_CERTS_DIR ? resolve(env.RTCROOM_CERTS_DIR) : undefined;
   const tls = (role: string): Env =>

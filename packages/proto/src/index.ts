@@ -25,3 +25,6 @@ export { Any } from './gen/google/protobuf/any';
 
 /** The FileDescriptorSet of every proto file (built by `buf build`), for gRPC server reflection. */
 export const descriptorSetPath = path.join(__dirname, '..', 'descriptors.binpb');
+
+/** The FileDescriptorSet of grpc.health.v1 and grpc.reflection.v1/v1alpha (built by `buf build` from their packages' protos), for reflection too. */
+export const grpcDescriptorSetPath = path.join(__dirname, '..', 'grpc-descriptors.binpb');

@@ -6,7 +6,8 @@ import {
   envInt,
   envOptional,
   Env,
-  envSecret,
+  AccessTokenKeys,
+  loadAccessTokenKeys,
   envServerUrl,
   envString,
   GrpcMuxLimits,
@@ -14,7 +15,7 @@ import {
   loadGrpcMuxLimits,
   loadGrpcSecurity,
   newId,
-  parseLogLevel,
+  envLogLevel,
   LogLevel,
   envMetricsAddress,
 } from '@rtcroom/common';
@@ -25,7 +26,8 @@ export interface GatewayConfig {
   address: string;
   gatewayId: string;
   logLevel: LogLevel;
-  accessTokenSecret: string;
+  /** The keys access tokens are signed with (the first) and checked against (all): ACCESS_TOKEN_KEYS or ACCESS_TOKEN_SECRET. */
+  accessTokenKeys: AccessTokenKeys;
   roomServiceAddress: string;
   presenceServiceAddress: string;
   urlIssuerAddress: string;
@@ -75,8 +77,8 @@ export function loadGatewayConfig(env: Env): GatewayConfig {
   return {
     address: envAddress(env, 'GATEWAY_ADDRESS', '127.0.0.1:8787'),
     gatewayId: envString(env, 'GATEWAY_ID', newId('gw')),
-    logLevel: parseLogLevel(envOptional(env, 'LOG_LEVEL')),
-    accessTokenSecret: envSecret(env, 'ACCESS_TOKEN_SECRET', devAccessTokenSecret),
+    logLevel: envLogLevel(env),
+    accessTokenKeys: loadAccessTokenKeys(env, devAccessTokenSecret),
     roomServiceAddress: envString(env, 'ROOM_SERVICE_ADDRESS', '127.0.0.1:50051'),
     presenceServiceAddress: envString(env, 'PRESENCE_SERVICE_ADDRESS', '127.0.0.1:50052'),
     urlIssuerAddress: envString(env, 'URL_ISSUER_ADDRESS', '127.0.0.1:50053'),

@@ -43,7 +43,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger, deps: 
   const server = new GatewayServer(config, backends, fanout, calls, logger, gatewayMetrics);
   openConnections = () => server.connectionCount;
   const address = await server.listen();
-  const grpc = await startGrpcServer(config.grpcAddress, [tokenGrpcBinding(config.accessTokenSecret)], logger, config.grpcSecurity, config.grpcMux, grpcCalls);
+  const grpc = await startGrpcServer(config.grpcAddress, [tokenGrpcBinding(config.accessTokenKeys)], logger, config.grpcSecurity, config.grpcMux, grpcCalls);
   const url = `ws://${address}${websocketPath}`;
   logger.info('gateway listening', { url, gatewayId: config.gatewayId });
   return {
@@ -54,13 +54,14 @@ export async function startGateway(config: GatewayConfig, logger: Logger, deps: 
     metrics,
     server,
     async stop() {
-      await metricsServer?.stop();
+      grpc.notServing(); // first: probes see it while the clients are sent away
       await server.stop();
       await grpc.stop();
       fanout.stop();
       calls.stop();
       if (!deps.bus) await bus.close();
       backends.close();
+      await metricsServer?.stop();
     },
   };
 }

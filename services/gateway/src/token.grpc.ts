@@ -1,6 +1,6 @@
 // rtcroom.gateway.v1.TokenService over gRPC, on the gateway's internal port: business backends ask
-// for access tokens for their users. The gateway holds the signing secret, so it signs.
-import { bindService, CallerPolicy, DomainError, Grants, issueAccessToken, ServiceBinding } from '@rtcroom/common';
+// for access tokens for their users. The gateway holds the signing keys, so it signs (with the current one).
+import { bindService, CallerPolicy, DomainError, Grants, AccessTokenKeySet, ServiceBinding, signAccessToken } from '@rtcroom/common';
 import { tokenv1 } from '@rtcroom/proto';
 
 const defaultTtlSeconds = 6 * 3600;
@@ -23,7 +23,7 @@ export const tokenServiceCallers: CallerPolicy<typeof tokenv1.TokenServiceServic
   issueAccessToken: ['internal'],
 };
 
-export function tokenGrpcBinding(secret: string): ServiceBinding {
+export function tokenGrpcBinding(keys: AccessTokenKeySet): ServiceBinding {
   return bindService(
     'rtcroom.gateway.v1.TokenService',
     tokenv1.TokenServiceService,
@@ -34,7 +34,7 @@ export function tokenGrpcBinding(secret: string): ServiceBinding {
           throw new DomainError('INVALID_ARGUMENT', 'ttl_seconds must be 60 to 604800', { field: 'ttl_seconds' });
         }
         const now = Date.now();
-        const token = issueAccessToken(secret, { identity: req.identity, name: req.name || undefined, ttlSeconds, grants: grantsFromProto(req.grants), now });
+        const token = await signAccessToken(keys, { identity: req.identity, name: req.name || undefined, ttlSeconds, grants: grantsFromProto(req.grants), now });
         return { token, expiresAt: Math.floor(now / 1000) + ttlSeconds };
       },
     },

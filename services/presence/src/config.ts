@@ -1,5 +1,5 @@
 // Presence's configuration, read once from the environment.
-import { ConfigError, envAddress, envInt, envOptional, Env, envServerUrl, envString, GrpcMuxLimits, GrpcSecurity, loadGrpcMuxLimits, loadGrpcSecurity, parseLogLevel, LogLevel, envMetricsAddress } from '@rtcroom/common';
+import { ConfigError, envAddress, envInt, envOptional, Env, envServerUrl, envString, GrpcMuxLimits, GrpcSecurity, loadGrpcMuxLimits, loadGrpcSecurity, envLogLevel, LogLevel, envMetricsAddress } from '@rtcroom/common';
 
 export interface PresenceConfig {
   grpcAddress: string;
@@ -35,7 +35,7 @@ export function loadPresenceConfig(env: Env): PresenceConfig {
     metricsAddress: envMetricsAddress(env, 'PRESENCE_METRICS_ADDRESS', '127.0.0.1:9462'),
     grpcSecurity: loadGrpcSecurity(env, 'presence'),
     grpcMux: loadGrpcMuxLimits(env),
-    logLevel: parseLogLevel(envOptional(env, 'LOG_LEVEL')),
+    logLevel: envLogLevel(env),
     roomServiceAddress: envString(env, 'ROOM_SERVICE_ADDRESS', '127.0.0.1:50051'),
     sessionTimeoutMs: envInt(env, 'PRESENCE_SESSION_TIMEOUT_MS', 4000, { min: 300, max: 600_000 }),
     resumeGraceMs: envInt(env, 'PRESENCE_RESUME_GRACE_MS', 20_000, { min: 0, max: 3_600_000 }),

@@ -49,15 +49,17 @@ export async function startPresenceService(config: PresenceConfig, logger: Logge
     grpcAddress: grpc.address,
     metricsAddress: metricsServer?.address,
     metrics,
+    // Health goes NOT_SERVING and the calls in flight finish first (they need the store, and so the
+    // bus, which the store's bucket lives on); then the media consumer drains; the connections last.
     async stop() {
-      await metricsServer?.stop();
-      await media.stop();
-      streamState.close();
-      if (!deps.bus) await bus.close();
       await grpc.stop();
+      await media.stop();
       await app.stop();
       await store.close();
+      streamState.close();
+      if (!deps.bus) await bus.close();
       rooms.close();
+      await metricsServer?.stop();
     },
   };
 }

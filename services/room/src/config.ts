@@ -1,5 +1,5 @@
 // The room service's configuration, read once from the environment.
-import { envAddress, envInt, envOptional, Env, envServerUrl, envString, GrpcMuxLimits, GrpcSecurity, loadGrpcMuxLimits, loadGrpcSecurity, parseLogLevel, LogLevel, envMetricsAddress } from '@rtcroom/common';
+import { envAddress, envInt, envOptional, Env, envServerUrl, envString, GrpcMuxLimits, GrpcSecurity, loadGrpcMuxLimits, loadGrpcSecurity, envLogLevel, LogLevel, envMetricsAddress } from '@rtcroom/common';
 import { parseWebhookAllowList, WebhookAllowList } from './webhooks/webhook-target';
 
 export interface RoomConfig {
@@ -50,7 +50,7 @@ export function loadRoomConfig(env: Env): RoomConfig {
     metricsAddress: envMetricsAddress(env, 'ROOM_METRICS_ADDRESS', '127.0.0.1:9461'),
     grpcSecurity: loadGrpcSecurity(env, 'room'),
     grpcMux: loadGrpcMuxLimits(env),
-    logLevel: parseLogLevel(envOptional(env, 'LOG_LEVEL')),
+    logLevel: envLogLevel(env),
     databaseUrl: envServerUrl(env, 'DATABASE_URL'),
     databasePoolSize: envInt(env, 'DATABASE_POOL_SIZE', 20, { min: 1, max: 200 }),
     embeddedDataDir: envOptional(env, 'EMBEDDED_DATA_DIR'),

@@ -5,6 +5,7 @@ import {
   Env,
   envAddress,
   envInt,
+  envLogLevel,
   envOneOf,
   envOptional,
   envSecret,
@@ -53,7 +54,6 @@ export interface UrlIssuerConfig {
   recordUrlBase?: string;
 }
 
-const logLevels: readonly LogLevel[] = ['debug', 'info', 'warn', 'error', 'silent'];
 // URLs are re-issued on expiry; a minute is the least that lets a pusher connect, 30 days the most
 // that keeps a leaked URL from living forever.
 const ttlRange = { min: 60, max: 30 * 86400 };
@@ -76,7 +76,7 @@ export function loadUrlIssuerConfig(env: Env): UrlIssuerConfig {
     grpcAddress: envAddress(env, 'URL_ISSUER_GRPC_ADDRESS', '127.0.0.1:50053'),
     metricsAddress: envMetricsAddress(env, 'URL_ISSUER_METRICS_ADDRESS', '127.0.0.1:9463'),
     httpAddress: envAddress(env, 'URL_ISSUER_HTTP_ADDRESS', '127.0.0.1:8790'),
-    logLevel: envOneOf(env, 'LOG_LEVEL', logLevels, 'info'),
+    logLevel: envLogLevel(env),
     streamIdKey: envSecret(env, 'STREAM_ID_KEY', devSecrets.streamIdKey),
     media: provider === 'tencent' ? loadTencent(env, lifetimes, recording) : loadSelfHosted(env, lifetimes),
     roomServiceAddress: envAddress(env, 'ROOM_SERVICE_ADDRESS', '127.0.0.1:50051'),

@@ -2,7 +2,16 @@
 // who made it, the metadata the caller set, its deadline, and whether the caller still waits.
 import type * as grpc from '@grpc/grpc-js';
 import { DomainError } from '../errors';
+import { newId } from '../ids';
 import type { Caller } from './caller';
+
+/** Metadata naming the request a call serves, in log lines on both sides (set from withLogContext's requestId by the client). */
+export const requestIdHeader = 'x-request-id';
+
+/** The caller's x-request-id when it is a fit one (1-128 printable characters), else a new id. */
+export function requestIdOf(given: unknown): string {
+  return typeof given === 'string' && given.length > 0 && given.length <= 128 && metadataValuePattern.test(given) ? given : newId('rq');
+}
 
 /** The second argument of every handler (AsyncHandlers). */
 export interface CallContext {

@@ -6,8 +6,9 @@
 import * as grpc from '@grpc/grpc-js';
 import type { GrpcTlsConfig } from '../config';
 import { DomainError } from '../errors';
+import { currentLogContext } from '../logger';
 import { GrpcMetrics, grpcCodeOf } from '../metrics/grpc-metrics';
-import { metadataProblem } from './call-context';
+import { metadataProblem, requestIdHeader } from './call-context';
 import { MuxChannel, MuxUnsupported } from './mux-client';
 import { fromServiceError } from './status';
 import { clientChannel } from './tls';
@@ -83,7 +84,8 @@ export function createClient<D extends AnyDefinition>(definition: D, address: st
         );
       });
     const path = def.path.slice(1);
-    const call = async (request: unknown, callOptions?: CallOptions) => {
+    const call = async (request: unknown, given?: CallOptions) => {
+      const callOptions = withRequestId(given);
       const timeoutMs = callOptions?.timeoutMs ?? defaultTimeoutMs;
       if (!(timeoutMs > 0)) throw new DomainError('INVALID_ARGUMENT', `timeoutMs must be above 0, got ${timeoutMs}`);
       if (callOptions?.metadata) checkMetadata(callOptions.metadata);
@@ -120,6 +122,16 @@ export function createClient<D extends AnyDefinition>(definition: D, address: st
 }
 
 /** Metadata both paths can carry alike; anything else is the caller's mistake, told before the call leaves. */
+/**
+ * The call carries the request id of the work that makes it (withLogContext), as x-request-id, so
+ * that the server's log lines of the call name the same request as the caller's.
+ */
+function withRequestId(options: CallOptions | undefined): CallOptions | undefined {
+  const requestId = currentLogContext()?.requestId;
+  if (requestId === undefined || options?.metadata?.[requestIdHeader] !== undefined || metadataProblem(requestIdHeader, requestId)) return options;
+  return { ...options, metadata: { ...options?.metadata, [requestIdHeader]: requestId } };
+}
+
 function checkMetadata(metadata: Record<string, string>): void {
   for (const [key, value] of Object.entries(metadata)) {
     const problem = metadataProblem(key, value);

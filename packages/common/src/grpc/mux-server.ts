@@ -14,9 +14,9 @@ import * as grpc from '@grpc/grpc-js';
 import { muxv1 } from '@rtcroom/proto';
 import { GrpcMuxLimits, loadGrpcMuxLimits } from '../config';
 import { DomainError } from '../errors';
-import { Logger } from '../logger';
+import { Logger, withLogContext } from '../logger';
+import { requestIdHeader, requestIdOf, ServerCallContext } from './call-context';
 import type { GrpcMetrics } from '../metrics/grpc-metrics';
-import { ServerCallContext } from './call-context';
 import { Caller, CallerRole, identifyCaller, refusal } from './caller';
 import { DeadlineSweep } from './deadline-sweep';
 import type { ServiceBinding } from './server';
@@ -182,7 +182,8 @@ class MuxStream {
     this.running++;
     let pending: Promise<unknown>;
     try {
-      pending = method.handler(request, call);
+      const ids = { rpc: method.name, requestId: requestIdOf(req.metadata[requestIdHeader]) };
+      pending = withLogContext(ids, () => method.handler(request, call));
     } catch (err) {
       pending = Promise.reject(err);
     }

@@ -4,12 +4,12 @@ import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation } from 'grpc-health-check';
-import { descriptorSetPath } from '@rtcroom/proto';
+import { descriptorSetPath, grpcDescriptorSetPath } from '@rtcroom/proto';
 import type { GrpcMuxLimits, GrpcSecurity } from '../config';
 import { DomainError } from '../errors';
-import { Logger } from '../logger';
+import { Logger, withLogContext } from '../logger';
+import { CallContext, requestIdHeader, requestIdOf, UnaryCallContext } from './call-context';
 import type { GrpcMetrics } from '../metrics/grpc-metrics';
-import { CallContext, UnaryCallContext } from './call-context';
 import { CallerRole, identifyCaller, refusal } from './caller';
 import { defaultMuxLimits, muxServer } from './mux-server';
 import { toServiceError } from './status';
@@ -49,13 +49,52 @@ export interface RunningGrpcServer {
   address: string;
   port: number;
   health: HealthImplementation;
+  /** Health answers NOT_SERVING, for the port ('') and each service, while calls are still served: the first step of a stop. */
+  notServing(): void;
+  /** notServing, then no new calls; those in flight (unary and muxed) finish, for graceMs at most. */
   stop(graceMs?: number): Promise<void>;
 }
 
+/** The services every port serves beside its own: the mux stream, health and reflection (v1 and v1alpha). */
+export const muxServiceName = 'rtcroom.mux.v1.MuxService';
+export const healthServiceName = 'grpc.health.v1.Health';
+export const reflectionServiceNames = ['grpc.reflection.v1.ServerReflection', 'grpc.reflection.v1alpha.ServerReflection'] as const;
+
 let reflectionPackage: protoLoader.PackageDefinition | undefined;
+/**
+ * Every schema a port may describe, as `buf build` wrote it: rtcroom's protos, and those of health and
+ * reflection. Each file keeps its own name and imports (proto-loader's re-encoding of a set merges
+ * files and drops the imports: too little for a client such as `buf curl` to resolve a service).
+ */
 function reflectionDefinition(): protoLoader.PackageDefinition {
-  reflectionPackage ??= protoLoader.loadFileDescriptorSetFromBuffer(readFileSync(descriptorSetPath));
+  if (!reflectionPackage) {
+    const files = [descriptorSetPath, grpcDescriptorSetPath].flatMap((path) => filesOfDescriptorSet(readFileSync(path)));
+    // ReflectionService reads only each entry's fileDescriptorProtos.
+    reflectionPackage = { 'rtcroom.descriptors': { format: 'descriptor set', fileDescriptorProtos: files } as unknown as protoLoader.PackageDefinition[string] };
+  }
   return reflectionPackage;
+}
+
+/** The encoded FileDescriptorProtos of a FileDescriptorSet (`repeated FileDescriptorProto file = 1`). */
+function filesOfDescriptorSet(set: Buffer): Buffer[] {
+  let at = 0;
+  const varint = (): number => {
+    let value = 0;
+    for (let shift = 0; ; shift += 7) {
+      const byte = set[at++];
+      if (byte === undefined || shift > 35) throw new Error('descriptor set: truncated varint');
+      value += (byte & 0x7f) * 2 ** shift;
+      if (byte < 0x80) return value;
+    }
+  };
+  const files: Buffer[] = [];
+  while (at < set.length) {
+    if (varint() !== 0x0a) throw new Error('descriptor set: expected field 1 (file), length-delimited');
+    const length = varint();
+    files.push(set.subarray(at, at + length));
+    at += length;
+  }
+  return files;
 }
 
 /**
@@ -127,7 +166,8 @@ export async function startGrpcServer(
           logger.warn('call refused', { method: path, reason: refused.reason, caller: caller?.name, peer: call.getPeer() });
           return callback(toServiceError(refused, svc.errorDomain) as grpc.ServiceError);
         }
-        handler(call.request, new UnaryCallContext(call, caller!)).then(
+        const ids = { rpc: path, requestId: requestIdOf(call.metadata.get(requestIdHeader)[0]) };
+        withLogContext(ids, () => handler(call.request, new UnaryCallContext(call, caller!))).then(
           (response) => callback(null, response),
           (err: unknown) => {
             const se = toServiceError(err, svc.errorDomain);
@@ -143,17 +183,32 @@ export async function startGrpcServer(
   // The same handlers, many calls to one stream (how rtcroom's services call each other).
   const mux = muxServer(services, logger, tls, muxLimits, metrics);
   server.addService(mux.definition as unknown as grpc.ServiceDefinition, mux.implementation);
-  health.addToServer(server);
-  new ReflectionService(reflectionDefinition()).addToServer(trustedCallersOnly(server, tls));
+  const watchers = endableWatches(health, server);
+  // Reflection lists what this port serves, no more: a caller that asks for another service's
+  // methods here would only get UNIMPLEMENTED.
+  const served = [...services.map((s) => s.name), muxServiceName, healthServiceName, ...reflectionServiceNames];
+  new ReflectionService(reflectionDefinition(), { services: served }).addToServer(trustedCallersOnly(server, tls));
   const { address: bound, port } = listener;
   logger.info('grpc listening', { address: bound, services: services.map((s) => s.name), tls });
+  let saidNotServing = false;
+  const notServing = () => {
+    if (saidNotServing) return; // once: each setStatus is a message to every watcher
+    saidNotServing = true;
+    health.setStatus('', 'NOT_SERVING');
+    for (const svc of services) health.setStatus(svc.name, 'NOT_SERVING');
+  };
+  const stopServing = () => {
+    notServing();
+    watchers.end(); // told NOT_SERVING just now; an open Watch would hold the drain for the whole grace
+  };
   return {
     address: bound,
     port,
     health,
+    notServing,
     stop: (graceMs = 5000) =>
       new Promise<void>((resolve) => {
-        for (const svc of services) health.setStatus(svc.name, 'NOT_SERVING');
+        stopServing();
         mux.drain();
         const timer = setTimeout(() => {
           server.forceShutdown();
@@ -164,6 +219,43 @@ export async function startGrpcServer(
           resolve();
         });
       }),
+  };
+}
+
+/**
+ * Adds the health service, keeping its Watch streams, so that a stop can end them once they have been
+ * told NOT_SERVING: a client that watches health (grpc-js's client-side health checking does) would
+ * otherwise keep a call open that the server's drain waits for until its grace runs out.
+ */
+function endableWatches(health: HealthImplementation, server: grpc.Server): { end(): void } {
+  const open = new Set<grpc.ServerWritableStream<unknown, unknown>>();
+  health.addToServer({
+    addService(definition, implementation) {
+      const watch = implementation.watch as grpc.handleServerStreamingCall<unknown, unknown> | undefined;
+      if (watch) {
+        implementation = {
+          ...implementation,
+          watch: (call: grpc.ServerWritableStream<unknown, unknown>) => {
+            open.add(call);
+            const forget = () => open.delete(call);
+            call.once('cancelled', forget);
+            call.once('finish', forget);
+            // The health service writes to its watchers until they cancel: once ended here, its
+            // writes go nowhere (a write after the end would be an error event on the stream).
+            const write = call.write.bind(call) as (...args: unknown[]) => boolean;
+            call.write = ((...args: unknown[]) => (call.writableEnded ? true : write(...args))) as typeof call.write;
+            watch(call);
+          },
+        };
+      }
+      server.addService(definition, implementation);
+    },
+  } as grpc.Server);
+  return {
+    end() {
+      for (const call of open) call.end();
+      open.clear();
+    },
   };
 }
 

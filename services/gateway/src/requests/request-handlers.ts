@@ -114,7 +114,7 @@ export async function handleRequest(ctx: RequestContext, request: Request): Prom
     case 'getTeamStats':
       return getTeamStats(ctx, request.value);
     case 'refreshToken':
-      return { $case: 'refreshToken', value: ctx.tokens.refresh(conn, request.value) };
+      return { $case: 'refreshToken', value: await ctx.tokens.refresh(conn, request.value) };
   }
 }
 

@@ -3,7 +3,7 @@
 // presence, kept alive, and its frames are handled one after another.
 import { createServer, IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { connectionsCheckingIntervalMs, limitHttpServer, Logger, verifyAccessToken } from '@rtcroom/common';
+import { connectionsCheckingIntervalMs, currentLogContext, limitHttpServer, Logger, newId, verifyAccessToken, withLogContext } from '@rtcroom/common';
 import { gatewayv1 } from '@rtcroom/proto';
 import WebSocket, { WebSocketServer } from 'ws';
 import { Backends } from '../backends';
@@ -42,7 +42,7 @@ export class GatewayServer {
     // ws enforces a hard cap; frames between maxFrameBytes and the cap get a FRAME_TOO_LARGE answer.
     this.wss = new WebSocketServer({ noServer: true, maxPayload: config.maxFrameBytes * 4 });
     this.http = createServer({ connectionsCheckingInterval: connectionsCheckingIntervalMs }, gatewayHttpListener(config, () => this.connections.size, logger));
-    this.tokenExpiry = new TokenExpiry(config.accessTokenSecret, config.tokenExpiryNoticeMs, logger);
+    this.tokenExpiry = new TokenExpiry(config.accessTokenKeys, config.tokenExpiryNoticeMs, logger);
     // A connection must finish its upgrade request (and with it the token check) quickly: nothing
     // idles unauthenticated.
     limitHttpServer(this.http);
@@ -103,9 +103,21 @@ export class GatewayServer {
     this.http.closeAllConnections();
   }
 
-  private async onSocket(ws: WebSocket, req: IncomingMessage): Promise<void> {
-    const claims = this.authenticate(ws, req);
-    if (!claims) return;
+  /** Every log line of a connection names it (connectionId), and each request's lines the request too. */
+  private onSocket(ws: WebSocket, req: IncomingMessage): Promise<void> {
+    return withLogContext({ connectionId: newId('cn') }, () => this.openConnection(ws, req));
+  }
+
+  private async openConnection(ws: WebSocket, req: IncomingMessage): Promise<void> {
+    const logIds = currentLogContext()!;
+    // Frames that come while the token is checked (asynchronously) wait for it, as many as one
+    // connection may queue; the rate limit applies to them when they are handled.
+    const early: Array<[Buffer, boolean]> = [];
+    const hold = (data: Buffer, isBinary: boolean) => void (early.length < maxQueuedRequests && early.push([data, isBinary]));
+    ws.on('message', hold);
+    const claims = await this.authenticate(ws, req);
+    ws.off('message', hold);
+    if (!claims || ws.readyState !== WebSocket.OPEN) return; // refused, or gone while checked
     const conn = new Connection(ws, '', claims, this.logger, this.config.maxBufferedBytes, this.metrics);
     this.metrics?.connectionsOpened.inc();
     this.connections.add(conn);
@@ -120,13 +132,13 @@ export class GatewayServer {
     const resumeToken = new URL(req.url ?? '/', 'http://x').searchParams.get('resume_token');
     const opened = openSession(this.backends, claims, resumeToken, {
       gatewayId: this.config.gatewayId,
-      secret: this.config.accessTokenSecret,
+      keys: this.config.accessTokenKeys,
       pingIntervalMs: this.config.pingIntervalMs,
       logger: this.logger,
     });
     // What frames wait for; not the session itself, which the connection would otherwise keep for life.
     let sessionReady: Promise<unknown> = opened;
-    ws.on('message', (data: Buffer, isBinary: boolean) => {
+    const onMessage = (data: Buffer, isBinary: boolean) => withLogContext(logIds, () => {
       conn.lastHeardAt = Date.now();
       this.metrics?.framesReceived.inc();
       if (queued >= maxQueuedRequests || !bucket.take()) {
@@ -137,6 +149,8 @@ export class GatewayServer {
       queued++;
       queue = queue.then(() => sessionReady).then(() => this.onFrame(conn, data, isBinary)).catch(() => undefined).finally(() => queued--);
     });
+    ws.on('message', onMessage);
+    for (const [data, isBinary] of early.splice(0)) onMessage(data, isBinary);
     let welcome: gatewayv1.Welcome;
     try {
       const session = await opened;
@@ -163,13 +177,13 @@ export class GatewayServer {
     conn.send({ requestId: '', message: { $case: 'welcome', value: welcome } });
   }
 
-  private authenticate(ws: WebSocket, req: IncomingMessage) {
+  private async authenticate(ws: WebSocket, req: IncomingMessage) {
     const url = new URL(req.url ?? '/', 'http://x');
     const bearer = /^Bearer (.+)$/i.exec(req.headers.authorization ?? '')?.[1];
     const token = url.searchParams.get('access_token') ?? bearer ?? '';
     try {
       if (!token) throw new GatewayError('UNAUTHENTICATED', 'connect with ?access_token=<token>');
-      return verifyAccessToken(this.config.accessTokenSecret, token);
+      return await verifyAccessToken(this.config.accessTokenKeys, token);
     } catch (err) {
       const { code, message } = toClientError(err);
       ws.send(encodeServerMessage({ requestId: '', message: { $case: 'error', value: { code, message } } }));
@@ -178,15 +192,25 @@ export class GatewayServer {
     }
   }
 
-  private async onFrame(conn: Connection, data: Buffer, isBinary: boolean): Promise<void> {
-    let frame: gatewayv1.ClientMessage;
-    try {
-      if (isBinary) throw new GatewayError('MALFORMED_FRAME', 'frames are JSON text, not binary');
-      frame = decodeClientFrame(data, this.config.maxFrameBytes);
-    } catch (err) {
-      conn.fail(salvageRequestId(data, this.config.maxFrameBytes), err);
-      return;
-    }
+  // requestId names a frame's request in every service's log (it goes on with the gRPC calls the
+  // request makes, as x-request-id); the client's own id for it is clientRequestId.
+  private onFrame(conn: Connection, data: Buffer, isBinary: boolean): Promise<void> {
+    return withLogContext({ requestId: newId('rq') }, async () => {
+      let frame: gatewayv1.ClientMessage;
+      try {
+        if (isBinary) throw new GatewayError('MALFORMED_FRAME', 'frames are JSON text, not binary');
+        frame = decodeClientFrame(data, this.config.maxFrameBytes);
+      } catch (err) {
+        const clientRequestId = salvageRequestId(data, this.config.maxFrameBytes);
+        withLogContext({ clientRequestId }, () => conn.fail(clientRequestId, err));
+        return;
+      }
+      const ids = { clientRequestId: frame.requestId, request: frame.message?.$case ?? '' };
+      await withLogContext(ids, () => this.handleFrame(conn, frame));
+    });
+  }
+
+  private async handleFrame(conn: Connection, frame: gatewayv1.ClientMessage): Promise<void> {
     try {
       const ctx = { requestId: frame.requestId, conn, backends: this.backends, fanout: this.fanout, calls: this.calls, tokens: this.tokenExpiry };
       const reply = await handleRequest(ctx, frame.message!);

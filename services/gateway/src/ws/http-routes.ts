@@ -3,7 +3,7 @@
 // answer that is not a file is JSON; errors carry a stable code: {"error":{"code","message"}}.
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { defaultGrants, guardRequestListener, issueAccessToken, Logger, requestTarget } from '@rtcroom/common';
+import { defaultGrants, guardRequestListener, signAccessToken, Logger, requestTarget } from '@rtcroom/common';
 import { GatewayConfig } from '../config';
 import { toClientError } from '../errors';
 import { originAllowed } from './origin-check';
@@ -31,7 +31,7 @@ function json(res: ServerResponse, status: number, body: unknown, headers: Recor
 
 const refuse = (res: ServerResponse, r: HttpRefusal, headers?: Record<string, string>) => json(res, r.status, { error: { code: r.code, message: r.message } }, headers);
 
-export type GatewayHttpConfig = Pick<GatewayConfig, 'consoleDir' | 'devEndpoints' | 'accessTokenSecret' | 'gatewayId'>;
+export type GatewayHttpConfig = Pick<GatewayConfig, 'consoleDir' | 'devEndpoints' | 'accessTokenKeys' | 'gatewayId'>;
 
 /** The listener for requests that are not WebSocket upgrades. */
 export function gatewayHttpListener(config: GatewayHttpConfig, connectionCount: () => number, logger: Logger): RequestListener {
@@ -50,7 +50,7 @@ export function gatewayHttpListener(config: GatewayHttpConfig, connectionCount: 
     if (url.pathname === '/healthz') {
       json(res, 200, { status: 'ok', gatewayId: config.gatewayId, connections: connectionCount() });
     } else if (url.pathname === '/dev/token' && config.devEndpoints) {
-      devToken(config, url, res);
+      void devToken(config, url, res);
     } else {
       refuse(res, { status: 404, code: 'NOT_FOUND', message: `no such path; the WebSocket is at ${websocketPath}` });
     }
@@ -58,7 +58,7 @@ export function gatewayHttpListener(config: GatewayHttpConfig, connectionCount: 
   return guardRequestListener(handle, logger, { contentType: 'application/json', body: errorBody('INTERNAL', 'internal error') });
 }
 
-function devToken(config: GatewayHttpConfig, url: URL, res: ServerResponse): void {
+async function devToken(config: GatewayHttpConfig, url: URL, res: ServerResponse): Promise<void> {
   try {
     const identity = url.searchParams.get('identity') ?? '';
     // &agent=claims,accounts: also the service-desk agent grant for those teams.
@@ -66,7 +66,7 @@ function devToken(config: GatewayHttpConfig, url: URL, res: ServerResponse): voi
     // &list=1: also the room_list grant (the web console is a lobby).
     const roomList = url.searchParams.get('list') === '1';
     const grants = { ...defaultGrants, ...(roomList ? { roomList } : {}), ...(agentTeams.length > 0 ? { agentTeams } : {}) };
-    const token = issueAccessToken(config.accessTokenSecret, { identity, name: url.searchParams.get('name') ?? undefined, grants });
+    const token = await signAccessToken(config.accessTokenKeys, { identity, name: url.searchParams.get('name') ?? undefined, grants });
     json(res, 200, { token, identity });
   } catch (err) {
     json(res, 400, { error: toClientError(err) });

@@ -1,6 +1,6 @@
 // Opening a client's session: a new one, or, with a valid resume token, the session the client had
 // before its connection dropped (on this gateway or another), seats and all.
-import { AccessClaims, isDomainError, Logger, newId } from '@rtcroom/common';
+import { AccessClaims, AccessTokenKeySet, isDomainError, Logger, newId } from '@rtcroom/common';
 import { gatewayv1 } from '@rtcroom/proto';
 import { Backends } from '../backends';
 import { issueResumeToken, verifyResumeToken } from './resume-token';
@@ -14,11 +14,11 @@ export async function openSession(
   backends: Backends,
   claims: AccessClaims,
   resumeToken: string | null,
-  opts: { gatewayId: string; secret: string; pingIntervalMs: number; logger: Logger },
+  opts: { gatewayId: string; keys: AccessTokenKeySet; pingIntervalMs: number; logger: Logger },
 ): Promise<OpenedSession> {
   const identity = claims.sub;
   const base = { identity, pingIntervalMs: opts.pingIntervalMs, serverTime: new Date() };
-  const resumeId = resumeToken ? verifyResumeToken(opts.secret, resumeToken, identity) : null;
+  const resumeId = resumeToken ? verifyResumeToken(opts.keys, resumeToken, identity) : null;
   if (resumeId) {
     try {
       const res = await backends.presence.resumeSession({ sessionId: resumeId, identity, gatewayId: opts.gatewayId });
@@ -27,7 +27,7 @@ export async function openSession(
       const seats = await Promise.all(res.seats.map(async (m) => ({ roomId: m.roomId, memberId: m.memberId, seq: await seq(m.roomId) })));
       return {
         sessionId: resumeId,
-        welcome: { ...base, sessionId: resumeId, resumeToken: issueResumeToken(opts.secret, resumeId, identity), resumeGraceMs: res.resumeGraceMs, resumed: true, seats },
+        welcome: { ...base, sessionId: resumeId, resumeToken: issueResumeToken(opts.keys, resumeId, identity), resumeGraceMs: res.resumeGraceMs, resumed: true, seats },
       };
     } catch (err) {
       if (!isDomainError(err, 'SESSION_NOT_FOUND')) throw err;
@@ -38,6 +38,6 @@ export async function openSession(
   const res = await backends.presence.openSession({ sessionId, identity, gatewayId: opts.gatewayId });
   return {
     sessionId,
-    welcome: { ...base, sessionId, resumeToken: issueResumeToken(opts.secret, sessionId, identity), resumeGraceMs: res.resumeGraceMs, resumed: false, seats: [] },
+    welcome: { ...base, sessionId, resumeToken: issueResumeToken(opts.keys, sessionId, identity), resumeGraceMs: res.resumeGraceMs, resumed: false, seats: [] },
   };
 }

@@ -6,14 +6,14 @@
 // rather than with a timer per connection: a comparison or two per connection and sweep, where a timer
 // each would cost its own object (20,000 idle connections is a bench target) and a re-arm on every
 // refresh. A connection is cut off within one sweep of its token's exp.
-import { Logger, verifyAccessToken } from '@rtcroom/common';
+import { AccessTokenKeySet, Logger, verifyAccessToken } from '@rtcroom/common';
 import { gatewayv1 } from '@rtcroom/proto';
 import { GatewayError } from '../errors';
 import { closeCodes, Connection } from './connection';
 
 export class TokenExpiry {
   constructor(
-    private readonly secret: string,
+    private readonly keys: AccessTokenKeySet,
     /** How long before exp the client is told (GATEWAY_TOKEN_EXPIRY_NOTICE_SECONDS). */
     private readonly noticeMs: number,
     private readonly logger: Logger,
@@ -44,9 +44,9 @@ export class TokenExpiry {
    * refreshToken: the fresh token replaces the connection's claims (grants and exp) if it verifies and
    * names the same identity; otherwise nothing changes and the old token keeps counting down.
    */
-  refresh(conn: Connection, req: gatewayv1.RefreshTokenRequest): gatewayv1.RefreshTokenResponse {
+  async refresh(conn: Connection, req: gatewayv1.RefreshTokenRequest): Promise<gatewayv1.RefreshTokenResponse> {
     if (!req.accessToken) throw new GatewayError('UNAUTHENTICATED', 'refreshToken needs an accessToken');
-    const claims = verifyAccessToken(this.secret, req.accessToken); // UNAUTHENTICATED or TOKEN_EXPIRED
+    const claims = await verifyAccessToken(this.keys, req.accessToken); // UNAUTHENTICATED or TOKEN_EXPIRED
     if (claims.sub !== conn.identity) {
       throw new GatewayError('PERMISSION_DENIED', `the token is for another identity than this connection's (${conn.identity})`);
     }
