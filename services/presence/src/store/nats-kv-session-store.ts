@@ -37,6 +37,8 @@ const decode = (data: Uint8Array): Session => {
 export interface KvSessionStoreOptions {
   /** How long a closed session's delete marker stays in the bucket before it is purged. */
   tombstoneMs: number;
+  /** Copies of the bucket on a NATS cluster (NATS_REPLICAS); an existing bucket is brought to it. */
+  replicas?: number;
 }
 
 export const defaultKvSessionStoreOptions: KvSessionStoreOptions = { tombstoneMs: 5 * 60_000 };
@@ -75,8 +77,14 @@ export class NatsKvSessionStore implements SessionStore {
 
   static async open(nc: NatsConnection, bucket: string, options: KvSessionStoreOptions = defaultKvSessionStoreOptions): Promise<NatsKvSessionStore> {
     if (!/^[A-Za-z0-9_-]{1,64}$/.test(bucket)) throw new Error(`bad bucket name ${bucket}`);
-    const kv = await nc.jetstream().views.kv(bucket, { history: 1 });
-    const store = new NatsKvSessionStore(kv, new JetStreamPublisher(nc), await nc.jetstreamManager(), bucket, options);
+    const replicas = options.replicas ?? 1;
+    const kv = await nc.jetstream().views.kv(bucket, { history: 1, replicas });
+    const jsm = await nc.jetstreamManager();
+    // views.kv binds to a bucket that exists as it is; presence owns the bucket, so it brings the
+    // number of copies to what it is configured with (an operator moving to a cluster sets NATS_REPLICAS).
+    const info = await jsm.streams.info(`KV_${bucket}`);
+    if (info.config.num_replicas !== replicas) await jsm.streams.update(`KV_${bucket}`, { ...info.config, num_replicas: replicas });
+    const store = new NatsKvSessionStore(kv, new JetStreamPublisher(nc), jsm, bucket, options);
     await store.watch();
     store.sweeper = setInterval(() => {
       store.sweeping = store.sweeping.then(() => store.purgeTombstones()).catch(() => undefined); // next sweep tries again
