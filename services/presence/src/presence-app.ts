@@ -25,6 +25,8 @@ export interface RoomPort {
 export class PresenceApp {
   private sweeper: NodeJS.Timeout | undefined;
   private sweeping: Promise<void> = Promise.resolve();
+  /** When the store last refused a write here (keepalives lost then are not the gateways' silence). */
+  private storeLastFailed: Date | undefined;
 
   constructor(
     private readonly store: SessionStore,
@@ -77,7 +79,10 @@ export class PresenceApp {
 
   /** A gateway says it holds these sessions; the ones it should not hold any more come back. */
   async keepAlive(gatewayId: string, sessionIds: string[]): Promise<string[]> {
-    await this.store.touchGateway(gatewayId, this.now());
+    await this.store.touchGateway(gatewayId, this.now()).catch((err) => {
+      this.storeLastFailed = this.now();
+      throw err;
+    });
     const unknown: string[] = [];
     for (const id of sessionIds) {
       const s = await this.store.get(id);
@@ -108,11 +113,12 @@ export class PresenceApp {
       const now = this.now();
       const gateways = await this.store.gatewaysLastSeen();
       for (const s of await this.store.all()) {
-        const verdict = judgeSession(s, gateways.get(s.gatewayId), now, this.policy);
+        const verdict = judgeSession(s, gateways.get(s.gatewayId), now, this.policy, this.storeLastFailed);
         if (verdict === 'interrupt') await this.interrupt(s);
         else if (verdict === 'expire') await this.end(s, 'connection_lost');
       }
     } catch (err) {
+      this.storeLastFailed = this.now();
       this.logger.warn('presence sweep failed', { err });
     }
   }

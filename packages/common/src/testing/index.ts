@@ -69,7 +69,7 @@ export function uniqueTestName(prefix: string): string {
  */
 export async function deleteTestConsumers(stream: string, names: string[], natsUrl = testNatsUrl): Promise<void> {
   const { connect } = await import('nats');
-  const nc = await connect({ servers: natsUrl });
+  const nc = await connect({ servers: natsUrl.split(',') });
   try {
     const jsm = await nc.jetstreamManager();
     for (const name of names) await jsm.consumers.delete(stream, name).catch(() => undefined); // never made, or gone
@@ -81,7 +81,7 @@ export async function deleteTestConsumers(stream: string, names: string[], natsU
 /** Removes a presence session bucket a test made on the shared NATS (buckets are streams KV_<name>). */
 export async function deleteTestBucket(bucket: string, natsUrl = testNatsUrl): Promise<void> {
   const { connect } = await import('nats');
-  const nc = await connect({ servers: natsUrl });
+  const nc = await connect({ servers: natsUrl.split(',') });
   try {
     await (await nc.jetstreamManager()).streams.delete(`KV_${bucket}`);
   } catch {
