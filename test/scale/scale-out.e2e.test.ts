@@ -84,21 +84,24 @@ class Member {
     while (!up(this.gateway));
     await this.connect(token);
     expect(this.client.welcome?.resumed).toBe(true);
-    const synced = await within(this.client.request({ $case: 'syncRoom', value: { roomId, afterSeq: this.lastSeq(roomId) } }), 10_000);
+    const synced = await within(this.client.request({ $case: 'syncRoom', value: { roomId, afterSeq: this.lastSeq(roomId) } }), 10_000, `${this.identity}'s syncRoom`);
     expect(synced.snapshot).toBe(false);
     this.synced.set(roomId, [...(this.synced.get(roomId) ?? []), ...synced.notices.map((n) => n.seq)]);
   }
 }
 
-/** Progress, with TEST_LOG set. */
+/** Progress: printed as it happens with TEST_LOG set, and part of the failure's message. */
 const began = performance.now();
+const progress: string[] = [];
 function step(what: string): void {
-  if (process.env.TEST_LOG) process.stderr.write(`[scale-out +${Math.round(performance.now() - began)} ms] ${what}\n`);
+  const line = `+${Math.round(performance.now() - began)} ms ${what}`;
+  progress.push(line);
+  if (process.env.TEST_LOG) process.stderr.write(`[scale-out ${line}]\n`);
 }
 
 /** A request that fails rather than waits forever when its gateway is gone. */
-function within<T>(p: Promise<T>, ms: number): Promise<T> {
-  return Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms).unref())]);
+function within<T>(p: Promise<T>, ms: number, what = 'a request'): Promise<T> {
+  return Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no answer to ${what} within ${ms} ms`)), ms).unref())]);
 }
 
 beforeAll(async () => {
@@ -137,6 +140,15 @@ afterAll(async () => {
 }, 60_000);
 
 it('keeps every notice, seat and webhook through the loss of a NATS node and one instance of each service', async () => {
+  try {
+    await scenario();
+  } catch (err) {
+    if (err instanceof Error) err.message += `\nprogress:\n${progress.join('\n')}`;
+    throw err;
+  }
+}, 150_000);
+
+async function scenario(): Promise<void> {
   const figures: Record<string, number | string> = {};
   const jsm = await nc.jetstreamManager();
 
@@ -167,6 +179,14 @@ it('keeps every notice, seat and webhook through the loss of a NATS node and one
     const second = await b.client.request({ $case: 'joinRoom', value: gatewayv1.JoinRoomRequest.fromPartial({ roomId }) });
     joinSeq.set(a, first.seq).set(b, second.seq);
     roomOf.set(a, roomId).set(b, roomId);
+  }
+
+  // One member per room on the gateway that will die, which never comes back: its seat must go.
+  const gone = 1;
+  const doomed = roomIds.map((_, r) => new Member(`doomed-${r}`, gone));
+  for (const [r, d] of doomed.entries()) {
+    await d.connect();
+    await d.client.request({ $case: 'joinRoom', value: gatewayv1.JoinRoomRequest.fromPartial({ roomId: roomIds[r] }) });
   }
 
   // Churners: each joins a room, leaves it, and goes on to the next, through its own gateway.
@@ -230,7 +250,6 @@ it('keeps every notice, seat and webhook through the loss of a NATS node and one
   // 4. A gateway dies: its stable members resume through another gateway (as the SDK does); its
   // churners are gone for good, and their seats must go after the grace period.
   const gatewayKilledAt = performance.now();
-  const gone = 1;
   await cluster.gateways[gone].kill();
   for (const m of stable.filter((s) => s.gateway === gone)) await m.roam(roomOf.get(m)!, (i) => i !== gone);
   await pause(3000);
@@ -251,7 +270,7 @@ it('keeps every notice, seat and webhook through the loss of a NATS node and one
     const want = stable.filter((m) => roomOf.get(m) === roomId).map((m) => m.identity).sort();
     await eventually(
       async () => {
-        const snap = await within(asker.client.request({ $case: 'getRoom', value: { roomId, name: '' } }), 10_000);
+        const snap = await within(asker.client.request({ $case: 'getRoom', value: { roomId, name: '' } }), 10_000, `${asker.identity}'s getRoom (socket ${asker.alive ? 'open' : 'closed'})`);
         return JSON.stringify(snap.members.map((m) => m.identity).sort()) === JSON.stringify(want);
       },
       sessionTimeoutMs + graceMs + 20_000,
@@ -265,14 +284,14 @@ it('keeps every notice, seat and webhook through the loss of a NATS node and one
   // NATS connection moved repairs it when the next event arrives.
   for (const roomId of roomIds) {
     const m = stable.find((s) => roomOf.get(s) === roomId)!;
-    await within(m.client.request({ $case: 'reportPusherEvent', value: { roomId, code: 1002, message: '' } }), 10_000);
+    await within(m.client.request({ $case: 'reportPusherEvent', value: { roomId, code: 1002, message: '' } }), 10_000, `${m.identity}'s reportPusherEvent`);
   }
   const finalSeq = new Map<string, number>();
   for (const roomId of roomIds) {
     const asker = stable.find((m) => roomOf.get(m) === roomId)!;
     const snap = await eventually(
       async () => {
-        const s = await within(asker.client.request({ $case: 'getRoom', value: { roomId, name: '' } }), 10_000);
+        const s = await within(asker.client.request({ $case: 'getRoom', value: { roomId, name: '' } }), 10_000, `${asker.identity}'s getRoom (socket ${asker.alive ? 'open' : 'closed'})`);
         return stable.filter((m) => roomOf.get(m) === roomId).every((m) => m.lastSeq(roomId) === s.seq) && s;
       },
       20_000,
@@ -301,7 +320,11 @@ it('keeps every notice, seat and webhook through the loss of a NATS node and one
 
   step('notices checked');
   // Webhooks: every event of every room, at least once, first arrivals in seq order.
-  await eventually(() => roomIds.every((r) => new Set(receiver.seqsOf(r)).size >= finalSeq.get(r)!), 30_000, 'every room event at the webhook');
+  await eventually(
+    () => roomIds.every((r) => new Set(receiver.seqsOf(r)).size >= finalSeq.get(r)!),
+    30_000,
+    () => `every room event at the webhook (${roomIds.map((r) => `${new Set(receiver.seqsOf(r)).size} of ${finalSeq.get(r)}`).join(', ')})`,
+  );
   let duplicates = 0;
   for (const roomId of roomIds) {
     const arrivals = receiver.seqsOf(roomId);
@@ -328,4 +351,4 @@ it('keeps every notice, seat and webhook through the loss of a NATS node and one
   figures.events = [...finalSeq.values()].reduce((a, b) => a + b, 0);
   process.stdout.write(`scale-out figures: ${JSON.stringify(figures)}\n`);
   await Promise.all(stable.map((m) => m.client.close()));
-}, 150_000);
+}

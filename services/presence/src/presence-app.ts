@@ -110,10 +110,12 @@ export class PresenceApp {
   /** Interrupts the sessions of silent gateways, and ends the ones whose grace period is over. */
   async sweep(): Promise<void> {
     try {
-      const now = this.now();
+      // Judged as of the time this instance's view is complete up to, not the clock: a view that fell
+      // behind would show gateways that kept writing as silent.
+      const seen = await this.store.seenUpTo(this.now());
       const gateways = await this.store.gatewaysLastSeen();
       for (const s of await this.store.all()) {
-        const verdict = judgeSession(s, gateways.get(s.gatewayId), now, this.policy, this.storeLastFailed);
+        const verdict = judgeSession(s, gateways.get(s.gatewayId), seen, this.policy, this.storeLastFailed);
         if (verdict === 'interrupt') await this.interrupt(s);
         else if (verdict === 'expire') await this.end(s, 'connection_lost');
       }
