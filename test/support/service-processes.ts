@@ -78,6 +78,16 @@ export class ServiceProcess {
     await this.signal('SIGKILL');
   }
 
+  /**
+   * kill -9, and its held address sends new connections to `survivor` from then on: what a Kubernetes
+   * Service does once the dead pod's endpoint is removed (its callers reconnect and reach a live one).
+   */
+  async killAndHandOver(survivor: ServiceProcess): Promise<void> {
+    if (!this.front) throw new Error(`${this.name} has no held address to hand over`);
+    await this.kill();
+    this.front.forwardTo(survivor.listening[listenVariables[survivor.name][0]]);
+  }
+
   /** SIGTERM: the service drains and exits; how it exited (null, null: it was not running). */
   stop(): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
     return this.signal('SIGTERM');
@@ -147,20 +157,24 @@ export interface ClusterOptions {
   accessTokenSecret: string;
   gateways: number;
   presences: number;
+  /** Room-service instances (default 1); callers are spread over them as over the presence instances. */
+  rooms?: number;
   /** Extra environment for every process. */
   env?: Record<string, string>;
   /** Mutual TLS: the output of `npm run certs`; each process presents its own service's certificate. */
   certsDir?: string;
 }
 
-/** url-issuer, room, N presence instances and M gateways, each its own process. */
+/** url-issuer, K room-service instances, N presence instances and M gateways, each its own process. */
 export class Cluster {
   readonly gateways: ServiceProcess[] = [];
   readonly presences: ServiceProcess[] = [];
+  readonly rooms: ServiceProcess[] = [];
   urlIssuer!: ServiceProcess;
   /** This cluster's own presence bucket, so clusters in other test files do not sweep its sessions. */
   bucket = '';
   natsUrl = '';
+  /** The first room-service instance (the only one unless `rooms` asked for more). */
   room!: ServiceProcess;
   private readonly fronts: HeldAddress[] = [];
 
@@ -188,16 +202,24 @@ export class Cluster {
       return front;
     };
     const urls = await hold();
-    const room = await hold();
+    const rooms: HeldAddress[] = [];
+    for (let i = 0; i < (o.rooms ?? 1); i++) rooms.push(await hold());
     const presences = await Promise.all(Array.from({ length: o.presences }, hold));
-    this.urlIssuer = new ServiceProcess('url-issuer', { ...common, ...tls('url-issuer'), ROOM_SERVICE_ADDRESS: room.address }, urls);
-    this.room = new ServiceProcess(
-      'room',
-      { ...common, ...tls('room'), DATABASE_URL: o.databaseUrl, URL_ISSUER_ADDRESS: urls.address, PRESENCE_SERVICE_ADDRESS: presences[0].address },
-      room,
-    );
+    // The i-th caller of a kind goes to instance i modulo their number, as a Service would spread them.
+    const roomFor = (i: number) => rooms[i % rooms.length].address;
+    this.urlIssuer = new ServiceProcess('url-issuer', { ...common, ...tls('url-issuer'), ROOM_SERVICE_ADDRESS: roomFor(rooms.length - 1) }, urls);
+    for (const [i, front] of rooms.entries()) {
+      this.rooms.push(
+        new ServiceProcess(
+          'room',
+          { ...common, ...tls('room'), DATABASE_URL: o.databaseUrl, URL_ISSUER_ADDRESS: urls.address, PRESENCE_SERVICE_ADDRESS: presences[i % presences.length].address },
+          front,
+        ),
+      );
+    }
+    this.room = this.rooms[0];
     for (const [i, front] of presences.entries()) {
-      this.presences.push(new ServiceProcess('presence', { ...common, ...tls('presence'), ROOM_SERVICE_ADDRESS: room.address, PRESENCE_MEDIA_CONSUMER: `presence-mp-${process.pid}-${i}` }, front));
+      this.presences.push(new ServiceProcess('presence', { ...common, ...tls('presence'), ROOM_SERVICE_ADDRESS: roomFor(i), PRESENCE_MEDIA_CONSUMER: `presence-mp-${process.pid}-${i}` }, front));
     }
     // Each gateway talks to one presence instance (round robin); presence state is shared in NATS.
     for (let i = 0; i < o.gateways; i++) {
@@ -206,14 +228,14 @@ export class Cluster {
           ...common,
           ...tls('gateway'),
           GATEWAY_ID: `gw-${i}-${process.pid}`,
-          ROOM_SERVICE_ADDRESS: room.address,
+          ROOM_SERVICE_ADDRESS: roomFor(i),
           PRESENCE_SERVICE_ADDRESS: presences[i % presences.length].address,
           URL_ISSUER_ADDRESS: urls.address,
         }),
       );
     }
     await this.urlIssuer.start();
-    await this.room.start();
+    for (const r of this.rooms) await r.start();
     for (const p of this.presences) await p.start();
     for (const g of this.gateways) await g.start();
   }
@@ -225,7 +247,7 @@ export class Cluster {
   async stop(): Promise<void> {
     for (const g of this.gateways) await g.stop();
     for (const p of this.presences) await p.stop();
-    await this.room?.stop();
+    for (const r of this.rooms) await r.stop();
     await this.urlIssuer?.stop();
     for (const f of this.fronts) await f.close();
     await deleteTestBucket(this.bucket, this.natsUrl);

@@ -264,12 +264,12 @@ describe('webhooks', () => {
 describe('tokens', () => {
   it("has the gateway's TokenService sign a token with the grants asked for", async () => {
     const token = (await ok('tokens issue agent-7 --ttl 1h --room lobby --list --admin --agent claims,billing')).trim();
-    const claims = verifyAccessToken(accessTokenSecret, token);
+    const claims = await verifyAccessToken(accessTokenSecret, token);
     expect(claims).toMatchObject({ sub: 'agent-7', grants: { roomCreate: true, roomJoin: true, room: 'lobby', roomList: true, roomAdmin: true, agentTeams: ['claims', 'billing'] } });
     expect(claims.exp - Math.floor(Date.now() / 1000)).toBeGreaterThan(3500);
     const json = await okJson('tokens issue alice --name Alice');
     expect(json).toEqual({ token: expect.any(String), expiresAt: expect.any(Number) });
-    expect(verifyAccessToken(accessTokenSecret, json.token)).toMatchObject({ sub: 'alice', name: 'Alice' });
+    expect(await verifyAccessToken(accessTokenSecret, json.token)).toMatchObject({ sub: 'alice', name: 'Alice' });
 
     expect(await cli('tokens issue bad/identity')).toMatchObject({ status: 1, stderr: expect.stringMatching(/^INVALID_ARGUMENT: /) });
     expect(await cli('tokens issue alice --ttl forever')).toMatchObject({ status: 2, stderr: expect.stringMatching(/^--ttl must be a duration/) });

@@ -17,6 +17,8 @@ export interface PresenceConfig {
   resumeGraceMs: number;
   /** Absent: an in-process bus (media facts reach presence only when every service runs in this process; development or RTCROOM_EMBEDDED=true). */
   natsUrl?: string;
+  /** Copies of each JetStream stream this service makes and of its session bucket, on a NATS cluster: 1, 3 or 5 (NATS_REPLICAS). */
+  natsReplicas: number;
   /** The NATS key-value bucket sessions live in (one per deployment: every presence instance shares it). */
   kvBucket: string;
   /** The durable JetStream consumer of media facts, shared by presence replicas. */
@@ -40,6 +42,7 @@ export function loadPresenceConfig(env: Env): PresenceConfig {
     sessionTimeoutMs: envInt(env, 'PRESENCE_SESSION_TIMEOUT_MS', 4000, { min: 300, max: 600_000 }),
     resumeGraceMs: envInt(env, 'PRESENCE_RESUME_GRACE_MS', 20_000, { min: 0, max: 3_600_000 }),
     natsUrl: envServerUrl(env, 'NATS_URL'),
+    natsReplicas: envInt(env, 'NATS_REPLICAS', 1, { min: 1, max: 5 }),
     kvBucket: envString(env, 'PRESENCE_KV_BUCKET', 'rtcroom_presence'),
     mediaConsumerName,
     kvTombstoneMs: envInt(env, 'PRESENCE_KV_TOMBSTONE_MS', 300_000, { min: 1000, max: 7 * 24 * 3600_000 }),

@@ -25,6 +25,8 @@ export interface RoomPort {
 export class PresenceApp {
   private sweeper: NodeJS.Timeout | undefined;
   private sweeping: Promise<void> = Promise.resolve();
+  /** When the store last refused a write here (keepalives lost then are not the gateways' silence). */
+  private storeLastFailed: Date | undefined;
 
   constructor(
     private readonly store: SessionStore,
@@ -77,7 +79,10 @@ export class PresenceApp {
 
   /** A gateway says it holds these sessions; the ones it should not hold any more come back. */
   async keepAlive(gatewayId: string, sessionIds: string[]): Promise<string[]> {
-    await this.store.touchGateway(gatewayId, this.now());
+    await this.store.touchGateway(gatewayId, this.now()).catch((err) => {
+      this.storeLastFailed = this.now();
+      throw err;
+    });
     const unknown: string[] = [];
     for (const id of sessionIds) {
       const s = await this.store.get(id);
@@ -105,14 +110,17 @@ export class PresenceApp {
   /** Interrupts the sessions of silent gateways, and ends the ones whose grace period is over. */
   async sweep(): Promise<void> {
     try {
-      const now = this.now();
+      // Judged as of the time this instance's view is complete up to, not the clock: a view that fell
+      // behind would show gateways that kept writing as silent.
+      const seen = await this.store.seenUpTo(this.now());
       const gateways = await this.store.gatewaysLastSeen();
       for (const s of await this.store.all()) {
-        const verdict = judgeSession(s, gateways.get(s.gatewayId), now, this.policy);
+        const verdict = judgeSession(s, gateways.get(s.gatewayId), seen, this.policy, this.storeLastFailed);
         if (verdict === 'interrupt') await this.interrupt(s);
         else if (verdict === 'expire') await this.end(s, 'connection_lost');
       }
     } catch (err) {
+      this.storeLastFailed = this.now();
       this.logger.warn('presence sweep failed', { err });
     }
   }

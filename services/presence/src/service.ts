@@ -31,9 +31,9 @@ export async function startPresenceService(config: PresenceConfig, logger: Logge
   const grpcCalls = grpcMetrics(metrics);
   const rooms = grpcRoomPort(config.roomServiceAddress, tls, grpcCalls);
   // Presence publishes to no stream, so it declares none; its media consumer binds to MEDIA_EVENTS.
-  const bus = deps.bus ?? (await openEventBus(config.natsUrl, 'rtcroom-presence', [], logger));
+  const bus = deps.bus ?? (await openEventBus(config.natsUrl, 'rtcroom-presence', [], logger, { replicas: config.natsReplicas }));
   // With NATS, sessions live in a shared bucket: every presence instance sees them, and a restart keeps them.
-  const store: SessionStore = bus instanceof NatsEventBus ? await NatsKvSessionStore.open(bus.connection, config.kvBucket, { tombstoneMs: config.kvTombstoneMs }) : new InMemorySessionStore();
+  const store: SessionStore = bus instanceof NatsEventBus ? await NatsKvSessionStore.open(bus.connection, config.kvBucket, { tombstoneMs: config.kvTombstoneMs, replicas: config.natsReplicas }) : new InMemorySessionStore();
   const app = new PresenceApp(store, rooms, logger, { sessionTimeoutMs: config.sessionTimeoutMs, resumeGraceMs: config.resumeGraceMs });
   app.start();
   const streamState = grpcStreamStatePort(config.roomServiceAddress, tls, grpcCalls);

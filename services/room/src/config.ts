@@ -18,6 +18,8 @@ export interface RoomConfig {
   embeddedDataDir?: string;
   /** Absent: an in-process bus (only useful when every service runs in this process; development or RTCROOM_EMBEDDED=true). */
   natsUrl?: string;
+  /** Copies of each JetStream stream (and bucket) this service makes, on a NATS cluster: 1, 3 or 5 (NATS_REPLICAS). */
+  natsReplicas: number;
   urlIssuerAddress: string;
   /** Presence, asked whether a callee is connected. */
   presenceServiceAddress: string;
@@ -55,6 +57,7 @@ export function loadRoomConfig(env: Env): RoomConfig {
     databasePoolSize: envInt(env, 'DATABASE_POOL_SIZE', 20, { min: 1, max: 200 }),
     embeddedDataDir: envOptional(env, 'EMBEDDED_DATA_DIR'),
     natsUrl: envServerUrl(env, 'NATS_URL'),
+    natsReplicas: envInt(env, 'NATS_REPLICAS', 1, { min: 1, max: 5 }),
     urlIssuerAddress: envString(env, 'URL_ISSUER_ADDRESS', '127.0.0.1:50053'),
     presenceServiceAddress: envString(env, 'PRESENCE_SERVICE_ADDRESS', '127.0.0.1:50052'),
     defaultRingTimeoutSeconds: envInt(env, 'CALL_RING_TIMEOUT_SECONDS', 30, { min: 1, max: 300 }),

@@ -80,7 +80,7 @@ export async function startRoomService(config: RoomConfig, logger: Logger, deps:
   exportPoolUse(metrics, database);
   // It declares the streams it publishes to (ROOM_EVENTS, USER_EVENTS); MEDIA_EVENTS is the url-issuer's,
   // which the recordings consumer only binds to.
-  const bus = deps.bus ?? (await openEventBus(config.natsUrl, 'rtcroom-room', streamsOwnedBy('room'), logger));
+  const bus = deps.bus ?? (await openEventBus(config.natsUrl, 'rtcroom-room', streamsOwnedBy('room'), logger, { replicas: config.natsReplicas }));
   const relay = new OutboxRelay(database.db, bus, logger, {
     pollIntervalMs: config.outboxPollIntervalMs,
     listen: database.listen && ((onNotify, onLost) => database.listen!(outboxChannel, onNotify, onLost)),

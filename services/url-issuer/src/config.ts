@@ -41,6 +41,8 @@ export interface UrlIssuerConfig {
   roomServiceAddress: string;
   /** Absent: an in-process bus (only useful when every service runs in this process; development or RTCROOM_EMBEDDED=true). */
   natsUrl?: string;
+  /** Copies of each JetStream stream (and bucket) this service makes, on a NATS cluster: 1, 3 or 5 (NATS_REPLICAS). */
+  natsReplicas: number;
   /** Where recordings are kept; absent: the embedded PGlite (development or RTCROOM_EMBEDDED=true). */
   databaseUrl?: string;
   databasePoolSize: number;
@@ -81,6 +83,7 @@ export function loadUrlIssuerConfig(env: Env): UrlIssuerConfig {
     media: provider === 'tencent' ? loadTencent(env, lifetimes, recording) : loadSelfHosted(env, lifetimes),
     roomServiceAddress: envAddress(env, 'ROOM_SERVICE_ADDRESS', '127.0.0.1:50051'),
     natsUrl: envServerUrl(env, 'NATS_URL'),
+    natsReplicas: envInt(env, 'NATS_REPLICAS', 1, { min: 1, max: 5 }),
     databaseUrl: envServerUrl(env, 'DATABASE_URL'),
     databasePoolSize: envInt(env, 'DATABASE_POOL_SIZE', 10, { min: 1, max: 200 }),
     embeddedDataDir: envOptional(env, 'URL_ISSUER_EMBEDDED_DATA_DIR'),

@@ -71,7 +71,7 @@ export async function startUrlIssuer(config: UrlIssuerConfig, logger: Logger, de
     exportPoolUse(metrics, store);
     if (!config.databaseUrl && !config.embeddedDataDir) logger.warn('recordings are kept in memory only: set DATABASE_URL to keep them');
     await migrateToLatest(store.db, urlIssuerMigrations, 'url_issuer_migrations', logger);
-    const bus = deps.bus ?? (await openEventBus(config.natsUrl, 'rtcroom-url-issuer', streamsOwnedBy('url-issuer'), logger));
+    const bus = deps.bus ?? (await openEventBus(config.natsUrl, 'rtcroom-url-issuer', streamsOwnedBy('url-issuer'), logger, { replicas: config.natsReplicas }));
     if (!deps.bus) stops.push(() => bus.close());
     let members = deps.members;
     if (!members) {

@@ -113,7 +113,7 @@ async function ensureConsumer(jsm: JetStreamManager, options: EventConsumerOptio
 async function consumeDurably(bus: NatsEventBus, options: EventConsumerOptions, settings: Settings, handle: Handler, logger: Logger): Promise<RunningEventConsumer> {
   const nc = bus.connection;
   const jsm = await nc.jetstreamManager();
-  await bindStream(jsm, options.stream);
+  await bindStream(jsm, options.stream, bus.replicas);
   await ensureConsumer(jsm, options, settings);
   const consumer = await nc.jetstream().consumers.get(options.stream.name, options.durableName);
   const messages: ConsumerMessages = await consumer.consume({ max_messages: 16 });

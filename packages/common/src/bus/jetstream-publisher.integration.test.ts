@@ -2,7 +2,7 @@
 // errors are JetStream's (as nats.js's js.publish() gives them), a publish that lands makes no error
 // at all, and nats.js itself is left as it is.
 import { connect, ErrorCode, NatsConnection, NatsError, StorageType } from 'nats';
-import { testNatsUrl, uniqueTestName } from '../testing';
+import { PrivateNatsServer, testNatsUrl, uniqueTestName } from '../testing';
 import { JetStreamPublisher } from './jetstream-publisher';
 
 const stream = uniqueTestName('PUBLISHER_TEST');
@@ -93,6 +93,29 @@ it('fails what waits when its connection closes', async () => {
   await other.close();
   await expect(waiting).rejects.toMatchObject({ code: ErrorCode.ConnectionClosed });
   silent.unsubscribe();
+});
+
+it('fails what waits at once when its server is lost, rather than at the timeout (the client reconnects)', async () => {
+  const server = await PrivateNatsServer.start();
+  const other = await connect({ servers: server.url, maxReconnectAttempts: -1, reconnectTimeWait: 100 });
+  const lost = new JetStreamPublisher(other, 60_000);
+  try {
+    other.subscribe('silent.>'); // takes the message, never answers
+    await other.flush();
+    const waiting = lost.publish('silent.x', Buffer.from('x'));
+    const outcome = waiting.then(
+      () => 'answered',
+      (err: NatsError) => err.code,
+    );
+    await server.kill();
+    const started = Date.now();
+    expect(await outcome).toBe(ErrorCode.Disconnect);
+    expect(Date.now() - started).toBeLessThan(10_000);
+  } finally {
+    lost.close();
+    await other.close();
+    await server.dispose();
+  }
 });
 
 it("leaves nats.js's own errors as nats.js makes them, stack and all", () => {

@@ -55,6 +55,15 @@ export class JetStreamPublisher {
     // The connection closing (or this being closed) ends the subscription: nothing more will be answered.
     const ended = () => this.failAll(new NatsError('the NATS connection closed', ErrorCode.ConnectionClosed));
     void this.replies.closed.then(ended, ended); // (it rejects when the server refused the subscription)
+    // A server lost (killed, or a cluster node gone) takes the publishes it had not answered with it:
+    // they fail now, so their callers retry through the server the client reconnects to, rather
+    // than each waiting out its timeout (5 s: longer than a presence keepalive may be late). A
+    // retried publish is safe: durable ones carry a message id, key-value puts write the same value.
+    void (async () => {
+      for await (const s of nc.status()) {
+        if (s.type === 'disconnect') this.failAll(new NatsError('the NATS server was lost before it answered; publish again', ErrorCode.Disconnect));
+      }
+    })().catch(() => undefined);
   }
 
   /** Stores `data` on `subject` in the stream that takes it; resolves with JetStream's ack. */

@@ -11,12 +11,19 @@ export class NatsEventBus implements EventBus {
     private readonly nc: NatsConnection,
     private readonly jetStream: JetStreamPublisher,
     private readonly durableSubjects: string[],
+    /** Copies of each stream this service makes (NATS_REPLICAS); also used for a stream it has to make as a consumer. */
+    readonly replicas: number,
   ) {}
 
-  /** `streams`: the streams this service owns (streams.ts): created, or their settings brought up to date. */
-  static async connect(url: string, name: string, streams: StreamSpec[], logger: Logger): Promise<NatsEventBus> {
+  /**
+   * `url`: one server or several, comma-separated (the members of a cluster: the client connects to
+   * any that answers and moves to another when it goes). `streams`: the streams this service owns
+   * (streams.ts): created, or their settings brought up to date, with `options.replicas` copies each.
+   */
+  static async connect(url: string, name: string, streams: StreamSpec[], logger: Logger, options: NatsBusOptions = {}): Promise<NatsEventBus> {
+    const replicas = options.replicas ?? 1;
     const nc = await connect({
-      servers: url.split(','),
+      servers: url.split(',').map((u) => u.trim()).filter(Boolean),
       name,
       maxReconnectAttempts: -1,
       reconnectTimeWait: 500,
@@ -32,13 +39,13 @@ export class NatsEventBus implements EventBus {
       }
     })().catch(() => undefined);
     try {
-      await ensureStreams(nc, streams);
+      await ensureStreams(nc, streams, replicas);
     } catch (err) {
       await nc.close(); // else the half-made bus keeps the process alive
       throw err;
     }
-    logger.info('nats connected', { url, streams: streams.map((s) => s.name) });
-    return new NatsEventBus(nc, new JetStreamPublisher(nc, 5000), streams.flatMap((s) => s.subjects));
+    logger.info('nats connected', { url, streams: streams.map((s) => s.name), replicas });
+    return new NatsEventBus(nc, new JetStreamPublisher(nc, 5000), streams.flatMap((s) => s.subjects), replicas);
   }
 
   async publish(subject: string, data: Uint8Array, options?: PublishOptions): Promise<void> {
@@ -72,8 +79,16 @@ export class NatsEventBus implements EventBus {
   }
 }
 
+export interface NatsBusOptions {
+  /**
+   * How many servers of a JetStream cluster keep each stream (1, 3 or 5; at most the cluster's size).
+   * With 3, a stream survives the loss of one server; with 5, of two.
+   */
+  replicas?: number;
+}
+
 /** A stream's settings as rtcroom defines it (streams.ts). */
-function streamConfig(spec: StreamSpec): Partial<StreamConfig> & { name: string } {
+function streamConfig(spec: StreamSpec, replicas: number): Partial<StreamConfig> & { name: string } {
   return {
     name: spec.name,
     subjects: spec.subjects,
@@ -82,16 +97,17 @@ function streamConfig(spec: StreamSpec): Partial<StreamConfig> & { name: string 
     retention: RetentionPolicy.Limits,
     discard: DiscardPolicy.Old,
     duplicate_window: 120 * 1e9,
+    num_replicas: replicas,
   };
 }
 
 const notFound = (err: unknown) => (err as { code?: string }).code === '404';
 
 /** Creates the streams this service owns, or brings their settings up to date. */
-async function ensureStreams(nc: NatsConnection, streams: StreamSpec[]): Promise<void> {
+async function ensureStreams(nc: NatsConnection, streams: StreamSpec[], replicas: number): Promise<void> {
   const jsm = await nc.jetstreamManager();
   for (const spec of streams) {
-    const config = streamConfig(spec);
+    const config = streamConfig(spec, replicas);
     try {
       await jsm.streams.info(spec.name);
       await jsm.streams.update(spec.name, config);
@@ -106,7 +122,7 @@ async function ensureStreams(nc: NatsConnection, streams: StreamSpec[]): Promise
  * Binds to a stream another service owns, leaving its settings as they are. Only when it does not
  * exist yet (its owner has never run) is it made, from the same definition the owner uses.
  */
-export async function bindStream(jsm: JetStreamManager, spec: StreamSpec): Promise<void> {
+export async function bindStream(jsm: JetStreamManager, spec: StreamSpec, replicas = 1): Promise<void> {
   try {
     await jsm.streams.info(spec.name);
     return;
@@ -114,7 +130,7 @@ export async function bindStream(jsm: JetStreamManager, spec: StreamSpec): Promi
     if (!notFound(err)) throw err;
   }
   try {
-    await jsm.streams.add(streamConfig(spec));
+    await jsm.streams.add(streamConfig(spec, replicas));
   } catch (err) {
     // Made meanwhile by its owner or another consumer: bound all the same.
     await jsm.streams.info(spec.name).catch(() => {

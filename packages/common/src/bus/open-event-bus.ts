@@ -2,10 +2,10 @@
 import { Logger } from '../logger';
 import { EventBus, StreamSpec } from './event-bus';
 import { InMemoryEventBus } from './in-memory-event-bus';
-import { NatsEventBus } from './nats-event-bus';
+import { NatsBusOptions, NatsEventBus } from './nats-event-bus';
 
-export async function openEventBus(natsUrl: string | undefined, name: string, streams: StreamSpec[], logger: Logger): Promise<EventBus> {
-  if (natsUrl) return NatsEventBus.connect(natsUrl, name, streams, logger);
+export async function openEventBus(natsUrl: string | undefined, name: string, streams: StreamSpec[], logger: Logger, options: NatsBusOptions = {}): Promise<EventBus> {
+  if (natsUrl) return NatsEventBus.connect(natsUrl, name, streams, logger, options);
   logger.warn('NATS_URL is not set: events stay inside this process (fine only when every service runs in it)');
   return new InMemoryEventBus();
 }

@@ -45,13 +45,13 @@ export function testLogger(service: string): Logger {
   return createLogger({ service }, level === 'debug' || level === 'info' || level === 'warn' ? level : 'silent');
 }
 
-/** Waits until `check` returns a value other than undefined/false, or fails after timeoutMs. */
-export async function eventually<T>(check: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 5000, what = 'condition'): Promise<T> {
+/** Waits until `check` returns a value other than undefined/false, or fails after timeoutMs (`what`: a function says how far it got). */
+export async function eventually<T>(check: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 5000, what: string | (() => string) = 'condition'): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();
     if (value !== undefined && value !== false) return value as T;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${typeof what === 'function' ? what() : what}`);
     await new Promise((r) => setTimeout(r, 20));
   }
 }
@@ -69,7 +69,7 @@ export function uniqueTestName(prefix: string): string {
  */
 export async function deleteTestConsumers(stream: string, names: string[], natsUrl = testNatsUrl): Promise<void> {
   const { connect } = await import('nats');
-  const nc = await connect({ servers: natsUrl });
+  const nc = await connect({ servers: natsUrl.split(',') });
   try {
     const jsm = await nc.jetstreamManager();
     for (const name of names) await jsm.consumers.delete(stream, name).catch(() => undefined); // never made, or gone
@@ -81,7 +81,7 @@ export async function deleteTestConsumers(stream: string, names: string[], natsU
 /** Removes a presence session bucket a test made on the shared NATS (buckets are streams KV_<name>). */
 export async function deleteTestBucket(bucket: string, natsUrl = testNatsUrl): Promise<void> {
   const { connect } = await import('nats');
-  const nc = await connect({ servers: natsUrl });
+  const nc = await connect({ servers: natsUrl.split(',') });
   try {
     await (await nc.jetstreamManager()).streams.delete(`KV_${bucket}`);
   } catch {

@@ -17,6 +17,10 @@ describe('judgeSession', () => {
   it('gives a new session the timeout from its opening even before its gateway is heard from', () => {
     expect(judgeSession(session({ openedAt: t(10_000) }), undefined, t(12_000), policy)).toBe('keep');
   });
+  it('counts a gateway silent only from the end of a store outage (its keepalives could not be written)', () => {
+    expect(judgeSession(session(), t(1000), t(6000), policy, t(2000))).toBe('keep');
+    expect(judgeSession(session(), t(1000), t(7000), policy, t(2000))).toBe('interrupt');
+  });
   it('expires an interrupted session after the grace period', () => {
     const s = interrupt(session(), t(1000));
     expect(judgeSession(s, undefined, t(20_999), policy)).toBe('keep');

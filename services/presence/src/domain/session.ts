@@ -20,12 +20,18 @@ export interface LivenessPolicy {
 
 export type SweepVerdict = 'keep' | 'interrupt' | 'expire';
 
-/** What a sweep does with a session, given when its gateway was last heard from. */
-export function judgeSession(s: Session, gatewayLastSeen: Date | undefined, now: Date, policy: LivenessPolicy): SweepVerdict {
+/**
+ * What a sweep does with a session, given when its gateway was last heard from. `storeLastFailed`:
+ * when the session store last refused a write here. While it refuses them (a NATS cluster electing a
+ * new leader for the bucket takes seconds) no gateway's keepalive can be recorded, so a gateway's
+ * silence counts only from the end of such an outage: else losing one NATS node would look like
+ * every gateway dying, and every session in the deployment would be interrupted and then expired.
+ */
+export function judgeSession(s: Session, gatewayLastSeen: Date | undefined, now: Date, policy: LivenessPolicy, storeLastFailed?: Date): SweepVerdict {
   if (s.state === 'interrupted') {
     return s.interruptedAt && now.getTime() - s.interruptedAt.getTime() >= policy.resumeGraceMs ? 'expire' : 'keep';
   }
-  const heard = Math.max(gatewayLastSeen?.getTime() ?? 0, s.openedAt.getTime());
+  const heard = Math.max(gatewayLastSeen?.getTime() ?? 0, s.openedAt.getTime(), storeLastFailed?.getTime() ?? 0);
   return now.getTime() - heard >= policy.sessionTimeoutMs ? 'interrupt' : 'keep';
 }
 

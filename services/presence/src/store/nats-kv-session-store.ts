@@ -9,9 +9,16 @@
 // instance purges the old markers it finds (left by an instance that stopped before doing so). A
 // purge goes up to the marker's own sequence, so a session put again meanwhile (resumed) stays.
 //
+// Each instance's copy is only as current as its watch, which stops for a while when the NATS server
+// holding it is lost (until nats.js notices the missing heartbeats and makes it again): meanwhile the
+// other instances' writes, gateways' keepalives among them, do not arrive. So every sweep also writes
+// a key of this instance's own (`presence.<instance>`, the time), and the copy counts as current up to
+// the time in the last such write its watch has shown (`seenUpTo`).
+//
 // Writes are JetStream publishes to the bucket's subjects (`$KV.<bucket>.<key>`, a delete with the
 // header `KV-Operation: DEL`: what nats.js's kv.put() and kv.delete() send) through rtcroom's
 // JetStreamPublisher, which spares each write the error nats.js makes after every request.
+import { randomBytes } from 'node:crypto';
 import { JetStreamPublisher } from '@rtcroom/common';
 import { NatsConnection, KV, JetStreamManager } from 'nats';
 import { Session } from '../domain/session';
@@ -19,6 +26,7 @@ import { SessionIndex, SessionStore } from './session-store';
 
 const sessionKey = (id: string) => `session.${id}`;
 const gatewayKey = (id: string) => `gateway.${id}`;
+const instanceKey = (id: string) => `presence.${id}`;
 /** What NATS takes as a key (as nats.js checks it). */
 const keyPattern = /^[-/=\w]+(\.[-/=\w]+)*$/;
 
@@ -37,6 +45,8 @@ const decode = (data: Uint8Array): Session => {
 export interface KvSessionStoreOptions {
   /** How long a closed session's delete marker stays in the bucket before it is purged. */
   tombstoneMs: number;
+  /** Copies of the bucket on a NATS cluster (NATS_REPLICAS); an existing bucket is brought to it. */
+  replicas?: number;
 }
 
 export const defaultKvSessionStoreOptions: KvSessionStoreOptions = { tombstoneMs: 5 * 60_000 };
@@ -64,6 +74,9 @@ export class NatsKvSessionStore implements SessionStore {
   private sweeper: NodeJS.Timeout | undefined;
   private sweeping: Promise<void> = Promise.resolve();
   private initialized = false;
+  /** This instance's own key, written at every sweep; its echo through the watch dates the copy. */
+  private readonly ownKey = instanceKey(randomBytes(6).toString('hex'));
+  private seenAt = new Date();
 
   private constructor(
     private readonly kv: KV,
@@ -75,8 +88,14 @@ export class NatsKvSessionStore implements SessionStore {
 
   static async open(nc: NatsConnection, bucket: string, options: KvSessionStoreOptions = defaultKvSessionStoreOptions): Promise<NatsKvSessionStore> {
     if (!/^[A-Za-z0-9_-]{1,64}$/.test(bucket)) throw new Error(`bad bucket name ${bucket}`);
-    const kv = await nc.jetstream().views.kv(bucket, { history: 1 });
-    const store = new NatsKvSessionStore(kv, new JetStreamPublisher(nc), await nc.jetstreamManager(), bucket, options);
+    const replicas = options.replicas ?? 1;
+    const kv = await nc.jetstream().views.kv(bucket, { history: 1, replicas });
+    const jsm = await nc.jetstreamManager();
+    // views.kv binds to a bucket that exists as it is; presence owns the bucket, so it brings the
+    // number of copies to what it is configured with (an operator moving to a cluster sets NATS_REPLICAS).
+    const info = await jsm.streams.info(`KV_${bucket}`);
+    if (info.config.num_replicas !== replicas) await jsm.streams.update(`KV_${bucket}`, { ...info.config, num_replicas: replicas });
+    const store = new NatsKvSessionStore(kv, new JetStreamPublisher(nc), jsm, bucket, options);
     await store.watch();
     store.sweeper = setInterval(() => {
       store.sweeping = store.sweeping.then(() => store.purgeTombstones()).catch(() => undefined); // next sweep tries again
@@ -97,6 +116,7 @@ export class NatsKvSessionStore implements SessionStore {
       key: '>',
       initializedFn: () => {
         this.initialized = true;
+        this.seenAt = new Date();
         initialized();
       },
     });
@@ -113,6 +133,8 @@ export class NatsKvSessionStore implements SessionStore {
     if (kind === 'session') {
       if (op === 'PUT') this.sessions.set(decode(value));
       else this.sessions.delete(id);
+    } else if (key === this.ownKey) {
+      if (op === 'PUT') this.seenAt = new Date(new TextDecoder().decode(value));
     } else if (kind === 'gateway') {
       if (op === 'PUT') this.gateways.set(id, new Date(new TextDecoder().decode(value)));
       else this.gateways.delete(id);
@@ -176,9 +198,14 @@ export class NatsKvSessionStore implements SessionStore {
   async gatewaysLastSeen() {
     return new Map(this.gateways);
   }
+  async seenUpTo(now: Date) {
+    await this.write(this.ownKey, new TextEncoder().encode(now.toISOString()));
+    return this.seenAt;
+  }
   async close() {
     clearInterval(this.sweeper);
     await this.sweeping;
+    await this.write(this.ownKey, new Uint8Array(0), 'DEL').catch(() => undefined); // a starting instance purges its marker
     this.stopWatch?.();
     this.writes.close();
   }

@@ -13,6 +13,13 @@ export interface SessionStore {
   ofIdentity(identity: string): Promise<Session[]>;
   touchGateway(gatewayId: string, at: Date): Promise<void>;
   gatewaysLastSeen(): Promise<Map<string, Date>>;
+  /**
+   * How current this instance's view is: the time up to which it has seen every write (`now` when the
+   * store is its own view). A sweep judges silence as of that time, so a view that has fallen behind
+   * (a watch being re-established after a NATS server was lost) never makes gateways that kept
+   * writing look silent. Rejects when the store refuses writes.
+   */
+  seenUpTo(now: Date): Promise<Date>;
   close(): Promise<void>;
 }
 
@@ -87,6 +94,9 @@ export class InMemorySessionStore implements SessionStore {
   }
   async gatewaysLastSeen() {
     return new Map(this.gateways);
+  }
+  async seenUpTo(now: Date) {
+    return now;
   }
   async close() {}
 }

@@ -155,8 +155,11 @@ export class WebhookDispatcher {
 
   private async run(): Promise<void> {
     try {
-      // Long enough for a batch of redeliveries and a batch of events, each request timing out.
-      const leaseMs = this.options.requestTimeoutMs * (2 * this.options.batchSize + 1);
+      // Every pass leases again the endpoints this instance holds, so a lease is renewed every poll
+      // interval while its delivery runs, however long that takes; it only has to outlast a few
+      // passes. An instance that dies (kill -9, a lost node) so gives its endpoints up within this
+      // time: a lease sized for a whole batch of timed-out requests held them for over 8 minutes.
+      const leaseMs = Math.max(10_000, 4 * this.options.pollIntervalMs);
       const due = await leaseDueWebhooks(this.db, this.owner, new Date(), leaseMs);
       this.active = due.length > 0 || (await anyWebhooks(this.db));
       for (const w of due) {
