@@ -25,3 +25,4 @@ export * from './free-port';
 export * from './bus/event-consumer';
 export * from './bus/streams';
 export * from './http/request-guard';
+export * from './tracing';

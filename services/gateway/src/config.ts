@@ -16,6 +16,8 @@ import {
   newId,
   parseLogLevel,
   LogLevel,
+  loadTracingConfig,
+  TracingConfig,
 } from '@rtcroom/common';
 import { OriginRule, parseOriginRules } from './ws/origin-check';
 
@@ -24,6 +26,8 @@ export interface GatewayConfig {
   address: string;
   gatewayId: string;
   logLevel: LogLevel;
+  /** OpenTelemetry (OTEL_*): off unless an OTLP endpoint is set. */
+  tracing: TracingConfig;
   accessTokenSecret: string;
   roomServiceAddress: string;
   presenceServiceAddress: string;
@@ -73,6 +77,7 @@ export function loadGatewayConfig(env: Env): GatewayConfig {
     address: envAddress(env, 'GATEWAY_ADDRESS', '127.0.0.1:8787'),
     gatewayId: envString(env, 'GATEWAY_ID', newId('gw')),
     logLevel: parseLogLevel(envOptional(env, 'LOG_LEVEL')),
+    tracing: loadTracingConfig(env),
     accessTokenSecret: envSecret(env, 'ACCESS_TOKEN_SECRET', devAccessTokenSecret),
     roomServiceAddress: envString(env, 'ROOM_SERVICE_ADDRESS', '127.0.0.1:50051'),
     presenceServiceAddress: envString(env, 'PRESENCE_SERVICE_ADDRESS', '127.0.0.1:50052'),

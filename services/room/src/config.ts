@@ -1,5 +1,5 @@
 // The room service's configuration, read once from the environment.
-import { envAddress, envInt, envOptional, Env, envServerUrl, envString, GrpcMuxLimits, GrpcSecurity, loadGrpcMuxLimits, loadGrpcSecurity, parseLogLevel, LogLevel } from '@rtcroom/common';
+import { envAddress, envInt, envOptional, Env, envServerUrl, envString, GrpcMuxLimits, GrpcSecurity, loadGrpcMuxLimits, loadGrpcSecurity, parseLogLevel, LogLevel, loadTracingConfig, TracingConfig } from '@rtcroom/common';
 import { parseWebhookAllowList, WebhookAllowList } from './webhooks/webhook-target';
 
 export interface RoomConfig {
@@ -9,6 +9,8 @@ export interface RoomConfig {
   /** How its gRPC server bounds each caller's mux stream (calls in flight, default deadline). */
   grpcMux: GrpcMuxLimits;
   logLevel: LogLevel;
+  /** OpenTelemetry (OTEL_*): off unless an OTLP endpoint is set. */
+  tracing: TracingConfig;
   /** Absent: the embedded PGlite (development, or RTCROOM_EMBEDDED=true). */
   databaseUrl?: string;
   databasePoolSize: number;
@@ -48,6 +50,7 @@ export function loadRoomConfig(env: Env): RoomConfig {
     grpcSecurity: loadGrpcSecurity(env, 'room'),
     grpcMux: loadGrpcMuxLimits(env),
     logLevel: parseLogLevel(envOptional(env, 'LOG_LEVEL')),
+    tracing: loadTracingConfig(env),
     databaseUrl: envServerUrl(env, 'DATABASE_URL'),
     databasePoolSize: envInt(env, 'DATABASE_POOL_SIZE', 20, { min: 1, max: 200 }),
     embeddedDataDir: envOptional(env, 'EMBEDDED_DATA_DIR'),

@@ -6,6 +6,7 @@
 import * as grpc from '@grpc/grpc-js';
 import type { GrpcTlsConfig } from '../config';
 import { DomainError } from '../errors';
+import { tracedCall } from '../tracing/grpc-tracing';
 import { metadataProblem } from './call-context';
 import { MuxChannel, MuxUnsupported } from './mux-client';
 import { fromServiceError } from './status';
@@ -79,7 +80,7 @@ export function createClient<D extends AnyDefinition>(definition: D, address: st
           },
         );
       });
-    out[method] = async (request: unknown, callOptions?: CallOptions) => {
+    const send = async (request: unknown, callOptions: CallOptions | undefined) => {
       const timeoutMs = callOptions?.timeoutMs ?? defaultTimeoutMs;
       if (!(timeoutMs > 0)) throw new DomainError('INVALID_ARGUMENT', `timeoutMs must be above 0, got ${timeoutMs}`);
       if (callOptions?.metadata) checkMetadata(callOptions.metadata);
@@ -97,6 +98,7 @@ export function createClient<D extends AnyDefinition>(definition: D, address: st
         throw err;
       }
     };
+    out[method] = (request: unknown, callOptions?: CallOptions) => tracedCall(def.path, callOptions, (traced) => send(request, traced));
   }
   return out as AsyncClient<D>;
 }
