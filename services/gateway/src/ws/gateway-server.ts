@@ -3,7 +3,7 @@
 // presence, kept alive, and its frames are handled one after another.
 import { createServer, IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { connectionsCheckingIntervalMs, limitHttpServer, Logger, verifyAccessToken } from '@rtcroom/common';
+import { connectionsCheckingIntervalMs, failSpan, inSpan, limitHttpServer, Logger, SpanKind, verifyAccessToken } from '@rtcroom/common';
 import { gatewayv1 } from '@rtcroom/proto';
 import WebSocket, { WebSocketServer } from 'ws';
 import { Backends } from '../backends';
@@ -182,13 +182,18 @@ export class GatewayServer {
       conn.fail(salvageRequestId(data, this.config.maxFrameBytes), err);
       return;
     }
-    try {
-      const ctx = { requestId: frame.requestId, conn, backends: this.backends, fanout: this.fanout, calls: this.calls, tokens: this.tokenExpiry };
-      const reply = await handleRequest(ctx, frame.message!);
-      if (reply) conn.reply(frame.requestId, reply);
-    } catch (err) {
-      conn.fail(frame.requestId, err, frame.message?.$case);
-    }
+    const request = frame.message!;
+    // Each frame starts a trace (tracing off: the handler as it is); a failure is answered inside it.
+    await inSpan(`gateway ${request.$case}`, { kind: SpanKind.SERVER, root: true, attributes: { 'rtcroom.frame': request.$case, 'rtcroom.session_id': conn.sessionId } }, async (span) => {
+      try {
+        const ctx = { requestId: frame.requestId, conn, backends: this.backends, fanout: this.fanout, calls: this.calls, tokens: this.tokenExpiry };
+        const reply = await handleRequest(ctx, request);
+        if (reply) conn.reply(frame.requestId, reply);
+      } catch (err) {
+        if (span) failSpan(span, err);
+        conn.fail(frame.requestId, err, request.$case);
+      }
+    });
   }
 
   private checkLiveness(): void {
