@@ -3,7 +3,7 @@
 // handled call that continues it.
 import type { CallOptions } from '../grpc/client';
 import type { ServiceBinding } from '../grpc/server';
-import { inSpan, SpanKind, TraceCarrier, tracingEnabled, withTraceHeaders } from './spans';
+import { inSpan, inTrace, SpanKind, TraceCarrier, tracingEnabled, withTraceHeaders } from './spans';
 
 /** rpc.* attributes of a method path (/rtcroom.room.v1.RoomService/JoinRoom). */
 function rpcAttributes(path: string) {
@@ -11,9 +11,9 @@ function rpcAttributes(path: string) {
   return { 'rpc.system': 'grpc', 'rpc.service': path.slice(1, slash), 'rpc.method': path.slice(slash + 1) };
 }
 
-/** Runs a client call inside a client span whose context travels in the call's metadata. */
+/** Runs a client call made within a trace inside a client span, whose context travels in the call's metadata. */
 export function tracedCall<T>(path: string, options: CallOptions | undefined, call: (options: CallOptions | undefined) => Promise<T>): Promise<T> {
-  if (!tracingEnabled()) return call(options);
+  if (!inTrace()) return call(options);
   return inSpan(path.slice(1), { kind: SpanKind.CLIENT, attributes: rpcAttributes(path) }, () => call({ ...options, metadata: withTraceHeaders(options?.metadata) }));
 }
 

@@ -57,6 +57,15 @@ export function failSpan(span: Span, err: unknown): void {
   span.setStatus({ code: SpanStatusCode.ERROR, message: err instanceof Error ? err.message : String(err) });
 }
 
+/**
+ * Whether work done now belongs to a trace. Statements and outgoing calls are traced only inside one:
+ * the timers' own work (sweeps, polls, heartbeats) would otherwise make a one-span trace each, every
+ * second or so, and bury the traces worth reading.
+ */
+export function inTrace(): boolean {
+  return enabled && trace.getSpan(context.active()) !== undefined;
+}
+
 /** The active trace as a carrier to send along (gRPC metadata, NATS headers); undefined when there is none. */
 export function activeTraceCarrier(): TraceCarrier | undefined {
   if (!enabled) return undefined;

@@ -90,7 +90,7 @@ describe('tracing on', () => {
   it('marks a failed call on both ends with its reason', async () => {
     const client = createClient<Presence>(presencev1.PresenceServiceService, server.address, 2000);
     try {
-      await expect(client.listOnline({ identities: ['refuse'] })).rejects.toMatchObject({ reason: 'NOT_FOUND' });
+      await expect(inSpan('caller', {}, () => client.listOnline({ identities: ['refuse'] }))).rejects.toMatchObject({ reason: 'NOT_FOUND' });
       for (const kind of [SpanKind.CLIENT, SpanKind.SERVER]) {
         const span = spans().find((s) => s.kind === kind)!;
         expect(span.status.code).toBe(2); // ERROR
@@ -98,6 +98,19 @@ describe('tracing on', () => {
       }
     } finally {
       client.close();
+    }
+  });
+
+  it('traces calls and statements made outside any trace (timers) only from the server on', async () => {
+    const client = createClient<Presence>(presencev1.PresenceServiceService, server.address, 2000);
+    const open = await openDatabase<any>({ url: database.url }, logger);
+    try {
+      await client.listOnline({ identities: ['a'] });
+      await open.db.selectNoFrom((eb) => eb.lit(1).as('one')).execute();
+      expect(spans().map((s) => [s.kind, s.parentSpanContext === undefined])).toEqual([[SpanKind.SERVER, true]]);
+    } finally {
+      client.close();
+      await open.close();
     }
   });
 

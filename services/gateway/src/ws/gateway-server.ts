@@ -115,12 +115,15 @@ export class GatewayServer {
     ws.on('close', (code: number) => void this.forget(conn, code !== 1000));
     ws.on('error', (err) => this.logger.debug('socket error', { sessionId: conn.sessionId, err }));
     const resumeToken = new URL(req.url ?? '/', 'http://x').searchParams.get('resume_token');
-    const opened = openSession(this.backends, claims, resumeToken, {
-      gatewayId: this.config.gatewayId,
-      secret: this.config.accessTokenSecret,
-      pingIntervalMs: this.config.pingIntervalMs,
-      logger: this.logger,
-    });
+    // A connection's opening is a trace of its own (a resume's seats, presence's session).
+    const opened = inSpan('gateway connect', { kind: SpanKind.SERVER, root: true, attributes: { 'rtcroom.resume': resumeToken !== null } }, () =>
+      openSession(this.backends, claims, resumeToken, {
+        gatewayId: this.config.gatewayId,
+        secret: this.config.accessTokenSecret,
+        pingIntervalMs: this.config.pingIntervalMs,
+        logger: this.logger,
+      }),
+    );
     // What frames wait for; not the session itself, which the connection would otherwise keep for life.
     let sessionReady: Promise<unknown> = opened;
     ws.on('message', (data: Buffer, isBinary: boolean) => {
@@ -236,7 +239,9 @@ export class GatewayServer {
     this.calls.drop(conn);
     if (!conn.sessionId) return; // never opened
     try {
-      await this.backends.presence.closeSession({ sessionId: conn.sessionId, resumable, gatewayId: this.config.gatewayId, holdsNoSeats });
+      await inSpan('gateway disconnect', { kind: SpanKind.SERVER, root: true, attributes: { 'rtcroom.session_id': conn.sessionId, 'rtcroom.resumable': resumable } }, () =>
+        this.backends.presence.closeSession({ sessionId: conn.sessionId, resumable, gatewayId: this.config.gatewayId, holdsNoSeats }),
+      );
     } catch (err) {
       // Presence expires the session by itself once this gateway stops keeping it alive.
       this.logger.warn('could not close the session with presence', { sessionId: conn.sessionId, err });
