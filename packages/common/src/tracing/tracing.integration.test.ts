@@ -1,6 +1,8 @@
 // The tracing hooks with the SDK on and spans kept in memory: a gRPC call (over the mux and unary) and
 // a bus message continue the caller's trace, Postgres statements are spans of the trace they run in,
 // and with tracing off nothing is made at all.
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
 import { context, trace } from '@opentelemetry/api';
 import { InMemorySpanExporter, NodeTracerProvider, ReadableSpan, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-node';
 import { presencev1 } from '@rtcroom/proto';
@@ -33,7 +35,24 @@ const binding = () =>
     { listOnline: ['room'] } as never,
   );
 
+/** Which OpenTelemetry SDK modules a fresh process has loaded after startTracing with `env` (the built package). */
+function sdkLoadedWith(env: Record<string, string>): boolean {
+  const script = `
+    const common = require(${JSON.stringify(join(__dirname, '..', '..', 'dist', 'index.js'))});
+    common.startTracing('probe', common.loadTracingConfig(${JSON.stringify(env)}), common.createLogger({}, 'silent')).then(async (t) => {
+      const loaded = Object.keys(require.cache).some((path) => /@opentelemetry[\\/](sdk-trace|exporter|resources)/.test(path));
+      await t.shutdown();
+      process.stdout.write(String(loaded));
+    });`;
+  return execFileSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 20_000 }) === 'true';
+}
+
 describe('tracing off', () => {
+  it('loads no SDK without an endpoint (the built package, in a process of its own)', () => {
+    expect(sdkLoadedWith({})).toBe(false);
+    expect(sdkLoadedWith({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:9' })).toBe(true);
+  });
+
   it('makes no span, carries nothing and wraps nothing', async () => {
     let seen: unknown = 'not called';
     await inSpan('x', {}, async (span) => void (seen = span));
