@@ -57,12 +57,12 @@ export function runMain<C extends { logLevel: LogLevel; tracing?: TracingConfig 
         // The spans of the drain go out too.
         .then(() => tracing?.shutdown())
         .then(
-        () => process.exit(0),
-        (err) => {
-          logger?.error('shutdown failed', { err });
-          process.exit(1);
-        },
-      );
+          () => process.exit(0),
+          (err) => {
+            logger?.error('shutdown failed', { err });
+            process.exit(1);
+          },
+        );
     };
     process.once('SIGINT', () => shutdown('SIGINT'));
     process.once('SIGTERM', () => shutdown('SIGTERM'));
