@@ -12,7 +12,7 @@ import type { AckPolicy, ConsumerConfig, ConsumerMessages, DeliverPolicy, JetStr
 import { Logger } from '../logger';
 import { BusSubscription, EventBus, StreamSpec } from './event-bus';
 import { bindStream, NatsEventBus, traceOf } from './nats-event-bus';
-import { inSpan, SpanKind, TraceCarrier } from '../tracing/spans';
+import { inSpan, SpanKind, subjectTemplate, TraceCarrier } from '../tracing/spans';
 
 export interface EventConsumerOptions {
   /** The stream, owned by another service or this one: bound to as it is (streams.ts). */
@@ -131,7 +131,7 @@ async function consumeDurably(bus: NatsEventBus, options: EventConsumerOptions, 
 /** Runs the handler, failing it when it runs too long (it is not stopped: its outcome is ignored). */
 function attempt(handle: Handler, data: Uint8Array, subject: string, timeoutMs: number, trace: TraceCarrier | undefined): Promise<void> {
   // A consumer span continuing the publisher's trace (tracing off: the handler as it is).
-  return inSpan(`consume ${subject}`, { kind: SpanKind.CONSUMER, parent: trace, attributes: { 'messaging.system': 'nats', 'messaging.destination.name': subject } }, () =>
+  return inSpan(`consume ${subjectTemplate(subject)}`, { kind: SpanKind.CONSUMER, parent: trace, attributes: { 'messaging.system': 'nats', 'messaging.destination.name': subject } }, () =>
     attemptInTime(handle, data, subject, timeoutMs),
   );
 }

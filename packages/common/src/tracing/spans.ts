@@ -93,6 +93,17 @@ export function withTraceHeaders(headers: Record<string, string> | undefined): R
   return carrier ? { ...headers, ...carrier } : headers;
 }
 
+/**
+ * A span name for a message's subject: its id token (a room, a user) as `*`, so that names stay few
+ * (rtcroom.room.r_12.member.joined -> rtcroom.room.*.member.joined); the subject itself is an attribute.
+ */
+export function subjectTemplate(subject: string): string {
+  const tokens = subject.split('.');
+  if (tokens.length < 4 || tokens[0] !== 'rtcroom') return subject;
+  tokens[2] = '*';
+  return tokens.join('.');
+}
+
 /** A traceparent stored earlier (activeTraceparent) as a carrier to continue; undefined for none. */
 export function storedTrace(traceparent: string | null | undefined): TraceCarrier | undefined {
   return traceparent ? { traceparent } : undefined;

@@ -15,7 +15,7 @@ import { bindService, RunningGrpcServer, startGrpcServer } from '../grpc/server'
 import { createLogger } from '../logger';
 import { createTestDatabase, TestDatabase } from '../testing';
 import { tracedBinding } from './grpc-tracing';
-import { activeTraceparent, inSpan, setTracingEnabled, SpanKind, storedTrace } from './spans';
+import { activeTraceparent, inSpan, setTracingEnabled, SpanKind, storedTrace, subjectTemplate } from './spans';
 
 const logger = createLogger({ service: 'tracing-test' }, 'silent');
 type Presence = typeof presencev1.PresenceServiceService;
@@ -162,6 +162,12 @@ describe('tracing on', () => {
       await open.close();
     }
   });
+});
+
+it('names spans by the shape of a subject, not its room or user', () => {
+  expect(subjectTemplate('rtcroom.room.r_1.member.joined')).toBe('rtcroom.room.*.member.joined');
+  expect(subjectTemplate('rtcroom.user.YWxpY2U.call')).toBe('rtcroom.user.*.call');
+  expect(subjectTemplate('elsewhere.a.b.c')).toBe('elsewhere.a.b.c');
 });
 
 describe('loadTracingConfig', () => {

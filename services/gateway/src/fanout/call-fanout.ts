@@ -1,7 +1,7 @@
 // Delivers call events (rtcroom.user.<identity>.call) to the connections of their recipient on this
 // gateway, in order per recipient. An incoming call (RINGING, to the callee) carries the caller's play
 // URL signed for the callee: seed step 4, the callee can play the caller as soon as it accepts.
-import { BusMessage, BusSubscription, EventBus, inSpan, Logger, SpanKind, subjects } from '@rtcroom/common';
+import { BusMessage, BusSubscription, EventBus, inSpan, Logger, SpanKind, subjects, subjectTemplate } from '@rtcroom/common';
 import { callv1, gatewayv1, mediav1 } from '@rtcroom/proto';
 import { Backends } from '../backends';
 import { Connection } from '../ws/connection';
@@ -49,7 +49,7 @@ export class CallFanout {
     const who = event.recipientIdentity;
     if (!this.byIdentity.has(who) || !event.call) return;
     const next = (this.chains.get(who) ?? Promise.resolve()).then(() =>
-      inSpan(`deliver ${msg.subject}`, { kind: SpanKind.CONSUMER, parent: msg.trace, attributes: { 'messaging.system': 'nats', 'messaging.destination.name': msg.subject } }, () => this.deliver(event)),
+      inSpan(`deliver ${subjectTemplate(msg.subject)}`, { kind: SpanKind.CONSUMER, parent: msg.trace, attributes: { 'messaging.system': 'nats', 'messaging.destination.name': msg.subject } }, () => this.deliver(event)),
     );
     this.chains.set(who, next);
     void next.finally(() => {

@@ -7,7 +7,7 @@
 // room's kept events after it are replayed before live delivery takes over, so nothing is missed or
 // doubled. Should a connection still be behind when an event reaches it, the events it missed are
 // read from the room service first.
-import { BusMessage, BusSubscription, EventBus, inSpan, Logger, SpanKind, subjects } from '@rtcroom/common';
+import { BusMessage, BusSubscription, EventBus, inSpan, Logger, SpanKind, subjects, subjectTemplate } from '@rtcroom/common';
 import { mediav1, roomEventv1 } from '@rtcroom/proto';
 import { Backends } from '../backends';
 import { Connection, HeldSeat } from '../ws/connection';
@@ -113,7 +113,7 @@ export class RoomFanout {
     const previous = this.chains.get(event.roomId) ?? Promise.resolve();
     // Delivered in the trace of the change that made the event (carried from the room service's outbox).
     const next = previous.then(() =>
-      inSpan(`deliver ${msg.subject}`, { kind: SpanKind.CONSUMER, parent: msg.trace, attributes: { 'messaging.system': 'nats', 'messaging.destination.name': msg.subject, 'rtcroom.room_id': event.roomId, 'rtcroom.seq': event.seq } }, () =>
+      inSpan(`deliver ${subjectTemplate(msg.subject)}`, { kind: SpanKind.CONSUMER, parent: msg.trace, attributes: { 'messaging.system': 'nats', 'messaging.destination.name': msg.subject, 'rtcroom.room_id': event.roomId, 'rtcroom.seq': event.seq } }, () =>
         this.deliverLive(event),
       ),
     );
