@@ -20,6 +20,9 @@ export interface RunningTracing {
 
 const off: RunningTracing = { shutdown: async () => undefined };
 
+/** How long a stop waits for the last spans to go out. */
+const shutdownExportMs = 2000;
+
 /** Registers the SDK (W3C trace context, batch export over OTLP/HTTP) when `config` has an endpoint. */
 export async function startTracing(service: string, config: TracingConfig, logger: Logger): Promise<RunningTracing> {
   if (!config.tracesUrl) return off;
@@ -29,10 +32,12 @@ export async function startTracing(service: string, config: TracingConfig, logge
     import('@opentelemetry/semantic-conventions'),
     config.protocol === 'http/json' ? import('@opentelemetry/exporter-trace-otlp-http') : import('@opentelemetry/exporter-trace-otlp-proto'),
   ]);
-  // The SDK reports a failed export through diag: a warning in our log rather than silence.
+  // The SDK reports a failed export through diag: a warning in our log rather than silence, without
+  // the error's stack, and at most one a minute while the collector stays away.
+  const warn = exportWarnings(logger);
   diag.setLogger(
     {
-      error: (message, ...args) => logger.warn(`tracing: ${message}`, { detail: args.map(String).join(' ') }),
+      error: (message, ...args) => warn(message, args),
       warn: () => undefined,
       info: () => undefined,
       debug: () => undefined,
@@ -53,8 +58,39 @@ export async function startTracing(service: string, config: TracingConfig, logge
   return {
     async shutdown() {
       setTracingEnabled(false);
-      await provider.shutdown().catch((err: unknown) => logger.warn('tracing: the last spans could not be exported', { err }));
+      // Bounded: a collector that is away (the exporter retries for up to 30 s) must not hold up a
+      // stop past its grace period; what is not out by then is dropped.
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), shutdownExportMs)));
+      const outcome = await Promise.race([provider.shutdown().then(() => 'done' as const, (err: unknown) => err), late]);
+      clearTimeout(timer);
+      if (outcome === 'late') logger.warn('tracing: the last spans were not exported in time; dropped', { waitedMs: shutdownExportMs });
+      else if (outcome !== 'done') logger.warn('tracing: the last spans could not be exported', { problem: (outcome as Error)?.message ?? String(outcome) });
     },
+  };
+}
+
+/** What the SDK reports (an exception it serialized as JSON, or text), as one warning a minute at most. */
+function exportWarnings(logger: Logger): (message: string, args: unknown[]) => void {
+  let lastAt = -Infinity;
+  let suppressed = 0;
+  return (message, args) => {
+    const now = Date.now();
+    if (now - lastAt < 60_000) {
+      suppressed++;
+      return;
+    }
+    lastAt = now;
+    let problem = message;
+    try {
+      const parsed = JSON.parse(message) as { message?: unknown };
+      if (typeof parsed.message === 'string') problem = parsed.message;
+    } catch {
+      // plain text already
+    }
+    const detail = args.filter((a) => typeof a === 'string' || typeof a === 'number').join(' ');
+    logger.warn('tracing: spans could not be exported (they are dropped; calls are not affected)', { problem, ...(detail ? { detail } : {}), suppressedSinceLast: suppressed });
+    suppressed = 0;
   };
 }
 

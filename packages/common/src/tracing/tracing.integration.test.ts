@@ -47,6 +47,30 @@ function sdkLoadedWith(env: Record<string, string>): boolean {
   return execFileSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 20_000 }) === 'true';
 }
 
+describe('a collector that is away', () => {
+  it('costs dropped spans and a warning without a stack, and holds up a stop for 2 s at most', () => {
+    const script = `
+      const common = require(${JSON.stringify(join(__dirname, '..', '..', 'dist', 'index.js'))});
+      const lines = [];
+      const logger = common.createLogger({}, 'info', (line) => lines.push(JSON.parse(line)));
+      (async () => {
+        const config = common.loadTracingConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:9', OTEL_BSP_SCHEDULE_DELAY: '10' });
+        const tracing = await common.startTracing('probe', config, logger);
+        const answers = [];
+        for (let i = 0; i < 3; i++) answers.push(await common.inSpan('work', {}, async () => i));
+        const stopping = Date.now();
+        await tracing.shutdown();
+        process.stdout.write(JSON.stringify({ answers, stopMs: Date.now() - stopping, warnings: lines.filter((l) => l.level === 'warn') }));
+        process.exit(0);
+      })();`;
+    const out = JSON.parse(execFileSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 20_000 }));
+    expect(out.answers).toEqual([0, 1, 2]);
+    expect(out.stopMs).toBeLessThan(4000);
+    expect(out.warnings.length).toBeGreaterThan(0);
+    expect(JSON.stringify(out.warnings)).not.toContain('    at ');
+  });
+});
+
 describe('tracing off', () => {
   it('loads no SDK without an endpoint (the built package, in a process of its own)', () => {
     expect(sdkLoadedWith({})).toBe(false);
