@@ -1,6 +1,6 @@
 // The outbox carries a change's trace to the relay's publish, also when the relay publishes it from the
 // store much later: a join made while NATS is down is published once NATS is back, and that publish,
-// and the message's headers, continue the join's trace (spans kept in memory).
+// and the message's headers, continue the join's trace (spans kept in memory). So do webhook deliveries.
 import { context, trace } from '@opentelemetry/api';
 import { InMemorySpanExporter, NodeTracerProvider, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-node';
 import { createLogger, inSpan, NatsEventBus, roomEventsStream, setTracingEnabled, SpanKind } from '@rtcroom/common';
@@ -8,21 +8,25 @@ import { eventually, PrivateNatsServer } from '@rtcroom/common/testing';
 import { roomEventv1, roomServicev1, roomv1 } from '@rtcroom/proto';
 import { Client } from 'pg';
 import { RoomHarness, startRoomHarness } from './support/room-harness';
+import { WebhookReceiver } from './support/webhook-receiver';
 
 describe('the outbox in a trace', () => {
   const exporter = new InMemorySpanExporter();
   const provider = new NodeTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
   let nats: PrivateNatsServer;
   let harness: RoomHarness;
+  const receiver = new WebhookReceiver();
 
   beforeAll(async () => {
     provider.register();
     setTracingEnabled(true);
     nats = await PrivateNatsServer.start();
-    harness = await startRoomHarness({ NATS_URL: nats.url });
+    harness = await startRoomHarness({ NATS_URL: nats.url, ROOM_WEBHOOK_POLL_INTERVAL_MS: '50', ROOM_WEBHOOK_ALLOWED_HOSTS: '127.0.0.1' });
+    await receiver.start();
   });
   afterAll(async () => {
     await harness?.stop();
+    await receiver.stop();
     await nats?.dispose();
     setTracingEnabled(false);
     await provider.shutdown();
@@ -73,4 +77,22 @@ describe('the outbox in a trace', () => {
       await bus.close();
     }
   }, 60_000);
+
+  it('delivers a webhook in the trace of the change that wrote the event', async () => {
+    const { client, webhooks } = harness;
+    await webhooks.createWebhook({ url: receiver.url, secret: 'webhook-secret-for-tests' });
+    const { room } = await client.createRoom({ room: roomv1.Room.fromPartial({ name: 'traced-webhook' }), requestId: '' });
+    await inSpan('a join', {}, () => client.joinRoom(roomServicev1.JoinRoomRequest.fromPartial({ roomId: room!.id, identity: 'bea', sessionId: 'bea' })));
+    const spans = () => exporter.getFinishedSpans();
+    const traceId = spans().filter((s) => s.name === 'a join').pop()!.spanContext().traceId;
+    const join = spans().find((s) => s.kind === SpanKind.SERVER && s.name === 'rtcroom.room.v1.RoomService/JoinRoom' && s.spanContext().traceId === traceId)!;
+    const post = await eventually(
+      () => spans().find((s) => s.name === 'webhook POST' && s.attributes['rtcroom.room_id'] === room!.id && s.spanContext().traceId === traceId),
+      15_000,
+      "the join's webhook delivery",
+    );
+    expect(post.kind).toBe(SpanKind.CLIENT);
+    expect(post.parentSpanContext?.spanId).toBe(join.spanContext().spanId);
+    expect(post.status.code).not.toBe(2);
+  }, 30_000);
 });

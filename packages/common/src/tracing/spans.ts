@@ -4,7 +4,7 @@
 // no header written (the bench's paired runs show the difference is within noise: README "Tracing").
 import { Attributes, context, Context, propagation, ROOT_CONTEXT, Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 
-export { SpanKind };
+export { SpanKind, SpanStatusCode };
 
 let enabled = false;
 const tracer = () => trace.getTracer('rtcroom');

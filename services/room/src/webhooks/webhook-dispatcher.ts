@@ -26,7 +26,7 @@
 // The alternative, a delivery row per endpoint written in each event's own transaction, would add a
 // write per event per endpoint to every join; this adds an 8-byte column and one index entry per event.
 import { createHmac } from 'node:crypto';
-import { Logger, newId } from '@rtcroom/common';
+import { inSpan, Logger, newId, SpanKind, SpanStatusCode, storedTrace } from '@rtcroom/common';
 import { roomEventv1 } from '@rtcroom/proto';
 import { Kysely } from 'kysely';
 import { RoomDatabase } from '../db/database';
@@ -214,8 +214,17 @@ export class WebhookDispatcher {
     return delivered;
   }
 
-  /** null on a 2xx answer, else what went wrong. */
-  private async post(w: WebhookRecord, e: PendingDelivery): Promise<string | null> {
+  /** null on a 2xx answer, else what went wrong; in the trace of the change that wrote the event. */
+  private post(w: WebhookRecord, e: PendingDelivery): Promise<string | null> {
+    const attributes = { 'http.request.method': 'POST', 'rtcroom.webhook_id': w.id, 'rtcroom.event_id': e.id, 'rtcroom.room_id': e.roomId };
+    return inSpan('webhook POST', { kind: SpanKind.CLIENT, parent: storedTrace(e.traceparent), attributes }, async (span) => {
+      const error = await this.postNow(w, e);
+      if (error !== null) span?.setStatus({ code: SpanStatusCode.ERROR, message: error });
+      return error;
+    });
+  }
+
+  private async postNow(w: WebhookRecord, e: PendingDelivery): Promise<string | null> {
     const body = webhookBody(e);
     try {
       return await this.client.post({
