@@ -270,3 +270,78 @@ function checkTlsFiles(caFile: string, certFile: string, keyFile: string, role: 
     throw new ConfigError('GRPC_TLS_CERT', `is not signed by the CA in GRPC_TLS_CA (${caFile})`);
   }
 }
+
+/** Tracing with OpenTelemetry (tracing/start-tracing.ts): off unless an OTLP endpoint is configured. */
+export interface TracingConfig {
+  /** Where spans go (OTLP over HTTP, the traces path included); absent: tracing is off and no SDK is loaded. */
+  tracesUrl?: string;
+  protocol: 'http/protobuf' | 'http/json';
+  /** Extra headers on every export (an API key for a hosted collector). */
+  headers: Record<string, string>;
+  /** service.name; absent: the service's own name (room, gateway, ...). */
+  serviceName?: string;
+  sampler: (typeof traceSamplers)[number];
+  /** The ratio of the traceidratio samplers, 0 to 1. */
+  samplerRatio: number;
+  /** How long finished spans wait to be exported in one batch. */
+  exportDelayMs: number;
+}
+
+const traceSamplers = ['parentbased_always_on', 'parentbased_always_off', 'parentbased_traceidratio', 'always_on', 'always_off', 'traceidratio'] as const;
+
+/**
+ * The standard OTEL_* variables rtcroom reads (the OpenTelemetry specification's names and meanings),
+ * validated here like every other variable. OTEL_EXPORTER_OTLP_TRACES_ENDPOINT is used as it is;
+ * OTEL_EXPORTER_OTLP_ENDPOINT gets /v1/traces appended. OTEL_SDK_DISABLED=true or
+ * OTEL_TRACES_EXPORTER=none turns tracing off whatever the endpoint.
+ */
+export function loadTracingConfig(env: Env): TracingConfig {
+  const url = (name: string): string | undefined => {
+    const raw = envOptional(env, name);
+    if (raw === undefined) return undefined;
+    let parsed: URL;
+    try {
+      parsed = new URL(raw);
+    } catch {
+      throw new ConfigError(name, `must be an http:// or https:// URL, got "${raw}"`);
+    }
+    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new ConfigError(name, `must be an http:// or https:// URL, got "${raw}"`);
+    return raw;
+  };
+  const [tracesEndpoint, endpoint] = ['OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', 'OTEL_EXPORTER_OTLP_ENDPOINT'].map(url);
+  const exporter = envOneOf(env, 'OTEL_TRACES_EXPORTER', ['otlp', 'none'] as const, 'otlp');
+  const disabled = envBool(env, 'OTEL_SDK_DISABLED', false) || exporter === 'none';
+  const ratioRaw = envOptional(env, 'OTEL_TRACES_SAMPLER_ARG');
+  const samplerRatio = ratioRaw === undefined ? 1 : Number(ratioRaw);
+  if (!(samplerRatio >= 0 && samplerRatio <= 1) || !/^\s*[\d.]+\s*$/.test(ratioRaw ?? '1')) {
+    throw new ConfigError('OTEL_TRACES_SAMPLER_ARG', `must be a number from 0 to 1, got "${ratioRaw}"`);
+  }
+  return {
+    tracesUrl: disabled ? undefined : (tracesEndpoint ?? (endpoint === undefined ? undefined : `${endpoint.replace(/\/+$/, '')}/v1/traces`)),
+    protocol: envOneOf(env, 'OTEL_EXPORTER_OTLP_PROTOCOL', ['http/protobuf', 'http/json'] as const, 'http/protobuf'),
+    headers: otlpHeaders(envOptional(env, 'OTEL_EXPORTER_OTLP_HEADERS')),
+    serviceName: envOptional(env, 'OTEL_SERVICE_NAME'),
+    sampler: envOneOf(env, 'OTEL_TRACES_SAMPLER', traceSamplers, 'parentbased_always_on'),
+    samplerRatio,
+    exportDelayMs: envInt(env, 'OTEL_BSP_SCHEDULE_DELAY', 5000, { min: 10, max: 600_000 }),
+  };
+}
+
+/** `key1=value1,key2=value2`, values percent-encoded (the specification's format). */
+function otlpHeaders(raw: string | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (raw === undefined) return out;
+  for (const pair of raw.split(',')) {
+    const at = pair.indexOf('=');
+    const key = pair.slice(0, at).trim();
+    if (at <= 0 || !/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(key)) {
+      throw new ConfigError('OTEL_EXPORTER_OTLP_HEADERS', 'must be key=value pairs separated by commas');
+    }
+    try {
+      out[key] = decodeURIComponent(pair.slice(at + 1).trim());
+    } catch {
+      throw new ConfigError('OTEL_EXPORTER_OTLP_HEADERS', `has a value that is not percent-encoded properly (header ${key})`);
+    }
+  }
+  return out;
+}

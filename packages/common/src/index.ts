@@ -27,3 +27,4 @@ export * from './bus/streams';
 export * from './http/request-guard';
 export * from './reachability';
 export * from './metrics';
+export * from './tracing';

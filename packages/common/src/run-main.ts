@@ -1,7 +1,8 @@
 // What every service's main.ts does: read config from the environment, start, stop on a signal.
 // A bad configuration exits with code 2 and a message naming the variable.
-import { ConfigError, Env } from './config';
+import { ConfigError, Env, TracingConfig } from './config';
 import { createLogger, Logger, LogLevel } from './logger';
+import { RunningTracing, startTracing } from './tracing/start-tracing';
 
 export interface Stoppable {
   stop(): Promise<void>;
@@ -32,7 +33,7 @@ export function isReadyMessage(message: unknown): message is ReadyMessage {
   return typeof message === 'object' && message !== null && (message as ReadyMessage).type === 'rtcroom.ready';
 }
 
-export function runMain<C extends { logLevel: LogLevel }>(
+export function runMain<C extends { logLevel: LogLevel; tracing?: TracingConfig }>(
   service: string,
   loadConfig: (env: Env) => C,
   start: (config: C, logger: Logger) => Promise<RunningService>,
@@ -41,6 +42,8 @@ export function runMain<C extends { logLevel: LogLevel }>(
   const boot = async () => {
     const config = loadConfig(process.env);
     logger = createLogger({ service }, config.logLevel);
+    // Before anything else starts, so the first call is traced already (off: nothing is loaded).
+    const tracing: RunningTracing | undefined = config.tracing ? await startTracing(service, config.tracing, logger) : undefined;
     const running = await start(config, logger);
     logger.info('ready', { listening: running.listening });
     announceReady(service, running.listening);
@@ -49,13 +52,17 @@ export function runMain<C extends { logLevel: LogLevel }>(
       if (stopping) return;
       stopping = true;
       logger?.info('shutting down', { signal });
-      running.stop().then(
-        () => process.exit(0),
-        (err) => {
-          logger?.error('shutdown failed', { err });
-          process.exit(1);
-        },
-      );
+      running
+        .stop()
+        // The spans of the drain go out too.
+        .then(() => tracing?.shutdown())
+        .then(
+          () => process.exit(0),
+          (err) => {
+            logger?.error('shutdown failed', { err });
+            process.exit(1);
+          },
+        );
     };
     process.once('SIGINT', () => shutdown('SIGINT'));
     process.once('SIGTERM', () => shutdown('SIGTERM'));

@@ -6,7 +6,22 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { connect } from 'nats';
-import { createLogger, Env, EventBus, GrpcListener, InMemoryEventBus, listenGrpc, loadGrpcSecurity, Logger, LogLevel, envLogLevel } from '@rtcroom/common';
+import {
+  createLogger,
+  Env,
+  EventBus,
+  GrpcListener,
+  InMemoryEventBus,
+  listenGrpc,
+  loadGrpcSecurity,
+  loadTracingConfig,
+  Logger,
+  LogLevel,
+  envLogLevel,
+  RunningTracing,
+  startTracing,
+  tracingEnabled,
+} from '@rtcroom/common';
 import { loadGatewayConfig, startGateway } from '@rtcroom/gateway';
 import { loadPresenceConfig, startPresenceService } from '@rtcroom/presence';
 import { loadRoomConfig, startRoomService } from '@rtcroom/room';
@@ -73,6 +88,10 @@ export async function startAll(options: StartAllOptions = {}): Promise<RunningSy
   const sharedBus: EventBus | undefined = env.NATS_URL ? undefined : new InMemoryEventBus();
   const listeners: GrpcListener[] = [];
   const stops: (() => Promise<void>)[] = [];
+  // One process, one service.name for all four (OTEL_SERVICE_NAME, else rtcroom); the spans' names say
+  // which service made them. Started once per process (a test may start several systems).
+  const tracing: RunningTracing | undefined = tracingEnabled() ? undefined : await startTracing('rtcroom', loadTracingConfig(env), log('tracing'));
+  if (tracing) stops.push(() => tracing.shutdown());
   try {
     // A port the others must be told is bound first: every one with ephemeral ports, and any configured
     // as port 0 (`ROOM_GRPC_ADDRESS=127.0.0.1:0 npm run up`, a test that spawns the start command).

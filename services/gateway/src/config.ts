@@ -18,6 +18,8 @@ import {
   envLogLevel,
   LogLevel,
   envMetricsAddress,
+  loadTracingConfig,
+  TracingConfig,
 } from '@rtcroom/common';
 import { OriginRule, parseOriginRules } from './ws/origin-check';
 
@@ -26,6 +28,8 @@ export interface GatewayConfig {
   address: string;
   gatewayId: string;
   logLevel: LogLevel;
+  /** OpenTelemetry (OTEL_*): off unless an OTLP endpoint is set. */
+  tracing: TracingConfig;
   /** The keys access tokens are signed with (the first) and checked against (all): ACCESS_TOKEN_KEYS or ACCESS_TOKEN_SECRET. */
   accessTokenKeys: AccessTokenKeys;
   roomServiceAddress: string;
@@ -79,6 +83,7 @@ export function loadGatewayConfig(env: Env): GatewayConfig {
     gatewayId: envString(env, 'GATEWAY_ID', newId('gw')),
     logLevel: envLogLevel(env),
     accessTokenKeys: loadAccessTokenKeys(env, devAccessTokenSecret),
+    tracing: loadTracingConfig(env),
     roomServiceAddress: envString(env, 'ROOM_SERVICE_ADDRESS', '127.0.0.1:50051'),
     presenceServiceAddress: envString(env, 'PRESENCE_SERVICE_ADDRESS', '127.0.0.1:50052'),
     urlIssuerAddress: envString(env, 'URL_ISSUER_ADDRESS', '127.0.0.1:50053'),

@@ -1,5 +1,5 @@
 // Presence's configuration, read once from the environment.
-import { ConfigError, envAddress, envInt, envOptional, Env, envServerUrl, envString, GrpcMuxLimits, GrpcSecurity, loadGrpcMuxLimits, loadGrpcSecurity, envLogLevel, LogLevel, envMetricsAddress } from '@rtcroom/common';
+import { ConfigError, envAddress, envInt, envOptional, Env, envServerUrl, envString, GrpcMuxLimits, GrpcSecurity, loadGrpcMuxLimits, loadGrpcSecurity, envLogLevel, LogLevel, envMetricsAddress, loadTracingConfig, TracingConfig } from '@rtcroom/common';
 
 export interface PresenceConfig {
   grpcAddress: string;
@@ -10,6 +10,8 @@ export interface PresenceConfig {
   /** How its gRPC server bounds each caller's mux stream (calls in flight, default deadline). */
   grpcMux: GrpcMuxLimits;
   logLevel: LogLevel;
+  /** OpenTelemetry (OTEL_*): off unless an OTLP endpoint is set. */
+  tracing: TracingConfig;
   roomServiceAddress: string;
   /** A gateway silent this long has lost its connections: its sessions are interrupted. */
   sessionTimeoutMs: number;
@@ -38,6 +40,7 @@ export function loadPresenceConfig(env: Env): PresenceConfig {
     grpcSecurity: loadGrpcSecurity(env, 'presence'),
     grpcMux: loadGrpcMuxLimits(env),
     logLevel: envLogLevel(env),
+    tracing: loadTracingConfig(env),
     roomServiceAddress: envString(env, 'ROOM_SERVICE_ADDRESS', '127.0.0.1:50051'),
     sessionTimeoutMs: envInt(env, 'PRESENCE_SESSION_TIMEOUT_MS', 4000, { min: 300, max: 600_000 }),
     resumeGraceMs: envInt(env, 'PRESENCE_RESUME_GRACE_MS', 20_000, { min: 0, max: 3_600_000 }),

@@ -1,5 +1,5 @@
 // The room service's configuration, read once from the environment.
-import { envAddress, envInt, envOptional, Env, envServerUrl, envString, GrpcMuxLimits, GrpcSecurity, loadGrpcMuxLimits, loadGrpcSecurity, envLogLevel, LogLevel, envMetricsAddress } from '@rtcroom/common';
+import { envAddress, envInt, envOptional, Env, envServerUrl, envString, GrpcMuxLimits, GrpcSecurity, loadGrpcMuxLimits, loadGrpcSecurity, envLogLevel, LogLevel, envMetricsAddress, loadTracingConfig, TracingConfig } from '@rtcroom/common';
 import { parseWebhookAllowList, WebhookAllowList } from './webhooks/webhook-target';
 
 export interface RoomConfig {
@@ -11,6 +11,8 @@ export interface RoomConfig {
   /** How its gRPC server bounds each caller's mux stream (calls in flight, default deadline). */
   grpcMux: GrpcMuxLimits;
   logLevel: LogLevel;
+  /** OpenTelemetry (OTEL_*): off unless an OTLP endpoint is set. */
+  tracing: TracingConfig;
   /** Absent: the embedded PGlite (development, or RTCROOM_EMBEDDED=true). */
   databaseUrl?: string;
   databasePoolSize: number;
@@ -53,6 +55,7 @@ export function loadRoomConfig(env: Env): RoomConfig {
     grpcSecurity: loadGrpcSecurity(env, 'room'),
     grpcMux: loadGrpcMuxLimits(env),
     logLevel: envLogLevel(env),
+    tracing: loadTracingConfig(env),
     databaseUrl: envServerUrl(env, 'DATABASE_URL'),
     databasePoolSize: envInt(env, 'DATABASE_POOL_SIZE', 20, { min: 1, max: 200 }),
     embeddedDataDir: envOptional(env, 'EMBEDDED_DATA_DIR'),

@@ -18,6 +18,8 @@ import {
   loadGrpcSecurity,
   LogLevel,
   envMetricsAddress,
+  loadTracingConfig,
+  TracingConfig,
 } from '@rtcroom/common';
 import type { MediaSettings, UrlLifetimes } from './domain/media-provider';
 import type { SelfHostedSettings } from './domain/providers/self-hosted';
@@ -34,6 +36,8 @@ export interface UrlIssuerConfig {
   /** Where nginx-rtmp's hooks and Tencent's callbacks are received (HTTP). */
   httpAddress: string;
   logLevel: LogLevel;
+  /** OpenTelemetry (OTEL_*): off unless an OTLP endpoint is set. */
+  tracing: TracingConfig;
   /** Derives stream ids; changing it changes every member's stream id. */
   streamIdKey: string;
   media: MediaSettings;
@@ -79,6 +83,7 @@ export function loadUrlIssuerConfig(env: Env): UrlIssuerConfig {
     metricsAddress: envMetricsAddress(env, 'URL_ISSUER_METRICS_ADDRESS', '127.0.0.1:9463'),
     httpAddress: envAddress(env, 'URL_ISSUER_HTTP_ADDRESS', '127.0.0.1:8790'),
     logLevel: envLogLevel(env),
+    tracing: loadTracingConfig(env),
     streamIdKey: envSecret(env, 'STREAM_ID_KEY', devSecrets.streamIdKey),
     media: provider === 'tencent' ? loadTencent(env, lifetimes, recording) : loadSelfHosted(env, lifetimes),
     roomServiceAddress: envAddress(env, 'ROOM_SERVICE_ADDRESS', '127.0.0.1:50051'),

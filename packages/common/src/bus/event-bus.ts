@@ -1,8 +1,12 @@
 // The event bus the services share: NATS (with JetStream for durable streams) in deployments, an
 // in-process stand-in for the embedded default. Subjects follow NATS rules ('*' one token, '>' the rest).
+import type { TraceCarrier } from '../tracing/spans';
+
 export interface BusMessage {
   subject: string;
   data: Uint8Array;
+  /** The trace the publisher was in (W3C headers), when tracing is on and it was in one. */
+  trace?: TraceCarrier;
 }
 
 export interface BusSubscription {

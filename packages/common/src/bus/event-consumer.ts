@@ -11,7 +11,8 @@
 import type { AckPolicy, ConsumerConfig, ConsumerMessages, DeliverPolicy, JetStreamManager, JsMsg } from 'nats';
 import { Logger } from '../logger';
 import { BusSubscription, EventBus, StreamSpec } from './event-bus';
-import { bindStream, NatsEventBus } from './nats-event-bus';
+import { bindStream, NatsEventBus, traceOf } from './nats-event-bus';
+import { inSpan, SpanKind, subjectTemplate, TraceCarrier } from '../tracing/spans';
 
 export interface EventConsumerOptions {
   /** The stream, owned by another service or this one: bound to as it is (streams.ts). */
@@ -134,7 +135,14 @@ async function consumeDurably(bus: NatsEventBus, options: EventConsumerOptions, 
 }
 
 /** Runs the handler, failing it when it runs too long (it is not stopped: its outcome is ignored). */
-async function attempt(handle: Handler, data: Uint8Array, subject: string, timeoutMs: number): Promise<void> {
+function attempt(handle: Handler, data: Uint8Array, subject: string, timeoutMs: number, trace: TraceCarrier | undefined): Promise<void> {
+  // A consumer span continuing the publisher's trace (tracing off: the handler as it is).
+  return inSpan(`consume ${subjectTemplate(subject)}`, { kind: SpanKind.CONSUMER, parent: trace, attributes: { 'messaging.system': 'nats', 'messaging.destination.name': subject } }, () =>
+    attemptInTime(handle, data, subject, timeoutMs),
+  );
+}
+
+async function attemptInTime(handle: Handler, data: Uint8Array, subject: string, timeoutMs: number): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`handler still running after ${timeoutMs} ms`)), timeoutMs);
@@ -153,7 +161,7 @@ function retryDelay(settings: Settings, failures: number): number {
 async function settle(m: JsMsg, handle: Handler, settings: Settings, stats: ConsumerStats, logger: Logger): Promise<void> {
   const deliveries = m.info.deliveryCount;
   try {
-    await attempt(handle, m.data, m.subject, settings.handlerTimeoutMs);
+    await attempt(handle, m.data, m.subject, settings.handlerTimeoutMs, traceOf(m.headers));
     m.ack();
     stats.applied++;
     return;
@@ -184,10 +192,10 @@ function subscribeLive(bus: EventBus, options: EventConsumerOptions, settings: S
   const stats: ConsumerStats = { applied: 0, retried: 0, deadLettered: 0 };
   let stopped = false;
   let chain: Promise<void> = Promise.resolve();
-  const apply = async (data: Uint8Array, subject: string) => {
+  const apply = async (data: Uint8Array, subject: string, trace: TraceCarrier | undefined) => {
     for (let deliveries = 1; !stopped; deliveries++) {
       try {
-        await attempt(handle, data, subject, settings.handlerTimeoutMs);
+        await attempt(handle, data, subject, settings.handlerTimeoutMs, trace);
         stats.applied++;
         return;
       } catch (err) {
@@ -202,7 +210,7 @@ function subscribeLive(bus: EventBus, options: EventConsumerOptions, settings: S
     }
   };
   const subscription: BusSubscription = bus.subscribe(options.subject, (msg) => {
-    chain = chain.then(() => apply(msg.data, msg.subject));
+    chain = chain.then(() => apply(msg.data, msg.subject, msg.trace));
   });
   return {
     stats,

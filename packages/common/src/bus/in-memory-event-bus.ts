@@ -1,5 +1,6 @@
 // The embedded default's event bus: every service in one process shares it. It keeps nothing, like core
 // NATS; it de-duplicates by message id within a window, like JetStream.
+import { activeTraceCarrier } from '../tracing/spans';
 import { BusMessage, BusSubscription, EventBus, PublishOptions, subjectMatches } from './event-bus';
 
 export class InMemoryEventBus implements EventBus {
@@ -18,10 +19,11 @@ export class InMemoryEventBus implements EventBus {
       this.seenIds.set(options.msgId, now);
       if (this.seenIds.size > 100_000) this.forgetOld(now);
     }
+    const trace = activeTraceCarrier();
     for (const sub of [...this.subs]) {
       if (!subjectMatches(sub.pattern, subject)) continue;
       // Asynchronous like a real bus, but in order: microtasks run first-in first-out.
-      queueMicrotask(() => sub.handler({ subject, data }));
+      queueMicrotask(() => sub.handler({ subject, data, trace }));
     }
   }
 

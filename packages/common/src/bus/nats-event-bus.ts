@@ -1,10 +1,11 @@
 // The event bus on NATS: durable publishes go through JetStream with a message id (and wait for its
 // ack: jetstream-publisher.ts); subscriptions are core NATS (JetStream-stored messages reach them
 // too), so a live subscriber pays no consumer cost.
-import { connect, JetStreamManager, NatsConnection, StorageType, DiscardPolicy, RetentionPolicy, StreamConfig } from 'nats';
+import { connect, headers as natsHeaders, JetStreamManager, MsgHdrs, NatsConnection, StorageType, DiscardPolicy, RetentionPolicy, StreamConfig } from 'nats';
 import { Logger } from '../logger';
 import { BusMessage, BusSubscription, EventBus, PublishOptions, StreamSpec, subjectMatches } from './event-bus';
 import { JetStreamPublisher } from './jetstream-publisher';
+import { activeTraceCarrier, TraceCarrier, tracingEnabled } from '../tracing/spans';
 
 export class NatsEventBus implements EventBus {
   private constructor(
@@ -49,8 +50,14 @@ export class NatsEventBus implements EventBus {
   }
 
   async publish(subject: string, data: Uint8Array, options?: PublishOptions): Promise<void> {
+    // The publisher's trace goes along in the message's headers (tracing off: none).
+    const trace = activeTraceCarrier();
     if (this.durableSubjects.some((p) => subjectMatches(p, subject))) {
-      await this.jetStream.publish(subject, data, { msgId: options?.msgId });
+      await this.jetStream.publish(subject, data, { msgId: options?.msgId, headers: trace });
+    } else if (trace) {
+      const h = natsHeaders();
+      for (const [name, value] of Object.entries(trace)) h.set(name, value);
+      this.nc.publish(subject, data, { headers: h });
     } else {
       this.nc.publish(subject, data);
     }
@@ -59,7 +66,7 @@ export class NatsEventBus implements EventBus {
   subscribe(subject: string, handler: (msg: BusMessage) => void): BusSubscription {
     const sub = this.nc.subscribe(subject, {
       callback: (err, msg) => {
-        if (!err) handler({ subject: msg.subject, data: msg.data });
+        if (!err) handler({ subject: msg.subject, data: msg.data, trace: traceOf(msg.headers) });
       },
     });
     return { unsubscribe: () => sub.unsubscribe() };
@@ -85,6 +92,15 @@ export interface NatsBusOptions {
    * With 3, a stream survives the loss of one server; with 5, of two.
    */
   replicas?: number;
+}
+
+/** The trace a message's headers carry (tracing on only: reading headers is not free). */
+export function traceOf(headers: MsgHdrs | undefined): TraceCarrier | undefined {
+  if (!headers || !tracingEnabled()) return undefined;
+  const traceparent = headers.get('traceparent');
+  if (!traceparent) return undefined;
+  const tracestate = headers.get('tracestate');
+  return tracestate ? { traceparent, tracestate } : { traceparent };
 }
 
 /** A stream's settings as rtcroom defines it (streams.ts). */

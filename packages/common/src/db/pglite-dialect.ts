@@ -12,12 +12,13 @@ import {
   PostgresQueryCompiler,
   QueryResult,
 } from 'kysely';
+import { tracedStatement } from '../tracing/db-tracing';
 
 class PGliteConnection implements DatabaseConnection {
   constructor(private readonly pg: PGlite) {}
 
   async executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
-    const result = await this.pg.query<R>(query.sql, query.parameters as unknown[]);
+    const result = await tracedStatement(query.sql, 'pglite', () => this.pg.query<R>(query.sql, query.parameters as unknown[]));
     const kind = query.query.kind;
     const writes = kind === 'InsertQueryNode' || kind === 'UpdateQueryNode' || kind === 'DeleteQueryNode';
     return {

@@ -7,6 +7,7 @@
 // marked text by name. pg's own objects stay as pg made them, for Kysely and for anything else.
 import type { PostgresCursor, PostgresPool, PostgresPoolClient, PostgresQueryResult } from 'kysely';
 import type { Pool, PoolClient } from 'pg';
+import { tracedStatement } from '../tracing/db-tracing';
 
 const preparedNames = new Map<string, string>();
 
@@ -42,7 +43,9 @@ class PreparingClient implements PostgresPoolClient {
     const client = this.client as unknown as { query(config: unknown, values?: unknown): never };
     if (typeof sqlOrCursor !== 'string') return client.query(sqlOrCursor);
     const name = preparedNames.get(sqlOrCursor);
-    return name ? client.query({ name, text: sqlOrCursor, values: parameters }) : client.query(sqlOrCursor, parameters);
+    return tracedStatement(sqlOrCursor, 'postgresql', () =>
+      name ? client.query({ name, text: sqlOrCursor, values: parameters }) : client.query(sqlOrCursor, parameters),
+    );
   }
 
   release(): void {

@@ -8,6 +8,7 @@ import type { GrpcTlsConfig } from '../config';
 import { DomainError } from '../errors';
 import { currentLogContext } from '../logger';
 import { GrpcMetrics, grpcCodeOf } from '../metrics/grpc-metrics';
+import { tracedCall } from '../tracing/grpc-tracing';
 import { metadataProblem, requestIdHeader } from './call-context';
 import { MuxChannel, MuxUnsupported } from './mux-client';
 import { fromServiceError } from './status';
@@ -84,7 +85,7 @@ export function createClient<D extends AnyDefinition>(definition: D, address: st
         );
       });
     const path = def.path.slice(1);
-    const call = async (request: unknown, given?: CallOptions) => {
+    const send = async (request: unknown, given: CallOptions | undefined) => {
       const callOptions = withRequestId(given);
       const timeoutMs = callOptions?.timeoutMs ?? defaultTimeoutMs;
       if (!(timeoutMs > 0)) throw new DomainError('INVALID_ARGUMENT', `timeoutMs must be above 0, got ${timeoutMs}`);
@@ -103,6 +104,7 @@ export function createClient<D extends AnyDefinition>(definition: D, address: st
         throw err;
       }
     };
+    const call = (request: unknown, callOptions?: CallOptions) => tracedCall(def.path, callOptions, (traced) => send(request, traced));
     const metrics = options.metrics?.client;
     out[method] = !metrics
       ? call

@@ -8,8 +8,9 @@ import { descriptorSetPath, grpcDescriptorSetPath } from '@rtcroom/proto';
 import type { GrpcMuxLimits, GrpcSecurity } from '../config';
 import { DomainError } from '../errors';
 import { Logger, withLogContext } from '../logger';
-import { CallContext, requestIdHeader, requestIdOf, UnaryCallContext } from './call-context';
 import type { GrpcMetrics } from '../metrics/grpc-metrics';
+import { tracedBinding } from '../tracing/grpc-tracing';
+import { CallContext, requestIdHeader, requestIdOf, UnaryCallContext } from './call-context';
 import { CallerRole, identifyCaller, refusal } from './caller';
 import { defaultMuxLimits, muxServer } from './mux-server';
 import { toServiceError } from './status';
@@ -144,6 +145,7 @@ export async function startGrpcServer(
   // Bound first, the services added after (grpc-js allows it): nothing is read from the port in
   // between, as no I/O is handled from the bind's end to the last addService.
   const listener = typeof at === 'string' ? await listenGrpc(at, security) : at;
+  services = services.map(tracedBinding); // a server span per call, on both paths (tracing off: as they are)
   const { server } = listener;
   const tls = listener.security.tls !== undefined;
   if (listener.security.insecure) logger.warn('gRPC without TLS (RTCROOM_GRPC_INSECURE=true): every caller that reaches this port is trusted', { address: listener.address });

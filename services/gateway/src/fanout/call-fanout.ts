@@ -1,7 +1,7 @@
 // Delivers call events (rtcroom.user.<identity>.call) to the connections of their recipient on this
 // gateway, in order per recipient. An incoming call (RINGING, to the callee) carries the caller's play
 // URL signed for the callee: seed step 4, the callee can play the caller as soon as it accepts.
-import { BusSubscription, EventBus, Logger, subjects } from '@rtcroom/common';
+import { BusMessage, BusSubscription, EventBus, inSpan, Logger, SpanKind, subjects, subjectTemplate } from '@rtcroom/common';
 import { callv1, gatewayv1, mediav1 } from '@rtcroom/proto';
 import { Backends } from '../backends';
 import { Connection } from '../ws/connection';
@@ -18,7 +18,7 @@ export class CallFanout {
   ) {}
 
   async start(): Promise<void> {
-    this.subscription = this.bus.subscribe(subjects.allUserEvents, (msg) => this.onEvent(msg.data));
+    this.subscription = this.bus.subscribe(subjects.allUserEvents, (msg) => this.onEvent(msg));
     await this.bus.flush();
   }
 
@@ -38,17 +38,19 @@ export class CallFanout {
     if (set?.size === 0) this.byIdentity.delete(conn.identity);
   }
 
-  private onEvent(data: Uint8Array): void {
+  private onEvent(msg: BusMessage): void {
     let event: callv1.CallEvent;
     try {
-      event = callv1.CallEvent.decode(data);
+      event = callv1.CallEvent.decode(msg.data);
     } catch (err) {
       this.logger.warn('undecodable call event dropped', { err });
       return;
     }
     const who = event.recipientIdentity;
     if (!this.byIdentity.has(who) || !event.call) return;
-    const next = (this.chains.get(who) ?? Promise.resolve()).then(() => this.deliver(event));
+    const next = (this.chains.get(who) ?? Promise.resolve()).then(() =>
+      inSpan(`deliver ${subjectTemplate(msg.subject)}`, { kind: SpanKind.CONSUMER, parent: msg.trace, attributes: { 'messaging.system': 'nats', 'messaging.destination.name': msg.subject } }, () => this.deliver(event)),
+    );
     this.chains.set(who, next);
     void next.finally(() => {
       if (this.chains.get(who) === next) this.chains.delete(who);

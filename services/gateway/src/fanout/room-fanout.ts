@@ -7,7 +7,7 @@
 // room's kept events after it are replayed before live delivery takes over, so nothing is missed or
 // doubled. Should a connection still be behind when an event reaches it, the events it missed are
 // read from the room service first.
-import { BusSubscription, EventBus, Logger, subjects } from '@rtcroom/common';
+import { BusMessage, BusSubscription, EventBus, inSpan, Logger, SpanKind, subjects, subjectTemplate } from '@rtcroom/common';
 import { mediav1, roomEventv1 } from '@rtcroom/proto';
 import { Backends } from '../backends';
 import type { GatewayMetrics } from '../gateway-metrics';
@@ -40,7 +40,7 @@ export class RoomFanout {
   ) {}
 
   async start(): Promise<void> {
-    this.subscription = this.bus.subscribe(subjects.allRoomEvents, (msg) => this.onEvent(msg.data));
+    this.subscription = this.bus.subscribe(subjects.allRoomEvents, (msg) => this.onEvent(msg));
     await this.bus.flush();
   }
 
@@ -102,10 +102,10 @@ export class RoomFanout {
     return { rooms: this.seated.size };
   }
 
-  private onEvent(data: Uint8Array): void {
+  private onEvent(msg: BusMessage): void {
     let event: roomEventv1.RoomEvent;
     try {
-      event = roomEventv1.RoomEvent.decode(data);
+      event = roomEventv1.RoomEvent.decode(msg.data);
     } catch (err) {
       this.logger.warn('undecodable room event dropped', { err });
       return;
@@ -115,7 +115,12 @@ export class RoomFanout {
     const set = this.seated.get(event.roomId);
     if (!set) return;
     const previous = this.chains.get(event.roomId) ?? Promise.resolve();
-    const next = previous.then(() => this.deliverLive(event));
+    // Delivered in the trace of the change that made the event (carried from the room service's outbox).
+    const next = previous.then(() =>
+      inSpan(`deliver ${subjectTemplate(msg.subject)}`, { kind: SpanKind.CONSUMER, parent: msg.trace, attributes: { 'messaging.system': 'nats', 'messaging.destination.name': msg.subject, 'rtcroom.room_id': event.roomId, 'rtcroom.seq': event.seq } }, () =>
+        this.deliverLive(event),
+      ),
+    );
     this.chains.set(event.roomId, next);
     void next.finally(() => {
       if (this.chains.get(event.roomId) === next) this.chains.delete(event.roomId);

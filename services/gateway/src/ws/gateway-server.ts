@@ -3,7 +3,7 @@
 // presence, kept alive, and its frames are handled one after another.
 import { createServer, IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { connectionsCheckingIntervalMs, currentLogContext, limitHttpServer, Logger, newId, verifyAccessToken, withLogContext } from '@rtcroom/common';
+import { connectionsCheckingIntervalMs, currentLogContext, failSpan, inSpan, limitHttpServer, Logger, newId, SpanKind, verifyAccessToken, withLogContext } from '@rtcroom/common';
 import { gatewayv1 } from '@rtcroom/proto';
 import WebSocket, { WebSocketServer } from 'ws';
 import { Backends } from '../backends';
@@ -130,12 +130,15 @@ export class GatewayServer {
     ws.on('close', (code: number) => void this.forget(conn, code !== 1000));
     ws.on('error', (err) => this.logger.debug('socket error', { sessionId: conn.sessionId, err }));
     const resumeToken = new URL(req.url ?? '/', 'http://x').searchParams.get('resume_token');
-    const opened = openSession(this.backends, claims, resumeToken, {
-      gatewayId: this.config.gatewayId,
-      keys: this.config.accessTokenKeys,
-      pingIntervalMs: this.config.pingIntervalMs,
-      logger: this.logger,
-    });
+    // A connection's opening is a trace of its own (a resume's seats, presence's session).
+    const opened = inSpan('gateway connect', { kind: SpanKind.SERVER, root: true, attributes: { 'rtcroom.resume': resumeToken !== null } }, () =>
+      openSession(this.backends, claims, resumeToken, {
+        gatewayId: this.config.gatewayId,
+        keys: this.config.accessTokenKeys,
+        pingIntervalMs: this.config.pingIntervalMs,
+        logger: this.logger,
+      }),
+    );
     // What frames wait for; not the session itself, which the connection would otherwise keep for life.
     let sessionReady: Promise<unknown> = opened;
     const onMessage = (data: Buffer, isBinary: boolean) => withLogContext(logIds, () => {
@@ -211,15 +214,20 @@ export class GatewayServer {
   }
 
   private async handleFrame(conn: Connection, frame: gatewayv1.ClientMessage): Promise<void> {
-    try {
-      const ctx = { requestId: frame.requestId, conn, backends: this.backends, fanout: this.fanout, calls: this.calls, tokens: this.tokenExpiry };
-      const reply = await handleRequest(ctx, frame.message!);
-      if (reply) conn.reply(frame.requestId, reply);
-      this.metrics?.request(frame.message?.$case, 'ok');
-    } catch (err) {
-      this.metrics?.request(frame.message?.$case, toClientError(err).code);
-      conn.fail(frame.requestId, err, frame.message?.$case);
-    }
+    const request = frame.message!;
+    // Each frame starts a trace (tracing off: the handler as it is); a failure is answered inside it.
+    await inSpan(`gateway ${request.$case}`, { kind: SpanKind.SERVER, root: true, attributes: { 'rtcroom.frame': request.$case, 'rtcroom.session_id': conn.sessionId } }, async (span) => {
+      try {
+        const ctx = { requestId: frame.requestId, conn, backends: this.backends, fanout: this.fanout, calls: this.calls, tokens: this.tokenExpiry };
+        const reply = await handleRequest(ctx, request);
+        if (reply) conn.reply(frame.requestId, reply);
+        this.metrics?.request(request.$case, 'ok');
+      } catch (err) {
+        if (span) failSpan(span, err);
+        this.metrics?.request(request.$case, toClientError(err).code);
+        conn.fail(frame.requestId, err, request.$case);
+      }
+    });
   }
 
   private checkLiveness(): void {
@@ -263,7 +271,9 @@ export class GatewayServer {
     this.calls.drop(conn);
     if (!conn.sessionId) return; // never opened
     try {
-      await this.backends.presence.closeSession({ sessionId: conn.sessionId, resumable, gatewayId: this.config.gatewayId, holdsNoSeats });
+      await inSpan('gateway disconnect', { kind: SpanKind.SERVER, root: true, attributes: { 'rtcroom.session_id': conn.sessionId, 'rtcroom.resumable': resumable } }, () =>
+        this.backends.presence.closeSession({ sessionId: conn.sessionId, resumable, gatewayId: this.config.gatewayId, holdsNoSeats }),
+      );
     } catch (err) {
       // Presence expires the session by itself once this gateway stops keeping it alive.
       this.logger.warn('could not close the session with presence', { sessionId: conn.sessionId, err });

@@ -21,7 +21,7 @@
 // room's row lock, so seq n+1 is inserted only after seq n committed; a handed row goes out only when
 // it follows the room's last published seq, and the store is read in position order, which within a
 // room is seq order (webhook-commit-order.integration.test.ts writes such late commits).
-import { EventBus, Listening, Logger } from '@rtcroom/common';
+import { EventBus, inSpan, Listening, Logger, SpanKind, storedTrace, subjectTemplate } from '@rtcroom/common';
 import { Kysely } from 'kysely';
 import { RoomDatabase, RoomDb } from '../db/database';
 import { markPublished, PendingEvent, readUnpublished, releaseRelayLock, tryTakeRelayLock } from './outbox.repository';
@@ -189,7 +189,14 @@ export class OutboxRelay {
     const began = performance.now();
     try {
       // Sent back to back on one connection, so the server stores them in this order.
-      await Promise.all(events.map((e) => this.bus.publish(e.subject, e.payload, { msgId: e.id })));
+      // Each publish continues the trace of the change that wrote the row; the bus puts it in the headers.
+      await Promise.all(
+        events.map((e) =>
+          inSpan(`publish ${subjectTemplate(e.subject)}`, { kind: SpanKind.PRODUCER, parent: storedTrace(e.traceparent), attributes: { 'messaging.system': 'nats', 'messaging.destination.name': e.subject, 'messaging.message.id': e.id } }, () =>
+            this.bus.publish(e.subject, e.payload, { msgId: e.id }),
+          ),
+        ),
+      );
       this.options.onPublished?.((performance.now() - began) / 1000, events.length);
     } catch (err) {
       // Some may have gone: the store still has them all unmarked, and the copies are dropped.

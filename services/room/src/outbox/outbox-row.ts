@@ -8,4 +8,6 @@ export interface OutboxRow {
   subject: string;
   payload: Uint8Array;
   time: Date;
+  /** The trace of the change that wrote it (W3C traceparent); null when tracing is off. */
+  traceparent: string | null;
 }

@@ -11,19 +11,20 @@ export interface PendingEvent {
   seq: number | null;
   subject: string;
   payload: Uint8Array;
+  traceparent: string | null;
 }
 
 const readSql = prepared(
-  'select id, room_id, seq, subject, payload from room_events where published_at is null and not (id = any($1::text[])) ' +
+  'select id, room_id, seq, subject, payload, traceparent from room_events where published_at is null and not (id = any($1::text[])) ' +
     'order by position limit $2',
 );
 
 /** The next unpublished rows in the order written, leaving out those known to be published already. */
 export async function readUnpublished(db: RoomDb, except: string[], limit: number): Promise<PendingEvent[]> {
-  const { rows } = await db.executeQuery<{ id: string; room_id: string; seq: string | null; subject: string; payload: Uint8Array }>(
+  const { rows } = await db.executeQuery<{ id: string; room_id: string; seq: string | null; subject: string; payload: Uint8Array; traceparent: string | null }>(
     CompiledQuery.raw(readSql, [textArray(except), limit]),
   );
-  return rows.map((r) => ({ id: r.id, roomId: r.room_id, seq: r.seq === null ? null : Number(r.seq), subject: r.subject, payload: r.payload }));
+  return rows.map((r) => ({ id: r.id, roomId: r.room_id, seq: r.seq === null ? null : Number(r.seq), subject: r.subject, payload: r.payload, traceparent: r.traceparent }));
 }
 
 /** A text[] literal (node-postgres and PGlite both take it as it is). */

@@ -26,7 +26,7 @@
 // The alternative, a delivery row per endpoint written in each event's own transaction, would add a
 // write per event per endpoint to every join; this adds an 8-byte column and one index entry per event.
 import { createHmac } from 'node:crypto';
-import { Logger, newId } from '@rtcroom/common';
+import { inSpan, Logger, newId, SpanKind, SpanStatusCode, storedTrace } from '@rtcroom/common';
 import { roomEventv1 } from '@rtcroom/proto';
 import { Kysely } from 'kysely';
 import { RoomDatabase } from '../db/database';
@@ -244,11 +244,15 @@ export class WebhookDispatcher {
     return { delivered: error === null, error: error ?? '', eventId, durationMs: Math.round(performance.now() - started) };
   }
 
-  /** null on a 2xx answer, else what went wrong. */
-  private async post(w: WebhookRecord, e: PendingDelivery): Promise<string | null> {
-    const error = await this.send(w, e.id, webhookBody(e));
-    this.observer?.webhookAttempt(error === null);
-    return error;
+  /** null on a 2xx answer, else what went wrong; in the trace of the change that wrote the event. */
+  private post(w: WebhookRecord, e: PendingDelivery): Promise<string | null> {
+    const attributes = { 'http.request.method': 'POST', 'rtcroom.webhook_id': w.id, 'rtcroom.event_id': e.id, 'rtcroom.room_id': e.roomId };
+    return inSpan('webhook POST', { kind: SpanKind.CLIENT, parent: storedTrace(e.traceparent), attributes }, async (span) => {
+      const error = await this.send(w, e.id, webhookBody(e));
+      this.observer?.webhookAttempt(error === null);
+      if (error !== null) span?.setStatus({ code: SpanStatusCode.ERROR, message: error });
+      return error;
+    });
   }
 
   private async send(w: WebhookRecord, eventId: string, body: string): Promise<string | null> {

@@ -112,6 +112,8 @@ export interface PendingDelivery {
   subject: string;
   payload: Uint8Array;
   createdAt: Date;
+  /** The trace of the change that wrote the event (outbox), continued by its delivery; absent: none. */
+  traceparent?: string | null;
 }
 
 /**
@@ -120,8 +122,8 @@ export interface PendingDelivery {
  * that is not there yet. Room events only: user-addressed rows (calls) are not webhook material.
  */
 export async function eventsInCommitOrder(db: RoomDb, cursor: OutboxCursor, limit: number): Promise<PendingDelivery[]> {
-  const { rows } = await sql<{ position: number; tx: string; id: string; room_id: string; seq: number; subject: string; payload: Uint8Array; created_at: Date }>`
-    select position, tx::text as tx, id, room_id, seq, subject, payload, created_at from room_events
+  const { rows } = await sql<{ position: number; tx: string; id: string; room_id: string; seq: number; subject: string; payload: Uint8Array; created_at: Date; traceparent: string | null }>`
+    select position, tx::text as tx, id, room_id, seq, subject, payload, created_at, traceparent from room_events
     where (tx, position) > (${cursor.tx}::xid8, ${cursor.position}::int8)
       and tx < pg_snapshot_xmin(pg_current_snapshot())
       and seq is not null
@@ -135,6 +137,7 @@ export async function eventsInCommitOrder(db: RoomDb, cursor: OutboxCursor, limi
     subject: r.subject,
     payload: r.payload,
     createdAt: new Date(r.created_at),
+    traceparent: r.traceparent,
   }));
 }
 

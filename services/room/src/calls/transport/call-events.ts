@@ -2,7 +2,7 @@
 // change that caused them (seq null: they are not numbered in the room). The callee gets none while
 // the call is still dialing (seed step 3: only once the caller's push began). Those invited into the
 // call get copies too, and so does an agent whose offer is gone (it is no longer the callee).
-import { newId, subjects } from '@rtcroom/common';
+import { activeTraceparent, newId, subjects } from '@rtcroom/common';
 import { callv1 } from '@rtcroom/proto';
 import { Call } from '../domain/call';
 import { toProtoCall } from './call.wire';
@@ -12,9 +12,10 @@ export function encodeCallEvents(call: Call, time: Date, alsoTo: string[] = []):
   const parties = call.ringAt ? [call.callerIdentity, call.calleeIdentity] : [call.callerIdentity];
   const recipients = [...new Set([...parties, ...call.invitedIdentities, ...alsoTo])].filter(Boolean);
   const proto = toProtoCall(call);
+  const traceparent = activeTraceparent();
   return recipients.map((identity) => {
     const id = newId('e');
     const payload = callv1.CallEvent.encode({ id, recipientIdentity: identity, call: proto, time }).finish();
-    return { id, roomId: call.roomId, seq: null, subject: subjects.userCall(identity), payload, time };
+    return { id, roomId: call.roomId, seq: null, subject: subjects.userCall(identity), payload, time, traceparent };
   });
 }

@@ -83,13 +83,13 @@ export async function insertRoomWithEvents(db: RoomDb, room: Room, version: numb
  * given (`written`, a CTE that returns event_tx): at least this transaction's id, and never below the
  * room's previous event. The webhook dispatcher relies on it (migration 2026-12-05T01-00).
  */
-const eventColumns = ['id', 'room_id', 'seq', 'subject', 'payload', 'created_at', 'tx'] as const;
+const eventColumns = ['id', 'room_id', 'seq', 'subject', 'payload', 'created_at', 'traceparent', 'tx'] as const;
 
 function stampedEvents(events: OutboxRow[]) {
   const values = sql.join(
-    events.map((e) => sql`(${e.id}::text, ${e.roomId}::text, ${e.seq}::int8, ${e.subject}::text, ${e.payload}::bytea, ${e.time}::timestamptz)`),
+    events.map((e) => sql`(${e.id}::text, ${e.roomId}::text, ${e.seq}::int8, ${e.subject}::text, ${e.payload}::bytea, ${e.time}::timestamptz, ${e.traceparent}::text)`),
   );
-  return sql<never>`select v.*, written.event_tx from (values ${values}) as v (id, room_id, seq, subject, payload, created_at), written`;
+  return sql<never>`select v.*, written.event_tx from (values ${values}) as v (id, room_id, seq, subject, payload, created_at, traceparent), written`;
 }
 
 /** The room's next event tx: this transaction's id, unless an earlier event of the room had a larger one. */
@@ -188,11 +188,11 @@ export async function saveRoomIfUnchanged(db: RoomDb, room: Room, expected: numb
   }
   if (events.length > 0) {
     const values = events.map(
-      (e) => `(${p(e.id, 'text')}, ${p(e.roomId, 'text')}, ${p(e.seq, 'int8')}, ${p(e.subject, 'text')}, ${p(e.payload, 'bytea')}, ${p(e.time, 'timestamptz')})`,
+      (e) => `(${p(e.id, 'text')}, ${p(e.roomId, 'text')}, ${p(e.seq, 'int8')}, ${p(e.subject, 'text')}, ${p(e.payload, 'bytea')}, ${p(e.time, 'timestamptz')}, ${p(e.traceparent, 'text')})`,
     );
     text +=
-      `, events_written as (insert into room_events (id, room_id, seq, subject, payload, created_at, tx)` +
-      ` select v.*, saved.event_tx from (values ${values.join(', ')}) as v (id, room_id, seq, subject, payload, created_at), saved)`;
+      `, events_written as (insert into room_events (id, room_id, seq, subject, payload, created_at, traceparent, tx)` +
+      ` select v.*, saved.event_tx from (values ${values.join(', ')}) as v (id, room_id, seq, subject, payload, created_at, traceparent), saved)`;
   }
   text += ' select count(*)::int as saved from saved';
   const { rows } = await db.executeQuery<{ saved: number }>(CompiledQuery.raw(prepared(text), params));

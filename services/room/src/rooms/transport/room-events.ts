@@ -1,6 +1,6 @@
 // Room events: what a change to a room records (changes/room-change.ts), encoded as
 // rtcroom.room.v1.RoomEvent for the outbox and published on rtcroom.room.<room_id>.<topic>.
-import { newId, subjects } from '@rtcroom/common';
+import { activeTraceparent, newId, subjects } from '@rtcroom/common';
 import { roomEventv1 } from '@rtcroom/proto';
 import type { RoomChange } from '../../changes/room-change';
 import type { OutboxRow } from '../../outbox/outbox-row';
@@ -60,5 +60,5 @@ function payloadOf(change: RoomChange): roomEventv1.RoomEvent['payload'] {
 export function encodeRoomEvent(roomId: string, seq: number, change: RoomChange, time: Date): OutboxRow {
   const id = change.type === 'recording_ready' ? `e_${change.factId}` : newId('e');
   const payload = roomEventv1.RoomEvent.encode({ id, roomId, seq, time, payload: payloadOf(change) }).finish();
-  return { id, roomId, seq, subject: roomEventSubject(roomId, change.type), payload, time };
+  return { id, roomId, seq, subject: roomEventSubject(roomId, change.type), payload, time, traceparent: activeTraceparent() };
 }
