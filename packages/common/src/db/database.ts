@@ -57,8 +57,10 @@ export async function openDatabase<DB>(options: DatabaseOptions, logger: Logger)
 
 type EmbeddedStoreModule = typeof import('@rtcroom/embedded-store');
 
-// An optional peer: present in the workspace and wherever the development start is installed, absent
-// from the production images, where a service without DATABASE_URL stops and names the variable.
+// Present in the workspace and wherever the development start (@rtcroom/dev) is installed; absent from
+// the production images, where a service without DATABASE_URL stops and names the variable. Not declared
+// in package.json, not even as an optional peer: npm installs an optional peer that is a workspace into
+// every service's tree, PGlite with it.
 function loadEmbeddedStore(): EmbeddedStoreModule {
   try {
     return require('@rtcroom/embedded-store') as EmbeddedStoreModule;
