@@ -4,7 +4,9 @@
 // container must report healthy through its own HEALTHCHECK; the demo clients then walk the thin path
 // through the containerized gateway; then the room service's container is stopped (SIGTERM: it must
 // drain and exit 0) and replaced by a newly built image while clients stay connected: no seat is lost,
-// the sockets stay open, and the other three containers keep running. Each phase's time is printed.
+// the sockets stay open, and the other three containers keep running; then the gateway's container
+// likewise: its clients are told to go away, resume their sessions on the new one, seats and all.
+// Each phase's time is printed.
 //
 // Docker: DOCKER_HOST when set, else a dockerd of its own (root needed), started with no bridge and no
 // firewall rules on a persistent data root (RTCROOM_DOCKER_DATA_ROOT, default
@@ -181,6 +183,8 @@ describeContainers('the images, run by compose on the host network', () => {
   let gatewayUrl = '';
   let composeUp = false;
   const clients: DemoClient[] = [];
+  let roomId = '';
+  const token = (identity: string) => issueAccessToken(secret, { identity, ttlSeconds: 900 });
 
   beforeAll(async () => {
     if (ownDaemon) daemon = await phase('start dockerd', startDockerd);
@@ -215,6 +219,7 @@ describeContainers('the images, run by compose on the host network', () => {
       RTCROOM_CERTS_DIR: certDir,
       CI_IMAGE_TAG: tag,
       CI_ROOM_IMAGE_TAG: tag,
+      CI_GATEWAY_IMAGE_TAG: tag,
       CI_NATS_URL: nats.url,
       CI_DATABASE_URL: database.url,
       CI_ROOM_PORT: String(port.room),
@@ -243,7 +248,7 @@ describeContainers('the images, run by compose on the host network', () => {
       const logs = await compose('logs', '--no-color', '--tail', '30').catch((e: Error) => e.message);
       if (process.env.TEST_LOG) process.stdout.write(logs);
       await compose('down', '--timeout', '30').catch((e: Error) => process.stderr.write(`${e.message}\n`));
-      await docker('image', 'rm', ...services.map((s) => `rtcroom/${s}:${tag}`), `rtcroom/room:${tag}-next`).catch(() => undefined);
+      await docker('image', 'rm', ...services.map((s) => `rtcroom/${s}:${tag}`), `rtcroom/room:${tag}-next`, `rtcroom/gateway:${tag}-next`).catch(() => undefined);
     }
     nginx?.kill('SIGTERM');
     await nats?.dispose();
@@ -265,11 +270,10 @@ describeContainers('the images, run by compose on the host network', () => {
   }, 90_000);
 
   test('the room service is replaced by a newly built image while clients stay connected: no seat lost, the rest keep running', async () => {
-    const token = (identity: string) => issueAccessToken(secret, { identity, ttlSeconds: 900 });
     const identities = ['ana', 'ben', 'chloe', 'dev'];
     for (const identity of identities) clients.push(await DemoClient.connect(gatewayUrl, token(identity)));
     const created = await clients[0].request({ $case: 'createRoom', value: { room: { name: `containers-${tag}`, maxMembers: 8 } as never } });
-    const roomId = created.room!.id;
+    roomId = created.room!.id;
     for (const c of clients) {
       await c.request({ $case: 'joinRoom', value: { roomId, roomName: '', displayName: '', createIfMissing: false, createOptions: undefined, idempotencyKey: '' } });
     }
@@ -307,6 +311,41 @@ describeContainers('the images, run by compose on the host network', () => {
       eve.request({ $case: 'joinRoom', value: { roomId, roomName: '', displayName: '', createIfMissing: false, createOptions: undefined, idempotencyKey: '' } }),
     );
     expect(joined.members.map((m) => m.identity).sort()).toEqual([...identities, 'eve'].sort());
+    await Promise.all(told);
+  }, 10 * 60_000);
+
+  test('the gateway is replaced by a newly built image: its clients are told to go away and resume their sessions, seats and all, on the new one', async () => {
+    expect(roomId).not.toBe('');
+    const members = clients.map((c) => ({ identity: c.welcome!.identity, resumeToken: c.welcome!.resumeToken, closed: new Promise((r) => c.socket.once('close', r)) }));
+    const before = Object.fromEntries(await Promise.all(services.map(async (s) => [s, await inspect(await containerOf(s))] as const)));
+
+    await phase('build a new gateway image', () => run('bash', ['deploy/docker/build-images.sh', `${tag}-next`, 'gateway']));
+    await phase('stop the gateway container (SIGTERM: go-away to every client, drain)', () => compose('stop', '--timeout', '30', 'gateway'));
+    expect(await inspect(before.gateway.id)).toMatchObject({ status: 'exited', exitCode: 0 });
+    await Promise.all(members.map((m) => m.closed));
+
+    composeEnv.CI_GATEWAY_IMAGE_TAG = `${tag}-next`;
+    const after = await phase('the new gateway container up until healthy', async () => {
+      await compose('up', '-d', '--no-deps', 'gateway');
+      return healthy('gateway');
+    });
+    expect(after.id).not.toBe(before.gateway.id);
+    for (const s of services.filter((s) => s !== 'gateway')) expect((await inspect(await containerOf(s))).id).toBe(before[s].id);
+
+    const resumed = await phase('every client resumes on the new gateway', () => Promise.all(members.map((m) => DemoClient.connect(gatewayUrl, token(m.identity), m.resumeToken))));
+    clients.push(...resumed);
+    for (const c of resumed) {
+      expect(c.welcome).toMatchObject({ resumed: true });
+      expect(c.welcome!.seats.map((s) => s.roomId)).toEqual([roomId]);
+      // As the protocol asks of a resumed session (and the SDK does): sync each seat held.
+      const synced = await c.request({ $case: 'syncRoom', value: { roomId, afterSeq: c.welcome!.seats[0].seq } });
+      expect(synced.members.map((m) => m.identity).sort()).toEqual(members.map((m) => m.identity).sort());
+    }
+    const told = resumed.map((c) => c.waitForNotice((n) => n.notice?.$case === 'memberJoined' && n.notice.value.member?.identity === 'fay', 15_000));
+    const fay = await DemoClient.connect(gatewayUrl, token('fay'));
+    clients.push(fay);
+    const joined = await fay.request({ $case: 'joinRoom', value: { roomId, roomName: '', displayName: '', createIfMissing: false, createOptions: undefined, idempotencyKey: '' } });
+    expect(joined.members.map((m) => m.identity).sort()).toEqual([...members.map((m) => m.identity), 'fay'].sort());
     await Promise.all(told);
   }, 10 * 60_000);
 });
