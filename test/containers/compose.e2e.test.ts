@@ -83,9 +83,41 @@ async function phase<T>(name: string, work: () => Promise<T>): Promise<T> {
   }
 }
 
-/** Its own dockerd, on the persistent data root; resolves once `docker info` answers. */
-async function startDockerd(): Promise<ChildProcess> {
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/**
+ * The persistent data root, when no other run's dockerd holds it (a lock directory with its owner's
+ * pid; a dead owner's is taken over); else a fresh one in this run's directory: slower, never shared.
+ */
+function claimDataRoot(): { dataRoot: string; release: () => void } {
   const dataRoot = process.env.RTCROOM_DOCKER_DATA_ROOT ?? '/var/cache/rtcroom-ci/docker';
+  const lock = `${dataRoot}.lock`;
+  mkdirSync(join(dataRoot, '..'), { recursive: true });
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      mkdirSync(lock);
+      writeFileSync(join(lock, 'pid'), String(process.pid));
+      return { dataRoot, release: () => rmSync(lock, { recursive: true, force: true }) };
+    } catch {
+      const owner = Number(readFileSync(join(lock, 'pid'), { encoding: 'utf8', flag: 'a+' }) || 0);
+      if (owner && alive(owner)) break;
+      rmSync(lock, { recursive: true, force: true });
+    }
+  }
+  process.stdout.write(`test/containers: ${dataRoot} is in use by another run; building without its cache\n`);
+  return { dataRoot: join(work, 'docker'), release: () => undefined };
+}
+
+/** Its own dockerd, on the persistent data root; resolves once `docker info` answers. */
+async function startDockerd(): Promise<{ daemon: ChildProcess; release: () => void }> {
+  const { dataRoot, release } = claimDataRoot();
   mkdirSync(dataRoot, { recursive: true });
   // Short paths: the sockets under the exec root must fit a unix socket's 108 bytes.
   const dir = mkdtempSync('/tmp/rtcroom-dockerd-');
@@ -98,15 +130,21 @@ async function startDockerd(): Promise<ChildProcess> {
   let log = '';
   daemon.stderr?.on('data', (d) => (log = (log + d).slice(-4000)));
   dockerEnv.DOCKER_HOST = `unix://${socket}`;
-  await eventually(
-    () => {
-      if (daemon.exitCode !== null) throw new Error(`dockerd exited (${daemon.exitCode}); is another one using ${dataRoot}?\n${log}`);
-      return runs('docker', ['-H', `unix://${socket}`, 'info']);
-    },
-    60_000,
-    'dockerd to answer',
-  );
-  return daemon;
+  try {
+    await eventually(
+      () => {
+        if (daemon.exitCode !== null) throw new Error(`dockerd exited (${daemon.exitCode}):\n${log}`);
+        return runs('docker', ['-H', `unix://${socket}`, 'info']);
+      },
+      60_000,
+      'dockerd to answer',
+    );
+  } catch (err) {
+    daemon.kill('SIGTERM');
+    release();
+    throw err;
+  }
+  return { daemon, release };
 }
 
 async function startNginx(conf: (rtmpListen: string) => string): Promise<{ proc: ChildProcess; port: number }> {
@@ -177,6 +215,7 @@ const secret = randomHex();
 
 describeContainers('the images, run by compose on the host network', () => {
   let daemon: ChildProcess | undefined;
+  let release = () => undefined as void;
   let database: TestDatabase | undefined;
   let nats: PrivateNatsServer | undefined;
   let nginx: ChildProcess | undefined;
@@ -187,7 +226,7 @@ describeContainers('the images, run by compose on the host network', () => {
   const token = (identity: string) => issueAccessToken(secret, { identity, ttlSeconds: 900 });
 
   beforeAll(async () => {
-    if (ownDaemon) daemon = await phase('start dockerd', startDockerd);
+    if (ownDaemon) ({ daemon, release } = await phase('start dockerd', startDockerd));
     const base = process.env.NODE_BASE ?? (await phase('base image (cached by its recipe)', () => run('bash', ['deploy/docker/base-image.sh'])));
     process.stdout.write(`test/containers: base ${base}\n`);
     const built = await phase('build the four images', () => run('bash', ['deploy/docker/build-images.sh', tag], { ...dockerEnv, NODE_BASE: base }));
@@ -258,6 +297,7 @@ describeContainers('the images, run by compose on the host network', () => {
       daemon.kill('SIGTERM');
       await exited;
     }
+    release();
     rmSync(work, { recursive: true, force: true });
     process.stdout.write(`test/containers: phases ${timings.map(([n, s]) => `${n} ${s.toFixed(1)} s`).join('; ')}\n`);
   }, 3 * 60_000);
