@@ -209,7 +209,9 @@ async function healthy(service: Service, timeoutMs = 180_000): Promise<Container
   );
 }
 
-const tag = `ci${process.pid}`;
+// On its own daemon (one run at a time holds its data root) the tags are fixed, so the images stay and
+// their layers are the next run's cache; on someone else's they are this run's own, removed after.
+const tag = ownDaemon ? 'ci' : `ci${process.pid}`;
 const randomHex = () => randomBytes(32).toString('hex');
 const secret = randomHex();
 
@@ -287,7 +289,11 @@ describeContainers('the images, run by compose on the host network', () => {
       const logs = await compose('logs', '--no-color', '--tail', '30').catch((e: Error) => e.message);
       if (process.env.TEST_LOG) process.stdout.write(logs);
       await compose('down', '--timeout', '30').catch((e: Error) => process.stderr.write(`${e.message}\n`));
-      await docker('image', 'rm', ...services.map((s) => `rtcroom/${s}:${tag}`), `rtcroom/room:${tag}-next`, `rtcroom/gateway:${tag}-next`).catch(() => undefined);
+      // --no-prune: the layers stay as cache. The build stages' last layers are untagged by nature (only
+      // the final stage gets the tag), so a prune would throw the cache away: on this run's own daemon
+      // only what no build has made for a week goes (stages of sources and locks long gone).
+      if (!ownDaemon) await docker('image', 'rm', '--no-prune', ...services.map((s) => `rtcroom/${s}:${tag}`), `rtcroom/room:${tag}-next`, `rtcroom/gateway:${tag}-next`).catch(() => undefined);
+      else await docker('image', 'prune', '--force', '--filter', 'until=168h').catch(() => undefined);
     }
     nginx?.kill('SIGTERM');
     await nats?.dispose();
@@ -301,6 +307,18 @@ describeContainers('the images, run by compose on the host network', () => {
     rmSync(work, { recursive: true, force: true });
     process.stdout.write(`test/containers: phases ${timings.map(([n, s]) => `${n} ${s.toFixed(1)} s`).join('; ')}\n`);
   }, 3 * 60_000);
+
+  test('an image holds no embedded store: a service started without DATABASE_URL stops and names it', async () => {
+    const started = spawnSync('docker', ['run', '--rm', '--network', 'host', '-e', 'RTCROOM_DEV=true', '-e', 'ROOM_GRPC_ADDRESS=127.0.0.1:0', `rtcroom/room:${tag}`], {
+      env: dockerEnv,
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect({ code: started.status, stderr: started.stderr.trim() }).toEqual({
+      code: 2,
+      stderr: 'room: configuration: DATABASE_URL is required: this installation has no embedded store (@rtcroom/embedded-store)',
+    });
+  }, 90_000);
 
   test('the demo clients walk the thin path through the containerized gateway', async () => {
     const out = await phase('npm run demo through the gateway container', () =>
