@@ -130,6 +130,13 @@ async function startDockerd(): Promise<{ daemon: ChildProcess; release: () => vo
   let log = '';
   daemon.stderr?.on('data', (d) => (log = (log + d).slice(-4000)));
   dockerEnv.DOCKER_HOST = `unix://${socket}`;
+  // Once it has exited: the data root is free again, and the exec root goes, with the network
+  // namespace dockerd bind-mounts there and leaves behind.
+  const forget = () => {
+    spawnSync('umount', [join(dir, 'exec', 'netns', 'default')], { stdio: 'ignore' });
+    rmSync(dir, { recursive: true, force: true });
+    release();
+  };
   try {
     await eventually(
       () => {
@@ -140,11 +147,15 @@ async function startDockerd(): Promise<{ daemon: ChildProcess; release: () => vo
       'dockerd to answer',
     );
   } catch (err) {
-    daemon.kill('SIGTERM');
-    release();
+    if (daemon.exitCode === null) {
+      const exited = new Promise((r) => daemon.once('exit', r));
+      daemon.kill('SIGTERM');
+      await exited;
+    }
+    forget();
     throw err;
   }
-  return { daemon, release };
+  return { daemon, release: forget };
 }
 
 async function startNginx(conf: (rtmpListen: string) => string): Promise<{ proc: ChildProcess; port: number }> {
