@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh clone: npm run test:all (and .ci/run runs exactly this).
-# Installs what it needs (npm packages from the lockfile; PostgreSQL, NATS, nginx-rtmp and ffmpeg from
-# Debian if missing), then: proto lint, breaking check and drift check, type check and build, compose
+# Installs what it needs (npm packages from the lockfile; PostgreSQL, NATS, nginx-rtmp, ffmpeg and
+# Docker from Debian if missing), then: proto lint, breaking check and drift check, type check and build, compose
 # validation, the jest suite against the real Postgres and NATS, and a smoke run of the README's start
 # command.
 set -euo pipefail
@@ -17,6 +17,7 @@ export TEST_DATABASE_URL TEST_NATS_URL="nats://127.0.0.1:4222"
 echo "postgres: ${TEST_DATABASE_URL}; nats: ${TEST_NATS_URL}"
 bash scripts/ensure-media-tools.sh   # nginx with the RTMP module and ffmpeg, for test/media
 bash scripts/ensure-browser.sh       # Debian's Chromium, for test/browser (the web console)
+bash scripts/ensure-docker.sh        # dockerd, docker-compose, debootstrap, for test/containers
 
 step "buf lint"
 npx --no-install buf lint

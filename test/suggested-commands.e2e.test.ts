@@ -181,6 +181,8 @@ const plan: Record<string, ((command: string) => Promise<void>) | { skip: string
   'npm run typecheck': { skip: 'CI runs it before the tests' },
   'npm run proto:generate': { skip: 'rewrites the generated code after a proto change; CI checks that it changes nothing' },
   'docker-compose config': { skip: 'docker-compose is not part of a clone; CI validates docker-compose.yml' },
+  'bash deploy/docker/build-images.sh': { skip: 'needs a Docker daemon, and root with debootstrap for the local base; test/containers runs it' },
+  'docker-compose -f docker-compose.ci.yml up': { skip: "needs the images and the environment the test gives it; test/containers runs it" },
   'node services/<name>/dist/main.js': { skip: 'a pattern; test/support/service-processes.ts starts each service this way (test/multi-process)' },
   'apt-get install nginx libnginx-mod-rtmp': { skip: 'installs Debian packages (scripts/ensure-media-tools.sh does it for CI)' },
   "echo 'include /etc/nginx/rtcroom-rtmp.conf;' >> /etc/nginx/nginx.conf": { skip: "edits the machine's nginx configuration" },

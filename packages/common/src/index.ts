@@ -16,7 +16,6 @@ export * from './bus/in-memory-event-bus';
 export * from './bus/nats-event-bus';
 export * from './bus/jetstream-publisher';
 export * from './db/database';
-export * from './db/pglite-dialect';
 export * from './bus/open-event-bus';
 export * from './run-main';
 export * from './command-line';

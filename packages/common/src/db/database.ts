@@ -1,11 +1,11 @@
-// Opening the store: a real Postgres through `pg` when a URL is given, else the embedded PGlite.
-import { mkdirSync } from 'node:fs';
-import { PGlite, types as pgliteTypes } from '@electric-sql/pglite';
+// Opening the store: a real Postgres through `pg` when a URL is given, else the embedded PGlite
+// (@rtcroom/embedded-store, loaded only then: production images do not carry it).
 import { Kysely, Migration, Migrator, PostgresDialect } from 'kysely';
 import { Client, Pool, types as pgTypes } from 'pg';
+import { ConfigError } from '../config';
 import { Logger } from '../logger';
-import { PGliteDialect } from './pglite-dialect';
 import { preparingPool } from './prepared-statements';
+import { tracedStatement } from '../tracing/db-tracing';
 
 export { prepared } from './prepared-statements';
 
@@ -55,12 +55,24 @@ export async function openDatabase<DB>(options: DatabaseOptions, logger: Logger)
     const poolUse = () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount, max });
     return { db, kind: 'postgres', poolUse, listen: (channel, onNotify, onLost) => listen(url, channel, onNotify, onLost), close: () => db.destroy() };
   }
-  if (options.embeddedDataDir) mkdirSync(options.embeddedDataDir, { recursive: true });
-  const pg = new PGlite({ dataDir: options.embeddedDataDir, parsers: { [pgliteTypes.INT8]: parseInt8 } });
-  await pg.waitReady;
+  const { db, close } = await loadEmbeddedStore().openEmbeddedStore<DB>(options.embeddedDataDir, parseInt8, (sql, run) => tracedStatement(sql, 'pglite', run));
   logger.info('embedded postgres (PGlite) ready', { dataDir: options.embeddedDataDir ?? 'memory' });
-  const db = new Kysely<DB>({ dialect: new PGliteDialect(pg) });
-  return { db, kind: 'pglite', close: () => db.destroy() };
+  return { db, kind: 'pglite', close };
+}
+
+type EmbeddedStoreModule = typeof import('@rtcroom/embedded-store');
+
+// Present in the workspace and wherever the development start (@rtcroom/dev) is installed; absent from
+// the production images, where a service without DATABASE_URL stops and names the variable. Not declared
+// in package.json, not even as an optional peer: npm installs an optional peer that is a workspace into
+// every service's tree, PGlite with it.
+function loadEmbeddedStore(): EmbeddedStoreModule {
+  try {
+    return require('@rtcroom/embedded-store') as EmbeddedStoreModule;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND') throw err;
+    throw new ConfigError('DATABASE_URL', 'is required: this installation has no embedded store (@rtcroom/embedded-store)', { cause: err });
+  }
 }
 
 async function listen(url: string, channel: string, onNotify: () => void, onLost: (err: Error) => void): Promise<Listening> {

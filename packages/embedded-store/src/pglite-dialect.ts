@@ -12,13 +12,19 @@ import {
   PostgresQueryCompiler,
   QueryResult,
 } from 'kysely';
-import { tracedStatement } from '../tracing/db-tracing';
+
+/** Runs one statement; the caller may wrap it (in a trace span, say). Default: as it is. */
+export type StatementRunner = <T>(sql: string, run: () => Promise<T>) => Promise<T>;
+const runAsIs: StatementRunner = (_sql, run) => run();
 
 class PGliteConnection implements DatabaseConnection {
-  constructor(private readonly pg: PGlite) {}
+  constructor(
+    private readonly pg: PGlite,
+    private readonly runStatement: StatementRunner,
+  ) {}
 
   async executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
-    const result = await tracedStatement(query.sql, 'pglite', () => this.pg.query<R>(query.sql, query.parameters as unknown[]));
+    const result = await this.runStatement(query.sql, () => this.pg.query<R>(query.sql, query.parameters as unknown[]));
     const kind = query.query.kind;
     const writes = kind === 'InsertQueryNode' || kind === 'UpdateQueryNode' || kind === 'DeleteQueryNode';
     return {
@@ -38,8 +44,11 @@ class PGliteDriver implements Driver {
   private queue: Promise<void> = Promise.resolve();
   private release: (() => void) | undefined;
 
-  constructor(private readonly pg: PGlite) {
-    this.connection = new PGliteConnection(pg);
+  constructor(
+    private readonly pg: PGlite,
+    runStatement: StatementRunner,
+  ) {
+    this.connection = new PGliteConnection(pg, runStatement);
   }
 
   async init(): Promise<void> {
@@ -79,12 +88,15 @@ class PGliteDriver implements Driver {
 }
 
 export class PGliteDialect implements Dialect {
-  constructor(private readonly pg: PGlite) {}
+  constructor(
+    private readonly pg: PGlite,
+    private readonly runStatement: StatementRunner = runAsIs,
+  ) {}
   createAdapter() {
     return new PostgresAdapter();
   }
   createDriver() {
-    return new PGliteDriver(this.pg);
+    return new PGliteDriver(this.pg, this.runStatement);
   }
   createQueryCompiler() {
     return new PostgresQueryCompiler();

@@ -1,0 +1,420 @@
+// The system as the images run it: the four services' images are built (on a local base image: no
+// registry here), docker-compose starts them from docker-compose.ci.yml (the host's network; this test's Postgres database, a NATS of its own and an nginx-rtmp started here),
+// outside development mode, over mutual TLS with `npm run certs` certificates and random secrets. Every
+// container must report healthy through its own HEALTHCHECK; the demo clients then walk the thin path
+// through the containerized gateway; then the room service's container is stopped (SIGTERM: it must
+// drain and exit 0) and replaced by a newly built image while clients stay connected: no seat is lost,
+// the sockets stay open, and the other three containers keep running; then the gateway's container
+// likewise: its clients are told to go away, resume their sessions on the new one, seats and all.
+// Each phase's time is printed.
+//
+// Docker: DOCKER_HOST when set, else a dockerd of its own (root needed), started with no bridge and no
+// firewall rules on a persistent data root (RTCROOM_DOCKER_DATA_ROOT, default
+// /var/cache/rtcroom-ci/docker) so the base image and the layers are reused run after run, and stopped
+// by its PID afterwards. Skipped when docker is missing, except in CI (CI=true), where it must run
+// (scripts/ensure-docker.sh installs docker.io, docker-compose and debootstrap). Needs `npm run build`
+// (the demo's dist).
+import { ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort, issueAccessToken } from '@rtcroom/common';
+import { createTestDatabase, eventually, PrivateNatsServer, TestDatabase } from '@rtcroom/common/testing';
+import { renderStandaloneNginxConf } from '@rtcroom/url-issuer';
+import { DemoClient } from '../../packages/dev/src/demo-client';
+import { makeDevCertificates } from '../../packages/dev/src/dev-certificates';
+
+const root = join(__dirname, '..', '..');
+const services = ['url-issuer', 'room', 'presence', 'gateway'] as const;
+type Service = (typeof services)[number];
+
+// --- Is docker there? ---------------------------------------------------------------------------
+const runs = (cmd: string, args: string[]) => spawnSync(cmd, args, { stdio: 'ignore' }).status === 0;
+const nginxBin = ['/usr/sbin/nginx', '/usr/bin/nginx'].find(existsSync);
+const rtmpModule = ['/usr/lib/nginx/modules/ngx_rtmp_module.so', '/usr/share/nginx/modules/ngx_rtmp_module.so'].find(existsSync);
+const ownDaemon = !process.env.DOCKER_HOST;
+const missing = [
+  !runs('docker', ['--version']) && 'docker',
+  !runs('docker-compose', ['--version']) && 'docker-compose',
+  ownDaemon && !runs('dockerd', ['--version']) && 'dockerd (or DOCKER_HOST)',
+  ownDaemon && process.getuid?.() !== 0 && 'root, to start dockerd (or DOCKER_HOST)',
+  !process.env.NODE_BASE && !runs('debootstrap', ['--version']) && 'debootstrap (or NODE_BASE)',
+  !nginxBin && 'nginx',
+  !rtmpModule && 'libnginx-mod-rtmp',
+].filter(Boolean);
+const inCi = process.env.CI === 'true';
+if (missing.length > 0 && !inCi) {
+  // eslint-disable-next-line no-console
+  console.warn(`test/containers skipped: ${missing.join(', ')} missing (bash scripts/ensure-docker.sh installs them; CI runs this test)`);
+}
+const describeContainers = missing.length > 0 && !inCi ? describe.skip : describe;
+
+// --- Processes ----------------------------------------------------------------------------------
+const work = mkdtempSync(join(tmpdir(), 'rtcroom-containers-'));
+const dockerEnv: NodeJS.ProcessEnv = { ...process.env };
+const timings: [string, number][] = [];
+
+function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = dockerEnv, timeoutMs = 10 * 60_000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (err = (err + d).slice(-8000)));
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.once('error', reject);
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      if (code === 0) resolve(out.trim());
+      else reject(new Error(`${cmd} ${args.join(' ')} failed (${code ?? signal}):\n${out.slice(-4000)}\n${err}`));
+    });
+  });
+}
+
+async function phase<T>(name: string, work: () => Promise<T>): Promise<T> {
+  const started = Date.now();
+  try {
+    return await work();
+  } finally {
+    const seconds = (Date.now() - started) / 1000;
+    timings.push([name, seconds]);
+    process.stdout.write(`test/containers: ${name}: ${seconds.toFixed(1)} s\n`);
+  }
+}
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/**
+ * The persistent data root, when no other run's dockerd holds it (a lock directory with its owner's
+ * pid; a dead owner's is taken over); else a fresh one in this run's directory: slower, never shared.
+ */
+function claimDataRoot(): { dataRoot: string; release: () => void } {
+  const dataRoot = process.env.RTCROOM_DOCKER_DATA_ROOT ?? '/var/cache/rtcroom-ci/docker';
+  const lock = `${dataRoot}.lock`;
+  mkdirSync(join(dataRoot, '..'), { recursive: true });
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      mkdirSync(lock);
+      writeFileSync(join(lock, 'pid'), String(process.pid));
+      return { dataRoot, release: () => rmSync(lock, { recursive: true, force: true }) };
+    } catch {
+      const owner = Number(readFileSync(join(lock, 'pid'), { encoding: 'utf8', flag: 'a+' }) || 0);
+      if (owner && alive(owner)) break;
+      rmSync(lock, { recursive: true, force: true });
+    }
+  }
+  process.stdout.write(`test/containers: ${dataRoot} is in use by another run; building without its cache\n`);
+  return { dataRoot: join(work, 'docker'), release: () => undefined };
+}
+
+/** Its own dockerd, on the persistent data root; resolves once `docker info` answers. */
+async function startDockerd(): Promise<{ daemon: ChildProcess; release: () => void }> {
+  const { dataRoot, release } = claimDataRoot();
+  mkdirSync(dataRoot, { recursive: true });
+  // Short paths: the sockets under the exec root must fit a unix socket's 108 bytes.
+  const dir = mkdtempSync('/tmp/rtcroom-dockerd-');
+  const socket = join(dir, 'docker.sock');
+  const daemon = spawn(
+    'dockerd',
+    ['--bridge=none', '--iptables=false', '--ip6tables=false', '--data-root', dataRoot, '--exec-root', join(dir, 'exec'), '--pidfile', join(dir, 'dockerd.pid'), '-H', `unix://${socket}`],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  let log = '';
+  daemon.stderr?.on('data', (d) => (log = (log + d).slice(-4000)));
+  dockerEnv.DOCKER_HOST = `unix://${socket}`;
+  // Once it has exited: the data root is free again, and the exec root goes, with the network
+  // namespace dockerd bind-mounts there and leaves behind.
+  const forget = () => {
+    spawnSync('umount', [join(dir, 'exec', 'netns', 'default')], { stdio: 'ignore' });
+    rmSync(dir, { recursive: true, force: true });
+    release();
+  };
+  try {
+    await eventually(
+      () => {
+        if (daemon.exitCode !== null) throw new Error(`dockerd exited (${daemon.exitCode}):\n${log}`);
+        return runs('docker', ['-H', `unix://${socket}`, 'info']);
+      },
+      60_000,
+      'dockerd to answer',
+    );
+  } catch (err) {
+    if (daemon.exitCode === null) {
+      const exited = new Promise((r) => daemon.once('exit', r));
+      daemon.kill('SIGTERM');
+      await exited;
+    }
+    forget();
+    throw err;
+  }
+  return { daemon, release: forget };
+}
+
+async function startNginx(conf: (rtmpListen: string) => string): Promise<{ proc: ChildProcess; port: number }> {
+  const dir = join(work, 'nginx');
+  mkdirSync(join(dir, 'recordings'), { recursive: true });
+  const pidFile = join(dir, 'nginx.pid');
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    writeFileSync(join(dir, 'nginx.conf'), conf(`127.0.0.1:${port}`));
+    rmSync(pidFile, { force: true });
+    const proc = spawn(nginxBin!, ['-p', dir, '-c', join(dir, 'nginx.conf'), '-e', join(dir, 'error.log')], { stdio: 'ignore' });
+    const outcome = await eventually(
+      () => (proc.exitCode !== null ? 'exited' : existsSync(pidFile) && readFileSync(pidFile, 'utf8').trim() === String(proc.pid) && 'bound'),
+      10_000,
+      'nginx to bind its port or exit',
+    );
+    if (outcome === 'bound') return { proc, port };
+    if (attempt === 5) throw new Error(`nginx did not start:\n${readFileSync(join(dir, 'error.log'), 'utf8')}`);
+  }
+}
+
+// --- Compose ------------------------------------------------------------------------------------
+const project = `rtcroomci${process.pid}`;
+const composeEnv: NodeJS.ProcessEnv = {};
+const compose = (...args: string[]) => run('docker-compose', ['-p', project, '-f', 'docker-compose.ci.yml', ...args], { ...dockerEnv, ...composeEnv });
+const docker = (...args: string[]) => run('docker', args);
+
+async function containerOf(service: Service): Promise<string> {
+  const id = await compose('ps', '-q', service);
+  if (!id) throw new Error(`no container for ${service}`);
+  return id;
+}
+
+interface ContainerState {
+  id: string;
+  image: string;
+  status: string;
+  health: string;
+  exitCode: number;
+}
+
+async function inspect(id: string): Promise<ContainerState> {
+  const out = await docker('inspect', '-f', '{{.Id}} {{.Image}} {{.State.Status}} {{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}} {{.State.ExitCode}}', id);
+  const [fullId, image, status, health, exitCode] = out.split(' ');
+  return { id: fullId, image, status, health, exitCode: Number(exitCode) };
+}
+
+/** Waits until the service's container says healthy through its HEALTHCHECK; fails fast when it exits or turns unhealthy. */
+async function healthy(service: Service, timeoutMs = 180_000): Promise<ContainerState> {
+  const id = await containerOf(service);
+  return eventually(
+    async () => {
+      const state = await inspect(id);
+      if (state.status === 'exited' || state.health === 'unhealthy') {
+        const logs = await docker('logs', '--tail', '40', id).catch((e: Error) => e.message);
+        throw new Error(`${service} is ${state.status}/${state.health} (exit ${state.exitCode}):\n${logs}`);
+      }
+      return state.health === 'healthy' && state;
+    },
+    timeoutMs,
+    `${service}'s container to report healthy`,
+  );
+}
+
+// On its own daemon (one run at a time holds its data root) the tags are fixed, so the images stay and
+// their layers are the next run's cache; on someone else's they are this run's own, removed after.
+const tag = ownDaemon ? 'ci' : `ci${process.pid}`;
+const randomHex = () => randomBytes(32).toString('hex');
+const secret = randomHex();
+
+describeContainers('the images, run by compose on the host network', () => {
+  let daemon: ChildProcess | undefined;
+  let release = () => undefined as void;
+  let database: TestDatabase | undefined;
+  let nats: PrivateNatsServer | undefined;
+  let nginx: ChildProcess | undefined;
+  let gatewayUrl = '';
+  let composeUp = false;
+  const clients: DemoClient[] = [];
+  let roomId = '';
+  const token = (identity: string) => issueAccessToken(secret, { identity, ttlSeconds: 900 });
+
+  beforeAll(async () => {
+    if (ownDaemon) ({ daemon, release } = await phase('start dockerd', startDockerd));
+    const base = process.env.NODE_BASE ?? (await phase('base image (cached by its recipe)', () => run('bash', ['deploy/docker/base-image.sh'])));
+    process.stdout.write(`test/containers: base ${base}\n`);
+    const built = await phase('build the four images', () => run('bash', ['deploy/docker/build-images.sh', tag], { ...dockerEnv, NODE_BASE: base }));
+    process.stdout.write(`${built}\n`);
+
+    database = await createTestDatabase();
+    nats = await PrivateNatsServer.start();
+    const certDir = join(work, 'certs');
+    makeDevCertificates({ outDir: certDir });
+    // The services run as uid 1000 and the files are this (root) process's: the keys are made readable
+    // to it, in this test's directory only (a deployment gives the keys to the service's group).
+    for (const f of readdirSync(certDir)) chmodSync(join(certDir, f), 0o644);
+    const port = { room: await freePort(), presence: await freePort(), urlIssuer: await freePort(), urlIssuerHttp: await freePort(), gateway: await freePort(), gatewayGrpc: await freePort() };
+    const signingKey = randomHex();
+    const started = await startNginx((rtmpListen) =>
+      renderStandaloneNginxConf({
+        modulePath: rtmpModule!,
+        prefix: join(work, 'nginx'),
+        rtmpListen,
+        hooksBase: `http://127.0.0.1:${port.urlIssuerHttp}`,
+        signingKey,
+        app: 'live',
+        recordApp: 'record',
+        recordPath: join(work, 'nginx', 'recordings'),
+      }),
+    );
+    nginx = started.proc;
+    Object.assign(composeEnv, {
+      RTCROOM_CERTS_DIR: certDir,
+      CI_IMAGE_TAG: tag,
+      CI_ROOM_IMAGE_TAG: tag,
+      CI_GATEWAY_IMAGE_TAG: tag,
+      CI_NATS_URL: nats.url,
+      CI_DATABASE_URL: database.url,
+      CI_ROOM_PORT: String(port.room),
+      CI_PRESENCE_PORT: String(port.presence),
+      CI_URL_ISSUER_PORT: String(port.urlIssuer),
+      CI_URL_ISSUER_HTTP_PORT: String(port.urlIssuerHttp),
+      CI_GATEWAY_PORT: String(port.gateway),
+      CI_GATEWAY_GRPC_PORT: String(port.gatewayGrpc),
+      MEDIA_RTMP_BASE: `rtmp://127.0.0.1:${started.port}`,
+      ACCESS_TOKEN_SECRET: secret,
+      STREAM_ID_KEY: randomHex(),
+      MEDIA_SIGNING_KEY: signingKey,
+      LOG_LEVEL: process.env.TEST_LOG ?? 'warn',
+    });
+    gatewayUrl = `ws://127.0.0.1:${port.gateway}/v1/ws`;
+    await phase('compose up until every container is healthy', async () => {
+      composeUp = true;
+      await compose('up', '-d', ...services);
+      for (const s of services) await healthy(s);
+    });
+  }, 20 * 60_000);
+
+  afterAll(async () => {
+    await Promise.all(clients.map((c) => c.close().catch(() => undefined)));
+    if (composeUp) {
+      const logs = await compose('logs', '--no-color', '--tail', '30').catch((e: Error) => e.message);
+      if (process.env.TEST_LOG) process.stdout.write(logs);
+      await compose('down', '--timeout', '30').catch((e: Error) => process.stderr.write(`${e.message}\n`));
+      // --no-prune: the layers stay as cache. The build stages' last layers are untagged by nature (only
+      // the final stage gets the tag), so a prune would throw the cache away: on this run's own daemon
+      // only what no build has made for a week goes (stages of sources and locks long gone).
+      if (!ownDaemon) await docker('image', 'rm', '--no-prune', ...services.map((s) => `rtcroom/${s}:${tag}`), `rtcroom/room:${tag}-next`, `rtcroom/gateway:${tag}-next`).catch(() => undefined);
+      else await docker('image', 'prune', '--force', '--filter', 'until=168h').catch(() => undefined);
+    }
+    nginx?.kill('SIGTERM');
+    await nats?.dispose();
+    await database?.drop();
+    if (daemon && daemon.exitCode === null) {
+      const exited = new Promise((r) => daemon!.once('exit', r));
+      daemon.kill('SIGTERM');
+      await exited;
+    }
+    release();
+    rmSync(work, { recursive: true, force: true });
+    process.stdout.write(`test/containers: phases ${timings.map(([n, s]) => `${n} ${s.toFixed(1)} s`).join('; ')}\n`);
+  }, 3 * 60_000);
+
+  test('an image holds no embedded store: a service started without DATABASE_URL stops and names it', async () => {
+    const started = spawnSync('docker', ['run', '--rm', '--network', 'host', '-e', 'RTCROOM_DEV=true', '-e', 'ROOM_GRPC_ADDRESS=127.0.0.1:0', `rtcroom/room:${tag}`], {
+      env: dockerEnv,
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect({ code: started.status, stderr: started.stderr.trim() }).toEqual({
+      code: 2,
+      stderr: 'room: configuration: DATABASE_URL is required: this installation has no embedded store (@rtcroom/embedded-store)',
+    });
+  }, 90_000);
+
+  test('the demo clients walk the thin path through the containerized gateway', async () => {
+    const out = await phase('npm run demo through the gateway container', () =>
+      run(process.execPath, [join(root, 'packages/dev/dist/demo.js')], { ...process.env, GATEWAY_URL: gatewayUrl, ACCESS_TOKEN_SECRET: secret }, 60_000),
+    );
+    expect(out).toContain('the thin path works end to end');
+  }, 90_000);
+
+  test('the room service is replaced by a newly built image while clients stay connected: no seat lost, the rest keep running', async () => {
+    const identities = ['ana', 'ben', 'chloe', 'dev'];
+    for (const identity of identities) clients.push(await DemoClient.connect(gatewayUrl, token(identity)));
+    const created = await clients[0].request({ $case: 'createRoom', value: { room: { name: `containers-${tag}`, maxMembers: 8 } as never } });
+    roomId = created.room!.id;
+    for (const c of clients) {
+      await c.request({ $case: 'joinRoom', value: { roomId, roomName: '', displayName: '', createIfMissing: false, createOptions: undefined, idempotencyKey: '' } });
+    }
+    const before = Object.fromEntries(await Promise.all(services.map(async (s) => [s, await inspect(await containerOf(s))] as const)));
+
+    await phase('build a new room image', () => run('bash', ['deploy/docker/build-images.sh', `${tag}-next`, 'room']));
+    const newImage = (await docker('image', 'inspect', '-f', '{{.Id}}', `rtcroom/room:${tag}-next`)).trim();
+    expect(newImage).not.toBe(before.room.image);
+
+    // SIGTERM through tini: the service drains and exits 0 within compose's grace period.
+    await phase('stop the room container (SIGTERM, drain)', () => compose('stop', '--timeout', '30', 'room'));
+    const stopped = await inspect(before.room.id);
+    expect(stopped).toMatchObject({ status: 'exited', exitCode: 0 });
+
+    composeEnv.CI_ROOM_IMAGE_TAG = `${tag}-next`;
+    const after = await phase('the new room container up until healthy', async () => {
+      await compose('up', '-d', '--no-deps', 'room');
+      return healthy('room');
+    });
+    expect(after.image).toBe(newImage);
+    expect(after.id).not.toBe(before.room.id);
+
+    // The rest kept running: the same containers, still healthy; every client's socket is still open.
+    for (const s of services.filter((s) => s !== 'room')) {
+      const now = await inspect(await containerOf(s));
+      expect({ service: s, id: now.id, status: now.status, health: now.health }).toEqual({ service: s, id: before[s].id, status: 'running', health: 'healthy' });
+    }
+    for (const c of clients) expect(c.socket.readyState).toBe(c.socket.OPEN);
+
+    // No seat lost: a newcomer is told every member, and every connected member is told of it.
+    const told = clients.map((c) => c.waitForNotice((n) => n.notice?.$case === 'memberJoined' && n.notice.value.member?.identity === 'eve', 15_000));
+    const eve = await DemoClient.connect(gatewayUrl, token('eve'));
+    clients.push(eve);
+    const joined = await phase('a newcomer joins through the new room service', () =>
+      eve.request({ $case: 'joinRoom', value: { roomId, roomName: '', displayName: '', createIfMissing: false, createOptions: undefined, idempotencyKey: '' } }),
+    );
+    expect(joined.members.map((m) => m.identity).sort()).toEqual([...identities, 'eve'].sort());
+    await Promise.all(told);
+  }, 10 * 60_000);
+
+  test('the gateway is replaced by a newly built image: its clients are told to go away and resume their sessions, seats and all, on the new one', async () => {
+    expect(roomId).not.toBe('');
+    const members = clients.map((c) => ({ identity: c.welcome!.identity, resumeToken: c.welcome!.resumeToken, closed: new Promise((r) => c.socket.once('close', r)) }));
+    const before = Object.fromEntries(await Promise.all(services.map(async (s) => [s, await inspect(await containerOf(s))] as const)));
+
+    await phase('build a new gateway image', () => run('bash', ['deploy/docker/build-images.sh', `${tag}-next`, 'gateway']));
+    await phase('stop the gateway container (SIGTERM: go-away to every client, drain)', () => compose('stop', '--timeout', '30', 'gateway'));
+    expect(await inspect(before.gateway.id)).toMatchObject({ status: 'exited', exitCode: 0 });
+    await Promise.all(members.map((m) => m.closed));
+
+    composeEnv.CI_GATEWAY_IMAGE_TAG = `${tag}-next`;
+    const after = await phase('the new gateway container up until healthy', async () => {
+      await compose('up', '-d', '--no-deps', 'gateway');
+      return healthy('gateway');
+    });
+    expect(after.id).not.toBe(before.gateway.id);
+    for (const s of services.filter((s) => s !== 'gateway')) expect((await inspect(await containerOf(s))).id).toBe(before[s].id);
+
+    const resumed = await phase('every client resumes on the new gateway', () => Promise.all(members.map((m) => DemoClient.connect(gatewayUrl, token(m.identity), m.resumeToken))));
+    clients.push(...resumed);
+    for (const c of resumed) {
+      expect(c.welcome).toMatchObject({ resumed: true });
+      expect(c.welcome!.seats.map((s) => s.roomId)).toEqual([roomId]);
+      // As the protocol asks of a resumed session (and the SDK does): sync each seat held.
+      const synced = await c.request({ $case: 'syncRoom', value: { roomId, afterSeq: c.welcome!.seats[0].seq } });
+      expect(synced.members.map((m) => m.identity).sort()).toEqual(members.map((m) => m.identity).sort());
+    }
+    const told = resumed.map((c) => c.waitForNotice((n) => n.notice?.$case === 'memberJoined' && n.notice.value.member?.identity === 'fay', 15_000));
+    const fay = await DemoClient.connect(gatewayUrl, token('fay'));
+    clients.push(fay);
+    const joined = await fay.request({ $case: 'joinRoom', value: { roomId, roomName: '', displayName: '', createIfMissing: false, createOptions: undefined, idempotencyKey: '' } });
+    expect(joined.members.map((m) => m.identity).sort()).toEqual([...members.map((m) => m.identity), 'fay'].sort());
+    await Promise.all(told);
+  }, 10 * 60_000);
+});

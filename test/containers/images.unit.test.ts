@@ -1,0 +1,126 @@
+// The Dockerfiles against what runs them and what they must leave out, without building anything
+// (test/containers/compose.e2e.test.ts builds and runs them): each takes its base from NODE_BASE
+// (default the public Node 20 image), runs as the uid deploy/kubernetes gives the pod, under tini, from
+// /app, with a HEALTHCHECK on the same probe script the manifests exec, on the port its address
+// variable names, which is the one the manifests configure and expose; and the production
+// dependencies it installs (its workspace's, read from the lock as npm resolves them) hold no
+// compiler, test tool or PGlite, while every workspace package among them is copied into the image.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { byKind, healthProbeScript, K8sObject, readBase, root, serviceNames, ServiceName, workloads } from '../kubernetes/support/manifests';
+
+interface Instruction {
+  op: string;
+  args: string;
+}
+
+/** The Dockerfile's instructions, continuation lines joined and comments dropped. */
+function instructions(service: ServiceName): Instruction[] {
+  const text = readFileSync(join(root, 'services', service, 'Dockerfile'), 'utf8');
+  return text
+    .split('\n')
+    .filter((line) => !/^\s*#/.test(line))
+    .join('\n')
+    .replace(/\\\n\s*/g, '')
+    .split('\n')
+    .filter((line) => line.trim())
+    .map((line) => {
+      const [, op, args] = /^\s*(\w+)\s+(.*)$/.exec(line)!;
+      return { op: op.toUpperCase(), args: args.trim() };
+    });
+}
+
+/** The instructions of the last stage (the image). */
+function finalStage(all: Instruction[]): Instruction[] {
+  const from = all.map((i) => i.op).lastIndexOf('FROM');
+  return all.slice(from);
+}
+
+const lock = JSON.parse(readFileSync(join(root, 'package-lock.json'), 'utf8')) as {
+  packages: Record<string, { dependencies?: Record<string, string>; optionalDependencies?: Record<string, string>; link?: boolean; resolved?: string }>;
+};
+
+/** Where node would find `name` from `path` (its own node_modules, then its parents'), as a lock key. */
+function resolve(path: string, name: string): string | undefined {
+  for (let at = path; ; at = at.includes('/node_modules/') ? at.slice(0, at.lastIndexOf('/node_modules/')) : '') {
+    const key = `${at ? `${at}/` : ''}node_modules/${name}`;
+    if (lock.packages[key]) return key;
+    if (!at) return undefined;
+  }
+}
+
+/** Every package a workspace needs at run time (dependencies and optional ones, not dev), by lock key. */
+function productionClosure(workspace: string): Set<string> {
+  const seen = new Set<string>();
+  const visit = (key: string) => {
+    if (seen.has(key)) return;
+    seen.add(key);
+    const entry = lock.packages[key];
+    const real = entry.link && entry.resolved ? entry.resolved : key;
+    if (real !== key) seen.add(real);
+    const p = lock.packages[real];
+    for (const name of Object.keys({ ...p.dependencies, ...p.optionalDependencies })) {
+      const found = resolve(real, name);
+      if (found) visit(found);
+      else if (!p.optionalDependencies?.[name]) throw new Error(`${real} needs ${name}, which the lock does not hold`);
+    }
+  };
+  visit(workspace);
+  return seen;
+}
+
+const objects: K8sObject[] = readBase();
+const configMapValue = (name: string) =>
+  byKind(objects, 'ConfigMap')
+    .map((c) => (c.data as Record<string, string> | undefined)?.[name])
+    .find((v) => v !== undefined);
+
+describe.each(serviceNames)('services/%s/Dockerfile', (service) => {
+  const all = instructions(service);
+  const image = finalStage(all);
+  const w = workloads(objects).find((x) => x.service === service)!;
+  const one = (op: string) => image.filter((i) => i.op === op).map((i) => i.args);
+
+  test('takes its base from NODE_BASE, by default the public Node 20 image, in every stage', () => {
+    expect(all[0]).toEqual({ op: 'ARG', args: 'NODE_BASE=node:20-bookworm-slim' });
+    const stages = all.filter((i) => i.op === 'FROM').map((i) => i.args.split(/\s+/));
+    const named = new Set(stages.map((s) => s[2]).filter(Boolean));
+    for (const [base] of stages) expect(base === '${NODE_BASE}' || named.has(base)).toBe(true);
+    expect(image[0].args).toBe('${NODE_BASE}');
+  });
+
+  test('runs as the pod does: the uid and gid of its securityContext, from /app, under tini', () => {
+    expect(one('USER')).toEqual([`${w.pod.securityContext.runAsUser}:${w.pod.securityContext.runAsGroup}`]);
+    expect(one('WORKDIR')).toEqual(['/app']);
+    expect(one('ENTRYPOINT')).toEqual(['["/usr/bin/tini", "--"]']);
+    expect(one('CMD')).toEqual([`["node", "services/${service}/dist/main.js"]`]);
+  });
+
+  test("checks its health with the manifests' probe script, on the gRPC port the manifests configure and expose", () => {
+    const [check] = one('HEALTHCHECK');
+    const probe = new RegExp(`CMD node ${healthProbeScript.replace(/[./]/g, '\\$&')} "127\\.0\\.0\\.1:\\$\\{(\\w+)##\\*:\\}"$`).exec(check);
+    expect(probe).not.toBeNull();
+    const variable = probe![1];
+    const env = one('ENV').find((e) => e.startsWith(`${variable}=`));
+    expect(env).toBe(`${variable}=${configMapValue(variable)}`);
+    const port = Number(env!.split(':').pop());
+    const exposed = one('EXPOSE').flatMap((e) => e.split(/\s+/).map(Number)).sort();
+    expect(exposed).toEqual(w.container.ports.map((p: { containerPort: number }) => p.containerPort).sort());
+    expect(exposed).toContain(port);
+  });
+
+  test('installs only its workspace production dependencies: no PGlite, compiler or test tool; copies every workspace package among them', () => {
+    const closure = [...productionClosure(`services/${service}`)];
+    const names = closure.map((k) => k.replace(/^.*node_modules\//, ''));
+    for (const banned of ['@electric-sql/pglite', '@rtcroom/embedded-store', 'typescript', '@swc/core', 'jest', 'ts-proto', '@bufbuild/buf']) {
+      expect({ banned, present: names.includes(banned) }).toEqual({ banned, present: false });
+    }
+    expect(all.some((i) => i.op === 'RUN' && i.args.includes(`npm ci --omit=dev --workspace services/${service}`))).toBe(true);
+    const workspaces = closure.filter((k) => !k.includes('node_modules/')).sort();
+    const copied = one('COPY')
+      .map((c) => /^--from=build \/app\/(\S+)\/dist /.exec(c)?.[1])
+      .filter(Boolean)
+      .sort();
+    expect(copied).toEqual(workspaces);
+  });
+});
