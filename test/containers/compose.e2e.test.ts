@@ -253,6 +253,8 @@ describeContainers('the images, run by compose on the host network', () => {
     // to it, in this test's directory only (a deployment gives the keys to the service's group).
     for (const f of readdirSync(certDir)) chmodSync(join(certDir, f), 0o644);
     const port = { room: await freePort(), presence: await freePort(), urlIssuer: await freePort(), urlIssuerHttp: await freePort(), gateway: await freePort(), gatewayGrpc: await freePort() };
+    // Each service's /metrics too: on the host network the defaults (9461-9464) may be anyone's.
+    const metricsPort = { room: await freePort(), presence: await freePort(), urlIssuer: await freePort(), gateway: await freePort() };
     const signingKey = randomHex();
     const started = await startNginx((rtmpListen) =>
       renderStandaloneNginxConf({
@@ -280,6 +282,10 @@ describeContainers('the images, run by compose on the host network', () => {
       CI_URL_ISSUER_HTTP_PORT: String(port.urlIssuerHttp),
       CI_GATEWAY_PORT: String(port.gateway),
       CI_GATEWAY_GRPC_PORT: String(port.gatewayGrpc),
+      CI_ROOM_METRICS_PORT: String(metricsPort.room),
+      CI_PRESENCE_METRICS_PORT: String(metricsPort.presence),
+      CI_URL_ISSUER_METRICS_PORT: String(metricsPort.urlIssuer),
+      CI_GATEWAY_METRICS_PORT: String(metricsPort.gateway),
       MEDIA_RTMP_BASE: `rtmp://127.0.0.1:${started.port}`,
       ACCESS_TOKEN_SECRET: secret,
       STREAM_ID_KEY: randomHex(),

@@ -60,10 +60,12 @@ describe('a client that stops reading', () => {
     // The client's socket stops reading (the kernel buffers fill, then the gateway's), while it keeps
     // asking for the room.
     stalled.silence();
-    const interrupted = reader.waitForNotice((n) => n.notice?.$case === 'memberConnection' && n.notice.value.member?.identity === 'stalled', 20_000);
+    const interrupted = reader.waitForNotice((n) => n.notice?.$case === 'memberConnection' && n.notice.value.member?.identity === 'stalled', 80_000);
     let cutAt = 0;
     const started = Date.now();
-    while (!cutAt && Date.now() - started < 20_000) {
+    // How soon the buffers fill depends on how fast the backends answer getRoom (and on the kernel's
+    // socket buffers): seconds on a quiet machine, much longer on a busy one; only the outcome is tested.
+    while (!cutAt && Date.now() - started < 75_000) {
       for (let i = 0; i < 50; i++) stalled.sendRaw(JSON.stringify({ requestId: `g${i}`, getRoom: { roomId } }));
       await sleep(20);
       if ((await gatewayConnections()) < 2) cutAt = Date.now();
@@ -78,7 +80,7 @@ describe('a client that stops reading', () => {
     expect(sum(metrics, 'rtcroom_gateway_cut_off_total', { reason: 'slow_consumer' })).toBe(1);
     stalled.drop();
     await reader.close();
-  }, 45_000);
+  }, 100_000);
 });
 
 describe('false, zero and empty values, as a JSON client reads them', () => {

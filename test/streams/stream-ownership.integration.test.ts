@@ -72,5 +72,5 @@ describe('stream ownership', () => {
     await presence.stop();
     await issuer.stop();
     await room.stop();
-  });
+  }, 90_000); // four service starts in a row, each opening its streams: tens of seconds on a busy machine
 });

@@ -25,7 +25,7 @@ const listenVariables: Record<ServiceName, string[]> = {
   gateway: ['GATEWAY_ADDRESS', 'GATEWAY_GRPC_ADDRESS', 'GATEWAY_METRICS_ADDRESS'],
 };
 
-const startTimeoutMs = 20_000;
+const startTimeoutMs = 60_000; // a deadline, not a speed check: starts take seconds on a busy machine
 
 export class ServiceProcess {
   private proc: ChildProcess | undefined;

@@ -72,6 +72,15 @@ export function runMain<C extends { logLevel: LogLevel; tracing?: TracingConfig 
       process.stderr.write(`${service}: ${err.message}\n`);
       process.exit(2);
     }
+    const taken = addressInUse(err);
+    if (taken) {
+      // Not a crash: a setting to change. Name the address and the variable that set it, no stack.
+      const variable = Object.keys(process.env).find((name) => name.endsWith('_ADDRESS') && process.env[name] === taken);
+      const message = `${taken}${variable ? ` (${variable})` : ''} is in use: stop what listens there, or set ${variable ?? 'its address variable'} to another address (port 0: any free one)`;
+      if (logger) logger.error('failed to start: an address is in use', { address: taken, variable });
+      process.stderr.write(`${service}: ${message}\n`);
+      process.exit(1);
+    }
     if (logger) logger.error('failed to start', { err });
     else process.stderr.write(`${service}: ${err?.stack ?? err}\n`);
     process.exit(1);
@@ -84,4 +93,11 @@ function announceReady(service: string, listening: Record<string, string>): void
   process.send(message);
   // The channel is there for this one message: it must not keep the process alive.
   process.channel?.unref();
+}
+
+/** The address a listen failed on because it is taken (net's EADDRINUSE, or grpc-js's bind error naming it). */
+function addressInUse(err: unknown): string | undefined {
+  const e = err as { code?: string; address?: string; port?: number; message?: string } | undefined;
+  if (e?.code === 'EADDRINUSE' && e.address) return `${e.address}:${e.port}`;
+  return /EADDRINUSE: address already in use (\S+?)\]?$/m.exec(String(e?.message ?? ''))?.[1];
 }
