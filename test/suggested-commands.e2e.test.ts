@@ -183,6 +183,17 @@ const plan: Record<string, ((command: string) => Promise<void>) | { skip: string
   'docker-compose config': { skip: 'docker-compose is not part of a clone; CI validates docker-compose.yml' },
   'bash deploy/docker/build-images.sh': { skip: 'needs a Docker daemon, and root with debootstrap for the local base; test/containers runs it' },
   'docker-compose -f docker-compose.ci.yml up': { skip: "needs the images and the environment the test gives it; test/containers runs it" },
+  // "Kubernetes": no cluster here. The block runs in test/kubernetes, with a kubectl that records.
+  'kubectl create namespace rtcroom': { skip: "needs a Kubernetes cluster; test/kubernetes/manifests.unit.test.ts runs this block as written with a stand-in kubectl (test/kubernetes/support/readme-secrets.ts) and starts each service's configuration from the Secrets it creates" },
+  'kubectl -n rtcroom create secret generic rtcroom-secrets --from-literal=ACCESS_TOKEN_SECRET="$(openssl rand -hex 32)" --from-literal=STREAM_ID_KEY="$(openssl rand -hex 32)" --from-literal=MEDIA_SIGNING_KEY="$(openssl rand -hex 32)" --from-literal=DATABASE_URL=\'postgres://rtcroom:<password>@postgres.example.internal:5432/rtcroom\'':
+    { skip: "needs a Kubernetes cluster; test/kubernetes/manifests.unit.test.ts runs this block as written with a stand-in kubectl (test/kubernetes/support/readme-secrets.ts) and starts each service's configuration from the Secrets it creates" },
+  'kubectl -n rtcroom create secret generic rtcroom-tls-$s --from-file=ca.crt=.rtcroom-certs/ca.crt --from-file=tls.crt=.rtcroom-certs/$s.crt --from-file=tls.key=.rtcroom-certs/$s.key':
+    { skip: "needs a Kubernetes cluster (and the loop's $s); test/kubernetes/manifests.unit.test.ts runs this block as written with a stand-in kubectl (test/kubernetes/support/readme-secrets.ts) and starts each service's configuration from the Secrets it creates" },
+  'kubectl apply -k deploy/kubernetes/overlays/example': {
+    skip: 'needs a Kubernetes cluster; test/kubernetes/manifests.unit.test.ts renders the overlay with kubectl kustomize and checks it against the schemas and the services\' configuration',
+  },
+  'kubectl apply -k': { skip: 'names the command; its form with the example overlay is listed above' },
+  'kubectl kustomize': { skip: 'names the command; test/kubernetes/manifests.unit.test.ts runs it on every overlay' },
   'node services/<name>/dist/main.js': { skip: 'a pattern; test/support/service-processes.ts starts each service this way (test/multi-process)' },
   'apt-get install nginx libnginx-mod-rtmp': { skip: 'installs Debian packages (scripts/ensure-media-tools.sh does it for CI)' },
   "echo 'include /etc/nginx/rtcroom-rtmp.conf;' >> /etc/nginx/nginx.conf": { skip: "edits the machine's nginx configuration" },

@@ -1,5 +1,7 @@
 // The system as the images run it: the four services' images are built (on a local base image: no
-// registry here), docker-compose starts them from docker-compose.ci.yml (the host's network; this test's Postgres database, a NATS of its own and an nginx-rtmp started here),
+// registry here) with the media server's (deploy/docker/nginx-rtmp), docker-compose starts them from
+// docker-compose.ci.yml (the host's network; this test's Postgres database and a NATS of its own; nginx-rtmp's
+// configuration made by the url-issuer image's print-nginx-conf),
 // outside development mode, over mutual TLS with `npm run certs` certificates and random secrets. Every
 // container must report healthy through its own HEALTHCHECK; the demo clients then walk the thin path
 // through the containerized gateway; then the room service's container is stopped (SIGTERM: it must
@@ -16,12 +18,11 @@
 // (the demo's dist).
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, issueAccessToken } from '@rtcroom/common';
 import { createTestDatabase, eventually, PrivateNatsServer, TestDatabase } from '@rtcroom/common/testing';
-import { renderStandaloneNginxConf } from '@rtcroom/url-issuer';
 import { DemoClient } from '../../packages/dev/src/demo-client';
 import { makeDevCertificates } from '../../packages/dev/src/dev-certificates';
 
@@ -31,8 +32,6 @@ type Service = (typeof services)[number];
 
 // --- Is docker there? ---------------------------------------------------------------------------
 const runs = (cmd: string, args: string[]) => spawnSync(cmd, args, { stdio: 'ignore' }).status === 0;
-const nginxBin = ['/usr/sbin/nginx', '/usr/bin/nginx'].find(existsSync);
-const rtmpModule = ['/usr/lib/nginx/modules/ngx_rtmp_module.so', '/usr/share/nginx/modules/ngx_rtmp_module.so'].find(existsSync);
 const ownDaemon = !process.env.DOCKER_HOST;
 const missing = [
   !runs('docker', ['--version']) && 'docker',
@@ -40,8 +39,6 @@ const missing = [
   ownDaemon && !runs('dockerd', ['--version']) && 'dockerd (or DOCKER_HOST)',
   ownDaemon && process.getuid?.() !== 0 && 'root, to start dockerd (or DOCKER_HOST)',
   !process.env.NODE_BASE && !runs('debootstrap', ['--version']) && 'debootstrap (or NODE_BASE)',
-  !nginxBin && 'nginx',
-  !rtmpModule && 'libnginx-mod-rtmp',
 ].filter(Boolean);
 const inCi = process.env.CI === 'true';
 if (missing.length > 0 && !inCi) {
@@ -49,6 +46,15 @@ if (missing.length > 0 && !inCi) {
   console.warn(`test/containers skipped: ${missing.join(', ')} missing (bash scripts/ensure-docker.sh installs them; CI runs this test)`);
 }
 const describeContainers = missing.length > 0 && !inCi ? describe.skip : describe;
+
+// --- ffmpeg, for the media server's check (skipped without it, except in CI) ------------------
+const hasFfmpeg = runs('ffmpeg', ['-version']) || inCi;
+/** ffmpeg's arguments to push `seconds` of a small test pattern with a tone, in real time. */
+const ffmpegPush = (url: string, seconds: number) => [
+  ...['-hide_banner', '-v', 'error', '-re'],
+  ...['-f', 'lavfi', '-i', 'testsrc=size=160x120:rate=15', '-f', 'lavfi', '-i', 'sine=frequency=440'],
+  ...['-t', String(seconds), '-c:v', 'libx264', '-preset', 'ultrafast', '-g', '15', '-c:a', 'aac', '-f', 'flv', url],
+];
 
 // --- Processes ----------------------------------------------------------------------------------
 const work = mkdtempSync(join(tmpdir(), 'rtcroom-containers-'));
@@ -158,32 +164,17 @@ async function startDockerd(): Promise<{ daemon: ChildProcess; release: () => vo
   return { daemon, release: forget };
 }
 
-async function startNginx(conf: (rtmpListen: string) => string): Promise<{ proc: ChildProcess; port: number }> {
-  const dir = join(work, 'nginx');
-  mkdirSync(join(dir, 'recordings'), { recursive: true });
-  const pidFile = join(dir, 'nginx.pid');
-  for (let attempt = 1; ; attempt++) {
-    const port = await freePort();
-    writeFileSync(join(dir, 'nginx.conf'), conf(`127.0.0.1:${port}`));
-    rmSync(pidFile, { force: true });
-    const proc = spawn(nginxBin!, ['-p', dir, '-c', join(dir, 'nginx.conf'), '-e', join(dir, 'error.log')], { stdio: 'ignore' });
-    const outcome = await eventually(
-      () => (proc.exitCode !== null ? 'exited' : existsSync(pidFile) && readFileSync(pidFile, 'utf8').trim() === String(proc.pid) && 'bound'),
-      10_000,
-      'nginx to bind its port or exit',
-    );
-    if (outcome === 'bound') return { proc, port };
-    if (attempt === 5) throw new Error(`nginx did not start:\n${readFileSync(join(dir, 'error.log'), 'utf8')}`);
-  }
-}
-
 // --- Compose ------------------------------------------------------------------------------------
 const project = `rtcroomci${process.pid}`;
 const composeEnv: NodeJS.ProcessEnv = {};
 const compose = (...args: string[]) => run('docker-compose', ['-p', project, '-f', 'docker-compose.ci.yml', ...args], { ...dockerEnv, ...composeEnv });
 const docker = (...args: string[]) => run('docker', args);
 
-async function containerOf(service: Service): Promise<string> {
+/** What compose keeps running: the four services and the media server. */
+const running = [...services, 'nginx-rtmp'] as const;
+type Running = (typeof running)[number];
+
+async function containerOf(service: Running): Promise<string> {
   const id = await compose('ps', '-q', service);
   if (!id) throw new Error(`no container for ${service}`);
   return id;
@@ -204,14 +195,15 @@ async function inspect(id: string): Promise<ContainerState> {
 }
 
 /** Waits until the service's container says healthy through its HEALTHCHECK; fails fast when it exits or turns unhealthy. */
-async function healthy(service: Service, timeoutMs = 180_000): Promise<ContainerState> {
+async function healthy(service: Running, timeoutMs = 180_000): Promise<ContainerState> {
   const id = await containerOf(service);
   return eventually(
     async () => {
       const state = await inspect(id);
       if (state.status === 'exited' || state.health === 'unhealthy') {
-        const logs = await docker('logs', '--tail', '40', id).catch((e: Error) => e.message);
-        throw new Error(`${service} is ${state.status}/${state.health} (exit ${state.exitCode}):\n${logs}`);
+        // Both streams: the services log to stdout, node's own errors go to stderr.
+        const logs = spawnSync('docker', ['logs', '--tail', '40', id], { env: dockerEnv, encoding: 'utf8', timeout: 30_000 });
+        throw new Error(`${service} is ${state.status}/${state.health} (exit ${state.exitCode}):\n${logs.stdout}${logs.stderr}`);
       }
       return state.health === 'healthy' && state;
     },
@@ -231,7 +223,6 @@ describeContainers('the images, run by compose on the host network', () => {
   let release = () => undefined as void;
   let database: TestDatabase | undefined;
   let nats: PrivateNatsServer | undefined;
-  let nginx: ChildProcess | undefined;
   let gatewayUrl = '';
   let composeUp = false;
   const clients: DemoClient[] = [];
@@ -242,7 +233,7 @@ describeContainers('the images, run by compose on the host network', () => {
     if (ownDaemon) ({ daemon, release } = await phase('start dockerd', startDockerd));
     const base = process.env.NODE_BASE ?? (await phase('base image (cached by its recipe)', () => run('bash', ['deploy/docker/base-image.sh'])));
     process.stdout.write(`test/containers: base ${base}\n`);
-    const built = await phase('build the four images', () => run('bash', ['deploy/docker/build-images.sh', tag], { ...dockerEnv, NODE_BASE: base }));
+    const built = await phase('build the four images and nginx-rtmp', () => run('bash', ['deploy/docker/build-images.sh', tag], { ...dockerEnv, NODE_BASE: base }));
     process.stdout.write(`${built}\n`);
 
     database = await createTestDatabase();
@@ -252,23 +243,9 @@ describeContainers('the images, run by compose on the host network', () => {
     // The services run as uid 1000 and the files are this (root) process's: the keys are made readable
     // to it, in this test's directory only (a deployment gives the keys to the service's group).
     for (const f of readdirSync(certDir)) chmodSync(join(certDir, f), 0o644);
-    const port = { room: await freePort(), presence: await freePort(), urlIssuer: await freePort(), urlIssuerHttp: await freePort(), gateway: await freePort(), gatewayGrpc: await freePort() };
+    const port = { room: await freePort(), presence: await freePort(), urlIssuer: await freePort(), urlIssuerHttp: await freePort(), gateway: await freePort(), gatewayGrpc: await freePort(), rtmp: await freePort() };
     // Each service's /metrics too: on the host network the defaults (9461-9464) may be anyone's.
     const metricsPort = { room: await freePort(), presence: await freePort(), urlIssuer: await freePort(), gateway: await freePort() };
-    const signingKey = randomHex();
-    const started = await startNginx((rtmpListen) =>
-      renderStandaloneNginxConf({
-        modulePath: rtmpModule!,
-        prefix: join(work, 'nginx'),
-        rtmpListen,
-        hooksBase: `http://127.0.0.1:${port.urlIssuerHttp}`,
-        signingKey,
-        app: 'live',
-        recordApp: 'record',
-        recordPath: join(work, 'nginx', 'recordings'),
-      }),
-    );
-    nginx = started.proc;
     Object.assign(composeEnv, {
       RTCROOM_CERTS_DIR: certDir,
       CI_IMAGE_TAG: tag,
@@ -286,17 +263,17 @@ describeContainers('the images, run by compose on the host network', () => {
       CI_PRESENCE_METRICS_PORT: String(metricsPort.presence),
       CI_URL_ISSUER_METRICS_PORT: String(metricsPort.urlIssuer),
       CI_GATEWAY_METRICS_PORT: String(metricsPort.gateway),
-      MEDIA_RTMP_BASE: `rtmp://127.0.0.1:${started.port}`,
+      CI_RTMP_PORT: String(port.rtmp),
       ACCESS_TOKEN_SECRET: secret,
       STREAM_ID_KEY: randomHex(),
-      MEDIA_SIGNING_KEY: signingKey,
+      MEDIA_SIGNING_KEY: randomHex(),
       LOG_LEVEL: process.env.TEST_LOG ?? 'warn',
     });
     gatewayUrl = `ws://127.0.0.1:${port.gateway}/v1/ws`;
     await phase('compose up until every container is healthy', async () => {
       composeUp = true;
-      await compose('up', '-d', ...services);
-      for (const s of services) await healthy(s);
+      await compose('up', '-d', ...running);
+      for (const s of running) await healthy(s);
     });
   }, 20 * 60_000);
 
@@ -305,14 +282,13 @@ describeContainers('the images, run by compose on the host network', () => {
     if (composeUp) {
       const logs = await compose('logs', '--no-color', '--tail', '30').catch((e: Error) => e.message);
       if (process.env.TEST_LOG) process.stdout.write(logs);
-      await compose('down', '--timeout', '30').catch((e: Error) => process.stderr.write(`${e.message}\n`));
+      await compose('down', '--volumes', '--timeout', '30').catch((e: Error) => process.stderr.write(`${e.message}\n`));
       // --no-prune: the layers stay as cache. The build stages' last layers are untagged by nature (only
       // the final stage gets the tag), so a prune would throw the cache away: on this run's own daemon
       // only what no build has made for a week goes (stages of sources and locks long gone).
-      if (!ownDaemon) await docker('image', 'rm', '--no-prune', ...services.map((s) => `rtcroom/${s}:${tag}`), `rtcroom/room:${tag}-next`, `rtcroom/gateway:${tag}-next`).catch(() => undefined);
+      if (!ownDaemon) await docker('image', 'rm', '--no-prune', ...running.map((s) => `rtcroom/${s}:${tag}`), `rtcroom/room:${tag}-next`, `rtcroom/gateway:${tag}-next`).catch(() => undefined);
       else await docker('image', 'prune', '--force', '--filter', 'until=168h').catch(() => undefined);
     }
-    nginx?.kill('SIGTERM');
     await nats?.dispose();
     await database?.drop();
     if (daemon && daemon.exitCode === null) {
@@ -344,6 +320,31 @@ describeContainers('the images, run by compose on the host network', () => {
     expect(out).toContain('the thin path works end to end');
   }, 90_000);
 
+  // The media path through the images: nginx-rtmp from its image, configured by the url-issuer image's
+  // print-nginx-conf, asks the url-issuer container about a push (its hooks reach it) and tells it the
+  // stream began, which the room announces to the other member; a forged push is refused.
+  (hasFfmpeg ? test : test.skip)("nginx-rtmp's container asks the url-issuer's: a member's push is let through and announced, a forged one refused", async () => {
+    const [mia, noah] = [await DemoClient.connect(gatewayUrl, token('mia')), await DemoClient.connect(gatewayUrl, token('noah'))];
+    try {
+      const created = await mia.request({ $case: 'createRoom', value: { room: { name: `media-${tag}`, maxMembers: 4 } as never } });
+      const join = { roomId: created.room!.id, roomName: '', displayName: '', createIfMissing: false, createOptions: undefined, idempotencyKey: '' };
+      const seat = await mia.request({ $case: 'joinRoom', value: join });
+      await noah.request({ $case: 'joinRoom', value: join });
+      const pushUrl = seat.pushUrl!.url;
+      expect(pushUrl.startsWith(`rtmp://127.0.0.1:${composeEnv.CI_RTMP_PORT}/live/`)).toBe(true);
+
+      const forged = pushUrl.replace(/sig=([0-9a-f])/, (_, c: string) => `sig=${c === '0' ? '1' : '0'}`);
+      await expect(phase('a forged push is refused', () => run('ffmpeg', ffmpegPush(forged, 1), dockerEnv, 20_000))).rejects.toThrow();
+
+      const started = noah.waitForNotice((n) => n.notice?.$case === 'streamStarted' && n.notice.value.member?.identity === 'mia', 15_000);
+      await phase("a member's push through nginx-rtmp, announced to the other member", async () => {
+        await Promise.all([started, run('ffmpeg', ffmpegPush(pushUrl, 3), dockerEnv, 30_000)]);
+      });
+    } finally {
+      await Promise.all([mia.close(), noah.close()]);
+    }
+  }, 90_000);
+
   test('the room service is replaced by a newly built image while clients stay connected: no seat lost, the rest keep running', async () => {
     const identities = ['ana', 'ben', 'chloe', 'dev'];
     for (const identity of identities) clients.push(await DemoClient.connect(gatewayUrl, token(identity)));
@@ -352,7 +353,7 @@ describeContainers('the images, run by compose on the host network', () => {
     for (const c of clients) {
       await c.request({ $case: 'joinRoom', value: { roomId, roomName: '', displayName: '', createIfMissing: false, createOptions: undefined, idempotencyKey: '' } });
     }
-    const before = Object.fromEntries(await Promise.all(services.map(async (s) => [s, await inspect(await containerOf(s))] as const)));
+    const before = Object.fromEntries(await Promise.all(running.map(async (s) => [s, await inspect(await containerOf(s))] as const)));
 
     await phase('build a new room image', () => run('bash', ['deploy/docker/build-images.sh', `${tag}-next`, 'room']));
     const newImage = (await docker('image', 'inspect', '-f', '{{.Id}}', `rtcroom/room:${tag}-next`)).trim();
@@ -372,7 +373,7 @@ describeContainers('the images, run by compose on the host network', () => {
     expect(after.id).not.toBe(before.room.id);
 
     // The rest kept running: the same containers, still healthy; every client's socket is still open.
-    for (const s of services.filter((s) => s !== 'room')) {
+    for (const s of running.filter((s) => s !== 'room')) {
       const now = await inspect(await containerOf(s));
       expect({ service: s, id: now.id, status: now.status, health: now.health }).toEqual({ service: s, id: before[s].id, status: 'running', health: 'healthy' });
     }
@@ -392,7 +393,7 @@ describeContainers('the images, run by compose on the host network', () => {
   test('the gateway is replaced by a newly built image: its clients are told to go away and resume their sessions, seats and all, on the new one', async () => {
     expect(roomId).not.toBe('');
     const members = clients.map((c) => ({ identity: c.welcome!.identity, resumeToken: c.welcome!.resumeToken, closed: new Promise((r) => c.socket.once('close', r)) }));
-    const before = Object.fromEntries(await Promise.all(services.map(async (s) => [s, await inspect(await containerOf(s))] as const)));
+    const before = Object.fromEntries(await Promise.all(running.map(async (s) => [s, await inspect(await containerOf(s))] as const)));
 
     await phase('build a new gateway image', () => run('bash', ['deploy/docker/build-images.sh', `${tag}-next`, 'gateway']));
     await phase('stop the gateway container (SIGTERM: go-away to every client, drain)', () => compose('stop', '--timeout', '30', 'gateway'));
@@ -405,7 +406,7 @@ describeContainers('the images, run by compose on the host network', () => {
       return healthy('gateway');
     });
     expect(after.id).not.toBe(before.gateway.id);
-    for (const s of services.filter((s) => s !== 'gateway')) expect((await inspect(await containerOf(s))).id).toBe(before[s].id);
+    for (const s of running.filter((s) => s !== 'gateway')) expect((await inspect(await containerOf(s))).id).toBe(before[s].id);
 
     const resumed = await phase('every client resumes on the new gateway', () => Promise.all(members.map((m) => DemoClient.connect(gatewayUrl, token(m.identity), m.resumeToken))));
     clients.push(...resumed);

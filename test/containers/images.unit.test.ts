@@ -15,8 +15,8 @@ interface Instruction {
 }
 
 /** The Dockerfile's instructions, continuation lines joined and comments dropped. */
-function instructions(service: ServiceName): Instruction[] {
-  const text = readFileSync(join(root, 'services', service, 'Dockerfile'), 'utf8');
+function instructions(service: ServiceName | 'nginx-rtmp'): Instruction[] {
+  const text = readFileSync(join(root, service === 'nginx-rtmp' ? 'deploy/docker/nginx-rtmp' : `services/${service}`, 'Dockerfile'), 'utf8');
   return text
     .split('\n')
     .filter((line) => !/^\s*#/.test(line))
@@ -122,5 +122,53 @@ describe.each(serviceNames)('services/%s/Dockerfile', (service) => {
       .filter(Boolean)
       .sort();
     expect(copied).toEqual(workspaces);
+  });
+
+  test("copies every data file of proto's package (the descriptors the gRPC servers' reflection reads at start)", () => {
+    const { files } = JSON.parse(readFileSync(join(root, 'packages/proto/package.json'), 'utf8')) as { files: string[] };
+    const data = files.filter((f) => !f.includes('*') && !f.endsWith('/') && f !== 'dist');
+    expect(data.length).toBeGreaterThan(0);
+    const copied = one('COPY').filter((c) => c.startsWith('--from=build ') && c.endsWith(' packages/proto/'));
+    for (const file of data) expect({ file, copied: copied.some((c) => c.split(/\s+/).includes(`/app/packages/proto/${file}`)) }).toEqual({ file, copied: true });
+  });
+});
+
+// The media server's image: Debian's nginx and RTMP module on DEBIAN_BASE, as non-root under tini,
+// its rtmp {} block the one print-nginx-conf writes (docker-compose.yml's media-conf, from the
+// url-issuer image) at the path the image's main configuration includes.
+describe('deploy/docker/nginx-rtmp/Dockerfile', () => {
+  const all = instructions('nginx-rtmp');
+  const of = (op: string) => all.filter((i) => i.op === op).map((i) => i.args);
+  const mainConf = readFileSync(join(root, 'deploy/docker/nginx-rtmp/nginx.conf'), 'utf8');
+  const included = /^include (\S+);$/m.exec(mainConf)?.[1];
+
+  test('takes its base from DEBIAN_BASE, by default the public Debian bookworm image, and installs Debian\'s nginx and RTMP module', () => {
+    expect(all[0]).toEqual({ op: 'ARG', args: 'DEBIAN_BASE=debian:bookworm-slim' });
+    expect(of('FROM')).toEqual(['${DEBIAN_BASE}']);
+    expect(of('RUN').join(' ')).toMatch(/apt-get install -y --no-install-recommends nginx libnginx-mod-rtmp tini/);
+  });
+
+  test('runs nginx in the foreground as www-data under tini, with a HEALTHCHECK on its RTMP port', () => {
+    expect(of('USER')).toEqual(['www-data']);
+    expect(of('ENTRYPOINT')).toEqual(['["/usr/bin/tini", "--"]']);
+    expect(of('CMD')).toEqual(['["nginx", "-e", "stderr", "-c", "/etc/nginx/rtcroom.conf"]']);
+    expect(of('COPY')).toContain('deploy/docker/nginx-rtmp/nginx.conf /etc/nginx/rtcroom.conf');
+    expect(of('HEALTHCHECK')).toEqual([expect.stringMatching(/CMD \["\/usr\/local\/bin\/rtmp-health"\]$/)]);
+    expect(mainConf).toMatch(/^load_module \/usr\/lib\/nginx\/modules\/ngx_rtmp_module\.so;$/m);
+    expect(mainConf).toMatch(/^daemon off;$/m);
+  });
+
+  test("includes the rtmp block where media-conf writes it in both compose files, and keeps recordings where print-nginx-conf puts them", () => {
+    expect(included).toBe('/etc/rtcroom/media/rtmp.conf');
+    for (const file of ['docker-compose.yml', 'docker-compose.ci.yml']) {
+      const compose = readFileSync(join(root, file), 'utf8');
+      expect({ file, writes: compose.includes(`print-nginx-conf.js --hooks http://`) && compose.includes(`> ${included}"`) }).toEqual({ file, writes: true });
+      expect({ file, mounts: compose.includes('- media-conf:/etc/rtcroom/media:ro') }).toEqual({ file, mounts: true });
+    }
+    const printer = readFileSync(join(root, 'services/url-issuer/src/print-nginx-conf.ts'), 'utf8');
+    expect(printer).toContain("?? '/var/lib/rtcroom/recordings'");
+    expect(of('VOLUME')).toEqual(['/var/lib/rtcroom/recordings']);
+    // The url-issuer image has the directory, uid 1000's, so the volume mounted there is writable to media-conf.
+    expect(finalStage(instructions('url-issuer')).some((i) => i.op === 'RUN' && i.args.includes('install -d -o 1000 -g 1000 /etc/rtcroom/media'))).toBe(true);
   });
 });

@@ -143,6 +143,18 @@ describe.each(variants)('%s', (variant) => {
     }
   });
 
+  test("keeps each JetStream stream and the session bucket on as many NATS nodes as NATS_URL names: 1 on one server, 3 on the example overlay's cluster", () => {
+    const replicas = environments()
+      .filter(({ w }) => w.service !== 'gateway')
+      .map(({ w, env }) => {
+        const config = loadConfig[w.service](env) as { natsUrl: string; natsReplicas?: number };
+        return [w.service, config.natsReplicas, config.natsUrl.split(',').length];
+      });
+    expect(replicas.map(([service]) => service).sort()).toEqual(['presence', 'room', 'url-issuer']);
+    for (const [service, copies, nodes] of replicas) expect([service, copies]).toEqual([service, nodes]);
+    if (variant === 'overlays/example') for (const [service, copies] of replicas) expect([service, copies]).toEqual([service, 3]);
+  });
+
   test('listens on its container ports, from every interface; each port has one Service, but /metrics, which the pod annotations give Prometheus', () => {
     const services = byKind(objects, 'Service');
     for (const { w, env } of environments()) {

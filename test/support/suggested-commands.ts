@@ -7,7 +7,7 @@ import { join } from 'node:path';
 const root = join(__dirname, '../..');
 
 /** A command's first word (after any VAR=value): what makes a line or a code span a command. */
-const commandWords = ['npm', 'npx', 'node', 'bash', 'grpcurl', 'apt-get', 'echo', 'install', 'docker-compose', 'docker', 'curl', 'git'];
+const commandWords = ['npm', 'npx', 'node', 'bash', 'grpcurl', 'apt-get', 'echo', 'install', 'docker-compose', 'docker', 'kubectl', 'curl', 'git'];
 const commandShape = new RegExp(`^(?:[A-Z_]+=\\S* )*(?:${commandWords.join('|')}) `);
 
 export interface Suggested {
