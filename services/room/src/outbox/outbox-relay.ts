@@ -177,7 +177,13 @@ export class OutboxRelay {
         if (this.owned.size > 0 && (this.readDue || now - lastRead >= this.options.pollIntervalMs)) {
           this.readDue = false;
           lastRead = now;
-          while (!this.stopped && (await this.publishStored(db)) === this.options.batchSize);
+          while (!this.stopped && (await this.publishStored(db)) === this.options.batchSize) {
+            // A long backlog does not hold up the share-out (a relay joining or gone): on after it.
+            if (!this.options.singleInstance && Date.now() - lastBalanced >= balanceMs) {
+              this.readDue = true;
+              break;
+            }
+          }
           continue;
         }
         if (this.handed.length > 0) continue;
