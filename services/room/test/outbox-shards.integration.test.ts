@@ -144,6 +144,13 @@ describe('outbox relays sharing the rooms by shards', () => {
     for (const room of rooms) expect([room, byRoom.get(room)]).toEqual([room, wanted]);
   });
 
+  it("computes a room's shard the same in the relay (NOTIFY, handed rows) and in the store's reads", async () => {
+    const { rows } = await sql<{ room_id: string; shard: number }>`
+      select distinct room_id, ('x' || substr(md5(room_id), 1, 7))::bit(28)::int % ${shards}::int as shard from room_events`.execute(writer.db);
+    expect(rows.length).toBe(rooms.length);
+    for (const r of rows) expect([r.room_id, r.shard]).toEqual([r.room_id, shardOf(r.room_id, shards)]);
+  });
+
   it('a relay stopped hands its shards to the others, which publish what it left', async () => {
     const c = relays.find((r) => r.name === 'c')!;
     await stopRelay(c);
