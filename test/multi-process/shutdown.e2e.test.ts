@@ -1,7 +1,7 @@
 // Every service stops well on SIGTERM, as separate processes on the real Postgres and NATS: its
 // health turns NOT_SERVING first (seen on a Watch stream opened before the signal), the calls in
 // flight finish, its consumers drain (nothing left unacknowledged), it exits 0, and the room
-// service's outbox relay passes to another instance, whose events then reach NATS.
+// service's outbox shards pass to another instance, whose events then reach NATS.
 import * as grpc from '@grpc/grpc-js';
 import { AsyncClient, createClient, issueAccessToken, mediaEventsStream, subjects } from '@rtcroom/common';
 import { createTestDatabase, deleteTestBucket, deleteTestConsumers, eventually, HeldAddress, testNatsUrl, TestDatabase, uniqueTestName } from '@rtcroom/common/testing';
@@ -82,7 +82,7 @@ beforeAll(async () => {
     ROOM_RECORDINGS_CONSUMER: names.recordings[i]!,
   });
   urls = new ServiceProcess('url-issuer', { ...common, ROOM_SERVICE_ADDRESS: roomFront.address }, urlsFront);
-  // Room A starts first and so holds the outbox relay; B waits to take it over. Peers reach A (the front).
+  // Room A and B share the outbox shards; B takes A's over when A stops. Peers reach A (the front).
   roomA = new ServiceProcess('room', roomEnv(0), roomFront);
   roomB = new ServiceProcess('room', roomEnv(1));
   presence = new ServiceProcess('presence', { ...common, ROOM_SERVICE_ADDRESS: roomFront.address, PRESENCE_KV_BUCKET: names.bucket, PRESENCE_MEDIA_CONSUMER: names.media }, presenceFront);
@@ -202,7 +202,7 @@ it('room: a call in flight finishes after NOT_SERVING, the relay passes to the o
     expect(await watch.ended).toEqual(['SERVING', 'NOT_SERVING']);
     expect(roomA.log).not.toMatch(/"level":"error"/);
 
-    // B holds the relay now: what it writes reaches NATS although nobody else is left to publish it.
+    // B owns every shard now: what it writes reaches NATS although nobody else is left to publish it.
     const other = (await b.createRoom({ room: roomv1.Room.fromPartial({ name: uniqueTestName('handover'), kind: roomv1.RoomKind.ROOM_KIND_GROUP }), requestId: '' })).room!;
     const events = published(other.id);
     try {

@@ -1,7 +1,7 @@
 // The scale-out path on one machine: a 3-node NATS JetStream cluster (every stream and the presence
 // bucket at 3 replicas), two room-service instances, two presence instances, three gateways and the
 // url-issuer, each its own process. Clients churn (join, leave) through every gateway while one NATS
-// node (the room events' stream leader), one room-service instance (the outbox relay), one presence
+// node (the room events' stream leader), one room-service instance (its outbox shards), one presence
 // instance and one gateway are killed with SIGKILL, one after another. Then: every member's notices
 // are complete and in order, no seat is held by a client that is gone, and the webhook endpoint got
 // every room event at least once, in order per room.
@@ -236,7 +236,7 @@ async function scenario(): Promise<void> {
   await pause(2500);
 
   step('NATS leader elected');
-  // 2. The room-service instance that started first (so it holds the outbox relay's lock) dies; its
+  // 2. A room-service instance (its relay owns half the outbox shards) dies; its
   // callers reach the other, as a Service would send them once the endpoint is gone.
   const roomKilledAt = performance.now();
   await cluster.rooms[0].killAndHandOver(cluster.rooms[1]);

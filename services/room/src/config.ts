@@ -36,6 +36,8 @@ export interface RoomConfig {
   deskDefaultHandlingSeconds: number;
   /** How often the outbox relay reads the store unasked (other instances also NOTIFY it). */
   outboxPollIntervalMs: number;
+  /** Into how many shards the outbox relays split the rooms (each instance's relay owns a share). */
+  outboxShards: number;
   webhookPollIntervalMs: number;
   /** First retry delay of a failed webhook delivery; it doubles up to 60 s. */
   webhookMinBackoffMs: number;
@@ -71,6 +73,7 @@ export function loadRoomConfig(env: Env): RoomConfig {
     autoCloseIntervalMs: envInt(env, 'ROOM_AUTO_CLOSE_INTERVAL_MS', 1000, { min: 50, max: 60_000 }),
     deskDefaultHandlingSeconds: envInt(env, 'DESK_DEFAULT_HANDLING_SECONDS', 120, { min: 1, max: 7200 }),
     outboxPollIntervalMs: envInt(env, 'ROOM_OUTBOX_POLL_INTERVAL_MS', 500, { min: 10, max: 600_000 }),
+    outboxShards: envInt(env, 'ROOM_OUTBOX_SHARDS', 16, { min: 1, max: 1024 }),
     webhookPollIntervalMs: envInt(env, 'ROOM_WEBHOOK_POLL_INTERVAL_MS', 500, { min: 50, max: 60_000 }),
     webhookMinBackoffMs: envInt(env, 'ROOM_WEBHOOK_MIN_BACKOFF_MS', 1000, { min: 10, max: 60_000 }),
     webhookMaxAttempts: envInt(env, 'ROOM_WEBHOOK_MAX_ATTEMPTS', 20, { min: 1, max: 1000 }),

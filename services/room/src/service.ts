@@ -84,7 +84,8 @@ export async function startRoomService(config: RoomConfig, logger: Logger, deps:
   const relay = new OutboxRelay(database.db, bus, logger, {
     pollIntervalMs: config.outboxPollIntervalMs,
     listen: database.listen && ((onNotify, onLost) => database.listen!(outboxChannel, onNotify, onLost)),
-    notify: database.kind === 'pglite' ? undefined : () => notifyOutbox(database.db),
+    notify: database.kind === 'pglite' ? undefined : (shards) => notifyOutbox(database.db, shards),
+    shards: config.outboxShards,
     batchSize: 256,
     maxBackoffMs: 5000,
     singleInstance: database.kind === 'pglite',

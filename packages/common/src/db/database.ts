@@ -24,10 +24,10 @@ export interface OpenDatabase<DB> {
   /** Postgres only: the pool's connections now (open, idle) and the queries waiting for one (metrics). */
   poolUse?(): { total: number; idle: number; waiting: number; max: number };
   /**
-   * Postgres only: calls `onNotify` on every NOTIFY on `channel`, over a connection of its own, until
-   * closed; `onLost` when that connection fails (listen again to go on).
+   * Postgres only: calls `onNotify` (with the payload, '' if none) on every NOTIFY on `channel`, over a
+   * connection of its own, until closed; `onLost` when that connection fails (listen again to go on).
    */
-  listen?(channel: string, onNotify: () => void, onLost: (err: Error) => void): Promise<Listening>;
+  listen?(channel: string, onNotify: (payload: string) => void, onLost: (err: Error) => void): Promise<Listening>;
   close(): Promise<void>;
 }
 
@@ -75,12 +75,12 @@ function loadEmbeddedStore(): EmbeddedStoreModule {
   }
 }
 
-async function listen(url: string, channel: string, onNotify: () => void, onLost: (err: Error) => void): Promise<Listening> {
+async function listen(url: string, channel: string, onNotify: (payload: string) => void, onLost: (err: Error) => void): Promise<Listening> {
   if (!/^[a-z_][a-z0-9_]{0,62}$/.test(channel)) throw new Error(`bad channel name ${channel}`);
   const client = new Client({ connectionString: url });
   let closing = false;
   client.on('notification', (n) => {
-    if (n.channel === channel) onNotify();
+    if (n.channel === channel) onNotify(n.payload ?? '');
   });
   let lost = false;
   const lose = (err: Error) => {

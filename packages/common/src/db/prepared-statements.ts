@@ -26,7 +26,13 @@ export function preparingPool(pool: Pool): PostgresPool {
     async connect() {
       const client = await pool.connect();
       let view = views.get(client);
-      if (!view) views.set(client, (view = new PreparingClient(client)));
+      if (!view) {
+        views.set(client, (view = new PreparingClient(client)));
+        // A connection held checked out between statements (the outbox relay's, which holds its locks)
+        // that the server drops must not take the process down as an unhandled 'error' event: its
+        // holder learns of it from its next statement, which fails.
+        client.on('error', () => undefined);
+      }
       return view;
     },
     end: () => pool.end(),

@@ -1,18 +1,23 @@
-// Publishes the outbox to NATS, each room's events in seq order. One room-service instance at a time
-// is the relay (it holds a session-level advisory lock on a connection of its own); the others wait
-// to take over.
+// Publishes the outbox to NATS, each room's events in seq order. The rooms are split into shards (a
+// hash of the room id, `shardOf`); each room-service instance's relay owns some of them (session-level
+// advisory locks on a connection of its own) and publishes only their rooms' events, so different
+// rooms' events go out from several instances at once. The relays count each other (a lock each) and
+// share the shards evenly: every half second a relay holding more than its share (the shard count over
+// the relays, rounded up) hands the extra back - once what it published of them is marked - and one
+// holding less takes free ones. A relay that dies, or loses its connection, loses its locks at once,
+// and the others take its shards at their next look.
 //
-// The relay's own instance hands it every row it has just committed (`offer`): a room event whose
-// seq follows the last one the relay published for that room (or the first of a new room) goes out
-// at once, without reading it back. Anything else - another instance's rows, user-addressed rows,
-// a room whose previous event the relay has not published, leftovers after a NATS outage - is read
-// from the store in the order written: at once when a handed row could not go or another instance
-// says it committed (NOTIFY on a channel the relay LISTENs to, where the store has it), else every
-// poll interval. Published rows are marked so every half second, in one statement on a pooled
-// connection that the relay does not wait for (marking a few hundred rows takes tens of ms under
-// load; publishing waited for it before); until marked they are left out of the reads. A relay that
-// dies before marking publishes those again, and JetStream's de-duplication on the event id drops
-// the copies. While NATS is down nothing is marked published, so events wait and flow when it is back.
+// The relay's own instance hands it every row it has just committed (`offer`): a room event of a shard
+// it owns whose seq follows the last one the relay published for that room (or the first of a new room)
+// goes out at once, without reading it back. Anything else - other instances' rows, user-addressed
+// rows, a room whose previous event the relay has not published, leftovers after a NATS outage or a
+// handover - is read from the store in the order written: at once when a handed row could not go or
+// an instance says it committed in one of its shards (NOTIFY naming the shards, on a channel every
+// relay LISTENs to, where the store has it), else every poll interval. Published rows are marked so
+// every half second, in one statement on a pooled connection that the relay does not wait for; until
+// marked they are left out of the reads. A relay that dies before marking leaves them to the shard's
+// next owner, which publishes them again, and JetStream's de-duplication on the event id drops the
+// copies. While NATS is down nothing is marked published, so events wait and flow when it is back.
 //
 // A transaction that commits late cannot make the relay skip its rows (as a cursor on position would:
 // the webhook dispatcher's problem, see webhook-dispatcher.ts): the relay keeps no cursor, it reads
@@ -21,28 +26,37 @@
 // room's row lock, so seq n+1 is inserted only after seq n committed; a handed row goes out only when
 // it follows the room's last published seq, and the store is read in position order, which within a
 // room is seq order (webhook-commit-order.integration.test.ts writes such late commits).
+//
+// Nor can a handover: a room's events each relay publishes go in seq order, and each relay starts a
+// room from its first event not marked published, so every event before it went out earlier. Should
+// two relays publish the same room for a while (the old owner's last batch in flight as its lock goes
+// with its connection, or instances disagreeing on the shard count), each event is stored by NATS at
+// its first publish and the later copy dropped (same id); the first publishes of two in-order sequences
+// are in order too (event n's first publish comes before either relay's publish of n+1).
 import { EventBus, inSpan, Listening, Logger, SpanKind, storedTrace, subjectTemplate } from '@rtcroom/common';
 import { Kysely } from 'kysely';
 import { RoomDatabase, RoomDb } from '../db/database';
-import { markPublished, PendingEvent, readUnpublished, releaseRelayLock, tryTakeRelayLock } from './outbox.repository';
+import { joinRelays, leaveRelays, markPublished, PendingEvent, readUnpublished, relaysAndOwnedShards, releaseShard, shardOf, tryTakeShard } from './outbox.repository';
 import { OutboxRow } from './outbox-row';
 
 export interface OutboxRelayOptions {
   pollIntervalMs: number;
   batchSize: number;
   maxBackoffMs: number;
-  /** Embedded PGlite: one instance, one connection: no lock, no connection of its own. */
+  /** Embedded PGlite: one instance, one connection: no lock, no connection of its own, every shard. */
   singleInstance: boolean;
-  /** How the relay hears of other instances' commits (Postgres LISTEN); without it, it polls. */
-  listen?: (onNotify: () => void, onLost: (err: Error) => void) => Promise<Listening>;
-  /** How an instance that is not the relay tells it (Postgres NOTIFY). */
-  notify?: () => Promise<void>;
+  /** Into how many shards the rooms are split (the same on every instance). */
+  shards: number;
+  /** How the relay hears of other instances' commits (Postgres LISTEN; the payload names shards); without it, it polls. */
+  listen?: (onNotify: (payload: string) => void, onLost: (err: Error) => void) => Promise<Listening>;
+  /** How an instance tells the relays owning these shards that the store has rows for them (Postgres NOTIFY). */
+  notify?: (shards: number[]) => Promise<void>;
   /** Told of each batch published: how long JetStream took to acknowledge it all (metrics). */
   onPublished?: (seconds: number, events: number) => void;
 }
 
-/** How often an instance that is not the relay checks whether it can become it. */
-const takeOverCheckMs = 500;
+/** How often a relay counts the others and takes or hands back shards. */
+const balanceMs = 500;
 /** How often published rows are marked so (one statement for all of them). */
 const markIntervalMs = 500;
 /** Rooms whose last published seq the relay remembers (least recently published out). */
@@ -51,6 +65,8 @@ const roomsTracked = 50_000;
 export class OutboxRelay {
   private stopped = false;
   private leading = false;
+  /** The shards this relay owns now. */
+  private readonly owned = new Set<number>();
   private wake: (() => void) | undefined;
   /** The store has rows to read that were not handed over (or could not go as handed). */
   private readDue = true;
@@ -62,9 +78,9 @@ export class OutboxRelay {
   /** Being marked published right now. */
   private readonly marking = new Set<string>();
   private marks: Promise<void> = Promise.resolve();
-  /** A NOTIFY is on its way; another is owed for commits made meanwhile. */
+  /** A NOTIFY is on its way; another is owed for commits made meanwhile, in these shards. */
   private notifying = false;
-  private notifyAgain = false;
+  private readonly notifyShards = new Set<number>();
   /** Per room, the last seq this relay published since it took the lead. */
   private readonly lastSeq = new Map<string, number>();
 
@@ -79,11 +95,26 @@ export class OutboxRelay {
     this.loop = this.run();
   }
 
+  /** The shards this relay owns now (tests, metrics). */
+  ownedShards(): number[] {
+    return [...this.owned].sort((a, b) => a - b);
+  }
+
   /** Rows this instance has just committed, in the order written. */
   offer(rows: OutboxRow[]): void {
-    if (!this.leading) return this.tellRelay(); // the relay (elsewhere) reads them from the store
-    for (const row of rows) this.handed.push(row);
-    this.wake?.();
+    let mine = false;
+    let others: Set<number> | undefined;
+    for (const row of rows) {
+      const shard = this.options.singleInstance ? 0 : shardOf(row.roomId, this.options.shards);
+      if (this.leading && (this.options.singleInstance || this.owned.has(shard))) {
+        this.handed.push(row);
+        mine = true;
+      } else {
+        (others ??= new Set()).add(shard); // its owner (elsewhere, or none yet) reads them from the store
+      }
+    }
+    if (mine) this.wake?.();
+    if (others) this.tellRelays(others);
   }
 
   async stop(): Promise<void> {
@@ -97,25 +128,24 @@ export class OutboxRelay {
     while (!this.stopped) {
       try {
         if (this.options.singleInstance) await this.lead(this.db);
-        else await this.db.connection().execute((conn) => this.leadIfFirst(conn));
+        else await this.db.connection().execute((conn) => this.relayOn(conn));
         failures = 0;
       } catch (err) {
         failures++;
         this.logger.warn('outbox relay failed; retrying', { err, failures });
         await this.sleep(Math.min(this.options.maxBackoffMs, 100 * 2 ** Math.min(failures, 10)));
-        continue;
       }
-      // Not the relay (another instance is): look again soon, to take over if it is gone.
-      await this.sleep(Math.min(this.options.pollIntervalMs, takeOverCheckMs));
     }
   }
 
-  private async leadIfFirst(conn: RoomDb): Promise<void> {
-    if (!(await tryTakeRelayLock(conn))) return;
+  /** Relays on a connection of its own, which holds its locks; they all go with it (or with the connection). */
+  private async relayOn(conn: RoomDb): Promise<void> {
     try {
+      await joinRelays(conn);
       await this.lead(conn);
     } finally {
-      await releaseRelayLock(conn).catch(() => undefined);
+      this.owned.clear();
+      await leaveRelays(conn).catch(() => undefined);
     }
   }
 
@@ -125,27 +155,42 @@ export class OutboxRelay {
     this.lastSeq.clear();
     this.handed = [];
     this.readDue = true;
+    this.owned.clear();
+    if (this.options.singleInstance) for (let s = 0; s < this.options.shards; s++) this.owned.add(s);
     this.leading = true;
     const listening = this.options.singleInstance ? undefined : await this.listen();
     let lastRead = 0;
     let lastMarked = Date.now();
+    let lastBalanced = 0;
     try {
       while (!this.stopped) {
+        if (!this.options.singleInstance && Date.now() - lastBalanced >= balanceMs) {
+          await this.balance(db);
+          lastBalanced = Date.now();
+        }
         if (this.handed.length > 0) await this.publishHanded();
         const now = Date.now();
         if (this.unmarked.length > 0 && now - lastMarked >= markIntervalMs) {
           lastMarked = now;
           this.markPublished();
         }
-        if (this.readDue || now - lastRead >= this.options.pollIntervalMs) {
+        if (this.owned.size > 0 && (this.readDue || now - lastRead >= this.options.pollIntervalMs)) {
           this.readDue = false;
           lastRead = now;
-          while (!this.stopped && (await this.publishStored(db)) === this.options.batchSize);
+          while (!this.stopped && (await this.publishStored(db)) === this.options.batchSize) {
+            // A long backlog does not hold up the share-out (a relay joining or gone): on after it.
+            if (!this.options.singleInstance && Date.now() - lastBalanced >= balanceMs) {
+              this.readDue = true;
+              break;
+            }
+          }
           continue;
         }
         if (this.handed.length > 0) continue;
-        const untilRead = this.options.pollIntervalMs - (now - lastRead);
-        await this.sleep(this.unmarked.length > 0 ? Math.min(untilRead, markIntervalMs - (now - lastMarked)) : untilRead);
+        let wait = this.options.pollIntervalMs - (now - lastRead);
+        if (this.unmarked.length > 0) wait = Math.min(wait, markIntervalMs - (now - lastMarked));
+        if (!this.options.singleInstance) wait = Math.min(wait, balanceMs - (now - lastBalanced));
+        await this.sleep(wait);
       }
       this.markPublished();
       await this.marks;
@@ -153,6 +198,37 @@ export class OutboxRelay {
       this.leading = false;
       this.handed = [];
       await listening?.close();
+    }
+  }
+
+  /** Takes free shards up to this relay's share, or hands back what is over it (once marked). */
+  private async balance(db: RoomDb): Promise<void> {
+    const { relays, owned } = await relaysAndOwnedShards(db);
+    const share = Math.ceil(this.options.shards / Math.max(1, relays));
+    if (this.owned.size > share) {
+      const extra = [...this.owned].slice(share);
+      for (const shard of extra) this.owned.delete(shard);
+      // Its rows handed over wait in the store for the next owner; what went out is marked first, so
+      // that it does not publish them again (copies would be dropped, but cost a publish each).
+      this.handed = this.handed.filter((row) => this.owned.has(shardOf(row.roomId, this.options.shards)));
+      this.lastSeq.clear();
+      this.markPublished();
+      await this.marks;
+      for (const shard of extra) await releaseShard(db, shard);
+      this.logger.info('outbox relay handed shards back', { shards: extra, relays, owned: this.owned.size });
+      return;
+    }
+    const taken: number[] = [];
+    for (let shard = 0; shard < this.options.shards && this.owned.size < share; shard++) {
+      if (owned.has(shard) || this.owned.has(shard)) continue;
+      if (await tryTakeShard(db, shard)) {
+        this.owned.add(shard);
+        taken.push(shard);
+      }
+    }
+    if (taken.length > 0) {
+      this.readDue = true; // their rows written before are in the store only
+      this.logger.info('outbox relay took shards', { shards: taken, relays, owned: this.owned.size });
     }
   }
 
@@ -175,7 +251,9 @@ export class OutboxRelay {
   }
 
   private async publishStored(db: RoomDb): Promise<number> {
-    const events = await readUnpublished(db, [...this.unmarked, ...this.marking], this.options.batchSize);
+    const all = this.owned.size === this.options.shards;
+    const shards = all ? undefined : { count: this.options.shards, owned: [...this.owned] };
+    const events = await readUnpublished(db, [...this.unmarked, ...this.marking], this.options.batchSize, shards);
     const fresh = events.filter((e) => e.seq === null || e.seq > (this.lastSeq.get(e.roomId) ?? 0));
     for (const e of fresh) if (e.seq !== null) this.published(e.roomId, e.seq);
     await this.publish(fresh);
@@ -209,7 +287,9 @@ export class OutboxRelay {
   /** Hears other instances' commits; without it (it failed) the poll interval still finds them. */
   private async listen(): Promise<Listening | undefined> {
     if (!this.options.listen) return undefined;
-    const heard = () => {
+    const heard = (payload: string) => {
+      // Only commits in a shard of this relay's (an empty payload: any shard).
+      if (payload !== '' && !payload.split(',').some((s) => this.owned.has(Number(s)))) return;
       this.readDue = true;
       this.wake?.();
     };
@@ -223,23 +303,20 @@ export class OutboxRelay {
     }
   }
 
-  /** Tells the relay (another instance) that the store has rows for it: one NOTIFY at a time. */
-  private tellRelay(): void {
+  /** Tells the relays owning these shards that the store has rows for them: one NOTIFY at a time. */
+  private tellRelays(shards: Set<number>): void {
     if (!this.options.notify || this.stopped) return;
-    if (this.notifying) {
-      this.notifyAgain = true; // sent before this commit, perhaps read before it too
-      return;
-    }
+    for (const s of shards) this.notifyShards.add(s);
+    if (this.notifying) return; // sent before this commit, perhaps read before it too: another follows
     this.notifying = true;
+    const told = [...this.notifyShards];
+    this.notifyShards.clear();
     void this.options
-      .notify()
-      .catch(() => undefined) // the relay's poll finds the rows all the same
+      .notify(told)
+      .catch(() => undefined) // the owners' poll finds the rows all the same
       .finally(() => {
         this.notifying = false;
-        if (this.notifyAgain) {
-          this.notifyAgain = false;
-          this.tellRelay();
-        }
+        if (this.notifyShards.size > 0) this.tellRelays(new Set());
       });
   }
 

@@ -1,5 +1,6 @@
 // The transactional outbox: room events are inserted in the same transaction as the change they
 // describe, and the relay publishes them in order.
+import { createHash, randomInt } from 'node:crypto';
 import { prepared } from '@rtcroom/common';
 import { CompiledQuery, sql } from 'kysely';
 import { RoomDb } from '../db/database';
@@ -19,11 +20,29 @@ const readSql = prepared(
     'order by position limit $2',
 );
 
-/** The next unpublished rows in the order written, leaving out those known to be published already. */
-export async function readUnpublished(db: RoomDb, except: string[], limit: number): Promise<PendingEvent[]> {
-  const { rows } = await db.executeQuery<{ id: string; room_id: string; seq: string | null; subject: string; payload: Uint8Array; traceparent: string | null }>(
-    CompiledQuery.raw(readSql, [textArray(except), limit]),
-  );
+/** The shard of a room in SQL, as `shardOf` computes it: the first 28 bits of the md5 of its id, modulo the shard count. */
+const shardSql = `('x' || substr(md5(room_id), 1, 7))::bit(28)::int % $3`;
+
+const readShardsSql = prepared(
+  'select id, room_id, seq, subject, payload, traceparent from room_events where published_at is null and not (id = any($1::text[])) ' +
+    `and ${shardSql} = any($4::int[]) order by position limit $2`,
+);
+
+/** Which of `shards` shards a room falls in (the same on every instance, and in SQL: `shardSql`). */
+export function shardOf(roomId: string, shards: number): number {
+  if (shards === 1) return 0;
+  return (createHash('md5').update(roomId).digest().readUInt32BE(0) >>> 4) % shards;
+}
+
+/**
+ * The next unpublished rows in the order written, leaving out those known to be published already;
+ * only those of the rooms in `shards` (of `shardCount`) when given.
+ */
+export async function readUnpublished(db: RoomDb, except: string[], limit: number, shards?: { count: number; owned: number[] }): Promise<PendingEvent[]> {
+  const query = shards
+    ? CompiledQuery.raw(readShardsSql, [textArray(except), limit, shards.count, `{${shards.owned.join(',')}}`])
+    : CompiledQuery.raw(readSql, [textArray(except), limit]);
+  const { rows } = await db.executeQuery<{ id: string; room_id: string; seq: string | null; subject: string; payload: Uint8Array; traceparent: string | null }>(query);
   return rows.map((r) => ({ id: r.id, roomId: r.room_id, seq: r.seq === null ? null : Number(r.seq), subject: r.subject, payload: r.payload, traceparent: r.traceparent }));
 }
 
@@ -39,24 +58,56 @@ export async function markPublished(db: RoomDb, ids: string[], at: Date): Promis
   await db.executeQuery(CompiledQuery.raw(markSql, [at, textArray(ids)]));
 }
 
-/** Where instances tell the relay that the store has rows for it. */
+/** Where instances tell the relays that the store has rows for them (the payload: the shards, comma-separated). */
 export const outboxChannel = 'rtcroom_outbox';
 
-export async function notifyOutbox(db: RoomDb): Promise<void> {
-  await sql`select pg_notify(${outboxChannel}, '')`.execute(db);
+export async function notifyOutbox(db: RoomDb, shards: number[]): Promise<void> {
+  await sql`select pg_notify(${outboxChannel}, ${shards.join(',')})`.execute(db);
 }
 
-/**
- * One relay at a time across all room-service instances, so events leave in the order they were
- * written: a session-level lock, held by the relay's own connection for as long as it relays.
- */
-export async function tryTakeRelayLock(db: RoomDb): Promise<boolean> {
-  const { rows } = await sql<{ locked: boolean }>`select pg_try_advisory_lock(7283001) as locked`.execute(db);
-  return rows[0]?.locked === true;
+// Relays own shards of the rooms by session-level advisory locks, held by each relay's own
+// connection: a relay that dies (or loses that connection) loses them at once. The two-key form, so
+// the keys cannot meet another user's single bigint keys: (relayMember, random id) says "a relay is
+// here", (relayShard, n) "shard n is owned".
+const relayMember = 7283003;
+const relayShard = 7283002;
+const thisDatabase = sql`database = (select oid from pg_database where datname = current_database())`;
+
+/** Registers this relay (under a random id, tried until free); the relays count each other by these. */
+export async function joinRelays(db: RoomDb): Promise<void> {
+  for (;;) {
+    const id = randomInt(1, 2 ** 31 - 1);
+    const { rows } = await sql<{ ok: boolean }>`select pg_try_advisory_lock(${relayMember}::int, ${id}::int) as ok`.execute(db);
+    if (rows[0]?.ok) return;
+  }
 }
 
-export async function releaseRelayLock(db: RoomDb): Promise<void> {
-  await sql`select pg_advisory_unlock(7283001)`.execute(db);
+/** The relays there are now (their connections alive) and the shards some relay owns. */
+export async function relaysAndOwnedShards(db: RoomDb): Promise<{ relays: number; owned: Set<number> }> {
+  const { rows } = await sql<{ classid: number; objid: number }>`
+    select classid::int as classid, objid::bigint as objid from pg_locks
+    where locktype = 'advisory' and objsubid = 2 and granted and classid in (${relayMember}, ${relayShard}) and ${thisDatabase}`.execute(db);
+  let relays = 0;
+  const owned = new Set<number>();
+  for (const r of rows) {
+    if (Number(r.classid) === relayMember) relays++;
+    else owned.add(Number(r.objid));
+  }
+  return { relays, owned };
+}
+
+export async function tryTakeShard(db: RoomDb, shard: number): Promise<boolean> {
+  const { rows } = await sql<{ ok: boolean }>`select pg_try_advisory_lock(${relayShard}::int, ${shard}::int) as ok`.execute(db);
+  return rows[0]?.ok === true;
+}
+
+export async function releaseShard(db: RoomDb, shard: number): Promise<void> {
+  await sql`select pg_advisory_unlock(${relayShard}::int, ${shard}::int)`.execute(db);
+}
+
+/** Leaves the relays: every advisory lock of the session (the connection goes back to the pool). */
+export async function leaveRelays(db: RoomDb): Promise<void> {
+  await sql`select pg_advisory_unlock_all()`.execute(db);
 }
 
 /** A room's events after a seq, decoded by the caller. */
