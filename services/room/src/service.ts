@@ -48,8 +48,6 @@ export interface RunningRoomService {
   metrics: ServiceMetrics;
   /** Every change to a room goes through here (tests read how each one ran). */
   transactions: RoomTransactions;
-  /** Statements the optimistic writes went out in, and the writes they carried (group commit). */
-  groupCommit: { statements: number; writes: number };
   rooms: Rooms;
   members: Memberships;
   calls: Calls;
@@ -152,7 +150,6 @@ export async function startRoomService(config: RoomConfig, logger: Logger, deps:
     metricsAddress: metricsServer?.address,
     metrics,
     transactions: tx,
-    groupCommit: store.groupCommit.sent,
     rooms,
     members,
     calls,

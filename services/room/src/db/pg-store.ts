@@ -3,7 +3,6 @@
 import { Kysely } from 'kysely';
 import { PgCallStore } from '../calls/store/pg-call-store';
 import { PgDeskStore } from '../desk/store/pg-desk-store';
-import { GroupCommit } from '../rooms/store/group-commit';
 import { PgRoomStore } from '../rooms/store/pg-room-store';
 import type { RoomDatabase, RoomDb } from './database';
 import type { Repositories, Store, TransactionOptions } from './store';
@@ -16,12 +15,9 @@ export class PgStore implements Store {
   readonly rooms: PgRoomStore;
   readonly calls: PgCallStore;
   readonly desk: PgDeskStore;
-  /** The pool's optimistic writes, grouped (rooms/store/group-commit.ts). */
-  readonly groupCommit: GroupCommit;
 
   constructor(readonly db: Kysely<RoomDatabase>) {
-    this.groupCommit = new GroupCommit(db);
-    this.rooms = new PgRoomStore(db, this.groupCommit);
+    this.rooms = new PgRoomStore(db);
     this.calls = new PgCallStore(db);
     this.desk = new PgDeskStore(db);
   }

@@ -4,7 +4,6 @@ import type { RoomDb } from '../../db/database';
 import type { OutboxRow } from '../../outbox/outbox-row';
 import { roomEventsAfter } from '../../outbox/outbox.repository';
 import type { Room } from '../domain/room';
-import type { GroupCommit } from './group-commit';
 import { findMemberByJoinRequest, findMemberByStream, seatedMembers, seatedMembersOfSession } from './member.repository';
 import {
   findOpenRoomByName,
@@ -22,11 +21,7 @@ import {
 import type { MemberWrite, RoomPageCursor, RoomStore } from './room-store';
 
 export class PgRoomStore implements RoomStore {
-  /** `group`: the pool's store sends its optimistic writes through group commit (group-commit.ts). */
-  constructor(
-    private readonly db: RoomDb,
-    private readonly group?: GroupCommit,
-  ) {}
+  constructor(private readonly db: RoomDb) {}
 
   findRoomById(id: string) {
     return findRoomById(this.db, id);
@@ -71,7 +66,6 @@ export class PgRoomStore implements RoomStore {
     return saveRoomWithEvents(this.db, room, version, events, members);
   }
   saveRoomIfUnchanged(room: Room, expected: number, events: OutboxRow[], member?: MemberWrite) {
-    if (this.group) return this.group.save({ room, expected, events, member });
     return saveRoomIfUnchanged(this.db, room, expected, events, member);
   }
   saveBan(roomId: string, identity: string, until: Date, reasonText: string, version: number) {

@@ -153,14 +153,6 @@ export async function saveRoomWithEvents(db: RoomDb, room: Room, version: number
 const memberColumns =
   'member_id, room_id, identity, display_name, avatar_url, custom_data, connection_interrupted, stream_source, state, stream_id, session_id, joined_at, left_at, leave_reason, join_request_id';
 
-/** One optimistic write (see saveRoomIfUnchanged): the room at `expected`, its events, one member at most. */
-export interface UnchangedWrite {
-  room: Room;
-  expected: number;
-  events: OutboxRow[];
-  member?: MemberWrite;
-}
-
 /**
  * The same write as saveRoomWithEvents, without a lock: it lands only if the room is still at
  * `expected` (nothing was written to it, its seats or its bans since it was read), all in one
@@ -170,47 +162,12 @@ export interface UnchangedWrite {
  */
 export async function saveRoomIfUnchanged(db: RoomDb, room: Room, expected: number, events: OutboxRow[], member?: MemberWrite): Promise<boolean> {
   const params: unknown[] = [];
-  const text = `with ${unchangedWriteParts({ room, expected, events, member }, params, '')} select count(*)::int as saved from saved`;
-  const { rows } = await db.executeQuery<{ saved: number }>(CompiledQuery.raw(prepared(text), params));
-  return Number(rows[0]?.saved) === 1;
-}
-
-/**
- * Several rooms' optimistic writes in one statement, so one commit and one round trip (group commit):
- * each room's part lands only if that room is still at its expected version, as when written alone,
- * and says so in the answer (true: written). One room at most once (two writes of one row in one
- * statement would not both land). If the statement fails (e.g. a unique key a racing writer took),
- * nothing of it was written: the caller writes them one by one to learn whose write it was.
- * Not prepared: its text depends on the mix of writes in it.
- */
-export async function saveRoomsIfUnchanged(db: RoomDb, writes: UnchangedWrite[]): Promise<boolean[]> {
-  const params: unknown[] = [];
-  const parts = writes.map((w, i) => unchangedWriteParts(w, params, `_${i}`));
-  // One int column per write: plain ints read back the same from pg and PGlite.
-  const counts = writes.map((_, i) => `(select count(*)::int from saved_${i}) as saved_${i}`);
-  const text = `with ${parts.join(', ')} select ${counts.join(', ')}`;
-  const { rows } = await db.executeQuery<Record<string, number>>(CompiledQuery.raw(text, params));
-  const row = rows[0];
-  const saved = writes.map((_, i) => Number(row?.[`saved_${i}`]));
-  // Written but not readable: never to be taken for "not written" (that would write it again).
-  if (saved.some((n) => n !== 0 && n !== 1)) throw new UnreadableGroupAnswer(`group commit answered ${JSON.stringify(row)}`);
-  return saved.map((n) => n === 1);
-}
-
-/** A group commit's statement ran, but its answer could not be read (see saveRoomsIfUnchanged). */
-export class UnreadableGroupAnswer extends Error {
-  override name = 'UnreadableGroupAnswer';
-}
-
-/** The CTEs of one optimistic write, named saved<suffix>, member_written<suffix>, events_written<suffix>. */
-function unchangedWriteParts({ room, expected, events, member }: UnchangedWrite, params: unknown[], suffix: string): string {
   const p = (value: unknown, type: string) => {
     params.push(value);
     return `$${params.length}::${type}`;
   };
-  const saved = `saved${suffix}`;
   let text =
-    `${saved} as (update rooms set display_name = ${p(room.displayName, 'text')}, metadata = ${p(room.metadata, 'text')},` +
+    `with saved as (update rooms set display_name = ${p(room.displayName, 'text')}, metadata = ${p(room.metadata, 'text')},` +
     ` owner_identity = ${p(room.ownerIdentity, 'text')}, state = ${p(room.state, 'text')}, member_count = ${p(room.memberCount, 'int4')},` +
     ` seq = ${p(room.seq, 'int8')}, closed_at = ${p(room.closedAt, 'timestamptz')}, close_reason = ${p(room.closeReason, 'text')},` +
     ` ever_joined = ${p(room.everJoined, 'bool')}, auto_close_at = ${p(room.autoCloseAt, 'timestamptz')}, version = version + 1` +
@@ -219,25 +176,27 @@ function unchangedWriteParts({ room, expected, events, member }: UnchangedWrite,
   if (member) {
     const m = member.member;
     text += member.insert
-      ? `, member_written${suffix} as (insert into members (${memberColumns}) select ${p(m.memberId, 'text')}, ${p(m.roomId, 'text')},` +
+      ? `, member_written as (insert into members (${memberColumns}) select ${p(m.memberId, 'text')}, ${p(m.roomId, 'text')},` +
         ` ${p(m.identity, 'text')}, ${p(m.displayName, 'text')}, ${p(m.avatarUrl, 'text')}, ${p(m.customData, 'text')},` +
         ` ${p(m.connectionInterrupted, 'bool')}, ${p(m.streamSource, 'text')}, ${p(m.state, 'text')}, ${p(m.streamId, 'text')},` +
         ` ${p(m.sessionId, 'text')}, ${p(m.joinedAt, 'timestamptz')}, ${p(m.leftAt, 'timestamptz')}, ${p(m.leaveReason, 'text')},` +
-        ` ${p(member.joinRequestId, 'text')} from ${saved})`
-      : `, member_written${suffix} as (update members set state = ${p(m.state, 'text')}, left_at = ${p(m.leftAt, 'timestamptz')},` +
+        ` ${p(member.joinRequestId, 'text')} from saved)`
+      : `, member_written as (update members set state = ${p(m.state, 'text')}, left_at = ${p(m.leftAt, 'timestamptz')},` +
         ` leave_reason = ${p(m.leaveReason, 'text')}, display_name = ${p(m.displayName, 'text')}, avatar_url = ${p(m.avatarUrl, 'text')},` +
         ` custom_data = ${p(m.customData, 'text')}, connection_interrupted = ${p(m.connectionInterrupted, 'bool')},` +
-        ` stream_source = ${p(m.streamSource, 'text')} where member_id = ${p(m.memberId, 'text')} and exists (select 1 from ${saved}))`;
+        ` stream_source = ${p(m.streamSource, 'text')} where member_id = ${p(m.memberId, 'text')} and exists (select 1 from saved))`;
   }
   if (events.length > 0) {
     const values = events.map(
       (e) => `(${p(e.id, 'text')}, ${p(e.roomId, 'text')}, ${p(e.seq, 'int8')}, ${p(e.subject, 'text')}, ${p(e.payload, 'bytea')}, ${p(e.time, 'timestamptz')}, ${p(e.traceparent, 'text')})`,
     );
     text +=
-      `, events_written${suffix} as (insert into room_events (id, room_id, seq, subject, payload, created_at, traceparent, tx)` +
-      ` select v.*, ${saved}.event_tx from (values ${values.join(', ')}) as v (id, room_id, seq, subject, payload, created_at, traceparent), ${saved})`;
+      `, events_written as (insert into room_events (id, room_id, seq, subject, payload, created_at, traceparent, tx)` +
+      ` select v.*, saved.event_tx from (values ${values.join(', ')}) as v (id, room_id, seq, subject, payload, created_at, traceparent), saved)`;
   }
-  return text;
+  text += ' select count(*)::int as saved from saved';
+  const { rows } = await db.executeQuery<{ saved: number }>(CompiledQuery.raw(prepared(text), params));
+  return Number(rows[0]?.saved) === 1;
 }
 
 const roomVersionSql = prepared('select version from rooms where id = $1');
