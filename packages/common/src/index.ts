@@ -27,3 +27,4 @@ export * from './http/request-guard';
 export * from './reachability';
 export * from './metrics';
 export * from './tracing';
+export * from './pusher-report';

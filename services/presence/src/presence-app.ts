@@ -2,9 +2,8 @@
 // period (the room is told the member's connection is interrupted) and can be resumed on any
 // gateway; a gateway that goes silent loses all its sessions the same way. Pusher reports become
 // stream state in the room.
-import { DomainError, Logger } from '@rtcroom/common';
+import { DomainError, judgePusherCode, Logger, PusherVerdict } from '@rtcroom/common';
 import type { roomv1 } from '@rtcroom/proto';
-import { judgePusherCode, PusherVerdict } from './domain/pusher-report';
 import { canResume, interrupt, judgeSession, LivenessPolicy, resumeOn, Session } from './domain/session';
 import { SessionStore } from './store/session-store';
 

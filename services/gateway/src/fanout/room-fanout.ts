@@ -141,7 +141,7 @@ export class RoomFanout {
     if (behind.length > 0) await this.repair(event, behind);
     const playUrls = await this.playUrlsFor(event, recipients.map((r) => r.conn.identity));
     // Everyone gets the same frame, but for a play URL of their own: encoded once per URL.
-    const frames = new Map<mediav1.PlayUrl | undefined, string | null>();
+    const frames = new Map<mediav1.PlayUrl | undefined, Buffer | null>();
     for (const { conn, seat } of recipients) {
       if (seat.lastSeq >= event.seq) continue;
       seat.lastSeq = event.seq;
@@ -149,7 +149,7 @@ export class RoomFanout {
       let frame = frames.get(playUrl);
       if (frame === undefined) {
         const notice = noticeFor(event, playUrl);
-        frame = notice ? encodeServerMessage({ requestId: '', message: { $case: 'notice', value: notice } }) : null;
+        frame = notice ? Buffer.from(encodeServerMessage({ requestId: '', message: { $case: 'notice', value: notice } })) : null;
         frames.set(playUrl, frame);
       }
       if (frame) conn.sendFrame(frame);

@@ -6,6 +6,7 @@ import { answerCall, cancelCall, getCall, hangUp, placeCall } from './call-reque
 import { principalOf, RequestContext, requireSeat } from './request-context';
 import { callTeam, getTeam, getTeamStats, inviteToCall, setAgentState, transferCall } from './desk-requests';
 import { syncRoom } from './sync-room';
+import { reportPusher } from './pusher-report';
 import { takeSeat } from './take-seat';
 
 type Request = NonNullable<gatewayv1.ClientMessage['message']>;
@@ -48,17 +49,9 @@ export async function handleRequest(ctx: RequestContext, request: Request): Prom
       return { $case: 'getRoom', value: await backends.room.getRoom({ roomId, name, principal: principalOf(conn) }) };
     }
 
-    case 'reportPusherEvent': {
+    case 'reportPusherEvent':
       requireSeat(conn, request.value.roomId);
-      const res = await backends.presence.reportPusherEvent({
-        sessionId: conn.sessionId,
-        identity: conn.identity,
-        roomId: request.value.roomId,
-        code: request.value.code,
-        message: request.value.message.slice(0, 256),
-      });
-      return { $case: 'reportPusherEvent', value: { action: res.action.replace('PUSHER_ACTION_', '') } };
-    }
+      return { $case: 'reportPusherEvent', value: { action: await reportPusher(ctx, request.value.roomId, request.value.code) } };
 
     case 'updateMember': {
       const v = request.value;

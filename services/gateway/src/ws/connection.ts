@@ -30,6 +30,9 @@ export const closeCodes = {
   internal: 1011,
 };
 
+/** ws sends a Buffer as a binary frame unless told otherwise; the protocol's frames are text. */
+const textFrame = { binary: false };
+
 export class Connection {
   readonly seats = new Map<string, HeldSeat>();
   /** Joins in flight: events of rooms not yet held are kept until each join answers. */
@@ -64,8 +67,11 @@ export class Connection {
     this.sendFrame(encodeServerMessage(message));
   }
 
-  /** A message already encoded (the same notice to several connections is encoded once). */
-  sendFrame(frame: string): void {
+  /**
+   * A message already encoded (the same notice to several connections is encoded once, to UTF-8 bytes
+   * as well: a string would be converted again for every recipient). Always a text frame.
+   */
+  sendFrame(frame: string | Buffer): void {
     if (this.closed || this.socket.readyState !== WebSocket.OPEN) return;
     if (this.socket.bufferedAmount > this.maxBufferedBytes) {
       this.logger.warn('slow consumer cut off', { sessionId: this.sessionId, buffered: this.socket.bufferedAmount });
@@ -74,7 +80,7 @@ export class Connection {
       return;
     }
     this.metrics?.framesSent.inc();
-    this.socket.send(frame);
+    this.socket.send(frame, textFrame);
   }
 
   reply(requestId: string, message: gatewayv1.ServerMessage['message']): void {

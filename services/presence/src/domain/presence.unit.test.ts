@@ -1,4 +1,4 @@
-import { judgePusherCode } from './pusher-report';
+import { judgePusherCode } from '@rtcroom/common';
 import { canResume, interrupt, judgeSession, resumeOn, Session } from './session';
 
 const policy = { sessionTimeoutMs: 5000, resumeGraceMs: 20_000 };

@@ -53,7 +53,7 @@ export const roomServiceCallers: CallerPolicy<typeof roomServicev1.RoomServiceSe
   joinRoom: ['gateway', 'internal'],
   leaveRoom: ['gateway', 'internal'],
   listMembers: ['internal'],
-  setStreamState: ['presence'],
+  setStreamState: ['gateway', 'presence'],
   leaveSession: ['presence'],
   updateRoom: ['gateway', 'internal'],
   updateMember: ['gateway', 'internal'],

@@ -1829,7 +1829,9 @@ export const PresenceServiceService = {
   },
   /**
    * A <live-pusher> bindstatechange code reported by the client, for a room it is in.
-   * 1002 (push began) marks the member publishing; -1307 (network lost) marks it stopped.
+   * 1002 (push began) marks the member publishing; -1307 (network lost) marks it stopped. The
+   * gateway no longer routes its clients' reports through here (it calls RoomService.SetStreamState
+   * itself, one hop fewer); kept for other callers.
    * Callers: gateway.
    */
   reportPusherEvent: {
@@ -1883,7 +1885,9 @@ export interface PresenceServiceServer extends UntypedServiceImplementation {
   listOnline: handleUnaryCall<ListOnlineRequest, ListOnlineResponse>;
   /**
    * A <live-pusher> bindstatechange code reported by the client, for a room it is in.
-   * 1002 (push began) marks the member publishing; -1307 (network lost) marks it stopped.
+   * 1002 (push began) marks the member publishing; -1307 (network lost) marks it stopped. The
+   * gateway no longer routes its clients' reports through here (it calls RoomService.SetStreamState
+   * itself, one hop fewer); kept for other callers.
    * Callers: gateway.
    */
   reportPusherEvent: handleUnaryCall<ReportPusherEventRequest, ReportPusherEventResponse>;
@@ -2011,7 +2015,9 @@ export interface PresenceServiceClient extends Client {
   ): ClientUnaryCall;
   /**
    * A <live-pusher> bindstatechange code reported by the client, for a room it is in.
-   * 1002 (push began) marks the member publishing; -1307 (network lost) marks it stopped.
+   * 1002 (push began) marks the member publishing; -1307 (network lost) marks it stopped. The
+   * gateway no longer routes its clients' reports through here (it calls RoomService.SetStreamState
+   * itself, one hop fewer); kept for other callers.
    * Callers: gateway.
    */
   reportPusherEvent(

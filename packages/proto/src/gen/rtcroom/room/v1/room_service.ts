@@ -3819,9 +3819,9 @@ export const RoomServiceService = {
     responseDeserialize: (value: Buffer): ListMembersResponse => ListMembersResponse.decode(value),
   },
   /**
-   * Records that a member's stream began or stopped (called by presence, which decides from the
-   * pusher's reports and the media server's facts).
-   * Callers: presence.
+   * Records that a member's stream began or stopped: called by the gateway for its clients' pusher
+   * reports (1002 began, -1307 lost) and by presence for the media server's facts.
+   * Callers: gateway, presence.
    */
   setStreamState: {
     path: "/rtcroom.room.v1.RoomService/SetStreamState" as const,
@@ -4003,9 +4003,9 @@ export interface RoomServiceServer extends UntypedServiceImplementation {
    */
   listMembers: handleUnaryCall<ListMembersRequest, ListMembersResponse>;
   /**
-   * Records that a member's stream began or stopped (called by presence, which decides from the
-   * pusher's reports and the media server's facts).
-   * Callers: presence.
+   * Records that a member's stream began or stopped: called by the gateway for its clients' pusher
+   * reports (1002 began, -1307 lost) and by presence for the media server's facts.
+   * Callers: gateway, presence.
    */
   setStreamState: handleUnaryCall<SetStreamStateRequest, SetStreamStateResponse>;
   /**
@@ -4204,9 +4204,9 @@ export interface RoomServiceClient extends Client {
     callback: (error: ServiceError | null, response: ListMembersResponse) => void,
   ): ClientUnaryCall;
   /**
-   * Records that a member's stream began or stopped (called by presence, which decides from the
-   * pusher's reports and the media server's facts).
-   * Callers: presence.
+   * Records that a member's stream began or stopped: called by the gateway for its clients' pusher
+   * reports (1002 began, -1307 lost) and by presence for the media server's facts.
+   * Callers: gateway, presence.
    */
   setStreamState(
     request: SetStreamStateRequest,
