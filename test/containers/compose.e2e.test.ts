@@ -410,6 +410,9 @@ describeContainers('the images, run by compose on the host network', () => {
 
     const resumed = await phase('every client resumes on the new gateway', () => Promise.all(members.map((m) => DemoClient.connect(gatewayUrl, token(m.identity), m.resumeToken))));
     clients.push(...resumed);
+    // Seen once under heavy load (a resume refused): the logs say whether presence had interrupted or
+    // expired the session before the gateway went.
+    if (resumed.some((c) => !c.welcome?.resumed)) console.log('presence and gateway logs:\n' + (await compose('logs', '--no-color', '--tail', '200', 'presence', 'gateway').catch((e) => String(e))));
     for (const c of resumed) {
       expect(c.welcome).toMatchObject({ resumed: true });
       expect(c.welcome!.seats.map((s) => s.roomId)).toEqual([roomId]);
