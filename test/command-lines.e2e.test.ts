@@ -27,6 +27,7 @@ const commands = [
   'bench/dist/run.js',
   'bench/dist/mux-micro.js',
   'bench/dist/bus-publish-micro.js',
+  'bench/dist/gateway-interest.js',
   'bench/dist/floor/main.js',
 ];
 
