@@ -6,11 +6,9 @@ export const subjects = {
   roomEvent: (roomId: string, topic: string) => `rtcroom.room.${roomId}.${topic}`,
   /** One room's events (a gateway's subscription while it serves the room). */
   roomEvents: (roomId: string) => `rtcroom.room.${roomId}.>`,
-  /** Every user-addressed event (call invitations and their progress). */
+  /** Every user-addressed event (call invitations and their progress; every gateway's subscription). */
   allUserEvents: 'rtcroom.user.>',
   userCall: (identity: string) => `rtcroom.user.${Buffer.from(identity, 'utf8').toString('base64url')}.call`,
-  /** One user's events (a gateway's subscription while that identity is connected to it). */
-  userEvents: (identity: string) => `rtcroom.user.${Buffer.from(identity, 'utf8').toString('base64url')}.>`,
   /** Every media fact (the MEDIA_EVENTS stream). */
   allMediaEvents: 'rtcroom.media.>',
   mediaEvent: (roomId: string, topic: string) => `rtcroom.media.${roomId}.${topic}`,

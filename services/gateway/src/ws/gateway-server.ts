@@ -176,9 +176,7 @@ export class GatewayServer {
         .catch((err) => this.logger.warn('could not close a session that dropped while opening', { err }));
       return;
     }
-    // Welcomed once its identity's calls reach this gateway: a call placed after the welcome rings here.
-    await this.calls.add(conn);
-    if (conn.closed) return;
+    this.calls.add(conn);
     conn.send({ requestId: '', message: { $case: 'welcome', value: welcome } });
   }
 
