@@ -28,6 +28,7 @@ const commands = [
   'bench/dist/mux-micro.js',
   'bench/dist/bus-publish-micro.js',
   'bench/dist/relay-micro.js',
+  'bench/dist/gateway-interest.js',
   'bench/dist/floor/main.js',
 ];
 

@@ -42,6 +42,8 @@ export interface BenchSettings {
   repoRoot: string;
   /** The whole run stops by itself after this long, whatever state it is in. */
   hardLimitMs: number;
+  /** Another build of the gateway's main.js to run instead of this checkout's (A/B runs). */
+  gatewayScript?: string;
 }
 
 export const USAGE = `usage: node bench/dist/run.js [options]
@@ -57,6 +59,7 @@ export const USAGE = `usage: node bench/dist/run.js [options]
   --pg URL                 Postgres admin URL to create the bench database from
                            (default postgres://postgres@127.0.0.1:5432/postgres)
   --out DIR                where results go (default bench/results)
+  --gateway FILE           another build of services/gateway/dist/main.js to run (A/B runs)
   --help                   this
 `;
 
@@ -73,6 +76,7 @@ const commandLine = {
     nats: { type: 'string' },
     pg: { type: 'string' },
     out: { type: 'string' },
+    gateway: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   },
 } as const;
@@ -119,6 +123,7 @@ export function parseBenchArgs(argv: string[]): BenchSettings | 'help' {
     resultsDir: path.resolve(flags.out ?? path.join(repoRoot, 'bench', 'results')),
     repoRoot,
     hardLimitMs: (full ? 45 : 8) * 60_000,
+    ...(flags.gateway ? { gatewayScript: path.resolve(flags.gateway) } : {}),
   };
   settings.idleClientProcesses = Math.max(settings.clientProcesses, Math.ceil(settings.idle.connections / 5000));
   return settings;

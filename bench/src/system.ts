@@ -24,6 +24,8 @@ export interface SystemOptions {
   startTimeoutMs: number;
   /** Prefix of probe identities and room names, unique per run. */
   tag: string;
+  /** Another build of the gateway's main.js to run (the code before a change, for A/B runs). */
+  gatewayScript?: string;
 }
 
 export class StartError extends Error {
@@ -105,7 +107,7 @@ const SERVICES = ['url-issuer', 'room', 'presence', 'gateway'] as const;
 
 export async function startRtcroom(o: SystemOptions): Promise<Target> {
   mkdirSync(o.logDir, { recursive: true });
-  const scripts = SERVICES.map((s) => path.join(o.repoRoot, 'services', s, 'dist', 'main.js'));
+  const scripts = SERVICES.map((s) => (s === 'gateway' && o.gatewayScript ? o.gatewayScript : path.join(o.repoRoot, 'services', s, 'dist', 'main.js')));
   const missing = scripts.filter((s) => !existsSync(s)).map((s) => path.relative(o.repoRoot, s));
   if (missing.length > 0) throw new StartError(`${missing.join(', ')} not found: build the services first (npm run build)`);
   let db: BenchDatabase;
@@ -225,7 +227,7 @@ function describeLogs(target: Target): string {
  * kernel handed out free could be some connection's by the time the service binds it (a run lost
  * the room service to EADDRINUSE that way).
  */
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt++) {
     const port = 20_000 + Math.floor(Math.random() * 12_000);
     if (await canListen(port)) return port;

@@ -96,6 +96,8 @@ describe('metrics of every service, around a join (real Postgres and NATS)', () 
 
       // gateway: sockets, frames, joins by result, join -> notified, its gRPC calls to the room service
       expect(sum(during.gateway, 'rtcroom_gateway_connections')).toBe(2);
+      // One NATS subscription for the room both sit in.
+      expect(sum(during.gateway, 'rtcroom_gateway_room_subscriptions')).toBe(1);
       expect(delta('gateway', 'rtcroom_gateway_connections_opened_total')).toBe(2);
       expect(delta('gateway', 'rtcroom_gateway_frames_received_total')).toBeGreaterThanOrEqual(4);
       expect(delta('gateway', 'rtcroom_gateway_frames_sent_total')).toBeGreaterThanOrEqual(6); // 2 welcomes, 4 answers, notices

@@ -62,7 +62,8 @@ export function churnSpecs(ctx: ScenarioContext): ChurnSpec[] {
   return specs;
 }
 
-export async function runChurn(ctx: ScenarioContext, target: Target, spec: ChurnSpec): Promise<ChurnFigures> {
+/** `addressOf(i)`: the gateway client process i drives (default: the target's). */
+export async function runChurn(ctx: ScenarioContext, target: Target, spec: ChurnSpec, addressOf?: (i: number) => string): Promise<ChurnFigures> {
   const m = ctx.settings.member;
   const total = spec.rooms * m.maxMembers;
   const tag = `${ctx.runTag}-${targetTag(target)}-${spec.label}`;
@@ -84,8 +85,8 @@ export async function runChurn(ctx: ScenarioContext, target: Target, spec: Churn
   const t0 = nowMs() + 500 + (spec.rate === null ? stormWindowMs + 300 : m.connectLeadMs);
   const deadlineAt = t0 + lastJoinMs + m.dwellMs + m.pushDelayMs + (m.maxMembers + 2) * m.noticeTimeoutMs + 5000;
   const shares = deal(rooms, ctx.settings.clientProcesses);
-  const plans: ChurnPlan[] = shares.map((share) => ({
-    address: target.address,
+  const plans: ChurnPlan[] = shares.map((share, i) => ({
+    address: addressOf?.(i) ?? target.address,
     t0,
     deadlineAt,
     rooms: share,

@@ -1,10 +1,12 @@
 // NATS subjects of rtcroom's events, in one place: namespace first, identifiers last, only
 // [A-Za-z0-9_-] in each token. Identities may hold '.' and '@', so they travel base64url-encoded.
 export const subjects = {
-  /** Every room's events (the gateways' subscription; the ROOM_EVENTS stream). */
+  /** Every room's events (the ROOM_EVENTS stream). */
   allRoomEvents: 'rtcroom.room.>',
   roomEvent: (roomId: string, topic: string) => `rtcroom.room.${roomId}.${topic}`,
-  /** Every user-addressed event (call invitations and their progress). */
+  /** One room's events (a gateway's subscription while it serves the room). */
+  roomEvents: (roomId: string) => `rtcroom.room.${roomId}.>`,
+  /** Every user-addressed event (call invitations and their progress; every gateway's subscription). */
   allUserEvents: 'rtcroom.user.>',
   userCall: (identity: string) => `rtcroom.user.${Buffer.from(identity, 'utf8').toString('base64url')}.call`,
   /** Every media fact (the MEDIA_EVENTS stream). */

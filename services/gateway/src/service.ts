@@ -40,6 +40,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger, deps: 
   await fanout.start();
   const calls = new CallFanout(bus, backends.urls, logger);
   await calls.start();
+  metrics.gaugeAtScrape('rtcroom_gateway_room_subscriptions', 'NATS subscriptions to rooms held: one per room a socket here sits in or is joining', [], () => [{ value: fanout.stats().subscriptions }]);
   const server = new GatewayServer(config, backends, fanout, calls, logger, gatewayMetrics);
   openConnections = () => server.connectionCount;
   const address = await server.listen();

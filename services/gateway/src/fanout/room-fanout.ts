@@ -1,23 +1,41 @@
 // Delivers room events to the connections of this gateway that hold a seat in the room, in seq order.
 //
-// The gateway listens to every room's events with one subscription from start, so no event can slip
-// by between a join and a subscription. Events of a room are handled one after another (a stream
-// start waits for its play URLs before the next event of that room goes out). While joins are in
-// flight, the events that arrive are kept (recent-events.ts); when a join answers with its seq, the
-// room's kept events after it are replayed before live delivery takes over, so nothing is missed or
-// doubled. Should a connection still be behind when an event reaches it, the events it missed are
-// read from the room service first.
-import { BusMessage, BusSubscription, EventBus, inSpan, Logger, SpanKind, subjects, subjectTemplate } from '@rtcroom/common';
+// The gateway listens only to the rooms it serves (interest.ts): a room's subject is held while a
+// connection here holds a seat in it or a join naming it is in flight, and dropped with the last one.
+// A join that names its room subscribes before it goes out (and waits for NATS to have the
+// subscription), so every event after the join's seq reaches the gateway. A join whose room is known
+// only from its answer (by name, a call) subscribes then, and reads from the room service what the
+// room published after its seq before the subscription was in place; unless the room was listened to
+// without a break since before the join began (another member here), then nothing can have slipped by.
+// Events of a room are handled one after another (a stream start waits for its play URLs before the
+// next event of that room goes out). While joins are in flight, the events that arrive are kept
+// (recent-events.ts); when a join answers with its seq, the room's kept events after it are replayed
+// before live delivery takes over, so nothing is missed or doubled. Should a connection still be
+// behind when an event reaches it, the events it missed are read from the room service first.
+import { BusMessage, EventBus, inSpan, Logger, SpanKind, subjects, subjectTemplate } from '@rtcroom/common';
 import { mediav1, roomEventv1 } from '@rtcroom/proto';
 import { Backends } from '../backends';
 import type { GatewayMetrics } from '../gateway-metrics';
 import { Connection, HeldSeat } from '../ws/connection';
 import { encodeServerMessage } from '../ws/frames';
-import { JoinTicket, RecentEvents } from './recent-events';
+import { Interest } from './interest';
+import { RecentEvents } from './recent-events';
 import { endsSeat, noticeFor, startedStream } from './room-notices';
 
 /** At most this many missed events are read back for a connection that fell behind (else it syncs). */
 const maxRepaired = 200;
+
+/** Room ids as the room service makes them; anything else is not subscribed to before the answer. */
+const subscribableRoomId = /^[A-Za-z0-9_-]{1,128}$/;
+
+/** A join (or another request that may take a seat) in flight. */
+export interface JoinTicket {
+  generation: number;
+  /** The room the join named, held from before it went out. */
+  heldRoomId?: string;
+  /** interest.now() as the join went out. */
+  since: number;
+}
 
 /** What the fan-out needs of the other services. */
 export interface FanoutBackends {
@@ -29,7 +47,7 @@ export class RoomFanout {
   private readonly seated = new Map<string, Set<Connection>>();
   private readonly recent = new RecentEvents();
   private readonly chains = new Map<string, Promise<void>>();
-  private subscription: BusSubscription | undefined;
+  private readonly interest: Interest;
 
   constructor(
     private readonly bus: EventBus,
@@ -37,21 +55,27 @@ export class RoomFanout {
     private readonly logger: Logger,
     /** Told of each member.joined event (join -> notified latency). */
     readonly metrics?: GatewayMetrics,
-  ) {}
-
-  async start(): Promise<void> {
-    this.subscription = this.bus.subscribe(subjects.allRoomEvents, (msg) => this.onEvent(msg));
-    await this.bus.flush();
+  ) {
+    this.interest = new Interest(bus, subjects.roomEvents, (msg) => this.onEvent(msg), logger);
   }
+
+  /** Nothing to do: rooms are subscribed to as they are joined. */
+  async start(): Promise<void> {}
 
   stop(): void {
-    this.subscription?.unsubscribe();
+    this.interest.stop();
   }
 
-  /** A join (or another request that may take a seat) goes out: what arrives from now on is kept. */
-  beginJoin(conn: Connection): JoinTicket {
+  /**
+   * A join (or another request that may take a seat) is about to go out: what arrives from now on is
+   * kept, and the room it names (if any) is listened to before it goes.
+   */
+  async beginJoin(conn: Connection, roomId?: string): Promise<JoinTicket> {
     conn.pendingJoins++;
-    return this.recent.begin();
+    const generation = this.recent.begin();
+    const heldRoomId = roomId && subscribableRoomId.test(roomId) ? roomId : undefined;
+    if (heldRoomId) await this.interest.hold(heldRoomId);
+    return { generation, heldRoomId, since: this.interest.now() };
   }
 
   /**
@@ -59,37 +83,65 @@ export class RoomFanout {
    * after the join is replayed, then live delivery takes over.
    */
   async endJoin(conn: Connection, ticket: JoinTicket, seat: HeldSeat | null, answer?: () => void): Promise<void> {
+    let holds: string | undefined; // the seat's hold on its room, until the seat is taken
     try {
       answer?.();
       if (seat && !conn.closed) {
+        holds = seat.roomId;
+        await this.interest.hold(seat.roomId);
         const previous = conn.seats.get(seat.roomId);
         if (previous) this.release(conn, seat.roomId);
+        let ended = false;
+        if (!this.interest.heardSince(seat.roomId, ticket.since)) ended = await this.catchUp(conn, seat);
         // Events that came meanwhile are kept while this join is in flight, so none can slip by
         // between the last one replayed and the seat (nothing is awaited in between).
-        let ended = false;
         for (let event = this.recent.next(seat.roomId, seat.lastSeq); event && !ended; event = this.recent.next(seat.roomId, seat.lastSeq)) {
           const before = seat.lastSeq;
           await this.deliver(event, [{ conn, seat }]);
           if (seat.lastSeq === before) seat.lastSeq = event.seq; // not delivered: move on all the same
           ended = endsSeat(event, seat.memberId); // left, removed or replaced before the answer was out
         }
-        if (ended) return;
+        if (ended || conn.closed) return;
         conn.seats.set(seat.roomId, seat);
         let set = this.seated.get(seat.roomId);
         if (!set) this.seated.set(seat.roomId, (set = new Set()));
         set.add(conn);
+        holds = undefined; // the seat holds it now; release() lets it go
       }
     } finally {
+      if (holds) this.interest.release(holds);
+      if (ticket.heldRoomId) this.interest.release(ticket.heldRoomId);
       conn.pendingJoins--;
-      this.recent.end(ticket);
+      this.recent.end(ticket.generation);
     }
+  }
+
+  /**
+   * The room's events after the seat's seq that were published before this gateway listened to the
+   * room, read from the room service. Whether the seat ended among them.
+   */
+  private async catchUp(conn: Connection, seat: HeldSeat): Promise<boolean> {
+    try {
+      const { events } = await this.backends.room.listRoomEvents({ roomId: seat.roomId, afterSeq: seat.lastSeq, pageSize: maxRepaired, principal: undefined });
+      for (const event of events) {
+        if (event.seq <= seat.lastSeq) continue;
+        const before = seat.lastSeq;
+        await this.deliver(event, [{ conn, seat }]);
+        if (seat.lastSeq === before) seat.lastSeq = event.seq;
+        if (endsSeat(event, seat.memberId)) return true;
+      }
+    } catch (err) {
+      // The next event of the room repairs the gap (repair()), or the client's gap check syncs it.
+      this.logger.warn('could not read the events a join may have missed', { roomId: seat.roomId, err });
+    }
+    return false;
   }
 
   /** The connection gave up its seat (left, or the connection closed). */
   release(conn: Connection, roomId: string): void {
     conn.seats.delete(roomId);
     const set = this.seated.get(roomId);
-    set?.delete(conn);
+    if (set?.delete(conn)) this.interest.release(roomId);
     if (set?.size === 0) this.seated.delete(roomId);
   }
 
@@ -98,8 +150,8 @@ export class RoomFanout {
   }
 
   /** How many rooms and connections this gateway is delivering to. */
-  stats(): { rooms: number } {
-    return { rooms: this.seated.size };
+  stats(): { rooms: number; subscriptions: number } {
+    return { rooms: this.seated.size, subscriptions: this.interest.size };
   }
 
   private onEvent(msg: BusMessage): void {

@@ -40,7 +40,7 @@ describe('RoomFanout', () => {
     const fanout = new RoomFanout(bus, backends, logger);
     await fanout.start();
     const { conn, seqs } = connection('alice');
-    const ticket = fanout.beginJoin(conn);
+    const ticket = await fanout.beginJoin(conn, 'r1');
     await fanout.endJoin(conn, ticket, { roomId: 'r1', memberId: 'm_alice', lastSeq: 1 });
     // Events 2 to 4 never reach this gateway (as if dropped while held); 5 and 6 do.
     for (const e of [stored[4], stored[5]]) await bus.publish(subjects.roomEvent('r1', 'member.joined'), roomEventv1.RoomEvent.encode(e).finish());
@@ -55,7 +55,7 @@ describe('RoomFanout', () => {
     const fanout = new RoomFanout(bus, backends, logger);
     await fanout.start();
     const { conn, seqs } = connection('bob');
-    const ticket = fanout.beginJoin(conn);
+    const ticket = await fanout.beginJoin(conn, 'r1');
     const publish = (e: roomEventv1.RoomEvent) => bus.publish(subjects.roomEvent(e.roomId, 'member.joined'), roomEventv1.RoomEvent.encode(e).finish());
     // Seq 2 is the join's own (its answer says so); 3 and 4 come after it, r2's event is another room's.
     for (const e of [stored[1], stored[2], event('r2', 7, 'x'), stored[3]]) await publish(e);
@@ -65,6 +65,36 @@ describe('RoomFanout', () => {
     await new Promise((r) => setTimeout(r, 20));
     expect(order).toEqual(['answer']);
     expect(seqs()).toEqual([3, 4, 5]);
+    fanout.stop();
+  });
+
+  it('listens to a room only while it serves it; a join by name reads what came before it listened', async () => {
+    const bus = new InMemoryEventBus();
+    const fanout = new RoomFanout(bus, backends, logger);
+    await fanout.start();
+    const publish = (e: roomEventv1.RoomEvent) => bus.publish(subjects.roomEvent(e.roomId, 'member.joined'), roomEventv1.RoomEvent.encode(e).finish());
+    asked.length = 0;
+    // A join by name (the room known only from its answer, seq 2): 3 and 4 were published before the
+    // gateway listened to r1, so they are read from the room service; 5 comes live.
+    const carol = connection('carol');
+    const ticket = await fanout.beginJoin(carol.conn);
+    await publish(stored[2]);
+    await fanout.endJoin(carol.conn, ticket, { roomId: 'r1', memberId: 'm_carol', lastSeq: 2 });
+    expect(fanout.stats()).toEqual({ rooms: 1, subscriptions: 1 });
+    expect(asked).toEqual([{ roomId: 'r1', afterSeq: 2, pageSize: 200 }]);
+    await publish(stored[4]);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(carol.seqs()).toEqual([3, 4, 5, 6]); // 5 and 6 already read: the live 5 is not sent twice
+    // A second member by name while r1 is listened to: nothing can have slipped by, nothing read.
+    const dave = connection('dave');
+    const t2 = await fanout.beginJoin(dave.conn);
+    await fanout.endJoin(dave.conn, t2, { roomId: 'r1', memberId: 'm_dave', lastSeq: 6 });
+    expect(asked).toHaveLength(1);
+    // The last one out lets r1 go.
+    fanout.release(carol.conn, 'r1');
+    expect(fanout.stats()).toEqual({ rooms: 1, subscriptions: 1 });
+    fanout.drop(dave.conn);
+    expect(fanout.stats()).toEqual({ rooms: 0, subscriptions: 0 });
     fanout.stop();
   });
 });

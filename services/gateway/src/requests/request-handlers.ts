@@ -133,5 +133,6 @@ async function joinRoom(ctx: RequestContext, req: gatewayv1.JoinRoomRequest): Pr
         $case: 'joinRoom',
         value: { room: res.room, member: res.member, members: res.members, pushUrl: res.pushUrl, playUrls, seq: res.seq },
       }),
+    req.roomId,
   );
 }

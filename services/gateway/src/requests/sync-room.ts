@@ -37,6 +37,7 @@ export async function syncRoom(ctx: RequestContext, req: gatewayv1.SyncRoomReque
         $case: 'syncRoom',
         value: { room: res.room, members: res.members, notices: res.notices, snapshot: res.snapshot, seq: res.seq, playUrls: res.snapshot ? playUrls : [] },
       }),
+    req.roomId,
   );
   return null;
 }

@@ -22,9 +22,11 @@ export async function takeSeat<T extends SeatTaken>(
   ctx: RequestContext,
   take: () => Promise<T>,
   answer: (taken: T, playUrls: mediav1.PlayUrl[]) => void,
+  /** The room the request names, when it names one: listened to before the request goes out. */
+  roomId?: string,
 ): Promise<void> {
   const { conn, fanout } = ctx;
-  const ticket = fanout.beginJoin(conn);
+  const ticket = await fanout.beginJoin(conn, roomId);
   const askedAt = fanout.metrics?.seatAsked() ?? 0;
   let taken: T;
   let playUrls: mediav1.PlayUrl[];

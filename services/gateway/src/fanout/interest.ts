@@ -1,0 +1,95 @@
+// The subjects this gateway listens to: one NATS subscription per room (or identity) it serves, held
+// while anything here needs it and dropped with the last holder, so a gateway decodes only the events
+// of its own rooms and users, however many gateways there are.
+//
+// A subscription is of use to a join only once the server has it: hold() resolves when it does (a
+// PING/PONG after the SUB; every subscription made in one turn of the event loop shares one flush).
+// heardSince() tells whether a key has been listened to without a break since a moment of now(), so
+// a join knows whether something published before the subscription could have slipped by.
+import type { BusMessage, BusSubscription, EventBus, Logger } from '@rtcroom/common';
+
+interface Held {
+  holders: number;
+  subscription: BusSubscription;
+  /** now() once the server had the subscription; undefined until then. */
+  readyAt: number | undefined;
+  ready: Promise<void>;
+}
+
+export class Interest {
+  private readonly held = new Map<string, Held>();
+  private clock = 0;
+  private flushing: Promise<void> | undefined;
+
+  constructor(
+    private readonly bus: EventBus,
+    private readonly subjectOf: (key: string) => string,
+    private readonly onMessage: (msg: BusMessage) => void,
+    private readonly logger: Logger,
+    /** How long a hold waits for the server at most (NATS away): then it goes on, not heard. */
+    private readonly readyTimeoutMs = 2000,
+  ) {}
+
+  /** Holds the key's subscription; resolves once the server has it (or after the timeout). */
+  hold(key: string): Promise<void> {
+    const existing = this.held.get(key);
+    if (existing) {
+      existing.holders++;
+      return existing.ready;
+    }
+    const held: Held = { holders: 1, subscription: this.bus.subscribe(this.subjectOf(key), this.onMessage), readyAt: undefined, ready: Promise.resolve() };
+    this.held.set(key, held);
+    const flushed = this.flushSoon().then(
+      () => {
+        held.readyAt = ++this.clock;
+      },
+      (err) => this.logger.warn('could not confirm a subscription with NATS; joins to it catch up from the room service', { key, err }),
+    );
+    held.ready = this.bounded(flushed);
+    return held.ready;
+  }
+
+  release(key: string): void {
+    const held = this.held.get(key);
+    if (!held || --held.holders > 0) return;
+    this.held.delete(key);
+    held.subscription.unsubscribe();
+  }
+
+  /** A moment to compare heardSince() with. */
+  now(): number {
+    return ++this.clock;
+  }
+
+  /** Whether the key's subject has reached this gateway without a break since `since` (a now()). */
+  heardSince(key: string, since: number): boolean {
+    const readyAt = this.held.get(key)?.readyAt;
+    return readyAt !== undefined && readyAt < since;
+  }
+
+  /** Subscriptions held. */
+  get size(): number {
+    return this.held.size;
+  }
+
+  stop(): void {
+    for (const held of this.held.values()) held.subscription.unsubscribe();
+    this.held.clear();
+  }
+
+  private flushSoon(): Promise<void> {
+    if (!this.flushing) {
+      this.flushing = new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+        this.flushing = undefined;
+        return this.bus.flush();
+      });
+    }
+    return this.flushing;
+  }
+
+  private bounded(p: Promise<void>): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, this.readyTimeoutMs)));
+    return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+  }
+}

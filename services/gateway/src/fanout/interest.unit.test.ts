@@ -1,0 +1,58 @@
+// One subscription per key while it has holders, confirmed with the server in one flush per turn.
+import { createLogger, EventBus, InMemoryEventBus } from '@rtcroom/common';
+import { Interest } from './interest';
+
+const logger = createLogger({}, 'silent');
+
+function countingBus(): { bus: EventBus; subscribed: string[]; unsubscribed: string[]; flushes: () => number } {
+  const inner = new InMemoryEventBus();
+  const subscribed: string[] = [];
+  const unsubscribed: string[] = [];
+  let flushes = 0;
+  const bus: EventBus = {
+    publish: (s, d, o) => inner.publish(s, d, o),
+    subscribe: (subject, handler) => {
+      subscribed.push(subject);
+      const sub = inner.subscribe(subject, handler);
+      return { unsubscribe: () => (unsubscribed.push(subject), sub.unsubscribe()) };
+    },
+    flush: async () => void flushes++,
+    close: () => inner.close(),
+  };
+  return { bus, subscribed, unsubscribed, flushes: () => flushes };
+}
+
+describe('Interest', () => {
+  it('holds one subscription per key until its last holder lets go', async () => {
+    const { bus, subscribed, unsubscribed, flushes } = countingBus();
+    const got: string[] = [];
+    const interest = new Interest(bus, (k) => `t.${k}.>`, (m) => got.push(m.subject), logger);
+    const before = interest.now();
+    await Promise.all([interest.hold('a'), interest.hold('a'), interest.hold('b')]);
+    expect(subscribed).toEqual(['t.a.>', 't.b.>']);
+    expect(flushes()).toBe(1); // one PING for every subscription of that turn
+    expect(interest.heardSince('a', before)).toBe(false); // not yet listened to back then
+    expect(interest.heardSince('a', interest.now())).toBe(true);
+    await bus.publish('t.a.x', new Uint8Array());
+    await bus.publish('t.c.x', new Uint8Array());
+    expect(got).toEqual(['t.a.x']);
+    interest.release('a');
+    expect(unsubscribed).toEqual([]);
+    interest.release('a');
+    interest.release('a'); // one too many: nothing happens
+    expect(unsubscribed).toEqual(['t.a.>']);
+    expect(interest.size).toBe(1);
+    expect(interest.heardSince('a', interest.now())).toBe(false);
+    interest.stop();
+    expect(interest.size).toBe(0);
+  });
+
+  it('goes on, not heard, when the server does not confirm in time', async () => {
+    const { bus } = countingBus();
+    const stuck: EventBus = { ...bus, flush: () => new Promise(() => undefined) };
+    const interest = new Interest(stuck, (k) => `t.${k}.>`, () => undefined, logger, 10);
+    await interest.hold('a');
+    expect(interest.heardSince('a', interest.now())).toBe(false);
+    interest.stop();
+  });
+});
