@@ -42,6 +42,8 @@ export interface BenchSettings {
   repoRoot: string;
   /** The whole run stops by itself after this long, whatever state it is in. */
   hardLimitMs: number;
+  /** rtcroom as one process (`npm start`: startAll) instead of four. */
+  oneProcess: boolean;
 }
 
 export const USAGE = `usage: node bench/dist/run.js [options]
@@ -57,6 +59,9 @@ export const USAGE = `usage: node bench/dist/run.js [options]
   --pg URL                 Postgres admin URL to create the bench database from
                            (default postgres://postgres@127.0.0.1:5432/postgres)
   --out DIR                where results go (default bench/results)
+  --one-process            run rtcroom's four services in one process (npm start) instead of four;
+                           RTCROOM_INPROCESS_CALLS=off in the bench's environment makes them call
+                           each other over loopback gRPC there
   --help                   this
 `;
 
@@ -73,6 +78,7 @@ const commandLine = {
     nats: { type: 'string' },
     pg: { type: 'string' },
     out: { type: 'string' },
+    'one-process': { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   },
 } as const;
@@ -119,6 +125,7 @@ export function parseBenchArgs(argv: string[]): BenchSettings | 'help' {
     resultsDir: path.resolve(flags.out ?? path.join(repoRoot, 'bench', 'results')),
     repoRoot,
     hardLimitMs: (full ? 45 : 8) * 60_000,
+    oneProcess: flags['one-process'] === true,
   };
   settings.idleClientProcesses = Math.max(settings.clientProcesses, Math.ceil(settings.idle.connections / 5000));
   return settings;

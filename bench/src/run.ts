@@ -64,6 +64,7 @@ async function main(): Promise<number> {
     pgAdminUrl: settings.pgAdminUrl,
     startTimeoutMs: settings.startTimeoutMs,
     tag: runTag,
+    oneProcess: settings.oneProcess,
   };
   const ctx: ScenarioContext = {
     settings,

@@ -24,6 +24,8 @@ export interface SystemOptions {
   startTimeoutMs: number;
   /** Prefix of probe identities and room names, unique per run. */
   tag: string;
+  /** The four services in one process (packages/dev's start, startAll), as `npm start` runs them. */
+  oneProcess?: boolean;
 }
 
 export class StartError extends Error {
@@ -105,7 +107,7 @@ const SERVICES = ['url-issuer', 'room', 'presence', 'gateway'] as const;
 
 export async function startRtcroom(o: SystemOptions): Promise<Target> {
   mkdirSync(o.logDir, { recursive: true });
-  const scripts = SERVICES.map((s) => path.join(o.repoRoot, 'services', s, 'dist', 'main.js'));
+  const scripts = o.oneProcess ? [path.join(o.repoRoot, 'packages', 'dev', 'dist', 'up.js')] : SERVICES.map((s) => path.join(o.repoRoot, 'services', s, 'dist', 'main.js'));
   const missing = scripts.filter((s) => !existsSync(s)).map((s) => path.relative(o.repoRoot, s));
   if (missing.length > 0) throw new StartError(`${missing.join(', ')} not found: build the services first (npm run build)`);
   let db: BenchDatabase;
@@ -142,8 +144,10 @@ export async function startRtcroom(o: SystemOptions): Promise<Target> {
     // Its own presence bucket: sessions of other systems on this NATS are not its business.
     PRESENCE_KV_BUCKET: bucket,
   };
-  const processes = SERVICES.map((s, i) => new ServiceProcess(s, scripts[i], env, path.join(o.logDir, `${s}.log`)));
-  const target: Target = makeTarget('rtcroom', gateway, processes, processes[3], async () => {
+  const processes = o.oneProcess
+    ? [new ServiceProcess('rtcroom', scripts[0]!, env, path.join(o.logDir, 'rtcroom.log'))]
+    : SERVICES.map((s, i) => new ServiceProcess(s, scripts[i]!, env, path.join(o.logDir, `${s}.log`)));
+  const target: Target = makeTarget('rtcroom', gateway, processes, processes[processes.length - 1]!, async () => {
     await db.drop().catch((err: Error) => process.stderr.write(`bench: could not drop ${db.name}: ${err.message}\n`));
     await deleteTestBucket(bucket, o.natsUrl); // the run's presence bucket goes with it
   });
