@@ -44,7 +44,8 @@ export class ServiceProcess {
   ) {
     const log = openSync(logPath, 'w');
     // Node or V8 flags for one service, to try them under load (BENCH_NODE_ARGS_GATEWAY="--max-semi-space-size=2").
-    const nodeArgs = (process.env[`BENCH_NODE_ARGS_${name.toUpperCase().replace(/-/g, '_')}`] ?? '').split(' ').filter(Boolean);
+    // rtcroom's processes run with the flags their images and `npm start` give them (the floor with none).
+    const nodeArgs = (process.env[`BENCH_NODE_ARGS_${name.toUpperCase().replace(/-/g, '_')}`] ?? (name === 'floor' ? '' : '--max-semi-space-size=4')).split(' ').filter(Boolean);
     this.child = spawn(process.execPath, [...nodeArgs, script], { env, stdio: ['ignore', log, log] });
     closeSync(log);
     this.child.on('exit', (code, signal) => (this.exit = signal ? `killed by ${signal}` : `exited with code ${code}`));
