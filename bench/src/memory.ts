@@ -4,16 +4,21 @@
 //   node bench/dist/memory.js [--one-process] [--members 600]
 import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
-import { issueAccessToken, parseCommandLine } from '@rtcroom/common';
+import { issueAccessToken, readCommandLine, usageFailed } from '@rtcroom/common';
 import { BenchClient } from './client';
 import { sleep } from './clock';
 import { pssKb } from './proc-stats';
 import { wsUrl } from './protocol';
 import { startRtcroom, type Target } from './system';
 
+const usage = `usage: node bench/dist/memory.js [--one-process] [--members 600]
+  (needs Postgres on 127.0.0.1:5432 and NATS on 127.0.0.1:4222, and npm run build)
+`;
+
 async function main(): Promise<void> {
-  const { values } = parseCommandLine({ options: { 'one-process': { type: 'boolean' }, members: { type: 'string' } }, args: process.argv.slice(2) });
+  const { values } = readCommandLine(usage, { options: { 'one-process': { type: 'boolean' }, members: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
   const members = Number(values.members ?? 600);
+  if (!(Number.isInteger(members) && members > 0)) usageFailed(usage, `--members must be a positive whole number, got ${values.members}`);
   const repoRoot = path.resolve(__dirname, '..', '..');
   const tag = `mem${randomBytes(3).toString('hex')}`;
   const secret = randomBytes(32).toString('hex');
