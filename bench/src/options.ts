@@ -44,6 +44,8 @@ export interface BenchSettings {
   hardLimitMs: number;
   /** Another build of the gateway's main.js to run instead of this checkout's (A/B runs). */
   gatewayScript?: string;
+  /** rtcroom as one process (`npm start`: startAll) instead of four. */
+  oneProcess: boolean;
 }
 
 export const USAGE = `usage: node bench/dist/run.js [options]
@@ -60,6 +62,9 @@ export const USAGE = `usage: node bench/dist/run.js [options]
                            (default postgres://postgres@127.0.0.1:5432/postgres)
   --out DIR                where results go (default bench/results)
   --gateway FILE           another build of services/gateway/dist/main.js to run (A/B runs)
+  --one-process            run rtcroom's four services in one process (npm start) instead of four;
+                           RTCROOM_INPROCESS_CALLS=off in the bench's environment makes them call
+                           each other over loopback gRPC there
   --help                   this
 `;
 
@@ -77,6 +82,7 @@ const commandLine = {
     pg: { type: 'string' },
     out: { type: 'string' },
     gateway: { type: 'string' },
+    'one-process': { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   },
 } as const;
@@ -124,6 +130,7 @@ export function parseBenchArgs(argv: string[]): BenchSettings | 'help' {
     repoRoot,
     hardLimitMs: (full ? 45 : 8) * 60_000,
     ...(flags.gateway ? { gatewayScript: path.resolve(flags.gateway) } : {}),
+    oneProcess: flags['one-process'] === true,
   };
   settings.idleClientProcesses = Math.max(settings.clientProcesses, Math.ceil(settings.idle.connections / 5000));
   return settings;

@@ -54,6 +54,19 @@ export function sampleProc(pid: number): ProcSample | null {
   }
 }
 
+/**
+ * Proportional set size in kB (/proc/<pid>/smaps_rollup): resident memory with each shared page
+ * divided among the processes that map it, so the PSS of several processes adds up. Null if unreadable.
+ */
+export function pssKb(pid: number): number | null {
+  try {
+    const m = /^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'));
+    return m ? Number(m[1]) : null;
+  } catch {
+    return null;
+  }
+}
+
 /** Resets VmHWM to the current RSS (writing 5 to clear_refs); false where the kernel or rights refuse. */
 export function resetPeak(pid: number): boolean {
   try {

@@ -65,6 +65,7 @@ async function main(): Promise<number> {
     startTimeoutMs: settings.startTimeoutMs,
     tag: runTag,
     gatewayScript: settings.gatewayScript,
+    oneProcess: settings.oneProcess,
   };
   const ctx: ScenarioContext = {
     settings,

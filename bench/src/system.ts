@@ -26,6 +26,8 @@ export interface SystemOptions {
   tag: string;
   /** Another build of the gateway's main.js to run (the code before a change, for A/B runs). */
   gatewayScript?: string;
+  /** The four services in one process (packages/dev's start, startAll), as `npm start` runs them. */
+  oneProcess?: boolean;
 }
 
 export class StartError extends Error {
@@ -44,7 +46,8 @@ export class ServiceProcess {
   ) {
     const log = openSync(logPath, 'w');
     // Node or V8 flags for one service, to try them under load (BENCH_NODE_ARGS_GATEWAY="--max-semi-space-size=2").
-    const nodeArgs = (process.env[`BENCH_NODE_ARGS_${name.toUpperCase().replace(/-/g, '_')}`] ?? '').split(' ').filter(Boolean);
+    // rtcroom's processes run with the flags their images and `npm start` give them (the floor with none).
+    const nodeArgs = (process.env[`BENCH_NODE_ARGS_${name.toUpperCase().replace(/-/g, '_')}`] ?? (name === 'floor' ? '' : '--max-semi-space-size=4')).split(' ').filter(Boolean);
     this.child = spawn(process.execPath, [...nodeArgs, script], { env, stdio: ['ignore', log, log] });
     closeSync(log);
     this.child.on('exit', (code, signal) => (this.exit = signal ? `killed by ${signal}` : `exited with code ${code}`));
@@ -107,7 +110,9 @@ const SERVICES = ['url-issuer', 'room', 'presence', 'gateway'] as const;
 
 export async function startRtcroom(o: SystemOptions): Promise<Target> {
   mkdirSync(o.logDir, { recursive: true });
-  const scripts = SERVICES.map((s) => (s === 'gateway' && o.gatewayScript ? o.gatewayScript : path.join(o.repoRoot, 'services', s, 'dist', 'main.js')));
+  const scripts = o.oneProcess
+    ? [path.join(o.repoRoot, 'packages', 'dev', 'dist', 'up.js')]
+    : SERVICES.map((s) => (s === 'gateway' && o.gatewayScript ? o.gatewayScript : path.join(o.repoRoot, 'services', s, 'dist', 'main.js')));
   const missing = scripts.filter((s) => !existsSync(s)).map((s) => path.relative(o.repoRoot, s));
   if (missing.length > 0) throw new StartError(`${missing.join(', ')} not found: build the services first (npm run build)`);
   let db: BenchDatabase;
@@ -144,8 +149,10 @@ export async function startRtcroom(o: SystemOptions): Promise<Target> {
     // Its own presence bucket: sessions of other systems on this NATS are not its business.
     PRESENCE_KV_BUCKET: bucket,
   };
-  const processes = SERVICES.map((s, i) => new ServiceProcess(s, scripts[i], env, path.join(o.logDir, `${s}.log`)));
-  const target: Target = makeTarget('rtcroom', gateway, processes, processes[3], async () => {
+  const processes = o.oneProcess
+    ? [new ServiceProcess('rtcroom', scripts[0]!, env, path.join(o.logDir, 'rtcroom.log'))]
+    : SERVICES.map((s, i) => new ServiceProcess(s, scripts[i]!, env, path.join(o.logDir, `${s}.log`)));
+  const target: Target = makeTarget('rtcroom', gateway, processes, processes[processes.length - 1]!, async () => {
     await db.drop().catch((err: Error) => process.stderr.write(`bench: could not drop ${db.name}: ${err.message}\n`));
     await deleteTestBucket(bucket, o.natsUrl); // the run's presence bucket goes with it
   });

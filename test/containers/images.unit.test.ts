@@ -93,7 +93,7 @@ describe.each(serviceNames)('services/%s/Dockerfile', (service) => {
     expect(one('USER')).toEqual([`${w.pod.securityContext.runAsUser}:${w.pod.securityContext.runAsGroup}`]);
     expect(one('WORKDIR')).toEqual(['/app']);
     expect(one('ENTRYPOINT')).toEqual(['["/usr/bin/tini", "--"]']);
-    expect(one('CMD')).toEqual([`["node", "services/${service}/dist/main.js"]`]);
+    expect(one('CMD')).toEqual([`["node", "--max-semi-space-size=4", "services/${service}/dist/main.js"]`]);
   });
 
   test("checks its health with the manifests' probe script, on the gRPC port the manifests configure and expose", () => {

@@ -107,11 +107,11 @@ describe('metrics of every service, around a join (real Postgres and NATS)', () 
       expect(delta('gateway', 'rtcroom_gateway_join_notified_seconds_sum')).toBeGreaterThan(0);
       expect(grpcCalled(during.gateway, 'rtcroom.room.v1.RoomService/JoinRoom') - grpcCalled(before.gateway, 'rtcroom.room.v1.RoomService/JoinRoom')).toBe(2);
       expect(grpcCalled(during.gateway, 'rtcroom.room.v1.RoomService/JoinRoom', 'NOT_FOUND') - grpcCalled(before.gateway, 'rtcroom.room.v1.RoomService/JoinRoom', 'NOT_FOUND')).toBe(1);
-      expect(delta('gateway', 'rtcroom_grpc_client_handling_seconds_count', { method: 'rtcroom.presence.v1.PresenceService/OpenSession', transport: 'mux' })).toBe(2);
+      expect(delta('gateway', 'rtcroom_grpc_client_handling_seconds_count', { method: 'rtcroom.presence.v1.PresenceService/OpenSession', transport: 'inproc' })).toBe(2);
 
-      // room: the calls it served (over the mux), seats, open rooms, the outbox, its pool and consumer
+      // room: the calls it served (in-process: the services share this process), seats, open rooms, the outbox, its pool and consumer
       expect(grpcServed(during.room, 'rtcroom.room.v1.RoomService/JoinRoom') - grpcServed(before.room, 'rtcroom.room.v1.RoomService/JoinRoom')).toBe(2);
-      expect(delta('room', 'rtcroom_grpc_server_handling_seconds_count', { method: 'rtcroom.room.v1.RoomService/JoinRoom', transport: 'mux' })).toBe(3);
+      expect(delta('room', 'rtcroom_grpc_server_handling_seconds_count', { method: 'rtcroom.room.v1.RoomService/JoinRoom', transport: 'inproc' })).toBe(3);
       expect(delta('room', 'rtcroom_room_members_joined_total')).toBe(2);
       expect(sum(during.room, 'rtcroom_room_open_rooms')).toBeGreaterThanOrEqual(1);
       expect(sum(during.room, 'rtcroom_room_seated_members')).toBe(2);

@@ -6,6 +6,7 @@ export * from './access-token';
 export * from './grpc/status';
 export * from './grpc/server';
 export * from './grpc/client';
+export { InProcessHub } from './grpc/inproc';
 export * from './grpc/caller';
 export { CallContext, ServerCallContext } from './grpc/call-context';
 export * from './grpc/tls';

@@ -1,16 +1,21 @@
 // Starts all four services in this process: the embedded default when DATABASE_URL / NATS_URL are
-// unset (PGlite and an in-process bus), the real servers when they are set. Services still talk to
-// each other over gRPC on loopback, exactly as when each runs alone; with RTCROOM_CERTS_DIR (the output
-// of `npm run certs`) they do so over mutual TLS, each with its own certificate.
+// unset (PGlite and an in-process bus), the real servers when they are set. Services call each other
+// in-process (InProcessHub: the same handlers, callers, errors, deadlines and metadata as over gRPC,
+// without the network); each still serves gRPC on its port for everyone else. With
+// RTCROOM_INPROCESS_CALLS=off they call each other over gRPC on loopback, exactly as when each runs
+// alone. With RTCROOM_CERTS_DIR (the output of `npm run certs`) each has its own certificate: mutual
+// TLS over the network, and in-process the role its certificate names.
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { connect } from 'nats';
 import {
+  ConfigError,
   createLogger,
   Env,
   EventBus,
   GrpcListener,
+  InProcessHub,
   InMemoryEventBus,
   listenGrpc,
   loadGrpcSecurity,
@@ -65,6 +70,8 @@ export interface StartAllOptions {
   logLevel?: LogLevel;
   /** Each log line (JSON, no newline) instead of stderr: for tests that read the log. */
   logWrite?: (line: string) => void;
+  /** Services call each other in-process (default: unless RTCROOM_INPROCESS_CALLS=off); false: gRPC on loopback. */
+  inProcessCalls?: boolean;
 }
 
 /**
@@ -86,6 +93,7 @@ export async function startAll(options: StartAllOptions = {}): Promise<RunningSy
     certsDir ? { GRPC_TLS_CA: join(certsDir, 'ca.crt'), GRPC_TLS_CERT: join(certsDir, `${role}.crt`), GRPC_TLS_KEY: join(certsDir, `${role}.key`) } : {};
   // One in-process bus shared by every service, unless a real NATS is configured.
   const sharedBus: EventBus | undefined = env.NATS_URL ? undefined : new InMemoryEventBus();
+  const inproc = (options.inProcessCalls ?? inProcessCallsByDefault(env)) ? new InProcessHub() : undefined;
   const listeners: GrpcListener[] = [];
   const stops: (() => Promise<void>)[] = [];
   // One process, one service.name for all four (OTEL_SERVICE_NAME, else rtcroom); the spans' names say
@@ -124,19 +132,19 @@ export async function startAll(options: StartAllOptions = {}): Promise<RunningSy
         ROOM_SERVICE_ADDRESS: addr.room,
       }),
       log('url-issuer'),
-      { bus: sharedBus, grpcListener: bound.urls },
+      { bus: sharedBus, grpcListener: bound.urls, inproc },
     );
     stops.push(urls.stop);
     const room = await startRoomService(
       loadRoomConfig({ ...env, ...tls('room'), ROOM_METRICS_ADDRESS: metricsAt('ROOM_METRICS_ADDRESS', '127.0.0.1:9461'), ROOM_GRPC_ADDRESS: addr.room, URL_ISSUER_ADDRESS: addr.urls, PRESENCE_SERVICE_ADDRESS: addr.presence }),
       log('room'),
-      { bus: sharedBus, grpcListener: bound.room },
+      { bus: sharedBus, grpcListener: bound.room, inproc },
     );
     stops.push(room.stop);
     const presence = await startPresenceService(
       loadPresenceConfig({ ...env, ...tls('presence'), PRESENCE_METRICS_ADDRESS: metricsAt('PRESENCE_METRICS_ADDRESS', '127.0.0.1:9462'), PRESENCE_GRPC_ADDRESS: addr.presence, ROOM_SERVICE_ADDRESS: addr.room }),
       log('presence'),
-      { bus: sharedBus, grpcListener: bound.presence },
+      { bus: sharedBus, grpcListener: bound.presence, inproc },
     );
     stops.push(presence.stop);
     const gateway = await startGateway(
@@ -151,7 +159,7 @@ export async function startAll(options: StartAllOptions = {}): Promise<RunningSy
         URL_ISSUER_ADDRESS: addr.urls,
       }),
       log('gateway'),
-      { bus: sharedBus },
+      { bus: sharedBus, inproc },
     );
     stops.push(gateway.stop);
     return {
@@ -178,6 +186,13 @@ export async function startAll(options: StartAllOptions = {}): Promise<RunningSy
     for (const l of listeners) l.close();
     throw err;
   }
+}
+
+/** RTCROOM_INPROCESS_CALLS: `on` (default) or `off`; anything else stops the start naming the variable. */
+export function inProcessCallsByDefault(env: Env): boolean {
+  const value = env.RTCROOM_INPROCESS_CALLS ?? 'on';
+  if (value !== 'on' && value !== 'off') throw new ConfigError('RTCROOM_INPROCESS_CALLS', `must be on or off, got "${value}"`);
+  return value === 'on';
 }
 
 async function stopAll(stops: (() => Promise<void>)[], bus: EventBus | undefined): Promise<void> {

@@ -1,5 +1,5 @@
 // The services the gateway calls on a client's behalf.
-import { AsyncClient, createClient, GrpcMetrics, GrpcTlsConfig } from '@rtcroom/common';
+import { AsyncClient, createClient, GrpcMetrics, InProcessHub, GrpcTlsConfig } from '@rtcroom/common';
 import { callServicev1, deskServicev1, presencev1, roomServicev1, urlIssuerv1 } from '@rtcroom/proto';
 
 export interface Backends {
@@ -12,12 +12,12 @@ export interface Backends {
 }
 
 /** With tls the gateway presents its certificate (role `gateway`) to every service. */
-export function connectBackends(addresses: { room: string; presence: string; urls: string }, tls?: GrpcTlsConfig, metrics?: GrpcMetrics): Backends {
-  const room = createClient(roomServicev1.RoomServiceService, addresses.room, 5000, { tls, metrics });
-  const calls = createClient(callServicev1.CallServiceService, addresses.room, 5000, { tls, metrics });
-  const desk = createClient(deskServicev1.DeskServiceService, addresses.room, 5000, { tls, metrics });
-  const presence = createClient(presencev1.PresenceServiceService, addresses.presence, 5000, { tls, metrics });
-  const urls = createClient(urlIssuerv1.UrlIssuerServiceService, addresses.urls, 3000, { tls, metrics });
+export function connectBackends(addresses: { room: string; presence: string; urls: string }, tls?: GrpcTlsConfig, metrics?: GrpcMetrics, inproc?: InProcessHub): Backends {
+  const room = createClient(roomServicev1.RoomServiceService, addresses.room, 5000, { tls, metrics, inproc });
+  const calls = createClient(callServicev1.CallServiceService, addresses.room, 5000, { tls, metrics, inproc });
+  const desk = createClient(deskServicev1.DeskServiceService, addresses.room, 5000, { tls, metrics, inproc });
+  const presence = createClient(presencev1.PresenceServiceService, addresses.presence, 5000, { tls, metrics, inproc });
+  const urls = createClient(urlIssuerv1.UrlIssuerServiceService, addresses.urls, 3000, { tls, metrics, inproc });
   return {
     room,
     calls,

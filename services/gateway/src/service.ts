@@ -1,5 +1,5 @@
 // Wires the gateway: backends -> event bus -> room fanout -> WebSocket server.
-import { EventBus, grpcMetrics, Logger, openEventBus, serveMetrics, ServiceMetrics, startGrpcServer } from '@rtcroom/common';
+import { EventBus, grpcMetrics, Logger, openEventBus, serveMetrics, ServiceMetrics, startGrpcServer, InProcessHub } from '@rtcroom/common';
 import { connectBackends } from './backends';
 import { GatewayConfig } from './config';
 import { CallFanout } from './fanout/call-fanout';
@@ -22,7 +22,7 @@ export interface RunningGateway {
   stop(): Promise<void>;
 }
 
-export async function startGateway(config: GatewayConfig, logger: Logger, deps: { bus?: EventBus } = {}): Promise<RunningGateway> {
+export async function startGateway(config: GatewayConfig, logger: Logger, deps: { bus?: EventBus; inproc?: InProcessHub } = {}): Promise<RunningGateway> {
   const metrics = new ServiceMetrics('gateway');
   const grpcCalls = grpcMetrics(metrics);
   // The server is made after the fan-out it is handed, which already counts into these.
@@ -34,6 +34,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger, deps: 
     { room: config.roomServiceAddress, presence: config.presenceServiceAddress, urls: config.urlIssuerAddress },
     config.grpcSecurity.tls,
     grpcCalls,
+    deps.inproc,
   );
   const bus = deps.bus ?? (await openEventBus(config.natsUrl, `rtcroom-gateway-${config.gatewayId}`, [], logger));
   const fanout = new RoomFanout(bus, backends, logger, gatewayMetrics);
@@ -44,7 +45,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger, deps: 
   const server = new GatewayServer(config, backends, fanout, calls, logger, gatewayMetrics);
   openConnections = () => server.connectionCount;
   const address = await server.listen();
-  const grpc = await startGrpcServer(config.grpcAddress, [tokenGrpcBinding(config.accessTokenKeys)], logger, config.grpcSecurity, config.grpcMux, grpcCalls);
+  const grpc = await startGrpcServer(config.grpcAddress, [tokenGrpcBinding(config.accessTokenKeys)], logger, config.grpcSecurity, config.grpcMux, grpcCalls, deps.inproc);
   const url = `ws://${address}${websocketPath}`;
   logger.info('gateway listening', { url, gatewayId: config.gatewayId });
   return {

@@ -14,6 +14,7 @@ import {
   startGrpcServer,
   startMetricsServer,
   streamsOwnedBy,
+  InProcessHub,
 } from '@rtcroom/common';
 import { Kysely } from 'kysely';
 import { Calls } from './calls/application/calls';
@@ -66,6 +67,8 @@ export interface RoomServiceDeps {
   webhookResolver?: HostResolver;
   /** Its gRPC port, bound beforehand (startAll binds port 0 and hands the address to the peers); else config.grpcAddress. */
   grpcListener?: GrpcListener;
+  /** The services sharing this process (startAll): calls to them, and theirs to this one, run in-process. */
+  inproc?: InProcessHub;
 }
 
 export async function startRoomService(config: RoomConfig, logger: Logger, deps: RoomServiceDeps = {}): Promise<RunningRoomService> {
@@ -98,7 +101,7 @@ export async function startRoomService(config: RoomConfig, logger: Logger, deps:
     minBackoffMs: config.webhookMinBackoffMs,
     maxAttempts: config.webhookMaxAttempts,
   }, counts);
-  const issuer = grpcPushUrlIssuer(config.urlIssuerAddress, config.grpcSecurity.tls, grpcCalls);
+  const issuer = grpcPushUrlIssuer(config.urlIssuerAddress, config.grpcSecurity.tls, grpcCalls, deps.inproc);
   const store = new PgStore(database.db);
   const tx = new RoomTransactions(store, (rows) => {
     counts.committed(rows);
@@ -112,7 +115,7 @@ export async function startRoomService(config: RoomConfig, logger: Logger, deps:
     defaultDepartureTimeoutSeconds: config.defaultDepartureTimeoutSeconds,
   });
   const members = new Memberships(tx, rooms, issuer);
-  const presence = grpcPresencePort(config.presenceServiceAddress, config.grpcSecurity.tls, grpcCalls);
+  const presence = grpcPresencePort(config.presenceServiceAddress, config.grpcSecurity.tls, grpcCalls, deps.inproc);
   const calls = new Calls(tx, rooms, members, presence, config.defaultRingTimeoutSeconds);
   const teams = new TeamDirectory(store.desk);
   const routing = new DeskRouting(tx, calls, presence, teams, logger.child({ component: 'desk' }), { defaultHandlingSeconds: config.deskDefaultHandlingSeconds });
@@ -137,6 +140,7 @@ export async function startRoomService(config: RoomConfig, logger: Logger, deps:
     config.grpcSecurity,
     config.grpcMux,
     grpcCalls,
+    deps.inproc,
   );
   exportConsumers(metrics, () => [recordings]);
   let metricsServer: RunningMetricsServer | undefined;

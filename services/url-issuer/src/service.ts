@@ -13,6 +13,7 @@ import {
   ServiceMetrics,
   startGrpcServer,
   streamsOwnedBy,
+  InProcessHub,
 } from '@rtcroom/common';
 import { NginxRtmpHooks } from './app/nginx-rtmp-hooks';
 import { RecordingKeeper } from './app/recording-keeper';
@@ -48,6 +49,8 @@ export interface UrlIssuerServiceDeps {
   members?: MemberDirectory;
   /** Its gRPC port, bound beforehand (startAll binds port 0 and hands the address to the peers); else config.grpcAddress. */
   grpcListener?: GrpcListener;
+  /** The services sharing this process (startAll): calls to them, and theirs to this one, run in-process. */
+  inproc?: InProcessHub;
 }
 
 /** Tencent retries a callback for minutes; a week of remembered facts is far beyond that. */
@@ -75,7 +78,7 @@ export async function startUrlIssuer(config: UrlIssuerConfig, logger: Logger, de
     if (!deps.bus) stops.push(() => bus.close());
     let members = deps.members;
     if (!members) {
-      const rooms = grpcMemberDirectory(config.roomServiceAddress, undefined, config.grpcSecurity.tls, grpcCalls);
+      const rooms = grpcMemberDirectory(config.roomServiceAddress, undefined, config.grpcSecurity.tls, grpcCalls, deps.inproc);
       stops.push(() => rooms.close());
       members = rooms;
     }
@@ -111,6 +114,7 @@ export async function startUrlIssuer(config: UrlIssuerConfig, logger: Logger, de
       config.grpcSecurity,
       config.grpcMux,
       grpcCalls,
+      deps.inproc,
     );
     stops.push(() => grpc.stop());
     const metricsServer = await serveMetrics(config.metricsAddress, metrics, logger);

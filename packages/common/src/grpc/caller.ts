@@ -49,6 +49,11 @@ export function identifyCaller(call: object, tls: boolean): Caller | undefined {
   const cn = cert?.subject?.CN;
   const name = Array.isArray(cn) ? cn[0] : cn;
   if (!name) return undefined;
+  return callerNamed(name);
+}
+
+/** The caller a trusted certificate with this subject CN names. */
+export function callerNamed(name: string): Caller {
   const role = name === 'internal' || name.startsWith('internal-') ? 'internal' : name;
   return { role: callerNamePattern.test(name) ? role : name, name, verified: true };
 }

@@ -2,7 +2,8 @@
 // metadata and be cancelled, and a failure comes back as the DomainError the server threw (or
 // UNAVAILABLE). Calls travel as messages
 // on one rtcroom.mux.v1 stream per client (a fraction of a unary call's CPU at both ends); a server
-// without it gets unary calls. RTCROOM_GRPC_MUX=off makes every call unary.
+// without it gets unary calls. RTCROOM_GRPC_MUX=off makes every call unary. Given an InProcessHub
+// (services sharing a process), a call to an address served in the hub runs in-process (inproc.ts).
 import * as grpc from '@grpc/grpc-js';
 import type { GrpcTlsConfig } from '../config';
 import { DomainError } from '../errors';
@@ -10,6 +11,7 @@ import { currentLogContext } from '../logger';
 import { GrpcMetrics, grpcCodeOf } from '../metrics/grpc-metrics';
 import { tracedCall } from '../tracing/grpc-tracing';
 import { metadataProblem, requestIdHeader } from './call-context';
+import { certificateCaller, InProcessHub } from './inproc';
 import { MuxChannel, MuxUnsupported } from './mux-client';
 import { fromServiceError } from './status';
 import { clientChannel } from './tls';
@@ -35,6 +37,11 @@ export interface ClientOptions {
   tls?: GrpcTlsConfig;
   /** The calling service's metrics: each call's duration and status code (rtcroom_grpc_client_handling_seconds). */
   metrics?: GrpcMetrics;
+  /**
+   * The servers sharing this process: a call to an address one of them serves runs in-process, the
+   * caller being who this client's certificate (tls) names. Only for services started together.
+   */
+  inproc?: InProcessHub;
 }
 
 /**
@@ -59,6 +66,10 @@ export function createClient<D extends AnyDefinition>(definition: D, address: st
     'grpc.keepalive_time_ms': 30_000,
   }) as unknown as grpc.Client & Record<string, Function>;
   const mux = (options.mux ?? muxByDefault()) ? new MuxChannel(client) : undefined;
+  const hub = options.inproc;
+  // Who this client is to an in-process server, as its certificate tells a server over mutual TLS.
+  let identity: { caller: ReturnType<typeof certificateCaller> } | undefined;
+  const inprocCaller = () => (identity ??= { caller: certificateCaller(options.tls) }).caller;
   const out: Record<string, unknown> = {
     close: () => {
       mux?.close();
@@ -90,6 +101,9 @@ export function createClient<D extends AnyDefinition>(definition: D, address: st
       const timeoutMs = callOptions?.timeoutMs ?? defaultTimeoutMs;
       if (!(timeoutMs > 0)) throw new DomainError('INVALID_ARGUMENT', `timeoutMs must be above 0, got ${timeoutMs}`);
       if (callOptions?.metadata) checkMetadata(callOptions.metadata);
+      // Looked up at each call: a service may start serving after its callers' clients were made.
+      const local = hub?.route(address);
+      if (local) return local.call(def.path, request, timeoutMs, callOptions ?? {}, inprocCaller());
       if (!mux || mux.unsupported) return unary(request, timeoutMs, callOptions);
       let body: Buffer;
       try {
@@ -109,7 +123,7 @@ export function createClient<D extends AnyDefinition>(definition: D, address: st
     out[method] = !metrics
       ? call
       : async (request: unknown, callOptions?: CallOptions) => {
-          const observed = metrics.start(path, mux && !mux.unsupported ? 'mux' : 'unary');
+          const observed = metrics.start(path, hub?.route(address) ? 'inproc' : mux && !mux.unsupported ? 'mux' : 'unary');
           try {
             const response = await call(request, callOptions);
             observed(grpc.status.OK);

@@ -12,6 +12,7 @@ import type { GrpcMetrics } from '../metrics/grpc-metrics';
 import { tracedBinding } from '../tracing/grpc-tracing';
 import { CallContext, requestIdHeader, requestIdOf, UnaryCallContext } from './call-context';
 import { CallerRole, identifyCaller, refusal } from './caller';
+import type { InProcessHub } from './inproc';
 import { defaultMuxLimits, muxServer } from './mux-server';
 import { toServiceError } from './status';
 import { holdServerCertificates, serverCredentials } from './tls';
@@ -141,6 +142,7 @@ export async function startGrpcServer(
   security: GrpcSecurity = { insecure: false },
   muxLimits: GrpcMuxLimits = defaultMuxLimits,
   metrics?: GrpcMetrics,
+  inproc?: InProcessHub,
 ): Promise<RunningGrpcServer> {
   // Bound first, the services added after (grpc-js allows it): nothing is read from the port in
   // between, as no I/O is handled from the bind's end to the last addService.
@@ -184,6 +186,8 @@ export async function startGrpcServer(
   }
   // The same handlers, many calls to one stream (how rtcroom's services call each other).
   const mux = muxServer(services, logger, tls, muxLimits, metrics);
+  // And in-process, to the services sharing this process (startAll), when given their hub.
+  const local = inproc?.serve(listener.address, services, logger, tls, metrics);
   server.addService(mux.definition as unknown as grpc.ServiceDefinition, mux.implementation);
   const watchers = endableWatches(health, server);
   // Reflection lists what this port serves, no more: a caller that asks for another service's
@@ -214,9 +218,11 @@ export async function startGrpcServer(
         mux.drain();
         const timer = setTimeout(() => {
           server.forceShutdown();
+          local?.close();
           resolve();
         }, graceMs);
-        server.tryShutdown(() => {
+        const network = new Promise<void>((done) => server.tryShutdown(() => done()));
+        void Promise.all([network, local?.drain()]).then(() => {
           clearTimeout(timer);
           resolve();
         });

@@ -1,5 +1,5 @@
-// gRPC call durations and counts, by method, status code and transport (a unary HTTP/2 call, or a call
-// on the rtcroom.mux.v1 stream), at both ends. Kept cheap for the hot path: one histogram child per
+// gRPC call durations and counts, by method, status code and transport (a unary HTTP/2 call, a call
+// on the rtcroom.mux.v1 stream, or an in-process call between services sharing a process), at both ends. Kept cheap for the hot path: one histogram child per
 // (method, code, transport), looked up in a map rather than by prom-client's label hashing.
 import * as grpc from '@grpc/grpc-js';
 import type { Histogram } from 'prom-client';
@@ -7,7 +7,8 @@ import { DomainError } from '../errors';
 import { grpcCodeFor } from '../grpc/status';
 import { ServiceMetrics } from './service-metrics';
 
-export type GrpcTransport = 'unary' | 'mux';
+/** A unary HTTP/2 call, a call on the rtcroom.mux.v1 stream, or one between services sharing a process (InProcessHub). */
+export type GrpcTransport = 'unary' | 'mux' | 'inproc';
 
 /** Observes calls: `start` when one begins, the returned function when it ends with its status code. */
 export class GrpcCallMetrics {
@@ -42,7 +43,7 @@ export function grpcMetrics(metrics: ServiceMetrics): GrpcMetrics {
   if (!out) {
     out = {
       server: new GrpcCallMetrics(
-        metrics.histogram('rtcroom_grpc_server_handling_seconds', 'gRPC calls handled by this service: duration, by method, status code and transport (unary or mux); _count counts them', ['method', 'code', 'transport']),
+        metrics.histogram('rtcroom_grpc_server_handling_seconds', 'gRPC calls handled by this service: duration, by method, status code and transport (unary, mux or inproc); _count counts them', ['method', 'code', 'transport']),
       ),
       client: new GrpcCallMetrics(
         metrics.histogram('rtcroom_grpc_client_handling_seconds', 'gRPC calls this service made: duration until the answer, by method, status code and transport; _count counts them', ['method', 'code', 'transport']),

@@ -6,7 +6,7 @@
 // stream's began and ended are never applied out of order and facts published while presence was down
 // are applied when it is back; on the in-process bus a subscription. MEDIA_EVENTS is the url-issuer's
 // stream: presence binds to it and never changes its settings.
-import { createClient, decodeOrPoison, DomainError, EventBus, GrpcMetrics, GrpcTlsConfig, isDomainError, Logger, mediaEventsStream, RunningEventConsumer, startEventConsumer } from '@rtcroom/common';
+import { createClient, decodeOrPoison, DomainError, EventBus, GrpcMetrics, GrpcTlsConfig, isDomainError, Logger, mediaEventsStream, RunningEventConsumer, startEventConsumer, InProcessHub } from '@rtcroom/common';
 import { mediaEventv1, roomServicev1, roomv1 } from '@rtcroom/proto';
 
 const streamFactsSubject = 'rtcroom.media.*.stream.>';
@@ -40,8 +40,8 @@ export async function applyMediaEvent(event: mediaEventv1.MediaEvent, rooms: Str
   }
 }
 
-export function grpcStreamStatePort(roomServiceAddress: string, tls?: GrpcTlsConfig, metrics?: GrpcMetrics): StreamStatePort & { close(): void } {
-  const client = createClient(roomServicev1.RoomServiceService, roomServiceAddress, 5000, { tls, metrics });
+export function grpcStreamStatePort(roomServiceAddress: string, tls?: GrpcTlsConfig, metrics?: GrpcMetrics, inproc?: InProcessHub): StreamStatePort & { close(): void } {
+  const client = createClient(roomServicev1.RoomServiceService, roomServiceAddress, 5000, { tls, metrics, inproc });
   return {
     async seatedMemberId(roomId, identity) {
       try {

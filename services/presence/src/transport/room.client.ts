@@ -1,10 +1,10 @@
 // The room service, reached over gRPC, as presence's RoomPort.
-import { createClient, GrpcMetrics, GrpcTlsConfig } from '@rtcroom/common';
+import { createClient, GrpcMetrics, InProcessHub, GrpcTlsConfig } from '@rtcroom/common';
 import { roomServicev1, roomv1 } from '@rtcroom/proto';
 import { RoomPort } from '../presence-app';
 
-export function grpcRoomPort(address: string, tls?: GrpcTlsConfig, metrics?: GrpcMetrics): RoomPort & { close(): void } {
-  const client = createClient(roomServicev1.RoomServiceService, address, 5000, { tls, metrics });
+export function grpcRoomPort(address: string, tls?: GrpcTlsConfig, metrics?: GrpcMetrics, inproc?: InProcessHub): RoomPort & { close(): void } {
+  const client = createClient(roomServicev1.RoomServiceService, address, 5000, { tls, metrics, inproc });
   return {
     async leaveSession(sessionId, why) {
       const reason = why === 'left' ? roomv1.LeaveReason.LEAVE_REASON_LEFT : roomv1.LeaveReason.LEAVE_REASON_CONNECTION_LOST;

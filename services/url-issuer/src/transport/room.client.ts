@@ -1,5 +1,5 @@
 // The room service, reached over gRPC (GetMember), as the url-issuer's MemberDirectory.
-import { createClient, GrpcMetrics, DomainError, GrpcTlsConfig, isDomainError, RequestOf } from '@rtcroom/common';
+import { createClient, GrpcMetrics, InProcessHub, DomainError, GrpcTlsConfig, isDomainError, RequestOf } from '@rtcroom/common';
 import { roomServicev1, roomv1 } from '@rtcroom/proto';
 import type { MemberDirectory, MembershipState, MembershipWithRoom } from '../domain/member-directory';
 
@@ -19,8 +19,8 @@ function toMembership(res: roomServicev1.GetMemberResponse): MembershipWithRoom 
   };
 }
 
-export function grpcMemberDirectory(address: string, timeoutMs = 3000, tls?: GrpcTlsConfig, metrics?: GrpcMetrics): MemberDirectory & { close(): void } {
-  const client = createClient(roomServicev1.RoomServiceService, address, timeoutMs, { tls, metrics });
+export function grpcMemberDirectory(address: string, timeoutMs = 3000, tls?: GrpcTlsConfig, metrics?: GrpcMetrics, inproc?: InProcessHub): MemberDirectory & { close(): void } {
+  const client = createClient(roomServicev1.RoomServiceService, address, timeoutMs, { tls, metrics, inproc });
   const find = async (request: RequestOf<roomServicev1.GetMemberRequest>): Promise<MembershipWithRoom | null> => {
     try {
       return toMembership(await client.getMember(request));

@@ -1,10 +1,10 @@
 // Presence, reached over gRPC, as the calls' PresencePort.
-import { createClient, GrpcMetrics, GrpcTlsConfig } from '@rtcroom/common';
+import { createClient, GrpcMetrics, InProcessHub, GrpcTlsConfig } from '@rtcroom/common';
 import { presencev1 } from '@rtcroom/proto';
 import { PresencePort } from '../application/calls';
 
-export function grpcPresencePort(address: string, tls?: GrpcTlsConfig, metrics?: GrpcMetrics): PresencePort & { close(): void } {
-  const client = createClient(presencev1.PresenceServiceService, address, 3000, { tls, metrics });
+export function grpcPresencePort(address: string, tls?: GrpcTlsConfig, metrics?: GrpcMetrics, inproc?: InProcessHub): PresencePort & { close(): void } {
+  const client = createClient(presencev1.PresenceServiceService, address, 3000, { tls, metrics, inproc });
   return {
     async isOnline(identity) {
       return (await client.getUserPresence({ identity })).online;

@@ -1,10 +1,10 @@
 // The URL issuer, reached over gRPC, as the room service's PushUrlIssuer.
-import { createClient, GrpcMetrics, GrpcTlsConfig } from '@rtcroom/common';
+import { createClient, GrpcMetrics, InProcessHub, GrpcTlsConfig } from '@rtcroom/common';
 import { urlIssuerv1 } from '@rtcroom/proto';
 import { IssuedPushUrl, PushUrlIssuer } from '../application/memberships';
 
-export function grpcPushUrlIssuer(address: string, tls?: GrpcTlsConfig, metrics?: GrpcMetrics): PushUrlIssuer & { close(): void } {
-  const client = createClient(urlIssuerv1.UrlIssuerServiceService, address, 3000, { tls, metrics });
+export function grpcPushUrlIssuer(address: string, tls?: GrpcTlsConfig, metrics?: GrpcMetrics, inproc?: InProcessHub): PushUrlIssuer & { close(): void } {
+  const client = createClient(urlIssuerv1.UrlIssuerServiceService, address, 3000, { tls, metrics, inproc });
   return {
     async issuePushUrl(roomId, memberId, record, formats = []): Promise<IssuedPushUrl> {
       const { pushUrl } = await client.issuePushUrl({ roomId, memberId, record, recordFormats: formats });
