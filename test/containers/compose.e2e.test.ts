@@ -70,7 +70,9 @@ function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = dockerEnv, ti
     child.stderr.on('data', (d) => (err = (err + d).slice(-8000)));
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
     child.once('error', reject);
-    child.once('exit', (code, signal) => {
+    // 'close', not 'exit': the process may exit before its output has all been read, and a command
+    // whose answer is its output (ps -q, inspect) would then seem to have said nothing.
+    child.once('close', (code, signal) => {
       clearTimeout(timer);
       if (code === 0) resolve(out.trim());
       else reject(new Error(`${cmd} ${args.join(' ')} failed (${code ?? signal}):\n${out.slice(-4000)}\n${err}`));
