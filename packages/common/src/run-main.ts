@@ -96,7 +96,7 @@ function announceReady(service: string, listening: Record<string, string>): void
 }
 
 /** The address a listen failed on because it is taken (net's EADDRINUSE, or grpc-js's bind error naming it). */
-function addressInUse(err: unknown): string | undefined {
+export function addressInUse(err: unknown): string | undefined {
   const e = err as { code?: string; address?: string; port?: number; message?: string } | undefined;
   if (e?.code === 'EADDRINUSE' && e.address) return `${e.address}:${e.port}`;
   return /EADDRINUSE: address already in use (\S+?)\]?$/m.exec(String(e?.message ?? ''))?.[1];

@@ -1,6 +1,6 @@
 // What the start command says when one of its addresses is taken (most often: `npm run up` is already
 // running in another terminal) instead of grpc-js's or net's stack trace.
-import type { Env } from '@rtcroom/common';
+import { addressInUse, type Env } from '@rtcroom/common';
 
 /** Each address the one-process start listens on, with its default (as start-all.ts and the services' config.ts have them). */
 const listenAddresses: Record<string, string> = {
@@ -18,9 +18,7 @@ const listenAddresses: Record<string, string> = {
 
 /** The line to print when a start failed on an address in use, naming it and its variable; undefined for any other failure. */
 export function portTakenMessage(err: unknown, env: Env): string | undefined {
-  const e = err as { code?: string; address?: string; port?: number; message?: string; errors?: unknown[] } | undefined;
-  // net says so in code/address/port; grpc-js in its message ("... errors: [listen EADDRINUSE: address already in use 127.0.0.1:50051]").
-  const taken = e?.code === 'EADDRINUSE' && e.address ? `${e.address}:${e.port}` : /EADDRINUSE: address already in use (\S+?)\]?$/m.exec(String(e?.message ?? ''))?.[1];
+  const taken = addressInUse(err);
   if (!taken) return undefined;
   const variable = Object.keys(listenAddresses).find((name) => (env[name] ?? listenAddresses[name]) === taken);
   const change = variable ? `, or set ${variable} to another address (port 0: any free one)` : '';
