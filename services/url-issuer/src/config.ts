@@ -12,6 +12,7 @@ import {
   envServerUrl,
   envString,
   envThirdPartyKey,
+  isDevMode,
   GrpcMuxLimits,
   GrpcSecurity,
   loadGrpcMuxLimits,
@@ -24,6 +25,7 @@ import {
 import type { MediaSettings, UrlLifetimes } from './domain/media-provider';
 import type { SelfHostedSettings } from './domain/providers/self-hosted';
 import { RecordFormat, recordFormats, TencentSettings } from './domain/providers/tencent';
+import type { TrtcSettings } from './domain/providers/trtc';
 
 export interface UrlIssuerConfig {
   grpcAddress: string;
@@ -74,7 +76,7 @@ export function loadUrlIssuerConfig(env: Env): UrlIssuerConfig {
     recordFormats: loadRecordFormats(env),
     recordIntervalSeconds: envInt(env, 'RECORD_INTERVAL_SECONDS', 1800, { min: 60, max: 5400 }),
   };
-  const provider = envOneOf(env, 'MEDIA_PROVIDER', ['self-hosted', 'tencent'] as const, 'self-hosted');
+  const provider = envOneOf(env, 'MEDIA_PROVIDER', ['self-hosted', 'tencent', 'trtc'] as const, 'self-hosted');
   const callbackKey = envThirdPartyKey(env, 'TENCENT_CALLBACK_KEY', false);
   if (callbackKey !== undefined && callbackKey.length < 8) throw new ConfigError('TENCENT_CALLBACK_KEY', 'must be at least 8 characters');
   const recordUrlBase = envOptional(env, 'MEDIA_RECORD_URL_BASE');
@@ -85,7 +87,7 @@ export function loadUrlIssuerConfig(env: Env): UrlIssuerConfig {
     logLevel: envLogLevel(env),
     tracing: loadTracingConfig(env),
     streamIdKey: envSecret(env, 'STREAM_ID_KEY', devSecrets.streamIdKey),
-    media: provider === 'tencent' ? loadTencent(env, lifetimes, recording) : loadSelfHosted(env, lifetimes),
+    media: provider === 'tencent' ? loadTencent(env, lifetimes, recording) : provider === 'trtc' ? loadTrtc(env, lifetimes) : loadSelfHosted(env, lifetimes),
     roomServiceAddress: envAddress(env, 'ROOM_SERVICE_ADDRESS', '127.0.0.1:50051'),
     natsUrl: envServerUrl(env, 'NATS_URL'),
     natsReplicas: envInt(env, 'NATS_REPLICAS', 1, { min: 1, max: 5 }),
@@ -128,6 +130,17 @@ function loadTencent(
     pushDomain: envHost(env, 'TENCENT_PUSH_DOMAIN', `${bizid}.livepush.myqcloud.com`),
     playDomain: envHost(env, 'TENCENT_PLAY_DOMAIN', `${bizid}.liveplay.myqcloud.com`),
   };
+}
+
+/** TRTC's application: in development a placeholder one (URLs that Tencent would refuse), else the real one. */
+function loadTrtc(env: Env, lifetimes: UrlLifetimes): TrtcSettings {
+  const dev = isDevMode(env);
+  const rawId = dev ? envString(env, 'TRTC_SDK_APP_ID', '1400000000') : envString(env, 'TRTC_SDK_APP_ID');
+  const sdkAppId = Number(rawId);
+  if (!/^\d{1,10}$/.test(rawId) || sdkAppId < 1 || sdkAppId > 0xffffffff) throw new ConfigError('TRTC_SDK_APP_ID', `must be the application's SDKAppID (digits), got "${rawId}"`);
+  const secretKey = envThirdPartyKey(env, 'TRTC_SECRET_KEY', !dev) ?? devSecrets.trtcSecretKey;
+  if (secretKey.length < 16) throw new ConfigError('TRTC_SECRET_KEY', 'must be at least 16 characters (the console shows 64)');
+  return { kind: 'trtc', ...lifetimes, sdkAppId, secretKey, appScene: envOneOf(env, 'TRTC_APP_SCENE', ['videocall', 'live'] as const, 'videocall') };
 }
 
 function loadSelfHosted(env: Env, lifetimes: UrlLifetimes): SelfHostedSettings {

@@ -1,4 +1,4 @@
-import { ConfigError } from '@rtcroom/common';
+import { ConfigError, devSecrets } from '@rtcroom/common';
 import { loadUrlIssuerConfig } from './config';
 
 const key = 'a-stream-id-key-0123456789-abcdefghij'; // 32 bytes or more, as outside development
@@ -47,6 +47,21 @@ describe('loadUrlIssuerConfig', () => {
       recordFormats: ['mp4'],
       recordIntervalSeconds: 1800,
     });
+  });
+
+  it('needs the TRTC application outside development, and refuses the development key there', () => {
+    const prod = { STREAM_ID_KEY: key, MEDIA_PROVIDER: 'trtc', RTCROOM_EMBEDDED: 'true', RTCROOM_GRPC_INSECURE: 'true' };
+    expect(configError(prod).variable).toBe('TRTC_SDK_APP_ID');
+    expect(configError({ ...prod, TRTC_SDK_APP_ID: '14000x' }).variable).toBe('TRTC_SDK_APP_ID');
+    expect(configError({ ...prod, TRTC_SDK_APP_ID: '4294967296' }).variable).toBe('TRTC_SDK_APP_ID');
+    expect(configError({ ...prod, TRTC_SDK_APP_ID: '1400123456' }).variable).toBe('TRTC_SECRET_KEY');
+    expect(configError({ ...prod, TRTC_SDK_APP_ID: '1400123456', TRTC_SECRET_KEY: 'short' }).variable).toBe('TRTC_SECRET_KEY');
+    expect(configError({ ...prod, TRTC_SDK_APP_ID: '1400123456', TRTC_SECRET_KEY: devSecrets.trtcSecretKey }).variable).toBe('TRTC_SECRET_KEY');
+    expect(configError({ ...prod, TRTC_SDK_APP_ID: '1400123456', TRTC_SECRET_KEY: 'k'.repeat(64), TRTC_APP_SCENE: 'meeting' }).variable).toBe('TRTC_APP_SCENE');
+    const config = loadUrlIssuerConfig({ ...prod, TRTC_SDK_APP_ID: '1400123456', TRTC_SECRET_KEY: 'k'.repeat(64) });
+    expect(config.media).toMatchObject({ kind: 'trtc', sdkAppId: 1400123456, secretKey: 'k'.repeat(64), appScene: 'videocall' });
+    // In development a placeholder application, so `MEDIA_PROVIDER=trtc npm run up` starts.
+    expect(loadUrlIssuerConfig({ RTCROOM_DEV: 'true', MEDIA_PROVIDER: 'trtc' }).media).toMatchObject({ kind: 'trtc', sdkAppId: 1400000000, secretKey: devSecrets.trtcSecretKey });
   });
 
   it('names the variable that is wrong', () => {

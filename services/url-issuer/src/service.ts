@@ -22,6 +22,7 @@ import type { UrlIssuerConfig } from './config';
 import type { MemberDirectory } from './domain/member-directory';
 import { createMediaProvider } from './domain/media-provider';
 import { busMediaFactSink } from './events/media-events';
+import { tlsSigTickets } from './media-server/trtc-tickets';
 import type { UrlIssuerDatabase } from './store/database';
 import { forgetExpiredCallbackSigns, pgSignLedger } from './store/callback-sign.repository';
 import { forgetFactsBefore, pgFactMemory } from './store/media-fact.repository';
@@ -57,7 +58,7 @@ export interface UrlIssuerServiceDeps {
 const factMemoryMs = 7 * 24 * 3600 * 1000;
 
 export async function startUrlIssuer(config: UrlIssuerConfig, logger: Logger, deps: UrlIssuerServiceDeps = {}): Promise<RunningUrlIssuer> {
-  const provider = createMediaProvider(config.media);
+  const provider = createMediaProvider(config.media, config.media.kind === 'trtc' ? tlsSigTickets(config.media.sdkAppId, config.media.secretKey) : undefined);
   const stops: (() => Promise<void> | void)[] = [];
   const metrics = new ServiceMetrics('url-issuer');
   const grpcCalls = grpcMetrics(metrics);

@@ -1,6 +1,7 @@
 // What the issuer needs from a media provider, and the one place a deployment's provider is chosen.
 import { createSelfHostedProvider, SelfHostedSettings } from './providers/self-hosted';
 import { createTencentProvider, TencentSettings } from './providers/tencent';
+import { createTrtcProvider, TrtcSettings, TrtcTickets } from './providers/trtc';
 
 /** How long issued URLs stay valid; shared by every provider. */
 export interface UrlLifetimes {
@@ -25,21 +26,30 @@ export interface SignedPlayUrls {
   expireTime: Date;
 }
 
+/** The seat a push URL is for (TRTC's URL names the room). */
+export interface PushSeat {
+  roomId: string;
+}
+
 export interface MediaProvider {
   /** Every stream id of this deployment starts with `${streamIdPrefix}_`. */
   readonly streamIdPrefix: string;
   /** `formats` (when recording) replaces the deployment's record formats where the provider has a choice. */
-  pushUrl(streamId: string, record: boolean, now: Date, formats?: readonly string[]): SignedPushUrl;
+  pushUrl(streamId: string, record: boolean, now: Date, formats?: readonly string[], seat?: PushSeat): SignedPushUrl;
   playUrl(streamId: string, viewer: string, now: Date): SignedPlayUrls;
 }
 
-export type MediaSettings = TencentSettings | SelfHostedSettings;
+export type MediaSettings = TencentSettings | SelfHostedSettings | TrtcSettings;
 
-export function createMediaProvider(settings: MediaSettings): MediaProvider {
+/** `trtcTickets`: Tencent's ticket signer, which the trtc provider needs (media-server/trtc-tickets.ts). */
+export function createMediaProvider(settings: MediaSettings, trtcTickets?: TrtcTickets): MediaProvider {
   switch (settings.kind) {
     case 'tencent':
       return createTencentProvider(settings);
     case 'self-hosted':
       return createSelfHostedProvider(settings);
+    case 'trtc':
+      if (!trtcTickets) throw new Error('the trtc provider needs a ticket signer');
+      return createTrtcProvider(settings, trtcTickets);
   }
 }
