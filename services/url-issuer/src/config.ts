@@ -58,6 +58,10 @@ export interface UrlIssuerConfig {
   tencentCallbackKey?: string;
   /** How far past now a Tencent callback's t (its expiry; Tencent sets now + 600 s) may lie. */
   tencentCallbackExpiryWindowSeconds: number;
+  /** TRTC's callback key (Sign = HMAC-SHA256 of the body); absent: TRTC callbacks are refused. */
+  trtcCallbackKey?: string;
+  /** How old a TRTC callback's CallbackTs may be (Tencent retries for a minute). */
+  trtcCallbackMaxAgeSeconds: number;
   /** Base URL under which the self-hosted server serves its recording files; absent: no URL. */
   recordUrlBase?: string;
 }
@@ -96,6 +100,8 @@ export function loadUrlIssuerConfig(env: Env): UrlIssuerConfig {
     embeddedDataDir: envOptional(env, 'URL_ISSUER_EMBEDDED_DATA_DIR'),
     tencentCallbackKey: callbackKey,
     tencentCallbackExpiryWindowSeconds: envInt(env, 'TENCENT_CALLBACK_EXPIRY_WINDOW_SECONDS', 900, { min: 60, max: 86400 }),
+    trtcCallbackKey: loadTrtcCallbackKey(env),
+    trtcCallbackMaxAgeSeconds: envInt(env, 'TRTC_CALLBACK_MAX_AGE_SECONDS', 300, { min: 70, max: 3600 }),
     recordUrlBase: recordUrlBase === undefined ? undefined : envBase(env, 'MEDIA_RECORD_URL_BASE', recordUrlBase, /^https?:\/\//),
     grpcSecurity: loadGrpcSecurity(env, 'url-issuer'),
     grpcMux: loadGrpcMuxLimits(env),
@@ -141,6 +147,12 @@ function loadTrtc(env: Env, lifetimes: UrlLifetimes): TrtcSettings {
   const secretKey = envThirdPartyKey(env, 'TRTC_SECRET_KEY', !dev) ?? devSecrets.trtcSecretKey;
   if (secretKey.length < 16) throw new ConfigError('TRTC_SECRET_KEY', 'must be at least 16 characters (the console shows 64)');
   return { kind: 'trtc', ...lifetimes, sdkAppId, secretKey, appScene: envOneOf(env, 'TRTC_APP_SCENE', ['videocall', 'live'] as const, 'videocall') };
+}
+
+function loadTrtcCallbackKey(env: Env): string | undefined {
+  const key = envThirdPartyKey(env, 'TRTC_CALLBACK_KEY', false);
+  if (key !== undefined && key.length < 8) throw new ConfigError('TRTC_CALLBACK_KEY', 'must be at least 8 characters');
+  return key;
 }
 
 function loadSelfHosted(env: Env, lifetimes: UrlLifetimes): SelfHostedSettings {

@@ -12,6 +12,6 @@ export { tencentCallbackSign } from './domain/tencent-callback';
 export { createMediaProvider } from './domain/media-provider';
 export type { MediaProvider, MediaSettings } from './domain/media-provider';
 export { mediaEventSubject } from './events/media-events';
-export { nginxRtmpHookPaths, tencentCallbackPath } from './transport/media-hooks.http';
+export { nginxRtmpHookPaths, tencentCallbackPath, trtcCallbackPath } from './transport/media-hooks.http';
 export { renderRtmpBlock, renderStandaloneNginxConf } from './media-server/nginx-rtmp-conf';
 export type { NginxRtmpConfOptions, StandaloneNginxConfOptions } from './media-server/nginx-rtmp-conf';

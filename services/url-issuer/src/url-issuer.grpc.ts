@@ -3,9 +3,11 @@
 // the shared store, so any number of replicas can answer.
 import { bindService, CallerPolicy, DomainError, identityPattern, ServiceBinding } from '@rtcroom/common';
 import { mediav1, urlIssuerv1 } from '@rtcroom/proto';
+import type { MediaRoomPresence, MediaRoomUserView } from './app/media-room-view';
 import type { Recording } from './domain/media-fact';
 import type { MediaProvider } from './domain/media-provider';
 import { recordFormats } from './domain/providers/tencent';
+import { trtcRoomId } from './domain/providers/trtc';
 import { deriveStreamId, isDerivedStreamId } from './domain/stream-id';
 import { toProtoRecording } from './events/media-events';
 import type { RecordingPageCursor } from './store/recording.repository';
@@ -18,7 +20,15 @@ export interface UrlIssuerDeps {
   provider: MediaProvider;
   streamIdKey: string;
   recordings: { list(roomId: string, limit: number, after: RecordingPageCursor | null): Promise<Recording[]> };
+  /** A room's TRTC media room beside its seats; absent unless the provider is TRTC. */
+  mediaRoom?: (roomId: string) => Promise<MediaRoomUserView[]>;
 }
+
+const presences: Record<MediaRoomPresence, urlIssuerv1.MediaRoomPresence> = {
+  never_entered: urlIssuerv1.MediaRoomPresence.MEDIA_ROOM_PRESENCE_NEVER_ENTERED,
+  entered: urlIssuerv1.MediaRoomPresence.MEDIA_ROOM_PRESENCE_ENTERED,
+  left: urlIssuerv1.MediaRoomPresence.MEDIA_ROOM_PRESENCE_LEFT,
+};
 
 const encodeCursor = (c: RecordingPageCursor): string => Buffer.from(JSON.stringify({ c: c.createdAt.toISOString(), i: c.id })).toString('base64url');
 
@@ -73,10 +83,11 @@ export const urlIssuerServiceCallers: CallerPolicy<typeof urlIssuerv1.UrlIssuerS
   issuePlayUrls: ['gateway'],
   issueViewerPlayUrls: ['gateway', 'room'],
   listRecordings: ['internal'],
+  getMediaRoom: ['internal'],
 };
 
 export function urlIssuerBinding(deps: UrlIssuerDeps): ServiceBinding {
-  const { provider, streamIdKey, recordings } = deps;
+  const { provider, streamIdKey, recordings, mediaRoom } = deps;
   const signPlay = (streamId: string, viewerIdentity: string, at: Date): mediav1.PlayUrl => ({ streamId, viewerIdentity, ...provider.playUrl(streamId, viewerIdentity, at) });
 
   return bindService(
@@ -128,6 +139,26 @@ export function urlIssuerBinding(deps: UrlIssuerDeps): ServiceBinding {
         return {
           recordings: page.map(toProtoRecording),
           nextPageToken: found.length > limit && last ? encodeCursor({ createdAt: last.createdAt, id: last.id }) : '',
+        };
+      },
+
+      async getMediaRoom(request) {
+        requireId('room_id', request.roomId);
+        if (!mediaRoom) throw new DomainError('FAILED_PRECONDITION', 'the media provider has no media rooms (MEDIA_PROVIDER=trtc has)');
+        const users = await mediaRoom(request.roomId);
+        return {
+          mediaRoomId: trtcRoomId(request.roomId),
+          users: users.map((u) => ({
+            userId: u.userId,
+            memberId: u.memberId,
+            identity: u.identity,
+            seated: u.seated,
+            presence: presences[u.presence],
+            video: u.video,
+            audio: u.audio,
+            enterTime: u.enteredAt ?? undefined,
+            leaveTime: u.leftAt ?? undefined,
+          })),
         };
       },
     },

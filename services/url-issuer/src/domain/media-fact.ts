@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import type { Membership } from './member-directory';
 
-export type MediaServerKind = 'nginx-rtmp' | 'tencent';
+export type MediaServerKind = 'nginx-rtmp' | 'tencent' | 'trtc';
 
 export interface Recording {
   id: string;

@@ -16,7 +16,7 @@ export function mediaEventSubject(roomId: string, type: MediaFact['type']): stri
 }
 
 export function toProtoMediaServer(server: MediaServerKind): recordingv1.MediaServer {
-  return server === 'tencent' ? recordingv1.MediaServer.MEDIA_SERVER_TENCENT : recordingv1.MediaServer.MEDIA_SERVER_NGINX_RTMP;
+  return { tencent: recordingv1.MediaServer.MEDIA_SERVER_TENCENT, trtc: recordingv1.MediaServer.MEDIA_SERVER_TRTC, 'nginx-rtmp': recordingv1.MediaServer.MEDIA_SERVER_NGINX_RTMP }[server];
 }
 
 export function toProtoRecording(r: Recording): recordingv1.Recording {

@@ -52,7 +52,7 @@ export const roomServiceCallers: CallerPolicy<typeof roomServicev1.RoomServiceSe
   closeRoom: ['gateway', 'internal'],
   joinRoom: ['gateway', 'internal'],
   leaveRoom: ['gateway', 'internal'],
-  listMembers: ['internal'],
+  listMembers: ['url-issuer', 'internal'],
   setStreamState: ['gateway', 'presence'],
   leaveSession: ['presence'],
   updateRoom: ['gateway', 'internal'],

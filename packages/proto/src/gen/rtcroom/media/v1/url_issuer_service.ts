@@ -18,8 +18,74 @@ import {
   type ServiceError,
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
+import { Timestamp } from "../../../google/protobuf/timestamp";
 import { Recording } from "./recording";
 import { PlayUrl, PushUrl } from "./url";
+
+/** Where a user stands in a TRTC media room. */
+export enum MediaRoomPresence {
+  MEDIA_ROOM_PRESENCE_UNSPECIFIED = "MEDIA_ROOM_PRESENCE_UNSPECIFIED",
+  /** MEDIA_ROOM_PRESENCE_NEVER_ENTERED - Seated in rtcroom; TRTC has reported no entry. */
+  MEDIA_ROOM_PRESENCE_NEVER_ENTERED = "MEDIA_ROOM_PRESENCE_NEVER_ENTERED",
+  /** MEDIA_ROOM_PRESENCE_ENTERED - TRTC reported the user entered (103) and not yet left. */
+  MEDIA_ROOM_PRESENCE_ENTERED = "MEDIA_ROOM_PRESENCE_ENTERED",
+  /** MEDIA_ROOM_PRESENCE_LEFT - TRTC reported the user left (104). */
+  MEDIA_ROOM_PRESENCE_LEFT = "MEDIA_ROOM_PRESENCE_LEFT",
+  UNRECOGNIZED = "UNRECOGNIZED",
+}
+
+export function mediaRoomPresenceFromJSON(object: any): MediaRoomPresence {
+  switch (object) {
+    case 0:
+    case "MEDIA_ROOM_PRESENCE_UNSPECIFIED":
+      return MediaRoomPresence.MEDIA_ROOM_PRESENCE_UNSPECIFIED;
+    case 1:
+    case "MEDIA_ROOM_PRESENCE_NEVER_ENTERED":
+      return MediaRoomPresence.MEDIA_ROOM_PRESENCE_NEVER_ENTERED;
+    case 2:
+    case "MEDIA_ROOM_PRESENCE_ENTERED":
+      return MediaRoomPresence.MEDIA_ROOM_PRESENCE_ENTERED;
+    case 3:
+    case "MEDIA_ROOM_PRESENCE_LEFT":
+      return MediaRoomPresence.MEDIA_ROOM_PRESENCE_LEFT;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return MediaRoomPresence.UNRECOGNIZED;
+  }
+}
+
+export function mediaRoomPresenceToJSON(object: MediaRoomPresence): string {
+  switch (object) {
+    case MediaRoomPresence.MEDIA_ROOM_PRESENCE_UNSPECIFIED:
+      return "MEDIA_ROOM_PRESENCE_UNSPECIFIED";
+    case MediaRoomPresence.MEDIA_ROOM_PRESENCE_NEVER_ENTERED:
+      return "MEDIA_ROOM_PRESENCE_NEVER_ENTERED";
+    case MediaRoomPresence.MEDIA_ROOM_PRESENCE_ENTERED:
+      return "MEDIA_ROOM_PRESENCE_ENTERED";
+    case MediaRoomPresence.MEDIA_ROOM_PRESENCE_LEFT:
+      return "MEDIA_ROOM_PRESENCE_LEFT";
+    case MediaRoomPresence.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
+export function mediaRoomPresenceToNumber(object: MediaRoomPresence): number {
+  switch (object) {
+    case MediaRoomPresence.MEDIA_ROOM_PRESENCE_UNSPECIFIED:
+      return 0;
+    case MediaRoomPresence.MEDIA_ROOM_PRESENCE_NEVER_ENTERED:
+      return 1;
+    case MediaRoomPresence.MEDIA_ROOM_PRESENCE_ENTERED:
+      return 2;
+    case MediaRoomPresence.MEDIA_ROOM_PRESENCE_LEFT:
+      return 3;
+    case MediaRoomPresence.UNRECOGNIZED:
+    default:
+      return -1;
+  }
+}
 
 export interface IssuePushUrlRequest {
   roomId: string;
@@ -74,6 +140,38 @@ export interface ListRecordingsResponse {
   recordings: Recording[];
   /** Empty on the last page. */
   nextPageToken: string;
+}
+
+export interface GetMediaRoomRequest {
+  /** NEXT-ID: 2 */
+  roomId: string;
+}
+
+export interface GetMediaRoomResponse {
+  /** The TRTC string room id the room's members enter. */
+  mediaRoomId: string;
+  /** Every seated member, then every other user TRTC reported in the media room. */
+  users: MediaRoomUser[];
+}
+
+export interface MediaRoomUser {
+  /** The TRTC user id: the membership's stream id. */
+  userId: string;
+  /** The membership; empty for a user TRTC reported without a seat in the room. */
+  memberId: string;
+  identity: string;
+  /** Holds a seat in the room now. */
+  seated: boolean;
+  presence: MediaRoomPresence;
+  /** TRTC's word on the user's camera and microphone (events 201-204). */
+  video: boolean;
+  audio: boolean;
+  /** When TRTC said it last entered or left; unset when never. */
+  enterTime:
+    | Date
+    | undefined;
+  /** NEXT-ID: 10 */
+  leaveTime: Date | undefined;
 }
 
 function createBaseIssuePushUrlRequest(): IssuePushUrlRequest {
@@ -856,6 +954,393 @@ export const ListRecordingsResponse: MessageFns<ListRecordingsResponse> = {
   },
 };
 
+function createBaseGetMediaRoomRequest(): GetMediaRoomRequest {
+  return { roomId: "" };
+}
+
+export const GetMediaRoomRequest: MessageFns<GetMediaRoomRequest> = {
+  encode(message: GetMediaRoomRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.roomId !== "") {
+      writer.uint32(10).string(message.roomId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetMediaRoomRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetMediaRoomRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.roomId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetMediaRoomRequest {
+    return {
+      roomId: isSet(object.roomId)
+        ? globalThis.String(object.roomId)
+        : isSet(object.room_id)
+        ? globalThis.String(object.room_id)
+        : "",
+    };
+  },
+
+  toJSON(message: GetMediaRoomRequest): unknown {
+    const obj: any = {};
+    if (message.roomId !== undefined) {
+      obj.roomId = message.roomId;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetMediaRoomRequest>): GetMediaRoomRequest {
+    return GetMediaRoomRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GetMediaRoomRequest>): GetMediaRoomRequest {
+    const message = createBaseGetMediaRoomRequest();
+    message.roomId = object.roomId ?? "";
+    return message;
+  },
+};
+
+function createBaseGetMediaRoomResponse(): GetMediaRoomResponse {
+  return { mediaRoomId: "", users: [] };
+}
+
+export const GetMediaRoomResponse: MessageFns<GetMediaRoomResponse> = {
+  encode(message: GetMediaRoomResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.mediaRoomId !== "") {
+      writer.uint32(10).string(message.mediaRoomId);
+    }
+    for (const v of message.users) {
+      MediaRoomUser.encode(v!, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetMediaRoomResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetMediaRoomResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.mediaRoomId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.users.push(MediaRoomUser.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetMediaRoomResponse {
+    return {
+      mediaRoomId: isSet(object.mediaRoomId)
+        ? globalThis.String(object.mediaRoomId)
+        : isSet(object.media_room_id)
+        ? globalThis.String(object.media_room_id)
+        : "",
+      users: globalThis.Array.isArray(object?.users) ? object.users.map((e: any) => MediaRoomUser.fromJSON(e)) : [],
+    };
+  },
+
+  toJSON(message: GetMediaRoomResponse): unknown {
+    const obj: any = {};
+    if (message.mediaRoomId !== undefined) {
+      obj.mediaRoomId = message.mediaRoomId;
+    }
+    if (message.users?.length) {
+      obj.users = message.users.map((e) => MediaRoomUser.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetMediaRoomResponse>): GetMediaRoomResponse {
+    return GetMediaRoomResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GetMediaRoomResponse>): GetMediaRoomResponse {
+    const message = createBaseGetMediaRoomResponse();
+    message.mediaRoomId = object.mediaRoomId ?? "";
+    message.users = object.users?.map((e) => MediaRoomUser.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseMediaRoomUser(): MediaRoomUser {
+  return {
+    userId: "",
+    memberId: "",
+    identity: "",
+    seated: false,
+    presence: MediaRoomPresence.MEDIA_ROOM_PRESENCE_UNSPECIFIED,
+    video: false,
+    audio: false,
+    enterTime: undefined,
+    leaveTime: undefined,
+  };
+}
+
+export const MediaRoomUser: MessageFns<MediaRoomUser> = {
+  encode(message: MediaRoomUser, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.userId !== "") {
+      writer.uint32(10).string(message.userId);
+    }
+    if (message.memberId !== "") {
+      writer.uint32(18).string(message.memberId);
+    }
+    if (message.identity !== "") {
+      writer.uint32(26).string(message.identity);
+    }
+    if (message.seated !== false) {
+      writer.uint32(32).bool(message.seated);
+    }
+    if (message.presence !== MediaRoomPresence.MEDIA_ROOM_PRESENCE_UNSPECIFIED) {
+      writer.uint32(40).int32(mediaRoomPresenceToNumber(message.presence));
+    }
+    if (message.video !== false) {
+      writer.uint32(48).bool(message.video);
+    }
+    if (message.audio !== false) {
+      writer.uint32(56).bool(message.audio);
+    }
+    if (message.enterTime !== undefined) {
+      Timestamp.encode(toTimestamp(message.enterTime), writer.uint32(66).fork()).join();
+    }
+    if (message.leaveTime !== undefined) {
+      Timestamp.encode(toTimestamp(message.leaveTime), writer.uint32(74).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): MediaRoomUser {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseMediaRoomUser();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.userId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.memberId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.identity = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.seated = reader.bool();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.presence = mediaRoomPresenceFromJSON(reader.int32());
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.video = reader.bool();
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.audio = reader.bool();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.enterTime = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.leaveTime = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): MediaRoomUser {
+    return {
+      userId: isSet(object.userId)
+        ? globalThis.String(object.userId)
+        : isSet(object.user_id)
+        ? globalThis.String(object.user_id)
+        : "",
+      memberId: isSet(object.memberId)
+        ? globalThis.String(object.memberId)
+        : isSet(object.member_id)
+        ? globalThis.String(object.member_id)
+        : "",
+      identity: isSet(object.identity) ? globalThis.String(object.identity) : "",
+      seated: isSet(object.seated) ? globalThis.Boolean(object.seated) : false,
+      presence: isSet(object.presence)
+        ? mediaRoomPresenceFromJSON(object.presence)
+        : MediaRoomPresence.MEDIA_ROOM_PRESENCE_UNSPECIFIED,
+      video: isSet(object.video) ? globalThis.Boolean(object.video) : false,
+      audio: isSet(object.audio) ? globalThis.Boolean(object.audio) : false,
+      enterTime: isSet(object.enterTime)
+        ? fromJsonTimestamp(object.enterTime)
+        : isSet(object.enter_time)
+        ? fromJsonTimestamp(object.enter_time)
+        : undefined,
+      leaveTime: isSet(object.leaveTime)
+        ? fromJsonTimestamp(object.leaveTime)
+        : isSet(object.leave_time)
+        ? fromJsonTimestamp(object.leave_time)
+        : undefined,
+    };
+  },
+
+  toJSON(message: MediaRoomUser): unknown {
+    const obj: any = {};
+    if (message.userId !== undefined) {
+      obj.userId = message.userId;
+    }
+    if (message.memberId !== undefined) {
+      obj.memberId = message.memberId;
+    }
+    if (message.identity !== undefined) {
+      obj.identity = message.identity;
+    }
+    if (message.seated !== undefined) {
+      obj.seated = message.seated;
+    }
+    if (message.presence !== undefined) {
+      obj.presence = mediaRoomPresenceToJSON(message.presence);
+    }
+    if (message.video !== undefined) {
+      obj.video = message.video;
+    }
+    if (message.audio !== undefined) {
+      obj.audio = message.audio;
+    }
+    if (message.enterTime !== undefined) {
+      obj.enterTime = message.enterTime.toISOString();
+    }
+    if (message.leaveTime !== undefined) {
+      obj.leaveTime = message.leaveTime.toISOString();
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<MediaRoomUser>): MediaRoomUser {
+    return MediaRoomUser.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<MediaRoomUser>): MediaRoomUser {
+    const message = createBaseMediaRoomUser();
+    message.userId = object.userId ?? "";
+    message.memberId = object.memberId ?? "";
+    message.identity = object.identity ?? "";
+    message.seated = object.seated ?? false;
+    message.presence = object.presence ?? MediaRoomPresence.MEDIA_ROOM_PRESENCE_UNSPECIFIED;
+    message.video = object.video ?? false;
+    message.audio = object.audio ?? false;
+    message.enterTime = object.enterTime ?? undefined;
+    message.leaveTime = object.leaveTime ?? undefined;
+    return message;
+  },
+};
+
 /**
  * Signs push and play URLs for the deployment's media provider (Tencent Cloud or a self-hosted
  * nginx-rtmp), and keeps the recordings the media server reports. Callers: the room service (push
@@ -866,7 +1351,7 @@ export const ListRecordingsResponse: MessageFns<ListRecordingsResponse> = {
  * admits only the certificate roles on its Callers line (gateway, room, presence, url-issuer;
  * internal = business systems and operators): another role gets PERMISSION_DENIED, a caller without
  * a trusted certificate UNAUTHENTICATED.
- * Errors carry google.rpc.ErrorInfo with domain "rtcroom.media": INVALID_ARGUMENT.
+ * Errors carry google.rpc.ErrorInfo with domain "rtcroom.media": INVALID_ARGUMENT, FAILED_PRECONDITION.
  */
 export type UrlIssuerServiceService = typeof UrlIssuerServiceService;
 export const UrlIssuerServiceService = {
@@ -930,6 +1415,22 @@ export const UrlIssuerServiceService = {
       Buffer.from(ListRecordingsResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ListRecordingsResponse => ListRecordingsResponse.decode(value),
   },
+  /**
+   * Who is in a room's TRTC media room as TRTC's callbacks said (MEDIA_PROVIDER=trtc), beside the
+   * room's seated members: a member seated but never entered, and a user in the media room without a
+   * seat (removed from it at once), show as such. Reads only; FAILED_PRECONDITION with another provider.
+   * Callers: internal.
+   */
+  getMediaRoom: {
+    path: "/rtcroom.media.v1.UrlIssuerService/GetMediaRoom" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetMediaRoomRequest): Buffer => Buffer.from(GetMediaRoomRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetMediaRoomRequest => GetMediaRoomRequest.decode(value),
+    responseSerialize: (value: GetMediaRoomResponse): Buffer =>
+      Buffer.from(GetMediaRoomResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): GetMediaRoomResponse => GetMediaRoomResponse.decode(value),
+  },
 } as const;
 
 export interface UrlIssuerServiceServer extends UntypedServiceImplementation {
@@ -955,6 +1456,13 @@ export interface UrlIssuerServiceServer extends UntypedServiceImplementation {
    * Callers: internal (business backends and admin tools; no client reaches it through the gateway).
    */
   listRecordings: handleUnaryCall<ListRecordingsRequest, ListRecordingsResponse>;
+  /**
+   * Who is in a room's TRTC media room as TRTC's callbacks said (MEDIA_PROVIDER=trtc), beside the
+   * room's seated members: a member seated but never entered, and a user in the media room without a
+   * seat (removed from it at once), show as such. Reads only; FAILED_PRECONDITION with another provider.
+   * Callers: internal.
+   */
+  getMediaRoom: handleUnaryCall<GetMediaRoomRequest, GetMediaRoomResponse>;
 }
 
 export interface UrlIssuerServiceClient extends Client {
@@ -1036,6 +1544,27 @@ export interface UrlIssuerServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ListRecordingsResponse) => void,
   ): ClientUnaryCall;
+  /**
+   * Who is in a room's TRTC media room as TRTC's callbacks said (MEDIA_PROVIDER=trtc), beside the
+   * room's seated members: a member seated but never entered, and a user in the media room without a
+   * seat (removed from it at once), show as such. Reads only; FAILED_PRECONDITION with another provider.
+   * Callers: internal.
+   */
+  getMediaRoom(
+    request: GetMediaRoomRequest,
+    callback: (error: ServiceError | null, response: GetMediaRoomResponse) => void,
+  ): ClientUnaryCall;
+  getMediaRoom(
+    request: GetMediaRoomRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: GetMediaRoomResponse) => void,
+  ): ClientUnaryCall;
+  getMediaRoom(
+    request: GetMediaRoomRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: GetMediaRoomResponse) => void,
+  ): ClientUnaryCall;
 }
 
 export const UrlIssuerServiceClient = makeGenericClientConstructor(
@@ -1055,6 +1584,28 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends { $case: string; value: unknown } ? { $case: T["$case"]; value?: DeepPartial<T["value"]> }
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
+
+function toTimestamp(date: Date): Timestamp {
+  const seconds = Math.trunc(date.getTime() / 1_000);
+  const nanos = (date.getTime() % 1_000) * 1_000_000;
+  return { seconds, nanos };
+}
+
+function fromTimestamp(t: Timestamp): Date {
+  let millis = (t.seconds || 0) * 1_000;
+  millis += (t.nanos || 0) / 1_000_000;
+  return new globalThis.Date(millis);
+}
+
+function fromJsonTimestamp(o: any): Date {
+  if (o instanceof globalThis.Date) {
+    return o;
+  } else if (typeof o === "string") {
+    return new globalThis.Date(o);
+  } else {
+    return fromTimestamp(Timestamp.fromJSON(o));
+  }
+}
 
 function isSet(value: any): boolean {
   return value !== null && value !== undefined;

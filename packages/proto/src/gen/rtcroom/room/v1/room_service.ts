@@ -3807,7 +3807,7 @@ export const RoomServiceService = {
   },
   /**
    * Lists the members holding a seat. Principal: as GetRoom.
-   * Callers: internal.
+   * Callers: url-issuer, internal. (The url-issuer reads a TRTC media room beside its seats.)
    */
   listMembers: {
     path: "/rtcroom.room.v1.RoomService/ListMembers" as const,
@@ -3999,7 +3999,7 @@ export interface RoomServiceServer extends UntypedServiceImplementation {
   leaveRoom: handleUnaryCall<LeaveRoomRequest, LeaveRoomResponse>;
   /**
    * Lists the members holding a seat. Principal: as GetRoom.
-   * Callers: internal.
+   * Callers: url-issuer, internal. (The url-issuer reads a TRTC media room beside its seats.)
    */
   listMembers: handleUnaryCall<ListMembersRequest, ListMembersResponse>;
   /**
@@ -4186,7 +4186,7 @@ export interface RoomServiceClient extends Client {
   ): ClientUnaryCall;
   /**
    * Lists the members holding a seat. Principal: as GetRoom.
-   * Callers: internal.
+   * Callers: url-issuer, internal. (The url-issuer reads a TRTC media room beside its seats.)
    */
   listMembers(
     request: ListMembersRequest,

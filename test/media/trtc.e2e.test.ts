@@ -1,0 +1,137 @@
+// TRTC as the media provider, end to end on the real Postgres and NATS: members get room:// push URLs,
+// and TRTC's callbacks, signed as Tencent signs them, are the media server's word: who entered the
+// media room, whose camera or microphone is on (a stream started or stopped, told to the room with
+// its play URL). Forged, stale, foreign and replayed callbacks change nothing.
+import { createHmac } from 'node:crypto';
+import { createClient, issueAccessToken } from '@rtcroom/common';
+import { createTestDatabase, eventually, PrivateNatsServer, TestDatabase } from '@rtcroom/common/testing';
+import { DemoClient, RunningSystem, startAll } from '@rtcroom/dev';
+import { gatewayv1, urlIssuerv1 } from '@rtcroom/proto';
+import { trtcCallbackPath } from '@rtcroom/url-issuer';
+
+const secret = 'trtc-e2e-access-secret-long-enough';
+const sdkAppId = 1400123456;
+const callbackKey = 'trtc-e2e-callback-key';
+const token = (identity: string) => issueAccessToken(secret, { identity, ttlSeconds: 600, grants: { roomCreate: true, roomJoin: true } });
+
+let database: TestDatabase;
+// Its own NATS: the durable media consumers are named per deployment, and a shared server's would be shared.
+let nats: PrivateNatsServer;
+let system: RunningSystem;
+const clients: DemoClient[] = [];
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  nats = await PrivateNatsServer.start();
+  system = await startAll({
+    env: {
+      DATABASE_URL: database.url,
+      NATS_URL: nats.url,
+      ACCESS_TOKEN_SECRET: secret,
+      RTCROOM_DEV: 'true',
+      MEDIA_PROVIDER: 'trtc',
+      TRTC_SDK_APP_ID: String(sdkAppId),
+      TRTC_SECRET_KEY: 'trtc-e2e-secret-key-0123456789abcdef',
+      TRTC_CALLBACK_KEY: callbackKey,
+    },
+    ephemeralPorts: true,
+    logLevel: (process.env.TEST_LOG as 'debug') ?? 'silent',
+  });
+});
+
+afterAll(async () => {
+  await Promise.all(clients.map((c) => c.close()));
+  await system?.stop();
+  await nats?.dispose();
+  await database?.drop();
+});
+
+async function connect(identity: string): Promise<DemoClient> {
+  const c = await DemoClient.connect(system.gatewayUrl, token(identity));
+  clients.push(c);
+  return c;
+}
+const join = (c: DemoClient, value: Partial<gatewayv1.JoinRoomRequest>) => c.request({ $case: 'joinRoom', value: gatewayv1.JoinRoomRequest.fromPartial(value) });
+
+/** A callback as TRTC sends it: the raw body, Sign = base64(HMAC-SHA256(key, body)), SdkAppId. */
+async function callback(eventType: number, roomId: string, userId: string, opts: { atMs?: number; callbackTs?: number; key?: string; appId?: number; raw?: string } = {}) {
+  const atMs = opts.atMs ?? Date.now();
+  const raw =
+    opts.raw ??
+    JSON.stringify({
+      EventGroupId: eventType < 200 ? 1 : 2,
+      EventType: eventType,
+      CallbackTs: opts.callbackTs ?? Date.now(),
+      EventInfo: { RoomId: roomId, EventTs: Math.floor(atMs / 1000), EventMsTs: atMs, UserId: userId, Role: 20, TerminalType: 3, UserType: 2, Reason: 1 },
+    });
+  const sign = createHmac('sha256', opts.key ?? callbackKey).update(raw).digest('base64');
+  const res = await fetch(`http://${system.mediaHooksAddress}${trtcCallbackPath}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', SdkAppId: String(opts.appId ?? sdkAppId), Sign: sign },
+    body: raw,
+    signal: AbortSignal.timeout(10_000),
+  });
+  return { status: res.status, body: (await res.json()) as { code: number; message?: string }, raw };
+}
+
+async function mediaRoom(roomId: string) {
+  const client = createClient(urlIssuerv1.UrlIssuerServiceService, system.urlIssuerAddress);
+  try {
+    return await client.getMediaRoom({ roomId });
+  } finally {
+    client.close();
+  }
+}
+const presenceOf = async (roomId: string) => Object.fromEntries((await mediaRoom(roomId)).users.map((u) => [u.identity || u.userId, [u.presence, u.seated, u.video, u.audio]]));
+
+it('issues room:// push URLs, and turns signed callbacks into the media room and stream state', async () => {
+  const alice = await connect('alice');
+  const bob = await connect('bob');
+  const { room, pushUrl } = await join(alice, { roomName: `trtc-${Date.now().toString(36)}`, createIfMissing: true });
+  const roomId = room!.id;
+  const bobJoin = await join(bob, { roomId });
+  const url = new URL(pushUrl!.url.replace(/^room:/, 'https:'));
+  expect(pushUrl!.url.startsWith('room://cloud.tencent.com/rtc?')).toBe(true);
+  expect(Object.fromEntries(url.searchParams)).toMatchObject({ sdkappid: String(sdkAppId), strroomid: roomId, userid: pushUrl!.streamId });
+  expect(url.searchParams.get('usersig')).toBeTruthy();
+  expect(url.searchParams.get('privatemapkey')).toBeTruthy();
+  const aliceUser = pushUrl!.streamId;
+
+  // Seated, and TRTC has said nothing: both show as never entered.
+  expect(await presenceOf(roomId)).toEqual({ alice: ['MEDIA_ROOM_PRESENCE_NEVER_ENTERED', true, false, false], bob: ['MEDIA_ROOM_PRESENCE_NEVER_ENTERED', true, false, false] });
+
+  const t0 = Date.now();
+  expect(await callback(103, roomId, aliceUser, { atMs: t0 })).toMatchObject({ status: 200, body: { code: 0 } });
+  const videoOn = await callback(201, roomId, aliceUser, { atMs: t0 + 1 });
+  expect(videoOn.status).toBe(200);
+  const started = await bob.waitForNotice((n) => n.notice?.$case === 'streamStarted', 20_000);
+  expect(started.notice?.$case === 'streamStarted' && started.notice.value.playUrl).toMatchObject({
+    streamId: aliceUser,
+    viewerIdentity: 'bob',
+    rtcUrl: `room://rtc.tencent.com?userid=${aliceUser}&streamtype=main`,
+  });
+  expect(await presenceOf(roomId)).toMatchObject({ alice: ['MEDIA_ROOM_PRESENCE_ENTERED', true, true, false] });
+
+  // Forged (another key), foreign (another application), stale and malformed: refused, nothing changes.
+  expect(await callback(202, roomId, aliceUser, { key: 'not-the-callback-key' })).toMatchObject({ status: 403, body: { message: 'BAD_SIGN' } });
+  expect(await callback(202, roomId, aliceUser, { appId: 1400999999 })).toMatchObject({ status: 403, body: { message: 'WRONG_APP' } });
+  expect(await callback(202, roomId, aliceUser, { callbackTs: Date.now() - 600_000 })).toMatchObject({ status: 403, body: { message: 'STALE' } });
+  expect(await callback(202, roomId, aliceUser, { raw: '{"EventType":' })).toMatchObject({ status: 400 });
+  expect(await presenceOf(roomId)).toMatchObject({ alice: ['MEDIA_ROOM_PRESENCE_ENTERED', true, true, false] });
+
+  // Camera off: the stream stops. The camera-on callback replayed afterwards is acknowledged and changes nothing.
+  await callback(202, roomId, aliceUser, { atMs: t0 + 2 });
+  await bob.waitForNotice((n) => n.notice?.$case === 'streamStopped', 20_000);
+  expect(await callback(201, roomId, aliceUser, { raw: videoOn.raw })).toMatchObject({ status: 200, body: { code: 0 } });
+  expect(await presenceOf(roomId)).toMatchObject({ alice: ['MEDIA_ROOM_PRESENCE_ENTERED', true, false, false] });
+
+  // The microphone alone is a stream too; leaving the media room ends it.
+  await callback(203, roomId, aliceUser, { atMs: t0 + 3 });
+  await eventually(() => bob.notices.filter((n) => n.notice?.$case === 'streamStarted').length === 2, 20_000);
+  await callback(104, roomId, aliceUser, { atMs: t0 + 4 });
+  await eventually(() => bob.notices.filter((n) => n.notice?.$case === 'streamStopped').length === 2, 20_000);
+  // Each stream change was told once, in order: the replay added none.
+  expect(bob.notices.map((n) => n.notice?.$case).filter((c) => c === 'streamStarted' || c === 'streamStopped')).toEqual(['streamStarted', 'streamStopped', 'streamStarted', 'streamStopped']);
+  expect(await presenceOf(roomId)).toEqual({ alice: ['MEDIA_ROOM_PRESENCE_LEFT', true, false, false], bob: ['MEDIA_ROOM_PRESENCE_NEVER_ENTERED', true, false, false] });
+  expect(bobJoin.pushUrl!.streamId).not.toBe(aliceUser);
+});
