@@ -1,28 +1,35 @@
 // TRTC as the media provider, end to end on the real Postgres and NATS: members get room:// push URLs,
 // and TRTC's callbacks, signed as Tencent signs them, are the media server's word: who entered the
 // media room, whose camera or microphone is on (a stream started or stopped, told to the room with
-// its play URL). Forged, stale, foreign and replayed callbacks change nothing.
+// its play URL). Forged, stale, foreign and replayed callbacks change nothing. Departures and closed
+// rooms reach the media room through TRTC's server API, here a local stand-in that checks each
+// request's TC3-HMAC-SHA256 signature and shape (test/support/trtc-api-stand-in.ts).
 import { createHmac } from 'node:crypto';
 import { createClient, issueAccessToken } from '@rtcroom/common';
 import { createTestDatabase, eventually, PrivateNatsServer, TestDatabase } from '@rtcroom/common/testing';
 import { DemoClient, RunningSystem, startAll } from '@rtcroom/dev';
 import { gatewayv1, urlIssuerv1 } from '@rtcroom/proto';
-import { trtcCallbackPath } from '@rtcroom/url-issuer';
+import { trtcApi, trtcCallbackPath } from '@rtcroom/url-issuer';
+import { TrtcApiStandIn } from '../support/trtc-api-stand-in';
 
 const secret = 'trtc-e2e-access-secret-long-enough';
 const sdkAppId = 1400123456;
 const callbackKey = 'trtc-e2e-callback-key';
-const token = (identity: string) => issueAccessToken(secret, { identity, ttlSeconds: 600, grants: { roomCreate: true, roomJoin: true } });
+const apiSecretId = 'AKIDtrtce2estandin0123456789';
+const apiSecretKey = 'trtc-e2e-api-secret-key-0123456789';
+const token = (identity: string, roomAdmin = false) => issueAccessToken(secret, { identity, ttlSeconds: 600, grants: { roomCreate: true, roomJoin: true, roomAdmin } });
 
 let database: TestDatabase;
 // Its own NATS: the durable media consumers are named per deployment, and a shared server's would be shared.
 let nats: PrivateNatsServer;
 let system: RunningSystem;
+let api: TrtcApiStandIn;
 const clients: DemoClient[] = [];
 
 beforeAll(async () => {
   database = await createTestDatabase();
   nats = await PrivateNatsServer.start();
+  api = await TrtcApiStandIn.start(apiSecretId, apiSecretKey);
   system = await startAll({
     env: {
       DATABASE_URL: database.url,
@@ -33,6 +40,10 @@ beforeAll(async () => {
       TRTC_SDK_APP_ID: String(sdkAppId),
       TRTC_SECRET_KEY: 'trtc-e2e-secret-key-0123456789abcdef',
       TRTC_CALLBACK_KEY: callbackKey,
+      TRTC_API_SECRET_ID: apiSecretId,
+      TRTC_API_SECRET_KEY: apiSecretKey,
+      TRTC_API_ENDPOINT: 'http://trtc.tencentcloudapi.com',
+      TRTC_API_PROXY: api.proxyUrl,
     },
     ephemeralPorts: true,
     logLevel: (process.env.TEST_LOG as 'debug') ?? 'silent',
@@ -43,11 +54,12 @@ afterAll(async () => {
   await Promise.all(clients.map((c) => c.close()));
   await system?.stop();
   await nats?.dispose();
+  await api?.stop();
   await database?.drop();
 });
 
-async function connect(identity: string): Promise<DemoClient> {
-  const c = await DemoClient.connect(system.gatewayUrl, token(identity));
+async function connect(identity: string, roomAdmin = false): Promise<DemoClient> {
+  const c = await DemoClient.connect(system.gatewayUrl, token(identity, roomAdmin));
   clients.push(c);
   return c;
 }
@@ -134,4 +146,42 @@ it('issues room:// push URLs, and turns signed callbacks into the media room and
   expect(bob.notices.map((n) => n.notice?.$case).filter((c) => c === 'streamStarted' || c === 'streamStopped')).toEqual(['streamStarted', 'streamStopped', 'streamStarted', 'streamStopped']);
   expect(await presenceOf(roomId)).toEqual({ alice: ['MEDIA_ROOM_PRESENCE_LEFT', true, false, false], bob: ['MEDIA_ROOM_PRESENCE_NEVER_ENTERED', true, false, false] });
   expect(bobJoin.pushUrl!.streamId).not.toBe(aliceUser);
+});
+
+it('puts removed, banned and unseated users out of the media room, and dismisses a closed room', async () => {
+  const admin = await connect('admin-1', true);
+  const carol = await connect('carol');
+  const dave = await connect('dave');
+  const { room } = await join(admin, { roomName: `trtc-out-${Date.now().toString(36)}`, createIfMissing: true });
+  const roomId = room!.id;
+  const carolUser = (await join(carol, { roomId })).pushUrl!.streamId;
+  const daveUser = (await join(dave, { roomId })).pushUrl!.streamId;
+  const removes = () => api.calls.filter((c) => c.action === 'RemoveUserByStrRoomId' && c.body.RoomId === roomId).map((c) => c.body.UserIds);
+  const remove = (value: Partial<gatewayv1.RemoveMemberRequest>) => admin.request({ $case: 'removeMember', value: gatewayv1.RemoveMemberRequest.fromPartial(value) });
+
+  await callback(103, roomId, carolUser);
+  await remove({ roomId, identity: 'carol', reasonText: 'off topic' });
+  await eventually(() => removes().length === 1, 20_000, 'carol removed from the TRTC room');
+  await remove({ roomId, identity: 'dave', reasonText: 'spam', banSeconds: 600 });
+  await eventually(() => removes().length === 2, 20_000, 'dave removed from the TRTC room');
+  expect(removes()).toEqual([[carolUser], [daveUser]]);
+
+  // Carol's tickets are still within their lifetime: entering with them again gets her put out at once.
+  expect(await callback(103, roomId, carolUser)).toMatchObject({ status: 200, body: { code: 0 } });
+  await eventually(() => removes().length === 3, 20_000, 'carol removed again');
+  expect(await presenceOf(roomId)).toMatchObject({ carol: ['MEDIA_ROOM_PRESENCE_ENTERED', false, false, false] });
+  // A user id rtcroom never issued, in the room's media room: put out too.
+  await callback(103, roomId, 't_aaaaaaaaaaaaaaaaaaaaaaaa');
+  await eventually(() => removes().length === 4, 20_000, 'a stranger removed');
+
+  await admin.request({ $case: 'closeRoom', value: { roomId } });
+  await eventually(() => api.calls.some((c) => c.action === 'DismissRoomByStrRoomId' && c.body.RoomId === roomId), 20_000, 'the TRTC room dismissed');
+  for (const call of api.calls) expect(call).toMatchObject({ region: 'ap-guangzhou', body: { SdkAppId: sdkAppId } });
+  expect(api.refused).toEqual([]);
+});
+
+it('is a stand-in that refuses a request not signed with the API key', async () => {
+  const forged = trtcApi({ secretId: apiSecretId, secretKey: 'not-the-api-secret-key', endpoint: 'http://trtc.tencentcloudapi.com', region: 'ap-guangzhou', sdkAppId, proxy: api.proxyUrl, timeoutSeconds: 5 });
+  await expect(forged.dismissRoom('r_nowhere')).rejects.toMatchObject({ code: 'AuthFailure.SignatureFailure' });
+  expect(api.refused).toEqual(['signature does not match']);
 });

@@ -26,6 +26,7 @@ import type { MediaSettings, UrlLifetimes } from './domain/media-provider';
 import type { SelfHostedSettings } from './domain/providers/self-hosted';
 import { RecordFormat, recordFormats, TencentSettings } from './domain/providers/tencent';
 import type { TrtcSettings } from './domain/providers/trtc';
+import type { TrtcApiSettings } from './media-server/trtc-api';
 
 export interface UrlIssuerConfig {
   grpcAddress: string;
@@ -62,6 +63,10 @@ export interface UrlIssuerConfig {
   trtcCallbackKey?: string;
   /** How old a TRTC callback's CallbackTs may be (Tencent retries for a minute). */
   trtcCallbackMaxAgeSeconds: number;
+  /** TRTC's server API (removing users, dismissing rooms); absent: not configured (development only). */
+  trtcApi?: TrtcApiSettings;
+  /** The durable consumer of room events that carries departures and closed rooms to TRTC. */
+  roomEventsConsumer: string;
   /** Base URL under which the self-hosted server serves its recording files; absent: no URL. */
   recordUrlBase?: string;
 }
@@ -84,14 +89,19 @@ export function loadUrlIssuerConfig(env: Env): UrlIssuerConfig {
   const callbackKey = envThirdPartyKey(env, 'TENCENT_CALLBACK_KEY', false);
   if (callbackKey !== undefined && callbackKey.length < 8) throw new ConfigError('TENCENT_CALLBACK_KEY', 'must be at least 8 characters');
   const recordUrlBase = envOptional(env, 'MEDIA_RECORD_URL_BASE');
+  // Read before the media settings, so a missing key is named first whatever the provider.
+  const streamIdKey = envSecret(env, 'STREAM_ID_KEY', devSecrets.streamIdKey);
+  const media = provider === 'tencent' ? loadTencent(env, lifetimes, recording) : provider === 'trtc' ? loadTrtc(env, lifetimes) : loadSelfHosted(env, lifetimes);
   return {
     grpcAddress: envAddress(env, 'URL_ISSUER_GRPC_ADDRESS', '127.0.0.1:50053'),
     metricsAddress: envMetricsAddress(env, 'URL_ISSUER_METRICS_ADDRESS', '127.0.0.1:9463'),
     httpAddress: envAddress(env, 'URL_ISSUER_HTTP_ADDRESS', '127.0.0.1:8790'),
     logLevel: envLogLevel(env),
     tracing: loadTracingConfig(env),
-    streamIdKey: envSecret(env, 'STREAM_ID_KEY', devSecrets.streamIdKey),
-    media: provider === 'tencent' ? loadTencent(env, lifetimes, recording) : provider === 'trtc' ? loadTrtc(env, lifetimes) : loadSelfHosted(env, lifetimes),
+    streamIdKey,
+    media,
+    trtcApi: media.kind === 'trtc' ? loadTrtcApi(env, media.sdkAppId) : undefined,
+    roomEventsConsumer: envConsumerName(env, 'URL_ISSUER_ROOM_CONSUMER', 'url-issuer-rooms'),
     roomServiceAddress: envAddress(env, 'ROOM_SERVICE_ADDRESS', '127.0.0.1:50051'),
     natsUrl: envServerUrl(env, 'NATS_URL'),
     natsReplicas: envInt(env, 'NATS_REPLICAS', 1, { min: 1, max: 5 }),
@@ -147,6 +157,31 @@ function loadTrtc(env: Env, lifetimes: UrlLifetimes): TrtcSettings {
   const secretKey = envThirdPartyKey(env, 'TRTC_SECRET_KEY', !dev) ?? devSecrets.trtcSecretKey;
   if (secretKey.length < 16) throw new ConfigError('TRTC_SECRET_KEY', 'must be at least 16 characters (the console shows 64)');
   return { kind: 'trtc', ...lifetimes, sdkAppId, secretKey, appScene: envOneOf(env, 'TRTC_APP_SCENE', ['videocall', 'live'] as const, 'videocall') };
+}
+
+/**
+ * The Tencent Cloud API key pair TRTC's server API is called with. Required outside development: without
+ * it a removed member's tickets admit it to the media room until they expire.
+ */
+function loadTrtcApi(env: Env, sdkAppId: number): TrtcApiSettings | undefined {
+  const dev = isDevMode(env);
+  const secretId = envThirdPartyKey(env, 'TRTC_API_SECRET_ID', !dev);
+  const secretKey = envThirdPartyKey(env, 'TRTC_API_SECRET_KEY', secretId !== undefined);
+  // Plain http only in development (a local stand-in); Tencent's API is https.
+  const endpoint = envBase(env, 'TRTC_API_ENDPOINT', 'https://trtc.tencentcloudapi.com', dev ? /^https?:\/\// : /^https:\/\//);
+  if (!/^https?:\/\/[^/]+$/.test(endpoint)) throw new ConfigError('TRTC_API_ENDPOINT', `must be a scheme and host only, got "${endpoint}"`);
+  const rawProxy = envOptional(env, 'TRTC_API_PROXY');
+  const proxy = rawProxy === undefined ? undefined : envBase(env, 'TRTC_API_PROXY', rawProxy, /^https?:\/\//);
+  const region = envString(env, 'TRTC_API_REGION', 'ap-guangzhou');
+  if (!/^[a-z]+(-[a-z0-9]+)+$/.test(region)) throw new ConfigError('TRTC_API_REGION', `must be a Tencent Cloud region like ap-guangzhou, got "${region}"`);
+  if (secretId === undefined || secretKey === undefined) return undefined;
+  return { secretId, secretKey, endpoint, region, proxy, sdkAppId, timeoutSeconds: 10 };
+}
+
+function envConsumerName(env: Env, name: string, fallback: string): string {
+  const value = envString(env, name, fallback);
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(value)) throw new ConfigError(name, `must be 1-64 of A-Za-z0-9_-, got "${value}"`);
+  return value;
 }
 
 function loadTrtcCallbackKey(env: Env): string | undefined {

@@ -15,3 +15,4 @@ export { mediaEventSubject } from './events/media-events';
 export { nginxRtmpHookPaths, tencentCallbackPath, trtcCallbackPath } from './transport/media-hooks.http';
 export { renderRtmpBlock, renderStandaloneNginxConf } from './media-server/nginx-rtmp-conf';
 export type { NginxRtmpConfOptions, StandaloneNginxConfOptions } from './media-server/nginx-rtmp-conf';
+export { trtcApi } from './media-server/trtc-api';

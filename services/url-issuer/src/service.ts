@@ -24,6 +24,8 @@ import type { UrlIssuerConfig } from './config';
 import type { MemberDirectory, RoomSeats } from './domain/member-directory';
 import { createMediaProvider } from './domain/media-provider';
 import { busMediaFactSink } from './events/media-events';
+import { startRoomEventsConsumer } from './events/room-events.consumer';
+import { trtcApi } from './media-server/trtc-api';
 import { tlsSigTickets } from './media-server/trtc-tickets';
 import type { UrlIssuerDatabase } from './store/database';
 import { forgetExpiredCallbackSigns, pgSignLedger } from './store/callback-sign.repository';
@@ -111,7 +113,8 @@ export async function startUrlIssuer(config: UrlIssuerConfig, logger: Logger, de
       logger.child({ component: 'tencent' }),
     );
     const roster = pgTrtcRoster(store.db);
-    const control = deps.mediaRoomControl ?? null;
+    const control = deps.mediaRoomControl ?? (config.trtcApi ? trtcApi(config.trtcApi) : null);
+    if (media.kind === 'trtc' && !control) logger.warn('TRTC_API_SECRET_ID is not set: departures and closed rooms do not reach the TRTC room (development only)');
     const trtc =
       media.kind === 'trtc'
         ? new TrtcCallbacks(
@@ -139,6 +142,10 @@ export async function startUrlIssuer(config: UrlIssuerConfig, logger: Logger, de
       deps.inproc,
     );
     stops.push(() => grpc.stop());
+    if (media.kind === 'trtc' && control) {
+      const consumer = await startRoomEventsConsumer(bus, control, logger.child({ component: 'trtc-rooms' }), config.roomEventsConsumer);
+      stops.push(() => consumer.stop());
+    }
     const metricsServer = await serveMetrics(config.metricsAddress, metrics, logger);
     if (metricsServer) stops.push(() => metricsServer.stop());
 
