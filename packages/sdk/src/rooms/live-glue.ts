@@ -27,6 +27,11 @@ const pusherCodes = new Map<number, [string, Severity]>([
   [1006, ['encoder bitrate changed', 'info']],
   [1007, ['first frame captured', 'info']],
   [1008, ['encoder started', 'info']],
+  // TRTC mode (room:// push URLs): remote users, read by TrtcRoomMedia (trtc-media.ts).
+  [1031, ['remote users entered the TRTC room', 'info']],
+  [1032, ['remote users left the TRTC room', 'info']],
+  [1033, ["remote users' camera state", 'info']],
+  [1034, ["remote users' microphone state", 'info']],
   [1101, ['uplink poor', 'warning']],
   [1102, ['reconnecting', 'warning']],
   [1103, ['hardware encoder failed; software encoder used', 'warning']],
