@@ -1,3 +1,6 @@
+// Sign in, then enter a room by name (the TRTC page when config.js says media: 'trtc'), call someone, or call the service desk.
+const config = require('../../config.js');
+
 Page({
   data: { identity: '', name: '', roomName: 'demo', callee: '', signedIn: false, busy: false, error: '' },
 
@@ -20,7 +23,8 @@ Page({
   },
 
   enterRoom() {
-    if (this.data.roomName) wx.navigateTo({ url: `/pages/room/room?name=${encodeURIComponent(this.data.roomName)}` });
+    const page = config.media === 'trtc' ? 'trtc/trtc' : 'room/room';
+    if (this.data.roomName) wx.navigateTo({ url: `/pages/${page}?name=${encodeURIComponent(this.data.roomName)}` });
   },
 
   call() {

@@ -1,0 +1,90 @@
+// The six-person room in TRTC mode (config.js `media: 'trtc'`, a server with MEDIA_PROVIDER=trtc): your
+// <live-pusher> enters the TRTC room with the room:// URL the server signed, and the others arrive on
+// that pusher's bindstatechange (1031-1034), which TrtcRoomMedia reads. The tiles are rtcroom's seated
+// members, each playing TRTC's play URL once TRTC has told it: nobody without a seat is ever shown.
+const { TrtcRoomMedia } = require('@rtcroom/sdk');
+const { getClient } = require('../../utils/session.js');
+
+const roomEvents = ['memberJoined', 'memberLeft', 'memberConnection', 'memberUpdated', 'resync'];
+
+const seatEnded = {
+  LEAVE_REASON_REMOVED: 'You were removed from the room',
+  LEAVE_REASON_REPLACED: 'You entered this room on another device',
+  LEAVE_REASON_CONNECTION_LOST: 'Your connection was lost for too long',
+};
+
+Page({
+  data: { roomId: '', pushUrl: '', players: [], status: 'Entering…' },
+
+  async onLoad(query) {
+    const client = getClient();
+    this.client = client;
+    const mine = (handler) => (e) => e.roomId === this.data.roomId && handler(e);
+    this.offs = [
+      ...roomEvents.map((name) => client.on(name, mine(() => this.redraw()))),
+      client.on('pushUrl', mine((e) => this.setData({ pushUrl: e.pushUrl.url }))),
+      client.on('roomClosed', mine(() => this.gone('The room was closed'))),
+      client.on('memberLeft', mine((e) => e.self && e.reason !== 'LEAVE_REASON_ROOM_CLOSED' && this.gone(seatEnded[e.reason] || 'You are no longer in the room'))),
+      client.on('seatLost', mine(() => this.enter(decodeURIComponent(query.name)))),
+    ];
+    await this.enter(decodeURIComponent(query.name));
+  },
+
+  async enter(name) {
+    try {
+      const room = await this.client.enterRoom(name, { createOptions: { maxMembers: 6, displayName: name } });
+      this.media = new TrtcRoomMedia(this.client, room.room.id);
+      wx.setNavigationBarTitle({ title: room.room.displayName || room.room.name });
+      this.setData({ roomId: room.room.id, pushUrl: room.pushUrl.url });
+      this.redraw();
+    } catch (err) {
+      this.setData({ status: err.code === 'ROOM_FULL' ? 'The room is full: six people are in it.' : `Could not enter: ${err.code || err.message}` });
+    }
+  },
+
+  redraw() {
+    const room = this.client.room(this.data.roomId);
+    if (!room || !this.media) return;
+    const players = this.media.players().map((p) => ({
+      memberId: p.memberId,
+      name: p.displayName || p.identity,
+      src: p.playUrl,
+      camera: p.video,
+      microphone: p.audio,
+      inMediaRoom: p.inMediaRoom,
+    }));
+    this.setData({ players, status: `${room.members.length} of ${room.room.maxMembers} in the room` });
+  },
+
+  // 1031-1034: the others in the TRTC room; 3004: a fresh push URL.
+  onPusherState(e) {
+    if (!this.media) return;
+    this.media.handlePusherStateChange(e).then((r) => {
+      if (r.pushUrl) this.setData({ pushUrl: r.pushUrl.url });
+      this.redraw();
+    });
+  },
+
+  onPusherError(e) {
+    wx.showToast({ title: `Camera or microphone: ${e.detail.errMsg}`, icon: 'none' });
+  },
+
+  onPlayerState(e) {
+    if (Number(e.detail.code) < 0) console.warn(`player ${e.detail.code} for ${e.currentTarget.dataset.memberId}`);
+  },
+
+  gone(message) {
+    const roomId = this.data.roomId;
+    this.setData({ roomId: '', pushUrl: '', players: [], status: message });
+    if (roomId) wx.showToast({ title: message, icon: 'none' });
+  },
+
+  leave() {
+    wx.navigateBack();
+  },
+
+  onUnload() {
+    (this.offs || []).forEach((off) => off());
+    if (this.data.roomId) this.client.exitRoom(this.data.roomId).catch(() => undefined);
+  },
+});
