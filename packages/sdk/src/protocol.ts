@@ -55,7 +55,7 @@ export type CallNotice = Filled<gw.CallNotice, 'call'>;
 
 /** Room creation options (the Room fields a create reads). */
 export type RoomOptions = Partial<
-  Pick<Room, 'name' | 'kind' | 'displayName' | 'maxMembers' | 'metadata' | 'recording' | 'ownerLeavePolicy' | 'emptyTimeoutSeconds' | 'departureTimeoutSeconds' | 'duplicateIdentity'>
+  Pick<Room, 'name' | 'kind' | 'displayName' | 'maxMembers' | 'metadata' | 'recording' | 'ownerLeavePolicy' | 'emptyTimeoutSeconds' | 'departureTimeoutSeconds' | 'duplicateIdentity' | 'messageWebhooks'>
 >;
 
 /** Every request a client may send, by its key in ClientMessage. */

@@ -39,8 +39,8 @@ import { CustomMessage, RoomMessage } from "./room_message";
 
 export interface CreateRoomRequest {
   /**
-   * The room to create: name, kind, display_name, max_members, metadata, recording are read;
-   * an empty name gets a generated one.
+   * The room to create: name, kind, display_name, max_members, metadata, recording and
+   * message_webhooks are read; an empty name gets a generated one.
    */
   room:
     | Room
