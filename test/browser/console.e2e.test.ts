@@ -2,7 +2,8 @@
 // system on the real Postgres and NATS: signed out, nothing of the workspace shows or acts; two people,
 // each in their own browser context, join one room and see each other arrive, begin a stream and leave
 // (and a third, whose browser closes, shown as interrupted), each with their own join in the log and
-// their push URL shown once; a click that fails says so on its button and in the status line; then
+// their push URL shown once; they chat (the late joiner reads what was said before, a private line
+// reaches its one recipient); a click that fails says so on its button and in the status line; then
 // one calls the other, who answers. Screenshots of a room with its members and of a call are kept in
 // test-artifacts/.
 //
@@ -141,6 +142,10 @@ function buildConsole(): void {
     expect(await alice.textContent('[data-testid=status]')).toBe('you joined Customer support (seq 2)');
     expect(await timesOnPage(alice, alicePushUrl)).toBe(1);
     expect(await row(alice, 'alice').locator('td.url').textContent()).toContain('you push to the URL above');
+    // She writes in the chat before anyone else is there.
+    await alice.fill('#chat-text', 'welcome, whoever comes');
+    await alice.click('#chat-form button[type=submit]');
+    await alice.waitForSelector('[data-testid=chat-lines] li:has-text("welcome, whoever comes")');
 
     // Bob tries to make a room of the same name: the button goes busy, then shows it failed, and the status line and the log say why.
     await bob.fill('#room-name', 'support-1');
@@ -158,9 +163,16 @@ function buildConsole(): void {
     await row(bob, 'alice').waitFor();
     await row(alice, 'bob').waitFor();
     await logHas(alice, 'Bob joined Customer support');
-    await logHas(bob, 'you joined Customer support (seq 3)');
+    await logHas(bob, 'you joined Customer support (seq 4)'); // seq 3: Alice's message
     expect(await timesOnPage(bob, (await bob.textContent('[data-testid=push-url]'))!)).toBe(1);
     expect(await row(alice, 'bob').getAttribute('data-state')).toBe('joined');
+    // Bob, joining late, reads what was said (the room's history); his private line reaches Alice only.
+    await bob.waitForSelector('[data-testid=chat-lines] li:has-text("welcome, whoever comes")');
+    await bob.fill('#chat-text', 'thanks, just between us');
+    await bob.fill('#chat-to', 'alice');
+    await bob.click('#chat-form button[type=submit]');
+    await alice.waitForSelector('[data-testid=chat-lines] li.private:has-text("thanks, just between us")');
+    await logHas(alice, 'bob wrote in Customer support to alice');
 
     // Alice's push begins (what <live-pusher> reports as 1002): Bob sees her publishing, with a play URL signed for him.
     await alice.click('[data-testid=push-began]');

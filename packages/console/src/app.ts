@@ -5,6 +5,7 @@
 // began" button reports what <live-pusher> reports as 1002.
 import { handlePusherStateChange, RtcRoomClient, RtcRoomError } from '@rtcroom/sdk';
 import type { Call, PlayUrl, Room, RoomSnapshot, RtcRoomEvents } from '@rtcroom/sdk';
+import { ChatLog, wireChat } from './chat.js';
 import { AgentDesk, wireDesk } from './desk.js';
 import { describeError, runAction, status, submitButton } from './feedback.js';
 import { agentTeamsOf, devToken } from './tokens.js';
@@ -14,6 +15,7 @@ const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getEleme
 
 let client: RtcRoomClient | undefined;
 let desk: AgentDesk | undefined;
+let chat: ChatLog | undefined;
 let listedRooms: Room[] = [];
 let current: string | undefined;
 let incoming: { call: Call; callerPlayUrl?: PlayUrl } | undefined;
@@ -21,13 +23,13 @@ const roomNames = new Map<string, string>();
 
 const loggedEvents: (keyof RtcRoomEvents)[] = [
   'connectionState', 'session', 'memberJoined', 'memberLeft', 'memberConnection', 'memberUpdated', 'streamReady', 'streamStopped',
-  'roomUpdated', 'roomClosed', 'recordingReady', 'resync', 'seatLost', 'pushUrl', 'incomingCall', 'callUpdated', 'callEnded', 'pusherState',
+  'roomUpdated', 'roomClosed', 'recordingReady', 'message', 'resync', 'seatLost', 'pushUrl', 'incomingCall', 'callUpdated', 'callEnded', 'pusherState',
   'playerState', 'error', 'callQueued', 'callConnecting', 'offerWithdrawn', 'callInvitation', 'tokenExpiring', 'tokenRefreshed', 'tokenExpired',
 ];
 // Events after which the room, the calls or the room list look different.
 const redrawOn: (keyof RtcRoomEvents)[] = [
   'memberJoined', 'memberLeft', 'memberConnection', 'memberUpdated', 'streamReady', 'streamStopped', 'roomUpdated', 'roomClosed', 'resync',
-  'seatLost', 'pushUrl', 'callUpdated', 'callEnded', 'incomingCall', 'session', 'offerWithdrawn', 'callInvitation',
+  'seatLost', 'pushUrl', 'callUpdated', 'callEnded', 'incomingCall', 'session', 'offerWithdrawn', 'callInvitation', 'message',
 ];
 
 function log(text: string, level: 'info' | 'warning' | 'error' = 'info'): void {
@@ -47,6 +49,7 @@ async function signIn(identity: string, displayName: string, accessToken: string
   const c = new RtcRoomClient();
   // The desk keeps its own state from the SDK's events before the redraws below see it.
   desk = new AgentDesk(c, { act, log, entered });
+  chat = new ChatLog(c);
   for (const name of loggedEvents) {
     c.on(name, (e) => {
       const line = describeEvent([name, e] as never, roomName);
@@ -125,6 +128,7 @@ function draw(): void {
     $('room-meta').innerHTML = roomMeta(room);
     $('push-url').textContent = room.pushUrl?.url ?? '';
     $('member-rows').innerHTML = memberRows(room);
+    $('chat-lines').innerHTML = chat?.render(room.room.id, client.identity) ?? '';
   }
   const me = client.identity;
   $('calls').innerHTML = client
@@ -147,6 +151,7 @@ function entered(r: RoomSnapshot): string {
   current = r.room.id;
   const text = `you joined ${roomTitle(r)} (seq ${r.seq})`;
   log(text);
+  chat?.loadHistory(r.room.id).then(draw, (err) => log(`could not read the room's messages: ${describeError(err)}`, 'error'));
   draw();
   return text;
 }
@@ -292,6 +297,7 @@ function wire(): void {
     status('event log cleared');
   });
   wireDesk(() => (signedIn() ? desk : undefined));
+  wireChat({ client: signedIn, room: () => current, act });
   document.addEventListener('click', onClick);
   const params = new URLSearchParams(location.search);
   if (params.get('identity')) $<HTMLInputElement>('identity').value = params.get('identity')!;

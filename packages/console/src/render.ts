@@ -122,6 +122,8 @@ export function describeEvent([name, e]: Logged, roomName: (roomId: string) => s
       return { text: `${roomName(e.roomId)} closed: ${short(e.reason, 'CLOSE_REASON_')}`, level: 'warning' };
     case 'recordingReady':
       return info(`recording of ${e.recording.identity}'s stream ready in ${roomName(e.roomId)}: ${e.recording.format}, ${e.recording.sizeBytes} bytes${e.recording.url ? ` at ${e.recording.url}` : ''}`);
+    case 'message':
+      return info(`${e.self ? 'you' : e.message.senderIdentity || 'system'} wrote in ${roomName(e.roomId)}${e.message.recipients.length ? ` to ${e.message.recipients.join(', ')}` : ''} (seq ${e.seq})`);
     case 'resync':
       return { text: `${roomName(e.roomId)} re-read from a snapshot at seq ${e.seq}`, level: 'warning' };
     case 'seatLost':

@@ -5,6 +5,7 @@ import * as path from 'node:path';
 export * as roomv1 from './gen/rtcroom/room/v1/room';
 export * as roomServicev1 from './gen/rtcroom/room/v1/room_service';
 export * as roomEventv1 from './gen/rtcroom/room/v1/room_event';
+export * as roomMessagev1 from './gen/rtcroom/room/v1/room_message';
 export * as webhookv1 from './gen/rtcroom/room/v1/webhook_service';
 export * as callv1 from './gen/rtcroom/room/v1/call';
 export * as callServicev1 from './gen/rtcroom/room/v1/call_service';

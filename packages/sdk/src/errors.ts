@@ -26,6 +26,8 @@ export const serverErrorCodes = [
   'TEAM_CLOSED',
   'AGENT_UNAVAILABLE',
   'RATE_LIMITED',
+  'MESSAGE_TOO_LARGE',
+  'TOO_MANY_RECIPIENTS',
   'UNAVAILABLE',
   'INTERNAL',
 ] as const;

@@ -1,7 +1,7 @@
 // Everything an RtcRoomClient tells the app, by event name. Room events come in each room's seq order,
 // once each, with nothing skipped (or a `resync` where the client had to start over from the members).
 import type { RtcRoomError } from './errors.js';
-import type { Call, CallEndReason, CloseReason, LeaveReason, Member, PlayUrl, PushUrl, Recording, Room, RoomNotice, Welcome } from './protocol.js';
+import type { Call, CallEndReason, CloseReason, LeaveReason, Member, PlayUrl, PushUrl, Recording, Room, RoomMessage, RoomNotice, Welcome } from './protocol.js';
 import type { ConnectionStateChange } from './connection/transport.js';
 
 interface RoomEventBase {
@@ -51,6 +51,11 @@ export interface RtcRoomEvents {
   roomClosed: RoomEventBase & { room: Room; reason: CloseReason };
   /** A recording of one of the room's streams is ready (rooms created with recording). */
   recordingReady: RoomEventBase & { recording: Recording };
+  /**
+   * A room message to the whole room or to you, in the room's order with the other events; your own
+   * come back too (`self`). At least once: de-duplicate on message.id (sendMessage's answer has it).
+   */
+  message: RoomEventBase & { message: RoomMessage; self: boolean };
   /** Notices were too many to replay after a gap or a long absence: start over from these members. */
   resync: { roomId: string; room: Room; members: Member[]; seq: number };
   /** A seat this client held is gone without a notice saying why (the session expired while away, or the seat ended meanwhile). */

@@ -14,6 +14,7 @@ export type { MediaServer, Recording } from './gen/rtcroom/media/v1/recording.js
 export type { Agent, AgentState, Team } from './gen/rtcroom/desk/v1/desk.js';
 export type { TeamStats } from './gen/rtcroom/desk/v1/desk_service.js';
 export type { GoAway, SeatHeld, TokenExpiring, Welcome } from './gen/rtcroom/gateway/v1/gateway.js';
+export type { CustomMessage, RoomMessage } from './gen/rtcroom/room/v1/room_message.js';
 
 /** Timestamps travel as RFC 3339 strings. */
 export type Timestamp = string;
@@ -41,6 +42,7 @@ interface NoticeSubjects {
   roomUpdated: 'room';
   roomClosed: 'room';
   recordingReady: 'recording';
+  message: 'message';
 }
 
 /** One room notice's payload: exactly one of these is set. */
@@ -53,7 +55,7 @@ export type CallNotice = Filled<gw.CallNotice, 'call'>;
 
 /** Room creation options (the Room fields a create reads). */
 export type RoomOptions = Partial<
-  Pick<Room, 'name' | 'kind' | 'displayName' | 'maxMembers' | 'metadata' | 'recording' | 'ownerLeavePolicy' | 'emptyTimeoutSeconds' | 'departureTimeoutSeconds' | 'duplicateIdentity'>
+  Pick<Room, 'name' | 'kind' | 'displayName' | 'maxMembers' | 'metadata' | 'recording' | 'ownerLeavePolicy' | 'emptyTimeoutSeconds' | 'departureTimeoutSeconds' | 'duplicateIdentity' | 'messageWebhooks'>
 >;
 
 /** Every request a client may send, by its key in ClientMessage. */
@@ -65,6 +67,8 @@ type Sent<T> = { [P in keyof T]?: Exclude<T[P], undefined> extends unknown[] ? T
 /** What each request carries, where the SDK narrows the wire. */
 interface Bodies {
   setAgentState: Omit<Sent<gw.SetAgentStateRequest>, 'state'> & { state: SettableAgentState };
+  /** A custom payload travels as base64 (the protobuf JSON mapping of bytes). */
+  sendMessage: Omit<Sent<gw.SendMessageRequest>, 'custom'> & { custom?: { topic: string; payload: string } };
 }
 
 export type RequestBody<K extends RequestKind> = K extends keyof Bodies ? Bodies[K] : Sent<NonNullable<gw.ClientMessage[K]>>;
@@ -98,6 +102,8 @@ interface Answers {
   getTeamStats: Filled<gw.GetTeamStatsResponse, 'stats'>;
   /** The new token's expiry. */
   refreshToken: gw.RefreshTokenResponse;
+  sendMessage: Filled<gw.SendMessageResponse, 'message'>;
+  listMessages: gw.ListMessagesResponse;
 }
 
 export type Answer<K extends RequestKind> = Answers[K];

@@ -39,6 +39,12 @@ function details(e: RoomEvent): string {
       return `${who(p.value.member)} ${p.value.connected ? 'back' : 'interrupted'}`;
     case 'recordingReady':
       return p.value.recording?.url ?? '';
+    case 'messageSent': {
+      const m = p.value.message;
+      const to = m?.recipients.length ? ` to ${m.recipients.join(', ')}` : '';
+      const body = m?.body?.$case === 'text' ? JSON.stringify(m.body.value) : m?.body ? `[${m.body.value.topic}, ${m.body.value.payload.length} bytes]` : '';
+      return `${m?.senderIdentity || '(system)'}${to}: ${body}`;
+    }
   }
 }
 

@@ -28,6 +28,8 @@ const codeOf: Record<ErrorReason, grpc.status> = {
   TEAM_CLOSED: grpc.status.FAILED_PRECONDITION,
   AGENT_UNAVAILABLE: grpc.status.FAILED_PRECONDITION,
   RATE_LIMITED: grpc.status.RESOURCE_EXHAUSTED,
+  MESSAGE_TOO_LARGE: grpc.status.INVALID_ARGUMENT,
+  TOO_MANY_RECIPIENTS: grpc.status.INVALID_ARGUMENT,
   SESSION_NOT_FOUND: grpc.status.NOT_FOUND,
   UNAVAILABLE: grpc.status.UNAVAILABLE,
   INTERNAL: grpc.status.INTERNAL,

@@ -160,6 +160,7 @@ export class RoomTracker {
     } else if (n.streamStopped) this.events.emit('streamStopped', { ...base, member: n.streamStopped.member, self: isSelf(n.streamStopped.member) });
     else if (n.roomUpdated) this.events.emit('roomUpdated', { ...base, room: n.roomUpdated.room });
     else if (n.recordingReady) this.events.emit('recordingReady', { ...base, recording: n.recordingReady.recording });
+    else if (n.message) this.events.emit('message', { ...base, message: n.message.message, self: n.message.message.senderMemberId === selfId });
     else if (n.roomClosed) {
       this.rooms.delete(n.roomId);
       this.events.emit('roomClosed', { ...base, room: n.roomClosed.room, reason: n.roomClosed.reason });

@@ -3,7 +3,8 @@
 // is kept by room-tracker.ts from the answers and the notices, in seq order.
 import { ConnectionClient } from '../connection/connection-client.js';
 import { RtcRoomError } from '../errors.js';
-import type { Answer, Member, PusherAction, PushUrl, Room, RoomOptions, ServerMessage, Timestamp, Welcome } from '../protocol.js';
+import type { Answer, Member, PusherAction, PushUrl, Room, RoomMessage, RoomOptions, ServerMessage, Timestamp, Welcome } from '../protocol.js';
+import { toBase64, utf8Encode } from './bytes.js';
 import { newKey, RoomTracker } from './room-tracker.js';
 import type { RoomSnapshot } from './room-view.js';
 
@@ -27,6 +28,16 @@ export interface ProfilePatch {
   displayName?: string;
   avatarUrl?: string;
   customData?: string;
+}
+
+/** A room message's body: text, or an application's own topic and payload (a string is sent as UTF-8). */
+export type MessageContent = string | { topic: string; payload: Uint8Array | string };
+
+export interface SendMessageOptions {
+  /** Identities to send it to (each seated in the room); absent or empty: the whole room. */
+  to?: string[];
+  /** A retry with the same key answers the first send's message (one is made up when absent). */
+  idempotencyKey?: string;
 }
 
 export abstract class RoomsClient extends ConnectionClient {
@@ -125,6 +136,39 @@ export abstract class RoomsClient extends ConnectionClient {
     } finally {
       this.roomTracker.endRefresh(roomId);
     }
+  }
+
+  /**
+   * Sends a message in a room you sit in: to everyone, or `to` some members. It reaches them (and
+   * you) as a `message` event in the room's order. A send cut off by a dropped connection is retried
+   * with its idempotency key, so it is never sent twice. Errors: MESSAGE_TOO_LARGE,
+   * TOO_MANY_RECIPIENTS, RATE_LIMITED, NOT_A_MEMBER (you or a recipient), PERMISSION_DENIED.
+   */
+  async sendMessage(roomId: string, content: MessageContent, options: SendMessageOptions = {}): Promise<RoomMessage> {
+    const body = {
+      roomId,
+      recipients: options.to ?? [],
+      idempotencyKey: options.idempotencyKey ?? newKey(),
+      ...(typeof content === 'string'
+        ? { text: content }
+        : { custom: { topic: content.topic, payload: toBase64(typeof content.payload === 'string' ? utf8Encode(content.payload) : content.payload) } }),
+    };
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return (await this.transport.request('sendMessage', body)).message;
+      } catch (err) {
+        if (!(err instanceof RtcRoomError && err.code === 'CONNECTION_LOST' && attempt < 3)) throw err;
+      }
+    }
+  }
+
+  /**
+   * The room's recent messages (its last few dozen, as the deployment keeps them) to everyone or to
+   * you, oldest first: what a late joiner missed. Those sent after your join also come as events:
+   * de-duplicate on id.
+   */
+  async messageHistory(roomId: string): Promise<RoomMessage[]> {
+    return (await this.transport.request('listMessages', { roomId })).messages;
   }
 
   // ---- admin (needs the roomAdmin grant)

@@ -108,6 +108,23 @@ export async function handleRequest(ctx: RequestContext, request: Request): Prom
       return getTeamStats(ctx, request.value);
     case 'refreshToken':
       return { $case: 'refreshToken', value: await ctx.tokens.refresh(conn, request.value) };
+
+    case 'sendMessage': {
+      const v = request.value;
+      requireSeat(conn, v.roomId);
+      const res = await backends.room.sendMessage({
+        roomId: v.roomId,
+        identity: conn.identity,
+        recipients: v.recipients,
+        body: v.body,
+        idempotencyKey: v.idempotencyKey,
+        principal: principalOf(conn),
+      });
+      return { $case: 'sendMessage', value: res };
+    }
+
+    case 'listMessages':
+      return { $case: 'listMessages', value: await backends.room.listMessages({ roomId: request.value.roomId, principal: principalOf(conn) }) };
   }
 }
 

@@ -27,7 +27,7 @@ export async function syncRoom(ctx: RequestContext, req: gatewayv1.SyncRoomReque
           started && started.identity !== conn.identity
             ? (await backends.urls.issuePlayUrls({ roomId: req.roomId, streamId: started.streamId, viewerIdentities: [conn.identity] })).playUrls[0]
             : undefined;
-        const notice = noticeFor(e, playUrl);
+        const notice = noticeFor(e, conn.identity, playUrl);
         if (notice) notices.push(notice);
       }
       return { room: snap.room, member, members: snap.members, notices, snapshot, seq: page.lastSeq, playStreamIds: snapshot ? snap.playStreamIds : [] };

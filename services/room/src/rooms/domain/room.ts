@@ -29,6 +29,8 @@ export interface RoomOptions {
   emptyTimeoutSeconds: number;
   departureTimeoutSeconds: number;
   duplicateIdentity: DuplicateIdentityPolicy;
+  /** The room's messages go to webhooks too (absent: false; the deployment may send all rooms'). */
+  messageWebhooks?: boolean;
 }
 
 export interface Room extends RoomOptions {

@@ -12,6 +12,7 @@ export interface RoomsTable {
   state: string;
   owner_identity: string;
   owner_rights: string;
+  message_webhooks: boolean;
   member_count: number;
   seq: number;
   create_request_id: string | null;

@@ -1,6 +1,8 @@
 // rtcroom.room.v1.RoomService over gRPC: proto requests in, domain calls, proto responses out.
 import { bindService, CallerPolicy, DomainError, ServiceBinding } from '@rtcroom/common';
 import { roomServicev1 } from '@rtcroom/proto';
+import { Messages } from '../../messages/application/messages';
+import { messageHandlers } from '../../messages/transport/message.grpc';
 import { Memberships } from '../application/memberships';
 import { Rooms } from '../application/rooms';
 import { streamsToPlay } from '../domain/room';
@@ -62,9 +64,11 @@ export const roomServiceCallers: CallerPolicy<typeof roomServicev1.RoomServiceSe
   listRoomEvents: ['gateway', 'internal'],
   setSessionConnection: ['presence'],
   getMember: ['gateway', 'presence', 'url-issuer', 'internal'],
+  sendMessage: ['gateway', 'internal'],
+  listMessages: ['gateway', 'internal'],
 };
 
-export function roomGrpcBinding(rooms: Rooms, members: Memberships): ServiceBinding {
+export function roomGrpcBinding(rooms: Rooms, members: Memberships, messages: Messages): ServiceBinding {
   return bindService(
     'rtcroom.room.v1.RoomService',
     roomServicev1.RoomServiceService,
@@ -171,6 +175,7 @@ export function roomGrpcBinding(rooms: Rooms, members: Memberships): ServiceBind
         const { member, room } = await members.get({ streamId: req.streamId, roomId: req.roomId, identity: req.identity }, actorFromProto(req.principal));
         return { member: toProtoMember(member), room: toProtoRoom(room) };
       },
+      ...messageHandlers(messages),
     },
     'rtcroom.room',
     roomServiceCallers,

@@ -87,6 +87,7 @@ export function toProtoRoom(room: Room): roomv1.Room {
     departureTimeoutSeconds: room.departureTimeoutSeconds,
     duplicateIdentity: duplicateToProto[room.duplicateIdentity],
     recordingFormats: room.recordingFormats ?? [],
+    messageWebhooks: room.messageWebhooks === true,
   };
 }
 
@@ -105,6 +106,7 @@ export function roomOptionsFromProto(room: roomv1.Room | undefined, ownerIdentit
     emptyTimeoutSeconds: room?.emptyTimeoutSeconds ?? 0,
     departureTimeoutSeconds: room?.departureTimeoutSeconds ?? 0,
     duplicateIdentity: duplicateFromProtoMap.get(room?.duplicateIdentity ?? R.DuplicateIdentityPolicy.DUPLICATE_IDENTITY_POLICY_UNSPECIFIED) ?? 'replace',
+    messageWebhooks: room?.messageWebhooks ?? false,
   };
 }
 

@@ -24,6 +24,7 @@ import {
   Member,
   Room,
 } from "../../room/v1/room";
+import { CustomMessage, RoomMessage } from "../../room/v1/room_message";
 
 /** Everything a client may send. */
 export interface ClientMessage {
@@ -54,6 +55,8 @@ export interface ClientMessage {
     | { $case: "inviteToCall"; value: InviteToCallRequest }
     | { $case: "getTeamStats"; value: GetTeamStatsRequest }
     | { $case: "refreshToken"; value: RefreshTokenRequest }
+    | { $case: "sendMessage"; value: SendMessageRequest }
+    | { $case: "listMessages"; value: ListMessagesRequest }
     | undefined;
 }
 
@@ -96,6 +99,8 @@ export interface ServerMessage {
     | //
     /** The access token expires soon: send refresh_token before expire_time, or the connection ends. */
     { $case: "tokenExpiring"; value: TokenExpiring }
+    | { $case: "sendMessage"; value: SendMessageResponse }
+    | { $case: "listMessages"; value: ListMessagesResponse }
     | undefined;
 }
 
@@ -203,7 +208,7 @@ export interface TokenExpiring {
  * ROOM_FULL, ALREADY_EXISTS, NOT_A_MEMBER, IDENTITY_IN_USE, BANNED, CALLEE_OFFLINE, CALLEE_BUSY,
  * CALL_NOT_FOUND, CALL_ENDED, NOT_A_PARTY, QUEUE_FULL, TEAM_CLOSED, AGENT_UNAVAILABLE,
  * FAILED_PRECONDITION (the call or agent is not in a state that allows it), RATE_LIMITED,
- * UNAVAILABLE, INTERNAL.
+ * MESSAGE_TOO_LARGE, TOO_MANY_RECIPIENTS, UNAVAILABLE, INTERNAL.
  */
 export interface Error {
   code: string;
@@ -221,7 +226,7 @@ export interface PingResponse {
 }
 
 export interface CreateRoomRequest {
-  /** name, kind, display_name, max_members, metadata and recording are read. */
+  /** name, kind, display_name, max_members, metadata, recording and message_webhooks are read. */
   room: Room | undefined;
 }
 
@@ -315,7 +320,8 @@ export interface ReportPusherEventResponse {
 
 /**
  * Something happened in a room the client is in. seq increases by one per room event; a client that
- * sees a jump missed notices and can re-read the room with get_room.
+ * sees a jump missed notices and can re-read the room with get_room. A notice with no entry set is
+ * the seq of a message addressed to other members: nothing to show, the seq moves on.
  */
 export interface RoomNotice {
   roomId: string;
@@ -331,7 +337,17 @@ export interface RoomNotice {
     | { $case: "memberUpdated"; value: MemberUpdatedNotice }
     | { $case: "memberConnection"; value: MemberConnectionNotice }
     | { $case: "recordingReady"; value: RecordingReadyNotice }
+    | { $case: "message"; value: RoomMessageNotice }
     | undefined;
+}
+
+/**
+ * A room message, to the whole room or to you (or sent by you: your own come back too, in their
+ * place in the room's order). De-duplicate on message.id.
+ */
+export interface RoomMessageNotice {
+  /** NEXT-ID: 2 */
+  message: RoomMessage | undefined;
 }
 
 /** A recording of one of the room's streams is ready. */
@@ -635,6 +651,45 @@ export interface GetTeamStatsResponse {
   stats: TeamStats | undefined;
 }
 
+/**
+ * Sends a message in a room the connection holds a seat in: to everyone there, or to the identities in
+ * recipients. Needs the roomMessage grant (absent from the token: as roomJoin). The answer carries the
+ * message with its id and seq; the members (and the sender) get it as a `message` notice in the
+ * room's order. Errors: NOT_A_MEMBER, MESSAGE_TOO_LARGE, TOO_MANY_RECIPIENTS, RATE_LIMITED,
+ * PERMISSION_DENIED, INVALID_ARGUMENT.
+ */
+export interface SendMessageRequest {
+  roomId: string;
+  /** Identities; empty: the whole room. */
+  recipients: string[];
+  body:
+    | { $case: "text"; value: string }
+    | { $case: "custom"; value: CustomMessage }
+    | undefined;
+  /** Optional, up to 128 characters: a retried send with the same key answers the first one's message. */
+  idempotencyKey: string;
+}
+
+export interface SendMessageResponse {
+  /** NEXT-ID: 2 */
+  message: RoomMessage | undefined;
+}
+
+/**
+ * The room's recent messages (its last ROOM_MESSAGE_HISTORY) addressed to the whole room or to you,
+ * oldest first: what a late joiner missed. After a resume, sync_room brings the ones missed instead.
+ */
+export interface ListMessagesRequest {
+  /** NEXT-ID: 2 */
+  roomId: string;
+}
+
+export interface ListMessagesResponse {
+  messages: RoomMessage[];
+  /** NEXT-ID: 3 */
+  seq: number;
+}
+
 function createBaseClientMessage(): ClientMessage {
   return { requestId: "", message: undefined };
 }
@@ -716,6 +771,12 @@ export const ClientMessage: MessageFns<ClientMessage> = {
         break;
       case "refreshToken":
         RefreshTokenRequest.encode(message.message.value, writer.uint32(266).fork()).join();
+        break;
+      case "sendMessage":
+        SendMessageRequest.encode(message.message.value, writer.uint32(274).fork()).join();
+        break;
+      case "listMessages":
+        ListMessagesRequest.encode(message.message.value, writer.uint32(282).fork()).join();
         break;
     }
     return writer;
@@ -937,6 +998,22 @@ export const ClientMessage: MessageFns<ClientMessage> = {
             message.message = { $case: "refreshToken", value: RefreshTokenRequest.decode(reader, reader.uint32()) };
             continue;
           }
+          case 34: {
+            if (tag !== 274) {
+              break;
+            }
+
+            message.message = { $case: "sendMessage", value: SendMessageRequest.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 35: {
+            if (tag !== 282) {
+              break;
+            }
+
+            message.message = { $case: "listMessages", value: ListMessagesRequest.decode(reader, reader.uint32()) };
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1050,6 +1127,14 @@ export const ClientMessage: MessageFns<ClientMessage> = {
         ? { $case: "refreshToken", value: RefreshTokenRequest.fromJSON(object.refreshToken) }
         : isSet(object.refresh_token)
         ? { $case: "refreshToken", value: RefreshTokenRequest.fromJSON(object.refresh_token) }
+        : isSet(object.sendMessage)
+        ? { $case: "sendMessage", value: SendMessageRequest.fromJSON(object.sendMessage) }
+        : isSet(object.send_message)
+        ? { $case: "sendMessage", value: SendMessageRequest.fromJSON(object.send_message) }
+        : isSet(object.listMessages)
+        ? { $case: "listMessages", value: ListMessagesRequest.fromJSON(object.listMessages) }
+        : isSet(object.list_messages)
+        ? { $case: "listMessages", value: ListMessagesRequest.fromJSON(object.list_messages) }
         : undefined,
     };
   },
@@ -1107,6 +1192,10 @@ export const ClientMessage: MessageFns<ClientMessage> = {
       obj.getTeamStats = GetTeamStatsRequest.toJSON(message.message.value);
     } else if (message.message?.$case === "refreshToken") {
       obj.refreshToken = RefreshTokenRequest.toJSON(message.message.value);
+    } else if (message.message?.$case === "sendMessage") {
+      obj.sendMessage = SendMessageRequest.toJSON(message.message.value);
+    } else if (message.message?.$case === "listMessages") {
+      obj.listMessages = ListMessagesRequest.toJSON(message.message.value);
     }
     return obj;
   },
@@ -1265,6 +1354,18 @@ export const ClientMessage: MessageFns<ClientMessage> = {
         }
         break;
       }
+      case "sendMessage": {
+        if (object.message?.value !== undefined && object.message?.value !== null) {
+          message.message = { $case: "sendMessage", value: SendMessageRequest.fromPartial(object.message.value) };
+        }
+        break;
+      }
+      case "listMessages": {
+        if (object.message?.value !== undefined && object.message?.value !== null) {
+          message.message = { $case: "listMessages", value: ListMessagesRequest.fromPartial(object.message.value) };
+        }
+        break;
+      }
     }
     return message;
   },
@@ -1369,6 +1470,12 @@ export const ServerMessage: MessageFns<ServerMessage> = {
         break;
       case "tokenExpiring":
         TokenExpiring.encode(message.message.value, writer.uint32(314).fork()).join();
+        break;
+      case "sendMessage":
+        SendMessageResponse.encode(message.message.value, writer.uint32(322).fork()).join();
+        break;
+      case "listMessages":
+        ListMessagesResponse.encode(message.message.value, writer.uint32(330).fork()).join();
         break;
     }
     return writer;
@@ -1638,6 +1745,22 @@ export const ServerMessage: MessageFns<ServerMessage> = {
             message.message = { $case: "tokenExpiring", value: TokenExpiring.decode(reader, reader.uint32()) };
             continue;
           }
+          case 40: {
+            if (tag !== 322) {
+              break;
+            }
+
+            message.message = { $case: "sendMessage", value: SendMessageResponse.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 41: {
+            if (tag !== 330) {
+              break;
+            }
+
+            message.message = { $case: "listMessages", value: ListMessagesResponse.decode(reader, reader.uint32()) };
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1769,6 +1892,14 @@ export const ServerMessage: MessageFns<ServerMessage> = {
         ? { $case: "tokenExpiring", value: TokenExpiring.fromJSON(object.tokenExpiring) }
         : isSet(object.token_expiring)
         ? { $case: "tokenExpiring", value: TokenExpiring.fromJSON(object.token_expiring) }
+        : isSet(object.sendMessage)
+        ? { $case: "sendMessage", value: SendMessageResponse.fromJSON(object.sendMessage) }
+        : isSet(object.send_message)
+        ? { $case: "sendMessage", value: SendMessageResponse.fromJSON(object.send_message) }
+        : isSet(object.listMessages)
+        ? { $case: "listMessages", value: ListMessagesResponse.fromJSON(object.listMessages) }
+        : isSet(object.list_messages)
+        ? { $case: "listMessages", value: ListMessagesResponse.fromJSON(object.list_messages) }
         : undefined,
     };
   },
@@ -1838,6 +1969,10 @@ export const ServerMessage: MessageFns<ServerMessage> = {
       obj.refreshToken = RefreshTokenResponse.toJSON(message.message.value);
     } else if (message.message?.$case === "tokenExpiring") {
       obj.tokenExpiring = TokenExpiring.toJSON(message.message.value);
+    } else if (message.message?.$case === "sendMessage") {
+      obj.sendMessage = SendMessageResponse.toJSON(message.message.value);
+    } else if (message.message?.$case === "listMessages") {
+      obj.listMessages = ListMessagesResponse.toJSON(message.message.value);
     }
     return obj;
   },
@@ -2029,6 +2164,18 @@ export const ServerMessage: MessageFns<ServerMessage> = {
       case "tokenExpiring": {
         if (object.message?.value !== undefined && object.message?.value !== null) {
           message.message = { $case: "tokenExpiring", value: TokenExpiring.fromPartial(object.message.value) };
+        }
+        break;
+      }
+      case "sendMessage": {
+        if (object.message?.value !== undefined && object.message?.value !== null) {
+          message.message = { $case: "sendMessage", value: SendMessageResponse.fromPartial(object.message.value) };
+        }
+        break;
+      }
+      case "listMessages": {
+        if (object.message?.value !== undefined && object.message?.value !== null) {
+          message.message = { $case: "listMessages", value: ListMessagesResponse.fromPartial(object.message.value) };
         }
         break;
       }
@@ -4468,6 +4615,9 @@ export const RoomNotice: MessageFns<RoomNotice> = {
       case "recordingReady":
         RecordingReadyNotice.encode(message.notice.value, writer.uint32(146).fork()).join();
         break;
+      case "message":
+        RoomMessageNotice.encode(message.notice.value, writer.uint32(154).fork()).join();
+        break;
     }
     return writer;
   },
@@ -4584,6 +4734,14 @@ export const RoomNotice: MessageFns<RoomNotice> = {
             message.notice = { $case: "recordingReady", value: RecordingReadyNotice.decode(reader, reader.uint32()) };
             continue;
           }
+          case 19: {
+            if (tag !== 154) {
+              break;
+            }
+
+            message.notice = { $case: "message", value: RoomMessageNotice.decode(reader, reader.uint32()) };
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -4641,6 +4799,8 @@ export const RoomNotice: MessageFns<RoomNotice> = {
         ? { $case: "recordingReady", value: RecordingReadyNotice.fromJSON(object.recordingReady) }
         : isSet(object.recording_ready)
         ? { $case: "recordingReady", value: RecordingReadyNotice.fromJSON(object.recording_ready) }
+        : isSet(object.message)
+        ? { $case: "message", value: RoomMessageNotice.fromJSON(object.message) }
         : undefined,
     };
   },
@@ -4674,6 +4834,8 @@ export const RoomNotice: MessageFns<RoomNotice> = {
       obj.memberConnection = MemberConnectionNotice.toJSON(message.notice.value);
     } else if (message.notice?.$case === "recordingReady") {
       obj.recordingReady = RecordingReadyNotice.toJSON(message.notice.value);
+    } else if (message.notice?.$case === "message") {
+      obj.message = RoomMessageNotice.toJSON(message.notice.value);
     }
     return obj;
   },
@@ -4744,7 +4906,82 @@ export const RoomNotice: MessageFns<RoomNotice> = {
         }
         break;
       }
+      case "message": {
+        if (object.notice?.value !== undefined && object.notice?.value !== null) {
+          message.notice = { $case: "message", value: RoomMessageNotice.fromPartial(object.notice.value) };
+        }
+        break;
+      }
     }
+    return message;
+  },
+};
+
+function createBaseRoomMessageNotice(): RoomMessageNotice {
+  return { message: undefined };
+}
+
+export const RoomMessageNotice: MessageFns<RoomMessageNotice> = {
+  encode(message: RoomMessageNotice, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.message !== undefined) {
+      RoomMessage.encode(message.message, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RoomMessageNotice {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRoomMessageNotice();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.message = RoomMessage.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RoomMessageNotice {
+    return { message: isSet(object.message) ? RoomMessage.fromJSON(object.message) : undefined };
+  },
+
+  toJSON(message: RoomMessageNotice): unknown {
+    const obj: any = {};
+    if (message.message !== undefined) {
+      obj.message = RoomMessage.toJSON(message.message);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RoomMessageNotice>): RoomMessageNotice {
+    return RoomMessageNotice.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RoomMessageNotice>): RoomMessageNotice {
+    const message = createBaseRoomMessageNotice();
+    message.message = (object.message !== undefined && object.message !== null)
+      ? RoomMessage.fromPartial(object.message)
+      : undefined;
     return message;
   },
 };
@@ -8159,6 +8396,394 @@ export const GetTeamStatsResponse: MessageFns<GetTeamStatsResponse> = {
     message.stats = (object.stats !== undefined && object.stats !== null)
       ? TeamStats.fromPartial(object.stats)
       : undefined;
+    return message;
+  },
+};
+
+function createBaseSendMessageRequest(): SendMessageRequest {
+  return { roomId: "", recipients: [], body: undefined, idempotencyKey: "" };
+}
+
+export const SendMessageRequest: MessageFns<SendMessageRequest> = {
+  encode(message: SendMessageRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.roomId !== "") {
+      writer.uint32(10).string(message.roomId);
+    }
+    for (const v of message.recipients) {
+      writer.uint32(18).string(v!);
+    }
+    switch (message.body?.$case) {
+      case "text":
+        writer.uint32(26).string(message.body.value);
+        break;
+      case "custom":
+        CustomMessage.encode(message.body.value, writer.uint32(34).fork()).join();
+        break;
+    }
+    if (message.idempotencyKey !== "") {
+      writer.uint32(42).string(message.idempotencyKey);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SendMessageRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSendMessageRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.roomId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.recipients.push(reader.string());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.body = { $case: "text", value: reader.string() };
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.body = { $case: "custom", value: CustomMessage.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.idempotencyKey = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SendMessageRequest {
+    return {
+      roomId: isSet(object.roomId)
+        ? globalThis.String(object.roomId)
+        : isSet(object.room_id)
+        ? globalThis.String(object.room_id)
+        : "",
+      recipients: globalThis.Array.isArray(object?.recipients)
+        ? object.recipients.map((e: any) => globalThis.String(e))
+        : [],
+      body: isSet(object.text)
+        ? { $case: "text", value: globalThis.String(object.text) }
+        : isSet(object.custom)
+        ? { $case: "custom", value: CustomMessage.fromJSON(object.custom) }
+        : undefined,
+      idempotencyKey: isSet(object.idempotencyKey)
+        ? globalThis.String(object.idempotencyKey)
+        : isSet(object.idempotency_key)
+        ? globalThis.String(object.idempotency_key)
+        : "",
+    };
+  },
+
+  toJSON(message: SendMessageRequest): unknown {
+    const obj: any = {};
+    if (message.roomId !== undefined) {
+      obj.roomId = message.roomId;
+    }
+    if (message.recipients?.length) {
+      obj.recipients = message.recipients;
+    }
+    if (message.body?.$case === "text") {
+      obj.text = message.body.value;
+    } else if (message.body?.$case === "custom") {
+      obj.custom = CustomMessage.toJSON(message.body.value);
+    }
+    if (message.idempotencyKey !== undefined) {
+      obj.idempotencyKey = message.idempotencyKey;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<SendMessageRequest>): SendMessageRequest {
+    return SendMessageRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<SendMessageRequest>): SendMessageRequest {
+    const message = createBaseSendMessageRequest();
+    message.roomId = object.roomId ?? "";
+    message.recipients = object.recipients?.map((e) => e) || [];
+    switch (object.body?.$case) {
+      case "text": {
+        if (object.body?.value !== undefined && object.body?.value !== null) {
+          message.body = { $case: "text", value: object.body.value };
+        }
+        break;
+      }
+      case "custom": {
+        if (object.body?.value !== undefined && object.body?.value !== null) {
+          message.body = { $case: "custom", value: CustomMessage.fromPartial(object.body.value) };
+        }
+        break;
+      }
+    }
+    message.idempotencyKey = object.idempotencyKey ?? "";
+    return message;
+  },
+};
+
+function createBaseSendMessageResponse(): SendMessageResponse {
+  return { message: undefined };
+}
+
+export const SendMessageResponse: MessageFns<SendMessageResponse> = {
+  encode(message: SendMessageResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.message !== undefined) {
+      RoomMessage.encode(message.message, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SendMessageResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSendMessageResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.message = RoomMessage.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SendMessageResponse {
+    return { message: isSet(object.message) ? RoomMessage.fromJSON(object.message) : undefined };
+  },
+
+  toJSON(message: SendMessageResponse): unknown {
+    const obj: any = {};
+    if (message.message !== undefined) {
+      obj.message = RoomMessage.toJSON(message.message);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<SendMessageResponse>): SendMessageResponse {
+    return SendMessageResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<SendMessageResponse>): SendMessageResponse {
+    const message = createBaseSendMessageResponse();
+    message.message = (object.message !== undefined && object.message !== null)
+      ? RoomMessage.fromPartial(object.message)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseListMessagesRequest(): ListMessagesRequest {
+  return { roomId: "" };
+}
+
+export const ListMessagesRequest: MessageFns<ListMessagesRequest> = {
+  encode(message: ListMessagesRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.roomId !== "") {
+      writer.uint32(10).string(message.roomId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListMessagesRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListMessagesRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.roomId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListMessagesRequest {
+    return {
+      roomId: isSet(object.roomId)
+        ? globalThis.String(object.roomId)
+        : isSet(object.room_id)
+        ? globalThis.String(object.room_id)
+        : "",
+    };
+  },
+
+  toJSON(message: ListMessagesRequest): unknown {
+    const obj: any = {};
+    if (message.roomId !== undefined) {
+      obj.roomId = message.roomId;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListMessagesRequest>): ListMessagesRequest {
+    return ListMessagesRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListMessagesRequest>): ListMessagesRequest {
+    const message = createBaseListMessagesRequest();
+    message.roomId = object.roomId ?? "";
+    return message;
+  },
+};
+
+function createBaseListMessagesResponse(): ListMessagesResponse {
+  return { messages: [], seq: 0 };
+}
+
+export const ListMessagesResponse: MessageFns<ListMessagesResponse> = {
+  encode(message: ListMessagesResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.messages) {
+      RoomMessage.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.seq !== 0) {
+      writer.uint32(16).uint64(message.seq);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListMessagesResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListMessagesResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.messages.push(RoomMessage.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.seq = longToNumber(reader.uint64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListMessagesResponse {
+    return {
+      messages: globalThis.Array.isArray(object?.messages)
+        ? object.messages.map((e: any) => RoomMessage.fromJSON(e))
+        : [],
+      seq: isSet(object.seq) ? globalThis.Number(object.seq) : 0,
+    };
+  },
+
+  toJSON(message: ListMessagesResponse): unknown {
+    const obj: any = {};
+    if (message.messages?.length) {
+      obj.messages = message.messages.map((e) => RoomMessage.toJSON(e));
+    }
+    if (message.seq !== undefined) {
+      obj.seq = Math.round(message.seq);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListMessagesResponse>): ListMessagesResponse {
+    return ListMessagesResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListMessagesResponse>): ListMessagesResponse {
+    const message = createBaseListMessagesResponse();
+    message.messages = object.messages?.map((e) => RoomMessage.fromPartial(e)) || [];
+    message.seq = object.seq ?? 0;
     return message;
   },
 };

@@ -637,6 +637,11 @@ export interface Room {
   recordingFormats: string[];
   /** What the owner may do; set at creation, changed by UpdateRoom only with the room_admin grant. */
   ownerRights: OwnerRights;
+  /**
+   * The room's messages (SendMessage) go to webhook endpoints too (the deployment may send every
+   * room's: ROOM_MESSAGE_WEBHOOKS). Set at creation.
+   */
+  messageWebhooks: boolean;
 }
 
 /**
@@ -686,6 +691,7 @@ function createBaseRoom(): Room {
     duplicateIdentity: DuplicateIdentityPolicy.DUPLICATE_IDENTITY_POLICY_UNSPECIFIED,
     recordingFormats: [],
     ownerRights: OwnerRights.OWNER_RIGHTS_UNSPECIFIED,
+    messageWebhooks: false,
   };
 }
 
@@ -747,6 +753,9 @@ export const Room: MessageFns<Room> = {
     }
     if (message.ownerRights !== OwnerRights.OWNER_RIGHTS_UNSPECIFIED) {
       writer.uint32(152).int32(ownerRightsToNumber(message.ownerRights));
+    }
+    if (message.messageWebhooks !== false) {
+      writer.uint32(160).bool(message.messageWebhooks);
     }
     return writer;
   },
@@ -916,6 +925,14 @@ export const Room: MessageFns<Room> = {
             message.ownerRights = ownerRightsFromJSON(reader.int32());
             continue;
           }
+          case 20: {
+            if (tag !== 160) {
+              break;
+            }
+
+            message.messageWebhooks = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1001,6 +1018,11 @@ export const Room: MessageFns<Room> = {
         : isSet(object.owner_rights)
         ? ownerRightsFromJSON(object.owner_rights)
         : OwnerRights.OWNER_RIGHTS_UNSPECIFIED,
+      messageWebhooks: isSet(object.messageWebhooks)
+        ? globalThis.Boolean(object.messageWebhooks)
+        : isSet(object.message_webhooks)
+        ? globalThis.Boolean(object.message_webhooks)
+        : false,
     };
   },
 
@@ -1063,6 +1085,9 @@ export const Room: MessageFns<Room> = {
     if (message.ownerRights !== undefined) {
       obj.ownerRights = ownerRightsToJSON(message.ownerRights);
     }
+    if (message.messageWebhooks !== undefined) {
+      obj.messageWebhooks = message.messageWebhooks;
+    }
     return obj;
   },
 
@@ -1091,6 +1116,7 @@ export const Room: MessageFns<Room> = {
       DuplicateIdentityPolicy.DUPLICATE_IDENTITY_POLICY_UNSPECIFIED;
     message.recordingFormats = object.recordingFormats?.map((e) => e) || [];
     message.ownerRights = object.ownerRights ?? OwnerRights.OWNER_RIGHTS_UNSPECIFIED;
+    message.messageWebhooks = object.messageWebhooks ?? false;
     return message;
   },
 };

@@ -35,11 +35,12 @@ import {
   streamSourceToNumber,
 } from "./room";
 import { RoomEvent } from "./room_event";
+import { CustomMessage, RoomMessage } from "./room_message";
 
 export interface CreateRoomRequest {
   /**
-   * The room to create: name, kind, display_name, max_members, metadata, recording are read;
-   * an empty name gets a generated one.
+   * The room to create: name, kind, display_name, max_members, metadata, recording and
+   * message_webhooks are read; an empty name gets a generated one.
    */
   room:
     | Room
@@ -358,6 +359,52 @@ export interface UnbanMemberRequest {
 export interface UnbanMemberResponse {
   /** Whether a ban was in force (and is lifted now). */
   wasBanned: boolean;
+}
+
+export interface SendMessageRequest {
+  roomId: string;
+  /**
+   * The sender: a seated identity (the gateway takes it from the access token). May be empty only
+   * without a principal.
+   */
+  identity: string;
+  /** Identities to address it to; empty: the whole room. */
+  recipients: string[];
+  body:
+    | { $case: "text"; value: string }
+    | { $case: "custom"; value: CustomMessage }
+    | undefined;
+  /**
+   * Optional, up to 128 characters: a retry with the same key (same sender, same room) answers the
+   * first send's message and sends nothing new.
+   */
+  idempotencyKey: string;
+  /**
+   * The end user the request acts for (the gateway passes the access token's identity and grants);
+   * absent: the operator. See rtcroom.auth.v1.Principal.
+   */
+  principal: Principal | undefined;
+}
+
+export interface SendMessageResponse {
+  /** NEXT-ID: 2 */
+  message: RoomMessage | undefined;
+}
+
+export interface ListMessagesRequest {
+  roomId: string;
+  /**
+   * The end user the request acts for (the gateway passes the access token's identity and grants);
+   * absent: the operator (every message). See rtcroom.auth.v1.Principal.
+   */
+  principal: Principal | undefined;
+}
+
+export interface ListMessagesResponse {
+  /** Oldest first. */
+  messages: RoomMessage[];
+  /** The room's seq when they were read. */
+  seq: number;
 }
 
 function createBaseCreateRoomRequest(): CreateRoomRequest {
@@ -3700,6 +3747,446 @@ export const UnbanMemberResponse: MessageFns<UnbanMemberResponse> = {
   },
 };
 
+function createBaseSendMessageRequest(): SendMessageRequest {
+  return { roomId: "", identity: "", recipients: [], body: undefined, idempotencyKey: "", principal: undefined };
+}
+
+export const SendMessageRequest: MessageFns<SendMessageRequest> = {
+  encode(message: SendMessageRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.roomId !== "") {
+      writer.uint32(10).string(message.roomId);
+    }
+    if (message.identity !== "") {
+      writer.uint32(18).string(message.identity);
+    }
+    for (const v of message.recipients) {
+      writer.uint32(26).string(v!);
+    }
+    switch (message.body?.$case) {
+      case "text":
+        writer.uint32(34).string(message.body.value);
+        break;
+      case "custom":
+        CustomMessage.encode(message.body.value, writer.uint32(42).fork()).join();
+        break;
+    }
+    if (message.idempotencyKey !== "") {
+      writer.uint32(50).string(message.idempotencyKey);
+    }
+    if (message.principal !== undefined) {
+      Principal.encode(message.principal, writer.uint32(58).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SendMessageRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSendMessageRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.roomId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.identity = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.recipients.push(reader.string());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.body = { $case: "text", value: reader.string() };
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.body = { $case: "custom", value: CustomMessage.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.idempotencyKey = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.principal = Principal.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SendMessageRequest {
+    return {
+      roomId: isSet(object.roomId)
+        ? globalThis.String(object.roomId)
+        : isSet(object.room_id)
+        ? globalThis.String(object.room_id)
+        : "",
+      identity: isSet(object.identity) ? globalThis.String(object.identity) : "",
+      recipients: globalThis.Array.isArray(object?.recipients)
+        ? object.recipients.map((e: any) => globalThis.String(e))
+        : [],
+      body: isSet(object.text)
+        ? { $case: "text", value: globalThis.String(object.text) }
+        : isSet(object.custom)
+        ? { $case: "custom", value: CustomMessage.fromJSON(object.custom) }
+        : undefined,
+      idempotencyKey: isSet(object.idempotencyKey)
+        ? globalThis.String(object.idempotencyKey)
+        : isSet(object.idempotency_key)
+        ? globalThis.String(object.idempotency_key)
+        : "",
+      principal: isSet(object.principal) ? Principal.fromJSON(object.principal) : undefined,
+    };
+  },
+
+  toJSON(message: SendMessageRequest): unknown {
+    const obj: any = {};
+    if (message.roomId !== undefined) {
+      obj.roomId = message.roomId;
+    }
+    if (message.identity !== undefined) {
+      obj.identity = message.identity;
+    }
+    if (message.recipients?.length) {
+      obj.recipients = message.recipients;
+    }
+    if (message.body?.$case === "text") {
+      obj.text = message.body.value;
+    } else if (message.body?.$case === "custom") {
+      obj.custom = CustomMessage.toJSON(message.body.value);
+    }
+    if (message.idempotencyKey !== undefined) {
+      obj.idempotencyKey = message.idempotencyKey;
+    }
+    if (message.principal !== undefined) {
+      obj.principal = Principal.toJSON(message.principal);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<SendMessageRequest>): SendMessageRequest {
+    return SendMessageRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<SendMessageRequest>): SendMessageRequest {
+    const message = createBaseSendMessageRequest();
+    message.roomId = object.roomId ?? "";
+    message.identity = object.identity ?? "";
+    message.recipients = object.recipients?.map((e) => e) || [];
+    switch (object.body?.$case) {
+      case "text": {
+        if (object.body?.value !== undefined && object.body?.value !== null) {
+          message.body = { $case: "text", value: object.body.value };
+        }
+        break;
+      }
+      case "custom": {
+        if (object.body?.value !== undefined && object.body?.value !== null) {
+          message.body = { $case: "custom", value: CustomMessage.fromPartial(object.body.value) };
+        }
+        break;
+      }
+    }
+    message.idempotencyKey = object.idempotencyKey ?? "";
+    message.principal = (object.principal !== undefined && object.principal !== null)
+      ? Principal.fromPartial(object.principal)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseSendMessageResponse(): SendMessageResponse {
+  return { message: undefined };
+}
+
+export const SendMessageResponse: MessageFns<SendMessageResponse> = {
+  encode(message: SendMessageResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.message !== undefined) {
+      RoomMessage.encode(message.message, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SendMessageResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSendMessageResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.message = RoomMessage.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SendMessageResponse {
+    return { message: isSet(object.message) ? RoomMessage.fromJSON(object.message) : undefined };
+  },
+
+  toJSON(message: SendMessageResponse): unknown {
+    const obj: any = {};
+    if (message.message !== undefined) {
+      obj.message = RoomMessage.toJSON(message.message);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<SendMessageResponse>): SendMessageResponse {
+    return SendMessageResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<SendMessageResponse>): SendMessageResponse {
+    const message = createBaseSendMessageResponse();
+    message.message = (object.message !== undefined && object.message !== null)
+      ? RoomMessage.fromPartial(object.message)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseListMessagesRequest(): ListMessagesRequest {
+  return { roomId: "", principal: undefined };
+}
+
+export const ListMessagesRequest: MessageFns<ListMessagesRequest> = {
+  encode(message: ListMessagesRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.roomId !== "") {
+      writer.uint32(10).string(message.roomId);
+    }
+    if (message.principal !== undefined) {
+      Principal.encode(message.principal, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListMessagesRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListMessagesRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.roomId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.principal = Principal.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListMessagesRequest {
+    return {
+      roomId: isSet(object.roomId)
+        ? globalThis.String(object.roomId)
+        : isSet(object.room_id)
+        ? globalThis.String(object.room_id)
+        : "",
+      principal: isSet(object.principal) ? Principal.fromJSON(object.principal) : undefined,
+    };
+  },
+
+  toJSON(message: ListMessagesRequest): unknown {
+    const obj: any = {};
+    if (message.roomId !== undefined) {
+      obj.roomId = message.roomId;
+    }
+    if (message.principal !== undefined) {
+      obj.principal = Principal.toJSON(message.principal);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListMessagesRequest>): ListMessagesRequest {
+    return ListMessagesRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListMessagesRequest>): ListMessagesRequest {
+    const message = createBaseListMessagesRequest();
+    message.roomId = object.roomId ?? "";
+    message.principal = (object.principal !== undefined && object.principal !== null)
+      ? Principal.fromPartial(object.principal)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseListMessagesResponse(): ListMessagesResponse {
+  return { messages: [], seq: 0 };
+}
+
+export const ListMessagesResponse: MessageFns<ListMessagesResponse> = {
+  encode(message: ListMessagesResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.messages) {
+      RoomMessage.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.seq !== 0) {
+      writer.uint32(16).uint64(message.seq);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListMessagesResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListMessagesResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.messages.push(RoomMessage.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.seq = longToNumber(reader.uint64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListMessagesResponse {
+    return {
+      messages: globalThis.Array.isArray(object?.messages)
+        ? object.messages.map((e: any) => RoomMessage.fromJSON(e))
+        : [],
+      seq: isSet(object.seq) ? globalThis.Number(object.seq) : 0,
+    };
+  },
+
+  toJSON(message: ListMessagesResponse): unknown {
+    const obj: any = {};
+    if (message.messages?.length) {
+      obj.messages = message.messages.map((e) => RoomMessage.toJSON(e));
+    }
+    if (message.seq !== undefined) {
+      obj.seq = Math.round(message.seq);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListMessagesResponse>): ListMessagesResponse {
+    return ListMessagesResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListMessagesResponse>): ListMessagesResponse {
+    const message = createBaseListMessagesResponse();
+    message.messages = object.messages?.map((e) => RoomMessage.fromPartial(e)) || [];
+    message.seq = object.seq ?? 0;
+    return message;
+  },
+};
+
 /**
  * Rooms and their members. The room service owns the room store; every change it makes is written
  * with its event (rtcroom.room.v1.RoomEvent) in one transaction and published to NATS in order.
@@ -3711,7 +4198,8 @@ export const UnbanMemberResponse: MessageFns<UnbanMemberResponse> = {
  * role gets PERMISSION_DENIED, a caller without a trusted certificate UNAUTHENTICATED.
  * Errors carry google.rpc.ErrorInfo with domain "rtcroom.room" and an UPPER_SNAKE reason:
  * INVALID_ARGUMENT, ROOM_NOT_FOUND, ROOM_CLOSED, ROOM_FULL (RESOURCE_EXHAUSTED), ALREADY_EXISTS,
- * NOT_A_MEMBER, IDENTITY_IN_USE, BANNED (PERMISSION_DENIED), PERMISSION_DENIED.
+ * NOT_A_MEMBER, IDENTITY_IN_USE, BANNED (PERMISSION_DENIED), PERMISSION_DENIED, MESSAGE_TOO_LARGE and
+ * TOO_MANY_RECIPIENTS (INVALID_ARGUMENT), RATE_LIMITED (RESOURCE_EXHAUSTED).
  *
  * Authorization: a request with a principal (the gateway always sends one) is checked here against
  * the principal's grants, on the room's id after resolving any name: a token scoped to one room
@@ -3958,6 +4446,40 @@ export const RoomServiceService = {
     responseSerialize: (value: UnbanMemberResponse): Buffer => Buffer.from(UnbanMemberResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): UnbanMemberResponse => UnbanMemberResponse.decode(value),
   },
+  /**
+   * Sends a message in a room (see RoomMessage): to everyone seated, or to the named recipients (each
+   * must be seated: NOT_A_MEMBER otherwise). It is written as the room's next event (message_sent),
+   * so it is delivered in order with the others, and kept in the room's history. Fails with
+   * ROOM_CLOSED, MESSAGE_TOO_LARGE, TOO_MANY_RECIPIENTS, RATE_LIMITED (per sender), NOT_A_MEMBER.
+   * Principal: seated in the room (identity must be the principal's) with the room_message grant
+   * (absent: as room_join). Without a principal (an internal system) identity may be empty: the
+   * message has no sender member.
+   * Callers: gateway, internal.
+   */
+  sendMessage: {
+    path: "/rtcroom.room.v1.RoomService/SendMessage" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: SendMessageRequest): Buffer => Buffer.from(SendMessageRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): SendMessageRequest => SendMessageRequest.decode(value),
+    responseSerialize: (value: SendMessageResponse): Buffer => Buffer.from(SendMessageResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): SendMessageResponse => SendMessageResponse.decode(value),
+  },
+  /**
+   * The room's last messages (up to ROOM_MESSAGE_HISTORY), oldest first: a principal gets those
+   * addressed to the whole room, to it, or sent by it. Principal: as GetRoom.
+   * Callers: gateway, internal.
+   */
+  listMessages: {
+    path: "/rtcroom.room.v1.RoomService/ListMessages" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListMessagesRequest): Buffer => Buffer.from(ListMessagesRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListMessagesRequest => ListMessagesRequest.decode(value),
+    responseSerialize: (value: ListMessagesResponse): Buffer =>
+      Buffer.from(ListMessagesResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListMessagesResponse => ListMessagesResponse.decode(value),
+  },
 } as const;
 
 export interface RoomServiceServer extends UntypedServiceImplementation {
@@ -4061,6 +4583,23 @@ export interface RoomServiceServer extends UntypedServiceImplementation {
    * Callers: internal.
    */
   unbanMember: handleUnaryCall<UnbanMemberRequest, UnbanMemberResponse>;
+  /**
+   * Sends a message in a room (see RoomMessage): to everyone seated, or to the named recipients (each
+   * must be seated: NOT_A_MEMBER otherwise). It is written as the room's next event (message_sent),
+   * so it is delivered in order with the others, and kept in the room's history. Fails with
+   * ROOM_CLOSED, MESSAGE_TOO_LARGE, TOO_MANY_RECIPIENTS, RATE_LIMITED (per sender), NOT_A_MEMBER.
+   * Principal: seated in the room (identity must be the principal's) with the room_message grant
+   * (absent: as room_join). Without a principal (an internal system) identity may be empty: the
+   * message has no sender member.
+   * Callers: gateway, internal.
+   */
+  sendMessage: handleUnaryCall<SendMessageRequest, SendMessageResponse>;
+  /**
+   * The room's last messages (up to ROOM_MESSAGE_HISTORY), oldest first: a principal gets those
+   * addressed to the whole room, to it, or sent by it. Principal: as GetRoom.
+   * Callers: gateway, internal.
+   */
+  listMessages: handleUnaryCall<ListMessagesRequest, ListMessagesResponse>;
 }
 
 export interface RoomServiceClient extends Client {
@@ -4387,6 +4926,51 @@ export interface RoomServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: UnbanMemberResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Sends a message in a room (see RoomMessage): to everyone seated, or to the named recipients (each
+   * must be seated: NOT_A_MEMBER otherwise). It is written as the room's next event (message_sent),
+   * so it is delivered in order with the others, and kept in the room's history. Fails with
+   * ROOM_CLOSED, MESSAGE_TOO_LARGE, TOO_MANY_RECIPIENTS, RATE_LIMITED (per sender), NOT_A_MEMBER.
+   * Principal: seated in the room (identity must be the principal's) with the room_message grant
+   * (absent: as room_join). Without a principal (an internal system) identity may be empty: the
+   * message has no sender member.
+   * Callers: gateway, internal.
+   */
+  sendMessage(
+    request: SendMessageRequest,
+    callback: (error: ServiceError | null, response: SendMessageResponse) => void,
+  ): ClientUnaryCall;
+  sendMessage(
+    request: SendMessageRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: SendMessageResponse) => void,
+  ): ClientUnaryCall;
+  sendMessage(
+    request: SendMessageRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: SendMessageResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * The room's last messages (up to ROOM_MESSAGE_HISTORY), oldest first: a principal gets those
+   * addressed to the whole room, to it, or sent by it. Principal: as GetRoom.
+   * Callers: gateway, internal.
+   */
+  listMessages(
+    request: ListMessagesRequest,
+    callback: (error: ServiceError | null, response: ListMessagesResponse) => void,
+  ): ClientUnaryCall;
+  listMessages(
+    request: ListMessagesRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListMessagesResponse) => void,
+  ): ClientUnaryCall;
+  listMessages(
+    request: ListMessagesRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListMessagesResponse) => void,
   ): ClientUnaryCall;
 }
 

@@ -11,6 +11,7 @@ import type { Recording } from "../../media/v1/recording.js";
 import type { PlayUrl, PushUrl } from "../../media/v1/url.js";
 import type { Call } from "../../room/v1/call.js";
 import type { CloseReason, LeaveReason, Member, Room } from "../../room/v1/room.js";
+import type { CustomMessage, RoomMessage } from "../../room/v1/room_message.js";
 
 /** Everything a client may send. */
 export interface ClientMessage {
@@ -40,6 +41,8 @@ export interface ClientMessage {
   inviteToCall?: InviteToCallRequest | undefined;
   getTeamStats?: GetTeamStatsRequest | undefined;
   refreshToken?: RefreshTokenRequest | undefined;
+  sendMessage?: SendMessageRequest | undefined;
+  listMessages?: ListMessagesRequest | undefined;
 }
 
 /** Everything the gateway sends. */
@@ -82,6 +85,8 @@ export interface ServerMessage {
     | undefined;
   /** The access token expires soon: send refresh_token before expire_time, or the connection ends. */
   tokenExpiring?: TokenExpiring | undefined;
+  sendMessage?: SendMessageResponse | undefined;
+  listMessages?: ListMessagesResponse | undefined;
 }
 
 /** Sent once the access token is accepted. */
@@ -188,7 +193,7 @@ export interface TokenExpiring {
  * ROOM_FULL, ALREADY_EXISTS, NOT_A_MEMBER, IDENTITY_IN_USE, BANNED, CALLEE_OFFLINE, CALLEE_BUSY,
  * CALL_NOT_FOUND, CALL_ENDED, NOT_A_PARTY, QUEUE_FULL, TEAM_CLOSED, AGENT_UNAVAILABLE,
  * FAILED_PRECONDITION (the call or agent is not in a state that allows it), RATE_LIMITED,
- * UNAVAILABLE, INTERNAL.
+ * MESSAGE_TOO_LARGE, TOO_MANY_RECIPIENTS, UNAVAILABLE, INTERNAL.
  */
 export interface Error {
   code: string;
@@ -206,7 +211,7 @@ export interface PingResponse {
 }
 
 export interface CreateRoomRequest {
-  /** name, kind, display_name, max_members, metadata and recording are read. */
+  /** name, kind, display_name, max_members, metadata, recording and message_webhooks are read. */
   room: Room | undefined;
 }
 
@@ -300,7 +305,8 @@ export interface ReportPusherEventResponse {
 
 /**
  * Something happened in a room the client is in. seq increases by one per room event; a client that
- * sees a jump missed notices and can re-read the room with get_room.
+ * sees a jump missed notices and can re-read the room with get_room. A notice with no entry set is
+ * the seq of a message addressed to other members: nothing to show, the seq moves on.
  */
 export interface RoomNotice {
   roomId: string;
@@ -315,6 +321,16 @@ export interface RoomNotice {
   memberUpdated?: MemberUpdatedNotice | undefined;
   memberConnection?: MemberConnectionNotice | undefined;
   recordingReady?: RecordingReadyNotice | undefined;
+  message?: RoomMessageNotice | undefined;
+}
+
+/**
+ * A room message, to the whole room or to you (or sent by you: your own come back too, in their
+ * place in the room's order). De-duplicate on message.id.
+ */
+export interface RoomMessageNotice {
+  /** NEXT-ID: 2 */
+  message: RoomMessage | undefined;
 }
 
 /** A recording of one of the room's streams is ready. */
@@ -616,4 +632,43 @@ export interface GetTeamStatsRequest {
 export interface GetTeamStatsResponse {
   /** NEXT-ID: 2 */
   stats: TeamStats | undefined;
+}
+
+/**
+ * Sends a message in a room the connection holds a seat in: to everyone there, or to the identities in
+ * recipients. Needs the roomMessage grant (absent from the token: as roomJoin). The answer carries the
+ * message with its id and seq; the members (and the sender) get it as a `message` notice in the
+ * room's order. Errors: NOT_A_MEMBER, MESSAGE_TOO_LARGE, TOO_MANY_RECIPIENTS, RATE_LIMITED,
+ * PERMISSION_DENIED, INVALID_ARGUMENT.
+ */
+export interface SendMessageRequest {
+  roomId: string;
+  /** Identities; empty: the whole room. */
+  recipients: string[];
+  text?: string | undefined;
+  custom?:
+    | CustomMessage
+    | undefined;
+  /** Optional, up to 128 characters: a retried send with the same key answers the first one's message. */
+  idempotencyKey: string;
+}
+
+export interface SendMessageResponse {
+  /** NEXT-ID: 2 */
+  message: RoomMessage | undefined;
+}
+
+/**
+ * The room's recent messages (its last ROOM_MESSAGE_HISTORY) addressed to the whole room or to you,
+ * oldest first: what a late joiner missed. After a resume, sync_room brings the ones missed instead.
+ */
+export interface ListMessagesRequest {
+  /** NEXT-ID: 2 */
+  roomId: string;
+}
+
+export interface ListMessagesResponse {
+  messages: RoomMessage[];
+  /** NEXT-ID: 3 */
+  seq: number;
 }

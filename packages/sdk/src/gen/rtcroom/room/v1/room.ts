@@ -214,6 +214,11 @@ export interface Room {
   recordingFormats: string[];
   /** What the owner may do; set at creation, changed by UpdateRoom only with the room_admin grant. */
   ownerRights: OwnerRights;
+  /**
+   * The room's messages (SendMessage) go to webhook endpoints too (the deployment may send every
+   * room's: ROOM_MESSAGE_WEBHOOKS). Set at creation.
+   */
+  messageWebhooks: boolean;
 }
 
 /**
