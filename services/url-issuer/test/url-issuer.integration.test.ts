@@ -1,7 +1,9 @@
 // Starts the real gRPC server and calls it the way the room service and the gateway do.
 import { createClient, DomainError, isDomainError } from '@rtcroom/common';
 import { createTestDatabase, testLogger, TestDatabase } from '@rtcroom/common/testing';
-import { urlIssuerv1 } from '@rtcroom/proto';
+import { mediav1, urlIssuerv1 } from '@rtcroom/proto';
+
+const { CLIENT_KIND_BROWSER: browser, CLIENT_KIND_MINI_PROGRAM: miniProgram } = mediav1.ClientKind;
 import { loadUrlIssuerConfig, startUrlIssuer, tencentTxSecret, verifyPlaySignature, verifyPushSignature } from '../src';
 
 type Client = ReturnType<typeof createClient<typeof urlIssuerv1.UrlIssuerServiceService>>;
@@ -81,7 +83,7 @@ describe('UrlIssuerService, self-hosted', () => {
     const { pushUrl } = await client.issuePushUrl({ roomId: 'room_a', memberId: 'mem_1', record: false, recordFormats: [] });
     const streamId = pushUrl!.streamId;
     const viewers = ['bob', 'alice@example.com', 'carol.k'];
-    const { playUrls } = await client.issuePlayUrls({ roomId: 'room_a', streamId, viewerIdentities: viewers });
+    const { playUrls } = await client.issuePlayUrls({ roomId: 'room_a', streamId, viewerIdentities: viewers, viewerKinds: [] });
     expect(playUrls.map((p) => p.viewerIdentity)).toEqual(viewers);
     for (const play of playUrls) {
       expect(play.streamId).toBe(streamId);
@@ -95,6 +97,25 @@ describe('UrlIssuerService, self-hosted', () => {
     }
   });
 
+  it('gives a browser no WebRTC URL without a media bridge, and says why', async () => {
+    const mini = await client.issuePushUrl({ roomId: 'room_a', memberId: 'mem_1', record: false, recordFormats: [] });
+    expect(mini.pushUrl).toMatchObject({ webrtcUrl: '', webrtcUnavailable: '' });
+    const web = await client.issuePushUrl({ roomId: 'room_a', memberId: 'mem_1', record: false, recordFormats: [], pusherKind: browser });
+    expect(web.pushUrl).toMatchObject({ streamId: mini.pushUrl!.streamId, webrtcUrl: '', webrtcUnavailable: 'WEBRTC_UNAVAILABLE' });
+    // The RTMP URL is there all the same (an app may show it; a bridge would take it).
+    expect(web.pushUrl!.url.startsWith('rtmp://media.test:1935/live/')).toBe(true);
+
+    const streamId = mini.pushUrl!.streamId;
+    const { playUrls } = await client.issuePlayUrls({ roomId: 'room_a', streamId, viewerIdentities: ['bob', 'agent', 'carol'], viewerKinds: [miniProgram, browser] });
+    expect(playUrls.map((p) => [p.viewerIdentity, p.webrtcUrl, p.webrtcUnavailable])).toEqual([
+      ['bob', '', ''],
+      ['agent', '', 'WEBRTC_UNAVAILABLE'],
+      ['carol', '', ''],
+    ]);
+    const viewer = await client.issueViewerPlayUrls({ roomId: 'room_a', viewerIdentity: 'agent', streamIds: [streamId], viewerKind: browser });
+    expect(viewer.playUrls[0]).toMatchObject({ webrtcUrl: '', webrtcUnavailable: 'WEBRTC_UNAVAILABLE' });
+  });
+
   it('refuses bad push requests with INVALID_ARGUMENT', async () => {
     await expectInvalid(client.issuePushUrl({ roomId: '', memberId: 'mem_1', record: false, recordFormats: [] }), 'room_id');
     await expectInvalid(client.issuePushUrl({ roomId: 'room a', memberId: 'mem_1', record: false, recordFormats: [] }), 'room_id');
@@ -106,7 +127,7 @@ describe('UrlIssuerService, self-hosted', () => {
   it('refuses bad play requests with INVALID_ARGUMENT', async () => {
     const { pushUrl } = await client.issuePushUrl({ roomId: 'room_a', memberId: 'mem_1', record: false, recordFormats: [] });
     const streamId = pushUrl!.streamId;
-    const ok = { roomId: 'room_a', streamId, viewerIdentities: ['bob'] };
+    const ok = { roomId: 'room_a', streamId, viewerIdentities: ['bob'], viewerKinds: [] };
     await expectInvalid(client.issuePlayUrls({ ...ok, streamId: '' }), 'stream_id');
     await expectInvalid(client.issuePlayUrls({ ...ok, streamId: `8888${streamId.slice(1)}` }), 'stream_id');
     await expectInvalid(client.issuePlayUrls({ ...ok, streamId: 's_test001' }), 'stream_id');
@@ -124,6 +145,7 @@ describe('UrlIssuerService, self-hosted', () => {
     await expectInvalid(client.issueViewerPlayUrls({ ...one, streamIds: [streamId, 's_test001'] }), 'stream_id');
     await expectInvalid(client.issueViewerPlayUrls({ ...one, viewerIdentity: 'not ok' }), 'viewer_identity');
     await expectInvalid(client.issueViewerPlayUrls({ ...one, roomId: '' }), 'room_id');
+    await expectInvalid(client.issuePlayUrls({ ...ok, viewerKinds: [browser, browser] }), 'viewer_kinds');
 
     // Exactly 100 is allowed, and the server is still serving after all that.
     const hundred = Array.from({ length: 100 }, (_, i) => `v${i}`);
@@ -180,14 +202,14 @@ describe('UrlIssuerService, Tencent', () => {
     );
     const { playUrls } = await client.issueViewerPlayUrls({ roomId: 'room_a', viewerIdentity: 'dan', streamIds: streams });
     expect(playUrls.map((p) => [p.streamId, p.viewerIdentity])).toEqual(streams.map((s) => [s, 'dan']));
-    const single = await client.issuePlayUrls({ roomId: 'room_a', streamId: streams[1], viewerIdentities: ['dan'] });
+    const single = await client.issuePlayUrls({ roomId: 'room_a', streamId: streams[1], viewerIdentities: ['dan'], viewerKinds: [] });
     expect(playUrls[1].rtcUrl.split('?')[0]).toBe(single.playUrls[0].rtcUrl.split('?')[0]);
   });
 
   it('issues the signed RTC URL and the ordinary play URLs', async () => {
     const { pushUrl } = await client.issuePushUrl({ roomId: 'room_a', memberId: 'mem_1', record: false, recordFormats: [] });
     const streamId = pushUrl!.streamId;
-    const { playUrls } = await client.issuePlayUrls({ roomId: 'room_a', streamId, viewerIdentities: ['alice'] });
+    const { playUrls } = await client.issuePlayUrls({ roomId: 'room_a', streamId, viewerIdentities: ['alice'], viewerKinds: [] });
     const [play] = playUrls;
     expect(play.rtcUrl).toMatch(new RegExp(`^rtmp://8888\\.liveplay\\.myqcloud\\.com/live/${streamId}\\?bizid=8888&txSecret=[0-9a-f]{32}&txTime=[0-9A-F]+$`));
     expect(play.rtmpUrl).toBe(`rtmp://8888.liveplay.myqcloud.com/live/${streamId}`);
@@ -195,9 +217,28 @@ describe('UrlIssuerService, Tencent', () => {
     expect(play.hlsUrl).toBe(`http://8888.liveplay.myqcloud.com/live/${streamId}.m3u8`);
   });
 
+  it('signs WebRTC push and LEB play URLs for browser members only', async () => {
+    const web = await client.issuePushUrl({ roomId: 'room_a', memberId: 'mem_1', record: false, recordFormats: [], pusherKind: browser });
+    const { streamId, url, webrtcUrl, webrtcUnavailable } = web.pushUrl!;
+    expect(webrtcUnavailable).toBe('');
+    const [, rtmpQuery] = url.split('?');
+    // Same signature and expiry as the RTMP push URL, less the bizid.
+    expect(webrtcUrl).toBe(`webrtc://8888.livepush.myqcloud.com/live/${streamId}?${rtmpQuery.replace('bizid=8888&', '')}`);
+    const mini = await client.issuePushUrl({ roomId: 'room_a', memberId: 'mem_1', record: false, recordFormats: [], pusherKind: miniProgram });
+    expect(mini.pushUrl!.webrtcUrl).toBe('');
+
+    const { playUrls } = await client.issuePlayUrls({ roomId: 'room_a', streamId, viewerIdentities: ['agent', 'customer'], viewerKinds: [browser, miniProgram] });
+    const [agent, customer] = playUrls;
+    const txTime = agent.rtcUrl.match(/txTime=([0-9A-F]+)$/)![1];
+    expect(agent.webrtcUrl).toBe(`webrtc://8888.liveplay.myqcloud.com/live/${streamId}?txSecret=${tencentTxSecret('mykey', streamId, txTime)}&txTime=${txTime}`);
+    expect(customer.webrtcUrl).toBe('');
+    const viewer = await client.issueViewerPlayUrls({ roomId: 'room_a', viewerIdentity: 'agent', streamIds: [streamId], viewerKind: browser });
+    expect(viewer.playUrls[0].webrtcUrl.startsWith(`webrtc://8888.liveplay.myqcloud.com/live/${streamId}?txSecret=`)).toBe(true);
+  });
+
   it('refuses a self-hosted stream id', async () => {
     await expectInvalid(
-      client.issuePlayUrls({ roomId: 'room_a', streamId: 's_abcdefghijklmnopqrstuvwx', viewerIdentities: ['alice'] }),
+      client.issuePlayUrls({ roomId: 'room_a', streamId: 's_abcdefghijklmnopqrstuvwx', viewerIdentities: ['alice'], viewerKinds: [] }),
       'stream_id',
     );
   });
