@@ -6,6 +6,7 @@ export type { ClientErrorCode, ErrorCode, RtcRoomErrorOptions, ServerErrorCode }
 export type { MemberEvent, PlayerDiagnostic, PusherDiagnostic, RtcRoomEvents, Severity } from './events.js';
 export { describePlayerCode, describePusherCode, handlePlayerStateChange, handlePusherStateChange, reportedPusherCodes } from './rooms/live-glue.js';
 export type { LiveStateChangeEvent } from './rooms/live-glue.js';
+export { describeWebRtcUnavailable, mediaUrlFor } from './rooms/media-urls.js';
 export type * from './protocol.js';
 export type { RoomSnapshot } from './rooms/room-view.js';
 export { RoomSequencer } from './rooms/room-sequencer.js';
