@@ -89,7 +89,7 @@ describe('Tencent WebRTC URLs (browser members)', () => {
     expect(url).toBe('webrtc://8888.livepush.myqcloud.com/live/8888_test001?txSecret=589dd9ebd1de7beb37d7f0c5c90dd66d&txTime=5C2A3CFF');
     // The same signature and expiry as the RTMP push URL signed at the same instant.
     const rtmp = provider.pushUrl('8888_test001', false, nowForPush).url;
-    expect(url.split('?')[1]).toBe(rtmp.split('&').slice(1).join('&'));
+    expect(String(url).split('?')[1]).toBe(rtmp.split('&').slice(1).join('&'));
   });
 
   it('adds the recording parameters to the WebRTC push URL as to the RTMP one', () => {
