@@ -5,9 +5,10 @@
 // browser WebRTC URLs (its web pusher, LEB webrtc:// play) signed as its RTMP URLs; self-hosted
 // nginx-rtmp without a bridge gives none and says WEBRTC_UNAVAILABLE.
 import { createHash } from 'node:crypto';
-import { issueAccessToken } from '@rtcroom/common';
+import { createClient, issueAccessToken } from '@rtcroom/common';
 import { createTestDatabase, testNatsUrl, TestDatabase } from '@rtcroom/common/testing';
 import { RunningSystem, startAll } from '@rtcroom/dev';
+import { deskServicev1, deskv1 } from '@rtcroom/proto';
 import { ClientKind, describeWebRtcUnavailable, nodeSocket, PlayUrl, PushUrl, RtcRoomClient, RtcRoomEvents, WebSocketClass } from '@rtcroom/sdk';
 import WebSocket from 'ws';
 
@@ -66,6 +67,11 @@ const providers: Record<string, Expectations> = {
   },
 };
 
+/** The SDK's own way to send syncRoom (it does after a resume or a gap), reached for the test. */
+interface SyncTransport {
+  request(kind: 'syncRoom', body: { roomId: string; afterSeq: number }): Promise<{ snapshot: boolean; playUrls: PlayUrl[]; notices: { streamStarted?: { playUrl?: PlayUrl } }[] }>;
+}
+
 /** Collects a client's events of one kind, and waits for one that matches. */
 function recorder<K extends keyof RtcRoomEvents>(client: RtcRoomClient, event: K) {
   const seen: RtcRoomEvents[K][] = [];
@@ -103,10 +109,10 @@ describe.each(Object.keys(providers))('member kinds, %s provider', (provider) =>
     await database?.drop();
   });
 
-  async function connect(identity: string, kind?: ClientKind): Promise<RtcRoomClient> {
+  async function connect(identity: string, kind?: ClientKind, agentTeams?: string[]): Promise<RtcRoomClient> {
     const client = new RtcRoomClient({ socket: nodeSocket(WebSocket as unknown as WebSocketClass), reconnect: { enabled: false }, ...(kind ? { kind } : {}) });
     clients.push(client);
-    await client.connect(system.gatewayUrl, issueAccessToken(secret, { identity }));
+    await client.connect(system.gatewayUrl, issueAccessToken(secret, { identity, ...(agentTeams ? { grants: { agentTeams } } : {}) }));
     return client;
   }
 
@@ -170,6 +176,23 @@ describe.each(Object.keys(providers))('member kinds, %s provider', (provider) =>
     const phoneSawLate = await phoneSaw.next((e) => e.member.memberId === latePhoneSeat.self.memberId);
     expect(phoneSawLate.playUrl?.rtcUrl).toMatch(expected.rtcPlay);
     expect(phoneSawLate.playUrl?.webrtcUrl).toBe('');
+
+    // Back in step after a gap or a resume (syncRoom, as the SDK sends it): the browser's URLs again.
+    const sync = (client: RtcRoomClient, afterSeq: number) => (client as unknown as { transport: SyncTransport }).transport.request('syncRoom', { roomId: phoneSeat.room.id, afterSeq });
+    const snapshot = await sync(agent, 0);
+    expect(snapshot.snapshot).toBe(true);
+    expect(snapshot.playUrls.map((u) => u.streamId).sort()).toEqual([phoneSeat.self.streamId, latePhoneSeat.self.streamId].sort());
+    for (const url of snapshot.playUrls) expected.browserPlay(url, url.streamId);
+    const replay = await sync(agent, agentSeat.seq);
+    const started = replay.notices.flatMap((n) => (n.streamStarted?.playUrl ? [n.streamStarted.playUrl] : []));
+    expect(started.map((u) => u.streamId)).toEqual([latePhoneSeat.self.streamId]);
+    expected.browserPlay(started[0], latePhoneSeat.self.streamId);
+    const phoneReplay = await sync(phone, phoneSeat.seq);
+    const toPhoneAgain = phoneReplay.notices.flatMap((n) => (n.streamStarted?.playUrl ? [n.streamStarted.playUrl] : []));
+    expect(toPhoneAgain.map((u) => [u.streamId, u.webrtcUrl])).toEqual([
+      [agentSeat.self.streamId, ''],
+      [latePhoneSeat.self.streamId, ''],
+    ]);
   });
 
   it('rings a browser callee with the caller\'s stream as a browser plays it, and seats it as a browser', async () => {
@@ -186,6 +209,39 @@ describe.each(Object.keys(providers))('member kinds, %s provider', (provider) =>
     expect(answered.room?.self.kind).toBe('CLIENT_KIND_BROWSER');
     expected.browserPush(answered.room!.pushUrl!);
     expected.browserPlay(answered.room!.playUrls[room.self.memberId], room.self.streamId);
+  });
+
+  it("the issue's scenario: a phone customer calls a team, a browser agent is offered and answers it, each plays the other in its own kind", async () => {
+    const desk = createClient(deskServicev1.DeskServiceService, system.roomGrpcAddress);
+    const { team } = await desk.createTeam({ team: deskv1.Team.fromPartial({ name: `claims-${provider}`, ringTimeoutSeconds: 10, wrapUpSeconds: 1 }) });
+    desk.close();
+    const agent = await connect(`desk-agent-${provider}`, 'CLIENT_KIND_BROWSER', [team!.name]);
+    await agent.setAgentState(team!.name, 'AGENT_STATE_AVAILABLE');
+    const offers = recorder(agent, 'incomingCall');
+    const customer = await connect(`customer-${provider}`);
+    const customerSaw = recorder(customer, 'streamReady');
+
+    const { call, room } = await customer.callTeam(team!.name, { metadata: 'claim 42' });
+    expect(room.self.kind).toBe('CLIENT_KIND_MINI_PROGRAM');
+    expect(room.pushUrl.url).toMatch(expected.rtmpPush);
+    await customer.reportPusherEvent(room.room.id, 1002);
+    const offer = await offers.next((e) => e.call.id === call.id);
+    expected.browserPlay(offer.callerPlayUrl, room.self.streamId);
+
+    const answered = await agent.answerCall(call.id);
+    expect(answered.room?.self.kind).toBe('CLIENT_KIND_BROWSER');
+    expected.browserPush(answered.room!.pushUrl!);
+    expected.browserPlay(answered.room!.playUrls[room.self.memberId], room.self.streamId);
+    await agent.reportPusherEvent(room.room.id, 1002);
+    const agentStream = await customerSaw.next((e) => e.member.memberId === answered.room!.self.memberId);
+    expect(agentStream.playUrl?.rtcUrl).toMatch(expected.rtcPlay);
+    expect(agentStream.playUrl?.webrtcUrl).toBe('');
+
+    // A customer on a web page calls the team as a browser (the request says so).
+    const webCustomer = await connect(`web-customer-${provider}`);
+    const web = await webCustomer.callTeam(team!.name, { kind: 'CLIENT_KIND_BROWSER' });
+    expect(web.room.self.kind).toBe('CLIENT_KIND_BROWSER');
+    expected.browserPush(web.room.pushUrl);
   });
 
   it('refuses a connection whose client_kind it does not know, with a clear error', async () => {
