@@ -20,7 +20,7 @@ import { RecordingKeeper } from './app/recording-keeper';
 import { TencentCallbacks } from './app/tencent-callbacks';
 import type { UrlIssuerConfig } from './config';
 import type { MemberDirectory } from './domain/member-directory';
-import { createMediaProvider } from './domain/media-provider';
+import { createMediaProvider, WebRtcLeg } from './domain/media-provider';
 import { busMediaFactSink } from './events/media-events';
 import type { UrlIssuerDatabase } from './store/database';
 import { forgetExpiredCallbackSigns, pgSignLedger } from './store/callback-sign.repository';
@@ -51,13 +51,15 @@ export interface UrlIssuerServiceDeps {
   grpcListener?: GrpcListener;
   /** The services sharing this process (startAll): calls to them, and theirs to this one, run in-process. */
   inproc?: InProcessHub;
+  /** A self-hosted deployment's WebRTC side (a media bridge): browser members' URLs come from it. */
+  webrtc?: WebRtcLeg;
 }
 
 /** Tencent retries a callback for minutes; a week of remembered facts is far beyond that. */
 const factMemoryMs = 7 * 24 * 3600 * 1000;
 
 export async function startUrlIssuer(config: UrlIssuerConfig, logger: Logger, deps: UrlIssuerServiceDeps = {}): Promise<RunningUrlIssuer> {
-  const provider = createMediaProvider(config.media);
+  const provider = createMediaProvider(config.media, deps.webrtc);
   const stops: (() => Promise<void> | void)[] = [];
   const metrics = new ServiceMetrics('url-issuer');
   const grpcCalls = grpcMetrics(metrics);
@@ -109,7 +111,7 @@ export async function startUrlIssuer(config: UrlIssuerConfig, logger: Logger, de
 
     const grpc = await startGrpcServer(
       deps.grpcListener ?? config.grpcAddress,
-      [urlIssuerBinding({ provider, streamIdKey: config.streamIdKey, recordings })],
+      [urlIssuerBinding({ provider, streamIdKey: config.streamIdKey, recordings, logger })],
       logger,
       config.grpcSecurity,
       config.grpcMux,

@@ -1,10 +1,10 @@
 // The UrlIssuerService handlers: check what the caller sent, derive the stream id, let the
 // deployment's provider sign; list the recordings kept. Signing is stateless and recordings live in
 // the shared store, so any number of replicas can answer.
-import { bindService, CallerPolicy, DomainError, identityPattern, ServiceBinding } from '@rtcroom/common';
+import { bindService, CallerPolicy, DomainError, identityPattern, Logger, ServiceBinding } from '@rtcroom/common';
 import { mediav1, urlIssuerv1 } from '@rtcroom/proto';
 import type { Recording } from './domain/media-fact';
-import { ClientKind, MediaProvider, webrtcUnavailable } from './domain/media-provider';
+import { ClientKind, MediaProvider, webrtcFailed, webrtcUnavailable } from './domain/media-provider';
 import { recordFormats } from './domain/providers/tencent';
 import { deriveStreamId, isDerivedStreamId } from './domain/stream-id';
 import { toProtoRecording } from './events/media-events';
@@ -18,6 +18,8 @@ export interface UrlIssuerDeps {
   provider: MediaProvider;
   streamIdKey: string;
   recordings: { list(roomId: string, limit: number, after: RecordingPageCursor | null): Promise<Recording[]> };
+  /** Where a failing WebRTC side is reported. */
+  logger?: Logger;
 }
 
 const encodeCursor = (c: RecordingPageCursor): string => Buffer.from(JSON.stringify({ c: c.createdAt.toISOString(), i: c.id })).toString('base64url');
@@ -92,12 +94,18 @@ function clientKindFromProto(field: string, kind: mediav1.ClientKind | undefined
 const noWebRtc = { webrtcUrl: '', webrtcUnavailable: '' };
 
 export function urlIssuerBinding(deps: UrlIssuerDeps): ServiceBinding {
-  const { provider, streamIdKey, recordings } = deps;
-  // A browser's URL comes from the provider's WebRTC side; without one it says why it is empty.
+  const { provider, streamIdKey, recordings, logger } = deps;
+  // A browser's URL comes from the provider's WebRTC side; without one it says why it is empty. A
+  // side that fails (a bridge down) costs that browser its URL, not the batch its other viewers'.
   const webrtcOf = async (kind: ClientKind, sign: (leg: NonNullable<MediaProvider['webrtc']>) => string | Promise<string>) => {
     if (kind !== 'browser') return noWebRtc;
     if (!provider.webrtc) return { webrtcUrl: '', webrtcUnavailable };
-    return { webrtcUrl: await sign(provider.webrtc), webrtcUnavailable: '' };
+    try {
+      return { webrtcUrl: await sign(provider.webrtc), webrtcUnavailable: '' };
+    } catch (err) {
+      logger?.warn('the WebRTC side could not sign a URL; the browser gets none this time', { err });
+      return { webrtcUrl: '', webrtcUnavailable: webrtcFailed };
+    }
   };
   const signPlay = async (roomId: string, streamId: string, viewerIdentity: string, kind: ClientKind, at: Date): Promise<mediav1.PlayUrl> => ({
     streamId,
@@ -121,7 +129,7 @@ export function urlIssuerBinding(deps: UrlIssuerDeps): ServiceBinding {
         const kind = clientKindFromProto('pusher_kind', request.pusherKind);
         const now = new Date();
         const signed = provider.pushUrl(streamId, request.record, now, formats);
-        const webrtc = await webrtcOf(kind, (leg) => leg.pushUrl({ roomId: request.roomId, streamId, record: request.record, formats, now }));
+        const webrtc = await webrtcOf(kind, (leg) => leg.pushUrl({ roomId: request.roomId, memberId: request.memberId, streamId, record: request.record, formats, now }));
         const pushUrl: mediav1.PushUrl = { streamId, ...signed, ...webrtc };
         return { pushUrl };
       },

@@ -243,3 +243,57 @@ describe('UrlIssuerService, Tencent', () => {
     );
   });
 });
+
+// The hook a media bridge fills (self-hosted deployments): a stand-in bridge here, the real one is
+// services/media-bridge's. Browser members' URLs come from it; one that fails costs only its browser.
+describe('UrlIssuerService, self-hosted with a WebRTC bridge', () => {
+  let running: Awaited<ReturnType<typeof startUrlIssuer>>;
+  let client: Client;
+  let database: TestDatabase;
+  const asked: string[] = [];
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    const config = loadUrlIssuerConfig({
+      RTCROOM_DEV: 'true',
+      URL_ISSUER_GRPC_ADDRESS: '127.0.0.1:0', URL_ISSUER_METRICS_ADDRESS: '127.0.0.1:0',
+      URL_ISSUER_HTTP_ADDRESS: '127.0.0.1:0',
+      DATABASE_URL: database.url,
+      STREAM_ID_KEY: 'integration-stream-id-key-0123',
+      MEDIA_SIGNING_KEY: signingKey,
+      MEDIA_RTMP_BASE: 'rtmp://media.test:1935',
+    });
+    running = await startUrlIssuer(config, testLogger('url-issuer'), {
+      webrtc: {
+        pushUrl: (req) => (asked.push(`push ${req.roomId} ${req.memberId}`), `webrtc://bridge.test/publish/${req.streamId}`),
+        playUrl: async (req) => {
+          asked.push(`play ${req.roomId} ${req.viewer}`);
+          if (req.viewer === 'broken') throw new Error('bridge down');
+          return `webrtc://bridge.test/play/${req.streamId}?viewer=${req.viewer}`;
+        },
+      },
+    });
+    client = createClient(urlIssuerv1.UrlIssuerServiceService, running.grpcAddress);
+  });
+
+  afterAll(async () => {
+    client.close();
+    await running?.stop();
+    await database?.drop();
+  });
+
+  it("asks the bridge for browsers' URLs only, and says WEBRTC_FAILED for the one it could not serve", async () => {
+    const { pushUrl } = await client.issuePushUrl({ roomId: 'room_b', memberId: 'mem_9', record: false, recordFormats: [], pusherKind: browser });
+    expect(pushUrl).toMatchObject({ webrtcUrl: `webrtc://bridge.test/publish/${pushUrl!.streamId}`, webrtcUnavailable: '' });
+    const streamId = pushUrl!.streamId;
+    const { playUrls } = await client.issuePlayUrls({ roomId: 'room_b', streamId, viewerIdentities: ['agent', 'broken', 'phone'], viewerKinds: [browser, browser, miniProgram] });
+    expect(playUrls.map((p) => [p.viewerIdentity, p.webrtcUrl, p.webrtcUnavailable])).toEqual([
+      ['agent', `webrtc://bridge.test/play/${streamId}?viewer=agent`, ''],
+      ['broken', '', 'WEBRTC_FAILED'],
+      ['phone', '', ''],
+    ]);
+    // Every viewer's RTMP URLs are there all the same.
+    expect(playUrls.every((p) => p.rtcUrl.startsWith(`rtmp://media.test:1935/live/${streamId}?viewer=${p.viewerIdentity}&`))).toBe(true);
+    expect(asked).toEqual(['push room_b mem_9', 'play room_b agent', 'play room_b broken']);
+  });
+});

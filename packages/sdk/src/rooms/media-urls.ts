@@ -5,6 +5,7 @@ import type { ClientKind, PlayUrl, PushUrl } from '../protocol.js';
 const webrtcUnavailableMeanings: Record<string, string> = {
   WEBRTC_UNAVAILABLE:
     "this deployment's media server speaks RTMP only (self-hosted nginx-rtmp without a WebRTC bridge): a browser can neither push nor play here",
+  WEBRTC_FAILED: 'the media bridge could not prepare this stream for WebRTC just now: ask for the URL again',
 };
 
 /** Why a browser member's URL has no webrtcUrl, for people; '' when it has one (or the code is empty). */

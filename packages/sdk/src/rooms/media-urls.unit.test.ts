@@ -14,6 +14,7 @@ describe('media URLs by client kind', () => {
 
   it('says why a browser got no WebRTC URL', () => {
     expect(describeWebRtcUnavailable(play.webrtcUnavailable)).toMatch(/RTMP only.*browser can neither push nor play/);
+    expect(describeWebRtcUnavailable('WEBRTC_FAILED')).toMatch(/ask for the URL again/);
     expect(describeWebRtcUnavailable('')).toBe('');
     expect(describeWebRtcUnavailable('SOMETHING_NEW')).toBe('no WebRTC URL (SOMETHING_NEW)');
   });

@@ -31,6 +31,7 @@ export type ClientKind = 'mini_program' | 'browser';
 /** A browser member's push: the same stream and expiry as the RTMP push URL signed with it. */
 export interface WebRtcPushRequest {
   roomId: string;
+  memberId: string;
   streamId: string;
   record: boolean;
   formats: readonly string[];
@@ -56,10 +57,12 @@ export interface WebRtcLeg {
 }
 
 /**
- * The code a browser member's URL carries in webrtc_unavailable when the provider has no WebRTC
- * side (a self-hosted deployment without a media bridge): its webrtc_url is empty.
+ * The codes a browser member's URL carries in webrtc_unavailable, its webrtc_url then empty:
+ * WEBRTC_UNAVAILABLE, the provider has no WebRTC side (a self-hosted deployment without a media
+ * bridge); WEBRTC_FAILED, it has one but it failed this time (ask again).
  */
 export const webrtcUnavailable = 'WEBRTC_UNAVAILABLE';
+export const webrtcFailed = 'WEBRTC_FAILED';
 
 export interface MediaProvider {
   /** Every stream id of this deployment starts with `${streamIdPrefix}_`. */

@@ -144,10 +144,10 @@ describe('self-hosted WebRTC side (browser members)', () => {
       pushUrl: (req) => (asked.push(req), `bridge-push:${req.streamId}`),
       playUrl: async (req) => (asked.push(req), `bridge-play:${req.streamId}:${req.viewer}`),
     });
-    expect(bridged.webrtc!.pushUrl({ roomId: 'r_1', streamId, record: false, formats: [], now })).toBe(`bridge-push:${streamId}`);
+    expect(bridged.webrtc!.pushUrl({ roomId: 'r_1', memberId: 'm_1', streamId, record: false, formats: [], now })).toBe(`bridge-push:${streamId}`);
     await expect(bridged.webrtc!.playUrl({ roomId: 'r_1', streamId, viewer: 'bob', now })).resolves.toBe(`bridge-play:${streamId}:bob`);
     expect(asked).toEqual([
-      { roomId: 'r_1', streamId, record: false, formats: [], now },
+      { roomId: 'r_1', memberId: 'm_1', streamId, record: false, formats: [], now },
       { roomId: 'r_1', streamId, viewer: 'bob', now },
     ]);
     // The RTMP URLs are as without a bridge.

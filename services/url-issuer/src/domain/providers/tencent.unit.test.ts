@@ -85,7 +85,7 @@ describe('Tencent WebRTC URLs (browser members)', () => {
   const md5 = (text: string) => createHash('md5').update(text, 'utf8').digest('hex');
 
   it('signs the WebRTC push URL like the RTMP push URL, without bizid, on the push domain', () => {
-    const url = webrtc.pushUrl({ roomId: 'r_1', streamId: '8888_test001', record: false, formats: [], now: nowForPush });
+    const url = webrtc.pushUrl({ roomId: 'r_1', memberId: 'm_1', streamId: '8888_test001', record: false, formats: [], now: nowForPush });
     expect(url).toBe('webrtc://8888.livepush.myqcloud.com/live/8888_test001?txSecret=589dd9ebd1de7beb37d7f0c5c90dd66d&txTime=5C2A3CFF');
     // The same signature and expiry as the RTMP push URL signed at the same instant.
     const rtmp = provider.pushUrl('8888_test001', false, nowForPush).url;
@@ -93,10 +93,10 @@ describe('Tencent WebRTC URLs (browser members)', () => {
   });
 
   it('adds the recording parameters to the WebRTC push URL as to the RTMP one', () => {
-    expect(webrtc.pushUrl({ roomId: 'r_1', streamId: '8888_test001', record: true, formats: [], now: nowForPush })).toBe(
+    expect(webrtc.pushUrl({ roomId: 'r_1', memberId: 'm_1', streamId: '8888_test001', record: true, formats: [], now: nowForPush })).toBe(
       'webrtc://8888.livepush.myqcloud.com/live/8888_test001?txSecret=589dd9ebd1de7beb37d7f0c5c90dd66d&txTime=5C2A3CFF&record=mp4&record_interval=1800',
     );
-    expect(webrtc.pushUrl({ roomId: 'r_1', streamId: '8888_test001', record: true, formats: ['hls', 'flv'], now: nowForPush })).toMatch(
+    expect(webrtc.pushUrl({ roomId: 'r_1', memberId: 'm_1', streamId: '8888_test001', record: true, formats: ['hls', 'flv'], now: nowForPush })).toMatch(
       /&record=hls\|flv&record_interval=1800$/,
     );
   });

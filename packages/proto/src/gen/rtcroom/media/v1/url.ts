@@ -83,7 +83,8 @@ export interface PushUrl {
   webrtcUrl: string;
   /**
    * Why a browser member got no webrtc_url, as a stable code (else empty): WEBRTC_UNAVAILABLE (the
-   * deployment's media server has no WebRTC side, e.g. self-hosted nginx-rtmp without a bridge).
+   * deployment's media server has no WebRTC side, e.g. self-hosted nginx-rtmp without a bridge) or
+   * WEBRTC_FAILED (it has one, which failed this time: ask again).
    */
   webrtcUnavailable: string;
 }
