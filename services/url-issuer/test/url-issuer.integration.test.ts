@@ -146,6 +146,10 @@ describe('UrlIssuerService, self-hosted', () => {
     await expectInvalid(client.issueViewerPlayUrls({ ...one, viewerIdentity: 'not ok' }), 'viewer_identity');
     await expectInvalid(client.issueViewerPlayUrls({ ...one, roomId: '' }), 'room_id');
     await expectInvalid(client.issuePlayUrls({ ...ok, viewerKinds: [browser, browser] }), 'viewer_kinds');
+    const unknownKind = 7 as unknown as mediav1.ClientKind;
+    await expectInvalid(client.issuePlayUrls({ ...ok, viewerKinds: [unknownKind] }), 'viewer_kinds[0]');
+    await expectInvalid(client.issueViewerPlayUrls({ ...one, viewerKind: unknownKind }), 'viewer_kind');
+    await expectInvalid(client.issuePushUrl({ roomId: 'room_a', memberId: 'mem_1', record: false, recordFormats: [], pusherKind: unknownKind }), 'pusher_kind');
 
     // Exactly 100 is allowed, and the server is still serving after all that.
     const hundred = Array.from({ length: 100 }, (_, i) => `v${i}`);
