@@ -22,6 +22,8 @@ export type ErrorReason =
   | 'QUEUE_FULL'
   | 'TEAM_CLOSED'
   | 'AGENT_UNAVAILABLE'
+  | 'NOT_A_SUPERVISOR'
+  | 'CALL_NOT_LIVE'
   | 'RATE_LIMITED'
   | 'MESSAGE_TOO_LARGE'
   | 'TOO_MANY_RECIPIENTS'

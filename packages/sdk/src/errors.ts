@@ -25,6 +25,8 @@ export const serverErrorCodes = [
   'QUEUE_FULL',
   'TEAM_CLOSED',
   'AGENT_UNAVAILABLE',
+  'NOT_A_SUPERVISOR',
+  'CALL_NOT_LIVE',
   'RATE_LIMITED',
   'MESSAGE_TOO_LARGE',
   'TOO_MANY_RECIPIENTS',

@@ -2,7 +2,7 @@
 // key) and what it makes of what the gateway sends (a ServerMessage, every field of the case it
 // carries set; see wire.ts for the messages inside).
 import type { Answer, Call, CallNotice, NoticeBody, NoticeKind, PusherAction, RequestBody, RequestKind, RoomNotice, ServerCase, ServerMessage, Welcome } from './protocol.js';
-import { bool, enumOf, fields, list, maybe, num, Raw, readAgent, readCall, readMember, readPlayUrl, readPushUrl, readRecording, readRoom, readRoomMessage, readTeam, readTeamStats, str, time } from './wire.js';
+import { bool, enumOf, fields, list, maybe, num, Raw, readAgent, readCall, readLiveCall, readMember, readPlayUrl, readPushUrl, readRecording, readRoom, readRoomMessage, readTeam, readTeamStats, str, time } from './wire.js';
 
 /** The text of a request frame. */
 export function requestFrame<K extends RequestKind>(requestId: string, kind: K, body: RequestBody<K>): string {
@@ -91,6 +91,17 @@ const answerReaders: { [K in RequestKind]: (x: Raw) => Answer<K> } = {
   refreshToken: (x) => ({ expireTime: time(x.expireTime) }),
   sendMessage: (x) => ({ message: readRoomMessage(x.message) }),
   listMessages: (x) => ({ messages: list(x.messages, readRoomMessage), seq: num(x.seq) }),
+  listLiveCalls: (x) => ({ calls: list(x.calls, readLiveCall) }),
+  monitorCall: (x) => ({ call: readLiveCall(x.call), playUrls: playUrls(x.playUrls) }),
+  bargeIn: (x) => ({
+    call: readCall(x.call),
+    room: readRoom(x.room),
+    member: readMember(x.member),
+    members: members(x.members),
+    pushUrl: maybe(x.pushUrl, readPushUrl),
+    playUrls: playUrls(x.playUrls),
+    seq: num(x.seq),
+  }),
 };
 
 /** Reads the answer to a request of the given kind (absent: every field at its default). */

@@ -69,6 +69,9 @@ const send: { [K in RequestKind]: (client: RtcRoomClient, body: RequestBody<K>) 
   sendMessage: (c, b) =>
     c.sendMessage(b.roomId!, b.custom ? { topic: b.custom.topic, payload: fromBase64(b.custom.payload) } : b.text!, { to: b.recipients, idempotencyKey: b.idempotencyKey }),
   listMessages: (c, b) => c.messageHistory(b.roomId!),
+  listLiveCalls: (c, b) => c.listLiveCalls(b.team),
+  monitorCall: (c, b) => c.monitorCall(b.callId!),
+  bargeIn: (c, b) => c.bargeIn(b.callId!, { kind: b.kind }),
 };
 
 /** Fields the SDK sets itself, whatever the app gives: what they must be. */

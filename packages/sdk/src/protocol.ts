@@ -12,7 +12,7 @@ export type { Call, CallEndReason, CallState } from './gen/rtcroom/room/v1/call.
 export type { ClientKind, PlayUrl, PushUrl } from './gen/rtcroom/media/v1/url.js';
 export type { MediaServer, Recording } from './gen/rtcroom/media/v1/recording.js';
 export type { Agent, AgentState, Team } from './gen/rtcroom/desk/v1/desk.js';
-export type { TeamStats } from './gen/rtcroom/desk/v1/desk_service.js';
+export type { LiveCall, TeamStats } from './gen/rtcroom/desk/v1/desk_service.js';
 export type { GoAway, SeatHeld, TokenExpiring, Welcome } from './gen/rtcroom/gateway/v1/gateway.js';
 export type { CustomMessage, RoomMessage } from './gen/rtcroom/room/v1/room_message.js';
 
@@ -104,6 +104,9 @@ interface Answers {
   refreshToken: gw.RefreshTokenResponse;
   sendMessage: Filled<gw.SendMessageResponse, 'message'>;
   listMessages: gw.ListMessagesResponse;
+  listLiveCalls: gw.ListLiveCallsResponse;
+  monitorCall: Filled<gw.MonitorCallResponse, 'call'>;
+  bargeIn: Filled<gw.BargeInResponse, 'call' | 'room' | 'member'>;
 }
 
 export type Answer<K extends RequestKind> = Answers[K];

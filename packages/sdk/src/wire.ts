@@ -5,7 +5,7 @@
 // returns a generated type with no optional keys, so a field added to the proto does not compile until
 // it is read here; frames.unit.test.ts checks that what the gateway's own codec writes is read back
 // whole.
-import type { Agent, Call, Member, PlayUrl, PushUrl, Recording, Room, RoomMessage, Team, TeamStats } from './protocol.js';
+import type { Agent, Call, LiveCall, Member, PlayUrl, PushUrl, Recording, Room, RoomMessage, Team, TeamStats } from './protocol.js';
 import { fromBase64 } from './rooms/bytes.js';
 
 /** A message or part of one as JSON.parse made it: checked field by field below. */
@@ -162,6 +162,20 @@ export function readTeamStats(raw?: unknown): TeamStats {
     averageHandlingSeconds: num(s.averageHandlingSeconds),
     agentsSignedIn: num(s.agentsSignedIn),
     agentsAvailable: num(s.agentsAvailable),
+  };
+}
+
+export function readLiveCall(raw?: unknown): LiveCall {
+  const c = fields(raw);
+  return {
+    callId: str(c.callId),
+    teamId: str(c.teamId),
+    roomId: str(c.roomId),
+    agentIdentity: str(c.agentIdentity),
+    customerIdentity: str(c.customerIdentity),
+    answerTime: time(c.answerTime),
+    guestIdentities: list(c.guestIdentities, str),
+    members: list(c.members, readMember),
   };
 }
 

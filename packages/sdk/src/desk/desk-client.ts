@@ -1,9 +1,10 @@
 // The client's service-desk layer: a customer calls a team; an agent sets its state, reads its team
-// and figures, hands a call on or invites someone into it. Desk calls are calls: their steps (a
+// and figures, hands a call on or invites someone into it; a supervisor lists its teams' live calls,
+// monitors one silently or barges in. Desk calls are calls: their steps (a
 // customer's place in line, an agent's offer and its withdrawal, an invitation) are told by
 // calls/call-tracker.ts.
 import { CallsClient } from '../calls/calls-client.js';
-import type { Agent, Answer, Call, ClientKind, SettableAgentState, TeamStats } from '../protocol.js';
+import type { Agent, Answer, Call, ClientKind, LiveCall, PlayUrl, SettableAgentState, TeamStats } from '../protocol.js';
 import type { JoinedRoom } from '../rooms/rooms-client.js';
 
 export abstract class DeskClient extends CallsClient {
@@ -48,5 +49,36 @@ export abstract class DeskClient extends CallsClient {
   /** A party to a running desk call invites someone (who must be connected): they are told with callInvitation. */
   inviteToCall(callId: string, identity: string): Promise<Call> {
     return this.transport.request('inviteToCall', { callId, identity }, { onAnswer: this.track }).then((a) => a.call);
+  }
+
+  /**
+   * A supervisor (its token's supervisor_teams) lists the running calls of a team it supervises, or of
+   * all of them: agent, customer, since when, the room and its members. Errors: NOT_A_SUPERVISOR.
+   */
+  listLiveCalls(team = ''): Promise<LiveCall[]> {
+    return this.transport.request('listLiveCalls', { team }).then((a) => a.calls);
+  }
+
+  /**
+   * Silent monitoring: play URLs, for this client's kind, of the call's parties now publishing. No seat
+   * is taken and nobody in the call is told; ask again for a party that starts pushing later.
+   * Errors: NOT_A_SUPERVISOR, CALL_NOT_FOUND, CALL_NOT_LIVE (not answered yet, or ended).
+   */
+  monitorCall(callId: string): Promise<{ call: LiveCall; playUrls: PlayUrl[] }> {
+    return this.transport.request('monitorCall', { callId });
+  }
+
+  /**
+   * Barge in: a seat in the running call that everyone sees (memberJoined), as answerCall gives an
+   * invited guest. Errors: NOT_A_SUPERVISOR, CALL_NOT_FOUND, CALL_NOT_LIVE.
+   */
+  async bargeIn(callId: string, options: { kind?: ClientKind } = {}): Promise<{ call: Call; room: JoinedRoom }> {
+    const answer = await this.transport.request('bargeIn', { callId, ...options }, {
+      onAnswer: (a) => {
+        this.callTracker.changed({ call: a.call });
+        this.roomTracker.seated({ room: a.room, member: a.member, members: a.members, pushUrl: a.pushUrl, playUrls: a.playUrls, seq: a.seq });
+      },
+    });
+    return { call: answer.call, room: this.joined(answer.room.id) };
   }
 }

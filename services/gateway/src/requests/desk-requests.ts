@@ -1,10 +1,11 @@
 // Service-desk requests. Agents (the token's agent grant names their teams): their own state, their
-// team with its queue and figures, handing a call on, inviting a supervisor. Customers (any token
+// team with its queue and figures, handing a call on, inviting a supervisor. Supervisors (the token's
+// supervisor grant): their teams' live calls, monitoring one silently, barging in. Customers (any token
 // that may join rooms): calling a team. Accepting an offer or an invitation is answer_call.
 import { gatewayv1 } from '@rtcroom/proto';
 import { GatewayError } from '../errors';
 import { kindOf, principalOf, RequestContext } from './request-context';
-import { takeSeat } from './take-seat';
+import { playUrlsFor, takeSeat } from './take-seat';
 
 type Reply = NonNullable<gatewayv1.ServerMessage['message']>;
 
@@ -68,4 +69,41 @@ export async function transferCall(ctx: RequestContext, req: gatewayv1.TransferC
 export async function inviteToCall(ctx: RequestContext, req: gatewayv1.InviteToCallRequest): Promise<Reply> {
   const res = await ctx.backends.desk.inviteToCall({ callId: req.callId, identity: ctx.conn.identity, inviteeIdentity: req.identity, principal: principalOf(ctx.conn) });
   return { $case: 'inviteToCall', value: res };
+}
+
+// Supervision (the token's supervisor_teams; the room service checks them against the call's team).
+
+export async function listLiveCalls(ctx: RequestContext, req: gatewayv1.ListLiveCallsRequest): Promise<Reply> {
+  const res = await ctx.backends.desk.listLiveCalls({ team: req.team, principal: principalOf(ctx.conn) });
+  return { $case: 'listLiveCalls', value: res };
+}
+
+/** Silent monitoring: play URLs for this connection's kind, and no seat (the room never hears of it). */
+export async function monitorCall(ctx: RequestContext, req: gatewayv1.MonitorCallRequest): Promise<Reply> {
+  const res = await ctx.backends.desk.monitorCall({ callId: req.callId, identity: ctx.conn.identity, principal: principalOf(ctx.conn) });
+  const playUrls = res.call ? await playUrlsFor(ctx, res.call.roomId, res.playStreamIds, []) : [];
+  return { $case: 'monitorCall', value: { call: res.call, playUrls } };
+}
+
+/** Barge in: a seat in the call's room, taken as a join is (its notices follow the answer). */
+export async function bargeIn(ctx: RequestContext, req: gatewayv1.BargeInRequest): Promise<null> {
+  const { conn, backends } = ctx;
+  await takeSeat(
+    ctx,
+    () =>
+      backends.desk.bargeIn({
+        callId: req.callId,
+        identity: conn.identity,
+        sessionId: conn.sessionId,
+        displayName: conn.claims.name ?? '',
+        principal: principalOf(conn),
+        kind: kindOf(conn, req.kind),
+      }),
+    (res, playUrls) =>
+      conn.reply(ctx.requestId, {
+        $case: 'bargeIn',
+        value: { call: res.call, room: res.room, member: res.member, members: res.members, pushUrl: res.pushUrl, playUrls, seq: res.seq },
+      }),
+  );
+  return null;
 }

@@ -4,7 +4,7 @@
 import { gatewayv1, roomv1 } from '@rtcroom/proto';
 import { answerCall, cancelCall, getCall, hangUp, placeCall } from './call-requests';
 import { kindOf, principalOf, RequestContext, requireSeat } from './request-context';
-import { callTeam, getTeam, getTeamStats, inviteToCall, setAgentState, transferCall } from './desk-requests';
+import { bargeIn, callTeam, getTeam, getTeamStats, inviteToCall, listLiveCalls, monitorCall, setAgentState, transferCall } from './desk-requests';
 import { syncRoom } from './sync-room';
 import { reportPusher } from './pusher-report';
 import { takeSeat } from './take-seat';
@@ -106,6 +106,12 @@ export async function handleRequest(ctx: RequestContext, request: Request): Prom
       return inviteToCall(ctx, request.value);
     case 'getTeamStats':
       return getTeamStats(ctx, request.value);
+    case 'listLiveCalls':
+      return listLiveCalls(ctx, request.value);
+    case 'monitorCall':
+      return monitorCall(ctx, request.value);
+    case 'bargeIn':
+      return bargeIn(ctx, request.value);
     case 'refreshToken':
       return { $case: 'refreshToken', value: await ctx.tokens.refresh(conn, request.value) };
 

@@ -63,9 +63,16 @@ async function devToken(config: GatewayHttpConfig, url: URL, res: ServerResponse
     const identity = url.searchParams.get('identity') ?? '';
     // &agent=claims,accounts: also the service-desk agent grant for those teams.
     const agentTeams = (url.searchParams.get('agent') ?? '').split(',').filter(Boolean);
+    // &supervisor=claims: also the supervisor grant for those teams.
+    const supervisorTeams = (url.searchParams.get('supervisor') ?? '').split(',').filter(Boolean);
     // &list=1: also the room_list grant (the web console is a lobby).
     const roomList = url.searchParams.get('list') === '1';
-    const grants = { ...defaultGrants, ...(roomList ? { roomList } : {}), ...(agentTeams.length > 0 ? { agentTeams } : {}) };
+    const grants = {
+      ...defaultGrants,
+      ...(roomList ? { roomList } : {}),
+      ...(agentTeams.length > 0 ? { agentTeams } : {}),
+      ...(supervisorTeams.length > 0 ? { supervisorTeams } : {}),
+    };
     const token = await signAccessToken(config.accessTokenKeys, { identity, name: url.searchParams.get('name') ?? undefined, grants });
     json(res, 200, { token, identity });
   } catch (err) {

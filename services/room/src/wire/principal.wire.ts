@@ -19,6 +19,7 @@ export function actorFromProto(principal: authv1.Principal | undefined): Actor {
       roomList: g?.roomList ?? false,
       roomAdmin: g?.roomAdmin ?? false,
       agentTeams: g?.agentTeams ?? [],
+      supervisorTeams: g?.supervisorTeams ?? [],
       // Absent stays absent: maySend reads it as room_join (tokens from before room messages).
       ...(g?.roomMessage !== undefined ? { roomMessage: g.roomMessage } : {}),
     },

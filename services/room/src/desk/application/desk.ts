@@ -1,12 +1,12 @@
 // The service desk's use cases: teams; agents setting their state; customers calling a team;
 // transfer and guests; figures; recordings by call. Offering queued calls to agents, and agents
 // following their calls, is the router's (desk-routing.ts).
-import { DomainError, identityPattern, newId } from '@rtcroom/common';
+import { DomainError, identityPattern, isDomainError, newId } from '@rtcroom/common';
 import type { recordingv1 } from '@rtcroom/proto';
 import { Call } from '../../calls/domain/call';
 import { Agent, agentChooses, AgentState, normalizeTeam, Team } from '../domain/desk';
 import { invite, newTeamCall, transfer } from '../domain/desk-call';
-import { checkDisplayName, ClientKind } from '../../rooms/domain/room';
+import { checkDisplayName, ClientKind, Member, streamsToPlay } from '../../rooms/domain/room';
 import { encodeCallEvents } from '../../calls/transport/call-events';
 import { isUniqueViolation } from '../../db/store';
 import type { CallRecordingFilter, CallRecordingRow, DeskStore } from '../store/desk-store';
@@ -17,7 +17,7 @@ import { Memberships } from '../../rooms/application/memberships';
 import { RoomTransactions } from '../../changes/room-transaction';
 import { Rooms } from '../../rooms/application/rooms';
 import { checkSelf } from '../../calls/domain/call-access';
-import { checkAgentOf } from '../domain/desk-access';
+import { checkAgentOf, checkSupervisorOf } from '../domain/desk-access';
 import { Actor } from '../../rooms/domain/room-access';
 
 export interface AgentView extends Agent {
@@ -35,6 +35,13 @@ export interface CallTeamInput {
   metadata: string;
   /** What the customer plays and pushes with; absent: a mini-program. */
   customerKind?: ClientKind;
+}
+
+/** A running desk call as its supervisor sees it. */
+export interface LiveCall {
+  call: Call;
+  /** The call room's members now (agent, customer, guests). */
+  members: Member[];
 }
 
 export interface TeamStats {
@@ -211,6 +218,75 @@ export class Desk {
     if (!call.teamId) throw new DomainError('FAILED_PRECONDITION', 'only service-desk calls take guests', { field: 'call_id' });
     if (!(await this.presence.isOnline(invitee).catch(() => false))) throw new DomainError('CALLEE_OFFLINE', `${invitee} is not connected`);
     return this.calls.transition(callId, (c) => invite(c, identity, invitee));
+  }
+
+  // --- supervision ------------------------------------------------------------------------------
+
+  /** The running calls of one team the actor supervises, or of all its supervisor_teams (oldest answer first). */
+  async liveCalls(teamIdOrName: string, actor: Actor = null): Promise<LiveCall[]> {
+    let names: string[];
+    if (teamIdOrName) names = [teamIdOrName];
+    else if (actor) names = actor.grants.supervisorTeams ?? [];
+    else throw new DomainError('INVALID_ARGUMENT', 'team is required', { field: 'team' });
+    if (actor && names.length === 0) throw new DomainError('NOT_A_SUPERVISOR', 'the access token supervises no team');
+    const teams = new Map<string, Team>();
+    for (const name of names) {
+      const team = await this.teams.find(name).catch((err) => {
+        if (teamIdOrName) throw err;
+        return null; // a granted team that does not exist (yet) lists nothing
+      });
+      if (!team) continue;
+      checkSupervisorOf(actor, team);
+      teams.set(team.id, team);
+    }
+    const calls = (await Promise.all([...teams.keys()].map((id) => this.tx.store.desk.liveCalls(id)))).flat();
+    calls.sort((a, b) => (a.answerAt?.getTime() ?? 0) - (b.answerAt?.getTime() ?? 0));
+    return Promise.all(calls.map(async (call) => ({ call, members: await this.membersOf(call.roomId) })));
+  }
+
+  /**
+   * Silent monitoring: the running call and the streams its supervisor plays (the publishing members').
+   * No seat, no room event: nobody in the call is told.
+   */
+  async monitor(callId: string, identity: string, actor: Actor = null): Promise<{ live: LiveCall; playStreamIds: string[] }> {
+    const call = await this.liveCall(callId, actor);
+    const members = await this.membersOf(call.roomId);
+    return { live: { call, members }, playStreamIds: streamsToPlay(members, identity) };
+  }
+
+  /** Barge in: the supervisor takes a seat in the running call, as a guest the parties see join. */
+  async bargeIn(callId: string, identity: string, sessionId: string, displayName: string, kind: ClientKind | undefined, actor: Actor = null): Promise<CallSeat> {
+    if (!identityPattern.test(identity)) throw new DomainError('INVALID_ARGUMENT', 'identity is not valid', { field: 'identity' });
+    checkSelf(actor, identity, 'barge into a call');
+    const call = await this.liveCall(callId, actor);
+    if (identity !== call.callerIdentity && identity !== call.calleeIdentity && !call.invitedIdentities.includes(identity)) {
+      await this.calls.transition(callId, (c) => {
+        if (c.state !== 'active') throw new DomainError('CALL_NOT_LIVE', `call ${callId} is not running`, { state: c.state });
+        if (c.invitedIdentities.length >= 4) throw new DomainError('ROOM_FULL', 'a call takes at most 4 guests', { field: 'call_id' });
+        return { ...c, invitedIdentities: [...c.invitedIdentities, identity] };
+      });
+    }
+    const { call: after, seat } = await this.calls.answer(callId, identity, sessionId, true, displayName, kind);
+    if (!seat) throw new DomainError('CALL_NOT_LIVE', `call ${callId} is not running`, { state: after.state });
+    return { call: after, ...seat };
+  }
+
+  /** A desk call of a team the actor supervises, running now. */
+  private async liveCall(callId: string, actor: Actor): Promise<Call> {
+    const call = await this.calls.get(callId);
+    if (!call.teamId) throw new DomainError('CALL_NOT_FOUND', `no desk call ${callId}`);
+    checkSupervisorOf(actor, await this.teams.find(call.teamId));
+    if (call.state !== 'active') throw new DomainError('CALL_NOT_LIVE', `call ${callId} is not running`, { state: call.state });
+    return call;
+  }
+
+  private async membersOf(roomId: string): Promise<Member[]> {
+    try {
+      return (await this.rooms.get({ roomId })).members;
+    } catch (err) {
+      if (isDomainError(err, 'ROOM_CLOSED') || isDomainError(err, 'ROOM_NOT_FOUND')) return [];
+      throw err;
+    }
   }
 
   // --- figures and recordings -------------------------------------------------------------------

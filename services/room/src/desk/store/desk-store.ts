@@ -50,6 +50,8 @@ export interface DeskStore {
   /** The team's calls not yet answered: dialing, queued or ringing, in queue order. */
   waitingCalls(teamId: string): Promise<Call[]>;
   countWaiting(teamId: string): Promise<number>;
+  /** The team's running (answered, not ended) calls, oldest answer first. */
+  liveCalls(teamId: string): Promise<Call[]>;
   /** Teams with calls waiting in their queue (the router's periodic sweep). */
   teamsWithQueuedCalls(): Promise<string[]>;
   /** Team calls ringing an agent now. */

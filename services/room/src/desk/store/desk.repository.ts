@@ -124,6 +124,11 @@ export async function waitingCalls(db: RoomDb, teamId: string): Promise<Call[]> 
   return rows.map(toCall);
 }
 
+export async function liveCalls(db: RoomDb, teamId: string): Promise<Call[]> {
+  const rows = await db.selectFrom('calls').selectAll().where('team_id', '=', teamId).where('state', '=', sql.lit('active')).orderBy('answer_at').orderBy('id').execute();
+  return rows.map(toCall);
+}
+
 export async function countWaiting(db: RoomDb, teamId: string): Promise<number> {
   const row = await db
     .selectFrom('calls')

@@ -86,6 +86,14 @@ export class InMemoryDeskStore implements DeskStore {
       .map(copyCall);
   }
 
+  async liveCalls(teamId: string) {
+    return this.calls
+      .all()
+      .filter((c) => c.teamId === teamId && c.state === 'active')
+      .sort((a, b) => (a.answerAt?.getTime() ?? 0) - (b.answerAt?.getTime() ?? 0))
+      .map(copyCall);
+  }
+
   async countWaiting(teamId: string) {
     return (await this.waitingCalls(teamId)).length;
   }

@@ -41,6 +41,9 @@ export class PgDeskStore implements DeskStore {
   waitingCalls(teamId: string) {
     return desk.waitingCalls(this.db, teamId);
   }
+  liveCalls(teamId: string) {
+    return desk.liveCalls(this.db, teamId);
+  }
   countWaiting(teamId: string) {
     return desk.countWaiting(this.db, teamId);
   }

@@ -1,12 +1,13 @@
 // rtcroom.desk.v1.DeskService over gRPC.
 import { bindService, CallerPolicy, DomainError, identityPattern, ServiceBinding } from '@rtcroom/common';
 import { deskServicev1, deskv1, recordingv1 } from '@rtcroom/proto';
-import { AgentView, Desk, TeamStats } from '../application/desk';
+import { AgentView, Desk, LiveCall, TeamStats } from '../application/desk';
 import { checkCalling, checkSelf } from '../../calls/domain/call-access';
 import { Agent, AgentState, Team } from '../domain/desk';
 import { actorFromProto, userActor } from '../../wire/principal.wire';
 import { toProtoCall } from '../../calls/transport/call.wire';
 import { clientKindFromProto, toProtoMember, toProtoRoom } from '../../rooms/transport/room.wire';
+import { streamsToPlay } from '../../rooms/domain/room';
 
 function identity(field: string, value: string): string {
   if (!identityPattern.test(value)) throw new DomainError('INVALID_ARGUMENT', `${field} must be 1-128 characters of A-Z a-z 0-9 _ . @ -`, { field });
@@ -25,6 +26,17 @@ const toProtoStats = (s: TeamStats): deskServicev1.TeamStats => ({
   averageHandlingSeconds: s.averageHandlingSeconds,
   agentsSignedIn: s.agentsSignedIn,
   agentsAvailable: s.agentsAvailable,
+});
+
+const toProtoLiveCall = ({ call, members }: LiveCall): deskServicev1.LiveCall => ({
+  callId: call.id,
+  teamId: call.teamId ?? '',
+  roomId: call.roomId,
+  agentIdentity: call.calleeIdentity,
+  customerIdentity: call.callerIdentity,
+  answerTime: call.answerAt ?? undefined,
+  guestIdentities: call.invitedIdentities,
+  members: members.map(toProtoMember),
 });
 
 const A = deskv1.AgentState;
@@ -72,6 +84,9 @@ export const deskServiceCallers: CallerPolicy<typeof deskServicev1.DeskServiceSe
   inviteToCall: ['gateway', 'internal'],
   getTeamStats: ['gateway', 'internal'],
   listCallRecordings: ['internal'],
+  listLiveCalls: ['gateway', 'internal'],
+  monitorCall: ['gateway', 'internal'],
+  bargeIn: ['gateway', 'internal'],
 };
 
 export function deskGrpcBinding(desk: Desk): ServiceBinding {
@@ -124,6 +139,28 @@ export function deskGrpcBinding(desk: Desk): ServiceBinding {
       },
       async getTeamStats(req) {
         return { stats: toProtoStats(await desk.stats(req.team, req.since, actorFromProto(req.principal))) };
+      },
+      async listLiveCalls(req, rpc) {
+        return { calls: (await desk.liveCalls(req.team, userActor(req.principal, rpc))).map(toProtoLiveCall) };
+      },
+      async monitorCall(req, rpc) {
+        const actor = userActor(req.principal, rpc);
+        checkSelf(actor, req.identity, 'monitor a call');
+        const { live, playStreamIds } = await desk.monitor(req.callId, identity('identity', req.identity), actor);
+        return { call: toProtoLiveCall(live), playStreamIds };
+      },
+      async bargeIn(req, rpc) {
+        const seat = await desk.bargeIn(req.callId, identity('identity', req.identity), req.sessionId, req.displayName, clientKindFromProto(req.kind, 'kind'), userActor(req.principal, rpc));
+        return {
+          call: toProtoCall(seat.call),
+          room: toProtoRoom(seat.room),
+          member: toProtoMember(seat.member),
+          members: seat.members.map(toProtoMember),
+          pushUrl: seat.pushUrl,
+          seq: seat.seq,
+          playStreamIds: streamsToPlay(seat.members, req.identity),
+          playUrls: seat.playUrls ?? [],
+        };
       },
       async listCallRecordings(req) {
         const { rows, nextPageToken } = await desk.recordings(

@@ -42,7 +42,14 @@ export interface Grants {
    * Send room messages (SendMessage) in the rooms it holds a seat in. Absent (tokens issued before
    * room messages): as room_join - whoever may join may send. False: may join but not send.
    */
-  roomMessage?: boolean | undefined;
+  roomMessage?:
+    | boolean
+    | undefined;
+  /**
+   * The service-desk teams (ids or names) the holder supervises: lists their live calls, monitors one
+   * silently, barges into one (rtcroom.desk.v1.DeskService.ListLiveCalls, MonitorCall, BargeIn).
+   */
+  supervisorTeams: string[];
 }
 
 function createBasePrincipal(): Principal {
@@ -141,6 +148,7 @@ function createBaseGrants(): Grants {
     roomAdmin: false,
     agentTeams: [],
     roomMessage: undefined,
+    supervisorTeams: [],
   };
 }
 
@@ -166,6 +174,9 @@ export const Grants: MessageFns<Grants> = {
     }
     if (message.roomMessage !== undefined) {
       writer.uint32(56).bool(message.roomMessage);
+    }
+    for (const v of message.supervisorTeams) {
+      writer.uint32(962).string(v!);
     }
     return writer;
   },
@@ -239,6 +250,14 @@ export const Grants: MessageFns<Grants> = {
             message.roomMessage = reader.bool();
             continue;
           }
+          case 120: {
+            if (tag !== 962) {
+              break;
+            }
+
+            message.supervisorTeams.push(reader.string());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -284,6 +303,11 @@ export const Grants: MessageFns<Grants> = {
         : isSet(object.room_message)
         ? globalThis.Boolean(object.room_message)
         : undefined,
+      supervisorTeams: globalThis.Array.isArray(object?.supervisorTeams)
+        ? object.supervisorTeams.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.supervisor_teams)
+        ? object.supervisor_teams.map((e: any) => globalThis.String(e))
+        : [],
     };
   },
 
@@ -310,6 +334,9 @@ export const Grants: MessageFns<Grants> = {
     if (message.roomMessage !== undefined) {
       obj.roomMessage = message.roomMessage;
     }
+    if (message.supervisorTeams?.length) {
+      obj.supervisorTeams = message.supervisorTeams;
+    }
     return obj;
   },
 
@@ -325,6 +352,7 @@ export const Grants: MessageFns<Grants> = {
     message.roomAdmin = object.roomAdmin ?? false;
     message.agentTeams = object.agentTeams?.map((e) => e) || [];
     message.roomMessage = object.roomMessage ?? undefined;
+    message.supervisorTeams = object.supervisorTeams?.map((e) => e) || [];
     return message;
   },
 };

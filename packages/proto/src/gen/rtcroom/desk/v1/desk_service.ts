@@ -21,7 +21,14 @@ import {
 import { Timestamp } from "../../../google/protobuf/timestamp";
 import { Principal } from "../../auth/v1/principal";
 import { Recording } from "../../media/v1/recording";
-import { ClientKind, clientKindFromJSON, clientKindToJSON, clientKindToNumber, PushUrl } from "../../media/v1/url";
+import {
+  ClientKind,
+  clientKindFromJSON,
+  clientKindToJSON,
+  clientKindToNumber,
+  PlayUrl,
+  PushUrl,
+} from "../../media/v1/url";
 import { Call } from "../../room/v1/call";
 import { Member, Room } from "../../room/v1/room";
 import { Agent, AgentState, agentStateFromJSON, agentStateToJSON, agentStateToNumber, Team } from "./desk";
@@ -224,6 +231,86 @@ export interface ListCallRecordingsResponse {
   recordings: CallRecording[];
   /** NEXT-ID: 3 */
   nextPageToken: string;
+}
+
+export interface ListLiveCallsRequest {
+  /** A team (id or name) it supervises; empty: every team in its supervisor_teams. */
+  team: string;
+  /**
+   * The end user the request acts for (the gateway passes the access token's identity and grants);
+   * absent: the operator (who must name a team). See rtcroom.auth.v1.Principal.
+   */
+  principal: Principal | undefined;
+}
+
+/** A running desk call as its supervisor sees it. */
+export interface LiveCall {
+  callId: string;
+  teamId: string;
+  roomId: string;
+  /** The agent holding the call now, and the customer. */
+  agentIdentity: string;
+  customerIdentity: string;
+  /** When the call was answered (the agent's first answer). */
+  answerTime:
+    | Date
+    | undefined;
+  /** Guests in the call (invited, or supervisors who barged in). */
+  guestIdentities: string[];
+  /** The call room's members now (agent, customer, guests), with their state and stream ids. */
+  members: Member[];
+}
+
+export interface ListLiveCallsResponse {
+  /** Oldest answer first. */
+  calls: LiveCall[];
+}
+
+export interface MonitorCallRequest {
+  callId: string;
+  /** The supervisor. */
+  identity: string;
+  /** NEXT-ID: 4 */
+  principal: Principal | undefined;
+}
+
+export interface MonitorCallResponse {
+  call:
+    | LiveCall
+    | undefined;
+  /**
+   * The streams to play: the publishing members' of the call's room (the gateway signs play URLs for
+   * them for the supervisor's kind).
+   */
+  playStreamIds: string[];
+}
+
+export interface BargeInRequest {
+  callId: string;
+  /** The supervisor. */
+  identity: string;
+  sessionId: string;
+  displayName: string;
+  principal:
+    | Principal
+    | undefined;
+  /** What the supervisor plays and pushes with; unset: a mini-program. */
+  kind?: ClientKind | undefined;
+}
+
+export interface BargeInResponse {
+  call:
+    | Call
+    | undefined;
+  /** The supervisor's seat, as AnswerCallResponse's. */
+  room: Room | undefined;
+  member: Member | undefined;
+  members: Member[];
+  pushUrl: PushUrl | undefined;
+  seq: number;
+  playStreamIds: string[];
+  /** NEXT-ID: 9 */
+  playUrls: PlayUrl[];
 }
 
 function createBaseCreateTeamRequest(): CreateTeamRequest {
@@ -2481,6 +2568,943 @@ export const ListCallRecordingsResponse: MessageFns<ListCallRecordingsResponse> 
   },
 };
 
+function createBaseListLiveCallsRequest(): ListLiveCallsRequest {
+  return { team: "", principal: undefined };
+}
+
+export const ListLiveCallsRequest: MessageFns<ListLiveCallsRequest> = {
+  encode(message: ListLiveCallsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.team !== "") {
+      writer.uint32(10).string(message.team);
+    }
+    if (message.principal !== undefined) {
+      Principal.encode(message.principal, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListLiveCallsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListLiveCallsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.team = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.principal = Principal.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListLiveCallsRequest {
+    return {
+      team: isSet(object.team) ? globalThis.String(object.team) : "",
+      principal: isSet(object.principal) ? Principal.fromJSON(object.principal) : undefined,
+    };
+  },
+
+  toJSON(message: ListLiveCallsRequest): unknown {
+    const obj: any = {};
+    if (message.team !== undefined) {
+      obj.team = message.team;
+    }
+    if (message.principal !== undefined) {
+      obj.principal = Principal.toJSON(message.principal);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListLiveCallsRequest>): ListLiveCallsRequest {
+    return ListLiveCallsRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListLiveCallsRequest>): ListLiveCallsRequest {
+    const message = createBaseListLiveCallsRequest();
+    message.team = object.team ?? "";
+    message.principal = (object.principal !== undefined && object.principal !== null)
+      ? Principal.fromPartial(object.principal)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseLiveCall(): LiveCall {
+  return {
+    callId: "",
+    teamId: "",
+    roomId: "",
+    agentIdentity: "",
+    customerIdentity: "",
+    answerTime: undefined,
+    guestIdentities: [],
+    members: [],
+  };
+}
+
+export const LiveCall: MessageFns<LiveCall> = {
+  encode(message: LiveCall, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.callId !== "") {
+      writer.uint32(10).string(message.callId);
+    }
+    if (message.teamId !== "") {
+      writer.uint32(18).string(message.teamId);
+    }
+    if (message.roomId !== "") {
+      writer.uint32(26).string(message.roomId);
+    }
+    if (message.agentIdentity !== "") {
+      writer.uint32(34).string(message.agentIdentity);
+    }
+    if (message.customerIdentity !== "") {
+      writer.uint32(42).string(message.customerIdentity);
+    }
+    if (message.answerTime !== undefined) {
+      Timestamp.encode(toTimestamp(message.answerTime), writer.uint32(50).fork()).join();
+    }
+    for (const v of message.guestIdentities) {
+      writer.uint32(58).string(v!);
+    }
+    for (const v of message.members) {
+      Member.encode(v!, writer.uint32(66).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): LiveCall {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseLiveCall();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.callId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.teamId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.roomId = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.agentIdentity = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.customerIdentity = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.answerTime = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.guestIdentities.push(reader.string());
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.members.push(Member.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): LiveCall {
+    return {
+      callId: isSet(object.callId)
+        ? globalThis.String(object.callId)
+        : isSet(object.call_id)
+        ? globalThis.String(object.call_id)
+        : "",
+      teamId: isSet(object.teamId)
+        ? globalThis.String(object.teamId)
+        : isSet(object.team_id)
+        ? globalThis.String(object.team_id)
+        : "",
+      roomId: isSet(object.roomId)
+        ? globalThis.String(object.roomId)
+        : isSet(object.room_id)
+        ? globalThis.String(object.room_id)
+        : "",
+      agentIdentity: isSet(object.agentIdentity)
+        ? globalThis.String(object.agentIdentity)
+        : isSet(object.agent_identity)
+        ? globalThis.String(object.agent_identity)
+        : "",
+      customerIdentity: isSet(object.customerIdentity)
+        ? globalThis.String(object.customerIdentity)
+        : isSet(object.customer_identity)
+        ? globalThis.String(object.customer_identity)
+        : "",
+      answerTime: isSet(object.answerTime)
+        ? fromJsonTimestamp(object.answerTime)
+        : isSet(object.answer_time)
+        ? fromJsonTimestamp(object.answer_time)
+        : undefined,
+      guestIdentities: globalThis.Array.isArray(object?.guestIdentities)
+        ? object.guestIdentities.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.guest_identities)
+        ? object.guest_identities.map((e: any) => globalThis.String(e))
+        : [],
+      members: globalThis.Array.isArray(object?.members) ? object.members.map((e: any) => Member.fromJSON(e)) : [],
+    };
+  },
+
+  toJSON(message: LiveCall): unknown {
+    const obj: any = {};
+    if (message.callId !== undefined) {
+      obj.callId = message.callId;
+    }
+    if (message.teamId !== undefined) {
+      obj.teamId = message.teamId;
+    }
+    if (message.roomId !== undefined) {
+      obj.roomId = message.roomId;
+    }
+    if (message.agentIdentity !== undefined) {
+      obj.agentIdentity = message.agentIdentity;
+    }
+    if (message.customerIdentity !== undefined) {
+      obj.customerIdentity = message.customerIdentity;
+    }
+    if (message.answerTime !== undefined) {
+      obj.answerTime = message.answerTime.toISOString();
+    }
+    if (message.guestIdentities?.length) {
+      obj.guestIdentities = message.guestIdentities;
+    }
+    if (message.members?.length) {
+      obj.members = message.members.map((e) => Member.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<LiveCall>): LiveCall {
+    return LiveCall.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<LiveCall>): LiveCall {
+    const message = createBaseLiveCall();
+    message.callId = object.callId ?? "";
+    message.teamId = object.teamId ?? "";
+    message.roomId = object.roomId ?? "";
+    message.agentIdentity = object.agentIdentity ?? "";
+    message.customerIdentity = object.customerIdentity ?? "";
+    message.answerTime = object.answerTime ?? undefined;
+    message.guestIdentities = object.guestIdentities?.map((e) => e) || [];
+    message.members = object.members?.map((e) => Member.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseListLiveCallsResponse(): ListLiveCallsResponse {
+  return { calls: [] };
+}
+
+export const ListLiveCallsResponse: MessageFns<ListLiveCallsResponse> = {
+  encode(message: ListLiveCallsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.calls) {
+      LiveCall.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListLiveCallsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListLiveCallsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.calls.push(LiveCall.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListLiveCallsResponse {
+    return { calls: globalThis.Array.isArray(object?.calls) ? object.calls.map((e: any) => LiveCall.fromJSON(e)) : [] };
+  },
+
+  toJSON(message: ListLiveCallsResponse): unknown {
+    const obj: any = {};
+    if (message.calls?.length) {
+      obj.calls = message.calls.map((e) => LiveCall.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListLiveCallsResponse>): ListLiveCallsResponse {
+    return ListLiveCallsResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListLiveCallsResponse>): ListLiveCallsResponse {
+    const message = createBaseListLiveCallsResponse();
+    message.calls = object.calls?.map((e) => LiveCall.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseMonitorCallRequest(): MonitorCallRequest {
+  return { callId: "", identity: "", principal: undefined };
+}
+
+export const MonitorCallRequest: MessageFns<MonitorCallRequest> = {
+  encode(message: MonitorCallRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.callId !== "") {
+      writer.uint32(10).string(message.callId);
+    }
+    if (message.identity !== "") {
+      writer.uint32(18).string(message.identity);
+    }
+    if (message.principal !== undefined) {
+      Principal.encode(message.principal, writer.uint32(26).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): MonitorCallRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseMonitorCallRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.callId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.identity = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.principal = Principal.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): MonitorCallRequest {
+    return {
+      callId: isSet(object.callId)
+        ? globalThis.String(object.callId)
+        : isSet(object.call_id)
+        ? globalThis.String(object.call_id)
+        : "",
+      identity: isSet(object.identity) ? globalThis.String(object.identity) : "",
+      principal: isSet(object.principal) ? Principal.fromJSON(object.principal) : undefined,
+    };
+  },
+
+  toJSON(message: MonitorCallRequest): unknown {
+    const obj: any = {};
+    if (message.callId !== undefined) {
+      obj.callId = message.callId;
+    }
+    if (message.identity !== undefined) {
+      obj.identity = message.identity;
+    }
+    if (message.principal !== undefined) {
+      obj.principal = Principal.toJSON(message.principal);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<MonitorCallRequest>): MonitorCallRequest {
+    return MonitorCallRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<MonitorCallRequest>): MonitorCallRequest {
+    const message = createBaseMonitorCallRequest();
+    message.callId = object.callId ?? "";
+    message.identity = object.identity ?? "";
+    message.principal = (object.principal !== undefined && object.principal !== null)
+      ? Principal.fromPartial(object.principal)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseMonitorCallResponse(): MonitorCallResponse {
+  return { call: undefined, playStreamIds: [] };
+}
+
+export const MonitorCallResponse: MessageFns<MonitorCallResponse> = {
+  encode(message: MonitorCallResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.call !== undefined) {
+      LiveCall.encode(message.call, writer.uint32(10).fork()).join();
+    }
+    for (const v of message.playStreamIds) {
+      writer.uint32(18).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): MonitorCallResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseMonitorCallResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.call = LiveCall.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.playStreamIds.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): MonitorCallResponse {
+    return {
+      call: isSet(object.call) ? LiveCall.fromJSON(object.call) : undefined,
+      playStreamIds: globalThis.Array.isArray(object?.playStreamIds)
+        ? object.playStreamIds.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.play_stream_ids)
+        ? object.play_stream_ids.map((e: any) => globalThis.String(e))
+        : [],
+    };
+  },
+
+  toJSON(message: MonitorCallResponse): unknown {
+    const obj: any = {};
+    if (message.call !== undefined) {
+      obj.call = LiveCall.toJSON(message.call);
+    }
+    if (message.playStreamIds?.length) {
+      obj.playStreamIds = message.playStreamIds;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<MonitorCallResponse>): MonitorCallResponse {
+    return MonitorCallResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<MonitorCallResponse>): MonitorCallResponse {
+    const message = createBaseMonitorCallResponse();
+    message.call = (object.call !== undefined && object.call !== null) ? LiveCall.fromPartial(object.call) : undefined;
+    message.playStreamIds = object.playStreamIds?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseBargeInRequest(): BargeInRequest {
+  return { callId: "", identity: "", sessionId: "", displayName: "", principal: undefined, kind: undefined };
+}
+
+export const BargeInRequest: MessageFns<BargeInRequest> = {
+  encode(message: BargeInRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.callId !== "") {
+      writer.uint32(10).string(message.callId);
+    }
+    if (message.identity !== "") {
+      writer.uint32(18).string(message.identity);
+    }
+    if (message.sessionId !== "") {
+      writer.uint32(26).string(message.sessionId);
+    }
+    if (message.displayName !== "") {
+      writer.uint32(34).string(message.displayName);
+    }
+    if (message.principal !== undefined) {
+      Principal.encode(message.principal, writer.uint32(42).fork()).join();
+    }
+    if (message.kind !== undefined) {
+      writer.uint32(48).int32(clientKindToNumber(message.kind));
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): BargeInRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseBargeInRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.callId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.identity = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.sessionId = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.displayName = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.principal = Principal.decode(reader, reader.uint32());
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.kind = clientKindFromJSON(reader.int32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): BargeInRequest {
+    return {
+      callId: isSet(object.callId)
+        ? globalThis.String(object.callId)
+        : isSet(object.call_id)
+        ? globalThis.String(object.call_id)
+        : "",
+      identity: isSet(object.identity) ? globalThis.String(object.identity) : "",
+      sessionId: isSet(object.sessionId)
+        ? globalThis.String(object.sessionId)
+        : isSet(object.session_id)
+        ? globalThis.String(object.session_id)
+        : "",
+      displayName: isSet(object.displayName)
+        ? globalThis.String(object.displayName)
+        : isSet(object.display_name)
+        ? globalThis.String(object.display_name)
+        : "",
+      principal: isSet(object.principal) ? Principal.fromJSON(object.principal) : undefined,
+      kind: isSet(object.kind) ? clientKindFromJSON(object.kind) : undefined,
+    };
+  },
+
+  toJSON(message: BargeInRequest): unknown {
+    const obj: any = {};
+    if (message.callId !== undefined) {
+      obj.callId = message.callId;
+    }
+    if (message.identity !== undefined) {
+      obj.identity = message.identity;
+    }
+    if (message.sessionId !== undefined) {
+      obj.sessionId = message.sessionId;
+    }
+    if (message.displayName !== undefined) {
+      obj.displayName = message.displayName;
+    }
+    if (message.principal !== undefined) {
+      obj.principal = Principal.toJSON(message.principal);
+    }
+    if (message.kind !== undefined) {
+      obj.kind = clientKindToJSON(message.kind);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<BargeInRequest>): BargeInRequest {
+    return BargeInRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<BargeInRequest>): BargeInRequest {
+    const message = createBaseBargeInRequest();
+    message.callId = object.callId ?? "";
+    message.identity = object.identity ?? "";
+    message.sessionId = object.sessionId ?? "";
+    message.displayName = object.displayName ?? "";
+    message.principal = (object.principal !== undefined && object.principal !== null)
+      ? Principal.fromPartial(object.principal)
+      : undefined;
+    message.kind = object.kind ?? undefined;
+    return message;
+  },
+};
+
+function createBaseBargeInResponse(): BargeInResponse {
+  return {
+    call: undefined,
+    room: undefined,
+    member: undefined,
+    members: [],
+    pushUrl: undefined,
+    seq: 0,
+    playStreamIds: [],
+    playUrls: [],
+  };
+}
+
+export const BargeInResponse: MessageFns<BargeInResponse> = {
+  encode(message: BargeInResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.call !== undefined) {
+      Call.encode(message.call, writer.uint32(10).fork()).join();
+    }
+    if (message.room !== undefined) {
+      Room.encode(message.room, writer.uint32(18).fork()).join();
+    }
+    if (message.member !== undefined) {
+      Member.encode(message.member, writer.uint32(26).fork()).join();
+    }
+    for (const v of message.members) {
+      Member.encode(v!, writer.uint32(34).fork()).join();
+    }
+    if (message.pushUrl !== undefined) {
+      PushUrl.encode(message.pushUrl, writer.uint32(42).fork()).join();
+    }
+    if (message.seq !== 0) {
+      writer.uint32(48).uint64(message.seq);
+    }
+    for (const v of message.playStreamIds) {
+      writer.uint32(58).string(v!);
+    }
+    for (const v of message.playUrls) {
+      PlayUrl.encode(v!, writer.uint32(66).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): BargeInResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseBargeInResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.call = Call.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.room = Room.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.member = Member.decode(reader, reader.uint32());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.members.push(Member.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.pushUrl = PushUrl.decode(reader, reader.uint32());
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.seq = longToNumber(reader.uint64());
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.playStreamIds.push(reader.string());
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.playUrls.push(PlayUrl.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): BargeInResponse {
+    return {
+      call: isSet(object.call) ? Call.fromJSON(object.call) : undefined,
+      room: isSet(object.room) ? Room.fromJSON(object.room) : undefined,
+      member: isSet(object.member) ? Member.fromJSON(object.member) : undefined,
+      members: globalThis.Array.isArray(object?.members) ? object.members.map((e: any) => Member.fromJSON(e)) : [],
+      pushUrl: isSet(object.pushUrl)
+        ? PushUrl.fromJSON(object.pushUrl)
+        : isSet(object.push_url)
+        ? PushUrl.fromJSON(object.push_url)
+        : undefined,
+      seq: isSet(object.seq) ? globalThis.Number(object.seq) : 0,
+      playStreamIds: globalThis.Array.isArray(object?.playStreamIds)
+        ? object.playStreamIds.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.play_stream_ids)
+        ? object.play_stream_ids.map((e: any) => globalThis.String(e))
+        : [],
+      playUrls: globalThis.Array.isArray(object?.playUrls)
+        ? object.playUrls.map((e: any) => PlayUrl.fromJSON(e))
+        : globalThis.Array.isArray(object?.play_urls)
+        ? object.play_urls.map((e: any) => PlayUrl.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: BargeInResponse): unknown {
+    const obj: any = {};
+    if (message.call !== undefined) {
+      obj.call = Call.toJSON(message.call);
+    }
+    if (message.room !== undefined) {
+      obj.room = Room.toJSON(message.room);
+    }
+    if (message.member !== undefined) {
+      obj.member = Member.toJSON(message.member);
+    }
+    if (message.members?.length) {
+      obj.members = message.members.map((e) => Member.toJSON(e));
+    }
+    if (message.pushUrl !== undefined) {
+      obj.pushUrl = PushUrl.toJSON(message.pushUrl);
+    }
+    if (message.seq !== undefined) {
+      obj.seq = Math.round(message.seq);
+    }
+    if (message.playStreamIds?.length) {
+      obj.playStreamIds = message.playStreamIds;
+    }
+    if (message.playUrls?.length) {
+      obj.playUrls = message.playUrls.map((e) => PlayUrl.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<BargeInResponse>): BargeInResponse {
+    return BargeInResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<BargeInResponse>): BargeInResponse {
+    const message = createBaseBargeInResponse();
+    message.call = (object.call !== undefined && object.call !== null) ? Call.fromPartial(object.call) : undefined;
+    message.room = (object.room !== undefined && object.room !== null) ? Room.fromPartial(object.room) : undefined;
+    message.member = (object.member !== undefined && object.member !== null)
+      ? Member.fromPartial(object.member)
+      : undefined;
+    message.members = object.members?.map((e) => Member.fromPartial(e)) || [];
+    message.pushUrl = (object.pushUrl !== undefined && object.pushUrl !== null)
+      ? PushUrl.fromPartial(object.pushUrl)
+      : undefined;
+    message.seq = object.seq ?? 0;
+    message.playStreamIds = object.playStreamIds?.map((e) => e) || [];
+    message.playUrls = object.playUrls?.map((e) => PlayUrl.fromPartial(e)) || [];
+    return message;
+  },
+};
+
 /**
  * The service desk: teams of agents that customers call. Hosted by the room service.
  * Callers: operators and internal systems (teams, recordings); the gateway on behalf of agents and
@@ -2490,7 +3514,8 @@ export const ListCallRecordingsResponse: MessageFns<ListCallRecordingsResponse> 
  * Errors (ErrorInfo domain "rtcroom.desk"): INVALID_ARGUMENT, ALREADY_EXISTS, NOT_FOUND,
  * FAILED_PRECONDITION (a state only the system sets), QUEUE_FULL and TEAM_CLOSED
  * (RESOURCE_EXHAUSTED / FAILED_PRECONDITION: a customer's call refused), CALL_NOT_FOUND, CALL_ENDED,
- * NOT_A_PARTY, PERMISSION_DENIED.
+ * NOT_A_PARTY, PERMISSION_DENIED, NOT_A_SUPERVISOR (PERMISSION_DENIED: the team is not in the token's
+ * supervisor_teams), CALL_NOT_LIVE (FAILED_PRECONDITION: the call is not running).
  * Principal (see rtcroom.room.v1.RoomService): acts for its own identity only; agent requests (team,
  * state, figures) need the team, by id or name, in grants.agent_teams; calling a team needs room_join
  * and an unscoped token.
@@ -2633,6 +3658,51 @@ export const DeskServiceService = {
       Buffer.from(ListCallRecordingsResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ListCallRecordingsResponse => ListCallRecordingsResponse.decode(value),
   },
+  /**
+   * Supervision. A supervisor (its token's grants.supervisor_teams names the team, by id or name) lists
+   * the running calls of the teams it supervises: who the agent is, who the customer is, since when,
+   * the room. NOT_A_SUPERVISOR when a team is named that the token does not supervise.
+   * Callers: gateway, internal.
+   */
+  listLiveCalls: {
+    path: "/rtcroom.desk.v1.DeskService/ListLiveCalls" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListLiveCallsRequest): Buffer => Buffer.from(ListLiveCallsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListLiveCallsRequest => ListLiveCallsRequest.decode(value),
+    responseSerialize: (value: ListLiveCallsResponse): Buffer =>
+      Buffer.from(ListLiveCallsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListLiveCallsResponse => ListLiveCallsResponse.decode(value),
+  },
+  /**
+   * Silent monitoring: the supervisor learns the parties' streams (the gateway signs their play URLs
+   * for the supervisor's kind) without taking a seat - the room's members, events and the parties are
+   * told nothing. NOT_A_SUPERVISOR, CALL_NOT_FOUND, CALL_NOT_LIVE (not answered yet, or ended).
+   * Callers: gateway, internal.
+   */
+  monitorCall: {
+    path: "/rtcroom.desk.v1.DeskService/MonitorCall" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: MonitorCallRequest): Buffer => Buffer.from(MonitorCallRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): MonitorCallRequest => MonitorCallRequest.decode(value),
+    responseSerialize: (value: MonitorCallResponse): Buffer => Buffer.from(MonitorCallResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): MonitorCallResponse => MonitorCallResponse.decode(value),
+  },
+  /**
+   * Barge in: the supervisor joins the running call visibly - a normal seat, the room's usual
+   * member-joined notice. NOT_A_SUPERVISOR, CALL_NOT_FOUND, CALL_NOT_LIVE.
+   * Callers: gateway, internal.
+   */
+  bargeIn: {
+    path: "/rtcroom.desk.v1.DeskService/BargeIn" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: BargeInRequest): Buffer => Buffer.from(BargeInRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): BargeInRequest => BargeInRequest.decode(value),
+    responseSerialize: (value: BargeInResponse): Buffer => Buffer.from(BargeInResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): BargeInResponse => BargeInResponse.decode(value),
+  },
 } as const;
 
 export interface DeskServiceServer extends UntypedServiceImplementation {
@@ -2683,6 +3753,26 @@ export interface DeskServiceServer extends UntypedServiceImplementation {
    * Callers: internal.
    */
   listCallRecordings: handleUnaryCall<ListCallRecordingsRequest, ListCallRecordingsResponse>;
+  /**
+   * Supervision. A supervisor (its token's grants.supervisor_teams names the team, by id or name) lists
+   * the running calls of the teams it supervises: who the agent is, who the customer is, since when,
+   * the room. NOT_A_SUPERVISOR when a team is named that the token does not supervise.
+   * Callers: gateway, internal.
+   */
+  listLiveCalls: handleUnaryCall<ListLiveCallsRequest, ListLiveCallsResponse>;
+  /**
+   * Silent monitoring: the supervisor learns the parties' streams (the gateway signs their play URLs
+   * for the supervisor's kind) without taking a seat - the room's members, events and the parties are
+   * told nothing. NOT_A_SUPERVISOR, CALL_NOT_FOUND, CALL_NOT_LIVE (not answered yet, or ended).
+   * Callers: gateway, internal.
+   */
+  monitorCall: handleUnaryCall<MonitorCallRequest, MonitorCallResponse>;
+  /**
+   * Barge in: the supervisor joins the running call visibly - a normal seat, the room's usual
+   * member-joined notice. NOT_A_SUPERVISOR, CALL_NOT_FOUND, CALL_NOT_LIVE.
+   * Callers: gateway, internal.
+   */
+  bargeIn: handleUnaryCall<BargeInRequest, BargeInResponse>;
 }
 
 export interface DeskServiceClient extends Client {
@@ -2858,6 +3948,68 @@ export interface DeskServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ListCallRecordingsResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Supervision. A supervisor (its token's grants.supervisor_teams names the team, by id or name) lists
+   * the running calls of the teams it supervises: who the agent is, who the customer is, since when,
+   * the room. NOT_A_SUPERVISOR when a team is named that the token does not supervise.
+   * Callers: gateway, internal.
+   */
+  listLiveCalls(
+    request: ListLiveCallsRequest,
+    callback: (error: ServiceError | null, response: ListLiveCallsResponse) => void,
+  ): ClientUnaryCall;
+  listLiveCalls(
+    request: ListLiveCallsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListLiveCallsResponse) => void,
+  ): ClientUnaryCall;
+  listLiveCalls(
+    request: ListLiveCallsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListLiveCallsResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Silent monitoring: the supervisor learns the parties' streams (the gateway signs their play URLs
+   * for the supervisor's kind) without taking a seat - the room's members, events and the parties are
+   * told nothing. NOT_A_SUPERVISOR, CALL_NOT_FOUND, CALL_NOT_LIVE (not answered yet, or ended).
+   * Callers: gateway, internal.
+   */
+  monitorCall(
+    request: MonitorCallRequest,
+    callback: (error: ServiceError | null, response: MonitorCallResponse) => void,
+  ): ClientUnaryCall;
+  monitorCall(
+    request: MonitorCallRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: MonitorCallResponse) => void,
+  ): ClientUnaryCall;
+  monitorCall(
+    request: MonitorCallRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: MonitorCallResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Barge in: the supervisor joins the running call visibly - a normal seat, the room's usual
+   * member-joined notice. NOT_A_SUPERVISOR, CALL_NOT_FOUND, CALL_NOT_LIVE.
+   * Callers: gateway, internal.
+   */
+  bargeIn(
+    request: BargeInRequest,
+    callback: (error: ServiceError | null, response: BargeInResponse) => void,
+  ): ClientUnaryCall;
+  bargeIn(
+    request: BargeInRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: BargeInResponse) => void,
+  ): ClientUnaryCall;
+  bargeIn(
+    request: BargeInRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: BargeInResponse) => void,
   ): ClientUnaryCall;
 }
 

@@ -8,7 +8,7 @@
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
 import { Timestamp } from "../../../google/protobuf/timestamp";
 import { Agent, AgentState, agentStateFromJSON, agentStateToJSON, agentStateToNumber, Team } from "../../desk/v1/desk";
-import { TeamStats } from "../../desk/v1/desk_service";
+import { LiveCall, TeamStats } from "../../desk/v1/desk_service";
 import { Recording } from "../../media/v1/recording";
 import {
   ClientKind,
@@ -64,6 +64,9 @@ export interface ClientMessage {
     | { $case: "refreshToken"; value: RefreshTokenRequest }
     | { $case: "sendMessage"; value: SendMessageRequest }
     | { $case: "listMessages"; value: ListMessagesRequest }
+    | { $case: "listLiveCalls"; value: ListLiveCallsRequest }
+    | { $case: "monitorCall"; value: MonitorCallRequest }
+    | { $case: "bargeIn"; value: BargeInRequest }
     | undefined;
 }
 
@@ -108,6 +111,9 @@ export interface ServerMessage {
     { $case: "tokenExpiring"; value: TokenExpiring }
     | { $case: "sendMessage"; value: SendMessageResponse }
     | { $case: "listMessages"; value: ListMessagesResponse }
+    | { $case: "listLiveCalls"; value: ListLiveCallsResponse }
+    | { $case: "monitorCall"; value: MonitorCallResponse }
+    | { $case: "bargeIn"; value: BargeInResponse }
     | undefined;
 }
 
@@ -214,6 +220,7 @@ export interface TokenExpiring {
  * UNAUTHENTICATED, TOKEN_EXPIRED, PERMISSION_DENIED, INVALID_ARGUMENT, ROOM_NOT_FOUND, ROOM_CLOSED,
  * ROOM_FULL, ALREADY_EXISTS, NOT_A_MEMBER, IDENTITY_IN_USE, BANNED, CALLEE_OFFLINE, CALLEE_BUSY,
  * CALL_NOT_FOUND, CALL_ENDED, NOT_A_PARTY, QUEUE_FULL, TEAM_CLOSED, AGENT_UNAVAILABLE,
+ * NOT_A_SUPERVISOR, CALL_NOT_LIVE,
  * FAILED_PRECONDITION (the call or agent is not in a state that allows it), RATE_LIMITED,
  * MESSAGE_TOO_LARGE, TOO_MANY_RECIPIENTS, UNAVAILABLE, INTERNAL.
  */
@@ -656,6 +663,59 @@ export interface InviteToCallResponse {
   call: Call | undefined;
 }
 
+/**
+ * A supervisor (the token's supervisor_teams) lists its teams' running calls: one team, or all of
+ * them when team is empty.
+ */
+export interface ListLiveCallsRequest {
+  /** NEXT-ID: 2 */
+  team: string;
+}
+
+export interface ListLiveCallsResponse {
+  /** NEXT-ID: 2 */
+  calls: LiveCall[];
+}
+
+/**
+ * Silent monitoring: play URLs, signed for this connection's kind, of the call's parties' streams. No
+ * seat is taken: nobody in the call is told, the room's members and notices do not show it. Ask again
+ * for a party that starts pushing later.
+ */
+export interface MonitorCallRequest {
+  /** NEXT-ID: 2 */
+  callId: string;
+}
+
+export interface MonitorCallResponse {
+  call:
+    | LiveCall
+    | undefined;
+  /** NEXT-ID: 3 */
+  playUrls: PlayUrl[];
+}
+
+/**
+ * Barge in: the supervisor takes a seat in the running call (everyone sees it join); the room's
+ * notices follow as after a join.
+ */
+export interface BargeInRequest {
+  callId: string;
+  /** What this seat plays and pushes with; unset: the connection's kind. */
+  kind?: ClientKind | undefined;
+}
+
+export interface BargeInResponse {
+  call: Call | undefined;
+  room: Room | undefined;
+  member: Member | undefined;
+  members: Member[];
+  pushUrl: PushUrl | undefined;
+  playUrls: PlayUrl[];
+  /** NEXT-ID: 8 */
+  seq: number;
+}
+
 /** An agent reads its team's figures (operators use DeskService.GetTeamStats). */
 export interface GetTeamStatsRequest {
   /** NEXT-ID: 2 */
@@ -793,6 +853,15 @@ export const ClientMessage: MessageFns<ClientMessage> = {
         break;
       case "listMessages":
         ListMessagesRequest.encode(message.message.value, writer.uint32(282).fork()).join();
+        break;
+      case "listLiveCalls":
+        ListLiveCallsRequest.encode(message.message.value, writer.uint32(962).fork()).join();
+        break;
+      case "monitorCall":
+        MonitorCallRequest.encode(message.message.value, writer.uint32(970).fork()).join();
+        break;
+      case "bargeIn":
+        BargeInRequest.encode(message.message.value, writer.uint32(978).fork()).join();
         break;
     }
     return writer;
@@ -1030,6 +1099,30 @@ export const ClientMessage: MessageFns<ClientMessage> = {
             message.message = { $case: "listMessages", value: ListMessagesRequest.decode(reader, reader.uint32()) };
             continue;
           }
+          case 120: {
+            if (tag !== 962) {
+              break;
+            }
+
+            message.message = { $case: "listLiveCalls", value: ListLiveCallsRequest.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 121: {
+            if (tag !== 970) {
+              break;
+            }
+
+            message.message = { $case: "monitorCall", value: MonitorCallRequest.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 122: {
+            if (tag !== 978) {
+              break;
+            }
+
+            message.message = { $case: "bargeIn", value: BargeInRequest.decode(reader, reader.uint32()) };
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1151,6 +1244,18 @@ export const ClientMessage: MessageFns<ClientMessage> = {
         ? { $case: "listMessages", value: ListMessagesRequest.fromJSON(object.listMessages) }
         : isSet(object.list_messages)
         ? { $case: "listMessages", value: ListMessagesRequest.fromJSON(object.list_messages) }
+        : isSet(object.listLiveCalls)
+        ? { $case: "listLiveCalls", value: ListLiveCallsRequest.fromJSON(object.listLiveCalls) }
+        : isSet(object.list_live_calls)
+        ? { $case: "listLiveCalls", value: ListLiveCallsRequest.fromJSON(object.list_live_calls) }
+        : isSet(object.monitorCall)
+        ? { $case: "monitorCall", value: MonitorCallRequest.fromJSON(object.monitorCall) }
+        : isSet(object.monitor_call)
+        ? { $case: "monitorCall", value: MonitorCallRequest.fromJSON(object.monitor_call) }
+        : isSet(object.bargeIn)
+        ? { $case: "bargeIn", value: BargeInRequest.fromJSON(object.bargeIn) }
+        : isSet(object.barge_in)
+        ? { $case: "bargeIn", value: BargeInRequest.fromJSON(object.barge_in) }
         : undefined,
     };
   },
@@ -1212,6 +1317,12 @@ export const ClientMessage: MessageFns<ClientMessage> = {
       obj.sendMessage = SendMessageRequest.toJSON(message.message.value);
     } else if (message.message?.$case === "listMessages") {
       obj.listMessages = ListMessagesRequest.toJSON(message.message.value);
+    } else if (message.message?.$case === "listLiveCalls") {
+      obj.listLiveCalls = ListLiveCallsRequest.toJSON(message.message.value);
+    } else if (message.message?.$case === "monitorCall") {
+      obj.monitorCall = MonitorCallRequest.toJSON(message.message.value);
+    } else if (message.message?.$case === "bargeIn") {
+      obj.bargeIn = BargeInRequest.toJSON(message.message.value);
     }
     return obj;
   },
@@ -1382,6 +1493,24 @@ export const ClientMessage: MessageFns<ClientMessage> = {
         }
         break;
       }
+      case "listLiveCalls": {
+        if (object.message?.value !== undefined && object.message?.value !== null) {
+          message.message = { $case: "listLiveCalls", value: ListLiveCallsRequest.fromPartial(object.message.value) };
+        }
+        break;
+      }
+      case "monitorCall": {
+        if (object.message?.value !== undefined && object.message?.value !== null) {
+          message.message = { $case: "monitorCall", value: MonitorCallRequest.fromPartial(object.message.value) };
+        }
+        break;
+      }
+      case "bargeIn": {
+        if (object.message?.value !== undefined && object.message?.value !== null) {
+          message.message = { $case: "bargeIn", value: BargeInRequest.fromPartial(object.message.value) };
+        }
+        break;
+      }
     }
     return message;
   },
@@ -1492,6 +1621,15 @@ export const ServerMessage: MessageFns<ServerMessage> = {
         break;
       case "listMessages":
         ListMessagesResponse.encode(message.message.value, writer.uint32(330).fork()).join();
+        break;
+      case "listLiveCalls":
+        ListLiveCallsResponse.encode(message.message.value, writer.uint32(962).fork()).join();
+        break;
+      case "monitorCall":
+        MonitorCallResponse.encode(message.message.value, writer.uint32(970).fork()).join();
+        break;
+      case "bargeIn":
+        BargeInResponse.encode(message.message.value, writer.uint32(978).fork()).join();
         break;
     }
     return writer;
@@ -1777,6 +1915,30 @@ export const ServerMessage: MessageFns<ServerMessage> = {
             message.message = { $case: "listMessages", value: ListMessagesResponse.decode(reader, reader.uint32()) };
             continue;
           }
+          case 120: {
+            if (tag !== 962) {
+              break;
+            }
+
+            message.message = { $case: "listLiveCalls", value: ListLiveCallsResponse.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 121: {
+            if (tag !== 970) {
+              break;
+            }
+
+            message.message = { $case: "monitorCall", value: MonitorCallResponse.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 122: {
+            if (tag !== 978) {
+              break;
+            }
+
+            message.message = { $case: "bargeIn", value: BargeInResponse.decode(reader, reader.uint32()) };
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1916,6 +2078,18 @@ export const ServerMessage: MessageFns<ServerMessage> = {
         ? { $case: "listMessages", value: ListMessagesResponse.fromJSON(object.listMessages) }
         : isSet(object.list_messages)
         ? { $case: "listMessages", value: ListMessagesResponse.fromJSON(object.list_messages) }
+        : isSet(object.listLiveCalls)
+        ? { $case: "listLiveCalls", value: ListLiveCallsResponse.fromJSON(object.listLiveCalls) }
+        : isSet(object.list_live_calls)
+        ? { $case: "listLiveCalls", value: ListLiveCallsResponse.fromJSON(object.list_live_calls) }
+        : isSet(object.monitorCall)
+        ? { $case: "monitorCall", value: MonitorCallResponse.fromJSON(object.monitorCall) }
+        : isSet(object.monitor_call)
+        ? { $case: "monitorCall", value: MonitorCallResponse.fromJSON(object.monitor_call) }
+        : isSet(object.bargeIn)
+        ? { $case: "bargeIn", value: BargeInResponse.fromJSON(object.bargeIn) }
+        : isSet(object.barge_in)
+        ? { $case: "bargeIn", value: BargeInResponse.fromJSON(object.barge_in) }
         : undefined,
     };
   },
@@ -1989,6 +2163,12 @@ export const ServerMessage: MessageFns<ServerMessage> = {
       obj.sendMessage = SendMessageResponse.toJSON(message.message.value);
     } else if (message.message?.$case === "listMessages") {
       obj.listMessages = ListMessagesResponse.toJSON(message.message.value);
+    } else if (message.message?.$case === "listLiveCalls") {
+      obj.listLiveCalls = ListLiveCallsResponse.toJSON(message.message.value);
+    } else if (message.message?.$case === "monitorCall") {
+      obj.monitorCall = MonitorCallResponse.toJSON(message.message.value);
+    } else if (message.message?.$case === "bargeIn") {
+      obj.bargeIn = BargeInResponse.toJSON(message.message.value);
     }
     return obj;
   },
@@ -2192,6 +2372,24 @@ export const ServerMessage: MessageFns<ServerMessage> = {
       case "listMessages": {
         if (object.message?.value !== undefined && object.message?.value !== null) {
           message.message = { $case: "listMessages", value: ListMessagesResponse.fromPartial(object.message.value) };
+        }
+        break;
+      }
+      case "listLiveCalls": {
+        if (object.message?.value !== undefined && object.message?.value !== null) {
+          message.message = { $case: "listLiveCalls", value: ListLiveCallsResponse.fromPartial(object.message.value) };
+        }
+        break;
+      }
+      case "monitorCall": {
+        if (object.message?.value !== undefined && object.message?.value !== null) {
+          message.message = { $case: "monitorCall", value: MonitorCallResponse.fromPartial(object.message.value) };
+        }
+        break;
+      }
+      case "bargeIn": {
+        if (object.message?.value !== undefined && object.message?.value !== null) {
+          message.message = { $case: "bargeIn", value: BargeInResponse.fromPartial(object.message.value) };
         }
         break;
       }
@@ -8341,6 +8539,568 @@ export const InviteToCallResponse: MessageFns<InviteToCallResponse> = {
   fromPartial(object: DeepPartial<InviteToCallResponse>): InviteToCallResponse {
     const message = createBaseInviteToCallResponse();
     message.call = (object.call !== undefined && object.call !== null) ? Call.fromPartial(object.call) : undefined;
+    return message;
+  },
+};
+
+function createBaseListLiveCallsRequest(): ListLiveCallsRequest {
+  return { team: "" };
+}
+
+export const ListLiveCallsRequest: MessageFns<ListLiveCallsRequest> = {
+  encode(message: ListLiveCallsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.team !== "") {
+      writer.uint32(10).string(message.team);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListLiveCallsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListLiveCallsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.team = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListLiveCallsRequest {
+    return { team: isSet(object.team) ? globalThis.String(object.team) : "" };
+  },
+
+  toJSON(message: ListLiveCallsRequest): unknown {
+    const obj: any = {};
+    if (message.team !== undefined) {
+      obj.team = message.team;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListLiveCallsRequest>): ListLiveCallsRequest {
+    return ListLiveCallsRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListLiveCallsRequest>): ListLiveCallsRequest {
+    const message = createBaseListLiveCallsRequest();
+    message.team = object.team ?? "";
+    return message;
+  },
+};
+
+function createBaseListLiveCallsResponse(): ListLiveCallsResponse {
+  return { calls: [] };
+}
+
+export const ListLiveCallsResponse: MessageFns<ListLiveCallsResponse> = {
+  encode(message: ListLiveCallsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.calls) {
+      LiveCall.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListLiveCallsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListLiveCallsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.calls.push(LiveCall.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListLiveCallsResponse {
+    return { calls: globalThis.Array.isArray(object?.calls) ? object.calls.map((e: any) => LiveCall.fromJSON(e)) : [] };
+  },
+
+  toJSON(message: ListLiveCallsResponse): unknown {
+    const obj: any = {};
+    if (message.calls?.length) {
+      obj.calls = message.calls.map((e) => LiveCall.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListLiveCallsResponse>): ListLiveCallsResponse {
+    return ListLiveCallsResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListLiveCallsResponse>): ListLiveCallsResponse {
+    const message = createBaseListLiveCallsResponse();
+    message.calls = object.calls?.map((e) => LiveCall.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseMonitorCallRequest(): MonitorCallRequest {
+  return { callId: "" };
+}
+
+export const MonitorCallRequest: MessageFns<MonitorCallRequest> = {
+  encode(message: MonitorCallRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.callId !== "") {
+      writer.uint32(10).string(message.callId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): MonitorCallRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseMonitorCallRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.callId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): MonitorCallRequest {
+    return {
+      callId: isSet(object.callId)
+        ? globalThis.String(object.callId)
+        : isSet(object.call_id)
+        ? globalThis.String(object.call_id)
+        : "",
+    };
+  },
+
+  toJSON(message: MonitorCallRequest): unknown {
+    const obj: any = {};
+    if (message.callId !== undefined) {
+      obj.callId = message.callId;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<MonitorCallRequest>): MonitorCallRequest {
+    return MonitorCallRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<MonitorCallRequest>): MonitorCallRequest {
+    const message = createBaseMonitorCallRequest();
+    message.callId = object.callId ?? "";
+    return message;
+  },
+};
+
+function createBaseMonitorCallResponse(): MonitorCallResponse {
+  return { call: undefined, playUrls: [] };
+}
+
+export const MonitorCallResponse: MessageFns<MonitorCallResponse> = {
+  encode(message: MonitorCallResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.call !== undefined) {
+      LiveCall.encode(message.call, writer.uint32(10).fork()).join();
+    }
+    for (const v of message.playUrls) {
+      PlayUrl.encode(v!, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): MonitorCallResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseMonitorCallResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.call = LiveCall.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.playUrls.push(PlayUrl.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): MonitorCallResponse {
+    return {
+      call: isSet(object.call) ? LiveCall.fromJSON(object.call) : undefined,
+      playUrls: globalThis.Array.isArray(object?.playUrls)
+        ? object.playUrls.map((e: any) => PlayUrl.fromJSON(e))
+        : globalThis.Array.isArray(object?.play_urls)
+        ? object.play_urls.map((e: any) => PlayUrl.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: MonitorCallResponse): unknown {
+    const obj: any = {};
+    if (message.call !== undefined) {
+      obj.call = LiveCall.toJSON(message.call);
+    }
+    if (message.playUrls?.length) {
+      obj.playUrls = message.playUrls.map((e) => PlayUrl.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<MonitorCallResponse>): MonitorCallResponse {
+    return MonitorCallResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<MonitorCallResponse>): MonitorCallResponse {
+    const message = createBaseMonitorCallResponse();
+    message.call = (object.call !== undefined && object.call !== null) ? LiveCall.fromPartial(object.call) : undefined;
+    message.playUrls = object.playUrls?.map((e) => PlayUrl.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseBargeInRequest(): BargeInRequest {
+  return { callId: "", kind: undefined };
+}
+
+export const BargeInRequest: MessageFns<BargeInRequest> = {
+  encode(message: BargeInRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.callId !== "") {
+      writer.uint32(10).string(message.callId);
+    }
+    if (message.kind !== undefined) {
+      writer.uint32(16).int32(clientKindToNumber(message.kind));
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): BargeInRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseBargeInRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.callId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.kind = clientKindFromJSON(reader.int32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): BargeInRequest {
+    return {
+      callId: isSet(object.callId)
+        ? globalThis.String(object.callId)
+        : isSet(object.call_id)
+        ? globalThis.String(object.call_id)
+        : "",
+      kind: isSet(object.kind) ? clientKindFromJSON(object.kind) : undefined,
+    };
+  },
+
+  toJSON(message: BargeInRequest): unknown {
+    const obj: any = {};
+    if (message.callId !== undefined) {
+      obj.callId = message.callId;
+    }
+    if (message.kind !== undefined) {
+      obj.kind = clientKindToJSON(message.kind);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<BargeInRequest>): BargeInRequest {
+    return BargeInRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<BargeInRequest>): BargeInRequest {
+    const message = createBaseBargeInRequest();
+    message.callId = object.callId ?? "";
+    message.kind = object.kind ?? undefined;
+    return message;
+  },
+};
+
+function createBaseBargeInResponse(): BargeInResponse {
+  return { call: undefined, room: undefined, member: undefined, members: [], pushUrl: undefined, playUrls: [], seq: 0 };
+}
+
+export const BargeInResponse: MessageFns<BargeInResponse> = {
+  encode(message: BargeInResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.call !== undefined) {
+      Call.encode(message.call, writer.uint32(10).fork()).join();
+    }
+    if (message.room !== undefined) {
+      Room.encode(message.room, writer.uint32(18).fork()).join();
+    }
+    if (message.member !== undefined) {
+      Member.encode(message.member, writer.uint32(26).fork()).join();
+    }
+    for (const v of message.members) {
+      Member.encode(v!, writer.uint32(34).fork()).join();
+    }
+    if (message.pushUrl !== undefined) {
+      PushUrl.encode(message.pushUrl, writer.uint32(42).fork()).join();
+    }
+    for (const v of message.playUrls) {
+      PlayUrl.encode(v!, writer.uint32(50).fork()).join();
+    }
+    if (message.seq !== 0) {
+      writer.uint32(56).uint64(message.seq);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): BargeInResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseBargeInResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.call = Call.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.room = Room.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.member = Member.decode(reader, reader.uint32());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.members.push(Member.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.pushUrl = PushUrl.decode(reader, reader.uint32());
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.playUrls.push(PlayUrl.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.seq = longToNumber(reader.uint64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): BargeInResponse {
+    return {
+      call: isSet(object.call) ? Call.fromJSON(object.call) : undefined,
+      room: isSet(object.room) ? Room.fromJSON(object.room) : undefined,
+      member: isSet(object.member) ? Member.fromJSON(object.member) : undefined,
+      members: globalThis.Array.isArray(object?.members) ? object.members.map((e: any) => Member.fromJSON(e)) : [],
+      pushUrl: isSet(object.pushUrl)
+        ? PushUrl.fromJSON(object.pushUrl)
+        : isSet(object.push_url)
+        ? PushUrl.fromJSON(object.push_url)
+        : undefined,
+      playUrls: globalThis.Array.isArray(object?.playUrls)
+        ? object.playUrls.map((e: any) => PlayUrl.fromJSON(e))
+        : globalThis.Array.isArray(object?.play_urls)
+        ? object.play_urls.map((e: any) => PlayUrl.fromJSON(e))
+        : [],
+      seq: isSet(object.seq) ? globalThis.Number(object.seq) : 0,
+    };
+  },
+
+  toJSON(message: BargeInResponse): unknown {
+    const obj: any = {};
+    if (message.call !== undefined) {
+      obj.call = Call.toJSON(message.call);
+    }
+    if (message.room !== undefined) {
+      obj.room = Room.toJSON(message.room);
+    }
+    if (message.member !== undefined) {
+      obj.member = Member.toJSON(message.member);
+    }
+    if (message.members?.length) {
+      obj.members = message.members.map((e) => Member.toJSON(e));
+    }
+    if (message.pushUrl !== undefined) {
+      obj.pushUrl = PushUrl.toJSON(message.pushUrl);
+    }
+    if (message.playUrls?.length) {
+      obj.playUrls = message.playUrls.map((e) => PlayUrl.toJSON(e));
+    }
+    if (message.seq !== undefined) {
+      obj.seq = Math.round(message.seq);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<BargeInResponse>): BargeInResponse {
+    return BargeInResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<BargeInResponse>): BargeInResponse {
+    const message = createBaseBargeInResponse();
+    message.call = (object.call !== undefined && object.call !== null) ? Call.fromPartial(object.call) : undefined;
+    message.room = (object.room !== undefined && object.room !== null) ? Room.fromPartial(object.room) : undefined;
+    message.member = (object.member !== undefined && object.member !== null)
+      ? Member.fromPartial(object.member)
+      : undefined;
+    message.members = object.members?.map((e) => Member.fromPartial(e)) || [];
+    message.pushUrl = (object.pushUrl !== undefined && object.pushUrl !== null)
+      ? PushUrl.fromPartial(object.pushUrl)
+      : undefined;
+    message.playUrls = object.playUrls?.map((e) => PlayUrl.fromPartial(e)) || [];
+    message.seq = object.seq ?? 0;
     return message;
   },
 };

@@ -33,7 +33,14 @@ export interface Grants {
   /** The service-desk teams (ids or names) the holder is an agent of. */
   agentTeams: string[];
   /** Send room messages; absent: as room_join (see rtcroom.auth.v1.Grants.room_message). */
-  roomMessage?: boolean | undefined;
+  roomMessage?:
+    | boolean
+    | undefined;
+  /**
+   * The service-desk teams (ids or names) the holder supervises (see
+   * rtcroom.auth.v1.Grants.supervisor_teams).
+   */
+  supervisorTeams: string[];
 }
 
 export interface IssueAccessTokenRequest {
@@ -62,6 +69,7 @@ function createBaseGrants(): Grants {
     roomAdmin: false,
     agentTeams: [],
     roomMessage: undefined,
+    supervisorTeams: [],
   };
 }
 
@@ -87,6 +95,9 @@ export const Grants: MessageFns<Grants> = {
     }
     if (message.roomMessage !== undefined) {
       writer.uint32(56).bool(message.roomMessage);
+    }
+    for (const v of message.supervisorTeams) {
+      writer.uint32(962).string(v!);
     }
     return writer;
   },
@@ -160,6 +171,14 @@ export const Grants: MessageFns<Grants> = {
             message.roomMessage = reader.bool();
             continue;
           }
+          case 120: {
+            if (tag !== 962) {
+              break;
+            }
+
+            message.supervisorTeams.push(reader.string());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -205,6 +224,11 @@ export const Grants: MessageFns<Grants> = {
         : isSet(object.room_message)
         ? globalThis.Boolean(object.room_message)
         : undefined,
+      supervisorTeams: globalThis.Array.isArray(object?.supervisorTeams)
+        ? object.supervisorTeams.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.supervisor_teams)
+        ? object.supervisor_teams.map((e: any) => globalThis.String(e))
+        : [],
     };
   },
 
@@ -231,6 +255,9 @@ export const Grants: MessageFns<Grants> = {
     if (message.roomMessage !== undefined) {
       obj.roomMessage = message.roomMessage;
     }
+    if (message.supervisorTeams?.length) {
+      obj.supervisorTeams = message.supervisorTeams;
+    }
     return obj;
   },
 
@@ -246,6 +273,7 @@ export const Grants: MessageFns<Grants> = {
     message.roomAdmin = object.roomAdmin ?? false;
     message.agentTeams = object.agentTeams?.map((e) => e) || [];
     message.roomMessage = object.roomMessage ?? undefined;
+    message.supervisorTeams = object.supervisorTeams?.map((e) => e) || [];
     return message;
   },
 };

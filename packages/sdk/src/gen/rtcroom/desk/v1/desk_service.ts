@@ -5,6 +5,7 @@
 // source: rtcroom/desk/v1/desk_service.proto
 
 /* eslint-disable */
+import type { Member } from "../../room/v1/room.js";
 
 export interface TeamStats {
   teamId: string;
@@ -29,4 +30,22 @@ export interface TeamStats {
   agentsSignedIn: number;
   /** NEXT-ID: 12 */
   agentsAvailable: number;
+}
+
+/** A running desk call as its supervisor sees it. */
+export interface LiveCall {
+  callId: string;
+  teamId: string;
+  roomId: string;
+  /** The agent holding the call now, and the customer. */
+  agentIdentity: string;
+  customerIdentity: string;
+  /** When the call was answered (the agent's first answer). */
+  answerTime:
+    | string
+    | undefined;
+  /** Guests in the call (invited, or supervisors who barged in). */
+  guestIdentities: string[];
+  /** The call room's members now (agent, customer, guests), with their state and stream ids. */
+  members: Member[];
 }

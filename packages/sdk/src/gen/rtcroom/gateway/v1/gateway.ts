@@ -6,7 +6,7 @@
 
 /* eslint-disable */
 import type { Agent, AgentState, Team } from "../../desk/v1/desk.js";
-import type { TeamStats } from "../../desk/v1/desk_service.js";
+import type { LiveCall, TeamStats } from "../../desk/v1/desk_service.js";
 import type { Recording } from "../../media/v1/recording.js";
 import type { ClientKind, PlayUrl, PushUrl } from "../../media/v1/url.js";
 import type { Call } from "../../room/v1/call.js";
@@ -43,6 +43,9 @@ export interface ClientMessage {
   refreshToken?: RefreshTokenRequest | undefined;
   sendMessage?: SendMessageRequest | undefined;
   listMessages?: ListMessagesRequest | undefined;
+  listLiveCalls?: ListLiveCallsRequest | undefined;
+  monitorCall?: MonitorCallRequest | undefined;
+  bargeIn?: BargeInRequest | undefined;
 }
 
 /** Everything the gateway sends. */
@@ -87,6 +90,9 @@ export interface ServerMessage {
   tokenExpiring?: TokenExpiring | undefined;
   sendMessage?: SendMessageResponse | undefined;
   listMessages?: ListMessagesResponse | undefined;
+  listLiveCalls?: ListLiveCallsResponse | undefined;
+  monitorCall?: MonitorCallResponse | undefined;
+  bargeIn?: BargeInResponse | undefined;
 }
 
 /** Sent once the access token is accepted. */
@@ -192,6 +198,7 @@ export interface TokenExpiring {
  * UNAUTHENTICATED, TOKEN_EXPIRED, PERMISSION_DENIED, INVALID_ARGUMENT, ROOM_NOT_FOUND, ROOM_CLOSED,
  * ROOM_FULL, ALREADY_EXISTS, NOT_A_MEMBER, IDENTITY_IN_USE, BANNED, CALLEE_OFFLINE, CALLEE_BUSY,
  * CALL_NOT_FOUND, CALL_ENDED, NOT_A_PARTY, QUEUE_FULL, TEAM_CLOSED, AGENT_UNAVAILABLE,
+ * NOT_A_SUPERVISOR, CALL_NOT_LIVE,
  * FAILED_PRECONDITION (the call or agent is not in a state that allows it), RATE_LIMITED,
  * MESSAGE_TOO_LARGE, TOO_MANY_RECIPIENTS, UNAVAILABLE, INTERNAL.
  */
@@ -630,6 +637,59 @@ export interface InviteToCallRequest {
 export interface InviteToCallResponse {
   /** NEXT-ID: 2 */
   call: Call | undefined;
+}
+
+/**
+ * A supervisor (the token's supervisor_teams) lists its teams' running calls: one team, or all of
+ * them when team is empty.
+ */
+export interface ListLiveCallsRequest {
+  /** NEXT-ID: 2 */
+  team: string;
+}
+
+export interface ListLiveCallsResponse {
+  /** NEXT-ID: 2 */
+  calls: LiveCall[];
+}
+
+/**
+ * Silent monitoring: play URLs, signed for this connection's kind, of the call's parties' streams. No
+ * seat is taken: nobody in the call is told, the room's members and notices do not show it. Ask again
+ * for a party that starts pushing later.
+ */
+export interface MonitorCallRequest {
+  /** NEXT-ID: 2 */
+  callId: string;
+}
+
+export interface MonitorCallResponse {
+  call:
+    | LiveCall
+    | undefined;
+  /** NEXT-ID: 3 */
+  playUrls: PlayUrl[];
+}
+
+/**
+ * Barge in: the supervisor takes a seat in the running call (everyone sees it join); the room's
+ * notices follow as after a join.
+ */
+export interface BargeInRequest {
+  callId: string;
+  /** What this seat plays and pushes with; unset: the connection's kind. */
+  kind?: ClientKind | undefined;
+}
+
+export interface BargeInResponse {
+  call: Call | undefined;
+  room: Room | undefined;
+  member: Member | undefined;
+  members: Member[];
+  pushUrl: PushUrl | undefined;
+  playUrls: PlayUrl[];
+  /** NEXT-ID: 8 */
+  seq: number;
 }
 
 /** An agent reads its team's figures (operators use DeskService.GetTeamStats). */

@@ -1,0 +1,112 @@
+// Supervision of desk calls with real clients through the gateway, on the real Postgres and NATS: a
+// supervisor (supervisor_teams grant) lists its teams' live calls, monitors one silently (both
+// parties' play URLs; the customer and the agent are told nothing, the room's members do not show it),
+// barges in (everyone sees it join), is refused without the grant, and the call's end ends it all.
+import { createClient, issueAccessToken } from '@rtcroom/common';
+import { createTestDatabase, testNatsUrl, TestDatabase } from '@rtcroom/common/testing';
+import { DemoClient, RunningSystem, startAll } from '@rtcroom/dev';
+import { callv1, deskServicev1, deskv1, gatewayv1 } from '@rtcroom/proto';
+
+const secret = 'desk-supervision-secret-long-enough';
+const S = callv1.CallState;
+let system: RunningSystem;
+let database: TestDatabase;
+let desk: ReturnType<typeof createClient<typeof deskServicev1.DeskServiceService>>;
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  system = await startAll({
+    env: { DATABASE_URL: database.url, NATS_URL: testNatsUrl, ACCESS_TOKEN_SECRET: secret, RTCROOM_DEV: 'true', ROOM_AUTO_CLOSE_INTERVAL_MS: '100' },
+    ephemeralPorts: true,
+    logLevel: (process.env.TEST_LOG as 'debug') ?? 'silent',
+  });
+  desk = createClient(deskServicev1.DeskServiceService, system.roomGrpcAddress);
+});
+afterAll(async () => {
+  desk?.close();
+  await system?.stop();
+  await database?.drop();
+});
+
+const connect = (identity: string, grants: Record<string, unknown> = { roomJoin: true }) => DemoClient.connect(system.gatewayUrl, issueAccessToken(secret, { identity, grants }));
+
+/** Everything a client was sent about rooms and calls, to look for a name in. */
+const heard = (c: DemoClient) => JSON.stringify([c.notices, c.callNotices]);
+
+/** A round trip: every frame sent to the client before it has arrived. */
+const fence = (c: DemoClient) => c.request({ $case: 'ping', value: {} });
+
+it('lists, monitors silently, refuses without the grant, barges in visibly, and ends with the call', async () => {
+  const { team } = await desk.createTeam({ team: deskv1.Team.fromPartial({ name: `sv-${process.pid}`, ringTimeoutSeconds: 10, wrapUpSeconds: 1 }) });
+  const { team: other } = await desk.createTeam({ team: deskv1.Team.fromPartial({ name: `sv-other-${process.pid}` }) });
+  const agent = await connect('sv-agent', { agentTeams: [team!.name] });
+  await agent.request({ $case: 'setAgentState', value: { team: team!.name, state: deskv1.AgentState.AGENT_STATE_AVAILABLE } });
+  const cust = await connect('sv-cust');
+
+  // The customer calls and pushes; the agent answers and pushes.
+  const placed = await cust.request({ $case: 'callTeam', value: { team: team!.name, metadata: '' } });
+  const roomId = placed.room!.id;
+  await cust.request({ $case: 'reportPusherEvent', value: { roomId, code: 1002, message: '' } });
+  const offer = await agent.waitForCallNotice((n) => n.call?.state === S.CALL_STATE_RINGING, 8000);
+  const callId = offer.call!.id;
+  const answered = await agent.request({ $case: 'answerCall', value: { callId, accept: true } });
+  await agent.request({ $case: 'reportPusherEvent', value: { roomId, code: 1002, message: '' } });
+  await cust.waitForNotice((x) => x.notice?.$case === 'streamStarted' && x.notice.value.member?.identity === 'sv-agent');
+
+  // The supervisor lists its team's live calls: who, since when, the room.
+  const boss = await connect('sv-boss', { roomJoin: true, supervisorTeams: [team!.name] });
+  const { calls } = await boss.request({ $case: 'listLiveCalls', value: { team: '' } });
+  expect(calls).toHaveLength(1);
+  expect(calls[0]).toMatchObject({ callId, teamId: team!.id, roomId, agentIdentity: 'sv-agent', customerIdentity: 'sv-cust' });
+  expect(calls[0]!.answerTime).toBeInstanceOf(Date);
+  expect(calls[0]!.members.map((m) => m.identity).sort()).toEqual(['sv-agent', 'sv-cust']);
+
+  // Silent monitoring: both parties' play URLs, and nobody is told.
+  const noticesBefore = [cust.notices.length, agent.notices.length];
+  const monitored = await boss.request({ $case: 'monitorCall', value: { callId } });
+  expect(monitored.call?.callId).toBe(callId);
+  expect(monitored.playUrls.map((u) => u.streamId).sort()).toEqual([placed.pushUrl!.streamId, answered.pushUrl!.streamId].sort());
+  for (const u of monitored.playUrls) {
+    expect(u.viewerIdentity).toBe('sv-boss');
+    expect(u.rtmpUrl).toMatch(/^rtmp:/);
+  }
+  await Promise.all([fence(cust), fence(agent)]);
+  expect([cust.notices.length, agent.notices.length]).toEqual(noticesBefore);
+  expect(heard(cust)).not.toContain('sv-boss');
+  expect(heard(agent)).not.toContain('sv-boss');
+  const seen = await cust.request({ $case: 'getRoom', value: { roomId, name: '' } });
+  expect(seen.members.map((m) => m.identity).sort()).toEqual(['sv-agent', 'sv-cust']);
+  expect(boss.notices).toHaveLength(0); // no seat: the supervisor gets no room notices either
+
+  // Without the grant for the call's team: NOT_A_SUPERVISOR, whoever asks.
+  const otherBoss = await connect('sv-other-boss', { roomJoin: true, supervisorTeams: [other!.name] });
+  await expect(otherBoss.request({ $case: 'monitorCall', value: { callId } })).rejects.toMatchObject({ code: 'NOT_A_SUPERVISOR' });
+  await expect(otherBoss.request({ $case: 'bargeIn', value: { callId } })).rejects.toMatchObject({ code: 'NOT_A_SUPERVISOR' });
+  await expect(otherBoss.request({ $case: 'listLiveCalls', value: { team: team!.name } })).rejects.toMatchObject({ code: 'NOT_A_SUPERVISOR' });
+  expect((await otherBoss.request({ $case: 'listLiveCalls', value: { team: '' } })).calls).toEqual([]);
+  await expect(agent.request({ $case: 'listLiveCalls', value: { team: '' } })).rejects.toMatchObject({ code: 'NOT_A_SUPERVISOR' });
+  await expect(cust.request({ $case: 'monitorCall', value: { callId } })).rejects.toMatchObject({ code: 'NOT_A_SUPERVISOR' });
+
+  // A call still waiting (the only agent is busy) is not live.
+  const second = await connect('sv-cust-2');
+  const waiting = await second.request({ $case: 'callTeam', value: { team: team!.name, metadata: '' } });
+  await expect(boss.request({ $case: 'monitorCall', value: { callId: waiting.call!.id } })).rejects.toMatchObject({ code: 'CALL_NOT_LIVE' });
+  expect((await boss.request({ $case: 'listLiveCalls', value: { team: team!.name } })).calls.map((c) => c.callId)).toEqual([callId]);
+
+  // Barge in: a seat, the usual joined notice to both parties.
+  const barged = await boss.request({ $case: 'bargeIn', value: { callId } });
+  expect(barged.member?.identity).toBe('sv-boss');
+  expect(barged.pushUrl?.url).toMatch(/^rtmp:/);
+  expect(barged.playUrls.map((u) => u.streamId).sort()).toEqual([placed.pushUrl!.streamId, answered.pushUrl!.streamId].sort());
+  const joinedMatch = (x: gatewayv1.RoomNotice) => x.notice?.$case === 'memberJoined' && x.notice.value.member?.identity === 'sv-boss';
+  await Promise.all([cust.waitForNotice(joinedMatch), agent.waitForNotice(joinedMatch)]);
+
+  // The call ends: no longer listed, monitoring refused, the supervisor's seat ends with the room.
+  await agent.request({ $case: 'hangUp', value: { callId } });
+  await boss.waitForNotice((x) => x.notice?.$case === 'roomClosed' || (x.notice?.$case === 'memberLeft' && x.notice.value.member?.identity === 'sv-boss'));
+  await expect(boss.request({ $case: 'monitorCall', value: { callId } })).rejects.toMatchObject({ code: 'CALL_NOT_LIVE' });
+  expect((await boss.request({ $case: 'listLiveCalls', value: { team: '' } })).calls).toEqual([]);
+  await expect(boss.request({ $case: 'monitorCall', value: { callId: 'c_aaaaaaaaaaaaaaaaaaaa' } })).rejects.toMatchObject({ code: 'CALL_NOT_FOUND' });
+
+  await Promise.all([agent.close(), cust.close(), boss.close(), otherBoss.close(), second.close()]);
+});
