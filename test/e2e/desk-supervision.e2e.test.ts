@@ -1,7 +1,7 @@
 // Supervision of desk calls with real clients through the gateway, on the real Postgres and NATS: a
 // supervisor (supervisor_teams grant) lists its teams' live calls, monitors one silently (both
 // parties' play URLs; the customer and the agent are told nothing, the room's members do not show it),
-// barges in (everyone sees it join), is refused without the grant, and the call's end ends it all.
+// whispers (only the agent gets the supervisor's stream), barges in (everyone sees it join), is refused without the grant, and the call's end ends it all.
 import { createClient, issueAccessToken } from '@rtcroom/common';
 import { createTestDatabase, testNatsUrl, TestDatabase } from '@rtcroom/common/testing';
 import { DemoClient, RunningSystem, startAll } from '@rtcroom/dev';
@@ -36,7 +36,7 @@ const heard = (c: DemoClient) => JSON.stringify([c.notices, c.callNotices]);
 /** A round trip: every frame sent to the client before it has arrived. */
 const fence = (c: DemoClient) => c.request({ $case: 'ping', value: {} });
 
-it('lists, monitors silently, refuses without the grant, barges in visibly, and ends with the call', async () => {
+it('lists, monitors silently, refuses without the grant, whispers to the agent alone, barges in visibly, and ends with the call', async () => {
   const { team } = await desk.createTeam({ team: deskv1.Team.fromPartial({ name: `sv-${process.pid}`, ringTimeoutSeconds: 10, wrapUpSeconds: 1 }) });
   const { team: other } = await desk.createTeam({ team: deskv1.Team.fromPartial({ name: `sv-other-${process.pid}` }) });
   const agent = await connect('sv-agent', { agentTeams: [team!.name] });
@@ -93,6 +93,19 @@ it('lists, monitors silently, refuses without the grant, barges in visibly, and 
   await expect(boss.request({ $case: 'monitorCall', value: { callId: waiting.call!.id } })).rejects.toMatchObject({ code: 'CALL_NOT_LIVE' });
   expect((await boss.request({ $case: 'listLiveCalls', value: { team: team!.name } })).calls.map((c) => c.callId)).toEqual([callId]);
 
+  // Whisper: a push URL for the supervisor; the agent alone gets a play URL for it.
+  const custCallNotices = cust.callNotices.length;
+  const whispered = await boss.request({ $case: 'whisper', value: { callId } });
+  expect(whispered.pushUrl?.url).toMatch(/^rtmp:/);
+  const told = await agent.waitForCallNotice((n) => n.whisperIdentity === 'sv-boss');
+  expect(told.whisperPlayUrl).toMatchObject({ streamId: whispered.pushUrl!.streamId, viewerIdentity: 'sv-agent' });
+  expect(told.call?.id).toBe(callId);
+  await Promise.all([fence(cust), fence(agent)]);
+  expect(cust.callNotices).toHaveLength(custCallNotices);
+  expect(heard(cust)).not.toContain('sv-boss');
+  expect(heard(cust)).not.toContain(whispered.pushUrl!.streamId);
+  await expect(otherBoss.request({ $case: 'whisper', value: { callId } })).rejects.toMatchObject({ code: 'NOT_A_SUPERVISOR' });
+
   // Barge in: a seat, the usual joined notice to both parties.
   const barged = await boss.request({ $case: 'bargeIn', value: { callId } });
   expect(barged.member?.identity).toBe('sv-boss');
@@ -105,6 +118,7 @@ it('lists, monitors silently, refuses without the grant, barges in visibly, and 
   await agent.request({ $case: 'hangUp', value: { callId } });
   await boss.waitForNotice((x) => x.notice?.$case === 'roomClosed' || (x.notice?.$case === 'memberLeft' && x.notice.value.member?.identity === 'sv-boss'));
   await expect(boss.request({ $case: 'monitorCall', value: { callId } })).rejects.toMatchObject({ code: 'CALL_NOT_LIVE' });
+  await expect(boss.request({ $case: 'whisper', value: { callId } })).rejects.toMatchObject({ code: 'CALL_NOT_LIVE' });
   expect((await boss.request({ $case: 'listLiveCalls', value: { team: '' } })).calls).toEqual([]);
   await expect(boss.request({ $case: 'monitorCall', value: { callId: 'c_aaaaaaaaaaaaaaaaaaaa' } })).rejects.toMatchObject({ code: 'CALL_NOT_FOUND' });
 

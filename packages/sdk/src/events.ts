@@ -81,6 +81,11 @@ export interface RtcRoomEvents {
    * gave up, it rang out, it moved on to someone else). incomingCall told you of it.
    */
   offerWithdrawn: { call: Call };
+  /**
+   * Service desk, an agent: a supervisor whispers to you (nobody else in the call is told). Play it
+   * with `playUrl` (a browser: `webrtcUrl`); the call's end ends it.
+   */
+  whisper: { call: Call; supervisor: string; playUrl: PlayUrl };
   /** Someone in a running call invites you in (a supervisor, a colleague): take your seat with answerCall. */
   callInvitation: { call: Call };
   /** A <live-pusher> state change seen by handlePusherStateChange, with what came of it. */

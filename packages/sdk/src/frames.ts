@@ -33,7 +33,7 @@ export function readNotice(raw?: unknown): RoomNotice {
 
 export function readCallNotice(raw?: unknown): CallNotice {
   const n = fields(raw);
-  return { call: readCall(n.call), callerPlayUrl: maybe(n.callerPlayUrl, readPlayUrl) };
+  return { call: readCall(n.call), callerPlayUrl: maybe(n.callerPlayUrl, readPlayUrl), whisperPlayUrl: maybe(n.whisperPlayUrl, readPlayUrl), whisperIdentity: str(n.whisperIdentity) };
 }
 
 export function readWelcome(raw?: unknown): Welcome {
@@ -93,6 +93,7 @@ const answerReaders: { [K in RequestKind]: (x: Raw) => Answer<K> } = {
   listMessages: (x) => ({ messages: list(x.messages, readRoomMessage), seq: num(x.seq) }),
   listLiveCalls: (x) => ({ calls: list(x.calls, readLiveCall) }),
   monitorCall: (x) => ({ call: readLiveCall(x.call), playUrls: playUrls(x.playUrls) }),
+  whisper: (x) => ({ call: readLiveCall(x.call), pushUrl: readPushUrl(x.pushUrl) }),
   bargeIn: (x) => ({
     call: readCall(x.call),
     room: readRoom(x.room),

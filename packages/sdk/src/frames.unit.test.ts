@@ -72,6 +72,7 @@ const send: { [K in RequestKind]: (client: RtcRoomClient, body: RequestBody<K>) 
   listLiveCalls: (c, b) => c.listLiveCalls(b.team),
   monitorCall: (c, b) => c.monitorCall(b.callId!),
   bargeIn: (c, b) => c.bargeIn(b.callId!, { kind: b.kind }),
+  whisper: (c, b) => c.whisper(b.callId!, { kind: b.kind }),
 };
 
 /** Fields the SDK sets itself, whatever the app gives: what they must be. */

@@ -50,7 +50,10 @@ export type NoticeBody = { [K in NoticeKind]?: Filled<NonNullable<gw.RoomNotice[
 
 export type RoomNotice = Pick<gw.RoomNotice, 'roomId' | 'seq' | 'time'> & NoticeBody;
 
-/** A call of yours changed; callerPlayUrl is set on the callee's CALL_STATE_RINGING. */
+/**
+ * A call of yours changed; callerPlayUrl is set on the callee's CALL_STATE_RINGING. To a desk call's
+ * agent alone, whisperPlayUrl and whisperIdentity: a supervisor whispers.
+ */
 export type CallNotice = Filled<gw.CallNotice, 'call'>;
 
 /** Room creation options (the Room fields a create reads). */
@@ -107,6 +110,7 @@ interface Answers {
   listLiveCalls: gw.ListLiveCallsResponse;
   monitorCall: Filled<gw.MonitorCallResponse, 'call'>;
   bargeIn: Filled<gw.BargeInResponse, 'call' | 'room' | 'member'>;
+  whisper: Filled<gw.WhisperResponse, 'call' | 'pushUrl'>;
 }
 
 export type Answer<K extends RequestKind> = Answers[K];

@@ -121,7 +121,7 @@ export async function startRoomService(config: RoomConfig, logger: Logger, deps:
   const calls = new Calls(tx, rooms, members, presence, config.defaultRingTimeoutSeconds);
   const teams = new TeamDirectory(store.desk);
   const routing = new DeskRouting(tx, calls, presence, teams, logger.child({ component: 'desk' }), { defaultHandlingSeconds: config.deskDefaultHandlingSeconds });
-  const desk = new Desk(tx, rooms, members, calls, presence, routing, teams);
+  const desk = new Desk(tx, rooms, members, calls, presence, routing, teams, issuer);
   const timeouts = new Timeouts(
     [
       { name: 'rooms', run: () => rooms.closeDue() },

@@ -65,7 +65,9 @@ export abstract class CallsClient extends RoomsClient {
   }
 
   protected override onFrame(frame: ServerMessage): void {
-    if (frame.callNotice) this.callTracker.changed(frame.callNotice);
+    const n = frame.callNotice;
+    if (n?.whisperPlayUrl && n.whisperIdentity) this.events.emit('whisper', { call: n.call, supervisor: n.whisperIdentity, playUrl: n.whisperPlayUrl });
+    else if (n) this.callTracker.changed(n);
     else super.onFrame(frame);
   }
 

@@ -4,7 +4,7 @@
 // customer's place in line, an agent's offer and its withdrawal, an invitation) are told by
 // calls/call-tracker.ts.
 import { CallsClient } from '../calls/calls-client.js';
-import type { Agent, Answer, Call, ClientKind, LiveCall, PlayUrl, SettableAgentState, TeamStats } from '../protocol.js';
+import type { Agent, Answer, Call, ClientKind, LiveCall, PlayUrl, PushUrl, SettableAgentState, TeamStats } from '../protocol.js';
 import type { JoinedRoom } from '../rooms/rooms-client.js';
 
 export abstract class DeskClient extends CallsClient {
@@ -66,6 +66,14 @@ export abstract class DeskClient extends CallsClient {
    */
   monitorCall(callId: string): Promise<{ call: LiveCall; playUrls: PlayUrl[] }> {
     return this.transport.request('monitorCall', { callId });
+  }
+
+  /**
+   * Whisper: a push URL for you; the call's agent alone is told (its whisper event, with a play URL for
+   * your stream) - the customer never is. Errors: NOT_A_SUPERVISOR, CALL_NOT_FOUND, CALL_NOT_LIVE.
+   */
+  whisper(callId: string, options: { kind?: ClientKind } = {}): Promise<{ call: LiveCall; pushUrl: PushUrl }> {
+    return this.transport.request('whisper', { callId, ...options });
   }
 
   /**

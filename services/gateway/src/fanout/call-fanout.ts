@@ -68,11 +68,31 @@ export class CallFanout {
     const notices = new Map<mediav1.ClientKind, Promise<gatewayv1.CallNotice>>();
     const noticeFor = (kind: mediav1.ClientKind) => {
       let notice = notices.get(kind);
-      if (!notice) notices.set(kind, (notice = this.callerPlayUrl(event, kind).then((callerPlayUrl) => ({ call, callerPlayUrl }))));
+      if (!notice) {
+        const whisper = event.whisperStreamId ? this.whisperPlayUrl(event, kind) : Promise.resolve(undefined);
+        notice = Promise.all([this.callerPlayUrl(event, kind), whisper]).then(([callerPlayUrl, whisperPlayUrl]) => ({
+          call,
+          callerPlayUrl,
+          whisperPlayUrl,
+          whisperIdentity: whisperPlayUrl ? event.whisperIdentity : '',
+        }));
+        notices.set(kind, notice);
+      }
       return notice;
     };
     for (const conn of this.byIdentity.get(event.recipientIdentity) ?? []) {
       conn.send({ requestId: '', message: { $case: 'callNotice', value: await noticeFor(conn.kind) } });
+    }
+  }
+
+  /** A supervisor's whisper, signed for the one it is addressed to (the agent) and its connection's kind. */
+  private async whisperPlayUrl(event: callv1.CallEvent, kind: mediav1.ClientKind): Promise<mediav1.PlayUrl | undefined> {
+    try {
+      const { playUrls } = await this.urls.issuePlayUrls({ roomId: event.call!.roomId, streamId: event.whisperStreamId, viewerIdentities: [event.recipientIdentity], viewerKinds: [kind] });
+      return playUrls[0];
+    } catch (err) {
+      this.logger.error('could not issue the play URL of a whisper', { callId: event.call!.id, err });
+      return undefined;
     }
   }
 

@@ -107,3 +107,9 @@ export async function bargeIn(ctx: RequestContext, req: gatewayv1.BargeInRequest
   );
   return null;
 }
+
+/** Whisper: the supervisor's push URL; the agent alone hears of it (a call notice with its play URL). */
+export async function whisper(ctx: RequestContext, req: gatewayv1.WhisperRequest): Promise<Reply> {
+  const res = await ctx.backends.desk.whisper({ callId: req.callId, identity: ctx.conn.identity, principal: principalOf(ctx.conn), kind: kindOf(ctx.conn, req.kind) });
+  return { $case: 'whisper', value: res };
+}

@@ -4,7 +4,7 @@
 import { gatewayv1, roomv1 } from '@rtcroom/proto';
 import { answerCall, cancelCall, getCall, hangUp, placeCall } from './call-requests';
 import { kindOf, principalOf, RequestContext, requireSeat } from './request-context';
-import { bargeIn, callTeam, getTeam, getTeamStats, inviteToCall, listLiveCalls, monitorCall, setAgentState, transferCall } from './desk-requests';
+import { bargeIn, callTeam, getTeam, getTeamStats, inviteToCall, listLiveCalls, monitorCall, setAgentState, transferCall, whisper } from './desk-requests';
 import { syncRoom } from './sync-room';
 import { reportPusher } from './pusher-report';
 import { takeSeat } from './take-seat';
@@ -112,6 +112,8 @@ export async function handleRequest(ctx: RequestContext, request: Request): Prom
       return monitorCall(ctx, request.value);
     case 'bargeIn':
       return bargeIn(ctx, request.value);
+    case 'whisper':
+      return whisper(ctx, request.value);
     case 'refreshToken':
       return { $case: 'refreshToken', value: await ctx.tokens.refresh(conn, request.value) };
 

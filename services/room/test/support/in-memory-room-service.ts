@@ -78,7 +78,7 @@ export function inMemoryRoomService(store = new InMemoryStore(), presence = new 
   const calls = new Calls(tx, rooms, members, presence, 30);
   const teams = new TeamDirectory(store.desk);
   const routing = new DeskRouting(tx, calls, presence, teams, testLogger('room'), { defaultHandlingSeconds: 120 });
-  const desk = new Desk(tx, rooms, members, calls, presence, routing, teams);
+  const desk = new Desk(tx, rooms, members, calls, presence, routing, teams, issuer);
   return {
     store,
     tx,

@@ -1,19 +1,20 @@
 // The service desk's use cases: teams; agents setting their state; customers calling a team;
 // transfer and guests; figures; recordings by call. Offering queued calls to agents, and agents
 // following their calls, is the router's (desk-routing.ts).
+import { createHash } from 'node:crypto';
 import { DomainError, identityPattern, isDomainError, newId } from '@rtcroom/common';
 import type { recordingv1 } from '@rtcroom/proto';
 import { Call } from '../../calls/domain/call';
 import { Agent, agentChooses, AgentState, normalizeTeam, Team } from '../domain/desk';
 import { invite, newTeamCall, transfer } from '../domain/desk-call';
 import { checkDisplayName, ClientKind, Member, streamsToPlay } from '../../rooms/domain/room';
-import { encodeCallEvents } from '../../calls/transport/call-events';
+import { encodeCallEvents, encodeWhisper } from '../../calls/transport/call-events';
 import { isUniqueViolation } from '../../db/store';
 import type { CallRecordingFilter, CallRecordingRow, DeskStore } from '../store/desk-store';
 import { CallSeat, Calls, PresencePort } from '../../calls/application/calls';
 import { onlineOf, TeamDirectory } from './desk-directory';
 import { DeskRouting } from './desk-routing';
-import { Memberships } from '../../rooms/application/memberships';
+import { IssuedPushUrl, Memberships, PushUrlIssuer } from '../../rooms/application/memberships';
 import { RoomTransactions } from '../../changes/room-transaction';
 import { Rooms } from '../../rooms/application/rooms';
 import { checkSelf } from '../../calls/domain/call-access';
@@ -69,6 +70,7 @@ export class Desk {
     private readonly presence: PresencePort,
     private readonly routing: DeskRouting,
     private readonly teams: TeamDirectory,
+    private readonly issuer: PushUrlIssuer,
   ) {}
 
   // --- teams and agents -------------------------------------------------------------------------
@@ -271,6 +273,23 @@ export class Desk {
     return { call: after, ...seat };
   }
 
+  /**
+   * Whisper: a push URL for the supervisor, on a stream of its own outside the room's seats (not
+   * recorded); the call's agent alone is told, by a call event naming the stream. Asked again, a fresh URL.
+   */
+  async whisper(callId: string, identity: string, kind: ClientKind | undefined, actor: Actor = null): Promise<{ live: LiveCall; pushUrl: IssuedPushUrl }> {
+    if (!identityPattern.test(identity)) throw new DomainError('INVALID_ARGUMENT', 'identity is not valid', { field: 'identity' });
+    checkSelf(actor, identity, 'whisper in a call');
+    const call = await this.liveCall(callId, actor);
+    const pushUrl = await this.issuer.issuePushUrl(call.roomId, whisperMemberId(callId, identity), false, [], kind);
+    const after = await this.calls.transition(callId, (c, now, change) => {
+      if (c.state !== 'active') throw new DomainError('CALL_NOT_LIVE', `call ${callId} is not running`, { state: c.state });
+      change.notify(encodeWhisper(c, c.calleeIdentity, identity, pushUrl.streamId, now));
+      return c;
+    });
+    return { live: { call: after, members: await this.membersOf(call.roomId) }, pushUrl };
+  }
+
   /** A desk call of a team the actor supervises, running now. */
   private async liveCall(callId: string, actor: Actor): Promise<Call> {
     const call = await this.calls.get(callId);
@@ -353,4 +372,14 @@ export class Desk {
     const nextPageToken = rows.length > limit && last ? Buffer.from(`${last.createdAt.toISOString()}|${last.recordingId}`).toString('base64url') : '';
     return { rows: page, nextPageToken };
   }
+}
+
+/**
+ * The whisper stream's stand-in member id: one per call and supervisor (the URL issuer derives the
+ * stream id from it); "w_", never a member's.
+ */
+function whisperMemberId(callId: string, identity: string): string {
+  const digest = createHash('sha256').update(`whisper|${callId}|${identity}`).digest();
+  const alphabet = 'abcdefghijklmnopqrstuvwxyz234567';
+  return 'w_' + Array.from(digest.subarray(0, 20), (b) => alphabet[b % 32]).join('');
 }

@@ -87,6 +87,7 @@ export const deskServiceCallers: CallerPolicy<typeof deskServicev1.DeskServiceSe
   listLiveCalls: ['gateway', 'internal'],
   monitorCall: ['gateway', 'internal'],
   bargeIn: ['gateway', 'internal'],
+  whisper: ['gateway', 'internal'],
 };
 
 export function deskGrpcBinding(desk: Desk): ServiceBinding {
@@ -161,6 +162,10 @@ export function deskGrpcBinding(desk: Desk): ServiceBinding {
           playStreamIds: streamsToPlay(seat.members, req.identity),
           playUrls: seat.playUrls ?? [],
         };
+      },
+      async whisper(req, rpc) {
+        const { live, pushUrl } = await desk.whisper(req.callId, identity('identity', req.identity), clientKindFromProto(req.kind, 'kind'), userActor(req.principal, rpc));
+        return { call: toProtoLiveCall(live), pushUrl };
       },
       async listCallRecordings(req) {
         const { rows, nextPageToken } = await desk.recordings(

@@ -313,6 +313,25 @@ export interface BargeInResponse {
   playUrls: PlayUrl[];
 }
 
+export interface WhisperRequest {
+  callId: string;
+  /** The supervisor. */
+  identity: string;
+  principal:
+    | Principal
+    | undefined;
+  /** What the supervisor pushes with; unset: a mini-program. */
+  kind?: ClientKind | undefined;
+}
+
+export interface WhisperResponse {
+  call:
+    | LiveCall
+    | undefined;
+  /** NEXT-ID: 3 */
+  pushUrl: PushUrl | undefined;
+}
+
 function createBaseCreateTeamRequest(): CreateTeamRequest {
   return { team: undefined };
 }
@@ -3505,6 +3524,220 @@ export const BargeInResponse: MessageFns<BargeInResponse> = {
   },
 };
 
+function createBaseWhisperRequest(): WhisperRequest {
+  return { callId: "", identity: "", principal: undefined, kind: undefined };
+}
+
+export const WhisperRequest: MessageFns<WhisperRequest> = {
+  encode(message: WhisperRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.callId !== "") {
+      writer.uint32(10).string(message.callId);
+    }
+    if (message.identity !== "") {
+      writer.uint32(18).string(message.identity);
+    }
+    if (message.principal !== undefined) {
+      Principal.encode(message.principal, writer.uint32(26).fork()).join();
+    }
+    if (message.kind !== undefined) {
+      writer.uint32(32).int32(clientKindToNumber(message.kind));
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): WhisperRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseWhisperRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.callId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.identity = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.principal = Principal.decode(reader, reader.uint32());
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.kind = clientKindFromJSON(reader.int32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): WhisperRequest {
+    return {
+      callId: isSet(object.callId)
+        ? globalThis.String(object.callId)
+        : isSet(object.call_id)
+        ? globalThis.String(object.call_id)
+        : "",
+      identity: isSet(object.identity) ? globalThis.String(object.identity) : "",
+      principal: isSet(object.principal) ? Principal.fromJSON(object.principal) : undefined,
+      kind: isSet(object.kind) ? clientKindFromJSON(object.kind) : undefined,
+    };
+  },
+
+  toJSON(message: WhisperRequest): unknown {
+    const obj: any = {};
+    if (message.callId !== undefined) {
+      obj.callId = message.callId;
+    }
+    if (message.identity !== undefined) {
+      obj.identity = message.identity;
+    }
+    if (message.principal !== undefined) {
+      obj.principal = Principal.toJSON(message.principal);
+    }
+    if (message.kind !== undefined) {
+      obj.kind = clientKindToJSON(message.kind);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<WhisperRequest>): WhisperRequest {
+    return WhisperRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<WhisperRequest>): WhisperRequest {
+    const message = createBaseWhisperRequest();
+    message.callId = object.callId ?? "";
+    message.identity = object.identity ?? "";
+    message.principal = (object.principal !== undefined && object.principal !== null)
+      ? Principal.fromPartial(object.principal)
+      : undefined;
+    message.kind = object.kind ?? undefined;
+    return message;
+  },
+};
+
+function createBaseWhisperResponse(): WhisperResponse {
+  return { call: undefined, pushUrl: undefined };
+}
+
+export const WhisperResponse: MessageFns<WhisperResponse> = {
+  encode(message: WhisperResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.call !== undefined) {
+      LiveCall.encode(message.call, writer.uint32(10).fork()).join();
+    }
+    if (message.pushUrl !== undefined) {
+      PushUrl.encode(message.pushUrl, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): WhisperResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseWhisperResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.call = LiveCall.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.pushUrl = PushUrl.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): WhisperResponse {
+    return {
+      call: isSet(object.call) ? LiveCall.fromJSON(object.call) : undefined,
+      pushUrl: isSet(object.pushUrl)
+        ? PushUrl.fromJSON(object.pushUrl)
+        : isSet(object.push_url)
+        ? PushUrl.fromJSON(object.push_url)
+        : undefined,
+    };
+  },
+
+  toJSON(message: WhisperResponse): unknown {
+    const obj: any = {};
+    if (message.call !== undefined) {
+      obj.call = LiveCall.toJSON(message.call);
+    }
+    if (message.pushUrl !== undefined) {
+      obj.pushUrl = PushUrl.toJSON(message.pushUrl);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<WhisperResponse>): WhisperResponse {
+    return WhisperResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<WhisperResponse>): WhisperResponse {
+    const message = createBaseWhisperResponse();
+    message.call = (object.call !== undefined && object.call !== null) ? LiveCall.fromPartial(object.call) : undefined;
+    message.pushUrl = (object.pushUrl !== undefined && object.pushUrl !== null)
+      ? PushUrl.fromPartial(object.pushUrl)
+      : undefined;
+    return message;
+  },
+};
+
 /**
  * The service desk: teams of agents that customers call. Hosted by the room service.
  * Callers: operators and internal systems (teams, recordings); the gateway on behalf of agents and
@@ -3703,6 +3936,21 @@ export const DeskServiceService = {
     responseSerialize: (value: BargeInResponse): Buffer => Buffer.from(BargeInResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): BargeInResponse => BargeInResponse.decode(value),
   },
+  /**
+   * Whisper: a push URL for the supervisor, outside the room's seats; the call's agent alone is told
+   * (a CallEvent with whisper_stream_id, for which the gateway signs it a play URL). The customer,
+   * the room's members and events never show it. NOT_A_SUPERVISOR, CALL_NOT_FOUND, CALL_NOT_LIVE.
+   * Callers: gateway, internal.
+   */
+  whisper: {
+    path: "/rtcroom.desk.v1.DeskService/Whisper" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: WhisperRequest): Buffer => Buffer.from(WhisperRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): WhisperRequest => WhisperRequest.decode(value),
+    responseSerialize: (value: WhisperResponse): Buffer => Buffer.from(WhisperResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): WhisperResponse => WhisperResponse.decode(value),
+  },
 } as const;
 
 export interface DeskServiceServer extends UntypedServiceImplementation {
@@ -3773,6 +4021,13 @@ export interface DeskServiceServer extends UntypedServiceImplementation {
    * Callers: gateway, internal.
    */
   bargeIn: handleUnaryCall<BargeInRequest, BargeInResponse>;
+  /**
+   * Whisper: a push URL for the supervisor, outside the room's seats; the call's agent alone is told
+   * (a CallEvent with whisper_stream_id, for which the gateway signs it a play URL). The customer,
+   * the room's members and events never show it. NOT_A_SUPERVISOR, CALL_NOT_FOUND, CALL_NOT_LIVE.
+   * Callers: gateway, internal.
+   */
+  whisper: handleUnaryCall<WhisperRequest, WhisperResponse>;
 }
 
 export interface DeskServiceClient extends Client {
@@ -4010,6 +4265,27 @@ export interface DeskServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: BargeInResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Whisper: a push URL for the supervisor, outside the room's seats; the call's agent alone is told
+   * (a CallEvent with whisper_stream_id, for which the gateway signs it a play URL). The customer,
+   * the room's members and events never show it. NOT_A_SUPERVISOR, CALL_NOT_FOUND, CALL_NOT_LIVE.
+   * Callers: gateway, internal.
+   */
+  whisper(
+    request: WhisperRequest,
+    callback: (error: ServiceError | null, response: WhisperResponse) => void,
+  ): ClientUnaryCall;
+  whisper(
+    request: WhisperRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: WhisperResponse) => void,
+  ): ClientUnaryCall;
+  whisper(
+    request: WhisperRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: WhisperResponse) => void,
   ): ClientUnaryCall;
 }
 

@@ -67,6 +67,7 @@ export interface ClientMessage {
     | { $case: "listLiveCalls"; value: ListLiveCallsRequest }
     | { $case: "monitorCall"; value: MonitorCallRequest }
     | { $case: "bargeIn"; value: BargeInRequest }
+    | { $case: "whisper"; value: WhisperRequest }
     | undefined;
 }
 
@@ -114,6 +115,7 @@ export interface ServerMessage {
     | { $case: "listLiveCalls"; value: ListLiveCallsResponse }
     | { $case: "monitorCall"; value: MonitorCallResponse }
     | { $case: "bargeIn"; value: BargeInResponse }
+    | { $case: "whisper"; value: WhisperResponse }
     | undefined;
 }
 
@@ -575,11 +577,19 @@ export interface HangUpResponse {
  * play URL signed for you (seed step 4). CALL_STATE_ENDED carries the end reason.
  */
 export interface CallNotice {
-  call:
-    | Call
+  call: Call | undefined;
+  callerPlayUrl:
+    | PlayUrl
     | undefined;
-  /** NEXT-ID: 3 */
-  callerPlayUrl: PlayUrl | undefined;
+  /**
+   * To the agent of a desk call alone: a supervisor whispers (whisper_identity); play it with this URL,
+   * signed for the connection's kind. Nobody else in the call is told.
+   */
+  whisperPlayUrl:
+    | PlayUrl
+    | undefined;
+  /** NEXT-ID: 122 */
+  whisperIdentity: string;
 }
 
 /** An agent sets its own state in a team it has the agent grant for: AVAILABLE, AWAY or SIGNED_OUT. */
@@ -714,6 +724,24 @@ export interface BargeInResponse {
   playUrls: PlayUrl[];
   /** NEXT-ID: 8 */
   seq: number;
+}
+
+/**
+ * Whisper: a push URL for the supervisor; the call's agent alone gets a call notice with a play URL for
+ * it (whisper_play_url). The customer is told nothing. Ask again for a fresh URL.
+ */
+export interface WhisperRequest {
+  callId: string;
+  /** What the supervisor pushes with; unset: the connection's kind. */
+  kind?: ClientKind | undefined;
+}
+
+export interface WhisperResponse {
+  call:
+    | LiveCall
+    | undefined;
+  /** NEXT-ID: 3 */
+  pushUrl: PushUrl | undefined;
 }
 
 /** An agent reads its team's figures (operators use DeskService.GetTeamStats). */
@@ -862,6 +890,9 @@ export const ClientMessage: MessageFns<ClientMessage> = {
         break;
       case "bargeIn":
         BargeInRequest.encode(message.message.value, writer.uint32(978).fork()).join();
+        break;
+      case "whisper":
+        WhisperRequest.encode(message.message.value, writer.uint32(986).fork()).join();
         break;
     }
     return writer;
@@ -1123,6 +1154,14 @@ export const ClientMessage: MessageFns<ClientMessage> = {
             message.message = { $case: "bargeIn", value: BargeInRequest.decode(reader, reader.uint32()) };
             continue;
           }
+          case 123: {
+            if (tag !== 986) {
+              break;
+            }
+
+            message.message = { $case: "whisper", value: WhisperRequest.decode(reader, reader.uint32()) };
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1256,6 +1295,8 @@ export const ClientMessage: MessageFns<ClientMessage> = {
         ? { $case: "bargeIn", value: BargeInRequest.fromJSON(object.bargeIn) }
         : isSet(object.barge_in)
         ? { $case: "bargeIn", value: BargeInRequest.fromJSON(object.barge_in) }
+        : isSet(object.whisper)
+        ? { $case: "whisper", value: WhisperRequest.fromJSON(object.whisper) }
         : undefined,
     };
   },
@@ -1323,6 +1364,8 @@ export const ClientMessage: MessageFns<ClientMessage> = {
       obj.monitorCall = MonitorCallRequest.toJSON(message.message.value);
     } else if (message.message?.$case === "bargeIn") {
       obj.bargeIn = BargeInRequest.toJSON(message.message.value);
+    } else if (message.message?.$case === "whisper") {
+      obj.whisper = WhisperRequest.toJSON(message.message.value);
     }
     return obj;
   },
@@ -1511,6 +1554,12 @@ export const ClientMessage: MessageFns<ClientMessage> = {
         }
         break;
       }
+      case "whisper": {
+        if (object.message?.value !== undefined && object.message?.value !== null) {
+          message.message = { $case: "whisper", value: WhisperRequest.fromPartial(object.message.value) };
+        }
+        break;
+      }
     }
     return message;
   },
@@ -1630,6 +1679,9 @@ export const ServerMessage: MessageFns<ServerMessage> = {
         break;
       case "bargeIn":
         BargeInResponse.encode(message.message.value, writer.uint32(978).fork()).join();
+        break;
+      case "whisper":
+        WhisperResponse.encode(message.message.value, writer.uint32(986).fork()).join();
         break;
     }
     return writer;
@@ -1939,6 +1991,14 @@ export const ServerMessage: MessageFns<ServerMessage> = {
             message.message = { $case: "bargeIn", value: BargeInResponse.decode(reader, reader.uint32()) };
             continue;
           }
+          case 123: {
+            if (tag !== 986) {
+              break;
+            }
+
+            message.message = { $case: "whisper", value: WhisperResponse.decode(reader, reader.uint32()) };
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2090,6 +2150,8 @@ export const ServerMessage: MessageFns<ServerMessage> = {
         ? { $case: "bargeIn", value: BargeInResponse.fromJSON(object.bargeIn) }
         : isSet(object.barge_in)
         ? { $case: "bargeIn", value: BargeInResponse.fromJSON(object.barge_in) }
+        : isSet(object.whisper)
+        ? { $case: "whisper", value: WhisperResponse.fromJSON(object.whisper) }
         : undefined,
     };
   },
@@ -2169,6 +2231,8 @@ export const ServerMessage: MessageFns<ServerMessage> = {
       obj.monitorCall = MonitorCallResponse.toJSON(message.message.value);
     } else if (message.message?.$case === "bargeIn") {
       obj.bargeIn = BargeInResponse.toJSON(message.message.value);
+    } else if (message.message?.$case === "whisper") {
+      obj.whisper = WhisperResponse.toJSON(message.message.value);
     }
     return obj;
   },
@@ -2390,6 +2454,12 @@ export const ServerMessage: MessageFns<ServerMessage> = {
       case "bargeIn": {
         if (object.message?.value !== undefined && object.message?.value !== null) {
           message.message = { $case: "bargeIn", value: BargeInResponse.fromPartial(object.message.value) };
+        }
+        break;
+      }
+      case "whisper": {
+        if (object.message?.value !== undefined && object.message?.value !== null) {
+          message.message = { $case: "whisper", value: WhisperResponse.fromPartial(object.message.value) };
         }
         break;
       }
@@ -7555,7 +7625,7 @@ export const HangUpResponse: MessageFns<HangUpResponse> = {
 };
 
 function createBaseCallNotice(): CallNotice {
-  return { call: undefined, callerPlayUrl: undefined };
+  return { call: undefined, callerPlayUrl: undefined, whisperPlayUrl: undefined, whisperIdentity: "" };
 }
 
 export const CallNotice: MessageFns<CallNotice> = {
@@ -7565,6 +7635,12 @@ export const CallNotice: MessageFns<CallNotice> = {
     }
     if (message.callerPlayUrl !== undefined) {
       PlayUrl.encode(message.callerPlayUrl, writer.uint32(18).fork()).join();
+    }
+    if (message.whisperPlayUrl !== undefined) {
+      PlayUrl.encode(message.whisperPlayUrl, writer.uint32(962).fork()).join();
+    }
+    if (message.whisperIdentity !== "") {
+      writer.uint32(970).string(message.whisperIdentity);
     }
     return writer;
   },
@@ -7598,6 +7674,22 @@ export const CallNotice: MessageFns<CallNotice> = {
             message.callerPlayUrl = PlayUrl.decode(reader, reader.uint32());
             continue;
           }
+          case 120: {
+            if (tag !== 962) {
+              break;
+            }
+
+            message.whisperPlayUrl = PlayUrl.decode(reader, reader.uint32());
+            continue;
+          }
+          case 121: {
+            if (tag !== 970) {
+              break;
+            }
+
+            message.whisperIdentity = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -7618,6 +7710,16 @@ export const CallNotice: MessageFns<CallNotice> = {
         : isSet(object.caller_play_url)
         ? PlayUrl.fromJSON(object.caller_play_url)
         : undefined,
+      whisperPlayUrl: isSet(object.whisperPlayUrl)
+        ? PlayUrl.fromJSON(object.whisperPlayUrl)
+        : isSet(object.whisper_play_url)
+        ? PlayUrl.fromJSON(object.whisper_play_url)
+        : undefined,
+      whisperIdentity: isSet(object.whisperIdentity)
+        ? globalThis.String(object.whisperIdentity)
+        : isSet(object.whisper_identity)
+        ? globalThis.String(object.whisper_identity)
+        : "",
     };
   },
 
@@ -7628,6 +7730,12 @@ export const CallNotice: MessageFns<CallNotice> = {
     }
     if (message.callerPlayUrl !== undefined) {
       obj.callerPlayUrl = PlayUrl.toJSON(message.callerPlayUrl);
+    }
+    if (message.whisperPlayUrl !== undefined) {
+      obj.whisperPlayUrl = PlayUrl.toJSON(message.whisperPlayUrl);
+    }
+    if (message.whisperIdentity !== undefined) {
+      obj.whisperIdentity = message.whisperIdentity;
     }
     return obj;
   },
@@ -7641,6 +7749,10 @@ export const CallNotice: MessageFns<CallNotice> = {
     message.callerPlayUrl = (object.callerPlayUrl !== undefined && object.callerPlayUrl !== null)
       ? PlayUrl.fromPartial(object.callerPlayUrl)
       : undefined;
+    message.whisperPlayUrl = (object.whisperPlayUrl !== undefined && object.whisperPlayUrl !== null)
+      ? PlayUrl.fromPartial(object.whisperPlayUrl)
+      : undefined;
+    message.whisperIdentity = object.whisperIdentity ?? "";
     return message;
   },
 };
@@ -9101,6 +9213,186 @@ export const BargeInResponse: MessageFns<BargeInResponse> = {
       : undefined;
     message.playUrls = object.playUrls?.map((e) => PlayUrl.fromPartial(e)) || [];
     message.seq = object.seq ?? 0;
+    return message;
+  },
+};
+
+function createBaseWhisperRequest(): WhisperRequest {
+  return { callId: "", kind: undefined };
+}
+
+export const WhisperRequest: MessageFns<WhisperRequest> = {
+  encode(message: WhisperRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.callId !== "") {
+      writer.uint32(10).string(message.callId);
+    }
+    if (message.kind !== undefined) {
+      writer.uint32(16).int32(clientKindToNumber(message.kind));
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): WhisperRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseWhisperRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.callId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.kind = clientKindFromJSON(reader.int32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): WhisperRequest {
+    return {
+      callId: isSet(object.callId)
+        ? globalThis.String(object.callId)
+        : isSet(object.call_id)
+        ? globalThis.String(object.call_id)
+        : "",
+      kind: isSet(object.kind) ? clientKindFromJSON(object.kind) : undefined,
+    };
+  },
+
+  toJSON(message: WhisperRequest): unknown {
+    const obj: any = {};
+    if (message.callId !== undefined) {
+      obj.callId = message.callId;
+    }
+    if (message.kind !== undefined) {
+      obj.kind = clientKindToJSON(message.kind);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<WhisperRequest>): WhisperRequest {
+    return WhisperRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<WhisperRequest>): WhisperRequest {
+    const message = createBaseWhisperRequest();
+    message.callId = object.callId ?? "";
+    message.kind = object.kind ?? undefined;
+    return message;
+  },
+};
+
+function createBaseWhisperResponse(): WhisperResponse {
+  return { call: undefined, pushUrl: undefined };
+}
+
+export const WhisperResponse: MessageFns<WhisperResponse> = {
+  encode(message: WhisperResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.call !== undefined) {
+      LiveCall.encode(message.call, writer.uint32(10).fork()).join();
+    }
+    if (message.pushUrl !== undefined) {
+      PushUrl.encode(message.pushUrl, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): WhisperResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseWhisperResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.call = LiveCall.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.pushUrl = PushUrl.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): WhisperResponse {
+    return {
+      call: isSet(object.call) ? LiveCall.fromJSON(object.call) : undefined,
+      pushUrl: isSet(object.pushUrl)
+        ? PushUrl.fromJSON(object.pushUrl)
+        : isSet(object.push_url)
+        ? PushUrl.fromJSON(object.push_url)
+        : undefined,
+    };
+  },
+
+  toJSON(message: WhisperResponse): unknown {
+    const obj: any = {};
+    if (message.call !== undefined) {
+      obj.call = LiveCall.toJSON(message.call);
+    }
+    if (message.pushUrl !== undefined) {
+      obj.pushUrl = PushUrl.toJSON(message.pushUrl);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<WhisperResponse>): WhisperResponse {
+    return WhisperResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<WhisperResponse>): WhisperResponse {
+    const message = createBaseWhisperResponse();
+    message.call = (object.call !== undefined && object.call !== null) ? LiveCall.fromPartial(object.call) : undefined;
+    message.pushUrl = (object.pushUrl !== undefined && object.pushUrl !== null)
+      ? PushUrl.fromPartial(object.pushUrl)
+      : undefined;
     return message;
   },
 };

@@ -236,11 +236,17 @@ export interface CallEvent {
   id: string;
   /** The party this copy is for. */
   recipientIdentity: string;
-  call:
-    | Call
+  call: Call | undefined;
+  time:
+    | Date
     | undefined;
-  /** NEXT-ID: 5 */
-  time: Date | undefined;
+  /**
+   * A whisper (rtcroom.desk.v1.DeskService.Whisper), sent to the call's agent alone: the supervisor
+   * and the stream it pushes, which only the agent is given a play URL for.
+   */
+  whisperIdentity: string;
+  /** NEXT-ID: 122 */
+  whisperStreamId: string;
 }
 
 function createBaseCall(): Call {
@@ -685,7 +691,7 @@ export const Call: MessageFns<Call> = {
 };
 
 function createBaseCallEvent(): CallEvent {
-  return { id: "", recipientIdentity: "", call: undefined, time: undefined };
+  return { id: "", recipientIdentity: "", call: undefined, time: undefined, whisperIdentity: "", whisperStreamId: "" };
 }
 
 export const CallEvent: MessageFns<CallEvent> = {
@@ -701,6 +707,12 @@ export const CallEvent: MessageFns<CallEvent> = {
     }
     if (message.time !== undefined) {
       Timestamp.encode(toTimestamp(message.time), writer.uint32(34).fork()).join();
+    }
+    if (message.whisperIdentity !== "") {
+      writer.uint32(962).string(message.whisperIdentity);
+    }
+    if (message.whisperStreamId !== "") {
+      writer.uint32(970).string(message.whisperStreamId);
     }
     return writer;
   },
@@ -750,6 +762,22 @@ export const CallEvent: MessageFns<CallEvent> = {
             message.time = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
             continue;
           }
+          case 120: {
+            if (tag !== 962) {
+              break;
+            }
+
+            message.whisperIdentity = reader.string();
+            continue;
+          }
+          case 121: {
+            if (tag !== 970) {
+              break;
+            }
+
+            message.whisperStreamId = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -772,6 +800,16 @@ export const CallEvent: MessageFns<CallEvent> = {
         : "",
       call: isSet(object.call) ? Call.fromJSON(object.call) : undefined,
       time: isSet(object.time) ? fromJsonTimestamp(object.time) : undefined,
+      whisperIdentity: isSet(object.whisperIdentity)
+        ? globalThis.String(object.whisperIdentity)
+        : isSet(object.whisper_identity)
+        ? globalThis.String(object.whisper_identity)
+        : "",
+      whisperStreamId: isSet(object.whisperStreamId)
+        ? globalThis.String(object.whisperStreamId)
+        : isSet(object.whisper_stream_id)
+        ? globalThis.String(object.whisper_stream_id)
+        : "",
     };
   },
 
@@ -789,6 +827,12 @@ export const CallEvent: MessageFns<CallEvent> = {
     if (message.time !== undefined) {
       obj.time = message.time.toISOString();
     }
+    if (message.whisperIdentity !== undefined) {
+      obj.whisperIdentity = message.whisperIdentity;
+    }
+    if (message.whisperStreamId !== undefined) {
+      obj.whisperStreamId = message.whisperStreamId;
+    }
     return obj;
   },
 
@@ -801,6 +845,8 @@ export const CallEvent: MessageFns<CallEvent> = {
     message.recipientIdentity = object.recipientIdentity ?? "";
     message.call = (object.call !== undefined && object.call !== null) ? Call.fromPartial(object.call) : undefined;
     message.time = object.time ?? undefined;
+    message.whisperIdentity = object.whisperIdentity ?? "";
+    message.whisperStreamId = object.whisperStreamId ?? "";
     return message;
   },
 };

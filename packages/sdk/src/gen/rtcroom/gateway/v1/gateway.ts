@@ -46,6 +46,7 @@ export interface ClientMessage {
   listLiveCalls?: ListLiveCallsRequest | undefined;
   monitorCall?: MonitorCallRequest | undefined;
   bargeIn?: BargeInRequest | undefined;
+  whisper?: WhisperRequest | undefined;
 }
 
 /** Everything the gateway sends. */
@@ -93,6 +94,7 @@ export interface ServerMessage {
   listLiveCalls?: ListLiveCallsResponse | undefined;
   monitorCall?: MonitorCallResponse | undefined;
   bargeIn?: BargeInResponse | undefined;
+  whisper?: WhisperResponse | undefined;
 }
 
 /** Sent once the access token is accepted. */
@@ -551,11 +553,19 @@ export interface HangUpResponse {
  * play URL signed for you (seed step 4). CALL_STATE_ENDED carries the end reason.
  */
 export interface CallNotice {
-  call:
-    | Call
+  call: Call | undefined;
+  callerPlayUrl:
+    | PlayUrl
     | undefined;
-  /** NEXT-ID: 3 */
-  callerPlayUrl: PlayUrl | undefined;
+  /**
+   * To the agent of a desk call alone: a supervisor whispers (whisper_identity); play it with this URL,
+   * signed for the connection's kind. Nobody else in the call is told.
+   */
+  whisperPlayUrl:
+    | PlayUrl
+    | undefined;
+  /** NEXT-ID: 122 */
+  whisperIdentity: string;
 }
 
 /** An agent sets its own state in a team it has the agent grant for: AVAILABLE, AWAY or SIGNED_OUT. */
@@ -690,6 +700,24 @@ export interface BargeInResponse {
   playUrls: PlayUrl[];
   /** NEXT-ID: 8 */
   seq: number;
+}
+
+/**
+ * Whisper: a push URL for the supervisor; the call's agent alone gets a call notice with a play URL for
+ * it (whisper_play_url). The customer is told nothing. Ask again for a fresh URL.
+ */
+export interface WhisperRequest {
+  callId: string;
+  /** What the supervisor pushes with; unset: the connection's kind. */
+  kind?: ClientKind | undefined;
+}
+
+export interface WhisperResponse {
+  call:
+    | LiveCall
+    | undefined;
+  /** NEXT-ID: 3 */
+  pushUrl: PushUrl | undefined;
 }
 
 /** An agent reads its team's figures (operators use DeskService.GetTeamStats). */
