@@ -3,7 +3,7 @@
 // parties' play URLs; the customer and the agent are told nothing, the room's members do not show it),
 // whispers (only the agent gets the supervisor's stream), barges in (everyone sees it join), is refused without the grant, and the call's end ends it all.
 import { createClient, issueAccessToken } from '@rtcroom/common';
-import { createTestDatabase, testNatsUrl, TestDatabase } from '@rtcroom/common/testing';
+import { createTestDatabase, eventually, testNatsUrl, TestDatabase } from '@rtcroom/common/testing';
 import { DemoClient, RunningSystem, startAll } from '@rtcroom/dev';
 import { callv1, deskServicev1, deskv1, gatewayv1 } from '@rtcroom/proto';
 
@@ -78,6 +78,17 @@ it('lists, monitors silently, refuses without the grant, whispers to the agent a
   expect(seen.members.map((m) => m.identity).sort()).toEqual(['sv-agent', 'sv-cust']);
   expect(boss.notices).toHaveLength(0); // no seat: the supervisor gets no room notices either
 
+  // A party's stream stops and starts again: the supervisor is told (a fresh play URL), nobody else of it.
+  await agent.request({ $case: 'reportPusherEvent', value: { roomId, code: -1307, message: '' } });
+  await eventually(async () => boss.monitorNotices.some((n) => n.streamStopped && n.member?.identity === 'sv-agent'), 5000, 'the stop to reach the supervisor');
+  await agent.request({ $case: 'reportPusherEvent', value: { roomId, code: 1002, message: '' } });
+  await eventually(async () => boss.monitorNotices.some((n) => !n.streamStopped && n.member?.identity === 'sv-agent' && !!n.playUrl), 5000, 'the start to reach the supervisor');
+  const restarted = boss.monitorNotices.find((n) => n.playUrl)!;
+  expect(restarted).toMatchObject({ callId, roomId, playUrl: { streamId: answered.pushUrl!.streamId, viewerIdentity: 'sv-boss' } });
+  await Promise.all([fence(cust), fence(agent)]);
+  expect(heard(cust)).not.toContain('sv-boss');
+  expect(heard(agent)).not.toContain('sv-boss');
+
   // Without the grant for the call's team: NOT_A_SUPERVISOR, whoever asks.
   const otherBoss = await connect('sv-other-boss', { roomJoin: true, supervisorTeams: [other!.name] });
   await expect(otherBoss.request({ $case: 'monitorCall', value: { callId } })).rejects.toMatchObject({ code: 'NOT_A_SUPERVISOR' });
@@ -117,6 +128,8 @@ it('lists, monitors silently, refuses without the grant, whispers to the agent a
   // The call ends: no longer listed, monitoring refused, the supervisor's seat ends with the room.
   await agent.request({ $case: 'hangUp', value: { callId } });
   await boss.waitForNotice((x) => x.notice?.$case === 'roomClosed' || (x.notice?.$case === 'memberLeft' && x.notice.value.member?.identity === 'sv-boss'));
+  await eventually(async () => boss.monitorNotices.some((n) => n.ended && n.callId === callId), 5000, 'the monitoring to end with the call');
+  await expect(boss.request({ $case: 'stopMonitor', value: { callId } })).rejects.toMatchObject({ code: 'FAILED_PRECONDITION' }); // over already
   await expect(boss.request({ $case: 'monitorCall', value: { callId } })).rejects.toMatchObject({ code: 'CALL_NOT_LIVE' });
   await expect(boss.request({ $case: 'whisper', value: { callId } })).rejects.toMatchObject({ code: 'CALL_NOT_LIVE' });
   expect((await boss.request({ $case: 'listLiveCalls', value: { team: '' } })).calls).toEqual([]);

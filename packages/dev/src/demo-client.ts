@@ -19,6 +19,8 @@ export class ProtocolError extends Error {
 export class DemoClient {
   readonly notices: Notice[] = [];
   readonly callNotices: gatewayv1.CallNotice[] = [];
+  /** Monitor notices (a supervisor's monitored call), in order. */
+  readonly monitorNotices: gatewayv1.MonitorNotice[] = [];
   private readonly callWaiters: { match: (n: gatewayv1.CallNotice) => boolean; resolve: (n: gatewayv1.CallNotice) => void }[] = [];
   /** Errors that answered no request (e.g. a refused token). */
   readonly unsolicitedErrors: gatewayv1.Error[] = [];
@@ -142,6 +144,8 @@ export class DemoClient {
           w.resolve(m.value);
         }
       }
+    } else if (m.$case === 'monitorNotice') {
+      this.monitorNotices.push(m.value);
     } else if (msg.requestId && this.waiting.has(msg.requestId)) {
       const w = this.waiting.get(msg.requestId)!;
       this.waiting.delete(msg.requestId);

@@ -86,6 +86,11 @@ export interface RtcRoomEvents {
    * with `playUrl` (a browser: `webrtcUrl`); the call's end ends it.
    */
   whisper: { call: Call; supervisor: string; playUrl: PlayUrl };
+  /**
+   * Service desk, a supervisor monitoring a call (monitorCall): a party's stream started (`playUrl`,
+   * signed for you) or stopped (`streamStopped`), or the call ended (`ended`: no more of these).
+   */
+  monitorUpdate: { callId: string; roomId: string; member?: Member; playUrl?: PlayUrl; streamStopped: boolean; ended: boolean };
   /** Someone in a running call invites you in (a supervisor, a colleague): take your seat with answerCall. */
   callInvitation: { call: Call };
   /** A <live-pusher> state change seen by handlePusherStateChange, with what came of it. */

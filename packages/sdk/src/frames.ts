@@ -93,6 +93,7 @@ const answerReaders: { [K in RequestKind]: (x: Raw) => Answer<K> } = {
   listMessages: (x) => ({ messages: list(x.messages, readRoomMessage), seq: num(x.seq) }),
   listLiveCalls: (x) => ({ calls: list(x.calls, readLiveCall) }),
   monitorCall: (x) => ({ call: readLiveCall(x.call), playUrls: playUrls(x.playUrls) }),
+  stopMonitor: () => ({}),
   whisper: (x) => ({ call: readLiveCall(x.call), pushUrl: readPushUrl(x.pushUrl) }),
   bargeIn: (x) => ({
     call: readCall(x.call),
@@ -118,6 +119,14 @@ const caseReaders: { [K in ServerCase]: (x: Raw) => NonNullable<ServerMessage[K]
   callNotice: readCallNotice,
   goAway: (x) => ({ reason: str(x.reason), reconnectAfterMs: num(x.reconnectAfterMs) }),
   tokenExpiring: (x) => ({ expireTime: time(x.expireTime) }),
+  monitorNotice: (x) => ({
+    callId: str(x.callId),
+    roomId: str(x.roomId),
+    member: maybe(x.member, readMember),
+    playUrl: maybe(x.playUrl, readPlayUrl),
+    streamStopped: bool(x.streamStopped),
+    ended: bool(x.ended),
+  }),
 };
 
 /** A frame from the gateway, parsed: its request id and the case it carries, read whole; keys this SDK does not know are left out. */

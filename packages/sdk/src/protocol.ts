@@ -111,6 +111,7 @@ interface Answers {
   monitorCall: Filled<gw.MonitorCallResponse, 'call'>;
   bargeIn: Filled<gw.BargeInResponse, 'call' | 'room' | 'member'>;
   whisper: Filled<gw.WhisperResponse, 'call' | 'pushUrl'>;
+  stopMonitor: gw.StopMonitorResponse;
 }
 
 export type Answer<K extends RequestKind> = Answers[K];
@@ -126,6 +127,7 @@ export type ServerMessage = { requestId: string } & { [K in RequestKind]?: Answe
   callNotice?: CallNotice;
   goAway?: gw.GoAway;
   tokenExpiring?: gw.TokenExpiring;
+  monitorNotice?: gw.MonitorNotice;
 };
 
 /** The cases of a gateway frame, by key. */

@@ -68,6 +68,7 @@ export abstract class CallsClient extends RoomsClient {
     const n = frame.callNotice;
     if (n?.whisperPlayUrl && n.whisperIdentity) this.events.emit('whisper', { call: n.call, supervisor: n.whisperIdentity, playUrl: n.whisperPlayUrl });
     else if (n) this.callTracker.changed(n);
+    else if (frame.monitorNotice) this.events.emit('monitorUpdate', frame.monitorNotice);
     else super.onFrame(frame);
   }
 

@@ -61,11 +61,17 @@ export abstract class DeskClient extends CallsClient {
 
   /**
    * Silent monitoring: play URLs, for this client's kind, of the call's parties now publishing. No seat
-   * is taken and nobody in the call is told; ask again for a party that starts pushing later.
+   * is taken and nobody in the call is told. Then monitorUpdate events as a party's stream starts or
+   * stops, until the call ends (ended), stopMonitor, or the connection closes.
    * Errors: NOT_A_SUPERVISOR, CALL_NOT_FOUND, CALL_NOT_LIVE (not answered yet, or ended).
    */
   monitorCall(callId: string): Promise<{ call: LiveCall; playUrls: PlayUrl[] }> {
     return this.transport.request('monitorCall', { callId });
+  }
+
+  /** Stops a call's monitorUpdate events. */
+  stopMonitor(callId: string): Promise<void> {
+    return this.transport.request('stopMonitor', { callId }).then(() => undefined);
   }
 
   /**

@@ -13,7 +13,7 @@
 // before live delivery takes over, so nothing is missed or doubled. Should a connection still be
 // behind when an event reaches it, the events it missed are read from the room service first.
 import { BusMessage, EventBus, inSpan, Logger, SpanKind, subjects, subjectTemplate } from '@rtcroom/common';
-import { mediav1, roomEventv1 } from '@rtcroom/proto';
+import { gatewayv1, mediav1, roomEventv1 } from '@rtcroom/proto';
 import { Backends } from '../backends';
 import type { GatewayMetrics } from '../gateway-metrics';
 import { Connection, HeldSeat } from '../ws/connection';
@@ -48,6 +48,8 @@ export class RoomFanout {
   private readonly recent = new RecentEvents();
   private readonly chains = new Map<string, Promise<void>>();
   private readonly interest: Interest;
+  /** Connections monitoring a desk call without a seat (supervisors): room id -> connection -> call id. */
+  private readonly monitors = new Map<string, Map<Connection, string>>();
 
   constructor(
     private readonly bus: EventBus,
@@ -147,6 +149,61 @@ export class RoomFanout {
 
   drop(conn: Connection): void {
     for (const roomId of [...conn.seats.keys()]) this.release(conn, roomId);
+    for (const [roomId, watching] of [...this.monitors]) if (watching.has(conn)) this.unmonitor(conn, roomId);
+  }
+
+  /**
+   * Silent monitoring: the connection is told (monitor_notice) when a stream of the room starts or
+   * stops and when the room closes, without a seat - the room's notices and members never show it.
+   * Resolves once the room is listened to.
+   */
+  async monitor(conn: Connection, roomId: string, callId: string): Promise<void> {
+    if (!subscribableRoomId.test(roomId)) return;
+    let watching = this.monitors.get(roomId);
+    if (!watching) this.monitors.set(roomId, (watching = new Map()));
+    if (watching.has(conn)) return;
+    watching.set(conn, callId);
+    await this.interest.hold(roomId);
+  }
+
+  /** Stops the monitor notices of a call; false when the connection was not monitoring it. */
+  stopMonitor(conn: Connection, callId: string): boolean {
+    for (const [roomId, watching] of this.monitors) {
+      if (watching.get(conn) === callId) {
+        this.unmonitor(conn, roomId);
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private unmonitor(conn: Connection, roomId: string): void {
+    const watching = this.monitors.get(roomId);
+    if (!watching?.delete(conn)) return;
+    if (watching.size === 0) this.monitors.delete(roomId);
+    this.interest.release(roomId);
+  }
+
+  private async tellMonitors(event: roomEventv1.RoomEvent, watching: Map<Connection, string>): Promise<void> {
+    const p = event.payload;
+    for (const [conn, callId] of [...watching]) {
+      const base = { callId, roomId: event.roomId, member: undefined, playUrl: undefined, streamStopped: false, ended: false };
+      let notice: gatewayv1.MonitorNotice | null = null;
+      if (p?.$case === 'streamStarted' && p.value.member && p.value.member.identity !== conn.identity) {
+        const member = p.value.member;
+        const playUrl = await this.backends.urls
+          .issuePlayUrls({ roomId: event.roomId, streamId: member.streamId, viewerIdentities: [conn.identity], viewerKinds: [conn.kind] })
+          .then((r) => r.playUrls[0])
+          .catch((err) => void this.logger.error('could not issue a play URL for a monitoring supervisor', { roomId: event.roomId, err }));
+        notice = { ...base, member, playUrl: playUrl ?? undefined };
+      } else if (p?.$case === 'streamStopped' && p.value.member) {
+        notice = { ...base, member: p.value.member, streamStopped: true };
+      } else if (p?.$case === 'roomClosed') {
+        notice = { ...base, ended: true };
+        this.unmonitor(conn, event.roomId);
+      }
+      if (notice && !conn.closed) conn.send({ requestId: '', message: { $case: 'monitorNotice', value: notice } });
+    }
   }
 
   /** How many rooms and connections this gateway is delivering to. */
@@ -164,6 +221,8 @@ export class RoomFanout {
     }
     this.recent.add(event);
     if (event.payload?.$case === 'memberJoined') this.metrics?.memberJoined(event.roomId, event.seq);
+    const watching = this.monitors.get(event.roomId);
+    if (watching) void this.tellMonitors(event, watching).catch((err) => this.logger.warn('could not tell a monitoring supervisor', { roomId: event.roomId, err }));
     const set = this.seated.get(event.roomId);
     if (!set) return;
     const previous = this.chains.get(event.roomId) ?? Promise.resolve();

@@ -80,9 +80,23 @@ export async function listLiveCalls(ctx: RequestContext, req: gatewayv1.ListLive
 
 /** Silent monitoring: play URLs for this connection's kind, and no seat (the room never hears of it). */
 export async function monitorCall(ctx: RequestContext, req: gatewayv1.MonitorCallRequest): Promise<Reply> {
-  const res = await ctx.backends.desk.monitorCall({ callId: req.callId, identity: ctx.conn.identity, principal: principalOf(ctx.conn) });
+  const ask = () => ctx.backends.desk.monitorCall({ callId: req.callId, identity: ctx.conn.identity, principal: principalOf(ctx.conn) });
+  const first = await ask();
+  if (!first.call) return { $case: 'monitorCall', value: { call: first.call, playUrls: [] } };
+  // Listened to before the streams are read again: a stream that starts meanwhile is in the answer or
+  // in a monitor_notice after it (or both), never in neither.
+  await ctx.fanout.monitor(ctx.conn, first.call.roomId, req.callId);
+  const res = await ask().catch((err) => {
+    ctx.fanout.stopMonitor(ctx.conn, req.callId);
+    throw err;
+  });
   const playUrls = res.call ? await playUrlsFor(ctx, res.call.roomId, res.playStreamIds, []) : [];
   return { $case: 'monitorCall', value: { call: res.call, playUrls } };
+}
+
+export async function stopMonitor(ctx: RequestContext, req: gatewayv1.StopMonitorRequest): Promise<Reply> {
+  if (!ctx.fanout.stopMonitor(ctx.conn, req.callId)) throw new GatewayError('FAILED_PRECONDITION', `this connection does not monitor call ${req.callId}`);
+  return { $case: 'stopMonitor', value: {} };
 }
 
 /** Barge in: a seat in the call's room, taken as a join is (its notices follow the answer). */

@@ -68,6 +68,7 @@ export interface ClientMessage {
     | { $case: "monitorCall"; value: MonitorCallRequest }
     | { $case: "bargeIn"; value: BargeInRequest }
     | { $case: "whisper"; value: WhisperRequest }
+    | { $case: "stopMonitor"; value: StopMonitorRequest }
     | undefined;
 }
 
@@ -116,6 +117,10 @@ export interface ServerMessage {
     | { $case: "monitorCall"; value: MonitorCallResponse }
     | { $case: "bargeIn"; value: BargeInResponse }
     | { $case: "whisper"; value: WhisperResponse }
+    | { $case: "stopMonitor"; value: StopMonitorResponse }
+    | //
+    /** A call this connection monitors changed: a party's stream started or stopped, or the call ended. */
+    { $case: "monitorNotice"; value: MonitorNotice }
     | undefined;
 }
 
@@ -689,8 +694,9 @@ export interface ListLiveCallsResponse {
 
 /**
  * Silent monitoring: play URLs, signed for this connection's kind, of the call's parties' streams. No
- * seat is taken: nobody in the call is told, the room's members and notices do not show it. Ask again
- * for a party that starts pushing later.
+ * seat is taken: nobody in the call is told, the room's members and notices do not show it. Then
+ * monitor_notice frames follow as a party's stream starts or stops, until the call ends, stop_monitor,
+ * or the connection closes.
  */
 export interface MonitorCallRequest {
   /** NEXT-ID: 2 */
@@ -703,6 +709,28 @@ export interface MonitorCallResponse {
     | undefined;
   /** NEXT-ID: 3 */
   playUrls: PlayUrl[];
+}
+
+/** Stops the monitor_notice frames of a call (monitoring again starts them again). */
+export interface StopMonitorRequest {
+  /** NEXT-ID: 2 */
+  callId: string;
+}
+
+/** NEXT-ID: 1 */
+export interface StopMonitorResponse {
+}
+
+/** About a call this connection monitors (monitor_call). */
+export interface MonitorNotice {
+  callId: string;
+  roomId: string;
+  /** The member whose stream started (with play_url, signed for this connection) or stopped. */
+  member: Member | undefined;
+  playUrl: PlayUrl | undefined;
+  streamStopped: boolean;
+  /** The call's room closed: monitoring is over (no more notices; URLs given are not renewed). */
+  ended: boolean;
 }
 
 /**
@@ -893,6 +921,9 @@ export const ClientMessage: MessageFns<ClientMessage> = {
         break;
       case "whisper":
         WhisperRequest.encode(message.message.value, writer.uint32(986).fork()).join();
+        break;
+      case "stopMonitor":
+        StopMonitorRequest.encode(message.message.value, writer.uint32(994).fork()).join();
         break;
     }
     return writer;
@@ -1162,6 +1193,14 @@ export const ClientMessage: MessageFns<ClientMessage> = {
             message.message = { $case: "whisper", value: WhisperRequest.decode(reader, reader.uint32()) };
             continue;
           }
+          case 124: {
+            if (tag !== 994) {
+              break;
+            }
+
+            message.message = { $case: "stopMonitor", value: StopMonitorRequest.decode(reader, reader.uint32()) };
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1297,6 +1336,10 @@ export const ClientMessage: MessageFns<ClientMessage> = {
         ? { $case: "bargeIn", value: BargeInRequest.fromJSON(object.barge_in) }
         : isSet(object.whisper)
         ? { $case: "whisper", value: WhisperRequest.fromJSON(object.whisper) }
+        : isSet(object.stopMonitor)
+        ? { $case: "stopMonitor", value: StopMonitorRequest.fromJSON(object.stopMonitor) }
+        : isSet(object.stop_monitor)
+        ? { $case: "stopMonitor", value: StopMonitorRequest.fromJSON(object.stop_monitor) }
         : undefined,
     };
   },
@@ -1366,6 +1409,8 @@ export const ClientMessage: MessageFns<ClientMessage> = {
       obj.bargeIn = BargeInRequest.toJSON(message.message.value);
     } else if (message.message?.$case === "whisper") {
       obj.whisper = WhisperRequest.toJSON(message.message.value);
+    } else if (message.message?.$case === "stopMonitor") {
+      obj.stopMonitor = StopMonitorRequest.toJSON(message.message.value);
     }
     return obj;
   },
@@ -1560,6 +1605,12 @@ export const ClientMessage: MessageFns<ClientMessage> = {
         }
         break;
       }
+      case "stopMonitor": {
+        if (object.message?.value !== undefined && object.message?.value !== null) {
+          message.message = { $case: "stopMonitor", value: StopMonitorRequest.fromPartial(object.message.value) };
+        }
+        break;
+      }
     }
     return message;
   },
@@ -1682,6 +1733,12 @@ export const ServerMessage: MessageFns<ServerMessage> = {
         break;
       case "whisper":
         WhisperResponse.encode(message.message.value, writer.uint32(986).fork()).join();
+        break;
+      case "stopMonitor":
+        StopMonitorResponse.encode(message.message.value, writer.uint32(994).fork()).join();
+        break;
+      case "monitorNotice":
+        MonitorNotice.encode(message.message.value, writer.uint32(1002).fork()).join();
         break;
     }
     return writer;
@@ -1999,6 +2056,22 @@ export const ServerMessage: MessageFns<ServerMessage> = {
             message.message = { $case: "whisper", value: WhisperResponse.decode(reader, reader.uint32()) };
             continue;
           }
+          case 124: {
+            if (tag !== 994) {
+              break;
+            }
+
+            message.message = { $case: "stopMonitor", value: StopMonitorResponse.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 125: {
+            if (tag !== 1002) {
+              break;
+            }
+
+            message.message = { $case: "monitorNotice", value: MonitorNotice.decode(reader, reader.uint32()) };
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2152,6 +2225,14 @@ export const ServerMessage: MessageFns<ServerMessage> = {
         ? { $case: "bargeIn", value: BargeInResponse.fromJSON(object.barge_in) }
         : isSet(object.whisper)
         ? { $case: "whisper", value: WhisperResponse.fromJSON(object.whisper) }
+        : isSet(object.stopMonitor)
+        ? { $case: "stopMonitor", value: StopMonitorResponse.fromJSON(object.stopMonitor) }
+        : isSet(object.stop_monitor)
+        ? { $case: "stopMonitor", value: StopMonitorResponse.fromJSON(object.stop_monitor) }
+        : isSet(object.monitorNotice)
+        ? { $case: "monitorNotice", value: MonitorNotice.fromJSON(object.monitorNotice) }
+        : isSet(object.monitor_notice)
+        ? { $case: "monitorNotice", value: MonitorNotice.fromJSON(object.monitor_notice) }
         : undefined,
     };
   },
@@ -2233,6 +2314,10 @@ export const ServerMessage: MessageFns<ServerMessage> = {
       obj.bargeIn = BargeInResponse.toJSON(message.message.value);
     } else if (message.message?.$case === "whisper") {
       obj.whisper = WhisperResponse.toJSON(message.message.value);
+    } else if (message.message?.$case === "stopMonitor") {
+      obj.stopMonitor = StopMonitorResponse.toJSON(message.message.value);
+    } else if (message.message?.$case === "monitorNotice") {
+      obj.monitorNotice = MonitorNotice.toJSON(message.message.value);
     }
     return obj;
   },
@@ -2460,6 +2545,18 @@ export const ServerMessage: MessageFns<ServerMessage> = {
       case "whisper": {
         if (object.message?.value !== undefined && object.message?.value !== null) {
           message.message = { $case: "whisper", value: WhisperResponse.fromPartial(object.message.value) };
+        }
+        break;
+      }
+      case "stopMonitor": {
+        if (object.message?.value !== undefined && object.message?.value !== null) {
+          message.message = { $case: "stopMonitor", value: StopMonitorResponse.fromPartial(object.message.value) };
+        }
+        break;
+      }
+      case "monitorNotice": {
+        if (object.message?.value !== undefined && object.message?.value !== null) {
+          message.message = { $case: "monitorNotice", value: MonitorNotice.fromPartial(object.message.value) };
         }
         break;
       }
@@ -8947,6 +9044,300 @@ export const MonitorCallResponse: MessageFns<MonitorCallResponse> = {
     const message = createBaseMonitorCallResponse();
     message.call = (object.call !== undefined && object.call !== null) ? LiveCall.fromPartial(object.call) : undefined;
     message.playUrls = object.playUrls?.map((e) => PlayUrl.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseStopMonitorRequest(): StopMonitorRequest {
+  return { callId: "" };
+}
+
+export const StopMonitorRequest: MessageFns<StopMonitorRequest> = {
+  encode(message: StopMonitorRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.callId !== "") {
+      writer.uint32(10).string(message.callId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): StopMonitorRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseStopMonitorRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.callId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): StopMonitorRequest {
+    return {
+      callId: isSet(object.callId)
+        ? globalThis.String(object.callId)
+        : isSet(object.call_id)
+        ? globalThis.String(object.call_id)
+        : "",
+    };
+  },
+
+  toJSON(message: StopMonitorRequest): unknown {
+    const obj: any = {};
+    if (message.callId !== undefined) {
+      obj.callId = message.callId;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<StopMonitorRequest>): StopMonitorRequest {
+    return StopMonitorRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<StopMonitorRequest>): StopMonitorRequest {
+    const message = createBaseStopMonitorRequest();
+    message.callId = object.callId ?? "";
+    return message;
+  },
+};
+
+function createBaseStopMonitorResponse(): StopMonitorResponse {
+  return {};
+}
+
+export const StopMonitorResponse: MessageFns<StopMonitorResponse> = {
+  encode(_: StopMonitorResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): StopMonitorResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseStopMonitorResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): StopMonitorResponse {
+    return {};
+  },
+
+  toJSON(_: StopMonitorResponse): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create(base?: DeepPartial<StopMonitorResponse>): StopMonitorResponse {
+    return StopMonitorResponse.fromPartial(base ?? {});
+  },
+  fromPartial(_: DeepPartial<StopMonitorResponse>): StopMonitorResponse {
+    const message = createBaseStopMonitorResponse();
+    return message;
+  },
+};
+
+function createBaseMonitorNotice(): MonitorNotice {
+  return { callId: "", roomId: "", member: undefined, playUrl: undefined, streamStopped: false, ended: false };
+}
+
+export const MonitorNotice: MessageFns<MonitorNotice> = {
+  encode(message: MonitorNotice, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.callId !== "") {
+      writer.uint32(10).string(message.callId);
+    }
+    if (message.roomId !== "") {
+      writer.uint32(18).string(message.roomId);
+    }
+    if (message.member !== undefined) {
+      Member.encode(message.member, writer.uint32(26).fork()).join();
+    }
+    if (message.playUrl !== undefined) {
+      PlayUrl.encode(message.playUrl, writer.uint32(34).fork()).join();
+    }
+    if (message.streamStopped !== false) {
+      writer.uint32(40).bool(message.streamStopped);
+    }
+    if (message.ended !== false) {
+      writer.uint32(48).bool(message.ended);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): MonitorNotice {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseMonitorNotice();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.callId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.roomId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.member = Member.decode(reader, reader.uint32());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.playUrl = PlayUrl.decode(reader, reader.uint32());
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.streamStopped = reader.bool();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.ended = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): MonitorNotice {
+    return {
+      callId: isSet(object.callId)
+        ? globalThis.String(object.callId)
+        : isSet(object.call_id)
+        ? globalThis.String(object.call_id)
+        : "",
+      roomId: isSet(object.roomId)
+        ? globalThis.String(object.roomId)
+        : isSet(object.room_id)
+        ? globalThis.String(object.room_id)
+        : "",
+      member: isSet(object.member) ? Member.fromJSON(object.member) : undefined,
+      playUrl: isSet(object.playUrl)
+        ? PlayUrl.fromJSON(object.playUrl)
+        : isSet(object.play_url)
+        ? PlayUrl.fromJSON(object.play_url)
+        : undefined,
+      streamStopped: isSet(object.streamStopped)
+        ? globalThis.Boolean(object.streamStopped)
+        : isSet(object.stream_stopped)
+        ? globalThis.Boolean(object.stream_stopped)
+        : false,
+      ended: isSet(object.ended) ? globalThis.Boolean(object.ended) : false,
+    };
+  },
+
+  toJSON(message: MonitorNotice): unknown {
+    const obj: any = {};
+    if (message.callId !== undefined) {
+      obj.callId = message.callId;
+    }
+    if (message.roomId !== undefined) {
+      obj.roomId = message.roomId;
+    }
+    if (message.member !== undefined) {
+      obj.member = Member.toJSON(message.member);
+    }
+    if (message.playUrl !== undefined) {
+      obj.playUrl = PlayUrl.toJSON(message.playUrl);
+    }
+    if (message.streamStopped !== undefined) {
+      obj.streamStopped = message.streamStopped;
+    }
+    if (message.ended !== undefined) {
+      obj.ended = message.ended;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<MonitorNotice>): MonitorNotice {
+    return MonitorNotice.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<MonitorNotice>): MonitorNotice {
+    const message = createBaseMonitorNotice();
+    message.callId = object.callId ?? "";
+    message.roomId = object.roomId ?? "";
+    message.member = (object.member !== undefined && object.member !== null)
+      ? Member.fromPartial(object.member)
+      : undefined;
+    message.playUrl = (object.playUrl !== undefined && object.playUrl !== null)
+      ? PlayUrl.fromPartial(object.playUrl)
+      : undefined;
+    message.streamStopped = object.streamStopped ?? false;
+    message.ended = object.ended ?? false;
     return message;
   },
 };

@@ -47,6 +47,7 @@ export interface ClientMessage {
   monitorCall?: MonitorCallRequest | undefined;
   bargeIn?: BargeInRequest | undefined;
   whisper?: WhisperRequest | undefined;
+  stopMonitor?: StopMonitorRequest | undefined;
 }
 
 /** Everything the gateway sends. */
@@ -95,6 +96,11 @@ export interface ServerMessage {
   monitorCall?: MonitorCallResponse | undefined;
   bargeIn?: BargeInResponse | undefined;
   whisper?: WhisperResponse | undefined;
+  stopMonitor?:
+    | StopMonitorResponse
+    | undefined;
+  /** A call this connection monitors changed: a party's stream started or stopped, or the call ended. */
+  monitorNotice?: MonitorNotice | undefined;
 }
 
 /** Sent once the access token is accepted. */
@@ -665,8 +671,9 @@ export interface ListLiveCallsResponse {
 
 /**
  * Silent monitoring: play URLs, signed for this connection's kind, of the call's parties' streams. No
- * seat is taken: nobody in the call is told, the room's members and notices do not show it. Ask again
- * for a party that starts pushing later.
+ * seat is taken: nobody in the call is told, the room's members and notices do not show it. Then
+ * monitor_notice frames follow as a party's stream starts or stops, until the call ends, stop_monitor,
+ * or the connection closes.
  */
 export interface MonitorCallRequest {
   /** NEXT-ID: 2 */
@@ -679,6 +686,28 @@ export interface MonitorCallResponse {
     | undefined;
   /** NEXT-ID: 3 */
   playUrls: PlayUrl[];
+}
+
+/** Stops the monitor_notice frames of a call (monitoring again starts them again). */
+export interface StopMonitorRequest {
+  /** NEXT-ID: 2 */
+  callId: string;
+}
+
+/** NEXT-ID: 1 */
+export interface StopMonitorResponse {
+}
+
+/** About a call this connection monitors (monitor_call). */
+export interface MonitorNotice {
+  callId: string;
+  roomId: string;
+  /** The member whose stream started (with play_url, signed for this connection) or stopped. */
+  member: Member | undefined;
+  playUrl: PlayUrl | undefined;
+  streamStopped: boolean;
+  /** The call's room closed: monitoring is over (no more notices; URLs given are not renewed). */
+  ended: boolean;
 }
 
 /**
