@@ -5,26 +5,42 @@
 import { createClient, issueAccessToken } from '@rtcroom/common';
 import { createTestDatabase, eventually, testNatsUrl, TestDatabase } from '@rtcroom/common/testing';
 import { DemoClient, RunningSystem, startAll } from '@rtcroom/dev';
-import { callv1, deskServicev1, deskv1, gatewayv1 } from '@rtcroom/proto';
+import { callv1, deskServicev1, deskv1, gatewayv1, webhookv1 } from '@rtcroom/proto';
+import { WebhookReceiver } from '../../services/room/test/support/webhook-receiver';
 
 const secret = 'desk-supervision-secret-long-enough';
 const S = callv1.CallState;
 let system: RunningSystem;
 let database: TestDatabase;
 let desk: ReturnType<typeof createClient<typeof deskServicev1.DeskServiceService>>;
+let receiver: WebhookReceiver;
 
 beforeAll(async () => {
   database = await createTestDatabase();
+  receiver = new WebhookReceiver();
+  await receiver.start();
   system = await startAll({
-    env: { DATABASE_URL: database.url, NATS_URL: testNatsUrl, ACCESS_TOKEN_SECRET: secret, RTCROOM_DEV: 'true', ROOM_AUTO_CLOSE_INTERVAL_MS: '100' },
+    env: {
+      DATABASE_URL: database.url,
+      NATS_URL: testNatsUrl,
+      ACCESS_TOKEN_SECRET: secret,
+      RTCROOM_DEV: 'true',
+      ROOM_AUTO_CLOSE_INTERVAL_MS: '100',
+      ROOM_WEBHOOK_ALLOWED_HOSTS: '127.0.0.1',
+      ROOM_WEBHOOK_POLL_INTERVAL_MS: '100',
+    },
     ephemeralPorts: true,
     logLevel: (process.env.TEST_LOG as 'debug') ?? 'silent',
   });
   desk = createClient(deskServicev1.DeskServiceService, system.roomGrpcAddress);
+  const webhooks = createClient(webhookv1.WebhookServiceService, system.roomGrpcAddress);
+  await webhooks.createWebhook({ url: receiver.url, secret: '' });
+  webhooks.close();
 });
 afterAll(async () => {
   desk?.close();
   await system?.stop();
+  await receiver?.stop();
   await database?.drop();
 });
 
@@ -134,6 +150,21 @@ it('lists, monitors silently, refuses without the grant, whispers to the agent a
   await expect(boss.request({ $case: 'whisper', value: { callId } })).rejects.toMatchObject({ code: 'CALL_NOT_LIVE' });
   expect((await boss.request({ $case: 'listLiveCalls', value: { team: '' } })).calls).toEqual([]);
   await expect(boss.request({ $case: 'monitorCall', value: { callId: 'c_aaaaaaaaaaaaaaaaaaaa' } })).rejects.toMatchObject({ code: 'CALL_NOT_FOUND' });
+
+  // Webhooks keep the audit trail: who monitored, whispered in and barged into which call, when.
+  const audit = () =>
+    receiver.received
+      .filter((r) => r.type === 'call.supervised')
+      .map((r) => JSON.parse(r.body) as { roomId: string; seq: number; time: string; event: { callSupervised: Record<string, string> } });
+  await eventually(async () => audit().length >= 3, 10_000, 'the audit trail to reach the webhook');
+  expect(audit().map((a) => a.event.callSupervised)).toEqual([
+    { callId, teamId: team!.id, supervisorIdentity: 'sv-boss', mode: 'SUPERVISION_MODE_MONITOR', agentIdentity: 'sv-agent', customerIdentity: 'sv-cust' },
+    { callId, teamId: team!.id, supervisorIdentity: 'sv-boss', mode: 'SUPERVISION_MODE_WHISPER', agentIdentity: 'sv-agent', customerIdentity: 'sv-cust' },
+    { callId, teamId: team!.id, supervisorIdentity: 'sv-boss', mode: 'SUPERVISION_MODE_BARGE_IN', agentIdentity: 'sv-agent', customerIdentity: 'sv-cust' },
+  ]);
+  expect(audit().every((a) => a.roomId === roomId && a.seq === 0 && !!a.time)).toBe(true);
+  // The room's own events (what a member's sync replays) hold none of it.
+  expect(receiver.received.filter((r) => r.roomId === roomId && r.type !== 'call.supervised').map((r) => r.body).join()).not.toMatch(/callSupervised|monitor/i);
 
   await Promise.all([agent.close(), cust.close(), boss.close(), otherBoss.close(), second.close()]);
 });

@@ -45,6 +45,8 @@ function details(e: RoomEvent): string {
       const body = m?.body?.$case === 'text' ? JSON.stringify(m.body.value) : m?.body ? `[${m.body.value.topic}, ${m.body.value.payload.length} bytes]` : '';
       return `${m?.senderIdentity || '(system)'}${to}: ${body}`;
     }
+    case 'callSupervised':
+      return `${p.value.supervisorIdentity} ${enumName(roomEventv1.supervisionModeToJSON(p.value.mode), 'SUPERVISION_MODE_')} call ${p.value.callId}`;
   }
 }
 

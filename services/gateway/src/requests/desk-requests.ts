@@ -80,13 +80,13 @@ export async function listLiveCalls(ctx: RequestContext, req: gatewayv1.ListLive
 
 /** Silent monitoring: play URLs for this connection's kind, and no seat (the room never hears of it). */
 export async function monitorCall(ctx: RequestContext, req: gatewayv1.MonitorCallRequest): Promise<Reply> {
-  const ask = () => ctx.backends.desk.monitorCall({ callId: req.callId, identity: ctx.conn.identity, principal: principalOf(ctx.conn) });
-  const first = await ask();
+  const ask = (checkOnly: boolean) => ctx.backends.desk.monitorCall({ callId: req.callId, identity: ctx.conn.identity, principal: principalOf(ctx.conn), checkOnly });
+  const first = await ask(true);
   if (!first.call) return { $case: 'monitorCall', value: { call: first.call, playUrls: [] } };
   // Listened to before the streams are read again: a stream that starts meanwhile is in the answer or
   // in a monitor_notice after it (or both), never in neither.
   await ctx.fanout.monitor(ctx.conn, first.call.roomId, req.callId);
-  const res = await ask().catch((err) => {
+  const res = await ask(false).catch((err) => {
     ctx.fanout.stopMonitor(ctx.conn, req.callId);
     throw err;
   });

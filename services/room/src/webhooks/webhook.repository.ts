@@ -121,12 +121,19 @@ export interface PendingDelivery {
  * transaction that commits later can stamp a row below that horizon, so the walk never passes a row
  * that is not there yet. Room events only: user-addressed rows (calls) are not webhook material.
  */
+/**
+ * The rows webhooks walk: the rooms' numbered events, and supervision's audit rows (seq null, on a
+ * user subject: desk/transport/supervision-events.ts). The partial index room_events_webhook_order
+ * has this very predicate.
+ */
+const forWebhooksRow = sql.raw(`(seq is not null or subject like '%.call.supervised')`);
+
 export async function eventsInCommitOrder(db: RoomDb, cursor: OutboxCursor, limit: number): Promise<PendingDelivery[]> {
   const { rows } = await sql<{ position: number; tx: string; id: string; room_id: string; seq: number; subject: string; payload: Uint8Array; created_at: Date; traceparent: string | null }>`
     select position, tx::text as tx, id, room_id, seq, subject, payload, created_at, traceparent from room_events
     where (tx, position) > (${cursor.tx}::xid8, ${cursor.position}::int8)
       and tx < pg_snapshot_xmin(pg_current_snapshot())
-      and seq is not null
+      and ${forWebhooksRow}
     order by tx, position
     limit ${limit}`.execute(db);
   return rows.map((r) => ({

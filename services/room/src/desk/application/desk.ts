@@ -20,6 +20,7 @@ import { Rooms } from '../../rooms/application/rooms';
 import { checkSelf } from '../../calls/domain/call-access';
 import { checkAgentOf, checkSupervisorOf } from '../domain/desk-access';
 import { Actor } from '../../rooms/domain/room-access';
+import { encodeSupervised, SupervisionMode } from '../transport/supervision-events';
 
 export interface AgentView extends Agent {
   /** Connected right now (an agent who is not is out of rotation). */
@@ -248,10 +249,11 @@ export class Desk {
 
   /**
    * Silent monitoring: the running call and the streams its supervisor plays (the publishing members').
-   * No seat, no room event: nobody in the call is told.
+   * No seat, no room event: nobody in the call is told; the audit trail (webhooks) records it unless
+   * `checkOnly` (the gateway's first look).
    */
-  async monitor(callId: string, identity: string, actor: Actor = null): Promise<{ live: LiveCall; playStreamIds: string[] }> {
-    const call = await this.liveCall(callId, actor);
+  async monitor(callId: string, identity: string, actor: Actor = null, checkOnly = false): Promise<{ live: LiveCall; playStreamIds: string[] }> {
+    const call = checkOnly ? await this.liveCall(callId, actor) : await this.audited(callId, identity, 'monitor', actor);
     const members = await this.membersOf(call.roomId);
     return { live: { call, members }, playStreamIds: streamsToPlay(members, identity) };
   }
@@ -260,14 +262,14 @@ export class Desk {
   async bargeIn(callId: string, identity: string, sessionId: string, displayName: string, kind: ClientKind | undefined, actor: Actor = null): Promise<CallSeat> {
     if (!identityPattern.test(identity)) throw new DomainError('INVALID_ARGUMENT', 'identity is not valid', { field: 'identity' });
     checkSelf(actor, identity, 'barge into a call');
-    const call = await this.liveCall(callId, actor);
-    if (identity !== call.callerIdentity && identity !== call.calleeIdentity && !call.invitedIdentities.includes(identity)) {
-      await this.calls.transition(callId, (c) => {
-        if (c.state !== 'active') throw new DomainError('CALL_NOT_LIVE', `call ${callId} is not running`, { state: c.state });
-        if (c.invitedIdentities.length >= 4) throw new DomainError('ROOM_FULL', 'a call takes at most 4 guests', { field: 'call_id' });
-        return { ...c, invitedIdentities: [...c.invitedIdentities, identity] };
-      });
-    }
+    await this.liveCall(callId, actor);
+    await this.calls.transition(callId, (c, now, change) => {
+      if (c.state !== 'active') throw new DomainError('CALL_NOT_LIVE', `call ${callId} is not running`, { state: c.state });
+      change.notify([encodeSupervised(c, identity, 'barge_in', now)]);
+      if (identity === c.callerIdentity || identity === c.calleeIdentity || c.invitedIdentities.includes(identity)) return c;
+      if (c.invitedIdentities.length >= 4) throw new DomainError('ROOM_FULL', 'a call takes at most 4 guests', { field: 'call_id' });
+      return { ...c, invitedIdentities: [...c.invitedIdentities, identity] };
+    });
     const { call: after, seat } = await this.calls.answer(callId, identity, sessionId, true, displayName, kind);
     if (!seat) throw new DomainError('CALL_NOT_LIVE', `call ${callId} is not running`, { state: after.state });
     return { call: after, ...seat };
@@ -284,10 +286,20 @@ export class Desk {
     const pushUrl = await this.issuer.issuePushUrl(call.roomId, whisperMemberId(callId, identity), false, [], kind);
     const after = await this.calls.transition(callId, (c, now, change) => {
       if (c.state !== 'active') throw new DomainError('CALL_NOT_LIVE', `call ${callId} is not running`, { state: c.state });
-      change.notify(encodeWhisper(c, c.calleeIdentity, identity, pushUrl.streamId, now));
+      change.notify([...encodeWhisper(c, c.calleeIdentity, identity, pushUrl.streamId, now), encodeSupervised(c, identity, 'whisper', now)]);
       return c;
     });
     return { live: { call: after, members: await this.membersOf(call.roomId) }, pushUrl };
+  }
+
+  /** The running call, checked as liveCall does, with the supervision written to the audit trail. */
+  private async audited(callId: string, identity: string, mode: SupervisionMode, actor: Actor): Promise<Call> {
+    await this.liveCall(callId, actor);
+    return this.calls.transition(callId, (c, now, change) => {
+      if (c.state !== 'active') throw new DomainError('CALL_NOT_LIVE', `call ${callId} is not running`, { state: c.state });
+      change.notify([encodeSupervised(c, identity, mode, now)]);
+      return c;
+    });
   }
 
   /** A desk call of a team the actor supervises, running now. */

@@ -147,7 +147,7 @@ export function deskGrpcBinding(desk: Desk): ServiceBinding {
       async monitorCall(req, rpc) {
         const actor = userActor(req.principal, rpc);
         checkSelf(actor, req.identity, 'monitor a call');
-        const { live, playStreamIds } = await desk.monitor(req.callId, identity('identity', req.identity), actor);
+        const { live, playStreamIds } = await desk.monitor(req.callId, identity('identity', req.identity), actor, req.checkOnly);
         return { call: toProtoLiveCall(live), playStreamIds };
       },
       async bargeIn(req, rpc) {

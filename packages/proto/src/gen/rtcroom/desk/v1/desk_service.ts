@@ -270,8 +270,14 @@ export interface MonitorCallRequest {
   callId: string;
   /** The supervisor. */
   identity: string;
-  /** NEXT-ID: 4 */
-  principal: Principal | undefined;
+  principal:
+    | Principal
+    | undefined;
+  /**
+   * Checked and answered alike, but not written to the audit trail: the gateway's first look (for the
+   * room to listen to), followed by the real request.
+   */
+  checkOnly: boolean;
 }
 
 export interface MonitorCallResponse {
@@ -2960,7 +2966,7 @@ export const ListLiveCallsResponse: MessageFns<ListLiveCallsResponse> = {
 };
 
 function createBaseMonitorCallRequest(): MonitorCallRequest {
-  return { callId: "", identity: "", principal: undefined };
+  return { callId: "", identity: "", principal: undefined, checkOnly: false };
 }
 
 export const MonitorCallRequest: MessageFns<MonitorCallRequest> = {
@@ -2973,6 +2979,9 @@ export const MonitorCallRequest: MessageFns<MonitorCallRequest> = {
     }
     if (message.principal !== undefined) {
       Principal.encode(message.principal, writer.uint32(26).fork()).join();
+    }
+    if (message.checkOnly !== false) {
+      writer.uint32(32).bool(message.checkOnly);
     }
     return writer;
   },
@@ -3014,6 +3023,14 @@ export const MonitorCallRequest: MessageFns<MonitorCallRequest> = {
             message.principal = Principal.decode(reader, reader.uint32());
             continue;
           }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.checkOnly = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3035,6 +3052,11 @@ export const MonitorCallRequest: MessageFns<MonitorCallRequest> = {
         : "",
       identity: isSet(object.identity) ? globalThis.String(object.identity) : "",
       principal: isSet(object.principal) ? Principal.fromJSON(object.principal) : undefined,
+      checkOnly: isSet(object.checkOnly)
+        ? globalThis.Boolean(object.checkOnly)
+        : isSet(object.check_only)
+        ? globalThis.Boolean(object.check_only)
+        : false,
     };
   },
 
@@ -3049,6 +3071,9 @@ export const MonitorCallRequest: MessageFns<MonitorCallRequest> = {
     if (message.principal !== undefined) {
       obj.principal = Principal.toJSON(message.principal);
     }
+    if (message.checkOnly !== undefined) {
+      obj.checkOnly = message.checkOnly;
+    }
     return obj;
   },
 
@@ -3062,6 +3087,7 @@ export const MonitorCallRequest: MessageFns<MonitorCallRequest> = {
     message.principal = (object.principal !== undefined && object.principal !== null)
       ? Principal.fromPartial(object.principal)
       : undefined;
+    message.checkOnly = object.checkOnly ?? false;
     return message;
   },
 };
@@ -3910,7 +3936,7 @@ export const DeskServiceService = {
   /**
    * Silent monitoring: the supervisor learns the parties' streams (the gateway signs their play URLs
    * for the supervisor's kind) without taking a seat - the room's members, events and the parties are
-   * told nothing. NOT_A_SUPERVISOR, CALL_NOT_FOUND, CALL_NOT_LIVE (not answered yet, or ended).
+   * told nothing. Written to webhooks (CallSupervised, "call.supervised"): who monitored which call, when. NOT_A_SUPERVISOR, CALL_NOT_FOUND, CALL_NOT_LIVE (not answered yet, or ended).
    * Callers: gateway, internal.
    */
   monitorCall: {
@@ -4011,7 +4037,7 @@ export interface DeskServiceServer extends UntypedServiceImplementation {
   /**
    * Silent monitoring: the supervisor learns the parties' streams (the gateway signs their play URLs
    * for the supervisor's kind) without taking a seat - the room's members, events and the parties are
-   * told nothing. NOT_A_SUPERVISOR, CALL_NOT_FOUND, CALL_NOT_LIVE (not answered yet, or ended).
+   * told nothing. Written to webhooks (CallSupervised, "call.supervised"): who monitored which call, when. NOT_A_SUPERVISOR, CALL_NOT_FOUND, CALL_NOT_LIVE (not answered yet, or ended).
    * Callers: gateway, internal.
    */
   monitorCall: handleUnaryCall<MonitorCallRequest, MonitorCallResponse>;
@@ -4228,7 +4254,7 @@ export interface DeskServiceClient extends Client {
   /**
    * Silent monitoring: the supervisor learns the parties' streams (the gateway signs their play URLs
    * for the supervisor's kind) without taking a seat - the room's members, events and the parties are
-   * told nothing. NOT_A_SUPERVISOR, CALL_NOT_FOUND, CALL_NOT_LIVE (not answered yet, or ended).
+   * told nothing. Written to webhooks (CallSupervised, "call.supervised"): who monitored which call, when. NOT_A_SUPERVISOR, CALL_NOT_FOUND, CALL_NOT_LIVE (not answered yet, or ended).
    * Callers: gateway, internal.
    */
   monitorCall(

@@ -26,6 +26,71 @@ import {
 } from "./room";
 import { RoomMessage } from "./room_message";
 
+/** How a supervisor took part in a desk call. */
+export enum SupervisionMode {
+  SUPERVISION_MODE_UNSPECIFIED = "SUPERVISION_MODE_UNSPECIFIED",
+  /** SUPERVISION_MODE_MONITOR - Listened in silently (rtcroom.desk.v1.DeskService.MonitorCall). */
+  SUPERVISION_MODE_MONITOR = "SUPERVISION_MODE_MONITOR",
+  /** SUPERVISION_MODE_WHISPER - Spoke to the agent alone (Whisper). */
+  SUPERVISION_MODE_WHISPER = "SUPERVISION_MODE_WHISPER",
+  /** SUPERVISION_MODE_BARGE_IN - Joined the call visibly (BargeIn; its member.joined follows in the room's events). */
+  SUPERVISION_MODE_BARGE_IN = "SUPERVISION_MODE_BARGE_IN",
+  UNRECOGNIZED = "UNRECOGNIZED",
+}
+
+export function supervisionModeFromJSON(object: any): SupervisionMode {
+  switch (object) {
+    case 0:
+    case "SUPERVISION_MODE_UNSPECIFIED":
+      return SupervisionMode.SUPERVISION_MODE_UNSPECIFIED;
+    case 1:
+    case "SUPERVISION_MODE_MONITOR":
+      return SupervisionMode.SUPERVISION_MODE_MONITOR;
+    case 2:
+    case "SUPERVISION_MODE_WHISPER":
+      return SupervisionMode.SUPERVISION_MODE_WHISPER;
+    case 3:
+    case "SUPERVISION_MODE_BARGE_IN":
+      return SupervisionMode.SUPERVISION_MODE_BARGE_IN;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return SupervisionMode.UNRECOGNIZED;
+  }
+}
+
+export function supervisionModeToJSON(object: SupervisionMode): string {
+  switch (object) {
+    case SupervisionMode.SUPERVISION_MODE_UNSPECIFIED:
+      return "SUPERVISION_MODE_UNSPECIFIED";
+    case SupervisionMode.SUPERVISION_MODE_MONITOR:
+      return "SUPERVISION_MODE_MONITOR";
+    case SupervisionMode.SUPERVISION_MODE_WHISPER:
+      return "SUPERVISION_MODE_WHISPER";
+    case SupervisionMode.SUPERVISION_MODE_BARGE_IN:
+      return "SUPERVISION_MODE_BARGE_IN";
+    case SupervisionMode.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
+export function supervisionModeToNumber(object: SupervisionMode): number {
+  switch (object) {
+    case SupervisionMode.SUPERVISION_MODE_UNSPECIFIED:
+      return 0;
+    case SupervisionMode.SUPERVISION_MODE_MONITOR:
+      return 1;
+    case SupervisionMode.SUPERVISION_MODE_WHISPER:
+      return 2;
+    case SupervisionMode.SUPERVISION_MODE_BARGE_IN:
+      return 3;
+    case SupervisionMode.UNRECOGNIZED:
+    default:
+      return -1;
+  }
+}
+
 /**
  * One change of a room, as published on NATS (protobuf binary) by the room service's outbox relay.
  *
@@ -56,6 +121,9 @@ export interface RoomEvent {
     | { $case: "memberConnectionChanged"; value: MemberConnectionChanged }
     | { $case: "recordingReady"; value: RecordingReady }
     | { $case: "messageSent"; value: RoomMessageSent }
+    | //
+    /** Not a change of the room's own: see CallSupervised (seq 0, never on the room's subjects). */
+    { $case: "callSupervised"; value: CallSupervised }
     | undefined;
 }
 
@@ -147,6 +215,22 @@ export interface RoomMessageSent {
   toWebhooks: boolean;
 }
 
+/**
+ * The audit trail of supervision: who monitored, whispered in or barged into which desk call, when
+ * (RoomEvent.time). Written to webhooks only (type "call.supervised", seq 0: it is not one of the
+ * room's numbered events), on subject rtcroom.user.<base64url supervisor identity>.call.supervised,
+ * which no gateway delivers: the call's parties never see it.
+ */
+export interface CallSupervised {
+  callId: string;
+  teamId: string;
+  supervisorIdentity: string;
+  mode: SupervisionMode;
+  agentIdentity: string;
+  /** NEXT-ID: 7 */
+  customerIdentity: string;
+}
+
 function createBaseRoomEvent(): RoomEvent {
   return { id: "", roomId: "", seq: 0, time: undefined, payload: undefined };
 }
@@ -198,6 +282,9 @@ export const RoomEvent: MessageFns<RoomEvent> = {
         break;
       case "messageSent":
         RoomMessageSent.encode(message.payload.value, writer.uint32(162).fork()).join();
+        break;
+      case "callSupervised":
+        CallSupervised.encode(message.payload.value, writer.uint32(962).fork()).join();
         break;
     }
     return writer;
@@ -339,6 +426,14 @@ export const RoomEvent: MessageFns<RoomEvent> = {
             message.payload = { $case: "messageSent", value: RoomMessageSent.decode(reader, reader.uint32()) };
             continue;
           }
+          case 120: {
+            if (tag !== 962) {
+              break;
+            }
+
+            message.payload = { $case: "callSupervised", value: CallSupervised.decode(reader, reader.uint32()) };
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -408,6 +503,10 @@ export const RoomEvent: MessageFns<RoomEvent> = {
         ? { $case: "messageSent", value: RoomMessageSent.fromJSON(object.messageSent) }
         : isSet(object.message_sent)
         ? { $case: "messageSent", value: RoomMessageSent.fromJSON(object.message_sent) }
+        : isSet(object.callSupervised)
+        ? { $case: "callSupervised", value: CallSupervised.fromJSON(object.callSupervised) }
+        : isSet(object.call_supervised)
+        ? { $case: "callSupervised", value: CallSupervised.fromJSON(object.call_supervised) }
         : undefined,
     };
   },
@@ -448,6 +547,8 @@ export const RoomEvent: MessageFns<RoomEvent> = {
       obj.recordingReady = RecordingReady.toJSON(message.payload.value);
     } else if (message.payload?.$case === "messageSent") {
       obj.messageSent = RoomMessageSent.toJSON(message.payload.value);
+    } else if (message.payload?.$case === "callSupervised") {
+      obj.callSupervised = CallSupervised.toJSON(message.payload.value);
     }
     return obj;
   },
@@ -528,6 +629,12 @@ export const RoomEvent: MessageFns<RoomEvent> = {
       case "messageSent": {
         if (object.payload?.value !== undefined && object.payload?.value !== null) {
           message.payload = { $case: "messageSent", value: RoomMessageSent.fromPartial(object.payload.value) };
+        }
+        break;
+      }
+      case "callSupervised": {
+        if (object.payload?.value !== undefined && object.payload?.value !== null) {
+          message.payload = { $case: "callSupervised", value: CallSupervised.fromPartial(object.payload.value) };
         }
         break;
       }
@@ -1437,6 +1544,182 @@ export const RoomMessageSent: MessageFns<RoomMessageSent> = {
       ? RoomMessage.fromPartial(object.message)
       : undefined;
     message.toWebhooks = object.toWebhooks ?? false;
+    return message;
+  },
+};
+
+function createBaseCallSupervised(): CallSupervised {
+  return {
+    callId: "",
+    teamId: "",
+    supervisorIdentity: "",
+    mode: SupervisionMode.SUPERVISION_MODE_UNSPECIFIED,
+    agentIdentity: "",
+    customerIdentity: "",
+  };
+}
+
+export const CallSupervised: MessageFns<CallSupervised> = {
+  encode(message: CallSupervised, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.callId !== "") {
+      writer.uint32(10).string(message.callId);
+    }
+    if (message.teamId !== "") {
+      writer.uint32(18).string(message.teamId);
+    }
+    if (message.supervisorIdentity !== "") {
+      writer.uint32(26).string(message.supervisorIdentity);
+    }
+    if (message.mode !== SupervisionMode.SUPERVISION_MODE_UNSPECIFIED) {
+      writer.uint32(32).int32(supervisionModeToNumber(message.mode));
+    }
+    if (message.agentIdentity !== "") {
+      writer.uint32(42).string(message.agentIdentity);
+    }
+    if (message.customerIdentity !== "") {
+      writer.uint32(50).string(message.customerIdentity);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CallSupervised {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCallSupervised();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.callId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.teamId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.supervisorIdentity = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.mode = supervisionModeFromJSON(reader.int32());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.agentIdentity = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.customerIdentity = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CallSupervised {
+    return {
+      callId: isSet(object.callId)
+        ? globalThis.String(object.callId)
+        : isSet(object.call_id)
+        ? globalThis.String(object.call_id)
+        : "",
+      teamId: isSet(object.teamId)
+        ? globalThis.String(object.teamId)
+        : isSet(object.team_id)
+        ? globalThis.String(object.team_id)
+        : "",
+      supervisorIdentity: isSet(object.supervisorIdentity)
+        ? globalThis.String(object.supervisorIdentity)
+        : isSet(object.supervisor_identity)
+        ? globalThis.String(object.supervisor_identity)
+        : "",
+      mode: isSet(object.mode) ? supervisionModeFromJSON(object.mode) : SupervisionMode.SUPERVISION_MODE_UNSPECIFIED,
+      agentIdentity: isSet(object.agentIdentity)
+        ? globalThis.String(object.agentIdentity)
+        : isSet(object.agent_identity)
+        ? globalThis.String(object.agent_identity)
+        : "",
+      customerIdentity: isSet(object.customerIdentity)
+        ? globalThis.String(object.customerIdentity)
+        : isSet(object.customer_identity)
+        ? globalThis.String(object.customer_identity)
+        : "",
+    };
+  },
+
+  toJSON(message: CallSupervised): unknown {
+    const obj: any = {};
+    if (message.callId !== undefined) {
+      obj.callId = message.callId;
+    }
+    if (message.teamId !== undefined) {
+      obj.teamId = message.teamId;
+    }
+    if (message.supervisorIdentity !== undefined) {
+      obj.supervisorIdentity = message.supervisorIdentity;
+    }
+    if (message.mode !== undefined) {
+      obj.mode = supervisionModeToJSON(message.mode);
+    }
+    if (message.agentIdentity !== undefined) {
+      obj.agentIdentity = message.agentIdentity;
+    }
+    if (message.customerIdentity !== undefined) {
+      obj.customerIdentity = message.customerIdentity;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<CallSupervised>): CallSupervised {
+    return CallSupervised.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<CallSupervised>): CallSupervised {
+    const message = createBaseCallSupervised();
+    message.callId = object.callId ?? "";
+    message.teamId = object.teamId ?? "";
+    message.supervisorIdentity = object.supervisorIdentity ?? "";
+    message.mode = object.mode ?? SupervisionMode.SUPERVISION_MODE_UNSPECIFIED;
+    message.agentIdentity = object.agentIdentity ?? "";
+    message.customerIdentity = object.customerIdentity ?? "";
     return message;
   },
 };
