@@ -50,6 +50,8 @@ export class RoomFanout {
   private readonly interest: Interest;
   /** Connections monitoring a desk call without a seat (supervisors): room id -> connection -> call id. */
   private readonly monitors = new Map<string, Map<Connection, string>>();
+  /** Per room, the monitor notices under way: told in the room's order (a start's URL is awaited). */
+  private readonly monitorChains = new Map<string, Promise<void>>();
 
   constructor(
     private readonly bus: EventBus,
@@ -222,7 +224,15 @@ export class RoomFanout {
     this.recent.add(event);
     if (event.payload?.$case === 'memberJoined') this.metrics?.memberJoined(event.roomId, event.seq);
     const watching = this.monitors.get(event.roomId);
-    if (watching) void this.tellMonitors(event, watching).catch((err) => this.logger.warn('could not tell a monitoring supervisor', { roomId: event.roomId, err }));
+    if (watching) {
+      const told = (this.monitorChains.get(event.roomId) ?? Promise.resolve())
+        .then(() => this.tellMonitors(event, watching))
+        .catch((err) => this.logger.warn('could not tell a monitoring supervisor', { roomId: event.roomId, err }));
+      this.monitorChains.set(event.roomId, told);
+      void told.finally(() => {
+        if (this.monitorChains.get(event.roomId) === told) this.monitorChains.delete(event.roomId);
+      });
+    }
     const set = this.seated.get(event.roomId);
     if (!set) return;
     const previous = this.chains.get(event.roomId) ?? Promise.resolve();

@@ -1,0 +1,78 @@
+// Silent monitoring in the room fan-out, on an in-memory bus with a stand-in URL issuer: a supervisor
+// without a seat is told of streams starting (with a play URL signed for it) and stopping, and the
+// room's closing ends it; a closed connection or stopMonitor lets go of the room's subscription.
+import { createLogger, InMemoryEventBus, subjects } from '@rtcroom/common';
+import { gatewayv1, mediav1, roomEventv1, roomv1 } from '@rtcroom/proto';
+import type WebSocket from 'ws';
+import { Connection } from '../ws/connection';
+import { RoomFanout } from './room-fanout';
+
+const logger = createLogger({}, 'silent');
+const roomId = 'r_monitored';
+
+function connection(identity: string): { conn: Connection; frames: () => gatewayv1.ServerMessage[] } {
+  const sent: string[] = [];
+  const socket = { readyState: 1, bufferedAmount: 0, send: (f: string) => sent.push(f) } as unknown as WebSocket;
+  const conn = new Connection(socket, `s_${identity}`, { sub: identity } as never, logger, 1 << 20);
+  return { conn, frames: () => sent.map((f) => gatewayv1.ServerMessage.fromJSON(JSON.parse(f))) };
+}
+
+const member = (identity: string) => roomv1.Member.fromPartial({ memberId: `m_${identity}`, roomId, identity, streamId: `s_${identity}` });
+const publish = (bus: InMemoryEventBus, seq: number, payload: roomEventv1.RoomEvent['payload']) =>
+  bus.publish(subjects.roomEvent(roomId, 'x'), roomEventv1.RoomEvent.encode(roomEventv1.RoomEvent.fromPartial({ id: `e${seq}`, roomId, seq, time: new Date(), payload })).finish());
+const settle = () => new Promise((r) => setTimeout(r, 20));
+
+describe('RoomFanout monitoring', () => {
+  const signed: { streamId: string; viewer: string; kind: mediav1.ClientKind }[] = [];
+  const backends = {
+    urls: {
+      issuePlayUrls: async (req: { streamId: string; viewerIdentities: string[]; viewerKinds: mediav1.ClientKind[] }) => {
+        signed.push({ streamId: req.streamId, viewer: req.viewerIdentities[0]!, kind: req.viewerKinds[0]! });
+        return { playUrls: [mediav1.PlayUrl.fromPartial({ streamId: req.streamId, viewerIdentity: req.viewerIdentities[0], rtmpUrl: `rtmp://x/${req.streamId}` })] };
+      },
+    },
+    room: { listRoomEvents: async () => ({ events: [], lastSeq: 0 }) },
+  };
+
+  it('tells the supervisor of streams starting and stopping, then that the call ended', async () => {
+    const bus = new InMemoryEventBus();
+    const fanout = new RoomFanout(bus, backends, logger);
+    const { conn, frames } = connection('boss');
+    conn.kind = mediav1.ClientKind.CLIENT_KIND_BROWSER;
+    await fanout.monitor(conn, roomId, 'c_1');
+    await publish(bus, 3, { $case: 'streamStarted', value: { member: member('agent'), source: roomv1.StreamSource.STREAM_SOURCE_CLIENT } });
+    await publish(bus, 4, { $case: 'streamStopped', value: { member: member('agent'), source: roomv1.StreamSource.STREAM_SOURCE_CLIENT } });
+    await publish(bus, 5, { $case: 'memberJoined', value: { member: member('guest') } });
+    await publish(bus, 6, { $case: 'roomClosed', value: { room: roomv1.Room.fromPartial({ id: roomId }), reason: roomv1.CloseReason.CLOSE_REASON_CALL_ENDED } });
+    await settle();
+    const notices = frames().map((f) => (f.message?.$case === 'monitorNotice' ? f.message.value : null));
+    expect(notices.map((n) => n && [n.callId, n.member?.identity ?? '', n.playUrl?.streamId ?? '', n.streamStopped, n.ended])).toEqual([
+      ['c_1', 'agent', 's_agent', false, false],
+      ['c_1', 'agent', '', true, false],
+      ['c_1', '', '', false, true],
+    ]);
+    expect(signed).toEqual([{ streamId: 's_agent', viewer: 'boss', kind: mediav1.ClientKind.CLIENT_KIND_BROWSER }]);
+    expect(fanout.stats().subscriptions).toBe(0); // the room's end let go of it
+    expect(fanout.stopMonitor(conn, 'c_1')).toBe(false);
+    fanout.stop();
+  });
+
+  it('lets go of the room when the connection closes or stops monitoring', async () => {
+    const bus = new InMemoryEventBus();
+    const fanout = new RoomFanout(bus, backends, logger);
+    const a = connection('boss-a');
+    const b = connection('boss-b');
+    await fanout.monitor(a.conn, roomId, 'c_2');
+    await fanout.monitor(b.conn, roomId, 'c_2');
+    await fanout.monitor(b.conn, roomId, 'c_2'); // twice is once
+    expect(fanout.stats().subscriptions).toBe(1);
+    fanout.drop(a.conn);
+    expect(fanout.stats().subscriptions).toBe(1);
+    expect(fanout.stopMonitor(b.conn, 'c_2')).toBe(true);
+    expect(fanout.stats().subscriptions).toBe(0);
+    await publish(bus, 7, { $case: 'streamStarted', value: { member: member('agent'), source: roomv1.StreamSource.STREAM_SOURCE_CLIENT } });
+    await settle();
+    expect([...a.frames(), ...b.frames()]).toEqual([]);
+    fanout.stop();
+  });
+});
