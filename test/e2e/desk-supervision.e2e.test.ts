@@ -6,6 +6,8 @@ import { createClient, issueAccessToken } from '@rtcroom/common';
 import { createTestDatabase, eventually, testNatsUrl, TestDatabase } from '@rtcroom/common/testing';
 import { DemoClient, RunningSystem, startAll } from '@rtcroom/dev';
 import { callv1, deskServicev1, deskv1, gatewayv1, webhookv1 } from '@rtcroom/proto';
+import { nodeSocket, RtcRoomClient, RtcRoomEvents, WebSocketClass } from '@rtcroom/sdk';
+import WebSocket from 'ws';
 import { WebhookReceiver } from '../../services/room/test/support/webhook-receiver';
 
 const secret = 'desk-supervision-secret-long-enough';
@@ -155,7 +157,8 @@ it('lists, monitors silently, refuses without the grant, whispers to the agent a
   const audit = () =>
     receiver.received
       .filter((r) => r.type === 'call.supervised')
-      .map((r) => JSON.parse(r.body) as { roomId: string; seq: number; time: string; event: { callSupervised: Record<string, string> } });
+      .map((r) => JSON.parse(r.body) as { roomId: string; seq: number; time: string; event: { callSupervised: Record<string, string> } })
+      .filter((a) => a.event.callSupervised.callId === callId);
   await eventually(async () => audit().length >= 3, 10_000, 'the audit trail to reach the webhook');
   expect(audit().map((a) => a.event.callSupervised)).toEqual([
     { callId, teamId: team!.id, supervisorIdentity: 'sv-boss', mode: 'SUPERVISION_MODE_MONITOR', agentIdentity: 'sv-agent', customerIdentity: 'sv-cust' },
@@ -167,4 +170,73 @@ it('lists, monitors silently, refuses without the grant, whispers to the agent a
   expect(receiver.received.filter((r) => r.roomId === roomId && r.type !== 'call.supervised').map((r) => r.body).join()).not.toMatch(/callSupervised|monitor/i);
 
   await Promise.all([agent.close(), cust.close(), boss.close(), otherBoss.close(), second.close()]);
+});
+
+/** Every event of a kind an SDK client emits, and a wait for one that matches. */
+function recorder<K extends keyof RtcRoomEvents>(client: RtcRoomClient, event: K) {
+  const seen: RtcRoomEvents[K][] = [];
+  client.on(event, (e) => void seen.push(e));
+  return {
+    seen,
+    async next(match: (e: RtcRoomEvents[K]) => boolean = () => true, timeoutMs = 10_000): Promise<RtcRoomEvents[K]> {
+      const until = Date.now() + timeoutMs;
+      for (;;) {
+        const found = seen.find(match);
+        if (found) return found;
+        if (Date.now() > until) throw new Error(`no matching ${String(event)} event in time`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    },
+  };
+}
+
+it('works through the SDK: typed methods, the agent\'s whisper event and the supervisor\'s monitorUpdate events', async () => {
+  const { team } = await desk.createTeam({ team: deskv1.Team.fromPartial({ name: `sdk-sv-${process.pid}`, ringTimeoutSeconds: 10, wrapUpSeconds: 1 }) });
+  const clients: RtcRoomClient[] = [];
+  const sdk = async (identity: string, grants: Record<string, unknown>, kind?: 'CLIENT_KIND_BROWSER') => {
+    const c = new RtcRoomClient({ socket: nodeSocket(WebSocket as unknown as WebSocketClass), reconnect: { enabled: false }, ...(kind ? { kind } : {}) });
+    clients.push(c);
+    await c.connect(system.gatewayUrl, issueAccessToken(secret, { identity, grants: { roomJoin: true, ...grants } }));
+    return c;
+  };
+  const agent = await sdk('sdk-agent', { agentTeams: [team!.name] });
+  const offers = recorder(agent, 'incomingCall');
+  const whispers = recorder(agent, 'whisper');
+  await agent.setAgentState(team!.name, 'AGENT_STATE_AVAILABLE');
+  const cust = await sdk('sdk-cust', {});
+  const custNotices = recorder(cust, 'notice');
+  const custCalls = recorder(cust, 'callUpdated');
+  const custWhispers = recorder(cust, 'whisper');
+  const placed = await cust.callTeam(team!.name);
+  await cust.reportPusherEvent(placed.room.room.id, 1002, '');
+  const offer = await offers.next();
+  await agent.answerCall(offer.call.id);
+  await agent.reportPusherEvent(placed.room.room.id, 1002, '');
+
+  const boss = await sdk('sdk-boss', { supervisorTeams: [team!.name] }, 'CLIENT_KIND_BROWSER');
+  const updates = recorder(boss, 'monitorUpdate');
+  const live = await boss.listLiveCalls();
+  expect(live.map((c) => [c.callId, c.agentIdentity, c.customerIdentity])).toEqual([[offer.call.id, 'sdk-agent', 'sdk-cust']]);
+  const monitored = await boss.monitorCall(offer.call.id);
+  expect(monitored.playUrls).toHaveLength(2);
+  expect(monitored.playUrls.every((u) => u.viewerIdentity === 'sdk-boss' && !!u.webrtcUnavailable)).toBe(true); // a browser's, on self-hosted media
+  await agent.reportPusherEvent(placed.room.room.id, -1307, '');
+  expect((await updates.next((u) => u.streamStopped)).member?.identity).toBe('sdk-agent');
+
+  const { pushUrl } = await boss.whisper(offer.call.id);
+  const told = await whispers.next();
+  expect(told).toMatchObject({ supervisor: 'sdk-boss', call: { id: offer.call.id }, playUrl: { streamId: pushUrl.streamId } });
+  await cust.ping();
+  expect(custWhispers.seen).toEqual([]);
+  expect(JSON.stringify([custNotices.seen, custCalls.seen])).not.toContain('sdk-boss');
+
+  const barged = await boss.bargeIn(offer.call.id);
+  expect(barged.room.self.identity).toBe('sdk-boss');
+  await custNotices.next((n) => n.memberJoined?.member.identity === 'sdk-boss');
+
+  await expect(cust.monitorCall(offer.call.id)).rejects.toMatchObject({ code: 'NOT_A_SUPERVISOR' });
+  await agent.hangUp(offer.call.id);
+  await updates.next((u) => u.ended);
+  await expect(boss.whisper(offer.call.id)).rejects.toMatchObject({ code: 'CALL_NOT_LIVE' });
+  await Promise.all(clients.map((c) => c.close()));
 });
