@@ -96,6 +96,8 @@ const plan: Record<string, ((command: string) => Promise<void>) | { skip: string
   },
   'npm run token -- agent-7 --ttl 28800 --agent claims': async (command) =>
     expect((await welcomed(await succeeds(command))).grants).toMatchObject({ agentTeams: ['claims'] }),
+  'npm run token -- boss --supervisor claims': async (command) =>
+    expect((await welcomed(await succeeds(command))).grants).toMatchObject({ supervisorTeams: ['claims'] }),
   'npm run token -- agent-1 --agent claims': async (command) =>
     expect((await welcomed(await succeeds(command))).grants).toMatchObject({ agentTeams: ['claims'] }),
   'npx rtcroom desk teams create claims --display-name "Insurance claims" --record mp4,hls --ring 20 --wrap-up 30 --queue-limit 50': async (command) =>

@@ -3,11 +3,13 @@
 // ACCESS_TOKEN_AUDIENCE as the gateway has them), or without one with the development secret that
 // `npm run up` uses:
 //   npm run token -- <identity> [--ttl seconds] [--room name-or-id] [--list] [--admin] [--agent team1,team2]
+//     [--supervisor team1,team2]
 // Grants: create and join rooms; --room scopes the token to one room, --list adds listing rooms,
-// --admin managing rooms (in the --room only, when given), --agent the service-desk agent grant.
+// --admin managing rooms (in the --room only, when given), --agent the service-desk agent grant,
+// --supervisor the service-desk supervisor grant.
 import { AccessTokenKeys, ConfigError, defaultGrants, devSecrets, Grants, issueAccessToken, loadAccessTokenKeys, readCommandLine, usageFailed } from '@rtcroom/common';
 
-const usage = 'usage: [ACCESS_TOKEN_SECRET=... | ACCESS_TOKEN_KEYS=...] npm run token -- <identity> [--ttl seconds] [--room name-or-id] [--list] [--admin] [--agent team1,team2]\n';
+const usage = 'usage: [ACCESS_TOKEN_SECRET=... | ACCESS_TOKEN_KEYS=...] npm run token -- <identity> [--ttl seconds] [--room name-or-id] [--list] [--admin] [--agent team1,team2] [--supervisor team1,team2]\n';
 
 function main(): number {
   const { values, positionals } = readCommandLine(usage, {
@@ -18,6 +20,7 @@ function main(): number {
       list: { type: 'boolean' },
       admin: { type: 'boolean' },
       agent: { type: 'string' },
+      supervisor: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -49,12 +52,18 @@ function main(): number {
     process.stderr.write(`--agent needs one or more team names\n${usage}`);
     return 2;
   }
+  const supervisorTeams = (values.supervisor ?? '').split(',').filter(Boolean);
+  if (values.supervisor !== undefined && supervisorTeams.length === 0) {
+    process.stderr.write(`--supervisor needs one or more team names\n${usage}`);
+    return 2;
+  }
   const grants: Grants = {
     ...defaultGrants,
     ...(values.room ? { room: values.room } : {}),
     ...(values.list ? { roomList: true } : {}),
     ...(values.admin ? { roomAdmin: true } : {}),
     ...(agentTeams.length > 0 ? { agentTeams } : {}),
+    ...(supervisorTeams.length > 0 ? { supervisorTeams } : {}),
   };
   try {
     process.stdout.write(issueAccessToken(keys, { identity, ttlSeconds: ttl ? Number(ttl) : undefined, grants }) + '\n');
