@@ -110,15 +110,14 @@ export async function leaveRelays(db: RoomDb): Promise<void> {
   await sql`select pg_advisory_unlock_all()`.execute(db);
 }
 
-/** A room's events after a seq, decoded by the caller. */
-export async function roomEventsAfter(db: RoomDb, roomId: string, afterSeq: number, limit: number): Promise<Uint8Array[]> {
-  const rows = await db
-    .selectFrom('room_events')
-    .select('payload')
-    .where('room_id', '=', roomId)
-    .where('seq', '>', afterSeq)
-    .orderBy('seq')
-    .limit(limit)
-    .execute();
-  return rows.map((r) => r.payload);
+const eventsAfterSql = prepared(
+  'select r.seq as room_seq, e.payload from rooms r left join lateral (select payload, seq from room_events ' +
+    'where room_id = r.id and seq > $2::int8 order by seq limit $3::int4) e on true where r.id = $1::text order by e.seq',
+);
+
+/** A room's events after a seq (decoded by the caller) and the room's seq, in one statement; null when there is no such room. */
+export async function roomEventsAfter(db: RoomDb, roomId: string, afterSeq: number, limit: number): Promise<{ roomSeq: number; payloads: Uint8Array[] } | null> {
+  const { rows } = await db.executeQuery<{ room_seq: string; payload: Uint8Array | null }>(CompiledQuery.raw(eventsAfterSql, [roomId, afterSeq, limit]));
+  if (rows.length === 0) return null;
+  return { roomSeq: Number(rows[0].room_seq), payloads: rows.flatMap((r) => (r.payload ? [r.payload] : [])) };
 }

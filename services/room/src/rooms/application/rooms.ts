@@ -215,10 +215,12 @@ export class Rooms {
 
   async eventsAfter(roomId: string, afterSeq: number, limit: number, actor: Actor = null): Promise<{ events: roomEventv1.RoomEvent[]; lastSeq: number }> {
     checkId('room_id', roomId);
-    const room = await resolveRoom(this.tx.store.rooms, { roomId }, actor);
-    if (actor) checkRead(actor, room, await this.tx.store.rooms.seatedMembers(roomId));
-    const payloads = await this.tx.store.rooms.roomEventsAfter(roomId, afterSeq, limit);
-    return { events: payloads.map((p) => roomEventv1.RoomEvent.decode(p)), lastSeq: room.seq };
+    // A principal reads only a room it may read; the operator's read (every gateway's catch-up after
+    // a join) is the one statement below.
+    if (actor) checkRead(actor, await resolveRoom(this.tx.store.rooms, { roomId }, actor), await this.tx.store.rooms.seatedMembers(roomId));
+    const found = await this.tx.store.rooms.roomEventsAfter(roomId, afterSeq, limit);
+    if (!found) throw missingRoomError(actor, { roomId }, new DomainError('ROOM_NOT_FOUND', `no room ${roomId}`));
+    return { events: found.payloads.map((p) => roomEventv1.RoomEvent.decode(p)), lastSeq: found.roomSeq };
   }
 
   /** A change under the room's lock; a missing room is answered as resolveRoom answers it. */
