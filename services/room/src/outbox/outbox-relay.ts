@@ -89,6 +89,8 @@ export class OutboxRelay {
   /** A NOTIFY is on its way; another is owed for commits made meanwhile, in these shards. */
   private notifying = false;
   private readonly notifyShards = new Set<number>();
+  /** Rooms' shards as computed (an md5 each), so a busy room's rows are not hashed one by one. */
+  private readonly shardOfRoom = new Map<string, number>();
   /** Per room, the last seq this relay sent since it took the lead. */
   private readonly lastSeq = new Map<string, number>();
   /** Batches sent, not yet acknowledged (each settles once it and those before it are). */
@@ -121,7 +123,7 @@ export class OutboxRelay {
     let mine = false;
     let others: Set<number> | undefined;
     for (const row of rows) {
-      const shard = this.options.singleInstance ? 0 : shardOf(row.roomId, this.options.shards);
+      const shard = this.options.singleInstance ? 0 : this.shardOf(row.roomId);
       if (this.leading && (this.options.singleInstance || this.owned.has(shard))) {
         this.handed.push(row);
         mine = true;
@@ -245,7 +247,7 @@ export class OutboxRelay {
       for (const shard of extra) this.owned.delete(shard);
       // Its rows handed over wait in the store for the next owner; what went out is marked first, so
       // that it does not publish them again (copies would be dropped, but cost a publish each).
-      this.handed = this.handed.filter((row) => this.owned.has(shardOf(row.roomId, this.options.shards)));
+      this.handed = this.handed.filter((row) => this.owned.has(this.shardOf(row.roomId)));
       this.lastSeq.clear();
       await this.acknowledged();
       this.markPublished();
@@ -390,6 +392,15 @@ export class OutboxRelay {
     this.marks = Promise.all([this.marks, done]).then(() => {
       for (const id of ids) this.marking.delete(id);
     });
+  }
+
+  private shardOf(roomId: string): number {
+    let shard = this.shardOfRoom.get(roomId);
+    if (shard === undefined) {
+      if (this.shardOfRoom.size >= roomsTracked) this.shardOfRoom.clear();
+      this.shardOfRoom.set(roomId, (shard = shardOf(roomId, this.options.shards)));
+    }
+    return shard;
   }
 
   private published(roomId: string, seq: number): void {

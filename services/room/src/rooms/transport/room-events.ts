@@ -60,5 +60,7 @@ function payloadOf(change: RoomChange): roomEventv1.RoomEvent['payload'] {
 export function encodeRoomEvent(roomId: string, seq: number, change: RoomChange, time: Date): OutboxRow {
   const id = change.type === 'recording_ready' ? `e_${change.factId}` : newId('e');
   const payload = roomEventv1.RoomEvent.encode({ id, roomId, seq, time, payload: payloadOf(change) }).finish();
-  return { id, roomId, seq, subject: roomEventSubject(roomId, change.type), payload, time, traceparent: activeTraceparent() };
+  const row: OutboxRow = { id, roomId, seq, subject: roomEventSubject(roomId, change.type), payload, time, traceparent: activeTraceparent() };
+  if (change.type === 'member_left') row.leaveReason = change.reason;
+  return row;
 }
