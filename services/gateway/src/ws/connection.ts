@@ -86,6 +86,7 @@ export class Connection {
     this.metrics?.framesSent.inc();
     this.batched?.turn.hold(this.batched.raw);
     this.socket.send(frame, textFrame);
+    this.batched?.turn.wrote(this.batched.raw);
   }
 
   reply(requestId: string, message: gatewayv1.ServerMessage['message']): void {

@@ -39,4 +39,20 @@ describe('TurnWrites', () => {
     expect(a.writes).toEqual([['a1', 'a2', 'a3'], ['a4']]);
     expect(a.raw.writableCorked).toBe(0);
   });
+
+  it('lets a socket holding more than a few frames go at once', async () => {
+    const batched = new TurnWrites();
+    const a = socket();
+    const big = 'x'.repeat(10 * 1024);
+    for (const text of ['small', big, big, 'after']) {
+      batched.hold(a.raw);
+      a.raw.write(text);
+      batched.wrote(a.raw);
+    }
+    // The third frame took it past 16 KB: the three went together; the fourth waits for the turn's end.
+    expect(a.writes.map((w) => w.length)).toEqual([3]);
+    await turn();
+    expect(a.writes.map((w) => w.length)).toEqual([3, 1]);
+    expect(a.raw.writableCorked).toBe(0);
+  });
 });
