@@ -97,6 +97,8 @@ export interface IssuePushUrlRequest {
    * Tencent records in several formats; nginx-rtmp records flv whatever is asked.
    */
   recordFormats: string[];
+  /** The room is audio-only: the provider's audio-only mode where it has one (TRTC: pureaudiomode=1). */
+  audioOnly: boolean;
 }
 
 export interface IssuePushUrlResponse {
@@ -175,7 +177,7 @@ export interface MediaRoomUser {
 }
 
 function createBaseIssuePushUrlRequest(): IssuePushUrlRequest {
-  return { roomId: "", memberId: "", record: false, recordFormats: [] };
+  return { roomId: "", memberId: "", record: false, recordFormats: [], audioOnly: false };
 }
 
 export const IssuePushUrlRequest: MessageFns<IssuePushUrlRequest> = {
@@ -191,6 +193,9 @@ export const IssuePushUrlRequest: MessageFns<IssuePushUrlRequest> = {
     }
     for (const v of message.recordFormats) {
       writer.uint32(34).string(v!);
+    }
+    if (message.audioOnly !== false) {
+      writer.uint32(800).bool(message.audioOnly);
     }
     return writer;
   },
@@ -240,6 +245,14 @@ export const IssuePushUrlRequest: MessageFns<IssuePushUrlRequest> = {
             message.recordFormats.push(reader.string());
             continue;
           }
+          case 100: {
+            if (tag !== 800) {
+              break;
+            }
+
+            message.audioOnly = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -270,6 +283,11 @@ export const IssuePushUrlRequest: MessageFns<IssuePushUrlRequest> = {
         : globalThis.Array.isArray(object?.record_formats)
         ? object.record_formats.map((e: any) => globalThis.String(e))
         : [],
+      audioOnly: isSet(object.audioOnly)
+        ? globalThis.Boolean(object.audioOnly)
+        : isSet(object.audio_only)
+        ? globalThis.Boolean(object.audio_only)
+        : false,
     };
   },
 
@@ -287,6 +305,9 @@ export const IssuePushUrlRequest: MessageFns<IssuePushUrlRequest> = {
     if (message.recordFormats?.length) {
       obj.recordFormats = message.recordFormats;
     }
+    if (message.audioOnly !== undefined) {
+      obj.audioOnly = message.audioOnly;
+    }
     return obj;
   },
 
@@ -299,6 +320,7 @@ export const IssuePushUrlRequest: MessageFns<IssuePushUrlRequest> = {
     message.memberId = object.memberId ?? "";
     message.record = object.record ?? false;
     message.recordFormats = object.recordFormats?.map((e) => e) || [];
+    message.audioOnly = object.audioOnly ?? false;
     return message;
   },
 };

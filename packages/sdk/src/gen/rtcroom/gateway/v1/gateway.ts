@@ -10,7 +10,7 @@ import type { TeamStats } from "../../desk/v1/desk_service.js";
 import type { Recording } from "../../media/v1/recording.js";
 import type { PlayUrl, PushUrl } from "../../media/v1/url.js";
 import type { Call } from "../../room/v1/call.js";
-import type { CloseReason, LeaveReason, Member, Room } from "../../room/v1/room.js";
+import type { CloseReason, LeaveReason, MediaChangeReason, Member, Room } from "../../room/v1/room.js";
 import type { CustomMessage, RoomMessage } from "../../room/v1/room_message.js";
 
 /** Everything a client may send. */
@@ -43,6 +43,9 @@ export interface ClientMessage {
   refreshToken?: RefreshTokenRequest | undefined;
   sendMessage?: SendMessageRequest | undefined;
   listMessages?: ListMessagesRequest | undefined;
+  setMediaState?: SetMediaStateRequest | undefined;
+  muteMember?: MuteMemberRequest | undefined;
+  allowUnmute?: AllowUnmuteRequest | undefined;
 }
 
 /** Everything the gateway sends. */
@@ -87,6 +90,9 @@ export interface ServerMessage {
   tokenExpiring?: TokenExpiring | undefined;
   sendMessage?: SendMessageResponse | undefined;
   listMessages?: ListMessagesResponse | undefined;
+  setMediaState?: SetMediaStateResponse | undefined;
+  muteMember?: MuteMemberResponse | undefined;
+  allowUnmute?: AllowUnmuteResponse | undefined;
 }
 
 /** Sent once the access token is accepted. */
@@ -211,7 +217,10 @@ export interface PingResponse {
 }
 
 export interface CreateRoomRequest {
-  /** name, kind, display_name, max_members, metadata, recording and message_webhooks are read. */
+  /**
+   * name, kind, display_name, max_members, metadata, recording, message_webhooks and audio_only are
+   * read.
+   */
   room: Room | undefined;
 }
 
@@ -322,6 +331,20 @@ export interface RoomNotice {
   memberConnection?: MemberConnectionNotice | undefined;
   recordingReady?: RecordingReadyNotice | undefined;
   message?: RoomMessageNotice | undefined;
+  memberMedia?: MemberMediaNotice | undefined;
+}
+
+/**
+ * A member's microphone or camera went on or off, or the room's owner or an admin asked it to mute,
+ * forbade or allowed unmuting (member.media says what now holds). When the member is you and a track
+ * has mute_requested while on, turn it off on your pusher (the SDK does).
+ */
+export interface MemberMediaNotice {
+  member:
+    | Member
+    | undefined;
+  /** NEXT-ID: 3 */
+  reason: MediaChangeReason;
 }
 
 /**
@@ -671,4 +694,55 @@ export interface ListMessagesResponse {
   messages: RoomMessage[];
   /** NEXT-ID: 3 */
   seq: number;
+}
+
+/**
+ * Reports your own microphone and/or camera in a room (the fields set), as your pusher has them.
+ * Turning on a forbidden track (or video in an audio-only room) is refused: MEDIA_FORBIDDEN.
+ */
+export interface SetMediaStateRequest {
+  roomId: string;
+  /** Absent: unchanged. */
+  audio?:
+    | boolean
+    | undefined;
+  /** NEXT-ID: 4 */
+  video?: boolean | undefined;
+}
+
+export interface SetMediaStateResponse {
+  /** NEXT-ID: 2 */
+  member: Member | undefined;
+}
+
+/**
+ * Asks a member to turn its microphone and/or camera off and, with forbid_unmute, refuses its
+ * reports of them on until allow_unmute. The room's owner (with OWNER_RIGHTS_MANAGE) or room_admin.
+ */
+export interface MuteMemberRequest {
+  roomId: string;
+  identity: string;
+  audio: boolean;
+  video: boolean;
+  /** NEXT-ID: 6 */
+  forbidUnmute: boolean;
+}
+
+export interface MuteMemberResponse {
+  /** NEXT-ID: 2 */
+  member: Member | undefined;
+}
+
+/** Lets a member turn its microphone and/or camera on again. As mute_member. */
+export interface AllowUnmuteRequest {
+  roomId: string;
+  identity: string;
+  audio: boolean;
+  /** NEXT-ID: 5 */
+  video: boolean;
+}
+
+export interface AllowUnmuteResponse {
+  /** NEXT-ID: 2 */
+  member: Member | undefined;
 }
