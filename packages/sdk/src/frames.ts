@@ -20,6 +20,7 @@ const noticeReaders: { [K in NoticeKind]: (x: Raw) => NonNullable<NoticeBody[K]>
   roomClosed: (x) => ({ room: readRoom(x.room), reason: enumOf(x.reason, 'CLOSE_REASON_UNSPECIFIED') }),
   recordingReady: (x) => ({ recording: readRecording(x.recording) }),
   message: (x) => ({ message: readRoomMessage(x.message) }),
+  memberMedia: (x) => ({ member: readMember(x.member), reason: enumOf(x.reason, 'MEDIA_CHANGE_REASON_UNSPECIFIED') }),
 };
 
 /** A room notice: its seq and the one case it carries (none when it is a kind this SDK does not know). */
@@ -91,6 +92,9 @@ const answerReaders: { [K in RequestKind]: (x: Raw) => Answer<K> } = {
   refreshToken: (x) => ({ expireTime: time(x.expireTime) }),
   sendMessage: (x) => ({ message: readRoomMessage(x.message) }),
   listMessages: (x) => ({ messages: list(x.messages, readRoomMessage), seq: num(x.seq) }),
+  setMediaState: (x) => ({ member: readMember(x.member) }),
+  muteMember: (x) => ({ member: readMember(x.member) }),
+  allowUnmute: (x) => ({ member: readMember(x.member) }),
 };
 
 /** Reads the answer to a request of the given kind (absent: every field at its default). */

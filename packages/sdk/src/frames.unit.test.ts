@@ -69,6 +69,9 @@ const send: { [K in RequestKind]: (client: RtcRoomClient, body: RequestBody<K>) 
   sendMessage: (c, b) =>
     c.sendMessage(b.roomId!, b.custom ? { topic: b.custom.topic, payload: fromBase64(b.custom.payload) } : b.text!, { to: b.recipients, idempotencyKey: b.idempotencyKey }),
   listMessages: (c, b) => c.messageHistory(b.roomId!),
+  setMediaState: (c, b) => c.setMedia(b.roomId!, { audio: b.audio, video: b.video }),
+  muteMember: (c, b) => c.muteMember(b.roomId!, b.identity!, { audio: b.audio, video: b.video, forbidUnmute: b.forbidUnmute }),
+  allowUnmute: (c, b) => c.allowUnmute(b.roomId!, b.identity!, { audio: b.audio, video: b.video }),
 };
 
 /** Fields the SDK sets itself, whatever the app gives: what they must be. */

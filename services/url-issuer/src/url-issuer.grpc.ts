@@ -102,7 +102,7 @@ export function urlIssuerBinding(deps: UrlIssuerDeps): ServiceBinding {
         if (formats.some((f) => !(recordFormats as readonly string[]).includes(f))) {
           throw new DomainError('INVALID_ARGUMENT', `record_formats must each be one of ${recordFormats.join(', ')}`, { field: 'record_formats' });
         }
-        const signed = provider.pushUrl(streamId, request.record, new Date(), formats, { roomId: request.roomId });
+        const signed = provider.pushUrl(streamId, request.record, new Date(), formats, { roomId: request.roomId, audioOnly: request.audioOnly });
         const pushUrl: mediav1.PushUrl = { streamId, ...signed };
         return { pushUrl };
       },

@@ -56,7 +56,7 @@ describe('UrlIssuerService, self-hosted', () => {
 
   it('issues a push URL the media hooks accept, with the same stream id every time', async () => {
     const before = Date.now();
-    const { pushUrl } = await client.issuePushUrl({ roomId: 'room_a', memberId: 'mem_1', record: false, recordFormats: [] });
+    const { pushUrl } = await client.issuePushUrl({ roomId: 'room_a', memberId: 'mem_1', record: false, recordFormats: [], audioOnly: false });
     expect(pushUrl).toBeDefined();
     const { streamId, url, expireTime, recording } = pushUrl!;
     expect(streamId).toMatch(/^s_[a-z2-7]{24}$/);
@@ -68,17 +68,17 @@ describe('UrlIssuerService, self-hosted', () => {
     const { exp, sig } = queryOf(url);
     expect(verifyPushSignature(signingKey, { app: 'live', streamId, exp, sig })).toBe('OK');
 
-    const again = await client.issuePushUrl({ roomId: 'room_a', memberId: 'mem_1', record: true, recordFormats: [] });
+    const again = await client.issuePushUrl({ roomId: 'room_a', memberId: 'mem_1', record: true, recordFormats: [], audioOnly: false });
     expect(again.pushUrl!.streamId).toBe(streamId);
     expect(again.pushUrl!.url.startsWith(`rtmp://media.test:1935/record/${streamId}?`)).toBe(true);
     expect(again.pushUrl!.recording).toBe(true);
 
-    const other = await client.issuePushUrl({ roomId: 'room_a', memberId: 'mem_2', record: false, recordFormats: [] });
+    const other = await client.issuePushUrl({ roomId: 'room_a', memberId: 'mem_2', record: false, recordFormats: [], audioOnly: false });
     expect(other.pushUrl!.streamId).not.toBe(streamId);
   });
 
   it('issues play URLs for each viewer, in the order asked', async () => {
-    const { pushUrl } = await client.issuePushUrl({ roomId: 'room_a', memberId: 'mem_1', record: false, recordFormats: [] });
+    const { pushUrl } = await client.issuePushUrl({ roomId: 'room_a', memberId: 'mem_1', record: false, recordFormats: [], audioOnly: false });
     const streamId = pushUrl!.streamId;
     const viewers = ['bob', 'alice@example.com', 'carol.k'];
     const { playUrls } = await client.issuePlayUrls({ roomId: 'room_a', streamId, viewerIdentities: viewers });
@@ -96,15 +96,15 @@ describe('UrlIssuerService, self-hosted', () => {
   });
 
   it('refuses bad push requests with INVALID_ARGUMENT', async () => {
-    await expectInvalid(client.issuePushUrl({ roomId: '', memberId: 'mem_1', record: false, recordFormats: [] }), 'room_id');
-    await expectInvalid(client.issuePushUrl({ roomId: 'room a', memberId: 'mem_1', record: false, recordFormats: [] }), 'room_id');
-    await expectInvalid(client.issuePushUrl({ roomId: 'room_a', memberId: '', record: false, recordFormats: [] }), 'member_id');
-    await expectInvalid(client.issuePushUrl({ roomId: 'room_a', memberId: 'm/1', record: false, recordFormats: [] }), 'member_id');
-    await expectInvalid(client.issuePushUrl({ roomId: 'r'.repeat(65), memberId: 'mem_1', record: false, recordFormats: [] }), 'room_id');
+    await expectInvalid(client.issuePushUrl({ roomId: '', memberId: 'mem_1', record: false, recordFormats: [], audioOnly: false }), 'room_id');
+    await expectInvalid(client.issuePushUrl({ roomId: 'room a', memberId: 'mem_1', record: false, recordFormats: [], audioOnly: false }), 'room_id');
+    await expectInvalid(client.issuePushUrl({ roomId: 'room_a', memberId: '', record: false, recordFormats: [], audioOnly: false }), 'member_id');
+    await expectInvalid(client.issuePushUrl({ roomId: 'room_a', memberId: 'm/1', record: false, recordFormats: [], audioOnly: false }), 'member_id');
+    await expectInvalid(client.issuePushUrl({ roomId: 'r'.repeat(65), memberId: 'mem_1', record: false, recordFormats: [], audioOnly: false }), 'room_id');
   });
 
   it('refuses bad play requests with INVALID_ARGUMENT', async () => {
-    const { pushUrl } = await client.issuePushUrl({ roomId: 'room_a', memberId: 'mem_1', record: false, recordFormats: [] });
+    const { pushUrl } = await client.issuePushUrl({ roomId: 'room_a', memberId: 'mem_1', record: false, recordFormats: [], audioOnly: false });
     const streamId = pushUrl!.streamId;
     const ok = { roomId: 'room_a', streamId, viewerIdentities: ['bob'] };
     await expectInvalid(client.issuePlayUrls({ ...ok, streamId: '' }), 'stream_id');
@@ -161,7 +161,7 @@ describe('UrlIssuerService, Tencent', () => {
   });
 
   it('issues a Tencent push URL with a bizid-prefixed stream id and a valid txSecret', async () => {
-    const { pushUrl } = await client.issuePushUrl({ roomId: 'room_a', memberId: 'mem_1', record: true, recordFormats: [] });
+    const { pushUrl } = await client.issuePushUrl({ roomId: 'room_a', memberId: 'mem_1', record: true, recordFormats: [], audioOnly: false });
     const { streamId, url, expireTime } = pushUrl!;
     expect(streamId).toMatch(/^8888_[a-z2-7]{24}$/);
     const match = url.match(
@@ -176,7 +176,7 @@ describe('UrlIssuerService, Tencent', () => {
 
   it('signs several streams for one viewer in one call, in the order asked', async () => {
     const streams = await Promise.all(
-      ['mem_1', 'mem_2', 'mem_3'].map(async (memberId) => (await client.issuePushUrl({ roomId: 'room_a', memberId, record: false, recordFormats: [] })).pushUrl!.streamId),
+      ['mem_1', 'mem_2', 'mem_3'].map(async (memberId) => (await client.issuePushUrl({ roomId: 'room_a', memberId, record: false, recordFormats: [], audioOnly: false })).pushUrl!.streamId),
     );
     const { playUrls } = await client.issueViewerPlayUrls({ roomId: 'room_a', viewerIdentity: 'dan', streamIds: streams });
     expect(playUrls.map((p) => [p.streamId, p.viewerIdentity])).toEqual(streams.map((s) => [s, 'dan']));
@@ -185,7 +185,7 @@ describe('UrlIssuerService, Tencent', () => {
   });
 
   it('issues the signed RTC URL and the ordinary play URLs', async () => {
-    const { pushUrl } = await client.issuePushUrl({ roomId: 'room_a', memberId: 'mem_1', record: false, recordFormats: [] });
+    const { pushUrl } = await client.issuePushUrl({ roomId: 'room_a', memberId: 'mem_1', record: false, recordFormats: [], audioOnly: false });
     const streamId = pushUrl!.streamId;
     const { playUrls } = await client.issuePlayUrls({ roomId: 'room_a', streamId, viewerIdentities: ['alice'] });
     const [play] = playUrls;

@@ -28,6 +28,8 @@ export function noticeFor(event: roomEventv1.RoomEvent, viewer: string, playUrl?
       return { ...base, notice: { $case: 'streamStarted', value: { member: p.value.member, playUrl } } };
     case 'streamStopped':
       return { ...base, notice: { $case: 'streamStopped', value: { member: p.value.member } } };
+    case 'memberMediaChanged':
+      return { ...base, notice: { $case: 'memberMedia', value: { member: p.value.member, reason: p.value.reason } } };
     case 'roomClosed':
       return { ...base, notice: { $case: 'roomClosed', value: { room: p.value.room, reason: p.value.reason } } };
     default:

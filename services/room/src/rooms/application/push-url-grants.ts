@@ -78,6 +78,6 @@ export class PushUrlGrants {
   }
 
   private sign(room: Room, memberId: string): Promise<IssuedPushUrl> {
-    return this.issuer.issuePushUrl(room.id, memberId, room.recording, room.recordingFormats);
+    return this.issuer.issuePushUrl(room.id, memberId, room.recording, room.recordingFormats, room.audioOnly === true);
   }
 }

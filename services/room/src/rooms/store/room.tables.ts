@@ -13,6 +13,7 @@ export interface RoomsTable {
   owner_identity: string;
   owner_rights: string;
   message_webhooks: boolean;
+  audio_only: boolean;
   member_count: number;
   seq: number;
   create_request_id: string | null;
@@ -47,6 +48,8 @@ export interface MembersTable {
   join_request_id: string | null;
   connection_interrupted: boolean;
   stream_source: string | null;
+  /** JSON of a MediaState; null: as a new seat starts. */
+  media: unknown;
 }
 
 export interface RoomBansTable {

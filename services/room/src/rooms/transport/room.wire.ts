@@ -1,5 +1,6 @@
 // Domain objects <-> their protobuf messages, for gRPC responses and NATS events alike.
 import { roomv1 } from '@rtcroom/proto';
+import type { MediaSource, MediaState, TrackState } from '../domain/media-state';
 import { CloseReason, DuplicateIdentityPolicy, LeaveReason, Member, MemberState, OwnerLeavePolicy, OwnerRights, Room, RoomKind, RoomOptions, StreamSource } from '../domain/room';
 
 const R = roomv1;
@@ -88,6 +89,7 @@ export function toProtoRoom(room: Room): roomv1.Room {
     duplicateIdentity: duplicateToProto[room.duplicateIdentity],
     recordingFormats: room.recordingFormats ?? [],
     messageWebhooks: room.messageWebhooks === true,
+    audioOnly: room.audioOnly === true,
   };
 }
 
@@ -107,6 +109,7 @@ export function roomOptionsFromProto(room: roomv1.Room | undefined, ownerIdentit
     departureTimeoutSeconds: room?.departureTimeoutSeconds ?? 0,
     duplicateIdentity: duplicateFromProtoMap.get(room?.duplicateIdentity ?? R.DuplicateIdentityPolicy.DUPLICATE_IDENTITY_POLICY_UNSPECIFIED) ?? 'replace',
     messageWebhooks: room?.messageWebhooks ?? false,
+    audioOnly: room?.audioOnly ?? false,
   };
 }
 
@@ -124,5 +127,22 @@ export function toProtoMember(m: Member): roomv1.Member {
     joinTime: m.joinedAt,
     leaveTime: m.leftAt ?? undefined,
     leaveReason: m.leaveReason ? leaveReasonToProto[m.leaveReason] : R.LeaveReason.LEAVE_REASON_UNSPECIFIED,
+    media: toProtoMediaState(m.media),
   };
 }
+
+const mediaSourceToProto: Record<MediaSource, roomv1.MediaSource> = {
+  initial: R.MediaSource.MEDIA_SOURCE_INITIAL,
+  client: R.MediaSource.MEDIA_SOURCE_CLIENT,
+  media_server: R.MediaSource.MEDIA_SOURCE_MEDIA_SERVER,
+};
+
+const toProtoTrack = (t: TrackState): roomv1.TrackState => ({
+  on: t.on,
+  source: mediaSourceToProto[t.source],
+  muteRequested: t.muteRequested,
+  forbidden: t.forbidden,
+  moderatorIdentity: t.moderatorIdentity,
+});
+
+export const toProtoMediaState = (s: MediaState): roomv1.MediaState => ({ audio: toProtoTrack(s.audio), video: toProtoTrack(s.video) });

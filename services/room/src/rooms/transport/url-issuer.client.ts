@@ -6,8 +6,8 @@ import { IssuedPushUrl, PushUrlIssuer } from '../application/memberships';
 export function grpcPushUrlIssuer(address: string, tls?: GrpcTlsConfig, metrics?: GrpcMetrics, inproc?: InProcessHub): PushUrlIssuer & { close(): void } {
   const client = createClient(urlIssuerv1.UrlIssuerServiceService, address, 3000, { tls, metrics, inproc });
   return {
-    async issuePushUrl(roomId, memberId, record, formats = []): Promise<IssuedPushUrl> {
-      const { pushUrl } = await client.issuePushUrl({ roomId, memberId, record, recordFormats: formats });
+    async issuePushUrl(roomId, memberId, record, formats = [], audioOnly = false): Promise<IssuedPushUrl> {
+      const { pushUrl } = await client.issuePushUrl({ roomId, memberId, record, recordFormats: formats, audioOnly });
       if (!pushUrl) throw new Error('url issuer returned no push URL');
       return { streamId: pushUrl.streamId, url: pushUrl.url, expireTime: pushUrl.expireTime ?? new Date(0), recording: pushUrl.recording };
     },
