@@ -65,7 +65,8 @@ export function memberRows(r: RoomSnapshot): string {
     .join('');
 }
 
-export const playUrlOf = (u: PlayUrl | undefined) => u?.rtcUrl || u?.rtmpUrl || '';
+/** The console is a browser: the WebRTC URL where the deployment gives one (see describeWebRtcUnavailable). */
+export const playUrlOf = (u: PlayUrl | undefined) => u?.webrtcUrl || u?.rtcUrl || u?.rtmpUrl || '';
 
 export function callBlock(call: Call, me: string): string {
   const state = short(call.state, 'CALL_STATE_');

@@ -66,6 +66,8 @@ export function readMember(raw?: unknown): Member {
     avatarUrl: str(m.avatarUrl),
     customData: str(m.customData),
     connectionInterrupted: bool(m.connectionInterrupted),
+    // UNSPECIFIED only from a gateway before kinds, which seated mini-programs only.
+    kind: enumOf(m.kind, 'CLIENT_KIND_UNSPECIFIED'),
     media: readMediaState(m.media),
   };
 }
@@ -82,7 +84,14 @@ export function readMediaState(raw?: unknown): MediaState {
 
 export function readPushUrl(raw?: unknown): PushUrl {
   const p = fields(raw);
-  return { streamId: str(p.streamId), url: str(p.url), expireTime: time(p.expireTime), recording: bool(p.recording) };
+  return {
+    streamId: str(p.streamId),
+    url: str(p.url),
+    expireTime: time(p.expireTime),
+    recording: bool(p.recording),
+    webrtcUrl: str(p.webrtcUrl),
+    webrtcUnavailable: str(p.webrtcUnavailable),
+  };
 }
 
 export function readPlayUrl(raw?: unknown): PlayUrl {
@@ -95,6 +104,8 @@ export function readPlayUrl(raw?: unknown): PlayUrl {
     flvUrl: str(p.flvUrl),
     hlsUrl: str(p.hlsUrl),
     expireTime: time(p.expireTime),
+    webrtcUrl: str(p.webrtcUrl),
+    webrtcUnavailable: str(p.webrtcUnavailable),
   };
 }
 

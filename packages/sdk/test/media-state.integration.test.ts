@@ -43,11 +43,13 @@ it('reports, asks to mute and forbids unmuting: the pusher is muted, an unmute r
   const page: { muted?: boolean; enableCamera?: boolean } = {};
   const stop = followMuteRequests(bob, roomId, (a) => Object.assign(page, a));
   const asked = recorder(bob, 'muteRequested');
+  const bobHears = recorder(bob, 'memberMedia');
   await ann.muteMember(roomId, 'bob', { audio: true, forbidUnmute: true });
   expect(await asked.next()).toMatchObject({ roomId, audio: true, video: false, audioForbidden: true, by: 'ann' });
   expect(page).toEqual({ muted: true });
   // The glue reported the microphone off: the room sees the request met.
   await annHears.next((e) => e.member.identity === 'bob' && e.member.media?.audio?.on === false);
+  await bobHears.next((e) => e.self && e.member.media?.audio?.on === false);
   expect(bob.members(roomId).find((m) => m.identity === 'bob')?.media?.audio).toMatchObject({ on: false, muteRequested: false, forbidden: true, moderatorIdentity: 'ann' });
 
   expect(await codeOf(bob.setMicrophone(roomId, true))).toBe('MEDIA_FORBIDDEN');

@@ -7,7 +7,7 @@
 import { Emitter, Listener } from '../emitter.js';
 import { RtcRoomError } from '../errors.js';
 import type { RtcRoomEvents } from '../events.js';
-import type { ServerMessage, Welcome } from '../protocol.js';
+import type { ClientKind, ServerMessage, Welcome } from '../protocol.js';
 import type { BackoffOptions } from './backoff.js';
 import { browserSocket } from './socket-websocket.js';
 import type { SocketAdapter } from './socket.js';
@@ -26,6 +26,12 @@ export interface RtcRoomClientOptions {
   /** A ping unanswered this long means the connection is dead (ms, default max(2 x ping interval, 4000)). */
   heartbeatTimeoutMs?: number;
   random?: () => number;
+  /**
+   * What this client plays and pushes with: 'CLIENT_KIND_BROWSER' for a web page, whose push and play
+   * URLs then carry webrtcUrl (WebRTC); unset, a mini-program (<live-pusher>/<live-player>, RTMP).
+   * Every seat it takes (joins, calls, team calls) and every incoming call's play URL follows it.
+   */
+  kind?: ClientKind;
 }
 
 export abstract class ConnectionClient {
@@ -42,6 +48,7 @@ export abstract class ConnectionClient {
         connectTimeoutMs: options.connectTimeoutMs,
         heartbeatTimeoutMs: options.heartbeatTimeoutMs,
         random: options.random,
+        kind: options.kind,
       },
       {
         welcome: (w) => this.onWelcome(w),

@@ -48,6 +48,8 @@ export interface MembersTable {
   join_request_id: string | null;
   connection_interrupted: boolean;
   stream_source: string | null;
+  /** 'mini_program' or 'browser'. */
+  kind: string;
   /** JSON of a MediaState; null: as a new seat starts. */
   media: unknown;
 }

@@ -9,7 +9,7 @@ import { streamsToPlay } from '../domain/room';
 import type { Track } from '../domain/media-state';
 import type { RoomPageCursor } from '../store/room-store';
 import { actorFromProto, userActor } from '../../wire/principal.wire';
-import { leaveReasonFromProto, ownerRightsFromProto, roomOptionsFromProto, streamSourceFromProto, toProtoMember, toProtoRoom } from './room.wire';
+import { clientKindFromProto, leaveReasonFromProto, ownerRightsFromProto, roomOptionsFromProto, streamSourceFromProto, toProtoMember, toProtoRoom } from './room.wire';
 
 function encodeCursor(c: RoomPageCursor): string {
   return Buffer.from(JSON.stringify({ c: c.createdAt.toISOString(), i: c.id })).toString('base64url');
@@ -122,6 +122,7 @@ export function roomGrpcBinding(rooms: Rooms, members: Memberships, messages: Me
           createOptions: req.createOptions ? roomOptionsFromProto(req.createOptions, identity) : undefined,
           requestId: req.requestId,
           actor: userActor(req.principal, rpc),
+          kind: clientKindFromProto(req.kind),
         });
         return {
           room: toProtoRoom(result.room),

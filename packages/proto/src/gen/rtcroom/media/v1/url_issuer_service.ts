@@ -20,7 +20,7 @@ import {
 } from "@grpc/grpc-js";
 import { Timestamp } from "../../../google/protobuf/timestamp";
 import { Recording } from "./recording";
-import { PlayUrl, PushUrl } from "./url";
+import { ClientKind, clientKindFromJSON, clientKindToJSON, clientKindToNumber, PlayUrl, PushUrl } from "./url";
 
 /** Where a user stands in a TRTC media room. */
 export enum MediaRoomPresence {
@@ -97,8 +97,12 @@ export interface IssuePushUrlRequest {
    * Tencent records in several formats; nginx-rtmp records flv whatever is asked.
    */
   recordFormats: string[];
+  /** The pusher's kind: a browser's URL is also signed for WebRTC (PushUrl.webrtc_url). */
+  pusherKind?:
+    | ClientKind
+    | undefined;
   /** The room is audio-only: the provider's audio-only mode where it has one (TRTC: pureaudiomode=1). */
-  audioOnly: boolean;
+  audioOnly?: boolean | undefined;
 }
 
 export interface IssuePushUrlResponse {
@@ -111,6 +115,8 @@ export interface IssuePlayUrlsRequest {
   streamId: string;
   /** 1-100 identities. */
   viewerIdentities: string[];
+  /** Each viewer's kind, in the order of viewer_identities; empty, or one per viewer (missing: mini-program). */
+  viewerKinds: ClientKind[];
 }
 
 export interface IssuePlayUrlsResponse {
@@ -123,6 +129,8 @@ export interface IssueViewerPlayUrlsRequest {
   viewerIdentity: string;
   /** 1-100 stream ids of the room. */
   streamIds: string[];
+  /** The viewer's kind: a browser's URLs are also signed for WebRTC (PlayUrl.webrtc_url). */
+  viewerKind?: ClientKind | undefined;
 }
 
 export interface IssueViewerPlayUrlsResponse {
@@ -177,7 +185,7 @@ export interface MediaRoomUser {
 }
 
 function createBaseIssuePushUrlRequest(): IssuePushUrlRequest {
-  return { roomId: "", memberId: "", record: false, recordFormats: [], audioOnly: false };
+  return { roomId: "", memberId: "", record: false, recordFormats: [], pusherKind: undefined, audioOnly: undefined };
 }
 
 export const IssuePushUrlRequest: MessageFns<IssuePushUrlRequest> = {
@@ -194,7 +202,10 @@ export const IssuePushUrlRequest: MessageFns<IssuePushUrlRequest> = {
     for (const v of message.recordFormats) {
       writer.uint32(34).string(v!);
     }
-    if (message.audioOnly !== false) {
+    if (message.pusherKind !== undefined) {
+      writer.uint32(400).int32(clientKindToNumber(message.pusherKind));
+    }
+    if (message.audioOnly !== undefined) {
       writer.uint32(800).bool(message.audioOnly);
     }
     return writer;
@@ -245,6 +256,14 @@ export const IssuePushUrlRequest: MessageFns<IssuePushUrlRequest> = {
             message.recordFormats.push(reader.string());
             continue;
           }
+          case 50: {
+            if (tag !== 400) {
+              break;
+            }
+
+            message.pusherKind = clientKindFromJSON(reader.int32());
+            continue;
+          }
           case 100: {
             if (tag !== 800) {
               break;
@@ -283,11 +302,16 @@ export const IssuePushUrlRequest: MessageFns<IssuePushUrlRequest> = {
         : globalThis.Array.isArray(object?.record_formats)
         ? object.record_formats.map((e: any) => globalThis.String(e))
         : [],
+      pusherKind: isSet(object.pusherKind)
+        ? clientKindFromJSON(object.pusherKind)
+        : isSet(object.pusher_kind)
+        ? clientKindFromJSON(object.pusher_kind)
+        : undefined,
       audioOnly: isSet(object.audioOnly)
         ? globalThis.Boolean(object.audioOnly)
         : isSet(object.audio_only)
         ? globalThis.Boolean(object.audio_only)
-        : false,
+        : undefined,
     };
   },
 
@@ -305,6 +329,9 @@ export const IssuePushUrlRequest: MessageFns<IssuePushUrlRequest> = {
     if (message.recordFormats?.length) {
       obj.recordFormats = message.recordFormats;
     }
+    if (message.pusherKind !== undefined) {
+      obj.pusherKind = clientKindToJSON(message.pusherKind);
+    }
     if (message.audioOnly !== undefined) {
       obj.audioOnly = message.audioOnly;
     }
@@ -320,7 +347,8 @@ export const IssuePushUrlRequest: MessageFns<IssuePushUrlRequest> = {
     message.memberId = object.memberId ?? "";
     message.record = object.record ?? false;
     message.recordFormats = object.recordFormats?.map((e) => e) || [];
-    message.audioOnly = object.audioOnly ?? false;
+    message.pusherKind = object.pusherKind ?? undefined;
+    message.audioOnly = object.audioOnly ?? undefined;
     return message;
   },
 };
@@ -401,7 +429,7 @@ export const IssuePushUrlResponse: MessageFns<IssuePushUrlResponse> = {
 };
 
 function createBaseIssuePlayUrlsRequest(): IssuePlayUrlsRequest {
-  return { roomId: "", streamId: "", viewerIdentities: [] };
+  return { roomId: "", streamId: "", viewerIdentities: [], viewerKinds: [] };
 }
 
 export const IssuePlayUrlsRequest: MessageFns<IssuePlayUrlsRequest> = {
@@ -414,6 +442,13 @@ export const IssuePlayUrlsRequest: MessageFns<IssuePlayUrlsRequest> = {
     }
     for (const v of message.viewerIdentities) {
       writer.uint32(26).string(v!);
+    }
+    if (message.viewerKinds.length !== 0) {
+      writer.uint32(402).fork();
+      for (const v of message.viewerKinds) {
+        writer.int32(clientKindToNumber(v));
+      }
+      writer.join();
     }
     return writer;
   },
@@ -455,6 +490,24 @@ export const IssuePlayUrlsRequest: MessageFns<IssuePlayUrlsRequest> = {
             message.viewerIdentities.push(reader.string());
             continue;
           }
+          case 50: {
+            if (tag === 400) {
+              message.viewerKinds.push(clientKindFromJSON(reader.int32()));
+
+              continue;
+            }
+
+            if (tag === 402) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.viewerKinds.push(clientKindFromJSON(reader.int32()));
+              }
+
+              continue;
+            }
+
+            break;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -484,6 +537,11 @@ export const IssuePlayUrlsRequest: MessageFns<IssuePlayUrlsRequest> = {
         : globalThis.Array.isArray(object?.viewer_identities)
         ? object.viewer_identities.map((e: any) => globalThis.String(e))
         : [],
+      viewerKinds: globalThis.Array.isArray(object?.viewerKinds)
+        ? object.viewerKinds.map((e: any) => clientKindFromJSON(e))
+        : globalThis.Array.isArray(object?.viewer_kinds)
+        ? object.viewer_kinds.map((e: any) => clientKindFromJSON(e))
+        : [],
     };
   },
 
@@ -498,6 +556,9 @@ export const IssuePlayUrlsRequest: MessageFns<IssuePlayUrlsRequest> = {
     if (message.viewerIdentities?.length) {
       obj.viewerIdentities = message.viewerIdentities;
     }
+    if (message.viewerKinds?.length) {
+      obj.viewerKinds = message.viewerKinds.map((e) => clientKindToJSON(e));
+    }
     return obj;
   },
 
@@ -509,6 +570,7 @@ export const IssuePlayUrlsRequest: MessageFns<IssuePlayUrlsRequest> = {
     message.roomId = object.roomId ?? "";
     message.streamId = object.streamId ?? "";
     message.viewerIdentities = object.viewerIdentities?.map((e) => e) || [];
+    message.viewerKinds = object.viewerKinds?.map((e) => e) || [];
     return message;
   },
 };
@@ -587,7 +649,7 @@ export const IssuePlayUrlsResponse: MessageFns<IssuePlayUrlsResponse> = {
 };
 
 function createBaseIssueViewerPlayUrlsRequest(): IssueViewerPlayUrlsRequest {
-  return { roomId: "", viewerIdentity: "", streamIds: [] };
+  return { roomId: "", viewerIdentity: "", streamIds: [], viewerKind: undefined };
 }
 
 export const IssueViewerPlayUrlsRequest: MessageFns<IssueViewerPlayUrlsRequest> = {
@@ -600,6 +662,9 @@ export const IssueViewerPlayUrlsRequest: MessageFns<IssueViewerPlayUrlsRequest> 
     }
     for (const v of message.streamIds) {
       writer.uint32(26).string(v!);
+    }
+    if (message.viewerKind !== undefined) {
+      writer.uint32(400).int32(clientKindToNumber(message.viewerKind));
     }
     return writer;
   },
@@ -641,6 +706,14 @@ export const IssueViewerPlayUrlsRequest: MessageFns<IssueViewerPlayUrlsRequest> 
             message.streamIds.push(reader.string());
             continue;
           }
+          case 50: {
+            if (tag !== 400) {
+              break;
+            }
+
+            message.viewerKind = clientKindFromJSON(reader.int32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -670,6 +743,11 @@ export const IssueViewerPlayUrlsRequest: MessageFns<IssueViewerPlayUrlsRequest> 
         : globalThis.Array.isArray(object?.stream_ids)
         ? object.stream_ids.map((e: any) => globalThis.String(e))
         : [],
+      viewerKind: isSet(object.viewerKind)
+        ? clientKindFromJSON(object.viewerKind)
+        : isSet(object.viewer_kind)
+        ? clientKindFromJSON(object.viewer_kind)
+        : undefined,
     };
   },
 
@@ -684,6 +762,9 @@ export const IssueViewerPlayUrlsRequest: MessageFns<IssueViewerPlayUrlsRequest> 
     if (message.streamIds?.length) {
       obj.streamIds = message.streamIds;
     }
+    if (message.viewerKind !== undefined) {
+      obj.viewerKind = clientKindToJSON(message.viewerKind);
+    }
     return obj;
   },
 
@@ -695,6 +776,7 @@ export const IssueViewerPlayUrlsRequest: MessageFns<IssueViewerPlayUrlsRequest> 
     message.roomId = object.roomId ?? "";
     message.viewerIdentity = object.viewerIdentity ?? "";
     message.streamIds = object.streamIds?.map((e) => e) || [];
+    message.viewerKind = object.viewerKind ?? undefined;
     return message;
   },
 };

@@ -7,6 +7,7 @@
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
 import { Timestamp } from "../../../google/protobuf/timestamp";
+import { ClientKind, clientKindFromJSON, clientKindToJSON, clientKindToNumber } from "../../media/v1/url";
 
 /** What a room is for. A CALL room is the 1:1 call of the seed's seven steps: two seats. */
 export enum RoomKind {
@@ -814,6 +815,11 @@ export interface Member {
   /** True while the member's connection is interrupted (it keeps its seat for the grace period). */
   connectionInterrupted: boolean;
   /**
+   * What the member plays and pushes with, given when it took its seat (never UNSPECIFIED here: a
+   * join that says nothing is a mini-program). Its URLs, and the URLs issued to it, suit this kind.
+   */
+  kind: ClientKind;
+  /**
    * The member's microphone and camera, as its client and the media server report them, and what the
    * room's owner or admins asked of them.
    */
@@ -1333,6 +1339,7 @@ function createBaseMember(): Member {
     avatarUrl: "",
     customData: "",
     connectionInterrupted: false,
+    kind: ClientKind.CLIENT_KIND_UNSPECIFIED,
     media: undefined,
   };
 }
@@ -1374,6 +1381,9 @@ export const Member: MessageFns<Member> = {
     }
     if (message.connectionInterrupted !== false) {
       writer.uint32(96).bool(message.connectionInterrupted);
+    }
+    if (message.kind !== ClientKind.CLIENT_KIND_UNSPECIFIED) {
+      writer.uint32(400).int32(clientKindToNumber(message.kind));
     }
     if (message.media !== undefined) {
       MediaState.encode(message.media, writer.uint32(802).fork()).join();
@@ -1490,6 +1500,14 @@ export const Member: MessageFns<Member> = {
             message.connectionInterrupted = reader.bool();
             continue;
           }
+          case 50: {
+            if (tag !== 400) {
+              break;
+            }
+
+            message.kind = clientKindFromJSON(reader.int32());
+            continue;
+          }
           case 100: {
             if (tag !== 802) {
               break;
@@ -1564,6 +1582,7 @@ export const Member: MessageFns<Member> = {
         : isSet(object.connection_interrupted)
         ? globalThis.Boolean(object.connection_interrupted)
         : false,
+      kind: isSet(object.kind) ? clientKindFromJSON(object.kind) : ClientKind.CLIENT_KIND_UNSPECIFIED,
       media: isSet(object.media) ? MediaState.fromJSON(object.media) : undefined,
     };
   },
@@ -1606,6 +1625,9 @@ export const Member: MessageFns<Member> = {
     if (message.connectionInterrupted !== undefined) {
       obj.connectionInterrupted = message.connectionInterrupted;
     }
+    if (message.kind !== undefined) {
+      obj.kind = clientKindToJSON(message.kind);
+    }
     if (message.media !== undefined) {
       obj.media = MediaState.toJSON(message.media);
     }
@@ -1629,6 +1651,7 @@ export const Member: MessageFns<Member> = {
     message.avatarUrl = object.avatarUrl ?? "";
     message.customData = object.customData ?? "";
     message.connectionInterrupted = object.connectionInterrupted ?? false;
+    message.kind = object.kind ?? ClientKind.CLIENT_KIND_UNSPECIFIED;
     message.media = (object.media !== undefined && object.media !== null)
       ? MediaState.fromPartial(object.media)
       : undefined;
