@@ -51,7 +51,7 @@ export const errorMessages: Readonly<Record<string, Translations>> = {
   TIMEOUT: { en: 'No answer in time.', 'zh-CN': '请求超时。' },
   NOT_CONNECTED: { en: 'Not connected to the server.', 'zh-CN': '未连接到服务器。' },
   CLOSED: { en: 'The client has been closed.', 'zh-CN': '连接已关闭。' },
-  CONNECT_FAILED: { en: 'Could not connect to the server.', 'zh-CN': '无法连接到服务器，请检查网络。' },
+  CONNECT_FAILED: { en: 'Could not connect to the server.', 'zh-CN': '无法连接到服务器。' },
   TOKEN_REFRESH_FAILED: { en: 'Your sign-in could not be renewed.', 'zh-CN': '登录凭证续期失败，请重新登录。' },
 };
 
