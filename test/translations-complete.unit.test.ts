@@ -8,7 +8,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import ts from 'typescript';
 import { clientErrorCodes, serverErrorCodes } from '../packages/sdk/src/errors';
-import { errorMessages, locales, playerMessagesZh, pusherMessagesZh, uiMessages } from '../packages/sdk/src/i18n';
+import { errorMessages } from '../packages/sdk/src/i18n/error-messages';
+import { locales } from '../packages/sdk/src/i18n/locale';
+import { playerMessagesZh, pusherMessagesZh } from '../packages/sdk/src/i18n/media-messages';
+import { uiMessages } from '../packages/sdk/src/i18n/ui-messages';
 import { explainedPlayerCodes, explainedPusherCodes } from '../packages/sdk/src/rooms/live-glue';
 import { gatewayErrorCodes } from '../services/gateway/src/errors';
 

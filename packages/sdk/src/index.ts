@@ -6,7 +6,7 @@ export { fromBase64, toBase64, utf8Decode, utf8Encode } from './rooms/bytes.js';
 export { RtcRoomError, authErrorCodes, clientErrorCodes, serverErrorCodes } from './errors.js';
 export type { ClientErrorCode, ErrorCode, RtcRoomErrorOptions, ServerErrorCode } from './errors.js';
 export type { MemberEvent, PlayerDiagnostic, PusherDiagnostic, RtcRoomEvents, Severity } from './events.js';
-export { describePlayerCode, describePusherCode, explainedPlayerCodes, explainedPusherCodes, handlePlayerStateChange, handlePusherStateChange, reportedPusherCodes } from './rooms/live-glue.js';
+export { describePlayerCode, describePusherCode, handlePlayerStateChange, handlePusherStateChange, reportedPusherCodes } from './rooms/live-glue.js';
 export * from './i18n/index.js';
 export type { LiveStateChangeEvent } from './rooms/live-glue.js';
 export { TrtcRoomMedia, trtcRemoteUserCodes, trtcUserList } from './rooms/trtc-media.js';
