@@ -9,6 +9,17 @@ export function esc(value: unknown): string {
 
 export const short = (enumValue: string, prefix: string) => enumValue.replace(prefix, '').toLowerCase().replace(/_/g, ' ');
 
+const callBadges: Partial<Record<Call['state'], UiKey>> = {
+  CALL_STATE_DIALING: 'callBadgeDialing',
+  CALL_STATE_QUEUED: 'callBadgeQueued',
+  CALL_STATE_RINGING: 'callBadgeRinging',
+  CALL_STATE_ACTIVE: 'callBadgeActive',
+  CALL_STATE_ENDED: 'callBadgeEnded',
+};
+
+/** A call's state for its badge, in the console's language. */
+export const callStateLabel = (state: Call['state']) => (callBadges[state] ? t(callBadges[state]!) : short(state, 'CALL_STATE_'));
+
 /** A room's name for people: its title, or for a call room who the call is with. */
 export function roomTitle(r: RoomSnapshot): string {
   if (r.room.kind !== 'ROOM_KIND_CALL') return r.room.displayName || r.room.name;
@@ -58,7 +69,7 @@ export function memberRows(r: RoomSnapshot): string {
         : url ? `<code>${esc(url)}</code>` : `<span class="none">${esc(t(state === 'publishing' ? 'noPlayUrl' : 'notPublishing'))}</span>`;
       return `<tr data-identity="${esc(m.identity)}" data-state="${state}">
         <td><strong>${esc(m.displayName || m.identity)}</strong>${mine ? `<span class="you">${esc(t('youTag'))}</span>` : ''}<div class="meta">${esc(m.identity)}</div></td>
-        <td><span class="badge badge-${state}" data-testid="state-${esc(m.identity)}">${esc(t(memberStateKey[state]))}</span></td>
+        <td><span class="badge badge-${state}" data-testid="state-${esc(m.identity)}">${esc(memberStateLabel(state))}</span></td>
         <td><code>${esc(m.streamId)}</code></td>
         <td class="url">${url ? `<span class="hint">${esc(t('play'))} </span>` : ''}${urlCell}</td>
       </tr>`;
@@ -72,6 +83,9 @@ const memberStateKey: Record<ReturnType<typeof memberState>, UiKey> = {
   joined: 'memberJoinedState',
   left: 'memberLeftState',
 };
+
+/** A member's state for its badge, in the console's language. */
+export const memberStateLabel = (state: ReturnType<typeof memberState>) => t(memberStateKey[state]);
 
 export const playUrlOf = (u: PlayUrl | undefined) => u?.rtcUrl || u?.rtmpUrl || '';
 
@@ -87,7 +101,7 @@ export function callBlock(call: Call, me: string): string {
   ].join('');
   const hint = outgoing && call.state === 'CALL_STATE_DIALING' ? `<div class="hint">${esc(t('calleeToldOnPush'))}</div>` : '';
   return `<div class="call" data-call="${esc(call.id)}" data-testid="call-${esc(other)}">
-    <div>${esc(t(outgoing ? 'callTo' : 'callFrom'))} <strong>${esc(other)}</strong> <span class="badge badge-${state}" data-testid="call-state">${state}</span></div>
+    <div>${esc(t(outgoing ? 'callTo' : 'callFrom'))} <strong>${esc(other)}</strong> <span class="badge badge-${state}" data-testid="call-state">${esc(callStateLabel(call.state))}</span></div>
     ${hint}<div class="actions">${buttons}</div></div>`;
 }
 
