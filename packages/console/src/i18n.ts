@@ -46,6 +46,7 @@ export function onLocaleChange(listener: (locale: Locale) => void): void {
 /** The marked text of the page in the current language. */
 export function applyToPage(): void {
   document.documentElement.lang = locale;
+  document.title = `rtcroom ${t('consoleName')}`;
   const each = (attribute: string, apply: (el: HTMLElement, text: string) => void) => {
     for (const el of document.querySelectorAll<HTMLElement>(`[${attribute}]`)) apply(el, t(el.getAttribute(attribute) as UiKey));
   };

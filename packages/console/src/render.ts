@@ -42,7 +42,7 @@ export function roomRows(rooms: Room[], joined: Set<string>): string {
       const action = joined.has(r.id)
         ? `<button class="small quiet" data-show="${esc(r.id)}">${esc(t('open'))}</button>`
         : `<button class="small" data-join="${esc(r.id)}" data-testid="join-${esc(r.name)}">${esc(t('join'))}</button>`;
-      return `<li data-room-name="${esc(r.name)}"><div><div class="name">${esc(title)}</div><div class="sub">${esc(r.name)} · ${r.memberCount}/${r.maxMembers} · ${esc(short(r.kind, 'ROOM_KIND_'))}</div></div>${action}</li>`;
+      return `<li data-room-name="${esc(r.name)}"><div><div class="name">${esc(title)}</div><div class="sub">${esc(r.name)} · ${r.memberCount}/${r.maxMembers} · ${esc(r.kind === 'ROOM_KIND_GROUP' ? t('roomKindGroup') : r.kind === 'ROOM_KIND_CALL' ? t('roomKindCall') : short(r.kind, 'ROOM_KIND_'))}</div></div>${action}</li>`;
     })
     .join('');
 }

@@ -205,6 +205,9 @@ export const uiMessages = ui({
   calleeToldOnPush: { en: 'The callee is told once your push begins: press “Push began” in the call room.', 'zh-CN': '你开始推流后对方才会收到来电：请在通话房间里点“推流开始”。' },
   callerIsCalling: { en: '{caller} is calling you.', 'zh-CN': '{caller} 邀请你通话。' },
   theirStreamSigned: { en: 'Their stream, signed for you:', 'zh-CN': '对方的流（已为你签名）：' },
+  roomKindGroup: { en: 'group', 'zh-CN': '多人房间' },
+  roomKindCall: { en: 'call', 'zh-CN': '通话' },
+  roomTitlePlaceholder: { en: 'Customer support', 'zh-CN': '客户支持' },
   // the console's call and agent states (badges), and its agent desk
   callBadgeDialing: { en: 'dialing', 'zh-CN': '呼叫中' },
   callBadgeQueued: { en: 'queued', 'zh-CN': '排队中' },
