@@ -3,8 +3,10 @@
 // which the room service, the desk and the url-issuer throw), the gateway's codes
 // (services/gateway/src/errors.ts), the SDK's own (packages/sdk/src/errors.ts) and the pusher and player
 // codes the SDK explains (packages/sdk/src/rooms/live-glue.ts) - so a code added later fails here until
-// it is translated, and the failure says what line to add where.
-import { readFileSync } from 'node:fs';
+// it is translated, and the failure says what line to add where. The UI strings: both languages with the
+// same {placeholders}, and every key the mini-program example's plain JS and WXML name is there (the
+// console's are checked by tsc).
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import ts from 'typescript';
 import { clientErrorCodes, serverErrorCodes } from '../packages/sdk/src/errors';
@@ -80,4 +82,23 @@ it('every UI string is there in both languages, with the same {placeholders}', (
     return [];
   });
   expect(wrong).toEqual([]);
+});
+
+it('every UI key the mini-program example names is in the catalog', () => {
+  const example = join(root, 'examples/miniprogram');
+  const files = (dir: string): string[] =>
+    readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.name === 'node_modules' || e.name === 'miniprogram_npm' ? [] : e.isDirectory() ? files(join(dir, e.name)) : /\.(js|wxml)$/.test(e.name) ? [join(dir, e.name)] : []));
+  const named = files(example).flatMap((file) => {
+    const text = readFileSync(file, 'utf8');
+    const keys = file.endsWith('.wxml')
+      ? [...text.matchAll(/\bt\.(\w+)/g)].map((m) => m[1]!)
+      : [
+          ...[...text.matchAll(/\blang\.t\('(\w+)'/g)].map((m) => m[1]!),
+          // the tables from a code to a key (stateText, endedWords, seatEnded...)
+          ...[...text.matchAll(/^\s+[A-Z_]+: '([a-z]+[A-Z]\w*)',$/gm)].map((m) => m[1]!),
+        ];
+    return keys.map((key) => `${key} (${file.slice(root.length + 1)})`);
+  });
+  expect(named.length).toBeGreaterThan(20);
+  expect(named.filter((entry) => !(entry.split(' ')[0]! in uiMessages)).map((e) => `${e} is not in packages/sdk/src/i18n/ui-messages.ts`)).toEqual([]);
 });

@@ -37,18 +37,18 @@ export const errorMessages: Readonly<Record<string, Translations>> = {
   NOT_A_PARTY: { en: 'You are not in this call.', 'zh-CN': '你不在该通话中。' },
   // the service desk
   QUEUE_FULL: { en: 'Too many people are waiting. Please try again later.', 'zh-CN': '排队人数已满，请稍后再试。' },
-  TEAM_CLOSED: { en: 'The service desk is closed.', 'zh-CN': '客服坐席暂未开放。' },
-  AGENT_UNAVAILABLE: { en: 'The agent is not available.', 'zh-CN': '该坐席当前不可用。' },
+  TEAM_CLOSED: { en: 'No agent is on duty now. Please try again later.', 'zh-CN': '当前没有客服在线，请稍后再试。' },
+  AGENT_UNAVAILABLE: { en: 'The agent is not available.', 'zh-CN': '该坐席暂时无法接听。' },
   // room messages and limits
   RATE_LIMITED: { en: 'Too many requests. Please slow down.', 'zh-CN': '操作过于频繁，请稍后再试。' },
   MESSAGE_TOO_LARGE: { en: 'The message is too long.', 'zh-CN': '消息内容过长。' },
   TOO_MANY_RECIPIENTS: { en: 'The message names too many recipients.', 'zh-CN': '消息接收人过多。' },
   // the server
   UNAVAILABLE: { en: 'The service is unavailable. Please try again later.', 'zh-CN': '服务暂不可用，请稍后再试。' },
-  INTERNAL: { en: 'Something went wrong on the server.', 'zh-CN': '服务器内部错误。' },
+  INTERNAL: { en: 'Something went wrong on the server.', 'zh-CN': '服务器出错了，请稍后再试。' },
   // the SDK's own
-  CONNECTION_LOST: { en: 'The connection was lost before an answer came; the request may or may not have been carried out.', 'zh-CN': '网络连接已断开，请求结果未知。' },
-  TIMEOUT: { en: 'No answer in time.', 'zh-CN': '请求超时。' },
+  CONNECTION_LOST: { en: 'The connection was lost before an answer came; the request may or may not have been carried out.', 'zh-CN': '网络连接已断开，操作可能未完成。' },
+  TIMEOUT: { en: 'No answer in time.', 'zh-CN': '请求超时，请稍后重试。' },
   NOT_CONNECTED: { en: 'Not connected to the server.', 'zh-CN': '未连接到服务器。' },
   CLOSED: { en: 'The client has been closed.', 'zh-CN': '连接已关闭。' },
   CONNECT_FAILED: { en: 'Could not connect to the server.', 'zh-CN': '无法连接到服务器。' },

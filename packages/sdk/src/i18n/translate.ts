@@ -1,7 +1,7 @@
 // Turning codes and keys into text in a language: error codes (error-messages.ts), pusher and player
 // codes (media-messages.ts), and the UI strings the console and the mini-program example share
 // (ui-messages.ts). `{name}` in a string is filled from `params`.
-import { errorMessages, unknownErrorMessage } from './error-messages.js';
+import { errorMessages, Translations, unknownErrorMessage } from './error-messages.js';
 import type { Locale } from './locale.js';
 import { playerMessagesZh, pusherMessagesZh } from './media-messages.js';
 import { uiMessages, UiKey } from './ui-messages.js';
@@ -32,9 +32,10 @@ export function playerMessage(code: number, english: string, locale: Locale): st
   return locale === 'zh-CN' ? playerMessagesZh[code] ?? `拉流状态码 ${code}` : english;
 }
 
-/** A UI string in `locale`, its `{name}`s filled from `params`. */
+/** A UI string in `locale`, its `{name}`s filled from `params`; a key the catalog lacks (plain JS callers) comes back as it is. */
 export function translate(key: UiKey, locale: Locale, params?: Record<string, string | number>): string {
-  return fill(uiMessages[key][locale], params);
+  const text = uiMessages[key] as Translations | undefined;
+  return text ? fill(text[locale], params) : key;
 }
 
 /** Every UI string in `locale`, by key: for a mini-program page's data (`{{t.signIn}}` in WXML). */

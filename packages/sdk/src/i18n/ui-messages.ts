@@ -77,7 +77,7 @@ export const uiMessages = ui({
   callStateActive: { en: 'in call', 'zh-CN': '通话中' },
   callStateEnded: { en: 'ended', 'zh-CN': '已结束' },
   teamPlaceholder: { en: 'team, e.g. claims', 'zh-CN': '客服团队，如 claims' },
-  notePlaceholder: { en: 'note for the agent (optional), e.g. claim 42', 'zh-CN': '给客服的备注（选填），如 理赔 42' },
+  notePlaceholder: { en: 'note for the agent (optional), e.g. claim 42', 'zh-CN': '给客服的备注（选填），如：理赔单 42' },
   callCustomerService: { en: 'Call customer service', 'zh-CN': '呼叫客服' },
   customerServiceNote: { en: 'You wait in line for the next free agent. Calls may be recorded.', 'zh-CN': '请排队等待空闲坐席，通话可能会被录音录像。' },
   linesBusy: { en: 'All lines are busy, try again later', 'zh-CN': '坐席全忙，请稍后再试' },
