@@ -138,6 +138,8 @@ function buildConsole(): void {
     await row(alice, 'alice').waitFor();
     const alicePushUrl = (await alice.textContent('[data-testid=push-url]'))!;
     expect(alicePushUrl).toMatch(/^rtmp:\/\//);
+    // The console joins as a browser: on this self-hosted deployment (no WebRTC bridge) its push URL says why it is RTMP.
+    expect(await alice.getAttribute('[data-testid=push-url]', 'title')).toMatch(/RTMP only/);
     // Her own join is in her log, and her push URL is on the page once.
     await logHas(alice, 'you joined Customer support (seq 2)');
     expect(await alice.textContent('[data-testid=status]')).toBe('you joined Customer support (seq 2)');

@@ -3,7 +3,7 @@
 // calls, work a service-desk team's calls at the agent desk (desk.ts), and read every event in a log.
 // All of it goes through @rtcroom/sdk, as an app would; a browser cannot push RTMP, so the "Push
 // began" button reports what <live-pusher> reports as 1002. Its words are in zh-CN or en (i18n.ts).
-import { handlePusherStateChange, RtcRoomClient, RtcRoomError } from '@rtcroom/sdk';
+import { describeWebRtcUnavailable, handlePusherStateChange, RtcRoomClient, RtcRoomError } from '@rtcroom/sdk';
 import type { Call, ConnectionState, PlayUrl, Room, RoomSnapshot, RtcRoomEvents, UiKey } from '@rtcroom/sdk';
 import { ChatLog, wireChat } from './chat.js';
 import { AgentDesk, wireDesk } from './desk.js';
@@ -47,7 +47,8 @@ function roomName(roomId: string): string {
 async function signIn(identity: string, displayName: string, accessToken: string, agentOf: string): Promise<void> {
   const devAgentTeams = agentOf.split(',').map((t) => t.trim()).filter(Boolean);
   if (!identity && !accessToken) throw new Error(t('giveIdentity'));
-  const c = new RtcRoomClient({ locale: currentLocale() });
+  // An agent's console is a browser: its URLs are WebRTC ones where the deployment has them.
+  const c = new RtcRoomClient({ kind: 'CLIENT_KIND_BROWSER', locale: currentLocale() });
   // The desk keeps its own state from the SDK's events before the redraws below see it.
   desk = new AgentDesk(c, { act, log, entered });
   chat = new ChatLog(c);
@@ -139,7 +140,9 @@ function draw(): void {
   if (room) {
     $('room-title-text').textContent = roomTitle(room);
     $('room-meta').innerHTML = roomMeta(room);
-    $('push-url').textContent = room.pushUrl?.url ?? '';
+    // The WebRTC URL where the deployment has one; else the RTMP one, titled with why.
+    $('push-url').textContent = room.pushUrl?.webrtcUrl || room.pushUrl?.url || '';
+    $('push-url').title = describeWebRtcUnavailable(room.pushUrl?.webrtcUnavailable ?? '', currentLocale());
     $('member-rows').innerHTML = memberRows(room);
     $('chat-lines').innerHTML = chat?.render(room.room.id, client.identity) ?? '';
   }

@@ -87,7 +87,8 @@ const memberStateKey: Record<ReturnType<typeof memberState>, UiKey> = {
 /** A member's state for its badge, in the console's language. */
 export const memberStateLabel = (state: ReturnType<typeof memberState>) => t(memberStateKey[state]);
 
-export const playUrlOf = (u: PlayUrl | undefined) => u?.rtcUrl || u?.rtmpUrl || '';
+/** The console is a browser: the WebRTC URL where the deployment gives one (see describeWebRtcUnavailable). */
+export const playUrlOf = (u: PlayUrl | undefined) => u?.webrtcUrl || u?.rtcUrl || u?.rtmpUrl || '';
 
 export function callBlock(call: Call, me: string): string {
   const state = short(call.state, 'CALL_STATE_');

@@ -43,7 +43,10 @@ export interface RtcRoomEvents {
   memberUpdated: MemberEvent;
   /** A member's connection dropped (connected false: it keeps its seat for a while; show it as reconnecting) or came back. */
   memberConnection: MemberEvent & { connected: boolean };
-  /** A member's push really began: play `playUrl.rtcUrl` in <live-player mode="RTC"> (absent for your own stream). */
+  /**
+   * A member's push really began: play `playUrl.rtcUrl` in <live-player mode="RTC">, or in a browser (kind
+   * CLIENT_KIND_BROWSER) `playUrl.webrtcUrl` (absent for your own stream). See mediaUrlFor.
+   */
   streamReady: MemberEvent & { playUrl?: PlayUrl };
   streamStopped: MemberEvent;
   roomUpdated: RoomEventBase & { room: Room };
@@ -64,7 +67,7 @@ export interface RtcRoomEvents {
   notice: RoomNotice;
   /** Your push URL for a room changed (a fresh one after pusher code 3004). */
   pushUrl: { roomId: string; pushUrl: PushUrl };
-  /** Someone is calling you: play the caller with `callerPlayUrl.rtcUrl`, then answerCall or rejectCall. */
+  /** Someone is calling you: play the caller with `callerPlayUrl.rtcUrl` (a browser: `webrtcUrl`), then answerCall or rejectCall. */
   incomingCall: { call: Call; callerPlayUrl?: PlayUrl };
   /** A call of yours changed state (every step, including the ones below). */
   callUpdated: { call: Call; callerPlayUrl?: PlayUrl };

@@ -11,6 +11,7 @@ export * from './i18n/index.js';
 export type { LiveStateChangeEvent } from './rooms/live-glue.js';
 export { TrtcRoomMedia, trtcRemoteUserCodes, trtcUserList } from './rooms/trtc-media.js';
 export type { TrtcPlayer } from './rooms/trtc-media.js';
+export { describeWebRtcUnavailable, mediaUrlFor } from './rooms/media-urls.js';
 export type * from './protocol.js';
 export type { RoomSnapshot } from './rooms/room-view.js';
 export { RoomSequencer } from './rooms/room-sequencer.js';

@@ -9,7 +9,7 @@ import { RtcRoomError } from '../errors.js';
 import type { RtcRoomEvents } from '../events.js';
 import { detectLocale, Locale } from '../i18n/locale.js';
 import { describeError } from '../i18n/translate.js';
-import type { ServerMessage, Welcome } from '../protocol.js';
+import type { ClientKind, ServerMessage, Welcome } from '../protocol.js';
 import type { BackoffOptions } from './backoff.js';
 import { browserSocket } from './socket-websocket.js';
 import type { SocketAdapter } from './socket.js';
@@ -34,6 +34,12 @@ export interface RtcRoomClientOptions {
    */
   locale?: string;
   random?: () => number;
+  /**
+   * What this client plays and pushes with: 'CLIENT_KIND_BROWSER' for a web page, whose push and play
+   * URLs then carry webrtcUrl (WebRTC); unset, a mini-program (<live-pusher>/<live-player>, RTMP).
+   * Every seat it takes (joins, calls, team calls) and every incoming call's play URL follows it.
+   */
+  kind?: ClientKind;
 }
 
 export abstract class ConnectionClient {
@@ -52,6 +58,7 @@ export abstract class ConnectionClient {
         connectTimeoutMs: options.connectTimeoutMs,
         heartbeatTimeoutMs: options.heartbeatTimeoutMs,
         random: options.random,
+        kind: options.kind,
       },
       {
         welcome: (w) => this.onWelcome(w),

@@ -3,7 +3,7 @@
 // message stays English and is kept on RtcRoomError (err.message) for logs.
 //
 // A code added anywhere (packages/common/src/errors.ts, services/gateway/src/errors.ts,
-// packages/sdk/src/errors.ts) needs its line here: the root test/translations-complete.unit.test.ts fails until it has one.
+// services/url-issuer/src/domain/media-provider.ts, packages/sdk/src/errors.ts) needs its line here: the root test/translations-complete.unit.test.ts fails until it has one.
 import type { Locale } from './locale.js';
 
 export type Translations = Readonly<Record<Locale, string>>;
@@ -46,6 +46,9 @@ export const errorMessages: Readonly<Record<string, Translations>> = {
   // the server
   UNAVAILABLE: { en: 'The service is unavailable. Please try again later.', 'zh-CN': '服务暂不可用，请稍后再试。' },
   INTERNAL: { en: 'Something went wrong on the server.', 'zh-CN': '服务器出错了，请稍后再试。' },
+  // why a browser member's URL has no webrtcUrl (PushUrl/PlayUrl.webrtcUnavailable, from the url-issuer)
+  WEBRTC_UNAVAILABLE: { en: 'This deployment\'s media server has no WebRTC: a browser can neither push nor play here.', 'zh-CN': '当前部署的媒体服务器不支持 WebRTC，浏览器无法在此推流或拉流。' },
+  WEBRTC_FAILED: { en: 'The stream could not be prepared for WebRTC just now. Please ask for the URL again.', 'zh-CN': '暂时无法为该流生成 WebRTC 地址，请重新获取。' },
   // the SDK's own
   CONNECTION_LOST: { en: 'The connection was lost before an answer came; the request may or may not have been carried out.', 'zh-CN': '网络连接已断开，操作可能未完成。' },
   TIMEOUT: { en: 'No answer in time.', 'zh-CN': '请求超时，请稍后重试。' },

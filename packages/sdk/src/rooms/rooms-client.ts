@@ -3,7 +3,7 @@
 // is kept by room-tracker.ts from the answers and the notices, in seq order.
 import { ConnectionClient } from '../connection/connection-client.js';
 import { RtcRoomError } from '../errors.js';
-import type { Answer, Member, PusherAction, PushUrl, Room, RoomMessage, RoomOptions, ServerMessage, Timestamp, Welcome } from '../protocol.js';
+import type { Answer, ClientKind, Member, PusherAction, PushUrl, Room, RoomMessage, RoomOptions, ServerMessage, Timestamp, Welcome } from '../protocol.js';
 import { toBase64, utf8Encode } from './bytes.js';
 import { newKey, RoomTracker } from './room-tracker.js';
 import type { RoomSnapshot } from './room-view.js';
@@ -17,6 +17,8 @@ export interface JoinOptions {
   /** Create the room named roomName if there is no open one (needs the roomCreate grant). */
   createIfMissing?: boolean;
   createOptions?: RoomOptions;
+  /** This seat's kind, when it is not the client's (RtcRoomClientOptions.kind). */
+  kind?: ClientKind;
 }
 
 export interface JoinedRoom extends RoomSnapshot {

@@ -48,6 +48,12 @@ export interface Room extends RoomOptions {
   autoCloseAt: Date | null;
 }
 
+/**
+ * What a member plays and pushes with, given at join: a mini-program's <live-pusher>/<live-player>
+ * (RTMP; the default) or a browser (WebRTC). The URLs it is issued, and issued to it, suit its kind.
+ */
+export type ClientKind = 'mini_program' | 'browser';
+
 export interface Member {
   memberId: string;
   roomId: string;
@@ -65,6 +71,8 @@ export interface Member {
   joinedAt: Date;
   leftAt: Date | null;
   leaveReason: LeaveReason | null;
+  /** Fixed for the membership: a client that changes kind joins again. */
+  kind: ClientKind;
 }
 
 /** Limits, documented in the README and in proto comments. */

@@ -1,6 +1,6 @@
 // Members rows <-> Member domain objects.
 import { sql } from 'kysely';
-import { LeaveReason, Member, MemberState, StreamSource } from '../domain/room';
+import { ClientKind, LeaveReason, Member, MemberState, StreamSource } from '../domain/room';
 import { RoomDb } from '../../db/database';
 import { MembersTable } from './room.tables';
 import type { MemberWrite } from './room-store';
@@ -21,6 +21,7 @@ export function toMember(row: MembersTable): Member {
     joinedAt: new Date(row.joined_at),
     leftAt: row.left_at ? new Date(row.left_at) : null,
     leaveReason: row.leave_reason as LeaveReason | null,
+    kind: row.kind as ClientKind,
   };
 }
 
@@ -74,6 +75,7 @@ export function memberWriteQuery(db: Pick<RoomDb, 'insertInto' | 'updateTable'>,
         left_at: m.leftAt,
         leave_reason: m.leaveReason,
         join_request_id: w.joinRequestId,
+        kind: m.kind,
       })
       .returning('member_id');
   }

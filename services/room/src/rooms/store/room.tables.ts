@@ -47,6 +47,8 @@ export interface MembersTable {
   join_request_id: string | null;
   connection_interrupted: boolean;
   stream_source: string | null;
+  /** 'mini_program' or 'browser'. */
+  kind: string;
 }
 
 export interface RoomBansTable {

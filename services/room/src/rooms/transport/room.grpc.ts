@@ -8,7 +8,7 @@ import { Rooms } from '../application/rooms';
 import { streamsToPlay } from '../domain/room';
 import type { RoomPageCursor } from '../store/room-store';
 import { actorFromProto, userActor } from '../../wire/principal.wire';
-import { leaveReasonFromProto, ownerRightsFromProto, roomOptionsFromProto, streamSourceFromProto, toProtoMember, toProtoRoom } from './room.wire';
+import { clientKindFromProto, leaveReasonFromProto, ownerRightsFromProto, roomOptionsFromProto, streamSourceFromProto, toProtoMember, toProtoRoom } from './room.wire';
 
 function encodeCursor(c: RoomPageCursor): string {
   return Buffer.from(JSON.stringify({ c: c.createdAt.toISOString(), i: c.id })).toString('base64url');
@@ -114,6 +114,7 @@ export function roomGrpcBinding(rooms: Rooms, members: Memberships, messages: Me
           createOptions: req.createOptions ? roomOptionsFromProto(req.createOptions, identity) : undefined,
           requestId: req.requestId,
           actor: userActor(req.principal, rpc),
+          kind: clientKindFromProto(req.kind),
         });
         return {
           room: toProtoRoom(result.room),

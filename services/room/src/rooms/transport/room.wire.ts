@@ -1,6 +1,7 @@
 // Domain objects <-> their protobuf messages, for gRPC responses and NATS events alike.
-import { roomv1 } from '@rtcroom/proto';
-import { CloseReason, DuplicateIdentityPolicy, LeaveReason, Member, MemberState, OwnerLeavePolicy, OwnerRights, Room, RoomKind, RoomOptions, StreamSource } from '../domain/room';
+import { DomainError } from '@rtcroom/common';
+import { mediav1, roomv1 } from '@rtcroom/proto';
+import { ClientKind, CloseReason, DuplicateIdentityPolicy, LeaveReason, Member, MemberState, OwnerLeavePolicy, OwnerRights, Room, RoomKind, RoomOptions, StreamSource } from '../domain/room';
 
 const R = roomv1;
 
@@ -44,6 +45,11 @@ const duplicateToProto: Record<DuplicateIdentityPolicy, roomv1.DuplicateIdentity
   refuse: R.DuplicateIdentityPolicy.DUPLICATE_IDENTITY_POLICY_REFUSE,
 };
 
+const clientKindToProto: Record<ClientKind, mediav1.ClientKind> = {
+  mini_program: mediav1.ClientKind.CLIENT_KIND_MINI_PROGRAM,
+  browser: mediav1.ClientKind.CLIENT_KIND_BROWSER,
+};
+
 function invert<K extends string, V extends string>(map: Record<K, V>): Map<V, K> {
   return new Map(Object.entries(map).map(([k, v]) => [v as V, k as K]));
 }
@@ -53,9 +59,20 @@ const streamSourceFromProtoMap = invert(streamSourceToProto);
 const ownerLeaveFromProtoMap = invert(ownerLeaveToProto);
 const duplicateFromProtoMap = invert(duplicateToProto);
 const ownerRightsFromProtoMap = invert(ownerRightsToProto);
+const clientKindFromProtoMap = invert(clientKindToProto);
 
 /** UNSPECIFIED (or unknown) means the default, manage. */
 export const ownerRightsFromProto = (r: roomv1.OwnerRights | undefined): OwnerRights => ownerRightsFromProtoMap.get(r ?? R.OwnerRights.OWNER_RIGHTS_UNSPECIFIED) ?? 'manage';
+
+export const toProtoClientKind = (k: ClientKind) => clientKindToProto[k];
+
+/** Unset or UNSPECIFIED: a mini-program (every client from before kinds). An unknown value is refused. */
+export function clientKindFromProto(k: mediav1.ClientKind | undefined, field = 'kind'): ClientKind {
+  if (k === undefined || k === mediav1.ClientKind.CLIENT_KIND_UNSPECIFIED) return 'mini_program';
+  const kind = clientKindFromProtoMap.get(k);
+  if (!kind) throw new DomainError('INVALID_ARGUMENT', `${field} is not a known client kind`, { field });
+  return kind;
+}
 
 export const toProtoLeaveReason = (r: LeaveReason) => leaveReasonToProto[r];
 export const toProtoCloseReason = (r: CloseReason) => closeReasonToProto[r];
@@ -124,5 +141,6 @@ export function toProtoMember(m: Member): roomv1.Member {
     joinTime: m.joinedAt,
     leaveTime: m.leftAt ?? undefined,
     leaveReason: m.leaveReason ? leaveReasonToProto[m.leaveReason] : R.LeaveReason.LEAVE_REASON_UNSPECIFIED,
+    kind: clientKindToProto[m.kind],
   };
 }

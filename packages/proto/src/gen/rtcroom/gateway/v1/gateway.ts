@@ -10,7 +10,14 @@ import { Timestamp } from "../../../google/protobuf/timestamp";
 import { Agent, AgentState, agentStateFromJSON, agentStateToJSON, agentStateToNumber, Team } from "../../desk/v1/desk";
 import { TeamStats } from "../../desk/v1/desk_service";
 import { Recording } from "../../media/v1/recording";
-import { PlayUrl, PushUrl } from "../../media/v1/url";
+import {
+  ClientKind,
+  clientKindFromJSON,
+  clientKindToJSON,
+  clientKindToNumber,
+  PlayUrl,
+  PushUrl,
+} from "../../media/v1/url";
 import { Call } from "../../room/v1/call";
 import {
   CloseReason,
@@ -251,6 +258,11 @@ export interface JoinRoomRequest {
    * instead of a new one.
    */
   idempotencyKey: string;
+  /**
+   * What this client plays and pushes with: CLIENT_KIND_BROWSER for a web page (WebRTC URLs),
+   * unset or CLIENT_KIND_MINI_PROGRAM for <live-pusher>/<live-player> (RTMP URLs).
+   */
+  kind?: ClientKind | undefined;
 }
 
 export interface JoinRoomResponse {
@@ -493,8 +505,9 @@ export interface PlaceCallRequest {
   recording: boolean;
   /** Up to 1024 bytes. */
   metadata: string;
-  /** NEXT-ID: 5 */
   ringTimeoutSeconds: number;
+  /** The caller's kind, as JoinRoomRequest.kind. */
+  kind?: ClientKind | undefined;
 }
 
 export interface PlaceCallResponse {
@@ -514,8 +527,9 @@ export interface PlaceCallResponse {
  */
 export interface AnswerCallRequest {
   callId: string;
-  /** NEXT-ID: 3 */
   accept: boolean;
+  /** The callee's kind, as JoinRoomRequest.kind. */
+  kind?: ClientKind | undefined;
 }
 
 export interface AnswerCallResponse {
@@ -599,6 +613,8 @@ export interface CallTeamRequest {
   team: string;
   /** Up to 1024 bytes (e.g. the case the customer calls about); agents see it with the offer. */
   metadata: string;
+  /** The customer's kind, as JoinRoomRequest.kind. */
+  kind?: ClientKind | undefined;
 }
 
 export interface CallTeamResponse {
@@ -3551,6 +3567,7 @@ function createBaseJoinRoomRequest(): JoinRoomRequest {
     createIfMissing: false,
     createOptions: undefined,
     idempotencyKey: "",
+    kind: undefined,
   };
 }
 
@@ -3573,6 +3590,9 @@ export const JoinRoomRequest: MessageFns<JoinRoomRequest> = {
     }
     if (message.idempotencyKey !== "") {
       writer.uint32(50).string(message.idempotencyKey);
+    }
+    if (message.kind !== undefined) {
+      writer.uint32(400).int32(clientKindToNumber(message.kind));
     }
     return writer;
   },
@@ -3638,6 +3658,14 @@ export const JoinRoomRequest: MessageFns<JoinRoomRequest> = {
             message.idempotencyKey = reader.string();
             continue;
           }
+          case 50: {
+            if (tag !== 400) {
+              break;
+            }
+
+            message.kind = clientKindFromJSON(reader.int32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3682,6 +3710,7 @@ export const JoinRoomRequest: MessageFns<JoinRoomRequest> = {
         : isSet(object.idempotency_key)
         ? globalThis.String(object.idempotency_key)
         : "",
+      kind: isSet(object.kind) ? clientKindFromJSON(object.kind) : undefined,
     };
   },
 
@@ -3705,6 +3734,9 @@ export const JoinRoomRequest: MessageFns<JoinRoomRequest> = {
     if (message.idempotencyKey !== undefined) {
       obj.idempotencyKey = message.idempotencyKey;
     }
+    if (message.kind !== undefined) {
+      obj.kind = clientKindToJSON(message.kind);
+    }
     return obj;
   },
 
@@ -3721,6 +3753,7 @@ export const JoinRoomRequest: MessageFns<JoinRoomRequest> = {
       ? Room.fromPartial(object.createOptions)
       : undefined;
     message.idempotencyKey = object.idempotencyKey ?? "";
+    message.kind = object.kind ?? undefined;
     return message;
   },
 };
@@ -6480,7 +6513,7 @@ export const CloseRoomResponse: MessageFns<CloseRoomResponse> = {
 };
 
 function createBasePlaceCallRequest(): PlaceCallRequest {
-  return { calleeIdentity: "", recording: false, metadata: "", ringTimeoutSeconds: 0 };
+  return { calleeIdentity: "", recording: false, metadata: "", ringTimeoutSeconds: 0, kind: undefined };
 }
 
 export const PlaceCallRequest: MessageFns<PlaceCallRequest> = {
@@ -6496,6 +6529,9 @@ export const PlaceCallRequest: MessageFns<PlaceCallRequest> = {
     }
     if (message.ringTimeoutSeconds !== 0) {
       writer.uint32(32).uint32(message.ringTimeoutSeconds);
+    }
+    if (message.kind !== undefined) {
+      writer.uint32(400).int32(clientKindToNumber(message.kind));
     }
     return writer;
   },
@@ -6545,6 +6581,14 @@ export const PlaceCallRequest: MessageFns<PlaceCallRequest> = {
             message.ringTimeoutSeconds = reader.uint32();
             continue;
           }
+          case 50: {
+            if (tag !== 400) {
+              break;
+            }
+
+            message.kind = clientKindFromJSON(reader.int32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -6571,6 +6615,7 @@ export const PlaceCallRequest: MessageFns<PlaceCallRequest> = {
         : isSet(object.ring_timeout_seconds)
         ? globalThis.Number(object.ring_timeout_seconds)
         : 0,
+      kind: isSet(object.kind) ? clientKindFromJSON(object.kind) : undefined,
     };
   },
 
@@ -6588,6 +6633,9 @@ export const PlaceCallRequest: MessageFns<PlaceCallRequest> = {
     if (message.ringTimeoutSeconds !== undefined) {
       obj.ringTimeoutSeconds = Math.round(message.ringTimeoutSeconds);
     }
+    if (message.kind !== undefined) {
+      obj.kind = clientKindToJSON(message.kind);
+    }
     return obj;
   },
 
@@ -6600,6 +6648,7 @@ export const PlaceCallRequest: MessageFns<PlaceCallRequest> = {
     message.recording = object.recording ?? false;
     message.metadata = object.metadata ?? "";
     message.ringTimeoutSeconds = object.ringTimeoutSeconds ?? 0;
+    message.kind = object.kind ?? undefined;
     return message;
   },
 };
@@ -6746,7 +6795,7 @@ export const PlaceCallResponse: MessageFns<PlaceCallResponse> = {
 };
 
 function createBaseAnswerCallRequest(): AnswerCallRequest {
-  return { callId: "", accept: false };
+  return { callId: "", accept: false, kind: undefined };
 }
 
 export const AnswerCallRequest: MessageFns<AnswerCallRequest> = {
@@ -6756,6 +6805,9 @@ export const AnswerCallRequest: MessageFns<AnswerCallRequest> = {
     }
     if (message.accept !== false) {
       writer.uint32(16).bool(message.accept);
+    }
+    if (message.kind !== undefined) {
+      writer.uint32(400).int32(clientKindToNumber(message.kind));
     }
     return writer;
   },
@@ -6789,6 +6841,14 @@ export const AnswerCallRequest: MessageFns<AnswerCallRequest> = {
             message.accept = reader.bool();
             continue;
           }
+          case 50: {
+            if (tag !== 400) {
+              break;
+            }
+
+            message.kind = clientKindFromJSON(reader.int32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -6809,6 +6869,7 @@ export const AnswerCallRequest: MessageFns<AnswerCallRequest> = {
         ? globalThis.String(object.call_id)
         : "",
       accept: isSet(object.accept) ? globalThis.Boolean(object.accept) : false,
+      kind: isSet(object.kind) ? clientKindFromJSON(object.kind) : undefined,
     };
   },
 
@@ -6820,6 +6881,9 @@ export const AnswerCallRequest: MessageFns<AnswerCallRequest> = {
     if (message.accept !== undefined) {
       obj.accept = message.accept;
     }
+    if (message.kind !== undefined) {
+      obj.kind = clientKindToJSON(message.kind);
+    }
     return obj;
   },
 
@@ -6830,6 +6894,7 @@ export const AnswerCallRequest: MessageFns<AnswerCallRequest> = {
     const message = createBaseAnswerCallRequest();
     message.callId = object.callId ?? "";
     message.accept = object.accept ?? false;
+    message.kind = object.kind ?? undefined;
     return message;
   },
 };
@@ -7703,7 +7768,7 @@ export const GetTeamResponse: MessageFns<GetTeamResponse> = {
 };
 
 function createBaseCallTeamRequest(): CallTeamRequest {
-  return { team: "", metadata: "" };
+  return { team: "", metadata: "", kind: undefined };
 }
 
 export const CallTeamRequest: MessageFns<CallTeamRequest> = {
@@ -7713,6 +7778,9 @@ export const CallTeamRequest: MessageFns<CallTeamRequest> = {
     }
     if (message.metadata !== "") {
       writer.uint32(18).string(message.metadata);
+    }
+    if (message.kind !== undefined) {
+      writer.uint32(400).int32(clientKindToNumber(message.kind));
     }
     return writer;
   },
@@ -7746,6 +7814,14 @@ export const CallTeamRequest: MessageFns<CallTeamRequest> = {
             message.metadata = reader.string();
             continue;
           }
+          case 50: {
+            if (tag !== 400) {
+              break;
+            }
+
+            message.kind = clientKindFromJSON(reader.int32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -7762,6 +7838,7 @@ export const CallTeamRequest: MessageFns<CallTeamRequest> = {
     return {
       team: isSet(object.team) ? globalThis.String(object.team) : "",
       metadata: isSet(object.metadata) ? globalThis.String(object.metadata) : "",
+      kind: isSet(object.kind) ? clientKindFromJSON(object.kind) : undefined,
     };
   },
 
@@ -7773,6 +7850,9 @@ export const CallTeamRequest: MessageFns<CallTeamRequest> = {
     if (message.metadata !== undefined) {
       obj.metadata = message.metadata;
     }
+    if (message.kind !== undefined) {
+      obj.kind = clientKindToJSON(message.kind);
+    }
     return obj;
   },
 
@@ -7783,6 +7863,7 @@ export const CallTeamRequest: MessageFns<CallTeamRequest> = {
     const message = createBaseCallTeamRequest();
     message.team = object.team ?? "";
     message.metadata = object.metadata ?? "";
+    message.kind = object.kind ?? undefined;
     return message;
   },
 };

@@ -7,6 +7,7 @@
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
 import { Timestamp } from "../../../google/protobuf/timestamp";
+import { ClientKind, clientKindFromJSON, clientKindToJSON, clientKindToNumber } from "../../media/v1/url";
 
 /** What a room is for. A CALL room is the 1:1 call of the seed's seven steps: two seats. */
 export enum RoomKind {
@@ -668,6 +669,11 @@ export interface Member {
   customData: string;
   /** True while the member's connection is interrupted (it keeps its seat for the grace period). */
   connectionInterrupted: boolean;
+  /**
+   * What the member plays and pushes with, given when it took its seat (never UNSPECIFIED here: a
+   * join that says nothing is a mini-program). Its URLs, and the URLs issued to it, suit this kind.
+   */
+  kind: ClientKind;
 }
 
 function createBaseRoom(): Room {
@@ -1135,6 +1141,7 @@ function createBaseMember(): Member {
     avatarUrl: "",
     customData: "",
     connectionInterrupted: false,
+    kind: ClientKind.CLIENT_KIND_UNSPECIFIED,
   };
 }
 
@@ -1175,6 +1182,9 @@ export const Member: MessageFns<Member> = {
     }
     if (message.connectionInterrupted !== false) {
       writer.uint32(96).bool(message.connectionInterrupted);
+    }
+    if (message.kind !== ClientKind.CLIENT_KIND_UNSPECIFIED) {
+      writer.uint32(400).int32(clientKindToNumber(message.kind));
     }
     return writer;
   },
@@ -1288,6 +1298,14 @@ export const Member: MessageFns<Member> = {
             message.connectionInterrupted = reader.bool();
             continue;
           }
+          case 50: {
+            if (tag !== 400) {
+              break;
+            }
+
+            message.kind = clientKindFromJSON(reader.int32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1354,6 +1372,7 @@ export const Member: MessageFns<Member> = {
         : isSet(object.connection_interrupted)
         ? globalThis.Boolean(object.connection_interrupted)
         : false,
+      kind: isSet(object.kind) ? clientKindFromJSON(object.kind) : ClientKind.CLIENT_KIND_UNSPECIFIED,
     };
   },
 
@@ -1395,6 +1414,9 @@ export const Member: MessageFns<Member> = {
     if (message.connectionInterrupted !== undefined) {
       obj.connectionInterrupted = message.connectionInterrupted;
     }
+    if (message.kind !== undefined) {
+      obj.kind = clientKindToJSON(message.kind);
+    }
     return obj;
   },
 
@@ -1415,6 +1437,7 @@ export const Member: MessageFns<Member> = {
     message.avatarUrl = object.avatarUrl ?? "";
     message.customData = object.customData ?? "";
     message.connectionInterrupted = object.connectionInterrupted ?? false;
+    message.kind = object.kind ?? ClientKind.CLIENT_KIND_UNSPECIFIED;
     return message;
   },
 };

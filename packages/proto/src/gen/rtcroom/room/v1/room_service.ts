@@ -21,7 +21,14 @@ import {
 import { FieldMask } from "../../../google/protobuf/field_mask";
 import { Timestamp } from "../../../google/protobuf/timestamp";
 import { Principal } from "../../auth/v1/principal";
-import { PlayUrl, PushUrl } from "../../media/v1/url";
+import {
+  ClientKind,
+  clientKindFromJSON,
+  clientKindToJSON,
+  clientKindToNumber,
+  PlayUrl,
+  PushUrl,
+} from "../../media/v1/url";
 import {
   LeaveReason,
   leaveReasonFromJSON,
@@ -135,7 +142,11 @@ export interface JoinRoomRequest {
    * The end user the request acts for (the gateway passes the access token's identity and grants);
    * absent: the operator. See rtcroom.auth.v1.Principal.
    */
-  principal: Principal | undefined;
+  principal:
+    | Principal
+    | undefined;
+  /** What the member plays and pushes with; unset: a mini-program. */
+  kind?: ClientKind | undefined;
 }
 
 export interface JoinRoomResponse {
@@ -1178,6 +1189,7 @@ function createBaseJoinRoomRequest(): JoinRoomRequest {
     createOptions: undefined,
     requestId: "",
     principal: undefined,
+    kind: undefined,
   };
 }
 
@@ -1209,6 +1221,9 @@ export const JoinRoomRequest: MessageFns<JoinRoomRequest> = {
     }
     if (message.principal !== undefined) {
       Principal.encode(message.principal, writer.uint32(74).fork()).join();
+    }
+    if (message.kind !== undefined) {
+      writer.uint32(400).int32(clientKindToNumber(message.kind));
     }
     return writer;
   },
@@ -1298,6 +1313,14 @@ export const JoinRoomRequest: MessageFns<JoinRoomRequest> = {
             message.principal = Principal.decode(reader, reader.uint32());
             continue;
           }
+          case 50: {
+            if (tag !== 400) {
+              break;
+            }
+
+            message.kind = clientKindFromJSON(reader.int32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1349,6 +1372,7 @@ export const JoinRoomRequest: MessageFns<JoinRoomRequest> = {
         ? globalThis.String(object.request_id)
         : "",
       principal: isSet(object.principal) ? Principal.fromJSON(object.principal) : undefined,
+      kind: isSet(object.kind) ? clientKindFromJSON(object.kind) : undefined,
     };
   },
 
@@ -1381,6 +1405,9 @@ export const JoinRoomRequest: MessageFns<JoinRoomRequest> = {
     if (message.principal !== undefined) {
       obj.principal = Principal.toJSON(message.principal);
     }
+    if (message.kind !== undefined) {
+      obj.kind = clientKindToJSON(message.kind);
+    }
     return obj;
   },
 
@@ -1402,6 +1429,7 @@ export const JoinRoomRequest: MessageFns<JoinRoomRequest> = {
     message.principal = (object.principal !== undefined && object.principal !== null)
       ? Principal.fromPartial(object.principal)
       : undefined;
+    message.kind = object.kind ?? undefined;
     return message;
   },
 };
