@@ -1,6 +1,7 @@
 // The mini-program example on a phone whose WeChat is set to Chinese (language zh_CN): its pages and
-// the SDK's messages are in Chinese from the start, the language switch on the first page turns them
-// English and the choice is remembered when the mini-program starts again. Against the real system.
+// the SDK's messages are in Chinese from the start, a call rings and ends in Chinese, and the language
+// switch on the first page turns them English, remembered when the mini-program starts again. Against
+// the real system.
 import type { RtcRoomClient } from '@rtcroom/sdk';
 import { connectClient, roomName, startTestSystem, TestSystem } from '../system';
 import { closePhones, installExample, InstalledExample, signedInPhone, stateChange, tapAndOpen, until } from './example';
@@ -53,6 +54,27 @@ it('a phone in zh_CN shows the pages and the SDK\'s errors in Chinese', async ()
   await until(() => room.data.status === '房间已关闭', 'the page to say the room closed, in Chinese');
   expect(lin.toasts).toEqual(['房间已关闭']);
   expect([...phone.problems, ...lin.problems]).toEqual([]);
+});
+
+it('a call between two Chinese phones: asked in Chinese, its states and its end in Chinese', async () => {
+  const tag = roomName('call-zh');
+  const [linId, wangId] = [`lin-${tag}`, `wang-${tag}`];
+  const lin = await signedInPhone(example, linId, '', { language: 'zh_CN' });
+  const wang = await signedInPhone(example, wangId, '', { language: 'zh_CN' });
+  const index = lin.top('pages/index/index');
+  index.onCallee({ detail: { value: wangId } });
+  const linCall = await tapAndOpen(lin, () => index.call(), 'pages/call/call', (p) => p.data.callId);
+  expect(linCall.data).toMatchObject({ status: '正在呼叫…', stateText: '呼叫中…' });
+  expect([linCall.data.t.hangUp, linCall.data.t.cancel]).toEqual(['挂断', '取消']);
+
+  linCall.onPusherState(stateChange(1002));
+  await until(() => wang.modals.length === 1, 'Wang to be asked');
+  expect(wang.modals[0]).toEqual({ title: '来电', content: `${linId} 邀请你视频通话` });
+  const wangCall = await until(() => wang.top().route === 'pages/call/call' && wang.top().data.active && wang.top(), 'Wang\'s call page to answer');
+  expect(wangCall.data.stateText).toBe('通话中');
+  wangCall.end();
+  await until(() => lin.toasts.includes('通话已结束') && wang.toasts.includes('通话已结束'), 'both sides to be told, in Chinese');
+  expect([...lin.problems, ...wang.problems]).toEqual([]);
 });
 
 it('the language switch turns the pages English and is remembered when the mini-program starts again', async () => {
