@@ -107,7 +107,10 @@ export type Severity = 'info' | 'warning' | 'error';
 export interface PusherDiagnostic {
   roomId: string;
   code: number;
+  /** What the code means, in English (for logs). */
   meaning: string;
+  /** The same in the client's language (RtcRoomClientOptions.locale), for people. */
+  message: string;
   severity: Severity;
   /** What the server made of it, when the code was reported. */
   action?: 'STREAM_STARTED' | 'STREAM_STOPPED' | 'REISSUE_URL' | 'NONE';
@@ -122,6 +125,9 @@ export interface PlayerDiagnostic {
   /** The member whose stream the player plays. */
   memberId: string;
   code: number;
+  /** What the code means, in English (for logs). */
   meaning: string;
+  /** The same in the client's language (RtcRoomClientOptions.locale), for people. */
+  message: string;
   severity: Severity;
 }

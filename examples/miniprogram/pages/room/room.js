@@ -5,31 +5,33 @@
 // microphone or camera off, and says so) and forbid turning it back on.
 const { followMuteRequests, handlePlayerStateChange, handlePusherStateChange, pusherMediaAttributes } = require('@rtcroom/sdk');
 const { getClient } = require('../../utils/session.js');
+const lang = require('../../utils/lang.js');
 
 const roomEvents = ['memberJoined', 'memberLeft', 'memberConnection', 'memberUpdated', 'memberMedia', 'streamReady', 'streamStopped', 'resync'];
 
 // Why your seat ended, in words. A closing room says so itself (roomClosed follows).
 const seatEnded = {
-  LEAVE_REASON_REMOVED: 'You were removed from the room',
-  LEAVE_REASON_REPLACED: 'You entered this room on another device',
-  LEAVE_REASON_CONNECTION_LOST: 'Your connection was lost for too long',
+  LEAVE_REASON_REMOVED: 'removedFromRoom',
+  LEAVE_REASON_REPLACED: 'enteredElsewhere',
+  LEAVE_REASON_CONNECTION_LOST: 'connectionLostTooLong',
 };
 
 Page({
-  data: { roomId: '', pushUrl: '', players: [], status: 'Entering…', muted: false, enableCamera: true },
+  data: { roomId: '', pushUrl: '', players: [], status: '', t: {}, muted: false, enableCamera: true },
 
   async onLoad(query) {
+    this.setData({ t: lang.strings(), status: lang.t('entering') });
     const client = getClient();
     this.client = client;
     const mine = (handler) => (e) => e.roomId === this.data.roomId && handler(e);
     this.offs = [
       ...roomEvents.map((name) => client.on(name, mine(() => this.redraw()))),
       client.on('pushUrl', mine((e) => this.setData({ pushUrl: e.pushUrl.url }))),
-      client.on('roomClosed', mine(() => this.gone('The room was closed'))),
-      client.on('memberLeft', mine((e) => e.self && e.reason !== 'LEAVE_REASON_ROOM_CLOSED' && this.gone(seatEnded[e.reason] || 'You are no longer in the room'))),
+      client.on('roomClosed', mine(() => this.gone(lang.t('roomWasClosed')))),
+      client.on('memberLeft', mine((e) => e.self && e.reason !== 'LEAVE_REASON_ROOM_CLOSED' && this.gone(lang.t(seatEnded[e.reason] || 'noLongerInRoom')))),
       // The connection was away too long and the seat went: take one again.
       client.on('seatLost', mine(() => this.enter(decodeURIComponent(query.name)))),
-      client.on('muteRequested', mine((e) => wx.showToast({ title: e.audio ? 'The host muted your microphone' : 'The host turned your camera off', icon: 'none' }))),
+      client.on('muteRequested', mine((e) => wx.showToast({ title: lang.t(e.audio ? 'hostMutedMicrophone' : 'hostTurnedCameraOff'), icon: 'none' }))),
     ];
     await this.enter(decodeURIComponent(query.name));
   },
@@ -43,7 +45,7 @@ Page({
       this.stopFollowing = followMuteRequests(this.client, room.room.id, (attributes) => this.setData(attributes));
       this.redraw();
     } catch (err) {
-      this.setData({ status: err.code === 'ROOM_FULL' ? 'The room is full: six people are in it.' : `Could not enter: ${err.code || err.message}` });
+      this.setData({ status: err.code === 'ROOM_FULL' ? lang.t('roomFullOfSix') : lang.t('couldNotEnter', { error: lang.errorText(err) }) });
     }
   },
 
@@ -59,7 +61,7 @@ Page({
         interrupted: m.connectionInterrupted,
         micOff: !!m.media && m.media.audio.on === false,
       }));
-    this.setData({ players, status: `${room.members.length} of ${room.room.maxMembers} in the room` });
+    this.setData({ players, status: lang.t('roomCount', { count: room.members.length, max: room.room.maxMembers }) });
   },
 
   // 1002 announces your stream to the room, -1307 withdraws it, 3004 gets a fresh push URL.
@@ -82,11 +84,11 @@ Page({
   },
 
   refused(err) {
-    wx.showToast({ title: err.code === 'MEDIA_FORBIDDEN' ? 'The host does not allow that now' : `Could not change it: ${err.code || err.message}`, icon: 'none' });
+    wx.showToast({ title: err.code === 'MEDIA_FORBIDDEN' ? lang.t('hostForbidsThat') : lang.errorText(err), icon: 'none' });
   },
 
   onPusherError(e) {
-    wx.showToast({ title: `Camera or microphone: ${e.detail.errMsg}`, icon: 'none' });
+    wx.showToast({ title: lang.t('cameraOrMicrophone', { error: e.detail.errMsg }), icon: 'none' });
   },
 
   // Player codes are diagnostics: log them (2105 stutter, -2301 lost...).
