@@ -1,0 +1,94 @@
+// One browser member's VideoRoom publish made an RTMP stream: once the member publishes, Janus
+// forwards its RTP to ports of the bridge where an ffmpeg listens, transcodes, and pushes FLV.
+import { writeFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Logger } from '@rtcroom/common';
+import type { JanusGateway } from '../janus/janus-gateway';
+import { egressArgs, egressSdp, payloadTypes } from '../media/ffmpeg-commands';
+import { SupervisedProcess } from '../media/supervised-process';
+import type { UdpPortPairs } from '../media/udp-ports';
+
+export interface EgressSettings {
+  ffmpegPath: string;
+  /** Where Janus forwards RTP to reach ffmpeg: the bridge's address as Janus sees it. */
+  rtpHost: string;
+  /** Where the SDP files are written. */
+  workDir: string;
+  /** How often to ask Janus whether the member publishes yet. */
+  pollMs: number;
+}
+
+export class Egress {
+  readonly openedAt = Date.now();
+  process: SupervisedProcess | undefined;
+  private forwarders: number[] = [];
+  private ports: number[] = [];
+  private stopped = false;
+  private poller: NodeJS.Timeout | undefined;
+
+  constructor(
+    readonly roomId: string,
+    readonly identity: string,
+    readonly videoroomId: number,
+    readonly feedId: number,
+    private readonly targetUrl: string,
+    private readonly settings: EgressSettings,
+    private readonly portPairs: UdpPortPairs,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Waits (in the background) for the member to publish, then starts ffmpeg and the forward. */
+  watch(janus: () => JanusGateway | undefined): void {
+    const tick = async () => {
+      this.poller = undefined;
+      if (this.stopped) return;
+      const gateway = janus();
+      try {
+        if (gateway && (await gateway.isPublishing(this.videoroomId, this.feedId))) {
+          await this.startForward(gateway);
+          return;
+        }
+      } catch (err) {
+        this.logger.warn('could not check or forward the publisher', { err });
+      }
+      if (!this.stopped) this.poller = setTimeout(() => void tick(), this.settings.pollMs);
+    };
+    this.poller = setTimeout(() => void tick(), 0);
+  }
+
+  private async startForward(janus: JanusGateway): Promise<void> {
+    const audioPort = await this.portPairs.take();
+    this.ports.push(audioPort);
+    const videoPort = await this.portPairs.take();
+    this.ports.push(videoPort);
+    const sdpPath = join(this.settings.workDir, `egress-${this.videoroomId}-${this.feedId}.sdp`);
+    this.process = new SupervisedProcess({
+      command: this.settings.ffmpegPath,
+      args: () => egressArgs({ sdpPath, targetUrl: this.targetUrl }),
+      beforeStart: () => writeFile(sdpPath, egressSdp({ host: this.settings.rtpHost, audioPort, videoPort })),
+      logger: this.logger,
+    });
+    this.process.start();
+    if (this.stopped) return;
+    // ffmpeg listens within a moment of starting; Janus asks the publisher for a keyframe when the
+    // forward begins, so the first frames ffmpeg gets are decodable.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    this.forwarders = await janus.forward({
+      room: this.videoroomId,
+      feed: this.feedId,
+      host: this.settings.rtpHost,
+      audio: { port: audioPort, pt: payloadTypes.opus },
+      video: { port: videoPort, pt: payloadTypes.vp8 },
+    });
+    this.logger.info('egress forwarding', { room: this.roomId, identity: this.identity, audioPort, videoPort });
+  }
+
+  async stop(janus: JanusGateway | undefined): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.poller);
+    for (const id of this.forwarders.splice(0)) await janus?.stopForward(this.videoroomId, this.feedId, id).catch(() => undefined);
+    await this.process?.stop();
+    for (const port of this.ports.splice(0)) this.portPairs.release(port);
+    await rm(join(this.settings.workDir, `egress-${this.videoroomId}-${this.feedId}.sdp`), { force: true });
+  }
+}

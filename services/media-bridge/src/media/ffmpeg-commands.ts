@@ -1,0 +1,83 @@
+// The ffmpeg command lines of the two directions, and the SDP that tells ffmpeg what Janus forwards.
+// Pure functions: what runs is decided here, how it is supervised in supervised-process.ts.
+
+/** RTP payload types on the bridge's own legs (ffmpeg <-> Janus); the browser's are negotiated by Janus. */
+export const payloadTypes = { opus: 111, h264: 96, vp8: 100 } as const;
+
+/** What Janus's streaming mountpoint is told about the H.264 it receives (constrained baseline, as browsers decode everywhere). */
+export const h264Fmtp = 'profile-level-id=42e01f;packetization-mode=1';
+
+const common = ['-hide_banner', '-nostdin', '-loglevel', 'warning', '-nostats', '-progress', 'pipe:1'];
+
+export interface IngressCommand {
+  /** The RTMP URL to pull. */
+  sourceUrl: string;
+  /** Where the mountpoint listens (Janus's address). */
+  rtpHost: string;
+  audioPort: number;
+  videoPort: number;
+}
+
+/**
+ * RTMP -> RTP for a streaming mountpoint. Video passes through (H.264 as mini-programs push it, in
+ * Annex B as RTP wants it), so the bridge decodes no picture; audio becomes Opus (AAC is no WebRTC
+ * codec). Short analysis: the stream's codecs are known, and every second of probing is a second of
+ * setup.
+ */
+export function ingressArgs(c: IngressCommand): string[] {
+  return [
+    ...common,
+    ...['-fflags', 'nobuffer', '-analyzeduration', '1000000', '-probesize', '500000', '-rw_timeout', '10000000'],
+    ...['-i', c.sourceUrl],
+    ...['-map', '0:a:0?', '-c:a', 'libopus', '-ar', '48000', '-ac', '2', '-b:a', '64k', '-application', 'lowdelay'],
+    ...['-payload_type', String(payloadTypes.opus), '-f', 'rtp', `rtp://${c.rtpHost}:${c.audioPort}?pkt_size=1200`],
+    ...['-map', '0:v:0', '-c:v', 'copy', '-bsf:v', 'h264_mp4toannexb'],
+    ...['-payload_type', String(payloadTypes.h264), '-f', 'rtp', `rtp://${c.rtpHost}:${c.videoPort}?pkt_size=1200`],
+  ];
+}
+
+export interface EgressCommand {
+  /** The SDP file describing what Janus forwards (egressSdp). */
+  sdpPath: string;
+  /** The RTMP URL to push to. */
+  targetUrl: string;
+}
+
+/**
+ * RTP from a VideoRoom forward -> FLV on nginx-rtmp. The browser sends VP8 and Opus, neither of
+ * which FLV carries: both are transcoded (H.264 constrained baseline at a fixed size, since a
+ * browser changes its resolution with its bandwidth and an FLV stream cannot; AAC).
+ */
+export function egressArgs(c: EgressCommand): string[] {
+  return [
+    ...common,
+    ...['-protocol_whitelist', 'file,udp,rtp', '-fflags', '+genpts', '-analyzeduration', '1000000', '-probesize', '500000'],
+    ...['-reorder_queue_size', '64', '-i', c.sdpPath],
+    ...['-map', '0:v:0', '-vf', 'scale=640:360:force_original_aspect_ratio=decrease,pad=640:360:(ow-iw)/2:(oh-ih)/2,fps=15'],
+    ...['-c:v', 'libx264', '-preset', 'veryfast', '-tune', 'zerolatency', '-profile:v', 'baseline', '-pix_fmt', 'yuv420p', '-g', '30', '-b:v', '600k'],
+    ...['-map', '0:a:0?', '-c:a', 'aac', '-ar', '44100', '-ac', '2', '-b:a', '64k'],
+    ...['-f', 'flv', c.targetUrl],
+  ];
+}
+
+export interface EgressSdp {
+  host: string;
+  audioPort: number;
+  videoPort: number;
+}
+
+/** The session ffmpeg listens for: Opus and VP8 on the ports Janus forwards to. */
+export function egressSdp(s: EgressSdp): string {
+  return [
+    'v=0',
+    `o=- 0 0 IN IP4 ${s.host}`,
+    's=rtcroom egress',
+    `c=IN IP4 ${s.host}`,
+    't=0 0',
+    `m=audio ${s.audioPort} RTP/AVP ${payloadTypes.opus}`,
+    `a=rtpmap:${payloadTypes.opus} opus/48000/2`,
+    `m=video ${s.videoPort} RTP/AVP ${payloadTypes.vp8}`,
+    `a=rtpmap:${payloadTypes.vp8} VP8/90000`,
+    '',
+  ].join('\n');
+}

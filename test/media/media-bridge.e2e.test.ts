@@ -1,0 +1,335 @@
+// The media bridge with real parts: nginx-rtmp, Janus (Debian's, on loopback only, token auth on),
+// ffmpeg, Chromium with a fake camera and microphone, and the bridge as its own process.
+// (1) ingress: ffmpeg pushes a test pattern with a tone into nginx-rtmp as a mini-program would; the
+//     bridge opens an ingress; Chromium plays it over WebRTC and decodes frames and audio.
+// (2) egress: Chromium publishes its camera and microphone into the room's VideoRoom; the bridge
+//     pushes it to nginx-rtmp; ffmpeg reads frames back from the RTMP stream.
+// (3) tokens: Janus refuses a wrong token, a token outside its plugins, a pin-less watch, another
+//     room, and a member's token once it no longer needs one.
+// Every SDP's candidates are 127.0.0.1 only. Figures (setup time each way, ffmpeg CPU per stream)
+// are printed and written to test-artifacts/media-bridge-figures.json.
+//
+// Needs janus, gcc, nginx with the RTMP module, ffmpeg (bash scripts/ensure-media-tools.sh) and
+// Chromium (bash scripts/ensure-browser.sh). Skipped when missing, except in CI (CI=true).
+import { ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, Server } from 'node:http';
+import { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createClient } from '@rtcroom/common';
+import { mediaBridgev1 } from '@rtcroom/proto';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { ServiceProcess } from '../support/service-processes';
+import { candidateAddresses, PeerReport, playScript, publishScript, statsScript, tryTokenScript } from './support/janus-page';
+import { janusMissing, RunningJanus, startJanus } from './support/janus';
+import { nginxBin, rtmpModule, RunningNginxRtmp, startNginxRtmp } from './support/nginx-rtmp';
+
+const root = resolve(__dirname, '../..');
+const chromiumPath = '/usr/bin/chromium';
+const runs = (cmd: string) => spawnSync(cmd, ['-version'], { stdio: 'ignore' }).status === 0;
+const missing = [...janusMissing, !nginxBin && 'nginx', !rtmpModule && 'libnginx-mod-rtmp', !runs('ffmpeg') && 'ffmpeg', !existsSync(chromiumPath) && 'chromium'].filter(Boolean);
+const inCi = process.env.CI === 'true';
+if (missing.length > 0 && !inCi) {
+  // eslint-disable-next-line no-console
+  console.warn(`media bridge test skipped: ${missing.join(', ')} missing (bash scripts/ensure-media-tools.sh; bash scripts/ensure-browser.sh)`);
+}
+const describeMedia = missing.length > 0 && !inCi ? describe.skip : describe;
+
+/** Polls until `check` answers something truthy; fails after timeoutMs with what it saw last. */
+async function until<T>(check: () => Promise<T | false | undefined | null>, timeoutMs: number, what: string, everyMs = 100): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value) return value;
+      last = value;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last: ${last instanceof Error ? last.message : JSON.stringify(last)}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
+/** ffmpeg pushes a 320x240 test pattern with a 440 Hz tone in real time (H.264 constrained baseline, AAC), as a mini-program's pusher would. */
+function pushTestPattern(url: string, seconds: number): ChildProcess {
+  return spawn(
+    'ffmpeg',
+    [
+      ...['-hide_banner', '-nostdin', '-v', 'error', '-re'],
+      ...['-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=15', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=44100'],
+      ...['-t', String(seconds), '-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-profile:v', 'baseline', '-pix_fmt', 'yuv420p', '-g', '15'],
+      ...['-c:a', 'aac', '-b:a', '64k', '-f', 'flv', url],
+    ],
+    { stdio: 'ignore' },
+  );
+}
+
+/** Reads video frames of an RTMP stream as they come: when the first arrived, and how many within the bound. */
+function readFrames(url: string, frames: number, timeoutMs: number): Promise<{ firstAt: number | undefined; frames: number; code: number | null; stderr: string }> {
+  return new Promise((resolveRead) => {
+    const child = spawn('ffmpeg', ['-hide_banner', '-nostdin', '-v', 'error', '-rw_timeout', '15000000', '-i', url, '-map', '0:v:0', '-frames:v', String(frames), '-f', 'framemd5', '-'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let firstAt: number | undefined;
+    let count = 0;
+    let rest = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => {
+      rest += d;
+      const lines = rest.split('\n');
+      rest = lines.pop() ?? '';
+      for (const line of lines) {
+        if (!/^\s*0,/.test(line)) continue;
+        firstAt ??= Date.now();
+        count++;
+      }
+    });
+    child.stderr.on('data', (d) => (stderr += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolveRead({ firstAt, frames: count, code, stderr });
+    });
+  });
+}
+
+/** CPU seconds a process has used (user + system), from /proc. */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (100/s on Linux)
+}
+
+/** The bridge's ffmpeg children now. */
+function ffmpegChildren(parent: number): number[] {
+  const out = spawnSync('ps', ['-o', 'pid=,comm=', '--ppid', String(parent)], { encoding: 'utf8' }).stdout;
+  return out
+    .split('\n')
+    .map((l) => l.trim().split(/\s+/))
+    .filter(([, comm]) => comm === 'ffmpeg')
+    .map(([pid]) => Number(pid));
+}
+
+/** Share of one core a process uses over `ms`. */
+async function cpuShare(pid: number, ms: number): Promise<number> {
+  const before = cpuSeconds(pid);
+  const t0 = Date.now();
+  await new Promise((r) => setTimeout(r, ms));
+  return (cpuSeconds(pid) - before) / ((Date.now() - t0) / 1000);
+}
+
+describeMedia('the media bridge: RTMP <-> WebRTC through Janus, with real parts', () => {
+  let rtmp: RunningNginxRtmp;
+  let janus: RunningJanus;
+  let bridgeProcess: ServiceProcess;
+  let bridge: ReturnType<typeof createClient<typeof mediaBridgev1.MediaBridgeServiceService>>;
+  let browser: Browser;
+  let context: BrowserContext;
+  let workDir: string;
+  // The page's origin: a page of 127.0.0.1 may call Janus on 127.0.0.1 (about:blank may not reach a
+  // local address: Chromium's private network rules).
+  let pageServer: Server;
+  let pageUrl: string;
+  const pushes: ChildProcess[] = [];
+  const figures: Record<string, number | string> = {};
+  const artifacts = join(root, 'test-artifacts');
+
+  beforeAll(async () => {
+    if (missing.length > 0) throw new Error(`CI=true but ${missing.join(', ')} missing`);
+    // The bridge runs as its own process, from its build.
+    execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-b', join(root, 'services/media-bridge')], { stdio: 'inherit' });
+    workDir = mkdtempSync(join(tmpdir(), 'rtcroom-bridge-'));
+    [rtmp, janus] = await Promise.all([startNginxRtmp(), startJanus({ logTo: process.env.TEST_LOG ? (l) => process.stderr.write(`[janus] ${l}`) : undefined })]);
+    // A port window for the bridge's egress receivers, away from Janus's.
+    const base = 20000 + 500 * Math.floor(Math.random() * 18);
+    bridgeProcess = new ServiceProcess('media-bridge', {
+      RTCROOM_DEV: 'true',
+      JANUS_WS_URL: janus.wsUrl,
+      JANUS_ADMIN_WS_URL: janus.adminWsUrl,
+      JANUS_API_SECRET: janus.apiSecret,
+      JANUS_ADMIN_SECRET: janus.adminSecret,
+      JANUS_PUBLIC_HTTP_URL: janus.httpUrl,
+      JANUS_RTP_HOST: '127.0.0.1',
+      MEDIA_BRIDGE_RTP_HOST: '127.0.0.1',
+      MEDIA_BRIDGE_RTP_PORTS: `${base}-${base + 499}`,
+      MEDIA_BRIDGE_WORK_DIR: workDir,
+    });
+    await bridgeProcess.start();
+    bridge = createClient(mediaBridgev1.MediaBridgeServiceService, bridgeProcess.address, 15_000);
+    const { chromium } = await import('playwright-core');
+    browser = await chromium.launch({
+      executablePath: chromiumPath,
+      args: [
+        ...['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-quic'],
+        ...['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', '--allow-loopback-in-peer-connection', '--disable-features=WebRtcHideLocalIpsWithMdns'],
+        '--autoplay-policy=no-user-gesture-required',
+      ],
+    });
+    context = await browser.newContext();
+    pageServer = createServer((_, res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>agent</title><body></body>'));
+    await new Promise<void>((r) => pageServer.listen(0, '127.0.0.1', r));
+    pageUrl = `http://127.0.0.1:${(pageServer.address() as AddressInfo).port}/`;
+  }, 120_000);
+
+  afterAll(async () => {
+    for (const p of pushes) if (p.exitCode === null) p.kill('SIGKILL');
+    await context?.close().catch(() => undefined);
+    await browser?.close().catch(() => undefined);
+    await new Promise((r) => (pageServer ? pageServer.close(r) : r(undefined)));
+    bridge?.close();
+    // SIGTERM: the bridge drains and stops its ffmpeg processes; none may outlive it.
+    const pid = bridgeProcess?.pid;
+    const children = pid ? ffmpegChildren(pid) : [];
+    const exit = await bridgeProcess?.stop();
+    for (const child of children) expect(existsSync(`/proc/${child}`) && !readFileSync(`/proc/${child}/stat`, 'utf8').includes(') Z ')).toBe(false);
+    if (exit) expect(exit.code).toBe(0);
+    await janus?.stop();
+    await rtmp?.stop();
+    if (workDir) rmSync(workDir, { recursive: true, force: true });
+    if (Object.keys(figures).length > 0) {
+      mkdirSync(artifacts, { recursive: true });
+      writeFileSync(join(artifacts, 'media-bridge-figures.json'), `${JSON.stringify(figures, null, 2)}\n`);
+      console.log(`media bridge figures: ${JSON.stringify(figures)}`); // eslint-disable-line no-console
+    }
+  }, 60_000);
+
+  const newPage = async (): Promise<Page> => {
+    const page = await context.newPage();
+    page.on('pageerror', (err) => console.warn(`page error: ${err.message}`)); // eslint-disable-line no-console
+    await page.goto(pageUrl);
+    return page;
+  };
+
+  it('ingress: a stream pushed into nginx-rtmp plays in Chromium over WebRTC, video decoding and audio arriving', async () => {
+    const room = `room-in-${Date.now().toString(36)}`;
+    const streamId = `cust_${Date.now().toString(36)}`;
+    const pushedAt = Date.now();
+    const push = pushTestPattern(`${rtmp.rtmpBase}/live/${streamId}`, 60);
+    pushes.push(push);
+    const opened = await bridge.openIngress({ roomId: room, streamId, viewerIdentity: 'agent-ann', sourceUrl: `${rtmp.rtmpBase}/live/${streamId}` });
+    expect(opened).toMatchObject({ viewers: 1, janus: { httpUrl: janus.httpUrl } });
+    expect(opened.mountpointPin.length).toBeGreaterThan(8);
+    // Opening again for the same viewer counts it once.
+    expect((await bridge.openIngress({ roomId: room, streamId, viewerIdentity: 'agent-ann', sourceUrl: `${rtmp.rtmpBase}/live/${streamId}` })).viewers).toBe(1);
+
+    const page = await newPage();
+    const sdp = await page.evaluate(playScript({ httpUrl: opened.janus!.httpUrl, token: opened.janus!.token, mountpointId: opened.mountpointId, pin: opened.mountpointPin })) as PeerReport;
+    expect(candidateAddresses(sdp.janusSdp).length).toBeGreaterThan(0);
+    expect(new Set(candidateAddresses(sdp.janusSdp))).toEqual(new Set(['127.0.0.1']));
+    expect(new Set(candidateAddresses(sdp.pageSdp))).toEqual(new Set(['127.0.0.1']));
+
+    type Stats = { video: { framesDecoded: number; codec: string } | null; audio: { packetsReceived: number; totalSamplesReceived: number; totalAudioEnergy: number; codec: string } | null; remoteAddresses: string[] };
+    const stats = () => page.evaluate(statsScript('rtcPlay')) as Promise<Stats>;
+    const first = await until(async () => ((await stats()).video?.framesDecoded ?? 0) > 0 && Date.now(), 30_000, 'the first decoded frame');
+    figures.ingressSetupMs = first - pushedAt;
+    const a = await stats();
+    await until(async () => {
+      const b = await stats();
+      return b.video!.framesDecoded >= a.video!.framesDecoded + 10 && b.audio!.totalSamplesReceived > a.audio!.totalSamplesReceived + 4800 && b;
+    }, 20_000, 'frames decoded and audio samples rising');
+    const b = await stats();
+    expect(b.video!.codec).toBe('video/H264');
+    expect(b.audio!.codec).toBe('audio/opus');
+    // The tone is heard: a level well above silence (the sine is at about 1/8 of full scale).
+    await until(async () => (await page.evaluate('window.rtcPlay.level()')) as number > 0.05, 10_000, 'the tone to be heard');
+    // Chromium connects to 127.0.0.1 only (it may send from any of the machine's own addresses: the
+    // packets still go to loopback).
+    expect(new Set(b.remoteAddresses)).toEqual(new Set(['127.0.0.1']));
+
+    const listed = await bridge.listBridges({});
+    const ingress = listed.bridges.find((x) => x.streamId === streamId)!;
+    expect(ingress).toMatchObject({ direction: mediaBridgev1.Bridge_Direction.DIRECTION_INGRESS, roomId: room, identities: ['agent-ann'], state: mediaBridgev1.BridgeState.BRIDGE_STATE_FLOWING });
+    const [ffmpeg] = ffmpegChildren(bridgeProcess.pid!);
+    figures.ingressFfmpegCpuShare = Number((await cpuShare(ffmpeg, 3000)).toFixed(3));
+    figures.ingressBridgeSetupMs = ingress.setupMs;
+
+    // The last viewer closes: the ingress stops, its ffmpeg ends, and the viewer's token goes.
+    await page.evaluate('window.rtcPlay.janus.close()');
+    expect(await bridge.closeIngress({ roomId: room, streamId, viewerIdentity: 'agent-ann' })).toEqual({ viewers: 0 });
+    expect((await bridge.listBridges({})).bridges).toEqual([]);
+    await until(async () => !existsSync(`/proc/${ffmpeg}`) || readFileSync(`/proc/${ffmpeg}/stat`, 'utf8').includes(') Z '), 5000, 'the ingress ffmpeg to end');
+    expect(await page.evaluate(tryTokenScript(janus.httpUrl, opened.janus!.token))).toMatchObject({ stage: 'create', code: 403 });
+    await expect(bridge.closeIngress({ roomId: room, streamId, viewerIdentity: 'agent-ann' })).rejects.toMatchObject({ reason: 'NOT_FOUND' });
+    push.kill('SIGKILL');
+    await page.close();
+  }, 90_000);
+
+  it("egress: Chromium's camera and microphone published into the VideoRoom become an RTMP stream ffmpeg reads frames from", async () => {
+    const room = `room-out-${Date.now().toString(36)}`;
+    const streamId = `agent_${Date.now().toString(36)}`;
+    const target = `${rtmp.rtmpBase}/live/${streamId}`;
+    const opened = await bridge.openEgress({ roomId: room, publisherIdentity: 'agent-ann', targetUrl: target });
+    expect(opened.videoroomId).toBeGreaterThan(0);
+    const page = await newPage();
+    const publishedAt = Date.now();
+    const sdp = await page.evaluate(publishScript({ httpUrl: opened.janus!.httpUrl, token: opened.janus!.token, videoroomId: opened.videoroomId, feedId: opened.feedId })) as PeerReport;
+    expect(candidateAddresses(sdp.janusSdp).length).toBeGreaterThan(0);
+    expect(new Set(candidateAddresses(sdp.janusSdp))).toEqual(new Set(['127.0.0.1']));
+    expect(new Set(candidateAddresses(sdp.pageSdp))).toEqual(new Set(['127.0.0.1']));
+
+    // nginx-rtmp holds a player until the stream is published: the reader can start at once.
+    const read = await readFrames(target, 45, 40_000);
+    expect(read.frames).toBeGreaterThanOrEqual(45);
+    figures.egressSetupMs = read.firstAt! - publishedAt;
+    const probe = spawnSync('ffprobe', ['-v', 'error', '-rw_timeout', '10000000', '-show_entries', 'stream=codec_name', '-of', 'csv=p=0', target], { encoding: 'utf8', timeout: 20_000 });
+    expect(probe.stdout.split('\n').map((s) => s.trim()).filter(Boolean).sort()).toEqual(['aac', 'h264']);
+
+    const listed = (await bridge.listBridges({})).bridges.find((x) => x.direction === mediaBridgev1.Bridge_Direction.DIRECTION_EGRESS)!;
+    expect(listed).toMatchObject({ roomId: room, identities: ['agent-ann'], state: mediaBridgev1.BridgeState.BRIDGE_STATE_FLOWING });
+    figures.egressBridgeSetupMs = listed.setupMs;
+    const [ffmpeg] = ffmpegChildren(bridgeProcess.pid!);
+    figures.egressFfmpegCpuShare = Number((await cpuShare(ffmpeg, 3000)).toFixed(3));
+
+    await page.evaluate('window.rtcPublish.janus.close()');
+    await bridge.closeEgress({ roomId: room, publisherIdentity: 'agent-ann' });
+    expect((await bridge.listBridges({})).bridges).toEqual([]);
+    await until(async () => !existsSync(`/proc/${ffmpeg}`) || readFileSync(`/proc/${ffmpeg}/stat`, 'utf8').includes(') Z '), 5000, 'the egress ffmpeg to end');
+    await page.close();
+  }, 90_000);
+
+  it('tokens: Janus refuses a wrong token, a pin-less or foreign watch, another room, and a token its member no longer needs', async () => {
+    const page = await newPage();
+    const stamp = Date.now().toString(36);
+    const source = (s: string) => `${rtmp.rtmpBase}/live/${s}`;
+    // Two rooms, each with a stream a browser member plays (no push needed: refusals come first).
+    const a = await bridge.openIngress({ roomId: `room-a-${stamp}`, streamId: `sa_${stamp}`, viewerIdentity: 'ann', sourceUrl: source(`sa_${stamp}`) });
+    const b = await bridge.openIngress({ roomId: `room-b-${stamp}`, streamId: `sb_${stamp}`, viewerIdentity: 'bob', sourceUrl: source(`sb_${stamp}`) });
+    const egress = await bridge.openEgress({ roomId: `room-b-${stamp}`, publisherIdentity: 'bob', targetUrl: source(`eb_${stamp}`) });
+    // One token per member and room: bob's ingress and egress in room b share it.
+    expect(egress.janus!.token).toBe(b.janus!.token);
+    expect(a.janus!.token).not.toBe(b.janus!.token);
+
+    const tryWith = (token: string, then?: { plugin: string; body: Record<string, unknown> }) => page.evaluate(tryTokenScript(janus.httpUrl, token, then)) as Promise<{ stage: string; code: number }>;
+    expect(await tryWith('not-a-token')).toMatchObject({ stage: 'create', code: 403 });
+    expect(await tryWith('')).toMatchObject({ stage: 'create', code: 403 });
+    expect(await tryWith(a.janus!.token)).toMatchObject({ code: 0 });
+    // The plugins a member's token opens are the two the bridge uses, nothing else.
+    expect(await tryWith(a.janus!.token, { plugin: 'janus.plugin.echotest', body: {} })).toMatchObject({ stage: 'attach' });
+    // Ann's token with room b's mountpoint: without its pin nothing plays, nor with a guessed one.
+    expect(await tryWith(a.janus!.token, { plugin: 'janus.plugin.streaming', body: { request: 'watch', id: b.mountpointId } })).toMatchObject({ stage: 'plugin', code: 457 });
+    expect(await tryWith(a.janus!.token, { plugin: 'janus.plugin.streaming', body: { request: 'watch', id: b.mountpointId, pin: 'guess' } })).toMatchObject({ stage: 'plugin', code: 457 });
+    // Ann's token in room b's VideoRoom: refused (the room admits its members' tokens only).
+    expect(await tryWith(a.janus!.token, { plugin: 'janus.plugin.videoroom', body: { request: 'join', ptype: 'publisher', room: egress.videoroomId, token: a.janus!.token } })).toMatchObject({
+      stage: 'plugin',
+      code: 433,
+    });
+    // Bob's token there is admitted.
+    expect(await tryWith(b.janus!.token, { plugin: 'janus.plugin.videoroom', body: { request: 'join', ptype: 'publisher', room: egress.videoroomId, token: b.janus!.token } })).toMatchObject({ code: 0 });
+
+    // Bob closes his ingress: his token stays while his egress needs it, and goes with it.
+    await bridge.closeIngress({ roomId: `room-b-${stamp}`, streamId: `sb_${stamp}`, viewerIdentity: 'bob' });
+    expect(await tryWith(b.janus!.token)).toMatchObject({ code: 0 });
+    await bridge.closeEgress({ roomId: `room-b-${stamp}`, publisherIdentity: 'bob' });
+    expect(await tryWith(b.janus!.token)).toMatchObject({ stage: 'create', code: 403 });
+    await bridge.closeIngress({ roomId: `room-a-${stamp}`, streamId: `sa_${stamp}`, viewerIdentity: 'ann' });
+    expect(await tryWith(a.janus!.token)).toMatchObject({ stage: 'create', code: 403 });
+
+    // Bad input: a clear error with a stable code.
+    await expect(bridge.openIngress({ roomId: 'r', streamId: 's', viewerIdentity: 'v', sourceUrl: 'http://example.com/x' })).rejects.toMatchObject({ reason: 'INVALID_ARGUMENT' });
+    await expect(bridge.openEgress({ roomId: 'bad room', publisherIdentity: 'v', targetUrl: source('x') })).rejects.toMatchObject({ reason: 'INVALID_ARGUMENT' });
+    await page.close();
+  }, 60_000);
+});
+

@@ -1,0 +1,170 @@
+// Starts a Janus of a test's own: its own configuration directory, listening on 127.0.0.1 only
+// (Janus API over WebSocket and HTTP, admin API over WebSocket), ICE on loopback only with no STUN or
+// TURN, stored-token authentication on, an api_secret for the bridge. Only the streaming and
+// VideoRoom plugins load.
+//
+// Janus cannot listen on port 0 and say where it is: ports are picked for it, and when it could not
+// bind one (another process took it first) it is stopped and tried again on others. It counts as
+// started once it has logged that each of its three servers listens.
+//
+// Janus skips loopback interfaces when it gathers ICE candidates; janus-loopback-shim.c, loaded with
+// LD_PRELOAD, makes it offer 127.0.0.1 (see that file).
+import { ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort } from '@rtcroom/common';
+
+export const janusBin = ['/usr/bin/janus', '/usr/local/bin/janus'].find(existsSync);
+const libDir = ['/usr/lib/x86_64-linux-gnu/janus', '/usr/lib/aarch64-linux-gnu/janus', '/usr/lib/janus'].find((d) => existsSync(join(d, 'plugins')));
+const haveGcc = spawnSync('gcc', ['--version'], { stdio: 'ignore' }).status === 0;
+
+/** What is missing to run Janus here (empty: nothing). */
+export const janusMissing: string[] = [!janusBin && 'janus', !libDir && 'janus plugins', !haveGcc && 'gcc'].filter((m): m is string => Boolean(m));
+
+export interface RunningJanus {
+  wsUrl: string;
+  adminWsUrl: string;
+  httpUrl: string;
+  apiSecret: string;
+  adminSecret: string;
+  /** The ports ICE and mountpoints use. */
+  rtpPorts: { min: number; max: number };
+  /** Everything Janus logged. */
+  log(): string;
+  stop(): Promise<void>;
+}
+
+/** The shim, built once per source version into the temporary directory. */
+function loopbackShim(): string {
+  const source = join(__dirname, 'janus-loopback-shim.c');
+  const hash = createHash('sha256').update(readFileSync(source)).digest('hex').slice(0, 12);
+  const lib = join(tmpdir(), `rtcroom-janus-loopback-${hash}.so`);
+  if (!existsSync(lib)) {
+    const building = `${lib}.${process.pid}`;
+    execFileSync('gcc', ['-shared', '-fPIC', '-O2', '-o', building, source, '-ldl']);
+    execFileSync('mv', ['-f', building, lib]);
+  }
+  return lib;
+}
+
+const plugins = ['audiobridge', 'duktape', 'echotest', 'lua', 'nosip', 'recordplay', 'sip', 'textroom', 'videocall', 'voicemail'];
+const transports = ['mqtt', 'nanomsg', 'pfunix', 'rabbitmq'];
+
+function writeConfig(dir: string, ports: { ws: number; admin: number; http: number }, secrets: { api: string; admin: string }, rtp: { min: number; max: number }): void {
+  writeFileSync(
+    join(dir, 'janus.jcfg'),
+    `general: {
+  configs_folder = "${dir}"
+  plugins_folder = "${libDir}/plugins"
+  transports_folder = "${libDir}/transports"
+  events_folder = "${libDir}/events"
+  loggers_folder = "${libDir}/loggers"
+  debug_level = 4
+  interface = "127.0.0.1"
+  server_name = "rtcroom-test"
+  api_secret = "${secrets.api}"
+  admin_secret = "${secrets.admin}"
+  token_auth = true
+  session_timeout = 60
+}
+certificates: {}
+media: { rtp_port_range = "${rtp.min}-${rtp.max}" }
+nat: {
+  ice_enforce_list = "lo"
+  ice_ignore_list = ""
+  ignore_mdns = true
+}
+plugins: { disable = "${plugins.map((p) => `libjanus_${p}.so`).join(',')}" }
+transports: { disable = "${transports.map((t) => `libjanus_${t}.so`).join(',')}" }
+events: { broadcast = false }
+loggers: { disable = "libjanus_jsonlog.so" }
+`,
+  );
+  writeFileSync(
+    join(dir, 'janus.transport.websockets.jcfg'),
+    `general: { json = "compact" ws = true ws_port = ${ports.ws} ws_ip = "127.0.0.1" wss = false }
+admin: { admin_ws = true admin_ws_port = ${ports.admin} admin_ws_ip = "127.0.0.1" admin_wss = false }
+`,
+  );
+  writeFileSync(
+    join(dir, 'janus.transport.http.jcfg'),
+    `general: { json = "compact" base_path = "/janus" http = true port = ${ports.http} ip = "127.0.0.1" https = false }
+admin: { admin_http = false admin_https = false }
+cors: { allow_origin = "*" }
+`,
+  );
+  writeFileSync(join(dir, 'janus.plugin.streaming.jcfg'), 'general: { }\n');
+  writeFileSync(join(dir, 'janus.plugin.videoroom.jcfg'), 'general: { }\n');
+}
+
+export async function startJanus(options: { logTo?: (line: string) => void } = {}): Promise<RunningJanus> {
+  if (janusMissing.length > 0) throw new Error(`cannot start Janus: ${janusMissing.join(', ')} missing (bash scripts/ensure-media-tools.sh)`);
+  const shim = loopbackShim();
+  const dir = mkdtempSync(join(tmpdir(), 'rtcroom-janus-'));
+  const secrets = { api: randomBytes(16).toString('hex'), admin: randomBytes(16).toString('hex') };
+  // A window of its own in the dynamic range, so two tests' Janus rarely meet.
+  const base = 30000 + 1000 * Math.floor(Math.random() * 25);
+  const rtp = { min: base, max: base + 999 };
+  for (let attempt = 1; ; attempt++) {
+    const ports = { ws: await freePort(), admin: await freePort(), http: await freePort() };
+    writeConfig(dir, ports, secrets, rtp);
+    let output = '';
+    const proc: ChildProcess = spawn(janusBin!, ['-C', join(dir, 'janus.jcfg'), '-F', dir, '-o'], {
+      env: { ...process.env, LD_PRELOAD: shim },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const onData = (d: Buffer) => {
+      output += d.toString();
+      options.logTo?.(d.toString());
+    };
+    proc.stdout!.on('data', onData);
+    proc.stderr!.on('data', onData);
+    const wanted = [`HTTP webserver started (port ${ports.http}`, `Websockets server started (port ${ports.ws})`, `Admin Websockets server started (port ${ports.admin})`];
+    const outcome = await new Promise<'up' | 'failed'>((resolve) => {
+      const deadline = setTimeout(() => resolve('failed'), 15_000);
+      const check = setInterval(() => {
+        if (proc.exitCode !== null || /Error creating vhost|Couldn't start webserver|Error starting .*server/i.test(output)) done('failed');
+        else if (wanted.every((w) => output.includes(w))) done('up');
+      }, 50);
+      const done = (r: 'up' | 'failed') => {
+        clearTimeout(deadline);
+        clearInterval(check);
+        resolve(r);
+      };
+    });
+    const stop = async () => {
+      if (proc.exitCode !== null || proc.signalCode !== null) return;
+      const exited = new Promise((r) => proc.once('close', r));
+      proc.kill('SIGTERM');
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([exited, new Promise((r) => (timer = setTimeout(r, 5000)))]);
+      clearTimeout(timer);
+      if (proc.exitCode === null && proc.signalCode === null) {
+        proc.kill('SIGKILL');
+        await exited;
+      }
+    };
+    if (outcome === 'up') {
+      return {
+        wsUrl: `ws://127.0.0.1:${ports.ws}`,
+        adminWsUrl: `ws://127.0.0.1:${ports.admin}`,
+        httpUrl: `http://127.0.0.1:${ports.http}/janus`,
+        apiSecret: secrets.api,
+        adminSecret: secrets.admin,
+        rtpPorts: rtp,
+        log: () => output,
+        async stop() {
+          await stop();
+          if (process.env.TEST_KEEP_MEDIA !== 'true') rmSync(dir, { recursive: true, force: true });
+        },
+      };
+    }
+    await stop();
+    if (attempt === 4) {
+      rmSync(dir, { recursive: true, force: true });
+      throw new Error(`Janus did not start:\n${output.slice(-3000)}`);
+    }
+  }
+}
