@@ -307,8 +307,9 @@ describeMedia('the media bridge: RTMP <-> WebRTC through Janus, with real parts'
     expect(await tryWith(a.janus!.token)).toMatchObject({ code: 0 });
     // The plugins a member's token opens are the two the bridge uses, nothing else.
     expect(await tryWith(a.janus!.token, { plugin: 'janus.plugin.echotest', body: {} })).toMatchObject({ stage: 'attach' });
-    // Ann's token with room b's mountpoint: without its pin nothing plays, nor with a guessed one.
-    expect(await tryWith(a.janus!.token, { plugin: 'janus.plugin.streaming', body: { request: 'watch', id: b.mountpointId } })).toMatchObject({ stage: 'plugin', code: 457 });
+    // Ann's token with room b's mountpoint: without its pin nothing plays (453, the pin is missing),
+    // nor with a guessed one (457, unauthorized).
+    expect(await tryWith(a.janus!.token, { plugin: 'janus.plugin.streaming', body: { request: 'watch', id: b.mountpointId } })).toMatchObject({ stage: 'plugin', code: 453 });
     expect(await tryWith(a.janus!.token, { plugin: 'janus.plugin.streaming', body: { request: 'watch', id: b.mountpointId, pin: 'guess' } })).toMatchObject({ stage: 'plugin', code: 457 });
     // Ann's token in room b's VideoRoom: refused (the room admits its members' tokens only).
     expect(await tryWith(a.janus!.token, { plugin: 'janus.plugin.videoroom', body: { request: 'join', ptype: 'publisher', room: egress.videoroomId, token: a.janus!.token } })).toMatchObject({
