@@ -68,9 +68,9 @@ function pushTestPattern(url: string, seconds: number): ChildProcess {
 }
 
 /** Reads video frames of an RTMP stream as they come: when the first arrived, and how many within the bound. */
-function readFrames(url: string, frames: number, timeoutMs: number): Promise<{ firstAt: number | undefined; frames: number; code: number | null; stderr: string }> {
+function readFrames(url: string, frames: number, timeoutMs: number, kind: 'v' | 'a' = 'v'): Promise<{ firstAt: number | undefined; frames: number; code: number | null; stderr: string }> {
   return new Promise((resolveRead) => {
-    const child = spawn('ffmpeg', ['-hide_banner', '-nostdin', '-v', 'error', '-rw_timeout', '15000000', '-i', url, '-map', '0:v:0', '-frames:v', String(frames), '-f', 'framemd5', '-'], {
+    const child = spawn('ffmpeg', ['-hide_banner', '-nostdin', '-v', 'error', '-rw_timeout', '15000000', '-i', url, '-map', `0:${kind}:0`, `-frames:${kind}`, String(frames), '-f', 'framemd5', '-'], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let firstAt: number | undefined;
@@ -110,6 +110,12 @@ function ffmpegChildren(parent: number): number[] {
     .map((l) => l.trim().split(/\s+/))
     .filter(([, comm]) => comm === 'ffmpeg')
     .map(([pid]) => Number(pid));
+}
+
+/** A process's resident memory, in MB. */
+function rssMb(pid: number): number {
+  const kb = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+  return Number(((Number(kb) || 0) / 1024).toFixed(1));
 }
 
 /** Share of one core a process uses over `ms`. */
@@ -242,7 +248,12 @@ describeMedia('the media bridge: RTMP <-> WebRTC through Janus, with real parts'
     const ingress = listed.bridges.find((x) => x.streamId === streamId)!;
     expect(ingress).toMatchObject({ direction: mediaBridgev1.Bridge_Direction.DIRECTION_INGRESS, roomId: room, identities: ['agent-ann'], state: mediaBridgev1.BridgeState.BRIDGE_STATE_FLOWING });
     const [ffmpeg] = ffmpegChildren(bridgeProcess.pid!);
+    const bridgeCpu = cpuShare(bridgeProcess.pid!, 3000);
+    const janusCpu = cpuShare(janus.pid, 3000);
     figures.ingressFfmpegCpuShare = Number((await cpuShare(ffmpeg, 3000)).toFixed(3));
+    figures.ingressBridgeProcessCpuShare = Number((await bridgeCpu).toFixed(3));
+    figures.ingressFfmpegRssMb = rssMb(ffmpeg);
+    figures.ingressJanusCpuShare = Number((await janusCpu).toFixed(3));
     figures.ingressBridgeSetupMs = ingress.setupMs;
 
     // The last viewer closes: the ingress stops, its ffmpeg ends, and the viewer's token goes.
@@ -273,6 +284,7 @@ describeMedia('the media bridge: RTMP <-> WebRTC through Janus, with real parts'
     const read = await readFrames(target, 45, 40_000);
     expect(read.frames).toBeGreaterThanOrEqual(45);
     figures.egressSetupMs = read.firstAt! - publishedAt;
+    expect(read.code).toBe(0);
     const probe = spawnSync('ffprobe', ['-v', 'error', '-rw_timeout', '10000000', '-show_entries', 'stream=codec_name', '-of', 'csv=p=0', target], { encoding: 'utf8', timeout: 20_000 });
     expect(probe.stdout.split('\n').map((s) => s.trim()).filter(Boolean).sort()).toEqual(['aac', 'h264']);
 
@@ -280,7 +292,14 @@ describeMedia('the media bridge: RTMP <-> WebRTC through Janus, with real parts'
     expect(listed).toMatchObject({ roomId: room, identities: ['agent-ann'], state: mediaBridgev1.BridgeState.BRIDGE_STATE_FLOWING });
     figures.egressBridgeSetupMs = listed.setupMs;
     const [ffmpeg] = ffmpegChildren(bridgeProcess.pid!);
+    const bridgeCpu = cpuShare(bridgeProcess.pid!, 3000);
+    const janusCpu = cpuShare(janus.pid, 3000);
     figures.egressFfmpegCpuShare = Number((await cpuShare(ffmpeg, 3000)).toFixed(3));
+    figures.egressBridgeProcessCpuShare = Number((await bridgeCpu).toFixed(3));
+    figures.egressFfmpegRssMb = rssMb(ffmpeg);
+    figures.egressJanusCpuShare = Number((await janusCpu).toFixed(3));
+    // The microphone arrives too: AAC frames (1024 samples each at 44.1 kHz: 43 a second).
+    expect((await readFrames(target, 40, 20_000, 'a')).frames).toBeGreaterThanOrEqual(40);
 
     await page.evaluate('window.rtcPublish.janus.close()');
     await bridge.closeEgress({ roomId: room, publisherIdentity: 'agent-ann' });

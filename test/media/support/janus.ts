@@ -31,6 +31,7 @@ export interface RunningJanus {
   adminSecret: string;
   /** The ports ICE and mountpoints use. */
   rtpPorts: { min: number; max: number };
+  pid: number;
   /** Everything Janus logged. */
   log(): string;
   stop(): Promise<void>;
@@ -154,6 +155,7 @@ export async function startJanus(options: { logTo?: (line: string) => void } = {
         apiSecret: secrets.api,
         adminSecret: secrets.admin,
         rtpPorts: rtp,
+        pid: proc.pid!,
         log: () => output,
         async stop() {
           await stop();
