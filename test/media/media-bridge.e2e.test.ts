@@ -17,7 +17,7 @@ import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { createClient } from '@rtcroom/common';
+import { checkHealth, createClient } from '@rtcroom/common';
 import { mediaBridgev1 } from '@rtcroom/proto';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { ServiceProcess } from '../support/service-processes';
@@ -161,6 +161,7 @@ describeMedia('the media bridge: RTMP <-> WebRTC through Janus, with real parts'
       MEDIA_BRIDGE_RTP_HOST: '127.0.0.1',
       MEDIA_BRIDGE_RTP_PORTS: `${base}-${base + 499}`,
       MEDIA_BRIDGE_WORK_DIR: workDir,
+      JANUS_RETRY_MS: '500',
     });
     await bridgeProcess.start();
     bridge = createClient(mediaBridgev1.MediaBridgeServiceService, bridgeProcess.address, 15_000);
@@ -351,5 +352,49 @@ describeMedia('the media bridge: RTMP <-> WebRTC through Janus, with real parts'
     await expect(bridge.openEgress({ roomId: 'bad room', publisherIdentity: 'v', targetUrl: source('x') })).rejects.toMatchObject({ reason: 'INVALID_ARGUMENT' });
     await page.close();
   }, 60_000);
+
+  it('a bridge killed with SIGKILL leaves no ffmpeg behind', async () => {
+    const doomed = new ServiceProcess('media-bridge', { ...bridgeProcess.env });
+    await doomed.start();
+    const client = createClient(mediaBridgev1.MediaBridgeServiceService, doomed.address, 15_000);
+    try {
+      const streamId = `doomed_${Date.now().toString(36)}`;
+      await client.openIngress({ roomId: 'room-doomed', streamId, viewerIdentity: 'ann', sourceUrl: `${rtmp.rtmpBase}/live/${streamId}` });
+      const [ffmpeg] = await until(async () => {
+        const found = ffmpegChildren(doomed.pid!);
+        return found.length > 0 && found;
+      }, 10_000, "the doomed bridge's ffmpeg");
+      await doomed.kill();
+      // Its parent-death signal ends it at once; the supervisor is gone and cannot.
+      await until(async () => !existsSync(`/proc/${ffmpeg}`) || readFileSync(`/proc/${ffmpeg}/stat`, 'utf8').includes(') Z '), 5000, 'the orphaned ffmpeg to end');
+    } finally {
+      client.close();
+      await doomed.kill();
+    }
+  }, 60_000);
+
+  it('Janus restarts: the bridge turns NOT_SERVING, refuses to open, forgets what Janus lost, reconnects and opens again', async () => {
+    const health = () => checkHealth(bridgeProcess.address, 'rtcroom.media.v1.MediaBridgeService', undefined, 2000);
+    expect((await health()).serving).toBe(true);
+    const stamp = Date.now().toString(36);
+    const before = await bridge.openIngress({ roomId: `room-r-${stamp}`, streamId: `s_${stamp}`, viewerIdentity: 'ann', sourceUrl: `${rtmp.rtmpBase}/live/s_${stamp}` });
+    await janus.restart(async () => {
+      await until(async () => !(await health()).serving, 10_000, 'health NOT_SERVING while Janus is down');
+      await expect(bridge.openIngress({ roomId: `room-r-${stamp}`, streamId: `t_${stamp}`, viewerIdentity: 'ann', sourceUrl: `${rtmp.rtmpBase}/live/t_${stamp}` })).rejects.toMatchObject({
+        reason: 'UNAVAILABLE',
+      });
+    });
+    await until(async () => (await health()).serving, 20_000, 'health SERVING once Janus is back');
+    // What Janus held went with it, and the bridge knows: no bridge left, no ffmpeg for it.
+    expect((await bridge.listBridges({})).bridges).toEqual([]);
+    expect(ffmpegChildren(bridgeProcess.pid!)).toEqual([]);
+    const after = await bridge.openIngress({ roomId: `room-r-${stamp}`, streamId: `s_${stamp}`, viewerIdentity: 'ann', sourceUrl: `${rtmp.rtmpBase}/live/s_${stamp}` });
+    expect(after.janus!.token).not.toBe(before.janus!.token);
+    const page = await newPage();
+    expect(await page.evaluate(tryTokenScript(janus.httpUrl, before.janus!.token))).toMatchObject({ stage: 'create', code: 403 });
+    expect(await page.evaluate(tryTokenScript(janus.httpUrl, after.janus!.token))).toMatchObject({ code: 0 });
+    await page.close();
+    await bridge.closeIngress({ roomId: `room-r-${stamp}`, streamId: `s_${stamp}`, viewerIdentity: 'ann' });
+  }, 90_000);
 });
 

@@ -31,9 +31,11 @@ export interface RunningJanus {
   adminSecret: string;
   /** The ports ICE and mountpoints use. */
   rtpPorts: { min: number; max: number };
-  pid: number;
+  readonly pid: number;
   /** Everything Janus logged. */
   log(): string;
+  /** Kills Janus (SIGKILL), runs `whileDown`, and starts it again on the same ports: everything it held is gone. */
+  restart(whileDown?: () => Promise<void>): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -100,6 +102,54 @@ cors: { allow_origin = "*" }
   writeFileSync(join(dir, 'janus.plugin.videoroom.jcfg'), 'general: { }\n');
 }
 
+interface Launched {
+  proc: ChildProcess;
+  output: () => string;
+  up: boolean;
+}
+
+/** Starts Janus on a written configuration; `up` once its three servers listen on `ports`. */
+async function launch(dir: string, shim: string, ports: { ws: number; admin: number; http: number }, logTo?: (line: string) => void): Promise<Launched> {
+  let output = '';
+  const proc: ChildProcess = spawn(janusBin!, ['-C', join(dir, 'janus.jcfg'), '-F', dir, '-o'], {
+    env: { ...process.env, LD_PRELOAD: shim },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const onData = (d: Buffer) => {
+    output += d.toString();
+    logTo?.(d.toString());
+  };
+  proc.stdout!.on('data', onData);
+  proc.stderr!.on('data', onData);
+  const wanted = [`HTTP webserver started (port ${ports.http}`, `Websockets server started (port ${ports.ws})`, `Admin Websockets server started (port ${ports.admin})`];
+  const up = await new Promise<boolean>((resolve) => {
+    const deadline = setTimeout(() => done(false), 15_000);
+    const check = setInterval(() => {
+      if (proc.exitCode !== null || /Error creating vhost|Couldn't start webserver|Error starting .*server/i.test(output)) done(false);
+      else if (wanted.every((w) => output.includes(w))) done(true);
+    }, 50);
+    const done = (r: boolean) => {
+      clearTimeout(deadline);
+      clearInterval(check);
+      resolve(r);
+    };
+  });
+  return { proc, output: () => output, up };
+}
+
+async function stopProcess(proc: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+  if (proc.exitCode !== null || proc.signalCode !== null) return;
+  const exited = new Promise((r) => proc.once('close', r));
+  proc.kill(signal);
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([exited, new Promise((r) => (timer = setTimeout(r, 5000)))]);
+  clearTimeout(timer);
+  if (proc.exitCode === null && proc.signalCode === null) {
+    proc.kill('SIGKILL');
+    await exited;
+  }
+}
+
 export async function startJanus(options: { logTo?: (line: string) => void } = {}): Promise<RunningJanus> {
   if (janusMissing.length > 0) throw new Error(`cannot start Janus: ${janusMissing.join(', ')} missing (bash scripts/ensure-media-tools.sh)`);
   const shim = loopbackShim();
@@ -111,62 +161,43 @@ export async function startJanus(options: { logTo?: (line: string) => void } = {
   for (let attempt = 1; ; attempt++) {
     const ports = { ws: await freePort(), admin: await freePort(), http: await freePort() };
     writeConfig(dir, ports, secrets, rtp);
-    let output = '';
-    const proc: ChildProcess = spawn(janusBin!, ['-C', join(dir, 'janus.jcfg'), '-F', dir, '-o'], {
-      env: { ...process.env, LD_PRELOAD: shim },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const onData = (d: Buffer) => {
-      output += d.toString();
-      options.logTo?.(d.toString());
-    };
-    proc.stdout!.on('data', onData);
-    proc.stderr!.on('data', onData);
-    const wanted = [`HTTP webserver started (port ${ports.http}`, `Websockets server started (port ${ports.ws})`, `Admin Websockets server started (port ${ports.admin})`];
-    const outcome = await new Promise<'up' | 'failed'>((resolve) => {
-      const deadline = setTimeout(() => resolve('failed'), 15_000);
-      const check = setInterval(() => {
-        if (proc.exitCode !== null || /Error creating vhost|Couldn't start webserver|Error starting .*server/i.test(output)) done('failed');
-        else if (wanted.every((w) => output.includes(w))) done('up');
-      }, 50);
-      const done = (r: 'up' | 'failed') => {
-        clearTimeout(deadline);
-        clearInterval(check);
-        resolve(r);
-      };
-    });
-    const stop = async () => {
-      if (proc.exitCode !== null || proc.signalCode !== null) return;
-      const exited = new Promise((r) => proc.once('close', r));
-      proc.kill('SIGTERM');
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([exited, new Promise((r) => (timer = setTimeout(r, 5000)))]);
-      clearTimeout(timer);
-      if (proc.exitCode === null && proc.signalCode === null) {
-        proc.kill('SIGKILL');
-        await exited;
+    const first = await launch(dir, shim, ports, options.logTo);
+    if (!first.up) {
+      await stopProcess(first.proc);
+      if (attempt === 4) {
+        rmSync(dir, { recursive: true, force: true });
+        throw new Error(`Janus did not start:\n${first.output().slice(-3000)}`);
       }
+      continue;
+    }
+    let current = first;
+    return {
+      wsUrl: `ws://127.0.0.1:${ports.ws}`,
+      adminWsUrl: `ws://127.0.0.1:${ports.admin}`,
+      httpUrl: `http://127.0.0.1:${ports.http}/janus`,
+      apiSecret: secrets.api,
+      adminSecret: secrets.admin,
+      rtpPorts: rtp,
+      get pid() {
+        return current.proc.pid!;
+      },
+      log: () => current.output(),
+      async restart(whileDown) {
+        await stopProcess(current.proc, 'SIGKILL');
+        await whileDown?.();
+        // The same ports: whoever uses this Janus keeps its addresses. They were Janus's a moment ago.
+        for (let tries = 1; ; tries++) {
+          current = await launch(dir, shim, ports, options.logTo);
+          if (current.up) return;
+          await stopProcess(current.proc);
+          if (tries === 3) throw new Error(`Janus did not start again:\n${current.output().slice(-3000)}`);
+          await new Promise((r) => setTimeout(r, 500));
+        }
+      },
+      async stop() {
+        await stopProcess(current.proc);
+        if (process.env.TEST_KEEP_MEDIA !== 'true') rmSync(dir, { recursive: true, force: true });
+      },
     };
-    if (outcome === 'up') {
-      return {
-        wsUrl: `ws://127.0.0.1:${ports.ws}`,
-        adminWsUrl: `ws://127.0.0.1:${ports.admin}`,
-        httpUrl: `http://127.0.0.1:${ports.http}/janus`,
-        apiSecret: secrets.api,
-        adminSecret: secrets.admin,
-        rtpPorts: rtp,
-        pid: proc.pid!,
-        log: () => output,
-        async stop() {
-          await stop();
-          if (process.env.TEST_KEEP_MEDIA !== 'true') rmSync(dir, { recursive: true, force: true });
-        },
-      };
-    }
-    await stop();
-    if (attempt === 4) {
-      rmSync(dir, { recursive: true, force: true });
-      throw new Error(`Janus did not start:\n${output.slice(-3000)}`);
-    }
   }
 }

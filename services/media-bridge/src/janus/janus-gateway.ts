@@ -70,10 +70,15 @@ export class JanusGateway {
       if (this.closing) return;
       this.closing = true;
       logger.error('lost Janus', { what });
+      // Whichever half is still open goes too: the next connect makes both anew.
+      void Promise.all([api.close().catch(() => undefined), admin.close().catch(() => undefined)]);
       for (const listener of this.closedListeners) listener(what);
     };
+    // janode says connection_closed for a close it was asked for, connection_error for any other.
     api.once('connection_closed', lost('api connection closed'));
+    api.once('connection_error', lost('api connection lost'));
     admin.once('connection_closed', lost('admin connection closed'));
+    admin.once('connection_error', lost('admin connection lost'));
     session.once('session_destroyed', lost('session destroyed'));
   }
 
@@ -82,15 +87,17 @@ export class JanusGateway {
     // No retries inside janode: a Janus that does not answer fails the start, and the bridge's own
     // reconnect loop decides what comes next.
     const api = await janode.connect({ address: { url: settings.wsUrl, apisecret: settings.apiSecret }, retry_time_secs: 1, max_retries: 1 });
+    let admin: JanodeConnection | undefined;
     try {
-      const admin = await janode.connect({ address: { url: settings.adminWsUrl, apisecret: settings.adminSecret }, is_admin: true, retry_time_secs: 1, max_retries: 1 }).catch(async (err) => {
-        throw err;
-      });
+      admin = await janode.connect({ address: { url: settings.adminWsUrl, apisecret: settings.adminSecret }, is_admin: true, retry_time_secs: 1, max_retries: 1 });
+      // The admin secret is checked per request, not at connect: ask something harmless now, so a
+      // wrong JANUS_ADMIN_SECRET fails the start instead of the first member's token.
+      await admin.sendRequest({ janus: 'list_tokens' });
       const session = await api.create(15);
       const [s, v] = await Promise.all([session.attach(streaming), session.attach(videoroom)]);
       return new JanusGateway(api, admin, session, s, v, logger);
     } catch (err) {
-      await api.close().catch(() => undefined);
+      await Promise.all([api.close().catch(() => undefined), admin?.close().catch(() => undefined)]);
       throw err;
     }
   }

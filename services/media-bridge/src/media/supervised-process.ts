@@ -1,8 +1,10 @@
 // A media process (ffmpeg) the bridge keeps running until told to stop: restarted with a growing
 // pause when it ends, its stderr kept (the last lines) and logged, its progress read to learn when
 // media first flows. Stopping sends SIGTERM, then SIGKILL; the process is its own group's leader, so
-// nothing it started outlives it.
-import { ChildProcess, spawn } from 'node:child_process';
+// nothing it started outlives it. And it dies with the bridge: it runs under util-linux's setpriv
+// with a parent-death signal, so even a bridge killed with SIGKILL (or OOM) leaves no ffmpeg pulling
+// or pushing a stream for nobody.
+import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import type { Logger } from '@rtcroom/common';
 
 export interface SupervisedProcessOptions {
@@ -20,6 +22,16 @@ export type ProcessState = 'starting' | 'flowing' | 'restarting' | 'stopped';
 
 const stderrLines = 30;
 
+/** setpriv, when this machine has one that sets a parent-death signal (util-linux 2.33+). */
+let setpriv: string | null | undefined;
+function parentDeathWrapper(): string | null {
+  if (setpriv === undefined) {
+    const help = spawnSync('setpriv', ['--help'], { encoding: 'utf8' });
+    setpriv = help.status === 0 && help.stdout.includes('--pdeathsig') ? 'setpriv' : null;
+  }
+  return setpriv;
+}
+
 export class SupervisedProcess {
   private child: ChildProcess | undefined;
   private timer: NodeJS.Timeout | undefined;
@@ -31,6 +43,7 @@ export class SupervisedProcess {
   /** When media first flowed (ms since the epoch), for setup time. */
   firstFlowAt: number | undefined;
   private flowListeners: (() => void)[] = [];
+  private warnedNoWrapper = false;
 
   constructor(private readonly options: SupervisedProcessOptions) {
     this.backoff = options.backoffMs ?? 500;
@@ -92,7 +105,13 @@ export class SupervisedProcess {
     const args = this.options.args();
     // detached: its own process group, so a stop reaches whatever it forks, and a Ctrl-C in the
     // bridge's terminal reaches only the bridge, which stops its children in order.
-    const child = spawn(this.options.command, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const wrapper = parentDeathWrapper();
+    if (!wrapper && !this.warnedNoWrapper) {
+      this.warnedNoWrapper = true;
+      logger.warn('setpriv (util-linux) with --pdeathsig not found: a media process outlives the bridge if the bridge is killed');
+    }
+    const [command, argv] = wrapper ? [wrapper, ['--pdeathsig', 'KILL', '--', this.options.command, ...args]] : [this.options.command, args];
+    const child = spawn(command, argv, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     this.child = child;
     logger.debug('media process started', { pid: child.pid, command: this.options.command, args: args.join(' ') });
     let stdoutRest = '';
