@@ -248,6 +248,9 @@ describeMedia('the media bridge: RTMP <-> WebRTC through Janus, with real parts'
     const listed = await bridge.listBridges({});
     const ingress = listed.bridges.find((x) => x.streamId === streamId)!;
     expect(ingress).toMatchObject({ direction: mediaBridgev1.Bridge_Direction.DIRECTION_INGRESS, roomId: room, identities: ['agent-ann'], state: mediaBridgev1.BridgeState.BRIDGE_STATE_FLOWING });
+    const metrics = await (await fetch(`http://${bridgeProcess.listening.MEDIA_BRIDGE_METRICS_ADDRESS}/metrics`)).text();
+    expect(metrics).toMatch(/^rtcroom_media_bridges\{[^}]*direction="ingress"[^}]*state="flowing"[^}]*\} 1$/m);
+    expect(metrics).toMatch(/^rtcroom_media_bridge_janus_connected(\{[^}]*\})? 1$/m);
     const [ffmpeg] = ffmpegChildren(bridgeProcess.pid!);
     const bridgeCpu = cpuShare(bridgeProcess.pid!, 3000);
     const janusCpu = cpuShare(janus.pid, 3000);
