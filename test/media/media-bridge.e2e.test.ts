@@ -215,11 +215,12 @@ describeMedia('the media bridge: RTMP <-> WebRTC through Janus, with real parts'
     const pushedAt = Date.now();
     const push = pushTestPattern(`${rtmp.rtmpBase}/live/${streamId}`, 60);
     pushes.push(push);
-    const opened = await bridge.openIngress({ roomId: room, streamId, viewerIdentity: 'agent-ann', sourceUrl: `${rtmp.rtmpBase}/live/${streamId}` });
-    expect(opened).toMatchObject({ viewers: 1, janus: { httpUrl: janus.httpUrl } });
+    // Answered once media flows into the mountpoint: the viewer is told of a stream that plays.
+    const opened = await bridge.openIngress({ waitForMediaMs: 12_000, roomId: room, streamId, viewerIdentity: 'agent-ann', sourceUrl: `${rtmp.rtmpBase}/live/${streamId}` });
+    expect(opened).toMatchObject({ viewers: 1, janus: { httpUrl: janus.httpUrl }, state: mediaBridgev1.BridgeState.BRIDGE_STATE_FLOWING });
     expect(opened.mountpointPin.length).toBeGreaterThan(8);
     // Opening again for the same viewer counts it once.
-    expect((await bridge.openIngress({ roomId: room, streamId, viewerIdentity: 'agent-ann', sourceUrl: `${rtmp.rtmpBase}/live/${streamId}` })).viewers).toBe(1);
+    expect((await bridge.openIngress({ waitForMediaMs: 0, roomId: room, streamId, viewerIdentity: 'agent-ann', sourceUrl: `${rtmp.rtmpBase}/live/${streamId}` })).viewers).toBe(1);
 
     const page = await newPage();
     const sdp = await page.evaluate(playScript({ httpUrl: opened.janus!.httpUrl, token: opened.janus!.token, mountpointId: opened.mountpointId, pin: opened.mountpointPin })) as PeerReport;
@@ -317,8 +318,8 @@ describeMedia('the media bridge: RTMP <-> WebRTC through Janus, with real parts'
     const stamp = Date.now().toString(36);
     const source = (s: string) => `${rtmp.rtmpBase}/live/${s}`;
     // Two rooms, each with a stream a browser member plays (no push needed: refusals come first).
-    const a = await bridge.openIngress({ roomId: `room-a-${stamp}`, streamId: `sa_${stamp}`, viewerIdentity: 'ann', sourceUrl: source(`sa_${stamp}`) });
-    const b = await bridge.openIngress({ roomId: `room-b-${stamp}`, streamId: `sb_${stamp}`, viewerIdentity: 'bob', sourceUrl: source(`sb_${stamp}`) });
+    const a = await bridge.openIngress({ waitForMediaMs: 0, roomId: `room-a-${stamp}`, streamId: `sa_${stamp}`, viewerIdentity: 'ann', sourceUrl: source(`sa_${stamp}`) });
+    const b = await bridge.openIngress({ waitForMediaMs: 0, roomId: `room-b-${stamp}`, streamId: `sb_${stamp}`, viewerIdentity: 'bob', sourceUrl: source(`sb_${stamp}`) });
     const egress = await bridge.openEgress({ roomId: `room-b-${stamp}`, publisherIdentity: 'bob', targetUrl: source(`eb_${stamp}`) });
     // One token per member and room: bob's ingress and egress in room b share it.
     expect(egress.janus!.token).toBe(b.janus!.token);
@@ -351,7 +352,7 @@ describeMedia('the media bridge: RTMP <-> WebRTC through Janus, with real parts'
     expect(await tryWith(a.janus!.token)).toMatchObject({ stage: 'create', code: 403 });
 
     // Bad input: a clear error with a stable code.
-    await expect(bridge.openIngress({ roomId: 'r', streamId: 's', viewerIdentity: 'v', sourceUrl: 'http://example.com/x' })).rejects.toMatchObject({ reason: 'INVALID_ARGUMENT' });
+    await expect(bridge.openIngress({ waitForMediaMs: 0, roomId: 'r', streamId: 's', viewerIdentity: 'v', sourceUrl: 'http://example.com/x' })).rejects.toMatchObject({ reason: 'INVALID_ARGUMENT' });
     await expect(bridge.openEgress({ roomId: 'bad room', publisherIdentity: 'v', targetUrl: source('x') })).rejects.toMatchObject({ reason: 'INVALID_ARGUMENT' });
     await page.close();
   }, 60_000);
@@ -362,7 +363,7 @@ describeMedia('the media bridge: RTMP <-> WebRTC through Janus, with real parts'
     const client = createClient(mediaBridgev1.MediaBridgeServiceService, doomed.address, 15_000);
     try {
       const streamId = `doomed_${Date.now().toString(36)}`;
-      await client.openIngress({ roomId: 'room-doomed', streamId, viewerIdentity: 'ann', sourceUrl: `${rtmp.rtmpBase}/live/${streamId}` });
+      await client.openIngress({ waitForMediaMs: 0, roomId: 'room-doomed', streamId, viewerIdentity: 'ann', sourceUrl: `${rtmp.rtmpBase}/live/${streamId}` });
       const [ffmpeg] = await until(async () => {
         const found = ffmpegChildren(doomed.pid!);
         return found.length > 0 && found;
@@ -380,10 +381,10 @@ describeMedia('the media bridge: RTMP <-> WebRTC through Janus, with real parts'
     const health = () => checkHealth(bridgeProcess.address, 'rtcroom.media.v1.MediaBridgeService', undefined, 2000);
     expect((await health()).serving).toBe(true);
     const stamp = Date.now().toString(36);
-    const before = await bridge.openIngress({ roomId: `room-r-${stamp}`, streamId: `s_${stamp}`, viewerIdentity: 'ann', sourceUrl: `${rtmp.rtmpBase}/live/s_${stamp}` });
+    const before = await bridge.openIngress({ waitForMediaMs: 0, roomId: `room-r-${stamp}`, streamId: `s_${stamp}`, viewerIdentity: 'ann', sourceUrl: `${rtmp.rtmpBase}/live/s_${stamp}` });
     await janus.restart(async () => {
       await until(async () => !(await health()).serving, 10_000, 'health NOT_SERVING while Janus is down');
-      await expect(bridge.openIngress({ roomId: `room-r-${stamp}`, streamId: `t_${stamp}`, viewerIdentity: 'ann', sourceUrl: `${rtmp.rtmpBase}/live/t_${stamp}` })).rejects.toMatchObject({
+      await expect(bridge.openIngress({ waitForMediaMs: 0, roomId: `room-r-${stamp}`, streamId: `t_${stamp}`, viewerIdentity: 'ann', sourceUrl: `${rtmp.rtmpBase}/live/t_${stamp}` })).rejects.toMatchObject({
         reason: 'UNAVAILABLE',
       });
     });
@@ -391,7 +392,7 @@ describeMedia('the media bridge: RTMP <-> WebRTC through Janus, with real parts'
     // What Janus held went with it, and the bridge knows: no bridge left, no ffmpeg for it.
     expect((await bridge.listBridges({})).bridges).toEqual([]);
     expect(ffmpegChildren(bridgeProcess.pid!)).toEqual([]);
-    const after = await bridge.openIngress({ roomId: `room-r-${stamp}`, streamId: `s_${stamp}`, viewerIdentity: 'ann', sourceUrl: `${rtmp.rtmpBase}/live/s_${stamp}` });
+    const after = await bridge.openIngress({ waitForMediaMs: 0, roomId: `room-r-${stamp}`, streamId: `s_${stamp}`, viewerIdentity: 'ann', sourceUrl: `${rtmp.rtmpBase}/live/s_${stamp}` });
     expect(after.janus!.token).not.toBe(before.janus!.token);
     const page = await newPage();
     expect(await page.evaluate(tryTokenScript(janus.httpUrl, before.janus!.token))).toMatchObject({ stage: 'create', code: 403 });

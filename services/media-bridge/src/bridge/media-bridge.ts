@@ -66,8 +66,8 @@ export class MediaBridge {
     return janus;
   }
 
-  async openIngress(roomId: string, streamId: string, viewer: string, sourceUrl: string): Promise<IngressView> {
-    return this.lock.run(`i:${roomId}:${streamId}`, () =>
+  async openIngress(roomId: string, streamId: string, viewer: string, sourceUrl: string, waitForMediaMs = 0): Promise<IngressView> {
+    const opened = await this.lock.run(`i:${roomId}:${streamId}`, () =>
       janusCall(async () => {
         const janus = this.gateway();
         let ingress = this.ingresses.get(`${roomId}:${streamId}`);
@@ -78,9 +78,16 @@ export class MediaBridge {
         }
         const token = await this.tokens.acquire(roomId, viewer, `ingress:${streamId}`);
         ingress.viewers.add(viewer);
-        return { token, mountpointId: ingress.mountpointId, pin: ingress.pin, state: stateOf(ingress.process.state), viewers: ingress.viewers.size };
+        return { ingress, view: { token, mountpointId: ingress.mountpointId, pin: ingress.pin, state: stateOf(ingress.process.state), viewers: ingress.viewers.size } };
       }),
     );
+    // Outside the lock: other viewers of the stream open meanwhile. Not flowing in time is no error,
+    // the state says so.
+    if (waitForMediaMs > 0 && opened.view.state !== 'flowing') {
+      await opened.ingress.process.flowing(waitForMediaMs).catch(() => undefined);
+      return { ...opened.view, state: stateOf(opened.ingress.process.state), viewers: opened.ingress.viewers.size };
+    }
+    return opened.view;
   }
 
   async closeIngress(roomId: string, streamId: string, viewer: string): Promise<number> {

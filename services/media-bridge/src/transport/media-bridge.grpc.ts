@@ -5,6 +5,8 @@ import { mediaBridgev1 } from '@rtcroom/proto';
 import type { BridgeState, MediaBridge } from '../bridge/media-bridge';
 
 const idPattern = /^[A-Za-z0-9_-]{1,64}$/;
+/** The longest an OpenIngress may wait for media (a caller's deadline should be above it). */
+const maxWaitMs = 30_000;
 
 export interface MediaBridgeDeps {
   bridge: MediaBridge;
@@ -59,7 +61,8 @@ export function mediaBridgeBinding(deps: MediaBridgeDeps): ServiceBinding {
         requireId('stream_id', request.streamId);
         requireIdentity('viewer_identity', request.viewerIdentity);
         requireRtmpUrl('source_url', request.sourceUrl);
-        const opened = await bridge.openIngress(request.roomId, request.streamId, request.viewerIdentity, request.sourceUrl);
+        if (request.waitForMediaMs > maxWaitMs) throw new DomainError('INVALID_ARGUMENT', `wait_for_media_ms must be at most ${maxWaitMs}`, { field: 'wait_for_media_ms' });
+        const opened = await bridge.openIngress(request.roomId, request.streamId, request.viewerIdentity, request.sourceUrl, request.waitForMediaMs);
         return {
           janus: access(opened.token),
           mountpointId: opened.mountpointId,

@@ -105,6 +105,12 @@ export interface OpenIngressRequest {
    * ingress starts, ignored while it runs.
    */
   sourceUrl: string;
+  /**
+   * Up to this many milliseconds (at most 30000), answer only once media flows into the mountpoint,
+   * so the caller tells the viewer about a stream that plays; the answer's state says whether it
+   * did. 0: answer at once.
+   */
+  waitForMediaMs: number;
 }
 
 export interface OpenIngressResponse {
@@ -350,7 +356,7 @@ export const JanusAccess: MessageFns<JanusAccess> = {
 };
 
 function createBaseOpenIngressRequest(): OpenIngressRequest {
-  return { roomId: "", streamId: "", viewerIdentity: "", sourceUrl: "" };
+  return { roomId: "", streamId: "", viewerIdentity: "", sourceUrl: "", waitForMediaMs: 0 };
 }
 
 export const OpenIngressRequest: MessageFns<OpenIngressRequest> = {
@@ -366,6 +372,9 @@ export const OpenIngressRequest: MessageFns<OpenIngressRequest> = {
     }
     if (message.sourceUrl !== "") {
       writer.uint32(34).string(message.sourceUrl);
+    }
+    if (message.waitForMediaMs !== 0) {
+      writer.uint32(40).uint32(message.waitForMediaMs);
     }
     return writer;
   },
@@ -415,6 +424,14 @@ export const OpenIngressRequest: MessageFns<OpenIngressRequest> = {
             message.sourceUrl = reader.string();
             continue;
           }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.waitForMediaMs = reader.uint32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -449,6 +466,11 @@ export const OpenIngressRequest: MessageFns<OpenIngressRequest> = {
         : isSet(object.source_url)
         ? globalThis.String(object.source_url)
         : "",
+      waitForMediaMs: isSet(object.waitForMediaMs)
+        ? globalThis.Number(object.waitForMediaMs)
+        : isSet(object.wait_for_media_ms)
+        ? globalThis.Number(object.wait_for_media_ms)
+        : 0,
     };
   },
 
@@ -466,6 +488,9 @@ export const OpenIngressRequest: MessageFns<OpenIngressRequest> = {
     if (message.sourceUrl !== undefined) {
       obj.sourceUrl = message.sourceUrl;
     }
+    if (message.waitForMediaMs !== undefined) {
+      obj.waitForMediaMs = Math.round(message.waitForMediaMs);
+    }
     return obj;
   },
 
@@ -478,6 +503,7 @@ export const OpenIngressRequest: MessageFns<OpenIngressRequest> = {
     message.streamId = object.streamId ?? "";
     message.viewerIdentity = object.viewerIdentity ?? "";
     message.sourceUrl = object.sourceUrl ?? "";
+    message.waitForMediaMs = object.waitForMediaMs ?? 0;
     return message;
   },
 };
@@ -1519,7 +1545,7 @@ export const ListBridgesResponse: MessageFns<ListBridgesResponse> = {
  * ends every bridge and callers open them again. With mutual TLS, each method admits only the
  * certificate roles on its Callers line.
  * Errors carry google.rpc.ErrorInfo with domain "rtcroom.media": INVALID_ARGUMENT, NOT_FOUND,
- * MEDIA_BRIDGE_UNAVAILABLE (Janus or ffmpeg cannot be reached or started).
+ * UNAVAILABLE (Janus cannot be reached or refused a request).
  */
 export type MediaBridgeServiceService = typeof MediaBridgeServiceService;
 export const MediaBridgeServiceService = {
@@ -1527,7 +1553,8 @@ export const MediaBridgeServiceService = {
    * Makes an RTMP stream playable over WebRTC for one browser viewer: starts the stream's ingress
    * if no viewer had it open (creating its Janus mountpoint and its ffmpeg), adds the viewer's Janus
    * token, and counts the viewer. Opening again for the same viewer changes nothing and answers the
-   * same. Answers once the mountpoint exists; the state says whether media flows into it yet.
+   * same. Answers once the mountpoint exists (or, with wait_for_media_ms, once media flows into it);
+   * the state says whether media flows.
    * Callers: gateway, room, internal.
    */
   openIngress: {
@@ -1605,7 +1632,8 @@ export interface MediaBridgeServiceServer extends UntypedServiceImplementation {
    * Makes an RTMP stream playable over WebRTC for one browser viewer: starts the stream's ingress
    * if no viewer had it open (creating its Janus mountpoint and its ffmpeg), adds the viewer's Janus
    * token, and counts the viewer. Opening again for the same viewer changes nothing and answers the
-   * same. Answers once the mountpoint exists; the state says whether media flows into it yet.
+   * same. Answers once the mountpoint exists (or, with wait_for_media_ms, once media flows into it);
+   * the state says whether media flows.
    * Callers: gateway, room, internal.
    */
   openIngress: handleUnaryCall<OpenIngressRequest, OpenIngressResponse>;
@@ -1642,7 +1670,8 @@ export interface MediaBridgeServiceClient extends Client {
    * Makes an RTMP stream playable over WebRTC for one browser viewer: starts the stream's ingress
    * if no viewer had it open (creating its Janus mountpoint and its ffmpeg), adds the viewer's Janus
    * token, and counts the viewer. Opening again for the same viewer changes nothing and answers the
-   * same. Answers once the mountpoint exists; the state says whether media flows into it yet.
+   * same. Answers once the mountpoint exists (or, with wait_for_media_ms, once media flows into it);
+   * the state says whether media flows.
    * Callers: gateway, room, internal.
    */
   openIngress(
