@@ -3,9 +3,12 @@
 // (1) ingress: ffmpeg pushes a test pattern with a tone into nginx-rtmp as a mini-program would; the
 //     bridge opens an ingress; Chromium plays it over WebRTC and decodes frames and audio.
 // (2) egress: Chromium publishes its camera and microphone into the room's VideoRoom; the bridge
-//     pushes it to nginx-rtmp; ffmpeg reads frames back from the RTMP stream.
+//     pushes it to nginx-rtmp; ffmpeg reads frames back from the RTMP stream. Unpublishing stops the
+//     bridge's ffmpeg, publishing again restarts it.
 // (3) tokens: Janus refuses a wrong token, a token outside its plugins, a pin-less watch, another
 //     room, and a member's token once it no longer needs one.
+// (4) a bridge killed with SIGKILL leaves no ffmpeg; (5) a Janus restart turns the bridge NOT_SERVING
+//     until it has reconnected, with every bridge ended.
 // Every SDP's candidates are 127.0.0.1 only. Figures (setup time each way, ffmpeg CPU per stream)
 // are printed and written to test-artifacts/media-bridge-figures.json.
 //
@@ -21,7 +24,7 @@ import { checkHealth, createClient } from '@rtcroom/common';
 import { mediaBridgev1 } from '@rtcroom/proto';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { ServiceProcess } from '../support/service-processes';
-import { candidateAddresses, PeerReport, playScript, publishScript, statsScript, tryTokenScript } from './support/janus-page';
+import { candidateAddresses, PeerReport, playScript, publishScript, republishScript, statsScript, tryTokenScript, unpublishScript } from './support/janus-page';
 import { janusMissing, RunningJanus, startJanus } from './support/janus';
 import { nginxBin, rtmpModule, RunningNginxRtmp, startNginxRtmp } from './support/nginx-rtmp';
 
@@ -306,10 +309,19 @@ describeMedia('the media bridge: RTMP <-> WebRTC through Janus, with real parts'
     // The microphone arrives too: AAC frames (1024 samples each at 44.1 kHz: 43 a second).
     expect((await readFrames(target, 40, 20_000, 'a')).frames).toBeGreaterThanOrEqual(40);
 
+    // The agent stops publishing: the bridge stops its ffmpeg and waits; publishing again brings it back.
+    await page.evaluate(unpublishScript);
+    await until(async () => !existsSync(`/proc/${ffmpeg}`) || readFileSync(`/proc/${ffmpeg}/stat`, 'utf8').includes(') Z '), 10_000, 'the egress ffmpeg to end with the publish');
+    const waiting = (await bridge.listBridges({})).bridges.find((x) => x.direction === mediaBridgev1.Bridge_Direction.DIRECTION_EGRESS)!;
+    expect(waiting.state).toBe(mediaBridgev1.BridgeState.BRIDGE_STATE_STARTING);
+    await page.evaluate(republishScript());
+    expect((await readFrames(target, 15, 40_000)).frames).toBeGreaterThanOrEqual(15);
+    const [again] = ffmpegChildren(bridgeProcess.pid!);
+
     await page.evaluate('window.rtcPublish.janus.close()');
     await bridge.closeEgress({ roomId: room, publisherIdentity: 'agent-ann' });
     expect((await bridge.listBridges({})).bridges).toEqual([]);
-    await until(async () => !existsSync(`/proc/${ffmpeg}`) || readFileSync(`/proc/${ffmpeg}/stat`, 'utf8').includes(') Z '), 5000, 'the egress ffmpeg to end');
+    await until(async () => !existsSync(`/proc/${again}`) || readFileSync(`/proc/${again}/stat`, 'utf8').includes(') Z '), 5000, 'the egress ffmpeg to end');
     await page.close();
   }, 90_000);
 

@@ -114,6 +114,29 @@ export function publishScript(access: JanusPageAccess & { videoroomId: number; f
 })()`;
 }
 
+/** Page code: stop publishing (the PeerConnection stays for a republish). */
+export const unpublishScript = `(async () => {
+  await window.rtcPublish.janus.message({ request: 'unpublish' });
+  await window.rtcPublish.janus.poll((e) => e.plugindata && e.plugindata.data && e.plugindata.data.unpublished === 'ok');
+  window.rtcPublish.pc.close();
+})()`;
+
+/** Page code: publish again on the same handle, with a new PeerConnection. */
+export function republishScript(): string {
+  return `(async () => {
+  ${pageJanusClientSource()}
+  const { janus, media } = window.rtcPublish;
+  const pc = new RTCPeerConnection({ iceServers: [] });
+  for (const track of media.getTracks()) pc.addTransceiver(track, { direction: 'sendonly', streams: [media] });
+  await pc.setLocalDescription(await pc.createOffer());
+  await gathered(pc);
+  await janus.message({ request: 'publish', audio: true, video: true }, { type: 'offer', sdp: loopbackOnly(pc.localDescription.sdp) });
+  const answered = await janus.poll((e) => e.jsep && e.jsep.type === 'answer');
+  await pc.setRemoteDescription(answered.jsep);
+  window.rtcPublish.pc = pc;
+})()`;
+}
+
 /** Page code: one Janus request with the given token, answering Janus's error code (0: accepted). */
 export function tryTokenScript(httpUrl: string, token: string, then?: { plugin: string; body: Record<string, unknown> }): string {
   return `(async () => {

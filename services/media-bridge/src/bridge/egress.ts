@@ -37,26 +37,44 @@ export class Egress {
     private readonly logger: Logger,
   ) {}
 
-  /** Waits (in the background) for the member to publish, then starts ffmpeg and the forward. */
+  /**
+   * Follows the member's publishing (in the background): when it publishes, ffmpeg and the forward
+   * start; when it stops (unpublished, left, its PeerConnection gone), they stop, until it
+   * publishes again. Janus is asked every pollMs while waiting, every 4 pollMs while forwarding.
+   */
   watch(janus: () => JanusGateway | undefined): void {
     const tick = async () => {
       this.poller = undefined;
       if (this.stopped) return;
       const gateway = janus();
+      const forwarding = this.process !== undefined;
       try {
-        if (gateway && (await gateway.isPublishing(this.videoroomId, this.feedId))) {
-          await this.startForward(gateway);
-          return;
+        const publishing = gateway ? await gateway.isPublishing(this.videoroomId, this.feedId) : false;
+        if (this.stopped) return;
+        if (publishing && !forwarding && gateway) await this.startForward(gateway);
+        if (!publishing && forwarding) {
+          this.logger.info('egress publisher stopped publishing; waiting for it again', { room: this.roomId, identity: this.identity });
+          await this.stopForward(gateway);
         }
       } catch (err) {
         this.logger.warn('could not check or forward the publisher', { err });
       }
-      if (!this.stopped) this.poller = setTimeout(() => void tick(), this.settings.pollMs);
+      if (!this.stopped) this.poller = setTimeout(() => void tick(), this.process ? this.settings.pollMs * 4 : this.settings.pollMs);
     };
     this.poller = setTimeout(() => void tick(), 0);
   }
 
   private async startForward(janus: JanusGateway): Promise<void> {
+    try {
+      await this.forwardTo(janus);
+    } catch (err) {
+      // Half started is not started: the next look at the publisher tries again from nothing.
+      await this.stopForward(janus);
+      throw err;
+    }
+  }
+
+  private async forwardTo(janus: JanusGateway): Promise<void> {
     const audioPort = await this.portPairs.take();
     this.ports.push(audioPort);
     const videoPort = await this.portPairs.take();
@@ -83,12 +101,18 @@ export class Egress {
     this.logger.info('egress forwarding', { room: this.roomId, identity: this.identity, audioPort, videoPort });
   }
 
+  private async stopForward(janus: JanusGateway | undefined): Promise<void> {
+    for (const id of this.forwarders.splice(0)) await janus?.stopForward(this.videoroomId, this.feedId, id).catch(() => undefined);
+    const running = this.process;
+    this.process = undefined;
+    await running?.stop();
+    for (const port of this.ports.splice(0)) this.portPairs.release(port);
+  }
+
   async stop(janus: JanusGateway | undefined): Promise<void> {
     this.stopped = true;
     clearTimeout(this.poller);
-    for (const id of this.forwarders.splice(0)) await janus?.stopForward(this.videoroomId, this.feedId, id).catch(() => undefined);
-    await this.process?.stop();
-    for (const port of this.ports.splice(0)) this.portPairs.release(port);
+    await this.stopForward(janus);
     await rm(join(this.settings.workDir, `egress-${this.videoroomId}-${this.feedId}.sdp`), { force: true });
   }
 }
