@@ -1,5 +1,10 @@
 // One RTMP stream made playable over WebRTC: a Janus streaming mountpoint (with a pin of its own) fed
 // by an ffmpeg that pulls the stream. Lives while at least one viewer has it open.
+//
+// Each viewer's open brings a source URL (the caller may sign one per viewer: nginx-rtmp's play
+// check admits a viewer who is seated); ffmpeg, whenever it (re)starts, pulls with the URL of the
+// viewer who opened last among those still there, so a viewer's departure never leaves the ingress
+// with a URL the media server now refuses.
 import { randomBytes } from 'node:crypto';
 import type { Logger } from '@rtcroom/common';
 import type { JanusGateway } from '../janus/janus-gateway';
@@ -14,7 +19,8 @@ export interface IngressSettings {
 }
 
 export class Ingress {
-  readonly viewers = new Set<string>();
+  /** Viewers, in the order they opened, with the source URL each brought. */
+  readonly viewers = new Map<string, string>();
   readonly openedAt = Date.now();
   private constructor(
     readonly roomId: string,
@@ -35,13 +41,25 @@ export class Ingress {
       audio: { pt: payloadTypes.opus, codec: 'opus' },
       video: { pt: payloadTypes.h264, codec: 'h264', fmtp: h264Fmtp },
     });
+    let ingress: Ingress | undefined;
     const process = new SupervisedProcess({
       command: settings.ffmpegPath,
-      args: () => ingressArgs({ sourceUrl, rtpHost: settings.janusRtpHost, audioPort: mountpoint.audioPort, videoPort: mountpoint.videoPort }),
+      args: () => ingressArgs({ sourceUrl: ingress?.currentSource() ?? sourceUrl, rtpHost: settings.janusRtpHost, audioPort: mountpoint.audioPort, videoPort: mountpoint.videoPort }),
       logger: logger.child({ ingress: streamId, mountpoint: mountpoint.id }),
     });
-    process.start();
-    return new Ingress(roomId, streamId, mountpoint.id, pin, process);
+    ingress = new Ingress(roomId, streamId, mountpoint.id, pin, process);
+    return ingress;
+  }
+
+  /** Counts a viewer (again: it moves to the end, its URL the newest). */
+  addViewer(viewer: string, sourceUrl: string): void {
+    this.viewers.delete(viewer);
+    this.viewers.set(viewer, sourceUrl);
+  }
+
+  /** The URL ffmpeg pulls with: the latest viewer's. */
+  currentSource(): string | undefined {
+    return [...this.viewers.values()].pop();
   }
 
   async stop(janus: JanusGateway | undefined): Promise<void> {

@@ -70,14 +70,24 @@ export class MediaBridge {
     const opened = await this.lock.run(`i:${roomId}:${streamId}`, () =>
       janusCall(async () => {
         const janus = this.gateway();
-        let ingress = this.ingresses.get(`${roomId}:${streamId}`);
-        if (!ingress) {
-          ingress = await Ingress.start(roomId, streamId, sourceUrl, janus, this.settings, this.logger);
-          this.ingresses.set(`${roomId}:${streamId}`, ingress);
-          this.logger.info('ingress opened', { roomId, streamId, mountpoint: ingress.mountpointId });
-        }
+        const key = `${roomId}:${streamId}`;
+        // The token first: an ingress exists only with a viewer who can watch it.
         const token = await this.tokens.acquire(roomId, viewer, `ingress:${streamId}`);
-        ingress.viewers.add(viewer);
+        let ingress = this.ingresses.get(key);
+        if (!ingress) {
+          try {
+            ingress = await Ingress.start(roomId, streamId, sourceUrl, janus, this.settings, this.logger);
+          } catch (err) {
+            await this.tokens.release(roomId, viewer, `ingress:${streamId}`).catch(() => undefined);
+            throw err;
+          }
+          this.ingresses.set(key, ingress);
+          ingress.addViewer(viewer, sourceUrl);
+          ingress.process.start();
+          this.logger.info('ingress opened', { roomId, streamId, mountpoint: ingress.mountpointId });
+        } else {
+          ingress.addViewer(viewer, sourceUrl);
+        }
         return { ingress, view: { token, mountpointId: ingress.mountpointId, pin: ingress.pin, state: stateOf(ingress.process.state), viewers: ingress.viewers.size } };
       }),
     );
@@ -117,12 +127,17 @@ export class MediaBridge {
         const token = await this.tokens.acquire(roomId, identity, 'egress');
         if (!egress) {
           let room = this.videorooms.get(roomId);
-          if (!room) {
-            room = { id: newJanusId(), egresses: 0 };
-            await janus.createVideoRoom(room.id, roomId, [token]);
-            this.videorooms.set(roomId, room);
-          } else {
-            await janus.allowInVideoRoom(room.id, 'add', [token]);
+          try {
+            if (!room) {
+              room = { id: newJanusId(), egresses: 0 };
+              await janus.createVideoRoom(room.id, roomId, [token]);
+              this.videorooms.set(roomId, room);
+            } else {
+              await janus.allowInVideoRoom(room.id, 'add', [token]);
+            }
+          } catch (err) {
+            await this.tokens.release(roomId, identity, 'egress').catch(() => undefined);
+            throw err;
           }
           room.egresses++;
           egress = new Egress(roomId, identity, room.id, newJanusId(), targetUrl, this.settings, this.portPairs, this.logger.child({ egress: identity, room: roomId }));
@@ -165,7 +180,7 @@ export class MediaBridge {
         direction: 'ingress' as const,
         roomId: i.roomId,
         streamId: i.streamId,
-        identities: [...i.viewers],
+        identities: [...i.viewers.keys()],
         state: stateOf(i.process.state),
         restarts: i.process.restarts,
         setupMs: setup(i.openedAt, i.process.firstFlowAt),

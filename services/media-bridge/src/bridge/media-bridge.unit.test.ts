@@ -78,6 +78,23 @@ describe('MediaBridge', () => {
     expect(bridge.list()).toEqual([]);
   });
 
+  it("pulls with the newest viewer's source URL, and falls back when that viewer leaves", async () => {
+    await bridge.openIngress('r1', 's1', 'ann', `${source}?viewer=ann`);
+    await bridge.openIngress('r1', 's1', 'bob', `${source}?viewer=bob`);
+    const ingress = (bridge as unknown as { ingresses: Map<string, { currentSource(): string }> }).ingresses.get('r1:s1')!;
+    expect(ingress.currentSource()).toBe(`${source}?viewer=bob`);
+    await bridge.closeIngress('r1', 's1', 'bob');
+    expect(ingress.currentSource()).toBe(`${source}?viewer=ann`);
+    expect(bridge.list()[0].identities).toEqual(['ann']);
+  });
+
+  it('holds no token for a bridge Janus refused to make', async () => {
+    janus.refuseNext = true;
+    await expect(bridge.openIngress('r1', 's1', 'ann', source)).rejects.toMatchObject({ reason: 'UNAVAILABLE' });
+    expect(janus.tokens.size).toBe(0);
+    expect(bridge.tokens.size).toBe(0);
+  });
+
   it('keeps one VideoRoom per room, admits each publisher, and destroys it with the last egress', async () => {
     const ann = await bridge.openEgress('r1', 'ann', 'rtmp://127.0.0.1:1935/live/a');
     const bob = await bridge.openEgress('r1', 'bob', 'rtmp://127.0.0.1:1935/live/b');

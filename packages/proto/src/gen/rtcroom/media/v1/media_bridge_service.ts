@@ -101,8 +101,9 @@ export interface OpenIngressRequest {
   /** The browser member who plays it. */
   viewerIdentity: string;
   /**
-   * The RTMP URL ffmpeg pulls the stream from (signed for the bridge by the caller); used when the
-   * ingress starts, ignored while it runs.
+   * The RTMP URL ffmpeg pulls the stream from: this viewer's own play URL will do (nginx-rtmp admits
+   * a seated viewer). ffmpeg (re)starts with the URL of the viewer who opened last among those still
+   * there, so a viewer who leaves takes its URL along.
    */
   sourceUrl: string;
   /**
