@@ -57,13 +57,14 @@ async function until<T>(check: () => Promise<T | false | undefined | null>, time
 }
 
 /** ffmpeg pushes a 320x240 test pattern with a 440 Hz tone in real time (H.264 constrained baseline, AAC), as a mini-program's pusher would. */
-function pushTestPattern(url: string, seconds: number): ChildProcess {
+function pushTestPattern(url: string, seconds: number, profile: 'baseline' | 'high-with-b-frames' = 'baseline'): ChildProcess {
+  const video = profile === 'baseline' ? ['-preset', 'ultrafast', '-tune', 'zerolatency', '-profile:v', 'baseline'] : ['-preset', 'veryfast', '-profile:v', 'high', '-bf', '2'];
   return spawn(
     'ffmpeg',
     [
       ...['-hide_banner', '-nostdin', '-v', 'error', '-re'],
       ...['-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=15', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=44100'],
-      ...['-t', String(seconds), '-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-profile:v', 'baseline', '-pix_fmt', 'yuv420p', '-g', '15'],
+      ...['-t', String(seconds), '-c:v', 'libx264', ...video, '-pix_fmt', 'yuv420p', '-g', '15'],
       ...['-c:a', 'aac', '-b:a', '64k', '-f', 'flv', url],
     ],
     { stdio: 'ignore' },
@@ -411,6 +412,36 @@ describeMedia('the media bridge: RTMP <-> WebRTC through Janus, with real parts'
     expect(await page.evaluate(tryTokenScript(janus.httpUrl, after.janus!.token))).toMatchObject({ code: 0 });
     await page.close();
     await bridge.closeIngress({ roomId: `room-r-${stamp}`, streamId: `s_${stamp}`, viewerIdentity: 'ann' });
+  }, 90_000);
+
+  it('ingress with MEDIA_BRIDGE_INGRESS_VIDEO=transcode: a High-profile push with B-frames plays, re-encoded to baseline', async () => {
+    const transcoding = new ServiceProcess('media-bridge', { ...bridgeProcess.env, MEDIA_BRIDGE_INGRESS_VIDEO: 'transcode' });
+    await transcoding.start();
+    const client = createClient(mediaBridgev1.MediaBridgeServiceService, transcoding.address, 15_000);
+    const streamId = `high_${Date.now().toString(36)}`;
+    const push = pushTestPattern(`${rtmp.rtmpBase}/live/${streamId}`, 60, 'high-with-b-frames');
+    pushes.push(push);
+    try {
+      const opened = await client.openIngress({ waitForMediaMs: 12_000, roomId: 'room-high', streamId, viewerIdentity: 'ann', sourceUrl: `${rtmp.rtmpBase}/live/${streamId}` });
+      expect(opened.state).toBe(mediaBridgev1.BridgeState.BRIDGE_STATE_FLOWING);
+      const page = await newPage();
+      await page.evaluate(playScript({ httpUrl: opened.janus!.httpUrl, token: opened.janus!.token, mountpointId: opened.mountpointId, pin: opened.mountpointPin }));
+      const decoded = () => page.evaluate(`window.rtcPlay.pc.getStats().then((r) => { let n = 0; r.forEach((s) => { if (s.type === 'inbound-rtp' && s.kind === 'video') n = s.framesDecoded || 0; }); return n; })`) as Promise<number>;
+      const first = await until(async () => {
+        const n = await decoded();
+        return n > 0 && n;
+      }, 30_000, 'the first decoded frame');
+      await until(async () => (await decoded()) >= first + 15, 20_000, 'frames decoded rising');
+      const [ffmpeg] = ffmpegChildren(transcoding.pid!);
+      figures.ingressTranscodeFfmpegCpuShare = Number((await cpuShare(ffmpeg, 3000)).toFixed(3));
+      await page.evaluate('window.rtcPlay.janus.close()');
+      await page.close();
+      await client.closeIngress({ roomId: 'room-high', streamId, viewerIdentity: 'ann' });
+    } finally {
+      push.kill('SIGKILL');
+      client.close();
+      await transcoding.stop();
+    }
   }, 90_000);
 });
 

@@ -6,6 +6,7 @@ import {
   envInt,
   envLogLevel,
   envMetricsAddress,
+  envOneOf,
   envOptional,
   envString,
   envThirdPartyKey,
@@ -19,6 +20,7 @@ import {
 } from '@rtcroom/common';
 import { tmpdir } from 'node:os';
 import type { JanusSettings } from './janus/janus-gateway';
+import { IngressVideo, ingressVideoModes } from './media/ffmpeg-commands';
 import type { PortRange } from './media/udp-ports';
 
 export interface MediaBridgeConfig {
@@ -40,6 +42,8 @@ export interface MediaBridgeConfig {
   /** The UDP ports the bridge's ffmpeg processes receive forwards on (two pairs per egress). */
   rtpPorts: PortRange;
   ffmpegPath: string;
+  /** An ingress passes H.264 through (copy) or re-encodes it (transcode). */
+  ingressVideo: IngressVideo;
   /** Where SDP files are written. */
   workDir: string;
   /** How often an egress asks Janus whether its member publishes yet. */
@@ -71,6 +75,7 @@ export function loadMediaBridgeConfig(env: Env): MediaBridgeConfig {
     rtpHost: envHost(env, 'MEDIA_BRIDGE_RTP_HOST', '127.0.0.1'),
     rtpPorts: envPortRange(env, 'MEDIA_BRIDGE_RTP_PORTS', '20000-20999'),
     ffmpegPath: envString(env, 'FFMPEG_PATH', 'ffmpeg'),
+    ingressVideo: envOneOf(env, 'MEDIA_BRIDGE_INGRESS_VIDEO', ingressVideoModes, 'copy'),
     workDir: envString(env, 'MEDIA_BRIDGE_WORK_DIR', tmpdir()),
     egressPollMs: envInt(env, 'MEDIA_BRIDGE_EGRESS_POLL_MS', 250, { min: 50, max: 10_000 }),
     janusRetryMs: envInt(env, 'JANUS_RETRY_MS', 2000, { min: 100, max: 60_000 }),

@@ -9,13 +9,15 @@ import { randomBytes } from 'node:crypto';
 import type { Logger } from '@rtcroom/common';
 import type { JanusGateway } from '../janus/janus-gateway';
 import { newJanusId } from '../janus/janus-gateway';
-import { h264Fmtp, ingressArgs, payloadTypes } from '../media/ffmpeg-commands';
+import { h264Fmtp, ingressArgs, IngressVideo, payloadTypes } from '../media/ffmpeg-commands';
 import { SupervisedProcess } from '../media/supervised-process';
 
 export interface IngressSettings {
   ffmpegPath: string;
   /** Where ffmpeg sends RTP to reach the mountpoint: Janus's address. */
   janusRtpHost: string;
+  /** Pass video through, or re-encode it. */
+  ingressVideo: IngressVideo;
 }
 
 export class Ingress {
@@ -44,7 +46,7 @@ export class Ingress {
     let ingress: Ingress | undefined;
     const process = new SupervisedProcess({
       command: settings.ffmpegPath,
-      args: () => ingressArgs({ sourceUrl: ingress?.currentSource() ?? sourceUrl, rtpHost: settings.janusRtpHost, audioPort: mountpoint.audioPort, videoPort: mountpoint.videoPort }),
+      args: () => ingressArgs({ sourceUrl: ingress?.currentSource() ?? sourceUrl, rtpHost: settings.janusRtpHost, audioPort: mountpoint.audioPort, videoPort: mountpoint.videoPort, video: settings.ingressVideo }),
       logger: logger.child({ ingress: streamId, mountpoint: mountpoint.id }),
     });
     ingress = new Ingress(roomId, streamId, mountpoint.id, pin, process);

@@ -9,6 +9,10 @@ export const h264Fmtp = 'profile-level-id=42e01f;packetization-mode=1';
 
 const common = ['-hide_banner', '-nostdin', '-loglevel', 'warning', '-nostats', '-progress', 'pipe:1'];
 
+/** What an ingress does to video: pass H.264 through as pushed, or re-encode it (any codec, B-frames, High profile) to constrained baseline. */
+export type IngressVideo = 'copy' | 'transcode';
+export const ingressVideoModes: readonly IngressVideo[] = ['copy', 'transcode'];
+
 export interface IngressCommand {
   /** The RTMP URL to pull. */
   sourceUrl: string;
@@ -16,12 +20,14 @@ export interface IngressCommand {
   rtpHost: string;
   audioPort: number;
   videoPort: number;
+  video: IngressVideo;
 }
 
 /**
- * RTMP -> RTP for a streaming mountpoint. Video passes through (H.264 as mini-programs push it, in
- * Annex B as RTP wants it), so the bridge decodes no picture; audio becomes Opus (AAC is no WebRTC
- * codec). Short analysis: the stream's codecs are known, and every second of probing is a second of
+ * RTMP -> RTP for a streaming mountpoint. Video passes through by default (H.264 as mini-programs
+ * push it, in Annex B as RTP wants it), so the bridge decodes no picture; `transcode` re-encodes it
+ * for pushers whose H.264 browsers may not take (B-frames) or that push another codec. Audio becomes
+ * Opus (AAC is no WebRTC codec). Short analysis: the stream's codecs are known, and every second of probing is a second of
  * setup.
  */
 export function ingressArgs(c: IngressCommand): string[] {
@@ -31,7 +37,10 @@ export function ingressArgs(c: IngressCommand): string[] {
     ...['-i', c.sourceUrl],
     ...['-map', '0:a:0?', '-c:a', 'libopus', '-ar', '48000', '-ac', '2', '-b:a', '64k', '-application', 'lowdelay'],
     ...['-payload_type', String(payloadTypes.opus), '-f', 'rtp', `rtp://${c.rtpHost}:${c.audioPort}?pkt_size=1200`],
-    ...['-map', '0:v:0', '-c:v', 'copy', '-bsf:v', 'h264_mp4toannexb'],
+    ...['-map', '0:v:0'],
+    ...(c.video === 'copy'
+      ? ['-c:v', 'copy', '-bsf:v', 'h264_mp4toannexb']
+      : ['-c:v', 'libx264', '-preset', 'veryfast', '-tune', 'zerolatency', '-profile:v', 'baseline', '-pix_fmt', 'yuv420p', '-bf', '0', '-g', '30']),
     ...['-payload_type', String(payloadTypes.h264), '-f', 'rtp', `rtp://${c.rtpHost}:${c.videoPort}?pkt_size=1200`],
   ];
 }

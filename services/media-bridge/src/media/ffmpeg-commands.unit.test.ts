@@ -2,12 +2,20 @@ import { egressArgs, egressSdp, ingressArgs, payloadTypes } from './ffmpeg-comma
 
 describe('ffmpeg command lines', () => {
   it('ingress: H.264 passes through in Annex B, AAC becomes Opus, each to its mountpoint port with its payload type', () => {
-    const args = ingressArgs({ sourceUrl: 'rtmp://127.0.0.1:1935/live/s1', rtpHost: '10.0.0.5', audioPort: 40000, videoPort: 40002 }).join(' ');
+    const args = ingressArgs({ sourceUrl: 'rtmp://127.0.0.1:1935/live/s1', rtpHost: '10.0.0.5', audioPort: 40000, videoPort: 40002, video: 'copy' }).join(' ');
     expect(args).toContain('-i rtmp://127.0.0.1:1935/live/s1');
     expect(args).toContain(`-c:a libopus -ar 48000 -ac 2 -b:a 64k -application lowdelay -payload_type ${payloadTypes.opus} -f rtp rtp://10.0.0.5:40000?pkt_size=1200`);
     expect(args).toContain(`-c:v copy -bsf:v h264_mp4toannexb -payload_type ${payloadTypes.h264} -f rtp rtp://10.0.0.5:40002?pkt_size=1200`);
     // Progress on stdout: how the bridge learns that media flows.
     expect(args).toContain('-progress pipe:1');
+  });
+
+  it('ingress with transcode: re-encodes video to constrained baseline H.264 without B-frames', () => {
+    const args = ingressArgs({ sourceUrl: 'rtmp://h/live/s1', rtpHost: '127.0.0.1', audioPort: 40000, videoPort: 40002, video: 'transcode' }).join(' ');
+    expect(args).toContain('-c:v libx264');
+    expect(args).toContain('-profile:v baseline');
+    expect(args).toContain('-bf 0');
+    expect(args).not.toContain('-c:v copy');
   });
 
   it('egress: reads the SDP of the forward, transcodes to H.264 constrained baseline and AAC, pushes FLV', () => {
