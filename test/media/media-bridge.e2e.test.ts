@@ -206,6 +206,12 @@ describeMedia('the media bridge: RTMP <-> WebRTC through Janus, with real parts'
     }
   }, 60_000);
 
+  // A Janus that died fails the test it died in, with its log, rather than every test after it.
+  afterEach(() => {
+    const died = janus?.died();
+    if (died) throw new Error(died);
+  });
+
   const newPage = async (): Promise<Page> => {
     const page = await context.newPage();
     page.on('pageerror', (err) => console.warn(`page error: ${err.message}`)); // eslint-disable-line no-console
@@ -265,12 +271,28 @@ describeMedia('the media bridge: RTMP <-> WebRTC through Janus, with real parts'
     figures.ingressJanusCpuShare = Number((await janusCpu).toFixed(3));
     figures.ingressBridgeSetupMs = ingress.setupMs;
 
-    // The last viewer closes: the ingress stops, its ffmpeg ends, and the viewer's token goes.
+    // A second agent plays the same ingress: no second ffmpeg, and when the first closes the second
+    // still decodes.
+    const second = await bridge.openIngress({ waitForMediaMs: 0, roomId: room, streamId, viewerIdentity: 'agent-bob', sourceUrl: `${rtmp.rtmpBase}/live/${streamId}` });
+    expect(second).toMatchObject({ viewers: 2, mountpointId: opened.mountpointId, state: mediaBridgev1.BridgeState.BRIDGE_STATE_FLOWING });
+    const bobPage = await newPage();
+    await bobPage.evaluate(playScript({ httpUrl: second.janus!.httpUrl, token: second.janus!.token, mountpointId: second.mountpointId, pin: second.mountpointPin }));
+    const bobDecoded = async () => ((await bobPage.evaluate(statsScript('rtcPlay'))) as Stats).video?.framesDecoded ?? 0;
+    await until(async () => (await bobDecoded()) > 0, 20_000, "the second agent's first frame");
+    expect(ffmpegChildren(bridgeProcess.pid!)).toEqual([ffmpeg]);
     await page.evaluate('window.rtcPlay.janus.close()');
-    expect(await bridge.closeIngress({ roomId: room, streamId, viewerIdentity: 'agent-ann' })).toEqual({ viewers: 0 });
+    expect(await bridge.closeIngress({ roomId: room, streamId, viewerIdentity: 'agent-ann' })).toEqual({ viewers: 1 });
+    const bobAt = await bobDecoded();
+    await until(async () => (await bobDecoded()) >= bobAt + 10, 20_000, "the second agent's frames rising after the first left");
+    expect(await page.evaluate(tryTokenScript(janus.httpUrl, opened.janus!.token))).toMatchObject({ stage: 'create', code: 403 });
+
+    // The last viewer closes: the ingress stops, its ffmpeg ends, and the viewer's token goes.
+    await bobPage.evaluate('window.rtcPlay.janus.close()');
+    await bobPage.close();
+    expect(await bridge.closeIngress({ roomId: room, streamId, viewerIdentity: 'agent-bob' })).toEqual({ viewers: 0 });
     expect((await bridge.listBridges({})).bridges).toEqual([]);
     await until(async () => !existsSync(`/proc/${ffmpeg}`) || readFileSync(`/proc/${ffmpeg}/stat`, 'utf8').includes(') Z '), 5000, 'the ingress ffmpeg to end');
-    expect(await page.evaluate(tryTokenScript(janus.httpUrl, opened.janus!.token))).toMatchObject({ stage: 'create', code: 403 });
+    expect(await page.evaluate(tryTokenScript(janus.httpUrl, second.janus!.token))).toMatchObject({ stage: 'create', code: 403 });
     await expect(bridge.closeIngress({ roomId: room, streamId, viewerIdentity: 'agent-ann' })).rejects.toMatchObject({ reason: 'NOT_FOUND' });
     push.kill('SIGKILL');
     await page.close();

@@ -34,6 +34,8 @@ export interface RunningJanus {
   readonly pid: number;
   /** Everything Janus logged. */
   log(): string;
+  /** How Janus ended when nobody stopped it (a crash), else undefined. */
+  died(): string | undefined;
   /** Kills Janus (SIGKILL), runs `whileDown`, and starts it again on the same ports: everything it held is gone. */
   restart(whileDown?: () => Promise<void>): Promise<void>;
   stop(): Promise<void>;
@@ -182,6 +184,10 @@ export async function startJanus(options: { logTo?: (line: string) => void } = {
         return current.proc.pid!;
       },
       log: () => current.output(),
+      died: () => {
+        const { exitCode, signalCode } = current.proc;
+        return exitCode === null && signalCode === null ? undefined : `Janus exited (${exitCode ?? signalCode}); its last words:\n${current.output().slice(-4000)}`;
+      },
       async restart(whileDown) {
         await stopProcess(current.proc, 'SIGKILL');
         await whileDown?.();
