@@ -20,7 +20,7 @@ import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { checkHealth, createClient } from '@rtcroom/common';
+import { checkHealth, createClient, freePort } from '@rtcroom/common';
 import { mediaBridgev1 } from '@rtcroom/proto';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { ServiceProcess } from '../support/service-processes';
@@ -465,5 +465,13 @@ describeMedia('the media bridge: RTMP <-> WebRTC through Janus, with real parts'
       await transcoding.stop();
     }
   }, 90_000);
+
+  it('a bridge that cannot reach Janus at start exits, saying where it looked; a wrong admin secret too', async () => {
+    const nowhere = `ws://127.0.0.1:${await freePort()}`;
+    const lost = new ServiceProcess('media-bridge', { ...bridgeProcess.env, JANUS_WS_URL: nowhere, JANUS_ADMIN_WS_URL: nowhere });
+    await expect(lost.start()).rejects.toThrow(new RegExp(`media-bridge exited[\\s\\S]*cannot reach Janus's API at ${nowhere} \\(JANUS_WS_URL\\)`));
+    const wrongSecret = new ServiceProcess('media-bridge', { ...bridgeProcess.env, JANUS_ADMIN_SECRET: 'not-the-admin-secret' });
+    await expect(wrongSecret.start()).rejects.toThrow(/media-bridge exited[\s\S]*refused the bridge \(JANUS_ADMIN_SECRET\)/);
+  }, 60_000);
 });
 

@@ -21,6 +21,14 @@ export interface MediaBridgeServiceDeps {
 }
 
 const serviceName = 'rtcroom.media.v1.MediaBridgeService';
+/** A Janus that takes the connection and never answers must not hang the start. */
+const connectTimeoutMs = 10_000;
+
+function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(message)), ms)));
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
+}
 
 export async function startMediaBridge(config: MediaBridgeConfig, logger: Logger, deps: MediaBridgeServiceDeps = {}): Promise<RunningMediaBridge> {
   await mkdir(config.workDir, { recursive: true });
@@ -40,7 +48,12 @@ export async function startMediaBridge(config: MediaBridgeConfig, logger: Logger
   // NOT_SERVING meanwhile.
   let setHealth: (serving: boolean) => void = () => undefined;
   const connect = async (): Promise<void> => {
-    const gateway = await JanusGateway.connect(config.janus, logger.child({ component: 'janus' }));
+    const connecting = JanusGateway.connect(config.janus, logger.child({ component: 'janus' }));
+    const gateway = await withTimeout(connecting, connectTimeoutMs, `Janus at ${config.janus.wsUrl} did not answer within ${connectTimeoutMs} ms`).catch((err) => {
+      // Answered too late: that connection is nobody's.
+      connecting.then((late) => late.close()).catch(() => undefined);
+      throw err;
+    });
     gateway.onClosed((why) => {
       if (janus !== gateway) return;
       janus = undefined;

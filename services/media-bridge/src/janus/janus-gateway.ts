@@ -86,16 +86,21 @@ export class JanusGateway {
     const { janode, streaming, videoroom } = await loadJanode();
     // No retries inside janode: a Janus that does not answer fails the start, and the bridge's own
     // reconnect loop decides what comes next.
-    const api = await janode.connect({ address: { url: settings.wsUrl, apisecret: settings.apiSecret }, retry_time_secs: 1, max_retries: 1 });
+    const api = await janode
+      .connect({ address: { url: settings.wsUrl, apisecret: settings.apiSecret }, retry_time_secs: 1, max_retries: 1 })
+      .catch((err) => Promise.reject(new JanusError(`cannot reach Janus's API at ${settings.wsUrl} (JANUS_WS_URL): ${describe(err)}`, undefined)));
     let admin: JanodeConnection | undefined;
     try {
-      admin = await janode.connect({ address: { url: settings.adminWsUrl, apisecret: settings.adminSecret }, is_admin: true, retry_time_secs: 1, max_retries: 1 });
+      const adminConnection = await janode
+        .connect({ address: { url: settings.adminWsUrl, apisecret: settings.adminSecret }, is_admin: true, retry_time_secs: 1, max_retries: 1 })
+        .catch((err) => Promise.reject(new JanusError(`cannot reach Janus's admin API at ${settings.adminWsUrl} (JANUS_ADMIN_WS_URL): ${describe(err)}`, undefined)));
+      admin = adminConnection;
       // The admin secret is checked per request, not at connect: ask something harmless now, so a
       // wrong JANUS_ADMIN_SECRET fails the start instead of the first member's token.
-      await admin.sendRequest({ janus: 'list_tokens' });
-      const session = await api.create(15);
+      await adminConnection.sendRequest({ janus: 'list_tokens' }).catch((err) => Promise.reject(new JanusError(`Janus's admin API refused the bridge (JANUS_ADMIN_SECRET): ${describe(err)}`, undefined)));
+      const session = await api.create(15).catch((err) => Promise.reject(new JanusError(`Janus's API refused the bridge (JANUS_API_SECRET): ${describe(err)}`, undefined)));
       const [s, v] = await Promise.all([session.attach(streaming), session.attach(videoroom)]);
-      return new JanusGateway(api, admin, session, s, v, logger);
+      return new JanusGateway(api, adminConnection, session, s, v, logger);
     } catch (err) {
       await Promise.all([api.close().catch(() => undefined), admin?.close().catch(() => undefined)]);
       throw err;
@@ -244,4 +249,11 @@ function asJanusError(err: unknown, what: string): JanusError {
   const janusError = new JanusError(`${what}: ${message}`, code ? Number(code) : undefined);
   janusError.cause = err;
   return janusError;
+}
+
+/** What went wrong, from whatever janode rejected with (an Error, a WebSocket event, a string). */
+function describe(err: unknown): string {
+  if (err instanceof Error) return err.message;
+  const e = err as { message?: unknown; error?: { message?: unknown }; type?: unknown } | undefined;
+  return String(e?.message ?? e?.error?.message ?? e?.type ?? err);
 }
