@@ -473,5 +473,33 @@ describeMedia('the media bridge: RTMP <-> WebRTC through Janus, with real parts'
     const wrongSecret = new ServiceProcess('media-bridge', { ...bridgeProcess.env, JANUS_ADMIN_SECRET: 'not-the-admin-secret' });
     await expect(wrongSecret.start()).rejects.toThrow(/media-bridge exited[\s\S]*refused the bridge \(JANUS_ADMIN_SECRET\)/);
   }, 60_000);
+
+  it("egress with MEDIA_BRIDGE_EGRESS_VIDEO=copy: the browser's H.264 reaches nginx-rtmp as it was sent", async () => {
+    const copying = new ServiceProcess('media-bridge', { ...bridgeProcess.env, MEDIA_BRIDGE_EGRESS_VIDEO: 'copy' });
+    await copying.start();
+    const client = createClient(mediaBridgev1.MediaBridgeServiceService, copying.address, 15_000);
+    const room = `room-copy-${Date.now().toString(36)}`;
+    const target = `${rtmp.rtmpBase}/live/copy_${Date.now().toString(36)}`;
+    try {
+      const opened = await client.openEgress({ roomId: room, publisherIdentity: 'agent-ann', targetUrl: target });
+      const page = await newPage();
+      const publishedAt = Date.now();
+      const sdp = (await page.evaluate(publishScript({ httpUrl: opened.janus!.httpUrl, token: opened.janus!.token, videoroomId: opened.videoroomId, feedId: opened.feedId }))) as PeerReport;
+      // The VideoRoom asked Chromium for H.264.
+      expect(sdp.janusSdp).toMatch(/a=rtpmap:\d+ H264\/90000/);
+      const read = await readFrames(target, 30, 40_000);
+      expect(read.frames).toBeGreaterThanOrEqual(30);
+      figures.egressCopySetupMs = read.firstAt! - publishedAt;
+      const [ffmpeg] = ffmpegChildren(copying.pid!);
+      figures.egressCopyFfmpegCpuShare = Number((await cpuShare(ffmpeg, 3000)).toFixed(3));
+      expect((await readFrames(target, 40, 20_000, 'a')).frames).toBeGreaterThanOrEqual(40);
+      await page.evaluate('window.rtcPublish.janus.close()');
+      await page.close();
+      await client.closeEgress({ roomId: room, publisherIdentity: 'agent-ann' });
+    } finally {
+      client.close();
+      await copying.stop();
+    }
+  }, 90_000);
 });
 

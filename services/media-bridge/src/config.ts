@@ -20,7 +20,7 @@ import {
 } from '@rtcroom/common';
 import { tmpdir } from 'node:os';
 import type { JanusSettings } from './janus/janus-gateway';
-import { IngressVideo, ingressVideoModes } from './media/ffmpeg-commands';
+import { EgressVideo, egressVideoModes, IngressVideo, ingressVideoModes } from './media/ffmpeg-commands';
 import type { PortRange } from './media/udp-ports';
 
 export interface MediaBridgeConfig {
@@ -44,6 +44,8 @@ export interface MediaBridgeConfig {
   ffmpegPath: string;
   /** An ingress passes H.264 through (copy) or re-encodes it (transcode). */
   ingressVideo: IngressVideo;
+  /** An egress transcodes the browser's VP8 (transcode) or passes its H.264 through (copy). */
+  egressVideo: EgressVideo;
   /** Where SDP files are written. */
   workDir: string;
   /** How often an egress asks Janus whether its member publishes yet. */
@@ -76,6 +78,7 @@ export function loadMediaBridgeConfig(env: Env): MediaBridgeConfig {
     rtpPorts: envPortRange(env, 'MEDIA_BRIDGE_RTP_PORTS', '20000-20999'),
     ffmpegPath: envString(env, 'FFMPEG_PATH', 'ffmpeg'),
     ingressVideo: envOneOf(env, 'MEDIA_BRIDGE_INGRESS_VIDEO', ingressVideoModes, 'copy'),
+    egressVideo: envOneOf(env, 'MEDIA_BRIDGE_EGRESS_VIDEO', egressVideoModes, 'transcode'),
     workDir: envString(env, 'MEDIA_BRIDGE_WORK_DIR', tmpdir()),
     egressPollMs: envInt(env, 'MEDIA_BRIDGE_EGRESS_POLL_MS', 250, { min: 50, max: 10_000 }),
     janusRetryMs: envInt(env, 'JANUS_RETRY_MS', 2000, { min: 100, max: 60_000 }),

@@ -38,7 +38,7 @@ export async function startMediaBridge(config: MediaBridgeConfig, logger: Logger
   let retry: NodeJS.Timeout | undefined;
   const bridge = new MediaBridge(
     () => janus,
-    { ffmpegPath: config.ffmpegPath, ingressVideo: config.ingressVideo, janusRtpHost: config.janusRtpHost, rtpHost: config.rtpHost, workDir: config.workDir, pollMs: config.egressPollMs },
+    { ffmpegPath: config.ffmpegPath, ingressVideo: config.ingressVideo, egressVideo: config.egressVideo, janusRtpHost: config.janusRtpHost, rtpHost: config.rtpHost, workDir: config.workDir, pollMs: config.egressPollMs },
     new UdpPortPairs(config.rtpHost, config.rtpPorts),
     logger,
   );

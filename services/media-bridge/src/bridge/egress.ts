@@ -4,7 +4,7 @@ import { writeFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '@rtcroom/common';
 import type { JanusGateway } from '../janus/janus-gateway';
-import { egressArgs, egressSdp, payloadTypes } from '../media/ffmpeg-commands';
+import { egressArgs, egressSdp, EgressVideo, egressVideoCodec, payloadTypes } from '../media/ffmpeg-commands';
 import { SupervisedProcess } from '../media/supervised-process';
 import type { UdpPortPairs } from '../media/udp-ports';
 
@@ -16,6 +16,8 @@ export interface EgressSettings {
   workDir: string;
   /** How often to ask Janus whether the member publishes yet. */
   pollMs: number;
+  /** Transcode the browser's VP8, or pass its H.264 through. */
+  egressVideo: EgressVideo;
 }
 
 export class Egress {
@@ -82,8 +84,8 @@ export class Egress {
     const sdpPath = join(this.settings.workDir, `egress-${this.videoroomId}-${this.feedId}.sdp`);
     this.process = new SupervisedProcess({
       command: this.settings.ffmpegPath,
-      args: () => egressArgs({ sdpPath, targetUrl: this.targetUrl }),
-      beforeStart: () => writeFile(sdpPath, egressSdp({ host: this.settings.rtpHost, audioPort, videoPort })),
+      args: () => egressArgs({ sdpPath, targetUrl: this.targetUrl, video: this.settings.egressVideo }),
+      beforeStart: () => writeFile(sdpPath, egressSdp({ host: this.settings.rtpHost, audioPort, videoPort, video: this.settings.egressVideo })),
       logger: this.logger,
     });
     this.process.start();
@@ -96,7 +98,7 @@ export class Egress {
       feed: this.feedId,
       host: this.settings.rtpHost,
       audio: { port: audioPort, pt: payloadTypes.opus },
-      video: { port: videoPort, pt: payloadTypes.vp8 },
+      video: { port: videoPort, pt: egressVideoCodec(this.settings.egressVideo).pt },
     });
     this.logger.info('egress forwarding', { room: this.roomId, identity: this.identity, audioPort, videoPort });
   }

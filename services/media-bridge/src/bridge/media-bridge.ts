@@ -4,6 +4,7 @@
 import { DomainError, Logger } from '@rtcroom/common';
 import type { JanusGateway } from '../janus/janus-gateway';
 import { JanusError, newJanusId } from '../janus/janus-gateway';
+import { egressVideoCodec } from '../media/ffmpeg-commands';
 import type { UdpPortPairs } from '../media/udp-ports';
 import { Egress, EgressSettings } from './egress';
 import { Ingress, IngressSettings } from './ingress';
@@ -130,7 +131,7 @@ export class MediaBridge {
           try {
             if (!room) {
               room = { id: newJanusId(), egresses: 0 };
-              await janus.createVideoRoom(room.id, roomId, [token]);
+              await janus.createVideoRoom(room.id, roomId, [token], egressVideoCodec(this.settings.egressVideo).name);
               this.videorooms.set(roomId, room);
             } else {
               await janus.allowInVideoRoom(room.id, 'add', [token]);

@@ -49,7 +49,7 @@ function fakeJanus() {
   return janus;
 }
 
-const settings = { ffmpegPath: 'true', ingressVideo: 'copy' as const, janusRtpHost: '127.0.0.1', rtpHost: '127.0.0.1', workDir: '/tmp', pollMs: 50 };
+const settings = { ffmpegPath: 'true', ingressVideo: 'copy' as const, egressVideo: 'transcode' as const, janusRtpHost: '127.0.0.1', rtpHost: '127.0.0.1', workDir: '/tmp', pollMs: 50 };
 const logger = createLogger({}, 'silent');
 const source = 'rtmp://127.0.0.1:1935/live/s1';
 

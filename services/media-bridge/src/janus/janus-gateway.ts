@@ -168,7 +168,7 @@ export class JanusGateway {
 
   // --- VideoRoom ---------------------------------------------------------------------------------
   /** A room only holders of the listed tokens may join. */
-  async createVideoRoom(room: number, description: string, allowed: string[]): Promise<void> {
+  async createVideoRoom(room: number, description: string, allowed: string[], videocodec: 'vp8' | 'h264' = 'vp8'): Promise<void> {
     await this.plugin(this.videoroom, {
       request: 'create',
       room,
@@ -177,7 +177,8 @@ export class JanusGateway {
       permanent: false,
       publishers: 16,
       audiocodec: 'opus',
-      videocodec: 'vp8',
+      videocodec,
+      ...(videocodec === 'h264' ? { h264_profile: '42e01f' } : {}),
       // A keyframe every few seconds, so an ffmpeg restarted mid-stream decodes again soon.
       fir_freq: 3,
       allowed,

@@ -45,25 +45,42 @@ export function ingressArgs(c: IngressCommand): string[] {
   ];
 }
 
+/**
+ * What an egress does to video. `transcode`: the browser sends VP8, ffmpeg makes H.264 of it at a
+ * fixed size. `copy`: the browser is asked for H.264 (constrained baseline) and ffmpeg passes it
+ * through, at a fraction of the CPU, with the browser's own size changes.
+ */
+export type EgressVideo = 'transcode' | 'copy';
+export const egressVideoModes: readonly EgressVideo[] = ['transcode', 'copy'];
+
+/** The codec the VideoRoom asks browsers for, and its payload type on the forward. */
+export const egressVideoCodec = (mode: EgressVideo) => (mode === 'copy' ? { name: 'h264' as const, pt: payloadTypes.h264 } : { name: 'vp8' as const, pt: payloadTypes.vp8 });
+
 export interface EgressCommand {
   /** The SDP file describing what Janus forwards (egressSdp). */
   sdpPath: string;
   /** The RTMP URL to push to. */
   targetUrl: string;
+  video: EgressVideo;
 }
 
 /**
- * RTP from a VideoRoom forward -> FLV on nginx-rtmp. The browser sends VP8 and Opus, neither of
- * which FLV carries: both are transcoded (H.264 constrained baseline at a fixed size, since a
- * browser changes its resolution with its bandwidth and an FLV stream cannot; AAC).
+ * RTP from a VideoRoom forward -> FLV on nginx-rtmp. Opus is no FLV codec: audio becomes AAC. Video
+ * is H.264 passed through (`copy`), or VP8 transcoded to H.264 constrained baseline at a fixed size
+ * (a browser changes its resolution with its bandwidth; the transcoded stream keeps one).
  */
 export function egressArgs(c: EgressCommand): string[] {
   return [
     ...common,
     ...['-protocol_whitelist', 'file,udp,rtp', '-fflags', '+genpts', '-analyzeduration', '1000000', '-probesize', '500000'],
     ...['-reorder_queue_size', '64', '-i', c.sdpPath],
-    ...['-map', '0:v:0', '-vf', 'scale=640:360:force_original_aspect_ratio=decrease,pad=640:360:(ow-iw)/2:(oh-ih)/2,fps=15'],
-    ...['-c:v', 'libx264', '-preset', 'veryfast', '-tune', 'zerolatency', '-profile:v', 'baseline', '-pix_fmt', 'yuv420p', '-g', '30', '-b:v', '600k'],
+    ...['-map', '0:v:0'],
+    ...(c.video === 'copy'
+      ? ['-c:v', 'copy']
+      : [
+          ...['-vf', 'scale=640:360:force_original_aspect_ratio=decrease,pad=640:360:(ow-iw)/2:(oh-ih)/2,fps=15'],
+          ...['-c:v', 'libx264', '-preset', 'veryfast', '-tune', 'zerolatency', '-profile:v', 'baseline', '-pix_fmt', 'yuv420p', '-g', '30', '-b:v', '600k'],
+        ]),
     ...['-map', '0:a:0?', '-c:a', 'aac', '-ar', '44100', '-ac', '2', '-b:a', '64k'],
     ...['-f', 'flv', c.targetUrl],
   ];
@@ -73,9 +90,10 @@ export interface EgressSdp {
   host: string;
   audioPort: number;
   videoPort: number;
+  video: EgressVideo;
 }
 
-/** The session ffmpeg listens for: Opus and VP8 on the ports Janus forwards to. */
+/** The session ffmpeg listens for: Opus, and VP8 or H.264, on the ports Janus forwards to. */
 export function egressSdp(s: EgressSdp): string {
   return [
     'v=0',
@@ -85,8 +103,9 @@ export function egressSdp(s: EgressSdp): string {
     't=0 0',
     `m=audio ${s.audioPort} RTP/AVP ${payloadTypes.opus}`,
     `a=rtpmap:${payloadTypes.opus} opus/48000/2`,
-    `m=video ${s.videoPort} RTP/AVP ${payloadTypes.vp8}`,
-    `a=rtpmap:${payloadTypes.vp8} VP8/90000`,
+    ...(s.video === 'copy'
+      ? [`m=video ${s.videoPort} RTP/AVP ${payloadTypes.h264}`, `a=rtpmap:${payloadTypes.h264} H264/90000`, `a=fmtp:${payloadTypes.h264} ${h264Fmtp}`]
+      : [`m=video ${s.videoPort} RTP/AVP ${payloadTypes.vp8}`, `a=rtpmap:${payloadTypes.vp8} VP8/90000`]),
     '',
   ].join('\n');
 }
