@@ -72,7 +72,10 @@ export interface EgressCommand {
 export function egressArgs(c: EgressCommand): string[] {
   return [
     ...common,
-    ...['-protocol_whitelist', 'file,udp,rtp', '-fflags', '+genpts', '-analyzeduration', '1000000', '-probesize', '500000'],
+    // Passing H.264 through, ffmpeg must see a keyframe (its SPS) before it writes the FLV header;
+    // the VideoRoom asks for one every 3 s (fir_freq), so the analysis spans more than that.
+    ...['-protocol_whitelist', 'file,udp,rtp', '-fflags', '+genpts'],
+    ...(c.video === 'copy' ? ['-analyzeduration', '4000000', '-probesize', '5000000'] : ['-analyzeduration', '1000000', '-probesize', '500000']),
     ...['-reorder_queue_size', '64', '-i', c.sdpPath],
     ...['-map', '0:v:0'],
     ...(c.video === 'copy'
