@@ -108,12 +108,13 @@ export class MediaBridge {
         const ingress = this.ingresses.get(key);
         if (!ingress || !ingress.viewers.has(viewer)) throw new DomainError('NOT_FOUND', `${viewer} has no ingress of ${streamId} open in ${roomId}`);
         ingress.viewers.delete(viewer);
-        await this.tokens.release(roomId, viewer, `ingress:${streamId}`);
         if (ingress.viewers.size === 0) {
           this.ingresses.delete(key);
           await ingress.stop(this.janus());
           this.logger.info('ingress closed', { roomId, streamId });
         }
+        // Last: the bridge's state is settled whether or not Janus takes the token back now.
+        await this.tokens.release(roomId, viewer, `ingress:${streamId}`);
         return ingress.viewers.size;
       }),
     );
@@ -162,14 +163,15 @@ export class MediaBridge {
         await egress.stop(janus);
         const room = this.videorooms.get(roomId);
         const token = this.tokens.tokenOf(roomId, identity);
-        await this.tokens.release(roomId, identity, 'egress');
         if (room && --room.egresses === 0) {
           this.videorooms.delete(roomId);
           await janus?.destroyVideoRoom(room.id);
         } else if (room && token) {
-          await janus?.allowInVideoRoom(room.id, 'remove', [token]).catch(() => undefined);
+          await janus?.allowInVideoRoom(room.id, 'remove', [token]);
         }
         this.logger.info('egress closed', { roomId, identity });
+        // Last: the bridge's state is settled whether or not Janus takes the token back now.
+        await this.tokens.release(roomId, identity, 'egress');
       }),
     );
   }
