@@ -155,6 +155,12 @@ describeWithMediaTools('the media bridge test')('the media bridge: RTMP <-> WebR
     expect(read.frames).toBeGreaterThanOrEqual(45);
     figures.egressSetupMs = read.firstAt! - publishedAt;
     expect(read.code).toBe(0);
+    // Someone else's token, from another room, may not subscribe to the agent's publish: the room
+    // wants a private_id of its own participants (Janus checks only publishers' tokens).
+    const other = await bridge.openIngress({ waitForMediaMs: 0, roomId: `${room}-other`, streamId: 'elsewhere', viewerIdentity: 'mallory', sourceUrl: `${rtmp.rtmpBase}/live/elsewhere` });
+    const subscribe = { request: 'join', ptype: 'subscriber', room: opened.videoroomId, streams: [{ feed: opened.feedId }], token: other.janus!.token };
+    expect(await page.evaluate(tryTokenScript(janus.httpUrl, other.janus!.token, { plugin: 'janus.plugin.videoroom', body: subscribe }))).toMatchObject({ stage: 'plugin', code: 433 });
+    await bridge.closeIngress({ roomId: `${room}-other`, streamId: 'elsewhere', viewerIdentity: 'mallory' });
     const probe = spawnSync('ffprobe', ['-v', 'error', '-rw_timeout', '10000000', '-show_entries', 'stream=codec_name', '-of', 'csv=p=0', target], { encoding: 'utf8', timeout: 20_000 });
     expect(probe.stdout.split('\n').map((s) => s.trim()).filter(Boolean).sort()).toEqual(['aac', 'h264']);
 

@@ -167,7 +167,11 @@ export class JanusGateway {
   }
 
   // --- VideoRoom ---------------------------------------------------------------------------------
-  /** A room only holders of the listed tokens may join. */
+  /**
+   * A room only holders of the listed tokens may join, and only its participants may subscribe in:
+   * Janus checks the tokens of publishers only, so subscribers must show the private_id Janus gave
+   * a publisher handle of the room (require_pvtid).
+   */
   async createVideoRoom(room: number, description: string, allowed: string[], videocodec: 'vp8' | 'h264' = 'vp8'): Promise<void> {
     await this.plugin(this.videoroom, {
       request: 'create',
@@ -182,6 +186,7 @@ export class JanusGateway {
       // A keyframe every few seconds, so an ffmpeg restarted mid-stream decodes again soon.
       fir_freq: 3,
       allowed,
+      require_pvtid: true,
     });
   }
 
