@@ -220,6 +220,20 @@ describeWithMediaTools('the media bridge test')('the media bridge: RTMP <-> WebR
       stage: 'plugin',
       code: 433,
     });
+    // A member's token makes nothing in Janus and takes nothing apart: mountpoints and rooms are
+    // created with the plugins' admin_key, changed with secrets only the bridge holds.
+    const asAnn = (plugin: string, body: Record<string, unknown>) => tryWith(a.janus!.token, { plugin: `janus.plugin.${plugin}`, body });
+    for (const [plugin, body] of [
+      ['streaming', { request: 'create', type: 'rtp', id: 4242, media: [{ type: 'audio', mid: 'a', port: 0, pt: 111, codec: 'opus' }] }],
+      ['streaming', { request: 'destroy', id: b.mountpointId }],
+      ['videoroom', { request: 'create', room: 4242 }],
+      ['videoroom', { request: 'destroy', room: egress.videoroomId }],
+      ['videoroom', { request: 'allowed', room: egress.videoroomId, action: 'add', allowed: [a.janus!.token] }],
+      ['videoroom', { request: 'rtp_forward', room: egress.videoroomId, publisher_id: egress.feedId, host: '127.0.0.1', audio_port: 9 }],
+    ] as const) {
+      const refused = await asAnn(plugin, body);
+      expect({ plugin, request: body.request, refused: refused.code !== 0 }).toEqual({ plugin, request: body.request, refused: true });
+    }
     // Bob's token there is admitted.
     expect(await tryWith(b.janus!.token, { plugin: 'janus.plugin.videoroom', body: { request: 'join', ptype: 'publisher', room: egress.videoroomId, token: b.janus!.token } })).toMatchObject({ code: 0 });
 

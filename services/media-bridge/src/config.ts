@@ -70,6 +70,7 @@ export function loadMediaBridgeConfig(env: Env): MediaBridgeConfig {
       adminWsUrl,
       apiSecret: envThirdPartyKey(env, 'JANUS_API_SECRET', true)!,
       adminSecret: envThirdPartyKey(env, 'JANUS_ADMIN_SECRET', true)!,
+      pluginAdminKey: envThirdPartyKey(env, 'JANUS_PLUGIN_ADMIN_KEY', true)!,
     },
     janusPublicHttpUrl: envHttpUrl(env, 'JANUS_PUBLIC_HTTP_URL', `http://${janusHost}:8088/janus`),
     janusPublicWsUrl: envWsUrl(env, 'JANUS_PUBLIC_WS_URL', wsUrl),

@@ -1,7 +1,7 @@
 import { ConfigError } from '@rtcroom/common';
 import { loadMediaBridgeConfig } from './config';
 
-const base = { RTCROOM_DEV: 'true', JANUS_API_SECRET: 'api-secret', JANUS_ADMIN_SECRET: 'admin-secret' };
+const base = { RTCROOM_DEV: 'true', JANUS_API_SECRET: 'api-secret', JANUS_ADMIN_SECRET: 'admin-secret', JANUS_PLUGIN_ADMIN_KEY: 'plugin-key' };
 
 describe('loadMediaBridgeConfig', () => {
   it('derives what browsers and ffmpeg use from the Janus URL when nothing else is set', () => {

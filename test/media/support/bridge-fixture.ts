@@ -61,6 +61,7 @@ export class BridgeFixture {
       JANUS_ADMIN_WS_URL: this.janus.adminWsUrl,
       JANUS_API_SECRET: this.janus.apiSecret,
       JANUS_ADMIN_SECRET: this.janus.adminSecret,
+      JANUS_PLUGIN_ADMIN_KEY: this.janus.pluginAdminKey,
       JANUS_PUBLIC_HTTP_URL: this.janus.httpUrl,
       JANUS_RTP_HOST: '127.0.0.1',
       MEDIA_BRIDGE_RTP_HOST: '127.0.0.1',

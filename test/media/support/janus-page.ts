@@ -149,6 +149,10 @@ export function tryTokenScript(httpUrl: string, token: string, then?: { plugin: 
   if (attached.janus === 'error') return { stage: 'attach', code: attached.error.code, reason: attached.error.reason };
   const answer = await post('/' + created.data.id + '/' + attached.data.id, { janus: 'message', body: then.body });
   if (answer.janus === 'error') return { stage: 'message', code: answer.error.code, reason: answer.error.reason };
+  // A synchronous request (create, destroy, rtp_forward...) is answered at once.
+  const now = answer.plugindata && answer.plugindata.data;
+  if (now && now.error_code) return { stage: 'plugin', code: now.error_code, reason: now.error };
+  if (now) return { stage: 'plugin', code: 0 };
   // A plugin's refusal arrives as an event on the session.
   for (let i = 0; i < 5; i++) {
     const got = await (await fetch(${JSON.stringify(httpUrl)} + '/' + created.data.id + '?maxev=5&rid=' + Date.now() + '&token=' + encodeURIComponent(${JSON.stringify(token)}))).json();

@@ -1,7 +1,7 @@
 // Starts a Janus of a test's own: its own configuration directory, listening on 127.0.0.1 only
 // (Janus API over WebSocket and HTTP, admin API over WebSocket), ICE on loopback only with no STUN or
-// TURN, stored-token authentication on, an api_secret for the bridge. Only the streaming and
-// VideoRoom plugins load.
+// TURN, stored-token authentication on, an api_secret for the bridge, an admin_key on the plugins.
+// Only the streaming and VideoRoom plugins load.
 //
 // Janus cannot listen on port 0 and say where it is: ports are picked for it, and when it could not
 // bind one (another process took it first) it is stopped and tried again on others. It counts as
@@ -29,6 +29,8 @@ export interface RunningJanus {
   httpUrl: string;
   apiSecret: string;
   adminSecret: string;
+  /** The streaming and VideoRoom plugins' admin_key (creating mountpoints and rooms, forwarding RTP). */
+  pluginAdminKey: string;
   /** The ports ICE and mountpoints use. */
   rtpPorts: { min: number; max: number };
   readonly pid: number;
@@ -57,7 +59,7 @@ function loopbackShim(): string {
 const plugins = ['audiobridge', 'duktape', 'echotest', 'lua', 'nosip', 'recordplay', 'sip', 'textroom', 'videocall', 'voicemail'];
 const transports = ['mqtt', 'nanomsg', 'pfunix', 'rabbitmq'];
 
-function writeConfig(dir: string, ports: { ws: number; admin: number; http: number }, secrets: { api: string; admin: string }, rtp: { min: number; max: number }): void {
+function writeConfig(dir: string, ports: { ws: number; admin: number; http: number }, secrets: { api: string; admin: string; plugins: string }, rtp: { min: number; max: number }): void {
   writeFileSync(
     join(dir, 'janus.jcfg'),
     `general: {
@@ -100,8 +102,10 @@ admin: { admin_http = false admin_https = false }
 cors: { allow_origin = "*" }
 `,
   );
-  writeFileSync(join(dir, 'janus.plugin.streaming.jcfg'), 'general: { }\n');
-  writeFileSync(join(dir, 'janus.plugin.videoroom.jcfg'), 'general: { }\n');
+  // admin_key: without it a member's token could create mountpoints and rooms, or forward anyone's
+  // RTP anywhere (lock_rtp_forward).
+  writeFileSync(join(dir, 'janus.plugin.streaming.jcfg'), `general: { admin_key = "${secrets.plugins}" }\n`);
+  writeFileSync(join(dir, 'janus.plugin.videoroom.jcfg'), `general: { admin_key = "${secrets.plugins}" lock_rtp_forward = true }\n`);
 }
 
 interface Launched {
@@ -156,7 +160,7 @@ export async function startJanus(options: { logTo?: (line: string) => void } = {
   if (janusMissing.length > 0) throw new Error(`cannot start Janus: ${janusMissing.join(', ')} missing (bash scripts/ensure-media-tools.sh)`);
   const shim = loopbackShim();
   const dir = mkdtempSync(join(tmpdir(), 'rtcroom-janus-'));
-  const secrets = { api: randomBytes(16).toString('hex'), admin: randomBytes(16).toString('hex') };
+  const secrets = { api: randomBytes(16).toString('hex'), admin: randomBytes(16).toString('hex'), plugins: randomBytes(16).toString('hex') };
   // A window of its own in the dynamic range, so two tests' Janus rarely meet.
   const base = 30000 + 1000 * Math.floor(Math.random() * 25);
   const rtp = { min: base, max: base + 999 };
@@ -179,6 +183,7 @@ export async function startJanus(options: { logTo?: (line: string) => void } = {
       httpUrl: `http://127.0.0.1:${ports.http}/janus`,
       apiSecret: secrets.api,
       adminSecret: secrets.admin,
+      pluginAdminKey: secrets.plugins,
       rtpPorts: rtp,
       get pid() {
         return current.proc.pid!;

@@ -32,6 +32,7 @@ export class Egress {
     readonly roomId: string,
     readonly identity: string,
     readonly videoroomId: number,
+    private readonly videoroomSecret: string,
     readonly feedId: number,
     private readonly targetUrl: string,
     private readonly settings: EgressSettings,
@@ -95,6 +96,7 @@ export class Egress {
     await new Promise((resolve) => setTimeout(resolve, 300));
     this.forwarders = await janus.forward({
       room: this.videoroomId,
+      secret: this.videoroomSecret,
       feed: this.feedId,
       host: this.settings.rtpHost,
       audio: { port: audioPort, pt: payloadTypes.opus },
@@ -104,7 +106,7 @@ export class Egress {
   }
 
   private async stopForward(janus: JanusGateway | undefined): Promise<void> {
-    for (const id of this.forwarders.splice(0)) await janus?.stopForward(this.videoroomId, this.feedId, id).catch(() => undefined);
+    for (const id of this.forwarders.splice(0)) await janus?.stopForward(this.videoroomId, this.videoroomSecret, this.feedId, id).catch(() => undefined);
     const running = this.process;
     this.process = undefined;
     await running?.stop();

@@ -29,16 +29,19 @@ export class Ingress {
     readonly streamId: string,
     readonly mountpointId: number,
     readonly pin: string,
+    private readonly secret: string,
     readonly process: SupervisedProcess,
   ) {}
 
   static async start(roomId: string, streamId: string, sourceUrl: string, janus: JanusGateway, settings: IngressSettings, logger: Logger): Promise<Ingress> {
     const pin = randomBytes(12).toString('base64url');
+    const secret = randomBytes(24).toString('base64url');
     const isIp = /^\d{1,3}(\.\d{1,3}){3}$/.test(settings.janusRtpHost);
     const mountpoint = await janus.createMountpoint({
       id: newJanusId(),
       description: `${roomId}/${streamId}`,
       pin,
+      secret,
       iface: isIp ? settings.janusRtpHost : undefined,
       audio: { pt: payloadTypes.opus, codec: 'opus' },
       video: { pt: payloadTypes.h264, codec: 'h264', fmtp: h264Fmtp },
@@ -49,7 +52,7 @@ export class Ingress {
       args: () => ingressArgs({ sourceUrl: ingress?.currentSource() ?? sourceUrl, rtpHost: settings.janusRtpHost, audioPort: mountpoint.audioPort, videoPort: mountpoint.videoPort, video: settings.ingressVideo }),
       logger: logger.child({ ingress: streamId, mountpoint: mountpoint.id }),
     });
-    ingress = new Ingress(roomId, streamId, mountpoint.id, pin, process);
+    ingress = new Ingress(roomId, streamId, mountpoint.id, pin, secret, process);
     return ingress;
   }
 
@@ -66,6 +69,6 @@ export class Ingress {
 
   async stop(janus: JanusGateway | undefined): Promise<void> {
     await this.process.stop();
-    await janus?.destroyMountpoint(this.mountpointId);
+    await janus?.destroyMountpoint(this.mountpointId, this.secret);
   }
 }

@@ -1,6 +1,7 @@
 // The bridge's state: the ingresses (by stream) and egresses (by publisher) open now, who holds each,
 // the VideoRoom of each room, and every member's token. Opening and closing the same bridge run one
 // after another; a bridge starts with its first holder and stops with its last.
+import { randomBytes } from 'node:crypto';
 import { DomainError, Logger } from '@rtcroom/common';
 import type { JanusGateway } from '../janus/janus-gateway';
 import { JanusError, newJanusId } from '../janus/janus-gateway';
@@ -42,6 +43,8 @@ export interface BridgeSummary {
 
 interface VideoRoom {
   id: number;
+  /** Needed to change or destroy it, or forward from it. */
+  secret: string;
   egresses: number;
 }
 
@@ -131,18 +134,18 @@ export class MediaBridge {
           let room = this.videorooms.get(roomId);
           try {
             if (!room) {
-              room = { id: newJanusId(), egresses: 0 };
-              await janus.createVideoRoom(room.id, roomId, [token], egressVideoCodec(this.settings.egressVideo).name);
+              room = { id: newJanusId(), secret: randomBytes(24).toString('base64url'), egresses: 0 };
+              await janus.createVideoRoom(room.id, room.secret, roomId, [token], egressVideoCodec(this.settings.egressVideo).name);
               this.videorooms.set(roomId, room);
             } else {
-              await janus.allowInVideoRoom(room.id, 'add', [token]);
+              await janus.allowInVideoRoom(room.id, room.secret, 'add', [token]);
             }
           } catch (err) {
             await this.tokens.release(roomId, identity, 'egress').catch(() => undefined);
             throw err;
           }
           room.egresses++;
-          egress = new Egress(roomId, identity, room.id, newJanusId(), targetUrl, this.settings, this.portPairs, this.logger.child({ egress: identity, room: roomId }));
+          egress = new Egress(roomId, identity, room.id, room.secret, newJanusId(), targetUrl, this.settings, this.portPairs, this.logger.child({ egress: identity, room: roomId }));
           this.egresses.set(key, egress);
           egress.watch(this.janus);
           this.logger.info('egress opened', { roomId, identity, videoroom: room.id });
@@ -165,9 +168,9 @@ export class MediaBridge {
         const token = this.tokens.tokenOf(roomId, identity);
         if (room && --room.egresses === 0) {
           this.videorooms.delete(roomId);
-          await janus?.destroyVideoRoom(room.id);
+          await janus?.destroyVideoRoom(room.id, room.secret);
         } else if (room && token) {
-          await janus?.allowInVideoRoom(room.id, 'remove', [token]);
+          await janus?.allowInVideoRoom(room.id, room.secret, 'remove', [token]);
         }
         this.logger.info('egress closed', { roomId, identity });
         // Last: the bridge's state is settled whether or not Janus takes the token back now.
@@ -210,7 +213,7 @@ export class MediaBridge {
     this.ingresses.clear();
     this.egresses.clear();
     await Promise.all([...ingresses.map((i) => i.stop(janus).catch(() => undefined)), ...egresses.map((e) => e.stop(janus).catch(() => undefined))]);
-    for (const room of this.videorooms.values()) await janus?.destroyVideoRoom(room.id).catch(() => undefined);
+    for (const room of this.videorooms.values()) await janus?.destroyVideoRoom(room.id, room.secret).catch(() => undefined);
     this.videorooms.clear();
     this.tokens.forgetAll();
   }

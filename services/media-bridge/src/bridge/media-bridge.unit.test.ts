@@ -39,7 +39,7 @@ function fakeJanus() {
     async destroyVideoRoom() {
       calls.push('destroyVideoRoom');
     },
-    async allowInVideoRoom(_room: number, action: string) {
+    async allowInVideoRoom(_room: number, _secret: string, action: string) {
       calls.push(`allow:${action}`);
     },
     async isPublishing() {

@@ -12,6 +12,8 @@ export interface JanusSettings {
   adminWsUrl: string;
   apiSecret: string;
   adminSecret: string;
+  /** The streaming and VideoRoom plugins' admin_key: without it nobody creates mountpoints or rooms, nor forwards RTP. */
+  pluginAdminKey: string;
 }
 
 export class JanusError extends Error {
@@ -37,6 +39,8 @@ export interface MountpointSpec {
   id: number;
   description: string;
   pin: string;
+  /** Needed to destroy or edit it. */
+  secret: string;
   /** Where Janus binds the mountpoint's ports (an address of its own); undefined: every interface. */
   iface: string | undefined;
   audio: { pt: number; codec: string };
@@ -45,6 +49,7 @@ export interface MountpointSpec {
 
 export interface ForwardSpec {
   room: number;
+  secret: string;
   feed: number;
   host: string;
   audio: { port: number; pt: number };
@@ -64,6 +69,7 @@ export class JanusGateway {
     private readonly session: JanodeSession,
     private readonly streaming: JanodeHandle,
     private readonly videoroom: JanodeHandle,
+    private readonly adminKey: string,
     private readonly logger: Logger,
   ) {
     const lost = (what: string) => () => {
@@ -100,7 +106,7 @@ export class JanusGateway {
       await adminConnection.sendRequest({ janus: 'list_tokens' }).catch((err) => Promise.reject(new JanusError(`Janus's admin API refused the bridge (JANUS_ADMIN_SECRET): ${describe(err)}`, undefined)));
       const session = await api.create(15).catch((err) => Promise.reject(new JanusError(`Janus's API refused the bridge (JANUS_API_SECRET): ${describe(err)}`, undefined)));
       const [s, v] = await Promise.all([session.attach(streaming), session.attach(videoroom)]);
-      return new JanusGateway(api, adminConnection, session, s, v, logger);
+      return new JanusGateway(api, adminConnection, session, s, v, settings.pluginAdminKey, logger);
     } catch (err) {
       await Promise.all([api.close().catch(() => undefined), admin?.close().catch(() => undefined)]);
       throw err;
@@ -146,10 +152,12 @@ export class JanusGateway {
     });
     const data = await this.plugin(this.streaming, {
       request: 'create',
+      admin_key: this.adminKey,
       type: 'rtp',
       id: spec.id,
       description: spec.description,
       pin: spec.pin,
+      secret: spec.secret,
       is_private: true,
       permanent: false,
       media: [media('audio', 'a', spec.audio), media('video', 'v', spec.video)],
@@ -162,8 +170,8 @@ export class JanusGateway {
     return { id: spec.id, audioPort, videoPort };
   }
 
-  async destroyMountpoint(id: number): Promise<void> {
-    await this.plugin(this.streaming, { request: 'destroy', id, permanent: false });
+  async destroyMountpoint(id: number, secret: string): Promise<void> {
+    await this.plugin(this.streaming, { request: 'destroy', id, secret, permanent: false });
   }
 
   // --- VideoRoom ---------------------------------------------------------------------------------
@@ -172,10 +180,12 @@ export class JanusGateway {
    * Janus checks the tokens of publishers only, so subscribers must show the private_id Janus gave
    * a publisher handle of the room (require_pvtid).
    */
-  async createVideoRoom(room: number, description: string, allowed: string[], videocodec: 'vp8' | 'h264' = 'vp8'): Promise<void> {
+  async createVideoRoom(room: number, secret: string, description: string, allowed: string[], videocodec: 'vp8' | 'h264' = 'vp8'): Promise<void> {
     await this.plugin(this.videoroom, {
       request: 'create',
+      admin_key: this.adminKey,
       room,
+      secret,
       description,
       is_private: true,
       permanent: false,
@@ -190,12 +200,12 @@ export class JanusGateway {
     });
   }
 
-  async destroyVideoRoom(room: number): Promise<void> {
-    await this.plugin(this.videoroom, { request: 'destroy', room, permanent: false });
+  async destroyVideoRoom(room: number, secret: string): Promise<void> {
+    await this.plugin(this.videoroom, { request: 'destroy', room, secret, permanent: false });
   }
 
-  async allowInVideoRoom(room: number, action: 'add' | 'remove', tokens: string[]): Promise<void> {
-    await this.plugin(this.videoroom, { request: 'allowed', room, action, allowed: tokens });
+  async allowInVideoRoom(room: number, secret: string, action: 'add' | 'remove', tokens: string[]): Promise<void> {
+    await this.plugin(this.videoroom, { request: 'allowed', room, secret, action, allowed: tokens });
   }
 
   /** Whether the feed has joined the room and publishes media. */
@@ -209,7 +219,9 @@ export class JanusGateway {
   async forward(spec: ForwardSpec): Promise<number[]> {
     const data = await this.plugin(this.videoroom, {
       request: 'rtp_forward',
+      admin_key: this.adminKey,
       room: spec.room,
+      secret: spec.secret,
       publisher_id: spec.feed,
       host: spec.host,
       audio_port: spec.audio.port,
@@ -222,8 +234,8 @@ export class JanusGateway {
     return forwarders.length > 0 ? forwarders.map((f) => f.stream_id) : legacy;
   }
 
-  async stopForward(room: number, feed: number, streamId: number): Promise<void> {
-    await this.plugin(this.videoroom, { request: 'stop_rtp_forward', room, publisher_id: feed, stream_id: streamId });
+  async stopForward(room: number, secret: string, feed: number, streamId: number): Promise<void> {
+    await this.plugin(this.videoroom, { request: 'stop_rtp_forward', admin_key: this.adminKey, room, secret, publisher_id: feed, stream_id: streamId });
   }
 
   // --- Plumbing ----------------------------------------------------------------------------------
