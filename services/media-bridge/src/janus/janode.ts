@@ -1,10 +1,11 @@
 // Loads janode (Janus's own Node client; ESM only) into this CommonJS service, with the few types of it
 // the bridge uses (janode ships none).
 //
-// janode's entry point imports its Unix-socket transport, which imports unix-dgram, a native addon
-// whose build script this project never runs (every install is --ignore-scripts, the images too).
-// The bridge speaks to Janus over WebSockets only, so unix-dgram's module is pre-filled with a
-// stand-in that refuses, before janode is imported; janode finds it in the CommonJS cache.
+// janode's entry point imports its Unix-socket transport, which imports unix-dgram, a native addon:
+// built by `npm ci` where a C++ toolchain is (scripts/install-deps.sh), never in the images (their
+// installs are --ignore-scripts), where loading it would throw. The bridge speaks to Janus over
+// WebSockets only, so unix-dgram's module is pre-filled with a stand-in that refuses, before janode
+// is imported; janode finds it in the CommonJS cache and the addon is never loaded anywhere.
 import Module from 'node:module';
 
 export interface JanodeHandle {
