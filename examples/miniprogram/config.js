@@ -8,4 +8,6 @@ module.exports = {
   tokenUrl: 'http://192.168.1.10:8787/dev/token',
   // The service-desk team the customer-service page calls (created with `npm run desk -- team create`).
   serviceTeam: 'claims',
+  // 'trtc' when the server runs MEDIA_PROVIDER=trtc: rooms open the TRTC page (pages/trtc) instead.
+  media: 'rtmp',
 };

@@ -2,9 +2,11 @@
 // system on the real Postgres and NATS: signed out, nothing of the workspace shows or acts; two people,
 // each in their own browser context, join one room and see each other arrive, begin a stream and leave
 // (and a third, whose browser closes, shown as interrupted), each with their own join in the log and
-// their push URL shown once; a click that fails says so on its button and in the status line; then
-// one calls the other, who answers. Screenshots of a room with its members and of a call are kept in
-// test-artifacts/.
+// their push URL shown once; they chat (the late joiner reads what was said before, a private line
+// reaches its one recipient); a click that fails says so on its button and in the status line; then
+// one calls the other, who answers. Switched to 中文, the console and the SDK's error messages are in
+// Chinese, and the choice is remembered. Screenshots of a room with its members (in English and in
+// Chinese) and of a call are kept in test-artifacts/.
 //
 // Without /usr/bin/chromium the test is skipped (run scripts/ensure-browser.sh), except in CI, where
 // it must run.
@@ -136,11 +138,17 @@ function buildConsole(): void {
     await row(alice, 'alice').waitFor();
     const alicePushUrl = (await alice.textContent('[data-testid=push-url]'))!;
     expect(alicePushUrl).toMatch(/^rtmp:\/\//);
+    // The console joins as a browser: on this self-hosted deployment (no WebRTC bridge) its push URL says why it is RTMP.
+    expect(await alice.getAttribute('[data-testid=push-url]', 'title')).toMatch(/RTMP only/);
     // Her own join is in her log, and her push URL is on the page once.
     await logHas(alice, 'you joined Customer support (seq 2)');
     expect(await alice.textContent('[data-testid=status]')).toBe('you joined Customer support (seq 2)');
     expect(await timesOnPage(alice, alicePushUrl)).toBe(1);
     expect(await row(alice, 'alice').locator('td.url').textContent()).toContain('you push to the URL above');
+    // She writes in the chat before anyone else is there.
+    await alice.fill('#chat-text', 'welcome, whoever comes');
+    await alice.click('#chat-form button[type=submit]');
+    await alice.waitForSelector('[data-testid=chat-lines] li:has-text("welcome, whoever comes")');
 
     // Bob tries to make a room of the same name: the button goes busy, then shows it failed, and the status line and the log say why.
     await bob.fill('#room-name', 'support-1');
@@ -158,9 +166,16 @@ function buildConsole(): void {
     await row(bob, 'alice').waitFor();
     await row(alice, 'bob').waitFor();
     await logHas(alice, 'Bob joined Customer support');
-    await logHas(bob, 'you joined Customer support (seq 3)');
+    await logHas(bob, 'you joined Customer support (seq 4)'); // seq 3: Alice's message
     expect(await timesOnPage(bob, (await bob.textContent('[data-testid=push-url]'))!)).toBe(1);
     expect(await row(alice, 'bob').getAttribute('data-state')).toBe('joined');
+    // Bob, joining late, reads what was said (the room's history); his private line reaches Alice only.
+    await bob.waitForSelector('[data-testid=chat-lines] li:has-text("welcome, whoever comes")');
+    await bob.fill('#chat-text', 'thanks, just between us');
+    await bob.fill('#chat-to', 'alice');
+    await bob.click('#chat-form button[type=submit]');
+    await alice.waitForSelector('[data-testid=chat-lines] li.private:has-text("thanks, just between us")');
+    await logHas(alice, 'bob wrote in Customer support to alice');
 
     // Alice's push begins (what <live-pusher> reports as 1002): Bob sees her publishing, with a play URL signed for him.
     await alice.click('[data-testid=push-began]');
@@ -188,6 +203,49 @@ function buildConsole(): void {
     await row(alice, 'bob').waitFor({ state: 'detached' });
     await logHas(alice, 'Bob left Customer support: left');
     await bob.waitForSelector('#room-empty:not([hidden])');
+  });
+
+  it('switched to 中文, the console speaks Chinese (the SDK\'s error messages too), remembers it, and switches back', async () => {
+    const page = await openConsole('lin');
+    await page.selectOption('[data-testid=language]', 'zh-CN');
+    expect(await page.textContent('[data-testid=sign-in] h2')).toBe('登录');
+    expect([await page.getAttribute('html', 'lang'), await page.textContent('[data-testid=connection]')]).toEqual(['zh-CN', '未登录']);
+    expect(await page.getAttribute('#chat-text', 'placeholder')).toBe('输入消息');
+    // The choice outlives a reload.
+    await page.reload();
+    await page.waitForSelector('[data-testid=sign-in] h2:text("登录")');
+    expect(await page.inputValue('[data-testid=language]')).toBe('zh-CN');
+
+    await page.fill('#identity', 'lin');
+    await page.click('#sign-in-form button[type=submit]');
+    await page.waitForSelector('[data-testid=connection][data-state=connected]');
+    expect([await page.textContent('[data-testid=connection]'), await page.textContent('[data-testid=status]')]).toEqual(['已连接', '已登录：lin']);
+    expect(await page.textContent('[data-testid=rooms-panel] h2')).toBe('房间');
+    await page.fill('#room-name', 'zh-room');
+    await page.click('#create-room-form button[type=submit]');
+    await row(page, 'lin').waitFor();
+    await page.waitForSelector('[data-testid=status]:text("你已进入 zh-room（seq 2）")');
+    expect(await page.textContent('[data-testid=state-lin]')).toBe('已进入');
+    expect(await page.textContent('[data-testid=chat] .label')).toContain('聊天');
+    await page.waitForSelector('[data-testid=chat-lines] li:text("暂无消息。")');
+    await page.fill('#chat-text', '大家好');
+    await page.click('#chat-form button[type=submit]');
+    await page.waitForSelector('[data-testid=chat-lines] li:has-text("大家好")');
+    expect(await page.textContent('[data-testid=chat-lines] li b')).toBe('我');
+    await page.waitForSelector('[data-testid=status]:text("消息已发送（seq 3）")');
+
+    // A refusal: the stable code, its meaning in Chinese, the server's English detail.
+    await page.fill('#room-name', 'zh-room');
+    await page.click('#create-room-form button[type=submit]');
+    await page.waitForSelector('#create-room-form button[type=submit][data-state=failed]');
+    expect(await page.textContent('[data-testid=status]')).toMatch(/^创建房间失败：ALREADY_EXISTS 已存在，请勿重复创建。 \(.+\)$/);
+
+    mkdirSync(artifacts, { recursive: true });
+    await page.screenshot({ path: join(artifacts, 'console-zh.png'), fullPage: true });
+
+    await page.selectOption('[data-testid=language]', 'en');
+    expect([await page.textContent('[data-testid=rooms-panel] h2'), await page.textContent('[data-testid=state-lin]'), await page.textContent('[data-testid=connection]')]).toEqual(['Rooms', 'joined', 'connected']);
+    await page.close();
   });
 
   it('a 1:1 call placed in one browser rings in the other and is answered, then hung up', async () => {

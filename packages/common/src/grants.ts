@@ -13,6 +13,8 @@ export interface Grants {
   roomAdmin?: boolean;
   /** The service-desk teams (ids or names) the holder is an agent of. */
   agentTeams?: string[];
+  /** May send room messages in the rooms it holds a seat in. Absent: as roomJoin; false: may not. */
+  roomMessage?: boolean;
 }
 
 /** An identity (a token's sub): 1-128 characters of [A-Za-z0-9_.@-]. */

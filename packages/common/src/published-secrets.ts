@@ -9,6 +9,7 @@ export const devSecrets = {
   accessToken: 'rtcroom-dev-secret-do-not-use-in-production',
   streamIdKey: 'rtcroom-dev-stream-id-key-not-secret',
   mediaSigningKey: 'rtcroom-dev-media-signing-key-not-secret',
+  trtcSecretKey: 'rtcroom-dev-trtc-secret-key-not-secret',
 } as const;
 
 const published: readonly string[] = [

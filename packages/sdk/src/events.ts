@@ -1,7 +1,7 @@
 // Everything an RtcRoomClient tells the app, by event name. Room events come in each room's seq order,
 // once each, with nothing skipped (or a `resync` where the client had to start over from the members).
 import type { RtcRoomError } from './errors.js';
-import type { Call, CallEndReason, CloseReason, LeaveReason, Member, PlayUrl, PushUrl, Recording, Room, RoomNotice, Welcome } from './protocol.js';
+import type { Call, CallEndReason, CloseReason, LeaveReason, MediaChangeReason, Member, PlayUrl, PushUrl, Recording, Room, RoomMessage, RoomNotice, Welcome } from './protocol.js';
 import type { ConnectionStateChange } from './connection/transport.js';
 
 interface RoomEventBase {
@@ -43,7 +43,10 @@ export interface RtcRoomEvents {
   memberUpdated: MemberEvent;
   /** A member's connection dropped (connected false: it keeps its seat for a while; show it as reconnecting) or came back. */
   memberConnection: MemberEvent & { connected: boolean };
-  /** A member's push really began: play `playUrl.rtcUrl` in <live-player mode="RTC"> (absent for your own stream). */
+  /**
+   * A member's push really began: play `playUrl.rtcUrl` in <live-player mode="RTC">, or in a browser (kind
+   * CLIENT_KIND_BROWSER) `playUrl.webrtcUrl` (absent for your own stream). See mediaUrlFor.
+   */
   streamReady: MemberEvent & { playUrl?: PlayUrl };
   streamStopped: MemberEvent;
   roomUpdated: RoomEventBase & { room: Room };
@@ -51,6 +54,22 @@ export interface RtcRoomEvents {
   roomClosed: RoomEventBase & { room: Room; reason: CloseReason };
   /** A recording of one of the room's streams is ready (rooms created with recording). */
   recordingReady: RoomEventBase & { recording: Recording };
+  /**
+   * A room message to the whole room or to you, in the room's order with the other events; your own
+   * come back too (`self`). At least once: de-duplicate on message.id (sendMessage's answer has it).
+   */
+  message: RoomEventBase & { message: RoomMessage; self: boolean };
+  /**
+   * A member's microphone or camera went on or off (member.media), or the room's owner or an admin
+   * asked it to mute, forbade or allowed unmuting (reason).
+   */
+  memberMedia: MemberEvent & { reason: MediaChangeReason };
+  /**
+   * The room's owner or an admin asks you to turn these off (and, where forbidden, keeps you from
+   * turning them on). Apply it to your <live-pusher> (muted / enable-camera) and report it:
+   * followMuteRequests (rooms/live-glue.ts) does both.
+   */
+  muteRequested: { roomId: string; audio: boolean; video: boolean; audioForbidden: boolean; videoForbidden: boolean; by: string };
   /** Notices were too many to replay after a gap or a long absence: start over from these members. */
   resync: { roomId: string; room: Room; members: Member[]; seq: number };
   /** A seat this client held is gone without a notice saying why (the session expired while away, or the seat ended meanwhile). */
@@ -59,7 +78,7 @@ export interface RtcRoomEvents {
   notice: RoomNotice;
   /** Your push URL for a room changed (a fresh one after pusher code 3004). */
   pushUrl: { roomId: string; pushUrl: PushUrl };
-  /** Someone is calling you: play the caller with `callerPlayUrl.rtcUrl`, then answerCall or rejectCall. */
+  /** Someone is calling you: play the caller with `callerPlayUrl.rtcUrl` (a browser: `webrtcUrl`), then answerCall or rejectCall. */
   incomingCall: { call: Call; callerPlayUrl?: PlayUrl };
   /** A call of yours changed state (every step, including the ones below). */
   callUpdated: { call: Call; callerPlayUrl?: PlayUrl };
@@ -88,7 +107,10 @@ export type Severity = 'info' | 'warning' | 'error';
 export interface PusherDiagnostic {
   roomId: string;
   code: number;
+  /** What the code means, in English (for logs). */
   meaning: string;
+  /** The same in the client's language (RtcRoomClientOptions.locale), for people. */
+  message: string;
   severity: Severity;
   /** What the server made of it, when the code was reported. */
   action?: 'STREAM_STARTED' | 'STREAM_STOPPED' | 'REISSUE_URL' | 'NONE';
@@ -103,6 +125,9 @@ export interface PlayerDiagnostic {
   /** The member whose stream the player plays. */
   memberId: string;
   code: number;
+  /** What the code means, in English (for logs). */
   meaning: string;
+  /** The same in the client's language (RtcRoomClientOptions.locale), for people. */
+  message: string;
   severity: Severity;
 }

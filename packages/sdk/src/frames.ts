@@ -2,7 +2,7 @@
 // key) and what it makes of what the gateway sends (a ServerMessage, every field of the case it
 // carries set; see wire.ts for the messages inside).
 import type { Answer, Call, CallNotice, NoticeBody, NoticeKind, PusherAction, RequestBody, RequestKind, RoomNotice, ServerCase, ServerMessage, Welcome } from './protocol.js';
-import { bool, enumOf, fields, list, maybe, num, Raw, readAgent, readCall, readMember, readPlayUrl, readPushUrl, readRecording, readRoom, readTeam, readTeamStats, str, time } from './wire.js';
+import { bool, enumOf, fields, list, maybe, num, Raw, readAgent, readCall, readMember, readPlayUrl, readPushUrl, readRecording, readRoom, readRoomMessage, readTeam, readTeamStats, str, time } from './wire.js';
 
 /** The text of a request frame. */
 export function requestFrame<K extends RequestKind>(requestId: string, kind: K, body: RequestBody<K>): string {
@@ -19,6 +19,8 @@ const noticeReaders: { [K in NoticeKind]: (x: Raw) => NonNullable<NoticeBody[K]>
   roomUpdated: (x) => ({ room: readRoom(x.room) }),
   roomClosed: (x) => ({ room: readRoom(x.room), reason: enumOf(x.reason, 'CLOSE_REASON_UNSPECIFIED') }),
   recordingReady: (x) => ({ recording: readRecording(x.recording) }),
+  message: (x) => ({ message: readRoomMessage(x.message) }),
+  memberMedia: (x) => ({ member: readMember(x.member), reason: enumOf(x.reason, 'MEDIA_CHANGE_REASON_UNSPECIFIED') }),
 };
 
 /** A room notice: its seq and the one case it carries (none when it is a kind this SDK does not know). */
@@ -88,6 +90,11 @@ const answerReaders: { [K in RequestKind]: (x: Raw) => Answer<K> } = {
   inviteToCall: readCallOnly,
   getTeamStats: (x) => ({ stats: readTeamStats(x.stats) }),
   refreshToken: (x) => ({ expireTime: time(x.expireTime) }),
+  sendMessage: (x) => ({ message: readRoomMessage(x.message) }),
+  listMessages: (x) => ({ messages: list(x.messages, readRoomMessage), seq: num(x.seq) }),
+  setMediaState: (x) => ({ member: readMember(x.member) }),
+  muteMember: (x) => ({ member: readMember(x.member) }),
+  allowUnmute: (x) => ({ member: readMember(x.member) }),
 };
 
 /** Reads the answer to a request of the given kind (absent: every field at its default). */

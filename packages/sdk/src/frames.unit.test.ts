@@ -7,6 +7,7 @@ import { connectedClient, lastRequest, until } from '../test/fake-gateway';
 import { describeSample, Json, messageType, Samples } from '../test/proto-samples';
 import type { RtcRoomClient } from './client';
 import { readServerMessage } from './frames';
+import { fromBase64 } from './rooms/bytes';
 import type { RequestBody, RequestKind } from './protocol';
 
 const serverMessage = messageType('rtcroom.gateway.v1.ServerMessage');
@@ -14,6 +15,14 @@ const clientMessage = messageType('rtcroom.gateway.v1.ClientMessage');
 
 /** What the gateway puts on the socket for a message. */
 const gatewayWrites = (json: Json): Json => JSON.parse(JSON.stringify(gatewayv1.ServerMessage.toJSON(gatewayv1.ServerMessage.fromJSON(json))));
+/** The SDK hands bytes (a custom message's payload, base64 on the wire) on as a Uint8Array. */
+const withBytes = (json: unknown): unknown => {
+  if (Array.isArray(json)) return json.map(withBytes);
+  if (json === null || typeof json !== 'object') return json;
+  const out = Object.fromEntries(Object.entries(json).map(([k, v]) => [k, withBytes(v)]));
+  if ('topic' in out && typeof out.payload === 'string') out.payload = fromBase64(out.payload);
+  return out;
+};
 const titled = (message: typeof serverMessage, samples: Json[]) => samples.map((s) => [describeSample(message, s), s] as const);
 
 describe('every frame the gateway sends, as the SDK reads it', () => {
@@ -21,7 +30,7 @@ describe('every frame the gateway sends, as the SDK reads it', () => {
     const written = gatewayWrites(sample);
     // The samples are what the codec writes: their names and values are the proto's JSON mapping.
     expect(written).toEqual(sample);
-    expect(readServerMessage(written)).toEqual(written);
+    expect(readServerMessage(written)).toEqual(withBytes(written));
   });
 
   it.each(titled(serverMessage, new Samples('empty').of(serverMessage)))('%s: defaults read alike, written out or left out', (_case, sample) => {
@@ -43,8 +52,8 @@ const send: { [K in RequestKind]: (client: RtcRoomClient, body: RequestBody<K>) 
   updateRoom: (c, b) => c.updateRoom(b.roomId!, { displayName: b.displayName, metadata: b.metadata }),
   removeMember: (c, b) => c.removeMember(b.roomId!, b.identity!, { reasonText: b.reasonText, banSeconds: b.banSeconds }),
   closeRoom: (c, b) => c.closeRoom(b.roomId!),
-  placeCall: (c, b) => c.placeCall(b.calleeIdentity!, { recording: b.recording, metadata: b.metadata, ringTimeoutSeconds: b.ringTimeoutSeconds }),
-  answerCall: (c, b) => c.answerCall(b.callId!, b.accept),
+  placeCall: (c, b) => c.placeCall(b.calleeIdentity!, { recording: b.recording, metadata: b.metadata, ringTimeoutSeconds: b.ringTimeoutSeconds, kind: b.kind }),
+  answerCall: (c, b) => c.answerCall(b.callId!, b.accept, { kind: b.kind }),
   cancelCall: (c, b) => c.cancelCall(b.callId!),
   hangUp: (c, b) => c.hangUp(b.callId!),
   // The client sends these two itself (a gap in a room's notices, a resume): straight through its connection.
@@ -52,11 +61,17 @@ const send: { [K in RequestKind]: (client: RtcRoomClient, body: RequestBody<K>) 
   getCall: (c, b) => c['transport'].request('getCall', b),
   setAgentState: (c, b) => c.setAgentState(b.team!, b.state),
   getTeam: (c, b) => c.getTeam(b.team!),
-  callTeam: (c, b) => c.callTeam(b.team!, { metadata: b.metadata }),
+  callTeam: (c, b) => c.callTeam(b.team!, { metadata: b.metadata, kind: b.kind }),
   transferCall: (c, b) => c.transferCall(b.callId!, { toIdentity: b.toIdentity!, toTeam: b.toTeam! }),
   inviteToCall: (c, b) => c.inviteToCall(b.callId!, b.identity!),
   getTeamStats: (c, b) => c.getTeamStats(b.team!),
   refreshToken: (c, b) => c.refreshToken(b.accessToken),
+  sendMessage: (c, b) =>
+    c.sendMessage(b.roomId!, b.custom ? { topic: b.custom.topic, payload: fromBase64(b.custom.payload) } : b.text!, { to: b.recipients, idempotencyKey: b.idempotencyKey }),
+  listMessages: (c, b) => c.messageHistory(b.roomId!),
+  setMediaState: (c, b) => c.setMedia(b.roomId!, { audio: b.audio, video: b.video }),
+  muteMember: (c, b) => c.muteMember(b.roomId!, b.identity!, { audio: b.audio, video: b.video, forbidUnmute: b.forbidUnmute }),
+  allowUnmute: (c, b) => c.allowUnmute(b.roomId!, b.identity!, { audio: b.audio, video: b.video }),
 };
 
 /** Fields the SDK sets itself, whatever the app gives: what they must be. */
@@ -68,7 +83,8 @@ const setBySdk: Partial<Record<RequestKind, (sent: Json) => Json>> = {
 };
 
 describe('every request the SDK sends, as the gateway reads it', () => {
-  it.each(titled(clientMessage, new Samples('full').of(clientMessage)))('%s: every field given arrives', async (kind, sample) => {
+  it.each(titled(clientMessage, new Samples('full').of(clientMessage)))('%s: every field given arrives', async (title, sample) => {
+    const kind = title.split(' ')[0]; // "sendMessage text": a request with a oneof of its own, one sample per case
     const { client, socket } = await connectedClient();
     const body = sample[kind] as Json;
     void send[kind as RequestKind](client, body as never).catch(() => undefined);

@@ -7,13 +7,14 @@ import type * as gw from './gen/rtcroom/gateway/v1/gateway.js';
 import type { AgentState } from './gen/rtcroom/desk/v1/desk.js';
 import type { Room } from './gen/rtcroom/room/v1/room.js';
 
-export type { CloseReason, DuplicateIdentityPolicy, LeaveReason, Member, MemberState, OwnerLeavePolicy, OwnerRights, Room, RoomKind, RoomState } from './gen/rtcroom/room/v1/room.js';
+export type { CloseReason, DuplicateIdentityPolicy, LeaveReason, MediaChangeReason, MediaSource, MediaState, Member, MemberState, OwnerLeavePolicy, OwnerRights, Room, RoomKind, RoomState, TrackState } from './gen/rtcroom/room/v1/room.js';
 export type { Call, CallEndReason, CallState } from './gen/rtcroom/room/v1/call.js';
-export type { PlayUrl, PushUrl } from './gen/rtcroom/media/v1/url.js';
+export type { ClientKind, PlayUrl, PushUrl } from './gen/rtcroom/media/v1/url.js';
 export type { MediaServer, Recording } from './gen/rtcroom/media/v1/recording.js';
 export type { Agent, AgentState, Team } from './gen/rtcroom/desk/v1/desk.js';
 export type { TeamStats } from './gen/rtcroom/desk/v1/desk_service.js';
 export type { GoAway, SeatHeld, TokenExpiring, Welcome } from './gen/rtcroom/gateway/v1/gateway.js';
+export type { CustomMessage, RoomMessage } from './gen/rtcroom/room/v1/room_message.js';
 
 /** Timestamps travel as RFC 3339 strings. */
 export type Timestamp = string;
@@ -41,6 +42,8 @@ interface NoticeSubjects {
   roomUpdated: 'room';
   roomClosed: 'room';
   recordingReady: 'recording';
+  message: 'message';
+  memberMedia: 'member';
 }
 
 /** One room notice's payload: exactly one of these is set. */
@@ -53,7 +56,7 @@ export type CallNotice = Filled<gw.CallNotice, 'call'>;
 
 /** Room creation options (the Room fields a create reads). */
 export type RoomOptions = Partial<
-  Pick<Room, 'name' | 'kind' | 'displayName' | 'maxMembers' | 'metadata' | 'recording' | 'ownerLeavePolicy' | 'emptyTimeoutSeconds' | 'departureTimeoutSeconds' | 'duplicateIdentity'>
+  Pick<Room, 'name' | 'kind' | 'displayName' | 'maxMembers' | 'metadata' | 'recording' | 'ownerLeavePolicy' | 'emptyTimeoutSeconds' | 'departureTimeoutSeconds' | 'duplicateIdentity' | 'messageWebhooks' | 'audioOnly'>
 >;
 
 /** Every request a client may send, by its key in ClientMessage. */
@@ -65,6 +68,8 @@ type Sent<T> = { [P in keyof T]?: Exclude<T[P], undefined> extends unknown[] ? T
 /** What each request carries, where the SDK narrows the wire. */
 interface Bodies {
   setAgentState: Omit<Sent<gw.SetAgentStateRequest>, 'state'> & { state: SettableAgentState };
+  /** A custom payload travels as base64 (the protobuf JSON mapping of bytes). */
+  sendMessage: Omit<Sent<gw.SendMessageRequest>, 'custom'> & { custom?: { topic: string; payload: string } };
 }
 
 export type RequestBody<K extends RequestKind> = K extends keyof Bodies ? Bodies[K] : Sent<NonNullable<gw.ClientMessage[K]>>;
@@ -98,6 +103,11 @@ interface Answers {
   getTeamStats: Filled<gw.GetTeamStatsResponse, 'stats'>;
   /** The new token's expiry. */
   refreshToken: gw.RefreshTokenResponse;
+  sendMessage: Filled<gw.SendMessageResponse, 'message'>;
+  listMessages: gw.ListMessagesResponse;
+  setMediaState: Filled<gw.SetMediaStateResponse, 'member'>;
+  muteMember: Filled<gw.MuteMemberResponse, 'member'>;
+  allowUnmute: Filled<gw.AllowUnmuteResponse, 'member'>;
 }
 
 export type Answer<K extends RequestKind> = Answers[K];

@@ -5,7 +5,8 @@
 // returns a generated type with no optional keys, so a field added to the proto does not compile until
 // it is read here; frames.unit.test.ts checks that what the gateway's own codec writes is read back
 // whole.
-import type { Agent, Call, Member, PlayUrl, PushUrl, Recording, Room, Team, TeamStats } from './protocol.js';
+import type { Agent, Call, MediaState, Member, TrackState, PlayUrl, PushUrl, Recording, Room, RoomMessage, Team, TeamStats } from './protocol.js';
+import { fromBase64 } from './rooms/bytes.js';
 
 /** A message or part of one as JSON.parse made it: checked field by field below. */
 export type Raw = any;
@@ -45,6 +46,8 @@ export function readRoom(raw?: unknown): Room {
     duplicateIdentity: enumOf(r.duplicateIdentity, 'DUPLICATE_IDENTITY_POLICY_UNSPECIFIED'),
     recordingFormats: list(r.recordingFormats, str),
     ownerRights: enumOf(r.ownerRights, 'OWNER_RIGHTS_UNSPECIFIED'),
+    messageWebhooks: bool(r.messageWebhooks),
+    audioOnly: bool(r.audioOnly),
   };
 }
 
@@ -63,12 +66,32 @@ export function readMember(raw?: unknown): Member {
     avatarUrl: str(m.avatarUrl),
     customData: str(m.customData),
     connectionInterrupted: bool(m.connectionInterrupted),
+    // UNSPECIFIED only from a gateway before kinds, which seated mini-programs only.
+    kind: enumOf(m.kind, 'CLIENT_KIND_UNSPECIFIED'),
+    media: readMediaState(m.media),
   };
+}
+
+export function readTrackState(raw?: unknown): TrackState {
+  const t = fields(raw);
+  return { on: bool(t.on), source: enumOf(t.source, 'MEDIA_SOURCE_UNSPECIFIED'), muteRequested: bool(t.muteRequested), forbidden: bool(t.forbidden), moderatorIdentity: str(t.moderatorIdentity) };
+}
+
+export function readMediaState(raw?: unknown): MediaState {
+  const s = fields(raw);
+  return { audio: readTrackState(s.audio), video: readTrackState(s.video) };
 }
 
 export function readPushUrl(raw?: unknown): PushUrl {
   const p = fields(raw);
-  return { streamId: str(p.streamId), url: str(p.url), expireTime: time(p.expireTime), recording: bool(p.recording) };
+  return {
+    streamId: str(p.streamId),
+    url: str(p.url),
+    expireTime: time(p.expireTime),
+    recording: bool(p.recording),
+    webrtcUrl: str(p.webrtcUrl),
+    webrtcUnavailable: str(p.webrtcUnavailable),
+  };
 }
 
 export function readPlayUrl(raw?: unknown): PlayUrl {
@@ -81,6 +104,8 @@ export function readPlayUrl(raw?: unknown): PlayUrl {
     flvUrl: str(p.flvUrl),
     hlsUrl: str(p.hlsUrl),
     expireTime: time(p.expireTime),
+    webrtcUrl: str(p.webrtcUrl),
+    webrtcUnavailable: str(p.webrtcUnavailable),
   };
 }
 
@@ -170,4 +195,22 @@ export function readRecording(raw?: unknown): Recording {
     mediaFileId: str(r.mediaFileId),
     createTime: time(r.createTime),
   };
+}
+
+/** A room message; a custom payload arrives as base64 and is handed on as bytes. */
+export function readRoomMessage(raw?: unknown): RoomMessage {
+  const m = fields(raw);
+  const message: RoomMessage = {
+    id: str(m.id),
+    roomId: str(m.roomId),
+    seq: num(m.seq),
+    time: time(m.time),
+    senderMemberId: str(m.senderMemberId),
+    senderIdentity: str(m.senderIdentity),
+    recipients: list(m.recipients, str),
+  };
+  if (typeof m.text === 'string') message.text = m.text;
+  const custom = maybe(m.custom, (c) => ({ topic: str(c.topic), payload: fromBase64(str(c.payload)) }));
+  if (custom) message.custom = custom;
+  return message;
 }

@@ -15,6 +15,7 @@ function grantsFromProto(g: tokenv1.Grants | undefined): Grants | undefined {
     roomAdmin: g.roomAdmin,
     ...(g.room ? { room: g.room } : {}),
     ...(g.agentTeams.length ? { agentTeams: g.agentTeams } : {}),
+    ...(g.roomMessage !== undefined ? { roomMessage: g.roomMessage } : {}),
   };
 }
 

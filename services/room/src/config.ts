@@ -1,5 +1,6 @@
 // The room service's configuration, read once from the environment.
-import { envAddress, envInt, envOptional, Env, envServerUrl, envString, GrpcMuxLimits, GrpcSecurity, loadGrpcMuxLimits, loadGrpcSecurity, envLogLevel, LogLevel, envMetricsAddress, loadTracingConfig, TracingConfig } from '@rtcroom/common';
+import { envAddress, envBool, envInt, envOptional, Env, envServerUrl, envString, GrpcMuxLimits, GrpcSecurity, loadGrpcMuxLimits, loadGrpcSecurity, envLogLevel, LogLevel, envMetricsAddress, loadTracingConfig, TracingConfig } from '@rtcroom/common';
+import type { MessageLimits } from './messages/domain/room-message';
 import { parseWebhookAllowList, WebhookAllowList } from './webhooks/webhook-target';
 
 export interface RoomConfig {
@@ -47,6 +48,8 @@ export interface RoomConfig {
   webhookAllowList: WebhookAllowList;
   /** The durable NATS consumer of finished recordings, shared by room-service replicas. */
   recordingsConsumerName: string;
+  /** Room messages: sizes, history kept per room, the per-sender rate, whether every room's go to webhooks. */
+  messages: MessageLimits;
 }
 
 export function loadRoomConfig(env: Env): RoomConfig {
@@ -79,5 +82,14 @@ export function loadRoomConfig(env: Env): RoomConfig {
     webhookMaxAttempts: envInt(env, 'ROOM_WEBHOOK_MAX_ATTEMPTS', 20, { min: 1, max: 1000 }),
     webhookAllowList: parseWebhookAllowList('ROOM_WEBHOOK_ALLOWED_HOSTS', envOptional(env, 'ROOM_WEBHOOK_ALLOWED_HOSTS')),
     recordingsConsumerName: envString(env, 'ROOM_RECORDINGS_CONSUMER', 'room-recordings'),
+    messages: {
+      maxTextLength: envInt(env, 'ROOM_MESSAGE_MAX_TEXT', 500, { min: 1, max: 65_536 }),
+      maxPayloadBytes: envInt(env, 'ROOM_MESSAGE_MAX_PAYLOAD_BYTES', 4096, { min: 1, max: 65_536 }),
+      maxRecipients: envInt(env, 'ROOM_MESSAGE_MAX_RECIPIENTS', 20, { min: 1, max: 1000 }),
+      history: envInt(env, 'ROOM_MESSAGE_HISTORY', 50, { min: 1, max: 1000 }),
+      ratePerSecond: envInt(env, 'ROOM_MESSAGE_RATE', 5, { min: 1, max: 1000 }),
+      burst: envInt(env, 'ROOM_MESSAGE_BURST', 10, { min: 1, max: 10_000 }),
+      webhooks: envBool(env, 'ROOM_MESSAGE_WEBHOOKS', false),
+    },
   };
 }

@@ -39,6 +39,7 @@ import { deskGrpcBinding } from './desk/transport/desk.grpc';
 import { startRecordingsConsumer } from './rooms/transport/media-recordings.consumer';
 import { grpcPresencePort } from './calls/transport/presence.client';
 import { roomGrpcBinding } from './rooms/transport/room.grpc';
+import { Messages } from './messages/application/messages';
 import { grpcPushUrlIssuer } from './rooms/transport/url-issuer.client';
 import { webhookGrpcBinding } from './webhooks/webhook.grpc';
 
@@ -115,6 +116,7 @@ export async function startRoomService(config: RoomConfig, logger: Logger, deps:
     defaultDepartureTimeoutSeconds: config.defaultDepartureTimeoutSeconds,
   });
   const members = new Memberships(tx, rooms, issuer);
+  const messages = new Messages(tx, config.messages);
   const presence = grpcPresencePort(config.presenceServiceAddress, config.grpcSecurity.tls, grpcCalls, deps.inproc);
   const calls = new Calls(tx, rooms, members, presence, config.defaultRingTimeoutSeconds);
   const teams = new TeamDirectory(store.desk);
@@ -135,7 +137,7 @@ export async function startRoomService(config: RoomConfig, logger: Logger, deps:
   const recordings = await startRecordingsConsumer(bus, rooms, desk, logger, config.recordingsConsumerName);
   const grpc = await startGrpcServer(
     deps.grpcListener ?? config.grpcAddress,
-    [roomGrpcBinding(rooms, members), callGrpcBinding(calls), deskGrpcBinding(desk), webhookGrpcBinding(database.db, webhookTargets, { deliverSoon: () => webhooks.kick(), sendTest: (w) => webhooks.sendTest(w) })],
+    [roomGrpcBinding(rooms, members, messages), callGrpcBinding(calls), deskGrpcBinding(desk), webhookGrpcBinding(database.db, webhookTargets, { deliverSoon: () => webhooks.kick(), sendTest: (w) => webhooks.sendTest(w) })],
     logger,
     config.grpcSecurity,
     config.grpcMux,

@@ -12,6 +12,7 @@ import {
   envServerUrl,
   envString,
   envThirdPartyKey,
+  isDevMode,
   GrpcMuxLimits,
   GrpcSecurity,
   loadGrpcMuxLimits,
@@ -24,6 +25,8 @@ import {
 import type { MediaSettings, UrlLifetimes } from './domain/media-provider';
 import type { SelfHostedSettings } from './domain/providers/self-hosted';
 import { RecordFormat, recordFormats, TencentSettings } from './domain/providers/tencent';
+import type { TrtcSettings } from './domain/providers/trtc';
+import type { TrtcApiSettings } from './media-server/trtc-api';
 
 export interface UrlIssuerConfig {
   grpcAddress: string;
@@ -56,6 +59,14 @@ export interface UrlIssuerConfig {
   tencentCallbackKey?: string;
   /** How far past now a Tencent callback's t (its expiry; Tencent sets now + 600 s) may lie. */
   tencentCallbackExpiryWindowSeconds: number;
+  /** TRTC's callback key (Sign = HMAC-SHA256 of the body); absent: TRTC callbacks are refused. */
+  trtcCallbackKey?: string;
+  /** How old a TRTC callback's CallbackTs may be (Tencent retries for a minute). */
+  trtcCallbackMaxAgeSeconds: number;
+  /** TRTC's server API (removing users, dismissing rooms); absent: not configured (development only). */
+  trtcApi?: TrtcApiSettings;
+  /** The durable consumer of room events that carries departures and closed rooms to TRTC. */
+  roomEventsConsumer: string;
   /** Base URL under which the self-hosted server serves its recording files; absent: no URL. */
   recordUrlBase?: string;
 }
@@ -74,18 +85,23 @@ export function loadUrlIssuerConfig(env: Env): UrlIssuerConfig {
     recordFormats: loadRecordFormats(env),
     recordIntervalSeconds: envInt(env, 'RECORD_INTERVAL_SECONDS', 1800, { min: 60, max: 5400 }),
   };
-  const provider = envOneOf(env, 'MEDIA_PROVIDER', ['self-hosted', 'tencent'] as const, 'self-hosted');
+  const provider = envOneOf(env, 'MEDIA_PROVIDER', ['self-hosted', 'tencent', 'trtc'] as const, 'self-hosted');
   const callbackKey = envThirdPartyKey(env, 'TENCENT_CALLBACK_KEY', false);
   if (callbackKey !== undefined && callbackKey.length < 8) throw new ConfigError('TENCENT_CALLBACK_KEY', 'must be at least 8 characters');
   const recordUrlBase = envOptional(env, 'MEDIA_RECORD_URL_BASE');
+  // Read before the media settings, so a missing key is named first whatever the provider.
+  const streamIdKey = envSecret(env, 'STREAM_ID_KEY', devSecrets.streamIdKey);
+  const media = provider === 'tencent' ? loadTencent(env, lifetimes, recording) : provider === 'trtc' ? loadTrtc(env, lifetimes) : loadSelfHosted(env, lifetimes);
   return {
     grpcAddress: envAddress(env, 'URL_ISSUER_GRPC_ADDRESS', '127.0.0.1:50053'),
     metricsAddress: envMetricsAddress(env, 'URL_ISSUER_METRICS_ADDRESS', '127.0.0.1:9463'),
     httpAddress: envAddress(env, 'URL_ISSUER_HTTP_ADDRESS', '127.0.0.1:8790'),
     logLevel: envLogLevel(env),
     tracing: loadTracingConfig(env),
-    streamIdKey: envSecret(env, 'STREAM_ID_KEY', devSecrets.streamIdKey),
-    media: provider === 'tencent' ? loadTencent(env, lifetimes, recording) : loadSelfHosted(env, lifetimes),
+    streamIdKey,
+    media,
+    trtcApi: media.kind === 'trtc' ? loadTrtcApi(env, media.sdkAppId) : undefined,
+    roomEventsConsumer: envConsumerName(env, 'URL_ISSUER_ROOM_CONSUMER', 'url-issuer-rooms'),
     roomServiceAddress: envAddress(env, 'ROOM_SERVICE_ADDRESS', '127.0.0.1:50051'),
     natsUrl: envServerUrl(env, 'NATS_URL'),
     natsReplicas: envInt(env, 'NATS_REPLICAS', 1, { min: 1, max: 5 }),
@@ -94,6 +110,8 @@ export function loadUrlIssuerConfig(env: Env): UrlIssuerConfig {
     embeddedDataDir: envOptional(env, 'URL_ISSUER_EMBEDDED_DATA_DIR'),
     tencentCallbackKey: callbackKey,
     tencentCallbackExpiryWindowSeconds: envInt(env, 'TENCENT_CALLBACK_EXPIRY_WINDOW_SECONDS', 900, { min: 60, max: 86400 }),
+    trtcCallbackKey: loadTrtcCallbackKey(env),
+    trtcCallbackMaxAgeSeconds: envInt(env, 'TRTC_CALLBACK_MAX_AGE_SECONDS', 300, { min: 70, max: 3600 }),
     recordUrlBase: recordUrlBase === undefined ? undefined : envBase(env, 'MEDIA_RECORD_URL_BASE', recordUrlBase, /^https?:\/\//),
     grpcSecurity: loadGrpcSecurity(env, 'url-issuer'),
     grpcMux: loadGrpcMuxLimits(env),
@@ -128,6 +146,48 @@ function loadTencent(
     pushDomain: envHost(env, 'TENCENT_PUSH_DOMAIN', `${bizid}.livepush.myqcloud.com`),
     playDomain: envHost(env, 'TENCENT_PLAY_DOMAIN', `${bizid}.liveplay.myqcloud.com`),
   };
+}
+
+/** TRTC's application: in development a placeholder one (URLs that Tencent would refuse), else the real one. */
+function loadTrtc(env: Env, lifetimes: UrlLifetimes): TrtcSettings {
+  const dev = isDevMode(env);
+  const rawId = dev ? envString(env, 'TRTC_SDK_APP_ID', '1400000000') : envString(env, 'TRTC_SDK_APP_ID');
+  const sdkAppId = Number(rawId);
+  if (!/^\d{1,10}$/.test(rawId) || sdkAppId < 1 || sdkAppId > 0xffffffff) throw new ConfigError('TRTC_SDK_APP_ID', `must be the application's SDKAppID (digits), got "${rawId}"`);
+  const secretKey = envThirdPartyKey(env, 'TRTC_SECRET_KEY', !dev) ?? devSecrets.trtcSecretKey;
+  if (secretKey.length < 16) throw new ConfigError('TRTC_SECRET_KEY', 'must be at least 16 characters (the console shows 64)');
+  return { kind: 'trtc', ...lifetimes, sdkAppId, secretKey, appScene: envOneOf(env, 'TRTC_APP_SCENE', ['videocall', 'live'] as const, 'videocall') };
+}
+
+/**
+ * The Tencent Cloud API key pair TRTC's server API is called with. Required outside development: without
+ * it a removed member's tickets admit it to the media room until they expire.
+ */
+function loadTrtcApi(env: Env, sdkAppId: number): TrtcApiSettings | undefined {
+  const dev = isDevMode(env);
+  const secretId = envThirdPartyKey(env, 'TRTC_API_SECRET_ID', !dev);
+  const secretKey = envThirdPartyKey(env, 'TRTC_API_SECRET_KEY', secretId !== undefined);
+  // Plain http only in development (a local stand-in); Tencent's API is https.
+  const endpoint = envBase(env, 'TRTC_API_ENDPOINT', 'https://trtc.tencentcloudapi.com', dev ? /^https?:\/\// : /^https:\/\//);
+  if (!/^https?:\/\/[^/]+$/.test(endpoint)) throw new ConfigError('TRTC_API_ENDPOINT', `must be a scheme and host only, got "${endpoint}"`);
+  const rawProxy = envOptional(env, 'TRTC_API_PROXY');
+  const proxy = rawProxy === undefined ? undefined : envBase(env, 'TRTC_API_PROXY', rawProxy, /^https?:\/\//);
+  const region = envString(env, 'TRTC_API_REGION', 'ap-guangzhou');
+  if (!/^[a-z]+(-[a-z0-9]+)+$/.test(region)) throw new ConfigError('TRTC_API_REGION', `must be a Tencent Cloud region like ap-guangzhou, got "${region}"`);
+  if (secretId === undefined || secretKey === undefined) return undefined;
+  return { secretId, secretKey, endpoint, region, proxy, sdkAppId, timeoutSeconds: 10 };
+}
+
+function envConsumerName(env: Env, name: string, fallback: string): string {
+  const value = envString(env, name, fallback);
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(value)) throw new ConfigError(name, `must be 1-64 of A-Za-z0-9_-, got "${value}"`);
+  return value;
+}
+
+function loadTrtcCallbackKey(env: Env): string | undefined {
+  const key = envThirdPartyKey(env, 'TRTC_CALLBACK_KEY', false);
+  if (key !== undefined && key.length < 8) throw new ConfigError('TRTC_CALLBACK_KEY', 'must be at least 8 characters');
+  return key;
 }
 
 function loadSelfHosted(env: Env, lifetimes: UrlLifetimes): SelfHostedSettings {

@@ -1,4 +1,4 @@
-import { ConfigError } from '@rtcroom/common';
+import { ConfigError, devSecrets } from '@rtcroom/common';
 import { loadUrlIssuerConfig } from './config';
 
 const key = 'a-stream-id-key-0123456789-abcdefghij'; // 32 bytes or more, as outside development
@@ -47,6 +47,31 @@ describe('loadUrlIssuerConfig', () => {
       recordFormats: ['mp4'],
       recordIntervalSeconds: 1800,
     });
+  });
+
+  it('needs the TRTC application outside development, and refuses the development key there', () => {
+    const prod = { STREAM_ID_KEY: key, MEDIA_PROVIDER: 'trtc', RTCROOM_EMBEDDED: 'true', RTCROOM_GRPC_INSECURE: 'true' };
+    expect(configError(prod).variable).toBe('TRTC_SDK_APP_ID');
+    expect(configError({ ...prod, TRTC_SDK_APP_ID: '14000x' }).variable).toBe('TRTC_SDK_APP_ID');
+    expect(configError({ ...prod, TRTC_SDK_APP_ID: '4294967296' }).variable).toBe('TRTC_SDK_APP_ID');
+    expect(configError({ ...prod, TRTC_SDK_APP_ID: '1400123456' }).variable).toBe('TRTC_SECRET_KEY');
+    expect(configError({ ...prod, TRTC_SDK_APP_ID: '1400123456', TRTC_SECRET_KEY: 'short' }).variable).toBe('TRTC_SECRET_KEY');
+    expect(configError({ ...prod, TRTC_SDK_APP_ID: '1400123456', TRTC_SECRET_KEY: devSecrets.trtcSecretKey }).variable).toBe('TRTC_SECRET_KEY');
+    expect(configError({ ...prod, TRTC_SDK_APP_ID: '1400123456', TRTC_SECRET_KEY: 'k'.repeat(64), TRTC_APP_SCENE: 'meeting' }).variable).toBe('TRTC_APP_SCENE');
+    const app = { ...prod, TRTC_SDK_APP_ID: '1400123456', TRTC_SECRET_KEY: 'k'.repeat(64) };
+    // The server API's key pair: without it removal would not reach the media room.
+    expect(configError(app).variable).toBe('TRTC_API_SECRET_ID');
+    expect(configError({ ...app, TRTC_API_SECRET_ID: 'AKIDx' }).variable).toBe('TRTC_API_SECRET_KEY');
+    const api = { ...app, TRTC_API_SECRET_ID: 'AKIDx', TRTC_API_SECRET_KEY: 'api-key' };
+    expect(configError({ ...api, TRTC_API_ENDPOINT: 'http://trtc.tencentcloudapi.com' }).variable).toBe('TRTC_API_ENDPOINT');
+    expect(configError({ ...api, TRTC_API_ENDPOINT: 'https://trtc.tencentcloudapi.com/v1' }).variable).toBe('TRTC_API_ENDPOINT');
+    expect(configError({ ...api, TRTC_API_REGION: 'Guangzhou' }).variable).toBe('TRTC_API_REGION');
+    expect(configError({ ...api, URL_ISSUER_ROOM_CONSUMER: 'a.b' }).variable).toBe('URL_ISSUER_ROOM_CONSUMER');
+    const config = loadUrlIssuerConfig(api);
+    expect(config.media).toMatchObject({ kind: 'trtc', sdkAppId: 1400123456, secretKey: 'k'.repeat(64), appScene: 'videocall' });
+    expect(config.trtcApi).toEqual({ secretId: 'AKIDx', secretKey: 'api-key', endpoint: 'https://trtc.tencentcloudapi.com', region: 'ap-guangzhou', proxy: undefined, sdkAppId: 1400123456, timeoutSeconds: 10 });
+    // In development a placeholder application, so `MEDIA_PROVIDER=trtc npm run up` starts.
+    expect(loadUrlIssuerConfig({ RTCROOM_DEV: 'true', MEDIA_PROVIDER: 'trtc' }).media).toMatchObject({ kind: 'trtc', sdkAppId: 1400000000, secretKey: devSecrets.trtcSecretKey });
   });
 
   it('names the variable that is wrong', () => {

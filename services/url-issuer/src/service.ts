@@ -18,13 +18,19 @@ import {
 import { NginxRtmpHooks } from './app/nginx-rtmp-hooks';
 import { RecordingKeeper } from './app/recording-keeper';
 import { TencentCallbacks } from './app/tencent-callbacks';
+import { viewMediaRoom } from './app/media-room-view';
+import { MediaRoomControl, TrtcCallbacks } from './app/trtc-callbacks';
 import type { UrlIssuerConfig } from './config';
-import type { MemberDirectory } from './domain/member-directory';
-import { createMediaProvider } from './domain/media-provider';
+import type { MemberDirectory, RoomSeats } from './domain/member-directory';
+import { createMediaProvider, WebRtcLeg } from './domain/media-provider';
 import { busMediaFactSink } from './events/media-events';
+import { startRoomEventsConsumer } from './events/room-events.consumer';
+import { trtcApi } from './media-server/trtc-api';
+import { tlsSigTickets } from './media-server/trtc-tickets';
 import type { UrlIssuerDatabase } from './store/database';
 import { forgetExpiredCallbackSigns, pgSignLedger } from './store/callback-sign.repository';
 import { forgetFactsBefore, pgFactMemory } from './store/media-fact.repository';
+import { forgetOldTrtcRecords, pgTrtcRoster } from './store/trtc-room.repository';
 import { urlIssuerMigrations } from './store/migrations';
 import { startHttpServer } from './transport/http-server';
 import { mediaHookEndpoints } from './transport/media-hooks.http';
@@ -46,18 +52,22 @@ export interface UrlIssuerServiceDeps {
   /** A bus shared with other in-process services (the embedded default); else one is opened from config. */
   bus?: EventBus;
   /** Who owns streams and who is seated; else the room service at ROOM_SERVICE_ADDRESS is asked. */
-  members?: MemberDirectory;
+  members?: MemberDirectory & Partial<RoomSeats>;
+  /** TRTC's server API; else the one configured (TRTC_API_*), if any. */
+  mediaRoomControl?: MediaRoomControl;
   /** Its gRPC port, bound beforehand (startAll binds port 0 and hands the address to the peers); else config.grpcAddress. */
   grpcListener?: GrpcListener;
   /** The services sharing this process (startAll): calls to them, and theirs to this one, run in-process. */
   inproc?: InProcessHub;
+  /** A self-hosted deployment's WebRTC side (a media bridge): browser members' URLs come from it. */
+  webrtc?: WebRtcLeg;
 }
 
 /** Tencent retries a callback for minutes; a week of remembered facts is far beyond that. */
 const factMemoryMs = 7 * 24 * 3600 * 1000;
 
 export async function startUrlIssuer(config: UrlIssuerConfig, logger: Logger, deps: UrlIssuerServiceDeps = {}): Promise<RunningUrlIssuer> {
-  const provider = createMediaProvider(config.media);
+  const provider = createMediaProvider(config.media, deps.webrtc, config.media.kind === 'trtc' ? tlsSigTickets(config.media.sdkAppId, config.media.secretKey) : undefined);
   const stops: (() => Promise<void> | void)[] = [];
   const metrics = new ServiceMetrics('url-issuer');
   const grpcCalls = grpcMetrics(metrics);
@@ -104,12 +114,29 @@ export async function startUrlIssuer(config: UrlIssuerConfig, logger: Logger, de
       pgSignLedger(store.db),
       logger.child({ component: 'tencent' }),
     );
-    const http = await startHttpServer(config.httpAddress, mediaHookEndpoints(nginx, tencent), logger);
+    const roster = pgTrtcRoster(store.db);
+    const control = deps.mediaRoomControl ?? (config.trtcApi ? trtcApi(config.trtcApi) : null);
+    if (media.kind === 'trtc' && !control) logger.warn('TRTC_API_SECRET_ID is not set: departures and closed rooms do not reach the TRTC room (development only)');
+    const trtc =
+      media.kind === 'trtc'
+        ? new TrtcCallbacks(
+            { callbackKey: config.trtcCallbackKey, sdkAppId: media.sdkAppId, maxAgeMs: config.trtcCallbackMaxAgeSeconds * 1000, maxSkewMs: 60_000 },
+            members,
+            sink,
+            roster,
+            control,
+            logger.child({ component: 'trtc' }),
+          )
+        : null;
+    if (media.kind === 'trtc' && !config.trtcCallbackKey) logger.warn('TRTC_CALLBACK_KEY is not set: TRTC callbacks are refused, stream facts come only from clients');
+    const seats = members.seatedMembers ? (members as RoomSeats) : null;
+    const mediaRoom = media.kind === 'trtc' && seats ? (roomId: string) => viewMediaRoom(roomId, roster, seats) : undefined;
+    const http = await startHttpServer(config.httpAddress, mediaHookEndpoints(nginx, tencent, trtc), logger);
     stops.push(() => http.stop());
 
     const grpc = await startGrpcServer(
       deps.grpcListener ?? config.grpcAddress,
-      [urlIssuerBinding({ provider, streamIdKey: config.streamIdKey, recordings })],
+      [urlIssuerBinding({ provider, streamIdKey: config.streamIdKey, recordings, mediaRoom, logger })],
       logger,
       config.grpcSecurity,
       config.grpcMux,
@@ -117,11 +144,16 @@ export async function startUrlIssuer(config: UrlIssuerConfig, logger: Logger, de
       deps.inproc,
     );
     stops.push(() => grpc.stop());
+    if (media.kind === 'trtc' && control) {
+      const consumer = await startRoomEventsConsumer(bus, control, logger.child({ component: 'trtc-rooms' }), config.roomEventsConsumer);
+      stops.push(() => consumer.stop());
+    }
     const metricsServer = await serveMetrics(config.metricsAddress, metrics, logger);
     if (metricsServer) stops.push(() => metricsServer.stop());
 
     const pruner = setInterval(() => {
       forgetFactsBefore(store.db, new Date(Date.now() - factMemoryMs)).catch((err) => logger.warn('could not forget old media facts', { err }));
+      forgetOldTrtcRecords(store.db, new Date(), factMemoryMs).catch((err) => logger.warn('could not forget old trtc records', { err }));
     }, 3600_000);
     pruner.unref();
     stops.push(() => clearInterval(pruner));

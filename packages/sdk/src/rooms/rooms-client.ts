@@ -3,7 +3,8 @@
 // is kept by room-tracker.ts from the answers and the notices, in seq order.
 import { ConnectionClient } from '../connection/connection-client.js';
 import { RtcRoomError } from '../errors.js';
-import type { Answer, Member, PusherAction, PushUrl, Room, RoomOptions, ServerMessage, Timestamp, Welcome } from '../protocol.js';
+import type { Answer, ClientKind, Member, PusherAction, PushUrl, Room, RoomMessage, RoomOptions, ServerMessage, Timestamp, Welcome } from '../protocol.js';
+import { toBase64, utf8Encode } from './bytes.js';
 import { newKey, RoomTracker } from './room-tracker.js';
 import type { RoomSnapshot } from './room-view.js';
 
@@ -16,6 +17,8 @@ export interface JoinOptions {
   /** Create the room named roomName if there is no open one (needs the roomCreate grant). */
   createIfMissing?: boolean;
   createOptions?: RoomOptions;
+  /** This seat's kind, when it is not the client's (RtcRoomClientOptions.kind). */
+  kind?: ClientKind;
 }
 
 export interface JoinedRoom extends RoomSnapshot {
@@ -27,6 +30,16 @@ export interface ProfilePatch {
   displayName?: string;
   avatarUrl?: string;
   customData?: string;
+}
+
+/** A room message's body: text, or an application's own topic and payload (a string is sent as UTF-8). */
+export type MessageContent = string | { topic: string; payload: Uint8Array | string };
+
+export interface SendMessageOptions {
+  /** Identities to send it to (each seated in the room); absent or empty: the whole room. */
+  to?: string[];
+  /** A retry with the same key answers the first send's message (one is made up when absent). */
+  idempotencyKey?: string;
 }
 
 export abstract class RoomsClient extends ConnectionClient {
@@ -127,7 +140,75 @@ export abstract class RoomsClient extends ConnectionClient {
     }
   }
 
+  /**
+   * Sends a message in a room you sit in: to everyone, or `to` some members. It reaches them (and
+   * you) as a `message` event in the room's order. A send cut off by a dropped connection is retried
+   * with its idempotency key, so it is never sent twice. Errors: MESSAGE_TOO_LARGE,
+   * TOO_MANY_RECIPIENTS, RATE_LIMITED, NOT_A_MEMBER (you or a recipient), PERMISSION_DENIED.
+   */
+  async sendMessage(roomId: string, content: MessageContent, options: SendMessageOptions = {}): Promise<RoomMessage> {
+    const body = {
+      roomId,
+      recipients: options.to ?? [],
+      idempotencyKey: options.idempotencyKey ?? newKey(),
+      ...(typeof content === 'string'
+        ? { text: content }
+        : { custom: { topic: content.topic, payload: toBase64(typeof content.payload === 'string' ? utf8Encode(content.payload) : content.payload) } }),
+    };
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return (await this.transport.request('sendMessage', body)).message;
+      } catch (err) {
+        if (!(err instanceof RtcRoomError && err.code === 'CONNECTION_LOST' && attempt < 3)) throw err;
+      }
+    }
+  }
+
+  /**
+   * The room's recent messages (its last few dozen, as the deployment keeps them) to everyone or to
+   * you, oldest first: what a late joiner missed. Those sent after your join also come as events:
+   * de-duplicate on id.
+   */
+  async messageHistory(roomId: string): Promise<RoomMessage[]> {
+    return (await this.transport.request('listMessages', { roomId })).messages;
+  }
+
+  /**
+   * Reports your microphone as your pusher has it (call it when you change <live-pusher muted>).
+   * Turning it on after the room's owner or an admin forbade it is refused: MEDIA_FORBIDDEN.
+   */
+  setMicrophone(roomId: string, on: boolean): Promise<Member> {
+    return this.setMedia(roomId, { audio: on });
+  }
+
+  /**
+   * Reports your camera as your pusher has it (<live-pusher enable-camera>). Refused with
+   * MEDIA_FORBIDDEN when forbidden, and always in an audio-only room.
+   */
+  setCamera(roomId: string, on: boolean): Promise<Member> {
+    return this.setMedia(roomId, { video: on });
+  }
+
+  /** Reports microphone (audio) and camera (video) at once; a track left out is unchanged. */
+  async setMedia(roomId: string, media: { audio?: boolean; video?: boolean }): Promise<Member> {
+    return (await this.transport.request('setMediaState', { roomId, ...media })).member;
+  }
+
   // ---- admin (needs the roomAdmin grant)
+
+  /**
+   * Asks a member to turn its microphone (audio) and/or camera (video) off; its SDK tells its app
+   * (`muteRequested`) and the pusher glue applies it. With forbidUnmute, its reports of them on are
+   * refused until allowUnmute. The room's owner (with the right to manage it) or a roomAdmin.
+   */
+  async muteMember(roomId: string, identity: string, tracks: { audio?: boolean; video?: boolean; forbidUnmute?: boolean }): Promise<Member> {
+    return (await this.transport.request('muteMember', { roomId, identity, ...tracks })).member;
+  }
+
+  /** Lets a member turn its microphone and/or camera on again after muteMember's forbidUnmute. */
+  async allowUnmute(roomId: string, identity: string, tracks: { audio?: boolean; video?: boolean }): Promise<Member> {
+    return (await this.transport.request('allowUnmute', { roomId, identity, ...tracks })).member;
+  }
 
   updateRoom(roomId: string, patch: { displayName?: string; metadata?: string }): Promise<Room> {
     const updateMask = (['displayName', 'metadata'] as const).filter((k) => patch[k] !== undefined).map((k) => (k === 'displayName' ? 'display_name' : k));

@@ -10,7 +10,7 @@ import { join, relative } from 'node:path';
 import { promisify } from 'node:util';
 import { eventually } from '@rtcroom/common/testing';
 import { cleanEnv, npmInstall, repoRoot, sdkDir, withBuiltSdk } from '../packed-sdk';
-import { Phone, startPhone } from './phone';
+import { Phone, PhoneOptions, startPhone } from './phone';
 
 const run = promisify(execFile);
 export const exampleDir = join(repoRoot, 'examples', 'miniprogram');
@@ -22,15 +22,16 @@ export interface InstalledExample {
   remove(): void;
 }
 
-export async function installExample(gatewayAddress: string, serviceTeam = 'claims'): Promise<InstalledExample> {
+/** `media`: config.js's media setting ('trtc': the TRTC page). */
+export async function installExample(gatewayAddress: string, serviceTeam = 'claims', media: 'rtmp' | 'trtc' = 'rtmp'): Promise<InstalledExample> {
   const base = mkdtempSync(join(tmpdir(), 'rtcroom-miniprogram-'));
   const dir = join(base, 'examples', 'miniprogram');
   cpSync(exampleDir, dir, { recursive: true, filter: (src) => !/^(node_modules|miniprogram_npm|package-lock\.json)/.test(relative(exampleDir, src)) });
   mkdirSync(join(base, 'packages'));
   symlinkSync(sdkDir, join(base, 'packages', 'sdk'));
   const config = readFileSync(join(dir, 'config.js'), 'utf8');
-  if (!config.includes(placeholderAddress) || !config.includes("serviceTeam: 'claims'")) throw new Error('config.js no longer has the address and team its README says to replace');
-  writeFileSync(join(dir, 'config.js'), config.replaceAll(placeholderAddress, gatewayAddress).replace("serviceTeam: 'claims'", `serviceTeam: '${serviceTeam}'`));
+  if (!config.includes(placeholderAddress) || !config.includes("serviceTeam: 'claims'") || !config.includes("media: 'rtmp'")) throw new Error('config.js no longer has the address, team and media its README says to replace');
+  writeFileSync(join(dir, 'config.js'), config.replaceAll(placeholderAddress, gatewayAddress).replace("serviceTeam: 'claims'", `serviceTeam: '${serviceTeam}'`).replace("media: 'rtmp'", `media: '${media}'`));
   await withBuiltSdk(() => npmInstall(dir));
   await run(process.execPath, ['scripts/emulate-build-npm.mjs'], { cwd: dir, env: cleanEnv() });
   return { dir, remove: () => rmSync(base, { recursive: true, force: true }) };
@@ -46,8 +47,8 @@ export const stateChange = (code: number, memberId?: string) => ({ detail: { cod
 const phones: Phone[] = [];
 
 /** A phone with the example open on its first page (index), signed in as `identity` the way a user does it. */
-export async function signedInPhone(example: InstalledExample, identity: string, name = ''): Promise<Phone> {
-  const phone = await startPhone(example.dir);
+export async function signedInPhone(example: InstalledExample, identity: string, name = '', options: PhoneOptions = {}): Promise<Phone> {
+  const phone = await startPhone(example.dir, options);
   phones.push(phone);
   const index = phone.top('pages/index/index');
   index.onIdentity({ detail: { value: ` ${identity} ` } });

@@ -1,11 +1,17 @@
 // Room events (NATS) -> room notices (WebSocket): the same facts, in the client's terms.
-import { gatewayv1, mediav1, roomEventv1 } from '@rtcroom/proto';
+import { gatewayv1, mediav1, roomEventv1, roomMessagev1 } from '@rtcroom/proto';
 
-/** The notice for one recipient; null for events clients are not told about. */
-export function noticeFor(event: roomEventv1.RoomEvent, playUrl?: mediav1.PlayUrl): gatewayv1.RoomNotice | null {
+/**
+ * The notice for one recipient (`viewer`: its identity); null for events clients are not told about.
+ * A message addressed to others reaches the viewer as its bare seq: it keeps the viewer's count of the
+ * room's notices whole without telling it what was said, or to whom.
+ */
+export function noticeFor(event: roomEventv1.RoomEvent, viewer: string, playUrl?: mediav1.PlayUrl): gatewayv1.RoomNotice | null {
   const base = { roomId: event.roomId, seq: event.seq, time: event.time };
   const p = event.payload;
   switch (p?.$case) {
+    case 'messageSent':
+      return p.value.message && messageFor(p.value.message, viewer) ? { ...base, notice: { $case: 'message', value: { message: p.value.message } } } : { ...base, notice: undefined };
     case 'memberJoined':
       return { ...base, notice: { $case: 'memberJoined', value: { member: p.value.member } } };
     case 'memberLeft':
@@ -22,11 +28,25 @@ export function noticeFor(event: roomEventv1.RoomEvent, playUrl?: mediav1.PlayUr
       return { ...base, notice: { $case: 'streamStarted', value: { member: p.value.member, playUrl } } };
     case 'streamStopped':
       return { ...base, notice: { $case: 'streamStopped', value: { member: p.value.member } } };
+    case 'memberMediaChanged':
+      return { ...base, notice: { $case: 'memberMedia', value: { member: p.value.member, reason: p.value.reason } } };
     case 'roomClosed':
       return { ...base, notice: { $case: 'roomClosed', value: { room: p.value.room, reason: p.value.reason } } };
     default:
       return null;
   }
+}
+
+/** Whether the viewer is told a message: sent to the whole room, to it, or by it. */
+export function messageFor(m: Pick<roomMessagev1.RoomMessage, 'recipients' | 'senderIdentity'>, viewer: string): boolean {
+  return m.recipients.length === 0 || m.senderIdentity === viewer || m.recipients.includes(viewer);
+}
+
+/** What a viewer's notice of the event depends on besides the event (frames are encoded once per key). */
+export function noticeKey(event: roomEventv1.RoomEvent, viewer: string, playUrl?: mediav1.PlayUrl): mediav1.PlayUrl | boolean | undefined {
+  const p = event.payload;
+  if (p?.$case === 'messageSent') return p.value.message ? messageFor(p.value.message, viewer) : false;
+  return playUrl;
 }
 
 /**

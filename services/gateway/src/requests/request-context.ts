@@ -1,6 +1,6 @@
 // What every request handler gets, and the checks they share.
 import { Grants } from '@rtcroom/common';
-import { authv1 } from '@rtcroom/proto';
+import { authv1, mediav1 } from '@rtcroom/proto';
 import { Backends } from '../backends';
 import { GatewayError } from '../errors';
 import { CallFanout } from '../fanout/call-fanout';
@@ -33,8 +33,14 @@ export function principalOf(conn: Connection): authv1.Principal {
       roomList: g.roomList === true,
       roomAdmin: g.roomAdmin === true,
       agentTeams: Array.isArray(g.agentTeams) ? g.agentTeams.filter((t): t is string => typeof t === 'string') : [],
+      roomMessage: typeof g.roomMessage === 'boolean' ? g.roomMessage : undefined,
     },
   };
+}
+
+/** The kind a seat-taking request says, else the connection's (?client_kind= at connect). */
+export function kindOf(conn: Connection, asked: mediav1.ClientKind | undefined): mediav1.ClientKind {
+  return asked === undefined || asked === mediav1.ClientKind.CLIENT_KIND_UNSPECIFIED ? conn.kind : asked;
 }
 
 export function requireSeat(conn: Connection, roomId: string): void {

@@ -3,7 +3,7 @@
 // which decides what the grants allow, and translates the answer.
 import { gatewayv1, roomv1 } from '@rtcroom/proto';
 import { answerCall, cancelCall, getCall, hangUp, placeCall } from './call-requests';
-import { principalOf, RequestContext, requireSeat } from './request-context';
+import { kindOf, principalOf, RequestContext, requireSeat } from './request-context';
 import { callTeam, getTeam, getTeamStats, inviteToCall, setAgentState, transferCall } from './desk-requests';
 import { syncRoom } from './sync-room';
 import { reportPusher } from './pusher-report';
@@ -108,6 +108,48 @@ export async function handleRequest(ctx: RequestContext, request: Request): Prom
       return getTeamStats(ctx, request.value);
     case 'refreshToken':
       return { $case: 'refreshToken', value: await ctx.tokens.refresh(conn, request.value) };
+
+    case 'sendMessage': {
+      const v = request.value;
+      requireSeat(conn, v.roomId);
+      const res = await backends.room.sendMessage({
+        roomId: v.roomId,
+        identity: conn.identity,
+        recipients: v.recipients,
+        body: v.body,
+        idempotencyKey: v.idempotencyKey,
+        principal: principalOf(conn),
+      });
+      return { $case: 'sendMessage', value: res };
+    }
+
+    case 'listMessages':
+      return { $case: 'listMessages', value: await backends.room.listMessages({ roomId: request.value.roomId, principal: principalOf(conn) }) };
+
+    case 'setMediaState': {
+      const v = request.value;
+      requireSeat(conn, v.roomId);
+      const res = await backends.room.setMediaState({
+        roomId: v.roomId,
+        identity: conn.identity,
+        audio: v.audio,
+        video: v.video,
+        source: roomv1.StreamSource.STREAM_SOURCE_CLIENT,
+        principal: principalOf(conn),
+      });
+      return { $case: 'setMediaState', value: { member: res.member } };
+    }
+
+    case 'muteMember': {
+      const v = request.value;
+      const res = await backends.room.muteMember({ ...v, principal: principalOf(conn) });
+      return { $case: 'muteMember', value: res };
+    }
+
+    case 'allowUnmute': {
+      const v = request.value;
+      return { $case: 'allowUnmute', value: await backends.room.allowUnmute({ ...v, principal: principalOf(conn) }) };
+    }
   }
 }
 
@@ -127,6 +169,7 @@ async function joinRoom(ctx: RequestContext, req: gatewayv1.JoinRoomRequest): Pr
         createOptions: req.createOptions,
         requestId: req.idempotencyKey ? `${conn.identity}:${req.idempotencyKey}` : '',
         principal: principalOf(conn),
+        kind: kindOf(conn, req.kind),
       }),
     (res, playUrls) =>
       conn.reply(ctx.requestId, {

@@ -25,9 +25,10 @@ export async function syncRoom(ctx: RequestContext, req: gatewayv1.SyncRoomReque
         const started = startedStream(e);
         const playUrl =
           started && started.identity !== conn.identity
-            ? (await backends.urls.issuePlayUrls({ roomId: req.roomId, streamId: started.streamId, viewerIdentities: [conn.identity] })).playUrls[0]
+            ? (await backends.urls.issuePlayUrls({ roomId: req.roomId, streamId: started.streamId, viewerIdentities: [conn.identity], viewerKinds: [member?.kind ?? conn.kind] }))
+                .playUrls[0]
             : undefined;
-        const notice = noticeFor(e, playUrl);
+        const notice = noticeFor(e, conn.identity, playUrl);
         if (notice) notices.push(notice);
       }
       return { room: snap.room, member, members: snap.members, notices, snapshot, seq: page.lastSeq, playStreamIds: snapshot ? snap.playStreamIds : [] };

@@ -3,6 +3,7 @@
 import { Kysely, Transaction } from 'kysely';
 import { CallsTable } from '../calls/store/call.tables';
 import { AgentsTable, CallRecordingsTable, TeamsTable } from '../desk/store/desk.tables';
+import { RoomMessagesTable } from '../messages/store/message.tables';
 import { RoomEventsTable } from '../outbox/outbox.table';
 import { MembersTable, RoomBansTable, RoomsTable } from '../rooms/store/room.tables';
 import { WebhookDeadLettersTable, WebhooksTable } from '../webhooks/webhook.tables';
@@ -18,6 +19,7 @@ export interface RoomDatabase {
   teams: TeamsTable;
   agents: AgentsTable;
   call_recordings: CallRecordingsTable;
+  room_messages: RoomMessagesTable;
 }
 
 export type RoomDb = Kysely<RoomDatabase> | Transaction<RoomDatabase>;

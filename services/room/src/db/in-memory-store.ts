@@ -4,6 +4,7 @@
 // at a time does not need.
 import { InMemoryCallStore } from '../calls/store/in-memory-call-store';
 import { InMemoryDeskStore } from '../desk/store/in-memory-desk-store';
+import { InMemoryMessageStore } from '../messages/store/in-memory-message-store';
 import { InMemoryRoomStore } from '../rooms/store/in-memory-room-store';
 import type { Repositories, Store } from './store';
 
@@ -11,9 +12,10 @@ export class InMemoryStore implements Store {
   readonly rooms = new InMemoryRoomStore();
   readonly calls = new InMemoryCallStore();
   readonly desk = new InMemoryDeskStore(this.calls);
+  readonly messages = new InMemoryMessageStore();
 
   async transaction<T>(work: (tx: Repositories) => Promise<T>): Promise<T> {
-    const rollBack = [this.rooms.snapshot(), this.calls.snapshot(), this.desk.snapshot()];
+    const rollBack = [this.rooms.snapshot(), this.calls.snapshot(), this.desk.snapshot(), this.messages.snapshot()];
     try {
       return await work(this);
     } catch (err) {

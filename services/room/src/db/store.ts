@@ -1,9 +1,10 @@
 // The store as the application sees it: each capability's repository port (rooms/store/room-store.ts,
-// calls/store/call-store.ts, desk/store/desk-store.ts), assembled here as the Database interface is
+// calls/store/call-store.ts, desk/store/desk-store.ts, messages/store/message-store.ts), assembled here as the Database interface is
 // from its tables, and a unit of work over them (a change and its outbox rows commit together).
 // Postgres: pg-store.ts; memory, for unit tests: in-memory-store.ts.
 import type { CallStore } from '../calls/store/call-store';
 import type { DeskStore } from '../desk/store/desk-store';
+import type { MessageStore } from '../messages/store/message-store';
 import type { RoomStore } from '../rooms/store/room-store';
 
 /** Every capability's repository, bound to the pool or to one transaction. */
@@ -11,6 +12,7 @@ export interface Repositories {
   readonly rooms: RoomStore;
   readonly calls: CallStore;
   readonly desk: DeskStore;
+  readonly messages: MessageStore;
 }
 
 export interface TransactionOptions {

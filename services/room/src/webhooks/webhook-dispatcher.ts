@@ -71,6 +71,16 @@ export function webhookBody(e: PendingDelivery): string {
   return JSON.stringify({ id: e.id, type, roomId: e.roomId, seq: e.seq, time: e.createdAt.toISOString(), event: roomEventv1.RoomEvent.toJSON(event) });
 }
 
+/**
+ * Whether endpoints get the event: every room event does, but a room message only when the room or
+ * the deployment asked for it when it was sent (RoomMessageSent.to_webhooks).
+ */
+export function forWebhooks(e: Pick<PendingDelivery, 'subject' | 'payload'>): boolean {
+  if (!e.subject.endsWith('.message.sent')) return true;
+  const p = roomEventv1.RoomEvent.decode(e.payload).payload;
+  return p?.$case === 'messageSent' && p.value.toWebhooks;
+}
+
 export interface WebhookTestResult {
   delivered: boolean;
   error: string;
@@ -190,6 +200,10 @@ export class WebhookDispatcher {
     let nextAttemptAt: Date | null = null;
     const parked: ParkedEvent[] = [];
     for (const e of events) {
+      if (!forWebhooks(e)) {
+        cursor = e.cursor; // not the endpoint's: passed over
+        continue;
+      }
       const error = await this.post(w, e);
       if (error !== null && this.stopped) break; // cut by the shutdown: not the endpoint's failure
       if (error === null) {

@@ -19,6 +19,8 @@ export function actorFromProto(principal: authv1.Principal | undefined): Actor {
       roomList: g?.roomList ?? false,
       roomAdmin: g?.roomAdmin ?? false,
       agentTeams: g?.agentTeams ?? [],
+      // Absent stays absent: maySend reads it as room_join (tokens from before room messages).
+      ...(g?.roomMessage !== undefined ? { roomMessage: g.roomMessage } : {}),
     },
   };
 }

@@ -30,3 +30,8 @@ export interface MemberDirectory {
 }
 
 export const isCurrent = (m: Membership): boolean => m.state === 'joined' || m.state === 'publishing';
+
+/** The room's seated members (a TRTC media room is read beside them). */
+export interface RoomSeats {
+  seatedMembers(roomId: string): Promise<Membership[]>;
+}

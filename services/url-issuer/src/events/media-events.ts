@@ -8,6 +8,8 @@ import type { MediaFact, MediaFactSink, MediaServerKind, Recording } from '../do
 const topics: Record<MediaFact['type'], string> = {
   stream_began: 'stream.began',
   stream_ended: 'stream.ended',
+  // Under stream.> with the stream facts, so presence's one consumer applies them in order.
+  media_state: 'stream.media',
   recording_ready: 'recording.ready',
 };
 
@@ -16,7 +18,7 @@ export function mediaEventSubject(roomId: string, type: MediaFact['type']): stri
 }
 
 export function toProtoMediaServer(server: MediaServerKind): recordingv1.MediaServer {
-  return server === 'tencent' ? recordingv1.MediaServer.MEDIA_SERVER_TENCENT : recordingv1.MediaServer.MEDIA_SERVER_NGINX_RTMP;
+  return { tencent: recordingv1.MediaServer.MEDIA_SERVER_TENCENT, trtc: recordingv1.MediaServer.MEDIA_SERVER_TRTC, 'nginx-rtmp': recordingv1.MediaServer.MEDIA_SERVER_NGINX_RTMP }[server];
 }
 
 export function toProtoRecording(r: Recording): recordingv1.Recording {
@@ -53,6 +55,8 @@ function payloadOf(fact: MediaFact): mediaEventv1.MediaEvent['payload'] {
           errorMessage: fact.errorMessage,
         },
       };
+    case 'media_state':
+      return { $case: 'mediaState', value: { audio: fact.audio, video: fact.video } };
     case 'recording_ready':
       return { $case: 'recordingReady', value: { recording: toProtoRecording(fact.recording) } };
   }

@@ -37,10 +37,37 @@ export interface TencentCallbackSignsTable {
   expires_at: Date;
 }
 
+export interface TrtcCallbacksTable {
+  /** The callback's Sign header: one per body, so one per callback. */
+  sign: string;
+  /** When its CallbackTs is too old to be taken anyway; the row is dropped after. */
+  expires_at: Date;
+}
+
+export interface TrtcRoomUsersTable {
+  room_id: string;
+  user_id: string;
+  /** The membership the user id is the stream of; '' for a user without one. */
+  member_id: string;
+  identity: string;
+  entered: boolean;
+  video: boolean;
+  audio: boolean;
+  /** TRTC's EventMsTs of the last event applied to each part (bigint: read back as a string). */
+  presence_ms: number | string;
+  video_ms: number | string;
+  audio_ms: number | string;
+  entered_at: Date | null;
+  left_at: Date | null;
+  updated_at: Date;
+}
+
 export interface UrlIssuerDatabase {
   media_recordings: MediaRecordingsTable;
   media_facts: MediaFactsTable;
   tencent_callback_signs: TencentCallbackSignsTable;
+  trtc_callbacks: TrtcCallbacksTable;
+  trtc_room_users: TrtcRoomUsersTable;
 }
 
 export type UrlIssuerDb = Kysely<UrlIssuerDatabase>;

@@ -1,8 +1,10 @@
 // The HTTP endpoints media servers call. nginx-rtmp (`notify_method post`): one path per hook,
 // form-encoded fields with the stream URL's query merged in; the answer's status is what counts.
-// Tencent Cloud: one path for every event callback, JSON in and {"code":0} out.
+// Tencent Cloud: one path for every event callback, JSON in and {"code":0} out; TRTC the same, on its
+// own path, its signature in the SdkAppId and Sign headers over the raw body.
 import type { NginxRtmpHooks, HookAnswer, HookParams } from '../app/nginx-rtmp-hooks';
 import type { TencentCallbacks } from '../app/tencent-callbacks';
+import type { TrtcCallbacks } from '../app/trtc-callbacks';
 import { HttpEndpoint, HttpRoute, json, text } from './http-server';
 
 export const nginxRtmpHookPaths = {
@@ -14,6 +16,7 @@ export const nginxRtmpHookPaths = {
 } as const;
 
 export const tencentCallbackPath = '/v1/tencent/callback';
+export const trtcCallbackPath = '/v1/trtc/callback';
 
 function formFields(body: string): HookParams {
   // No prototype: a field named like an Object method is a field like any other.
@@ -47,8 +50,21 @@ const tencentCallback = (tencent: TencentCallbacks): HttpEndpoint => {
   return { methods: { POST: route }, refusal: (status, code) => json(status, { code: 1, message: code }) };
 };
 
-/** `nginx` is null where the deployment's provider is Tencent: then there are no nginx hooks. */
-export function mediaHookEndpoints(nginx: NginxRtmpHooks | null, tencent: TencentCallbacks): Record<string, HttpEndpoint> {
+const header = (value: string | string[] | undefined): string | undefined => (Array.isArray(value) ? undefined : value);
+
+/** The body is handed over as received: the Sign is over its exact bytes. */
+const trtcCallback = (trtc: TrtcCallbacks): HttpEndpoint => ({
+  methods: {
+    POST: async (req) => {
+      const answer = await trtc.handle({ sdkAppId: header(req.headers.sdkappid), sign: header(req.headers.sign) }, req.body);
+      return json(answer.status, answer.body);
+    },
+  },
+  refusal: (status, code) => json(status, { code: 1, message: code }),
+});
+
+/** `nginx` is null where the deployment's provider is not self-hosted, `trtc` where it is not TRTC. */
+export function mediaHookEndpoints(nginx: NginxRtmpHooks | null, tencent: TencentCallbacks, trtc: TrtcCallbacks | null = null): Record<string, HttpEndpoint> {
   const nginxEndpoints: Record<string, HttpEndpoint> = nginx
     ? {
         [nginxRtmpHookPaths.onPublish]: hook((p) => nginx.onPublish(p)),
@@ -61,6 +77,7 @@ export function mediaHookEndpoints(nginx: NginxRtmpHooks | null, tencent: Tencen
   return {
     ...nginxEndpoints,
     [tencentCallbackPath]: tencentCallback(tencent),
+    ...(trtc ? { [trtcCallbackPath]: trtcCallback(trtc) } : {}),
     '/healthz': { methods: { GET: async () => text(200, 'ok') } },
   };
 }

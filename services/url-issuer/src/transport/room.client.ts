@@ -1,7 +1,7 @@
 // The room service, reached over gRPC (GetMember), as the url-issuer's MemberDirectory.
 import { createClient, GrpcMetrics, InProcessHub, DomainError, GrpcTlsConfig, isDomainError, RequestOf } from '@rtcroom/common';
 import { roomServicev1, roomv1 } from '@rtcroom/proto';
-import type { MemberDirectory, MembershipState, MembershipWithRoom } from '../domain/member-directory';
+import type { MemberDirectory, Membership, MembershipState, MembershipWithRoom, RoomSeats } from '../domain/member-directory';
 
 const states: Partial<Record<roomv1.MemberState, MembershipState>> = {
   [roomv1.MemberState.MEMBER_STATE_JOINED]: 'joined',
@@ -9,17 +9,21 @@ const states: Partial<Record<roomv1.MemberState, MembershipState>> = {
   [roomv1.MemberState.MEMBER_STATE_LEFT]: 'left',
 };
 
+function fromMember(member: roomv1.Member): Membership {
+  // An unknown state is treated as gone: never let a stream through on a guess.
+  return { memberId: member.memberId, identity: member.identity, roomId: member.roomId, streamId: member.streamId, state: states[member.state] ?? 'left' };
+}
+
 function toMembership(res: roomServicev1.GetMemberResponse): MembershipWithRoom {
   const { member, room } = res;
   if (!member || !room) throw new DomainError('INTERNAL', 'GetMember answered without a member or room');
   return {
-    // An unknown state is treated as gone: never let a stream through on a guess.
-    member: { memberId: member.memberId, identity: member.identity, roomId: member.roomId, streamId: member.streamId, state: states[member.state] ?? 'left' },
+    member: fromMember(member),
     room: { roomId: room.id, open: room.state === roomv1.RoomState.ROOM_STATE_OPEN, recording: room.recording },
   };
 }
 
-export function grpcMemberDirectory(address: string, timeoutMs = 3000, tls?: GrpcTlsConfig, metrics?: GrpcMetrics, inproc?: InProcessHub): MemberDirectory & { close(): void } {
+export function grpcMemberDirectory(address: string, timeoutMs = 3000, tls?: GrpcTlsConfig, metrics?: GrpcMetrics, inproc?: InProcessHub): MemberDirectory & RoomSeats & { close(): void } {
   const client = createClient(roomServicev1.RoomServiceService, address, timeoutMs, { tls, metrics, inproc });
   const find = async (request: RequestOf<roomServicev1.GetMemberRequest>): Promise<MembershipWithRoom | null> => {
     try {
@@ -33,6 +37,14 @@ export function grpcMemberDirectory(address: string, timeoutMs = 3000, tls?: Grp
   return {
     byStream: (streamId) => find({ streamId, roomId: '', identity: '' }),
     seated: (roomId, identity) => find({ streamId: '', roomId, identity }),
+    seatedMembers: async (roomId) => {
+      try {
+        return (await client.listMembers({ roomId })).members.map(fromMember);
+      } catch (err) {
+        if (isDomainError(err, 'ROOM_NOT_FOUND') || isDomainError(err, 'INVALID_ARGUMENT')) return [];
+        throw err;
+      }
+    },
     close: () => client.close(),
   };
 }

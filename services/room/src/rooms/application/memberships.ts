@@ -6,6 +6,7 @@ import {
   checkId,
   checkMemberPatch,
   checkRoomName,
+  ClientKind,
   decideSeat,
   LeaveReason,
   limits,
@@ -20,16 +21,19 @@ import {
 import type { mediav1 } from '@rtcroom/proto';
 import { Actor, checkJoin, checkManage, checkSelf, checkSelfOrManage, mayCreate, missingRoomError } from '../domain/room-access';
 import { PushUrlGrants } from './push-url-grants';
+import { applyMediaReport, applyMuteRequest, applyUnmuteAllowed, initialMediaState, MediaReport, MediaState, sameMediaState, Track } from '../domain/media-state';
+import type { MediaChangeReason } from '../../changes/room-change';
 import { RoomChangeSet } from '../../changes/room-change-set';
 import { RoomTransactions } from '../../changes/room-transaction';
 import { isUniqueViolation } from '../../db/store';
 import { definedOnly, resolveRoom, Rooms } from './rooms';
 
-/** The URL issuer as the room service needs it. */
+/** The URL issuer as the room service needs it. `kind` (unset: mini-program) is the pusher's or viewer's. */
 export interface PushUrlIssuer {
-  issuePushUrl(roomId: string, memberId: string, record: boolean, formats?: string[]): Promise<IssuedPushUrl>;
+  /** audioOnly: the room is audio-only (the provider's audio-only mode where it has one). */
+  issuePushUrl(roomId: string, memberId: string, record: boolean, formats?: string[], kind?: ClientKind, audioOnly?: boolean): Promise<IssuedPushUrl>;
   /** Play URLs of these streams signed for one viewer (passed on to the caller as they are). */
-  issueViewerPlayUrls?(roomId: string, viewerIdentity: string, streamIds: string[]): Promise<mediav1.PlayUrl[]>;
+  issueViewerPlayUrls?(roomId: string, viewerIdentity: string, streamIds: string[], kind?: ClientKind): Promise<mediav1.PlayUrl[]>;
 }
 
 export interface IssuedPushUrl {
@@ -37,6 +41,9 @@ export interface IssuedPushUrl {
   url: string;
   expireTime: Date;
   recording: boolean;
+  /** A browser's WebRTC push URL; '' for a mini-program, or when webrtcUnavailable says why. */
+  webrtcUrl: string;
+  webrtcUnavailable: string;
 }
 
 export interface JoinInput {
@@ -50,6 +57,8 @@ export interface JoinInput {
   requestId?: string;
   /** The end user the join is for (its identity must be `identity`); absent: the operator. */
   actor?: Actor;
+  /** What the member plays and pushes with; absent: a mini-program. */
+  kind?: ClientKind;
 }
 
 export interface JoinResult {
@@ -99,7 +108,8 @@ export class Memberships {
     }
     // Signed ahead after the room's previous join (push-url-grants.ts), or now, while the room's turn
     // and lock are awaited: the lock waits for it only when the URL issuer is slower than that.
-    const { memberId, signing } = this.grants.take(target);
+    const kind = input.kind ?? 'mini_program';
+    const { memberId, signing } = this.grants.take(target, kind);
     signing.catch(() => undefined); // awaited below; a failure before then is not unhandled
     try {
       const joined = await this.tx.run(target.id, async (change) => {
@@ -119,18 +129,20 @@ export class Memberships {
           connectionInterrupted: false,
           state: 'joined',
           streamSource: null,
+          media: initialMediaState(room.audioOnly === true),
           streamId: pushUrl.streamId,
           sessionId: input.sessionId,
           joinedAt: change.now,
           leftAt: null,
           leaveReason: null,
+          kind,
         };
         change.seat(member, input.requestId || null);
         Object.assign(room, { memberCount: room.memberCount + 1, everJoined: true, autoCloseAt: null });
         change.record({ type: 'member_joined', member });
         const members = [...seated.filter((m) => m.memberId !== decision.replaces?.memberId), member];
         // Asked for while the join is written, so a new member's answer waits for one hop less.
-        const viewing = this.playUrlsFor(room.id, input.identity, members);
+        const viewing = this.playUrlsFor(room.id, member, members);
         await change.commit(room);
         return { room, member, members, pushUrl, playUrls: await viewing, seq: room.seq };
       }, { optimistic: true });
@@ -231,6 +243,50 @@ export class Memberships {
       return m;
     });
     return { member, changed };
+  }
+
+  /**
+   * A member's microphone and/or camera as its client (a principal: its own seat only) or the media
+   * server (no principal) reports them; changed false when nothing moved (nothing announced).
+   */
+  async setMediaState(roomId: string, identity: string, report: MediaReport, source: StreamSource, actor: Actor = null): Promise<{ member: Member; changed: boolean }> {
+    if (report.audio === undefined && report.video === undefined) throw new DomainError('INVALID_ARGUMENT', 'audio or video must be set', { field: 'audio' });
+    if (actor && source !== 'client') throw new DomainError('PERMISSION_DENIED', "only the media server reports the media server's word");
+    checkSelf(actor, identity, 'report media state');
+    let changed = false;
+    const member = await this.onSeated(roomId, identity, async (change, room, m) => {
+      const next = applyMediaReport(m.media, report, source, room.audioOnly === true);
+      changed = this.putMedia(change, m, next, 'reported');
+      return m;
+    }, actor);
+    return { member, changed };
+  }
+
+  /** The owner's or an admin's request that a member's tracks go off (and, with forbid, stay off). */
+  async muteMember(roomId: string, identity: string, tracks: Track[], forbid: boolean, actor: Actor = null): Promise<Member> {
+    return this.onSeated(roomId, identity, async (change, room, m) => {
+      checkManage(actor, room, 'ask a member to mute');
+      this.putMedia(change, m, applyMuteRequest(m.media, tracks, forbid, actor?.identity ?? ''), 'mute_requested', true);
+      return m;
+    }, actor);
+  }
+
+  /** Lifts a forbid: the member may turn those tracks on again. */
+  async allowUnmute(roomId: string, identity: string, tracks: Track[], actor: Actor = null): Promise<Member> {
+    return this.onSeated(roomId, identity, async (change, room, m) => {
+      checkManage(actor, room, 'allow a member to unmute');
+      this.putMedia(change, m, applyUnmuteAllowed(m.media, tracks, actor?.identity ?? '', room.audioOnly === true), 'unmute_allowed');
+      return m;
+    }, actor);
+  }
+
+  /** Writes and announces a member's new media state; false when it is the same. A mute request is announced even then (the client applies it again). */
+  private putMedia(change: RoomChangeSet, m: Member, next: MediaState, reason: MediaChangeReason, always = false): boolean {
+    if (sameMediaState(m.media, next) && !always) return false;
+    m.media = next;
+    change.writeMember(m);
+    change.record({ type: 'member_media', member: { ...m }, reason });
+    return true;
   }
 
   /** Every seat held through the session is given up. */
@@ -339,15 +395,16 @@ export class Memberships {
     if (!member || member.identity !== input.identity) return null;
     if (member.state === 'left') throw new DomainError('NOT_A_MEMBER', 'the membership this request made has ended');
     const snap = await this.rooms.get({ roomId: room.id });
-    const pushUrl = await this.issuer.issuePushUrl(room.id, member.memberId, room.recording, room.recordingFormats);
-    return { room: snap.room, member, members: snap.members, pushUrl, playUrls: await this.playUrlsFor(room.id, input.identity, snap.members), seq: snap.seq };
+    // The first join's kind, not this retry's: the membership is what the first one made.
+    const pushUrl = await this.issuer.issuePushUrl(room.id, member.memberId, room.recording, room.recordingFormats, member.kind, room.audioOnly === true);
+    return { room: snap.room, member, members: snap.members, pushUrl, playUrls: await this.playUrlsFor(room.id, member, snap.members), seq: snap.seq };
   }
 
-  /** Play URLs of the others publishing, signed for the viewer; none (the caller asks) if the issuer fails. */
-  private async playUrlsFor(roomId: string, viewer: string, members: Member[]): Promise<mediav1.PlayUrl[]> {
-    const streamIds = streamsToPlay(members, viewer);
+  /** Play URLs of the others publishing, signed for the viewer's kind; none (the caller asks) if the issuer fails. */
+  private async playUrlsFor(roomId: string, viewer: Member, members: Member[]): Promise<mediav1.PlayUrl[]> {
+    const streamIds = streamsToPlay(members, viewer.identity);
     if (streamIds.length === 0 || !this.issuer.issueViewerPlayUrls) return [];
-    return this.issuer.issueViewerPlayUrls(roomId, viewer, streamIds).catch(() => []);
+    return this.issuer.issueViewerPlayUrls(roomId, viewer.identity, streamIds, viewer.kind).catch(() => []);
   }
 }
 

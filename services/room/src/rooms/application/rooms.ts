@@ -19,6 +19,7 @@ import {
   RoomPolicy,
 } from '../domain/room';
 import { Actor, checkAdmin, checkCreate, checkList, checkManage, checkRead, inScope, missingRoomError } from '../domain/room-access';
+import { addressedTo } from '../../messages/domain/room-message';
 import { RoomChangeSet } from '../../changes/room-change-set';
 import { RoomTransactions } from '../../changes/room-transaction';
 import { isUniqueViolation } from '../../db/store';
@@ -215,12 +216,13 @@ export class Rooms {
 
   async eventsAfter(roomId: string, afterSeq: number, limit: number, actor: Actor = null): Promise<{ events: roomEventv1.RoomEvent[]; lastSeq: number }> {
     checkId('room_id', roomId);
-    // A principal reads only a room it may read; the operator's read (every gateway's catch-up after
-    // a join) is the one statement below.
+    // A principal reads only a room it may read (and without what is withheld from it); the operator's
+    // read (every gateway's catch-up after a join) is the one statement below.
     if (actor) checkRead(actor, await resolveRoom(this.tx.store.rooms, { roomId }, actor), await this.tx.store.rooms.seatedMembers(roomId));
     const found = await this.tx.store.rooms.roomEventsAfter(roomId, afterSeq, limit);
     if (!found) throw missingRoomError(actor, { roomId }, new DomainError('ROOM_NOT_FOUND', `no room ${roomId}`));
-    return { events: found.payloads.map((p) => roomEventv1.RoomEvent.decode(p)), lastSeq: found.roomSeq };
+    const events = found.payloads.map((p) => roomEventv1.RoomEvent.decode(p));
+    return { events: actor ? events.map((e) => withheldFrom(e, actor.identity)) : events, lastSeq: found.roomSeq };
   }
 
   /** A change under the room's lock; a missing room is answered as resolveRoom answers it. */
@@ -279,6 +281,14 @@ export async function resolveRoom(rooms: RoomStore, ref: RoomRef, actor: Actor =
   const room = await rooms.findOpenRoomByName(ref.name);
   if (!room) throw missingRoomError(actor, ref, new DomainError('ROOM_NOT_FOUND', `no open room named ${ref.name}`));
   return room;
+}
+
+/** A message addressed to others keeps its place (id, seq, time) but not its content. */
+function withheldFrom(event: roomEventv1.RoomEvent, identity: string): roomEventv1.RoomEvent {
+  const p = event.payload;
+  if (p?.$case !== 'messageSent' || !p.value.message) return event;
+  const m = p.value.message;
+  return addressedTo({ recipients: m.recipients, senderIdentity: m.senderIdentity }, identity) ? event : { ...event, payload: undefined };
 }
 
 export function definedOnly<T extends object>(patch: T): Partial<T> {

@@ -1,6 +1,7 @@
 // The room domain: what rooms and members are, their limits, and the rules of seats, owners and
 // auto-close timers. Nothing here knows of gRPC, NATS or SQL.
 import { DomainError } from '@rtcroom/common/errors';
+import type { MediaState } from './media-state';
 
 export type RoomKind = 'group' | 'call';
 export type RoomState = 'open' | 'closed';
@@ -29,6 +30,10 @@ export interface RoomOptions {
   emptyTimeoutSeconds: number;
   departureTimeoutSeconds: number;
   duplicateIdentity: DuplicateIdentityPolicy;
+  /** The room's messages go to webhooks too (absent: false; the deployment may send all rooms'). */
+  messageWebhooks?: boolean;
+  /** Members' video stays off; push URLs ask the provider's audio-only mode (absent: false). */
+  audioOnly?: boolean;
 }
 
 export interface Room extends RoomOptions {
@@ -46,6 +51,12 @@ export interface Room extends RoomOptions {
   autoCloseAt: Date | null;
 }
 
+/**
+ * What a member plays and pushes with, given at join: a mini-program's <live-pusher>/<live-player>
+ * (RTMP; the default) or a browser (WebRTC). The URLs it is issued, and issued to it, suit its kind.
+ */
+export type ClientKind = 'mini_program' | 'browser';
+
 export interface Member {
   memberId: string;
   roomId: string;
@@ -58,11 +69,15 @@ export interface Member {
   state: MemberState;
   /** Who last set the stream state; the media server's word wins over the client's. */
   streamSource: StreamSource | null;
+  /** Microphone and camera (rooms/domain/media-state.ts). */
+  media: MediaState;
   streamId: string;
   sessionId: string;
   joinedAt: Date;
   leftAt: Date | null;
   leaveReason: LeaveReason | null;
+  /** Fixed for the membership: a client that changes kind joins again. */
+  kind: ClientKind;
 }
 
 /** Limits, documented in the README and in proto comments. */

@@ -12,6 +12,8 @@ export interface RoomsTable {
   state: string;
   owner_identity: string;
   owner_rights: string;
+  message_webhooks: boolean;
+  audio_only: boolean;
   member_count: number;
   seq: number;
   create_request_id: string | null;
@@ -46,6 +48,10 @@ export interface MembersTable {
   join_request_id: string | null;
   connection_interrupted: boolean;
   stream_source: string | null;
+  /** 'mini_program' or 'browser'. */
+  kind: string;
+  /** JSON of a MediaState; null: as a new seat starts. */
+  media: unknown;
 }
 
 export interface RoomBansTable {

@@ -1,9 +1,10 @@
 // Room events: what a change to a room records (changes/room-change.ts), encoded as
 // rtcroom.room.v1.RoomEvent for the outbox and published on rtcroom.room.<room_id>.<topic>.
 import { activeTraceparent, newId, subjects } from '@rtcroom/common';
-import { roomEventv1 } from '@rtcroom/proto';
-import type { RoomChange } from '../../changes/room-change';
+import { roomEventv1, roomv1 } from '@rtcroom/proto';
+import type { MediaChangeReason, RoomChange } from '../../changes/room-change';
 import type { OutboxRow } from '../../outbox/outbox-row';
+import { toProtoMessage } from '../../messages/transport/message.wire';
 import { toProtoCloseReason, toProtoLeaveReason, toProtoMember, toProtoRoom, toProtoStreamSource } from './room.wire';
 
 const topics: Record<RoomChange['type'], string> = {
@@ -17,13 +18,21 @@ const topics: Record<RoomChange['type'], string> = {
   member_left: 'member.left',
   stream_started: 'stream.started',
   stream_stopped: 'stream.stopped',
+  message_sent: 'message.sent',
+  member_media: 'member.media',
 };
 
 export function roomEventSubject(roomId: string, change: RoomChange['type']): string {
   return subjects.roomEvent(roomId, topics[change]);
 }
 
-function payloadOf(change: RoomChange): roomEventv1.RoomEvent['payload'] {
+const mediaReasonToProto: Record<MediaChangeReason, roomv1.MediaChangeReason> = {
+  reported: roomv1.MediaChangeReason.MEDIA_CHANGE_REASON_REPORTED,
+  mute_requested: roomv1.MediaChangeReason.MEDIA_CHANGE_REASON_MUTE_REQUESTED,
+  unmute_allowed: roomv1.MediaChangeReason.MEDIA_CHANGE_REASON_UNMUTE_ALLOWED,
+};
+
+function payloadOf(change: RoomChange, seq: number): roomEventv1.RoomEvent['payload'] {
   switch (change.type) {
     case 'room_created':
       return { $case: 'roomCreated', value: { room: toProtoRoom(change.room) } };
@@ -54,12 +63,17 @@ function payloadOf(change: RoomChange): roomEventv1.RoomEvent['payload'] {
       return { $case: 'streamStarted', value: { member: toProtoMember(change.member), source: toProtoStreamSource(change.source) } };
     case 'stream_stopped':
       return { $case: 'streamStopped', value: { member: toProtoMember(change.member), source: toProtoStreamSource(change.source) } };
+    case 'member_media':
+      return { $case: 'memberMediaChanged', value: { member: toProtoMember(change.member), reason: mediaReasonToProto[change.reason] } };
+    case 'message_sent':
+      return { $case: 'messageSent', value: { message: toProtoMessage({ ...change.message, seq }), toWebhooks: change.toWebhooks } };
   }
 }
 
 export function encodeRoomEvent(roomId: string, seq: number, change: RoomChange, time: Date): OutboxRow {
-  const id = change.type === 'recording_ready' ? `e_${change.factId}` : newId('e');
-  const payload = roomEventv1.RoomEvent.encode({ id, roomId, seq, time, payload: payloadOf(change) }).finish();
+  const id = change.type === 'recording_ready' ? `e_${change.factId}` : change.type === 'message_sent' ? `e_${change.message.id}` : newId('e');
+  if (change.type === 'message_sent') change.message.seq = seq;
+  const payload = roomEventv1.RoomEvent.encode({ id, roomId, seq, time, payload: payloadOf(change, seq) }).finish();
   const row: OutboxRow = { id, roomId, seq, subject: roomEventSubject(roomId, change.type), payload, time, traceparent: activeTraceparent() };
   if (change.type === 'member_left') row.leaveReason = change.reason;
   return row;

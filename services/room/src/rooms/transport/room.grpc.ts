@@ -1,12 +1,15 @@
 // rtcroom.room.v1.RoomService over gRPC: proto requests in, domain calls, proto responses out.
 import { bindService, CallerPolicy, DomainError, ServiceBinding } from '@rtcroom/common';
 import { roomServicev1 } from '@rtcroom/proto';
+import { Messages } from '../../messages/application/messages';
+import { messageHandlers } from '../../messages/transport/message.grpc';
 import { Memberships } from '../application/memberships';
 import { Rooms } from '../application/rooms';
 import { streamsToPlay } from '../domain/room';
+import type { Track } from '../domain/media-state';
 import type { RoomPageCursor } from '../store/room-store';
 import { actorFromProto, userActor } from '../../wire/principal.wire';
-import { leaveReasonFromProto, ownerRightsFromProto, roomOptionsFromProto, streamSourceFromProto, toProtoMember, toProtoRoom } from './room.wire';
+import { clientKindFromProto, leaveReasonFromProto, ownerRightsFromProto, roomOptionsFromProto, streamSourceFromProto, toProtoMember, toProtoRoom } from './room.wire';
 
 function encodeCursor(c: RoomPageCursor): string {
   return Buffer.from(JSON.stringify({ c: c.createdAt.toISOString(), i: c.id })).toString('base64url');
@@ -27,6 +30,10 @@ function decodeCursor(token: string): RoomPageCursor | null {
 function requireIdentity(identity: string): string {
   if (!identity) throw new DomainError('INVALID_ARGUMENT', 'identity is required', { field: 'identity' });
   return identity;
+}
+
+function tracksOf(req: { audio: boolean; video: boolean }): Track[] {
+  return [...(req.audio ? (['audio'] as const) : []), ...(req.video ? (['video'] as const) : [])];
 }
 
 /** The fields of `allowed` named in the mask (an empty mask means none). */
@@ -52,7 +59,7 @@ export const roomServiceCallers: CallerPolicy<typeof roomServicev1.RoomServiceSe
   closeRoom: ['gateway', 'internal'],
   joinRoom: ['gateway', 'internal'],
   leaveRoom: ['gateway', 'internal'],
-  listMembers: ['internal'],
+  listMembers: ['url-issuer', 'internal'],
   setStreamState: ['gateway', 'presence'],
   leaveSession: ['presence'],
   updateRoom: ['gateway', 'internal'],
@@ -62,9 +69,14 @@ export const roomServiceCallers: CallerPolicy<typeof roomServicev1.RoomServiceSe
   listRoomEvents: ['gateway', 'internal'],
   setSessionConnection: ['presence'],
   getMember: ['gateway', 'presence', 'url-issuer', 'internal'],
+  sendMessage: ['gateway', 'internal'],
+  listMessages: ['gateway', 'internal'],
+  setMediaState: ['gateway', 'presence'],
+  muteMember: ['gateway', 'internal'],
+  allowUnmute: ['gateway', 'internal'],
 };
 
-export function roomGrpcBinding(rooms: Rooms, members: Memberships): ServiceBinding {
+export function roomGrpcBinding(rooms: Rooms, members: Memberships, messages: Messages): ServiceBinding {
   return bindService(
     'rtcroom.room.v1.RoomService',
     roomServicev1.RoomServiceService,
@@ -110,6 +122,7 @@ export function roomGrpcBinding(rooms: Rooms, members: Memberships): ServiceBind
           createOptions: req.createOptions ? roomOptionsFromProto(req.createOptions, identity) : undefined,
           requestId: req.requestId,
           actor: userActor(req.principal, rpc),
+          kind: clientKindFromProto(req.kind),
         });
         return {
           room: toProtoRoom(result.room),
@@ -171,6 +184,20 @@ export function roomGrpcBinding(rooms: Rooms, members: Memberships): ServiceBind
         const { member, room } = await members.get({ streamId: req.streamId, roomId: req.roomId, identity: req.identity }, actorFromProto(req.principal));
         return { member: toProtoMember(member), room: toProtoRoom(room) };
       },
+      async setMediaState(req, rpc) {
+        const report = { audio: req.audio, video: req.video };
+        const source = streamSourceFromProto(req.source, 'client');
+        const { member, changed } = await members.setMediaState(req.roomId, requireIdentity(req.identity), report, source, userActor(req.principal, rpc));
+        return { member: toProtoMember(member), changed };
+      },
+      async muteMember(req, rpc) {
+        const member = await members.muteMember(req.roomId, requireIdentity(req.identity), tracksOf(req), req.forbidUnmute, userActor(req.principal, rpc));
+        return { member: toProtoMember(member) };
+      },
+      async allowUnmute(req, rpc) {
+        return { member: toProtoMember(await members.allowUnmute(req.roomId, requireIdentity(req.identity), tracksOf(req), userActor(req.principal, rpc))) };
+      },
+      ...messageHandlers(messages),
     },
     'rtcroom.room',
     roomServiceCallers,

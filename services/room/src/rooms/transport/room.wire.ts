@@ -1,6 +1,8 @@
 // Domain objects <-> their protobuf messages, for gRPC responses and NATS events alike.
-import { roomv1 } from '@rtcroom/proto';
-import { CloseReason, DuplicateIdentityPolicy, LeaveReason, Member, MemberState, OwnerLeavePolicy, OwnerRights, Room, RoomKind, RoomOptions, StreamSource } from '../domain/room';
+import { DomainError } from '@rtcroom/common';
+import { mediav1, roomv1 } from '@rtcroom/proto';
+import { ClientKind, CloseReason, DuplicateIdentityPolicy, LeaveReason, Member, MemberState, OwnerLeavePolicy, OwnerRights, Room, RoomKind, RoomOptions, StreamSource } from '../domain/room';
+import type { MediaSource, MediaState, TrackState } from '../domain/media-state';
 
 const R = roomv1;
 
@@ -44,6 +46,11 @@ const duplicateToProto: Record<DuplicateIdentityPolicy, roomv1.DuplicateIdentity
   refuse: R.DuplicateIdentityPolicy.DUPLICATE_IDENTITY_POLICY_REFUSE,
 };
 
+const clientKindToProto: Record<ClientKind, mediav1.ClientKind> = {
+  mini_program: mediav1.ClientKind.CLIENT_KIND_MINI_PROGRAM,
+  browser: mediav1.ClientKind.CLIENT_KIND_BROWSER,
+};
+
 function invert<K extends string, V extends string>(map: Record<K, V>): Map<V, K> {
   return new Map(Object.entries(map).map(([k, v]) => [v as V, k as K]));
 }
@@ -53,9 +60,20 @@ const streamSourceFromProtoMap = invert(streamSourceToProto);
 const ownerLeaveFromProtoMap = invert(ownerLeaveToProto);
 const duplicateFromProtoMap = invert(duplicateToProto);
 const ownerRightsFromProtoMap = invert(ownerRightsToProto);
+const clientKindFromProtoMap = invert(clientKindToProto);
 
 /** UNSPECIFIED (or unknown) means the default, manage. */
 export const ownerRightsFromProto = (r: roomv1.OwnerRights | undefined): OwnerRights => ownerRightsFromProtoMap.get(r ?? R.OwnerRights.OWNER_RIGHTS_UNSPECIFIED) ?? 'manage';
+
+export const toProtoClientKind = (k: ClientKind) => clientKindToProto[k];
+
+/** Unset or UNSPECIFIED: a mini-program (every client from before kinds). An unknown value is refused. */
+export function clientKindFromProto(k: mediav1.ClientKind | undefined, field = 'kind'): ClientKind {
+  if (k === undefined || k === mediav1.ClientKind.CLIENT_KIND_UNSPECIFIED) return 'mini_program';
+  const kind = clientKindFromProtoMap.get(k);
+  if (!kind) throw new DomainError('INVALID_ARGUMENT', `${field} is not a known client kind`, { field });
+  return kind;
+}
 
 export const toProtoLeaveReason = (r: LeaveReason) => leaveReasonToProto[r];
 export const toProtoCloseReason = (r: CloseReason) => closeReasonToProto[r];
@@ -87,6 +105,8 @@ export function toProtoRoom(room: Room): roomv1.Room {
     departureTimeoutSeconds: room.departureTimeoutSeconds,
     duplicateIdentity: duplicateToProto[room.duplicateIdentity],
     recordingFormats: room.recordingFormats ?? [],
+    messageWebhooks: room.messageWebhooks === true,
+    audioOnly: room.audioOnly === true,
   };
 }
 
@@ -105,6 +125,8 @@ export function roomOptionsFromProto(room: roomv1.Room | undefined, ownerIdentit
     emptyTimeoutSeconds: room?.emptyTimeoutSeconds ?? 0,
     departureTimeoutSeconds: room?.departureTimeoutSeconds ?? 0,
     duplicateIdentity: duplicateFromProtoMap.get(room?.duplicateIdentity ?? R.DuplicateIdentityPolicy.DUPLICATE_IDENTITY_POLICY_UNSPECIFIED) ?? 'replace',
+    messageWebhooks: room?.messageWebhooks ?? false,
+    audioOnly: room?.audioOnly ?? false,
   };
 }
 
@@ -122,5 +144,23 @@ export function toProtoMember(m: Member): roomv1.Member {
     joinTime: m.joinedAt,
     leaveTime: m.leftAt ?? undefined,
     leaveReason: m.leaveReason ? leaveReasonToProto[m.leaveReason] : R.LeaveReason.LEAVE_REASON_UNSPECIFIED,
+    kind: clientKindToProto[m.kind],
+    media: toProtoMediaState(m.media),
   };
 }
+
+const mediaSourceToProto: Record<MediaSource, roomv1.MediaSource> = {
+  initial: R.MediaSource.MEDIA_SOURCE_INITIAL,
+  client: R.MediaSource.MEDIA_SOURCE_CLIENT,
+  media_server: R.MediaSource.MEDIA_SOURCE_MEDIA_SERVER,
+};
+
+const toProtoTrack = (t: TrackState): roomv1.TrackState => ({
+  on: t.on,
+  source: mediaSourceToProto[t.source],
+  muteRequested: t.muteRequested,
+  forbidden: t.forbidden,
+  moderatorIdentity: t.moderatorIdentity,
+});
+
+export const toProtoMediaState = (s: MediaState): roomv1.MediaState => ({ audio: toProtoTrack(s.audio), video: toProtoTrack(s.video) });

@@ -38,6 +38,11 @@ export interface Grants {
   roomAdmin: boolean;
   /** The service-desk teams (ids or names) the holder is an agent of. */
   agentTeams: string[];
+  /**
+   * Send room messages (SendMessage) in the rooms it holds a seat in. Absent (tokens issued before
+   * room messages): as room_join - whoever may join may send. False: may join but not send.
+   */
+  roomMessage?: boolean | undefined;
 }
 
 function createBasePrincipal(): Principal {
@@ -128,7 +133,15 @@ export const Principal: MessageFns<Principal> = {
 };
 
 function createBaseGrants(): Grants {
-  return { roomCreate: false, roomJoin: false, room: "", roomList: false, roomAdmin: false, agentTeams: [] };
+  return {
+    roomCreate: false,
+    roomJoin: false,
+    room: "",
+    roomList: false,
+    roomAdmin: false,
+    agentTeams: [],
+    roomMessage: undefined,
+  };
 }
 
 export const Grants: MessageFns<Grants> = {
@@ -150,6 +163,9 @@ export const Grants: MessageFns<Grants> = {
     }
     for (const v of message.agentTeams) {
       writer.uint32(50).string(v!);
+    }
+    if (message.roomMessage !== undefined) {
+      writer.uint32(56).bool(message.roomMessage);
     }
     return writer;
   },
@@ -215,6 +231,14 @@ export const Grants: MessageFns<Grants> = {
             message.agentTeams.push(reader.string());
             continue;
           }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.roomMessage = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -255,6 +279,11 @@ export const Grants: MessageFns<Grants> = {
         : globalThis.Array.isArray(object?.agent_teams)
         ? object.agent_teams.map((e: any) => globalThis.String(e))
         : [],
+      roomMessage: isSet(object.roomMessage)
+        ? globalThis.Boolean(object.roomMessage)
+        : isSet(object.room_message)
+        ? globalThis.Boolean(object.room_message)
+        : undefined,
     };
   },
 
@@ -278,6 +307,9 @@ export const Grants: MessageFns<Grants> = {
     if (message.agentTeams?.length) {
       obj.agentTeams = message.agentTeams;
     }
+    if (message.roomMessage !== undefined) {
+      obj.roomMessage = message.roomMessage;
+    }
     return obj;
   },
 
@@ -292,6 +324,7 @@ export const Grants: MessageFns<Grants> = {
     message.roomList = object.roomList ?? false;
     message.roomAdmin = object.roomAdmin ?? false;
     message.agentTeams = object.agentTeams?.map((e) => e) || [];
+    message.roomMessage = object.roomMessage ?? undefined;
     return message;
   },
 };

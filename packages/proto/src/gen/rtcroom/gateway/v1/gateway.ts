@@ -10,7 +10,14 @@ import { Timestamp } from "../../../google/protobuf/timestamp";
 import { Agent, AgentState, agentStateFromJSON, agentStateToJSON, agentStateToNumber, Team } from "../../desk/v1/desk";
 import { TeamStats } from "../../desk/v1/desk_service";
 import { Recording } from "../../media/v1/recording";
-import { PlayUrl, PushUrl } from "../../media/v1/url";
+import {
+  ClientKind,
+  clientKindFromJSON,
+  clientKindToJSON,
+  clientKindToNumber,
+  PlayUrl,
+  PushUrl,
+} from "../../media/v1/url";
 import { Call } from "../../room/v1/call";
 import {
   CloseReason,
@@ -21,9 +28,14 @@ import {
   leaveReasonFromJSON,
   leaveReasonToJSON,
   leaveReasonToNumber,
+  MediaChangeReason,
+  mediaChangeReasonFromJSON,
+  mediaChangeReasonToJSON,
+  mediaChangeReasonToNumber,
   Member,
   Room,
 } from "../../room/v1/room";
+import { CustomMessage, RoomMessage } from "../../room/v1/room_message";
 
 /** Everything a client may send. */
 export interface ClientMessage {
@@ -54,6 +66,11 @@ export interface ClientMessage {
     | { $case: "inviteToCall"; value: InviteToCallRequest }
     | { $case: "getTeamStats"; value: GetTeamStatsRequest }
     | { $case: "refreshToken"; value: RefreshTokenRequest }
+    | { $case: "sendMessage"; value: SendMessageRequest }
+    | { $case: "listMessages"; value: ListMessagesRequest }
+    | { $case: "setMediaState"; value: SetMediaStateRequest }
+    | { $case: "muteMember"; value: MuteMemberRequest }
+    | { $case: "allowUnmute"; value: AllowUnmuteRequest }
     | undefined;
 }
 
@@ -96,6 +113,11 @@ export interface ServerMessage {
     | //
     /** The access token expires soon: send refresh_token before expire_time, or the connection ends. */
     { $case: "tokenExpiring"; value: TokenExpiring }
+    | { $case: "sendMessage"; value: SendMessageResponse }
+    | { $case: "listMessages"; value: ListMessagesResponse }
+    | { $case: "setMediaState"; value: SetMediaStateResponse }
+    | { $case: "muteMember"; value: MuteMemberResponse }
+    | { $case: "allowUnmute"; value: AllowUnmuteResponse }
     | undefined;
 }
 
@@ -203,7 +225,7 @@ export interface TokenExpiring {
  * ROOM_FULL, ALREADY_EXISTS, NOT_A_MEMBER, IDENTITY_IN_USE, BANNED, CALLEE_OFFLINE, CALLEE_BUSY,
  * CALL_NOT_FOUND, CALL_ENDED, NOT_A_PARTY, QUEUE_FULL, TEAM_CLOSED, AGENT_UNAVAILABLE,
  * FAILED_PRECONDITION (the call or agent is not in a state that allows it), RATE_LIMITED,
- * UNAVAILABLE, INTERNAL.
+ * MESSAGE_TOO_LARGE, TOO_MANY_RECIPIENTS, MEDIA_FORBIDDEN, UNAVAILABLE, INTERNAL.
  */
 export interface Error {
   code: string;
@@ -221,7 +243,10 @@ export interface PingResponse {
 }
 
 export interface CreateRoomRequest {
-  /** name, kind, display_name, max_members, metadata and recording are read. */
+  /**
+   * name, kind, display_name, max_members, metadata, recording, message_webhooks and audio_only are
+   * read.
+   */
   room: Room | undefined;
 }
 
@@ -246,6 +271,11 @@ export interface JoinRoomRequest {
    * instead of a new one.
    */
   idempotencyKey: string;
+  /**
+   * What this client plays and pushes with: CLIENT_KIND_BROWSER for a web page (WebRTC URLs),
+   * unset or CLIENT_KIND_MINI_PROGRAM for <live-pusher>/<live-player> (RTMP URLs).
+   */
+  kind?: ClientKind | undefined;
 }
 
 export interface JoinRoomResponse {
@@ -315,7 +345,8 @@ export interface ReportPusherEventResponse {
 
 /**
  * Something happened in a room the client is in. seq increases by one per room event; a client that
- * sees a jump missed notices and can re-read the room with get_room.
+ * sees a jump missed notices and can re-read the room with get_room. A notice with no entry set is
+ * the seq of a message addressed to other members: nothing to show, the seq moves on.
  */
 export interface RoomNotice {
   roomId: string;
@@ -331,7 +362,31 @@ export interface RoomNotice {
     | { $case: "memberUpdated"; value: MemberUpdatedNotice }
     | { $case: "memberConnection"; value: MemberConnectionNotice }
     | { $case: "recordingReady"; value: RecordingReadyNotice }
+    | { $case: "message"; value: RoomMessageNotice }
+    | { $case: "memberMedia"; value: MemberMediaNotice }
     | undefined;
+}
+
+/**
+ * A member's microphone or camera went on or off, or the room's owner or an admin asked it to mute,
+ * forbade or allowed unmuting (member.media says what now holds). When the member is you and a track
+ * has mute_requested while on, turn it off on your pusher (the SDK does).
+ */
+export interface MemberMediaNotice {
+  member:
+    | Member
+    | undefined;
+  /** NEXT-ID: 3 */
+  reason: MediaChangeReason;
+}
+
+/**
+ * A room message, to the whole room or to you (or sent by you: your own come back too, in their
+ * place in the room's order). De-duplicate on message.id.
+ */
+export interface RoomMessageNotice {
+  /** NEXT-ID: 2 */
+  message: RoomMessage | undefined;
 }
 
 /** A recording of one of the room's streams is ready. */
@@ -477,8 +532,9 @@ export interface PlaceCallRequest {
   recording: boolean;
   /** Up to 1024 bytes. */
   metadata: string;
-  /** NEXT-ID: 5 */
   ringTimeoutSeconds: number;
+  /** The caller's kind, as JoinRoomRequest.kind. */
+  kind?: ClientKind | undefined;
 }
 
 export interface PlaceCallResponse {
@@ -498,8 +554,9 @@ export interface PlaceCallResponse {
  */
 export interface AnswerCallRequest {
   callId: string;
-  /** NEXT-ID: 3 */
   accept: boolean;
+  /** The callee's kind, as JoinRoomRequest.kind. */
+  kind?: ClientKind | undefined;
 }
 
 export interface AnswerCallResponse {
@@ -583,6 +640,8 @@ export interface CallTeamRequest {
   team: string;
   /** Up to 1024 bytes (e.g. the case the customer calls about); agents see it with the offer. */
   metadata: string;
+  /** The customer's kind, as JoinRoomRequest.kind. */
+  kind?: ClientKind | undefined;
 }
 
 export interface CallTeamResponse {
@@ -633,6 +692,96 @@ export interface GetTeamStatsRequest {
 export interface GetTeamStatsResponse {
   /** NEXT-ID: 2 */
   stats: TeamStats | undefined;
+}
+
+/**
+ * Sends a message in a room the connection holds a seat in: to everyone there, or to the identities in
+ * recipients. Needs the roomMessage grant (absent from the token: as roomJoin). The answer carries the
+ * message with its id and seq; the members (and the sender) get it as a `message` notice in the
+ * room's order. Errors: NOT_A_MEMBER, MESSAGE_TOO_LARGE, TOO_MANY_RECIPIENTS, RATE_LIMITED,
+ * PERMISSION_DENIED, INVALID_ARGUMENT.
+ */
+export interface SendMessageRequest {
+  roomId: string;
+  /** Identities; empty: the whole room. */
+  recipients: string[];
+  body:
+    | { $case: "text"; value: string }
+    | { $case: "custom"; value: CustomMessage }
+    | undefined;
+  /** Optional, up to 128 characters: a retried send with the same key answers the first one's message. */
+  idempotencyKey: string;
+}
+
+export interface SendMessageResponse {
+  /** NEXT-ID: 2 */
+  message: RoomMessage | undefined;
+}
+
+/**
+ * The room's recent messages (its last ROOM_MESSAGE_HISTORY) addressed to the whole room or to you,
+ * oldest first: what a late joiner missed. After a resume, sync_room brings the ones missed instead.
+ */
+export interface ListMessagesRequest {
+  /** NEXT-ID: 2 */
+  roomId: string;
+}
+
+export interface ListMessagesResponse {
+  messages: RoomMessage[];
+  /** NEXT-ID: 3 */
+  seq: number;
+}
+
+/**
+ * Reports your own microphone and/or camera in a room (the fields set), as your pusher has them.
+ * Turning on a forbidden track (or video in an audio-only room) is refused: MEDIA_FORBIDDEN.
+ */
+export interface SetMediaStateRequest {
+  roomId: string;
+  /** Absent: unchanged. */
+  audio?:
+    | boolean
+    | undefined;
+  /** NEXT-ID: 4 */
+  video?: boolean | undefined;
+}
+
+export interface SetMediaStateResponse {
+  /** NEXT-ID: 2 */
+  member: Member | undefined;
+}
+
+/**
+ * Asks a member to turn its microphone and/or camera off and, with forbid_unmute, refuses its
+ * reports of them on until allow_unmute. The room's owner (with OWNER_RIGHTS_MANAGE) or room_admin.
+ */
+export interface MuteMemberRequest {
+  roomId: string;
+  identity: string;
+  audio: boolean;
+  video: boolean;
+  /** NEXT-ID: 6 */
+  forbidUnmute: boolean;
+}
+
+export interface MuteMemberResponse {
+  /** NEXT-ID: 2 */
+  member: Member | undefined;
+}
+
+/** Lets a member turn its microphone and/or camera on again. As mute_member. */
+export interface AllowUnmuteRequest {
+  roomId: string;
+  identity: string;
+  audio: boolean;
+  /** NEXT-ID: 5 */
+  video: boolean;
+}
+
+export interface AllowUnmuteResponse {
+  /** NEXT-ID: 2 */
+  member: Member | undefined;
 }
 
 function createBaseClientMessage(): ClientMessage {
@@ -716,6 +865,21 @@ export const ClientMessage: MessageFns<ClientMessage> = {
         break;
       case "refreshToken":
         RefreshTokenRequest.encode(message.message.value, writer.uint32(266).fork()).join();
+        break;
+      case "sendMessage":
+        SendMessageRequest.encode(message.message.value, writer.uint32(274).fork()).join();
+        break;
+      case "listMessages":
+        ListMessagesRequest.encode(message.message.value, writer.uint32(282).fork()).join();
+        break;
+      case "setMediaState":
+        SetMediaStateRequest.encode(message.message.value, writer.uint32(802).fork()).join();
+        break;
+      case "muteMember":
+        MuteMemberRequest.encode(message.message.value, writer.uint32(810).fork()).join();
+        break;
+      case "allowUnmute":
+        AllowUnmuteRequest.encode(message.message.value, writer.uint32(818).fork()).join();
         break;
     }
     return writer;
@@ -937,6 +1101,46 @@ export const ClientMessage: MessageFns<ClientMessage> = {
             message.message = { $case: "refreshToken", value: RefreshTokenRequest.decode(reader, reader.uint32()) };
             continue;
           }
+          case 34: {
+            if (tag !== 274) {
+              break;
+            }
+
+            message.message = { $case: "sendMessage", value: SendMessageRequest.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 35: {
+            if (tag !== 282) {
+              break;
+            }
+
+            message.message = { $case: "listMessages", value: ListMessagesRequest.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 100: {
+            if (tag !== 802) {
+              break;
+            }
+
+            message.message = { $case: "setMediaState", value: SetMediaStateRequest.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 101: {
+            if (tag !== 810) {
+              break;
+            }
+
+            message.message = { $case: "muteMember", value: MuteMemberRequest.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 102: {
+            if (tag !== 818) {
+              break;
+            }
+
+            message.message = { $case: "allowUnmute", value: AllowUnmuteRequest.decode(reader, reader.uint32()) };
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1050,6 +1254,26 @@ export const ClientMessage: MessageFns<ClientMessage> = {
         ? { $case: "refreshToken", value: RefreshTokenRequest.fromJSON(object.refreshToken) }
         : isSet(object.refresh_token)
         ? { $case: "refreshToken", value: RefreshTokenRequest.fromJSON(object.refresh_token) }
+        : isSet(object.sendMessage)
+        ? { $case: "sendMessage", value: SendMessageRequest.fromJSON(object.sendMessage) }
+        : isSet(object.send_message)
+        ? { $case: "sendMessage", value: SendMessageRequest.fromJSON(object.send_message) }
+        : isSet(object.listMessages)
+        ? { $case: "listMessages", value: ListMessagesRequest.fromJSON(object.listMessages) }
+        : isSet(object.list_messages)
+        ? { $case: "listMessages", value: ListMessagesRequest.fromJSON(object.list_messages) }
+        : isSet(object.setMediaState)
+        ? { $case: "setMediaState", value: SetMediaStateRequest.fromJSON(object.setMediaState) }
+        : isSet(object.set_media_state)
+        ? { $case: "setMediaState", value: SetMediaStateRequest.fromJSON(object.set_media_state) }
+        : isSet(object.muteMember)
+        ? { $case: "muteMember", value: MuteMemberRequest.fromJSON(object.muteMember) }
+        : isSet(object.mute_member)
+        ? { $case: "muteMember", value: MuteMemberRequest.fromJSON(object.mute_member) }
+        : isSet(object.allowUnmute)
+        ? { $case: "allowUnmute", value: AllowUnmuteRequest.fromJSON(object.allowUnmute) }
+        : isSet(object.allow_unmute)
+        ? { $case: "allowUnmute", value: AllowUnmuteRequest.fromJSON(object.allow_unmute) }
         : undefined,
     };
   },
@@ -1107,6 +1331,16 @@ export const ClientMessage: MessageFns<ClientMessage> = {
       obj.getTeamStats = GetTeamStatsRequest.toJSON(message.message.value);
     } else if (message.message?.$case === "refreshToken") {
       obj.refreshToken = RefreshTokenRequest.toJSON(message.message.value);
+    } else if (message.message?.$case === "sendMessage") {
+      obj.sendMessage = SendMessageRequest.toJSON(message.message.value);
+    } else if (message.message?.$case === "listMessages") {
+      obj.listMessages = ListMessagesRequest.toJSON(message.message.value);
+    } else if (message.message?.$case === "setMediaState") {
+      obj.setMediaState = SetMediaStateRequest.toJSON(message.message.value);
+    } else if (message.message?.$case === "muteMember") {
+      obj.muteMember = MuteMemberRequest.toJSON(message.message.value);
+    } else if (message.message?.$case === "allowUnmute") {
+      obj.allowUnmute = AllowUnmuteRequest.toJSON(message.message.value);
     }
     return obj;
   },
@@ -1265,6 +1499,36 @@ export const ClientMessage: MessageFns<ClientMessage> = {
         }
         break;
       }
+      case "sendMessage": {
+        if (object.message?.value !== undefined && object.message?.value !== null) {
+          message.message = { $case: "sendMessage", value: SendMessageRequest.fromPartial(object.message.value) };
+        }
+        break;
+      }
+      case "listMessages": {
+        if (object.message?.value !== undefined && object.message?.value !== null) {
+          message.message = { $case: "listMessages", value: ListMessagesRequest.fromPartial(object.message.value) };
+        }
+        break;
+      }
+      case "setMediaState": {
+        if (object.message?.value !== undefined && object.message?.value !== null) {
+          message.message = { $case: "setMediaState", value: SetMediaStateRequest.fromPartial(object.message.value) };
+        }
+        break;
+      }
+      case "muteMember": {
+        if (object.message?.value !== undefined && object.message?.value !== null) {
+          message.message = { $case: "muteMember", value: MuteMemberRequest.fromPartial(object.message.value) };
+        }
+        break;
+      }
+      case "allowUnmute": {
+        if (object.message?.value !== undefined && object.message?.value !== null) {
+          message.message = { $case: "allowUnmute", value: AllowUnmuteRequest.fromPartial(object.message.value) };
+        }
+        break;
+      }
     }
     return message;
   },
@@ -1369,6 +1633,21 @@ export const ServerMessage: MessageFns<ServerMessage> = {
         break;
       case "tokenExpiring":
         TokenExpiring.encode(message.message.value, writer.uint32(314).fork()).join();
+        break;
+      case "sendMessage":
+        SendMessageResponse.encode(message.message.value, writer.uint32(322).fork()).join();
+        break;
+      case "listMessages":
+        ListMessagesResponse.encode(message.message.value, writer.uint32(330).fork()).join();
+        break;
+      case "setMediaState":
+        SetMediaStateResponse.encode(message.message.value, writer.uint32(802).fork()).join();
+        break;
+      case "muteMember":
+        MuteMemberResponse.encode(message.message.value, writer.uint32(810).fork()).join();
+        break;
+      case "allowUnmute":
+        AllowUnmuteResponse.encode(message.message.value, writer.uint32(818).fork()).join();
         break;
     }
     return writer;
@@ -1638,6 +1917,46 @@ export const ServerMessage: MessageFns<ServerMessage> = {
             message.message = { $case: "tokenExpiring", value: TokenExpiring.decode(reader, reader.uint32()) };
             continue;
           }
+          case 40: {
+            if (tag !== 322) {
+              break;
+            }
+
+            message.message = { $case: "sendMessage", value: SendMessageResponse.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 41: {
+            if (tag !== 330) {
+              break;
+            }
+
+            message.message = { $case: "listMessages", value: ListMessagesResponse.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 100: {
+            if (tag !== 802) {
+              break;
+            }
+
+            message.message = { $case: "setMediaState", value: SetMediaStateResponse.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 101: {
+            if (tag !== 810) {
+              break;
+            }
+
+            message.message = { $case: "muteMember", value: MuteMemberResponse.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 102: {
+            if (tag !== 818) {
+              break;
+            }
+
+            message.message = { $case: "allowUnmute", value: AllowUnmuteResponse.decode(reader, reader.uint32()) };
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1769,6 +2088,26 @@ export const ServerMessage: MessageFns<ServerMessage> = {
         ? { $case: "tokenExpiring", value: TokenExpiring.fromJSON(object.tokenExpiring) }
         : isSet(object.token_expiring)
         ? { $case: "tokenExpiring", value: TokenExpiring.fromJSON(object.token_expiring) }
+        : isSet(object.sendMessage)
+        ? { $case: "sendMessage", value: SendMessageResponse.fromJSON(object.sendMessage) }
+        : isSet(object.send_message)
+        ? { $case: "sendMessage", value: SendMessageResponse.fromJSON(object.send_message) }
+        : isSet(object.listMessages)
+        ? { $case: "listMessages", value: ListMessagesResponse.fromJSON(object.listMessages) }
+        : isSet(object.list_messages)
+        ? { $case: "listMessages", value: ListMessagesResponse.fromJSON(object.list_messages) }
+        : isSet(object.setMediaState)
+        ? { $case: "setMediaState", value: SetMediaStateResponse.fromJSON(object.setMediaState) }
+        : isSet(object.set_media_state)
+        ? { $case: "setMediaState", value: SetMediaStateResponse.fromJSON(object.set_media_state) }
+        : isSet(object.muteMember)
+        ? { $case: "muteMember", value: MuteMemberResponse.fromJSON(object.muteMember) }
+        : isSet(object.mute_member)
+        ? { $case: "muteMember", value: MuteMemberResponse.fromJSON(object.mute_member) }
+        : isSet(object.allowUnmute)
+        ? { $case: "allowUnmute", value: AllowUnmuteResponse.fromJSON(object.allowUnmute) }
+        : isSet(object.allow_unmute)
+        ? { $case: "allowUnmute", value: AllowUnmuteResponse.fromJSON(object.allow_unmute) }
         : undefined,
     };
   },
@@ -1838,6 +2177,16 @@ export const ServerMessage: MessageFns<ServerMessage> = {
       obj.refreshToken = RefreshTokenResponse.toJSON(message.message.value);
     } else if (message.message?.$case === "tokenExpiring") {
       obj.tokenExpiring = TokenExpiring.toJSON(message.message.value);
+    } else if (message.message?.$case === "sendMessage") {
+      obj.sendMessage = SendMessageResponse.toJSON(message.message.value);
+    } else if (message.message?.$case === "listMessages") {
+      obj.listMessages = ListMessagesResponse.toJSON(message.message.value);
+    } else if (message.message?.$case === "setMediaState") {
+      obj.setMediaState = SetMediaStateResponse.toJSON(message.message.value);
+    } else if (message.message?.$case === "muteMember") {
+      obj.muteMember = MuteMemberResponse.toJSON(message.message.value);
+    } else if (message.message?.$case === "allowUnmute") {
+      obj.allowUnmute = AllowUnmuteResponse.toJSON(message.message.value);
     }
     return obj;
   },
@@ -2029,6 +2378,36 @@ export const ServerMessage: MessageFns<ServerMessage> = {
       case "tokenExpiring": {
         if (object.message?.value !== undefined && object.message?.value !== null) {
           message.message = { $case: "tokenExpiring", value: TokenExpiring.fromPartial(object.message.value) };
+        }
+        break;
+      }
+      case "sendMessage": {
+        if (object.message?.value !== undefined && object.message?.value !== null) {
+          message.message = { $case: "sendMessage", value: SendMessageResponse.fromPartial(object.message.value) };
+        }
+        break;
+      }
+      case "listMessages": {
+        if (object.message?.value !== undefined && object.message?.value !== null) {
+          message.message = { $case: "listMessages", value: ListMessagesResponse.fromPartial(object.message.value) };
+        }
+        break;
+      }
+      case "setMediaState": {
+        if (object.message?.value !== undefined && object.message?.value !== null) {
+          message.message = { $case: "setMediaState", value: SetMediaStateResponse.fromPartial(object.message.value) };
+        }
+        break;
+      }
+      case "muteMember": {
+        if (object.message?.value !== undefined && object.message?.value !== null) {
+          message.message = { $case: "muteMember", value: MuteMemberResponse.fromPartial(object.message.value) };
+        }
+        break;
+      }
+      case "allowUnmute": {
+        if (object.message?.value !== undefined && object.message?.value !== null) {
+          message.message = { $case: "allowUnmute", value: AllowUnmuteResponse.fromPartial(object.message.value) };
         }
         break;
       }
@@ -3404,6 +3783,7 @@ function createBaseJoinRoomRequest(): JoinRoomRequest {
     createIfMissing: false,
     createOptions: undefined,
     idempotencyKey: "",
+    kind: undefined,
   };
 }
 
@@ -3426,6 +3806,9 @@ export const JoinRoomRequest: MessageFns<JoinRoomRequest> = {
     }
     if (message.idempotencyKey !== "") {
       writer.uint32(50).string(message.idempotencyKey);
+    }
+    if (message.kind !== undefined) {
+      writer.uint32(400).int32(clientKindToNumber(message.kind));
     }
     return writer;
   },
@@ -3491,6 +3874,14 @@ export const JoinRoomRequest: MessageFns<JoinRoomRequest> = {
             message.idempotencyKey = reader.string();
             continue;
           }
+          case 50: {
+            if (tag !== 400) {
+              break;
+            }
+
+            message.kind = clientKindFromJSON(reader.int32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3535,6 +3926,7 @@ export const JoinRoomRequest: MessageFns<JoinRoomRequest> = {
         : isSet(object.idempotency_key)
         ? globalThis.String(object.idempotency_key)
         : "",
+      kind: isSet(object.kind) ? clientKindFromJSON(object.kind) : undefined,
     };
   },
 
@@ -3558,6 +3950,9 @@ export const JoinRoomRequest: MessageFns<JoinRoomRequest> = {
     if (message.idempotencyKey !== undefined) {
       obj.idempotencyKey = message.idempotencyKey;
     }
+    if (message.kind !== undefined) {
+      obj.kind = clientKindToJSON(message.kind);
+    }
     return obj;
   },
 
@@ -3574,6 +3969,7 @@ export const JoinRoomRequest: MessageFns<JoinRoomRequest> = {
       ? Room.fromPartial(object.createOptions)
       : undefined;
     message.idempotencyKey = object.idempotencyKey ?? "";
+    message.kind = object.kind ?? undefined;
     return message;
   },
 };
@@ -4468,6 +4864,12 @@ export const RoomNotice: MessageFns<RoomNotice> = {
       case "recordingReady":
         RecordingReadyNotice.encode(message.notice.value, writer.uint32(146).fork()).join();
         break;
+      case "message":
+        RoomMessageNotice.encode(message.notice.value, writer.uint32(154).fork()).join();
+        break;
+      case "memberMedia":
+        MemberMediaNotice.encode(message.notice.value, writer.uint32(802).fork()).join();
+        break;
     }
     return writer;
   },
@@ -4584,6 +4986,22 @@ export const RoomNotice: MessageFns<RoomNotice> = {
             message.notice = { $case: "recordingReady", value: RecordingReadyNotice.decode(reader, reader.uint32()) };
             continue;
           }
+          case 19: {
+            if (tag !== 154) {
+              break;
+            }
+
+            message.notice = { $case: "message", value: RoomMessageNotice.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 100: {
+            if (tag !== 802) {
+              break;
+            }
+
+            message.notice = { $case: "memberMedia", value: MemberMediaNotice.decode(reader, reader.uint32()) };
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -4641,6 +5059,12 @@ export const RoomNotice: MessageFns<RoomNotice> = {
         ? { $case: "recordingReady", value: RecordingReadyNotice.fromJSON(object.recordingReady) }
         : isSet(object.recording_ready)
         ? { $case: "recordingReady", value: RecordingReadyNotice.fromJSON(object.recording_ready) }
+        : isSet(object.message)
+        ? { $case: "message", value: RoomMessageNotice.fromJSON(object.message) }
+        : isSet(object.memberMedia)
+        ? { $case: "memberMedia", value: MemberMediaNotice.fromJSON(object.memberMedia) }
+        : isSet(object.member_media)
+        ? { $case: "memberMedia", value: MemberMediaNotice.fromJSON(object.member_media) }
         : undefined,
     };
   },
@@ -4674,6 +5098,10 @@ export const RoomNotice: MessageFns<RoomNotice> = {
       obj.memberConnection = MemberConnectionNotice.toJSON(message.notice.value);
     } else if (message.notice?.$case === "recordingReady") {
       obj.recordingReady = RecordingReadyNotice.toJSON(message.notice.value);
+    } else if (message.notice?.$case === "message") {
+      obj.message = RoomMessageNotice.toJSON(message.notice.value);
+    } else if (message.notice?.$case === "memberMedia") {
+      obj.memberMedia = MemberMediaNotice.toJSON(message.notice.value);
     }
     return obj;
   },
@@ -4744,7 +5172,177 @@ export const RoomNotice: MessageFns<RoomNotice> = {
         }
         break;
       }
+      case "message": {
+        if (object.notice?.value !== undefined && object.notice?.value !== null) {
+          message.notice = { $case: "message", value: RoomMessageNotice.fromPartial(object.notice.value) };
+        }
+        break;
+      }
+      case "memberMedia": {
+        if (object.notice?.value !== undefined && object.notice?.value !== null) {
+          message.notice = { $case: "memberMedia", value: MemberMediaNotice.fromPartial(object.notice.value) };
+        }
+        break;
+      }
     }
+    return message;
+  },
+};
+
+function createBaseMemberMediaNotice(): MemberMediaNotice {
+  return { member: undefined, reason: MediaChangeReason.MEDIA_CHANGE_REASON_UNSPECIFIED };
+}
+
+export const MemberMediaNotice: MessageFns<MemberMediaNotice> = {
+  encode(message: MemberMediaNotice, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.member !== undefined) {
+      Member.encode(message.member, writer.uint32(10).fork()).join();
+    }
+    if (message.reason !== MediaChangeReason.MEDIA_CHANGE_REASON_UNSPECIFIED) {
+      writer.uint32(16).int32(mediaChangeReasonToNumber(message.reason));
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): MemberMediaNotice {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseMemberMediaNotice();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.member = Member.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.reason = mediaChangeReasonFromJSON(reader.int32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): MemberMediaNotice {
+    return {
+      member: isSet(object.member) ? Member.fromJSON(object.member) : undefined,
+      reason: isSet(object.reason)
+        ? mediaChangeReasonFromJSON(object.reason)
+        : MediaChangeReason.MEDIA_CHANGE_REASON_UNSPECIFIED,
+    };
+  },
+
+  toJSON(message: MemberMediaNotice): unknown {
+    const obj: any = {};
+    if (message.member !== undefined) {
+      obj.member = Member.toJSON(message.member);
+    }
+    if (message.reason !== undefined) {
+      obj.reason = mediaChangeReasonToJSON(message.reason);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<MemberMediaNotice>): MemberMediaNotice {
+    return MemberMediaNotice.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<MemberMediaNotice>): MemberMediaNotice {
+    const message = createBaseMemberMediaNotice();
+    message.member = (object.member !== undefined && object.member !== null)
+      ? Member.fromPartial(object.member)
+      : undefined;
+    message.reason = object.reason ?? MediaChangeReason.MEDIA_CHANGE_REASON_UNSPECIFIED;
+    return message;
+  },
+};
+
+function createBaseRoomMessageNotice(): RoomMessageNotice {
+  return { message: undefined };
+}
+
+export const RoomMessageNotice: MessageFns<RoomMessageNotice> = {
+  encode(message: RoomMessageNotice, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.message !== undefined) {
+      RoomMessage.encode(message.message, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RoomMessageNotice {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRoomMessageNotice();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.message = RoomMessage.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RoomMessageNotice {
+    return { message: isSet(object.message) ? RoomMessage.fromJSON(object.message) : undefined };
+  },
+
+  toJSON(message: RoomMessageNotice): unknown {
+    const obj: any = {};
+    if (message.message !== undefined) {
+      obj.message = RoomMessage.toJSON(message.message);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RoomMessageNotice>): RoomMessageNotice {
+    return RoomMessageNotice.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RoomMessageNotice>): RoomMessageNotice {
+    const message = createBaseRoomMessageNotice();
+    message.message = (object.message !== undefined && object.message !== null)
+      ? RoomMessage.fromPartial(object.message)
+      : undefined;
     return message;
   },
 };
@@ -6243,7 +6841,7 @@ export const CloseRoomResponse: MessageFns<CloseRoomResponse> = {
 };
 
 function createBasePlaceCallRequest(): PlaceCallRequest {
-  return { calleeIdentity: "", recording: false, metadata: "", ringTimeoutSeconds: 0 };
+  return { calleeIdentity: "", recording: false, metadata: "", ringTimeoutSeconds: 0, kind: undefined };
 }
 
 export const PlaceCallRequest: MessageFns<PlaceCallRequest> = {
@@ -6259,6 +6857,9 @@ export const PlaceCallRequest: MessageFns<PlaceCallRequest> = {
     }
     if (message.ringTimeoutSeconds !== 0) {
       writer.uint32(32).uint32(message.ringTimeoutSeconds);
+    }
+    if (message.kind !== undefined) {
+      writer.uint32(400).int32(clientKindToNumber(message.kind));
     }
     return writer;
   },
@@ -6308,6 +6909,14 @@ export const PlaceCallRequest: MessageFns<PlaceCallRequest> = {
             message.ringTimeoutSeconds = reader.uint32();
             continue;
           }
+          case 50: {
+            if (tag !== 400) {
+              break;
+            }
+
+            message.kind = clientKindFromJSON(reader.int32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -6334,6 +6943,7 @@ export const PlaceCallRequest: MessageFns<PlaceCallRequest> = {
         : isSet(object.ring_timeout_seconds)
         ? globalThis.Number(object.ring_timeout_seconds)
         : 0,
+      kind: isSet(object.kind) ? clientKindFromJSON(object.kind) : undefined,
     };
   },
 
@@ -6351,6 +6961,9 @@ export const PlaceCallRequest: MessageFns<PlaceCallRequest> = {
     if (message.ringTimeoutSeconds !== undefined) {
       obj.ringTimeoutSeconds = Math.round(message.ringTimeoutSeconds);
     }
+    if (message.kind !== undefined) {
+      obj.kind = clientKindToJSON(message.kind);
+    }
     return obj;
   },
 
@@ -6363,6 +6976,7 @@ export const PlaceCallRequest: MessageFns<PlaceCallRequest> = {
     message.recording = object.recording ?? false;
     message.metadata = object.metadata ?? "";
     message.ringTimeoutSeconds = object.ringTimeoutSeconds ?? 0;
+    message.kind = object.kind ?? undefined;
     return message;
   },
 };
@@ -6509,7 +7123,7 @@ export const PlaceCallResponse: MessageFns<PlaceCallResponse> = {
 };
 
 function createBaseAnswerCallRequest(): AnswerCallRequest {
-  return { callId: "", accept: false };
+  return { callId: "", accept: false, kind: undefined };
 }
 
 export const AnswerCallRequest: MessageFns<AnswerCallRequest> = {
@@ -6519,6 +7133,9 @@ export const AnswerCallRequest: MessageFns<AnswerCallRequest> = {
     }
     if (message.accept !== false) {
       writer.uint32(16).bool(message.accept);
+    }
+    if (message.kind !== undefined) {
+      writer.uint32(400).int32(clientKindToNumber(message.kind));
     }
     return writer;
   },
@@ -6552,6 +7169,14 @@ export const AnswerCallRequest: MessageFns<AnswerCallRequest> = {
             message.accept = reader.bool();
             continue;
           }
+          case 50: {
+            if (tag !== 400) {
+              break;
+            }
+
+            message.kind = clientKindFromJSON(reader.int32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -6572,6 +7197,7 @@ export const AnswerCallRequest: MessageFns<AnswerCallRequest> = {
         ? globalThis.String(object.call_id)
         : "",
       accept: isSet(object.accept) ? globalThis.Boolean(object.accept) : false,
+      kind: isSet(object.kind) ? clientKindFromJSON(object.kind) : undefined,
     };
   },
 
@@ -6583,6 +7209,9 @@ export const AnswerCallRequest: MessageFns<AnswerCallRequest> = {
     if (message.accept !== undefined) {
       obj.accept = message.accept;
     }
+    if (message.kind !== undefined) {
+      obj.kind = clientKindToJSON(message.kind);
+    }
     return obj;
   },
 
@@ -6593,6 +7222,7 @@ export const AnswerCallRequest: MessageFns<AnswerCallRequest> = {
     const message = createBaseAnswerCallRequest();
     message.callId = object.callId ?? "";
     message.accept = object.accept ?? false;
+    message.kind = object.kind ?? undefined;
     return message;
   },
 };
@@ -7466,7 +8096,7 @@ export const GetTeamResponse: MessageFns<GetTeamResponse> = {
 };
 
 function createBaseCallTeamRequest(): CallTeamRequest {
-  return { team: "", metadata: "" };
+  return { team: "", metadata: "", kind: undefined };
 }
 
 export const CallTeamRequest: MessageFns<CallTeamRequest> = {
@@ -7476,6 +8106,9 @@ export const CallTeamRequest: MessageFns<CallTeamRequest> = {
     }
     if (message.metadata !== "") {
       writer.uint32(18).string(message.metadata);
+    }
+    if (message.kind !== undefined) {
+      writer.uint32(400).int32(clientKindToNumber(message.kind));
     }
     return writer;
   },
@@ -7509,6 +8142,14 @@ export const CallTeamRequest: MessageFns<CallTeamRequest> = {
             message.metadata = reader.string();
             continue;
           }
+          case 50: {
+            if (tag !== 400) {
+              break;
+            }
+
+            message.kind = clientKindFromJSON(reader.int32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -7525,6 +8166,7 @@ export const CallTeamRequest: MessageFns<CallTeamRequest> = {
     return {
       team: isSet(object.team) ? globalThis.String(object.team) : "",
       metadata: isSet(object.metadata) ? globalThis.String(object.metadata) : "",
+      kind: isSet(object.kind) ? clientKindFromJSON(object.kind) : undefined,
     };
   },
 
@@ -7536,6 +8178,9 @@ export const CallTeamRequest: MessageFns<CallTeamRequest> = {
     if (message.metadata !== undefined) {
       obj.metadata = message.metadata;
     }
+    if (message.kind !== undefined) {
+      obj.kind = clientKindToJSON(message.kind);
+    }
     return obj;
   },
 
@@ -7546,6 +8191,7 @@ export const CallTeamRequest: MessageFns<CallTeamRequest> = {
     const message = createBaseCallTeamRequest();
     message.team = object.team ?? "";
     message.metadata = object.metadata ?? "";
+    message.kind = object.kind ?? undefined;
     return message;
   },
 };
@@ -8158,6 +8804,968 @@ export const GetTeamStatsResponse: MessageFns<GetTeamStatsResponse> = {
     const message = createBaseGetTeamStatsResponse();
     message.stats = (object.stats !== undefined && object.stats !== null)
       ? TeamStats.fromPartial(object.stats)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseSendMessageRequest(): SendMessageRequest {
+  return { roomId: "", recipients: [], body: undefined, idempotencyKey: "" };
+}
+
+export const SendMessageRequest: MessageFns<SendMessageRequest> = {
+  encode(message: SendMessageRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.roomId !== "") {
+      writer.uint32(10).string(message.roomId);
+    }
+    for (const v of message.recipients) {
+      writer.uint32(18).string(v!);
+    }
+    switch (message.body?.$case) {
+      case "text":
+        writer.uint32(26).string(message.body.value);
+        break;
+      case "custom":
+        CustomMessage.encode(message.body.value, writer.uint32(34).fork()).join();
+        break;
+    }
+    if (message.idempotencyKey !== "") {
+      writer.uint32(42).string(message.idempotencyKey);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SendMessageRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSendMessageRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.roomId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.recipients.push(reader.string());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.body = { $case: "text", value: reader.string() };
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.body = { $case: "custom", value: CustomMessage.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.idempotencyKey = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SendMessageRequest {
+    return {
+      roomId: isSet(object.roomId)
+        ? globalThis.String(object.roomId)
+        : isSet(object.room_id)
+        ? globalThis.String(object.room_id)
+        : "",
+      recipients: globalThis.Array.isArray(object?.recipients)
+        ? object.recipients.map((e: any) => globalThis.String(e))
+        : [],
+      body: isSet(object.text)
+        ? { $case: "text", value: globalThis.String(object.text) }
+        : isSet(object.custom)
+        ? { $case: "custom", value: CustomMessage.fromJSON(object.custom) }
+        : undefined,
+      idempotencyKey: isSet(object.idempotencyKey)
+        ? globalThis.String(object.idempotencyKey)
+        : isSet(object.idempotency_key)
+        ? globalThis.String(object.idempotency_key)
+        : "",
+    };
+  },
+
+  toJSON(message: SendMessageRequest): unknown {
+    const obj: any = {};
+    if (message.roomId !== undefined) {
+      obj.roomId = message.roomId;
+    }
+    if (message.recipients?.length) {
+      obj.recipients = message.recipients;
+    }
+    if (message.body?.$case === "text") {
+      obj.text = message.body.value;
+    } else if (message.body?.$case === "custom") {
+      obj.custom = CustomMessage.toJSON(message.body.value);
+    }
+    if (message.idempotencyKey !== undefined) {
+      obj.idempotencyKey = message.idempotencyKey;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<SendMessageRequest>): SendMessageRequest {
+    return SendMessageRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<SendMessageRequest>): SendMessageRequest {
+    const message = createBaseSendMessageRequest();
+    message.roomId = object.roomId ?? "";
+    message.recipients = object.recipients?.map((e) => e) || [];
+    switch (object.body?.$case) {
+      case "text": {
+        if (object.body?.value !== undefined && object.body?.value !== null) {
+          message.body = { $case: "text", value: object.body.value };
+        }
+        break;
+      }
+      case "custom": {
+        if (object.body?.value !== undefined && object.body?.value !== null) {
+          message.body = { $case: "custom", value: CustomMessage.fromPartial(object.body.value) };
+        }
+        break;
+      }
+    }
+    message.idempotencyKey = object.idempotencyKey ?? "";
+    return message;
+  },
+};
+
+function createBaseSendMessageResponse(): SendMessageResponse {
+  return { message: undefined };
+}
+
+export const SendMessageResponse: MessageFns<SendMessageResponse> = {
+  encode(message: SendMessageResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.message !== undefined) {
+      RoomMessage.encode(message.message, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SendMessageResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSendMessageResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.message = RoomMessage.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SendMessageResponse {
+    return { message: isSet(object.message) ? RoomMessage.fromJSON(object.message) : undefined };
+  },
+
+  toJSON(message: SendMessageResponse): unknown {
+    const obj: any = {};
+    if (message.message !== undefined) {
+      obj.message = RoomMessage.toJSON(message.message);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<SendMessageResponse>): SendMessageResponse {
+    return SendMessageResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<SendMessageResponse>): SendMessageResponse {
+    const message = createBaseSendMessageResponse();
+    message.message = (object.message !== undefined && object.message !== null)
+      ? RoomMessage.fromPartial(object.message)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseListMessagesRequest(): ListMessagesRequest {
+  return { roomId: "" };
+}
+
+export const ListMessagesRequest: MessageFns<ListMessagesRequest> = {
+  encode(message: ListMessagesRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.roomId !== "") {
+      writer.uint32(10).string(message.roomId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListMessagesRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListMessagesRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.roomId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListMessagesRequest {
+    return {
+      roomId: isSet(object.roomId)
+        ? globalThis.String(object.roomId)
+        : isSet(object.room_id)
+        ? globalThis.String(object.room_id)
+        : "",
+    };
+  },
+
+  toJSON(message: ListMessagesRequest): unknown {
+    const obj: any = {};
+    if (message.roomId !== undefined) {
+      obj.roomId = message.roomId;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListMessagesRequest>): ListMessagesRequest {
+    return ListMessagesRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListMessagesRequest>): ListMessagesRequest {
+    const message = createBaseListMessagesRequest();
+    message.roomId = object.roomId ?? "";
+    return message;
+  },
+};
+
+function createBaseListMessagesResponse(): ListMessagesResponse {
+  return { messages: [], seq: 0 };
+}
+
+export const ListMessagesResponse: MessageFns<ListMessagesResponse> = {
+  encode(message: ListMessagesResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.messages) {
+      RoomMessage.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.seq !== 0) {
+      writer.uint32(16).uint64(message.seq);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListMessagesResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListMessagesResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.messages.push(RoomMessage.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.seq = longToNumber(reader.uint64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListMessagesResponse {
+    return {
+      messages: globalThis.Array.isArray(object?.messages)
+        ? object.messages.map((e: any) => RoomMessage.fromJSON(e))
+        : [],
+      seq: isSet(object.seq) ? globalThis.Number(object.seq) : 0,
+    };
+  },
+
+  toJSON(message: ListMessagesResponse): unknown {
+    const obj: any = {};
+    if (message.messages?.length) {
+      obj.messages = message.messages.map((e) => RoomMessage.toJSON(e));
+    }
+    if (message.seq !== undefined) {
+      obj.seq = Math.round(message.seq);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListMessagesResponse>): ListMessagesResponse {
+    return ListMessagesResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListMessagesResponse>): ListMessagesResponse {
+    const message = createBaseListMessagesResponse();
+    message.messages = object.messages?.map((e) => RoomMessage.fromPartial(e)) || [];
+    message.seq = object.seq ?? 0;
+    return message;
+  },
+};
+
+function createBaseSetMediaStateRequest(): SetMediaStateRequest {
+  return { roomId: "", audio: undefined, video: undefined };
+}
+
+export const SetMediaStateRequest: MessageFns<SetMediaStateRequest> = {
+  encode(message: SetMediaStateRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.roomId !== "") {
+      writer.uint32(10).string(message.roomId);
+    }
+    if (message.audio !== undefined) {
+      writer.uint32(16).bool(message.audio);
+    }
+    if (message.video !== undefined) {
+      writer.uint32(24).bool(message.video);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SetMediaStateRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSetMediaStateRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.roomId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.audio = reader.bool();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.video = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SetMediaStateRequest {
+    return {
+      roomId: isSet(object.roomId)
+        ? globalThis.String(object.roomId)
+        : isSet(object.room_id)
+        ? globalThis.String(object.room_id)
+        : "",
+      audio: isSet(object.audio) ? globalThis.Boolean(object.audio) : undefined,
+      video: isSet(object.video) ? globalThis.Boolean(object.video) : undefined,
+    };
+  },
+
+  toJSON(message: SetMediaStateRequest): unknown {
+    const obj: any = {};
+    if (message.roomId !== undefined) {
+      obj.roomId = message.roomId;
+    }
+    if (message.audio !== undefined) {
+      obj.audio = message.audio;
+    }
+    if (message.video !== undefined) {
+      obj.video = message.video;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<SetMediaStateRequest>): SetMediaStateRequest {
+    return SetMediaStateRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<SetMediaStateRequest>): SetMediaStateRequest {
+    const message = createBaseSetMediaStateRequest();
+    message.roomId = object.roomId ?? "";
+    message.audio = object.audio ?? undefined;
+    message.video = object.video ?? undefined;
+    return message;
+  },
+};
+
+function createBaseSetMediaStateResponse(): SetMediaStateResponse {
+  return { member: undefined };
+}
+
+export const SetMediaStateResponse: MessageFns<SetMediaStateResponse> = {
+  encode(message: SetMediaStateResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.member !== undefined) {
+      Member.encode(message.member, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SetMediaStateResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSetMediaStateResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.member = Member.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SetMediaStateResponse {
+    return { member: isSet(object.member) ? Member.fromJSON(object.member) : undefined };
+  },
+
+  toJSON(message: SetMediaStateResponse): unknown {
+    const obj: any = {};
+    if (message.member !== undefined) {
+      obj.member = Member.toJSON(message.member);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<SetMediaStateResponse>): SetMediaStateResponse {
+    return SetMediaStateResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<SetMediaStateResponse>): SetMediaStateResponse {
+    const message = createBaseSetMediaStateResponse();
+    message.member = (object.member !== undefined && object.member !== null)
+      ? Member.fromPartial(object.member)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseMuteMemberRequest(): MuteMemberRequest {
+  return { roomId: "", identity: "", audio: false, video: false, forbidUnmute: false };
+}
+
+export const MuteMemberRequest: MessageFns<MuteMemberRequest> = {
+  encode(message: MuteMemberRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.roomId !== "") {
+      writer.uint32(10).string(message.roomId);
+    }
+    if (message.identity !== "") {
+      writer.uint32(18).string(message.identity);
+    }
+    if (message.audio !== false) {
+      writer.uint32(24).bool(message.audio);
+    }
+    if (message.video !== false) {
+      writer.uint32(32).bool(message.video);
+    }
+    if (message.forbidUnmute !== false) {
+      writer.uint32(40).bool(message.forbidUnmute);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): MuteMemberRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseMuteMemberRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.roomId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.identity = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.audio = reader.bool();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.video = reader.bool();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.forbidUnmute = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): MuteMemberRequest {
+    return {
+      roomId: isSet(object.roomId)
+        ? globalThis.String(object.roomId)
+        : isSet(object.room_id)
+        ? globalThis.String(object.room_id)
+        : "",
+      identity: isSet(object.identity) ? globalThis.String(object.identity) : "",
+      audio: isSet(object.audio) ? globalThis.Boolean(object.audio) : false,
+      video: isSet(object.video) ? globalThis.Boolean(object.video) : false,
+      forbidUnmute: isSet(object.forbidUnmute)
+        ? globalThis.Boolean(object.forbidUnmute)
+        : isSet(object.forbid_unmute)
+        ? globalThis.Boolean(object.forbid_unmute)
+        : false,
+    };
+  },
+
+  toJSON(message: MuteMemberRequest): unknown {
+    const obj: any = {};
+    if (message.roomId !== undefined) {
+      obj.roomId = message.roomId;
+    }
+    if (message.identity !== undefined) {
+      obj.identity = message.identity;
+    }
+    if (message.audio !== undefined) {
+      obj.audio = message.audio;
+    }
+    if (message.video !== undefined) {
+      obj.video = message.video;
+    }
+    if (message.forbidUnmute !== undefined) {
+      obj.forbidUnmute = message.forbidUnmute;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<MuteMemberRequest>): MuteMemberRequest {
+    return MuteMemberRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<MuteMemberRequest>): MuteMemberRequest {
+    const message = createBaseMuteMemberRequest();
+    message.roomId = object.roomId ?? "";
+    message.identity = object.identity ?? "";
+    message.audio = object.audio ?? false;
+    message.video = object.video ?? false;
+    message.forbidUnmute = object.forbidUnmute ?? false;
+    return message;
+  },
+};
+
+function createBaseMuteMemberResponse(): MuteMemberResponse {
+  return { member: undefined };
+}
+
+export const MuteMemberResponse: MessageFns<MuteMemberResponse> = {
+  encode(message: MuteMemberResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.member !== undefined) {
+      Member.encode(message.member, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): MuteMemberResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseMuteMemberResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.member = Member.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): MuteMemberResponse {
+    return { member: isSet(object.member) ? Member.fromJSON(object.member) : undefined };
+  },
+
+  toJSON(message: MuteMemberResponse): unknown {
+    const obj: any = {};
+    if (message.member !== undefined) {
+      obj.member = Member.toJSON(message.member);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<MuteMemberResponse>): MuteMemberResponse {
+    return MuteMemberResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<MuteMemberResponse>): MuteMemberResponse {
+    const message = createBaseMuteMemberResponse();
+    message.member = (object.member !== undefined && object.member !== null)
+      ? Member.fromPartial(object.member)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseAllowUnmuteRequest(): AllowUnmuteRequest {
+  return { roomId: "", identity: "", audio: false, video: false };
+}
+
+export const AllowUnmuteRequest: MessageFns<AllowUnmuteRequest> = {
+  encode(message: AllowUnmuteRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.roomId !== "") {
+      writer.uint32(10).string(message.roomId);
+    }
+    if (message.identity !== "") {
+      writer.uint32(18).string(message.identity);
+    }
+    if (message.audio !== false) {
+      writer.uint32(24).bool(message.audio);
+    }
+    if (message.video !== false) {
+      writer.uint32(32).bool(message.video);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AllowUnmuteRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAllowUnmuteRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.roomId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.identity = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.audio = reader.bool();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.video = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AllowUnmuteRequest {
+    return {
+      roomId: isSet(object.roomId)
+        ? globalThis.String(object.roomId)
+        : isSet(object.room_id)
+        ? globalThis.String(object.room_id)
+        : "",
+      identity: isSet(object.identity) ? globalThis.String(object.identity) : "",
+      audio: isSet(object.audio) ? globalThis.Boolean(object.audio) : false,
+      video: isSet(object.video) ? globalThis.Boolean(object.video) : false,
+    };
+  },
+
+  toJSON(message: AllowUnmuteRequest): unknown {
+    const obj: any = {};
+    if (message.roomId !== undefined) {
+      obj.roomId = message.roomId;
+    }
+    if (message.identity !== undefined) {
+      obj.identity = message.identity;
+    }
+    if (message.audio !== undefined) {
+      obj.audio = message.audio;
+    }
+    if (message.video !== undefined) {
+      obj.video = message.video;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<AllowUnmuteRequest>): AllowUnmuteRequest {
+    return AllowUnmuteRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<AllowUnmuteRequest>): AllowUnmuteRequest {
+    const message = createBaseAllowUnmuteRequest();
+    message.roomId = object.roomId ?? "";
+    message.identity = object.identity ?? "";
+    message.audio = object.audio ?? false;
+    message.video = object.video ?? false;
+    return message;
+  },
+};
+
+function createBaseAllowUnmuteResponse(): AllowUnmuteResponse {
+  return { member: undefined };
+}
+
+export const AllowUnmuteResponse: MessageFns<AllowUnmuteResponse> = {
+  encode(message: AllowUnmuteResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.member !== undefined) {
+      Member.encode(message.member, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AllowUnmuteResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAllowUnmuteResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.member = Member.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AllowUnmuteResponse {
+    return { member: isSet(object.member) ? Member.fromJSON(object.member) : undefined };
+  },
+
+  toJSON(message: AllowUnmuteResponse): unknown {
+    const obj: any = {};
+    if (message.member !== undefined) {
+      obj.member = Member.toJSON(message.member);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<AllowUnmuteResponse>): AllowUnmuteResponse {
+    return AllowUnmuteResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<AllowUnmuteResponse>): AllowUnmuteResponse {
+    const message = createBaseAllowUnmuteResponse();
+    message.member = (object.member !== undefined && object.member !== null)
+      ? Member.fromPartial(object.member)
       : undefined;
     return message;
   },

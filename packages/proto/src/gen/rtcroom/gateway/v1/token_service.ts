@@ -32,6 +32,8 @@ export interface Grants {
   roomAdmin: boolean;
   /** The service-desk teams (ids or names) the holder is an agent of. */
   agentTeams: string[];
+  /** Send room messages; absent: as room_join (see rtcroom.auth.v1.Grants.room_message). */
+  roomMessage?: boolean | undefined;
 }
 
 export interface IssueAccessTokenRequest {
@@ -52,7 +54,15 @@ export interface IssueAccessTokenResponse {
 }
 
 function createBaseGrants(): Grants {
-  return { roomCreate: false, roomJoin: false, room: "", roomList: false, roomAdmin: false, agentTeams: [] };
+  return {
+    roomCreate: false,
+    roomJoin: false,
+    room: "",
+    roomList: false,
+    roomAdmin: false,
+    agentTeams: [],
+    roomMessage: undefined,
+  };
 }
 
 export const Grants: MessageFns<Grants> = {
@@ -74,6 +84,9 @@ export const Grants: MessageFns<Grants> = {
     }
     for (const v of message.agentTeams) {
       writer.uint32(50).string(v!);
+    }
+    if (message.roomMessage !== undefined) {
+      writer.uint32(56).bool(message.roomMessage);
     }
     return writer;
   },
@@ -139,6 +152,14 @@ export const Grants: MessageFns<Grants> = {
             message.agentTeams.push(reader.string());
             continue;
           }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.roomMessage = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -179,6 +200,11 @@ export const Grants: MessageFns<Grants> = {
         : globalThis.Array.isArray(object?.agent_teams)
         ? object.agent_teams.map((e: any) => globalThis.String(e))
         : [],
+      roomMessage: isSet(object.roomMessage)
+        ? globalThis.Boolean(object.roomMessage)
+        : isSet(object.room_message)
+        ? globalThis.Boolean(object.room_message)
+        : undefined,
     };
   },
 
@@ -202,6 +228,9 @@ export const Grants: MessageFns<Grants> = {
     if (message.agentTeams?.length) {
       obj.agentTeams = message.agentTeams;
     }
+    if (message.roomMessage !== undefined) {
+      obj.roomMessage = message.roomMessage;
+    }
     return obj;
   },
 
@@ -216,6 +245,7 @@ export const Grants: MessageFns<Grants> = {
     message.roomList = object.roomList ?? false;
     message.roomAdmin = object.roomAdmin ?? false;
     message.agentTeams = object.agentTeams?.map((e) => e) || [];
+    message.roomMessage = object.roomMessage ?? undefined;
     return message;
   },
 };

@@ -15,6 +15,8 @@ export enum MediaServer {
   MEDIA_SERVER_NGINX_RTMP = "MEDIA_SERVER_NGINX_RTMP",
   /** MEDIA_SERVER_TENCENT - Tencent Cloud live streaming, through its event callbacks. */
   MEDIA_SERVER_TENCENT = "MEDIA_SERVER_TENCENT",
+  /** MEDIA_SERVER_TRTC - Tencent TRTC, through its room and media event callbacks (numbered apart from the others' additions). */
+  MEDIA_SERVER_TRTC = "MEDIA_SERVER_TRTC",
   UNRECOGNIZED = "UNRECOGNIZED",
 }
 
@@ -29,6 +31,9 @@ export function mediaServerFromJSON(object: any): MediaServer {
     case 2:
     case "MEDIA_SERVER_TENCENT":
       return MediaServer.MEDIA_SERVER_TENCENT;
+    case 70:
+    case "MEDIA_SERVER_TRTC":
+      return MediaServer.MEDIA_SERVER_TRTC;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -44,6 +49,8 @@ export function mediaServerToJSON(object: MediaServer): string {
       return "MEDIA_SERVER_NGINX_RTMP";
     case MediaServer.MEDIA_SERVER_TENCENT:
       return "MEDIA_SERVER_TENCENT";
+    case MediaServer.MEDIA_SERVER_TRTC:
+      return "MEDIA_SERVER_TRTC";
     case MediaServer.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";
@@ -58,6 +65,8 @@ export function mediaServerToNumber(object: MediaServer): number {
       return 1;
     case MediaServer.MEDIA_SERVER_TENCENT:
       return 2;
+    case MediaServer.MEDIA_SERVER_TRTC:
+      return 70;
     case MediaServer.UNRECOGNIZED:
     default:
       return -1;

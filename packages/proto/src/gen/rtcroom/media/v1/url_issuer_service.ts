@@ -18,8 +18,74 @@ import {
   type ServiceError,
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
+import { Timestamp } from "../../../google/protobuf/timestamp";
 import { Recording } from "./recording";
-import { PlayUrl, PushUrl } from "./url";
+import { ClientKind, clientKindFromJSON, clientKindToJSON, clientKindToNumber, PlayUrl, PushUrl } from "./url";
+
+/** Where a user stands in a TRTC media room. */
+export enum MediaRoomPresence {
+  MEDIA_ROOM_PRESENCE_UNSPECIFIED = "MEDIA_ROOM_PRESENCE_UNSPECIFIED",
+  /** MEDIA_ROOM_PRESENCE_NEVER_ENTERED - Seated in rtcroom; TRTC has reported no entry. */
+  MEDIA_ROOM_PRESENCE_NEVER_ENTERED = "MEDIA_ROOM_PRESENCE_NEVER_ENTERED",
+  /** MEDIA_ROOM_PRESENCE_ENTERED - TRTC reported the user entered (103) and not yet left. */
+  MEDIA_ROOM_PRESENCE_ENTERED = "MEDIA_ROOM_PRESENCE_ENTERED",
+  /** MEDIA_ROOM_PRESENCE_LEFT - TRTC reported the user left (104). */
+  MEDIA_ROOM_PRESENCE_LEFT = "MEDIA_ROOM_PRESENCE_LEFT",
+  UNRECOGNIZED = "UNRECOGNIZED",
+}
+
+export function mediaRoomPresenceFromJSON(object: any): MediaRoomPresence {
+  switch (object) {
+    case 0:
+    case "MEDIA_ROOM_PRESENCE_UNSPECIFIED":
+      return MediaRoomPresence.MEDIA_ROOM_PRESENCE_UNSPECIFIED;
+    case 1:
+    case "MEDIA_ROOM_PRESENCE_NEVER_ENTERED":
+      return MediaRoomPresence.MEDIA_ROOM_PRESENCE_NEVER_ENTERED;
+    case 2:
+    case "MEDIA_ROOM_PRESENCE_ENTERED":
+      return MediaRoomPresence.MEDIA_ROOM_PRESENCE_ENTERED;
+    case 3:
+    case "MEDIA_ROOM_PRESENCE_LEFT":
+      return MediaRoomPresence.MEDIA_ROOM_PRESENCE_LEFT;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return MediaRoomPresence.UNRECOGNIZED;
+  }
+}
+
+export function mediaRoomPresenceToJSON(object: MediaRoomPresence): string {
+  switch (object) {
+    case MediaRoomPresence.MEDIA_ROOM_PRESENCE_UNSPECIFIED:
+      return "MEDIA_ROOM_PRESENCE_UNSPECIFIED";
+    case MediaRoomPresence.MEDIA_ROOM_PRESENCE_NEVER_ENTERED:
+      return "MEDIA_ROOM_PRESENCE_NEVER_ENTERED";
+    case MediaRoomPresence.MEDIA_ROOM_PRESENCE_ENTERED:
+      return "MEDIA_ROOM_PRESENCE_ENTERED";
+    case MediaRoomPresence.MEDIA_ROOM_PRESENCE_LEFT:
+      return "MEDIA_ROOM_PRESENCE_LEFT";
+    case MediaRoomPresence.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
+export function mediaRoomPresenceToNumber(object: MediaRoomPresence): number {
+  switch (object) {
+    case MediaRoomPresence.MEDIA_ROOM_PRESENCE_UNSPECIFIED:
+      return 0;
+    case MediaRoomPresence.MEDIA_ROOM_PRESENCE_NEVER_ENTERED:
+      return 1;
+    case MediaRoomPresence.MEDIA_ROOM_PRESENCE_ENTERED:
+      return 2;
+    case MediaRoomPresence.MEDIA_ROOM_PRESENCE_LEFT:
+      return 3;
+    case MediaRoomPresence.UNRECOGNIZED:
+    default:
+      return -1;
+  }
+}
 
 export interface IssuePushUrlRequest {
   roomId: string;
@@ -31,6 +97,12 @@ export interface IssuePushUrlRequest {
    * Tencent records in several formats; nginx-rtmp records flv whatever is asked.
    */
   recordFormats: string[];
+  /** The pusher's kind: a browser's URL is also signed for WebRTC (PushUrl.webrtc_url). */
+  pusherKind?:
+    | ClientKind
+    | undefined;
+  /** The room is audio-only: the provider's audio-only mode where it has one (TRTC: pureaudiomode=1). */
+  audioOnly?: boolean | undefined;
 }
 
 export interface IssuePushUrlResponse {
@@ -43,6 +115,8 @@ export interface IssuePlayUrlsRequest {
   streamId: string;
   /** 1-100 identities. */
   viewerIdentities: string[];
+  /** Each viewer's kind, in the order of viewer_identities; empty, or one per viewer (missing: mini-program). */
+  viewerKinds: ClientKind[];
 }
 
 export interface IssuePlayUrlsResponse {
@@ -55,6 +129,8 @@ export interface IssueViewerPlayUrlsRequest {
   viewerIdentity: string;
   /** 1-100 stream ids of the room. */
   streamIds: string[];
+  /** The viewer's kind: a browser's URLs are also signed for WebRTC (PlayUrl.webrtc_url). */
+  viewerKind?: ClientKind | undefined;
 }
 
 export interface IssueViewerPlayUrlsResponse {
@@ -76,8 +152,40 @@ export interface ListRecordingsResponse {
   nextPageToken: string;
 }
 
+export interface GetMediaRoomRequest {
+  /** NEXT-ID: 2 */
+  roomId: string;
+}
+
+export interface GetMediaRoomResponse {
+  /** The TRTC string room id the room's members enter. */
+  mediaRoomId: string;
+  /** Every seated member, then every other user TRTC reported in the media room. */
+  users: MediaRoomUser[];
+}
+
+export interface MediaRoomUser {
+  /** The TRTC user id: the membership's stream id. */
+  userId: string;
+  /** The membership; empty for a user TRTC reported without a seat in the room. */
+  memberId: string;
+  identity: string;
+  /** Holds a seat in the room now. */
+  seated: boolean;
+  presence: MediaRoomPresence;
+  /** TRTC's word on the user's camera and microphone (events 201-204). */
+  video: boolean;
+  audio: boolean;
+  /** When TRTC said it last entered or left; unset when never. */
+  enterTime:
+    | Date
+    | undefined;
+  /** NEXT-ID: 10 */
+  leaveTime: Date | undefined;
+}
+
 function createBaseIssuePushUrlRequest(): IssuePushUrlRequest {
-  return { roomId: "", memberId: "", record: false, recordFormats: [] };
+  return { roomId: "", memberId: "", record: false, recordFormats: [], pusherKind: undefined, audioOnly: undefined };
 }
 
 export const IssuePushUrlRequest: MessageFns<IssuePushUrlRequest> = {
@@ -93,6 +201,12 @@ export const IssuePushUrlRequest: MessageFns<IssuePushUrlRequest> = {
     }
     for (const v of message.recordFormats) {
       writer.uint32(34).string(v!);
+    }
+    if (message.pusherKind !== undefined) {
+      writer.uint32(400).int32(clientKindToNumber(message.pusherKind));
+    }
+    if (message.audioOnly !== undefined) {
+      writer.uint32(800).bool(message.audioOnly);
     }
     return writer;
   },
@@ -142,6 +256,22 @@ export const IssuePushUrlRequest: MessageFns<IssuePushUrlRequest> = {
             message.recordFormats.push(reader.string());
             continue;
           }
+          case 50: {
+            if (tag !== 400) {
+              break;
+            }
+
+            message.pusherKind = clientKindFromJSON(reader.int32());
+            continue;
+          }
+          case 100: {
+            if (tag !== 800) {
+              break;
+            }
+
+            message.audioOnly = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -172,6 +302,16 @@ export const IssuePushUrlRequest: MessageFns<IssuePushUrlRequest> = {
         : globalThis.Array.isArray(object?.record_formats)
         ? object.record_formats.map((e: any) => globalThis.String(e))
         : [],
+      pusherKind: isSet(object.pusherKind)
+        ? clientKindFromJSON(object.pusherKind)
+        : isSet(object.pusher_kind)
+        ? clientKindFromJSON(object.pusher_kind)
+        : undefined,
+      audioOnly: isSet(object.audioOnly)
+        ? globalThis.Boolean(object.audioOnly)
+        : isSet(object.audio_only)
+        ? globalThis.Boolean(object.audio_only)
+        : undefined,
     };
   },
 
@@ -189,6 +329,12 @@ export const IssuePushUrlRequest: MessageFns<IssuePushUrlRequest> = {
     if (message.recordFormats?.length) {
       obj.recordFormats = message.recordFormats;
     }
+    if (message.pusherKind !== undefined) {
+      obj.pusherKind = clientKindToJSON(message.pusherKind);
+    }
+    if (message.audioOnly !== undefined) {
+      obj.audioOnly = message.audioOnly;
+    }
     return obj;
   },
 
@@ -201,6 +347,8 @@ export const IssuePushUrlRequest: MessageFns<IssuePushUrlRequest> = {
     message.memberId = object.memberId ?? "";
     message.record = object.record ?? false;
     message.recordFormats = object.recordFormats?.map((e) => e) || [];
+    message.pusherKind = object.pusherKind ?? undefined;
+    message.audioOnly = object.audioOnly ?? undefined;
     return message;
   },
 };
@@ -281,7 +429,7 @@ export const IssuePushUrlResponse: MessageFns<IssuePushUrlResponse> = {
 };
 
 function createBaseIssuePlayUrlsRequest(): IssuePlayUrlsRequest {
-  return { roomId: "", streamId: "", viewerIdentities: [] };
+  return { roomId: "", streamId: "", viewerIdentities: [], viewerKinds: [] };
 }
 
 export const IssuePlayUrlsRequest: MessageFns<IssuePlayUrlsRequest> = {
@@ -294,6 +442,13 @@ export const IssuePlayUrlsRequest: MessageFns<IssuePlayUrlsRequest> = {
     }
     for (const v of message.viewerIdentities) {
       writer.uint32(26).string(v!);
+    }
+    if (message.viewerKinds.length !== 0) {
+      writer.uint32(402).fork();
+      for (const v of message.viewerKinds) {
+        writer.int32(clientKindToNumber(v));
+      }
+      writer.join();
     }
     return writer;
   },
@@ -335,6 +490,24 @@ export const IssuePlayUrlsRequest: MessageFns<IssuePlayUrlsRequest> = {
             message.viewerIdentities.push(reader.string());
             continue;
           }
+          case 50: {
+            if (tag === 400) {
+              message.viewerKinds.push(clientKindFromJSON(reader.int32()));
+
+              continue;
+            }
+
+            if (tag === 402) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.viewerKinds.push(clientKindFromJSON(reader.int32()));
+              }
+
+              continue;
+            }
+
+            break;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -364,6 +537,11 @@ export const IssuePlayUrlsRequest: MessageFns<IssuePlayUrlsRequest> = {
         : globalThis.Array.isArray(object?.viewer_identities)
         ? object.viewer_identities.map((e: any) => globalThis.String(e))
         : [],
+      viewerKinds: globalThis.Array.isArray(object?.viewerKinds)
+        ? object.viewerKinds.map((e: any) => clientKindFromJSON(e))
+        : globalThis.Array.isArray(object?.viewer_kinds)
+        ? object.viewer_kinds.map((e: any) => clientKindFromJSON(e))
+        : [],
     };
   },
 
@@ -378,6 +556,9 @@ export const IssuePlayUrlsRequest: MessageFns<IssuePlayUrlsRequest> = {
     if (message.viewerIdentities?.length) {
       obj.viewerIdentities = message.viewerIdentities;
     }
+    if (message.viewerKinds?.length) {
+      obj.viewerKinds = message.viewerKinds.map((e) => clientKindToJSON(e));
+    }
     return obj;
   },
 
@@ -389,6 +570,7 @@ export const IssuePlayUrlsRequest: MessageFns<IssuePlayUrlsRequest> = {
     message.roomId = object.roomId ?? "";
     message.streamId = object.streamId ?? "";
     message.viewerIdentities = object.viewerIdentities?.map((e) => e) || [];
+    message.viewerKinds = object.viewerKinds?.map((e) => e) || [];
     return message;
   },
 };
@@ -467,7 +649,7 @@ export const IssuePlayUrlsResponse: MessageFns<IssuePlayUrlsResponse> = {
 };
 
 function createBaseIssueViewerPlayUrlsRequest(): IssueViewerPlayUrlsRequest {
-  return { roomId: "", viewerIdentity: "", streamIds: [] };
+  return { roomId: "", viewerIdentity: "", streamIds: [], viewerKind: undefined };
 }
 
 export const IssueViewerPlayUrlsRequest: MessageFns<IssueViewerPlayUrlsRequest> = {
@@ -480,6 +662,9 @@ export const IssueViewerPlayUrlsRequest: MessageFns<IssueViewerPlayUrlsRequest> 
     }
     for (const v of message.streamIds) {
       writer.uint32(26).string(v!);
+    }
+    if (message.viewerKind !== undefined) {
+      writer.uint32(400).int32(clientKindToNumber(message.viewerKind));
     }
     return writer;
   },
@@ -521,6 +706,14 @@ export const IssueViewerPlayUrlsRequest: MessageFns<IssueViewerPlayUrlsRequest> 
             message.streamIds.push(reader.string());
             continue;
           }
+          case 50: {
+            if (tag !== 400) {
+              break;
+            }
+
+            message.viewerKind = clientKindFromJSON(reader.int32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -550,6 +743,11 @@ export const IssueViewerPlayUrlsRequest: MessageFns<IssueViewerPlayUrlsRequest> 
         : globalThis.Array.isArray(object?.stream_ids)
         ? object.stream_ids.map((e: any) => globalThis.String(e))
         : [],
+      viewerKind: isSet(object.viewerKind)
+        ? clientKindFromJSON(object.viewerKind)
+        : isSet(object.viewer_kind)
+        ? clientKindFromJSON(object.viewer_kind)
+        : undefined,
     };
   },
 
@@ -564,6 +762,9 @@ export const IssueViewerPlayUrlsRequest: MessageFns<IssueViewerPlayUrlsRequest> 
     if (message.streamIds?.length) {
       obj.streamIds = message.streamIds;
     }
+    if (message.viewerKind !== undefined) {
+      obj.viewerKind = clientKindToJSON(message.viewerKind);
+    }
     return obj;
   },
 
@@ -575,6 +776,7 @@ export const IssueViewerPlayUrlsRequest: MessageFns<IssueViewerPlayUrlsRequest> 
     message.roomId = object.roomId ?? "";
     message.viewerIdentity = object.viewerIdentity ?? "";
     message.streamIds = object.streamIds?.map((e) => e) || [];
+    message.viewerKind = object.viewerKind ?? undefined;
     return message;
   },
 };
@@ -856,6 +1058,393 @@ export const ListRecordingsResponse: MessageFns<ListRecordingsResponse> = {
   },
 };
 
+function createBaseGetMediaRoomRequest(): GetMediaRoomRequest {
+  return { roomId: "" };
+}
+
+export const GetMediaRoomRequest: MessageFns<GetMediaRoomRequest> = {
+  encode(message: GetMediaRoomRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.roomId !== "") {
+      writer.uint32(10).string(message.roomId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetMediaRoomRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetMediaRoomRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.roomId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetMediaRoomRequest {
+    return {
+      roomId: isSet(object.roomId)
+        ? globalThis.String(object.roomId)
+        : isSet(object.room_id)
+        ? globalThis.String(object.room_id)
+        : "",
+    };
+  },
+
+  toJSON(message: GetMediaRoomRequest): unknown {
+    const obj: any = {};
+    if (message.roomId !== undefined) {
+      obj.roomId = message.roomId;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetMediaRoomRequest>): GetMediaRoomRequest {
+    return GetMediaRoomRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GetMediaRoomRequest>): GetMediaRoomRequest {
+    const message = createBaseGetMediaRoomRequest();
+    message.roomId = object.roomId ?? "";
+    return message;
+  },
+};
+
+function createBaseGetMediaRoomResponse(): GetMediaRoomResponse {
+  return { mediaRoomId: "", users: [] };
+}
+
+export const GetMediaRoomResponse: MessageFns<GetMediaRoomResponse> = {
+  encode(message: GetMediaRoomResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.mediaRoomId !== "") {
+      writer.uint32(10).string(message.mediaRoomId);
+    }
+    for (const v of message.users) {
+      MediaRoomUser.encode(v!, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetMediaRoomResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetMediaRoomResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.mediaRoomId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.users.push(MediaRoomUser.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetMediaRoomResponse {
+    return {
+      mediaRoomId: isSet(object.mediaRoomId)
+        ? globalThis.String(object.mediaRoomId)
+        : isSet(object.media_room_id)
+        ? globalThis.String(object.media_room_id)
+        : "",
+      users: globalThis.Array.isArray(object?.users) ? object.users.map((e: any) => MediaRoomUser.fromJSON(e)) : [],
+    };
+  },
+
+  toJSON(message: GetMediaRoomResponse): unknown {
+    const obj: any = {};
+    if (message.mediaRoomId !== undefined) {
+      obj.mediaRoomId = message.mediaRoomId;
+    }
+    if (message.users?.length) {
+      obj.users = message.users.map((e) => MediaRoomUser.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetMediaRoomResponse>): GetMediaRoomResponse {
+    return GetMediaRoomResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GetMediaRoomResponse>): GetMediaRoomResponse {
+    const message = createBaseGetMediaRoomResponse();
+    message.mediaRoomId = object.mediaRoomId ?? "";
+    message.users = object.users?.map((e) => MediaRoomUser.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseMediaRoomUser(): MediaRoomUser {
+  return {
+    userId: "",
+    memberId: "",
+    identity: "",
+    seated: false,
+    presence: MediaRoomPresence.MEDIA_ROOM_PRESENCE_UNSPECIFIED,
+    video: false,
+    audio: false,
+    enterTime: undefined,
+    leaveTime: undefined,
+  };
+}
+
+export const MediaRoomUser: MessageFns<MediaRoomUser> = {
+  encode(message: MediaRoomUser, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.userId !== "") {
+      writer.uint32(10).string(message.userId);
+    }
+    if (message.memberId !== "") {
+      writer.uint32(18).string(message.memberId);
+    }
+    if (message.identity !== "") {
+      writer.uint32(26).string(message.identity);
+    }
+    if (message.seated !== false) {
+      writer.uint32(32).bool(message.seated);
+    }
+    if (message.presence !== MediaRoomPresence.MEDIA_ROOM_PRESENCE_UNSPECIFIED) {
+      writer.uint32(40).int32(mediaRoomPresenceToNumber(message.presence));
+    }
+    if (message.video !== false) {
+      writer.uint32(48).bool(message.video);
+    }
+    if (message.audio !== false) {
+      writer.uint32(56).bool(message.audio);
+    }
+    if (message.enterTime !== undefined) {
+      Timestamp.encode(toTimestamp(message.enterTime), writer.uint32(66).fork()).join();
+    }
+    if (message.leaveTime !== undefined) {
+      Timestamp.encode(toTimestamp(message.leaveTime), writer.uint32(74).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): MediaRoomUser {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseMediaRoomUser();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.userId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.memberId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.identity = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.seated = reader.bool();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.presence = mediaRoomPresenceFromJSON(reader.int32());
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.video = reader.bool();
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.audio = reader.bool();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.enterTime = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.leaveTime = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): MediaRoomUser {
+    return {
+      userId: isSet(object.userId)
+        ? globalThis.String(object.userId)
+        : isSet(object.user_id)
+        ? globalThis.String(object.user_id)
+        : "",
+      memberId: isSet(object.memberId)
+        ? globalThis.String(object.memberId)
+        : isSet(object.member_id)
+        ? globalThis.String(object.member_id)
+        : "",
+      identity: isSet(object.identity) ? globalThis.String(object.identity) : "",
+      seated: isSet(object.seated) ? globalThis.Boolean(object.seated) : false,
+      presence: isSet(object.presence)
+        ? mediaRoomPresenceFromJSON(object.presence)
+        : MediaRoomPresence.MEDIA_ROOM_PRESENCE_UNSPECIFIED,
+      video: isSet(object.video) ? globalThis.Boolean(object.video) : false,
+      audio: isSet(object.audio) ? globalThis.Boolean(object.audio) : false,
+      enterTime: isSet(object.enterTime)
+        ? fromJsonTimestamp(object.enterTime)
+        : isSet(object.enter_time)
+        ? fromJsonTimestamp(object.enter_time)
+        : undefined,
+      leaveTime: isSet(object.leaveTime)
+        ? fromJsonTimestamp(object.leaveTime)
+        : isSet(object.leave_time)
+        ? fromJsonTimestamp(object.leave_time)
+        : undefined,
+    };
+  },
+
+  toJSON(message: MediaRoomUser): unknown {
+    const obj: any = {};
+    if (message.userId !== undefined) {
+      obj.userId = message.userId;
+    }
+    if (message.memberId !== undefined) {
+      obj.memberId = message.memberId;
+    }
+    if (message.identity !== undefined) {
+      obj.identity = message.identity;
+    }
+    if (message.seated !== undefined) {
+      obj.seated = message.seated;
+    }
+    if (message.presence !== undefined) {
+      obj.presence = mediaRoomPresenceToJSON(message.presence);
+    }
+    if (message.video !== undefined) {
+      obj.video = message.video;
+    }
+    if (message.audio !== undefined) {
+      obj.audio = message.audio;
+    }
+    if (message.enterTime !== undefined) {
+      obj.enterTime = message.enterTime.toISOString();
+    }
+    if (message.leaveTime !== undefined) {
+      obj.leaveTime = message.leaveTime.toISOString();
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<MediaRoomUser>): MediaRoomUser {
+    return MediaRoomUser.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<MediaRoomUser>): MediaRoomUser {
+    const message = createBaseMediaRoomUser();
+    message.userId = object.userId ?? "";
+    message.memberId = object.memberId ?? "";
+    message.identity = object.identity ?? "";
+    message.seated = object.seated ?? false;
+    message.presence = object.presence ?? MediaRoomPresence.MEDIA_ROOM_PRESENCE_UNSPECIFIED;
+    message.video = object.video ?? false;
+    message.audio = object.audio ?? false;
+    message.enterTime = object.enterTime ?? undefined;
+    message.leaveTime = object.leaveTime ?? undefined;
+    return message;
+  },
+};
+
 /**
  * Signs push and play URLs for the deployment's media provider (Tencent Cloud or a self-hosted
  * nginx-rtmp), and keeps the recordings the media server reports. Callers: the room service (push
@@ -866,7 +1455,7 @@ export const ListRecordingsResponse: MessageFns<ListRecordingsResponse> = {
  * admits only the certificate roles on its Callers line (gateway, room, presence, url-issuer;
  * internal = business systems and operators): another role gets PERMISSION_DENIED, a caller without
  * a trusted certificate UNAUTHENTICATED.
- * Errors carry google.rpc.ErrorInfo with domain "rtcroom.media": INVALID_ARGUMENT.
+ * Errors carry google.rpc.ErrorInfo with domain "rtcroom.media": INVALID_ARGUMENT, FAILED_PRECONDITION.
  */
 export type UrlIssuerServiceService = typeof UrlIssuerServiceService;
 export const UrlIssuerServiceService = {
@@ -930,6 +1519,22 @@ export const UrlIssuerServiceService = {
       Buffer.from(ListRecordingsResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ListRecordingsResponse => ListRecordingsResponse.decode(value),
   },
+  /**
+   * Who is in a room's TRTC media room as TRTC's callbacks said (MEDIA_PROVIDER=trtc), beside the
+   * room's seated members: a member seated but never entered, and a user in the media room without a
+   * seat (removed from it at once), show as such. Reads only; FAILED_PRECONDITION with another provider.
+   * Callers: internal.
+   */
+  getMediaRoom: {
+    path: "/rtcroom.media.v1.UrlIssuerService/GetMediaRoom" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetMediaRoomRequest): Buffer => Buffer.from(GetMediaRoomRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetMediaRoomRequest => GetMediaRoomRequest.decode(value),
+    responseSerialize: (value: GetMediaRoomResponse): Buffer =>
+      Buffer.from(GetMediaRoomResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): GetMediaRoomResponse => GetMediaRoomResponse.decode(value),
+  },
 } as const;
 
 export interface UrlIssuerServiceServer extends UntypedServiceImplementation {
@@ -955,6 +1560,13 @@ export interface UrlIssuerServiceServer extends UntypedServiceImplementation {
    * Callers: internal (business backends and admin tools; no client reaches it through the gateway).
    */
   listRecordings: handleUnaryCall<ListRecordingsRequest, ListRecordingsResponse>;
+  /**
+   * Who is in a room's TRTC media room as TRTC's callbacks said (MEDIA_PROVIDER=trtc), beside the
+   * room's seated members: a member seated but never entered, and a user in the media room without a
+   * seat (removed from it at once), show as such. Reads only; FAILED_PRECONDITION with another provider.
+   * Callers: internal.
+   */
+  getMediaRoom: handleUnaryCall<GetMediaRoomRequest, GetMediaRoomResponse>;
 }
 
 export interface UrlIssuerServiceClient extends Client {
@@ -1036,6 +1648,27 @@ export interface UrlIssuerServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ListRecordingsResponse) => void,
   ): ClientUnaryCall;
+  /**
+   * Who is in a room's TRTC media room as TRTC's callbacks said (MEDIA_PROVIDER=trtc), beside the
+   * room's seated members: a member seated but never entered, and a user in the media room without a
+   * seat (removed from it at once), show as such. Reads only; FAILED_PRECONDITION with another provider.
+   * Callers: internal.
+   */
+  getMediaRoom(
+    request: GetMediaRoomRequest,
+    callback: (error: ServiceError | null, response: GetMediaRoomResponse) => void,
+  ): ClientUnaryCall;
+  getMediaRoom(
+    request: GetMediaRoomRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: GetMediaRoomResponse) => void,
+  ): ClientUnaryCall;
+  getMediaRoom(
+    request: GetMediaRoomRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: GetMediaRoomResponse) => void,
+  ): ClientUnaryCall;
 }
 
 export const UrlIssuerServiceClient = makeGenericClientConstructor(
@@ -1055,6 +1688,28 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends { $case: string; value: unknown } ? { $case: T["$case"]; value?: DeepPartial<T["value"]> }
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
+
+function toTimestamp(date: Date): Timestamp {
+  const seconds = Math.trunc(date.getTime() / 1_000);
+  const nanos = (date.getTime() % 1_000) * 1_000_000;
+  return { seconds, nanos };
+}
+
+function fromTimestamp(t: Timestamp): Date {
+  let millis = (t.seconds || 0) * 1_000;
+  millis += (t.nanos || 0) / 1_000_000;
+  return new globalThis.Date(millis);
+}
+
+function fromJsonTimestamp(o: any): Date {
+  if (o instanceof globalThis.Date) {
+    return o;
+  } else if (typeof o === "string") {
+    return new globalThis.Date(o);
+  } else {
+    return fromTimestamp(Timestamp.fromJSON(o));
+  }
+}
 
 function isSet(value: any): boolean {
   return value !== null && value !== undefined;

@@ -17,6 +17,10 @@ import {
   leaveReasonFromJSON,
   leaveReasonToJSON,
   leaveReasonToNumber,
+  MediaChangeReason,
+  mediaChangeReasonFromJSON,
+  mediaChangeReasonToJSON,
+  mediaChangeReasonToNumber,
   Member,
   Room,
   StreamSource,
@@ -24,13 +28,14 @@ import {
   streamSourceToJSON,
   streamSourceToNumber,
 } from "./room";
+import { RoomMessage } from "./room_message";
 
 /**
  * One change of a room, as published on NATS (protobuf binary) by the room service's outbox relay.
  *
  * Subject: rtcroom.room.<room_id>.<topic>, topic one of room.created, room.updated, room.closed,
  * member.joined, member.updated, member.connection, member.left, stream.started, stream.stopped,
- * recording.ready. The JetStream stream
+ * recording.ready, message.sent, member.media. The JetStream stream
  * ROOM_EVENTS keeps them; the NATS message id is RoomEvent.id, so a re-published event is dropped as a
  * duplicate.
  *
@@ -54,6 +59,8 @@ export interface RoomEvent {
     | { $case: "memberUpdated"; value: MemberUpdated }
     | { $case: "memberConnectionChanged"; value: MemberConnectionChanged }
     | { $case: "recordingReady"; value: RecordingReady }
+    | { $case: "messageSent"; value: RoomMessageSent }
+    | { $case: "memberMediaChanged"; value: MemberMediaChanged }
     | undefined;
 }
 
@@ -130,6 +137,33 @@ export interface RecordingReady {
   recording: Recording | undefined;
 }
 
+/**
+ * A message was sent in the room (RoomService.SendMessage). A message to named members is for them
+ * and its sender only: the gateway tells no one else (their notice of this seq carries nothing).
+ */
+export interface RoomMessageSent {
+  message:
+    | RoomMessage
+    | undefined;
+  /**
+   * Webhook endpoints receive it (type "message.sent"): the deployment's ROOM_MESSAGE_WEBHOOKS or the
+   * room's message_webhooks asked for it when it was sent. Otherwise webhooks skip it.
+   */
+  toWebhooks: boolean;
+}
+
+/**
+ * A member's microphone or camera went on or off, or the room's owner or an admin asked it to mute,
+ * forbade or allowed unmuting (member.media has the state after the change).
+ */
+export interface MemberMediaChanged {
+  member:
+    | Member
+    | undefined;
+  /** NEXT-ID: 3 */
+  reason: MediaChangeReason;
+}
+
 function createBaseRoomEvent(): RoomEvent {
   return { id: "", roomId: "", seq: 0, time: undefined, payload: undefined };
 }
@@ -178,6 +212,12 @@ export const RoomEvent: MessageFns<RoomEvent> = {
         break;
       case "recordingReady":
         RecordingReady.encode(message.payload.value, writer.uint32(154).fork()).join();
+        break;
+      case "messageSent":
+        RoomMessageSent.encode(message.payload.value, writer.uint32(162).fork()).join();
+        break;
+      case "memberMediaChanged":
+        MemberMediaChanged.encode(message.payload.value, writer.uint32(802).fork()).join();
         break;
     }
     return writer;
@@ -311,6 +351,25 @@ export const RoomEvent: MessageFns<RoomEvent> = {
             message.payload = { $case: "recordingReady", value: RecordingReady.decode(reader, reader.uint32()) };
             continue;
           }
+          case 20: {
+            if (tag !== 162) {
+              break;
+            }
+
+            message.payload = { $case: "messageSent", value: RoomMessageSent.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 100: {
+            if (tag !== 802) {
+              break;
+            }
+
+            message.payload = {
+              $case: "memberMediaChanged",
+              value: MemberMediaChanged.decode(reader, reader.uint32()),
+            };
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -376,6 +435,14 @@ export const RoomEvent: MessageFns<RoomEvent> = {
         ? { $case: "recordingReady", value: RecordingReady.fromJSON(object.recordingReady) }
         : isSet(object.recording_ready)
         ? { $case: "recordingReady", value: RecordingReady.fromJSON(object.recording_ready) }
+        : isSet(object.messageSent)
+        ? { $case: "messageSent", value: RoomMessageSent.fromJSON(object.messageSent) }
+        : isSet(object.message_sent)
+        ? { $case: "messageSent", value: RoomMessageSent.fromJSON(object.message_sent) }
+        : isSet(object.memberMediaChanged)
+        ? { $case: "memberMediaChanged", value: MemberMediaChanged.fromJSON(object.memberMediaChanged) }
+        : isSet(object.member_media_changed)
+        ? { $case: "memberMediaChanged", value: MemberMediaChanged.fromJSON(object.member_media_changed) }
         : undefined,
     };
   },
@@ -414,6 +481,10 @@ export const RoomEvent: MessageFns<RoomEvent> = {
       obj.memberConnectionChanged = MemberConnectionChanged.toJSON(message.payload.value);
     } else if (message.payload?.$case === "recordingReady") {
       obj.recordingReady = RecordingReady.toJSON(message.payload.value);
+    } else if (message.payload?.$case === "messageSent") {
+      obj.messageSent = RoomMessageSent.toJSON(message.payload.value);
+    } else if (message.payload?.$case === "memberMediaChanged") {
+      obj.memberMediaChanged = MemberMediaChanged.toJSON(message.payload.value);
     }
     return obj;
   },
@@ -488,6 +559,21 @@ export const RoomEvent: MessageFns<RoomEvent> = {
       case "recordingReady": {
         if (object.payload?.value !== undefined && object.payload?.value !== null) {
           message.payload = { $case: "recordingReady", value: RecordingReady.fromPartial(object.payload.value) };
+        }
+        break;
+      }
+      case "messageSent": {
+        if (object.payload?.value !== undefined && object.payload?.value !== null) {
+          message.payload = { $case: "messageSent", value: RoomMessageSent.fromPartial(object.payload.value) };
+        }
+        break;
+      }
+      case "memberMediaChanged": {
+        if (object.payload?.value !== undefined && object.payload?.value !== null) {
+          message.payload = {
+            $case: "memberMediaChanged",
+            value: MemberMediaChanged.fromPartial(object.payload.value),
+          };
         }
         break;
       }
@@ -1306,6 +1392,186 @@ export const RecordingReady: MessageFns<RecordingReady> = {
     message.recording = (object.recording !== undefined && object.recording !== null)
       ? Recording.fromPartial(object.recording)
       : undefined;
+    return message;
+  },
+};
+
+function createBaseRoomMessageSent(): RoomMessageSent {
+  return { message: undefined, toWebhooks: false };
+}
+
+export const RoomMessageSent: MessageFns<RoomMessageSent> = {
+  encode(message: RoomMessageSent, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.message !== undefined) {
+      RoomMessage.encode(message.message, writer.uint32(10).fork()).join();
+    }
+    if (message.toWebhooks !== false) {
+      writer.uint32(16).bool(message.toWebhooks);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RoomMessageSent {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRoomMessageSent();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.message = RoomMessage.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.toWebhooks = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RoomMessageSent {
+    return {
+      message: isSet(object.message) ? RoomMessage.fromJSON(object.message) : undefined,
+      toWebhooks: isSet(object.toWebhooks)
+        ? globalThis.Boolean(object.toWebhooks)
+        : isSet(object.to_webhooks)
+        ? globalThis.Boolean(object.to_webhooks)
+        : false,
+    };
+  },
+
+  toJSON(message: RoomMessageSent): unknown {
+    const obj: any = {};
+    if (message.message !== undefined) {
+      obj.message = RoomMessage.toJSON(message.message);
+    }
+    if (message.toWebhooks !== undefined) {
+      obj.toWebhooks = message.toWebhooks;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RoomMessageSent>): RoomMessageSent {
+    return RoomMessageSent.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RoomMessageSent>): RoomMessageSent {
+    const message = createBaseRoomMessageSent();
+    message.message = (object.message !== undefined && object.message !== null)
+      ? RoomMessage.fromPartial(object.message)
+      : undefined;
+    message.toWebhooks = object.toWebhooks ?? false;
+    return message;
+  },
+};
+
+function createBaseMemberMediaChanged(): MemberMediaChanged {
+  return { member: undefined, reason: MediaChangeReason.MEDIA_CHANGE_REASON_UNSPECIFIED };
+}
+
+export const MemberMediaChanged: MessageFns<MemberMediaChanged> = {
+  encode(message: MemberMediaChanged, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.member !== undefined) {
+      Member.encode(message.member, writer.uint32(10).fork()).join();
+    }
+    if (message.reason !== MediaChangeReason.MEDIA_CHANGE_REASON_UNSPECIFIED) {
+      writer.uint32(16).int32(mediaChangeReasonToNumber(message.reason));
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): MemberMediaChanged {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseMemberMediaChanged();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.member = Member.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.reason = mediaChangeReasonFromJSON(reader.int32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): MemberMediaChanged {
+    return {
+      member: isSet(object.member) ? Member.fromJSON(object.member) : undefined,
+      reason: isSet(object.reason)
+        ? mediaChangeReasonFromJSON(object.reason)
+        : MediaChangeReason.MEDIA_CHANGE_REASON_UNSPECIFIED,
+    };
+  },
+
+  toJSON(message: MemberMediaChanged): unknown {
+    const obj: any = {};
+    if (message.member !== undefined) {
+      obj.member = Member.toJSON(message.member);
+    }
+    if (message.reason !== undefined) {
+      obj.reason = mediaChangeReasonToJSON(message.reason);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<MemberMediaChanged>): MemberMediaChanged {
+    return MemberMediaChanged.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<MemberMediaChanged>): MemberMediaChanged {
+    const message = createBaseMemberMediaChanged();
+    message.member = (object.member !== undefined && object.member !== null)
+      ? Member.fromPartial(object.member)
+      : undefined;
+    message.reason = object.reason ?? MediaChangeReason.MEDIA_CHANGE_REASON_UNSPECIFIED;
     return message;
   },
 };

@@ -21,7 +21,14 @@ import {
 import { FieldMask } from "../../../google/protobuf/field_mask";
 import { Timestamp } from "../../../google/protobuf/timestamp";
 import { Principal } from "../../auth/v1/principal";
-import { PlayUrl, PushUrl } from "../../media/v1/url";
+import {
+  ClientKind,
+  clientKindFromJSON,
+  clientKindToJSON,
+  clientKindToNumber,
+  PlayUrl,
+  PushUrl,
+} from "../../media/v1/url";
 import {
   LeaveReason,
   leaveReasonFromJSON,
@@ -35,11 +42,12 @@ import {
   streamSourceToNumber,
 } from "./room";
 import { RoomEvent } from "./room_event";
+import { CustomMessage, RoomMessage } from "./room_message";
 
 export interface CreateRoomRequest {
   /**
-   * The room to create: name, kind, display_name, max_members, metadata, recording are read;
-   * an empty name gets a generated one.
+   * The room to create: name, kind, display_name, max_members, metadata, recording, message_webhooks
+   * and audio_only are read; an empty name gets a generated one.
    */
   room:
     | Room
@@ -134,7 +142,11 @@ export interface JoinRoomRequest {
    * The end user the request acts for (the gateway passes the access token's identity and grants);
    * absent: the operator. See rtcroom.auth.v1.Principal.
    */
-  principal: Principal | undefined;
+  principal:
+    | Principal
+    | undefined;
+  /** What the member plays and pushes with; unset: a mini-program. */
+  kind?: ClientKind | undefined;
 }
 
 export interface JoinRoomResponse {
@@ -358,6 +370,115 @@ export interface UnbanMemberRequest {
 export interface UnbanMemberResponse {
   /** Whether a ban was in force (and is lifted now). */
   wasBanned: boolean;
+}
+
+export interface SendMessageRequest {
+  roomId: string;
+  /**
+   * The sender: a seated identity (the gateway takes it from the access token). May be empty only
+   * without a principal.
+   */
+  identity: string;
+  /** Identities to address it to; empty: the whole room. */
+  recipients: string[];
+  body:
+    | { $case: "text"; value: string }
+    | { $case: "custom"; value: CustomMessage }
+    | undefined;
+  /**
+   * Optional, up to 128 characters: a retry with the same key (same sender, same room) answers the
+   * first send's message and sends nothing new.
+   */
+  idempotencyKey: string;
+  /**
+   * The end user the request acts for (the gateway passes the access token's identity and grants);
+   * absent: the operator. See rtcroom.auth.v1.Principal.
+   */
+  principal: Principal | undefined;
+}
+
+export interface SendMessageResponse {
+  /** NEXT-ID: 2 */
+  message: RoomMessage | undefined;
+}
+
+export interface ListMessagesRequest {
+  roomId: string;
+  /**
+   * The end user the request acts for (the gateway passes the access token's identity and grants);
+   * absent: the operator (every message). See rtcroom.auth.v1.Principal.
+   */
+  principal: Principal | undefined;
+}
+
+export interface ListMessagesResponse {
+  /** Oldest first. */
+  messages: RoomMessage[];
+  /** The room's seq when they were read. */
+  seq: number;
+}
+
+export interface SetMediaStateRequest {
+  roomId: string;
+  identity: string;
+  /** Absent: unchanged. */
+  audio?: boolean | undefined;
+  video?:
+    | boolean
+    | undefined;
+  /** CLIENT (the default) or MEDIA_SERVER. */
+  source: StreamSource;
+  /**
+   * The end user the request acts for (the gateway passes the access token's identity and grants);
+   * absent: the operator. See rtcroom.auth.v1.Principal.
+   */
+  principal: Principal | undefined;
+}
+
+export interface SetMediaStateResponse {
+  member:
+    | Member
+    | undefined;
+  /** False when nothing changed (nothing was announced). */
+  changed: boolean;
+}
+
+export interface MuteMemberRequest {
+  roomId: string;
+  identity: string;
+  /** Which tracks to ask off (at least one). */
+  audio: boolean;
+  video: boolean;
+  /** Also refuse the member's reports of these tracks on, until AllowUnmute. */
+  forbidUnmute: boolean;
+  /**
+   * The end user the request acts for (the gateway passes the access token's identity and grants);
+   * absent: the operator. See rtcroom.auth.v1.Principal.
+   */
+  principal: Principal | undefined;
+}
+
+export interface MuteMemberResponse {
+  /** NEXT-ID: 2 */
+  member: Member | undefined;
+}
+
+export interface AllowUnmuteRequest {
+  roomId: string;
+  identity: string;
+  /** Which tracks to allow on again (at least one). */
+  audio: boolean;
+  video: boolean;
+  /**
+   * The end user the request acts for (the gateway passes the access token's identity and grants);
+   * absent: the operator. See rtcroom.auth.v1.Principal.
+   */
+  principal: Principal | undefined;
+}
+
+export interface AllowUnmuteResponse {
+  /** NEXT-ID: 2 */
+  member: Member | undefined;
 }
 
 function createBaseCreateRoomRequest(): CreateRoomRequest {
@@ -1131,6 +1252,7 @@ function createBaseJoinRoomRequest(): JoinRoomRequest {
     createOptions: undefined,
     requestId: "",
     principal: undefined,
+    kind: undefined,
   };
 }
 
@@ -1162,6 +1284,9 @@ export const JoinRoomRequest: MessageFns<JoinRoomRequest> = {
     }
     if (message.principal !== undefined) {
       Principal.encode(message.principal, writer.uint32(74).fork()).join();
+    }
+    if (message.kind !== undefined) {
+      writer.uint32(400).int32(clientKindToNumber(message.kind));
     }
     return writer;
   },
@@ -1251,6 +1376,14 @@ export const JoinRoomRequest: MessageFns<JoinRoomRequest> = {
             message.principal = Principal.decode(reader, reader.uint32());
             continue;
           }
+          case 50: {
+            if (tag !== 400) {
+              break;
+            }
+
+            message.kind = clientKindFromJSON(reader.int32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1302,6 +1435,7 @@ export const JoinRoomRequest: MessageFns<JoinRoomRequest> = {
         ? globalThis.String(object.request_id)
         : "",
       principal: isSet(object.principal) ? Principal.fromJSON(object.principal) : undefined,
+      kind: isSet(object.kind) ? clientKindFromJSON(object.kind) : undefined,
     };
   },
 
@@ -1334,6 +1468,9 @@ export const JoinRoomRequest: MessageFns<JoinRoomRequest> = {
     if (message.principal !== undefined) {
       obj.principal = Principal.toJSON(message.principal);
     }
+    if (message.kind !== undefined) {
+      obj.kind = clientKindToJSON(message.kind);
+    }
     return obj;
   },
 
@@ -1355,6 +1492,7 @@ export const JoinRoomRequest: MessageFns<JoinRoomRequest> = {
     message.principal = (object.principal !== undefined && object.principal !== null)
       ? Principal.fromPartial(object.principal)
       : undefined;
+    message.kind = object.kind ?? undefined;
     return message;
   },
 };
@@ -3700,6 +3838,1131 @@ export const UnbanMemberResponse: MessageFns<UnbanMemberResponse> = {
   },
 };
 
+function createBaseSendMessageRequest(): SendMessageRequest {
+  return { roomId: "", identity: "", recipients: [], body: undefined, idempotencyKey: "", principal: undefined };
+}
+
+export const SendMessageRequest: MessageFns<SendMessageRequest> = {
+  encode(message: SendMessageRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.roomId !== "") {
+      writer.uint32(10).string(message.roomId);
+    }
+    if (message.identity !== "") {
+      writer.uint32(18).string(message.identity);
+    }
+    for (const v of message.recipients) {
+      writer.uint32(26).string(v!);
+    }
+    switch (message.body?.$case) {
+      case "text":
+        writer.uint32(34).string(message.body.value);
+        break;
+      case "custom":
+        CustomMessage.encode(message.body.value, writer.uint32(42).fork()).join();
+        break;
+    }
+    if (message.idempotencyKey !== "") {
+      writer.uint32(50).string(message.idempotencyKey);
+    }
+    if (message.principal !== undefined) {
+      Principal.encode(message.principal, writer.uint32(58).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SendMessageRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSendMessageRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.roomId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.identity = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.recipients.push(reader.string());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.body = { $case: "text", value: reader.string() };
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.body = { $case: "custom", value: CustomMessage.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.idempotencyKey = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.principal = Principal.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SendMessageRequest {
+    return {
+      roomId: isSet(object.roomId)
+        ? globalThis.String(object.roomId)
+        : isSet(object.room_id)
+        ? globalThis.String(object.room_id)
+        : "",
+      identity: isSet(object.identity) ? globalThis.String(object.identity) : "",
+      recipients: globalThis.Array.isArray(object?.recipients)
+        ? object.recipients.map((e: any) => globalThis.String(e))
+        : [],
+      body: isSet(object.text)
+        ? { $case: "text", value: globalThis.String(object.text) }
+        : isSet(object.custom)
+        ? { $case: "custom", value: CustomMessage.fromJSON(object.custom) }
+        : undefined,
+      idempotencyKey: isSet(object.idempotencyKey)
+        ? globalThis.String(object.idempotencyKey)
+        : isSet(object.idempotency_key)
+        ? globalThis.String(object.idempotency_key)
+        : "",
+      principal: isSet(object.principal) ? Principal.fromJSON(object.principal) : undefined,
+    };
+  },
+
+  toJSON(message: SendMessageRequest): unknown {
+    const obj: any = {};
+    if (message.roomId !== undefined) {
+      obj.roomId = message.roomId;
+    }
+    if (message.identity !== undefined) {
+      obj.identity = message.identity;
+    }
+    if (message.recipients?.length) {
+      obj.recipients = message.recipients;
+    }
+    if (message.body?.$case === "text") {
+      obj.text = message.body.value;
+    } else if (message.body?.$case === "custom") {
+      obj.custom = CustomMessage.toJSON(message.body.value);
+    }
+    if (message.idempotencyKey !== undefined) {
+      obj.idempotencyKey = message.idempotencyKey;
+    }
+    if (message.principal !== undefined) {
+      obj.principal = Principal.toJSON(message.principal);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<SendMessageRequest>): SendMessageRequest {
+    return SendMessageRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<SendMessageRequest>): SendMessageRequest {
+    const message = createBaseSendMessageRequest();
+    message.roomId = object.roomId ?? "";
+    message.identity = object.identity ?? "";
+    message.recipients = object.recipients?.map((e) => e) || [];
+    switch (object.body?.$case) {
+      case "text": {
+        if (object.body?.value !== undefined && object.body?.value !== null) {
+          message.body = { $case: "text", value: object.body.value };
+        }
+        break;
+      }
+      case "custom": {
+        if (object.body?.value !== undefined && object.body?.value !== null) {
+          message.body = { $case: "custom", value: CustomMessage.fromPartial(object.body.value) };
+        }
+        break;
+      }
+    }
+    message.idempotencyKey = object.idempotencyKey ?? "";
+    message.principal = (object.principal !== undefined && object.principal !== null)
+      ? Principal.fromPartial(object.principal)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseSendMessageResponse(): SendMessageResponse {
+  return { message: undefined };
+}
+
+export const SendMessageResponse: MessageFns<SendMessageResponse> = {
+  encode(message: SendMessageResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.message !== undefined) {
+      RoomMessage.encode(message.message, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SendMessageResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSendMessageResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.message = RoomMessage.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SendMessageResponse {
+    return { message: isSet(object.message) ? RoomMessage.fromJSON(object.message) : undefined };
+  },
+
+  toJSON(message: SendMessageResponse): unknown {
+    const obj: any = {};
+    if (message.message !== undefined) {
+      obj.message = RoomMessage.toJSON(message.message);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<SendMessageResponse>): SendMessageResponse {
+    return SendMessageResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<SendMessageResponse>): SendMessageResponse {
+    const message = createBaseSendMessageResponse();
+    message.message = (object.message !== undefined && object.message !== null)
+      ? RoomMessage.fromPartial(object.message)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseListMessagesRequest(): ListMessagesRequest {
+  return { roomId: "", principal: undefined };
+}
+
+export const ListMessagesRequest: MessageFns<ListMessagesRequest> = {
+  encode(message: ListMessagesRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.roomId !== "") {
+      writer.uint32(10).string(message.roomId);
+    }
+    if (message.principal !== undefined) {
+      Principal.encode(message.principal, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListMessagesRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListMessagesRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.roomId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.principal = Principal.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListMessagesRequest {
+    return {
+      roomId: isSet(object.roomId)
+        ? globalThis.String(object.roomId)
+        : isSet(object.room_id)
+        ? globalThis.String(object.room_id)
+        : "",
+      principal: isSet(object.principal) ? Principal.fromJSON(object.principal) : undefined,
+    };
+  },
+
+  toJSON(message: ListMessagesRequest): unknown {
+    const obj: any = {};
+    if (message.roomId !== undefined) {
+      obj.roomId = message.roomId;
+    }
+    if (message.principal !== undefined) {
+      obj.principal = Principal.toJSON(message.principal);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListMessagesRequest>): ListMessagesRequest {
+    return ListMessagesRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListMessagesRequest>): ListMessagesRequest {
+    const message = createBaseListMessagesRequest();
+    message.roomId = object.roomId ?? "";
+    message.principal = (object.principal !== undefined && object.principal !== null)
+      ? Principal.fromPartial(object.principal)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseListMessagesResponse(): ListMessagesResponse {
+  return { messages: [], seq: 0 };
+}
+
+export const ListMessagesResponse: MessageFns<ListMessagesResponse> = {
+  encode(message: ListMessagesResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.messages) {
+      RoomMessage.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.seq !== 0) {
+      writer.uint32(16).uint64(message.seq);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListMessagesResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListMessagesResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.messages.push(RoomMessage.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.seq = longToNumber(reader.uint64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListMessagesResponse {
+    return {
+      messages: globalThis.Array.isArray(object?.messages)
+        ? object.messages.map((e: any) => RoomMessage.fromJSON(e))
+        : [],
+      seq: isSet(object.seq) ? globalThis.Number(object.seq) : 0,
+    };
+  },
+
+  toJSON(message: ListMessagesResponse): unknown {
+    const obj: any = {};
+    if (message.messages?.length) {
+      obj.messages = message.messages.map((e) => RoomMessage.toJSON(e));
+    }
+    if (message.seq !== undefined) {
+      obj.seq = Math.round(message.seq);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListMessagesResponse>): ListMessagesResponse {
+    return ListMessagesResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListMessagesResponse>): ListMessagesResponse {
+    const message = createBaseListMessagesResponse();
+    message.messages = object.messages?.map((e) => RoomMessage.fromPartial(e)) || [];
+    message.seq = object.seq ?? 0;
+    return message;
+  },
+};
+
+function createBaseSetMediaStateRequest(): SetMediaStateRequest {
+  return {
+    roomId: "",
+    identity: "",
+    audio: undefined,
+    video: undefined,
+    source: StreamSource.STREAM_SOURCE_UNSPECIFIED,
+    principal: undefined,
+  };
+}
+
+export const SetMediaStateRequest: MessageFns<SetMediaStateRequest> = {
+  encode(message: SetMediaStateRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.roomId !== "") {
+      writer.uint32(10).string(message.roomId);
+    }
+    if (message.identity !== "") {
+      writer.uint32(18).string(message.identity);
+    }
+    if (message.audio !== undefined) {
+      writer.uint32(24).bool(message.audio);
+    }
+    if (message.video !== undefined) {
+      writer.uint32(32).bool(message.video);
+    }
+    if (message.source !== StreamSource.STREAM_SOURCE_UNSPECIFIED) {
+      writer.uint32(40).int32(streamSourceToNumber(message.source));
+    }
+    if (message.principal !== undefined) {
+      Principal.encode(message.principal, writer.uint32(50).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SetMediaStateRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSetMediaStateRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.roomId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.identity = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.audio = reader.bool();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.video = reader.bool();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.source = streamSourceFromJSON(reader.int32());
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.principal = Principal.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SetMediaStateRequest {
+    return {
+      roomId: isSet(object.roomId)
+        ? globalThis.String(object.roomId)
+        : isSet(object.room_id)
+        ? globalThis.String(object.room_id)
+        : "",
+      identity: isSet(object.identity) ? globalThis.String(object.identity) : "",
+      audio: isSet(object.audio) ? globalThis.Boolean(object.audio) : undefined,
+      video: isSet(object.video) ? globalThis.Boolean(object.video) : undefined,
+      source: isSet(object.source) ? streamSourceFromJSON(object.source) : StreamSource.STREAM_SOURCE_UNSPECIFIED,
+      principal: isSet(object.principal) ? Principal.fromJSON(object.principal) : undefined,
+    };
+  },
+
+  toJSON(message: SetMediaStateRequest): unknown {
+    const obj: any = {};
+    if (message.roomId !== undefined) {
+      obj.roomId = message.roomId;
+    }
+    if (message.identity !== undefined) {
+      obj.identity = message.identity;
+    }
+    if (message.audio !== undefined) {
+      obj.audio = message.audio;
+    }
+    if (message.video !== undefined) {
+      obj.video = message.video;
+    }
+    if (message.source !== undefined) {
+      obj.source = streamSourceToJSON(message.source);
+    }
+    if (message.principal !== undefined) {
+      obj.principal = Principal.toJSON(message.principal);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<SetMediaStateRequest>): SetMediaStateRequest {
+    return SetMediaStateRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<SetMediaStateRequest>): SetMediaStateRequest {
+    const message = createBaseSetMediaStateRequest();
+    message.roomId = object.roomId ?? "";
+    message.identity = object.identity ?? "";
+    message.audio = object.audio ?? undefined;
+    message.video = object.video ?? undefined;
+    message.source = object.source ?? StreamSource.STREAM_SOURCE_UNSPECIFIED;
+    message.principal = (object.principal !== undefined && object.principal !== null)
+      ? Principal.fromPartial(object.principal)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseSetMediaStateResponse(): SetMediaStateResponse {
+  return { member: undefined, changed: false };
+}
+
+export const SetMediaStateResponse: MessageFns<SetMediaStateResponse> = {
+  encode(message: SetMediaStateResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.member !== undefined) {
+      Member.encode(message.member, writer.uint32(10).fork()).join();
+    }
+    if (message.changed !== false) {
+      writer.uint32(16).bool(message.changed);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SetMediaStateResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSetMediaStateResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.member = Member.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.changed = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SetMediaStateResponse {
+    return {
+      member: isSet(object.member) ? Member.fromJSON(object.member) : undefined,
+      changed: isSet(object.changed) ? globalThis.Boolean(object.changed) : false,
+    };
+  },
+
+  toJSON(message: SetMediaStateResponse): unknown {
+    const obj: any = {};
+    if (message.member !== undefined) {
+      obj.member = Member.toJSON(message.member);
+    }
+    if (message.changed !== undefined) {
+      obj.changed = message.changed;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<SetMediaStateResponse>): SetMediaStateResponse {
+    return SetMediaStateResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<SetMediaStateResponse>): SetMediaStateResponse {
+    const message = createBaseSetMediaStateResponse();
+    message.member = (object.member !== undefined && object.member !== null)
+      ? Member.fromPartial(object.member)
+      : undefined;
+    message.changed = object.changed ?? false;
+    return message;
+  },
+};
+
+function createBaseMuteMemberRequest(): MuteMemberRequest {
+  return { roomId: "", identity: "", audio: false, video: false, forbidUnmute: false, principal: undefined };
+}
+
+export const MuteMemberRequest: MessageFns<MuteMemberRequest> = {
+  encode(message: MuteMemberRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.roomId !== "") {
+      writer.uint32(10).string(message.roomId);
+    }
+    if (message.identity !== "") {
+      writer.uint32(18).string(message.identity);
+    }
+    if (message.audio !== false) {
+      writer.uint32(24).bool(message.audio);
+    }
+    if (message.video !== false) {
+      writer.uint32(32).bool(message.video);
+    }
+    if (message.forbidUnmute !== false) {
+      writer.uint32(40).bool(message.forbidUnmute);
+    }
+    if (message.principal !== undefined) {
+      Principal.encode(message.principal, writer.uint32(50).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): MuteMemberRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseMuteMemberRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.roomId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.identity = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.audio = reader.bool();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.video = reader.bool();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.forbidUnmute = reader.bool();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.principal = Principal.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): MuteMemberRequest {
+    return {
+      roomId: isSet(object.roomId)
+        ? globalThis.String(object.roomId)
+        : isSet(object.room_id)
+        ? globalThis.String(object.room_id)
+        : "",
+      identity: isSet(object.identity) ? globalThis.String(object.identity) : "",
+      audio: isSet(object.audio) ? globalThis.Boolean(object.audio) : false,
+      video: isSet(object.video) ? globalThis.Boolean(object.video) : false,
+      forbidUnmute: isSet(object.forbidUnmute)
+        ? globalThis.Boolean(object.forbidUnmute)
+        : isSet(object.forbid_unmute)
+        ? globalThis.Boolean(object.forbid_unmute)
+        : false,
+      principal: isSet(object.principal) ? Principal.fromJSON(object.principal) : undefined,
+    };
+  },
+
+  toJSON(message: MuteMemberRequest): unknown {
+    const obj: any = {};
+    if (message.roomId !== undefined) {
+      obj.roomId = message.roomId;
+    }
+    if (message.identity !== undefined) {
+      obj.identity = message.identity;
+    }
+    if (message.audio !== undefined) {
+      obj.audio = message.audio;
+    }
+    if (message.video !== undefined) {
+      obj.video = message.video;
+    }
+    if (message.forbidUnmute !== undefined) {
+      obj.forbidUnmute = message.forbidUnmute;
+    }
+    if (message.principal !== undefined) {
+      obj.principal = Principal.toJSON(message.principal);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<MuteMemberRequest>): MuteMemberRequest {
+    return MuteMemberRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<MuteMemberRequest>): MuteMemberRequest {
+    const message = createBaseMuteMemberRequest();
+    message.roomId = object.roomId ?? "";
+    message.identity = object.identity ?? "";
+    message.audio = object.audio ?? false;
+    message.video = object.video ?? false;
+    message.forbidUnmute = object.forbidUnmute ?? false;
+    message.principal = (object.principal !== undefined && object.principal !== null)
+      ? Principal.fromPartial(object.principal)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseMuteMemberResponse(): MuteMemberResponse {
+  return { member: undefined };
+}
+
+export const MuteMemberResponse: MessageFns<MuteMemberResponse> = {
+  encode(message: MuteMemberResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.member !== undefined) {
+      Member.encode(message.member, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): MuteMemberResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseMuteMemberResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.member = Member.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): MuteMemberResponse {
+    return { member: isSet(object.member) ? Member.fromJSON(object.member) : undefined };
+  },
+
+  toJSON(message: MuteMemberResponse): unknown {
+    const obj: any = {};
+    if (message.member !== undefined) {
+      obj.member = Member.toJSON(message.member);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<MuteMemberResponse>): MuteMemberResponse {
+    return MuteMemberResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<MuteMemberResponse>): MuteMemberResponse {
+    const message = createBaseMuteMemberResponse();
+    message.member = (object.member !== undefined && object.member !== null)
+      ? Member.fromPartial(object.member)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseAllowUnmuteRequest(): AllowUnmuteRequest {
+  return { roomId: "", identity: "", audio: false, video: false, principal: undefined };
+}
+
+export const AllowUnmuteRequest: MessageFns<AllowUnmuteRequest> = {
+  encode(message: AllowUnmuteRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.roomId !== "") {
+      writer.uint32(10).string(message.roomId);
+    }
+    if (message.identity !== "") {
+      writer.uint32(18).string(message.identity);
+    }
+    if (message.audio !== false) {
+      writer.uint32(24).bool(message.audio);
+    }
+    if (message.video !== false) {
+      writer.uint32(32).bool(message.video);
+    }
+    if (message.principal !== undefined) {
+      Principal.encode(message.principal, writer.uint32(42).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AllowUnmuteRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAllowUnmuteRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.roomId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.identity = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.audio = reader.bool();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.video = reader.bool();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.principal = Principal.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AllowUnmuteRequest {
+    return {
+      roomId: isSet(object.roomId)
+        ? globalThis.String(object.roomId)
+        : isSet(object.room_id)
+        ? globalThis.String(object.room_id)
+        : "",
+      identity: isSet(object.identity) ? globalThis.String(object.identity) : "",
+      audio: isSet(object.audio) ? globalThis.Boolean(object.audio) : false,
+      video: isSet(object.video) ? globalThis.Boolean(object.video) : false,
+      principal: isSet(object.principal) ? Principal.fromJSON(object.principal) : undefined,
+    };
+  },
+
+  toJSON(message: AllowUnmuteRequest): unknown {
+    const obj: any = {};
+    if (message.roomId !== undefined) {
+      obj.roomId = message.roomId;
+    }
+    if (message.identity !== undefined) {
+      obj.identity = message.identity;
+    }
+    if (message.audio !== undefined) {
+      obj.audio = message.audio;
+    }
+    if (message.video !== undefined) {
+      obj.video = message.video;
+    }
+    if (message.principal !== undefined) {
+      obj.principal = Principal.toJSON(message.principal);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<AllowUnmuteRequest>): AllowUnmuteRequest {
+    return AllowUnmuteRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<AllowUnmuteRequest>): AllowUnmuteRequest {
+    const message = createBaseAllowUnmuteRequest();
+    message.roomId = object.roomId ?? "";
+    message.identity = object.identity ?? "";
+    message.audio = object.audio ?? false;
+    message.video = object.video ?? false;
+    message.principal = (object.principal !== undefined && object.principal !== null)
+      ? Principal.fromPartial(object.principal)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseAllowUnmuteResponse(): AllowUnmuteResponse {
+  return { member: undefined };
+}
+
+export const AllowUnmuteResponse: MessageFns<AllowUnmuteResponse> = {
+  encode(message: AllowUnmuteResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.member !== undefined) {
+      Member.encode(message.member, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AllowUnmuteResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAllowUnmuteResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.member = Member.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AllowUnmuteResponse {
+    return { member: isSet(object.member) ? Member.fromJSON(object.member) : undefined };
+  },
+
+  toJSON(message: AllowUnmuteResponse): unknown {
+    const obj: any = {};
+    if (message.member !== undefined) {
+      obj.member = Member.toJSON(message.member);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<AllowUnmuteResponse>): AllowUnmuteResponse {
+    return AllowUnmuteResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<AllowUnmuteResponse>): AllowUnmuteResponse {
+    const message = createBaseAllowUnmuteResponse();
+    message.member = (object.member !== undefined && object.member !== null)
+      ? Member.fromPartial(object.member)
+      : undefined;
+    return message;
+  },
+};
+
 /**
  * Rooms and their members. The room service owns the room store; every change it makes is written
  * with its event (rtcroom.room.v1.RoomEvent) in one transaction and published to NATS in order.
@@ -3711,7 +4974,8 @@ export const UnbanMemberResponse: MessageFns<UnbanMemberResponse> = {
  * role gets PERMISSION_DENIED, a caller without a trusted certificate UNAUTHENTICATED.
  * Errors carry google.rpc.ErrorInfo with domain "rtcroom.room" and an UPPER_SNAKE reason:
  * INVALID_ARGUMENT, ROOM_NOT_FOUND, ROOM_CLOSED, ROOM_FULL (RESOURCE_EXHAUSTED), ALREADY_EXISTS,
- * NOT_A_MEMBER, IDENTITY_IN_USE, BANNED (PERMISSION_DENIED), PERMISSION_DENIED.
+ * NOT_A_MEMBER, IDENTITY_IN_USE, BANNED (PERMISSION_DENIED), PERMISSION_DENIED, MESSAGE_TOO_LARGE and
+ * TOO_MANY_RECIPIENTS (INVALID_ARGUMENT), RATE_LIMITED (RESOURCE_EXHAUSTED), MEDIA_FORBIDDEN (FAILED_PRECONDITION).
  *
  * Authorization: a request with a principal (the gateway always sends one) is checked here against
  * the principal's grants, on the room's id after resolving any name: a token scoped to one room
@@ -3807,7 +5071,7 @@ export const RoomServiceService = {
   },
   /**
    * Lists the members holding a seat. Principal: as GetRoom.
-   * Callers: internal.
+   * Callers: url-issuer, internal. (The url-issuer reads a TRTC media room beside its seats.)
    */
   listMembers: {
     path: "/rtcroom.room.v1.RoomService/ListMembers" as const,
@@ -3958,6 +5222,90 @@ export const RoomServiceService = {
     responseSerialize: (value: UnbanMemberResponse): Buffer => Buffer.from(UnbanMemberResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): UnbanMemberResponse => UnbanMemberResponse.decode(value),
   },
+  /**
+   * Sends a message in a room (see RoomMessage): to everyone seated, or to the named recipients (each
+   * must be seated: NOT_A_MEMBER otherwise). It is written as the room's next event (message_sent),
+   * so it is delivered in order with the others, and kept in the room's history. Fails with
+   * ROOM_CLOSED, MESSAGE_TOO_LARGE, TOO_MANY_RECIPIENTS, RATE_LIMITED (per sender), NOT_A_MEMBER.
+   * Principal: seated in the room (identity must be the principal's) with the room_message grant
+   * (absent: as room_join). Without a principal (an internal system) identity may be empty: the
+   * message has no sender member.
+   * Callers: gateway, internal.
+   */
+  sendMessage: {
+    path: "/rtcroom.room.v1.RoomService/SendMessage" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: SendMessageRequest): Buffer => Buffer.from(SendMessageRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): SendMessageRequest => SendMessageRequest.decode(value),
+    responseSerialize: (value: SendMessageResponse): Buffer => Buffer.from(SendMessageResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): SendMessageResponse => SendMessageResponse.decode(value),
+  },
+  /**
+   * The room's last messages (up to ROOM_MESSAGE_HISTORY), oldest first: a principal gets those
+   * addressed to the whole room, to it, or sent by it. Principal: as GetRoom.
+   * Callers: gateway, internal.
+   */
+  listMessages: {
+    path: "/rtcroom.room.v1.RoomService/ListMessages" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListMessagesRequest): Buffer => Buffer.from(ListMessagesRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListMessagesRequest => ListMessagesRequest.decode(value),
+    responseSerialize: (value: ListMessagesResponse): Buffer =>
+      Buffer.from(ListMessagesResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListMessagesResponse => ListMessagesResponse.decode(value),
+  },
+  /**
+   * Reports a seated member's microphone and/or camera (the fields set), announced as
+   * MemberMediaChanged (reason REPORTED) when it changes anything. A client's report of a track on is
+   * refused with MEDIA_FORBIDDEN (FAILED_PRECONDITION) when the track is forbidden or is the video of
+   * an audio-only room; once the media server has spoken about a track, a client's report no longer
+   * changes it (changed false). The media server's word is never refused: a forbidden or
+   * mute-requested track it says is on shows as on.
+   * Principal: its own seat, source CLIENT. Without a principal: any source.
+   * Callers: gateway, presence.
+   */
+  setMediaState: {
+    path: "/rtcroom.room.v1.RoomService/SetMediaState" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: SetMediaStateRequest): Buffer => Buffer.from(SetMediaStateRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): SetMediaStateRequest => SetMediaStateRequest.decode(value),
+    responseSerialize: (value: SetMediaStateResponse): Buffer =>
+      Buffer.from(SetMediaStateResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): SetMediaStateResponse => SetMediaStateResponse.decode(value),
+  },
+  /**
+   * Asks a seated member to turn its microphone and/or camera off (announced as MemberMediaChanged,
+   * reason MUTE_REQUESTED; its client applies it) and, with forbid_unmute, refuses its reports of
+   * them on until AllowUnmute. Principal: as CloseRoom (room_admin in scope, or the owner with
+   * OWNER_RIGHTS_MANAGE).
+   * Callers: gateway, internal.
+   */
+  muteMember: {
+    path: "/rtcroom.room.v1.RoomService/MuteMember" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: MuteMemberRequest): Buffer => Buffer.from(MuteMemberRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): MuteMemberRequest => MuteMemberRequest.decode(value),
+    responseSerialize: (value: MuteMemberResponse): Buffer => Buffer.from(MuteMemberResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): MuteMemberResponse => MuteMemberResponse.decode(value),
+  },
+  /**
+   * Lets a seated member turn its microphone and/or camera on again after MuteMember's
+   * forbid_unmute; announced as MemberMediaChanged (reason UNMUTE_ALLOWED). Principal: as CloseRoom.
+   * Callers: gateway, internal.
+   */
+  allowUnmute: {
+    path: "/rtcroom.room.v1.RoomService/AllowUnmute" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: AllowUnmuteRequest): Buffer => Buffer.from(AllowUnmuteRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): AllowUnmuteRequest => AllowUnmuteRequest.decode(value),
+    responseSerialize: (value: AllowUnmuteResponse): Buffer => Buffer.from(AllowUnmuteResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): AllowUnmuteResponse => AllowUnmuteResponse.decode(value),
+  },
 } as const;
 
 export interface RoomServiceServer extends UntypedServiceImplementation {
@@ -3999,7 +5347,7 @@ export interface RoomServiceServer extends UntypedServiceImplementation {
   leaveRoom: handleUnaryCall<LeaveRoomRequest, LeaveRoomResponse>;
   /**
    * Lists the members holding a seat. Principal: as GetRoom.
-   * Callers: internal.
+   * Callers: url-issuer, internal. (The url-issuer reads a TRTC media room beside its seats.)
    */
   listMembers: handleUnaryCall<ListMembersRequest, ListMembersResponse>;
   /**
@@ -4061,6 +5409,48 @@ export interface RoomServiceServer extends UntypedServiceImplementation {
    * Callers: internal.
    */
   unbanMember: handleUnaryCall<UnbanMemberRequest, UnbanMemberResponse>;
+  /**
+   * Sends a message in a room (see RoomMessage): to everyone seated, or to the named recipients (each
+   * must be seated: NOT_A_MEMBER otherwise). It is written as the room's next event (message_sent),
+   * so it is delivered in order with the others, and kept in the room's history. Fails with
+   * ROOM_CLOSED, MESSAGE_TOO_LARGE, TOO_MANY_RECIPIENTS, RATE_LIMITED (per sender), NOT_A_MEMBER.
+   * Principal: seated in the room (identity must be the principal's) with the room_message grant
+   * (absent: as room_join). Without a principal (an internal system) identity may be empty: the
+   * message has no sender member.
+   * Callers: gateway, internal.
+   */
+  sendMessage: handleUnaryCall<SendMessageRequest, SendMessageResponse>;
+  /**
+   * The room's last messages (up to ROOM_MESSAGE_HISTORY), oldest first: a principal gets those
+   * addressed to the whole room, to it, or sent by it. Principal: as GetRoom.
+   * Callers: gateway, internal.
+   */
+  listMessages: handleUnaryCall<ListMessagesRequest, ListMessagesResponse>;
+  /**
+   * Reports a seated member's microphone and/or camera (the fields set), announced as
+   * MemberMediaChanged (reason REPORTED) when it changes anything. A client's report of a track on is
+   * refused with MEDIA_FORBIDDEN (FAILED_PRECONDITION) when the track is forbidden or is the video of
+   * an audio-only room; once the media server has spoken about a track, a client's report no longer
+   * changes it (changed false). The media server's word is never refused: a forbidden or
+   * mute-requested track it says is on shows as on.
+   * Principal: its own seat, source CLIENT. Without a principal: any source.
+   * Callers: gateway, presence.
+   */
+  setMediaState: handleUnaryCall<SetMediaStateRequest, SetMediaStateResponse>;
+  /**
+   * Asks a seated member to turn its microphone and/or camera off (announced as MemberMediaChanged,
+   * reason MUTE_REQUESTED; its client applies it) and, with forbid_unmute, refuses its reports of
+   * them on until AllowUnmute. Principal: as CloseRoom (room_admin in scope, or the owner with
+   * OWNER_RIGHTS_MANAGE).
+   * Callers: gateway, internal.
+   */
+  muteMember: handleUnaryCall<MuteMemberRequest, MuteMemberResponse>;
+  /**
+   * Lets a seated member turn its microphone and/or camera on again after MuteMember's
+   * forbid_unmute; announced as MemberMediaChanged (reason UNMUTE_ALLOWED). Principal: as CloseRoom.
+   * Callers: gateway, internal.
+   */
+  allowUnmute: handleUnaryCall<AllowUnmuteRequest, AllowUnmuteResponse>;
 }
 
 export interface RoomServiceClient extends Client {
@@ -4186,7 +5576,7 @@ export interface RoomServiceClient extends Client {
   ): ClientUnaryCall;
   /**
    * Lists the members holding a seat. Principal: as GetRoom.
-   * Callers: internal.
+   * Callers: url-issuer, internal. (The url-issuer reads a TRTC media room beside its seats.)
    */
   listMembers(
     request: ListMembersRequest,
@@ -4387,6 +5777,118 @@ export interface RoomServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: UnbanMemberResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Sends a message in a room (see RoomMessage): to everyone seated, or to the named recipients (each
+   * must be seated: NOT_A_MEMBER otherwise). It is written as the room's next event (message_sent),
+   * so it is delivered in order with the others, and kept in the room's history. Fails with
+   * ROOM_CLOSED, MESSAGE_TOO_LARGE, TOO_MANY_RECIPIENTS, RATE_LIMITED (per sender), NOT_A_MEMBER.
+   * Principal: seated in the room (identity must be the principal's) with the room_message grant
+   * (absent: as room_join). Without a principal (an internal system) identity may be empty: the
+   * message has no sender member.
+   * Callers: gateway, internal.
+   */
+  sendMessage(
+    request: SendMessageRequest,
+    callback: (error: ServiceError | null, response: SendMessageResponse) => void,
+  ): ClientUnaryCall;
+  sendMessage(
+    request: SendMessageRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: SendMessageResponse) => void,
+  ): ClientUnaryCall;
+  sendMessage(
+    request: SendMessageRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: SendMessageResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * The room's last messages (up to ROOM_MESSAGE_HISTORY), oldest first: a principal gets those
+   * addressed to the whole room, to it, or sent by it. Principal: as GetRoom.
+   * Callers: gateway, internal.
+   */
+  listMessages(
+    request: ListMessagesRequest,
+    callback: (error: ServiceError | null, response: ListMessagesResponse) => void,
+  ): ClientUnaryCall;
+  listMessages(
+    request: ListMessagesRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListMessagesResponse) => void,
+  ): ClientUnaryCall;
+  listMessages(
+    request: ListMessagesRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListMessagesResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Reports a seated member's microphone and/or camera (the fields set), announced as
+   * MemberMediaChanged (reason REPORTED) when it changes anything. A client's report of a track on is
+   * refused with MEDIA_FORBIDDEN (FAILED_PRECONDITION) when the track is forbidden or is the video of
+   * an audio-only room; once the media server has spoken about a track, a client's report no longer
+   * changes it (changed false). The media server's word is never refused: a forbidden or
+   * mute-requested track it says is on shows as on.
+   * Principal: its own seat, source CLIENT. Without a principal: any source.
+   * Callers: gateway, presence.
+   */
+  setMediaState(
+    request: SetMediaStateRequest,
+    callback: (error: ServiceError | null, response: SetMediaStateResponse) => void,
+  ): ClientUnaryCall;
+  setMediaState(
+    request: SetMediaStateRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: SetMediaStateResponse) => void,
+  ): ClientUnaryCall;
+  setMediaState(
+    request: SetMediaStateRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: SetMediaStateResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Asks a seated member to turn its microphone and/or camera off (announced as MemberMediaChanged,
+   * reason MUTE_REQUESTED; its client applies it) and, with forbid_unmute, refuses its reports of
+   * them on until AllowUnmute. Principal: as CloseRoom (room_admin in scope, or the owner with
+   * OWNER_RIGHTS_MANAGE).
+   * Callers: gateway, internal.
+   */
+  muteMember(
+    request: MuteMemberRequest,
+    callback: (error: ServiceError | null, response: MuteMemberResponse) => void,
+  ): ClientUnaryCall;
+  muteMember(
+    request: MuteMemberRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: MuteMemberResponse) => void,
+  ): ClientUnaryCall;
+  muteMember(
+    request: MuteMemberRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: MuteMemberResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Lets a seated member turn its microphone and/or camera on again after MuteMember's
+   * forbid_unmute; announced as MemberMediaChanged (reason UNMUTE_ALLOWED). Principal: as CloseRoom.
+   * Callers: gateway, internal.
+   */
+  allowUnmute(
+    request: AllowUnmuteRequest,
+    callback: (error: ServiceError | null, response: AllowUnmuteResponse) => void,
+  ): ClientUnaryCall;
+  allowUnmute(
+    request: AllowUnmuteRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: AllowUnmuteResponse) => void,
+  ): ClientUnaryCall;
+  allowUnmute(
+    request: AllowUnmuteRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: AllowUnmuteResponse) => void,
   ): ClientUnaryCall;
 }
 

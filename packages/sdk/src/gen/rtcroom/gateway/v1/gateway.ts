@@ -8,9 +8,10 @@
 import type { Agent, AgentState, Team } from "../../desk/v1/desk.js";
 import type { TeamStats } from "../../desk/v1/desk_service.js";
 import type { Recording } from "../../media/v1/recording.js";
-import type { PlayUrl, PushUrl } from "../../media/v1/url.js";
+import type { ClientKind, PlayUrl, PushUrl } from "../../media/v1/url.js";
 import type { Call } from "../../room/v1/call.js";
-import type { CloseReason, LeaveReason, Member, Room } from "../../room/v1/room.js";
+import type { CloseReason, LeaveReason, MediaChangeReason, Member, Room } from "../../room/v1/room.js";
+import type { CustomMessage, RoomMessage } from "../../room/v1/room_message.js";
 
 /** Everything a client may send. */
 export interface ClientMessage {
@@ -40,6 +41,11 @@ export interface ClientMessage {
   inviteToCall?: InviteToCallRequest | undefined;
   getTeamStats?: GetTeamStatsRequest | undefined;
   refreshToken?: RefreshTokenRequest | undefined;
+  sendMessage?: SendMessageRequest | undefined;
+  listMessages?: ListMessagesRequest | undefined;
+  setMediaState?: SetMediaStateRequest | undefined;
+  muteMember?: MuteMemberRequest | undefined;
+  allowUnmute?: AllowUnmuteRequest | undefined;
 }
 
 /** Everything the gateway sends. */
@@ -82,6 +88,11 @@ export interface ServerMessage {
     | undefined;
   /** The access token expires soon: send refresh_token before expire_time, or the connection ends. */
   tokenExpiring?: TokenExpiring | undefined;
+  sendMessage?: SendMessageResponse | undefined;
+  listMessages?: ListMessagesResponse | undefined;
+  setMediaState?: SetMediaStateResponse | undefined;
+  muteMember?: MuteMemberResponse | undefined;
+  allowUnmute?: AllowUnmuteResponse | undefined;
 }
 
 /** Sent once the access token is accepted. */
@@ -188,7 +199,7 @@ export interface TokenExpiring {
  * ROOM_FULL, ALREADY_EXISTS, NOT_A_MEMBER, IDENTITY_IN_USE, BANNED, CALLEE_OFFLINE, CALLEE_BUSY,
  * CALL_NOT_FOUND, CALL_ENDED, NOT_A_PARTY, QUEUE_FULL, TEAM_CLOSED, AGENT_UNAVAILABLE,
  * FAILED_PRECONDITION (the call or agent is not in a state that allows it), RATE_LIMITED,
- * UNAVAILABLE, INTERNAL.
+ * MESSAGE_TOO_LARGE, TOO_MANY_RECIPIENTS, MEDIA_FORBIDDEN, UNAVAILABLE, INTERNAL.
  */
 export interface Error {
   code: string;
@@ -206,7 +217,10 @@ export interface PingResponse {
 }
 
 export interface CreateRoomRequest {
-  /** name, kind, display_name, max_members, metadata and recording are read. */
+  /**
+   * name, kind, display_name, max_members, metadata, recording, message_webhooks and audio_only are
+   * read.
+   */
   room: Room | undefined;
 }
 
@@ -231,6 +245,11 @@ export interface JoinRoomRequest {
    * instead of a new one.
    */
   idempotencyKey: string;
+  /**
+   * What this client plays and pushes with: CLIENT_KIND_BROWSER for a web page (WebRTC URLs),
+   * unset or CLIENT_KIND_MINI_PROGRAM for <live-pusher>/<live-player> (RTMP URLs).
+   */
+  kind?: ClientKind | undefined;
 }
 
 export interface JoinRoomResponse {
@@ -300,7 +319,8 @@ export interface ReportPusherEventResponse {
 
 /**
  * Something happened in a room the client is in. seq increases by one per room event; a client that
- * sees a jump missed notices and can re-read the room with get_room.
+ * sees a jump missed notices and can re-read the room with get_room. A notice with no entry set is
+ * the seq of a message addressed to other members: nothing to show, the seq moves on.
  */
 export interface RoomNotice {
   roomId: string;
@@ -315,6 +335,30 @@ export interface RoomNotice {
   memberUpdated?: MemberUpdatedNotice | undefined;
   memberConnection?: MemberConnectionNotice | undefined;
   recordingReady?: RecordingReadyNotice | undefined;
+  message?: RoomMessageNotice | undefined;
+  memberMedia?: MemberMediaNotice | undefined;
+}
+
+/**
+ * A member's microphone or camera went on or off, or the room's owner or an admin asked it to mute,
+ * forbade or allowed unmuting (member.media says what now holds). When the member is you and a track
+ * has mute_requested while on, turn it off on your pusher (the SDK does).
+ */
+export interface MemberMediaNotice {
+  member:
+    | Member
+    | undefined;
+  /** NEXT-ID: 3 */
+  reason: MediaChangeReason;
+}
+
+/**
+ * A room message, to the whole room or to you (or sent by you: your own come back too, in their
+ * place in the room's order). De-duplicate on message.id.
+ */
+export interface RoomMessageNotice {
+  /** NEXT-ID: 2 */
+  message: RoomMessage | undefined;
 }
 
 /** A recording of one of the room's streams is ready. */
@@ -460,8 +504,9 @@ export interface PlaceCallRequest {
   recording: boolean;
   /** Up to 1024 bytes. */
   metadata: string;
-  /** NEXT-ID: 5 */
   ringTimeoutSeconds: number;
+  /** The caller's kind, as JoinRoomRequest.kind. */
+  kind?: ClientKind | undefined;
 }
 
 export interface PlaceCallResponse {
@@ -481,8 +526,9 @@ export interface PlaceCallResponse {
  */
 export interface AnswerCallRequest {
   callId: string;
-  /** NEXT-ID: 3 */
   accept: boolean;
+  /** The callee's kind, as JoinRoomRequest.kind. */
+  kind?: ClientKind | undefined;
 }
 
 export interface AnswerCallResponse {
@@ -566,6 +612,8 @@ export interface CallTeamRequest {
   team: string;
   /** Up to 1024 bytes (e.g. the case the customer calls about); agents see it with the offer. */
   metadata: string;
+  /** The customer's kind, as JoinRoomRequest.kind. */
+  kind?: ClientKind | undefined;
 }
 
 export interface CallTeamResponse {
@@ -616,4 +664,94 @@ export interface GetTeamStatsRequest {
 export interface GetTeamStatsResponse {
   /** NEXT-ID: 2 */
   stats: TeamStats | undefined;
+}
+
+/**
+ * Sends a message in a room the connection holds a seat in: to everyone there, or to the identities in
+ * recipients. Needs the roomMessage grant (absent from the token: as roomJoin). The answer carries the
+ * message with its id and seq; the members (and the sender) get it as a `message` notice in the
+ * room's order. Errors: NOT_A_MEMBER, MESSAGE_TOO_LARGE, TOO_MANY_RECIPIENTS, RATE_LIMITED,
+ * PERMISSION_DENIED, INVALID_ARGUMENT.
+ */
+export interface SendMessageRequest {
+  roomId: string;
+  /** Identities; empty: the whole room. */
+  recipients: string[];
+  text?: string | undefined;
+  custom?:
+    | CustomMessage
+    | undefined;
+  /** Optional, up to 128 characters: a retried send with the same key answers the first one's message. */
+  idempotencyKey: string;
+}
+
+export interface SendMessageResponse {
+  /** NEXT-ID: 2 */
+  message: RoomMessage | undefined;
+}
+
+/**
+ * The room's recent messages (its last ROOM_MESSAGE_HISTORY) addressed to the whole room or to you,
+ * oldest first: what a late joiner missed. After a resume, sync_room brings the ones missed instead.
+ */
+export interface ListMessagesRequest {
+  /** NEXT-ID: 2 */
+  roomId: string;
+}
+
+export interface ListMessagesResponse {
+  messages: RoomMessage[];
+  /** NEXT-ID: 3 */
+  seq: number;
+}
+
+/**
+ * Reports your own microphone and/or camera in a room (the fields set), as your pusher has them.
+ * Turning on a forbidden track (or video in an audio-only room) is refused: MEDIA_FORBIDDEN.
+ */
+export interface SetMediaStateRequest {
+  roomId: string;
+  /** Absent: unchanged. */
+  audio?:
+    | boolean
+    | undefined;
+  /** NEXT-ID: 4 */
+  video?: boolean | undefined;
+}
+
+export interface SetMediaStateResponse {
+  /** NEXT-ID: 2 */
+  member: Member | undefined;
+}
+
+/**
+ * Asks a member to turn its microphone and/or camera off and, with forbid_unmute, refuses its
+ * reports of them on until allow_unmute. The room's owner (with OWNER_RIGHTS_MANAGE) or room_admin.
+ */
+export interface MuteMemberRequest {
+  roomId: string;
+  identity: string;
+  audio: boolean;
+  video: boolean;
+  /** NEXT-ID: 6 */
+  forbidUnmute: boolean;
+}
+
+export interface MuteMemberResponse {
+  /** NEXT-ID: 2 */
+  member: Member | undefined;
+}
+
+/** Lets a member turn its microphone and/or camera on again. As mute_member. */
+export interface AllowUnmuteRequest {
+  roomId: string;
+  identity: string;
+  audio: boolean;
+  /** NEXT-ID: 5 */
+  video: boolean;
+}
+
+export interface AllowUnmuteResponse {
+  /** NEXT-ID: 2 */
+  member: Member | undefined;
 }

@@ -13,6 +13,8 @@ export const MediaServer = {
   MEDIA_SERVER_NGINX_RTMP: "MEDIA_SERVER_NGINX_RTMP",
   /** MEDIA_SERVER_TENCENT - Tencent Cloud live streaming, through its event callbacks. */
   MEDIA_SERVER_TENCENT: "MEDIA_SERVER_TENCENT",
+  /** MEDIA_SERVER_TRTC - Tencent TRTC, through its room and media event callbacks (numbered apart from the others' additions). */
+  MEDIA_SERVER_TRTC: "MEDIA_SERVER_TRTC",
 } as const;
 
 export type MediaServer = typeof MediaServer[keyof typeof MediaServer];
@@ -21,6 +23,7 @@ export namespace MediaServer {
   export type MEDIA_SERVER_UNSPECIFIED = typeof MediaServer.MEDIA_SERVER_UNSPECIFIED;
   export type MEDIA_SERVER_NGINX_RTMP = typeof MediaServer.MEDIA_SERVER_NGINX_RTMP;
   export type MEDIA_SERVER_TENCENT = typeof MediaServer.MEDIA_SERVER_TENCENT;
+  export type MEDIA_SERVER_TRTC = typeof MediaServer.MEDIA_SERVER_TRTC;
 }
 
 /**

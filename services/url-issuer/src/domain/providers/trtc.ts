@@ -1,0 +1,109 @@
+// Tencent TRTC (REFERENCE section 7): the media room lives in Tencent's cloud, and <live-pusher
+// mode="RTC"> enters it with a room:// URL carrying a UserSig (who the user is) and a PrivateMapKey
+// (which room that user may enter). Tencent's tickets are signed by its own library, outside the
+// domain (media-server/trtc-tickets.ts); this file decides what goes into them and into the URLs.
+//
+// Ids: a member's TRTC user id is its stream id (`t_` + 24 base32 characters, 26 of TRTC's 32 bytes,
+// letters, digits and `_` only), so the callbacks' UserId finds the membership as Tencent live's
+// stream_id does, a new seat is a new user, and a user id names one seat only. An rtcroom room id is
+// used as the TRTC string room id unchanged: TRTC allows up to 64 bytes of letters, digits and
+// `!#$%&()+-:;<=.>?@[]^_{}|~,` and space, and rtcroom ids are 1-64 characters of letters, digits, `_`
+// and `-` (the url-issuer refuses anything else), so every one fits and no two share a TRTC room.
+// TRTC's numeric room ids (uint32) are not used: they could not hold rtcroom's ids without a table.
+import { DomainError } from '@rtcroom/common/errors';
+import type { MediaProvider, PushSeat, SignedPlayUrls, SignedPushUrl, UrlLifetimes } from '../media-provider';
+import { expirySeconds } from '../expiry';
+
+export interface TrtcSettings extends UrlLifetimes {
+  kind: 'trtc';
+  /** The TRTC application's SDKAppID (console: Application Management). */
+  sdkAppId: number;
+  /** The application's secret key: UserSigs and PrivateMapKeys are HMACs under it. */
+  secretKey: string;
+  /** `videocall` (everyone talks) or `live` (anchors and audience). */
+  appScene: 'videocall' | 'live';
+}
+
+/** Signs Tencent's tickets (tls-sig-api-v2 in media-server/trtc-tickets.ts). */
+export interface TrtcTickets {
+  userSig(userId: string, ttlSeconds: number): string;
+  /** A ticket admitting `userId` to the string room `strRoomId` only, with the privileges' bits. */
+  privateMapKey(userId: string, ttlSeconds: number, strRoomId: string, privileges: number): string;
+}
+
+/**
+ * PrivateMapKey bits: 1 create the room, 2 enter, 4 send audio, 8 receive audio, 16 send video, 32
+ * receive video, 64 send the sub-stream, 128 receive it. A seated member may do all of it.
+ */
+export const seatedPrivileges = 255;
+
+export const trtcStreamIdPrefix = 't';
+
+const trtcUserIdShape = /^[A-Za-z0-9_-]{1,32}$/;
+const trtcStrRoomIdShape = /^[A-Za-z0-9!#$%&()+\-:;<=.>?@[\]^_{}|~, ]{1,64}$/;
+
+/** The TRTC string room id of an rtcroom room (the same text; see the file's head for why it fits). */
+export function trtcRoomId(roomId: string): string {
+  if (!trtcStrRoomIdShape.test(roomId)) {
+    throw new DomainError('INVALID_ARGUMENT', 'room_id does not fit a TRTC string room id (1-64 bytes of its characters)', { field: 'room_id' });
+  }
+  return roomId;
+}
+
+/** The rtcroom room id of a TRTC string room id: the inverse of trtcRoomId (null when none maps to it). */
+export function roomIdOfTrtcRoom(strRoomId: string): string | null {
+  return /^[A-Za-z0-9_-]{1,64}$/.test(strRoomId) ? strRoomId : null;
+}
+
+/** The TRTC user id of the membership pushing `streamId`. */
+export function trtcUserId(streamId: string): string {
+  if (!trtcUserIdShape.test(streamId)) throw new DomainError('INVALID_ARGUMENT', 'stream_id does not fit a TRTC user id (32 bytes)', { field: 'stream_id' });
+  return streamId;
+}
+
+/** The <live-player> src of a remote user in the same TRTC room (what pusher event 1033 lists). */
+export function trtcPlayUrl(userId: string): string {
+  return `room://rtc.tencent.com?userid=${encodeURIComponent(userId)}&streamtype=main`;
+}
+
+export function createTrtcProvider(settings: TrtcSettings, tickets: TrtcTickets): MediaProvider {
+  const { sdkAppId, appScene } = settings;
+  return {
+    streamIdPrefix: trtcStreamIdPrefix,
+
+    // Recording in TRTC is the console's (automatic cloud recording) or a server API task, not a
+    // URL parameter: the URL never records, and says so.
+    pushUrl(streamId: string, _record: boolean, now: Date, _formats?: readonly string[], seat?: PushSeat): SignedPushUrl {
+      if (!seat) throw new DomainError('INVALID_ARGUMENT', 'a TRTC push URL needs the room', { field: 'room_id' });
+      const userId = trtcUserId(streamId);
+      const strRoomId = trtcRoomId(seat.roomId);
+      const ttl = settings.pushTtlSeconds;
+      const query = new URLSearchParams({
+        sdkappid: String(sdkAppId),
+        strroomid: strRoomId,
+        userid: userId,
+        usersig: tickets.userSig(userId, ttl),
+        privatemapkey: tickets.privateMapKey(userId, ttl, strRoomId, seatedPrivileges),
+        appscene: appScene,
+        encsmall: '0',
+        cloudenv: 'PRO',
+        // The CDN relay's stream id, when the application relays to CDN: the same id as everywhere else.
+        streamid: streamId,
+      });
+      // An audio-only room's pusher enters in TRTC's pure audio mode: no video is sent or expected.
+      if (seat.audioOnly) query.set('pureaudiomode', '1');
+      return { url: `room://cloud.tencent.com/rtc?${query.toString()}`, expireTime: new Date(expirySeconds(now, ttl) * 1000), recording: false };
+    },
+
+    // In TRTC a remote user is played by its user id from inside the room, whoever the viewer is.
+    playUrl(streamId: string, _viewer: string, now: Date): SignedPlayUrls {
+      return {
+        rtcUrl: trtcPlayUrl(trtcUserId(streamId)),
+        rtmpUrl: '',
+        flvUrl: '',
+        hlsUrl: '',
+        expireTime: new Date(expirySeconds(now, settings.playTtlSeconds) * 1000),
+      };
+    },
+  };
+}
