@@ -81,10 +81,10 @@ describe('RoomFanout', () => {
     const grace = connection('grace');
     const t1 = await fanout.beginJoin(frank.conn);
     const t2 = await fanout.beginJoin(grace.conn);
-    await fanout.endJoin(frank.conn, t1, { roomId: 'r3', memberId: 'm_frank', lastSeq: 1 });
+    await fanout.endJoin(frank.conn, t1, { roomId: 'r3', memberId: 'm_frank', lastSeq: 1, kind: mediav1.ClientKind.CLIENT_KIND_MINI_PROGRAM });
     expect(reads).toEqual([1]);
     await publish(event('r3', 2, 'grace'));
-    await fanout.endJoin(grace.conn, t2, { roomId: 'r3', memberId: 'm_grace', lastSeq: 2 });
+    await fanout.endJoin(grace.conn, t2, { roomId: 'r3', memberId: 'm_grace', lastSeq: 2, kind: mediav1.ClientKind.CLIENT_KIND_MINI_PROGRAM });
     expect(reads).toEqual([1]);
     await publish(event('r3', 3, 'heidi'));
     await new Promise((r) => setTimeout(r, 20));
@@ -95,14 +95,14 @@ describe('RoomFanout', () => {
     fanout.drop(grace.conn);
     const ivan = connection('ivan');
     const t3 = await fanout.beginJoin(ivan.conn);
-    await fanout.endJoin(ivan.conn, t3, { roomId: 'r3', memberId: 'm_ivan', lastSeq: 2 });
+    await fanout.endJoin(ivan.conn, t3, { roomId: 'r3', memberId: 'm_ivan', lastSeq: 2, kind: mediav1.ClientKind.CLIENT_KIND_MINI_PROGRAM });
     expect(reads).toEqual([1, 2]); // a new subscription: what the old one heard does not count
     const judy = connection('judy');
     const t4 = await fanout.beginJoin(judy.conn);
     fanout.drop(ivan.conn);
     const t5 = await fanout.beginJoin(ivan.conn, 'r3'); // holds r3 again, from now on
     await publish(event('r3', 5, 'x'));
-    await fanout.endJoin(judy.conn, t4, { roomId: 'r3', memberId: 'm_judy', lastSeq: 3 });
+    await fanout.endJoin(judy.conn, t4, { roomId: 'r3', memberId: 'm_judy', lastSeq: 3, kind: mediav1.ClientKind.CLIENT_KIND_MINI_PROGRAM });
     expect(reads[2]).toBe(3); // (this stand-in has nothing to give: 5 then reads from 3 again, as a gap)
     await fanout.endJoin(ivan.conn, t5, null);
     fanout.stop();
