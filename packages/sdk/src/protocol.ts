@@ -7,7 +7,7 @@ import type * as gw from './gen/rtcroom/gateway/v1/gateway.js';
 import type { AgentState } from './gen/rtcroom/desk/v1/desk.js';
 import type { Room } from './gen/rtcroom/room/v1/room.js';
 
-export type { CloseReason, DuplicateIdentityPolicy, LeaveReason, Member, MemberState, OwnerLeavePolicy, OwnerRights, Room, RoomKind, RoomState } from './gen/rtcroom/room/v1/room.js';
+export type { CloseReason, DuplicateIdentityPolicy, LeaveReason, Member, MemberRole, MemberState, OwnerLeavePolicy, OwnerRights, Room, RoomKind, RoomState } from './gen/rtcroom/room/v1/room.js';
 export type { Call, CallEndReason, CallState } from './gen/rtcroom/room/v1/call.js';
 export type { PlayUrl, PushUrl } from './gen/rtcroom/media/v1/url.js';
 export type { MediaServer, Recording } from './gen/rtcroom/media/v1/recording.js';
@@ -43,6 +43,10 @@ interface NoticeSubjects {
   roomClosed: 'room';
   recordingReady: 'recording';
   message: 'message';
+  memberRole: 'member';
+  seatRequest: 'member';
+  /** Only the audience's size. */
+  audience: never;
 }
 
 /** One room notice's payload: exactly one of these is set. */
@@ -55,7 +59,7 @@ export type CallNotice = Filled<gw.CallNotice, 'call'>;
 
 /** Room creation options (the Room fields a create reads). */
 export type RoomOptions = Partial<
-  Pick<Room, 'name' | 'kind' | 'displayName' | 'maxMembers' | 'metadata' | 'recording' | 'ownerLeavePolicy' | 'emptyTimeoutSeconds' | 'departureTimeoutSeconds' | 'duplicateIdentity' | 'messageWebhooks'>
+  Pick<Room, 'name' | 'kind' | 'displayName' | 'maxMembers' | 'metadata' | 'recording' | 'ownerLeavePolicy' | 'emptyTimeoutSeconds' | 'departureTimeoutSeconds' | 'duplicateIdentity' | 'messageWebhooks' | 'maxAudience'>
 >;
 
 /** Every request a client may send, by its key in ClientMessage. */
@@ -104,6 +108,8 @@ interface Answers {
   refreshToken: gw.RefreshTokenResponse;
   sendMessage: Filled<gw.SendMessageResponse, 'message'>;
   listMessages: gw.ListMessagesResponse;
+  /** pushUrl: set when the answer promoted you to a seat. */
+  setMemberRole: Filled<gw.SetMemberRoleResponse, 'member'>;
 }
 
 export type Answer<K extends RequestKind> = Answers[K];

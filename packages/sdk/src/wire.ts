@@ -47,6 +47,8 @@ export function readRoom(raw?: unknown): Room {
     recordingFormats: list(r.recordingFormats, str),
     ownerRights: enumOf(r.ownerRights, 'OWNER_RIGHTS_UNSPECIFIED'),
     messageWebhooks: bool(r.messageWebhooks),
+    maxAudience: num(r.maxAudience),
+    audienceCount: num(r.audienceCount),
   };
 }
 
@@ -65,6 +67,8 @@ export function readMember(raw?: unknown): Member {
     avatarUrl: str(m.avatarUrl),
     customData: str(m.customData),
     connectionInterrupted: bool(m.connectionInterrupted),
+    role: enumOf(m.role, 'MEMBER_ROLE_UNSPECIFIED'),
+    seatInvited: bool(m.seatInvited),
   };
 }
 

@@ -111,7 +111,7 @@ export function deskGrpcBinding(desk: Desk): ServiceBinding {
           customerDisplayName: req.customerDisplayName,
           metadata: req.metadata,
         });
-        return { call: toProtoCall(seat.call), room: toProtoRoom(seat.room), member: toProtoMember(seat.member), pushUrl: seat.pushUrl, seq: seat.seq };
+        return { call: toProtoCall(seat.call), room: toProtoRoom(seat.room), member: toProtoMember(seat.member), pushUrl: seat.pushUrl ?? undefined, seq: seat.seq };
       },
       async transferCall(req, rpc) {
         checkSelf(userActor(req.principal, rpc), req.identity, 'transfer a call');

@@ -2,6 +2,7 @@
 // stream state, and the seats of a session that is gone.
 import { DomainError, isDomainError, newId } from '@rtcroom/common';
 import {
+  audienceCount,
   checkDisplayName,
   checkId,
   checkMemberPatch,
@@ -11,14 +12,17 @@ import {
   limits,
   Member,
   MemberPatch,
+  MemberRole,
   nextStreamState,
+  roleOf,
   Room,
+  roomFull,
   RoomOptions,
   StreamSource,
   streamsToPlay,
 } from '../domain/room';
 import type { mediav1 } from '@rtcroom/proto';
-import { Actor, checkJoin, checkManage, checkSelf, checkSelfOrManage, mayCreate, missingRoomError } from '../domain/room-access';
+import { Actor, checkJoin, checkManage, checkSelf, checkSelfOrManage, mayCreate, mayManage, missingRoomError } from '../domain/room-access';
 import { PushUrlGrants } from './push-url-grants';
 import { RoomChangeSet } from '../../changes/room-change-set';
 import { RoomTransactions } from '../../changes/room-transaction';
@@ -50,16 +54,27 @@ export interface JoinInput {
   requestId?: string;
   /** The end user the join is for (its identity must be `identity`); absent: the operator. */
   actor?: Actor;
+  /** Absent: a seat. */
+  role?: MemberRole;
 }
 
 export interface JoinResult {
   room: Room;
   member: Member;
   members: Member[];
-  pushUrl: IssuedPushUrl;
+  /** Absent for an audience member. */
+  pushUrl: IssuedPushUrl | null;
   /** Of the members publishing when the caller joined, signed for it; those missing are its to ask for. */
   playUrls: mediav1.PlayUrl[];
   seq: number;
+}
+
+export interface SetRoleResult {
+  member: Member;
+  /** Asked for, or invited to, a seat: not promoted yet. */
+  pending: boolean;
+  /** Promoted: where its stream goes now. */
+  pushUrl: IssuedPushUrl | null;
 }
 
 export class Memberships {
@@ -78,6 +93,7 @@ export class Memberships {
     if (input.requestId && input.requestId.length > 128) throw new DomainError('INVALID_ARGUMENT', 'request_id must be at most 128 characters');
     const actor = input.actor ?? null;
     checkSelf(actor, input.identity, 'take a seat');
+    if (input.role !== 'audience' && actor?.grants.audienceOnly) throw new DomainError('PERMISSION_DENIED', 'the access token joins only as audience (role AUDIENCE)');
     const target = await this.target(input);
     checkJoin(actor, target, input.identity);
     try {
@@ -105,7 +121,8 @@ export class Memberships {
       const joined = await this.tx.run(target.id, async (change) => {
         const room = await change.lock(target.id, input.identity);
         const seated = [...change.seated];
-        const decision = decideSeat(room, seated, input.identity, change.bannedUntil, change.now);
+        const role = input.role ?? 'seat';
+        const decision = decideSeat(room, seated, input.identity, change.bannedUntil, change.now, role);
         if (!decision.ok) throw decision.error;
         const pushUrl = await signing;
         if (decision.replaces) await change.unseat(room, decision.replaces, 'replaced');
@@ -124,15 +141,18 @@ export class Memberships {
           joinedAt: change.now,
           leftAt: null,
           leaveReason: null,
+          role,
+          seatInvited: false,
         };
         change.seat(member, input.requestId || null);
-        Object.assign(room, { memberCount: room.memberCount + 1, everJoined: true, autoCloseAt: null });
-        change.record({ type: 'member_joined', member });
+        Object.assign(room, { memberCount: room.memberCount + (role === 'seat' ? 1 : 0), everJoined: true, autoCloseAt: null });
+        room.audienceCount = audienceCount(change.seated);
+        change.record({ type: 'member_joined', member, audienceCount: room.audienceCount });
         const members = [...seated.filter((m) => m.memberId !== decision.replaces?.memberId), member];
         // Asked for while the join is written, so a new member's answer waits for one hop less.
         const viewing = this.playUrlsFor(room.id, input.identity, members);
         await change.commit(room);
-        return { room, member, members, pushUrl, playUrls: await viewing, seq: room.seq };
+        return { room, member, members, pushUrl: role === 'seat' ? pushUrl : null, playUrls: await viewing, seq: room.seq };
       }, { optimistic: true });
       this.grants.prepare(joined.room);
       return joined;
@@ -144,6 +164,59 @@ export class Memberships {
       }
       throw err;
     }
+  }
+
+  /**
+   * Moves a member between a seat and the audience ("连麦"). To a seat: the manager's call invites an
+   * audience member, the member's own call takes the seat when invited (its push URL in the answer;
+   * ROOM_FULL when the seats are taken, decided under the room's lock) and asks for one otherwise. To
+   * the audience: the member itself or the manager, at once. The operator (no actor) promotes at once.
+   */
+  async setRole(roomId: string, identity: string, role: MemberRole, actor: Actor = null): Promise<SetRoleResult> {
+    let promoted = false;
+    const out = await this.onSeated(roomId, identity, async (change, room, member) => {
+      const self = actor !== null && actor.identity === identity;
+      const manager = mayManage(actor, room);
+      if (!self) checkManage(actor, room, "change another member's role");
+      const was = roleOf(member);
+      if (was === role) return { member, pending: false };
+      const by = actor?.identity ?? '';
+      if (role === 'seat') {
+        const holder = self ? actor : null;
+        if (holder?.grants.audienceOnly) throw new DomainError('PERMISSION_DENIED', 'the access token joins only as audience: it may not take a seat');
+        // The manager invites; the member takes the seat when invited (or when it manages the room itself).
+        if (!self && actor !== null) {
+          if (member.seatInvited) return { member, pending: true };
+          member.seatInvited = true;
+          change.writeMember(member);
+          change.record({ type: 'seat_invited', member: { ...member }, byIdentity: by });
+          return { member, pending: true };
+        }
+        if (self && !member.seatInvited && !manager) {
+          change.record({ type: 'seat_requested', member: { ...member } });
+          return { member, pending: true };
+        }
+        const full = roomFull(room, 'seat', change.seated.filter((m) => roleOf(m) === 'seat').length);
+        if (full) throw full;
+        room.memberCount += 1;
+        promoted = true;
+      } else {
+        const full = roomFull(room, 'audience', change.seated.filter((m) => roleOf(m) === 'audience').length);
+        if (full) throw full;
+        room.memberCount -= 1;
+        // A stream it was pushing is not played any more: it is back to joined (no stream).
+        if (member.state === 'publishing') member.state = 'joined';
+      }
+      Object.assign(member, { role, seatInvited: false });
+      room.audienceCount = audienceCount(change.seated);
+      change.writeMember(member);
+      change.record({ type: 'member_role', member: { ...member }, previousRole: was, byIdentity: by, audienceCount: room.audienceCount });
+      return { member, pending: false, room };
+    }, actor);
+    if (!promoted || !out.room) return { member: out.member, pending: out.pending, pushUrl: null };
+    // The stream id derives from the member id, so this push URL names the stream the member already has.
+    const pushUrl = await this.issuer.issuePushUrl(out.room.id, out.member.memberId, out.room.recording, out.room.recordingFormats);
+    return { member: out.member, pending: false, pushUrl };
   }
 
   /** A principal gives up only its own seat; others' are removed (remove). */
@@ -218,6 +291,8 @@ export class Memberships {
   async setStreamState(roomId: string, identity: string, publishing: boolean, source: StreamSource): Promise<{ member: Member; changed: boolean }> {
     let changed = false;
     const member = await this.onSeated(roomId, identity, async (change, _room, m) => {
+      // The audience pushes nothing: a report of its stream is not a stream of the room.
+      if (roleOf(m) === 'audience') return m;
       if (source === 'media_server') m.streamSource = 'media_server';
       const next = nextStreamState(m, publishing, source);
       if (!next) {
@@ -339,7 +414,7 @@ export class Memberships {
     if (!member || member.identity !== input.identity) return null;
     if (member.state === 'left') throw new DomainError('NOT_A_MEMBER', 'the membership this request made has ended');
     const snap = await this.rooms.get({ roomId: room.id });
-    const pushUrl = await this.issuer.issuePushUrl(room.id, member.memberId, room.recording, room.recordingFormats);
+    const pushUrl = roleOf(member) === 'seat' ? await this.issuer.issuePushUrl(room.id, member.memberId, room.recording, room.recordingFormats) : null;
     return { room: snap.room, member, members: snap.members, pushUrl, playUrls: await this.playUrlsFor(room.id, input.identity, snap.members), seq: snap.seq };
   }
 

@@ -1,6 +1,6 @@
 // Members rows <-> Member domain objects.
 import { sql } from 'kysely';
-import { LeaveReason, Member, MemberState, StreamSource } from '../domain/room';
+import { LeaveReason, Member, MemberRole, MemberState, StreamSource } from '../domain/room';
 import { RoomDb } from '../../db/database';
 import { MembersTable } from './room.tables';
 import type { MemberWrite } from './room-store';
@@ -21,6 +21,8 @@ export function toMember(row: MembersTable): Member {
     joinedAt: new Date(row.joined_at),
     leftAt: row.left_at ? new Date(row.left_at) : null,
     leaveReason: row.leave_reason as LeaveReason | null,
+    role: (row.role as MemberRole | undefined) ?? 'seat',
+    seatInvited: row.seat_invited ?? false,
   };
 }
 
@@ -74,6 +76,8 @@ export function memberWriteQuery(db: Pick<RoomDb, 'insertInto' | 'updateTable'>,
         left_at: m.leftAt,
         leave_reason: m.leaveReason,
         join_request_id: w.joinRequestId,
+        role: m.role ?? 'seat',
+        seat_invited: m.seatInvited ?? false,
       })
       .returning('member_id');
   }
@@ -88,6 +92,8 @@ export function memberWriteQuery(db: Pick<RoomDb, 'insertInto' | 'updateTable'>,
       custom_data: m.customData,
       connection_interrupted: m.connectionInterrupted,
       stream_source: m.streamSource,
+      role: m.role ?? 'seat',
+      seat_invited: m.seatInvited ?? false,
     })
     .where('member_id', '=', m.memberId)
     .returning('member_id');

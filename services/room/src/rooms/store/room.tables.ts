@@ -13,6 +13,7 @@ export interface RoomsTable {
   owner_identity: string;
   owner_rights: string;
   message_webhooks: boolean;
+  max_audience: number;
   member_count: number;
   seq: number;
   create_request_id: string | null;
@@ -47,6 +48,8 @@ export interface MembersTable {
   join_request_id: string | null;
   connection_interrupted: boolean;
   stream_source: string | null;
+  role: string;
+  seat_invited: boolean;
 }
 
 export interface RoomBansTable {

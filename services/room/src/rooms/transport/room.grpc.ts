@@ -8,7 +8,7 @@ import { Rooms } from '../application/rooms';
 import { streamsToPlay } from '../domain/room';
 import type { RoomPageCursor } from '../store/room-store';
 import { actorFromProto, userActor } from '../../wire/principal.wire';
-import { leaveReasonFromProto, ownerRightsFromProto, roomOptionsFromProto, streamSourceFromProto, toProtoMember, toProtoRoom } from './room.wire';
+import { leaveReasonFromProto, ownerRightsFromProto, roleFromProto, roomOptionsFromProto, streamSourceFromProto, toProtoMember, toProtoRoom } from './room.wire';
 
 function encodeCursor(c: RoomPageCursor): string {
   return Buffer.from(JSON.stringify({ c: c.createdAt.toISOString(), i: c.id })).toString('base64url');
@@ -66,6 +66,7 @@ export const roomServiceCallers: CallerPolicy<typeof roomServicev1.RoomServiceSe
   getMember: ['gateway', 'presence', 'url-issuer', 'internal'],
   sendMessage: ['gateway', 'internal'],
   listMessages: ['gateway', 'internal'],
+  setMemberRole: ['gateway', 'internal'],
 };
 
 export function roomGrpcBinding(rooms: Rooms, members: Memberships, messages: Messages): ServiceBinding {
@@ -114,12 +115,13 @@ export function roomGrpcBinding(rooms: Rooms, members: Memberships, messages: Me
           createOptions: req.createOptions ? roomOptionsFromProto(req.createOptions, identity) : undefined,
           requestId: req.requestId,
           actor: userActor(req.principal, rpc),
+          role: roleFromProto(req.role),
         });
         return {
           room: toProtoRoom(result.room),
           member: toProtoMember(result.member),
           members: result.members.map(toProtoMember),
-          pushUrl: result.pushUrl,
+          pushUrl: result.pushUrl ?? undefined,
           playUrls: result.playUrls,
           playStreamIds: streamsToPlay(result.members, result.member.identity),
           seq: result.seq,
@@ -174,6 +176,10 @@ export function roomGrpcBinding(rooms: Rooms, members: Memberships, messages: Me
       async getMember(req) {
         const { member, room } = await members.get({ streamId: req.streamId, roomId: req.roomId, identity: req.identity }, actorFromProto(req.principal));
         return { member: toProtoMember(member), room: toProtoRoom(room) };
+      },
+      async setMemberRole(req, rpc) {
+        const result = await members.setRole(req.roomId, requireIdentity(req.identity), roleFromProto(req.role), userActor(req.principal, rpc));
+        return { member: toProtoMember(result.member), pending: result.pending, pushUrl: result.pushUrl ?? undefined };
       },
       ...messageHandlers(messages),
     },

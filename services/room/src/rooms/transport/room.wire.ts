@@ -1,6 +1,6 @@
 // Domain objects <-> their protobuf messages, for gRPC responses and NATS events alike.
 import { roomv1 } from '@rtcroom/proto';
-import { CloseReason, DuplicateIdentityPolicy, LeaveReason, Member, MemberState, OwnerLeavePolicy, OwnerRights, Room, RoomKind, RoomOptions, StreamSource } from '../domain/room';
+import { CloseReason, DuplicateIdentityPolicy, LeaveReason, Member, MemberRole, MemberState, OwnerLeavePolicy, OwnerRights, Room, RoomKind, RoomOptions, StreamSource } from '../domain/room';
 
 const R = roomv1;
 
@@ -43,6 +43,14 @@ const duplicateToProto: Record<DuplicateIdentityPolicy, roomv1.DuplicateIdentity
   replace: R.DuplicateIdentityPolicy.DUPLICATE_IDENTITY_POLICY_REPLACE,
   refuse: R.DuplicateIdentityPolicy.DUPLICATE_IDENTITY_POLICY_REFUSE,
 };
+
+const roleToProto: Record<MemberRole, roomv1.MemberRole> = {
+  seat: R.MemberRole.MEMBER_ROLE_SEAT,
+  audience: R.MemberRole.MEMBER_ROLE_AUDIENCE,
+};
+export const toProtoRole = (r: MemberRole | undefined) => roleToProto[r ?? 'seat'];
+/** UNSPECIFIED (or unknown) reads as a seat. */
+export const roleFromProto = (r: roomv1.MemberRole | undefined): MemberRole => (r === R.MemberRole.MEMBER_ROLE_AUDIENCE ? 'audience' : 'seat');
 
 function invert<K extends string, V extends string>(map: Record<K, V>): Map<V, K> {
   return new Map(Object.entries(map).map(([k, v]) => [v as V, k as K]));
@@ -88,6 +96,8 @@ export function toProtoRoom(room: Room): roomv1.Room {
     duplicateIdentity: duplicateToProto[room.duplicateIdentity],
     recordingFormats: room.recordingFormats ?? [],
     messageWebhooks: room.messageWebhooks === true,
+    maxAudience: room.maxAudience ?? 0,
+    audienceCount: room.audienceCount ?? 0,
   };
 }
 
@@ -107,6 +117,7 @@ export function roomOptionsFromProto(room: roomv1.Room | undefined, ownerIdentit
     departureTimeoutSeconds: room?.departureTimeoutSeconds ?? 0,
     duplicateIdentity: duplicateFromProtoMap.get(room?.duplicateIdentity ?? R.DuplicateIdentityPolicy.DUPLICATE_IDENTITY_POLICY_UNSPECIFIED) ?? 'replace',
     messageWebhooks: room?.messageWebhooks ?? false,
+    maxAudience: room?.maxAudience ?? 0,
   };
 }
 
@@ -124,5 +135,7 @@ export function toProtoMember(m: Member): roomv1.Member {
     joinTime: m.joinedAt,
     leaveTime: m.leftAt ?? undefined,
     leaveReason: m.leaveReason ? leaveReasonToProto[m.leaveReason] : R.LeaveReason.LEAVE_REASON_UNSPECIFIED,
+    role: toProtoRole(m.role),
+    seatInvited: m.seatInvited ?? false,
   };
 }

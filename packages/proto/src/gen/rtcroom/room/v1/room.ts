@@ -180,6 +180,64 @@ export function memberStateToNumber(object: MemberState): number {
   }
 }
 
+/**
+ * Where a member is in a room: on a seat (pushes and plays) or in the audience (plays only: no push
+ * URL, not counted in max_members; up to max_audience of them, like RtcRoom's live-room viewers).
+ */
+export enum MemberRole {
+  /** MEMBER_ROLE_UNSPECIFIED - Read as SEAT. */
+  MEMBER_ROLE_UNSPECIFIED = "MEMBER_ROLE_UNSPECIFIED",
+  MEMBER_ROLE_SEAT = "MEMBER_ROLE_SEAT",
+  MEMBER_ROLE_AUDIENCE = "MEMBER_ROLE_AUDIENCE",
+  UNRECOGNIZED = "UNRECOGNIZED",
+}
+
+export function memberRoleFromJSON(object: any): MemberRole {
+  switch (object) {
+    case 0:
+    case "MEMBER_ROLE_UNSPECIFIED":
+      return MemberRole.MEMBER_ROLE_UNSPECIFIED;
+    case 1:
+    case "MEMBER_ROLE_SEAT":
+      return MemberRole.MEMBER_ROLE_SEAT;
+    case 2:
+    case "MEMBER_ROLE_AUDIENCE":
+      return MemberRole.MEMBER_ROLE_AUDIENCE;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return MemberRole.UNRECOGNIZED;
+  }
+}
+
+export function memberRoleToJSON(object: MemberRole): string {
+  switch (object) {
+    case MemberRole.MEMBER_ROLE_UNSPECIFIED:
+      return "MEMBER_ROLE_UNSPECIFIED";
+    case MemberRole.MEMBER_ROLE_SEAT:
+      return "MEMBER_ROLE_SEAT";
+    case MemberRole.MEMBER_ROLE_AUDIENCE:
+      return "MEMBER_ROLE_AUDIENCE";
+    case MemberRole.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
+export function memberRoleToNumber(object: MemberRole): number {
+  switch (object) {
+    case MemberRole.MEMBER_ROLE_UNSPECIFIED:
+      return 0;
+    case MemberRole.MEMBER_ROLE_SEAT:
+      return 1;
+    case MemberRole.MEMBER_ROLE_AUDIENCE:
+      return 2;
+    case MemberRole.UNRECOGNIZED:
+    default:
+      return -1;
+  }
+}
+
 /** Why a member left. Every departure carries one. */
 export enum LeaveReason {
   LEAVE_REASON_UNSPECIFIED = "LEAVE_REASON_UNSPECIFIED",
@@ -642,6 +700,13 @@ export interface Room {
    * room's: ROOM_MESSAGE_WEBHOOKS). Set at creation.
    */
   messageWebhooks: boolean;
+  /**
+   * Audience limit (members with MEMBER_ROLE_AUDIENCE, not counted in max_members). 0 on create means
+   * the deployment's default (30, like RtcRoom's live rooms); at most the operator's cap.
+   */
+  maxAudience: number;
+  /** Members in the audience now (in GetRoom, JoinRoom and SyncRoom answers; 0 in ListRooms). */
+  audienceCount: number;
 }
 
 /**
@@ -668,6 +733,16 @@ export interface Member {
   customData: string;
   /** True while the member's connection is interrupted (it keeps its seat for the grace period). */
   connectionInterrupted: boolean;
+  /**
+   * On a seat or in the audience (UNSPECIFIED reads as SEAT). An audience member has a stream_id that
+   * is pushed to only once it is promoted to a seat.
+   */
+  role: MemberRole;
+  /**
+   * An owner or admin invited this audience member to a seat (SetMemberRole); the member's own
+   * SetMemberRole to SEAT now promotes it. Cleared when it changes role.
+   */
+  seatInvited: boolean;
 }
 
 function createBaseRoom(): Room {
@@ -692,6 +767,8 @@ function createBaseRoom(): Room {
     recordingFormats: [],
     ownerRights: OwnerRights.OWNER_RIGHTS_UNSPECIFIED,
     messageWebhooks: false,
+    maxAudience: 0,
+    audienceCount: 0,
   };
 }
 
@@ -756,6 +833,12 @@ export const Room: MessageFns<Room> = {
     }
     if (message.messageWebhooks !== false) {
       writer.uint32(160).bool(message.messageWebhooks);
+    }
+    if (message.maxAudience !== 0) {
+      writer.uint32(880).uint32(message.maxAudience);
+    }
+    if (message.audienceCount !== 0) {
+      writer.uint32(888).uint32(message.audienceCount);
     }
     return writer;
   },
@@ -933,6 +1016,22 @@ export const Room: MessageFns<Room> = {
             message.messageWebhooks = reader.bool();
             continue;
           }
+          case 110: {
+            if (tag !== 880) {
+              break;
+            }
+
+            message.maxAudience = reader.uint32();
+            continue;
+          }
+          case 111: {
+            if (tag !== 888) {
+              break;
+            }
+
+            message.audienceCount = reader.uint32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1023,6 +1122,16 @@ export const Room: MessageFns<Room> = {
         : isSet(object.message_webhooks)
         ? globalThis.Boolean(object.message_webhooks)
         : false,
+      maxAudience: isSet(object.maxAudience)
+        ? globalThis.Number(object.maxAudience)
+        : isSet(object.max_audience)
+        ? globalThis.Number(object.max_audience)
+        : 0,
+      audienceCount: isSet(object.audienceCount)
+        ? globalThis.Number(object.audienceCount)
+        : isSet(object.audience_count)
+        ? globalThis.Number(object.audience_count)
+        : 0,
     };
   },
 
@@ -1088,6 +1197,12 @@ export const Room: MessageFns<Room> = {
     if (message.messageWebhooks !== undefined) {
       obj.messageWebhooks = message.messageWebhooks;
     }
+    if (message.maxAudience !== undefined) {
+      obj.maxAudience = Math.round(message.maxAudience);
+    }
+    if (message.audienceCount !== undefined) {
+      obj.audienceCount = Math.round(message.audienceCount);
+    }
     return obj;
   },
 
@@ -1117,6 +1232,8 @@ export const Room: MessageFns<Room> = {
     message.recordingFormats = object.recordingFormats?.map((e) => e) || [];
     message.ownerRights = object.ownerRights ?? OwnerRights.OWNER_RIGHTS_UNSPECIFIED;
     message.messageWebhooks = object.messageWebhooks ?? false;
+    message.maxAudience = object.maxAudience ?? 0;
+    message.audienceCount = object.audienceCount ?? 0;
     return message;
   },
 };
@@ -1135,6 +1252,8 @@ function createBaseMember(): Member {
     avatarUrl: "",
     customData: "",
     connectionInterrupted: false,
+    role: MemberRole.MEMBER_ROLE_UNSPECIFIED,
+    seatInvited: false,
   };
 }
 
@@ -1175,6 +1294,12 @@ export const Member: MessageFns<Member> = {
     }
     if (message.connectionInterrupted !== false) {
       writer.uint32(96).bool(message.connectionInterrupted);
+    }
+    if (message.role !== MemberRole.MEMBER_ROLE_UNSPECIFIED) {
+      writer.uint32(880).int32(memberRoleToNumber(message.role));
+    }
+    if (message.seatInvited !== false) {
+      writer.uint32(888).bool(message.seatInvited);
     }
     return writer;
   },
@@ -1288,6 +1413,22 @@ export const Member: MessageFns<Member> = {
             message.connectionInterrupted = reader.bool();
             continue;
           }
+          case 110: {
+            if (tag !== 880) {
+              break;
+            }
+
+            message.role = memberRoleFromJSON(reader.int32());
+            continue;
+          }
+          case 111: {
+            if (tag !== 888) {
+              break;
+            }
+
+            message.seatInvited = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1354,6 +1495,12 @@ export const Member: MessageFns<Member> = {
         : isSet(object.connection_interrupted)
         ? globalThis.Boolean(object.connection_interrupted)
         : false,
+      role: isSet(object.role) ? memberRoleFromJSON(object.role) : MemberRole.MEMBER_ROLE_UNSPECIFIED,
+      seatInvited: isSet(object.seatInvited)
+        ? globalThis.Boolean(object.seatInvited)
+        : isSet(object.seat_invited)
+        ? globalThis.Boolean(object.seat_invited)
+        : false,
     };
   },
 
@@ -1395,6 +1542,12 @@ export const Member: MessageFns<Member> = {
     if (message.connectionInterrupted !== undefined) {
       obj.connectionInterrupted = message.connectionInterrupted;
     }
+    if (message.role !== undefined) {
+      obj.role = memberRoleToJSON(message.role);
+    }
+    if (message.seatInvited !== undefined) {
+      obj.seatInvited = message.seatInvited;
+    }
     return obj;
   },
 
@@ -1415,6 +1568,8 @@ export const Member: MessageFns<Member> = {
     message.avatarUrl = object.avatarUrl ?? "";
     message.customData = object.customData ?? "";
     message.connectionInterrupted = object.connectionInterrupted ?? false;
+    message.role = object.role ?? MemberRole.MEMBER_ROLE_UNSPECIFIED;
+    message.seatInvited = object.seatInvited ?? false;
     return message;
   },
 };

@@ -10,7 +10,7 @@ import type { TeamStats } from "../../desk/v1/desk_service.js";
 import type { Recording } from "../../media/v1/recording.js";
 import type { PlayUrl, PushUrl } from "../../media/v1/url.js";
 import type { Call } from "../../room/v1/call.js";
-import type { CloseReason, LeaveReason, Member, Room } from "../../room/v1/room.js";
+import type { CloseReason, LeaveReason, Member, MemberRole, Room } from "../../room/v1/room.js";
 import type { CustomMessage, RoomMessage } from "../../room/v1/room_message.js";
 
 /** Everything a client may send. */
@@ -43,6 +43,7 @@ export interface ClientMessage {
   refreshToken?: RefreshTokenRequest | undefined;
   sendMessage?: SendMessageRequest | undefined;
   listMessages?: ListMessagesRequest | undefined;
+  setMemberRole?: SetMemberRoleRequest | undefined;
 }
 
 /** Everything the gateway sends. */
@@ -87,6 +88,7 @@ export interface ServerMessage {
   tokenExpiring?: TokenExpiring | undefined;
   sendMessage?: SendMessageResponse | undefined;
   listMessages?: ListMessagesResponse | undefined;
+  setMemberRole?: SetMemberRoleResponse | undefined;
 }
 
 /** Sent once the access token is accepted. */
@@ -236,6 +238,8 @@ export interface JoinRoomRequest {
    * instead of a new one.
    */
   idempotencyKey: string;
+  /** MEMBER_ROLE_AUDIENCE: join the audience (no push URL; see rtcroom.room.v1.JoinRoomRequest.role). */
+  role: MemberRole;
 }
 
 export interface JoinRoomResponse {
@@ -245,7 +249,7 @@ export interface JoinRoomResponse {
     | undefined;
   /** Everyone holding a seat, the caller included. */
   members: Member[];
-  /** For the caller's <live-pusher>. */
+  /** For the caller's <live-pusher> (absent in the audience). */
   pushUrl:
     | PushUrl
     | undefined;
@@ -322,6 +326,65 @@ export interface RoomNotice {
   memberConnection?: MemberConnectionNotice | undefined;
   recordingReady?: RecordingReadyNotice | undefined;
   message?: RoomMessageNotice | undefined;
+  memberRole?: MemberRoleNotice | undefined;
+  seatRequest?: SeatRequestNotice | undefined;
+  audience?: AudienceNotice | undefined;
+}
+
+/**
+ * A member moved between a seat and the audience. Promoted (role SEAT): it is seated now, and its
+ * stream_started follows when it pushes. Back in the audience: its stream is no longer played.
+ */
+export interface MemberRoleNotice {
+  member: Member | undefined;
+  previousRole: MemberRole;
+  byIdentity: string;
+  /** NEXT-ID: 5 */
+  audienceCount: number;
+}
+
+/**
+ * Asking for a seat: an audience member asked (invited false: for the owner and admins to invite it),
+ * or the owner or an admin invited one (invited true: that member accepts with set_member_role SEAT).
+ */
+export interface SeatRequestNotice {
+  member: Member | undefined;
+  invited: boolean;
+  /** NEXT-ID: 4 */
+  byIdentity: string;
+}
+
+/**
+ * Someone joined or left the audience. Only its size is told (a large audience does not flood the
+ * room with names); get_room lists the audience members. The member itself gets member_joined and
+ * member_left as usual.
+ */
+export interface AudienceNotice {
+  /** NEXT-ID: 2 */
+  audienceCount: number;
+}
+
+/**
+ * Moves a member between a seat and the audience (see rtcroom.room.v1.RoomService.SetMemberRole):
+ * your own identity to ask for a seat or take one you were invited to (the answer has your push URL),
+ * or to step down; another's, as the room's owner or admin, to invite it or to send it back.
+ */
+export interface SetMemberRoleRequest {
+  roomId: string;
+  /** Empty: yourself. */
+  identity: string;
+  /** NEXT-ID: 4 */
+  role: MemberRole;
+}
+
+export interface SetMemberRoleResponse {
+  member:
+    | Member
+    | undefined;
+  /** Asked or invited, not promoted yet. */
+  pending: boolean;
+  /** Promoted: for your <live-pusher>. */
+  pushUrl: PushUrl | undefined;
 }
 
 /**

@@ -55,6 +55,25 @@ export namespace MemberState {
   export type MEMBER_STATE_LEFT = typeof MemberState.MEMBER_STATE_LEFT;
 }
 
+/**
+ * Where a member is in a room: on a seat (pushes and plays) or in the audience (plays only: no push
+ * URL, not counted in max_members; up to max_audience of them, like RtcRoom's live-room viewers).
+ */
+export const MemberRole = {
+  /** MEMBER_ROLE_UNSPECIFIED - Read as SEAT. */
+  MEMBER_ROLE_UNSPECIFIED: "MEMBER_ROLE_UNSPECIFIED",
+  MEMBER_ROLE_SEAT: "MEMBER_ROLE_SEAT",
+  MEMBER_ROLE_AUDIENCE: "MEMBER_ROLE_AUDIENCE",
+} as const;
+
+export type MemberRole = typeof MemberRole[keyof typeof MemberRole];
+
+export namespace MemberRole {
+  export type MEMBER_ROLE_UNSPECIFIED = typeof MemberRole.MEMBER_ROLE_UNSPECIFIED;
+  export type MEMBER_ROLE_SEAT = typeof MemberRole.MEMBER_ROLE_SEAT;
+  export type MEMBER_ROLE_AUDIENCE = typeof MemberRole.MEMBER_ROLE_AUDIENCE;
+}
+
 /** Why a member left. Every departure carries one. */
 export const LeaveReason = {
   LEAVE_REASON_UNSPECIFIED: "LEAVE_REASON_UNSPECIFIED",
@@ -219,6 +238,13 @@ export interface Room {
    * room's: ROOM_MESSAGE_WEBHOOKS). Set at creation.
    */
   messageWebhooks: boolean;
+  /**
+   * Audience limit (members with MEMBER_ROLE_AUDIENCE, not counted in max_members). 0 on create means
+   * the deployment's default (30, like RtcRoom's live rooms); at most the operator's cap.
+   */
+  maxAudience: number;
+  /** Members in the audience now (in GetRoom, JoinRoom and SyncRoom answers; 0 in ListRooms). */
+  audienceCount: number;
 }
 
 /**
@@ -245,4 +271,14 @@ export interface Member {
   customData: string;
   /** True while the member's connection is interrupted (it keeps its seat for the grace period). */
   connectionInterrupted: boolean;
+  /**
+   * On a seat or in the audience (UNSPECIFIED reads as SEAT). An audience member has a stream_id that
+   * is pushed to only once it is promoted to a seat.
+   */
+  role: MemberRole;
+  /**
+   * An owner or admin invited this audience member to a seat (SetMemberRole); the member's own
+   * SetMemberRole to SEAT now promotes it. Cleared when it changes role.
+   */
+  seatInvited: boolean;
 }
