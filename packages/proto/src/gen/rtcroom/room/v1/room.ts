@@ -702,7 +702,7 @@ export interface Room {
   messageWebhooks: boolean;
   /**
    * Audience limit (members with MEMBER_ROLE_AUDIENCE, not counted in max_members). 0 on create means
-   * the deployment's default (30, like RtcRoom's live rooms); at most the operator's cap.
+   * 30 (like RtcRoom's live rooms); at most 1000.
    */
   maxAudience: number;
   /** Members in the audience now (in GetRoom, JoinRoom and SyncRoom answers; 0 in ListRooms). */

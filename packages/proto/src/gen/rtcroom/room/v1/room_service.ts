@@ -43,7 +43,7 @@ import { CustomMessage, RoomMessage } from "./room_message";
 
 export interface CreateRoomRequest {
   /**
-   * The room to create: name, kind, display_name, max_members, metadata, recording and
+   * The room to create: name, kind, display_name, max_members, max_audience, metadata, recording and
    * message_webhooks are read; an empty name gets a generated one.
    */
   room:

@@ -213,7 +213,7 @@ export interface PingResponse {
 }
 
 export interface CreateRoomRequest {
-  /** name, kind, display_name, max_members, metadata, recording and message_webhooks are read. */
+  /** name, kind, display_name, max_members, max_audience, metadata, recording and message_webhooks are read. */
   room: Room | undefined;
 }
 
