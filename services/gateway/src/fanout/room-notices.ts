@@ -27,10 +27,12 @@ export function noticeFor(event: roomEventv1.RoomEvent, viewer: string, playUrl?
     case 'seatInvited':
       return { ...base, notice: { $case: 'seatRequest', value: { member: p.value.member, invited: true, byIdentity: p.value.byIdentity } } };
     case 'memberUpdated':
+      if (audienceToOthers(p.value.member, viewer)) return { ...base, notice: undefined };
       return { ...base, notice: { $case: 'memberUpdated', value: { member: p.value.member } } };
     case 'recordingReady':
       return { ...base, notice: { $case: 'recordingReady', value: { recording: p.value.recording } } };
     case 'memberConnectionChanged':
+      if (audienceToOthers(p.value.member, viewer)) return { ...base, notice: undefined };
       return { ...base, notice: { $case: 'memberConnection', value: { member: p.value.member, connected: p.value.connected } } };
     case 'roomUpdated':
       return { ...base, notice: { $case: 'roomUpdated', value: { room: p.value.room } } };
@@ -46,8 +48,9 @@ export function noticeFor(event: roomEventv1.RoomEvent, viewer: string, playUrl?
 }
 
 /**
- * An audience member's arrival or departure reaches the others as the audience's size only (a large
- * audience does not flood the room with names); the member itself hears its own as usual.
+ * An audience member's arrival or departure reaches the others as the audience's size only, and its
+ * profile and connection changes as their bare seq (a large audience does not flood the room with
+ * names); the member itself hears its own as usual.
  */
 function audienceToOthers(member: roomv1.Member | undefined, viewer: string): boolean {
   return member?.role === roomv1.MemberRole.MEMBER_ROLE_AUDIENCE && member.identity !== viewer;
@@ -62,7 +65,9 @@ export function messageFor(m: Pick<roomMessagev1.RoomMessage, 'recipients' | 'se
 export function noticeKey(event: roomEventv1.RoomEvent, viewer: string, playUrl?: mediav1.PlayUrl): mediav1.PlayUrl | boolean | undefined {
   const p = event.payload;
   if (p?.$case === 'messageSent') return p.value.message ? messageFor(p.value.message, viewer) : false;
-  if (p?.$case === 'memberJoined' || p?.$case === 'memberLeft') return audienceToOthers(p.value.member, viewer);
+  if (p?.$case === 'memberJoined' || p?.$case === 'memberLeft' || p?.$case === 'memberUpdated' || p?.$case === 'memberConnectionChanged') {
+    return audienceToOthers(p.value.member, viewer);
+  }
   return playUrl;
 }
 

@@ -356,8 +356,9 @@ export interface SeatRequestNotice {
 
 /**
  * Someone joined or left the audience. Only its size is told (a large audience does not flood the
- * room with names); get_room lists the audience members. The member itself gets member_joined and
- * member_left as usual.
+ * room with names; an audience member's profile and connection changes reach the others as their bare
+ * seq); get_room lists the audience members. The member itself gets member_joined and member_left as
+ * usual.
  */
 export interface AudienceNotice {
   /** NEXT-ID: 2 */
