@@ -29,7 +29,7 @@ export function roomRows(rooms: Room[], joined: Set<string>): string {
       const title = r.kind === 'ROOM_KIND_CALL' ? '1:1 call' : r.displayName || r.name;
       const action = joined.has(r.id)
         ? `<button class="small quiet" data-show="${esc(r.id)}">Open</button>`
-        : `<button class="small" data-join="${esc(r.id)}" data-testid="join-${esc(r.name)}">Join</button>`;
+        : `<span><button class="small" data-join="${esc(r.id)}" data-testid="join-${esc(r.name)}">Join</button> <button class="small quiet" data-watch="${esc(r.id)}" data-testid="watch-${esc(r.name)}" title="Join the audience: no seat, no push URL">Watch</button></span>`;
       return `<li data-room-name="${esc(r.name)}"><div><div class="name">${esc(title)}</div><div class="sub">${esc(r.name)} · ${r.memberCount}/${r.maxMembers} · ${esc(short(r.kind, 'ROOM_KIND_'))}</div></div>${action}</li>`;
     })
     .join('');
@@ -42,7 +42,9 @@ export function roomTabs(rooms: RoomSnapshot[], current: string | undefined): st
 }
 
 export function roomMeta(r: RoomSnapshot): string {
-  return `${esc(r.room.name)} · ${esc(r.room.id)} · ${r.members.length}/${r.room.maxMembers} seats · seq ${r.seq}`;
+  const seats = r.members.filter((m) => m.role !== 'MEMBER_ROLE_AUDIENCE').length;
+  const you = r.self.role === 'MEMBER_ROLE_AUDIENCE' ? ' (you watch from the audience)' : '';
+  return `${esc(r.room.name)} · ${esc(r.room.id)} · ${seats}/${r.room.maxMembers} seats · <span data-testid="audience-count">${r.room.audienceCount}</span> in the audience${you} · seq ${r.seq}`;
 }
 
 export function memberRows(r: RoomSnapshot): string {
@@ -56,7 +58,7 @@ export function memberRows(r: RoomSnapshot): string {
         ? `<span class="none">${r.pushUrl ? 'you push to the URL above' : 'no push URL'}</span>`
         : url ? `<code>${esc(url)}</code>` : `<span class="none">${state === 'publishing' ? 'no play URL' : 'not publishing'}</span>`;
       return `<tr data-identity="${esc(m.identity)}" data-state="${state}">
-        <td><strong>${esc(m.displayName || m.identity)}</strong>${mine ? '<span class="you">(you)</span>' : ''}<div class="meta">${esc(m.identity)}</div></td>
+        <td><strong>${esc(m.displayName || m.identity)}</strong>${mine ? '<span class="you">(you)</span>' : ''}${m.role === 'MEMBER_ROLE_AUDIENCE' ? '<span class="you">audience</span>' : ''}<div class="meta">${esc(m.identity)}</div></td>
         <td><span class="badge badge-${state}" data-testid="state-${esc(m.identity)}">${state}</span></td>
         <td><code>${esc(m.streamId)}</code></td>
         <td class="url">${url ? '<span class="hint">play </span>' : ''}${urlCell}</td>
@@ -124,6 +126,12 @@ export function describeEvent([name, e]: Logged, roomName: (roomId: string) => s
       return info(`recording of ${e.recording.identity}'s stream ready in ${roomName(e.roomId)}: ${e.recording.format}, ${e.recording.sizeBytes} bytes${e.recording.url ? ` at ${e.recording.url}` : ''}`);
     case 'message':
       return info(`${e.self ? 'you' : e.message.senderIdentity || 'system'} wrote in ${roomName(e.roomId)}${e.message.recipients.length ? ` to ${e.message.recipients.join(', ')}` : ''} (seq ${e.seq})`);
+    case 'audience':
+      return info(`${e.audienceCount} in the audience of ${roomName(e.roomId)} (seq ${e.seq})`);
+    case 'seatRequest':
+      return { text: e.invited ? `${e.self ? 'you are' : `${who(e.member)} is`} offered a seat in ${roomName(e.roomId)} by ${e.byIdentity} (seq ${e.seq})` : `${who(e.member)} asks for a seat in ${roomName(e.roomId)} (seq ${e.seq})`, level: 'warning' };
+    case 'memberRole':
+      return info(`${e.self ? 'you' : who(e.member)} ${e.member.role === 'MEMBER_ROLE_AUDIENCE' ? 'went back to the audience' : 'took a seat'} in ${roomName(e.roomId)} (seq ${e.seq})`);
     case 'resync':
       return { text: `${roomName(e.roomId)} re-read from a snapshot at seq ${e.seq}`, level: 'warning' };
     case 'seatLost':
