@@ -64,6 +64,16 @@ async function connect(identity: string, gateway: 1 | 2, grants?: Grants): Promi
 
 const join = (c: DemoClient, roomId: string, role = SEAT) => c.request({ $case: 'joinRoom', value: gatewayv1.JoinRoomRequest.fromPartial({ roomId, role }) });
 const setRole = (c: DemoClient, roomId: string, role: roomv1.MemberRole, identity = '') => c.request({ $case: 'setMemberRole', value: { roomId, identity, role } });
+/** nginx-rtmp's on_publish for a push URL, as nginx would send it; the url-issuer's HTTP status. */
+async function publishHook(pushUrl: string): Promise<number> {
+  const url = new URL(pushUrl);
+  const [, app, name] = url.pathname.split('/');
+  const fields = new URLSearchParams({ call: 'publish', app, name, addr: '127.0.0.1', tcurl: `${url.protocol}//${url.host}/${app}`, ...Object.fromEntries(url.searchParams) });
+  const res = await fetch(`http://${system.mediaHooksAddress}/v1/nginx-rtmp/on_publish`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: fields });
+  await res.text();
+  return res.status;
+}
+
 const kinds = (c: DemoClient, roomId: string, afterSeq: number) => c.notices.filter((n) => n.roomId === roomId && n.seq > afterSeq).map((n) => n.notice?.$case ?? '-');
 
 it('the seated hear the audience as its size; 连麦 across gateways; the promoted stream is played by the audience', async () => {
@@ -104,10 +114,13 @@ it('the seated hear the audience as its size; 连麦 across gateways; the promot
   await expect(setRole(viewer, roomId, SEAT)).rejects.toMatchObject({ code: 'ROOM_FULL' });
   // Another audience member may not offer seats or move members.
   await expect(setRole(viewer, roomId, AUDIENCE, 'fan')).rejects.toBeInstanceOf(ProtocolError);
-  // Back to the audience, by its own choice.
+  // The media server's publish check (nginx-rtmp's on_publish) admits the push URL while the fan is seated.
+  expect(await publishHook(taken.pushUrl!.url)).toBe(200);
+  // Back to the audience, by its own choice: the same push URL is refused from then on.
   const back = await setRole(fan, roomId, AUDIENCE);
   expect(back.member).toMatchObject({ role: AUDIENCE, state: roomv1.MemberState.MEMBER_STATE_JOINED });
   await host.waitForNotice((n) => n.notice?.$case === 'memberRole' && n.notice.value.member?.role === AUDIENCE, 10_000);
+  expect(await publishHook(taken.pushUrl!.url)).toBe(403);
 });
 
 it('an audience member whose connection is gone for good leaves with CONNECTION_LOST, told as the audience size', async () => {
