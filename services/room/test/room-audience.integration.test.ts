@@ -133,6 +133,11 @@ describe('audiences and promotion to a seat', () => {
     await expect(setRole(roomId, 'watcher', SEAT, 'watcher', { audienceOnly: true })).rejects.toMatchObject({ reason: 'PERMISSION_DENIED' });
   });
 
+  it("a call's room has no audience", async () => {
+    const { room } = await harness.client.createRoom({ room: roomv1.Room.fromPartial({ name: 'aud-call', kind: roomv1.RoomKind.ROOM_KIND_CALL }), requestId: '' });
+    await expect(join(room!.id, 'peeker', AUDIENCE)).rejects.toMatchObject({ reason: 'FAILED_PRECONDITION' });
+  });
+
   it('a seated owner hands ownership to a seated member before the audience', async () => {
     const roomId = await ownedRoom('aud-owner');
     await join(roomId, 'early', AUDIENCE);

@@ -96,6 +96,7 @@ export class Memberships {
     if (input.role !== 'audience' && actor?.grants.audienceOnly) throw new DomainError('PERMISSION_DENIED', 'the access token joins only as audience (role AUDIENCE)');
     const target = await this.target(input);
     checkJoin(actor, target, input.identity);
+    if (input.role === 'audience') checkHasAudience(target);
     try {
       return await this.seatIn(target, input);
     } catch (err) {
@@ -178,6 +179,7 @@ export class Memberships {
       const self = actor !== null && actor.identity === identity;
       const manager = mayManage(actor, room);
       if (!self) checkManage(actor, room, "change another member's role");
+      checkHasAudience(room);
       const was = roleOf(member);
       if (was === role) return { member, pending: false };
       const by = actor?.identity ?? '';
@@ -424,6 +426,11 @@ export class Memberships {
     if (streamIds.length === 0 || !this.issuer.issueViewerPlayUrls) return [];
     return this.issuer.issueViewerPlayUrls(roomId, viewer, streamIds).catch(() => []);
   }
+}
+
+/** A 1:1 call's room seats its parties and those invited: it has no audience. */
+function checkHasAudience(room: Pick<Room, 'id' | 'kind'>): void {
+  if (room.kind === 'call') throw new DomainError('FAILED_PRECONDITION', `room ${room.id} is a call's: it has no audience`);
 }
 
 function defaultOptions(owner: string): RoomOptions {

@@ -145,7 +145,8 @@ export interface JoinRoomRequest {
   /**
    * SEAT (or UNSPECIFIED): take a seat. AUDIENCE: join the audience (AUDIENCE_FULL past the room's
    * max_audience): no push URL, play URLs and events as a seated member. A principal whose grants
-   * say audience_only joins only as AUDIENCE (PERMISSION_DENIED otherwise).
+   * say audience_only joins only as AUDIENCE (PERMISSION_DENIED otherwise). A call's room has no
+   * audience (FAILED_PRECONDITION).
    */
   role: MemberRole;
 }
@@ -4770,7 +4771,8 @@ export const RoomServiceService = {
    * and a request for a seat otherwise (SeatRequested; pending in the answer). A member whose grants
    * say audience_only may not take a seat (PERMISSION_DENIED). To AUDIENCE: by the member itself or
    * the manager, at once (MemberRoleChanged; AUDIENCE_FULL when the audience is full). Setting the
-   * role a member has is a no-op. Fails with NOT_A_MEMBER when the identity is not in the room.
+   * role a member has is a no-op. Fails with NOT_A_MEMBER when the identity is not in the room,
+   * FAILED_PRECONDITION in a call's room (it has no audience).
    * Principal: the member itself, or the room's manager.
    * Callers: gateway, internal.
    */
@@ -4912,7 +4914,8 @@ export interface RoomServiceServer extends UntypedServiceImplementation {
    * and a request for a seat otherwise (SeatRequested; pending in the answer). A member whose grants
    * say audience_only may not take a seat (PERMISSION_DENIED). To AUDIENCE: by the member itself or
    * the manager, at once (MemberRoleChanged; AUDIENCE_FULL when the audience is full). Setting the
-   * role a member has is a no-op. Fails with NOT_A_MEMBER when the identity is not in the room.
+   * role a member has is a no-op. Fails with NOT_A_MEMBER when the identity is not in the room,
+   * FAILED_PRECONDITION in a call's room (it has no audience).
    * Principal: the member itself, or the room's manager.
    * Callers: gateway, internal.
    */
@@ -5297,7 +5300,8 @@ export interface RoomServiceClient extends Client {
    * and a request for a seat otherwise (SeatRequested; pending in the answer). A member whose grants
    * say audience_only may not take a seat (PERMISSION_DENIED). To AUDIENCE: by the member itself or
    * the manager, at once (MemberRoleChanged; AUDIENCE_FULL when the audience is full). Setting the
-   * role a member has is a no-op. Fails with NOT_A_MEMBER when the identity is not in the room.
+   * role a member has is a no-op. Fails with NOT_A_MEMBER when the identity is not in the room,
+   * FAILED_PRECONDITION in a call's room (it has no audience).
    * Principal: the member itself, or the room's manager.
    * Callers: gateway, internal.
    */
