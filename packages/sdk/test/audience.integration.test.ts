@@ -80,6 +80,7 @@ it('joins the audience, asks for a seat, is invited, takes it, is played, and go
   expect(host.room(roomId)!.members.map((m) => m.identity)).toEqual(['host']);
   expect(host.room(roomId)!.playUrls).toEqual({});
   expect(fan.room(roomId)!.self.role).toBe('MEMBER_ROLE_AUDIENCE');
+  expect(fan.room(roomId)!.pushUrl).toBeUndefined();
 
   // Leaving the audience is told as its size again.
   await fan.leaveRoom(roomId);

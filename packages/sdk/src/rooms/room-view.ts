@@ -77,6 +77,8 @@ export class RoomView {
     } else if (n.memberRole) {
       const { member, audienceCount } = n.memberRole;
       if (member.role === 'MEMBER_ROLE_AUDIENCE') this.playUrls.delete(member.memberId);
+      // Back in the audience yourself: your push URL is no longer yours to push to.
+      if (member.role === 'MEMBER_ROLE_AUDIENCE' && member.memberId === this.self.memberId) this.pushUrl = undefined;
       if (member.role === 'MEMBER_ROLE_AUDIENCE' && member.memberId !== this.self.memberId) this.members.delete(member.memberId);
       else this.put(member);
       this.room = { ...this.room, audienceCount };
