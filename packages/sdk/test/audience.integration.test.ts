@@ -2,7 +2,8 @@
 // publishing), seated members told only the audience's size, "连麦" - ask, invite, take the seat
 // with a push URL, be played by the others - and back to the audience; a token that joins only as
 // audience is refused a seat.
-import { defaultGrants } from '@rtcroom/common';
+import { createClient, defaultGrants } from '@rtcroom/common';
+import { roomServicev1, roomv1 } from '@rtcroom/proto';
 import { RtcRoomClient, RtcRoomError } from '@rtcroom/sdk';
 import { connectClient, recorder, roomName, startTestSystem, TestSystem } from './system';
 
@@ -100,4 +101,23 @@ it('refuses a seat to a token that joins only as audience, and a full audience',
   const late = await client('late');
   const full = await late.joinRoom({ roomId, as: 'audience' }).catch((e: RtcRoomError) => e);
   expect((full as RtcRoomError).code).toBe('AUDIENCE_FULL');
+});
+
+it('a member seated by an internal system gets its push URL with refreshPushUrl', async () => {
+  const host = await client('host4');
+  const fan = await client('fan4');
+  const roomId = (await host.enterRoom(roomName('ops'))).room.id;
+  const watching = await fan.joinRoom({ roomId, as: 'audience' });
+  const fanRoles = recorder(fan, 'memberRole');
+  const rooms = createClient(roomServicev1.RoomServiceService, t.system.roomGrpcAddress);
+  try {
+    const promoted = await rooms.setMemberRole({ roomId, identity: 'fan4', role: roomv1.MemberRole.MEMBER_ROLE_SEAT });
+    expect(promoted).toMatchObject({ pending: false, member: { role: roomv1.MemberRole.MEMBER_ROLE_SEAT } });
+  } finally {
+    rooms.close();
+  }
+  expect(await fanRoles.next()).toMatchObject({ self: true, member: { role: 'MEMBER_ROLE_SEAT' } });
+  const pushUrl = await fan.refreshPushUrl(roomId);
+  expect(pushUrl.streamId).toBe(watching.self.streamId);
+  expect(fan.room(roomId)!.pushUrl?.url).toBe(pushUrl.url);
 });
