@@ -266,7 +266,7 @@ export interface JoinRoomResponse {
   member:
     | Member
     | undefined;
-  /** Everyone holding a seat, the caller included. */
+  /** Everyone in the room, seated and in the audience (Member.role), the caller included. */
   members: Member[];
   /** For the caller's <live-pusher> (absent in the audience). */
   pushUrl:

@@ -674,7 +674,7 @@ export interface Room {
    * passes on as owner_leave_policy says.
    */
   ownerIdentity: string;
-  /** Members currently holding a seat. */
+  /** Members currently holding a seat (the audience is audience_count). */
   memberCount: number;
   createTime: Date | undefined;
   closeTime: Date | undefined;

@@ -159,7 +159,7 @@ export interface JoinRoomResponse {
   member:
     | Member
     | undefined;
-  /** Everyone holding a seat, the caller included. */
+  /** Everyone in the room, seated and in the audience (Member.role), the caller included. */
   members: Member[];
   /** Where the caller's <live-pusher> sends its stream (absent for an audience member). */
   pushUrl:
@@ -4577,7 +4577,7 @@ export const RoomServiceService = {
     responseDeserialize: (value: Buffer): LeaveRoomResponse => LeaveRoomResponse.decode(value),
   },
   /**
-   * Lists the members holding a seat. Principal: as GetRoom.
+   * Lists the room's members, seated and in the audience (Member.role). Principal: as GetRoom.
    * Callers: url-issuer, internal. (The url-issuer reads a TRTC media room beside its seats.)
    */
   listMembers: {
@@ -4826,7 +4826,7 @@ export interface RoomServiceServer extends UntypedServiceImplementation {
    */
   leaveRoom: handleUnaryCall<LeaveRoomRequest, LeaveRoomResponse>;
   /**
-   * Lists the members holding a seat. Principal: as GetRoom.
+   * Lists the room's members, seated and in the audience (Member.role). Principal: as GetRoom.
    * Callers: url-issuer, internal. (The url-issuer reads a TRTC media room beside its seats.)
    */
   listMembers: handleUnaryCall<ListMembersRequest, ListMembersResponse>;
@@ -5044,7 +5044,7 @@ export interface RoomServiceClient extends Client {
     callback: (error: ServiceError | null, response: LeaveRoomResponse) => void,
   ): ClientUnaryCall;
   /**
-   * Lists the members holding a seat. Principal: as GetRoom.
+   * Lists the room's members, seated and in the audience (Member.role). Principal: as GetRoom.
    * Callers: url-issuer, internal. (The url-issuer reads a TRTC media room beside its seats.)
    */
   listMembers(

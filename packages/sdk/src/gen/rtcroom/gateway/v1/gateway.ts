@@ -247,7 +247,7 @@ export interface JoinRoomResponse {
   member:
     | Member
     | undefined;
-  /** Everyone holding a seat, the caller included. */
+  /** Everyone in the room, seated and in the audience (Member.role), the caller included. */
   members: Member[];
   /** For the caller's <live-pusher> (absent in the audience). */
   pushUrl:

@@ -212,7 +212,7 @@ export interface Room {
    * passes on as owner_leave_policy says.
    */
   ownerIdentity: string;
-  /** Members currently holding a seat. */
+  /** Members currently holding a seat (the audience is audience_count). */
   memberCount: number;
   createTime: string | undefined;
   closeTime: string | undefined;
