@@ -29,6 +29,17 @@ describe('RtcRoomClient against a scripted gateway', () => {
     expect(gw.sockets[0].closed?.code).toBe(1000);
   });
 
+  it('tells the gateway its kind when it is a browser, on every socket', async () => {
+    const gw = fakeGateway();
+    const client = new RtcRoomClient({ socket: gw.adapter, kind: 'CLIENT_KIND_BROWSER' });
+    const opened = gw.nextSocket();
+    const connecting = client.connect('ws://gw/v1/ws', 'tok');
+    (await opened).push(welcome());
+    await connecting;
+    expect(gw.sockets[0].url).toBe('ws://gw/v1/ws?access_token=tok&client_kind=CLIENT_KIND_BROWSER');
+    await client.close();
+  });
+
   it('a refused token rejects connect with the server\'s code and does not retry', async () => {
     const gw = fakeGateway();
     const client = new RtcRoomClient({ socket: gw.adapter });

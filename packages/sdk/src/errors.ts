@@ -40,7 +40,9 @@ export type ServerErrorCode = (typeof serverErrorCodes)[number];
  * not have been carried out), no answer in time, the client is not connected or was closed, the
  * token provider failed when asked for a fresh token to refresh the connection's.
  */
-export type ClientErrorCode = 'CONNECTION_LOST' | 'TIMEOUT' | 'NOT_CONNECTED' | 'CLOSED' | 'CONNECT_FAILED' | 'TOKEN_REFRESH_FAILED';
+export const clientErrorCodes = ['CONNECTION_LOST', 'TIMEOUT', 'NOT_CONNECTED', 'CLOSED', 'CONNECT_FAILED', 'TOKEN_REFRESH_FAILED'] as const;
+
+export type ClientErrorCode = (typeof clientErrorCodes)[number];
 
 export type ErrorCode = ServerErrorCode | ClientErrorCode;
 

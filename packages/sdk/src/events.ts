@@ -43,7 +43,10 @@ export interface RtcRoomEvents {
   memberUpdated: MemberEvent;
   /** A member's connection dropped (connected false: it keeps its seat for a while; show it as reconnecting) or came back. */
   memberConnection: MemberEvent & { connected: boolean };
-  /** A member's push really began: play `playUrl.rtcUrl` in <live-player mode="RTC"> (absent for your own stream). */
+  /**
+   * A member's push really began: play `playUrl.rtcUrl` in <live-player mode="RTC">, or in a browser (kind
+   * CLIENT_KIND_BROWSER) `playUrl.webrtcUrl` (absent for your own stream). See mediaUrlFor.
+   */
   streamReady: MemberEvent & { playUrl?: PlayUrl };
   streamStopped: MemberEvent;
   roomUpdated: RoomEventBase & { room: Room };
@@ -77,7 +80,7 @@ export interface RtcRoomEvents {
   notice: RoomNotice;
   /** Your push URL for a room changed (a fresh one after pusher code 3004). */
   pushUrl: { roomId: string; pushUrl: PushUrl };
-  /** Someone is calling you: play the caller with `callerPlayUrl.rtcUrl`, then answerCall or rejectCall. */
+  /** Someone is calling you: play the caller with `callerPlayUrl.rtcUrl` (a browser: `webrtcUrl`), then answerCall or rejectCall. */
   incomingCall: { call: Call; callerPlayUrl?: PlayUrl };
   /** A call of yours changed state (every step, including the ones below). */
   callUpdated: { call: Call; callerPlayUrl?: PlayUrl };
@@ -106,7 +109,10 @@ export type Severity = 'info' | 'warning' | 'error';
 export interface PusherDiagnostic {
   roomId: string;
   code: number;
+  /** What the code means, in English (for logs). */
   meaning: string;
+  /** The same in the client's language (RtcRoomClientOptions.locale), for people. */
+  message: string;
   severity: Severity;
   /** What the server made of it, when the code was reported. */
   action?: 'STREAM_STARTED' | 'STREAM_STOPPED' | 'REISSUE_URL' | 'NONE';
@@ -121,6 +127,9 @@ export interface PlayerDiagnostic {
   /** The member whose stream the player plays. */
   memberId: string;
   code: number;
+  /** What the code means, in English (for logs). */
   meaning: string;
+  /** The same in the client's language (RtcRoomClientOptions.locale), for people. */
+  message: string;
   severity: Severity;
 }

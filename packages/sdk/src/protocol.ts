@@ -9,7 +9,7 @@ import type { Room } from './gen/rtcroom/room/v1/room.js';
 
 export type { CloseReason, DuplicateIdentityPolicy, LeaveReason, Member, MemberRole, MemberState, OwnerLeavePolicy, OwnerRights, Room, RoomKind, RoomState } from './gen/rtcroom/room/v1/room.js';
 export type { Call, CallEndReason, CallState } from './gen/rtcroom/room/v1/call.js';
-export type { PlayUrl, PushUrl } from './gen/rtcroom/media/v1/url.js';
+export type { ClientKind, PlayUrl, PushUrl } from './gen/rtcroom/media/v1/url.js';
 export type { MediaServer, Recording } from './gen/rtcroom/media/v1/recording.js';
 export type { Agent, AgentState, Team } from './gen/rtcroom/desk/v1/desk.js';
 export type { TeamStats } from './gen/rtcroom/desk/v1/desk_service.js';

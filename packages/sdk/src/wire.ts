@@ -69,12 +69,21 @@ export function readMember(raw?: unknown): Member {
     connectionInterrupted: bool(m.connectionInterrupted),
     role: enumOf(m.role, 'MEMBER_ROLE_UNSPECIFIED'),
     seatInvited: bool(m.seatInvited),
+    // UNSPECIFIED only from a gateway before kinds, which seated mini-programs only.
+    kind: enumOf(m.kind, 'CLIENT_KIND_UNSPECIFIED'),
   };
 }
 
 export function readPushUrl(raw?: unknown): PushUrl {
   const p = fields(raw);
-  return { streamId: str(p.streamId), url: str(p.url), expireTime: time(p.expireTime), recording: bool(p.recording) };
+  return {
+    streamId: str(p.streamId),
+    url: str(p.url),
+    expireTime: time(p.expireTime),
+    recording: bool(p.recording),
+    webrtcUrl: str(p.webrtcUrl),
+    webrtcUnavailable: str(p.webrtcUnavailable),
+  };
 }
 
 export function readPlayUrl(raw?: unknown): PlayUrl {
@@ -87,6 +96,8 @@ export function readPlayUrl(raw?: unknown): PlayUrl {
     flvUrl: str(p.flvUrl),
     hlsUrl: str(p.hlsUrl),
     expireTime: time(p.expireTime),
+    webrtcUrl: str(p.webrtcUrl),
+    webrtcUnavailable: str(p.webrtcUnavailable),
   };
 }
 

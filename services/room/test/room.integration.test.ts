@@ -2,7 +2,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { createClient, createLogger, DomainError, EventBus, mediaEventsStream, openEventBus } from '@rtcroom/common';
 import { deleteTestConsumers, eventually, testLogger, testNatsUrl } from '@rtcroom/common/testing';
-import { roomEventv1, roomServicev1, roomv1 } from '@rtcroom/proto';
+import { mediav1, roomEventv1, roomServicev1, roomv1 } from '@rtcroom/proto';
 import { loadRoomConfig } from '../src/config';
 import { startRoomService } from '../src/service';
 import { RoomHarness, startRoomHarness } from './support/room-harness';
@@ -87,6 +87,36 @@ describe('room service (Postgres + NATS + gRPC)', () => {
     const asAnn = { identity: 'ann', grants: { roomJoin: true } };
     const snap = await client.getRoom(roomServicev1.GetRoomRequest.fromPartial({ roomId: room!.id, principal: asAnn }));
     expect(snap.playStreamIds).toEqual([]);
+  });
+
+  it("keeps each member's kind, in the store and its events, and signs its URLs for that kind", async () => {
+    const { room } = await client.createRoom({ room: group('kinds'), requestId: '' });
+    const { CLIENT_KIND_BROWSER: browser, CLIENT_KIND_MINI_PROGRAM: miniProgram } = mediav1.ClientKind;
+    const seen: roomEventv1.RoomEvent[] = [];
+    const sub = bus.subscribe(`rtcroom.room.${room!.id}.>`, (m) => seen.push(roomEventv1.RoomEvent.decode(m.data)));
+    await bus.flush();
+    // A join that says nothing is a mini-program: every client from before kinds.
+    const phone = await client.joinRoom(roomServicev1.JoinRoomRequest.fromPartial({ roomId: room!.id, identity: 'phone', sessionId: 's-phone' }));
+    expect(phone.member?.kind).toBe(miniProgram);
+    expect(phone.pushUrl?.webrtcUrl).toBe('');
+    await client.setStreamState(roomServicev1.SetStreamStateRequest.fromPartial({ roomId: room!.id, identity: 'phone', publishing: true }));
+    const agent = await client.joinRoom(roomServicev1.JoinRoomRequest.fromPartial({ roomId: room!.id, identity: 'agent', sessionId: 's-agent', kind: browser }));
+    expect(agent.member?.kind).toBe(browser);
+    expect(agent.pushUrl?.webrtcUrl).toBe(`webrtc://media/push/${agent.member!.streamId}`);
+    // The phone's stream, signed for the browser's kind.
+    expect(agent.playUrls.map((u) => u.webrtcUrl)).toEqual([`webrtc://media/live/${phone.member!.streamId}?viewer=agent`]);
+    expect(agent.members.map((m) => [m.identity, m.kind])).toEqual([['phone', miniProgram], ['agent', browser]]);
+    // Read back from the store, and carried in the events (and so in webhooks).
+    const snap = await client.getRoom({ roomId: room!.id, name: '' });
+    expect(snap.members.map((m) => [m.identity, m.kind])).toEqual([['phone', miniProgram], ['agent', browser]]);
+    await eventually(() => seen.some((e) => e.payload?.$case === 'memberJoined' && e.payload.value.member?.identity === 'agent'), 5000, 'the browser join event');
+    sub.unsubscribe();
+    const joined = seen.find((e) => e.payload?.$case === 'memberJoined' && e.payload.value.member?.identity === 'agent')!;
+    expect(joined.payload?.$case === 'memberJoined' && joined.payload.value.member?.kind).toBe(browser);
+    // An unknown kind is refused with a clear error, not stored.
+    await expect(
+      client.joinRoom(roomServicev1.JoinRoomRequest.fromPartial({ roomId: room!.id, identity: 'odd', sessionId: 's-odd', kind: 7 as unknown as mediav1.ClientKind })),
+    ).rejects.toMatchObject({ reason: 'INVALID_ARGUMENT' });
   });
 
   it('makes one room for joins by name that all find it missing at once, without a failed attempt', async () => {

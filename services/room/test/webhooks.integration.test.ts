@@ -3,7 +3,7 @@
 import { createHmac } from 'node:crypto';
 import { createLogger, openEventBus } from '@rtcroom/common';
 import { eventually, testNatsUrl } from '@rtcroom/common/testing';
-import { mediaEventv1, recordingv1, roomServicev1, roomv1 } from '@rtcroom/proto';
+import { mediaEventv1, mediav1, recordingv1, roomServicev1, roomv1 } from '@rtcroom/proto';
 import { RoomHarness, startRoomHarness } from './support/room-harness';
 import { WebhookReceiver } from './support/webhook-receiver';
 
@@ -31,7 +31,9 @@ describe('webhooks', () => {
       const { room } = await client.createRoom({ room: roomv1.Room.fromPartial({ name }), requestId: '' });
       rooms.push(room!.id);
       for (const who of ['u1', 'u2']) {
-        await client.joinRoom(roomServicev1.JoinRoomRequest.fromPartial({ roomId: room!.id, identity: who, sessionId: who }));
+        // u2 is a browser (an agent's console): its kind travels with the member in the webhook.
+        const kind = who === 'u2' ? mediav1.ClientKind.CLIENT_KIND_BROWSER : undefined;
+        await client.joinRoom(roomServicev1.JoinRoomRequest.fromPartial({ roomId: room!.id, identity: who, sessionId: who, kind }));
       }
       await client.leaveRoom({ roomId: room!.id, identity: 'u1', reason: roomv1.LeaveReason.LEAVE_REASON_LEFT });
     }
@@ -46,6 +48,9 @@ describe('webhooks', () => {
         'member.left',
       ]);
     }
+    const joins = receiver.received.filter((r) => r.type === 'member.joined').map((r) => r.body);
+    expect(joins.some((b) => /"identity":\s*"u2"/.test(b) && /"kind":\s*"CLIENT_KIND_BROWSER"/.test(b))).toBe(true);
+    expect(joins.some((b) => /"identity":\s*"u1"/.test(b) && /"kind":\s*"CLIENT_KIND_MINI_PROGRAM"/.test(b))).toBe(true);
     for (const r of receiver.received) {
       const [, t, v1] = /^t=(\d+),v1=([0-9a-f]{64})$/.exec(r.signature) ?? [];
       expect(v1).toBe(createHmac('sha256', 'webhook-secret-for-tests').update(`${t}.${r.body}`).digest('hex'));

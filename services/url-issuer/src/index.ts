@@ -9,8 +9,8 @@ export { createSelfHostedProvider, relayToken, signPlay, signPush, verifyPlaySig
 export type { PlayParams, PushParams, SignatureVerdict } from './domain/providers/self-hosted';
 export { tencentTxSecret, tencentTxTime } from './domain/providers/tencent';
 export { tencentCallbackSign } from './domain/tencent-callback';
-export { createMediaProvider } from './domain/media-provider';
-export type { MediaProvider, MediaSettings } from './domain/media-provider';
+export { createMediaProvider, webrtcFailed, webrtcUnavailable } from './domain/media-provider';
+export type { ClientKind, MediaProvider, MediaSettings, WebRtcLeg, WebRtcPlayRequest, WebRtcPushRequest } from './domain/media-provider';
 export { mediaEventSubject } from './events/media-events';
 export { nginxRtmpHookPaths, tencentCallbackPath, trtcCallbackPath } from './transport/media-hooks.http';
 export { renderRtmpBlock, renderStandaloneNginxConf } from './media-server/nginx-rtmp-conf';

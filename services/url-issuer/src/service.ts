@@ -22,7 +22,7 @@ import { viewMediaRoom } from './app/media-room-view';
 import { MediaRoomControl, TrtcCallbacks } from './app/trtc-callbacks';
 import type { UrlIssuerConfig } from './config';
 import type { MemberDirectory, RoomSeats } from './domain/member-directory';
-import { createMediaProvider } from './domain/media-provider';
+import { createMediaProvider, WebRtcLeg } from './domain/media-provider';
 import { busMediaFactSink } from './events/media-events';
 import { startRoomEventsConsumer } from './events/room-events.consumer';
 import { trtcApi } from './media-server/trtc-api';
@@ -59,13 +59,15 @@ export interface UrlIssuerServiceDeps {
   grpcListener?: GrpcListener;
   /** The services sharing this process (startAll): calls to them, and theirs to this one, run in-process. */
   inproc?: InProcessHub;
+  /** A self-hosted deployment's WebRTC side (a media bridge): browser members' URLs come from it. */
+  webrtc?: WebRtcLeg;
 }
 
 /** Tencent retries a callback for minutes; a week of remembered facts is far beyond that. */
 const factMemoryMs = 7 * 24 * 3600 * 1000;
 
 export async function startUrlIssuer(config: UrlIssuerConfig, logger: Logger, deps: UrlIssuerServiceDeps = {}): Promise<RunningUrlIssuer> {
-  const provider = createMediaProvider(config.media, config.media.kind === 'trtc' ? tlsSigTickets(config.media.sdkAppId, config.media.secretKey) : undefined);
+  const provider = createMediaProvider(config.media, deps.webrtc, config.media.kind === 'trtc' ? tlsSigTickets(config.media.sdkAppId, config.media.secretKey) : undefined);
   const stops: (() => Promise<void> | void)[] = [];
   const metrics = new ServiceMetrics('url-issuer');
   const grpcCalls = grpcMetrics(metrics);
@@ -134,7 +136,7 @@ export async function startUrlIssuer(config: UrlIssuerConfig, logger: Logger, de
 
     const grpc = await startGrpcServer(
       deps.grpcListener ?? config.grpcAddress,
-      [urlIssuerBinding({ provider, streamIdKey: config.streamIdKey, recordings, mediaRoom })],
+      [urlIssuerBinding({ provider, streamIdKey: config.streamIdKey, recordings, mediaRoom, logger })],
       logger,
       config.grpcSecurity,
       config.grpcMux,

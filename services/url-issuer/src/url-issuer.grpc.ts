@@ -1,11 +1,11 @@
 // The UrlIssuerService handlers: check what the caller sent, derive the stream id, let the
 // deployment's provider sign; list the recordings kept. Signing is stateless and recordings live in
 // the shared store, so any number of replicas can answer.
-import { bindService, CallerPolicy, DomainError, identityPattern, ServiceBinding } from '@rtcroom/common';
+import { bindService, CallerPolicy, DomainError, identityPattern, Logger, ServiceBinding } from '@rtcroom/common';
 import { mediav1, urlIssuerv1 } from '@rtcroom/proto';
 import type { MediaRoomPresence, MediaRoomUserView } from './app/media-room-view';
 import type { Recording } from './domain/media-fact';
-import type { MediaProvider } from './domain/media-provider';
+import { ClientKind, MediaProvider, webrtcFailed, webrtcUnavailable } from './domain/media-provider';
 import { recordFormats } from './domain/providers/tencent';
 import { trtcRoomId } from './domain/providers/trtc';
 import { deriveStreamId, isDerivedStreamId } from './domain/stream-id';
@@ -22,6 +22,8 @@ export interface UrlIssuerDeps {
   recordings: { list(roomId: string, limit: number, after: RecordingPageCursor | null): Promise<Recording[]> };
   /** A room's TRTC media room beside its seats; absent unless the provider is TRTC. */
   mediaRoom?: (roomId: string) => Promise<MediaRoomUserView[]>;
+  /** Where a failing WebRTC side is reported. */
+  logger?: Logger;
 }
 
 const presences: Record<MediaRoomPresence, urlIssuerv1.MediaRoomPresence> = {
@@ -86,9 +88,42 @@ export const urlIssuerServiceCallers: CallerPolicy<typeof urlIssuerv1.UrlIssuerS
   getMediaRoom: ['internal'],
 };
 
+/** UNSPECIFIED (a client that says nothing) is a mini-program; an unknown value is refused. */
+function clientKindFromProto(field: string, kind: mediav1.ClientKind | undefined): ClientKind {
+  switch (kind) {
+    case undefined:
+    case mediav1.ClientKind.CLIENT_KIND_UNSPECIFIED:
+    case mediav1.ClientKind.CLIENT_KIND_MINI_PROGRAM:
+      return 'mini_program';
+    case mediav1.ClientKind.CLIENT_KIND_BROWSER:
+      return 'browser';
+    default:
+      throw new DomainError('INVALID_ARGUMENT', `${field} is not a known client kind`, { field });
+  }
+}
+
+const noWebRtc = { webrtcUrl: '', webrtcUnavailable: '' };
+
 export function urlIssuerBinding(deps: UrlIssuerDeps): ServiceBinding {
-  const { provider, streamIdKey, recordings, mediaRoom } = deps;
-  const signPlay = (streamId: string, viewerIdentity: string, at: Date): mediav1.PlayUrl => ({ streamId, viewerIdentity, ...provider.playUrl(streamId, viewerIdentity, at) });
+  const { provider, streamIdKey, recordings, mediaRoom, logger } = deps;
+  // A browser's URL comes from the provider's WebRTC side; without one it says why it is empty. A
+  // side that fails (a bridge down) costs that browser its URL, not the batch its other viewers'.
+  const webrtcOf = async (kind: ClientKind, sign: (leg: NonNullable<MediaProvider['webrtc']>) => string | Promise<string>) => {
+    if (kind !== 'browser') return noWebRtc;
+    if (!provider.webrtc) return { webrtcUrl: '', webrtcUnavailable };
+    try {
+      return { webrtcUrl: await sign(provider.webrtc), webrtcUnavailable: '' };
+    } catch (err) {
+      logger?.warn('the WebRTC side could not sign a URL; the browser gets none this time', { err });
+      return { webrtcUrl: '', webrtcUnavailable: webrtcFailed };
+    }
+  };
+  const signPlay = async (roomId: string, streamId: string, viewerIdentity: string, kind: ClientKind, at: Date): Promise<mediav1.PlayUrl> => ({
+    streamId,
+    viewerIdentity,
+    ...provider.playUrl(streamId, viewerIdentity, at),
+    ...(await webrtcOf(kind, (leg) => leg.playUrl({ roomId, streamId, viewer: viewerIdentity, now: at }))),
+  });
 
   return bindService(
     'rtcroom.media.v1.UrlIssuerService',
@@ -102,8 +137,11 @@ export function urlIssuerBinding(deps: UrlIssuerDeps): ServiceBinding {
         if (formats.some((f) => !(recordFormats as readonly string[]).includes(f))) {
           throw new DomainError('INVALID_ARGUMENT', `record_formats must each be one of ${recordFormats.join(', ')}`, { field: 'record_formats' });
         }
-        const signed = provider.pushUrl(streamId, request.record, new Date(), formats, { roomId: request.roomId });
-        const pushUrl: mediav1.PushUrl = { streamId, ...signed };
+        const kind = clientKindFromProto('pusher_kind', request.pusherKind);
+        const now = new Date();
+        const signed = provider.pushUrl(streamId, request.record, now, formats, { roomId: request.roomId });
+        const webrtc = await webrtcOf(kind, (leg) => leg.pushUrl({ roomId: request.roomId, memberId: request.memberId, streamId, record: request.record, formats, now }));
+        const pushUrl: mediav1.PushUrl = { streamId, ...signed, ...webrtc };
         return { pushUrl };
       },
 
@@ -111,9 +149,14 @@ export function urlIssuerBinding(deps: UrlIssuerDeps): ServiceBinding {
         requireId('room_id', request.roomId);
         requireStreamId(provider.streamIdPrefix, request.streamId);
         requireViewers(request.viewerIdentities);
+        const kinds = request.viewerKinds ?? [];
+        if (kinds.length > request.viewerIdentities.length) {
+          throw new DomainError('INVALID_ARGUMENT', 'viewer_kinds must hold at most one kind per viewer', { field: 'viewer_kinds' });
+        }
+        const viewerKinds = request.viewerIdentities.map((_, i) => clientKindFromProto(`viewer_kinds[${i}]`, kinds[i]));
         // One instant for the whole batch, so every viewer's URLs expire together.
         const at = new Date();
-        const playUrls = request.viewerIdentities.map((viewerIdentity) => signPlay(request.streamId, viewerIdentity, at));
+        const playUrls = await Promise.all(request.viewerIdentities.map((viewer, i) => signPlay(request.roomId, request.streamId, viewer, viewerKinds[i]!, at)));
         return { playUrls };
       },
 
@@ -124,8 +167,9 @@ export function urlIssuerBinding(deps: UrlIssuerDeps): ServiceBinding {
           throw new DomainError('INVALID_ARGUMENT', `stream_ids must hold 1-${maxViewers} stream ids`, { field: 'stream_ids' });
         }
         request.streamIds.forEach((streamId) => requireStreamId(provider.streamIdPrefix, streamId));
+        const kind = clientKindFromProto('viewer_kind', request.viewerKind);
         const at = new Date();
-        const playUrls = request.streamIds.map((streamId) => signPlay(streamId, request.viewerIdentity, at));
+        const playUrls = await Promise.all(request.streamIds.map((streamId) => signPlay(request.roomId, streamId, request.viewerIdentity, kind, at)));
         return { playUrls };
       },
 

@@ -1,7 +1,9 @@
 // Starts the real gRPC server and calls it the way the room service and the gateway do.
 import { createClient, DomainError, isDomainError } from '@rtcroom/common';
 import { createTestDatabase, testLogger, TestDatabase } from '@rtcroom/common/testing';
-import { urlIssuerv1 } from '@rtcroom/proto';
+import { mediav1, urlIssuerv1 } from '@rtcroom/proto';
+
+const { CLIENT_KIND_BROWSER: browser, CLIENT_KIND_MINI_PROGRAM: miniProgram } = mediav1.ClientKind;
 import { loadUrlIssuerConfig, startUrlIssuer, tencentTxSecret, verifyPlaySignature, verifyPushSignature } from '../src';
 
 type Client = ReturnType<typeof createClient<typeof urlIssuerv1.UrlIssuerServiceService>>;
@@ -81,7 +83,7 @@ describe('UrlIssuerService, self-hosted', () => {
     const { pushUrl } = await client.issuePushUrl({ roomId: 'room_a', memberId: 'mem_1', record: false, recordFormats: [] });
     const streamId = pushUrl!.streamId;
     const viewers = ['bob', 'alice@example.com', 'carol.k'];
-    const { playUrls } = await client.issuePlayUrls({ roomId: 'room_a', streamId, viewerIdentities: viewers });
+    const { playUrls } = await client.issuePlayUrls({ roomId: 'room_a', streamId, viewerIdentities: viewers, viewerKinds: [] });
     expect(playUrls.map((p) => p.viewerIdentity)).toEqual(viewers);
     for (const play of playUrls) {
       expect(play.streamId).toBe(streamId);
@@ -95,6 +97,25 @@ describe('UrlIssuerService, self-hosted', () => {
     }
   });
 
+  it('gives a browser no WebRTC URL without a media bridge, and says why', async () => {
+    const mini = await client.issuePushUrl({ roomId: 'room_a', memberId: 'mem_1', record: false, recordFormats: [] });
+    expect(mini.pushUrl).toMatchObject({ webrtcUrl: '', webrtcUnavailable: '' });
+    const web = await client.issuePushUrl({ roomId: 'room_a', memberId: 'mem_1', record: false, recordFormats: [], pusherKind: browser });
+    expect(web.pushUrl).toMatchObject({ streamId: mini.pushUrl!.streamId, webrtcUrl: '', webrtcUnavailable: 'WEBRTC_UNAVAILABLE' });
+    // The RTMP URL is there all the same (an app may show it; a bridge would take it).
+    expect(web.pushUrl!.url.startsWith('rtmp://media.test:1935/live/')).toBe(true);
+
+    const streamId = mini.pushUrl!.streamId;
+    const { playUrls } = await client.issuePlayUrls({ roomId: 'room_a', streamId, viewerIdentities: ['bob', 'agent', 'carol'], viewerKinds: [miniProgram, browser] });
+    expect(playUrls.map((p) => [p.viewerIdentity, p.webrtcUrl, p.webrtcUnavailable])).toEqual([
+      ['bob', '', ''],
+      ['agent', '', 'WEBRTC_UNAVAILABLE'],
+      ['carol', '', ''],
+    ]);
+    const viewer = await client.issueViewerPlayUrls({ roomId: 'room_a', viewerIdentity: 'agent', streamIds: [streamId], viewerKind: browser });
+    expect(viewer.playUrls[0]).toMatchObject({ webrtcUrl: '', webrtcUnavailable: 'WEBRTC_UNAVAILABLE' });
+  });
+
   it('refuses bad push requests with INVALID_ARGUMENT', async () => {
     await expectInvalid(client.issuePushUrl({ roomId: '', memberId: 'mem_1', record: false, recordFormats: [] }), 'room_id');
     await expectInvalid(client.issuePushUrl({ roomId: 'room a', memberId: 'mem_1', record: false, recordFormats: [] }), 'room_id');
@@ -106,7 +127,7 @@ describe('UrlIssuerService, self-hosted', () => {
   it('refuses bad play requests with INVALID_ARGUMENT', async () => {
     const { pushUrl } = await client.issuePushUrl({ roomId: 'room_a', memberId: 'mem_1', record: false, recordFormats: [] });
     const streamId = pushUrl!.streamId;
-    const ok = { roomId: 'room_a', streamId, viewerIdentities: ['bob'] };
+    const ok = { roomId: 'room_a', streamId, viewerIdentities: ['bob'], viewerKinds: [] };
     await expectInvalid(client.issuePlayUrls({ ...ok, streamId: '' }), 'stream_id');
     await expectInvalid(client.issuePlayUrls({ ...ok, streamId: `8888${streamId.slice(1)}` }), 'stream_id');
     await expectInvalid(client.issuePlayUrls({ ...ok, streamId: 's_test001' }), 'stream_id');
@@ -124,6 +145,11 @@ describe('UrlIssuerService, self-hosted', () => {
     await expectInvalid(client.issueViewerPlayUrls({ ...one, streamIds: [streamId, 's_test001'] }), 'stream_id');
     await expectInvalid(client.issueViewerPlayUrls({ ...one, viewerIdentity: 'not ok' }), 'viewer_identity');
     await expectInvalid(client.issueViewerPlayUrls({ ...one, roomId: '' }), 'room_id');
+    await expectInvalid(client.issuePlayUrls({ ...ok, viewerKinds: [browser, browser] }), 'viewer_kinds');
+    const unknownKind = 7 as unknown as mediav1.ClientKind;
+    await expectInvalid(client.issuePlayUrls({ ...ok, viewerKinds: [unknownKind] }), 'viewer_kinds[0]');
+    await expectInvalid(client.issueViewerPlayUrls({ ...one, viewerKind: unknownKind }), 'viewer_kind');
+    await expectInvalid(client.issuePushUrl({ roomId: 'room_a', memberId: 'mem_1', record: false, recordFormats: [], pusherKind: unknownKind }), 'pusher_kind');
 
     // Exactly 100 is allowed, and the server is still serving after all that.
     const hundred = Array.from({ length: 100 }, (_, i) => `v${i}`);
@@ -180,14 +206,14 @@ describe('UrlIssuerService, Tencent', () => {
     );
     const { playUrls } = await client.issueViewerPlayUrls({ roomId: 'room_a', viewerIdentity: 'dan', streamIds: streams });
     expect(playUrls.map((p) => [p.streamId, p.viewerIdentity])).toEqual(streams.map((s) => [s, 'dan']));
-    const single = await client.issuePlayUrls({ roomId: 'room_a', streamId: streams[1], viewerIdentities: ['dan'] });
+    const single = await client.issuePlayUrls({ roomId: 'room_a', streamId: streams[1], viewerIdentities: ['dan'], viewerKinds: [] });
     expect(playUrls[1].rtcUrl.split('?')[0]).toBe(single.playUrls[0].rtcUrl.split('?')[0]);
   });
 
   it('issues the signed RTC URL and the ordinary play URLs', async () => {
     const { pushUrl } = await client.issuePushUrl({ roomId: 'room_a', memberId: 'mem_1', record: false, recordFormats: [] });
     const streamId = pushUrl!.streamId;
-    const { playUrls } = await client.issuePlayUrls({ roomId: 'room_a', streamId, viewerIdentities: ['alice'] });
+    const { playUrls } = await client.issuePlayUrls({ roomId: 'room_a', streamId, viewerIdentities: ['alice'], viewerKinds: [] });
     const [play] = playUrls;
     expect(play.rtcUrl).toMatch(new RegExp(`^rtmp://8888\\.liveplay\\.myqcloud\\.com/live/${streamId}\\?bizid=8888&txSecret=[0-9a-f]{32}&txTime=[0-9A-F]+$`));
     expect(play.rtmpUrl).toBe(`rtmp://8888.liveplay.myqcloud.com/live/${streamId}`);
@@ -195,10 +221,83 @@ describe('UrlIssuerService, Tencent', () => {
     expect(play.hlsUrl).toBe(`http://8888.liveplay.myqcloud.com/live/${streamId}.m3u8`);
   });
 
+  it('signs WebRTC push and LEB play URLs for browser members only', async () => {
+    const web = await client.issuePushUrl({ roomId: 'room_a', memberId: 'mem_1', record: false, recordFormats: [], pusherKind: browser });
+    const { streamId, url, webrtcUrl, webrtcUnavailable } = web.pushUrl!;
+    expect(webrtcUnavailable).toBe('');
+    const [, rtmpQuery] = url.split('?');
+    // Same signature and expiry as the RTMP push URL, less the bizid.
+    expect(webrtcUrl).toBe(`webrtc://8888.livepush.myqcloud.com/live/${streamId}?${rtmpQuery.replace('bizid=8888&', '')}`);
+    const mini = await client.issuePushUrl({ roomId: 'room_a', memberId: 'mem_1', record: false, recordFormats: [], pusherKind: miniProgram });
+    expect(mini.pushUrl!.webrtcUrl).toBe('');
+
+    const { playUrls } = await client.issuePlayUrls({ roomId: 'room_a', streamId, viewerIdentities: ['agent', 'customer'], viewerKinds: [browser, miniProgram] });
+    const [agent, customer] = playUrls;
+    const txTime = agent.rtcUrl.match(/txTime=([0-9A-F]+)$/)![1];
+    expect(agent.webrtcUrl).toBe(`webrtc://8888.liveplay.myqcloud.com/live/${streamId}?txSecret=${tencentTxSecret('mykey', streamId, txTime)}&txTime=${txTime}`);
+    expect(customer.webrtcUrl).toBe('');
+    const viewer = await client.issueViewerPlayUrls({ roomId: 'room_a', viewerIdentity: 'agent', streamIds: [streamId], viewerKind: browser });
+    expect(viewer.playUrls[0].webrtcUrl.startsWith(`webrtc://8888.liveplay.myqcloud.com/live/${streamId}?txSecret=`)).toBe(true);
+  });
+
   it('refuses a self-hosted stream id', async () => {
     await expectInvalid(
-      client.issuePlayUrls({ roomId: 'room_a', streamId: 's_abcdefghijklmnopqrstuvwx', viewerIdentities: ['alice'] }),
+      client.issuePlayUrls({ roomId: 'room_a', streamId: 's_abcdefghijklmnopqrstuvwx', viewerIdentities: ['alice'], viewerKinds: [] }),
       'stream_id',
     );
+  });
+});
+
+// The hook a media bridge fills (self-hosted deployments): a stand-in bridge here, the real one is
+// services/media-bridge's. Browser members' URLs come from it; one that fails costs only its browser.
+describe('UrlIssuerService, self-hosted with a WebRTC bridge', () => {
+  let running: Awaited<ReturnType<typeof startUrlIssuer>>;
+  let client: Client;
+  let database: TestDatabase;
+  const asked: string[] = [];
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    const config = loadUrlIssuerConfig({
+      RTCROOM_DEV: 'true',
+      URL_ISSUER_GRPC_ADDRESS: '127.0.0.1:0', URL_ISSUER_METRICS_ADDRESS: '127.0.0.1:0',
+      URL_ISSUER_HTTP_ADDRESS: '127.0.0.1:0',
+      DATABASE_URL: database.url,
+      STREAM_ID_KEY: 'integration-stream-id-key-0123',
+      MEDIA_SIGNING_KEY: signingKey,
+      MEDIA_RTMP_BASE: 'rtmp://media.test:1935',
+    });
+    running = await startUrlIssuer(config, testLogger('url-issuer'), {
+      webrtc: {
+        pushUrl: (req) => (asked.push(`push ${req.roomId} ${req.memberId}`), `webrtc://bridge.test/publish/${req.streamId}`),
+        playUrl: async (req) => {
+          asked.push(`play ${req.roomId} ${req.viewer}`);
+          if (req.viewer === 'broken') throw new Error('bridge down');
+          return `webrtc://bridge.test/play/${req.streamId}?viewer=${req.viewer}`;
+        },
+      },
+    });
+    client = createClient(urlIssuerv1.UrlIssuerServiceService, running.grpcAddress);
+  });
+
+  afterAll(async () => {
+    client.close();
+    await running?.stop();
+    await database?.drop();
+  });
+
+  it("asks the bridge for browsers' URLs only, and says WEBRTC_FAILED for the one it could not serve", async () => {
+    const { pushUrl } = await client.issuePushUrl({ roomId: 'room_b', memberId: 'mem_9', record: false, recordFormats: [], pusherKind: browser });
+    expect(pushUrl).toMatchObject({ webrtcUrl: `webrtc://bridge.test/publish/${pushUrl!.streamId}`, webrtcUnavailable: '' });
+    const streamId = pushUrl!.streamId;
+    const { playUrls } = await client.issuePlayUrls({ roomId: 'room_b', streamId, viewerIdentities: ['agent', 'broken', 'phone'], viewerKinds: [browser, browser, miniProgram] });
+    expect(playUrls.map((p) => [p.viewerIdentity, p.webrtcUrl, p.webrtcUnavailable])).toEqual([
+      ['agent', `webrtc://bridge.test/play/${streamId}?viewer=agent`, ''],
+      ['broken', '', 'WEBRTC_FAILED'],
+      ['phone', '', ''],
+    ]);
+    // Every viewer's RTMP URLs are there all the same.
+    expect(playUrls.every((p) => p.rtcUrl.startsWith(`rtmp://media.test:1935/live/${streamId}?viewer=${p.viewerIdentity}&`))).toBe(true);
+    expect(asked).toEqual(['push room_b mem_9', 'play room_b agent', 'play room_b broken']);
   });
 });

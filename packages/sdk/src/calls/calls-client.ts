@@ -1,7 +1,7 @@
 // The client's calls layer: 1:1 calls (place, answer or reject, cancel, hang up), each call's seat in
 // its room, and the calls in progress, kept by call-tracker.ts from answers and call notices and read
 // again after a resume.
-import type { Answer, Call, ServerMessage, Welcome } from '../protocol.js';
+import type { Answer, Call, ClientKind, ServerMessage, Welcome } from '../protocol.js';
 import { JoinedRoom, RoomsClient } from '../rooms/rooms-client.js';
 import { CallTracker } from './call-tracker.js';
 
@@ -12,17 +12,21 @@ export abstract class CallsClient extends RoomsClient {
    * Calls someone: you get a seat in a new call room and its push URL. Start pushing; once your push
    * began (pusher code 1002) the callee is told (incomingCall). Errors: CALLEE_OFFLINE, CALLEE_BUSY.
    */
-  async placeCall(calleeIdentity: string, options: { recording?: boolean; metadata?: string; ringTimeoutSeconds?: number } = {}): Promise<{ call: Call; room: JoinedRoom }> {
+  /** options.kind: this seat's kind, when it is not the client's (RtcRoomClientOptions.kind). */
+  async placeCall(
+    calleeIdentity: string,
+    options: { recording?: boolean; metadata?: string; ringTimeoutSeconds?: number; kind?: ClientKind } = {},
+  ): Promise<{ call: Call; room: JoinedRoom }> {
     const answer = await this.transport.request('placeCall', { calleeIdentity, ...options }, { onAnswer: (a) => this.callPlaced(a) });
     return { call: this.callTracker.get(answer.call.id) ?? answer.call, room: this.joined(answer.room.id) };
   }
 
   /**
    * Accepts an incoming call, or an invitation into a running one: a seat, your push URL and the play
-   * URLs of those already publishing.
+   * URLs of those already publishing. options.kind: the seat's kind, when it is not the client's.
    */
-  async answerCall(callId: string, accept = true): Promise<{ call: Call; room?: JoinedRoom }> {
-    const answer = await this.transport.request('answerCall', { callId, accept }, {
+  async answerCall(callId: string, accept = true, options: { kind?: ClientKind } = {}): Promise<{ call: Call; room?: JoinedRoom }> {
+    const answer = await this.transport.request('answerCall', { callId, accept, ...options }, {
       onAnswer: (a) => {
         this.callTracker.changed({ call: a.call }, !accept);
         if (a.room && a.member) this.roomTracker.seated({ room: a.room, member: a.member, members: a.members, pushUrl: a.pushUrl, playUrls: a.playUrls, seq: a.seq });

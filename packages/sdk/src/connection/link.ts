@@ -3,7 +3,7 @@
 // refusing the connection (a bad token): the attempt fails with that error rather than a bare close.
 import { asRtcRoomError, RtcRoomError } from '../errors.js';
 import { readServerMessage } from '../frames.js';
-import type { ServerMessage, Welcome } from '../protocol.js';
+import type { ClientKind, ServerMessage, Welcome } from '../protocol.js';
 import { clearTimer, setTimer } from '../timers.js';
 import type { RtcSocket, SocketAdapter } from './socket.js';
 
@@ -30,10 +30,14 @@ export interface OpeningLink {
   abort(err: RtcRoomError): void;
 }
 
-/** The gateway's URL with the access token and, to resume a session, its resume token. */
-export function linkUrl(base: string, accessToken: string, resumeToken?: string): string {
+/**
+ * The gateway's URL with the access token, to resume a session its resume token, and the client's
+ * kind when it is not the gateway's default (a mini-program).
+ */
+export function linkUrl(base: string, accessToken: string, resumeToken?: string, kind?: ClientKind): string {
   const query = [`access_token=${encodeURIComponent(accessToken)}`];
   if (resumeToken) query.push(`resume_token=${encodeURIComponent(resumeToken)}`);
+  if (kind && kind !== 'CLIENT_KIND_UNSPECIFIED') query.push(`client_kind=${kind}`);
   return `${base}${base.includes('?') ? '&' : '?'}${query.join('&')}`;
 }
 

@@ -3,7 +3,7 @@
 // (heartbeat.ts), and when a socket is lost reconnects with back-off and the resume token. What the
 // frames mean is the client's business (connection-client.ts and the layers above it).
 import { asRtcRoomError, authErrorCodes, RtcRoomError } from '../errors.js';
-import type { Answer, RequestBody, RequestKind, ServerMessage, Welcome } from '../protocol.js';
+import type { Answer, ClientKind, RequestBody, RequestKind, ServerMessage, Welcome } from '../protocol.js';
 import { clearTimer, setTimer, TimerHandle } from '../timers.js';
 import { backoffDelay, BackoffOptions } from './backoff.js';
 import { startHeartbeat } from './heartbeat.js';
@@ -38,6 +38,8 @@ export interface TransportOptions {
   heartbeatTimeoutMs?: number;
   /** Random numbers for jitter (tests make them predictable). */
   random?: () => number;
+  /** What this client plays and pushes with (see RtcRoomClientOptions.kind). */
+  kind?: ClientKind;
 }
 
 export interface TransportHooks {
@@ -150,7 +152,7 @@ export class Transport {
   private async openLink(): Promise<Welcome> {
     const token = await this.currentToken();
     if (this.closing) throw new RtcRoomError('CLOSED', 'the client was closed');
-    const opening = openLink(this.options.socket, linkUrl(this.url, token, this.welcome?.resumeToken), this.options.connectTimeoutMs ?? 10_000, {
+    const opening = openLink(this.options.socket, linkUrl(this.url, token, this.welcome?.resumeToken, this.options.kind), this.options.connectTimeoutMs ?? 10_000, {
       welcomed: (link, welcome) => this.adopt(link, welcome),
       frame: (link, frame) => this.onFrame(frame),
       lost: (link, reason) => this.lost(link, reason),

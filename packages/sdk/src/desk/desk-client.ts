@@ -3,7 +3,7 @@
 // customer's place in line, an agent's offer and its withdrawal, an invitation) are told by
 // calls/call-tracker.ts.
 import { CallsClient } from '../calls/calls-client.js';
-import type { Agent, Answer, Call, SettableAgentState, TeamStats } from '../protocol.js';
+import type { Agent, Answer, Call, ClientKind, SettableAgentState, TeamStats } from '../protocol.js';
 import type { JoinedRoom } from '../rooms/rooms-client.js';
 
 export abstract class DeskClient extends CallsClient {
@@ -13,7 +13,7 @@ export abstract class DeskClient extends CallsClient {
    * in line (callQueued, told again as the line moves); callUpdated ACTIVE when an agent answers.
    * Give up with cancelCall. Errors: QUEUE_FULL, TEAM_CLOSED (no agent signed in).
    */
-  async callTeam(team: string, options: { metadata?: string } = {}): Promise<{ call: Call; room: JoinedRoom }> {
+  async callTeam(team: string, options: { metadata?: string; kind?: ClientKind } = {}): Promise<{ call: Call; room: JoinedRoom }> {
     const answer = await this.transport.request('callTeam', { team, ...options }, { onAnswer: (a) => this.callPlaced(a) });
     return { call: this.callTracker.get(answer.call.id) ?? answer.call, room: this.joined(answer.room.id) };
   }

@@ -11,6 +11,7 @@
 // code, is only told to the app as a diagnostic event: the server has no use for them.
 import type { RtcRoomClient } from '../client.js';
 import { asRtcRoomError } from '../errors.js';
+import { playerMessage, pusherMessage } from '../i18n/translate.js';
 import type { PlayerDiagnostic, PusherDiagnostic, Severity } from '../events.js';
 
 /** What bindstatechange hands over: `event.detail.code` (and sometimes a message). */
@@ -73,6 +74,10 @@ const playerCodes = new Map<number, [string, Severity]>([
   [3005, ['read or write failed', 'warning']],
 ]);
 
+/** Every pusher and player code given a meaning here (each needs its Chinese in i18n/media-messages.ts). */
+export const explainedPusherCodes: readonly number[] = [...pusherCodes.keys()];
+export const explainedPlayerCodes: readonly number[] = [...playerCodes.keys()];
+
 /** The codes the server acts on: push began, push lost, URL refused. */
 export const reportedPusherCodes: ReadonlySet<number> = new Set([1002, -1307, 3004]);
 
@@ -93,7 +98,8 @@ export function describePlayerCode(code: number): { meaning: string; severity: S
  */
 export async function handlePusherStateChange(client: RtcRoomClient, roomId: string, event: LiveStateChangeEvent): Promise<PusherDiagnostic> {
   const code = Number(event.detail.code);
-  const result: PusherDiagnostic = { roomId, code, ...describePusherCode(code) };
+  const described = describePusherCode(code);
+  const result: PusherDiagnostic = { roomId, code, ...described, message: pusherMessage(code, described.meaning, client.locale) };
   if (reportedPusherCodes.has(code)) {
     try {
       result.action = await client.reportPusherEvent(roomId, code, String(event.detail.message ?? ''));
@@ -112,7 +118,8 @@ export async function handlePusherStateChange(client: RtcRoomClient, roomId: str
  */
 export function handlePlayerStateChange(client: RtcRoomClient, roomId: string, memberId: string, event: LiveStateChangeEvent): PlayerDiagnostic {
   const code = Number(event.detail.code);
-  const result: PlayerDiagnostic = { roomId, memberId, code, ...describePlayerCode(code) };
+  const described = describePlayerCode(code);
+  const result: PlayerDiagnostic = { roomId, memberId, code, ...described, message: playerMessage(code, described.meaning, client.locale) };
   client.diagnose('playerState', result);
   return result;
 }

@@ -3,7 +3,7 @@
 // is kept by room-tracker.ts from the answers and the notices, in seq order.
 import { ConnectionClient } from '../connection/connection-client.js';
 import { RtcRoomError } from '../errors.js';
-import type { Answer, Member, PusherAction, PushUrl, Room, RoomMessage, RoomOptions, ServerMessage, Timestamp, Welcome } from '../protocol.js';
+import type { Answer, ClientKind, Member, PusherAction, PushUrl, Room, RoomMessage, RoomOptions, ServerMessage, Timestamp, Welcome } from '../protocol.js';
 import { toBase64, utf8Encode } from './bytes.js';
 import { newKey, RoomTracker } from './room-tracker.js';
 import type { RoomSnapshot } from './room-view.js';
@@ -19,6 +19,8 @@ export interface JoinOptions {
   createOptions?: RoomOptions;
   /** 'audience': join without a seat (no push URL; play and events only). Default: a seat. */
   as?: 'seat' | 'audience';
+  /** This seat's kind, when it is not the client's (RtcRoomClientOptions.kind). */
+  kind?: ClientKind;
 }
 
 export interface JoinedRoom extends RoomSnapshot {

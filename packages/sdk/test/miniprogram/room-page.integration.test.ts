@@ -48,7 +48,7 @@ it('signs in with a token from the gateway (wx.request) over wx.connectSocket; a
   const index = phone.top('pages/index/index');
   index.onIdentity({ detail: { value: 'not an identity!' } });
   await index.signIn();
-  expect([index.data.signedIn, index.data.error, index.data.busy]).toEqual([false, 'CONNECT_FAILED: token: HTTP 400', false]);
+  expect([index.data.signedIn, index.data.error, index.data.busy]).toEqual([false, 'Could not connect to the server.', false]);
 
   const alice = await signedInPhone(example, `alice-${process.pid}`, 'Alice');
   expect(alice.top('pages/index/index').data).toMatchObject({ signedIn: true, error: '', busy: false });

@@ -63,18 +63,25 @@ export class CallFanout {
 
   private async deliver(event: callv1.CallEvent): Promise<void> {
     const call = event.call!;
-    const notice: gatewayv1.CallNotice = { call, callerPlayUrl: await this.callerPlayUrl(event) };
+    // The callee holds no seat yet: the caller's play URL is signed for each connection's own kind
+    // (a desk agent's browser and its phone may both ring), once per kind.
+    const notices = new Map<mediav1.ClientKind, Promise<gatewayv1.CallNotice>>();
+    const noticeFor = (kind: mediav1.ClientKind) => {
+      let notice = notices.get(kind);
+      if (!notice) notices.set(kind, (notice = this.callerPlayUrl(event, kind).then((callerPlayUrl) => ({ call, callerPlayUrl }))));
+      return notice;
+    };
     for (const conn of this.byIdentity.get(event.recipientIdentity) ?? []) {
-      conn.send({ requestId: '', message: { $case: 'callNotice', value: notice } });
+      conn.send({ requestId: '', message: { $case: 'callNotice', value: await noticeFor(conn.kind) } });
     }
   }
 
-  private async callerPlayUrl(event: callv1.CallEvent): Promise<mediav1.PlayUrl | undefined> {
+  private async callerPlayUrl(event: callv1.CallEvent, kind: mediav1.ClientKind): Promise<mediav1.PlayUrl | undefined> {
     const call = event.call!;
     const ringing = call.state === callv1.CallState.CALL_STATE_RINGING && event.recipientIdentity === call.calleeIdentity;
     if (!ringing) return undefined;
     try {
-      const { playUrls } = await this.urls.issuePlayUrls({ roomId: call.roomId, streamId: call.callerStreamId, viewerIdentities: [call.calleeIdentity] });
+      const { playUrls } = await this.urls.issuePlayUrls({ roomId: call.roomId, streamId: call.callerStreamId, viewerIdentities: [call.calleeIdentity], viewerKinds: [kind] });
       return playUrls[0];
     } catch (err) {
       this.logger.error('could not issue the caller play URL for an incoming call', { callId: call.id, err });

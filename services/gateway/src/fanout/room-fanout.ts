@@ -191,7 +191,7 @@ export class RoomFanout {
   private async deliver(event: roomEventv1.RoomEvent, recipients: { conn: Connection; seat: HeldSeat }[]): Promise<void> {
     const behind = recipients.filter((r) => r.seat.lastSeq < event.seq - 1);
     if (behind.length > 0) await this.repair(event, behind);
-    const playUrls = await this.playUrlsFor(event, recipients.map((r) => r.conn.identity));
+    const playUrls = await this.playUrlsFor(event, recipients);
     // Everyone gets the same frame, but for a play URL of their own, and a message only those it is
     // addressed to (the others its bare seq): encoded once per key (noticeKey).
     const frames = new Map<mediav1.PlayUrl | boolean | undefined, Buffer | null>();
@@ -227,12 +227,15 @@ export class RoomFanout {
     }
   }
 
-  private async playUrlsFor(event: roomEventv1.RoomEvent, identities: string[]): Promise<Map<string, mediav1.PlayUrl>> {
+  /** A started stream's play URLs, one per viewer, each signed for its seat's kind. */
+  private async playUrlsFor(event: roomEventv1.RoomEvent, recipients: { conn: Connection; seat: HeldSeat }[]): Promise<Map<string, mediav1.PlayUrl>> {
     const started = startedStream(event);
-    const viewers = [...new Set(identities)].filter((id) => id !== started?.identity);
-    if (!started || viewers.length === 0) return new Map();
+    if (!started) return new Map();
+    const kinds = new Map<string, mediav1.ClientKind>();
+    for (const { conn, seat } of recipients) if (conn.identity !== started.identity && !kinds.has(conn.identity)) kinds.set(conn.identity, seat.kind);
+    if (kinds.size === 0) return new Map();
     try {
-      const { playUrls } = await this.backends.urls.issuePlayUrls({ roomId: event.roomId, streamId: started.streamId, viewerIdentities: viewers });
+      const { playUrls } = await this.backends.urls.issuePlayUrls({ roomId: event.roomId, streamId: started.streamId, viewerIdentities: [...kinds.keys()], viewerKinds: [...kinds.values()] });
       return new Map(playUrls.map((u) => [u.viewerIdentity, u]));
     } catch (err) {
       this.logger.error('could not issue play URLs; notices go out without them', { roomId: event.roomId, err });

@@ -2,7 +2,7 @@
 // URL issuer: a connection that fell behind (held events lost while its join waited) gets the events
 // it missed, read from the room service, before the next one, in order, once each.
 import { createLogger, InMemoryEventBus, subjects } from '@rtcroom/common';
-import { gatewayv1, roomEventv1, roomServicev1, roomv1 } from '@rtcroom/proto';
+import { gatewayv1, mediav1, roomEventv1, roomServicev1, roomv1 } from '@rtcroom/proto';
 import type WebSocket from 'ws';
 import { Connection } from '../ws/connection';
 import { RoomFanout } from './room-fanout';
@@ -41,7 +41,7 @@ describe('RoomFanout', () => {
     await fanout.start();
     const { conn, seqs } = connection('alice');
     const ticket = await fanout.beginJoin(conn, 'r1');
-    await fanout.endJoin(conn, ticket, { roomId: 'r1', memberId: 'm_alice', lastSeq: 1 });
+    await fanout.endJoin(conn, ticket, { roomId: 'r1', memberId: 'm_alice', lastSeq: 1, kind: mediav1.ClientKind.CLIENT_KIND_MINI_PROGRAM });
     // Events 2 to 4 never reach this gateway (as if dropped while held); 5 and 6 do.
     for (const e of [stored[4], stored[5]]) await bus.publish(subjects.roomEvent('r1', 'member.joined'), roomEventv1.RoomEvent.encode(e).finish());
     await new Promise((r) => setTimeout(r, 20));
@@ -60,7 +60,7 @@ describe('RoomFanout', () => {
     // Seq 2 is the join's own (its answer says so); 3 and 4 come after it, r2's event is another room's.
     for (const e of [stored[1], stored[2], event('r2', 7, 'x'), stored[3]]) await publish(e);
     const order: string[] = [];
-    await fanout.endJoin(conn, ticket, { roomId: 'r1', memberId: 'm_bob', lastSeq: 2 }, () => order.push('answer'));
+    await fanout.endJoin(conn, ticket, { roomId: 'r1', memberId: 'm_bob', lastSeq: 2, kind: mediav1.ClientKind.CLIENT_KIND_MINI_PROGRAM }, () => order.push('answer'));
     await publish(stored[4]);
     await new Promise((r) => setTimeout(r, 20));
     expect(order).toEqual(['answer']);
@@ -79,7 +79,7 @@ describe('RoomFanout', () => {
     const carol = connection('carol');
     const ticket = await fanout.beginJoin(carol.conn);
     await publish(stored[2]);
-    await fanout.endJoin(carol.conn, ticket, { roomId: 'r1', memberId: 'm_carol', lastSeq: 2 });
+    await fanout.endJoin(carol.conn, ticket, { roomId: 'r1', memberId: 'm_carol', lastSeq: 2, kind: mediav1.ClientKind.CLIENT_KIND_MINI_PROGRAM });
     expect(fanout.stats()).toEqual({ rooms: 1, subscriptions: 1 });
     expect(asked).toEqual([{ roomId: 'r1', afterSeq: 2, pageSize: 200 }]);
     await publish(stored[4]);
@@ -88,7 +88,7 @@ describe('RoomFanout', () => {
     // A second member by name while r1 is listened to: nothing can have slipped by, nothing read.
     const dave = connection('dave');
     const t2 = await fanout.beginJoin(dave.conn);
-    await fanout.endJoin(dave.conn, t2, { roomId: 'r1', memberId: 'm_dave', lastSeq: 6 });
+    await fanout.endJoin(dave.conn, t2, { roomId: 'r1', memberId: 'm_dave', lastSeq: 6, kind: mediav1.ClientKind.CLIENT_KIND_MINI_PROGRAM });
     expect(asked).toHaveLength(1);
     // The last one out lets r1 go.
     fanout.release(carol.conn, 'r1');

@@ -1,7 +1,7 @@
 // The 1:1 call flow for clients: place, answer, cancel, hang up. The caller and the callee come from
 // the token; the room service runs the call and decides what the token's grants allow.
 import { gatewayv1 } from '@rtcroom/proto';
-import { principalOf, RequestContext } from './request-context';
+import { kindOf, principalOf, RequestContext } from './request-context';
 import { takeSeat } from './take-seat';
 
 type Reply = NonNullable<gatewayv1.ServerMessage['message']>;
@@ -20,6 +20,7 @@ export async function placeCall(ctx: RequestContext, req: gatewayv1.PlaceCallReq
         metadata: req.metadata,
         ringTimeoutSeconds: req.ringTimeoutSeconds,
         principal: principalOf(conn),
+        callerKind: kindOf(conn, req.kind),
       });
       return { ...res, members: res.member ? [res.member] : [] };
     },
@@ -40,6 +41,7 @@ export async function answerCall(ctx: RequestContext, req: gatewayv1.AnswerCallR
         accept: req.accept,
         displayName: conn.claims.name ?? '',
         principal: principalOf(conn),
+        kind: kindOf(conn, req.kind),
       }),
     (res, playUrls) =>
       conn.reply(ctx.requestId, {

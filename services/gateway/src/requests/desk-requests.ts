@@ -3,7 +3,7 @@
 // that may join rooms): calling a team. Accepting an offer or an invitation is answer_call.
 import { gatewayv1 } from '@rtcroom/proto';
 import { GatewayError } from '../errors';
-import { principalOf, RequestContext } from './request-context';
+import { kindOf, principalOf, RequestContext } from './request-context';
 import { takeSeat } from './take-seat';
 
 type Reply = NonNullable<gatewayv1.ServerMessage['message']>;
@@ -44,6 +44,7 @@ export async function callTeam(ctx: RequestContext, req: gatewayv1.CallTeamReque
         customerDisplayName: conn.claims.name ?? '',
         metadata: req.metadata,
         principal: principalOf(conn),
+        customerKind: kindOf(conn, req.kind),
       });
       return { ...res, members: res.member ? [res.member] : [] };
     },

@@ -1,6 +1,6 @@
 // What every request handler gets, and the checks they share.
 import { Grants } from '@rtcroom/common';
-import { authv1 } from '@rtcroom/proto';
+import { authv1, mediav1 } from '@rtcroom/proto';
 import { Backends } from '../backends';
 import { GatewayError } from '../errors';
 import { CallFanout } from '../fanout/call-fanout';
@@ -37,6 +37,11 @@ export function principalOf(conn: Connection): authv1.Principal {
       audienceOnly: g.audienceOnly === true,
     },
   };
+}
+
+/** The kind a seat-taking request says, else the connection's (?client_kind= at connect). */
+export function kindOf(conn: Connection, asked: mediav1.ClientKind | undefined): mediav1.ClientKind {
+  return asked === undefined || asked === mediav1.ClientKind.CLIENT_KIND_UNSPECIFIED ? conn.kind : asked;
 }
 
 export function requireSeat(conn: Connection, roomId: string): void {

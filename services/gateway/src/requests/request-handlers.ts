@@ -3,7 +3,7 @@
 // which decides what the grants allow, and translates the answer.
 import { gatewayv1, roomv1 } from '@rtcroom/proto';
 import { answerCall, cancelCall, getCall, hangUp, placeCall } from './call-requests';
-import { principalOf, RequestContext, requireSeat } from './request-context';
+import { kindOf, principalOf, RequestContext, requireSeat } from './request-context';
 import { callTeam, getTeam, getTeamStats, inviteToCall, setAgentState, transferCall } from './desk-requests';
 import { syncRoom } from './sync-room';
 import { reportPusher } from './pusher-report';
@@ -152,6 +152,7 @@ async function joinRoom(ctx: RequestContext, req: gatewayv1.JoinRoomRequest): Pr
         requestId: req.idempotencyKey ? `${conn.identity}:${req.idempotencyKey}` : '',
         principal: principalOf(conn),
         role: req.role,
+        kind: kindOf(conn, req.kind),
       }),
     (res, playUrls) =>
       conn.reply(ctx.requestId, {

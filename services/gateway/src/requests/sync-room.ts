@@ -25,7 +25,8 @@ export async function syncRoom(ctx: RequestContext, req: gatewayv1.SyncRoomReque
         const started = startedStream(e);
         const playUrl =
           started && started.identity !== conn.identity
-            ? (await backends.urls.issuePlayUrls({ roomId: req.roomId, streamId: started.streamId, viewerIdentities: [conn.identity] })).playUrls[0]
+            ? (await backends.urls.issuePlayUrls({ roomId: req.roomId, streamId: started.streamId, viewerIdentities: [conn.identity], viewerKinds: [member?.kind ?? conn.kind] }))
+                .playUrls[0]
             : undefined;
         const notice = noticeFor(e, conn.identity, playUrl);
         if (notice) notices.push(notice);

@@ -32,7 +32,8 @@ export async function takeSeat<T extends SeatTaken>(
   let playUrls: mediav1.PlayUrl[];
   try {
     taken = await take();
-    playUrls = taken.room ? await playUrlsFor(ctx, taken.room.id, taken.playStreamIds ?? [], taken.playUrls ?? []) : [];
+    const kind = taken.member?.kind ?? ctx.conn.kind;
+    playUrls = taken.room ? await playUrlsFor(ctx, taken.room.id, taken.playStreamIds ?? [], taken.playUrls ?? [], kind) : [];
   } catch (err) {
     // A refusal is an answer; a timeout or an unreachable service may have left a seat behind.
     if (!isDomainError(err) || inDoubt.has(err.reason)) conn.seatInDoubt = true;
@@ -45,18 +46,25 @@ export async function takeSeat<T extends SeatTaken>(
     await fanout.endJoin(conn, ticket, null, () => answer(taken, playUrls));
     return;
   }
-  await fanout.endJoin(conn, ticket, { roomId: taken.room.id, memberId: taken.member.memberId, lastSeq: taken.seq }, () => answer(taken, playUrls));
+  const seat = { roomId: taken.room.id, memberId: taken.member.memberId, lastSeq: taken.seq, kind: taken.member.kind };
+  await fanout.endJoin(conn, ticket, seat, () => answer(taken, playUrls));
 }
 
 /**
- * Play URLs, signed for this client, of the streams the room service says it plays: those it brought
- * are used as they are, the rest asked for in one call (the gateway decides no room rule here).
+ * Play URLs, signed for this client and its kind, of the streams the room service says it plays: those
+ * it brought are used as they are, the rest asked for in one call (the gateway decides no room rule here).
  */
-export async function playUrlsFor(ctx: RequestContext, roomId: string, streamIds: string[], given: mediav1.PlayUrl[]): Promise<mediav1.PlayUrl[]> {
+export async function playUrlsFor(
+  ctx: RequestContext,
+  roomId: string,
+  streamIds: string[],
+  given: mediav1.PlayUrl[],
+  kind: mediav1.ClientKind = ctx.conn.kind,
+): Promise<mediav1.PlayUrl[]> {
   const have = new Map(given.filter((u) => u.viewerIdentity === ctx.conn.identity).map((u) => [u.streamId, u]));
   const missing = streamIds.filter((id) => !have.has(id));
   if (missing.length > 0) {
-    const { playUrls } = await ctx.backends.urls.issueViewerPlayUrls({ roomId, viewerIdentity: ctx.conn.identity, streamIds: missing });
+    const { playUrls } = await ctx.backends.urls.issueViewerPlayUrls({ roomId, viewerIdentity: ctx.conn.identity, streamIds: missing, viewerKind: kind });
     for (const u of playUrls) have.set(u.streamId, u);
   }
   return streamIds.map((id) => have.get(id)).filter((u): u is mediav1.PlayUrl => u !== undefined);

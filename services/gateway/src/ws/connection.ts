@@ -2,7 +2,7 @@
 // way to send (a consumer too slow to drain its socket is cut off rather than growing memory).
 import type { GatewayMetrics } from '../gateway-metrics';
 import { AccessClaims, Logger } from '@rtcroom/common';
-import { gatewayv1 } from '@rtcroom/proto';
+import { gatewayv1, mediav1 } from '@rtcroom/proto';
 import WebSocket from 'ws';
 import { toClientError } from '../errors';
 import { FailureLog } from './failure-log';
@@ -13,6 +13,8 @@ export interface HeldSeat {
   roomId: string;
   memberId: string;
   lastSeq: number;
+  /** The member's kind: the play URLs this seat is given are signed for it. */
+  kind: mediav1.ClientKind;
 }
 
 /** Documented in gateway.proto's header comment and the README; stable. */
@@ -43,6 +45,11 @@ export class Connection {
   closed = false;
   /** The token exp (UNIX seconds) the client was last told is near (tokenExpiring), once per token. */
   expiryNoticeSentFor = 0;
+  /**
+   * What the client plays and pushes with (?client_kind= at connect; a mini-program by default): the
+   * kind of its seats when a request does not say, and of the play URL an incoming call carries.
+   */
+  kind: mediav1.ClientKind = mediav1.ClientKind.CLIENT_KIND_MINI_PROGRAM;
   private readonly failures: FailureLog;
 
   constructor(

@@ -4,7 +4,7 @@
 import { createServer, IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { connectionsCheckingIntervalMs, currentLogContext, failSpan, inSpan, limitHttpServer, Logger, newId, SpanKind, verifyAccessToken, withLogContext } from '@rtcroom/common';
-import { gatewayv1 } from '@rtcroom/proto';
+import { gatewayv1, mediav1 } from '@rtcroom/proto';
 import WebSocket, { WebSocketServer } from 'ws';
 import { Backends } from '../backends';
 import { GatewayConfig } from '../config';
@@ -118,7 +118,10 @@ export class GatewayServer {
     const claims = await this.authenticate(ws, req);
     ws.off('message', hold);
     if (!claims || ws.readyState !== WebSocket.OPEN) return; // refused, or gone while checked
+    const kind = this.clientKind(ws, req);
+    if (kind === null) return;
     const conn = new Connection(ws, '', claims, this.logger, this.config.maxBufferedBytes, this.metrics);
+    conn.kind = kind;
     this.metrics?.connectionsOpened.inc();
     this.connections.add(conn);
     let queue: Promise<void> = Promise.resolve();
@@ -178,6 +181,22 @@ export class GatewayServer {
     }
     this.calls.add(conn);
     conn.send({ requestId: '', message: { $case: 'welcome', value: welcome } });
+  }
+
+  /**
+   * ?client_kind=CLIENT_KIND_BROWSER (or CLIENT_KIND_MINI_PROGRAM, the default): what the client plays
+   * and pushes with. Anything else is refused (an INVALID_ARGUMENT error frame, close 1008) rather
+   * than taken as a mini-program, so a typo does not hand a browser RTMP URLs it cannot use.
+   */
+  private clientKind(ws: WebSocket, req: IncomingMessage): mediav1.ClientKind | null {
+    const asked = new URL(req.url ?? '/', 'http://x').searchParams.get('client_kind');
+    if (asked === null || asked === '') return mediav1.ClientKind.CLIENT_KIND_MINI_PROGRAM;
+    if (asked === 'CLIENT_KIND_BROWSER') return mediav1.ClientKind.CLIENT_KIND_BROWSER;
+    if (asked === 'CLIENT_KIND_MINI_PROGRAM') return mediav1.ClientKind.CLIENT_KIND_MINI_PROGRAM;
+    const message = 'client_kind must be CLIENT_KIND_MINI_PROGRAM or CLIENT_KIND_BROWSER';
+    ws.send(encodeServerMessage({ requestId: '', message: { $case: 'error', value: { code: 'INVALID_ARGUMENT', message } } }));
+    ws.close(1008, 'INVALID_ARGUMENT');
+    return null;
   }
 
   private async authenticate(ws: WebSocket, req: IncomingMessage) {

@@ -12,19 +12,30 @@ import { DeskRouting } from '../../src/desk/application/desk-routing';
 import type { OutboxRow } from '../../src/outbox/outbox-row';
 import { IssuedPushUrl, Memberships, PushUrlIssuer } from '../../src/rooms/application/memberships';
 import { Rooms } from '../../src/rooms/application/rooms';
-import type { RoomOptions } from '../../src/rooms/domain/room';
+import type { ClientKind, RoomOptions } from '../../src/rooms/domain/room';
 
 /** Signs nothing: a push URL per member, named after it. */
 export class StandInIssuer implements PushUrlIssuer {
   signed = 0;
 
-  async issuePushUrl(_roomId: string, memberId: string, recording: boolean): Promise<IssuedPushUrl> {
+  async issuePushUrl(_roomId: string, memberId: string, recording: boolean, _formats?: string[], kind?: ClientKind): Promise<IssuedPushUrl> {
     this.signed++;
-    return { streamId: `s_${memberId}`, url: `rtmp://media.test/live/s_${memberId}`, expireTime: new Date(Date.now() + 3600_000), recording };
+    const webrtcUrl = kind === 'browser' ? `webrtc://media.test/push/s_${memberId}` : '';
+    return { streamId: `s_${memberId}`, url: `rtmp://media.test/live/s_${memberId}`, expireTime: new Date(Date.now() + 3600_000), recording, webrtcUrl, webrtcUnavailable: '' };
   }
 
-  async issueViewerPlayUrls(_roomId: string, viewerIdentity: string, streamIds: string[]): Promise<mediav1.PlayUrl[]> {
-    return streamIds.map((streamId) => ({ streamId, viewerIdentity, rtcUrl: `webrtc://media.test/live/${streamId}`, rtmpUrl: '', flvUrl: '', hlsUrl: '', expireTime: undefined }));
+  async issueViewerPlayUrls(_roomId: string, viewerIdentity: string, streamIds: string[], kind?: ClientKind): Promise<mediav1.PlayUrl[]> {
+    return streamIds.map((streamId) => ({
+      streamId,
+      viewerIdentity,
+      rtcUrl: `rtmp://media.test/live/${streamId}`,
+      rtmpUrl: '',
+      flvUrl: '',
+      hlsUrl: '',
+      expireTime: undefined,
+      webrtcUrl: kind === 'browser' ? `webrtc://media.test/live/${streamId}` : '',
+      webrtcUnavailable: '',
+    }));
   }
 }
 

@@ -3,7 +3,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { AsyncClient, createClient, Env, mediaEventsStream } from '@rtcroom/common';
 import { createTestDatabase, deleteTestConsumers, testLogger, testNatsUrl, TestDatabase } from '@rtcroom/common/testing';
-import { roomServicev1, urlIssuerv1, webhookv1 } from '@rtcroom/proto';
+import { mediav1, roomServicev1, urlIssuerv1, webhookv1 } from '@rtcroom/proto';
 import { loadRoomConfig } from '../../src/config';
 import { RoomServiceDeps, RunningRoomService, startRoomService } from '../../src/service';
 
@@ -27,6 +27,8 @@ async function startStubIssuer(): Promise<{ address: string; server: grpc.Server
           url: `rtmp://media/live/s_${call.request.memberId}`,
           expireTime: new Date(Date.now() + 3600e3),
           recording: call.request.record,
+          webrtcUrl: call.request.pusherKind === mediav1.ClientKind.CLIENT_KIND_BROWSER ? `webrtc://media/push/s_${call.request.memberId}` : '',
+          webrtcUnavailable: '',
         },
       }),
     issuePlayUrls: (_call: unknown, cb: grpc.sendUnaryData<urlIssuerv1.IssuePlayUrlsResponse>) => cb(null, { playUrls: [] }),
@@ -43,6 +45,8 @@ async function startStubIssuer(): Promise<{ address: string; server: grpc.Server
           flvUrl: '',
           hlsUrl: '',
           expireTime: new Date(Date.now() + 3600e3),
+          webrtcUrl: call.request.viewerKind === mediav1.ClientKind.CLIENT_KIND_BROWSER ? `webrtc://media/live/${streamId}?viewer=${call.request.viewerIdentity}` : '',
+          webrtcUnavailable: '',
         })),
       }),
   });

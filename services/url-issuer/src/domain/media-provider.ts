@@ -31,23 +31,67 @@ export interface PushSeat {
   roomId: string;
 }
 
+/** What a member plays and pushes with (rtcroom.media.v1.ClientKind): it decides the URLs it gets. */
+export type ClientKind = 'mini_program' | 'browser';
+
+/** A browser member's push: the same stream and expiry as the RTMP push URL signed with it. */
+export interface WebRtcPushRequest {
+  roomId: string;
+  memberId: string;
+  streamId: string;
+  record: boolean;
+  formats: readonly string[];
+  now: Date;
+}
+
+/** A browser viewer's play of one stream of a room. */
+export interface WebRtcPlayRequest {
+  roomId: string;
+  streamId: string;
+  viewer: string;
+  now: Date;
+}
+
+/**
+ * The WebRTC side of a media provider, for browser members (who can neither push nor play RTMP).
+ * Tencent's live streaming has one (LEB); a self-hosted nginx-rtmp gets one from a media bridge,
+ * which may have work to do before it can answer (hence the promise).
+ */
+export interface WebRtcLeg {
+  pushUrl(request: WebRtcPushRequest): string | Promise<string>;
+  playUrl(request: WebRtcPlayRequest): string | Promise<string>;
+}
+
+/**
+ * The codes a browser member's URL carries in webrtc_unavailable, its webrtc_url then empty:
+ * WEBRTC_UNAVAILABLE, the provider has no WebRTC side (a self-hosted deployment without a media
+ * bridge); WEBRTC_FAILED, it has one but it failed this time (ask again).
+ */
+export const webrtcUnavailable = 'WEBRTC_UNAVAILABLE';
+export const webrtcFailed = 'WEBRTC_FAILED';
+
 export interface MediaProvider {
   /** Every stream id of this deployment starts with `${streamIdPrefix}_`. */
   readonly streamIdPrefix: string;
   /** `formats` (when recording) replaces the deployment's record formats where the provider has a choice. */
   pushUrl(streamId: string, record: boolean, now: Date, formats?: readonly string[], seat?: PushSeat): SignedPushUrl;
   playUrl(streamId: string, viewer: string, now: Date): SignedPlayUrls;
+  /** Absent: browser members get no WebRTC URL (webrtcUnavailable says why). */
+  readonly webrtc?: WebRtcLeg;
 }
 
 export type MediaSettings = TencentSettings | SelfHostedSettings | TrtcSettings;
 
-/** `trtcTickets`: Tencent's ticket signer, which the trtc provider needs (media-server/trtc-tickets.ts). */
-export function createMediaProvider(settings: MediaSettings, trtcTickets?: TrtcTickets): MediaProvider {
+/**
+ * `webrtc`: a self-hosted deployment's media bridge, when it has one (Tencent brings its own).
+ * `trtcTickets`: Tencent's ticket signer, which the trtc provider needs (media-server/trtc-tickets.ts).
+ */
+export function createMediaProvider(settings: MediaSettings, webrtc?: WebRtcLeg, trtcTickets?: TrtcTickets): MediaProvider {
   switch (settings.kind) {
     case 'tencent':
       return createTencentProvider(settings);
     case 'self-hosted':
-      return createSelfHostedProvider(settings);
+      return createSelfHostedProvider(settings, webrtc);
     case 'trtc':
       if (!trtcTickets) throw new Error('the trtc provider needs a ticket signer');
       return createTrtcProvider(settings, trtcTickets);

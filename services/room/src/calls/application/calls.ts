@@ -8,7 +8,7 @@ import type { mediav1 } from '@rtcroom/proto';
 import { DomainError, newId } from '@rtcroom/common';
 import { answer, Call, callerStartedPushing, cancel, expire, hangUp, newCall, notParty, partyGone, requireNotEnded } from '../domain/call';
 import { agentAnswered, customerStartedPushing, LapseCause, offerLapsed, ringingAgentDeclines } from '../../desk/domain/desk-call';
-import { checkDisplayName, Member, Room } from '../../rooms/domain/room';
+import { checkDisplayName, ClientKind, Member, Room } from '../../rooms/domain/room';
 import { encodeCallEvents } from '../transport/call-events';
 import { RoomChange } from '../../changes/room-change';
 import { IssuedPushUrl, Memberships } from '../../rooms/application/memberships';
@@ -41,6 +41,8 @@ export interface PlaceCallInput {
   recording: boolean;
   metadata: string;
   ringTimeoutSeconds: number;
+  /** What the caller plays and pushes with; absent: a mini-program. */
+  callerKind?: ClientKind;
 }
 
 export interface CallSeat {
@@ -102,6 +104,7 @@ export class Calls {
       displayName: input.callerDisplayName,
       sessionId: input.callerSessionId,
       createIfMissing: false,
+      kind: input.callerKind,
     });
     const call = await this.tx.run(room.id, async (change) => {
       const locked = await change.lock(room.id);
@@ -127,13 +130,20 @@ export class Calls {
    * Accepting takes the callee's seat (the room's hook makes the call active); rejecting ends it (a
    * team call goes back to its queue). An identity invited into a running call accepts the same way.
    */
-  async answer(callId: string, identity: string, sessionId: string, accept: boolean, displayName: string): Promise<{ call: Call; seat?: Omit<CallSeat, 'call'> }> {
+  async answer(
+    callId: string,
+    identity: string,
+    sessionId: string,
+    accept: boolean,
+    displayName: string,
+    kind?: ClientKind,
+  ): Promise<{ call: Call; seat?: Omit<CallSeat, 'call'> }> {
     const call = await this.get(callId);
     if (call.invitedIdentities.includes(identity) && identity !== call.calleeIdentity) {
       requireNotEnded(call);
       if (!accept) return { call };
       if (call.state !== 'active') throw new DomainError('FAILED_PRECONDITION', 'the call is not running', { state: call.state });
-      const seat = await this.members.join({ roomId: call.roomId, identity, displayName, sessionId, createIfMissing: false });
+      const seat = await this.members.join({ roomId: call.roomId, identity, displayName, sessionId, createIfMissing: false, kind });
       return { call: await this.get(callId), seat };
     }
     answer(call, identity, accept, new Date()); // refuses early: wrong party, not ringing, ended
@@ -141,7 +151,7 @@ export class Calls {
       const declined = await this.transition(callId, (c, now) => (c.teamId ? ringingAgentDeclines(c, identity) : answer(c, identity, false, now)), 'rejected');
       return { call: declined };
     }
-    const seat = await this.members.join({ roomId: call.roomId, identity, displayName, sessionId, createIfMissing: false });
+    const seat = await this.members.join({ roomId: call.roomId, identity, displayName, sessionId, createIfMissing: false, kind });
     return { call: await this.get(callId), seat };
   }
 

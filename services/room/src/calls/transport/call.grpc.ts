@@ -6,7 +6,7 @@ import { checkAnswering, checkCalling, checkSelf } from '../domain/call-access';
 import { actorFromProto, userActor } from '../../wire/principal.wire';
 import { toProtoCall } from './call.wire';
 import { streamsToPlay } from '../../rooms/domain/room';
-import { toProtoMember, toProtoRoom } from '../../rooms/transport/room.wire';
+import { clientKindFromProto, toProtoMember, toProtoRoom } from '../../rooms/transport/room.wire';
 
 function identity(field: string, value: string): string {
   if (!identityPattern.test(value)) throw new DomainError('INVALID_ARGUMENT', `${field} must be 1-128 characters of A-Z a-z 0-9 _ . @ -`, { field });
@@ -45,13 +45,14 @@ export function callGrpcBinding(calls: Calls): ServiceBinding {
           recording: req.recording,
           metadata: req.metadata,
           ringTimeoutSeconds: req.ringTimeoutSeconds,
+          callerKind: clientKindFromProto(req.callerKind, 'caller_kind'),
         });
         const { members: _members, ...rest } = seatToProto(seat);
         return { call: toProtoCall(seat.call), ...rest };
       },
       async answerCall(req, rpc) {
         checkAnswering(userActor(req.principal, rpc), req.identity);
-        const { call, seat } = await calls.answer(req.callId, identity('identity', req.identity), req.sessionId, req.accept, req.displayName);
+        const { call, seat } = await calls.answer(req.callId, identity('identity', req.identity), req.sessionId, req.accept, req.displayName, clientKindFromProto(req.kind));
         if (!seat) return { call: toProtoCall(call), room: undefined, member: undefined, members: [], pushUrl: undefined, seq: 0, playStreamIds: [], playUrls: [] };
         return { call: toProtoCall(call), ...seatToProto(seat), playStreamIds: streamsToPlay(seat.members, req.identity), playUrls: seat.playUrls ?? [] };
       },

@@ -12,7 +12,8 @@ import * as m9 from './2026-12-05T00-00-room-owner-rights';
 import * as m10 from './2026-12-05T01-00-webhook-commit-order';
 import * as m11 from './2026-12-05T02-00-outbox-traceparent';
 import * as m12 from './2026-12-06T00-00-room-messages';
-import * as m13 from './2026-12-06T01-20-audiences';
+import * as m13 from './2026-12-06T00-01-member-kind';
+import * as m14 from './2026-12-06T01-20-audiences';
 
 export const roomMigrations: Record<string, Migration> = {
   '2026-11-23T00-00-rooms-members-events': m1,
@@ -27,5 +28,6 @@ export const roomMigrations: Record<string, Migration> = {
   '2026-12-05T01-00-webhook-commit-order': m10,
   '2026-12-05T02-00-outbox-traceparent': m11,
   '2026-12-06T00-00-room-messages': m12,
-  '2026-12-06T01-20-audiences': m13,
+  '2026-12-06T00-01-member-kind': m13,
+  '2026-12-06T01-20-audiences': m14,
 };

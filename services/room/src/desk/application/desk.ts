@@ -6,7 +6,7 @@ import type { recordingv1 } from '@rtcroom/proto';
 import { Call } from '../../calls/domain/call';
 import { Agent, agentChooses, AgentState, normalizeTeam, Team } from '../domain/desk';
 import { invite, newTeamCall, transfer } from '../domain/desk-call';
-import { checkDisplayName } from '../../rooms/domain/room';
+import { checkDisplayName, ClientKind } from '../../rooms/domain/room';
 import { encodeCallEvents } from '../../calls/transport/call-events';
 import { isUniqueViolation } from '../../db/store';
 import type { CallRecordingFilter, CallRecordingRow, DeskStore } from '../store/desk-store';
@@ -33,6 +33,8 @@ export interface CallTeamInput {
   customerSessionId: string;
   customerDisplayName: string;
   metadata: string;
+  /** What the customer plays and pushes with; absent: a mini-program. */
+  customerKind?: ClientKind;
 }
 
 export interface TeamStats {
@@ -141,6 +143,7 @@ export class Desk {
       displayName: input.customerDisplayName,
       sessionId: input.customerSessionId,
       createIfMissing: false,
+      kind: input.customerKind,
     });
     try {
       const call = await this.tx.run(room.id, async (change) => {

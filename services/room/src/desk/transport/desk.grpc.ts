@@ -6,7 +6,7 @@ import { checkCalling, checkSelf } from '../../calls/domain/call-access';
 import { Agent, AgentState, Team } from '../domain/desk';
 import { actorFromProto, userActor } from '../../wire/principal.wire';
 import { toProtoCall } from '../../calls/transport/call.wire';
-import { toProtoMember, toProtoRoom } from '../../rooms/transport/room.wire';
+import { clientKindFromProto, toProtoMember, toProtoRoom } from '../../rooms/transport/room.wire';
 
 function identity(field: string, value: string): string {
   if (!identityPattern.test(value)) throw new DomainError('INVALID_ARGUMENT', `${field} must be 1-128 characters of A-Z a-z 0-9 _ . @ -`, { field });
@@ -110,6 +110,7 @@ export function deskGrpcBinding(desk: Desk): ServiceBinding {
           customerSessionId: req.customerSessionId,
           customerDisplayName: req.customerDisplayName,
           metadata: req.metadata,
+          customerKind: clientKindFromProto(req.customerKind, 'customer_kind'),
         });
         return { call: toProtoCall(seat.call), room: toProtoRoom(seat.room), member: toProtoMember(seat.member), pushUrl: seat.pushUrl ?? undefined, seq: seat.seq };
       },

@@ -7,6 +7,7 @@ import {
   checkId,
   checkMemberPatch,
   checkRoomName,
+  ClientKind,
   decideSeat,
   LeaveReason,
   limits,
@@ -29,11 +30,11 @@ import { RoomTransactions } from '../../changes/room-transaction';
 import { isUniqueViolation } from '../../db/store';
 import { definedOnly, resolveRoom, Rooms } from './rooms';
 
-/** The URL issuer as the room service needs it. */
+/** The URL issuer as the room service needs it. `kind` (unset: mini-program) is the pusher's or viewer's. */
 export interface PushUrlIssuer {
-  issuePushUrl(roomId: string, memberId: string, record: boolean, formats?: string[]): Promise<IssuedPushUrl>;
+  issuePushUrl(roomId: string, memberId: string, record: boolean, formats?: string[], kind?: ClientKind): Promise<IssuedPushUrl>;
   /** Play URLs of these streams signed for one viewer (passed on to the caller as they are). */
-  issueViewerPlayUrls?(roomId: string, viewerIdentity: string, streamIds: string[]): Promise<mediav1.PlayUrl[]>;
+  issueViewerPlayUrls?(roomId: string, viewerIdentity: string, streamIds: string[], kind?: ClientKind): Promise<mediav1.PlayUrl[]>;
 }
 
 export interface IssuedPushUrl {
@@ -41,6 +42,9 @@ export interface IssuedPushUrl {
   url: string;
   expireTime: Date;
   recording: boolean;
+  /** A browser's WebRTC push URL; '' for a mini-program, or when webrtcUnavailable says why. */
+  webrtcUrl: string;
+  webrtcUnavailable: string;
 }
 
 export interface JoinInput {
@@ -56,6 +60,8 @@ export interface JoinInput {
   actor?: Actor;
   /** Absent: a seat. */
   role?: MemberRole;
+  /** What the member plays and pushes with; absent: a mini-program. */
+  kind?: ClientKind;
 }
 
 export interface JoinResult {
@@ -116,7 +122,8 @@ export class Memberships {
     }
     // Signed ahead after the room's previous join (push-url-grants.ts), or now, while the room's turn
     // and lock are awaited: the lock waits for it only when the URL issuer is slower than that.
-    const { memberId, signing } = this.grants.take(target);
+    const kind = input.kind ?? 'mini_program';
+    const { memberId, signing } = this.grants.take(target, kind);
     signing.catch(() => undefined); // awaited below; a failure before then is not unhandled
     try {
       const joined = await this.tx.run(target.id, async (change) => {
@@ -144,6 +151,7 @@ export class Memberships {
           leaveReason: null,
           role,
           seatInvited: false,
+          kind,
         };
         change.seat(member, input.requestId || null);
         Object.assign(room, { memberCount: room.memberCount + (role === 'seat' ? 1 : 0), everJoined: true, autoCloseAt: null });
@@ -151,7 +159,7 @@ export class Memberships {
         change.record({ type: 'member_joined', member, audienceCount: room.audienceCount });
         const members = [...seated.filter((m) => m.memberId !== decision.replaces?.memberId), member];
         // Asked for while the join is written, so a new member's answer waits for one hop less.
-        const viewing = this.playUrlsFor(room.id, input.identity, members);
+        const viewing = this.playUrlsFor(room.id, member, members);
         await change.commit(room);
         return { room, member, members, pushUrl: role === 'seat' ? pushUrl : null, playUrls: await viewing, seq: room.seq };
       }, { optimistic: true });
@@ -217,7 +225,7 @@ export class Memberships {
     }, actor);
     if (!promoted || !out.room) return { member: out.member, pending: out.pending, pushUrl: null };
     // The stream id derives from the member id, so this push URL names the stream the member already has.
-    const pushUrl = await this.issuer.issuePushUrl(out.room.id, out.member.memberId, out.room.recording, out.room.recordingFormats);
+    const pushUrl = await this.issuer.issuePushUrl(out.room.id, out.member.memberId, out.room.recording, out.room.recordingFormats, out.member.kind);
     return { member: out.member, pending: false, pushUrl };
   }
 
@@ -416,15 +424,16 @@ export class Memberships {
     if (!member || member.identity !== input.identity) return null;
     if (member.state === 'left') throw new DomainError('NOT_A_MEMBER', 'the membership this request made has ended');
     const snap = await this.rooms.get({ roomId: room.id });
-    const pushUrl = roleOf(member) === 'seat' ? await this.issuer.issuePushUrl(room.id, member.memberId, room.recording, room.recordingFormats) : null;
-    return { room: snap.room, member, members: snap.members, pushUrl, playUrls: await this.playUrlsFor(room.id, input.identity, snap.members), seq: snap.seq };
+    // The first join's kind, not this retry's: the membership is what the first one made.
+    const pushUrl = roleOf(member) === 'seat' ? await this.issuer.issuePushUrl(room.id, member.memberId, room.recording, room.recordingFormats, member.kind) : null;
+    return { room: snap.room, member, members: snap.members, pushUrl, playUrls: await this.playUrlsFor(room.id, member, snap.members), seq: snap.seq };
   }
 
-  /** Play URLs of the others publishing, signed for the viewer; none (the caller asks) if the issuer fails. */
-  private async playUrlsFor(roomId: string, viewer: string, members: Member[]): Promise<mediav1.PlayUrl[]> {
-    const streamIds = streamsToPlay(members, viewer);
+  /** Play URLs of the others publishing, signed for the viewer's kind; none (the caller asks) if the issuer fails. */
+  private async playUrlsFor(roomId: string, viewer: Member, members: Member[]): Promise<mediav1.PlayUrl[]> {
+    const streamIds = streamsToPlay(members, viewer.identity);
     if (streamIds.length === 0 || !this.issuer.issueViewerPlayUrls) return [];
-    return this.issuer.issueViewerPlayUrls(roomId, viewer, streamIds).catch(() => []);
+    return this.issuer.issueViewerPlayUrls(roomId, viewer.identity, streamIds, viewer.kind).catch(() => []);
   }
 }
 

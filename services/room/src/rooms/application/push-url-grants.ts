@@ -3,8 +3,10 @@
 // trip (a millisecond or more when the issuer's process has to be woken: a third of a quiet system's
 // join -> notify time went to it). A room has one grant at most; a grant is used only while fresh
 // (a small share of its URL's lifetime), and one whose signing failed is signed again on the spot.
+// Grants are signed for a mini-program (the kind nearly every join is); a browser's join signs its
+// own URL on the spot and leaves the room's grant to the next join.
 import { newId } from '@rtcroom/common';
-import type { Room } from '../domain/room';
+import type { ClientKind, Room } from '../domain/room';
 import type { IssuedPushUrl, PushUrlIssuer } from './memberships';
 
 export interface PushUrlGrantOptions {
@@ -41,7 +43,11 @@ export class PushUrlGrants {
   ) {}
 
   /** A member id for a new member of the room and its push URL: the one signed ahead if fresh. */
-  take(room: Room): PushGrant {
+  take(room: Room, kind: ClientKind = 'mini_program'): PushGrant {
+    if (kind !== 'mini_program') {
+      const memberId = newId('m');
+      return { memberId, signing: this.sign(room, memberId, kind) };
+    }
     const grant = this.next.get(room.id);
     this.next.delete(room.id);
     if (grant && this.fresh(grant)) {
@@ -77,7 +83,7 @@ export class PushUrlGrants {
     return age <= (grant.expiresAt - grant.issuedAt) * this.options.maxLifetimeShare;
   }
 
-  private sign(room: Room, memberId: string): Promise<IssuedPushUrl> {
-    return this.issuer.issuePushUrl(room.id, memberId, room.recording, room.recordingFormats);
+  private sign(room: Room, memberId: string, kind: ClientKind = 'mini_program'): Promise<IssuedPushUrl> {
+    return this.issuer.issuePushUrl(room.id, memberId, room.recording, room.recordingFormats, kind);
   }
 }

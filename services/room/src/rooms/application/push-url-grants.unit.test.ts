@@ -1,4 +1,4 @@
-import type { Room } from '../domain/room';
+import type { ClientKind, Room } from '../domain/room';
 import type { IssuedPushUrl, PushUrlIssuer } from './memberships';
 import { PushUrlGrants } from './push-url-grants';
 
@@ -9,13 +9,13 @@ class FakeIssuer implements PushUrlIssuer {
   calls: Array<{ roomId: string; memberId: string; record: boolean; formats?: string[] }> = [];
   failNext = false;
   constructor(private readonly now: () => number) {}
-  async issuePushUrl(roomId: string, memberId: string, record: boolean, formats?: string[]): Promise<IssuedPushUrl> {
-    this.calls.push({ roomId, memberId, record, formats });
+  async issuePushUrl(roomId: string, memberId: string, record: boolean, formats?: string[], kind?: ClientKind): Promise<IssuedPushUrl> {
+    this.calls.push({ roomId, memberId, record, formats, ...(kind && kind !== 'mini_program' ? { kind } : {}) });
     if (this.failNext) {
       this.failNext = false;
       throw new Error('issuer down');
     }
-    return { streamId: `s_${memberId}`, url: `rtmp://x/live/s_${memberId}`, expireTime: new Date(this.now() + 24 * hour), recording: record };
+    return { streamId: `s_${memberId}`, url: `rtmp://x/live/s_${memberId}`, expireTime: new Date(this.now() + 24 * hour), recording: record, webrtcUrl: '', webrtcUnavailable: '' };
   }
 }
 
@@ -66,6 +66,15 @@ describe('push URLs signed ahead', () => {
     expect(issuer.calls).toHaveLength(2);
   });
 
+  it("signs a browser's URL on the spot, for its kind, and leaves the room's grant to the next join", async () => {
+    grants.prepare(room());
+    const ahead = issuer.calls[0].memberId;
+    const browser = grants.take(room(), 'browser');
+    expect(browser.memberId).not.toBe(ahead);
+    expect(issuer.calls[1]).toEqual({ roomId: 'r_1', memberId: browser.memberId, record: true, formats: ['mp4'], kind: 'browser' });
+    expect(grants.take(room()).memberId).toBe(ahead);
+  });
+
   it('signs nothing ahead for a full or closed room, and keeps one grant per room', () => {
     grants.prepare(room({ memberCount: 6 }));
     grants.prepare(room({ closedAt: new Date() }));
@@ -84,7 +93,7 @@ describe('push URLs signed ahead', () => {
 
     // A URL living a minute: 1% of it is 600 ms.
     const shortLived = new PushUrlGrants(
-      { issuePushUrl: async (_r, m, record) => ({ streamId: `s_${m}`, url: '', expireTime: new Date(clock + 60_000), recording: record }) },
+      { issuePushUrl: async (_r, m, record) => ({ streamId: `s_${m}`, url: '', expireTime: new Date(clock + 60_000), recording: record, webrtcUrl: '', webrtcUnavailable: '' }) },
       { maxRooms: 10, maxAgeMs: 30_000, maxLifetimeShare: 0.01 },
       () => clock,
     );

@@ -54,6 +54,12 @@ export interface Room extends RoomOptions {
   audienceCount?: number;
 }
 
+/**
+ * What a member plays and pushes with, given at join: a mini-program's <live-pusher>/<live-player>
+ * (RTMP; the default) or a browser (WebRTC). The URLs it is issued, and issued to it, suit its kind.
+ */
+export type ClientKind = 'mini_program' | 'browser';
+
 export interface Member {
   memberId: string;
   roomId: string;
@@ -75,6 +81,8 @@ export interface Member {
   role?: MemberRole;
   /** An owner or admin invited this audience member to a seat; its own promotion now succeeds. */
   seatInvited?: boolean;
+  /** Fixed for the membership: a client that changes kind joins again. */
+  kind: ClientKind;
 }
 
 /** Limits, documented in the README and in proto comments. */

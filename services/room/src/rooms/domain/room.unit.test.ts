@@ -12,7 +12,7 @@ const room = (over: Partial<Room> = {}): Room => ({
 });
 const member = (identity: string, over: Partial<Member> = {}): Member => ({
   memberId: `m_${identity}`, roomId: 'r_1', identity, displayName: '', avatarUrl: '', customData: '', connectionInterrupted: false, streamSource: null, state: 'joined', streamId: 's',
-  sessionId: '', joinedAt: now, leftAt: null, leaveReason: null, ...over,
+  sessionId: '', joinedAt: now, leftAt: null, leaveReason: null, kind: 'mini_program', ...over,
 });
 
 describe('normalizeNewRoom', () => {

@@ -1,6 +1,6 @@
 // Members rows <-> Member domain objects.
 import { sql } from 'kysely';
-import { LeaveReason, Member, MemberRole, MemberState, StreamSource } from '../domain/room';
+import { ClientKind, LeaveReason, Member, MemberRole, MemberState, StreamSource } from '../domain/room';
 import { RoomDb } from '../../db/database';
 import { MembersTable } from './room.tables';
 import type { MemberWrite } from './room-store';
@@ -23,6 +23,7 @@ export function toMember(row: MembersTable): Member {
     leaveReason: row.leave_reason as LeaveReason | null,
     role: (row.role as MemberRole | undefined) ?? 'seat',
     seatInvited: row.seat_invited ?? false,
+    kind: row.kind as ClientKind,
   };
 }
 
@@ -78,6 +79,7 @@ export function memberWriteQuery(db: Pick<RoomDb, 'insertInto' | 'updateTable'>,
         join_request_id: w.joinRequestId,
         role: m.role ?? 'seat',
         seat_invited: m.seatInvited ?? false,
+        kind: m.kind,
       })
       .returning('member_id');
   }

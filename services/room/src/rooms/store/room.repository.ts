@@ -155,7 +155,7 @@ export async function saveRoomWithEvents(db: RoomDb, room: Room, version: number
 }
 
 const memberColumns =
-  'member_id, room_id, identity, display_name, avatar_url, custom_data, connection_interrupted, stream_source, state, stream_id, session_id, joined_at, left_at, leave_reason, join_request_id, role, seat_invited';
+  'member_id, room_id, identity, display_name, avatar_url, custom_data, connection_interrupted, stream_source, state, stream_id, session_id, joined_at, left_at, leave_reason, join_request_id, role, seat_invited, kind';
 
 /**
  * The same write as saveRoomWithEvents, without a lock: it lands only if the room is still at
@@ -184,7 +184,7 @@ export async function saveRoomIfUnchanged(db: RoomDb, room: Room, expected: numb
         ` ${p(m.identity, 'text')}, ${p(m.displayName, 'text')}, ${p(m.avatarUrl, 'text')}, ${p(m.customData, 'text')},` +
         ` ${p(m.connectionInterrupted, 'bool')}, ${p(m.streamSource, 'text')}, ${p(m.state, 'text')}, ${p(m.streamId, 'text')},` +
         ` ${p(m.sessionId, 'text')}, ${p(m.joinedAt, 'timestamptz')}, ${p(m.leftAt, 'timestamptz')}, ${p(m.leaveReason, 'text')},` +
-        ` ${p(member.joinRequestId, 'text')}, ${p(m.role ?? 'seat', 'text')}, ${p(m.seatInvited ?? false, 'bool')} from saved)`
+        ` ${p(member.joinRequestId, 'text')}, ${p(m.role ?? 'seat', 'text')}, ${p(m.seatInvited ?? false, 'bool')}, ${p(m.kind, 'text')} from saved)`
       : `, member_written as (update members set state = ${p(m.state, 'text')}, left_at = ${p(m.leftAt, 'timestamptz')},` +
         ` leave_reason = ${p(m.leaveReason, 'text')}, display_name = ${p(m.displayName, 'text')}, avatar_url = ${p(m.avatarUrl, 'text')},` +
         ` custom_data = ${p(m.customData, 'text')}, connection_interrupted = ${p(m.connectionInterrupted, 'bool')},` +

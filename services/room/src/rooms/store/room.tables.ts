@@ -50,6 +50,8 @@ export interface MembersTable {
   stream_source: string | null;
   role: string;
   seat_invited: boolean;
+  /** 'mini_program' or 'browser'. */
+  kind: string;
 }
 
 export interface RoomBansTable {

@@ -8,7 +8,7 @@ import { Rooms } from '../application/rooms';
 import { streamsToPlay } from '../domain/room';
 import type { RoomPageCursor } from '../store/room-store';
 import { actorFromProto, userActor } from '../../wire/principal.wire';
-import { leaveReasonFromProto, ownerRightsFromProto, roleFromProto, roomOptionsFromProto, streamSourceFromProto, toProtoMember, toProtoRoom } from './room.wire';
+import { clientKindFromProto, leaveReasonFromProto, ownerRightsFromProto, roleFromProto, roomOptionsFromProto, streamSourceFromProto, toProtoMember, toProtoRoom } from './room.wire';
 
 function encodeCursor(c: RoomPageCursor): string {
   return Buffer.from(JSON.stringify({ c: c.createdAt.toISOString(), i: c.id })).toString('base64url');
@@ -116,6 +116,7 @@ export function roomGrpcBinding(rooms: Rooms, members: Memberships, messages: Me
           requestId: req.requestId,
           actor: userActor(req.principal, rpc),
           role: roleFromProto(req.role),
+          kind: clientKindFromProto(req.kind),
         });
         return {
           room: toProtoRoom(result.room),

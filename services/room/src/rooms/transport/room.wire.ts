@@ -1,6 +1,7 @@
 // Domain objects <-> their protobuf messages, for gRPC responses and NATS events alike.
-import { roomv1 } from '@rtcroom/proto';
-import { CloseReason, DuplicateIdentityPolicy, LeaveReason, Member, MemberRole, MemberState, OwnerLeavePolicy, OwnerRights, Room, RoomKind, RoomOptions, StreamSource } from '../domain/room';
+import { DomainError } from '@rtcroom/common';
+import { mediav1, roomv1 } from '@rtcroom/proto';
+import { ClientKind, CloseReason, DuplicateIdentityPolicy, LeaveReason, Member, MemberRole, MemberState, OwnerLeavePolicy, OwnerRights, Room, RoomKind, RoomOptions, StreamSource } from '../domain/room';
 
 const R = roomv1;
 
@@ -52,6 +53,11 @@ export const toProtoRole = (r: MemberRole | undefined) => roleToProto[r ?? 'seat
 /** UNSPECIFIED (or unknown) reads as a seat. */
 export const roleFromProto = (r: roomv1.MemberRole | undefined): MemberRole => (r === R.MemberRole.MEMBER_ROLE_AUDIENCE ? 'audience' : 'seat');
 
+const clientKindToProto: Record<ClientKind, mediav1.ClientKind> = {
+  mini_program: mediav1.ClientKind.CLIENT_KIND_MINI_PROGRAM,
+  browser: mediav1.ClientKind.CLIENT_KIND_BROWSER,
+};
+
 function invert<K extends string, V extends string>(map: Record<K, V>): Map<V, K> {
   return new Map(Object.entries(map).map(([k, v]) => [v as V, k as K]));
 }
@@ -61,9 +67,20 @@ const streamSourceFromProtoMap = invert(streamSourceToProto);
 const ownerLeaveFromProtoMap = invert(ownerLeaveToProto);
 const duplicateFromProtoMap = invert(duplicateToProto);
 const ownerRightsFromProtoMap = invert(ownerRightsToProto);
+const clientKindFromProtoMap = invert(clientKindToProto);
 
 /** UNSPECIFIED (or unknown) means the default, manage. */
 export const ownerRightsFromProto = (r: roomv1.OwnerRights | undefined): OwnerRights => ownerRightsFromProtoMap.get(r ?? R.OwnerRights.OWNER_RIGHTS_UNSPECIFIED) ?? 'manage';
+
+export const toProtoClientKind = (k: ClientKind) => clientKindToProto[k];
+
+/** Unset or UNSPECIFIED: a mini-program (every client from before kinds). An unknown value is refused. */
+export function clientKindFromProto(k: mediav1.ClientKind | undefined, field = 'kind'): ClientKind {
+  if (k === undefined || k === mediav1.ClientKind.CLIENT_KIND_UNSPECIFIED) return 'mini_program';
+  const kind = clientKindFromProtoMap.get(k);
+  if (!kind) throw new DomainError('INVALID_ARGUMENT', `${field} is not a known client kind`, { field });
+  return kind;
+}
 
 export const toProtoLeaveReason = (r: LeaveReason) => leaveReasonToProto[r];
 export const toProtoCloseReason = (r: CloseReason) => closeReasonToProto[r];
@@ -137,5 +154,6 @@ export function toProtoMember(m: Member): roomv1.Member {
     leaveReason: m.leaveReason ? leaveReasonToProto[m.leaveReason] : R.LeaveReason.LEAVE_REASON_UNSPECIFIED,
     role: toProtoRole(m.role),
     seatInvited: m.seatInvited ?? false,
+    kind: clientKindToProto[m.kind],
   };
 }

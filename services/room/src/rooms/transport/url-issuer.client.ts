@@ -2,17 +2,19 @@
 import { createClient, GrpcMetrics, InProcessHub, GrpcTlsConfig } from '@rtcroom/common';
 import { urlIssuerv1 } from '@rtcroom/proto';
 import { IssuedPushUrl, PushUrlIssuer } from '../application/memberships';
+import { toProtoClientKind } from './room.wire';
 
 export function grpcPushUrlIssuer(address: string, tls?: GrpcTlsConfig, metrics?: GrpcMetrics, inproc?: InProcessHub): PushUrlIssuer & { close(): void } {
   const client = createClient(urlIssuerv1.UrlIssuerServiceService, address, 3000, { tls, metrics, inproc });
   return {
-    async issuePushUrl(roomId, memberId, record, formats = []): Promise<IssuedPushUrl> {
-      const { pushUrl } = await client.issuePushUrl({ roomId, memberId, record, recordFormats: formats });
+    async issuePushUrl(roomId, memberId, record, formats = [], kind = 'mini_program'): Promise<IssuedPushUrl> {
+      const { pushUrl } = await client.issuePushUrl({ roomId, memberId, record, recordFormats: formats, pusherKind: toProtoClientKind(kind) });
       if (!pushUrl) throw new Error('url issuer returned no push URL');
-      return { streamId: pushUrl.streamId, url: pushUrl.url, expireTime: pushUrl.expireTime ?? new Date(0), recording: pushUrl.recording };
+      const { streamId, url, expireTime, recording, webrtcUrl, webrtcUnavailable } = pushUrl;
+      return { streamId, url, expireTime: expireTime ?? new Date(0), recording, webrtcUrl, webrtcUnavailable };
     },
-    async issueViewerPlayUrls(roomId, viewerIdentity, streamIds) {
-      return (await client.issueViewerPlayUrls({ roomId, viewerIdentity, streamIds })).playUrls;
+    async issueViewerPlayUrls(roomId, viewerIdentity, streamIds, kind = 'mini_program') {
+      return (await client.issueViewerPlayUrls({ roomId, viewerIdentity, streamIds, viewerKind: toProtoClientKind(kind) })).playUrls;
     },
     close: () => client.close(),
   };

@@ -4,7 +4,7 @@
 // so a member cannot move a recorded push to the application that does not record (or back).
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { identityPattern } from '@rtcroom/common/errors';
-import type { MediaProvider, SignedPlayUrls, SignedPushUrl, UrlLifetimes } from '../media-provider';
+import type { MediaProvider, SignedPlayUrls, SignedPushUrl, UrlLifetimes, WebRtcLeg } from '../media-provider';
 import { expirySeconds } from '../expiry';
 
 export interface SelfHostedSettings extends UrlLifetimes {
@@ -93,10 +93,15 @@ export function verifyPlaySignature(key: string, params: PlayParams, now: Date =
   return judge(signPlay(key, streamId, viewer, exp), sig, exp, now);
 }
 
-export function createSelfHostedProvider(settings: SelfHostedSettings): MediaProvider {
+/**
+ * nginx-rtmp speaks RTMP only: browser members get WebRTC URLs only from `webrtc`, a media bridge
+ * (Janus) in front of it; without one their webrtc_url is empty and says WEBRTC_UNAVAILABLE.
+ */
+export function createSelfHostedProvider(settings: SelfHostedSettings, webrtc?: WebRtcLeg): MediaProvider {
   const { rtmpBase, httpBase, signingKey: key, app, recordApp } = settings;
   return {
     streamIdPrefix: 's',
+    ...(webrtc ? { webrtc } : {}),
 
     pushUrl(streamId: string, record: boolean, now: Date): SignedPushUrl {
       const exp = expirySeconds(now, settings.pushTtlSeconds);

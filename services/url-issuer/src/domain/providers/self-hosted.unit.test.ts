@@ -132,3 +132,25 @@ describe('self-hosted play URLs', () => {
     expect(verifyPlaySignature(key, { streamId, viewer: 'alice', exp, sig }, now)).toBe('BAD_SIGNATURE');
   });
 });
+
+describe('self-hosted WebRTC side (browser members)', () => {
+  it('has none without a media bridge: nginx-rtmp speaks RTMP only', () => {
+    expect(provider.webrtc).toBeUndefined();
+  });
+
+  it('takes a media bridge as its WebRTC side when given one', async () => {
+    const asked: unknown[] = [];
+    const bridged = createSelfHostedProvider(settings, {
+      pushUrl: (req) => (asked.push(req), `bridge-push:${req.streamId}`),
+      playUrl: async (req) => (asked.push(req), `bridge-play:${req.streamId}:${req.viewer}`),
+    });
+    expect(bridged.webrtc!.pushUrl({ roomId: 'r_1', memberId: 'm_1', streamId, record: false, formats: [], now })).toBe(`bridge-push:${streamId}`);
+    await expect(bridged.webrtc!.playUrl({ roomId: 'r_1', streamId, viewer: 'bob', now })).resolves.toBe(`bridge-play:${streamId}:bob`);
+    expect(asked).toEqual([
+      { roomId: 'r_1', memberId: 'm_1', streamId, record: false, formats: [], now },
+      { roomId: 'r_1', streamId, viewer: 'bob', now },
+    ]);
+    // The RTMP URLs are as without a bridge.
+    expect(bridged.pushUrl(streamId, false, now)).toEqual(provider.pushUrl(streamId, false, now));
+  });
+});

@@ -1,5 +1,6 @@
 // Tencent Cloud live streaming ("cloud" deployments): its anti-leech signature, push URLs with
-// optional recording parameters, and the play URLs <live-player> uses.
+// optional recording parameters, the play URLs <live-player> uses, and for browser members the
+// WebRTC push URL of its web pusher (TXLivePusher) and LEB webrtc:// play URLs.
 import { createHash } from 'node:crypto';
 import type { MediaProvider, SignedPlayUrls, SignedPushUrl, UrlLifetimes } from '../media-provider';
 import { expirySeconds } from '../expiry';
@@ -38,15 +39,22 @@ export function createTencentProvider(settings: TencentSettings): MediaProvider 
     const txTime = tencentTxTime(exp);
     return `bizid=${bizid}&txSecret=${tencentTxSecret(pushKey, streamId, txTime)}&txTime=${txTime}`;
   };
-  const recordQuery = (formats: readonly string[]) => `&record=${formats.join('|')}&record_interval=${settings.recordIntervalSeconds}`;
+  const recordQuery = (formats: readonly string[]) => {
+    const chosen = formats.length > 0 ? formats : settings.recordFormats;
+    return `&record=${chosen.join('|')}&record_interval=${settings.recordIntervalSeconds}`;
+  };
+  // The web pusher's and LEB's URLs carry no bizid (the domain names the account); same signature.
+  const webrtcQuery = (streamId: string, exp: number): string => {
+    const txTime = tencentTxTime(exp);
+    return `txSecret=${tencentTxSecret(pushKey, streamId, txTime)}&txTime=${txTime}`;
+  };
 
   return {
     streamIdPrefix: bizid,
 
     pushUrl(streamId: string, record: boolean, now: Date, formats: readonly string[] = []): SignedPushUrl {
       const exp = expirySeconds(now, settings.pushTtlSeconds);
-      const chosen = formats.length > 0 ? formats : settings.recordFormats;
-      const url = `rtmp://${pushDomain}/live/${streamId}?${signedQuery(streamId, exp)}${record ? recordQuery(chosen) : ''}`;
+      const url = `rtmp://${pushDomain}/live/${streamId}?${signedQuery(streamId, exp)}${record ? recordQuery(formats) : ''}`;
       return { url, expireTime: new Date(exp * 1000), recording: record };
     },
 
@@ -60,6 +68,18 @@ export function createTencentProvider(settings: TencentSettings): MediaProvider 
         hlsUrl: `http://${playDomain}/live/${streamId}.m3u8`,
         expireTime: new Date(exp * 1000),
       };
+    },
+
+    // Same expiry as the RTMP URLs signed with the same `now`, so the pair lapses together.
+    webrtc: {
+      pushUrl({ streamId, record, formats, now }) {
+        const exp = expirySeconds(now, settings.pushTtlSeconds);
+        return `webrtc://${pushDomain}/live/${streamId}?${webrtcQuery(streamId, exp)}${record ? recordQuery(formats) : ''}`;
+      },
+      playUrl({ streamId, now }) {
+        const exp = expirySeconds(now, settings.playTtlSeconds);
+        return `webrtc://${playDomain}/live/${streamId}?${webrtcQuery(streamId, exp)}`;
+      },
     },
   };
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { createTencentProvider, TencentSettings, tencentTxSecret, tencentTxTime } from './tencent';
 
 const settings: TencentSettings = {
@@ -73,5 +74,49 @@ describe('Tencent play URLs', () => {
     expect(play.rtmpUrl).toBe('rtmp://8888.liveplay.myqcloud.com/live/8888_test001');
     expect(play.flvUrl).toBe('http://8888.liveplay.myqcloud.com/live/8888_test001.flv');
     expect(play.hlsUrl).toBe('http://8888.liveplay.myqcloud.com/live/8888_test001.m3u8');
+  });
+});
+
+// Browser members (REFERENCE.md section 8): the web pusher's WebRTC push URL and LEB play URLs,
+// signed exactly as the RTMP ones; the expected signatures are the published vector and MD5s taken here.
+describe('Tencent WebRTC URLs (browser members)', () => {
+  const provider = createTencentProvider(settings);
+  const webrtc = provider.webrtc!;
+  const md5 = (text: string) => createHash('md5').update(text, 'utf8').digest('hex');
+
+  it('signs the WebRTC push URL like the RTMP push URL, without bizid, on the push domain', () => {
+    const url = webrtc.pushUrl({ roomId: 'r_1', memberId: 'm_1', streamId: '8888_test001', record: false, formats: [], now: nowForPush });
+    expect(url).toBe('webrtc://8888.livepush.myqcloud.com/live/8888_test001?txSecret=589dd9ebd1de7beb37d7f0c5c90dd66d&txTime=5C2A3CFF');
+    // The same signature and expiry as the RTMP push URL signed at the same instant.
+    const rtmp = provider.pushUrl('8888_test001', false, nowForPush).url;
+    expect(String(url).split('?')[1]).toBe(rtmp.split('&').slice(1).join('&'));
+  });
+
+  it('adds the recording parameters to the WebRTC push URL as to the RTMP one', () => {
+    expect(webrtc.pushUrl({ roomId: 'r_1', memberId: 'm_1', streamId: '8888_test001', record: true, formats: [], now: nowForPush })).toBe(
+      'webrtc://8888.livepush.myqcloud.com/live/8888_test001?txSecret=589dd9ebd1de7beb37d7f0c5c90dd66d&txTime=5C2A3CFF&record=mp4&record_interval=1800',
+    );
+    expect(webrtc.pushUrl({ roomId: 'r_1', memberId: 'm_1', streamId: '8888_test001', record: true, formats: ['hls', 'flv'], now: nowForPush })).toMatch(
+      /&record=hls\|flv&record_interval=1800$/,
+    );
+  });
+
+  it('gives a LEB webrtc:// play URL on the play domain, signed like the low-latency RTMP play URL', () => {
+    const now = new Date((vectorExpiry - settings.playTtlSeconds) * 1000);
+    const url = webrtc.playUrl({ roomId: 'r_1', streamId: '8888_test001', viewer: 'alice', now });
+    expect(url).toBe('webrtc://8888.liveplay.myqcloud.com/live/8888_test001?txSecret=589dd9ebd1de7beb37d7f0c5c90dd66d&txTime=5C2A3CFF');
+  });
+
+  it('signs another stream and instant: MD5 of key + stream + hex expiry, computed here', () => {
+    // 2026-12-06T00:00:00Z + one hour of play TTL = 1796518800 s = 0x6B14B390.
+    const now = new Date(Date.UTC(2026, 11, 6, 0, 0, 0));
+    const expiry = Date.UTC(2026, 11, 6, 1, 0, 0) / 1000;
+    expect(expiry).toBe(0x6b14b390);
+    const secret = md5('mykey' + '8888_abcdefghijklmnopqrstuvwx' + '6B14B390');
+    expect(webrtc.playUrl({ roomId: 'r_1', streamId: '8888_abcdefghijklmnopqrstuvwx', viewer: 'bob', now })).toBe(
+      `webrtc://8888.liveplay.myqcloud.com/live/8888_abcdefghijklmnopqrstuvwx?txSecret=${secret}&txTime=6B14B390`,
+    );
+    // Every viewer gets the same URL: Tencent's signature does not name the viewer.
+    expect(webrtc.playUrl({ roomId: 'r_1', streamId: '8888_abcdefghijklmnopqrstuvwx', viewer: 'carol', now })).toContain(`txSecret=${secret}&`);
   });
 });

@@ -21,7 +21,7 @@ import {
 import { Timestamp } from "../../../google/protobuf/timestamp";
 import { Principal } from "../../auth/v1/principal";
 import { Recording } from "../../media/v1/recording";
-import { PushUrl } from "../../media/v1/url";
+import { ClientKind, clientKindFromJSON, clientKindToJSON, clientKindToNumber, PushUrl } from "../../media/v1/url";
 import { Call } from "../../room/v1/call";
 import { Member, Room } from "../../room/v1/room";
 import { Agent, AgentState, agentStateFromJSON, agentStateToJSON, agentStateToNumber, Team } from "./desk";
@@ -94,7 +94,11 @@ export interface CallTeamRequest {
    * The end user the request acts for (the gateway passes the access token's identity and grants);
    * absent: the operator. See rtcroom.auth.v1.Principal.
    */
-  principal: Principal | undefined;
+  principal:
+    | Principal
+    | undefined;
+  /** What the customer plays and pushes with; unset: a mini-program. */
+  customerKind?: ClientKind | undefined;
 }
 
 export interface CallTeamResponse {
@@ -881,6 +885,7 @@ function createBaseCallTeamRequest(): CallTeamRequest {
     customerDisplayName: "",
     metadata: "",
     principal: undefined,
+    customerKind: undefined,
   };
 }
 
@@ -903,6 +908,9 @@ export const CallTeamRequest: MessageFns<CallTeamRequest> = {
     }
     if (message.principal !== undefined) {
       Principal.encode(message.principal, writer.uint32(50).fork()).join();
+    }
+    if (message.customerKind !== undefined) {
+      writer.uint32(400).int32(clientKindToNumber(message.customerKind));
     }
     return writer;
   },
@@ -968,6 +976,14 @@ export const CallTeamRequest: MessageFns<CallTeamRequest> = {
             message.principal = Principal.decode(reader, reader.uint32());
             continue;
           }
+          case 50: {
+            if (tag !== 400) {
+              break;
+            }
+
+            message.customerKind = clientKindFromJSON(reader.int32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1000,6 +1016,11 @@ export const CallTeamRequest: MessageFns<CallTeamRequest> = {
         : "",
       metadata: isSet(object.metadata) ? globalThis.String(object.metadata) : "",
       principal: isSet(object.principal) ? Principal.fromJSON(object.principal) : undefined,
+      customerKind: isSet(object.customerKind)
+        ? clientKindFromJSON(object.customerKind)
+        : isSet(object.customer_kind)
+        ? clientKindFromJSON(object.customer_kind)
+        : undefined,
     };
   },
 
@@ -1023,6 +1044,9 @@ export const CallTeamRequest: MessageFns<CallTeamRequest> = {
     if (message.principal !== undefined) {
       obj.principal = Principal.toJSON(message.principal);
     }
+    if (message.customerKind !== undefined) {
+      obj.customerKind = clientKindToJSON(message.customerKind);
+    }
     return obj;
   },
 
@@ -1039,6 +1063,7 @@ export const CallTeamRequest: MessageFns<CallTeamRequest> = {
     message.principal = (object.principal !== undefined && object.principal !== null)
       ? Principal.fromPartial(object.principal)
       : undefined;
+    message.customerKind = object.customerKind ?? undefined;
     return message;
   },
 };

@@ -10,7 +10,14 @@ import { Timestamp } from "../../../google/protobuf/timestamp";
 import { Agent, AgentState, agentStateFromJSON, agentStateToJSON, agentStateToNumber, Team } from "../../desk/v1/desk";
 import { TeamStats } from "../../desk/v1/desk_service";
 import { Recording } from "../../media/v1/recording";
-import { PlayUrl, PushUrl } from "../../media/v1/url";
+import {
+  ClientKind,
+  clientKindFromJSON,
+  clientKindToJSON,
+  clientKindToNumber,
+  PlayUrl,
+  PushUrl,
+} from "../../media/v1/url";
 import { Call } from "../../room/v1/call";
 import {
   CloseReason,
@@ -257,6 +264,13 @@ export interface JoinRoomRequest {
    * instead of a new one.
    */
   idempotencyKey: string;
+  /**
+   * What this client plays and pushes with: CLIENT_KIND_BROWSER for a web page (WebRTC URLs),
+   * unset or CLIENT_KIND_MINI_PROGRAM for <live-pusher>/<live-player> (RTMP URLs).
+   */
+  kind?:
+    | ClientKind
+    | undefined;
   /** MEMBER_ROLE_AUDIENCE: join the audience (no push URL; see rtcroom.room.v1.JoinRoomRequest.role). */
   role: MemberRole;
 }
@@ -561,8 +575,9 @@ export interface PlaceCallRequest {
   recording: boolean;
   /** Up to 1024 bytes. */
   metadata: string;
-  /** NEXT-ID: 5 */
   ringTimeoutSeconds: number;
+  /** The caller's kind, as JoinRoomRequest.kind. */
+  kind?: ClientKind | undefined;
 }
 
 export interface PlaceCallResponse {
@@ -582,8 +597,9 @@ export interface PlaceCallResponse {
  */
 export interface AnswerCallRequest {
   callId: string;
-  /** NEXT-ID: 3 */
   accept: boolean;
+  /** The callee's kind, as JoinRoomRequest.kind. */
+  kind?: ClientKind | undefined;
 }
 
 export interface AnswerCallResponse {
@@ -667,6 +683,8 @@ export interface CallTeamRequest {
   team: string;
   /** Up to 1024 bytes (e.g. the case the customer calls about); agents see it with the offer. */
   metadata: string;
+  /** The customer's kind, as JoinRoomRequest.kind. */
+  kind?: ClientKind | undefined;
 }
 
 export interface CallTeamResponse {
@@ -3665,6 +3683,7 @@ function createBaseJoinRoomRequest(): JoinRoomRequest {
     createIfMissing: false,
     createOptions: undefined,
     idempotencyKey: "",
+    kind: undefined,
     role: MemberRole.MEMBER_ROLE_UNSPECIFIED,
   };
 }
@@ -3688,6 +3707,9 @@ export const JoinRoomRequest: MessageFns<JoinRoomRequest> = {
     }
     if (message.idempotencyKey !== "") {
       writer.uint32(50).string(message.idempotencyKey);
+    }
+    if (message.kind !== undefined) {
+      writer.uint32(400).int32(clientKindToNumber(message.kind));
     }
     if (message.role !== MemberRole.MEMBER_ROLE_UNSPECIFIED) {
       writer.uint32(880).int32(memberRoleToNumber(message.role));
@@ -3756,6 +3778,14 @@ export const JoinRoomRequest: MessageFns<JoinRoomRequest> = {
             message.idempotencyKey = reader.string();
             continue;
           }
+          case 50: {
+            if (tag !== 400) {
+              break;
+            }
+
+            message.kind = clientKindFromJSON(reader.int32());
+            continue;
+          }
           case 110: {
             if (tag !== 880) {
               break;
@@ -3808,6 +3838,7 @@ export const JoinRoomRequest: MessageFns<JoinRoomRequest> = {
         : isSet(object.idempotency_key)
         ? globalThis.String(object.idempotency_key)
         : "",
+      kind: isSet(object.kind) ? clientKindFromJSON(object.kind) : undefined,
       role: isSet(object.role) ? memberRoleFromJSON(object.role) : MemberRole.MEMBER_ROLE_UNSPECIFIED,
     };
   },
@@ -3832,6 +3863,9 @@ export const JoinRoomRequest: MessageFns<JoinRoomRequest> = {
     if (message.idempotencyKey !== undefined) {
       obj.idempotencyKey = message.idempotencyKey;
     }
+    if (message.kind !== undefined) {
+      obj.kind = clientKindToJSON(message.kind);
+    }
     if (message.role !== undefined) {
       obj.role = memberRoleToJSON(message.role);
     }
@@ -3851,6 +3885,7 @@ export const JoinRoomRequest: MessageFns<JoinRoomRequest> = {
       ? Room.fromPartial(object.createOptions)
       : undefined;
     message.idempotencyKey = object.idempotencyKey ?? "";
+    message.kind = object.kind ?? undefined;
     message.role = object.role ?? MemberRole.MEMBER_ROLE_UNSPECIFIED;
     return message;
   },
@@ -7203,7 +7238,7 @@ export const CloseRoomResponse: MessageFns<CloseRoomResponse> = {
 };
 
 function createBasePlaceCallRequest(): PlaceCallRequest {
-  return { calleeIdentity: "", recording: false, metadata: "", ringTimeoutSeconds: 0 };
+  return { calleeIdentity: "", recording: false, metadata: "", ringTimeoutSeconds: 0, kind: undefined };
 }
 
 export const PlaceCallRequest: MessageFns<PlaceCallRequest> = {
@@ -7219,6 +7254,9 @@ export const PlaceCallRequest: MessageFns<PlaceCallRequest> = {
     }
     if (message.ringTimeoutSeconds !== 0) {
       writer.uint32(32).uint32(message.ringTimeoutSeconds);
+    }
+    if (message.kind !== undefined) {
+      writer.uint32(400).int32(clientKindToNumber(message.kind));
     }
     return writer;
   },
@@ -7268,6 +7306,14 @@ export const PlaceCallRequest: MessageFns<PlaceCallRequest> = {
             message.ringTimeoutSeconds = reader.uint32();
             continue;
           }
+          case 50: {
+            if (tag !== 400) {
+              break;
+            }
+
+            message.kind = clientKindFromJSON(reader.int32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -7294,6 +7340,7 @@ export const PlaceCallRequest: MessageFns<PlaceCallRequest> = {
         : isSet(object.ring_timeout_seconds)
         ? globalThis.Number(object.ring_timeout_seconds)
         : 0,
+      kind: isSet(object.kind) ? clientKindFromJSON(object.kind) : undefined,
     };
   },
 
@@ -7311,6 +7358,9 @@ export const PlaceCallRequest: MessageFns<PlaceCallRequest> = {
     if (message.ringTimeoutSeconds !== undefined) {
       obj.ringTimeoutSeconds = Math.round(message.ringTimeoutSeconds);
     }
+    if (message.kind !== undefined) {
+      obj.kind = clientKindToJSON(message.kind);
+    }
     return obj;
   },
 
@@ -7323,6 +7373,7 @@ export const PlaceCallRequest: MessageFns<PlaceCallRequest> = {
     message.recording = object.recording ?? false;
     message.metadata = object.metadata ?? "";
     message.ringTimeoutSeconds = object.ringTimeoutSeconds ?? 0;
+    message.kind = object.kind ?? undefined;
     return message;
   },
 };
@@ -7469,7 +7520,7 @@ export const PlaceCallResponse: MessageFns<PlaceCallResponse> = {
 };
 
 function createBaseAnswerCallRequest(): AnswerCallRequest {
-  return { callId: "", accept: false };
+  return { callId: "", accept: false, kind: undefined };
 }
 
 export const AnswerCallRequest: MessageFns<AnswerCallRequest> = {
@@ -7479,6 +7530,9 @@ export const AnswerCallRequest: MessageFns<AnswerCallRequest> = {
     }
     if (message.accept !== false) {
       writer.uint32(16).bool(message.accept);
+    }
+    if (message.kind !== undefined) {
+      writer.uint32(400).int32(clientKindToNumber(message.kind));
     }
     return writer;
   },
@@ -7512,6 +7566,14 @@ export const AnswerCallRequest: MessageFns<AnswerCallRequest> = {
             message.accept = reader.bool();
             continue;
           }
+          case 50: {
+            if (tag !== 400) {
+              break;
+            }
+
+            message.kind = clientKindFromJSON(reader.int32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -7532,6 +7594,7 @@ export const AnswerCallRequest: MessageFns<AnswerCallRequest> = {
         ? globalThis.String(object.call_id)
         : "",
       accept: isSet(object.accept) ? globalThis.Boolean(object.accept) : false,
+      kind: isSet(object.kind) ? clientKindFromJSON(object.kind) : undefined,
     };
   },
 
@@ -7543,6 +7606,9 @@ export const AnswerCallRequest: MessageFns<AnswerCallRequest> = {
     if (message.accept !== undefined) {
       obj.accept = message.accept;
     }
+    if (message.kind !== undefined) {
+      obj.kind = clientKindToJSON(message.kind);
+    }
     return obj;
   },
 
@@ -7553,6 +7619,7 @@ export const AnswerCallRequest: MessageFns<AnswerCallRequest> = {
     const message = createBaseAnswerCallRequest();
     message.callId = object.callId ?? "";
     message.accept = object.accept ?? false;
+    message.kind = object.kind ?? undefined;
     return message;
   },
 };
@@ -8426,7 +8493,7 @@ export const GetTeamResponse: MessageFns<GetTeamResponse> = {
 };
 
 function createBaseCallTeamRequest(): CallTeamRequest {
-  return { team: "", metadata: "" };
+  return { team: "", metadata: "", kind: undefined };
 }
 
 export const CallTeamRequest: MessageFns<CallTeamRequest> = {
@@ -8436,6 +8503,9 @@ export const CallTeamRequest: MessageFns<CallTeamRequest> = {
     }
     if (message.metadata !== "") {
       writer.uint32(18).string(message.metadata);
+    }
+    if (message.kind !== undefined) {
+      writer.uint32(400).int32(clientKindToNumber(message.kind));
     }
     return writer;
   },
@@ -8469,6 +8539,14 @@ export const CallTeamRequest: MessageFns<CallTeamRequest> = {
             message.metadata = reader.string();
             continue;
           }
+          case 50: {
+            if (tag !== 400) {
+              break;
+            }
+
+            message.kind = clientKindFromJSON(reader.int32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -8485,6 +8563,7 @@ export const CallTeamRequest: MessageFns<CallTeamRequest> = {
     return {
       team: isSet(object.team) ? globalThis.String(object.team) : "",
       metadata: isSet(object.metadata) ? globalThis.String(object.metadata) : "",
+      kind: isSet(object.kind) ? clientKindFromJSON(object.kind) : undefined,
     };
   },
 
@@ -8496,6 +8575,9 @@ export const CallTeamRequest: MessageFns<CallTeamRequest> = {
     if (message.metadata !== undefined) {
       obj.metadata = message.metadata;
     }
+    if (message.kind !== undefined) {
+      obj.kind = clientKindToJSON(message.kind);
+    }
     return obj;
   },
 
@@ -8506,6 +8588,7 @@ export const CallTeamRequest: MessageFns<CallTeamRequest> = {
     const message = createBaseCallTeamRequest();
     message.team = object.team ?? "";
     message.metadata = object.metadata ?? "";
+    message.kind = object.kind ?? undefined;
     return message;
   },
 };

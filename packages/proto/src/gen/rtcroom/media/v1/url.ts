@@ -8,6 +8,63 @@
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
 import { Timestamp } from "../../../google/protobuf/timestamp";
 
+/** What a client plays and pushes with, given when it takes a seat: it decides the URLs it is issued. */
+export enum ClientKind {
+  /** CLIENT_KIND_UNSPECIFIED - Read as CLIENT_KIND_MINI_PROGRAM, so clients that say nothing keep working. */
+  CLIENT_KIND_UNSPECIFIED = "CLIENT_KIND_UNSPECIFIED",
+  /** CLIENT_KIND_MINI_PROGRAM - <live-pusher> and <live-player>: RTMP push, RTMP/FLV/HLS play (rtc_url, url). */
+  CLIENT_KIND_MINI_PROGRAM = "CLIENT_KIND_MINI_PROGRAM",
+  /** CLIENT_KIND_BROWSER - A web page: WebRTC only (webrtc_url). */
+  CLIENT_KIND_BROWSER = "CLIENT_KIND_BROWSER",
+  UNRECOGNIZED = "UNRECOGNIZED",
+}
+
+export function clientKindFromJSON(object: any): ClientKind {
+  switch (object) {
+    case 0:
+    case "CLIENT_KIND_UNSPECIFIED":
+      return ClientKind.CLIENT_KIND_UNSPECIFIED;
+    case 1:
+    case "CLIENT_KIND_MINI_PROGRAM":
+      return ClientKind.CLIENT_KIND_MINI_PROGRAM;
+    case 2:
+    case "CLIENT_KIND_BROWSER":
+      return ClientKind.CLIENT_KIND_BROWSER;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return ClientKind.UNRECOGNIZED;
+  }
+}
+
+export function clientKindToJSON(object: ClientKind): string {
+  switch (object) {
+    case ClientKind.CLIENT_KIND_UNSPECIFIED:
+      return "CLIENT_KIND_UNSPECIFIED";
+    case ClientKind.CLIENT_KIND_MINI_PROGRAM:
+      return "CLIENT_KIND_MINI_PROGRAM";
+    case ClientKind.CLIENT_KIND_BROWSER:
+      return "CLIENT_KIND_BROWSER";
+    case ClientKind.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
+export function clientKindToNumber(object: ClientKind): number {
+  switch (object) {
+    case ClientKind.CLIENT_KIND_UNSPECIFIED:
+      return 0;
+    case ClientKind.CLIENT_KIND_MINI_PROGRAM:
+      return 1;
+    case ClientKind.CLIENT_KIND_BROWSER:
+      return 2;
+    case ClientKind.UNRECOGNIZED:
+    default:
+      return -1;
+  }
+}
+
 /** A URL for <live-pusher url="...">. */
 export interface PushUrl {
   /** The stream this URL pushes to; only [A-Za-z0-9_-], unique per membership, not guessable. */
@@ -19,6 +76,17 @@ export interface PushUrl {
     | undefined;
   /** Pushing to this URL records the stream. */
   recording: boolean;
+  /**
+   * For a browser member: where it publishes over WebRTC (Tencent: a webrtc:// URL for TXLivePusher).
+   * Empty for mini-programs, and for browsers when webrtc_unavailable says why.
+   */
+  webrtcUrl: string;
+  /**
+   * Why a browser member got no webrtc_url, as a stable code (else empty): WEBRTC_UNAVAILABLE (the
+   * deployment's media server has no WebRTC side, e.g. self-hosted nginx-rtmp without a bridge) or
+   * WEBRTC_FAILED (it has one, which failed this time: ask again).
+   */
+  webrtcUnavailable: string;
 }
 
 /** URLs one viewer may play a stream from. */
@@ -32,12 +100,20 @@ export interface PlayUrl {
   rtmpUrl: string;
   flvUrl: string;
   hlsUrl: string;
-  /** NEXT-ID: 8 */
-  expireTime: Date | undefined;
+  expireTime:
+    | Date
+    | undefined;
+  /**
+   * For a browser viewer: where it plays the stream over WebRTC (Tencent: a LEB webrtc:// URL).
+   * Empty for mini-programs, and for browsers when webrtc_unavailable says why.
+   */
+  webrtcUrl: string;
+  /** Why a browser viewer got no webrtc_url, as a stable code (else empty); as PushUrl.webrtc_unavailable. */
+  webrtcUnavailable: string;
 }
 
 function createBasePushUrl(): PushUrl {
-  return { streamId: "", url: "", expireTime: undefined, recording: false };
+  return { streamId: "", url: "", expireTime: undefined, recording: false, webrtcUrl: "", webrtcUnavailable: "" };
 }
 
 export const PushUrl: MessageFns<PushUrl> = {
@@ -53,6 +129,12 @@ export const PushUrl: MessageFns<PushUrl> = {
     }
     if (message.recording !== false) {
       writer.uint32(32).bool(message.recording);
+    }
+    if (message.webrtcUrl !== "") {
+      writer.uint32(402).string(message.webrtcUrl);
+    }
+    if (message.webrtcUnavailable !== "") {
+      writer.uint32(410).string(message.webrtcUnavailable);
     }
     return writer;
   },
@@ -102,6 +184,22 @@ export const PushUrl: MessageFns<PushUrl> = {
             message.recording = reader.bool();
             continue;
           }
+          case 50: {
+            if (tag !== 402) {
+              break;
+            }
+
+            message.webrtcUrl = reader.string();
+            continue;
+          }
+          case 51: {
+            if (tag !== 410) {
+              break;
+            }
+
+            message.webrtcUnavailable = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -128,6 +226,16 @@ export const PushUrl: MessageFns<PushUrl> = {
         ? fromJsonTimestamp(object.expire_time)
         : undefined,
       recording: isSet(object.recording) ? globalThis.Boolean(object.recording) : false,
+      webrtcUrl: isSet(object.webrtcUrl)
+        ? globalThis.String(object.webrtcUrl)
+        : isSet(object.webrtc_url)
+        ? globalThis.String(object.webrtc_url)
+        : "",
+      webrtcUnavailable: isSet(object.webrtcUnavailable)
+        ? globalThis.String(object.webrtcUnavailable)
+        : isSet(object.webrtc_unavailable)
+        ? globalThis.String(object.webrtc_unavailable)
+        : "",
     };
   },
 
@@ -145,6 +253,12 @@ export const PushUrl: MessageFns<PushUrl> = {
     if (message.recording !== undefined) {
       obj.recording = message.recording;
     }
+    if (message.webrtcUrl !== undefined) {
+      obj.webrtcUrl = message.webrtcUrl;
+    }
+    if (message.webrtcUnavailable !== undefined) {
+      obj.webrtcUnavailable = message.webrtcUnavailable;
+    }
     return obj;
   },
 
@@ -157,12 +271,24 @@ export const PushUrl: MessageFns<PushUrl> = {
     message.url = object.url ?? "";
     message.expireTime = object.expireTime ?? undefined;
     message.recording = object.recording ?? false;
+    message.webrtcUrl = object.webrtcUrl ?? "";
+    message.webrtcUnavailable = object.webrtcUnavailable ?? "";
     return message;
   },
 };
 
 function createBasePlayUrl(): PlayUrl {
-  return { streamId: "", viewerIdentity: "", rtcUrl: "", rtmpUrl: "", flvUrl: "", hlsUrl: "", expireTime: undefined };
+  return {
+    streamId: "",
+    viewerIdentity: "",
+    rtcUrl: "",
+    rtmpUrl: "",
+    flvUrl: "",
+    hlsUrl: "",
+    expireTime: undefined,
+    webrtcUrl: "",
+    webrtcUnavailable: "",
+  };
 }
 
 export const PlayUrl: MessageFns<PlayUrl> = {
@@ -187,6 +313,12 @@ export const PlayUrl: MessageFns<PlayUrl> = {
     }
     if (message.expireTime !== undefined) {
       Timestamp.encode(toTimestamp(message.expireTime), writer.uint32(58).fork()).join();
+    }
+    if (message.webrtcUrl !== "") {
+      writer.uint32(402).string(message.webrtcUrl);
+    }
+    if (message.webrtcUnavailable !== "") {
+      writer.uint32(410).string(message.webrtcUnavailable);
     }
     return writer;
   },
@@ -260,6 +392,22 @@ export const PlayUrl: MessageFns<PlayUrl> = {
             message.expireTime = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
             continue;
           }
+          case 50: {
+            if (tag !== 402) {
+              break;
+            }
+
+            message.webrtcUrl = reader.string();
+            continue;
+          }
+          case 51: {
+            if (tag !== 410) {
+              break;
+            }
+
+            message.webrtcUnavailable = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -309,6 +457,16 @@ export const PlayUrl: MessageFns<PlayUrl> = {
         : isSet(object.expire_time)
         ? fromJsonTimestamp(object.expire_time)
         : undefined,
+      webrtcUrl: isSet(object.webrtcUrl)
+        ? globalThis.String(object.webrtcUrl)
+        : isSet(object.webrtc_url)
+        ? globalThis.String(object.webrtc_url)
+        : "",
+      webrtcUnavailable: isSet(object.webrtcUnavailable)
+        ? globalThis.String(object.webrtcUnavailable)
+        : isSet(object.webrtc_unavailable)
+        ? globalThis.String(object.webrtc_unavailable)
+        : "",
     };
   },
 
@@ -335,6 +493,12 @@ export const PlayUrl: MessageFns<PlayUrl> = {
     if (message.expireTime !== undefined) {
       obj.expireTime = message.expireTime.toISOString();
     }
+    if (message.webrtcUrl !== undefined) {
+      obj.webrtcUrl = message.webrtcUrl;
+    }
+    if (message.webrtcUnavailable !== undefined) {
+      obj.webrtcUnavailable = message.webrtcUnavailable;
+    }
     return obj;
   },
 
@@ -350,6 +514,8 @@ export const PlayUrl: MessageFns<PlayUrl> = {
     message.flvUrl = object.flvUrl ?? "";
     message.hlsUrl = object.hlsUrl ?? "";
     message.expireTime = object.expireTime ?? undefined;
+    message.webrtcUrl = object.webrtcUrl ?? "";
+    message.webrtcUnavailable = object.webrtcUnavailable ?? "";
     return message;
   },
 };

@@ -20,7 +20,7 @@ import {
 } from "@grpc/grpc-js";
 import { Timestamp } from "../../../google/protobuf/timestamp";
 import { Recording } from "./recording";
-import { PlayUrl, PushUrl } from "./url";
+import { ClientKind, clientKindFromJSON, clientKindToJSON, clientKindToNumber, PlayUrl, PushUrl } from "./url";
 
 /** Where a user stands in a TRTC media room. */
 export enum MediaRoomPresence {
@@ -97,6 +97,8 @@ export interface IssuePushUrlRequest {
    * Tencent records in several formats; nginx-rtmp records flv whatever is asked.
    */
   recordFormats: string[];
+  /** The pusher's kind: a browser's URL is also signed for WebRTC (PushUrl.webrtc_url). */
+  pusherKind?: ClientKind | undefined;
 }
 
 export interface IssuePushUrlResponse {
@@ -109,6 +111,8 @@ export interface IssuePlayUrlsRequest {
   streamId: string;
   /** 1-100 identities. */
   viewerIdentities: string[];
+  /** Each viewer's kind, in the order of viewer_identities; empty, or one per viewer (missing: mini-program). */
+  viewerKinds: ClientKind[];
 }
 
 export interface IssuePlayUrlsResponse {
@@ -121,6 +125,8 @@ export interface IssueViewerPlayUrlsRequest {
   viewerIdentity: string;
   /** 1-100 stream ids of the room. */
   streamIds: string[];
+  /** The viewer's kind: a browser's URLs are also signed for WebRTC (PlayUrl.webrtc_url). */
+  viewerKind?: ClientKind | undefined;
 }
 
 export interface IssueViewerPlayUrlsResponse {
@@ -175,7 +181,7 @@ export interface MediaRoomUser {
 }
 
 function createBaseIssuePushUrlRequest(): IssuePushUrlRequest {
-  return { roomId: "", memberId: "", record: false, recordFormats: [] };
+  return { roomId: "", memberId: "", record: false, recordFormats: [], pusherKind: undefined };
 }
 
 export const IssuePushUrlRequest: MessageFns<IssuePushUrlRequest> = {
@@ -191,6 +197,9 @@ export const IssuePushUrlRequest: MessageFns<IssuePushUrlRequest> = {
     }
     for (const v of message.recordFormats) {
       writer.uint32(34).string(v!);
+    }
+    if (message.pusherKind !== undefined) {
+      writer.uint32(400).int32(clientKindToNumber(message.pusherKind));
     }
     return writer;
   },
@@ -240,6 +249,14 @@ export const IssuePushUrlRequest: MessageFns<IssuePushUrlRequest> = {
             message.recordFormats.push(reader.string());
             continue;
           }
+          case 50: {
+            if (tag !== 400) {
+              break;
+            }
+
+            message.pusherKind = clientKindFromJSON(reader.int32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -270,6 +287,11 @@ export const IssuePushUrlRequest: MessageFns<IssuePushUrlRequest> = {
         : globalThis.Array.isArray(object?.record_formats)
         ? object.record_formats.map((e: any) => globalThis.String(e))
         : [],
+      pusherKind: isSet(object.pusherKind)
+        ? clientKindFromJSON(object.pusherKind)
+        : isSet(object.pusher_kind)
+        ? clientKindFromJSON(object.pusher_kind)
+        : undefined,
     };
   },
 
@@ -287,6 +309,9 @@ export const IssuePushUrlRequest: MessageFns<IssuePushUrlRequest> = {
     if (message.recordFormats?.length) {
       obj.recordFormats = message.recordFormats;
     }
+    if (message.pusherKind !== undefined) {
+      obj.pusherKind = clientKindToJSON(message.pusherKind);
+    }
     return obj;
   },
 
@@ -299,6 +324,7 @@ export const IssuePushUrlRequest: MessageFns<IssuePushUrlRequest> = {
     message.memberId = object.memberId ?? "";
     message.record = object.record ?? false;
     message.recordFormats = object.recordFormats?.map((e) => e) || [];
+    message.pusherKind = object.pusherKind ?? undefined;
     return message;
   },
 };
@@ -379,7 +405,7 @@ export const IssuePushUrlResponse: MessageFns<IssuePushUrlResponse> = {
 };
 
 function createBaseIssuePlayUrlsRequest(): IssuePlayUrlsRequest {
-  return { roomId: "", streamId: "", viewerIdentities: [] };
+  return { roomId: "", streamId: "", viewerIdentities: [], viewerKinds: [] };
 }
 
 export const IssuePlayUrlsRequest: MessageFns<IssuePlayUrlsRequest> = {
@@ -392,6 +418,13 @@ export const IssuePlayUrlsRequest: MessageFns<IssuePlayUrlsRequest> = {
     }
     for (const v of message.viewerIdentities) {
       writer.uint32(26).string(v!);
+    }
+    if (message.viewerKinds.length !== 0) {
+      writer.uint32(402).fork();
+      for (const v of message.viewerKinds) {
+        writer.int32(clientKindToNumber(v));
+      }
+      writer.join();
     }
     return writer;
   },
@@ -433,6 +466,24 @@ export const IssuePlayUrlsRequest: MessageFns<IssuePlayUrlsRequest> = {
             message.viewerIdentities.push(reader.string());
             continue;
           }
+          case 50: {
+            if (tag === 400) {
+              message.viewerKinds.push(clientKindFromJSON(reader.int32()));
+
+              continue;
+            }
+
+            if (tag === 402) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.viewerKinds.push(clientKindFromJSON(reader.int32()));
+              }
+
+              continue;
+            }
+
+            break;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -462,6 +513,11 @@ export const IssuePlayUrlsRequest: MessageFns<IssuePlayUrlsRequest> = {
         : globalThis.Array.isArray(object?.viewer_identities)
         ? object.viewer_identities.map((e: any) => globalThis.String(e))
         : [],
+      viewerKinds: globalThis.Array.isArray(object?.viewerKinds)
+        ? object.viewerKinds.map((e: any) => clientKindFromJSON(e))
+        : globalThis.Array.isArray(object?.viewer_kinds)
+        ? object.viewer_kinds.map((e: any) => clientKindFromJSON(e))
+        : [],
     };
   },
 
@@ -476,6 +532,9 @@ export const IssuePlayUrlsRequest: MessageFns<IssuePlayUrlsRequest> = {
     if (message.viewerIdentities?.length) {
       obj.viewerIdentities = message.viewerIdentities;
     }
+    if (message.viewerKinds?.length) {
+      obj.viewerKinds = message.viewerKinds.map((e) => clientKindToJSON(e));
+    }
     return obj;
   },
 
@@ -487,6 +546,7 @@ export const IssuePlayUrlsRequest: MessageFns<IssuePlayUrlsRequest> = {
     message.roomId = object.roomId ?? "";
     message.streamId = object.streamId ?? "";
     message.viewerIdentities = object.viewerIdentities?.map((e) => e) || [];
+    message.viewerKinds = object.viewerKinds?.map((e) => e) || [];
     return message;
   },
 };
@@ -565,7 +625,7 @@ export const IssuePlayUrlsResponse: MessageFns<IssuePlayUrlsResponse> = {
 };
 
 function createBaseIssueViewerPlayUrlsRequest(): IssueViewerPlayUrlsRequest {
-  return { roomId: "", viewerIdentity: "", streamIds: [] };
+  return { roomId: "", viewerIdentity: "", streamIds: [], viewerKind: undefined };
 }
 
 export const IssueViewerPlayUrlsRequest: MessageFns<IssueViewerPlayUrlsRequest> = {
@@ -578,6 +638,9 @@ export const IssueViewerPlayUrlsRequest: MessageFns<IssueViewerPlayUrlsRequest> 
     }
     for (const v of message.streamIds) {
       writer.uint32(26).string(v!);
+    }
+    if (message.viewerKind !== undefined) {
+      writer.uint32(400).int32(clientKindToNumber(message.viewerKind));
     }
     return writer;
   },
@@ -619,6 +682,14 @@ export const IssueViewerPlayUrlsRequest: MessageFns<IssueViewerPlayUrlsRequest> 
             message.streamIds.push(reader.string());
             continue;
           }
+          case 50: {
+            if (tag !== 400) {
+              break;
+            }
+
+            message.viewerKind = clientKindFromJSON(reader.int32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -648,6 +719,11 @@ export const IssueViewerPlayUrlsRequest: MessageFns<IssueViewerPlayUrlsRequest> 
         : globalThis.Array.isArray(object?.stream_ids)
         ? object.stream_ids.map((e: any) => globalThis.String(e))
         : [],
+      viewerKind: isSet(object.viewerKind)
+        ? clientKindFromJSON(object.viewerKind)
+        : isSet(object.viewer_kind)
+        ? clientKindFromJSON(object.viewer_kind)
+        : undefined,
     };
   },
 
@@ -662,6 +738,9 @@ export const IssueViewerPlayUrlsRequest: MessageFns<IssueViewerPlayUrlsRequest> 
     if (message.streamIds?.length) {
       obj.streamIds = message.streamIds;
     }
+    if (message.viewerKind !== undefined) {
+      obj.viewerKind = clientKindToJSON(message.viewerKind);
+    }
     return obj;
   },
 
@@ -673,6 +752,7 @@ export const IssueViewerPlayUrlsRequest: MessageFns<IssueViewerPlayUrlsRequest> 
     message.roomId = object.roomId ?? "";
     message.viewerIdentity = object.viewerIdentity ?? "";
     message.streamIds = object.streamIds?.map((e) => e) || [];
+    message.viewerKind = object.viewerKind ?? undefined;
     return message;
   },
 };

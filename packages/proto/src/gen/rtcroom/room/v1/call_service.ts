@@ -19,7 +19,14 @@ import {
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
 import { Principal } from "../../auth/v1/principal";
-import { PlayUrl, PushUrl } from "../../media/v1/url";
+import {
+  ClientKind,
+  clientKindFromJSON,
+  clientKindToJSON,
+  clientKindToNumber,
+  PlayUrl,
+  PushUrl,
+} from "../../media/v1/url";
 import { Call } from "./call";
 import { Member, Room } from "./room";
 
@@ -38,7 +45,11 @@ export interface PlaceCallRequest {
    * The end user the request acts for (the gateway passes the access token's identity and grants);
    * absent: the operator. See rtcroom.auth.v1.Principal.
    */
-  principal: Principal | undefined;
+  principal:
+    | Principal
+    | undefined;
+  /** What the caller plays and pushes with; unset: a mini-program. */
+  callerKind?: ClientKind | undefined;
 }
 
 export interface PlaceCallResponse {
@@ -66,7 +77,11 @@ export interface AnswerCallRequest {
    * The end user the request acts for (the gateway passes the access token's identity and grants);
    * absent: the operator. See rtcroom.auth.v1.Principal.
    */
-  principal: Principal | undefined;
+  principal:
+    | Principal
+    | undefined;
+  /** On accept: what the callee plays and pushes with; unset: a mini-program. */
+  kind?: ClientKind | undefined;
 }
 
 export interface AnswerCallResponse {
@@ -142,6 +157,7 @@ function createBasePlaceCallRequest(): PlaceCallRequest {
     metadata: "",
     ringTimeoutSeconds: 0,
     principal: undefined,
+    callerKind: undefined,
   };
 }
 
@@ -170,6 +186,9 @@ export const PlaceCallRequest: MessageFns<PlaceCallRequest> = {
     }
     if (message.principal !== undefined) {
       Principal.encode(message.principal, writer.uint32(66).fork()).join();
+    }
+    if (message.callerKind !== undefined) {
+      writer.uint32(400).int32(clientKindToNumber(message.callerKind));
     }
     return writer;
   },
@@ -251,6 +270,14 @@ export const PlaceCallRequest: MessageFns<PlaceCallRequest> = {
             message.principal = Principal.decode(reader, reader.uint32());
             continue;
           }
+          case 50: {
+            if (tag !== 400) {
+              break;
+            }
+
+            message.callerKind = clientKindFromJSON(reader.int32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -293,6 +320,11 @@ export const PlaceCallRequest: MessageFns<PlaceCallRequest> = {
         ? globalThis.Number(object.ring_timeout_seconds)
         : 0,
       principal: isSet(object.principal) ? Principal.fromJSON(object.principal) : undefined,
+      callerKind: isSet(object.callerKind)
+        ? clientKindFromJSON(object.callerKind)
+        : isSet(object.caller_kind)
+        ? clientKindFromJSON(object.caller_kind)
+        : undefined,
     };
   },
 
@@ -322,6 +354,9 @@ export const PlaceCallRequest: MessageFns<PlaceCallRequest> = {
     if (message.principal !== undefined) {
       obj.principal = Principal.toJSON(message.principal);
     }
+    if (message.callerKind !== undefined) {
+      obj.callerKind = clientKindToJSON(message.callerKind);
+    }
     return obj;
   },
 
@@ -340,6 +375,7 @@ export const PlaceCallRequest: MessageFns<PlaceCallRequest> = {
     message.principal = (object.principal !== undefined && object.principal !== null)
       ? Principal.fromPartial(object.principal)
       : undefined;
+    message.callerKind = object.callerKind ?? undefined;
     return message;
   },
 };
@@ -486,7 +522,15 @@ export const PlaceCallResponse: MessageFns<PlaceCallResponse> = {
 };
 
 function createBaseAnswerCallRequest(): AnswerCallRequest {
-  return { callId: "", identity: "", sessionId: "", accept: false, displayName: "", principal: undefined };
+  return {
+    callId: "",
+    identity: "",
+    sessionId: "",
+    accept: false,
+    displayName: "",
+    principal: undefined,
+    kind: undefined,
+  };
 }
 
 export const AnswerCallRequest: MessageFns<AnswerCallRequest> = {
@@ -508,6 +552,9 @@ export const AnswerCallRequest: MessageFns<AnswerCallRequest> = {
     }
     if (message.principal !== undefined) {
       Principal.encode(message.principal, writer.uint32(50).fork()).join();
+    }
+    if (message.kind !== undefined) {
+      writer.uint32(400).int32(clientKindToNumber(message.kind));
     }
     return writer;
   },
@@ -573,6 +620,14 @@ export const AnswerCallRequest: MessageFns<AnswerCallRequest> = {
             message.principal = Principal.decode(reader, reader.uint32());
             continue;
           }
+          case 50: {
+            if (tag !== 400) {
+              break;
+            }
+
+            message.kind = clientKindFromJSON(reader.int32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -605,6 +660,7 @@ export const AnswerCallRequest: MessageFns<AnswerCallRequest> = {
         ? globalThis.String(object.display_name)
         : "",
       principal: isSet(object.principal) ? Principal.fromJSON(object.principal) : undefined,
+      kind: isSet(object.kind) ? clientKindFromJSON(object.kind) : undefined,
     };
   },
 
@@ -628,6 +684,9 @@ export const AnswerCallRequest: MessageFns<AnswerCallRequest> = {
     if (message.principal !== undefined) {
       obj.principal = Principal.toJSON(message.principal);
     }
+    if (message.kind !== undefined) {
+      obj.kind = clientKindToJSON(message.kind);
+    }
     return obj;
   },
 
@@ -644,6 +703,7 @@ export const AnswerCallRequest: MessageFns<AnswerCallRequest> = {
     message.principal = (object.principal !== undefined && object.principal !== null)
       ? Principal.fromPartial(object.principal)
       : undefined;
+    message.kind = object.kind ?? undefined;
     return message;
   },
 };

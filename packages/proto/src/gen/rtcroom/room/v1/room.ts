@@ -7,6 +7,7 @@
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
 import { Timestamp } from "../../../google/protobuf/timestamp";
+import { ClientKind, clientKindFromJSON, clientKindToJSON, clientKindToNumber } from "../../media/v1/url";
 
 /** What a room is for. A CALL room is the 1:1 call of the seed's seven steps: two seats. */
 export enum RoomKind {
@@ -734,6 +735,11 @@ export interface Member {
   /** True while the member's connection is interrupted (it keeps its seat for the grace period). */
   connectionInterrupted: boolean;
   /**
+   * What the member plays and pushes with, given when it took its seat (never UNSPECIFIED here: a
+   * join that says nothing is a mini-program). Its URLs, and the URLs issued to it, suit this kind.
+   */
+  kind: ClientKind;
+  /**
    * On a seat or in the audience (UNSPECIFIED reads as SEAT). An audience member has a stream_id that
    * is pushed to only once it is promoted to a seat.
    */
@@ -1252,6 +1258,7 @@ function createBaseMember(): Member {
     avatarUrl: "",
     customData: "",
     connectionInterrupted: false,
+    kind: ClientKind.CLIENT_KIND_UNSPECIFIED,
     role: MemberRole.MEMBER_ROLE_UNSPECIFIED,
     seatInvited: false,
   };
@@ -1294,6 +1301,9 @@ export const Member: MessageFns<Member> = {
     }
     if (message.connectionInterrupted !== false) {
       writer.uint32(96).bool(message.connectionInterrupted);
+    }
+    if (message.kind !== ClientKind.CLIENT_KIND_UNSPECIFIED) {
+      writer.uint32(400).int32(clientKindToNumber(message.kind));
     }
     if (message.role !== MemberRole.MEMBER_ROLE_UNSPECIFIED) {
       writer.uint32(880).int32(memberRoleToNumber(message.role));
@@ -1413,6 +1423,14 @@ export const Member: MessageFns<Member> = {
             message.connectionInterrupted = reader.bool();
             continue;
           }
+          case 50: {
+            if (tag !== 400) {
+              break;
+            }
+
+            message.kind = clientKindFromJSON(reader.int32());
+            continue;
+          }
           case 110: {
             if (tag !== 880) {
               break;
@@ -1495,6 +1513,7 @@ export const Member: MessageFns<Member> = {
         : isSet(object.connection_interrupted)
         ? globalThis.Boolean(object.connection_interrupted)
         : false,
+      kind: isSet(object.kind) ? clientKindFromJSON(object.kind) : ClientKind.CLIENT_KIND_UNSPECIFIED,
       role: isSet(object.role) ? memberRoleFromJSON(object.role) : MemberRole.MEMBER_ROLE_UNSPECIFIED,
       seatInvited: isSet(object.seatInvited)
         ? globalThis.Boolean(object.seatInvited)
@@ -1542,6 +1561,9 @@ export const Member: MessageFns<Member> = {
     if (message.connectionInterrupted !== undefined) {
       obj.connectionInterrupted = message.connectionInterrupted;
     }
+    if (message.kind !== undefined) {
+      obj.kind = clientKindToJSON(message.kind);
+    }
     if (message.role !== undefined) {
       obj.role = memberRoleToJSON(message.role);
     }
@@ -1568,6 +1590,7 @@ export const Member: MessageFns<Member> = {
     message.avatarUrl = object.avatarUrl ?? "";
     message.customData = object.customData ?? "";
     message.connectionInterrupted = object.connectionInterrupted ?? false;
+    message.kind = object.kind ?? ClientKind.CLIENT_KIND_UNSPECIFIED;
     message.role = object.role ?? MemberRole.MEMBER_ROLE_UNSPECIFIED;
     message.seatInvited = object.seatInvited ?? false;
     return message;

@@ -21,7 +21,14 @@ import {
 import { FieldMask } from "../../../google/protobuf/field_mask";
 import { Timestamp } from "../../../google/protobuf/timestamp";
 import { Principal } from "../../auth/v1/principal";
-import { PlayUrl, PushUrl } from "../../media/v1/url";
+import {
+  ClientKind,
+  clientKindFromJSON,
+  clientKindToJSON,
+  clientKindToNumber,
+  PlayUrl,
+  PushUrl,
+} from "../../media/v1/url";
 import {
   LeaveReason,
   leaveReasonFromJSON,
@@ -141,6 +148,10 @@ export interface JoinRoomRequest {
    */
   principal:
     | Principal
+    | undefined;
+  /** What the member plays and pushes with; unset: a mini-program. */
+  kind?:
+    | ClientKind
     | undefined;
   /**
    * SEAT (or UNSPECIFIED): take a seat. AUDIENCE: join the audience (AUDIENCE_FULL past the room's
@@ -1212,6 +1223,7 @@ function createBaseJoinRoomRequest(): JoinRoomRequest {
     createOptions: undefined,
     requestId: "",
     principal: undefined,
+    kind: undefined,
     role: MemberRole.MEMBER_ROLE_UNSPECIFIED,
   };
 }
@@ -1244,6 +1256,9 @@ export const JoinRoomRequest: MessageFns<JoinRoomRequest> = {
     }
     if (message.principal !== undefined) {
       Principal.encode(message.principal, writer.uint32(74).fork()).join();
+    }
+    if (message.kind !== undefined) {
+      writer.uint32(400).int32(clientKindToNumber(message.kind));
     }
     if (message.role !== MemberRole.MEMBER_ROLE_UNSPECIFIED) {
       writer.uint32(880).int32(memberRoleToNumber(message.role));
@@ -1336,6 +1351,14 @@ export const JoinRoomRequest: MessageFns<JoinRoomRequest> = {
             message.principal = Principal.decode(reader, reader.uint32());
             continue;
           }
+          case 50: {
+            if (tag !== 400) {
+              break;
+            }
+
+            message.kind = clientKindFromJSON(reader.int32());
+            continue;
+          }
           case 110: {
             if (tag !== 880) {
               break;
@@ -1395,6 +1418,7 @@ export const JoinRoomRequest: MessageFns<JoinRoomRequest> = {
         ? globalThis.String(object.request_id)
         : "",
       principal: isSet(object.principal) ? Principal.fromJSON(object.principal) : undefined,
+      kind: isSet(object.kind) ? clientKindFromJSON(object.kind) : undefined,
       role: isSet(object.role) ? memberRoleFromJSON(object.role) : MemberRole.MEMBER_ROLE_UNSPECIFIED,
     };
   },
@@ -1428,6 +1452,9 @@ export const JoinRoomRequest: MessageFns<JoinRoomRequest> = {
     if (message.principal !== undefined) {
       obj.principal = Principal.toJSON(message.principal);
     }
+    if (message.kind !== undefined) {
+      obj.kind = clientKindToJSON(message.kind);
+    }
     if (message.role !== undefined) {
       obj.role = memberRoleToJSON(message.role);
     }
@@ -1452,6 +1479,7 @@ export const JoinRoomRequest: MessageFns<JoinRoomRequest> = {
     message.principal = (object.principal !== undefined && object.principal !== null)
       ? Principal.fromPartial(object.principal)
       : undefined;
+    message.kind = object.kind ?? undefined;
     message.role = object.role ?? MemberRole.MEMBER_ROLE_UNSPECIFIED;
     return message;
   },

@@ -8,7 +8,7 @@
 import type { Agent, AgentState, Team } from "../../desk/v1/desk.js";
 import type { TeamStats } from "../../desk/v1/desk_service.js";
 import type { Recording } from "../../media/v1/recording.js";
-import type { PlayUrl, PushUrl } from "../../media/v1/url.js";
+import type { ClientKind, PlayUrl, PushUrl } from "../../media/v1/url.js";
 import type { Call } from "../../room/v1/call.js";
 import type { CloseReason, LeaveReason, Member, MemberRole, Room } from "../../room/v1/room.js";
 import type { CustomMessage, RoomMessage } from "../../room/v1/room_message.js";
@@ -238,6 +238,13 @@ export interface JoinRoomRequest {
    * instead of a new one.
    */
   idempotencyKey: string;
+  /**
+   * What this client plays and pushes with: CLIENT_KIND_BROWSER for a web page (WebRTC URLs),
+   * unset or CLIENT_KIND_MINI_PROGRAM for <live-pusher>/<live-player> (RTMP URLs).
+   */
+  kind?:
+    | ClientKind
+    | undefined;
   /** MEMBER_ROLE_AUDIENCE: join the audience (no push URL; see rtcroom.room.v1.JoinRoomRequest.role). */
   role: MemberRole;
 }
@@ -540,8 +547,9 @@ export interface PlaceCallRequest {
   recording: boolean;
   /** Up to 1024 bytes. */
   metadata: string;
-  /** NEXT-ID: 5 */
   ringTimeoutSeconds: number;
+  /** The caller's kind, as JoinRoomRequest.kind. */
+  kind?: ClientKind | undefined;
 }
 
 export interface PlaceCallResponse {
@@ -561,8 +569,9 @@ export interface PlaceCallResponse {
  */
 export interface AnswerCallRequest {
   callId: string;
-  /** NEXT-ID: 3 */
   accept: boolean;
+  /** The callee's kind, as JoinRoomRequest.kind. */
+  kind?: ClientKind | undefined;
 }
 
 export interface AnswerCallResponse {
@@ -646,6 +655,8 @@ export interface CallTeamRequest {
   team: string;
   /** Up to 1024 bytes (e.g. the case the customer calls about); agents see it with the offer. */
   metadata: string;
+  /** The customer's kind, as JoinRoomRequest.kind. */
+  kind?: ClientKind | undefined;
 }
 
 export interface CallTeamResponse {

@@ -6,6 +6,24 @@
 
 /* eslint-disable */
 
+/** What a client plays and pushes with, given when it takes a seat: it decides the URLs it is issued. */
+export const ClientKind = {
+  /** CLIENT_KIND_UNSPECIFIED - Read as CLIENT_KIND_MINI_PROGRAM, so clients that say nothing keep working. */
+  CLIENT_KIND_UNSPECIFIED: "CLIENT_KIND_UNSPECIFIED",
+  /** CLIENT_KIND_MINI_PROGRAM - <live-pusher> and <live-player>: RTMP push, RTMP/FLV/HLS play (rtc_url, url). */
+  CLIENT_KIND_MINI_PROGRAM: "CLIENT_KIND_MINI_PROGRAM",
+  /** CLIENT_KIND_BROWSER - A web page: WebRTC only (webrtc_url). */
+  CLIENT_KIND_BROWSER: "CLIENT_KIND_BROWSER",
+} as const;
+
+export type ClientKind = typeof ClientKind[keyof typeof ClientKind];
+
+export namespace ClientKind {
+  export type CLIENT_KIND_UNSPECIFIED = typeof ClientKind.CLIENT_KIND_UNSPECIFIED;
+  export type CLIENT_KIND_MINI_PROGRAM = typeof ClientKind.CLIENT_KIND_MINI_PROGRAM;
+  export type CLIENT_KIND_BROWSER = typeof ClientKind.CLIENT_KIND_BROWSER;
+}
+
 /** A URL for <live-pusher url="...">. */
 export interface PushUrl {
   /** The stream this URL pushes to; only [A-Za-z0-9_-], unique per membership, not guessable. */
@@ -17,6 +35,17 @@ export interface PushUrl {
     | undefined;
   /** Pushing to this URL records the stream. */
   recording: boolean;
+  /**
+   * For a browser member: where it publishes over WebRTC (Tencent: a webrtc:// URL for TXLivePusher).
+   * Empty for mini-programs, and for browsers when webrtc_unavailable says why.
+   */
+  webrtcUrl: string;
+  /**
+   * Why a browser member got no webrtc_url, as a stable code (else empty): WEBRTC_UNAVAILABLE (the
+   * deployment's media server has no WebRTC side, e.g. self-hosted nginx-rtmp without a bridge) or
+   * WEBRTC_FAILED (it has one, which failed this time: ask again).
+   */
+  webrtcUnavailable: string;
 }
 
 /** URLs one viewer may play a stream from. */
@@ -30,6 +59,14 @@ export interface PlayUrl {
   rtmpUrl: string;
   flvUrl: string;
   hlsUrl: string;
-  /** NEXT-ID: 8 */
-  expireTime: string | undefined;
+  expireTime:
+    | string
+    | undefined;
+  /**
+   * For a browser viewer: where it plays the stream over WebRTC (Tencent: a LEB webrtc:// URL).
+   * Empty for mini-programs, and for browsers when webrtc_unavailable says why.
+   */
+  webrtcUrl: string;
+  /** Why a browser viewer got no webrtc_url, as a stable code (else empty); as PushUrl.webrtc_unavailable. */
+  webrtcUnavailable: string;
 }

@@ -5,6 +5,7 @@
 // source: rtcroom/room/v1/room.proto
 
 /* eslint-disable */
+import type { ClientKind } from "../../media/v1/url.js";
 
 /** What a room is for. A CALL room is the 1:1 call of the seed's seven steps: two seats. */
 export const RoomKind = {
@@ -271,6 +272,11 @@ export interface Member {
   customData: string;
   /** True while the member's connection is interrupted (it keeps its seat for the grace period). */
   connectionInterrupted: boolean;
+  /**
+   * What the member plays and pushes with, given when it took its seat (never UNSPECIFIED here: a
+   * join that says nothing is a mini-program). Its URLs, and the URLs issued to it, suit this kind.
+   */
+  kind: ClientKind;
   /**
    * On a seat or in the audience (UNSPECIFIED reads as SEAT). An audience member has a stream_id that
    * is pushed to only once it is promoted to a seat.
