@@ -237,6 +237,8 @@ function buildConsole(): void {
     await row(page, 'lin').waitFor();
     await page.waitForSelector('[data-testid=status]:text("你已进入 zh-room（seq 2）")');
     expect(await page.textContent('[data-testid=state-lin]')).toBe('已进入');
+    // The seats and the audience (观众) in Chinese too.
+    expect(await page.textContent('#room-meta')).toMatch(/ · 1\/\d+ 个麦位 · 0 位观众 · seq /);
     expect(await page.textContent('[data-testid=chat] .label')).toContain('聊天');
     await page.waitForSelector('[data-testid=chat-lines] li:text("暂无消息。")');
     await page.fill('#chat-text', '大家好');
