@@ -26,6 +26,7 @@ export type ErrorReason =
   | 'RATE_LIMITED'
   | 'MESSAGE_TOO_LARGE'
   | 'TOO_MANY_RECIPIENTS'
+  | 'MEDIA_FORBIDDEN'
   | 'SESSION_NOT_FOUND'
   | 'UNAVAILABLE'
   | 'INTERNAL';

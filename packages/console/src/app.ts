@@ -24,14 +24,14 @@ const roomNames = new Map<string, string>();
 
 const loggedEvents: (keyof RtcRoomEvents)[] = [
   'connectionState', 'session', 'memberJoined', 'memberLeft', 'memberConnection', 'memberUpdated', 'streamReady', 'streamStopped',
-  'roomUpdated', 'roomClosed', 'recordingReady', 'message', 'resync', 'seatLost', 'pushUrl', 'incomingCall', 'callUpdated', 'callEnded', 'pusherState',
+  'roomUpdated', 'roomClosed', 'recordingReady', 'message', 'memberMedia', 'muteRequested', 'resync', 'seatLost', 'pushUrl', 'incomingCall', 'callUpdated', 'callEnded', 'pusherState',
   'playerState', 'error', 'callQueued', 'callConnecting', 'offerWithdrawn', 'callInvitation', 'tokenExpiring', 'tokenRefreshed', 'tokenExpired',
   'audience', 'seatRequest', 'memberRole',
 ];
 // Events after which the room, the calls or the room list look different.
 const redrawOn: (keyof RtcRoomEvents)[] = [
   'memberJoined', 'memberLeft', 'memberConnection', 'memberUpdated', 'streamReady', 'streamStopped', 'roomUpdated', 'roomClosed', 'resync',
-  'seatLost', 'pushUrl', 'callUpdated', 'callEnded', 'incomingCall', 'session', 'offerWithdrawn', 'callInvitation', 'message',
+  'seatLost', 'pushUrl', 'callUpdated', 'callEnded', 'incomingCall', 'session', 'offerWithdrawn', 'callInvitation', 'message', 'memberMedia',
   'audience', 'seatRequest', 'memberRole',
 ];
 

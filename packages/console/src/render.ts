@@ -151,6 +151,12 @@ export function describeEvent([name, e]: Logged, roomName: (roomId: string) => s
       return info(`recording of ${e.recording.identity}'s stream ready in ${roomName(e.roomId)}: ${e.recording.format}, ${e.recording.sizeBytes} bytes${e.recording.url ? ` at ${e.recording.url}` : ''}`);
     case 'message':
       return info(`${e.self ? 'you' : e.message.senderIdentity || 'system'} wrote in ${roomName(e.roomId)}${e.message.recipients.length ? ` to ${e.message.recipients.join(', ')}` : ''} (seq ${e.seq})`);
+    case 'memberMedia': {
+      const track = (t: { on: boolean; muteRequested: boolean; forbidden: boolean } | undefined) => `${t?.on ? 'on' : 'off'}${t?.muteRequested ? ' (asked off)' : ''}${t?.forbidden ? ' (forbidden)' : ''}`;
+      return info(`${who(e.member)}: microphone ${track(e.member.media?.audio)}, camera ${track(e.member.media?.video)} in ${roomName(e.roomId)} (seq ${e.seq})`);
+    }
+    case 'muteRequested':
+      return { text: `${e.by || 'the host'} asks you to turn your ${[e.audio && 'microphone', e.video && 'camera'].filter(Boolean).join(' and ')} off in ${roomName(e.roomId)}`, level: 'warning' };
     case 'audience':
       return info(`${e.audienceCount} in the audience of ${roomName(e.roomId)} (seq ${e.seq})`);
     case 'seatRequest':

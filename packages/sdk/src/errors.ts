@@ -29,6 +29,7 @@ export const serverErrorCodes = [
   'RATE_LIMITED',
   'MESSAGE_TOO_LARGE',
   'TOO_MANY_RECIPIENTS',
+  'MEDIA_FORBIDDEN',
   'UNAVAILABLE',
   'INTERNAL',
 ] as const;

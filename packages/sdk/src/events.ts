@@ -1,7 +1,7 @@
 // Everything an RtcRoomClient tells the app, by event name. Room events come in each room's seq order,
 // once each, with nothing skipped (or a `resync` where the client had to start over from the members).
 import type { RtcRoomError } from './errors.js';
-import type { Call, CallEndReason, CloseReason, LeaveReason, Member, MemberRole, PlayUrl, PushUrl, Recording, Room, RoomMessage, RoomNotice, Welcome } from './protocol.js';
+import type { Call, CallEndReason, CloseReason, LeaveReason, MediaChangeReason, Member, MemberRole, PlayUrl, PushUrl, Recording, Room, RoomMessage, RoomNotice, Welcome } from './protocol.js';
 import type { ConnectionStateChange } from './connection/transport.js';
 
 interface RoomEventBase {
@@ -59,6 +59,17 @@ export interface RtcRoomEvents {
    * come back too (`self`). At least once: de-duplicate on message.id (sendMessage's answer has it).
    */
   message: RoomEventBase & { message: RoomMessage; self: boolean };
+  /**
+   * A member's microphone or camera went on or off (member.media), or the room's owner or an admin
+   * asked it to mute, forbade or allowed unmuting (reason).
+   */
+  memberMedia: MemberEvent & { reason: MediaChangeReason };
+  /**
+   * The room's owner or an admin asks you to turn these off (and, where forbidden, keeps you from
+   * turning them on). Apply it to your <live-pusher> (muted / enable-camera) and report it:
+   * followMuteRequests (rooms/live-glue.ts) does both.
+   */
+  muteRequested: { roomId: string; audio: boolean; video: boolean; audioForbidden: boolean; videoForbidden: boolean; by: string };
   /**
    * A member moved between a seat and the audience ("连麦"). Promoted (member.role SEAT): it pushes
    * now (its streamReady follows). Back in the audience: stop playing its stream; if it is you, stop

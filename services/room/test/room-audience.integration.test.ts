@@ -147,6 +147,24 @@ describe('audiences and promotion to a seat', () => {
     expect(snap.room?.ownerIdentity).toBe('second');
   });
 
+  it("keeps media state through 连麦: an audience member reports none, a mute forbidden before the seat holds on it, an audio-only room's video stays off", async () => {
+    const roomId = await ownedRoom('aud-media', { audioOnly: true });
+    const { member } = await join(roomId, 'guest', AUDIENCE);
+    expect(member?.media).toMatchObject({ audio: { on: true }, video: { on: false, forbidden: true } });
+    const report = { roomId, identity: 'guest', audio: false, source: roomv1.StreamSource.STREAM_SOURCE_CLIENT, principal: principal('guest') };
+    await expect(harness.client.setMediaState(report)).rejects.toMatchObject({ reason: 'FAILED_PRECONDITION' });
+    await harness.client.muteMember(roomServicev1.MuteMemberRequest.fromPartial({ roomId, identity: 'guest', audio: true, forbidUnmute: true, principal: principal('host') }));
+    await setRole(roomId, 'guest', SEAT, 'host');
+    const taken = await setRole(roomId, 'guest', SEAT);
+    expect(taken.member).toMatchObject({ role: SEAT, media: { audio: { forbidden: true, moderatorIdentity: 'host' }, video: { on: false, forbidden: true } } });
+    // Seated, its reports count: off is taken, on is refused while forbidden.
+    expect((await harness.client.setMediaState(report)).changed).toBe(true);
+    await expect(harness.client.setMediaState({ ...report, audio: true })).rejects.toMatchObject({ reason: 'MEDIA_FORBIDDEN' });
+    // Read back from the store: kind, role and media side by side.
+    const stored = (await harness.client.getRoom({ roomId, name: '' })).members.find((m) => m.identity === 'guest');
+    expect(stored).toMatchObject({ role: SEAT, seatInvited: false, media: { audio: { on: false, forbidden: true }, video: { on: false } } });
+  });
+
   it('sends the role events to webhooks', async () => {
     const { webhook } = await harness.webhooks.createWebhook({ url: receiver.url, secret: '' });
     const roomId = await ownedRoom('aud-hooks');

@@ -2,7 +2,9 @@
 // <live-pusher> enters the TRTC room with the room:// URL the server signed, and the others arrive on
 // that pusher's bindstatechange (1031-1034), which TrtcRoomMedia reads. The tiles are rtcroom's seated
 // members, each playing TRTC's play URL once TRTC has told it: nobody without a seat is ever shown.
-const { TrtcRoomMedia } = require('@rtcroom/sdk');
+// The host's mute request turns the pusher's microphone or camera off (followMuteRequests); TRTC's
+// callbacks then tell the room it is off.
+const { followMuteRequests, pusherMediaAttributes, TrtcRoomMedia } = require('@rtcroom/sdk');
 const { getClient } = require('../../utils/session.js');
 const lang = require('../../utils/lang.js');
 
@@ -15,7 +17,7 @@ const seatEnded = {
 };
 
 Page({
-  data: { roomId: '', pushUrl: '', players: [], status: '', t: {} },
+  data: { roomId: '', pushUrl: '', players: [], status: '', t: {}, muted: false, enableCamera: true },
 
   async onLoad(query) {
     this.setData({ t: lang.strings(), status: lang.t('entering') });
@@ -28,6 +30,7 @@ Page({
       client.on('roomClosed', mine(() => this.gone(lang.t('roomWasClosed')))),
       client.on('memberLeft', mine((e) => e.self && e.reason !== 'LEAVE_REASON_ROOM_CLOSED' && this.gone(lang.t(seatEnded[e.reason] || 'noLongerInRoom')))),
       client.on('seatLost', mine(() => this.enter(decodeURIComponent(query.name)))),
+      client.on('muteRequested', mine((e) => wx.showToast({ title: lang.t(e.audio ? 'hostMutedMicrophone' : 'hostTurnedCameraOff'), icon: 'none' }))),
     ];
     await this.enter(decodeURIComponent(query.name));
   },
@@ -37,7 +40,9 @@ Page({
       const room = await this.client.enterRoom(name, { createOptions: { maxMembers: 6, displayName: name } });
       this.media = new TrtcRoomMedia(this.client, room.room.id);
       wx.setNavigationBarTitle({ title: room.room.displayName || room.room.name });
-      this.setData({ roomId: room.room.id, pushUrl: room.pushUrl.url });
+      this.setData({ roomId: room.room.id, pushUrl: room.pushUrl.url, ...pusherMediaAttributes(room.self.media) });
+      if (this.stopFollowing) this.stopFollowing();
+      this.stopFollowing = followMuteRequests(this.client, room.room.id, (attributes) => this.setData(attributes));
       this.redraw();
     } catch (err) {
       this.setData({ status: err.code === 'ROOM_FULL' ? lang.t('roomFullOfSix') : lang.t('couldNotEnter', { error: lang.errorText(err) }) });
@@ -87,6 +92,7 @@ Page({
 
   onUnload() {
     (this.offs || []).forEach((off) => off());
+    if (this.stopFollowing) this.stopFollowing();
     if (this.data.roomId) this.client.exitRoom(this.data.roomId).catch(() => undefined);
   },
 });

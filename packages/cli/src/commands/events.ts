@@ -14,6 +14,7 @@ type RoomEvent = roomEventv1.RoomEvent;
 /** member.joined, room.closed, ...: the type webhooks and NATS subjects use. */
 export function eventType(e: RoomEvent): string {
   if (e.payload?.$case === 'memberConnectionChanged') return 'member.connection';
+  if (e.payload?.$case === 'memberMediaChanged') return 'member.media';
   return (e.payload?.$case ?? 'unknown').replace(/[A-Z]/g, (c) => `.${c.toLowerCase()}`);
 }
 
@@ -49,6 +50,12 @@ function details(e: RoomEvent): string {
       const to = m?.recipients.length ? ` to ${m.recipients.join(', ')}` : '';
       const body = m?.body?.$case === 'text' ? JSON.stringify(m.body.value) : m?.body ? `[${m.body.value.topic}, ${m.body.value.payload.length} bytes]` : '';
       return `${m?.senderIdentity || '(system)'}${to}: ${body}`;
+    }
+    case 'memberMediaChanged': {
+      const media = p.value.member?.media;
+      const track = (name: string, t: roomv1.TrackState | undefined) =>
+        `${name} ${t?.on ? 'on' : 'off'}${t?.muteRequested ? ' (asked off)' : ''}${t?.forbidden ? ' (forbidden)' : ''}`;
+      return `${who(p.value.member)} ${track('audio', media?.audio)}, ${track('video', media?.video)} (${enumName(roomv1.mediaChangeReasonToJSON(p.value.reason), 'MEDIA_CHANGE_REASON_')})`;
     }
   }
 }

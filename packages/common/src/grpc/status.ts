@@ -31,6 +31,7 @@ const codeOf: Record<ErrorReason, grpc.status> = {
   RATE_LIMITED: grpc.status.RESOURCE_EXHAUSTED,
   MESSAGE_TOO_LARGE: grpc.status.INVALID_ARGUMENT,
   TOO_MANY_RECIPIENTS: grpc.status.INVALID_ARGUMENT,
+  MEDIA_FORBIDDEN: grpc.status.FAILED_PRECONDITION,
   SESSION_NOT_FOUND: grpc.status.NOT_FOUND,
   UNAVAILABLE: grpc.status.UNAVAILABLE,
   INTERNAL: grpc.status.INTERNAL,

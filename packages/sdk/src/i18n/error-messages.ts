@@ -44,6 +44,7 @@ export const errorMessages: Readonly<Record<string, Translations>> = {
   RATE_LIMITED: { en: 'Too many requests. Please slow down.', 'zh-CN': '操作过于频繁，请稍后再试。' },
   MESSAGE_TOO_LARGE: { en: 'The message is too long.', 'zh-CN': '消息内容过长。' },
   TOO_MANY_RECIPIENTS: { en: 'The message names too many recipients.', 'zh-CN': '消息接收人过多。' },
+  MEDIA_FORBIDDEN: { en: 'The host does not allow turning this on now (or the room is audio-only).', 'zh-CN': '主持人暂不允许开启（或该房间仅限语音）。' },
   // the server
   UNAVAILABLE: { en: 'The service is unavailable. Please try again later.', 'zh-CN': '服务暂不可用，请稍后再试。' },
   INTERNAL: { en: 'Something went wrong on the server.', 'zh-CN': '服务器出错了，请稍后再试。' },

@@ -169,6 +169,7 @@ export class RoomTracker {
     } else if (n.streamStopped) this.events.emit('streamStopped', { ...base, member: n.streamStopped.member, self: isSelf(n.streamStopped.member) });
     else if (n.roomUpdated) this.events.emit('roomUpdated', { ...base, room: n.roomUpdated.room });
     else if (n.recordingReady) this.events.emit('recordingReady', { ...base, recording: n.recordingReady.recording });
+    else if (n.memberMedia) this.memberMedia(base, n.memberMedia, isSelf(n.memberMedia.member));
     else if (n.memberRole) {
       const { member, previousRole, byIdentity, audienceCount } = n.memberRole;
       this.events.emit('memberRole', { ...base, member, previousRole, byIdentity, audienceCount, self: isSelf(member) });
@@ -181,6 +182,24 @@ export class RoomTracker {
       this.rooms.delete(n.roomId);
       this.events.emit('roomClosed', { ...base, room: n.roomClosed.room, reason: n.roomClosed.reason });
     }
+  }
+
+  private memberMedia(base: { roomId: string; seq: number; time?: string }, change: NonNullable<RoomNotice['memberMedia']>, self: boolean): void {
+    const { member, reason } = change;
+    this.events.emit('memberMedia', { ...base, member, reason, self });
+    const media = member.media;
+    if (!self || reason !== 'MEDIA_CHANGE_REASON_MUTE_REQUESTED' || !media) return;
+    const audio = media.audio?.muteRequested === true;
+    const video = media.video?.muteRequested === true;
+    if (!audio && !video && !media.audio?.forbidden && !media.video?.forbidden) return;
+    this.events.emit('muteRequested', {
+      roomId: base.roomId,
+      audio,
+      video,
+      audioForbidden: media.audio?.forbidden === true,
+      videoForbidden: media.video?.forbidden === true,
+      by: media.audio?.muteRequested ? (media.audio?.moderatorIdentity ?? '') : (media.video?.moderatorIdentity ?? ''),
+    });
   }
 
   private memberLeft(t: TrackedRoom, base: { roomId: string; seq: number; time?: string }, left: NonNullable<RoomNotice['memberLeft']>, self: boolean): void {

@@ -67,6 +67,7 @@ export class RoomView {
       this.members.delete(n.memberLeft.member.memberId);
       this.playUrls.delete(n.memberLeft.member.memberId);
     } else if (n.memberUpdated) this.put(n.memberUpdated.member);
+    else if (n.memberMedia) this.put(n.memberMedia.member);
     else if (n.memberConnection) this.put({ ...n.memberConnection.member, connectionInterrupted: !n.memberConnection.connected });
     else if (n.streamStarted) {
       this.put(n.streamStarted.member);

@@ -220,7 +220,42 @@ export abstract class RoomsClient extends ConnectionClient {
     return (await this.transport.request('listMessages', { roomId })).messages;
   }
 
+  /**
+   * Reports your microphone as your pusher has it (call it when you change <live-pusher muted>).
+   * Turning it on after the room's owner or an admin forbade it is refused: MEDIA_FORBIDDEN.
+   */
+  setMicrophone(roomId: string, on: boolean): Promise<Member> {
+    return this.setMedia(roomId, { audio: on });
+  }
+
+  /**
+   * Reports your camera as your pusher has it (<live-pusher enable-camera>). Refused with
+   * MEDIA_FORBIDDEN when forbidden, and always in an audio-only room.
+   */
+  setCamera(roomId: string, on: boolean): Promise<Member> {
+    return this.setMedia(roomId, { video: on });
+  }
+
+  /** Reports microphone (audio) and camera (video) at once; a track left out is unchanged. */
+  async setMedia(roomId: string, media: { audio?: boolean; video?: boolean }): Promise<Member> {
+    return (await this.transport.request('setMediaState', { roomId, ...media })).member;
+  }
+
   // ---- admin (needs the roomAdmin grant)
+
+  /**
+   * Asks a member to turn its microphone (audio) and/or camera (video) off; its SDK tells its app
+   * (`muteRequested`) and the pusher glue applies it. With forbidUnmute, its reports of them on are
+   * refused until allowUnmute. The room's owner (with the right to manage it) or a roomAdmin.
+   */
+  async muteMember(roomId: string, identity: string, tracks: { audio?: boolean; video?: boolean; forbidUnmute?: boolean }): Promise<Member> {
+    return (await this.transport.request('muteMember', { roomId, identity, ...tracks })).member;
+  }
+
+  /** Lets a member turn its microphone and/or camera on again after muteMember's forbidUnmute. */
+  async allowUnmute(roomId: string, identity: string, tracks: { audio?: boolean; video?: boolean }): Promise<Member> {
+    return (await this.transport.request('allowUnmute', { roomId, identity, ...tracks })).member;
+  }
 
   updateRoom(roomId: string, patch: { displayName?: string; metadata?: string }): Promise<Room> {
     const updateMask = (['displayName', 'metadata'] as const).filter((k) => patch[k] !== undefined).map((k) => (k === 'displayName' ? 'display_name' : k));

@@ -40,6 +40,9 @@ export function noticeFor(event: roomEventv1.RoomEvent, viewer: string, playUrl?
       return { ...base, notice: { $case: 'streamStarted', value: { member: p.value.member, playUrl } } };
     case 'streamStopped':
       return { ...base, notice: { $case: 'streamStopped', value: { member: p.value.member } } };
+    case 'memberMediaChanged':
+      if (audienceToOthers(p.value.member, viewer)) return { ...base, notice: undefined };
+      return { ...base, notice: { $case: 'memberMedia', value: { member: p.value.member, reason: p.value.reason } } };
     case 'roomClosed':
       return { ...base, notice: { $case: 'roomClosed', value: { room: p.value.room, reason: p.value.reason } } };
     default:
@@ -49,8 +52,8 @@ export function noticeFor(event: roomEventv1.RoomEvent, viewer: string, playUrl?
 
 /**
  * An audience member's arrival or departure reaches the others as the audience's size only, and its
- * profile and connection changes as their bare seq (a large audience does not flood the room with
- * names); the member itself hears its own as usual.
+ * profile, connection and media changes (a mute asked before it takes a seat) as their bare seq (a
+ * large audience does not flood the room with names); the member itself hears its own as usual.
  */
 function audienceToOthers(member: roomv1.Member | undefined, viewer: string): boolean {
   return member?.role === roomv1.MemberRole.MEMBER_ROLE_AUDIENCE && member.identity !== viewer;
@@ -65,7 +68,7 @@ export function messageFor(m: Pick<roomMessagev1.RoomMessage, 'recipients' | 'se
 export function noticeKey(event: roomEventv1.RoomEvent, viewer: string, playUrl?: mediav1.PlayUrl): mediav1.PlayUrl | boolean | undefined {
   const p = event.payload;
   if (p?.$case === 'messageSent') return p.value.message ? messageFor(p.value.message, viewer) : false;
-  if (p?.$case === 'memberJoined' || p?.$case === 'memberLeft' || p?.$case === 'memberUpdated' || p?.$case === 'memberConnectionChanged') {
+  if (p?.$case === 'memberJoined' || p?.$case === 'memberLeft' || p?.$case === 'memberUpdated' || p?.$case === 'memberConnectionChanged' || p?.$case === 'memberMediaChanged') {
     return audienceToOthers(p.value.member, viewer);
   }
   return playUrl;

@@ -56,4 +56,22 @@ describe('audience notices', () => {
   it('a seated arrival is a join for everyone', () => {
     expect(noticeFor(joined('bob', roomv1.MemberRole.MEMBER_ROLE_SEAT), 'host')?.notice?.$case).toBe('memberJoined');
   });
+
+  it("an audience member's media change (a mute asked before it takes a seat) reaches the others as its bare seq", () => {
+    const media = (role: roomv1.MemberRole): roomEventv1.RoomEvent => ({
+      id: 'e_2',
+      roomId: 'r_1',
+      seq: 4,
+      time: new Date(0),
+      payload: {
+        $case: 'memberMediaChanged',
+        value: { member: roomv1.Member.fromPartial({ identity: 'fan', role, memberId: 'm_fan' }), reason: roomv1.MediaChangeReason.MEDIA_CHANGE_REASON_MUTE_REQUESTED },
+      },
+    });
+    const event = media(roomv1.MemberRole.MEMBER_ROLE_AUDIENCE);
+    expect(noticeFor(event, 'host')).toEqual({ roomId: 'r_1', seq: 4, time: new Date(0), notice: undefined });
+    expect(noticeFor(event, 'fan')?.notice?.$case).toBe('memberMedia');
+    expect(noticeKey(event, 'host')).toBe(true);
+    expect(noticeFor(media(roomv1.MemberRole.MEMBER_ROLE_SEAT), 'host')?.notice?.$case).toBe('memberMedia');
+  });
 });

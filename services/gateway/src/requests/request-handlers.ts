@@ -132,6 +132,31 @@ export async function handleRequest(ctx: RequestContext, request: Request): Prom
 
     case 'listMessages':
       return { $case: 'listMessages', value: await backends.room.listMessages({ roomId: request.value.roomId, principal: principalOf(conn) }) };
+
+    case 'setMediaState': {
+      const v = request.value;
+      requireSeat(conn, v.roomId);
+      const res = await backends.room.setMediaState({
+        roomId: v.roomId,
+        identity: conn.identity,
+        audio: v.audio,
+        video: v.video,
+        source: roomv1.StreamSource.STREAM_SOURCE_CLIENT,
+        principal: principalOf(conn),
+      });
+      return { $case: 'setMediaState', value: { member: res.member } };
+    }
+
+    case 'muteMember': {
+      const v = request.value;
+      const res = await backends.room.muteMember({ ...v, principal: principalOf(conn) });
+      return { $case: 'muteMember', value: res };
+    }
+
+    case 'allowUnmute': {
+      const v = request.value;
+      return { $case: 'allowUnmute', value: await backends.room.allowUnmute({ ...v, principal: principalOf(conn) }) };
+    }
   }
 }
 

@@ -4,6 +4,9 @@ import type { recordingv1 } from '@rtcroom/proto';
 import type { RoomMessage } from '../messages/domain/room-message';
 import type { CloseReason, LeaveReason, Member, MemberRole, Room, StreamSource } from '../rooms/domain/room';
 
+/** Why a member's media state changed (rtcroom.room.v1.MediaChangeReason). */
+export type MediaChangeReason = 'reported' | 'mute_requested' | 'unmute_allowed';
+
 export type RoomChange =
   | { type: 'room_created'; room: Room }
   | { type: 'room_closed'; room: Room; reason: CloseReason }
@@ -21,4 +24,5 @@ export type RoomChange =
   | { type: 'stream_started'; member: Member; source: StreamSource }
   | { type: 'stream_stopped'; member: Member; source: StreamSource }
   /** Its event id derives from the message's id, so a keyed retry that got as far as the outbox is a duplicate. */
-  | { type: 'message_sent'; message: RoomMessage; toWebhooks: boolean };
+  | { type: 'message_sent'; message: RoomMessage; toWebhooks: boolean }
+  | { type: 'member_media'; member: Member; reason: MediaChangeReason };

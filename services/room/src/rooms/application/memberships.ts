@@ -25,6 +25,8 @@ import {
 import type { mediav1 } from '@rtcroom/proto';
 import { Actor, checkJoin, checkManage, checkSelf, checkSelfOrManage, mayCreate, mayManage, missingRoomError } from '../domain/room-access';
 import { PushUrlGrants } from './push-url-grants';
+import { applyMediaReport, applyMuteRequest, applyUnmuteAllowed, initialMediaState, MediaReport, MediaState, sameMediaState, Track } from '../domain/media-state';
+import type { MediaChangeReason } from '../../changes/room-change';
 import { RoomChangeSet } from '../../changes/room-change-set';
 import { RoomTransactions } from '../../changes/room-transaction';
 import { isUniqueViolation } from '../../db/store';
@@ -32,7 +34,8 @@ import { definedOnly, resolveRoom, Rooms } from './rooms';
 
 /** The URL issuer as the room service needs it. `kind` (unset: mini-program) is the pusher's or viewer's. */
 export interface PushUrlIssuer {
-  issuePushUrl(roomId: string, memberId: string, record: boolean, formats?: string[], kind?: ClientKind): Promise<IssuedPushUrl>;
+  /** audioOnly: the room is audio-only (the provider's audio-only mode where it has one). */
+  issuePushUrl(roomId: string, memberId: string, record: boolean, formats?: string[], kind?: ClientKind, audioOnly?: boolean): Promise<IssuedPushUrl>;
   /** Play URLs of these streams signed for one viewer (passed on to the caller as they are). */
   issueViewerPlayUrls?(roomId: string, viewerIdentity: string, streamIds: string[], kind?: ClientKind): Promise<mediav1.PlayUrl[]>;
 }
@@ -144,6 +147,7 @@ export class Memberships {
           connectionInterrupted: false,
           state: 'joined',
           streamSource: null,
+          media: initialMediaState(room.audioOnly === true),
           streamId: pushUrl.streamId,
           sessionId: input.sessionId,
           joinedAt: change.now,
@@ -225,7 +229,7 @@ export class Memberships {
     }, actor);
     if (!promoted || !out.room) return { member: out.member, pending: out.pending, pushUrl: null };
     // The stream id derives from the member id, so this push URL names the stream the member already has.
-    const pushUrl = await this.issuer.issuePushUrl(out.room.id, out.member.memberId, out.room.recording, out.room.recordingFormats, out.member.kind);
+    const pushUrl = await this.issuer.issuePushUrl(out.room.id, out.member.memberId, out.room.recording, out.room.recordingFormats, out.member.kind, out.room.audioOnly === true);
     return { member: out.member, pending: false, pushUrl };
   }
 
@@ -316,6 +320,53 @@ export class Memberships {
       return m;
     });
     return { member, changed };
+  }
+
+  /**
+   * A member's microphone and/or camera as its client (a principal: its own seat only) or the media
+   * server (no principal) reports them; changed false when nothing moved (nothing announced).
+   */
+  async setMediaState(roomId: string, identity: string, report: MediaReport, source: StreamSource, actor: Actor = null): Promise<{ member: Member; changed: boolean }> {
+    if (report.audio === undefined && report.video === undefined) throw new DomainError('INVALID_ARGUMENT', 'audio or video must be set', { field: 'audio' });
+    if (actor && source !== 'client') throw new DomainError('PERMISSION_DENIED', "only the media server reports the media server's word");
+    checkSelf(actor, identity, 'report media state');
+    let changed = false;
+    const member = await this.onSeated(roomId, identity, async (change, room, m) => {
+      // An audience member pushes nothing: its client has no pusher to report on (a manager's mute
+      // request and forbid still apply, and hold once it is promoted).
+      if (source === 'client' && roleOf(m) === 'audience') throw new DomainError('FAILED_PRECONDITION', `${identity} is in the audience: it pushes no microphone or camera`);
+      const next = applyMediaReport(m.media, report, source, room.audioOnly === true);
+      changed = this.putMedia(change, m, next, 'reported');
+      return m;
+    }, actor);
+    return { member, changed };
+  }
+
+  /** The owner's or an admin's request that a member's tracks go off (and, with forbid, stay off). */
+  async muteMember(roomId: string, identity: string, tracks: Track[], forbid: boolean, actor: Actor = null): Promise<Member> {
+    return this.onSeated(roomId, identity, async (change, room, m) => {
+      checkManage(actor, room, 'ask a member to mute');
+      this.putMedia(change, m, applyMuteRequest(m.media, tracks, forbid, actor?.identity ?? ''), 'mute_requested', true);
+      return m;
+    }, actor);
+  }
+
+  /** Lifts a forbid: the member may turn those tracks on again. */
+  async allowUnmute(roomId: string, identity: string, tracks: Track[], actor: Actor = null): Promise<Member> {
+    return this.onSeated(roomId, identity, async (change, room, m) => {
+      checkManage(actor, room, 'allow a member to unmute');
+      this.putMedia(change, m, applyUnmuteAllowed(m.media, tracks, actor?.identity ?? '', room.audioOnly === true), 'unmute_allowed');
+      return m;
+    }, actor);
+  }
+
+  /** Writes and announces a member's new media state; false when it is the same. A mute request is announced even then (the client applies it again). */
+  private putMedia(change: RoomChangeSet, m: Member, next: MediaState, reason: MediaChangeReason, always = false): boolean {
+    if (sameMediaState(m.media, next) && !always) return false;
+    m.media = next;
+    change.writeMember(m);
+    change.record({ type: 'member_media', member: { ...m }, reason });
+    return true;
   }
 
   /** Every seat held through the session is given up. */
@@ -425,7 +476,7 @@ export class Memberships {
     if (member.state === 'left') throw new DomainError('NOT_A_MEMBER', 'the membership this request made has ended');
     const snap = await this.rooms.get({ roomId: room.id });
     // The first join's kind, not this retry's: the membership is what the first one made.
-    const pushUrl = roleOf(member) === 'seat' ? await this.issuer.issuePushUrl(room.id, member.memberId, room.recording, room.recordingFormats, member.kind) : null;
+    const pushUrl = roleOf(member) === 'seat' ? await this.issuer.issuePushUrl(room.id, member.memberId, room.recording, room.recordingFormats, member.kind, room.audioOnly === true) : null;
     return { room: snap.room, member, members: snap.members, pushUrl, playUrls: await this.playUrlsFor(room.id, member, snap.members), seq: snap.seq };
   }
 

@@ -1,6 +1,7 @@
 // The room domain: what rooms and members are, their limits, and the rules of seats, owners and
 // auto-close timers. Nothing here knows of gRPC, NATS or SQL.
 import { DomainError } from '@rtcroom/common/errors';
+import type { MediaState } from './media-state';
 
 export type RoomKind = 'group' | 'call';
 export type RoomState = 'open' | 'closed';
@@ -35,6 +36,8 @@ export interface RoomOptions {
   messageWebhooks?: boolean;
   /** Audience limit (0 or absent: limits.defaultMaxAudience). */
   maxAudience?: number;
+  /** Members' video stays off; push URLs ask the provider's audio-only mode (absent: false). */
+  audioOnly?: boolean;
 }
 
 export interface Room extends RoomOptions {
@@ -72,6 +75,8 @@ export interface Member {
   state: MemberState;
   /** Who last set the stream state; the media server's word wins over the client's. */
   streamSource: StreamSource | null;
+  /** Microphone and camera (rooms/domain/media-state.ts). */
+  media: MediaState;
   streamId: string;
   sessionId: string;
   joinedAt: Date;

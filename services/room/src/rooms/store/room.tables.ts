@@ -14,6 +14,7 @@ export interface RoomsTable {
   owner_rights: string;
   message_webhooks: boolean;
   max_audience: number;
+  audio_only: boolean;
   member_count: number;
   seq: number;
   create_request_id: string | null;
@@ -52,6 +53,8 @@ export interface MembersTable {
   seat_invited: boolean;
   /** 'mini_program' or 'browser'. */
   kind: string;
+  /** JSON of a MediaState; null: as a new seat starts. */
+  media: unknown;
 }
 
 export interface RoomBansTable {

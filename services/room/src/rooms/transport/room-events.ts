@@ -1,8 +1,8 @@
 // Room events: what a change to a room records (changes/room-change.ts), encoded as
 // rtcroom.room.v1.RoomEvent for the outbox and published on rtcroom.room.<room_id>.<topic>.
 import { activeTraceparent, newId, subjects } from '@rtcroom/common';
-import { roomEventv1 } from '@rtcroom/proto';
-import type { RoomChange } from '../../changes/room-change';
+import { roomEventv1, roomv1 } from '@rtcroom/proto';
+import type { MediaChangeReason, RoomChange } from '../../changes/room-change';
 import type { OutboxRow } from '../../outbox/outbox-row';
 import { toProtoMessage } from '../../messages/transport/message.wire';
 import { toProtoCloseReason, toProtoLeaveReason, toProtoMember, toProtoRole, toProtoRoom, toProtoStreamSource } from './room.wire';
@@ -19,6 +19,7 @@ const topics: Record<RoomChange['type'], string> = {
   stream_started: 'stream.started',
   stream_stopped: 'stream.stopped',
   message_sent: 'message.sent',
+  member_media: 'member.media',
   member_role: 'member.role',
   seat_requested: 'seat.requested',
   seat_invited: 'seat.invited',
@@ -27,6 +28,12 @@ const topics: Record<RoomChange['type'], string> = {
 export function roomEventSubject(roomId: string, change: RoomChange['type']): string {
   return subjects.roomEvent(roomId, topics[change]);
 }
+
+const mediaReasonToProto: Record<MediaChangeReason, roomv1.MediaChangeReason> = {
+  reported: roomv1.MediaChangeReason.MEDIA_CHANGE_REASON_REPORTED,
+  mute_requested: roomv1.MediaChangeReason.MEDIA_CHANGE_REASON_MUTE_REQUESTED,
+  unmute_allowed: roomv1.MediaChangeReason.MEDIA_CHANGE_REASON_UNMUTE_ALLOWED,
+};
 
 function payloadOf(change: RoomChange, seq: number): roomEventv1.RoomEvent['payload'] {
   switch (change.type) {
@@ -60,6 +67,8 @@ function payloadOf(change: RoomChange, seq: number): roomEventv1.RoomEvent['payl
       return { $case: 'streamStarted', value: { member: toProtoMember(change.member), source: toProtoStreamSource(change.source) } };
     case 'stream_stopped':
       return { $case: 'streamStopped', value: { member: toProtoMember(change.member), source: toProtoStreamSource(change.source) } };
+    case 'member_media':
+      return { $case: 'memberMediaChanged', value: { member: toProtoMember(change.member), reason: mediaReasonToProto[change.reason] } };
     case 'member_role':
       return {
         $case: 'memberRoleChanged',

@@ -2,6 +2,7 @@
 import { DomainError } from '@rtcroom/common';
 import { mediav1, roomv1 } from '@rtcroom/proto';
 import { ClientKind, CloseReason, DuplicateIdentityPolicy, LeaveReason, Member, MemberRole, MemberState, OwnerLeavePolicy, OwnerRights, Room, RoomKind, RoomOptions, StreamSource } from '../domain/room';
+import type { MediaSource, MediaState, TrackState } from '../domain/media-state';
 
 const R = roomv1;
 
@@ -113,6 +114,7 @@ export function toProtoRoom(room: Room): roomv1.Room {
     duplicateIdentity: duplicateToProto[room.duplicateIdentity],
     recordingFormats: room.recordingFormats ?? [],
     messageWebhooks: room.messageWebhooks === true,
+    audioOnly: room.audioOnly === true,
     maxAudience: room.maxAudience ?? 0,
     audienceCount: room.audienceCount ?? 0,
   };
@@ -134,6 +136,7 @@ export function roomOptionsFromProto(room: roomv1.Room | undefined, ownerIdentit
     departureTimeoutSeconds: room?.departureTimeoutSeconds ?? 0,
     duplicateIdentity: duplicateFromProtoMap.get(room?.duplicateIdentity ?? R.DuplicateIdentityPolicy.DUPLICATE_IDENTITY_POLICY_UNSPECIFIED) ?? 'replace',
     messageWebhooks: room?.messageWebhooks ?? false,
+    audioOnly: room?.audioOnly ?? false,
     maxAudience: room?.maxAudience ?? 0,
   };
 }
@@ -155,5 +158,22 @@ export function toProtoMember(m: Member): roomv1.Member {
     role: toProtoRole(m.role),
     seatInvited: m.seatInvited ?? false,
     kind: clientKindToProto[m.kind],
+    media: toProtoMediaState(m.media),
   };
 }
+
+const mediaSourceToProto: Record<MediaSource, roomv1.MediaSource> = {
+  initial: R.MediaSource.MEDIA_SOURCE_INITIAL,
+  client: R.MediaSource.MEDIA_SOURCE_CLIENT,
+  media_server: R.MediaSource.MEDIA_SOURCE_MEDIA_SERVER,
+};
+
+const toProtoTrack = (t: TrackState): roomv1.TrackState => ({
+  on: t.on,
+  source: mediaSourceToProto[t.source],
+  muteRequested: t.muteRequested,
+  forbidden: t.forbidden,
+  moderatorIdentity: t.moderatorIdentity,
+});
+
+export const toProtoMediaState = (s: MediaState): roomv1.MediaState => ({ audio: toProtoTrack(s.audio), video: toProtoTrack(s.video) });

@@ -28,6 +28,10 @@ import {
   leaveReasonFromJSON,
   leaveReasonToJSON,
   leaveReasonToNumber,
+  MediaChangeReason,
+  mediaChangeReasonFromJSON,
+  mediaChangeReasonToJSON,
+  mediaChangeReasonToNumber,
   Member,
   MemberRole,
   memberRoleFromJSON,
@@ -68,6 +72,9 @@ export interface ClientMessage {
     | { $case: "refreshToken"; value: RefreshTokenRequest }
     | { $case: "sendMessage"; value: SendMessageRequest }
     | { $case: "listMessages"; value: ListMessagesRequest }
+    | { $case: "setMediaState"; value: SetMediaStateRequest }
+    | { $case: "muteMember"; value: MuteMemberRequest }
+    | { $case: "allowUnmute"; value: AllowUnmuteRequest }
     | { $case: "setMemberRole"; value: SetMemberRoleRequest }
     | undefined;
 }
@@ -113,6 +120,9 @@ export interface ServerMessage {
     { $case: "tokenExpiring"; value: TokenExpiring }
     | { $case: "sendMessage"; value: SendMessageResponse }
     | { $case: "listMessages"; value: ListMessagesResponse }
+    | { $case: "setMediaState"; value: SetMediaStateResponse }
+    | { $case: "muteMember"; value: MuteMemberResponse }
+    | { $case: "allowUnmute"; value: AllowUnmuteResponse }
     | { $case: "setMemberRole"; value: SetMemberRoleResponse }
     | undefined;
 }
@@ -221,7 +231,7 @@ export interface TokenExpiring {
  * ROOM_FULL, AUDIENCE_FULL, ALREADY_EXISTS, NOT_A_MEMBER, IDENTITY_IN_USE, BANNED, CALLEE_OFFLINE, CALLEE_BUSY,
  * CALL_NOT_FOUND, CALL_ENDED, NOT_A_PARTY, QUEUE_FULL, TEAM_CLOSED, AGENT_UNAVAILABLE,
  * FAILED_PRECONDITION (the call or agent is not in a state that allows it), RATE_LIMITED,
- * MESSAGE_TOO_LARGE, TOO_MANY_RECIPIENTS, UNAVAILABLE, INTERNAL.
+ * MESSAGE_TOO_LARGE, TOO_MANY_RECIPIENTS, MEDIA_FORBIDDEN, UNAVAILABLE, INTERNAL.
  */
 export interface Error {
   code: string;
@@ -239,7 +249,10 @@ export interface PingResponse {
 }
 
 export interface CreateRoomRequest {
-  /** name, kind, display_name, max_members, max_audience, metadata, recording and message_webhooks are read. */
+  /**
+   * name, kind, display_name, max_members, max_audience, metadata, recording, message_webhooks and
+   * audio_only are read.
+   */
   room: Room | undefined;
 }
 
@@ -360,6 +373,7 @@ export interface RoomNotice {
     | { $case: "memberConnection"; value: MemberConnectionNotice }
     | { $case: "recordingReady"; value: RecordingReadyNotice }
     | { $case: "message"; value: RoomMessageNotice }
+    | { $case: "memberMedia"; value: MemberMediaNotice }
     | { $case: "memberRole"; value: MemberRoleNotice }
     | { $case: "seatRequest"; value: SeatRequestNotice }
     | { $case: "audience"; value: AudienceNotice }
@@ -421,6 +435,19 @@ export interface SetMemberRoleResponse {
   pending: boolean;
   /** Promoted: for your <live-pusher>. */
   pushUrl: PushUrl | undefined;
+}
+
+/**
+ * A member's microphone or camera went on or off, or the room's owner or an admin asked it to mute,
+ * forbade or allowed unmuting (member.media says what now holds). When the member is you and a track
+ * has mute_requested while on, turn it off on your pusher (the SDK does).
+ */
+export interface MemberMediaNotice {
+  member:
+    | Member
+    | undefined;
+  /** NEXT-ID: 3 */
+  reason: MediaChangeReason;
 }
 
 /**
@@ -776,6 +803,57 @@ export interface ListMessagesResponse {
   seq: number;
 }
 
+/**
+ * Reports your own microphone and/or camera in a room (the fields set), as your pusher has them.
+ * Turning on a forbidden track (or video in an audio-only room) is refused: MEDIA_FORBIDDEN.
+ */
+export interface SetMediaStateRequest {
+  roomId: string;
+  /** Absent: unchanged. */
+  audio?:
+    | boolean
+    | undefined;
+  /** NEXT-ID: 4 */
+  video?: boolean | undefined;
+}
+
+export interface SetMediaStateResponse {
+  /** NEXT-ID: 2 */
+  member: Member | undefined;
+}
+
+/**
+ * Asks a member to turn its microphone and/or camera off and, with forbid_unmute, refuses its
+ * reports of them on until allow_unmute. The room's owner (with OWNER_RIGHTS_MANAGE) or room_admin.
+ */
+export interface MuteMemberRequest {
+  roomId: string;
+  identity: string;
+  audio: boolean;
+  video: boolean;
+  /** NEXT-ID: 6 */
+  forbidUnmute: boolean;
+}
+
+export interface MuteMemberResponse {
+  /** NEXT-ID: 2 */
+  member: Member | undefined;
+}
+
+/** Lets a member turn its microphone and/or camera on again. As mute_member. */
+export interface AllowUnmuteRequest {
+  roomId: string;
+  identity: string;
+  audio: boolean;
+  /** NEXT-ID: 5 */
+  video: boolean;
+}
+
+export interface AllowUnmuteResponse {
+  /** NEXT-ID: 2 */
+  member: Member | undefined;
+}
+
 function createBaseClientMessage(): ClientMessage {
   return { requestId: "", message: undefined };
 }
@@ -863,6 +941,15 @@ export const ClientMessage: MessageFns<ClientMessage> = {
         break;
       case "listMessages":
         ListMessagesRequest.encode(message.message.value, writer.uint32(282).fork()).join();
+        break;
+      case "setMediaState":
+        SetMediaStateRequest.encode(message.message.value, writer.uint32(802).fork()).join();
+        break;
+      case "muteMember":
+        MuteMemberRequest.encode(message.message.value, writer.uint32(810).fork()).join();
+        break;
+      case "allowUnmute":
+        AllowUnmuteRequest.encode(message.message.value, writer.uint32(818).fork()).join();
         break;
       case "setMemberRole":
         SetMemberRoleRequest.encode(message.message.value, writer.uint32(882).fork()).join();
@@ -1103,6 +1190,30 @@ export const ClientMessage: MessageFns<ClientMessage> = {
             message.message = { $case: "listMessages", value: ListMessagesRequest.decode(reader, reader.uint32()) };
             continue;
           }
+          case 100: {
+            if (tag !== 802) {
+              break;
+            }
+
+            message.message = { $case: "setMediaState", value: SetMediaStateRequest.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 101: {
+            if (tag !== 810) {
+              break;
+            }
+
+            message.message = { $case: "muteMember", value: MuteMemberRequest.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 102: {
+            if (tag !== 818) {
+              break;
+            }
+
+            message.message = { $case: "allowUnmute", value: AllowUnmuteRequest.decode(reader, reader.uint32()) };
+            continue;
+          }
           case 110: {
             if (tag !== 882) {
               break;
@@ -1232,6 +1343,18 @@ export const ClientMessage: MessageFns<ClientMessage> = {
         ? { $case: "listMessages", value: ListMessagesRequest.fromJSON(object.listMessages) }
         : isSet(object.list_messages)
         ? { $case: "listMessages", value: ListMessagesRequest.fromJSON(object.list_messages) }
+        : isSet(object.setMediaState)
+        ? { $case: "setMediaState", value: SetMediaStateRequest.fromJSON(object.setMediaState) }
+        : isSet(object.set_media_state)
+        ? { $case: "setMediaState", value: SetMediaStateRequest.fromJSON(object.set_media_state) }
+        : isSet(object.muteMember)
+        ? { $case: "muteMember", value: MuteMemberRequest.fromJSON(object.muteMember) }
+        : isSet(object.mute_member)
+        ? { $case: "muteMember", value: MuteMemberRequest.fromJSON(object.mute_member) }
+        : isSet(object.allowUnmute)
+        ? { $case: "allowUnmute", value: AllowUnmuteRequest.fromJSON(object.allowUnmute) }
+        : isSet(object.allow_unmute)
+        ? { $case: "allowUnmute", value: AllowUnmuteRequest.fromJSON(object.allow_unmute) }
         : isSet(object.setMemberRole)
         ? { $case: "setMemberRole", value: SetMemberRoleRequest.fromJSON(object.setMemberRole) }
         : isSet(object.set_member_role)
@@ -1297,6 +1420,12 @@ export const ClientMessage: MessageFns<ClientMessage> = {
       obj.sendMessage = SendMessageRequest.toJSON(message.message.value);
     } else if (message.message?.$case === "listMessages") {
       obj.listMessages = ListMessagesRequest.toJSON(message.message.value);
+    } else if (message.message?.$case === "setMediaState") {
+      obj.setMediaState = SetMediaStateRequest.toJSON(message.message.value);
+    } else if (message.message?.$case === "muteMember") {
+      obj.muteMember = MuteMemberRequest.toJSON(message.message.value);
+    } else if (message.message?.$case === "allowUnmute") {
+      obj.allowUnmute = AllowUnmuteRequest.toJSON(message.message.value);
     } else if (message.message?.$case === "setMemberRole") {
       obj.setMemberRole = SetMemberRoleRequest.toJSON(message.message.value);
     }
@@ -1469,6 +1598,24 @@ export const ClientMessage: MessageFns<ClientMessage> = {
         }
         break;
       }
+      case "setMediaState": {
+        if (object.message?.value !== undefined && object.message?.value !== null) {
+          message.message = { $case: "setMediaState", value: SetMediaStateRequest.fromPartial(object.message.value) };
+        }
+        break;
+      }
+      case "muteMember": {
+        if (object.message?.value !== undefined && object.message?.value !== null) {
+          message.message = { $case: "muteMember", value: MuteMemberRequest.fromPartial(object.message.value) };
+        }
+        break;
+      }
+      case "allowUnmute": {
+        if (object.message?.value !== undefined && object.message?.value !== null) {
+          message.message = { $case: "allowUnmute", value: AllowUnmuteRequest.fromPartial(object.message.value) };
+        }
+        break;
+      }
       case "setMemberRole": {
         if (object.message?.value !== undefined && object.message?.value !== null) {
           message.message = { $case: "setMemberRole", value: SetMemberRoleRequest.fromPartial(object.message.value) };
@@ -1585,6 +1732,15 @@ export const ServerMessage: MessageFns<ServerMessage> = {
         break;
       case "listMessages":
         ListMessagesResponse.encode(message.message.value, writer.uint32(330).fork()).join();
+        break;
+      case "setMediaState":
+        SetMediaStateResponse.encode(message.message.value, writer.uint32(802).fork()).join();
+        break;
+      case "muteMember":
+        MuteMemberResponse.encode(message.message.value, writer.uint32(810).fork()).join();
+        break;
+      case "allowUnmute":
+        AllowUnmuteResponse.encode(message.message.value, writer.uint32(818).fork()).join();
         break;
       case "setMemberRole":
         SetMemberRoleResponse.encode(message.message.value, writer.uint32(882).fork()).join();
@@ -1873,6 +2029,30 @@ export const ServerMessage: MessageFns<ServerMessage> = {
             message.message = { $case: "listMessages", value: ListMessagesResponse.decode(reader, reader.uint32()) };
             continue;
           }
+          case 100: {
+            if (tag !== 802) {
+              break;
+            }
+
+            message.message = { $case: "setMediaState", value: SetMediaStateResponse.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 101: {
+            if (tag !== 810) {
+              break;
+            }
+
+            message.message = { $case: "muteMember", value: MuteMemberResponse.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 102: {
+            if (tag !== 818) {
+              break;
+            }
+
+            message.message = { $case: "allowUnmute", value: AllowUnmuteResponse.decode(reader, reader.uint32()) };
+            continue;
+          }
           case 110: {
             if (tag !== 882) {
               break;
@@ -2020,6 +2200,18 @@ export const ServerMessage: MessageFns<ServerMessage> = {
         ? { $case: "listMessages", value: ListMessagesResponse.fromJSON(object.listMessages) }
         : isSet(object.list_messages)
         ? { $case: "listMessages", value: ListMessagesResponse.fromJSON(object.list_messages) }
+        : isSet(object.setMediaState)
+        ? { $case: "setMediaState", value: SetMediaStateResponse.fromJSON(object.setMediaState) }
+        : isSet(object.set_media_state)
+        ? { $case: "setMediaState", value: SetMediaStateResponse.fromJSON(object.set_media_state) }
+        : isSet(object.muteMember)
+        ? { $case: "muteMember", value: MuteMemberResponse.fromJSON(object.muteMember) }
+        : isSet(object.mute_member)
+        ? { $case: "muteMember", value: MuteMemberResponse.fromJSON(object.mute_member) }
+        : isSet(object.allowUnmute)
+        ? { $case: "allowUnmute", value: AllowUnmuteResponse.fromJSON(object.allowUnmute) }
+        : isSet(object.allow_unmute)
+        ? { $case: "allowUnmute", value: AllowUnmuteResponse.fromJSON(object.allow_unmute) }
         : isSet(object.setMemberRole)
         ? { $case: "setMemberRole", value: SetMemberRoleResponse.fromJSON(object.setMemberRole) }
         : isSet(object.set_member_role)
@@ -2097,6 +2289,12 @@ export const ServerMessage: MessageFns<ServerMessage> = {
       obj.sendMessage = SendMessageResponse.toJSON(message.message.value);
     } else if (message.message?.$case === "listMessages") {
       obj.listMessages = ListMessagesResponse.toJSON(message.message.value);
+    } else if (message.message?.$case === "setMediaState") {
+      obj.setMediaState = SetMediaStateResponse.toJSON(message.message.value);
+    } else if (message.message?.$case === "muteMember") {
+      obj.muteMember = MuteMemberResponse.toJSON(message.message.value);
+    } else if (message.message?.$case === "allowUnmute") {
+      obj.allowUnmute = AllowUnmuteResponse.toJSON(message.message.value);
     } else if (message.message?.$case === "setMemberRole") {
       obj.setMemberRole = SetMemberRoleResponse.toJSON(message.message.value);
     }
@@ -2302,6 +2500,24 @@ export const ServerMessage: MessageFns<ServerMessage> = {
       case "listMessages": {
         if (object.message?.value !== undefined && object.message?.value !== null) {
           message.message = { $case: "listMessages", value: ListMessagesResponse.fromPartial(object.message.value) };
+        }
+        break;
+      }
+      case "setMediaState": {
+        if (object.message?.value !== undefined && object.message?.value !== null) {
+          message.message = { $case: "setMediaState", value: SetMediaStateResponse.fromPartial(object.message.value) };
+        }
+        break;
+      }
+      case "muteMember": {
+        if (object.message?.value !== undefined && object.message?.value !== null) {
+          message.message = { $case: "muteMember", value: MuteMemberResponse.fromPartial(object.message.value) };
+        }
+        break;
+      }
+      case "allowUnmute": {
+        if (object.message?.value !== undefined && object.message?.value !== null) {
+          message.message = { $case: "allowUnmute", value: AllowUnmuteResponse.fromPartial(object.message.value) };
         }
         break;
       }
@@ -4784,6 +5000,9 @@ export const RoomNotice: MessageFns<RoomNotice> = {
       case "message":
         RoomMessageNotice.encode(message.notice.value, writer.uint32(154).fork()).join();
         break;
+      case "memberMedia":
+        MemberMediaNotice.encode(message.notice.value, writer.uint32(802).fork()).join();
+        break;
       case "memberRole":
         MemberRoleNotice.encode(message.notice.value, writer.uint32(882).fork()).join();
         break;
@@ -4917,6 +5136,14 @@ export const RoomNotice: MessageFns<RoomNotice> = {
             message.notice = { $case: "message", value: RoomMessageNotice.decode(reader, reader.uint32()) };
             continue;
           }
+          case 100: {
+            if (tag !== 802) {
+              break;
+            }
+
+            message.notice = { $case: "memberMedia", value: MemberMediaNotice.decode(reader, reader.uint32()) };
+            continue;
+          }
           case 110: {
             if (tag !== 882) {
               break;
@@ -5000,6 +5227,10 @@ export const RoomNotice: MessageFns<RoomNotice> = {
         ? { $case: "recordingReady", value: RecordingReadyNotice.fromJSON(object.recording_ready) }
         : isSet(object.message)
         ? { $case: "message", value: RoomMessageNotice.fromJSON(object.message) }
+        : isSet(object.memberMedia)
+        ? { $case: "memberMedia", value: MemberMediaNotice.fromJSON(object.memberMedia) }
+        : isSet(object.member_media)
+        ? { $case: "memberMedia", value: MemberMediaNotice.fromJSON(object.member_media) }
         : isSet(object.memberRole)
         ? { $case: "memberRole", value: MemberRoleNotice.fromJSON(object.memberRole) }
         : isSet(object.member_role)
@@ -5045,6 +5276,8 @@ export const RoomNotice: MessageFns<RoomNotice> = {
       obj.recordingReady = RecordingReadyNotice.toJSON(message.notice.value);
     } else if (message.notice?.$case === "message") {
       obj.message = RoomMessageNotice.toJSON(message.notice.value);
+    } else if (message.notice?.$case === "memberMedia") {
+      obj.memberMedia = MemberMediaNotice.toJSON(message.notice.value);
     } else if (message.notice?.$case === "memberRole") {
       obj.memberRole = MemberRoleNotice.toJSON(message.notice.value);
     } else if (message.notice?.$case === "seatRequest") {
@@ -5124,6 +5357,12 @@ export const RoomNotice: MessageFns<RoomNotice> = {
       case "message": {
         if (object.notice?.value !== undefined && object.notice?.value !== null) {
           message.notice = { $case: "message", value: RoomMessageNotice.fromPartial(object.notice.value) };
+        }
+        break;
+      }
+      case "memberMedia": {
+        if (object.notice?.value !== undefined && object.notice?.value !== null) {
+          message.notice = { $case: "memberMedia", value: MemberMediaNotice.fromPartial(object.notice.value) };
         }
         break;
       }
@@ -5671,6 +5910,95 @@ export const SetMemberRoleResponse: MessageFns<SetMemberRoleResponse> = {
     message.pushUrl = (object.pushUrl !== undefined && object.pushUrl !== null)
       ? PushUrl.fromPartial(object.pushUrl)
       : undefined;
+    return message;
+  },
+};
+
+function createBaseMemberMediaNotice(): MemberMediaNotice {
+  return { member: undefined, reason: MediaChangeReason.MEDIA_CHANGE_REASON_UNSPECIFIED };
+}
+
+export const MemberMediaNotice: MessageFns<MemberMediaNotice> = {
+  encode(message: MemberMediaNotice, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.member !== undefined) {
+      Member.encode(message.member, writer.uint32(10).fork()).join();
+    }
+    if (message.reason !== MediaChangeReason.MEDIA_CHANGE_REASON_UNSPECIFIED) {
+      writer.uint32(16).int32(mediaChangeReasonToNumber(message.reason));
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): MemberMediaNotice {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseMemberMediaNotice();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.member = Member.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.reason = mediaChangeReasonFromJSON(reader.int32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): MemberMediaNotice {
+    return {
+      member: isSet(object.member) ? Member.fromJSON(object.member) : undefined,
+      reason: isSet(object.reason)
+        ? mediaChangeReasonFromJSON(object.reason)
+        : MediaChangeReason.MEDIA_CHANGE_REASON_UNSPECIFIED,
+    };
+  },
+
+  toJSON(message: MemberMediaNotice): unknown {
+    const obj: any = {};
+    if (message.member !== undefined) {
+      obj.member = Member.toJSON(message.member);
+    }
+    if (message.reason !== undefined) {
+      obj.reason = mediaChangeReasonToJSON(message.reason);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<MemberMediaNotice>): MemberMediaNotice {
+    return MemberMediaNotice.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<MemberMediaNotice>): MemberMediaNotice {
+    const message = createBaseMemberMediaNotice();
+    message.member = (object.member !== undefined && object.member !== null)
+      ? Member.fromPartial(object.member)
+      : undefined;
+    message.reason = object.reason ?? MediaChangeReason.MEDIA_CHANGE_REASON_UNSPECIFIED;
     return message;
   },
 };
@@ -9590,6 +9918,580 @@ export const ListMessagesResponse: MessageFns<ListMessagesResponse> = {
     const message = createBaseListMessagesResponse();
     message.messages = object.messages?.map((e) => RoomMessage.fromPartial(e)) || [];
     message.seq = object.seq ?? 0;
+    return message;
+  },
+};
+
+function createBaseSetMediaStateRequest(): SetMediaStateRequest {
+  return { roomId: "", audio: undefined, video: undefined };
+}
+
+export const SetMediaStateRequest: MessageFns<SetMediaStateRequest> = {
+  encode(message: SetMediaStateRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.roomId !== "") {
+      writer.uint32(10).string(message.roomId);
+    }
+    if (message.audio !== undefined) {
+      writer.uint32(16).bool(message.audio);
+    }
+    if (message.video !== undefined) {
+      writer.uint32(24).bool(message.video);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SetMediaStateRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSetMediaStateRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.roomId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.audio = reader.bool();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.video = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SetMediaStateRequest {
+    return {
+      roomId: isSet(object.roomId)
+        ? globalThis.String(object.roomId)
+        : isSet(object.room_id)
+        ? globalThis.String(object.room_id)
+        : "",
+      audio: isSet(object.audio) ? globalThis.Boolean(object.audio) : undefined,
+      video: isSet(object.video) ? globalThis.Boolean(object.video) : undefined,
+    };
+  },
+
+  toJSON(message: SetMediaStateRequest): unknown {
+    const obj: any = {};
+    if (message.roomId !== undefined) {
+      obj.roomId = message.roomId;
+    }
+    if (message.audio !== undefined) {
+      obj.audio = message.audio;
+    }
+    if (message.video !== undefined) {
+      obj.video = message.video;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<SetMediaStateRequest>): SetMediaStateRequest {
+    return SetMediaStateRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<SetMediaStateRequest>): SetMediaStateRequest {
+    const message = createBaseSetMediaStateRequest();
+    message.roomId = object.roomId ?? "";
+    message.audio = object.audio ?? undefined;
+    message.video = object.video ?? undefined;
+    return message;
+  },
+};
+
+function createBaseSetMediaStateResponse(): SetMediaStateResponse {
+  return { member: undefined };
+}
+
+export const SetMediaStateResponse: MessageFns<SetMediaStateResponse> = {
+  encode(message: SetMediaStateResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.member !== undefined) {
+      Member.encode(message.member, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SetMediaStateResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSetMediaStateResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.member = Member.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SetMediaStateResponse {
+    return { member: isSet(object.member) ? Member.fromJSON(object.member) : undefined };
+  },
+
+  toJSON(message: SetMediaStateResponse): unknown {
+    const obj: any = {};
+    if (message.member !== undefined) {
+      obj.member = Member.toJSON(message.member);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<SetMediaStateResponse>): SetMediaStateResponse {
+    return SetMediaStateResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<SetMediaStateResponse>): SetMediaStateResponse {
+    const message = createBaseSetMediaStateResponse();
+    message.member = (object.member !== undefined && object.member !== null)
+      ? Member.fromPartial(object.member)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseMuteMemberRequest(): MuteMemberRequest {
+  return { roomId: "", identity: "", audio: false, video: false, forbidUnmute: false };
+}
+
+export const MuteMemberRequest: MessageFns<MuteMemberRequest> = {
+  encode(message: MuteMemberRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.roomId !== "") {
+      writer.uint32(10).string(message.roomId);
+    }
+    if (message.identity !== "") {
+      writer.uint32(18).string(message.identity);
+    }
+    if (message.audio !== false) {
+      writer.uint32(24).bool(message.audio);
+    }
+    if (message.video !== false) {
+      writer.uint32(32).bool(message.video);
+    }
+    if (message.forbidUnmute !== false) {
+      writer.uint32(40).bool(message.forbidUnmute);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): MuteMemberRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseMuteMemberRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.roomId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.identity = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.audio = reader.bool();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.video = reader.bool();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.forbidUnmute = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): MuteMemberRequest {
+    return {
+      roomId: isSet(object.roomId)
+        ? globalThis.String(object.roomId)
+        : isSet(object.room_id)
+        ? globalThis.String(object.room_id)
+        : "",
+      identity: isSet(object.identity) ? globalThis.String(object.identity) : "",
+      audio: isSet(object.audio) ? globalThis.Boolean(object.audio) : false,
+      video: isSet(object.video) ? globalThis.Boolean(object.video) : false,
+      forbidUnmute: isSet(object.forbidUnmute)
+        ? globalThis.Boolean(object.forbidUnmute)
+        : isSet(object.forbid_unmute)
+        ? globalThis.Boolean(object.forbid_unmute)
+        : false,
+    };
+  },
+
+  toJSON(message: MuteMemberRequest): unknown {
+    const obj: any = {};
+    if (message.roomId !== undefined) {
+      obj.roomId = message.roomId;
+    }
+    if (message.identity !== undefined) {
+      obj.identity = message.identity;
+    }
+    if (message.audio !== undefined) {
+      obj.audio = message.audio;
+    }
+    if (message.video !== undefined) {
+      obj.video = message.video;
+    }
+    if (message.forbidUnmute !== undefined) {
+      obj.forbidUnmute = message.forbidUnmute;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<MuteMemberRequest>): MuteMemberRequest {
+    return MuteMemberRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<MuteMemberRequest>): MuteMemberRequest {
+    const message = createBaseMuteMemberRequest();
+    message.roomId = object.roomId ?? "";
+    message.identity = object.identity ?? "";
+    message.audio = object.audio ?? false;
+    message.video = object.video ?? false;
+    message.forbidUnmute = object.forbidUnmute ?? false;
+    return message;
+  },
+};
+
+function createBaseMuteMemberResponse(): MuteMemberResponse {
+  return { member: undefined };
+}
+
+export const MuteMemberResponse: MessageFns<MuteMemberResponse> = {
+  encode(message: MuteMemberResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.member !== undefined) {
+      Member.encode(message.member, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): MuteMemberResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseMuteMemberResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.member = Member.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): MuteMemberResponse {
+    return { member: isSet(object.member) ? Member.fromJSON(object.member) : undefined };
+  },
+
+  toJSON(message: MuteMemberResponse): unknown {
+    const obj: any = {};
+    if (message.member !== undefined) {
+      obj.member = Member.toJSON(message.member);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<MuteMemberResponse>): MuteMemberResponse {
+    return MuteMemberResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<MuteMemberResponse>): MuteMemberResponse {
+    const message = createBaseMuteMemberResponse();
+    message.member = (object.member !== undefined && object.member !== null)
+      ? Member.fromPartial(object.member)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseAllowUnmuteRequest(): AllowUnmuteRequest {
+  return { roomId: "", identity: "", audio: false, video: false };
+}
+
+export const AllowUnmuteRequest: MessageFns<AllowUnmuteRequest> = {
+  encode(message: AllowUnmuteRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.roomId !== "") {
+      writer.uint32(10).string(message.roomId);
+    }
+    if (message.identity !== "") {
+      writer.uint32(18).string(message.identity);
+    }
+    if (message.audio !== false) {
+      writer.uint32(24).bool(message.audio);
+    }
+    if (message.video !== false) {
+      writer.uint32(32).bool(message.video);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AllowUnmuteRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAllowUnmuteRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.roomId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.identity = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.audio = reader.bool();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.video = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AllowUnmuteRequest {
+    return {
+      roomId: isSet(object.roomId)
+        ? globalThis.String(object.roomId)
+        : isSet(object.room_id)
+        ? globalThis.String(object.room_id)
+        : "",
+      identity: isSet(object.identity) ? globalThis.String(object.identity) : "",
+      audio: isSet(object.audio) ? globalThis.Boolean(object.audio) : false,
+      video: isSet(object.video) ? globalThis.Boolean(object.video) : false,
+    };
+  },
+
+  toJSON(message: AllowUnmuteRequest): unknown {
+    const obj: any = {};
+    if (message.roomId !== undefined) {
+      obj.roomId = message.roomId;
+    }
+    if (message.identity !== undefined) {
+      obj.identity = message.identity;
+    }
+    if (message.audio !== undefined) {
+      obj.audio = message.audio;
+    }
+    if (message.video !== undefined) {
+      obj.video = message.video;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<AllowUnmuteRequest>): AllowUnmuteRequest {
+    return AllowUnmuteRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<AllowUnmuteRequest>): AllowUnmuteRequest {
+    const message = createBaseAllowUnmuteRequest();
+    message.roomId = object.roomId ?? "";
+    message.identity = object.identity ?? "";
+    message.audio = object.audio ?? false;
+    message.video = object.video ?? false;
+    return message;
+  },
+};
+
+function createBaseAllowUnmuteResponse(): AllowUnmuteResponse {
+  return { member: undefined };
+}
+
+export const AllowUnmuteResponse: MessageFns<AllowUnmuteResponse> = {
+  encode(message: AllowUnmuteResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.member !== undefined) {
+      Member.encode(message.member, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AllowUnmuteResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAllowUnmuteResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.member = Member.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AllowUnmuteResponse {
+    return { member: isSet(object.member) ? Member.fromJSON(object.member) : undefined };
+  },
+
+  toJSON(message: AllowUnmuteResponse): unknown {
+    const obj: any = {};
+    if (message.member !== undefined) {
+      obj.member = Member.toJSON(message.member);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<AllowUnmuteResponse>): AllowUnmuteResponse {
+    return AllowUnmuteResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<AllowUnmuteResponse>): AllowUnmuteResponse {
+    const message = createBaseAllowUnmuteResponse();
+    message.member = (object.member !== undefined && object.member !== null)
+      ? Member.fromPartial(object.member)
+      : undefined;
     return message;
   },
 };

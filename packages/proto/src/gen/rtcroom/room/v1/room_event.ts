@@ -17,6 +17,10 @@ import {
   leaveReasonFromJSON,
   leaveReasonToJSON,
   leaveReasonToNumber,
+  MediaChangeReason,
+  mediaChangeReasonFromJSON,
+  mediaChangeReasonToJSON,
+  mediaChangeReasonToNumber,
   Member,
   MemberRole,
   memberRoleFromJSON,
@@ -35,9 +39,9 @@ import { RoomMessage } from "./room_message";
  *
  * Subject: rtcroom.room.<room_id>.<topic>, topic one of room.created, room.updated, room.closed,
  * member.joined, member.updated, member.connection, member.left, stream.started, stream.stopped,
- * recording.ready, message.sent, member.role, seat.requested, seat.invited. The JetStream stream
- * ROOM_EVENTS keeps them; the NATS message id is RoomEvent.id, so a re-published event is dropped as a
- * duplicate.
+ * recording.ready, message.sent, member.media, member.role, seat.requested, seat.invited. The
+ * JetStream stream ROOM_EVENTS keeps them; the NATS message id is RoomEvent.id, so a re-published
+ * event is dropped as a duplicate.
  *
  * seq counts a room's events from 1 without gaps, in the order they happened: a consumer that sees
  * seq jump knows it missed events (and re-reads GetRoom), one that sees an old seq has a duplicate.
@@ -60,6 +64,7 @@ export interface RoomEvent {
     | { $case: "memberConnectionChanged"; value: MemberConnectionChanged }
     | { $case: "recordingReady"; value: RecordingReady }
     | { $case: "messageSent"; value: RoomMessageSent }
+    | { $case: "memberMediaChanged"; value: MemberMediaChanged }
     | { $case: "memberRoleChanged"; value: MemberRoleChanged }
     | { $case: "seatRequested"; value: SeatRequested }
     | { $case: "seatInvited"; value: SeatInvited }
@@ -163,6 +168,18 @@ export interface RoomMessageSent {
 }
 
 /**
+ * A member's microphone or camera went on or off, or the room's owner or an admin asked it to mute,
+ * forbade or allowed unmuting (member.media has the state after the change).
+ */
+export interface MemberMediaChanged {
+  member:
+    | Member
+    | undefined;
+  /** NEXT-ID: 3 */
+  reason: MediaChangeReason;
+}
+
+/**
  * A member moved between a seat and the audience ("连麦"): promoted (role SEAT; its stream_id is its
  * push URL's now) or back in the audience (AUDIENCE; a stream it was pushing is no longer played).
  */
@@ -247,6 +264,9 @@ export const RoomEvent: MessageFns<RoomEvent> = {
         break;
       case "messageSent":
         RoomMessageSent.encode(message.payload.value, writer.uint32(162).fork()).join();
+        break;
+      case "memberMediaChanged":
+        MemberMediaChanged.encode(message.payload.value, writer.uint32(802).fork()).join();
         break;
       case "memberRoleChanged":
         MemberRoleChanged.encode(message.payload.value, writer.uint32(882).fork()).join();
@@ -397,6 +417,17 @@ export const RoomEvent: MessageFns<RoomEvent> = {
             message.payload = { $case: "messageSent", value: RoomMessageSent.decode(reader, reader.uint32()) };
             continue;
           }
+          case 100: {
+            if (tag !== 802) {
+              break;
+            }
+
+            message.payload = {
+              $case: "memberMediaChanged",
+              value: MemberMediaChanged.decode(reader, reader.uint32()),
+            };
+            continue;
+          }
           case 110: {
             if (tag !== 882) {
               break;
@@ -490,6 +521,10 @@ export const RoomEvent: MessageFns<RoomEvent> = {
         ? { $case: "messageSent", value: RoomMessageSent.fromJSON(object.messageSent) }
         : isSet(object.message_sent)
         ? { $case: "messageSent", value: RoomMessageSent.fromJSON(object.message_sent) }
+        : isSet(object.memberMediaChanged)
+        ? { $case: "memberMediaChanged", value: MemberMediaChanged.fromJSON(object.memberMediaChanged) }
+        : isSet(object.member_media_changed)
+        ? { $case: "memberMediaChanged", value: MemberMediaChanged.fromJSON(object.member_media_changed) }
         : isSet(object.memberRoleChanged)
         ? { $case: "memberRoleChanged", value: MemberRoleChanged.fromJSON(object.memberRoleChanged) }
         : isSet(object.member_role_changed)
@@ -542,6 +577,8 @@ export const RoomEvent: MessageFns<RoomEvent> = {
       obj.recordingReady = RecordingReady.toJSON(message.payload.value);
     } else if (message.payload?.$case === "messageSent") {
       obj.messageSent = RoomMessageSent.toJSON(message.payload.value);
+    } else if (message.payload?.$case === "memberMediaChanged") {
+      obj.memberMediaChanged = MemberMediaChanged.toJSON(message.payload.value);
     } else if (message.payload?.$case === "memberRoleChanged") {
       obj.memberRoleChanged = MemberRoleChanged.toJSON(message.payload.value);
     } else if (message.payload?.$case === "seatRequested") {
@@ -628,6 +665,15 @@ export const RoomEvent: MessageFns<RoomEvent> = {
       case "messageSent": {
         if (object.payload?.value !== undefined && object.payload?.value !== null) {
           message.payload = { $case: "messageSent", value: RoomMessageSent.fromPartial(object.payload.value) };
+        }
+        break;
+      }
+      case "memberMediaChanged": {
+        if (object.payload?.value !== undefined && object.payload?.value !== null) {
+          message.payload = {
+            $case: "memberMediaChanged",
+            value: MemberMediaChanged.fromPartial(object.payload.value),
+          };
         }
         break;
       }
@@ -1603,6 +1649,95 @@ export const RoomMessageSent: MessageFns<RoomMessageSent> = {
       ? RoomMessage.fromPartial(object.message)
       : undefined;
     message.toWebhooks = object.toWebhooks ?? false;
+    return message;
+  },
+};
+
+function createBaseMemberMediaChanged(): MemberMediaChanged {
+  return { member: undefined, reason: MediaChangeReason.MEDIA_CHANGE_REASON_UNSPECIFIED };
+}
+
+export const MemberMediaChanged: MessageFns<MemberMediaChanged> = {
+  encode(message: MemberMediaChanged, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.member !== undefined) {
+      Member.encode(message.member, writer.uint32(10).fork()).join();
+    }
+    if (message.reason !== MediaChangeReason.MEDIA_CHANGE_REASON_UNSPECIFIED) {
+      writer.uint32(16).int32(mediaChangeReasonToNumber(message.reason));
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): MemberMediaChanged {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseMemberMediaChanged();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.member = Member.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.reason = mediaChangeReasonFromJSON(reader.int32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): MemberMediaChanged {
+    return {
+      member: isSet(object.member) ? Member.fromJSON(object.member) : undefined,
+      reason: isSet(object.reason)
+        ? mediaChangeReasonFromJSON(object.reason)
+        : MediaChangeReason.MEDIA_CHANGE_REASON_UNSPECIFIED,
+    };
+  },
+
+  toJSON(message: MemberMediaChanged): unknown {
+    const obj: any = {};
+    if (message.member !== undefined) {
+      obj.member = Member.toJSON(message.member);
+    }
+    if (message.reason !== undefined) {
+      obj.reason = mediaChangeReasonToJSON(message.reason);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<MemberMediaChanged>): MemberMediaChanged {
+    return MemberMediaChanged.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<MemberMediaChanged>): MemberMediaChanged {
+    const message = createBaseMemberMediaChanged();
+    message.member = (object.member !== undefined && object.member !== null)
+      ? Member.fromPartial(object.member)
+      : undefined;
+    message.reason = object.reason ?? MediaChangeReason.MEDIA_CHANGE_REASON_UNSPECIFIED;
     return message;
   },
 };

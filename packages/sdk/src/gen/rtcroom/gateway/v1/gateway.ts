@@ -10,7 +10,7 @@ import type { TeamStats } from "../../desk/v1/desk_service.js";
 import type { Recording } from "../../media/v1/recording.js";
 import type { ClientKind, PlayUrl, PushUrl } from "../../media/v1/url.js";
 import type { Call } from "../../room/v1/call.js";
-import type { CloseReason, LeaveReason, Member, MemberRole, Room } from "../../room/v1/room.js";
+import type { CloseReason, LeaveReason, MediaChangeReason, Member, MemberRole, Room } from "../../room/v1/room.js";
 import type { CustomMessage, RoomMessage } from "../../room/v1/room_message.js";
 
 /** Everything a client may send. */
@@ -43,6 +43,9 @@ export interface ClientMessage {
   refreshToken?: RefreshTokenRequest | undefined;
   sendMessage?: SendMessageRequest | undefined;
   listMessages?: ListMessagesRequest | undefined;
+  setMediaState?: SetMediaStateRequest | undefined;
+  muteMember?: MuteMemberRequest | undefined;
+  allowUnmute?: AllowUnmuteRequest | undefined;
   setMemberRole?: SetMemberRoleRequest | undefined;
 }
 
@@ -88,6 +91,9 @@ export interface ServerMessage {
   tokenExpiring?: TokenExpiring | undefined;
   sendMessage?: SendMessageResponse | undefined;
   listMessages?: ListMessagesResponse | undefined;
+  setMediaState?: SetMediaStateResponse | undefined;
+  muteMember?: MuteMemberResponse | undefined;
+  allowUnmute?: AllowUnmuteResponse | undefined;
   setMemberRole?: SetMemberRoleResponse | undefined;
 }
 
@@ -195,7 +201,7 @@ export interface TokenExpiring {
  * ROOM_FULL, AUDIENCE_FULL, ALREADY_EXISTS, NOT_A_MEMBER, IDENTITY_IN_USE, BANNED, CALLEE_OFFLINE, CALLEE_BUSY,
  * CALL_NOT_FOUND, CALL_ENDED, NOT_A_PARTY, QUEUE_FULL, TEAM_CLOSED, AGENT_UNAVAILABLE,
  * FAILED_PRECONDITION (the call or agent is not in a state that allows it), RATE_LIMITED,
- * MESSAGE_TOO_LARGE, TOO_MANY_RECIPIENTS, UNAVAILABLE, INTERNAL.
+ * MESSAGE_TOO_LARGE, TOO_MANY_RECIPIENTS, MEDIA_FORBIDDEN, UNAVAILABLE, INTERNAL.
  */
 export interface Error {
   code: string;
@@ -213,7 +219,10 @@ export interface PingResponse {
 }
 
 export interface CreateRoomRequest {
-  /** name, kind, display_name, max_members, max_audience, metadata, recording and message_webhooks are read. */
+  /**
+   * name, kind, display_name, max_members, max_audience, metadata, recording, message_webhooks and
+   * audio_only are read.
+   */
   room: Room | undefined;
 }
 
@@ -333,6 +342,7 @@ export interface RoomNotice {
   memberConnection?: MemberConnectionNotice | undefined;
   recordingReady?: RecordingReadyNotice | undefined;
   message?: RoomMessageNotice | undefined;
+  memberMedia?: MemberMediaNotice | undefined;
   memberRole?: MemberRoleNotice | undefined;
   seatRequest?: SeatRequestNotice | undefined;
   audience?: AudienceNotice | undefined;
@@ -393,6 +403,19 @@ export interface SetMemberRoleResponse {
   pending: boolean;
   /** Promoted: for your <live-pusher>. */
   pushUrl: PushUrl | undefined;
+}
+
+/**
+ * A member's microphone or camera went on or off, or the room's owner or an admin asked it to mute,
+ * forbade or allowed unmuting (member.media says what now holds). When the member is you and a track
+ * has mute_requested while on, turn it off on your pusher (the SDK does).
+ */
+export interface MemberMediaNotice {
+  member:
+    | Member
+    | undefined;
+  /** NEXT-ID: 3 */
+  reason: MediaChangeReason;
 }
 
 /**
@@ -746,4 +769,55 @@ export interface ListMessagesResponse {
   messages: RoomMessage[];
   /** NEXT-ID: 3 */
   seq: number;
+}
+
+/**
+ * Reports your own microphone and/or camera in a room (the fields set), as your pusher has them.
+ * Turning on a forbidden track (or video in an audio-only room) is refused: MEDIA_FORBIDDEN.
+ */
+export interface SetMediaStateRequest {
+  roomId: string;
+  /** Absent: unchanged. */
+  audio?:
+    | boolean
+    | undefined;
+  /** NEXT-ID: 4 */
+  video?: boolean | undefined;
+}
+
+export interface SetMediaStateResponse {
+  /** NEXT-ID: 2 */
+  member: Member | undefined;
+}
+
+/**
+ * Asks a member to turn its microphone and/or camera off and, with forbid_unmute, refuses its
+ * reports of them on until allow_unmute. The room's owner (with OWNER_RIGHTS_MANAGE) or room_admin.
+ */
+export interface MuteMemberRequest {
+  roomId: string;
+  identity: string;
+  audio: boolean;
+  video: boolean;
+  /** NEXT-ID: 6 */
+  forbidUnmute: boolean;
+}
+
+export interface MuteMemberResponse {
+  /** NEXT-ID: 2 */
+  member: Member | undefined;
+}
+
+/** Lets a member turn its microphone and/or camera on again. As mute_member. */
+export interface AllowUnmuteRequest {
+  roomId: string;
+  identity: string;
+  audio: boolean;
+  /** NEXT-ID: 5 */
+  video: boolean;
+}
+
+export interface AllowUnmuteResponse {
+  /** NEXT-ID: 2 */
+  member: Member | undefined;
 }
