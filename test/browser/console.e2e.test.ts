@@ -195,6 +195,17 @@ function buildConsole(): void {
     await alice.waitForSelector('#member-rows tr[data-identity="erin"][data-state="interrupted"]');
     await logHas(alice, 'Erin is interrupted');
 
+    // Dan watches from the audience: Alice sees the audience's size, not a row for him; Dan has no push URL.
+    const dan = await signIn('dan', 'Dan');
+    await dan.click('#refresh-rooms');
+    await dan.click('[data-testid=watch-support-1]');
+    await dan.waitForSelector('[data-testid=room-title]:text("Customer support")');
+    expect(await dan.textContent('[data-testid=push-url]')).toBe('');
+    expect(await dan.textContent('#room-meta')).toContain('you watch from the audience');
+    await alice.waitForSelector('[data-testid=audience-count]:text("1")');
+    expect(await row(alice, 'dan').count()).toBe(0);
+    await logHas(alice, '1 in the audience of Customer support');
+
     mkdirSync(artifacts, { recursive: true });
     await alice.screenshot({ path: join(artifacts, 'console.png'), fullPage: true });
 
@@ -226,6 +237,8 @@ function buildConsole(): void {
     await row(page, 'lin').waitFor();
     await page.waitForSelector('[data-testid=status]:text("你已进入 zh-room（seq 2）")');
     expect(await page.textContent('[data-testid=state-lin]')).toBe('已进入');
+    // The seats and the audience (观众) in Chinese too.
+    expect(await page.textContent('#room-meta')).toMatch(/ · 1\/\d+ 个麦位 · 0 位观众 · seq /);
     expect(await page.textContent('[data-testid=chat] .label')).toContain('聊天');
     await page.waitForSelector('[data-testid=chat-lines] li:text("暂无消息。")');
     await page.fill('#chat-text', '大家好');

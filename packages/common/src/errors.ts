@@ -9,6 +9,7 @@ export type ErrorReason =
   | 'ROOM_NOT_FOUND'
   | 'ROOM_CLOSED'
   | 'ROOM_FULL'
+  | 'AUDIENCE_FULL'
   | 'ALREADY_EXISTS'
   | 'NOT_A_MEMBER'
   | 'IDENTITY_IN_USE'

@@ -15,6 +15,8 @@ export interface Grants {
   agentTeams?: string[];
   /** May send room messages in the rooms it holds a seat in. Absent: as roomJoin; false: may not. */
   roomMessage?: boolean;
+  /** Joins only as audience: no seat, not even by promotion. */
+  audienceOnly?: boolean;
 }
 
 /** An identity (a token's sub): 1-128 characters of [A-Za-z0-9_.@-]. */

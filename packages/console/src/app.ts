@@ -26,11 +26,13 @@ const loggedEvents: (keyof RtcRoomEvents)[] = [
   'connectionState', 'session', 'memberJoined', 'memberLeft', 'memberConnection', 'memberUpdated', 'streamReady', 'streamStopped',
   'roomUpdated', 'roomClosed', 'recordingReady', 'message', 'memberMedia', 'muteRequested', 'resync', 'seatLost', 'pushUrl', 'incomingCall', 'callUpdated', 'callEnded', 'pusherState',
   'playerState', 'error', 'callQueued', 'callConnecting', 'offerWithdrawn', 'callInvitation', 'tokenExpiring', 'tokenRefreshed', 'tokenExpired',
+  'audience', 'seatRequest', 'memberRole',
 ];
 // Events after which the room, the calls or the room list look different.
 const redrawOn: (keyof RtcRoomEvents)[] = [
   'memberJoined', 'memberLeft', 'memberConnection', 'memberUpdated', 'streamReady', 'streamStopped', 'roomUpdated', 'roomClosed', 'resync',
   'seatLost', 'pushUrl', 'callUpdated', 'callEnded', 'incomingCall', 'session', 'offerWithdrawn', 'callInvitation', 'message', 'memberMedia',
+  'audience', 'seatRequest', 'memberRole',
 ];
 
 function log(text: string, level: 'info' | 'warning' | 'error' = 'info'): void {
@@ -177,7 +179,7 @@ function act(what: string, action: () => Promise<unknown>, button?: HTMLButtonEl
   runAction(what, action, { button, log, loggedAlready, after: draw });
 }
 
-const roomActions = ['join', 'show', 'accept', 'reject', 'cancel', 'hangup'];
+const roomActions = ['join', 'watch', 'show', 'accept', 'reject', 'cancel', 'hangup'];
 
 function onClick(e: MouseEvent): void {
   const target = (e.target as HTMLElement).closest('button');
@@ -187,6 +189,11 @@ function onClick(e: MouseEvent): void {
   const d = target.dataset;
   if (d.join) act(t('actJoin'), async () => {
     const joined = entered(await c.joinRoom({ roomId: d.join }));
+    await refreshRooms();
+    return joined;
+  }, target);
+  else if (d.watch) act(t('actWatch'), async () => {
+    const joined = entered(await c.joinRoom({ roomId: d.watch, as: 'audience' }));
     await refreshRooms();
     return joined;
   }, target);

@@ -41,7 +41,7 @@ export function roomRows(rooms: Room[], joined: Set<string>): string {
       const title = r.kind === 'ROOM_KIND_CALL' ? t('oneToOneCall') : r.displayName || r.name;
       const action = joined.has(r.id)
         ? `<button class="small quiet" data-show="${esc(r.id)}">${esc(t('open'))}</button>`
-        : `<button class="small" data-join="${esc(r.id)}" data-testid="join-${esc(r.name)}">${esc(t('join'))}</button>`;
+        : `<span><button class="small" data-join="${esc(r.id)}" data-testid="join-${esc(r.name)}">${esc(t('join'))}</button> <button class="small quiet" data-watch="${esc(r.id)}" data-testid="watch-${esc(r.name)}" title="${esc(t('watchTitle'))}">${esc(t('watch'))}</button></span>`;
       return `<li data-room-name="${esc(r.name)}"><div><div class="name">${esc(title)}</div><div class="sub">${esc(r.name)} · ${r.memberCount}/${r.maxMembers} · ${esc(r.kind === 'ROOM_KIND_GROUP' ? t('roomKindGroup') : r.kind === 'ROOM_KIND_CALL' ? t('roomKindCall') : short(r.kind, 'ROOM_KIND_'))}</div></div>${action}</li>`;
     })
     .join('');
@@ -54,7 +54,10 @@ export function roomTabs(rooms: RoomSnapshot[], current: string | undefined): st
 }
 
 export function roomMeta(r: RoomSnapshot): string {
-  return `${esc(r.room.name)} · ${esc(r.room.id)} · ${esc(t('seatsMeta', { count: r.members.length, max: r.room.maxMembers }))} · seq ${r.seq}`;
+  const seats = r.members.filter((m) => m.role !== 'MEMBER_ROLE_AUDIENCE').length;
+  const you = r.self.role === 'MEMBER_ROLE_AUDIENCE' ? ` ${esc(t('youWatchFromAudience'))}` : '';
+  const audience = `<span data-testid="audience-count">${r.room.audienceCount}</span> ${esc(t('inTheAudience'))}`;
+  return `${esc(r.room.name)} · ${esc(r.room.id)} · ${esc(t('seatsMeta', { count: seats, max: r.room.maxMembers }))} · ${audience}${you} · seq ${r.seq}`;
 }
 
 export function memberRows(r: RoomSnapshot): string {
@@ -68,7 +71,7 @@ export function memberRows(r: RoomSnapshot): string {
         ? `<span class="none">${esc(t(r.pushUrl ? 'youPushAbove' : 'noPushUrl'))}</span>`
         : url ? `<code>${esc(url)}</code>` : `<span class="none">${esc(t(state === 'publishing' ? 'noPlayUrl' : 'notPublishing'))}</span>`;
       return `<tr data-identity="${esc(m.identity)}" data-state="${state}">
-        <td><strong>${esc(m.displayName || m.identity)}</strong>${mine ? `<span class="you">${esc(t('youTag'))}</span>` : ''}<div class="meta">${esc(m.identity)}</div></td>
+        <td><strong>${esc(m.displayName || m.identity)}</strong>${mine ? `<span class="you">${esc(t('youTag'))}</span>` : ''}${m.role === 'MEMBER_ROLE_AUDIENCE' ? `<span class="you">${esc(t('audienceTag'))}</span>` : ''}<div class="meta">${esc(m.identity)}</div></td>
         <td><span class="badge badge-${state}" data-testid="state-${esc(m.identity)}">${esc(memberStateLabel(state))}</span></td>
         <td><code>${esc(m.streamId)}</code></td>
         <td class="url">${url ? `<span class="hint">${esc(t('play'))} </span>` : ''}${urlCell}</td>
@@ -154,6 +157,12 @@ export function describeEvent([name, e]: Logged, roomName: (roomId: string) => s
     }
     case 'muteRequested':
       return { text: `${e.by || 'the host'} asks you to turn your ${[e.audio && 'microphone', e.video && 'camera'].filter(Boolean).join(' and ')} off in ${roomName(e.roomId)}`, level: 'warning' };
+    case 'audience':
+      return info(`${e.audienceCount} in the audience of ${roomName(e.roomId)} (seq ${e.seq})`);
+    case 'seatRequest':
+      return { text: e.invited ? `${e.self ? 'you are' : `${who(e.member)} is`} offered a seat in ${roomName(e.roomId)} by ${e.byIdentity} (seq ${e.seq})` : `${who(e.member)} asks for a seat in ${roomName(e.roomId)} (seq ${e.seq})`, level: 'warning' };
+    case 'memberRole':
+      return info(`${e.self ? 'you' : who(e.member)} ${e.member.role === 'MEMBER_ROLE_AUDIENCE' ? 'went back to the audience' : 'took a seat'} in ${roomName(e.roomId)} (seq ${e.seq})`);
     case 'resync':
       return { text: `${roomName(e.roomId)} re-read from a snapshot at seq ${e.seq}`, level: 'warning' };
     case 'seatLost':

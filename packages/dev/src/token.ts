@@ -2,12 +2,13 @@
 // (ACCESS_TOKEN_SECRET, or the current one of ACCESS_TOKEN_KEYS, with ACCESS_TOKEN_ISSUER and
 // ACCESS_TOKEN_AUDIENCE as the gateway has them), or without one with the development secret that
 // `npm run up` uses:
-//   npm run token -- <identity> [--ttl seconds] [--room name-or-id] [--list] [--admin] [--agent team1,team2]
+//   npm run token -- <identity> [--ttl seconds] [--room name-or-id] [--list] [--admin] [--agent team1,team2] [--audience]
 // Grants: create and join rooms; --room scopes the token to one room, --list adds listing rooms,
-// --admin managing rooms (in the --room only, when given), --agent the service-desk agent grant.
+// --admin managing rooms (in the --room only, when given), --agent the service-desk agent grant,
+// --audience joining only as audience (no seat).
 import { AccessTokenKeys, ConfigError, defaultGrants, devSecrets, Grants, issueAccessToken, loadAccessTokenKeys, readCommandLine, usageFailed } from '@rtcroom/common';
 
-const usage = 'usage: [ACCESS_TOKEN_SECRET=... | ACCESS_TOKEN_KEYS=...] npm run token -- <identity> [--ttl seconds] [--room name-or-id] [--list] [--admin] [--agent team1,team2]\n';
+const usage = 'usage: [ACCESS_TOKEN_SECRET=... | ACCESS_TOKEN_KEYS=...] npm run token -- <identity> [--ttl seconds] [--room name-or-id] [--list] [--admin] [--agent team1,team2] [--audience]\n';
 
 function main(): number {
   const { values, positionals } = readCommandLine(usage, {
@@ -18,6 +19,7 @@ function main(): number {
       list: { type: 'boolean' },
       admin: { type: 'boolean' },
       agent: { type: 'string' },
+      audience: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -55,6 +57,7 @@ function main(): number {
     ...(values.list ? { roomList: true } : {}),
     ...(values.admin ? { roomAdmin: true } : {}),
     ...(agentTeams.length > 0 ? { agentTeams } : {}),
+    ...(values.audience ? { audienceOnly: true } : {}),
   };
   try {
     process.stdout.write(issueAccessToken(keys, { identity, ttlSeconds: ttl ? Number(ttl) : undefined, grants }) + '\n');

@@ -12,6 +12,7 @@ export const serverErrorCodes = [
   'ROOM_NOT_FOUND',
   'ROOM_CLOSED',
   'ROOM_FULL',
+  'AUDIENCE_FULL',
   'ALREADY_EXISTS',
   'NOT_A_MEMBER',
   'IDENTITY_IN_USE',

@@ -72,6 +72,9 @@ const send: { [K in RequestKind]: (client: RtcRoomClient, body: RequestBody<K>) 
   setMediaState: (c, b) => c.setMedia(b.roomId!, { audio: b.audio, video: b.video }),
   muteMember: (c, b) => c.muteMember(b.roomId!, b.identity!, { audio: b.audio, video: b.video, forbidUnmute: b.forbidUnmute }),
   allowUnmute: (c, b) => c.allowUnmute(b.roomId!, b.identity!, { audio: b.audio, video: b.video }),
+  // takeSeat, leaveSeat (identity empty: yourself), inviteToSeat and moveToAudience are the four values of this one request.
+  setMemberRole: (c, b) =>
+    b.role === 'MEMBER_ROLE_AUDIENCE' ? c.moveToAudience(b.roomId!, b.identity!) : c.inviteToSeat(b.roomId!, b.identity!),
 };
 
 /** Fields the SDK sets itself, whatever the app gives: what they must be. */

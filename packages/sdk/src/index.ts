@@ -1,6 +1,6 @@
 // @rtcroom/sdk: the client of rtcroom for mini-programs, browsers and Node.
 export { RtcRoomClient } from './client.js';
-export type { JoinedRoom, JoinOptions, ProfilePatch, RtcRoomClientOptions } from './client.js';
+export type { AudienceRoom, JoinedRoom, JoinOptions, ProfilePatch, SeatAnswer, RtcRoomClientOptions } from './client.js';
 export type { MessageContent, SendMessageOptions } from './rooms/rooms-client.js';
 export { fromBase64, toBase64, utf8Decode, utf8Encode } from './rooms/bytes.js';
 export { RtcRoomError, authErrorCodes, clientErrorCodes, serverErrorCodes } from './errors.js';

@@ -48,6 +48,8 @@ export function readRoom(raw?: unknown): Room {
     ownerRights: enumOf(r.ownerRights, 'OWNER_RIGHTS_UNSPECIFIED'),
     messageWebhooks: bool(r.messageWebhooks),
     audioOnly: bool(r.audioOnly),
+    maxAudience: num(r.maxAudience),
+    audienceCount: num(r.audienceCount),
   };
 }
 
@@ -66,6 +68,8 @@ export function readMember(raw?: unknown): Member {
     avatarUrl: str(m.avatarUrl),
     customData: str(m.customData),
     connectionInterrupted: bool(m.connectionInterrupted),
+    role: enumOf(m.role, 'MEMBER_ROLE_UNSPECIFIED'),
+    seatInvited: bool(m.seatInvited),
     // UNSPECIFIED only from a gateway before kinds, which seated mini-programs only.
     kind: enumOf(m.kind, 'CLIENT_KIND_UNSPECIFIED'),
     media: readMediaState(m.media),

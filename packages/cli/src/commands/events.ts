@@ -30,7 +30,12 @@ function details(e: RoomEvent): string {
       return enumName(roomv1.closeReasonToJSON(p.value.reason), 'CLOSE_REASON_');
     case 'memberJoined':
     case 'memberUpdated':
+    case 'seatRequested':
       return who(p.value.member);
+    case 'seatInvited':
+      return `${who(p.value.member)} by ${p.value.byIdentity}`;
+    case 'memberRoleChanged':
+      return `${who(p.value.member)} ${enumName(roomv1.memberRoleToJSON(p.value.previousRole), 'MEMBER_ROLE_')} -> ${enumName(roomv1.memberRoleToJSON(p.value.member?.role ?? roomv1.MemberRole.MEMBER_ROLE_UNSPECIFIED), 'MEMBER_ROLE_')}`;
     case 'memberLeft':
       return `${who(p.value.member)} (${enumName(roomv1.leaveReasonToJSON(p.value.reason), 'LEAVE_REASON_')}${p.value.reasonText ? `: ${p.value.reasonText}` : ''})`;
     case 'streamStarted':

@@ -19,6 +19,7 @@ export const tokens = group({
         list: { type: 'boolean', help: 'may list and read rooms it is not in' },
         admin: { type: 'boolean', help: 'may update and close rooms, remove and ban members (in --room only, when given)' },
         agent: { type: 'string', value: 'TEAMS', help: 'service-desk agent of these teams (comma-separated)' },
+        audience: { type: 'boolean', help: 'joins only as audience: no seat, not even by promotion' },
       },
       async run(ctx, [identity], flags) {
         const grants = tokenv1.Grants.fromPartial({
@@ -28,6 +29,7 @@ export const tokens = group({
           roomList: flags.list === true,
           roomAdmin: flags.admin === true,
           agentTeams: list(flags, 'agent') ?? [],
+          audienceOnly: flags.audience === true,
         });
         const answer = await ctx.connection.tokens().issueAccessToken({ identity, name: text(flags, 'name') ?? '', ttlSeconds: seconds(flags, 'ttl') ?? 0, grants });
         // The token alone, so that TOKEN=$(rtcroom tokens issue alice) works.

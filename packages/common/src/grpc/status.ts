@@ -14,6 +14,7 @@ const codeOf: Record<ErrorReason, grpc.status> = {
   ROOM_NOT_FOUND: grpc.status.NOT_FOUND,
   ROOM_CLOSED: grpc.status.FAILED_PRECONDITION,
   ROOM_FULL: grpc.status.RESOURCE_EXHAUSTED,
+  AUDIENCE_FULL: grpc.status.RESOURCE_EXHAUSTED,
   ALREADY_EXISTS: grpc.status.ALREADY_EXISTS,
   NOT_A_MEMBER: grpc.status.FAILED_PRECONDITION,
   IDENTITY_IN_USE: grpc.status.ALREADY_EXISTS,

@@ -24,6 +24,7 @@ export const errorMessages: Readonly<Record<string, Translations>> = {
   ROOM_NOT_FOUND: { en: 'The room does not exist.', 'zh-CN': '房间不存在。' },
   ROOM_CLOSED: { en: 'The room has been closed.', 'zh-CN': '房间已关闭。' },
   ROOM_FULL: { en: 'The room is full.', 'zh-CN': '房间人数已满。' },
+  AUDIENCE_FULL: { en: 'The room has no more places in its audience. Please try again later.', 'zh-CN': '观众席已满，请稍后再进入观看。' },
   ALREADY_EXISTS: { en: 'It already exists.', 'zh-CN': '已存在，请勿重复创建。' },
   NOT_A_MEMBER: { en: 'You are not in this room.', 'zh-CN': '你不是该房间的成员。' },
   IDENTITY_IN_USE: { en: 'This account is already in the room on another device.', 'zh-CN': '该账号已在其他设备上进入房间。' },

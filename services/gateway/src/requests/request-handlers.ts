@@ -123,6 +123,13 @@ export async function handleRequest(ctx: RequestContext, request: Request): Prom
       return { $case: 'sendMessage', value: res };
     }
 
+    case 'setMemberRole': {
+      const v = request.value;
+      requireSeat(conn, v.roomId);
+      const res = await backends.room.setMemberRole({ roomId: v.roomId, identity: v.identity || conn.identity, role: v.role, principal: principalOf(conn) });
+      return { $case: 'setMemberRole', value: res };
+    }
+
     case 'listMessages':
       return { $case: 'listMessages', value: await backends.room.listMessages({ roomId: request.value.roomId, principal: principalOf(conn) }) };
 
@@ -169,6 +176,7 @@ async function joinRoom(ctx: RequestContext, req: gatewayv1.JoinRoomRequest): Pr
         createOptions: req.createOptions,
         requestId: req.idempotencyKey ? `${conn.identity}:${req.idempotencyKey}` : '',
         principal: principalOf(conn),
+        role: req.role,
         kind: kindOf(conn, req.kind),
       }),
     (res, playUrls) =>

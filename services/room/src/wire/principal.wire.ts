@@ -21,6 +21,7 @@ export function actorFromProto(principal: authv1.Principal | undefined): Actor {
       agentTeams: g?.agentTeams ?? [],
       // Absent stays absent: maySend reads it as room_join (tokens from before room messages).
       ...(g?.roomMessage !== undefined ? { roomMessage: g.roomMessage } : {}),
+      ...(g?.audienceOnly ? { audienceOnly: true } : {}),
     },
   };
 }

@@ -112,7 +112,7 @@ export function deskGrpcBinding(desk: Desk): ServiceBinding {
           metadata: req.metadata,
           customerKind: clientKindFromProto(req.customerKind, 'customer_kind'),
         });
-        return { call: toProtoCall(seat.call), room: toProtoRoom(seat.room), member: toProtoMember(seat.member), pushUrl: seat.pushUrl, seq: seat.seq };
+        return { call: toProtoCall(seat.call), room: toProtoRoom(seat.room), member: toProtoMember(seat.member), pushUrl: seat.pushUrl ?? undefined, seq: seat.seq };
       },
       async transferCall(req, rpc) {
         checkSelf(userActor(req.principal, rpc), req.identity, 'transfer a call');

@@ -2,6 +2,7 @@
 // stream state, and the seats of a session that is gone.
 import { DomainError, isDomainError, newId } from '@rtcroom/common';
 import {
+  audienceCount,
   checkDisplayName,
   checkId,
   checkMemberPatch,
@@ -12,14 +13,17 @@ import {
   limits,
   Member,
   MemberPatch,
+  MemberRole,
   nextStreamState,
+  roleOf,
   Room,
+  roomFull,
   RoomOptions,
   StreamSource,
   streamsToPlay,
 } from '../domain/room';
 import type { mediav1 } from '@rtcroom/proto';
-import { Actor, checkJoin, checkManage, checkSelf, checkSelfOrManage, mayCreate, missingRoomError } from '../domain/room-access';
+import { Actor, checkJoin, checkManage, checkSelf, checkSelfOrManage, mayCreate, mayManage, missingRoomError } from '../domain/room-access';
 import { PushUrlGrants } from './push-url-grants';
 import { applyMediaReport, applyMuteRequest, applyUnmuteAllowed, initialMediaState, MediaReport, MediaState, sameMediaState, Track } from '../domain/media-state';
 import type { MediaChangeReason } from '../../changes/room-change';
@@ -57,6 +61,8 @@ export interface JoinInput {
   requestId?: string;
   /** The end user the join is for (its identity must be `identity`); absent: the operator. */
   actor?: Actor;
+  /** Absent: a seat. */
+  role?: MemberRole;
   /** What the member plays and pushes with; absent: a mini-program. */
   kind?: ClientKind;
 }
@@ -65,10 +71,19 @@ export interface JoinResult {
   room: Room;
   member: Member;
   members: Member[];
-  pushUrl: IssuedPushUrl;
+  /** Absent for an audience member. */
+  pushUrl: IssuedPushUrl | null;
   /** Of the members publishing when the caller joined, signed for it; those missing are its to ask for. */
   playUrls: mediav1.PlayUrl[];
   seq: number;
+}
+
+export interface SetRoleResult {
+  member: Member;
+  /** Asked for, or invited to, a seat: not promoted yet. */
+  pending: boolean;
+  /** Promoted: where its stream goes now. */
+  pushUrl: IssuedPushUrl | null;
 }
 
 export class Memberships {
@@ -87,8 +102,10 @@ export class Memberships {
     if (input.requestId && input.requestId.length > 128) throw new DomainError('INVALID_ARGUMENT', 'request_id must be at most 128 characters');
     const actor = input.actor ?? null;
     checkSelf(actor, input.identity, 'take a seat');
+    if (input.role !== 'audience' && actor?.grants.audienceOnly) throw new DomainError('PERMISSION_DENIED', 'the access token joins only as audience (role AUDIENCE)');
     const target = await this.target(input);
     checkJoin(actor, target, input.identity);
+    if (input.role === 'audience') checkHasAudience(target);
     try {
       return await this.seatIn(target, input);
     } catch (err) {
@@ -115,7 +132,8 @@ export class Memberships {
       const joined = await this.tx.run(target.id, async (change) => {
         const room = await change.lock(target.id, input.identity);
         const seated = [...change.seated];
-        const decision = decideSeat(room, seated, input.identity, change.bannedUntil, change.now);
+        const role = input.role ?? 'seat';
+        const decision = decideSeat(room, seated, input.identity, change.bannedUntil, change.now, role);
         if (!decision.ok) throw decision.error;
         const pushUrl = await signing;
         if (decision.replaces) await change.unseat(room, decision.replaces, 'replaced');
@@ -135,16 +153,19 @@ export class Memberships {
           joinedAt: change.now,
           leftAt: null,
           leaveReason: null,
+          role,
+          seatInvited: false,
           kind,
         };
         change.seat(member, input.requestId || null);
-        Object.assign(room, { memberCount: room.memberCount + 1, everJoined: true, autoCloseAt: null });
-        change.record({ type: 'member_joined', member });
+        Object.assign(room, { memberCount: room.memberCount + (role === 'seat' ? 1 : 0), everJoined: true, autoCloseAt: null });
+        room.audienceCount = audienceCount(change.seated);
+        change.record({ type: 'member_joined', member, audienceCount: room.audienceCount });
         const members = [...seated.filter((m) => m.memberId !== decision.replaces?.memberId), member];
         // Asked for while the join is written, so a new member's answer waits for one hop less.
         const viewing = this.playUrlsFor(room.id, member, members);
         await change.commit(room);
-        return { room, member, members, pushUrl, playUrls: await viewing, seq: room.seq };
+        return { room, member, members, pushUrl: role === 'seat' ? pushUrl : null, playUrls: await viewing, seq: room.seq };
       }, { optimistic: true });
       this.grants.prepare(joined.room);
       return joined;
@@ -156,6 +177,60 @@ export class Memberships {
       }
       throw err;
     }
+  }
+
+  /**
+   * Moves a member between a seat and the audience ("连麦"). To a seat: the manager's call invites an
+   * audience member, the member's own call takes the seat when invited (its push URL in the answer;
+   * ROOM_FULL when the seats are taken, decided under the room's lock) and asks for one otherwise. To
+   * the audience: the member itself or the manager, at once. The operator (no actor) promotes at once.
+   */
+  async setRole(roomId: string, identity: string, role: MemberRole, actor: Actor = null): Promise<SetRoleResult> {
+    let promoted = false;
+    const out = await this.onSeated(roomId, identity, async (change, room, member) => {
+      const self = actor !== null && actor.identity === identity;
+      const manager = mayManage(actor, room);
+      if (!self) checkManage(actor, room, "change another member's role");
+      checkHasAudience(room);
+      const was = roleOf(member);
+      if (was === role) return { member, pending: false };
+      const by = actor?.identity ?? '';
+      if (role === 'seat') {
+        const holder = self ? actor : null;
+        if (holder?.grants.audienceOnly) throw new DomainError('PERMISSION_DENIED', 'the access token joins only as audience: it may not take a seat');
+        // The manager invites; the member takes the seat when invited (or when it manages the room itself).
+        if (!self && actor !== null) {
+          if (member.seatInvited) return { member, pending: true };
+          member.seatInvited = true;
+          change.writeMember(member);
+          change.record({ type: 'seat_invited', member: { ...member }, byIdentity: by });
+          return { member, pending: true };
+        }
+        if (self && !member.seatInvited && !manager) {
+          change.record({ type: 'seat_requested', member: { ...member } });
+          return { member, pending: true };
+        }
+        const full = roomFull(room, 'seat', change.seated.filter((m) => roleOf(m) === 'seat').length);
+        if (full) throw full;
+        room.memberCount += 1;
+        promoted = true;
+      } else {
+        const full = roomFull(room, 'audience', change.seated.filter((m) => roleOf(m) === 'audience').length);
+        if (full) throw full;
+        room.memberCount -= 1;
+        // A stream it was pushing is not played any more: it is back to joined (no stream).
+        if (member.state === 'publishing') member.state = 'joined';
+      }
+      Object.assign(member, { role, seatInvited: false });
+      room.audienceCount = audienceCount(change.seated);
+      change.writeMember(member);
+      change.record({ type: 'member_role', member: { ...member }, previousRole: was, byIdentity: by, audienceCount: room.audienceCount });
+      return { member, pending: false, room };
+    }, actor);
+    if (!promoted || !out.room) return { member: out.member, pending: out.pending, pushUrl: null };
+    // The stream id derives from the member id, so this push URL names the stream the member already has.
+    const pushUrl = await this.issuer.issuePushUrl(out.room.id, out.member.memberId, out.room.recording, out.room.recordingFormats, out.member.kind, out.room.audioOnly === true);
+    return { member: out.member, pending: false, pushUrl };
   }
 
   /** A principal gives up only its own seat; others' are removed (remove). */
@@ -230,6 +305,8 @@ export class Memberships {
   async setStreamState(roomId: string, identity: string, publishing: boolean, source: StreamSource): Promise<{ member: Member; changed: boolean }> {
     let changed = false;
     const member = await this.onSeated(roomId, identity, async (change, _room, m) => {
+      // The audience pushes nothing: a report of its stream is not a stream of the room.
+      if (roleOf(m) === 'audience') return m;
       if (source === 'media_server') m.streamSource = 'media_server';
       const next = nextStreamState(m, publishing, source);
       if (!next) {
@@ -255,6 +332,9 @@ export class Memberships {
     checkSelf(actor, identity, 'report media state');
     let changed = false;
     const member = await this.onSeated(roomId, identity, async (change, room, m) => {
+      // An audience member pushes nothing: its client has no pusher to report on (a manager's mute
+      // request and forbid still apply, and hold once it is promoted).
+      if (source === 'client' && roleOf(m) === 'audience') throw new DomainError('FAILED_PRECONDITION', `${identity} is in the audience: it pushes no microphone or camera`);
       const next = applyMediaReport(m.media, report, source, room.audioOnly === true);
       changed = this.putMedia(change, m, next, 'reported');
       return m;
@@ -396,7 +476,7 @@ export class Memberships {
     if (member.state === 'left') throw new DomainError('NOT_A_MEMBER', 'the membership this request made has ended');
     const snap = await this.rooms.get({ roomId: room.id });
     // The first join's kind, not this retry's: the membership is what the first one made.
-    const pushUrl = await this.issuer.issuePushUrl(room.id, member.memberId, room.recording, room.recordingFormats, member.kind, room.audioOnly === true);
+    const pushUrl = roleOf(member) === 'seat' ? await this.issuer.issuePushUrl(room.id, member.memberId, room.recording, room.recordingFormats, member.kind, room.audioOnly === true) : null;
     return { room: snap.room, member, members: snap.members, pushUrl, playUrls: await this.playUrlsFor(room.id, member, snap.members), seq: snap.seq };
   }
 
@@ -406,6 +486,11 @@ export class Memberships {
     if (streamIds.length === 0 || !this.issuer.issueViewerPlayUrls) return [];
     return this.issuer.issueViewerPlayUrls(roomId, viewer.identity, streamIds, viewer.kind).catch(() => []);
   }
+}
+
+/** A 1:1 call's room seats its parties and those invited: it has no audience. */
+function checkHasAudience(room: Pick<Room, 'id' | 'kind'>): void {
+  if (room.kind === 'call') throw new DomainError('FAILED_PRECONDITION', `room ${room.id} is a call's: it has no audience`);
 }
 
 function defaultOptions(owner: string): RoomOptions {

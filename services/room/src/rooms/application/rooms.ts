@@ -3,6 +3,7 @@
 import { DomainError, isDomainError, newId } from '@rtcroom/common';
 import { recordingv1, roomEventv1 } from '@rtcroom/proto';
 import {
+  audienceCount,
   autoCloseReason,
   checkBytes,
   checkDisplayName,
@@ -168,6 +169,7 @@ export class Rooms {
         const room = await resolveRoom(tx.rooms, ref, actor);
         const members = await tx.rooms.seatedMembers(room.id);
         checkRead(actor, room, members);
+        room.audienceCount = audienceCount(members);
         return { room, members, seq: room.seq };
       },
       { isolation: 'repeatable read' },

@@ -208,8 +208,8 @@ export class InMemoryRoomStore implements RoomStore {
       return;
     }
     // An update writes what a membership may change (member.repository.ts's memberWriteQuery).
-    const { state, leftAt, leaveReason, displayName, avatarUrl, customData, connectionInterrupted, streamSource } = w.member;
-    const member = { ...earlier!.member, state, leftAt, leaveReason, displayName, avatarUrl, customData, connectionInterrupted, streamSource };
+    const { state, leftAt, leaveReason, displayName, avatarUrl, customData, connectionInterrupted, streamSource, role, seatInvited } = w.member;
+    const member = { ...earlier!.member, state, leftAt, leaveReason, displayName, avatarUrl, customData, connectionInterrupted, streamSource, role, seatInvited };
     this.members.set(w.member.memberId, { member, joinRequestId: earlier!.joinRequestId });
   }
 }

@@ -1,6 +1,6 @@
 // Members rows <-> Member domain objects.
 import { sql } from 'kysely';
-import { ClientKind, LeaveReason, Member, MemberState, StreamSource } from '../domain/room';
+import { ClientKind, LeaveReason, Member, MemberRole, MemberState, StreamSource } from '../domain/room';
 import { RoomDb } from '../../db/database';
 import { MembersTable } from './room.tables';
 import { initialMediaState, MediaState } from '../domain/media-state';
@@ -23,6 +23,8 @@ export function toMember(row: MembersTable): Member {
     joinedAt: new Date(row.joined_at),
     leftAt: row.left_at ? new Date(row.left_at) : null,
     leaveReason: row.leave_reason as LeaveReason | null,
+    role: (row.role as MemberRole | undefined) ?? 'seat',
+    seatInvited: row.seat_invited ?? false,
     kind: row.kind as ClientKind,
   };
 }
@@ -78,6 +80,8 @@ export function memberWriteQuery(db: Pick<RoomDb, 'insertInto' | 'updateTable'>,
         left_at: m.leftAt,
         leave_reason: m.leaveReason,
         join_request_id: w.joinRequestId,
+        role: m.role ?? 'seat',
+        seat_invited: m.seatInvited ?? false,
         kind: m.kind,
       })
       .returning('member_id');
@@ -93,6 +97,8 @@ export function memberWriteQuery(db: Pick<RoomDb, 'insertInto' | 'updateTable'>,
       custom_data: m.customData,
       connection_interrupted: m.connectionInterrupted,
       stream_source: m.streamSource,
+      role: m.role ?? 'seat',
+      seat_invited: m.seatInvited ?? false,
       media: JSON.stringify(m.media),
     })
     .where('member_id', '=', m.memberId)

@@ -5,7 +5,7 @@ import { roomEventv1, roomv1 } from '@rtcroom/proto';
 import type { MediaChangeReason, RoomChange } from '../../changes/room-change';
 import type { OutboxRow } from '../../outbox/outbox-row';
 import { toProtoMessage } from '../../messages/transport/message.wire';
-import { toProtoCloseReason, toProtoLeaveReason, toProtoMember, toProtoRoom, toProtoStreamSource } from './room.wire';
+import { toProtoCloseReason, toProtoLeaveReason, toProtoMember, toProtoRole, toProtoRoom, toProtoStreamSource } from './room.wire';
 
 const topics: Record<RoomChange['type'], string> = {
   room_created: 'room.created',
@@ -20,6 +20,9 @@ const topics: Record<RoomChange['type'], string> = {
   stream_stopped: 'stream.stopped',
   message_sent: 'message.sent',
   member_media: 'member.media',
+  member_role: 'member.role',
+  seat_requested: 'seat.requested',
+  seat_invited: 'seat.invited',
 };
 
 export function roomEventSubject(roomId: string, change: RoomChange['type']): string {
@@ -39,7 +42,7 @@ function payloadOf(change: RoomChange, seq: number): roomEventv1.RoomEvent['payl
     case 'room_closed':
       return { $case: 'roomClosed', value: { room: toProtoRoom(change.room), reason: toProtoCloseReason(change.reason) } };
     case 'member_joined':
-      return { $case: 'memberJoined', value: { member: toProtoMember(change.member) } };
+      return { $case: 'memberJoined', value: { member: toProtoMember(change.member), audienceCount: change.audienceCount ?? 0 } };
     case 'room_updated':
       return { $case: 'roomUpdated', value: { room: toProtoRoom(change.room) } };
     case 'member_updated':
@@ -57,6 +60,7 @@ function payloadOf(change: RoomChange, seq: number): roomEventv1.RoomEvent['payl
           reasonText: change.reasonText ?? '',
           // Everyone leaves before the room's closing event, which they still hear.
           roomClosing: change.reason === 'room_closed' || change.reason === 'call_ended',
+          audienceCount: change.audienceCount ?? 0,
         },
       };
     case 'stream_started':
@@ -65,6 +69,15 @@ function payloadOf(change: RoomChange, seq: number): roomEventv1.RoomEvent['payl
       return { $case: 'streamStopped', value: { member: toProtoMember(change.member), source: toProtoStreamSource(change.source) } };
     case 'member_media':
       return { $case: 'memberMediaChanged', value: { member: toProtoMember(change.member), reason: mediaReasonToProto[change.reason] } };
+    case 'member_role':
+      return {
+        $case: 'memberRoleChanged',
+        value: { member: toProtoMember(change.member), previousRole: toProtoRole(change.previousRole), byIdentity: change.byIdentity, audienceCount: change.audienceCount },
+      };
+    case 'seat_requested':
+      return { $case: 'seatRequested', value: { member: toProtoMember(change.member) } };
+    case 'seat_invited':
+      return { $case: 'seatInvited', value: { member: toProtoMember(change.member), byIdentity: change.byIdentity } };
     case 'message_sent':
       return { $case: 'messageSent', value: { message: toProtoMessage({ ...change.message, seq }), toWebhooks: change.toWebhooks } };
   }

@@ -9,7 +9,7 @@ import { streamsToPlay } from '../domain/room';
 import type { Track } from '../domain/media-state';
 import type { RoomPageCursor } from '../store/room-store';
 import { actorFromProto, userActor } from '../../wire/principal.wire';
-import { clientKindFromProto, leaveReasonFromProto, ownerRightsFromProto, roomOptionsFromProto, streamSourceFromProto, toProtoMember, toProtoRoom } from './room.wire';
+import { clientKindFromProto, leaveReasonFromProto, ownerRightsFromProto, roleFromProto, roomOptionsFromProto, streamSourceFromProto, toProtoMember, toProtoRoom } from './room.wire';
 
 function encodeCursor(c: RoomPageCursor): string {
   return Buffer.from(JSON.stringify({ c: c.createdAt.toISOString(), i: c.id })).toString('base64url');
@@ -74,6 +74,7 @@ export const roomServiceCallers: CallerPolicy<typeof roomServicev1.RoomServiceSe
   setMediaState: ['gateway', 'presence'],
   muteMember: ['gateway', 'internal'],
   allowUnmute: ['gateway', 'internal'],
+  setMemberRole: ['gateway', 'internal'],
 };
 
 export function roomGrpcBinding(rooms: Rooms, members: Memberships, messages: Messages): ServiceBinding {
@@ -122,13 +123,14 @@ export function roomGrpcBinding(rooms: Rooms, members: Memberships, messages: Me
           createOptions: req.createOptions ? roomOptionsFromProto(req.createOptions, identity) : undefined,
           requestId: req.requestId,
           actor: userActor(req.principal, rpc),
+          role: roleFromProto(req.role),
           kind: clientKindFromProto(req.kind),
         });
         return {
           room: toProtoRoom(result.room),
           member: toProtoMember(result.member),
           members: result.members.map(toProtoMember),
-          pushUrl: result.pushUrl,
+          pushUrl: result.pushUrl ?? undefined,
           playUrls: result.playUrls,
           playStreamIds: streamsToPlay(result.members, result.member.identity),
           seq: result.seq,
@@ -196,6 +198,10 @@ export function roomGrpcBinding(rooms: Rooms, members: Memberships, messages: Me
       },
       async allowUnmute(req, rpc) {
         return { member: toProtoMember(await members.allowUnmute(req.roomId, requireIdentity(req.identity), tracksOf(req), userActor(req.principal, rpc))) };
+      },
+      async setMemberRole(req, rpc) {
+        const result = await members.setRole(req.roomId, requireIdentity(req.identity), roleFromProto(req.role), userActor(req.principal, rpc));
+        return { member: toProtoMember(result.member), pending: result.pending, pushUrl: result.pushUrl ?? undefined };
       },
       ...messageHandlers(messages),
     },

@@ -1,7 +1,7 @@
 // Domain objects <-> their protobuf messages, for gRPC responses and NATS events alike.
 import { DomainError } from '@rtcroom/common';
 import { mediav1, roomv1 } from '@rtcroom/proto';
-import { ClientKind, CloseReason, DuplicateIdentityPolicy, LeaveReason, Member, MemberState, OwnerLeavePolicy, OwnerRights, Room, RoomKind, RoomOptions, StreamSource } from '../domain/room';
+import { ClientKind, CloseReason, DuplicateIdentityPolicy, LeaveReason, Member, MemberRole, MemberState, OwnerLeavePolicy, OwnerRights, Room, RoomKind, RoomOptions, StreamSource } from '../domain/room';
 import type { MediaSource, MediaState, TrackState } from '../domain/media-state';
 
 const R = roomv1;
@@ -45,6 +45,14 @@ const duplicateToProto: Record<DuplicateIdentityPolicy, roomv1.DuplicateIdentity
   replace: R.DuplicateIdentityPolicy.DUPLICATE_IDENTITY_POLICY_REPLACE,
   refuse: R.DuplicateIdentityPolicy.DUPLICATE_IDENTITY_POLICY_REFUSE,
 };
+
+const roleToProto: Record<MemberRole, roomv1.MemberRole> = {
+  seat: R.MemberRole.MEMBER_ROLE_SEAT,
+  audience: R.MemberRole.MEMBER_ROLE_AUDIENCE,
+};
+export const toProtoRole = (r: MemberRole | undefined) => roleToProto[r ?? 'seat'];
+/** UNSPECIFIED (or unknown) reads as a seat. */
+export const roleFromProto = (r: roomv1.MemberRole | undefined): MemberRole => (r === R.MemberRole.MEMBER_ROLE_AUDIENCE ? 'audience' : 'seat');
 
 const clientKindToProto: Record<ClientKind, mediav1.ClientKind> = {
   mini_program: mediav1.ClientKind.CLIENT_KIND_MINI_PROGRAM,
@@ -107,6 +115,8 @@ export function toProtoRoom(room: Room): roomv1.Room {
     recordingFormats: room.recordingFormats ?? [],
     messageWebhooks: room.messageWebhooks === true,
     audioOnly: room.audioOnly === true,
+    maxAudience: room.maxAudience ?? 0,
+    audienceCount: room.audienceCount ?? 0,
   };
 }
 
@@ -127,6 +137,7 @@ export function roomOptionsFromProto(room: roomv1.Room | undefined, ownerIdentit
     duplicateIdentity: duplicateFromProtoMap.get(room?.duplicateIdentity ?? R.DuplicateIdentityPolicy.DUPLICATE_IDENTITY_POLICY_UNSPECIFIED) ?? 'replace',
     messageWebhooks: room?.messageWebhooks ?? false,
     audioOnly: room?.audioOnly ?? false,
+    maxAudience: room?.maxAudience ?? 0,
   };
 }
 
@@ -144,6 +155,8 @@ export function toProtoMember(m: Member): roomv1.Member {
     joinTime: m.joinedAt,
     leaveTime: m.leftAt ?? undefined,
     leaveReason: m.leaveReason ? leaveReasonToProto[m.leaveReason] : R.LeaveReason.LEAVE_REASON_UNSPECIFIED,
+    role: toProtoRole(m.role),
+    seatInvited: m.seatInvited ?? false,
     kind: clientKindToProto[m.kind],
     media: toProtoMediaState(m.media),
   };

@@ -42,7 +42,11 @@ export interface Grants {
    * Send room messages (SendMessage) in the rooms it holds a seat in. Absent (tokens issued before
    * room messages): as room_join - whoever may join may send. False: may join but not send.
    */
-  roomMessage?: boolean | undefined;
+  roomMessage?:
+    | boolean
+    | undefined;
+  /** Join only as audience (MemberRole AUDIENCE): no seat, not even by promotion. */
+  audienceOnly: boolean;
 }
 
 function createBasePrincipal(): Principal {
@@ -141,6 +145,7 @@ function createBaseGrants(): Grants {
     roomAdmin: false,
     agentTeams: [],
     roomMessage: undefined,
+    audienceOnly: false,
   };
 }
 
@@ -166,6 +171,9 @@ export const Grants: MessageFns<Grants> = {
     }
     if (message.roomMessage !== undefined) {
       writer.uint32(56).bool(message.roomMessage);
+    }
+    if (message.audienceOnly !== false) {
+      writer.uint32(880).bool(message.audienceOnly);
     }
     return writer;
   },
@@ -239,6 +247,14 @@ export const Grants: MessageFns<Grants> = {
             message.roomMessage = reader.bool();
             continue;
           }
+          case 110: {
+            if (tag !== 880) {
+              break;
+            }
+
+            message.audienceOnly = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -284,6 +300,11 @@ export const Grants: MessageFns<Grants> = {
         : isSet(object.room_message)
         ? globalThis.Boolean(object.room_message)
         : undefined,
+      audienceOnly: isSet(object.audienceOnly)
+        ? globalThis.Boolean(object.audienceOnly)
+        : isSet(object.audience_only)
+        ? globalThis.Boolean(object.audience_only)
+        : false,
     };
   },
 
@@ -310,6 +331,9 @@ export const Grants: MessageFns<Grants> = {
     if (message.roomMessage !== undefined) {
       obj.roomMessage = message.roomMessage;
     }
+    if (message.audienceOnly !== undefined) {
+      obj.audienceOnly = message.audienceOnly;
+    }
     return obj;
   },
 
@@ -325,6 +349,7 @@ export const Grants: MessageFns<Grants> = {
     message.roomAdmin = object.roomAdmin ?? false;
     message.agentTeams = object.agentTeams?.map((e) => e) || [];
     message.roomMessage = object.roomMessage ?? undefined;
+    message.audienceOnly = object.audienceOnly ?? false;
     return message;
   },
 };

@@ -33,6 +33,10 @@ import {
   mediaChangeReasonToJSON,
   mediaChangeReasonToNumber,
   Member,
+  MemberRole,
+  memberRoleFromJSON,
+  memberRoleToJSON,
+  memberRoleToNumber,
   Room,
 } from "../../room/v1/room";
 import { CustomMessage, RoomMessage } from "../../room/v1/room_message";
@@ -71,6 +75,7 @@ export interface ClientMessage {
     | { $case: "setMediaState"; value: SetMediaStateRequest }
     | { $case: "muteMember"; value: MuteMemberRequest }
     | { $case: "allowUnmute"; value: AllowUnmuteRequest }
+    | { $case: "setMemberRole"; value: SetMemberRoleRequest }
     | undefined;
 }
 
@@ -118,6 +123,7 @@ export interface ServerMessage {
     | { $case: "setMediaState"; value: SetMediaStateResponse }
     | { $case: "muteMember"; value: MuteMemberResponse }
     | { $case: "allowUnmute"; value: AllowUnmuteResponse }
+    | { $case: "setMemberRole"; value: SetMemberRoleResponse }
     | undefined;
 }
 
@@ -222,7 +228,7 @@ export interface TokenExpiring {
 /**
  * A failure, with a stable code. Codes: MALFORMED_FRAME, UNKNOWN_MESSAGE, FRAME_TOO_LARGE,
  * UNAUTHENTICATED, TOKEN_EXPIRED, PERMISSION_DENIED, INVALID_ARGUMENT, ROOM_NOT_FOUND, ROOM_CLOSED,
- * ROOM_FULL, ALREADY_EXISTS, NOT_A_MEMBER, IDENTITY_IN_USE, BANNED, CALLEE_OFFLINE, CALLEE_BUSY,
+ * ROOM_FULL, AUDIENCE_FULL, ALREADY_EXISTS, NOT_A_MEMBER, IDENTITY_IN_USE, BANNED, CALLEE_OFFLINE, CALLEE_BUSY,
  * CALL_NOT_FOUND, CALL_ENDED, NOT_A_PARTY, QUEUE_FULL, TEAM_CLOSED, AGENT_UNAVAILABLE,
  * FAILED_PRECONDITION (the call or agent is not in a state that allows it), RATE_LIMITED,
  * MESSAGE_TOO_LARGE, TOO_MANY_RECIPIENTS, MEDIA_FORBIDDEN, UNAVAILABLE, INTERNAL.
@@ -244,8 +250,8 @@ export interface PingResponse {
 
 export interface CreateRoomRequest {
   /**
-   * name, kind, display_name, max_members, metadata, recording, message_webhooks and audio_only are
-   * read.
+   * name, kind, display_name, max_members, max_audience, metadata, recording, message_webhooks and
+   * audio_only are read.
    */
   room: Room | undefined;
 }
@@ -275,7 +281,11 @@ export interface JoinRoomRequest {
    * What this client plays and pushes with: CLIENT_KIND_BROWSER for a web page (WebRTC URLs),
    * unset or CLIENT_KIND_MINI_PROGRAM for <live-pusher>/<live-player> (RTMP URLs).
    */
-  kind?: ClientKind | undefined;
+  kind?:
+    | ClientKind
+    | undefined;
+  /** MEMBER_ROLE_AUDIENCE: join the audience (no push URL; see rtcroom.room.v1.JoinRoomRequest.role). */
+  role: MemberRole;
 }
 
 export interface JoinRoomResponse {
@@ -283,9 +293,9 @@ export interface JoinRoomResponse {
   member:
     | Member
     | undefined;
-  /** Everyone holding a seat, the caller included. */
+  /** Everyone in the room, seated and in the audience (Member.role), the caller included. */
   members: Member[];
-  /** For the caller's <live-pusher>. */
+  /** For the caller's <live-pusher> (absent in the audience). */
   pushUrl:
     | PushUrl
     | undefined;
@@ -364,7 +374,67 @@ export interface RoomNotice {
     | { $case: "recordingReady"; value: RecordingReadyNotice }
     | { $case: "message"; value: RoomMessageNotice }
     | { $case: "memberMedia"; value: MemberMediaNotice }
+    | { $case: "memberRole"; value: MemberRoleNotice }
+    | { $case: "seatRequest"; value: SeatRequestNotice }
+    | { $case: "audience"; value: AudienceNotice }
     | undefined;
+}
+
+/**
+ * A member moved between a seat and the audience. Promoted (role SEAT): it is seated now, and its
+ * stream_started follows when it pushes. Back in the audience: its stream is no longer played.
+ */
+export interface MemberRoleNotice {
+  member: Member | undefined;
+  previousRole: MemberRole;
+  byIdentity: string;
+  /** NEXT-ID: 5 */
+  audienceCount: number;
+}
+
+/**
+ * Asking for a seat: an audience member asked (invited false: for the owner and admins to invite it),
+ * or the owner or an admin invited one (invited true: that member accepts with set_member_role SEAT).
+ */
+export interface SeatRequestNotice {
+  member: Member | undefined;
+  invited: boolean;
+  /** NEXT-ID: 4 */
+  byIdentity: string;
+}
+
+/**
+ * Someone joined or left the audience. Only its size is told (a large audience does not flood the
+ * room with names; an audience member's profile and connection changes reach the others as their bare
+ * seq); get_room lists the audience members. The member itself gets member_joined and member_left as
+ * usual.
+ */
+export interface AudienceNotice {
+  /** NEXT-ID: 2 */
+  audienceCount: number;
+}
+
+/**
+ * Moves a member between a seat and the audience (see rtcroom.room.v1.RoomService.SetMemberRole):
+ * your own identity to ask for a seat or take one you were invited to (the answer has your push URL),
+ * or to step down; another's, as the room's owner or admin, to invite it or to send it back.
+ */
+export interface SetMemberRoleRequest {
+  roomId: string;
+  /** Empty: yourself. */
+  identity: string;
+  /** NEXT-ID: 4 */
+  role: MemberRole;
+}
+
+export interface SetMemberRoleResponse {
+  member:
+    | Member
+    | undefined;
+  /** Asked or invited, not promoted yet. */
+  pending: boolean;
+  /** Promoted: for your <live-pusher>. */
+  pushUrl: PushUrl | undefined;
 }
 
 /**
@@ -881,6 +951,9 @@ export const ClientMessage: MessageFns<ClientMessage> = {
       case "allowUnmute":
         AllowUnmuteRequest.encode(message.message.value, writer.uint32(818).fork()).join();
         break;
+      case "setMemberRole":
+        SetMemberRoleRequest.encode(message.message.value, writer.uint32(882).fork()).join();
+        break;
     }
     return writer;
   },
@@ -1141,6 +1214,14 @@ export const ClientMessage: MessageFns<ClientMessage> = {
             message.message = { $case: "allowUnmute", value: AllowUnmuteRequest.decode(reader, reader.uint32()) };
             continue;
           }
+          case 110: {
+            if (tag !== 882) {
+              break;
+            }
+
+            message.message = { $case: "setMemberRole", value: SetMemberRoleRequest.decode(reader, reader.uint32()) };
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1274,6 +1355,10 @@ export const ClientMessage: MessageFns<ClientMessage> = {
         ? { $case: "allowUnmute", value: AllowUnmuteRequest.fromJSON(object.allowUnmute) }
         : isSet(object.allow_unmute)
         ? { $case: "allowUnmute", value: AllowUnmuteRequest.fromJSON(object.allow_unmute) }
+        : isSet(object.setMemberRole)
+        ? { $case: "setMemberRole", value: SetMemberRoleRequest.fromJSON(object.setMemberRole) }
+        : isSet(object.set_member_role)
+        ? { $case: "setMemberRole", value: SetMemberRoleRequest.fromJSON(object.set_member_role) }
         : undefined,
     };
   },
@@ -1341,6 +1426,8 @@ export const ClientMessage: MessageFns<ClientMessage> = {
       obj.muteMember = MuteMemberRequest.toJSON(message.message.value);
     } else if (message.message?.$case === "allowUnmute") {
       obj.allowUnmute = AllowUnmuteRequest.toJSON(message.message.value);
+    } else if (message.message?.$case === "setMemberRole") {
+      obj.setMemberRole = SetMemberRoleRequest.toJSON(message.message.value);
     }
     return obj;
   },
@@ -1529,6 +1616,12 @@ export const ClientMessage: MessageFns<ClientMessage> = {
         }
         break;
       }
+      case "setMemberRole": {
+        if (object.message?.value !== undefined && object.message?.value !== null) {
+          message.message = { $case: "setMemberRole", value: SetMemberRoleRequest.fromPartial(object.message.value) };
+        }
+        break;
+      }
     }
     return message;
   },
@@ -1648,6 +1741,9 @@ export const ServerMessage: MessageFns<ServerMessage> = {
         break;
       case "allowUnmute":
         AllowUnmuteResponse.encode(message.message.value, writer.uint32(818).fork()).join();
+        break;
+      case "setMemberRole":
+        SetMemberRoleResponse.encode(message.message.value, writer.uint32(882).fork()).join();
         break;
     }
     return writer;
@@ -1957,6 +2053,14 @@ export const ServerMessage: MessageFns<ServerMessage> = {
             message.message = { $case: "allowUnmute", value: AllowUnmuteResponse.decode(reader, reader.uint32()) };
             continue;
           }
+          case 110: {
+            if (tag !== 882) {
+              break;
+            }
+
+            message.message = { $case: "setMemberRole", value: SetMemberRoleResponse.decode(reader, reader.uint32()) };
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2108,6 +2212,10 @@ export const ServerMessage: MessageFns<ServerMessage> = {
         ? { $case: "allowUnmute", value: AllowUnmuteResponse.fromJSON(object.allowUnmute) }
         : isSet(object.allow_unmute)
         ? { $case: "allowUnmute", value: AllowUnmuteResponse.fromJSON(object.allow_unmute) }
+        : isSet(object.setMemberRole)
+        ? { $case: "setMemberRole", value: SetMemberRoleResponse.fromJSON(object.setMemberRole) }
+        : isSet(object.set_member_role)
+        ? { $case: "setMemberRole", value: SetMemberRoleResponse.fromJSON(object.set_member_role) }
         : undefined,
     };
   },
@@ -2187,6 +2295,8 @@ export const ServerMessage: MessageFns<ServerMessage> = {
       obj.muteMember = MuteMemberResponse.toJSON(message.message.value);
     } else if (message.message?.$case === "allowUnmute") {
       obj.allowUnmute = AllowUnmuteResponse.toJSON(message.message.value);
+    } else if (message.message?.$case === "setMemberRole") {
+      obj.setMemberRole = SetMemberRoleResponse.toJSON(message.message.value);
     }
     return obj;
   },
@@ -2408,6 +2518,12 @@ export const ServerMessage: MessageFns<ServerMessage> = {
       case "allowUnmute": {
         if (object.message?.value !== undefined && object.message?.value !== null) {
           message.message = { $case: "allowUnmute", value: AllowUnmuteResponse.fromPartial(object.message.value) };
+        }
+        break;
+      }
+      case "setMemberRole": {
+        if (object.message?.value !== undefined && object.message?.value !== null) {
+          message.message = { $case: "setMemberRole", value: SetMemberRoleResponse.fromPartial(object.message.value) };
         }
         break;
       }
@@ -3784,6 +3900,7 @@ function createBaseJoinRoomRequest(): JoinRoomRequest {
     createOptions: undefined,
     idempotencyKey: "",
     kind: undefined,
+    role: MemberRole.MEMBER_ROLE_UNSPECIFIED,
   };
 }
 
@@ -3809,6 +3926,9 @@ export const JoinRoomRequest: MessageFns<JoinRoomRequest> = {
     }
     if (message.kind !== undefined) {
       writer.uint32(400).int32(clientKindToNumber(message.kind));
+    }
+    if (message.role !== MemberRole.MEMBER_ROLE_UNSPECIFIED) {
+      writer.uint32(880).int32(memberRoleToNumber(message.role));
     }
     return writer;
   },
@@ -3882,6 +4002,14 @@ export const JoinRoomRequest: MessageFns<JoinRoomRequest> = {
             message.kind = clientKindFromJSON(reader.int32());
             continue;
           }
+          case 110: {
+            if (tag !== 880) {
+              break;
+            }
+
+            message.role = memberRoleFromJSON(reader.int32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3927,6 +4055,7 @@ export const JoinRoomRequest: MessageFns<JoinRoomRequest> = {
         ? globalThis.String(object.idempotency_key)
         : "",
       kind: isSet(object.kind) ? clientKindFromJSON(object.kind) : undefined,
+      role: isSet(object.role) ? memberRoleFromJSON(object.role) : MemberRole.MEMBER_ROLE_UNSPECIFIED,
     };
   },
 
@@ -3953,6 +4082,9 @@ export const JoinRoomRequest: MessageFns<JoinRoomRequest> = {
     if (message.kind !== undefined) {
       obj.kind = clientKindToJSON(message.kind);
     }
+    if (message.role !== undefined) {
+      obj.role = memberRoleToJSON(message.role);
+    }
     return obj;
   },
 
@@ -3970,6 +4102,7 @@ export const JoinRoomRequest: MessageFns<JoinRoomRequest> = {
       : undefined;
     message.idempotencyKey = object.idempotencyKey ?? "";
     message.kind = object.kind ?? undefined;
+    message.role = object.role ?? MemberRole.MEMBER_ROLE_UNSPECIFIED;
     return message;
   },
 };
@@ -4870,6 +5003,15 @@ export const RoomNotice: MessageFns<RoomNotice> = {
       case "memberMedia":
         MemberMediaNotice.encode(message.notice.value, writer.uint32(802).fork()).join();
         break;
+      case "memberRole":
+        MemberRoleNotice.encode(message.notice.value, writer.uint32(882).fork()).join();
+        break;
+      case "seatRequest":
+        SeatRequestNotice.encode(message.notice.value, writer.uint32(890).fork()).join();
+        break;
+      case "audience":
+        AudienceNotice.encode(message.notice.value, writer.uint32(898).fork()).join();
+        break;
     }
     return writer;
   },
@@ -5002,6 +5144,30 @@ export const RoomNotice: MessageFns<RoomNotice> = {
             message.notice = { $case: "memberMedia", value: MemberMediaNotice.decode(reader, reader.uint32()) };
             continue;
           }
+          case 110: {
+            if (tag !== 882) {
+              break;
+            }
+
+            message.notice = { $case: "memberRole", value: MemberRoleNotice.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 111: {
+            if (tag !== 890) {
+              break;
+            }
+
+            message.notice = { $case: "seatRequest", value: SeatRequestNotice.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 112: {
+            if (tag !== 898) {
+              break;
+            }
+
+            message.notice = { $case: "audience", value: AudienceNotice.decode(reader, reader.uint32()) };
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -5065,6 +5231,16 @@ export const RoomNotice: MessageFns<RoomNotice> = {
         ? { $case: "memberMedia", value: MemberMediaNotice.fromJSON(object.memberMedia) }
         : isSet(object.member_media)
         ? { $case: "memberMedia", value: MemberMediaNotice.fromJSON(object.member_media) }
+        : isSet(object.memberRole)
+        ? { $case: "memberRole", value: MemberRoleNotice.fromJSON(object.memberRole) }
+        : isSet(object.member_role)
+        ? { $case: "memberRole", value: MemberRoleNotice.fromJSON(object.member_role) }
+        : isSet(object.seatRequest)
+        ? { $case: "seatRequest", value: SeatRequestNotice.fromJSON(object.seatRequest) }
+        : isSet(object.seat_request)
+        ? { $case: "seatRequest", value: SeatRequestNotice.fromJSON(object.seat_request) }
+        : isSet(object.audience)
+        ? { $case: "audience", value: AudienceNotice.fromJSON(object.audience) }
         : undefined,
     };
   },
@@ -5102,6 +5278,12 @@ export const RoomNotice: MessageFns<RoomNotice> = {
       obj.message = RoomMessageNotice.toJSON(message.notice.value);
     } else if (message.notice?.$case === "memberMedia") {
       obj.memberMedia = MemberMediaNotice.toJSON(message.notice.value);
+    } else if (message.notice?.$case === "memberRole") {
+      obj.memberRole = MemberRoleNotice.toJSON(message.notice.value);
+    } else if (message.notice?.$case === "seatRequest") {
+      obj.seatRequest = SeatRequestNotice.toJSON(message.notice.value);
+    } else if (message.notice?.$case === "audience") {
+      obj.audience = AudienceNotice.toJSON(message.notice.value);
     }
     return obj;
   },
@@ -5184,7 +5366,550 @@ export const RoomNotice: MessageFns<RoomNotice> = {
         }
         break;
       }
+      case "memberRole": {
+        if (object.notice?.value !== undefined && object.notice?.value !== null) {
+          message.notice = { $case: "memberRole", value: MemberRoleNotice.fromPartial(object.notice.value) };
+        }
+        break;
+      }
+      case "seatRequest": {
+        if (object.notice?.value !== undefined && object.notice?.value !== null) {
+          message.notice = { $case: "seatRequest", value: SeatRequestNotice.fromPartial(object.notice.value) };
+        }
+        break;
+      }
+      case "audience": {
+        if (object.notice?.value !== undefined && object.notice?.value !== null) {
+          message.notice = { $case: "audience", value: AudienceNotice.fromPartial(object.notice.value) };
+        }
+        break;
+      }
     }
+    return message;
+  },
+};
+
+function createBaseMemberRoleNotice(): MemberRoleNotice {
+  return { member: undefined, previousRole: MemberRole.MEMBER_ROLE_UNSPECIFIED, byIdentity: "", audienceCount: 0 };
+}
+
+export const MemberRoleNotice: MessageFns<MemberRoleNotice> = {
+  encode(message: MemberRoleNotice, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.member !== undefined) {
+      Member.encode(message.member, writer.uint32(10).fork()).join();
+    }
+    if (message.previousRole !== MemberRole.MEMBER_ROLE_UNSPECIFIED) {
+      writer.uint32(16).int32(memberRoleToNumber(message.previousRole));
+    }
+    if (message.byIdentity !== "") {
+      writer.uint32(26).string(message.byIdentity);
+    }
+    if (message.audienceCount !== 0) {
+      writer.uint32(32).uint32(message.audienceCount);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): MemberRoleNotice {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseMemberRoleNotice();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.member = Member.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.previousRole = memberRoleFromJSON(reader.int32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.byIdentity = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.audienceCount = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): MemberRoleNotice {
+    return {
+      member: isSet(object.member) ? Member.fromJSON(object.member) : undefined,
+      previousRole: isSet(object.previousRole)
+        ? memberRoleFromJSON(object.previousRole)
+        : isSet(object.previous_role)
+        ? memberRoleFromJSON(object.previous_role)
+        : MemberRole.MEMBER_ROLE_UNSPECIFIED,
+      byIdentity: isSet(object.byIdentity)
+        ? globalThis.String(object.byIdentity)
+        : isSet(object.by_identity)
+        ? globalThis.String(object.by_identity)
+        : "",
+      audienceCount: isSet(object.audienceCount)
+        ? globalThis.Number(object.audienceCount)
+        : isSet(object.audience_count)
+        ? globalThis.Number(object.audience_count)
+        : 0,
+    };
+  },
+
+  toJSON(message: MemberRoleNotice): unknown {
+    const obj: any = {};
+    if (message.member !== undefined) {
+      obj.member = Member.toJSON(message.member);
+    }
+    if (message.previousRole !== undefined) {
+      obj.previousRole = memberRoleToJSON(message.previousRole);
+    }
+    if (message.byIdentity !== undefined) {
+      obj.byIdentity = message.byIdentity;
+    }
+    if (message.audienceCount !== undefined) {
+      obj.audienceCount = Math.round(message.audienceCount);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<MemberRoleNotice>): MemberRoleNotice {
+    return MemberRoleNotice.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<MemberRoleNotice>): MemberRoleNotice {
+    const message = createBaseMemberRoleNotice();
+    message.member = (object.member !== undefined && object.member !== null)
+      ? Member.fromPartial(object.member)
+      : undefined;
+    message.previousRole = object.previousRole ?? MemberRole.MEMBER_ROLE_UNSPECIFIED;
+    message.byIdentity = object.byIdentity ?? "";
+    message.audienceCount = object.audienceCount ?? 0;
+    return message;
+  },
+};
+
+function createBaseSeatRequestNotice(): SeatRequestNotice {
+  return { member: undefined, invited: false, byIdentity: "" };
+}
+
+export const SeatRequestNotice: MessageFns<SeatRequestNotice> = {
+  encode(message: SeatRequestNotice, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.member !== undefined) {
+      Member.encode(message.member, writer.uint32(10).fork()).join();
+    }
+    if (message.invited !== false) {
+      writer.uint32(16).bool(message.invited);
+    }
+    if (message.byIdentity !== "") {
+      writer.uint32(26).string(message.byIdentity);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SeatRequestNotice {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSeatRequestNotice();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.member = Member.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.invited = reader.bool();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.byIdentity = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SeatRequestNotice {
+    return {
+      member: isSet(object.member) ? Member.fromJSON(object.member) : undefined,
+      invited: isSet(object.invited) ? globalThis.Boolean(object.invited) : false,
+      byIdentity: isSet(object.byIdentity)
+        ? globalThis.String(object.byIdentity)
+        : isSet(object.by_identity)
+        ? globalThis.String(object.by_identity)
+        : "",
+    };
+  },
+
+  toJSON(message: SeatRequestNotice): unknown {
+    const obj: any = {};
+    if (message.member !== undefined) {
+      obj.member = Member.toJSON(message.member);
+    }
+    if (message.invited !== undefined) {
+      obj.invited = message.invited;
+    }
+    if (message.byIdentity !== undefined) {
+      obj.byIdentity = message.byIdentity;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<SeatRequestNotice>): SeatRequestNotice {
+    return SeatRequestNotice.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<SeatRequestNotice>): SeatRequestNotice {
+    const message = createBaseSeatRequestNotice();
+    message.member = (object.member !== undefined && object.member !== null)
+      ? Member.fromPartial(object.member)
+      : undefined;
+    message.invited = object.invited ?? false;
+    message.byIdentity = object.byIdentity ?? "";
+    return message;
+  },
+};
+
+function createBaseAudienceNotice(): AudienceNotice {
+  return { audienceCount: 0 };
+}
+
+export const AudienceNotice: MessageFns<AudienceNotice> = {
+  encode(message: AudienceNotice, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.audienceCount !== 0) {
+      writer.uint32(8).uint32(message.audienceCount);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AudienceNotice {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAudienceNotice();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.audienceCount = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AudienceNotice {
+    return {
+      audienceCount: isSet(object.audienceCount)
+        ? globalThis.Number(object.audienceCount)
+        : isSet(object.audience_count)
+        ? globalThis.Number(object.audience_count)
+        : 0,
+    };
+  },
+
+  toJSON(message: AudienceNotice): unknown {
+    const obj: any = {};
+    if (message.audienceCount !== undefined) {
+      obj.audienceCount = Math.round(message.audienceCount);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<AudienceNotice>): AudienceNotice {
+    return AudienceNotice.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<AudienceNotice>): AudienceNotice {
+    const message = createBaseAudienceNotice();
+    message.audienceCount = object.audienceCount ?? 0;
+    return message;
+  },
+};
+
+function createBaseSetMemberRoleRequest(): SetMemberRoleRequest {
+  return { roomId: "", identity: "", role: MemberRole.MEMBER_ROLE_UNSPECIFIED };
+}
+
+export const SetMemberRoleRequest: MessageFns<SetMemberRoleRequest> = {
+  encode(message: SetMemberRoleRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.roomId !== "") {
+      writer.uint32(10).string(message.roomId);
+    }
+    if (message.identity !== "") {
+      writer.uint32(18).string(message.identity);
+    }
+    if (message.role !== MemberRole.MEMBER_ROLE_UNSPECIFIED) {
+      writer.uint32(24).int32(memberRoleToNumber(message.role));
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SetMemberRoleRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSetMemberRoleRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.roomId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.identity = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.role = memberRoleFromJSON(reader.int32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SetMemberRoleRequest {
+    return {
+      roomId: isSet(object.roomId)
+        ? globalThis.String(object.roomId)
+        : isSet(object.room_id)
+        ? globalThis.String(object.room_id)
+        : "",
+      identity: isSet(object.identity) ? globalThis.String(object.identity) : "",
+      role: isSet(object.role) ? memberRoleFromJSON(object.role) : MemberRole.MEMBER_ROLE_UNSPECIFIED,
+    };
+  },
+
+  toJSON(message: SetMemberRoleRequest): unknown {
+    const obj: any = {};
+    if (message.roomId !== undefined) {
+      obj.roomId = message.roomId;
+    }
+    if (message.identity !== undefined) {
+      obj.identity = message.identity;
+    }
+    if (message.role !== undefined) {
+      obj.role = memberRoleToJSON(message.role);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<SetMemberRoleRequest>): SetMemberRoleRequest {
+    return SetMemberRoleRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<SetMemberRoleRequest>): SetMemberRoleRequest {
+    const message = createBaseSetMemberRoleRequest();
+    message.roomId = object.roomId ?? "";
+    message.identity = object.identity ?? "";
+    message.role = object.role ?? MemberRole.MEMBER_ROLE_UNSPECIFIED;
+    return message;
+  },
+};
+
+function createBaseSetMemberRoleResponse(): SetMemberRoleResponse {
+  return { member: undefined, pending: false, pushUrl: undefined };
+}
+
+export const SetMemberRoleResponse: MessageFns<SetMemberRoleResponse> = {
+  encode(message: SetMemberRoleResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.member !== undefined) {
+      Member.encode(message.member, writer.uint32(10).fork()).join();
+    }
+    if (message.pending !== false) {
+      writer.uint32(16).bool(message.pending);
+    }
+    if (message.pushUrl !== undefined) {
+      PushUrl.encode(message.pushUrl, writer.uint32(26).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SetMemberRoleResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSetMemberRoleResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.member = Member.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.pending = reader.bool();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.pushUrl = PushUrl.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SetMemberRoleResponse {
+    return {
+      member: isSet(object.member) ? Member.fromJSON(object.member) : undefined,
+      pending: isSet(object.pending) ? globalThis.Boolean(object.pending) : false,
+      pushUrl: isSet(object.pushUrl)
+        ? PushUrl.fromJSON(object.pushUrl)
+        : isSet(object.push_url)
+        ? PushUrl.fromJSON(object.push_url)
+        : undefined,
+    };
+  },
+
+  toJSON(message: SetMemberRoleResponse): unknown {
+    const obj: any = {};
+    if (message.member !== undefined) {
+      obj.member = Member.toJSON(message.member);
+    }
+    if (message.pending !== undefined) {
+      obj.pending = message.pending;
+    }
+    if (message.pushUrl !== undefined) {
+      obj.pushUrl = PushUrl.toJSON(message.pushUrl);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<SetMemberRoleResponse>): SetMemberRoleResponse {
+    return SetMemberRoleResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<SetMemberRoleResponse>): SetMemberRoleResponse {
+    const message = createBaseSetMemberRoleResponse();
+    message.member = (object.member !== undefined && object.member !== null)
+      ? Member.fromPartial(object.member)
+      : undefined;
+    message.pending = object.pending ?? false;
+    message.pushUrl = (object.pushUrl !== undefined && object.pushUrl !== null)
+      ? PushUrl.fromPartial(object.pushUrl)
+      : undefined;
     return message;
   },
 };

@@ -33,7 +33,11 @@ export interface Grants {
   /** The service-desk teams (ids or names) the holder is an agent of. */
   agentTeams: string[];
   /** Send room messages; absent: as room_join (see rtcroom.auth.v1.Grants.room_message). */
-  roomMessage?: boolean | undefined;
+  roomMessage?:
+    | boolean
+    | undefined;
+  /** Join only as audience (see rtcroom.auth.v1.Grants.audience_only). */
+  audienceOnly: boolean;
 }
 
 export interface IssueAccessTokenRequest {
@@ -62,6 +66,7 @@ function createBaseGrants(): Grants {
     roomAdmin: false,
     agentTeams: [],
     roomMessage: undefined,
+    audienceOnly: false,
   };
 }
 
@@ -87,6 +92,9 @@ export const Grants: MessageFns<Grants> = {
     }
     if (message.roomMessage !== undefined) {
       writer.uint32(56).bool(message.roomMessage);
+    }
+    if (message.audienceOnly !== false) {
+      writer.uint32(880).bool(message.audienceOnly);
     }
     return writer;
   },
@@ -160,6 +168,14 @@ export const Grants: MessageFns<Grants> = {
             message.roomMessage = reader.bool();
             continue;
           }
+          case 110: {
+            if (tag !== 880) {
+              break;
+            }
+
+            message.audienceOnly = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -205,6 +221,11 @@ export const Grants: MessageFns<Grants> = {
         : isSet(object.room_message)
         ? globalThis.Boolean(object.room_message)
         : undefined,
+      audienceOnly: isSet(object.audienceOnly)
+        ? globalThis.Boolean(object.audienceOnly)
+        : isSet(object.audience_only)
+        ? globalThis.Boolean(object.audience_only)
+        : false,
     };
   },
 
@@ -231,6 +252,9 @@ export const Grants: MessageFns<Grants> = {
     if (message.roomMessage !== undefined) {
       obj.roomMessage = message.roomMessage;
     }
+    if (message.audienceOnly !== undefined) {
+      obj.audienceOnly = message.audienceOnly;
+    }
     return obj;
   },
 
@@ -246,6 +270,7 @@ export const Grants: MessageFns<Grants> = {
     message.roomAdmin = object.roomAdmin ?? false;
     message.agentTeams = object.agentTeams?.map((e) => e) || [];
     message.roomMessage = object.roomMessage ?? undefined;
+    message.audienceOnly = object.audienceOnly ?? false;
     return message;
   },
 };

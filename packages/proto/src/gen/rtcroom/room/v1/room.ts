@@ -181,6 +181,64 @@ export function memberStateToNumber(object: MemberState): number {
   }
 }
 
+/**
+ * Where a member is in a room: on a seat (pushes and plays) or in the audience (plays only: no push
+ * URL, not counted in max_members; up to max_audience of them, like RtcRoom's live-room viewers).
+ */
+export enum MemberRole {
+  /** MEMBER_ROLE_UNSPECIFIED - Read as SEAT. */
+  MEMBER_ROLE_UNSPECIFIED = "MEMBER_ROLE_UNSPECIFIED",
+  MEMBER_ROLE_SEAT = "MEMBER_ROLE_SEAT",
+  MEMBER_ROLE_AUDIENCE = "MEMBER_ROLE_AUDIENCE",
+  UNRECOGNIZED = "UNRECOGNIZED",
+}
+
+export function memberRoleFromJSON(object: any): MemberRole {
+  switch (object) {
+    case 0:
+    case "MEMBER_ROLE_UNSPECIFIED":
+      return MemberRole.MEMBER_ROLE_UNSPECIFIED;
+    case 1:
+    case "MEMBER_ROLE_SEAT":
+      return MemberRole.MEMBER_ROLE_SEAT;
+    case 2:
+    case "MEMBER_ROLE_AUDIENCE":
+      return MemberRole.MEMBER_ROLE_AUDIENCE;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return MemberRole.UNRECOGNIZED;
+  }
+}
+
+export function memberRoleToJSON(object: MemberRole): string {
+  switch (object) {
+    case MemberRole.MEMBER_ROLE_UNSPECIFIED:
+      return "MEMBER_ROLE_UNSPECIFIED";
+    case MemberRole.MEMBER_ROLE_SEAT:
+      return "MEMBER_ROLE_SEAT";
+    case MemberRole.MEMBER_ROLE_AUDIENCE:
+      return "MEMBER_ROLE_AUDIENCE";
+    case MemberRole.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
+export function memberRoleToNumber(object: MemberRole): number {
+  switch (object) {
+    case MemberRole.MEMBER_ROLE_UNSPECIFIED:
+      return 0;
+    case MemberRole.MEMBER_ROLE_SEAT:
+      return 1;
+    case MemberRole.MEMBER_ROLE_AUDIENCE:
+      return 2;
+    case MemberRole.UNRECOGNIZED:
+    default:
+      return -1;
+  }
+}
+
 /** Why a member left. Every departure carries one. */
 export enum LeaveReason {
   LEAVE_REASON_UNSPECIFIED = "LEAVE_REASON_UNSPECIFIED",
@@ -756,7 +814,7 @@ export interface Room {
    * passes on as owner_leave_policy says.
    */
   ownerIdentity: string;
-  /** Members currently holding a seat. */
+  /** Members currently holding a seat (the audience is audience_count). */
   memberCount: number;
   createTime: Date | undefined;
   closeTime: Date | undefined;
@@ -788,6 +846,13 @@ export interface Room {
    * pureaudiomode=1). Set at creation.
    */
   audioOnly: boolean;
+  /**
+   * Audience limit (members with MEMBER_ROLE_AUDIENCE, not counted in max_members). 0 on create means
+   * 30 (like RtcRoom's live rooms); at most 1000.
+   */
+  maxAudience: number;
+  /** Members in the audience now (in GetRoom, JoinRoom and SyncRoom answers; 0 in ListRooms). */
+  audienceCount: number;
 }
 
 /**
@@ -823,7 +888,19 @@ export interface Member {
    * The member's microphone and camera, as its client and the media server report them, and what the
    * room's owner or admins asked of them.
    */
-  media: MediaState | undefined;
+  media:
+    | MediaState
+    | undefined;
+  /**
+   * On a seat or in the audience (UNSPECIFIED reads as SEAT). An audience member has a stream_id that
+   * is pushed to only once it is promoted to a seat.
+   */
+  role: MemberRole;
+  /**
+   * An owner or admin invited this audience member to a seat (SetMemberRole); the member's own
+   * SetMemberRole to SEAT now promotes it. Cleared when it changes role.
+   */
+  seatInvited: boolean;
 }
 
 /** One of a member's tracks (its microphone or its camera). */
@@ -876,6 +953,8 @@ function createBaseRoom(): Room {
     ownerRights: OwnerRights.OWNER_RIGHTS_UNSPECIFIED,
     messageWebhooks: false,
     audioOnly: false,
+    maxAudience: 0,
+    audienceCount: 0,
   };
 }
 
@@ -943,6 +1022,12 @@ export const Room: MessageFns<Room> = {
     }
     if (message.audioOnly !== false) {
       writer.uint32(800).bool(message.audioOnly);
+    }
+    if (message.maxAudience !== 0) {
+      writer.uint32(880).uint32(message.maxAudience);
+    }
+    if (message.audienceCount !== 0) {
+      writer.uint32(888).uint32(message.audienceCount);
     }
     return writer;
   },
@@ -1128,6 +1213,22 @@ export const Room: MessageFns<Room> = {
             message.audioOnly = reader.bool();
             continue;
           }
+          case 110: {
+            if (tag !== 880) {
+              break;
+            }
+
+            message.maxAudience = reader.uint32();
+            continue;
+          }
+          case 111: {
+            if (tag !== 888) {
+              break;
+            }
+
+            message.audienceCount = reader.uint32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1223,6 +1324,16 @@ export const Room: MessageFns<Room> = {
         : isSet(object.audio_only)
         ? globalThis.Boolean(object.audio_only)
         : false,
+      maxAudience: isSet(object.maxAudience)
+        ? globalThis.Number(object.maxAudience)
+        : isSet(object.max_audience)
+        ? globalThis.Number(object.max_audience)
+        : 0,
+      audienceCount: isSet(object.audienceCount)
+        ? globalThis.Number(object.audienceCount)
+        : isSet(object.audience_count)
+        ? globalThis.Number(object.audience_count)
+        : 0,
     };
   },
 
@@ -1291,6 +1402,12 @@ export const Room: MessageFns<Room> = {
     if (message.audioOnly !== undefined) {
       obj.audioOnly = message.audioOnly;
     }
+    if (message.maxAudience !== undefined) {
+      obj.maxAudience = Math.round(message.maxAudience);
+    }
+    if (message.audienceCount !== undefined) {
+      obj.audienceCount = Math.round(message.audienceCount);
+    }
     return obj;
   },
 
@@ -1321,6 +1438,8 @@ export const Room: MessageFns<Room> = {
     message.ownerRights = object.ownerRights ?? OwnerRights.OWNER_RIGHTS_UNSPECIFIED;
     message.messageWebhooks = object.messageWebhooks ?? false;
     message.audioOnly = object.audioOnly ?? false;
+    message.maxAudience = object.maxAudience ?? 0;
+    message.audienceCount = object.audienceCount ?? 0;
     return message;
   },
 };
@@ -1341,6 +1460,8 @@ function createBaseMember(): Member {
     connectionInterrupted: false,
     kind: ClientKind.CLIENT_KIND_UNSPECIFIED,
     media: undefined,
+    role: MemberRole.MEMBER_ROLE_UNSPECIFIED,
+    seatInvited: false,
   };
 }
 
@@ -1387,6 +1508,12 @@ export const Member: MessageFns<Member> = {
     }
     if (message.media !== undefined) {
       MediaState.encode(message.media, writer.uint32(802).fork()).join();
+    }
+    if (message.role !== MemberRole.MEMBER_ROLE_UNSPECIFIED) {
+      writer.uint32(880).int32(memberRoleToNumber(message.role));
+    }
+    if (message.seatInvited !== false) {
+      writer.uint32(888).bool(message.seatInvited);
     }
     return writer;
   },
@@ -1516,6 +1643,22 @@ export const Member: MessageFns<Member> = {
             message.media = MediaState.decode(reader, reader.uint32());
             continue;
           }
+          case 110: {
+            if (tag !== 880) {
+              break;
+            }
+
+            message.role = memberRoleFromJSON(reader.int32());
+            continue;
+          }
+          case 111: {
+            if (tag !== 888) {
+              break;
+            }
+
+            message.seatInvited = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1584,6 +1727,12 @@ export const Member: MessageFns<Member> = {
         : false,
       kind: isSet(object.kind) ? clientKindFromJSON(object.kind) : ClientKind.CLIENT_KIND_UNSPECIFIED,
       media: isSet(object.media) ? MediaState.fromJSON(object.media) : undefined,
+      role: isSet(object.role) ? memberRoleFromJSON(object.role) : MemberRole.MEMBER_ROLE_UNSPECIFIED,
+      seatInvited: isSet(object.seatInvited)
+        ? globalThis.Boolean(object.seatInvited)
+        : isSet(object.seat_invited)
+        ? globalThis.Boolean(object.seat_invited)
+        : false,
     };
   },
 
@@ -1631,6 +1780,12 @@ export const Member: MessageFns<Member> = {
     if (message.media !== undefined) {
       obj.media = MediaState.toJSON(message.media);
     }
+    if (message.role !== undefined) {
+      obj.role = memberRoleToJSON(message.role);
+    }
+    if (message.seatInvited !== undefined) {
+      obj.seatInvited = message.seatInvited;
+    }
     return obj;
   },
 
@@ -1655,6 +1810,8 @@ export const Member: MessageFns<Member> = {
     message.media = (object.media !== undefined && object.media !== null)
       ? MediaState.fromPartial(object.media)
       : undefined;
+    message.role = object.role ?? MemberRole.MEMBER_ROLE_UNSPECIFIED;
+    message.seatInvited = object.seatInvited ?? false;
     return message;
   },
 };

@@ -35,6 +35,10 @@ import {
   leaveReasonToJSON,
   leaveReasonToNumber,
   Member,
+  MemberRole,
+  memberRoleFromJSON,
+  memberRoleToJSON,
+  memberRoleToNumber,
   Room,
   StreamSource,
   streamSourceFromJSON,
@@ -46,8 +50,8 @@ import { CustomMessage, RoomMessage } from "./room_message";
 
 export interface CreateRoomRequest {
   /**
-   * The room to create: name, kind, display_name, max_members, metadata, recording, message_webhooks
-   * and audio_only are read; an empty name gets a generated one.
+   * The room to create: name, kind, display_name, max_members, max_audience, metadata, recording,
+   * message_webhooks and audio_only are read; an empty name gets a generated one.
    */
   room:
     | Room
@@ -146,7 +150,16 @@ export interface JoinRoomRequest {
     | Principal
     | undefined;
   /** What the member plays and pushes with; unset: a mini-program. */
-  kind?: ClientKind | undefined;
+  kind?:
+    | ClientKind
+    | undefined;
+  /**
+   * SEAT (or UNSPECIFIED): take a seat. AUDIENCE: join the audience (AUDIENCE_FULL past the room's
+   * max_audience): no push URL, play URLs and events as a seated member. A principal whose grants
+   * say audience_only joins only as AUDIENCE (PERMISSION_DENIED otherwise). A call's room has no
+   * audience (FAILED_PRECONDITION).
+   */
+  role: MemberRole;
 }
 
 export interface JoinRoomResponse {
@@ -157,9 +170,9 @@ export interface JoinRoomResponse {
   member:
     | Member
     | undefined;
-  /** Everyone holding a seat, the caller included. */
+  /** Everyone in the room, seated and in the audience (Member.role), the caller included. */
   members: Member[];
-  /** Where the caller's <live-pusher> sends its stream. */
+  /** Where the caller's <live-pusher> sends its stream (absent for an audience member). */
   pushUrl:
     | PushUrl
     | undefined;
@@ -479,6 +492,27 @@ export interface AllowUnmuteRequest {
 export interface AllowUnmuteResponse {
   /** NEXT-ID: 2 */
   member: Member | undefined;
+}
+
+export interface SetMemberRoleRequest {
+  roomId: string;
+  identity: string;
+  role: MemberRole;
+  /**
+   * The end user the request acts for (the gateway passes the access token's identity and grants);
+   * absent: the operator. See rtcroom.auth.v1.Principal.
+   */
+  principal: Principal | undefined;
+}
+
+export interface SetMemberRoleResponse {
+  member:
+    | Member
+    | undefined;
+  /** The member asked for a seat, or was invited to one: not promoted yet. */
+  pending: boolean;
+  /** Promoted by its own request: where its <live-pusher> sends its stream now. */
+  pushUrl: PushUrl | undefined;
 }
 
 function createBaseCreateRoomRequest(): CreateRoomRequest {
@@ -1253,6 +1287,7 @@ function createBaseJoinRoomRequest(): JoinRoomRequest {
     requestId: "",
     principal: undefined,
     kind: undefined,
+    role: MemberRole.MEMBER_ROLE_UNSPECIFIED,
   };
 }
 
@@ -1287,6 +1322,9 @@ export const JoinRoomRequest: MessageFns<JoinRoomRequest> = {
     }
     if (message.kind !== undefined) {
       writer.uint32(400).int32(clientKindToNumber(message.kind));
+    }
+    if (message.role !== MemberRole.MEMBER_ROLE_UNSPECIFIED) {
+      writer.uint32(880).int32(memberRoleToNumber(message.role));
     }
     return writer;
   },
@@ -1384,6 +1422,14 @@ export const JoinRoomRequest: MessageFns<JoinRoomRequest> = {
             message.kind = clientKindFromJSON(reader.int32());
             continue;
           }
+          case 110: {
+            if (tag !== 880) {
+              break;
+            }
+
+            message.role = memberRoleFromJSON(reader.int32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1436,6 +1482,7 @@ export const JoinRoomRequest: MessageFns<JoinRoomRequest> = {
         : "",
       principal: isSet(object.principal) ? Principal.fromJSON(object.principal) : undefined,
       kind: isSet(object.kind) ? clientKindFromJSON(object.kind) : undefined,
+      role: isSet(object.role) ? memberRoleFromJSON(object.role) : MemberRole.MEMBER_ROLE_UNSPECIFIED,
     };
   },
 
@@ -1471,6 +1518,9 @@ export const JoinRoomRequest: MessageFns<JoinRoomRequest> = {
     if (message.kind !== undefined) {
       obj.kind = clientKindToJSON(message.kind);
     }
+    if (message.role !== undefined) {
+      obj.role = memberRoleToJSON(message.role);
+    }
     return obj;
   },
 
@@ -1493,6 +1543,7 @@ export const JoinRoomRequest: MessageFns<JoinRoomRequest> = {
       ? Principal.fromPartial(object.principal)
       : undefined;
     message.kind = object.kind ?? undefined;
+    message.role = object.role ?? MemberRole.MEMBER_ROLE_UNSPECIFIED;
     return message;
   },
 };
@@ -4963,6 +5014,238 @@ export const AllowUnmuteResponse: MessageFns<AllowUnmuteResponse> = {
   },
 };
 
+function createBaseSetMemberRoleRequest(): SetMemberRoleRequest {
+  return { roomId: "", identity: "", role: MemberRole.MEMBER_ROLE_UNSPECIFIED, principal: undefined };
+}
+
+export const SetMemberRoleRequest: MessageFns<SetMemberRoleRequest> = {
+  encode(message: SetMemberRoleRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.roomId !== "") {
+      writer.uint32(10).string(message.roomId);
+    }
+    if (message.identity !== "") {
+      writer.uint32(18).string(message.identity);
+    }
+    if (message.role !== MemberRole.MEMBER_ROLE_UNSPECIFIED) {
+      writer.uint32(24).int32(memberRoleToNumber(message.role));
+    }
+    if (message.principal !== undefined) {
+      Principal.encode(message.principal, writer.uint32(34).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SetMemberRoleRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSetMemberRoleRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.roomId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.identity = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.role = memberRoleFromJSON(reader.int32());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.principal = Principal.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SetMemberRoleRequest {
+    return {
+      roomId: isSet(object.roomId)
+        ? globalThis.String(object.roomId)
+        : isSet(object.room_id)
+        ? globalThis.String(object.room_id)
+        : "",
+      identity: isSet(object.identity) ? globalThis.String(object.identity) : "",
+      role: isSet(object.role) ? memberRoleFromJSON(object.role) : MemberRole.MEMBER_ROLE_UNSPECIFIED,
+      principal: isSet(object.principal) ? Principal.fromJSON(object.principal) : undefined,
+    };
+  },
+
+  toJSON(message: SetMemberRoleRequest): unknown {
+    const obj: any = {};
+    if (message.roomId !== undefined) {
+      obj.roomId = message.roomId;
+    }
+    if (message.identity !== undefined) {
+      obj.identity = message.identity;
+    }
+    if (message.role !== undefined) {
+      obj.role = memberRoleToJSON(message.role);
+    }
+    if (message.principal !== undefined) {
+      obj.principal = Principal.toJSON(message.principal);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<SetMemberRoleRequest>): SetMemberRoleRequest {
+    return SetMemberRoleRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<SetMemberRoleRequest>): SetMemberRoleRequest {
+    const message = createBaseSetMemberRoleRequest();
+    message.roomId = object.roomId ?? "";
+    message.identity = object.identity ?? "";
+    message.role = object.role ?? MemberRole.MEMBER_ROLE_UNSPECIFIED;
+    message.principal = (object.principal !== undefined && object.principal !== null)
+      ? Principal.fromPartial(object.principal)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseSetMemberRoleResponse(): SetMemberRoleResponse {
+  return { member: undefined, pending: false, pushUrl: undefined };
+}
+
+export const SetMemberRoleResponse: MessageFns<SetMemberRoleResponse> = {
+  encode(message: SetMemberRoleResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.member !== undefined) {
+      Member.encode(message.member, writer.uint32(10).fork()).join();
+    }
+    if (message.pending !== false) {
+      writer.uint32(16).bool(message.pending);
+    }
+    if (message.pushUrl !== undefined) {
+      PushUrl.encode(message.pushUrl, writer.uint32(26).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SetMemberRoleResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSetMemberRoleResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.member = Member.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.pending = reader.bool();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.pushUrl = PushUrl.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SetMemberRoleResponse {
+    return {
+      member: isSet(object.member) ? Member.fromJSON(object.member) : undefined,
+      pending: isSet(object.pending) ? globalThis.Boolean(object.pending) : false,
+      pushUrl: isSet(object.pushUrl)
+        ? PushUrl.fromJSON(object.pushUrl)
+        : isSet(object.push_url)
+        ? PushUrl.fromJSON(object.push_url)
+        : undefined,
+    };
+  },
+
+  toJSON(message: SetMemberRoleResponse): unknown {
+    const obj: any = {};
+    if (message.member !== undefined) {
+      obj.member = Member.toJSON(message.member);
+    }
+    if (message.pending !== undefined) {
+      obj.pending = message.pending;
+    }
+    if (message.pushUrl !== undefined) {
+      obj.pushUrl = PushUrl.toJSON(message.pushUrl);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<SetMemberRoleResponse>): SetMemberRoleResponse {
+    return SetMemberRoleResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<SetMemberRoleResponse>): SetMemberRoleResponse {
+    const message = createBaseSetMemberRoleResponse();
+    message.member = (object.member !== undefined && object.member !== null)
+      ? Member.fromPartial(object.member)
+      : undefined;
+    message.pending = object.pending ?? false;
+    message.pushUrl = (object.pushUrl !== undefined && object.pushUrl !== null)
+      ? PushUrl.fromPartial(object.pushUrl)
+      : undefined;
+    return message;
+  },
+};
+
 /**
  * Rooms and their members. The room service owns the room store; every change it makes is written
  * with its event (rtcroom.room.v1.RoomEvent) in one transaction and published to NATS in order.
@@ -4973,7 +5256,7 @@ export const AllowUnmuteResponse: MessageFns<AllowUnmuteResponse> = {
  * line (gateway, room, presence, url-issuer; internal = business systems and operators): another
  * role gets PERMISSION_DENIED, a caller without a trusted certificate UNAUTHENTICATED.
  * Errors carry google.rpc.ErrorInfo with domain "rtcroom.room" and an UPPER_SNAKE reason:
- * INVALID_ARGUMENT, ROOM_NOT_FOUND, ROOM_CLOSED, ROOM_FULL (RESOURCE_EXHAUSTED), ALREADY_EXISTS,
+ * INVALID_ARGUMENT, ROOM_NOT_FOUND, ROOM_CLOSED, ROOM_FULL and AUDIENCE_FULL (RESOURCE_EXHAUSTED), ALREADY_EXISTS,
  * NOT_A_MEMBER, IDENTITY_IN_USE, BANNED (PERMISSION_DENIED), PERMISSION_DENIED, MESSAGE_TOO_LARGE and
  * TOO_MANY_RECIPIENTS (INVALID_ARGUMENT), RATE_LIMITED (RESOURCE_EXHAUSTED), MEDIA_FORBIDDEN (FAILED_PRECONDITION).
  *
@@ -5070,7 +5353,7 @@ export const RoomServiceService = {
     responseDeserialize: (value: Buffer): LeaveRoomResponse => LeaveRoomResponse.decode(value),
   },
   /**
-   * Lists the members holding a seat. Principal: as GetRoom.
+   * Lists the room's members, seated and in the audience (Member.role). Principal: as GetRoom.
    * Callers: url-issuer, internal. (The url-issuer reads a TRTC media room beside its seats.)
    */
   listMembers: {
@@ -5262,7 +5545,8 @@ export const RoomServiceService = {
    * refused with MEDIA_FORBIDDEN (FAILED_PRECONDITION) when the track is forbidden or is the video of
    * an audio-only room; once the media server has spoken about a track, a client's report no longer
    * changes it (changed false). The media server's word is never refused: a forbidden or
-   * mute-requested track it says is on shows as on.
+   * mute-requested track it says is on shows as on. A client's report for an audience member (who
+   * pushes nothing) is FAILED_PRECONDITION.
    * Principal: its own seat, source CLIENT. Without a principal: any source.
    * Callers: gateway, presence.
    */
@@ -5306,6 +5590,29 @@ export const RoomServiceService = {
     responseSerialize: (value: AllowUnmuteResponse): Buffer => Buffer.from(AllowUnmuteResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): AllowUnmuteResponse => AllowUnmuteResponse.decode(value),
   },
+  /**
+   * Moves a member between a seat and the audience ("连麦"). To SEAT: by the room's manager (owner
+   * with OWNER_RIGHTS_MANAGE, or room_admin in scope) it is an invitation (SeatInvited; the member
+   * must be in the audience); by the member itself it is a promotion when invited (MemberRoleChanged,
+   * the answer has its push URL; ROOM_FULL when every seat is taken, checked under the room's lock)
+   * and a request for a seat otherwise (SeatRequested; pending in the answer). A member whose grants
+   * say audience_only may not take a seat (PERMISSION_DENIED). To AUDIENCE: by the member itself or
+   * the manager, at once (MemberRoleChanged; AUDIENCE_FULL when the audience is full). Setting the
+   * role a member has is a no-op. Fails with NOT_A_MEMBER when the identity is not in the room,
+   * FAILED_PRECONDITION in a call's room (it has no audience).
+   * Principal: the member itself, or the room's manager.
+   * Callers: gateway, internal.
+   */
+  setMemberRole: {
+    path: "/rtcroom.room.v1.RoomService/SetMemberRole" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: SetMemberRoleRequest): Buffer => Buffer.from(SetMemberRoleRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): SetMemberRoleRequest => SetMemberRoleRequest.decode(value),
+    responseSerialize: (value: SetMemberRoleResponse): Buffer =>
+      Buffer.from(SetMemberRoleResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): SetMemberRoleResponse => SetMemberRoleResponse.decode(value),
+  },
 } as const;
 
 export interface RoomServiceServer extends UntypedServiceImplementation {
@@ -5346,7 +5653,7 @@ export interface RoomServiceServer extends UntypedServiceImplementation {
    */
   leaveRoom: handleUnaryCall<LeaveRoomRequest, LeaveRoomResponse>;
   /**
-   * Lists the members holding a seat. Principal: as GetRoom.
+   * Lists the room's members, seated and in the audience (Member.role). Principal: as GetRoom.
    * Callers: url-issuer, internal. (The url-issuer reads a TRTC media room beside its seats.)
    */
   listMembers: handleUnaryCall<ListMembersRequest, ListMembersResponse>;
@@ -5432,7 +5739,8 @@ export interface RoomServiceServer extends UntypedServiceImplementation {
    * refused with MEDIA_FORBIDDEN (FAILED_PRECONDITION) when the track is forbidden or is the video of
    * an audio-only room; once the media server has spoken about a track, a client's report no longer
    * changes it (changed false). The media server's word is never refused: a forbidden or
-   * mute-requested track it says is on shows as on.
+   * mute-requested track it says is on shows as on. A client's report for an audience member (who
+   * pushes nothing) is FAILED_PRECONDITION.
    * Principal: its own seat, source CLIENT. Without a principal: any source.
    * Callers: gateway, presence.
    */
@@ -5451,6 +5759,20 @@ export interface RoomServiceServer extends UntypedServiceImplementation {
    * Callers: gateway, internal.
    */
   allowUnmute: handleUnaryCall<AllowUnmuteRequest, AllowUnmuteResponse>;
+  /**
+   * Moves a member between a seat and the audience ("连麦"). To SEAT: by the room's manager (owner
+   * with OWNER_RIGHTS_MANAGE, or room_admin in scope) it is an invitation (SeatInvited; the member
+   * must be in the audience); by the member itself it is a promotion when invited (MemberRoleChanged,
+   * the answer has its push URL; ROOM_FULL when every seat is taken, checked under the room's lock)
+   * and a request for a seat otherwise (SeatRequested; pending in the answer). A member whose grants
+   * say audience_only may not take a seat (PERMISSION_DENIED). To AUDIENCE: by the member itself or
+   * the manager, at once (MemberRoleChanged; AUDIENCE_FULL when the audience is full). Setting the
+   * role a member has is a no-op. Fails with NOT_A_MEMBER when the identity is not in the room,
+   * FAILED_PRECONDITION in a call's room (it has no audience).
+   * Principal: the member itself, or the room's manager.
+   * Callers: gateway, internal.
+   */
+  setMemberRole: handleUnaryCall<SetMemberRoleRequest, SetMemberRoleResponse>;
 }
 
 export interface RoomServiceClient extends Client {
@@ -5575,7 +5897,7 @@ export interface RoomServiceClient extends Client {
     callback: (error: ServiceError | null, response: LeaveRoomResponse) => void,
   ): ClientUnaryCall;
   /**
-   * Lists the members holding a seat. Principal: as GetRoom.
+   * Lists the room's members, seated and in the audience (Member.role). Principal: as GetRoom.
    * Callers: url-issuer, internal. (The url-issuer reads a TRTC media room beside its seats.)
    */
   listMembers(
@@ -5829,7 +6151,8 @@ export interface RoomServiceClient extends Client {
    * refused with MEDIA_FORBIDDEN (FAILED_PRECONDITION) when the track is forbidden or is the video of
    * an audio-only room; once the media server has spoken about a track, a client's report no longer
    * changes it (changed false). The media server's word is never refused: a forbidden or
-   * mute-requested track it says is on shows as on.
+   * mute-requested track it says is on shows as on. A client's report for an audience member (who
+   * pushes nothing) is FAILED_PRECONDITION.
    * Principal: its own seat, source CLIENT. Without a principal: any source.
    * Callers: gateway, presence.
    */
@@ -5889,6 +6212,34 @@ export interface RoomServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: AllowUnmuteResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Moves a member between a seat and the audience ("连麦"). To SEAT: by the room's manager (owner
+   * with OWNER_RIGHTS_MANAGE, or room_admin in scope) it is an invitation (SeatInvited; the member
+   * must be in the audience); by the member itself it is a promotion when invited (MemberRoleChanged,
+   * the answer has its push URL; ROOM_FULL when every seat is taken, checked under the room's lock)
+   * and a request for a seat otherwise (SeatRequested; pending in the answer). A member whose grants
+   * say audience_only may not take a seat (PERMISSION_DENIED). To AUDIENCE: by the member itself or
+   * the manager, at once (MemberRoleChanged; AUDIENCE_FULL when the audience is full). Setting the
+   * role a member has is a no-op. Fails with NOT_A_MEMBER when the identity is not in the room,
+   * FAILED_PRECONDITION in a call's room (it has no audience).
+   * Principal: the member itself, or the room's manager.
+   * Callers: gateway, internal.
+   */
+  setMemberRole(
+    request: SetMemberRoleRequest,
+    callback: (error: ServiceError | null, response: SetMemberRoleResponse) => void,
+  ): ClientUnaryCall;
+  setMemberRole(
+    request: SetMemberRoleRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: SetMemberRoleResponse) => void,
+  ): ClientUnaryCall;
+  setMemberRole(
+    request: SetMemberRoleRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: SetMemberRoleResponse) => void,
   ): ClientUnaryCall;
 }
 

@@ -10,7 +10,7 @@ import type { TeamStats } from "../../desk/v1/desk_service.js";
 import type { Recording } from "../../media/v1/recording.js";
 import type { ClientKind, PlayUrl, PushUrl } from "../../media/v1/url.js";
 import type { Call } from "../../room/v1/call.js";
-import type { CloseReason, LeaveReason, MediaChangeReason, Member, Room } from "../../room/v1/room.js";
+import type { CloseReason, LeaveReason, MediaChangeReason, Member, MemberRole, Room } from "../../room/v1/room.js";
 import type { CustomMessage, RoomMessage } from "../../room/v1/room_message.js";
 
 /** Everything a client may send. */
@@ -46,6 +46,7 @@ export interface ClientMessage {
   setMediaState?: SetMediaStateRequest | undefined;
   muteMember?: MuteMemberRequest | undefined;
   allowUnmute?: AllowUnmuteRequest | undefined;
+  setMemberRole?: SetMemberRoleRequest | undefined;
 }
 
 /** Everything the gateway sends. */
@@ -93,6 +94,7 @@ export interface ServerMessage {
   setMediaState?: SetMediaStateResponse | undefined;
   muteMember?: MuteMemberResponse | undefined;
   allowUnmute?: AllowUnmuteResponse | undefined;
+  setMemberRole?: SetMemberRoleResponse | undefined;
 }
 
 /** Sent once the access token is accepted. */
@@ -196,7 +198,7 @@ export interface TokenExpiring {
 /**
  * A failure, with a stable code. Codes: MALFORMED_FRAME, UNKNOWN_MESSAGE, FRAME_TOO_LARGE,
  * UNAUTHENTICATED, TOKEN_EXPIRED, PERMISSION_DENIED, INVALID_ARGUMENT, ROOM_NOT_FOUND, ROOM_CLOSED,
- * ROOM_FULL, ALREADY_EXISTS, NOT_A_MEMBER, IDENTITY_IN_USE, BANNED, CALLEE_OFFLINE, CALLEE_BUSY,
+ * ROOM_FULL, AUDIENCE_FULL, ALREADY_EXISTS, NOT_A_MEMBER, IDENTITY_IN_USE, BANNED, CALLEE_OFFLINE, CALLEE_BUSY,
  * CALL_NOT_FOUND, CALL_ENDED, NOT_A_PARTY, QUEUE_FULL, TEAM_CLOSED, AGENT_UNAVAILABLE,
  * FAILED_PRECONDITION (the call or agent is not in a state that allows it), RATE_LIMITED,
  * MESSAGE_TOO_LARGE, TOO_MANY_RECIPIENTS, MEDIA_FORBIDDEN, UNAVAILABLE, INTERNAL.
@@ -218,8 +220,8 @@ export interface PingResponse {
 
 export interface CreateRoomRequest {
   /**
-   * name, kind, display_name, max_members, metadata, recording, message_webhooks and audio_only are
-   * read.
+   * name, kind, display_name, max_members, max_audience, metadata, recording, message_webhooks and
+   * audio_only are read.
    */
   room: Room | undefined;
 }
@@ -249,7 +251,11 @@ export interface JoinRoomRequest {
    * What this client plays and pushes with: CLIENT_KIND_BROWSER for a web page (WebRTC URLs),
    * unset or CLIENT_KIND_MINI_PROGRAM for <live-pusher>/<live-player> (RTMP URLs).
    */
-  kind?: ClientKind | undefined;
+  kind?:
+    | ClientKind
+    | undefined;
+  /** MEMBER_ROLE_AUDIENCE: join the audience (no push URL; see rtcroom.room.v1.JoinRoomRequest.role). */
+  role: MemberRole;
 }
 
 export interface JoinRoomResponse {
@@ -257,9 +263,9 @@ export interface JoinRoomResponse {
   member:
     | Member
     | undefined;
-  /** Everyone holding a seat, the caller included. */
+  /** Everyone in the room, seated and in the audience (Member.role), the caller included. */
   members: Member[];
-  /** For the caller's <live-pusher>. */
+  /** For the caller's <live-pusher> (absent in the audience). */
   pushUrl:
     | PushUrl
     | undefined;
@@ -337,6 +343,66 @@ export interface RoomNotice {
   recordingReady?: RecordingReadyNotice | undefined;
   message?: RoomMessageNotice | undefined;
   memberMedia?: MemberMediaNotice | undefined;
+  memberRole?: MemberRoleNotice | undefined;
+  seatRequest?: SeatRequestNotice | undefined;
+  audience?: AudienceNotice | undefined;
+}
+
+/**
+ * A member moved between a seat and the audience. Promoted (role SEAT): it is seated now, and its
+ * stream_started follows when it pushes. Back in the audience: its stream is no longer played.
+ */
+export interface MemberRoleNotice {
+  member: Member | undefined;
+  previousRole: MemberRole;
+  byIdentity: string;
+  /** NEXT-ID: 5 */
+  audienceCount: number;
+}
+
+/**
+ * Asking for a seat: an audience member asked (invited false: for the owner and admins to invite it),
+ * or the owner or an admin invited one (invited true: that member accepts with set_member_role SEAT).
+ */
+export interface SeatRequestNotice {
+  member: Member | undefined;
+  invited: boolean;
+  /** NEXT-ID: 4 */
+  byIdentity: string;
+}
+
+/**
+ * Someone joined or left the audience. Only its size is told (a large audience does not flood the
+ * room with names; an audience member's profile and connection changes reach the others as their bare
+ * seq); get_room lists the audience members. The member itself gets member_joined and member_left as
+ * usual.
+ */
+export interface AudienceNotice {
+  /** NEXT-ID: 2 */
+  audienceCount: number;
+}
+
+/**
+ * Moves a member between a seat and the audience (see rtcroom.room.v1.RoomService.SetMemberRole):
+ * your own identity to ask for a seat or take one you were invited to (the answer has your push URL),
+ * or to step down; another's, as the room's owner or admin, to invite it or to send it back.
+ */
+export interface SetMemberRoleRequest {
+  roomId: string;
+  /** Empty: yourself. */
+  identity: string;
+  /** NEXT-ID: 4 */
+  role: MemberRole;
+}
+
+export interface SetMemberRoleResponse {
+  member:
+    | Member
+    | undefined;
+  /** Asked or invited, not promoted yet. */
+  pending: boolean;
+  /** Promoted: for your <live-pusher>. */
+  pushUrl: PushUrl | undefined;
 }
 
 /**

@@ -56,6 +56,25 @@ export namespace MemberState {
   export type MEMBER_STATE_LEFT = typeof MemberState.MEMBER_STATE_LEFT;
 }
 
+/**
+ * Where a member is in a room: on a seat (pushes and plays) or in the audience (plays only: no push
+ * URL, not counted in max_members; up to max_audience of them, like RtcRoom's live-room viewers).
+ */
+export const MemberRole = {
+  /** MEMBER_ROLE_UNSPECIFIED - Read as SEAT. */
+  MEMBER_ROLE_UNSPECIFIED: "MEMBER_ROLE_UNSPECIFIED",
+  MEMBER_ROLE_SEAT: "MEMBER_ROLE_SEAT",
+  MEMBER_ROLE_AUDIENCE: "MEMBER_ROLE_AUDIENCE",
+} as const;
+
+export type MemberRole = typeof MemberRole[keyof typeof MemberRole];
+
+export namespace MemberRole {
+  export type MEMBER_ROLE_UNSPECIFIED = typeof MemberRole.MEMBER_ROLE_UNSPECIFIED;
+  export type MEMBER_ROLE_SEAT = typeof MemberRole.MEMBER_ROLE_SEAT;
+  export type MEMBER_ROLE_AUDIENCE = typeof MemberRole.MEMBER_ROLE_AUDIENCE;
+}
+
 /** Why a member left. Every departure carries one. */
 export const LeaveReason = {
   LEAVE_REASON_UNSPECIFIED: "LEAVE_REASON_UNSPECIFIED",
@@ -243,7 +262,7 @@ export interface Room {
    * passes on as owner_leave_policy says.
    */
   ownerIdentity: string;
-  /** Members currently holding a seat. */
+  /** Members currently holding a seat (the audience is audience_count). */
   memberCount: number;
   createTime: string | undefined;
   closeTime: string | undefined;
@@ -275,6 +294,13 @@ export interface Room {
    * pureaudiomode=1). Set at creation.
    */
   audioOnly: boolean;
+  /**
+   * Audience limit (members with MEMBER_ROLE_AUDIENCE, not counted in max_members). 0 on create means
+   * 30 (like RtcRoom's live rooms); at most 1000.
+   */
+  maxAudience: number;
+  /** Members in the audience now (in GetRoom, JoinRoom and SyncRoom answers; 0 in ListRooms). */
+  audienceCount: number;
 }
 
 /**
@@ -310,7 +336,19 @@ export interface Member {
    * The member's microphone and camera, as its client and the media server report them, and what the
    * room's owner or admins asked of them.
    */
-  media: MediaState | undefined;
+  media:
+    | MediaState
+    | undefined;
+  /**
+   * On a seat or in the audience (UNSPECIFIED reads as SEAT). An audience member has a stream_id that
+   * is pushed to only once it is promoted to a seat.
+   */
+  role: MemberRole;
+  /**
+   * An owner or admin invited this audience member to a seat (SetMemberRole); the member's own
+   * SetMemberRole to SEAT now promotes it. Cleared when it changes role.
+   */
+  seatInvited: boolean;
 }
 
 /** One of a member's tracks (its microphone or its camera). */
