@@ -34,6 +34,7 @@ import { forgetOldTrtcRecords, pgTrtcRoster } from './store/trtc-room.repository
 import { urlIssuerMigrations } from './store/migrations';
 import { startHttpServer } from './transport/http-server';
 import { mediaHookEndpoints } from './transport/media-hooks.http';
+import { mediaBridgeLeg } from './transport/media-bridge.client';
 import { grpcMemberDirectory } from './transport/room.client';
 import { urlIssuerBinding } from './url-issuer.grpc';
 
@@ -67,10 +68,18 @@ export interface UrlIssuerServiceDeps {
 const factMemoryMs = 7 * 24 * 3600 * 1000;
 
 export async function startUrlIssuer(config: UrlIssuerConfig, logger: Logger, deps: UrlIssuerServiceDeps = {}): Promise<RunningUrlIssuer> {
-  const provider = createMediaProvider(config.media, deps.webrtc, config.media.kind === 'trtc' ? tlsSigTickets(config.media.sdkAppId, config.media.secretKey) : undefined);
   const stops: (() => Promise<void> | void)[] = [];
   const metrics = new ServiceMetrics('url-issuer');
   const grpcCalls = grpcMetrics(metrics);
+  const tickets = config.media.kind === 'trtc' ? tlsSigTickets(config.media.sdkAppId, config.media.secretKey) : undefined;
+  let webrtc = deps.webrtc;
+  if (!webrtc && config.mediaBridgeAddress) {
+    // The bridge pulls and pushes with the provider's own RTMP URLs, signed by the provider without its WebRTC side.
+    const bridge = mediaBridgeLeg(config.mediaBridgeAddress, createMediaProvider(config.media), { tls: config.grpcSecurity.tls, metrics: grpcCalls, inproc: deps.inproc });
+    stops.push(() => bridge.close());
+    webrtc = bridge;
+  }
+  const provider = createMediaProvider(config.media, webrtc, tickets);
   // In reverse order of starting: listeners first, the store last.
   const stopAll = async () => {
     for (const stop of stops.splice(0).reverse()) await Promise.resolve(stop()).catch((err) => logger.warn('stop step failed', { err }));
