@@ -3,13 +3,15 @@
 // member pushes ffmpeg's test pattern to the push URL the url-issuer signed for it; a browser member's
 // play URL of that stream is a janus+http URL that Chromium plays, decoding frames; the token in it
 // opens nothing of another room's; a browser member's push URL publishes into nginx-rtmp as its
-// stream; a bridge that cannot be reached costs a browser its URL (WEBRTC_FAILED), not the call.
+// stream; a member's departure (member.left) and a closed room (room.closed), published as the room
+// service publishes them, close what the bridge opened for them; a bridge that cannot be reached costs
+// a browser its URL (WEBRTC_FAILED), not the call.
 //
 // Needs what the media bridge's tests need (bash scripts/ensure-media-tools.sh; bash
 // scripts/ensure-browser.sh) and Postgres (TEST_DATABASE_URL). Skipped when tools are missing, except in CI.
-import { createClient, freePort } from '@rtcroom/common';
+import { createClient, freePort, InMemoryEventBus, subjects } from '@rtcroom/common';
 import { createTestDatabase, testLogger, TestDatabase } from '@rtcroom/common/testing';
-import { mediav1, urlIssuerv1 } from '@rtcroom/proto';
+import { mediaBridgev1, mediav1, roomEventv1, roomv1, urlIssuerv1 } from '@rtcroom/proto';
 import { parseJanusUrl } from '@rtcroom/sdk';
 import { loadUrlIssuerConfig, startUrlIssuer } from '@rtcroom/url-issuer';
 import { BridgeFixture, describeWithMediaTools } from './support/bridge-fixture';
@@ -19,13 +21,26 @@ import { pushTestPattern, readFrames, until } from './support/media-processes';
 const { CLIENT_KIND_BROWSER: browser, CLIENT_KIND_MINI_PROGRAM: miniProgram } = mediav1.ClientKind;
 type IssuerClient = ReturnType<typeof createClient<typeof urlIssuerv1.UrlIssuerServiceService>>;
 
+/** A room event as the room service publishes it (ROOM_EVENTS). */
+function roomEvent(roomId: string, topic: string, payload: roomEventv1.RoomEvent['payload']): { subject: string; data: Uint8Array } {
+  const event = roomEventv1.RoomEvent.fromPartial({ id: `e_${Math.random().toString(36).slice(2, 22).padEnd(20, '0')}`, roomId, seq: 1, time: new Date(), payload });
+  return { subject: subjects.roomEvent(roomId, topic), data: roomEventv1.RoomEvent.encode(event).finish() };
+}
+const leave = (roomId: string, identity: string, memberId: string) =>
+  roomEvent(roomId, 'member.left', { $case: 'memberLeft', value: roomEventv1.MemberLeft.fromPartial({ member: roomv1.Member.fromPartial({ roomId, identity, memberId }) }) });
+const close = (roomId: string) => roomEvent(roomId, 'room.closed', { $case: 'roomClosed', value: roomEventv1.RoomClosed.fromPartial({}) });
+
 describeWithMediaTools('the url-issuer with a media bridge test')('the url-issuer with MEDIA_BRIDGE_ADDRESS: browser members get Janus URLs from the real bridge', () => {
   const f = new BridgeFixture();
   let database: TestDatabase;
   let issuer: Awaited<ReturnType<typeof startUrlIssuer>>;
   let urls: IssuerClient;
+  // The bus the room service would publish its events on (in-process here: the url-issuer alone).
+  const bus = new InMemoryEventBus();
+  const publish = ({ subject, data }: { subject: string; data: Uint8Array }) => bus.publish(subject, data);
+  const bridgesOf = async (roomId: string) => (await f.bridge.listBridges({})).bridges.filter((b) => b.roomId === roomId);
 
-  const startIssuer = (bridgeAddress: string, rtmpBase: string) =>
+  const startIssuer = (bridgeAddress: string, rtmpBase: string, withBus?: InMemoryEventBus) =>
     startUrlIssuer(
       loadUrlIssuerConfig({
         RTCROOM_DEV: 'true',
@@ -37,12 +52,13 @@ describeWithMediaTools('the url-issuer with a media bridge test')('the url-issue
         MEDIA_BRIDGE_ADDRESS: bridgeAddress,
       }),
       testLogger('url-issuer'),
+      withBus ? { bus: withBus } : {},
     );
 
   beforeAll(async () => {
     database = await createTestDatabase();
     await f.start();
-    issuer = await startIssuer(f.bridgeProcess.address, f.rtmp.rtmpBase);
+    issuer = await startIssuer(f.bridgeProcess.address, f.rtmp.rtmpBase, bus);
     urls = createClient(urlIssuerv1.UrlIssuerServiceService, issuer.grpcAddress, 15_000);
   }, 120_000);
 
@@ -97,8 +113,19 @@ describeWithMediaTools('the url-issuer with a media bridge test')('the url-issue
     expect(await watch('not-a-token', janus.play!.mountpointId, janus.play!.pin)).toMatchObject({ stage: 'create', code: 403 });
     await page.evaluate('window.rtcPlay.janus.close()');
     await page.close();
-    await f.bridge.closeIngress({ roomId: room, streamId, viewerIdentity: 'agent-ann' });
-    await f.bridge.closeIngress({ roomId: `${room}-other`, streamId, viewerIdentity: 'mallory' });
+
+    // The agent leaves: its ingress closes (the last viewer: the bridge stops it) and its token goes.
+    // Another member's departure closes nothing of the agent's.
+    await publish(leave(room, 'cust-bob', 'm-bob'));
+    await publish(leave(room, 'agent-ann', 'm-ann'));
+    await until(async () => (await bridgesOf(room)).length === 0 && true, 15_000, "the departed agent's ingress to close");
+    const later = await f.newPage();
+    expect(await later.evaluate(tryTokenScript(janus.httpUrl, janus.token))).toMatchObject({ stage: 'create', code: 403 });
+    await later.close();
+    // The other room closes: its bridges close with it.
+    expect(await bridgesOf(`${room}-other`)).toHaveLength(1);
+    await publish(close(`${room}-other`));
+    await until(async () => (await bridgesOf(`${room}-other`)).length === 0 && true, 15_000, "the closed room's ingress to close");
   }, 90_000);
 
   it("a browser member's push URL publishes from Chromium into nginx-rtmp as the member's stream", async () => {
@@ -112,9 +139,12 @@ describeWithMediaTools('the url-issuer with a media bridge test')('the url-issue
     // What mini-programs play: the member's stream on nginx-rtmp.
     const read = await readFrames(`${f.rtmp.rtmpBase}/live/${pushUrl!.streamId}`, 15, 40_000);
     expect(read.frames).toBeGreaterThanOrEqual(15);
+    expect(await bridgesOf(room)).toMatchObject([{ direction: mediaBridgev1.Bridge_Direction.DIRECTION_EGRESS, identities: ['m-agent'] }]);
+    // The member leaves: its egress closes.
+    await publish(leave(room, 'agent', 'm-agent'));
+    await until(async () => (await bridgesOf(room)).length === 0 && true, 15_000, "the departed member's egress to close");
     await page.evaluate('window.rtcPublish.janus.close()');
     await page.close();
-    await f.bridge.closeEgress({ roomId: room, publisherIdentity: 'm-agent' });
   }, 90_000);
 
   it('a bridge that cannot be reached: the browser gets WEBRTC_FAILED, the mini-program its URL', async () => {

@@ -24,6 +24,7 @@ import type { UrlIssuerConfig } from './config';
 import type { MemberDirectory, RoomSeats } from './domain/member-directory';
 import { createMediaProvider, WebRtcLeg } from './domain/media-provider';
 import { busMediaFactSink } from './events/media-events';
+import { startBridgeReleaseConsumer } from './events/bridge-release.consumer';
 import { startRoomEventsConsumer } from './events/room-events.consumer';
 import { trtcApi } from './media-server/trtc-api';
 import { tlsSigTickets } from './media-server/trtc-tickets';
@@ -73,11 +74,12 @@ export async function startUrlIssuer(config: UrlIssuerConfig, logger: Logger, de
   const grpcCalls = grpcMetrics(metrics);
   const tickets = config.media.kind === 'trtc' ? tlsSigTickets(config.media.sdkAppId, config.media.secretKey) : undefined;
   let webrtc = deps.webrtc;
+  let bridge: ReturnType<typeof mediaBridgeLeg> | undefined;
   if (!webrtc && config.mediaBridgeAddress) {
     // The bridge pulls and pushes with the provider's own RTMP URLs, signed by the provider without its WebRTC side.
-    const bridge = mediaBridgeLeg(config.mediaBridgeAddress, createMediaProvider(config.media), { tls: config.grpcSecurity.tls, metrics: grpcCalls, inproc: deps.inproc });
-    stops.push(() => bridge.close());
-    webrtc = bridge;
+    const leg = mediaBridgeLeg(config.mediaBridgeAddress, createMediaProvider(config.media), { tls: config.grpcSecurity.tls, metrics: grpcCalls, inproc: deps.inproc });
+    stops.push(() => leg.close());
+    webrtc = bridge = leg;
   }
   const provider = createMediaProvider(config.media, webrtc, tickets);
   // In reverse order of starting: listeners first, the store last.
@@ -155,6 +157,10 @@ export async function startUrlIssuer(config: UrlIssuerConfig, logger: Logger, de
     stops.push(() => grpc.stop());
     if (media.kind === 'trtc' && control) {
       const consumer = await startRoomEventsConsumer(bus, control, logger.child({ component: 'trtc-rooms' }), config.roomEventsConsumer);
+      stops.push(() => consumer.stop());
+    }
+    if (bridge) {
+      const consumer = await startBridgeReleaseConsumer(bus, bridge, logger.child({ component: 'media-bridge' }), `${config.roomEventsConsumer}-bridges`);
       stops.push(() => consumer.stop());
     }
     const metricsServer = await serveMetrics(config.metricsAddress, metrics, logger);

@@ -20,7 +20,7 @@ export const mediaBridgeServiceCallers: CallerPolicy<typeof mediaBridgev1.MediaB
   closeIngress: ['gateway', 'room', 'url-issuer', 'internal'],
   openEgress: ['gateway', 'room', 'url-issuer', 'internal'],
   closeEgress: ['gateway', 'room', 'url-issuer', 'internal'],
-  listBridges: ['internal'],
+  listBridges: ['url-issuer', 'internal'],
 };
 
 function requireId(field: string, value: string): void {

@@ -1615,7 +1615,7 @@ export const MediaBridgeServiceService = {
   },
   /**
    * The bridges open now, with their state and counts. Reads only.
-   * Callers: internal.
+   * Callers: url-issuer (finding a departed member's bridges to close), internal.
    */
   listBridges: {
     path: "/rtcroom.media.v1.MediaBridgeService/ListBridges" as const,
@@ -1661,7 +1661,7 @@ export interface MediaBridgeServiceServer extends UntypedServiceImplementation {
   closeEgress: handleUnaryCall<CloseEgressRequest, CloseEgressResponse>;
   /**
    * The bridges open now, with their state and counts. Reads only.
-   * Callers: internal.
+   * Callers: url-issuer (finding a departed member's bridges to close), internal.
    */
   listBridges: handleUnaryCall<ListBridgesRequest, ListBridgesResponse>;
 }
@@ -1755,7 +1755,7 @@ export interface MediaBridgeServiceClient extends Client {
   ): ClientUnaryCall;
   /**
    * The bridges open now, with their state and counts. Reads only.
-   * Callers: internal.
+   * Callers: url-issuer (finding a departed member's bridges to close), internal.
    */
   listBridges(
     request: ListBridgesRequest,
