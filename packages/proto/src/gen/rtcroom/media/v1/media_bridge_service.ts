@@ -1614,8 +1614,9 @@ export const MediaBridgeServiceService = {
     responseDeserialize: (value: Buffer): CloseEgressResponse => CloseEgressResponse.decode(value),
   },
   /**
-   * The bridges open now, with their state and counts. Reads only.
-   * Callers: url-issuer (finding a departed member's bridges to close), internal.
+   * The bridges open now, with their state and counts. Reads only. The url-issuer finds a departed
+   * member's bridges here to close them.
+   * Callers: url-issuer, internal.
    */
   listBridges: {
     path: "/rtcroom.media.v1.MediaBridgeService/ListBridges" as const,
@@ -1660,8 +1661,9 @@ export interface MediaBridgeServiceServer extends UntypedServiceImplementation {
    */
   closeEgress: handleUnaryCall<CloseEgressRequest, CloseEgressResponse>;
   /**
-   * The bridges open now, with their state and counts. Reads only.
-   * Callers: url-issuer (finding a departed member's bridges to close), internal.
+   * The bridges open now, with their state and counts. Reads only. The url-issuer finds a departed
+   * member's bridges here to close them.
+   * Callers: url-issuer, internal.
    */
   listBridges: handleUnaryCall<ListBridgesRequest, ListBridgesResponse>;
 }
@@ -1754,8 +1756,9 @@ export interface MediaBridgeServiceClient extends Client {
     callback: (error: ServiceError | null, response: CloseEgressResponse) => void,
   ): ClientUnaryCall;
   /**
-   * The bridges open now, with their state and counts. Reads only.
-   * Callers: url-issuer (finding a departed member's bridges to close), internal.
+   * The bridges open now, with their state and counts. Reads only. The url-issuer finds a departed
+   * member's bridges here to close them.
+   * Callers: url-issuer, internal.
    */
   listBridges(
     request: ListBridgesRequest,
