@@ -12,6 +12,8 @@ export type { LiveStateChangeEvent, PusherMediaAttributes } from './rooms/live-g
 export { TrtcRoomMedia, trtcRemoteUserCodes, trtcUserList } from './rooms/trtc-media.js';
 export type { TrtcPlayer } from './rooms/trtc-media.js';
 export { describeWebRtcUnavailable, mediaUrlFor } from './rooms/media-urls.js';
+export { parseJanusUrl } from './rooms/janus-url.js';
+export type { JanusTarget } from './rooms/janus-url.js';
 export type * from './protocol.js';
 export type { RoomSnapshot } from './rooms/room-view.js';
 export { RoomSequencer } from './rooms/room-sequencer.js';

@@ -14,13 +14,13 @@ export interface MediaBridgeDeps {
   janusWsUrl: string;
 }
 
-/** Who may call each method with mutual TLS: the services that learn a browser member needs media, and operators. */
+/** Who may call each method with mutual TLS: the services that learn a browser member needs media (the url-issuer, signing its URLs), and operators. */
 export const mediaBridgeServiceCallers: CallerPolicy<typeof mediaBridgev1.MediaBridgeServiceService> = {
-  openIngress: ['gateway', 'room', 'internal'],
-  closeIngress: ['gateway', 'room', 'internal'],
-  openEgress: ['gateway', 'room', 'internal'],
-  closeEgress: ['gateway', 'room', 'internal'],
-  listBridges: ['internal'],
+  openIngress: ['gateway', 'room', 'url-issuer', 'internal'],
+  closeIngress: ['gateway', 'room', 'url-issuer', 'internal'],
+  openEgress: ['gateway', 'room', 'url-issuer', 'internal'],
+  closeEgress: ['gateway', 'room', 'url-issuer', 'internal'],
+  listBridges: ['url-issuer', 'internal'],
 };
 
 function requireId(field: string, value: string): void {

@@ -1556,7 +1556,7 @@ export const MediaBridgeServiceService = {
    * token, and counts the viewer. Opening again for the same viewer changes nothing and answers the
    * same. Answers once the mountpoint exists (or, with wait_for_media_ms, once media flows into it);
    * the state says whether media flows.
-   * Callers: gateway, room, internal.
+   * Callers: gateway, room, url-issuer, internal.
    */
   openIngress: {
     path: "/rtcroom.media.v1.MediaBridgeService/OpenIngress" as const,
@@ -1571,7 +1571,7 @@ export const MediaBridgeServiceService = {
    * One viewer no longer plays the stream: its count drops, its token goes when it needs it for
    * nothing else in the room, and the ingress stops (ffmpeg ended, mountpoint destroyed) with the
    * last viewer. Closing what is not open answers NOT_FOUND.
-   * Callers: gateway, room, internal.
+   * Callers: gateway, room, url-issuer, internal.
    */
   closeIngress: {
     path: "/rtcroom.media.v1.MediaBridgeService/CloseIngress" as const,
@@ -1588,7 +1588,7 @@ export const MediaBridgeServiceService = {
    * needed, adds the publisher's token to it, and answers where to publish. Once the member
    * publishes, the bridge forwards its RTP to an ffmpeg that pushes to target_url. Opening again
    * for the same member and room changes nothing and answers the same.
-   * Callers: gateway, room, internal.
+   * Callers: gateway, room, url-issuer, internal.
    */
   openEgress: {
     path: "/rtcroom.media.v1.MediaBridgeService/OpenEgress" as const,
@@ -1602,7 +1602,7 @@ export const MediaBridgeServiceService = {
   /**
    * Stops a member's egress: the forward and ffmpeg end, its token goes when it needs it for nothing
    * else in the room, and the room's VideoRoom is destroyed with its last egress.
-   * Callers: gateway, room, internal.
+   * Callers: gateway, room, url-issuer, internal.
    */
   closeEgress: {
     path: "/rtcroom.media.v1.MediaBridgeService/CloseEgress" as const,
@@ -1614,8 +1614,9 @@ export const MediaBridgeServiceService = {
     responseDeserialize: (value: Buffer): CloseEgressResponse => CloseEgressResponse.decode(value),
   },
   /**
-   * The bridges open now, with their state and counts. Reads only.
-   * Callers: internal.
+   * The bridges open now, with their state and counts. Reads only. The url-issuer finds a departed
+   * member's bridges here to close them.
+   * Callers: url-issuer, internal.
    */
   listBridges: {
     path: "/rtcroom.media.v1.MediaBridgeService/ListBridges" as const,
@@ -1635,14 +1636,14 @@ export interface MediaBridgeServiceServer extends UntypedServiceImplementation {
    * token, and counts the viewer. Opening again for the same viewer changes nothing and answers the
    * same. Answers once the mountpoint exists (or, with wait_for_media_ms, once media flows into it);
    * the state says whether media flows.
-   * Callers: gateway, room, internal.
+   * Callers: gateway, room, url-issuer, internal.
    */
   openIngress: handleUnaryCall<OpenIngressRequest, OpenIngressResponse>;
   /**
    * One viewer no longer plays the stream: its count drops, its token goes when it needs it for
    * nothing else in the room, and the ingress stops (ffmpeg ended, mountpoint destroyed) with the
    * last viewer. Closing what is not open answers NOT_FOUND.
-   * Callers: gateway, room, internal.
+   * Callers: gateway, room, url-issuer, internal.
    */
   closeIngress: handleUnaryCall<CloseIngressRequest, CloseIngressResponse>;
   /**
@@ -1650,18 +1651,19 @@ export interface MediaBridgeServiceServer extends UntypedServiceImplementation {
    * needed, adds the publisher's token to it, and answers where to publish. Once the member
    * publishes, the bridge forwards its RTP to an ffmpeg that pushes to target_url. Opening again
    * for the same member and room changes nothing and answers the same.
-   * Callers: gateway, room, internal.
+   * Callers: gateway, room, url-issuer, internal.
    */
   openEgress: handleUnaryCall<OpenEgressRequest, OpenEgressResponse>;
   /**
    * Stops a member's egress: the forward and ffmpeg end, its token goes when it needs it for nothing
    * else in the room, and the room's VideoRoom is destroyed with its last egress.
-   * Callers: gateway, room, internal.
+   * Callers: gateway, room, url-issuer, internal.
    */
   closeEgress: handleUnaryCall<CloseEgressRequest, CloseEgressResponse>;
   /**
-   * The bridges open now, with their state and counts. Reads only.
-   * Callers: internal.
+   * The bridges open now, with their state and counts. Reads only. The url-issuer finds a departed
+   * member's bridges here to close them.
+   * Callers: url-issuer, internal.
    */
   listBridges: handleUnaryCall<ListBridgesRequest, ListBridgesResponse>;
 }
@@ -1673,7 +1675,7 @@ export interface MediaBridgeServiceClient extends Client {
    * token, and counts the viewer. Opening again for the same viewer changes nothing and answers the
    * same. Answers once the mountpoint exists (or, with wait_for_media_ms, once media flows into it);
    * the state says whether media flows.
-   * Callers: gateway, room, internal.
+   * Callers: gateway, room, url-issuer, internal.
    */
   openIngress(
     request: OpenIngressRequest,
@@ -1694,7 +1696,7 @@ export interface MediaBridgeServiceClient extends Client {
    * One viewer no longer plays the stream: its count drops, its token goes when it needs it for
    * nothing else in the room, and the ingress stops (ffmpeg ended, mountpoint destroyed) with the
    * last viewer. Closing what is not open answers NOT_FOUND.
-   * Callers: gateway, room, internal.
+   * Callers: gateway, room, url-issuer, internal.
    */
   closeIngress(
     request: CloseIngressRequest,
@@ -1716,7 +1718,7 @@ export interface MediaBridgeServiceClient extends Client {
    * needed, adds the publisher's token to it, and answers where to publish. Once the member
    * publishes, the bridge forwards its RTP to an ffmpeg that pushes to target_url. Opening again
    * for the same member and room changes nothing and answers the same.
-   * Callers: gateway, room, internal.
+   * Callers: gateway, room, url-issuer, internal.
    */
   openEgress(
     request: OpenEgressRequest,
@@ -1736,7 +1738,7 @@ export interface MediaBridgeServiceClient extends Client {
   /**
    * Stops a member's egress: the forward and ffmpeg end, its token goes when it needs it for nothing
    * else in the room, and the room's VideoRoom is destroyed with its last egress.
-   * Callers: gateway, room, internal.
+   * Callers: gateway, room, url-issuer, internal.
    */
   closeEgress(
     request: CloseEgressRequest,
@@ -1754,8 +1756,9 @@ export interface MediaBridgeServiceClient extends Client {
     callback: (error: ServiceError | null, response: CloseEgressResponse) => void,
   ): ClientUnaryCall;
   /**
-   * The bridges open now, with their state and counts. Reads only.
-   * Callers: internal.
+   * The bridges open now, with their state and counts. Reads only. The url-issuer finds a departed
+   * member's bridges here to close them.
+   * Callers: url-issuer, internal.
    */
   listBridges(
     request: ListBridgesRequest,
