@@ -11,7 +11,7 @@ module.exports = {
     '^@rtcroom/common/testing$': '<rootDir>/packages/common/src/testing/index.ts',
     '^@rtcroom/common/errors$': '<rootDir>/packages/common/src/errors-entry.ts',
     '^@rtcroom/(proto|common|dev|cli|embedded-store)$': '<rootDir>/packages/$1/src/index.ts',
-    '^@rtcroom/(room|presence|gateway|url-issuer)$': '<rootDir>/services/$1/src/index.ts',
+    '^@rtcroom/(room|presence|gateway|url-issuer|media-bridge)$': '<rootDir>/services/$1/src/index.ts',
     '^@rtcroom/sdk$': '<rootDir>/packages/sdk/src/index.ts',
     // The SDK's sources import each other as './x.js' (so tsc's ES build runs in browsers as it is).
     '^(\\.{1,2}/.*)\\.js$': '$1',

@@ -14,4 +14,10 @@ if [ ! -x /usr/bin/chromium ]; then
 fi
 
 [ -x /usr/bin/chromium ] || { log "chromium is still missing"; exit 1; }
+# A Chinese font, so the console switched to 中文 shows characters, not boxes, in test-artifacts/'s screenshots.
+if ! fc-list :lang=zh 2>/dev/null | grep -q .; then
+  log "installing a Chinese font (fonts-wqy-microhei)"
+  as_root apt-get update -qq >&2
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends fonts-wqy-microhei >/dev/null
+fi
 log "$(/usr/bin/chromium --version 2>/dev/null || echo chromium)"

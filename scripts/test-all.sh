@@ -15,7 +15,7 @@ step "PostgreSQL and NATS"
 TEST_DATABASE_URL="$(bash scripts/ensure-services.sh)"
 export TEST_DATABASE_URL TEST_NATS_URL="nats://127.0.0.1:4222"
 echo "postgres: ${TEST_DATABASE_URL}; nats: ${TEST_NATS_URL}"
-bash scripts/ensure-media-tools.sh   # nginx with the RTMP module and ffmpeg, for test/media (ffmpeg for test/containers too)
+bash scripts/ensure-media-tools.sh   # nginx with the RTMP module, ffmpeg, Janus and gcc, for test/media (ffmpeg for test/containers too)
 bash scripts/ensure-browser.sh       # Debian's Chromium, for test/browser (the web console)
 bash scripts/ensure-docker.sh        # dockerd, docker-compose, debootstrap, for test/containers
 

@@ -9,6 +9,7 @@ import { callServiceCallers } from '../services/room/src/calls/transport/call.gr
 import { deskServiceCallers } from '../services/room/src/desk/transport/desk.grpc';
 import { roomServiceCallers } from '../services/room/src/rooms/transport/room.grpc';
 import { webhookServiceCallers } from '../services/room/src/webhooks/webhook.grpc';
+import { mediaBridgeServiceCallers } from '../services/media-bridge/src/transport/media-bridge.grpc';
 import { urlIssuerServiceCallers } from '../services/url-issuer/src/url-issuer.grpc';
 
 const policies: Array<[string, Record<string, readonly string[]>]> = [
@@ -18,6 +19,7 @@ const policies: Array<[string, Record<string, readonly string[]>]> = [
   ['desk/v1/desk_service.proto', deskServiceCallers],
   ['presence/v1/presence_service.proto', presenceServiceCallers],
   ['media/v1/url_issuer_service.proto', urlIssuerServiceCallers],
+  ['media/v1/media_bridge_service.proto', mediaBridgeServiceCallers],
   ['gateway/v1/token_service.proto', tokenServiceCallers],
 ];
 

@@ -30,6 +30,7 @@ const commands = [
   'bench/dist/memory.js',
   'bench/dist/bus-publish-micro.js',
   'bench/dist/relay-micro.js',
+  'bench/dist/pairs.js',
   'bench/dist/gateway-interest.js',
   'bench/dist/floor/main.js',
 ];

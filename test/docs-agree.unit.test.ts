@@ -99,7 +99,7 @@ function states(stated: string, fallback: string | number): boolean {
 
 describe('configuration', () => {
   it('finds the variables of every config.ts', () => {
-    expect(configFiles.map(([scope]) => scope).sort()).toEqual(['cli', 'common', 'gateway', 'presence', 'room', 'url-issuer']);
+    expect(configFiles.map(([scope]) => scope).sort()).toEqual(['cli', 'common', 'gateway', 'media-bridge', 'presence', 'room', 'url-issuer']);
     expect(reads.length).toBeGreaterThan(50);
   });
 

@@ -1,5 +1,6 @@
 // Incoming calls can arrive on any page: the app asks the user and opens the call page on "Answer".
 const { signIn } = require('./utils/session.js');
+const lang = require('./utils/lang.js');
 
 App({
   globalData: { incoming: null },
@@ -9,10 +10,10 @@ App({
     client.on('incomingCall', ({ call, callerPlayUrl }) => {
       this.globalData.incoming = { call, callerPlayUrl };
       wx.showModal({
-        title: 'Incoming call',
-        content: `${call.callerIdentity} is calling you`,
-        confirmText: 'Answer',
-        cancelText: 'Decline',
+        title: lang.t('incomingCall'),
+        content: lang.t('isCallingYou', { caller: call.callerIdentity }),
+        confirmText: lang.t('answer'),
+        cancelText: lang.t('decline'),
         success: (res) => {
           if (res.confirm) wx.navigateTo({ url: `/pages/call/call?callId=${call.id}` });
           else client.rejectCall(call.id).catch(() => undefined);

@@ -4,8 +4,9 @@
 // (and a third, whose browser closes, shown as interrupted), each with their own join in the log and
 // their push URL shown once; they chat (the late joiner reads what was said before, a private line
 // reaches its one recipient); a click that fails says so on its button and in the status line; then
-// one calls the other, who answers. Screenshots of a room with its members and of a call are kept in
-// test-artifacts/.
+// one calls the other, who answers. Switched to 中文, the console and the SDK's error messages are in
+// Chinese, and the choice is remembered. Screenshots of a room with its members (in English and in
+// Chinese) and of a call are kept in test-artifacts/.
 //
 // Without /usr/bin/chromium the test is skipped (run scripts/ensure-browser.sh), except in CI, where
 // it must run.
@@ -194,6 +195,17 @@ function buildConsole(): void {
     await alice.waitForSelector('#member-rows tr[data-identity="erin"][data-state="interrupted"]');
     await logHas(alice, 'Erin is interrupted');
 
+    // Dan watches from the audience: Alice sees the audience's size, not a row for him; Dan has no push URL.
+    const dan = await signIn('dan', 'Dan');
+    await dan.click('#refresh-rooms');
+    await dan.click('[data-testid=watch-support-1]');
+    await dan.waitForSelector('[data-testid=room-title]:text("Customer support")');
+    expect(await dan.textContent('[data-testid=push-url]')).toBe('');
+    expect(await dan.textContent('#room-meta')).toContain('you watch from the audience');
+    await alice.waitForSelector('[data-testid=audience-count]:text("1")');
+    expect(await row(alice, 'dan').count()).toBe(0);
+    await logHas(alice, '1 in the audience of Customer support');
+
     mkdirSync(artifacts, { recursive: true });
     await alice.screenshot({ path: join(artifacts, 'console.png'), fullPage: true });
 
@@ -202,6 +214,51 @@ function buildConsole(): void {
     await row(alice, 'bob').waitFor({ state: 'detached' });
     await logHas(alice, 'Bob left Customer support: left');
     await bob.waitForSelector('#room-empty:not([hidden])');
+  });
+
+  it('switched to 中文, the console speaks Chinese (the SDK\'s error messages too), remembers it, and switches back', async () => {
+    const page = await openConsole('lin');
+    await page.selectOption('[data-testid=language]', 'zh-CN');
+    expect(await page.textContent('[data-testid=sign-in] h2')).toBe('登录');
+    expect([await page.getAttribute('html', 'lang'), await page.textContent('[data-testid=connection]')]).toEqual(['zh-CN', '未登录']);
+    expect(await page.getAttribute('#chat-text', 'placeholder')).toBe('输入消息');
+    // The choice outlives a reload.
+    await page.reload();
+    await page.waitForSelector('[data-testid=sign-in] h2:text("登录")');
+    expect(await page.inputValue('[data-testid=language]')).toBe('zh-CN');
+
+    await page.fill('#identity', 'lin');
+    await page.click('#sign-in-form button[type=submit]');
+    await page.waitForSelector('[data-testid=connection][data-state=connected]');
+    expect([await page.textContent('[data-testid=connection]'), await page.textContent('[data-testid=status]')]).toEqual(['已连接', '已登录：lin']);
+    expect(await page.textContent('[data-testid=rooms-panel] h2')).toBe('房间');
+    await page.fill('#room-name', 'zh-room');
+    await page.click('#create-room-form button[type=submit]');
+    await row(page, 'lin').waitFor();
+    await page.waitForSelector('[data-testid=status]:text("你已进入 zh-room（seq 2）")');
+    expect(await page.textContent('[data-testid=state-lin]')).toBe('已进入');
+    // The seats and the audience (观众) in Chinese too.
+    expect(await page.textContent('#room-meta')).toMatch(/ · 1\/\d+ 个麦位 · 0 位观众 · seq /);
+    expect(await page.textContent('[data-testid=chat] .label')).toContain('聊天');
+    await page.waitForSelector('[data-testid=chat-lines] li:text("暂无消息。")');
+    await page.fill('#chat-text', '大家好');
+    await page.click('#chat-form button[type=submit]');
+    await page.waitForSelector('[data-testid=chat-lines] li:has-text("大家好")');
+    expect(await page.textContent('[data-testid=chat-lines] li b')).toBe('我');
+    await page.waitForSelector('[data-testid=status]:text("消息已发送（seq 3）")');
+
+    // A refusal: the stable code, its meaning in Chinese, the server's English detail.
+    await page.fill('#room-name', 'zh-room');
+    await page.click('#create-room-form button[type=submit]');
+    await page.waitForSelector('#create-room-form button[type=submit][data-state=failed]');
+    expect(await page.textContent('[data-testid=status]')).toMatch(/^创建房间失败：ALREADY_EXISTS 已存在，请勿重复创建。 \(.+\)$/);
+
+    mkdirSync(artifacts, { recursive: true });
+    await page.screenshot({ path: join(artifacts, 'console-zh.png'), fullPage: true });
+
+    await page.selectOption('[data-testid=language]', 'en');
+    expect([await page.textContent('[data-testid=rooms-panel] h2'), await page.textContent('[data-testid=state-lin]'), await page.textContent('[data-testid=connection]')]).toEqual(['Rooms', 'joined', 'connected']);
+    await page.close();
   });
 
   it('a 1:1 call placed in one browser rings in the other and is answered, then hung up', async () => {

@@ -22,6 +22,7 @@ import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, w
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, issueAccessToken } from '@rtcroom/common';
+import { roomv1 } from '@rtcroom/proto';
 import { createTestDatabase, eventually, PrivateNatsServer, TestDatabase } from '@rtcroom/common/testing';
 import { DemoClient } from '../../packages/dev/src/demo-client';
 import { makeDevCertificates } from '../../packages/dev/src/dev-certificates';
@@ -329,7 +330,7 @@ describeContainers('the images, run by compose on the host network', () => {
     const [mia, noah] = [await DemoClient.connect(gatewayUrl, token('mia')), await DemoClient.connect(gatewayUrl, token('noah'))];
     try {
       const created = await mia.request({ $case: 'createRoom', value: { room: { name: `media-${tag}`, maxMembers: 4 } as never } });
-      const join = { roomId: created.room!.id, roomName: '', displayName: '', createIfMissing: false, createOptions: undefined, idempotencyKey: '' };
+      const join = { roomId: created.room!.id, roomName: '', displayName: '', createIfMissing: false, createOptions: undefined, idempotencyKey: '', role: roomv1.MemberRole.MEMBER_ROLE_SEAT };
       const seat = await mia.request({ $case: 'joinRoom', value: join });
       await noah.request({ $case: 'joinRoom', value: join });
       const pushUrl = seat.pushUrl!.url;
@@ -353,7 +354,7 @@ describeContainers('the images, run by compose on the host network', () => {
     const created = await clients[0].request({ $case: 'createRoom', value: { room: { name: `containers-${tag}`, maxMembers: 8 } as never } });
     roomId = created.room!.id;
     for (const c of clients) {
-      await c.request({ $case: 'joinRoom', value: { roomId, roomName: '', displayName: '', createIfMissing: false, createOptions: undefined, idempotencyKey: '' } });
+      await c.request({ $case: 'joinRoom', value: { roomId, roomName: '', displayName: '', createIfMissing: false, createOptions: undefined, idempotencyKey: '', role: roomv1.MemberRole.MEMBER_ROLE_SEAT } });
     }
     const before = Object.fromEntries(await Promise.all(running.map(async (s) => [s, await inspect(await containerOf(s))] as const)));
 
@@ -386,7 +387,7 @@ describeContainers('the images, run by compose on the host network', () => {
     const eve = await DemoClient.connect(gatewayUrl, token('eve'));
     clients.push(eve);
     const joined = await phase('a newcomer joins through the new room service', () =>
-      eve.request({ $case: 'joinRoom', value: { roomId, roomName: '', displayName: '', createIfMissing: false, createOptions: undefined, idempotencyKey: '' } }),
+      eve.request({ $case: 'joinRoom', value: { roomId, roomName: '', displayName: '', createIfMissing: false, createOptions: undefined, idempotencyKey: '', role: roomv1.MemberRole.MEMBER_ROLE_SEAT } }),
     );
     expect(joined.members.map((m) => m.identity).sort()).toEqual([...identities, 'eve'].sort());
     await Promise.all(told);
@@ -425,7 +426,7 @@ describeContainers('the images, run by compose on the host network', () => {
     const told = resumed.map((c) => c.waitForNotice((n) => n.notice?.$case === 'memberJoined' && n.notice.value.member?.identity === 'fay', 15_000));
     const fay = await DemoClient.connect(gatewayUrl, token('fay'));
     clients.push(fay);
-    const joined = await fay.request({ $case: 'joinRoom', value: { roomId, roomName: '', displayName: '', createIfMissing: false, createOptions: undefined, idempotencyKey: '' } });
+    const joined = await fay.request({ $case: 'joinRoom', value: { roomId, roomName: '', displayName: '', createIfMissing: false, createOptions: undefined, idempotencyKey: '', role: roomv1.MemberRole.MEMBER_ROLE_SEAT } });
     expect(joined.members.map((m) => m.identity).sort()).toEqual([...members.map((m) => m.identity), 'fay'].sort());
     await Promise.all(told);
   }, 10 * 60_000);

@@ -118,7 +118,7 @@ describe("a room's owner", () => {
     // Through internal gRPC, an owner (even one with manage rights) may not change owner_rights; an admin may.
     const rooms = createClient(roomServicev1.RoomServiceService, system.roomGrpcAddress);
     try {
-      const asOwner = { identity: owner.welcome!.identity, grants: { roomCreate: true, roomJoin: true, room: '', roomList: false, roomAdmin: false, agentTeams: [], supervisorTeams: [] } };
+      const asOwner = { identity: owner.welcome!.identity, grants: { roomCreate: true, roomJoin: true, room: '', roomList: false, roomAdmin: false, agentTeams: [], audienceOnly: false, supervisorTeams: [] } };
       const patch = { roomId: room.id, room: roomv1.Room.fromPartial({ ownerRights: roomv1.OwnerRights.OWNER_RIGHTS_MANAGE }), updateMask: ['owner_rights'] };
       await expect(rooms.updateRoom({ ...patch, principal: asOwner })).rejects.toMatchObject({ reason: 'PERMISSION_DENIED' });
       const updated = await rooms.updateRoom(patch); // no principal: the operator

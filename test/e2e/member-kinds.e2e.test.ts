@@ -3,7 +3,8 @@
 // mini-program member (a customer's phone) in one room each get URLs of their own kind for each other's
 // streams - at join, when a stream starts, for late joiners, and on an incoming call. Tencent gives a
 // browser WebRTC URLs (its web pusher, LEB webrtc:// play) signed as its RTMP URLs; self-hosted
-// nginx-rtmp without a bridge gives none and says WEBRTC_UNAVAILABLE.
+// nginx-rtmp without a bridge gives none and says WEBRTC_UNAVAILABLE. An audience member keeps its kind
+// when it watches and when it is promoted to a seat (连麦).
 import { createHash } from 'node:crypto';
 import { createClient, issueAccessToken } from '@rtcroom/common';
 import { createTestDatabase, testNatsUrl, TestDatabase } from '@rtcroom/common/testing';
@@ -242,6 +243,45 @@ describe.each(Object.keys(providers))('member kinds, %s provider', (provider) =>
     const web = await webCustomer.callTeam(team!.name, { kind: 'CLIENT_KIND_BROWSER' });
     expect(web.room.self.kind).toBe('CLIENT_KIND_BROWSER');
     expected.browserPush(web.room.pushUrl);
+  });
+
+  it('an audience keeps its kinds: a browser watching plays in its kind, and once 连麦 pushes in its kind', async () => {
+    const host = await connect(`aud-host-${provider}`); // a mini-program
+    const hostSeat = await host.enterRoom(`aud-kinds-${provider}`);
+    const roomId = hostSeat.room.id;
+    const viewer = await connect(`aud-viewer-${provider}`, 'CLIENT_KIND_BROWSER');
+    const viewerSaw = recorder(viewer, 'streamReady');
+    const watching = await viewer.joinRoom({ roomId, as: 'audience' });
+    expect([watching.self.kind, watching.self.role, watching.pushUrl]).toEqual(['CLIENT_KIND_BROWSER', 'MEMBER_ROLE_AUDIENCE', undefined]);
+
+    // The seated phone's push begins: the browser in the audience is given a browser's URL for it.
+    await host.reportPusherEvent(roomId, 1002);
+    expected.browserPlay((await viewerSaw.next((e) => e.member.memberId === hostSeat.self.memberId)).playUrl, hostSeat.self.streamId);
+    // A phone watching, joined late: the host's stream in a mini-program's kind.
+    const fan = await connect(`aud-fan-${provider}`);
+    const fanWatching = await fan.joinRoom({ roomId, as: 'audience' });
+    expect([fanWatching.self.kind, fanWatching.self.role]).toEqual(['CLIENT_KIND_MINI_PROGRAM', 'MEMBER_ROLE_AUDIENCE']);
+    expect(fanWatching.playUrls[hostSeat.self.memberId]?.rtcUrl).toMatch(expected.rtcPlay);
+    expect(fanWatching.playUrls[hostSeat.self.memberId]?.webrtcUrl).toBe('');
+
+    // 连麦: invited and promoted, the browser gets a browser's push URL for the stream it already had.
+    await host.inviteToSeat(roomId, `aud-viewer-${provider}`);
+    const taken = await viewer.takeSeat(roomId);
+    expect(taken.pending).toBe(false);
+    expect(taken.pushUrl?.streamId).toBe(watching.self.streamId);
+    expected.browserPush(taken.pushUrl!);
+    expect(viewer.room(roomId)?.self).toMatchObject({ kind: 'CLIENT_KIND_BROWSER', role: 'MEMBER_ROLE_SEAT' });
+
+    // Its push begins: the phone on the seat and the phone watching each get a mini-program's URL.
+    const hostSaw = recorder(host, 'streamReady');
+    const fanSaw = recorder(fan, 'streamReady');
+    await viewer.reportPusherEvent(roomId, 1002);
+    for (const phone of [hostSaw, fanSaw]) {
+      const seen = await phone.next((e) => e.member.memberId === watching.self.memberId);
+      expect(seen.playUrl?.rtcUrl).toMatch(expected.rtcPlay);
+      expect(seen.playUrl?.rtcUrl).toContain(watching.self.streamId);
+      expect(seen.playUrl?.webrtcUrl).toBe('');
+    }
   });
 
   it('refuses a connection whose client_kind it does not know, with a clear error', async () => {

@@ -1,14 +1,14 @@
 // TRTC as the media provider, end to end on the real Postgres and NATS: members get room:// push URLs,
 // and TRTC's callbacks, signed as Tencent signs them, are the media server's word: who entered the
 // media room, whose camera or microphone is on (a stream started or stopped, told to the room with
-// its play URL). Forged, stale, foreign and replayed callbacks change nothing. Departures and closed
+// its play URL) and the member's media state (which of them is on). Forged, stale, foreign and replayed callbacks change nothing. Departures and closed
 // rooms reach the media room through TRTC's server API, here a local stand-in that checks each
 // request's TC3-HMAC-SHA256 signature and shape (test/support/trtc-api-stand-in.ts).
 import { createHmac } from 'node:crypto';
 import { createClient, issueAccessToken } from '@rtcroom/common';
 import { createTestDatabase, eventually, PrivateNatsServer, TestDatabase } from '@rtcroom/common/testing';
 import { DemoClient, RunningSystem, startAll } from '@rtcroom/dev';
-import { gatewayv1, urlIssuerv1 } from '@rtcroom/proto';
+import { gatewayv1, roomv1, urlIssuerv1 } from '@rtcroom/proto';
 import { trtcApi, trtcCallbackPath } from '@rtcroom/url-issuer';
 import { TrtcApiStandIn } from '../support/trtc-api-stand-in';
 
@@ -188,4 +188,31 @@ it('is a stand-in that refuses a request not signed with the API key', async () 
   const forged = trtcApi({ secretId: apiSecretId, secretKey: 'not-the-api-secret-key', endpoint: 'http://trtc.tencentcloudapi.com', region: 'ap-guangzhou', sdkAppId, proxy: api.proxyUrl, timeoutSeconds: 5 });
   await expect(forged.dismissRoom('r_nowhere')).rejects.toMatchObject({ code: 'AuthFailure.SignatureFailure' });
   expect(api.refused).toEqual(['signature does not match']);
+});
+
+it("turns 201-204 into the member's media state (the media server's word), and gives an audio-only room's pushers TRTC's pure audio mode", async () => {
+  const alice = await connect('alice');
+  const bob = await connect('bob');
+  const { room, pushUrl } = await join(alice, { roomName: `trtc-media-${Date.now().toString(36)}`, createIfMissing: true });
+  const roomId = room!.id;
+  await join(bob, { roomId });
+  const aliceUser = pushUrl!.streamId;
+  expect(new URL(pushUrl!.url.replace(/^room:/, 'https:')).searchParams.has('pureaudiomode')).toBe(false);
+  const mediaOfAlice = () =>
+    bob.notices.flatMap((n) => (n.notice?.$case === 'memberMedia' && n.notice.value.member?.identity === 'alice' ? [n.notice.value.member.media!] : []));
+
+  const t0 = Date.now();
+  await callback(103, roomId, aliceUser, { atMs: t0 });
+  await callback(203, roomId, aliceUser, { atMs: t0 + 1 });
+  await eventually(() => mediaOfAlice().some((m) => m.audio?.on === true && m.audio.source === roomv1.MediaSource.MEDIA_SOURCE_MEDIA_SERVER), 20_000, 'microphone on from TRTC');
+  // Alice's client claims the microphone is off: the media server has spoken of it, so it stays on.
+  const claimed = await alice.request({ $case: 'setMediaState', value: { roomId, audio: false } });
+  expect(claimed.member!.media!.audio).toMatchObject({ on: true, source: 'MEDIA_SOURCE_MEDIA_SERVER' });
+  await callback(204, roomId, aliceUser, { atMs: t0 + 2 });
+  await eventually(() => mediaOfAlice().at(-1)?.audio?.on === false, 20_000, 'microphone off from TRTC');
+
+  // An audio-only room's push URL enters TRTC in pure audio mode; the camera stays off.
+  const audioOnly = await join(alice, { roomName: `trtc-audio-${Date.now().toString(36)}`, createIfMissing: true, createOptions: roomv1.Room.fromPartial({ audioOnly: true }) });
+  expect(new URL(audioOnly.pushUrl!.url.replace(/^room:/, 'https:')).searchParams.get('pureaudiomode')).toBe('1');
+  expect(audioOnly.member!.media!.video).toMatchObject({ on: false, forbidden: true });
 });

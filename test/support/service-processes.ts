@@ -15,7 +15,7 @@ import { deleteTestBucket, deleteTestConsumers, HeldAddress } from '@rtcroom/com
 
 const root = join(__dirname, '..', '..');
 
-export type ServiceName = 'url-issuer' | 'room' | 'presence' | 'gateway';
+export type ServiceName = 'url-issuer' | 'room' | 'presence' | 'gateway' | 'media-bridge';
 
 /** The variables each service listens at; the first is the address its clients use. */
 const listenVariables: Record<ServiceName, string[]> = {
@@ -23,6 +23,7 @@ const listenVariables: Record<ServiceName, string[]> = {
   room: ['ROOM_GRPC_ADDRESS', 'ROOM_METRICS_ADDRESS'],
   presence: ['PRESENCE_GRPC_ADDRESS', 'PRESENCE_METRICS_ADDRESS'],
   gateway: ['GATEWAY_ADDRESS', 'GATEWAY_GRPC_ADDRESS', 'GATEWAY_METRICS_ADDRESS'],
+  'media-bridge': ['MEDIA_BRIDGE_GRPC_ADDRESS', 'MEDIA_BRIDGE_METRICS_ADDRESS'],
 };
 
 const startTimeoutMs = 60_000; // a deadline, not a speed check: starts take seconds on a busy machine

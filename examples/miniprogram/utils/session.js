@@ -3,6 +3,7 @@
 // before the token in use expires (the SDK refreshes the connection's token with it).
 const { RtcRoomClient, wxSocket } = require('@rtcroom/sdk');
 const config = require('../config.js');
+const lang = require('./lang.js');
 
 let client = null;
 
@@ -20,12 +21,17 @@ function fetchToken(identity, name) {
 /** Connects as `identity`; resolves with the client once the gateway has welcomed it. */
 async function signIn(identity, name) {
   if (client) await client.close();
-  client = new RtcRoomClient({ socket: wxSocket(wx) });
+  client = new RtcRoomClient({ socket: wxSocket(wx), locale: lang.current() });
   client.on('connectionState', (e) => {
-    if (e.state === 'reconnecting') wx.showToast({ title: 'Reconnecting…', icon: 'loading', duration: Math.max(1500, e.delayMs || 0) });
-    if (e.state === 'disconnected' && e.error) wx.showToast({ title: `Offline: ${e.error.code}`, icon: 'none' });
+    if (e.state === 'reconnecting') wx.showToast({ title: lang.t('reconnecting'), icon: 'loading', duration: Math.max(1500, e.delayMs || 0) });
+    if (e.state === 'disconnected' && e.error) wx.showToast({ title: lang.t('offline', { error: lang.errorText(e.error) }), icon: 'none' });
   });
   await client.connect(config.gatewayUrl, () => fetchToken(identity, name));
+  return client;
+}
+
+/** The client if signed in, else null (the language switch tells it the new language). */
+function currentClient() {
   return client;
 }
 
@@ -34,4 +40,4 @@ function getClient() {
   return client;
 }
 
-module.exports = { signIn, getClient };
+module.exports = { signIn, getClient, currentClient };

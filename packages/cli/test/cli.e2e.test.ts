@@ -125,7 +125,7 @@ describe('rooms', () => {
     await seat(room.id, 'ann');
     const got = await ok('rooms get quiet');
     expect(got).toMatch(/^members: +1\/2$/m);
-    expect(got).toMatch(/^IDENTITY +NAME +STATE +CONNECTED +JOINED\nann +joined/m);
+    expect(got).toMatch(/^IDENTITY +NAME +ROLE +STATE +CONNECTED +JOINED\nann +seat +joined/m);
     expect(await okJson(`rooms get ${room.id}`)).toMatchObject({ room: { id: room.id }, members: [{ identity: 'ann' }], seq: 2 });
 
     expect(await ok(['rooms', 'update', 'quiet', '--display-name', 'Quiet room', '--metadata', '{"case":42}'])).toMatch(/^display name: Quiet room$/m);

@@ -9,6 +9,7 @@ export type ErrorReason =
   | 'ROOM_NOT_FOUND'
   | 'ROOM_CLOSED'
   | 'ROOM_FULL'
+  | 'AUDIENCE_FULL'
   | 'ALREADY_EXISTS'
   | 'NOT_A_MEMBER'
   | 'IDENTITY_IN_USE'
@@ -27,6 +28,7 @@ export type ErrorReason =
   | 'RATE_LIMITED'
   | 'MESSAGE_TOO_LARGE'
   | 'TOO_MANY_RECIPIENTS'
+  | 'MEDIA_FORBIDDEN'
   | 'SESSION_NOT_FOUND'
   | 'UNAVAILABLE'
   | 'INTERNAL';

@@ -15,6 +15,8 @@ export interface Grants {
   agentTeams?: string[];
   /** May send room messages in the rooms it holds a seat in. Absent: as roomJoin; false: may not. */
   roomMessage?: boolean;
+  /** Joins only as audience: no seat, not even by promotion. */
+  audienceOnly?: boolean;
   /** The service-desk teams (ids or names) the holder supervises: lists, monitors and barges into their calls. */
   supervisorTeams?: string[];
 }

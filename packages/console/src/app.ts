@@ -2,12 +2,13 @@
 // create rooms, join them and watch their members and streams change live, place and answer 1:1
 // calls, work a service-desk team's calls at the agent desk (desk.ts), and read every event in a log.
 // All of it goes through @rtcroom/sdk, as an app would; a browser cannot push RTMP, so the "Push
-// began" button reports what <live-pusher> reports as 1002.
+// began" button reports what <live-pusher> reports as 1002. Its words are in zh-CN or en (i18n.ts).
 import { describeWebRtcUnavailable, handlePusherStateChange, RtcRoomClient, RtcRoomError } from '@rtcroom/sdk';
-import type { Call, PlayUrl, Room, RoomSnapshot, RtcRoomEvents } from '@rtcroom/sdk';
+import type { Call, ConnectionState, PlayUrl, Room, RoomSnapshot, RtcRoomEvents, UiKey } from '@rtcroom/sdk';
 import { ChatLog, wireChat } from './chat.js';
 import { AgentDesk, wireDesk } from './desk.js';
 import { describeError, runAction, status, submitButton } from './feedback.js';
+import { currentLocale, onLocaleChange, t, wireLanguageSwitch } from './i18n.js';
 import { agentTeamsOf, devToken } from './tokens.js';
 import { callBlock, describeEvent, esc, incomingBlock, memberRows, roomMeta, roomRows, roomTabs, roomTitle } from './render.js';
 
@@ -23,13 +24,15 @@ const roomNames = new Map<string, string>();
 
 const loggedEvents: (keyof RtcRoomEvents)[] = [
   'connectionState', 'session', 'memberJoined', 'memberLeft', 'memberConnection', 'memberUpdated', 'streamReady', 'streamStopped',
-  'roomUpdated', 'roomClosed', 'recordingReady', 'message', 'resync', 'seatLost', 'pushUrl', 'incomingCall', 'callUpdated', 'callEnded', 'pusherState',
+  'roomUpdated', 'roomClosed', 'recordingReady', 'message', 'memberMedia', 'muteRequested', 'resync', 'seatLost', 'pushUrl', 'incomingCall', 'callUpdated', 'callEnded', 'pusherState',
   'playerState', 'error', 'callQueued', 'callConnecting', 'offerWithdrawn', 'callInvitation', 'tokenExpiring', 'tokenRefreshed', 'tokenExpired',
+  'audience', 'seatRequest', 'memberRole',
 ];
 // Events after which the room, the calls or the room list look different.
 const redrawOn: (keyof RtcRoomEvents)[] = [
   'memberJoined', 'memberLeft', 'memberConnection', 'memberUpdated', 'streamReady', 'streamStopped', 'roomUpdated', 'roomClosed', 'resync',
-  'seatLost', 'pushUrl', 'callUpdated', 'callEnded', 'incomingCall', 'session', 'offerWithdrawn', 'callInvitation', 'message',
+  'seatLost', 'pushUrl', 'callUpdated', 'callEnded', 'incomingCall', 'session', 'offerWithdrawn', 'callInvitation', 'message', 'memberMedia',
+  'audience', 'seatRequest', 'memberRole',
 ];
 
 function log(text: string, level: 'info' | 'warning' | 'error' = 'info'): void {
@@ -45,9 +48,9 @@ function roomName(roomId: string): string {
 
 async function signIn(identity: string, displayName: string, accessToken: string, agentOf: string): Promise<void> {
   const devAgentTeams = agentOf.split(',').map((t) => t.trim()).filter(Boolean);
-  if (!identity && !accessToken) throw new Error('give an identity, or paste an access token');
+  if (!identity && !accessToken) throw new Error(t('giveIdentity'));
   // An agent's console is a browser: its URLs are WebRTC ones where the deployment has them.
-  const c = new RtcRoomClient({ kind: 'CLIENT_KIND_BROWSER' });
+  const c = new RtcRoomClient({ kind: 'CLIENT_KIND_BROWSER', locale: currentLocale() });
   // The desk keeps its own state from the SDK's events before the redraws below see it.
   desk = new AgentDesk(c, { act, log, entered });
   chat = new ChatLog(c);
@@ -87,12 +90,12 @@ async function refreshRooms(): Promise<void> {
 }
 
 async function listRooms(): Promise<string> {
-  if (!client) return 'signed out';
+  if (!client) return t('signedOut');
   try {
     const { rooms } = await client.listRooms({ pageSize: 50 });
     listedRooms = rooms.filter((r) => r.state === 'ROOM_STATE_OPEN');
     for (const r of rooms) roomNames.set(r.id, r.displayName || r.name);
-    return `${listedRooms.length} open room${listedRooms.length === 1 ? '' : 's'}`;
+    return listedRooms.length === 1 ? t('openRoom') : t('openRooms', { count: listedRooms.length });
   } finally {
     draw();
   }
@@ -101,16 +104,28 @@ async function listRooms(): Promise<string> {
 /** The signed-in client; signed out, nothing acts: the sign-in form says to sign in first. */
 function signedIn(): RtcRoomClient | undefined {
   if (client) return client;
-  $('sign-in-error').textContent = 'Sign in first: give an identity (or paste an access token) and press Sign in.';
-  status('Sign in first', 'error');
+  $('sign-in-error').textContent = t('signInFirstLong');
+  status(t('signInFirst'), 'error');
   $('identity').focus();
   return undefined;
 }
 
-function drawConnection(state: string): void {
+const connectionWords: Record<ConnectionState | 'signed-out', UiKey> = {
+  'signed-out': 'signedOut',
+  idle: 'stateIdle',
+  connecting: 'stateConnecting',
+  connected: 'stateConnected',
+  reconnecting: 'stateReconnecting',
+  disconnected: 'stateDisconnected',
+};
+let connectionShown: ConnectionState | 'signed-out' = 'signed-out';
+
+function drawConnection(state: ConnectionState | 'signed-out' = connectionShown): void {
+  connectionShown = state;
   const el = $('connection');
-  el.textContent = state;
-  el.className = `badge badge-${state}`;
+  el.textContent = t(connectionWords[state]);
+  el.dataset.state = state;
+  el.className = `badge badge-${state === 'signed-out' ? 'idle' : state}`;
 }
 
 function draw(): void {
@@ -129,7 +144,7 @@ function draw(): void {
     $('room-meta').innerHTML = roomMeta(room);
     // The WebRTC URL where the deployment has one; else the RTMP one, titled with why.
     $('push-url').textContent = room.pushUrl?.webrtcUrl || room.pushUrl?.url || '';
-    $('push-url').title = describeWebRtcUnavailable(room.pushUrl?.webrtcUnavailable ?? '');
+    $('push-url').title = describeWebRtcUnavailable(room.pushUrl?.webrtcUnavailable ?? '', currentLocale());
     $('member-rows').innerHTML = memberRows(room);
     $('chat-lines').innerHTML = chat?.render(room.room.id, client.identity) ?? '';
   }
@@ -152,8 +167,8 @@ function draw(): void {
 function entered(r: RoomSnapshot): string {
   roomNames.set(r.room.id, roomTitle(r));
   current = r.room.id;
-  const text = `you joined ${roomTitle(r)} (seq ${r.seq})`;
-  log(text);
+  log(`you joined ${roomTitle(r)} (seq ${r.seq})`);
+  const text = t('youJoined', { room: roomTitle(r), seq: r.seq });
   chat?.loadHistory(r.room.id).then(draw, (err) => log(`could not read the room's messages: ${describeError(err)}`, 'error'));
   draw();
   return text;
@@ -164,7 +179,7 @@ function act(what: string, action: () => Promise<unknown>, button?: HTMLButtonEl
   runAction(what, action, { button, log, loggedAlready, after: draw });
 }
 
-const roomActions = ['join', 'show', 'accept', 'reject', 'cancel', 'hangup'];
+const roomActions = ['join', 'watch', 'show', 'accept', 'reject', 'cancel', 'hangup'];
 
 function onClick(e: MouseEvent): void {
   const target = (e.target as HTMLElement).closest('button');
@@ -172,39 +187,44 @@ function onClick(e: MouseEvent): void {
   const c = signedIn();
   if (!c) return;
   const d = target.dataset;
-  if (d.join) act('join', async () => {
+  if (d.join) act(t('actJoin'), async () => {
     const joined = entered(await c.joinRoom({ roomId: d.join }));
+    await refreshRooms();
+    return joined;
+  }, target);
+  else if (d.watch) act(t('actWatch'), async () => {
+    const joined = entered(await c.joinRoom({ roomId: d.watch, as: 'audience' }));
     await refreshRooms();
     return joined;
   }, target);
   else if (d.show) {
     current = d.show;
     draw();
-    status(`showing ${roomName(d.show)}`);
-  } else if (d.accept) act('accept', async () => {
+    status(t('showing', { room: roomName(d.show) }));
+  } else if (d.accept) act(t('actAccept'), async () => {
     const { room } = await c.answerCall(d.accept!, true);
     incoming = undefined;
-    return room ? entered(room) : 'call accepted';
+    return room ? entered(room) : t('callAccepted');
   }, target);
-  else if (d.reject) act('reject', async () => {
+  else if (d.reject) act(t('actReject'), async () => {
     await c.rejectCall(d.reject!);
     incoming = undefined;
-    return 'call rejected';
+    return t('callRejected');
   }, target);
-  else if (d.cancel) act('cancel', () => c.cancelCall(d.cancel!).then(() => 'call cancelled'), target);
-  else if (d.hangup) act('hang up', () => c.hangUp(d.hangup!).then(() => 'hung up'), target);
+  else if (d.cancel) act(t('actCancel'), () => c.cancelCall(d.cancel!).then(() => t('callCancelledStatus')), target);
+  else if (d.hangup) act(t('actHangUp'), () => c.hangUp(d.hangup!).then(() => t('hungUp')), target);
 }
 
 function pusher(code: number, button: HTMLButtonElement): void {
   const c = signedIn();
   const roomId = current;
   if (!c) return;
-  if (!roomId) return status('join a room first', 'error');
+  if (!roomId) return status(t('joinRoomFirst'), 'error');
   // Exactly what a mini-program page does with <live-pusher bindstatechange>.
-  act(`pusher ${code}`, async () => {
+  act(t('actPusher', { code }), async () => {
     const result = await handlePusherStateChange(c, roomId, { detail: { code } });
     if (result.error) throw result.error; // in the log already, as the pusherState line
-    return `pusher ${code} reported${result.action ? `: ${result.action}` : ''}`;
+    return `${t('pusherReported', { code })}${result.action ? `: ${result.action}` : ''}`;
   }, button, true);
 }
 
@@ -235,13 +255,13 @@ function wireSignIn(): void {
       button.disabled = true;
       button.dataset.state = 'busy';
     }
-    status('signing in…', 'busy');
+    status(t('signingIn'), 'busy');
     signIn(field('identity'), field('display-name'), field('access-token'), field('agent-of'))
-      .then(() => status(`signed in as ${client?.identity}`))
+      .then(() => status(t('signedInStatus', { identity: client?.identity ?? '' })))
       .catch((err) => {
-        const text = err instanceof RtcRoomError ? `${err.code}: ${err.message}` : String(err instanceof Error ? err.message : err);
+        const text = err instanceof RtcRoomError ? describeError(err) : String(err instanceof Error ? err.message : err);
         $('sign-in-error').textContent = text;
-        status(`sign-in failed: ${text}`, 'error');
+        status(t('signInFailed', { error: text }), 'error');
         if (button) button.dataset.state = 'failed';
       })
       .finally(() => {
@@ -252,19 +272,26 @@ function wireSignIn(): void {
   $('sign-out').addEventListener('click', () => {
     desk?.stop();
     $<HTMLButtonElement>('sign-out').disabled = true;
-    status('signing out…', 'busy');
+    status(t('signingOut'), 'busy');
     void (client?.close() ?? Promise.resolve()).then(() => location.reload());
   });
 }
 
 function wire(): void {
+  wireLanguageSwitch();
+  drawConnection();
+  onLocaleChange((locale) => {
+    if (client) client.locale = locale;
+    drawConnection();
+    draw();
+  });
   wireSignIn();
-  onButton('refresh-rooms', (_c, button) => act('list rooms', listRooms, button));
+  onButton('refresh-rooms', (_c, button) => act(t('actListRooms'), listRooms, button));
   onSubmit('create-room-form', (c, button) => {
     const name = $<HTMLInputElement>('room-name').value.trim();
     const displayName = $<HTMLInputElement>('room-title').value.trim();
     const maxMembers = Number($<HTMLInputElement>('room-seats').value) || 0;
-    act('create room', async () => {
+    act(t('actCreateRoom'), async () => {
       const room = await c.createRoom({ name, displayName, maxMembers });
       const joined = entered(await c.joinRoom({ roomId: room.id }));
       $<HTMLFormElement>('create-room-form').reset();
@@ -274,11 +301,11 @@ function wire(): void {
   });
   onButton('leave-room', (c, button) => {
     const roomId = current;
-    if (!roomId) return status('no room to leave', 'error');
-    act('leave', async () => {
+    if (!roomId) return status(t('noRoomToLeave'), 'error');
+    act(t('actLeave'), async () => {
       await c.leaveRoom(roomId);
-      const text = `you left ${roomName(roomId)}`;
-      log(text);
+      log(`you left ${roomName(roomId)}`);
+      const text = t('youLeft', { room: roomName(roomId) });
       current = undefined;
       await refreshRooms();
       return text;
@@ -289,15 +316,15 @@ function wire(): void {
   onButton('push-refused', (_c, button) => pusher(3004, button));
   onSubmit('call-form', (c, button) => {
     const callee = $<HTMLInputElement>('callee').value.trim();
-    act('call', async () => entered((await c.placeCall(callee)).room), button);
+    act(t('actCall'), async () => entered((await c.placeCall(callee)).room), button);
   });
   onSubmit('team-call-form', (c, button) => {
     const team = $<HTMLInputElement>('team-to-call').value.trim();
-    act('call team', async () => entered((await c.callTeam(team)).room), button);
+    act(t('actCallTeam'), async () => entered((await c.callTeam(team)).room), button);
   });
   $('clear-log').addEventListener('click', () => {
     $('log').innerHTML = '';
-    status('event log cleared');
+    status(t('logCleared'));
   });
   wireDesk(() => (signedIn() ? desk : undefined));
   wireChat({ client: signedIn, room: () => current, act });

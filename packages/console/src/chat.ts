@@ -3,6 +3,7 @@
 // form that sends text to everyone or to the identities named.
 import type { RoomMessage, RtcRoomClient } from '@rtcroom/sdk';
 import { status, submitButton } from './feedback.js';
+import { t } from './i18n.js';
 import { esc } from './render.js';
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -33,15 +34,15 @@ export class ChatLog {
   /** The room's lines, in seq order. */
   render(roomId: string | undefined, me: string): string {
     const messages = [...(roomId ? this.rooms.get(roomId)?.values() ?? [] : [])].sort((a, b) => a.seq - b.seq);
-    if (messages.length === 0) return '<li class="none">No messages yet.</li>';
+    if (messages.length === 0) return `<li class="none">${esc(t('noMessages'))}</li>`;
     return messages.map((m) => line(m, me)).join('');
   }
 }
 
 function line(m: RoomMessage, me: string): string {
-  const from = m.senderIdentity ? (m.senderIdentity === me ? 'you' : m.senderIdentity) : 'system';
+  const from = m.senderIdentity ? (m.senderIdentity === me ? t('chatYou') : m.senderIdentity) : t('chatSystem');
   const to = m.recipients.length ? ` <span class="to">→ ${esc(m.recipients.join(', '))}</span>` : '';
-  const body = m.text !== undefined ? esc(m.text) : m.custom ? `<code>[${esc(m.custom.topic)}] ${m.custom.payload.length} bytes</code>` : '';
+  const body = m.text !== undefined ? esc(m.text) : m.custom ? `<code>[${esc(m.custom.topic)}] ${esc(t('customBytes', { bytes: m.custom.payload.length }))}</code>` : '';
   const time = m.time ? new Date(m.time).toLocaleTimeString() : '';
   return `<li data-seq="${m.seq}"${m.recipients.length ? ' class="private"' : ''}><time>${esc(time)}</time><b>${esc(from)}</b>${to}: ${body}</li>`;
 }
@@ -57,13 +58,13 @@ export function wireChat(host: {
     const c = host.client();
     const roomId = host.room();
     if (!c) return;
-    if (!roomId) return status('join a room first', 'error');
+    if (!roomId) return status(t('joinRoomFirst'), 'error');
     const text = $<HTMLInputElement>('chat-text').value;
     const to = $<HTMLInputElement>('chat-to').value.split(',').map((s) => s.trim()).filter(Boolean);
-    host.act('send message', async () => {
+    host.act(t('actSendMessage'), async () => {
       const sent = await c.sendMessage(roomId, text, { to });
       $<HTMLInputElement>('chat-text').value = '';
-      return `message sent (seq ${sent.seq})`;
+      return t('messageSent', { seq: sent.seq });
     }, submitButton(e));
   });
 }

@@ -5,6 +5,7 @@
 import type { Answer, Call, PlayUrl, RoomSnapshot, RtcRoomClient, SettableAgentState, TeamStats } from '@rtcroom/sdk';
 import { agentRows, agentStateLabel, callDetail, invitationBlock, offerBlock, queueRows, statsLine } from './desk-render.js';
 import { status, submitButton } from './feedback.js';
+import { t } from './i18n.js';
 
 const pollMs = 2000;
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -52,10 +53,10 @@ export class AgentDesk {
     this.timer = setInterval(() => void this.refresh(), pollMs);
     this.draw();
     // The first read shows its outcome on the button and in the status line; the polls only log.
-    this.host.act(`open team ${team}`, async () => {
+    this.host.act(t('actOpenTeam', { team }), async () => {
       await this.read(team);
       this.lastError = '';
-      return `desk of ${this.view?.team.displayName || team} open`;
+      return t('deskOpen', { team: this.view?.team.displayName || team });
     }, button);
   }
 
@@ -156,33 +157,33 @@ export class AgentDesk {
     const callId = $('desk-call').dataset.call;
     const input = $<HTMLInputElement>('desk-transfer-to');
     const target = input.value.trim();
-    if (!callId) return status('no call to transfer', 'error');
+    if (!callId) return status(t('noCallToTransfer'), 'error');
     if (!target) {
       input.focus();
-      return status('type the agent or team to transfer to first', 'error');
+      return status(t('typeTransferTarget'), 'error');
     }
-    this.act('transfer', async () => {
+    this.act(t('actTransfer'), async () => {
       await this.client.transferCall(callId, to(target));
       this.host.log(`call handed to ${target}`);
-      return `call handed to ${target}`;
+      return t('callHandedTo', { target });
     }, button);
   }
 
   invite(button: HTMLButtonElement | null): void {
     const callId = $('desk-call').dataset.call;
     const identity = $<HTMLInputElement>('desk-invite-identity').value.trim();
-    if (!callId || !identity) return status(callId ? 'type who to invite first' : 'no call to invite into', 'error');
-    this.act('invite', async () => {
+    if (!callId || !identity) return status(t(callId ? 'typeInvitee' : 'noCallToInviteInto'), 'error');
+    this.act(t('actInvite'), async () => {
       await this.client.inviteToCall(callId, identity);
       this.host.log(`invited ${identity} into the call`);
-      return `invited ${identity} into the call`;
+      return t('invitedIntoCall', { identity });
     }, button);
   }
 
   hangUp(button: HTMLButtonElement): void {
     const callId = $('desk-call').dataset.call;
-    if (!callId) return status('no call to hang up', 'error');
-    this.act('hang up', () => this.client.hangUp(callId).then(() => 'hung up'), button);
+    if (!callId) return status(t('noCallToHangUp'), 'error');
+    this.act(t('actHangUp'), () => this.client.hangUp(callId).then(() => t('hungUp')), button);
   }
 
   /** The buttons drawn inside the desk: state switch, offer, invitation. */
@@ -191,29 +192,29 @@ export class AgentDesk {
     const d = button?.dataset;
     if (!d) return;
     const c = this.client;
-    if (d.agentState && !this.team) status('open a team first', 'error');
+    if (d.agentState && !this.team) status(t('openTeamFirst'), 'error');
     else if (d.agentState) {
       const state = d.agentState as SettableAgentState;
-      this.act('set state', () => c.setAgentState(this.team, state).then(() => `you are ${agentStateLabel(state)} in ${this.team}`), button);
-    } else if (d.deskAccept) this.act('accept', async () => {
+      this.act(t('actSetState'), () => c.setAgentState(this.team, state).then(() => t('youAreStateIn', { state: agentStateLabel(state), team: this.team })), button);
+    } else if (d.deskAccept) this.act(t('actAccept'), async () => {
       const { room } = await c.answerCall(d.deskAccept!, true);
       this.offer = undefined;
-      return room ? this.host.entered(room) : 'call accepted';
+      return room ? this.host.entered(room) : t('callAccepted');
     }, button);
-    else if (d.deskReject) this.act('reject', async () => {
+    else if (d.deskReject) this.act(t('actReject'), async () => {
       await c.rejectCall(d.deskReject!);
       this.offer = undefined;
-      return 'call rejected';
+      return t('callRejected');
     }, button);
-    else if (d.deskJoin) this.act('join call', async () => {
+    else if (d.deskJoin) this.act(t('actJoinCall'), async () => {
       const { room } = await c.answerCall(d.deskJoin!, true);
       this.invitation = undefined;
-      return room ? this.host.entered(room) : 'joined the call';
+      return room ? this.host.entered(room) : t('joinedTheCall');
     }, button);
     else if (d.deskDismiss) {
       this.invitation = undefined;
       this.draw();
-      status('invitation dismissed');
+      status(t('invitationDismissed'));
     }
   }
 }

@@ -1,7 +1,8 @@
 // What every click shows: its button busy (and disabled) while the action runs and marked failed when
 // it fails, with the reason as its tooltip; the outcome in the status line of the top bar; and a
 // failure, with the server's code, in the event log too.
-import { RtcRoomError } from '@rtcroom/sdk';
+import { describeError as inLanguage, RtcRoomError } from '@rtcroom/sdk';
+import { currentLocale, t } from './i18n.js';
 
 export type Level = 'info' | 'warning' | 'error';
 export type Log = (text: string, level?: Level) => void;
@@ -14,8 +15,11 @@ export function status(text: string, level: Level | 'busy' = 'info'): void {
   el.title = text; // the whole of a long one
 }
 
+/** A failure for the status line and the log: the code, what it means in the console's language, and the server's own words. */
 export function describeError(err: unknown): string {
-  return err instanceof RtcRoomError ? `${err.code} ${err.message}` : err instanceof Error ? err.message : String(err);
+  if (!(err instanceof RtcRoomError)) return err instanceof Error ? err.message : String(err);
+  const detail = err.message.startsWith(`${err.code}: `) ? err.message.slice(err.code.length + 2) : err.message;
+  return `${err.code} ${inLanguage(err, currentLocale())}${detail ? ` (${detail})` : ''}`;
 }
 
 export interface ActionOptions {
@@ -39,14 +43,14 @@ export function runAction(what: string, action: () => Promise<unknown>, { button
     button.setAttribute('aria-busy', 'true');
     button.removeAttribute('title');
   }
-  status(`${what}…`, 'busy');
+  status(t('actionBusy', { action: what }), 'busy');
   action()
     .then((done) => {
       if (button) delete button.dataset.state;
-      status(typeof done === 'string' ? done : `${what}: done`);
+      status(typeof done === 'string' ? done : t('actionDone', { action: what }));
     })
     .catch((err) => {
-      const text = `${what} failed: ${describeError(err)}`;
+      const text = t('actionFailed', { action: what, error: describeError(err) });
       if (!loggedAlready) log(text, 'error');
       status(text, 'error');
       if (button) {

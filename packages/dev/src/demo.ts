@@ -2,6 +2,7 @@
 //   GATEWAY_URL (default ws://127.0.0.1:8787/v1/ws); tokens come from ACCESS_TOKEN_SECRET if set, else
 //   from the embedded default's /dev/token endpoint.
 import { issueAccessToken, readCommandLine, startItFirst, unreachableCode } from '@rtcroom/common';
+import { roomv1 } from '@rtcroom/proto';
 import { DemoClient } from './demo-client';
 import { defaultGatewayUrl } from './demo-command';
 
@@ -36,9 +37,9 @@ async function main() {
   say('alice', `created room ${created.room?.name} (${created.room?.id}), ${created.room?.maxMembers} seats`);
   const roomId = created.room!.id;
 
-  const a = await alice.request({ $case: 'joinRoom', value: { roomId, roomName: '', displayName: 'Alice', createIfMissing: false, createOptions: undefined, idempotencyKey: '' } });
+  const a = await alice.request({ $case: 'joinRoom', value: { roomId, roomName: '', displayName: 'Alice', createIfMissing: false, createOptions: undefined, idempotencyKey: '', role: roomv1.MemberRole.MEMBER_ROLE_SEAT } });
   say('alice', `joined; push URL ${a.pushUrl?.url}`);
-  const b = await bob.request({ $case: 'joinRoom', value: { roomId, roomName: '', displayName: 'Bob', createIfMissing: false, createOptions: undefined, idempotencyKey: '' } });
+  const b = await bob.request({ $case: 'joinRoom', value: { roomId, roomName: '', displayName: 'Bob', createIfMissing: false, createOptions: undefined, idempotencyKey: '', role: roomv1.MemberRole.MEMBER_ROLE_SEAT } });
   say('bob', `joined; members now ${b.members.map((m) => m.identity).join(', ')}; push URL ${b.pushUrl?.url}`);
   const joined = await alice.waitForNotice((n) => n.notice?.$case === 'memberJoined');
   say('alice', `told: ${joined.notice?.$case === 'memberJoined' && joined.notice.value.member?.identity} joined (seq ${joined.seq})`);

@@ -3,13 +3,13 @@
 // ACCESS_TOKEN_AUDIENCE as the gateway has them), or without one with the development secret that
 // `npm run up` uses:
 //   npm run token -- <identity> [--ttl seconds] [--room name-or-id] [--list] [--admin] [--agent team1,team2]
-//     [--supervisor team1,team2]
+//     [--audience] [--supervisor team1,team2]
 // Grants: create and join rooms; --room scopes the token to one room, --list adds listing rooms,
 // --admin managing rooms (in the --room only, when given), --agent the service-desk agent grant,
-// --supervisor the service-desk supervisor grant.
+// --audience joining only as audience (no seat), --supervisor the service-desk supervisor grant.
 import { AccessTokenKeys, ConfigError, defaultGrants, devSecrets, Grants, issueAccessToken, loadAccessTokenKeys, readCommandLine, usageFailed } from '@rtcroom/common';
 
-const usage = 'usage: [ACCESS_TOKEN_SECRET=... | ACCESS_TOKEN_KEYS=...] npm run token -- <identity> [--ttl seconds] [--room name-or-id] [--list] [--admin] [--agent team1,team2] [--supervisor team1,team2]\n';
+const usage = 'usage: [ACCESS_TOKEN_SECRET=... | ACCESS_TOKEN_KEYS=...] npm run token -- <identity> [--ttl seconds] [--room name-or-id] [--list] [--admin] [--agent team1,team2] [--audience] [--supervisor team1,team2]\n';
 
 function main(): number {
   const { values, positionals } = readCommandLine(usage, {
@@ -20,6 +20,7 @@ function main(): number {
       list: { type: 'boolean' },
       admin: { type: 'boolean' },
       agent: { type: 'string' },
+      audience: { type: 'boolean' },
       supervisor: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -63,6 +64,7 @@ function main(): number {
     ...(values.list ? { roomList: true } : {}),
     ...(values.admin ? { roomAdmin: true } : {}),
     ...(agentTeams.length > 0 ? { agentTeams } : {}),
+    ...(values.audience ? { audienceOnly: true } : {}),
     ...(supervisorTeams.length > 0 ? { supervisorTeams } : {}),
   };
   try {

@@ -13,6 +13,7 @@ export * as mediav1 from './gen/rtcroom/media/v1/url';
 export * as urlIssuerv1 from './gen/rtcroom/media/v1/url_issuer_service';
 export * as recordingv1 from './gen/rtcroom/media/v1/recording';
 export * as mediaEventv1 from './gen/rtcroom/media/v1/media_event';
+export * as mediaBridgev1 from './gen/rtcroom/media/v1/media_bridge_service';
 export * as presencev1 from './gen/rtcroom/presence/v1/presence_service';
 export * as gatewayv1 from './gen/rtcroom/gateway/v1/gateway';
 export * as tokenv1 from './gen/rtcroom/gateway/v1/token_service';

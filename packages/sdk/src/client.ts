@@ -13,6 +13,6 @@
 import { DeskClient } from './desk/desk-client.js';
 
 export type { RtcRoomClientOptions } from './connection/connection-client.js';
-export type { JoinedRoom, JoinOptions, ProfilePatch } from './rooms/rooms-client.js';
+export type { AudienceRoom, JoinedRoom, JoinOptions, ProfilePatch, SeatAnswer } from './rooms/rooms-client.js';
 
 export class RtcRoomClient extends DeskClient {}

@@ -12,6 +12,7 @@ export const serverErrorCodes = [
   'ROOM_NOT_FOUND',
   'ROOM_CLOSED',
   'ROOM_FULL',
+  'AUDIENCE_FULL',
   'ALREADY_EXISTS',
   'NOT_A_MEMBER',
   'IDENTITY_IN_USE',
@@ -30,6 +31,7 @@ export const serverErrorCodes = [
   'RATE_LIMITED',
   'MESSAGE_TOO_LARGE',
   'TOO_MANY_RECIPIENTS',
+  'MEDIA_FORBIDDEN',
   'UNAVAILABLE',
   'INTERNAL',
 ] as const;
@@ -41,7 +43,9 @@ export type ServerErrorCode = (typeof serverErrorCodes)[number];
  * not have been carried out), no answer in time, the client is not connected or was closed, the
  * token provider failed when asked for a fresh token to refresh the connection's.
  */
-export type ClientErrorCode = 'CONNECTION_LOST' | 'TIMEOUT' | 'NOT_CONNECTED' | 'CLOSED' | 'CONNECT_FAILED' | 'TOKEN_REFRESH_FAILED';
+export const clientErrorCodes = ['CONNECTION_LOST', 'TIMEOUT', 'NOT_CONNECTED', 'CLOSED', 'CONNECT_FAILED', 'TOKEN_REFRESH_FAILED'] as const;
+
+export type ClientErrorCode = (typeof clientErrorCodes)[number];
 
 export type ErrorCode = ServerErrorCode | ClientErrorCode;
 

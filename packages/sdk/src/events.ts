@@ -1,7 +1,7 @@
 // Everything an RtcRoomClient tells the app, by event name. Room events come in each room's seq order,
 // once each, with nothing skipped (or a `resync` where the client had to start over from the members).
 import type { RtcRoomError } from './errors.js';
-import type { Call, CallEndReason, CloseReason, LeaveReason, Member, PlayUrl, PushUrl, Recording, Room, RoomMessage, RoomNotice, Welcome } from './protocol.js';
+import type { Call, CallEndReason, CloseReason, LeaveReason, MediaChangeReason, Member, MemberRole, PlayUrl, PushUrl, Recording, Room, RoomMessage, RoomNotice, Welcome } from './protocol.js';
 import type { ConnectionStateChange } from './connection/transport.js';
 
 interface RoomEventBase {
@@ -59,6 +59,30 @@ export interface RtcRoomEvents {
    * come back too (`self`). At least once: de-duplicate on message.id (sendMessage's answer has it).
    */
   message: RoomEventBase & { message: RoomMessage; self: boolean };
+  /**
+   * A member's microphone or camera went on or off (member.media), or the room's owner or an admin
+   * asked it to mute, forbade or allowed unmuting (reason).
+   */
+  memberMedia: MemberEvent & { reason: MediaChangeReason };
+  /**
+   * The room's owner or an admin asks you to turn these off (and, where forbidden, keeps you from
+   * turning them on). Apply it to your <live-pusher> (muted / enable-camera) and report it:
+   * followMuteRequests (rooms/live-glue.ts) does both.
+   */
+  muteRequested: { roomId: string; audio: boolean; video: boolean; audioForbidden: boolean; videoForbidden: boolean; by: string };
+  /**
+   * A member moved between a seat and the audience ("连麦"). Promoted (member.role SEAT): it pushes
+   * now (its streamReady follows). Back in the audience: stop playing its stream; if it is you, stop
+   * your <live-pusher> (your push URL is gone).
+   */
+  memberRole: MemberEvent & { previousRole: MemberRole; byIdentity: string; audienceCount: number };
+  /**
+   * A seat asked for (invited false: an audience member asks; the owner or an admin may inviteToSeat
+   * it) or offered (invited true: if `self`, takeSeat to accept).
+   */
+  seatRequest: MemberEvent & { invited: boolean; byIdentity: string };
+  /** Someone joined or left the audience: only its size is told (getRoom lists the audience). */
+  audience: RoomEventBase & { audienceCount: number };
   /** Notices were too many to replay after a gap or a long absence: start over from these members. */
   resync: { roomId: string; room: Room; members: Member[]; seq: number };
   /** A seat this client held is gone without a notice saying why (the session expired while away, or the seat ended meanwhile). */
@@ -106,7 +130,10 @@ export type Severity = 'info' | 'warning' | 'error';
 export interface PusherDiagnostic {
   roomId: string;
   code: number;
+  /** What the code means, in English (for logs). */
   meaning: string;
+  /** The same in the client's language (RtcRoomClientOptions.locale), for people. */
+  message: string;
   severity: Severity;
   /** What the server made of it, when the code was reported. */
   action?: 'STREAM_STARTED' | 'STREAM_STOPPED' | 'REISSUE_URL' | 'NONE';
@@ -121,6 +148,9 @@ export interface PlayerDiagnostic {
   /** The member whose stream the player plays. */
   memberId: string;
   code: number;
+  /** What the code means, in English (for logs). */
   meaning: string;
+  /** The same in the client's language (RtcRoomClientOptions.locale), for people. */
+  message: string;
   severity: Severity;
 }

@@ -20,6 +20,10 @@ const noticeReaders: { [K in NoticeKind]: (x: Raw) => NonNullable<NoticeBody[K]>
   roomClosed: (x) => ({ room: readRoom(x.room), reason: enumOf(x.reason, 'CLOSE_REASON_UNSPECIFIED') }),
   recordingReady: (x) => ({ recording: readRecording(x.recording) }),
   message: (x) => ({ message: readRoomMessage(x.message) }),
+  memberMedia: (x) => ({ member: readMember(x.member), reason: enumOf(x.reason, 'MEDIA_CHANGE_REASON_UNSPECIFIED') }),
+  memberRole: (x) => ({ member: readMember(x.member), previousRole: enumOf(x.previousRole, 'MEMBER_ROLE_UNSPECIFIED'), byIdentity: str(x.byIdentity), audienceCount: num(x.audienceCount) }),
+  seatRequest: (x) => ({ member: readMember(x.member), invited: bool(x.invited), byIdentity: str(x.byIdentity) }),
+  audience: (x) => ({ audienceCount: num(x.audienceCount) }),
 };
 
 /** A room notice: its seq and the one case it carries (none when it is a kind this SDK does not know). */
@@ -91,6 +95,10 @@ const answerReaders: { [K in RequestKind]: (x: Raw) => Answer<K> } = {
   refreshToken: (x) => ({ expireTime: time(x.expireTime) }),
   sendMessage: (x) => ({ message: readRoomMessage(x.message) }),
   listMessages: (x) => ({ messages: list(x.messages, readRoomMessage), seq: num(x.seq) }),
+  setMediaState: (x) => ({ member: readMember(x.member) }),
+  muteMember: (x) => ({ member: readMember(x.member) }),
+  allowUnmute: (x) => ({ member: readMember(x.member) }),
+  setMemberRole: (x) => ({ member: readMember(x.member), pending: bool(x.pending), pushUrl: maybe(x.pushUrl, readPushUrl) }),
   listLiveCalls: (x) => ({ calls: list(x.calls, readLiveCall) }),
   monitorCall: (x) => ({ call: readLiveCall(x.call), playUrls: playUrls(x.playUrls) }),
   stopMonitor: () => ({}),

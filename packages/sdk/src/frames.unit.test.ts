@@ -69,6 +69,12 @@ const send: { [K in RequestKind]: (client: RtcRoomClient, body: RequestBody<K>) 
   sendMessage: (c, b) =>
     c.sendMessage(b.roomId!, b.custom ? { topic: b.custom.topic, payload: fromBase64(b.custom.payload) } : b.text!, { to: b.recipients, idempotencyKey: b.idempotencyKey }),
   listMessages: (c, b) => c.messageHistory(b.roomId!),
+  setMediaState: (c, b) => c.setMedia(b.roomId!, { audio: b.audio, video: b.video }),
+  muteMember: (c, b) => c.muteMember(b.roomId!, b.identity!, { audio: b.audio, video: b.video, forbidUnmute: b.forbidUnmute }),
+  allowUnmute: (c, b) => c.allowUnmute(b.roomId!, b.identity!, { audio: b.audio, video: b.video }),
+  // takeSeat, leaveSeat (identity empty: yourself), inviteToSeat and moveToAudience are the four values of this one request.
+  setMemberRole: (c, b) =>
+    b.role === 'MEMBER_ROLE_AUDIENCE' ? c.moveToAudience(b.roomId!, b.identity!) : c.inviteToSeat(b.roomId!, b.identity!),
   listLiveCalls: (c, b) => c.listLiveCalls(b.team),
   monitorCall: (c, b) => c.monitorCall(b.callId!),
   bargeIn: (c, b) => c.bargeIn(b.callId!, { kind: b.kind }),

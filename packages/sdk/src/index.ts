@@ -1,16 +1,19 @@
 // @rtcroom/sdk: the client of rtcroom for mini-programs, browsers and Node.
 export { RtcRoomClient } from './client.js';
-export type { JoinedRoom, JoinOptions, ProfilePatch, RtcRoomClientOptions } from './client.js';
+export type { AudienceRoom, JoinedRoom, JoinOptions, ProfilePatch, SeatAnswer, RtcRoomClientOptions } from './client.js';
 export type { MessageContent, SendMessageOptions } from './rooms/rooms-client.js';
 export { fromBase64, toBase64, utf8Decode, utf8Encode } from './rooms/bytes.js';
-export { RtcRoomError, authErrorCodes, serverErrorCodes } from './errors.js';
+export { RtcRoomError, authErrorCodes, clientErrorCodes, serverErrorCodes } from './errors.js';
 export type { ClientErrorCode, ErrorCode, RtcRoomErrorOptions, ServerErrorCode } from './errors.js';
 export type { MemberEvent, PlayerDiagnostic, PusherDiagnostic, RtcRoomEvents, Severity } from './events.js';
-export { describePlayerCode, describePusherCode, handlePlayerStateChange, handlePusherStateChange, reportedPusherCodes } from './rooms/live-glue.js';
-export type { LiveStateChangeEvent } from './rooms/live-glue.js';
+export { describePlayerCode, describePusherCode, followMuteRequests, handlePlayerStateChange, handlePusherStateChange, pusherMediaAttributes, reportedPusherCodes } from './rooms/live-glue.js';
+export * from './i18n/index.js';
+export type { LiveStateChangeEvent, PusherMediaAttributes } from './rooms/live-glue.js';
 export { TrtcRoomMedia, trtcRemoteUserCodes, trtcUserList } from './rooms/trtc-media.js';
 export type { TrtcPlayer } from './rooms/trtc-media.js';
 export { describeWebRtcUnavailable, mediaUrlFor } from './rooms/media-urls.js';
+export { parseJanusUrl } from './rooms/janus-url.js';
+export type { JanusTarget } from './rooms/janus-url.js';
 export type * from './protocol.js';
 export type { RoomSnapshot } from './rooms/room-view.js';
 export { RoomSequencer } from './rooms/room-sequencer.js';

@@ -7,7 +7,7 @@ import type * as gw from './gen/rtcroom/gateway/v1/gateway.js';
 import type { AgentState } from './gen/rtcroom/desk/v1/desk.js';
 import type { Room } from './gen/rtcroom/room/v1/room.js';
 
-export type { CloseReason, DuplicateIdentityPolicy, LeaveReason, Member, MemberState, OwnerLeavePolicy, OwnerRights, Room, RoomKind, RoomState } from './gen/rtcroom/room/v1/room.js';
+export type { CloseReason, DuplicateIdentityPolicy, LeaveReason, MediaChangeReason, MediaSource, MediaState, Member, MemberRole, MemberState, OwnerLeavePolicy, OwnerRights, Room, RoomKind, RoomState, TrackState } from './gen/rtcroom/room/v1/room.js';
 export type { Call, CallEndReason, CallState } from './gen/rtcroom/room/v1/call.js';
 export type { ClientKind, PlayUrl, PushUrl } from './gen/rtcroom/media/v1/url.js';
 export type { MediaServer, Recording } from './gen/rtcroom/media/v1/recording.js';
@@ -43,6 +43,11 @@ interface NoticeSubjects {
   roomClosed: 'room';
   recordingReady: 'recording';
   message: 'message';
+  memberMedia: 'member';
+  memberRole: 'member';
+  seatRequest: 'member';
+  /** Only the audience's size. */
+  audience: never;
 }
 
 /** One room notice's payload: exactly one of these is set. */
@@ -58,7 +63,7 @@ export type CallNotice = Filled<gw.CallNotice, 'call'>;
 
 /** Room creation options (the Room fields a create reads). */
 export type RoomOptions = Partial<
-  Pick<Room, 'name' | 'kind' | 'displayName' | 'maxMembers' | 'metadata' | 'recording' | 'ownerLeavePolicy' | 'emptyTimeoutSeconds' | 'departureTimeoutSeconds' | 'duplicateIdentity' | 'messageWebhooks'>
+  Pick<Room, 'name' | 'kind' | 'displayName' | 'maxMembers' | 'metadata' | 'recording' | 'ownerLeavePolicy' | 'emptyTimeoutSeconds' | 'departureTimeoutSeconds' | 'duplicateIdentity' | 'messageWebhooks' | 'audioOnly' | 'maxAudience'>
 >;
 
 /** Every request a client may send, by its key in ClientMessage. */
@@ -107,6 +112,11 @@ interface Answers {
   refreshToken: gw.RefreshTokenResponse;
   sendMessage: Filled<gw.SendMessageResponse, 'message'>;
   listMessages: gw.ListMessagesResponse;
+  setMediaState: Filled<gw.SetMediaStateResponse, 'member'>;
+  muteMember: Filled<gw.MuteMemberResponse, 'member'>;
+  allowUnmute: Filled<gw.AllowUnmuteResponse, 'member'>;
+  /** pushUrl: set when the answer promoted you to a seat. */
+  setMemberRole: Filled<gw.SetMemberRoleResponse, 'member'>;
   listLiveCalls: gw.ListLiveCallsResponse;
   monitorCall: Filled<gw.MonitorCallResponse, 'call'>;
   bargeIn: Filled<gw.BargeInResponse, 'call' | 'room' | 'member'>;

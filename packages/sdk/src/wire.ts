@@ -5,7 +5,7 @@
 // returns a generated type with no optional keys, so a field added to the proto does not compile until
 // it is read here; frames.unit.test.ts checks that what the gateway's own codec writes is read back
 // whole.
-import type { Agent, Call, LiveCall, Member, PlayUrl, PushUrl, Recording, Room, RoomMessage, Team, TeamStats } from './protocol.js';
+import type { Agent, Call, LiveCall, MediaState, Member, TrackState, PlayUrl, PushUrl, Recording, Room, RoomMessage, Team, TeamStats } from './protocol.js';
 import { fromBase64 } from './rooms/bytes.js';
 
 /** A message or part of one as JSON.parse made it: checked field by field below. */
@@ -47,6 +47,9 @@ export function readRoom(raw?: unknown): Room {
     recordingFormats: list(r.recordingFormats, str),
     ownerRights: enumOf(r.ownerRights, 'OWNER_RIGHTS_UNSPECIFIED'),
     messageWebhooks: bool(r.messageWebhooks),
+    audioOnly: bool(r.audioOnly),
+    maxAudience: num(r.maxAudience),
+    audienceCount: num(r.audienceCount),
   };
 }
 
@@ -65,9 +68,22 @@ export function readMember(raw?: unknown): Member {
     avatarUrl: str(m.avatarUrl),
     customData: str(m.customData),
     connectionInterrupted: bool(m.connectionInterrupted),
+    role: enumOf(m.role, 'MEMBER_ROLE_UNSPECIFIED'),
+    seatInvited: bool(m.seatInvited),
     // UNSPECIFIED only from a gateway before kinds, which seated mini-programs only.
     kind: enumOf(m.kind, 'CLIENT_KIND_UNSPECIFIED'),
+    media: readMediaState(m.media),
   };
+}
+
+export function readTrackState(raw?: unknown): TrackState {
+  const t = fields(raw);
+  return { on: bool(t.on), source: enumOf(t.source, 'MEDIA_SOURCE_UNSPECIFIED'), muteRequested: bool(t.muteRequested), forbidden: bool(t.forbidden), moderatorIdentity: str(t.moderatorIdentity) };
+}
+
+export function readMediaState(raw?: unknown): MediaState {
+  const s = fields(raw);
+  return { audio: readTrackState(s.audio), video: readTrackState(s.video) };
 }
 
 export function readPushUrl(raw?: unknown): PushUrl {

@@ -1,13 +1,13 @@
 // Starts the whole system in this process on the real Postgres and NATS for the SDK's integration
 // tests, and hands out SDK clients on Node's `ws` (through a socket adapter the test can cut).
-import { issueAccessToken } from '@rtcroom/common';
+import { Grants, issueAccessToken } from '@rtcroom/common';
 import { createTestDatabase, testNatsUrl, TestDatabase } from '@rtcroom/common/testing';
 import { RunningSystem, startAll } from '@rtcroom/dev';
 import { nodeSocket, RtcRoomClient, RtcRoomClientOptions, RtcRoomEvents, SocketAdapter, WebSocketClass } from '@rtcroom/sdk';
 import WebSocket from 'ws';
 
 export const secret = 'sdk-integration-secret-long-enough';
-export const token = (identity: string, name?: string) => issueAccessToken(secret, { identity, name });
+export const token = (identity: string, name?: string, grants?: Grants) => issueAccessToken(secret, { identity, name, ...(grants ? { grants } : {}) });
 
 export interface TestSystem {
   system: RunningSystem;
@@ -69,9 +69,9 @@ export function cuttableSocket(): { adapter: SocketAdapter; cut(): void; restore
   return state;
 }
 
-export async function connectClient(system: RunningSystem, identity: string, options: RtcRoomClientOptions = {}): Promise<RtcRoomClient> {
+export async function connectClient(system: RunningSystem, identity: string, options: RtcRoomClientOptions = {}, grants?: Grants): Promise<RtcRoomClient> {
   const client = new RtcRoomClient({ socket: nodeSocket(WebSocket as unknown as WebSocketClass), reconnect: { initialDelayMs: 50, maxDelayMs: 200 }, ...options });
-  await client.connect(system.gatewayUrl, () => token(identity, identity.toUpperCase()));
+  await client.connect(system.gatewayUrl, () => token(identity, identity.toUpperCase(), grants));
   return client;
 }
 

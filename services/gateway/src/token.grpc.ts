@@ -16,6 +16,7 @@ function grantsFromProto(g: tokenv1.Grants | undefined): Grants | undefined {
     ...(g.room ? { room: g.room } : {}),
     ...(g.agentTeams.length ? { agentTeams: g.agentTeams } : {}),
     ...(g.roomMessage !== undefined ? { roomMessage: g.roomMessage } : {}),
+    ...(g.audienceOnly ? { audienceOnly: true } : {}),
     ...(g.supervisorTeams.length ? { supervisorTeams: g.supervisorTeams } : {}),
   };
 }

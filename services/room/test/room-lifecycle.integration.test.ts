@@ -162,6 +162,11 @@ describe('updates, idempotent joins, catching up', () => {
     const { events: after, lastSeq } = await client.listRoomEvents({ roomId: room!.id, afterSeq: snap.seq, pageSize: 10 });
     expect(after.map((e) => e.seq)).toEqual([snap.seq + 1, snap.seq + 2]);
     expect(lastSeq).toBe(snap.seq + 2);
+    const page = await client.listRoomEvents({ roomId: room!.id, afterSeq: snap.seq, pageSize: 1 });
+    expect([page.events.map((e) => e.seq), page.lastSeq]).toEqual([[snap.seq + 1], snap.seq + 2]);
+    const none = await client.listRoomEvents({ roomId: room!.id, afterSeq: snap.seq + 2, pageSize: 10 });
+    expect([none.events, none.lastSeq]).toEqual([[], snap.seq + 2]);
+    await expect(client.listRoomEvents({ roomId: 'r_nosuchroom', afterSeq: 0, pageSize: 10 })).rejects.toMatchObject({ reason: 'ROOM_NOT_FOUND' });
   });
 
   it('a closed room\'s name gives a new room: new id, no members, events from seq 1', async () => {

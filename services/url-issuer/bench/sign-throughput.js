@@ -104,7 +104,7 @@ async function grpcRates() {
     const push = await measureCalls((i) => client.issuePushUrl({ roomId: 'room_bench', memberId: `mem_${i}`, record: false, recordFormats: [] }));
     const { pushUrl } = await client.issuePushUrl({ roomId: 'room_bench', memberId: 'mem_0', record: false, recordFormats: [] });
     const viewers = Array.from({ length: 5 }, (_, i) => `viewer_${i}`);
-    const play = await measureCalls(() => client.issuePlayUrls({ roomId: 'room_bench', streamId: pushUrl.streamId, viewerIdentities: viewers }));
+    const play = await measureCalls(() => client.issuePlayUrls({ roomId: 'room_bench', streamId: pushUrl.streamId, viewerIdentities: viewers, viewerKinds: [] }));
     console.log(`gRPC, ${concurrency} calls in flight (self-hosted):`);
     console.log(`  IssuePushUrl            ${fmt(push.rate)} calls/s   p50 ${push.p50} ms   p99 ${push.p99} ms`);
     console.log(`  IssuePlayUrls (5 each)  ${fmt(play.rate)} calls/s   p50 ${play.p50} ms   p99 ${play.p99} ms`);

@@ -69,6 +69,8 @@ export interface UrlIssuerConfig {
   roomEventsConsumer: string;
   /** Base URL under which the self-hosted server serves its recording files; absent: no URL. */
   recordUrlBase?: string;
+  /** The media bridge (MediaBridgeService) browser members' URLs come from (self-hosted only); absent: none, they get WEBRTC_UNAVAILABLE. */
+  mediaBridgeAddress?: string;
 }
 
 // URLs are re-issued on expiry; a minute is the least that lets a pusher connect, 30 days the most
@@ -113,6 +115,7 @@ export function loadUrlIssuerConfig(env: Env): UrlIssuerConfig {
     trtcCallbackKey: loadTrtcCallbackKey(env),
     trtcCallbackMaxAgeSeconds: envInt(env, 'TRTC_CALLBACK_MAX_AGE_SECONDS', 300, { min: 70, max: 3600 }),
     recordUrlBase: recordUrlBase === undefined ? undefined : envBase(env, 'MEDIA_RECORD_URL_BASE', recordUrlBase, /^https?:\/\//),
+    mediaBridgeAddress: loadMediaBridgeAddress(env, media.kind),
     grpcSecurity: loadGrpcSecurity(env, 'url-issuer'),
     grpcMux: loadGrpcMuxLimits(env),
   };
@@ -182,6 +185,14 @@ function envConsumerName(env: Env, name: string, fallback: string): string {
   const value = envString(env, name, fallback);
   if (!/^[A-Za-z0-9_-]{1,64}$/.test(value)) throw new ConfigError(name, `must be 1-64 of A-Za-z0-9_-, got "${value}"`);
   return value;
+}
+
+function loadMediaBridgeAddress(env: Env, provider: MediaSettings['kind']): string | undefined {
+  const raw = envOptional(env, 'MEDIA_BRIDGE_ADDRESS');
+  if (raw === undefined) return undefined;
+  // Tencent and TRTC bring their own WebRTC; a bridge there would be a configuration mistake.
+  if (provider !== 'self-hosted') throw new ConfigError('MEDIA_BRIDGE_ADDRESS', `is for MEDIA_PROVIDER=self-hosted only, not ${provider}`);
+  return envAddress(env, 'MEDIA_BRIDGE_ADDRESS', raw);
 }
 
 function loadTrtcCallbackKey(env: Env): string | undefined {

@@ -35,6 +35,14 @@ describe('loadUrlIssuerConfig', () => {
     expect(config.media.kind === 'self-hosted' && config.media.httpBase).toBeUndefined();
   });
 
+  it('takes a media bridge for the self-hosted provider only, as host:port', () => {
+    expect(loadUrlIssuerConfig({ RTCROOM_DEV: 'true' }).mediaBridgeAddress).toBeUndefined();
+    expect(loadUrlIssuerConfig({ RTCROOM_DEV: 'true', MEDIA_BRIDGE_ADDRESS: '' }).mediaBridgeAddress).toBeUndefined();
+    expect(loadUrlIssuerConfig({ RTCROOM_DEV: 'true', MEDIA_BRIDGE_ADDRESS: 'bridge.internal:50055' }).mediaBridgeAddress).toBe('bridge.internal:50055');
+    expect(configError({ RTCROOM_DEV: 'true', MEDIA_BRIDGE_ADDRESS: 'http://bridge:50055' }).message).toMatch(/MEDIA_BRIDGE_ADDRESS.*host:port/);
+    expect(configError({ RTCROOM_DEV: 'true', MEDIA_PROVIDER: 'trtc', MEDIA_BRIDGE_ADDRESS: 'bridge:50055' }).message).toMatch(/MEDIA_BRIDGE_ADDRESS.*self-hosted only/);
+  });
+
   it('needs the bizid and key for Tencent, and derives the domains from the bizid', () => {
     expect(configError({ STREAM_ID_KEY: key, MEDIA_PROVIDER: 'tencent' }).variable).toBe('TENCENT_BIZID');
     expect(configError({ STREAM_ID_KEY: key, MEDIA_PROVIDER: 'tencent', TENCENT_BIZID: '12ab' }).variable).toBe('TENCENT_BIZID');

@@ -24,6 +24,7 @@ import type { UrlIssuerConfig } from './config';
 import type { MemberDirectory, RoomSeats } from './domain/member-directory';
 import { createMediaProvider, WebRtcLeg } from './domain/media-provider';
 import { busMediaFactSink } from './events/media-events';
+import { startBridgeReleaseConsumer } from './events/bridge-release.consumer';
 import { startRoomEventsConsumer } from './events/room-events.consumer';
 import { trtcApi } from './media-server/trtc-api';
 import { tlsSigTickets } from './media-server/trtc-tickets';
@@ -34,6 +35,7 @@ import { forgetOldTrtcRecords, pgTrtcRoster } from './store/trtc-room.repository
 import { urlIssuerMigrations } from './store/migrations';
 import { startHttpServer } from './transport/http-server';
 import { mediaHookEndpoints } from './transport/media-hooks.http';
+import { mediaBridgeLeg } from './transport/media-bridge.client';
 import { grpcMemberDirectory } from './transport/room.client';
 import { urlIssuerBinding } from './url-issuer.grpc';
 
@@ -67,10 +69,19 @@ export interface UrlIssuerServiceDeps {
 const factMemoryMs = 7 * 24 * 3600 * 1000;
 
 export async function startUrlIssuer(config: UrlIssuerConfig, logger: Logger, deps: UrlIssuerServiceDeps = {}): Promise<RunningUrlIssuer> {
-  const provider = createMediaProvider(config.media, deps.webrtc, config.media.kind === 'trtc' ? tlsSigTickets(config.media.sdkAppId, config.media.secretKey) : undefined);
   const stops: (() => Promise<void> | void)[] = [];
   const metrics = new ServiceMetrics('url-issuer');
   const grpcCalls = grpcMetrics(metrics);
+  const tickets = config.media.kind === 'trtc' ? tlsSigTickets(config.media.sdkAppId, config.media.secretKey) : undefined;
+  let webrtc = deps.webrtc;
+  let bridge: ReturnType<typeof mediaBridgeLeg> | undefined;
+  if (!webrtc && config.mediaBridgeAddress) {
+    // The bridge pulls and pushes with the provider's own RTMP URLs, signed by the provider without its WebRTC side.
+    const leg = mediaBridgeLeg(config.mediaBridgeAddress, createMediaProvider(config.media), { tls: config.grpcSecurity.tls, metrics: grpcCalls, inproc: deps.inproc });
+    stops.push(() => leg.close());
+    webrtc = bridge = leg;
+  }
+  const provider = createMediaProvider(config.media, webrtc, tickets);
   // In reverse order of starting: listeners first, the store last.
   const stopAll = async () => {
     for (const stop of stops.splice(0).reverse()) await Promise.resolve(stop()).catch((err) => logger.warn('stop step failed', { err }));
@@ -146,6 +157,10 @@ export async function startUrlIssuer(config: UrlIssuerConfig, logger: Logger, de
     stops.push(() => grpc.stop());
     if (media.kind === 'trtc' && control) {
       const consumer = await startRoomEventsConsumer(bus, control, logger.child({ component: 'trtc-rooms' }), config.roomEventsConsumer);
+      stops.push(() => consumer.stop());
+    }
+    if (bridge) {
+      const consumer = await startBridgeReleaseConsumer(bus, bridge, logger.child({ component: 'media-bridge' }), `${config.roomEventsConsumer}-bridges`);
       stops.push(() => consumer.stop());
     }
     const metricsServer = await serveMetrics(config.metricsAddress, metrics, logger);

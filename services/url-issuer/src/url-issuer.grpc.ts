@@ -139,7 +139,7 @@ export function urlIssuerBinding(deps: UrlIssuerDeps): ServiceBinding {
         }
         const kind = clientKindFromProto('pusher_kind', request.pusherKind);
         const now = new Date();
-        const signed = provider.pushUrl(streamId, request.record, now, formats, { roomId: request.roomId });
+        const signed = provider.pushUrl(streamId, request.record, now, formats, { roomId: request.roomId, audioOnly: request.audioOnly });
         const webrtc = await webrtcOf(kind, (leg) => leg.pushUrl({ roomId: request.roomId, memberId: request.memberId, streamId, record: request.record, formats, now }));
         const pushUrl: mediav1.PushUrl = { streamId, ...signed, ...webrtc };
         return { pushUrl };

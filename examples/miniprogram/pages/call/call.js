@@ -3,39 +3,49 @@
 // push URL and the caller's play URL. Each side plays the other once the other's push began.
 const { handlePlayerStateChange, handlePusherStateChange } = require('@rtcroom/sdk');
 const { getClient } = require('../../utils/session.js');
+const lang = require('../../utils/lang.js');
 
 const stateText = {
-  CALL_STATE_DIALING: 'calling…',
-  CALL_STATE_RINGING: 'ringing…',
-  CALL_STATE_ACTIVE: 'in call',
-  CALL_STATE_ENDED: 'ended',
+  CALL_STATE_DIALING: 'callStateDialing',
+  CALL_STATE_RINGING: 'callStateRinging',
+  CALL_STATE_ACTIVE: 'callStateActive',
+  CALL_STATE_ENDED: 'callStateEnded',
+};
+
+const endedWords = {
+  CALL_END_REASON_REJECTED: 'callDeclined',
+  CALL_END_REASON_TIMEOUT: 'callNoAnswer',
+  CALL_END_REASON_HUNG_UP: 'callEnded',
+  CALL_END_REASON_CANCELLED: 'callCancelled',
+  CALL_END_REASON_CONNECTION_LOST: 'callConnectionLost',
 };
 
 Page({
-  data: { callId: '', roomId: '', other: '', pushUrl: '', remoteUrl: '', remoteMemberId: '', status: 'Connecting…', stateText: '', active: false },
+  data: { callId: '', roomId: '', other: '', pushUrl: '', remoteUrl: '', remoteMemberId: '', status: '', stateText: '', active: false, t: {} },
 
   async onLoad(query) {
+    this.setData({ t: lang.strings(), status: lang.t('connecting') });
     const client = getClient();
     this.client = client;
     this.offs = [
       client.on('callUpdated', ({ call }) => call.id === this.data.callId && this.show(call)),
       client.on('callEnded', ({ call, reason }) => call.id === this.data.callId && this.ended(reason)),
       client.on('streamReady', (e) => e.roomId === this.data.roomId && !e.self && e.playUrl && this.setData({ remoteUrl: e.playUrl.rtcUrl, remoteMemberId: e.member.memberId })),
-      client.on('streamStopped', (e) => e.roomId === this.data.roomId && !e.self && this.setData({ remoteUrl: '', status: 'Their video paused' })),
+      client.on('streamStopped', (e) => e.roomId === this.data.roomId && !e.self && this.setData({ remoteUrl: '', status: lang.t('theirVideoPaused') })),
       client.on('pushUrl', (e) => e.roomId === this.data.roomId && this.setData({ pushUrl: e.pushUrl.url })),
     ];
     try {
       if (query.callee) await this.place(decodeURIComponent(query.callee));
       else await this.answer(query.callId);
     } catch (err) {
-      wx.showToast({ title: err.code === 'CALLEE_OFFLINE' ? 'They are not online' : err.code === 'CALLEE_BUSY' ? 'They are busy' : err.code || 'Call failed', icon: 'none' });
+      wx.showToast({ title: err.code === 'CALLEE_OFFLINE' ? lang.t('calleeOffline') : err.code === 'CALLEE_BUSY' ? lang.t('calleeBusy') : err.code ? lang.errorText(err) : lang.t('callFailed'), icon: 'none' });
       setTimeout(() => wx.navigateBack(), 1500);
     }
   },
 
   async place(callee) {
     const { call, room } = await this.client.placeCall(callee);
-    this.setData({ callId: call.id, roomId: room.room.id, other: callee, pushUrl: room.pushUrl.url, status: 'Calling…' });
+    this.setData({ callId: call.id, roomId: room.room.id, other: callee, pushUrl: room.pushUrl.url, status: lang.t('calling') });
     this.show(call);
   },
 
@@ -57,13 +67,12 @@ Page({
   },
 
   show(call) {
-    this.setData({ stateText: stateText[call.state] || '', active: call.state === 'CALL_STATE_ACTIVE' });
+    this.setData({ stateText: stateText[call.state] ? lang.t(stateText[call.state]) : '', active: call.state === 'CALL_STATE_ACTIVE' });
   },
 
   ended(reason) {
-    const words = { CALL_END_REASON_REJECTED: 'Declined', CALL_END_REASON_TIMEOUT: 'No answer', CALL_END_REASON_HUNG_UP: 'Call ended', CALL_END_REASON_CANCELLED: 'Cancelled', CALL_END_REASON_CONNECTION_LOST: 'Connection lost' };
-    this.setData({ callId: '', pushUrl: '', remoteUrl: '', stateText: 'ended' });
-    wx.showToast({ title: words[reason] || 'Call ended', icon: 'none' });
+    this.setData({ callId: '', pushUrl: '', remoteUrl: '', stateText: lang.t('callStateEnded') });
+    wx.showToast({ title: lang.t(endedWords[reason] || 'callEnded'), icon: 'none' });
     setTimeout(() => wx.navigateBack(), 1200);
   },
 
@@ -85,7 +94,7 @@ Page({
   },
 
   onPusherError(e) {
-    wx.showToast({ title: `Camera or microphone: ${e.detail.errMsg}`, icon: 'none' });
+    wx.showToast({ title: lang.t('cameraOrMicrophone', { error: e.detail.errMsg }), icon: 'none' });
   },
 
   onPlayerState(e) {

@@ -1,8 +1,23 @@
 // Sign in, then enter a room by name (the TRTC page when config.js says media: 'trtc'), call someone, or call the service desk.
+// The language switch (中文 / English) is here; the choice is remembered (utils/lang.js).
 const config = require('../../config.js');
+const lang = require('../../utils/lang.js');
+const { currentClient } = require('../../utils/session.js');
 
 Page({
-  data: { identity: '', name: '', roomName: 'demo', callee: '', signedIn: false, busy: false, error: '' },
+  data: { identity: '', name: '', roomName: 'demo', callee: '', signedIn: false, busy: false, error: '', locale: '', t: {} },
+
+  onLoad() {
+    this.setData({ locale: lang.current(), t: lang.strings() });
+  },
+
+  switchLanguage() {
+    const locale = lang.current() === 'zh-CN' ? 'en' : 'zh-CN';
+    lang.choose(locale);
+    const client = currentClient();
+    if (client) client.locale = locale;
+    this.setData({ locale, t: lang.strings(), error: '' });
+  },
 
   onIdentity(e) { this.setData({ identity: e.detail.value.trim() }); },
   onName(e) { this.setData({ name: e.detail.value.trim() }); },
@@ -15,8 +30,8 @@ Page({
       await getApp().start(this.data.identity, this.data.name);
       this.setData({ signedIn: true });
     } catch (err) {
-      // An RtcRoomError's message starts with its code (CONNECT_FAILED: ...).
-      this.setData({ error: String(err.message || err) });
+      // For the user, the code's message in their language; the server's English detail is in err.message.
+      this.setData({ error: lang.errorText(err) });
     } finally {
       this.setData({ busy: false });
     }

@@ -1,32 +1,37 @@
 // The six-person room: enter by name (created if missing), push your camera, play everyone whose push
 // has begun. The SDK keeps the room's members and the play URLs signed for you; the page redraws from
-// client.room() whenever something in the room changes.
-const { handlePlayerStateChange, handlePusherStateChange } = require('@rtcroom/sdk');
+// client.room() whenever something in the room changes. The microphone and camera buttons report what
+// the pusher does; the room's owner can ask you to mute (followMuteRequests turns the pusher's
+// microphone or camera off, and says so) and forbid turning it back on.
+const { followMuteRequests, handlePlayerStateChange, handlePusherStateChange, pusherMediaAttributes } = require('@rtcroom/sdk');
 const { getClient } = require('../../utils/session.js');
+const lang = require('../../utils/lang.js');
 
-const roomEvents = ['memberJoined', 'memberLeft', 'memberConnection', 'memberUpdated', 'streamReady', 'streamStopped', 'resync'];
+const roomEvents = ['memberJoined', 'memberLeft', 'memberConnection', 'memberUpdated', 'memberMedia', 'streamReady', 'streamStopped', 'resync'];
 
 // Why your seat ended, in words. A closing room says so itself (roomClosed follows).
 const seatEnded = {
-  LEAVE_REASON_REMOVED: 'You were removed from the room',
-  LEAVE_REASON_REPLACED: 'You entered this room on another device',
-  LEAVE_REASON_CONNECTION_LOST: 'Your connection was lost for too long',
+  LEAVE_REASON_REMOVED: 'removedFromRoom',
+  LEAVE_REASON_REPLACED: 'enteredElsewhere',
+  LEAVE_REASON_CONNECTION_LOST: 'connectionLostTooLong',
 };
 
 Page({
-  data: { roomId: '', pushUrl: '', players: [], status: 'Entering…' },
+  data: { roomId: '', pushUrl: '', players: [], status: '', t: {}, muted: false, enableCamera: true },
 
   async onLoad(query) {
+    this.setData({ t: lang.strings(), status: lang.t('entering') });
     const client = getClient();
     this.client = client;
     const mine = (handler) => (e) => e.roomId === this.data.roomId && handler(e);
     this.offs = [
       ...roomEvents.map((name) => client.on(name, mine(() => this.redraw()))),
       client.on('pushUrl', mine((e) => this.setData({ pushUrl: e.pushUrl.url }))),
-      client.on('roomClosed', mine(() => this.gone('The room was closed'))),
-      client.on('memberLeft', mine((e) => e.self && e.reason !== 'LEAVE_REASON_ROOM_CLOSED' && this.gone(seatEnded[e.reason] || 'You are no longer in the room'))),
+      client.on('roomClosed', mine(() => this.gone(lang.t('roomWasClosed')))),
+      client.on('memberLeft', mine((e) => e.self && e.reason !== 'LEAVE_REASON_ROOM_CLOSED' && this.gone(lang.t(seatEnded[e.reason] || 'noLongerInRoom')))),
       // The connection was away too long and the seat went: take one again.
       client.on('seatLost', mine(() => this.enter(decodeURIComponent(query.name)))),
+      client.on('muteRequested', mine((e) => wx.showToast({ title: lang.t(e.audio ? 'hostMutedMicrophone' : 'hostTurnedCameraOff'), icon: 'none' }))),
     ];
     await this.enter(decodeURIComponent(query.name));
   },
@@ -35,10 +40,12 @@ Page({
     try {
       const room = await this.client.enterRoom(name, { createOptions: { maxMembers: 6, displayName: name } });
       wx.setNavigationBarTitle({ title: room.room.displayName || room.room.name });
-      this.setData({ roomId: room.room.id, pushUrl: room.pushUrl.url });
+      this.setData({ roomId: room.room.id, pushUrl: room.pushUrl.url, ...pusherMediaAttributes(room.self.media) });
+      if (this.stopFollowing) this.stopFollowing();
+      this.stopFollowing = followMuteRequests(this.client, room.room.id, (attributes) => this.setData(attributes));
       this.redraw();
     } catch (err) {
-      this.setData({ status: err.code === 'ROOM_FULL' ? 'The room is full: six people are in it.' : `Could not enter: ${err.code || err.message}` });
+      this.setData({ status: err.code === 'ROOM_FULL' ? lang.t('roomFullOfSix') : lang.t('couldNotEnter', { error: lang.errorText(err) }) });
     }
   },
 
@@ -52,8 +59,9 @@ Page({
         name: m.displayName || m.identity,
         src: room.playUrls[m.memberId] ? room.playUrls[m.memberId].rtcUrl : '',
         interrupted: m.connectionInterrupted,
+        micOff: !!m.media && m.media.audio.on === false,
       }));
-    this.setData({ players, status: `${room.members.length} of ${room.room.maxMembers} in the room` });
+    this.setData({ players, status: lang.t('roomCount', { count: room.members.length, max: room.room.maxMembers }) });
   },
 
   // 1002 announces your stream to the room, -1307 withdraws it, 3004 gets a fresh push URL.
@@ -63,8 +71,24 @@ Page({
     });
   },
 
+  // Your microphone and camera: asked of the room first (the host may have forbidden turning one on),
+  // then set on the pusher.
+  toggleMic() {
+    const muted = !this.data.muted;
+    return this.client.setMicrophone(this.data.roomId, !muted).then(() => this.setData({ muted }), (err) => this.refused(err));
+  },
+
+  toggleCamera() {
+    const enableCamera = !this.data.enableCamera;
+    return this.client.setCamera(this.data.roomId, enableCamera).then(() => this.setData({ enableCamera }), (err) => this.refused(err));
+  },
+
+  refused(err) {
+    wx.showToast({ title: err.code === 'MEDIA_FORBIDDEN' ? lang.t('hostForbidsThat') : lang.errorText(err), icon: 'none' });
+  },
+
   onPusherError(e) {
-    wx.showToast({ title: `Camera or microphone: ${e.detail.errMsg}`, icon: 'none' });
+    wx.showToast({ title: lang.t('cameraOrMicrophone', { error: e.detail.errMsg }), icon: 'none' });
   },
 
   // Player codes are diagnostics: log them (2105 stutter, -2301 lost...).
@@ -85,6 +109,7 @@ Page({
 
   onUnload() {
     (this.offs || []).forEach((off) => off());
+    if (this.stopFollowing) this.stopFollowing();
     if (this.data.roomId) this.client.exitRoom(this.data.roomId).catch(() => undefined);
   },
 });

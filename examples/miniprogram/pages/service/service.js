@@ -7,36 +7,45 @@
 const { handlePlayerStateChange, handlePusherStateChange } = require('@rtcroom/sdk');
 const { getClient } = require('../../utils/session.js');
 const config = require('../../config.js');
+const lang = require('../../utils/lang.js');
 
 const stateText = {
-  CALL_STATE_DIALING: 'calling…',
-  CALL_STATE_QUEUED: 'waiting',
-  CALL_STATE_RINGING: 'connecting…',
-  CALL_STATE_ACTIVE: 'in call',
-  CALL_STATE_ENDED: 'ended',
+  CALL_STATE_DIALING: 'callStateDialing',
+  CALL_STATE_QUEUED: 'callStateQueued',
+  CALL_STATE_RINGING: 'callStateConnecting',
+  CALL_STATE_ACTIVE: 'callStateActive',
+  CALL_STATE_ENDED: 'callStateEnded',
 };
 
 const refusals = {
-  QUEUE_FULL: 'All lines are busy, try again later',
-  TEAM_CLOSED: 'Customer service is closed now',
+  QUEUE_FULL: 'linesBusy',
+  TEAM_CLOSED: 'serviceClosed',
 };
 
-const waitText = (position, seconds) => `Waiting: you are number ${position}, about ${Math.max(1, Math.ceil(seconds / 60))} min`;
+const endedWords = {
+  CALL_END_REASON_HUNG_UP: 'callEnded',
+  CALL_END_REASON_CANCELLED: 'callCancelled',
+  CALL_END_REASON_TIMEOUT: 'callNoAnswer',
+  CALL_END_REASON_CONNECTION_LOST: 'callConnectionLost',
+};
+
+const waitText = (position, seconds) => lang.t('waitingInLine', { position, minutes: Math.max(1, Math.ceil(seconds / 60)) });
 
 Page({
-  data: { team: '', note: '', busy: false, error: '', callId: '', roomId: '', pushUrl: '', remoteUrl: '', remoteMemberId: '', status: '', stateText: '', active: false },
+  data: { team: '', note: '', busy: false, error: '', callId: '', roomId: '', pushUrl: '', remoteUrl: '', remoteMemberId: '', status: '', stateText: '', active: false, t: {} },
 
   onLoad(query) {
+    this.setData({ t: lang.strings() });
     const client = getClient();
     this.client = client;
     this.setData({ team: query.team ? decodeURIComponent(query.team) : config.serviceTeam || '' });
     this.offs = [
       client.on('callUpdated', ({ call }) => call.id === this.data.callId && this.show(call)),
       client.on('callQueued', (e) => e.call.id === this.data.callId && this.setData({ status: waitText(e.position, e.estimatedWaitSeconds) })),
-      client.on('callConnecting', ({ call }) => call.id === this.data.callId && this.setData({ status: 'Connecting…' })),
+      client.on('callConnecting', ({ call }) => call.id === this.data.callId && this.setData({ status: lang.t('connecting') })),
       client.on('callEnded', ({ call, reason }) => call.id === this.data.callId && this.ended(reason)),
       client.on('streamReady', (e) => e.roomId === this.data.roomId && !e.self && e.playUrl && this.setData({ remoteUrl: e.playUrl.rtcUrl, remoteMemberId: e.member.memberId })),
-      client.on('streamStopped', (e) => e.roomId === this.data.roomId && !e.self && e.member.memberId === this.data.remoteMemberId && this.setData({ remoteUrl: '', status: 'Their video paused' })),
+      client.on('streamStopped', (e) => e.roomId === this.data.roomId && !e.self && e.member.memberId === this.data.remoteMemberId && this.setData({ remoteUrl: '', status: lang.t('theirVideoPaused') })),
       // The agent handed the call on: the next one's stream follows (callQueued or callConnecting says where it stands).
       client.on('memberLeft', (e) => e.roomId === this.data.roomId && !e.self && e.member.memberId === this.data.remoteMemberId && this.setData({ remoteUrl: '', remoteMemberId: '' })),
       client.on('pushUrl', (e) => e.roomId === this.data.roomId && this.setData({ pushUrl: e.pushUrl.url })),
@@ -52,7 +61,7 @@ Page({
     try {
       await this.place(this.data.team, this.data.note.trim());
     } catch (err) {
-      this.setData({ error: refusals[err.code] || String(err.message || err) });
+      this.setData({ error: refusals[err.code] ? lang.t(refusals[err.code]) : lang.errorText(err) });
     } finally {
       this.setData({ busy: false });
     }
@@ -60,21 +69,20 @@ Page({
 
   async place(team, note) {
     const { call, room } = await this.client.callTeam(team, { metadata: note });
-    this.setData({ callId: call.id, roomId: room.room.id, pushUrl: room.pushUrl.url, remoteUrl: '', remoteMemberId: '', status: 'Calling…' });
+    this.setData({ callId: call.id, roomId: room.room.id, pushUrl: room.pushUrl.url, remoteUrl: '', remoteMemberId: '', status: lang.t('calling') });
     this.show(call);
   },
 
   show(call) {
     const active = call.state === 'CALL_STATE_ACTIVE';
-    this.setData({ stateText: stateText[call.state] || '', active });
+    this.setData({ stateText: stateText[call.state] ? lang.t(stateText[call.state]) : '', active });
     // Answered: the agent's video follows once its push began.
-    if (active && !this.data.remoteUrl) this.setData({ status: 'Connected' });
+    if (active && !this.data.remoteUrl) this.setData({ status: lang.t('connected') });
   },
 
   ended(reason) {
-    const words = { CALL_END_REASON_HUNG_UP: 'Call ended', CALL_END_REASON_CANCELLED: 'Cancelled', CALL_END_REASON_TIMEOUT: 'No answer', CALL_END_REASON_CONNECTION_LOST: 'Connection lost' };
-    this.setData({ callId: '', roomId: '', pushUrl: '', remoteUrl: '', remoteMemberId: '', status: '', stateText: 'ended', active: false });
-    wx.showToast({ title: words[reason] || 'Call ended', icon: 'none' });
+    this.setData({ callId: '', roomId: '', pushUrl: '', remoteUrl: '', remoteMemberId: '', status: '', stateText: lang.t('callStateEnded'), active: false });
+    wx.showToast({ title: lang.t(endedWords[reason] || 'callEnded'), icon: 'none' });
   },
 
   end() {
@@ -95,7 +103,7 @@ Page({
   },
 
   onPusherError(e) {
-    wx.showToast({ title: `Camera or microphone: ${e.detail.errMsg}`, icon: 'none' });
+    wx.showToast({ title: lang.t('cameraOrMicrophone', { error: e.detail.errMsg }), icon: 'none' });
   },
 
   onPlayerState(e) {

@@ -2,30 +2,35 @@
 // <live-pusher> enters the TRTC room with the room:// URL the server signed, and the others arrive on
 // that pusher's bindstatechange (1031-1034), which TrtcRoomMedia reads. The tiles are rtcroom's seated
 // members, each playing TRTC's play URL once TRTC has told it: nobody without a seat is ever shown.
-const { TrtcRoomMedia } = require('@rtcroom/sdk');
+// The host's mute request turns the pusher's microphone or camera off (followMuteRequests); TRTC's
+// callbacks then tell the room it is off.
+const { followMuteRequests, pusherMediaAttributes, TrtcRoomMedia } = require('@rtcroom/sdk');
 const { getClient } = require('../../utils/session.js');
+const lang = require('../../utils/lang.js');
 
 const roomEvents = ['memberJoined', 'memberLeft', 'memberConnection', 'memberUpdated', 'resync'];
 
 const seatEnded = {
-  LEAVE_REASON_REMOVED: 'You were removed from the room',
-  LEAVE_REASON_REPLACED: 'You entered this room on another device',
-  LEAVE_REASON_CONNECTION_LOST: 'Your connection was lost for too long',
+  LEAVE_REASON_REMOVED: 'removedFromRoom',
+  LEAVE_REASON_REPLACED: 'enteredElsewhere',
+  LEAVE_REASON_CONNECTION_LOST: 'connectionLostTooLong',
 };
 
 Page({
-  data: { roomId: '', pushUrl: '', players: [], status: 'Entering…' },
+  data: { roomId: '', pushUrl: '', players: [], status: '', t: {}, muted: false, enableCamera: true },
 
   async onLoad(query) {
+    this.setData({ t: lang.strings(), status: lang.t('entering') });
     const client = getClient();
     this.client = client;
     const mine = (handler) => (e) => e.roomId === this.data.roomId && handler(e);
     this.offs = [
       ...roomEvents.map((name) => client.on(name, mine(() => this.redraw()))),
       client.on('pushUrl', mine((e) => this.setData({ pushUrl: e.pushUrl.url }))),
-      client.on('roomClosed', mine(() => this.gone('The room was closed'))),
-      client.on('memberLeft', mine((e) => e.self && e.reason !== 'LEAVE_REASON_ROOM_CLOSED' && this.gone(seatEnded[e.reason] || 'You are no longer in the room'))),
+      client.on('roomClosed', mine(() => this.gone(lang.t('roomWasClosed')))),
+      client.on('memberLeft', mine((e) => e.self && e.reason !== 'LEAVE_REASON_ROOM_CLOSED' && this.gone(lang.t(seatEnded[e.reason] || 'noLongerInRoom')))),
       client.on('seatLost', mine(() => this.enter(decodeURIComponent(query.name)))),
+      client.on('muteRequested', mine((e) => wx.showToast({ title: lang.t(e.audio ? 'hostMutedMicrophone' : 'hostTurnedCameraOff'), icon: 'none' }))),
     ];
     await this.enter(decodeURIComponent(query.name));
   },
@@ -35,10 +40,12 @@ Page({
       const room = await this.client.enterRoom(name, { createOptions: { maxMembers: 6, displayName: name } });
       this.media = new TrtcRoomMedia(this.client, room.room.id);
       wx.setNavigationBarTitle({ title: room.room.displayName || room.room.name });
-      this.setData({ roomId: room.room.id, pushUrl: room.pushUrl.url });
+      this.setData({ roomId: room.room.id, pushUrl: room.pushUrl.url, ...pusherMediaAttributes(room.self.media) });
+      if (this.stopFollowing) this.stopFollowing();
+      this.stopFollowing = followMuteRequests(this.client, room.room.id, (attributes) => this.setData(attributes));
       this.redraw();
     } catch (err) {
-      this.setData({ status: err.code === 'ROOM_FULL' ? 'The room is full: six people are in it.' : `Could not enter: ${err.code || err.message}` });
+      this.setData({ status: err.code === 'ROOM_FULL' ? lang.t('roomFullOfSix') : lang.t('couldNotEnter', { error: lang.errorText(err) }) });
     }
   },
 
@@ -53,7 +60,7 @@ Page({
       microphone: p.audio,
       inMediaRoom: p.inMediaRoom,
     }));
-    this.setData({ players, status: `${room.members.length} of ${room.room.maxMembers} in the room` });
+    this.setData({ players, status: lang.t('roomCount', { count: room.members.length, max: room.room.maxMembers }) });
   },
 
   // 1031-1034: the others in the TRTC room; 3004: a fresh push URL.
@@ -66,7 +73,7 @@ Page({
   },
 
   onPusherError(e) {
-    wx.showToast({ title: `Camera or microphone: ${e.detail.errMsg}`, icon: 'none' });
+    wx.showToast({ title: lang.t('cameraOrMicrophone', { error: e.detail.errMsg }), icon: 'none' });
   },
 
   onPlayerState(e) {
@@ -85,6 +92,7 @@ Page({
 
   onUnload() {
     (this.offs || []).forEach((off) => off());
+    if (this.stopFollowing) this.stopFollowing();
     if (this.data.roomId) this.client.exitRoom(this.data.roomId).catch(() => undefined);
   },
 });

@@ -14,6 +14,7 @@ type RoomEvent = roomEventv1.RoomEvent;
 /** member.joined, room.closed, ...: the type webhooks and NATS subjects use. */
 export function eventType(e: RoomEvent): string {
   if (e.payload?.$case === 'memberConnectionChanged') return 'member.connection';
+  if (e.payload?.$case === 'memberMediaChanged') return 'member.media';
   return (e.payload?.$case ?? 'unknown').replace(/[A-Z]/g, (c) => `.${c.toLowerCase()}`);
 }
 
@@ -29,7 +30,12 @@ function details(e: RoomEvent): string {
       return enumName(roomv1.closeReasonToJSON(p.value.reason), 'CLOSE_REASON_');
     case 'memberJoined':
     case 'memberUpdated':
+    case 'seatRequested':
       return who(p.value.member);
+    case 'seatInvited':
+      return `${who(p.value.member)} by ${p.value.byIdentity}`;
+    case 'memberRoleChanged':
+      return `${who(p.value.member)} ${enumName(roomv1.memberRoleToJSON(p.value.previousRole), 'MEMBER_ROLE_')} -> ${enumName(roomv1.memberRoleToJSON(p.value.member?.role ?? roomv1.MemberRole.MEMBER_ROLE_UNSPECIFIED), 'MEMBER_ROLE_')}`;
     case 'memberLeft':
       return `${who(p.value.member)} (${enumName(roomv1.leaveReasonToJSON(p.value.reason), 'LEAVE_REASON_')}${p.value.reasonText ? `: ${p.value.reasonText}` : ''})`;
     case 'streamStarted':
@@ -44,6 +50,12 @@ function details(e: RoomEvent): string {
       const to = m?.recipients.length ? ` to ${m.recipients.join(', ')}` : '';
       const body = m?.body?.$case === 'text' ? JSON.stringify(m.body.value) : m?.body ? `[${m.body.value.topic}, ${m.body.value.payload.length} bytes]` : '';
       return `${m?.senderIdentity || '(system)'}${to}: ${body}`;
+    }
+    case 'memberMediaChanged': {
+      const media = p.value.member?.media;
+      const track = (name: string, t: roomv1.TrackState | undefined) =>
+        `${name} ${t?.on ? 'on' : 'off'}${t?.muteRequested ? ' (asked off)' : ''}${t?.forbidden ? ' (forbidden)' : ''}`;
+      return `${who(p.value.member)} ${track('audio', media?.audio)}, ${track('video', media?.video)} (${enumName(roomv1.mediaChangeReasonToJSON(p.value.reason), 'MEDIA_CHANGE_REASON_')})`;
     }
     case 'callSupervised':
       return `${p.value.supervisorIdentity} ${enumName(roomEventv1.supervisionModeToJSON(p.value.mode), 'SUPERVISION_MODE_')} call ${p.value.callId}`;

@@ -6,10 +6,11 @@ import { roomId, seconds, text } from './arguments';
 
 export const membersTable = (members: roomv1.Member[]) =>
   table(
-    ['IDENTITY', 'NAME', 'STATE', 'CONNECTED', 'JOINED'],
+    ['IDENTITY', 'NAME', 'ROLE', 'STATE', 'CONNECTED', 'JOINED'],
     members.map((m) => [
       m.identity,
       m.displayName,
+      m.role === roomv1.MemberRole.MEMBER_ROLE_AUDIENCE ? 'audience' : 'seat',
       enumName(roomv1.memberStateToJSON(m.state), 'MEMBER_STATE_'),
       m.connectionInterrupted ? 'no' : 'yes',
       time(m.joinTime),
@@ -20,10 +21,10 @@ export const membersTable = (members: roomv1.Member[]) =>
 const reasonFlag = { reason: { type: 'string' as const, value: 'TEXT', help: 'why, for people (in the MemberLeft event; up to 256 characters)' } };
 
 export const members = group({
-  summary: "A room's seated members: list them, remove or ban one, lift a ban.",
+  summary: "A room's members (seats and audience): list them, remove or ban one, lift a ban.",
   children: {
     list: command({
-      summary: 'the members holding a seat',
+      summary: 'the members, seated and in the audience',
       args: '<room>',
       arity: [1, 1],
       async run(ctx, [ref]) {

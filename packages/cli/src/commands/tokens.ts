@@ -19,6 +19,7 @@ export const tokens = group({
         list: { type: 'boolean', help: 'may list and read rooms it is not in' },
         admin: { type: 'boolean', help: 'may update and close rooms, remove and ban members (in --room only, when given)' },
         agent: { type: 'string', value: 'TEAMS', help: 'service-desk agent of these teams (comma-separated)' },
+        audience: { type: 'boolean', help: 'joins only as audience: no seat, not even by promotion' },
         supervisor: { type: 'string', value: 'TEAMS', help: 'service-desk supervisor of these teams (comma-separated)' },
       },
       async run(ctx, [identity], flags) {
@@ -29,6 +30,7 @@ export const tokens = group({
           roomList: flags.list === true,
           roomAdmin: flags.admin === true,
           agentTeams: list(flags, 'agent') ?? [],
+          audienceOnly: flags.audience === true,
           supervisorTeams: list(flags, 'supervisor') ?? [],
         });
         const answer = await ctx.connection.tokens().issueAccessToken({ identity, name: text(flags, 'name') ?? '', ttlSeconds: seconds(flags, 'ttl') ?? 0, grants });

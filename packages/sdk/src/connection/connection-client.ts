@@ -7,6 +7,8 @@
 import { Emitter, Listener } from '../emitter.js';
 import { RtcRoomError } from '../errors.js';
 import type { RtcRoomEvents } from '../events.js';
+import { detectLocale, Locale } from '../i18n/locale.js';
+import { describeError } from '../i18n/translate.js';
 import type { ClientKind, ServerMessage, Welcome } from '../protocol.js';
 import type { BackoffOptions } from './backoff.js';
 import { browserSocket } from './socket-websocket.js';
@@ -25,6 +27,12 @@ export interface RtcRoomClientOptions {
   connectTimeoutMs?: number;
   /** A ping unanswered this long means the connection is dead (ms, default max(2 x ping interval, 4000)). */
   heartbeatTimeoutMs?: number;
+  /**
+   * The language of describeError and of diagnostics' `message`: 'zh-CN' or 'en' (any Chinese tag,
+   * e.g. WeChat's 'zh_CN', is zh-CN; any other is en). Default: the platform's (wx.getAppBaseInfo()
+   * or wx.getSystemInfoSync() in a mini-program, navigator.language in a browser, Intl in Node).
+   */
+  locale?: string;
   random?: () => number;
   /**
    * What this client plays and pushes with: 'CLIENT_KIND_BROWSER' for a web page, whose push and play
@@ -38,8 +46,10 @@ export abstract class ConnectionClient {
   protected readonly events = new Emitter<RtcRoomEvents>();
   protected readonly transport: Transport;
   private readonly tokens: TokenRefresher;
+  private language: Locale;
 
   constructor(options: RtcRoomClientOptions = {}) {
+    this.language = detectLocale(options.locale);
     this.transport = new Transport(
       {
         socket: options.socket ?? browserSocket(),
@@ -71,6 +81,26 @@ export abstract class ConnectionClient {
 
   off<K extends keyof RtcRoomEvents>(event: K, listener: Listener<RtcRoomEvents[K]>): void {
     this.events.off(event, listener);
+  }
+
+  // ---- language
+
+  /** The client's language: 'zh-CN' or 'en'. Set it (any tag, e.g. 'zh_CN') when the user switches. */
+  get locale(): Locale {
+    return this.language;
+  }
+
+  set locale(tag: string) {
+    this.language = detectLocale(tag);
+  }
+
+  /**
+   * What went wrong, for the user, in the client's language: an RtcRoomError's code as a sentence
+   * (ROOM_FULL: "房间人数已满。"); anything else, its own message. The server's English detail stays in
+   * err.message, for logs.
+   */
+  describeError(err: unknown): string {
+    return describeError(err, this.language);
   }
 
   // ---- connection

@@ -10,7 +10,9 @@
 // (RtcRoomClient.refreshPushUrl: the same seat, a new signature). Every other code, and every player
 // code, is only told to the app as a diagnostic event: the server has no use for them.
 import type { RtcRoomClient } from '../client.js';
-import { asRtcRoomError } from '../errors.js';
+import { asRtcRoomError, type RtcRoomError } from '../errors.js';
+import { playerMessage, pusherMessage } from '../i18n/translate.js';
+import type { MediaState } from '../protocol.js';
 import type { PlayerDiagnostic, PusherDiagnostic, Severity } from '../events.js';
 
 /** What bindstatechange hands over: `event.detail.code` (and sometimes a message). */
@@ -73,6 +75,10 @@ const playerCodes = new Map<number, [string, Severity]>([
   [3005, ['read or write failed', 'warning']],
 ]);
 
+/** Every pusher and player code given a meaning here (each needs its Chinese in i18n/media-messages.ts). */
+export const explainedPusherCodes: readonly number[] = [...pusherCodes.keys()];
+export const explainedPlayerCodes: readonly number[] = [...playerCodes.keys()];
+
 /** The codes the server acts on: push began, push lost, URL refused. */
 export const reportedPusherCodes: ReadonlySet<number> = new Set([1002, -1307, 3004]);
 
@@ -93,7 +99,8 @@ export function describePlayerCode(code: number): { meaning: string; severity: S
  */
 export async function handlePusherStateChange(client: RtcRoomClient, roomId: string, event: LiveStateChangeEvent): Promise<PusherDiagnostic> {
   const code = Number(event.detail.code);
-  const result: PusherDiagnostic = { roomId, code, ...describePusherCode(code) };
+  const described = describePusherCode(code);
+  const result: PusherDiagnostic = { roomId, code, ...described, message: pusherMessage(code, described.meaning, client.locale) };
   if (reportedPusherCodes.has(code)) {
     try {
       result.action = await client.reportPusherEvent(roomId, code, String(event.detail.message ?? ''));
@@ -112,7 +119,46 @@ export async function handlePusherStateChange(client: RtcRoomClient, roomId: str
  */
 export function handlePlayerStateChange(client: RtcRoomClient, roomId: string, memberId: string, event: LiveStateChangeEvent): PlayerDiagnostic {
   const code = Number(event.detail.code);
-  const result: PlayerDiagnostic = { roomId, memberId, code, ...describePlayerCode(code) };
+  const described = describePlayerCode(code);
+  const result: PlayerDiagnostic = { roomId, memberId, code, ...described, message: playerMessage(code, described.meaning, client.locale) };
   client.diagnose('playerState', result);
   return result;
+}
+
+/** The <live-pusher> attributes of a media state: `muted` (microphone off) and `enable-camera`. */
+export interface PusherMediaAttributes {
+  muted: boolean;
+  enableCamera: boolean;
+}
+
+export function pusherMediaAttributes(media: MediaState | undefined): PusherMediaAttributes {
+  return { muted: media?.audio?.on === false, enableCamera: media?.video?.on !== false };
+}
+
+/**
+ * Applies the room's owner's or an admin's mute requests to your <live-pusher>: `apply` gets the
+ * attributes to set (e.g. `(a) => page.setData(a)`, bound to muted / enable-camera), and the new state
+ * is reported (setMicrophone / setCamera), so the room sees you did. Returns the unsubscribe.
+ *
+ *   const stop = followMuteRequests(client, roomId, (a) => this.setData({ muted: a.muted, enableCamera: a.enableCamera }));
+ */
+export function followMuteRequests(
+  client: RtcRoomClient,
+  roomId: string,
+  apply: (attributes: Partial<PusherMediaAttributes>) => void,
+  /** A report that failed (the pusher is muted all the same). */
+  onError?: (err: RtcRoomError) => void,
+): () => void {
+  return client.on('muteRequested', (request) => {
+    if (request.roomId !== roomId) return;
+    const attributes: Partial<PusherMediaAttributes> = {};
+    if (request.audio) attributes.muted = true;
+    if (request.video) attributes.enableCamera = false;
+    if (Object.keys(attributes).length === 0) return;
+    apply(attributes);
+    const reports: Promise<unknown>[] = [];
+    if (request.audio) reports.push(client.setMicrophone(roomId, false));
+    if (request.video) reports.push(client.setCamera(roomId, false));
+    Promise.all(reports).catch((err) => onError?.(asRtcRoomError(err, 'INTERNAL')));
+  });
 }

@@ -1,4 +1,6 @@
 // Which URL of a push or play URL a client uses, by its kind, and why a browser's may be missing.
+import type { Locale } from '../i18n/locale.js';
+import { errorMessage } from '../i18n/translate.js';
 import type { ClientKind, PlayUrl, PushUrl } from '../protocol.js';
 
 /** The codes PushUrl.webrtcUnavailable and PlayUrl.webrtcUnavailable carry, for people. */
@@ -8,9 +10,10 @@ const webrtcUnavailableMeanings: Record<string, string> = {
   WEBRTC_FAILED: 'the media bridge could not prepare this stream for WebRTC just now: ask for the URL again',
 };
 
-/** Why a browser member's URL has no webrtcUrl, for people; '' when it has one (or the code is empty). */
-export function describeWebRtcUnavailable(code: string): string {
+/** Why a browser member's URL has no webrtcUrl, for people (in `locale`, default English); '' when it has one (or the code is empty). */
+export function describeWebRtcUnavailable(code: string, locale: Locale = 'en'): string {
   if (!code) return '';
+  if (locale !== 'en') return errorMessage(code, locale);
   return webrtcUnavailableMeanings[code] ?? `no WebRTC URL (${code})`;
 }
 

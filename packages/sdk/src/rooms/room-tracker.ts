@@ -4,7 +4,7 @@
 import type { Emitter } from '../emitter.js';
 import { RtcRoomError } from '../errors.js';
 import type { RtcRoomEvents } from '../events.js';
-import type { Answer, Member, RoomNotice, Welcome } from '../protocol.js';
+import type { Answer, Member, PushUrl, RoomNotice, Welcome } from '../protocol.js';
 import { RoomSequencer, SequencerStep } from './room-sequencer.js';
 import { RoomSnapshot, RoomView } from './room-view.js';
 import { setTimer } from '../timers.js';
@@ -80,6 +80,15 @@ export class RoomTracker {
       this.events.emit('pushUrl', { roomId: a.room.id, pushUrl: a.pushUrl });
     }
     this.run(t, t.sequencer.rejoined(a.seq));
+  }
+
+  /** Your role changed by your own request: a promotion's push URL, or none any more (back in the audience). */
+  roleChanged(roomId: string, member: Member, pushUrl: PushUrl | undefined): void {
+    const t = this.rooms.get(roomId);
+    if (!t) return;
+    t.view.self = { ...t.view.self, ...member };
+    t.view.pushUrl = member.role === 'MEMBER_ROLE_AUDIENCE' ? undefined : (pushUrl ?? t.view.pushUrl);
+    if (pushUrl) this.events.emit('pushUrl', { roomId, pushUrl });
   }
 
   /** A socket was welcomed: a resumed seat is synced from the last seq seen; any other seat is gone. */
@@ -160,11 +169,37 @@ export class RoomTracker {
     } else if (n.streamStopped) this.events.emit('streamStopped', { ...base, member: n.streamStopped.member, self: isSelf(n.streamStopped.member) });
     else if (n.roomUpdated) this.events.emit('roomUpdated', { ...base, room: n.roomUpdated.room });
     else if (n.recordingReady) this.events.emit('recordingReady', { ...base, recording: n.recordingReady.recording });
+    else if (n.memberMedia) this.memberMedia(base, n.memberMedia, isSelf(n.memberMedia.member));
+    else if (n.memberRole) {
+      const { member, previousRole, byIdentity, audienceCount } = n.memberRole;
+      this.events.emit('memberRole', { ...base, member, previousRole, byIdentity, audienceCount, self: isSelf(member) });
+    } else if (n.seatRequest) {
+      const { member, invited, byIdentity } = n.seatRequest;
+      this.events.emit('seatRequest', { ...base, member, invited, byIdentity, self: isSelf(member) });
+    } else if (n.audience) this.events.emit('audience', { ...base, audienceCount: n.audience.audienceCount });
     else if (n.message) this.events.emit('message', { ...base, message: n.message.message, self: n.message.message.senderMemberId === selfId });
     else if (n.roomClosed) {
       this.rooms.delete(n.roomId);
       this.events.emit('roomClosed', { ...base, room: n.roomClosed.room, reason: n.roomClosed.reason });
     }
+  }
+
+  private memberMedia(base: { roomId: string; seq: number; time?: string }, change: NonNullable<RoomNotice['memberMedia']>, self: boolean): void {
+    const { member, reason } = change;
+    this.events.emit('memberMedia', { ...base, member, reason, self });
+    const media = member.media;
+    if (!self || reason !== 'MEDIA_CHANGE_REASON_MUTE_REQUESTED' || !media) return;
+    const audio = media.audio?.muteRequested === true;
+    const video = media.video?.muteRequested === true;
+    if (!audio && !video && !media.audio?.forbidden && !media.video?.forbidden) return;
+    this.events.emit('muteRequested', {
+      roomId: base.roomId,
+      audio,
+      video,
+      audioForbidden: media.audio?.forbidden === true,
+      videoForbidden: media.video?.forbidden === true,
+      by: media.audio?.muteRequested ? (media.audio?.moderatorIdentity ?? '') : (media.video?.moderatorIdentity ?? ''),
+    });
   }
 
   private memberLeft(t: TrackedRoom, base: { roomId: string; seq: number; time?: string }, left: NonNullable<RoomNotice['memberLeft']>, self: boolean): void {

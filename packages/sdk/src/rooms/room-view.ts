@@ -7,7 +7,7 @@ export interface RoomSnapshot {
   room: Room;
   /** Your own seat. */
   self: Member;
-  /** Everyone holding a seat, you included, in join order. */
+  /** Everyone holding a seat, you included (also when you are in the audience), in join order. */
   members: Member[];
   /** For your <live-pusher url="...">. */
   pushUrl?: PushUrl;
@@ -42,6 +42,8 @@ export class RoomView {
     this.members.clear();
     this.playUrls.clear();
     for (const m of members) {
+      // The audience is known by its size (room.audienceCount); get_room lists it.
+      if (m.role === 'MEMBER_ROLE_AUDIENCE' && m.memberId !== this.self.memberId) continue;
       this.members.set(m.memberId, m);
       const url = byStream.get(m.streamId) ?? kept.get(m.memberId);
       if (url && m.state === 'MEMBER_STATE_PUBLISHING') this.playUrls.set(m.memberId, url);
@@ -65,6 +67,7 @@ export class RoomView {
       this.members.delete(n.memberLeft.member.memberId);
       this.playUrls.delete(n.memberLeft.member.memberId);
     } else if (n.memberUpdated) this.put(n.memberUpdated.member);
+    else if (n.memberMedia) this.put(n.memberMedia.member);
     else if (n.memberConnection) this.put({ ...n.memberConnection.member, connectionInterrupted: !n.memberConnection.connected });
     else if (n.streamStarted) {
       this.put(n.streamStarted.member);
@@ -72,9 +75,21 @@ export class RoomView {
     } else if (n.streamStopped) {
       this.put(n.streamStopped.member);
       this.playUrls.delete(n.streamStopped.member.memberId);
-    } else if (n.roomUpdated) this.room = n.roomUpdated.room;
+    } else if (n.memberRole) {
+      const { member, audienceCount } = n.memberRole;
+      if (member.role === 'MEMBER_ROLE_AUDIENCE') this.playUrls.delete(member.memberId);
+      // Back in the audience yourself: your push URL is no longer yours to push to.
+      if (member.role === 'MEMBER_ROLE_AUDIENCE' && member.memberId === this.self.memberId) this.pushUrl = undefined;
+      if (member.role === 'MEMBER_ROLE_AUDIENCE' && member.memberId !== this.self.memberId) this.members.delete(member.memberId);
+      else this.put(member);
+      this.room = { ...this.room, audienceCount };
+    } else if (n.seatRequest) {
+      if (n.seatRequest.member.memberId === this.self.memberId) this.put(n.seatRequest.member);
+    } else if (n.audience) this.room = { ...this.room, audienceCount: n.audience.audienceCount };
+    else if (n.roomUpdated) this.room = { ...n.roomUpdated.room, audienceCount: this.room.audienceCount };
     else if (n.roomClosed) this.room = n.roomClosed.room;
-    this.room = { ...this.room, memberCount: this.members.size };
+    const seats = [...this.members.values()].filter((m) => m.role !== 'MEMBER_ROLE_AUDIENCE').length;
+    this.room = { ...this.room, memberCount: seats };
   }
 
   snapshot(seq: number): RoomSnapshot {

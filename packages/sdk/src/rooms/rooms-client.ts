@@ -17,13 +17,25 @@ export interface JoinOptions {
   /** Create the room named roomName if there is no open one (needs the roomCreate grant). */
   createIfMissing?: boolean;
   createOptions?: RoomOptions;
+  /** 'audience': join without a seat (no push URL; play and events only). Default: a seat. */
+  as?: 'seat' | 'audience';
   /** This seat's kind, when it is not the client's (RtcRoomClientOptions.kind). */
   kind?: ClientKind;
 }
 
 export interface JoinedRoom extends RoomSnapshot {
-  /** For your <live-pusher url="...">: always set after a join. */
+  /** For your <live-pusher url="...">: always set after a join to a seat. */
   pushUrl: PushUrl;
+}
+
+/** A room joined as audience: no push URL until you are promoted (takeSeat). */
+export type AudienceRoom = RoomSnapshot;
+
+/** What a seat request came to: promoted (with your push URL), or pending (asked, or invited). */
+export interface SeatAnswer {
+  member: Member;
+  pending: boolean;
+  pushUrl?: PushUrl;
 }
 
 export interface ProfilePatch {
@@ -64,9 +76,12 @@ export abstract class RoomsClient extends ConnectionClient {
    * notices about the room follow from then on. A join cut off by a dropped connection is retried
    * once the connection is back (it carries an idempotency key: never two seats).
    */
-  async joinRoom(options: JoinOptions): Promise<JoinedRoom> {
+  joinRoom(options: JoinOptions & { as: 'audience' }): Promise<AudienceRoom>;
+  joinRoom(options: JoinOptions): Promise<JoinedRoom>;
+  async joinRoom(options: JoinOptions): Promise<JoinedRoom | AudienceRoom> {
     const joinKey = newKey();
-    const body = { ...options, idempotencyKey: joinKey };
+    const { as, ...rest } = options;
+    const body = { ...rest, idempotencyKey: joinKey, ...(as === 'audience' ? { role: 'MEMBER_ROLE_AUDIENCE' as const } : {}) };
     for (let attempt = 0; ; attempt++) {
       try {
         const answer = await this.transport.request('joinRoom', body, { onAnswer: (a) => this.roomTracker.seated(a, joinKey) });
@@ -80,6 +95,38 @@ export abstract class RoomsClient extends ConnectionClient {
   /** Enters the room called `name`, creating it when there is none (the original rtcroom.js enterRoom). */
   enterRoom(name: string, options: Omit<JoinOptions, 'roomId' | 'roomName'> = {}): Promise<JoinedRoom> {
     return this.joinRoom({ createIfMissing: true, ...options, roomName: name });
+  }
+
+  /**
+   * "连麦": from the audience, asks for a seat, or takes the one you were invited to (then the answer
+   * has your push URL, and the room sees you promoted). ROOM_FULL when every seat is taken;
+   * PERMISSION_DENIED for a token that joins only as audience.
+   */
+  async takeSeat(roomId: string): Promise<SeatAnswer> {
+    return this.setRole(roomId, '', 'MEMBER_ROLE_SEAT');
+  }
+
+  /** Back to the audience from a seat (stop your pusher: the push URL is no longer yours to use). */
+  async leaveSeat(roomId: string): Promise<SeatAnswer> {
+    return this.setRole(roomId, '', 'MEMBER_ROLE_AUDIENCE');
+  }
+
+  /** As the room's owner or an admin: invites an audience member to a seat (it accepts with takeSeat). */
+  async inviteToSeat(roomId: string, identity: string): Promise<SeatAnswer> {
+    return this.setRole(roomId, identity, 'MEMBER_ROLE_SEAT');
+  }
+
+  /** As the room's owner or an admin: sends a seated member back to the audience. */
+  async moveToAudience(roomId: string, identity: string): Promise<SeatAnswer> {
+    return this.setRole(roomId, identity, 'MEMBER_ROLE_AUDIENCE');
+  }
+
+  private async setRole(roomId: string, identity: string, role: 'MEMBER_ROLE_SEAT' | 'MEMBER_ROLE_AUDIENCE'): Promise<SeatAnswer> {
+    const mine = identity === '' || identity === this.transport.welcome?.identity;
+    const answer = await this.transport.request('setMemberRole', { roomId, identity, role }, {
+      onAnswer: (a) => mine && !a.pending && this.roomTracker.roleChanged(roomId, a.member, a.pushUrl),
+    });
+    return { member: answer.member, pending: answer.pending, pushUrl: answer.pushUrl };
   }
 
   /** Gives up your seat. */
@@ -173,7 +220,42 @@ export abstract class RoomsClient extends ConnectionClient {
     return (await this.transport.request('listMessages', { roomId })).messages;
   }
 
+  /**
+   * Reports your microphone as your pusher has it (call it when you change <live-pusher muted>).
+   * Turning it on after the room's owner or an admin forbade it is refused: MEDIA_FORBIDDEN.
+   */
+  setMicrophone(roomId: string, on: boolean): Promise<Member> {
+    return this.setMedia(roomId, { audio: on });
+  }
+
+  /**
+   * Reports your camera as your pusher has it (<live-pusher enable-camera>). Refused with
+   * MEDIA_FORBIDDEN when forbidden, and always in an audio-only room.
+   */
+  setCamera(roomId: string, on: boolean): Promise<Member> {
+    return this.setMedia(roomId, { video: on });
+  }
+
+  /** Reports microphone (audio) and camera (video) at once; a track left out is unchanged. */
+  async setMedia(roomId: string, media: { audio?: boolean; video?: boolean }): Promise<Member> {
+    return (await this.transport.request('setMediaState', { roomId, ...media })).member;
+  }
+
   // ---- admin (needs the roomAdmin grant)
+
+  /**
+   * Asks a member to turn its microphone (audio) and/or camera (video) off; its SDK tells its app
+   * (`muteRequested`) and the pusher glue applies it. With forbidUnmute, its reports of them on are
+   * refused until allowUnmute. The room's owner (with the right to manage it) or a roomAdmin.
+   */
+  async muteMember(roomId: string, identity: string, tracks: { audio?: boolean; video?: boolean; forbidUnmute?: boolean }): Promise<Member> {
+    return (await this.transport.request('muteMember', { roomId, identity, ...tracks })).member;
+  }
+
+  /** Lets a member turn its microphone and/or camera on again after muteMember's forbidUnmute. */
+  async allowUnmute(roomId: string, identity: string, tracks: { audio?: boolean; video?: boolean }): Promise<Member> {
+    return (await this.transport.request('allowUnmute', { roomId, identity, ...tracks })).member;
+  }
 
   updateRoom(roomId: string, patch: { displayName?: string; metadata?: string }): Promise<Room> {
     const updateMask = (['displayName', 'metadata'] as const).filter((k) => patch[k] !== undefined).map((k) => (k === 'displayName' ? 'display_name' : k));

@@ -12,6 +12,7 @@
 //   onPusherState(e) { media.handlePusherStateChange(e).then(() => this.setData({ players: media.players() })) }
 import type { RtcRoomClient } from '../client.js';
 import type { PusherDiagnostic } from '../events.js';
+import { pusherMessage } from '../i18n/translate.js';
 import { describePusherCode, handlePusherStateChange, LiveStateChangeEvent } from './live-glue.js';
 
 /** The pusher codes that carry TRTC's remote users. */
@@ -80,7 +81,8 @@ export class TrtcRoomMedia {
     const code = Number(event.detail.code);
     if (!trtcRemoteUserCodes.has(code)) return handlePusherStateChange(this.client, this.roomId, event);
     for (const listed of trtcUserList(event)) this.apply(code, listed);
-    const result: PusherDiagnostic = { roomId: this.roomId, code, ...describePusherCode(code) };
+    const described = describePusherCode(code);
+    const result: PusherDiagnostic = { roomId: this.roomId, code, ...described, message: pusherMessage(code, described.meaning, this.client.locale) };
     this.client.diagnose('pusherState', result);
     return result;
   }

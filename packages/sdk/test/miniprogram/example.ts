@@ -10,7 +10,7 @@ import { join, relative } from 'node:path';
 import { promisify } from 'node:util';
 import { eventually } from '@rtcroom/common/testing';
 import { cleanEnv, npmInstall, repoRoot, sdkDir, withBuiltSdk } from '../packed-sdk';
-import { Phone, startPhone } from './phone';
+import { Phone, PhoneOptions, startPhone } from './phone';
 
 const run = promisify(execFile);
 export const exampleDir = join(repoRoot, 'examples', 'miniprogram');
@@ -47,8 +47,8 @@ export const stateChange = (code: number, memberId?: string) => ({ detail: { cod
 const phones: Phone[] = [];
 
 /** A phone with the example open on its first page (index), signed in as `identity` the way a user does it. */
-export async function signedInPhone(example: InstalledExample, identity: string, name = ''): Promise<Phone> {
-  const phone = await startPhone(example.dir);
+export async function signedInPhone(example: InstalledExample, identity: string, name = '', options: PhoneOptions = {}): Promise<Phone> {
+  const phone = await startPhone(example.dir, options);
   phones.push(phone);
   const index = phone.top('pages/index/index');
   index.onIdentity({ detail: { value: ` ${identity} ` } });

@@ -5,7 +5,9 @@
 // App(), Page(), getApp(), getCurrentPages() and a `wx` whose connectSocket is a real WebSocket
 // (fake-wx.ts) and whose request is a real HTTP request. Pages live on a stack with their lifecycle
 // (onLoad(query) with the query as written in the URL, onShow, onHide, onUnload); setData is checked
-// as WeChat checks it. What the user sees is recorded: toasts, modals, titles.
+// as WeChat checks it. What the user sees is recorded: toasts, modals, titles. The phone has a language
+// (wx.getAppBaseInfo().language, 'en' unless told: WeChat's own tags, e.g. 'zh_CN') and a storage
+// (wx.getStorageSync/setStorageSync), which phones may share to stand for one phone started again.
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fakeWx } from '../fake-wx';
@@ -21,6 +23,8 @@ export interface Phone {
   readonly titles: string[];
   /** What WeChat would print as warnings or errors: setData misuse, a page's failed onLoad. */
   readonly problems: string[];
+  /** What the mini-program stored (wx.setStorageSync). */
+  readonly storage: Map<string, unknown>;
   /** The page on top, checked to be `route` when given. */
   top(route?: string): PageInstance;
   /** What wx.navigateTo({ url }) does, resolved once the page has loaded (a link into the mini-program). */
@@ -37,8 +41,17 @@ export interface Phone {
 
 const wechatLacks = ['process', 'Buffer', 'global', 'globalThis', 'setImmediate', 'clearImmediate', '__dirname', '__filename', 'fetch', 'WebSocket', 'window', 'document'];
 
+export interface PhoneOptions {
+  /** WeChat's language setting as the phone reports it: 'en' (default), 'zh_CN'... */
+  language?: string;
+  /** The mini-program's storage; pass one phone's to another to keep what was stored. */
+  storage?: Map<string, unknown>;
+}
+
 /** Starts the mini-program in `root` (app.js, then app.json's first page) and resolves once that page loaded. */
-export async function startPhone(root: string): Promise<Phone> {
+export async function startPhone(root: string, options: PhoneOptions = {}): Promise<Phone> {
+  const language = options.language ?? 'en';
+  const storage = options.storage ?? new Map<string, unknown>();
   const modules = new Map<string, { exports: any }>();
   const definitions = new Map<string, Record<string, any>>();
   const appJson = JSON.parse(readFileSync(join(root, 'app.json'), 'utf8')) as { pages: string[] };
@@ -161,6 +174,11 @@ export async function startPhone(root: string): Promise<Phone> {
       later(() => o.success?.({ confirm: answer === 'confirm', cancel: answer === 'cancel' }));
     },
     setNavigationBarTitle: (o: { title: string }) => void titles.push(o.title),
+    getAppBaseInfo: () => ({ language, SDKVersion: '3.4.0', theme: 'light' }),
+    getSystemInfoSync: () => ({ language, platform: 'devtools', SDKVersion: '3.4.0' }),
+    // A key never set reads as '' (WeChat's getStorageSync); values are stored as JSON is.
+    getStorageSync: (key: string) => (storage.has(key) ? JSON.parse(JSON.stringify(storage.get(key))) : ''),
+    setStorageSync: (key: string, value: unknown) => void storage.set(key, JSON.parse(JSON.stringify(value))),
     navigateTo(o: { url: string }) {
       void open(o.url);
     },
@@ -187,6 +205,7 @@ export async function startPhone(root: string): Promise<Phone> {
     modals,
     titles,
     problems,
+    storage,
     top(route) {
       const page = pages[pages.length - 1]!;
       if (route && page.route !== route) throw new Error(`the page on top is ${page.route}, not ${route}`);

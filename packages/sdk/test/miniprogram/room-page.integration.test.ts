@@ -48,7 +48,7 @@ it('signs in with a token from the gateway (wx.request) over wx.connectSocket; a
   const index = phone.top('pages/index/index');
   index.onIdentity({ detail: { value: 'not an identity!' } });
   await index.signIn();
-  expect([index.data.signedIn, index.data.error, index.data.busy]).toEqual([false, 'CONNECT_FAILED: token: HTTP 400', false]);
+  expect([index.data.signedIn, index.data.error, index.data.busy]).toEqual([false, 'Could not connect to the server.', false]);
 
   const alice = await signedInPhone(example, `alice-${process.pid}`, 'Alice');
   expect(alice.top('pages/index/index').data).toMatchObject({ signedIn: true, error: '', busy: false });
@@ -73,7 +73,7 @@ it('two phones enter one room by name: each sees the other arrive, publish (1002
   const bobRoom = await enter(bob);
   expect(bobRoom.data.roomId).toBe(aliceRoom.data.roomId);
   expect(bobRoom.data.status).toBe('2 of 6 in the room');
-  expect(bobRoom.data.players).toEqual([{ memberId: expect.any(String), name: 'Alice', src: '', interrupted: false }]);
+  expect(bobRoom.data.players).toEqual([{ memberId: expect.any(String), name: 'Alice', src: '', interrupted: false, micOff: false }]);
   await until(() => aliceRoom.data.players.length === 1, 'Bob to arrive on Alice\'s phone');
   expect(aliceRoom.data.players[0]).toMatchObject({ name: 'Bob', src: '', interrupted: false });
   expect(aliceRoom.data.status).toBe('2 of 6 in the room');
@@ -119,4 +119,29 @@ it('a full room says so; a removal and a room closed under the page say that', a
   await until(() => room.data.status === 'The room was closed', 'the page to say the room closed');
   expect([room.data.roomId, room.data.players, dave.toasts]).toEqual(['', [], ['The room was closed']]);
   expect([...carol.problems, ...dave.problems, ...eve.problems]).toEqual([]);
+});
+
+it("the mute button reports the microphone; the host's mute request turns the pusher's microphone off, and a forbidden unmute is refused", async () => {
+  const name = roomName('mp-mute');
+  const host = await other(`host-${name}`);
+  const joined = await host.enterRoom(name);
+  const frank = await signedInPhone(example, `frank-${name}`, 'Frank');
+  frank.top().onRoomName({ detail: { value: name } });
+  const page = await tapAndOpen(frank, () => frank.top().enterRoom(), 'pages/room/room', (p) => p.data.roomId);
+  expect(page.data).toMatchObject({ muted: false, enableCamera: true });
+
+  await page.toggleMic();
+  expect(page.data.muted).toBe(true);
+  await until(() => host.members(joined.room.id).find((m) => m.identity === `frank-${name}`)?.media?.audio?.on === false, "Frank's microphone off on the host's side");
+  await page.toggleMic();
+  expect(page.data.muted).toBe(false);
+
+  await host.muteMember(joined.room.id, `frank-${name}`, { audio: true, forbidUnmute: true });
+  await until(() => page.data.muted === true, "the host's request to reach Frank's pusher");
+  expect(frank.toasts).toEqual(['The host muted your microphone']);
+  await until(() => host.members(joined.room.id).find((m) => m.identity === `frank-${name}`)?.media?.audio?.on === false, 'the request met');
+  await page.toggleMic();
+  expect(page.data.muted).toBe(true);
+  expect(frank.toasts).toEqual(['The host muted your microphone', 'The host does not allow that now']);
+  expect(frank.problems).toEqual([]);
 });

@@ -5,7 +5,9 @@
 // A subscription is of use to a join only once the server has it: hold() resolves when it does (a
 // PING/PONG after the SUB; every subscription made in one turn of the event loop shares one flush).
 // heardSince() tells whether a key has been listened to without a break since a moment of now(), so
-// a join knows whether something published before the subscription could have slipped by.
+// a join knows whether something published before the subscription could have slipped by. Its owner
+// may also note a mark of the first message a subscription delivered (noteFirst, firstNoted): a room's
+// first event heard on it says, by its seq, from where on nothing of that room can have slipped by.
 import type { BusMessage, BusSubscription, EventBus, Logger } from '@rtcroom/common';
 
 interface Held {
@@ -14,6 +16,8 @@ interface Held {
   /** now() once the server had the subscription; undefined until then. */
   readyAt: number | undefined;
   ready: Promise<void>;
+  /** The owner's mark of the first message this subscription delivered (noteFirst). */
+  firstMark: number | undefined;
 }
 
 export class Interest {
@@ -37,7 +41,7 @@ export class Interest {
       existing.holders++;
       return existing.ready;
     }
-    const held: Held = { holders: 1, subscription: this.bus.subscribe(this.subjectOf(key), this.onMessage), readyAt: undefined, ready: Promise.resolve() };
+    const held: Held = { holders: 1, subscription: this.bus.subscribe(this.subjectOf(key), this.onMessage), readyAt: undefined, ready: Promise.resolve(), firstMark: undefined };
     this.held.set(key, held);
     const flushed = this.flushSoon().then(
       () => {
@@ -65,6 +69,20 @@ export class Interest {
   heardSince(key: string, since: number): boolean {
     const readyAt = this.held.get(key)?.readyAt;
     return readyAt !== undefined && readyAt < since;
+  }
+
+  /**
+   * Notes a mark of a message the key's subscription just delivered (call it from the message
+   * handler, synchronously), kept only for the first one: a new subscription starts without a mark.
+   */
+  noteFirst(key: string, mark: number): void {
+    const held = this.held.get(key);
+    if (held && held.firstMark === undefined) held.firstMark = mark;
+  }
+
+  /** The mark noted for the first message the key's current subscription delivered, if any yet. */
+  firstNoted(key: string): number | undefined {
+    return this.held.get(key)?.firstMark;
   }
 
   /** Subscriptions held. */

@@ -42,7 +42,7 @@ describe('RoomFanout monitoring', () => {
     await fanout.monitor(conn, roomId, 'c_1');
     await publish(bus, 3, { $case: 'streamStarted', value: { member: member('agent'), source: roomv1.StreamSource.STREAM_SOURCE_CLIENT } });
     await publish(bus, 4, { $case: 'streamStopped', value: { member: member('agent'), source: roomv1.StreamSource.STREAM_SOURCE_CLIENT } });
-    await publish(bus, 5, { $case: 'memberJoined', value: { member: member('guest') } });
+    await publish(bus, 5, { $case: 'memberJoined', value: { member: member('guest'), audienceCount: 0 } });
     await publish(bus, 6, { $case: 'roomClosed', value: { room: roomv1.Room.fromPartial({ id: roomId }), reason: roomv1.CloseReason.CLOSE_REASON_CALL_ENDED } });
     await settle();
     const notices = frames().map((f) => (f.message?.$case === 'monitorNotice' ? f.message.value : null));

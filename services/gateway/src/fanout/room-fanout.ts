@@ -6,7 +6,10 @@
 // subscription), so every event after the join's seq reaches the gateway. A join whose room is known
 // only from its answer (by name, a call) subscribes then, and reads from the room service what the
 // room published after its seq before the subscription was in place; unless the room was listened to
-// without a break since before the join began (another member here), then nothing can have slipped by.
+// without a break since before the join began (another member here), or its subscription has already
+// delivered an event at or right after the join's seq: the relay publishes a room's events in seq
+// order, so everything after that event reaches the subscription that heard it, and nothing can have
+// slipped by.
 // Events of a room are handled one after another (a stream start waits for its play URLs before the
 // next event of that room goes out). While joins are in flight, the events that arrive are kept
 // (recent-events.ts); when a join answers with its seq, the room's kept events after it are replayed
@@ -96,7 +99,7 @@ export class RoomFanout {
         const previous = conn.seats.get(seat.roomId);
         if (previous) this.release(conn, seat.roomId);
         let ended = false;
-        if (!this.interest.heardSince(seat.roomId, ticket.since)) ended = await this.catchUp(conn, seat);
+        if (!this.interest.heardSince(seat.roomId, ticket.since) && !this.heardFrom(seat)) ended = await this.catchUp(conn, seat);
         // Events that came meanwhile are kept while this join is in flight, so none can slip by
         // between the last one replayed and the seat (nothing is awaited in between).
         for (let event = this.recent.next(seat.roomId, seat.lastSeq); event && !ended; event = this.recent.next(seat.roomId, seat.lastSeq)) {
@@ -118,6 +121,12 @@ export class RoomFanout {
       conn.pendingJoins--;
       this.recent.end(ticket.generation);
     }
+  }
+
+  /** Whether the room's subscription has delivered an event at or right after the seat's seq (see the top). */
+  private heardFrom(seat: HeldSeat): boolean {
+    const first = this.interest.firstNoted(seat.roomId);
+    return first !== undefined && first <= seat.lastSeq + 1;
   }
 
   /**
@@ -221,6 +230,7 @@ export class RoomFanout {
       this.logger.warn('undecodable room event dropped', { err });
       return;
     }
+    this.interest.noteFirst(event.roomId, event.seq);
     this.recent.add(event);
     if (event.payload?.$case === 'memberJoined') this.metrics?.memberJoined(event.roomId, event.seq);
     const watching = this.monitors.get(event.roomId);

@@ -68,6 +68,46 @@ describe('RoomFanout', () => {
     fanout.stop();
   });
 
+  it('reads nothing back for a join whose room the gateway began to listen to meanwhile, once it heard the join\'s own event', async () => {
+    const bus = new InMemoryEventBus();
+    const reads: number[] = [];
+    const room = { listRoomEvents: async (req: Pick<roomServicev1.ListRoomEventsRequest, 'afterSeq'>) => (reads.push(req.afterSeq), { events: [], lastSeq: 0 }) };
+    const fanout = new RoomFanout(bus, { ...backends, room }, logger);
+    const publish = (e: roomEventv1.RoomEvent) => bus.publish(subjects.roomEvent(e.roomId, 'member.joined'), roomEventv1.RoomEvent.encode(e).finish());
+    // Two joins by name to r3 in flight at once: the first answers (seq 1) and the gateway begins to
+    // listen; it reads what it may have missed. The second's own event (seq 2) is then heard on that
+    // subscription before the second answers: everything after seq 2 reaches it, so nothing is read.
+    const frank = connection('frank');
+    const grace = connection('grace');
+    const t1 = await fanout.beginJoin(frank.conn);
+    const t2 = await fanout.beginJoin(grace.conn);
+    await fanout.endJoin(frank.conn, t1, { roomId: 'r3', memberId: 'm_frank', lastSeq: 1, kind: mediav1.ClientKind.CLIENT_KIND_MINI_PROGRAM });
+    expect(reads).toEqual([1]);
+    await publish(event('r3', 2, 'grace'));
+    await fanout.endJoin(grace.conn, t2, { roomId: 'r3', memberId: 'm_grace', lastSeq: 2, kind: mediav1.ClientKind.CLIENT_KIND_MINI_PROGRAM });
+    expect(reads).toEqual([1]);
+    await publish(event('r3', 3, 'heidi'));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(frank.seqs()).toEqual([2, 3]);
+    expect(grace.seqs()).toEqual([3]);
+    // Heard only from seq 5 on (3 and 4 came before the gateway listened again): a join at seq 3 reads them.
+    fanout.drop(frank.conn);
+    fanout.drop(grace.conn);
+    const ivan = connection('ivan');
+    const t3 = await fanout.beginJoin(ivan.conn);
+    await fanout.endJoin(ivan.conn, t3, { roomId: 'r3', memberId: 'm_ivan', lastSeq: 2, kind: mediav1.ClientKind.CLIENT_KIND_MINI_PROGRAM });
+    expect(reads).toEqual([1, 2]); // a new subscription: what the old one heard does not count
+    const judy = connection('judy');
+    const t4 = await fanout.beginJoin(judy.conn);
+    fanout.drop(ivan.conn);
+    const t5 = await fanout.beginJoin(ivan.conn, 'r3'); // holds r3 again, from now on
+    await publish(event('r3', 5, 'x'));
+    await fanout.endJoin(judy.conn, t4, { roomId: 'r3', memberId: 'm_judy', lastSeq: 3, kind: mediav1.ClientKind.CLIENT_KIND_MINI_PROGRAM });
+    expect(reads[2]).toBe(3); // (this stand-in has nothing to give: 5 then reads from 3 again, as a gap)
+    await fanout.endJoin(ivan.conn, t5, null);
+    fanout.stop();
+  });
+
   it('listens to a room only while it serves it; a join by name reads what came before it listened', async () => {
     const bus = new InMemoryEventBus();
     const fanout = new RoomFanout(bus, backends, logger);

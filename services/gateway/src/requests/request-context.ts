@@ -34,6 +34,7 @@ export function principalOf(conn: Connection): authv1.Principal {
       roomAdmin: g.roomAdmin === true,
       agentTeams: Array.isArray(g.agentTeams) ? g.agentTeams.filter((t): t is string => typeof t === 'string') : [],
       roomMessage: typeof g.roomMessage === 'boolean' ? g.roomMessage : undefined,
+      audienceOnly: g.audienceOnly === true,
       supervisorTeams: Array.isArray(g.supervisorTeams) ? g.supervisorTeams.filter((t): t is string => typeof t === 'string') : [],
     },
   };

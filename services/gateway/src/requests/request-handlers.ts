@@ -133,8 +133,40 @@ export async function handleRequest(ctx: RequestContext, request: Request): Prom
       return { $case: 'sendMessage', value: res };
     }
 
+    case 'setMemberRole': {
+      const v = request.value;
+      requireSeat(conn, v.roomId);
+      const res = await backends.room.setMemberRole({ roomId: v.roomId, identity: v.identity || conn.identity, role: v.role, principal: principalOf(conn) });
+      return { $case: 'setMemberRole', value: res };
+    }
+
     case 'listMessages':
       return { $case: 'listMessages', value: await backends.room.listMessages({ roomId: request.value.roomId, principal: principalOf(conn) }) };
+
+    case 'setMediaState': {
+      const v = request.value;
+      requireSeat(conn, v.roomId);
+      const res = await backends.room.setMediaState({
+        roomId: v.roomId,
+        identity: conn.identity,
+        audio: v.audio,
+        video: v.video,
+        source: roomv1.StreamSource.STREAM_SOURCE_CLIENT,
+        principal: principalOf(conn),
+      });
+      return { $case: 'setMediaState', value: { member: res.member } };
+    }
+
+    case 'muteMember': {
+      const v = request.value;
+      const res = await backends.room.muteMember({ ...v, principal: principalOf(conn) });
+      return { $case: 'muteMember', value: res };
+    }
+
+    case 'allowUnmute': {
+      const v = request.value;
+      return { $case: 'allowUnmute', value: await backends.room.allowUnmute({ ...v, principal: principalOf(conn) }) };
+    }
   }
 }
 
@@ -154,6 +186,7 @@ async function joinRoom(ctx: RequestContext, req: gatewayv1.JoinRoomRequest): Pr
         createOptions: req.createOptions,
         requestId: req.idempotencyKey ? `${conn.identity}:${req.idempotencyKey}` : '',
         principal: principalOf(conn),
+        role: req.role,
         kind: kindOf(conn, req.kind),
       }),
     (res, playUrls) =>

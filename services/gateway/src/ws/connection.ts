@@ -3,10 +3,12 @@
 import type { GatewayMetrics } from '../gateway-metrics';
 import { AccessClaims, Logger } from '@rtcroom/common';
 import { gatewayv1, mediav1 } from '@rtcroom/proto';
+import type { Duplex } from 'node:stream';
 import WebSocket from 'ws';
 import { toClientError } from '../errors';
 import { FailureLog } from './failure-log';
 import { encodeServerMessage } from './frames';
+import type { TurnWrites } from './turn-writes';
 
 /** A seat this connection holds, and the last room event seq it has been given. */
 export interface HeldSeat {
@@ -61,6 +63,8 @@ export class Connection {
     private readonly logger: Logger,
     private readonly maxBufferedBytes: number,
     private readonly metrics?: GatewayMetrics,
+    /** The socket under the WebSocket, and where its frames of a turn are held to leave in one write. */
+    private readonly batched?: { raw: Duplex; turn: TurnWrites },
   ) {
     this.failures = new FailureLog(logger);
   }
@@ -87,7 +91,9 @@ export class Connection {
       return;
     }
     this.metrics?.framesSent.inc();
+    this.batched?.turn.hold(this.batched.raw);
     this.socket.send(frame, textFrame);
+    this.batched?.turn.wrote(this.batched.raw);
   }
 
   reply(requestId: string, message: gatewayv1.ServerMessage['message']): void {

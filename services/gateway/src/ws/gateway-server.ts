@@ -19,6 +19,7 @@ import { gatewayHttpListener, refuseUpgrade, websocketPath, writeUpgradeRefusal 
 import { openSession } from './session-opener';
 import { TokenBucket } from './rate-limit';
 import { TokenExpiry } from './token-expiry';
+import { TurnWrites } from './turn-writes';
 
 export { websocketPath };
 const maxQueuedRequests = 64;
@@ -27,6 +28,7 @@ export class GatewayServer {
   private readonly http: Server;
   private readonly wss: WebSocketServer;
   private readonly connections = new Set<Connection>();
+  private readonly turnWrites = new TurnWrites();
   private readonly tokenExpiry: TokenExpiry;
   private timers: NodeJS.Timeout[] = [];
   private keepAliveRound = 0;
@@ -60,7 +62,7 @@ export class GatewayServer {
         return writeUpgradeRefusal(socket, refusal);
       }
       this.wss.handleUpgrade(req, socket, head, (ws) => {
-        this.onSocket(ws, req).catch((err) => {
+        this.onSocket(ws, req, socket).catch((err) => {
           this.logger.error('socket handling failed', { err });
           ws.terminate();
         });
@@ -104,11 +106,11 @@ export class GatewayServer {
   }
 
   /** Every log line of a connection names it (connectionId), and each request's lines the request too. */
-  private onSocket(ws: WebSocket, req: IncomingMessage): Promise<void> {
-    return withLogContext({ connectionId: newId('cn') }, () => this.openConnection(ws, req));
+  private onSocket(ws: WebSocket, req: IncomingMessage, raw: Duplex): Promise<void> {
+    return withLogContext({ connectionId: newId('cn') }, () => this.openConnection(ws, req, raw));
   }
 
-  private async openConnection(ws: WebSocket, req: IncomingMessage): Promise<void> {
+  private async openConnection(ws: WebSocket, req: IncomingMessage, raw: Duplex): Promise<void> {
     const logIds = currentLogContext()!;
     // Frames that come while the token is checked (asynchronously) wait for it, as many as one
     // connection may queue; the rate limit applies to them when they are handled.
@@ -120,7 +122,7 @@ export class GatewayServer {
     if (!claims || ws.readyState !== WebSocket.OPEN) return; // refused, or gone while checked
     const kind = this.clientKind(ws, req);
     if (kind === null) return;
-    const conn = new Connection(ws, '', claims, this.logger, this.config.maxBufferedBytes, this.metrics);
+    const conn = new Connection(ws, '', claims, this.logger, this.config.maxBufferedBytes, this.metrics, { raw, turn: this.turnWrites });
     conn.kind = kind;
     this.metrics?.connectionsOpened.inc();
     this.connections.add(conn);

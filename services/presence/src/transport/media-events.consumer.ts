@@ -1,6 +1,7 @@
 // The media server's word on a member's stream (rtcroom.media.v1.MediaEvent, published by the
 // url-issuer from nginx-rtmp's hooks and Tencent's callbacks) becomes the member's stream state in
-// the room: stream.began -> publishing, stream.ended -> stopped, with source STREAM_SOURCE_MEDIA_SERVER.
+// the room: stream.began -> publishing, stream.ended -> stopped, with source STREAM_SOURCE_MEDIA_SERVER;
+// stream.media (TRTC's camera and microphone events) -> the member's media state (SetMediaState).
 //
 // Through startEventConsumer: on NATS a durable consumer of MEDIA_EVENTS, one fact at a time, so a
 // stream's began and ended are never applied out of order and facts published while presence was down
@@ -17,6 +18,8 @@ export interface StreamStatePort {
   seatedMemberId(roomId: string, identity: string): Promise<string | null>;
   /** Whether the state changed (false: it already was). */
   setStreamState(roomId: string, identity: string, publishing: boolean): Promise<boolean>;
+  /** The media server's word on the member's microphone and camera; whether it changed anything. */
+  setMediaState?(roomId: string, identity: string, report: { audio?: boolean; video?: boolean }): Promise<boolean>;
 }
 
 export type FactOutcome = 'applied' | 'unchanged' | 'skipped';
@@ -28,10 +31,15 @@ export type FactOutcome = 'applied' | 'unchanged' | 'skipped';
  */
 export async function applyMediaEvent(event: mediaEventv1.MediaEvent, rooms: StreamStatePort): Promise<FactOutcome> {
   const kind = event.payload?.$case;
-  if (kind !== 'streamBegan' && kind !== 'streamEnded') return 'skipped';
+  if (kind !== 'streamBegan' && kind !== 'streamEnded' && kind !== 'mediaState') return 'skipped';
+  if (kind === 'mediaState' && !rooms.setMediaState) return 'skipped';
   if (!event.roomId || !event.identity || !event.memberId) return 'skipped';
   try {
     if ((await rooms.seatedMemberId(event.roomId, event.identity)) !== event.memberId) return 'skipped';
+    if (event.payload?.$case === 'mediaState') {
+      const { audio, video } = event.payload.value;
+      return (await rooms.setMediaState!(event.roomId, event.identity, { audio, video })) ? 'applied' : 'unchanged';
+    }
     return (await rooms.setStreamState(event.roomId, event.identity, kind === 'streamBegan')) ? 'applied' : 'unchanged';
   } catch (err) {
     if (isDomainError(err, 'UNAVAILABLE') || isDomainError(err, 'INTERNAL') || !(err instanceof DomainError)) throw err;
@@ -54,6 +62,10 @@ export function grpcStreamStatePort(roomServiceAddress: string, tls?: GrpcTlsCon
     },
     async setStreamState(roomId, identity, publishing) {
       const res = await client.setStreamState({ roomId, identity, publishing, source: roomv1.StreamSource.STREAM_SOURCE_MEDIA_SERVER });
+      return res.changed;
+    },
+    async setMediaState(roomId, identity, report) {
+      const res = await client.setMediaState({ roomId, identity, ...report, source: roomv1.StreamSource.STREAM_SOURCE_MEDIA_SERVER, principal: undefined });
       return res.changed;
     },
     close: () => client.close(),

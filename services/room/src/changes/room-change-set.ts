@@ -6,7 +6,7 @@
 import { DomainError } from '@rtcroom/common';
 import type { Repositories } from '../db/store';
 import type { OutboxRow } from '../outbox/outbox-row';
-import { afterDeparture, CloseReason, LeaveReason, Member, Room } from '../rooms/domain/room';
+import { afterDeparture, audienceCount, CloseReason, LeaveReason, Member, roleOf, Room } from '../rooms/domain/room';
 import type { MemberWrite } from '../rooms/store/room-store';
 import { encodeRoomEvent } from '../rooms/transport/room-events';
 import type { RoomChange } from './room-change';
@@ -74,6 +74,7 @@ export class RoomChangeSet {
     this.bans = locked.bans;
     this.version = locked.version;
     this.bannedUntil = identity ? (locked.bans.get(identity) ?? null) : null;
+    locked.room.audienceCount = audienceCount(locked.seated);
     this.snapshot = copySnapshot(locked);
     return locked.room;
   }
@@ -138,9 +139,10 @@ export class RoomChangeSet {
   async unseat(room: Room, member: Member, reason: LeaveReason, reasonText = ''): Promise<void> {
     Object.assign(member, { state: 'left', leftAt: this.now, leaveReason: reason });
     this.writeMember(member);
-    room.memberCount -= 1;
+    if (roleOf(member) === 'seat') room.memberCount -= 1;
     this.seated = this.seated.filter((m) => m.memberId !== member.memberId);
-    this.record({ type: 'member_left', member: { ...member }, reason, reasonText });
+    room.audienceCount = audienceCount(this.seated);
+    this.record({ type: 'member_left', member: { ...member }, reason, reasonText, audienceCount: room.audienceCount });
     if (reason === 'room_closed' || reason === 'call_ended') return;
     const outcome = afterDeparture(room, member, this.seated, this.now);
     if (outcome.close) {

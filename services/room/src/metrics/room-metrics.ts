@@ -55,8 +55,9 @@ export function roomMetrics(metrics: ServiceMetrics, db: Kysely<RoomDatabase>): 
     committed(rows) {
       for (const row of rows) {
         if (row.subject.endsWith('.member.joined')) joined.inc();
+        else if (row.leaveReason) left.inc({ reason: row.leaveReason });
         else if (row.subject.endsWith('.member.left')) {
-          // Only leaves are decoded, to read their reason.
+          // A leave whose reason the row does not carry is decoded to read it.
           const payload = roomEventv1.RoomEvent.decode(row.payload).payload;
           const reason = payload?.$case === 'memberLeft' ? roomv1.LeaveReason[payload.value.reason] : undefined;
           left.inc({ reason: reason?.replace(/^LEAVE_REASON_/, '').toLowerCase() ?? 'unknown' });

@@ -27,6 +27,12 @@
 // it follows the room's last published seq, and the store is read in position order, which within a
 // room is seq order (webhook-commit-order.integration.test.ts writes such late commits).
 //
+// Batches are published without waiting for the acknowledgements of the ones before (up to
+// `maxBatchesInFlight`): sent back to back on one connection, they are stored in the order sent, and a
+// batch counts as published (to be marked) only once it and every batch sent before it are
+// acknowledged. Should one fail, none after it is marked either: the relay starts again from the
+// store, and the copies of those that went are dropped. Reads leave out the rows in flight.
+//
 // Nor can a handover: a room's events each relay publishes go in seq order, and each relay starts a
 // room from its first event not marked published, so every event before it went out earlier. Should
 // two relays publish the same room for a while (the old owner's last batch in flight as its lock goes
@@ -61,6 +67,8 @@ const balanceMs = 500;
 const markIntervalMs = 500;
 /** Rooms whose last published seq the relay remembers (least recently published out). */
 const roomsTracked = 50_000;
+/** Batches sent whose acknowledgements are awaited, at most (the next waits for the oldest). */
+const maxBatchesInFlight = 4;
 
 export class OutboxRelay {
   private stopped = false;
@@ -81,8 +89,18 @@ export class OutboxRelay {
   /** A NOTIFY is on its way; another is owed for commits made meanwhile, in these shards. */
   private notifying = false;
   private readonly notifyShards = new Set<number>();
-  /** Per room, the last seq this relay published since it took the lead. */
+  /** Rooms' shards as computed (an md5 each), so a busy room's rows are not hashed one by one. */
+  private readonly shardOfRoom = new Map<string, number>();
+  /** Per room, the last seq this relay sent since it took the lead. */
   private readonly lastSeq = new Map<string, number>();
+  /** Batches sent, not yet acknowledged (each settles once it and those before it are). */
+  private readonly inFlight: Promise<void>[] = [];
+  /** Ids of the rows in those batches (left out of the reads, and not marked before their turn). */
+  private readonly inFlightIds = new Set<string>();
+  /** The last batch sent: settles once every batch sent so far is acknowledged (or one failed). */
+  private sent: Promise<void> = Promise.resolve();
+  /** A batch failed: the relay leads again from the store. */
+  private failed: { err: unknown } | undefined;
 
   constructor(
     private readonly db: Kysely<RoomDatabase>,
@@ -105,7 +123,7 @@ export class OutboxRelay {
     let mine = false;
     let others: Set<number> | undefined;
     for (const row of rows) {
-      const shard = this.options.singleInstance ? 0 : shardOf(row.roomId, this.options.shards);
+      const shard = this.options.singleInstance ? 0 : this.shardOf(row.roomId);
       if (this.leading && (this.options.singleInstance || this.owned.has(shard))) {
         this.handed.push(row);
         mine = true;
@@ -164,6 +182,7 @@ export class OutboxRelay {
     let lastBalanced = 0;
     try {
       while (!this.stopped) {
+        this.throwIfFailed();
         if (!this.options.singleInstance && Date.now() - lastBalanced >= balanceMs) {
           await this.balance(db);
           lastBalanced = Date.now();
@@ -186,19 +205,37 @@ export class OutboxRelay {
           }
           continue;
         }
-        if (this.handed.length > 0) continue;
+        if (this.handed.length > 0 || this.failed) continue;
         let wait = this.options.pollIntervalMs - (now - lastRead);
-        if (this.unmarked.length > 0) wait = Math.min(wait, markIntervalMs - (now - lastMarked));
+        if (this.unmarked.length > 0 || this.inFlight.length > 0) wait = Math.min(wait, markIntervalMs - (now - lastMarked));
         if (!this.options.singleInstance) wait = Math.min(wait, balanceMs - (now - lastBalanced));
         await this.sleep(wait);
       }
+      await this.acknowledged();
+      this.throwIfFailed();
       this.markPublished();
       await this.marks;
     } finally {
       this.leading = false;
       this.handed = [];
+      await this.acknowledged();
+      // Leading again starts from the store: a failure of this time does not fail the next.
+      this.sent = Promise.resolve();
+      this.failed = undefined;
       await listening?.close();
     }
+  }
+
+  /** Once every batch sent so far is acknowledged, or one failed (throwIfFailed tells). */
+  private async acknowledged(): Promise<void> {
+    await this.sent.catch(() => undefined);
+  }
+
+  private throwIfFailed(): void {
+    if (!this.failed) return;
+    const { err } = this.failed;
+    this.failed = undefined;
+    throw err;
   }
 
   /** Takes free shards up to this relay's share, or hands back what is over it (once marked). */
@@ -210,8 +247,9 @@ export class OutboxRelay {
       for (const shard of extra) this.owned.delete(shard);
       // Its rows handed over wait in the store for the next owner; what went out is marked first, so
       // that it does not publish them again (copies would be dropped, but cost a publish each).
-      this.handed = this.handed.filter((row) => this.owned.has(shardOf(row.roomId, this.options.shards)));
+      this.handed = this.handed.filter((row) => this.owned.has(this.shardOf(row.roomId)));
       this.lastSeq.clear();
+      await this.acknowledged();
       this.markPublished();
       await this.marks;
       for (const shard of extra) await releaseShard(db, shard);
@@ -253,35 +291,53 @@ export class OutboxRelay {
   private async publishStored(db: RoomDb): Promise<number> {
     const all = this.owned.size === this.options.shards;
     const shards = all ? undefined : { count: this.options.shards, owned: [...this.owned] };
-    const events = await readUnpublished(db, [...this.unmarked, ...this.marking], this.options.batchSize, shards);
+    const events = await readUnpublished(db, [...this.unmarked, ...this.marking, ...this.inFlightIds], this.options.batchSize, shards);
     const fresh = events.filter((e) => e.seq === null || e.seq > (this.lastSeq.get(e.roomId) ?? 0));
     for (const e of fresh) if (e.seq !== null) this.published(e.roomId, e.seq);
     await this.publish(fresh);
-    // Read but already out (handed over and published meanwhile): marked next time all the same.
-    for (const e of events) if (!fresh.includes(e)) this.unmarked.push(e.id);
+    // Read but already out and acknowledged (handed over and published meanwhile): marked next time all the same.
+    for (const e of events) if (!fresh.includes(e) && !this.inFlightIds.has(e.id)) this.unmarked.push(e.id);
     return events.length;
   }
 
+  /**
+   * Sends a batch without waiting for its acknowledgements (see the top of this file); waits only
+   * when `maxBatchesInFlight` are in flight, for the oldest.
+   */
   private async publish(events: Array<OutboxRow | PendingEvent>): Promise<void> {
     if (events.length === 0) return;
+    while (this.inFlight.length >= maxBatchesInFlight) await this.inFlight[0].catch(() => undefined);
+    this.throwIfFailed();
     const began = performance.now();
-    try {
-      // Sent back to back on one connection, so the server stores them in this order.
-      // Each publish continues the trace of the change that wrote the row; the bus puts it in the headers.
-      await Promise.all(
-        events.map((e) =>
-          inSpan(`publish ${subjectTemplate(e.subject)}`, { kind: SpanKind.PRODUCER, parent: storedTrace(e.traceparent), attributes: { 'messaging.system': 'nats', 'messaging.destination.name': e.subject, 'messaging.message.id': e.id } }, () =>
-            this.bus.publish(e.subject, e.payload, { msgId: e.id }),
-          ),
+    for (const e of events) this.inFlightIds.add(e.id);
+    // Sent back to back on one connection, so the server stores them in this order.
+    // Each publish continues the trace of the change that wrote the row; the bus puts it in the headers.
+    const acks = Promise.all(
+      events.map((e) =>
+        inSpan(`publish ${subjectTemplate(e.subject)}`, { kind: SpanKind.PRODUCER, parent: storedTrace(e.traceparent), attributes: { 'messaging.system': 'nats', 'messaging.destination.name': e.subject, 'messaging.message.id': e.id } }, () =>
+          this.bus.publish(e.subject, e.payload, { msgId: e.id }),
         ),
-      );
+      ),
+    );
+    const before = this.sent;
+    // Published once acknowledged and every batch before it is: a failure fails every later batch too.
+    const done = acks.then(() => before).then(() => {
       this.options.onPublished?.((performance.now() - began) / 1000, events.length);
-    } catch (err) {
-      // Some may have gone: the store still has them all unmarked, and the copies are dropped.
-      this.lastSeq.clear();
-      throw err;
-    }
-    for (const e of events) this.unmarked.push(e.id);
+      for (const e of events) this.unmarked.push(e.id);
+    });
+    this.sent = done;
+    this.inFlight.push(done);
+    done
+      .catch((err: unknown) => {
+        // Some may have gone: the store still has them all unmarked, and the copies are dropped.
+        this.lastSeq.clear();
+        this.failed ??= { err };
+        this.wake?.();
+      })
+      .finally(() => {
+        this.inFlight.splice(this.inFlight.indexOf(done), 1);
+        for (const e of events) this.inFlightIds.delete(e.id);
+      });
   }
 
   /** Hears other instances' commits; without it (it failed) the poll interval still finds them. */
@@ -336,6 +392,15 @@ export class OutboxRelay {
     this.marks = Promise.all([this.marks, done]).then(() => {
       for (const id of ids) this.marking.delete(id);
     });
+  }
+
+  private shardOf(roomId: string): number {
+    let shard = this.shardOfRoom.get(roomId);
+    if (shard === undefined) {
+      if (this.shardOfRoom.size >= roomsTracked) this.shardOfRoom.clear();
+      this.shardOfRoom.set(roomId, (shard = shardOf(roomId, this.options.shards)));
+    }
+    return shard;
   }
 
   private published(roomId: string, seq: number): void {

@@ -10,4 +10,6 @@ export interface OutboxRow {
   time: Date;
   /** The trace of the change that wrote it (W3C traceparent); null when tracing is off. */
   traceparent: string | null;
+  /** A member.left event's reason as the domain gave it (for the metrics; not stored). */
+  leaveReason?: string;
 }

@@ -15,18 +15,19 @@ export interface PendingEvent {
   traceparent: string | null;
 }
 
-const readSql = prepared(
+// Not prepared: the ids left out are a list of up to thousands, which Postgres matches through a hash
+// table only in a plan made for the list at hand; a prepared statement's generic plan (which Postgres
+// may switch to after five runs) scans the list for every row, and a backlog's reads grew to 90 ms.
+const readSql =
   'select id, room_id, seq, subject, payload, traceparent from room_events where published_at is null and not (id = any($1::text[])) ' +
-    'order by position limit $2',
-);
+  'order by position limit $2';
 
 /** The shard of a room in SQL, as `shardOf` computes it: the first 28 bits of the md5 of its id, modulo the shard count. */
 const shardSql = `('x' || substr(md5(room_id), 1, 7))::bit(28)::int % $3`;
 
-const readShardsSql = prepared(
+const readShardsSql =
   'select id, room_id, seq, subject, payload, traceparent from room_events where published_at is null and not (id = any($1::text[])) ' +
-    `and ${shardSql} = any($4::int[]) order by position limit $2`,
-);
+  `and ${shardSql} = any($4::int[]) order by position limit $2`;
 
 /** Which of `shards` shards a room falls in (the same on every instance, and in SQL: `shardSql`). */
 export function shardOf(roomId: string, shards: number): number {
@@ -110,15 +111,14 @@ export async function leaveRelays(db: RoomDb): Promise<void> {
   await sql`select pg_advisory_unlock_all()`.execute(db);
 }
 
-/** A room's events after a seq, decoded by the caller. */
-export async function roomEventsAfter(db: RoomDb, roomId: string, afterSeq: number, limit: number): Promise<Uint8Array[]> {
-  const rows = await db
-    .selectFrom('room_events')
-    .select('payload')
-    .where('room_id', '=', roomId)
-    .where('seq', '>', afterSeq)
-    .orderBy('seq')
-    .limit(limit)
-    .execute();
-  return rows.map((r) => r.payload);
+const eventsAfterSql = prepared(
+  'select r.seq as room_seq, e.payload from rooms r left join lateral (select payload, seq from room_events ' +
+    'where room_id = r.id and seq > $2::int8 order by seq limit $3::int4) e on true where r.id = $1::text order by e.seq',
+);
+
+/** A room's events after a seq (decoded by the caller) and the room's seq, in one statement; null when there is no such room. */
+export async function roomEventsAfter(db: RoomDb, roomId: string, afterSeq: number, limit: number): Promise<{ roomSeq: number; payloads: Uint8Array[] } | null> {
+  const { rows } = await db.executeQuery<{ room_seq: string; payload: Uint8Array | null }>(CompiledQuery.raw(eventsAfterSql, [roomId, afterSeq, limit]));
+  if (rows.length === 0) return null;
+  return { roomSeq: Number(rows[0].room_seq), payloads: rows.flatMap((r) => (r.payload ? [r.payload] : [])) };
 }

@@ -22,6 +22,7 @@ export function actorFromProto(principal: authv1.Principal | undefined): Actor {
       supervisorTeams: g?.supervisorTeams ?? [],
       // Absent stays absent: maySend reads it as room_join (tokens from before room messages).
       ...(g?.roomMessage !== undefined ? { roomMessage: g.roomMessage } : {}),
+      ...(g?.audienceOnly ? { audienceOnly: true } : {}),
     },
   };
 }

@@ -24,7 +24,7 @@ async function startStubIssuer(): Promise<{ address: string; server: grpc.Server
       cb(null, {
         pushUrl: {
           streamId: `s_${call.request.memberId}`,
-          url: `rtmp://media/live/s_${call.request.memberId}`,
+          url: `rtmp://media/live/s_${call.request.memberId}${call.request.audioOnly ? '?audio_only=1' : ''}`,
           expireTime: new Date(Date.now() + 3600e3),
           recording: call.request.record,
           webrtcUrl: call.request.pusherKind === mediav1.ClientKind.CLIENT_KIND_BROWSER ? `webrtc://media/push/s_${call.request.memberId}` : '',

@@ -2,7 +2,8 @@
 // the raw body, SdkAppId, CallbackTs not too old), taken once (a replay is acknowledged and changes
 // nothing), and applied to the room's roster. 103/104 say who is really in the media room, and a user
 // there without a seat in the rtcroom room is removed from it; 201-204 turn the member's stream on
-// (camera or microphone on) and off (both off, or the user left), as stream facts on the bus.
+// (camera or microphone on) and off (both off, or the user left), as stream facts on the bus, and
+// are the member's media state (which of camera and microphone is on) as media_state facts.
 import type { Logger } from '@rtcroom/common';
 import { factIdFor, MediaFactSink } from '../domain/media-fact';
 import { isCurrent, MemberDirectory, MembershipWithRoom } from '../domain/member-directory';
@@ -106,6 +107,7 @@ export class TrtcCallbacks {
       // Published before the row commits: a failure rolls the row back and Tencent's retry publishes
       // again (the same fact id, which the bus drops if the first publish did land).
       if (member && isPublishing(row.state) !== isPublishing(after)) await this.publishStream(member, event, isPublishing(after));
+      if (member) await this.publishMedia(member, event, row.state, after);
       return { ...row, memberId: member?.member.memberId ?? '', identity: member?.member.identity ?? '', state: after };
     });
     this.logger.info(`trtc ${event.kind}`, { roomId: event.roomId, userId: event.userId, identity: member?.member.identity, seated, reason: event.reason });
@@ -116,6 +118,15 @@ export class TrtcCallbacks {
     const type = began ? 'stream_began' : 'stream_ended';
     const common = { id: factIdFor(`trtc:${event.roomId}:${event.userId}:${type}:${event.atMs}`), time: new Date(event.atMs || this.now().getTime()), server: 'trtc' as const, owner: owner.member, clientAddress: '', app: '' };
     await this.sink.publish(began ? { ...common, type: 'stream_began' } : { ...common, type: 'stream_ended', durationMs: 0, errorCode: 0, errorMessage: '' });
+  }
+
+  /** The camera or microphone that went on or off (leaving turns both off), as the member's media state. */
+  private async publishMedia(owner: MembershipWithRoom, event: TrtcEvent, before: MediaRoomUserState, after: MediaRoomUserState): Promise<void> {
+    const audio = after.audio !== before.audio ? after.audio : undefined;
+    const video = after.video !== before.video ? after.video : undefined;
+    if (audio === undefined && video === undefined) return;
+    const id = factIdFor(`trtc:${event.roomId}:${event.userId}:media:${event.kind}:${event.atMs}`);
+    await this.sink.publish({ id, time: new Date(event.atMs || this.now().getTime()), server: 'trtc', owner: owner.member, type: 'media_state', audio, video });
   }
 
   /** A user in the media room without a seat in the rtcroom room (never had one, or lost it) is put out. */

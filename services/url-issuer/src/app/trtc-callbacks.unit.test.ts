@@ -59,10 +59,27 @@ describe('TrtcCallbacks', () => {
   it('publishes a stream once, when the first of camera and microphone goes on and the last goes off', async () => {
     const { published, send } = setup();
     for (const [type, at] of [[103, 1], [201, 2], [203, 3], [202, 4], [204, 5]]) expect(await send(type!, 't_alice', at!)).toEqual({ status: 200, body: { code: 0 } });
-    expect(published.map((f) => [f.type, f.owner.memberId, f.server])).toEqual([
+    const streams = published.filter((f) => f.type !== 'media_state');
+    expect(streams.map((f) => [f.type, f.owner.memberId, f.server])).toEqual([
       ['stream_began', 'm_alice', 'trtc'],
       ['stream_ended', 'm_alice', 'trtc'],
     ]);
+  });
+
+  it('tells the member\'s camera and microphone as media state facts, one per change, the one that changed only', async () => {
+    const { published, send } = setup();
+    for (const [type, at] of [[103, 1], [201, 2], [203, 3], [202, 4], [204, 5], [203, 6], [104, 7]]) await send(type!, 't_alice', at!);
+    const media = published.flatMap((f) => (f.type === 'media_state' ? [{ audio: f.audio, video: f.video }] : []));
+    expect(media).toEqual([
+      { audio: undefined, video: true },
+      { audio: true, video: undefined },
+      { audio: undefined, video: false },
+      { audio: false, video: undefined },
+      { audio: true, video: undefined },
+      // Leaving turns what was on off.
+      { audio: false, video: undefined },
+    ]);
+    expect(new Set(published.map((f) => f.id)).size).toBe(published.length);
   });
 
   it('puts out a user without a seat, but not one that left', async () => {
@@ -81,6 +98,6 @@ describe('TrtcCallbacks', () => {
     expect(published).toEqual([]);
     expect(await send(201, 't_alice', 2)).toEqual({ status: 200, body: { code: 0 } });
     expect(await send(201, 't_alice', 2)).toEqual({ status: 200, body: { code: 0 } });
-    expect(published.map((f) => f.type)).toEqual(['stream_began']);
+    expect(published.map((f) => f.type)).toEqual(['stream_began', 'media_state']);
   });
 });

@@ -32,7 +32,9 @@ interface FactBase {
 export type MediaFact =
   | (FactBase & { type: 'stream_began'; clientAddress: string; app: string })
   | (FactBase & { type: 'stream_ended'; clientAddress: string; app: string; durationMs: number; errorCode: number; errorMessage: string })
-  | (FactBase & { type: 'recording_ready'; recording: Recording });
+  | (FactBase & { type: 'recording_ready'; recording: Recording })
+  /** The member's microphone (audio) or camera (video) went on or off; undefined: not this one. */
+  | (FactBase & { type: 'media_state'; audio?: boolean; video?: boolean });
 
 /** Where facts go (the bus); resolves once the fact is stored. */
 export interface MediaFactSink {

@@ -29,6 +29,8 @@ export interface SignedPlayUrls {
 /** The seat a push URL is for (TRTC's URL names the room). */
 export interface PushSeat {
   roomId: string;
+  /** The room is audio-only: the provider's audio-only mode where it has one (TRTC's pureaudiomode). */
+  audioOnly?: boolean;
 }
 
 /** What a member plays and pushes with (rtcroom.media.v1.ClientKind): it decides the URLs it gets. */

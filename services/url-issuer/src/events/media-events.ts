@@ -8,6 +8,8 @@ import type { MediaFact, MediaFactSink, MediaServerKind, Recording } from '../do
 const topics: Record<MediaFact['type'], string> = {
   stream_began: 'stream.began',
   stream_ended: 'stream.ended',
+  // Under stream.> with the stream facts, so presence's one consumer applies them in order.
+  media_state: 'stream.media',
   recording_ready: 'recording.ready',
 };
 
@@ -53,6 +55,8 @@ function payloadOf(fact: MediaFact): mediaEventv1.MediaEvent['payload'] {
           errorMessage: fact.errorMessage,
         },
       };
+    case 'media_state':
+      return { $case: 'mediaState', value: { audio: fact.audio, video: fact.video } };
     case 'recording_ready':
       return { $case: 'recordingReady', value: { recording: toProtoRecording(fact.recording) } };
   }

@@ -9,16 +9,19 @@ const states: Partial<Record<roomv1.MemberState, MembershipState>> = {
   [roomv1.MemberState.MEMBER_STATE_LEFT]: 'left',
 };
 
-function fromMember(member: roomv1.Member): Membership {
+/** `pushing`: read for its stream (publish checks, media facts): an audience member's stream is not to be pushed, so it counts as gone. */
+function fromMember(member: roomv1.Member, pushing = false): Membership {
   // An unknown state is treated as gone: never let a stream through on a guess.
-  return { memberId: member.memberId, identity: member.identity, roomId: member.roomId, streamId: member.streamId, state: states[member.state] ?? 'left' };
+  const audience = member.role === roomv1.MemberRole.MEMBER_ROLE_AUDIENCE;
+  const state = pushing && audience ? 'left' : (states[member.state] ?? 'left');
+  return { memberId: member.memberId, identity: member.identity, roomId: member.roomId, streamId: member.streamId, state };
 }
 
-function toMembership(res: roomServicev1.GetMemberResponse): MembershipWithRoom {
+function toMembership(res: roomServicev1.GetMemberResponse, pushing: boolean): MembershipWithRoom {
   const { member, room } = res;
   if (!member || !room) throw new DomainError('INTERNAL', 'GetMember answered without a member or room');
   return {
-    member: fromMember(member),
+    member: fromMember(member, pushing),
     room: { roomId: room.id, open: room.state === roomv1.RoomState.ROOM_STATE_OPEN, recording: room.recording },
   };
 }
@@ -27,7 +30,7 @@ export function grpcMemberDirectory(address: string, timeoutMs = 3000, tls?: Grp
   const client = createClient(roomServicev1.RoomServiceService, address, timeoutMs, { tls, metrics, inproc });
   const find = async (request: RequestOf<roomServicev1.GetMemberRequest>): Promise<MembershipWithRoom | null> => {
     try {
-      return toMembership(await client.getMember(request));
+      return toMembership(await client.getMember(request), request.streamId !== '');
     } catch (err) {
       // NOT_A_MEMBER: no such membership. INVALID_ARGUMENT: an id that cannot be one.
       if (isDomainError(err, 'NOT_A_MEMBER') || isDomainError(err, 'INVALID_ARGUMENT')) return null;
@@ -39,7 +42,8 @@ export function grpcMemberDirectory(address: string, timeoutMs = 3000, tls?: Grp
     seated: (roomId, identity) => find({ streamId: '', roomId, identity }),
     seatedMembers: async (roomId) => {
       try {
-        return (await client.listMembers({ roomId })).members.map(fromMember);
+        // The audience has no place in the media room (TRTC): only seats.
+        return (await client.listMembers({ roomId })).members.filter((m) => m.role !== roomv1.MemberRole.MEMBER_ROLE_AUDIENCE).map((m) => fromMember(m));
       } catch (err) {
         if (isDomainError(err, 'ROOM_NOT_FOUND') || isDomainError(err, 'INVALID_ARGUMENT')) return [];
         throw err;

@@ -50,7 +50,7 @@ export interface CallSeat {
   room: Room;
   member: Member;
   members: Member[];
-  pushUrl: IssuedPushUrl;
+  pushUrl: IssuedPushUrl | null;
   seq: number;
   /** A seat taken by a join: the play URLs, signed for its member, the join got in time. */
   playUrls?: mediav1.PlayUrl[];

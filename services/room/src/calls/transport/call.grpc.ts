@@ -17,7 +17,7 @@ const seatToProto = (seat: Omit<CallSeat, 'call'>) => ({
   room: toProtoRoom(seat.room),
   member: toProtoMember(seat.member),
   members: seat.members.map(toProtoMember),
-  pushUrl: seat.pushUrl,
+  pushUrl: seat.pushUrl ?? undefined,
   seq: seat.seq,
 });
 

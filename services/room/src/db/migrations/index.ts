@@ -13,7 +13,9 @@ import * as m10 from './2026-12-05T01-00-webhook-commit-order';
 import * as m11 from './2026-12-05T02-00-outbox-traceparent';
 import * as m12 from './2026-12-06T00-00-room-messages';
 import * as m13 from './2026-12-06T00-01-member-kind';
-import * as m14 from './2026-12-06T01-30-supervision';
+import * as m14 from './2026-12-06T01-10-media-state';
+import * as m15 from './2026-12-06T01-20-audiences';
+import * as m16 from './2026-12-06T01-30-supervision';
 
 export const roomMigrations: Record<string, Migration> = {
   '2026-11-23T00-00-rooms-members-events': m1,
@@ -29,5 +31,7 @@ export const roomMigrations: Record<string, Migration> = {
   '2026-12-05T02-00-outbox-traceparent': m11,
   '2026-12-06T00-00-room-messages': m12,
   '2026-12-06T00-01-member-kind': m13,
-  '2026-12-06T01-30-supervision': m14,
+  '2026-12-06T01-10-media-state': m14,
+  '2026-12-06T01-20-audiences': m15,
+  '2026-12-06T01-30-supervision': m16,
 };

@@ -128,7 +128,7 @@ export function deskGrpcBinding(desk: Desk): ServiceBinding {
           metadata: req.metadata,
           customerKind: clientKindFromProto(req.customerKind, 'customer_kind'),
         });
-        return { call: toProtoCall(seat.call), room: toProtoRoom(seat.room), member: toProtoMember(seat.member), pushUrl: seat.pushUrl, seq: seat.seq };
+        return { call: toProtoCall(seat.call), room: toProtoRoom(seat.room), member: toProtoMember(seat.member), pushUrl: seat.pushUrl ?? undefined, seq: seat.seq };
       },
       async transferCall(req, rpc) {
         checkSelf(userActor(req.principal, rpc), req.identity, 'transfer a call');
@@ -157,7 +157,7 @@ export function deskGrpcBinding(desk: Desk): ServiceBinding {
           room: toProtoRoom(seat.room),
           member: toProtoMember(seat.member),
           members: seat.members.map(toProtoMember),
-          pushUrl: seat.pushUrl,
+          pushUrl: seat.pushUrl ?? undefined,
           seq: seat.seq,
           playStreamIds: streamsToPlay(seat.members, req.identity),
           playUrls: seat.playUrls ?? [],

@@ -2,6 +2,7 @@
 // stream state, and the seats of a session that is gone.
 import { DomainError, isDomainError, newId } from '@rtcroom/common';
 import {
+  audienceCount,
   checkDisplayName,
   checkId,
   checkMemberPatch,
@@ -12,15 +13,20 @@ import {
   limits,
   Member,
   MemberPatch,
+  MemberRole,
   nextStreamState,
+  roleOf,
   Room,
+  roomFull,
   RoomOptions,
   StreamSource,
   streamsToPlay,
 } from '../domain/room';
 import type { mediav1 } from '@rtcroom/proto';
-import { Actor, checkJoin, checkManage, checkSelf, checkSelfOrManage, mayCreate, missingRoomError } from '../domain/room-access';
+import { Actor, checkJoin, checkManage, checkSelf, checkSelfOrManage, mayCreate, mayManage, missingRoomError } from '../domain/room-access';
 import { PushUrlGrants } from './push-url-grants';
+import { applyMediaReport, applyMuteRequest, applyUnmuteAllowed, initialMediaState, MediaReport, MediaState, sameMediaState, Track } from '../domain/media-state';
+import type { MediaChangeReason } from '../../changes/room-change';
 import { RoomChangeSet } from '../../changes/room-change-set';
 import { RoomTransactions } from '../../changes/room-transaction';
 import { isUniqueViolation } from '../../db/store';
@@ -28,7 +34,8 @@ import { definedOnly, resolveRoom, Rooms } from './rooms';
 
 /** The URL issuer as the room service needs it. `kind` (unset: mini-program) is the pusher's or viewer's. */
 export interface PushUrlIssuer {
-  issuePushUrl(roomId: string, memberId: string, record: boolean, formats?: string[], kind?: ClientKind): Promise<IssuedPushUrl>;
+  /** audioOnly: the room is audio-only (the provider's audio-only mode where it has one). */
+  issuePushUrl(roomId: string, memberId: string, record: boolean, formats?: string[], kind?: ClientKind, audioOnly?: boolean): Promise<IssuedPushUrl>;
   /** Play URLs of these streams signed for one viewer (passed on to the caller as they are). */
   issueViewerPlayUrls?(roomId: string, viewerIdentity: string, streamIds: string[], kind?: ClientKind): Promise<mediav1.PlayUrl[]>;
 }
@@ -54,6 +61,8 @@ export interface JoinInput {
   requestId?: string;
   /** The end user the join is for (its identity must be `identity`); absent: the operator. */
   actor?: Actor;
+  /** Absent: a seat. */
+  role?: MemberRole;
   /** What the member plays and pushes with; absent: a mini-program. */
   kind?: ClientKind;
 }
@@ -62,10 +71,19 @@ export interface JoinResult {
   room: Room;
   member: Member;
   members: Member[];
-  pushUrl: IssuedPushUrl;
+  /** Absent for an audience member. */
+  pushUrl: IssuedPushUrl | null;
   /** Of the members publishing when the caller joined, signed for it; those missing are its to ask for. */
   playUrls: mediav1.PlayUrl[];
   seq: number;
+}
+
+export interface SetRoleResult {
+  member: Member;
+  /** Asked for, or invited to, a seat: not promoted yet. */
+  pending: boolean;
+  /** Promoted: where its stream goes now. */
+  pushUrl: IssuedPushUrl | null;
 }
 
 export class Memberships {
@@ -84,8 +102,10 @@ export class Memberships {
     if (input.requestId && input.requestId.length > 128) throw new DomainError('INVALID_ARGUMENT', 'request_id must be at most 128 characters');
     const actor = input.actor ?? null;
     checkSelf(actor, input.identity, 'take a seat');
+    if (input.role !== 'audience' && actor?.grants.audienceOnly) throw new DomainError('PERMISSION_DENIED', 'the access token joins only as audience (role AUDIENCE)');
     const target = await this.target(input);
     checkJoin(actor, target, input.identity);
+    if (input.role === 'audience') checkHasAudience(target);
     try {
       return await this.seatIn(target, input);
     } catch (err) {
@@ -112,7 +132,8 @@ export class Memberships {
       const joined = await this.tx.run(target.id, async (change) => {
         const room = await change.lock(target.id, input.identity);
         const seated = [...change.seated];
-        const decision = decideSeat(room, seated, input.identity, change.bannedUntil, change.now);
+        const role = input.role ?? 'seat';
+        const decision = decideSeat(room, seated, input.identity, change.bannedUntil, change.now, role);
         if (!decision.ok) throw decision.error;
         const pushUrl = await signing;
         if (decision.replaces) await change.unseat(room, decision.replaces, 'replaced');
@@ -126,21 +147,25 @@ export class Memberships {
           connectionInterrupted: false,
           state: 'joined',
           streamSource: null,
+          media: initialMediaState(room.audioOnly === true),
           streamId: pushUrl.streamId,
           sessionId: input.sessionId,
           joinedAt: change.now,
           leftAt: null,
           leaveReason: null,
+          role,
+          seatInvited: false,
           kind,
         };
         change.seat(member, input.requestId || null);
-        Object.assign(room, { memberCount: room.memberCount + 1, everJoined: true, autoCloseAt: null });
-        change.record({ type: 'member_joined', member });
+        Object.assign(room, { memberCount: room.memberCount + (role === 'seat' ? 1 : 0), everJoined: true, autoCloseAt: null });
+        room.audienceCount = audienceCount(change.seated);
+        change.record({ type: 'member_joined', member, audienceCount: room.audienceCount });
         const members = [...seated.filter((m) => m.memberId !== decision.replaces?.memberId), member];
         // Asked for while the join is written, so a new member's answer waits for one hop less.
         const viewing = this.playUrlsFor(room.id, member, members);
         await change.commit(room);
-        return { room, member, members, pushUrl, playUrls: await viewing, seq: room.seq };
+        return { room, member, members, pushUrl: role === 'seat' ? pushUrl : null, playUrls: await viewing, seq: room.seq };
       }, { optimistic: true });
       this.grants.prepare(joined.room);
       return joined;
@@ -152,6 +177,60 @@ export class Memberships {
       }
       throw err;
     }
+  }
+
+  /**
+   * Moves a member between a seat and the audience ("连麦"). To a seat: the manager's call invites an
+   * audience member, the member's own call takes the seat when invited (its push URL in the answer;
+   * ROOM_FULL when the seats are taken, decided under the room's lock) and asks for one otherwise. To
+   * the audience: the member itself or the manager, at once. The operator (no actor) promotes at once.
+   */
+  async setRole(roomId: string, identity: string, role: MemberRole, actor: Actor = null): Promise<SetRoleResult> {
+    let promoted = false;
+    const out = await this.onSeated(roomId, identity, async (change, room, member) => {
+      const self = actor !== null && actor.identity === identity;
+      const manager = mayManage(actor, room);
+      if (!self) checkManage(actor, room, "change another member's role");
+      checkHasAudience(room);
+      const was = roleOf(member);
+      if (was === role) return { member, pending: false };
+      const by = actor?.identity ?? '';
+      if (role === 'seat') {
+        const holder = self ? actor : null;
+        if (holder?.grants.audienceOnly) throw new DomainError('PERMISSION_DENIED', 'the access token joins only as audience: it may not take a seat');
+        // The manager invites; the member takes the seat when invited (or when it manages the room itself).
+        if (!self && actor !== null) {
+          if (member.seatInvited) return { member, pending: true };
+          member.seatInvited = true;
+          change.writeMember(member);
+          change.record({ type: 'seat_invited', member: { ...member }, byIdentity: by });
+          return { member, pending: true };
+        }
+        if (self && !member.seatInvited && !manager) {
+          change.record({ type: 'seat_requested', member: { ...member } });
+          return { member, pending: true };
+        }
+        const full = roomFull(room, 'seat', change.seated.filter((m) => roleOf(m) === 'seat').length);
+        if (full) throw full;
+        room.memberCount += 1;
+        promoted = true;
+      } else {
+        const full = roomFull(room, 'audience', change.seated.filter((m) => roleOf(m) === 'audience').length);
+        if (full) throw full;
+        room.memberCount -= 1;
+        // A stream it was pushing is not played any more: it is back to joined (no stream).
+        if (member.state === 'publishing') member.state = 'joined';
+      }
+      Object.assign(member, { role, seatInvited: false });
+      room.audienceCount = audienceCount(change.seated);
+      change.writeMember(member);
+      change.record({ type: 'member_role', member: { ...member }, previousRole: was, byIdentity: by, audienceCount: room.audienceCount });
+      return { member, pending: false, room };
+    }, actor);
+    if (!promoted || !out.room) return { member: out.member, pending: out.pending, pushUrl: null };
+    // The stream id derives from the member id, so this push URL names the stream the member already has.
+    const pushUrl = await this.issuer.issuePushUrl(out.room.id, out.member.memberId, out.room.recording, out.room.recordingFormats, out.member.kind, out.room.audioOnly === true);
+    return { member: out.member, pending: false, pushUrl };
   }
 
   /** A principal gives up only its own seat; others' are removed (remove). */
@@ -226,6 +305,8 @@ export class Memberships {
   async setStreamState(roomId: string, identity: string, publishing: boolean, source: StreamSource): Promise<{ member: Member; changed: boolean }> {
     let changed = false;
     const member = await this.onSeated(roomId, identity, async (change, _room, m) => {
+      // The audience pushes nothing: a report of its stream is not a stream of the room.
+      if (roleOf(m) === 'audience') return m;
       if (source === 'media_server') m.streamSource = 'media_server';
       const next = nextStreamState(m, publishing, source);
       if (!next) {
@@ -239,6 +320,53 @@ export class Memberships {
       return m;
     });
     return { member, changed };
+  }
+
+  /**
+   * A member's microphone and/or camera as its client (a principal: its own seat only) or the media
+   * server (no principal) reports them; changed false when nothing moved (nothing announced).
+   */
+  async setMediaState(roomId: string, identity: string, report: MediaReport, source: StreamSource, actor: Actor = null): Promise<{ member: Member; changed: boolean }> {
+    if (report.audio === undefined && report.video === undefined) throw new DomainError('INVALID_ARGUMENT', 'audio or video must be set', { field: 'audio' });
+    if (actor && source !== 'client') throw new DomainError('PERMISSION_DENIED', "only the media server reports the media server's word");
+    checkSelf(actor, identity, 'report media state');
+    let changed = false;
+    const member = await this.onSeated(roomId, identity, async (change, room, m) => {
+      // An audience member pushes nothing: its client has no pusher to report on (a manager's mute
+      // request and forbid still apply, and hold once it is promoted).
+      if (source === 'client' && roleOf(m) === 'audience') throw new DomainError('FAILED_PRECONDITION', `${identity} is in the audience: it pushes no microphone or camera`);
+      const next = applyMediaReport(m.media, report, source, room.audioOnly === true);
+      changed = this.putMedia(change, m, next, 'reported');
+      return m;
+    }, actor);
+    return { member, changed };
+  }
+
+  /** The owner's or an admin's request that a member's tracks go off (and, with forbid, stay off). */
+  async muteMember(roomId: string, identity: string, tracks: Track[], forbid: boolean, actor: Actor = null): Promise<Member> {
+    return this.onSeated(roomId, identity, async (change, room, m) => {
+      checkManage(actor, room, 'ask a member to mute');
+      this.putMedia(change, m, applyMuteRequest(m.media, tracks, forbid, actor?.identity ?? ''), 'mute_requested', true);
+      return m;
+    }, actor);
+  }
+
+  /** Lifts a forbid: the member may turn those tracks on again. */
+  async allowUnmute(roomId: string, identity: string, tracks: Track[], actor: Actor = null): Promise<Member> {
+    return this.onSeated(roomId, identity, async (change, room, m) => {
+      checkManage(actor, room, 'allow a member to unmute');
+      this.putMedia(change, m, applyUnmuteAllowed(m.media, tracks, actor?.identity ?? '', room.audioOnly === true), 'unmute_allowed');
+      return m;
+    }, actor);
+  }
+
+  /** Writes and announces a member's new media state; false when it is the same. A mute request is announced even then (the client applies it again). */
+  private putMedia(change: RoomChangeSet, m: Member, next: MediaState, reason: MediaChangeReason, always = false): boolean {
+    if (sameMediaState(m.media, next) && !always) return false;
+    m.media = next;
+    change.writeMember(m);
+    change.record({ type: 'member_media', member: { ...m }, reason });
+    return true;
   }
 
   /** Every seat held through the session is given up. */
@@ -348,7 +476,7 @@ export class Memberships {
     if (member.state === 'left') throw new DomainError('NOT_A_MEMBER', 'the membership this request made has ended');
     const snap = await this.rooms.get({ roomId: room.id });
     // The first join's kind, not this retry's: the membership is what the first one made.
-    const pushUrl = await this.issuer.issuePushUrl(room.id, member.memberId, room.recording, room.recordingFormats, member.kind);
+    const pushUrl = roleOf(member) === 'seat' ? await this.issuer.issuePushUrl(room.id, member.memberId, room.recording, room.recordingFormats, member.kind, room.audioOnly === true) : null;
     return { room: snap.room, member, members: snap.members, pushUrl, playUrls: await this.playUrlsFor(room.id, member, snap.members), seq: snap.seq };
   }
 
@@ -358,6 +486,11 @@ export class Memberships {
     if (streamIds.length === 0 || !this.issuer.issueViewerPlayUrls) return [];
     return this.issuer.issueViewerPlayUrls(roomId, viewer.identity, streamIds, viewer.kind).catch(() => []);
   }
+}
+
+/** A 1:1 call's room seats its parties and those invited: it has no audience. */
+function checkHasAudience(room: Pick<Room, 'id' | 'kind'>): void {
+  if (room.kind === 'call') throw new DomainError('FAILED_PRECONDITION', `room ${room.id} is a call's: it has no audience`);
 }
 
 function defaultOptions(owner: string): RoomOptions {

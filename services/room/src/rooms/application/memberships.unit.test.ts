@@ -17,7 +17,7 @@ describe('memberships (in-memory store)', () => {
     const room = await svc.rooms.create(groupRoom('standup', 6), null);
     const ann = await join(svc, room.id, 'ann');
     const ben = await join(svc, room.id, 'ben');
-    expect(ann.pushUrl.streamId).toBe(`s_${ann.member.memberId}`);
+    expect(ann.pushUrl?.streamId).toBe(`s_${ann.member.memberId}`);
     expect(ben.members.map((m) => m.identity)).toEqual(['ann', 'ben']);
     expect(ben.seq).toBe(3);
     expect(eventsOf(room.id)).toEqual([

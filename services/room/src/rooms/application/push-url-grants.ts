@@ -84,6 +84,6 @@ export class PushUrlGrants {
   }
 
   private sign(room: Room, memberId: string, kind: ClientKind = 'mini_program'): Promise<IssuedPushUrl> {
-    return this.issuer.issuePushUrl(room.id, memberId, room.recording, room.recordingFormats, kind);
+    return this.issuer.issuePushUrl(room.id, memberId, room.recording, room.recordingFormats, kind, room.audioOnly === true);
   }
 }

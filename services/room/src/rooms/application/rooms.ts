@@ -3,6 +3,7 @@
 import { DomainError, isDomainError, newId } from '@rtcroom/common';
 import { recordingv1, roomEventv1 } from '@rtcroom/proto';
 import {
+  audienceCount,
   autoCloseReason,
   checkBytes,
   checkDisplayName,
@@ -168,6 +169,7 @@ export class Rooms {
         const room = await resolveRoom(tx.rooms, ref, actor);
         const members = await tx.rooms.seatedMembers(room.id);
         checkRead(actor, room, members);
+        room.audienceCount = audienceCount(members);
         return { room, members, seq: room.seq };
       },
       { isolation: 'repeatable read' },
@@ -216,11 +218,13 @@ export class Rooms {
 
   async eventsAfter(roomId: string, afterSeq: number, limit: number, actor: Actor = null): Promise<{ events: roomEventv1.RoomEvent[]; lastSeq: number }> {
     checkId('room_id', roomId);
-    const room = await resolveRoom(this.tx.store.rooms, { roomId }, actor);
-    if (actor) checkRead(actor, room, await this.tx.store.rooms.seatedMembers(roomId));
-    const payloads = await this.tx.store.rooms.roomEventsAfter(roomId, afterSeq, limit);
-    const events = payloads.map((p) => roomEventv1.RoomEvent.decode(p));
-    return { events: actor ? events.map((e) => withheldFrom(e, actor.identity)) : events, lastSeq: room.seq };
+    // A principal reads only a room it may read (and without what is withheld from it); the operator's
+    // read (every gateway's catch-up after a join) is the one statement below.
+    if (actor) checkRead(actor, await resolveRoom(this.tx.store.rooms, { roomId }, actor), await this.tx.store.rooms.seatedMembers(roomId));
+    const found = await this.tx.store.rooms.roomEventsAfter(roomId, afterSeq, limit);
+    if (!found) throw missingRoomError(actor, { roomId }, new DomainError('ROOM_NOT_FOUND', `no room ${roomId}`));
+    const events = found.payloads.map((p) => roomEventv1.RoomEvent.decode(p));
+    return { events: actor ? events.map((e) => withheldFrom(e, actor.identity)) : events, lastSeq: found.roomSeq };
   }
 
   /** A change under the room's lock; a missing room is answered as resolveRoom answers it. */

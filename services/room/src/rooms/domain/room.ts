@@ -1,6 +1,7 @@
 // The room domain: what rooms and members are, their limits, and the rules of seats, owners and
 // auto-close timers. Nothing here knows of gRPC, NATS or SQL.
 import { DomainError } from '@rtcroom/common/errors';
+import type { MediaState } from './media-state';
 
 export type RoomKind = 'group' | 'call';
 export type RoomState = 'open' | 'closed';
@@ -12,6 +13,8 @@ export type OwnerLeavePolicy = 'transfer' | 'close_room';
 /** What the owner may do beyond its grants: manage (close, update, remove members) or nothing more. */
 export type OwnerRights = 'manage' | 'none';
 export type DuplicateIdentityPolicy = 'replace' | 'refuse';
+/** On a seat (pushes and plays) or in the audience (plays only, not counted in maxMembers). */
+export type MemberRole = 'seat' | 'audience';
 
 export interface RoomOptions {
   name: string;
@@ -31,6 +34,10 @@ export interface RoomOptions {
   duplicateIdentity: DuplicateIdentityPolicy;
   /** The room's messages go to webhooks too (absent: false; the deployment may send all rooms'). */
   messageWebhooks?: boolean;
+  /** Audience limit (0 or absent: limits.defaultMaxAudience). */
+  maxAudience?: number;
+  /** Members' video stays off; push URLs ask the provider's audio-only mode (absent: false). */
+  audioOnly?: boolean;
 }
 
 export interface Room extends RoomOptions {
@@ -46,6 +53,8 @@ export interface Room extends RoomOptions {
   everJoined: boolean;
   /** When the room closes by itself unless someone joins first; null while anyone is seated. */
   autoCloseAt: Date | null;
+  /** Members in the audience now: known (and set) where the room's members were read; not stored. */
+  audienceCount?: number;
 }
 
 /**
@@ -66,11 +75,17 @@ export interface Member {
   state: MemberState;
   /** Who last set the stream state; the media server's word wins over the client's. */
   streamSource: StreamSource | null;
+  /** Microphone and camera (rooms/domain/media-state.ts). */
+  media: MediaState;
   streamId: string;
   sessionId: string;
   joinedAt: Date;
   leftAt: Date | null;
   leaveReason: LeaveReason | null;
+  /** Absent (rows from before audiences): seat. */
+  role?: MemberRole;
+  /** An owner or admin invited this audience member to a seat; its own promotion now succeeds. */
+  seatInvited?: boolean;
   /** Fixed for the membership: a client that changes kind joins again. */
   kind: ClientKind;
 }
@@ -87,6 +102,9 @@ export const limits = {
   maxTimeoutSeconds: 7 * 24 * 3600,
   callSeats: 2,
   callSeatsWithGuests: 6,
+  /** RtcRoom's live rooms had up to 30 viewers beside the pushers. */
+  defaultMaxAudience: 30,
+  maxAudienceCap: 1000,
 };
 
 export interface RoomPolicy {
@@ -116,6 +134,8 @@ export function normalizeNewRoom(input: RoomOptions, policy: RoomPolicy): RoomOp
   if (maxMembers < 1 || maxMembers > policy.maxMembersCap) {
     throw invalid('room.max_members', `must be between 1 and ${policy.maxMembersCap}`);
   }
+  const maxAudience = input.maxAudience || limits.defaultMaxAudience;
+  if (maxAudience > limits.maxAudienceCap) throw invalid('room.max_audience', `must be at most ${limits.maxAudienceCap}`);
   for (const [field, value] of [
     ['room.empty_timeout_seconds', input.emptyTimeoutSeconds],
     ['room.departure_timeout_seconds', input.departureTimeoutSeconds],
@@ -125,6 +145,7 @@ export function normalizeNewRoom(input: RoomOptions, policy: RoomPolicy): RoomOp
   return {
     ...input,
     maxMembers,
+    maxAudience,
     emptyTimeoutSeconds: input.emptyTimeoutSeconds || policy.defaultEmptyTimeoutSeconds,
     departureTimeoutSeconds: input.departureTimeoutSeconds || policy.defaultDepartureTimeoutSeconds,
   };
@@ -155,7 +176,7 @@ export type SeatDecision = { ok: true; replaces: Member | null } | { ok: false; 
  * already seated replaces its old membership (its seat is reused, so a full room still lets it back
  * in) unless the room refuses duplicates.
  */
-export function decideSeat(room: Room, seated: Member[], identity: string, bannedUntil: Date | null, now: Date): SeatDecision {
+export function decideSeat(room: Room, seated: Member[], identity: string, bannedUntil: Date | null, now: Date, role: MemberRole = 'seat'): SeatDecision {
   if (room.state !== 'open') return { ok: false, error: new DomainError('ROOM_CLOSED', `room ${room.id} is closed`) };
   if (bannedUntil && bannedUntil > now) {
     return {
@@ -169,14 +190,28 @@ export function decideSeat(room: Room, seated: Member[], identity: string, banne
   if (existing && room.duplicateIdentity === 'refuse') {
     return { ok: false, error: new DomainError('IDENTITY_IN_USE', `${identity} already holds a seat in room ${room.id}`) };
   }
-  const taken = seated.length - (existing ? 1 : 0);
-  if (taken >= room.maxMembers) {
-    return {
-      ok: false,
-      error: new DomainError('ROOM_FULL', `room ${room.id} has all ${room.maxMembers} seats taken`, { max_members: String(room.maxMembers) }),
-    };
-  }
+  const taken = seated.filter((m) => roleOf(m) === role && m !== existing).length;
+  const full = roomFull(room, role, taken);
+  if (full) return { ok: false, error: full };
   return { ok: true, replaces: existing };
+}
+
+export function roleOf(m: Pick<Member, 'role'>): MemberRole {
+  return m.role ?? 'seat';
+}
+
+/** The room's audience now (members present with the audience role). */
+export function audienceCount(present: Pick<Member, 'role'>[]): number {
+  return present.filter((m) => roleOf(m) === 'audience').length;
+}
+
+/** ROOM_FULL (or AUDIENCE_FULL) when `taken` places of that role are all the room has; null otherwise. */
+export function roomFull(room: Pick<Room, 'id' | 'maxMembers' | 'maxAudience'>, role: MemberRole, taken: number): DomainError | null {
+  if (role === 'seat') {
+    return taken >= room.maxMembers ? new DomainError('ROOM_FULL', `room ${room.id} has all ${room.maxMembers} seats taken`, { max_members: String(room.maxMembers) }) : null;
+  }
+  const max = room.maxAudience || limits.defaultMaxAudience;
+  return taken >= max ? new DomainError('AUDIENCE_FULL', `room ${room.id} has its audience of ${max} full`, { max_audience: String(max) }) : null;
 }
 
 /**
@@ -205,7 +240,9 @@ export type DepartureOutcome = { close: CloseReason | null; newOwner: string | n
 export function afterDeparture(room: Room, departed: Member, remaining: Member[], now: Date): DepartureOutcome {
   const ownerLeft = room.ownerIdentity !== '' && departed.identity === room.ownerIdentity && !remaining.some((m) => m.identity === departed.identity);
   if (ownerLeft && room.ownerLeavePolicy === 'close_room') return { close: 'owner_left', newOwner: null, autoCloseAt: null };
-  const newOwner = ownerLeft && remaining.length > 0 ? oldest(remaining).identity : null;
+  // Ownership passes to a seated member first; to the audience only when nobody is seated.
+  const seatedLeft = remaining.filter((m) => roleOf(m) === 'seat');
+  const newOwner = ownerLeft && remaining.length > 0 ? oldest(seatedLeft.length > 0 ? seatedLeft : remaining).identity : null;
   const autoCloseAt = remaining.length === 0 ? new Date(now.getTime() + room.departureTimeoutSeconds * 1000) : room.autoCloseAt;
   return { close: null, newOwner, autoCloseAt };
 }

@@ -1,4 +1,5 @@
 import { afterDeparture, autoCloseReason, decideSeat, Member, nextStreamState, normalizeNewRoom, Room, RoomOptions } from './room';
+import { initialMediaState } from './media-state';
 
 const policy = { defaultMaxMembers: 6, maxMembersCap: 50, defaultEmptyTimeoutSeconds: 300, defaultDepartureTimeoutSeconds: 20 };
 const now = new Date('2026-11-23T10:00:00Z');
@@ -11,7 +12,7 @@ const room = (over: Partial<Room> = {}): Room => ({
   createdAt: now, closedAt: null, closeReason: null, everJoined: true, autoCloseAt: null, ...over,
 });
 const member = (identity: string, over: Partial<Member> = {}): Member => ({
-  memberId: `m_${identity}`, roomId: 'r_1', identity, displayName: '', avatarUrl: '', customData: '', connectionInterrupted: false, streamSource: null, state: 'joined', streamId: 's',
+  memberId: `m_${identity}`, roomId: 'r_1', identity, displayName: '', avatarUrl: '', customData: '', connectionInterrupted: false, streamSource: null, media: initialMediaState(false), state: 'joined', streamId: 's',
   sessionId: '', joinedAt: now, leftAt: null, leaveReason: null, kind: 'mini_program', ...over,
 });
 

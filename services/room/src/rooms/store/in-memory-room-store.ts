@@ -116,11 +116,14 @@ export class InMemoryRoomStore implements RoomStore {
   }
 
   async roomEventsAfter(roomId: string, afterSeq: number, limit: number) {
-    return this.events
+    const room = await this.findRoomById(roomId);
+    if (!room) return null;
+    const payloads = this.events
       .filter((e) => e.roomId === roomId && e.seq !== null && e.seq > afterSeq)
       .sort((a, b) => a.seq! - b.seq!)
       .slice(0, limit)
       .map((e) => e.payload);
+    return { roomSeq: room.seq, payloads };
   }
 
   async lockRoomWithSeats(roomId: string): Promise<LockedRoom | null> {
@@ -205,8 +208,8 @@ export class InMemoryRoomStore implements RoomStore {
       return;
     }
     // An update writes what a membership may change (member.repository.ts's memberWriteQuery).
-    const { state, leftAt, leaveReason, displayName, avatarUrl, customData, connectionInterrupted, streamSource } = w.member;
-    const member = { ...earlier!.member, state, leftAt, leaveReason, displayName, avatarUrl, customData, connectionInterrupted, streamSource };
+    const { state, leftAt, leaveReason, displayName, avatarUrl, customData, connectionInterrupted, streamSource, role, seatInvited } = w.member;
+    const member = { ...earlier!.member, state, leftAt, leaveReason, displayName, avatarUrl, customData, connectionInterrupted, streamSource, role, seatInvited };
     this.members.set(w.member.memberId, { member, joinRequestId: earlier!.joinRequestId });
   }
 }

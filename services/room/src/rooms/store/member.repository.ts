@@ -1,8 +1,9 @@
 // Members rows <-> Member domain objects.
 import { sql } from 'kysely';
-import { ClientKind, LeaveReason, Member, MemberState, StreamSource } from '../domain/room';
+import { ClientKind, LeaveReason, Member, MemberRole, MemberState, StreamSource } from '../domain/room';
 import { RoomDb } from '../../db/database';
 import { MembersTable } from './room.tables';
+import { initialMediaState, MediaState } from '../domain/media-state';
 import type { MemberWrite } from './room-store';
 
 export function toMember(row: MembersTable): Member {
@@ -15,12 +16,15 @@ export function toMember(row: MembersTable): Member {
     customData: row.custom_data,
     connectionInterrupted: row.connection_interrupted,
     streamSource: (row.stream_source as StreamSource | null) ?? null,
+    media: readMediaState(row.media),
     state: row.state as MemberState,
     streamId: row.stream_id,
     sessionId: row.session_id,
     joinedAt: new Date(row.joined_at),
     leftAt: row.left_at ? new Date(row.left_at) : null,
     leaveReason: row.leave_reason as LeaveReason | null,
+    role: (row.role as MemberRole | undefined) ?? 'seat',
+    seatInvited: row.seat_invited ?? false,
     kind: row.kind as ClientKind,
   };
 }
@@ -68,6 +72,7 @@ export function memberWriteQuery(db: Pick<RoomDb, 'insertInto' | 'updateTable'>,
         custom_data: m.customData,
         connection_interrupted: m.connectionInterrupted,
         stream_source: m.streamSource,
+        media: JSON.stringify(m.media),
         state: m.state,
         stream_id: m.streamId,
         session_id: m.sessionId,
@@ -75,6 +80,8 @@ export function memberWriteQuery(db: Pick<RoomDb, 'insertInto' | 'updateTable'>,
         left_at: m.leftAt,
         leave_reason: m.leaveReason,
         join_request_id: w.joinRequestId,
+        role: m.role ?? 'seat',
+        seat_invited: m.seatInvited ?? false,
         kind: m.kind,
       })
       .returning('member_id');
@@ -90,7 +97,16 @@ export function memberWriteQuery(db: Pick<RoomDb, 'insertInto' | 'updateTable'>,
       custom_data: m.customData,
       connection_interrupted: m.connectionInterrupted,
       stream_source: m.streamSource,
+      role: m.role ?? 'seat',
+      seat_invited: m.seatInvited ?? false,
+      media: JSON.stringify(m.media),
     })
     .where('member_id', '=', m.memberId)
     .returning('member_id');
+}
+
+/** A row's media column (jsonb: parsed by the driver, or text from some); null: as a new seat starts. */
+function readMediaState(value: unknown): MediaState {
+  const parsed = typeof value === 'string' ? (JSON.parse(value) as MediaState) : (value as MediaState | null);
+  return parsed ?? initialMediaState(false);
 }

@@ -43,8 +43,11 @@ export interface RoomStore {
   seatedMembersOfSession(sessionId: string): Promise<Member[]>;
   findMemberByStream(streamId: string): Promise<Member | null>;
   findMemberByJoinRequest(roomId: string, requestId: string): Promise<Member | null>;
-  /** A room's events after a seq (encoded RoomEvents, decoded by the caller). */
-  roomEventsAfter(roomId: string, afterSeq: number, limit: number): Promise<Uint8Array[]>;
+  /**
+   * A room's events after a seq (encoded RoomEvents, decoded by the caller), with the room's seq, in
+   * one round trip (the gateways ask on joins); null when there is no such room.
+   */
+  roomEventsAfter(roomId: string, afterSeq: number, limit: number): Promise<{ roomSeq: number; payloads: Uint8Array[] } | null>;
 
   // What a change to a room writes (changes/room-change-set.ts).
   /** Locks the room and reads it with its seats and bans; null when there is no such room. */

@@ -24,6 +24,8 @@ export function toRoom(row: RoomsTable): Room {
     ownerIdentity: row.owner_identity,
     ownerRights: row.owner_rights as OwnerRights,
     messageWebhooks: row.message_webhooks,
+    maxAudience: row.max_audience,
+    audioOnly: row.audio_only,
     memberCount: row.member_count,
     seq: Number(row.seq),
     createdAt: new Date(row.created_at),
@@ -53,6 +55,8 @@ export async function insertRoomWithEvents(db: RoomDb, room: Room, version: numb
     owner_identity: room.ownerIdentity,
     owner_rights: room.ownerRights,
     message_webhooks: room.messageWebhooks === true,
+    max_audience: room.maxAudience ?? 30,
+    audio_only: room.audioOnly === true,
     member_count: room.memberCount,
     seq: room.seq,
     create_request_id: requestId,
@@ -153,7 +157,7 @@ export async function saveRoomWithEvents(db: RoomDb, room: Room, version: number
 }
 
 const memberColumns =
-  'member_id, room_id, identity, display_name, avatar_url, custom_data, connection_interrupted, stream_source, state, stream_id, session_id, joined_at, left_at, leave_reason, join_request_id, kind';
+  'member_id, room_id, identity, display_name, avatar_url, custom_data, connection_interrupted, stream_source, state, stream_id, session_id, joined_at, left_at, leave_reason, join_request_id, role, seat_invited, kind, media';
 
 /**
  * The same write as saveRoomWithEvents, without a lock: it lands only if the room is still at
@@ -182,11 +186,13 @@ export async function saveRoomIfUnchanged(db: RoomDb, room: Room, expected: numb
         ` ${p(m.identity, 'text')}, ${p(m.displayName, 'text')}, ${p(m.avatarUrl, 'text')}, ${p(m.customData, 'text')},` +
         ` ${p(m.connectionInterrupted, 'bool')}, ${p(m.streamSource, 'text')}, ${p(m.state, 'text')}, ${p(m.streamId, 'text')},` +
         ` ${p(m.sessionId, 'text')}, ${p(m.joinedAt, 'timestamptz')}, ${p(m.leftAt, 'timestamptz')}, ${p(m.leaveReason, 'text')},` +
-        ` ${p(member.joinRequestId, 'text')}, ${p(m.kind, 'text')} from saved)`
+        ` ${p(member.joinRequestId, 'text')}, ${p(m.role ?? 'seat', 'text')}, ${p(m.seatInvited ?? false, 'bool')}, ${p(m.kind, 'text')},` +
+        ` ${p(JSON.stringify(m.media), 'jsonb')} from saved)`
       : `, member_written as (update members set state = ${p(m.state, 'text')}, left_at = ${p(m.leftAt, 'timestamptz')},` +
         ` leave_reason = ${p(m.leaveReason, 'text')}, display_name = ${p(m.displayName, 'text')}, avatar_url = ${p(m.avatarUrl, 'text')},` +
         ` custom_data = ${p(m.customData, 'text')}, connection_interrupted = ${p(m.connectionInterrupted, 'bool')},` +
-        ` stream_source = ${p(m.streamSource, 'text')} where member_id = ${p(m.memberId, 'text')} and exists (select 1 from saved))`;
+        ` stream_source = ${p(m.streamSource, 'text')}, role = ${p(m.role ?? 'seat', 'text')}, seat_invited = ${p(m.seatInvited ?? false, 'bool')},` +
+        ` media = ${p(JSON.stringify(m.media), 'jsonb')} where member_id = ${p(m.memberId, 'text')} and exists (select 1 from saved))`;
   }
   if (events.length > 0) {
     const values = events.map(

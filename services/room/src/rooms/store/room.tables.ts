@@ -13,6 +13,8 @@ export interface RoomsTable {
   owner_identity: string;
   owner_rights: string;
   message_webhooks: boolean;
+  max_audience: number;
+  audio_only: boolean;
   member_count: number;
   seq: number;
   create_request_id: string | null;
@@ -47,8 +49,12 @@ export interface MembersTable {
   join_request_id: string | null;
   connection_interrupted: boolean;
   stream_source: string | null;
+  role: string;
+  seat_invited: boolean;
   /** 'mini_program' or 'browser'. */
   kind: string;
+  /** JSON of a MediaState; null: as a new seat starts. */
+  media: unknown;
 }
 
 export interface RoomBansTable {

@@ -6,9 +6,10 @@ import { messageHandlers } from '../../messages/transport/message.grpc';
 import { Memberships } from '../application/memberships';
 import { Rooms } from '../application/rooms';
 import { streamsToPlay } from '../domain/room';
+import type { Track } from '../domain/media-state';
 import type { RoomPageCursor } from '../store/room-store';
 import { actorFromProto, userActor } from '../../wire/principal.wire';
-import { clientKindFromProto, leaveReasonFromProto, ownerRightsFromProto, roomOptionsFromProto, streamSourceFromProto, toProtoMember, toProtoRoom } from './room.wire';
+import { clientKindFromProto, leaveReasonFromProto, ownerRightsFromProto, roleFromProto, roomOptionsFromProto, streamSourceFromProto, toProtoMember, toProtoRoom } from './room.wire';
 
 function encodeCursor(c: RoomPageCursor): string {
   return Buffer.from(JSON.stringify({ c: c.createdAt.toISOString(), i: c.id })).toString('base64url');
@@ -29,6 +30,10 @@ function decodeCursor(token: string): RoomPageCursor | null {
 function requireIdentity(identity: string): string {
   if (!identity) throw new DomainError('INVALID_ARGUMENT', 'identity is required', { field: 'identity' });
   return identity;
+}
+
+function tracksOf(req: { audio: boolean; video: boolean }): Track[] {
+  return [...(req.audio ? (['audio'] as const) : []), ...(req.video ? (['video'] as const) : [])];
 }
 
 /** The fields of `allowed` named in the mask (an empty mask means none). */
@@ -66,6 +71,10 @@ export const roomServiceCallers: CallerPolicy<typeof roomServicev1.RoomServiceSe
   getMember: ['gateway', 'presence', 'url-issuer', 'internal'],
   sendMessage: ['gateway', 'internal'],
   listMessages: ['gateway', 'internal'],
+  setMediaState: ['gateway', 'presence'],
+  muteMember: ['gateway', 'internal'],
+  allowUnmute: ['gateway', 'internal'],
+  setMemberRole: ['gateway', 'internal'],
 };
 
 export function roomGrpcBinding(rooms: Rooms, members: Memberships, messages: Messages): ServiceBinding {
@@ -114,13 +123,14 @@ export function roomGrpcBinding(rooms: Rooms, members: Memberships, messages: Me
           createOptions: req.createOptions ? roomOptionsFromProto(req.createOptions, identity) : undefined,
           requestId: req.requestId,
           actor: userActor(req.principal, rpc),
+          role: roleFromProto(req.role),
           kind: clientKindFromProto(req.kind),
         });
         return {
           room: toProtoRoom(result.room),
           member: toProtoMember(result.member),
           members: result.members.map(toProtoMember),
-          pushUrl: result.pushUrl,
+          pushUrl: result.pushUrl ?? undefined,
           playUrls: result.playUrls,
           playStreamIds: streamsToPlay(result.members, result.member.identity),
           seq: result.seq,
@@ -175,6 +185,23 @@ export function roomGrpcBinding(rooms: Rooms, members: Memberships, messages: Me
       async getMember(req) {
         const { member, room } = await members.get({ streamId: req.streamId, roomId: req.roomId, identity: req.identity }, actorFromProto(req.principal));
         return { member: toProtoMember(member), room: toProtoRoom(room) };
+      },
+      async setMediaState(req, rpc) {
+        const report = { audio: req.audio, video: req.video };
+        const source = streamSourceFromProto(req.source, 'client');
+        const { member, changed } = await members.setMediaState(req.roomId, requireIdentity(req.identity), report, source, userActor(req.principal, rpc));
+        return { member: toProtoMember(member), changed };
+      },
+      async muteMember(req, rpc) {
+        const member = await members.muteMember(req.roomId, requireIdentity(req.identity), tracksOf(req), req.forbidUnmute, userActor(req.principal, rpc));
+        return { member: toProtoMember(member) };
+      },
+      async allowUnmute(req, rpc) {
+        return { member: toProtoMember(await members.allowUnmute(req.roomId, requireIdentity(req.identity), tracksOf(req), userActor(req.principal, rpc))) };
+      },
+      async setMemberRole(req, rpc) {
+        const result = await members.setRole(req.roomId, requireIdentity(req.identity), roleFromProto(req.role), userActor(req.principal, rpc));
+        return { member: toProtoMember(result.member), pending: result.pending, pushUrl: result.pushUrl ?? undefined };
       },
       ...messageHandlers(messages),
     },

@@ -1,7 +1,8 @@
 // Domain objects <-> their protobuf messages, for gRPC responses and NATS events alike.
 import { DomainError } from '@rtcroom/common';
 import { mediav1, roomv1 } from '@rtcroom/proto';
-import { ClientKind, CloseReason, DuplicateIdentityPolicy, LeaveReason, Member, MemberState, OwnerLeavePolicy, OwnerRights, Room, RoomKind, RoomOptions, StreamSource } from '../domain/room';
+import { ClientKind, CloseReason, DuplicateIdentityPolicy, LeaveReason, Member, MemberRole, MemberState, OwnerLeavePolicy, OwnerRights, Room, RoomKind, RoomOptions, StreamSource } from '../domain/room';
+import type { MediaSource, MediaState, TrackState } from '../domain/media-state';
 
 const R = roomv1;
 
@@ -44,6 +45,14 @@ const duplicateToProto: Record<DuplicateIdentityPolicy, roomv1.DuplicateIdentity
   replace: R.DuplicateIdentityPolicy.DUPLICATE_IDENTITY_POLICY_REPLACE,
   refuse: R.DuplicateIdentityPolicy.DUPLICATE_IDENTITY_POLICY_REFUSE,
 };
+
+const roleToProto: Record<MemberRole, roomv1.MemberRole> = {
+  seat: R.MemberRole.MEMBER_ROLE_SEAT,
+  audience: R.MemberRole.MEMBER_ROLE_AUDIENCE,
+};
+export const toProtoRole = (r: MemberRole | undefined) => roleToProto[r ?? 'seat'];
+/** UNSPECIFIED (or unknown) reads as a seat. */
+export const roleFromProto = (r: roomv1.MemberRole | undefined): MemberRole => (r === R.MemberRole.MEMBER_ROLE_AUDIENCE ? 'audience' : 'seat');
 
 const clientKindToProto: Record<ClientKind, mediav1.ClientKind> = {
   mini_program: mediav1.ClientKind.CLIENT_KIND_MINI_PROGRAM,
@@ -105,6 +114,9 @@ export function toProtoRoom(room: Room): roomv1.Room {
     duplicateIdentity: duplicateToProto[room.duplicateIdentity],
     recordingFormats: room.recordingFormats ?? [],
     messageWebhooks: room.messageWebhooks === true,
+    audioOnly: room.audioOnly === true,
+    maxAudience: room.maxAudience ?? 0,
+    audienceCount: room.audienceCount ?? 0,
   };
 }
 
@@ -124,6 +136,8 @@ export function roomOptionsFromProto(room: roomv1.Room | undefined, ownerIdentit
     departureTimeoutSeconds: room?.departureTimeoutSeconds ?? 0,
     duplicateIdentity: duplicateFromProtoMap.get(room?.duplicateIdentity ?? R.DuplicateIdentityPolicy.DUPLICATE_IDENTITY_POLICY_UNSPECIFIED) ?? 'replace',
     messageWebhooks: room?.messageWebhooks ?? false,
+    audioOnly: room?.audioOnly ?? false,
+    maxAudience: room?.maxAudience ?? 0,
   };
 }
 
@@ -141,6 +155,25 @@ export function toProtoMember(m: Member): roomv1.Member {
     joinTime: m.joinedAt,
     leaveTime: m.leftAt ?? undefined,
     leaveReason: m.leaveReason ? leaveReasonToProto[m.leaveReason] : R.LeaveReason.LEAVE_REASON_UNSPECIFIED,
+    role: toProtoRole(m.role),
+    seatInvited: m.seatInvited ?? false,
     kind: clientKindToProto[m.kind],
+    media: toProtoMediaState(m.media),
   };
 }
+
+const mediaSourceToProto: Record<MediaSource, roomv1.MediaSource> = {
+  initial: R.MediaSource.MEDIA_SOURCE_INITIAL,
+  client: R.MediaSource.MEDIA_SOURCE_CLIENT,
+  media_server: R.MediaSource.MEDIA_SOURCE_MEDIA_SERVER,
+};
+
+const toProtoTrack = (t: TrackState): roomv1.TrackState => ({
+  on: t.on,
+  source: mediaSourceToProto[t.source],
+  muteRequested: t.muteRequested,
+  forbidden: t.forbidden,
+  moderatorIdentity: t.moderatorIdentity,
+});
+
+export const toProtoMediaState = (s: MediaState): roomv1.MediaState => ({ audio: toProtoTrack(s.audio), video: toProtoTrack(s.video) });

@@ -90,6 +90,8 @@ export function createTrtcProvider(settings: TrtcSettings, tickets: TrtcTickets)
         // The CDN relay's stream id, when the application relays to CDN: the same id as everywhere else.
         streamid: streamId,
       });
+      // An audio-only room's pusher enters in TRTC's pure audio mode: no video is sent or expected.
+      if (seat.audioOnly) query.set('pureaudiomode', '1');
       return { url: `room://cloud.tencent.com/rtc?${query.toString()}`, expireTime: new Date(expirySeconds(now, ttl) * 1000), recording: false };
     },
 

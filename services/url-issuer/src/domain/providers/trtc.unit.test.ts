@@ -86,6 +86,12 @@ describe('TRTC push URL', () => {
     expect(other['TLS.sig']).not.toBe(expectedSig(other));
   });
 
+  it("enters an audio-only room in TRTC's pure audio mode, and only then", () => {
+    const audioOnly = provider.pushUrl(streamId, false, new Date(), [], { roomId, audioOnly: true });
+    expect(new URL(audioOnly.url.replace(/^room:/, 'https:')).searchParams.get('pureaudiomode')).toBe('1');
+    expect(pushQuery().query.has('pureaudiomode')).toBe(false);
+  });
+
   it('refuses a push URL without its room', () => {
     expect(() => provider.pushUrl(streamId, false, new Date())).toThrow(expect.objectContaining({ reason: 'INVALID_ARGUMENT' }));
   });

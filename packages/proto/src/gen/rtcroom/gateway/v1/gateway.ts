@@ -28,7 +28,15 @@ import {
   leaveReasonFromJSON,
   leaveReasonToJSON,
   leaveReasonToNumber,
+  MediaChangeReason,
+  mediaChangeReasonFromJSON,
+  mediaChangeReasonToJSON,
+  mediaChangeReasonToNumber,
   Member,
+  MemberRole,
+  memberRoleFromJSON,
+  memberRoleToJSON,
+  memberRoleToNumber,
   Room,
 } from "../../room/v1/room";
 import { CustomMessage, RoomMessage } from "../../room/v1/room_message";
@@ -64,6 +72,10 @@ export interface ClientMessage {
     | { $case: "refreshToken"; value: RefreshTokenRequest }
     | { $case: "sendMessage"; value: SendMessageRequest }
     | { $case: "listMessages"; value: ListMessagesRequest }
+    | { $case: "setMediaState"; value: SetMediaStateRequest }
+    | { $case: "muteMember"; value: MuteMemberRequest }
+    | { $case: "allowUnmute"; value: AllowUnmuteRequest }
+    | { $case: "setMemberRole"; value: SetMemberRoleRequest }
     | { $case: "listLiveCalls"; value: ListLiveCallsRequest }
     | { $case: "monitorCall"; value: MonitorCallRequest }
     | { $case: "bargeIn"; value: BargeInRequest }
@@ -113,6 +125,10 @@ export interface ServerMessage {
     { $case: "tokenExpiring"; value: TokenExpiring }
     | { $case: "sendMessage"; value: SendMessageResponse }
     | { $case: "listMessages"; value: ListMessagesResponse }
+    | { $case: "setMediaState"; value: SetMediaStateResponse }
+    | { $case: "muteMember"; value: MuteMemberResponse }
+    | { $case: "allowUnmute"; value: AllowUnmuteResponse }
+    | { $case: "setMemberRole"; value: SetMemberRoleResponse }
     | { $case: "listLiveCalls"; value: ListLiveCallsResponse }
     | { $case: "monitorCall"; value: MonitorCallResponse }
     | { $case: "bargeIn"; value: BargeInResponse }
@@ -225,11 +241,11 @@ export interface TokenExpiring {
 /**
  * A failure, with a stable code. Codes: MALFORMED_FRAME, UNKNOWN_MESSAGE, FRAME_TOO_LARGE,
  * UNAUTHENTICATED, TOKEN_EXPIRED, PERMISSION_DENIED, INVALID_ARGUMENT, ROOM_NOT_FOUND, ROOM_CLOSED,
- * ROOM_FULL, ALREADY_EXISTS, NOT_A_MEMBER, IDENTITY_IN_USE, BANNED, CALLEE_OFFLINE, CALLEE_BUSY,
+ * ROOM_FULL, AUDIENCE_FULL, ALREADY_EXISTS, NOT_A_MEMBER, IDENTITY_IN_USE, BANNED, CALLEE_OFFLINE, CALLEE_BUSY,
  * CALL_NOT_FOUND, CALL_ENDED, NOT_A_PARTY, QUEUE_FULL, TEAM_CLOSED, AGENT_UNAVAILABLE,
  * NOT_A_SUPERVISOR, CALL_NOT_LIVE,
  * FAILED_PRECONDITION (the call or agent is not in a state that allows it), RATE_LIMITED,
- * MESSAGE_TOO_LARGE, TOO_MANY_RECIPIENTS, UNAVAILABLE, INTERNAL.
+ * MESSAGE_TOO_LARGE, TOO_MANY_RECIPIENTS, MEDIA_FORBIDDEN, UNAVAILABLE, INTERNAL.
  */
 export interface Error {
   code: string;
@@ -247,7 +263,10 @@ export interface PingResponse {
 }
 
 export interface CreateRoomRequest {
-  /** name, kind, display_name, max_members, metadata, recording and message_webhooks are read. */
+  /**
+   * name, kind, display_name, max_members, max_audience, metadata, recording, message_webhooks and
+   * audio_only are read.
+   */
   room: Room | undefined;
 }
 
@@ -276,7 +295,11 @@ export interface JoinRoomRequest {
    * What this client plays and pushes with: CLIENT_KIND_BROWSER for a web page (WebRTC URLs),
    * unset or CLIENT_KIND_MINI_PROGRAM for <live-pusher>/<live-player> (RTMP URLs).
    */
-  kind?: ClientKind | undefined;
+  kind?:
+    | ClientKind
+    | undefined;
+  /** MEMBER_ROLE_AUDIENCE: join the audience (no push URL; see rtcroom.room.v1.JoinRoomRequest.role). */
+  role: MemberRole;
 }
 
 export interface JoinRoomResponse {
@@ -284,9 +307,9 @@ export interface JoinRoomResponse {
   member:
     | Member
     | undefined;
-  /** Everyone holding a seat, the caller included. */
+  /** Everyone in the room, seated and in the audience (Member.role), the caller included. */
   members: Member[];
-  /** For the caller's <live-pusher>. */
+  /** For the caller's <live-pusher> (absent in the audience). */
   pushUrl:
     | PushUrl
     | undefined;
@@ -364,7 +387,81 @@ export interface RoomNotice {
     | { $case: "memberConnection"; value: MemberConnectionNotice }
     | { $case: "recordingReady"; value: RecordingReadyNotice }
     | { $case: "message"; value: RoomMessageNotice }
+    | { $case: "memberMedia"; value: MemberMediaNotice }
+    | { $case: "memberRole"; value: MemberRoleNotice }
+    | { $case: "seatRequest"; value: SeatRequestNotice }
+    | { $case: "audience"; value: AudienceNotice }
     | undefined;
+}
+
+/**
+ * A member moved between a seat and the audience. Promoted (role SEAT): it is seated now, and its
+ * stream_started follows when it pushes. Back in the audience: its stream is no longer played.
+ */
+export interface MemberRoleNotice {
+  member: Member | undefined;
+  previousRole: MemberRole;
+  byIdentity: string;
+  /** NEXT-ID: 5 */
+  audienceCount: number;
+}
+
+/**
+ * Asking for a seat: an audience member asked (invited false: for the owner and admins to invite it),
+ * or the owner or an admin invited one (invited true: that member accepts with set_member_role SEAT).
+ */
+export interface SeatRequestNotice {
+  member: Member | undefined;
+  invited: boolean;
+  /** NEXT-ID: 4 */
+  byIdentity: string;
+}
+
+/**
+ * Someone joined or left the audience. Only its size is told (a large audience does not flood the
+ * room with names; an audience member's profile and connection changes reach the others as their bare
+ * seq); get_room lists the audience members. The member itself gets member_joined and member_left as
+ * usual.
+ */
+export interface AudienceNotice {
+  /** NEXT-ID: 2 */
+  audienceCount: number;
+}
+
+/**
+ * Moves a member between a seat and the audience (see rtcroom.room.v1.RoomService.SetMemberRole):
+ * your own identity to ask for a seat or take one you were invited to (the answer has your push URL),
+ * or to step down; another's, as the room's owner or admin, to invite it or to send it back.
+ */
+export interface SetMemberRoleRequest {
+  roomId: string;
+  /** Empty: yourself. */
+  identity: string;
+  /** NEXT-ID: 4 */
+  role: MemberRole;
+}
+
+export interface SetMemberRoleResponse {
+  member:
+    | Member
+    | undefined;
+  /** Asked or invited, not promoted yet. */
+  pending: boolean;
+  /** Promoted: for your <live-pusher>. */
+  pushUrl: PushUrl | undefined;
+}
+
+/**
+ * A member's microphone or camera went on or off, or the room's owner or an admin asked it to mute,
+ * forbade or allowed unmuting (member.media says what now holds). When the member is you and a track
+ * has mute_requested while on, turn it off on your pusher (the SDK does).
+ */
+export interface MemberMediaNotice {
+  member:
+    | Member
+    | undefined;
+  /** NEXT-ID: 3 */
+  reason: MediaChangeReason;
 }
 
 /**
@@ -822,6 +919,57 @@ export interface ListMessagesResponse {
   seq: number;
 }
 
+/**
+ * Reports your own microphone and/or camera in a room (the fields set), as your pusher has them.
+ * Turning on a forbidden track (or video in an audio-only room) is refused: MEDIA_FORBIDDEN.
+ */
+export interface SetMediaStateRequest {
+  roomId: string;
+  /** Absent: unchanged. */
+  audio?:
+    | boolean
+    | undefined;
+  /** NEXT-ID: 4 */
+  video?: boolean | undefined;
+}
+
+export interface SetMediaStateResponse {
+  /** NEXT-ID: 2 */
+  member: Member | undefined;
+}
+
+/**
+ * Asks a member to turn its microphone and/or camera off and, with forbid_unmute, refuses its
+ * reports of them on until allow_unmute. The room's owner (with OWNER_RIGHTS_MANAGE) or room_admin.
+ */
+export interface MuteMemberRequest {
+  roomId: string;
+  identity: string;
+  audio: boolean;
+  video: boolean;
+  /** NEXT-ID: 6 */
+  forbidUnmute: boolean;
+}
+
+export interface MuteMemberResponse {
+  /** NEXT-ID: 2 */
+  member: Member | undefined;
+}
+
+/** Lets a member turn its microphone and/or camera on again. As mute_member. */
+export interface AllowUnmuteRequest {
+  roomId: string;
+  identity: string;
+  audio: boolean;
+  /** NEXT-ID: 5 */
+  video: boolean;
+}
+
+export interface AllowUnmuteResponse {
+  /** NEXT-ID: 2 */
+  member: Member | undefined;
+}
+
 function createBaseClientMessage(): ClientMessage {
   return { requestId: "", message: undefined };
 }
@@ -909,6 +1057,18 @@ export const ClientMessage: MessageFns<ClientMessage> = {
         break;
       case "listMessages":
         ListMessagesRequest.encode(message.message.value, writer.uint32(282).fork()).join();
+        break;
+      case "setMediaState":
+        SetMediaStateRequest.encode(message.message.value, writer.uint32(802).fork()).join();
+        break;
+      case "muteMember":
+        MuteMemberRequest.encode(message.message.value, writer.uint32(810).fork()).join();
+        break;
+      case "allowUnmute":
+        AllowUnmuteRequest.encode(message.message.value, writer.uint32(818).fork()).join();
+        break;
+      case "setMemberRole":
+        SetMemberRoleRequest.encode(message.message.value, writer.uint32(882).fork()).join();
         break;
       case "listLiveCalls":
         ListLiveCallsRequest.encode(message.message.value, writer.uint32(962).fork()).join();
@@ -1161,6 +1321,38 @@ export const ClientMessage: MessageFns<ClientMessage> = {
             message.message = { $case: "listMessages", value: ListMessagesRequest.decode(reader, reader.uint32()) };
             continue;
           }
+          case 100: {
+            if (tag !== 802) {
+              break;
+            }
+
+            message.message = { $case: "setMediaState", value: SetMediaStateRequest.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 101: {
+            if (tag !== 810) {
+              break;
+            }
+
+            message.message = { $case: "muteMember", value: MuteMemberRequest.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 102: {
+            if (tag !== 818) {
+              break;
+            }
+
+            message.message = { $case: "allowUnmute", value: AllowUnmuteRequest.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 110: {
+            if (tag !== 882) {
+              break;
+            }
+
+            message.message = { $case: "setMemberRole", value: SetMemberRoleRequest.decode(reader, reader.uint32()) };
+            continue;
+          }
           case 120: {
             if (tag !== 962) {
               break;
@@ -1322,6 +1514,22 @@ export const ClientMessage: MessageFns<ClientMessage> = {
         ? { $case: "listMessages", value: ListMessagesRequest.fromJSON(object.listMessages) }
         : isSet(object.list_messages)
         ? { $case: "listMessages", value: ListMessagesRequest.fromJSON(object.list_messages) }
+        : isSet(object.setMediaState)
+        ? { $case: "setMediaState", value: SetMediaStateRequest.fromJSON(object.setMediaState) }
+        : isSet(object.set_media_state)
+        ? { $case: "setMediaState", value: SetMediaStateRequest.fromJSON(object.set_media_state) }
+        : isSet(object.muteMember)
+        ? { $case: "muteMember", value: MuteMemberRequest.fromJSON(object.muteMember) }
+        : isSet(object.mute_member)
+        ? { $case: "muteMember", value: MuteMemberRequest.fromJSON(object.mute_member) }
+        : isSet(object.allowUnmute)
+        ? { $case: "allowUnmute", value: AllowUnmuteRequest.fromJSON(object.allowUnmute) }
+        : isSet(object.allow_unmute)
+        ? { $case: "allowUnmute", value: AllowUnmuteRequest.fromJSON(object.allow_unmute) }
+        : isSet(object.setMemberRole)
+        ? { $case: "setMemberRole", value: SetMemberRoleRequest.fromJSON(object.setMemberRole) }
+        : isSet(object.set_member_role)
+        ? { $case: "setMemberRole", value: SetMemberRoleRequest.fromJSON(object.set_member_role) }
         : isSet(object.listLiveCalls)
         ? { $case: "listLiveCalls", value: ListLiveCallsRequest.fromJSON(object.listLiveCalls) }
         : isSet(object.list_live_calls)
@@ -1401,6 +1609,14 @@ export const ClientMessage: MessageFns<ClientMessage> = {
       obj.sendMessage = SendMessageRequest.toJSON(message.message.value);
     } else if (message.message?.$case === "listMessages") {
       obj.listMessages = ListMessagesRequest.toJSON(message.message.value);
+    } else if (message.message?.$case === "setMediaState") {
+      obj.setMediaState = SetMediaStateRequest.toJSON(message.message.value);
+    } else if (message.message?.$case === "muteMember") {
+      obj.muteMember = MuteMemberRequest.toJSON(message.message.value);
+    } else if (message.message?.$case === "allowUnmute") {
+      obj.allowUnmute = AllowUnmuteRequest.toJSON(message.message.value);
+    } else if (message.message?.$case === "setMemberRole") {
+      obj.setMemberRole = SetMemberRoleRequest.toJSON(message.message.value);
     } else if (message.message?.$case === "listLiveCalls") {
       obj.listLiveCalls = ListLiveCallsRequest.toJSON(message.message.value);
     } else if (message.message?.$case === "monitorCall") {
@@ -1581,6 +1797,30 @@ export const ClientMessage: MessageFns<ClientMessage> = {
         }
         break;
       }
+      case "setMediaState": {
+        if (object.message?.value !== undefined && object.message?.value !== null) {
+          message.message = { $case: "setMediaState", value: SetMediaStateRequest.fromPartial(object.message.value) };
+        }
+        break;
+      }
+      case "muteMember": {
+        if (object.message?.value !== undefined && object.message?.value !== null) {
+          message.message = { $case: "muteMember", value: MuteMemberRequest.fromPartial(object.message.value) };
+        }
+        break;
+      }
+      case "allowUnmute": {
+        if (object.message?.value !== undefined && object.message?.value !== null) {
+          message.message = { $case: "allowUnmute", value: AllowUnmuteRequest.fromPartial(object.message.value) };
+        }
+        break;
+      }
+      case "setMemberRole": {
+        if (object.message?.value !== undefined && object.message?.value !== null) {
+          message.message = { $case: "setMemberRole", value: SetMemberRoleRequest.fromPartial(object.message.value) };
+        }
+        break;
+      }
       case "listLiveCalls": {
         if (object.message?.value !== undefined && object.message?.value !== null) {
           message.message = { $case: "listLiveCalls", value: ListLiveCallsRequest.fromPartial(object.message.value) };
@@ -1721,6 +1961,18 @@ export const ServerMessage: MessageFns<ServerMessage> = {
         break;
       case "listMessages":
         ListMessagesResponse.encode(message.message.value, writer.uint32(330).fork()).join();
+        break;
+      case "setMediaState":
+        SetMediaStateResponse.encode(message.message.value, writer.uint32(802).fork()).join();
+        break;
+      case "muteMember":
+        MuteMemberResponse.encode(message.message.value, writer.uint32(810).fork()).join();
+        break;
+      case "allowUnmute":
+        AllowUnmuteResponse.encode(message.message.value, writer.uint32(818).fork()).join();
+        break;
+      case "setMemberRole":
+        SetMemberRoleResponse.encode(message.message.value, writer.uint32(882).fork()).join();
         break;
       case "listLiveCalls":
         ListLiveCallsResponse.encode(message.message.value, writer.uint32(962).fork()).join();
@@ -2024,6 +2276,38 @@ export const ServerMessage: MessageFns<ServerMessage> = {
             message.message = { $case: "listMessages", value: ListMessagesResponse.decode(reader, reader.uint32()) };
             continue;
           }
+          case 100: {
+            if (tag !== 802) {
+              break;
+            }
+
+            message.message = { $case: "setMediaState", value: SetMediaStateResponse.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 101: {
+            if (tag !== 810) {
+              break;
+            }
+
+            message.message = { $case: "muteMember", value: MuteMemberResponse.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 102: {
+            if (tag !== 818) {
+              break;
+            }
+
+            message.message = { $case: "allowUnmute", value: AllowUnmuteResponse.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 110: {
+            if (tag !== 882) {
+              break;
+            }
+
+            message.message = { $case: "setMemberRole", value: SetMemberRoleResponse.decode(reader, reader.uint32()) };
+            continue;
+          }
           case 120: {
             if (tag !== 962) {
               break;
@@ -2211,6 +2495,22 @@ export const ServerMessage: MessageFns<ServerMessage> = {
         ? { $case: "listMessages", value: ListMessagesResponse.fromJSON(object.listMessages) }
         : isSet(object.list_messages)
         ? { $case: "listMessages", value: ListMessagesResponse.fromJSON(object.list_messages) }
+        : isSet(object.setMediaState)
+        ? { $case: "setMediaState", value: SetMediaStateResponse.fromJSON(object.setMediaState) }
+        : isSet(object.set_media_state)
+        ? { $case: "setMediaState", value: SetMediaStateResponse.fromJSON(object.set_media_state) }
+        : isSet(object.muteMember)
+        ? { $case: "muteMember", value: MuteMemberResponse.fromJSON(object.muteMember) }
+        : isSet(object.mute_member)
+        ? { $case: "muteMember", value: MuteMemberResponse.fromJSON(object.mute_member) }
+        : isSet(object.allowUnmute)
+        ? { $case: "allowUnmute", value: AllowUnmuteResponse.fromJSON(object.allowUnmute) }
+        : isSet(object.allow_unmute)
+        ? { $case: "allowUnmute", value: AllowUnmuteResponse.fromJSON(object.allow_unmute) }
+        : isSet(object.setMemberRole)
+        ? { $case: "setMemberRole", value: SetMemberRoleResponse.fromJSON(object.setMemberRole) }
+        : isSet(object.set_member_role)
+        ? { $case: "setMemberRole", value: SetMemberRoleResponse.fromJSON(object.set_member_role) }
         : isSet(object.listLiveCalls)
         ? { $case: "listLiveCalls", value: ListLiveCallsResponse.fromJSON(object.listLiveCalls) }
         : isSet(object.list_live_calls)
@@ -2306,6 +2606,14 @@ export const ServerMessage: MessageFns<ServerMessage> = {
       obj.sendMessage = SendMessageResponse.toJSON(message.message.value);
     } else if (message.message?.$case === "listMessages") {
       obj.listMessages = ListMessagesResponse.toJSON(message.message.value);
+    } else if (message.message?.$case === "setMediaState") {
+      obj.setMediaState = SetMediaStateResponse.toJSON(message.message.value);
+    } else if (message.message?.$case === "muteMember") {
+      obj.muteMember = MuteMemberResponse.toJSON(message.message.value);
+    } else if (message.message?.$case === "allowUnmute") {
+      obj.allowUnmute = AllowUnmuteResponse.toJSON(message.message.value);
+    } else if (message.message?.$case === "setMemberRole") {
+      obj.setMemberRole = SetMemberRoleResponse.toJSON(message.message.value);
     } else if (message.message?.$case === "listLiveCalls") {
       obj.listLiveCalls = ListLiveCallsResponse.toJSON(message.message.value);
     } else if (message.message?.$case === "monitorCall") {
@@ -2521,6 +2829,30 @@ export const ServerMessage: MessageFns<ServerMessage> = {
       case "listMessages": {
         if (object.message?.value !== undefined && object.message?.value !== null) {
           message.message = { $case: "listMessages", value: ListMessagesResponse.fromPartial(object.message.value) };
+        }
+        break;
+      }
+      case "setMediaState": {
+        if (object.message?.value !== undefined && object.message?.value !== null) {
+          message.message = { $case: "setMediaState", value: SetMediaStateResponse.fromPartial(object.message.value) };
+        }
+        break;
+      }
+      case "muteMember": {
+        if (object.message?.value !== undefined && object.message?.value !== null) {
+          message.message = { $case: "muteMember", value: MuteMemberResponse.fromPartial(object.message.value) };
+        }
+        break;
+      }
+      case "allowUnmute": {
+        if (object.message?.value !== undefined && object.message?.value !== null) {
+          message.message = { $case: "allowUnmute", value: AllowUnmuteResponse.fromPartial(object.message.value) };
+        }
+        break;
+      }
+      case "setMemberRole": {
+        if (object.message?.value !== undefined && object.message?.value !== null) {
+          message.message = { $case: "setMemberRole", value: SetMemberRoleResponse.fromPartial(object.message.value) };
         }
         break;
       }
@@ -3933,6 +4265,7 @@ function createBaseJoinRoomRequest(): JoinRoomRequest {
     createOptions: undefined,
     idempotencyKey: "",
     kind: undefined,
+    role: MemberRole.MEMBER_ROLE_UNSPECIFIED,
   };
 }
 
@@ -3958,6 +4291,9 @@ export const JoinRoomRequest: MessageFns<JoinRoomRequest> = {
     }
     if (message.kind !== undefined) {
       writer.uint32(400).int32(clientKindToNumber(message.kind));
+    }
+    if (message.role !== MemberRole.MEMBER_ROLE_UNSPECIFIED) {
+      writer.uint32(880).int32(memberRoleToNumber(message.role));
     }
     return writer;
   },
@@ -4031,6 +4367,14 @@ export const JoinRoomRequest: MessageFns<JoinRoomRequest> = {
             message.kind = clientKindFromJSON(reader.int32());
             continue;
           }
+          case 110: {
+            if (tag !== 880) {
+              break;
+            }
+
+            message.role = memberRoleFromJSON(reader.int32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -4076,6 +4420,7 @@ export const JoinRoomRequest: MessageFns<JoinRoomRequest> = {
         ? globalThis.String(object.idempotency_key)
         : "",
       kind: isSet(object.kind) ? clientKindFromJSON(object.kind) : undefined,
+      role: isSet(object.role) ? memberRoleFromJSON(object.role) : MemberRole.MEMBER_ROLE_UNSPECIFIED,
     };
   },
 
@@ -4102,6 +4447,9 @@ export const JoinRoomRequest: MessageFns<JoinRoomRequest> = {
     if (message.kind !== undefined) {
       obj.kind = clientKindToJSON(message.kind);
     }
+    if (message.role !== undefined) {
+      obj.role = memberRoleToJSON(message.role);
+    }
     return obj;
   },
 
@@ -4119,6 +4467,7 @@ export const JoinRoomRequest: MessageFns<JoinRoomRequest> = {
       : undefined;
     message.idempotencyKey = object.idempotencyKey ?? "";
     message.kind = object.kind ?? undefined;
+    message.role = object.role ?? MemberRole.MEMBER_ROLE_UNSPECIFIED;
     return message;
   },
 };
@@ -5016,6 +5365,18 @@ export const RoomNotice: MessageFns<RoomNotice> = {
       case "message":
         RoomMessageNotice.encode(message.notice.value, writer.uint32(154).fork()).join();
         break;
+      case "memberMedia":
+        MemberMediaNotice.encode(message.notice.value, writer.uint32(802).fork()).join();
+        break;
+      case "memberRole":
+        MemberRoleNotice.encode(message.notice.value, writer.uint32(882).fork()).join();
+        break;
+      case "seatRequest":
+        SeatRequestNotice.encode(message.notice.value, writer.uint32(890).fork()).join();
+        break;
+      case "audience":
+        AudienceNotice.encode(message.notice.value, writer.uint32(898).fork()).join();
+        break;
     }
     return writer;
   },
@@ -5140,6 +5501,38 @@ export const RoomNotice: MessageFns<RoomNotice> = {
             message.notice = { $case: "message", value: RoomMessageNotice.decode(reader, reader.uint32()) };
             continue;
           }
+          case 100: {
+            if (tag !== 802) {
+              break;
+            }
+
+            message.notice = { $case: "memberMedia", value: MemberMediaNotice.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 110: {
+            if (tag !== 882) {
+              break;
+            }
+
+            message.notice = { $case: "memberRole", value: MemberRoleNotice.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 111: {
+            if (tag !== 890) {
+              break;
+            }
+
+            message.notice = { $case: "seatRequest", value: SeatRequestNotice.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 112: {
+            if (tag !== 898) {
+              break;
+            }
+
+            message.notice = { $case: "audience", value: AudienceNotice.decode(reader, reader.uint32()) };
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -5199,6 +5592,20 @@ export const RoomNotice: MessageFns<RoomNotice> = {
         ? { $case: "recordingReady", value: RecordingReadyNotice.fromJSON(object.recording_ready) }
         : isSet(object.message)
         ? { $case: "message", value: RoomMessageNotice.fromJSON(object.message) }
+        : isSet(object.memberMedia)
+        ? { $case: "memberMedia", value: MemberMediaNotice.fromJSON(object.memberMedia) }
+        : isSet(object.member_media)
+        ? { $case: "memberMedia", value: MemberMediaNotice.fromJSON(object.member_media) }
+        : isSet(object.memberRole)
+        ? { $case: "memberRole", value: MemberRoleNotice.fromJSON(object.memberRole) }
+        : isSet(object.member_role)
+        ? { $case: "memberRole", value: MemberRoleNotice.fromJSON(object.member_role) }
+        : isSet(object.seatRequest)
+        ? { $case: "seatRequest", value: SeatRequestNotice.fromJSON(object.seatRequest) }
+        : isSet(object.seat_request)
+        ? { $case: "seatRequest", value: SeatRequestNotice.fromJSON(object.seat_request) }
+        : isSet(object.audience)
+        ? { $case: "audience", value: AudienceNotice.fromJSON(object.audience) }
         : undefined,
     };
   },
@@ -5234,6 +5641,14 @@ export const RoomNotice: MessageFns<RoomNotice> = {
       obj.recordingReady = RecordingReadyNotice.toJSON(message.notice.value);
     } else if (message.notice?.$case === "message") {
       obj.message = RoomMessageNotice.toJSON(message.notice.value);
+    } else if (message.notice?.$case === "memberMedia") {
+      obj.memberMedia = MemberMediaNotice.toJSON(message.notice.value);
+    } else if (message.notice?.$case === "memberRole") {
+      obj.memberRole = MemberRoleNotice.toJSON(message.notice.value);
+    } else if (message.notice?.$case === "seatRequest") {
+      obj.seatRequest = SeatRequestNotice.toJSON(message.notice.value);
+    } else if (message.notice?.$case === "audience") {
+      obj.audience = AudienceNotice.toJSON(message.notice.value);
     }
     return obj;
   },
@@ -5310,7 +5725,645 @@ export const RoomNotice: MessageFns<RoomNotice> = {
         }
         break;
       }
+      case "memberMedia": {
+        if (object.notice?.value !== undefined && object.notice?.value !== null) {
+          message.notice = { $case: "memberMedia", value: MemberMediaNotice.fromPartial(object.notice.value) };
+        }
+        break;
+      }
+      case "memberRole": {
+        if (object.notice?.value !== undefined && object.notice?.value !== null) {
+          message.notice = { $case: "memberRole", value: MemberRoleNotice.fromPartial(object.notice.value) };
+        }
+        break;
+      }
+      case "seatRequest": {
+        if (object.notice?.value !== undefined && object.notice?.value !== null) {
+          message.notice = { $case: "seatRequest", value: SeatRequestNotice.fromPartial(object.notice.value) };
+        }
+        break;
+      }
+      case "audience": {
+        if (object.notice?.value !== undefined && object.notice?.value !== null) {
+          message.notice = { $case: "audience", value: AudienceNotice.fromPartial(object.notice.value) };
+        }
+        break;
+      }
     }
+    return message;
+  },
+};
+
+function createBaseMemberRoleNotice(): MemberRoleNotice {
+  return { member: undefined, previousRole: MemberRole.MEMBER_ROLE_UNSPECIFIED, byIdentity: "", audienceCount: 0 };
+}
+
+export const MemberRoleNotice: MessageFns<MemberRoleNotice> = {
+  encode(message: MemberRoleNotice, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.member !== undefined) {
+      Member.encode(message.member, writer.uint32(10).fork()).join();
+    }
+    if (message.previousRole !== MemberRole.MEMBER_ROLE_UNSPECIFIED) {
+      writer.uint32(16).int32(memberRoleToNumber(message.previousRole));
+    }
+    if (message.byIdentity !== "") {
+      writer.uint32(26).string(message.byIdentity);
+    }
+    if (message.audienceCount !== 0) {
+      writer.uint32(32).uint32(message.audienceCount);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): MemberRoleNotice {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseMemberRoleNotice();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.member = Member.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.previousRole = memberRoleFromJSON(reader.int32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.byIdentity = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.audienceCount = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): MemberRoleNotice {
+    return {
+      member: isSet(object.member) ? Member.fromJSON(object.member) : undefined,
+      previousRole: isSet(object.previousRole)
+        ? memberRoleFromJSON(object.previousRole)
+        : isSet(object.previous_role)
+        ? memberRoleFromJSON(object.previous_role)
+        : MemberRole.MEMBER_ROLE_UNSPECIFIED,
+      byIdentity: isSet(object.byIdentity)
+        ? globalThis.String(object.byIdentity)
+        : isSet(object.by_identity)
+        ? globalThis.String(object.by_identity)
+        : "",
+      audienceCount: isSet(object.audienceCount)
+        ? globalThis.Number(object.audienceCount)
+        : isSet(object.audience_count)
+        ? globalThis.Number(object.audience_count)
+        : 0,
+    };
+  },
+
+  toJSON(message: MemberRoleNotice): unknown {
+    const obj: any = {};
+    if (message.member !== undefined) {
+      obj.member = Member.toJSON(message.member);
+    }
+    if (message.previousRole !== undefined) {
+      obj.previousRole = memberRoleToJSON(message.previousRole);
+    }
+    if (message.byIdentity !== undefined) {
+      obj.byIdentity = message.byIdentity;
+    }
+    if (message.audienceCount !== undefined) {
+      obj.audienceCount = Math.round(message.audienceCount);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<MemberRoleNotice>): MemberRoleNotice {
+    return MemberRoleNotice.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<MemberRoleNotice>): MemberRoleNotice {
+    const message = createBaseMemberRoleNotice();
+    message.member = (object.member !== undefined && object.member !== null)
+      ? Member.fromPartial(object.member)
+      : undefined;
+    message.previousRole = object.previousRole ?? MemberRole.MEMBER_ROLE_UNSPECIFIED;
+    message.byIdentity = object.byIdentity ?? "";
+    message.audienceCount = object.audienceCount ?? 0;
+    return message;
+  },
+};
+
+function createBaseSeatRequestNotice(): SeatRequestNotice {
+  return { member: undefined, invited: false, byIdentity: "" };
+}
+
+export const SeatRequestNotice: MessageFns<SeatRequestNotice> = {
+  encode(message: SeatRequestNotice, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.member !== undefined) {
+      Member.encode(message.member, writer.uint32(10).fork()).join();
+    }
+    if (message.invited !== false) {
+      writer.uint32(16).bool(message.invited);
+    }
+    if (message.byIdentity !== "") {
+      writer.uint32(26).string(message.byIdentity);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SeatRequestNotice {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSeatRequestNotice();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.member = Member.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.invited = reader.bool();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.byIdentity = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SeatRequestNotice {
+    return {
+      member: isSet(object.member) ? Member.fromJSON(object.member) : undefined,
+      invited: isSet(object.invited) ? globalThis.Boolean(object.invited) : false,
+      byIdentity: isSet(object.byIdentity)
+        ? globalThis.String(object.byIdentity)
+        : isSet(object.by_identity)
+        ? globalThis.String(object.by_identity)
+        : "",
+    };
+  },
+
+  toJSON(message: SeatRequestNotice): unknown {
+    const obj: any = {};
+    if (message.member !== undefined) {
+      obj.member = Member.toJSON(message.member);
+    }
+    if (message.invited !== undefined) {
+      obj.invited = message.invited;
+    }
+    if (message.byIdentity !== undefined) {
+      obj.byIdentity = message.byIdentity;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<SeatRequestNotice>): SeatRequestNotice {
+    return SeatRequestNotice.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<SeatRequestNotice>): SeatRequestNotice {
+    const message = createBaseSeatRequestNotice();
+    message.member = (object.member !== undefined && object.member !== null)
+      ? Member.fromPartial(object.member)
+      : undefined;
+    message.invited = object.invited ?? false;
+    message.byIdentity = object.byIdentity ?? "";
+    return message;
+  },
+};
+
+function createBaseAudienceNotice(): AudienceNotice {
+  return { audienceCount: 0 };
+}
+
+export const AudienceNotice: MessageFns<AudienceNotice> = {
+  encode(message: AudienceNotice, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.audienceCount !== 0) {
+      writer.uint32(8).uint32(message.audienceCount);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AudienceNotice {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAudienceNotice();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.audienceCount = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AudienceNotice {
+    return {
+      audienceCount: isSet(object.audienceCount)
+        ? globalThis.Number(object.audienceCount)
+        : isSet(object.audience_count)
+        ? globalThis.Number(object.audience_count)
+        : 0,
+    };
+  },
+
+  toJSON(message: AudienceNotice): unknown {
+    const obj: any = {};
+    if (message.audienceCount !== undefined) {
+      obj.audienceCount = Math.round(message.audienceCount);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<AudienceNotice>): AudienceNotice {
+    return AudienceNotice.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<AudienceNotice>): AudienceNotice {
+    const message = createBaseAudienceNotice();
+    message.audienceCount = object.audienceCount ?? 0;
+    return message;
+  },
+};
+
+function createBaseSetMemberRoleRequest(): SetMemberRoleRequest {
+  return { roomId: "", identity: "", role: MemberRole.MEMBER_ROLE_UNSPECIFIED };
+}
+
+export const SetMemberRoleRequest: MessageFns<SetMemberRoleRequest> = {
+  encode(message: SetMemberRoleRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.roomId !== "") {
+      writer.uint32(10).string(message.roomId);
+    }
+    if (message.identity !== "") {
+      writer.uint32(18).string(message.identity);
+    }
+    if (message.role !== MemberRole.MEMBER_ROLE_UNSPECIFIED) {
+      writer.uint32(24).int32(memberRoleToNumber(message.role));
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SetMemberRoleRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSetMemberRoleRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.roomId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.identity = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.role = memberRoleFromJSON(reader.int32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SetMemberRoleRequest {
+    return {
+      roomId: isSet(object.roomId)
+        ? globalThis.String(object.roomId)
+        : isSet(object.room_id)
+        ? globalThis.String(object.room_id)
+        : "",
+      identity: isSet(object.identity) ? globalThis.String(object.identity) : "",
+      role: isSet(object.role) ? memberRoleFromJSON(object.role) : MemberRole.MEMBER_ROLE_UNSPECIFIED,
+    };
+  },
+
+  toJSON(message: SetMemberRoleRequest): unknown {
+    const obj: any = {};
+    if (message.roomId !== undefined) {
+      obj.roomId = message.roomId;
+    }
+    if (message.identity !== undefined) {
+      obj.identity = message.identity;
+    }
+    if (message.role !== undefined) {
+      obj.role = memberRoleToJSON(message.role);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<SetMemberRoleRequest>): SetMemberRoleRequest {
+    return SetMemberRoleRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<SetMemberRoleRequest>): SetMemberRoleRequest {
+    const message = createBaseSetMemberRoleRequest();
+    message.roomId = object.roomId ?? "";
+    message.identity = object.identity ?? "";
+    message.role = object.role ?? MemberRole.MEMBER_ROLE_UNSPECIFIED;
+    return message;
+  },
+};
+
+function createBaseSetMemberRoleResponse(): SetMemberRoleResponse {
+  return { member: undefined, pending: false, pushUrl: undefined };
+}
+
+export const SetMemberRoleResponse: MessageFns<SetMemberRoleResponse> = {
+  encode(message: SetMemberRoleResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.member !== undefined) {
+      Member.encode(message.member, writer.uint32(10).fork()).join();
+    }
+    if (message.pending !== false) {
+      writer.uint32(16).bool(message.pending);
+    }
+    if (message.pushUrl !== undefined) {
+      PushUrl.encode(message.pushUrl, writer.uint32(26).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SetMemberRoleResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSetMemberRoleResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.member = Member.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.pending = reader.bool();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.pushUrl = PushUrl.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SetMemberRoleResponse {
+    return {
+      member: isSet(object.member) ? Member.fromJSON(object.member) : undefined,
+      pending: isSet(object.pending) ? globalThis.Boolean(object.pending) : false,
+      pushUrl: isSet(object.pushUrl)
+        ? PushUrl.fromJSON(object.pushUrl)
+        : isSet(object.push_url)
+        ? PushUrl.fromJSON(object.push_url)
+        : undefined,
+    };
+  },
+
+  toJSON(message: SetMemberRoleResponse): unknown {
+    const obj: any = {};
+    if (message.member !== undefined) {
+      obj.member = Member.toJSON(message.member);
+    }
+    if (message.pending !== undefined) {
+      obj.pending = message.pending;
+    }
+    if (message.pushUrl !== undefined) {
+      obj.pushUrl = PushUrl.toJSON(message.pushUrl);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<SetMemberRoleResponse>): SetMemberRoleResponse {
+    return SetMemberRoleResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<SetMemberRoleResponse>): SetMemberRoleResponse {
+    const message = createBaseSetMemberRoleResponse();
+    message.member = (object.member !== undefined && object.member !== null)
+      ? Member.fromPartial(object.member)
+      : undefined;
+    message.pending = object.pending ?? false;
+    message.pushUrl = (object.pushUrl !== undefined && object.pushUrl !== null)
+      ? PushUrl.fromPartial(object.pushUrl)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseMemberMediaNotice(): MemberMediaNotice {
+  return { member: undefined, reason: MediaChangeReason.MEDIA_CHANGE_REASON_UNSPECIFIED };
+}
+
+export const MemberMediaNotice: MessageFns<MemberMediaNotice> = {
+  encode(message: MemberMediaNotice, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.member !== undefined) {
+      Member.encode(message.member, writer.uint32(10).fork()).join();
+    }
+    if (message.reason !== MediaChangeReason.MEDIA_CHANGE_REASON_UNSPECIFIED) {
+      writer.uint32(16).int32(mediaChangeReasonToNumber(message.reason));
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): MemberMediaNotice {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseMemberMediaNotice();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.member = Member.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.reason = mediaChangeReasonFromJSON(reader.int32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): MemberMediaNotice {
+    return {
+      member: isSet(object.member) ? Member.fromJSON(object.member) : undefined,
+      reason: isSet(object.reason)
+        ? mediaChangeReasonFromJSON(object.reason)
+        : MediaChangeReason.MEDIA_CHANGE_REASON_UNSPECIFIED,
+    };
+  },
+
+  toJSON(message: MemberMediaNotice): unknown {
+    const obj: any = {};
+    if (message.member !== undefined) {
+      obj.member = Member.toJSON(message.member);
+    }
+    if (message.reason !== undefined) {
+      obj.reason = mediaChangeReasonToJSON(message.reason);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<MemberMediaNotice>): MemberMediaNotice {
+    return MemberMediaNotice.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<MemberMediaNotice>): MemberMediaNotice {
+    const message = createBaseMemberMediaNotice();
+    message.member = (object.member !== undefined && object.member !== null)
+      ? Member.fromPartial(object.member)
+      : undefined;
+    message.reason = object.reason ?? MediaChangeReason.MEDIA_CHANGE_REASON_UNSPECIFIED;
     return message;
   },
 };
@@ -10308,6 +11361,580 @@ export const ListMessagesResponse: MessageFns<ListMessagesResponse> = {
     const message = createBaseListMessagesResponse();
     message.messages = object.messages?.map((e) => RoomMessage.fromPartial(e)) || [];
     message.seq = object.seq ?? 0;
+    return message;
+  },
+};
+
+function createBaseSetMediaStateRequest(): SetMediaStateRequest {
+  return { roomId: "", audio: undefined, video: undefined };
+}
+
+export const SetMediaStateRequest: MessageFns<SetMediaStateRequest> = {
+  encode(message: SetMediaStateRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.roomId !== "") {
+      writer.uint32(10).string(message.roomId);
+    }
+    if (message.audio !== undefined) {
+      writer.uint32(16).bool(message.audio);
+    }
+    if (message.video !== undefined) {
+      writer.uint32(24).bool(message.video);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SetMediaStateRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSetMediaStateRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.roomId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.audio = reader.bool();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.video = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SetMediaStateRequest {
+    return {
+      roomId: isSet(object.roomId)
+        ? globalThis.String(object.roomId)
+        : isSet(object.room_id)
+        ? globalThis.String(object.room_id)
+        : "",
+      audio: isSet(object.audio) ? globalThis.Boolean(object.audio) : undefined,
+      video: isSet(object.video) ? globalThis.Boolean(object.video) : undefined,
+    };
+  },
+
+  toJSON(message: SetMediaStateRequest): unknown {
+    const obj: any = {};
+    if (message.roomId !== undefined) {
+      obj.roomId = message.roomId;
+    }
+    if (message.audio !== undefined) {
+      obj.audio = message.audio;
+    }
+    if (message.video !== undefined) {
+      obj.video = message.video;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<SetMediaStateRequest>): SetMediaStateRequest {
+    return SetMediaStateRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<SetMediaStateRequest>): SetMediaStateRequest {
+    const message = createBaseSetMediaStateRequest();
+    message.roomId = object.roomId ?? "";
+    message.audio = object.audio ?? undefined;
+    message.video = object.video ?? undefined;
+    return message;
+  },
+};
+
+function createBaseSetMediaStateResponse(): SetMediaStateResponse {
+  return { member: undefined };
+}
+
+export const SetMediaStateResponse: MessageFns<SetMediaStateResponse> = {
+  encode(message: SetMediaStateResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.member !== undefined) {
+      Member.encode(message.member, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SetMediaStateResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSetMediaStateResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.member = Member.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SetMediaStateResponse {
+    return { member: isSet(object.member) ? Member.fromJSON(object.member) : undefined };
+  },
+
+  toJSON(message: SetMediaStateResponse): unknown {
+    const obj: any = {};
+    if (message.member !== undefined) {
+      obj.member = Member.toJSON(message.member);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<SetMediaStateResponse>): SetMediaStateResponse {
+    return SetMediaStateResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<SetMediaStateResponse>): SetMediaStateResponse {
+    const message = createBaseSetMediaStateResponse();
+    message.member = (object.member !== undefined && object.member !== null)
+      ? Member.fromPartial(object.member)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseMuteMemberRequest(): MuteMemberRequest {
+  return { roomId: "", identity: "", audio: false, video: false, forbidUnmute: false };
+}
+
+export const MuteMemberRequest: MessageFns<MuteMemberRequest> = {
+  encode(message: MuteMemberRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.roomId !== "") {
+      writer.uint32(10).string(message.roomId);
+    }
+    if (message.identity !== "") {
+      writer.uint32(18).string(message.identity);
+    }
+    if (message.audio !== false) {
+      writer.uint32(24).bool(message.audio);
+    }
+    if (message.video !== false) {
+      writer.uint32(32).bool(message.video);
+    }
+    if (message.forbidUnmute !== false) {
+      writer.uint32(40).bool(message.forbidUnmute);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): MuteMemberRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseMuteMemberRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.roomId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.identity = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.audio = reader.bool();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.video = reader.bool();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.forbidUnmute = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): MuteMemberRequest {
+    return {
+      roomId: isSet(object.roomId)
+        ? globalThis.String(object.roomId)
+        : isSet(object.room_id)
+        ? globalThis.String(object.room_id)
+        : "",
+      identity: isSet(object.identity) ? globalThis.String(object.identity) : "",
+      audio: isSet(object.audio) ? globalThis.Boolean(object.audio) : false,
+      video: isSet(object.video) ? globalThis.Boolean(object.video) : false,
+      forbidUnmute: isSet(object.forbidUnmute)
+        ? globalThis.Boolean(object.forbidUnmute)
+        : isSet(object.forbid_unmute)
+        ? globalThis.Boolean(object.forbid_unmute)
+        : false,
+    };
+  },
+
+  toJSON(message: MuteMemberRequest): unknown {
+    const obj: any = {};
+    if (message.roomId !== undefined) {
+      obj.roomId = message.roomId;
+    }
+    if (message.identity !== undefined) {
+      obj.identity = message.identity;
+    }
+    if (message.audio !== undefined) {
+      obj.audio = message.audio;
+    }
+    if (message.video !== undefined) {
+      obj.video = message.video;
+    }
+    if (message.forbidUnmute !== undefined) {
+      obj.forbidUnmute = message.forbidUnmute;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<MuteMemberRequest>): MuteMemberRequest {
+    return MuteMemberRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<MuteMemberRequest>): MuteMemberRequest {
+    const message = createBaseMuteMemberRequest();
+    message.roomId = object.roomId ?? "";
+    message.identity = object.identity ?? "";
+    message.audio = object.audio ?? false;
+    message.video = object.video ?? false;
+    message.forbidUnmute = object.forbidUnmute ?? false;
+    return message;
+  },
+};
+
+function createBaseMuteMemberResponse(): MuteMemberResponse {
+  return { member: undefined };
+}
+
+export const MuteMemberResponse: MessageFns<MuteMemberResponse> = {
+  encode(message: MuteMemberResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.member !== undefined) {
+      Member.encode(message.member, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): MuteMemberResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseMuteMemberResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.member = Member.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): MuteMemberResponse {
+    return { member: isSet(object.member) ? Member.fromJSON(object.member) : undefined };
+  },
+
+  toJSON(message: MuteMemberResponse): unknown {
+    const obj: any = {};
+    if (message.member !== undefined) {
+      obj.member = Member.toJSON(message.member);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<MuteMemberResponse>): MuteMemberResponse {
+    return MuteMemberResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<MuteMemberResponse>): MuteMemberResponse {
+    const message = createBaseMuteMemberResponse();
+    message.member = (object.member !== undefined && object.member !== null)
+      ? Member.fromPartial(object.member)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseAllowUnmuteRequest(): AllowUnmuteRequest {
+  return { roomId: "", identity: "", audio: false, video: false };
+}
+
+export const AllowUnmuteRequest: MessageFns<AllowUnmuteRequest> = {
+  encode(message: AllowUnmuteRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.roomId !== "") {
+      writer.uint32(10).string(message.roomId);
+    }
+    if (message.identity !== "") {
+      writer.uint32(18).string(message.identity);
+    }
+    if (message.audio !== false) {
+      writer.uint32(24).bool(message.audio);
+    }
+    if (message.video !== false) {
+      writer.uint32(32).bool(message.video);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AllowUnmuteRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAllowUnmuteRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.roomId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.identity = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.audio = reader.bool();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.video = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AllowUnmuteRequest {
+    return {
+      roomId: isSet(object.roomId)
+        ? globalThis.String(object.roomId)
+        : isSet(object.room_id)
+        ? globalThis.String(object.room_id)
+        : "",
+      identity: isSet(object.identity) ? globalThis.String(object.identity) : "",
+      audio: isSet(object.audio) ? globalThis.Boolean(object.audio) : false,
+      video: isSet(object.video) ? globalThis.Boolean(object.video) : false,
+    };
+  },
+
+  toJSON(message: AllowUnmuteRequest): unknown {
+    const obj: any = {};
+    if (message.roomId !== undefined) {
+      obj.roomId = message.roomId;
+    }
+    if (message.identity !== undefined) {
+      obj.identity = message.identity;
+    }
+    if (message.audio !== undefined) {
+      obj.audio = message.audio;
+    }
+    if (message.video !== undefined) {
+      obj.video = message.video;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<AllowUnmuteRequest>): AllowUnmuteRequest {
+    return AllowUnmuteRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<AllowUnmuteRequest>): AllowUnmuteRequest {
+    const message = createBaseAllowUnmuteRequest();
+    message.roomId = object.roomId ?? "";
+    message.identity = object.identity ?? "";
+    message.audio = object.audio ?? false;
+    message.video = object.video ?? false;
+    return message;
+  },
+};
+
+function createBaseAllowUnmuteResponse(): AllowUnmuteResponse {
+  return { member: undefined };
+}
+
+export const AllowUnmuteResponse: MessageFns<AllowUnmuteResponse> = {
+  encode(message: AllowUnmuteResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.member !== undefined) {
+      Member.encode(message.member, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AllowUnmuteResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAllowUnmuteResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.member = Member.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AllowUnmuteResponse {
+    return { member: isSet(object.member) ? Member.fromJSON(object.member) : undefined };
+  },
+
+  toJSON(message: AllowUnmuteResponse): unknown {
+    const obj: any = {};
+    if (message.member !== undefined) {
+      obj.member = Member.toJSON(message.member);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<AllowUnmuteResponse>): AllowUnmuteResponse {
+    return AllowUnmuteResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<AllowUnmuteResponse>): AllowUnmuteResponse {
+    const message = createBaseAllowUnmuteResponse();
+    message.member = (object.member !== undefined && object.member !== null)
+      ? Member.fromPartial(object.member)
+      : undefined;
     return message;
   },
 };

@@ -36,6 +36,8 @@ export interface Grants {
   roomMessage?:
     | boolean
     | undefined;
+  /** Join only as audience (see rtcroom.auth.v1.Grants.audience_only). */
+  audienceOnly: boolean;
   /**
    * The service-desk teams (ids or names) the holder supervises (see
    * rtcroom.auth.v1.Grants.supervisor_teams).
@@ -69,6 +71,7 @@ function createBaseGrants(): Grants {
     roomAdmin: false,
     agentTeams: [],
     roomMessage: undefined,
+    audienceOnly: false,
     supervisorTeams: [],
   };
 }
@@ -95,6 +98,9 @@ export const Grants: MessageFns<Grants> = {
     }
     if (message.roomMessage !== undefined) {
       writer.uint32(56).bool(message.roomMessage);
+    }
+    if (message.audienceOnly !== false) {
+      writer.uint32(880).bool(message.audienceOnly);
     }
     for (const v of message.supervisorTeams) {
       writer.uint32(962).string(v!);
@@ -171,6 +177,14 @@ export const Grants: MessageFns<Grants> = {
             message.roomMessage = reader.bool();
             continue;
           }
+          case 110: {
+            if (tag !== 880) {
+              break;
+            }
+
+            message.audienceOnly = reader.bool();
+            continue;
+          }
           case 120: {
             if (tag !== 962) {
               break;
@@ -224,6 +238,11 @@ export const Grants: MessageFns<Grants> = {
         : isSet(object.room_message)
         ? globalThis.Boolean(object.room_message)
         : undefined,
+      audienceOnly: isSet(object.audienceOnly)
+        ? globalThis.Boolean(object.audienceOnly)
+        : isSet(object.audience_only)
+        ? globalThis.Boolean(object.audience_only)
+        : false,
       supervisorTeams: globalThis.Array.isArray(object?.supervisorTeams)
         ? object.supervisorTeams.map((e: any) => globalThis.String(e))
         : globalThis.Array.isArray(object?.supervisor_teams)
@@ -255,6 +274,9 @@ export const Grants: MessageFns<Grants> = {
     if (message.roomMessage !== undefined) {
       obj.roomMessage = message.roomMessage;
     }
+    if (message.audienceOnly !== undefined) {
+      obj.audienceOnly = message.audienceOnly;
+    }
     if (message.supervisorTeams?.length) {
       obj.supervisorTeams = message.supervisorTeams;
     }
@@ -273,6 +295,7 @@ export const Grants: MessageFns<Grants> = {
     message.roomAdmin = object.roomAdmin ?? false;
     message.agentTeams = object.agentTeams?.map((e) => e) || [];
     message.roomMessage = object.roomMessage ?? undefined;
+    message.audienceOnly = object.audienceOnly ?? false;
     message.supervisorTeams = object.supervisorTeams?.map((e) => e) || [];
     return message;
   },

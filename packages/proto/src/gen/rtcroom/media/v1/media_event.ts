@@ -14,12 +14,13 @@ import { MediaServer, mediaServerFromJSON, mediaServerToJSON, mediaServerToNumbe
  * file is ready. Published on NATS (protobuf binary) by the url-issuer, which receives nginx-rtmp's
  * hooks and Tencent's callbacks.
  *
- * Subject: rtcroom.media.<room_id>.<topic>, topic one of stream.began, stream.ended, recording.ready.
+ * Subject: rtcroom.media.<room_id>.<topic>, topic one of stream.began, stream.ended, stream.media, recording.ready.
  * The JetStream stream MEDIA_EVENTS keeps them; the NATS message id is MediaEvent.id, so a fact the
  * media server reported twice (Tencent retries its callbacks) is dropped as a duplicate.
  *
  * Presence turns stream.began / stream.ended into the member's stream state (source
- * STREAM_SOURCE_MEDIA_SERVER), which the room service announces as stream.started / stream.stopped.
+ * STREAM_SOURCE_MEDIA_SERVER), which the room service announces as stream.started / stream.stopped,
+ * and stream.media into the member's media state (RoomService.SetMediaState, source MEDIA_SERVER).
  */
 export interface MediaEvent {
   /** "me_" + 20 characters; the same fact reported again gets the same id. */
@@ -32,10 +33,12 @@ export interface MediaEvent {
   memberId: string;
   identity: string;
   mediaServer: MediaServer;
-  payload: { $case: "streamBegan"; value: StreamBegan } | { $case: "streamEnded"; value: StreamEnded } | {
-    $case: "recordingReady";
-    value: RecordingReady;
-  } | undefined;
+  payload:
+    | { $case: "streamBegan"; value: StreamBegan }
+    | { $case: "streamEnded"; value: StreamEnded }
+    | { $case: "recordingReady"; value: RecordingReady }
+    | { $case: "mediaState"; value: MediaStateReported }
+    | undefined;
 }
 
 /** The media server accepted the member's push. */
@@ -65,6 +68,16 @@ export interface StreamEnded {
 export interface RecordingReady {
   /** NEXT-ID: 2 */
   recording: Recording | undefined;
+}
+
+/** The media server says the member's camera or microphone went on or off (TRTC callbacks 201-204). */
+export interface MediaStateReported {
+  /** Absent: the fact is not about it. */
+  audio?:
+    | boolean
+    | undefined;
+  /** NEXT-ID: 3 */
+  video?: boolean | undefined;
 }
 
 function createBaseMediaEvent(): MediaEvent {
@@ -112,6 +125,9 @@ export const MediaEvent: MessageFns<MediaEvent> = {
         break;
       case "recordingReady":
         RecordingReady.encode(message.payload.value, writer.uint32(98).fork()).join();
+        break;
+      case "mediaState":
+        MediaStateReported.encode(message.payload.value, writer.uint32(802).fork()).join();
         break;
     }
     return writer;
@@ -210,6 +226,14 @@ export const MediaEvent: MessageFns<MediaEvent> = {
             message.payload = { $case: "recordingReady", value: RecordingReady.decode(reader, reader.uint32()) };
             continue;
           }
+          case 100: {
+            if (tag !== 802) {
+              break;
+            }
+
+            message.payload = { $case: "mediaState", value: MediaStateReported.decode(reader, reader.uint32()) };
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -259,6 +283,10 @@ export const MediaEvent: MessageFns<MediaEvent> = {
         ? { $case: "recordingReady", value: RecordingReady.fromJSON(object.recordingReady) }
         : isSet(object.recording_ready)
         ? { $case: "recordingReady", value: RecordingReady.fromJSON(object.recording_ready) }
+        : isSet(object.mediaState)
+        ? { $case: "mediaState", value: MediaStateReported.fromJSON(object.mediaState) }
+        : isSet(object.media_state)
+        ? { $case: "mediaState", value: MediaStateReported.fromJSON(object.media_state) }
         : undefined,
     };
   },
@@ -292,6 +320,8 @@ export const MediaEvent: MessageFns<MediaEvent> = {
       obj.streamEnded = StreamEnded.toJSON(message.payload.value);
     } else if (message.payload?.$case === "recordingReady") {
       obj.recordingReady = RecordingReady.toJSON(message.payload.value);
+    } else if (message.payload?.$case === "mediaState") {
+      obj.mediaState = MediaStateReported.toJSON(message.payload.value);
     }
     return obj;
   },
@@ -324,6 +354,12 @@ export const MediaEvent: MessageFns<MediaEvent> = {
       case "recordingReady": {
         if (object.payload?.value !== undefined && object.payload?.value !== null) {
           message.payload = { $case: "recordingReady", value: RecordingReady.fromPartial(object.payload.value) };
+        }
+        break;
+      }
+      case "mediaState": {
+        if (object.payload?.value !== undefined && object.payload?.value !== null) {
+          message.payload = { $case: "mediaState", value: MediaStateReported.fromPartial(object.payload.value) };
         }
         break;
       }
@@ -635,6 +671,91 @@ export const RecordingReady: MessageFns<RecordingReady> = {
     message.recording = (object.recording !== undefined && object.recording !== null)
       ? Recording.fromPartial(object.recording)
       : undefined;
+    return message;
+  },
+};
+
+function createBaseMediaStateReported(): MediaStateReported {
+  return { audio: undefined, video: undefined };
+}
+
+export const MediaStateReported: MessageFns<MediaStateReported> = {
+  encode(message: MediaStateReported, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.audio !== undefined) {
+      writer.uint32(8).bool(message.audio);
+    }
+    if (message.video !== undefined) {
+      writer.uint32(16).bool(message.video);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): MediaStateReported {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseMediaStateReported();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.audio = reader.bool();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.video = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): MediaStateReported {
+    return {
+      audio: isSet(object.audio) ? globalThis.Boolean(object.audio) : undefined,
+      video: isSet(object.video) ? globalThis.Boolean(object.video) : undefined,
+    };
+  },
+
+  toJSON(message: MediaStateReported): unknown {
+    const obj: any = {};
+    if (message.audio !== undefined) {
+      obj.audio = message.audio;
+    }
+    if (message.video !== undefined) {
+      obj.video = message.video;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<MediaStateReported>): MediaStateReported {
+    return MediaStateReported.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<MediaStateReported>): MediaStateReported {
+    const message = createBaseMediaStateReported();
+    message.audio = object.audio ?? undefined;
+    message.video = object.video ?? undefined;
     return message;
   },
 };

@@ -98,7 +98,11 @@ export interface IssuePushUrlRequest {
    */
   recordFormats: string[];
   /** The pusher's kind: a browser's URL is also signed for WebRTC (PushUrl.webrtc_url). */
-  pusherKind?: ClientKind | undefined;
+  pusherKind?:
+    | ClientKind
+    | undefined;
+  /** The room is audio-only: the provider's audio-only mode where it has one (TRTC: pureaudiomode=1). */
+  audioOnly?: boolean | undefined;
 }
 
 export interface IssuePushUrlResponse {
@@ -181,7 +185,7 @@ export interface MediaRoomUser {
 }
 
 function createBaseIssuePushUrlRequest(): IssuePushUrlRequest {
-  return { roomId: "", memberId: "", record: false, recordFormats: [], pusherKind: undefined };
+  return { roomId: "", memberId: "", record: false, recordFormats: [], pusherKind: undefined, audioOnly: undefined };
 }
 
 export const IssuePushUrlRequest: MessageFns<IssuePushUrlRequest> = {
@@ -200,6 +204,9 @@ export const IssuePushUrlRequest: MessageFns<IssuePushUrlRequest> = {
     }
     if (message.pusherKind !== undefined) {
       writer.uint32(400).int32(clientKindToNumber(message.pusherKind));
+    }
+    if (message.audioOnly !== undefined) {
+      writer.uint32(800).bool(message.audioOnly);
     }
     return writer;
   },
@@ -257,6 +264,14 @@ export const IssuePushUrlRequest: MessageFns<IssuePushUrlRequest> = {
             message.pusherKind = clientKindFromJSON(reader.int32());
             continue;
           }
+          case 100: {
+            if (tag !== 800) {
+              break;
+            }
+
+            message.audioOnly = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -292,6 +307,11 @@ export const IssuePushUrlRequest: MessageFns<IssuePushUrlRequest> = {
         : isSet(object.pusher_kind)
         ? clientKindFromJSON(object.pusher_kind)
         : undefined,
+      audioOnly: isSet(object.audioOnly)
+        ? globalThis.Boolean(object.audioOnly)
+        : isSet(object.audio_only)
+        ? globalThis.Boolean(object.audio_only)
+        : undefined,
     };
   },
 
@@ -312,6 +332,9 @@ export const IssuePushUrlRequest: MessageFns<IssuePushUrlRequest> = {
     if (message.pusherKind !== undefined) {
       obj.pusherKind = clientKindToJSON(message.pusherKind);
     }
+    if (message.audioOnly !== undefined) {
+      obj.audioOnly = message.audioOnly;
+    }
     return obj;
   },
 
@@ -325,6 +348,7 @@ export const IssuePushUrlRequest: MessageFns<IssuePushUrlRequest> = {
     message.record = object.record ?? false;
     message.recordFormats = object.recordFormats?.map((e) => e) || [];
     message.pusherKind = object.pusherKind ?? undefined;
+    message.audioOnly = object.audioOnly ?? undefined;
     return message;
   },
 };

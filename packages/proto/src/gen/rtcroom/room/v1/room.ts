@@ -181,6 +181,64 @@ export function memberStateToNumber(object: MemberState): number {
   }
 }
 
+/**
+ * Where a member is in a room: on a seat (pushes and plays) or in the audience (plays only: no push
+ * URL, not counted in max_members; up to max_audience of them, like RtcRoom's live-room viewers).
+ */
+export enum MemberRole {
+  /** MEMBER_ROLE_UNSPECIFIED - Read as SEAT. */
+  MEMBER_ROLE_UNSPECIFIED = "MEMBER_ROLE_UNSPECIFIED",
+  MEMBER_ROLE_SEAT = "MEMBER_ROLE_SEAT",
+  MEMBER_ROLE_AUDIENCE = "MEMBER_ROLE_AUDIENCE",
+  UNRECOGNIZED = "UNRECOGNIZED",
+}
+
+export function memberRoleFromJSON(object: any): MemberRole {
+  switch (object) {
+    case 0:
+    case "MEMBER_ROLE_UNSPECIFIED":
+      return MemberRole.MEMBER_ROLE_UNSPECIFIED;
+    case 1:
+    case "MEMBER_ROLE_SEAT":
+      return MemberRole.MEMBER_ROLE_SEAT;
+    case 2:
+    case "MEMBER_ROLE_AUDIENCE":
+      return MemberRole.MEMBER_ROLE_AUDIENCE;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return MemberRole.UNRECOGNIZED;
+  }
+}
+
+export function memberRoleToJSON(object: MemberRole): string {
+  switch (object) {
+    case MemberRole.MEMBER_ROLE_UNSPECIFIED:
+      return "MEMBER_ROLE_UNSPECIFIED";
+    case MemberRole.MEMBER_ROLE_SEAT:
+      return "MEMBER_ROLE_SEAT";
+    case MemberRole.MEMBER_ROLE_AUDIENCE:
+      return "MEMBER_ROLE_AUDIENCE";
+    case MemberRole.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
+export function memberRoleToNumber(object: MemberRole): number {
+  switch (object) {
+    case MemberRole.MEMBER_ROLE_UNSPECIFIED:
+      return 0;
+    case MemberRole.MEMBER_ROLE_SEAT:
+      return 1;
+    case MemberRole.MEMBER_ROLE_AUDIENCE:
+      return 2;
+    case MemberRole.UNRECOGNIZED:
+    default:
+      return -1;
+  }
+}
+
 /** Why a member left. Every departure carries one. */
 export enum LeaveReason {
   LEAVE_REASON_UNSPECIFIED = "LEAVE_REASON_UNSPECIFIED",
@@ -593,6 +651,145 @@ export function streamSourceToNumber(object: StreamSource): number {
   }
 }
 
+/** Who last said whether a member's microphone or camera is on. */
+export enum MediaSource {
+  MEDIA_SOURCE_UNSPECIFIED = "MEDIA_SOURCE_UNSPECIFIED",
+  /**
+   * MEDIA_SOURCE_INITIAL - Nobody yet: the state a pusher starts with (microphone and camera on; camera off in an
+   * audio-only room).
+   */
+  MEDIA_SOURCE_INITIAL = "MEDIA_SOURCE_INITIAL",
+  /** MEDIA_SOURCE_CLIENT - The member's client (its <live-pusher>). */
+  MEDIA_SOURCE_CLIENT = "MEDIA_SOURCE_CLIENT",
+  /**
+   * MEDIA_SOURCE_MEDIA_SERVER - The media server (TRTC callbacks 201-204). Its word wins: once it has spoken about a track, the
+   * client's reports no longer change whether it is on.
+   */
+  MEDIA_SOURCE_MEDIA_SERVER = "MEDIA_SOURCE_MEDIA_SERVER",
+  UNRECOGNIZED = "UNRECOGNIZED",
+}
+
+export function mediaSourceFromJSON(object: any): MediaSource {
+  switch (object) {
+    case 0:
+    case "MEDIA_SOURCE_UNSPECIFIED":
+      return MediaSource.MEDIA_SOURCE_UNSPECIFIED;
+    case 1:
+    case "MEDIA_SOURCE_INITIAL":
+      return MediaSource.MEDIA_SOURCE_INITIAL;
+    case 2:
+    case "MEDIA_SOURCE_CLIENT":
+      return MediaSource.MEDIA_SOURCE_CLIENT;
+    case 3:
+    case "MEDIA_SOURCE_MEDIA_SERVER":
+      return MediaSource.MEDIA_SOURCE_MEDIA_SERVER;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return MediaSource.UNRECOGNIZED;
+  }
+}
+
+export function mediaSourceToJSON(object: MediaSource): string {
+  switch (object) {
+    case MediaSource.MEDIA_SOURCE_UNSPECIFIED:
+      return "MEDIA_SOURCE_UNSPECIFIED";
+    case MediaSource.MEDIA_SOURCE_INITIAL:
+      return "MEDIA_SOURCE_INITIAL";
+    case MediaSource.MEDIA_SOURCE_CLIENT:
+      return "MEDIA_SOURCE_CLIENT";
+    case MediaSource.MEDIA_SOURCE_MEDIA_SERVER:
+      return "MEDIA_SOURCE_MEDIA_SERVER";
+    case MediaSource.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
+export function mediaSourceToNumber(object: MediaSource): number {
+  switch (object) {
+    case MediaSource.MEDIA_SOURCE_UNSPECIFIED:
+      return 0;
+    case MediaSource.MEDIA_SOURCE_INITIAL:
+      return 1;
+    case MediaSource.MEDIA_SOURCE_CLIENT:
+      return 2;
+    case MediaSource.MEDIA_SOURCE_MEDIA_SERVER:
+      return 3;
+    case MediaSource.UNRECOGNIZED:
+    default:
+      return -1;
+  }
+}
+
+/** Why a member's media state changed. */
+export enum MediaChangeReason {
+  MEDIA_CHANGE_REASON_UNSPECIFIED = "MEDIA_CHANGE_REASON_UNSPECIFIED",
+  /** MEDIA_CHANGE_REASON_REPORTED - The member's client or the media server reported its microphone or camera (SetMediaState). */
+  MEDIA_CHANGE_REASON_REPORTED = "MEDIA_CHANGE_REASON_REPORTED",
+  /**
+   * MEDIA_CHANGE_REASON_MUTE_REQUESTED - The room's owner or an admin asked the member to mute (MuteMember): its client should turn the
+   * track off (the SDK does, on its pusher).
+   */
+  MEDIA_CHANGE_REASON_MUTE_REQUESTED = "MEDIA_CHANGE_REASON_MUTE_REQUESTED",
+  /** MEDIA_CHANGE_REASON_UNMUTE_ALLOWED - The room's owner or an admin allowed turning a forbidden track on again (AllowUnmute). */
+  MEDIA_CHANGE_REASON_UNMUTE_ALLOWED = "MEDIA_CHANGE_REASON_UNMUTE_ALLOWED",
+  UNRECOGNIZED = "UNRECOGNIZED",
+}
+
+export function mediaChangeReasonFromJSON(object: any): MediaChangeReason {
+  switch (object) {
+    case 0:
+    case "MEDIA_CHANGE_REASON_UNSPECIFIED":
+      return MediaChangeReason.MEDIA_CHANGE_REASON_UNSPECIFIED;
+    case 1:
+    case "MEDIA_CHANGE_REASON_REPORTED":
+      return MediaChangeReason.MEDIA_CHANGE_REASON_REPORTED;
+    case 2:
+    case "MEDIA_CHANGE_REASON_MUTE_REQUESTED":
+      return MediaChangeReason.MEDIA_CHANGE_REASON_MUTE_REQUESTED;
+    case 3:
+    case "MEDIA_CHANGE_REASON_UNMUTE_ALLOWED":
+      return MediaChangeReason.MEDIA_CHANGE_REASON_UNMUTE_ALLOWED;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return MediaChangeReason.UNRECOGNIZED;
+  }
+}
+
+export function mediaChangeReasonToJSON(object: MediaChangeReason): string {
+  switch (object) {
+    case MediaChangeReason.MEDIA_CHANGE_REASON_UNSPECIFIED:
+      return "MEDIA_CHANGE_REASON_UNSPECIFIED";
+    case MediaChangeReason.MEDIA_CHANGE_REASON_REPORTED:
+      return "MEDIA_CHANGE_REASON_REPORTED";
+    case MediaChangeReason.MEDIA_CHANGE_REASON_MUTE_REQUESTED:
+      return "MEDIA_CHANGE_REASON_MUTE_REQUESTED";
+    case MediaChangeReason.MEDIA_CHANGE_REASON_UNMUTE_ALLOWED:
+      return "MEDIA_CHANGE_REASON_UNMUTE_ALLOWED";
+    case MediaChangeReason.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
+export function mediaChangeReasonToNumber(object: MediaChangeReason): number {
+  switch (object) {
+    case MediaChangeReason.MEDIA_CHANGE_REASON_UNSPECIFIED:
+      return 0;
+    case MediaChangeReason.MEDIA_CHANGE_REASON_REPORTED:
+      return 1;
+    case MediaChangeReason.MEDIA_CHANGE_REASON_MUTE_REQUESTED:
+      return 2;
+    case MediaChangeReason.MEDIA_CHANGE_REASON_UNMUTE_ALLOWED:
+      return 3;
+    case MediaChangeReason.UNRECOGNIZED:
+    default:
+      return -1;
+  }
+}
+
 /**
  * A room. Limits: name 1-64 characters of [A-Za-z0-9_-]; display_name up to 128 characters;
  * metadata up to 4096 bytes.
@@ -617,7 +814,7 @@ export interface Room {
    * passes on as owner_leave_policy says.
    */
   ownerIdentity: string;
-  /** Members currently holding a seat. */
+  /** Members currently holding a seat (the audience is audience_count). */
   memberCount: number;
   createTime: Date | undefined;
   closeTime: Date | undefined;
@@ -643,6 +840,19 @@ export interface Room {
    * room's: ROOM_MESSAGE_WEBHOOKS). Set at creation.
    */
   messageWebhooks: boolean;
+  /**
+   * An audio-only room: members' video is off and stays off (a video-on report is refused with
+   * MEDIA_FORBIDDEN); push URLs ask the provider's audio-only mode where it has one (TRTC:
+   * pureaudiomode=1). Set at creation.
+   */
+  audioOnly: boolean;
+  /**
+   * Audience limit (members with MEMBER_ROLE_AUDIENCE, not counted in max_members). 0 on create means
+   * 30 (like RtcRoom's live rooms); at most 1000.
+   */
+  maxAudience: number;
+  /** Members in the audience now (in GetRoom, JoinRoom and SyncRoom answers; 0 in ListRooms). */
+  audienceCount: number;
 }
 
 /**
@@ -674,6 +884,50 @@ export interface Member {
    * join that says nothing is a mini-program). Its URLs, and the URLs issued to it, suit this kind.
    */
   kind: ClientKind;
+  /**
+   * The member's microphone and camera, as its client and the media server report them, and what the
+   * room's owner or admins asked of them.
+   */
+  media:
+    | MediaState
+    | undefined;
+  /**
+   * On a seat or in the audience (UNSPECIFIED reads as SEAT). An audience member has a stream_id that
+   * is pushed to only once it is promoted to a seat.
+   */
+  role: MemberRole;
+  /**
+   * An owner or admin invited this audience member to a seat (SetMemberRole); the member's own
+   * SetMemberRole to SEAT now promotes it. Cleared when it changes role.
+   */
+  seatInvited: boolean;
+}
+
+/** One of a member's tracks (its microphone or its camera). */
+export interface TrackState {
+  /** The track is on (unmuted). */
+  on: boolean;
+  source: MediaSource;
+  /**
+   * The room's owner or an admin asked the member to turn it off, and it has not been reported off
+   * since. On with mute_requested: the member keeps pushing it after being asked not to.
+   */
+  muteRequested: boolean;
+  /**
+   * The room's owner or an admin forbade turning it on: the member's reports of on are refused with
+   * MEDIA_FORBIDDEN until AllowUnmute.
+   */
+  forbidden: boolean;
+  /** Who asked to mute or forbade it (an identity; empty: the operator or nobody). */
+  moderatorIdentity: string;
+}
+
+export interface MediaState {
+  audio:
+    | TrackState
+    | undefined;
+  /** NEXT-ID: 3 */
+  video: TrackState | undefined;
 }
 
 function createBaseRoom(): Room {
@@ -698,6 +952,9 @@ function createBaseRoom(): Room {
     recordingFormats: [],
     ownerRights: OwnerRights.OWNER_RIGHTS_UNSPECIFIED,
     messageWebhooks: false,
+    audioOnly: false,
+    maxAudience: 0,
+    audienceCount: 0,
   };
 }
 
@@ -762,6 +1019,15 @@ export const Room: MessageFns<Room> = {
     }
     if (message.messageWebhooks !== false) {
       writer.uint32(160).bool(message.messageWebhooks);
+    }
+    if (message.audioOnly !== false) {
+      writer.uint32(800).bool(message.audioOnly);
+    }
+    if (message.maxAudience !== 0) {
+      writer.uint32(880).uint32(message.maxAudience);
+    }
+    if (message.audienceCount !== 0) {
+      writer.uint32(888).uint32(message.audienceCount);
     }
     return writer;
   },
@@ -939,6 +1205,30 @@ export const Room: MessageFns<Room> = {
             message.messageWebhooks = reader.bool();
             continue;
           }
+          case 100: {
+            if (tag !== 800) {
+              break;
+            }
+
+            message.audioOnly = reader.bool();
+            continue;
+          }
+          case 110: {
+            if (tag !== 880) {
+              break;
+            }
+
+            message.maxAudience = reader.uint32();
+            continue;
+          }
+          case 111: {
+            if (tag !== 888) {
+              break;
+            }
+
+            message.audienceCount = reader.uint32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1029,6 +1319,21 @@ export const Room: MessageFns<Room> = {
         : isSet(object.message_webhooks)
         ? globalThis.Boolean(object.message_webhooks)
         : false,
+      audioOnly: isSet(object.audioOnly)
+        ? globalThis.Boolean(object.audioOnly)
+        : isSet(object.audio_only)
+        ? globalThis.Boolean(object.audio_only)
+        : false,
+      maxAudience: isSet(object.maxAudience)
+        ? globalThis.Number(object.maxAudience)
+        : isSet(object.max_audience)
+        ? globalThis.Number(object.max_audience)
+        : 0,
+      audienceCount: isSet(object.audienceCount)
+        ? globalThis.Number(object.audienceCount)
+        : isSet(object.audience_count)
+        ? globalThis.Number(object.audience_count)
+        : 0,
     };
   },
 
@@ -1094,6 +1399,15 @@ export const Room: MessageFns<Room> = {
     if (message.messageWebhooks !== undefined) {
       obj.messageWebhooks = message.messageWebhooks;
     }
+    if (message.audioOnly !== undefined) {
+      obj.audioOnly = message.audioOnly;
+    }
+    if (message.maxAudience !== undefined) {
+      obj.maxAudience = Math.round(message.maxAudience);
+    }
+    if (message.audienceCount !== undefined) {
+      obj.audienceCount = Math.round(message.audienceCount);
+    }
     return obj;
   },
 
@@ -1123,6 +1437,9 @@ export const Room: MessageFns<Room> = {
     message.recordingFormats = object.recordingFormats?.map((e) => e) || [];
     message.ownerRights = object.ownerRights ?? OwnerRights.OWNER_RIGHTS_UNSPECIFIED;
     message.messageWebhooks = object.messageWebhooks ?? false;
+    message.audioOnly = object.audioOnly ?? false;
+    message.maxAudience = object.maxAudience ?? 0;
+    message.audienceCount = object.audienceCount ?? 0;
     return message;
   },
 };
@@ -1142,6 +1459,9 @@ function createBaseMember(): Member {
     customData: "",
     connectionInterrupted: false,
     kind: ClientKind.CLIENT_KIND_UNSPECIFIED,
+    media: undefined,
+    role: MemberRole.MEMBER_ROLE_UNSPECIFIED,
+    seatInvited: false,
   };
 }
 
@@ -1185,6 +1505,15 @@ export const Member: MessageFns<Member> = {
     }
     if (message.kind !== ClientKind.CLIENT_KIND_UNSPECIFIED) {
       writer.uint32(400).int32(clientKindToNumber(message.kind));
+    }
+    if (message.media !== undefined) {
+      MediaState.encode(message.media, writer.uint32(802).fork()).join();
+    }
+    if (message.role !== MemberRole.MEMBER_ROLE_UNSPECIFIED) {
+      writer.uint32(880).int32(memberRoleToNumber(message.role));
+    }
+    if (message.seatInvited !== false) {
+      writer.uint32(888).bool(message.seatInvited);
     }
     return writer;
   },
@@ -1306,6 +1635,30 @@ export const Member: MessageFns<Member> = {
             message.kind = clientKindFromJSON(reader.int32());
             continue;
           }
+          case 100: {
+            if (tag !== 802) {
+              break;
+            }
+
+            message.media = MediaState.decode(reader, reader.uint32());
+            continue;
+          }
+          case 110: {
+            if (tag !== 880) {
+              break;
+            }
+
+            message.role = memberRoleFromJSON(reader.int32());
+            continue;
+          }
+          case 111: {
+            if (tag !== 888) {
+              break;
+            }
+
+            message.seatInvited = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1373,6 +1726,13 @@ export const Member: MessageFns<Member> = {
         ? globalThis.Boolean(object.connection_interrupted)
         : false,
       kind: isSet(object.kind) ? clientKindFromJSON(object.kind) : ClientKind.CLIENT_KIND_UNSPECIFIED,
+      media: isSet(object.media) ? MediaState.fromJSON(object.media) : undefined,
+      role: isSet(object.role) ? memberRoleFromJSON(object.role) : MemberRole.MEMBER_ROLE_UNSPECIFIED,
+      seatInvited: isSet(object.seatInvited)
+        ? globalThis.Boolean(object.seatInvited)
+        : isSet(object.seat_invited)
+        ? globalThis.Boolean(object.seat_invited)
+        : false,
     };
   },
 
@@ -1417,6 +1777,15 @@ export const Member: MessageFns<Member> = {
     if (message.kind !== undefined) {
       obj.kind = clientKindToJSON(message.kind);
     }
+    if (message.media !== undefined) {
+      obj.media = MediaState.toJSON(message.media);
+    }
+    if (message.role !== undefined) {
+      obj.role = memberRoleToJSON(message.role);
+    }
+    if (message.seatInvited !== undefined) {
+      obj.seatInvited = message.seatInvited;
+    }
     return obj;
   },
 
@@ -1438,6 +1807,247 @@ export const Member: MessageFns<Member> = {
     message.customData = object.customData ?? "";
     message.connectionInterrupted = object.connectionInterrupted ?? false;
     message.kind = object.kind ?? ClientKind.CLIENT_KIND_UNSPECIFIED;
+    message.media = (object.media !== undefined && object.media !== null)
+      ? MediaState.fromPartial(object.media)
+      : undefined;
+    message.role = object.role ?? MemberRole.MEMBER_ROLE_UNSPECIFIED;
+    message.seatInvited = object.seatInvited ?? false;
+    return message;
+  },
+};
+
+function createBaseTrackState(): TrackState {
+  return {
+    on: false,
+    source: MediaSource.MEDIA_SOURCE_UNSPECIFIED,
+    muteRequested: false,
+    forbidden: false,
+    moderatorIdentity: "",
+  };
+}
+
+export const TrackState: MessageFns<TrackState> = {
+  encode(message: TrackState, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.on !== false) {
+      writer.uint32(8).bool(message.on);
+    }
+    if (message.source !== MediaSource.MEDIA_SOURCE_UNSPECIFIED) {
+      writer.uint32(16).int32(mediaSourceToNumber(message.source));
+    }
+    if (message.muteRequested !== false) {
+      writer.uint32(24).bool(message.muteRequested);
+    }
+    if (message.forbidden !== false) {
+      writer.uint32(32).bool(message.forbidden);
+    }
+    if (message.moderatorIdentity !== "") {
+      writer.uint32(42).string(message.moderatorIdentity);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): TrackState {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseTrackState();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.on = reader.bool();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.source = mediaSourceFromJSON(reader.int32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.muteRequested = reader.bool();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.forbidden = reader.bool();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.moderatorIdentity = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): TrackState {
+    return {
+      on: isSet(object.on) ? globalThis.Boolean(object.on) : false,
+      source: isSet(object.source) ? mediaSourceFromJSON(object.source) : MediaSource.MEDIA_SOURCE_UNSPECIFIED,
+      muteRequested: isSet(object.muteRequested)
+        ? globalThis.Boolean(object.muteRequested)
+        : isSet(object.mute_requested)
+        ? globalThis.Boolean(object.mute_requested)
+        : false,
+      forbidden: isSet(object.forbidden) ? globalThis.Boolean(object.forbidden) : false,
+      moderatorIdentity: isSet(object.moderatorIdentity)
+        ? globalThis.String(object.moderatorIdentity)
+        : isSet(object.moderator_identity)
+        ? globalThis.String(object.moderator_identity)
+        : "",
+    };
+  },
+
+  toJSON(message: TrackState): unknown {
+    const obj: any = {};
+    if (message.on !== undefined) {
+      obj.on = message.on;
+    }
+    if (message.source !== undefined) {
+      obj.source = mediaSourceToJSON(message.source);
+    }
+    if (message.muteRequested !== undefined) {
+      obj.muteRequested = message.muteRequested;
+    }
+    if (message.forbidden !== undefined) {
+      obj.forbidden = message.forbidden;
+    }
+    if (message.moderatorIdentity !== undefined) {
+      obj.moderatorIdentity = message.moderatorIdentity;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<TrackState>): TrackState {
+    return TrackState.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<TrackState>): TrackState {
+    const message = createBaseTrackState();
+    message.on = object.on ?? false;
+    message.source = object.source ?? MediaSource.MEDIA_SOURCE_UNSPECIFIED;
+    message.muteRequested = object.muteRequested ?? false;
+    message.forbidden = object.forbidden ?? false;
+    message.moderatorIdentity = object.moderatorIdentity ?? "";
+    return message;
+  },
+};
+
+function createBaseMediaState(): MediaState {
+  return { audio: undefined, video: undefined };
+}
+
+export const MediaState: MessageFns<MediaState> = {
+  encode(message: MediaState, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.audio !== undefined) {
+      TrackState.encode(message.audio, writer.uint32(10).fork()).join();
+    }
+    if (message.video !== undefined) {
+      TrackState.encode(message.video, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): MediaState {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseMediaState();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.audio = TrackState.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.video = TrackState.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): MediaState {
+    return {
+      audio: isSet(object.audio) ? TrackState.fromJSON(object.audio) : undefined,
+      video: isSet(object.video) ? TrackState.fromJSON(object.video) : undefined,
+    };
+  },
+
+  toJSON(message: MediaState): unknown {
+    const obj: any = {};
+    if (message.audio !== undefined) {
+      obj.audio = TrackState.toJSON(message.audio);
+    }
+    if (message.video !== undefined) {
+      obj.video = TrackState.toJSON(message.video);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<MediaState>): MediaState {
+    return MediaState.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<MediaState>): MediaState {
+    const message = createBaseMediaState();
+    message.audio = (object.audio !== undefined && object.audio !== null)
+      ? TrackState.fromPartial(object.audio)
+      : undefined;
+    message.video = (object.video !== undefined && object.video !== null)
+      ? TrackState.fromPartial(object.video)
+      : undefined;
     return message;
   },
 };

@@ -17,7 +17,15 @@ import {
   leaveReasonFromJSON,
   leaveReasonToJSON,
   leaveReasonToNumber,
+  MediaChangeReason,
+  mediaChangeReasonFromJSON,
+  mediaChangeReasonToJSON,
+  mediaChangeReasonToNumber,
   Member,
+  MemberRole,
+  memberRoleFromJSON,
+  memberRoleToJSON,
+  memberRoleToNumber,
   Room,
   StreamSource,
   streamSourceFromJSON,
@@ -96,9 +104,9 @@ export function supervisionModeToNumber(object: SupervisionMode): number {
  *
  * Subject: rtcroom.room.<room_id>.<topic>, topic one of room.created, room.updated, room.closed,
  * member.joined, member.updated, member.connection, member.left, stream.started, stream.stopped,
- * recording.ready, message.sent. The JetStream stream
- * ROOM_EVENTS keeps them; the NATS message id is RoomEvent.id, so a re-published event is dropped as a
- * duplicate.
+ * recording.ready, message.sent, member.media, member.role, seat.requested, seat.invited. The
+ * JetStream stream ROOM_EVENTS keeps them; the NATS message id is RoomEvent.id, so a re-published
+ * event is dropped as a duplicate.
  *
  * seq counts a room's events from 1 without gaps, in the order they happened: a consumer that sees
  * seq jump knows it missed events (and re-reads GetRoom), one that sees an old seq has a duplicate.
@@ -121,6 +129,10 @@ export interface RoomEvent {
     | { $case: "memberConnectionChanged"; value: MemberConnectionChanged }
     | { $case: "recordingReady"; value: RecordingReady }
     | { $case: "messageSent"; value: RoomMessageSent }
+    | { $case: "memberMediaChanged"; value: MemberMediaChanged }
+    | { $case: "memberRoleChanged"; value: MemberRoleChanged }
+    | { $case: "seatRequested"; value: SeatRequested }
+    | { $case: "seatInvited"; value: SeatInvited }
     | //
     /** Not a change of the room's own: see CallSupervised (seq 0, never on the room's subjects). */
     { $case: "callSupervised"; value: CallSupervised }
@@ -141,8 +153,14 @@ export interface RoomClosed {
 }
 
 export interface MemberJoined {
-  /** NEXT-ID: 2 */
-  member: Member | undefined;
+  member:
+    | Member
+    | undefined;
+  /**
+   * The room's audience after this event (the gateway tells clients only this of an audience
+   * member's arrival).
+   */
+  audienceCount: number;
 }
 
 export interface MemberLeft {
@@ -155,6 +173,8 @@ export interface MemberLeft {
    * it (its seat ends with the RoomClosed, not here).
    */
   roomClosing: boolean;
+  /** The room's audience after this event (see MemberJoined.audience_count). */
+  audienceCount: number;
 }
 
 /** The room's display name, metadata or owner changed. */
@@ -213,6 +233,52 @@ export interface RoomMessageSent {
    * room's message_webhooks asked for it when it was sent. Otherwise webhooks skip it.
    */
   toWebhooks: boolean;
+}
+
+/**
+ * A member's microphone or camera went on or off, or the room's owner or an admin asked it to mute,
+ * forbade or allowed unmuting (member.media has the state after the change).
+ */
+export interface MemberMediaChanged {
+  member:
+    | Member
+    | undefined;
+  /** NEXT-ID: 3 */
+  reason: MediaChangeReason;
+}
+
+/**
+ * A member moved between a seat and the audience ("连麦"): promoted (role SEAT; its stream_id is its
+ * push URL's now) or back in the audience (AUDIENCE; a stream it was pushing is no longer played).
+ */
+export interface MemberRoleChanged {
+  member: Member | undefined;
+  previousRole: MemberRole;
+  /** Who made the change: the member itself, or the owner or admin who demoted it. */
+  byIdentity: string;
+  /** NEXT-ID: 5 */
+  audienceCount: number;
+}
+
+/**
+ * An audience member asked for a seat (its own SetMemberRole to SEAT without an invitation): for the
+ * room's owner and admins to invite it, or not.
+ */
+export interface SeatRequested {
+  /** NEXT-ID: 2 */
+  member: Member | undefined;
+}
+
+/**
+ * An owner or admin invited an audience member to a seat; the member takes it with its own
+ * SetMemberRole to SEAT (and gets its push URL in that answer).
+ */
+export interface SeatInvited {
+  member:
+    | Member
+    | undefined;
+  /** NEXT-ID: 3 */
+  byIdentity: string;
 }
 
 /**
@@ -282,6 +348,18 @@ export const RoomEvent: MessageFns<RoomEvent> = {
         break;
       case "messageSent":
         RoomMessageSent.encode(message.payload.value, writer.uint32(162).fork()).join();
+        break;
+      case "memberMediaChanged":
+        MemberMediaChanged.encode(message.payload.value, writer.uint32(802).fork()).join();
+        break;
+      case "memberRoleChanged":
+        MemberRoleChanged.encode(message.payload.value, writer.uint32(882).fork()).join();
+        break;
+      case "seatRequested":
+        SeatRequested.encode(message.payload.value, writer.uint32(890).fork()).join();
+        break;
+      case "seatInvited":
+        SeatInvited.encode(message.payload.value, writer.uint32(898).fork()).join();
         break;
       case "callSupervised":
         CallSupervised.encode(message.payload.value, writer.uint32(962).fork()).join();
@@ -426,6 +504,41 @@ export const RoomEvent: MessageFns<RoomEvent> = {
             message.payload = { $case: "messageSent", value: RoomMessageSent.decode(reader, reader.uint32()) };
             continue;
           }
+          case 100: {
+            if (tag !== 802) {
+              break;
+            }
+
+            message.payload = {
+              $case: "memberMediaChanged",
+              value: MemberMediaChanged.decode(reader, reader.uint32()),
+            };
+            continue;
+          }
+          case 110: {
+            if (tag !== 882) {
+              break;
+            }
+
+            message.payload = { $case: "memberRoleChanged", value: MemberRoleChanged.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 111: {
+            if (tag !== 890) {
+              break;
+            }
+
+            message.payload = { $case: "seatRequested", value: SeatRequested.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 112: {
+            if (tag !== 898) {
+              break;
+            }
+
+            message.payload = { $case: "seatInvited", value: SeatInvited.decode(reader, reader.uint32()) };
+            continue;
+          }
           case 120: {
             if (tag !== 962) {
               break;
@@ -503,6 +616,22 @@ export const RoomEvent: MessageFns<RoomEvent> = {
         ? { $case: "messageSent", value: RoomMessageSent.fromJSON(object.messageSent) }
         : isSet(object.message_sent)
         ? { $case: "messageSent", value: RoomMessageSent.fromJSON(object.message_sent) }
+        : isSet(object.memberMediaChanged)
+        ? { $case: "memberMediaChanged", value: MemberMediaChanged.fromJSON(object.memberMediaChanged) }
+        : isSet(object.member_media_changed)
+        ? { $case: "memberMediaChanged", value: MemberMediaChanged.fromJSON(object.member_media_changed) }
+        : isSet(object.memberRoleChanged)
+        ? { $case: "memberRoleChanged", value: MemberRoleChanged.fromJSON(object.memberRoleChanged) }
+        : isSet(object.member_role_changed)
+        ? { $case: "memberRoleChanged", value: MemberRoleChanged.fromJSON(object.member_role_changed) }
+        : isSet(object.seatRequested)
+        ? { $case: "seatRequested", value: SeatRequested.fromJSON(object.seatRequested) }
+        : isSet(object.seat_requested)
+        ? { $case: "seatRequested", value: SeatRequested.fromJSON(object.seat_requested) }
+        : isSet(object.seatInvited)
+        ? { $case: "seatInvited", value: SeatInvited.fromJSON(object.seatInvited) }
+        : isSet(object.seat_invited)
+        ? { $case: "seatInvited", value: SeatInvited.fromJSON(object.seat_invited) }
         : isSet(object.callSupervised)
         ? { $case: "callSupervised", value: CallSupervised.fromJSON(object.callSupervised) }
         : isSet(object.call_supervised)
@@ -547,6 +676,14 @@ export const RoomEvent: MessageFns<RoomEvent> = {
       obj.recordingReady = RecordingReady.toJSON(message.payload.value);
     } else if (message.payload?.$case === "messageSent") {
       obj.messageSent = RoomMessageSent.toJSON(message.payload.value);
+    } else if (message.payload?.$case === "memberMediaChanged") {
+      obj.memberMediaChanged = MemberMediaChanged.toJSON(message.payload.value);
+    } else if (message.payload?.$case === "memberRoleChanged") {
+      obj.memberRoleChanged = MemberRoleChanged.toJSON(message.payload.value);
+    } else if (message.payload?.$case === "seatRequested") {
+      obj.seatRequested = SeatRequested.toJSON(message.payload.value);
+    } else if (message.payload?.$case === "seatInvited") {
+      obj.seatInvited = SeatInvited.toJSON(message.payload.value);
     } else if (message.payload?.$case === "callSupervised") {
       obj.callSupervised = CallSupervised.toJSON(message.payload.value);
     }
@@ -629,6 +766,33 @@ export const RoomEvent: MessageFns<RoomEvent> = {
       case "messageSent": {
         if (object.payload?.value !== undefined && object.payload?.value !== null) {
           message.payload = { $case: "messageSent", value: RoomMessageSent.fromPartial(object.payload.value) };
+        }
+        break;
+      }
+      case "memberMediaChanged": {
+        if (object.payload?.value !== undefined && object.payload?.value !== null) {
+          message.payload = {
+            $case: "memberMediaChanged",
+            value: MemberMediaChanged.fromPartial(object.payload.value),
+          };
+        }
+        break;
+      }
+      case "memberRoleChanged": {
+        if (object.payload?.value !== undefined && object.payload?.value !== null) {
+          message.payload = { $case: "memberRoleChanged", value: MemberRoleChanged.fromPartial(object.payload.value) };
+        }
+        break;
+      }
+      case "seatRequested": {
+        if (object.payload?.value !== undefined && object.payload?.value !== null) {
+          message.payload = { $case: "seatRequested", value: SeatRequested.fromPartial(object.payload.value) };
+        }
+        break;
+      }
+      case "seatInvited": {
+        if (object.payload?.value !== undefined && object.payload?.value !== null) {
+          message.payload = { $case: "seatInvited", value: SeatInvited.fromPartial(object.payload.value) };
         }
         break;
       }
@@ -796,13 +960,16 @@ export const RoomClosed: MessageFns<RoomClosed> = {
 };
 
 function createBaseMemberJoined(): MemberJoined {
-  return { member: undefined };
+  return { member: undefined, audienceCount: 0 };
 }
 
 export const MemberJoined: MessageFns<MemberJoined> = {
   encode(message: MemberJoined, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.member !== undefined) {
       Member.encode(message.member, writer.uint32(10).fork()).join();
+    }
+    if (message.audienceCount !== 0) {
+      writer.uint32(880).uint32(message.audienceCount);
     }
     return writer;
   },
@@ -828,6 +995,14 @@ export const MemberJoined: MessageFns<MemberJoined> = {
             message.member = Member.decode(reader, reader.uint32());
             continue;
           }
+          case 110: {
+            if (tag !== 880) {
+              break;
+            }
+
+            message.audienceCount = reader.uint32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -841,13 +1016,23 @@ export const MemberJoined: MessageFns<MemberJoined> = {
   },
 
   fromJSON(object: any): MemberJoined {
-    return { member: isSet(object.member) ? Member.fromJSON(object.member) : undefined };
+    return {
+      member: isSet(object.member) ? Member.fromJSON(object.member) : undefined,
+      audienceCount: isSet(object.audienceCount)
+        ? globalThis.Number(object.audienceCount)
+        : isSet(object.audience_count)
+        ? globalThis.Number(object.audience_count)
+        : 0,
+    };
   },
 
   toJSON(message: MemberJoined): unknown {
     const obj: any = {};
     if (message.member !== undefined) {
       obj.member = Member.toJSON(message.member);
+    }
+    if (message.audienceCount !== undefined) {
+      obj.audienceCount = Math.round(message.audienceCount);
     }
     return obj;
   },
@@ -860,12 +1045,19 @@ export const MemberJoined: MessageFns<MemberJoined> = {
     message.member = (object.member !== undefined && object.member !== null)
       ? Member.fromPartial(object.member)
       : undefined;
+    message.audienceCount = object.audienceCount ?? 0;
     return message;
   },
 };
 
 function createBaseMemberLeft(): MemberLeft {
-  return { member: undefined, reason: LeaveReason.LEAVE_REASON_UNSPECIFIED, reasonText: "", roomClosing: false };
+  return {
+    member: undefined,
+    reason: LeaveReason.LEAVE_REASON_UNSPECIFIED,
+    reasonText: "",
+    roomClosing: false,
+    audienceCount: 0,
+  };
 }
 
 export const MemberLeft: MessageFns<MemberLeft> = {
@@ -881,6 +1073,9 @@ export const MemberLeft: MessageFns<MemberLeft> = {
     }
     if (message.roomClosing !== false) {
       writer.uint32(32).bool(message.roomClosing);
+    }
+    if (message.audienceCount !== 0) {
+      writer.uint32(880).uint32(message.audienceCount);
     }
     return writer;
   },
@@ -930,6 +1125,14 @@ export const MemberLeft: MessageFns<MemberLeft> = {
             message.roomClosing = reader.bool();
             continue;
           }
+          case 110: {
+            if (tag !== 880) {
+              break;
+            }
+
+            message.audienceCount = reader.uint32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -956,6 +1159,11 @@ export const MemberLeft: MessageFns<MemberLeft> = {
         : isSet(object.room_closing)
         ? globalThis.Boolean(object.room_closing)
         : false,
+      audienceCount: isSet(object.audienceCount)
+        ? globalThis.Number(object.audienceCount)
+        : isSet(object.audience_count)
+        ? globalThis.Number(object.audience_count)
+        : 0,
     };
   },
 
@@ -973,6 +1181,9 @@ export const MemberLeft: MessageFns<MemberLeft> = {
     if (message.roomClosing !== undefined) {
       obj.roomClosing = message.roomClosing;
     }
+    if (message.audienceCount !== undefined) {
+      obj.audienceCount = Math.round(message.audienceCount);
+    }
     return obj;
   },
 
@@ -987,6 +1198,7 @@ export const MemberLeft: MessageFns<MemberLeft> = {
     message.reason = object.reason ?? LeaveReason.LEAVE_REASON_UNSPECIFIED;
     message.reasonText = object.reasonText ?? "";
     message.roomClosing = object.roomClosing ?? false;
+    message.audienceCount = object.audienceCount ?? 0;
     return message;
   },
 };
@@ -1544,6 +1756,386 @@ export const RoomMessageSent: MessageFns<RoomMessageSent> = {
       ? RoomMessage.fromPartial(object.message)
       : undefined;
     message.toWebhooks = object.toWebhooks ?? false;
+    return message;
+  },
+};
+
+function createBaseMemberMediaChanged(): MemberMediaChanged {
+  return { member: undefined, reason: MediaChangeReason.MEDIA_CHANGE_REASON_UNSPECIFIED };
+}
+
+export const MemberMediaChanged: MessageFns<MemberMediaChanged> = {
+  encode(message: MemberMediaChanged, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.member !== undefined) {
+      Member.encode(message.member, writer.uint32(10).fork()).join();
+    }
+    if (message.reason !== MediaChangeReason.MEDIA_CHANGE_REASON_UNSPECIFIED) {
+      writer.uint32(16).int32(mediaChangeReasonToNumber(message.reason));
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): MemberMediaChanged {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseMemberMediaChanged();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.member = Member.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.reason = mediaChangeReasonFromJSON(reader.int32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): MemberMediaChanged {
+    return {
+      member: isSet(object.member) ? Member.fromJSON(object.member) : undefined,
+      reason: isSet(object.reason)
+        ? mediaChangeReasonFromJSON(object.reason)
+        : MediaChangeReason.MEDIA_CHANGE_REASON_UNSPECIFIED,
+    };
+  },
+
+  toJSON(message: MemberMediaChanged): unknown {
+    const obj: any = {};
+    if (message.member !== undefined) {
+      obj.member = Member.toJSON(message.member);
+    }
+    if (message.reason !== undefined) {
+      obj.reason = mediaChangeReasonToJSON(message.reason);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<MemberMediaChanged>): MemberMediaChanged {
+    return MemberMediaChanged.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<MemberMediaChanged>): MemberMediaChanged {
+    const message = createBaseMemberMediaChanged();
+    message.member = (object.member !== undefined && object.member !== null)
+      ? Member.fromPartial(object.member)
+      : undefined;
+    message.reason = object.reason ?? MediaChangeReason.MEDIA_CHANGE_REASON_UNSPECIFIED;
+    return message;
+  },
+};
+
+function createBaseMemberRoleChanged(): MemberRoleChanged {
+  return { member: undefined, previousRole: MemberRole.MEMBER_ROLE_UNSPECIFIED, byIdentity: "", audienceCount: 0 };
+}
+
+export const MemberRoleChanged: MessageFns<MemberRoleChanged> = {
+  encode(message: MemberRoleChanged, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.member !== undefined) {
+      Member.encode(message.member, writer.uint32(10).fork()).join();
+    }
+    if (message.previousRole !== MemberRole.MEMBER_ROLE_UNSPECIFIED) {
+      writer.uint32(16).int32(memberRoleToNumber(message.previousRole));
+    }
+    if (message.byIdentity !== "") {
+      writer.uint32(26).string(message.byIdentity);
+    }
+    if (message.audienceCount !== 0) {
+      writer.uint32(32).uint32(message.audienceCount);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): MemberRoleChanged {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseMemberRoleChanged();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.member = Member.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.previousRole = memberRoleFromJSON(reader.int32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.byIdentity = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.audienceCount = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): MemberRoleChanged {
+    return {
+      member: isSet(object.member) ? Member.fromJSON(object.member) : undefined,
+      previousRole: isSet(object.previousRole)
+        ? memberRoleFromJSON(object.previousRole)
+        : isSet(object.previous_role)
+        ? memberRoleFromJSON(object.previous_role)
+        : MemberRole.MEMBER_ROLE_UNSPECIFIED,
+      byIdentity: isSet(object.byIdentity)
+        ? globalThis.String(object.byIdentity)
+        : isSet(object.by_identity)
+        ? globalThis.String(object.by_identity)
+        : "",
+      audienceCount: isSet(object.audienceCount)
+        ? globalThis.Number(object.audienceCount)
+        : isSet(object.audience_count)
+        ? globalThis.Number(object.audience_count)
+        : 0,
+    };
+  },
+
+  toJSON(message: MemberRoleChanged): unknown {
+    const obj: any = {};
+    if (message.member !== undefined) {
+      obj.member = Member.toJSON(message.member);
+    }
+    if (message.previousRole !== undefined) {
+      obj.previousRole = memberRoleToJSON(message.previousRole);
+    }
+    if (message.byIdentity !== undefined) {
+      obj.byIdentity = message.byIdentity;
+    }
+    if (message.audienceCount !== undefined) {
+      obj.audienceCount = Math.round(message.audienceCount);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<MemberRoleChanged>): MemberRoleChanged {
+    return MemberRoleChanged.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<MemberRoleChanged>): MemberRoleChanged {
+    const message = createBaseMemberRoleChanged();
+    message.member = (object.member !== undefined && object.member !== null)
+      ? Member.fromPartial(object.member)
+      : undefined;
+    message.previousRole = object.previousRole ?? MemberRole.MEMBER_ROLE_UNSPECIFIED;
+    message.byIdentity = object.byIdentity ?? "";
+    message.audienceCount = object.audienceCount ?? 0;
+    return message;
+  },
+};
+
+function createBaseSeatRequested(): SeatRequested {
+  return { member: undefined };
+}
+
+export const SeatRequested: MessageFns<SeatRequested> = {
+  encode(message: SeatRequested, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.member !== undefined) {
+      Member.encode(message.member, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SeatRequested {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSeatRequested();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.member = Member.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SeatRequested {
+    return { member: isSet(object.member) ? Member.fromJSON(object.member) : undefined };
+  },
+
+  toJSON(message: SeatRequested): unknown {
+    const obj: any = {};
+    if (message.member !== undefined) {
+      obj.member = Member.toJSON(message.member);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<SeatRequested>): SeatRequested {
+    return SeatRequested.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<SeatRequested>): SeatRequested {
+    const message = createBaseSeatRequested();
+    message.member = (object.member !== undefined && object.member !== null)
+      ? Member.fromPartial(object.member)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseSeatInvited(): SeatInvited {
+  return { member: undefined, byIdentity: "" };
+}
+
+export const SeatInvited: MessageFns<SeatInvited> = {
+  encode(message: SeatInvited, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.member !== undefined) {
+      Member.encode(message.member, writer.uint32(10).fork()).join();
+    }
+    if (message.byIdentity !== "") {
+      writer.uint32(18).string(message.byIdentity);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SeatInvited {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSeatInvited();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.member = Member.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.byIdentity = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SeatInvited {
+    return {
+      member: isSet(object.member) ? Member.fromJSON(object.member) : undefined,
+      byIdentity: isSet(object.byIdentity)
+        ? globalThis.String(object.byIdentity)
+        : isSet(object.by_identity)
+        ? globalThis.String(object.by_identity)
+        : "",
+    };
+  },
+
+  toJSON(message: SeatInvited): unknown {
+    const obj: any = {};
+    if (message.member !== undefined) {
+      obj.member = Member.toJSON(message.member);
+    }
+    if (message.byIdentity !== undefined) {
+      obj.byIdentity = message.byIdentity;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<SeatInvited>): SeatInvited {
+    return SeatInvited.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<SeatInvited>): SeatInvited {
+    const message = createBaseSeatInvited();
+    message.member = (object.member !== undefined && object.member !== null)
+      ? Member.fromPartial(object.member)
+      : undefined;
+    message.byIdentity = object.byIdentity ?? "";
     return message;
   },
 };

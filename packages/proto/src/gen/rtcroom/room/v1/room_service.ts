@@ -35,6 +35,10 @@ import {
   leaveReasonToJSON,
   leaveReasonToNumber,
   Member,
+  MemberRole,
+  memberRoleFromJSON,
+  memberRoleToJSON,
+  memberRoleToNumber,
   Room,
   StreamSource,
   streamSourceFromJSON,
@@ -46,8 +50,8 @@ import { CustomMessage, RoomMessage } from "./room_message";
 
 export interface CreateRoomRequest {
   /**
-   * The room to create: name, kind, display_name, max_members, metadata, recording and
-   * message_webhooks are read; an empty name gets a generated one.
+   * The room to create: name, kind, display_name, max_members, max_audience, metadata, recording,
+   * message_webhooks and audio_only are read; an empty name gets a generated one.
    */
   room:
     | Room
@@ -146,7 +150,16 @@ export interface JoinRoomRequest {
     | Principal
     | undefined;
   /** What the member plays and pushes with; unset: a mini-program. */
-  kind?: ClientKind | undefined;
+  kind?:
+    | ClientKind
+    | undefined;
+  /**
+   * SEAT (or UNSPECIFIED): take a seat. AUDIENCE: join the audience (AUDIENCE_FULL past the room's
+   * max_audience): no push URL, play URLs and events as a seated member. A principal whose grants
+   * say audience_only joins only as AUDIENCE (PERMISSION_DENIED otherwise). A call's room has no
+   * audience (FAILED_PRECONDITION).
+   */
+  role: MemberRole;
 }
 
 export interface JoinRoomResponse {
@@ -157,9 +170,9 @@ export interface JoinRoomResponse {
   member:
     | Member
     | undefined;
-  /** Everyone holding a seat, the caller included. */
+  /** Everyone in the room, seated and in the audience (Member.role), the caller included. */
   members: Member[];
-  /** Where the caller's <live-pusher> sends its stream. */
+  /** Where the caller's <live-pusher> sends its stream (absent for an audience member). */
   pushUrl:
     | PushUrl
     | undefined;
@@ -416,6 +429,90 @@ export interface ListMessagesResponse {
   messages: RoomMessage[];
   /** The room's seq when they were read. */
   seq: number;
+}
+
+export interface SetMediaStateRequest {
+  roomId: string;
+  identity: string;
+  /** Absent: unchanged. */
+  audio?: boolean | undefined;
+  video?:
+    | boolean
+    | undefined;
+  /** CLIENT (the default) or MEDIA_SERVER. */
+  source: StreamSource;
+  /**
+   * The end user the request acts for (the gateway passes the access token's identity and grants);
+   * absent: the operator. See rtcroom.auth.v1.Principal.
+   */
+  principal: Principal | undefined;
+}
+
+export interface SetMediaStateResponse {
+  member:
+    | Member
+    | undefined;
+  /** False when nothing changed (nothing was announced). */
+  changed: boolean;
+}
+
+export interface MuteMemberRequest {
+  roomId: string;
+  identity: string;
+  /** Which tracks to ask off (at least one). */
+  audio: boolean;
+  video: boolean;
+  /** Also refuse the member's reports of these tracks on, until AllowUnmute. */
+  forbidUnmute: boolean;
+  /**
+   * The end user the request acts for (the gateway passes the access token's identity and grants);
+   * absent: the operator. See rtcroom.auth.v1.Principal.
+   */
+  principal: Principal | undefined;
+}
+
+export interface MuteMemberResponse {
+  /** NEXT-ID: 2 */
+  member: Member | undefined;
+}
+
+export interface AllowUnmuteRequest {
+  roomId: string;
+  identity: string;
+  /** Which tracks to allow on again (at least one). */
+  audio: boolean;
+  video: boolean;
+  /**
+   * The end user the request acts for (the gateway passes the access token's identity and grants);
+   * absent: the operator. See rtcroom.auth.v1.Principal.
+   */
+  principal: Principal | undefined;
+}
+
+export interface AllowUnmuteResponse {
+  /** NEXT-ID: 2 */
+  member: Member | undefined;
+}
+
+export interface SetMemberRoleRequest {
+  roomId: string;
+  identity: string;
+  role: MemberRole;
+  /**
+   * The end user the request acts for (the gateway passes the access token's identity and grants);
+   * absent: the operator. See rtcroom.auth.v1.Principal.
+   */
+  principal: Principal | undefined;
+}
+
+export interface SetMemberRoleResponse {
+  member:
+    | Member
+    | undefined;
+  /** The member asked for a seat, or was invited to one: not promoted yet. */
+  pending: boolean;
+  /** Promoted by its own request: where its <live-pusher> sends its stream now. */
+  pushUrl: PushUrl | undefined;
 }
 
 function createBaseCreateRoomRequest(): CreateRoomRequest {
@@ -1190,6 +1287,7 @@ function createBaseJoinRoomRequest(): JoinRoomRequest {
     requestId: "",
     principal: undefined,
     kind: undefined,
+    role: MemberRole.MEMBER_ROLE_UNSPECIFIED,
   };
 }
 
@@ -1224,6 +1322,9 @@ export const JoinRoomRequest: MessageFns<JoinRoomRequest> = {
     }
     if (message.kind !== undefined) {
       writer.uint32(400).int32(clientKindToNumber(message.kind));
+    }
+    if (message.role !== MemberRole.MEMBER_ROLE_UNSPECIFIED) {
+      writer.uint32(880).int32(memberRoleToNumber(message.role));
     }
     return writer;
   },
@@ -1321,6 +1422,14 @@ export const JoinRoomRequest: MessageFns<JoinRoomRequest> = {
             message.kind = clientKindFromJSON(reader.int32());
             continue;
           }
+          case 110: {
+            if (tag !== 880) {
+              break;
+            }
+
+            message.role = memberRoleFromJSON(reader.int32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1373,6 +1482,7 @@ export const JoinRoomRequest: MessageFns<JoinRoomRequest> = {
         : "",
       principal: isSet(object.principal) ? Principal.fromJSON(object.principal) : undefined,
       kind: isSet(object.kind) ? clientKindFromJSON(object.kind) : undefined,
+      role: isSet(object.role) ? memberRoleFromJSON(object.role) : MemberRole.MEMBER_ROLE_UNSPECIFIED,
     };
   },
 
@@ -1408,6 +1518,9 @@ export const JoinRoomRequest: MessageFns<JoinRoomRequest> = {
     if (message.kind !== undefined) {
       obj.kind = clientKindToJSON(message.kind);
     }
+    if (message.role !== undefined) {
+      obj.role = memberRoleToJSON(message.role);
+    }
     return obj;
   },
 
@@ -1430,6 +1543,7 @@ export const JoinRoomRequest: MessageFns<JoinRoomRequest> = {
       ? Principal.fromPartial(object.principal)
       : undefined;
     message.kind = object.kind ?? undefined;
+    message.role = object.role ?? MemberRole.MEMBER_ROLE_UNSPECIFIED;
     return message;
   },
 };
@@ -4215,6 +4329,923 @@ export const ListMessagesResponse: MessageFns<ListMessagesResponse> = {
   },
 };
 
+function createBaseSetMediaStateRequest(): SetMediaStateRequest {
+  return {
+    roomId: "",
+    identity: "",
+    audio: undefined,
+    video: undefined,
+    source: StreamSource.STREAM_SOURCE_UNSPECIFIED,
+    principal: undefined,
+  };
+}
+
+export const SetMediaStateRequest: MessageFns<SetMediaStateRequest> = {
+  encode(message: SetMediaStateRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.roomId !== "") {
+      writer.uint32(10).string(message.roomId);
+    }
+    if (message.identity !== "") {
+      writer.uint32(18).string(message.identity);
+    }
+    if (message.audio !== undefined) {
+      writer.uint32(24).bool(message.audio);
+    }
+    if (message.video !== undefined) {
+      writer.uint32(32).bool(message.video);
+    }
+    if (message.source !== StreamSource.STREAM_SOURCE_UNSPECIFIED) {
+      writer.uint32(40).int32(streamSourceToNumber(message.source));
+    }
+    if (message.principal !== undefined) {
+      Principal.encode(message.principal, writer.uint32(50).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SetMediaStateRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSetMediaStateRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.roomId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.identity = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.audio = reader.bool();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.video = reader.bool();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.source = streamSourceFromJSON(reader.int32());
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.principal = Principal.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SetMediaStateRequest {
+    return {
+      roomId: isSet(object.roomId)
+        ? globalThis.String(object.roomId)
+        : isSet(object.room_id)
+        ? globalThis.String(object.room_id)
+        : "",
+      identity: isSet(object.identity) ? globalThis.String(object.identity) : "",
+      audio: isSet(object.audio) ? globalThis.Boolean(object.audio) : undefined,
+      video: isSet(object.video) ? globalThis.Boolean(object.video) : undefined,
+      source: isSet(object.source) ? streamSourceFromJSON(object.source) : StreamSource.STREAM_SOURCE_UNSPECIFIED,
+      principal: isSet(object.principal) ? Principal.fromJSON(object.principal) : undefined,
+    };
+  },
+
+  toJSON(message: SetMediaStateRequest): unknown {
+    const obj: any = {};
+    if (message.roomId !== undefined) {
+      obj.roomId = message.roomId;
+    }
+    if (message.identity !== undefined) {
+      obj.identity = message.identity;
+    }
+    if (message.audio !== undefined) {
+      obj.audio = message.audio;
+    }
+    if (message.video !== undefined) {
+      obj.video = message.video;
+    }
+    if (message.source !== undefined) {
+      obj.source = streamSourceToJSON(message.source);
+    }
+    if (message.principal !== undefined) {
+      obj.principal = Principal.toJSON(message.principal);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<SetMediaStateRequest>): SetMediaStateRequest {
+    return SetMediaStateRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<SetMediaStateRequest>): SetMediaStateRequest {
+    const message = createBaseSetMediaStateRequest();
+    message.roomId = object.roomId ?? "";
+    message.identity = object.identity ?? "";
+    message.audio = object.audio ?? undefined;
+    message.video = object.video ?? undefined;
+    message.source = object.source ?? StreamSource.STREAM_SOURCE_UNSPECIFIED;
+    message.principal = (object.principal !== undefined && object.principal !== null)
+      ? Principal.fromPartial(object.principal)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseSetMediaStateResponse(): SetMediaStateResponse {
+  return { member: undefined, changed: false };
+}
+
+export const SetMediaStateResponse: MessageFns<SetMediaStateResponse> = {
+  encode(message: SetMediaStateResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.member !== undefined) {
+      Member.encode(message.member, writer.uint32(10).fork()).join();
+    }
+    if (message.changed !== false) {
+      writer.uint32(16).bool(message.changed);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SetMediaStateResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSetMediaStateResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.member = Member.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.changed = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SetMediaStateResponse {
+    return {
+      member: isSet(object.member) ? Member.fromJSON(object.member) : undefined,
+      changed: isSet(object.changed) ? globalThis.Boolean(object.changed) : false,
+    };
+  },
+
+  toJSON(message: SetMediaStateResponse): unknown {
+    const obj: any = {};
+    if (message.member !== undefined) {
+      obj.member = Member.toJSON(message.member);
+    }
+    if (message.changed !== undefined) {
+      obj.changed = message.changed;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<SetMediaStateResponse>): SetMediaStateResponse {
+    return SetMediaStateResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<SetMediaStateResponse>): SetMediaStateResponse {
+    const message = createBaseSetMediaStateResponse();
+    message.member = (object.member !== undefined && object.member !== null)
+      ? Member.fromPartial(object.member)
+      : undefined;
+    message.changed = object.changed ?? false;
+    return message;
+  },
+};
+
+function createBaseMuteMemberRequest(): MuteMemberRequest {
+  return { roomId: "", identity: "", audio: false, video: false, forbidUnmute: false, principal: undefined };
+}
+
+export const MuteMemberRequest: MessageFns<MuteMemberRequest> = {
+  encode(message: MuteMemberRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.roomId !== "") {
+      writer.uint32(10).string(message.roomId);
+    }
+    if (message.identity !== "") {
+      writer.uint32(18).string(message.identity);
+    }
+    if (message.audio !== false) {
+      writer.uint32(24).bool(message.audio);
+    }
+    if (message.video !== false) {
+      writer.uint32(32).bool(message.video);
+    }
+    if (message.forbidUnmute !== false) {
+      writer.uint32(40).bool(message.forbidUnmute);
+    }
+    if (message.principal !== undefined) {
+      Principal.encode(message.principal, writer.uint32(50).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): MuteMemberRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseMuteMemberRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.roomId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.identity = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.audio = reader.bool();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.video = reader.bool();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.forbidUnmute = reader.bool();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.principal = Principal.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): MuteMemberRequest {
+    return {
+      roomId: isSet(object.roomId)
+        ? globalThis.String(object.roomId)
+        : isSet(object.room_id)
+        ? globalThis.String(object.room_id)
+        : "",
+      identity: isSet(object.identity) ? globalThis.String(object.identity) : "",
+      audio: isSet(object.audio) ? globalThis.Boolean(object.audio) : false,
+      video: isSet(object.video) ? globalThis.Boolean(object.video) : false,
+      forbidUnmute: isSet(object.forbidUnmute)
+        ? globalThis.Boolean(object.forbidUnmute)
+        : isSet(object.forbid_unmute)
+        ? globalThis.Boolean(object.forbid_unmute)
+        : false,
+      principal: isSet(object.principal) ? Principal.fromJSON(object.principal) : undefined,
+    };
+  },
+
+  toJSON(message: MuteMemberRequest): unknown {
+    const obj: any = {};
+    if (message.roomId !== undefined) {
+      obj.roomId = message.roomId;
+    }
+    if (message.identity !== undefined) {
+      obj.identity = message.identity;
+    }
+    if (message.audio !== undefined) {
+      obj.audio = message.audio;
+    }
+    if (message.video !== undefined) {
+      obj.video = message.video;
+    }
+    if (message.forbidUnmute !== undefined) {
+      obj.forbidUnmute = message.forbidUnmute;
+    }
+    if (message.principal !== undefined) {
+      obj.principal = Principal.toJSON(message.principal);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<MuteMemberRequest>): MuteMemberRequest {
+    return MuteMemberRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<MuteMemberRequest>): MuteMemberRequest {
+    const message = createBaseMuteMemberRequest();
+    message.roomId = object.roomId ?? "";
+    message.identity = object.identity ?? "";
+    message.audio = object.audio ?? false;
+    message.video = object.video ?? false;
+    message.forbidUnmute = object.forbidUnmute ?? false;
+    message.principal = (object.principal !== undefined && object.principal !== null)
+      ? Principal.fromPartial(object.principal)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseMuteMemberResponse(): MuteMemberResponse {
+  return { member: undefined };
+}
+
+export const MuteMemberResponse: MessageFns<MuteMemberResponse> = {
+  encode(message: MuteMemberResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.member !== undefined) {
+      Member.encode(message.member, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): MuteMemberResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseMuteMemberResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.member = Member.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): MuteMemberResponse {
+    return { member: isSet(object.member) ? Member.fromJSON(object.member) : undefined };
+  },
+
+  toJSON(message: MuteMemberResponse): unknown {
+    const obj: any = {};
+    if (message.member !== undefined) {
+      obj.member = Member.toJSON(message.member);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<MuteMemberResponse>): MuteMemberResponse {
+    return MuteMemberResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<MuteMemberResponse>): MuteMemberResponse {
+    const message = createBaseMuteMemberResponse();
+    message.member = (object.member !== undefined && object.member !== null)
+      ? Member.fromPartial(object.member)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseAllowUnmuteRequest(): AllowUnmuteRequest {
+  return { roomId: "", identity: "", audio: false, video: false, principal: undefined };
+}
+
+export const AllowUnmuteRequest: MessageFns<AllowUnmuteRequest> = {
+  encode(message: AllowUnmuteRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.roomId !== "") {
+      writer.uint32(10).string(message.roomId);
+    }
+    if (message.identity !== "") {
+      writer.uint32(18).string(message.identity);
+    }
+    if (message.audio !== false) {
+      writer.uint32(24).bool(message.audio);
+    }
+    if (message.video !== false) {
+      writer.uint32(32).bool(message.video);
+    }
+    if (message.principal !== undefined) {
+      Principal.encode(message.principal, writer.uint32(42).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AllowUnmuteRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAllowUnmuteRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.roomId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.identity = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.audio = reader.bool();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.video = reader.bool();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.principal = Principal.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AllowUnmuteRequest {
+    return {
+      roomId: isSet(object.roomId)
+        ? globalThis.String(object.roomId)
+        : isSet(object.room_id)
+        ? globalThis.String(object.room_id)
+        : "",
+      identity: isSet(object.identity) ? globalThis.String(object.identity) : "",
+      audio: isSet(object.audio) ? globalThis.Boolean(object.audio) : false,
+      video: isSet(object.video) ? globalThis.Boolean(object.video) : false,
+      principal: isSet(object.principal) ? Principal.fromJSON(object.principal) : undefined,
+    };
+  },
+
+  toJSON(message: AllowUnmuteRequest): unknown {
+    const obj: any = {};
+    if (message.roomId !== undefined) {
+      obj.roomId = message.roomId;
+    }
+    if (message.identity !== undefined) {
+      obj.identity = message.identity;
+    }
+    if (message.audio !== undefined) {
+      obj.audio = message.audio;
+    }
+    if (message.video !== undefined) {
+      obj.video = message.video;
+    }
+    if (message.principal !== undefined) {
+      obj.principal = Principal.toJSON(message.principal);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<AllowUnmuteRequest>): AllowUnmuteRequest {
+    return AllowUnmuteRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<AllowUnmuteRequest>): AllowUnmuteRequest {
+    const message = createBaseAllowUnmuteRequest();
+    message.roomId = object.roomId ?? "";
+    message.identity = object.identity ?? "";
+    message.audio = object.audio ?? false;
+    message.video = object.video ?? false;
+    message.principal = (object.principal !== undefined && object.principal !== null)
+      ? Principal.fromPartial(object.principal)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseAllowUnmuteResponse(): AllowUnmuteResponse {
+  return { member: undefined };
+}
+
+export const AllowUnmuteResponse: MessageFns<AllowUnmuteResponse> = {
+  encode(message: AllowUnmuteResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.member !== undefined) {
+      Member.encode(message.member, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AllowUnmuteResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAllowUnmuteResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.member = Member.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AllowUnmuteResponse {
+    return { member: isSet(object.member) ? Member.fromJSON(object.member) : undefined };
+  },
+
+  toJSON(message: AllowUnmuteResponse): unknown {
+    const obj: any = {};
+    if (message.member !== undefined) {
+      obj.member = Member.toJSON(message.member);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<AllowUnmuteResponse>): AllowUnmuteResponse {
+    return AllowUnmuteResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<AllowUnmuteResponse>): AllowUnmuteResponse {
+    const message = createBaseAllowUnmuteResponse();
+    message.member = (object.member !== undefined && object.member !== null)
+      ? Member.fromPartial(object.member)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseSetMemberRoleRequest(): SetMemberRoleRequest {
+  return { roomId: "", identity: "", role: MemberRole.MEMBER_ROLE_UNSPECIFIED, principal: undefined };
+}
+
+export const SetMemberRoleRequest: MessageFns<SetMemberRoleRequest> = {
+  encode(message: SetMemberRoleRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.roomId !== "") {
+      writer.uint32(10).string(message.roomId);
+    }
+    if (message.identity !== "") {
+      writer.uint32(18).string(message.identity);
+    }
+    if (message.role !== MemberRole.MEMBER_ROLE_UNSPECIFIED) {
+      writer.uint32(24).int32(memberRoleToNumber(message.role));
+    }
+    if (message.principal !== undefined) {
+      Principal.encode(message.principal, writer.uint32(34).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SetMemberRoleRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSetMemberRoleRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.roomId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.identity = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.role = memberRoleFromJSON(reader.int32());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.principal = Principal.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SetMemberRoleRequest {
+    return {
+      roomId: isSet(object.roomId)
+        ? globalThis.String(object.roomId)
+        : isSet(object.room_id)
+        ? globalThis.String(object.room_id)
+        : "",
+      identity: isSet(object.identity) ? globalThis.String(object.identity) : "",
+      role: isSet(object.role) ? memberRoleFromJSON(object.role) : MemberRole.MEMBER_ROLE_UNSPECIFIED,
+      principal: isSet(object.principal) ? Principal.fromJSON(object.principal) : undefined,
+    };
+  },
+
+  toJSON(message: SetMemberRoleRequest): unknown {
+    const obj: any = {};
+    if (message.roomId !== undefined) {
+      obj.roomId = message.roomId;
+    }
+    if (message.identity !== undefined) {
+      obj.identity = message.identity;
+    }
+    if (message.role !== undefined) {
+      obj.role = memberRoleToJSON(message.role);
+    }
+    if (message.principal !== undefined) {
+      obj.principal = Principal.toJSON(message.principal);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<SetMemberRoleRequest>): SetMemberRoleRequest {
+    return SetMemberRoleRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<SetMemberRoleRequest>): SetMemberRoleRequest {
+    const message = createBaseSetMemberRoleRequest();
+    message.roomId = object.roomId ?? "";
+    message.identity = object.identity ?? "";
+    message.role = object.role ?? MemberRole.MEMBER_ROLE_UNSPECIFIED;
+    message.principal = (object.principal !== undefined && object.principal !== null)
+      ? Principal.fromPartial(object.principal)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseSetMemberRoleResponse(): SetMemberRoleResponse {
+  return { member: undefined, pending: false, pushUrl: undefined };
+}
+
+export const SetMemberRoleResponse: MessageFns<SetMemberRoleResponse> = {
+  encode(message: SetMemberRoleResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.member !== undefined) {
+      Member.encode(message.member, writer.uint32(10).fork()).join();
+    }
+    if (message.pending !== false) {
+      writer.uint32(16).bool(message.pending);
+    }
+    if (message.pushUrl !== undefined) {
+      PushUrl.encode(message.pushUrl, writer.uint32(26).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SetMemberRoleResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSetMemberRoleResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.member = Member.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.pending = reader.bool();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.pushUrl = PushUrl.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SetMemberRoleResponse {
+    return {
+      member: isSet(object.member) ? Member.fromJSON(object.member) : undefined,
+      pending: isSet(object.pending) ? globalThis.Boolean(object.pending) : false,
+      pushUrl: isSet(object.pushUrl)
+        ? PushUrl.fromJSON(object.pushUrl)
+        : isSet(object.push_url)
+        ? PushUrl.fromJSON(object.push_url)
+        : undefined,
+    };
+  },
+
+  toJSON(message: SetMemberRoleResponse): unknown {
+    const obj: any = {};
+    if (message.member !== undefined) {
+      obj.member = Member.toJSON(message.member);
+    }
+    if (message.pending !== undefined) {
+      obj.pending = message.pending;
+    }
+    if (message.pushUrl !== undefined) {
+      obj.pushUrl = PushUrl.toJSON(message.pushUrl);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<SetMemberRoleResponse>): SetMemberRoleResponse {
+    return SetMemberRoleResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<SetMemberRoleResponse>): SetMemberRoleResponse {
+    const message = createBaseSetMemberRoleResponse();
+    message.member = (object.member !== undefined && object.member !== null)
+      ? Member.fromPartial(object.member)
+      : undefined;
+    message.pending = object.pending ?? false;
+    message.pushUrl = (object.pushUrl !== undefined && object.pushUrl !== null)
+      ? PushUrl.fromPartial(object.pushUrl)
+      : undefined;
+    return message;
+  },
+};
+
 /**
  * Rooms and their members. The room service owns the room store; every change it makes is written
  * with its event (rtcroom.room.v1.RoomEvent) in one transaction and published to NATS in order.
@@ -4225,9 +5256,9 @@ export const ListMessagesResponse: MessageFns<ListMessagesResponse> = {
  * line (gateway, room, presence, url-issuer; internal = business systems and operators): another
  * role gets PERMISSION_DENIED, a caller without a trusted certificate UNAUTHENTICATED.
  * Errors carry google.rpc.ErrorInfo with domain "rtcroom.room" and an UPPER_SNAKE reason:
- * INVALID_ARGUMENT, ROOM_NOT_FOUND, ROOM_CLOSED, ROOM_FULL (RESOURCE_EXHAUSTED), ALREADY_EXISTS,
+ * INVALID_ARGUMENT, ROOM_NOT_FOUND, ROOM_CLOSED, ROOM_FULL and AUDIENCE_FULL (RESOURCE_EXHAUSTED), ALREADY_EXISTS,
  * NOT_A_MEMBER, IDENTITY_IN_USE, BANNED (PERMISSION_DENIED), PERMISSION_DENIED, MESSAGE_TOO_LARGE and
- * TOO_MANY_RECIPIENTS (INVALID_ARGUMENT), RATE_LIMITED (RESOURCE_EXHAUSTED).
+ * TOO_MANY_RECIPIENTS (INVALID_ARGUMENT), RATE_LIMITED (RESOURCE_EXHAUSTED), MEDIA_FORBIDDEN (FAILED_PRECONDITION).
  *
  * Authorization: a request with a principal (the gateway always sends one) is checked here against
  * the principal's grants, on the room's id after resolving any name: a token scoped to one room
@@ -4322,7 +5353,7 @@ export const RoomServiceService = {
     responseDeserialize: (value: Buffer): LeaveRoomResponse => LeaveRoomResponse.decode(value),
   },
   /**
-   * Lists the members holding a seat. Principal: as GetRoom.
+   * Lists the room's members, seated and in the audience (Member.role). Principal: as GetRoom.
    * Callers: url-issuer, internal. (The url-issuer reads a TRTC media room beside its seats.)
    */
   listMembers: {
@@ -4508,6 +5539,80 @@ export const RoomServiceService = {
       Buffer.from(ListMessagesResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ListMessagesResponse => ListMessagesResponse.decode(value),
   },
+  /**
+   * Reports a seated member's microphone and/or camera (the fields set), announced as
+   * MemberMediaChanged (reason REPORTED) when it changes anything. A client's report of a track on is
+   * refused with MEDIA_FORBIDDEN (FAILED_PRECONDITION) when the track is forbidden or is the video of
+   * an audio-only room; once the media server has spoken about a track, a client's report no longer
+   * changes it (changed false). The media server's word is never refused: a forbidden or
+   * mute-requested track it says is on shows as on. A client's report for an audience member (who
+   * pushes nothing) is FAILED_PRECONDITION.
+   * Principal: its own seat, source CLIENT. Without a principal: any source.
+   * Callers: gateway, presence.
+   */
+  setMediaState: {
+    path: "/rtcroom.room.v1.RoomService/SetMediaState" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: SetMediaStateRequest): Buffer => Buffer.from(SetMediaStateRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): SetMediaStateRequest => SetMediaStateRequest.decode(value),
+    responseSerialize: (value: SetMediaStateResponse): Buffer =>
+      Buffer.from(SetMediaStateResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): SetMediaStateResponse => SetMediaStateResponse.decode(value),
+  },
+  /**
+   * Asks a seated member to turn its microphone and/or camera off (announced as MemberMediaChanged,
+   * reason MUTE_REQUESTED; its client applies it) and, with forbid_unmute, refuses its reports of
+   * them on until AllowUnmute. Principal: as CloseRoom (room_admin in scope, or the owner with
+   * OWNER_RIGHTS_MANAGE).
+   * Callers: gateway, internal.
+   */
+  muteMember: {
+    path: "/rtcroom.room.v1.RoomService/MuteMember" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: MuteMemberRequest): Buffer => Buffer.from(MuteMemberRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): MuteMemberRequest => MuteMemberRequest.decode(value),
+    responseSerialize: (value: MuteMemberResponse): Buffer => Buffer.from(MuteMemberResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): MuteMemberResponse => MuteMemberResponse.decode(value),
+  },
+  /**
+   * Lets a seated member turn its microphone and/or camera on again after MuteMember's
+   * forbid_unmute; announced as MemberMediaChanged (reason UNMUTE_ALLOWED). Principal: as CloseRoom.
+   * Callers: gateway, internal.
+   */
+  allowUnmute: {
+    path: "/rtcroom.room.v1.RoomService/AllowUnmute" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: AllowUnmuteRequest): Buffer => Buffer.from(AllowUnmuteRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): AllowUnmuteRequest => AllowUnmuteRequest.decode(value),
+    responseSerialize: (value: AllowUnmuteResponse): Buffer => Buffer.from(AllowUnmuteResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): AllowUnmuteResponse => AllowUnmuteResponse.decode(value),
+  },
+  /**
+   * Moves a member between a seat and the audience ("连麦"). To SEAT: by the room's manager (owner
+   * with OWNER_RIGHTS_MANAGE, or room_admin in scope) it is an invitation (SeatInvited; the member
+   * must be in the audience); by the member itself it is a promotion when invited (MemberRoleChanged,
+   * the answer has its push URL; ROOM_FULL when every seat is taken, checked under the room's lock)
+   * and a request for a seat otherwise (SeatRequested; pending in the answer). A member whose grants
+   * say audience_only may not take a seat (PERMISSION_DENIED). To AUDIENCE: by the member itself or
+   * the manager, at once (MemberRoleChanged; AUDIENCE_FULL when the audience is full). Setting the
+   * role a member has is a no-op. Fails with NOT_A_MEMBER when the identity is not in the room,
+   * FAILED_PRECONDITION in a call's room (it has no audience).
+   * Principal: the member itself, or the room's manager.
+   * Callers: gateway, internal.
+   */
+  setMemberRole: {
+    path: "/rtcroom.room.v1.RoomService/SetMemberRole" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: SetMemberRoleRequest): Buffer => Buffer.from(SetMemberRoleRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): SetMemberRoleRequest => SetMemberRoleRequest.decode(value),
+    responseSerialize: (value: SetMemberRoleResponse): Buffer =>
+      Buffer.from(SetMemberRoleResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): SetMemberRoleResponse => SetMemberRoleResponse.decode(value),
+  },
 } as const;
 
 export interface RoomServiceServer extends UntypedServiceImplementation {
@@ -4548,7 +5653,7 @@ export interface RoomServiceServer extends UntypedServiceImplementation {
    */
   leaveRoom: handleUnaryCall<LeaveRoomRequest, LeaveRoomResponse>;
   /**
-   * Lists the members holding a seat. Principal: as GetRoom.
+   * Lists the room's members, seated and in the audience (Member.role). Principal: as GetRoom.
    * Callers: url-issuer, internal. (The url-issuer reads a TRTC media room beside its seats.)
    */
   listMembers: handleUnaryCall<ListMembersRequest, ListMembersResponse>;
@@ -4628,6 +5733,46 @@ export interface RoomServiceServer extends UntypedServiceImplementation {
    * Callers: gateway, internal.
    */
   listMessages: handleUnaryCall<ListMessagesRequest, ListMessagesResponse>;
+  /**
+   * Reports a seated member's microphone and/or camera (the fields set), announced as
+   * MemberMediaChanged (reason REPORTED) when it changes anything. A client's report of a track on is
+   * refused with MEDIA_FORBIDDEN (FAILED_PRECONDITION) when the track is forbidden or is the video of
+   * an audio-only room; once the media server has spoken about a track, a client's report no longer
+   * changes it (changed false). The media server's word is never refused: a forbidden or
+   * mute-requested track it says is on shows as on. A client's report for an audience member (who
+   * pushes nothing) is FAILED_PRECONDITION.
+   * Principal: its own seat, source CLIENT. Without a principal: any source.
+   * Callers: gateway, presence.
+   */
+  setMediaState: handleUnaryCall<SetMediaStateRequest, SetMediaStateResponse>;
+  /**
+   * Asks a seated member to turn its microphone and/or camera off (announced as MemberMediaChanged,
+   * reason MUTE_REQUESTED; its client applies it) and, with forbid_unmute, refuses its reports of
+   * them on until AllowUnmute. Principal: as CloseRoom (room_admin in scope, or the owner with
+   * OWNER_RIGHTS_MANAGE).
+   * Callers: gateway, internal.
+   */
+  muteMember: handleUnaryCall<MuteMemberRequest, MuteMemberResponse>;
+  /**
+   * Lets a seated member turn its microphone and/or camera on again after MuteMember's
+   * forbid_unmute; announced as MemberMediaChanged (reason UNMUTE_ALLOWED). Principal: as CloseRoom.
+   * Callers: gateway, internal.
+   */
+  allowUnmute: handleUnaryCall<AllowUnmuteRequest, AllowUnmuteResponse>;
+  /**
+   * Moves a member between a seat and the audience ("连麦"). To SEAT: by the room's manager (owner
+   * with OWNER_RIGHTS_MANAGE, or room_admin in scope) it is an invitation (SeatInvited; the member
+   * must be in the audience); by the member itself it is a promotion when invited (MemberRoleChanged,
+   * the answer has its push URL; ROOM_FULL when every seat is taken, checked under the room's lock)
+   * and a request for a seat otherwise (SeatRequested; pending in the answer). A member whose grants
+   * say audience_only may not take a seat (PERMISSION_DENIED). To AUDIENCE: by the member itself or
+   * the manager, at once (MemberRoleChanged; AUDIENCE_FULL when the audience is full). Setting the
+   * role a member has is a no-op. Fails with NOT_A_MEMBER when the identity is not in the room,
+   * FAILED_PRECONDITION in a call's room (it has no audience).
+   * Principal: the member itself, or the room's manager.
+   * Callers: gateway, internal.
+   */
+  setMemberRole: handleUnaryCall<SetMemberRoleRequest, SetMemberRoleResponse>;
 }
 
 export interface RoomServiceClient extends Client {
@@ -4752,7 +5897,7 @@ export interface RoomServiceClient extends Client {
     callback: (error: ServiceError | null, response: LeaveRoomResponse) => void,
   ): ClientUnaryCall;
   /**
-   * Lists the members holding a seat. Principal: as GetRoom.
+   * Lists the room's members, seated and in the audience (Member.role). Principal: as GetRoom.
    * Callers: url-issuer, internal. (The url-issuer reads a TRTC media room beside its seats.)
    */
   listMembers(
@@ -4999,6 +6144,102 @@ export interface RoomServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ListMessagesResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Reports a seated member's microphone and/or camera (the fields set), announced as
+   * MemberMediaChanged (reason REPORTED) when it changes anything. A client's report of a track on is
+   * refused with MEDIA_FORBIDDEN (FAILED_PRECONDITION) when the track is forbidden or is the video of
+   * an audio-only room; once the media server has spoken about a track, a client's report no longer
+   * changes it (changed false). The media server's word is never refused: a forbidden or
+   * mute-requested track it says is on shows as on. A client's report for an audience member (who
+   * pushes nothing) is FAILED_PRECONDITION.
+   * Principal: its own seat, source CLIENT. Without a principal: any source.
+   * Callers: gateway, presence.
+   */
+  setMediaState(
+    request: SetMediaStateRequest,
+    callback: (error: ServiceError | null, response: SetMediaStateResponse) => void,
+  ): ClientUnaryCall;
+  setMediaState(
+    request: SetMediaStateRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: SetMediaStateResponse) => void,
+  ): ClientUnaryCall;
+  setMediaState(
+    request: SetMediaStateRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: SetMediaStateResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Asks a seated member to turn its microphone and/or camera off (announced as MemberMediaChanged,
+   * reason MUTE_REQUESTED; its client applies it) and, with forbid_unmute, refuses its reports of
+   * them on until AllowUnmute. Principal: as CloseRoom (room_admin in scope, or the owner with
+   * OWNER_RIGHTS_MANAGE).
+   * Callers: gateway, internal.
+   */
+  muteMember(
+    request: MuteMemberRequest,
+    callback: (error: ServiceError | null, response: MuteMemberResponse) => void,
+  ): ClientUnaryCall;
+  muteMember(
+    request: MuteMemberRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: MuteMemberResponse) => void,
+  ): ClientUnaryCall;
+  muteMember(
+    request: MuteMemberRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: MuteMemberResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Lets a seated member turn its microphone and/or camera on again after MuteMember's
+   * forbid_unmute; announced as MemberMediaChanged (reason UNMUTE_ALLOWED). Principal: as CloseRoom.
+   * Callers: gateway, internal.
+   */
+  allowUnmute(
+    request: AllowUnmuteRequest,
+    callback: (error: ServiceError | null, response: AllowUnmuteResponse) => void,
+  ): ClientUnaryCall;
+  allowUnmute(
+    request: AllowUnmuteRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: AllowUnmuteResponse) => void,
+  ): ClientUnaryCall;
+  allowUnmute(
+    request: AllowUnmuteRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: AllowUnmuteResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Moves a member between a seat and the audience ("连麦"). To SEAT: by the room's manager (owner
+   * with OWNER_RIGHTS_MANAGE, or room_admin in scope) it is an invitation (SeatInvited; the member
+   * must be in the audience); by the member itself it is a promotion when invited (MemberRoleChanged,
+   * the answer has its push URL; ROOM_FULL when every seat is taken, checked under the room's lock)
+   * and a request for a seat otherwise (SeatRequested; pending in the answer). A member whose grants
+   * say audience_only may not take a seat (PERMISSION_DENIED). To AUDIENCE: by the member itself or
+   * the manager, at once (MemberRoleChanged; AUDIENCE_FULL when the audience is full). Setting the
+   * role a member has is a no-op. Fails with NOT_A_MEMBER when the identity is not in the room,
+   * FAILED_PRECONDITION in a call's room (it has no audience).
+   * Principal: the member itself, or the room's manager.
+   * Callers: gateway, internal.
+   */
+  setMemberRole(
+    request: SetMemberRoleRequest,
+    callback: (error: ServiceError | null, response: SetMemberRoleResponse) => void,
+  ): ClientUnaryCall;
+  setMemberRole(
+    request: SetMemberRoleRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: SetMemberRoleResponse) => void,
+  ): ClientUnaryCall;
+  setMemberRole(
+    request: SetMemberRoleRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: SetMemberRoleResponse) => void,
   ): ClientUnaryCall;
 }
 

@@ -10,7 +10,7 @@ import type { LiveCall, TeamStats } from "../../desk/v1/desk_service.js";
 import type { Recording } from "../../media/v1/recording.js";
 import type { ClientKind, PlayUrl, PushUrl } from "../../media/v1/url.js";
 import type { Call } from "../../room/v1/call.js";
-import type { CloseReason, LeaveReason, Member, Room } from "../../room/v1/room.js";
+import type { CloseReason, LeaveReason, MediaChangeReason, Member, MemberRole, Room } from "../../room/v1/room.js";
 import type { CustomMessage, RoomMessage } from "../../room/v1/room_message.js";
 
 /** Everything a client may send. */
@@ -43,6 +43,10 @@ export interface ClientMessage {
   refreshToken?: RefreshTokenRequest | undefined;
   sendMessage?: SendMessageRequest | undefined;
   listMessages?: ListMessagesRequest | undefined;
+  setMediaState?: SetMediaStateRequest | undefined;
+  muteMember?: MuteMemberRequest | undefined;
+  allowUnmute?: AllowUnmuteRequest | undefined;
+  setMemberRole?: SetMemberRoleRequest | undefined;
   listLiveCalls?: ListLiveCallsRequest | undefined;
   monitorCall?: MonitorCallRequest | undefined;
   bargeIn?: BargeInRequest | undefined;
@@ -92,6 +96,10 @@ export interface ServerMessage {
   tokenExpiring?: TokenExpiring | undefined;
   sendMessage?: SendMessageResponse | undefined;
   listMessages?: ListMessagesResponse | undefined;
+  setMediaState?: SetMediaStateResponse | undefined;
+  muteMember?: MuteMemberResponse | undefined;
+  allowUnmute?: AllowUnmuteResponse | undefined;
+  setMemberRole?: SetMemberRoleResponse | undefined;
   listLiveCalls?: ListLiveCallsResponse | undefined;
   monitorCall?: MonitorCallResponse | undefined;
   bargeIn?: BargeInResponse | undefined;
@@ -204,11 +212,11 @@ export interface TokenExpiring {
 /**
  * A failure, with a stable code. Codes: MALFORMED_FRAME, UNKNOWN_MESSAGE, FRAME_TOO_LARGE,
  * UNAUTHENTICATED, TOKEN_EXPIRED, PERMISSION_DENIED, INVALID_ARGUMENT, ROOM_NOT_FOUND, ROOM_CLOSED,
- * ROOM_FULL, ALREADY_EXISTS, NOT_A_MEMBER, IDENTITY_IN_USE, BANNED, CALLEE_OFFLINE, CALLEE_BUSY,
+ * ROOM_FULL, AUDIENCE_FULL, ALREADY_EXISTS, NOT_A_MEMBER, IDENTITY_IN_USE, BANNED, CALLEE_OFFLINE, CALLEE_BUSY,
  * CALL_NOT_FOUND, CALL_ENDED, NOT_A_PARTY, QUEUE_FULL, TEAM_CLOSED, AGENT_UNAVAILABLE,
  * NOT_A_SUPERVISOR, CALL_NOT_LIVE,
  * FAILED_PRECONDITION (the call or agent is not in a state that allows it), RATE_LIMITED,
- * MESSAGE_TOO_LARGE, TOO_MANY_RECIPIENTS, UNAVAILABLE, INTERNAL.
+ * MESSAGE_TOO_LARGE, TOO_MANY_RECIPIENTS, MEDIA_FORBIDDEN, UNAVAILABLE, INTERNAL.
  */
 export interface Error {
   code: string;
@@ -226,7 +234,10 @@ export interface PingResponse {
 }
 
 export interface CreateRoomRequest {
-  /** name, kind, display_name, max_members, metadata, recording and message_webhooks are read. */
+  /**
+   * name, kind, display_name, max_members, max_audience, metadata, recording, message_webhooks and
+   * audio_only are read.
+   */
   room: Room | undefined;
 }
 
@@ -255,7 +266,11 @@ export interface JoinRoomRequest {
    * What this client plays and pushes with: CLIENT_KIND_BROWSER for a web page (WebRTC URLs),
    * unset or CLIENT_KIND_MINI_PROGRAM for <live-pusher>/<live-player> (RTMP URLs).
    */
-  kind?: ClientKind | undefined;
+  kind?:
+    | ClientKind
+    | undefined;
+  /** MEMBER_ROLE_AUDIENCE: join the audience (no push URL; see rtcroom.room.v1.JoinRoomRequest.role). */
+  role: MemberRole;
 }
 
 export interface JoinRoomResponse {
@@ -263,9 +278,9 @@ export interface JoinRoomResponse {
   member:
     | Member
     | undefined;
-  /** Everyone holding a seat, the caller included. */
+  /** Everyone in the room, seated and in the audience (Member.role), the caller included. */
   members: Member[];
-  /** For the caller's <live-pusher>. */
+  /** For the caller's <live-pusher> (absent in the audience). */
   pushUrl:
     | PushUrl
     | undefined;
@@ -342,6 +357,80 @@ export interface RoomNotice {
   memberConnection?: MemberConnectionNotice | undefined;
   recordingReady?: RecordingReadyNotice | undefined;
   message?: RoomMessageNotice | undefined;
+  memberMedia?: MemberMediaNotice | undefined;
+  memberRole?: MemberRoleNotice | undefined;
+  seatRequest?: SeatRequestNotice | undefined;
+  audience?: AudienceNotice | undefined;
+}
+
+/**
+ * A member moved between a seat and the audience. Promoted (role SEAT): it is seated now, and its
+ * stream_started follows when it pushes. Back in the audience: its stream is no longer played.
+ */
+export interface MemberRoleNotice {
+  member: Member | undefined;
+  previousRole: MemberRole;
+  byIdentity: string;
+  /** NEXT-ID: 5 */
+  audienceCount: number;
+}
+
+/**
+ * Asking for a seat: an audience member asked (invited false: for the owner and admins to invite it),
+ * or the owner or an admin invited one (invited true: that member accepts with set_member_role SEAT).
+ */
+export interface SeatRequestNotice {
+  member: Member | undefined;
+  invited: boolean;
+  /** NEXT-ID: 4 */
+  byIdentity: string;
+}
+
+/**
+ * Someone joined or left the audience. Only its size is told (a large audience does not flood the
+ * room with names; an audience member's profile and connection changes reach the others as their bare
+ * seq); get_room lists the audience members. The member itself gets member_joined and member_left as
+ * usual.
+ */
+export interface AudienceNotice {
+  /** NEXT-ID: 2 */
+  audienceCount: number;
+}
+
+/**
+ * Moves a member between a seat and the audience (see rtcroom.room.v1.RoomService.SetMemberRole):
+ * your own identity to ask for a seat or take one you were invited to (the answer has your push URL),
+ * or to step down; another's, as the room's owner or admin, to invite it or to send it back.
+ */
+export interface SetMemberRoleRequest {
+  roomId: string;
+  /** Empty: yourself. */
+  identity: string;
+  /** NEXT-ID: 4 */
+  role: MemberRole;
+}
+
+export interface SetMemberRoleResponse {
+  member:
+    | Member
+    | undefined;
+  /** Asked or invited, not promoted yet. */
+  pending: boolean;
+  /** Promoted: for your <live-pusher>. */
+  pushUrl: PushUrl | undefined;
+}
+
+/**
+ * A member's microphone or camera went on or off, or the room's owner or an admin asked it to mute,
+ * forbade or allowed unmuting (member.media says what now holds). When the member is you and a track
+ * has mute_requested while on, turn it off on your pusher (the SDK does).
+ */
+export interface MemberMediaNotice {
+  member:
+    | Member
+    | undefined;
+  /** NEXT-ID: 3 */
+  reason: MediaChangeReason;
 }
 
 /**
@@ -797,4 +886,55 @@ export interface ListMessagesResponse {
   messages: RoomMessage[];
   /** NEXT-ID: 3 */
   seq: number;
+}
+
+/**
+ * Reports your own microphone and/or camera in a room (the fields set), as your pusher has them.
+ * Turning on a forbidden track (or video in an audio-only room) is refused: MEDIA_FORBIDDEN.
+ */
+export interface SetMediaStateRequest {
+  roomId: string;
+  /** Absent: unchanged. */
+  audio?:
+    | boolean
+    | undefined;
+  /** NEXT-ID: 4 */
+  video?: boolean | undefined;
+}
+
+export interface SetMediaStateResponse {
+  /** NEXT-ID: 2 */
+  member: Member | undefined;
+}
+
+/**
+ * Asks a member to turn its microphone and/or camera off and, with forbid_unmute, refuses its
+ * reports of them on until allow_unmute. The room's owner (with OWNER_RIGHTS_MANAGE) or room_admin.
+ */
+export interface MuteMemberRequest {
+  roomId: string;
+  identity: string;
+  audio: boolean;
+  video: boolean;
+  /** NEXT-ID: 6 */
+  forbidUnmute: boolean;
+}
+
+export interface MuteMemberResponse {
+  /** NEXT-ID: 2 */
+  member: Member | undefined;
+}
+
+/** Lets a member turn its microphone and/or camera on again. As mute_member. */
+export interface AllowUnmuteRequest {
+  roomId: string;
+  identity: string;
+  audio: boolean;
+  /** NEXT-ID: 5 */
+  video: boolean;
+}
+
+export interface AllowUnmuteResponse {
+  /** NEXT-ID: 2 */
+  member: Member | undefined;
 }

@@ -56,6 +56,25 @@ export namespace MemberState {
   export type MEMBER_STATE_LEFT = typeof MemberState.MEMBER_STATE_LEFT;
 }
 
+/**
+ * Where a member is in a room: on a seat (pushes and plays) or in the audience (plays only: no push
+ * URL, not counted in max_members; up to max_audience of them, like RtcRoom's live-room viewers).
+ */
+export const MemberRole = {
+  /** MEMBER_ROLE_UNSPECIFIED - Read as SEAT. */
+  MEMBER_ROLE_UNSPECIFIED: "MEMBER_ROLE_UNSPECIFIED",
+  MEMBER_ROLE_SEAT: "MEMBER_ROLE_SEAT",
+  MEMBER_ROLE_AUDIENCE: "MEMBER_ROLE_AUDIENCE",
+} as const;
+
+export type MemberRole = typeof MemberRole[keyof typeof MemberRole];
+
+export namespace MemberRole {
+  export type MEMBER_ROLE_UNSPECIFIED = typeof MemberRole.MEMBER_ROLE_UNSPECIFIED;
+  export type MEMBER_ROLE_SEAT = typeof MemberRole.MEMBER_ROLE_SEAT;
+  export type MEMBER_ROLE_AUDIENCE = typeof MemberRole.MEMBER_ROLE_AUDIENCE;
+}
+
 /** Why a member left. Every departure carries one. */
 export const LeaveReason = {
   LEAVE_REASON_UNSPECIFIED: "LEAVE_REASON_UNSPECIFIED",
@@ -170,6 +189,55 @@ export namespace OwnerRights {
   export type OWNER_RIGHTS_NONE = typeof OwnerRights.OWNER_RIGHTS_NONE;
 }
 
+/** Who last said whether a member's microphone or camera is on. */
+export const MediaSource = {
+  MEDIA_SOURCE_UNSPECIFIED: "MEDIA_SOURCE_UNSPECIFIED",
+  /**
+   * MEDIA_SOURCE_INITIAL - Nobody yet: the state a pusher starts with (microphone and camera on; camera off in an
+   * audio-only room).
+   */
+  MEDIA_SOURCE_INITIAL: "MEDIA_SOURCE_INITIAL",
+  /** MEDIA_SOURCE_CLIENT - The member's client (its <live-pusher>). */
+  MEDIA_SOURCE_CLIENT: "MEDIA_SOURCE_CLIENT",
+  /**
+   * MEDIA_SOURCE_MEDIA_SERVER - The media server (TRTC callbacks 201-204). Its word wins: once it has spoken about a track, the
+   * client's reports no longer change whether it is on.
+   */
+  MEDIA_SOURCE_MEDIA_SERVER: "MEDIA_SOURCE_MEDIA_SERVER",
+} as const;
+
+export type MediaSource = typeof MediaSource[keyof typeof MediaSource];
+
+export namespace MediaSource {
+  export type MEDIA_SOURCE_UNSPECIFIED = typeof MediaSource.MEDIA_SOURCE_UNSPECIFIED;
+  export type MEDIA_SOURCE_INITIAL = typeof MediaSource.MEDIA_SOURCE_INITIAL;
+  export type MEDIA_SOURCE_CLIENT = typeof MediaSource.MEDIA_SOURCE_CLIENT;
+  export type MEDIA_SOURCE_MEDIA_SERVER = typeof MediaSource.MEDIA_SOURCE_MEDIA_SERVER;
+}
+
+/** Why a member's media state changed. */
+export const MediaChangeReason = {
+  MEDIA_CHANGE_REASON_UNSPECIFIED: "MEDIA_CHANGE_REASON_UNSPECIFIED",
+  /** MEDIA_CHANGE_REASON_REPORTED - The member's client or the media server reported its microphone or camera (SetMediaState). */
+  MEDIA_CHANGE_REASON_REPORTED: "MEDIA_CHANGE_REASON_REPORTED",
+  /**
+   * MEDIA_CHANGE_REASON_MUTE_REQUESTED - The room's owner or an admin asked the member to mute (MuteMember): its client should turn the
+   * track off (the SDK does, on its pusher).
+   */
+  MEDIA_CHANGE_REASON_MUTE_REQUESTED: "MEDIA_CHANGE_REASON_MUTE_REQUESTED",
+  /** MEDIA_CHANGE_REASON_UNMUTE_ALLOWED - The room's owner or an admin allowed turning a forbidden track on again (AllowUnmute). */
+  MEDIA_CHANGE_REASON_UNMUTE_ALLOWED: "MEDIA_CHANGE_REASON_UNMUTE_ALLOWED",
+} as const;
+
+export type MediaChangeReason = typeof MediaChangeReason[keyof typeof MediaChangeReason];
+
+export namespace MediaChangeReason {
+  export type MEDIA_CHANGE_REASON_UNSPECIFIED = typeof MediaChangeReason.MEDIA_CHANGE_REASON_UNSPECIFIED;
+  export type MEDIA_CHANGE_REASON_REPORTED = typeof MediaChangeReason.MEDIA_CHANGE_REASON_REPORTED;
+  export type MEDIA_CHANGE_REASON_MUTE_REQUESTED = typeof MediaChangeReason.MEDIA_CHANGE_REASON_MUTE_REQUESTED;
+  export type MEDIA_CHANGE_REASON_UNMUTE_ALLOWED = typeof MediaChangeReason.MEDIA_CHANGE_REASON_UNMUTE_ALLOWED;
+}
+
 /**
  * A room. Limits: name 1-64 characters of [A-Za-z0-9_-]; display_name up to 128 characters;
  * metadata up to 4096 bytes.
@@ -194,7 +262,7 @@ export interface Room {
    * passes on as owner_leave_policy says.
    */
   ownerIdentity: string;
-  /** Members currently holding a seat. */
+  /** Members currently holding a seat (the audience is audience_count). */
   memberCount: number;
   createTime: string | undefined;
   closeTime: string | undefined;
@@ -220,6 +288,19 @@ export interface Room {
    * room's: ROOM_MESSAGE_WEBHOOKS). Set at creation.
    */
   messageWebhooks: boolean;
+  /**
+   * An audio-only room: members' video is off and stays off (a video-on report is refused with
+   * MEDIA_FORBIDDEN); push URLs ask the provider's audio-only mode where it has one (TRTC:
+   * pureaudiomode=1). Set at creation.
+   */
+  audioOnly: boolean;
+  /**
+   * Audience limit (members with MEMBER_ROLE_AUDIENCE, not counted in max_members). 0 on create means
+   * 30 (like RtcRoom's live rooms); at most 1000.
+   */
+  maxAudience: number;
+  /** Members in the audience now (in GetRoom, JoinRoom and SyncRoom answers; 0 in ListRooms). */
+  audienceCount: number;
 }
 
 /**
@@ -251,4 +332,48 @@ export interface Member {
    * join that says nothing is a mini-program). Its URLs, and the URLs issued to it, suit this kind.
    */
   kind: ClientKind;
+  /**
+   * The member's microphone and camera, as its client and the media server report them, and what the
+   * room's owner or admins asked of them.
+   */
+  media:
+    | MediaState
+    | undefined;
+  /**
+   * On a seat or in the audience (UNSPECIFIED reads as SEAT). An audience member has a stream_id that
+   * is pushed to only once it is promoted to a seat.
+   */
+  role: MemberRole;
+  /**
+   * An owner or admin invited this audience member to a seat (SetMemberRole); the member's own
+   * SetMemberRole to SEAT now promotes it. Cleared when it changes role.
+   */
+  seatInvited: boolean;
+}
+
+/** One of a member's tracks (its microphone or its camera). */
+export interface TrackState {
+  /** The track is on (unmuted). */
+  on: boolean;
+  source: MediaSource;
+  /**
+   * The room's owner or an admin asked the member to turn it off, and it has not been reported off
+   * since. On with mute_requested: the member keeps pushing it after being asked not to.
+   */
+  muteRequested: boolean;
+  /**
+   * The room's owner or an admin forbade turning it on: the member's reports of on are refused with
+   * MEDIA_FORBIDDEN until AllowUnmute.
+   */
+  forbidden: boolean;
+  /** Who asked to mute or forbade it (an identity; empty: the operator or nobody). */
+  moderatorIdentity: string;
+}
+
+export interface MediaState {
+  audio:
+    | TrackState
+    | undefined;
+  /** NEXT-ID: 3 */
+  video: TrackState | undefined;
 }

@@ -1,0 +1,111 @@
+// Paired runs of two builds of rtcroom: the churn scenario, alternating the builds (the order flipping
+// each pair), and what each build's services spent per member lifecycle (connect, join, push began,
+// leave). On a shared machine the CPU a process spends on the same work grows with the load (cores
+// shared, caches cold): so the figure compared is also the services' CPU over the client processes' CPU
+// in the same run (the clients do the same work per member in every run, and slow down alike).
+//   node bench/dist/pairs.js --a /path/to/checkout-before --b /path/to/checkout-after [--pairs 6] [--rate 100] [--out FILE]
+// Each checkout must be built (npm run build); its own bench/dist/run.js runs its own services.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { readCommandLine, usageFailed } from '@rtcroom/common';
+
+const usage = `usage: node bench/dist/pairs.js --a DIR --b DIR [--pairs 6] [--rate 100] [--out FILE]
+  --a DIR, --b DIR   two built checkouts (the before and the after of a change)
+  --pairs N          pairs of runs (default 6)
+  --rate N           joins/s of the churn scenario (default 100)
+  --out FILE         also write every run's figures there (JSON)
+`;
+
+const services = ['gateway', 'room', 'presence', 'url-issuer'] as const;
+
+interface RunFigures {
+  build: 'a' | 'b';
+  /** The machine's load average (1 min) as the run began. */
+  load: number;
+  joinsAcked: number;
+  joinsPlanned: number;
+  /** CPU seconds of each service, and of the client processes together. */
+  cpuSeconds: Record<string, number>;
+  clientCpuSeconds: number;
+  /** The services' CPU per acked join (ms): a member's lifecycle. */
+  servicesMsPerMember: number;
+  /** The services' CPU over the clients'. */
+  servicesPerClientCpu: number;
+  joinNotifyP50Ms: number;
+}
+
+function runOnce(dir: string, build: 'a' | 'b', rate: number): RunFigures {
+  const out = mkdtempSync(join(tmpdir(), 'rtcroom-pairs-'));
+  const load = loadavg()[0]!;
+  try {
+    const r = spawnSync(process.execPath, [join(dir, 'bench/dist/run.js'), '--target', 'system', '--scenarios', 'churn', '--rate', String(rate), '--out', out], { cwd: dir, encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`the run of ${dir} failed (${r.status}): ${(r.stderr || r.stdout).slice(-2000)}`);
+    const figures = JSON.parse(readFileSync(join(out, 'quick-rtcroom.json'), 'utf8')).churn[0].results.rtcroom.figures;
+    const cpuSeconds: Record<string, number> = {};
+    let clientCpuSeconds = 0;
+    for (const p of figures.processes as { name: string; cpuSeconds: number }[]) {
+      if ((services as readonly string[]).includes(p.name)) cpuSeconds[p.name] = p.cpuSeconds;
+      if (p.name.startsWith('(client')) clientCpuSeconds += p.cpuSeconds;
+    }
+    const total = services.reduce((sum, s) => sum + (cpuSeconds[s] ?? 0), 0);
+    return {
+      build,
+      load,
+      joinsAcked: figures.joinsAcked,
+      joinsPlanned: figures.joinsPlanned,
+      cpuSeconds,
+      clientCpuSeconds,
+      servicesMsPerMember: (1000 * total) / figures.joinsAcked,
+      servicesPerClientCpu: total / clientCpuSeconds,
+      joinNotifyP50Ms: figures.joinNotify?.p50 ?? NaN,
+    };
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((x, y) => x - y);
+  const n = s.length;
+  return n === 0 ? NaN : n % 2 ? s[(n - 1) / 2]! : (s[n / 2 - 1]! + s[n / 2]!) / 2;
+};
+
+function main(): void {
+  const { values } = readCommandLine(usage, {
+    options: {
+      a: { type: 'string' },
+      b: { type: 'string' },
+      pairs: { type: 'string', default: '6' },
+      rate: { type: 'string', default: '100' },
+      out: { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (!values.a || !values.b) usageFailed(usage, '--a and --b are required');
+  const pairs = Number(values.pairs);
+  const rate = Number(values.rate);
+  if (!Number.isInteger(pairs) || pairs <= 0) usageFailed(usage, `--pairs must be a positive whole number, got ${values.pairs}`);
+  if (!Number.isInteger(rate) || rate <= 0) usageFailed(usage, `--rate must be a positive whole number, got ${values.rate}`);
+  const dirs = { a: resolve(values.a!), b: resolve(values.b!) };
+  const results: { pair: number; a: RunFigures; b: RunFigures }[] = [];
+  for (let i = 1; i <= pairs; i++) {
+    const order: ('a' | 'b')[] = i % 2 ? ['a', 'b'] : ['b', 'a'];
+    const got: Partial<Record<'a' | 'b', RunFigures>> = {};
+    for (const build of order) got[build] = runOnce(dirs[build], build, rate);
+    const pair = { pair: i, a: got.a!, b: got.b! };
+    results.push(pair);
+    const f = (r: RunFigures) => `${r.servicesMsPerMember.toFixed(2)} ms/member, ${r.servicesPerClientCpu.toFixed(2)}x clients, ${r.joinsAcked}/${r.joinsPlanned}, load ${r.load.toFixed(1)}`;
+    console.log(`pair ${i}: a ${f(pair.a)} | b ${f(pair.b)}`);
+  }
+  const change = (pick: (r: RunFigures) => number) => results.map((p) => (pick(p.b) - pick(p.a)) / pick(p.a));
+  const pct = (xs: number[]) => `${(100 * median(xs)).toFixed(1)}% (${(100 * Math.min(...xs)).toFixed(1)} to ${(100 * Math.max(...xs)).toFixed(1)})`;
+  console.log(`\nmedian of the paired changes, b against a, over ${pairs} pairs:`);
+  console.log(`  services' CPU over the clients': ${pct(change((r) => r.servicesPerClientCpu))}`);
+  console.log(`  services' CPU per member:        ${pct(change((r) => r.servicesMsPerMember))} (a: ${median(results.map((p) => p.a.servicesMsPerMember)).toFixed(2)} ms)`);
+  for (const s of services) console.log(`  ${s.padEnd(31)} ${pct(change((r) => (r.cpuSeconds[s] ?? 0) / r.clientCpuSeconds))} of the clients'-CPU ratio`);
+  if (values.out) writeFileSync(values.out, JSON.stringify({ a: dirs.a, b: dirs.b, rate, pairs: results }, null, 1) + '\n');
+}
+
+main();

@@ -1,0 +1,80 @@
+// The relay sends the next batch while the acknowledgements of the one before are on their way, and
+// marks a batch published only once it and every batch before it are acknowledged. Real Postgres and
+// NATS; the acknowledgements of the first batch reach the relay late (held back in front of it).
+import { createLogger, EventBus, migrateToLatest, NatsEventBus, openDatabase, OpenDatabase } from '@rtcroom/common';
+import { createTestDatabase, eventually, testLogger, testNatsUrl, TestDatabase, uniqueTestName } from '@rtcroom/common/testing';
+import { sql } from 'kysely';
+import { RoomDatabase } from '../src/db/database';
+import { roomMigrations } from '../src/db/migrations';
+import { OutboxRelay } from '../src/outbox/outbox-relay';
+
+const prefix = uniqueTestName('asyncacks');
+const stream = { name: prefix.toUpperCase(), subjects: [`${prefix}.>`], maxAgeSeconds: 600 };
+
+describe('outbox relay with acknowledgements in flight', () => {
+  let testDb: TestDatabase;
+  let db: OpenDatabase<RoomDatabase>;
+  let nats: NatsEventBus;
+  let relay: OutboxRelay | undefined;
+
+  beforeAll(async () => {
+    testDb = await createTestDatabase();
+    db = await openDatabase<RoomDatabase>({ url: testDb.url }, createLogger({}, 'silent'));
+    await migrateToLatest(db.db, roomMigrations, 'room_migrations', createLogger({}, 'silent'));
+    nats = await NatsEventBus.connect(testNatsUrl, prefix, [stream], createLogger({}, 'silent'));
+  });
+
+  afterAll(async () => {
+    await relay?.stop();
+    const jsm = await nats?.connection.jetstreamManager();
+    await jsm?.streams.delete(stream.name).catch(() => undefined);
+    await nats?.close();
+    await db?.close();
+    await testDb?.drop();
+  });
+
+  it('sends a batch before the previous is acknowledged, and marks none until those before it are', async () => {
+    // Each publish goes to NATS at once (in order); the first four acknowledgements are held back.
+    let releaseFirst!: () => void;
+    const firstHeld = new Promise<void>((r) => (releaseFirst = r));
+    let sent = 0;
+    const bus: EventBus = {
+      publish: async (subject, data, options) => {
+        const n = ++sent;
+        await nats.publish(subject, data, options);
+        if (n <= 4) await firstHeld;
+      },
+      subscribe: (s, h) => nats.subscribe(s, h),
+      flush: () => nats.flush(),
+      close: async () => undefined,
+    };
+    const rows = Array.from({ length: 8 }, (_, i) => ({
+      id: `${prefix}-${i + 1}`,
+      room_id: 'r1',
+      seq: i + 1,
+      subject: `${prefix}.room.r1.event`,
+      payload: Buffer.from(String(i + 1)),
+      created_at: new Date(),
+    }));
+    await db.db.insertInto('room_events').values(rows).execute();
+    relay = new OutboxRelay(db.db, bus, testLogger('relay'), { pollIntervalMs: 100, batchSize: 4, maxBackoffMs: 500, singleInstance: true, shards: 1 });
+    relay.start();
+
+    const jsm = await nats.connection.jetstreamManager();
+    const storedSeqs = async () => {
+      const { state } = await jsm.streams.info(stream.name);
+      const seqs: number[] = [];
+      for (let s = state.first_seq; s <= state.last_seq && state.messages > 0; s++) seqs.push(Number(Buffer.from((await jsm.streams.getMessage(stream.name, { seq: s })).data).toString()));
+      return seqs;
+    };
+    // Both batches are out although the first is not acknowledged yet.
+    expect(await eventually(async () => ((await storedSeqs()).length === 8 ? storedSeqs() : undefined), 10_000, 'both batches sent')).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    const unpublished = async () => Number((await sql<{ n: string }>`select count(*) as n from room_events where published_at is null`.execute(db.db)).rows[0]!.n);
+    // Marks go every half second: past a few of them, the second batch (acknowledged) is still unmarked.
+    await new Promise((r) => setTimeout(r, 1300));
+    expect(await unpublished()).toBe(8);
+    releaseFirst();
+    await eventually(async () => (await unpublished()) === 0, 10_000, 'every event marked published');
+    expect(sent).toBe(8); // nothing sent twice
+  });
+});

@@ -1,0 +1,68 @@
+// The media bridge (gRPC MediaBridgeService) as a self-hosted provider's WebRtcLeg: a browser's play
+// URL opens an ingress of the stream for that viewer, its push URL an egress of its stream; the
+// answer becomes a janus+http(s) URL (domain/janus-url.ts).
+import { createClient, GrpcMetrics, GrpcTlsConfig, InProcessHub, isDomainError } from '@rtcroom/common';
+import { mediaBridgev1 } from '@rtcroom/proto';
+import { janusPlayUrl, janusPublishUrl } from '../domain/janus-url';
+import type { MediaProvider, WebRtcLeg } from '../domain/media-provider';
+import type { BridgeRelease } from '../events/bridge-release.consumer';
+
+/** The RTMP URLs the bridge pulls from and pushes to: the provider's own, signed as for a mini-program. */
+export type RtmpSigner = Pick<MediaProvider, 'pushUrl' | 'playUrl'>;
+
+export interface MediaBridgeLegOptions {
+  timeoutMs?: number;
+  tls?: GrpcTlsConfig;
+  metrics?: GrpcMetrics;
+  inproc?: InProcessHub;
+}
+
+const { DIRECTION_INGRESS: ingress, DIRECTION_EGRESS: egress } = mediaBridgev1.Bridge_Direction;
+
+export function mediaBridgeLeg(address: string, rtmp: RtmpSigner, options: MediaBridgeLegOptions = {}): WebRtcLeg & BridgeRelease & { close(): void } {
+  const client = createClient(mediaBridgev1.MediaBridgeServiceService, address, options.timeoutMs ?? 10_000, { tls: options.tls, metrics: options.metrics, inproc: options.inproc });
+  const accessOf = (janus: mediaBridgev1.JanusAccess | undefined) => {
+    if (!janus) throw new Error('the media bridge answered without Janus access');
+    return janus;
+  };
+  // Closed already (another replica, a redelivery, a bridge restarted since): done all the same.
+  const closing = async (close: Promise<unknown>) => {
+    try {
+      await close;
+      return 1;
+    } catch (err) {
+      if (isDomainError(err, 'NOT_FOUND')) return 0;
+      throw err;
+    }
+  };
+  const release = async (roomId: string, which: (bridge: mediaBridgev1.Bridge) => string[]) => {
+    const { bridges } = await client.listBridges({});
+    let closed = 0;
+    for (const bridge of bridges.filter((b) => b.roomId === roomId)) {
+      for (const who of which(bridge)) {
+        if (bridge.direction === ingress) closed += await closing(client.closeIngress({ roomId, streamId: bridge.streamId, viewerIdentity: who }));
+        else if (bridge.direction === egress) closed += await closing(client.closeEgress({ roomId, publisherIdentity: who }));
+      }
+    }
+    return closed;
+  };
+  return {
+    releaseMember: (roomId, identity, memberId) => release(roomId, (b) => b.identities.filter((who) => who === (b.direction === egress ? memberId : identity))),
+    releaseRoom: (roomId) => release(roomId, (b) => b.identities),
+    // ffmpeg pulls with the viewer's own RTMP play URL: nginx-rtmp's on_play admits it while the viewer is seated.
+    async playUrl({ roomId, streamId, viewer, now }) {
+      const sourceUrl = rtmp.playUrl(streamId, viewer, now).rtmpUrl;
+      const opened = await client.openIngress({ roomId, streamId, viewerIdentity: viewer, sourceUrl, waitForMediaMs: 0 });
+      return janusPlayUrl(accessOf(opened.janus), opened.mountpointId, opened.mountpointPin);
+    },
+    // The member's push lands where a mini-program's would (its RTMP push URL, recording or not), so
+    // nginx-rtmp's on_publish sees an ordinary push. The bridge keys the member by member id here (a
+    // push request names no identity), so a member that both plays and pushes holds two tokens.
+    async pushUrl({ roomId, memberId, streamId, record, formats, now }) {
+      const targetUrl = rtmp.pushUrl(streamId, record, now, formats, { roomId }).url;
+      const opened = await client.openEgress({ roomId, publisherIdentity: memberId, targetUrl });
+      return janusPublishUrl(accessOf(opened.janus), opened.videoroomId, opened.feedId);
+    },
+    close: () => client.close(),
+  };
+}

@@ -1,0 +1,119 @@
+// What the media bridge's tests run on: nginx-rtmp and Janus of their own (test/media/support), the
+// bridge as its own process (built first), and Chromium with a fake camera and microphone whose
+// pages come from a 127.0.0.1 origin (a page of 127.0.0.1 may call Janus on 127.0.0.1; about:blank
+// may not reach a local address under Chromium's private network rules).
+import { ChildProcess, execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer, Server } from 'node:http';
+import { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createClient } from '@rtcroom/common';
+import { mediaBridgev1 } from '@rtcroom/proto';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { ServiceProcess } from '../../support/service-processes';
+import { janusMissing, RunningJanus, startJanus } from './janus';
+import { ended, ffmpegChildren } from './media-processes';
+import { nginxBin, rtmpModule, RunningNginxRtmp, startNginxRtmp } from './nginx-rtmp';
+
+const root = resolve(__dirname, '../../..');
+const chromiumPath = '/usr/bin/chromium';
+const runs = (cmd: string) => spawnSync(cmd, ['-version'], { stdio: 'ignore' }).status === 0;
+
+/** What is missing here to run the bridge's tests (empty: nothing). */
+export const bridgeTestMissing = [...janusMissing, !nginxBin && 'nginx', !rtmpModule && 'libnginx-mod-rtmp', !runs('ffmpeg') && 'ffmpeg', !existsSync(chromiumPath) && 'chromium'].filter(
+  (m): m is string => Boolean(m),
+);
+
+/** describe, or describe.skip (with a warning) when tools are missing outside CI; in CI a missing tool fails. */
+export function describeWithMediaTools(what: string): jest.Describe {
+  const skip = bridgeTestMissing.length > 0 && process.env.CI !== 'true';
+  // eslint-disable-next-line no-console
+  if (skip) console.warn(`${what} skipped: ${bridgeTestMissing.join(', ')} missing (bash scripts/ensure-media-tools.sh; bash scripts/ensure-browser.sh)`);
+  return skip ? describe.skip : describe;
+}
+
+export type BridgeClient = ReturnType<typeof createClient<typeof mediaBridgev1.MediaBridgeServiceService>>;
+
+export class BridgeFixture {
+  rtmp!: RunningNginxRtmp;
+  janus!: RunningJanus;
+  bridgeProcess!: ServiceProcess;
+  bridge!: BridgeClient;
+  private browser: Browser | undefined;
+  private context: BrowserContext | undefined;
+  private pageServer: Server | undefined;
+  private pageUrl = '';
+  private workDir = '';
+  /** Processes a test started (pushes) that the fixture kills at the end. */
+  readonly pushes: ChildProcess[] = [];
+
+  async start(): Promise<void> {
+    if (bridgeTestMissing.length > 0) throw new Error(`CI=true but ${bridgeTestMissing.join(', ')} missing`);
+    execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-b', join(root, 'services/media-bridge')], { stdio: 'inherit' });
+    this.workDir = mkdtempSync(join(tmpdir(), 'rtcroom-bridge-'));
+    [this.rtmp, this.janus] = await Promise.all([startNginxRtmp(), startJanus({ logTo: process.env.TEST_LOG ? (l) => process.stderr.write(`[janus] ${l}`) : undefined })]);
+    // A port window for the bridge's egress receivers, away from Janus's.
+    const base = 20000 + 500 * Math.floor(Math.random() * 18);
+    this.bridgeProcess = new ServiceProcess('media-bridge', {
+      RTCROOM_DEV: 'true',
+      JANUS_WS_URL: this.janus.wsUrl,
+      JANUS_ADMIN_WS_URL: this.janus.adminWsUrl,
+      JANUS_API_SECRET: this.janus.apiSecret,
+      JANUS_ADMIN_SECRET: this.janus.adminSecret,
+      JANUS_PLUGIN_ADMIN_KEY: this.janus.pluginAdminKey,
+      JANUS_PUBLIC_HTTP_URL: this.janus.httpUrl,
+      JANUS_RTP_HOST: '127.0.0.1',
+      MEDIA_BRIDGE_RTP_HOST: '127.0.0.1',
+      MEDIA_BRIDGE_RTP_PORTS: `${base}-${base + 499}`,
+      MEDIA_BRIDGE_WORK_DIR: this.workDir,
+      JANUS_RETRY_MS: '500',
+    });
+    await this.bridgeProcess.start();
+    this.bridge = createClient(mediaBridgev1.MediaBridgeServiceService, this.bridgeProcess.address, 15_000);
+    const { chromium } = await import('playwright-core');
+    this.browser = await chromium.launch({
+      executablePath: chromiumPath,
+      args: [
+        ...['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-quic'],
+        ...['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', '--allow-loopback-in-peer-connection', '--disable-features=WebRtcHideLocalIpsWithMdns'],
+        '--autoplay-policy=no-user-gesture-required',
+      ],
+    });
+    this.context = await this.browser.newContext();
+    const pageServer = createServer((_, res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>agent</title><body></body>'));
+    this.pageServer = pageServer;
+    await new Promise<void>((r) => pageServer.listen(0, '127.0.0.1', r));
+    this.pageUrl = `http://127.0.0.1:${(pageServer.address() as AddressInfo).port}/`;
+  }
+
+  /** Another bridge process on the same Janus, with some variables changed. */
+  otherBridge(env: Record<string, string>): ServiceProcess {
+    return new ServiceProcess('media-bridge', { ...this.bridgeProcess.env, ...env });
+  }
+
+  async newPage(): Promise<Page> {
+    const page = await this.context!.newPage();
+    page.on('pageerror', (err) => console.warn(`page error: ${err.message}`)); // eslint-disable-line no-console
+    await page.goto(this.pageUrl);
+    return page;
+  }
+
+  /** Stops everything; the bridge with SIGTERM, after which none of its ffmpeg may remain. */
+  async stop(): Promise<void> {
+    for (const p of this.pushes) if (p.exitCode === null) p.kill('SIGKILL');
+    await this.context?.close().catch(() => undefined);
+    await this.browser?.close().catch(() => undefined);
+    await new Promise((r) => (this.pageServer ? this.pageServer.close(r) : r(undefined)));
+    this.bridge?.close();
+    const pid = this.bridgeProcess?.pid;
+    const children = pid ? ffmpegChildren(pid) : [];
+    const exit = await this.bridgeProcess?.stop();
+    await this.janus?.stop();
+    await this.rtmp?.stop();
+    if (this.workDir) rmSync(this.workDir, { recursive: true, force: true });
+    const left = children.filter((child) => !ended(child));
+    if (left.length > 0) throw new Error(`ffmpeg processes outlived the bridge: ${left.join(', ')}`);
+    if (exit && exit.code !== 0) throw new Error(`the bridge exited with ${exit.code ?? exit.signal} on SIGTERM`);
+  }
+}

@@ -1,0 +1,85 @@
+// An nginx-rtmp of a test's own that admits every push and play (no hooks): what the media bridge
+// tests push into and read from. test/media/nginx-rtmp.e2e.test.ts starts one with rtcroom's hooks.
+//
+// nginx cannot listen on port 0 and say where it is: a port is picked for it, and when another
+// process takes that port first nginx exits and is tried on another. It counts as started once it
+// has written its pid file, which it does only once its ports are bound.
+import { ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort } from '@rtcroom/common';
+
+export const nginxBin = ['/usr/sbin/nginx', '/usr/bin/nginx'].find(existsSync);
+export const rtmpModule = ['/usr/lib/nginx/modules/ngx_rtmp_module.so', '/usr/share/nginx/modules/ngx_rtmp_module.so'].find(existsSync);
+
+export interface RunningNginxRtmp {
+  /** rtmp://127.0.0.1:port */
+  rtmpBase: string;
+  stop(): Promise<void>;
+}
+
+const conf = (dir: string, port: number) => `load_module ${rtmpModule};
+daemon off;
+master_process on;
+worker_processes 1;
+pid ${join(dir, 'nginx.pid')};
+error_log ${join(dir, 'error.log')} warn;
+events { worker_connections 256; }
+rtmp {
+  server {
+    listen 127.0.0.1:${port};
+    chunk_size 4096;
+    application live {
+      live on;
+      record off;
+      wait_key on;
+      wait_video on;
+    }
+  }
+}
+`;
+
+async function until<T>(check: () => T | false | undefined, timeoutMs: number, what: string): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+export async function startNginxRtmp(): Promise<RunningNginxRtmp> {
+  if (!nginxBin || !rtmpModule) throw new Error('nginx with the RTMP module is missing (bash scripts/ensure-media-tools.sh)');
+  const dir = mkdtempSync(join(tmpdir(), 'rtcroom-rtmp-'));
+  const pidFile = join(dir, 'nginx.pid');
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    writeFileSync(join(dir, 'nginx.conf'), conf(dir, port));
+    rmSync(pidFile, { force: true });
+    const proc: ChildProcess = spawn(nginxBin, ['-p', dir, '-c', join(dir, 'nginx.conf'), '-e', join(dir, 'error.log')], { stdio: 'ignore' });
+    const outcome = await until(
+      () => (proc.exitCode !== null ? 'exited' : existsSync(pidFile) && readFileSync(pidFile, 'utf8').trim() === String(proc.pid) && 'bound'),
+      10_000,
+      'nginx to bind its port or exit',
+    );
+    if (outcome === 'bound') {
+      return {
+        rtmpBase: `rtmp://127.0.0.1:${port}`,
+        async stop() {
+          if (proc.exitCode === null) {
+            const exited = new Promise((r) => proc.once('exit', r));
+            proc.kill('SIGQUIT');
+            let timer: NodeJS.Timeout | undefined;
+            await Promise.race([exited, new Promise((r) => (timer = setTimeout(r, 3000)))]);
+            clearTimeout(timer);
+            if (proc.exitCode === null) proc.kill('SIGKILL');
+          }
+          rmSync(dir, { recursive: true, force: true });
+        },
+      };
+    }
+    if (attempt === 5) throw new Error(`nginx did not start:\n${readFileSync(join(dir, 'error.log'), 'utf8')}`);
+  }
+}
