@@ -16,7 +16,7 @@ interface Instruction {
 }
 
 /** The Dockerfile's instructions, continuation lines joined and comments dropped. */
-function instructions(service: ImageName | 'nginx-rtmp' | 'janus'): Instruction[] {
+function instructions(service: ServiceName | 'nginx-rtmp' | 'janus'): Instruction[] {
   const text = readFileSync(join(root, service === 'nginx-rtmp' || service === 'janus' ? `deploy/docker/${service}` : `services/${service}`, 'Dockerfile'), 'utf8');
   return text
     .split('\n')
@@ -71,20 +71,16 @@ function productionClosure(workspace: string): Set<string> {
 }
 
 const objects: K8sObject[] = readBase();
-/** The Node services' images: the four the manifests deploy and the media bridge. */
-const imageNames = [...new Set<string>([...serviceNames, 'media-bridge'])] as ImageName[];
-type ImageName = ServiceName | 'media-bridge';
 const configMapValue = (name: string) =>
   byKind(objects, 'ConfigMap')
     .map((c) => (c.data as Record<string, string> | undefined)?.[name])
     .find((v) => v !== undefined);
 
-describe.each(imageNames)('services/%s/Dockerfile', (service) => {
+describe.each(serviceNames)('services/%s/Dockerfile', (service) => {
   const all = instructions(service);
   const image = finalStage(all);
-  const w = workloads(objects).find((x) => x.service === service);
-  // Until deploy/kubernetes runs the bridge, its image is held to the uid every other pod runs as.
-  const pod = w?.pod.securityContext ?? { runAsUser: 1000, runAsGroup: 1000 };
+  const w = workloads(objects).find((x) => x.service === service)!;
+  const pod = w.pod.securityContext;
   const one = (op: string) => image.filter((i) => i.op === op).map((i) => i.args);
 
   test('takes its base from NODE_BASE, by default the public Node 20 image, in every stage', () => {
@@ -108,8 +104,7 @@ describe.each(imageNames)('services/%s/Dockerfile', (service) => {
     expect(probe).not.toBeNull();
     const variable = probe![1];
     const env = one('ENV').find((e) => e.startsWith(`${variable}=`));
-    if (w) expect(env).toBe(`${variable}=${configMapValue(variable)}`);
-    else expect(env).toMatch(new RegExp(`^${variable}=0\\.0\\.0\\.0:\\d+$`));
+    expect(env).toBe(`${variable}=${configMapValue(variable)}`);
     const port = Number(env!.split(':').pop());
     // TCP ports only: the bridge's UDP range (RTP from Janus) is no container port of a manifest.
     const exposed = one('EXPOSE')
@@ -118,7 +113,7 @@ describe.each(imageNames)('services/%s/Dockerfile', (service) => {
       .map((p) => Number(p.replace(/\/tcp$/, '')))
       .sort();
     expect(exposed.every(Number.isInteger)).toBe(true);
-    if (w) expect(exposed).toEqual(w.container.ports.map((p: { containerPort: number }) => p.containerPort).sort());
+    expect(exposed).toEqual(w.container.ports.map((p: { containerPort: number }) => p.containerPort).sort());
     expect(exposed).toContain(port);
   });
 
