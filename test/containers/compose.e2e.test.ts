@@ -236,7 +236,7 @@ describeContainers('the images, run by compose on the host network', () => {
     if (ownDaemon) ({ daemon, release } = await phase('start dockerd', startDockerd));
     const base = process.env.NODE_BASE ?? (await phase('base image (cached by its recipe)', () => run('bash', ['deploy/docker/base-image.sh'])));
     process.stdout.write(`test/containers: base ${base}\n`);
-    const built = await phase('build the four images and nginx-rtmp', () => run('bash', ['deploy/docker/build-images.sh', tag], { ...dockerEnv, NODE_BASE: base }));
+    const built = await phase('build the four images and nginx-rtmp', () => run('bash', ['deploy/docker/build-images.sh', tag, 'url-issuer', 'room', 'presence', 'gateway', 'nginx-rtmp'], { ...dockerEnv, NODE_BASE: base }));
     process.stdout.write(`${built}\n`);
 
     database = await createTestDatabase();

@@ -5,8 +5,9 @@
 // variable names, which is the one the manifests configure and expose; and the production
 // dependencies it installs (its workspace's, read from the lock as npm resolves them) hold no
 // compiler, test tool or PGlite, while every workspace package among them is copied into the image.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parse } from 'yaml';
 import { byKind, healthProbeScript, K8sObject, readBase, root, serviceNames, ServiceName, workloads } from '../kubernetes/support/manifests';
 
 interface Instruction {
@@ -15,8 +16,8 @@ interface Instruction {
 }
 
 /** The Dockerfile's instructions, continuation lines joined and comments dropped. */
-function instructions(service: ServiceName | 'nginx-rtmp'): Instruction[] {
-  const text = readFileSync(join(root, service === 'nginx-rtmp' ? 'deploy/docker/nginx-rtmp' : `services/${service}`, 'Dockerfile'), 'utf8');
+function instructions(service: ServiceName | 'nginx-rtmp' | 'janus'): Instruction[] {
+  const text = readFileSync(join(root, service === 'nginx-rtmp' || service === 'janus' ? `deploy/docker/${service}` : `services/${service}`, 'Dockerfile'), 'utf8');
   return text
     .split('\n')
     .filter((line) => !/^\s*#/.test(line))
@@ -79,6 +80,7 @@ describe.each(serviceNames)('services/%s/Dockerfile', (service) => {
   const all = instructions(service);
   const image = finalStage(all);
   const w = workloads(objects).find((x) => x.service === service)!;
+  const pod = w.pod.securityContext;
   const one = (op: string) => image.filter((i) => i.op === op).map((i) => i.args);
 
   test('takes its base from NODE_BASE, by default the public Node 20 image, in every stage', () => {
@@ -90,7 +92,7 @@ describe.each(serviceNames)('services/%s/Dockerfile', (service) => {
   });
 
   test('runs as the pod does: the uid and gid of its securityContext, from /app, under tini', () => {
-    expect(one('USER')).toEqual([`${w.pod.securityContext.runAsUser}:${w.pod.securityContext.runAsGroup}`]);
+    expect(one('USER')).toEqual([`${pod.runAsUser}:${pod.runAsGroup}`]);
     expect(one('WORKDIR')).toEqual(['/app']);
     expect(one('ENTRYPOINT')).toEqual(['["/usr/bin/tini", "--"]']);
     expect(one('CMD')).toEqual([`["node", "--max-semi-space-size=4", "services/${service}/dist/main.js"]`]);
@@ -104,7 +106,13 @@ describe.each(serviceNames)('services/%s/Dockerfile', (service) => {
     const env = one('ENV').find((e) => e.startsWith(`${variable}=`));
     expect(env).toBe(`${variable}=${configMapValue(variable)}`);
     const port = Number(env!.split(':').pop());
-    const exposed = one('EXPOSE').flatMap((e) => e.split(/\s+/).map(Number)).sort();
+    // TCP ports only: the bridge's UDP range (RTP from Janus) is no container port of a manifest.
+    const exposed = one('EXPOSE')
+      .flatMap((e) => e.split(/\s+/))
+      .filter((p) => !p.endsWith('/udp'))
+      .map((p) => Number(p.replace(/\/tcp$/, '')))
+      .sort();
+    expect(exposed.every(Number.isInteger)).toBe(true);
     expect(exposed).toEqual(w.container.ports.map((p: { containerPort: number }) => p.containerPort).sort());
     expect(exposed).toContain(port);
   });
@@ -170,5 +178,59 @@ describe('deploy/docker/nginx-rtmp/Dockerfile', () => {
     expect(of('VOLUME')).toEqual(['/var/lib/rtcroom/recordings']);
     // The url-issuer image has the directory, uid 1000's, so the volume mounted there is writable to media-conf.
     expect(finalStage(instructions('url-issuer')).some((i) => i.op === 'RUN' && i.args.includes('install -d -o 1000 -g 1000 /etc/rtcroom/media'))).toBe(true);
+  });
+});
+
+// Janus's image, which the media bridge drives: Debian's janus on DEBIAN_BASE, as non-root under tini;
+// token auth on, the admin API on loopback only, the plugins' admin_key and the secrets from the
+// environment (janus-start), never in the image. In compose the bridge shares its network namespace.
+describe('deploy/docker/janus/Dockerfile', () => {
+  const all = instructions('janus');
+  const of = (op: string) => all.filter((i) => i.op === op).map((i) => i.args);
+  const dir = join(root, 'deploy/docker/janus');
+  const file = (name: string) => readFileSync(join(dir, name), 'utf8');
+
+  test("takes its base from DEBIAN_BASE, installs Debian's janus, runs as its own user under tini with a HEALTHCHECK", () => {
+    expect(all[0]).toEqual({ op: 'ARG', args: 'DEBIAN_BASE=debian:bookworm-slim' });
+    expect(of('FROM')).toEqual(['${DEBIAN_BASE}']);
+    expect(of('RUN').join(' ')).toMatch(/apt-get install -y --no-install-recommends janus tini/);
+    expect(of('USER')).toEqual(['janus']);
+    expect(of('ENTRYPOINT')).toEqual(['["/usr/bin/tini", "--"]']);
+    expect(of('CMD')).toEqual(['["/usr/local/bin/janus-start"]']);
+    expect(of('HEALTHCHECK')).toEqual([expect.stringMatching(/CMD \["\/usr\/local\/bin\/janus-health"\]$/)]);
+    for (const copied of of('COPY').flatMap((c) => c.split(/\s+/).slice(0, -1))) expect({ copied, exists: existsSync(join(root, copied)) }).toEqual({ copied, exists: true });
+  });
+
+  test('is configured for token auth with the admin API on loopback, and its secrets come from the environment', () => {
+    const main = file('janus.jcfg');
+    expect(main).toMatch(/^\s*token_auth = true$/m);
+    expect(main).toMatch(/^\s*api_secret = "@API_SECRET@"$/m);
+    expect(main).toMatch(/^\s*admin_secret = "@ADMIN_SECRET@"$/m);
+    expect(file('janus.transport.websockets.jcfg')).toMatch(/admin_ws = true admin_ws_port = 7188 admin_ws_ip = "127\.0\.0\.1"/);
+    expect(file('janus.transport.http.jcfg')).toMatch(/admin_http = false admin_https = false/);
+    const start = file('janus-start.sh');
+    for (const name of ['JANUS_API_SECRET', 'JANUS_ADMIN_SECRET', 'JANUS_PLUGIN_ADMIN_KEY']) expect(start).toContain(name);
+    expect(start).toMatch(/admin_key = "%s" lock_rtp_forward = true/);
+    expect(start).toMatch(/janus\.plugin\.streaming\.jcfg/);
+    // Nothing secret is baked in: every secret in the templates is a placeholder.
+    expect(main).not.toMatch(/(api|admin)_secret = "[^@]/);
+  });
+
+  test("both compose files run Janus and the bridge (in Janus's network, with its certificate and a healthcheck) and give the url-issuer MEDIA_BRIDGE_ADDRESS", () => {
+    for (const name of ['docker-compose.yml', 'docker-compose.ci.yml']) {
+      const compose = parse(readFileSync(join(root, name), 'utf8')) as { services: Record<string, any>; [key: string]: any };
+      const { janus, 'media-bridge': bridge, 'url-issuer': urls } = compose.services;
+      expect({ name, janus: janus?.image, bridge: bridge?.image }).toEqual({ name, janus: expect.stringMatching(/^rtcroom\/janus:/), bridge: expect.stringMatching(/^rtcroom\/media-bridge:/) });
+      expect(bridge.environment.GRPC_TLS_CERT).toBe('/certs/media-bridge.crt');
+      expect(bridge.volumes.some((v: string) => v.endsWith('/media-bridge.key:/certs/media-bridge.key:ro'))).toBe(true);
+      expect(bridge.healthcheck.test.join(' ')).toContain(healthProbeScript);
+      expect(bridge.depends_on).toEqual({ janus: { condition: 'service_healthy' } });
+      expect(bridge.environment.JANUS_ADMIN_WS_URL).toBe('ws://127.0.0.1:7188');
+      if (name === 'docker-compose.yml') {
+        expect(bridge.network_mode).toBe('service:janus');
+        expect(janus.networks.default.aliases).toContain('media-bridge');
+      }
+      expect(Object.keys(urls.environment ?? compose['x-url-issuer-env'])).toContain('MEDIA_BRIDGE_ADDRESS');
+    }
   });
 });

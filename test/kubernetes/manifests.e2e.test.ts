@@ -1,4 +1,4 @@
-// The four services run as deploy/kubernetes/base configures them: each process gets the environment
+// The four services (not the media bridge, which needs Janus) run as deploy/kubernetes/base configures them: each process gets the environment
 // the kubelet would build from the ConfigMaps and from the Secrets the README's commands create (the
 // certificates of `npm run certs` mounted as files), outside development mode, with mutual TLS
 // between them. Only what a cluster would supply is replaced: the test's Postgres and NATS for the
@@ -50,7 +50,9 @@ function inThisTest(env: Record<string, string>, deployed: Workload[]): Record<s
     const dialled = /^([a-z][a-z0-9-]*):(\d+)$/.exec(value);
     const service = dialled && named(objects, 'Service', dialled[1]);
     const peer = service && deployed.find((d) => selects(service.spec.selector, d.deployment.spec.template.metadata.labels));
-    if (peer) out[name] = fronts.get(peer.service)!.address;
+    if (peer && fronts.has(peer.service)) out[name] = fronts.get(peer.service)!.address;
+    // The media bridge needs Janus and ffmpeg and is not run here: the url-issuer goes without it.
+    else if (peer) delete out[name];
   }
   // This test's own bucket and durable consumers, so other tests' presence does not share them.
   return { ...out, PRESENCE_KV_BUCKET: names.bucket, PRESENCE_MEDIA_CONSUMER: names.media, ROOM_RECORDINGS_CONSUMER: names.recordings };

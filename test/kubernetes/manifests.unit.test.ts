@@ -109,7 +109,7 @@ describe.each(variants)('%s', (variant) => {
     expect(invalid).toEqual([]);
   });
 
-  test('deploys each of the four services once', () => {
+  test('deploys each of the five services once', () => {
     expect(deployed.map((w) => w.service).sort()).toEqual([...serviceNames].sort());
   });
 
@@ -136,7 +136,8 @@ describe.each(variants)('%s', (variant) => {
     for (const { w, env } of environments()) {
       expect([w.service, env.RTCROOM_DEV, env.RTCROOM_EMBEDDED]).toEqual([w.service, undefined, undefined]);
       const config = loadConfig[w.service](env);
-      expect([w.service, config.natsUrl]).toEqual([w.service, expect.stringMatching(/^nats:\/\//)]);
+      // The media bridge has no NATS: the url-issuer drives it over gRPC.
+      if (w.service !== 'media-bridge') expect([w.service, config.natsUrl]).toEqual([w.service, expect.stringMatching(/^nats:\/\//)]);
       if (w.service === 'room' || w.service === 'url-issuer') expect([w.service, config.databaseUrl]).toEqual([w.service, expect.stringMatching(/^postgres:\/\//)]);
       const mesh = variant.endsWith('service-mesh');
       expect([w.service, config.grpcSecurity.tls !== undefined, config.grpcSecurity.insecure]).toEqual([w.service, !mesh, mesh]);
@@ -145,7 +146,7 @@ describe.each(variants)('%s', (variant) => {
 
   test("keeps each JetStream stream and the session bucket on as many NATS nodes as NATS_URL names: 1 on one server, 3 on the example overlay's cluster", () => {
     const replicas = environments()
-      .filter(({ w }) => w.service !== 'gateway')
+      .filter(({ w }) => w.service !== 'gateway' && w.service !== 'media-bridge')
       .map(({ w, env }) => {
         const config = loadConfig[w.service](env) as { natsUrl: string; natsReplicas?: number };
         return [w.service, config.natsReplicas, config.natsUrl.split(',').length];
@@ -244,7 +245,10 @@ describe.each(variants)('%s', (variant) => {
     // Utilization is a share of the request; a replicas field would be reset on every apply.
     expect(gateway.container.resources.requests.cpu).toBeDefined();
     expect(gateway.deployment.spec.replicas).toBeUndefined();
-    for (const w of deployed.filter((d) => d.service !== 'gateway')) expect([w.service, w.deployment.spec.replicas >= 2]).toEqual([w.service, true]);
+    // The media bridge runs one pod: browsers are handed its Janus's address (base/media-bridge.yaml).
+    for (const w of deployed.filter((d) => d.service !== 'gateway' && d.service !== 'media-bridge')) expect([w.service, w.deployment.spec.replicas >= 2]).toEqual([w.service, true]);
+    const bridge = deployed.find((w) => w.service === 'media-bridge');
+    if (bridge) expect(bridge.deployment.spec.replicas).toBe(1);
   });
 
   test('runs every container as a non-root user with nothing to escalate, and nothing from the Kubernetes API', () => {

@@ -1,11 +1,11 @@
 // Makes a development CA and certificates for mutual TLS between the services:
 //   npm run certs -- [--out .rtcroom-certs] [--client internal-billing]... [--host room.example.internal]... [--days 365] [--new-ca]
 // Writes ca.crt and ca.key (kept when present: running it again renews the certificates under the
-// same CA), gateway, room, presence and url-issuer .crt/.key (server and client), and one client
+// same CA), gateway, room, presence, url-issuer and media-bridge .crt/.key (server and client), and one client
 // certificate per --client (default: internal). Bad usage exits 2.
 import { resolve } from 'node:path';
 import { readCommandLine, usageFailed } from '@rtcroom/common';
-import { CertificateError, makeDevCertificates, serviceNames } from './dev-certificates';
+import { CertificateError, makeDevCertificates } from './dev-certificates';
 
 const usage = 'usage: npm run certs -- [--out DIR] [--client internal|internal-<name>]... [--host NAME]... [--days N] [--new-ca]\n';
 
@@ -30,7 +30,8 @@ function main(): void {
         '',
         'Each service: GRPC_TLS_CA, GRPC_TLS_CERT and GRPC_TLS_KEY, e.g. the room service:',
         `  GRPC_TLS_CA=${dir}/ca.crt GRPC_TLS_CERT=${dir}/room.crt GRPC_TLS_KEY=${dir}/room.key`,
-        `All ${serviceNames.length} in one process: RTCROOM_CERTS_DIR=${dir} npm run up`,
+        `All but the media bridge in one process: RTCROOM_CERTS_DIR=${dir} npm run up`,
+        `The media bridge: GRPC_TLS_CERT=${dir}/media-bridge.crt GRPC_TLS_KEY=${dir}/media-bridge.key; the url-issuer reaches it at MEDIA_BRIDGE_ADDRESS (SAN media-bridge).`,
         `An internal system presents ${dir}/${(values.client ?? ['internal'])[0]}.crt and .key (README: "How an internal system calls rtcroom").`,
         'Keep ca.key away from the services: it signs anything they will trust.',
         '',

@@ -9,7 +9,8 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writ
 import { join } from 'node:path';
 import { callerNamePattern } from '@rtcroom/common';
 
-export const serviceNames = ['gateway', 'room', 'presence', 'url-issuer'] as const;
+// media-bridge runs apart (it needs Janus and ffmpeg) but is trusted and named like the others.
+export const serviceNames = ['gateway', 'room', 'presence', 'url-issuer', 'media-bridge'] as const;
 
 export interface DevCertificateOptions {
   /** Where ca.crt, ca.key, <name>.crt and <name>.key are written. */

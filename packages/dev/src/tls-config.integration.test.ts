@@ -86,6 +86,11 @@ describe('loadGrpcSecurity with certificate files', () => {
     });
   });
 
+  it('gives every service, the media bridge too, a certificate its own configuration accepts', () => {
+    for (const name of serviceNames) expect(loadGrpcSecurity(envOf(name), name).tls?.certFile).toBe(certs.files[name].certFile);
+    expect(serviceNames).toContain('media-bridge');
+  });
+
   it('refuses another service’s certificate, a key that is not the certificate’s, and a certificate from another CA', () => {
     const wrongRole = refusal(() => loadGrpcSecurity(envOf('gateway'), 'room'));
     expect([wrongRole.variable, wrongRole.message]).toEqual(['GRPC_TLS_CERT', expect.stringMatching(/issued to "gateway".*CN=room/)]);

@@ -1,6 +1,6 @@
 // The Kubernetes manifests in deploy/kubernetes, as the cluster gets them: the base read as plain YAML
 // (its kustomization only lists files), an overlay rendered by `kubectl kustomize`; and, for each of
-// the four services, the container's environment as the kubelet would build it from the ConfigMaps,
+// the five services, the container's environment as the kubelet would build it from the ConfigMaps,
 // the Secrets and the downward API.
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -9,7 +9,7 @@ import { parseAllDocuments, parse } from 'yaml';
 
 export const root = join(__dirname, '..', '..', '..');
 export const kubernetesDir = join(root, 'deploy', 'kubernetes');
-export const serviceNames = ['url-issuer', 'room', 'presence', 'gateway'] as const;
+export const serviceNames = ['url-issuer', 'room', 'presence', 'gateway', 'media-bridge'] as const;
 export type ServiceName = (typeof serviceNames)[number];
 
 /** A Kubernetes object, loosely typed: the schema check (kubernetes-models) types it for real. */

@@ -6,6 +6,7 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Env } from '@rtcroom/common';
 import { loadGatewayConfig } from '@rtcroom/gateway';
+import { loadMediaBridgeConfig } from '@rtcroom/media-bridge';
 import { loadPresenceConfig } from '@rtcroom/presence';
 import { loadRoomConfig } from '@rtcroom/room';
 import { loadUrlIssuerConfig } from '@rtcroom/url-issuer';
@@ -25,6 +26,7 @@ export const loadConfig: Record<ServiceName, (env: Env) => AnyConfig> = {
   room: loadRoomConfig as unknown as (env: Env) => AnyConfig,
   presence: loadPresenceConfig as unknown as (env: Env) => AnyConfig,
   'url-issuer': loadUrlIssuerConfig as unknown as (env: Env) => AnyConfig,
+  'media-bridge': loadMediaBridgeConfig as unknown as (env: Env) => AnyConfig,
 };
 
 /** Where each service listens, by the name of the container port that must carry it. */
@@ -33,6 +35,7 @@ export const listenFields: Record<ServiceName, Record<string, string>> = {
   room: { grpc: 'grpcAddress', metrics: 'metricsAddress' },
   presence: { grpc: 'grpcAddress', metrics: 'metricsAddress' },
   'url-issuer': { grpc: 'grpcAddress', http: 'httpAddress', metrics: 'metricsAddress' },
+  'media-bridge': { grpc: 'grpcAddress', metrics: 'metricsAddress' },
 };
 
 /** Ports Prometheus scrapes on each pod (its annotations say where), which no Service exposes. */
@@ -43,7 +46,9 @@ export const dialFields: Record<ServiceName, Record<string, ServiceName>> = {
   gateway: { roomServiceAddress: 'room', presenceServiceAddress: 'presence', urlIssuerAddress: 'url-issuer' },
   room: { urlIssuerAddress: 'url-issuer', presenceServiceAddress: 'presence' },
   presence: { roomServiceAddress: 'room' },
-  'url-issuer': { roomServiceAddress: 'room' },
+  'url-issuer': { roomServiceAddress: 'room', mediaBridgeAddress: 'media-bridge' },
+  // Janus is in its own pod, on loopback: no Service to dial.
+  'media-bridge': {},
 };
 
 /**
@@ -55,7 +60,7 @@ export const dialFields: Record<ServiceName, Record<string, ServiceName>> = {
 export const drainBudgetSeconds = 15;
 
 /** The port clients of the service reach it on (what readiness must check). */
-export const clientPort: Record<ServiceName, string> = { gateway: 'http', room: 'grpc', presence: 'grpc', 'url-issuer': 'grpc' };
+export const clientPort: Record<ServiceName, string> = { gateway: 'http', room: 'grpc', presence: 'grpc', 'url-issuer': 'grpc', 'media-bridge': 'grpc' };
 
 /** Variables a service reads: its own config.ts's and the common helpers'. */
 export function variablesRead(service: ServiceName): Set<string> {
