@@ -3,7 +3,8 @@
 // room; the agent signs in to the console in Chromium (fake camera and microphone) and joins it. The
 // customer's tile plays (frames decoded rising, and the tile's video advancing); "Camera on" publishes
 // the agent's camera, which reaches nginx-rtmp as the agent's stream (ffmpeg reads its frames); mute
-// and camera off report the agent's media state to the room. A screenshot of the console in the call
+// and camera off report the agent's media state to the room. A member who does not publish gets a tile
+// that says so. A screenshot of the console in the call
 // goes to test-artifacts/console-media-call.png.
 //
 // Needs what the media bridge's tests need (bash scripts/ensure-media-tools.sh; bash
@@ -30,6 +31,7 @@ describeWithMediaTools('the console media test')('the web console plays the cust
   let database: TestDatabase;
   let system: RunningSystem;
   let customer: RtcRoomClient | undefined;
+  let companion: RtcRoomClient | undefined;
   const pageErrors: string[] = [];
 
   beforeAll(async () => {
@@ -62,6 +64,7 @@ describeWithMediaTools('the console media test')('the web console plays the cust
 
   afterAll(async () => {
     await customer?.close();
+    await companion?.close();
     await system?.stop();
     await f.stop();
     await database?.drop();
@@ -82,6 +85,10 @@ describeWithMediaTools('the console media test')('the web console plays the cust
     const seat = await customer.enterRoom(roomName);
     f.pushes.push(pushTestPattern(seat.pushUrl.url, 180));
     await customer.reportPusherEvent(seat.room.id, 1002);
+    // A second customer in the room who does not publish: their tile says so.
+    companion = new RtcRoomClient({ socket: nodeSocket(WebSocket as unknown as WebSocketClass), reconnect: { enabled: false } });
+    await companion.connect(system.gatewayUrl, issueAccessToken(secret, { identity: 'cust-wu', name: 'Customer Wu' }));
+    await companion.joinRoom({ roomId: seat.room.id });
 
     const page = await f.openPage(`http://${system.gatewayAddress}/console/`);
     page.on('pageerror', (err) => pageErrors.push(err.message));
@@ -103,6 +110,8 @@ describeWithMediaTools('the console media test')('the web console plays the cust
     }, 30_000, "the customer's tile to keep playing");
     expect(later.width).toBe(320); // the test pattern's size
     expect(later.muted).toBe(false); // with its sound
+    expect(await page.textContent('#room-tiles [data-testid="tile-cust-wu"] .tile-why')).toBe('not publishing');
+    expect(await page.getAttribute('#room-tiles [data-testid="tile-cust-wu"]', 'data-playing')).toBe('false');
 
     // The agent's own tile: no video until "Camera on", then its camera, published.
     await page.click('#room-tiles [data-testid="tile-agent-ann"] [data-testid=camera-on]');
