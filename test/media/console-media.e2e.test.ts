@@ -5,16 +5,18 @@
 // the agent's camera, which reaches nginx-rtmp as the agent's stream (ffmpeg reads its frames); mute
 // and camera off report the agent's media state to the room. A member who does not publish gets a tile
 // that says so. A screenshot of the console in the call
-// goes to test-artifacts/console-media-call.png.
+// goes to test-artifacts/console-media-call.png. At the agent desk, a team call answered shows the
+// same tiles for the call, playing the caller and publishing the agent (test-artifacts/console-media-desk.png).
 //
 // Needs what the media bridge's tests need (bash scripts/ensure-media-tools.sh; bash
 // scripts/ensure-browser.sh), Postgres and NATS. Skipped when tools are missing, except in CI.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { issueAccessToken } from '@rtcroom/common';
+import { createClient, defaultGrants, issueAccessToken } from '@rtcroom/common';
 import { createTestDatabase, testNatsUrl, TestDatabase } from '@rtcroom/common/testing';
 import { RunningSystem, startAll } from '@rtcroom/dev';
+import { deskServicev1, deskv1 } from '@rtcroom/proto';
 import { nodeSocket, RtcRoomClient, WebSocketClass } from '@rtcroom/sdk';
 import type { Page } from 'playwright-core';
 import WebSocket from 'ws';
@@ -32,6 +34,7 @@ describeWithMediaTools('the console media test')('the web console plays the cust
   let system: RunningSystem;
   let customer: RtcRoomClient | undefined;
   let companion: RtcRoomClient | undefined;
+  let caller: RtcRoomClient | undefined;
   const pageErrors: string[] = [];
 
   beforeAll(async () => {
@@ -65,15 +68,16 @@ describeWithMediaTools('the console media test')('the web console plays the cust
   afterAll(async () => {
     await customer?.close();
     await companion?.close();
+    await caller?.close();
     await system?.stop();
     await f.stop();
     await database?.drop();
   }, 60_000);
 
   /** What the page's tile of `identity` plays: frames decoded by its video element, and its time. */
-  const tilePlayback = (page: Page, identity: string) =>
+  const tilePlayback = (page: Page, identity: string, tiles = '#room-tiles') =>
     page.evaluate(`(() => {
-      const video = document.querySelector('#room-tiles [data-testid="tile-${identity}"] video');
+      const video = document.querySelector('${tiles} [data-testid="tile-${identity}"] video');
       if (!video || !video.srcObject) return { frames: 0, time: 0, width: 0, muted: true };
       return { frames: video.getVideoPlaybackQuality().totalVideoFrames, time: video.currentTime, width: video.videoWidth, muted: video.muted };
     })()`) as Promise<{ frames: number; time: number; width: number; muted: boolean }>;
@@ -133,5 +137,49 @@ describeWithMediaTools('the console media test')('the web console plays the cust
     await page.screenshot({ path: join(artifacts, 'console-media-call.png'), fullPage: false });
     expect(pageErrors).toEqual([]);
     await page.close();
+  }, 180_000);
+
+  it("the agent desk shows the calling customer's video in the call, and publishes the agent from there", async () => {
+    const desk = createClient(deskServicev1.DeskServiceService, system.roomGrpcAddress);
+    try {
+      const { team } = await desk.createTeam({ team: deskv1.Team.fromPartial({ name: `claims-${Date.now().toString(36)}`, displayName: 'Claims', ringTimeoutSeconds: 60, wrapUpSeconds: 5 }) });
+      const page = await f.openPage(`http://${system.gatewayAddress}/console/`);
+      page.on('pageerror', (err) => pageErrors.push(err.message));
+      await page.fill('#access-token', issueAccessToken(secret, { identity: 'agent-bo', name: 'Agent Bo', grants: { ...defaultGrants, agentTeams: [team!.name] } }));
+      await page.click('#sign-in-form button[type=submit]');
+      await page.waitForSelector('[data-testid=connection]:text("connected")');
+      await page.fill('#desk-team', team!.name);
+      await page.click('#desk-open');
+      await page.click('[data-testid=desk-available]');
+      await page.waitForSelector('[data-testid=desk-my-state][data-state=AGENT_STATE_AVAILABLE]');
+
+      // The customer calls the team from a mini-program: ffmpeg pushes to its RTMP push URL.
+      caller = new RtcRoomClient({ socket: nodeSocket(WebSocket as unknown as WebSocketClass), reconnect: { enabled: false } });
+      await caller.connect(system.gatewayUrl, issueAccessToken(secret, { identity: 'cust-zhao', name: 'Customer Zhao' }));
+      const placed = await caller.callTeam(team!.name);
+      f.pushes.push(pushTestPattern(placed.room.pushUrl.url, 180));
+      await caller.reportPusherEvent(placed.room.room.id, 1002);
+      await page.click('[data-testid=desk-accept]', { timeout: 30_000 });
+
+      await page.waitForSelector('#desk-tiles [data-testid="tile-cust-zhao"][data-playing="true"]', { timeout: 30_000 });
+      const first = await until(async () => {
+        const p = await tilePlayback(page, 'cust-zhao', '#desk-tiles');
+        return p.frames > 0 && p;
+      }, 30_000, "the calling customer's first frame at the desk");
+      await until(async () => (await tilePlayback(page, 'cust-zhao', '#desk-tiles')).frames >= first.frames + 15 && true, 30_000, 'the desk tile to keep playing');
+
+      await page.click('#desk-tiles [data-testid="tile-agent-bo"] [data-testid=camera-on]');
+      // The room panel shows the call's room too: its tile of the agent shows the same camera.
+      await page.waitForSelector('#room-tiles [data-testid="tile-agent-bo"][data-playing="true"]');
+      const agentStream = await until(async () => caller!.room(placed.room.room.id)?.members.find((m) => m.identity === 'agent-bo')?.streamId, 10_000, "the agent's stream id");
+      const read = await readFrames(`${f.rtmp.rtmpBase}/live/${agentStream}`, 15, 40_000);
+      expect(read.frames).toBeGreaterThanOrEqual(15);
+      mkdirSync(artifacts, { recursive: true });
+      await page.screenshot({ path: join(artifacts, 'console-media-desk.png'), fullPage: true });
+      expect(pageErrors).toEqual([]);
+      await page.close();
+    } finally {
+      desk.close();
+    }
   }, 180_000);
 });
