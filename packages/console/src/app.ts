@@ -7,6 +7,7 @@ import { describeWebRtcUnavailable, handlePusherStateChange, RtcRoomClient, RtcR
 import type { Call, ConnectionState, PlayUrl, Room, RoomSnapshot, RtcRoomEvents, UiKey } from '@rtcroom/sdk';
 import { ChatLog, wireChat } from './chat.js';
 import { AgentDesk, wireDesk } from './desk.js';
+import { ConsoleMedia } from './media/tiles.js';
 import { describeError, runAction, status, submitButton } from './feedback.js';
 import { currentLocale, onLocaleChange, t, wireLanguageSwitch } from './i18n.js';
 import { agentTeamsOf, devToken } from './tokens.js';
@@ -17,6 +18,7 @@ const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getEleme
 let client: RtcRoomClient | undefined;
 let desk: AgentDesk | undefined;
 let chat: ChatLog | undefined;
+let media: ConsoleMedia | undefined;
 let listedRooms: Room[] = [];
 let current: string | undefined;
 let incoming: { call: Call; callerPlayUrl?: PlayUrl } | undefined;
@@ -52,8 +54,9 @@ async function signIn(identity: string, displayName: string, accessToken: string
   // An agent's console is a browser: its URLs are WebRTC ones where the deployment has them.
   const c = new RtcRoomClient({ kind: 'CLIENT_KIND_BROWSER', locale: currentLocale() });
   // The desk keeps its own state from the SDK's events before the redraws below see it.
-  desk = new AgentDesk(c, { act, log, entered });
+  desk = new AgentDesk(c, { act, log, entered, tiles: (container, room) => media?.render(container, room) });
   chat = new ChatLog(c);
+  media = new ConsoleMedia(c, () => draw());
   for (const name of loggedEvents) {
     c.on(name, (e) => {
       const line = describeEvent([name, e] as never, roomName);
@@ -137,6 +140,8 @@ function draw(): void {
   $('room-list').innerHTML = roomRows(listedRooms, new Set(joined.map((r) => r.room.id)));
   $('room-tabs').innerHTML = joined.length > 1 ? roomTabs(joined, current) : '';
   const room = current ? client.room(current) : undefined;
+  media?.prune(new Set(joined.map((r) => r.room.id)));
+  media?.render($('room-tiles'), room);
   $('room-empty').hidden = !!room;
   $('room-detail').hidden = !room;
   if (room) {
@@ -179,7 +184,7 @@ function act(what: string, action: () => Promise<unknown>, button?: HTMLButtonEl
   runAction(what, action, { button, log, loggedAlready, after: draw });
 }
 
-const roomActions = ['join', 'watch', 'show', 'accept', 'reject', 'cancel', 'hangup'];
+const roomActions = ['join', 'watch', 'show', 'accept', 'reject', 'cancel', 'hangup', 'mediaPublish', 'mediaAudio', 'mediaVideo', 'mediaStop'];
 
 function onClick(e: MouseEvent): void {
   const target = (e.target as HTMLElement).closest('button');
@@ -213,6 +218,10 @@ function onClick(e: MouseEvent): void {
   }, target);
   else if (d.cancel) act(t('actCancel'), () => c.cancelCall(d.cancel!).then(() => t('callCancelledStatus')), target);
   else if (d.hangup) act(t('actHangUp'), () => c.hangUp(d.hangup!).then(() => t('hungUp')), target);
+  else if (d.mediaPublish) act(t('actPublish'), () => media!.publish(d.mediaPublish!), target);
+  else if (d.mediaAudio) act(t('actMicrophone'), () => media!.toggle(d.mediaAudio!, 'audio'), target);
+  else if (d.mediaVideo) act(t('actCamera'), () => media!.toggle(d.mediaVideo!, 'video'), target);
+  else if (d.mediaStop) act(t('actStopPublishing'), () => media!.stopPublishing(d.mediaStop!), target);
 }
 
 function pusher(code: number, button: HTMLButtonElement): void {

@@ -17,6 +17,8 @@ export interface DeskHost {
   log(text: string, level?: 'info' | 'warning' | 'error'): void;
   /** The agent took a seat (answered, joined a call): shown in the room panel and logged; says so. */
   entered(room: RoomSnapshot): string;
+  /** Shows the call's members as video tiles in the container (none without a room): media/tiles.ts. */
+  tiles(container: HTMLElement, room: RoomSnapshot | undefined): void;
 }
 
 export class AgentDesk {
@@ -103,6 +105,7 @@ export class AgentDesk {
     $('desk-call').hidden = !room;
     $('desk-call').dataset.call = call?.id ?? '';
     $('desk-call-detail').innerHTML = call && room ? callDetail(call, room) : '';
+    this.host.tiles($('desk-tiles'), call && room ? room : undefined);
   }
 
   private forget(callId: string): void {

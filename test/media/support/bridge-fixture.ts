@@ -99,6 +99,14 @@ export class BridgeFixture {
     return page;
   }
 
+  /** A page of the shared Chromium (fake camera and microphone) at `url`, e.g. the web console. */
+  async openPage(url: string): Promise<Page> {
+    const page = await this.context!.newPage();
+    await page.setViewportSize({ width: 1440, height: 900 });
+    await page.goto(url);
+    return page;
+  }
+
   /** Stops everything; the bridge with SIGTERM, after which none of its ffmpeg may remain. */
   async stop(): Promise<void> {
     for (const p of this.pushes) if (p.exitCode === null) p.kill('SIGKILL');

@@ -267,6 +267,33 @@ export const uiMessages = ui({
     en: 'last 24 h: {offered} calls, {answered} answered, {abandoned} abandoned · {waiting} waiting · average wait {averageWait} s · {available}/{signedIn} agents available',
     'zh-CN': '近 24 小时：呼入 {offered}，接通 {answered}，放弃 {abandoned} · 排队 {waiting} · 平均等待 {averageWait} 秒 · 空闲坐席 {available}/{signedIn}',
   },
+  // console: members' video tiles, and publishing the console's camera and microphone (through the media bridge)
+  liveVideo: { en: 'Live video', 'zh-CN': '实时音视频' },
+  tileConnecting: { en: 'connecting…', 'zh-CN': '连接中…' },
+  tilePlayFailed: { en: 'cannot play: {error}', 'zh-CN': '无法播放：{error}' },
+  tileOtherPlayer: {
+    en: 'a WebRTC URL for Tencent\'s web player (TCPlayer); this console plays the media bridge\'s janus+http URLs',
+    'zh-CN': '该 WebRTC 地址需用腾讯云 Web 播放器（TCPlayer）播放；本控制台播放媒体网关的 janus+http 地址',
+  },
+  soundOn: { en: 'Sound on', 'zh-CN': '打开声音' },
+  yourCamera: { en: 'your camera', 'zh-CN': '我的摄像头' },
+  cameraOnButton: { en: 'Camera on', 'zh-CN': '开启摄像头' },
+  stopPublishing: { en: 'Stop', 'zh-CN': '停止推流' },
+  muteButton: { en: 'Mute', 'zh-CN': '静音' },
+  unmuteButton: { en: 'Unmute', 'zh-CN': '取消静音' },
+  cameraOffButton: { en: 'Camera off', 'zh-CN': '关闭摄像头' },
+  cameraBackButton: { en: 'Camera back on', 'zh-CN': '重新开启摄像头' },
+  actPublish: { en: 'publish camera and microphone', 'zh-CN': '推送摄像头和麦克风' },
+  publishing: { en: 'publishing your camera and microphone', 'zh-CN': '正在推送摄像头和麦克风' },
+  actStopPublishing: { en: 'stop publishing', 'zh-CN': '停止推流' },
+  stoppedPublishing: { en: 'stopped publishing', 'zh-CN': '已停止推流' },
+  actMicrophone: { en: 'microphone', 'zh-CN': '麦克风' },
+  actCamera: { en: 'camera', 'zh-CN': '摄像头' },
+  microphoneIs: { en: 'microphone {state}', 'zh-CN': '麦克风已{state}' },
+  cameraIs: { en: 'camera {state}', 'zh-CN': '摄像头已{state}' },
+  stateOn: { en: 'on', 'zh-CN': '开启' },
+  stateOff: { en: 'off', 'zh-CN': '关闭' },
+  noPublishUrl: { en: 'no WebRTC push URL for this console', 'zh-CN': '本控制台没有 WebRTC 推流地址' },
 });
 
 export type UiKey = keyof typeof uiMessages;

@@ -1,0 +1,185 @@
+// The web console as an agent's workplace, on the whole system with the media bridge: a mini-program
+// customer (the SDK in Node, ffmpeg pushing a test pattern with a tone to its RTMP push URL) is in a
+// room; the agent signs in to the console in Chromium (fake camera and microphone) and joins it. The
+// customer's tile plays (frames decoded rising, and the tile's video advancing); "Camera on" publishes
+// the agent's camera, which reaches nginx-rtmp as the agent's stream (ffmpeg reads its frames); mute
+// and camera off report the agent's media state to the room. A member who does not publish gets a tile
+// that says so. A screenshot of the console in the call
+// goes to test-artifacts/console-media-call.png. At the agent desk, a team call answered shows the
+// same tiles for the call, playing the caller and publishing the agent (test-artifacts/console-media-desk.png).
+//
+// Needs what the media bridge's tests need (bash scripts/ensure-media-tools.sh; bash
+// scripts/ensure-browser.sh), Postgres and NATS. Skipped when tools are missing, except in CI.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { createClient, defaultGrants, issueAccessToken } from '@rtcroom/common';
+import { createTestDatabase, testNatsUrl, TestDatabase } from '@rtcroom/common/testing';
+import { RunningSystem, startAll } from '@rtcroom/dev';
+import { deskServicev1, deskv1 } from '@rtcroom/proto';
+import { nodeSocket, RtcRoomClient, WebSocketClass } from '@rtcroom/sdk';
+import type { Page } from 'playwright-core';
+import WebSocket from 'ws';
+import { BridgeFixture, describeWithMediaTools } from './support/bridge-fixture';
+import { pushTestPattern, readFrames, until } from './support/media-processes';
+
+const root = resolve(__dirname, '../..');
+const consoleDir = join(root, 'packages/console/dist');
+const artifacts = join(root, 'test-artifacts');
+const secret = 'console-media-test-secret-long-enough';
+
+describeWithMediaTools('the console media test')('the web console plays the customer and publishes the agent through the media bridge', () => {
+  const f = new BridgeFixture();
+  let database: TestDatabase;
+  let system: RunningSystem;
+  let customer: RtcRoomClient | undefined;
+  let companion: RtcRoomClient | undefined;
+  let caller: RtcRoomClient | undefined;
+  const pageErrors: string[] = [];
+
+  beforeAll(async () => {
+    execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-b', join(root, 'packages/console/tsconfig.json')], { stdio: 'inherit' });
+    execFileSync(process.execPath, [join(root, 'packages/console/scripts/assemble.mjs')], { stdio: 'pipe' });
+    database = await createTestDatabase();
+    await f.start();
+    const start = () =>
+      startAll({
+        env: {
+          DATABASE_URL: database.url,
+          NATS_URL: testNatsUrl,
+          RTCROOM_DEV: 'true',
+          GATEWAY_CONSOLE_DIR: consoleDir,
+          ACCESS_TOKEN_SECRET: secret,
+          MEDIA_RTMP_BASE: f.rtmp.rtmpBase,
+          MEDIA_BRIDGE_ADDRESS: f.bridgeProcess.address,
+        },
+        ephemeralPorts: true,
+        logLevel: (process.env.TEST_LOG as 'debug') ?? 'silent',
+      });
+    // startAll picks free ports before binding them: another process on the machine may take one first.
+    system = await start().catch((err) => (String(err?.message).includes('EADDRINUSE') ? start() : Promise.reject(err)));
+  }, 180_000);
+
+  afterEach(() => {
+    const died = f.janus?.died();
+    if (died) throw new Error(died);
+  });
+
+  afterAll(async () => {
+    await customer?.close();
+    await companion?.close();
+    await caller?.close();
+    await system?.stop();
+    await f.stop();
+    await database?.drop();
+  }, 60_000);
+
+  /** What the page's tile of `identity` plays: frames decoded by its video element, and its time. */
+  const tilePlayback = (page: Page, identity: string, tiles = '#room-tiles') =>
+    page.evaluate(`(() => {
+      const video = document.querySelector('${tiles} [data-testid="tile-${identity}"] video');
+      if (!video || !video.srcObject) return { frames: 0, time: 0, width: 0, muted: true };
+      return { frames: video.getVideoPlaybackQuality().totalVideoFrames, time: video.currentTime, width: video.videoWidth, muted: video.muted };
+    })()`) as Promise<{ frames: number; time: number; width: number; muted: boolean }>;
+
+  it("the customer's tile plays in the console; the agent's camera reaches nginx-rtmp", async () => {
+    const roomName = `desk-call-${Date.now().toString(36)}`;
+    customer = new RtcRoomClient({ socket: nodeSocket(WebSocket as unknown as WebSocketClass), reconnect: { enabled: false } });
+    await customer.connect(system.gatewayUrl, issueAccessToken(secret, { identity: 'cust-li', name: 'Customer Li' }));
+    const seat = await customer.enterRoom(roomName);
+    f.pushes.push(pushTestPattern(seat.pushUrl.url, 180));
+    await customer.reportPusherEvent(seat.room.id, 1002);
+    // A second customer in the room who does not publish: their tile says so.
+    companion = new RtcRoomClient({ socket: nodeSocket(WebSocket as unknown as WebSocketClass), reconnect: { enabled: false } });
+    await companion.connect(system.gatewayUrl, issueAccessToken(secret, { identity: 'cust-wu', name: 'Customer Wu' }));
+    await companion.joinRoom({ roomId: seat.room.id });
+
+    const page = await f.openPage(`http://${system.gatewayAddress}/console/`);
+    page.on('pageerror', (err) => pageErrors.push(err.message));
+    await page.fill('#identity', 'agent-ann');
+    await page.fill('#display-name', 'Agent Ann');
+    await page.click('#sign-in-form button[type=submit]');
+    await page.waitForSelector('[data-testid=connection]:text("connected")');
+    await page.click(`[data-testid="join-${roomName}"]`);
+
+    // The customer's tile plays its stream: frames decoded rising, the video's time advancing.
+    await page.waitForSelector('#room-tiles [data-testid="tile-cust-li"][data-playing="true"]', { timeout: 30_000 });
+    const first = await until(async () => {
+      const p = await tilePlayback(page, 'cust-li');
+      return p.frames > 0 && p;
+    }, 30_000, "the customer's first decoded frame in the tile");
+    const later = await until(async () => {
+      const p = await tilePlayback(page, 'cust-li');
+      return p.frames >= first.frames + 15 && p.time > first.time && p;
+    }, 30_000, "the customer's tile to keep playing");
+    expect(later.width).toBe(320); // the test pattern's size
+    expect(later.muted).toBe(false); // with its sound
+    expect(await page.textContent('#room-tiles [data-testid="tile-cust-wu"] .tile-why')).toBe('not publishing');
+    expect(await page.getAttribute('#room-tiles [data-testid="tile-cust-wu"]', 'data-playing')).toBe('false');
+
+    // The agent's own tile: no video until "Camera on", then its camera, published.
+    await page.click('#room-tiles [data-testid="tile-agent-ann"] [data-testid=camera-on]');
+    await page.waitForSelector('#room-tiles [data-testid="tile-agent-ann"][data-playing="true"]');
+    const agentStream = await until(async () => customer!.room(seat.room.id)?.members.find((m) => m.identity === 'agent-ann')?.streamId, 10_000, "the agent's stream id");
+    const read = await readFrames(`${f.rtmp.rtmpBase}/live/${agentStream}`, 15, 40_000);
+    expect(read.frames).toBeGreaterThanOrEqual(15);
+
+    // Mute and camera off: the tracks go quiet and the room hears of it (the customer's SDK sees it).
+    await page.click('#room-tiles [data-testid="tile-agent-ann"] [data-testid=mute]');
+    await until(async () => customer!.room(seat.room.id)?.members.find((m) => m.identity === 'agent-ann')?.media?.audio?.on === false, 10_000, 'the microphone reported off');
+    await page.click('#room-tiles [data-testid="tile-agent-ann"] [data-testid=camera-off]');
+    await until(async () => customer!.room(seat.room.id)?.members.find((m) => m.identity === 'agent-ann')?.media?.video?.on === false, 10_000, 'the camera reported off');
+    await page.click('#room-tiles [data-testid="tile-agent-ann"] [data-testid=camera-off]');
+    await until(async () => customer!.room(seat.room.id)?.members.find((m) => m.identity === 'agent-ann')?.media?.video?.on === true, 10_000, 'the camera reported on again');
+    await page.click('#room-tiles [data-testid="tile-agent-ann"] [data-testid=mute]');
+
+    mkdirSync(artifacts, { recursive: true });
+    await page.screenshot({ path: join(artifacts, 'console-media-call.png'), fullPage: false });
+    expect(pageErrors).toEqual([]);
+    await page.close();
+  }, 180_000);
+
+  it("the agent desk shows the calling customer's video in the call, and publishes the agent from there", async () => {
+    const desk = createClient(deskServicev1.DeskServiceService, system.roomGrpcAddress);
+    try {
+      const { team } = await desk.createTeam({ team: deskv1.Team.fromPartial({ name: `claims-${Date.now().toString(36)}`, displayName: 'Claims', ringTimeoutSeconds: 60, wrapUpSeconds: 5 }) });
+      const page = await f.openPage(`http://${system.gatewayAddress}/console/`);
+      page.on('pageerror', (err) => pageErrors.push(err.message));
+      await page.fill('#access-token', issueAccessToken(secret, { identity: 'agent-bo', name: 'Agent Bo', grants: { ...defaultGrants, agentTeams: [team!.name] } }));
+      await page.click('#sign-in-form button[type=submit]');
+      await page.waitForSelector('[data-testid=connection]:text("connected")');
+      await page.fill('#desk-team', team!.name);
+      await page.click('#desk-open');
+      await page.click('[data-testid=desk-available]');
+      await page.waitForSelector('[data-testid=desk-my-state][data-state=AGENT_STATE_AVAILABLE]');
+
+      // The customer calls the team from a mini-program: ffmpeg pushes to its RTMP push URL.
+      caller = new RtcRoomClient({ socket: nodeSocket(WebSocket as unknown as WebSocketClass), reconnect: { enabled: false } });
+      await caller.connect(system.gatewayUrl, issueAccessToken(secret, { identity: 'cust-zhao', name: 'Customer Zhao' }));
+      const placed = await caller.callTeam(team!.name);
+      f.pushes.push(pushTestPattern(placed.room.pushUrl.url, 180));
+      await caller.reportPusherEvent(placed.room.room.id, 1002);
+      await page.click('[data-testid=desk-accept]', { timeout: 30_000 });
+
+      await page.waitForSelector('#desk-tiles [data-testid="tile-cust-zhao"][data-playing="true"]', { timeout: 30_000 });
+      const first = await until(async () => {
+        const p = await tilePlayback(page, 'cust-zhao', '#desk-tiles');
+        return p.frames > 0 && p;
+      }, 30_000, "the calling customer's first frame at the desk");
+      await until(async () => (await tilePlayback(page, 'cust-zhao', '#desk-tiles')).frames >= first.frames + 15 && true, 30_000, 'the desk tile to keep playing');
+
+      await page.click('#desk-tiles [data-testid="tile-agent-bo"] [data-testid=camera-on]');
+      // The room panel shows the call's room too: its tile of the agent shows the same camera.
+      await page.waitForSelector('#room-tiles [data-testid="tile-agent-bo"][data-playing="true"]');
+      const agentStream = await until(async () => caller!.room(placed.room.room.id)?.members.find((m) => m.identity === 'agent-bo')?.streamId, 10_000, "the agent's stream id");
+      const read = await readFrames(`${f.rtmp.rtmpBase}/live/${agentStream}`, 15, 40_000);
+      expect(read.frames).toBeGreaterThanOrEqual(15);
+      mkdirSync(artifacts, { recursive: true });
+      await page.screenshot({ path: join(artifacts, 'console-media-desk.png'), fullPage: true });
+      expect(pageErrors).toEqual([]);
+      await page.close();
+    } finally {
+      desk.close();
+    }
+  }, 180_000);
+});
