@@ -4,24 +4,11 @@
 // audience is refused a seat.
 import { createClient, defaultGrants } from '@rtcroom/common';
 import { roomServicev1, roomv1 } from '@rtcroom/proto';
-import { RtcRoomClient, RtcRoomError } from '@rtcroom/sdk';
-import { connectClient, recorder, roomName, startTestSystem, TestSystem } from './system';
+import { RtcRoomError } from '@rtcroom/sdk';
+import { recorder, roomName, useTestSystem } from './system';
 
-let t: TestSystem;
-beforeAll(async () => {
-  t = await startTestSystem();
-});
-afterAll(() => t?.stop());
-
-const clients: RtcRoomClient[] = [];
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((c) => c.close()));
-});
-async function client(identity: string) {
-  const c = await connectClient(t.system, identity);
-  clients.push(c);
-  return c;
-}
+const t = useTestSystem();
+const client = t.client;
 
 it('joins the audience, asks for a seat, is invited, takes it, is played, and goes back', async () => {
   const host = await client('host');
@@ -91,8 +78,7 @@ it('joins the audience, asks for a seat, is invited, takes it, is played, and go
 it('refuses a seat to a token that joins only as audience, and a full audience', async () => {
   const host = await client('host2');
   const roomId = (await host.enterRoom(roomName('watch'), { createOptions: { maxAudience: 1 } })).room.id;
-  const only = await connectClient(t.system, 'watcher', {}, { ...defaultGrants, audienceOnly: true });
-  clients.push(only);
+  const only = await client('watcher', { ...defaultGrants, audienceOnly: true });
   const refused = await only.joinRoom({ roomId }).catch((e: RtcRoomError) => e);
   expect((refused as RtcRoomError).code).toBe('PERMISSION_DENIED');
   await only.joinRoom({ roomId, as: 'audience' });

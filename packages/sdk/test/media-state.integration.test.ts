@@ -3,24 +3,11 @@
 // followMuteRequests turns its pusher's microphone off and says so, and its unmute is refused with
 // MEDIA_FORBIDDEN until the owner allows it; a member who is not the owner may not ask; an audio-only
 // room refuses the camera.
-import { followMuteRequests, pusherMediaAttributes, RtcRoomClient, RtcRoomError } from '@rtcroom/sdk';
-import { connectClient, recorder, roomName, startTestSystem, TestSystem } from './system';
+import { followMuteRequests, pusherMediaAttributes, RtcRoomError } from '@rtcroom/sdk';
+import { recorder, roomName, useTestSystem } from './system';
 
-let t: TestSystem;
-beforeAll(async () => {
-  t = await startTestSystem();
-});
-afterAll(() => t?.stop());
-
-const clients: RtcRoomClient[] = [];
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((c) => c.close()));
-});
-async function client(identity: string) {
-  const c = await connectClient(t.system, identity);
-  clients.push(c);
-  return c;
-}
+const t = useTestSystem();
+const client = t.client;
 const codeOf = (p: Promise<unknown>) => p.then(() => 'resolved', (e: RtcRoomError) => e.code);
 
 it('reports, asks to mute and forbids unmuting: the pusher is muted, an unmute refused until allowed', async () => {

@@ -1,24 +1,11 @@
 // The SDK's room messages against the real system: text and custom payloads (bytes, through base64
 // on the wire) arrive as `message` events in the room's order, private ones only where addressed,
 // and a late joiner reads the history.
-import { RtcRoomClient, RtcRoomError, utf8Decode } from '@rtcroom/sdk';
-import { connectClient, recorder, roomName, startTestSystem, TestSystem } from './system';
+import { RtcRoomError, utf8Decode } from '@rtcroom/sdk';
+import { recorder, roomName, useTestSystem } from './system';
 
-let t: TestSystem;
-beforeAll(async () => {
-  t = await startTestSystem();
-});
-afterAll(() => t?.stop());
-
-const clients: RtcRoomClient[] = [];
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((c) => c.close()));
-});
-async function client(identity: string) {
-  const c = await connectClient(t.system, identity);
-  clients.push(c);
-  return c;
-}
+const t = useTestSystem();
+const client = t.client;
 
 it('sends text and bytes to the room or to one member; events come in order, history for a late joiner', async () => {
   const ann = await client('ann');

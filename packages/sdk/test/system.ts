@@ -75,6 +75,36 @@ export async function connectClient(system: RunningSystem, identity: string, opt
   return client;
 }
 
+/**
+ * One system for a test file: started before its tests, stopped after them. `client(identity)` connects
+ * an SDK client as that identity (with these grants, else the defaults), closed after the test that made it.
+ */
+export function useTestSystem(): { readonly system: RunningSystem; client(identity: string, grants?: Grants): Promise<RtcRoomClient> } {
+  let started: TestSystem | undefined;
+  const clients: RtcRoomClient[] = [];
+  beforeAll(async () => {
+    started = await startTestSystem();
+  });
+  afterAll(() => started?.stop());
+  afterEach(async () => {
+    await Promise.all(clients.splice(0).map((c) => c.close()));
+  });
+  const system = () => {
+    if (!started) throw new Error('the test system has not started (useTestSystem is for a test file\'s top level)');
+    return started.system;
+  };
+  return {
+    get system() {
+      return system();
+    },
+    async client(identity, grants) {
+      const c = await connectClient(system(), identity, {}, grants);
+      clients.push(c);
+      return c;
+    },
+  };
+}
+
 /** Collects a client's events of one kind, and waits for one that matches. */
 export function recorder<K extends keyof RtcRoomEvents>(client: RtcRoomClient, event: K) {
   const seen: RtcRoomEvents[K][] = [];
