@@ -88,8 +88,10 @@ describe('webhook dead letters', () => {
   it('pages through dead letters', async () => {
     const { client, webhooks } = harness;
     const { webhook } = await webhooks.createWebhook({ url: receiver.url, secret: '' });
+    // Refused from before the room exists: set after createRoom, the room's first event could be delivered
+    // in the moment between its commit and the answer, leaving four to park instead of five.
+    receiver.refuse = () => true;
     const { room } = await client.createRoom({ room: roomv1.Room.fromPartial({ name: 'dl-pages' }), requestId: '' });
-    receiver.refuse = (d) => d.roomId === room!.id;
     for (const who of ['a', 'b', 'c', 'd']) {
       await client.joinRoom(roomServicev1.JoinRoomRequest.fromPartial({ roomId: room!.id, identity: who, sessionId: who }));
     }
