@@ -1559,7 +1559,8 @@ export const UrlIssuerServiceService = {
   /**
    * Who is in a room's TRTC media room as TRTC's callbacks said (MEDIA_PROVIDER=trtc), beside the
    * room's seated members: a member seated but never entered, and a user in the media room without a
-   * seat (removed from it at once), show as such. Reads only; FAILED_PRECONDITION with another provider.
+   * seat (removed from it at once, unless an audience member rtcroom admitted who receives only), show
+   * as such. Reads only; FAILED_PRECONDITION with another provider.
    * Callers: internal.
    */
   getMediaRoom: {
@@ -1600,7 +1601,8 @@ export interface UrlIssuerServiceServer extends UntypedServiceImplementation {
   /**
    * Who is in a room's TRTC media room as TRTC's callbacks said (MEDIA_PROVIDER=trtc), beside the
    * room's seated members: a member seated but never entered, and a user in the media room without a
-   * seat (removed from it at once), show as such. Reads only; FAILED_PRECONDITION with another provider.
+   * seat (removed from it at once, unless an audience member rtcroom admitted who receives only), show
+   * as such. Reads only; FAILED_PRECONDITION with another provider.
    * Callers: internal.
    */
   getMediaRoom: handleUnaryCall<GetMediaRoomRequest, GetMediaRoomResponse>;
@@ -1688,7 +1690,8 @@ export interface UrlIssuerServiceClient extends Client {
   /**
    * Who is in a room's TRTC media room as TRTC's callbacks said (MEDIA_PROVIDER=trtc), beside the
    * room's seated members: a member seated but never entered, and a user in the media room without a
-   * seat (removed from it at once), show as such. Reads only; FAILED_PRECONDITION with another provider.
+   * seat (removed from it at once, unless an audience member rtcroom admitted who receives only), show
+   * as such. Reads only; FAILED_PRECONDITION with another provider.
    * Callers: internal.
    */
   getMediaRoom(
