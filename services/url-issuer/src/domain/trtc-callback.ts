@@ -100,13 +100,18 @@ export interface MediaRoomUserState {
 export const unseenUser: MediaRoomUserState = { entered: false, video: false, audio: false, presenceMs: 0, videoMs: 0, audioMs: 0, enteredAt: null, leftAt: null };
 
 /**
- * Whether a user in the media room without a seat may stay: an audience member rtcroom admitted, as
- * long as it receives only (it did not enter as an anchor, and TRTC reports no camera or microphone of
- * its: either means it entered with a seat's tickets, say one it held before it went back to the
- * audience). Anyone else without a seat is put out.
+ * Whether a user in the media room without a seat may stay after this event: an audience member
+ * rtcroom admitted, as long as it receives only. Entering as an anchor, or a camera or microphone of
+ * its going on (and still on: a late, older event is no news), means it holds a seat's tickets, say
+ * those it had before it went back to the audience. Only what it does now counts: a track its earlier
+ * session as a seat left on, told off late, is not its doing. Anyone else without a seat is put out.
  */
 export function audienceMayStay(admitted: boolean, event: TrtcEvent, after: MediaRoomUserState): boolean {
-  return admitted && !(event.kind === 'entered' && event.role === 'anchor') && !after.video && !after.audio;
+  if (!admitted) return false;
+  if (event.kind === 'entered') return event.role !== 'anchor';
+  if (event.kind === 'video_on') return !after.video;
+  if (event.kind === 'audio_on') return !after.audio;
+  return true;
 }
 
 /** Publishing, for rtcroom's one stream per member: the camera or the microphone is on. */

@@ -77,4 +77,9 @@ describe('audienceMayStay', () => {
     expect(audienceMayStay(true, { ...entered(null), kind: 'video_on' }, { ...inRoom, video: true })).toBe(false);
     expect(audienceMayStay(true, { ...entered(null), kind: 'audio_on' }, { ...inRoom, audio: true })).toBe(false);
   });
+
+  it("is not put out for what its session as a seat left behind: a track told off late, a start older than the latest state", () => {
+    expect(audienceMayStay(true, { ...entered(null), kind: 'video_off' }, { ...inRoom, audio: true })).toBe(true);
+    expect(audienceMayStay(true, { ...entered(null), kind: 'video_on' }, inRoom)).toBe(true);
+  });
 });
