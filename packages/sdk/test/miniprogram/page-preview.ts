@@ -1,0 +1,90 @@
+// A picture of a phone's page as it stands in a test: its .wxml rendered with the page instance's
+// current data (wxml-preview.ts), each <live-player> / <live-pusher> showing one real frame that
+// ffmpeg grabbed from the RTMP URL it holds (src / url), or a placeholder saying what it would play;
+// then Chromium screenshots it at a phone's viewport. Not WeChat: a preview of the page's own markup,
+// styles and live data.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { PageInstance } from './phone';
+import { escapeHtml, MediaElement, mediaPlaceholder, previewDocument, renderWxml } from './wxml-preview';
+
+export const chromiumPath = '/usr/bin/chromium';
+const runs = (cmd: string) => spawnSync(cmd, ['-version'], { stdio: 'ignore' }).status === 0;
+/** What a picture with frames needs and this machine lacks (empty: nothing). */
+export const previewToolsMissing = [!runs('ffmpeg') && 'ffmpeg', !existsSync(chromiumPath) && 'chromium'].filter((m): m is string => Boolean(m));
+
+/** One JPEG frame of an RTMP stream, as ffmpeg decodes it; rejects with ffmpeg's words within timeoutMs. */
+export function grabFrame(url: string, timeoutMs = 10_000): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('ffmpeg', ['-hide_banner', '-nostdin', '-v', 'error', '-rw_timeout', '5000000', '-i', url, '-map', '0:v:0', '-frames:v', '1', '-f', 'image2pipe', '-c:v', 'mjpeg', '-q:v', '3', '-'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const chunks: Buffer[] = [];
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => chunks.push(d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      const jpeg = Buffer.concat(chunks);
+      if (code === 0 && jpeg.length > 0) resolve(jpeg);
+      else reject(new Error(`no frame from ${url} (ffmpeg ${code ?? 'killed'}): ${stderr.trim().split('\n').pop() ?? ''}`));
+    });
+  });
+}
+
+export interface PagePreview {
+  /** The whole HTML document the picture is made of. */
+  html: string;
+  /** Each live component, with the URL it holds and whether a frame of it is shown (else why not). */
+  media: { tag: MediaElement['tag']; url: string; frame: boolean; reason?: string }[];
+}
+
+const mediaUrl = (el: MediaElement) => (el.tag === 'live-player' ? el.attrs.src : el.attrs.url) ?? '';
+
+/** The page on a phone whose mini-program lives in `root`, rendered with the page's data now. */
+export async function previewPage(root: string, page: PageInstance, grab: (url: string) => Promise<Buffer> = grabFrame): Promise<PagePreview> {
+  const read = (file: string) => (existsSync(join(root, file)) ? readFileSync(join(root, file), 'utf8') : '');
+  const source = `${page.route}.wxml`;
+  const wxml = readFileSync(join(root, source), 'utf8');
+  const wxss = [read('app.wxss'), read(`${page.route}.wxss`)];
+  // First pass: which URLs the live components hold; then one frame of each RTMP one, all at once.
+  const found: MediaElement[] = [];
+  renderWxml(wxml, page.data, { source, media: (el) => (found.push(el), '') });
+  const frames = new Map<string, Buffer | Error>();
+  await Promise.all(
+    [...new Set(found.map(mediaUrl))].map(async (url) => {
+      if (!url.startsWith('rtmp://')) return frames.set(url, new Error('not an RTMP URL: nothing here can play it'));
+      frames.set(url, await grab(url).catch((err: Error) => err));
+    }),
+  );
+  const media: PagePreview['media'] = [];
+  const body = renderWxml(wxml, page.data, {
+    source,
+    media: (el) => {
+      const url = mediaUrl(el);
+      const frame = frames.get(url);
+      media.push({ tag: el.tag, url, frame: frame instanceof Buffer, ...(frame instanceof Error ? { reason: frame.message } : {}) });
+      return frame instanceof Buffer ? `<img src="data:image/jpeg;base64,${frame.toString('base64')}" alt="${escapeHtml(el.tag)}">` : mediaPlaceholder(el, frame?.message);
+    },
+  });
+  return { html: previewDocument(body, wxss), media };
+}
+
+/** Chromium draws `html` on a phone's screen (375x667 at 2x) and saves it as a PNG at `file`. */
+export async function screenshotPhone(html: string, file: string): Promise<void> {
+  const { chromium } = await import('playwright-core');
+  const browser = await chromium.launch({
+    executablePath: chromiumPath,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+  try {
+    const context = await browser.newContext({ viewport: { width: 375, height: 667 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
+    const page = await context.newPage();
+    await page.setContent(html, { waitUntil: 'load' });
+    await page.screenshot({ path: file });
+  } finally {
+    await browser.close();
+  }
+}
