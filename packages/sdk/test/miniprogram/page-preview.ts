@@ -65,8 +65,9 @@ export async function previewPage(root: string, page: PageInstance, grab: (url: 
     media: (el) => {
       const url = mediaUrl(el);
       const frame = frames.get(url);
-      media.push({ tag: el.tag, url, frame: frame instanceof Buffer, ...(frame instanceof Error ? { reason: frame.message } : {}) });
-      return frame instanceof Buffer ? `<img src="data:image/jpeg;base64,${frame.toString('base64')}" alt="${escapeHtml(el.tag)}">` : mediaPlaceholder(el, frame?.message);
+      media.push({ tag: el.tag, url, frame: frame !== undefined && !(frame instanceof Error), ...(frame instanceof Error ? { reason: frame.message } : {}) });
+      if (frame === undefined || frame instanceof Error) return mediaPlaceholder(el, frame?.message);
+      return `<img src="data:image/jpeg;base64,${frame.toString('base64')}" alt="${escapeHtml(el.tag)}">`;
     },
   });
   return { html: previewDocument(body, wxss), media };
