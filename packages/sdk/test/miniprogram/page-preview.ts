@@ -7,7 +7,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PageInstance } from './phone';
-import { escapeHtml, MediaElement, mediaPlaceholder, previewDocument, renderWxml } from './wxml-preview';
+import { escapeHtml, MediaElement, mediaPlaceholder, NavigationBar, previewDocument, renderWxml } from './wxml-preview';
 
 export const chromiumPath = '/usr/bin/chromium';
 const runs = (cmd: string) => spawnSync(cmd, ['-version'], { stdio: 'ignore' }).status === 0;
@@ -17,7 +17,9 @@ export const previewToolsMissing = [!runs('ffmpeg') && 'ffmpeg', !existsSync(chr
 /** One JPEG frame of an RTMP stream, as ffmpeg decodes it; rejects with ffmpeg's words within timeoutMs. */
 export function grabFrame(url: string, timeoutMs = 10_000): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    const child = spawn('ffmpeg', ['-hide_banner', '-nostdin', '-v', 'error', '-rw_timeout', '5000000', '-i', url, '-map', '0:v:0', '-frames:v', '1', '-f', 'image2pipe', '-c:v', 'mjpeg', '-q:v', '3', '-'], {
+    // A short probe: the stream is live and plain (one H.264 video, one AAC audio); the default 5 s of analysis only delays the frame.
+    const probe = ['-analyzeduration', '500000', '-probesize', '65536'];
+    const child = spawn('ffmpeg', ['-hide_banner', '-nostdin', '-v', 'error', '-rw_timeout', '5000000', ...probe, '-i', url, '-map', '0:v:0', '-frames:v', '1', '-f', 'image2pipe', '-c:v', 'mjpeg', '-q:v', '3', '-'], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const chunks: Buffer[] = [];
@@ -43,9 +45,22 @@ export interface PagePreview {
 
 const mediaUrl = (el: MediaElement) => (el.tag === 'live-player' ? el.attrs.src : el.attrs.url) ?? '';
 
+export interface PreviewOptions {
+  /** How a frame of a live component's URL is had (default: ffmpeg). */
+  grab?: (url: string) => Promise<Buffer>;
+  /** The navigation bar's title when the page set one (wx.setNavigationBarTitle); else its .json's or app.json's. */
+  title?: string;
+}
+
 /** The page on a phone whose mini-program lives in `root`, rendered with the page's data now. */
-export async function previewPage(root: string, page: PageInstance, grab: (url: string) => Promise<Buffer> = grabFrame): Promise<PagePreview> {
+export async function previewPage(root: string, page: PageInstance, { grab = grabFrame, title }: PreviewOptions = {}): Promise<PagePreview> {
   const read = (file: string) => (existsSync(join(root, file)) ? readFileSync(join(root, file), 'utf8') : '');
+  const window = { ...JSON.parse(read('app.json') || '{}').window, ...JSON.parse(read(`${page.route}.json`) || '{}') } as Record<string, string | undefined>;
+  const bar: NavigationBar = {
+    title: title ?? window.navigationBarTitleText ?? '',
+    background: window.navigationBarBackgroundColor ?? '#000000',
+    textStyle: window.navigationBarTextStyle === 'black' ? 'black' : 'white',
+  };
   const source = `${page.route}.wxml`;
   const wxml = readFileSync(join(root, source), 'utf8');
   const wxss = [read('app.wxss'), read(`${page.route}.wxss`)];
@@ -70,22 +85,30 @@ export async function previewPage(root: string, page: PageInstance, grab: (url: 
       return `<img src="data:image/jpeg;base64,${frame.toString('base64')}" alt="${escapeHtml(el.tag)}">`;
     },
   });
-  return { html: previewDocument(body, wxss), media };
+  return { html: previewDocument(body, wxss, bar), media };
 }
 
-/** Chromium draws `html` on a phone's screen (375x667 at 2x) and saves it as a PNG at `file`. */
-export async function screenshotPhone(html: string, file: string): Promise<void> {
+export interface PhoneScreen {
+  /** Draws `html` and saves the screen as a PNG at `file`. */
+  shoot(html: string, file: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** A phone's screen (375x667 at 2x) in Chromium; started ahead, its start overlaps what the test does meanwhile. */
+export async function phoneScreen(): Promise<PhoneScreen> {
   const { chromium } = await import('playwright-core');
   const browser = await chromium.launch({
     executablePath: chromiumPath,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
   });
-  try {
-    const context = await browser.newContext({ viewport: { width: 375, height: 667 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
-    const page = await context.newPage();
-    await page.setContent(html, { waitUntil: 'load' });
-    await page.screenshot({ path: file });
-  } finally {
-    await browser.close();
-  }
+  const context = await browser.newContext({ viewport: { width: 375, height: 667 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
+  return {
+    async shoot(html, file) {
+      const page = await context.newPage();
+      await page.setContent(html, { waitUntil: 'load' });
+      await page.screenshot({ path: file });
+      await page.close();
+    },
+    close: () => browser.close(),
+  };
 }

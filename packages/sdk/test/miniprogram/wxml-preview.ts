@@ -194,11 +194,27 @@ wx-image img { width: 100%; height: 100%; object-fit: fill; }
 wx-live-player, wx-live-pusher { display: block; width: 300px; height: 225px; overflow: hidden; background: #000; }
 wx-live-player img, wx-live-pusher img { display: block; width: 100%; height: 100%; object-fit: contain; }
 wx-live-player[object-fit="fillCrop"] img, wx-live-pusher img { object-fit: cover; }
+.wx-navigation-bar { height: 44px; line-height: 44px; text-align: center; font-family: -apple-system-font, "Helvetica Neue", "Noto Sans", "DejaVu Sans", sans-serif; font-size: 17px; font-weight: 600; }
+.wx-page-area { position: relative; height: calc(100vh - 44px); overflow: hidden; transform: translateZ(0); }
+.wx-page-area wx-page { min-height: 100%; }
 .wx-media-placeholder { box-sizing: border-box; height: 100%; padding: 8px; display: flex; align-items: center; justify-content: center; text-align: center; color: #cfd4dc; font-size: 11px; word-break: break-all; }
 `;
 
-/** A whole HTML document: the rendered page inside <wx-page>, app.wxss then the page's .wxss applied. */
-export function previewDocument(body: string, wxss: string[]): string {
+/** WeChat's navigation bar above a page, from app.json's window and the page's .json. */
+export interface NavigationBar {
+  title: string;
+  background: string;
+  textStyle: 'white' | 'black';
+}
+
+/**
+ * A whole HTML document: the rendered page inside <wx-page>, app.wxss then the page's .wxss applied,
+ * under the navigation bar when given (position: fixed in the page then starts below it, as in WeChat).
+ */
+export function previewDocument(body: string, wxss: string[], bar?: NavigationBar): string {
   const css = [baseCss, ...wxss.map(wxssToCss)].join('\n');
-  return `<!doctype html><html><head><meta charset="utf-8"><meta name="viewport" content="width=${phoneWidthPx}"><style>${css}</style></head><body><wx-page>${body}</wx-page></body></html>`;
+  const head = `<!doctype html><html><head><meta charset="utf-8"><meta name="viewport" content="width=${phoneWidthPx}"><style>${css}</style></head><body>`;
+  if (!bar) return `${head}<wx-page>${body}</wx-page></body></html>`;
+  const barHtml = `<div class="wx-navigation-bar" style="background: ${escapeHtml(bar.background)}; color: ${bar.textStyle === 'white' ? '#fff' : '#000'}">${escapeHtml(bar.title)}</div>`;
+  return `${head}${barHtml}<div class="wx-page-area"><wx-page>${body}</wx-page></div></body></html>`;
 }

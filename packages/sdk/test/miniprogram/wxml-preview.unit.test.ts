@@ -41,6 +41,7 @@ it('rpx is a 750th of a 375 px phone; WXSS type selectors become the preview\'s 
     'wx-page { color: red; }\nwx-button.primary, .card > wx-text { top: 1px }\n.video, .input-row wx-view:first-child {}',
   );
   expect(previewDocument('<wx-view>x</wx-view>', ['.a { width: 100rpx }'])).toContain('.a { width: 50px }');
+  expect(previewDocument('x', [], { title: 'Q&A', background: '#0b6bcb', textStyle: 'white' })).toContain('<div class="wx-navigation-bar" style="background: #0b6bcb; color: #fff">Q&amp;A</div><div class="wx-page-area"><wx-page>x</wx-page>');
 });
 
 it('bad input is refused with a code that names the place', () => {
