@@ -35,7 +35,8 @@ import { definedOnly, resolveRoom, Rooms } from './rooms';
 /** The URL issuer as the room service needs it. `kind` (unset: mini-program) is the pusher's or viewer's. */
 export interface PushUrlIssuer {
   /** audioOnly: the room is audio-only (the provider's audio-only mode where it has one). */
-  issuePushUrl(roomId: string, memberId: string, record: boolean, formats?: string[], kind?: ClientKind, audioOnly?: boolean): Promise<IssuedPushUrl>;
+  /** `identity`: the member's, which holds a browser's bridged push (the media bridge's egress). */
+  issuePushUrl(roomId: string, memberId: string, record: boolean, formats?: string[], kind?: ClientKind, audioOnly?: boolean, identity?: string): Promise<IssuedPushUrl>;
   /** Play URLs of these streams signed for one viewer (passed on to the caller as they are). */
   issueViewerPlayUrls?(roomId: string, viewerIdentity: string, streamIds: string[], kind?: ClientKind): Promise<mediav1.PlayUrl[]>;
 }
@@ -126,7 +127,7 @@ export class Memberships {
     // Signed ahead after the room's previous join (push-url-grants.ts), or now, while the room's turn
     // and lock are awaited: the lock waits for it only when the URL issuer is slower than that.
     const kind = input.kind ?? 'mini_program';
-    const { memberId, signing } = this.grants.take(target, kind);
+    const { memberId, signing } = this.grants.take(target, kind, input.identity);
     signing.catch(() => undefined); // awaited below; a failure before then is not unhandled
     try {
       const joined = await this.tx.run(target.id, async (change) => {
@@ -229,7 +230,7 @@ export class Memberships {
     }, actor);
     if (!promoted || !out.room) return { member: out.member, pending: out.pending, pushUrl: null };
     // The stream id derives from the member id, so this push URL names the stream the member already has.
-    const pushUrl = await this.issuer.issuePushUrl(out.room.id, out.member.memberId, out.room.recording, out.room.recordingFormats, out.member.kind, out.room.audioOnly === true);
+    const pushUrl = await this.issuer.issuePushUrl(out.room.id, out.member.memberId, out.room.recording, out.room.recordingFormats, out.member.kind, out.room.audioOnly === true, out.member.identity);
     return { member: out.member, pending: false, pushUrl };
   }
 
@@ -476,7 +477,7 @@ export class Memberships {
     if (member.state === 'left') throw new DomainError('NOT_A_MEMBER', 'the membership this request made has ended');
     const snap = await this.rooms.get({ roomId: room.id });
     // The first join's kind, not this retry's: the membership is what the first one made.
-    const pushUrl = roleOf(member) === 'seat' ? await this.issuer.issuePushUrl(room.id, member.memberId, room.recording, room.recordingFormats, member.kind, room.audioOnly === true) : null;
+    const pushUrl = roleOf(member) === 'seat' ? await this.issuer.issuePushUrl(room.id, member.memberId, room.recording, room.recordingFormats, member.kind, room.audioOnly === true, member.identity) : null;
     return { room: snap.room, member, members: snap.members, pushUrl, playUrls: await this.playUrlsFor(room.id, member, snap.members), seq: snap.seq };
   }
 
