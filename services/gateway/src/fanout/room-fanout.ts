@@ -29,6 +29,9 @@ import { endsSeat, noticeFor, noticeKey, startedStream } from './room-notices';
 /** At most this many missed events are read back for a connection that fell behind (else it syncs). */
 const maxRepaired = 200;
 
+/** How long a monitor's stream-start notice waits for a bridged stream's media. */
+const monitorWaitForMediaMs = 6000;
+
 /** Room ids as the room service makes them; anything else is not subscribed to before the answer. */
 const subscribableRoomId = /^[A-Za-z0-9_-]{1,128}$/;
 
@@ -212,8 +215,11 @@ export class RoomFanout {
       let notice: gatewayv1.MonitorNotice | null = null;
       if (p?.$case === 'streamStarted' && p.value.member && p.value.member.identity !== conn.identity) {
         const member = p.value.member;
+        // A monitor's notices have a chain of their own (no member waits on it): a browser's URL of a
+        // bridged stream is awaited here until media flows, so the notice carries one that plays.
+        const wait = conn.kind === mediav1.ClientKind.CLIENT_KIND_BROWSER ? monitorWaitForMediaMs : 0;
         const playUrl = await this.backends.urls
-          .issuePlayUrls({ roomId: event.roomId, streamId: member.streamId, viewerIdentities: [conn.identity], viewerKinds: [conn.kind], waitForMediaMs: 0 })
+          .issuePlayUrls({ roomId: event.roomId, streamId: member.streamId, viewerIdentities: [conn.identity], viewerKinds: [conn.kind], waitForMediaMs: wait }, { timeoutMs: wait + 3000 })
           .then((r) => r.playUrls[0])
           .catch((err) => void this.logger.error('could not issue a play URL for a monitoring supervisor', { roomId: event.roomId, err }));
         notice = { ...base, member, playUrl: playUrl ?? undefined };
