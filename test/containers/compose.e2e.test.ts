@@ -1,8 +1,5 @@
 // The system as the images run it: the four services' images are built (on a local base image: no
-// registry here) with the media server's (deploy/docker/nginx-rtmp), and the media bridge's with Janus's
-// (deploy/docker/janus; its own build phase, about 47 s with the bridge's sources changed, the rest
-// cached); docker-compose starts them (Janus and the bridge with the media-bridge profile, the
-// url-issuer dialing the bridge) from
+// registry here) with the media server's (deploy/docker/nginx-rtmp), docker-compose starts them from
 // docker-compose.ci.yml (the host's network; this test's Postgres database and a NATS of its own; nginx-rtmp's
 // configuration made by the url-issuer image's print-nginx-conf),
 // outside development mode, over mutual TLS with `npm run certs` certificates and random secrets. Every
@@ -176,8 +173,8 @@ const composeEnv: NodeJS.ProcessEnv = {};
 const compose = (...args: string[]) => run('docker-compose', ['-p', project, '-f', 'docker-compose.ci.yml', ...args], { ...dockerEnv, ...composeEnv });
 const docker = (...args: string[]) => run('docker', args);
 
-/** What compose keeps running: the four services, the media server, and Janus with the media bridge (its profile). */
-const running = [...services, 'nginx-rtmp', 'janus', 'media-bridge'] as const;
+/** What compose keeps running: the four services and the media server. */
+const running = [...services, 'nginx-rtmp'] as const;
 type Running = (typeof running)[number];
 
 async function containerOf(service: Running): Promise<string> {
@@ -241,9 +238,6 @@ describeContainers('the images, run by compose on the host network', () => {
     process.stdout.write(`test/containers: base ${base}\n`);
     const built = await phase('build the four images and nginx-rtmp', () => run('bash', ['deploy/docker/build-images.sh', tag, 'url-issuer', 'room', 'presence', 'gateway', 'nginx-rtmp'], { ...dockerEnv, NODE_BASE: base }));
     process.stdout.write(`${built}\n`);
-    // A phase of its own, so what the bridge adds to CI shows (its image reuses the services' build stage).
-    const bridgeBuilt = await phase('build the media bridge and Janus', () => run('bash', ['deploy/docker/build-images.sh', tag, 'media-bridge', 'janus'], { ...dockerEnv, NODE_BASE: base }));
-    process.stdout.write(`${bridgeBuilt}\n`);
 
     database = await createTestDatabase();
     nats = await PrivateNatsServer.start();
@@ -254,8 +248,7 @@ describeContainers('the images, run by compose on the host network', () => {
     for (const f of readdirSync(certDir)) chmodSync(join(certDir, f), 0o644);
     const port = { room: await freePort(), presence: await freePort(), urlIssuer: await freePort(), urlIssuerHttp: await freePort(), gateway: await freePort(), gatewayGrpc: await freePort(), rtmp: await freePort() };
     // Each service's /metrics too: on the host network the defaults (9461-9464) may be anyone's.
-    const metricsPort = { room: await freePort(), presence: await freePort(), urlIssuer: await freePort(), gateway: await freePort(), bridge: await freePort() };
-    const bridgePort = await freePort();
+    const metricsPort = { room: await freePort(), presence: await freePort(), urlIssuer: await freePort(), gateway: await freePort() };
     Object.assign(composeEnv, {
       RTCROOM_CERTS_DIR: certDir,
       CI_IMAGE_TAG: tag,
@@ -274,14 +267,6 @@ describeContainers('the images, run by compose on the host network', () => {
       CI_URL_ISSUER_METRICS_PORT: String(metricsPort.urlIssuer),
       CI_GATEWAY_METRICS_PORT: String(metricsPort.gateway),
       CI_RTMP_PORT: String(port.rtmp),
-      // Janus and the media bridge run too (docker-compose.ci.yml's media-bridge profile), the url-issuer dialing the bridge.
-      COMPOSE_PROFILES: 'media-bridge',
-      CI_MEDIA_BRIDGE_PORT: String(bridgePort),
-      CI_MEDIA_BRIDGE_METRICS_PORT: String(metricsPort.bridge),
-      CI_MEDIA_BRIDGE_ADDRESS: `127.0.0.1:${bridgePort}`,
-      JANUS_API_SECRET: randomHex(),
-      JANUS_ADMIN_SECRET: randomHex(),
-      JANUS_PLUGIN_ADMIN_KEY: randomHex(),
       ACCESS_TOKEN_SECRET: secret,
       STREAM_ID_KEY: randomHex(),
       MEDIA_SIGNING_KEY: randomHex(),
