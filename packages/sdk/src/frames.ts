@@ -127,6 +127,7 @@ const caseReaders: { [K in ServerCase]: (x: Raw) => NonNullable<ServerMessage[K]
   callNotice: readCallNotice,
   goAway: (x) => ({ reason: str(x.reason), reconnectAfterMs: num(x.reconnectAfterMs) }),
   tokenExpiring: (x) => ({ expireTime: time(x.expireTime) }),
+  streamPlayable: (x) => ({ roomId: str(x.roomId), playUrl: maybe(x.playUrl, readPlayUrl) }),
   monitorNotice: (x) => ({
     callId: str(x.callId),
     roomId: str(x.roomId),

@@ -138,6 +138,7 @@ export type ServerMessage = { requestId: string } & { [K in RequestKind]?: Answe
   goAway?: gw.GoAway;
   tokenExpiring?: gw.TokenExpiring;
   monitorNotice?: gw.MonitorNotice;
+  streamPlayable?: gw.StreamPlayableNotice;
 };
 
 /** The cases of a gateway frame, by key. */

@@ -1,5 +1,7 @@
-// An nginx-rtmp of a test's own that admits every push and play (no hooks): what the media bridge
-// tests push into and read from. test/media/nginx-rtmp.e2e.test.ts starts one with rtcroom's hooks.
+// An nginx-rtmp of a test's own that admits every push and play: what the media bridge tests push
+// into and read from. Its only hook, if asked for, is on_publish to a URL of the test's (which must
+// answer 2xx): what rtcroom's url-issuer turns into stream_began. test/media/nginx-rtmp.e2e.test.ts
+// starts one with all of rtcroom's hooks.
 //
 // nginx cannot listen on port 0 and say where it is: a port is picked for it, and when another
 // process takes that port first nginx exits and is tried on another. It counts as started once it
@@ -19,7 +21,7 @@ export interface RunningNginxRtmp {
   stop(): Promise<void>;
 }
 
-const conf = (dir: string, port: number) => `load_module ${rtmpModule};
+const conf = (dir: string, port: number, onPublish?: string) => `load_module ${rtmpModule};
 daemon off;
 master_process on;
 worker_processes 1;
@@ -34,7 +36,8 @@ rtmp {
       live on;
       record off;
       wait_key on;
-      wait_video on;
+      wait_video on;${onPublish ? `
+      on_publish ${onPublish};` : ''}
     }
   }
 }
@@ -50,13 +53,13 @@ async function until<T>(check: () => T | false | undefined, timeoutMs: number, w
   }
 }
 
-export async function startNginxRtmp(): Promise<RunningNginxRtmp> {
+export async function startNginxRtmp(options: { onPublish?: string } = {}): Promise<RunningNginxRtmp> {
   if (!nginxBin || !rtmpModule) throw new Error('nginx with the RTMP module is missing (bash scripts/ensure-media-tools.sh)');
   const dir = mkdtempSync(join(tmpdir(), 'rtcroom-rtmp-'));
   const pidFile = join(dir, 'nginx.pid');
   for (let attempt = 1; ; attempt++) {
     const port = await freePort();
-    writeFileSync(join(dir, 'nginx.conf'), conf(dir, port));
+    writeFileSync(join(dir, 'nginx.conf'), conf(dir, port, options.onPublish));
     rmSync(pidFile, { force: true });
     const proc: ChildProcess = spawn(nginxBin, ['-p', dir, '-c', join(dir, 'nginx.conf'), '-e', join(dir, 'error.log')], { stdio: 'ignore' });
     const outcome = await until(

@@ -7,8 +7,8 @@ import { toProtoClientKind } from './room.wire';
 export function grpcPushUrlIssuer(address: string, tls?: GrpcTlsConfig, metrics?: GrpcMetrics, inproc?: InProcessHub): PushUrlIssuer & { close(): void } {
   const client = createClient(urlIssuerv1.UrlIssuerServiceService, address, 3000, { tls, metrics, inproc });
   return {
-    async issuePushUrl(roomId, memberId, record, formats = [], kind = 'mini_program', audioOnly = false): Promise<IssuedPushUrl> {
-      const { pushUrl, audienceEntryUrl: entry } = await client.issuePushUrl({ roomId, memberId, record, recordFormats: formats, pusherKind: toProtoClientKind(kind), audioOnly });
+    async issuePushUrl(roomId, memberId, record, formats = [], kind = 'mini_program', audioOnly = false, identity = ''): Promise<IssuedPushUrl> {
+      const { pushUrl, audienceEntryUrl: entry } = await client.issuePushUrl({ roomId, memberId, record, recordFormats: formats, pusherKind: toProtoClientKind(kind), audioOnly, identity });
       if (!pushUrl) throw new Error('url issuer returned no push URL');
       const { streamId, url, expireTime, recording, webrtcUrl, webrtcUnavailable } = pushUrl;
       const audienceEntryUrl = entry?.url ? { url: entry.url, expireTime: entry.expireTime ?? new Date(0) } : null;

@@ -126,6 +126,12 @@ export interface ServerMessage {
     { $case: "tokenExpiring"; value: TokenExpiring }
     | { $case: "sendMessage"; value: SendMessageResponse }
     | { $case: "listMessages"; value: ListMessagesResponse }
+    | //
+    /**
+     * A stream whose play URL this connection was given empty with webrtc_unavailable
+     * WEBRTC_STARTING now plays over WebRTC: here is its URL.
+     */
+    { $case: "streamPlayable"; value: StreamPlayableNotice }
     | { $case: "setMediaState"; value: SetMediaStateResponse }
     | { $case: "muteMember"; value: MuteMemberResponse }
     | { $case: "allowUnmute"; value: AllowUnmuteResponse }
@@ -832,6 +838,21 @@ export interface StopMonitorRequest {
 
 /** NEXT-ID: 1 */
 export interface StopMonitorResponse {
+}
+
+/**
+ * A bridged stream is playable now. A browser member's play URL of a stream a media bridge prepares
+ * comes empty (webrtc_unavailable WEBRTC_STARTING) wherever it is given (stream_started, a join or
+ * sync answer, a call's caller URL) until media flows into the bridge's WebRTC side; the gateway then
+ * sends this, once per URL, to the connection it was given to. The room's other members and its other
+ * notices do not wait for it (no seq: it is not a room event). Not sent when media does not flow
+ * within about a minute, nor after the stream stopped or the seat went; a stream_started notice that
+ * follows supersedes it.
+ */
+export interface StreamPlayableNotice {
+  roomId: string;
+  /** The stream's play URL for this connection, with webrtc_url set. */
+  playUrl: PlayUrl | undefined;
 }
 
 /** About a call this connection monitors (monitor_call). */
@@ -1978,6 +1999,9 @@ export const ServerMessage: MessageFns<ServerMessage> = {
       case "listMessages":
         ListMessagesResponse.encode(message.message.value, writer.uint32(330).fork()).join();
         break;
+      case "streamPlayable":
+        StreamPlayableNotice.encode(message.message.value, writer.uint32(722).fork()).join();
+        break;
       case "setMediaState":
         SetMediaStateResponse.encode(message.message.value, writer.uint32(802).fork()).join();
         break;
@@ -2292,6 +2316,14 @@ export const ServerMessage: MessageFns<ServerMessage> = {
             message.message = { $case: "listMessages", value: ListMessagesResponse.decode(reader, reader.uint32()) };
             continue;
           }
+          case 90: {
+            if (tag !== 722) {
+              break;
+            }
+
+            message.message = { $case: "streamPlayable", value: StreamPlayableNotice.decode(reader, reader.uint32()) };
+            continue;
+          }
           case 100: {
             if (tag !== 802) {
               break;
@@ -2511,6 +2543,10 @@ export const ServerMessage: MessageFns<ServerMessage> = {
         ? { $case: "listMessages", value: ListMessagesResponse.fromJSON(object.listMessages) }
         : isSet(object.list_messages)
         ? { $case: "listMessages", value: ListMessagesResponse.fromJSON(object.list_messages) }
+        : isSet(object.streamPlayable)
+        ? { $case: "streamPlayable", value: StreamPlayableNotice.fromJSON(object.streamPlayable) }
+        : isSet(object.stream_playable)
+        ? { $case: "streamPlayable", value: StreamPlayableNotice.fromJSON(object.stream_playable) }
         : isSet(object.setMediaState)
         ? { $case: "setMediaState", value: SetMediaStateResponse.fromJSON(object.setMediaState) }
         : isSet(object.set_media_state)
@@ -2622,6 +2658,8 @@ export const ServerMessage: MessageFns<ServerMessage> = {
       obj.sendMessage = SendMessageResponse.toJSON(message.message.value);
     } else if (message.message?.$case === "listMessages") {
       obj.listMessages = ListMessagesResponse.toJSON(message.message.value);
+    } else if (message.message?.$case === "streamPlayable") {
+      obj.streamPlayable = StreamPlayableNotice.toJSON(message.message.value);
     } else if (message.message?.$case === "setMediaState") {
       obj.setMediaState = SetMediaStateResponse.toJSON(message.message.value);
     } else if (message.message?.$case === "muteMember") {
@@ -2845,6 +2883,12 @@ export const ServerMessage: MessageFns<ServerMessage> = {
       case "listMessages": {
         if (object.message?.value !== undefined && object.message?.value !== null) {
           message.message = { $case: "listMessages", value: ListMessagesResponse.fromPartial(object.message.value) };
+        }
+        break;
+      }
+      case "streamPlayable": {
+        if (object.message?.value !== undefined && object.message?.value !== null) {
+          message.message = { $case: "streamPlayable", value: StreamPlayableNotice.fromPartial(object.message.value) };
         }
         break;
       }
@@ -10290,6 +10334,101 @@ export const StopMonitorResponse: MessageFns<StopMonitorResponse> = {
   },
   fromPartial(_: DeepPartial<StopMonitorResponse>): StopMonitorResponse {
     const message = createBaseStopMonitorResponse();
+    return message;
+  },
+};
+
+function createBaseStreamPlayableNotice(): StreamPlayableNotice {
+  return { roomId: "", playUrl: undefined };
+}
+
+export const StreamPlayableNotice: MessageFns<StreamPlayableNotice> = {
+  encode(message: StreamPlayableNotice, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.roomId !== "") {
+      writer.uint32(10).string(message.roomId);
+    }
+    if (message.playUrl !== undefined) {
+      PlayUrl.encode(message.playUrl, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): StreamPlayableNotice {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseStreamPlayableNotice();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.roomId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.playUrl = PlayUrl.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): StreamPlayableNotice {
+    return {
+      roomId: isSet(object.roomId)
+        ? globalThis.String(object.roomId)
+        : isSet(object.room_id)
+        ? globalThis.String(object.room_id)
+        : "",
+      playUrl: isSet(object.playUrl)
+        ? PlayUrl.fromJSON(object.playUrl)
+        : isSet(object.play_url)
+        ? PlayUrl.fromJSON(object.play_url)
+        : undefined,
+    };
+  },
+
+  toJSON(message: StreamPlayableNotice): unknown {
+    const obj: any = {};
+    if (message.roomId !== undefined) {
+      obj.roomId = message.roomId;
+    }
+    if (message.playUrl !== undefined) {
+      obj.playUrl = PlayUrl.toJSON(message.playUrl);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<StreamPlayableNotice>): StreamPlayableNotice {
+    return StreamPlayableNotice.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<StreamPlayableNotice>): StreamPlayableNotice {
+    const message = createBaseStreamPlayableNotice();
+    message.roomId = object.roomId ?? "";
+    message.playUrl = (object.playUrl !== undefined && object.playUrl !== null)
+      ? PlayUrl.fromPartial(object.playUrl)
+      : undefined;
     return message;
   },
 };

@@ -110,7 +110,15 @@ export interface IssuePushUrlRequest {
     | ClientKind
     | undefined;
   /** The room is audio-only: the provider's audio-only mode where it has one (TRTC: pureaudiomode=1). */
-  audioOnly?: boolean | undefined;
+  audioOnly?:
+    | boolean
+    | undefined;
+  /**
+   * The member's identity (the subject of its access token). A browser's push is bridged by the
+   * media bridge as this member's egress: keyed by member_id and held by this identity, so no other
+   * member opens, closes or takes it over. Required for a browser pusher on a bridged deployment.
+   */
+  identity?: string | undefined;
 }
 
 export interface IssuePushUrlResponse {
@@ -132,6 +140,13 @@ export interface IssuePlayUrlsRequest {
   viewerIdentities: string[];
   /** Each viewer's kind, in the order of viewer_identities; empty, or one per viewer (missing: mini-program). */
   viewerKinds: ClientKind[];
+  /**
+   * For browser viewers of a bridged stream: wait up to this many milliseconds (at most 8000) for
+   * media to flow to the viewer's side before answering. A browser's webrtc_url is given only once
+   * media flows there; until then it is empty with webrtc_unavailable WEBRTC_STARTING (and the
+   * bridge keeps preparing the stream). 0: answer at once.
+   */
+  waitForMediaMs?: number | undefined;
 }
 
 export interface IssuePlayUrlsResponse {
@@ -200,7 +215,15 @@ export interface MediaRoomUser {
 }
 
 function createBaseIssuePushUrlRequest(): IssuePushUrlRequest {
-  return { roomId: "", memberId: "", record: false, recordFormats: [], pusherKind: undefined, audioOnly: undefined };
+  return {
+    roomId: "",
+    memberId: "",
+    record: false,
+    recordFormats: [],
+    pusherKind: undefined,
+    audioOnly: undefined,
+    identity: undefined,
+  };
 }
 
 export const IssuePushUrlRequest: MessageFns<IssuePushUrlRequest> = {
@@ -222,6 +245,9 @@ export const IssuePushUrlRequest: MessageFns<IssuePushUrlRequest> = {
     }
     if (message.audioOnly !== undefined) {
       writer.uint32(800).bool(message.audioOnly);
+    }
+    if (message.identity !== undefined) {
+      writer.uint32(722).string(message.identity);
     }
     return writer;
   },
@@ -287,6 +313,14 @@ export const IssuePushUrlRequest: MessageFns<IssuePushUrlRequest> = {
             message.audioOnly = reader.bool();
             continue;
           }
+          case 90: {
+            if (tag !== 722) {
+              break;
+            }
+
+            message.identity = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -327,6 +361,7 @@ export const IssuePushUrlRequest: MessageFns<IssuePushUrlRequest> = {
         : isSet(object.audio_only)
         ? globalThis.Boolean(object.audio_only)
         : undefined,
+      identity: isSet(object.identity) ? globalThis.String(object.identity) : undefined,
     };
   },
 
@@ -350,6 +385,9 @@ export const IssuePushUrlRequest: MessageFns<IssuePushUrlRequest> = {
     if (message.audioOnly !== undefined) {
       obj.audioOnly = message.audioOnly;
     }
+    if (message.identity !== undefined) {
+      obj.identity = message.identity;
+    }
     return obj;
   },
 
@@ -364,6 +402,7 @@ export const IssuePushUrlRequest: MessageFns<IssuePushUrlRequest> = {
     message.recordFormats = object.recordFormats?.map((e) => e) || [];
     message.pusherKind = object.pusherKind ?? undefined;
     message.audioOnly = object.audioOnly ?? undefined;
+    message.identity = object.identity ?? undefined;
     return message;
   },
 };
@@ -466,7 +505,7 @@ export const IssuePushUrlResponse: MessageFns<IssuePushUrlResponse> = {
 };
 
 function createBaseIssuePlayUrlsRequest(): IssuePlayUrlsRequest {
-  return { roomId: "", streamId: "", viewerIdentities: [], viewerKinds: [] };
+  return { roomId: "", streamId: "", viewerIdentities: [], viewerKinds: [], waitForMediaMs: undefined };
 }
 
 export const IssuePlayUrlsRequest: MessageFns<IssuePlayUrlsRequest> = {
@@ -486,6 +525,9 @@ export const IssuePlayUrlsRequest: MessageFns<IssuePlayUrlsRequest> = {
         writer.int32(clientKindToNumber(v));
       }
       writer.join();
+    }
+    if (message.waitForMediaMs !== undefined) {
+      writer.uint32(720).uint32(message.waitForMediaMs);
     }
     return writer;
   },
@@ -545,6 +587,14 @@ export const IssuePlayUrlsRequest: MessageFns<IssuePlayUrlsRequest> = {
 
             break;
           }
+          case 90: {
+            if (tag !== 720) {
+              break;
+            }
+
+            message.waitForMediaMs = reader.uint32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -579,6 +629,11 @@ export const IssuePlayUrlsRequest: MessageFns<IssuePlayUrlsRequest> = {
         : globalThis.Array.isArray(object?.viewer_kinds)
         ? object.viewer_kinds.map((e: any) => clientKindFromJSON(e))
         : [],
+      waitForMediaMs: isSet(object.waitForMediaMs)
+        ? globalThis.Number(object.waitForMediaMs)
+        : isSet(object.wait_for_media_ms)
+        ? globalThis.Number(object.wait_for_media_ms)
+        : undefined,
     };
   },
 
@@ -596,6 +651,9 @@ export const IssuePlayUrlsRequest: MessageFns<IssuePlayUrlsRequest> = {
     if (message.viewerKinds?.length) {
       obj.viewerKinds = message.viewerKinds.map((e) => clientKindToJSON(e));
     }
+    if (message.waitForMediaMs !== undefined) {
+      obj.waitForMediaMs = Math.round(message.waitForMediaMs);
+    }
     return obj;
   },
 
@@ -608,6 +666,7 @@ export const IssuePlayUrlsRequest: MessageFns<IssuePlayUrlsRequest> = {
     message.streamId = object.streamId ?? "";
     message.viewerIdentities = object.viewerIdentities?.map((e) => e) || [];
     message.viewerKinds = object.viewerKinds?.map((e) => e) || [];
+    message.waitForMediaMs = object.waitForMediaMs ?? undefined;
     return message;
   },
 };

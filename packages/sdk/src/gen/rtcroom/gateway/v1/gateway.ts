@@ -95,7 +95,14 @@ export interface ServerMessage {
   /** The access token expires soon: send refresh_token before expire_time, or the connection ends. */
   tokenExpiring?: TokenExpiring | undefined;
   sendMessage?: SendMessageResponse | undefined;
-  listMessages?: ListMessagesResponse | undefined;
+  listMessages?:
+    | ListMessagesResponse
+    | undefined;
+  /**
+   * A stream whose play URL this connection was given empty with webrtc_unavailable
+   * WEBRTC_STARTING now plays over WebRTC: here is its URL.
+   */
+  streamPlayable?: StreamPlayableNotice | undefined;
   setMediaState?: SetMediaStateResponse | undefined;
   muteMember?: MuteMemberResponse | undefined;
   allowUnmute?: AllowUnmuteResponse | undefined;
@@ -800,6 +807,21 @@ export interface StopMonitorRequest {
 
 /** NEXT-ID: 1 */
 export interface StopMonitorResponse {
+}
+
+/**
+ * A bridged stream is playable now. A browser member's play URL of a stream a media bridge prepares
+ * comes empty (webrtc_unavailable WEBRTC_STARTING) wherever it is given (stream_started, a join or
+ * sync answer, a call's caller URL) until media flows into the bridge's WebRTC side; the gateway then
+ * sends this, once per URL, to the connection it was given to. The room's other members and its other
+ * notices do not wait for it (no seq: it is not a room event). Not sent when media does not flow
+ * within about a minute, nor after the stream stopped or the seat went; a stream_started notice that
+ * follows supersedes it.
+ */
+export interface StreamPlayableNotice {
+  roomId: string;
+  /** The stream's play URL for this connection, with webrtc_url set. */
+  playUrl: PlayUrl | undefined;
 }
 
 /** About a call this connection monitors (monitor_call). */
