@@ -258,12 +258,13 @@ export class Rooms {
     for (const id of due) {
       const did = await this.tx.run(id, async (change) => {
         const room = await change.lock(id);
-        // Re-checked under the lock: someone may have joined since.
+        // Re-checked under the lock, or on the copy this instance remembers (its write lands only if
+        // nobody wrote the room since): someone may have joined meanwhile.
         if (room.state !== 'open' || !room.autoCloseAt || room.autoCloseAt > change.now || room.memberCount > 0) return false;
         await change.close(room, autoCloseReason(room));
         await change.commit(room);
         return true;
-      });
+      }, { optimistic: true }); // nobody seated: one statement on the room as this instance last left it
       if (did) closed++;
     }
     return closed;
