@@ -146,20 +146,20 @@ export class Rooms {
     }
   }
 
+  // Made first, looked up when that fails: a room not known here by name is more often new (the first
+  // join of a meeting) than one made elsewhere, and the insert of a taken name writes nothing and
+  // raises no error in Postgres (room.repository.ts): one round trip for a new room, two for one made
+  // by another instance or before a restart (once per room and instance: it is remembered then). Any
+  // failure to make it (options a join may not create with, say) still finds a room that exists.
   private async lookUpOrCreate(name: string, options: RoomOptions): Promise<Room> {
-    return (await this.openNamed(name)) ?? this.createNamed(name, options);
-  }
-
-  private async createNamed(name: string, options: RoomOptions): Promise<Room> {
     try {
       const created = await this.create({ ...options, name }, null);
       this.remember(created);
       return created;
     } catch (err) {
-      if (!isDomainError(err, 'ALREADY_EXISTS')) throw err;
-      const raced = await this.openNamed(name);
-      if (!raced) throw err;
-      return raced;
+      const found = await this.openNamed(name).catch(() => null);
+      if (!found) throw err;
+      return found;
     }
   }
 

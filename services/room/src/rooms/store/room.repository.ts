@@ -9,6 +9,8 @@ import { RoomDb } from '../../db/database';
 import { MembersTable, RoomsTable } from './room.tables';
 import { memberWriteQuery, toMember } from './member.repository';
 import type { LockedRoom, MemberWrite, RoomPageCursor } from './room-store';
+import { uniqueViolation } from '../../db/store';
+import { createRoomSql, createRoomValues } from './sql/create-room.sql';
 import { roomWriteValues } from './sql/room-write.sql';
 import { seatMemberSql, seatMemberValues } from './sql/seat-member.sql';
 import { updateMemberSql, updateMemberValues } from './sql/update-member.sql';
@@ -44,48 +46,13 @@ export function toRoom(row: RoomsTable): Room {
   };
 }
 
-/** Inserts a new room at `version` with its first events, in one statement. */
+/**
+ * Inserts a new room at `version` with its first events, in one statement; a unique violation (as
+ * Postgres would raise it) when an open room already has the name, without Postgres raising one.
+ */
 export async function insertRoomWithEvents(db: RoomDb, room: Room, version: number, requestId: string | null, events: OutboxRow[]): Promise<void> {
-  const values = {
-    id: room.id,
-    name: room.name,
-    kind: room.kind,
-    display_name: room.displayName,
-    max_members: room.maxMembers,
-    metadata: room.metadata,
-    recording: room.recording,
-    recording_formats: (room.recordingFormats ?? []).join('|'),
-    state: room.state,
-    owner_identity: room.ownerIdentity,
-    owner_rights: room.ownerRights,
-    message_webhooks: room.messageWebhooks === true,
-    max_audience: room.maxAudience ?? 30,
-    audio_only: room.audioOnly === true,
-    member_count: room.memberCount,
-    seq: room.seq,
-    create_request_id: requestId,
-    created_at: room.createdAt,
-    closed_at: room.closedAt,
-    close_reason: room.closeReason,
-    owner_leave_policy: room.ownerLeavePolicy,
-    empty_timeout_seconds: room.emptyTimeoutSeconds,
-    departure_timeout_seconds: room.departureTimeoutSeconds,
-    duplicate_identity: room.duplicateIdentity,
-    ever_joined: room.everJoined,
-    auto_close_at: room.autoCloseAt,
-    version,
-    event_tx: sql<string>`pg_current_xact_id()`,
-  };
-  if (events.length === 0) {
-    await db.insertInto('rooms').values(values).execute();
-    return;
-  }
-  await db
-    .with('written', (q) => q.insertInto('rooms').values(values).returning('event_tx'))
-    .insertInto('room_events')
-    .columns(eventColumns)
-    .expression(stampedEvents(events))
-    .execute();
+  const { rows } = await db.executeQuery<{ made: number }>(CompiledQuery.raw(createRoomSql(events.length), createRoomValues(room, version, requestId, events)));
+  if (Number(rows[0]?.made) !== 1) throw uniqueViolation('rooms_open_name');
 }
 
 /**

@@ -34,15 +34,19 @@ export function roomWriteCtes(events: number): string {
     where id = $1::text and version = $2::int8
     returning event_tx)`;
   if (events === 0) return saved;
-  const rows = Array.from({ length: events }, (_, i) => {
-    const p = (k: number, type: string) => `$${roomParamCount + eventParamCount * i + k}::${type}`;
-    return `(${p(1, 'text')}, ${p(2, 'text')}, ${p(3, 'int8')}, ${p(4, 'text')}, ${p(5, 'bytea')}, ${p(6, 'timestamptz')}, ${p(7, 'text')})`;
-  });
   return `${saved},
   events_written as (
     insert into room_events (id, room_id, seq, subject, payload, created_at, traceparent, tx)
-    select e.*, saved.event_tx
-    from (values ${rows.join(', ')}) as e (id, room_id, seq, subject, payload, created_at, traceparent), saved)`;
+    select e.*, saved.event_tx from ${eventRows(events, roomParamCount)}, saved)`;
+}
+
+/** `events` outbox rows as a VALUES list named `e`, their parameters after the first `after`. */
+export function eventRows(events: number, after: number): string {
+  const rows = Array.from({ length: events }, (_, i) => {
+    const p = (k: number, type: string) => `$${after + eventParamCount * i + k}::${type}`;
+    return `(${p(1, 'text')}, ${p(2, 'text')}, ${p(3, 'int8')}, ${p(4, 'text')}, ${p(5, 'bytea')}, ${p(6, 'timestamptz')}, ${p(7, 'text')})`;
+  });
+  return `(values ${rows.join(', ')}) as e (id, room_id, seq, subject, payload, created_at, traceparent)`;
 }
 
 /** Whether the room was written: every statement ends with this. */
