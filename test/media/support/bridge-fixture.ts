@@ -14,7 +14,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { ServiceProcess } from '../../support/service-processes';
 import { janusMissing, RunningJanus, startJanus } from './janus';
 import { ended, ffmpegChildren } from './media-processes';
-import { nginxBin, rtmpModule, RunningNginxRtmp, startNginxRtmp } from './nginx-rtmp';
+import { nginxBin, rtmpModule, RtcroomHooks, RunningNginxRtmp, startNginxRtmp } from './nginx-rtmp';
 
 const root = resolve(__dirname, '../../..');
 const chromiumPath = '/usr/bin/chromium';
@@ -48,11 +48,12 @@ export class BridgeFixture {
   /** Processes a test started (pushes) that the fixture kills at the end. */
   readonly pushes: ChildProcess[] = [];
 
-  async start(): Promise<void> {
+  /** `rtcroom`: nginx-rtmp asks rtcroom's hooks, records and serves recordings (support/nginx-rtmp.ts). */
+  async start(rtcroom?: RtcroomHooks): Promise<void> {
     if (bridgeTestMissing.length > 0) throw new Error(`CI=true but ${bridgeTestMissing.join(', ')} missing`);
     execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-b', join(root, 'services/media-bridge')], { stdio: 'inherit' });
     this.workDir = mkdtempSync(join(tmpdir(), 'rtcroom-bridge-'));
-    [this.rtmp, this.janus] = await Promise.all([startNginxRtmp(), startJanus({ logTo: process.env.TEST_LOG ? (l) => process.stderr.write(`[janus] ${l}`) : undefined })]);
+    [this.rtmp, this.janus] = await Promise.all([startNginxRtmp(rtcroom), startJanus({ logTo: process.env.TEST_LOG ? (l) => process.stderr.write(`[janus] ${l}`) : undefined })]);
     // A port window for the bridge's egress receivers, away from Janus's.
     const base = 20000 + 500 * Math.floor(Math.random() * 18);
     this.bridgeProcess = new ServiceProcess('media-bridge', {
