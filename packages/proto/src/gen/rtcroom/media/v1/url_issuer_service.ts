@@ -1533,8 +1533,9 @@ export const UrlIssuerServiceService = {
   /**
    * Lists a room's finished recordings, in the order rtcroom learned of them, their urls signed for
    * viewer_identity when it is set. Reads only.
-   * Callers: room (a desk call's recordings, for the agent or supervisor who asked), internal
-   * (business backends and admin tools; no client reaches it directly through the gateway).
+   * The room service asks for a desk call's recordings signed for the agent or supervisor who asked;
+   * business backends and admin tools for any room's (no client reaches it through the gateway).
+   * Callers: room, internal.
    */
   listRecordings: {
     path: "/rtcroom.media.v1.UrlIssuerService/ListRecordings" as const,
@@ -1586,8 +1587,9 @@ export interface UrlIssuerServiceServer extends UntypedServiceImplementation {
   /**
    * Lists a room's finished recordings, in the order rtcroom learned of them, their urls signed for
    * viewer_identity when it is set. Reads only.
-   * Callers: room (a desk call's recordings, for the agent or supervisor who asked), internal
-   * (business backends and admin tools; no client reaches it directly through the gateway).
+   * The room service asks for a desk call's recordings signed for the agent or supervisor who asked;
+   * business backends and admin tools for any room's (no client reaches it through the gateway).
+   * Callers: room, internal.
    */
   listRecordings: handleUnaryCall<ListRecordingsRequest, ListRecordingsResponse>;
   /**
@@ -1662,8 +1664,9 @@ export interface UrlIssuerServiceClient extends Client {
   /**
    * Lists a room's finished recordings, in the order rtcroom learned of them, their urls signed for
    * viewer_identity when it is set. Reads only.
-   * Callers: room (a desk call's recordings, for the agent or supervisor who asked), internal
-   * (business backends and admin tools; no client reaches it directly through the gateway).
+   * The room service asks for a desk call's recordings signed for the agent or supervisor who asked;
+   * business backends and admin tools for any room's (no client reaches it through the gateway).
+   * Callers: room, internal.
    */
   listRecordings(
     request: ListRecordingsRequest,
