@@ -18,7 +18,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createClient, defaultGrants, issueAccessToken } from '@rtcroom/common';
-import { createTestDatabase, HeldAddress, testNatsUrl, TestDatabase } from '@rtcroom/common/testing';
+import { createTestDatabase, HeldAddress, PrivateNatsServer, TestDatabase } from '@rtcroom/common/testing';
 import { RunningSystem, startAll } from '@rtcroom/dev';
 import { deskServicev1, deskv1 } from '@rtcroom/proto';
 import { nodeSocket, RtcRoomClient, WebSocketClass } from '@rtcroom/sdk';
@@ -41,6 +41,7 @@ describeWithMediaTools('the console media test')('the web console plays the cust
   const f = new BridgeFixture();
   let database: TestDatabase;
   let hooks: HeldAddress | undefined;
+  let nats: PrivateNatsServer;
   let system: RunningSystem;
   let customer: RtcRoomClient | undefined;
   let companion: RtcRoomClient | undefined;
@@ -51,6 +52,10 @@ describeWithMediaTools('the console media test')('the web console plays the cust
     execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-b', join(root, 'packages/console/tsconfig.json')], { stdio: 'inherit' });
     execFileSync(process.execPath, [join(root, 'packages/console/scripts/assemble.mjs')], { stdio: 'pipe' });
     database = await createTestDatabase();
+    // A NATS of its own: the media server's facts and recordings go to durable consumers that every
+    // system on a shared server would share, and another test's room service would take (and drop)
+    // this call's recordings.
+    nats = await PrivateNatsServer.start();
     // nginx and the url-issuer need each other's address: nginx goes first, with the hooks at an
     // address held here, which is pointed at the url-issuer once it listens.
     const held = await HeldAddress.open();
@@ -60,7 +65,7 @@ describeWithMediaTools('the console media test')('the web console plays the cust
       startAll({
         env: {
           DATABASE_URL: database.url,
-          NATS_URL: testNatsUrl,
+          NATS_URL: nats.url,
           RTCROOM_DEV: 'true',
           GATEWAY_CONSOLE_DIR: consoleDir,
           ACCESS_TOKEN_SECRET: secret,
@@ -89,6 +94,7 @@ describeWithMediaTools('the console media test')('the web console plays the cust
     await system?.stop();
     await f.stop();
     await hooks?.close();
+    await nats?.dispose();
     await database?.drop();
   }, 60_000);
 
@@ -203,7 +209,13 @@ describeWithMediaTools('the console media test')('the web console plays the cust
       await page.click('[data-testid=desk-hang-up]');
       customerPush.kill('SIGINT');
       const sides = ['cust-zhao', 'agent-bo'];
-      for (const who of sides) await page.waitForSelector(`#desk-recordings [data-testid="recording-play-${who}"]`, { timeout: 60_000 });
+      for (const who of sides) {
+        await page.waitForSelector(`#desk-recordings [data-testid="recording-play-${who}"]`, { timeout: 60_000 }).catch(async (err) => {
+          const seen = await page.evaluate(`[document.getElementById('desk-recordings-panel').outerHTML, document.getElementById('log').innerText.slice(0, 3000)]`);
+          const listed = await desk.listCallRecordings(deskServicev1.ListCallRecordingsRequest.fromPartial({ callId: placed.call.id }));
+          throw new Error(`${(err as Error).message}\nthe desk showed: ${JSON.stringify(seen)}\nthe desk service lists: ${JSON.stringify(listed.recordings.map((r) => r.recording?.identity))}`);
+        });
+      }
       const urls = await Promise.all(sides.map((who) => page.getAttribute(`#desk-recordings [data-testid="recording-play-${who}"]`, 'data-recording-play')));
       for (const url of urls) {
         expect(url).toMatch(new RegExp(`^${f.rtmp.recordUrlBase}/s_[A-Za-z0-9_-]+-\\d+\\.mp4\\?viewer=agent-bo&exp=\\d+&sig=`));
