@@ -244,7 +244,7 @@ describe('thin path on the embedded default (PGlite and the in-process bus)', ()
   let system: RunningSystem;
   beforeAll(async () => {
     system = await startAll({ env: { ACCESS_TOKEN_SECRET: secret, RTCROOM_DEV: 'true' }, ephemeralPorts: true, logLevel: 'silent' });
-  });
+  }, 90_000); // PGlite's first start: a few seconds here, over 30 on a machine loaded to 15
   afterAll(() => system?.stop());
 
   it('works the same', async () => {

@@ -1,6 +1,6 @@
 // TRTC as the media provider, end to end on the real Postgres and NATS: members get room:// push URLs,
 // and TRTC's callbacks, signed as Tencent signs them, are the media server's word: who entered the
-// media room, whose camera or microphone is on (a stream started or stopped, told to the room with
+// media room (an audience member who receives only may stay; a user without a seat is put out), whose camera or microphone is on (a stream started or stopped, told to the room with
 // its play URL) and the member's media state (which of them is on). Forged, stale, foreign and replayed callbacks change nothing. Departures and closed
 // rooms reach the media room through TRTC's server API, here a local stand-in that checks each
 // request's TC3-HMAC-SHA256 signature and shape (test/support/trtc-api-stand-in.ts).
@@ -66,7 +66,7 @@ async function connect(identity: string, roomAdmin = false): Promise<DemoClient>
 const join = (c: DemoClient, value: Partial<gatewayv1.JoinRoomRequest>) => c.request({ $case: 'joinRoom', value: gatewayv1.JoinRoomRequest.fromPartial(value) });
 
 /** A callback as TRTC sends it: the raw body, Sign = base64(HMAC-SHA256(key, body)), SdkAppId. */
-async function callback(eventType: number, roomId: string, userId: string, opts: { atMs?: number; callbackTs?: number; key?: string; appId?: number; raw?: string } = {}) {
+async function callback(eventType: number, roomId: string, userId: string, opts: { atMs?: number; callbackTs?: number; key?: string; appId?: number; raw?: string; role?: 20 | 21 } = {}) {
   const atMs = opts.atMs ?? Date.now();
   const raw =
     opts.raw ??
@@ -74,7 +74,7 @@ async function callback(eventType: number, roomId: string, userId: string, opts:
       EventGroupId: eventType < 200 ? 1 : 2,
       EventType: eventType,
       CallbackTs: opts.callbackTs ?? Date.now(),
-      EventInfo: { RoomId: roomId, EventTs: Math.floor(atMs / 1000), EventMsTs: atMs, UserId: userId, Role: 20, TerminalType: 3, UserType: 2, Reason: 1 },
+      EventInfo: { RoomId: roomId, EventTs: Math.floor(atMs / 1000), EventMsTs: atMs, UserId: userId, Role: opts.role ?? 20, TerminalType: 3, UserType: 2, Reason: 1 },
     });
   const sign = createHmac('sha256', opts.key ?? callbackKey).update(raw).digest('base64');
   const res = await fetch(`http://${system.mediaHooksAddress}${trtcCallbackPath}`, {
@@ -215,4 +215,57 @@ it("turns 201-204 into the member's media state (the media server's word), and g
   const audioOnly = await join(alice, { roomName: `trtc-audio-${Date.now().toString(36)}`, createIfMissing: true, createOptions: roomv1.Room.fromPartial({ audioOnly: true }) });
   expect(new URL(audioOnly.pushUrl!.url.replace(/^room:/, 'https:')).searchParams.get('pureaudiomode')).toBe('1');
   expect(audioOnly.member!.media!.video).toMatchObject({ on: false, forbidden: true });
+});
+
+it('lets an audience member enter the media room to play the seats, with an entry URL that cannot publish, and seats it on promotion', async () => {
+  const admin = await connect('admin-2', true);
+  const viewer = await connect('viewer');
+  const { room, pushUrl } = await join(admin, { roomName: `trtc-aud-${Date.now().toString(36)}`, createIfMissing: true });
+  const roomId = room!.id;
+  const adminUser = pushUrl!.streamId;
+  const removes = () => api.calls.filter((c) => c.action === 'RemoveUserByStrRoomId' && c.body.RoomId === roomId).map((c) => c.body.UserIds);
+  const query = (url: string) => Object.fromEntries(new URL(url.replace(/^room:/, 'https:')).searchParams);
+  const refusedBefore = api.refused.length;
+  const t0 = Date.now();
+  await callback(103, roomId, adminUser, { atMs: t0 });
+  await callback(201, roomId, adminUser, { atMs: t0 + 1 });
+  await admin.waitForNotice((n) => n.notice?.$case === 'streamStarted', 20_000);
+
+  // In the audience: no push URL; the entry URL (its own TRTC user, this room, the audience role) and the seat's play URL.
+  const joined = await join(viewer, { roomId, role: roomv1.MemberRole.MEMBER_ROLE_AUDIENCE });
+  expect(joined.pushUrl).toBeUndefined();
+  const viewerUser = joined.member!.streamId;
+  expect(joined.audienceEntryUrl!.url.startsWith('room://cloud.tencent.com/rtc?')).toBe(true);
+  expect(query(joined.audienceEntryUrl!.url)).toMatchObject({ sdkappid: String(sdkAppId), strroomid: roomId, userid: viewerUser, appscene: 'live', role: 'audience' });
+  expect(joined.audienceEntryUrl!.expireTime!.getTime()).toBeGreaterThan(Date.now());
+  expect(joined.playUrls.map((u) => u.rtcUrl)).toEqual([`room://rtc.tencent.com?userid=${adminUser}&streamtype=main`]);
+
+  // TRTC says it entered as audience: it stays, and nothing of it reaches the room as a stream.
+  expect(await callback(103, roomId, viewerUser, { atMs: t0 + 2, role: 21 })).toMatchObject({ status: 200, body: { code: 0 } });
+  expect(removes()).toEqual([]);
+  expect(await presenceOf(roomId)).toMatchObject({ viewer: ['MEDIA_ROOM_PRESENCE_ENTERED', false, false, false] });
+  // The same user entering as an anchor (a seat's tickets it does not hold) is put out.
+  await callback(103, roomId, viewerUser, { atMs: t0 + 3, role: 20 });
+  expect(removes()).toEqual([[viewerUser]]);
+
+  // 连麦: invited and accepted, it gets an anchor's push URL for the same TRTC user, and entering with it stays.
+  const setRole = (c: DemoClient, identity: string, role: roomv1.MemberRole) => c.request({ $case: 'setMemberRole', value: { roomId, identity, role } });
+  await setRole(admin, 'viewer', roomv1.MemberRole.MEMBER_ROLE_SEAT);
+  const promoted = await setRole(viewer, '', roomv1.MemberRole.MEMBER_ROLE_SEAT);
+  expect(promoted.pushUrl!.streamId).toBe(viewerUser);
+  expect(promoted.audienceEntryUrl).toBeUndefined();
+  expect(query(promoted.pushUrl!.url)).toMatchObject({ strroomid: roomId, userid: viewerUser, streamid: viewerUser });
+  await callback(103, roomId, viewerUser, { atMs: t0 + 4, role: 20 });
+  await callback(203, roomId, viewerUser, { atMs: t0 + 5 });
+  await admin.waitForNotice((n) => n.notice?.$case === 'streamStarted' && n.notice.value.member?.identity === 'viewer', 20_000);
+  expect(removes()).toEqual([[viewerUser]]);
+
+  // Back in the audience: the entry URL again, and no push URL.
+  const demoted = await setRole(viewer, '', roomv1.MemberRole.MEMBER_ROLE_AUDIENCE);
+  expect(demoted.pushUrl).toBeUndefined();
+  expect(query(demoted.audienceEntryUrl!.url)).toMatchObject({ userid: viewerUser, role: 'audience' });
+  await callback(104, roomId, viewerUser, { atMs: t0 + 6 });
+  await callback(103, roomId, viewerUser, { atMs: t0 + 7, role: 21 });
+  expect(removes()).toEqual([[viewerUser]]);
+  expect(api.refused).toHaveLength(refusedBefore);
 });

@@ -125,7 +125,7 @@ describe('rooms', () => {
     await seat(room.id, 'ann');
     const got = await ok('rooms get quiet');
     expect(got).toMatch(/^members: +1\/2$/m);
-    expect(got).toMatch(/^IDENTITY +NAME +ROLE +STATE +CONNECTED +JOINED\nann +seat +joined/m);
+    expect(got).toMatch(/^IDENTITY +NAME +ROLE +STATE +CONNECTED +MIC +CAMERA +JOINED\nann +seat +joined/m);
     expect(await okJson(`rooms get ${room.id}`)).toMatchObject({ room: { id: room.id }, members: [{ identity: 'ann' }], seq: 2 });
 
     expect(await ok(['rooms', 'update', 'quiet', '--display-name', 'Quiet room', '--metadata', '{"case":42}'])).toMatch(/^display name: Quiet room$/m);
@@ -188,6 +188,22 @@ describe('members', () => {
     expect(await cli('members remove crowd nobody')).toMatchObject({ status: 1, stderr: expect.stringMatching(/^NOT_A_MEMBER: /) });
     expect(await cli('members ban crowd ann --for soon')).toMatchObject({ status: 2, stderr: expect.stringMatching(/^--for must be a duration such as 90, 15m, 2h or 7d, got "soon"/) });
     expect(await cli('members ban crowd ann --for 31d')).toMatchObject({ status: 1, stderr: expect.stringMatching(/^INVALID_ARGUMENT: ban_seconds must be at most/) });
+  });
+
+  it('mutes a member, forbids and allows unmuting, and moves one between a seat and the audience', async () => {
+    const { room } = await okJson('rooms create hushed');
+    await seat(room.id, 'eve');
+    expect(await ok('members list hushed')).toMatch(/^IDENTITY +NAME +ROLE +STATE +CONNECTED +MIC +CAMERA +JOINED\neve .* on +on /);
+    expect(await ok('members mute hushed eve --audio --forbid-unmute')).toBe('eve: microphone on (forbidden), camera on\n');
+    expect((await okJson('members mute hushed eve --video')).member.media.video).toMatchObject({ muteRequested: true });
+    expect(await ok('members list hushed')).toMatch(/^eve .* on \(forbidden\) +on \(asked off\) /m);
+    expect(await ok('members allow-unmute hushed eve')).toMatch(/^eve: microphone on \(asked off\), camera on \(asked off\)\n$/);
+
+    expect(await ok('members role hushed eve audience')).toBe('eve is now in the audience\n');
+    expect(await ok('members list hushed')).toMatch(/^eve +\S* *audience /m);
+    expect(await ok('members role hushed eve seat')).toBe('eve is now seated\n'); // the operator moves it at once
+    expect(await cli('members role hushed eve stage')).toMatchObject({ status: 2, stderr: expect.stringMatching(/^the role must be seat or audience, got "stage"/) });
+    expect(await cli('members mute hushed nobody')).toMatchObject({ status: 1, stderr: expect.stringMatching(/^NOT_A_MEMBER: /) });
   });
 });
 

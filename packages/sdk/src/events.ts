@@ -1,7 +1,7 @@
 // Everything an RtcRoomClient tells the app, by event name. Room events come in each room's seq order,
 // once each, with nothing skipped (or a `resync` where the client had to start over from the members).
 import type { RtcRoomError } from './errors.js';
-import type { Call, CallEndReason, CloseReason, LeaveReason, MediaChangeReason, Member, MemberRole, PlayUrl, PushUrl, Recording, Room, RoomMessage, RoomNotice, Welcome } from './protocol.js';
+import type { Call, CallEndReason, CloseReason, LeaveReason, MediaChangeReason, MediaEntryUrl, Member, MemberRole, PlayUrl, PushUrl, Recording, Room, RoomMessage, RoomNotice, Welcome } from './protocol.js';
 import type { ConnectionStateChange } from './connection/transport.js';
 
 interface RoomEventBase {
@@ -91,6 +91,8 @@ export interface RtcRoomEvents {
   notice: RoomNotice;
   /** Your push URL for a room changed (a fresh one after pusher code 3004). */
   pushUrl: { roomId: string; pushUrl: PushUrl };
+  /** Your audience entry URL for a room changed (TRTC: back in the audience, or a fresh one): give it to your <live-pusher>. */
+  entryUrl: { roomId: string; entryUrl: MediaEntryUrl };
   /** Someone is calling you: play the caller with `callerPlayUrl.rtcUrl` (a browser: `webrtcUrl`), then answerCall or rejectCall. */
   incomingCall: { call: Call; callerPlayUrl?: PlayUrl };
   /** A call of yours changed state (every step, including the ones below). */

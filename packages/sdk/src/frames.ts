@@ -2,7 +2,7 @@
 // key) and what it makes of what the gateway sends (a ServerMessage, every field of the case it
 // carries set; see wire.ts for the messages inside).
 import type { Answer, Call, CallNotice, NoticeBody, NoticeKind, PusherAction, RequestBody, RequestKind, RoomNotice, ServerCase, ServerMessage, Welcome } from './protocol.js';
-import { bool, enumOf, fields, list, maybe, num, Raw, readAgent, readCall, readCallRecording, readLiveCall, readMember, readPlayUrl, readPushUrl, readRecording, readRoom, readRoomMessage, readTeam, readTeamStats, str, time } from './wire.js';
+import { bool, enumOf, fields, list, maybe, num, Raw, readAgent, readCall, readCallRecording, readEntryUrl, readLiveCall, readMember, readPlayUrl, readPushUrl, readRecording, readRoom, readRoomMessage, readTeam, readTeamStats, str, time } from './wire.js';
 
 /** The text of a request frame. */
 export function requestFrame<K extends RequestKind>(requestId: string, kind: K, body: RequestBody<K>): string {
@@ -63,7 +63,7 @@ const readCallOnly = (x: Raw): { call: Call } => ({ call: readCall(x.call) });
 const answerReaders: { [K in RequestKind]: (x: Raw) => Answer<K> } = {
   ping: (x) => ({ serverTime: time(x.serverTime) }),
   createRoom: (x) => ({ room: readRoom(x.room) }),
-  joinRoom: (x) => ({ room: readRoom(x.room), member: readMember(x.member), members: members(x.members), pushUrl: maybe(x.pushUrl, readPushUrl), playUrls: playUrls(x.playUrls), seq: num(x.seq) }),
+  joinRoom: (x) => ({ room: readRoom(x.room), member: readMember(x.member), members: members(x.members), pushUrl: maybe(x.pushUrl, readPushUrl), playUrls: playUrls(x.playUrls), seq: num(x.seq), audienceEntryUrl: maybe(x.audienceEntryUrl, readEntryUrl) }),
   leaveRoom: (x) => ({ member: readMember(x.member) }),
   listRooms: (x) => ({ rooms: list(x.rooms, readRoom), nextPageToken: str(x.nextPageToken) }),
   getRoom: (x) => ({ room: readRoom(x.room), members: members(x.members), seq: num(x.seq) }),
@@ -98,7 +98,7 @@ const answerReaders: { [K in RequestKind]: (x: Raw) => Answer<K> } = {
   setMediaState: (x) => ({ member: readMember(x.member) }),
   muteMember: (x) => ({ member: readMember(x.member) }),
   allowUnmute: (x) => ({ member: readMember(x.member) }),
-  setMemberRole: (x) => ({ member: readMember(x.member), pending: bool(x.pending), pushUrl: maybe(x.pushUrl, readPushUrl) }),
+  setMemberRole: (x) => ({ member: readMember(x.member), pending: bool(x.pending), pushUrl: maybe(x.pushUrl, readPushUrl), audienceEntryUrl: maybe(x.audienceEntryUrl, readEntryUrl) }),
   listLiveCalls: (x) => ({ calls: list(x.calls, readLiveCall) }),
   monitorCall: (x) => ({ call: readLiveCall(x.call), playUrls: playUrls(x.playUrls) }),
   stopMonitor: () => ({}),

@@ -10,7 +10,7 @@ export { describePlayerCode, describePusherCode, followMuteRequests, handlePlaye
 export * from './i18n/index.js';
 export type { LiveStateChangeEvent, PusherMediaAttributes } from './rooms/live-glue.js';
 export { TrtcRoomMedia, trtcRemoteUserCodes, trtcUserList } from './rooms/trtc-media.js';
-export type { TrtcPlayer } from './rooms/trtc-media.js';
+export type { TrtcPlayer, TrtcPusher } from './rooms/trtc-media.js';
 export { describeWebRtcUnavailable, mediaUrlFor } from './rooms/media-urls.js';
 export { parseJanusUrl } from './rooms/janus-url.js';
 export type { JanusTarget } from './rooms/janus-url.js';

@@ -9,7 +9,7 @@ import type { Room } from './gen/rtcroom/room/v1/room.js';
 
 export type { CloseReason, DuplicateIdentityPolicy, LeaveReason, MediaChangeReason, MediaSource, MediaState, Member, MemberRole, MemberState, OwnerLeavePolicy, OwnerRights, Room, RoomKind, RoomState, TrackState } from './gen/rtcroom/room/v1/room.js';
 export type { Call, CallEndReason, CallState } from './gen/rtcroom/room/v1/call.js';
-export type { ClientKind, PlayUrl, PushUrl } from './gen/rtcroom/media/v1/url.js';
+export type { ClientKind, MediaEntryUrl, PlayUrl, PushUrl } from './gen/rtcroom/media/v1/url.js';
 export type { MediaServer, Recording } from './gen/rtcroom/media/v1/recording.js';
 export type { Agent, AgentState, Team } from './gen/rtcroom/desk/v1/desk.js';
 export type { CallRecording, LiveCall, TeamStats } from './gen/rtcroom/desk/v1/desk_service.js';
@@ -115,7 +115,7 @@ interface Answers {
   setMediaState: Filled<gw.SetMediaStateResponse, 'member'>;
   muteMember: Filled<gw.MuteMemberResponse, 'member'>;
   allowUnmute: Filled<gw.AllowUnmuteResponse, 'member'>;
-  /** pushUrl: set when the answer promoted you to a seat. */
+  /** pushUrl: set when the answer promoted you to a seat; audienceEntryUrl (TRTC): when it moved you back to the audience. */
   setMemberRole: Filled<gw.SetMemberRoleResponse, 'member'>;
   listLiveCalls: gw.ListLiveCallsResponse;
   monitorCall: Filled<gw.MonitorCallResponse, 'call'>;

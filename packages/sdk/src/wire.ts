@@ -5,7 +5,7 @@
 // returns a generated type with no optional keys, so a field added to the proto does not compile until
 // it is read here; frames.unit.test.ts checks that what the gateway's own codec writes is read back
 // whole.
-import type { Agent, Call, CallRecording, LiveCall, MediaState, Member, TrackState, PlayUrl, PushUrl, Recording, Room, RoomMessage, Team, TeamStats } from './protocol.js';
+import type { Agent, Call, CallRecording, LiveCall, MediaEntryUrl, MediaState, Member, TrackState, PlayUrl, PushUrl, Recording, Room, RoomMessage, Team, TeamStats } from './protocol.js';
 import { fromBase64 } from './rooms/bytes.js';
 
 /** A message or part of one as JSON.parse made it: checked field by field below. */
@@ -84,6 +84,12 @@ export function readTrackState(raw?: unknown): TrackState {
 export function readMediaState(raw?: unknown): MediaState {
   const s = fields(raw);
   return { audio: readTrackState(s.audio), video: readTrackState(s.video) };
+}
+
+/** An audience member's way into a TRTC media room (receive only; never a push URL). */
+export function readEntryUrl(raw?: unknown): MediaEntryUrl {
+  const e = fields(raw);
+  return { url: str(e.url), expireTime: time(e.expireTime) };
 }
 
 export function readPushUrl(raw?: unknown): PushUrl {

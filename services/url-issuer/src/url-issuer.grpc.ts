@@ -145,7 +145,10 @@ export function urlIssuerBinding(deps: UrlIssuerDeps): ServiceBinding {
         const signed = provider.pushUrl(streamId, request.record, now, formats, { roomId: request.roomId, audioOnly: request.audioOnly });
         const webrtc = await webrtcOf(kind, (leg) => leg.pushUrl({ roomId: request.roomId, memberId: request.memberId, streamId, record: request.record, formats, now }));
         const pushUrl: mediav1.PushUrl = { streamId, ...signed, ...webrtc };
-        return { pushUrl };
+        // Signed with every push URL where the provider has one, so a join learns it without a hop
+        // more whatever role it takes (the room service hands out one or the other).
+        const audienceEntryUrl = provider.audienceEntryUrl?.(streamId, now, { roomId: request.roomId, audioOnly: request.audioOnly });
+        return { pushUrl, audienceEntryUrl };
       },
 
       async issuePlayUrls(request) {

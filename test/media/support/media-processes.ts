@@ -21,14 +21,17 @@ export async function until<T>(check: () => Promise<T | false | undefined | null
   }
 }
 
-/** ffmpeg pushes a 320x240 test pattern with a 440 Hz tone in real time (H.264 constrained baseline, AAC), as a mini-program's pusher would. */
-export function pushTestPattern(url: string, seconds: number, profile: 'baseline' | 'high-with-b-frames' = 'baseline'): ChildProcess {
+/**
+ * ffmpeg pushes a 320x240 test pattern with a 440 Hz tone in real time (H.264 constrained baseline, AAC), as a mini-program's pusher would.
+ * `pattern`: another of ffmpeg's test sources, to tell two sides apart in a picture.
+ */
+export function pushTestPattern(url: string, seconds: number, profile: 'baseline' | 'high-with-b-frames' = 'baseline', pattern: 'testsrc2' | 'smptebars' = 'testsrc2'): ChildProcess {
   const video = profile === 'baseline' ? ['-preset', 'ultrafast', '-tune', 'zerolatency', '-profile:v', 'baseline'] : ['-preset', 'veryfast', '-profile:v', 'high', '-bf', '2'];
   return spawn(
     'ffmpeg',
     [
       ...['-hide_banner', '-nostdin', '-v', 'error', '-re'],
-      ...['-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=15', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=44100'],
+      ...['-f', 'lavfi', '-i', `${pattern}=size=320x240:rate=15`, '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=44100'],
       ...['-t', String(seconds), '-c:v', 'libx264', ...video, '-pix_fmt', 'yuv420p', '-g', '15'],
       ...['-c:a', 'aac', '-b:a', '64k', '-f', 'flv', url],
     ],

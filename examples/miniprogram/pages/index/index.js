@@ -5,7 +5,8 @@ const lang = require('../../utils/lang.js');
 const { currentClient } = require('../../utils/session.js');
 
 Page({
-  data: { identity: '', name: '', roomName: 'demo', callee: '', signedIn: false, busy: false, error: '', locale: '', t: {} },
+  // trtc: a TRTC deployment, where the example also watches a room from the audience (pages/trtc).
+  data: { identity: '', name: '', roomName: 'demo', callee: '', signedIn: false, busy: false, error: '', locale: '', t: {}, trtc: config.media === 'trtc' },
 
   onLoad() {
     this.setData({ locale: lang.current(), t: lang.strings() });
@@ -40,6 +41,10 @@ Page({
   enterRoom() {
     const page = config.media === 'trtc' ? 'trtc/trtc' : 'room/room';
     if (this.data.roomName) wx.navigateTo({ url: `/pages/${page}?name=${encodeURIComponent(this.data.roomName)}` });
+  },
+
+  watchRoom() {
+    if (this.data.roomName) wx.navigateTo({ url: `/pages/trtc/trtc?name=${encodeURIComponent(this.data.roomName)}&as=audience` });
   },
 
   call() {

@@ -4,6 +4,10 @@
 // members, each playing TRTC's play URL once TRTC has told it: nobody without a seat is ever shown.
 // The host's mute request turns the pusher's microphone or camera off (followMuteRequests); TRTC's
 // callbacks then tell the room it is off.
+// From the audience (`?as=audience`, "Watch from the audience" on the first page) the pusher enters
+// with the entry URL the server signed (TRTC's audience role: it cannot publish), camera and microphone
+// off, and the seats play the same way; "Take a seat" asks for one (连麦), or takes the one the host
+// offered, and the pusher enters again with the push URL; "Back to the audience" the other way.
 const { followMuteRequests, pusherMediaAttributes, TrtcRoomMedia } = require('@rtcroom/sdk');
 const { getClient } = require('../../utils/session.js');
 const lang = require('../../utils/lang.js');
@@ -17,16 +21,20 @@ const seatEnded = {
 };
 
 Page({
-  data: { roomId: '', pushUrl: '', players: [], status: '', t: {}, muted: false, enableCamera: true },
+  // pushUrl: what the <live-pusher> enters with (in the audience, the entry URL: receive only).
+  data: { roomId: '', pushUrl: '', audience: false, players: [], status: '', t: {}, muted: false, enableCamera: true },
 
   async onLoad(query) {
     this.setData({ t: lang.strings(), status: lang.t('entering') });
     const client = getClient();
     this.client = client;
+    this.as = query.as === 'audience' ? 'audience' : 'seat';
     const mine = (handler) => (e) => e.roomId === this.data.roomId && handler(e);
     this.offs = [
       ...roomEvents.map((name) => client.on(name, mine(() => this.redraw()))),
-      client.on('pushUrl', mine((e) => this.setData({ pushUrl: e.pushUrl.url }))),
+      client.on('pushUrl', mine(() => this.repush())),
+      client.on('entryUrl', mine(() => this.repush())),
+      client.on('memberRole', mine((e) => (e.self ? this.repush() : this.redraw()))),
       client.on('roomClosed', mine(() => this.gone(lang.t('roomWasClosed')))),
       client.on('memberLeft', mine((e) => e.self && e.reason !== 'LEAVE_REASON_ROOM_CLOSED' && this.gone(lang.t(seatEnded[e.reason] || 'noLongerInRoom')))),
       client.on('seatLost', mine(() => this.enter(decodeURIComponent(query.name)))),
@@ -37,15 +45,39 @@ Page({
 
   async enter(name) {
     try {
-      const room = await this.client.enterRoom(name, { createOptions: { maxMembers: 6, displayName: name } });
+      const room =
+        this.as === 'audience'
+          ? await this.client.joinRoom({ roomName: name, as: 'audience' })
+          : await this.client.enterRoom(name, { createOptions: { maxMembers: 6, displayName: name } });
       this.media = new TrtcRoomMedia(this.client, room.room.id);
       wx.setNavigationBarTitle({ title: room.room.displayName || room.room.name });
-      this.setData({ roomId: room.room.id, pushUrl: room.pushUrl.url, ...pusherMediaAttributes(room.self.media) });
+      this.setData({ roomId: room.room.id, ...pusherMediaAttributes(room.self.media) });
+      this.repush();
       if (this.stopFollowing) this.stopFollowing();
       this.stopFollowing = followMuteRequests(this.client, room.room.id, (attributes) => this.setData(attributes));
       this.redraw();
     } catch (err) {
       this.setData({ status: err.code === 'ROOM_FULL' ? lang.t('roomFullOfSix') : lang.t('couldNotEnter', { error: lang.errorText(err) }) });
+    }
+  },
+
+  /** The pusher's URL and role as the SDK has them now (after a join, a promotion, a demotion, a fresh URL). */
+  repush() {
+    if (!this.media) return;
+    const pusher = this.media.pusher();
+    this.setData({ pushUrl: pusher.url, audience: pusher.audience });
+    this.redraw();
+  },
+
+  // 连麦: from the audience, ask for a seat (or take the one offered); from a seat, back to the audience.
+  async toggleSeat() {
+    const roomId = this.data.roomId;
+    try {
+      const answer = this.data.audience ? await this.client.takeSeat(roomId) : await this.client.leaveSeat(roomId);
+      if (answer.pending) wx.showToast({ title: lang.t('seatAsked'), icon: 'none' });
+      this.repush();
+    } catch (err) {
+      wx.showToast({ title: lang.errorText(err), icon: 'none' });
     }
   },
 
@@ -60,15 +92,17 @@ Page({
       microphone: p.audio,
       inMediaRoom: p.inMediaRoom,
     }));
-    this.setData({ players, status: lang.t('roomCount', { count: room.members.length, max: room.room.maxMembers }) });
+    const seats = room.members.filter((m) => m.role !== 'MEMBER_ROLE_AUDIENCE').length;
+    const count = lang.t('roomCount', { count: seats, max: room.room.maxMembers });
+    this.setData({ players, status: this.data.audience ? `${count} ${lang.t('youWatchFromAudience')}` : count });
   },
 
   // 1031-1034: the others in the TRTC room; 3004: a fresh push URL.
   onPusherState(e) {
     if (!this.media) return;
     this.media.handlePusherStateChange(e).then((r) => {
-      if (r.pushUrl) this.setData({ pushUrl: r.pushUrl.url });
-      this.redraw();
+      if (r.pushUrl) this.repush();
+      else this.redraw();
     });
   },
 
@@ -82,7 +116,7 @@ Page({
 
   gone(message) {
     const roomId = this.data.roomId;
-    this.setData({ roomId: '', pushUrl: '', players: [], status: message });
+    this.setData({ roomId: '', pushUrl: '', audience: false, players: [], status: message });
     if (roomId) wx.showToast({ title: message, icon: 'none' });
   },
 

@@ -203,6 +203,11 @@ export const uiMessages = ui({
   watch: { en: 'Watch', 'zh-CN': '观看' },
   watchTitle: { en: 'Join the audience: no seat, no push URL', 'zh-CN': '以观众身份进入：不占麦位，没有推流地址' },
   actWatch: { en: 'watch', 'zh-CN': '观看' },
+  // the mini-program example's audience (TRTC mode)
+  watchRoom: { en: 'Watch from the audience', 'zh-CN': '以观众身份观看' },
+  takeSeat: { en: 'Take a seat', 'zh-CN': '上麦' },
+  leaveSeat: { en: 'Back to the audience', 'zh-CN': '下麦' },
+  seatAsked: { en: 'Asked for a seat: the host decides', 'zh-CN': '已申请上麦，等待房主同意' },
   memberJoinedState: { en: 'joined', 'zh-CN': '已进入' },
   memberPublishing: { en: 'publishing', 'zh-CN': '推流中' },
   memberInterrupted: { en: 'interrupted', 'zh-CN': '连接中断' },

@@ -4,14 +4,14 @@
 import type { Emitter } from '../emitter.js';
 import { RtcRoomError } from '../errors.js';
 import type { RtcRoomEvents } from '../events.js';
-import type { Answer, Member, PushUrl, RoomNotice, Welcome } from '../protocol.js';
+import type { Answer, MediaEntryUrl, Member, PushUrl, RoomNotice, Welcome } from '../protocol.js';
 import { RoomSequencer, SequencerStep } from './room-sequencer.js';
 import { RoomSnapshot, RoomView } from './room-view.js';
 import { setTimer } from '../timers.js';
 import type { Transport } from '../connection/transport.js';
 
 /** What an answer that gives a seat carries (join, re-join, placing or answering a call). */
-export type SeatTaken = Pick<Answer<'joinRoom'>, 'room' | 'member' | 'members' | 'pushUrl' | 'playUrls' | 'seq'>;
+export type SeatTaken = Pick<Answer<'joinRoom'>, 'room' | 'member' | 'members' | 'pushUrl' | 'playUrls' | 'seq'> & Partial<Pick<Answer<'joinRoom'>, 'audienceEntryUrl'>>;
 
 interface TrackedRoom {
   view: RoomView;
@@ -67,7 +67,7 @@ export class RoomTracker {
   seated(a: SeatTaken, joinKey?: string): void {
     const t = this.rooms.get(a.room.id);
     if (!t) {
-      const view = new RoomView(a.room, a.member, a.members, a.pushUrl, a.playUrls);
+      const view = new RoomView(a.room, a.member, a.members, a.pushUrl, a.playUrls, a.audienceEntryUrl);
       this.rooms.set(a.room.id, { view, sequencer: new RoomSequencer(a.room.id, a.seq), joinKey, refreshing: false });
       return;
     }
@@ -79,16 +79,42 @@ export class RoomTracker {
       t.view.pushUrl = a.pushUrl;
       this.events.emit('pushUrl', { roomId: a.room.id, pushUrl: a.pushUrl });
     }
+    this.newEntryUrl(t, a.audienceEntryUrl);
     this.run(t, t.sequencer.rejoined(a.seq));
   }
 
-  /** Your role changed by your own request: a promotion's push URL, or none any more (back in the audience). */
-  roleChanged(roomId: string, member: Member, pushUrl: PushUrl | undefined): void {
+  /**
+   * Your role changed by your own request: a promotion's push URL, or none any more (back in the
+   * audience, with TRTC your entry URL instead).
+   */
+  roleChanged(roomId: string, member: Member, pushUrl: PushUrl | undefined, entryUrl?: MediaEntryUrl): void {
     const t = this.rooms.get(roomId);
     if (!t) return;
+    const audience = member.role === 'MEMBER_ROLE_AUDIENCE';
     t.view.self = { ...t.view.self, ...member };
-    t.view.pushUrl = member.role === 'MEMBER_ROLE_AUDIENCE' ? undefined : (pushUrl ?? t.view.pushUrl);
+    t.view.pushUrl = audience ? undefined : (pushUrl ?? t.view.pushUrl);
+    if (!audience) t.view.entryUrl = undefined;
     if (pushUrl) this.events.emit('pushUrl', { roomId, pushUrl });
+    if (audience) this.newEntryUrl(t, entryUrl);
+  }
+
+  /**
+   * The seat's join again, with the join's idempotency key: the same membership (nobody is told), with
+   * a fresh push URL, or in the audience a fresh entry URL.
+   */
+  async rejoin(roomId: string): Promise<Answer<'joinRoom'>> {
+    const joinKey = this.beginRefresh(roomId);
+    try {
+      return await this.transport.request('joinRoom', { roomId, idempotencyKey: joinKey }, { onAnswer: (a) => this.seated(a, joinKey) });
+    } finally {
+      this.endRefresh(roomId);
+    }
+  }
+
+  private newEntryUrl(t: TrackedRoom, entryUrl: MediaEntryUrl | undefined): void {
+    if (!entryUrl) return;
+    t.view.entryUrl = entryUrl;
+    this.events.emit('entryUrl', { roomId: t.view.id, entryUrl });
   }
 
   /** A socket was welcomed: a resumed seat is synced from the last seq seen; any other seat is gone. */
@@ -155,6 +181,8 @@ export class RoomTracker {
     const selfId = t.view.self.memberId;
     const isSelf = (m: Member) => m.memberId === selfId;
     const base = { roomId: n.roomId, seq: n.seq, time: n.time };
+    // TRTC's push URLs are room:// URLs: a seat sent back to the audience there needs an entry URL.
+    const inTrtcRoom = t.view.pushUrl?.url.startsWith('room://') === true;
     t.view.apply(n);
     this.events.emit('notice', n);
     if (n.memberJoined) this.events.emit('memberJoined', { ...base, member: n.memberJoined.member, self: isSelf(n.memberJoined.member) });
@@ -173,6 +201,9 @@ export class RoomTracker {
     else if (n.memberRole) {
       const { member, previousRole, byIdentity, audienceCount } = n.memberRole;
       this.events.emit('memberRole', { ...base, member, previousRole, byIdentity, audienceCount, self: isSelf(member) });
+      // Sent back by a manager (your own request's answer brings it): your entry URL comes from a re-join.
+      const sentBack = isSelf(member) && member.role === 'MEMBER_ROLE_AUDIENCE' && byIdentity !== (this.transport.welcome?.identity ?? '');
+      if (sentBack && inTrtcRoom && t.joinKey) this.rejoin(n.roomId).catch((err: RtcRoomError) => this.events.emit('error', err));
     } else if (n.seatRequest) {
       const { member, invited, byIdentity } = n.seatRequest;
       this.events.emit('seatRequest', { ...base, member, invited, byIdentity, self: isSelf(member) });

@@ -1,6 +1,6 @@
 // What the client knows of a room it sits in, kept current from its notices in seq order: the room,
 // its members (in join order), your push URL and the play URLs signed for you.
-import type { Member, PlayUrl, PushUrl, Room, RoomNotice } from '../protocol.js';
+import type { MediaEntryUrl, Member, PlayUrl, PushUrl, Room, RoomNotice } from '../protocol.js';
 
 /** A copy of a room's state as the client knows it; handed to apps, never changed afterwards. */
 export interface RoomSnapshot {
@@ -11,6 +11,12 @@ export interface RoomSnapshot {
   members: Member[];
   /** For your <live-pusher url="...">. */
   pushUrl?: PushUrl;
+  /**
+   * In the audience with TRTC (MEDIA_PROVIDER=trtc): your <live-pusher url="..."> enters the media room
+   * with it (audience role, camera and microphone off) so your <live-player>s can play the seats. It
+   * cannot publish. Absent on a seat and with the other providers (their play URLs need no entry).
+   */
+  entryUrl?: MediaEntryUrl;
   /** Play URLs signed for you, by member id, of the members publishing now. */
   playUrls: Record<string, PlayUrl>;
   /** The last room event applied. */
@@ -27,6 +33,7 @@ export class RoomView {
     members: Member[],
     public pushUrl: PushUrl | undefined,
     playUrls: PlayUrl[],
+    public entryUrl: MediaEntryUrl | undefined = undefined,
   ) {
     this.replaceMembers(members, playUrls);
   }
@@ -80,6 +87,8 @@ export class RoomView {
       if (member.role === 'MEMBER_ROLE_AUDIENCE') this.playUrls.delete(member.memberId);
       // Back in the audience yourself: your push URL is no longer yours to push to.
       if (member.role === 'MEMBER_ROLE_AUDIENCE' && member.memberId === this.self.memberId) this.pushUrl = undefined;
+      // On a seat yourself: you enter the media room with your push URL now.
+      if (member.role !== 'MEMBER_ROLE_AUDIENCE' && member.memberId === this.self.memberId) this.entryUrl = undefined;
       if (member.role === 'MEMBER_ROLE_AUDIENCE' && member.memberId !== this.self.memberId) this.members.delete(member.memberId);
       else this.put(member);
       this.room = { ...this.room, audienceCount };
@@ -98,6 +107,7 @@ export class RoomView {
       self: { ...this.self },
       members: [...this.members.values()].map((m) => ({ ...m })),
       pushUrl: this.pushUrl ? { ...this.pushUrl } : undefined,
+      entryUrl: this.entryUrl ? { ...this.entryUrl } : undefined,
       playUrls: copyUrls(this.playUrls),
       seq,
     };

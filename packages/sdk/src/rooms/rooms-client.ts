@@ -3,7 +3,7 @@
 // is kept by room-tracker.ts from the answers and the notices, in seq order.
 import { ConnectionClient } from '../connection/connection-client.js';
 import { RtcRoomError } from '../errors.js';
-import type { Answer, ClientKind, Member, PusherAction, PushUrl, Room, RoomMessage, RoomOptions, ServerMessage, Timestamp, Welcome } from '../protocol.js';
+import type { Answer, ClientKind, MediaEntryUrl, Member, PusherAction, PushUrl, Room, RoomMessage, RoomOptions, ServerMessage, Timestamp, Welcome } from '../protocol.js';
 import { toBase64, utf8Encode } from './bytes.js';
 import { newKey, RoomTracker } from './room-tracker.js';
 import type { RoomSnapshot } from './room-view.js';
@@ -28,7 +28,10 @@ export interface JoinedRoom extends RoomSnapshot {
   pushUrl: PushUrl;
 }
 
-/** A room joined as audience: no push URL until you are promoted (takeSeat). */
+/**
+ * A room joined as audience: no push URL until you are promoted (takeSeat). With TRTC, `entryUrl` is
+ * what your <live-pusher> enters the media room with (receive only) to play the seats.
+ */
 export type AudienceRoom = RoomSnapshot;
 
 /** What a seat request came to: promoted (with your push URL), or pending (asked, or invited). */
@@ -36,6 +39,8 @@ export interface SeatAnswer {
   member: Member;
   pending: boolean;
   pushUrl?: PushUrl;
+  /** Back in the audience yourself, with TRTC: your <live-pusher>'s entry URL (see RoomSnapshot.entryUrl). */
+  entryUrl?: MediaEntryUrl;
 }
 
 export interface ProfilePatch {
@@ -124,9 +129,9 @@ export abstract class RoomsClient extends ConnectionClient {
   private async setRole(roomId: string, identity: string, role: 'MEMBER_ROLE_SEAT' | 'MEMBER_ROLE_AUDIENCE'): Promise<SeatAnswer> {
     const mine = identity === '' || identity === this.transport.welcome?.identity;
     const answer = await this.transport.request('setMemberRole', { roomId, identity, role }, {
-      onAnswer: (a) => mine && !a.pending && this.roomTracker.roleChanged(roomId, a.member, a.pushUrl),
+      onAnswer: (a) => mine && !a.pending && this.roomTracker.roleChanged(roomId, a.member, a.pushUrl, a.audienceEntryUrl),
     });
-    return { member: answer.member, pending: answer.pending, pushUrl: answer.pushUrl };
+    return { member: answer.member, pending: answer.pending, pushUrl: answer.pushUrl, entryUrl: answer.audienceEntryUrl };
   }
 
   /** Gives up your seat. */
@@ -178,13 +183,16 @@ export abstract class RoomsClient extends ConnectionClient {
    * other side sees you replaced and re-joined, and your stream id changes), later ones are quiet.
    */
   async refreshPushUrl(roomId: string): Promise<PushUrl> {
-    const joinKey = this.roomTracker.beginRefresh(roomId);
-    try {
-      const answer = await this.transport.request('joinRoom', { roomId, idempotencyKey: joinKey }, { onAnswer: (a) => this.roomTracker.seated(a, joinKey) });
-      return answer.pushUrl!;
-    } finally {
-      this.roomTracker.endRefresh(roomId);
-    }
+    return (await this.roomTracker.rejoin(roomId)).pushUrl!;
+  }
+
+  /**
+   * In the audience with TRTC: a fresh entry URL for your <live-pusher> (when TRTC refused the old one,
+   * or it is near its expiry), the same way as refreshPushUrl. Undefined on a seat, and with providers
+   * that need none. Sent back to the audience by a manager, the SDK fetches it itself (event `entryUrl`).
+   */
+  async refreshEntryUrl(roomId: string): Promise<MediaEntryUrl | undefined> {
+    return (await this.roomTracker.rejoin(roomId)).audienceEntryUrl;
   }
 
   /**

@@ -8,12 +8,28 @@
 // not seated in rtcroom's view (one the server is putting out, or not yet announced) is never shown,
 // and a member who left rtcroom disappears at once, whatever TRTC has said yet.
 //
+// In the audience the same page works: TRTC plays a user only to those inside its room, so your
+// <live-pusher> enters it with your entry URL (the join's `entryUrl`: live scene, audience role; it
+// cannot publish) with camera and microphone off, and its 1031-1034 bring the seats as for a seat.
+// pusher() says what to give the <live-pusher>: your push URL on a seat, your entry URL in the audience
+// (after a promotion or a demotion, the other one: the pusher enters again as the same TRTC user).
+//
 //   const media = new TrtcRoomMedia(client, roomId);
 //   onPusherState(e) { media.handlePusherStateChange(e).then(() => this.setData({ players: media.players() })) }
+//   client.on('memberRole', () => this.setData({ pusher: media.pusher() }))   // and on 'entryUrl', 'pushUrl'
+
 import type { RtcRoomClient } from '../client.js';
 import type { PusherDiagnostic } from '../events.js';
 import { pusherMessage } from '../i18n/translate.js';
 import { describePusherCode, handlePusherStateChange, LiveStateChangeEvent } from './live-glue.js';
+
+/** What your <live-pusher> gets in TRTC mode: a seat pushes, the audience enters to receive only. */
+export interface TrtcPusher {
+  /** For <live-pusher url>: your push URL, or in the audience your entry URL; '' when you have neither yet. */
+  url: string;
+  /** In the audience: keep the camera and microphone off (<live-pusher enable-camera="false" enable-mic="false">). */
+  audience: boolean;
+}
 
 /** The pusher codes that carry TRTC's remote users. */
 export const trtcRemoteUserCodes: ReadonlySet<number> = new Set([1031, 1032, 1033, 1034]);
@@ -79,7 +95,8 @@ export class TrtcRoomMedia {
    */
   async handlePusherStateChange(event: LiveStateChangeEvent): Promise<PusherDiagnostic> {
     const code = Number(event.detail.code);
-    if (!trtcRemoteUserCodes.has(code)) return handlePusherStateChange(this.client, this.roomId, event);
+    // The audience's pusher pushes nothing: its codes are only told, never reported.
+    if (!trtcRemoteUserCodes.has(code) && !this.pusher().audience) return handlePusherStateChange(this.client, this.roomId, event);
     for (const listed of trtcUserList(event)) this.apply(code, listed);
     const described = describePusherCode(code);
     const result: PusherDiagnostic = { roomId: this.roomId, code, ...described, message: pusherMessage(code, described.meaning, this.client.locale) };
@@ -87,12 +104,19 @@ export class TrtcRoomMedia {
     return result;
   }
 
+  /** What your <live-pusher> enters the TRTC room with now. */
+  pusher(): TrtcPusher {
+    const room = this.client.room(this.roomId);
+    const audience = room?.self.role === 'MEMBER_ROLE_AUDIENCE';
+    return { url: (audience ? room?.entryUrl?.url : room?.pushUrl?.url) ?? '', audience };
+  }
+
   /** Every seated member but you, in join order, with what TRTC said of it. */
   players(): TrtcPlayer[] {
     const room = this.client.room(this.roomId);
     if (!room) return [];
     return room.members
-      .filter((m) => m.memberId !== room.self.memberId && m.streamId)
+      .filter((m) => m.memberId !== room.self.memberId && m.streamId && m.role !== 'MEMBER_ROLE_AUDIENCE')
       .map((m) => {
         const user = this.users.get(m.streamId);
         const inMediaRoom = user?.inRoom ?? false;

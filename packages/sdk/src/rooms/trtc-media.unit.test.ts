@@ -8,11 +8,12 @@ const me = member('m_me', 'me', 't_me');
 const alice = member('m_alice', 'alice', 't_alice');
 const bob = member('m_bob', 'bob', 't_bob');
 
-function fakeClient(members: Member[]) {
-  const state = { members, diagnosed: [] as unknown[] };
+function fakeClient(members: Member[], view: Partial<RoomSnapshot> = {}) {
+  const state = { members, diagnosed: [] as unknown[], reported: [] as number[] };
   const client = {
-    room: () => ({ self: me, members: state.members, room: {}, playUrls: {}, seq: 1 }) as unknown as RoomSnapshot,
+    room: () => ({ self: me, members: state.members, room: {}, playUrls: {}, seq: 1, ...view }) as unknown as RoomSnapshot,
     diagnose: (_kind: string, event: unknown) => state.diagnosed.push(event),
+    reportPusherEvent: async (_roomId: string, code: number) => (state.reported.push(code), 'NONE'),
   } as unknown as RtcRoomClient;
   return { client, state };
 }
@@ -45,6 +46,25 @@ describe('TrtcRoomMedia', () => {
     expect(media.players().map((p) => p.userId)).toEqual(['t_alice']);
     state.members = [me];
     expect(media.players()).toEqual([]);
+  });
+
+  it('gives the pusher your push URL on a seat, your entry URL in the audience, and does not report an audience pusher', async () => {
+    const seated = fakeClient([me, alice], { pushUrl: { url: 'room://cloud.tencent.com/rtc?userid=t_me' } as RoomSnapshot['pushUrl'] });
+    const seat = new TrtcRoomMedia(seated.client, 'r_1');
+    expect(seat.pusher()).toEqual({ url: 'room://cloud.tencent.com/rtc?userid=t_me', audience: false });
+    await seat.handlePusherStateChange({ detail: { code: 1002 } });
+    expect(seated.state.reported).toEqual([1002]);
+
+    const viewer = { ...me, role: 'MEMBER_ROLE_AUDIENCE' } as Member;
+    const watching = fakeClient([viewer, alice], { self: viewer, entryUrl: { url: 'room://cloud.tencent.com/rtc?userid=t_me&role=audience' } as RoomSnapshot['entryUrl'] });
+    const audience = new TrtcRoomMedia(watching.client, 'r_1');
+    expect(audience.pusher()).toEqual({ url: 'room://cloud.tencent.com/rtc?userid=t_me&role=audience', audience: true });
+    await audience.handlePusherStateChange({ detail: { code: 1002 } });
+    expect(watching.state.reported).toEqual([]);
+    expect(watching.state.diagnosed).toHaveLength(1);
+    // The seats play as for a seat.
+    await audience.handlePusherStateChange(pusher(1033, [{ userid: 't_alice', playurl: playurl('t_alice'), hasvideo: true }]));
+    expect(audience.players()).toEqual([expect.objectContaining({ identity: 'alice', playUrl: playurl('t_alice'), video: true })]);
   });
 
   it('reads a userlist given as text or as an object, and nothing from junk', () => {

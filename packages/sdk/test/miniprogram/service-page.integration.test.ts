@@ -1,21 +1,40 @@
 // The mini-program example's customer-service page (examples/miniprogram/pages/service), its own code
 // on a phone (phone.ts) against the real system, reached from the index page as a user would; an agent
 // on the SDK answers. What the customer sees: the push URL, its place in line, "Connecting…", the
-// agent's stream, the end; and the refusals in words.
+// agent's stream, the end; and the refusals in words. With nginx-rtmp, ffmpeg and Chromium here, a
+// picture of the page in the middle of a call, both sides really pushed (page-preview.ts), goes to
+// test-artifacts/miniprogram-call.png (the README's docs/miniprogram-call.png is a copy of one).
 import { createClient, issueAccessToken } from '@rtcroom/common';
 import { deskServicev1, deskv1 } from '@rtcroom/proto';
 import { handlePusherStateChange, nodeSocket, RtcRoomClient, WebSocketClass } from '@rtcroom/sdk';
+import { ChildProcess } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import WebSocket from 'ws';
+import { pushTestPattern } from '../../../../test/media/support/media-processes';
+import { nginxBin, rtmpModule, RunningNginxRtmp, startNginxRtmp } from '../../../../test/media/support/nginx-rtmp';
+import { repoRoot } from '../packed-sdk';
 import { recorder, secret, startTestSystem, TestSystem } from '../system';
 import { closePhones, installExample, InstalledExample, signedInPhone, stateChange, tapAndOpen, until } from './example';
+import { phoneScreen, PhoneScreen, previewPage, previewToolsMissing } from './page-preview';
 import type { Phone } from './phone';
+import { escapeHtml } from './wxml-preview';
+
+// The picture needs real media; without the tools it is skipped, except in CI, where that fails.
+const pictureMissing = [...previewToolsMissing, !nginxBin && 'nginx', !rtmpModule && 'libnginx-mod-rtmp'].filter(Boolean);
+const pictureSkipped = pictureMissing.length > 0 && process.env.CI !== 'true';
+// eslint-disable-next-line no-console
+if (pictureSkipped) console.warn(`the mini-program call picture skipped: ${pictureMissing.join(', ')} missing (bash scripts/ensure-media-tools.sh; bash scripts/ensure-browser.sh)`);
 
 let t: TestSystem;
 let desk: ReturnType<typeof createClient<typeof deskServicev1.DeskServiceService>>;
 let example: InstalledExample;
 let configTeam: deskv1.Team;
+let rtmp: RunningNginxRtmp | undefined;
 beforeAll(async () => {
-  t = await startTestSystem();
+  // Push and play URLs point at an nginx-rtmp of the file's own (it admits every push and play).
+  rtmp = pictureSkipped ? undefined : await startNginxRtmp();
+  t = await startTestSystem(rtmp ? { MEDIA_RTMP_BASE: rtmp.rtmpBase } : {});
   desk = createClient(deskServicev1.DeskServiceService, t.system.roomGrpcAddress);
   configTeam = await makeTeam();
   example = await installExample(t.system.gatewayAddress, configTeam.name); // config.js's serviceTeam
@@ -23,11 +42,17 @@ beforeAll(async () => {
 afterAll(async () => {
   desk?.close();
   await t?.stop();
+  await rtmp?.stop();
   example?.remove();
 });
 
 const agents: RtcRoomClient[] = [];
+const pushes: ChildProcess[] = [];
+let screen: Promise<PhoneScreen> | undefined;
 afterEach(async () => {
+  for (const push of pushes.splice(0)) push.kill('SIGKILL');
+  await screen?.then((s) => s.close()).catch(() => undefined);
+  screen = undefined;
   await closePhones();
   await Promise.all(agents.splice(0).map((c) => c.close()));
 });
@@ -120,3 +145,35 @@ it('refusals in words: closed (no agent signed in) and all lines busy; a waiting
   expect(first.toasts).toEqual(['Cancelled']);
   expect([...first.problems, ...second.problems]).toEqual([]);
 });
+
+(pictureSkipped ? it.skip : it)('a picture of the page in a call: the agent\'s frame in the live-player, the customer\'s own in the live-pusher', async () => {
+  screen = phoneScreen(); // Chromium starts while the call is set up
+  screen.catch(() => undefined); // a failed start fails the test where it is awaited
+  const team = configTeam.name;
+  const agent = await agentOf(team);
+  const offers = recorder(agent, 'incomingCall');
+  const page = await openService(await signedInPhone(example, `${team}-pictured`));
+  await agent.setAgentState(team, 'AGENT_STATE_AVAILABLE');
+  await page.call();
+  // ffmpeg is each side's camera: what <live-pusher> would push, then the code it reports once it does.
+  pushes.push(pushTestPattern(page.data.pushUrl, 60));
+  page.onPusherState(stateChange(1002));
+  const answered = await agent.answerCall((await offers.next()).call.id);
+  pushes.push(pushTestPattern(answered.room!.pushUrl.url, 60, 'baseline', 'smptebars'));
+  await handlePusherStateChange(agent, answered.room!.room.id, { detail: { code: 1002 } });
+  await until(() => page.data.active && page.data.remoteUrl, "the agent's stream on the page");
+
+  const preview = await previewPage(example.dir, page);
+  expect(preview.media).toEqual([
+    { tag: 'live-player', url: page.data.remoteUrl, frame: true },
+    { tag: 'live-pusher', url: page.data.pushUrl, frame: true },
+  ]);
+  expect(preview.html).toContain(`<wx-live-player src="${escapeHtml(page.data.remoteUrl)}" mode="RTC"`);
+  expect(preview.html).toContain(`${team} · in call`); // the page's words, in the phone's language
+  expect(preview.html).toContain('Hang up</wx-button>');
+  const artifacts = join(repoRoot, 'test-artifacts');
+  mkdirSync(artifacts, { recursive: true });
+  await (await screen).shoot(preview.html, join(artifacts, 'miniprogram-call.png'));
+  page.end();
+  await until(() => page.data.callId === '', 'the page to end the call');
+}, 60_000);

@@ -194,7 +194,7 @@ async function joinRoom(ctx: RequestContext, req: gatewayv1.JoinRoomRequest): Pr
     (res, playUrls) =>
       conn.reply(ctx.requestId, {
         $case: 'joinRoom',
-        value: { room: res.room, member: res.member, members: res.members, pushUrl: res.pushUrl, playUrls, seq: res.seq },
+        value: { room: res.room, member: res.member, members: res.members, pushUrl: res.pushUrl, playUrls, seq: res.seq, audienceEntryUrl: res.audienceEntryUrl },
       }),
     req.roomId,
   );

@@ -22,6 +22,7 @@ async function startStubIssuer(): Promise<{ address: string; server: grpc.Server
   server.addService(urlIssuerv1.UrlIssuerServiceService as unknown as grpc.ServiceDefinition, {
     issuePushUrl: (call: grpc.ServerUnaryCall<urlIssuerv1.IssuePushUrlRequest, unknown>, cb: grpc.sendUnaryData<urlIssuerv1.IssuePushUrlResponse>) =>
       cb(null, {
+        audienceEntryUrl: undefined,
         pushUrl: {
           streamId: `s_${call.request.memberId}`,
           url: `rtmp://media/live/s_${call.request.memberId}${call.request.audioOnly ? '?audio_only=1' : ''}`,

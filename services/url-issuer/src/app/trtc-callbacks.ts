@@ -1,13 +1,14 @@
 // TRTC's room and media event callbacks, the media server's word on a TRTC room: checked (Sign over
 // the raw body, SdkAppId, CallbackTs not too old), taken once (a replay is acknowledged and changes
 // nothing), and applied to the room's roster. 103/104 say who is really in the media room, and a user
-// there without a seat in the rtcroom room is removed from it; 201-204 turn the member's stream on
+// there without a seat in the rtcroom room is removed from it, unless it is an audience member rtcroom
+// admitted who receives only (audienceMayStay); 201-204 turn the member's stream on
 // (camera or microphone on) and off (both off, or the user left), as stream facts on the bus, and
 // are the member's media state (which of camera and microphone is on) as media_state facts.
 import type { Logger } from '@rtcroom/common';
 import { factIdFor, MediaFactSink } from '../domain/media-fact';
 import { isCurrent, MemberDirectory, MembershipWithRoom } from '../domain/member-directory';
-import { applyTrtcEvent, checkTrtcCallback, isPublishing, MediaRoomUserState, readTrtcEvent, TrtcCallbackCheck, TrtcEvent } from '../domain/trtc-callback';
+import { applyTrtcEvent, audienceMayStay, checkTrtcCallback, isPublishing, MediaRoomUserState, readTrtcEvent, TrtcCallbackCheck, TrtcEvent } from '../domain/trtc-callback';
 
 /** One user of a TRTC room, and the membership its user id is the stream of ('' when none). */
 export interface RosterRow {
@@ -99,19 +100,24 @@ export class TrtcCallbacks {
     // The membership this user id is the stream of, if it is of this room (a user id from another room is nobody here).
     const member = owner && owner.member.roomId === event.roomId ? owner : null;
     const seated = member !== null && isCurrent(member.member) && member.room.open;
+    const audience = !seated && member !== null && member.member.inAudience === true && member.room.open;
+    // An audience member's user sends nothing rtcroom plays: no stream or media facts of its.
+    const publisher = audience ? null : member;
     let inRoom = false;
+    let mayStay = seated;
     await this.roster.change(event.roomId, event.userId, async (row) => {
       const after = applyTrtcEvent(row.state, event);
       inRoom = after.entered;
+      mayStay ||= audienceMayStay(audience, event, after);
       if (after === row.state) return null;
       // Published before the row commits: a failure rolls the row back and Tencent's retry publishes
       // again (the same fact id, which the bus drops if the first publish did land).
-      if (member && isPublishing(row.state) !== isPublishing(after)) await this.publishStream(member, event, isPublishing(after));
-      if (member) await this.publishMedia(member, event, row.state, after);
+      if (publisher && isPublishing(row.state) !== isPublishing(after)) await this.publishStream(publisher, event, isPublishing(after));
+      if (publisher) await this.publishMedia(publisher, event, row.state, after);
       return { ...row, memberId: member?.member.memberId ?? '', identity: member?.member.identity ?? '', state: after };
     });
-    this.logger.info(`trtc ${event.kind}`, { roomId: event.roomId, userId: event.userId, identity: member?.member.identity, seated, reason: event.reason });
-    if (!seated && inRoom && event.kind !== 'left') await this.removeUnseated(event);
+    this.logger.info(`trtc ${event.kind}`, { roomId: event.roomId, userId: event.userId, identity: member?.member.identity, seated, audience, role: event.role, reason: event.reason });
+    if (!mayStay && inRoom && event.kind !== 'left') await this.removeUnseated(event);
   }
 
   private async publishStream(owner: MembershipWithRoom, event: TrtcEvent, began: boolean): Promise<void> {
@@ -129,7 +135,7 @@ export class TrtcCallbacks {
     await this.sink.publish({ id, time: new Date(event.atMs || this.now().getTime()), server: 'trtc', owner: owner.member, type: 'media_state', audio, video });
   }
 
-  /** A user in the media room without a seat in the rtcroom room (never had one, or lost it) is put out. */
+  /** A user in the media room without a seat in the rtcroom room (never had one, or lost it; or an audience member sending) is put out. */
   private async removeUnseated(event: TrtcEvent): Promise<void> {
     if (!this.control) {
       this.logger.warn('a user without a seat is in the trtc room, and TRTC_API_SECRET_ID is not set to remove it', { roomId: event.roomId, userId: event.userId });

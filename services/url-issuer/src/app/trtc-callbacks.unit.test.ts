@@ -14,6 +14,11 @@ const alice: MembershipWithRoom = {
   member: { memberId: 'm_alice', identity: 'alice', roomId: 'r_1', streamId: 't_alice', state: 'joined' },
   room: { roomId: 'r_1', open: true, recording: false },
 };
+// An audience member, read by its stream: 'left' as a pusher, but in the room.
+const viewer: MembershipWithRoom = {
+  member: { memberId: 'm_viewer', identity: 'viewer', roomId: 'r_1', streamId: 't_viewer', state: 'left', inAudience: true },
+  room: { roomId: 'r_1', open: true, recording: false },
+};
 
 function inMemoryRoster(): TrtcRoster & { rows: Map<string, RosterRow> } {
   const claims = new Set<string>();
@@ -35,7 +40,7 @@ function setup() {
   const published: MediaFact[] = [];
   const removed: string[][] = [];
   let failNextPublish = false;
-  const directory: MemberDirectory = { byStream: async (s) => (s === 't_alice' ? alice : null), seated: async () => null };
+  const directory: MemberDirectory = { byStream: async (s) => (s === 't_alice' ? alice : s === 't_viewer' ? viewer : null), seated: async () => null };
   const sink = {
     publish: async (fact: MediaFact) => {
       if (failNextPublish) {
@@ -48,8 +53,8 @@ function setup() {
   const control: MediaRoomControl = { removeUsers: async (_room, users) => void removed.push(users), dismissRoom: async () => undefined };
   const roster = inMemoryRoster();
   const callbacks = new TrtcCallbacks({ callbackKey: key, sdkAppId, maxAgeMs: 300_000, maxSkewMs: 60_000 }, directory, sink, roster, control, testLogger('trtc'), () => now);
-  const send = (eventType: number, userId: string, atMs: number) => {
-    const raw = JSON.stringify({ EventGroupId: 1, EventType: eventType, CallbackTs: now.getTime(), EventInfo: { RoomId: 'r_1', EventMsTs: atMs, UserId: userId, Reason: 1 } });
+  const send = (eventType: number, userId: string, atMs: number, role?: number) => {
+    const raw = JSON.stringify({ EventGroupId: 1, EventType: eventType, CallbackTs: now.getTime(), EventInfo: { RoomId: 'r_1', EventMsTs: atMs, UserId: userId, Reason: 1, Role: role } });
     return callbacks.handle({ sdkAppId: String(sdkAppId), sign: createHmac('sha256', key).update(raw).digest('base64') }, raw);
   };
   return { published, removed, roster, send, failPublishOnce: () => (failNextPublish = true) };
@@ -88,6 +93,24 @@ describe('TrtcCallbacks', () => {
     await send(104, 't_stranger', 2);
     expect(removed).toEqual([['t_stranger']]);
     expect(roster.rows.get('r_1/t_stranger')).toMatchObject({ memberId: '', state: { entered: false } });
+  });
+
+  it('lets an audience member it admitted stay while it receives only, and tells nothing of it', async () => {
+    const { removed, published, send, roster } = setup();
+    expect(await send(103, 't_viewer', 1, 21)).toEqual({ status: 200, body: { code: 0 } });
+    expect(removed).toEqual([]);
+    expect(published).toEqual([]);
+    expect(roster.rows.get('r_1/t_viewer')).toMatchObject({ memberId: 'm_viewer', identity: 'viewer', state: { entered: true } });
+  });
+
+  it('puts out an audience member that entered as an anchor, or turned a microphone on (a seat\'s old tickets)', async () => {
+    const { removed, published, send } = setup();
+    await send(103, 't_viewer', 1, 20);
+    expect(removed).toEqual([['t_viewer']]);
+    await send(103, 't_viewer', 2, 21);
+    await send(203, 't_viewer', 3);
+    expect(removed).toEqual([['t_viewer'], ['t_viewer']]);
+    expect(published).toEqual([]);
   });
 
   it("gives a failed callback's claim back: Tencent's retry is applied, and its repeat is not", async () => {

@@ -26,6 +26,12 @@ export interface SignedPlayUrls {
   expireTime: Date;
 }
 
+/** An audience member's way into the provider's media room (rtcroom.media.v1.MediaEntryUrl): receive only. */
+export interface SignedEntryUrl {
+  url: string;
+  expireTime: Date;
+}
+
 /** The seat a push URL is for (TRTC's URL names the room). */
 export interface PushSeat {
   roomId: string;
@@ -78,6 +84,11 @@ export interface MediaProvider {
   /** `formats` (when recording) replaces the deployment's record formats where the provider has a choice. */
   pushUrl(streamId: string, record: boolean, now: Date, formats?: readonly string[], seat?: PushSeat): SignedPushUrl;
   playUrl(streamId: string, viewer: string, now: Date): SignedPlayUrls;
+  /**
+   * Only where a stream plays from inside the provider's media room (TRTC): the URL the membership
+   * owning `streamId` enters that room with while in the audience, admitted to receive only.
+   */
+  audienceEntryUrl?(streamId: string, now: Date, seat: PushSeat): SignedEntryUrl;
   /** Absent: browser members get no WebRTC URL (webrtcUnavailable says why). */
   readonly webrtc?: WebRtcLeg;
 }

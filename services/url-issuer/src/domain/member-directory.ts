@@ -9,6 +9,11 @@ export interface Membership {
   roomId: string;
   streamId: string;
   state: MembershipState;
+  /**
+   * In the room now, in the audience. Its stream is not to be pushed, so a lookup by stream reads such
+   * a member as 'left'; this says it is still there (TRTC lets it into the media room to receive).
+   */
+  inAudience?: boolean;
 }
 
 export interface RoomFacts {

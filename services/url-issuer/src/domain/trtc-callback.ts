@@ -54,6 +54,8 @@ export interface TrtcEvent {
   atMs: number;
   /** 103: 1 normal, 2 network switch, 3 timeout retry, 4 cross-room; 104: 1 normal, 2 timeout, 3 removed, 4 cross-room ended, 5 killed. */
   reason: number;
+  /** EventInfo.Role: 20 anchor, 21 audience (live scene); null when TRTC did not say. */
+  role: 'anchor' | 'audience' | null;
 }
 
 export type TrtcReading = { kind: 'event'; event: TrtcEvent } | { kind: 'ignored'; eventType: number; why: string } | { kind: 'malformed'; why: string };
@@ -78,7 +80,8 @@ export function readTrtcEvent(body: unknown): TrtcReading {
   if (!roomId) return { kind: 'ignored', eventType, why: 'a room rtcroom does not name' };
   const eventTs = int(i.EventTs);
   const atMs = int(i.EventMsTs) ?? (eventTs !== null ? eventTs * 1000 : int(b.CallbackTs) ?? 0);
-  return { kind: 'event', event: { kind, roomId, userId, atMs, reason: int(i.Reason) ?? 0 } };
+  const role = int(i.Role);
+  return { kind: 'event', event: { kind, roomId, userId, atMs, reason: int(i.Reason) ?? 0, role: role === 20 ? 'anchor' : role === 21 ? 'audience' : null } };
 }
 
 /** One user of a TRTC room as the callbacks told it; each part keeps the time of the event that set it. */
@@ -95,6 +98,21 @@ export interface MediaRoomUserState {
 }
 
 export const unseenUser: MediaRoomUserState = { entered: false, video: false, audio: false, presenceMs: 0, videoMs: 0, audioMs: 0, enteredAt: null, leftAt: null };
+
+/**
+ * Whether a user in the media room without a seat may stay after this event: an audience member
+ * rtcroom admitted, as long as it receives only. Entering as an anchor, or a camera or microphone of
+ * its going on (and still on: a late, older event is no news), means it holds a seat's tickets, say
+ * those it had before it went back to the audience. Only what it does now counts: a track its earlier
+ * session as a seat left on, told off late, is not its doing. Anyone else without a seat is put out.
+ */
+export function audienceMayStay(admitted: boolean, event: TrtcEvent, after: MediaRoomUserState): boolean {
+  if (!admitted) return false;
+  if (event.kind === 'entered') return event.role !== 'anchor';
+  if (event.kind === 'video_on') return !after.video;
+  if (event.kind === 'audio_on') return !after.audio;
+  return true;
+}
 
 /** Publishing, for rtcroom's one stream per member: the camera or the microphone is on. */
 export const isPublishing = (s: MediaRoomUserState): boolean => s.entered && (s.video || s.audio);

@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { applyTrtcEvent, checkTrtcCallback, isPublishing, readTrtcEvent, TrtcEvent, unseenUser } from './trtc-callback';
+import { applyTrtcEvent, audienceMayStay, checkTrtcCallback, isPublishing, readTrtcEvent, TrtcEvent, unseenUser } from './trtc-callback';
 
 const check = { callbackKey: 'trtc-callback-key', sdkAppId: 1400123456, maxAgeMs: 300_000, maxSkewMs: 60_000 };
 const now = new Date('2026-12-06T00:00:00Z');
@@ -31,7 +31,8 @@ describe('checkTrtcCallback', () => {
 
 describe('readTrtcEvent', () => {
   it('reads 103/104 and 201-204, ignores the rest and rooms rtcroom never names', () => {
-    expect(readTrtcEvent(JSON.parse(body()))).toEqual({ kind: 'event', event: { kind: 'entered', roomId: 'r_1', userId: 't_user', atMs: 1000, reason: 1 } });
+    expect(readTrtcEvent(JSON.parse(body()))).toEqual({ kind: 'event', event: { kind: 'entered', roomId: 'r_1', userId: 't_user', atMs: 1000, reason: 1, role: 'anchor' } });
+    expect(readTrtcEvent(JSON.parse(body({ EventInfo: { RoomId: 'r_1', EventMsTs: 1000, UserId: 't_user', Role: 21 } })))).toMatchObject({ event: { role: 'audience' } });
     expect(readTrtcEvent(JSON.parse(body({ EventType: 204 })))).toMatchObject({ kind: 'event', event: { kind: 'audio_off' } });
     expect(readTrtcEvent(JSON.parse(body({ EventType: 101 })))).toMatchObject({ kind: 'ignored', eventType: 101 });
     expect(readTrtcEvent(JSON.parse(body({ EventInfo: { RoomId: 'not ours', UserId: 't_user' } })))).toMatchObject({ kind: 'ignored' });
@@ -41,7 +42,7 @@ describe('readTrtcEvent', () => {
 });
 
 describe('applyTrtcEvent', () => {
-  const ev = (kind: TrtcEvent['kind'], atMs: number): TrtcEvent => ({ kind, roomId: 'r_1', userId: 't_user', atMs, reason: 1 });
+  const ev = (kind: TrtcEvent['kind'], atMs: number): TrtcEvent => ({ kind, roomId: 'r_1', userId: 't_user', atMs, reason: 1, role: null });
   const run = (...events: TrtcEvent[]) => events.reduce(applyTrtcEvent, unseenUser);
 
   it('publishes while the camera or the microphone is on, and not after leaving', () => {
@@ -58,5 +59,27 @@ describe('applyTrtcEvent', () => {
     expect(applyTrtcEvent(left, ev('entered', 4))).toBe(left);
     // A camera that starts before its 103 arrived means the user is in.
     expect(run(ev('video_on', 7), ev('entered', 6))).toMatchObject({ entered: true, video: true });
+  });
+});
+
+describe('audienceMayStay', () => {
+  const entered = (role: TrtcEvent['role']): TrtcEvent => ({ kind: 'entered', roomId: 'r_1', userId: 't_user', atMs: 1, reason: 1, role });
+  const inRoom = applyTrtcEvent(unseenUser, entered('audience'));
+
+  it('admits an audience member rtcroom let in, entering as audience (or unsaid), sending nothing', () => {
+    expect(audienceMayStay(true, entered('audience'), inRoom)).toBe(true);
+    expect(audienceMayStay(true, entered(null), inRoom)).toBe(true);
+  });
+
+  it('refuses one rtcroom did not admit, one entering as an anchor, and one whose camera or microphone is on', () => {
+    expect(audienceMayStay(false, entered('audience'), inRoom)).toBe(false);
+    expect(audienceMayStay(true, entered('anchor'), inRoom)).toBe(false);
+    expect(audienceMayStay(true, { ...entered(null), kind: 'video_on' }, { ...inRoom, video: true })).toBe(false);
+    expect(audienceMayStay(true, { ...entered(null), kind: 'audio_on' }, { ...inRoom, audio: true })).toBe(false);
+  });
+
+  it("is not put out for what its session as a seat left behind: a track told off late, a start older than the latest state", () => {
+    expect(audienceMayStay(true, { ...entered(null), kind: 'video_off' }, { ...inRoom, audio: true })).toBe(true);
+    expect(audienceMayStay(true, { ...entered(null), kind: 'video_on' }, inRoom)).toBe(true);
   });
 });

@@ -13,8 +13,9 @@ const states: Partial<Record<roomv1.MemberState, MembershipState>> = {
 function fromMember(member: roomv1.Member, pushing = false): Membership {
   // An unknown state is treated as gone: never let a stream through on a guess.
   const audience = member.role === roomv1.MemberRole.MEMBER_ROLE_AUDIENCE;
-  const state = pushing && audience ? 'left' : (states[member.state] ?? 'left');
-  return { memberId: member.memberId, identity: member.identity, roomId: member.roomId, streamId: member.streamId, state };
+  const actual = states[member.state] ?? 'left';
+  const state = pushing && audience ? 'left' : actual;
+  return { memberId: member.memberId, identity: member.identity, roomId: member.roomId, streamId: member.streamId, state, inAudience: audience && actual !== 'left' };
 }
 
 function toMembership(res: roomServicev1.GetMemberResponse, pushing: boolean): MembershipWithRoom {
@@ -42,7 +43,7 @@ export function grpcMemberDirectory(address: string, timeoutMs = 3000, tls?: Grp
     seated: (roomId, identity) => find({ streamId: '', roomId, identity }),
     seatedMembers: async (roomId) => {
       try {
-        // The audience has no place in the media room (TRTC): only seats.
+        // Only seats push; audience members in the media room are listed as users without a seat.
         return (await client.listMembers({ roomId })).members.filter((m) => m.role !== roomv1.MemberRole.MEMBER_ROLE_AUDIENCE).map((m) => fromMember(m));
       } catch (err) {
         if (isDomainError(err, 'ROOM_NOT_FOUND') || isDomainError(err, 'INVALID_ARGUMENT')) return [];

@@ -50,6 +50,14 @@ export interface IssuedPushUrl {
   /** A browser's WebRTC push URL; '' for a mini-program, or when webrtcUnavailable says why. */
   webrtcUrl: string;
   webrtcUnavailable: string;
+  /** The same membership's way into the media room while in the audience, where the provider has one (TRTC). */
+  audienceEntryUrl?: AudienceEntryUrl | null;
+}
+
+/** rtcroom.media.v1.MediaEntryUrl: receive only, never a push URL. */
+export interface AudienceEntryUrl {
+  url: string;
+  expireTime: Date;
 }
 
 export interface JoinInput {
@@ -75,6 +83,8 @@ export interface JoinResult {
   members: Member[];
   /** Absent for an audience member. */
   pushUrl: IssuedPushUrl | null;
+  /** An audience member's entry URL, where the provider needs one (TRTC); else null. */
+  audienceEntryUrl: AudienceEntryUrl | null;
   /** Of the members publishing when the caller joined, signed for it; those missing are its to ask for. */
   playUrls: mediav1.PlayUrl[];
   seq: number;
@@ -86,6 +96,8 @@ export interface SetRoleResult {
   pending: boolean;
   /** Promoted: where its stream goes now. */
   pushUrl: IssuedPushUrl | null;
+  /** Back in the audience: its entry URL, where the provider needs one (TRTC). */
+  audienceEntryUrl: AudienceEntryUrl | null;
 }
 
 export class Memberships {
@@ -167,7 +179,7 @@ export class Memberships {
         // Asked for while the join is written, so a new member's answer waits for one hop less.
         const viewing = this.playUrlsFor(room.id, member, members);
         await change.commit(room);
-        return { room, member, members, pushUrl: role === 'seat' ? pushUrl : null, playUrls: await viewing, seq: room.seq };
+        return { room, member, members, ...handedOut(role, pushUrl), playUrls: await viewing, seq: room.seq };
       }, { optimistic: true });
       this.grants.prepare(joined.room);
       return joined;
@@ -188,7 +200,7 @@ export class Memberships {
    * the audience: the member itself or the manager, at once. The operator (no actor) promotes at once.
    */
   async setRole(roomId: string, identity: string, role: MemberRole, actor: Actor = null): Promise<SetRoleResult> {
-    let promoted = false;
+    let moved = false;
     const out = await this.onSeated(roomId, identity, async (change, room, member) => {
       const self = actor !== null && actor.identity === identity;
       const manager = mayManage(actor, room);
@@ -215,7 +227,6 @@ export class Memberships {
         const full = roomFull(room, 'seat', change.seated.filter((m) => roleOf(m) === 'seat').length);
         if (full) throw full;
         room.memberCount += 1;
-        promoted = true;
       } else {
         const full = roomFull(room, 'audience', change.seated.filter((m) => roleOf(m) === 'audience').length);
         if (full) throw full;
@@ -223,16 +234,18 @@ export class Memberships {
         // A stream it was pushing is not played any more: it is back to joined (no stream).
         if (member.state === 'publishing') member.state = 'joined';
       }
+      moved = true;
       Object.assign(member, { role, seatInvited: false });
       room.audienceCount = audienceCount(change.seated);
       change.writeMember(member);
       change.record({ type: 'member_role', member: { ...member }, previousRole: was, byIdentity: by, audienceCount: room.audienceCount });
       return { member, pending: false, room };
     }, actor);
-    if (!promoted || !out.room) return { member: out.member, pending: out.pending, pushUrl: null };
-    // The stream id derives from the member id, so this push URL names the stream the member already has.
-    const pushUrl = await this.issuer.issuePushUrl(out.room.id, out.member.memberId, out.room.recording, out.room.recordingFormats, out.member.kind, out.room.audioOnly === true);
-    return { member: out.member, pending: false, pushUrl };
+    if (!moved || !out.room) return { member: out.member, pending: out.pending, pushUrl: null, audienceEntryUrl: null };
+    // The stream id derives from the member id, so this push URL names the stream the member already
+    // has; back in the audience, the same signing gives its entry URL instead.
+    const issued = await this.issuer.issuePushUrl(out.room.id, out.member.memberId, out.room.recording, out.room.recordingFormats, out.member.kind, out.room.audioOnly === true);
+    return { member: out.member, pending: false, ...handedOut(role, issued) };
   }
 
   /** A principal gives up only its own seat; others' are removed (remove). */
@@ -478,8 +491,9 @@ export class Memberships {
     if (member.state === 'left') throw new DomainError('NOT_A_MEMBER', 'the membership this request made has ended');
     const snap = await this.rooms.get({ roomId: room.id });
     // The first join's kind, not this retry's: the membership is what the first one made.
-    const pushUrl = roleOf(member) === 'seat' ? await this.issuer.issuePushUrl(room.id, member.memberId, room.recording, room.recordingFormats, member.kind, room.audioOnly === true) : null;
-    return { room: snap.room, member, members: snap.members, pushUrl, playUrls: await this.playUrlsFor(room.id, member, snap.members), seq: snap.seq };
+    // A seat's fresh push URL, or an audience member's fresh entry URL (a retry is how either is renewed).
+    const issued = await this.issuer.issuePushUrl(room.id, member.memberId, room.recording, room.recordingFormats, member.kind, room.audioOnly === true);
+    return { room: snap.room, member, members: snap.members, ...handedOut(roleOf(member), issued), playUrls: await this.playUrlsFor(room.id, member, snap.members), seq: snap.seq };
   }
 
   /** Play URLs of the others publishing, signed for the viewer's kind; none (the caller asks) if the issuer fails. */
@@ -488,6 +502,12 @@ export class Memberships {
     if (streamIds.length === 0 || !this.issuer.issueViewerPlayUrls) return [];
     return this.issuer.issueViewerPlayUrls(roomId, viewer.identity, streamIds, viewer.kind).catch(() => []);
   }
+}
+
+/** A seat gets its push URL; the audience only its entry URL (where the provider has one), never a push URL. */
+function handedOut(role: MemberRole, issued: IssuedPushUrl): { pushUrl: IssuedPushUrl | null; audienceEntryUrl: AudienceEntryUrl | null } {
+  const { audienceEntryUrl, ...pushUrl } = issued;
+  return role === 'seat' ? { pushUrl, audienceEntryUrl: null } : { pushUrl: null, audienceEntryUrl: audienceEntryUrl ?? null };
 }
 
 /** A 1:1 call's room seats its parties and those invited: it has no audience. */

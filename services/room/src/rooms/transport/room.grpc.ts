@@ -131,6 +131,7 @@ export function roomGrpcBinding(rooms: Rooms, members: Memberships, messages: Me
           member: toProtoMember(result.member),
           members: result.members.map(toProtoMember),
           pushUrl: result.pushUrl ?? undefined,
+          audienceEntryUrl: result.audienceEntryUrl ?? undefined,
           playUrls: result.playUrls,
           playStreamIds: streamsToPlay(result.members, result.member.identity),
           seq: result.seq,
@@ -201,7 +202,7 @@ export function roomGrpcBinding(rooms: Rooms, members: Memberships, messages: Me
       },
       async setMemberRole(req, rpc) {
         const result = await members.setRole(req.roomId, requireIdentity(req.identity), roleFromProto(req.role), userActor(req.principal, rpc));
-        return { member: toProtoMember(result.member), pending: result.pending, pushUrl: result.pushUrl ?? undefined };
+        return { member: toProtoMember(result.member), pending: result.pending, pushUrl: result.pushUrl ?? undefined, audienceEntryUrl: result.audienceEntryUrl ?? undefined };
       },
       ...messageHandlers(messages),
     },

@@ -8,10 +8,11 @@ export function grpcPushUrlIssuer(address: string, tls?: GrpcTlsConfig, metrics?
   const client = createClient(urlIssuerv1.UrlIssuerServiceService, address, 3000, { tls, metrics, inproc });
   return {
     async issuePushUrl(roomId, memberId, record, formats = [], kind = 'mini_program', audioOnly = false): Promise<IssuedPushUrl> {
-      const { pushUrl } = await client.issuePushUrl({ roomId, memberId, record, recordFormats: formats, pusherKind: toProtoClientKind(kind), audioOnly });
+      const { pushUrl, audienceEntryUrl: entry } = await client.issuePushUrl({ roomId, memberId, record, recordFormats: formats, pusherKind: toProtoClientKind(kind), audioOnly });
       if (!pushUrl) throw new Error('url issuer returned no push URL');
       const { streamId, url, expireTime, recording, webrtcUrl, webrtcUnavailable } = pushUrl;
-      return { streamId, url, expireTime: expireTime ?? new Date(0), recording, webrtcUrl, webrtcUnavailable };
+      const audienceEntryUrl = entry?.url ? { url: entry.url, expireTime: entry.expireTime ?? new Date(0) } : null;
+      return { streamId, url, expireTime: expireTime ?? new Date(0), recording, webrtcUrl, webrtcUnavailable, audienceEntryUrl };
     },
     async issueViewerPlayUrls(roomId, viewerIdentity, streamIds, kind = 'mini_program') {
       return (await client.issueViewerPlayUrls({ roomId, viewerIdentity, streamIds, viewerKind: toProtoClientKind(kind) })).playUrls;

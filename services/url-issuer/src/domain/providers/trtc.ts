@@ -11,7 +11,7 @@
 // and `-` (the url-issuer refuses anything else), so every one fits and no two share a TRTC room.
 // TRTC's numeric room ids (uint32) are not used: they could not hold rtcroom's ids without a table.
 import { DomainError } from '@rtcroom/common/errors';
-import type { MediaProvider, PushSeat, SignedPlayUrls, SignedPushUrl, UrlLifetimes } from '../media-provider';
+import type { MediaProvider, PushSeat, SignedEntryUrl, SignedPlayUrls, SignedPushUrl, UrlLifetimes } from '../media-provider';
 import { expirySeconds } from '../expiry';
 
 export interface TrtcSettings extends UrlLifetimes {
@@ -32,10 +32,22 @@ export interface TrtcTickets {
 }
 
 /**
- * PrivateMapKey bits: 1 create the room, 2 enter, 4 send audio, 8 receive audio, 16 send video, 32
- * receive video, 64 send the sub-stream, 128 receive it. A seated member may do all of it.
+ * PrivateMapKey bits (tls-sig-api-v2, Tencent's "advanced permission control"): 1 create the room,
+ * 2 enter, 4 send audio, 8 receive audio, 16 send video, 32 receive video, 64 send the sub-stream,
+ * 128 receive it.
  */
+export const privilege = { create: 1, enter: 2, sendAudio: 4, receiveAudio: 8, sendVideo: 16, receiveVideo: 32, sendSubStream: 64, receiveSubStream: 128 } as const;
+
+/** A seated member may do all of it. */
 export const seatedPrivileges = 255;
+
+/**
+ * An audience member enters and receives, and sends nothing: TRTC itself refuses its audio, video and
+ * sub-stream whatever its client does. It may create the room: TRTC makes a room on its first entry,
+ * and an audience member who comes before any seat has entered (or after every seat left) would
+ * otherwise be refused and see nobody when the seats come; creating a room sends nothing.
+ */
+export const audiencePrivileges = privilege.create | privilege.enter | privilege.receiveAudio | privilege.receiveVideo | privilege.receiveSubStream;
 
 export const trtcStreamIdPrefix = 't';
 
@@ -68,31 +80,44 @@ export function trtcPlayUrl(userId: string): string {
 
 export function createTrtcProvider(settings: TrtcSettings, tickets: TrtcTickets): MediaProvider {
   const { sdkAppId, appScene } = settings;
+  const ttl = settings.pushTtlSeconds;
+  /** The room:// URL entering `seat`'s TRTC room as the stream's user, with these privileges. */
+  const entry = (streamId: string, seat: PushSeat | undefined, privileges: number, scene: Record<string, string>) => {
+    if (!seat) throw new DomainError('INVALID_ARGUMENT', 'a TRTC room URL needs the room', { field: 'room_id' });
+    const userId = trtcUserId(streamId);
+    const strRoomId = trtcRoomId(seat.roomId);
+    return new URLSearchParams({
+      sdkappid: String(sdkAppId),
+      strroomid: strRoomId,
+      userid: userId,
+      usersig: tickets.userSig(userId, ttl),
+      privatemapkey: tickets.privateMapKey(userId, ttl, strRoomId, privileges),
+      ...scene,
+      encsmall: '0',
+      cloudenv: 'PRO',
+    });
+  };
+  const roomUrl = (query: URLSearchParams, now: Date) => ({ url: `room://cloud.tencent.com/rtc?${query.toString()}`, expireTime: new Date(expirySeconds(now, ttl) * 1000) });
   return {
     streamIdPrefix: trtcStreamIdPrefix,
 
     // Recording in TRTC is the console's (automatic cloud recording) or a server API task, not a
-    // URL parameter: the URL never records, and says so.
+    // URL parameter: the URL never records, and says so. A seat is an anchor in the live scene (the
+    // video call scene has no roles).
     pushUrl(streamId: string, _record: boolean, now: Date, _formats?: readonly string[], seat?: PushSeat): SignedPushUrl {
-      if (!seat) throw new DomainError('INVALID_ARGUMENT', 'a TRTC push URL needs the room', { field: 'room_id' });
-      const userId = trtcUserId(streamId);
-      const strRoomId = trtcRoomId(seat.roomId);
-      const ttl = settings.pushTtlSeconds;
-      const query = new URLSearchParams({
-        sdkappid: String(sdkAppId),
-        strroomid: strRoomId,
-        userid: userId,
-        usersig: tickets.userSig(userId, ttl),
-        privatemapkey: tickets.privateMapKey(userId, ttl, strRoomId, seatedPrivileges),
-        appscene: appScene,
-        encsmall: '0',
-        cloudenv: 'PRO',
-        // The CDN relay's stream id, when the application relays to CDN: the same id as everywhere else.
-        streamid: streamId,
-      });
+      const query = entry(streamId, seat, seatedPrivileges, appScene === 'live' ? { appscene: 'live', role: 'anchor' } : { appscene: appScene });
+      // The CDN relay's stream id, when the application relays to CDN: the same id as everywhere else.
+      query.set('streamid', streamId);
       // An audio-only room's pusher enters in TRTC's pure audio mode: no video is sent or expected.
-      if (seat.audioOnly) query.set('pureaudiomode', '1');
-      return { url: `room://cloud.tencent.com/rtc?${query.toString()}`, expireTime: new Date(expirySeconds(now, ttl) * 1000), recording: false };
+      if (seat?.audioOnly) query.set('pureaudiomode', '1');
+      return { ...roomUrl(query, now), recording: false };
+    },
+
+    // The audience enters in the live scene's audience role whatever the deployment's scene (the video
+    // call scene has no role that sends nothing), as the same user it would push as once seated, so a
+    // promotion is that user entering again as an anchor. Its PrivateMapKey is what forbids sending.
+    audienceEntryUrl(streamId: string, now: Date, seat: PushSeat): SignedEntryUrl {
+      return roomUrl(entry(streamId, seat, audiencePrivileges, { appscene: 'live', role: 'audience' }), now);
     },
 
     // In TRTC a remote user is played by its user id from inside the room, whoever the viewer is.

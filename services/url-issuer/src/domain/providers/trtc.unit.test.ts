@@ -5,7 +5,7 @@ import { createHmac } from 'node:crypto';
 import { inflateSync } from 'node:zlib';
 import { tlsSigTickets } from '../../media-server/trtc-tickets';
 import { deriveStreamId } from '../stream-id';
-import { createTrtcProvider, roomIdOfTrtcRoom, seatedPrivileges, trtcRoomId, trtcStreamIdPrefix, TrtcSettings } from './trtc';
+import { audiencePrivileges, createTrtcProvider, privilege, roomIdOfTrtcRoom, seatedPrivileges, trtcRoomId, trtcStreamIdPrefix, TrtcSettings } from './trtc';
 
 const settings: TrtcSettings = { kind: 'trtc', sdkAppId: 1400123456, secretKey: 'a-trtc-secret-key-for-tests-0123456789', appScene: 'videocall', pushTtlSeconds: 86400, playTtlSeconds: 3600 };
 const provider = createTrtcProvider(settings, tlsSigTickets(settings.sdkAppId, settings.secretKey));
@@ -94,6 +94,55 @@ describe('TRTC push URL', () => {
 
   it('refuses a push URL without its room', () => {
     expect(() => provider.pushUrl(streamId, false, new Date())).toThrow(expect.objectContaining({ reason: 'INVALID_ARGUMENT' }));
+  });
+});
+
+describe('TRTC in the live scene', () => {
+  const live = createTrtcProvider({ ...settings, appScene: 'live' }, tlsSigTickets(settings.sdkAppId, settings.secretKey));
+
+  it('enters a seat as an anchor; the video call scene has no roles', () => {
+    const seat = new URL(live.pushUrl(streamId, false, new Date(), [], { roomId }).url.replace(/^room:/, 'https:')).searchParams;
+    expect(seat.get('appscene')).toBe('live');
+    expect(seat.get('role')).toBe('anchor');
+    expect(pushQuery().query.has('role')).toBe(false);
+  });
+});
+
+describe('TRTC audience entry URL', () => {
+  const entryQuery = (p = provider) => {
+    const now = new Date();
+    const entry = p.audienceEntryUrl!(streamId, now, { roomId });
+    expect(entry.url.startsWith('room://cloud.tencent.com/rtc?')).toBe(true);
+    return { entry, now, query: new URL(entry.url.replace(/^room:/, 'https:')).searchParams };
+  };
+
+  it("enters the same room as the same user, in the live scene's audience role, whatever the deployment's scene", () => {
+    const { entry, now, query } = entryQuery();
+    expect(Object.fromEntries(query)).toMatchObject({ sdkappid: '1400123456', strroomid: roomId, userid: streamId, appscene: 'live', role: 'audience' });
+    // Nothing a pusher would publish with: no CDN relay stream, no audio mode.
+    expect(query.has('streamid')).toBe(false);
+    expect(entry.expireTime.getTime()).toBe((Math.floor(now.getTime() / 1000) + settings.pushTtlSeconds) * 1000);
+    const live = createTrtcProvider({ ...settings, appScene: 'live' }, tlsSigTickets(settings.sdkAppId, settings.secretKey));
+    expect(entryQuery(live).query.get('role')).toBe('audience');
+  });
+
+  it('carries a UserSig for that user and a PrivateMapKey for that room that lets it enter and receive, never send', () => {
+    const { query } = entryQuery();
+    expect(decodeTicket(query.get('usersig')!)).toMatchObject({ 'TLS.identifier': streamId, 'TLS.sdkappid': settings.sdkAppId });
+    const doc = decodeTicket(query.get('privatemapkey')!);
+    expect(doc).toMatchObject({ 'TLS.identifier': streamId, 'TLS.sdkappid': settings.sdkAppId, 'TLS.expire': settings.pushTtlSeconds });
+    expect(doc['TLS.sig']).toBe(expectedSig(doc));
+    const buf = readUserBuf(Buffer.from(doc['TLS.userbuf'] as string, 'base64'));
+    expect(buf).toMatchObject({ version: 1, account: streamId, sdkAppId: settings.sdkAppId, numericRoom: 0, privileges: audiencePrivileges, strRoomId: roomId });
+    expect(Math.abs(buf.expire - (Date.now() / 1000 + settings.pushTtlSeconds))).toBeLessThan(60);
+    // Bits as Tencent documents them: 2 enter, 8/32/128 receive audio, video, sub-stream; 1 create the room.
+    expect(buf.privileges).toBe(0b1010_1011);
+    for (const send of [privilege.sendAudio, privilege.sendVideo, privilege.sendSubStream]) expect(buf.privileges & send).toBe(0);
+    for (const allowed of [privilege.enter, privilege.receiveAudio, privilege.receiveVideo]) expect(buf.privileges & allowed).toBe(allowed);
+  });
+
+  it('refuses an entry URL for a room TRTC cannot name', () => {
+    expect(() => provider.audienceEntryUrl!(streamId, new Date(), { roomId: 'r'.repeat(65) })).toThrow(expect.objectContaining({ reason: 'INVALID_ARGUMENT' }));
   });
 });
 

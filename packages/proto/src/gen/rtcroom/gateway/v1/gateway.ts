@@ -15,6 +15,7 @@ import {
   clientKindFromJSON,
   clientKindToJSON,
   clientKindToNumber,
+  MediaEntryUrl,
   PlayUrl,
   PushUrl,
 } from "../../media/v1/url";
@@ -319,6 +320,13 @@ export interface JoinRoomResponse {
   playUrls: PlayUrl[];
   /** Notices of this room continue from seq + 1. */
   seq: number;
+  /**
+   * In the audience, with TRTC (MEDIA_PROVIDER=trtc): your <live-pusher> enters the media room with
+   * this URL (live scene, audience role, camera and microphone off) so your <live-player>s can play
+   * the seated members. Not a push URL: it admits you to receive only. Absent on a seat and with the
+   * other providers. A join retried with the same idempotency_key answers a fresh one.
+   */
+  audienceEntryUrl: MediaEntryUrl | undefined;
 }
 
 export interface LeaveRoomRequest {
@@ -450,7 +458,15 @@ export interface SetMemberRoleResponse {
   /** Asked or invited, not promoted yet. */
   pending: boolean;
   /** Promoted: for your <live-pusher>. */
-  pushUrl: PushUrl | undefined;
+  pushUrl:
+    | PushUrl
+    | undefined;
+  /**
+   * Back in the audience by your own request, with TRTC: your entry URL again (as
+   * JoinRoomResponse.audience_entry_url). Sent back by the room's owner or an admin (member_role
+   * notice), re-join with your join's idempotency_key to get it.
+   */
+  audienceEntryUrl: MediaEntryUrl | undefined;
 }
 
 /**
@@ -4548,7 +4564,15 @@ export const JoinRoomRequest: MessageFns<JoinRoomRequest> = {
 };
 
 function createBaseJoinRoomResponse(): JoinRoomResponse {
-  return { room: undefined, member: undefined, members: [], pushUrl: undefined, playUrls: [], seq: 0 };
+  return {
+    room: undefined,
+    member: undefined,
+    members: [],
+    pushUrl: undefined,
+    playUrls: [],
+    seq: 0,
+    audienceEntryUrl: undefined,
+  };
 }
 
 export const JoinRoomResponse: MessageFns<JoinRoomResponse> = {
@@ -4570,6 +4594,9 @@ export const JoinRoomResponse: MessageFns<JoinRoomResponse> = {
     }
     if (message.seq !== 0) {
       writer.uint32(48).uint64(message.seq);
+    }
+    if (message.audienceEntryUrl !== undefined) {
+      MediaEntryUrl.encode(message.audienceEntryUrl, writer.uint32(1042).fork()).join();
     }
     return writer;
   },
@@ -4635,6 +4662,14 @@ export const JoinRoomResponse: MessageFns<JoinRoomResponse> = {
             message.seq = longToNumber(reader.uint64());
             continue;
           }
+          case 130: {
+            if (tag !== 1042) {
+              break;
+            }
+
+            message.audienceEntryUrl = MediaEntryUrl.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -4663,6 +4698,11 @@ export const JoinRoomResponse: MessageFns<JoinRoomResponse> = {
         ? object.play_urls.map((e: any) => PlayUrl.fromJSON(e))
         : [],
       seq: isSet(object.seq) ? globalThis.Number(object.seq) : 0,
+      audienceEntryUrl: isSet(object.audienceEntryUrl)
+        ? MediaEntryUrl.fromJSON(object.audienceEntryUrl)
+        : isSet(object.audience_entry_url)
+        ? MediaEntryUrl.fromJSON(object.audience_entry_url)
+        : undefined,
     };
   },
 
@@ -4686,6 +4726,9 @@ export const JoinRoomResponse: MessageFns<JoinRoomResponse> = {
     if (message.seq !== undefined) {
       obj.seq = Math.round(message.seq);
     }
+    if (message.audienceEntryUrl !== undefined) {
+      obj.audienceEntryUrl = MediaEntryUrl.toJSON(message.audienceEntryUrl);
+    }
     return obj;
   },
 
@@ -4704,6 +4747,9 @@ export const JoinRoomResponse: MessageFns<JoinRoomResponse> = {
       : undefined;
     message.playUrls = object.playUrls?.map((e) => PlayUrl.fromPartial(e)) || [];
     message.seq = object.seq ?? 0;
+    message.audienceEntryUrl = (object.audienceEntryUrl !== undefined && object.audienceEntryUrl !== null)
+      ? MediaEntryUrl.fromPartial(object.audienceEntryUrl)
+      : undefined;
     return message;
   },
 };
@@ -6246,7 +6292,7 @@ export const SetMemberRoleRequest: MessageFns<SetMemberRoleRequest> = {
 };
 
 function createBaseSetMemberRoleResponse(): SetMemberRoleResponse {
-  return { member: undefined, pending: false, pushUrl: undefined };
+  return { member: undefined, pending: false, pushUrl: undefined, audienceEntryUrl: undefined };
 }
 
 export const SetMemberRoleResponse: MessageFns<SetMemberRoleResponse> = {
@@ -6259,6 +6305,9 @@ export const SetMemberRoleResponse: MessageFns<SetMemberRoleResponse> = {
     }
     if (message.pushUrl !== undefined) {
       PushUrl.encode(message.pushUrl, writer.uint32(26).fork()).join();
+    }
+    if (message.audienceEntryUrl !== undefined) {
+      MediaEntryUrl.encode(message.audienceEntryUrl, writer.uint32(1042).fork()).join();
     }
     return writer;
   },
@@ -6300,6 +6349,14 @@ export const SetMemberRoleResponse: MessageFns<SetMemberRoleResponse> = {
             message.pushUrl = PushUrl.decode(reader, reader.uint32());
             continue;
           }
+          case 130: {
+            if (tag !== 1042) {
+              break;
+            }
+
+            message.audienceEntryUrl = MediaEntryUrl.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -6321,6 +6378,11 @@ export const SetMemberRoleResponse: MessageFns<SetMemberRoleResponse> = {
         : isSet(object.push_url)
         ? PushUrl.fromJSON(object.push_url)
         : undefined,
+      audienceEntryUrl: isSet(object.audienceEntryUrl)
+        ? MediaEntryUrl.fromJSON(object.audienceEntryUrl)
+        : isSet(object.audience_entry_url)
+        ? MediaEntryUrl.fromJSON(object.audience_entry_url)
+        : undefined,
     };
   },
 
@@ -6334,6 +6396,9 @@ export const SetMemberRoleResponse: MessageFns<SetMemberRoleResponse> = {
     }
     if (message.pushUrl !== undefined) {
       obj.pushUrl = PushUrl.toJSON(message.pushUrl);
+    }
+    if (message.audienceEntryUrl !== undefined) {
+      obj.audienceEntryUrl = MediaEntryUrl.toJSON(message.audienceEntryUrl);
     }
     return obj;
   },
@@ -6349,6 +6414,9 @@ export const SetMemberRoleResponse: MessageFns<SetMemberRoleResponse> = {
     message.pending = object.pending ?? false;
     message.pushUrl = (object.pushUrl !== undefined && object.pushUrl !== null)
       ? PushUrl.fromPartial(object.pushUrl)
+      : undefined;
+    message.audienceEntryUrl = (object.audienceEntryUrl !== undefined && object.audienceEntryUrl !== null)
+      ? MediaEntryUrl.fromPartial(object.audienceEntryUrl)
       : undefined;
     return message;
   },

@@ -112,6 +112,22 @@ export interface PlayUrl {
   webrtcUnavailable: string;
 }
 
+/**
+ * Where an audience member's client enters the media room, with the provider that plays a stream only
+ * from inside its room (TRTC: <live-pusher mode="RTC"> entering in the live scene's audience role,
+ * camera and microphone off, while <live-player>s play the seated members' room:// play URLs). NOT a
+ * push URL: it admits its holder to that room to receive only. TRTC's PrivateMapKey in it carries no
+ * privilege to send audio, video or a sub-stream, so TRTC refuses any upstream whatever the client does.
+ */
+export interface MediaEntryUrl {
+  url: string;
+  /**
+   * After this the media server refuses the URL on entering; ask for a new one (re-join with the
+   * join's idempotency key).
+   */
+  expireTime: Date | undefined;
+}
+
 function createBasePushUrl(): PushUrl {
   return { streamId: "", url: "", expireTime: undefined, recording: false, webrtcUrl: "", webrtcUnavailable: "" };
 }
@@ -516,6 +532,95 @@ export const PlayUrl: MessageFns<PlayUrl> = {
     message.expireTime = object.expireTime ?? undefined;
     message.webrtcUrl = object.webrtcUrl ?? "";
     message.webrtcUnavailable = object.webrtcUnavailable ?? "";
+    return message;
+  },
+};
+
+function createBaseMediaEntryUrl(): MediaEntryUrl {
+  return { url: "", expireTime: undefined };
+}
+
+export const MediaEntryUrl: MessageFns<MediaEntryUrl> = {
+  encode(message: MediaEntryUrl, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.url !== "") {
+      writer.uint32(10).string(message.url);
+    }
+    if (message.expireTime !== undefined) {
+      Timestamp.encode(toTimestamp(message.expireTime), writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): MediaEntryUrl {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseMediaEntryUrl();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.url = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.expireTime = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): MediaEntryUrl {
+    return {
+      url: isSet(object.url) ? globalThis.String(object.url) : "",
+      expireTime: isSet(object.expireTime)
+        ? fromJsonTimestamp(object.expireTime)
+        : isSet(object.expire_time)
+        ? fromJsonTimestamp(object.expire_time)
+        : undefined,
+    };
+  },
+
+  toJSON(message: MediaEntryUrl): unknown {
+    const obj: any = {};
+    if (message.url !== undefined) {
+      obj.url = message.url;
+    }
+    if (message.expireTime !== undefined) {
+      obj.expireTime = message.expireTime.toISOString();
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<MediaEntryUrl>): MediaEntryUrl {
+    return MediaEntryUrl.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<MediaEntryUrl>): MediaEntryUrl {
+    const message = createBaseMediaEntryUrl();
+    message.url = object.url ?? "";
+    message.expireTime = object.expireTime ?? undefined;
     return message;
   },
 };

@@ -20,7 +20,15 @@ import {
 } from "@grpc/grpc-js";
 import { Timestamp } from "../../../google/protobuf/timestamp";
 import { Recording } from "./recording";
-import { ClientKind, clientKindFromJSON, clientKindToJSON, clientKindToNumber, PlayUrl, PushUrl } from "./url";
+import {
+  ClientKind,
+  clientKindFromJSON,
+  clientKindToJSON,
+  clientKindToNumber,
+  MediaEntryUrl,
+  PlayUrl,
+  PushUrl,
+} from "./url";
 
 /** Where a user stands in a TRTC media room. */
 export enum MediaRoomPresence {
@@ -106,8 +114,15 @@ export interface IssuePushUrlRequest {
 }
 
 export interface IssuePushUrlResponse {
-  /** NEXT-ID: 2 */
-  pushUrl: PushUrl | undefined;
+  pushUrl:
+    | PushUrl
+    | undefined;
+  /**
+   * Set only where the provider plays inside its media room (TRTC): the same membership's entry URL
+   * while it is in the audience (its TRTC user, the room, receiving only; see MediaEntryUrl). The room
+   * service hands it to the member instead of push_url when the member is in the audience.
+   */
+  audienceEntryUrl: MediaEntryUrl | undefined;
 }
 
 export interface IssuePlayUrlsRequest {
@@ -360,13 +375,16 @@ export const IssuePushUrlRequest: MessageFns<IssuePushUrlRequest> = {
 };
 
 function createBaseIssuePushUrlResponse(): IssuePushUrlResponse {
-  return { pushUrl: undefined };
+  return { pushUrl: undefined, audienceEntryUrl: undefined };
 }
 
 export const IssuePushUrlResponse: MessageFns<IssuePushUrlResponse> = {
   encode(message: IssuePushUrlResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.pushUrl !== undefined) {
       PushUrl.encode(message.pushUrl, writer.uint32(10).fork()).join();
+    }
+    if (message.audienceEntryUrl !== undefined) {
+      MediaEntryUrl.encode(message.audienceEntryUrl, writer.uint32(1042).fork()).join();
     }
     return writer;
   },
@@ -392,6 +410,14 @@ export const IssuePushUrlResponse: MessageFns<IssuePushUrlResponse> = {
             message.pushUrl = PushUrl.decode(reader, reader.uint32());
             continue;
           }
+          case 130: {
+            if (tag !== 1042) {
+              break;
+            }
+
+            message.audienceEntryUrl = MediaEntryUrl.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -411,6 +437,11 @@ export const IssuePushUrlResponse: MessageFns<IssuePushUrlResponse> = {
         : isSet(object.push_url)
         ? PushUrl.fromJSON(object.push_url)
         : undefined,
+      audienceEntryUrl: isSet(object.audienceEntryUrl)
+        ? MediaEntryUrl.fromJSON(object.audienceEntryUrl)
+        : isSet(object.audience_entry_url)
+        ? MediaEntryUrl.fromJSON(object.audience_entry_url)
+        : undefined,
     };
   },
 
@@ -418,6 +449,9 @@ export const IssuePushUrlResponse: MessageFns<IssuePushUrlResponse> = {
     const obj: any = {};
     if (message.pushUrl !== undefined) {
       obj.pushUrl = PushUrl.toJSON(message.pushUrl);
+    }
+    if (message.audienceEntryUrl !== undefined) {
+      obj.audienceEntryUrl = MediaEntryUrl.toJSON(message.audienceEntryUrl);
     }
     return obj;
   },
@@ -429,6 +463,9 @@ export const IssuePushUrlResponse: MessageFns<IssuePushUrlResponse> = {
     const message = createBaseIssuePushUrlResponse();
     message.pushUrl = (object.pushUrl !== undefined && object.pushUrl !== null)
       ? PushUrl.fromPartial(object.pushUrl)
+      : undefined;
+    message.audienceEntryUrl = (object.audienceEntryUrl !== undefined && object.audienceEntryUrl !== null)
+      ? MediaEntryUrl.fromPartial(object.audienceEntryUrl)
       : undefined;
     return message;
   },
@@ -1551,7 +1588,8 @@ export const UrlIssuerServiceService = {
   /**
    * Who is in a room's TRTC media room as TRTC's callbacks said (MEDIA_PROVIDER=trtc), beside the
    * room's seated members: a member seated but never entered, and a user in the media room without a
-   * seat (removed from it at once), show as such. Reads only; FAILED_PRECONDITION with another provider.
+   * seat (removed from it at once, unless an audience member rtcroom admitted who receives only), show
+   * as such. Reads only; FAILED_PRECONDITION with another provider.
    * Callers: internal.
    */
   getMediaRoom: {
@@ -1595,7 +1633,8 @@ export interface UrlIssuerServiceServer extends UntypedServiceImplementation {
   /**
    * Who is in a room's TRTC media room as TRTC's callbacks said (MEDIA_PROVIDER=trtc), beside the
    * room's seated members: a member seated but never entered, and a user in the media room without a
-   * seat (removed from it at once), show as such. Reads only; FAILED_PRECONDITION with another provider.
+   * seat (removed from it at once, unless an audience member rtcroom admitted who receives only), show
+   * as such. Reads only; FAILED_PRECONDITION with another provider.
    * Callers: internal.
    */
   getMediaRoom: handleUnaryCall<GetMediaRoomRequest, GetMediaRoomResponse>;
@@ -1686,7 +1725,8 @@ export interface UrlIssuerServiceClient extends Client {
   /**
    * Who is in a room's TRTC media room as TRTC's callbacks said (MEDIA_PROVIDER=trtc), beside the
    * room's seated members: a member seated but never entered, and a user in the media room without a
-   * seat (removed from it at once), show as such. Reads only; FAILED_PRECONDITION with another provider.
+   * seat (removed from it at once, unless an audience member rtcroom admitted who receives only), show
+   * as such. Reads only; FAILED_PRECONDITION with another provider.
    * Callers: internal.
    */
   getMediaRoom(

@@ -26,6 +26,7 @@ import {
   clientKindFromJSON,
   clientKindToJSON,
   clientKindToNumber,
+  MediaEntryUrl,
   PlayUrl,
   PushUrl,
 } from "../../media/v1/url";
@@ -189,6 +190,12 @@ export interface JoinRoomResponse {
    * URL issuer signed in time; the rest are the caller's to ask for.
    */
   playStreamIds: string[];
+  /**
+   * For an audience member, where the provider plays only inside its media room (TRTC): what its
+   * client enters that room with to play the others (never a push URL; it cannot publish with it).
+   * Absent on a seat, and with providers whose play URLs need no entry (Tencent live, self-hosted).
+   */
+  audienceEntryUrl: MediaEntryUrl | undefined;
 }
 
 export interface LeaveRoomRequest {
@@ -512,7 +519,15 @@ export interface SetMemberRoleResponse {
   /** The member asked for a seat, or was invited to one: not promoted yet. */
   pending: boolean;
   /** Promoted by its own request: where its <live-pusher> sends its stream now. */
-  pushUrl: PushUrl | undefined;
+  pushUrl:
+    | PushUrl
+    | undefined;
+  /**
+   * Back in the audience by its own request: the entry URL its client plays with from now on, where
+   * the provider needs one (TRTC; see JoinRoomResponse.audience_entry_url). Sent back by a manager, a
+   * member gets it by re-joining with its join's request_id.
+   */
+  audienceEntryUrl: MediaEntryUrl | undefined;
 }
 
 function createBaseCreateRoomRequest(): CreateRoomRequest {
@@ -1557,6 +1572,7 @@ function createBaseJoinRoomResponse(): JoinRoomResponse {
     seq: 0,
     playUrls: [],
     playStreamIds: [],
+    audienceEntryUrl: undefined,
   };
 }
 
@@ -1582,6 +1598,9 @@ export const JoinRoomResponse: MessageFns<JoinRoomResponse> = {
     }
     for (const v of message.playStreamIds) {
       writer.uint32(58).string(v!);
+    }
+    if (message.audienceEntryUrl !== undefined) {
+      MediaEntryUrl.encode(message.audienceEntryUrl, writer.uint32(1042).fork()).join();
     }
     return writer;
   },
@@ -1655,6 +1674,14 @@ export const JoinRoomResponse: MessageFns<JoinRoomResponse> = {
             message.playStreamIds.push(reader.string());
             continue;
           }
+          case 130: {
+            if (tag !== 1042) {
+              break;
+            }
+
+            message.audienceEntryUrl = MediaEntryUrl.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1688,6 +1715,11 @@ export const JoinRoomResponse: MessageFns<JoinRoomResponse> = {
         : globalThis.Array.isArray(object?.play_stream_ids)
         ? object.play_stream_ids.map((e: any) => globalThis.String(e))
         : [],
+      audienceEntryUrl: isSet(object.audienceEntryUrl)
+        ? MediaEntryUrl.fromJSON(object.audienceEntryUrl)
+        : isSet(object.audience_entry_url)
+        ? MediaEntryUrl.fromJSON(object.audience_entry_url)
+        : undefined,
     };
   },
 
@@ -1714,6 +1746,9 @@ export const JoinRoomResponse: MessageFns<JoinRoomResponse> = {
     if (message.playStreamIds?.length) {
       obj.playStreamIds = message.playStreamIds;
     }
+    if (message.audienceEntryUrl !== undefined) {
+      obj.audienceEntryUrl = MediaEntryUrl.toJSON(message.audienceEntryUrl);
+    }
     return obj;
   },
 
@@ -1733,6 +1768,9 @@ export const JoinRoomResponse: MessageFns<JoinRoomResponse> = {
     message.seq = object.seq ?? 0;
     message.playUrls = object.playUrls?.map((e) => PlayUrl.fromPartial(e)) || [];
     message.playStreamIds = object.playStreamIds?.map((e) => e) || [];
+    message.audienceEntryUrl = (object.audienceEntryUrl !== undefined && object.audienceEntryUrl !== null)
+      ? MediaEntryUrl.fromPartial(object.audienceEntryUrl)
+      : undefined;
     return message;
   },
 };
@@ -5138,7 +5176,7 @@ export const SetMemberRoleRequest: MessageFns<SetMemberRoleRequest> = {
 };
 
 function createBaseSetMemberRoleResponse(): SetMemberRoleResponse {
-  return { member: undefined, pending: false, pushUrl: undefined };
+  return { member: undefined, pending: false, pushUrl: undefined, audienceEntryUrl: undefined };
 }
 
 export const SetMemberRoleResponse: MessageFns<SetMemberRoleResponse> = {
@@ -5151,6 +5189,9 @@ export const SetMemberRoleResponse: MessageFns<SetMemberRoleResponse> = {
     }
     if (message.pushUrl !== undefined) {
       PushUrl.encode(message.pushUrl, writer.uint32(26).fork()).join();
+    }
+    if (message.audienceEntryUrl !== undefined) {
+      MediaEntryUrl.encode(message.audienceEntryUrl, writer.uint32(1042).fork()).join();
     }
     return writer;
   },
@@ -5192,6 +5233,14 @@ export const SetMemberRoleResponse: MessageFns<SetMemberRoleResponse> = {
             message.pushUrl = PushUrl.decode(reader, reader.uint32());
             continue;
           }
+          case 130: {
+            if (tag !== 1042) {
+              break;
+            }
+
+            message.audienceEntryUrl = MediaEntryUrl.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -5213,6 +5262,11 @@ export const SetMemberRoleResponse: MessageFns<SetMemberRoleResponse> = {
         : isSet(object.push_url)
         ? PushUrl.fromJSON(object.push_url)
         : undefined,
+      audienceEntryUrl: isSet(object.audienceEntryUrl)
+        ? MediaEntryUrl.fromJSON(object.audienceEntryUrl)
+        : isSet(object.audience_entry_url)
+        ? MediaEntryUrl.fromJSON(object.audience_entry_url)
+        : undefined,
     };
   },
 
@@ -5226,6 +5280,9 @@ export const SetMemberRoleResponse: MessageFns<SetMemberRoleResponse> = {
     }
     if (message.pushUrl !== undefined) {
       obj.pushUrl = PushUrl.toJSON(message.pushUrl);
+    }
+    if (message.audienceEntryUrl !== undefined) {
+      obj.audienceEntryUrl = MediaEntryUrl.toJSON(message.audienceEntryUrl);
     }
     return obj;
   },
@@ -5241,6 +5298,9 @@ export const SetMemberRoleResponse: MessageFns<SetMemberRoleResponse> = {
     message.pending = object.pending ?? false;
     message.pushUrl = (object.pushUrl !== undefined && object.pushUrl !== null)
       ? PushUrl.fromPartial(object.pushUrl)
+      : undefined;
+    message.audienceEntryUrl = (object.audienceEntryUrl !== undefined && object.audienceEntryUrl !== null)
+      ? MediaEntryUrl.fromPartial(object.audienceEntryUrl)
       : undefined;
     return message;
   },

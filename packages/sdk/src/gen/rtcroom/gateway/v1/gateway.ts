@@ -8,7 +8,7 @@
 import type { Agent, AgentState, Team } from "../../desk/v1/desk.js";
 import type { CallRecording, LiveCall, TeamStats } from "../../desk/v1/desk_service.js";
 import type { Recording } from "../../media/v1/recording.js";
-import type { ClientKind, PlayUrl, PushUrl } from "../../media/v1/url.js";
+import type { ClientKind, MediaEntryUrl, PlayUrl, PushUrl } from "../../media/v1/url.js";
 import type { Call } from "../../room/v1/call.js";
 import type { CloseReason, LeaveReason, MediaChangeReason, Member, MemberRole, Room } from "../../room/v1/room.js";
 import type { CustomMessage, RoomMessage } from "../../room/v1/room_message.js";
@@ -290,6 +290,13 @@ export interface JoinRoomResponse {
   playUrls: PlayUrl[];
   /** Notices of this room continue from seq + 1. */
   seq: number;
+  /**
+   * In the audience, with TRTC (MEDIA_PROVIDER=trtc): your <live-pusher> enters the media room with
+   * this URL (live scene, audience role, camera and microphone off) so your <live-player>s can play
+   * the seated members. Not a push URL: it admits you to receive only. Absent on a seat and with the
+   * other providers. A join retried with the same idempotency_key answers a fresh one.
+   */
+  audienceEntryUrl: MediaEntryUrl | undefined;
 }
 
 export interface LeaveRoomRequest {
@@ -419,7 +426,15 @@ export interface SetMemberRoleResponse {
   /** Asked or invited, not promoted yet. */
   pending: boolean;
   /** Promoted: for your <live-pusher>. */
-  pushUrl: PushUrl | undefined;
+  pushUrl:
+    | PushUrl
+    | undefined;
+  /**
+   * Back in the audience by your own request, with TRTC: your entry URL again (as
+   * JoinRoomResponse.audience_entry_url). Sent back by the room's owner or an admin (member_role
+   * notice), re-join with your join's idempotency_key to get it.
+   */
+  audienceEntryUrl: MediaEntryUrl | undefined;
 }
 
 /**

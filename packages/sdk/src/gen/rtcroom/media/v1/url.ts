@@ -70,3 +70,19 @@ export interface PlayUrl {
   /** Why a browser viewer got no webrtc_url, as a stable code (else empty); as PushUrl.webrtc_unavailable. */
   webrtcUnavailable: string;
 }
+
+/**
+ * Where an audience member's client enters the media room, with the provider that plays a stream only
+ * from inside its room (TRTC: <live-pusher mode="RTC"> entering in the live scene's audience role,
+ * camera and microphone off, while <live-player>s play the seated members' room:// play URLs). NOT a
+ * push URL: it admits its holder to that room to receive only. TRTC's PrivateMapKey in it carries no
+ * privilege to send audio, video or a sub-stream, so TRTC refuses any upstream whatever the client does.
+ */
+export interface MediaEntryUrl {
+  url: string;
+  /**
+   * After this the media server refuses the URL on entering; ask for a new one (re-join with the
+   * join's idempotency key).
+   */
+  expireTime: string | undefined;
+}
