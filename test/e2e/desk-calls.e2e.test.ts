@@ -355,6 +355,12 @@ it('forces recording on for a team that requires it, and lists the recording by 
     );
   }
   await expect(desk.listCallRecordings(deskServicev1.ListCallRecordingsRequest.fromPartial({}))).rejects.toMatchObject({ reason: 'INVALID_ARGUMENT' });
+  // Through the gateway: the agent who held the call gets its recordings, each url as the url-issuer
+  // signs it for that agent (this file is none of its own, so no url: nothing goes out unsigned); the
+  // customer is no party to the desk's list.
+  const mine = await ag.request({ $case: 'listCallRecordings', value: { callId: offer.call!.id } });
+  expect(mine.recordings.map((r) => [r.recording?.identity, r.recording?.url, r.customerIdentity])).toEqual([['c7', '', 'c7']]);
+  await expect(cust.request({ $case: 'listCallRecordings', value: { callId: offer.call!.id } })).rejects.toMatchObject({ code: 'NOT_A_PARTY' });
   await Promise.all([ag.close(), cust.close()]);
 });
 

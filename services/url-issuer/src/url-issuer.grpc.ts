@@ -24,6 +24,8 @@ export interface UrlIssuerDeps {
   mediaRoom?: (roomId: string) => Promise<MediaRoomUserView[]>;
   /** Where a failing WebRTC side is reported. */
   logger?: Logger;
+  /** A kept recording's url signed for one viewer (self-hosted: domain/recording-url.ts); absent: urls as kept. */
+  signRecordingUrl?: (recording: Recording, viewer: string, now: Date) => string;
 }
 
 const presences: Record<MediaRoomPresence, urlIssuerv1.MediaRoomPresence> = {
@@ -78,13 +80,14 @@ function requireIdentity(field: string, what: string, identity: string): void {
 
 /**
  * Who may call each method with mutual TLS: the room service signs push URLs at joins, the gateway
- * play URLs for its clients; recordings are for internal systems.
+ * play URLs for its clients; recordings are for internal systems and the room service (a desk call's
+ * recordings, signed for the agent who asked).
  */
 export const urlIssuerServiceCallers: CallerPolicy<typeof urlIssuerv1.UrlIssuerServiceService> = {
   issuePushUrl: ['room'],
   issuePlayUrls: ['gateway'],
   issueViewerPlayUrls: ['gateway', 'room'],
-  listRecordings: ['internal'],
+  listRecordings: ['room', 'internal'],
   getMediaRoom: ['internal'],
 };
 
@@ -107,7 +110,7 @@ const noWebRtc = { webrtcUrl: '', webrtcUnavailable: '' };
 const maxWaitForMediaMs = 8000;
 
 export function urlIssuerBinding(deps: UrlIssuerDeps): ServiceBinding {
-  const { provider, streamIdKey, recordings, mediaRoom, logger } = deps;
+  const { provider, streamIdKey, recordings, mediaRoom, logger, signRecordingUrl } = deps;
   // A browser's URL comes from the provider's WebRTC side; without one it says why it is empty. A
   // side that fails (a bridge down) costs that browser its URL, not the batch its other viewers'.
   // A bridged stream whose media does not flow yet is not handed out: the browser would be told of a
@@ -187,13 +190,16 @@ export function urlIssuerBinding(deps: UrlIssuerDeps): ServiceBinding {
 
       async listRecordings(request) {
         requireId('room_id', request.roomId);
+        if (request.viewerIdentity) requireIdentity('viewer_identity', 'viewer_identity', request.viewerIdentity);
         if (request.pageSize > 100) throw new DomainError('INVALID_ARGUMENT', 'page_size must be at most 100', { field: 'page_size' });
         const limit = request.pageSize || 50;
         const found = await recordings.list(request.roomId, limit + 1, decodeCursor(request.pageToken));
         const page = found.slice(0, limit);
         const last = page[page.length - 1];
         return {
-          recordings: page.map(toProtoRecording),
+          recordings: page.map((r) =>
+            toProtoRecording(request.viewerIdentity && signRecordingUrl && r.url ? { ...r, url: signRecordingUrl(r, request.viewerIdentity, new Date()) } : r),
+          ),
           nextPageToken: found.length > limit && last ? encodeCursor({ createdAt: last.createdAt, id: last.id }) : '',
         };
       },

@@ -39,6 +39,8 @@ export interface PushUrlIssuer {
   issuePushUrl(roomId: string, memberId: string, record: boolean, formats?: string[], kind?: ClientKind, audioOnly?: boolean, identity?: string): Promise<IssuedPushUrl>;
   /** Play URLs of these streams signed for one viewer (passed on to the caller as they are). */
   issueViewerPlayUrls?(roomId: string, viewerIdentity: string, streamIds: string[], kind?: ClientKind): Promise<mediav1.PlayUrl[]>;
+  /** The url of each of a room's recordings (by recording id), signed for one viewer. */
+  signedRecordingUrls?(roomId: string, viewerIdentity: string): Promise<Map<string, string>>;
 }
 
 export interface IssuedPushUrl {

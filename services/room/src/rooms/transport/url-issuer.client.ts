@@ -17,6 +17,16 @@ export function grpcPushUrlIssuer(address: string, tls?: GrpcTlsConfig, metrics?
     async issueViewerPlayUrls(roomId, viewerIdentity, streamIds, kind = 'mini_program') {
       return (await client.issueViewerPlayUrls({ roomId, viewerIdentity, streamIds, viewerKind: toProtoClientKind(kind) })).playUrls;
     },
+    async signedRecordingUrls(roomId, viewerIdentity) {
+      const urls = new Map<string, string>();
+      let pageToken = '';
+      do {
+        const page = await client.listRecordings({ roomId, viewerIdentity, pageSize: 100, pageToken });
+        for (const r of page.recordings) urls.set(r.id, r.url);
+        pageToken = page.nextPageToken;
+      } while (pageToken);
+      return urls;
+    },
     close: () => client.close(),
   };
 }

@@ -8,7 +8,7 @@
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
 import { Timestamp } from "../../../google/protobuf/timestamp";
 import { Agent, AgentState, agentStateFromJSON, agentStateToJSON, agentStateToNumber, Team } from "../../desk/v1/desk";
-import { LiveCall, TeamStats } from "../../desk/v1/desk_service";
+import { CallRecording, LiveCall, TeamStats } from "../../desk/v1/desk_service";
 import { Recording } from "../../media/v1/recording";
 import {
   ClientKind,
@@ -82,6 +82,7 @@ export interface ClientMessage {
     | { $case: "bargeIn"; value: BargeInRequest }
     | { $case: "whisper"; value: WhisperRequest }
     | { $case: "stopMonitor"; value: StopMonitorRequest }
+    | { $case: "listCallRecordings"; value: ListCallRecordingsRequest }
     | undefined;
 }
 
@@ -144,6 +145,7 @@ export interface ServerMessage {
     | //
     /** A call this connection monitors changed: a party's stream started or stopped, or the call ended. */
     { $case: "monitorNotice"; value: MonitorNotice }
+    | { $case: "listCallRecordings"; value: ListCallRecordingsResponse }
     | undefined;
 }
 
@@ -812,6 +814,21 @@ export interface ListLiveCallsResponse {
 }
 
 /**
+ * The recordings of one desk call, both sides (the customer's and each agent's stream), for an agent
+ * who held it or a supervisor of its team (else NOT_A_PARTY). Each url plays over HTTP (MP4 on
+ * a self-hosted server) for this identity only, until it expires; fetch the list again for fresh ones.
+ */
+export interface ListCallRecordingsRequest {
+  /** NEXT-ID: 2 */
+  callId: string;
+}
+
+export interface ListCallRecordingsResponse {
+  /** Oldest first. */
+  recordings: CallRecording[];
+}
+
+/**
  * Silent monitoring: play URLs, signed for this connection's kind, of the call's parties' streams. No
  * seat is taken: nobody in the call is told, the room's members and notices do not show it. Then
  * monitor_notice frames follow as a party's stream starts or stops, until the call ends, stop_monitor,
@@ -1122,6 +1139,9 @@ export const ClientMessage: MessageFns<ClientMessage> = {
       case "stopMonitor":
         StopMonitorRequest.encode(message.message.value, writer.uint32(994).fork()).join();
         break;
+      case "listCallRecordings":
+        ListCallRecordingsRequest.encode(message.message.value, writer.uint32(1122).fork()).join();
+        break;
     }
     return writer;
   },
@@ -1430,6 +1450,17 @@ export const ClientMessage: MessageFns<ClientMessage> = {
             message.message = { $case: "stopMonitor", value: StopMonitorRequest.decode(reader, reader.uint32()) };
             continue;
           }
+          case 140: {
+            if (tag !== 1122) {
+              break;
+            }
+
+            message.message = {
+              $case: "listCallRecordings",
+              value: ListCallRecordingsRequest.decode(reader, reader.uint32()),
+            };
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1585,6 +1616,10 @@ export const ClientMessage: MessageFns<ClientMessage> = {
         ? { $case: "stopMonitor", value: StopMonitorRequest.fromJSON(object.stopMonitor) }
         : isSet(object.stop_monitor)
         ? { $case: "stopMonitor", value: StopMonitorRequest.fromJSON(object.stop_monitor) }
+        : isSet(object.listCallRecordings)
+        ? { $case: "listCallRecordings", value: ListCallRecordingsRequest.fromJSON(object.listCallRecordings) }
+        : isSet(object.list_call_recordings)
+        ? { $case: "listCallRecordings", value: ListCallRecordingsRequest.fromJSON(object.list_call_recordings) }
         : undefined,
     };
   },
@@ -1664,6 +1699,8 @@ export const ClientMessage: MessageFns<ClientMessage> = {
       obj.whisper = WhisperRequest.toJSON(message.message.value);
     } else if (message.message?.$case === "stopMonitor") {
       obj.stopMonitor = StopMonitorRequest.toJSON(message.message.value);
+    } else if (message.message?.$case === "listCallRecordings") {
+      obj.listCallRecordings = ListCallRecordingsRequest.toJSON(message.message.value);
     }
     return obj;
   },
@@ -1888,6 +1925,15 @@ export const ClientMessage: MessageFns<ClientMessage> = {
         }
         break;
       }
+      case "listCallRecordings": {
+        if (object.message?.value !== undefined && object.message?.value !== null) {
+          message.message = {
+            $case: "listCallRecordings",
+            value: ListCallRecordingsRequest.fromPartial(object.message.value),
+          };
+        }
+        break;
+      }
     }
     return message;
   },
@@ -2031,6 +2077,9 @@ export const ServerMessage: MessageFns<ServerMessage> = {
         break;
       case "monitorNotice":
         MonitorNotice.encode(message.message.value, writer.uint32(1002).fork()).join();
+        break;
+      case "listCallRecordings":
+        ListCallRecordingsResponse.encode(message.message.value, writer.uint32(1122).fork()).join();
         break;
     }
     return writer;
@@ -2404,6 +2453,17 @@ export const ServerMessage: MessageFns<ServerMessage> = {
             message.message = { $case: "monitorNotice", value: MonitorNotice.decode(reader, reader.uint32()) };
             continue;
           }
+          case 140: {
+            if (tag !== 1122) {
+              break;
+            }
+
+            message.message = {
+              $case: "listCallRecordings",
+              value: ListCallRecordingsResponse.decode(reader, reader.uint32()),
+            };
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2585,6 +2645,10 @@ export const ServerMessage: MessageFns<ServerMessage> = {
         ? { $case: "monitorNotice", value: MonitorNotice.fromJSON(object.monitorNotice) }
         : isSet(object.monitor_notice)
         ? { $case: "monitorNotice", value: MonitorNotice.fromJSON(object.monitor_notice) }
+        : isSet(object.listCallRecordings)
+        ? { $case: "listCallRecordings", value: ListCallRecordingsResponse.fromJSON(object.listCallRecordings) }
+        : isSet(object.list_call_recordings)
+        ? { $case: "listCallRecordings", value: ListCallRecordingsResponse.fromJSON(object.list_call_recordings) }
         : undefined,
     };
   },
@@ -2680,6 +2744,8 @@ export const ServerMessage: MessageFns<ServerMessage> = {
       obj.stopMonitor = StopMonitorResponse.toJSON(message.message.value);
     } else if (message.message?.$case === "monitorNotice") {
       obj.monitorNotice = MonitorNotice.toJSON(message.message.value);
+    } else if (message.message?.$case === "listCallRecordings") {
+      obj.listCallRecordings = ListCallRecordingsResponse.toJSON(message.message.value);
     }
     return obj;
   },
@@ -2949,6 +3015,15 @@ export const ServerMessage: MessageFns<ServerMessage> = {
       case "monitorNotice": {
         if (object.message?.value !== undefined && object.message?.value !== null) {
           message.message = { $case: "monitorNotice", value: MonitorNotice.fromPartial(object.message.value) };
+        }
+        break;
+      }
+      case "listCallRecordings": {
+        if (object.message?.value !== undefined && object.message?.value !== null) {
+          message.message = {
+            $case: "listCallRecordings",
+            value: ListCallRecordingsResponse.fromPartial(object.message.value),
+          };
         }
         break;
       }
@@ -10047,6 +10122,150 @@ export const ListLiveCallsResponse: MessageFns<ListLiveCallsResponse> = {
   fromPartial(object: DeepPartial<ListLiveCallsResponse>): ListLiveCallsResponse {
     const message = createBaseListLiveCallsResponse();
     message.calls = object.calls?.map((e) => LiveCall.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseListCallRecordingsRequest(): ListCallRecordingsRequest {
+  return { callId: "" };
+}
+
+export const ListCallRecordingsRequest: MessageFns<ListCallRecordingsRequest> = {
+  encode(message: ListCallRecordingsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.callId !== "") {
+      writer.uint32(10).string(message.callId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListCallRecordingsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListCallRecordingsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.callId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListCallRecordingsRequest {
+    return {
+      callId: isSet(object.callId)
+        ? globalThis.String(object.callId)
+        : isSet(object.call_id)
+        ? globalThis.String(object.call_id)
+        : "",
+    };
+  },
+
+  toJSON(message: ListCallRecordingsRequest): unknown {
+    const obj: any = {};
+    if (message.callId !== undefined) {
+      obj.callId = message.callId;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListCallRecordingsRequest>): ListCallRecordingsRequest {
+    return ListCallRecordingsRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListCallRecordingsRequest>): ListCallRecordingsRequest {
+    const message = createBaseListCallRecordingsRequest();
+    message.callId = object.callId ?? "";
+    return message;
+  },
+};
+
+function createBaseListCallRecordingsResponse(): ListCallRecordingsResponse {
+  return { recordings: [] };
+}
+
+export const ListCallRecordingsResponse: MessageFns<ListCallRecordingsResponse> = {
+  encode(message: ListCallRecordingsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.recordings) {
+      CallRecording.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListCallRecordingsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListCallRecordingsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.recordings.push(CallRecording.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListCallRecordingsResponse {
+    return {
+      recordings: globalThis.Array.isArray(object?.recordings)
+        ? object.recordings.map((e: any) => CallRecording.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: ListCallRecordingsResponse): unknown {
+    const obj: any = {};
+    if (message.recordings?.length) {
+      obj.recordings = message.recordings.map((e) => CallRecording.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListCallRecordingsResponse>): ListCallRecordingsResponse {
+    return ListCallRecordingsResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListCallRecordingsResponse>): ListCallRecordingsResponse {
+    const message = createBaseListCallRecordingsResponse();
+    message.recordings = object.recordings?.map((e) => CallRecording.fromPartial(e)) || [];
     return message;
   },
 };

@@ -174,6 +174,12 @@ export interface ListRecordingsRequest {
   pageSize: number;
   /** Opaque; from next_page_token. */
   pageToken: string;
+  /**
+   * When set, each self-hosted recording's url comes signed for this identity (viewer, exp and sig
+   * in its query, checked by the media server's nginx; valid for PLAY_URL_TTL_SECONDS): a url
+   * without them plays nothing. Empty: urls as kept, unsigned.
+   */
+  viewerIdentity: string;
 }
 
 export interface ListRecordingsResponse {
@@ -951,7 +957,7 @@ export const IssueViewerPlayUrlsResponse: MessageFns<IssueViewerPlayUrlsResponse
 };
 
 function createBaseListRecordingsRequest(): ListRecordingsRequest {
-  return { roomId: "", pageSize: 0, pageToken: "" };
+  return { roomId: "", pageSize: 0, pageToken: "", viewerIdentity: "" };
 }
 
 export const ListRecordingsRequest: MessageFns<ListRecordingsRequest> = {
@@ -964,6 +970,9 @@ export const ListRecordingsRequest: MessageFns<ListRecordingsRequest> = {
     }
     if (message.pageToken !== "") {
       writer.uint32(26).string(message.pageToken);
+    }
+    if (message.viewerIdentity !== "") {
+      writer.uint32(1122).string(message.viewerIdentity);
     }
     return writer;
   },
@@ -1005,6 +1014,14 @@ export const ListRecordingsRequest: MessageFns<ListRecordingsRequest> = {
             message.pageToken = reader.string();
             continue;
           }
+          case 140: {
+            if (tag !== 1122) {
+              break;
+            }
+
+            message.viewerIdentity = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1034,6 +1051,11 @@ export const ListRecordingsRequest: MessageFns<ListRecordingsRequest> = {
         : isSet(object.page_token)
         ? globalThis.String(object.page_token)
         : "",
+      viewerIdentity: isSet(object.viewerIdentity)
+        ? globalThis.String(object.viewerIdentity)
+        : isSet(object.viewer_identity)
+        ? globalThis.String(object.viewer_identity)
+        : "",
     };
   },
 
@@ -1048,6 +1070,9 @@ export const ListRecordingsRequest: MessageFns<ListRecordingsRequest> = {
     if (message.pageToken !== undefined) {
       obj.pageToken = message.pageToken;
     }
+    if (message.viewerIdentity !== undefined) {
+      obj.viewerIdentity = message.viewerIdentity;
+    }
     return obj;
   },
 
@@ -1059,6 +1084,7 @@ export const ListRecordingsRequest: MessageFns<ListRecordingsRequest> = {
     message.roomId = object.roomId ?? "";
     message.pageSize = object.pageSize ?? 0;
     message.pageToken = object.pageToken ?? "";
+    message.viewerIdentity = object.viewerIdentity ?? "";
     return message;
   },
 };
@@ -1601,8 +1627,11 @@ export const UrlIssuerServiceService = {
     responseDeserialize: (value: Buffer): IssueViewerPlayUrlsResponse => IssueViewerPlayUrlsResponse.decode(value),
   },
   /**
-   * Lists a room's finished recordings, in the order rtcroom learned of them. Reads only.
-   * Callers: internal (business backends and admin tools; no client reaches it through the gateway).
+   * Lists a room's finished recordings, in the order rtcroom learned of them, their urls signed for
+   * viewer_identity when it is set. Reads only.
+   * The room service asks for a desk call's recordings signed for the agent or supervisor who asked;
+   * business backends and admin tools for any room's (no client reaches it through the gateway).
+   * Callers: room, internal.
    */
   listRecordings: {
     path: "/rtcroom.media.v1.UrlIssuerService/ListRecordings" as const,
@@ -1653,8 +1682,11 @@ export interface UrlIssuerServiceServer extends UntypedServiceImplementation {
    */
   issueViewerPlayUrls: handleUnaryCall<IssueViewerPlayUrlsRequest, IssueViewerPlayUrlsResponse>;
   /**
-   * Lists a room's finished recordings, in the order rtcroom learned of them. Reads only.
-   * Callers: internal (business backends and admin tools; no client reaches it through the gateway).
+   * Lists a room's finished recordings, in the order rtcroom learned of them, their urls signed for
+   * viewer_identity when it is set. Reads only.
+   * The room service asks for a desk call's recordings signed for the agent or supervisor who asked;
+   * business backends and admin tools for any room's (no client reaches it through the gateway).
+   * Callers: room, internal.
    */
   listRecordings: handleUnaryCall<ListRecordingsRequest, ListRecordingsResponse>;
   /**
@@ -1728,8 +1760,11 @@ export interface UrlIssuerServiceClient extends Client {
     callback: (error: ServiceError | null, response: IssueViewerPlayUrlsResponse) => void,
   ): ClientUnaryCall;
   /**
-   * Lists a room's finished recordings, in the order rtcroom learned of them. Reads only.
-   * Callers: internal (business backends and admin tools; no client reaches it through the gateway).
+   * Lists a room's finished recordings, in the order rtcroom learned of them, their urls signed for
+   * viewer_identity when it is set. Reads only.
+   * The room service asks for a desk call's recordings signed for the agent or supervisor who asked;
+   * business backends and admin tools for any room's (no client reaches it through the gateway).
+   * Callers: room, internal.
    */
   listRecordings(
     request: ListRecordingsRequest,

@@ -6,7 +6,7 @@
 
 /* eslint-disable */
 import type { Agent, AgentState, Team } from "../../desk/v1/desk.js";
-import type { LiveCall, TeamStats } from "../../desk/v1/desk_service.js";
+import type { CallRecording, LiveCall, TeamStats } from "../../desk/v1/desk_service.js";
 import type { Recording } from "../../media/v1/recording.js";
 import type { ClientKind, MediaEntryUrl, PlayUrl, PushUrl } from "../../media/v1/url.js";
 import type { Call } from "../../room/v1/call.js";
@@ -52,6 +52,7 @@ export interface ClientMessage {
   bargeIn?: BargeInRequest | undefined;
   whisper?: WhisperRequest | undefined;
   stopMonitor?: StopMonitorRequest | undefined;
+  listCallRecordings?: ListCallRecordingsRequest | undefined;
 }
 
 /** Everything the gateway sends. */
@@ -116,6 +117,7 @@ export interface ServerMessage {
     | undefined;
   /** A call this connection monitors changed: a party's stream started or stopped, or the call ended. */
   monitorNotice?: MonitorNotice | undefined;
+  listCallRecordings?: ListCallRecordingsResponse | undefined;
 }
 
 /** Sent once the access token is accepted. */
@@ -778,6 +780,21 @@ export interface ListLiveCallsRequest {
 export interface ListLiveCallsResponse {
   /** NEXT-ID: 2 */
   calls: LiveCall[];
+}
+
+/**
+ * The recordings of one desk call, both sides (the customer's and each agent's stream), for an agent
+ * who held it or a supervisor of its team (else NOT_A_PARTY). Each url plays over HTTP (MP4 on
+ * a self-hosted server) for this identity only, until it expires; fetch the list again for fresh ones.
+ */
+export interface ListCallRecordingsRequest {
+  /** NEXT-ID: 2 */
+  callId: string;
+}
+
+export interface ListCallRecordingsResponse {
+  /** Oldest first. */
+  recordings: CallRecording[];
 }
 
 /**
