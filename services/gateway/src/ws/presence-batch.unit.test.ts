@@ -7,12 +7,13 @@ import { PresenceBatch } from './presence-batch';
 type Presence = Backends['presence'];
 
 /** A presence that opens what has an identity and records the calls it gets. */
-function fakePresence(opts: { unimplemented?: boolean } = {}) {
+function fakePresence(opts: { unimplemented?: boolean; unavailable?: boolean } = {}) {
   const calls: string[] = [];
   const session = (r: presencev1.OpenSessionRequest) => presencev1.Session.fromPartial({ sessionId: r.sessionId, identity: r.identity, gatewayId: r.gatewayId });
   const presence = {
     async updateSessions(req: presencev1.UpdateSessionsRequest): Promise<presencev1.UpdateSessionsResponse> {
       calls.push(`update ${req.opens.length}+${req.closes.length}`);
+      if (opts.unavailable) throw new DomainError('UNAVAILABLE', 'service unavailable');
       if (opts.unimplemented) throw new DomainError('INTERNAL', 'unknown method /rtcroom.presence.v1.PresenceService/UpdateSessions');
       return {
         opens: req.opens.map((o) => (o.identity ? { session: session(o), errorReason: '', errorMessage: '' } : { session: undefined, errorReason: 'INVALID_ARGUMENT', errorMessage: 'identity is required' })),
@@ -69,10 +70,7 @@ describe('PresenceBatch', () => {
   });
 
   it('fails every waiter of a call presence did not answer', async () => {
-    const { presence } = fakePresence();
-    presence.updateSessions = async () => {
-      throw new DomainError('UNAVAILABLE', 'service unavailable');
-    };
+    const { presence } = fakePresence({ unavailable: true });
     const batch = new PresenceBatch(presence, 'gw-1', 0, testLogger('batch'));
     const results = await Promise.allSettled([batch.open('s1', 'alice'), batch.close('s0', false, false)]);
     expect(results.map((r) => r.status === 'rejected' && (r.reason as DomainError).reason)).toEqual(['UNAVAILABLE', 'UNAVAILABLE']);
