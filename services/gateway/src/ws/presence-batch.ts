@@ -30,7 +30,8 @@ function unimplemented(err: unknown): boolean {
 export class PresenceBatch {
   private opens: PendingOpen[] = [];
   private closes: PendingClose[] = [];
-  private timer: NodeJS.Timeout | NodeJS.Immediate | undefined;
+  /** Cancels the scheduled send, while one is scheduled. */
+  private cancelSend: (() => void) | undefined;
   private batched = true;
   private readonly inFlight = new Set<Promise<void>>();
 
@@ -67,16 +68,19 @@ export class PresenceBatch {
   }
 
   private schedule(): void {
-    if (this.timer) return;
-    this.timer = this.tickMs > 0 ? setTimeout(() => this.send(), this.tickMs) : setImmediate(() => this.send());
+    if (this.cancelSend) return;
+    if (this.tickMs > 0) {
+      const timer = setTimeout(() => this.send(), this.tickMs);
+      this.cancelSend = () => clearTimeout(timer);
+    } else {
+      const immediate = setImmediate(() => this.send());
+      this.cancelSend = () => clearImmediate(immediate);
+    }
   }
 
   private send(): void {
-    if (this.timer) {
-      clearTimeout(this.timer as NodeJS.Timeout);
-      clearImmediate(this.timer as NodeJS.Immediate);
-      this.timer = undefined;
-    }
+    this.cancelSend?.();
+    this.cancelSend = undefined;
     while (this.opens.length > 0 || this.closes.length > 0) {
       const call = this.call(this.opens.splice(0, maxPerCall), this.closes.splice(0, maxPerCall));
       this.inFlight.add(call);
