@@ -10,6 +10,7 @@ import { fork } from 'node:child_process';
 import { loadavg } from 'node:os';
 import { createClient, createLogger, newId, readCommandLine, usageFailed } from '@rtcroom/common';
 import { presencev1 } from '@rtcroom/proto';
+import { ask } from './child-ask';
 
 const usage = `usage: node bench/dist/presence-micro.js [--rate 200] [--sessions 2000] [--hold 200] [--tick 5] [--rounds 4] [--nats URL]
   --rate N       sessions opened per second
@@ -75,18 +76,6 @@ async function forget(tag: string): Promise<void> {
   await jsm.streams.delete(`KV_bench_${tag}`).catch(() => undefined);
   await jsm.consumers.delete('MEDIA_EVENTS', `bench-${tag}`).catch(() => undefined);
   await nc.close();
-}
-
-function ask<T>(child: ReturnType<typeof fork>, msg: string, key: string): Promise<T> {
-  return new Promise((resolvePromise) => {
-    const onMessage = (m: Record<string, unknown>) => {
-      if (!(key in m)) return;
-      child.off('message', onMessage);
-      resolvePromise(m[key] as T);
-    };
-    child.on('message', onMessage);
-    if (msg) child.send(msg);
-  });
 }
 
 /** Opens `n` sessions at the rate, each closed `hold` ms after its open answered. */
