@@ -5,14 +5,14 @@
 // tick into UpdateSessions calls by the gateway's own PresenceBatch (`batch`). The two alternate in one
 // presence process, round after round; it prints the CPU microseconds presence and the driver spent per
 // session (open + close), and the calls the driver made.
-//   node bench/dist/presence-micro.js [--rate 200] [--sessions 2000] [--hold 200] [--tick 5] [--rounds 4] [--nats URL]
+//   node bench/dist/presence-micro.js [--rate 200] [--sessions 2000] [--hold 200] [--tick 20] [--rounds 4] [--nats URL]
 import { fork } from 'node:child_process';
 import { loadavg } from 'node:os';
 import { createClient, createLogger, newId, readCommandLine, usageFailed } from '@rtcroom/common';
 import { presencev1 } from '@rtcroom/proto';
 import { ask } from './child-ask';
 
-const usage = `usage: node bench/dist/presence-micro.js [--rate 200] [--sessions 2000] [--hold 200] [--tick 5] [--rounds 4] [--nats URL]
+const usage = `usage: node bench/dist/presence-micro.js [--rate 200] [--sessions 2000] [--hold 200] [--tick 20] [--rounds 4] [--nats URL]
   --rate N       sessions opened per second
   --sessions N   sessions per round (each opened, then closed --hold ms later)
   --tick MS      the batch's tick (GATEWAY_PRESENCE_BATCH_MS; 0: per event-loop turn)
@@ -24,7 +24,7 @@ const { values } = readCommandLine(usage, {
     rate: { type: 'string', default: '200' },
     sessions: { type: 'string', default: '2000' },
     hold: { type: 'string', default: '200' },
-    tick: { type: 'string', default: '5' },
+    tick: { type: 'string', default: '20' },
     rounds: { type: 'string', default: '4' },
     nats: { type: 'string', default: 'nats://127.0.0.1:4222' },
     serve: { type: 'boolean', default: false },
