@@ -26,6 +26,7 @@ const commands = [
   'services/url-issuer/bench/sign-throughput.js',
   'bench/dist/run.js',
   'bench/dist/mux-micro.js',
+  'bench/dist/presence-micro.js',
   'bench/dist/inproc-micro.js',
   'bench/dist/memory.js',
   'bench/dist/bus-publish-micro.js',

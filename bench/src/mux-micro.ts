@@ -8,6 +8,7 @@ import { fork } from 'node:child_process';
 import { resolve } from 'node:path';
 import { readCommandLine, usageFailed } from '@rtcroom/common';
 import { presencev1 } from '@rtcroom/proto';
+import { ask } from './child-ask';
 
 type Common = typeof import('@rtcroom/common');
 
@@ -53,18 +54,6 @@ async function serve(): Promise<void> {
     if (msg === 'stop') void server.stop(500).then(() => process.exit(0));
   });
   process.send!({ port: server.port });
-}
-
-function ask<T>(child: ReturnType<typeof fork>, msg: string, key: string): Promise<T> {
-  return new Promise((resolvePromise) => {
-    const onMessage = (m: Record<string, unknown>) => {
-      if (!(key in m)) return;
-      child.off('message', onMessage);
-      resolvePromise(m[key] as T);
-    };
-    child.on('message', onMessage);
-    if (msg) child.send(msg);
-  });
 }
 
 async function drive(): Promise<void> {

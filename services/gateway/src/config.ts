@@ -45,6 +45,11 @@ export interface GatewayConfig {
   pingTimeoutMs: number;
   /** How often the gateway tells presence its sessions are alive. */
   keepAliveIntervalMs: number;
+  /**
+   * How long a session opened or closed here waits for others before presence is told of them all in
+   * one call; 0: until the end of the event loop's turn.
+   */
+  presenceBatchMs: number;
   /** Largest client frame accepted (bytes); larger ones get FRAME_TOO_LARGE. */
   maxFrameBytes: number;
   /** Outgoing bytes a socket may have queued before it is cut off as a slow consumer. */
@@ -93,6 +98,7 @@ export function loadGatewayConfig(env: Env): GatewayConfig {
     pingIntervalMs,
     pingTimeoutMs: envInt(env, 'GATEWAY_PING_TIMEOUT_MS', 4000, { min: pingIntervalMs, max: 300_000 }),
     keepAliveIntervalMs: envInt(env, 'GATEWAY_KEEPALIVE_INTERVAL_MS', 1000, { min: 100, max: 60_000 }),
+    presenceBatchMs: envInt(env, 'GATEWAY_PRESENCE_BATCH_MS', 20, { min: 0, max: 1000 }),
     maxFrameBytes: envInt(env, 'GATEWAY_MAX_FRAME_BYTES', 64 * 1024, { min: 1024, max: 16 * 1024 * 1024 }),
     maxBufferedBytes: envInt(env, 'GATEWAY_MAX_BUFFERED_BYTES', 1024 * 1024, { min: 64 * 1024, max: 256 * 1024 * 1024 }),
     devEndpoints: dev,

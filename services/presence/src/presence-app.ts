@@ -21,6 +21,21 @@ export interface RoomPort {
   setStreamState(roomId: string, identity: string, publishing: boolean): Promise<boolean>;
 }
 
+export interface SessionOpen {
+  sessionId: string;
+  identity: string;
+  gatewayId: string;
+}
+
+export interface SessionClose {
+  sessionId: string;
+  gatewayId: string;
+  resumable: boolean;
+  holdsNoSeats: boolean;
+}
+
+const toError = (reason: unknown): Error => (reason instanceof Error ? reason : new Error(String(reason)));
+
 export class PresenceApp {
   private sweeper: NodeJS.Timeout | undefined;
   private sweeping: Promise<void> = Promise.resolve();
@@ -52,6 +67,24 @@ export class PresenceApp {
     const session: Session = { sessionId, identity, gatewayId, state: 'connected', openedAt: this.now(), interruptedAt: null };
     await this.store.put(session);
     return session;
+  }
+
+  /**
+   * A gateway's opens and closes of one tick, written together (the store's writes go out in one
+   * flush, their acknowledgements awaited together): each item as open() and close() would do it, on
+   * its own, so one refused or failed leaves the others done.
+   */
+  async update(gatewayId: string, opens: SessionOpen[], closes: SessionClose[]): Promise<{ opened: Array<Session | Error>; failedCloses: string[] }> {
+    if (!gatewayId) throw new DomainError('INVALID_ARGUMENT', 'gateway_id is required');
+    const notMine = [...opens, ...closes].find((x) => x.gatewayId !== gatewayId);
+    if (notMine) throw new DomainError('INVALID_ARGUMENT', `every open and close must be of gateway ${gatewayId}`);
+    const [opened, closed] = await Promise.all([
+      Promise.allSettled(opens.map((o) => this.open(o.sessionId, o.identity, gatewayId))),
+      Promise.allSettled(closes.map((c) => this.close(c.sessionId, gatewayId, c.resumable, c.holdsNoSeats))),
+    ]);
+    const failedCloses = closes.filter((c, i) => closed[i].status === 'rejected').map((c) => c.sessionId);
+    if (failedCloses.length > 0) this.logger.warn('could not close sessions', { gatewayId, sessionIds: failedCloses });
+    return { opened: opened.map((r) => (r.status === 'fulfilled' ? r.value : toError(r.reason))), failedCloses };
   }
 
   /**

@@ -131,6 +131,47 @@ describe('presence (with the real room service and NATS)', () => {
     await expect(a.resumeSession({ sessionId, identity: 'nell', gatewayId: 'gw-test' })).rejects.toMatchObject({ reason: 'SESSION_NOT_FOUND' });
   });
 
+  it('opens and closes many sessions of a gateway in one call, each on its own', async () => {
+    const dropped = await seat(a, 'batch-drop', 'gw-batch');
+    const gone = await seat(a, 'batch-gone', 'gw-batch');
+    const [s1, s2] = [unique('batch'), unique('batch')];
+    const res = await a.updateSessions({
+      gatewayId: 'gw-batch',
+      opens: [
+        { sessionId: s1, identity: 'batch-1', gatewayId: 'gw-batch' },
+        { sessionId: unique('batch'), identity: '', gatewayId: 'gw-batch' },
+        { sessionId: s2, identity: 'batch-2', gatewayId: '' },
+      ],
+      closes: [
+        { sessionId: dropped.sessionId, resumable: true, gatewayId: 'gw-batch', holdsNoSeats: false },
+        { sessionId: gone.sessionId, resumable: false, gatewayId: 'gw-batch', holdsNoSeats: false },
+      ],
+    });
+    expect(res.opens.map((o) => [o.session?.sessionId ?? '', o.session?.gatewayId ?? '', o.errorReason])).toEqual([
+      [s1, 'gw-batch', ''],
+      ['', '', 'INVALID_ARGUMENT'],
+      [s2, 'gw-batch', ''],
+    ]);
+    expect(res.failedCloseSessionIds).toEqual([]);
+    expect(res.resumeGraceMs).toBe(1500);
+    const { onlineIdentities } = await a.listOnline({ identities: ['batch-1', 'batch-2', 'batch-drop', 'batch-gone'] });
+    expect(onlineIdentities).toEqual(['batch-1', 'batch-2']);
+    // The dropped one keeps its seat, interrupted, for the grace period; the closed one's seat ends as LEFT.
+    expect((await members(dropped.roomId)).map((m) => m.connectionInterrupted)).toEqual([true]);
+    expect(await members(gone.roomId)).toEqual([]);
+    const resumed = await a.resumeSession({ sessionId: dropped.sessionId, identity: 'batch-drop', gatewayId: 'gw-other' });
+    expect(resumed.seats.map((m) => m.roomId)).toEqual([dropped.roomId]);
+  });
+
+  it('refuses a batch naming another gateway\'s sessions, or too many', async () => {
+    const other = { sessionId: unique('batch'), identity: 'batch-x', gatewayId: 'gw-other' };
+    await expect(a.updateSessions({ gatewayId: 'gw-batch', opens: [other], closes: [] })).rejects.toMatchObject({ reason: 'INVALID_ARGUMENT' });
+    await expect(a.updateSessions({ gatewayId: '', opens: [], closes: [] })).rejects.toMatchObject({ reason: 'INVALID_ARGUMENT' });
+    const many = Array.from({ length: 1001 }, (_, i) => ({ sessionId: `s${i}`, identity: 'x', gatewayId: 'gw-batch' }));
+    await expect(a.updateSessions({ gatewayId: 'gw-batch', opens: many, closes: [] })).rejects.toMatchObject({ reason: 'INVALID_ARGUMENT' });
+    expect((await a.getUserPresence({ identity: 'batch-x' })).online).toBe(false);
+  });
+
   it('keeps a dropped session\'s seat (shown as interrupted) and gives it back on resume, through another gateway', async () => {
     const { sessionId, roomId } = await seat(a, 'remy', 'gw-1');
     await a.closeSession({ sessionId, resumable: true, gatewayId: 'gw-1', holdsNoSeats: false });

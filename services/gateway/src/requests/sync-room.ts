@@ -1,10 +1,11 @@
 // Getting back in step with a room after a resume or a gap: the notices after the client's seq (or a
-// snapshot when they are too many), then live notices from there on, as for a join.
+// snapshot when they are too many), then live notices from there on, as for a join. The play URLs of
+// the streams started among the replayed notices are signed in one call, whatever their number.
 import { gatewayv1 } from '@rtcroom/proto';
 import { GatewayError } from '../errors';
 import { noticeFor, startedStream } from '../fanout/room-notices';
 import { principalOf, RequestContext } from './request-context';
-import { takeSeat } from './take-seat';
+import { playUrlsFor, takeSeat } from './take-seat';
 
 const maxReplayed = 500;
 
@@ -20,15 +21,18 @@ export async function syncRoom(ctx: RequestContext, req: gatewayv1.SyncRoomReque
       const snapshot = req.afterSeq === 0 || page.lastSeq - req.afterSeq > page.events.length;
       const snap = await backends.room.getRoom({ roomId: req.roomId, name: '', principal });
       const events = snapshot ? [] : page.events.filter((e) => e.seq <= page.lastSeq);
+      // The play URLs of every stream that started among them, signed for this viewer in one call.
+      const viewerKind = member?.kind ?? conn.kind;
+      const othersStreams = (e: (typeof events)[number]) => {
+        const s = startedStream(e);
+        return s && s.identity !== conn.identity ? s.streamId : undefined;
+      };
+      const streamIds = [...new Set(events.map(othersStreams).filter((id): id is string => id !== undefined))];
+      const urls = new Map((await playUrlsFor(ctx, req.roomId, streamIds, [], viewerKind)).map((u) => [u.streamId, u]));
       const notices: gatewayv1.RoomNotice[] = [];
       for (const e of events) {
-        const started = startedStream(e);
-        const playUrl =
-          started && started.identity !== conn.identity
-            ? (await backends.urls.issuePlayUrls({ roomId: req.roomId, streamId: started.streamId, viewerIdentities: [conn.identity], viewerKinds: [member?.kind ?? conn.kind], waitForMediaMs: 0 }))
-                .playUrls[0]
-            : undefined;
-        const notice = noticeFor(e, conn.identity, playUrl);
+        const streamId = othersStreams(e);
+        const notice = noticeFor(e, conn.identity, streamId ? urls.get(streamId) : undefined);
         if (notice) notices.push(notice);
       }
       const otherPlayUrls = notices.flatMap((n) => (n.notice?.$case === 'streamStarted' && n.notice.value.playUrl ? [n.notice.value.playUrl] : []));

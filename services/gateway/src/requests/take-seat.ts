@@ -18,6 +18,8 @@ export interface SeatTaken {
   otherPlayUrls?: mediav1.PlayUrl[];
 }
 
+const maxStreamsPerCall = 100;
+
 const inDoubt = new Set(['UNAVAILABLE', 'INTERNAL', 'DEADLINE_EXCEEDED']);
 
 export async function takeSeat<T extends SeatTaken>(
@@ -65,8 +67,10 @@ export async function playUrlsFor(
 ): Promise<mediav1.PlayUrl[]> {
   const have = new Map(given.filter((u) => u.viewerIdentity === ctx.conn.identity).map((u) => [u.streamId, u]));
   const missing = streamIds.filter((id) => !have.has(id));
-  if (missing.length > 0) {
-    const { playUrls } = await ctx.backends.urls.issueViewerPlayUrls({ roomId, viewerIdentity: ctx.conn.identity, streamIds: missing, viewerKind: kind });
+  // The issuer signs at most this many streams per call.
+  for (let i = 0; i < missing.length; i += maxStreamsPerCall) {
+    const streamIds = missing.slice(i, i + maxStreamsPerCall);
+    const { playUrls } = await ctx.backends.urls.issueViewerPlayUrls({ roomId, viewerIdentity: ctx.conn.identity, streamIds, viewerKind: kind });
     for (const u of playUrls) have.set(u.streamId, u);
   }
   return streamIds.map((id) => have.get(id)).filter((u): u is mediav1.PlayUrl => u !== undefined);

@@ -16,6 +16,7 @@ import { handleRequest } from '../requests/request-handlers';
 import { closeCodes, Connection } from './connection';
 import { decodeClientFrame, encodeServerMessage, salvageRequestId } from './frames';
 import { gatewayHttpListener, refuseUpgrade, websocketPath, writeUpgradeRefusal } from './http-routes';
+import { PresenceBatch } from './presence-batch';
 import { openSession } from './session-opener';
 import { TokenBucket } from './rate-limit';
 import { TokenExpiry } from './token-expiry';
@@ -30,6 +31,7 @@ export class GatewayServer {
   private readonly connections = new Set<Connection>();
   private readonly turnWrites = new TurnWrites();
   private readonly tokenExpiry: TokenExpiry;
+  private readonly sessions: PresenceBatch;
   private timers: NodeJS.Timeout[] = [];
   private keepAliveRound = 0;
 
@@ -44,6 +46,7 @@ export class GatewayServer {
     // ws enforces a hard cap; frames between maxFrameBytes and the cap get a FRAME_TOO_LARGE answer.
     this.wss = new WebSocketServer({ noServer: true, maxPayload: config.maxFrameBytes * 4 });
     this.http = createServer({ connectionsCheckingInterval: connectionsCheckingIntervalMs }, gatewayHttpListener(config, () => this.connections.size, logger));
+    this.sessions = new PresenceBatch(backends.presence, config.gatewayId, config.presenceBatchMs, logger);
     this.tokenExpiry = new TokenExpiry(config.accessTokenKeys, config.tokenExpiryNoticeMs, logger);
     // A connection must finish its upgrade request (and with it the token check) quickly: nothing
     // idles unauthenticated.
@@ -100,7 +103,9 @@ export class GatewayServer {
       conn.send({ requestId: '', message: { $case: 'goAway', value: { reason: 'gateway shutting down', reconnectAfterMs } } });
       conn.close(closeCodes.goingAway, 'gateway shutting down; reconnect');
     }
-    await Promise.all([...this.connections].map((c) => this.forget(c, true)));
+    const forgotten = Promise.all([...this.connections].map((c) => this.forget(c, true)));
+    await this.sessions.flush();
+    await forgotten;
     await new Promise<void>((resolve) => this.http.close(() => resolve()));
     this.http.closeAllConnections();
   }
@@ -137,7 +142,7 @@ export class GatewayServer {
     const resumeToken = new URL(req.url ?? '/', 'http://x').searchParams.get('resume_token');
     // A connection's opening is a trace of its own (a resume's seats, presence's session).
     const opened = inSpan('gateway connect', { kind: SpanKind.SERVER, root: true, attributes: { 'rtcroom.resume': resumeToken !== null } }, () =>
-      openSession(this.backends, claims, resumeToken, {
+      openSession(this.backends, this.sessions, claims, resumeToken, {
         gatewayId: this.config.gatewayId,
         keys: this.config.accessTokenKeys,
         pingIntervalMs: this.config.pingIntervalMs,
@@ -176,8 +181,8 @@ export class GatewayServer {
     }
     if (conn.closed) {
       // The socket went away while the session was opening: it dropped, like any other.
-      await this.backends.presence
-        .closeSession({ sessionId: conn.sessionId, resumable: true, gatewayId: this.config.gatewayId, holdsNoSeats: false })
+      await this.sessions
+        .close(conn.sessionId, true, false)
         .catch((err) => this.logger.warn('could not close a session that dropped while opening', { err }));
       return;
     }
@@ -293,7 +298,7 @@ export class GatewayServer {
     if (!conn.sessionId) return; // never opened
     try {
       await inSpan('gateway disconnect', { kind: SpanKind.SERVER, root: true, attributes: { 'rtcroom.session_id': conn.sessionId, 'rtcroom.resumable': resumable } }, () =>
-        this.backends.presence.closeSession({ sessionId: conn.sessionId, resumable, gatewayId: this.config.gatewayId, holdsNoSeats }),
+        this.sessions.close(conn.sessionId, resumable, holdsNoSeats),
       );
     } catch (err) {
       // Presence expires the session by itself once this gateway stops keeping it alive.

@@ -3,6 +3,7 @@
 import { AccessClaims, AccessTokenKeySet, isDomainError, Logger, newId } from '@rtcroom/common';
 import { gatewayv1 } from '@rtcroom/proto';
 import { Backends } from '../backends';
+import type { PresenceBatch } from './presence-batch';
 import { issueResumeToken, verifyResumeToken } from './resume-token';
 
 export interface OpenedSession {
@@ -12,6 +13,7 @@ export interface OpenedSession {
 
 export async function openSession(
   backends: Backends,
+  sessions: PresenceBatch,
   claims: AccessClaims,
   resumeToken: string | null,
   opts: { gatewayId: string; keys: AccessTokenKeySet; pingIntervalMs: number; logger: Logger },
@@ -35,7 +37,7 @@ export async function openSession(
     }
   }
   const sessionId = newId('sess');
-  const res = await backends.presence.openSession({ sessionId, identity, gatewayId: opts.gatewayId });
+  const res = await sessions.open(sessionId, identity);
   return {
     sessionId,
     welcome: { ...base, sessionId, resumeToken: issueResumeToken(opts.keys, sessionId, identity), resumeGraceMs: res.resumeGraceMs, resumed: false, seats: [] },

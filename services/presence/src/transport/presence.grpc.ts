@@ -1,5 +1,5 @@
 // rtcroom.presence.v1.PresenceService over gRPC.
-import { bindService, CallerPolicy, DomainError, ServiceBinding } from '@rtcroom/common';
+import { bindService, CallerPolicy, DomainError, isDomainError, ServiceBinding } from '@rtcroom/common';
 import { presencev1 } from '@rtcroom/proto';
 import { Session } from '../domain/session';
 import { PresenceApp } from '../presence-app';
@@ -22,6 +22,14 @@ const toProtoSession = (s: Session): presencev1.Session => ({
   interruptTime: s.interruptedAt ?? undefined,
 });
 
+const maxUpdates = 1000;
+
+/** An open of UpdateSessions: its session, or why it failed (a store failure is UNAVAILABLE, as a single call's would be). */
+const toOpenResult = (r: Session | Error): presencev1.OpenSessionResult =>
+  r instanceof Error
+    ? { session: undefined, errorReason: isDomainError(r) ? r.reason : 'UNAVAILABLE', errorMessage: r.message }
+    : { session: toProtoSession(r), errorReason: '', errorMessage: '' };
+
 /**
  * Who may call each method with mutual TLS: the gateways own the sessions; the room service asks who
  * is online (calls, the service desk), and so may internal systems.
@@ -30,6 +38,7 @@ export const presenceServiceCallers: CallerPolicy<typeof presencev1.PresenceServ
   openSession: ['gateway'],
   closeSession: ['gateway'],
   resumeSession: ['gateway'],
+  updateSessions: ['gateway'],
   keepAlive: ['gateway'],
   getUserPresence: ['room', 'internal'],
   listOnline: ['room', 'internal'],
@@ -54,6 +63,15 @@ export function presenceGrpcBinding(app: PresenceApp): ServiceBinding {
         if (!req.sessionId || !req.identity || !req.gatewayId) throw new DomainError('INVALID_ARGUMENT', 'session_id, identity and gateway_id are required');
         const { session, seats } = await app.resume(req.sessionId, req.identity, req.gatewayId);
         return { session: toProtoSession(session), seats, resumeGraceMs: grace };
+      },
+      async updateSessions(req) {
+        if (req.opens.length > maxUpdates || req.closes.length > maxUpdates) throw new DomainError('INVALID_ARGUMENT', `at most ${maxUpdates} opens and ${maxUpdates} closes per call`);
+        // An item without a gateway id is the request's (as a single OpenSession's would be refused without one).
+        const gatewayId = req.gatewayId;
+        const opens = req.opens.map((o) => ({ ...o, gatewayId: o.gatewayId || gatewayId }));
+        const closes = req.closes.map((c) => ({ ...c, gatewayId: c.gatewayId || gatewayId }));
+        const { opened, failedCloses } = await app.update(gatewayId, opens, closes);
+        return { opens: opened.map(toOpenResult), failedCloseSessionIds: failedCloses, resumeGraceMs: grace };
       },
       async keepAlive(req) {
         if (!req.gatewayId) throw new DomainError('INVALID_ARGUMENT', 'gateway_id is required');

@@ -227,6 +227,42 @@ export interface KeepAliveResponse {
   unknownSessionIds: string[];
 }
 
+export interface UpdateSessionsRequest {
+  /** The gateway holding the connections; every open's and close's gateway_id must be this one. */
+  gatewayId: string;
+  /** At most 1000 opens and 1000 closes per call. */
+  opens: OpenSessionRequest[];
+  /** NEXT-ID: 4 */
+  closes: CloseSessionRequest[];
+}
+
+export interface UpdateSessionsResponse {
+  /** One per open, in the order asked. */
+  opens: OpenSessionResult[];
+  /**
+   * The closes that failed (presence could not write them), in the order asked: the gateway may
+   * leave them, presence ends them itself once the gateway stops keeping them alive.
+   */
+  failedCloseSessionIds: string[];
+  /** How long after a drop a session can be resumed. */
+  resumeGraceMs: number;
+}
+
+/** What became of one open of an UpdateSessions call. */
+export interface OpenSessionResult {
+  /** The session opened; unset when the open failed. */
+  session:
+    | Session
+    | undefined;
+  /**
+   * Why it failed, empty when it did not: the ErrorInfo reason OpenSession would have carried
+   * (INVALID_ARGUMENT), or UNAVAILABLE when presence could not write it.
+   */
+  errorReason: string;
+  /** NEXT-ID: 4 */
+  errorMessage: string;
+}
+
 export interface GetUserPresenceRequest {
   /** NEXT-ID: 2 */
   identity: string;
@@ -1220,6 +1256,335 @@ export const KeepAliveResponse: MessageFns<KeepAliveResponse> = {
   },
 };
 
+function createBaseUpdateSessionsRequest(): UpdateSessionsRequest {
+  return { gatewayId: "", opens: [], closes: [] };
+}
+
+export const UpdateSessionsRequest: MessageFns<UpdateSessionsRequest> = {
+  encode(message: UpdateSessionsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.gatewayId !== "") {
+      writer.uint32(10).string(message.gatewayId);
+    }
+    for (const v of message.opens) {
+      OpenSessionRequest.encode(v!, writer.uint32(18).fork()).join();
+    }
+    for (const v of message.closes) {
+      CloseSessionRequest.encode(v!, writer.uint32(26).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UpdateSessionsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUpdateSessionsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.gatewayId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.opens.push(OpenSessionRequest.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.closes.push(CloseSessionRequest.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): UpdateSessionsRequest {
+    return {
+      gatewayId: isSet(object.gatewayId)
+        ? globalThis.String(object.gatewayId)
+        : isSet(object.gateway_id)
+        ? globalThis.String(object.gateway_id)
+        : "",
+      opens: globalThis.Array.isArray(object?.opens)
+        ? object.opens.map((e: any) => OpenSessionRequest.fromJSON(e))
+        : [],
+      closes: globalThis.Array.isArray(object?.closes)
+        ? object.closes.map((e: any) => CloseSessionRequest.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: UpdateSessionsRequest): unknown {
+    const obj: any = {};
+    if (message.gatewayId !== undefined) {
+      obj.gatewayId = message.gatewayId;
+    }
+    if (message.opens?.length) {
+      obj.opens = message.opens.map((e) => OpenSessionRequest.toJSON(e));
+    }
+    if (message.closes?.length) {
+      obj.closes = message.closes.map((e) => CloseSessionRequest.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<UpdateSessionsRequest>): UpdateSessionsRequest {
+    return UpdateSessionsRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<UpdateSessionsRequest>): UpdateSessionsRequest {
+    const message = createBaseUpdateSessionsRequest();
+    message.gatewayId = object.gatewayId ?? "";
+    message.opens = object.opens?.map((e) => OpenSessionRequest.fromPartial(e)) || [];
+    message.closes = object.closes?.map((e) => CloseSessionRequest.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseUpdateSessionsResponse(): UpdateSessionsResponse {
+  return { opens: [], failedCloseSessionIds: [], resumeGraceMs: 0 };
+}
+
+export const UpdateSessionsResponse: MessageFns<UpdateSessionsResponse> = {
+  encode(message: UpdateSessionsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.opens) {
+      OpenSessionResult.encode(v!, writer.uint32(10).fork()).join();
+    }
+    for (const v of message.failedCloseSessionIds) {
+      writer.uint32(18).string(v!);
+    }
+    if (message.resumeGraceMs !== 0) {
+      writer.uint32(24).uint32(message.resumeGraceMs);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UpdateSessionsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUpdateSessionsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.opens.push(OpenSessionResult.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.failedCloseSessionIds.push(reader.string());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.resumeGraceMs = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): UpdateSessionsResponse {
+    return {
+      opens: globalThis.Array.isArray(object?.opens) ? object.opens.map((e: any) => OpenSessionResult.fromJSON(e)) : [],
+      failedCloseSessionIds: globalThis.Array.isArray(object?.failedCloseSessionIds)
+        ? object.failedCloseSessionIds.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.failed_close_session_ids)
+        ? object.failed_close_session_ids.map((e: any) => globalThis.String(e))
+        : [],
+      resumeGraceMs: isSet(object.resumeGraceMs)
+        ? globalThis.Number(object.resumeGraceMs)
+        : isSet(object.resume_grace_ms)
+        ? globalThis.Number(object.resume_grace_ms)
+        : 0,
+    };
+  },
+
+  toJSON(message: UpdateSessionsResponse): unknown {
+    const obj: any = {};
+    if (message.opens?.length) {
+      obj.opens = message.opens.map((e) => OpenSessionResult.toJSON(e));
+    }
+    if (message.failedCloseSessionIds?.length) {
+      obj.failedCloseSessionIds = message.failedCloseSessionIds;
+    }
+    if (message.resumeGraceMs !== undefined) {
+      obj.resumeGraceMs = Math.round(message.resumeGraceMs);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<UpdateSessionsResponse>): UpdateSessionsResponse {
+    return UpdateSessionsResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<UpdateSessionsResponse>): UpdateSessionsResponse {
+    const message = createBaseUpdateSessionsResponse();
+    message.opens = object.opens?.map((e) => OpenSessionResult.fromPartial(e)) || [];
+    message.failedCloseSessionIds = object.failedCloseSessionIds?.map((e) => e) || [];
+    message.resumeGraceMs = object.resumeGraceMs ?? 0;
+    return message;
+  },
+};
+
+function createBaseOpenSessionResult(): OpenSessionResult {
+  return { session: undefined, errorReason: "", errorMessage: "" };
+}
+
+export const OpenSessionResult: MessageFns<OpenSessionResult> = {
+  encode(message: OpenSessionResult, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.session !== undefined) {
+      Session.encode(message.session, writer.uint32(10).fork()).join();
+    }
+    if (message.errorReason !== "") {
+      writer.uint32(18).string(message.errorReason);
+    }
+    if (message.errorMessage !== "") {
+      writer.uint32(26).string(message.errorMessage);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): OpenSessionResult {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseOpenSessionResult();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.session = Session.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.errorReason = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.errorMessage = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): OpenSessionResult {
+    return {
+      session: isSet(object.session) ? Session.fromJSON(object.session) : undefined,
+      errorReason: isSet(object.errorReason)
+        ? globalThis.String(object.errorReason)
+        : isSet(object.error_reason)
+        ? globalThis.String(object.error_reason)
+        : "",
+      errorMessage: isSet(object.errorMessage)
+        ? globalThis.String(object.errorMessage)
+        : isSet(object.error_message)
+        ? globalThis.String(object.error_message)
+        : "",
+    };
+  },
+
+  toJSON(message: OpenSessionResult): unknown {
+    const obj: any = {};
+    if (message.session !== undefined) {
+      obj.session = Session.toJSON(message.session);
+    }
+    if (message.errorReason !== undefined) {
+      obj.errorReason = message.errorReason;
+    }
+    if (message.errorMessage !== undefined) {
+      obj.errorMessage = message.errorMessage;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<OpenSessionResult>): OpenSessionResult {
+    return OpenSessionResult.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<OpenSessionResult>): OpenSessionResult {
+    const message = createBaseOpenSessionResult();
+    message.session = (object.session !== undefined && object.session !== null)
+      ? Session.fromPartial(object.session)
+      : undefined;
+    message.errorReason = object.errorReason ?? "";
+    message.errorMessage = object.errorMessage ?? "";
+    return message;
+  },
+};
+
 function createBaseGetUserPresenceRequest(): GetUserPresenceRequest {
   return { identity: "" };
 }
@@ -1786,6 +2151,27 @@ export const PresenceServiceService = {
     responseDeserialize: (value: Buffer): ResumeSessionResponse => ResumeSessionResponse.decode(value),
   },
   /**
+   * Opens and closes many sessions of one gateway in one call: a gateway gathers the sessions its
+   * connections open and close over a short tick and sends them together, and presence writes them
+   * together, so a busy gateway pays one call (and presence one round of writes) per tick instead of
+   * one per connection. Each open and each close means what OpenSession and CloseSession mean, and
+   * is done on its own: one refused (bad input) or failed does not fail the others. Every item's
+   * gateway_id must be the request's. An older presence answers UNIMPLEMENTED: the gateway then
+   * falls back to OpenSession and CloseSession.
+   * Callers: gateway.
+   */
+  updateSessions: {
+    path: "/rtcroom.presence.v1.PresenceService/UpdateSessions" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: UpdateSessionsRequest): Buffer =>
+      Buffer.from(UpdateSessionsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): UpdateSessionsRequest => UpdateSessionsRequest.decode(value),
+    responseSerialize: (value: UpdateSessionsResponse): Buffer =>
+      Buffer.from(UpdateSessionsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): UpdateSessionsResponse => UpdateSessionsResponse.decode(value),
+  },
+  /**
    * Keeps a gateway's sessions alive (one call for all of them).
    * Callers: gateway.
    */
@@ -1867,6 +2253,17 @@ export interface PresenceServiceServer extends UntypedServiceImplementation {
    * Callers: gateway.
    */
   resumeSession: handleUnaryCall<ResumeSessionRequest, ResumeSessionResponse>;
+  /**
+   * Opens and closes many sessions of one gateway in one call: a gateway gathers the sessions its
+   * connections open and close over a short tick and sends them together, and presence writes them
+   * together, so a busy gateway pays one call (and presence one round of writes) per tick instead of
+   * one per connection. Each open and each close means what OpenSession and CloseSession mean, and
+   * is done on its own: one refused (bad input) or failed does not fail the others. Every item's
+   * gateway_id must be the request's. An older presence answers UNIMPLEMENTED: the gateway then
+   * falls back to OpenSession and CloseSession.
+   * Callers: gateway.
+   */
+  updateSessions: handleUnaryCall<UpdateSessionsRequest, UpdateSessionsResponse>;
   /**
    * Keeps a gateway's sessions alive (one call for all of them).
    * Callers: gateway.
@@ -1954,6 +2351,31 @@ export interface PresenceServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ResumeSessionResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Opens and closes many sessions of one gateway in one call: a gateway gathers the sessions its
+   * connections open and close over a short tick and sends them together, and presence writes them
+   * together, so a busy gateway pays one call (and presence one round of writes) per tick instead of
+   * one per connection. Each open and each close means what OpenSession and CloseSession mean, and
+   * is done on its own: one refused (bad input) or failed does not fail the others. Every item's
+   * gateway_id must be the request's. An older presence answers UNIMPLEMENTED: the gateway then
+   * falls back to OpenSession and CloseSession.
+   * Callers: gateway.
+   */
+  updateSessions(
+    request: UpdateSessionsRequest,
+    callback: (error: ServiceError | null, response: UpdateSessionsResponse) => void,
+  ): ClientUnaryCall;
+  updateSessions(
+    request: UpdateSessionsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: UpdateSessionsResponse) => void,
+  ): ClientUnaryCall;
+  updateSessions(
+    request: UpdateSessionsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: UpdateSessionsResponse) => void,
   ): ClientUnaryCall;
   /**
    * Keeps a gateway's sessions alive (one call for all of them).
