@@ -4,7 +4,8 @@
 // configuration made by the url-issuer image's print-nginx-conf),
 // outside development mode, over mutual TLS with `npm run certs` certificates and random secrets. Every
 // container must report healthy through its own HEALTHCHECK; the demo clients then walk the thin path
-// through the containerized gateway; then the room service's container is stopped (SIGTERM: it must
+// through the containerized gateway; a member's push is recorded by nginx-rtmp, remuxed to MP4 by the
+// url-issuer's container in the shared volume, listed, and served signed by nginx; then the room service's container is stopped (SIGTERM: it must
 // drain and exit 0) and replaced by a newly built image while clients stay connected: no seat is lost,
 // the sockets stay open, and the other three containers keep running; then the gateway's container
 // likewise: its clients are told to go away, resume their sessions on the new one, seats and all.
@@ -21,8 +22,8 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, issueAccessToken } from '@rtcroom/common';
-import { roomv1 } from '@rtcroom/proto';
+import { createClient, freePort, issueAccessToken } from '@rtcroom/common';
+import { roomv1, urlIssuerv1 } from '@rtcroom/proto';
 import { createTestDatabase, eventually, PrivateNatsServer, TestDatabase } from '@rtcroom/common/testing';
 import { DemoClient } from '../../packages/dev/src/demo-client';
 import { makeDevCertificates } from '../../packages/dev/src/dev-certificates';
@@ -48,8 +49,8 @@ if (missing.length > 0 && !inCi) {
 }
 const describeContainers = missing.length > 0 && !inCi ? describe.skip : describe;
 
-// --- ffmpeg, for the media server's check (skipped without it, except in CI) ------------------
-const hasFfmpeg = runs('ffmpeg', ['-version']) || inCi;
+// --- ffmpeg and ffprobe, for the media server's check (skipped without them, except in CI) ----
+const hasFfmpeg = (runs('ffmpeg', ['-version']) && runs('ffprobe', ['-version'])) || inCi;
 /** ffmpeg's arguments to push `seconds` of a small test pattern with a tone, in real time. */
 const ffmpegPush = (url: string, seconds: number) => [
   ...['-hide_banner', '-v', 'error', '-re'],
@@ -233,6 +234,8 @@ describeContainers('the images, run by compose on the host network', () => {
   let composeUp = false;
   const clients: DemoClient[] = [];
   let roomId = '';
+  let urlIssuerAddress = '';
+  let internalTls = { caFile: '', certFile: '', keyFile: '' };
   const token = (identity: string) => issueAccessToken(secret, { identity, ttlSeconds: 900 });
 
   beforeAll(async () => {
@@ -245,11 +248,13 @@ describeContainers('the images, run by compose on the host network', () => {
     database = await createTestDatabase();
     nats = await PrivateNatsServer.start();
     const certDir = join(work, 'certs');
-    makeDevCertificates({ outDir: certDir });
+    const certs = makeDevCertificates({ outDir: certDir });
+    // An operator's client certificate (role internal): ListRecordings is theirs.
+    internalTls = { caFile: certs.caFile, ...certs.files.internal };
     // The services run as uid 1000 and the files are this (root) process's: the keys are made readable
     // to it, in this test's directory only (a deployment gives the keys to the service's group).
     for (const f of readdirSync(certDir)) chmodSync(join(certDir, f), 0o644);
-    const port = { room: await freePort(), presence: await freePort(), urlIssuer: await freePort(), urlIssuerHttp: await freePort(), gateway: await freePort(), gatewayGrpc: await freePort(), rtmp: await freePort() };
+    const port = { room: await freePort(), presence: await freePort(), urlIssuer: await freePort(), urlIssuerHttp: await freePort(), gateway: await freePort(), gatewayGrpc: await freePort(), rtmp: await freePort(), recordHttp: await freePort() };
     // Each service's /metrics too: on the host network the defaults (9461-9464) may be anyone's.
     const metricsPort = { room: await freePort(), presence: await freePort(), urlIssuer: await freePort(), gateway: await freePort() };
     Object.assign(composeEnv, {
@@ -270,12 +275,14 @@ describeContainers('the images, run by compose on the host network', () => {
       CI_URL_ISSUER_METRICS_PORT: String(metricsPort.urlIssuer),
       CI_GATEWAY_METRICS_PORT: String(metricsPort.gateway),
       CI_RTMP_PORT: String(port.rtmp),
+      CI_RECORD_HTTP_PORT: String(port.recordHttp),
       ACCESS_TOKEN_SECRET: secret,
       STREAM_ID_KEY: randomHex(),
       MEDIA_SIGNING_KEY: randomHex(),
       LOG_LEVEL: process.env.TEST_LOG ?? 'warn',
     });
     gatewayUrl = `ws://127.0.0.1:${port.gateway}/v1/ws`;
+    urlIssuerAddress = `127.0.0.1:${port.urlIssuer}`;
     await phase('compose up until every container is healthy', async () => {
       composeUp = true;
       await compose('up', '-d', ...running);
@@ -328,16 +335,18 @@ describeContainers('the images, run by compose on the host network', () => {
 
   // The media path through the images: nginx-rtmp from its image, configured by the url-issuer image's
   // print-nginx-conf, asks the url-issuer container about a push (its hooks reach it) and tells it the
-  // stream began, which the room announces to the other member; a forged push is refused.
-  (hasFfmpeg ? test : test.skip)("nginx-rtmp's container asks the url-issuer's: a member's push is let through and announced, a forged one refused", async () => {
+  // stream began, which the room announces to the other member; a forged push is refused. The room
+  // records: when the push ends nginx's record_done reaches the url-issuer, whose container remuxes the
+  // FLV to MP4 in the volume they share; it lists the MP4, and nginx serves it signed for a viewer only.
+  (hasFfmpeg ? test : test.skip)("nginx-rtmp's container asks the url-issuer's: a member's push is let through, announced and recorded (MP4, served signed), a forged one refused", async () => {
     const [mia, noah] = [await DemoClient.connect(gatewayUrl, token('mia')), await DemoClient.connect(gatewayUrl, token('noah'))];
     try {
-      const created = await mia.request({ $case: 'createRoom', value: { room: { name: `media-${tag}`, maxMembers: 4 } as never } });
+      const created = await mia.request({ $case: 'createRoom', value: { room: { name: `media-${tag}`, maxMembers: 4, recording: true } as never } });
       const join = { roomId: created.room!.id, roomName: '', displayName: '', createIfMissing: false, createOptions: undefined, idempotencyKey: '', role: roomv1.MemberRole.MEMBER_ROLE_SEAT };
       const seat = await mia.request({ $case: 'joinRoom', value: join });
       await noah.request({ $case: 'joinRoom', value: join });
       const pushUrl = seat.pushUrl!.url;
-      expect(pushUrl.startsWith(`rtmp://127.0.0.1:${composeEnv.CI_RTMP_PORT}/live/`)).toBe(true);
+      expect(pushUrl.startsWith(`rtmp://127.0.0.1:${composeEnv.CI_RTMP_PORT}/record/`)).toBe(true);
 
       const forged = pushUrl.replace(/sig=([0-9a-f])/, (_, c: string) => `sig=${c === '0' ? '1' : '0'}`);
       await expect(phase('a forged push is refused', () => run('ffmpeg', ffmpegPush(forged, 1), dockerEnv, 20_000))).rejects.toThrow();
@@ -346,10 +355,25 @@ describeContainers('the images, run by compose on the host network', () => {
       await phase("a member's push through nginx-rtmp, announced to the other member", async () => {
         await Promise.all([started, run('ffmpeg', ffmpegPush(pushUrl, 3), dockerEnv, 30_000)]);
       });
+
+      const issuer = createClient(urlIssuerv1.UrlIssuerServiceService, urlIssuerAddress, 5000, { tls: internalTls });
+      try {
+        const list = (viewerIdentity: string) => issuer.listRecordings({ roomId: created.room!.id, pageSize: 10, pageToken: '', viewerIdentity });
+        const recording = await phase('the recording remuxed to MP4 and listed', () => eventually(async () => (await list('')).recordings.find((r) => r.format === 'mp4'), 30_000, 'the MP4 recording listed'));
+        expect(recording).toMatchObject({ identity: 'mia', format: 'mp4', filePath: expect.stringMatching(/^\/var\/lib\/rtcroom\/recordings\/[\w-]+\.mp4$/) });
+        expect(recording.sizeBytes).toBeGreaterThan(10_000);
+        const [signed] = (await list('noah')).recordings;
+        expect(signed.url.startsWith(`http://127.0.0.1:${composeEnv.CI_RECORD_HTTP_PORT}/recordings/`)).toBe(true);
+        const frames = await run('ffprobe', ['-v', 'error', '-rw_timeout', '5000000', '-select_streams', 'v:0', '-count_frames', '-show_entries', 'stream=nb_read_frames', '-of', 'csv=p=0', signed.url], dockerEnv, 20_000);
+        expect(Number(frames)).toBeGreaterThan(10);
+        expect((await fetch(recording.url, { signal: AbortSignal.timeout(5000) })).status).toBe(403);
+      } finally {
+        issuer.close();
+      }
     } finally {
       await Promise.all([mia.close(), noah.close()]);
     }
-  }, 90_000);
+  }, 120_000);
 
   test('the room service is replaced by a newly built image while clients stay connected: no seat lost, the rest keep running', async () => {
     const identities = ['ana', 'ben', 'chloe', 'dev'];

@@ -170,7 +170,8 @@ describe('deploy/docker/nginx-rtmp/Dockerfile', () => {
     expect(included).toBe('/etc/rtcroom/media/rtmp.conf');
     for (const file of ['docker-compose.yml', 'docker-compose.ci.yml']) {
       const compose = readFileSync(join(root, file), 'utf8');
-      expect({ file, writes: compose.includes(`print-nginx-conf.js --hooks http://`) && compose.includes(`> ${included}"`) }).toEqual({ file, writes: true });
+      const command = (parse(compose) as { services: Record<string, { command: string[] }> }).services['media-conf'].command.join(' ');
+      expect({ file, writes: /print-nginx-conf\.js --hooks http:\/\/\S+ .*> (\S+) &&/.exec(command)?.[1] }).toEqual({ file, writes: included });
       expect({ file, mounts: compose.includes('- media-conf:/etc/rtcroom/media:ro') }).toEqual({ file, mounts: true });
     }
     const printer = readFileSync(join(root, 'services/url-issuer/src/print-nginx-conf.ts'), 'utf8');
@@ -178,6 +179,33 @@ describe('deploy/docker/nginx-rtmp/Dockerfile', () => {
     expect(of('VOLUME')).toEqual(['/var/lib/rtcroom/recordings']);
     // The url-issuer image has the directory, uid 1000's, so the volume mounted there is writable to media-conf.
     expect(finalStage(instructions('url-issuer')).some((i) => i.op === 'RUN' && i.args.includes('install -d -o 1000 -g 1000 /etc/rtcroom/media'))).toBe(true);
+  });
+
+  // The recordings: nginx-rtmp writes FLVs into the shared volume, the url-issuer remuxes each to MP4 beside
+  // it (so it has ffmpeg and www-data's group on that volume, at the path nginx reports), and nginx serves the
+  // MP4s, signed, from the server block media-conf writes where the image's http {} includes it.
+  test('both compose files share the recordings with the url-issuer, which remuxes them with ffmpeg, and serve them signed', () => {
+    const recordings = '/var/lib/rtcroom/recordings';
+    const groupWritable = `install -d -o www-data -g www-data -m 2775 ${recordings}`;
+    expect(all.some((i) => i.op === 'RUN' && i.args.includes(groupWritable))).toBe(true);
+    const issuer = finalStage(instructions('url-issuer')).filter((i) => i.op === 'RUN').map((i) => i.args);
+    expect(issuer.some((r) => r.includes(`install -d -o 33 -g 33 -m 2775 ${recordings}`))).toBe(true);
+    expect(issuer.some((r) => /apt-get install -y --no-install-recommends ffmpeg .*&& rm -rf \/var\/lib\/apt\/lists\/\*/.test(r))).toBe(true);
+    // www-data is gid 33 in Debian (base-passwd), the nginx-rtmp image's base as the url-issuer's.
+    const recordingsConf = /^\s*include (\/etc\/rtcroom\/media\/recordings\S*\.conf);$/m.exec(mainConf.slice(mainConf.indexOf('http {')))?.[1];
+    expect(recordingsConf).toBe('/etc/rtcroom/media/recordings*.conf');
+    for (const file of ['docker-compose.yml', 'docker-compose.ci.yml']) {
+      const compose = parse(readFileSync(join(root, file), 'utf8')) as { services: Record<string, any>; [key: string]: any };
+      const { 'url-issuer': urls, 'nginx-rtmp': nginx, 'media-conf': conf } = compose.services;
+      expect({ file, issuer: urls.volumes.includes(`recordings:${recordings}`), nginx: nginx.volumes.includes(`recordings:${recordings}`), group: urls.group_add }).toEqual({ file, issuer: true, nginx: true, group: ['33'] });
+      const command = conf.command.join(' ');
+      const listen = /--only recordings --record-http-listen (\S+) > \/etc\/rtcroom\/media\/recordings\.conf$/.exec(command)?.[1];
+      // The url-issuer hands out URLs of that server (docker-compose.yml: by default, on the published port).
+      const port = listen?.replace(/^127\.0\.0\.1:/, '');
+      const base: string = (urls.environment ?? compose['x-url-issuer-env']).MEDIA_RECORD_URL_BASE;
+      expect({ file, base: base.replace(/^\$\{MEDIA_RECORD_URL_BASE-(.*)\}$/, '$1') }).toEqual({ file, base: `http://127.0.0.1:${port}/recordings` });
+      if (file === 'docker-compose.yml') expect(nginx.ports).toContain(`${port}:${port}`);
+    }
   });
 });
 

@@ -1,13 +1,14 @@
 // Prints the nginx-rtmp configuration for this deployment (self-hosted provider), from the same
 // environment the url-issuer reads:
-//   MEDIA_SIGNING_KEY=... node services/url-issuer/dist/print-nginx-conf.js [--record-path DIR] [--hooks URL] [--listen ADDR] [--record-http-listen ADDR]
+//   MEDIA_SIGNING_KEY=... node services/url-issuer/dist/print-nginx-conf.js [--record-path DIR] [--hooks URL] [--listen ADDR] [--record-http-listen ADDR] [--only rtmp|recordings]
 // Put the rtmp block in the main context of nginx.conf (Debian: an `include` next to the `http` block);
 // with --record-http-listen, the server block that follows goes inside `http` (Debian: conf.d/).
+// --only prints one of the two, for a file of its own (the nginx-rtmp image includes each from its place).
 import { ConfigError, readCommandLine } from '@rtcroom/common';
 import { loadUrlIssuerConfig } from './config';
 import { renderRecordingsServer, renderRtmpBlock } from './media-server/nginx-rtmp-conf';
 
-const usage = `usage: MEDIA_SIGNING_KEY=... node services/url-issuer/dist/print-nginx-conf.js [--record-path DIR] [--hooks URL] [--listen ADDR] [--record-http-listen ADDR]
+const usage = `usage: MEDIA_SIGNING_KEY=... node services/url-issuer/dist/print-nginx-conf.js [--record-path DIR] [--hooks URL] [--listen ADDR] [--record-http-listen ADDR] [--only rtmp|recordings]
 Prints the rtmp block for nginx-rtmp (MEDIA_PROVIDER=self-hosted), from the url-issuer's environment.
   --record-path DIR   where nginx writes recordings (default /var/lib/rtcroom/recordings)
   --hooks URL         where nginx calls the url-issuer's hooks (default its URL_ISSUER_HTTP_ADDRESS)
@@ -15,9 +16,11 @@ Prints the rtmp block for nginx-rtmp (MEDIA_PROVIDER=self-hosted), from the url-
   --record-http-listen ADDR
                       also print the http server block that serves the recordings (signed URLs only)
                       on this port or host:port; MEDIA_RECORD_URL_BASE is then http(s)://<host:port>/recordings
+  --only rtmp|recordings
+                      print only the rtmp block, or only the recordings server (needs --record-http-listen)
 `;
 const { values } = readCommandLine(usage, {
-  options: { 'record-path': { type: 'string' }, 'record-http-listen': { type: 'string' }, hooks: { type: 'string' }, listen: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+  options: { 'record-path': { type: 'string' }, 'record-http-listen': { type: 'string' }, hooks: { type: 'string' }, listen: { type: 'string' }, only: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
 });
 
 try {
@@ -28,6 +31,9 @@ try {
   const hooksHost = config.httpAddress.replace(/^0\.0\.0\.0:/, '127.0.0.1:');
   const recordHttpListen = values['record-http-listen'];
   if (recordHttpListen !== undefined && !/^(\S+:)?\d{1,5}$/.test(recordHttpListen)) throw new Error(`--record-http-listen must be a port or host:port, got "${recordHttpListen}"`);
+  const only = values.only;
+  if (only !== undefined && only !== 'rtmp' && only !== 'recordings') throw new Error(`--only must be rtmp or recordings, got "${only}"`);
+  if (only === 'recordings' && recordHttpListen === undefined) throw new Error('--only recordings needs --record-http-listen');
   const options = {
     rtmpListen: values.listen ?? rtmpPort,
     hooksBase: values.hooks ?? `http://${hooksHost}`,
@@ -36,8 +42,9 @@ try {
     recordApp: config.media.recordApp,
     recordPath: values['record-path'] ?? '/var/lib/rtcroom/recordings',
   };
-  process.stdout.write(renderRtmpBlock(options));
-  if (recordHttpListen !== undefined) process.stdout.write(`\n# Inside the http block:\n${renderRecordingsServer({ ...options, recordHttpListen })}`);
+  if (only === 'recordings') process.stdout.write(renderRecordingsServer({ ...options, recordHttpListen: recordHttpListen! }));
+  else process.stdout.write(renderRtmpBlock(options));
+  if (recordHttpListen !== undefined && only === undefined) process.stdout.write(`\n# Inside the http block:\n${renderRecordingsServer({ ...options, recordHttpListen })}`);
 } catch (err) {
   process.stderr.write(`print-nginx-conf: ${err instanceof Error ? err.message : String(err)}\n`);
   process.exit(2);
