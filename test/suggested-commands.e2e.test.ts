@@ -208,6 +208,8 @@ const plan: Record<string, ((command: string) => Promise<void>) | { skip: string
   'npm run bench': { skip: 'a 4-minute benchmark; test/command-lines.e2e.test.ts runs bench/dist/run.js --help' },
   'npm run bench:full': { skip: 'a benchmark of a quarter of an hour' },
   'node bench/dist/mux-micro.js': { skip: 'a benchmark; test/command-lines.e2e.test.ts runs its --help' },
+  'node bench/dist/presence-micro.js': { skip: 'a benchmark; test/command-lines.e2e.test.ts runs its --help' },
+  'npm test -- packages/sdk/test/miniprogram/service-page.integration.test.ts': { skip: 'a jest run of one file of this suite (it makes docs/miniprogram-call.png into test-artifacts/)' },
   'node bench/dist/gateway-interest.js': { skip: 'a benchmark of several minutes; test/command-lines.e2e.test.ts runs its --help' },
   'node bench/dist/relay-micro.js': { skip: 'a benchmark of a minute or more; test/command-lines.e2e.test.ts runs its --help' },
   'node bench/dist/pairs.js': { skip: 'paired benchmark runs of two checkouts, a quarter of an hour; test/command-lines.e2e.test.ts runs its --help' },
