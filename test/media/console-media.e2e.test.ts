@@ -6,7 +6,9 @@
 // and camera off report the agent's media state to the room. A member who does not publish gets a tile
 // that says so. A screenshot of the console in the call
 // goes to test-artifacts/console-media-call.png. At the agent desk, a team call answered shows the
-// same tiles for the call, playing the caller and publishing the agent (test-artifacts/console-media-desk.png).
+// same tiles for the call, playing the caller and publishing the agent (test-artifacts/console-media-desk.png);
+// a supervisor's console monitors that call (both parties' tiles play) and whispers: its camera plays
+// in the agent's console.
 //
 // Needs what the media bridge's tests need (bash scripts/ensure-media-tools.sh; bash
 // scripts/ensure-browser.sh), Postgres and NATS. Skipped when tools are missing, except in CI.
@@ -139,7 +141,7 @@ describeWithMediaTools('the console media test')('the web console plays the cust
     await page.close();
   }, 180_000);
 
-  it("the agent desk shows the calling customer's video in the call, and publishes the agent from there", async () => {
+  it("the agent desk shows the calling customer's video in the call, and publishes the agent from there; a supervisor monitors it and whispers", async () => {
     const desk = createClient(deskServicev1.DeskServiceService, system.roomGrpcAddress);
     try {
       const { team } = await desk.createTeam({ team: deskv1.Team.fromPartial({ name: `claims-${Date.now().toString(36)}`, displayName: 'Claims', ringTimeoutSeconds: 60, wrapUpSeconds: 5 }) });
@@ -160,6 +162,17 @@ describeWithMediaTools('the console media test')('the web console plays the cust
       f.pushes.push(pushTestPattern(placed.room.pushUrl.url, 180));
       await caller.reportPusherEvent(placed.room.room.id, 1002);
       await page.click('[data-testid=desk-accept]', { timeout: 30_000 });
+      // The supervisor's console signs in meanwhile (with "Supervisor of teams"): it is used below.
+      const bossSignedIn = (async () => {
+        const boss = await f.openPage(`http://${system.gatewayAddress}/console/`);
+        boss.on('pageerror', (err) => pageErrors.push(`supervisor: ${err.message}`));
+        await boss.fill('#identity', 'sv-boss');
+        await boss.fill('#supervisor-of', team!.name);
+        await boss.click('#sign-in-form button[type=submit]');
+        await boss.waitForSelector('[data-testid=connection]:text("connected")');
+        return boss;
+      })();
+      void bossSignedIn.catch(() => undefined); // a failure is the await's below, not an unhandled rejection
 
       await page.waitForSelector('#desk-tiles [data-testid="tile-cust-zhao"][data-playing="true"]', { timeout: 30_000 });
       const first = await until(async () => {
@@ -176,7 +189,26 @@ describeWithMediaTools('the console media test')('the web console plays the cust
       expect(read.frames).toBeGreaterThanOrEqual(15);
       mkdirSync(artifacts, { recursive: true });
       await page.screenshot({ path: join(artifacts, 'console-media-desk.png'), fullPage: true });
+
+      // A supervisor's console monitors the call (both parties' tiles play) and whispers: its camera,
+      // published through Janus to the whisper push URL, plays in the agent's console.
+      // (The console does not report its own push as begun: its "Push began" button does, as the pusher's 1002.)
+      await page.click('[data-testid=push-began]');
+      const boss = await bossSignedIn;
+      await boss.click('[data-testid=live-call-cust-zhao] [data-testid=supervise-monitor]', { timeout: 10_000 });
+      await boss.waitForSelector('[data-testid=supervise-monitoring]');
+      // Whispering at once: the supervisor's stream starts through the bridge while the parties' tiles do.
+      await boss.click('[data-testid=live-call-cust-zhao] [data-testid=supervise-whisper]');
+      expect(await (await boss.waitForSelector('[data-testid=whisper-push-url]')).textContent()).toMatch(/^janus\+http/);
+      await page.waitForSelector('[data-testid=whisper-heard]:not([hidden]):has-text("sv-boss whispers to you")', { timeout: 10_000 });
+      const firstFrame = (on: Page, identity: string, tiles: string) =>
+        until(async () => (await tilePlayback(on, identity, tiles)).frames > 0, 30_000, `${identity}'s first frame in ${tiles}`);
+      // The agent's console plays the whisper (the supervisor's camera through Janus, nginx-rtmp and back);
+      // the supervisor's plays both parties.
+      await Promise.all([firstFrame(boss, 'cust-zhao', '#supervise-tiles'), firstFrame(boss, 'agent-bo', '#supervise-tiles'), firstFrame(page, 'sv-boss', '#whisper-tiles')]);
+      expect(await boss.isHidden('[data-testid=whisper-why]')).toBe(true);
       expect(pageErrors).toEqual([]);
+      await boss.close();
       await page.close();
     } finally {
       desk.close();

@@ -13,6 +13,7 @@ import { describeError, runAction, status, submitButton } from './feedback.js';
 import { currentLocale, onLocaleChange, t, wireLanguageSwitch } from './i18n.js';
 import { SupervisorPanel, wireSupervise } from './supervise.js';
 import { agentTeamsOf, devToken, supervisorTeamsOf } from './tokens.js';
+import { WhisperHeard } from './whisper-heard.js';
 import { callBlock, describeEvent, esc, incomingBlock, memberRows, roomMeta, roomRows, roomTabs, roomTitle } from './render.js';
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -20,6 +21,7 @@ const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getEleme
 let client: RtcRoomClient | undefined;
 let desk: AgentDesk | undefined;
 let supervise: SupervisorPanel | undefined;
+let whisper: WhisperHeard | undefined;
 let chat: ChatLog | undefined;
 let media: ConsoleMedia | undefined;
 let listedRooms: Room[] = [];
@@ -29,14 +31,14 @@ const roomNames = new Map<string, string>();
 
 const loggedEvents: (keyof RtcRoomEvents)[] = [
   'connectionState', 'session', 'memberJoined', 'memberLeft', 'memberConnection', 'memberUpdated', 'streamReady', 'streamStopped',
-  'roomUpdated', 'roomClosed', 'recordingReady', 'message', 'memberMedia', 'muteRequested', 'resync', 'seatLost', 'pushUrl', 'incomingCall', 'callUpdated', 'callEnded', 'pusherState',
+  'roomUpdated', 'roomClosed', 'recordingReady', 'message', 'memberMedia', 'muteRequested', 'resync', 'seatLost', 'pushUrl', 'incomingCall', 'whisper', 'callUpdated', 'callEnded', 'pusherState',
   'playerState', 'error', 'callQueued', 'callConnecting', 'offerWithdrawn', 'callInvitation', 'tokenExpiring', 'tokenRefreshed', 'tokenExpired',
   'audience', 'seatRequest', 'memberRole',
 ];
 // Events after which the room, the calls or the room list look different.
 const redrawOn: (keyof RtcRoomEvents)[] = [
   'memberJoined', 'memberLeft', 'memberConnection', 'memberUpdated', 'streamReady', 'streamStopped', 'roomUpdated', 'roomClosed', 'resync',
-  'seatLost', 'pushUrl', 'callUpdated', 'callEnded', 'incomingCall', 'session', 'offerWithdrawn', 'callInvitation', 'message', 'memberMedia',
+  'seatLost', 'pushUrl', 'callUpdated', 'callEnded', 'incomingCall', 'session', 'whisper', 'monitorUpdate', 'offerWithdrawn', 'callInvitation', 'message', 'memberMedia',
   'audience', 'seatRequest', 'memberRole',
 ];
 
@@ -62,6 +64,7 @@ async function signIn(identity: string, displayName: string, accessToken: string
   desk = new AgentDesk(c, { act, log, entered, tiles: (container, room) => media?.render(container, room) });
   chat = new ChatLog(c);
   media = new ConsoleMedia(c, () => draw());
+  whisper = new WhisperHeard(c, () => media);
   for (const name of loggedEvents) {
     c.on(name, (e) => {
       const line = describeEvent([name, e] as never, roomName);
@@ -170,6 +173,7 @@ function draw(): void {
   $('incoming').innerHTML = ringing ? incomingBlock(ringing.call, ringing.callerPlayUrl) : '';
   desk?.draw();
   supervise?.draw();
+  whisper?.draw();
 }
 
 /**

@@ -322,6 +322,7 @@ export const uiMessages = ui({
   whisperPushUrl: { en: 'your whisper push URL', 'zh-CN': '你的耳语推流地址' },
   whisperNotPublished: { en: 'this console cannot publish it: {why}', 'zh-CN': '本控制台无法推送：{why}' },
   stoppedSupervising: { en: 'stopped supervising the call', 'zh-CN': '已停止监控该通话' },
+  whisperToYou: { en: '{supervisor} whispers to you; the customer does not hear it.', 'zh-CN': '{supervisor} 正在对你耳语，客户听不到。' },
   supervisedCallEnded: { en: 'the call you supervised ended', 'zh-CN': '你监控的通话已结束' },
 });
 
