@@ -21,15 +21,10 @@ export interface Supervised {
   whisper?: { pushUrl: PushUrl; publishing: boolean; why: string };
 }
 
-/** "12:03:04 (2:15)": when the call was answered, and for how long it has run. */
-function since(answerTime: string | undefined, now: number): string {
-  if (!answerTime) return '';
-  const at = new Date(answerTime);
-  const seconds = Math.max(0, Math.round((now - at.getTime()) / 1000));
-  return `${at.toLocaleTimeString()} (${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, '0')})`;
-}
+/** When the call was answered, as a clock time: it changes only with the call, so a redraw keeps the row's buttons. */
+const since = (answerTime: string | undefined) => (answerTime ? new Date(answerTime).toLocaleTimeString() : '');
 
-export function liveCallRows(calls: ListedCall[], supervised: Supervised | undefined, now = Date.now()): string {
+export function liveCallRows(calls: ListedCall[], supervised: Supervised | undefined): string {
   if (calls.length === 0) return `<tr><td colspan="5" class="sub">${esc(t('noLiveCalls'))}</td></tr>`;
   return calls
     .map(({ team, call }) => {
@@ -43,7 +38,7 @@ export function liveCallRows(calls: ListedCall[], supervised: Supervised | undef
       ].join(' ');
       return `<tr data-call="${id}" data-testid="live-call-${esc(call.customerIdentity)}" class="${mine ? 'active' : ''}">
         <td>${esc(team)}</td><td>${esc(call.agentIdentity)}</td><td>${esc(call.customerIdentity)}</td>
-        <td class="sub">${esc(since(call.answerTime, now))}</td><td class="actions">${buttons}</td></tr>`;
+        <td class="sub">${esc(since(call.answerTime))}</td><td class="actions">${buttons}</td></tr>`;
     })
     .join('');
 }

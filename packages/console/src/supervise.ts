@@ -8,6 +8,7 @@ import { parseJanusUrl } from '@rtcroom/sdk';
 import type { RoomSnapshot, RtcRoomClient, RtcRoomEvents } from '@rtcroom/sdk';
 import { t } from './i18n.js';
 import { JanusPublisher } from './media/janus-media.js';
+import { setHtml } from './media/tiles.js';
 import type { ConsoleMedia } from './media/tiles.js';
 import { ListedCall, liveCallRows, partiesOf, Supervised, supervisedDetail, whyNotPublishable } from './supervise-render.js';
 
@@ -49,9 +50,10 @@ export class SupervisorPanel {
   draw(): void {
     $('supervise').hidden = false;
     $('supervise-teams').textContent = this.teams.join(', ');
-    $('supervise-calls').innerHTML = liveCallRows(this.calls, this.supervised);
+    // Rewritten only when changed: the panel is drawn every 2 s and on every event, and a click must land.
+    setHtml($('supervise-calls'), liveCallRows(this.calls, this.supervised));
     const s = this.supervised;
-    $('supervise-detail').innerHTML = s ? supervisedDetail(s, this.client.identity) : '';
+    setHtml($('supervise-detail'), s ? supervisedDetail(s, this.client.identity) : '');
     this.host.media()?.renderParties($('supervise-tiles'), s?.monitoring ? partiesOf(s, this.client.identity) : []);
   }
 

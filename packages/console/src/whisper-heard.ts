@@ -2,7 +2,6 @@
 // event, with a play URL for the supervisor's stream). Shown as a tile that plays it, until the call
 // ends; the customer is never told.
 import type { Call, Member, PlayUrl, RtcRoomClient } from '@rtcroom/sdk';
-import { esc } from './render.js';
 import { t } from './i18n.js';
 import type { ConsoleMedia } from './media/tiles.js';
 
@@ -21,7 +20,7 @@ export class WhisperHeard {
   draw(): void {
     const h = this.heard;
     $('whisper').hidden = !h;
-    $('whisper-text').innerHTML = h ? esc(t('whisperToYou', { supervisor: h.supervisor })) : '';
+    $('whisper-text').textContent = h ? t('whisperToYou', { supervisor: h.supervisor }) : '';
     // The tile wants a member: the supervisor is none (no seat), so it is described as one publishing.
     const member = h && ({ memberId: `whisper-${h.supervisor}`, identity: h.supervisor, displayName: '', state: 'MEMBER_STATE_PUBLISHING', connectionInterrupted: false } as Member);
     this.media()?.renderParties($('whisper-tiles'), member ? [{ member, playUrl: h.playUrl }] : []);

@@ -228,7 +228,8 @@ function playWant(m: Member, url: PlayUrl | undefined): TileWant {
 
 const written = new WeakMap<Element, string>();
 
-function setHtml(el: Element, html: string): void {
+/** Rewrites an element's HTML only when it changed: a button replaced between mousedown and mouseup loses its click. */
+export function setHtml(el: Element, html: string): void {
   if (written.get(el) === html) return;
   written.set(el, html);
   el.innerHTML = html;
