@@ -17,7 +17,7 @@ import { playerMessagesZh, pusherMessagesZh } from '../packages/sdk/src/i18n/med
 import { uiMessages } from '../packages/sdk/src/i18n/ui-messages';
 import { explainedPlayerCodes, explainedPusherCodes } from '../packages/sdk/src/rooms/live-glue';
 import { gatewayErrorCodes } from '../services/gateway/src/errors';
-import { webrtcFailed, webrtcUnavailable } from '../services/url-issuer/src/domain/media-provider';
+import { webrtcFailed, webrtcStarting, webrtcUnavailable } from '../services/url-issuer/src/domain/media-provider';
 
 const root = join(__dirname, '..');
 const catalogFile = 'packages/sdk/src/i18n/error-messages.ts';
@@ -36,7 +36,7 @@ const sources: [string, readonly string[]][] = [
   ['services/gateway/src/errors.ts (gatewayErrorCodes)', gatewayErrorCodes],
   ['packages/sdk/src/errors.ts (serverErrorCodes)', serverErrorCodes],
   ['packages/sdk/src/errors.ts (clientErrorCodes)', clientErrorCodes],
-  ['services/url-issuer/src/domain/media-provider.ts (webrtc_unavailable codes)', [webrtcUnavailable, webrtcFailed]],
+  ['services/url-issuer/src/domain/media-provider.ts (webrtc_unavailable codes)', [webrtcUnavailable, webrtcFailed, webrtcStarting]],
 ];
 
 const hasChinese = (text: string) => /[\u4e00-\u9fff]/.test(text);

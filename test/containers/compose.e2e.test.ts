@@ -177,7 +177,10 @@ const docker = (...args: string[]) => run('docker', args);
 const running = [...services, 'nginx-rtmp'] as const;
 type Running = (typeof running)[number];
 
-async function containerOf(service: Running): Promise<string> {
+/** Janus and the media bridge: compose's media-bridge profile, started by the last test only. */
+type MediaBridgeService = 'janus' | 'media-bridge';
+
+async function containerOf(service: Running | MediaBridgeService): Promise<string> {
   const id = await compose('ps', '-q', service);
   if (!id) throw new Error(`no container for ${service}`);
   return id;
@@ -198,7 +201,7 @@ async function inspect(id: string): Promise<ContainerState> {
 }
 
 /** Waits until the service's container says healthy through its HEALTHCHECK; fails fast when it exits or turns unhealthy. */
-async function healthy(service: Running, timeoutMs = 180_000): Promise<ContainerState> {
+async function healthy(service: Running | MediaBridgeService, timeoutMs = 180_000): Promise<ContainerState> {
   const id = await containerOf(service);
   return eventually(
     async () => {
@@ -430,4 +433,29 @@ describeContainers('the images, run by compose on the host network', () => {
     expect(joined.members.map((m) => m.identity).sort()).toEqual([...members.map((m) => m.identity), 'fay'].sort());
     await Promise.all(told);
   }, 10 * 60_000);
+
+  // Last, and on their own, so the run above is the same with or without them: the media bridge's and
+  // Janus's images build (their own phase: ~5 s cached, ~47 s when the bridge's sources changed, ~220 s
+  // the first time, fetching Janus and ffmpeg) and start beside the others, healthy by their own
+  // HEALTHCHECKs (the bridge's says NOT_SERVING until it holds a Janus session: so Janus is admitting
+  // the bridge's secrets too).
+  it('builds the media bridge and Janus images and runs them healthy (compose profile media-bridge)', async () => {
+    const base = process.env.NODE_BASE ?? (await run('bash', ['deploy/docker/base-image.sh']));
+    const built = await phase('build the media bridge and Janus', () => run('bash', ['deploy/docker/build-images.sh', tag, 'media-bridge', 'janus'], { ...dockerEnv, NODE_BASE: base }));
+    process.stdout.write(`${built}\n`);
+    const bridgePort = await freePort();
+    Object.assign(composeEnv, {
+      COMPOSE_PROFILES: 'media-bridge',
+      CI_MEDIA_BRIDGE_PORT: String(bridgePort),
+      CI_MEDIA_BRIDGE_METRICS_PORT: String(await freePort()),
+      JANUS_API_SECRET: randomHex(),
+      JANUS_ADMIN_SECRET: randomHex(),
+      JANUS_PLUGIN_ADMIN_KEY: randomHex(),
+    });
+    const [janus, bridge] = await phase('Janus and the media bridge up until healthy', async () => {
+      await compose('up', '-d', '--no-recreate', 'janus', 'media-bridge');
+      return [await healthy('janus'), await healthy('media-bridge')];
+    });
+    expect([janus.status, bridge.status]).toEqual(['running', 'running']);
+  }, 8 * 60_000);
 });

@@ -6,9 +6,13 @@
 // and camera off report the agent's media state to the room. A member who does not publish gets a tile
 // that says so. A screenshot of the console in the call
 // goes to test-artifacts/console-media-call.png. At the agent desk, a team call answered shows the
-// same tiles for the call, playing the caller and publishing the agent (test-artifacts/console-media-desk.png);
-// a supervisor's console monitors that call (both parties' tiles play) and whispers: its camera plays
-// in the agent's console.
+// same tiles for the call, playing the caller and publishing the agent (test-artifacts/console-media-desk.png).
+// The team records its calls: nginx-rtmp here is configured as print-nginx-conf configures it (rtcroom's
+// hooks, recording, the recordings served over HTTP with signed URLs only), so once the call is hung
+// up both sides' recordings (the customer's RTMP push, the agent's egress) are listed at the desk,
+// ffprobe finds video frames and audio in each, and the desk's <video> plays one.
+// Before the hang-up, a supervisor's console monitors that call (both parties' tiles play) and whispers:
+// its camera plays in the agent's console.
 //
 // Needs what the media bridge's tests need (bash scripts/ensure-media-tools.sh; bash
 // scripts/ensure-browser.sh), Postgres and NATS. Skipped when tools are missing, except in CI.
@@ -16,23 +20,30 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createClient, defaultGrants, issueAccessToken } from '@rtcroom/common';
-import { createTestDatabase, testNatsUrl, TestDatabase } from '@rtcroom/common/testing';
+import { createTestDatabase, HeldAddress, PrivateNatsServer, TestDatabase } from '@rtcroom/common/testing';
 import { RunningSystem, startAll } from '@rtcroom/dev';
 import { deskServicev1, deskv1 } from '@rtcroom/proto';
 import { nodeSocket, RtcRoomClient, WebSocketClass } from '@rtcroom/sdk';
+import { createSelfHostedProvider } from '@rtcroom/url-issuer';
 import type { Page } from 'playwright-core';
 import WebSocket from 'ws';
 import { BridgeFixture, describeWithMediaTools } from './support/bridge-fixture';
-import { pushTestPattern, readFrames, until } from './support/media-processes';
+import { probeMedia, pushTestPattern, readFrames, until } from './support/media-processes';
 
 const root = resolve(__dirname, '../..');
 const consoleDir = join(root, 'packages/console/dist');
 const artifacts = join(root, 'test-artifacts');
 const secret = 'console-media-test-secret-long-enough';
+const signingKey = 'console-media-signing-key-0123456789';
+/** An RTMP play URL of the play application, signed for a member of the stream's room (nginx-rtmp asks rtcroom). */
+const playUrlFor = (rtmpBase: string, streamId: string, viewer: string) =>
+  createSelfHostedProvider({ kind: 'self-hosted', rtmpBase, httpBase: undefined, signingKey, app: 'live', recordApp: 'record', pushTtlSeconds: 600, playTtlSeconds: 600 }).playUrl(streamId, viewer, new Date()).rtmpUrl;
 
 describeWithMediaTools('the console media test')('the web console plays the customer and publishes the agent through the media bridge', () => {
   const f = new BridgeFixture();
   let database: TestDatabase;
+  let hooks: HeldAddress | undefined;
+  let nats: PrivateNatsServer;
   let system: RunningSystem;
   let customer: RtcRoomClient | undefined;
   let companion: RtcRoomClient | undefined;
@@ -43,16 +54,26 @@ describeWithMediaTools('the console media test')('the web console plays the cust
     execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-b', join(root, 'packages/console/tsconfig.json')], { stdio: 'inherit' });
     execFileSync(process.execPath, [join(root, 'packages/console/scripts/assemble.mjs')], { stdio: 'pipe' });
     database = await createTestDatabase();
-    await f.start();
+    // A NATS of its own: the media server's facts and recordings go to durable consumers that every
+    // system on a shared server would share, and another test's room service would take (and drop)
+    // this call's recordings.
+    nats = await PrivateNatsServer.start();
+    // nginx and the url-issuer need each other's address: nginx goes first, with the hooks at an
+    // address held here, which is pointed at the url-issuer once it listens.
+    const held = await HeldAddress.open();
+    hooks = held;
+    await f.start({ hooksBase: `http://${held.address}`, signingKey });
     const start = () =>
       startAll({
         env: {
           DATABASE_URL: database.url,
-          NATS_URL: testNatsUrl,
+          NATS_URL: nats.url,
           RTCROOM_DEV: 'true',
           GATEWAY_CONSOLE_DIR: consoleDir,
           ACCESS_TOKEN_SECRET: secret,
           MEDIA_RTMP_BASE: f.rtmp.rtmpBase,
+          MEDIA_SIGNING_KEY: signingKey,
+          MEDIA_RECORD_URL_BASE: f.rtmp.recordUrlBase!,
           MEDIA_BRIDGE_ADDRESS: f.bridgeProcess.address,
         },
         ephemeralPorts: true,
@@ -60,6 +81,7 @@ describeWithMediaTools('the console media test')('the web console plays the cust
       });
     // startAll picks free ports before binding them: another process on the machine may take one first.
     system = await start().catch((err) => (String(err?.message).includes('EADDRINUSE') ? start() : Promise.reject(err)));
+    held.forwardTo(system.mediaHooksAddress);
   }, 180_000);
 
   afterEach(() => {
@@ -73,6 +95,8 @@ describeWithMediaTools('the console media test')('the web console plays the cust
     await caller?.close();
     await system?.stop();
     await f.stop();
+    await hooks?.close();
+    await nats?.dispose();
     await database?.drop();
   }, 60_000);
 
@@ -123,7 +147,7 @@ describeWithMediaTools('the console media test')('the web console plays the cust
     await page.click('#room-tiles [data-testid="tile-agent-ann"] [data-testid=camera-on]');
     await page.waitForSelector('#room-tiles [data-testid="tile-agent-ann"][data-playing="true"]');
     const agentStream = await until(async () => customer!.room(seat.room.id)?.members.find((m) => m.identity === 'agent-ann')?.streamId, 10_000, "the agent's stream id");
-    const read = await readFrames(`${f.rtmp.rtmpBase}/live/${agentStream}`, 15, 40_000);
+    const read = await readFrames(playUrlFor(f.rtmp.rtmpBase, agentStream, 'cust-li'), 15, 40_000);
     expect(read.frames).toBeGreaterThanOrEqual(15);
 
     // Mute and camera off: the tracks go quiet and the room hears of it (the customer's SDK sees it).
@@ -144,7 +168,9 @@ describeWithMediaTools('the console media test')('the web console plays the cust
   it("the agent desk shows the calling customer's video in the call, and publishes the agent from there; a supervisor monitors it and whispers", async () => {
     const desk = createClient(deskServicev1.DeskServiceService, system.roomGrpcAddress);
     try {
-      const { team } = await desk.createTeam({ team: deskv1.Team.fromPartial({ name: `claims-${Date.now().toString(36)}`, displayName: 'Claims', ringTimeoutSeconds: 60, wrapUpSeconds: 5 }) });
+      const { team } = await desk.createTeam({
+        team: deskv1.Team.fromPartial({ name: `claims-${Date.now().toString(36)}`, displayName: 'Claims', ringTimeoutSeconds: 60, wrapUpSeconds: 5, recordingFormats: ['mp4'] }),
+      });
       const page = await f.openPage(`http://${system.gatewayAddress}/console/`);
       page.on('pageerror', (err) => pageErrors.push(err.message));
       await page.fill('#access-token', issueAccessToken(secret, { identity: 'agent-bo', name: 'Agent Bo', grants: { ...defaultGrants, agentTeams: [team!.name] } }));
@@ -159,7 +185,9 @@ describeWithMediaTools('the console media test')('the web console plays the cust
       caller = new RtcRoomClient({ socket: nodeSocket(WebSocket as unknown as WebSocketClass), reconnect: { enabled: false } });
       await caller.connect(system.gatewayUrl, issueAccessToken(secret, { identity: 'cust-zhao', name: 'Customer Zhao' }));
       const placed = await caller.callTeam(team!.name);
-      f.pushes.push(pushTestPattern(placed.room.pushUrl.url, 180));
+      expect(placed.room.pushUrl.recording).toBe(true);
+      const customerPush = pushTestPattern(placed.room.pushUrl.url, 180);
+      f.pushes.push(customerPush);
       await caller.reportPusherEvent(placed.room.room.id, 1002);
       await page.click('[data-testid=desk-accept]', { timeout: 30_000 });
       // The supervisor's console signs in meanwhile (with "Supervisor of teams"): it is used below.
@@ -185,7 +213,7 @@ describeWithMediaTools('the console media test')('the web console plays the cust
       // The room panel shows the call's room too: its tile of the agent shows the same camera.
       await page.waitForSelector('#room-tiles [data-testid="tile-agent-bo"][data-playing="true"]');
       const agentStream = await until(async () => caller!.room(placed.room.room.id)?.members.find((m) => m.identity === 'agent-bo')?.streamId, 10_000, "the agent's stream id");
-      const read = await readFrames(`${f.rtmp.rtmpBase}/live/${agentStream}`, 15, 40_000);
+      const read = await readFrames(playUrlFor(f.rtmp.rtmpBase, agentStream, 'cust-zhao'), 15, 40_000);
       expect(read.frames).toBeGreaterThanOrEqual(15);
       mkdirSync(artifacts, { recursive: true });
       await page.screenshot({ path: join(artifacts, 'console-media-desk.png'), fullPage: true });
@@ -207,6 +235,39 @@ describeWithMediaTools('the console media test')('the web console plays the cust
       // the supervisor's plays both parties.
       await Promise.all([firstFrame(boss, 'cust-zhao', '#supervise-tiles'), firstFrame(boss, 'agent-bo', '#supervise-tiles'), firstFrame(page, 'sv-boss', '#whisper-tiles')]);
       expect(await boss.isHidden('[data-testid=whisper-why]')).toBe(true);
+
+      // The agent hangs up and the mini-program stops pushing: both sides' recordings are listed at the desk.
+      await page.click('[data-testid=desk-hang-up]');
+      customerPush.kill('SIGINT');
+      const sides = ['cust-zhao', 'agent-bo'];
+      for (const who of sides) {
+        await page.waitForSelector(`#desk-recordings [data-testid="recording-play-${who}"]`, { timeout: 60_000 }).catch(async (err) => {
+          const seen = await page.evaluate(`[document.getElementById('desk-recordings-panel').outerHTML, document.getElementById('log').innerText.slice(0, 3000)]`);
+          const listed = await desk.listCallRecordings(deskServicev1.ListCallRecordingsRequest.fromPartial({ callId: placed.call.id }));
+          throw new Error(`${(err as Error).message}\nthe desk showed: ${JSON.stringify(seen)}\nthe desk service lists: ${JSON.stringify(listed.recordings.map((r) => r.recording?.identity))}`);
+        });
+      }
+      const urls = await Promise.all(sides.map((who) => page.getAttribute(`#desk-recordings [data-testid="recording-play-${who}"]`, 'data-recording-play')));
+      for (const url of urls) {
+        expect(url).toMatch(new RegExp(`^${f.rtmp.recordUrlBase}/s_[A-Za-z0-9_-]+-\\d+\\.mp4\\?viewer=agent-bo&exp=\\d+&sig=`));
+        // The file holds video frames and sound; without its signature it plays nothing.
+        const probed = await probeMedia(url!);
+        expect(probed).toMatchObject({ audioStreams: 1 });
+        expect(probed.videoFrames).toBeGreaterThan(15);
+        expect((await fetch(url!.split('?')[0], { signal: AbortSignal.timeout(5000) })).status).toBe(403);
+      }
+      expect(await page.textContent('#desk-recordings [data-testid="recording-agent-bo"]')).toContain('MB');
+
+      // The desk's <video> plays the customer's recording: frames decoded, its time advancing.
+      await page.click('#desk-recordings [data-testid="recording-play-cust-zhao"]');
+      const playback = () =>
+        page.evaluate(`(() => { const v = document.getElementById('desk-recording-player'); return { frames: v.getVideoPlaybackQuality().totalVideoFrames, time: v.currentTime, width: v.videoWidth }; })()`) as Promise<{ frames: number; time: number; width: number }>;
+      const played = await until(async () => {
+        const p = await playback();
+        return p.frames >= 15 && p.time > 1 && p;
+      }, 30_000, "the desk's player to play the customer's recording");
+      expect(played.width).toBe(320);
+      await page.screenshot({ path: join(artifacts, 'console-media-recordings.png'), fullPage: true });
       expect(pageErrors).toEqual([]);
       await boss.close();
       await page.close();

@@ -141,7 +141,7 @@ describeWithMediaTools('the media bridge test')('the media bridge: RTMP <-> WebR
     const room = `room-out-${Date.now().toString(36)}`;
     const streamId = `agent_${Date.now().toString(36)}`;
     const target = `${rtmp.rtmpBase}/live/${streamId}`;
-    const opened = await bridge.openEgress({ roomId: room, publisherIdentity: 'agent-ann', targetUrl: target });
+    const opened = await bridge.openEgress({ roomId: room, memberId: 'm-ann', publisherIdentity: 'agent-ann', targetUrl: target });
     expect(opened.videoroomId).toBeGreaterThan(0);
     const page = await newPage();
     const publishedAt = Date.now();
@@ -187,7 +187,7 @@ describeWithMediaTools('the media bridge test')('the media bridge: RTMP <-> WebR
     const [again] = ffmpegChildren(bridgeProcess.pid!);
 
     await page.evaluate('window.rtcPublish.janus.close()');
-    await bridge.closeEgress({ roomId: room, publisherIdentity: 'agent-ann' });
+    await bridge.closeEgress({ roomId: room, memberId: 'm-ann', publisherIdentity: 'agent-ann' });
     expect((await bridge.listBridges({})).bridges).toEqual([]);
     await until(async () => ended(again), 5000, 'the egress ffmpeg to end');
     await page.close();
@@ -200,7 +200,7 @@ describeWithMediaTools('the media bridge test')('the media bridge: RTMP <-> WebR
     // Two rooms, each with a stream a browser member plays (no push needed: refusals come first).
     const a = await bridge.openIngress({ waitForMediaMs: 0, roomId: `room-a-${stamp}`, streamId: `sa_${stamp}`, viewerIdentity: 'ann', sourceUrl: source(`sa_${stamp}`) });
     const b = await bridge.openIngress({ waitForMediaMs: 0, roomId: `room-b-${stamp}`, streamId: `sb_${stamp}`, viewerIdentity: 'bob', sourceUrl: source(`sb_${stamp}`) });
-    const egress = await bridge.openEgress({ roomId: `room-b-${stamp}`, publisherIdentity: 'bob', targetUrl: source(`eb_${stamp}`) });
+    const egress = await bridge.openEgress({ roomId: `room-b-${stamp}`, memberId: 'm-bob', publisherIdentity: 'bob', targetUrl: source(`eb_${stamp}`) });
     // One token per member and room: bob's ingress and egress in room b share it.
     expect(egress.janus!.token).toBe(b.janus!.token);
     expect(a.janus!.token).not.toBe(b.janus!.token);
@@ -240,14 +240,14 @@ describeWithMediaTools('the media bridge test')('the media bridge: RTMP <-> WebR
     // Bob closes his ingress: his token stays while his egress needs it, and goes with it.
     await bridge.closeIngress({ roomId: `room-b-${stamp}`, streamId: `sb_${stamp}`, viewerIdentity: 'bob' });
     expect(await tryWith(b.janus!.token)).toMatchObject({ code: 0 });
-    await bridge.closeEgress({ roomId: `room-b-${stamp}`, publisherIdentity: 'bob' });
+    await bridge.closeEgress({ roomId: `room-b-${stamp}`, memberId: 'm-bob', publisherIdentity: 'bob' });
     expect(await tryWith(b.janus!.token)).toMatchObject({ stage: 'create', code: 403 });
     await bridge.closeIngress({ roomId: `room-a-${stamp}`, streamId: `sa_${stamp}`, viewerIdentity: 'ann' });
     expect(await tryWith(a.janus!.token)).toMatchObject({ stage: 'create', code: 403 });
 
     // Bad input: a clear error with a stable code.
     await expect(bridge.openIngress({ waitForMediaMs: 0, roomId: 'r', streamId: 's', viewerIdentity: 'v', sourceUrl: 'http://example.com/x' })).rejects.toMatchObject({ reason: 'INVALID_ARGUMENT' });
-    await expect(bridge.openEgress({ roomId: 'bad room', publisherIdentity: 'v', targetUrl: source('x') })).rejects.toMatchObject({ reason: 'INVALID_ARGUMENT' });
+    await expect(bridge.openEgress({ roomId: 'bad room', memberId: 'm-v', publisherIdentity: 'v', targetUrl: source('x') })).rejects.toMatchObject({ reason: 'INVALID_ARGUMENT' });
     await page.close();
   }, 60_000);
 
@@ -288,7 +288,7 @@ describeWithMediaTools('the media bridge test')('the media bridge: RTMP <-> WebR
     const room = `room-copy-${Date.now().toString(36)}`;
     const target = `${rtmp.rtmpBase}/live/copy_${Date.now().toString(36)}`;
     try {
-      const opened = await client.openEgress({ roomId: room, publisherIdentity: 'agent-ann', targetUrl: target });
+      const opened = await client.openEgress({ roomId: room, memberId: 'm-ann', publisherIdentity: 'agent-ann', targetUrl: target });
       const page = await newPage();
       const publishedAt = Date.now();
       const sdp = (await page.evaluate(publishScript({ httpUrl: opened.janus!.httpUrl, token: opened.janus!.token, videoroomId: opened.videoroomId, feedId: opened.feedId }))) as PeerReport;
@@ -302,7 +302,7 @@ describeWithMediaTools('the media bridge test')('the media bridge: RTMP <-> WebR
       expect((await readFrames(target, 40, 20_000, 'a')).frames).toBeGreaterThanOrEqual(40);
       await page.evaluate('window.rtcPublish.janus.close()');
       await page.close();
-      await client.closeEgress({ roomId: room, publisherIdentity: 'agent-ann' });
+      await client.closeEgress({ roomId: room, memberId: 'm-ann', publisherIdentity: 'agent-ann' });
     } finally {
       client.close();
       await copying.stop();

@@ -2,7 +2,8 @@
 // asks rtcroom about every push and play. Two members join through the gateway, ffmpeg pushes a test
 // pattern with sound to one member's push URL, the other member is told the stream began (by the
 // media server: nobody reports pusher event 1002 here) and reads frames from its play URL; a recording
-// room's file is announced, listed and on disk; forged, expired, foreign and stale URLs are refused.
+// room's file is remuxed to MP4, announced, listed, on disk and served by nginx over HTTP only with a
+// signature for its viewer; forged, expired, foreign and stale URLs are refused.
 //
 // Needs nginx, libnginx-mod-rtmp and ffmpeg (bash scripts/ensure-media-tools.sh installs them). Skipped
 // when they are missing, except in CI (CI=true), where their absence is a failure.
@@ -88,11 +89,12 @@ async function probe(target: string): Promise<string[]> {
  * has written its pid file, which it does only once its ports are bound (not when "something answers"
  * on the port, which may be someone else).
  */
-async function startNginx(dir: string, conf: (rtmpListen: string) => string): Promise<{ proc: ChildProcess; port: number }> {
+async function startNginx(dir: string, conf: (rtmpListen: string, httpListen: string) => string): Promise<{ proc: ChildProcess; port: number; httpPort: number }> {
   const pidFile = join(dir, 'nginx.pid');
   for (let attempt = 1; ; attempt++) {
     const port = await freePort();
-    writeFileSync(join(dir, 'nginx.conf'), conf(`127.0.0.1:${port}`));
+    const httpPort = await freePort();
+    writeFileSync(join(dir, 'nginx.conf'), conf(`127.0.0.1:${port}`, `127.0.0.1:${httpPort}`));
     rmSync(pidFile, { force: true });
     // -e: the error log from the first moment, before nginx has read its configuration.
     const proc = spawn(nginxBin!, ['-p', dir, '-c', join(dir, 'nginx.conf'), '-e', join(dir, 'error.log')], { stdio: 'ignore' });
@@ -101,7 +103,7 @@ async function startNginx(dir: string, conf: (rtmpListen: string) => string): Pr
       10_000,
       'nginx to bind its port or exit',
     );
-    if (outcome === 'bound') return { proc, port };
+    if (outcome === 'bound') return { proc, port, httpPort };
     if (attempt === 5) throw new Error(`nginx did not start:\n${readFileSync(join(dir, 'error.log'), 'utf8')}`);
   }
 }
@@ -179,8 +181,9 @@ describeMedia('self-hosted media: nginx-rtmp asks rtcroom, with real pushes and 
     // address held here, which is pointed at the url-issuer once it listens.
     const held = await HeldAddress.open();
     hooks = held;
-    const started = await startNginx(dir, (rtmpListen) =>
+    const started = await startNginx(dir, (rtmpListen, recordHttpListen) =>
       renderStandaloneNginxConf({
+        recordHttpListen,
         modulePath: rtmpModule!,
         prefix: dir,
         rtmpListen,
@@ -204,6 +207,7 @@ describeMedia('self-hosted media: nginx-rtmp asks rtcroom, with real pushes and 
         MEDIA_RTMP_BASE: rtmpBase,
         // Debian's RTMP module serves neither HTTP-FLV nor (without more setup) HLS.
         MEDIA_HTTP_BASE: '',
+        MEDIA_RECORD_URL_BASE: `http://127.0.0.1:${started.httpPort}/recordings`,
       },
       ephemeralPorts: true,
       logLevel: (process.env.TEST_LOG as 'debug') ?? 'silent',
@@ -322,7 +326,7 @@ describeMedia('self-hosted media: nginx-rtmp asks rtcroom, with real pushes and 
     await leaveRoom(alice, roomId);
   }, 40_000);
 
-  it('records a recording room: members play through the relay, and the file is announced, listed and on disk', async () => {
+  it('records a recording room: members play through the relay; the file is remuxed to MP4, announced, listed, and served only signed', async () => {
     const created = await createRoom(alice, { name: roomName(), recording: true });
     const roomId = created.room!.id;
     const watching = watch(roomId);
@@ -342,17 +346,29 @@ describeMedia('self-hosted media: nginx-rtmp asks rtcroom, with real pushes and 
 
     const ready = await eventually(() => watching.mediaEvents.find((e) => e.payload?.$case === 'recordingReady'), 10_000, 'recording.ready');
     const recording = ready.payload?.$case === 'recordingReady' ? ready.payload.value.recording! : undefined;
-    expect(recording).toMatchObject({ roomId, identity: 'alice', streamId: a.pushUrl!.streamId, format: 'flv' });
+    expect(recording).toMatchObject({ roomId, identity: 'alice', streamId: a.pushUrl!.streamId, format: 'mp4' });
     expect(recording!.filePath.startsWith(join(dir, 'recordings'))).toBe(true);
     expect(statSync(recording!.filePath).size).toBe(recording!.sizeBytes);
     expect(recording!.sizeBytes).toBeGreaterThan(10_000);
     expect(await probe(recording!.filePath)).toEqual(['aac', 'h264']);
-    expect(readFileSync(recording!.filePath).subarray(0, 3).toString()).toBe('FLV');
+    expect(readFileSync(recording!.filePath).subarray(4, 8).toString()).toBe('ftyp');
+    // The FLV nginx wrote is gone: the MP4 holds the same media.
+    expect(existsSync(recording!.filePath.replace(/\.mp4$/, '.flv'))).toBe(false);
 
     const issuer = createClient(urlIssuerv1.UrlIssuerServiceService, system.urlIssuerAddress);
     try {
-      const listed = await issuer.listRecordings({ roomId, pageSize: 10, pageToken: '' });
+      const listed = await issuer.listRecordings({ roomId, pageSize: 10, pageToken: '', viewerIdentity: '' });
       expect(listed.recordings.map((r) => [r.id, r.filePath])).toEqual([[recording!.id, recording!.filePath]]);
+      // Served by nginx over HTTP: signed for bob it plays (and seeks: ranges), unsigned or re-addressed it does not.
+      const signed = (await issuer.listRecordings({ roomId, pageSize: 10, pageToken: '', viewerIdentity: 'bob' })).recordings[0].url;
+      const whole = await fetch(signed, { signal: AbortSignal.timeout(5000) });
+      expect([whole.status, whole.headers.get('content-type'), Number(whole.headers.get('content-length'))]).toEqual([200, 'video/mp4', recording!.sizeBytes]);
+      await whole.arrayBuffer();
+      expect((await fetch(signed, { headers: { range: 'bytes=0-99' }, signal: AbortSignal.timeout(5000) })).status).toBe(206);
+      expect(await probe(signed)).toEqual(['aac', 'h264']);
+      expect((await fetch(recording!.url, { signal: AbortSignal.timeout(5000) })).status).toBe(403);
+      expect((await fetch(signed.replace('viewer=bob', 'viewer=carol'), { signal: AbortSignal.timeout(5000) })).status).toBe(403);
+      expect((await fetch(`${recording!.url.replace(/[^/]+$/, '')}`, { signal: AbortSignal.timeout(5000) })).status).toBe(404);
     } finally {
       issuer.close();
     }

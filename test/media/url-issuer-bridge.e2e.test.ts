@@ -1,11 +1,14 @@
 // The url-issuer with MEDIA_BRIDGE_ADDRESS: a browser member's URLs come from the real media bridge
 // (its own process, with the test Janus and nginx-rtmp of support/bridge-fixture.ts). A mini-program
 // member pushes ffmpeg's test pattern to the push URL the url-issuer signed for it; a browser member's
-// play URL of that stream is a janus+http URL that Chromium plays, decoding frames; the token in it
+// play URL of that stream is given only once media flows into the bridge's mountpoint (before that:
+// WEBRTC_STARTING), and is a janus+http URL that Chromium plays, decoding frames; the token in it
 // opens nothing of another room's; a browser member's push URL publishes into nginx-rtmp as its
-// stream; a member's departure (member.left) and a closed room (room.closed), published as the room
-// service publishes them, close what the bridge opened for them; a bridge that cannot be reached costs
-// a browser its URL (WEBRTC_FAILED), not the call.
+// stream, and nginx-rtmp's on_publish (where rtcroom learns a stream began, and tells mini-program
+// members) comes only once media is there to read; a member's departure (member.left), a stream that
+// stops (stream.stopped) and a closed room (room.closed), published as the room service publishes
+// them, close what the bridge opened for them, its ffmpeg included; a bridge that cannot be reached
+// costs a browser its URL (WEBRTC_FAILED), not the call.
 //
 // Needs what the media bridge's tests need (bash scripts/ensure-media-tools.sh; bash
 // scripts/ensure-browser.sh) and Postgres (TEST_DATABASE_URL). Skipped when tools are missing, except in CI.
@@ -16,7 +19,7 @@ import { parseJanusUrl } from '@rtcroom/sdk';
 import { loadUrlIssuerConfig, startUrlIssuer } from '@rtcroom/url-issuer';
 import { BridgeFixture, describeWithMediaTools } from './support/bridge-fixture';
 import { playScript, publishScript, statsScript, tryTokenScript } from './support/janus-page';
-import { pushTestPattern, readFrames, until } from './support/media-processes';
+import { ffmpegChildren, pushTestPattern, readFrames, until } from './support/media-processes';
 
 const { CLIENT_KIND_BROWSER: browser, CLIENT_KIND_MINI_PROGRAM: miniProgram } = mediav1.ClientKind;
 type IssuerClient = ReturnType<typeof createClient<typeof urlIssuerv1.UrlIssuerServiceService>>;
@@ -26,8 +29,10 @@ function roomEvent(roomId: string, topic: string, payload: roomEventv1.RoomEvent
   const event = roomEventv1.RoomEvent.fromPartial({ id: `e_${Math.random().toString(36).slice(2, 22).padEnd(20, '0')}`, roomId, seq: 1, time: new Date(), payload });
   return { subject: subjects.roomEvent(roomId, topic), data: roomEventv1.RoomEvent.encode(event).finish() };
 }
-const leave = (roomId: string, identity: string, memberId: string) =>
-  roomEvent(roomId, 'member.left', { $case: 'memberLeft', value: roomEventv1.MemberLeft.fromPartial({ member: roomv1.Member.fromPartial({ roomId, identity, memberId }) }) });
+const leave = (roomId: string, identity: string, memberId: string, streamId = '') =>
+  roomEvent(roomId, 'member.left', { $case: 'memberLeft', value: roomEventv1.MemberLeft.fromPartial({ member: roomv1.Member.fromPartial({ roomId, identity, memberId, streamId }) }) });
+const streamStopped = (roomId: string, identity: string, memberId: string, streamId: string) =>
+  roomEvent(roomId, 'stream.stopped', { $case: 'streamStopped', value: roomEventv1.StreamStopped.fromPartial({ member: roomv1.Member.fromPartial({ roomId, identity, memberId, streamId }) }) });
 const close = (roomId: string) => roomEvent(roomId, 'room.closed', { $case: 'roomClosed', value: roomEventv1.RoomClosed.fromPartial({}) });
 
 describeWithMediaTools('the url-issuer with a media bridge test')('the url-issuer with MEDIA_BRIDGE_ADDRESS: browser members get Janus URLs from the real bridge', () => {
@@ -82,8 +87,16 @@ describeWithMediaTools('the url-issuer with a media bridge test')('the url-issue
     f.pushes.push(pushTestPattern(url, 60));
 
     const { playUrls } = await urls.issuePlayUrls({ roomId: room, streamId, viewerIdentities: ['agent-ann', 'cust-bob'], viewerKinds: [browser, miniProgram] });
-    const [agent, customer] = playUrls;
+    const [starting, customer] = playUrls;
     expect(customer).toMatchObject({ webrtcUrl: '', webrtcUnavailable: '' });
+    // No media reached the mountpoint yet: the browser is not handed a stream that plays nothing.
+    expect(starting).toMatchObject({ webrtcUrl: '', webrtcUnavailable: 'WEBRTC_STARTING' });
+    // Asked again waiting for media (as the gateway does): the URL comes once media flows.
+    const agent = await until(async () => {
+      const [url] = (await urls.issuePlayUrls({ roomId: room, streamId, viewerIdentities: ['agent-ann'], viewerKinds: [browser], waitForMediaMs: 8000 })).playUrls;
+      return url?.webrtcUrl ? url : false;
+    }, 30_000, 'the play URL once media flows');
+    expect((await bridgesOf(room))[0]).toMatchObject({ streamId, state: mediaBridgev1.BridgeState.BRIDGE_STATE_FLOWING });
     expect(agent!.webrtcUnavailable).toBe('');
     expect(agent!.webrtcUrl).toMatch(/^janus\+http:\/\/127\.0\.0\.1:\d+\/janus\?token=[^&]+&mountpoint=\d+&pin=[^&]+&ws=/);
     const janus = parseJanusUrl(agent!.webrtcUrl)!;
@@ -103,7 +116,7 @@ describeWithMediaTools('the url-issuer with a media bridge test')('the url-issue
     await until(async () => (await decoded()) >= first + 10, 20_000, 'frames decoded rising');
 
     // Another room's browser member: its token cannot watch this room's mountpoint, even with the pin.
-    const other = await urls.issuePlayUrls({ roomId: `${room}-other`, streamId, viewerIdentities: ['mallory'], viewerKinds: [browser] });
+    const other = await urls.issuePlayUrls({ roomId: `${room}-other`, streamId, viewerIdentities: ['mallory'], viewerKinds: [browser], waitForMediaMs: 8000 });
     const foreign = parseJanusUrl(other.playUrls[0]!.webrtcUrl)!;
     expect(foreign.token).not.toBe(janus.token);
     const watch = (token: string, mountpointId: number, pin: string) =>
@@ -128,23 +141,56 @@ describeWithMediaTools('the url-issuer with a media bridge test')('the url-issue
     await until(async () => (await bridgesOf(`${room}-other`)).length === 0 && true, 15_000, "the closed room's ingress to close");
   }, 90_000);
 
-  it("a browser member's push URL publishes from Chromium into nginx-rtmp as the member's stream", async () => {
+  it("a browser member's push URL publishes from Chromium into nginx-rtmp as the member's stream, announced (on_publish) only once media is there", async () => {
     const room = `room-pub-${Date.now().toString(36)}`;
-    const { pushUrl } = await urls.issuePushUrl({ roomId: room, memberId: 'm-agent', record: false, recordFormats: [], pusherKind: browser });
+    const { pushUrl } = await urls.issuePushUrl({ roomId: room, memberId: 'm-agent', identity: 'agent', record: false, recordFormats: [], pusherKind: browser });
     expect(pushUrl!.webrtcUnavailable).toBe('');
     const janus = parseJanusUrl(pushUrl!.webrtcUrl)!;
     expect(janus.publish).toEqual({ videoroomId: expect.any(Number), feedId: expect.any(Number) });
+    // The egress is keyed by the member and held by its identity: another member naming it gets nothing.
+    const taken = f.bridge.openEgress({ roomId: room, memberId: 'm-agent', publisherIdentity: 'mallory', targetUrl: `${f.rtmp.rtmpBase}/live/stolen` });
+    await expect(taken).rejects.toMatchObject({ reason: 'PERMISSION_DENIED' });
+    // Open, but the browser does not publish yet: nothing reaches nginx-rtmp, so nothing is announced.
+    const announced = () => f.published.find((p) => p.name === pushUrl!.streamId);
+    await until(async () => (await bridgesOf(room)).length === 1 && true, 5000, 'the egress to be listed');
+    expect(announced()).toBeUndefined();
     const page = await f.newPage();
     await page.evaluate(publishScript({ httpUrl: janus.httpUrl, token: janus.token, videoroomId: janus.publish!.videoroomId, feedId: janus.publish!.feedId }));
-    // What mini-programs play: the member's stream on nginx-rtmp.
+    // nginx-rtmp's on_publish, where the url-issuer learns the stream began (stream_began -> stream_started
+    // for mini-program members): once it comes, the stream is there to read at once.
+    const hook = await until(async () => announced(), 40_000, "nginx-rtmp's on_publish of the member's stream");
     const read = await readFrames(`${f.rtmp.rtmpBase}/live/${pushUrl!.streamId}`, 15, 40_000);
     expect(read.frames).toBeGreaterThanOrEqual(15);
-    expect(await bridgesOf(room)).toMatchObject([{ direction: mediaBridgev1.Bridge_Direction.DIRECTION_EGRESS, identities: ['m-agent'] }]);
+    expect(read.firstAt! - hook.at).toBeLessThan(5000);
+    expect(await bridgesOf(room)).toMatchObject([{ direction: mediaBridgev1.Bridge_Direction.DIRECTION_EGRESS, memberId: 'm-agent', identities: ['agent'] }]);
     // The member leaves: its egress closes.
     await publish(leave(room, 'agent', 'm-agent'));
     await until(async () => (await bridgesOf(room)).length === 0 && true, 15_000, "the departed member's egress to close");
     await page.evaluate('window.rtcPublish.janus.close()');
     await page.close();
+  }, 90_000);
+
+  it("a stream that stops, or whose pusher leaves, closes its ingress: the bridge's ffmpeg stops instead of restarting", async () => {
+    const room = `room-end-${Date.now().toString(36)}`;
+    const sign = async (memberId: string) => (await urls.issuePushUrl({ roomId: room, memberId, record: false, recordFormats: [], pusherKind: miniProgram })).pushUrl!;
+    const [a, b] = await Promise.all([sign('m-a'), sign('m-b')]);
+    const push = pushTestPattern(a.url, 60);
+    f.pushes.push(push);
+    await urls.issuePlayUrls({ roomId: room, streamId: b.streamId, viewerIdentities: ['agent'], viewerKinds: [browser] });
+    await until(async () => {
+      const [url] = (await urls.issuePlayUrls({ roomId: room, streamId: a.streamId, viewerIdentities: ['agent'], viewerKinds: [browser], waitForMediaMs: 8000 })).playUrls;
+      return Boolean(url?.webrtcUrl);
+    }, 30_000, "a's ingress to flow");
+    const bridgePid = f.bridgeProcess.pid!;
+    expect(ffmpegChildren(bridgePid)).toHaveLength(2);
+    // A's push ends and the room service says so (stream.stopped, from nginx-rtmp's on_publish_done).
+    push.kill('SIGKILL');
+    await publish(streamStopped(room, 'cust-a', 'm-a', a.streamId));
+    await until(async () => (await bridgesOf(room)).map((x) => x.streamId).join() === b.streamId && true, 15_000, "a's ingress to close");
+    // B never pushed and leaves: its member.left names its stream.
+    await publish(leave(room, 'cust-b', 'm-b', b.streamId));
+    await until(async () => (await bridgesOf(room)).length === 0 && true, 15_000, "b's ingress to close");
+    await until(async () => ffmpegChildren(bridgePid).length === 0 && true, 10_000, "the ingresses' ffmpeg to end");
   }, 90_000);
 
   it('a bridge that cannot be reached: the browser gets WEBRTC_FAILED, the mini-program its URL', async () => {

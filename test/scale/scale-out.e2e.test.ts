@@ -7,6 +7,7 @@
 // every room event at least once, in order per room.
 import { performance } from 'node:perf_hooks';
 import { connect, NatsConnection } from 'nats';
+import { Client } from 'pg';
 import { allStreams, createClient, issueAccessToken } from '@rtcroom/common';
 import { createTestDatabase, eventually, NatsCluster, TestDatabase } from '@rtcroom/common/testing';
 import { DemoClient, ProtocolError } from '@rtcroom/dev';
@@ -321,6 +322,19 @@ async function scenario(): Promise<void> {
   }
 
   step('notices checked');
+  // The order webhooks walk the outbox in (room_events.tx, position) is each room's seq order: checked
+  // first, so a webhook order failure below is the dispatcher's and not the events' stamping.
+  const outbox = new Client({ connectionString: database.url });
+  await outbox.connect();
+  try {
+    for (const roomId of roomIds) {
+      const { rows } = await outbox.query<{ seq: string }>('select seq from room_events where room_id = $1 and seq is not null order by tx, position', [roomId]);
+      const walked = rows.map((r) => Number(r.seq));
+      expect([roomId, 'outbox order', walked]).toEqual([roomId, 'outbox order', [...walked].sort((a, b) => a - b)]);
+    }
+  } finally {
+    await outbox.end();
+  }
   // Webhooks: every event of every room, at least once, first arrivals in seq order.
   await eventually(
     () => roomIds.every((r) => new Set(receiver.seqsOf(r)).size >= finalSeq.get(r)!),

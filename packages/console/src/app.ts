@@ -39,7 +39,7 @@ const loggedEvents: (keyof RtcRoomEvents)[] = [
 const redrawOn: (keyof RtcRoomEvents)[] = [
   'memberJoined', 'memberLeft', 'memberConnection', 'memberUpdated', 'streamReady', 'streamStopped', 'roomUpdated', 'roomClosed', 'resync',
   'seatLost', 'pushUrl', 'callUpdated', 'callEnded', 'incomingCall', 'session', 'whisper', 'monitorUpdate', 'offerWithdrawn', 'callInvitation', 'message', 'memberMedia',
-  'audience', 'seatRequest', 'memberRole',
+  'audience', 'seatRequest', 'memberRole', 'streamPlayable',
 ];
 
 function log(text: string, level: 'info' | 'warning' | 'error' = 'info'): void {

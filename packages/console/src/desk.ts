@@ -1,8 +1,10 @@
 // The agent desk: an agent of a service-desk team (its token's agent grant names the team) sets its
 // state, answers the calls offered to it, sees its team's agents and queue, and in a call hands it on,
 // invites a colleague and hangs up. States the system sets (ringing, in call, wrap-up) and the queue
-// are read with getTeam every 2 s; offers, withdrawals and invitations come as SDK events.
+// are read with getTeam every 2 s; offers, withdrawals and invitations come as SDK events. The calls
+// it held end up on its list of call recordings (call-recordings.ts), played in the desk.
 import type { Answer, Call, PlayUrl, RoomSnapshot, RtcRoomClient, SettableAgentState, TeamStats } from '@rtcroom/sdk';
+import { CallRecordings } from './call-recordings.js';
 import { agentRows, agentStateLabel, callDetail, invitationBlock, offerBlock, queueRows, statsLine } from './desk-render.js';
 import { status, submitButton } from './feedback.js';
 import { t } from './i18n.js';
@@ -31,10 +33,13 @@ export class AgentDesk {
   private loading = false;
   private again = false;
   private lastError = '';
+  /** The desk call this agent holds a seat in (drawn last), whose end puts it on the recordings list. */
+  private heldCall?: Call;
+  readonly recordings: CallRecordings;
 
   constructor(
     private readonly client: RtcRoomClient,
-    private readonly host: DeskHost,
+    readonly host: DeskHost,
   ) {
     client.on('incomingCall', (e) => {
       if (!e.call.teamId) return;
@@ -43,7 +48,11 @@ export class AgentDesk {
     });
     client.on('offerWithdrawn', (e) => this.forget(e.call.id));
     client.on('callInvitation', (e) => (this.invitation = e.call));
-    client.on('callEnded', (e) => this.forget(e.call.id));
+    client.on('callEnded', (e) => {
+      if (e.call.id === this.heldCall?.id) this.recordings.ended(e.call);
+      this.forget(e.call.id);
+    });
+    this.recordings = new CallRecordings(client);
   }
 
   /** Opens a team's desk, and reads it every 2 s from then on. */
@@ -101,6 +110,7 @@ export class AgentDesk {
 
   private drawCall(): void {
     const call = this.held();
+    if (call) this.heldCall = call;
     const room = call && this.client.room(call.roomId);
     $('desk-call').hidden = !room;
     $('desk-call').dataset.call = call?.id ?? '';
@@ -124,7 +134,7 @@ export class AgentDesk {
     this.loading = true;
     const team = this.team;
     try {
-      await this.read(team);
+      await Promise.all([this.read(team), this.recordings.poll()]);
       this.lastError = '';
     } catch (err) {
       // Logged once, not every 2 s.
@@ -214,6 +224,7 @@ export class AgentDesk {
       this.invitation = undefined;
       return room ? this.host.entered(room) : t('joinedTheCall');
     }, button);
+    else if (d.recordingPlay) status(this.recordings.play(d.recordingPlay, d.recordingIdentity ?? ''));
     else if (d.deskDismiss) {
       this.invitation = undefined;
       this.draw();
@@ -231,7 +242,11 @@ export function wireDesk(desk: () => AgentDesk | undefined): void {
   });
   // The buttons drawn inside the desk (state switch, offer, invitation); its fixed controls below.
   $('desk').addEventListener('click', (e) => {
-    if ((e.target as HTMLElement).closest('[data-agent-state], [data-desk-accept], [data-desk-reject], [data-desk-join], [data-desk-dismiss]')) desk()?.onClick(e);
+    if ((e.target as HTMLElement).closest('[data-agent-state], [data-desk-accept], [data-desk-reject], [data-desk-join], [data-desk-dismiss], [data-recording-play]')) desk()?.onClick(e);
+  });
+  $('desk-recordings-refresh').addEventListener('click', () => {
+    const d = desk();
+    if (d) d.host.act(t('actListRecordings'), async () => t('recordingsListed', { count: await d.recordings.poll(true) }), $<HTMLButtonElement>('desk-recordings-refresh'));
   });
   $('desk-transfer-agent').addEventListener('click', () => desk()?.transfer((to) => ({ toIdentity: to }), $<HTMLButtonElement>('desk-transfer-agent')));
   $('desk-transfer-team').addEventListener('click', () => desk()?.transfer((to) => ({ toTeam: to }), $<HTMLButtonElement>('desk-transfer-team')));

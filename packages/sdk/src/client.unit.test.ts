@@ -89,6 +89,26 @@ describe('RtcRoomClient against a scripted gateway', () => {
     await client.close();
   });
 
+  it("a browser's play URL that waited for the media bridge arrives as streamPlayable and replaces the empty one", async () => {
+    const { client, socket } = await connectedClient();
+    await joined(client, socket, 3);
+    const bob = { ...member('m_b', 'bob'), streamId: 'st_m_b', state: 'MEMBER_STATE_PUBLISHING' };
+    const ready: string[] = [];
+    client.on('streamReady', (e) => ready.push(e.playUrl?.webrtcUnavailable ?? ''));
+    const playable: string[] = [];
+    client.on('streamPlayable', (e) => playable.push(`${e.member.identity} ${e.playUrl.webrtcUrl}`));
+    socket.push({ notice: { roomId: 'r_1', seq: 4, streamStarted: { member: bob, playUrl: { streamId: 'st_m_b', viewerIdentity: 'alice', webrtcUnavailable: 'WEBRTC_STARTING' } } } });
+    await until(() => ready.length === 1);
+    expect(client.room('r_1')!.playUrls.m_b).toMatchObject({ webrtcUrl: '', webrtcUnavailable: 'WEBRTC_STARTING' });
+    // Another stream's (or another room's) is not taken for it.
+    socket.push({ streamPlayable: { roomId: 'r_2', playUrl: { streamId: 'st_m_b', webrtcUrl: 'janus+http://j/janus?token=x' } } });
+    socket.push({ streamPlayable: { roomId: 'r_1', playUrl: { streamId: 'st_m_b', viewerIdentity: 'alice', webrtcUrl: 'janus+http://j/janus?token=t&mountpoint=1&pin=p' } } });
+    await until(() => playable.length === 1);
+    expect(playable).toEqual(['bob janus+http://j/janus?token=t&mountpoint=1&pin=p']);
+    expect(client.room('r_1')!.playUrls.m_b).toMatchObject({ webrtcUrl: 'janus+http://j/janus?token=t&mountpoint=1&pin=p', webrtcUnavailable: '' });
+    await client.close();
+  });
+
   it('a session that could not be resumed: every seat is reported lost', async () => {
     const { gw, client, socket } = await connectedClient();
     await joined(client, socket);

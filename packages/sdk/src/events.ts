@@ -48,6 +48,12 @@ export interface RtcRoomEvents {
    * CLIENT_KIND_BROWSER) `playUrl.webrtcUrl` (absent for your own stream). See mediaUrlFor.
    */
   streamReady: MemberEvent & { playUrl?: PlayUrl };
+  /**
+   * A browser's play URL that came empty with webrtcUnavailable WEBRTC_STARTING (the media bridge had
+   * no media for it yet, in streamReady or a join's answer) plays now: play `playUrl.webrtcUrl`. The
+   * room's snapshot has it too.
+   */
+  streamPlayable: MemberEvent & { playUrl: PlayUrl };
   streamStopped: MemberEvent;
   roomUpdated: RoomEventBase & { room: Room };
   /** The room closed; you no longer sit in it. */

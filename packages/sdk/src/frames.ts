@@ -2,7 +2,7 @@
 // key) and what it makes of what the gateway sends (a ServerMessage, every field of the case it
 // carries set; see wire.ts for the messages inside).
 import type { Answer, Call, CallNotice, NoticeBody, NoticeKind, PusherAction, RequestBody, RequestKind, RoomNotice, ServerCase, ServerMessage, Welcome } from './protocol.js';
-import { bool, enumOf, fields, list, maybe, num, Raw, readAgent, readCall, readEntryUrl, readLiveCall, readMember, readPlayUrl, readPushUrl, readRecording, readRoom, readRoomMessage, readTeam, readTeamStats, str, time } from './wire.js';
+import { bool, enumOf, fields, list, maybe, num, Raw, readAgent, readCall, readCallRecording, readEntryUrl, readLiveCall, readMember, readPlayUrl, readPushUrl, readRecording, readRoom, readRoomMessage, readTeam, readTeamStats, str, time } from './wire.js';
 
 /** The text of a request frame. */
 export function requestFrame<K extends RequestKind>(requestId: string, kind: K, body: RequestBody<K>): string {
@@ -102,6 +102,7 @@ const answerReaders: { [K in RequestKind]: (x: Raw) => Answer<K> } = {
   listLiveCalls: (x) => ({ calls: list(x.calls, readLiveCall) }),
   monitorCall: (x) => ({ call: readLiveCall(x.call), playUrls: playUrls(x.playUrls) }),
   stopMonitor: () => ({}),
+  listCallRecordings: (x) => ({ recordings: list(x.recordings, readCallRecording) }),
   whisper: (x) => ({ call: readLiveCall(x.call), pushUrl: readPushUrl(x.pushUrl) }),
   bargeIn: (x) => ({
     call: readCall(x.call),
@@ -127,6 +128,7 @@ const caseReaders: { [K in ServerCase]: (x: Raw) => NonNullable<ServerMessage[K]
   callNotice: readCallNotice,
   goAway: (x) => ({ reason: str(x.reason), reconnectAfterMs: num(x.reconnectAfterMs) }),
   tokenExpiring: (x) => ({ expireTime: time(x.expireTime) }),
+  streamPlayable: (x) => ({ roomId: str(x.roomId), playUrl: maybe(x.playUrl, readPlayUrl) }),
   monitorNotice: (x) => ({
     callId: str(x.callId),
     roomId: str(x.roomId),

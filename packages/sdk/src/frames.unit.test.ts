@@ -80,6 +80,7 @@ const send: { [K in RequestKind]: (client: RtcRoomClient, body: RequestBody<K>) 
   bargeIn: (c, b) => c.bargeIn(b.callId!, { kind: b.kind }),
   whisper: (c, b) => c.whisper(b.callId!, { kind: b.kind }),
   stopMonitor: (c, b) => c.stopMonitor(b.callId!),
+  listCallRecordings: (c, b) => c.listCallRecordings(b.callId!),
 };
 
 /** Fields the SDK sets itself, whatever the app gives: what they must be. */

@@ -12,7 +12,7 @@ export type { Call, CallEndReason, CallState } from './gen/rtcroom/room/v1/call.
 export type { ClientKind, MediaEntryUrl, PlayUrl, PushUrl } from './gen/rtcroom/media/v1/url.js';
 export type { MediaServer, Recording } from './gen/rtcroom/media/v1/recording.js';
 export type { Agent, AgentState, Team } from './gen/rtcroom/desk/v1/desk.js';
-export type { LiveCall, TeamStats } from './gen/rtcroom/desk/v1/desk_service.js';
+export type { CallRecording, LiveCall, TeamStats } from './gen/rtcroom/desk/v1/desk_service.js';
 export type { GoAway, SeatHeld, TokenExpiring, Welcome } from './gen/rtcroom/gateway/v1/gateway.js';
 export type { CustomMessage, RoomMessage } from './gen/rtcroom/room/v1/room_message.js';
 
@@ -122,6 +122,7 @@ interface Answers {
   bargeIn: Filled<gw.BargeInResponse, 'call' | 'room' | 'member'>;
   whisper: Filled<gw.WhisperResponse, 'call' | 'pushUrl'>;
   stopMonitor: gw.StopMonitorResponse;
+  listCallRecordings: gw.ListCallRecordingsResponse;
 }
 
 export type Answer<K extends RequestKind> = Answers[K];
@@ -138,6 +139,7 @@ export type ServerMessage = { requestId: string } & { [K in RequestKind]?: Answe
   goAway?: gw.GoAway;
   tokenExpiring?: gw.TokenExpiring;
   monitorNotice?: gw.MonitorNotice;
+  streamPlayable?: gw.StreamPlayableNotice;
 };
 
 /** The cases of a gateway frame, by key. */

@@ -5,7 +5,7 @@
 // returns a generated type with no optional keys, so a field added to the proto does not compile until
 // it is read here; frames.unit.test.ts checks that what the gateway's own codec writes is read back
 // whole.
-import type { Agent, Call, LiveCall, MediaEntryUrl, MediaState, Member, TrackState, PlayUrl, PushUrl, Recording, Room, RoomMessage, Team, TeamStats } from './protocol.js';
+import type { Agent, Call, CallRecording, LiveCall, MediaEntryUrl, MediaState, Member, TrackState, PlayUrl, PushUrl, Recording, Room, RoomMessage, Team, TeamStats } from './protocol.js';
 import { fromBase64 } from './rooms/bytes.js';
 
 /** A message or part of one as JSON.parse made it: checked field by field below. */
@@ -198,6 +198,17 @@ export function readLiveCall(raw?: unknown): LiveCall {
     answerTime: time(c.answerTime),
     guestIdentities: list(c.guestIdentities, str),
     members: list(c.members, readMember),
+  };
+}
+
+export function readCallRecording(raw?: unknown): CallRecording {
+  const r = fields(raw);
+  return {
+    recording: readRecording(r.recording),
+    callId: str(r.callId),
+    teamId: str(r.teamId),
+    customerIdentity: str(r.customerIdentity),
+    agentIdentities: list(r.agentIdentities, str),
   };
 }
 

@@ -37,12 +37,15 @@ describe('auto-close timers', () => {
     await join(room!.id, 'ann');
     await new Promise((r) => setTimeout(r, 1500));
     expect((await client.getRoom({ roomId: room!.id, name: '' })).room?.state).toBe(R.RoomState.ROOM_STATE_OPEN);
+    const lockedBefore = harness.service.transactions.finished.locked;
     await client.leaveRoom({ roomId: room!.id, identity: 'ann', reason: R.LeaveReason.LEAVE_REASON_LEFT });
     const closed = await eventually(async () => {
       const r = (await client.getRoom({ roomId: room!.id, name: '' })).room!;
       return r.state === R.RoomState.ROOM_STATE_CLOSED && r;
     }, 5000, 'the departed room to close');
     expect(closed.closeReason).toBe(R.CloseReason.CLOSE_REASON_DEPARTURE_TIMEOUT);
+    // This instance wrote the last leave and remembers the room: the close is one statement, no lock.
+    expect(harness.service.transactions.finished.locked).toBe(lockedBefore);
   });
 
   it('a join inside the departure timeout keeps the room open', async () => {

@@ -172,4 +172,16 @@ describe('two room-service instances on one store', () => {
     // Created, two warm joins, four joins: seven events.
     expect(snap.seq).toBe(7);
   });
+
+  it('joins by name a room the other instance made: the same room, made once', async () => {
+    // Each instance tries to make a room it does not know by name, and looks it up when the name is taken.
+    const byName = (c: RoomClient, identity: string) =>
+      c.joinRoom(roomServicev1.JoinRoomRequest.fromPartial({ roomName: 'by-name', identity, sessionId: `s-${identity}`, createIfMissing: true }));
+    const first = await byName(a, 'n1');
+    const second = await byName(b, 'n2');
+    expect(second.room?.id).toBe(first.room?.id);
+    expect(await seated(first.room!.id)).toEqual(['n1', 'n2']);
+    const made = await sql<{ n: number }>`select count(*)::int as n from rooms where name = 'by-name'`.execute(harness.service.db);
+    expect(made.rows[0]?.n).toBe(1);
+  });
 });

@@ -4,6 +4,7 @@ import {
   devSecrets,
   Env,
   envAddress,
+  envBool,
   envInt,
   envLogLevel,
   envOneOf,
@@ -69,6 +70,8 @@ export interface UrlIssuerConfig {
   roomEventsConsumer: string;
   /** Base URL under which the self-hosted server serves its recording files; absent: no URL. */
   recordUrlBase?: string;
+  /** Self-hosted: remux each finished FLV recording to MP4 (browsers play MP4, not FLV). */
+  recordRemuxMp4: boolean;
   /** The media bridge (MediaBridgeService) browser members' URLs come from (self-hosted only); absent: none, they get WEBRTC_UNAVAILABLE. */
   mediaBridgeAddress?: string;
 }
@@ -115,6 +118,7 @@ export function loadUrlIssuerConfig(env: Env): UrlIssuerConfig {
     trtcCallbackKey: loadTrtcCallbackKey(env),
     trtcCallbackMaxAgeSeconds: envInt(env, 'TRTC_CALLBACK_MAX_AGE_SECONDS', 300, { min: 70, max: 3600 }),
     recordUrlBase: recordUrlBase === undefined ? undefined : envBase(env, 'MEDIA_RECORD_URL_BASE', recordUrlBase, /^https?:\/\//),
+    recordRemuxMp4: envBool(env, 'MEDIA_RECORD_MP4', true),
     mediaBridgeAddress: loadMediaBridgeAddress(env, media.kind),
     grpcSecurity: loadGrpcSecurity(env, 'url-issuer'),
     grpcMux: loadGrpcMuxLimits(env),

@@ -13,6 +13,7 @@ export { createMediaProvider, webrtcFailed, webrtcUnavailable } from './domain/m
 export type { ClientKind, MediaProvider, MediaSettings, WebRtcLeg, WebRtcPlayRequest, WebRtcPushRequest } from './domain/media-provider';
 export { mediaEventSubject } from './events/media-events';
 export { nginxRtmpHookPaths, tencentCallbackPath, trtcCallbackPath } from './transport/media-hooks.http';
-export { renderRtmpBlock, renderStandaloneNginxConf } from './media-server/nginx-rtmp-conf';
+export { renderRecordingsServer, renderRtmpBlock, renderStandaloneNginxConf } from './media-server/nginx-rtmp-conf';
+export { recordingLinkSecret, signRecordingUrl } from './domain/recording-url';
 export type { NginxRtmpConfOptions, StandaloneNginxConfOptions } from './media-server/nginx-rtmp-conf';
 export { trtcApi } from './media-server/trtc-api';

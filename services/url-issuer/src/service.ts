@@ -23,9 +23,11 @@ import { MediaRoomControl, TrtcCallbacks } from './app/trtc-callbacks';
 import type { UrlIssuerConfig } from './config';
 import type { MemberDirectory, RoomSeats } from './domain/member-directory';
 import { createMediaProvider, WebRtcLeg } from './domain/media-provider';
+import { recordingUrlSigner } from './domain/recording-url';
 import { busMediaFactSink } from './events/media-events';
 import { startBridgeReleaseConsumer } from './events/bridge-release.consumer';
 import { startRoomEventsConsumer } from './events/room-events.consumer';
+import { remuxToMp4 } from './media-server/recording-remux';
 import { trtcApi } from './media-server/trtc-api';
 import { tlsSigTickets } from './media-server/trtc-tickets';
 import type { UrlIssuerDatabase } from './store/database';
@@ -111,6 +113,7 @@ export async function startUrlIssuer(config: UrlIssuerConfig, logger: Logger, de
       media.kind === 'self-hosted'
         ? new NginxRtmpHooks({ signingKey: media.signingKey, app: media.app, recordApp: media.recordApp }, members, sink, recordings, logger.child({ component: 'nginx-rtmp' }), {
             recordUrlBase: config.recordUrlBase,
+            remux: config.recordRemuxMp4 ? (path) => remuxToMp4(path) : null,
           })
         : null;
     if (media.kind === 'tencent' && !config.tencentCallbackKey) {
@@ -147,7 +150,7 @@ export async function startUrlIssuer(config: UrlIssuerConfig, logger: Logger, de
 
     const grpc = await startGrpcServer(
       deps.grpcListener ?? config.grpcAddress,
-      [urlIssuerBinding({ provider, streamIdKey: config.streamIdKey, recordings, mediaRoom, logger })],
+      [urlIssuerBinding({ provider, streamIdKey: config.streamIdKey, recordings, mediaRoom, logger, signRecordingUrl: recordingUrlSigner(media) })],
       logger,
       config.grpcSecurity,
       config.grpcMux,

@@ -5,7 +5,7 @@ import { bindService, CallerPolicy, DomainError, identityPattern, Logger, Servic
 import { mediav1, urlIssuerv1 } from '@rtcroom/proto';
 import type { MediaRoomPresence, MediaRoomUserView } from './app/media-room-view';
 import type { Recording } from './domain/media-fact';
-import { ClientKind, MediaProvider, webrtcFailed, webrtcUnavailable } from './domain/media-provider';
+import { ClientKind, MediaProvider, WebRtcPlay, webrtcFailed, webrtcStarting, webrtcUnavailable } from './domain/media-provider';
 import { recordFormats } from './domain/providers/tencent';
 import { trtcRoomId } from './domain/providers/trtc';
 import { deriveStreamId, isDerivedStreamId } from './domain/stream-id';
@@ -24,6 +24,8 @@ export interface UrlIssuerDeps {
   mediaRoom?: (roomId: string) => Promise<MediaRoomUserView[]>;
   /** Where a failing WebRTC side is reported. */
   logger?: Logger;
+  /** A kept recording's url signed for one viewer (self-hosted: domain/recording-url.ts); absent: urls as kept. */
+  signRecordingUrl?: (recording: Recording, viewer: string, now: Date) => string;
 }
 
 const presences: Record<MediaRoomPresence, urlIssuerv1.MediaRoomPresence> = {
@@ -78,13 +80,14 @@ function requireIdentity(field: string, what: string, identity: string): void {
 
 /**
  * Who may call each method with mutual TLS: the room service signs push URLs at joins, the gateway
- * play URLs for its clients; recordings are for internal systems.
+ * play URLs for its clients; recordings are for internal systems and the room service (a desk call's
+ * recordings, signed for the agent who asked).
  */
 export const urlIssuerServiceCallers: CallerPolicy<typeof urlIssuerv1.UrlIssuerServiceService> = {
   issuePushUrl: ['room'],
   issuePlayUrls: ['gateway'],
   issueViewerPlayUrls: ['gateway', 'room'],
-  listRecordings: ['internal'],
+  listRecordings: ['room', 'internal'],
   getMediaRoom: ['internal'],
 };
 
@@ -103,26 +106,31 @@ function clientKindFromProto(field: string, kind: mediav1.ClientKind | undefined
 }
 
 const noWebRtc = { webrtcUrl: '', webrtcUnavailable: '' };
+/** The longest IssuePlayUrls may wait for a bridged stream's media (the gateway's deadline is above it). */
+const maxWaitForMediaMs = 8000;
 
 export function urlIssuerBinding(deps: UrlIssuerDeps): ServiceBinding {
-  const { provider, streamIdKey, recordings, mediaRoom, logger } = deps;
+  const { provider, streamIdKey, recordings, mediaRoom, logger, signRecordingUrl } = deps;
   // A browser's URL comes from the provider's WebRTC side; without one it says why it is empty. A
   // side that fails (a bridge down) costs that browser its URL, not the batch its other viewers'.
-  const webrtcOf = async (kind: ClientKind, sign: (leg: NonNullable<MediaProvider['webrtc']>) => string | Promise<string>) => {
+  // A bridged stream whose media does not flow yet is not handed out: the browser would be told of a
+  // stream that plays nothing (WEBRTC_STARTING; the gateway tells it once it plays).
+  const webrtcOf = async (kind: ClientKind, sign: (leg: NonNullable<MediaProvider['webrtc']>) => WebRtcPlay | Promise<WebRtcPlay>) => {
     if (kind !== 'browser') return noWebRtc;
     if (!provider.webrtc) return { webrtcUrl: '', webrtcUnavailable };
     try {
-      return { webrtcUrl: await sign(provider.webrtc), webrtcUnavailable: '' };
+      const signed = await sign(provider.webrtc);
+      return typeof signed === 'string' ? { webrtcUrl: signed, webrtcUnavailable: '' } : { webrtcUrl: '', webrtcUnavailable: webrtcStarting };
     } catch (err) {
       logger?.warn('the WebRTC side could not sign a URL; the browser gets none this time', { err });
       return { webrtcUrl: '', webrtcUnavailable: webrtcFailed };
     }
   };
-  const signPlay = async (roomId: string, streamId: string, viewerIdentity: string, kind: ClientKind, at: Date): Promise<mediav1.PlayUrl> => ({
+  const signPlay = async (roomId: string, streamId: string, viewerIdentity: string, kind: ClientKind, at: Date, waitForMediaMs = 0): Promise<mediav1.PlayUrl> => ({
     streamId,
     viewerIdentity,
     ...provider.playUrl(streamId, viewerIdentity, at),
-    ...(await webrtcOf(kind, (leg) => leg.playUrl({ roomId, streamId, viewer: viewerIdentity, now: at }))),
+    ...(await webrtcOf(kind, (leg) => leg.playUrl({ roomId, streamId, viewer: viewerIdentity, now: at, waitForMediaMs }))),
   });
 
   return bindService(
@@ -138,9 +146,10 @@ export function urlIssuerBinding(deps: UrlIssuerDeps): ServiceBinding {
           throw new DomainError('INVALID_ARGUMENT', `record_formats must each be one of ${recordFormats.join(', ')}`, { field: 'record_formats' });
         }
         const kind = clientKindFromProto('pusher_kind', request.pusherKind);
+        if (request.identity) requireIdentity('identity', 'identity', request.identity);
         const now = new Date();
         const signed = provider.pushUrl(streamId, request.record, now, formats, { roomId: request.roomId, audioOnly: request.audioOnly });
-        const webrtc = await webrtcOf(kind, (leg) => leg.pushUrl({ roomId: request.roomId, memberId: request.memberId, streamId, record: request.record, formats, now }));
+        const webrtc = await webrtcOf(kind, (leg) => leg.pushUrl({ roomId: request.roomId, memberId: request.memberId, identity: request.identity, streamId, record: request.record, formats, now }));
         const pushUrl: mediav1.PushUrl = { streamId, ...signed, ...webrtc };
         // Signed with every push URL where the provider has one, so a join learns it without a hop
         // more whatever role it takes (the room service hands out one or the other).
@@ -157,9 +166,12 @@ export function urlIssuerBinding(deps: UrlIssuerDeps): ServiceBinding {
           throw new DomainError('INVALID_ARGUMENT', 'viewer_kinds must hold at most one kind per viewer', { field: 'viewer_kinds' });
         }
         const viewerKinds = request.viewerIdentities.map((_, i) => clientKindFromProto(`viewer_kinds[${i}]`, kinds[i]));
+        if ((request.waitForMediaMs ?? 0) > maxWaitForMediaMs) {
+          throw new DomainError('INVALID_ARGUMENT', `wait_for_media_ms must be at most ${maxWaitForMediaMs}`, { field: 'wait_for_media_ms' });
+        }
         // One instant for the whole batch, so every viewer's URLs expire together.
         const at = new Date();
-        const playUrls = await Promise.all(request.viewerIdentities.map((viewer, i) => signPlay(request.roomId, request.streamId, viewer, viewerKinds[i]!, at)));
+        const playUrls = await Promise.all(request.viewerIdentities.map((viewer, i) => signPlay(request.roomId, request.streamId, viewer, viewerKinds[i]!, at, request.waitForMediaMs)));
         return { playUrls };
       },
 
@@ -178,13 +190,16 @@ export function urlIssuerBinding(deps: UrlIssuerDeps): ServiceBinding {
 
       async listRecordings(request) {
         requireId('room_id', request.roomId);
+        if (request.viewerIdentity) requireIdentity('viewer_identity', 'viewer_identity', request.viewerIdentity);
         if (request.pageSize > 100) throw new DomainError('INVALID_ARGUMENT', 'page_size must be at most 100', { field: 'page_size' });
         const limit = request.pageSize || 50;
         const found = await recordings.list(request.roomId, limit + 1, decodeCursor(request.pageToken));
         const page = found.slice(0, limit);
         const last = page[page.length - 1];
         return {
-          recordings: page.map(toProtoRecording),
+          recordings: page.map((r) =>
+            toProtoRecording(request.viewerIdentity && signRecordingUrl && r.url ? { ...r, url: signRecordingUrl(r, request.viewerIdentity, new Date()) } : r),
+          ),
           nextPageToken: found.length > limit && last ? encodeCursor({ createdAt: last.createdAt, id: last.id }) : '',
         };
       },

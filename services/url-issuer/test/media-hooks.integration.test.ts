@@ -35,10 +35,10 @@ describe('media hooks and callbacks over HTTP', () => {
   };
   const hook = (path: string, fields: Record<string, string>) => post(path, new URLSearchParams(fields).toString(), 'application/x-www-form-urlencoded');
   const tencent = (fields: Record<string, unknown>) => post(tencentCallbackPath, JSON.stringify(fields), 'application/json');
-  const listRecordings = async (pageSize: number, pageToken = '') => {
+  const listRecordings = async (pageSize: number, pageToken = '', viewerIdentity = '') => {
     const client = createClient(urlIssuerv1.UrlIssuerServiceService, running.grpcAddress);
     try {
-      return await client.listRecordings({ roomId: 'r_hooks', pageSize, pageToken });
+      return await client.listRecordings({ roomId: 'r_hooks', pageSize, pageToken, viewerIdentity });
     } finally {
       client.close();
     }
@@ -113,7 +113,7 @@ describe('media hooks and callbacks over HTTP', () => {
     expect(events).toHaveLength(1);
   });
 
-  it('keeps a recording once per file, announces it, and lists it', async () => {
+  it('keeps a recording once per file, announces it, and lists it (an FLV ffmpeg cannot remux is kept as FLV)', async () => {
     const path = join(dir, 's_alice-1700000000.flv');
     writeFileSync(path, Buffer.alloc(12345));
     const done = { call: 'record_done', recorder: '', path, ...pushFields() };
@@ -135,6 +135,9 @@ describe('media hooks and callbacks over HTTP', () => {
     });
     const { recordings } = await listRecordings(50);
     expect(recordings.map((r) => r.id)).toEqual([announced!.id]);
+    // Listed for a viewer, the url carries that viewer's signature (nginx's secure_link checks it).
+    const signed = (await listRecordings(50, '', 'bob')).recordings[0].url;
+    expect(signed).toMatch(/^https:\/\/media\.example\/recordings\/s_alice-1700000000\.flv\?viewer=bob&exp=\d+&sig=[A-Za-z0-9_-]{22}$/);
   });
 
   it('takes Tencent callbacks: checks the sign, acts once per fact, keeps recordings once', async () => {

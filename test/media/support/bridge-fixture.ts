@@ -14,7 +14,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { ServiceProcess } from '../../support/service-processes';
 import { janusMissing, RunningJanus, startJanus } from './janus';
 import { ended, ffmpegChildren } from './media-processes';
-import { nginxBin, rtmpModule, RunningNginxRtmp, startNginxRtmp } from './nginx-rtmp';
+import { nginxBin, rtmpModule, RtcroomHooks, RunningNginxRtmp, startNginxRtmp } from './nginx-rtmp';
 
 const root = resolve(__dirname, '../../..');
 const chromiumPath = '/usr/bin/chromium';
@@ -47,12 +47,28 @@ export class BridgeFixture {
   private workDir = '';
   /** Processes a test started (pushes) that the fixture kills at the end. */
   readonly pushes: ChildProcess[] = [];
+  /** The pushes nginx-rtmp's on_publish hook told of (stream name, when): where rtcroom learns a stream began. */
+  readonly published: { name: string; at: number }[] = [];
 
-  async start(): Promise<void> {
+  /** `rtcroom`: nginx-rtmp asks rtcroom's hooks, records and serves recordings (support/nginx-rtmp.ts). */
+  async start(rtcroom?: RtcroomHooks): Promise<void> {
     if (bridgeTestMissing.length > 0) throw new Error(`CI=true but ${bridgeTestMissing.join(', ')} missing`);
     execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-b', join(root, 'services/media-bridge')], { stdio: 'inherit' });
     this.workDir = mkdtempSync(join(tmpdir(), 'rtcroom-bridge-'));
-    [this.rtmp, this.janus] = await Promise.all([startNginxRtmp(), startJanus({ logTo: process.env.TEST_LOG ? (l) => process.stderr.write(`[janus] ${l}`) : undefined })]);
+    // The pages' server also takes nginx-rtmp's on_publish hook (admitting every push).
+    const pageServer = createServer((req, res) => {
+      if (req.url?.split('?')[0] !== '/on_publish') return void res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>agent</title><body></body>');
+      let body = '';
+      req.on('data', (d) => (body += d));
+      req.on('end', () => {
+        this.published.push({ name: new URLSearchParams(body).get('name') ?? '', at: Date.now() });
+        res.writeHead(200).end('OK');
+      });
+    });
+    this.pageServer = pageServer;
+    await new Promise<void>((r) => pageServer.listen(0, '127.0.0.1', r));
+    this.pageUrl = `http://127.0.0.1:${(pageServer.address() as AddressInfo).port}/`;
+    [this.rtmp, this.janus] = await Promise.all([startNginxRtmp(rtcroom ? { rtcroom } : { onPublish: `${this.pageUrl}on_publish` }), startJanus({ logTo: process.env.TEST_LOG ? (l) => process.stderr.write(`[janus] ${l}`) : undefined })]);
     // A port window for the bridge's egress receivers, away from Janus's.
     const base = 20000 + 500 * Math.floor(Math.random() * 18);
     this.bridgeProcess = new ServiceProcess('media-bridge', {
@@ -81,10 +97,6 @@ export class BridgeFixture {
       ],
     });
     this.context = await this.browser.newContext();
-    const pageServer = createServer((_, res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>agent</title><body></body>'));
-    this.pageServer = pageServer;
-    await new Promise<void>((r) => pageServer.listen(0, '127.0.0.1', r));
-    this.pageUrl = `http://127.0.0.1:${(pageServer.address() as AddressInfo).port}/`;
   }
 
   /** Another bridge process on the same Janus, with some variables changed. */

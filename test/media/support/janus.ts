@@ -9,9 +9,14 @@
 //
 // Janus skips loopback interfaces when it gathers ICE candidates; janus-loopback-shim.c, loaded with
 // LD_PRELOAD, makes it offer 127.0.0.1 (see that file).
+//
+// Janus runs in its configuration directory with core dumps allowed: should it crash (once in about 25
+// runs of the media tests so far, unexplained), died() says so with its last log lines and, where
+// the machine writes a core file there (core_pattern "core") and gdb is installed, its threads'
+// backtraces; the directory is then kept (test-artifacts/janus-crash-*.txt names it).
 import { ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '@rtcroom/common';
@@ -117,7 +122,9 @@ interface Launched {
 /** Starts Janus on a written configuration; `up` once its three servers listen on `ports`. */
 async function launch(dir: string, shim: string, ports: { ws: number; admin: number; http: number }, logTo?: (line: string) => void): Promise<Launched> {
   let output = '';
-  const proc: ChildProcess = spawn(janusBin!, ['-C', join(dir, 'janus.jcfg'), '-F', dir, '-o'], {
+  // The shell only raises the core limit and becomes Janus (exec): the pid is Janus's.
+  const proc: ChildProcess = spawn('sh', ['-c', 'ulimit -c unlimited 2>/dev/null; exec "$@"', 'janus', janusBin!, '-C', join(dir, 'janus.jcfg'), '-F', dir, '-o'], {
+    cwd: dir,
     env: { ...process.env, LD_PRELOAD: shim },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -177,6 +184,7 @@ export async function startJanus(options: { logTo?: (line: string) => void } = {
       continue;
     }
     let current = first;
+    let crashed: string | undefined;
     return {
       wsUrl: `ws://127.0.0.1:${ports.ws}`,
       adminWsUrl: `ws://127.0.0.1:${ports.admin}`,
@@ -191,7 +199,9 @@ export async function startJanus(options: { logTo?: (line: string) => void } = {
       log: () => current.output(),
       died: () => {
         const { exitCode, signalCode } = current.proc;
-        return exitCode === null && signalCode === null ? undefined : `Janus exited (${exitCode ?? signalCode}); its last words:\n${current.output().slice(-4000)}`;
+        if (exitCode === null && signalCode === null) return undefined;
+        crashed = crashed ?? crashReport(dir, `Janus exited (${exitCode ?? signalCode}); its last words:\n${current.output().slice(-4000)}`);
+        return crashed;
       },
       async restart(whileDown) {
         await stopProcess(current.proc, 'SIGKILL');
@@ -207,8 +217,22 @@ export async function startJanus(options: { logTo?: (line: string) => void } = {
       },
       async stop() {
         await stopProcess(current.proc);
-        if (process.env.TEST_KEEP_MEDIA !== 'true') rmSync(dir, { recursive: true, force: true });
+        if (process.env.TEST_KEEP_MEDIA !== 'true' && !crashed) rmSync(dir, { recursive: true, force: true });
       },
     };
   }
+}
+
+/** What a Janus that died leaves to explain it: the message, with its core's backtraces when there is one; written to test-artifacts too. */
+function crashReport(dir: string, message: string): string {
+  const core = readdirSync(dir).find((f) => /^core(\.\d+)?$/.test(f));
+  let report = message;
+  if (core) {
+    const gdb = spawnSync('gdb', ['-batch', '-ex', 'thread apply all bt 12', janusBin!, join(dir, core)], { encoding: 'utf8', timeout: 60_000 });
+    report += `\ncore file ${join(dir, core)} (kept)${gdb.status === 0 ? `; backtraces:\n${gdb.stdout.slice(-8000)}` : ' (no gdb to read it)'}`;
+  } else report += `\nno core file in ${dir} (kept; core_pattern or the core limit sent it elsewhere)`;
+  const artifacts = join(__dirname, '../../../test-artifacts');
+  mkdirSync(artifacts, { recursive: true });
+  writeFileSync(join(artifacts, `janus-crash-${Date.now()}.txt`), report);
+  return report;
 }

@@ -100,3 +100,23 @@ export async function cpuShare(pid: number, ms: number): Promise<number> {
 
 /** Whether a process has ended (gone, or a zombie nobody reaped yet). */
 export const ended = (pid: number): boolean => !existsSync(`/proc/${pid}`) || readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z ');
+
+/** What ffprobe finds in a media file or URL: video frames it decoded, and audio streams. */
+export function probeMedia(target: string, timeoutMs = 30_000): Promise<{ videoFrames: number; audioStreams: number; stderr: string }> {
+  return new Promise((resolveProbe) => {
+    const child = spawn('ffprobe', ['-v', 'error', '-rw_timeout', '10000000', '-count_frames', '-show_entries', 'stream=codec_type,nb_read_frames', '-of', 'csv=p=0', target], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('close', () => {
+      clearTimeout(timer);
+      const streams = out.split('\n').map((l) => l.trim().split(',')).filter(([type]) => type);
+      const videoFrames = streams.filter(([type]) => type === 'video').reduce((n, [, frames]) => n + (Number(frames) || 0), 0);
+      resolveProbe({ videoFrames, audioStreams: streams.filter(([type]) => type === 'audio').length, stderr });
+    });
+  });
+}

@@ -1,14 +1,19 @@
-// An nginx-rtmp of a test's own that admits every push and play (no hooks): what the media bridge
-// tests push into and read from. test/media/nginx-rtmp.e2e.test.ts starts one with rtcroom's hooks.
+// An nginx-rtmp of a test's own that admits every push and play: what the media bridge tests push
+// into and read from. Its only hook, if asked for, is on_publish to a URL of the test's (which must
+// answer 2xx): what rtcroom's url-issuer turns into stream_began. With `rtcroom`, it is configured as
+// print-nginx-conf configures it instead: it asks rtcroom's hooks about every push and play, records
+// the recording application's pushes and serves the recordings over HTTP (signed URLs only), as the
+// console's desk test needs. test/media/nginx-rtmp.e2e.test.ts starts one with all of rtcroom's hooks.
 //
 // nginx cannot listen on port 0 and say where it is: a port is picked for it, and when another
 // process takes that port first nginx exits and is tried on another. It counts as started once it
 // has written its pid file, which it does only once its ports are bound.
 import { ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '@rtcroom/common';
+import { renderStandaloneNginxConf } from '@rtcroom/url-issuer';
 
 export const nginxBin = ['/usr/sbin/nginx', '/usr/bin/nginx'].find(existsSync);
 export const rtmpModule = ['/usr/lib/nginx/modules/ngx_rtmp_module.so', '/usr/share/nginx/modules/ngx_rtmp_module.so'].find(existsSync);
@@ -16,10 +21,12 @@ export const rtmpModule = ['/usr/lib/nginx/modules/ngx_rtmp_module.so', '/usr/sh
 export interface RunningNginxRtmp {
   /** rtmp://127.0.0.1:port */
   rtmpBase: string;
+  /** With rtcroom's configuration: where the recordings are served (MEDIA_RECORD_URL_BASE). */
+  recordUrlBase?: string;
   stop(): Promise<void>;
 }
 
-const conf = (dir: string, port: number) => `load_module ${rtmpModule};
+const conf = (dir: string, port: number, onPublish?: string) => `load_module ${rtmpModule};
 daemon off;
 master_process on;
 worker_processes 1;
@@ -34,7 +41,8 @@ rtmp {
       live on;
       record off;
       wait_key on;
-      wait_video on;
+      wait_video on;${onPublish ? `
+      on_publish ${onPublish};` : ''}
     }
   }
 }
@@ -50,13 +58,35 @@ async function until<T>(check: () => T | false | undefined, timeoutMs: number, w
   }
 }
 
-export async function startNginxRtmp(): Promise<RunningNginxRtmp> {
+/** rtcroom's hooks (the url-issuer's HTTP address) and signing key, for its own configuration. */
+export interface RtcroomHooks {
+  hooksBase: string;
+  signingKey: string;
+}
+
+function rtcroomConf(dir: string, port: number, httpPort: number, hooks: RtcroomHooks): string {
+  mkdirSync(join(dir, 'recordings'), { recursive: true });
+  return renderStandaloneNginxConf({
+    ...hooks,
+    modulePath: rtmpModule!,
+    prefix: dir,
+    rtmpListen: `127.0.0.1:${port}`,
+    recordHttpListen: `127.0.0.1:${httpPort}`,
+    app: 'live',
+    recordApp: 'record',
+    recordPath: join(dir, 'recordings'),
+  });
+}
+
+export async function startNginxRtmp(options: { onPublish?: string; rtcroom?: RtcroomHooks } = {}): Promise<RunningNginxRtmp> {
+  const { rtcroom } = options;
   if (!nginxBin || !rtmpModule) throw new Error('nginx with the RTMP module is missing (bash scripts/ensure-media-tools.sh)');
   const dir = mkdtempSync(join(tmpdir(), 'rtcroom-rtmp-'));
   const pidFile = join(dir, 'nginx.pid');
   for (let attempt = 1; ; attempt++) {
     const port = await freePort();
-    writeFileSync(join(dir, 'nginx.conf'), conf(dir, port));
+    const httpPort = rtcroom ? await freePort() : 0;
+    writeFileSync(join(dir, 'nginx.conf'), rtcroom ? rtcroomConf(dir, port, httpPort, rtcroom) : conf(dir, port, options.onPublish));
     rmSync(pidFile, { force: true });
     const proc: ChildProcess = spawn(nginxBin, ['-p', dir, '-c', join(dir, 'nginx.conf'), '-e', join(dir, 'error.log')], { stdio: 'ignore' });
     const outcome = await until(
@@ -67,6 +97,7 @@ export async function startNginxRtmp(): Promise<RunningNginxRtmp> {
     if (outcome === 'bound') {
       return {
         rtmpBase: `rtmp://127.0.0.1:${port}`,
+        ...(rtcroom ? { recordUrlBase: `http://127.0.0.1:${httpPort}/recordings` } : {}),
         async stop() {
           if (proc.exitCode === null) {
             const exited = new Promise((r) => proc.once('exit', r));

@@ -4,7 +4,7 @@
 // customer's place in line, an agent's offer and its withdrawal, an invitation) are told by
 // calls/call-tracker.ts.
 import { CallsClient } from '../calls/calls-client.js';
-import type { Agent, Answer, Call, ClientKind, LiveCall, PlayUrl, PushUrl, SettableAgentState, TeamStats } from '../protocol.js';
+import type { Agent, Answer, Call, CallRecording, ClientKind, LiveCall, PlayUrl, PushUrl, SettableAgentState, TeamStats } from '../protocol.js';
 import type { JoinedRoom } from '../rooms/rooms-client.js';
 
 export abstract class DeskClient extends CallsClient {
@@ -67,6 +67,15 @@ export abstract class DeskClient extends CallsClient {
    */
   monitorCall(callId: string): Promise<{ call: LiveCall; playUrls: PlayUrl[] }> {
     return this.transport.request('monitorCall', { callId });
+  }
+
+  /**
+   * The recordings of a desk call, both sides (the customer's stream and each agent's), oldest first:
+   * for an agent who held the call or a supervisor of its team. Each url plays over HTTP (a <video>
+   * src) for you alone, until it expires; list again for fresh ones. Errors: CALL_NOT_FOUND, NOT_A_PARTY.
+   */
+  listCallRecordings(callId: string): Promise<CallRecording[]> {
+    return this.transport.request('listCallRecordings', { callId }).then((a) => a.recordings);
   }
 
   /** Stops a call's monitorUpdate events. */

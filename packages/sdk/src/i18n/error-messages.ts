@@ -53,6 +53,7 @@ export const errorMessages: Readonly<Record<string, Translations>> = {
   // why a browser member's URL has no webrtcUrl (PushUrl/PlayUrl.webrtcUnavailable, from the url-issuer)
   WEBRTC_UNAVAILABLE: { en: 'This deployment\'s media server has no WebRTC: a browser can neither push nor play here.', 'zh-CN': '当前部署的媒体服务器不支持 WebRTC，浏览器无法在此推流或拉流。' },
   WEBRTC_FAILED: { en: 'The stream could not be prepared for WebRTC just now. Please ask for the URL again.', 'zh-CN': '暂时无法为该流生成 WebRTC 地址，请重新获取。' },
+  WEBRTC_STARTING: { en: 'The stream is being prepared for WebRTC; it plays as soon as its media arrives.', 'zh-CN': '正在为该流准备 WebRTC 播放，媒体到达后即可播放。' },
   // the SDK's own
   CONNECTION_LOST: { en: 'The connection was lost before an answer came; the request may or may not have been carried out.', 'zh-CN': '网络连接已断开，操作可能未完成。' },
   TIMEOUT: { en: 'No answer in time.', 'zh-CN': '请求超时，请稍后重试。' },

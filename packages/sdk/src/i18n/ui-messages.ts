@@ -324,6 +324,23 @@ export const uiMessages = ui({
   stoppedSupervising: { en: 'stopped supervising the call', 'zh-CN': '已停止监控该通话' },
   whisperToYou: { en: '{supervisor} whispers to you; the customer does not hear it.', 'zh-CN': '{supervisor} 正在对你耳语，客户听不到。' },
   supervisedCallEnded: { en: 'the call you supervised ended', 'zh-CN': '你监控的通话已结束' },
+  // console: the recordings of the desk calls this agent held, listed and played
+  callRecordings: { en: 'Call recordings', 'zh-CN': '通话录制' },
+  callRecordingsHint: {
+    en: 'Both sides of each call you held here; a file appears a few seconds after the call ends.',
+    'zh-CN': '本次登录期间您接听的每通电话的双方录制；通话结束几秒后出现。',
+  },
+  refreshRecordings: { en: 'Refresh', 'zh-CN': '刷新' },
+  actListRecordings: { en: 'list the recordings', 'zh-CN': '获取录制列表' },
+  recordingsListed: { en: '{count} recordings', 'zh-CN': '共 {count} 个录制' },
+  noRecordingsYet: { en: 'no recording yet', 'zh-CN': '暂无录制' },
+  recordedCallWith: { en: 'call with {customer}, ended {time}', 'zh-CN': '与 {customer} 的通话，结束于 {time}' },
+  recordingSideCustomer: { en: 'customer', 'zh-CN': '客户' },
+  recordingSideAgent: { en: 'agent', 'zh-CN': '坐席' },
+  recordingFacts: { en: 'began {time} · {seconds} s · {size} MB · {format}', 'zh-CN': '开始于 {time} · {seconds} 秒 · {size} MB · {format}' },
+  playRecording: { en: 'Play', 'zh-CN': '播放' },
+  recordingNoUrl: { en: 'not served over HTTP', 'zh-CN': '未通过 HTTP 提供' },
+  playingRecording: { en: 'playing the recording of {identity}', 'zh-CN': '正在播放 {identity} 的录制' },
 });
 
 export type UiKey = keyof typeof uiMessages;

@@ -8,6 +8,7 @@ const webrtcUnavailableMeanings: Record<string, string> = {
   WEBRTC_UNAVAILABLE:
     "this deployment's media server speaks RTMP only (self-hosted nginx-rtmp without a WebRTC bridge): a browser can neither push nor play here",
   WEBRTC_FAILED: 'the media bridge could not prepare this stream for WebRTC just now: ask for the URL again',
+  WEBRTC_STARTING: 'the media bridge is preparing this stream for WebRTC: its URL follows (streamPlayable) once media flows',
 };
 
 /** Why a browser member's URL has no webrtcUrl, for people (in `locale`, default English); '' when it has one (or the code is empty). */

@@ -4,7 +4,7 @@
 import type { Emitter } from '../emitter.js';
 import { RtcRoomError } from '../errors.js';
 import type { RtcRoomEvents } from '../events.js';
-import type { Answer, MediaEntryUrl, Member, PushUrl, RoomNotice, Welcome } from '../protocol.js';
+import type { Answer, MediaEntryUrl, Member, PlayUrl, PushUrl, RoomNotice, Welcome } from '../protocol.js';
 import { RoomSequencer, SequencerStep } from './room-sequencer.js';
 import { RoomSnapshot, RoomView } from './room-view.js';
 import { setTimer } from '../timers.js';
@@ -137,6 +137,14 @@ export class RoomTracker {
   onNotice(notice: RoomNotice): void {
     const t = this.rooms.get(notice.roomId);
     if (t) this.run(t, t.sequencer.receive(notice));
+  }
+
+  /** A bridged stream's play URL that waited for media is ready (StreamPlayableNotice). */
+  onPlayable(roomId: string, playUrl: PlayUrl): void {
+    const t = this.rooms.get(roomId);
+    const member = t?.view.setPlayable(playUrl);
+    if (!t || !member) return;
+    this.events.emit('streamPlayable', { roomId, seq: t.sequencer.lastSeq, member, playUrl, self: member.memberId === t.view.self.memberId });
   }
 
   private sync(t: TrackedRoom, afterSeq: number): void {

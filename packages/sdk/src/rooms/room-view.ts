@@ -67,6 +67,13 @@ export class RoomView {
     return this.playUrls.get(memberId);
   }
 
+  /** A play URL that waited for the media bridge: kept for the member publishing its stream; that member, if any. */
+  setPlayable(playUrl: PlayUrl): Member | undefined {
+    const member = [...this.members.values()].find((m) => m.streamId === playUrl.streamId && m.state === 'MEMBER_STATE_PUBLISHING');
+    if (member) this.playUrls.set(member.memberId, playUrl);
+    return member;
+  }
+
   apply(notice: RoomNotice): void {
     const n = notice;
     if (n.memberJoined) this.put(n.memberJoined.member);

@@ -291,6 +291,7 @@ export abstract class RoomsClient extends ConnectionClient {
 
   protected override onFrame(frame: ServerMessage): void {
     if (frame.notice) this.roomTracker.onNotice(frame.notice);
+    else if (frame.streamPlayable?.playUrl) this.roomTracker.onPlayable(frame.streamPlayable.roomId, frame.streamPlayable.playUrl);
     else super.onFrame(frame);
   }
 

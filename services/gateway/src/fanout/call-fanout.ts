@@ -88,7 +88,7 @@ export class CallFanout {
   /** A supervisor's whisper, signed for the one it is addressed to (the agent) and its connection's kind. */
   private async whisperPlayUrl(event: callv1.CallEvent, kind: mediav1.ClientKind): Promise<mediav1.PlayUrl | undefined> {
     try {
-      const { playUrls } = await this.urls.issuePlayUrls({ roomId: event.call!.roomId, streamId: event.whisperStreamId, viewerIdentities: [event.recipientIdentity], viewerKinds: [kind] });
+      const { playUrls } = await this.urls.issuePlayUrls({ roomId: event.call!.roomId, streamId: event.whisperStreamId, viewerIdentities: [event.recipientIdentity], viewerKinds: [kind], waitForMediaMs: 0 });
       return playUrls[0];
     } catch (err) {
       this.logger.error('could not issue the play URL of a whisper', { callId: event.call!.id, err });
@@ -101,7 +101,7 @@ export class CallFanout {
     const ringing = call.state === callv1.CallState.CALL_STATE_RINGING && event.recipientIdentity === call.calleeIdentity;
     if (!ringing) return undefined;
     try {
-      const { playUrls } = await this.urls.issuePlayUrls({ roomId: call.roomId, streamId: call.callerStreamId, viewerIdentities: [call.calleeIdentity], viewerKinds: [kind] });
+      const { playUrls } = await this.urls.issuePlayUrls({ roomId: call.roomId, streamId: call.callerStreamId, viewerIdentities: [call.calleeIdentity], viewerKinds: [kind], waitForMediaMs: 0 });
       return playUrls[0];
     } catch (err) {
       this.logger.error('could not issue the caller play URL for an incoming call', { callId: call.id, err });

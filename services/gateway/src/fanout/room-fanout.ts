@@ -22,11 +22,15 @@ import type { GatewayMetrics } from '../gateway-metrics';
 import { Connection, HeldSeat } from '../ws/connection';
 import { encodeServerMessage } from '../ws/frames';
 import { Interest } from './interest';
+import { PlayableWatch } from './playable-watch';
 import { RecentEvents } from './recent-events';
 import { endsSeat, noticeFor, noticeKey, startedStream } from './room-notices';
 
 /** At most this many missed events are read back for a connection that fell behind (else it syncs). */
 const maxRepaired = 200;
+
+/** How long a monitor's stream-start notice waits for a bridged stream's media. */
+const monitorWaitForMediaMs = 6000;
 
 /** Room ids as the room service makes them; anything else is not subscribed to before the answer. */
 const subscribableRoomId = /^[A-Za-z0-9_-]{1,128}$/;
@@ -55,6 +59,8 @@ export class RoomFanout {
   private readonly monitors = new Map<string, Map<Connection, string>>();
   /** Per room, the monitor notices under way: told in the room's order (a start's URL is awaited). */
   private readonly monitorChains = new Map<string, Promise<void>>();
+  /** Browser members' play URLs that wait for the media bridge (playable-watch.ts). */
+  readonly playable: PlayableWatch;
 
   constructor(
     private readonly bus: EventBus,
@@ -64,6 +70,7 @@ export class RoomFanout {
     readonly metrics?: GatewayMetrics,
   ) {
     this.interest = new Interest(bus, subjects.roomEvents, (msg) => this.onEvent(msg), logger);
+    this.playable = new PlayableWatch(backends.urls, logger);
   }
 
   /** Nothing to do: rooms are subscribed to as they are joined. */
@@ -87,12 +94,14 @@ export class RoomFanout {
 
   /**
    * The join answered (seat given, or null on failure): `answer` sends the join's reply, then what came
-   * after the join is replayed, then live delivery takes over.
+   * after the join is replayed, then live delivery takes over. `playUrls`: those the answer gave, of
+   * which the ones waiting for the media bridge are followed (playable-watch.ts).
    */
-  async endJoin(conn: Connection, ticket: JoinTicket, seat: HeldSeat | null, answer?: () => void): Promise<void> {
+  async endJoin(conn: Connection, ticket: JoinTicket, seat: HeldSeat | null, answer?: () => void, playUrls: mediav1.PlayUrl[] = []): Promise<void> {
     let holds: string | undefined; // the seat's hold on its room, until the seat is taken
     try {
       answer?.();
+      if (seat && !conn.closed) this.playable.watch(conn, seat.roomId, playUrls);
       if (seat && !conn.closed) {
         holds = seat.roomId;
         await this.interest.hold(seat.roomId);
@@ -108,7 +117,10 @@ export class RoomFanout {
           if (seat.lastSeq === before) seat.lastSeq = event.seq; // not delivered: move on all the same
           ended = endsSeat(event, seat.memberId); // left, removed or replaced before the answer was out
         }
-        if (ended || conn.closed) return;
+        if (ended || conn.closed) {
+          this.playable.roomEnded(conn, seat.roomId);
+          return;
+        }
         conn.seats.set(seat.roomId, seat);
         let set = this.seated.get(seat.roomId);
         if (!set) this.seated.set(seat.roomId, (set = new Set()));
@@ -153,6 +165,7 @@ export class RoomFanout {
   /** The connection gave up its seat (left, or the connection closed). */
   release(conn: Connection, roomId: string): void {
     conn.seats.delete(roomId);
+    this.playable.roomEnded(conn, roomId);
     const set = this.seated.get(roomId);
     if (set?.delete(conn)) this.interest.release(roomId);
     if (set?.size === 0) this.seated.delete(roomId);
@@ -202,8 +215,11 @@ export class RoomFanout {
       let notice: gatewayv1.MonitorNotice | null = null;
       if (p?.$case === 'streamStarted' && p.value.member && p.value.member.identity !== conn.identity) {
         const member = p.value.member;
+        // A monitor's notices have a chain of their own (no member waits on it): a browser's URL of a
+        // bridged stream is awaited here until media flows, so the notice carries one that plays.
+        const wait = conn.kind === mediav1.ClientKind.CLIENT_KIND_BROWSER ? monitorWaitForMediaMs : 0;
         const playUrl = await this.backends.urls
-          .issuePlayUrls({ roomId: event.roomId, streamId: member.streamId, viewerIdentities: [conn.identity], viewerKinds: [conn.kind] })
+          .issuePlayUrls({ roomId: event.roomId, streamId: member.streamId, viewerIdentities: [conn.identity], viewerKinds: [conn.kind], waitForMediaMs: wait }, { timeoutMs: wait + 3000 })
           .then((r) => r.playUrls[0])
           .catch((err) => void this.logger.error('could not issue a play URL for a monitoring supervisor', { roomId: event.roomId, err }));
         notice = { ...base, member, playUrl: playUrl ?? undefined };
@@ -270,6 +286,7 @@ export class RoomFanout {
   private async deliver(event: roomEventv1.RoomEvent, recipients: { conn: Connection; seat: HeldSeat }[]): Promise<void> {
     const behind = recipients.filter((r) => r.seat.lastSeq < event.seq - 1);
     if (behind.length > 0) await this.repair(event, behind);
+    for (const { conn } of recipients) this.endWatches(conn, event);
     const playUrls = await this.playUrlsFor(event, recipients);
     // Everyone gets the same frame, but for a play URL of their own, and a message only those it is
     // addressed to (the others its bare seq): encoded once per key (noticeKey).
@@ -287,7 +304,15 @@ export class RoomFanout {
       }
       if (frame) conn.sendFrame(frame);
       if (endsSeat(event, seat.memberId)) this.release(conn, event.roomId);
+      else if (frame && playUrl) this.playable.watch(conn, event.roomId, [playUrl]);
     }
+  }
+
+  /** A stream that stops (or whose pusher leaves) or a room that closes ends the connection's watches of it. */
+  private endWatches(conn: Connection, event: roomEventv1.RoomEvent): void {
+    const p = event.payload;
+    if (p?.$case === 'roomClosed') this.playable.roomEnded(conn, event.roomId);
+    else if ((p?.$case === 'streamStopped' || p?.$case === 'memberLeft') && p.value.member?.streamId) this.playable.streamEnded(conn, event.roomId, p.value.member.streamId);
   }
 
   /** Delivers, before `event`, the events of its room that these recipients missed. */
@@ -314,7 +339,7 @@ export class RoomFanout {
     for (const { conn, seat } of recipients) if (conn.identity !== started.identity && !kinds.has(conn.identity)) kinds.set(conn.identity, seat.kind);
     if (kinds.size === 0) return new Map();
     try {
-      const { playUrls } = await this.backends.urls.issuePlayUrls({ roomId: event.roomId, streamId: started.streamId, viewerIdentities: [...kinds.keys()], viewerKinds: [...kinds.values()] });
+      const { playUrls } = await this.backends.urls.issuePlayUrls({ roomId: event.roomId, streamId: started.streamId, viewerIdentities: [...kinds.keys()], viewerKinds: [...kinds.values()], waitForMediaMs: 0 });
       return new Map(playUrls.map((u) => [u.viewerIdentity, u]));
     } catch (err) {
       this.logger.error('could not issue play URLs; notices go out without them', { roomId: event.roomId, err });

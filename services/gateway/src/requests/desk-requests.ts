@@ -2,7 +2,7 @@
 // team with its queue and figures, handing a call on, inviting a supervisor. Supervisors (the token's
 // supervisor grant): their teams' live calls, monitoring one silently, barging in. Customers (any token
 // that may join rooms): calling a team. Accepting an offer or an invitation is answer_call.
-import { gatewayv1 } from '@rtcroom/proto';
+import { deskServicev1, gatewayv1 } from '@rtcroom/proto';
 import { GatewayError } from '../errors';
 import { kindOf, principalOf, RequestContext } from './request-context';
 import { playUrlsFor, takeSeat } from './take-seat';
@@ -92,6 +92,11 @@ export async function monitorCall(ctx: RequestContext, req: gatewayv1.MonitorCal
   });
   const playUrls = res.call ? await playUrlsFor(ctx, res.call.roomId, res.playStreamIds, []) : [];
   return { $case: 'monitorCall', value: { call: res.call, playUrls } };
+}
+
+export async function listCallRecordings(ctx: RequestContext, req: gatewayv1.ListCallRecordingsRequest): Promise<Reply> {
+  const res = await ctx.backends.desk.listCallRecordings(deskServicev1.ListCallRecordingsRequest.fromPartial({ callId: req.callId, principal: principalOf(ctx.conn) }));
+  return { $case: 'listCallRecordings', value: { recordings: res.recordings } };
 }
 
 export async function stopMonitor(ctx: RequestContext, req: gatewayv1.StopMonitorRequest): Promise<Reply> {

@@ -4,7 +4,7 @@
 import { gatewayv1, roomv1 } from '@rtcroom/proto';
 import { answerCall, cancelCall, getCall, hangUp, placeCall } from './call-requests';
 import { kindOf, principalOf, RequestContext, requireSeat } from './request-context';
-import { bargeIn, callTeam, getTeam, getTeamStats, inviteToCall, listLiveCalls, monitorCall, setAgentState, stopMonitor, transferCall, whisper } from './desk-requests';
+import { bargeIn, callTeam, getTeam, getTeamStats, inviteToCall, listCallRecordings, listLiveCalls, monitorCall, setAgentState, stopMonitor, transferCall, whisper } from './desk-requests';
 import { syncRoom } from './sync-room';
 import { reportPusher } from './pusher-report';
 import { takeSeat } from './take-seat';
@@ -116,6 +116,8 @@ export async function handleRequest(ctx: RequestContext, request: Request): Prom
       return whisper(ctx, request.value);
     case 'stopMonitor':
       return stopMonitor(ctx, request.value);
+    case 'listCallRecordings':
+      return listCallRecordings(ctx, request.value);
     case 'refreshToken':
       return { $case: 'refreshToken', value: await ctx.tokens.refresh(conn, request.value) };
 

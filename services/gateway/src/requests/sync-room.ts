@@ -25,13 +25,14 @@ export async function syncRoom(ctx: RequestContext, req: gatewayv1.SyncRoomReque
         const started = startedStream(e);
         const playUrl =
           started && started.identity !== conn.identity
-            ? (await backends.urls.issuePlayUrls({ roomId: req.roomId, streamId: started.streamId, viewerIdentities: [conn.identity], viewerKinds: [member?.kind ?? conn.kind] }))
+            ? (await backends.urls.issuePlayUrls({ roomId: req.roomId, streamId: started.streamId, viewerIdentities: [conn.identity], viewerKinds: [member?.kind ?? conn.kind], waitForMediaMs: 0 }))
                 .playUrls[0]
             : undefined;
         const notice = noticeFor(e, conn.identity, playUrl);
         if (notice) notices.push(notice);
       }
-      return { room: snap.room, member, members: snap.members, notices, snapshot, seq: page.lastSeq, playStreamIds: snapshot ? snap.playStreamIds : [] };
+      const otherPlayUrls = notices.flatMap((n) => (n.notice?.$case === 'streamStarted' && n.notice.value.playUrl ? [n.notice.value.playUrl] : []));
+      return { room: snap.room, member, members: snap.members, notices, snapshot, seq: page.lastSeq, playStreamIds: snapshot ? snap.playStreamIds : [], otherPlayUrls };
     },
     (res, playUrls) =>
       conn.reply(ctx.requestId, {

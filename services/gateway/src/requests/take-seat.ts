@@ -14,6 +14,8 @@ export interface SeatTaken {
   playStreamIds?: string[];
   /** Play URLs the room service got for the caller already (a join's); the rest are asked for here. */
   playUrls?: mediav1.PlayUrl[];
+  /** Play URLs the answer carries besides (a sync's notices'): followed like the others when they wait for the bridge. */
+  otherPlayUrls?: mediav1.PlayUrl[];
 }
 
 const inDoubt = new Set(['UNAVAILABLE', 'INTERNAL', 'DEADLINE_EXCEEDED']);
@@ -47,7 +49,7 @@ export async function takeSeat<T extends SeatTaken>(
     return;
   }
   const seat = { roomId: taken.room.id, memberId: taken.member.memberId, lastSeq: taken.seq, kind: taken.member.kind };
-  await fanout.endJoin(conn, ticket, seat, () => answer(taken, playUrls));
+  await fanout.endJoin(conn, ticket, seat, () => answer(taken, playUrls), [...playUrls, ...(taken.otherPlayUrls ?? [])]);
 }
 
 /**

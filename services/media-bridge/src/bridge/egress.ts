@@ -30,6 +30,7 @@ export class Egress {
 
   constructor(
     readonly roomId: string,
+    readonly memberId: string,
     readonly identity: string,
     readonly videoroomId: number,
     private readonly videoroomSecret: string,
@@ -56,7 +57,7 @@ export class Egress {
         if (this.stopped) return;
         if (publishing && !forwarding && gateway) await this.startForward(gateway);
         if (!publishing && forwarding) {
-          this.logger.info('egress publisher stopped publishing; waiting for it again', { room: this.roomId, identity: this.identity });
+          this.logger.info('egress publisher stopped publishing; waiting for it again', { room: this.roomId, memberId: this.memberId });
           await this.stopForward(gateway);
         }
       } catch (err) {
@@ -102,7 +103,7 @@ export class Egress {
       audio: { port: audioPort, pt: payloadTypes.opus },
       video: { port: videoPort, pt: egressVideoCodec(this.settings.egressVideo).pt },
     });
-    this.logger.info('egress forwarding', { room: this.roomId, identity: this.identity, audioPort, videoPort });
+    this.logger.info('egress forwarding', { room: this.roomId, memberId: this.memberId, audioPort, videoPort });
   }
 
   private async stopForward(janus: JanusGateway | undefined): Promise<void> {

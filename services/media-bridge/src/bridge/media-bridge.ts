@@ -33,6 +33,8 @@ export interface BridgeSummary {
   direction: 'ingress' | 'egress';
   roomId: string;
   streamId: string;
+  /** Egress: the member publishing; ingress: ''. */
+  memberId: string;
   identities: string[];
   state: BridgeState;
   restarts: number;
@@ -123,13 +125,21 @@ export class MediaBridge {
     );
   }
 
-  async openEgress(roomId: string, identity: string, targetUrl: string): Promise<EgressView> {
+  /**
+   * A member's egress, keyed by its member id and held by its identity: the same member opening again
+   * gets the same egress; anyone else naming that member id is refused, so no member takes over
+   * (or closes) another's publish. The Janus token is the identity's in the room, shared with its
+   * ingresses.
+   */
+  async openEgress(roomId: string, memberId: string, identity: string, targetUrl: string): Promise<EgressView> {
     return this.lock.run(`r:${roomId}`, () =>
       janusCall(async () => {
         const janus = this.gateway();
-        const key = `${roomId}:${identity}`;
+        const key = `${roomId}:${memberId}`;
         let egress = this.egresses.get(key);
-        const token = await this.tokens.acquire(roomId, identity, 'egress');
+        if (egress) requireHolder(egress, identity);
+        const use = `egress:${memberId}`;
+        const token = await this.tokens.acquire(roomId, identity, use);
         if (!egress) {
           let room = this.videorooms.get(roomId);
           try {
@@ -141,40 +151,43 @@ export class MediaBridge {
               await janus.allowInVideoRoom(room.id, room.secret, 'add', [token]);
             }
           } catch (err) {
-            await this.tokens.release(roomId, identity, 'egress').catch(() => undefined);
+            await this.tokens.release(roomId, identity, use).catch(() => undefined);
             throw err;
           }
           room.egresses++;
-          egress = new Egress(roomId, identity, room.id, room.secret, newJanusId(), targetUrl, this.settings, this.portPairs, this.logger.child({ egress: identity, room: roomId }));
+          egress = new Egress(roomId, memberId, identity, room.id, room.secret, newJanusId(), targetUrl, this.settings, this.portPairs, this.logger.child({ egress: memberId, room: roomId }));
           this.egresses.set(key, egress);
           egress.watch(this.janus);
-          this.logger.info('egress opened', { roomId, identity, videoroom: room.id });
+          this.logger.info('egress opened', { roomId, memberId, identity, videoroom: room.id });
         }
         return { token, videoroomId: egress.videoroomId, feedId: egress.feedId, state: stateOf(egress.process?.state) };
       }),
     );
   }
 
-  async closeEgress(roomId: string, identity: string): Promise<void> {
+  async closeEgress(roomId: string, memberId: string, identity: string): Promise<void> {
     return this.lock.run(`r:${roomId}`, () =>
       janusCall(async () => {
-        const key = `${roomId}:${identity}`;
+        const key = `${roomId}:${memberId}`;
         const egress = this.egresses.get(key);
-        if (!egress) throw new DomainError('NOT_FOUND', `${identity} has no egress open in ${roomId}`);
+        if (!egress) throw new DomainError('NOT_FOUND', `member ${memberId} has no egress open in ${roomId}`);
+        requireHolder(egress, identity);
         this.egresses.delete(key);
         const janus = this.janus();
         await egress.stop(janus);
         const room = this.videorooms.get(roomId);
+        const use = `egress:${memberId}`;
         const token = this.tokens.tokenOf(roomId, identity);
         if (room && --room.egresses === 0) {
           this.videorooms.delete(roomId);
           await janus?.destroyVideoRoom(room.id, room.secret);
-        } else if (room && token) {
+        } else if (room && token && this.tokens.usesOf(roomId, identity).every((u) => u === use || !u.startsWith('egress:'))) {
+          // The identity publishes nothing else here (a re-joined seat of its may): out of the room.
           await janus?.allowInVideoRoom(room.id, room.secret, 'remove', [token]);
         }
-        this.logger.info('egress closed', { roomId, identity });
+        this.logger.info('egress closed', { roomId, memberId, identity });
         // Last: the bridge's state is settled whether or not Janus takes the token back now.
-        await this.tokens.release(roomId, identity, 'egress');
+        await this.tokens.release(roomId, identity, use);
       }),
     );
   }
@@ -186,6 +199,7 @@ export class MediaBridge {
         direction: 'ingress' as const,
         roomId: i.roomId,
         streamId: i.streamId,
+        memberId: '',
         identities: [...i.viewers.keys()],
         state: stateOf(i.process.state),
         restarts: i.process.restarts,
@@ -196,6 +210,7 @@ export class MediaBridge {
         direction: 'egress' as const,
         roomId: e.roomId,
         streamId: '',
+        memberId: e.memberId,
         identities: [e.identity],
         state: stateOf(e.process?.state),
         restarts: e.process?.restarts ?? 0,
@@ -228,6 +243,11 @@ export class MediaBridge {
     this.tokens.forgetAll();
     await Promise.all([...ingresses.map((i) => i.process.stop()), ...egresses.map((e) => e.stop(undefined))]);
   }
+}
+
+/** Only the identity that opened a member's egress may use it. */
+function requireHolder(egress: Egress, identity: string): void {
+  if (egress.identity !== identity) throw new DomainError('PERMISSION_DENIED', `member ${egress.memberId}'s egress in ${egress.roomId} is not held by ${identity}`, { why: 'EGRESS_NOT_YOURS' });
 }
 
 function stateOf(state: string | undefined): BridgeState {

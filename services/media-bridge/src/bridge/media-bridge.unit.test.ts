@@ -96,25 +96,43 @@ describe('MediaBridge', () => {
   });
 
   it('keeps one VideoRoom per room, admits each publisher, and destroys it with the last egress', async () => {
-    const ann = await bridge.openEgress('r1', 'ann', 'rtmp://127.0.0.1:1935/live/a');
-    const bob = await bridge.openEgress('r1', 'bob', 'rtmp://127.0.0.1:1935/live/b');
+    const ann = await bridge.openEgress('r1', 'm-ann', 'ann', 'rtmp://127.0.0.1:1935/live/a');
+    const bob = await bridge.openEgress('r1', 'm-bob', 'bob', 'rtmp://127.0.0.1:1935/live/b');
     expect(ann.videoroomId).toBe(bob.videoroomId);
     expect(ann.feedId).not.toBe(bob.feedId);
     expect(janus.calls.filter((c) => c === 'createVideoRoom')).toHaveLength(1);
     expect(janus.calls).toContain('allow:add');
     // Opening again answers the same.
-    expect(await bridge.openEgress('r1', 'ann', 'rtmp://127.0.0.1:1935/live/a')).toEqual(ann);
-    await bridge.closeEgress('r1', 'ann');
+    expect(await bridge.openEgress('r1', 'm-ann', 'ann', 'rtmp://127.0.0.1:1935/live/a')).toEqual(ann);
+    await bridge.closeEgress('r1', 'm-ann', 'ann');
     expect(janus.calls).toContain('allow:remove');
     expect(janus.calls).not.toContain('destroyVideoRoom');
-    await bridge.closeEgress('r1', 'bob');
+    await bridge.closeEgress('r1', 'm-bob', 'bob');
     expect(janus.calls).toContain('destroyVideoRoom');
     expect(janus.tokens.size).toBe(0);
   });
 
+  it("keys an egress by member id and lets no other identity open or close it; a member's play and push share its token", async () => {
+    const ann = await bridge.openEgress('r1', 'm-ann', 'ann', 'rtmp://127.0.0.1:1935/live/a');
+    // Mallory names Ann's member id: refused, and Ann's egress is as it was.
+    await expect(bridge.openEgress('r1', 'm-ann', 'mallory', 'rtmp://127.0.0.1:1935/live/evil')).rejects.toMatchObject({ reason: 'PERMISSION_DENIED', metadata: { why: 'EGRESS_NOT_YOURS' } });
+    await expect(bridge.closeEgress('r1', 'm-ann', 'mallory')).rejects.toMatchObject({ reason: 'PERMISSION_DENIED' });
+    expect(bridge.list()).toMatchObject([{ direction: 'egress', memberId: 'm-ann', identities: ['ann'] }]);
+    expect(janus.tokens.size).toBe(1);
+    // A member id that is another's identity is no key to that identity's token.
+    const viewer = await bridge.openIngress('r1', 's1', 'm-ann', source);
+    expect(viewer.token).not.toBe(ann.token);
+    // Ann plays too: the same token as her egress.
+    expect((await bridge.openIngress('r1', 's1', 'ann', source)).token).toBe(ann.token);
+    await bridge.closeEgress('r1', 'm-ann', 'ann');
+    expect(janus.tokens.has(ann.token)).toBe(true);
+    await bridge.closeIngress('r1', 's1', 'ann');
+    expect(janus.tokens.has(ann.token)).toBe(false);
+  });
+
   it('answers NOT_FOUND for what is not open, UNAVAILABLE for what Janus refuses or when it is gone', async () => {
     await expect(bridge.closeIngress('r1', 's1', 'ann')).rejects.toMatchObject({ name: 'DomainError', reason: 'NOT_FOUND' });
-    await expect(bridge.closeEgress('r1', 'ann')).rejects.toMatchObject({ name: 'DomainError', reason: 'NOT_FOUND' });
+    await expect(bridge.closeEgress('r1', 'm-ann', 'ann')).rejects.toMatchObject({ name: 'DomainError', reason: 'NOT_FOUND' });
     janus.refuseNext = true;
     await expect(bridge.openIngress('r1', 's1', 'ann', source)).rejects.toMatchObject({ name: 'DomainError', reason: 'UNAVAILABLE' });
     const gone = new MediaBridge(() => undefined, settings, new UdpPortPairs('127.0.0.1', { min: 21000, max: 21100 }), logger);

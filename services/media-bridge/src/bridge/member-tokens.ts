@@ -51,6 +51,11 @@ export class MemberTokens {
     });
   }
 
+  /** What the member's token in the room is held for now. */
+  usesOf(roomId: string, identity: string): string[] {
+    return [...(this.held.get(`${roomId}\0${identity}`)?.uses ?? [])];
+  }
+
   /** The member's token in the room, if it holds one. */
   tokenOf(roomId: string, identity: string): string | undefined {
     return this.held.get(`${roomId}\0${identity}`)?.token;

@@ -81,16 +81,18 @@ export function mediaBridgeBinding(deps: MediaBridgeDeps): ServiceBinding {
 
       async openEgress(request) {
         requireId('room_id', request.roomId);
+        requireId('member_id', request.memberId);
         requireIdentity('publisher_identity', request.publisherIdentity);
         requireRtmpUrl('target_url', request.targetUrl);
-        const opened = await bridge.openEgress(request.roomId, request.publisherIdentity, request.targetUrl);
+        const opened = await bridge.openEgress(request.roomId, request.memberId, request.publisherIdentity, request.targetUrl);
         return { janus: access(opened.token), videoroomId: opened.videoroomId, feedId: opened.feedId, state: states[opened.state] };
       },
 
       async closeEgress(request) {
         requireId('room_id', request.roomId);
+        requireId('member_id', request.memberId);
         requireIdentity('publisher_identity', request.publisherIdentity);
-        await bridge.closeEgress(request.roomId, request.publisherIdentity);
+        await bridge.closeEgress(request.roomId, request.memberId, request.publisherIdentity);
         return {};
       },
 
@@ -100,6 +102,7 @@ export function mediaBridgeBinding(deps: MediaBridgeDeps): ServiceBinding {
             direction: b.direction === 'ingress' ? mediaBridgev1.Bridge_Direction.DIRECTION_INGRESS : mediaBridgev1.Bridge_Direction.DIRECTION_EGRESS,
             roomId: b.roomId,
             streamId: b.streamId,
+            memberId: b.memberId,
             identities: b.identities,
             state: states[b.state],
             restarts: b.restarts,

@@ -25,13 +25,23 @@
 //
 // The alternative, a delivery row per endpoint written in each event's own transaction, would add a
 // write per event per endpoint to every join; this adds an 8-byte column and one index entry per event.
+//
+// Why first arrivals keep that order. An endpoint's next event is sent only after a 2xx for the one
+// before, and every walk is contiguous in that order from a cursor everything before which was
+// delivered (or parked): so no event of a room reaches the endpoint for the first time after a later
+// one. Redeliveries (a lease that ran out under a dead or stalled instance, a record that failed)
+// only repeat what was delivered. A walk starts from the endpoint's record as read under its lease
+// when the delivery begins (heldWebhook), not from the pass's copy: the endpoint's previous delivery
+// here may record a later cursor and release the lease between the pass's read and that start, and
+// a walk from the copy would send everything again, without the lease, which another instance may
+// hold by then (two walks of one endpoint at once).
 import { createHmac } from 'node:crypto';
 import { inSpan, Logger, newId, SpanKind, SpanStatusCode, storedTrace } from '@rtcroom/common';
 import { roomEventv1 } from '@rtcroom/proto';
 import { Kysely } from 'kysely';
 import { RoomDatabase } from '../db/database';
 import { dueRedeliveries, settleRedelivery } from './webhook-dead-letter.repository';
-import { anyWebhooks, eventsInCommitOrder, leaseDueWebhooks, ParkedEvent, PendingDelivery, recordDelivery, WebhookRecord } from './webhook.repository';
+import { anyWebhooks, eventsInCommitOrder, heldWebhook, leaseDueWebhooks, ParkedEvent, PendingDelivery, recordDelivery, WebhookRecord } from './webhook.repository';
 import { WebhookClient } from './webhook-request';
 import { WebhookTargets } from './webhook-target';
 
@@ -190,7 +200,10 @@ export class WebhookDispatcher {
   }
 
   /** Delivers one batch to one endpoint; true when it was full (more may be waiting). */
-  private async deliver(w: WebhookRecord): Promise<boolean> {
+  private async deliver(leased: WebhookRecord): Promise<boolean> {
+    // Read again under the lease: the pass's copy may predate what the previous delivery recorded.
+    const w = await heldWebhook(this.db, leased.id, this.owner, new Date());
+    if (!w) return false; // released or taken since the pass leased it; a later pass leases it afresh
     const redelivered = await this.redeliver(w);
     const events = await eventsInCommitOrder(this.db, w.cursor, this.options.batchSize);
     let cursor = w.cursor;

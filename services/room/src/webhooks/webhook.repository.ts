@@ -99,6 +99,16 @@ export async function leaseDueWebhooks(db: RoomDb, owner: string, now: Date, lea
   return rows.map(toWebhook);
 }
 
+/**
+ * The endpoint as it is now, if `owner` holds its lease until after `now`: what a delivery starts
+ * from. The pass that leased it read its cursor a moment earlier, and in that moment the endpoint's
+ * previous delivery here may have recorded a later cursor and released the lease (then undefined).
+ */
+export async function heldWebhook(db: RoomDb, id: string, owner: string, now: Date): Promise<WebhookRecord | undefined> {
+  const row = await db.selectFrom('webhooks').selectAll().where('id', '=', id).where('lease_owner', '=', owner).where('lease_until', '>', now).executeTakeFirst();
+  return row && toWebhook(row);
+}
+
 /** Makes an endpoint due now (a redelivery was asked for). */
 export async function makeWebhookDue(db: RoomDb, id: string): Promise<void> {
   await db.updateTable('webhooks').set({ next_attempt_at: null }).where('id', '=', id).execute();

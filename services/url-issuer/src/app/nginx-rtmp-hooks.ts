@@ -30,6 +30,11 @@ export interface NginxRtmpHooksOptions {
   now?: () => Date;
   /** Reads a recording file's size and times; null when the file is not on this machine. */
   statFile?: (path: string) => Promise<FileFacts | null>;
+  /**
+   * Makes a finished FLV playable in browsers (media-server/recording-remux.ts) and answers the new
+   * file's path; null: recordings stay FLV. A failure keeps the FLV, so no recording is ever lost.
+   */
+  remux?: ((flvPath: string) => Promise<string>) | null;
 }
 
 const ok: HookAnswer = { status: 200, reason: 'OK' };
@@ -128,17 +133,17 @@ export class NginxRtmpHooks {
       this.logger.warn('record_done ignored', { reason: found.owner ? 'NO_PATH' : found.reason, app: p.app, stream: p.name, path: p.path });
       return ok;
     }
-    const path = p.path;
-    const file = await this.statFile(path);
+    const startTime = startFromName(p.path);
+    const { path, file } = await this.playable(p.path);
     const now = this.now();
     try {
-      await this.recordings.keep(`nginx-rtmp:${path}`, found.owner.member, {
+      await this.recordings.keep(`nginx-rtmp:${p.path}`, found.owner.member, {
         server: 'nginx-rtmp',
         filePath: path,
         url: this.options.recordUrlBase ? `${this.options.recordUrlBase}/${encodeURIComponent(basename(path))}` : '',
         format: extname(path).slice(1).toLowerCase(),
         sizeBytes: file?.sizeBytes ?? 0,
-        startTime: startFromName(path) ?? file?.bornAt ?? null,
+        startTime: startTime ?? file?.bornAt ?? null,
         endTime: file?.modifiedAt ?? now,
         mediaFileId: '',
       });
@@ -146,6 +151,19 @@ export class NginxRtmpHooks {
       this.logger.error('could not keep a recording', { stream: p.name, path, err });
     }
     return ok;
+  }
+
+  /** The recording as browsers play it: remuxed to MP4 when it is an FLV on this machine. */
+  private async playable(recorded: string): Promise<{ path: string; file: FileFacts | null }> {
+    const file = await this.statFile(recorded);
+    if (!file || !this.options.remux || extname(recorded).toLowerCase() !== '.flv') return { path: recorded, file };
+    try {
+      const path = await this.options.remux(recorded);
+      return { path, file: await this.statFile(path) };
+    } catch (err) {
+      this.logger.error('could not remux a recording to MP4: it is kept as FLV', { path: recorded, err });
+      return { path: recorded, file };
+    }
   }
 
   private answer(hook: string, decision: HookDecision, p: HookParams): HookAnswer {

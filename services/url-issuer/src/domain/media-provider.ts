@@ -46,6 +46,8 @@ export type ClientKind = 'mini_program' | 'browser';
 export interface WebRtcPushRequest {
   roomId: string;
   memberId: string;
+  /** The member's identity (a bridged push is held by it; the bridge refuses one without). */
+  identity?: string;
   streamId: string;
   record: boolean;
   formats: readonly string[];
@@ -58,7 +60,12 @@ export interface WebRtcPlayRequest {
   streamId: string;
   viewer: string;
   now: Date;
+  /** A bridge may wait up to this long for media to flow to the viewer's side; absent or 0: answer at once. */
+  waitForMediaMs?: number;
 }
+
+/** A browser viewer's WebRTC play: its URL, or not yet (a bridge whose media does not flow yet). */
+export type WebRtcPlay = string | { starting: true };
 
 /**
  * The WebRTC side of a media provider, for browser members (who can neither push nor play RTMP).
@@ -67,16 +74,21 @@ export interface WebRtcPlayRequest {
  */
 export interface WebRtcLeg {
   pushUrl(request: WebRtcPushRequest): string | Promise<string>;
-  playUrl(request: WebRtcPlayRequest): string | Promise<string>;
+  playUrl(request: WebRtcPlayRequest): WebRtcPlay | Promise<WebRtcPlay>;
 }
 
 /**
- * The codes a browser member's URL carries in webrtc_unavailable, its webrtc_url then empty:
+ * The codes a browser member's URL carries in webrtc_unavailable, its webrtc_url then empty (and webrtcStarting):
  * WEBRTC_UNAVAILABLE, the provider has no WebRTC side (a self-hosted deployment without a media
  * bridge); WEBRTC_FAILED, it has one but it failed this time (ask again).
  */
 export const webrtcUnavailable = 'WEBRTC_UNAVAILABLE';
 export const webrtcFailed = 'WEBRTC_FAILED';
+/**
+ * WEBRTC_STARTING: the WebRTC side prepares the stream and no media flows there yet; the gateway hands
+ * the browser its URL once it does (rtcroom.gateway.v1.StreamPlayableNotice).
+ */
+export const webrtcStarting = 'WEBRTC_STARTING';
 
 export interface MediaProvider {
   /** Every stream id of this deployment starts with `${streamIdPrefix}_`. */

@@ -2,6 +2,7 @@
 // play, report when streams end and recordings are written, and relay recorded pushes into the play
 // application. Printed for operators by print-nginx-conf; the real media test runs nginx with it.
 import { relayToken } from '../domain/providers/self-hosted';
+import { recordingLinkSecret } from '../domain/recording-url';
 import { nginxRtmpHookPaths } from '../transport/media-hooks.http';
 
 export interface NginxRtmpConfOptions {
@@ -17,6 +18,11 @@ export interface NginxRtmpConfOptions {
   recordPath: string;
   /** A publisher silent this long is dropped, so its stream is reported ended. */
   idlePublisherSeconds?: number;
+  /**
+   * Where nginx serves the recordings over HTTP ("port" or "host:port"; MEDIA_RECORD_URL_BASE is
+   * http://<this>/recordings); absent: not served.
+   */
+  recordHttpListen?: string;
 }
 
 export interface StandaloneNginxConfOptions extends NginxRtmpConfOptions {
@@ -70,6 +76,32 @@ export function renderRtmpBlock(o: NginxRtmpConfOptions): string {
   ].join('\n');
 }
 
+/**
+ * The http `server { ... }` that serves the recordings (the MP4s the url-issuer remuxes, never the
+ * FLVs): only with a signature of rtcroom's for a viewer, until it expires (domain/recording-url.ts,
+ * nginx's secure_link); no index, nothing else. Range requests work, so a <video> seeks.
+ */
+export function renderRecordingsServer(o: NginxRtmpConfOptions & { recordHttpListen: string }): string {
+  return [
+    'server {',
+    `  listen ${o.recordHttpListen};`,
+    '  access_log off;',
+    '  location ~ ^/recordings/([A-Za-z0-9_-]+\\.mp4)$ {',
+    `    alias ${o.recordPath.replace(/\/+$/, '')}/$1;`,
+    '    secure_link $arg_sig,$arg_exp;',
+    `    secure_link_md5 "$secure_link_expires$uri$arg_viewer ${recordingLinkSecret(o.signingKey)}";`,
+    '    if ($secure_link = "") { return 403; }',
+    '    if ($secure_link = "0") { return 410; }',
+    '    types { }',
+    '    default_type video/mp4;',
+    '    add_header Cache-Control "private, no-store";',
+    '  }',
+    '  location / { return 404; }',
+    '}',
+    '',
+  ].join('\n');
+}
+
 /** A whole nginx.conf that runs in the foreground and keeps its files under `prefix`. */
 export function renderStandaloneNginxConf(o: StandaloneNginxConfOptions): string {
   const p = o.prefix.replace(/\/+$/, '');
@@ -81,5 +113,6 @@ export function renderStandaloneNginxConf(o: StandaloneNginxConfOptions): string
     `error_log ${p}/error.log info;`,
     'events { worker_connections 256; }',
     renderRtmpBlock(o),
+    ...(o.recordHttpListen ? ['http {', renderRecordingsServer({ ...o, recordHttpListen: o.recordHttpListen }), '}', ''] : []),
   ].join('\n');
 }

@@ -41,26 +41,38 @@ export function mediaBridgeLeg(address: string, rtmp: RtmpSigner, options: Media
     for (const bridge of bridges.filter((b) => b.roomId === roomId)) {
       for (const who of which(bridge)) {
         if (bridge.direction === ingress) closed += await closing(client.closeIngress({ roomId, streamId: bridge.streamId, viewerIdentity: who }));
-        else if (bridge.direction === egress) closed += await closing(client.closeEgress({ roomId, publisherIdentity: who }));
+        else if (bridge.direction === egress) closed += await closing(client.closeEgress({ roomId, memberId: bridge.memberId, publisherIdentity: who }));
       }
     }
     return closed;
   };
   return {
-    releaseMember: (roomId, identity, memberId) => release(roomId, (b) => b.identities.filter((who) => who === (b.direction === egress ? memberId : identity))),
+    // Its ingresses as a viewer (by identity), and the egress of that seat (by member id): a re-joined
+    // seat of the same identity keeps its own egress.
+    releaseMember: (roomId, identity, memberId) =>
+      release(roomId, (b) => (b.direction === egress ? (b.memberId === memberId ? b.identities : []) : b.identities.filter((who) => who === identity))),
+    // Every viewer's ingress of a stream that ended: its ffmpeg stops instead of pulling a stream that is gone.
+    releaseStream: (roomId, streamId) => release(roomId, (b) => (b.direction === ingress && b.streamId === streamId ? b.identities : [])),
     releaseRoom: (roomId) => release(roomId, (b) => b.identities),
-    // ffmpeg pulls with the viewer's own RTMP play URL: nginx-rtmp's on_play admits it while the viewer is seated.
-    async playUrl({ roomId, streamId, viewer, now }) {
+    // ffmpeg pulls with the viewer's own RTMP play URL: nginx-rtmp's on_play admits it while the viewer
+    // is seated. The URL is given only once media flows into the mountpoint (waiting up to
+    // waitForMediaMs for it); until then the viewer is told the stream is starting, and the bridge
+    // keeps preparing it.
+    async playUrl({ roomId, streamId, viewer, now, waitForMediaMs }) {
       const sourceUrl = rtmp.playUrl(streamId, viewer, now).rtmpUrl;
-      const opened = await client.openIngress({ roomId, streamId, viewerIdentity: viewer, sourceUrl, waitForMediaMs: 0 });
+      const wait = waitForMediaMs ?? 0;
+      const opened = await client.openIngress({ roomId, streamId, viewerIdentity: viewer, sourceUrl, waitForMediaMs: wait }, { timeoutMs: wait + (options.timeoutMs ?? 10_000) });
+      if (opened.state !== mediaBridgev1.BridgeState.BRIDGE_STATE_FLOWING) return { starting: true };
       return janusPlayUrl(accessOf(opened.janus), opened.mountpointId, opened.mountpointPin);
     },
     // The member's push lands where a mini-program's would (its RTMP push URL, recording or not), so
-    // nginx-rtmp's on_publish sees an ordinary push. The bridge keys the member by member id here (a
-    // push request names no identity), so a member that both plays and pushes holds two tokens.
-    async pushUrl({ roomId, memberId, streamId, record, formats, now }) {
+    // nginx-rtmp's on_publish sees an ordinary push, and mini-program members are told of the stream
+    // (stream_started) only once that push is really on nginx-rtmp: the egress's ffmpeg connects only
+    // once the browser's media reaches it. The bridge keys the egress by member id, held by the
+    // member's identity.
+    async pushUrl({ roomId, memberId, identity, streamId, record, formats, now }) {
       const targetUrl = rtmp.pushUrl(streamId, record, now, formats, { roomId }).url;
-      const opened = await client.openEgress({ roomId, publisherIdentity: memberId, targetUrl });
+      const opened = await client.openEgress({ roomId, memberId, publisherIdentity: identity ?? '', targetUrl });
       return janusPublishUrl(accessOf(opened.janus), opened.videoroomId, opened.feedId);
     },
     close: () => client.close(),

@@ -283,7 +283,7 @@ export class Desk {
     if (!identityPattern.test(identity)) throw new DomainError('INVALID_ARGUMENT', 'identity is not valid', { field: 'identity' });
     checkSelf(actor, identity, 'whisper in a call');
     const call = await this.liveCall(callId, actor);
-    const pushUrl = await this.issuer.issuePushUrl(call.roomId, whisperMemberId(callId, identity), false, [], kind);
+    const pushUrl = await this.issuer.issuePushUrl(call.roomId, whisperMemberId(callId, identity), false, [], kind, false, identity);
     const after = await this.calls.transition(callId, (c, now, change) => {
       if (c.state !== 'active') throw new DomainError('CALL_NOT_LIVE', `call ${callId} is not running`, { state: c.state });
       change.notify([...encodeWhisper(c, c.calleeIdentity, identity, pushUrl.streamId, now), encodeSupervised(c, identity, 'whisper', now)]);
@@ -361,6 +361,28 @@ export class Desk {
       recording: encoded,
       createdAt: recording.createTime ?? new Date(),
     });
+  }
+
+  /**
+   * One call's recordings for an end user (an agent who held the call, or a supervisor of its team),
+   * oldest first, with each recording's url signed for that user (by recording id; none: no url):
+   * what the agent's console lists and plays.
+   */
+  async callRecordingsFor(callId: string, actor: NonNullable<Actor>): Promise<{ rows: CallRecordingRow[]; signedUrls: Map<string, string> }> {
+    if (!callId) throw new DomainError('INVALID_ARGUMENT', 'call_id is required', { field: 'call_id' });
+    const call = await this.tx.store.calls.findCall(callId);
+    if (!call?.teamId) throw new DomainError('CALL_NOT_FOUND', `no desk call ${callId}`, { callId });
+    if (!call.agentIdentities.includes(actor.identity)) {
+      const team = await this.teams.find(call.teamId);
+      try {
+        checkSupervisorOf(actor, team);
+      } catch (err) {
+        throw new DomainError('NOT_A_PARTY', 'only an agent who held the call or a supervisor of its team sees its recordings', { callId }, { cause: err });
+      }
+    }
+    const rows = (await this.tx.store.desk.listCallRecordings({ callId }, 200, null)).reverse();
+    const signedUrls = rows.length > 0 && this.issuer.signedRecordingUrls ? await this.issuer.signedRecordingUrls(call.roomId, actor.identity) : new Map<string, string>();
+    return { rows, signedUrls };
   }
 
   async recordings(filter: CallRecordingFilter & { team?: string }, pageSize: number, pageToken: string): Promise<{ rows: CallRecordingRow[]; nextPageToken: string }> {

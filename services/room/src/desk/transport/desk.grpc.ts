@@ -8,6 +8,7 @@ import { actorFromProto, userActor } from '../../wire/principal.wire';
 import { toProtoCall } from '../../calls/transport/call.wire';
 import { clientKindFromProto, toProtoMember, toProtoRoom } from '../../rooms/transport/room.wire';
 import { streamsToPlay } from '../../rooms/domain/room';
+import type { CallRecordingRow } from '../store/desk-store';
 
 function identity(field: string, value: string): string {
   if (!identityPattern.test(value)) throw new DomainError('INVALID_ARGUMENT', `${field} must be 1-128 characters of A-Z a-z 0-9 _ . @ -`, { field });
@@ -50,6 +51,14 @@ const stateToProto: Record<AgentState, deskv1.AgentState> = {
 };
 const stateFromProto = new Map(Object.entries(stateToProto).map(([k, v]) => [v, k as AgentState]));
 
+const toProtoCallRecording = (r: CallRecordingRow): deskServicev1.CallRecording => ({
+  recording: recordingv1.Recording.decode(r.recording),
+  callId: r.callId,
+  teamId: r.teamId,
+  customerIdentity: r.customerIdentity,
+  agentIdentities: r.agentIdentities,
+});
+
 const toProtoTeam = (t: Team): deskv1.Team => ({
   id: t.id,
   name: t.name,
@@ -83,7 +92,7 @@ export const deskServiceCallers: CallerPolicy<typeof deskServicev1.DeskServiceSe
   transferCall: ['gateway', 'internal'],
   inviteToCall: ['gateway', 'internal'],
   getTeamStats: ['gateway', 'internal'],
-  listCallRecordings: ['internal'],
+  listCallRecordings: ['gateway', 'internal'],
   listLiveCalls: ['gateway', 'internal'],
   monitorCall: ['gateway', 'internal'],
   bargeIn: ['gateway', 'internal'],
@@ -167,20 +176,26 @@ export function deskGrpcBinding(desk: Desk): ServiceBinding {
         const { live, pushUrl } = await desk.whisper(req.callId, identity('identity', req.identity), clientKindFromProto(req.kind, 'kind'), userActor(req.principal, rpc));
         return { call: toProtoLiveCall(live), pushUrl };
       },
-      async listCallRecordings(req) {
+      async listCallRecordings(req, rpc) {
+        const actor = userActor(req.principal, rpc);
+        if (actor) {
+          // An end user's: one call's, its urls signed for that user (and none unsigned).
+          const { rows, signedUrls } = await desk.callRecordingsFor(req.callId, actor);
+          return {
+            recordings: rows.map((r) => {
+              const recording = recordingv1.Recording.decode(r.recording);
+              return { ...toProtoCallRecording(r), recording: { ...recording, url: signedUrls.get(recording.id) ?? '' } };
+            }),
+            nextPageToken: '',
+          };
+        }
         const { rows, nextPageToken } = await desk.recordings(
           { callId: req.callId || undefined, team: req.team || undefined, agentIdentity: req.agentIdentity || undefined, customerIdentity: req.customerIdentity || undefined },
           req.pageSize,
           req.pageToken,
         );
         return {
-          recordings: rows.map((r) => ({
-            recording: recordingv1.Recording.decode(r.recording),
-            callId: r.callId,
-            teamId: r.teamId,
-            customerIdentity: r.customerIdentity,
-            agentIdentities: r.agentIdentities,
-          })),
+          recordings: rows.map(toProtoCallRecording),
           nextPageToken,
         };
       },

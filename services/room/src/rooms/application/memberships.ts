@@ -35,9 +35,12 @@ import { definedOnly, resolveRoom, Rooms } from './rooms';
 /** The URL issuer as the room service needs it. `kind` (unset: mini-program) is the pusher's or viewer's. */
 export interface PushUrlIssuer {
   /** audioOnly: the room is audio-only (the provider's audio-only mode where it has one). */
-  issuePushUrl(roomId: string, memberId: string, record: boolean, formats?: string[], kind?: ClientKind, audioOnly?: boolean): Promise<IssuedPushUrl>;
+  /** `identity`: the member's, which holds a browser's bridged push (the media bridge's egress). */
+  issuePushUrl(roomId: string, memberId: string, record: boolean, formats?: string[], kind?: ClientKind, audioOnly?: boolean, identity?: string): Promise<IssuedPushUrl>;
   /** Play URLs of these streams signed for one viewer (passed on to the caller as they are). */
   issueViewerPlayUrls?(roomId: string, viewerIdentity: string, streamIds: string[], kind?: ClientKind): Promise<mediav1.PlayUrl[]>;
+  /** The url of each of a room's recordings (by recording id), signed for one viewer. */
+  signedRecordingUrls?(roomId: string, viewerIdentity: string): Promise<Map<string, string>>;
 }
 
 export interface IssuedPushUrl {
@@ -138,7 +141,7 @@ export class Memberships {
     // Signed ahead after the room's previous join (push-url-grants.ts), or now, while the room's turn
     // and lock are awaited: the lock waits for it only when the URL issuer is slower than that.
     const kind = input.kind ?? 'mini_program';
-    const { memberId, signing } = this.grants.take(target, kind);
+    const { memberId, signing } = this.grants.take(target, kind, input.identity);
     signing.catch(() => undefined); // awaited below; a failure before then is not unhandled
     try {
       const joined = await this.tx.run(target.id, async (change) => {
@@ -242,7 +245,7 @@ export class Memberships {
     if (!moved || !out.room) return { member: out.member, pending: out.pending, pushUrl: null, audienceEntryUrl: null };
     // The stream id derives from the member id, so this push URL names the stream the member already
     // has; back in the audience, the same signing gives its entry URL instead.
-    const issued = await this.issuer.issuePushUrl(out.room.id, out.member.memberId, out.room.recording, out.room.recordingFormats, out.member.kind, out.room.audioOnly === true);
+    const issued = await this.issuer.issuePushUrl(out.room.id, out.member.memberId, out.room.recording, out.room.recordingFormats, out.member.kind, out.room.audioOnly === true, out.member.identity);
     return { member: out.member, pending: false, ...handedOut(role, issued) };
   }
 
@@ -490,7 +493,7 @@ export class Memberships {
     const snap = await this.rooms.get({ roomId: room.id });
     // The first join's kind, not this retry's: the membership is what the first one made.
     // A seat's fresh push URL, or an audience member's fresh entry URL (a retry is how either is renewed).
-    const issued = await this.issuer.issuePushUrl(room.id, member.memberId, room.recording, room.recordingFormats, member.kind, room.audioOnly === true);
+    const issued = await this.issuer.issuePushUrl(room.id, member.memberId, room.recording, room.recordingFormats, member.kind, room.audioOnly === true, member.identity);
     return { room: snap.room, member, members: snap.members, ...handedOut(roleOf(member), issued), playUrls: await this.playUrlsFor(room.id, member, snap.members), seq: snap.seq };
   }
 

@@ -43,10 +43,10 @@ export class PushUrlGrants {
   ) {}
 
   /** A member id for a new member of the room and its push URL: the one signed ahead if fresh. */
-  take(room: Room, kind: ClientKind = 'mini_program'): PushGrant {
+  take(room: Room, kind: ClientKind = 'mini_program', identity?: string): PushGrant {
     if (kind !== 'mini_program') {
       const memberId = newId('m');
-      return { memberId, signing: this.sign(room, memberId, kind) };
+      return { memberId, signing: this.sign(room, memberId, kind, identity) };
     }
     const grant = this.next.get(room.id);
     this.next.delete(room.id);
@@ -83,7 +83,7 @@ export class PushUrlGrants {
     return age <= (grant.expiresAt - grant.issuedAt) * this.options.maxLifetimeShare;
   }
 
-  private sign(room: Room, memberId: string, kind: ClientKind = 'mini_program'): Promise<IssuedPushUrl> {
-    return this.issuer.issuePushUrl(room.id, memberId, room.recording, room.recordingFormats, kind, room.audioOnly === true);
+  private sign(room: Room, memberId: string, kind: ClientKind = 'mini_program', identity?: string): Promise<IssuedPushUrl> {
+    return this.issuer.issuePushUrl(room.id, memberId, room.recording, room.recordingFormats, kind, room.audioOnly === true, identity);
   }
 }

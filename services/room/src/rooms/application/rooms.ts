@@ -146,20 +146,20 @@ export class Rooms {
     }
   }
 
+  // Made first, looked up when that fails: a room not known here by name is more often new (the first
+  // join of a meeting) than one made elsewhere, and the insert of a taken name writes nothing and
+  // raises no error in Postgres (room.repository.ts): one round trip for a new room, two for one made
+  // by another instance or before a restart (once per room and instance: it is remembered then). Any
+  // failure to make it (options a join may not create with, say) still finds a room that exists.
   private async lookUpOrCreate(name: string, options: RoomOptions): Promise<Room> {
-    return (await this.openNamed(name)) ?? this.createNamed(name, options);
-  }
-
-  private async createNamed(name: string, options: RoomOptions): Promise<Room> {
     try {
       const created = await this.create({ ...options, name }, null);
       this.remember(created);
       return created;
     } catch (err) {
-      if (!isDomainError(err, 'ALREADY_EXISTS')) throw err;
-      const raced = await this.openNamed(name);
-      if (!raced) throw err;
-      return raced;
+      const found = await this.openNamed(name).catch(() => null);
+      if (!found) throw err;
+      return found;
     }
   }
 
@@ -258,12 +258,13 @@ export class Rooms {
     for (const id of due) {
       const did = await this.tx.run(id, async (change) => {
         const room = await change.lock(id);
-        // Re-checked under the lock: someone may have joined since.
+        // Re-checked under the lock, or on the copy this instance remembers (its write lands only if
+        // nobody wrote the room since): someone may have joined meanwhile.
         if (room.state !== 'open' || !room.autoCloseAt || room.autoCloseAt > change.now || room.memberCount > 0) return false;
         await change.close(room, autoCloseReason(room));
         await change.commit(room);
         return true;
-      });
+      }, { optimistic: true }); // nobody seated: one statement on the room as this instance last left it
       if (did) closed++;
     }
     return closed;

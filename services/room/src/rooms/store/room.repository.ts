@@ -9,6 +9,12 @@ import { RoomDb } from '../../db/database';
 import { MembersTable, RoomsTable } from './room.tables';
 import { memberWriteQuery, toMember } from './member.repository';
 import type { LockedRoom, MemberWrite, RoomPageCursor } from './room-store';
+import { uniqueViolation } from '../../db/store';
+import { createRoomSql, createRoomValues } from './sql/create-room.sql';
+import { roomWriteValues } from './sql/room-write.sql';
+import { seatMemberSql, seatMemberValues } from './sql/seat-member.sql';
+import { updateMemberSql, updateMemberValues } from './sql/update-member.sql';
+import { updateRoomSql } from './sql/update-room.sql';
 
 export function toRoom(row: RoomsTable): Room {
   return {
@@ -40,48 +46,13 @@ export function toRoom(row: RoomsTable): Room {
   };
 }
 
-/** Inserts a new room at `version` with its first events, in one statement. */
+/**
+ * Inserts a new room at `version` with its first events, in one statement; a unique violation (as
+ * Postgres would raise it) when an open room already has the name, without Postgres raising one.
+ */
 export async function insertRoomWithEvents(db: RoomDb, room: Room, version: number, requestId: string | null, events: OutboxRow[]): Promise<void> {
-  const values = {
-    id: room.id,
-    name: room.name,
-    kind: room.kind,
-    display_name: room.displayName,
-    max_members: room.maxMembers,
-    metadata: room.metadata,
-    recording: room.recording,
-    recording_formats: (room.recordingFormats ?? []).join('|'),
-    state: room.state,
-    owner_identity: room.ownerIdentity,
-    owner_rights: room.ownerRights,
-    message_webhooks: room.messageWebhooks === true,
-    max_audience: room.maxAudience ?? 30,
-    audio_only: room.audioOnly === true,
-    member_count: room.memberCount,
-    seq: room.seq,
-    create_request_id: requestId,
-    created_at: room.createdAt,
-    closed_at: room.closedAt,
-    close_reason: room.closeReason,
-    owner_leave_policy: room.ownerLeavePolicy,
-    empty_timeout_seconds: room.emptyTimeoutSeconds,
-    departure_timeout_seconds: room.departureTimeoutSeconds,
-    duplicate_identity: room.duplicateIdentity,
-    ever_joined: room.everJoined,
-    auto_close_at: room.autoCloseAt,
-    version,
-    event_tx: sql<string>`pg_current_xact_id()`,
-  };
-  if (events.length === 0) {
-    await db.insertInto('rooms').values(values).execute();
-    return;
-  }
-  await db
-    .with('written', (q) => q.insertInto('rooms').values(values).returning('event_tx'))
-    .insertInto('room_events')
-    .columns(eventColumns)
-    .expression(stampedEvents(events))
-    .execute();
+  const { rows } = await db.executeQuery<{ made: number }>(CompiledQuery.raw(createRoomSql(events.length), createRoomValues(room, version, requestId, events)));
+  if (Number(rows[0]?.made) !== 1) throw uniqueViolation('rooms_open_name');
 }
 
 /**
@@ -156,54 +127,20 @@ export async function saveRoomWithEvents(db: RoomDb, room: Room, version: number
   await written.insertInto('room_events').columns(eventColumns).expression(stampedEvents(events)).execute();
 }
 
-const memberColumns =
-  'member_id, room_id, identity, display_name, avatar_url, custom_data, connection_interrupted, stream_source, state, stream_id, session_id, joined_at, left_at, leave_reason, join_request_id, role, seat_invited, kind, media';
-
 /**
  * The same write as saveRoomWithEvents, without a lock: it lands only if the room is still at
  * `expected` (nothing was written to it, its seats or its bans since it was read), all in one
  * statement: one round trip and no transaction. Returns false, having written nothing, when the room
- * moved on. One member at most (the caller takes the locked way otherwise). Plain SQL: this runs on
- * every join, leave and stream change, and building it with kysely costs more than sending it.
+ * moved on. One member at most (the caller takes the locked way otherwise). Plain SQL, its text built
+ * once per shape and prepared once per connection (the files in sql/): this runs on every join, leave and stream change.
  */
 export async function saveRoomIfUnchanged(db: RoomDb, room: Room, expected: number, events: OutboxRow[], member?: MemberWrite): Promise<boolean> {
-  const params: unknown[] = [];
-  const p = (value: unknown, type: string) => {
-    params.push(value);
-    return `$${params.length}::${type}`;
-  };
-  let text =
-    `with saved as (update rooms set display_name = ${p(room.displayName, 'text')}, metadata = ${p(room.metadata, 'text')},` +
-    ` owner_identity = ${p(room.ownerIdentity, 'text')}, state = ${p(room.state, 'text')}, member_count = ${p(room.memberCount, 'int4')},` +
-    ` seq = ${p(room.seq, 'int8')}, closed_at = ${p(room.closedAt, 'timestamptz')}, close_reason = ${p(room.closeReason, 'text')},` +
-    ` ever_joined = ${p(room.everJoined, 'bool')}, auto_close_at = ${p(room.autoCloseAt, 'timestamptz')}, version = version + 1` +
-    (events.length > 0 ? ', event_tx = greatest(rooms.event_tx, pg_current_xact_id())' : '') +
-    ` where id = ${p(room.id, 'text')} and version = ${p(expected, 'int8')} returning id, event_tx)`;
-  if (member) {
-    const m = member.member;
-    text += member.insert
-      ? `, member_written as (insert into members (${memberColumns}) select ${p(m.memberId, 'text')}, ${p(m.roomId, 'text')},` +
-        ` ${p(m.identity, 'text')}, ${p(m.displayName, 'text')}, ${p(m.avatarUrl, 'text')}, ${p(m.customData, 'text')},` +
-        ` ${p(m.connectionInterrupted, 'bool')}, ${p(m.streamSource, 'text')}, ${p(m.state, 'text')}, ${p(m.streamId, 'text')},` +
-        ` ${p(m.sessionId, 'text')}, ${p(m.joinedAt, 'timestamptz')}, ${p(m.leftAt, 'timestamptz')}, ${p(m.leaveReason, 'text')},` +
-        ` ${p(member.joinRequestId, 'text')}, ${p(m.role ?? 'seat', 'text')}, ${p(m.seatInvited ?? false, 'bool')}, ${p(m.kind, 'text')},` +
-        ` ${p(JSON.stringify(m.media), 'jsonb')} from saved)`
-      : `, member_written as (update members set state = ${p(m.state, 'text')}, left_at = ${p(m.leftAt, 'timestamptz')},` +
-        ` leave_reason = ${p(m.leaveReason, 'text')}, display_name = ${p(m.displayName, 'text')}, avatar_url = ${p(m.avatarUrl, 'text')},` +
-        ` custom_data = ${p(m.customData, 'text')}, connection_interrupted = ${p(m.connectionInterrupted, 'bool')},` +
-        ` stream_source = ${p(m.streamSource, 'text')}, role = ${p(m.role ?? 'seat', 'text')}, seat_invited = ${p(m.seatInvited ?? false, 'bool')},` +
-        ` media = ${p(JSON.stringify(m.media), 'jsonb')} where member_id = ${p(m.memberId, 'text')} and exists (select 1 from saved))`;
-  }
-  if (events.length > 0) {
-    const values = events.map(
-      (e) => `(${p(e.id, 'text')}, ${p(e.roomId, 'text')}, ${p(e.seq, 'int8')}, ${p(e.subject, 'text')}, ${p(e.payload, 'bytea')}, ${p(e.time, 'timestamptz')}, ${p(e.traceparent, 'text')})`,
-    );
-    text +=
-      `, events_written as (insert into room_events (id, room_id, seq, subject, payload, created_at, traceparent, tx)` +
-      ` select v.*, saved.event_tx from (values ${values.join(', ')}) as v (id, room_id, seq, subject, payload, created_at, traceparent), saved)`;
-  }
-  text += ' select count(*)::int as saved from saved';
-  const { rows } = await db.executeQuery<{ saved: number }>(CompiledQuery.raw(prepared(text), params));
+  const query = !member
+    ? CompiledQuery.raw(updateRoomSql(events.length), roomWriteValues(room, expected, events))
+    : member.insert
+      ? CompiledQuery.raw(seatMemberSql(events.length), seatMemberValues(room, expected, events, member))
+      : CompiledQuery.raw(updateMemberSql(events.length), updateMemberValues(room, expected, events, member));
+  const { rows } = await db.executeQuery<{ saved: number }>(query);
   return Number(rows[0]?.saved) === 1;
 }
 

@@ -214,8 +214,12 @@ export interface ListCallRecordingsRequest {
   customerIdentity: string;
   /** 1-100, default 50. */
   pageSize: number;
-  /** NEXT-ID: 7 */
   pageToken: string;
+  /**
+   * The end user the request acts for (the gateway passes the access token's identity and grants);
+   * absent: the operator. See rtcroom.auth.v1.Principal.
+   */
+  principal: Principal | undefined;
 }
 
 export interface CallRecording {
@@ -2183,7 +2187,15 @@ export const GetTeamStatsResponse: MessageFns<GetTeamStatsResponse> = {
 };
 
 function createBaseListCallRecordingsRequest(): ListCallRecordingsRequest {
-  return { callId: "", team: "", agentIdentity: "", customerIdentity: "", pageSize: 0, pageToken: "" };
+  return {
+    callId: "",
+    team: "",
+    agentIdentity: "",
+    customerIdentity: "",
+    pageSize: 0,
+    pageToken: "",
+    principal: undefined,
+  };
 }
 
 export const ListCallRecordingsRequest: MessageFns<ListCallRecordingsRequest> = {
@@ -2205,6 +2217,9 @@ export const ListCallRecordingsRequest: MessageFns<ListCallRecordingsRequest> = 
     }
     if (message.pageToken !== "") {
       writer.uint32(50).string(message.pageToken);
+    }
+    if (message.principal !== undefined) {
+      Principal.encode(message.principal, writer.uint32(1122).fork()).join();
     }
     return writer;
   },
@@ -2270,6 +2285,14 @@ export const ListCallRecordingsRequest: MessageFns<ListCallRecordingsRequest> = 
             message.pageToken = reader.string();
             continue;
           }
+          case 140: {
+            if (tag !== 1122) {
+              break;
+            }
+
+            message.principal = Principal.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2310,6 +2333,7 @@ export const ListCallRecordingsRequest: MessageFns<ListCallRecordingsRequest> = 
         : isSet(object.page_token)
         ? globalThis.String(object.page_token)
         : "",
+      principal: isSet(object.principal) ? Principal.fromJSON(object.principal) : undefined,
     };
   },
 
@@ -2333,6 +2357,9 @@ export const ListCallRecordingsRequest: MessageFns<ListCallRecordingsRequest> = 
     if (message.pageToken !== undefined) {
       obj.pageToken = message.pageToken;
     }
+    if (message.principal !== undefined) {
+      obj.principal = Principal.toJSON(message.principal);
+    }
     return obj;
   },
 
@@ -2347,6 +2374,9 @@ export const ListCallRecordingsRequest: MessageFns<ListCallRecordingsRequest> = 
     message.customerIdentity = object.customerIdentity ?? "";
     message.pageSize = object.pageSize ?? 0;
     message.pageToken = object.pageToken ?? "";
+    message.principal = (object.principal !== undefined && object.principal !== null)
+      ? Principal.fromPartial(object.principal)
+      : undefined;
     return message;
   },
 };
@@ -3904,7 +3934,9 @@ export const DeskServiceService = {
   },
   /**
    * Recordings of service-desk calls, by call, team, agent or customer (at least one), newest first.
-   * Callers: internal.
+   * With a principal (an end user, through the gateway): one call's only (call_id), for an agent who
+   * held it or a supervisor of its team (else NOT_A_PARTY), each url signed for that user.
+   * Callers: gateway, internal.
    */
   listCallRecordings: {
     path: "/rtcroom.desk.v1.DeskService/ListCallRecordings" as const,
@@ -4024,7 +4056,9 @@ export interface DeskServiceServer extends UntypedServiceImplementation {
   getTeamStats: handleUnaryCall<GetTeamStatsRequest, GetTeamStatsResponse>;
   /**
    * Recordings of service-desk calls, by call, team, agent or customer (at least one), newest first.
-   * Callers: internal.
+   * With a principal (an end user, through the gateway): one call's only (call_id), for an agent who
+   * held it or a supervisor of its team (else NOT_A_PARTY), each url signed for that user.
+   * Callers: gateway, internal.
    */
   listCallRecordings: handleUnaryCall<ListCallRecordingsRequest, ListCallRecordingsResponse>;
   /**
@@ -4213,7 +4247,9 @@ export interface DeskServiceClient extends Client {
   ): ClientUnaryCall;
   /**
    * Recordings of service-desk calls, by call, team, agent or customer (at least one), newest first.
-   * Callers: internal.
+   * With a principal (an end user, through the gateway): one call's only (call_id), for an agent who
+   * held it or a supervisor of its team (else NOT_A_PARTY), each url signed for that user.
+   * Callers: gateway, internal.
    */
   listCallRecordings(
     request: ListCallRecordingsRequest,

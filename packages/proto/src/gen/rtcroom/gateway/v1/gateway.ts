@@ -8,7 +8,7 @@
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
 import { Timestamp } from "../../../google/protobuf/timestamp";
 import { Agent, AgentState, agentStateFromJSON, agentStateToJSON, agentStateToNumber, Team } from "../../desk/v1/desk";
-import { LiveCall, TeamStats } from "../../desk/v1/desk_service";
+import { CallRecording, LiveCall, TeamStats } from "../../desk/v1/desk_service";
 import { Recording } from "../../media/v1/recording";
 import {
   ClientKind,
@@ -82,6 +82,7 @@ export interface ClientMessage {
     | { $case: "bargeIn"; value: BargeInRequest }
     | { $case: "whisper"; value: WhisperRequest }
     | { $case: "stopMonitor"; value: StopMonitorRequest }
+    | { $case: "listCallRecordings"; value: ListCallRecordingsRequest }
     | undefined;
 }
 
@@ -126,6 +127,12 @@ export interface ServerMessage {
     { $case: "tokenExpiring"; value: TokenExpiring }
     | { $case: "sendMessage"; value: SendMessageResponse }
     | { $case: "listMessages"; value: ListMessagesResponse }
+    | //
+    /**
+     * A stream whose play URL this connection was given empty with webrtc_unavailable
+     * WEBRTC_STARTING now plays over WebRTC: here is its URL.
+     */
+    { $case: "streamPlayable"; value: StreamPlayableNotice }
     | { $case: "setMediaState"; value: SetMediaStateResponse }
     | { $case: "muteMember"; value: MuteMemberResponse }
     | { $case: "allowUnmute"; value: AllowUnmuteResponse }
@@ -138,6 +145,7 @@ export interface ServerMessage {
     | //
     /** A call this connection monitors changed: a party's stream started or stopped, or the call ended. */
     { $case: "monitorNotice"; value: MonitorNotice }
+    | { $case: "listCallRecordings"; value: ListCallRecordingsResponse }
     | undefined;
 }
 
@@ -806,6 +814,21 @@ export interface ListLiveCallsResponse {
 }
 
 /**
+ * The recordings of one desk call, both sides (the customer's and each agent's stream), for an agent
+ * who held it or a supervisor of its team (else NOT_A_PARTY). Each url plays over HTTP (MP4 on
+ * a self-hosted server) for this identity only, until it expires; fetch the list again for fresh ones.
+ */
+export interface ListCallRecordingsRequest {
+  /** NEXT-ID: 2 */
+  callId: string;
+}
+
+export interface ListCallRecordingsResponse {
+  /** Oldest first. */
+  recordings: CallRecording[];
+}
+
+/**
  * Silent monitoring: play URLs, signed for this connection's kind, of the call's parties' streams. No
  * seat is taken: nobody in the call is told, the room's members and notices do not show it. Then
  * monitor_notice frames follow as a party's stream starts or stops, until the call ends, stop_monitor,
@@ -832,6 +855,21 @@ export interface StopMonitorRequest {
 
 /** NEXT-ID: 1 */
 export interface StopMonitorResponse {
+}
+
+/**
+ * A bridged stream is playable now. A browser member's play URL of a stream a media bridge prepares
+ * comes empty (webrtc_unavailable WEBRTC_STARTING) wherever it is given (stream_started, a join or
+ * sync answer, a call's caller URL) until media flows into the bridge's WebRTC side; the gateway then
+ * sends this, once per URL, to the connection it was given to. The room's other members and its other
+ * notices do not wait for it (no seq: it is not a room event). Not sent when media does not flow
+ * within about a minute, nor after the stream stopped or the seat went; a stream_started notice that
+ * follows supersedes it.
+ */
+export interface StreamPlayableNotice {
+  roomId: string;
+  /** The stream's play URL for this connection, with webrtc_url set. */
+  playUrl: PlayUrl | undefined;
 }
 
 /** About a call this connection monitors (monitor_call). */
@@ -1100,6 +1138,9 @@ export const ClientMessage: MessageFns<ClientMessage> = {
         break;
       case "stopMonitor":
         StopMonitorRequest.encode(message.message.value, writer.uint32(994).fork()).join();
+        break;
+      case "listCallRecordings":
+        ListCallRecordingsRequest.encode(message.message.value, writer.uint32(1122).fork()).join();
         break;
     }
     return writer;
@@ -1409,6 +1450,17 @@ export const ClientMessage: MessageFns<ClientMessage> = {
             message.message = { $case: "stopMonitor", value: StopMonitorRequest.decode(reader, reader.uint32()) };
             continue;
           }
+          case 140: {
+            if (tag !== 1122) {
+              break;
+            }
+
+            message.message = {
+              $case: "listCallRecordings",
+              value: ListCallRecordingsRequest.decode(reader, reader.uint32()),
+            };
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1564,6 +1616,10 @@ export const ClientMessage: MessageFns<ClientMessage> = {
         ? { $case: "stopMonitor", value: StopMonitorRequest.fromJSON(object.stopMonitor) }
         : isSet(object.stop_monitor)
         ? { $case: "stopMonitor", value: StopMonitorRequest.fromJSON(object.stop_monitor) }
+        : isSet(object.listCallRecordings)
+        ? { $case: "listCallRecordings", value: ListCallRecordingsRequest.fromJSON(object.listCallRecordings) }
+        : isSet(object.list_call_recordings)
+        ? { $case: "listCallRecordings", value: ListCallRecordingsRequest.fromJSON(object.list_call_recordings) }
         : undefined,
     };
   },
@@ -1643,6 +1699,8 @@ export const ClientMessage: MessageFns<ClientMessage> = {
       obj.whisper = WhisperRequest.toJSON(message.message.value);
     } else if (message.message?.$case === "stopMonitor") {
       obj.stopMonitor = StopMonitorRequest.toJSON(message.message.value);
+    } else if (message.message?.$case === "listCallRecordings") {
+      obj.listCallRecordings = ListCallRecordingsRequest.toJSON(message.message.value);
     }
     return obj;
   },
@@ -1867,6 +1925,15 @@ export const ClientMessage: MessageFns<ClientMessage> = {
         }
         break;
       }
+      case "listCallRecordings": {
+        if (object.message?.value !== undefined && object.message?.value !== null) {
+          message.message = {
+            $case: "listCallRecordings",
+            value: ListCallRecordingsRequest.fromPartial(object.message.value),
+          };
+        }
+        break;
+      }
     }
     return message;
   },
@@ -1978,6 +2045,9 @@ export const ServerMessage: MessageFns<ServerMessage> = {
       case "listMessages":
         ListMessagesResponse.encode(message.message.value, writer.uint32(330).fork()).join();
         break;
+      case "streamPlayable":
+        StreamPlayableNotice.encode(message.message.value, writer.uint32(722).fork()).join();
+        break;
       case "setMediaState":
         SetMediaStateResponse.encode(message.message.value, writer.uint32(802).fork()).join();
         break;
@@ -2007,6 +2077,9 @@ export const ServerMessage: MessageFns<ServerMessage> = {
         break;
       case "monitorNotice":
         MonitorNotice.encode(message.message.value, writer.uint32(1002).fork()).join();
+        break;
+      case "listCallRecordings":
+        ListCallRecordingsResponse.encode(message.message.value, writer.uint32(1122).fork()).join();
         break;
     }
     return writer;
@@ -2292,6 +2365,14 @@ export const ServerMessage: MessageFns<ServerMessage> = {
             message.message = { $case: "listMessages", value: ListMessagesResponse.decode(reader, reader.uint32()) };
             continue;
           }
+          case 90: {
+            if (tag !== 722) {
+              break;
+            }
+
+            message.message = { $case: "streamPlayable", value: StreamPlayableNotice.decode(reader, reader.uint32()) };
+            continue;
+          }
           case 100: {
             if (tag !== 802) {
               break;
@@ -2370,6 +2451,17 @@ export const ServerMessage: MessageFns<ServerMessage> = {
             }
 
             message.message = { $case: "monitorNotice", value: MonitorNotice.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 140: {
+            if (tag !== 1122) {
+              break;
+            }
+
+            message.message = {
+              $case: "listCallRecordings",
+              value: ListCallRecordingsResponse.decode(reader, reader.uint32()),
+            };
             continue;
           }
         }
@@ -2511,6 +2603,10 @@ export const ServerMessage: MessageFns<ServerMessage> = {
         ? { $case: "listMessages", value: ListMessagesResponse.fromJSON(object.listMessages) }
         : isSet(object.list_messages)
         ? { $case: "listMessages", value: ListMessagesResponse.fromJSON(object.list_messages) }
+        : isSet(object.streamPlayable)
+        ? { $case: "streamPlayable", value: StreamPlayableNotice.fromJSON(object.streamPlayable) }
+        : isSet(object.stream_playable)
+        ? { $case: "streamPlayable", value: StreamPlayableNotice.fromJSON(object.stream_playable) }
         : isSet(object.setMediaState)
         ? { $case: "setMediaState", value: SetMediaStateResponse.fromJSON(object.setMediaState) }
         : isSet(object.set_media_state)
@@ -2549,6 +2645,10 @@ export const ServerMessage: MessageFns<ServerMessage> = {
         ? { $case: "monitorNotice", value: MonitorNotice.fromJSON(object.monitorNotice) }
         : isSet(object.monitor_notice)
         ? { $case: "monitorNotice", value: MonitorNotice.fromJSON(object.monitor_notice) }
+        : isSet(object.listCallRecordings)
+        ? { $case: "listCallRecordings", value: ListCallRecordingsResponse.fromJSON(object.listCallRecordings) }
+        : isSet(object.list_call_recordings)
+        ? { $case: "listCallRecordings", value: ListCallRecordingsResponse.fromJSON(object.list_call_recordings) }
         : undefined,
     };
   },
@@ -2622,6 +2722,8 @@ export const ServerMessage: MessageFns<ServerMessage> = {
       obj.sendMessage = SendMessageResponse.toJSON(message.message.value);
     } else if (message.message?.$case === "listMessages") {
       obj.listMessages = ListMessagesResponse.toJSON(message.message.value);
+    } else if (message.message?.$case === "streamPlayable") {
+      obj.streamPlayable = StreamPlayableNotice.toJSON(message.message.value);
     } else if (message.message?.$case === "setMediaState") {
       obj.setMediaState = SetMediaStateResponse.toJSON(message.message.value);
     } else if (message.message?.$case === "muteMember") {
@@ -2642,6 +2744,8 @@ export const ServerMessage: MessageFns<ServerMessage> = {
       obj.stopMonitor = StopMonitorResponse.toJSON(message.message.value);
     } else if (message.message?.$case === "monitorNotice") {
       obj.monitorNotice = MonitorNotice.toJSON(message.message.value);
+    } else if (message.message?.$case === "listCallRecordings") {
+      obj.listCallRecordings = ListCallRecordingsResponse.toJSON(message.message.value);
     }
     return obj;
   },
@@ -2848,6 +2952,12 @@ export const ServerMessage: MessageFns<ServerMessage> = {
         }
         break;
       }
+      case "streamPlayable": {
+        if (object.message?.value !== undefined && object.message?.value !== null) {
+          message.message = { $case: "streamPlayable", value: StreamPlayableNotice.fromPartial(object.message.value) };
+        }
+        break;
+      }
       case "setMediaState": {
         if (object.message?.value !== undefined && object.message?.value !== null) {
           message.message = { $case: "setMediaState", value: SetMediaStateResponse.fromPartial(object.message.value) };
@@ -2905,6 +3015,15 @@ export const ServerMessage: MessageFns<ServerMessage> = {
       case "monitorNotice": {
         if (object.message?.value !== undefined && object.message?.value !== null) {
           message.message = { $case: "monitorNotice", value: MonitorNotice.fromPartial(object.message.value) };
+        }
+        break;
+      }
+      case "listCallRecordings": {
+        if (object.message?.value !== undefined && object.message?.value !== null) {
+          message.message = {
+            $case: "listCallRecordings",
+            value: ListCallRecordingsResponse.fromPartial(object.message.value),
+          };
         }
         break;
       }
@@ -10007,6 +10126,150 @@ export const ListLiveCallsResponse: MessageFns<ListLiveCallsResponse> = {
   },
 };
 
+function createBaseListCallRecordingsRequest(): ListCallRecordingsRequest {
+  return { callId: "" };
+}
+
+export const ListCallRecordingsRequest: MessageFns<ListCallRecordingsRequest> = {
+  encode(message: ListCallRecordingsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.callId !== "") {
+      writer.uint32(10).string(message.callId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListCallRecordingsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListCallRecordingsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.callId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListCallRecordingsRequest {
+    return {
+      callId: isSet(object.callId)
+        ? globalThis.String(object.callId)
+        : isSet(object.call_id)
+        ? globalThis.String(object.call_id)
+        : "",
+    };
+  },
+
+  toJSON(message: ListCallRecordingsRequest): unknown {
+    const obj: any = {};
+    if (message.callId !== undefined) {
+      obj.callId = message.callId;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListCallRecordingsRequest>): ListCallRecordingsRequest {
+    return ListCallRecordingsRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListCallRecordingsRequest>): ListCallRecordingsRequest {
+    const message = createBaseListCallRecordingsRequest();
+    message.callId = object.callId ?? "";
+    return message;
+  },
+};
+
+function createBaseListCallRecordingsResponse(): ListCallRecordingsResponse {
+  return { recordings: [] };
+}
+
+export const ListCallRecordingsResponse: MessageFns<ListCallRecordingsResponse> = {
+  encode(message: ListCallRecordingsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.recordings) {
+      CallRecording.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListCallRecordingsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListCallRecordingsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.recordings.push(CallRecording.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListCallRecordingsResponse {
+    return {
+      recordings: globalThis.Array.isArray(object?.recordings)
+        ? object.recordings.map((e: any) => CallRecording.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: ListCallRecordingsResponse): unknown {
+    const obj: any = {};
+    if (message.recordings?.length) {
+      obj.recordings = message.recordings.map((e) => CallRecording.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListCallRecordingsResponse>): ListCallRecordingsResponse {
+    return ListCallRecordingsResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListCallRecordingsResponse>): ListCallRecordingsResponse {
+    const message = createBaseListCallRecordingsResponse();
+    message.recordings = object.recordings?.map((e) => CallRecording.fromPartial(e)) || [];
+    return message;
+  },
+};
+
 function createBaseMonitorCallRequest(): MonitorCallRequest {
   return { callId: "" };
 }
@@ -10290,6 +10553,101 @@ export const StopMonitorResponse: MessageFns<StopMonitorResponse> = {
   },
   fromPartial(_: DeepPartial<StopMonitorResponse>): StopMonitorResponse {
     const message = createBaseStopMonitorResponse();
+    return message;
+  },
+};
+
+function createBaseStreamPlayableNotice(): StreamPlayableNotice {
+  return { roomId: "", playUrl: undefined };
+}
+
+export const StreamPlayableNotice: MessageFns<StreamPlayableNotice> = {
+  encode(message: StreamPlayableNotice, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.roomId !== "") {
+      writer.uint32(10).string(message.roomId);
+    }
+    if (message.playUrl !== undefined) {
+      PlayUrl.encode(message.playUrl, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): StreamPlayableNotice {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseStreamPlayableNotice();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.roomId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.playUrl = PlayUrl.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): StreamPlayableNotice {
+    return {
+      roomId: isSet(object.roomId)
+        ? globalThis.String(object.roomId)
+        : isSet(object.room_id)
+        ? globalThis.String(object.room_id)
+        : "",
+      playUrl: isSet(object.playUrl)
+        ? PlayUrl.fromJSON(object.playUrl)
+        : isSet(object.play_url)
+        ? PlayUrl.fromJSON(object.play_url)
+        : undefined,
+    };
+  },
+
+  toJSON(message: StreamPlayableNotice): unknown {
+    const obj: any = {};
+    if (message.roomId !== undefined) {
+      obj.roomId = message.roomId;
+    }
+    if (message.playUrl !== undefined) {
+      obj.playUrl = PlayUrl.toJSON(message.playUrl);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<StreamPlayableNotice>): StreamPlayableNotice {
+    return StreamPlayableNotice.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<StreamPlayableNotice>): StreamPlayableNotice {
+    const message = createBaseStreamPlayableNotice();
+    message.roomId = object.roomId ?? "";
+    message.playUrl = (object.playUrl !== undefined && object.playUrl !== null)
+      ? PlayUrl.fromPartial(object.playUrl)
+      : undefined;
     return message;
   },
 };

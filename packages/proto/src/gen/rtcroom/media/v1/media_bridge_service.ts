@@ -141,10 +141,18 @@ export interface CloseIngressResponse {
 
 export interface OpenEgressRequest {
   roomId: string;
-  /** The browser member who publishes. */
+  /**
+   * The identity of the browser member who publishes (its access token's subject): it holds the
+   * egress, and its Janus token (shared with its ingresses in the room) publishes.
+   */
   publisherIdentity: string;
   /** The RTMP URL ffmpeg pushes the member's media to (a push URL signed for the member's stream). */
   targetUrl: string;
+  /**
+   * The member (seat) that publishes: an egress is keyed by it. Opening a member's egress under
+   * another identity than the one holding it answers PERMISSION_DENIED (EGRESS_NOT_YOURS). Required.
+   */
+  memberId: string;
 }
 
 export interface OpenEgressResponse {
@@ -161,8 +169,10 @@ export interface OpenEgressResponse {
 
 export interface CloseEgressRequest {
   roomId: string;
-  /** NEXT-ID: 3 */
+  /** The identity holding the egress: another's answers PERMISSION_DENIED (EGRESS_NOT_YOURS). */
   publisherIdentity: string;
+  /** The member whose egress closes. Required. */
+  memberId: string;
 }
 
 /** NEXT-ID: 1 */
@@ -185,6 +195,8 @@ export interface Bridge {
   restarts: number;
   /** Milliseconds from opening to the first media through the bridge; 0 until then. */
   setupMs: number;
+  /** Egress: the member (seat) publishing; ingress: empty. */
+  memberId: string;
 }
 
 export enum Bridge_Direction {
@@ -839,7 +851,7 @@ export const CloseIngressResponse: MessageFns<CloseIngressResponse> = {
 };
 
 function createBaseOpenEgressRequest(): OpenEgressRequest {
-  return { roomId: "", publisherIdentity: "", targetUrl: "" };
+  return { roomId: "", publisherIdentity: "", targetUrl: "", memberId: "" };
 }
 
 export const OpenEgressRequest: MessageFns<OpenEgressRequest> = {
@@ -852,6 +864,9 @@ export const OpenEgressRequest: MessageFns<OpenEgressRequest> = {
     }
     if (message.targetUrl !== "") {
       writer.uint32(26).string(message.targetUrl);
+    }
+    if (message.memberId !== "") {
+      writer.uint32(722).string(message.memberId);
     }
     return writer;
   },
@@ -893,6 +908,14 @@ export const OpenEgressRequest: MessageFns<OpenEgressRequest> = {
             message.targetUrl = reader.string();
             continue;
           }
+          case 90: {
+            if (tag !== 722) {
+              break;
+            }
+
+            message.memberId = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -922,6 +945,11 @@ export const OpenEgressRequest: MessageFns<OpenEgressRequest> = {
         : isSet(object.target_url)
         ? globalThis.String(object.target_url)
         : "",
+      memberId: isSet(object.memberId)
+        ? globalThis.String(object.memberId)
+        : isSet(object.member_id)
+        ? globalThis.String(object.member_id)
+        : "",
     };
   },
 
@@ -936,6 +964,9 @@ export const OpenEgressRequest: MessageFns<OpenEgressRequest> = {
     if (message.targetUrl !== undefined) {
       obj.targetUrl = message.targetUrl;
     }
+    if (message.memberId !== undefined) {
+      obj.memberId = message.memberId;
+    }
     return obj;
   },
 
@@ -947,6 +978,7 @@ export const OpenEgressRequest: MessageFns<OpenEgressRequest> = {
     message.roomId = object.roomId ?? "";
     message.publisherIdentity = object.publisherIdentity ?? "";
     message.targetUrl = object.targetUrl ?? "";
+    message.memberId = object.memberId ?? "";
     return message;
   },
 };
@@ -1079,7 +1111,7 @@ export const OpenEgressResponse: MessageFns<OpenEgressResponse> = {
 };
 
 function createBaseCloseEgressRequest(): CloseEgressRequest {
-  return { roomId: "", publisherIdentity: "" };
+  return { roomId: "", publisherIdentity: "", memberId: "" };
 }
 
 export const CloseEgressRequest: MessageFns<CloseEgressRequest> = {
@@ -1089,6 +1121,9 @@ export const CloseEgressRequest: MessageFns<CloseEgressRequest> = {
     }
     if (message.publisherIdentity !== "") {
       writer.uint32(18).string(message.publisherIdentity);
+    }
+    if (message.memberId !== "") {
+      writer.uint32(722).string(message.memberId);
     }
     return writer;
   },
@@ -1122,6 +1157,14 @@ export const CloseEgressRequest: MessageFns<CloseEgressRequest> = {
             message.publisherIdentity = reader.string();
             continue;
           }
+          case 90: {
+            if (tag !== 722) {
+              break;
+            }
+
+            message.memberId = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1146,6 +1189,11 @@ export const CloseEgressRequest: MessageFns<CloseEgressRequest> = {
         : isSet(object.publisher_identity)
         ? globalThis.String(object.publisher_identity)
         : "",
+      memberId: isSet(object.memberId)
+        ? globalThis.String(object.memberId)
+        : isSet(object.member_id)
+        ? globalThis.String(object.member_id)
+        : "",
     };
   },
 
@@ -1157,6 +1205,9 @@ export const CloseEgressRequest: MessageFns<CloseEgressRequest> = {
     if (message.publisherIdentity !== undefined) {
       obj.publisherIdentity = message.publisherIdentity;
     }
+    if (message.memberId !== undefined) {
+      obj.memberId = message.memberId;
+    }
     return obj;
   },
 
@@ -1167,6 +1218,7 @@ export const CloseEgressRequest: MessageFns<CloseEgressRequest> = {
     const message = createBaseCloseEgressRequest();
     message.roomId = object.roomId ?? "";
     message.publisherIdentity = object.publisherIdentity ?? "";
+    message.memberId = object.memberId ?? "";
     return message;
   },
 };
@@ -1284,6 +1336,7 @@ function createBaseBridge(): Bridge {
     state: BridgeState.BRIDGE_STATE_UNSPECIFIED,
     restarts: 0,
     setupMs: 0,
+    memberId: "",
   };
 }
 
@@ -1309,6 +1362,9 @@ export const Bridge: MessageFns<Bridge> = {
     }
     if (message.setupMs !== 0) {
       writer.uint32(56).uint32(message.setupMs);
+    }
+    if (message.memberId !== "") {
+      writer.uint32(722).string(message.memberId);
     }
     return writer;
   },
@@ -1382,6 +1438,14 @@ export const Bridge: MessageFns<Bridge> = {
             message.setupMs = reader.uint32();
             continue;
           }
+          case 90: {
+            if (tag !== 722) {
+              break;
+            }
+
+            message.memberId = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1419,6 +1483,11 @@ export const Bridge: MessageFns<Bridge> = {
         : isSet(object.setup_ms)
         ? globalThis.Number(object.setup_ms)
         : 0,
+      memberId: isSet(object.memberId)
+        ? globalThis.String(object.memberId)
+        : isSet(object.member_id)
+        ? globalThis.String(object.member_id)
+        : "",
     };
   },
 
@@ -1445,6 +1514,9 @@ export const Bridge: MessageFns<Bridge> = {
     if (message.setupMs !== undefined) {
       obj.setupMs = Math.round(message.setupMs);
     }
+    if (message.memberId !== undefined) {
+      obj.memberId = message.memberId;
+    }
     return obj;
   },
 
@@ -1460,6 +1532,7 @@ export const Bridge: MessageFns<Bridge> = {
     message.state = object.state ?? BridgeState.BRIDGE_STATE_UNSPECIFIED;
     message.restarts = object.restarts ?? 0;
     message.setupMs = object.setupMs ?? 0;
+    message.memberId = object.memberId ?? "";
     return message;
   },
 };
@@ -1546,7 +1619,8 @@ export const ListBridgesResponse: MessageFns<ListBridgesResponse> = {
  * ends every bridge and callers open them again. With mutual TLS, each method admits only the
  * certificate roles on its Callers line.
  * Errors carry google.rpc.ErrorInfo with domain "rtcroom.media": INVALID_ARGUMENT, NOT_FOUND,
- * UNAVAILABLE (Janus cannot be reached or refused a request).
+ * PERMISSION_DENIED (another member's egress), UNAVAILABLE (Janus cannot be reached or refused a
+ * request).
  */
 export type MediaBridgeServiceService = typeof MediaBridgeServiceService;
 export const MediaBridgeServiceService = {
@@ -1587,7 +1661,8 @@ export const MediaBridgeServiceService = {
    * Makes a browser member's WebRTC publish an RTMP stream: creates the room's Janus VideoRoom if
    * needed, adds the publisher's token to it, and answers where to publish. Once the member
    * publishes, the bridge forwards its RTP to an ffmpeg that pushes to target_url. Opening again
-   * for the same member and room changes nothing and answers the same.
+   * for the same member and room changes nothing and answers the same; opening it under another
+   * identity is refused.
    * Callers: gateway, room, url-issuer, internal.
    */
   openEgress: {
@@ -1600,8 +1675,9 @@ export const MediaBridgeServiceService = {
     responseDeserialize: (value: Buffer): OpenEgressResponse => OpenEgressResponse.decode(value),
   },
   /**
-   * Stops a member's egress: the forward and ffmpeg end, its token goes when it needs it for nothing
-   * else in the room, and the room's VideoRoom is destroyed with its last egress.
+   * Stops a member's egress (named by member id, with the identity holding it): the forward and
+   * ffmpeg end, its token goes when it needs it for nothing else in the room, and the room's
+   * VideoRoom is destroyed with its last egress.
    * Callers: gateway, room, url-issuer, internal.
    */
   closeEgress: {
@@ -1650,13 +1726,15 @@ export interface MediaBridgeServiceServer extends UntypedServiceImplementation {
    * Makes a browser member's WebRTC publish an RTMP stream: creates the room's Janus VideoRoom if
    * needed, adds the publisher's token to it, and answers where to publish. Once the member
    * publishes, the bridge forwards its RTP to an ffmpeg that pushes to target_url. Opening again
-   * for the same member and room changes nothing and answers the same.
+   * for the same member and room changes nothing and answers the same; opening it under another
+   * identity is refused.
    * Callers: gateway, room, url-issuer, internal.
    */
   openEgress: handleUnaryCall<OpenEgressRequest, OpenEgressResponse>;
   /**
-   * Stops a member's egress: the forward and ffmpeg end, its token goes when it needs it for nothing
-   * else in the room, and the room's VideoRoom is destroyed with its last egress.
+   * Stops a member's egress (named by member id, with the identity holding it): the forward and
+   * ffmpeg end, its token goes when it needs it for nothing else in the room, and the room's
+   * VideoRoom is destroyed with its last egress.
    * Callers: gateway, room, url-issuer, internal.
    */
   closeEgress: handleUnaryCall<CloseEgressRequest, CloseEgressResponse>;
@@ -1717,7 +1795,8 @@ export interface MediaBridgeServiceClient extends Client {
    * Makes a browser member's WebRTC publish an RTMP stream: creates the room's Janus VideoRoom if
    * needed, adds the publisher's token to it, and answers where to publish. Once the member
    * publishes, the bridge forwards its RTP to an ffmpeg that pushes to target_url. Opening again
-   * for the same member and room changes nothing and answers the same.
+   * for the same member and room changes nothing and answers the same; opening it under another
+   * identity is refused.
    * Callers: gateway, room, url-issuer, internal.
    */
   openEgress(
@@ -1736,8 +1815,9 @@ export interface MediaBridgeServiceClient extends Client {
     callback: (error: ServiceError | null, response: OpenEgressResponse) => void,
   ): ClientUnaryCall;
   /**
-   * Stops a member's egress: the forward and ffmpeg end, its token goes when it needs it for nothing
-   * else in the room, and the room's VideoRoom is destroyed with its last egress.
+   * Stops a member's egress (named by member id, with the identity holding it): the forward and
+   * ffmpeg end, its token goes when it needs it for nothing else in the room, and the room's
+   * VideoRoom is destroyed with its last egress.
    * Callers: gateway, room, url-issuer, internal.
    */
   closeEgress(

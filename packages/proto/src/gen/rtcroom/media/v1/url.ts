@@ -108,7 +108,12 @@ export interface PlayUrl {
    * Empty for mini-programs, and for browsers when webrtc_unavailable says why.
    */
   webrtcUrl: string;
-  /** Why a browser viewer got no webrtc_url, as a stable code (else empty); as PushUrl.webrtc_unavailable. */
+  /**
+   * Why a browser viewer got no webrtc_url, as a stable code (else empty); as PushUrl.webrtc_unavailable,
+   * and WEBRTC_STARTING: the media bridge is preparing the stream for WebRTC and no media reaches it
+   * yet, so there is nothing to play; the gateway sends the viewer a stream_playable message with the
+   * URL once media flows (rtcroom.gateway.v1.StreamPlayableNotice).
+   */
   webrtcUnavailable: string;
 }
 

@@ -110,7 +110,15 @@ export interface IssuePushUrlRequest {
     | ClientKind
     | undefined;
   /** The room is audio-only: the provider's audio-only mode where it has one (TRTC: pureaudiomode=1). */
-  audioOnly?: boolean | undefined;
+  audioOnly?:
+    | boolean
+    | undefined;
+  /**
+   * The member's identity (the subject of its access token). A browser's push is bridged by the
+   * media bridge as this member's egress: keyed by member_id and held by this identity, so no other
+   * member opens, closes or takes it over. Required for a browser pusher on a bridged deployment.
+   */
+  identity?: string | undefined;
 }
 
 export interface IssuePushUrlResponse {
@@ -132,6 +140,13 @@ export interface IssuePlayUrlsRequest {
   viewerIdentities: string[];
   /** Each viewer's kind, in the order of viewer_identities; empty, or one per viewer (missing: mini-program). */
   viewerKinds: ClientKind[];
+  /**
+   * For browser viewers of a bridged stream: wait up to this many milliseconds (at most 8000) for
+   * media to flow to the viewer's side before answering. A browser's webrtc_url is given only once
+   * media flows there; until then it is empty with webrtc_unavailable WEBRTC_STARTING (and the
+   * bridge keeps preparing the stream). 0: answer at once.
+   */
+  waitForMediaMs?: number | undefined;
 }
 
 export interface IssuePlayUrlsResponse {
@@ -159,6 +174,12 @@ export interface ListRecordingsRequest {
   pageSize: number;
   /** Opaque; from next_page_token. */
   pageToken: string;
+  /**
+   * When set, each self-hosted recording's url comes signed for this identity (viewer, exp and sig
+   * in its query, checked by the media server's nginx; valid for PLAY_URL_TTL_SECONDS): a url
+   * without them plays nothing. Empty: urls as kept, unsigned.
+   */
+  viewerIdentity: string;
 }
 
 export interface ListRecordingsResponse {
@@ -200,7 +221,15 @@ export interface MediaRoomUser {
 }
 
 function createBaseIssuePushUrlRequest(): IssuePushUrlRequest {
-  return { roomId: "", memberId: "", record: false, recordFormats: [], pusherKind: undefined, audioOnly: undefined };
+  return {
+    roomId: "",
+    memberId: "",
+    record: false,
+    recordFormats: [],
+    pusherKind: undefined,
+    audioOnly: undefined,
+    identity: undefined,
+  };
 }
 
 export const IssuePushUrlRequest: MessageFns<IssuePushUrlRequest> = {
@@ -222,6 +251,9 @@ export const IssuePushUrlRequest: MessageFns<IssuePushUrlRequest> = {
     }
     if (message.audioOnly !== undefined) {
       writer.uint32(800).bool(message.audioOnly);
+    }
+    if (message.identity !== undefined) {
+      writer.uint32(722).string(message.identity);
     }
     return writer;
   },
@@ -287,6 +319,14 @@ export const IssuePushUrlRequest: MessageFns<IssuePushUrlRequest> = {
             message.audioOnly = reader.bool();
             continue;
           }
+          case 90: {
+            if (tag !== 722) {
+              break;
+            }
+
+            message.identity = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -327,6 +367,7 @@ export const IssuePushUrlRequest: MessageFns<IssuePushUrlRequest> = {
         : isSet(object.audio_only)
         ? globalThis.Boolean(object.audio_only)
         : undefined,
+      identity: isSet(object.identity) ? globalThis.String(object.identity) : undefined,
     };
   },
 
@@ -350,6 +391,9 @@ export const IssuePushUrlRequest: MessageFns<IssuePushUrlRequest> = {
     if (message.audioOnly !== undefined) {
       obj.audioOnly = message.audioOnly;
     }
+    if (message.identity !== undefined) {
+      obj.identity = message.identity;
+    }
     return obj;
   },
 
@@ -364,6 +408,7 @@ export const IssuePushUrlRequest: MessageFns<IssuePushUrlRequest> = {
     message.recordFormats = object.recordFormats?.map((e) => e) || [];
     message.pusherKind = object.pusherKind ?? undefined;
     message.audioOnly = object.audioOnly ?? undefined;
+    message.identity = object.identity ?? undefined;
     return message;
   },
 };
@@ -466,7 +511,7 @@ export const IssuePushUrlResponse: MessageFns<IssuePushUrlResponse> = {
 };
 
 function createBaseIssuePlayUrlsRequest(): IssuePlayUrlsRequest {
-  return { roomId: "", streamId: "", viewerIdentities: [], viewerKinds: [] };
+  return { roomId: "", streamId: "", viewerIdentities: [], viewerKinds: [], waitForMediaMs: undefined };
 }
 
 export const IssuePlayUrlsRequest: MessageFns<IssuePlayUrlsRequest> = {
@@ -486,6 +531,9 @@ export const IssuePlayUrlsRequest: MessageFns<IssuePlayUrlsRequest> = {
         writer.int32(clientKindToNumber(v));
       }
       writer.join();
+    }
+    if (message.waitForMediaMs !== undefined) {
+      writer.uint32(720).uint32(message.waitForMediaMs);
     }
     return writer;
   },
@@ -545,6 +593,14 @@ export const IssuePlayUrlsRequest: MessageFns<IssuePlayUrlsRequest> = {
 
             break;
           }
+          case 90: {
+            if (tag !== 720) {
+              break;
+            }
+
+            message.waitForMediaMs = reader.uint32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -579,6 +635,11 @@ export const IssuePlayUrlsRequest: MessageFns<IssuePlayUrlsRequest> = {
         : globalThis.Array.isArray(object?.viewer_kinds)
         ? object.viewer_kinds.map((e: any) => clientKindFromJSON(e))
         : [],
+      waitForMediaMs: isSet(object.waitForMediaMs)
+        ? globalThis.Number(object.waitForMediaMs)
+        : isSet(object.wait_for_media_ms)
+        ? globalThis.Number(object.wait_for_media_ms)
+        : undefined,
     };
   },
 
@@ -596,6 +657,9 @@ export const IssuePlayUrlsRequest: MessageFns<IssuePlayUrlsRequest> = {
     if (message.viewerKinds?.length) {
       obj.viewerKinds = message.viewerKinds.map((e) => clientKindToJSON(e));
     }
+    if (message.waitForMediaMs !== undefined) {
+      obj.waitForMediaMs = Math.round(message.waitForMediaMs);
+    }
     return obj;
   },
 
@@ -608,6 +672,7 @@ export const IssuePlayUrlsRequest: MessageFns<IssuePlayUrlsRequest> = {
     message.streamId = object.streamId ?? "";
     message.viewerIdentities = object.viewerIdentities?.map((e) => e) || [];
     message.viewerKinds = object.viewerKinds?.map((e) => e) || [];
+    message.waitForMediaMs = object.waitForMediaMs ?? undefined;
     return message;
   },
 };
@@ -892,7 +957,7 @@ export const IssueViewerPlayUrlsResponse: MessageFns<IssueViewerPlayUrlsResponse
 };
 
 function createBaseListRecordingsRequest(): ListRecordingsRequest {
-  return { roomId: "", pageSize: 0, pageToken: "" };
+  return { roomId: "", pageSize: 0, pageToken: "", viewerIdentity: "" };
 }
 
 export const ListRecordingsRequest: MessageFns<ListRecordingsRequest> = {
@@ -905,6 +970,9 @@ export const ListRecordingsRequest: MessageFns<ListRecordingsRequest> = {
     }
     if (message.pageToken !== "") {
       writer.uint32(26).string(message.pageToken);
+    }
+    if (message.viewerIdentity !== "") {
+      writer.uint32(1122).string(message.viewerIdentity);
     }
     return writer;
   },
@@ -946,6 +1014,14 @@ export const ListRecordingsRequest: MessageFns<ListRecordingsRequest> = {
             message.pageToken = reader.string();
             continue;
           }
+          case 140: {
+            if (tag !== 1122) {
+              break;
+            }
+
+            message.viewerIdentity = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -975,6 +1051,11 @@ export const ListRecordingsRequest: MessageFns<ListRecordingsRequest> = {
         : isSet(object.page_token)
         ? globalThis.String(object.page_token)
         : "",
+      viewerIdentity: isSet(object.viewerIdentity)
+        ? globalThis.String(object.viewerIdentity)
+        : isSet(object.viewer_identity)
+        ? globalThis.String(object.viewer_identity)
+        : "",
     };
   },
 
@@ -989,6 +1070,9 @@ export const ListRecordingsRequest: MessageFns<ListRecordingsRequest> = {
     if (message.pageToken !== undefined) {
       obj.pageToken = message.pageToken;
     }
+    if (message.viewerIdentity !== undefined) {
+      obj.viewerIdentity = message.viewerIdentity;
+    }
     return obj;
   },
 
@@ -1000,6 +1084,7 @@ export const ListRecordingsRequest: MessageFns<ListRecordingsRequest> = {
     message.roomId = object.roomId ?? "";
     message.pageSize = object.pageSize ?? 0;
     message.pageToken = object.pageToken ?? "";
+    message.viewerIdentity = object.viewerIdentity ?? "";
     return message;
   },
 };
@@ -1542,8 +1627,11 @@ export const UrlIssuerServiceService = {
     responseDeserialize: (value: Buffer): IssueViewerPlayUrlsResponse => IssueViewerPlayUrlsResponse.decode(value),
   },
   /**
-   * Lists a room's finished recordings, in the order rtcroom learned of them. Reads only.
-   * Callers: internal (business backends and admin tools; no client reaches it through the gateway).
+   * Lists a room's finished recordings, in the order rtcroom learned of them, their urls signed for
+   * viewer_identity when it is set. Reads only.
+   * The room service asks for a desk call's recordings signed for the agent or supervisor who asked;
+   * business backends and admin tools for any room's (no client reaches it through the gateway).
+   * Callers: room, internal.
    */
   listRecordings: {
     path: "/rtcroom.media.v1.UrlIssuerService/ListRecordings" as const,
@@ -1594,8 +1682,11 @@ export interface UrlIssuerServiceServer extends UntypedServiceImplementation {
    */
   issueViewerPlayUrls: handleUnaryCall<IssueViewerPlayUrlsRequest, IssueViewerPlayUrlsResponse>;
   /**
-   * Lists a room's finished recordings, in the order rtcroom learned of them. Reads only.
-   * Callers: internal (business backends and admin tools; no client reaches it through the gateway).
+   * Lists a room's finished recordings, in the order rtcroom learned of them, their urls signed for
+   * viewer_identity when it is set. Reads only.
+   * The room service asks for a desk call's recordings signed for the agent or supervisor who asked;
+   * business backends and admin tools for any room's (no client reaches it through the gateway).
+   * Callers: room, internal.
    */
   listRecordings: handleUnaryCall<ListRecordingsRequest, ListRecordingsResponse>;
   /**
@@ -1669,8 +1760,11 @@ export interface UrlIssuerServiceClient extends Client {
     callback: (error: ServiceError | null, response: IssueViewerPlayUrlsResponse) => void,
   ): ClientUnaryCall;
   /**
-   * Lists a room's finished recordings, in the order rtcroom learned of them. Reads only.
-   * Callers: internal (business backends and admin tools; no client reaches it through the gateway).
+   * Lists a room's finished recordings, in the order rtcroom learned of them, their urls signed for
+   * viewer_identity when it is set. Reads only.
+   * The room service asks for a desk call's recordings signed for the agent or supervisor who asked;
+   * business backends and admin tools for any room's (no client reaches it through the gateway).
+   * Callers: room, internal.
    */
   listRecordings(
     request: ListRecordingsRequest,

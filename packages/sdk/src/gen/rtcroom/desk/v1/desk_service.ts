@@ -5,6 +5,7 @@
 // source: rtcroom/desk/v1/desk_service.proto
 
 /* eslint-disable */
+import type { Recording } from "../../media/v1/recording.js";
 import type { Member } from "../../room/v1/room.js";
 
 export interface TeamStats {
@@ -30,6 +31,15 @@ export interface TeamStats {
   agentsSignedIn: number;
   /** NEXT-ID: 12 */
   agentsAvailable: number;
+}
+
+export interface CallRecording {
+  recording: Recording | undefined;
+  callId: string;
+  teamId: string;
+  customerIdentity: string;
+  /** The agents who held the call. */
+  agentIdentities: string[];
 }
 
 /** A running desk call as its supervisor sees it. */

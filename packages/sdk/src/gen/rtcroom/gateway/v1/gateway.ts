@@ -6,7 +6,7 @@
 
 /* eslint-disable */
 import type { Agent, AgentState, Team } from "../../desk/v1/desk.js";
-import type { LiveCall, TeamStats } from "../../desk/v1/desk_service.js";
+import type { CallRecording, LiveCall, TeamStats } from "../../desk/v1/desk_service.js";
 import type { Recording } from "../../media/v1/recording.js";
 import type { ClientKind, MediaEntryUrl, PlayUrl, PushUrl } from "../../media/v1/url.js";
 import type { Call } from "../../room/v1/call.js";
@@ -52,6 +52,7 @@ export interface ClientMessage {
   bargeIn?: BargeInRequest | undefined;
   whisper?: WhisperRequest | undefined;
   stopMonitor?: StopMonitorRequest | undefined;
+  listCallRecordings?: ListCallRecordingsRequest | undefined;
 }
 
 /** Everything the gateway sends. */
@@ -95,7 +96,14 @@ export interface ServerMessage {
   /** The access token expires soon: send refresh_token before expire_time, or the connection ends. */
   tokenExpiring?: TokenExpiring | undefined;
   sendMessage?: SendMessageResponse | undefined;
-  listMessages?: ListMessagesResponse | undefined;
+  listMessages?:
+    | ListMessagesResponse
+    | undefined;
+  /**
+   * A stream whose play URL this connection was given empty with webrtc_unavailable
+   * WEBRTC_STARTING now plays over WebRTC: here is its URL.
+   */
+  streamPlayable?: StreamPlayableNotice | undefined;
   setMediaState?: SetMediaStateResponse | undefined;
   muteMember?: MuteMemberResponse | undefined;
   allowUnmute?: AllowUnmuteResponse | undefined;
@@ -109,6 +117,7 @@ export interface ServerMessage {
     | undefined;
   /** A call this connection monitors changed: a party's stream started or stopped, or the call ended. */
   monitorNotice?: MonitorNotice | undefined;
+  listCallRecordings?: ListCallRecordingsResponse | undefined;
 }
 
 /** Sent once the access token is accepted. */
@@ -774,6 +783,21 @@ export interface ListLiveCallsResponse {
 }
 
 /**
+ * The recordings of one desk call, both sides (the customer's and each agent's stream), for an agent
+ * who held it or a supervisor of its team (else NOT_A_PARTY). Each url plays over HTTP (MP4 on
+ * a self-hosted server) for this identity only, until it expires; fetch the list again for fresh ones.
+ */
+export interface ListCallRecordingsRequest {
+  /** NEXT-ID: 2 */
+  callId: string;
+}
+
+export interface ListCallRecordingsResponse {
+  /** Oldest first. */
+  recordings: CallRecording[];
+}
+
+/**
  * Silent monitoring: play URLs, signed for this connection's kind, of the call's parties' streams. No
  * seat is taken: nobody in the call is told, the room's members and notices do not show it. Then
  * monitor_notice frames follow as a party's stream starts or stops, until the call ends, stop_monitor,
@@ -800,6 +824,21 @@ export interface StopMonitorRequest {
 
 /** NEXT-ID: 1 */
 export interface StopMonitorResponse {
+}
+
+/**
+ * A bridged stream is playable now. A browser member's play URL of a stream a media bridge prepares
+ * comes empty (webrtc_unavailable WEBRTC_STARTING) wherever it is given (stream_started, a join or
+ * sync answer, a call's caller URL) until media flows into the bridge's WebRTC side; the gateway then
+ * sends this, once per URL, to the connection it was given to. The room's other members and its other
+ * notices do not wait for it (no seq: it is not a room event). Not sent when media does not flow
+ * within about a minute, nor after the stream stopped or the seat went; a stream_started notice that
+ * follows supersedes it.
+ */
+export interface StreamPlayableNotice {
+  roomId: string;
+  /** The stream's play URL for this connection, with webrtc_url set. */
+  playUrl: PlayUrl | undefined;
 }
 
 /** About a call this connection monitors (monitor_call). */
