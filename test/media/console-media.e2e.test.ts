@@ -235,6 +235,8 @@ describeWithMediaTools('the console media test')('the web console plays the cust
       await boss.waitForSelector('[data-testid=monitor-party-agent-bo] code');
       await boss.waitForSelector('#log li:has-text("whispering to agent-bo")'); // logged once Janus took the publish
       expect(await boss.isHidden('[data-testid=whisper-why]')).toBe(true);
+      // Closed before the hang-up: its player and publisher would load the machine while the recordings are read.
+      await boss.close();
 
       // The agent hangs up and the mini-program stops pushing: both sides' recordings are listed at the desk.
       await page.click('[data-testid=desk-hang-up]');
@@ -269,7 +271,6 @@ describeWithMediaTools('the console media test')('the web console plays the cust
       expect(played.width).toBe(320);
       await page.screenshot({ path: join(artifacts, 'console-media-recordings.png'), fullPage: true });
       expect(pageErrors).toEqual([]);
-      await boss.close();
       await page.close();
     } finally {
       desk.close();
