@@ -3,6 +3,9 @@
 // opens its team and goes available; a customer on the SDK (Node) calls the team and its push
 // begins; the agent sees the offer with what the call is about, accepts it, sees the call with the
 // customer in it, and hangs up into wrap-up. A screenshot of the call is kept in test-artifacts/.
+// A supervisor signed in with "Supervisor of teams" sees its team's live call in the Supervise panel,
+// monitors it (the parties' tiles and play URLs, nobody told), whispers (only the agent's SDK hears of
+// it) and barges in (the room view opens, the customer sees it join).
 //
 // Without /usr/bin/chromium the test is skipped (run scripts/ensure-browser.sh), except in CI, where
 // it must run.
@@ -194,5 +197,92 @@ function nextEvent<K extends keyof RtcRoomEvents>(client: RtcRoomClient, name: K
     await cust.page.waitForSelector('[data-testid=log]:has-text("agent-bea")');
     expect(pageErrors).toEqual([]);
     await Promise.all([agent.ctx.close(), cust.ctx.close()]);
+  }, 120_000);
+
+  it('a supervisor\'s console lists its team\'s live call, monitors it silently, whispers to the agent alone, and barges in', async () => {
+    const { team } = await desk.createTeam({ team: deskv1.Team.fromPartial({ name: `sv-${process.pid}-${Date.now().toString(36)}`, ringTimeoutSeconds: 60, wrapUpSeconds: 1 }) });
+    const sdk = async (identity: string, grants: Record<string, unknown> = {}) => {
+      const c = new RtcRoomClient({ socket: nodeSocket(WebSocket as unknown as WebSocketClass), reconnect: { enabled: false } });
+      await c.connect(system.gatewayUrl, issueAccessToken(secret, { identity, grants: { ...defaultGrants, ...grants } }));
+      return c;
+    };
+    // The agent and the customer on the SDK: the customer calls, the agent answers, both push.
+    const agent = await sdk('sv-agent-al', { agentTeams: [team!.name] });
+    const cust = await sdk('sv-cust-cy');
+    // Everything the customer's SDK is told from now on, to look for the supervisor in.
+    const custHeard: unknown[] = [];
+    for (const name of ['memberJoined', 'memberUpdated', 'streamReady', 'callUpdated', 'callInvitation', 'whisper', 'monitorUpdate', 'message'] as const) cust.on(name, (e) => void custHeard.push(e));
+    try {
+      await agent.setAgentState(team!.name, 'AGENT_STATE_AVAILABLE');
+      const offered = nextEvent(agent, 'incomingCall');
+      const placed = await cust.callTeam(team!.name);
+      const roomId = placed.room.room.id;
+      await cust.reportPusherEvent(roomId, 1002);
+      const custSeesAgent = nextEvent(cust, 'streamReady', (e) => e.member.identity === 'sv-agent-al');
+      await agent.answerCall((await offered).call.id, true);
+      await agent.reportPusherEvent(roomId, 1002);
+      await custSeesAgent;
+
+      // The supervisor's console (a dev token with the supervisor grant): the panel lists the call.
+      const ctx = await browser.newContext({ viewport: { width: 1440, height: 1100 } });
+      const page = await ctx.newPage();
+      page.on('pageerror', (err) => pageErrors.push(`supervisor: ${err.message}`));
+      page.on('console', (msg) => msg.type() === 'error' && pageErrors.push(`supervisor: ${msg.text()}`));
+      await page.goto(`http://${system.gatewayAddress}/console/`);
+      expect(await page.isHidden('[data-testid=supervise-panel]')).toBe(true);
+      await page.fill('#identity', 'sv-boss-bo');
+      await page.fill('#supervisor-of', team!.name);
+      await page.click('#sign-in-form button[type=submit]');
+      await page.waitForSelector('[data-testid=connection]:text("connected")');
+      const row = '[data-testid=supervise-calls] [data-testid=live-call-sv-cust-cy]';
+      await page.waitForSelector(`${row}:has-text("sv-agent-al")`);
+      expect(await page.textContent(row)).toContain(team!.name);
+
+      // Monitor: both parties as tiles, with the play URLs issued to the supervisor; without a media
+      // bridge the tiles say why they cannot play. Nobody in the call is told.
+      await page.click(`${row} [data-testid=supervise-monitor]`);
+      await page.waitForSelector('[data-testid=supervise-monitoring]');
+      for (const party of ['sv-cust-cy', 'sv-agent-al']) {
+        await page.waitForSelector(`[data-testid=monitor-party-${party}]:has-text("viewer=sv-boss-bo")`);
+        expect(await page.textContent(`[data-testid=monitor-party-${party}] code`)).toMatch(/^rtmp:\/\/.*viewer=sv-boss-bo/);
+        expect(await page.textContent(`[data-testid=supervise-tiles] [data-testid=tile-${party}] .tile-why`)).toContain('speaks RTMP only');
+      }
+      // Live: the agent's stream stops, then starts again with a fresh URL for the supervisor.
+      await agent.reportPusherEvent(roomId, -1307);
+      await page.waitForSelector('[data-testid=monitor-party-sv-agent-al]:has-text("not publishing")');
+      await agent.reportPusherEvent(roomId, 1002);
+      await page.waitForSelector('[data-testid=monitor-party-sv-agent-al]:has-text("viewer=sv-boss-bo")');
+
+      // Whisper: a push URL for the supervisor (this console cannot publish RTMP: it says so); the agent's
+      // SDK gets the whisper event, the customer's nothing.
+      const whisper = nextEvent(agent, 'whisper');
+      await page.click(`${row} [data-testid=supervise-whisper]`);
+      await page.waitForSelector('[data-testid=supervise-whispering]');
+      const pushUrl = (await page.textContent('[data-testid=whisper-push-url]'))!;
+      expect(pushUrl).toMatch(/^rtmp:\/\//);
+      expect(await page.textContent('[data-testid=whisper-why]')).toContain('speaks RTMP only');
+      const told = await whisper;
+      expect(told).toMatchObject({ supervisor: 'sv-boss-bo', call: { roomId } });
+      expect(pushUrl).toContain(told.playUrl.streamId);
+      await cust.getRoom(roomId); // a round trip: whatever was sent to the customer before has arrived
+      expect(JSON.stringify(custHeard)).not.toContain('sv-boss-bo');
+      expect(cust.room(roomId)!.members.map((m) => m.identity).sort()).toEqual(['sv-agent-al', 'sv-cust-cy']);
+
+      // Barge in: the room view opens the call like any joined room; the customer sees the supervisor join.
+      const joined = nextEvent(cust, 'memberJoined', (e) => e.member.identity === 'sv-boss-bo');
+      await page.click(`${row} [data-testid=supervise-barge-in]`);
+      await joined;
+      await page.waitForSelector('#room-detail:not([hidden]) #member-rows tr[data-identity=sv-boss-bo]');
+      await page.waitForSelector('#member-rows tr[data-identity=sv-cust-cy]');
+      expect(await page.isHidden('[data-testid=supervise-monitoring]')).toBe(true);
+
+      // The call ends: the panel's list empties.
+      await agent.hangUp(told.call.id);
+      await page.waitForSelector('[data-testid=supervise-calls]:has-text("No live calls")');
+      expect(pageErrors).toEqual([]);
+      await ctx.close();
+    } finally {
+      await Promise.all([agent.close(), cust.close()]);
+    }
   }, 120_000);
 });

@@ -11,6 +11,8 @@
 // hooks, recording, the recordings served over HTTP with signed URLs only), so once the call is hung
 // up both sides' recordings (the customer's RTMP push, the agent's egress) are listed at the desk,
 // ffprobe finds video frames and audio in each, and the desk's <video> plays one.
+// Before the hang-up, a supervisor's console monitors that call (the customer's tile plays) and
+// whispers: its camera is published through Janus, and the agent's console shows the whisper.
 //
 // Needs what the media bridge's tests need (bash scripts/ensure-media-tools.sh; bash
 // scripts/ensure-browser.sh), Postgres and NATS. Skipped when tools are missing, except in CI.
@@ -163,7 +165,7 @@ describeWithMediaTools('the console media test')('the web console plays the cust
     await page.close();
   }, 180_000);
 
-  it("the agent desk shows the calling customer's video in the call, and publishes the agent from there", async () => {
+  it("the agent desk shows the calling customer's video in the call, and publishes the agent from there; a supervisor monitors it and whispers", async () => {
     const desk = createClient(deskServicev1.DeskServiceService, system.roomGrpcAddress);
     try {
       const { team } = await desk.createTeam({
@@ -188,6 +190,17 @@ describeWithMediaTools('the console media test')('the web console plays the cust
       f.pushes.push(customerPush);
       await caller.reportPusherEvent(placed.room.room.id, 1002);
       await page.click('[data-testid=desk-accept]', { timeout: 30_000 });
+      // The supervisor's console signs in meanwhile (with "Supervisor of teams"): it is used below.
+      const bossSignedIn = (async () => {
+        const boss = await f.openPage(`http://${system.gatewayAddress}/console/`);
+        boss.on('pageerror', (err) => pageErrors.push(`supervisor: ${err.message}`));
+        await boss.fill('#identity', 'sv-boss');
+        await boss.fill('#supervisor-of', team!.name);
+        await boss.click('#sign-in-form button[type=submit]');
+        await boss.waitForSelector('[data-testid=connection]:text("connected")');
+        return boss;
+      })();
+      void bossSignedIn.catch(() => undefined); // a failure is the await's below, not an unhandled rejection
 
       await page.waitForSelector('#desk-tiles [data-testid="tile-cust-zhao"][data-playing="true"]', { timeout: 30_000 });
       const first = await until(async () => {
@@ -204,6 +217,26 @@ describeWithMediaTools('the console media test')('the web console plays the cust
       expect(read.frames).toBeGreaterThanOrEqual(15);
       mkdirSync(artifacts, { recursive: true });
       await page.screenshot({ path: join(artifacts, 'console-media-desk.png'), fullPage: true });
+
+      // A supervisor's console monitors the call and whispers to the agent.
+      const boss = await bossSignedIn;
+      await boss.click('[data-testid=live-call-cust-zhao] [data-testid=supervise-monitor]', { timeout: 10_000 });
+      await boss.waitForSelector('[data-testid=supervise-monitoring]');
+      // Whispering at once: the supervisor's camera is published through Janus while the parties' tiles start.
+      await boss.click('[data-testid=live-call-cust-zhao] [data-testid=supervise-whisper]');
+      expect(await (await boss.waitForSelector('[data-testid=whisper-push-url]')).textContent()).toMatch(/^janus\+http/);
+      await page.waitForSelector('[data-testid=whisper-heard]:not([hidden]):has-text("sv-boss whispers to you")', { timeout: 10_000 });
+      await page.waitForSelector('#whisper-tiles [data-testid="tile-sv-boss"]');
+      // The customer's stream (pushed over RTMP) plays at the supervisor; the agent's is listed with its URL.
+      // (Streams that enter through the bridge's WebRTC side - the agent's egress, the whisper - are
+      // issued to a viewer without a seat as WEBRTC_STARTING, and nothing follows them up yet: their
+      // tiles say so rather than play.)
+      await until(async () => (await tilePlayback(boss, 'cust-zhao', '#supervise-tiles')).frames > 0, 30_000, "the customer's first frame in the supervisor's tile");
+      await boss.waitForSelector('[data-testid=monitor-party-agent-bo] code');
+      await boss.waitForSelector('#log li:has-text("whispering to agent-bo")'); // logged once Janus took the publish
+      expect(await boss.isHidden('[data-testid=whisper-why]')).toBe(true);
+      // Closed before the hang-up: its player and publisher would load the machine while the recordings are read.
+      await boss.close();
 
       // The agent hangs up and the mini-program stops pushing: both sides' recordings are listed at the desk.
       await page.click('[data-testid=desk-hang-up]');

@@ -1,6 +1,7 @@
 // The web console: sign in with a development token (or a pasted one, e.g. an agent's), list and
 // create rooms, join them and watch their members and streams change live, place and answer 1:1
-// calls, work a service-desk team's calls at the agent desk (desk.ts), and read every event in a log.
+// calls, work a service-desk team's calls at the agent desk (desk.ts), supervise its teams' live calls
+// (supervise.ts), and read every event in a log.
 // All of it goes through @rtcroom/sdk, as an app would; a browser cannot push RTMP, so the "Push
 // began" button reports what <live-pusher> reports as 1002. Its words are in zh-CN or en (i18n.ts).
 import { describeWebRtcUnavailable, handlePusherStateChange, RtcRoomClient, RtcRoomError } from '@rtcroom/sdk';
@@ -10,13 +11,17 @@ import { AgentDesk, wireDesk } from './desk.js';
 import { ConsoleMedia } from './media/tiles.js';
 import { describeError, runAction, status, submitButton } from './feedback.js';
 import { currentLocale, onLocaleChange, t, wireLanguageSwitch } from './i18n.js';
-import { agentTeamsOf, devToken } from './tokens.js';
+import { SupervisorPanel, wireSupervise } from './supervise.js';
+import { agentTeamsOf, devToken, supervisorTeamsOf } from './tokens.js';
+import { WhisperHeard } from './whisper-heard.js';
 import { callBlock, describeEvent, esc, incomingBlock, memberRows, roomMeta, roomRows, roomTabs, roomTitle } from './render.js';
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
 
 let client: RtcRoomClient | undefined;
 let desk: AgentDesk | undefined;
+let supervise: SupervisorPanel | undefined;
+let whisper: WhisperHeard | undefined;
 let chat: ChatLog | undefined;
 let media: ConsoleMedia | undefined;
 let listedRooms: Room[] = [];
@@ -26,14 +31,14 @@ const roomNames = new Map<string, string>();
 
 const loggedEvents: (keyof RtcRoomEvents)[] = [
   'connectionState', 'session', 'memberJoined', 'memberLeft', 'memberConnection', 'memberUpdated', 'streamReady', 'streamStopped',
-  'roomUpdated', 'roomClosed', 'recordingReady', 'message', 'memberMedia', 'muteRequested', 'resync', 'seatLost', 'pushUrl', 'incomingCall', 'callUpdated', 'callEnded', 'pusherState',
+  'roomUpdated', 'roomClosed', 'recordingReady', 'message', 'memberMedia', 'muteRequested', 'resync', 'seatLost', 'pushUrl', 'incomingCall', 'whisper', 'callUpdated', 'callEnded', 'pusherState',
   'playerState', 'error', 'callQueued', 'callConnecting', 'offerWithdrawn', 'callInvitation', 'tokenExpiring', 'tokenRefreshed', 'tokenExpired',
   'audience', 'seatRequest', 'memberRole',
 ];
 // Events after which the room, the calls or the room list look different.
 const redrawOn: (keyof RtcRoomEvents)[] = [
   'memberJoined', 'memberLeft', 'memberConnection', 'memberUpdated', 'streamReady', 'streamStopped', 'roomUpdated', 'roomClosed', 'resync',
-  'seatLost', 'pushUrl', 'callUpdated', 'callEnded', 'incomingCall', 'session', 'offerWithdrawn', 'callInvitation', 'message', 'memberMedia',
+  'seatLost', 'pushUrl', 'callUpdated', 'callEnded', 'incomingCall', 'session', 'whisper', 'monitorUpdate', 'offerWithdrawn', 'callInvitation', 'message', 'memberMedia',
   'audience', 'seatRequest', 'memberRole', 'streamPlayable',
 ];
 
@@ -48,8 +53,10 @@ function roomName(roomId: string): string {
   return roomNames.get(roomId) ?? roomId;
 }
 
-async function signIn(identity: string, displayName: string, accessToken: string, agentOf: string): Promise<void> {
-  const devAgentTeams = agentOf.split(',').map((t) => t.trim()).filter(Boolean);
+async function signIn(identity: string, displayName: string, accessToken: string, agentOf: string, supervisorOf: string): Promise<void> {
+  const teams = (list: string) => list.split(',').map((t) => t.trim()).filter(Boolean);
+  const devAgentTeams = teams(agentOf);
+  const supervisorTeams = accessToken ? supervisorTeamsOf(accessToken) : teams(supervisorOf);
   if (!identity && !accessToken) throw new Error(t('giveIdentity'));
   // An agent's console is a browser: its URLs are WebRTC ones where the deployment has them.
   const c = new RtcRoomClient({ kind: 'CLIENT_KIND_BROWSER', locale: currentLocale() });
@@ -57,6 +64,7 @@ async function signIn(identity: string, displayName: string, accessToken: string
   desk = new AgentDesk(c, { act, log, entered, tiles: (container, room) => media?.render(container, room) });
   chat = new ChatLog(c);
   media = new ConsoleMedia(c, () => draw());
+  whisper = new WhisperHeard(c, () => media);
   for (const name of loggedEvents) {
     c.on(name, (e) => {
       const line = describeEvent([name, e] as never, roomName);
@@ -76,12 +84,13 @@ async function signIn(identity: string, displayName: string, accessToken: string
   c.on('memberJoined', () => void refreshRooms());
   c.on('memberLeft', () => void refreshRooms());
   const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
-  await c.connect(`${scheme}://${location.host}/v1/ws`, accessToken || devToken(identity, displayName, devAgentTeams));
+  await c.connect(`${scheme}://${location.host}/v1/ws`, accessToken || devToken(identity, displayName, devAgentTeams, supervisorTeams));
   client = c;
   $('sign-in').hidden = true;
   $('workspace').hidden = false;
   $('sign-out').hidden = false;
   $('whoami').textContent = displayName ? `${displayName} (${c.identity})` : c.identity;
+  if (supervisorTeams.length > 0) supervise = new SupervisorPanel(c, supervisorTeams, { act, log, entered, media: () => media });
   $('desk-teams').innerHTML = (accessToken ? agentTeamsOf(accessToken) : devAgentTeams).map((t) => `<option value="${esc(t)}"></option>`).join('');
   await refreshRooms();
   draw();
@@ -163,6 +172,8 @@ function draw(): void {
   $('incoming').hidden = !ringing;
   $('incoming').innerHTML = ringing ? incomingBlock(ringing.call, ringing.callerPlayUrl) : '';
   desk?.draw();
+  supervise?.draw();
+  whisper?.draw();
 }
 
 /**
@@ -265,7 +276,7 @@ function wireSignIn(): void {
       button.dataset.state = 'busy';
     }
     status(t('signingIn'), 'busy');
-    signIn(field('identity'), field('display-name'), field('access-token'), field('agent-of'))
+    signIn(field('identity'), field('display-name'), field('access-token'), field('agent-of'), field('supervisor-of'))
       .then(() => status(t('signedInStatus', { identity: client?.identity ?? '' })))
       .catch((err) => {
         const text = err instanceof RtcRoomError ? describeError(err) : String(err instanceof Error ? err.message : err);
@@ -280,6 +291,7 @@ function wireSignIn(): void {
   });
   $('sign-out').addEventListener('click', () => {
     desk?.stop();
+    supervise?.stop();
     $<HTMLButtonElement>('sign-out').disabled = true;
     status(t('signingOut'), 'busy');
     void (client?.close() ?? Promise.resolve()).then(() => location.reload());
@@ -336,6 +348,7 @@ function wire(): void {
     status(t('logCleared'));
   });
   wireDesk(() => (signedIn() ? desk : undefined));
+  wireSupervise(() => (signedIn() ? supervise : undefined));
   wireChat({ client: signedIn, room: () => current, act });
   document.addEventListener('click', onClick);
   const params = new URLSearchParams(location.search);

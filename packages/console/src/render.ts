@@ -181,6 +181,8 @@ export function describeEvent([name, e]: Logged, roomName: (roomId: string) => s
       return info('connecting you to an agent');
     case 'offerWithdrawn':
       return { text: `the call from ${e.call.callerIdentity} no longer rings you`, level: 'warning' };
+    case 'whisper':
+      return { text: `${e.supervisor} whispers to you in the call with ${e.call.callerIdentity} (the customer does not hear it)`, level: 'warning' };
     case 'callInvitation':
       return { text: `invited into ${e.call.callerIdentity}'s call`, level: 'warning' };
     case 'pusherState':

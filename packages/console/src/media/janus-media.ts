@@ -39,6 +39,17 @@ export class JanusPlayer {
 export class JanusPublisher {
   private constructor(private readonly janus: JanusSession, readonly pc: RTCPeerConnection, readonly media: MediaStream) {}
 
+  /** The camera and microphone asked for, then published; released again if publishing fails. */
+  static async fromCamera(target: JanusTarget): Promise<JanusPublisher> {
+    const media = await navigator.mediaDevices.getUserMedia({ audio: true, video: { width: 640, height: 360, frameRate: 15 } });
+    try {
+      return await JanusPublisher.start(target, media);
+    } catch (err) {
+      for (const track of media.getTracks()) track.stop();
+      throw err;
+    }
+  }
+
   static async start(target: JanusTarget, media: MediaStream): Promise<JanusPublisher> {
     if (!target.publish) throw new Error('not a publish URL (no room and feed)');
     const janus = await JanusSession.open(target.httpUrl, target.token, 'janus.plugin.videoroom');

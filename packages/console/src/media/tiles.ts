@@ -5,9 +5,10 @@
 // buttons that also report the media state to the room (setMicrophone / setCamera).
 //
 // Tiles are kept across redraws (a redraw must not restart a video): render() reconciles the
-// container's tiles with the room's members. One player per URL serves every tile showing it.
+// container's tiles with the room's members (or, for a supervisor monitoring a call, with its
+// parties). One player per URL serves every tile showing it.
 import { describeWebRtcUnavailable, parseJanusUrl } from '@rtcroom/sdk';
-import type { Member, RoomSnapshot, RtcRoomClient } from '@rtcroom/sdk';
+import type { Member, PlayUrl, RoomSnapshot, RtcRoomClient } from '@rtcroom/sdk';
 import { currentLocale, t } from '../i18n.js';
 import { esc, memberState } from '../render.js';
 import { JanusPlayer, JanusPublisher } from './janus-media.js';
@@ -42,14 +43,26 @@ export class ConsoleMedia {
 
   /** Shows the room's members as tiles in `container`; no room: no tiles (their players released). */
   render(container: HTMLElement, room: RoomSnapshot | undefined): void {
-    const wants = room ? room.members.map((m) => this.want(room, m)) : [];
+    this.reconcile(container, room, room ? room.members.map((m) => this.want(room, m)) : []);
+  }
+
+  /**
+   * Shows a call's parties as tiles in `container` without a seat of one's own: each plays the URL
+   * issued to this console (a supervisor's silent monitoring), or says why it cannot.
+   */
+  renderParties(container: HTMLElement, parties: { member: Member; playUrl?: PlayUrl }[]): void {
+    this.reconcile(container, undefined, parties.map((p) => playWant(p.member, p.playUrl)));
+  }
+
+  /** The container's tiles made those wanted: others removed (their players released), the rest drawn. */
+  private reconcile(container: HTMLElement, room: RoomSnapshot | undefined, wants: TileWant[]): void {
     const keys = new Set(wants.map((w) => w.key));
     for (const el of [...container.querySelectorAll<HTMLElement>(':scope > .tile')]) {
       if (keys.has(el.dataset.key!)) continue;
       this.release(el.dataset.url);
       el.remove();
     }
-    for (const want of wants) this.drawTile(container, room!, want);
+    for (const want of wants) this.drawTile(container, room, want);
   }
 
   /** Stops playing and publishing in rooms no longer joined (left, closed, signed out). */
@@ -71,14 +84,7 @@ export class ConsoleMedia {
     const target = parseJanusUrl(room?.pushUrl?.webrtcUrl ?? '');
     if (!room || !target?.publish) throw new Error(t('noPublishUrl'));
     if (this.publishing.has(roomId)) return t('publishing');
-    const media = await navigator.mediaDevices.getUserMedia({ audio: true, video: { width: 640, height: 360, frameRate: 15 } });
-    let publisher: JanusPublisher;
-    try {
-      publisher = await JanusPublisher.start(target, media);
-    } catch (err) {
-      for (const track of media.getTracks()) track.stop();
-      throw err;
-    }
+    const publisher = await JanusPublisher.fromCamera(target);
     this.publishing.set(roomId, { publisher, audio: true, video: true });
     this.changed();
     await this.client.setMedia(roomId, { audio: true, video: true });
@@ -120,13 +126,11 @@ export class ConsoleMedia {
       const why = push?.webrtcUrl && !parseJanusUrl(push.webrtcUrl) ? t('tileOtherPlayer') : describeWebRtcUnavailable(push?.webrtcUnavailable ?? '', currentLocale());
       return { key, member: m, mine: true, why: why || (parseJanusUrl(push?.webrtcUrl ?? '')?.publish ? '' : t('noPublishUrl')) };
     }
-    const url = room.playUrls[m.memberId];
-    if (url?.webrtcUrl) return parseJanusUrl(url.webrtcUrl)?.play ? { key, member: m, mine: false, playUrl: url.webrtcUrl } : { key, member: m, mine: false, why: t('tileOtherPlayer') };
-    if (url?.webrtcUnavailable) return { key, member: m, mine: false, why: describeWebRtcUnavailable(url.webrtcUnavailable, currentLocale()) };
-    return { key, member: m, mine: false, why: t(memberState(m) === 'publishing' ? 'noPlayUrl' : 'notPublishing') };
+    return playWant(m, room.playUrls[m.memberId]);
   }
 
-  private drawTile(container: HTMLElement, room: RoomSnapshot, want: TileWant): void {
+  /** `room` is the joined room the tile is in; none for a monitored call's parties (never `mine`). */
+  private drawTile(container: HTMLElement, room: RoomSnapshot | undefined, want: TileWant): void {
     let el = container.querySelector<HTMLElement>(`:scope > .tile[data-key="${CSS.escape(want.key)}"]`);
     if (!el) {
       el = document.createElement('div');
@@ -146,7 +150,7 @@ export class ConsoleMedia {
     }
     let stream: MediaStream | null = null;
     let why = want.why ?? '';
-    if (want.mine) {
+    if (want.mine && room) {
       const p = this.publishing.get(room.room.id);
       stream = p?.publisher.media ?? null;
       video.muted = true; // your own microphone is not played back to you
@@ -166,7 +170,7 @@ export class ConsoleMedia {
     // Rewritten only when changed: a button replaced between mousedown and mouseup loses its click.
     setHtml(el.querySelector('.tile-caption')!, `<strong>${esc(name)}</strong>${want.mine ? ` <span class="hint">${esc(t('yourCamera'))}</span>` : ''}`);
     setHtml(el.querySelector('.tile-why')!, esc(why));
-    setHtml(el.querySelector('.tile-actions')!, want.mine ? this.buttons(room) : '');
+    setHtml(el.querySelector('.tile-actions')!, want.mine && room ? this.buttons(room) : '');
   }
 
   private buttons(room: RoomSnapshot): string {
@@ -214,9 +218,18 @@ export class ConsoleMedia {
   }
 }
 
+/** A tile for another member's stream: its janus+http play URL, or why this console cannot play it. */
+function playWant(m: Member, url: PlayUrl | undefined): TileWant {
+  const key = m.memberId;
+  if (url?.webrtcUrl) return parseJanusUrl(url.webrtcUrl)?.play ? { key, member: m, mine: false, playUrl: url.webrtcUrl } : { key, member: m, mine: false, why: t('tileOtherPlayer') };
+  if (url?.webrtcUnavailable) return { key, member: m, mine: false, why: describeWebRtcUnavailable(url.webrtcUnavailable, currentLocale()) };
+  return { key, member: m, mine: false, why: t(memberState(m) === 'publishing' ? 'noPlayUrl' : 'notPublishing') };
+}
+
 const written = new WeakMap<Element, string>();
 
-function setHtml(el: Element, html: string): void {
+/** Rewrites an element's HTML only when it changed: a button replaced between mousedown and mouseup loses its click. */
+export function setHtml(el: Element, html: string): void {
   if (written.get(el) === html) return;
   written.set(el, html);
   el.innerHTML = html;
