@@ -21,8 +21,9 @@ import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { createClient, freePort, issueAccessToken } from '@rtcroom/common';
+import { createClient, issueAccessToken } from '@rtcroom/common';
 import { roomv1, urlIssuerv1 } from '@rtcroom/proto';
 import { createTestDatabase, eventually, PrivateNatsServer, TestDatabase } from '@rtcroom/common/testing';
 import { DemoClient } from '../../packages/dev/src/demo-client';
@@ -223,6 +224,26 @@ async function healthy(service: Running | MediaBridgeService, timeoutMs = 180_00
 // their layers are the next run's cache; on someone else's they are this run's own, removed after.
 const tag = ownDaemon ? 'ci' : `ci${process.pid}`;
 const randomHex = () => randomBytes(32).toString('hex');
+
+// The containers' ports on the host network. Not from freePort(): that gives a port from the kernel's
+// ephemeral range, which any connection or port-0 listener of the other tests running meanwhile may be
+// given in the seconds before compose starts the container (seen: the url-issuer's HTTP port taken).
+// These come from below that range (32768-60999 here), picked at random and checked bindable.
+const portsGiven = new Set<number>();
+async function hostPort(): Promise<number> {
+  for (;;) {
+    const port = 12_000 + Math.floor(Math.random() * 8000);
+    if (portsGiven.has(port)) continue;
+    const free = await new Promise<boolean>((resolve) => {
+      const srv = createServer();
+      srv.once('error', () => resolve(false));
+      srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
+    });
+    if (!free) continue;
+    portsGiven.add(port);
+    return port;
+  }
+}
 const secret = randomHex();
 
 describeContainers('the images, run by compose on the host network', () => {
@@ -254,9 +275,9 @@ describeContainers('the images, run by compose on the host network', () => {
     // The services run as uid 1000 and the files are this (root) process's: the keys are made readable
     // to it, in this test's directory only (a deployment gives the keys to the service's group).
     for (const f of readdirSync(certDir)) chmodSync(join(certDir, f), 0o644);
-    const port = { room: await freePort(), presence: await freePort(), urlIssuer: await freePort(), urlIssuerHttp: await freePort(), gateway: await freePort(), gatewayGrpc: await freePort(), rtmp: await freePort(), recordHttp: await freePort() };
+    const port = { room: await hostPort(), presence: await hostPort(), urlIssuer: await hostPort(), urlIssuerHttp: await hostPort(), gateway: await hostPort(), gatewayGrpc: await hostPort(), rtmp: await hostPort(), recordHttp: await hostPort() };
     // Each service's /metrics too: on the host network the defaults (9461-9464) may be anyone's.
-    const metricsPort = { room: await freePort(), presence: await freePort(), urlIssuer: await freePort(), gateway: await freePort() };
+    const metricsPort = { room: await hostPort(), presence: await hostPort(), urlIssuer: await hostPort(), gateway: await hostPort() };
     Object.assign(composeEnv, {
       RTCROOM_CERTS_DIR: certDir,
       CI_IMAGE_TAG: tag,
@@ -467,11 +488,11 @@ describeContainers('the images, run by compose on the host network', () => {
     const base = process.env.NODE_BASE ?? (await run('bash', ['deploy/docker/base-image.sh']));
     const built = await phase('build the media bridge and Janus', () => run('bash', ['deploy/docker/build-images.sh', tag, 'media-bridge', 'janus'], { ...dockerEnv, NODE_BASE: base }));
     process.stdout.write(`${built}\n`);
-    const bridgePort = await freePort();
+    const bridgePort = await hostPort();
     Object.assign(composeEnv, {
       COMPOSE_PROFILES: 'media-bridge',
       CI_MEDIA_BRIDGE_PORT: String(bridgePort),
-      CI_MEDIA_BRIDGE_METRICS_PORT: String(await freePort()),
+      CI_MEDIA_BRIDGE_METRICS_PORT: String(await hostPort()),
       JANUS_API_SECRET: randomHex(),
       JANUS_ADMIN_SECRET: randomHex(),
       JANUS_PLUGIN_ADMIN_KEY: randomHex(),
