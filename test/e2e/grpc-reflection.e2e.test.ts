@@ -20,7 +20,7 @@ const everyPort = ['grpc.health.v1.Health', 'grpc.reflection.v1.ServerReflection
 
 beforeAll(async () => {
   system = await startAll({ env: { RTCROOM_DEV: 'true' }, ephemeralPorts: true, logLevel: 'silent' });
-});
+}, 90_000); // PGlite's first start: seconds here, over 30 on a loaded machine
 afterAll(() => system?.stop());
 
 it.each([
