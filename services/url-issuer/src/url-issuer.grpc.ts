@@ -126,11 +126,11 @@ export function urlIssuerBinding(deps: UrlIssuerDeps): ServiceBinding {
       return { webrtcUrl: '', webrtcUnavailable: webrtcFailed };
     }
   };
-  const signPlay = async (roomId: string, streamId: string, viewerIdentity: string, kind: ClientKind, at: Date, waitForMediaMs = 0): Promise<mediav1.PlayUrl> => ({
+  const signPlay = async (roomId: string, streamId: string, viewerIdentity: string, kind: ClientKind, at: Date, waitForMediaMs = 0, withoutSeat = false): Promise<mediav1.PlayUrl> => ({
     streamId,
     viewerIdentity,
-    ...provider.playUrl(streamId, viewerIdentity, at),
-    ...(await webrtcOf(kind, (leg) => leg.playUrl({ roomId, streamId, viewer: viewerIdentity, now: at, waitForMediaMs }))),
+    ...provider.playUrl(streamId, viewerIdentity, at, { withoutSeat }),
+    ...(await webrtcOf(kind, (leg) => leg.playUrl({ roomId, streamId, viewer: viewerIdentity, now: at, waitForMediaMs, withoutSeat }))),
   });
 
   return bindService(
@@ -171,7 +171,7 @@ export function urlIssuerBinding(deps: UrlIssuerDeps): ServiceBinding {
         }
         // One instant for the whole batch, so every viewer's URLs expire together.
         const at = new Date();
-        const playUrls = await Promise.all(request.viewerIdentities.map((viewer, i) => signPlay(request.roomId, request.streamId, viewer, viewerKinds[i]!, at, request.waitForMediaMs)));
+        const playUrls = await Promise.all(request.viewerIdentities.map((viewer, i) => signPlay(request.roomId, request.streamId, viewer, viewerKinds[i]!, at, request.waitForMediaMs, request.withoutSeat)));
         return { playUrls };
       },
 
@@ -184,7 +184,7 @@ export function urlIssuerBinding(deps: UrlIssuerDeps): ServiceBinding {
         request.streamIds.forEach((streamId) => requireStreamId(provider.streamIdPrefix, streamId));
         const kind = clientKindFromProto('viewer_kind', request.viewerKind);
         const at = new Date();
-        const playUrls = await Promise.all(request.streamIds.map((streamId) => signPlay(request.roomId, streamId, request.viewerIdentity, kind, at)));
+        const playUrls = await Promise.all(request.streamIds.map((streamId) => signPlay(request.roomId, streamId, request.viewerIdentity, kind, at, 0, request.withoutSeat)));
         return { playUrls };
       },
 

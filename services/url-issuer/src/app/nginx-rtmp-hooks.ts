@@ -93,7 +93,7 @@ export class NginxRtmpHooks {
   }
 
   async onPlay(p: HookParams): Promise<HookAnswer> {
-    const decision = await decidePlay(this.settings, this.directory, { app: p.app, name: p.name, viewer: p.viewer, exp: p.exp, sig: p.sig }, this.now());
+    const decision = await decidePlay(this.settings, this.directory, { app: p.app, name: p.name, viewer: p.viewer, exp: p.exp, sig: p.sig, seat: p.seat }, this.now());
     return this.answer('play', decision, p);
   }
 

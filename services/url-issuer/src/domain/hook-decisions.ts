@@ -45,6 +45,8 @@ export interface PlayRequest {
   viewer?: string;
   exp?: string;
   sig?: string;
+  /** `none`: a URL signed for a viewer without a seat (a supervisor monitoring the room's call). */
+  seat?: string;
 }
 
 const refuse = (reason: RefusalReason, detail: string): HookDecision => ({ allowed: false, reason, detail });
@@ -100,10 +102,12 @@ export async function decidePublish(settings: HookSettings, directory: MemberDir
 export async function decidePlay(settings: HookSettings, directory: MemberDirectory, req: PlayRequest, now: Date): Promise<HookDecision> {
   // Viewers play from the play application only; play URLs are never issued for another.
   if (req.app !== settings.app) return refuse('UNKNOWN_APP', `application ${req.app ?? '(none)'}`);
-  const verdict = verifyPlaySignature(settings.signingKey, { streamId: req.name, viewer: req.viewer, exp: req.exp, sig: req.sig }, now);
+  const verdict = verifyPlaySignature(settings.signingKey, { streamId: req.name, viewer: req.viewer, exp: req.exp, sig: req.sig, seat: req.seat }, now);
   if (verdict !== 'OK') return refuse(verdict, `play signature of ${req.name ?? ''} for ${req.viewer ?? ''}`);
   const decision = await currentOwner(directory, req.name!);
-  if (!decision.allowed) return decision;
+  // Signed seatless only for a viewer the gateway vouched for: it plays this stream while its
+  // publisher is in the open room, like a seated viewer's URL, but without the seat.
+  if (!decision.allowed || req.seat === 'none') return decision;
   const found = await lookup(() => directory.seated(decision.owner.room.roomId, req.viewer!));
   if (!found.ok) return refuse('LOOKUP_FAILED', found.detail);
   if (!found.value) return refuse('VIEWER_NOT_A_MEMBER', `${req.viewer} holds no seat in room ${decision.owner.room.roomId}`);

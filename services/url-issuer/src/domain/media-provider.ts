@@ -55,6 +55,15 @@ export interface WebRtcPushRequest {
 }
 
 /** A browser viewer's play of one stream of a room. */
+/**
+ * withoutSeat: a viewer without a seat in the room whom the caller vouched for (a supervisor monitoring
+ * its desk call): where the media server checks seats (self-hosted), the URL is signed so that it
+ * admits this viewer without one.
+ */
+export interface PlayOptions {
+  withoutSeat?: boolean;
+}
+
 export interface WebRtcPlayRequest {
   roomId: string;
   streamId: string;
@@ -62,6 +71,8 @@ export interface WebRtcPlayRequest {
   now: Date;
   /** A bridge may wait up to this long for media to flow to the viewer's side; absent or 0: answer at once. */
   waitForMediaMs?: number;
+  /** The viewer holds no seat and the caller vouched for it (PlayOptions). */
+  withoutSeat?: boolean;
 }
 
 /** A browser viewer's WebRTC play: its URL, or not yet (a bridge whose media does not flow yet). */
@@ -95,7 +106,7 @@ export interface MediaProvider {
   readonly streamIdPrefix: string;
   /** `formats` (when recording) replaces the deployment's record formats where the provider has a choice. */
   pushUrl(streamId: string, record: boolean, now: Date, formats?: readonly string[], seat?: PushSeat): SignedPushUrl;
-  playUrl(streamId: string, viewer: string, now: Date): SignedPlayUrls;
+  playUrl(streamId: string, viewer: string, now: Date, options?: PlayOptions): SignedPlayUrls;
   /**
    * Only where a stream plays from inside the provider's media room (TRTC): the URL the membership
    * owning `streamId` enters that room with while in the audience, admitted to receive only.

@@ -58,8 +58,9 @@ export function mediaBridgeLeg(address: string, rtmp: RtmpSigner, options: Media
     // is seated. The URL is given only once media flows into the mountpoint (waiting up to
     // waitForMediaMs for it); until then the viewer is told the stream is starting, and the bridge
     // keeps preparing it.
-    async playUrl({ roomId, streamId, viewer, now, waitForMediaMs }) {
-      const sourceUrl = rtmp.playUrl(streamId, viewer, now).rtmpUrl;
+    // A viewer without a seat (a monitoring supervisor) brings a seatless URL, admitted all the same.
+    async playUrl({ roomId, streamId, viewer, now, waitForMediaMs, withoutSeat }) {
+      const sourceUrl = rtmp.playUrl(streamId, viewer, now, { withoutSeat }).rtmpUrl;
       const wait = waitForMediaMs ?? 0;
       const opened = await client.openIngress({ roomId, streamId, viewerIdentity: viewer, sourceUrl, waitForMediaMs: wait }, { timeoutMs: wait + (options.timeoutMs ?? 10_000) });
       if (opened.state !== mediaBridgev1.BridgeState.BRIDGE_STATE_FLOWING) return { starting: true };

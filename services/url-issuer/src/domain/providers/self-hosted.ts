@@ -4,7 +4,7 @@
 // so a member cannot move a recorded push to the application that does not record (or back).
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { identityPattern } from '@rtcroom/common/errors';
-import type { MediaProvider, SignedPlayUrls, SignedPushUrl, UrlLifetimes, WebRtcLeg } from '../media-provider';
+import type { MediaProvider, PlayOptions, SignedPlayUrls, SignedPushUrl, UrlLifetimes, WebRtcLeg } from '../media-provider';
 import { expirySeconds } from '../expiry';
 
 export interface SelfHostedSettings extends UrlLifetimes {
@@ -39,6 +39,8 @@ export interface PlayParams {
   viewer: string | undefined;
   exp: string | undefined;
   sig: string | undefined;
+  /** `none` on a URL signed for a viewer without a seat (signPlay's `withoutSeat`). */
+  seat?: string | undefined;
 }
 
 const streamIdShape = /^[A-Za-z0-9_-]{1,128}$/;
@@ -53,8 +55,9 @@ export function signPush(key: string, app: string, streamId: string, exp: number
   return hmacHex(key, `push\n${app}\n${streamId}\n${exp}`);
 }
 
-export function signPlay(key: string, streamId: string, viewer: string, exp: number | string): string {
-  return hmacHex(key, `play\n${streamId}\n${viewer}\n${exp}`);
+// A seatless URL has a leading word of its own, so `seat=none` cannot be added to a seated viewer's URL.
+export function signPlay(key: string, streamId: string, viewer: string, exp: number | string, withoutSeat = false): string {
+  return hmacHex(key, `${withoutSeat ? 'play-seatless' : 'play'}\n${streamId}\n${viewer}\n${exp}`);
 }
 
 function judge(expected: string, sig: string, exp: string, now: Date): SignatureVerdict {
@@ -87,10 +90,11 @@ export function verifyRelayToken(key: string, recordApp: string, app: string, to
 }
 
 export function verifyPlaySignature(key: string, params: PlayParams, now: Date = new Date()): SignatureVerdict {
-  const { streamId, viewer, exp, sig } = params;
+  const { streamId, viewer, exp, sig, seat } = params;
   if (!streamId || !streamIdShape.test(streamId) || !viewer || !identityPattern.test(viewer)) return 'MALFORMED';
   if (!exp || !expShape.test(exp) || !sig || !sigShape.test(sig)) return 'MALFORMED';
-  return judge(signPlay(key, streamId, viewer, exp), sig, exp, now);
+  if (seat !== undefined && seat !== 'none') return 'MALFORMED';
+  return judge(signPlay(key, streamId, viewer, exp, seat === 'none'), sig, exp, now);
 }
 
 /**
@@ -111,9 +115,10 @@ export function createSelfHostedProvider(settings: SelfHostedSettings, webrtc?: 
     },
 
     // One signature serves every play URL of a viewer: the hooks check stream, viewer and expiry.
-    playUrl(streamId: string, viewer: string, now: Date): SignedPlayUrls {
+    playUrl(streamId: string, viewer: string, now: Date, options: PlayOptions = {}): SignedPlayUrls {
       const exp = expirySeconds(now, settings.playTtlSeconds);
-      const query = `viewer=${encodeURIComponent(viewer)}&exp=${exp}&sig=${signPlay(key, streamId, viewer, exp)}`;
+      const seatless = options.withoutSeat === true;
+      const query = `viewer=${encodeURIComponent(viewer)}${seatless ? '&seat=none' : ''}&exp=${exp}&sig=${signPlay(key, streamId, viewer, exp, seatless)}`;
       const rtmpUrl = `${rtmpBase}/${app}/${streamId}?${query}`;
       return {
         rtcUrl: rtmpUrl,
