@@ -112,6 +112,25 @@ describe('on_play', () => {
     expect(await reason(decidePlay(settings, rooms, request, now))).toBe(expected);
   });
 
+  describe('a URL signed seatless (a monitoring supervisor, vouched for by the gateway)', () => {
+    const seatless = (streamId: string, viewer: string, e = exp) => ({ ...play(streamId, viewer, e), seat: 'none', sig: signPlay(settings.signingKey, streamId, viewer, e, true) });
+
+    it('plays the stream without a seat while its publisher is in the open room', async () => {
+      expect(await decidePlay(settings, rooms, seatless('s_alice', 'boss'), now)).toEqual({ allowed: true, owner: alice, relay: false });
+    });
+
+    it.each([
+      ["a seated viewer's URL claiming no seat", { ...play('s_alice', 'carol'), seat: 'none' }, 'BAD_SIGNATURE'],
+      ['a seatless URL without its claim', { ...seatless('s_alice', 'carol'), seat: undefined }, 'BAD_SIGNATURE'],
+      ['another seat claim', { ...seatless('s_alice', 'carol'), seat: 'any' }, 'MALFORMED'],
+      ['another stream of the room', { ...seatless('s_alice', 'boss'), name: 's_bob' }, 'BAD_SIGNATURE'],
+      ['the stream of a member who left', seatless('s_gone', 'boss'), 'MEMBER_LEFT'],
+      ['an expired seatless URL', seatless('s_alice', 'boss', 1_699_999_000), 'EXPIRED'],
+    ])('refuses %s', async (_what, request, expected) => {
+      expect(await reason(decidePlay(settings, rooms, request, now))).toBe(expected);
+    });
+  });
+
   it('refuses a viewer who has left, though the URL was signed for them', async () => {
     const afterBobLeft = directory([alice, membership('bob', 's_bob', 'left')]);
     expect(await reason(decidePlay(settings, afterBobLeft, play('s_alice', 'bob'), now))).toBe('VIEWER_NOT_A_MEMBER');
