@@ -11,8 +11,9 @@
 // hooks, recording, the recordings served over HTTP with signed URLs only), so once the call is hung
 // up both sides' recordings (the customer's RTMP push, the agent's egress) are listed at the desk,
 // ffprobe finds video frames and audio in each, and the desk's <video> plays one.
-// Before the hang-up, a supervisor's console monitors that call (the customer's tile plays) and
-// whispers: its camera is published through Janus, and the agent's console shows the whisper.
+// Before the hang-up, a supervisor's console monitors that call (both parties' tiles play, though it
+// holds no seat) and whispers: its camera is published through Janus, and the agent's console shows
+// the whisper (its media does not reach the agent yet: README, "Supervision").
 //
 // Needs what the media bridge's tests need (bash scripts/ensure-media-tools.sh; bash
 // scripts/ensure-browser.sh), Postgres and NATS. Skipped when tools are missing, except in CI.
