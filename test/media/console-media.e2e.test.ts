@@ -12,8 +12,8 @@
 // up both sides' recordings (the customer's RTMP push, the agent's egress) are listed at the desk,
 // ffprobe finds video frames and audio in each, and the desk's <video> plays one.
 // Before the hang-up, a supervisor's console monitors that call (both parties' tiles play, though it
-// holds no seat) and whispers: its camera is published through Janus, and the agent's console shows
-// the whisper (its media does not reach the agent yet: README, "Supervision").
+// holds no seat) and whispers: its camera is published through Janus, and the agent's console plays
+// the whisper.
 //
 // Needs what the media bridge's tests need (bash scripts/ensure-media-tools.sh; bash
 // scripts/ensure-browser.sh), Postgres and NATS. Skipped when tools are missing, except in CI.
@@ -233,6 +233,8 @@ describeWithMediaTools('the console media test')('the web console plays the cust
       // media flows there, then told in a monitor notice).
       await until(async () => (await tilePlayback(boss, 'cust-zhao', '#supervise-tiles')).frames > 0, 30_000, "the customer's first frame in the supervisor's tile");
       await until(async () => (await tilePlayback(boss, 'agent-bo', '#supervise-tiles')).frames > 0, 30_000, "the agent's first frame in the supervisor's tile");
+      // The whisper (a stream outside the room's seats, bound to the call's room by its URLs) plays at the agent.
+      await until(async () => (await tilePlayback(page, 'sv-boss', '#whisper-tiles')).frames > 0, 30_000, "the whisper's first frame at the agent");
       await boss.waitForSelector('#log li:has-text("whispering to agent-bo")'); // logged once Janus took the publish
       expect(await boss.isHidden('[data-testid=whisper-why]')).toBe(true);
       // Closed before the hang-up: its player and publisher would load the machine while the recordings are read.

@@ -6,7 +6,8 @@
 // when its stream stops, its pusher or the viewer leaves, the room closes, the connection goes, or
 // after about a minute without media (the client can ask again by syncing the room).
 // A supervisor monitoring a desk call holds no seat: its URLs are asked for seatless and come to it
-// as monitor notices (room-fanout.ts), ended with its monitoring.
+// as monitor notices (room-fanout.ts), ended with its monitoring. A whisper's URL (a stand-in's
+// stream) comes to the agent as a call notice again (call-fanout.ts).
 import type { Logger } from '@rtcroom/common';
 import { mediav1 } from '@rtcroom/proto';
 import type { Backends } from '../backends';
@@ -29,8 +30,8 @@ interface Watch {
 
 /** How a playable URL reaches the connection; by default a seat's stream_playable. */
 export interface Delivery {
-  /** The connection watches without a seat, vouched for by the gateway (IssuePlayUrlsRequest.without_seat). */
-  withoutSeat?: boolean;
+  /** What the asks add: a viewer without a seat the gateway vouched for, a stand-in's stream (IssuePlayUrlsRequest). */
+  asking?: { withoutSeat?: boolean; standInMemberId?: string };
   send(conn: Connection, roomId: string, url: mediav1.PlayUrl): void;
 }
 
@@ -97,7 +98,7 @@ export class PlayableWatch {
             viewerIdentities: [conn.identity],
             viewerKinds: [mediav1.ClientKind.CLIENT_KIND_BROWSER],
             waitForMediaMs,
-            withoutSeat: watch.delivery.withoutSeat ?? false,
+            ...watch.delivery.asking,
           },
           { timeoutMs: waitForMediaMs + 4000 },
         );

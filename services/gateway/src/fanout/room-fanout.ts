@@ -244,7 +244,7 @@ export class RoomFanout {
   watchMonitored(conn: Connection, callId: string, roomId: string, members: roomv1.Member[], playUrls: (mediav1.PlayUrl | undefined)[]): void {
     const byStream = new Map(members.map((m) => [m.streamId, m]));
     this.playable.watch(conn, roomId, playUrls, {
-      withoutSeat: true,
+      asking: { withoutSeat: true },
       send: (c, room, playUrl) => {
         if (this.monitors.get(room)?.get(c) !== callId) return;
         const member = byStream.get(playUrl.streamId);

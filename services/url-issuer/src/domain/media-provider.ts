@@ -35,6 +35,8 @@ export interface SignedEntryUrl {
 /** The seat a push URL is for (TRTC's URL names the room). */
 export interface PushSeat {
   roomId: string;
+  /** A stand-in's stream outside the room's seats (isStandInMemberId): bound to the room in its URL. */
+  standIn?: boolean;
   /** The room is audio-only: the provider's audio-only mode where it has one (TRTC's pureaudiomode). */
   audioOnly?: boolean;
 }
@@ -62,17 +64,23 @@ export interface WebRtcPushRequest {
  */
 export interface PlayOptions {
   withoutSeat?: boolean;
+  /** The stream is a stand-in's of this room (checked by the caller): its URL carries the binding. */
+  standInRoomId?: string;
 }
 
-export interface WebRtcPlayRequest {
+/**
+ * A stream outside the room's seats that no membership owns: a desk call's whisper (the room service's
+ * stand-in member ids start with "w_"; a seat's never do).
+ */
+export const isStandInMemberId = (memberId: string): boolean => memberId.startsWith('w_');
+
+export interface WebRtcPlayRequest extends PlayOptions {
   roomId: string;
   streamId: string;
   viewer: string;
   now: Date;
   /** A bridge may wait up to this long for media to flow to the viewer's side; absent or 0: answer at once. */
   waitForMediaMs?: number;
-  /** The viewer holds no seat and the caller vouched for it (PlayOptions). */
-  withoutSeat?: boolean;
 }
 
 /** A browser viewer's WebRTC play: its URL, or not yet (a bridge whose media does not flow yet). */

@@ -4,7 +4,7 @@
 // so a member cannot move a recorded push to the application that does not record (or back).
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { identityPattern } from '@rtcroom/common/errors';
-import type { MediaProvider, PlayOptions, SignedPlayUrls, SignedPushUrl, UrlLifetimes, WebRtcLeg } from '../media-provider';
+import type { MediaProvider, PlayOptions, PushSeat, SignedPlayUrls, SignedPushUrl, UrlLifetimes, WebRtcLeg } from '../media-provider';
 import { expirySeconds } from '../expiry';
 
 export interface SelfHostedSettings extends UrlLifetimes {
@@ -32,6 +32,29 @@ export interface PushParams {
   exp: string | undefined;
   sig: string | undefined;
 }
+
+/**
+ * A stand-in's stream (a whisper) belongs to no membership: its push and play URLs carry
+ * `room=<roomId>&standin=<binding>`, which the hooks check instead of the stream's owner.
+ */
+export interface StandInParams {
+  room?: string | undefined;
+  standin?: string | undefined;
+}
+
+export function signStandIn(key: string, streamId: string, roomId: string): string {
+  return hmacHex(key, `stand-in\n${streamId}\n${roomId}`);
+}
+
+/** The room a stand-in's stream is bound to, or undefined when the URL carries no valid binding. */
+export function standInRoom(key: string, streamId: string | undefined, params: StandInParams): string | undefined {
+  const { room, standin } = params;
+  if (!streamId || !room || !appShape.test(room) || !standin || !sigShape.test(standin)) return undefined;
+  return timingSafeEqual(Buffer.from(signStandIn(key, streamId, room), 'hex'), Buffer.from(standin, 'hex')) ? room : undefined;
+}
+
+const standInQuery = (key: string, streamId: string, roomId: string | undefined) =>
+  roomId ? `&room=${encodeURIComponent(roomId)}&standin=${signStandIn(key, streamId, roomId)}` : '';
 
 /** The parameters an on_play hook receives: the stream name and the play URL's query. */
 export interface PlayParams {
@@ -107,10 +130,11 @@ export function createSelfHostedProvider(settings: SelfHostedSettings, webrtc?: 
     streamIdPrefix: 's',
     ...(webrtc ? { webrtc } : {}),
 
-    pushUrl(streamId: string, record: boolean, now: Date): SignedPushUrl {
+    pushUrl(streamId: string, record: boolean, now: Date, _formats?: readonly string[], seat?: PushSeat): SignedPushUrl {
       const exp = expirySeconds(now, settings.pushTtlSeconds);
       const target = record ? recordApp : app;
-      const url = `${rtmpBase}/${target}/${streamId}?exp=${exp}&sig=${signPush(key, target, streamId, exp)}`;
+      const standIn = standInQuery(key, streamId, seat?.standIn ? seat.roomId : undefined);
+      const url = `${rtmpBase}/${target}/${streamId}?exp=${exp}&sig=${signPush(key, target, streamId, exp)}${standIn}`;
       return { url, expireTime: new Date(exp * 1000), recording: record };
     },
 
@@ -118,7 +142,7 @@ export function createSelfHostedProvider(settings: SelfHostedSettings, webrtc?: 
     playUrl(streamId: string, viewer: string, now: Date, options: PlayOptions = {}): SignedPlayUrls {
       const exp = expirySeconds(now, settings.playTtlSeconds);
       const seatless = options.withoutSeat === true;
-      const query = `viewer=${encodeURIComponent(viewer)}${seatless ? '&seat=none' : ''}&exp=${exp}&sig=${signPlay(key, streamId, viewer, exp, seatless)}`;
+      const query = `viewer=${encodeURIComponent(viewer)}${seatless ? '&seat=none' : ''}&exp=${exp}&sig=${signPlay(key, streamId, viewer, exp, seatless)}${standInQuery(key, streamId, options.standInRoomId)}`;
       const rtmpUrl = `${rtmpBase}/${app}/${streamId}?${query}`;
       return {
         rtcUrl: rtmpUrl,

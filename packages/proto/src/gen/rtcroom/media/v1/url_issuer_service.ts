@@ -156,7 +156,16 @@ export interface IssuePlayUrlsRequest {
    * without asking for a seat (a seated viewer's URL is refused once its seat goes). Only the gateway
    * sets it; nothing else changes (the URL still names one viewer, one stream, and expires).
    */
-  withoutSeat?: boolean | undefined;
+  withoutSeat?:
+    | boolean
+    | undefined;
+  /**
+   * The stream is a stand-in's, outside the room's seats (a desk call's whisper: the CallEvent's
+   * whisper_member_id, "w_..."): no membership owns it, so its URLs carry a binding of the stream to
+   * room_id that the media server checks instead (checked here: the stream id must derive from
+   * room_id and this id, else INVALID_ARGUMENT). Viewers must still hold a seat in the room.
+   */
+  standInMemberId?: string | undefined;
 }
 
 export interface IssuePlayUrlsResponse {
@@ -532,6 +541,7 @@ function createBaseIssuePlayUrlsRequest(): IssuePlayUrlsRequest {
     viewerKinds: [],
     waitForMediaMs: undefined,
     withoutSeat: undefined,
+    standInMemberId: undefined,
   };
 }
 
@@ -558,6 +568,9 @@ export const IssuePlayUrlsRequest: MessageFns<IssuePlayUrlsRequest> = {
     }
     if (message.withoutSeat !== undefined) {
       writer.uint32(728).bool(message.withoutSeat);
+    }
+    if (message.standInMemberId !== undefined) {
+      writer.uint32(738).string(message.standInMemberId);
     }
     return writer;
   },
@@ -633,6 +646,14 @@ export const IssuePlayUrlsRequest: MessageFns<IssuePlayUrlsRequest> = {
             message.withoutSeat = reader.bool();
             continue;
           }
+          case 92: {
+            if (tag !== 738) {
+              break;
+            }
+
+            message.standInMemberId = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -677,6 +698,11 @@ export const IssuePlayUrlsRequest: MessageFns<IssuePlayUrlsRequest> = {
         : isSet(object.without_seat)
         ? globalThis.Boolean(object.without_seat)
         : undefined,
+      standInMemberId: isSet(object.standInMemberId)
+        ? globalThis.String(object.standInMemberId)
+        : isSet(object.stand_in_member_id)
+        ? globalThis.String(object.stand_in_member_id)
+        : undefined,
     };
   },
 
@@ -700,6 +726,9 @@ export const IssuePlayUrlsRequest: MessageFns<IssuePlayUrlsRequest> = {
     if (message.withoutSeat !== undefined) {
       obj.withoutSeat = message.withoutSeat;
     }
+    if (message.standInMemberId !== undefined) {
+      obj.standInMemberId = message.standInMemberId;
+    }
     return obj;
   },
 
@@ -714,6 +743,7 @@ export const IssuePlayUrlsRequest: MessageFns<IssuePlayUrlsRequest> = {
     message.viewerKinds = object.viewerKinds?.map((e) => e) || [];
     message.waitForMediaMs = object.waitForMediaMs ?? undefined;
     message.withoutSeat = object.withoutSeat ?? undefined;
+    message.standInMemberId = object.standInMemberId ?? undefined;
     return message;
   },
 };
