@@ -1,6 +1,6 @@
 import { decidePlay, decidePublish, HookSettings, identifyPush, PublishRequest } from './hook-decisions';
 import type { MemberDirectory, MembershipState, MembershipWithRoom } from './member-directory';
-import { relayToken, signPlay, signPush } from './providers/self-hosted';
+import { relayToken, signPlay, signPush, signStandIn } from './providers/self-hosted';
 
 const settings: HookSettings = { signingKey: 'hook-signing-key-0123456789', app: 'live', recordApp: 'record' };
 const now = new Date(1_700_000_000_000);
@@ -134,6 +134,27 @@ describe('on_play', () => {
   it('refuses a viewer who has left, though the URL was signed for them', async () => {
     const afterBobLeft = directory([alice, membership('bob', 's_bob', 'left')]);
     expect(await reason(decidePlay(settings, afterBobLeft, play('s_alice', 'bob'), now))).toBe('VIEWER_NOT_A_MEMBER');
+  });
+});
+
+describe("a stand-in's stream (a whisper), bound to a room by its URL", () => {
+  const agent = membership('agent', 's_agent');
+  const rooms = directory([agent]);
+  const bound = <T extends { name?: string }>(req: T, roomId = 'r_1') => ({ ...req, room: roomId, standin: signStandIn(settings.signingKey, req.name!, roomId) });
+
+  it('is pushed and played by the seated members of its room, with nobody to be told of it', async () => {
+    const published = await decidePublish(settings, rooms, bound(push('s_whisper')), now);
+    expect(published).toMatchObject({ allowed: true, standIn: true, owner: { member: { roomId: 'r_1', streamId: 's_whisper' } } });
+    expect(await reason(decidePlay(settings, rooms, bound(play('s_whisper', 'agent')), now))).toBe('ALLOWED');
+  });
+
+  it.each([
+    ['a viewer without a seat in its room', () => decidePlay(settings, rooms, bound(play('s_whisper', 'carol')), now), 'VIEWER_NOT_A_MEMBER'],
+    ['a binding to another room', () => decidePlay(settings, rooms, { ...bound(play('s_whisper', 'agent')), room: 'r_2' }, now), 'NO_SUCH_STREAM'],
+    ["another stream's binding", () => decidePublish(settings, rooms, { ...push('s_other'), room: 'r_1', standin: bound(push('s_whisper')).standin }, now), 'NO_SUCH_STREAM'],
+    ['no binding', () => decidePublish(settings, rooms, push('s_whisper'), now), 'NO_SUCH_STREAM'],
+  ])('refuses %s', async (_what, decide, expected) => {
+    expect(await reason(decide())).toBe(expected);
   });
 });
 
