@@ -11,8 +11,9 @@
 // hooks, recording, the recordings served over HTTP with signed URLs only), so once the call is hung
 // up both sides' recordings (the customer's RTMP push, the agent's egress) are listed at the desk,
 // ffprobe finds video frames and audio in each, and the desk's <video> plays one.
-// Before the hang-up, a supervisor's console monitors that call (the customer's tile plays) and
-// whispers: its camera is published through Janus, and the agent's console shows the whisper.
+// Before the hang-up, a supervisor's console monitors that call (both parties' tiles play, though it
+// holds no seat) and whispers: its camera is published through Janus, and the agent's console plays
+// the whisper.
 //
 // Needs what the media bridge's tests need (bash scripts/ensure-media-tools.sh; bash
 // scripts/ensure-browser.sh), Postgres and NATS. Skipped when tools are missing, except in CI.
@@ -227,12 +228,13 @@ describeWithMediaTools('the console media test')('the web console plays the cust
       expect(await (await boss.waitForSelector('[data-testid=whisper-push-url]')).textContent()).toMatch(/^janus\+http/);
       await page.waitForSelector('[data-testid=whisper-heard]:not([hidden]):has-text("sv-boss whispers to you")', { timeout: 10_000 });
       await page.waitForSelector('#whisper-tiles [data-testid="tile-sv-boss"]');
-      // The customer's stream (pushed over RTMP) plays at the supervisor; the agent's is listed with its URL.
-      // (Streams that enter through the bridge's WebRTC side - the agent's egress, the whisper - are
-      // issued to a viewer without a seat as WEBRTC_STARTING, and nothing follows them up yet: their
-      // tiles say so rather than play.)
+      // Both parties play at the supervisor, who holds no seat: the customer's stream (pushed over RTMP)
+      // and the agent's (published from the browser, bridged back to WebRTC for a seatless viewer once
+      // media flows there, then told in a monitor notice).
       await until(async () => (await tilePlayback(boss, 'cust-zhao', '#supervise-tiles')).frames > 0, 30_000, "the customer's first frame in the supervisor's tile");
-      await boss.waitForSelector('[data-testid=monitor-party-agent-bo] code');
+      await until(async () => (await tilePlayback(boss, 'agent-bo', '#supervise-tiles')).frames > 0, 30_000, "the agent's first frame in the supervisor's tile");
+      // The whisper (a stream outside the room's seats, bound to the call's room by its URLs) plays at the agent.
+      await until(async () => (await tilePlayback(page, 'sv-boss', '#whisper-tiles')).frames > 0, 30_000, "the whisper's first frame at the agent");
       await boss.waitForSelector('#log li:has-text("whispering to agent-bo")'); // logged once Janus took the publish
       expect(await boss.isHidden('[data-testid=whisper-why]')).toBe(true);
       // Closed before the hang-up: its player and publisher would load the machine while the recordings are read.

@@ -5,7 +5,7 @@ import { bindService, CallerPolicy, DomainError, identityPattern, Logger, Servic
 import { mediav1, urlIssuerv1 } from '@rtcroom/proto';
 import type { MediaRoomPresence, MediaRoomUserView } from './app/media-room-view';
 import type { Recording } from './domain/media-fact';
-import { ClientKind, MediaProvider, WebRtcPlay, webrtcFailed, webrtcStarting, webrtcUnavailable } from './domain/media-provider';
+import { ClientKind, isStandInMemberId, MediaProvider, PlayOptions, WebRtcPlay, webrtcFailed, webrtcStarting, webrtcUnavailable } from './domain/media-provider';
 import { recordFormats } from './domain/providers/tencent';
 import { trtcRoomId } from './domain/providers/trtc';
 import { deriveStreamId, isDerivedStreamId } from './domain/stream-id';
@@ -126,12 +126,20 @@ export function urlIssuerBinding(deps: UrlIssuerDeps): ServiceBinding {
       return { webrtcUrl: '', webrtcUnavailable: webrtcFailed };
     }
   };
-  const signPlay = async (roomId: string, streamId: string, viewerIdentity: string, kind: ClientKind, at: Date, waitForMediaMs = 0): Promise<mediav1.PlayUrl> => ({
+  const signPlay = async (roomId: string, streamId: string, viewerIdentity: string, kind: ClientKind, at: Date, waitForMediaMs = 0, options: PlayOptions = {}): Promise<mediav1.PlayUrl> => ({
     streamId,
     viewerIdentity,
-    ...provider.playUrl(streamId, viewerIdentity, at),
-    ...(await webrtcOf(kind, (leg) => leg.playUrl({ roomId, streamId, viewer: viewerIdentity, now: at, waitForMediaMs }))),
+    ...provider.playUrl(streamId, viewerIdentity, at, options),
+    ...(await webrtcOf(kind, (leg) => leg.playUrl({ roomId, streamId, viewer: viewerIdentity, now: at, waitForMediaMs, ...options }))),
   });
+  // A stand-in's stream is bound to its room only when its id really derives from both.
+  const standInRoomOf = (roomId: string, streamId: string, standIn: string | undefined): string | undefined => {
+    if (!standIn) return undefined;
+    if (!isStandInMemberId(standIn) || deriveStreamId(streamIdKey, provider.streamIdPrefix, roomId, standIn) !== streamId) {
+      throw new DomainError('INVALID_ARGUMENT', 'stand_in_member_id is not the stream\'s in this room', { field: 'stand_in_member_id' });
+    }
+    return roomId;
+  };
 
   return bindService(
     'rtcroom.media.v1.UrlIssuerService',
@@ -148,7 +156,7 @@ export function urlIssuerBinding(deps: UrlIssuerDeps): ServiceBinding {
         const kind = clientKindFromProto('pusher_kind', request.pusherKind);
         if (request.identity) requireIdentity('identity', 'identity', request.identity);
         const now = new Date();
-        const signed = provider.pushUrl(streamId, request.record, now, formats, { roomId: request.roomId, audioOnly: request.audioOnly });
+        const signed = provider.pushUrl(streamId, request.record, now, formats, { roomId: request.roomId, audioOnly: request.audioOnly, standIn: isStandInMemberId(request.memberId) });
         const webrtc = await webrtcOf(kind, (leg) => leg.pushUrl({ roomId: request.roomId, memberId: request.memberId, identity: request.identity, streamId, record: request.record, formats, now }));
         const pushUrl: mediav1.PushUrl = { streamId, ...signed, ...webrtc };
         // Signed with every push URL where the provider has one, so a join learns it without a hop
@@ -171,7 +179,8 @@ export function urlIssuerBinding(deps: UrlIssuerDeps): ServiceBinding {
         }
         // One instant for the whole batch, so every viewer's URLs expire together.
         const at = new Date();
-        const playUrls = await Promise.all(request.viewerIdentities.map((viewer, i) => signPlay(request.roomId, request.streamId, viewer, viewerKinds[i]!, at, request.waitForMediaMs)));
+        const options = { withoutSeat: request.withoutSeat, standInRoomId: standInRoomOf(request.roomId, request.streamId, request.standInMemberId) };
+        const playUrls = await Promise.all(request.viewerIdentities.map((viewer, i) => signPlay(request.roomId, request.streamId, viewer, viewerKinds[i]!, at, request.waitForMediaMs, options)));
         return { playUrls };
       },
 
@@ -184,7 +193,7 @@ export function urlIssuerBinding(deps: UrlIssuerDeps): ServiceBinding {
         request.streamIds.forEach((streamId) => requireStreamId(provider.streamIdPrefix, streamId));
         const kind = clientKindFromProto('viewer_kind', request.viewerKind);
         const at = new Date();
-        const playUrls = await Promise.all(request.streamIds.map((streamId) => signPlay(request.roomId, streamId, request.viewerIdentity, kind, at)));
+        const playUrls = await Promise.all(request.streamIds.map((streamId) => signPlay(request.roomId, streamId, request.viewerIdentity, kind, at, 0, { withoutSeat: request.withoutSeat })));
         return { playUrls };
       },
 

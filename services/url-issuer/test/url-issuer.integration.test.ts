@@ -97,6 +97,25 @@ describe('UrlIssuerService, self-hosted', () => {
     }
   });
 
+  it("signs a monitoring supervisor's URL seatless, and binds a whisper's stand-in stream to its room", async () => {
+    const { pushUrl } = await client.issuePushUrl({ roomId: 'room_a', memberId: 'mem_1', record: false, recordFormats: [] });
+    const [seatless] = (await client.issuePlayUrls({ roomId: 'room_a', streamId: pushUrl!.streamId, viewerIdentities: ['boss'], viewerKinds: [], withoutSeat: true })).playUrls;
+    const q = queryOf(seatless!.rtmpUrl);
+    expect(q.seat).toBe('none');
+    expect(verifyPlaySignature(signingKey, { streamId: pushUrl!.streamId, viewer: q.viewer, exp: q.exp, sig: q.sig, seat: q.seat })).toBe('OK');
+    expect(verifyPlaySignature(signingKey, { streamId: pushUrl!.streamId, viewer: q.viewer, exp: q.exp, sig: q.sig })).toBe('BAD_SIGNATURE');
+
+    const whisper = (await client.issuePushUrl({ roomId: 'room_a', memberId: 'w_boss', record: false, recordFormats: [] })).pushUrl!;
+    expect(queryOf(whisper.url)).toMatchObject({ room: 'room_a', standin: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    const [heard] = (await client.issuePlayUrls({ roomId: 'room_a', streamId: whisper.streamId, viewerIdentities: ['agent'], viewerKinds: [], standInMemberId: 'w_boss' })).playUrls;
+    expect(queryOf(heard!.rtmpUrl)).toMatchObject({ room: 'room_a', standin: queryOf(whisper.url).standin });
+    // A stand-in id that is not the stream's in this room binds nothing.
+    const ask = { roomId: 'room_a', streamId: whisper.streamId, viewerIdentities: ['agent'], viewerKinds: [] };
+    await expectInvalid(client.issuePlayUrls({ ...ask, standInMemberId: 'w_other' }), 'stand_in_member_id');
+    await expectInvalid(client.issuePlayUrls({ ...ask, roomId: 'room_b', standInMemberId: 'w_boss' }), 'stand_in_member_id');
+    await expectInvalid(client.issuePlayUrls({ ...ask, streamId: pushUrl!.streamId, standInMemberId: 'mem_1' }), 'stand_in_member_id');
+  });
+
   it('gives a browser no WebRTC URL without a media bridge, and says why', async () => {
     const mini = await client.issuePushUrl({ roomId: 'room_a', memberId: 'mem_1', record: false, recordFormats: [] });
     expect(mini.pushUrl).toMatchObject({ webrtcUrl: '', webrtcUnavailable: '' });

@@ -4,22 +4,27 @@
 // idle connection (bench idle, 2 pairs; nats.js alone keeps ~1.2 KB of heap per subscription), while
 // call events are few next to room events and are dropped right after decoding where the recipient
 // is not connected. An incoming call (RINGING, to the callee) carries the caller's play
-// URL signed for the callee: seed step 4, the callee can play the caller as soon as it accepts.
+// URL signed for the callee: seed step 4, the callee can play the caller as soon as it accepts. A
+// whisper's URL that waits for the media bridge comes to the agent in a call notice again once it plays.
 import { BusMessage, BusSubscription, EventBus, inSpan, Logger, SpanKind, subjects, subjectTemplate } from '@rtcroom/common';
 import { callv1, gatewayv1, mediav1 } from '@rtcroom/proto';
 import { Backends } from '../backends';
 import { Connection } from '../ws/connection';
+import { PlayableWatch } from './playable-watch';
 
 export class CallFanout {
   private readonly byIdentity = new Map<string, Set<Connection>>();
   private readonly chains = new Map<string, Promise<void>>();
   private subscription: BusSubscription | undefined;
+  private readonly playable: PlayableWatch;
 
   constructor(
     private readonly bus: EventBus,
     private readonly urls: Backends['urls'],
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.playable = new PlayableWatch(urls, logger);
+  }
 
   async start(): Promise<void> {
     this.subscription = this.bus.subscribe(subjects.allUserEvents, (msg) => this.onEvent(msg));
@@ -81,14 +86,26 @@ export class CallFanout {
       return notice;
     };
     for (const conn of this.byIdentity.get(event.recipientIdentity) ?? []) {
-      conn.send({ requestId: '', message: { $case: 'callNotice', value: await noticeFor(conn.kind) } });
+      const notice = await noticeFor(conn.kind);
+      conn.send({ requestId: '', message: { $case: 'callNotice', value: notice } });
+      this.playable.watch(conn, call.roomId, [notice.whisperPlayUrl], {
+        asking: { standInMemberId: event.whisperMemberId },
+        send: (c, _roomId, whisperPlayUrl) => c.send({ requestId: '', message: { $case: 'callNotice', value: { ...notice, whisperPlayUrl } } }),
+      });
     }
   }
 
   /** A supervisor's whisper, signed for the one it is addressed to (the agent) and its connection's kind. */
   private async whisperPlayUrl(event: callv1.CallEvent, kind: mediav1.ClientKind): Promise<mediav1.PlayUrl | undefined> {
     try {
-      const { playUrls } = await this.urls.issuePlayUrls({ roomId: event.call!.roomId, streamId: event.whisperStreamId, viewerIdentities: [event.recipientIdentity], viewerKinds: [kind], waitForMediaMs: 0 });
+      const { playUrls } = await this.urls.issuePlayUrls({
+        roomId: event.call!.roomId,
+        streamId: event.whisperStreamId,
+        viewerIdentities: [event.recipientIdentity],
+        viewerKinds: [kind],
+        waitForMediaMs: 0,
+        standInMemberId: event.whisperMemberId || undefined,
+      });
       return playUrls[0];
     } catch (err) {
       this.logger.error('could not issue the play URL of a whisper', { callId: event.call!.id, err });

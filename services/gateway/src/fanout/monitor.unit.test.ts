@@ -1,6 +1,7 @@
 // Silent monitoring in the room fan-out, on an in-memory bus with a stand-in URL issuer: a supervisor
 // without a seat is told of streams starting (with a play URL signed for it) and stopping, and the
-// room's closing ends it; a closed connection or stopMonitor lets go of the room's subscription.
+// room's closing ends it; a closed connection or stopMonitor lets go of the room's subscription. A
+// bridged stream's URL that waits for media is asked for again, seatless, and told once it plays.
 import { createLogger, InMemoryEventBus, subjects } from '@rtcroom/common';
 import { gatewayv1, mediav1, roomEventv1, roomv1 } from '@rtcroom/proto';
 import type WebSocket from 'ws';
@@ -73,6 +74,33 @@ describe('RoomFanout monitoring', () => {
     await publish(bus, 7, { $case: 'streamStarted', value: { member: member('agent'), source: roomv1.StreamSource.STREAM_SOURCE_CLIENT } });
     await settle();
     expect([...a.frames(), ...b.frames()]).toEqual([]);
+    fanout.stop();
+  });
+  it("follows up a bridged stream's URL that waits for media: asked again seatless, told as a monitor notice once it plays", async () => {
+    const asked: { withoutSeat?: boolean; waitForMediaMs?: number }[] = [];
+    let flowing = false;
+    const bridged = {
+      ...backends,
+      urls: {
+        issuePlayUrls: async (req: { streamId: string; viewerIdentities: string[]; withoutSeat?: boolean; waitForMediaMs?: number }) => {
+          asked.push({ withoutSeat: req.withoutSeat, waitForMediaMs: req.waitForMediaMs });
+          const url = flowing ? { webrtcUrl: `janus+http://x/${req.streamId}` } : { webrtcUnavailable: 'WEBRTC_STARTING' };
+          return { playUrls: [mediav1.PlayUrl.fromPartial({ streamId: req.streamId, viewerIdentity: req.viewerIdentities[0], ...url })] };
+        },
+      },
+    };
+    const bus = new InMemoryEventBus();
+    const fanout = new RoomFanout(bus, bridged, logger);
+    const { conn, frames } = connection('boss');
+    conn.kind = mediav1.ClientKind.CLIENT_KIND_BROWSER;
+    await fanout.monitor(conn, roomId, 'c_3');
+    flowing = true;
+    fanout.watchMonitored(conn, 'c_3', roomId, [member('agent')], [mediav1.PlayUrl.fromPartial({ streamId: 's_agent', viewerIdentity: 'boss', webrtcUnavailable: 'WEBRTC_STARTING' })]);
+    await settle();
+    const notices = frames().flatMap((f) => (f.message?.$case === 'monitorNotice' ? [f.message.value] : []));
+    expect(notices.map((n) => [n.callId, n.member?.identity, n.playUrl?.webrtcUrl])).toEqual([['c_3', 'agent', 'janus+http://x/s_agent']]);
+    expect(asked).toEqual([{ withoutSeat: true, waitForMediaMs: 6000 }]);
+    expect(fanout.playable.size).toBe(0);
     fanout.stop();
   });
 });

@@ -5,6 +5,9 @@
 // chain, waiting for media; once it comes, the connection gets it as stream_playable. A watch ends
 // when its stream stops, its pusher or the viewer leaves, the room closes, the connection goes, or
 // after about a minute without media (the client can ask again by syncing the room).
+// A supervisor monitoring a desk call holds no seat: its URLs are asked for seatless and come to it
+// as monitor notices (room-fanout.ts), ended with its monitoring. A whisper's URL (a stand-in's
+// stream) comes to the agent as a call notice again (call-fanout.ts).
 import type { Logger } from '@rtcroom/common';
 import { mediav1 } from '@rtcroom/proto';
 import type { Backends } from '../backends';
@@ -22,7 +25,19 @@ interface Watch {
   roomId: string;
   streamId: string;
   ended: boolean;
+  delivery: Delivery;
 }
+
+/** How a playable URL reaches the connection; by default a seat's stream_playable. */
+export interface Delivery {
+  /** What the asks add: a viewer without a seat the gateway vouched for, a stand-in's stream (IssuePlayUrlsRequest). */
+  asking?: { withoutSeat?: boolean; standInMemberId?: string };
+  send(conn: Connection, roomId: string, url: mediav1.PlayUrl): void;
+}
+
+const streamPlayable: Delivery = {
+  send: (conn, roomId, playUrl) => conn.send({ requestId: '', message: { $case: 'streamPlayable', value: { roomId, playUrl } } }),
+};
 
 export class PlayableWatch {
   private readonly watches = new Map<Connection, Map<string, Watch>>();
@@ -32,15 +47,15 @@ export class PlayableWatch {
     private readonly logger: Logger,
   ) {}
 
-  /** Watches those of `playUrls` (given to `conn` for its seat in `roomId`) that wait for media. */
-  watch(conn: Connection, roomId: string, playUrls: Iterable<mediav1.PlayUrl | undefined>): void {
+  /** Watches those of `playUrls` (given to `conn` for its seat in `roomId`, or as `delivery` says) that wait for media. */
+  watch(conn: Connection, roomId: string, playUrls: Iterable<mediav1.PlayUrl | undefined>, delivery: Delivery = streamPlayable): void {
     for (const url of playUrls) {
       if (url?.webrtcUnavailable !== webrtcStarting || url.viewerIdentity !== conn.identity) continue;
       let mine = this.watches.get(conn);
       if (!mine) this.watches.set(conn, (mine = new Map()));
       const key = `${roomId}\0${url.streamId}`;
       if (mine.has(key)) continue;
-      const watch: Watch = { roomId, streamId: url.streamId, ended: false };
+      const watch: Watch = { roomId, streamId: url.streamId, ended: false, delivery };
       mine.set(key, watch);
       void this.follow(conn, watch).finally(() => {
         watch.ended = true;
@@ -77,13 +92,20 @@ export class PlayableWatch {
     for (let i = 0; i < attempts && wanted(); i++) {
       try {
         const { playUrls } = await this.urls.issuePlayUrls(
-          { roomId: watch.roomId, streamId: watch.streamId, viewerIdentities: [conn.identity], viewerKinds: [mediav1.ClientKind.CLIENT_KIND_BROWSER], waitForMediaMs },
+          {
+            roomId: watch.roomId,
+            streamId: watch.streamId,
+            viewerIdentities: [conn.identity],
+            viewerKinds: [mediav1.ClientKind.CLIENT_KIND_BROWSER],
+            waitForMediaMs,
+            ...watch.delivery.asking,
+          },
           { timeoutMs: waitForMediaMs + 4000 },
         );
         const url = playUrls[0];
         if (!wanted()) return;
         if (url?.webrtcUrl) {
-          conn.send({ requestId: '', message: { $case: 'streamPlayable', value: { roomId: watch.roomId, playUrl: url } } });
+          watch.delivery.send(conn, watch.roomId, url);
           return;
         }
         // Failed or unavailable now: not for this watch to retry (the client asks again by syncing).

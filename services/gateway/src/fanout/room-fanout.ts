@@ -16,7 +16,7 @@
 // before live delivery takes over, so nothing is missed or doubled. Should a connection still be
 // behind when an event reaches it, the events it missed are read from the room service first.
 import { BusMessage, EventBus, inSpan, Logger, SpanKind, subjects, subjectTemplate } from '@rtcroom/common';
-import { gatewayv1, mediav1, roomEventv1 } from '@rtcroom/proto';
+import { gatewayv1, mediav1, roomEventv1, roomv1 } from '@rtcroom/proto';
 import { Backends } from '../backends';
 import type { GatewayMetrics } from '../gateway-metrics';
 import { Connection, HeldSeat } from '../ws/connection';
@@ -204,6 +204,7 @@ export class RoomFanout {
   private unmonitor(conn: Connection, roomId: string): void {
     const watching = this.monitors.get(roomId);
     if (!watching?.delete(conn)) return;
+    this.playable.roomEnded(conn, roomId);
     if (watching.size === 0) this.monitors.delete(roomId);
     this.interest.release(roomId);
   }
@@ -219,18 +220,37 @@ export class RoomFanout {
         // bridged stream is awaited here until media flows, so the notice carries one that plays.
         const wait = conn.kind === mediav1.ClientKind.CLIENT_KIND_BROWSER ? monitorWaitForMediaMs : 0;
         const playUrl = await this.backends.urls
-          .issuePlayUrls({ roomId: event.roomId, streamId: member.streamId, viewerIdentities: [conn.identity], viewerKinds: [conn.kind], waitForMediaMs: wait }, { timeoutMs: wait + 3000 })
+          .issuePlayUrls({ roomId: event.roomId, streamId: member.streamId, viewerIdentities: [conn.identity], viewerKinds: [conn.kind], waitForMediaMs: wait, withoutSeat: true }, { timeoutMs: wait + 3000 })
           .then((r) => r.playUrls[0])
           .catch((err) => void this.logger.error('could not issue a play URL for a monitoring supervisor', { roomId: event.roomId, err }));
         notice = { ...base, member, playUrl: playUrl ?? undefined };
+        // Still starting: followed up off this chain, as a notice of its own once media flows.
+        this.watchMonitored(conn, callId, event.roomId, [member], [playUrl ?? undefined]);
       } else if (p?.$case === 'streamStopped' && p.value.member) {
         notice = { ...base, member: p.value.member, streamStopped: true };
+        this.playable.streamEnded(conn, event.roomId, p.value.member.streamId);
       } else if (p?.$case === 'roomClosed') {
         notice = { ...base, ended: true };
         this.unmonitor(conn, event.roomId);
       }
       if (notice && !conn.closed) conn.send({ requestId: '', message: { $case: 'monitorNotice', value: notice } });
     }
+  }
+
+  /**
+   * A monitoring connection's play URLs that wait for the media bridge: each comes to it, seatless, as
+   * a monitor notice of its member's stream once media flows (ended with the monitoring).
+   */
+  watchMonitored(conn: Connection, callId: string, roomId: string, members: roomv1.Member[], playUrls: (mediav1.PlayUrl | undefined)[]): void {
+    const byStream = new Map(members.map((m) => [m.streamId, m]));
+    this.playable.watch(conn, roomId, playUrls, {
+      asking: { withoutSeat: true },
+      send: (c, room, playUrl) => {
+        if (this.monitors.get(room)?.get(c) !== callId) return;
+        const member = byStream.get(playUrl.streamId);
+        c.send({ requestId: '', message: { $case: 'monitorNotice', value: { callId, roomId: room, member, playUrl, streamStopped: false, ended: false } } });
+      },
+    });
   }
 
   /** How many rooms and connections this gateway is delivering to. */

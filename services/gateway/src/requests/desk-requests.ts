@@ -90,7 +90,10 @@ export async function monitorCall(ctx: RequestContext, req: gatewayv1.MonitorCal
     ctx.fanout.stopMonitor(ctx.conn, req.callId);
     throw err;
   });
-  const playUrls = res.call ? await playUrlsFor(ctx, res.call.roomId, res.playStreamIds, []) : [];
+  if (!res.call) return { $case: 'monitorCall', value: { call: res.call, playUrls: [] } };
+  // Seatless: the desk service has just checked this supervisor may watch the call.
+  const playUrls = await playUrlsFor(ctx, res.call.roomId, res.playStreamIds, [], ctx.conn.kind, true);
+  ctx.fanout.watchMonitored(ctx.conn, req.callId, res.call.roomId, res.call.members, playUrls);
   return { $case: 'monitorCall', value: { call: res.call, playUrls } };
 }
 

@@ -64,13 +64,14 @@ export async function playUrlsFor(
   streamIds: string[],
   given: mediav1.PlayUrl[],
   kind: mediav1.ClientKind = ctx.conn.kind,
+  withoutSeat = false,
 ): Promise<mediav1.PlayUrl[]> {
   const have = new Map(given.filter((u) => u.viewerIdentity === ctx.conn.identity).map((u) => [u.streamId, u]));
   const missing = streamIds.filter((id) => !have.has(id));
   // The issuer signs at most this many streams per call.
   for (let i = 0; i < missing.length; i += maxStreamsPerCall) {
     const streamIds = missing.slice(i, i + maxStreamsPerCall);
-    const { playUrls } = await ctx.backends.urls.issueViewerPlayUrls({ roomId, viewerIdentity: ctx.conn.identity, streamIds, viewerKind: kind });
+    const { playUrls } = await ctx.backends.urls.issueViewerPlayUrls({ roomId, viewerIdentity: ctx.conn.identity, streamIds, viewerKind: kind, withoutSeat });
     for (const u of playUrls) have.set(u.streamId, u);
   }
   return streamIds.map((id) => have.get(id)).filter((u): u is mediav1.PlayUrl => u !== undefined);

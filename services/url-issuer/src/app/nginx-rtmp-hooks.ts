@@ -71,9 +71,10 @@ export class NginxRtmpHooks {
   }
 
   async onPublish(p: HookParams): Promise<HookAnswer> {
-    const decision = await decidePublish(this.settings, this.directory, { app: p.app, name: p.name, exp: p.exp, sig: p.sig, tcurl: p.tcurl }, this.now());
+    const decision = await decidePublish(this.settings, this.directory, { app: p.app, name: p.name, exp: p.exp, sig: p.sig, tcurl: p.tcurl, room: p.room, standin: p.standin }, this.now());
     const answer = this.answer('publish', decision, p);
-    if (decision.allowed && !decision.relay) {
+    // A stand-in's stream (a whisper) has no member to be told of it.
+    if (decision.allowed && !decision.relay && !decision.standIn) {
       try {
         await this.sink.publish({
           type: 'stream_began',
@@ -93,7 +94,7 @@ export class NginxRtmpHooks {
   }
 
   async onPlay(p: HookParams): Promise<HookAnswer> {
-    const decision = await decidePlay(this.settings, this.directory, { app: p.app, name: p.name, viewer: p.viewer, exp: p.exp, sig: p.sig }, this.now());
+    const decision = await decidePlay(this.settings, this.directory, { app: p.app, name: p.name, viewer: p.viewer, exp: p.exp, sig: p.sig, seat: p.seat, room: p.room, standin: p.standin }, this.now());
     return this.answer('play', decision, p);
   }
 

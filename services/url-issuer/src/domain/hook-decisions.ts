@@ -2,7 +2,7 @@
 // forged URL), then the membership it was issued for. Every refusal has a reason for the log.
 import type { MemberDirectory, MembershipWithRoom } from './member-directory';
 import { isCurrent } from './member-directory';
-import { verifyPlaySignature, verifyPushSignature, verifyRelayToken } from './providers/self-hosted';
+import { standInRoom, StandInParams, verifyPlaySignature, verifyPushSignature, verifyRelayToken } from './providers/self-hosted';
 
 /** Why a media server request was refused. LOOKUP_FAILED fails closed: the room service did not answer. */
 export type RefusalReason =
@@ -18,7 +18,7 @@ export type RefusalReason =
   | 'LOOKUP_FAILED';
 
 export type HookDecision =
-  | { allowed: true; owner: MembershipWithRoom; relay: boolean }
+  | { allowed: true; owner: MembershipWithRoom; relay: boolean; standIn?: true }
   | { allowed: false; reason: RefusalReason; detail: string };
 
 export interface HookSettings {
@@ -30,7 +30,7 @@ export interface HookSettings {
 }
 
 /** What nginx-rtmp sends with on_publish (and the done hooks): the URL's query is merged in. */
-export interface PublishRequest {
+export interface PublishRequest extends StandInParams {
   app?: string;
   name?: string;
   exp?: string;
@@ -39,12 +39,14 @@ export interface PublishRequest {
   tcurl?: string;
 }
 
-export interface PlayRequest {
+export interface PlayRequest extends StandInParams {
   app?: string;
   name?: string;
   viewer?: string;
   exp?: string;
   sig?: string;
+  /** `none`: a URL signed for a viewer without a seat (a supervisor monitoring the room's call). */
+  seat?: string;
 }
 
 const refuse = (reason: RefusalReason, detail: string): HookDecision => ({ allowed: false, reason, detail });
@@ -79,6 +81,20 @@ async function currentOwner(directory: MemberDirectory, streamId: string): Promi
   return { allowed: true, owner, relay: false };
 }
 
+/**
+ * A stream no membership owns may be a stand-in's (a whisper) bound to a room by its URL: it has no
+ * member to tell of it (standIn) and plays only to that room's seats. Whether the room is still open
+ * is not asked: a push into a closed room's stand-in stream reaches nobody, as no seat is left there.
+ */
+async function ownerOrStandIn(settings: HookSettings, directory: MemberDirectory, req: { name?: string } & StandInParams): Promise<HookDecision> {
+  const decision = await currentOwner(directory, req.name!);
+  if (decision.allowed || decision.reason !== 'NO_SUCH_STREAM') return decision;
+  const roomId = standInRoom(settings.signingKey, req.name, req);
+  if (!roomId) return decision;
+  const member = { memberId: '', identity: '', roomId, streamId: req.name!, state: 'publishing' as const };
+  return { allowed: true, owner: { member, room: { roomId, open: true, recording: false } }, relay: false, standIn: true };
+}
+
 export async function decidePublish(settings: HookSettings, directory: MemberDirectory, req: PublishRequest, now: Date): Promise<HookDecision> {
   if (req.app !== settings.app && req.app !== settings.recordApp) return refuse('UNKNOWN_APP', `application ${req.app ?? '(none)'}`);
   if (isRelay(settings, req)) {
@@ -94,16 +110,18 @@ export async function decidePublish(settings: HookSettings, directory: MemberDir
   }
   const verdict = verifyPushSignature(settings.signingKey, { app: req.app, streamId: req.name, exp: req.exp, sig: req.sig }, now);
   if (verdict !== 'OK') return refuse(verdict, `push signature of ${req.app}/${req.name ?? ''}`);
-  return currentOwner(directory, req.name!);
+  return ownerOrStandIn(settings, directory, req);
 }
 
 export async function decidePlay(settings: HookSettings, directory: MemberDirectory, req: PlayRequest, now: Date): Promise<HookDecision> {
   // Viewers play from the play application only; play URLs are never issued for another.
   if (req.app !== settings.app) return refuse('UNKNOWN_APP', `application ${req.app ?? '(none)'}`);
-  const verdict = verifyPlaySignature(settings.signingKey, { streamId: req.name, viewer: req.viewer, exp: req.exp, sig: req.sig }, now);
+  const verdict = verifyPlaySignature(settings.signingKey, { streamId: req.name, viewer: req.viewer, exp: req.exp, sig: req.sig, seat: req.seat }, now);
   if (verdict !== 'OK') return refuse(verdict, `play signature of ${req.name ?? ''} for ${req.viewer ?? ''}`);
-  const decision = await currentOwner(directory, req.name!);
-  if (!decision.allowed) return decision;
+  const decision = await ownerOrStandIn(settings, directory, req);
+  // Signed seatless only for a viewer the gateway vouched for: it plays this stream while its
+  // publisher is in the open room, like a seated viewer's URL, but without the seat.
+  if (!decision.allowed || req.seat === 'none') return decision;
   const found = await lookup(() => directory.seated(decision.owner.room.roomId, req.viewer!));
   if (!found.ok) return refuse('LOOKUP_FAILED', found.detail);
   if (!found.value) return refuse('VIEWER_NOT_A_MEMBER', `${req.viewer} holds no seat in room ${decision.owner.room.roomId}`);

@@ -1,6 +1,6 @@
 import { decidePlay, decidePublish, HookSettings, identifyPush, PublishRequest } from './hook-decisions';
 import type { MemberDirectory, MembershipState, MembershipWithRoom } from './member-directory';
-import { relayToken, signPlay, signPush } from './providers/self-hosted';
+import { relayToken, signPlay, signPush, signStandIn } from './providers/self-hosted';
 
 const settings: HookSettings = { signingKey: 'hook-signing-key-0123456789', app: 'live', recordApp: 'record' };
 const now = new Date(1_700_000_000_000);
@@ -112,9 +112,49 @@ describe('on_play', () => {
     expect(await reason(decidePlay(settings, rooms, request, now))).toBe(expected);
   });
 
+  describe('a URL signed seatless (a monitoring supervisor, vouched for by the gateway)', () => {
+    const seatless = (streamId: string, viewer: string, e = exp) => ({ ...play(streamId, viewer, e), seat: 'none', sig: signPlay(settings.signingKey, streamId, viewer, e, true) });
+
+    it('plays the stream without a seat while its publisher is in the open room', async () => {
+      expect(await decidePlay(settings, rooms, seatless('s_alice', 'boss'), now)).toEqual({ allowed: true, owner: alice, relay: false });
+    });
+
+    it.each([
+      ["a seated viewer's URL claiming no seat", { ...play('s_alice', 'carol'), seat: 'none' }, 'BAD_SIGNATURE'],
+      ['a seatless URL without its claim', { ...seatless('s_alice', 'carol'), seat: undefined }, 'BAD_SIGNATURE'],
+      ['another seat claim', { ...seatless('s_alice', 'carol'), seat: 'any' }, 'MALFORMED'],
+      ['another stream of the room', { ...seatless('s_alice', 'boss'), name: 's_bob' }, 'BAD_SIGNATURE'],
+      ['the stream of a member who left', seatless('s_gone', 'boss'), 'MEMBER_LEFT'],
+      ['an expired seatless URL', seatless('s_alice', 'boss', 1_699_999_000), 'EXPIRED'],
+    ])('refuses %s', async (_what, request, expected) => {
+      expect(await reason(decidePlay(settings, rooms, request, now))).toBe(expected);
+    });
+  });
+
   it('refuses a viewer who has left, though the URL was signed for them', async () => {
     const afterBobLeft = directory([alice, membership('bob', 's_bob', 'left')]);
     expect(await reason(decidePlay(settings, afterBobLeft, play('s_alice', 'bob'), now))).toBe('VIEWER_NOT_A_MEMBER');
+  });
+});
+
+describe("a stand-in's stream (a whisper), bound to a room by its URL", () => {
+  const agent = membership('agent', 's_agent');
+  const rooms = directory([agent]);
+  const bound = <T extends { name?: string }>(req: T, roomId = 'r_1') => ({ ...req, room: roomId, standin: signStandIn(settings.signingKey, req.name!, roomId) });
+
+  it('is pushed and played by the seated members of its room, with nobody to be told of it', async () => {
+    const published = await decidePublish(settings, rooms, bound(push('s_whisper')), now);
+    expect(published).toMatchObject({ allowed: true, standIn: true, owner: { member: { roomId: 'r_1', streamId: 's_whisper' } } });
+    expect(await reason(decidePlay(settings, rooms, bound(play('s_whisper', 'agent')), now))).toBe('ALLOWED');
+  });
+
+  it.each([
+    ['a viewer without a seat in its room', () => decidePlay(settings, rooms, bound(play('s_whisper', 'carol')), now), 'VIEWER_NOT_A_MEMBER'],
+    ['a binding to another room', () => decidePlay(settings, rooms, { ...bound(play('s_whisper', 'agent')), room: 'r_2' }, now), 'NO_SUCH_STREAM'],
+    ["another stream's binding", () => decidePublish(settings, rooms, { ...push('s_other'), room: 'r_1', standin: bound(push('s_whisper')).standin }, now), 'NO_SUCH_STREAM'],
+    ['no binding', () => decidePublish(settings, rooms, push('s_whisper'), now), 'NO_SUCH_STREAM'],
+  ])('refuses %s', async (_what, decide, expected) => {
+    expect(await reason(decide())).toBe(expected);
   });
 });
 

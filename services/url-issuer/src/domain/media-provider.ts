@@ -35,6 +35,8 @@ export interface SignedEntryUrl {
 /** The seat a push URL is for (TRTC's URL names the room). */
 export interface PushSeat {
   roomId: string;
+  /** A stand-in's stream outside the room's seats (isStandInMemberId): bound to the room in its URL. */
+  standIn?: boolean;
   /** The room is audio-only: the provider's audio-only mode where it has one (TRTC's pureaudiomode). */
   audioOnly?: boolean;
 }
@@ -55,7 +57,24 @@ export interface WebRtcPushRequest {
 }
 
 /** A browser viewer's play of one stream of a room. */
-export interface WebRtcPlayRequest {
+/**
+ * withoutSeat: a viewer without a seat in the room whom the caller vouched for (a supervisor monitoring
+ * its desk call): where the media server checks seats (self-hosted), the URL is signed so that it
+ * admits this viewer without one.
+ */
+export interface PlayOptions {
+  withoutSeat?: boolean;
+  /** The stream is a stand-in's of this room (checked by the caller): its URL carries the binding. */
+  standInRoomId?: string;
+}
+
+/**
+ * A stream outside the room's seats that no membership owns: a desk call's whisper (the room service's
+ * stand-in member ids start with "w_"; a seat's never do).
+ */
+export const isStandInMemberId = (memberId: string): boolean => memberId.startsWith('w_');
+
+export interface WebRtcPlayRequest extends PlayOptions {
   roomId: string;
   streamId: string;
   viewer: string;
@@ -95,7 +114,7 @@ export interface MediaProvider {
   readonly streamIdPrefix: string;
   /** `formats` (when recording) replaces the deployment's record formats where the provider has a choice. */
   pushUrl(streamId: string, record: boolean, now: Date, formats?: readonly string[], seat?: PushSeat): SignedPushUrl;
-  playUrl(streamId: string, viewer: string, now: Date): SignedPlayUrls;
+  playUrl(streamId: string, viewer: string, now: Date, options?: PlayOptions): SignedPlayUrls;
   /**
    * Only where a stream plays from inside the provider's media room (TRTC): the URL the membership
    * owning `streamId` enters that room with while in the audience, admitted to receive only.

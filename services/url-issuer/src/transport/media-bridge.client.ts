@@ -4,7 +4,7 @@
 import { createClient, GrpcMetrics, GrpcTlsConfig, InProcessHub, isDomainError } from '@rtcroom/common';
 import { mediaBridgev1 } from '@rtcroom/proto';
 import { janusPlayUrl, janusPublishUrl } from '../domain/janus-url';
-import type { MediaProvider, WebRtcLeg } from '../domain/media-provider';
+import { isStandInMemberId, MediaProvider, WebRtcLeg } from '../domain/media-provider';
 import type { BridgeRelease } from '../events/bridge-release.consumer';
 
 /** The RTMP URLs the bridge pulls from and pushes to: the provider's own, signed as for a mini-program. */
@@ -58,8 +58,9 @@ export function mediaBridgeLeg(address: string, rtmp: RtmpSigner, options: Media
     // is seated. The URL is given only once media flows into the mountpoint (waiting up to
     // waitForMediaMs for it); until then the viewer is told the stream is starting, and the bridge
     // keeps preparing it.
-    async playUrl({ roomId, streamId, viewer, now, waitForMediaMs }) {
-      const sourceUrl = rtmp.playUrl(streamId, viewer, now).rtmpUrl;
+    // A viewer without a seat (a monitoring supervisor) brings a seatless URL, admitted all the same.
+    async playUrl({ roomId, streamId, viewer, now, waitForMediaMs, withoutSeat, standInRoomId }) {
+      const sourceUrl = rtmp.playUrl(streamId, viewer, now, { withoutSeat, standInRoomId }).rtmpUrl;
       const wait = waitForMediaMs ?? 0;
       const opened = await client.openIngress({ roomId, streamId, viewerIdentity: viewer, sourceUrl, waitForMediaMs: wait }, { timeoutMs: wait + (options.timeoutMs ?? 10_000) });
       if (opened.state !== mediaBridgev1.BridgeState.BRIDGE_STATE_FLOWING) return { starting: true };
@@ -71,7 +72,7 @@ export function mediaBridgeLeg(address: string, rtmp: RtmpSigner, options: Media
     // once the browser's media reaches it. The bridge keys the egress by member id, held by the
     // member's identity.
     async pushUrl({ roomId, memberId, identity, streamId, record, formats, now }) {
-      const targetUrl = rtmp.pushUrl(streamId, record, now, formats, { roomId }).url;
+      const targetUrl = rtmp.pushUrl(streamId, record, now, formats, { roomId, standIn: isStandInMemberId(memberId) }).url;
       const opened = await client.openEgress({ roomId, memberId, publisherIdentity: identity ?? '', targetUrl });
       return janusPublishUrl(accessOf(opened.janus), opened.videoroomId, opened.feedId);
     },

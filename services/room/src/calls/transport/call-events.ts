@@ -15,14 +15,22 @@ export function encodeCallEvents(call: Call, time: Date, alsoTo: string[] = []):
   const traceparent = activeTraceparent();
   return recipients.map((identity) => {
     const id = newId('e');
-    const payload = callv1.CallEvent.encode({ id, recipientIdentity: identity, call: proto, time, whisperIdentity: '', whisperStreamId: '' }).finish();
+    const payload = callv1.CallEvent.encode({ id, recipientIdentity: identity, call: proto, time, whisperIdentity: '', whisperStreamId: '', whisperMemberId: '' }).finish();
     return { id, roomId: call.roomId, seq: null, subject: subjects.userCall(identity), payload, time, traceparent };
   });
 }
 
 /** A supervisor whispers: one copy, to the agent alone (the customer's copies never carry it). */
-export function encodeWhisper(call: Call, agent: string, supervisor: string, streamId: string, time: Date): OutboxRow[] {
+export function encodeWhisper(call: Call, agent: string, supervisor: string, stream: { streamId: string; memberId: string }, time: Date): OutboxRow[] {
   const id = newId('e');
-  const payload = callv1.CallEvent.encode({ id, recipientIdentity: agent, call: toProtoCall(call), time, whisperIdentity: supervisor, whisperStreamId: streamId }).finish();
+  const payload = callv1.CallEvent.encode({
+    id,
+    recipientIdentity: agent,
+    call: toProtoCall(call),
+    time,
+    whisperIdentity: supervisor,
+    whisperStreamId: stream.streamId,
+    whisperMemberId: stream.memberId,
+  }).finish();
   return [{ id, roomId: call.roomId, seq: null, subject: subjects.userCall(agent), payload, time, traceparent: activeTraceparent() }];
 }

@@ -283,10 +283,11 @@ export class Desk {
     if (!identityPattern.test(identity)) throw new DomainError('INVALID_ARGUMENT', 'identity is not valid', { field: 'identity' });
     checkSelf(actor, identity, 'whisper in a call');
     const call = await this.liveCall(callId, actor);
-    const pushUrl = await this.issuer.issuePushUrl(call.roomId, whisperMemberId(callId, identity), false, [], kind, false, identity);
+    const memberId = whisperMemberId(callId, identity);
+    const pushUrl = await this.issuer.issuePushUrl(call.roomId, memberId, false, [], kind, false, identity);
     const after = await this.calls.transition(callId, (c, now, change) => {
       if (c.state !== 'active') throw new DomainError('CALL_NOT_LIVE', `call ${callId} is not running`, { state: c.state });
-      change.notify([...encodeWhisper(c, c.calleeIdentity, identity, pushUrl.streamId, now), encodeSupervised(c, identity, 'whisper', now)]);
+      change.notify([...encodeWhisper(c, c.calleeIdentity, identity, { streamId: pushUrl.streamId, memberId }, now), encodeSupervised(c, identity, 'whisper', now)]);
       return c;
     });
     return { live: { call: after, members: await this.membersOf(call.roomId) }, pushUrl };

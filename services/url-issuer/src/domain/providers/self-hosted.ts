@@ -4,7 +4,7 @@
 // so a member cannot move a recorded push to the application that does not record (or back).
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { identityPattern } from '@rtcroom/common/errors';
-import type { MediaProvider, SignedPlayUrls, SignedPushUrl, UrlLifetimes, WebRtcLeg } from '../media-provider';
+import type { MediaProvider, PlayOptions, PushSeat, SignedPlayUrls, SignedPushUrl, UrlLifetimes, WebRtcLeg } from '../media-provider';
 import { expirySeconds } from '../expiry';
 
 export interface SelfHostedSettings extends UrlLifetimes {
@@ -33,12 +33,37 @@ export interface PushParams {
   sig: string | undefined;
 }
 
+/**
+ * A stand-in's stream (a whisper) belongs to no membership: its push and play URLs carry
+ * `room=<roomId>&standin=<binding>`, which the hooks check instead of the stream's owner.
+ */
+export interface StandInParams {
+  room?: string | undefined;
+  standin?: string | undefined;
+}
+
+export function signStandIn(key: string, streamId: string, roomId: string): string {
+  return hmacHex(key, `stand-in\n${streamId}\n${roomId}`);
+}
+
+/** The room a stand-in's stream is bound to, or undefined when the URL carries no valid binding. */
+export function standInRoom(key: string, streamId: string | undefined, params: StandInParams): string | undefined {
+  const { room, standin } = params;
+  if (!streamId || !room || !appShape.test(room) || !standin || !sigShape.test(standin)) return undefined;
+  return timingSafeEqual(Buffer.from(signStandIn(key, streamId, room), 'hex'), Buffer.from(standin, 'hex')) ? room : undefined;
+}
+
+const standInQuery = (key: string, streamId: string, roomId: string | undefined) =>
+  roomId ? `&room=${encodeURIComponent(roomId)}&standin=${signStandIn(key, streamId, roomId)}` : '';
+
 /** The parameters an on_play hook receives: the stream name and the play URL's query. */
 export interface PlayParams {
   streamId: string | undefined;
   viewer: string | undefined;
   exp: string | undefined;
   sig: string | undefined;
+  /** `none` on a URL signed for a viewer without a seat (signPlay's `withoutSeat`). */
+  seat?: string | undefined;
 }
 
 const streamIdShape = /^[A-Za-z0-9_-]{1,128}$/;
@@ -53,8 +78,9 @@ export function signPush(key: string, app: string, streamId: string, exp: number
   return hmacHex(key, `push\n${app}\n${streamId}\n${exp}`);
 }
 
-export function signPlay(key: string, streamId: string, viewer: string, exp: number | string): string {
-  return hmacHex(key, `play\n${streamId}\n${viewer}\n${exp}`);
+// A seatless URL has a leading word of its own, so `seat=none` cannot be added to a seated viewer's URL.
+export function signPlay(key: string, streamId: string, viewer: string, exp: number | string, withoutSeat = false): string {
+  return hmacHex(key, `${withoutSeat ? 'play-seatless' : 'play'}\n${streamId}\n${viewer}\n${exp}`);
 }
 
 function judge(expected: string, sig: string, exp: string, now: Date): SignatureVerdict {
@@ -87,10 +113,11 @@ export function verifyRelayToken(key: string, recordApp: string, app: string, to
 }
 
 export function verifyPlaySignature(key: string, params: PlayParams, now: Date = new Date()): SignatureVerdict {
-  const { streamId, viewer, exp, sig } = params;
+  const { streamId, viewer, exp, sig, seat } = params;
   if (!streamId || !streamIdShape.test(streamId) || !viewer || !identityPattern.test(viewer)) return 'MALFORMED';
   if (!exp || !expShape.test(exp) || !sig || !sigShape.test(sig)) return 'MALFORMED';
-  return judge(signPlay(key, streamId, viewer, exp), sig, exp, now);
+  if (seat !== undefined && seat !== 'none') return 'MALFORMED';
+  return judge(signPlay(key, streamId, viewer, exp, seat === 'none'), sig, exp, now);
 }
 
 /**
@@ -103,17 +130,19 @@ export function createSelfHostedProvider(settings: SelfHostedSettings, webrtc?: 
     streamIdPrefix: 's',
     ...(webrtc ? { webrtc } : {}),
 
-    pushUrl(streamId: string, record: boolean, now: Date): SignedPushUrl {
+    pushUrl(streamId: string, record: boolean, now: Date, _formats?: readonly string[], seat?: PushSeat): SignedPushUrl {
       const exp = expirySeconds(now, settings.pushTtlSeconds);
       const target = record ? recordApp : app;
-      const url = `${rtmpBase}/${target}/${streamId}?exp=${exp}&sig=${signPush(key, target, streamId, exp)}`;
+      const standIn = standInQuery(key, streamId, seat?.standIn ? seat.roomId : undefined);
+      const url = `${rtmpBase}/${target}/${streamId}?exp=${exp}&sig=${signPush(key, target, streamId, exp)}${standIn}`;
       return { url, expireTime: new Date(exp * 1000), recording: record };
     },
 
     // One signature serves every play URL of a viewer: the hooks check stream, viewer and expiry.
-    playUrl(streamId: string, viewer: string, now: Date): SignedPlayUrls {
+    playUrl(streamId: string, viewer: string, now: Date, options: PlayOptions = {}): SignedPlayUrls {
       const exp = expirySeconds(now, settings.playTtlSeconds);
-      const query = `viewer=${encodeURIComponent(viewer)}&exp=${exp}&sig=${signPlay(key, streamId, viewer, exp)}`;
+      const seatless = options.withoutSeat === true;
+      const query = `viewer=${encodeURIComponent(viewer)}${seatless ? '&seat=none' : ''}&exp=${exp}&sig=${signPlay(key, streamId, viewer, exp, seatless)}${standInQuery(key, streamId, options.standInRoomId)}`;
       const rtmpUrl = `${rtmpBase}/${app}/${streamId}?${query}`;
       return {
         rtcUrl: rtmpUrl,

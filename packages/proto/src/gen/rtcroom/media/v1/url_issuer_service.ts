@@ -146,7 +146,26 @@ export interface IssuePlayUrlsRequest {
    * media flows there; until then it is empty with webrtc_unavailable WEBRTC_STARTING (and the
    * bridge keeps preparing the stream). 0: answer at once.
    */
-  waitForMediaMs?: number | undefined;
+  waitForMediaMs?:
+    | number
+    | undefined;
+  /**
+   * The viewers hold no seat in the room and the caller has checked they may watch it (a supervisor
+   * monitoring the room's desk call: the gateway, after DeskService.MonitorCall). Their URLs are signed
+   * as seatless: the media server admits them for this stream while its publisher is in the open room,
+   * without asking for a seat (a seated viewer's URL is refused once its seat goes). Only the gateway
+   * sets it; nothing else changes (the URL still names one viewer, one stream, and expires).
+   */
+  withoutSeat?:
+    | boolean
+    | undefined;
+  /**
+   * The stream is a stand-in's, outside the room's seats (a desk call's whisper: the CallEvent's
+   * whisper_member_id, "w_..."): no membership owns it, so its URLs carry a binding of the stream to
+   * room_id that the media server checks instead (checked here: the stream id must derive from
+   * room_id and this id, else INVALID_ARGUMENT). Viewers must still hold a seat in the room.
+   */
+  standInMemberId?: string | undefined;
 }
 
 export interface IssuePlayUrlsResponse {
@@ -160,7 +179,11 @@ export interface IssueViewerPlayUrlsRequest {
   /** 1-100 stream ids of the room. */
   streamIds: string[];
   /** The viewer's kind: a browser's URLs are also signed for WebRTC (PlayUrl.webrtc_url). */
-  viewerKind?: ClientKind | undefined;
+  viewerKind?:
+    | ClientKind
+    | undefined;
+  /** As in IssuePlayUrlsRequest. */
+  withoutSeat?: boolean | undefined;
 }
 
 export interface IssueViewerPlayUrlsResponse {
@@ -511,7 +534,15 @@ export const IssuePushUrlResponse: MessageFns<IssuePushUrlResponse> = {
 };
 
 function createBaseIssuePlayUrlsRequest(): IssuePlayUrlsRequest {
-  return { roomId: "", streamId: "", viewerIdentities: [], viewerKinds: [], waitForMediaMs: undefined };
+  return {
+    roomId: "",
+    streamId: "",
+    viewerIdentities: [],
+    viewerKinds: [],
+    waitForMediaMs: undefined,
+    withoutSeat: undefined,
+    standInMemberId: undefined,
+  };
 }
 
 export const IssuePlayUrlsRequest: MessageFns<IssuePlayUrlsRequest> = {
@@ -534,6 +565,12 @@ export const IssuePlayUrlsRequest: MessageFns<IssuePlayUrlsRequest> = {
     }
     if (message.waitForMediaMs !== undefined) {
       writer.uint32(720).uint32(message.waitForMediaMs);
+    }
+    if (message.withoutSeat !== undefined) {
+      writer.uint32(728).bool(message.withoutSeat);
+    }
+    if (message.standInMemberId !== undefined) {
+      writer.uint32(738).string(message.standInMemberId);
     }
     return writer;
   },
@@ -601,6 +638,22 @@ export const IssuePlayUrlsRequest: MessageFns<IssuePlayUrlsRequest> = {
             message.waitForMediaMs = reader.uint32();
             continue;
           }
+          case 91: {
+            if (tag !== 728) {
+              break;
+            }
+
+            message.withoutSeat = reader.bool();
+            continue;
+          }
+          case 92: {
+            if (tag !== 738) {
+              break;
+            }
+
+            message.standInMemberId = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -640,6 +693,16 @@ export const IssuePlayUrlsRequest: MessageFns<IssuePlayUrlsRequest> = {
         : isSet(object.wait_for_media_ms)
         ? globalThis.Number(object.wait_for_media_ms)
         : undefined,
+      withoutSeat: isSet(object.withoutSeat)
+        ? globalThis.Boolean(object.withoutSeat)
+        : isSet(object.without_seat)
+        ? globalThis.Boolean(object.without_seat)
+        : undefined,
+      standInMemberId: isSet(object.standInMemberId)
+        ? globalThis.String(object.standInMemberId)
+        : isSet(object.stand_in_member_id)
+        ? globalThis.String(object.stand_in_member_id)
+        : undefined,
     };
   },
 
@@ -660,6 +723,12 @@ export const IssuePlayUrlsRequest: MessageFns<IssuePlayUrlsRequest> = {
     if (message.waitForMediaMs !== undefined) {
       obj.waitForMediaMs = Math.round(message.waitForMediaMs);
     }
+    if (message.withoutSeat !== undefined) {
+      obj.withoutSeat = message.withoutSeat;
+    }
+    if (message.standInMemberId !== undefined) {
+      obj.standInMemberId = message.standInMemberId;
+    }
     return obj;
   },
 
@@ -673,6 +742,8 @@ export const IssuePlayUrlsRequest: MessageFns<IssuePlayUrlsRequest> = {
     message.viewerIdentities = object.viewerIdentities?.map((e) => e) || [];
     message.viewerKinds = object.viewerKinds?.map((e) => e) || [];
     message.waitForMediaMs = object.waitForMediaMs ?? undefined;
+    message.withoutSeat = object.withoutSeat ?? undefined;
+    message.standInMemberId = object.standInMemberId ?? undefined;
     return message;
   },
 };
@@ -751,7 +822,7 @@ export const IssuePlayUrlsResponse: MessageFns<IssuePlayUrlsResponse> = {
 };
 
 function createBaseIssueViewerPlayUrlsRequest(): IssueViewerPlayUrlsRequest {
-  return { roomId: "", viewerIdentity: "", streamIds: [], viewerKind: undefined };
+  return { roomId: "", viewerIdentity: "", streamIds: [], viewerKind: undefined, withoutSeat: undefined };
 }
 
 export const IssueViewerPlayUrlsRequest: MessageFns<IssueViewerPlayUrlsRequest> = {
@@ -767,6 +838,9 @@ export const IssueViewerPlayUrlsRequest: MessageFns<IssueViewerPlayUrlsRequest> 
     }
     if (message.viewerKind !== undefined) {
       writer.uint32(400).int32(clientKindToNumber(message.viewerKind));
+    }
+    if (message.withoutSeat !== undefined) {
+      writer.uint32(728).bool(message.withoutSeat);
     }
     return writer;
   },
@@ -816,6 +890,14 @@ export const IssueViewerPlayUrlsRequest: MessageFns<IssueViewerPlayUrlsRequest> 
             message.viewerKind = clientKindFromJSON(reader.int32());
             continue;
           }
+          case 91: {
+            if (tag !== 728) {
+              break;
+            }
+
+            message.withoutSeat = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -850,6 +932,11 @@ export const IssueViewerPlayUrlsRequest: MessageFns<IssueViewerPlayUrlsRequest> 
         : isSet(object.viewer_kind)
         ? clientKindFromJSON(object.viewer_kind)
         : undefined,
+      withoutSeat: isSet(object.withoutSeat)
+        ? globalThis.Boolean(object.withoutSeat)
+        : isSet(object.without_seat)
+        ? globalThis.Boolean(object.without_seat)
+        : undefined,
     };
   },
 
@@ -867,6 +954,9 @@ export const IssueViewerPlayUrlsRequest: MessageFns<IssueViewerPlayUrlsRequest> 
     if (message.viewerKind !== undefined) {
       obj.viewerKind = clientKindToJSON(message.viewerKind);
     }
+    if (message.withoutSeat !== undefined) {
+      obj.withoutSeat = message.withoutSeat;
+    }
     return obj;
   },
 
@@ -879,6 +969,7 @@ export const IssueViewerPlayUrlsRequest: MessageFns<IssueViewerPlayUrlsRequest> 
     message.viewerIdentity = object.viewerIdentity ?? "";
     message.streamIds = object.streamIds?.map((e) => e) || [];
     message.viewerKind = object.viewerKind ?? undefined;
+    message.withoutSeat = object.withoutSeat ?? undefined;
     return message;
   },
 };

@@ -245,8 +245,12 @@ export interface CallEvent {
    * and the stream it pushes, which only the agent is given a play URL for.
    */
   whisperIdentity: string;
-  /** NEXT-ID: 122 */
   whisperStreamId: string;
+  /**
+   * The whisper stream's stand-in member id ("w_...", never a seat's): the gateway passes it with
+   * IssuePlayUrls (stand_in_member_id), so the media server can tell the stream is the call room's.
+   */
+  whisperMemberId: string;
 }
 
 function createBaseCall(): Call {
@@ -691,7 +695,15 @@ export const Call: MessageFns<Call> = {
 };
 
 function createBaseCallEvent(): CallEvent {
-  return { id: "", recipientIdentity: "", call: undefined, time: undefined, whisperIdentity: "", whisperStreamId: "" };
+  return {
+    id: "",
+    recipientIdentity: "",
+    call: undefined,
+    time: undefined,
+    whisperIdentity: "",
+    whisperStreamId: "",
+    whisperMemberId: "",
+  };
 }
 
 export const CallEvent: MessageFns<CallEvent> = {
@@ -713,6 +725,9 @@ export const CallEvent: MessageFns<CallEvent> = {
     }
     if (message.whisperStreamId !== "") {
       writer.uint32(970).string(message.whisperStreamId);
+    }
+    if (message.whisperMemberId !== "") {
+      writer.uint32(730).string(message.whisperMemberId);
     }
     return writer;
   },
@@ -778,6 +793,14 @@ export const CallEvent: MessageFns<CallEvent> = {
             message.whisperStreamId = reader.string();
             continue;
           }
+          case 91: {
+            if (tag !== 730) {
+              break;
+            }
+
+            message.whisperMemberId = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -810,6 +833,11 @@ export const CallEvent: MessageFns<CallEvent> = {
         : isSet(object.whisper_stream_id)
         ? globalThis.String(object.whisper_stream_id)
         : "",
+      whisperMemberId: isSet(object.whisperMemberId)
+        ? globalThis.String(object.whisperMemberId)
+        : isSet(object.whisper_member_id)
+        ? globalThis.String(object.whisper_member_id)
+        : "",
     };
   },
 
@@ -833,6 +861,9 @@ export const CallEvent: MessageFns<CallEvent> = {
     if (message.whisperStreamId !== undefined) {
       obj.whisperStreamId = message.whisperStreamId;
     }
+    if (message.whisperMemberId !== undefined) {
+      obj.whisperMemberId = message.whisperMemberId;
+    }
     return obj;
   },
 
@@ -847,6 +878,7 @@ export const CallEvent: MessageFns<CallEvent> = {
     message.time = object.time ?? undefined;
     message.whisperIdentity = object.whisperIdentity ?? "";
     message.whisperStreamId = object.whisperStreamId ?? "";
+    message.whisperMemberId = object.whisperMemberId ?? "";
     return message;
   },
 };
