@@ -17,8 +17,16 @@ export interface MemberTiming {
   connectTimeoutMs: number;
 }
 
+/**
+ * What a churn member does: `full` connects inside the run, joins, reports push began (1002) and leaves
+ * and closes; `join-leave` (issue 23's measure) has every socket open before the timed window, joins
+ * and leaves without pushing, and closes only after the window, so the CPU counted is joins and leaves.
+ */
+export type Lifecycle = 'full' | 'join-leave';
+
 export interface BenchSettings {
   mode: 'quick' | 'full';
+  lifecycle: Lifecycle;
   targets: TargetKind[];
   scenarios: ScenarioName[];
   /** Client processes that drive the churn scenarios. */
@@ -62,6 +70,9 @@ export const USAGE = `usage: node bench/dist/run.js [options]
                            (default postgres://postgres@127.0.0.1:5432/postgres)
   --out DIR                where results go (default bench/results)
   --gateway FILE           another build of services/gateway/dist/main.js to run (A/B runs)
+  --lifecycle full|join-leave   what a churn member does (default full: connect, join, push began,
+                           leave, close; join-leave: sockets open before the timed window, join and
+                           leave only, CPU counted over the joins and leaves)
   --one-process            run rtcroom's four services in one process (npm start) instead of four;
                            RTCROOM_INPROCESS_CALLS=off in the bench's environment makes them call
                            each other over loopback gRPC there
@@ -83,6 +94,7 @@ const commandLine = {
     out: { type: 'string' },
     gateway: { type: 'string' },
     'one-process': { type: 'boolean' },
+    lifecycle: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   },
 } as const;
@@ -96,6 +108,7 @@ export function parseBenchArgs(argv: string[]): BenchSettings | 'help' {
   const repoRoot = path.resolve(__dirname, '..', '..');
   const settings: BenchSettings = {
     mode: full ? 'full' : 'quick',
+    lifecycle: parseLifecycle(flags.lifecycle),
     targets: parseTargets(flags['floor-only'] ? 'floor' : flags.target ?? 'both'),
     scenarios: parseScenarios(flags.scenarios),
     clientProcesses: positive(flags.clients, 2, 'clients'),
@@ -122,7 +135,7 @@ export function parseBenchArgs(argv: string[]): BenchSettings | 'help' {
     settleMs: 1000,
     quietMaxMs: full ? 30_000 : 15_000,
     // Below rtcroom's knee, so no backlog from the warmup lands in the first step.
-    warmup: { rate: 100, seconds: 3 },
+    warmup: { rate: 100, seconds: 15 },
     natsUrl: flags.nats ?? 'nats://127.0.0.1:4222',
     pgAdminUrl: flags.pg ?? 'postgres://postgres@127.0.0.1:5432/postgres',
     startTimeoutMs: 30_000,
@@ -148,6 +161,12 @@ function parseTargets(value: string): TargetKind[] {
     default:
       throw new UsageError(`--target must be floor, system or both, got ${value}`);
   }
+}
+
+function parseLifecycle(value: string | undefined): Lifecycle {
+  if (value === undefined || value === 'full') return 'full';
+  if (value === 'join-leave') return value;
+  throw new UsageError(`--lifecycle must be full or join-leave, got ${value}`);
 }
 
 function parseScenarios(value: string | undefined): ScenarioName[] {

@@ -21,6 +21,8 @@ it('reads the documented forms', () => {
     natsUrl: 'nats://127.0.0.1:4223',
     pgAdminUrl: 'postgres://x@127.0.0.1/y',
   });
+  expect(settings().lifecycle).toBe('full');
+  expect(settings('--lifecycle', 'join-leave', '--rate', '200')).toMatchObject({ lifecycle: 'join-leave', churn: { rate: 200 } });
   expect(parseBenchArgs(['--help'])).toBe('help');
 });
 
@@ -31,6 +33,7 @@ it.each([
   [['--rate', 'lots'], '--rate must be a positive whole number, got lots'],
   [['--target', 'moon'], '--target must be floor, system or both, got moon'],
   [['--scenarios', 'churn,nap'], 'unknown scenario nap'],
+  [['--lifecycle', 'push'], '--lifecycle must be full or join-leave, got push'],
 ])('refuses %j: %s', (argv, problem) => {
   expect(() => parseBenchArgs(argv)).toThrow(UsageError);
   expect(() => parseBenchArgs(argv)).toThrow(problem);

@@ -6,15 +6,17 @@
 //   node bench/dist/pairs.js --a /path/to/checkout-before --b /path/to/checkout-after [--pairs 6] [--rate 100] [--out FILE]
 // Each checkout must be built (npm run build); its own bench/dist/run.js runs its own services.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { readCommandLine, usageFailed } from '@rtcroom/common';
 
-const usage = `usage: node bench/dist/pairs.js --a DIR --b DIR [--pairs 6] [--rate 100] [--out FILE]
+const usage = `usage: node bench/dist/pairs.js --a DIR --b DIR [--pairs 6] [--rate 100] [--lifecycle full|join-leave] [--one-process] [--out FILE]
   --a DIR, --b DIR   two built checkouts (the before and the after of a change)
   --pairs N          pairs of runs (default 6)
   --rate N           joins/s of the churn scenario (default 100)
+  --lifecycle L      passed to run.js: full (default) or join-leave (sockets open before, no push)
+  --one-process      passed to run.js: the four services in one process
   --out FILE         also write every run's figures there (JSON)
 `;
 
@@ -36,20 +38,23 @@ interface RunFigures {
   joinNotifyP50Ms: number;
 }
 
-function runOnce(dir: string, build: 'a' | 'b', rate: number): RunFigures {
+function runOnce(dir: string, build: 'a' | 'b', rate: number, extra: string[]): RunFigures {
   const out = mkdtempSync(join(tmpdir(), 'rtcroom-pairs-'));
   const load = loadavg()[0]!;
   try {
-    const r = spawnSync(process.execPath, [join(dir, 'bench/dist/run.js'), '--target', 'system', '--scenarios', 'churn', '--rate', String(rate), '--out', out], { cwd: dir, encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [join(dir, 'bench/dist/run.js'), '--target', 'system', '--scenarios', 'churn', '--rate', String(rate), ...extra, '--out', out], { cwd: dir, encoding: 'utf8' });
     if (r.status !== 0) throw new Error(`the run of ${dir} failed (${r.status}): ${(r.stderr || r.stdout).slice(-2000)}`);
-    const figures = JSON.parse(readFileSync(join(out, 'quick-rtcroom.json'), 'utf8')).churn[0].results.rtcroom.figures;
+    // run.js names its results after the lifecycle and the process shape (quick-rtcroom[-join-leave][-one-process].json).
+    const file = readdirSync(out).find((f) => f.startsWith('quick-rtcroom') && f.endsWith('.json'));
+    if (!file) throw new Error(`the run of ${dir} wrote no results`);
+    const figures = JSON.parse(readFileSync(join(out, file), 'utf8')).churn[0].results.rtcroom.figures;
     const cpuSeconds: Record<string, number> = {};
     let clientCpuSeconds = 0;
     for (const p of figures.processes as { name: string; cpuSeconds: number }[]) {
-      if ((services as readonly string[]).includes(p.name)) cpuSeconds[p.name] = p.cpuSeconds;
+      if (!p.name.startsWith('(')) cpuSeconds[p.name] = p.cpuSeconds; // a service, or 'rtcroom' in one process
       if (p.name.startsWith('(client')) clientCpuSeconds += p.cpuSeconds;
     }
-    const total = services.reduce((sum, s) => sum + (cpuSeconds[s] ?? 0), 0);
+    const total = Object.values(cpuSeconds).reduce((sum, s) => sum + s, 0);
     return {
       build,
       load,
@@ -80,6 +85,8 @@ function main(): void {
       pairs: { type: 'string', default: '6' },
       rate: { type: 'string', default: '100' },
       out: { type: 'string' },
+      lifecycle: { type: 'string', default: 'full' },
+      'one-process': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -88,12 +95,14 @@ function main(): void {
   const rate = Number(values.rate);
   if (!Number.isInteger(pairs) || pairs <= 0) usageFailed(usage, `--pairs must be a positive whole number, got ${values.pairs}`);
   if (!Number.isInteger(rate) || rate <= 0) usageFailed(usage, `--rate must be a positive whole number, got ${values.rate}`);
+  if (values.lifecycle !== 'full' && values.lifecycle !== 'join-leave') usageFailed(usage, `--lifecycle must be full or join-leave, got ${values.lifecycle}`);
+  const extra = ['--lifecycle', values.lifecycle, ...(values['one-process'] ? ['--one-process'] : [])];
   const dirs = { a: resolve(values.a!), b: resolve(values.b!) };
   const results: { pair: number; a: RunFigures; b: RunFigures }[] = [];
   for (let i = 1; i <= pairs; i++) {
     const order: ('a' | 'b')[] = i % 2 ? ['a', 'b'] : ['b', 'a'];
     const got: Partial<Record<'a' | 'b', RunFigures>> = {};
-    for (const build of order) got[build] = runOnce(dirs[build], build, rate);
+    for (const build of order) got[build] = runOnce(dirs[build], build, rate, extra);
     const pair = { pair: i, a: got.a!, b: got.b! };
     results.push(pair);
     const f = (r: RunFigures) => `${r.servicesMsPerMember.toFixed(2)} ms/member, ${r.servicesPerClientCpu.toFixed(2)}x clients, ${r.joinsAcked}/${r.joinsPlanned}, load ${r.load.toFixed(1)}`;
@@ -105,7 +114,7 @@ function main(): void {
   console.log(`  services' CPU over the clients': ${pct(change((r) => r.servicesPerClientCpu))}`);
   console.log(`  services' CPU per member:        ${pct(change((r) => r.servicesMsPerMember))} (a: ${median(results.map((p) => p.a.servicesMsPerMember)).toFixed(2)} ms)`);
   for (const s of services) console.log(`  ${s.padEnd(31)} ${pct(change((r) => (r.cpuSeconds[s] ?? 0) / r.clientCpuSeconds))} of the clients'-CPU ratio`);
-  if (values.out) writeFileSync(values.out, JSON.stringify({ a: dirs.a, b: dirs.b, rate, pairs: results }, null, 1) + '\n');
+  if (values.out) writeFileSync(values.out, JSON.stringify({ a: dirs.a, b: dirs.b, rate, lifecycle: values.lifecycle, oneProcess: values['one-process'], pairs: results }, null, 1) + '\n');
 }
 
 main();

@@ -127,6 +127,8 @@ function emptyReport(settings: BenchSettings): BenchReport {
     meta: {
       date: new Date().toISOString(),
       mode: settings.mode,
+      lifecycle: settings.lifecycle,
+      oneProcess: settings.oneProcess,
       machine: {
         cpu: cpus[0]?.model.trim() ?? 'unknown',
         cores: cpus.length,
@@ -155,7 +157,10 @@ function emptyReport(settings: BenchSettings): BenchReport {
 
 function writeResults(settings: BenchSettings, report: BenchReport): { markdown: string; files: string[] } {
   mkdirSync(settings.resultsDir, { recursive: true });
-  const base = settings.targets.length === 1 ? `${settings.mode}-${settings.targets[0]}` : settings.mode;
+  const base =
+    (settings.targets.length === 1 ? `${settings.mode}-${settings.targets[0]}` : settings.mode) +
+    (settings.lifecycle === 'join-leave' ? '-join-leave' : '') +
+    (settings.oneProcess ? '-one-process' : '');
   const chart = renderChart(report);
   const files: string[] = [];
   const chartName = `${base}.svg`;

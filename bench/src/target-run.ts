@@ -29,7 +29,7 @@ export async function runChurnPhase(ctx: ScenarioContext, target: Target, report
   {
     const { rate, seconds } = ctx.settings.warmup;
     const warmup: ChurnSpec = { scenario: 'churn', label: 'warmup', rate, rooms: Math.ceil((rate * seconds) / ctx.settings.member.maxMembers) };
-    const result = await measured(target, ctx, clients, report, say, () => runChurn(ctx, target, warmup));
+    const result = await measured(target, ctx, clients, report, say, (windowStarts) => runChurn(ctx, target, warmup, undefined, windowStarts));
     say(`${describeChurn(warmup.label, target.kind, result)} (not recorded)`);
   }
   // Past a rate the target is swamped at, higher steps would only pile up timeouts: they are skipped.
@@ -45,7 +45,7 @@ export async function runChurnPhase(ctx: ScenarioContext, target: Target, report
       say(`${spec.label} on ${target.kind}: skipped (swamped at ${swampedAt} joins/s)`);
       continue;
     }
-    const result = await measured(target, ctx, clients, report, say, () => runChurn(ctx, target, spec));
+    const result = await measured(target, ctx, clients, report, say, (windowStarts) => runChurn(ctx, target, spec, undefined, windowStarts));
     entry.results[target.kind] = result;
     say(describeChurn(spec.label, target.kind, result));
     if (spec.rate !== null && isSwamped(spec.rate, result)) swampedAt = Math.min(spec.rate, swampedAt ?? Infinity);
@@ -91,7 +91,8 @@ async function measured<T>(
   clients: number,
   report: BenchReport,
   say: (line: string) => void,
-  run: () => Promise<T>,
+  /** `windowStarts()` reads the counters again: what ran before it is left out of the figures. */
+  run: (windowStarts: () => void) => Promise<T>,
 ): Promise<Measured<T>> {
   const quiet = await waitForQuiet(ctx.settings.quietMaxMs);
   if (!quiet.quiet) say(`  (machine still ${Math.round(quiet.busy * 100)}% busy after ${quiet.waitedMs} ms; measuring anyway)`);
@@ -100,15 +101,19 @@ async function measured<T>(
     ...target.processes.map((p) => ({ name: p.name, pid: p.pid })),
     ...ctx.pool.pids.slice(0, clients).map((pid, i) => ({ name: `(client ${i + 1})`, pid })),
   ];
-  const before = watched.map((p) => ({ p, sample: sampleProc(p.pid), reset: resetPeak(p.pid) }));
+  let before = watched.map((p) => ({ p, sample: sampleProc(p.pid), reset: resetPeak(p.pid) }));
   // Postgres and NATS serve rtcroom but are not ours: all their processes together, CPU only.
-  const groups = target.kind === 'rtcroom' ? SHARED_PROCESSES.map((comm) => ({ comm, sample: sampleGroup(comm) })) : [];
+  let groups = target.kind === 'rtcroom' ? SHARED_PROCESSES.map((comm) => ({ comm, sample: sampleGroup(comm) })) : [];
+  const windowStarts = () => {
+    before = before.map(({ p, reset }) => ({ p, sample: sampleProc(p.pid), reset }));
+    groups = groups.map(({ comm }) => ({ comm, sample: sampleGroup(comm) }));
+  };
   const machineBusyAtStart = Math.round(quiet.busy * 100);
   // rtcroom waits for Postgres's commits, and they for the disk: watched alongside (commit-probe.ts).
   const databaseUrl = target.kind === 'rtcroom' ? target.env?.DATABASE_URL : undefined;
   const probe = databaseUrl ? await startCommitProbe(databaseUrl).catch(() => undefined) : undefined;
   try {
-    const figures = await run();
+    const figures = await run(windowStarts);
     const commitProbe = await probe?.stop();
     const processes: ProcessUsage[] = [];
     for (const { p, sample, reset } of before) {

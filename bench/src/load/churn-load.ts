@@ -4,6 +4,8 @@ import { emptyChurnSamples, type ChurnPlan, type ChurnSamples } from '../pool/me
 import { Pacer } from './pacer';
 import { RoomRun } from './room-run';
 
+const CLOSE_HELD_AFTER_MS = 500;
+
 export async function runChurnLoad(plan: ChurnPlan): Promise<ChurnSamples> {
   const out = emptyChurnSamples();
   const pacer = new Pacer();
@@ -17,5 +19,7 @@ export async function runChurnLoad(plan: ChurnPlan): Promise<ChurnSamples> {
   clearTimeout(deadline);
   pacer.stop();
   await Promise.all(rooms.map((r) => r.abort()));
+  // join-leave: the sockets close once the harness has its answer and has read the CPU counters.
+  if (plan.lifecycle === 'join-leave') setTimeout(() => void Promise.all(rooms.map((r) => r.closeHeld())), CLOSE_HELD_AFTER_MS);
   return out;
 }

@@ -31,7 +31,11 @@ class Member {
   readonly heardStream = new Map<string, number>();
   readonly heardLeft = new Map<string, number>();
 
-  constructor(readonly plan: ChurnMemberPlan) {}
+  constructor(
+    readonly plan: ChurnMemberPlan,
+    /** false in the join-leave lifecycle: joined is as far as this member goes before leaving. */
+    private readonly pushes: boolean,
+  ) {}
 
   get identity(): string {
     return this.plan.identity;
@@ -43,7 +47,7 @@ class Member {
 
   /** Done with joining and pushing, one way or the other. */
   get settled(): boolean {
-    return this.phase === 'pushed' || this.phase === 'failed' || this.phase === 'done';
+    return this.phase === 'pushed' || this.phase === 'failed' || this.phase === 'done' || (!this.pushes && this.phase === 'joined');
   }
 }
 
@@ -69,7 +73,7 @@ export class RoomRun {
     pacer: Pacer,
   ) {
     this.done = new Promise((resolve) => (this.resolveDone = resolve));
-    this.members = room.members.map((p) => new Member(p));
+    this.members = room.members.map((p) => new Member(p, plan.lifecycle === 'full'));
     for (const m of this.members) {
       this.byIdentity.set(m.identity, m);
       pacer.add(plan.t0 + m.plan.connectOffsetMs, () => this.connect(m));
@@ -136,7 +140,8 @@ export class RoomRun {
       .map((x) => x.identity ?? '')
       .filter((id) => id !== m.identity && this.byIdentity.has(id));
     m.phase = 'joined';
-    this.later(this.plan.pushDelayMs, () => void this.push(m));
+    if (this.plan.lifecycle === 'full') this.later(this.plan.pushDelayMs, () => void this.push(m));
+    else this.maybeStartLeaving();
   }
 
   private async push(m: Member): Promise<void> {
@@ -221,8 +226,15 @@ export class RoomRun {
         this.leaveNext(k + 1);
       }
       m.phase = 'done';
-      this.closeMember(m);
+      // join-leave: the socket stays open until the run is answered (closeHeld), outside the CPU window.
+      if (this.plan.lifecycle === 'full') this.closeMember(m);
+      else this.checkFinished();
     });
+  }
+
+  /** Closes the sockets the join-leave lifecycle kept open after their members left. */
+  async closeHeld(): Promise<void> {
+    await Promise.all(this.members.filter((m) => m.client && !m.client.closed && !m.closing).map((m) => ((m.closing = true), m.client!.close())));
   }
 
   private fail(m: Member, phase: string, code: string): void {
@@ -257,7 +269,8 @@ export class RoomRun {
 
   private checkFinished(): void {
     if (this.finished) return;
-    if (!this.members.every((m) => (m.phase === 'done' || m.phase === 'failed') && m.closed)) return;
+    const held = this.plan.lifecycle === 'join-leave';
+    if (!this.members.every((m) => (m.phase === 'done' && (m.closed || held)) || (m.phase === 'failed' && m.closed))) return;
     this.finished = true;
     this.clearTimers();
     this.record();

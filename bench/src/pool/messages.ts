@@ -30,6 +30,8 @@ export interface ChurnPlan {
   noticeTimeoutMs: number;
   requestTimeoutMs: number;
   connectTimeoutMs: number;
+  /** `join-leave`: no push began, and sockets stay open after the leaves until the run is answered. */
+  lifecycle: 'full' | 'join-leave';
 }
 
 /** Raw samples of one client process; the harness merges them and summarizes. */

@@ -11,7 +11,7 @@ const KINDS: TargetKind[] = ['floor', 'rtcroom'];
 export function renderMarkdown(report: BenchReport, chartFile: string | null): string {
   const m = report.meta;
   const out: string[] = [];
-  out.push(`# rtcroom bench: ${m.mode} run, ${m.date.slice(0, 16).replace('T', ' ')} UTC`, '');
+  out.push(`# rtcroom bench: ${m.mode} run${m.lifecycle === 'join-leave' ? ' (join-leave lifecycle)' : ''}, ${m.date.slice(0, 16).replace('T', ' ')} UTC`, '');
   out.push(
     `Machine: ${m.machine.cpu}, ${m.machine.cores} cores, ${m.machine.memoryGb} GB, ${m.machine.os}, Node ${m.machine.node}. ` +
       'Everything shares it: Postgres, NATS, the services, the floor and the client processes. ' +
@@ -69,6 +69,31 @@ export function renderMarkdown(report: BenchReport, chartFile: string | null): s
         out.push(
           `| ${e.label} | ${kind} | ${f.joinsAcked} / ${f.joinsPlanned} | ${f.missed.join} / ${f.missed.push} / ${f.missed.leave} | ${errors} | ` +
             `${f.seqGaps} | ${f.roomsUnfinished} | ${fmtMs(f.connect?.p99)} ms | ${fmtMs(f.joinLate?.p99)} ms | ${r?.machineBusyAtStart ?? '-'}% | ${disk(r?.commitProbe)} |`,
+        );
+      }
+    }
+    out.push('', '## CPU per member lifecycle (ms)', '');
+    out.push(
+      `A member's lifecycle here: ${m.lifecycle === 'join-leave' ? 'join and leave, with every socket opened before the counted window and closed after it (no push began)' : 'connect, join, push began (1002), leave and close'}. ` +
+        'CPU milliseconds over the run per acknowledged join. rtcroom: its services (every rtcroom process), then Postgres and NATS (all their processes on the machine), then all of it; the client processes drive the same members in both targets.',
+      '',
+    );
+    out.push('| Scenario | Target | Joins acked | Services (each) | Postgres | NATS | All of the system | Clients |', '|---|---|---:|---|---:|---:|---:|---:|');
+    for (const e of report.churn) {
+      for (const kind of KINDS) {
+        const f = e.results[kind]?.figures;
+        if (!f || f.joinsAcked === 0) continue;
+        const per = (seconds: number) => ((1000 * seconds) / f.joinsAcked).toFixed(2);
+        const own = f.processes.filter((p) => !p.name.startsWith('('));
+        const shared = (comm: string) => f.processes.find((p) => p.name === `(${comm}, shared)`)?.cpuSeconds;
+        const clients = f.processes.filter((p) => p.name.startsWith('(client')).reduce((sum, p) => sum + p.cpuSeconds, 0);
+        const services = own.reduce((sum, p) => sum + p.cpuSeconds, 0);
+        const pg = shared('postgres');
+        const nats = shared('nats-server');
+        const each = own.length > 1 ? ` (${own.map((p) => `${p.name} ${per(p.cpuSeconds)}`).join(', ')})` : '';
+        out.push(
+          `| ${e.label} | ${kind} | ${f.joinsAcked} | ${per(services)}${each} | ${pg === undefined ? '-' : per(pg)} | ${nats === undefined ? '-' : per(nats)} | ` +
+            `${per(services + (pg ?? 0) + (nats ?? 0))} | ${per(clients)} |`,
         );
       }
     }

@@ -46,6 +46,10 @@ export interface BenchReport {
   meta: {
     date: string;
     mode: 'quick' | 'full';
+    /** Absent in runs before it existed: 'full'. */
+    lifecycle?: 'full' | 'join-leave';
+    /** rtcroom as one process (npm start) rather than four. */
+    oneProcess?: boolean;
     machine: { cpu: string; cores: number; memoryGb: number; os: string; node: string };
     targets: Partial<Record<TargetKind, { status: 'measured' | 'failed to start' | 'failed during run'; message?: string }>>;
     durationSeconds: number;

@@ -7,6 +7,11 @@ import { ratePerSecond, summarize, type Summary } from '../stats';
 import type { Target } from '../system';
 import { deal, targetTag, type ScenarioContext } from './context';
 
+/** join-leave: from the last connect to the first join, for the connects' own work to finish. */
+const PRECONNECT_SETTLE_MS = 1000;
+/** The window opens this long before the first join. */
+const WINDOW_LEAD_MS = 50;
+
 export type ChurnScenario = 'churn' | 'knee' | 'storm';
 
 export interface ChurnSpec {
@@ -62,27 +67,43 @@ export function churnSpecs(ctx: ScenarioContext): ChurnSpec[] {
   return specs;
 }
 
-/** `addressOf(i)`: the gateway client process i drives (default: the target's). */
-export async function runChurn(ctx: ScenarioContext, target: Target, spec: ChurnSpec, addressOf?: (i: number) => string): Promise<ChurnFigures> {
+/**
+ * `addressOf(i)`: the gateway client process i drives (default: the target's). `windowStarts`: called
+ * when the counted window begins, in the join-leave lifecycle once every socket is open (the caller
+ * reads its CPU counters again there); in the full lifecycle the whole run is the window.
+ */
+export async function runChurn(
+  ctx: ScenarioContext,
+  target: Target,
+  spec: ChurnSpec,
+  addressOf?: (i: number) => string,
+  windowStarts?: () => void,
+): Promise<ChurnFigures> {
   const m = ctx.settings.member;
   const total = spec.rooms * m.maxMembers;
   const tag = `${ctx.runTag}-${targetTag(target)}-${spec.label}`;
   const rooms: ChurnRoomPlan[] = [];
   // Slots: members join in room order, so a room fills within six slots, as people arrive in practice.
-  const stormWindowMs = spec.rate === null ? (total * 1000) / ctx.settings.storm.connectRate : 0;
+  // join-leave: every member connects before the first join, at the storm's connect rate, and the
+  // window opens a second after the last connect (its presence write and welcome are done by then).
+  const preconnect = ctx.settings.lifecycle === 'join-leave';
+  const stormWindowMs = spec.rate === null || preconnect ? (total * 1000) / ctx.settings.storm.connectRate : 0;
   for (let k = 0; k < spec.rooms; k++) {
     const members = [];
     for (let i = 0; i < m.maxMembers; i++) {
       const j = k * m.maxMembers + i;
       const identity = `${tag}-${k}-${i}`;
       const joinOffsetMs = spec.rate === null ? 0 : (j * 1000) / spec.rate;
-      const connectOffsetMs = spec.rate === null ? -stormWindowMs - 300 + (j * stormWindowMs) / total : joinOffsetMs - m.connectLeadMs;
+      const connectOffsetMs =
+        spec.rate === null ? -stormWindowMs - 300 + (j * stormWindowMs) / total
+        : preconnect ? -stormWindowMs - PRECONNECT_SETTLE_MS + (j * stormWindowMs) / total
+        : joinOffsetMs - m.connectLeadMs;
       members.push({ identity, token: ctx.mintToken(identity), connectOffsetMs, joinOffsetMs });
     }
     rooms.push({ name: `${tag}-${k}`, members });
   }
   const lastJoinMs = spec.rate === null ? 0 : ((total - 1) * 1000) / spec.rate;
-  const t0 = nowMs() + 500 + (spec.rate === null ? stormWindowMs + 300 : m.connectLeadMs);
+  const t0 = nowMs() + 500 + (spec.rate === null ? stormWindowMs + 300 : preconnect ? stormWindowMs + PRECONNECT_SETTLE_MS : m.connectLeadMs);
   const deadlineAt = t0 + lastJoinMs + m.dwellMs + m.pushDelayMs + (m.maxMembers + 2) * m.noticeTimeoutMs + 5000;
   const shares = deal(rooms, ctx.settings.clientProcesses);
   const plans: ChurnPlan[] = shares.map((share, i) => ({
@@ -96,12 +117,15 @@ export async function runChurn(ctx: ScenarioContext, target: Target, spec: Churn
     noticeTimeoutMs: m.noticeTimeoutMs,
     requestTimeoutMs: m.requestTimeoutMs,
     connectTimeoutMs: m.connectTimeoutMs,
+    lifecycle: ctx.settings.lifecycle,
   }));
+  let windowTimer: NodeJS.Timeout | undefined;
+  if (preconnect && windowStarts) windowTimer = setTimeout(windowStarts, Math.max(0, t0 - WINDOW_LEAD_MS - nowMs()));
   const answers = await ctx.pool.ask(
     plans.map((plan) => ({ kind: 'churn' as const, plan })),
     'churn-done',
     deadlineAt - nowMs() + 20_000,
-  );
+  ).finally(() => clearTimeout(windowTimer));
   const s = mergeChurnSamples(answers.map((a) => a.samples));
   return {
     joinsPlanned: s.joinsPlanned,
