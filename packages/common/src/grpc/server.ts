@@ -1,10 +1,6 @@
-// gRPC server bootstrap: async handlers in, a listening server with health and reflection out.
-import { readFileSync } from 'node:fs';
+// gRPC server bootstrap: async handlers in, a listening server with health and reflection (reflection.ts) out.
 import * as grpc from '@grpc/grpc-js';
-import * as protoLoader from '@grpc/proto-loader';
-import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation } from 'grpc-health-check';
-import { descriptorSetPath, grpcDescriptorSetPath } from '@rtcroom/proto';
 import type { GrpcMuxLimits, GrpcSecurity } from '../config';
 import { DomainError } from '../errors';
 import { Logger, withLogContext } from '../logger';
@@ -15,6 +11,7 @@ import { CallerRole, identifyCaller, refusal } from './caller';
 import type { InProcessHub } from './inproc';
 import { defaultMuxLimits, muxServer } from './mux-server';
 import { toServiceError } from './status';
+import { addReflection, reflectionServiceNames } from './reflection';
 import { holdServerCertificates, serverCredentials } from './tls';
 
 type AnyDefinition = Record<string, { path: string; requestDeserialize: (b: Buffer) => any; responseSerialize: (v: any) => Buffer }>;
@@ -60,44 +57,7 @@ export interface RunningGrpcServer {
 /** The services every port serves beside its own: the mux stream, health and reflection (v1 and v1alpha). */
 export const muxServiceName = 'rtcroom.mux.v1.MuxService';
 export const healthServiceName = 'grpc.health.v1.Health';
-export const reflectionServiceNames = ['grpc.reflection.v1.ServerReflection', 'grpc.reflection.v1alpha.ServerReflection'] as const;
-
-let reflectionPackage: protoLoader.PackageDefinition | undefined;
-/**
- * Every schema a port may describe, as `buf build` wrote it: rtcroom's protos, and those of health and
- * reflection. Each file keeps its own name and imports (proto-loader's re-encoding of a set merges
- * files and drops the imports: too little for a client such as `buf curl` to resolve a service).
- */
-function reflectionDefinition(): protoLoader.PackageDefinition {
-  if (!reflectionPackage) {
-    const files = [descriptorSetPath, grpcDescriptorSetPath].flatMap((path) => filesOfDescriptorSet(readFileSync(path)));
-    // ReflectionService reads only each entry's fileDescriptorProtos.
-    reflectionPackage = { 'rtcroom.descriptors': { format: 'descriptor set', fileDescriptorProtos: files } as unknown as protoLoader.PackageDefinition[string] };
-  }
-  return reflectionPackage;
-}
-
-/** The encoded FileDescriptorProtos of a FileDescriptorSet (`repeated FileDescriptorProto file = 1`). */
-function filesOfDescriptorSet(set: Buffer): Buffer[] {
-  let at = 0;
-  const varint = (): number => {
-    let value = 0;
-    for (let shift = 0; ; shift += 7) {
-      const byte = set[at++];
-      if (byte === undefined || shift > 35) throw new Error('descriptor set: truncated varint');
-      value += (byte & 0x7f) * 2 ** shift;
-      if (byte < 0x80) return value;
-    }
-  };
-  const files: Buffer[] = [];
-  while (at < set.length) {
-    if (varint() !== 0x0a) throw new Error('descriptor set: expected field 1 (file), length-delimited');
-    const length = varint();
-    files.push(set.subarray(at, at + length));
-    at += length;
-  }
-  return files;
-}
+export { reflectionServiceNames };
 
 /**
  * A gRPC port bound before the services that will serve on it are started. With port 0 the system
@@ -193,7 +153,7 @@ export async function startGrpcServer(
   // Reflection lists what this port serves, no more: a caller that asks for another service's
   // methods here would only get UNIMPLEMENTED.
   const served = [...services.map((s) => s.name), muxServiceName, healthServiceName, ...reflectionServiceNames];
-  new ReflectionService(reflectionDefinition(), { services: served }).addToServer(trustedCallersOnly(server, tls));
+  addReflection(trustedCallersOnly(server, tls), served); // loaded on its first call (reflection.ts)
   const { address: bound, port } = listener;
   logger.info('grpc listening', { address: bound, services: services.map((s) => s.name), tls });
   let saidNotServing = false;
