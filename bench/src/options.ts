@@ -115,7 +115,7 @@ export function parseBenchArgs(argv: string[]): BenchSettings | 'help' {
     idleClientProcesses: 0,
     churn: { rate: positive(flags.rate, 500, 'rate'), seconds: full ? 20 : 4 },
     // Low steps too: where rtcroom's knee lies today (tens of joins/s), not only where the target is.
-    knee: { rates: full ? [25, 50, 100, 150, 200, 250, 500, 750, 1000, 1250, 1500, 2000, 2500, 3000] : [25, 50, 100, 150, 200, 250, 1000, 1500, 2000], seconds: full ? 6 : 3 },
+    knee: { rates: full ? [25, 50, 100, 150, 200, 250, 300, 400, 500, 750, 1000, 1250, 1500, 2000, 2500, 3000] : [25, 50, 100, 150, 200, 250, 300, 400, 1000, 1500, 2000], seconds: full ? 6 : 3 },
     storm: full ? { rooms: 500, connectRate: 1500 } : { rooms: 100, connectRate: 1000 },
     idle: {
       connections: positive(flags.idle, full ? 20_000 : 2_000, 'idle'),
