@@ -186,6 +186,11 @@ describeWithMediaTools('the media bridge test')('the media bridge: RTMP <-> WebR
     expect((await readFrames(target, 15, 40_000)).frames).toBeGreaterThanOrEqual(15);
     const [again] = ffmpegChildren(bridgeProcess.pid!);
 
+    // The agent unpublishes and the bridge notices (Janus dropped the forwarders with the publish) before
+    // the egress closes, which then asks Janus nothing, and the page goes last. Debian's Janus 1.1 can
+    // abort when a publisher's hang-up frees streams another request holds (egress.ts).
+    await page.evaluate(unpublishScript);
+    await until(async () => ended(again), 10_000, 'the egress ffmpeg to end with the publish');
     await page.evaluate('window.rtcPublish.janus.close()');
     await bridge.closeEgress({ roomId: room, memberId: 'm-ann', publisherIdentity: 'agent-ann' });
     expect((await bridge.listBridges({})).bridges).toEqual([]);
@@ -300,9 +305,11 @@ describeWithMediaTools('the media bridge test')('the media bridge: RTMP <-> WebR
       const [ffmpeg] = ffmpegChildren(copying.pid!);
       figures.egressCopyFfmpegCpuShare = Number((await cpuShare(ffmpeg, 3000)).toFixed(3));
       expect((await readFrames(target, 40, 20_000, 'a')).frames).toBeGreaterThanOrEqual(40);
+      await page.evaluate(unpublishScript); // then the egress, then the page: as in the egress test
+      await until(async () => ended(ffmpeg), 10_000, 'the egress ffmpeg to end with the publish');
       await page.evaluate('window.rtcPublish.janus.close()');
-      await page.close();
       await client.closeEgress({ roomId: room, memberId: 'm-ann', publisherIdentity: 'agent-ann' });
+      await page.close();
     } finally {
       client.close();
       await copying.stop();

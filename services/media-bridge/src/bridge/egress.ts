@@ -58,7 +58,8 @@ export class Egress {
         if (publishing && !forwarding && gateway) await this.startForward(gateway);
         if (!publishing && forwarding) {
           this.logger.info('egress publisher stopped publishing; waiting for it again', { room: this.roomId, memberId: this.memberId });
-          await this.stopForward(gateway);
+          // Janus dropped the forwarders with the publish: asking it to stop them races its own teardown.
+          await this.stopForward(undefined);
         }
       } catch (err) {
         this.logger.warn('could not check or forward the publisher', { err });
@@ -117,7 +118,12 @@ export class Egress {
   async stop(janus: JanusGateway | undefined): Promise<void> {
     this.stopped = true;
     clearTimeout(this.poller);
-    await this.stopForward(janus);
+    // A publisher that hung up or unpublished took its forwarders with it. Stopping them again would race
+    // Janus's own teardown, and Janus 1.1 (Debian's) can abort on that race: a stream's mutex is freed
+    // while stop_rtp_forward holds it (fixed upstream in 1.2.2, janus-gateway#3331). So Janus is asked
+    // only while the publisher still publishes; an answer that does not come counts as publishing.
+    const publishing = this.forwarders.length > 0 && janus ? await janus.isPublishing(this.videoroomId, this.feedId).catch(() => true) : false;
+    await this.stopForward(publishing ? janus : undefined);
     await rm(join(this.settings.workDir, `egress-${this.videoroomId}-${this.feedId}.sdp`), { force: true });
   }
 }
