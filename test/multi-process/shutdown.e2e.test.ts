@@ -188,8 +188,20 @@ it('room: a call in flight finishes after NOT_SERVING, the relay passes to the o
     const inFlight = a.updateRoom(roomServicev1.UpdateRoomRequest.fromPartial({ roomId: room.id, room: roomv1.Room.fromPartial({ metadata: 'after-sigterm' }), updateMask: ['metadata'] }), {
       timeoutMs: 20_000,
     });
-    inFlight.catch(() => undefined); // awaited below
-    await eventually(async () => (await lock.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()")).rows[0].n > 0, 5000, 'the update to wait for the row lock');
+    // Awaited below; an answer before the lock is released means the call never waited, said at once.
+    let settled: string | undefined;
+    inFlight.then(
+      () => (settled = 'was answered'),
+      (err: Error) => (settled = `failed (${err.message})`),
+    );
+    await eventually(
+      async () => {
+        if (settled) throw new Error(`the update did not wait for the row lock: it ${settled}`);
+        return (await lock.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()")).rows[0].n > 0;
+      },
+      15_000, // once 5 s, and one CI run on a busy machine took longer
+      'the update to wait for the row lock',
+    );
 
     const watch = watchHealth(roomA.listening.ROOM_GRPC_ADDRESS!);
     await eventually(() => watch.seen.includes('SERVING'), 5000, 'room A to report SERVING on a Watch');
