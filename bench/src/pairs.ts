@@ -10,6 +10,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { readCommandLine, usageFailed } from '@rtcroom/common';
+import { isClientProcess, isTargetProcess } from './proc-stats';
 
 const usage = `usage: node bench/dist/pairs.js --a DIR --b DIR [--pairs 6] [--rate 100] [--lifecycle full|join-leave] [--one-process] [--out FILE]
   --a DIR, --b DIR   two built checkouts (the before and the after of a change)
@@ -51,8 +52,8 @@ function runOnce(dir: string, build: 'a' | 'b', rate: number, extra: string[]): 
     const cpuSeconds: Record<string, number> = {};
     let clientCpuSeconds = 0;
     for (const p of figures.processes as { name: string; cpuSeconds: number }[]) {
-      if (!p.name.startsWith('(')) cpuSeconds[p.name] = p.cpuSeconds; // a service, or 'rtcroom' in one process
-      if (p.name.startsWith('(client')) clientCpuSeconds += p.cpuSeconds;
+      if (isTargetProcess(p.name)) cpuSeconds[p.name] = p.cpuSeconds; // a service, or 'rtcroom' in one process
+      if (isClientProcess(p.name)) clientCpuSeconds += p.cpuSeconds;
     }
     const total = Object.values(cpuSeconds).reduce((sum, s) => sum + s, 0);
     return {

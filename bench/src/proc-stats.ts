@@ -173,3 +173,10 @@ export async function waitForQuiet(maxMs: number, busyBelow = 0.15, windowMs = 5
   }
   return { quiet: false, busy, waitedMs: Date.now() - start };
 }
+
+/**
+ * The names target-run.ts gives the processes of a run: the target's own as they are (its services,
+ * 'rtcroom' in one process, the floor), the bench's clients and the shared groups in parentheses.
+ */
+export const isTargetProcess = (name: string): boolean => !name.startsWith('(');
+export const isClientProcess = (name: string): boolean => name.startsWith('(client');

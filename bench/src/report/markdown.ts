@@ -5,6 +5,7 @@ import type { TargetKind } from '../system';
 import { fmtMs, fmtRate, fmtRatio } from './format';
 import { STALL_MS, type CommitProbeFigures } from '../commit-probe';
 import type { BenchReport } from './model';
+import { isClientProcess, isTargetProcess } from '../proc-stats';
 
 const KINDS: TargetKind[] = ['floor', 'rtcroom'];
 
@@ -84,9 +85,9 @@ export function renderMarkdown(report: BenchReport, chartFile: string | null): s
         const f = e.results[kind]?.figures;
         if (!f || f.joinsAcked === 0) continue;
         const per = (seconds: number) => ((1000 * seconds) / f.joinsAcked).toFixed(2);
-        const own = f.processes.filter((p) => !p.name.startsWith('('));
+        const own = f.processes.filter((p) => isTargetProcess(p.name));
         const shared = (comm: string) => f.processes.find((p) => p.name === `(${comm}, shared)`)?.cpuSeconds;
-        const clients = f.processes.filter((p) => p.name.startsWith('(client')).reduce((sum, p) => sum + p.cpuSeconds, 0);
+        const clients = f.processes.filter((p) => isClientProcess(p.name)).reduce((sum, p) => sum + p.cpuSeconds, 0);
         const services = own.reduce((sum, p) => sum + p.cpuSeconds, 0);
         const pg = shared('postgres');
         const nats = shared('nats-server');
