@@ -5,6 +5,7 @@
 // without it gets unary calls. RTCROOM_GRPC_MUX=off makes every call unary. Given an InProcessHub
 // (services sharing a process), a call to an address served in the hub runs in-process (inproc.ts).
 import * as grpc from '@grpc/grpc-js';
+import { pooledDefinition } from '@rtcroom/proto';
 import type { GrpcTlsConfig } from '../config';
 import { DomainError } from '../errors';
 import { currentLogContext } from '../logger';
@@ -58,7 +59,8 @@ export function muxByDefault(env: NodeJS.ProcessEnv = process.env): boolean {
   return env.RTCROOM_GRPC_MUX !== 'off';
 }
 
-export function createClient<D extends AnyDefinition>(definition: D, address: string, defaultTimeoutMs = 5000, options: ClientOptions = {}): AsyncClient<D> {
+export function createClient<D extends AnyDefinition>(given: D, address: string, defaultTimeoutMs = 5000, options: ClientOptions = {}): AsyncClient<D> {
+  const definition = pooledDefinition(given);
   const Ctor = grpc.makeGenericClientConstructor(definition as unknown as grpc.ServiceDefinition, 'rtcroom');
   const channel = clientChannel(options.tls, address);
   const client = new Ctor(address, channel.credentials, {

@@ -14,6 +14,7 @@
 import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
+import { pooledDefinition } from '@rtcroom/proto';
 import type { GrpcTlsConfig } from '../config';
 import { DomainError } from '../errors';
 import { Logger, withLogContext } from '../logger';
@@ -89,7 +90,7 @@ export class InProcessServer {
   ) {
     for (const svc of services) {
       for (const [name, handler] of Object.entries(svc.handlers)) {
-        const def = svc.definition[name]!;
+        const def = pooledDefinition(svc.definition)[name]!;
         const d = def as typeof def & { requestSerialize: (v: unknown) => Buffer; responseDeserialize: (b: Buffer) => unknown };
         this.methods.set(def.path, {
           name: def.path.slice(1),

@@ -5,7 +5,7 @@
 // rather than pile up in the stream; one whose deadline passes while waiting is never sent. A server
 // without the mux service (an older deployment) makes every call fall back to the unary method, for good.
 import * as grpc from '@grpc/grpc-js';
-import { muxv1 } from '@rtcroom/proto';
+import { muxv1, pooledDefinition } from '@rtcroom/proto';
 import { DomainError } from '../errors';
 import { DeadlineSweep } from './deadline-sweep';
 import { fromStatus } from './status';
@@ -20,7 +20,7 @@ export class MuxUnsupported extends Error {
   }
 }
 
-const { exchange } = muxv1.MuxServiceService;
+const { exchange } = pooledDefinition(muxv1.MuxServiceService);
 const noBody = Buffer.alloc(0);
 const maxTimeoutMs = 0xffff_ffff; // timeout_ms is a uint32
 

@@ -11,7 +11,7 @@
 // Each call is checked against its method's admitted callers, as a unary call is (startGrpcServer):
 // the stream's client certificate names the caller of every call on it.
 import * as grpc from '@grpc/grpc-js';
-import { muxv1 } from '@rtcroom/proto';
+import { muxv1, pooledDefinition } from '@rtcroom/proto';
 import { GrpcMuxLimits, loadGrpcMuxLimits } from '../config';
 import { DomainError } from '../errors';
 import { Logger, withLogContext } from '../logger';
@@ -60,7 +60,7 @@ export function muxServer(services: ServiceBinding[], logger: Logger, tls = fals
   const methods = new Map<string, Method>();
   for (const svc of services) {
     for (const [name, handler] of Object.entries(svc.handlers)) {
-      const def = svc.definition[name]!;
+      const def = pooledDefinition(svc.definition)[name]!;
       methods.set(def.path, { name: def.path.slice(1), errorDomain: svc.errorDomain, decode: def.requestDeserialize, encode: def.responseSerialize, handler, callers: svc.callers[name] });
     }
   }
@@ -73,7 +73,7 @@ export function muxServer(services: ServiceBinding[], logger: Logger, tls = fals
   });
   const shared: MuxShared = { methods, logger, tls, limits, deadlines, streams, draining: false, metrics };
   return {
-    definition: muxv1.MuxServiceService,
+    definition: pooledDefinition(muxv1.MuxServiceService),
     implementation: { exchange: (call: Exchange) => new MuxStream(call, shared) },
     drain() {
       shared.draining = true;

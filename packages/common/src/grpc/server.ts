@@ -1,6 +1,7 @@
 // gRPC server bootstrap: async handlers in, a listening server with health and reflection (reflection.ts) out.
 import * as grpc from '@grpc/grpc-js';
 import { HealthImplementation } from 'grpc-health-check';
+import { pooledDefinition } from '@rtcroom/proto';
 import type { GrpcMuxLimits, GrpcSecurity } from '../config';
 import { DomainError } from '../errors';
 import { Logger, withLogContext } from '../logger';
@@ -141,7 +142,7 @@ export async function startGrpcServer(
         );
       };
     }
-    server.addService(svc.definition as unknown as grpc.ServiceDefinition, impl);
+    server.addService(pooledDefinition(svc.definition) as unknown as grpc.ServiceDefinition, impl);
     health.setStatus(svc.name, 'SERVING');
   }
   // The same handlers, many calls to one stream (how rtcroom's services call each other).

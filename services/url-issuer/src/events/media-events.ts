@@ -1,7 +1,7 @@
 // Media facts on the bus: encoded as rtcroom.media.v1.MediaEvent and published on
 // rtcroom.media.<room_id>.<topic>, with the fact id as the de-duplication id.
 import { subjects, type EventBus } from '@rtcroom/common';
-import { mediaEventv1, recordingv1 } from '@rtcroom/proto';
+import { encodeMessage, mediaEventv1, recordingv1 } from '@rtcroom/proto';
 import type { MediaFact, MediaFactSink, MediaServerKind, Recording } from '../domain/media-fact';
 
 
@@ -63,7 +63,7 @@ function payloadOf(fact: MediaFact): mediaEventv1.MediaEvent['payload'] {
 }
 
 export function encodeMediaEvent(fact: MediaFact): Uint8Array {
-  return mediaEventv1.MediaEvent.encode({
+  return encodeMessage(mediaEventv1.MediaEvent, {
     id: fact.id,
     time: fact.time,
     roomId: fact.owner.roomId,
@@ -72,7 +72,7 @@ export function encodeMediaEvent(fact: MediaFact): Uint8Array {
     identity: fact.owner.identity,
     mediaServer: toProtoMediaServer(fact.server),
     payload: payloadOf(fact),
-  }).finish();
+  });
 }
 
 export function busMediaFactSink(bus: EventBus): MediaFactSink {

@@ -3,7 +3,7 @@
 // the call is still dialing (seed step 3: only once the caller's push began). Those invited into the
 // call get copies too, and so does an agent whose offer is gone (it is no longer the callee).
 import { activeTraceparent, newId, subjects } from '@rtcroom/common';
-import { callv1 } from '@rtcroom/proto';
+import { callv1, encodeMessage } from '@rtcroom/proto';
 import { Call } from '../domain/call';
 import { toProtoCall } from './call.wire';
 import { OutboxRow } from '../../outbox/outbox-row';
@@ -15,7 +15,7 @@ export function encodeCallEvents(call: Call, time: Date, alsoTo: string[] = []):
   const traceparent = activeTraceparent();
   return recipients.map((identity) => {
     const id = newId('e');
-    const payload = callv1.CallEvent.encode({ id, recipientIdentity: identity, call: proto, time, whisperIdentity: '', whisperStreamId: '', whisperMemberId: '' }).finish();
+    const payload = encodeMessage(callv1.CallEvent, { id, recipientIdentity: identity, call: proto, time, whisperIdentity: '', whisperStreamId: '', whisperMemberId: '' });
     return { id, roomId: call.roomId, seq: null, subject: subjects.userCall(identity), payload, time, traceparent };
   });
 }
@@ -23,7 +23,7 @@ export function encodeCallEvents(call: Call, time: Date, alsoTo: string[] = []):
 /** A supervisor whispers: one copy, to the agent alone (the customer's copies never carry it). */
 export function encodeWhisper(call: Call, agent: string, supervisor: string, stream: { streamId: string; memberId: string }, time: Date): OutboxRow[] {
   const id = newId('e');
-  const payload = callv1.CallEvent.encode({
+  const payload = encodeMessage(callv1.CallEvent, {
     id,
     recipientIdentity: agent,
     call: toProtoCall(call),
@@ -31,6 +31,6 @@ export function encodeWhisper(call: Call, agent: string, supervisor: string, str
     whisperIdentity: supervisor,
     whisperStreamId: stream.streamId,
     whisperMemberId: stream.memberId,
-  }).finish();
+  });
   return [{ id, roomId: call.roomId, seq: null, subject: subjects.userCall(agent), payload, time, traceparent: activeTraceparent() }];
 }

@@ -3,7 +3,7 @@
 // delivers that subject and the room's numbered events never hold it, so the call's parties cannot
 // see it; the webhook dispatcher sends it to endpoints as "call.supervised".
 import { activeTraceparent, newId, subjects } from '@rtcroom/common';
-import { roomEventv1 } from '@rtcroom/proto';
+import { encodeMessage, roomEventv1 } from '@rtcroom/proto';
 import { Call } from '../../calls/domain/call';
 import { OutboxRow } from '../../outbox/outbox-row';
 
@@ -21,7 +21,7 @@ export const supervisedTopic = 'call.supervised';
 
 export function encodeSupervised(call: Call, supervisor: string, mode: SupervisionMode, time: Date): OutboxRow {
   const id = newId('e');
-  const payload = roomEventv1.RoomEvent.encode({
+  const payload = encodeMessage(roomEventv1.RoomEvent, {
     id,
     roomId: call.roomId,
     seq: 0,
@@ -30,6 +30,6 @@ export function encodeSupervised(call: Call, supervisor: string, mode: Supervisi
       $case: 'callSupervised',
       value: { callId: call.id, teamId: call.teamId ?? '', supervisorIdentity: supervisor, mode: modeToProto[mode], agentIdentity: call.calleeIdentity, customerIdentity: call.callerIdentity },
     },
-  }).finish();
+  });
   return { id, roomId: call.roomId, seq: null, subject: `${subjects.userCall(supervisor)}.supervised`, payload, time, traceparent: activeTraceparent() };
 }

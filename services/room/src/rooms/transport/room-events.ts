@@ -1,7 +1,7 @@
 // Room events: what a change to a room records (changes/room-change.ts), encoded as
 // rtcroom.room.v1.RoomEvent for the outbox and published on rtcroom.room.<room_id>.<topic>.
 import { activeTraceparent, newId, subjects } from '@rtcroom/common';
-import { roomEventv1, roomv1 } from '@rtcroom/proto';
+import { encodeMessage, roomEventv1, roomv1 } from '@rtcroom/proto';
 import type { MediaChangeReason, RoomChange } from '../../changes/room-change';
 import type { OutboxRow } from '../../outbox/outbox-row';
 import { toProtoMessage } from '../../messages/transport/message.wire';
@@ -86,7 +86,7 @@ function payloadOf(change: RoomChange, seq: number): roomEventv1.RoomEvent['payl
 export function encodeRoomEvent(roomId: string, seq: number, change: RoomChange, time: Date): OutboxRow {
   const id = change.type === 'recording_ready' ? `e_${change.factId}` : change.type === 'message_sent' ? `e_${change.message.id}` : newId('e');
   if (change.type === 'message_sent') change.message.seq = seq;
-  const payload = roomEventv1.RoomEvent.encode({ id, roomId, seq, time, payload: payloadOf(change, seq) }).finish();
+  const payload = encodeMessage(roomEventv1.RoomEvent, { id, roomId, seq, time, payload: payloadOf(change, seq) });
   const row: OutboxRow = { id, roomId, seq, subject: roomEventSubject(roomId, change.type), payload, time, traceparent: activeTraceparent() };
   if (change.type === 'member_left') row.leaveReason = change.reason;
   return row;
