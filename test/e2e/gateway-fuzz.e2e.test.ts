@@ -271,6 +271,28 @@ it("logs one client's mistakes a few lines at a time, without stack traces", asy
   expect(aboutRequests.filter((l) => !/"connectionId":"cn_\w+"/.test(l) || !/"requestId":"rq_\w+"/.test(l) || !/"clientRequestId":"n\d+-\d+"/.test(l))).toEqual([]);
 }, 60_000);
 
+it("answers a heartbeat written the SDK's way at once, other spellings through the pipeline, never ahead of an earlier request", async () => {
+  const c = await DemoClient.connect(system.gatewayUrl, issueAccessToken(secret, { identity: 'beating' }));
+  try {
+    const plain = c.answerTo('p1');
+    c.sendRaw('{"requestId":"p1","ping":{}}');
+    expect(await plain).toMatchObject({ $case: 'ping', value: { serverTime: expect.any(Date) } });
+    const spaced = c.answerTo('p2');
+    c.sendRaw('{ "ping": {}, "requestId": "p2" }');
+    expect(await spaced).toMatchObject({ $case: 'ping', value: { serverTime: expect.any(Date) } });
+    // A ping sent while a join is still being handled is answered after the join.
+    const order: string[] = [];
+    const joined = c.answerTo('j1').then((a) => (order.push(a.$case), a));
+    const ponged = c.answerTo('p3').then((a) => (order.push(a.$case), a));
+    c.sendRaw(JSON.stringify({ requestId: 'j1', joinRoom: { roomName: 'heartbeats', displayName: 'Beat', createIfMissing: true } }));
+    c.sendRaw('{"requestId":"p3","ping":{}}');
+    await Promise.all([joined, ponged]);
+    expect(order).toEqual(['joinRoom', 'ping']);
+  } finally {
+    await c.close();
+  }
+});
+
 it('answers a client that sends too fast with RATE_LIMITED and keeps the connection', async () => {
   const limited = await startAll({
     env: { DATABASE_URL: database.url, NATS_URL: testNatsUrl, ACCESS_TOKEN_SECRET: secret, RTCROOM_DEV: 'true', GATEWAY_RATE_LIMIT_PER_SECOND: '5', GATEWAY_RATE_LIMIT_BURST: '5' },

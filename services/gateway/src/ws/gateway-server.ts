@@ -15,6 +15,7 @@ import { RoomFanout } from '../fanout/room-fanout';
 import { handleRequest } from '../requests/request-handlers';
 import { closeCodes, Connection } from './connection';
 import { decodeClientFrame, encodeServerMessage, salvageRequestId } from './frames';
+import { plainPingRequestId, pongFrame } from './heartbeat-frames';
 import { gatewayHttpListener, refuseUpgrade, websocketPath, writeUpgradeRefusal } from './http-routes';
 import { PresenceBatch } from './presence-batch';
 import { openSession } from './session-opener';
@@ -151,17 +152,26 @@ export class GatewayServer {
     );
     // What frames wait for; not the session itself, which the connection would otherwise keep for life.
     let sessionReady: Promise<unknown> = opened;
-    const onMessage = (data: Buffer, isBinary: boolean) => withLogContext(logIds, () => {
+    let welcomed = false;
+    const onMessage = (data: Buffer, isBinary: boolean) => {
       conn.lastHeardAt = Date.now();
       this.metrics?.framesReceived.inc();
-      if (queued >= maxQueuedRequests || !bucket.take()) {
-        this.metrics?.rateLimited.inc();
-        conn.fail(salvageRequestId(data, this.config.maxFrameBytes), new GatewayError('RATE_LIMITED', 'too many requests; slow down'));
+      // A heartbeat with nothing ahead of it in the queue is answered here (heartbeat-frames.ts).
+      const pingId = welcomed && queued === 0 && !isBinary ? plainPingRequestId(data) : undefined;
+      if (pingId !== undefined && bucket.take()) {
+        conn.sendFrame(pongFrame(pingId, new Date()));
         return;
       }
-      queued++;
-      queue = queue.then(() => sessionReady).then(() => this.onFrame(conn, data, isBinary)).catch(() => undefined).finally(() => queued--);
-    });
+      withLogContext(logIds, () => {
+        if (queued >= maxQueuedRequests || !bucket.take()) {
+          this.metrics?.rateLimited.inc();
+          conn.fail(salvageRequestId(data, this.config.maxFrameBytes), new GatewayError('RATE_LIMITED', 'too many requests; slow down'));
+          return;
+        }
+        queued++;
+        queue = queue.then(() => sessionReady).then(() => this.onFrame(conn, data, isBinary)).catch(() => undefined).finally(() => queued--);
+      });
+    };
     ws.on('message', onMessage);
     for (const [data, isBinary] of early.splice(0)) onMessage(data, isBinary);
     let welcome: gatewayv1.Welcome;
@@ -188,6 +198,7 @@ export class GatewayServer {
     }
     this.calls.add(conn);
     conn.send({ requestId: '', message: { $case: 'welcome', value: welcome } });
+    welcomed = true;
   }
 
   /**
