@@ -159,6 +159,6 @@ function describeIdle(kind: TargetKind, r: Measured<IdleFigures>): string {
   const f = r.figures;
   return (
     `idle on ${kind}: ${f.opened}/${f.attempted} open, ${f.perConnectionKb ?? '-'} KB each ` +
-    `(RSS ${f.rssBeforeMb} -> ${f.rssHeldMb} MB), ping p99 ${fmtMs(f.pingRtt?.p99)} ms, dropped ${f.droppedWhileIdle}`
+    `(RSS ${f.rssBeforeMb} -> ${f.rssHeldMb} MB), CPU held ${f.heldCpuPercent ?? '-'}% of a core (${Object.entries(f.heldCpuByProcess).map(([name, pct]) => `${name} ${pct ?? '-'}`).join(', ')}), ping p99 ${fmtMs(f.pingRtt?.p99)} ms, dropped ${f.droppedWhileIdle}`
   );
 }

@@ -117,19 +117,19 @@ export function renderMarkdown(report: BenchReport, chartFile: string | null): s
 
   if (report.idle) {
     out.push('', '## Idle connections with heartbeats', '');
-    out.push('| Target | Open / tried | Heartbeat | Held | RSS before -> held MB | Per connection | Connect p99 | Ping p50 / p99 | Dropped | Note |');
-    out.push('|---|---|---|---|---|---:|---:|---|---:|---|');
+    out.push('| Target | Open / tried | Heartbeat | Held | RSS before -> held MB | Per connection | CPU held (per 1,000) | Connect p99 | Ping p50 / p99 | Dropped | Note |');
+    out.push('|---|---|---|---|---|---:|---:|---:|---|---:|---|');
     for (const kind of KINDS) {
       const r = report.idle[kind];
       if (!r) continue;
       if (!r.figures) {
-        out.push(`| ${kind} | failed: ${oneLine(r.error)} | | | | | | | | |`);
+        out.push(`| ${kind} | failed: ${oneLine(r.error)} | | | | | | | | | |`);
         continue;
       }
       const f = r.figures;
       out.push(
         `| ${kind} | ${f.opened} / ${f.attempted} | ${f.heartbeatMs / 1000} s | ${f.holdMs / 1000} s | ${f.rssBeforeMb} -> ${f.rssHeldMb} | ` +
-          `${f.perConnectionKb ?? '-'} KB | ${fmtMs(f.connect?.p99)} ms | ${fmtMs(f.pingRtt?.p50)} / ${fmtMs(f.pingRtt?.p99)} ms | ` +
+          `${f.perConnectionKb ?? '-'} KB | ${f.heldCpuPercent ?? '-'}% (${f.heldCpuPercentPer1000 ?? '-'}%) | ${fmtMs(f.connect?.p99)} ms | ${fmtMs(f.pingRtt?.p50)} / ${fmtMs(f.pingRtt?.p99)} ms | ` +
           `${f.droppedWhileIdle} | ${f.capNote ?? ''}${Object.keys(f.errors).length ? ` errors: ${JSON.stringify(f.errors)}` : ''} |`,
       );
     }

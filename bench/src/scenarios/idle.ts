@@ -2,7 +2,7 @@
 // heartbeat interval for a while, and read what the socket-holding process's resident memory grew by.
 import { nowMs, sleep } from '../clock';
 import type { IdlePlan } from '../pool/messages';
-import { openFilesLimit, sampleProc } from '../proc-stats';
+import { openFilesLimit, sampleProc, type ProcSample } from '../proc-stats';
 import { summarize, type Summary } from '../stats';
 import type { Target } from '../system';
 import { deal, targetTag, type ScenarioContext } from './context';
@@ -26,6 +26,15 @@ export interface IdleFigures {
   connect: Summary | null;
   pingRtt: Summary | null;
   pingFailures: number;
+  /**
+   * CPU the target's own processes spent while holding the connections, as % of one core (100 = one
+   * core busy), and that per 1,000 open connections: what heartbeats, liveness checks and keep-alives
+   * cost with nobody joining. Null when a process could not be read.
+   */
+  heldCpuPercent: number | null;
+  heldCpuPercentPer1000: number | null;
+  /** The same for each of the target's processes, by name. */
+  heldCpuByProcess: Record<string, number | null>;
 }
 
 /** File descriptors the holder needs besides its sockets (listeners, logs, gRPC, NATS, ...). */
@@ -62,8 +71,11 @@ export async function runIdle(ctx: ScenarioContext, target: Target): Promise<Idl
     'idle-opened',
     deadlineAt - nowMs() + 20_000,
   );
+  const holdStart = target.processes.map((p) => sampleProc(p.pid));
   await sleep(s.holdMs);
   const held = sampleProc(holder.pid);
+  const holdEnd = target.processes.map((p) => sampleProc(p.pid));
+  const heldCpuPercent = cpuPercentBetween(holdStart, holdEnd);
   const closed = await ctx.pool.ask(
     shares.map(() => ({ kind: 'idle-close' as const })),
     'idle-closed',
@@ -91,5 +103,22 @@ export async function runIdle(ctx: ScenarioContext, target: Target): Promise<Idl
     connect: summarize(opened.flatMap((o) => o.result.connectMs)),
     pingRtt: summarize(closed.flatMap((c) => c.result.pingRttMs)),
     pingFailures: closed.reduce((n, c) => n + c.result.pingFailures, 0),
+    heldCpuPercent,
+    heldCpuPercentPer1000: heldCpuPercent !== null && openedCount > 0 ? Math.round((heldCpuPercent / openedCount) * 1000 * 100) / 100 : null,
+    heldCpuByProcess: Object.fromEntries(target.processes.map((p, i) => [p.name, cpuPercentBetween([holdStart[i]!], [holdEnd[i]!])])),
   };
+}
+
+/** The CPU of several processes between two samples of each, as % of one core; null if any sample is missing. */
+export function cpuPercentBetween(start: (ProcSample | null)[], end: (ProcSample | null)[]): number | null {
+  let cpuMs = 0;
+  let wallMs = 0;
+  for (let i = 0; i < start.length; i++) {
+    const a = start[i];
+    const b = end[i];
+    if (!a || !b || b.at <= a.at) return null;
+    cpuMs += b.cpuMs - a.cpuMs;
+    wallMs = Math.max(wallMs, b.at - a.at);
+  }
+  return start.length === 0 ? null : Math.round((cpuMs / wallMs) * 100 * 10) / 10;
 }
