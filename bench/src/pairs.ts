@@ -12,12 +12,14 @@ import { join, resolve } from 'node:path';
 import { readCommandLine, usageFailed } from '@rtcroom/common';
 import { isClientProcess, isTargetProcess } from './proc-stats';
 
-const usage = `usage: node bench/dist/pairs.js --a DIR --b DIR [--pairs 6] [--rate 100] [--lifecycle full|join-leave] [--one-process] [--out FILE]
+const usage = `usage: node bench/dist/pairs.js --a DIR --b DIR [--pairs 6] [--rate 100] [--lifecycle full|join-leave] [--one-process] [--full] [--out FILE]
   --a DIR, --b DIR   two built checkouts (the before and the after of a change)
   --pairs N          pairs of runs (default 6)
   --rate N           joins/s of the churn scenario (default 100)
   --lifecycle L      passed to run.js: full (default) or join-leave (sockets open before, no push)
   --one-process      passed to run.js: the four services in one process
+  --full             passed to run.js: 20 s windows instead of 4 s (V8 still optimizes in a quick window;
+                     a pair takes about two minutes)
   --out FILE         also write every run's figures there (JSON)
 `;
 
@@ -39,14 +41,14 @@ interface RunFigures {
   joinNotifyP50Ms: number;
 }
 
-function runOnce(dir: string, build: 'a' | 'b', rate: number, extra: string[]): RunFigures {
+function runOnce(dir: string, build: 'a' | 'b', rate: number, extra: string[], set: 'quick' | 'full'): RunFigures {
   const out = mkdtempSync(join(tmpdir(), 'rtcroom-pairs-'));
   const load = loadavg()[0]!;
   try {
     const r = spawnSync(process.execPath, [join(dir, 'bench/dist/run.js'), '--target', 'system', '--scenarios', 'churn', '--rate', String(rate), ...extra, '--out', out], { cwd: dir, encoding: 'utf8' });
     if (r.status !== 0) throw new Error(`the run of ${dir} failed (${r.status}): ${(r.stderr || r.stdout).slice(-2000)}`);
-    // run.js names its results after the lifecycle and the process shape (quick-rtcroom[-join-leave][-one-process].json).
-    const file = readdirSync(out).find((f) => f.startsWith('quick-rtcroom') && f.endsWith('.json'));
+    // run.js names its results after the set, the lifecycle and the process shape ((quick|full)-rtcroom[-join-leave][-one-process].json).
+    const file = readdirSync(out).find((f) => f.startsWith(`${set}-rtcroom`) && f.endsWith('.json'));
     if (!file) throw new Error(`the run of ${dir} wrote no results`);
     const figures = JSON.parse(readFileSync(join(out, file), 'utf8')).churn[0].results.rtcroom.figures;
     const cpuSeconds: Record<string, number> = {};
@@ -88,6 +90,7 @@ function main(): void {
       out: { type: 'string' },
       lifecycle: { type: 'string', default: 'full' },
       'one-process': { type: 'boolean', default: false },
+      full: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -97,13 +100,14 @@ function main(): void {
   if (!Number.isInteger(pairs) || pairs <= 0) usageFailed(usage, `--pairs must be a positive whole number, got ${values.pairs}`);
   if (!Number.isInteger(rate) || rate <= 0) usageFailed(usage, `--rate must be a positive whole number, got ${values.rate}`);
   if (values.lifecycle !== 'full' && values.lifecycle !== 'join-leave') usageFailed(usage, `--lifecycle must be full or join-leave, got ${values.lifecycle}`);
-  const extra = ['--lifecycle', values.lifecycle, ...(values['one-process'] ? ['--one-process'] : [])];
+  const set = values.full ? 'full' : 'quick';
+  const extra = ['--lifecycle', values.lifecycle, ...(values['one-process'] ? ['--one-process'] : []), ...(values.full ? ['--full'] : [])];
   const dirs = { a: resolve(values.a!), b: resolve(values.b!) };
   const results: { pair: number; a: RunFigures; b: RunFigures }[] = [];
   for (let i = 1; i <= pairs; i++) {
     const order: ('a' | 'b')[] = i % 2 ? ['a', 'b'] : ['b', 'a'];
     const got: Partial<Record<'a' | 'b', RunFigures>> = {};
-    for (const build of order) got[build] = runOnce(dirs[build], build, rate, extra);
+    for (const build of order) got[build] = runOnce(dirs[build], build, rate, extra, set);
     const pair = { pair: i, a: got.a!, b: got.b! };
     results.push(pair);
     const f = (r: RunFigures) => `${r.servicesMsPerMember.toFixed(2)} ms/member, ${r.servicesPerClientCpu.toFixed(2)}x clients, ${r.joinsAcked}/${r.joinsPlanned}, load ${r.load.toFixed(1)}`;
@@ -115,7 +119,7 @@ function main(): void {
   console.log(`  services' CPU over the clients': ${pct(change((r) => r.servicesPerClientCpu))}`);
   console.log(`  services' CPU per member:        ${pct(change((r) => r.servicesMsPerMember))} (a: ${median(results.map((p) => p.a.servicesMsPerMember)).toFixed(2)} ms)`);
   for (const s of services) console.log(`  ${s.padEnd(31)} ${pct(change((r) => (r.cpuSeconds[s] ?? 0) / r.clientCpuSeconds))} of the clients'-CPU ratio`);
-  if (values.out) writeFileSync(values.out, JSON.stringify({ a: dirs.a, b: dirs.b, rate, lifecycle: values.lifecycle, oneProcess: values['one-process'], pairs: results }, null, 1) + '\n');
+  if (values.out) writeFileSync(values.out, JSON.stringify({ a: dirs.a, b: dirs.b, rate, lifecycle: values.lifecycle, oneProcess: values['one-process'], set, pairs: results }, null, 1) + '\n');
 }
 
 main();
