@@ -48,6 +48,9 @@ function decodeCursor(token: string): RecordingPageCursor | null {
   }
 }
 
+/** IssuePushUrls: what one call may ask for (a room's next members, a few at a time). */
+const maxPushUrlsPerCall = 16;
+
 function requireId(field: string, value: string): void {
   if (!idPattern.test(value)) {
     throw new DomainError('INVALID_ARGUMENT', `${field} must be 1-64 characters of A-Z a-z 0-9 _ -`, { field });
@@ -85,6 +88,7 @@ function requireIdentity(field: string, what: string, identity: string): void {
  */
 export const urlIssuerServiceCallers: CallerPolicy<typeof urlIssuerv1.UrlIssuerServiceService> = {
   issuePushUrl: ['room'],
+  issuePushUrls: ['room'],
   issuePlayUrls: ['gateway'],
   issueViewerPlayUrls: ['gateway', 'room'],
   listRecordings: ['room', 'internal'],
@@ -141,28 +145,38 @@ export function urlIssuerBinding(deps: UrlIssuerDeps): ServiceBinding {
     return roomId;
   };
 
+  /** IssuePushUrl's work; `at` prefixes the field an error names (one request of IssuePushUrls). */
+  const issuePushUrl = async (request: urlIssuerv1.IssuePushUrlRequest, at: string): Promise<urlIssuerv1.IssuePushUrlResponse> => {
+    requireId(`${at}room_id`, request.roomId);
+    requireId(`${at}member_id`, request.memberId);
+    const streamId = deriveStreamId(streamIdKey, provider.streamIdPrefix, request.roomId, request.memberId);
+    const formats = request.recordFormats ?? [];
+    if (formats.some((f) => !(recordFormats as readonly string[]).includes(f))) {
+      throw new DomainError('INVALID_ARGUMENT', `${at}record_formats must each be one of ${recordFormats.join(', ')}`, { field: `${at}record_formats` });
+    }
+    const kind = clientKindFromProto(`${at}pusher_kind`, request.pusherKind);
+    if (request.identity) requireIdentity(`${at}identity`, `${at}identity`, request.identity);
+    const now = new Date();
+    const signed = provider.pushUrl(streamId, request.record, now, formats, { roomId: request.roomId, audioOnly: request.audioOnly, standIn: isStandInMemberId(request.memberId) });
+    const webrtc = await webrtcOf(kind, (leg) => leg.pushUrl({ roomId: request.roomId, memberId: request.memberId, identity: request.identity, streamId, record: request.record, formats, now }));
+    const pushUrl: mediav1.PushUrl = { streamId, ...signed, ...webrtc };
+    // Signed with every push URL where the provider has one, so a join learns it without a hop
+    // more whatever role it takes (the room service hands out one or the other).
+    const audienceEntryUrl = provider.audienceEntryUrl?.(streamId, now, { roomId: request.roomId, audioOnly: request.audioOnly });
+    return { pushUrl, audienceEntryUrl };
+  };
+
   return bindService(
     'rtcroom.media.v1.UrlIssuerService',
     urlIssuerv1.UrlIssuerServiceService,
     {
-      async issuePushUrl(request) {
-        requireId('room_id', request.roomId);
-        requireId('member_id', request.memberId);
-        const streamId = deriveStreamId(streamIdKey, provider.streamIdPrefix, request.roomId, request.memberId);
-        const formats = request.recordFormats ?? [];
-        if (formats.some((f) => !(recordFormats as readonly string[]).includes(f))) {
-          throw new DomainError('INVALID_ARGUMENT', `record_formats must each be one of ${recordFormats.join(', ')}`, { field: 'record_formats' });
+      issuePushUrl: (request) => issuePushUrl(request, ''),
+
+      async issuePushUrls({ requests }) {
+        if (requests.length < 1 || requests.length > maxPushUrlsPerCall) {
+          throw new DomainError('INVALID_ARGUMENT', `requests must hold 1-${maxPushUrlsPerCall} requests`, { field: 'requests' });
         }
-        const kind = clientKindFromProto('pusher_kind', request.pusherKind);
-        if (request.identity) requireIdentity('identity', 'identity', request.identity);
-        const now = new Date();
-        const signed = provider.pushUrl(streamId, request.record, now, formats, { roomId: request.roomId, audioOnly: request.audioOnly, standIn: isStandInMemberId(request.memberId) });
-        const webrtc = await webrtcOf(kind, (leg) => leg.pushUrl({ roomId: request.roomId, memberId: request.memberId, identity: request.identity, streamId, record: request.record, formats, now }));
-        const pushUrl: mediav1.PushUrl = { streamId, ...signed, ...webrtc };
-        // Signed with every push URL where the provider has one, so a join learns it without a hop
-        // more whatever role it takes (the room service hands out one or the other).
-        const audienceEntryUrl = provider.audienceEntryUrl?.(streamId, now, { roomId: request.roomId, audioOnly: request.audioOnly });
-        return { pushUrl, audienceEntryUrl };
+        return { responses: await Promise.all(requests.map((request, i) => issuePushUrl(request, `requests[${i}].`))) };
       },
 
       async issuePlayUrls(request) {

@@ -143,6 +143,18 @@ describe('UrlIssuerService, self-hosted', () => {
     await expectInvalid(client.issuePushUrl({ roomId: 'r'.repeat(65), memberId: 'mem_1', record: false, recordFormats: [] }), 'room_id');
   });
 
+  it('signs several push URLs in one call, each as IssuePushUrl signs it, in order', async () => {
+    const requests = ['mem_1', 'mem_2', 'mem_3'].map((memberId) => ({ roomId: 'room_a', memberId, record: memberId === 'mem_2', recordFormats: [] }));
+    const { responses } = await client.issuePushUrls({ requests });
+    const one = await Promise.all(requests.map((r) => client.issuePushUrl(r)));
+    expect(responses.map((r) => r.pushUrl!.streamId)).toEqual(one.map((r) => r.pushUrl!.streamId));
+    expect(responses.map((r) => r.pushUrl!.recording)).toEqual([false, true, false]);
+    expect(new Set(responses.map((r) => r.pushUrl!.url)).size).toBe(3);
+    await expectInvalid(client.issuePushUrls({ requests: [] }), 'requests');
+    await expectInvalid(client.issuePushUrls({ requests: Array.from({ length: 17 }, () => requests[0]!) }), 'requests');
+    await expectInvalid(client.issuePushUrls({ requests: [requests[0]!, { ...requests[1]!, memberId: 'm/2' }] }), 'requests[1].member_id');
+  });
+
   it('refuses bad play requests with INVALID_ARGUMENT', async () => {
     const { pushUrl } = await client.issuePushUrl({ roomId: 'room_a', memberId: 'mem_1', record: false, recordFormats: [] });
     const streamId = pushUrl!.streamId;

@@ -78,6 +78,15 @@ export function fromServiceError(err: unknown): DomainError {
   return fromCode(se?.code, se?.details ?? se?.message ?? '', err);
 }
 
+/**
+ * Whether a call failed because the server does not have the method (an older version of the
+ * service during an upgrade): UNIMPLEMENTED unary, "unknown method" on the mux stream.
+ */
+export function isUnimplemented(err: unknown): boolean {
+  const code = (err as { cause?: { code?: unknown } })?.cause?.code;
+  return err instanceof DomainError && err.reason === 'INTERNAL' && (code === grpc.status.UNIMPLEMENTED || /^unknown method |UNIMPLEMENTED/i.test(err.message));
+}
+
 /** The DomainError a failed call's google.rpc.Status stands for. */
 export function fromStatus(status: Status): DomainError {
   return domainErrorOf(status) ?? fromCode(status.code, status.message);

@@ -2,7 +2,7 @@
 // and close over one short tick goes in one UpdateSessions call, so a busy gateway pays one call per
 // tick instead of one per connection (and presence one round of writes). Each open still gets its
 // own answer or error. A presence that does not know UpdateSessions (older) gets one call per session.
-import { DomainError, isDomainError, Logger } from '@rtcroom/common';
+import { DomainError, isUnimplemented, Logger } from '@rtcroom/common';
 import { presencev1 } from '@rtcroom/proto';
 import { Backends } from '../backends';
 
@@ -19,12 +19,6 @@ interface PendingClose {
   req: presencev1.CloseSessionRequest;
   resolve: () => void;
   reject: (err: unknown) => void;
-}
-
-/** Whether a call failed because the server does not have the method (an older presence). */
-function unimplemented(err: unknown): boolean {
-  const code = (err as { cause?: { code?: unknown } })?.cause?.code;
-  return isDomainError(err, 'INTERNAL') && (code === 12 || /^unknown method |UNIMPLEMENTED/i.test(err.message));
 }
 
 export class PresenceBatch {
@@ -93,7 +87,7 @@ export class PresenceBatch {
     try {
       res = await this.presence.updateSessions({ gatewayId: this.gatewayId, opens: opens.map((o) => o.req), closes: closes.map((c) => c.req) });
     } catch (err) {
-      if (unimplemented(err)) return this.oneByOne(opens, closes);
+      if (isUnimplemented(err)) return this.oneByOne(opens, closes);
       for (const p of [...opens, ...closes]) p.reject(err);
       return;
     }

@@ -37,10 +37,26 @@ export interface PushUrlIssuer {
   /** audioOnly: the room is audio-only (the provider's audio-only mode where it has one). */
   /** `identity`: the member's, which holds a browser's bridged push (the media bridge's egress). */
   issuePushUrl(roomId: string, memberId: string, record: boolean, formats?: string[], kind?: ClientKind, audioOnly?: boolean, identity?: string): Promise<IssuedPushUrl>;
+  /**
+   * Several push URLs in one call, answered in order (a room's next members' URLs signed ahead);
+   * absent: the grants sign one member ahead at a time.
+   */
+  issuePushUrls?(requests: PushUrlRequest[]): Promise<IssuedPushUrl[]>;
   /** Play URLs of these streams signed for one viewer (passed on to the caller as they are). */
   issueViewerPlayUrls?(roomId: string, viewerIdentity: string, streamIds: string[], kind?: ClientKind): Promise<mediav1.PlayUrl[]>;
   /** The url of each of a room's recordings (by recording id), signed for one viewer. */
   signedRecordingUrls?(roomId: string, viewerIdentity: string): Promise<Map<string, string>>;
+}
+
+/** What issuePushUrl takes, as one request of issuePushUrls. */
+export interface PushUrlRequest {
+  roomId: string;
+  memberId: string;
+  record: boolean;
+  formats?: string[];
+  kind?: ClientKind;
+  audioOnly?: boolean;
+  identity?: string;
 }
 
 export interface IssuedPushUrl {

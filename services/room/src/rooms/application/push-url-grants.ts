@@ -1,10 +1,13 @@
-// Push URLs signed ahead, one per room: after a join, the next member's id and push URL are asked of
-// the URL issuer while the room waits for its next join, so that join does not wait for the round
-// trip (a millisecond or more when the issuer's process has to be woken: a third of a quiet system's
-// join -> notify time went to it). A room has one grant at most; a grant is used only while fresh
-// (a small share of its URL's lifetime), and one whose signing failed is signed again on the spot.
-// Grants are signed for a mini-program (the kind nearly every join is); a browser's join signs its
-// own URL on the spot and leaves the room's grant to the next join.
+// Push URLs signed ahead: after a join, the next members' ids and push URLs are asked of the URL
+// issuer while the room waits for its next joins, so those joins do not wait for the round trip (a
+// millisecond or more when the issuer's process has to be woken: a third of a quiet system's
+// join -> notify time went to it). With an issuer that signs several in one call (IssuePushUrls), a
+// room's free seats are signed together, up to `maxAhead`, and signed again only once they are used
+// up: a room of six costs the URL issuer two calls instead of six, each call a wake-up of both
+// processes (bench/results/hotpath.md). A grant is used only while fresh (a small share of its URL's
+// lifetime), and one whose signing failed is signed again on the spot. Grants are signed for a
+// mini-program (the kind nearly every join is); a browser's join signs its own URL on the spot and
+// leaves the room's grants to the next joins.
 import { newId } from '@rtcroom/common';
 import type { ClientKind, Room } from '../domain/room';
 import type { IssuedPushUrl, PushUrlIssuer } from './memberships';
@@ -16,9 +19,11 @@ export interface PushUrlGrantOptions {
   maxAgeMs: number;
   /** Nor one past this share of its URL's lifetime. */
   maxLifetimeShare: number;
+  /** Seats signed ahead at once where the issuer signs several in one call (a room of six: the five after its first join). */
+  maxAhead: number;
 }
 
-export const defaultPushUrlGrantOptions: PushUrlGrantOptions = { maxRooms: 10_000, maxAgeMs: 30_000, maxLifetimeShare: 0.01 };
+export const defaultPushUrlGrantOptions: PushUrlGrantOptions = { maxRooms: 10_000, maxAgeMs: 30_000, maxLifetimeShare: 0.01, maxAhead: 5 };
 
 interface Grant {
   memberId: string;
@@ -34,7 +39,8 @@ export interface PushGrant {
 }
 
 export class PushUrlGrants {
-  private readonly next = new Map<string, Grant>();
+  /** By room, the grants signed ahead, the oldest room first. */
+  private readonly next = new Map<string, Grant[]>();
 
   constructor(
     private readonly issuer: PushUrlIssuer,
@@ -48,9 +54,8 @@ export class PushUrlGrants {
       const memberId = newId('m');
       return { memberId, signing: this.sign(room, memberId, kind, identity) };
     }
-    const grant = this.next.get(room.id);
-    this.next.delete(room.id);
-    if (grant && this.fresh(grant)) {
+    const grant = this.takeFresh(room.id);
+    if (grant) {
       // Signed ahead but failed (the issuer was down then): signed again now, same member id.
       return { memberId: grant.memberId, signing: grant.signing.catch(() => this.sign(room, grant.memberId)) };
     }
@@ -58,22 +63,60 @@ export class PushUrlGrants {
     return { memberId, signing: this.sign(room, memberId) };
   }
 
-  /** Signs the room's next member's push URL ahead, if it has no grant yet and a seat is free. */
+  /**
+   * Signs the room's next members' push URLs ahead, once the grants it holds are used up and while
+   * seats are free: as many as the free seats (up to maxAhead) where the issuer signs several in one
+   * call, else one.
+   */
   prepare(room: Room): void {
-    if (room.closedAt || room.memberCount >= room.maxMembers || this.next.has(room.id)) return;
-    const memberId = newId('m');
-    const grant: Grant = { memberId, issuedAt: this.now(), signing: this.sign(room, memberId) };
-    grant.signing.then(
-      (url) => (grant.expiresAt = url.expireTime.getTime()),
-      () => undefined, // take() signs again
-    );
-    this.next.set(room.id, grant);
+    const free = room.maxMembers - room.memberCount;
+    if (room.closedAt || free <= 0 || this.next.get(room.id)?.length) return;
+    const memberIds = Array.from({ length: this.issuer.issuePushUrls ? Math.min(free, this.options.maxAhead) : 1 }, () => newId('m'));
+    const issuedAt = this.now();
+    const grants = this.signAhead(room, memberIds).map((signing, i): Grant => {
+      const grant: Grant = { memberId: memberIds[i]!, issuedAt, signing };
+      signing.then(
+        (url) => (grant.expiresAt = url.expireTime.getTime()),
+        () => undefined, // take() signs again
+      );
+      return grant;
+    });
+    this.next.delete(room.id);
+    this.next.set(room.id, grants);
     if (this.next.size > this.options.maxRooms) this.next.delete(this.next.keys().next().value!);
   }
 
-  /** Rooms holding a grant (for tests and stats). */
+  /** Grants held, over every room (for tests and stats). */
   get size(): number {
-    return this.next.size;
+    let n = 0;
+    for (const grants of this.next.values()) n += grants.length;
+    return n;
+  }
+
+  /** The room's first fresh grant, taken; stale ones before it are dropped. */
+  private takeFresh(roomId: string): Grant | undefined {
+    const grants = this.next.get(roomId);
+    let grant: Grant | undefined;
+    while (grants?.length && !grant) {
+      const first = grants.shift()!;
+      if (this.fresh(first)) grant = first;
+    }
+    if (grants && grants.length === 0) this.next.delete(roomId);
+    return grant;
+  }
+
+  private signAhead(room: Room, memberIds: string[]): Promise<IssuedPushUrl>[] {
+    if (memberIds.length === 1 || !this.issuer.issuePushUrls) return memberIds.map((memberId) => this.sign(room, memberId));
+    const all = this.issuer.issuePushUrls(
+      memberIds.map((memberId) => ({ roomId: room.id, memberId, record: room.recording, formats: room.recordingFormats, kind: 'mini_program' as const, audioOnly: room.audioOnly === true })),
+    );
+    return memberIds.map((_, i) =>
+      all.then((urls) => {
+        const url = urls[i];
+        if (!url) throw new Error(`the URL issuer answered ${urls.length} push URLs for ${memberIds.length}`);
+        return url;
+      }),
+    );
   }
 
   private fresh(grant: Grant): boolean {

@@ -1,5 +1,5 @@
 import type { ClientKind, Room } from '../domain/room';
-import type { IssuedPushUrl, PushUrlIssuer } from './memberships';
+import type { IssuedPushUrl, PushUrlIssuer, PushUrlRequest } from './memberships';
 import { PushUrlGrants } from './push-url-grants';
 
 const hour = 3600_000;
@@ -16,6 +16,20 @@ class FakeIssuer implements PushUrlIssuer {
       throw new Error('issuer down');
     }
     return { streamId: `s_${memberId}`, url: `rtmp://x/live/s_${memberId}`, expireTime: new Date(this.now() + 24 * hour), recording: record, webrtcUrl: '', webrtcUnavailable: '' };
+  }
+}
+
+/** Signs several in one call (IssuePushUrls), remembering each call's member ids. */
+class BatchIssuer extends FakeIssuer {
+  batches: string[][] = [];
+  failBatch = false;
+  async issuePushUrls(requests: PushUrlRequest[]): Promise<IssuedPushUrl[]> {
+    this.batches.push(requests.map((r) => r.memberId));
+    if (this.failBatch) {
+      this.failBatch = false;
+      throw new Error('issuer down');
+    }
+    return Promise.all(requests.map((r) => this.issuePushUrl(r.roomId, r.memberId, r.record, r.formats, r.kind)));
   }
 }
 
@@ -50,7 +64,7 @@ describe('push URLs signed ahead', () => {
   beforeEach(() => {
     clock = 1_000_000;
     issuer = new FakeIssuer(() => clock);
-    grants = new PushUrlGrants(issuer, { maxRooms: 2, maxAgeMs: 30_000, maxLifetimeShare: 0.01 }, () => clock);
+    grants = new PushUrlGrants(issuer, { maxRooms: 2, maxAgeMs: 30_000, maxLifetimeShare: 0.01, maxAhead: 5 }, () => clock);
   });
 
   it("hands the next join of a room the member id and URL signed after the previous one, with the room's recording", async () => {
@@ -94,7 +108,7 @@ describe('push URLs signed ahead', () => {
     // A URL living a minute: 1% of it is 600 ms.
     const shortLived = new PushUrlGrants(
       { issuePushUrl: async (_r, m, record) => ({ streamId: `s_${m}`, url: '', expireTime: new Date(clock + 60_000), recording: record, webrtcUrl: '', webrtcUnavailable: '' }) },
-      { maxRooms: 10, maxAgeMs: 30_000, maxLifetimeShare: 0.01 },
+      { maxRooms: 10, maxAgeMs: 30_000, maxLifetimeShare: 0.01, maxAhead: 5 },
       () => clock,
     );
     shortLived.prepare(room());
@@ -120,5 +134,62 @@ describe('push URLs signed ahead', () => {
     expect(grants.size).toBe(2);
     expect(grants.take(room({ id: 'r_1' })).memberId).not.toBe(issuer.calls[0].memberId);
     expect(grants.take(room({ id: 'r_3' })).memberId).toBe(issuer.calls[2].memberId);
+  });
+});
+
+describe('push URLs signed ahead, several in one call', () => {
+  let clock: number;
+  let issuer: BatchIssuer;
+  let grants: PushUrlGrants;
+  beforeEach(() => {
+    clock = 1_000_000;
+    issuer = new BatchIssuer(() => clock);
+    grants = new PushUrlGrants(issuer, { maxRooms: 10, maxAgeMs: 30_000, maxLifetimeShare: 0.01, maxAhead: 5 }, () => clock);
+  });
+
+  it("signs the room's free seats in one call and hands them to the next joins in order, signing again once they are used up", async () => {
+    grants.prepare(room({ memberCount: 1 }));
+    expect(issuer.batches).toHaveLength(1);
+    const ahead = issuer.batches[0]!;
+    expect(ahead).toHaveLength(5);
+    for (let joined = 2; joined <= 6; joined++) {
+      const { memberId, signing } = grants.take(room({ memberCount: joined - 1 }));
+      expect(memberId).toBe(ahead[joined - 2]);
+      await expect(signing).resolves.toMatchObject({ streamId: `s_${memberId}`, recording: true });
+      grants.prepare(room({ memberCount: joined })); // nothing: grants left, or the room is full
+    }
+    expect(issuer.batches).toHaveLength(1);
+    expect(grants.size).toBe(0);
+    // Two leave: the next join signs on the spot (no grant left), and two seats are signed ahead.
+    expect(grants.take(room({ memberCount: 4 })).memberId).not.toBe(ahead[4]);
+    grants.prepare(room({ memberCount: 5 }));
+    expect(issuer.batches).toHaveLength(1); // one free seat: one URL, as IssuePushUrl signs it
+    expect(issuer.calls).toHaveLength(5 + 2);
+  });
+
+  it('signs no more than maxAhead, nor more than the free seats', () => {
+    grants.prepare(room({ maxMembers: 50, memberCount: 1 }));
+    grants.prepare(room({ id: 'r_2', maxMembers: 3, memberCount: 1 }));
+    expect(issuer.batches.map((b) => b.length)).toEqual([5, 2]);
+  });
+
+  it('signs each again, for its member id, when the call signing them failed', async () => {
+    issuer.failBatch = true;
+    grants.prepare(room({ memberCount: 3 }));
+    await new Promise((r) => setImmediate(r));
+    const first = grants.take(room({ memberCount: 3 }));
+    const second = grants.take(room({ memberCount: 4 }));
+    await expect(first.signing).resolves.toMatchObject({ streamId: `s_${first.memberId}` });
+    await expect(second.signing).resolves.toMatchObject({ streamId: `s_${second.memberId}` });
+    expect([first.memberId, second.memberId]).toEqual(issuer.batches[0]!.slice(0, 2));
+  });
+
+  it('drops grants gone stale together, and signs the next join on the spot', async () => {
+    grants.prepare(room({ memberCount: 1 }));
+    await Promise.resolve();
+    clock += 30_001;
+    const late = grants.take(room({ memberCount: 1 }));
+    expect(issuer.batches[0]).not.toContain(late.memberId);
+    expect(grants.size).toBe(0);
   });
 });

@@ -1,18 +1,27 @@
 // The URL issuer, reached over gRPC, as the room service's PushUrlIssuer.
-import { createClient, GrpcMetrics, InProcessHub, GrpcTlsConfig } from '@rtcroom/common';
+import { createClient, GrpcMetrics, InProcessHub, GrpcTlsConfig, isUnimplemented } from '@rtcroom/common';
 import { urlIssuerv1 } from '@rtcroom/proto';
-import { IssuedPushUrl, PushUrlIssuer } from '../application/memberships';
+import { IssuedPushUrl, PushUrlIssuer, PushUrlRequest } from '../application/memberships';
 import { toProtoClientKind } from './room.wire';
 
 export function grpcPushUrlIssuer(address: string, tls?: GrpcTlsConfig, metrics?: GrpcMetrics, inproc?: InProcessHub): PushUrlIssuer & { close(): void } {
   const client = createClient(urlIssuerv1.UrlIssuerServiceService, address, 3000, { tls, metrics, inproc });
+  let batchUnsupported = false;
   return {
     async issuePushUrl(roomId, memberId, record, formats = [], kind = 'mini_program', audioOnly = false, identity = ''): Promise<IssuedPushUrl> {
-      const { pushUrl, audienceEntryUrl: entry } = await client.issuePushUrl({ roomId, memberId, record, recordFormats: formats, pusherKind: toProtoClientKind(kind), audioOnly, identity });
-      if (!pushUrl) throw new Error('url issuer returned no push URL');
-      const { streamId, url, expireTime, recording, webrtcUrl, webrtcUnavailable } = pushUrl;
-      const audienceEntryUrl = entry?.url ? { url: entry.url, expireTime: entry.expireTime ?? new Date(0) } : null;
-      return { streamId, url, expireTime: expireTime ?? new Date(0), recording, webrtcUrl, webrtcUnavailable, audienceEntryUrl };
+      return issuedOf(await client.issuePushUrl(pushUrlRequest({ roomId, memberId, record, formats, kind, audioOnly, identity })));
+    },
+    async issuePushUrls(requests) {
+      if (!batchUnsupported) {
+        try {
+          return (await client.issuePushUrls({ requests: requests.map(pushUrlRequest) })).responses.map(issuedOf);
+        } catch (err) {
+          // A URL issuer from before IssuePushUrls (during an upgrade): one call each from now on.
+          if (!isUnimplemented(err)) throw err;
+          batchUnsupported = true;
+        }
+      }
+      return Promise.all(requests.map(async (r) => issuedOf(await client.issuePushUrl(pushUrlRequest(r)))));
     },
     async issueViewerPlayUrls(roomId, viewerIdentity, streamIds, kind = 'mini_program') {
       return (await client.issueViewerPlayUrls({ roomId, viewerIdentity, streamIds, viewerKind: toProtoClientKind(kind) })).playUrls;
@@ -29,4 +38,15 @@ export function grpcPushUrlIssuer(address: string, tls?: GrpcTlsConfig, metrics?
     },
     close: () => client.close(),
   };
+}
+
+function pushUrlRequest(r: PushUrlRequest): urlIssuerv1.IssuePushUrlRequest {
+  return { roomId: r.roomId, memberId: r.memberId, record: r.record, recordFormats: r.formats ?? [], pusherKind: toProtoClientKind(r.kind ?? 'mini_program'), audioOnly: r.audioOnly ?? false, identity: r.identity ?? '' };
+}
+
+function issuedOf({ pushUrl, audienceEntryUrl: entry }: urlIssuerv1.IssuePushUrlResponse): IssuedPushUrl {
+  if (!pushUrl) throw new Error('url issuer returned no push URL');
+  const { streamId, url, expireTime, recording, webrtcUrl, webrtcUnavailable } = pushUrl;
+  const audienceEntryUrl = entry?.url ? { url: entry.url, expireTime: entry.expireTime ?? new Date(0) } : null;
+  return { streamId, url, expireTime: expireTime ?? new Date(0), recording, webrtcUrl, webrtcUnavailable, audienceEntryUrl };
 }

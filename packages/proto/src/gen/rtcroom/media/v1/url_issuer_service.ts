@@ -133,6 +133,15 @@ export interface IssuePushUrlResponse {
   audienceEntryUrl: MediaEntryUrl | undefined;
 }
 
+export interface IssuePushUrlsRequest {
+  requests: IssuePushUrlRequest[];
+}
+
+export interface IssuePushUrlsResponse {
+  /** One per request, in their order. */
+  responses: IssuePushUrlResponse[];
+}
+
 export interface IssuePlayUrlsRequest {
   roomId: string;
   streamId: string;
@@ -529,6 +538,148 @@ export const IssuePushUrlResponse: MessageFns<IssuePushUrlResponse> = {
     message.audienceEntryUrl = (object.audienceEntryUrl !== undefined && object.audienceEntryUrl !== null)
       ? MediaEntryUrl.fromPartial(object.audienceEntryUrl)
       : undefined;
+    return message;
+  },
+};
+
+function createBaseIssuePushUrlsRequest(): IssuePushUrlsRequest {
+  return { requests: [] };
+}
+
+export const IssuePushUrlsRequest: MessageFns<IssuePushUrlsRequest> = {
+  encode(message: IssuePushUrlsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.requests) {
+      IssuePushUrlRequest.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): IssuePushUrlsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseIssuePushUrlsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.requests.push(IssuePushUrlRequest.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): IssuePushUrlsRequest {
+    return {
+      requests: globalThis.Array.isArray(object?.requests)
+        ? object.requests.map((e: any) => IssuePushUrlRequest.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: IssuePushUrlsRequest): unknown {
+    const obj: any = {};
+    if (message.requests?.length) {
+      obj.requests = message.requests.map((e) => IssuePushUrlRequest.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<IssuePushUrlsRequest>): IssuePushUrlsRequest {
+    return IssuePushUrlsRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<IssuePushUrlsRequest>): IssuePushUrlsRequest {
+    const message = createBaseIssuePushUrlsRequest();
+    message.requests = object.requests?.map((e) => IssuePushUrlRequest.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseIssuePushUrlsResponse(): IssuePushUrlsResponse {
+  return { responses: [] };
+}
+
+export const IssuePushUrlsResponse: MessageFns<IssuePushUrlsResponse> = {
+  encode(message: IssuePushUrlsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.responses) {
+      IssuePushUrlResponse.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): IssuePushUrlsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseIssuePushUrlsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.responses.push(IssuePushUrlResponse.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): IssuePushUrlsResponse {
+    return {
+      responses: globalThis.Array.isArray(object?.responses)
+        ? object.responses.map((e: any) => IssuePushUrlResponse.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: IssuePushUrlsResponse): unknown {
+    const obj: any = {};
+    if (message.responses?.length) {
+      obj.responses = message.responses.map((e) => IssuePushUrlResponse.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<IssuePushUrlsResponse>): IssuePushUrlsResponse {
+    return IssuePushUrlsResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<IssuePushUrlsResponse>): IssuePushUrlsResponse {
+    const message = createBaseIssuePushUrlsResponse();
+    message.responses = object.responses?.map((e) => IssuePushUrlResponse.fromPartial(e)) || [];
     return message;
   },
 };
@@ -1688,6 +1839,22 @@ export const UrlIssuerServiceService = {
     responseDeserialize: (value: Buffer): IssuePushUrlResponse => IssuePushUrlResponse.decode(value),
   },
   /**
+   * Several push URLs in one call, each request answered as IssuePushUrl answers it, in order; a
+   * request that IssuePushUrl would refuse fails the whole call (naming it: requests[i].field). The
+   * room service signs a room's next members' URLs ahead with it. 1-16 requests.
+   * Callers: room.
+   */
+  issuePushUrls: {
+    path: "/rtcroom.media.v1.UrlIssuerService/IssuePushUrls" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: IssuePushUrlsRequest): Buffer => Buffer.from(IssuePushUrlsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): IssuePushUrlsRequest => IssuePushUrlsRequest.decode(value),
+    responseSerialize: (value: IssuePushUrlsResponse): Buffer =>
+      Buffer.from(IssuePushUrlsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): IssuePushUrlsResponse => IssuePushUrlsResponse.decode(value),
+  },
+  /**
    * Signs play URLs of one stream for several viewers at once.
    * Callers: gateway.
    */
@@ -1762,6 +1929,13 @@ export interface UrlIssuerServiceServer extends UntypedServiceImplementation {
    */
   issuePushUrl: handleUnaryCall<IssuePushUrlRequest, IssuePushUrlResponse>;
   /**
+   * Several push URLs in one call, each request answered as IssuePushUrl answers it, in order; a
+   * request that IssuePushUrl would refuse fails the whole call (naming it: requests[i].field). The
+   * room service signs a room's next members' URLs ahead with it. 1-16 requests.
+   * Callers: room.
+   */
+  issuePushUrls: handleUnaryCall<IssuePushUrlsRequest, IssuePushUrlsResponse>;
+  /**
    * Signs play URLs of one stream for several viewers at once.
    * Callers: gateway.
    */
@@ -1810,6 +1984,27 @@ export interface UrlIssuerServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: IssuePushUrlResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Several push URLs in one call, each request answered as IssuePushUrl answers it, in order; a
+   * request that IssuePushUrl would refuse fails the whole call (naming it: requests[i].field). The
+   * room service signs a room's next members' URLs ahead with it. 1-16 requests.
+   * Callers: room.
+   */
+  issuePushUrls(
+    request: IssuePushUrlsRequest,
+    callback: (error: ServiceError | null, response: IssuePushUrlsResponse) => void,
+  ): ClientUnaryCall;
+  issuePushUrls(
+    request: IssuePushUrlsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: IssuePushUrlsResponse) => void,
+  ): ClientUnaryCall;
+  issuePushUrls(
+    request: IssuePushUrlsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: IssuePushUrlsResponse) => void,
   ): ClientUnaryCall;
   /**
    * Signs play URLs of one stream for several viewers at once.
