@@ -134,6 +134,7 @@ export interface IssuePushUrlResponse {
 }
 
 export interface IssuePushUrlsRequest {
+  /** NEXT-ID: 2 */
   requests: IssuePushUrlRequest[];
 }
 
