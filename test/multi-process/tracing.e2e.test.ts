@@ -109,19 +109,17 @@ it('follows a join from the frame at the gateway through the room service, Postg
     const names = (service: string) => trace.filter((s) => s.service === service).map((s) => s.name);
     expect(names('gateway')).toEqual(expect.arrayContaining(['gateway joinRoom', 'rtcroom.room.v1.RoomService/JoinRoom']));
     expect(names('room')).toContain('rtcroom.room.v1.RoomService/JoinRoom');
-    // Bob's push URL was signed ahead, in Alice's join: the room's first join signs its own on the spot
-    // and the free seats' in one call (push-url-grants.ts), both in its trace, at both ends.
+    // Bob's push URL was signed in Alice's join: the room's first join signs its own and the free
+    // seats' in one call (push-url-grants.ts), in its trace, at both ends.
     const aliceTrace = await eventually(
       () => {
         const batches = receiver.spans.filter((s) => s.service === 'url-issuer' && s.name === 'rtcroom.media.v1.UrlIssuerService/IssuePushUrls');
-        return batches.map((b) => receiver.spans.filter((s) => s.traceId === b.traceId)).find((t) => t.some((s) => s.name === 'gateway joinRoom') && t.some((s) => s.service === 'url-issuer' && s.name === 'rtcroom.media.v1.UrlIssuerService/IssuePushUrl'));
+        return batches.map((b) => receiver.spans.filter((s) => s.traceId === b.traceId)).find((t) => t.some((s) => s.name === 'gateway joinRoom'));
       },
       15_000,
-      "alice's join with the URL issuer's spans",
+      "alice's join with the URL issuer's span",
     );
-    expect(aliceTrace.filter((s) => s.service === 'room').map((s) => s.name)).toEqual(
-      expect.arrayContaining(['rtcroom.media.v1.UrlIssuerService/IssuePushUrl', 'rtcroom.media.v1.UrlIssuerService/IssuePushUrls']),
-    );
+    expect(aliceTrace.filter((s) => s.service === 'room').map((s) => s.name)).toContain('rtcroom.media.v1.UrlIssuerService/IssuePushUrls');
     // The room service's Postgres statements are in it, with their text.
     expect(trace.filter((s) => s.service === 'room' && s.attributes['db.system.name'] === 'postgresql').length).toBeGreaterThan(0);
 

@@ -59,8 +59,13 @@ export class PushUrlGrants {
       // Signed ahead but failed (the issuer was down then): signed again now, same member id.
       return { memberId: grant.memberId, signing: grant.signing.catch(() => this.sign(room, grant.memberId)) };
     }
+    // None ahead (a room's first join, or joins faster than the grants): this join's URL and the
+    // seats left after it in one call, so that the joins right behind it find theirs.
     const memberId = newId('m');
-    return { memberId, signing: this.sign(room, memberId) };
+    const after = this.issuer.issuePushUrls ? Math.min(room.maxMembers - room.memberCount - 1, this.options.maxAhead) : 0;
+    if (room.closedAt || after <= 0) return { memberId, signing: this.sign(room, memberId) };
+    const [signing] = this.signAhead(room, [memberId, ...this.hold(room, after)]);
+    return { memberId, signing: signing! };
   }
 
   /**
@@ -71,19 +76,8 @@ export class PushUrlGrants {
   prepare(room: Room): void {
     const free = room.maxMembers - room.memberCount;
     if (room.closedAt || free <= 0 || this.next.get(room.id)?.length) return;
-    const memberIds = Array.from({ length: this.issuer.issuePushUrls ? Math.min(free, this.options.maxAhead) : 1 }, () => newId('m'));
-    const issuedAt = this.now();
-    const grants = this.signAhead(room, memberIds).map((signing, i): Grant => {
-      const grant: Grant = { memberId: memberIds[i]!, issuedAt, signing };
-      signing.then(
-        (url) => (grant.expiresAt = url.expireTime.getTime()),
-        () => undefined, // take() signs again
-      );
-      return grant;
-    });
-    this.next.delete(room.id);
-    this.next.set(room.id, grants);
-    if (this.next.size > this.options.maxRooms) this.next.delete(this.next.keys().next().value!);
+    const memberIds = this.hold(room, this.issuer.issuePushUrls ? Math.min(free, this.options.maxAhead) : 1);
+    this.signAhead(room, memberIds);
   }
 
   /** Grants held, over every room (for tests and stats). */
@@ -105,18 +99,44 @@ export class PushUrlGrants {
     return grant;
   }
 
+  /** Member ids for `count` grants of the room, which replace any it held; their signing is set by signAhead. */
+  private hold(room: Room, count: number): string[] {
+    const issuedAt = this.now();
+    const grants = Array.from({ length: count }, (): Grant => ({ memberId: newId('m'), issuedAt, signing: undefined! }));
+    this.next.delete(room.id);
+    this.next.set(room.id, grants);
+    if (this.next.size > this.options.maxRooms) this.next.delete(this.next.keys().next().value!);
+    return grants.map((g) => g.memberId);
+  }
+
+  /** Signs these members' URLs (in one call where the issuer can), and hands each to its grant, if it is held. */
   private signAhead(room: Room, memberIds: string[]): Promise<IssuedPushUrl>[] {
-    if (memberIds.length === 1 || !this.issuer.issuePushUrls) return memberIds.map((memberId) => this.sign(room, memberId));
-    const all = this.issuer.issuePushUrls(
-      memberIds.map((memberId) => ({ roomId: room.id, memberId, record: room.recording, formats: room.recordingFormats, kind: 'mini_program' as const, audioOnly: room.audioOnly === true })),
-    );
-    return memberIds.map((_, i) =>
-      all.then((urls) => {
-        const url = urls[i];
-        if (!url) throw new Error(`the URL issuer answered ${urls.length} push URLs for ${memberIds.length}`);
-        return url;
-      }),
-    );
+    let signings: Promise<IssuedPushUrl>[];
+    if (memberIds.length === 1 || !this.issuer.issuePushUrls) {
+      signings = memberIds.map((memberId) => this.sign(room, memberId));
+    } else {
+      const all = this.issuer.issuePushUrls(
+        memberIds.map((memberId) => ({ roomId: room.id, memberId, record: room.recording, formats: room.recordingFormats, kind: 'mini_program' as const, audioOnly: room.audioOnly === true })),
+      );
+      signings = memberIds.map((_, i) =>
+        all.then((urls) => {
+          const url = urls[i];
+          if (!url) throw new Error(`the URL issuer answered ${urls.length} push URLs for ${memberIds.length}`);
+          return url;
+        }),
+      );
+    }
+    const held = new Map((this.next.get(room.id) ?? []).map((g) => [g.memberId, g]));
+    memberIds.forEach((memberId, i) => {
+      const grant = held.get(memberId);
+      if (!grant) return; // the joiner's own URL
+      grant.signing = signings[i]!;
+      grant.signing.then(
+        (url) => (grant.expiresAt = url.expireTime.getTime()),
+        () => undefined, // take() signs again
+      );
+    });
+    return signings;
   }
 
   private fresh(grant: Grant): boolean {

@@ -160,11 +160,33 @@ describe('push URLs signed ahead, several in one call', () => {
     }
     expect(issuer.batches).toHaveLength(1);
     expect(grants.size).toBe(0);
-    // Two leave: the next join signs on the spot (no grant left), and two seats are signed ahead.
-    expect(grants.take(room({ memberCount: 4 })).memberId).not.toBe(ahead[4]);
+    // Two leave: the next join finds no grant, and signs its own URL with the seat left after it.
+    const next = grants.take(room({ memberCount: 4 }));
+    expect(issuer.batches[1]).toEqual([next.memberId, expect.stringMatching(/^m_/)]);
     grants.prepare(room({ memberCount: 5 }));
-    expect(issuer.batches).toHaveLength(1); // one free seat: one URL, as IssuePushUrl signs it
-    expect(issuer.calls).toHaveLength(5 + 2);
+    expect(issuer.batches).toHaveLength(2);
+    expect(grants.take(room({ memberCount: 5 })).memberId).toBe(issuer.batches[1]![1]);
+  });
+
+  it("signs a room's first join and the seats after it in one call, so the joins right behind it find theirs", async () => {
+    const first = grants.take(room({ memberCount: 0 }));
+    expect(issuer.batches).toEqual([[first.memberId, ...Array.from({ length: 5 }, () => expect.stringMatching(/^m_/))]]);
+    // The second join comes before the first is seated (and before prepare): its URL is already asked for.
+    const second = grants.take(room({ memberCount: 0 }));
+    expect(second.memberId).toBe(issuer.batches[0]![1]);
+    await expect(Promise.all([first.signing, second.signing])).resolves.toEqual([
+      expect.objectContaining({ streamId: `s_${first.memberId}` }),
+      expect.objectContaining({ streamId: `s_${second.memberId}` }),
+    ]);
+    grants.prepare(room({ memberCount: 2 }));
+    expect(issuer.batches).toHaveLength(1);
+    expect(grants.size).toBe(4);
+  });
+
+  it('signs a lone seat on its own, and the last seat of a room with nothing ahead', () => {
+    grants.take(room({ maxMembers: 2, memberCount: 1 }));
+    expect(issuer.batches).toEqual([]);
+    expect(issuer.calls).toHaveLength(1);
   });
 
   it('signs no more than maxAhead, nor more than the free seats', () => {
@@ -184,12 +206,13 @@ describe('push URLs signed ahead, several in one call', () => {
     expect([first.memberId, second.memberId]).toEqual(issuer.batches[0]!.slice(0, 2));
   });
 
-  it('drops grants gone stale together, and signs the next join on the spot', async () => {
+  it('drops grants gone stale together, and signs the next join anew with the seats after it', async () => {
     grants.prepare(room({ memberCount: 1 }));
     await Promise.resolve();
     clock += 30_001;
     const late = grants.take(room({ memberCount: 1 }));
     expect(issuer.batches[0]).not.toContain(late.memberId);
-    expect(grants.size).toBe(0);
+    expect(issuer.batches[1]![0]).toBe(late.memberId);
+    expect(grants.size).toBe(4);
   });
 });
