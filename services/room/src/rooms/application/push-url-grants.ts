@@ -64,7 +64,9 @@ export class PushUrlGrants {
     const memberId = newId('m');
     const after = this.issuer.issuePushUrls ? Math.min(room.maxMembers - room.memberCount - 1, this.options.maxAhead) : 0;
     if (room.closedAt || after <= 0) return { memberId, signing: this.sign(room, memberId) };
-    const [signing] = this.signAhead(room, [memberId, ...this.hold(room, after)]);
+    const ahead = newIds(after);
+    const [signing, ...signings] = this.signMany(room, [memberId, ...ahead]);
+    this.keep(room, ahead, signings);
     return { memberId, signing: signing! };
   }
 
@@ -76,8 +78,8 @@ export class PushUrlGrants {
   prepare(room: Room): void {
     const free = room.maxMembers - room.memberCount;
     if (room.closedAt || free <= 0 || this.next.get(room.id)?.length) return;
-    const memberIds = this.hold(room, this.issuer.issuePushUrls ? Math.min(free, this.options.maxAhead) : 1);
-    this.signAhead(room, memberIds);
+    const ahead = newIds(this.issuer.issuePushUrls ? Math.min(free, this.options.maxAhead) : 1);
+    this.keep(room, ahead, this.signMany(room, ahead));
   }
 
   /** Grants held, over every room (for tests and stats). */
@@ -99,44 +101,35 @@ export class PushUrlGrants {
     return grant;
   }
 
-  /** Member ids for `count` grants of the room, which replace any it held; their signing is set by signAhead. */
-  private hold(room: Room, count: number): string[] {
+  /** The room's grants from now on (replacing any it held): these members, their URLs being signed. */
+  private keep(room: Room, memberIds: string[], signings: Promise<IssuedPushUrl>[]): void {
     const issuedAt = this.now();
-    const grants = Array.from({ length: count }, (): Grant => ({ memberId: newId('m'), issuedAt, signing: undefined! }));
-    this.next.delete(room.id);
-    this.next.set(room.id, grants);
-    if (this.next.size > this.options.maxRooms) this.next.delete(this.next.keys().next().value!);
-    return grants.map((g) => g.memberId);
-  }
-
-  /** Signs these members' URLs (in one call where the issuer can), and hands each to its grant, if it is held. */
-  private signAhead(room: Room, memberIds: string[]): Promise<IssuedPushUrl>[] {
-    let signings: Promise<IssuedPushUrl>[];
-    if (memberIds.length === 1 || !this.issuer.issuePushUrls) {
-      signings = memberIds.map((memberId) => this.sign(room, memberId));
-    } else {
-      const all = this.issuer.issuePushUrls(
-        memberIds.map((memberId) => ({ roomId: room.id, memberId, record: room.recording, formats: room.recordingFormats, kind: 'mini_program' as const, audioOnly: room.audioOnly === true })),
-      );
-      signings = memberIds.map((_, i) =>
-        all.then((urls) => {
-          const url = urls[i];
-          if (!url) throw new Error(`the URL issuer answered ${urls.length} push URLs for ${memberIds.length}`);
-          return url;
-        }),
-      );
-    }
-    const held = new Map((this.next.get(room.id) ?? []).map((g) => [g.memberId, g]));
-    memberIds.forEach((memberId, i) => {
-      const grant = held.get(memberId);
-      if (!grant) return; // the joiner's own URL
-      grant.signing = signings[i]!;
+    const grants = memberIds.map((memberId, i): Grant => {
+      const grant: Grant = { memberId, issuedAt, signing: signings[i]! };
       grant.signing.then(
         (url) => (grant.expiresAt = url.expireTime.getTime()),
         () => undefined, // take() signs again
       );
+      return grant;
     });
-    return signings;
+    this.next.delete(room.id);
+    this.next.set(room.id, grants);
+    if (this.next.size > this.options.maxRooms) this.next.delete(this.next.keys().next().value!);
+  }
+
+  /** These mini-program members' URLs, in one call where the issuer signs several. */
+  private signMany(room: Room, memberIds: string[]): Promise<IssuedPushUrl>[] {
+    if (memberIds.length === 1 || !this.issuer.issuePushUrls) return memberIds.map((memberId) => this.sign(room, memberId));
+    const all = this.issuer.issuePushUrls(
+      memberIds.map((memberId) => ({ roomId: room.id, memberId, record: room.recording, formats: room.recordingFormats, kind: 'mini_program' as const, audioOnly: room.audioOnly === true })),
+    );
+    return memberIds.map((_, i) =>
+      all.then((urls) => {
+        const url = urls[i];
+        if (!url) throw new Error(`the URL issuer answered ${urls.length} push URLs for ${memberIds.length}`);
+        return url;
+      }),
+    );
   }
 
   private fresh(grant: Grant): boolean {
@@ -149,4 +142,8 @@ export class PushUrlGrants {
   private sign(room: Room, memberId: string, kind: ClientKind = 'mini_program', identity?: string): Promise<IssuedPushUrl> {
     return this.issuer.issuePushUrl(room.id, memberId, room.recording, room.recordingFormats, kind, room.audioOnly === true, identity);
   }
+}
+
+function newIds(count: number): string[] {
+  return Array.from({ length: count }, () => newId('m'));
 }
