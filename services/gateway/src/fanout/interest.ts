@@ -65,6 +65,21 @@ export class Interest {
     return ++this.clock;
   }
 
+  /**
+   * The key's subscription, once the server has it: the same object for as long as it is held without
+   * a break (a later hold after its release gets another), so what was learnt while it held can be
+   * told apart from what a break may have missed.
+   */
+  readySubscription(key: string): object | undefined {
+    const held = this.held.get(key);
+    return held?.readyAt !== undefined ? held : undefined;
+  }
+
+  /** Whether anything here holds the key's subscription. */
+  isHeld(key: string): boolean {
+    return this.held.has(key);
+  }
+
   /** Whether the key's subject has reached this gateway without a break since `since` (a now()). */
   heardSince(key: string, since: number): boolean {
     const readyAt = this.held.get(key)?.readyAt;

@@ -9,7 +9,10 @@
 // without a break since before the join began (another member here), or its subscription has already
 // delivered an event at or right after the join's seq: the relay publishes a room's events in seq
 // order, so everything after that event reaches the subscription that heard it, and nothing can have
-// slipped by.
+// slipped by. Joins of one room that need that read at about the same time (a burst of joins by name,
+// all sent before the first was answered) share one: a read made once the subscription was in place
+// holds everything that can have slipped by before it, for every join whose seq is at or after the
+// read's start (catchUpRead).
 // Events of a room are handled one after another (a stream start waits for its play URLs before the
 // next event of that room goes out). While joins are in flight, the events that arrive are kept
 // (recent-events.ts); when a join answers with its seq, the room's kept events after it are replayed
@@ -29,11 +32,22 @@ import { endsSeat, noticeFor, noticeKey, startedStream } from './room-notices';
 /** At most this many missed events are read back for a connection that fell behind (else it syncs). */
 const maxRepaired = 200;
 
+/** How long a room's read of what joins may have missed is kept for its other joins (catchUpRead). */
+const catchUpReadKeptMs = 2000;
+
 /** How long a monitor's stream-start notice waits for a bridged stream's media. */
 const monitorWaitForMediaMs = 6000;
 
 /** Room ids as the room service makes them; anything else is not subscribed to before the answer. */
 const subscribableRoomId = /^[A-Za-z0-9_-]{1,128}$/;
+
+/** A read of a room's events after `afterSeq`, made while `subscription` held (see catchUpRead). */
+interface CatchUpRead {
+  afterSeq: number;
+  subscription: object;
+  /** null when the read failed. */
+  events: Promise<roomEventv1.RoomEvent[] | null>;
+}
 
 /** A join (or another request that may take a seat) in flight. */
 export interface JoinTicket {
@@ -54,6 +68,8 @@ export class RoomFanout {
   private readonly seated = new Map<string, Set<Connection>>();
   private readonly recent = new RecentEvents();
   private readonly chains = new Map<string, Promise<void>>();
+  /** Per room, the read of what joins may have missed that later joins of the room can share. */
+  private readonly catchUpReads = new Map<string, CatchUpRead>();
   private readonly interest: Interest;
   /** Connections monitoring a desk call without a seat (supervisors): room id -> connection -> call id. */
   private readonly monitors = new Map<string, Map<Connection, string>>();
@@ -128,8 +144,8 @@ export class RoomFanout {
         holds = undefined; // the seat holds it now; release() lets it go
       }
     } finally {
-      if (holds) this.interest.release(holds);
-      if (ticket.heldRoomId) this.interest.release(ticket.heldRoomId);
+      if (holds) this.letGo(holds);
+      if (ticket.heldRoomId) this.letGo(ticket.heldRoomId);
       conn.pendingJoins--;
       this.recent.end(ticket.generation);
     }
@@ -147,7 +163,7 @@ export class RoomFanout {
    */
   private async catchUp(conn: Connection, seat: HeldSeat): Promise<boolean> {
     try {
-      const { events } = await this.backends.room.listRoomEvents({ roomId: seat.roomId, afterSeq: seat.lastSeq, pageSize: maxRepaired, principal: undefined });
+      const events = await this.catchUpRead(seat.roomId, seat.lastSeq);
       for (const event of events) {
         if (event.seq <= seat.lastSeq) continue;
         const before = seat.lastSeq;
@@ -162,12 +178,44 @@ export class RoomFanout {
     return false;
   }
 
+  /**
+   * The room's events after `afterSeq` that a join answered with that seq may have missed, read from
+   * the room service once the room's subscription is in place. An earlier read of this room serves
+   * as well when it was made under the same subscription (held without a break since), from a seq at
+   * or before `afterSeq`, and not cut at its page size: every event it could not hold was published
+   * after the subscription was in place, so it reached the subscription (and is kept while the join is
+   * in flight, or came before the join began, when its seq is below the join's).
+   */
+  private async catchUpRead(roomId: string, afterSeq: number): Promise<roomEventv1.RoomEvent[]> {
+    const subscription = this.interest.readySubscription(roomId);
+    const shared = this.catchUpReads.get(roomId);
+    if (subscription && shared?.subscription === subscription && shared.afterSeq <= afterSeq) {
+      const events = await shared.events;
+      if (events && events.length < maxRepaired) return events;
+    }
+    const read = this.backends.room.listRoomEvents({ roomId, afterSeq, pageSize: maxRepaired, principal: undefined }).then((r) => r.events);
+    // Kept for the room's joins answered meanwhile (a burst of them): the one from the lowest seq
+    // serves the most of them.
+    if (subscription && !(shared?.subscription === subscription && shared.afterSeq <= afterSeq)) {
+      const entry: CatchUpRead = { afterSeq, subscription, events: read.catch(() => null) };
+      this.catchUpReads.set(roomId, entry);
+      setTimeout(() => this.catchUpReads.get(roomId) === entry && this.catchUpReads.delete(roomId), catchUpReadKeptMs).unref();
+    }
+    return read;
+  }
+
+  /** Lets go of a hold on the room's subscription; what was read under it goes with the last hold. */
+  private letGo(roomId: string): void {
+    this.interest.release(roomId);
+    if (!this.interest.isHeld(roomId)) this.catchUpReads.delete(roomId);
+  }
+
   /** The connection gave up its seat (left, or the connection closed). */
   release(conn: Connection, roomId: string): void {
     conn.seats.delete(roomId);
     this.playable.roomEnded(conn, roomId);
     const set = this.seated.get(roomId);
-    if (set?.delete(conn)) this.interest.release(roomId);
+    if (set?.delete(conn)) this.letGo(roomId);
     if (set?.size === 0) this.seated.delete(roomId);
   }
 
@@ -206,7 +254,7 @@ export class RoomFanout {
     if (!watching?.delete(conn)) return;
     this.playable.roomEnded(conn, roomId);
     if (watching.size === 0) this.monitors.delete(roomId);
-    this.interest.release(roomId);
+    this.letGo(roomId);
   }
 
   private async tellMonitors(event: roomEventv1.RoomEvent, watching: Map<Connection, string>): Promise<void> {

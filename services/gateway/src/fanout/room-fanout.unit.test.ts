@@ -108,6 +108,46 @@ describe('RoomFanout', () => {
     fanout.stop();
   });
 
+  it('shares one read back among the joins of a room answered at about the same time', async () => {
+    const bus = new InMemoryEventBus();
+    const reads: number[] = [];
+    let answer!: () => void;
+    const answered = new Promise<void>((r) => (answer = r));
+    const room = {
+      listRoomEvents: async (req: Pick<roomServicev1.ListRoomEventsRequest, 'afterSeq' | 'pageSize'>) => {
+        reads.push(req.afterSeq);
+        await answered;
+        return { events: stored.filter((e) => e.seq > req.afterSeq).slice(0, req.pageSize), lastSeq: 6 };
+      },
+    };
+    const fanout = new RoomFanout(bus, { ...backends, room }, logger);
+    const seat = (identity: string, lastSeq: number) => ({ roomId: 'r1', memberId: `m_${identity}`, lastSeq, kind: mediav1.ClientKind.CLIENT_KIND_MINI_PROGRAM });
+    // Three joins by name to r1, all sent before the first answered (a burst): kim's answer (seq 2)
+    // starts the gateway listening and a read of what came before; lee's (seq 4) shares that read.
+    const [kim, lee, max] = ['kim', 'lee', 'max'].map(connection);
+    const [t1, t2, t3] = await Promise.all([kim, lee, max].map((c) => fanout.beginJoin(c.conn)));
+    const joins = [fanout.endJoin(kim.conn, t1, seat('kim', 2)), fanout.endJoin(lee.conn, t2, seat('lee', 4))];
+    while (reads.length === 0) await new Promise((r) => setImmediate(r));
+    await new Promise((r) => setTimeout(r, 10));
+    expect(reads).toEqual([2]);
+    // max's answer has seq 1, before where that read starts: it reads for itself.
+    joins.push(fanout.endJoin(max.conn, t3, seat('max', 1)));
+    while (reads.length === 1) await new Promise((r) => setImmediate(r));
+    answer();
+    await Promise.all(joins);
+    expect(reads).toEqual([2, 1]);
+    expect(kim.seqs()).toEqual([3, 4, 5, 6]);
+    expect(lee.seqs()).toEqual([5, 6]);
+    expect(max.seqs()).toEqual([2, 3, 4, 5, 6]);
+    // After a break in listening (everyone left), a join reads afresh.
+    for (const c of [kim, lee, max]) fanout.drop(c.conn);
+    const ned = connection('ned');
+    await fanout.endJoin(ned.conn, await fanout.beginJoin(ned.conn), seat('ned', 5));
+    expect(reads).toEqual([2, 1, 5]);
+    expect(ned.seqs()).toEqual([6]);
+    fanout.stop();
+  });
+
   it('listens to a room only while it serves it; a join by name reads what came before it listened', async () => {
     const bus = new InMemoryEventBus();
     const fanout = new RoomFanout(bus, backends, logger);
