@@ -27,7 +27,7 @@ export function roomMetrics(metrics: ServiceMetrics, db: Kysely<RoomDatabase>): 
     { value: await count(db, sql`select count(*)::int as n from members where state <> 'left'`) },
   ]);
   metrics.gaugeAtScrape('rtcroom_outbox_lag_seconds', 'Age of the oldest room event not yet published to JetStream (0: none waiting)', [], async () => {
-    const { rows } = await sql<{ created_at: Date }>`select created_at from room_events where published_at is null order by position limit 1`.execute(db);
+    const { rows } = await sql<{ created_at: Date }>`select created_at from room_events where published_at is null order by tx, position limit 1`.execute(db);
     return [{ value: rows[0] ? Math.max(0, (Date.now() - new Date(rows[0].created_at).getTime()) / 1000) : 0 }];
   });
   metrics.gaugeAtScrape('rtcroom_webhook_queue_depth', `Room events waiting for delivery, summed over webhook endpoints (each counted up to ${webhookBacklogCountedUpTo})`, [], async () => [

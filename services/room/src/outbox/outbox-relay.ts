@@ -20,9 +20,11 @@
 // copies. While NATS is down nothing is marked published, so events wait and flow when it is back.
 //
 // A transaction that commits late cannot make the relay skip its rows (as a cursor on position would:
-// the webhook dispatcher's problem, see webhook-dispatcher.ts): the relay keeps no cursor, it reads
-// every row not yet marked published, so a row that commits after later positions went out is simply
-// read at the next read. Nor can it break a room's order: a room's events are numbered under the
+// the webhook dispatcher's problem, see webhook-dispatcher.ts): the relay reads every row not yet
+// marked published, so a row that commits after later positions went out is simply read at the next
+// read. It reads only rows of transactions from the oldest one that was still running at its last
+// complete read (fromTx, outbox.repository.ts readFrom), and a transaction that commits late was
+// running then, so its rows are at or above that id. Nor can it break a room's order: a room's events are numbered under the
 // room's row lock, so seq n+1 is inserted only after seq n committed; a handed row goes out only when
 // it follows the room's last published seq, and the store is read in position order, which within a
 // room is seq order (webhook-commit-order.integration.test.ts writes such late commits).
@@ -83,6 +85,8 @@ export class OutboxRelay {
   private handed: OutboxRow[] = [];
   /** Published, not yet marked so (see the top of this file). */
   private unmarked: string[] = [];
+  /** Reads of the store take rows of transactions from this id on (publishStored). */
+  private fromTx = '0';
   /** Being marked published right now. */
   private readonly marking = new Set<string>();
   private marks: Promise<void> = Promise.resolve();
@@ -173,6 +177,7 @@ export class OutboxRelay {
     this.lastSeq.clear();
     this.handed = [];
     this.readDue = true;
+    this.fromTx = '0';
     this.owned.clear();
     if (this.options.singleInstance) for (let s = 0; s < this.options.shards; s++) this.owned.add(s);
     this.leading = true;
@@ -266,6 +271,7 @@ export class OutboxRelay {
     }
     if (taken.length > 0) {
       this.readDue = true; // their rows written before are in the store only
+      this.fromTx = '0'; // of any transaction
       this.logger.info('outbox relay took shards', { shards: taken, relays, owned: this.owned.size });
     }
   }
@@ -291,7 +297,10 @@ export class OutboxRelay {
   private async publishStored(db: RoomDb): Promise<number> {
     const all = this.owned.size === this.options.shards;
     const shards = all ? undefined : { count: this.options.shards, owned: [...this.owned] };
-    const events = await readUnpublished(db, [...this.unmarked, ...this.marking, ...this.inFlightIds], this.options.batchSize, shards);
+    const { events, xmin } = await readUnpublished(db, [...this.unmarked, ...this.marking, ...this.inFlightIds], this.options.batchSize, this.fromTx, shards);
+    // Every unpublished row it could see was read: those of transactions older than xmin are out or in
+    // hand now, and later reads start there (outbox.repository.ts, readFrom).
+    if (events.length < this.options.batchSize) this.fromTx = xmin;
     const fresh = events.filter((e) => e.seq === null || e.seq > (this.lastSeq.get(e.roomId) ?? 0));
     for (const e of fresh) if (e.seq !== null) this.published(e.roomId, e.seq);
     await this.publish(fresh);

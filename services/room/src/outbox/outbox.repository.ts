@@ -18,16 +18,26 @@ export interface PendingEvent {
 // Not prepared: the ids left out are a list of up to thousands, which Postgres matches through a hash
 // table only in a plan made for the list at hand; a prepared statement's generic plan (which Postgres
 // may switch to after five runs) scans the list for every row, and a backlog's reads grew to 90 ms.
-const readSql =
-  'select id, room_id, seq, subject, payload, traceparent from room_events where published_at is null and not (id = any($1::text[])) ' +
-  'order by position limit $2';
+//
+// Only rows from transaction id `fromTx` on ($3): every row that is not visible yet belongs to a
+// transaction still running, so its tx (its own id, or a larger one: room-write.sql.ts) is at least
+// the oldest running transaction's id, `xmin`, which the read returns with the rows. Once a read got
+// every unpublished row it could see, rows below that xmin are all published or in hand, and the
+// relay reads from there on: the index of unpublished rows (by tx) keeps an entry of every row
+// published since the last vacuum, which a read from the start walked through each time.
+const readFrom = (shardFilter: string) =>
+  'select s.xmin::text as xmin, e.id, e.room_id, e.seq, e.subject, e.payload, e.traceparent ' +
+  'from (select pg_snapshot_xmin(pg_current_snapshot()) as xmin) s left join lateral (' +
+  'select id, room_id, seq, subject, payload, traceparent, position from room_events ' +
+  `where published_at is null and tx >= $3::xid8 and not (id = any($1::text[]))${shardFilter} order by position limit $2` +
+  ') e on true order by e.position';
+
+const readSql = readFrom('');
 
 /** The shard of a room in SQL, as `shardOf` computes it: the first 28 bits of the md5 of its id, modulo the shard count. */
-const shardSql = `('x' || substr(md5(room_id), 1, 7))::bit(28)::int % $3`;
+const shardSql = `('x' || substr(md5(room_id), 1, 7))::bit(28)::int % $4`;
 
-const readShardsSql =
-  'select id, room_id, seq, subject, payload, traceparent from room_events where published_at is null and not (id = any($1::text[])) ' +
-  `and ${shardSql} = any($4::int[]) order by position limit $2`;
+const readShardsSql = readFrom(` and ${shardSql} = any($5::int[])`);
 
 /** Which of `shards` shards a room falls in (the same on every instance, and in SQL: `shardSql`). */
 export function shardOf(roomId: string, shards: number): number {
@@ -36,15 +46,25 @@ export function shardOf(roomId: string, shards: number): number {
 }
 
 /**
- * The next unpublished rows in the order written, leaving out those known to be published already;
- * only those of the rooms in `shards` (of `shardCount`) when given.
+ * The next unpublished rows in the order written, of transactions from `fromTx` on (see readFrom),
+ * leaving out those known to be published already; only those of the rooms in `shards` (of
+ * `shardCount`) when given. `xmin`: the oldest transaction running as they were read.
  */
-export async function readUnpublished(db: RoomDb, except: string[], limit: number, shards?: { count: number; owned: number[] }): Promise<PendingEvent[]> {
+export async function readUnpublished(
+  db: RoomDb,
+  except: string[],
+  limit: number,
+  fromTx = '0',
+  shards?: { count: number; owned: number[] },
+): Promise<{ events: PendingEvent[]; xmin: string }> {
   const query = shards
-    ? CompiledQuery.raw(readShardsSql, [textArray(except), limit, shards.count, `{${shards.owned.join(',')}}`])
-    : CompiledQuery.raw(readSql, [textArray(except), limit]);
-  const { rows } = await db.executeQuery<{ id: string; room_id: string; seq: string | null; subject: string; payload: Uint8Array; traceparent: string | null }>(query);
-  return rows.map((r) => ({ id: r.id, roomId: r.room_id, seq: r.seq === null ? null : Number(r.seq), subject: r.subject, payload: r.payload, traceparent: r.traceparent }));
+    ? CompiledQuery.raw(readShardsSql, [textArray(except), limit, fromTx, shards.count, `{${shards.owned.join(',')}}`])
+    : CompiledQuery.raw(readSql, [textArray(except), limit, fromTx]);
+  const { rows } = await db.executeQuery<{ xmin: string; id: string | null; room_id: string; seq: string | null; subject: string; payload: Uint8Array; traceparent: string | null }>(query);
+  const events = rows
+    .filter((r) => r.id !== null)
+    .map((r) => ({ id: r.id!, roomId: r.room_id, seq: r.seq === null ? null : Number(r.seq), subject: r.subject, payload: r.payload, traceparent: r.traceparent }));
+  return { events, xmin: rows[0]?.xmin ?? fromTx };
 }
 
 /** A text[] literal (node-postgres and PGlite both take it as it is). */

@@ -16,6 +16,7 @@ import * as m13 from './2026-12-06T00-01-member-kind';
 import * as m14 from './2026-12-06T01-10-media-state';
 import * as m15 from './2026-12-06T01-20-audiences';
 import * as m16 from './2026-12-06T01-30-supervision';
+import * as m17 from './2026-12-06T12-00-outbox-unpublished-by-tx';
 
 export const roomMigrations: Record<string, Migration> = {
   '2026-11-23T00-00-rooms-members-events': m1,
@@ -34,4 +35,5 @@ export const roomMigrations: Record<string, Migration> = {
   '2026-12-06T01-10-media-state': m14,
   '2026-12-06T01-20-audiences': m15,
   '2026-12-06T01-30-supervision': m16,
+  '2026-12-06T12-00-outbox-unpublished-by-tx': m17,
 };
