@@ -1,13 +1,22 @@
 // CPU time and memory of a process, read from /proc (Linux): utime+stime from /proc/<pid>/stat,
-// VmRSS and VmHWM (peak resident set) from /proc/<pid>/status.
+// VmRSS and VmHWM (peak resident set) from /proc/<pid>/status, and how often its threads went to
+// sleep or were put aside (context switches, summed over /proc/<pid>/task/*/status): each sleep is a
+// wake-up later, which costs the kernel and the process's caches more than the work it brings when
+// that work is small.
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 
 export interface ProcSample {
   at: number;
   cpuMs: number;
+  /** Of cpuMs, the time spent in the kernel (stime). */
+  sysMs: number;
   rssKb: number;
   peakKb: number;
+  /** Voluntary context switches of all its threads: each a sleep, so a wake-up after. */
+  sleeps: number;
+  /** Involuntary ones: a thread put aside for another (the cores were full). */
+  preempted: number;
 }
 
 export interface ProcessUsage {
@@ -21,6 +30,11 @@ export interface ProcessUsage {
   peakMb: number | null;
   /** True when the peak could be reset before the scenario (else it is the peak since the process began). */
   peakIsScenarios: boolean;
+  /** Of cpuSeconds, the share spent in the kernel (%). */
+  sysPercent: number;
+  /** Context switches over the run (ProcSample). */
+  sleeps: number;
+  preempted: number;
 }
 
 let ticksPerSecond: number | undefined;
@@ -46,12 +60,36 @@ export function sampleProc(pid: number): ProcSample | null {
     return {
       at: Date.now(),
       cpuMs: (ticks * 1000) / clockTicks(),
+      sysMs: (Number(fields[12]) * 1000) / clockTicks(),
       rssKb: statusKb(status, 'VmRSS'),
       peakKb: statusKb(status, 'VmHWM'),
+      ...switchesOf(pid),
     };
   } catch {
     return null;
   }
+}
+
+/** Context switches of every thread of the process (threads that ended meanwhile take theirs along). */
+export function switchesOf(pid: number): { sleeps: number; preempted: number } {
+  let sleeps = 0;
+  let preempted = 0;
+  let tasks: string[];
+  try {
+    tasks = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return { sleeps, preempted };
+  }
+  for (const task of tasks) {
+    try {
+      const status = readFileSync(`/proc/${pid}/task/${task}/status`, 'utf8');
+      sleeps += statusCount(status, 'voluntary_ctxt_switches');
+      preempted += statusCount(status, 'nonvoluntary_ctxt_switches');
+    } catch {
+      // the thread ended while we looked
+    }
+  }
+  return { sleeps, preempted };
 }
 
 /**
@@ -97,6 +135,9 @@ export function openFilesLimit(pid: number): number | null {
  */
 export function sampleGroup(comm: string): ProcSample | null {
   let ticks = 0;
+  let sysTicks = 0;
+  let sleeps = 0;
+  let preempted = 0;
   let found = 0;
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
@@ -105,18 +146,41 @@ export function sampleGroup(comm: string): ProcSample | null {
       if (stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')) !== comm) continue;
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       ticks += Number(fields[11]) + Number(fields[12]);
+      sysTicks += Number(fields[12]);
+      const switches = switchesOf(Number(entry));
+      sleeps += switches.sleeps;
+      preempted += switches.preempted;
       found++;
     } catch {
       // the process ended while we looked
     }
   }
-  return found > 0 ? { at: Date.now(), cpuMs: (ticks * 1000) / clockTicks(), rssKb: 0, peakKb: 0 } : null;
+  return found > 0 ? { at: Date.now(), cpuMs: (ticks * 1000) / clockTicks(), sysMs: (sysTicks * 1000) / clockTicks(), rssKb: 0, peakKb: 0, sleeps, preempted } : null;
+}
+
+/** The kernel's share of the CPU time between two samples (%), and their context switches. */
+function kernelAndSwitches(before: ProcSample, after: ProcSample): Pick<ProcessUsage, 'sysPercent' | 'sleeps' | 'preempted'> {
+  const cpuMs = after.cpuMs - before.cpuMs;
+  return {
+    sysPercent: cpuMs > 0 ? round((Math.max(0, after.sysMs - before.sysMs) / cpuMs) * 100, 0) : 0,
+    sleeps: Math.max(0, after.sleeps - before.sleeps),
+    preempted: Math.max(0, after.preempted - before.preempted),
+  };
 }
 
 export function groupUsageBetween(name: string, before: ProcSample, after: ProcSample): ProcessUsage {
   const cpuSeconds = Math.max(0, (after.cpuMs - before.cpuMs) / 1000);
   const wallSeconds = Math.max((after.at - before.at) / 1000, 0.001);
-  return { name, pid: -1, cpuSeconds: round(cpuSeconds, 2), cpuPercent: round((cpuSeconds / wallSeconds) * 100, 1), rssMb: null, peakMb: null, peakIsScenarios: false };
+  return {
+    name,
+    pid: -1,
+    cpuSeconds: round(cpuSeconds, 2),
+    cpuPercent: round((cpuSeconds / wallSeconds) * 100, 1),
+    rssMb: null,
+    peakMb: null,
+    peakIsScenarios: false,
+    ...kernelAndSwitches(before, after),
+  };
 }
 
 export function usageBetween(name: string, pid: number, before: ProcSample, after: ProcSample, peakIsScenarios: boolean): ProcessUsage {
@@ -130,7 +194,13 @@ export function usageBetween(name: string, pid: number, before: ProcSample, afte
     rssMb: round(after.rssKb / 1024, 1),
     peakMb: round(after.peakKb / 1024, 1),
     peakIsScenarios,
+    ...kernelAndSwitches(before, after),
   };
+}
+
+function statusCount(status: string, key: string): number {
+  const match = new RegExp(`^${key}:\\s+(\\d+)`, 'm').exec(status);
+  return match ? Number(match[1]) : 0;
 }
 
 function statusKb(status: string, key: string): number {

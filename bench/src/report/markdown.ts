@@ -100,16 +100,25 @@ export function renderMarkdown(report: BenchReport, chartFile: string | null): s
     }
     out.push('', '## Processes (per scenario run)', '');
     out.push(
-      'CPU % is of one core over the run (200 = both cores). Peak is VmHWM, reset before each run where the kernel allows ' +
+      'CPU % is of one core over the run (200 = both cores); kernel: the share of that CPU spent in the kernel. Sleeps and ' +
+        'preempted: context switches of all its threads per acknowledged join (a sleep is a wake-up later; preempted: ' +
+        'put aside while the cores were full). Peak is VmHWM, reset before each run where the kernel allows ' +
         '(* = peak since the process started). Shared processes are every process of that name on the machine together.',
       '',
     );
-    out.push('| Scenario | Target | Process | CPU s | CPU % | RSS MB | Peak MB |', '|---|---|---|---:|---:|---:|---:|');
+    out.push(
+      '| Scenario | Target | Process | CPU s | CPU % | Kernel % | Sleeps / join | Preempted / join | RSS MB | Peak MB |',
+      '|---|---|---|---:|---:|---:|---:|---:|---:|---:|',
+    );
     for (const e of report.churn) {
       for (const kind of KINDS) {
-        for (const p of e.results[kind]?.figures?.processes ?? []) {
+        const f = e.results[kind]?.figures;
+        const perJoin = (n: number | undefined) => (n === undefined || !f?.joinsAcked ? '-' : (n / f.joinsAcked).toFixed(1));
+        for (const p of f?.processes ?? []) {
           const peak = p.peakMb === null ? '-' : `${p.peakMb}${p.peakIsScenarios ? '' : '*'}`;
-          out.push(`| ${e.label} | ${kind} | ${p.name} | ${p.cpuSeconds} | ${p.cpuPercent} | ${p.rssMb ?? '-'} | ${peak} |`);
+          out.push(
+            `| ${e.label} | ${kind} | ${p.name} | ${p.cpuSeconds} | ${p.cpuPercent} | ${p.sysPercent ?? '-'} | ${perJoin(p.sleeps)} | ${perJoin(p.preempted)} | ${p.rssMb ?? '-'} | ${peak} |`,
+          );
         }
       }
     }

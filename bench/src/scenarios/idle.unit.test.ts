@@ -1,6 +1,6 @@
 import { cpuPercentBetween } from './idle';
 
-const at = (at: number, cpuMs: number) => ({ at, cpuMs, rssKb: 0, peakKb: 0 });
+const at = (at: number, cpuMs: number) => ({ at, cpuMs, sysMs: 0, rssKb: 0, peakKb: 0, sleeps: 0, preempted: 0 });
 
 describe('cpuPercentBetween', () => {
   it('adds the processes CPU over the wall time between the samples, as % of one core', () => {
