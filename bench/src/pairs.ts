@@ -34,6 +34,8 @@ interface RunFigures {
   /** CPU seconds of each service, and of the client processes together. */
   cpuSeconds: Record<string, number>;
   clientCpuSeconds: number;
+  /** CPU seconds of Postgres's and NATS's processes (every one on the machine), by name. */
+  sharedCpuSeconds: Record<string, number>;
   /** The services' CPU per acked join (ms): a member's lifecycle. */
   servicesMsPerMember: number;
   /** The services' CPU over the clients'. */
@@ -53,9 +55,11 @@ function runOnce(dir: string, build: 'a' | 'b', rate: number, extra: string[], s
     const figures = JSON.parse(readFileSync(join(out, file), 'utf8')).churn[0].results.rtcroom.figures;
     const cpuSeconds: Record<string, number> = {};
     let clientCpuSeconds = 0;
+    const sharedCpuSeconds: Record<string, number> = {};
     for (const p of figures.processes as { name: string; cpuSeconds: number }[]) {
       if (isTargetProcess(p.name)) cpuSeconds[p.name] = p.cpuSeconds; // a service, or 'rtcroom' in one process
-      if (isClientProcess(p.name)) clientCpuSeconds += p.cpuSeconds;
+      else if (isClientProcess(p.name)) clientCpuSeconds += p.cpuSeconds;
+      else sharedCpuSeconds[p.name.replace(/^\((\S+), shared\)$/, '$1')] = p.cpuSeconds; // (postgres, shared)
     }
     const total = Object.values(cpuSeconds).reduce((sum, s) => sum + s, 0);
     return {
@@ -65,6 +69,7 @@ function runOnce(dir: string, build: 'a' | 'b', rate: number, extra: string[], s
       joinsPlanned: figures.joinsPlanned,
       cpuSeconds,
       clientCpuSeconds,
+      sharedCpuSeconds,
       servicesMsPerMember: (1000 * total) / figures.joinsAcked,
       servicesPerClientCpu: total / clientCpuSeconds,
       joinNotifyP50Ms: figures.joinNotify?.p50 ?? NaN,
@@ -119,6 +124,9 @@ function main(): void {
   console.log(`  services' CPU over the clients': ${pct(change((r) => r.servicesPerClientCpu))}`);
   console.log(`  services' CPU per member:        ${pct(change((r) => r.servicesMsPerMember))} (a: ${median(results.map((p) => p.a.servicesMsPerMember)).toFixed(2)} ms)`);
   for (const s of services) console.log(`  ${s.padEnd(31)} ${pct(change((r) => (r.cpuSeconds[s] ?? 0) / r.clientCpuSeconds))} of the clients'-CPU ratio`);
+  for (const s of Object.keys(results[0]?.a.sharedCpuSeconds ?? {})) {
+    console.log(`  ${`${s} (all its processes)`.padEnd(31)} ${pct(change((r) => (r.sharedCpuSeconds[s] ?? 0) / r.clientCpuSeconds))} of the clients'-CPU ratio`);
+  }
   if (values.out) writeFileSync(values.out, JSON.stringify({ a: dirs.a, b: dirs.b, rate, lifecycle: values.lifecycle, oneProcess: values['one-process'], set, pairs: results }, null, 1) + '\n');
 }
 
