@@ -58,7 +58,7 @@ describe('outbox reads from the oldest running transaction on', () => {
   it('publishes a late commit after its reads moved on, once each and in order', async () => {
     const published: string[] = [];
     const bus: EventBus = {
-      publish: async (_subject, data) => void published.push(Buffer.from(data).toString()),
+      publish: async (_subject: string, data: Uint8Array) => void published.push(Buffer.from(data).toString()),
       subscribe: () => ({ unsubscribe: () => undefined }),
       flush: async () => undefined,
       close: async () => undefined,
