@@ -189,14 +189,15 @@ export class RoomFanout {
   private async catchUpRead(roomId: string, afterSeq: number): Promise<roomEventv1.RoomEvent[]> {
     const subscription = this.interest.readySubscription(roomId);
     const shared = this.catchUpReads.get(roomId);
-    if (subscription && shared?.subscription === subscription && shared.afterSeq <= afterSeq) {
-      const events = await shared.events;
+    const serves = subscription !== undefined && shared?.subscription === subscription && shared.afterSeq <= afterSeq;
+    if (serves) {
+      const events = await shared!.events;
       if (events && events.length < maxRepaired) return events;
     }
     const read = this.backends.room.listRoomEvents({ roomId, afterSeq, pageSize: maxRepaired, principal: undefined }).then((r) => r.events);
     // Kept for the room's joins answered meanwhile (a burst of them): the one from the lowest seq
     // serves the most of them.
-    if (subscription && !(shared?.subscription === subscription && shared.afterSeq <= afterSeq)) {
+    if (subscription && !serves) {
       const entry: CatchUpRead = { afterSeq, subscription, events: read.catch(() => null) };
       this.catchUpReads.set(roomId, entry);
       setTimeout(() => this.catchUpReads.get(roomId) === entry && this.catchUpReads.delete(roomId), catchUpReadKeptMs).unref();

@@ -24,8 +24,8 @@
 // marked published, so a row that commits after later positions went out is simply read at the next
 // read. It reads only rows of transactions from the oldest one that was still running at its last
 // complete read (fromTx, outbox.repository.ts readFrom), and a transaction that commits late was
-// running then, so its rows are at or above that id. Nor can it break a room's order: a room's events are numbered under the
-// room's row lock, so seq n+1 is inserted only after seq n committed; a handed row goes out only when
+// running then, so its rows are at or above that id. Nor can it break a room's order: a room's events
+// are numbered under the room's row lock, so seq n+1 is inserted only after seq n committed; a handed row goes out only when
 // it follows the room's last published seq, and the store is read in position order, which within a
 // room is seq order (webhook-commit-order.integration.test.ts writes such late commits).
 //
