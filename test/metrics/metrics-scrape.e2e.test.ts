@@ -101,6 +101,8 @@ describe('metrics of every service, around a join (real Postgres and NATS)', () 
       expect(sum(during.gateway, 'rtcroom_gateway_connections')).toBe(2);
       // One NATS subscription for the room both sit in.
       expect(sum(during.gateway, 'rtcroom_gateway_room_subscriptions')).toBe(1);
+      // And one for each identity's calls.
+      expect(sum(during.gateway, 'rtcroom_gateway_user_subscriptions')).toBe(2);
       expect(delta('gateway', 'rtcroom_gateway_connections_opened_total')).toBe(2);
       expect(delta('gateway', 'rtcroom_gateway_frames_received_total')).toBeGreaterThanOrEqual(4);
       expect(delta('gateway', 'rtcroom_gateway_frames_sent_total')).toBeGreaterThanOrEqual(6); // 2 welcomes, 4 answers, notices

@@ -1,11 +1,13 @@
 // Three gateways and two presence instances, each its own process, against one NATS and one
 // Postgres: a room of six spread over the gateways stays consistent while one gateway is restarted
 // (its clients are told to go away and resume elsewhere) and one presence instance is killed and
-// started again. Every member sees the same events in the same order, with no gap.
+// started again. Every member sees the same events in the same order, with no gap. And a gateway hears
+// the calls of only the identities connected to it.
 import { issueAccessToken } from '@rtcroom/common';
 import { createTestDatabase, eventually, testNatsUrl, TestDatabase } from '@rtcroom/common/testing';
 import { DemoClient } from '@rtcroom/dev';
-import { gatewayv1 } from '@rtcroom/proto';
+import { callv1, gatewayv1 } from '@rtcroom/proto';
+import { parseSamples, scrape, sum } from '../metrics/scrape';
 import { Cluster } from '../support/service-processes';
 
 const secret = 'many-instances-secret-long-enough';
@@ -126,3 +128,37 @@ it('keeps a room of six consistent across gateways while a gateway and a presenc
   }
   await Promise.all(members.map((m) => m.client.close()));
 }, 90_000);
+
+it('hears a call on the gateways of its two sides only, each welcome after its identity is listened to', async () => {
+  const connect = (identity: string, gateway: number) => DemoClient.connect(cluster.gatewayUrl(gateway), issueAccessToken(secret, { identity }));
+  const gauges = async (gateway: number) => {
+    const samples = parseSamples((await scrape(cluster.gateways[gateway].listening.GATEWAY_METRICS_ADDRESS!)).body);
+    return { callEvents: sum(samples, 'rtcroom_gateway_bus_events_total', { kind: 'call' }) ?? 0, identities: sum(samples, 'rtcroom_gateway_user_subscriptions') };
+  };
+  // Gateway 0 serves a bystander; the caller is on gateway 1, the callee on gateway 2.
+  const bystander = await connect('bystander', 0);
+  const caller = await connect('caller', 1);
+  const callee = await connect('callee', 2);
+  try {
+    expect((await Promise.all([0, 1, 2].map(gauges))).map((g) => g.identities)).toEqual([1, 1, 1]);
+    const before = await Promise.all([0, 1, 2].map(gauges));
+    for (let i = 0; i < 3; i++) {
+      const placed = await caller.request({ $case: 'placeCall', value: gatewayv1.PlaceCallRequest.fromPartial({ calleeIdentity: 'callee' }) });
+      await caller.request({ $case: 'reportPusherEvent', value: { roomId: placed.room!.id, code: 1002, message: '' } });
+      const ring = await callee.waitForCallNotice((n) => n.call?.id === placed.call!.id && n.call.state === callv1.CallState.CALL_STATE_RINGING);
+      await callee.request({ $case: 'answerCall', value: { callId: ring.call!.id, accept: false } });
+      await caller.waitForCallNotice((n) => n.call?.id === placed.call!.id && n.call.state === callv1.CallState.CALL_STATE_ENDED);
+    }
+    const after = await eventually(async () => {
+      const now = await Promise.all([0, 1, 2].map(gauges));
+      return now[1].callEvents - before[1].callEvents >= 3 && now[2].callEvents - before[2].callEvents >= 3 && now;
+    }, 10_000, 'both sides\' gateways to count the calls');
+    // The bystander's gateway received none of the calls' events: it never listened to either side.
+    expect(after[0].callEvents - before[0].callEvents).toBe(0);
+    expect(bystander.callNotices).toHaveLength(0);
+  } finally {
+    await Promise.all([bystander.close(), caller.close(), callee.close()]);
+  }
+  // Each identity's subscription goes with its last connection.
+  await eventually(async () => (await Promise.all([0, 1, 2].map(gauges))).every((g) => g.identities === 0), 10_000, 'the subscriptions to go');
+}, 60_000);

@@ -6,8 +6,9 @@ export const subjects = {
   roomEvent: (roomId: string, topic: string) => `rtcroom.room.${roomId}.${topic}`,
   /** One room's events (a gateway's subscription while it serves the room). */
   roomEvents: (roomId: string) => `rtcroom.room.${roomId}.>`,
-  /** Every user-addressed event (call invitations and their progress; every gateway's subscription). */
+  /** Every user-addressed event (call invitations and their progress, supervision's audit rows: the USER_EVENTS stream). */
   allUserEvents: 'rtcroom.user.>',
+  /** One identity's call events (a gateway's subscription while the identity is connected to it). */
   userCall: (identity: string) => `rtcroom.user.${Buffer.from(identity, 'utf8').toString('base64url')}.call`,
   /** Every media fact (the MEDIA_EVENTS stream). */
   allMediaEvents: 'rtcroom.media.>',

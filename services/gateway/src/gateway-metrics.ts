@@ -1,7 +1,7 @@
-// The gateway's own metrics: its sockets (open, opened, cut off), frames each way, requests refused
-// by the rate limit, joins and leaves by result, and how long a join takes to come back as its room's
-// notice (join -> notified). Counters are kept in step on the hot path; nothing is labelled by room,
-// user or connection.
+// The gateway's own metrics: its sockets (open, opened, cut off), its NATS subscriptions and the
+// events they bring, frames each way, requests refused by the rate limit, joins and leaves by result,
+// and how long a join takes to come back as its room's notice (join -> notified). Counters are kept in
+// step on the hot path; nothing is labelled by room, user or connection.
 import { ServiceMetrics } from '@rtcroom/common';
 import type { Counter, Histogram } from 'prom-client';
 
@@ -14,6 +14,8 @@ export class GatewayMetrics {
   readonly framesSent: Counter;
   readonly rateLimited: Counter;
   readonly cutOff: Counter<'reason'>;
+  /** Events received from NATS, by kind (room, call): what this gateway's subscriptions bring it. */
+  readonly busEvents: Counter<'kind'>;
   private readonly joins: Counter<'result'>;
   private readonly leaves: Counter<'result'>;
   private readonly joinNotified: Histogram;
@@ -23,13 +25,24 @@ export class GatewayMetrics {
   private readonly noticedEarly = new Map<string, number>();
   private joinsInFlight = 0;
 
-  constructor(readonly metrics: ServiceMetrics, openConnections: () => number) {
+  constructor(
+    readonly metrics: ServiceMetrics,
+    openConnections: () => number,
+    subscriptions: () => { rooms: number; identities: number } = () => ({ rooms: 0, identities: 0 }),
+  ) {
     metrics.gaugeAtScrape('rtcroom_gateway_connections', 'WebSocket connections open now', [], () => [{ value: openConnections() }]);
+    metrics.gaugeAtScrape('rtcroom_gateway_room_subscriptions', 'NATS subscriptions to rooms held: one per room a socket here sits in or is joining', [], () => [{ value: subscriptions().rooms }]);
+    metrics.gaugeAtScrape('rtcroom_gateway_user_subscriptions', "NATS subscriptions to users' calls held: one per identity connected here", [], () => [{ value: subscriptions().identities }]);
     this.connectionsOpened = metrics.counter('rtcroom_gateway_connections_opened_total', 'WebSocket connections accepted (token valid)');
     this.framesReceived = metrics.counter('rtcroom_gateway_frames_received_total', 'Frames received from clients');
     this.framesSent = metrics.counter('rtcroom_gateway_frames_sent_total', 'Frames sent to clients (answers and notices)');
     this.rateLimited = metrics.counter('rtcroom_gateway_rate_limited_total', 'Client requests refused with RATE_LIMITED (rate limit or too many queued)');
     this.cutOff = metrics.counter('rtcroom_gateway_cut_off_total', 'Clients dropped by the gateway, by reason (slow_consumer: too much unsent; ping_timeout: silent too long)', ['reason']);
+    this.busEvents = metrics.counter(
+      'rtcroom_gateway_bus_events_total',
+      "Events received from NATS, by kind: room (of the rooms this gateway's sockets sit in or are joining), call (of the identities connected here)",
+      ['kind'],
+    );
     this.joins = metrics.counter('rtcroom_gateway_joins_total', 'joinRoom requests, by result (ok or the error code the client got)', ['result']);
     this.leaves = metrics.counter('rtcroom_gateway_leaves_total', 'leaveRoom requests, by result (ok or the error code the client got)', ['result']);
     this.joinNotified = metrics.histogram(

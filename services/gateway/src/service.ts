@@ -27,7 +27,8 @@ export async function startGateway(config: GatewayConfig, logger: Logger, deps: 
   const grpcCalls = grpcMetrics(metrics);
   // The server is made after the fan-out it is handed, which already counts into these.
   let openConnections = () => 0;
-  const gatewayMetrics = new GatewayMetrics(metrics, () => openConnections());
+  let subscriptions = () => ({ rooms: 0, identities: 0 });
+  const gatewayMetrics = new GatewayMetrics(metrics, () => openConnections(), () => subscriptions());
   // Bound first: a taken port fails the start before anything else is opened.
   const metricsServer = await serveMetrics(config.metricsAddress, metrics, logger);
   const backends = connectBackends(
@@ -39,9 +40,8 @@ export async function startGateway(config: GatewayConfig, logger: Logger, deps: 
   const bus = deps.bus ?? (await openEventBus(config.natsUrl, `rtcroom-gateway-${config.gatewayId}`, [], logger));
   const fanout = new RoomFanout(bus, backends, logger, gatewayMetrics);
   await fanout.start();
-  const calls = new CallFanout(bus, backends.urls, logger);
-  await calls.start();
-  metrics.gaugeAtScrape('rtcroom_gateway_room_subscriptions', 'NATS subscriptions to rooms held: one per room a socket here sits in or is joining', [], () => [{ value: fanout.stats().subscriptions }]);
+  const calls = new CallFanout(bus, backends.urls, logger, gatewayMetrics);
+  subscriptions = () => ({ rooms: fanout.stats().subscriptions, identities: calls.subscriptions });
   const server = new GatewayServer(config, backends, fanout, calls, logger, gatewayMetrics);
   openConnections = () => server.connectionCount;
   const address = await server.listen();

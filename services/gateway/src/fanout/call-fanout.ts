@@ -1,53 +1,74 @@
 // Delivers call events (rtcroom.user.<identity>.call) to the connections of their recipient on this
-// gateway, in order per recipient. Unlike room events (room-fanout.ts), every gateway listens to every
-// user's events with one subscription: a subscription per connected identity cost 4.5-4.9 KB more per
-// idle connection (bench idle, 2 pairs; nats.js alone keeps ~1.2 KB of heap per subscription), while
-// call events are few next to room events and are dropped right after decoding where the recipient
-// is not connected. An incoming call (RINGING, to the callee) carries the caller's play
-// URL signed for the callee: seed step 4, the callee can play the caller as soon as it accepts. A
-// whisper's URL that waits for the media bridge comes to the agent in a call notice again once it plays.
-import { BusMessage, BusSubscription, EventBus, inSpan, Logger, SpanKind, subjects, subjectTemplate } from '@rtcroom/common';
+// gateway, in order per recipient. Like room events (room-fanout.ts), a gateway listens only to the
+// identities connected to it: one NATS subscription per identity (interest.ts), held while any of its
+// connections is open here, so a gateway decodes no call of anyone it does not serve however many
+// gateways there are. A connection is welcomed only once the server has its identity's subscription:
+// a call placed after the welcome reaches it. (nats.js keeps about 1.2 KB of heap per subscription.)
+// The supervisor's audit rows on …call.supervised are not call events and no gateway hears them. An
+// incoming call (RINGING, to the callee) carries the caller's play URL signed for the callee: seed
+// step 4, the callee can play the caller as soon as it accepts. A whisper's URL that waits for the
+// media bridge comes to the agent in a call notice again once it plays.
+import { BusMessage, inSpan, EventBus, Logger, SpanKind, subjects, subjectTemplate } from '@rtcroom/common';
 import { callv1, gatewayv1, mediav1 } from '@rtcroom/proto';
 import { Backends } from '../backends';
+import type { GatewayMetrics } from '../gateway-metrics';
 import { Connection } from '../ws/connection';
+import { Interest } from './interest';
 import { PlayableWatch } from './playable-watch';
+
+/**
+ * How long a connection's welcome waits for its identity's subscription at most (NATS away or slow):
+ * shorter than a join's wait for its room's, since every connect would wait it out.
+ */
+const listenTimeoutMs = 1000;
 
 export class CallFanout {
   private readonly byIdentity = new Map<string, Set<Connection>>();
   private readonly chains = new Map<string, Promise<void>>();
-  private subscription: BusSubscription | undefined;
+  private readonly interest: Interest;
   private readonly playable: PlayableWatch;
 
   constructor(
-    private readonly bus: EventBus,
+    bus: EventBus,
     private readonly urls: Backends['urls'],
     private readonly logger: Logger,
+    private readonly metrics?: Pick<GatewayMetrics, 'busEvents'>,
   ) {
+    this.interest = new Interest(bus, subjects.userCall, (msg) => this.onEvent(msg), logger, listenTimeoutMs);
     this.playable = new PlayableWatch(urls, logger);
   }
 
-  async start(): Promise<void> {
-    this.subscription = this.bus.subscribe(subjects.allUserEvents, (msg) => this.onEvent(msg));
-    await this.bus.flush();
-  }
-
   stop(): void {
-    this.subscription?.unsubscribe();
+    this.interest.stop();
   }
 
-  add(conn: Connection): void {
+  /**
+   * Takes the connection's calls from now on; resolves once the NATS server has its identity's
+   * subscription, or after listenTimeoutMs with NATS away or slow (a call placed meanwhile may then
+   * not ring on this connection; its caller's ring timeout ends it).
+   */
+  add(conn: Connection): Promise<void> {
     let set = this.byIdentity.get(conn.identity);
     if (!set) this.byIdentity.set(conn.identity, (set = new Set()));
+    if (set.has(conn)) return Promise.resolve();
     set.add(conn);
+    return this.interest.hold(conn.identity);
   }
 
   drop(conn: Connection): void {
     const set = this.byIdentity.get(conn.identity);
-    set?.delete(conn);
-    if (set?.size === 0) this.byIdentity.delete(conn.identity);
+    if (!set?.delete(conn)) return;
+    if (set.size === 0) this.byIdentity.delete(conn.identity);
+    this.interest.release(conn.identity);
+  }
+
+  /** Identities whose calls this gateway listens to now (one NATS subscription each). */
+  get subscriptions(): number {
+    return this.interest.size;
   }
 
   private onEvent(msg: BusMessage): void {
+    this.metrics?.busEvents.inc({ kind: 'call' });
     let event: callv1.CallEvent;
     try {
       event = callv1.CallEvent.decode(msg.data);

@@ -308,6 +308,7 @@ export class RoomFanout {
   }
 
   private onEvent(msg: BusMessage): void {
+    this.metrics?.busEvents.inc({ kind: 'room' });
     let event: roomEventv1.RoomEvent;
     try {
       event = roomEventv1.RoomEvent.decode(msg.data);

@@ -141,6 +141,8 @@ export class GatewayServer {
     ws.on('close', (code: number) => void this.forget(conn, code !== 1000));
     ws.on('error', (err) => this.logger.debug('socket error', { sessionId: conn.sessionId, err }));
     const resumeToken = new URL(req.url ?? '/', 'http://x').searchParams.get('resume_token');
+    // Its calls are listened for while the session opens (call-fanout.ts): the welcome waits for both.
+    const listening = this.calls.add(conn);
     // A connection's opening is a trace of its own (a resume's seats, presence's session).
     const opened = inSpan('gateway connect', { kind: SpanKind.SERVER, root: true, attributes: { 'rtcroom.resume': resumeToken !== null } }, () =>
       openSession(this.backends, this.sessions, claims, resumeToken, {
@@ -187,8 +189,10 @@ export class GatewayServer {
       conn.fail('', err);
       conn.close(closeCodes.internal, 'presence unavailable');
       this.connections.delete(conn);
+      this.calls.drop(conn);
       return;
     }
+    await listening;
     if (conn.closed) {
       // The socket went away while the session was opening: it dropped, like any other.
       await this.sessions
@@ -196,7 +200,6 @@ export class GatewayServer {
         .catch((err) => this.logger.warn('could not close a session that dropped while opening', { err }));
       return;
     }
-    this.calls.add(conn);
     conn.send({ requestId: '', message: { $case: 'welcome', value: welcome } });
     welcomed = true;
   }
