@@ -3,7 +3,7 @@
 // monotonic time of every send and receive; it never throws on a protocol failure, it reports it.
 import WebSocket from 'ws';
 import { nowMs } from './clock';
-import { seqOf, type ClientRequest, type ServerFrame, type WireNotice } from './protocol';
+import { seqOf, type ClientRequest, type ServerFrame, type WireCallNotice, type WireNotice } from './protocol';
 
 export interface Reply {
   frame: ServerFrame;
@@ -14,6 +14,8 @@ export interface Reply {
 export interface OpenOptions {
   timeoutMs: number;
   onNotice?: (notice: WireNotice, at: number, client: BenchClient) => void;
+  /** Call notices (the gateway-interest scenario's calls step). */
+  onCallNotice?: (notice: WireCallNotice, client: BenchClient) => void;
   onClose?: (client: BenchClient) => void;
 }
 
@@ -172,6 +174,10 @@ export class BenchClient {
     if (frame.notice) {
       this.trackSeq(frame.notice);
       this.options.onNotice?.(frame.notice, at, this);
+      return;
+    }
+    if (frame.callNotice) {
+      this.options.onCallNotice?.(frame.callNotice, this);
       return;
     }
     const pending = frame.requestId !== undefined ? this.pending.get(frame.requestId) : undefined;

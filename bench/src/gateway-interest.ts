@@ -12,12 +12,14 @@ import { ClientPool } from './pool/client-pool';
 import { runGatewayInterest } from './scenarios/gateway-interest';
 import { startRtcroom, type Target } from './system';
 
-const usage = `usage: node bench/dist/gateway-interest.js [--others 1,2,4] [--rate 25] [--seconds 6] [--held 30]
+const usage = `usage: node bench/dist/gateway-interest.js [--others 1,2,4] [--rate 25] [--seconds 6] [--held 30] [--calls 0]
     [--gateway <a build of services/gateway/dist/main.js>] [--out <file.json>] [--nats URL] [--pg URL]
   --others   how many other gateways carry churn, one step each (default 1,2,4)
   --rate     joins/s on each other gateway (default 25)
-  --seconds  churn per step (default 6)
+  --seconds  churn per step (default 6), and calls per step as long again with --calls
   --held     members the measured gateway holds in quiet rooms (default 30)
+  --calls    caller-callee pairs per other gateway placing and declining calls after each step's
+             churn (default 0: no calls step)
 `;
 
 const { values } = readCommandLine(usage, {
@@ -26,6 +28,7 @@ const { values } = readCommandLine(usage, {
     rate: { type: 'string', default: '25' },
     seconds: { type: 'string', default: '6' },
     held: { type: 'string', default: '30' },
+    calls: { type: 'string', default: '0' },
     gateway: { type: 'string' },
     out: { type: 'string' },
     nats: { type: 'string', default: 'nats://127.0.0.1:4222' },
@@ -42,6 +45,7 @@ const others = values.others.split(',').map((v) => whole('others', v.trim()));
 const rate = whole('rate', values.rate);
 const seconds = whole('seconds', values.seconds);
 const heldMembers = whole('held', values.held);
+const callPairs = values.calls === '0' ? 0 : whole('calls', values.calls);
 
 async function main(): Promise<number> {
   const settings = parseBenchArgs([]) as BenchSettings;
@@ -65,7 +69,7 @@ async function main(): Promise<number> {
     target = await startRtcroom({ repoRoot: settings.repoRoot, logDir, secret, natsUrl: values.nats, pgAdminUrl: values.pg, startTimeoutMs: 30_000, tag: runTag, gatewayScript });
     const ctx = { settings, pool, runTag, mintToken: (identity: string) => issueAccessToken(secret, { identity, ttlSeconds: 3600 }) };
     const load = loadavg().map((l) => Math.round(l * 100) / 100);
-    const steps = await runGatewayInterest(ctx, target, { others, ratePerOther: rate, seconds, heldMembers, gatewayScript, logDir }, say);
+    const steps = await runGatewayInterest(ctx, target, { others, ratePerOther: rate, seconds, heldMembers, gatewayScript, logDir, callPairs, measuredMetrics: target.env?.GATEWAY_METRICS_ADDRESS }, say);
     const result = { gateway: path.relative(settings.repoRoot, gatewayScript), at: new Date().toISOString(), loadAverage: load, steps };
     if (values.out) {
       mkdirSync(path.dirname(path.resolve(values.out)), { recursive: true });

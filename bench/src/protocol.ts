@@ -50,6 +50,20 @@ export interface WireNotice {
   roomClosed?: { room?: WireRoom; reason?: string };
 }
 
+/** A call as the call frames carry it (rtcroom.room.v1.Call). */
+export interface WireCall {
+  id?: string;
+  roomId?: string;
+  callerIdentity?: string;
+  calleeIdentity?: string;
+  state?: string;
+}
+
+/** CallNotice: a call of yours changed (RINGING: an incoming call; ENDED). */
+export interface WireCallNotice {
+  call?: WireCall;
+}
+
 export interface WireJoinRoomResponse {
   room?: WireRoom;
   member?: WireMember;
@@ -71,7 +85,10 @@ export interface ServerFrame {
   listRooms?: { rooms?: WireRoom[]; nextPageToken?: string };
   getRoom?: { room?: WireRoom; members?: WireMember[]; seq?: string | number };
   reportPusherEvent?: { action?: string };
+  placeCall?: { call?: WireCall; room?: WireRoom };
+  answerCall?: { call?: WireCall };
   notice?: WireNotice;
+  callNotice?: WireCallNotice;
 }
 
 export interface JoinRoomRequest {
@@ -90,7 +107,9 @@ export type ClientRequest =
   | { leaveRoom: { roomId: string } }
   | { listRooms: { pageSize?: number; pageToken?: string } }
   | { getRoom: { roomId?: string; name?: string } }
-  | { reportPusherEvent: { roomId: string; code: number; message?: string } };
+  | { reportPusherEvent: { roomId: string; code: number; message?: string } }
+  | { placeCall: { calleeIdentity: string; ringTimeoutSeconds?: number } }
+  | { answerCall: { callId: string; accept: boolean } };
 
 /** The <live-pusher> bindstatechange code for "push began". */
 export const PUSH_BEGAN = 1002;

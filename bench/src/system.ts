@@ -140,12 +140,13 @@ export async function startRtcroom(o: SystemOptions): Promise<Target> {
     GATEWAY_ID: `${o.tag}-gw1`,
     GATEWAY_GRPC_ADDRESS: `127.0.0.1:${await freePort()}`,
     URL_ISSUER_HTTP_ADDRESS: `127.0.0.1:${await freePort()}`,
-    // Each process serves /metrics on a port of its own choosing: the bench does not scrape them, and
-    // the defaults (9461-9464) may be taken by a running `npm run up`.
+    // Each process serves /metrics on a port of its own choosing, as the defaults (9461-9464) may be
+    // taken by a running `npm run up`; the gateway's on a free port the bench knows, for the scenarios
+    // that read it (gateway-interest's calls step).
     ROOM_METRICS_ADDRESS: '127.0.0.1:0',
     PRESENCE_METRICS_ADDRESS: '127.0.0.1:0',
     URL_ISSUER_METRICS_ADDRESS: '127.0.0.1:0',
-    GATEWAY_METRICS_ADDRESS: '127.0.0.1:0',
+    GATEWAY_METRICS_ADDRESS: `127.0.0.1:${await freePort()}`,
     // Its own presence bucket: sessions of other systems on this NATS are not its business.
     PRESENCE_KV_BUCKET: bucket,
   };

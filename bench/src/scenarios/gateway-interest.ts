@@ -3,10 +3,14 @@
 // room's events would spend more CPU as N (and so the whole system's event rate) grows; one that
 // listens only to its own rooms stays flat. Reports, per N, the CPU seconds of the measured gateway
 // and of the others during the churn, and what the churn's clients saw (lost notices, seq gaps).
+// With `callPairs`, each step then has callers and callees on the other gateways place and decline
+// calls for as long again: a gateway that heard every user's events would decode them all; one that
+// listens only to its own identities receives none (counted from its /metrics).
+import { get } from 'node:http';
 import { nowMs, sleep } from '../clock';
 import { BenchClient } from '../client';
 import { sampleProc } from '../proc-stats';
-import { wsUrl } from '../protocol';
+import { PUSH_BEGAN, wsUrl, type WireCallNotice } from '../protocol';
 import { freePort, ServiceProcess, type Target } from '../system';
 import { runChurn } from './churn';
 import type { ScenarioContext } from './context';
@@ -28,6 +32,21 @@ export interface InterestStep {
   errors: Record<string, number>;
   joinNotifyP50: number | null;
   joinNotifyP99: number | null;
+  /** The calls step (callPairs > 0). */
+  calls?: CallStep;
+}
+
+export interface CallStep {
+  /** Caller-callee pairs on each other gateway. */
+  pairsPerOther: number;
+  /** Calls placed, rung and declined. */
+  completed: number;
+  /** Calls that did not ring or end within 5 s, or a request that failed. */
+  failed: number;
+  measuredCpuSeconds: number;
+  othersCpuSeconds: number[];
+  /** Call events the measured gateway received from NATS during the step (none of its identities called). */
+  measuredCallEvents: number | null;
 }
 
 export interface InterestOptions {
@@ -39,6 +58,10 @@ export interface InterestOptions {
   /** services/gateway/dist/main.js, or another build of it (the code before a change). */
   gatewayScript: string;
   logDir: string;
+  /** Caller-callee pairs per other gateway in each step's calls step (0: none). */
+  callPairs: number;
+  /** The measured gateway's /metrics (host:port), to count the call events it receives. */
+  measuredMetrics?: string;
 }
 
 export async function runGatewayInterest(ctx: ScenarioContext, target: Target, o: InterestOptions, say: (line: string) => void): Promise<InterestStep[]> {
@@ -93,6 +116,14 @@ export async function runGatewayInterest(ctx: ScenarioContext, target: Target, o
           `gateway-interest, ${n} other gateway(s) at ${o.ratePerOther} joins/s each: measured gateway ${step.measuredCpuSeconds} CPU s; ` +
             `others ${step.othersCpuSeconds.join(', ')} CPU s; ${f.joinsAcked}/${f.joinsPlanned} joins; missed ${f.missed.join}/${f.missed.push}/${f.missed.leave}; seq gaps ${f.seqGaps}; errors ${JSON.stringify(f.errors)}`,
         );
+        if (o.callPairs > 0) {
+          step.calls = await runCalls(ctx, target, others, n, o);
+          const c = step.calls;
+          say(
+            `gateway-interest, ${n} other gateway(s), ${o.callPairs} calling pair(s) each: measured gateway ${c.measuredCpuSeconds} CPU s, ` +
+              `${c.measuredCallEvents ?? '?'} call events received; others ${c.othersCpuSeconds.join(', ')} CPU s; ${c.completed} calls, ${c.failed} failed`,
+          );
+        }
       } finally {
         await Promise.all(others.map((g) => g.process.stop()));
       }
@@ -112,6 +143,7 @@ async function startGateways(ctx: ScenarioContext, target: Target, n: number, o:
       GATEWAY_ADDRESS: address,
       GATEWAY_GRPC_ADDRESS: `127.0.0.1:${await freePort()}`,
       GATEWAY_ID: `${ctx.runTag}-gw-other-${n}-${i}`,
+      GATEWAY_METRICS_ADDRESS: '127.0.0.1:0',
     };
     started.push({ address, process: new ServiceProcess(`gateway-other-${i + 1}`, o.gatewayScript, env, path.join(o.logDir, `gateway-other-${n}-${i + 1}.log`)) });
   }
@@ -129,4 +161,111 @@ async function startGateways(ctx: ScenarioContext, target: Target, n: number, o:
     }
   }
   return started;
+}
+
+/** A client's call notices, and a wait for the next one that matches. */
+class CallParty {
+  private readonly seen: WireCallNotice[] = [];
+  private waiter: { match: (n: WireCallNotice) => boolean; resolve: (n: WireCallNotice | undefined) => void } | undefined;
+  client!: BenchClient;
+
+  take(notice: WireCallNotice): void {
+    if (this.waiter?.match(notice)) {
+      const { resolve } = this.waiter;
+      this.waiter = undefined;
+      resolve(notice);
+    } else this.seen.push(notice);
+  }
+
+  /** The first call notice that matches, already here or within `timeoutMs`; undefined after that. */
+  next(match: (n: WireCallNotice) => boolean, timeoutMs: number): Promise<WireCallNotice | undefined> {
+    const i = this.seen.findIndex(match);
+    if (i >= 0) return Promise.resolve(this.seen.splice(i, 1)[0]);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.waiter = undefined;
+        resolve(undefined);
+      }, timeoutMs);
+      this.waiter = {
+        match,
+        resolve: (n) => {
+          clearTimeout(timer);
+          resolve(n);
+        },
+      };
+    });
+  }
+}
+
+/**
+ * Callers and callees on the other gateways (a pair's two sides on neighbouring gateways when there
+ * are several) place, ring and decline calls back to back for `o.seconds`; the measured gateway serves
+ * none of them.
+ */
+async function runCalls(ctx: ScenarioContext, target: Target, others: { address: string; process: ServiceProcess }[], n: number, o: InterestOptions): Promise<CallStep> {
+  const pairs: { caller: CallParty; callee: CallParty; calleeIdentity: string }[] = [];
+  const open = async (party: CallParty, identity: string, gateway: number) => {
+    party.client = await BenchClient.open(wsUrl(others[gateway % n].address, ctx.mintToken(identity)), identity, { timeoutMs: 10_000, onCallNotice: (notice) => party.take(notice) });
+  };
+  for (let i = 0; i < n * o.callPairs; i++) {
+    const pair = { caller: new CallParty(), callee: new CallParty(), calleeIdentity: `${ctx.runTag}-callee-${n}-${i}` };
+    await open(pair.caller, `${ctx.runTag}-caller-${n}-${i}`, i);
+    await open(pair.callee, pair.calleeIdentity, i + 1);
+    pairs.push(pair);
+  }
+  let completed = 0;
+  let failed = 0;
+  const measuredBefore = sampleProc(target.socketHolder.pid);
+  const othersBefore = others.map((g) => sampleProc(g.process.pid));
+  const eventsBefore = o.measuredMetrics ? await callEventsAt(o.measuredMetrics) : null;
+  const until = nowMs() + o.seconds * 1000;
+  await Promise.all(
+    pairs.map(async ({ caller, callee, calleeIdentity }) => {
+      while (nowMs() < until) {
+        const placed = (await caller.client.request({ placeCall: { calleeIdentity, ringTimeoutSeconds: 10 } }, 5000)).frame.placeCall;
+        const callId = placed?.call?.id;
+        const roomId = placed?.room?.id;
+        if (!callId || !roomId) {
+          failed++;
+          await sleep(100);
+          continue;
+        }
+        await caller.client.request({ reportPusherEvent: { roomId, code: PUSH_BEGAN } }, 5000);
+        const rang = await callee.next((x) => x.call?.id === callId && x.call.state === 'CALL_STATE_RINGING', 5000);
+        if (rang) await callee.client.request({ answerCall: { callId, accept: false } }, 5000);
+        const ended = await caller.next((x) => x.call?.id === callId && x.call.state === 'CALL_STATE_ENDED', 5000);
+        if (rang && ended) completed++;
+        else failed++;
+      }
+    }),
+  );
+  const measuredAfter = sampleProc(target.socketHolder.pid);
+  const othersAfter = others.map((g) => sampleProc(g.process.pid));
+  const eventsAfter = o.measuredMetrics ? await callEventsAt(o.measuredMetrics) : null;
+  await Promise.all(pairs.flatMap((p) => [p.caller.client.close(1000), p.callee.client.close(1000)]));
+  const cpu = (a: { cpuMs: number } | null, b: { cpuMs: number } | null) => (a && b ? Math.round(b.cpuMs - a.cpuMs) / 1000 : NaN);
+  return {
+    pairsPerOther: o.callPairs,
+    completed,
+    failed,
+    measuredCpuSeconds: cpu(measuredBefore, measuredAfter),
+    othersCpuSeconds: others.map((_, i) => cpu(othersBefore[i], othersAfter[i])),
+    measuredCallEvents: eventsBefore !== null && eventsAfter !== null ? eventsAfter - eventsBefore : null,
+  };
+}
+
+/** rtcroom_gateway_bus_events_total{kind="call"} at a gateway's /metrics; null where it has no such counter (an older build). */
+async function callEventsAt(address: string): Promise<number | null> {
+  const body = await new Promise<string>((resolve, reject) => {
+    const port = Number(address.slice(address.lastIndexOf(':') + 1));
+    get({ host: address.slice(0, address.lastIndexOf(':')), port, path: '/metrics', timeout: 5000 }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (text += chunk));
+      res.on('end', () => resolve(text));
+    }).on('error', reject);
+  });
+  const lines = body.split('\n').filter((l) => l.startsWith('rtcroom_gateway_bus_events_total{') && l.includes('kind="call"'));
+  if (lines.length === 0) return body.includes('rtcroom_gateway_bus_events_total') ? 0 : null;
+  return lines.reduce((sum, l) => sum + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
 }
