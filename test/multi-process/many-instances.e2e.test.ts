@@ -129,7 +129,7 @@ it('keeps a room of six consistent across gateways while a gateway and a presenc
   await Promise.all(members.map((m) => m.client.close()));
 }, 90_000);
 
-it('hears a call on the gateways of its two sides only, each welcome after its identity is listened to', async () => {
+it('hears a call on the gateways of its two sides only', async () => {
   const connect = (identity: string, gateway: number) => DemoClient.connect(cluster.gatewayUrl(gateway), issueAccessToken(secret, { identity }));
   const gauges = async (gateway: number) => {
     const samples = parseSamples((await scrape(cluster.gateways[gateway].listening.GATEWAY_METRICS_ADDRESS!)).body);

@@ -2,8 +2,14 @@
 // gateway, in order per recipient. Like room events (room-fanout.ts), a gateway listens only to the
 // identities connected to it: one NATS subscription per identity (interest.ts), held while any of its
 // connections is open here, so a gateway decodes no call of anyone it does not serve however many
-// gateways there are. A connection is welcomed only once the server has its identity's subscription:
-// a call placed after the welcome reaches it. (nats.js keeps about 1.2 KB of heap per subscription.)
+// gateways there are. (nats.js keeps about 1.2 KB of heap per subscription.) The SUB is sent as the
+// connection is accepted, before its welcome, and the welcome does not wait for the server to confirm
+// it: under a storm of 20,000 connects that wait (a PING/PONG behind everything else the loop had to
+// do) held welcomes past the clients' timeouts (18,176 of 19,900 opened, against 19,796 before these
+// subscriptions and 19,567 without the wait; bench/results/gateway-interest.md). Anything that follows
+// the welcome (the client's requests, an agent made available, a caller who learns the callee is
+// online) comes after the SUB on the gateway's NATS connection; only a call placed at the very moment
+// of connecting can miss it, as one placed a moment before always could.
 // The supervisor's audit rows on …call.supervised are not call events and no gateway hears them. An
 // incoming call (RINGING, to the callee) carries the caller's play URL signed for the callee: seed
 // step 4, the callee can play the caller as soon as it accepts. A whisper's URL that waits for the
@@ -15,12 +21,6 @@ import type { GatewayMetrics } from '../gateway-metrics';
 import { Connection } from '../ws/connection';
 import { Interest } from './interest';
 import { PlayableWatch } from './playable-watch';
-
-/**
- * How long a connection's welcome waits for its identity's subscription at most (NATS away or slow):
- * shorter than a join's wait for its room's, since every connect would wait it out.
- */
-const listenTimeoutMs = 1000;
 
 export class CallFanout {
   private readonly byIdentity = new Map<string, Set<Connection>>();
@@ -34,7 +34,7 @@ export class CallFanout {
     private readonly logger: Logger,
     private readonly metrics?: Pick<GatewayMetrics, 'busEvents'>,
   ) {
-    this.interest = new Interest(bus, subjects.userCall, (msg) => this.onEvent(msg), logger, listenTimeoutMs);
+    this.interest = new Interest(bus, subjects.userCall, (msg) => this.onEvent(msg), logger, 0, false);
     this.playable = new PlayableWatch(urls, logger);
   }
 
@@ -42,17 +42,13 @@ export class CallFanout {
     this.interest.stop();
   }
 
-  /**
-   * Takes the connection's calls from now on; resolves once the NATS server has its identity's
-   * subscription, or after listenTimeoutMs with NATS away or slow (a call placed meanwhile may then
-   * not ring on this connection; its caller's ring timeout ends it).
-   */
-  add(conn: Connection): Promise<void> {
+  /** Takes the connection's calls from now on: its identity's SUB goes out now (see above). */
+  add(conn: Connection): void {
     let set = this.byIdentity.get(conn.identity);
     if (!set) this.byIdentity.set(conn.identity, (set = new Set()));
-    if (set.has(conn)) return Promise.resolve();
+    if (set.has(conn)) return;
     set.add(conn);
-    return this.interest.hold(conn.identity);
+    void this.interest.hold(conn.identity);
   }
 
   drop(conn: Connection): void {

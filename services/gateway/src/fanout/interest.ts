@@ -32,6 +32,12 @@ export class Interest {
     private readonly logger: Logger,
     /** How long a hold waits for the server at most (NATS away): then it goes on, not heard. */
     private readonly readyTimeoutMs = 2000,
+    /**
+     * Whether hold() waits for the server to confirm the subscription (a PING/PONG after the SUB). A
+     * holder that needs no more than the SUB leaving before its next message passes false: its hold
+     * resolves at once, with no round trip (call-fanout.ts).
+     */
+    private readonly confirm = true,
   ) {}
 
   /** Holds the key's subscription; resolves once the server has it (or after the timeout). */
@@ -43,6 +49,10 @@ export class Interest {
     }
     const held: Held = { holders: 1, subscription: this.bus.subscribe(this.subjectOf(key), this.onMessage), readyAt: undefined, ready: Promise.resolve(), firstMark: undefined };
     this.held.set(key, held);
+    if (!this.confirm) {
+      held.readyAt = ++this.clock;
+      return held.ready;
+    }
     const flushed = this.flushSoon().then(
       () => {
         held.readyAt = ++this.clock;

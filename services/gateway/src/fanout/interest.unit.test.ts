@@ -47,6 +47,23 @@ describe('Interest', () => {
     expect(interest.size).toBe(0);
   });
 
+  it('sends the SUB without a round trip when asked not to confirm it (the calls of an identity)', async () => {
+    const { bus, subscribed, unsubscribed, flushes } = countingBus();
+    const got: string[] = [];
+    const interest = new Interest(bus, (k) => `u.${k}.call`, (m) => got.push(m.subject), logger, 0, false);
+    await Promise.all([interest.hold('a'), interest.hold('a')]);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(subscribed).toEqual(['u.a.call']);
+    expect(flushes()).toBe(0);
+    expect(interest.readySubscription('a')).toBeDefined();
+    await bus.publish('u.a.call', new Uint8Array());
+    await bus.publish('u.b.call', new Uint8Array());
+    expect(got).toEqual(['u.a.call']);
+    interest.release('a');
+    interest.release('a');
+    expect(unsubscribed).toEqual(['u.a.call']);
+  });
+
   it('goes on, not heard, when the server does not confirm in time', async () => {
     const { bus } = countingBus();
     const stuck: EventBus = { ...bus, flush: () => new Promise(() => undefined) };

@@ -141,8 +141,8 @@ export class GatewayServer {
     ws.on('close', (code: number) => void this.forget(conn, code !== 1000));
     ws.on('error', (err) => this.logger.debug('socket error', { sessionId: conn.sessionId, err }));
     const resumeToken = new URL(req.url ?? '/', 'http://x').searchParams.get('resume_token');
-    // Its calls are listened for while the session opens (call-fanout.ts): the welcome waits for both.
-    const listening = this.calls.add(conn);
+    // Its calls are listened for from now on: the SUB leaves before the welcome (call-fanout.ts).
+    this.calls.add(conn);
     // A connection's opening is a trace of its own (a resume's seats, presence's session).
     const opened = inSpan('gateway connect', { kind: SpanKind.SERVER, root: true, attributes: { 'rtcroom.resume': resumeToken !== null } }, () =>
       openSession(this.backends, this.sessions, claims, resumeToken, {
@@ -192,7 +192,6 @@ export class GatewayServer {
       this.calls.drop(conn);
       return;
     }
-    await listening;
     if (conn.closed) {
       // The socket went away while the session was opening: it dropped, like any other.
       await this.sessions
