@@ -267,7 +267,7 @@ it("logs one client's mistakes a few lines at a time, without stack traces", asy
   expect(aboutRequests.length).toBeGreaterThan(0);
   expect(aboutRequests.length).toBeLessThanOrEqual(10);
   expect(aboutRequests.filter((l) => l.includes('"level":"error"') || l.includes('stack'))).toEqual([]);
-  // Each names its connection and its request (logger.ts: withLogContext).
+  // Each names its connection and its request (the connection's logger and the frame's ids, connection.ts).
   expect(aboutRequests.filter((l) => !/"connectionId":"cn_\w+"/.test(l) || !/"requestId":"rq_\w+"/.test(l) || !/"clientRequestId":"n\d+-\d+"/.test(l))).toEqual([]);
 }, 60_000);
 

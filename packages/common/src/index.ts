@@ -8,7 +8,7 @@ export * from './grpc/server';
 export * from './grpc/client';
 export { InProcessHub } from './grpc/inproc';
 export * from './grpc/caller';
-export { CallContext, ServerCallContext } from './grpc/call-context';
+export { CallContext, RequestScope, ServerCallContext } from './grpc/call-context';
 export * from './grpc/tls';
 export * from './grpc/health-check';
 export * from './published-secrets';

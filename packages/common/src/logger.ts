@@ -1,10 +1,12 @@
 // The services' logger: pino underneath, one JSON object per line on stderr, written asynchronously
-// (flushed on exit). Every line carries the service, the ids of the request it serves (withLogContext)
-// and, when an OpenTelemetry SDK is set up, the active trace and span. Secrets never reach the line:
+// (flushed on exit). Every line carries the service and, when an OpenTelemetry SDK is set up, the
+// active trace and span. The ids of the request a line serves come from the logger it is written
+// with: a gRPC handler's `call.log`, a gateway connection's and frame's loggers (children made with
+// the ids). Not from AsyncLocalStorage: in Node 20 it runs a hook on every promise of the process,
+// 5.5% of the services' CPU (bench/results/hotpath.md, session 14). Secrets never reach the line:
 // fields named like tokens, signatures, secrets, passwords or authorization headers are redacted at
 // any depth, and so are signatures in URL query strings, bearer tokens, JWTs and URL passwords inside
 // any string, the message included. Circular objects print as '[Circular]'.
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { isSpanContextValid, trace } from '@opentelemetry/api';
 import pino from 'pino';
 
@@ -17,31 +19,19 @@ export interface Logger {
   info(msg: string, fields?: Record<string, unknown>): void;
   warn(msg: string, fields?: Record<string, unknown>): void;
   error(msg: string, fields?: Record<string, unknown>): void;
+  /**
+   * A logger whose every line carries `fields` too (e.g. a request's ids). Made on its first line, so
+   * a request that logs nothing pays for none.
+   */
   child(fields: Record<string, unknown>): Logger;
 }
 
-const requestContext = new AsyncLocalStorage<Readonly<Record<string, string>>>();
-
-/**
- * Runs `fn` with ids that every log line written within it (awaits and callbacks included) carries,
- * e.g. the gateway's connectionId and requestId, a gRPC call's rpc and requestId. Nested calls add
- * to the outer ids.
- */
-export function withLogContext<T>(ids: Record<string, string>, fn: () => T): T {
-  const outer = requestContext.getStore();
-  return requestContext.run(outer ? { ...outer, ...ids } : ids, fn);
-}
-
-/** The ids withLogContext set for the work running now (e.g. to pass a requestId on to a gRPC call). */
-export function currentLogContext(): Readonly<Record<string, string>> | undefined {
-  return requestContext.getStore();
-}
+const none: Record<string, string> = {};
 
 function mixin(): Record<string, string> {
-  const ids = requestContext.getStore();
   const span = trace.getActiveSpan()?.spanContext();
-  if (!span || !isSpanContextValid(span)) return ids ? { ...ids } : {};
-  return { ...ids, traceId: span.traceId, spanId: span.spanId };
+  if (!span || !isSpanContextValid(span)) return none;
+  return { traceId: span.traceId, spanId: span.spanId };
 }
 
 // One asynchronous stderr writer for the process, however many loggers (startAll makes one per
@@ -82,8 +72,38 @@ function wrap(p: pino.Logger): Logger {
     info: emit('info'),
     warn: emit('warn'),
     error: emit('error'),
-    child: (fields) => wrap(p.child(redact(fields) as pino.Bindings)),
+    child: (fields) => new LazyChild(p, fields),
   };
+}
+
+/** A child logger made on first use: pino's child serializes its fields when made. */
+class LazyChild implements Logger {
+  private made: Logger | undefined;
+
+  constructor(
+    private readonly parent: pino.Logger,
+    private readonly fields: Record<string, unknown>,
+  ) {}
+
+  debug(msg: string, fields?: Record<string, unknown>): void {
+    if (this.parent.isLevelEnabled('debug')) this.logger().debug(msg, fields);
+  }
+  info(msg: string, fields?: Record<string, unknown>): void {
+    if (this.parent.isLevelEnabled('info')) this.logger().info(msg, fields);
+  }
+  warn(msg: string, fields?: Record<string, unknown>): void {
+    if (this.parent.isLevelEnabled('warn')) this.logger().warn(msg, fields);
+  }
+  error(msg: string, fields?: Record<string, unknown>): void {
+    if (this.parent.isLevelEnabled('error')) this.logger().error(msg, fields);
+  }
+  child(fields: Record<string, unknown>): Logger {
+    return this.made ? this.made.child(fields) : new LazyChild(this.parent, { ...this.fields, ...fields });
+  }
+
+  private logger(): Logger {
+    return (this.made ??= wrap(this.parent.child(redact(this.fields) as pino.Bindings)));
+  }
 }
 
 // --- Redaction -----------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { Context, context, ContextManager, ROOT_CONTEXT, trace, TraceFlags } from '@opentelemetry/api';
 import { envLogLevel } from './config';
-import { createLogger, Logger, withLogContext } from './logger';
+import { createLogger, Logger } from './logger';
 
 function capture(level: 'debug' | 'info' = 'debug'): { lines: Record<string, any>[]; raw: string[]; logger: Logger } {
   const lines: Record<string, any>[] = [];
@@ -70,21 +70,24 @@ describe('logger', () => {
     expect(lines[0]!.err).toEqual(expect.objectContaining({ message: 'outer', again: '[Circular]', cause: expect.objectContaining({ message: 'inner' }) }));
   });
 
-  test('request ids reach every line written within withLogContext, across awaits', async () => {
-    const { lines, logger } = capture();
-    await withLogContext({ connectionId: 'c1' }, () =>
-      withLogContext({ requestId: 'q7' }, async () => {
-        logger.info('before');
-        await new Promise((r) => setImmediate(r));
-        logger.child({ part: 'x' }).info('after');
-      }),
-    );
+  test('a child names its request on every line, made once and only when a line is written', () => {
+    const { lines, logger } = capture('info');
+    const connection = logger.child({ connectionId: 'c1' });
+    const request = connection.child({ requestId: 'q7' });
+    request.info('before');
+    request.child({ part: 'x' }).warn('after', { n: 1 });
     logger.info('outside');
-    expect(lines.map((l) => [l.msg, l.connectionId, l.requestId])).toEqual([
-      ['before', 'c1', 'q7'],
-      ['after', 'c1', 'q7'],
-      ['outside', undefined, undefined],
+    const quiet = logger.child({ requestId: 'q8', token: 'abc' });
+    quiet.debug('below the level'); // info: nothing made, nothing written
+    quiet.info('with a secret field');
+    expect(lines.map((l) => [l.msg, l.connectionId, l.requestId, l.part])).toEqual([
+      ['before', 'c1', 'q7', undefined],
+      ['after', 'c1', 'q7', 'x'],
+      ['outside', undefined, undefined, undefined],
+      ['with a secret field', undefined, 'q8', undefined],
     ]);
+    expect(lines[3]!.token).toBe('[Redacted]');
+    expect(lines.filter((l) => l.requestId === 'q7')).toHaveLength(2);
   });
 
   test('trace ids come from the active span; without one (no SDK) the fields are absent', () => {

@@ -18,7 +18,6 @@ import {
   InProcessHub,
   RunningGrpcServer,
   startGrpcServer,
-  withLogContext,
 } from '@rtcroom/common';
 import { presencev1 } from '@rtcroom/proto';
 import { DevCertificates, makeDevCertificates } from './dev-certificates';
@@ -28,12 +27,12 @@ let certs: DevCertificates;
 const servers: RunningGrpcServer[] = [];
 
 /** What handlers saw, by the identity asked about. */
-const seen = new Map<string, { metadata: Record<string, string>; caller: unknown; deadlineInMs: number; cancelled?: string }>();
+const seen = new Map<string, { metadata: Record<string, string>; requestId: string; caller: unknown; deadlineInMs: number; cancelled?: string }>();
 
 async function handlerFor(req: { identities?: string[]; identity?: string }, call: CallContext): Promise<any> {
   const key = req.identities?.[0] ?? req.identity ?? '';
   const { requestid: _unused, ...metadata } = call.metadata as Record<string, string>;
-  seen.set(key, { metadata, caller: { ...call.caller }, deadlineInMs: call.getDeadline() - Date.now() });
+  seen.set(key, { metadata, requestId: call.requestId, caller: { ...call.caller }, deadlineInMs: call.getDeadline() - Date.now() });
   const [what] = key.split(':');
   if (what === 'domain') throw new DomainError('ROOM_FULL', 'the room is full', { capacity: '2' });
   if (what === 'crash') throw new Error('a bug with a secret in its message');
@@ -119,7 +118,7 @@ it('answers, and the handler sees the same caller, metadata and deadline', async
     const c = client(path);
     try {
       const key = `ok:${path}`;
-      const answer = await outcome(() => withLogContext({ requestId: 'rq_same' }, () => c.listOnline({ identities: [key] }, { timeoutMs: 1500, metadata: { 'x-tenant': 'acme' } })));
+      const answer = await outcome(() => c.listOnline({ identities: [key] }, { timeoutMs: 1500, metadata: { 'x-tenant': 'acme' }, requestId: 'rq_same' }));
       const { deadlineInMs, ...handlerSaw } = seen.get(key)!;
       expect(deadlineInMs).toBeGreaterThan(0);
       expect(deadlineInMs).toBeLessThanOrEqual(1500);
@@ -129,7 +128,7 @@ it('answers, and the handler sees the same caller, metadata and deadline', async
     }
   });
   expectAlike(results);
-  expect((results.inproc as any).handlerSaw).toEqual({ metadata: { 'x-tenant': 'acme', 'x-request-id': 'rq_same' }, caller: { role: 'room', name: 'room', verified: true } });
+  expect((results.inproc as any).handlerSaw).toEqual({ metadata: { 'x-tenant': 'acme', 'x-request-id': 'rq_same' }, requestId: 'rq_same', caller: { role: 'room', name: 'room', verified: true } });
 });
 
 it('refuses a caller the method does not admit, with the same error', async () => {

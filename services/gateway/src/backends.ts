@@ -1,5 +1,5 @@
 // The services the gateway calls on a client's behalf.
-import { AsyncClient, createClient, GrpcMetrics, InProcessHub, GrpcTlsConfig } from '@rtcroom/common';
+import { AsyncClient, createClient, GrpcMetrics, InProcessHub, GrpcTlsConfig, withCallDefaults } from '@rtcroom/common';
 import { callServicev1, deskServicev1, presencev1, roomServicev1, urlIssuerv1 } from '@rtcroom/proto';
 
 export interface Backends {
@@ -31,5 +31,21 @@ export function connectBackends(addresses: { room: string; presence: string; url
       presence.close();
       urls.close();
     },
+  };
+}
+
+/**
+ * The services as one frame's request calls them: every call carries the request's id (x-request-id),
+ * so the services' log lines of it name the same request as the gateway's.
+ */
+export function scopedBackends(backends: Backends, requestId: string): Backends {
+  const scope = { requestId };
+  return {
+    room: withCallDefaults(backends.room, scope),
+    calls: withCallDefaults(backends.calls, scope),
+    desk: withCallDefaults(backends.desk, scope),
+    presence: withCallDefaults(backends.presence, scope),
+    urls: withCallDefaults(backends.urls, scope),
+    close: () => backends.close(),
   };
 }

@@ -1,11 +1,13 @@
-// What a handler knows of the call it runs, the same for a unary call and a call on the mux stream:
-// who made it, the metadata the caller set, its deadline, and whether the caller still waits.
+// What a handler knows of the call it runs, the same for a unary call, a call on the mux stream and an
+// in-process call: who made it, the metadata the caller set, its deadline, whether the caller still
+// waits, the request it serves (requestId) and a logger whose lines name it (log).
 import type * as grpc from '@grpc/grpc-js';
 import { DomainError } from '../errors';
 import { newId } from '../ids';
+import type { Logger } from '../logger';
 import type { Caller } from './caller';
 
-/** Metadata naming the request a call serves, in log lines on both sides (set from withLogContext's requestId by the client). */
+/** Metadata naming the request a call serves, in log lines on both sides (set from CallOptions.requestId by the client). */
 export const requestIdHeader = 'x-request-id';
 
 /** The caller's x-request-id when it is a fit one (1-128 printable characters), else a new id. */
@@ -13,8 +15,21 @@ export function requestIdOf(given: unknown): string {
   return typeof given === 'string' && given.length > 0 && given.length <= 128 && metadataValuePattern.test(given) ? given : newId('rq');
 }
 
+/**
+ * The request some work serves, passed on explicitly to the calls it makes (CallOptions.requestId)
+ * and the ports that make them: a handler's CallContext is one.
+ */
+export interface RequestScope {
+  /** Names the request in every service's log lines (x-request-id on the calls made for it). */
+  readonly requestId?: string;
+}
+
 /** The second argument of every handler (AsyncHandlers). */
-export interface CallContext {
+export interface CallContext extends RequestScope {
+  /** The caller's x-request-id (a new id when it sent none): pass the call on as the scope of the calls it makes. */
+  readonly requestId: string;
+  /** The service's logger, its lines carrying `rpc` (the method's path) and `requestId`. */
+  readonly log: Logger;
   /** The metadata the caller set for this call (CallOptions.metadata), e.g. traceparent. */
   readonly metadata: Readonly<Record<string, string>>;
   /** Who made the call, from its client certificate; read it with callerOf. */
@@ -27,8 +42,30 @@ export interface CallContext {
   getDeadline(): number;
 }
 
+/** The request id and logger of a call, made on first use (most calls log nothing). */
+abstract class LoggedCall {
+  private id: string | undefined;
+  private logger: Logger | undefined;
+
+  constructor(
+    /** The method's path, e.g. rtcroom.room.v1.RoomService/JoinRoom. */
+    readonly rpc: string,
+    private readonly serviceLog: Logger,
+  ) {}
+
+  protected abstract givenRequestId(): unknown;
+
+  get requestId(): string {
+    return (this.id ??= requestIdOf(this.givenRequestId()));
+  }
+
+  get log(): Logger {
+    return (this.logger ??= this.serviceLog.child({ rpc: this.rpc, requestId: this.requestId }));
+  }
+}
+
 /** The transports' side of a CallContext: they cancel it. Deadlines are kept on performance.now()'s clock. */
-export class ServerCallContext implements CallContext {
+export class ServerCallContext extends LoggedCall implements CallContext {
   private cancelReason: string | undefined;
   // Made on first use: most handlers never ask, and a call should cost no more than it needs.
   private aborter: AbortController | undefined;
@@ -38,7 +75,15 @@ export class ServerCallContext implements CallContext {
     readonly caller: Caller,
     /** performance.now() at which the caller stops waiting; Infinity without a deadline. */
     readonly deadlineAt: number,
-  ) {}
+    rpc: string,
+    serviceLog: Logger,
+  ) {
+    super(rpc, serviceLog);
+  }
+
+  protected givenRequestId(): unknown {
+    return this.metadata[requestIdHeader];
+  }
 
   get cancelled(): boolean {
     return this.cancelReason !== undefined;
@@ -94,14 +139,22 @@ export function callMetadata(metadata: grpc.Metadata): Record<string, string> {
  * caller): its metadata, its deadline from grpc-timeout, cancelled when grpc-js cancels the call
  * (deadline passed, client cancelled, connection dropped).
  */
-export class UnaryCallContext implements CallContext {
+export class UnaryCallContext extends LoggedCall implements CallContext {
   private customMetadata: Record<string, string> | undefined;
   private aborter: AbortController | undefined;
 
   constructor(
     private readonly call: grpc.ServerUnaryCall<unknown, unknown>,
     readonly caller: Caller,
-  ) {}
+    rpc: string,
+    serviceLog: Logger,
+  ) {
+    super(rpc, serviceLog);
+  }
+
+  protected givenRequestId(): unknown {
+    return this.call.metadata.get(requestIdHeader)[0];
+  }
 
   get metadata(): Readonly<Record<string, string>> {
     return (this.customMetadata ??= callMetadata(this.call.metadata));

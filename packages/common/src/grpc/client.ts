@@ -8,7 +8,6 @@ import * as grpc from '@grpc/grpc-js';
 import { pooledDefinition } from '@rtcroom/proto';
 import type { GrpcTlsConfig } from '../config';
 import { DomainError } from '../errors';
-import { currentLogContext } from '../logger';
 import { GrpcMetrics, grpcCodeOf } from '../metrics/grpc-metrics';
 import { tracedCall } from '../tracing/grpc-tracing';
 import { metadataProblem, requestIdHeader } from './call-context';
@@ -29,6 +28,12 @@ export interface CallOptions {
   metadata?: Record<string, string>;
   /** Aborting it cancels the call: the promise rejects with the signal's reason and the server's handler sees the cancellation. */
   signal?: AbortSignal;
+  /**
+   * The request the call is made for (a gateway frame's, or the handler's own `call.requestId`): sent
+   * as x-request-id, so the server's log lines of the call name the same request. Without it the
+   * server gives the call an id of its own.
+   */
+  requestId?: string;
 }
 
 export interface ClientOptions {
@@ -140,13 +145,10 @@ export function createClient<D extends AnyDefinition>(given: D, address: string,
 }
 
 /** Metadata both paths can carry alike; anything else is the caller's mistake, told before the call leaves. */
-/**
- * The call carries the request id of the work that makes it (withLogContext), as x-request-id, so
- * that the server's log lines of the call name the same request as the caller's.
- */
+/** The call carries CallOptions.requestId as x-request-id (unless its metadata names one already). */
 function withRequestId(options: CallOptions | undefined): CallOptions | undefined {
-  const requestId = currentLogContext()?.requestId;
-  if (requestId === undefined || options?.metadata?.[requestIdHeader] !== undefined || metadataProblem(requestIdHeader, requestId)) return options;
+  const requestId = options?.requestId;
+  if (requestId === undefined || options!.metadata?.[requestIdHeader] !== undefined || metadataProblem(requestIdHeader, requestId)) return options;
   return { ...options, metadata: { ...options?.metadata, [requestIdHeader]: requestId } };
 }
 
@@ -161,4 +163,18 @@ function grpcMetadata(metadata: Record<string, string> | undefined): grpc.Metada
   const out = new grpc.Metadata();
   if (metadata) for (const [key, value] of Object.entries(metadata)) out.set(key, value);
   return out;
+}
+
+/**
+ * The client with `defaults` under each call's own options: e.g. every call a gateway frame makes
+ * carries the frame's requestId. Methods are wrapped as they are used; close() is the client's own.
+ */
+export function withCallDefaults<C extends object>(client: C, defaults: CallOptions): C {
+  return new Proxy(client, {
+    get(target, key, receiver) {
+      const value = Reflect.get(target, key, receiver) as unknown;
+      if (typeof value !== 'function' || key === 'close') return value;
+      return (request: unknown, options?: CallOptions) => (value as (r: unknown, o?: CallOptions) => unknown).call(target, request, options ? { ...defaults, ...options } : defaults);
+    },
+  });
 }

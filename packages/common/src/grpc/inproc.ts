@@ -17,9 +17,9 @@ import * as grpc from '@grpc/grpc-js';
 import { pooledDefinition } from '@rtcroom/proto';
 import type { GrpcTlsConfig } from '../config';
 import { DomainError } from '../errors';
-import { Logger, withLogContext } from '../logger';
+import { Logger } from '../logger';
 import type { GrpcMetrics } from '../metrics/grpc-metrics';
-import { requestIdHeader, requestIdOf, ServerCallContext } from './call-context';
+import { ServerCallContext } from './call-context';
 import { Caller, CallerRole, callerNamed, refusal, trustedCaller } from './caller';
 import { DeadlineSweep } from './deadline-sweep';
 import type { ServiceBinding } from './server';
@@ -68,9 +68,11 @@ class PendingCall extends ServerCallContext {
     metadata: Record<string, string>,
     caller: Caller,
     deadlineAt: number,
+    rpc: string,
+    serviceLog: Logger,
     readonly fail: (err: unknown, code: grpc.status, reason: string) => void,
   ) {
-    super(metadata, caller, deadlineAt);
+    super(metadata, caller, deadlineAt, rpc, serviceLog);
   }
 }
 
@@ -145,7 +147,7 @@ export class InProcessServer {
         observed?.(code);
         return true;
       };
-      const call: PendingCall = new PendingCall(metadata, seenAs!, performance.now() + timeoutMs, (err, code, reason) => {
+      const call: PendingCall = new PendingCall(metadata, seenAs!, performance.now() + timeoutMs, name, this.logger, (err, code, reason) => {
         if (!settle(code)) return;
         call.cancel(reason);
         reject(err);
@@ -159,7 +161,7 @@ export class InProcessServer {
       }
       let running: Promise<unknown>;
       try {
-        running = withLogContext({ rpc: name, requestId: requestIdOf(metadata[requestIdHeader]) }, () => method.handler(copied, call));
+        running = method.handler(copied, call);
       } catch (err) {
         running = Promise.reject(err);
       }
@@ -207,7 +209,7 @@ export class InProcessServer {
 
   private failed(call: PendingCall, method: Method, err: unknown, settle: (code: grpc.status) => boolean, reject: (err: unknown) => void): void {
     const status = toStatus(err, method.errorDomain);
-    if (status.code === grpc.status.INTERNAL) this.logger.error('rpc failed', { method: method.name, err });
+    if (status.code === grpc.status.INTERNAL) call.log.error('rpc failed', { method: method.name, err });
     if (settle(status.code)) reject(fromStatus(status));
     this.checkIdle();
   }

@@ -14,8 +14,8 @@ import * as grpc from '@grpc/grpc-js';
 import { muxv1, pooledDefinition } from '@rtcroom/proto';
 import { GrpcMuxLimits, loadGrpcMuxLimits } from '../config';
 import { DomainError } from '../errors';
-import { Logger, withLogContext } from '../logger';
-import { requestIdHeader, requestIdOf, ServerCallContext } from './call-context';
+import { Logger } from '../logger';
+import { ServerCallContext } from './call-context';
 import type { GrpcMetrics } from '../metrics/grpc-metrics';
 import { Caller, CallerRole, identifyCaller, refusal } from './caller';
 import { DeadlineSweep } from './deadline-sweep';
@@ -93,8 +93,10 @@ class MuxCall extends ServerCallContext {
     metadata: Record<string, string>,
     caller: Caller,
     deadlineAt: number,
+    rpc: string,
+    serviceLog: Logger,
   ) {
-    super(metadata, caller, deadlineAt);
+    super(metadata, caller, deadlineAt, rpc, serviceLog);
   }
 }
 
@@ -175,15 +177,14 @@ class MuxStream {
     } catch {
       return this.fail(req.callId, new DomainError('INVALID_ARGUMENT', `the request body is not a ${method.name} request`), method.errorDomain);
     }
-    const call = new MuxCall(req.callId, req.metadata, this.caller!, performance.now() + (req.timeoutMs || shared.limits.defaultDeadlineMs));
+    const call = new MuxCall(req.callId, req.metadata, this.caller!, performance.now() + (req.timeoutMs || shared.limits.defaultDeadlineMs), method.name, shared.logger);
     call.observed = shared.metrics?.server.start(method.name, 'mux');
     this.unanswered.set(req.callId, call);
     shared.deadlines.watch(call.deadlineAt);
     this.running++;
     let pending: Promise<unknown>;
     try {
-      const ids = { rpc: method.name, requestId: requestIdOf(req.metadata[requestIdHeader]) };
-      pending = withLogContext(ids, () => method.handler(request, call));
+      pending = method.handler(request, call);
     } catch (err) {
       pending = Promise.reject(err);
     }
@@ -205,7 +206,7 @@ class MuxStream {
       if (err !== undefined) {
         const status = toStatus(err, method.errorDomain);
         // Logged on the same rule as a unary call's failure (startGrpcServer).
-        if (status.code === grpc.status.INTERNAL) this.shared.logger.error('rpc failed', { method: method.name, err });
+        if (status.code === grpc.status.INTERNAL) call.log.error('rpc failed', { method: method.name, err });
         result = { $case: 'status', value: status };
       }
       this.answer(call, result!);

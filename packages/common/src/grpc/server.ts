@@ -4,10 +4,10 @@ import { HealthImplementation } from 'grpc-health-check';
 import { pooledDefinition } from '@rtcroom/proto';
 import type { GrpcMuxLimits, GrpcSecurity } from '../config';
 import { DomainError } from '../errors';
-import { Logger, withLogContext } from '../logger';
+import { Logger } from '../logger';
 import type { GrpcMetrics } from '../metrics/grpc-metrics';
 import { tracedBinding } from '../tracing/grpc-tracing';
-import { CallContext, requestIdHeader, requestIdOf, UnaryCallContext } from './call-context';
+import { CallContext, UnaryCallContext } from './call-context';
 import { CallerRole, identifyCaller, refusal } from './caller';
 import type { InProcessHub } from './inproc';
 import { defaultMuxLimits, muxServer } from './mux-server';
@@ -131,12 +131,12 @@ export async function startGrpcServer(
           logger.warn('call refused', { method: path, reason: refused.reason, caller: caller?.name, peer: call.getPeer() });
           return callback(toServiceError(refused, svc.errorDomain) as grpc.ServiceError);
         }
-        const ids = { rpc: path, requestId: requestIdOf(call.metadata.get(requestIdHeader)[0]) };
-        withLogContext(ids, () => handler(call.request, new UnaryCallContext(call, caller!))).then(
+        const context = new UnaryCallContext(call, caller!, path, logger);
+        handler(call.request, context).then(
           (response) => callback(null, response),
           (err: unknown) => {
             const se = toServiceError(err, svc.errorDomain);
-            if (se.code === grpc.status.INTERNAL) logger.error('rpc failed', { method: path, err });
+            if (se.code === grpc.status.INTERNAL) context.log.error('rpc failed', { method: path, err });
             callback(se as grpc.ServiceError);
           },
         );

@@ -60,13 +60,14 @@ export class Connection {
     public sessionId: string,
     /** The access token's claims; a refreshToken replaces them (its grants apply from then on). */
     public claims: AccessClaims,
-    private readonly logger: Logger,
+    /** The connection's logger: its lines name the connection (connectionId). */
+    readonly log: Logger,
     private readonly maxBufferedBytes: number,
     private readonly metrics?: GatewayMetrics,
     /** The socket under the WebSocket, and where its frames of a turn are held to leave in one write. */
     private readonly batched?: { raw: Duplex; turn: TurnWrites },
   ) {
-    this.failures = new FailureLog(logger);
+    this.failures = new FailureLog(log);
   }
 
   get identity(): string {
@@ -85,7 +86,7 @@ export class Connection {
   sendFrame(frame: string | Buffer): void {
     if (this.closed || this.socket.readyState !== WebSocket.OPEN) return;
     if (this.socket.bufferedAmount > this.maxBufferedBytes) {
-      this.logger.warn('slow consumer cut off', { sessionId: this.sessionId, buffered: this.socket.bufferedAmount });
+      this.log.warn('slow consumer cut off', { sessionId: this.sessionId, buffered: this.socket.bufferedAmount });
       this.metrics?.cutOff.inc({ reason: 'slow_consumer' });
       this.cutOff();
       return;
@@ -100,10 +101,13 @@ export class Connection {
     this.send({ requestId, message });
   }
 
-  /** Answers a request (or an undecodable frame) with its error, and logs it as failure-log.ts says. */
-  fail(requestId: string, err: unknown, request?: string): void {
+  /**
+   * Answers a request (or an undecodable frame) with its error, and logs it as failure-log.ts says:
+   * `requestId` is the client's id for it, `serverRequestId` the gateway's (the log's requestId).
+   */
+  fail(requestId: string, err: unknown, request?: string, serverRequestId?: string): void {
     const { code, message } = toClientError(err);
-    this.failures.note(code, message, err, { sessionId: this.sessionId, identity: this.identity, request });
+    this.failures.note(code, message, err, { sessionId: this.sessionId, identity: this.identity, request, requestId: serverRequestId, clientRequestId: requestId || undefined });
     this.send({ requestId, message: { $case: 'error', value: { code, message } } });
   }
 

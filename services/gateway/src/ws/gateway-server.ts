@@ -3,10 +3,10 @@
 // presence, kept alive, and its frames are handled one after another.
 import { createServer, IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { connectionsCheckingIntervalMs, currentLogContext, failSpan, inSpan, limitHttpServer, Logger, newId, SpanKind, verifyAccessToken, withLogContext } from '@rtcroom/common';
+import { connectionsCheckingIntervalMs, failSpan, inSpan, limitHttpServer, Logger, newId, SpanKind, verifyAccessToken } from '@rtcroom/common';
 import { gatewayv1, mediav1 } from '@rtcroom/proto';
 import WebSocket, { WebSocketServer } from 'ws';
-import { Backends } from '../backends';
+import { Backends, scopedBackends } from '../backends';
 import { GatewayConfig } from '../config';
 import { GatewayError, toClientError } from '../errors';
 import type { GatewayMetrics } from '../gateway-metrics';
@@ -111,13 +111,12 @@ export class GatewayServer {
     this.http.closeAllConnections();
   }
 
-  /** Every log line of a connection names it (connectionId), and each request's lines the request too. */
+  /** Every log line of a connection names it (connectionId, conn.log), and each request's lines the request too. */
   private onSocket(ws: WebSocket, req: IncomingMessage, raw: Duplex): Promise<void> {
-    return withLogContext({ connectionId: newId('cn') }, () => this.openConnection(ws, req, raw));
+    return this.openConnection(ws, req, raw, this.logger.child({ connectionId: newId('cn') }));
   }
 
-  private async openConnection(ws: WebSocket, req: IncomingMessage, raw: Duplex): Promise<void> {
-    const logIds = currentLogContext()!;
+  private async openConnection(ws: WebSocket, req: IncomingMessage, raw: Duplex, log: Logger): Promise<void> {
     // Frames that come while the token is checked (asynchronously) wait for it, as many as one
     // connection may queue; the rate limit applies to them when they are handled.
     const early: Array<[Buffer, boolean]> = [];
@@ -128,7 +127,7 @@ export class GatewayServer {
     if (!claims || ws.readyState !== WebSocket.OPEN) return; // refused, or gone while checked
     const kind = this.clientKind(ws, req);
     if (kind === null) return;
-    const conn = new Connection(ws, '', claims, this.logger, this.config.maxBufferedBytes, this.metrics, { raw, turn: this.turnWrites });
+    const conn = new Connection(ws, '', claims, log, this.config.maxBufferedBytes, this.metrics, { raw, turn: this.turnWrites });
     conn.kind = kind;
     this.metrics?.connectionsOpened.inc();
     this.connections.add(conn);
@@ -139,7 +138,7 @@ export class GatewayServer {
     // A client that says goodbye (close code 1000) ends its session; any other drop keeps the seats
     // for the resume grace period.
     ws.on('close', (code: number) => void this.forget(conn, code !== 1000));
-    ws.on('error', (err) => this.logger.debug('socket error', { sessionId: conn.sessionId, err }));
+    ws.on('error', (err) => log.debug('socket error', { sessionId: conn.sessionId, err }));
     const resumeToken = new URL(req.url ?? '/', 'http://x').searchParams.get('resume_token');
     // Its calls are listened for from now on: the SUB leaves before the welcome (call-fanout.ts).
     this.calls.add(conn);
@@ -149,7 +148,7 @@ export class GatewayServer {
         gatewayId: this.config.gatewayId,
         keys: this.config.accessTokenKeys,
         pingIntervalMs: this.config.pingIntervalMs,
-        logger: this.logger,
+        logger: log,
       }),
     );
     // What frames wait for; not the session itself, which the connection would otherwise keep for life.
@@ -164,15 +163,13 @@ export class GatewayServer {
         conn.sendFrame(pongFrame(pingId, new Date()));
         return;
       }
-      withLogContext(logIds, () => {
-        if (queued >= maxQueuedRequests || !bucket.take()) {
-          this.metrics?.rateLimited.inc();
-          conn.fail(salvageRequestId(data, this.config.maxFrameBytes), new GatewayError('RATE_LIMITED', 'too many requests; slow down'));
-          return;
-        }
-        queued++;
-        queue = queue.then(() => sessionReady).then(() => this.onFrame(conn, data, isBinary)).catch(() => undefined).finally(() => queued--);
-      });
+      if (queued >= maxQueuedRequests || !bucket.take()) {
+        this.metrics?.rateLimited.inc();
+        conn.fail(salvageRequestId(data, this.config.maxFrameBytes), new GatewayError('RATE_LIMITED', 'too many requests; slow down'));
+        return;
+      }
+      queued++;
+      queue = queue.then(() => sessionReady).then(() => this.onFrame(conn, data, isBinary)).catch(() => undefined).finally(() => queued--);
     };
     ws.on('message', onMessage);
     for (const [data, isBinary] of early.splice(0)) onMessage(data, isBinary);
@@ -185,7 +182,7 @@ export class GatewayServer {
       // Seats a resumed session holds are not this connection's until the client syncs them.
       if (welcome.seats.length > 0) conn.seatInDoubt = true;
     } catch (err) {
-      this.logger.error('could not open a session', { err });
+      log.error('could not open a session', { err });
       conn.fail('', err);
       conn.close(closeCodes.internal, 'presence unavailable');
       this.connections.delete(conn);
@@ -196,7 +193,7 @@ export class GatewayServer {
       // The socket went away while the session was opening: it dropped, like any other.
       await this.sessions
         .close(conn.sessionId, true, false)
-        .catch((err) => this.logger.warn('could not close a session that dropped while opening', { err }));
+        .catch((err) => log.warn('could not close a session that dropped while opening', { err }));
       return;
     }
     conn.send({ requestId: '', message: { $case: 'welcome', value: welcome } });
@@ -236,35 +233,33 @@ export class GatewayServer {
 
   // requestId names a frame's request in every service's log (it goes on with the gRPC calls the
   // request makes, as x-request-id); the client's own id for it is clientRequestId.
-  private onFrame(conn: Connection, data: Buffer, isBinary: boolean): Promise<void> {
-    return withLogContext({ requestId: newId('rq') }, async () => {
-      let frame: gatewayv1.ClientMessage;
-      try {
-        if (isBinary) throw new GatewayError('MALFORMED_FRAME', 'frames are JSON text, not binary');
-        frame = decodeClientFrame(data, this.config.maxFrameBytes);
-      } catch (err) {
-        const clientRequestId = salvageRequestId(data, this.config.maxFrameBytes);
-        withLogContext({ clientRequestId }, () => conn.fail(clientRequestId, err));
-        return;
-      }
-      const ids = { clientRequestId: frame.requestId, request: frame.message?.$case ?? '' };
-      await withLogContext(ids, () => this.handleFrame(conn, frame));
-    });
+  private async onFrame(conn: Connection, data: Buffer, isBinary: boolean): Promise<void> {
+    const requestId = newId('rq');
+    let frame: gatewayv1.ClientMessage;
+    try {
+      if (isBinary) throw new GatewayError('MALFORMED_FRAME', 'frames are JSON text, not binary');
+      frame = decodeClientFrame(data, this.config.maxFrameBytes);
+    } catch (err) {
+      conn.fail(salvageRequestId(data, this.config.maxFrameBytes), err, undefined, requestId);
+      return;
+    }
+    await this.handleFrame(conn, frame, requestId);
   }
 
-  private async handleFrame(conn: Connection, frame: gatewayv1.ClientMessage): Promise<void> {
+  private async handleFrame(conn: Connection, frame: gatewayv1.ClientMessage, requestId: string): Promise<void> {
     const request = frame.message!;
     // Each frame starts a trace (tracing off: the handler as it is); a failure is answered inside it.
     await inSpan(`gateway ${request.$case}`, { kind: SpanKind.SERVER, root: true, attributes: { 'rtcroom.frame': request.$case, 'rtcroom.session_id': conn.sessionId } }, async (span) => {
       try {
-        const ctx = { requestId: frame.requestId, conn, backends: this.backends, fanout: this.fanout, calls: this.calls, tokens: this.tokenExpiry };
+        const backends = scopedBackends(this.backends, requestId); // each call names the request (x-request-id)
+        const ctx = { requestId: frame.requestId, conn, backends, fanout: this.fanout, calls: this.calls, tokens: this.tokenExpiry };
         const reply = await handleRequest(ctx, request);
         if (reply) conn.reply(frame.requestId, reply);
         this.metrics?.request(request.$case, 'ok');
       } catch (err) {
         if (span) failSpan(span, err);
         this.metrics?.request(request.$case, toClientError(err).code);
-        conn.fail(frame.requestId, err, request.$case);
+        conn.fail(frame.requestId, err, request.$case, requestId);
       }
     });
   }
@@ -275,7 +270,7 @@ export class GatewayServer {
       if (this.tokenExpiry.check(conn, now)) {
         void this.forget(conn, true);
       } else if (now - conn.lastHeardAt > this.config.pingTimeoutMs) {
-        this.logger.info('socket silent too long; dropped', { sessionId: conn.sessionId });
+        conn.log.info('socket silent too long; dropped', { sessionId: conn.sessionId });
         this.metrics?.cutOff.inc({ reason: 'ping_timeout' });
         conn.close(closeCodes.pingTimeout, 'no ping or pong within the timeout');
         conn.socket.terminate();
@@ -315,7 +310,7 @@ export class GatewayServer {
       );
     } catch (err) {
       // Presence expires the session by itself once this gateway stops keeping it alive.
-      this.logger.warn('could not close the session with presence', { sessionId: conn.sessionId, err });
+      conn.log.warn('could not close the session with presence', { sessionId: conn.sessionId, err });
     }
   }
 }
