@@ -1,8 +1,9 @@
 // Presence's use cases. Sessions come and go; a dropped one keeps its seats for the resume grace
 // period (the room is told the member's connection is interrupted) and can be resumed on any
 // gateway; a gateway that goes silent loses all its sessions the same way. Pusher reports become
-// stream state in the room.
-import { DomainError, judgePusherCode, Logger, PusherVerdict } from '@rtcroom/common';
+// stream state in the room. A use case asked for by a call takes the call as its `scope`: its log
+// lines and the room service's calls name the request; the sweep's have ids of their own.
+import { DomainError, judgePusherCode, Logger, PusherVerdict, RequestScope } from '@rtcroom/common';
 import type { roomv1 } from '@rtcroom/proto';
 import { canResume, interrupt, judgeSession, LivenessPolicy, resumeOn, Session } from './domain/session';
 import { SessionStore } from './store/session-store';
@@ -15,10 +16,10 @@ export type SessionEnd = 'left' | 'connection_lost';
 
 /** The room service as presence needs it. */
 export interface RoomPort {
-  leaveSession(sessionId: string, why: SessionEnd): Promise<number>;
+  leaveSession(sessionId: string, why: SessionEnd, scope?: RequestScope): Promise<number>;
   /** The seats the session holds, after the change. */
-  setSessionConnection(sessionId: string, connected: boolean): Promise<roomv1.Member[]>;
-  setStreamState(roomId: string, identity: string, publishing: boolean): Promise<boolean>;
+  setSessionConnection(sessionId: string, connected: boolean, scope?: RequestScope): Promise<roomv1.Member[]>;
+  setStreamState(roomId: string, identity: string, publishing: boolean, scope?: RequestScope): Promise<boolean>;
 }
 
 export interface SessionOpen {
@@ -74,16 +75,16 @@ export class PresenceApp {
    * flush, their acknowledgements awaited together): each item as open() and close() would do it, on
    * its own, so one refused or failed leaves the others done.
    */
-  async update(gatewayId: string, opens: SessionOpen[], closes: SessionClose[]): Promise<{ opened: Array<Session | Error>; failedCloses: string[] }> {
+  async update(gatewayId: string, opens: SessionOpen[], closes: SessionClose[], scope?: RequestScope): Promise<{ opened: Array<Session | Error>; failedCloses: string[] }> {
     if (!gatewayId) throw new DomainError('INVALID_ARGUMENT', 'gateway_id is required');
     const notMine = [...opens, ...closes].find((x) => x.gatewayId !== gatewayId);
     if (notMine) throw new DomainError('INVALID_ARGUMENT', `every open and close must be of gateway ${gatewayId}`);
     const [opened, closed] = await Promise.all([
       Promise.allSettled(opens.map((o) => this.open(o.sessionId, o.identity, gatewayId))),
-      Promise.allSettled(closes.map((c) => this.close(c.sessionId, gatewayId, c.resumable, c.holdsNoSeats))),
+      Promise.allSettled(closes.map((c) => this.close(c.sessionId, gatewayId, c.resumable, c.holdsNoSeats, scope))),
     ]);
     const failedCloses = closes.filter((c, i) => closed[i].status === 'rejected').map((c) => c.sessionId);
-    if (failedCloses.length > 0) this.logger.warn('could not close sessions', { gatewayId, sessionIds: failedCloses });
+    if (failedCloses.length > 0) this.log(scope).warn('could not close sessions', { gatewayId, sessionIds: failedCloses });
     return { opened: opened.map((r) => (r.status === 'fulfilled' ? r.value : toError(r.reason))), failedCloses };
   }
 
@@ -92,20 +93,20 @@ export class PresenceApp {
    * goodbye (the others see LEFT: a client that closes with 1000 has left, it has not crashed). With
    * `holdsNoSeats` (the gateway knows the session holds none), ending it does not ask the rooms.
    */
-  async close(sessionId: string, gatewayId: string, resumable: boolean, holdsNoSeats = false): Promise<void> {
+  async close(sessionId: string, gatewayId: string, resumable: boolean, holdsNoSeats = false, scope?: RequestScope): Promise<void> {
     const s = await this.store.get(sessionId);
     if (!s || (gatewayId && s.gatewayId !== gatewayId)) return; // resumed elsewhere meanwhile
-    if (resumable) await this.interrupt(s);
-    else await this.end(s, 'left', holdsNoSeats);
+    if (resumable) await this.interrupt(s, scope);
+    else await this.end(s, 'left', holdsNoSeats, scope);
   }
 
-  async resume(sessionId: string, identity: string, gatewayId: string): Promise<{ session: Session; seats: roomv1.Member[] }> {
+  async resume(sessionId: string, identity: string, gatewayId: string, scope?: RequestScope): Promise<{ session: Session; seats: roomv1.Member[] }> {
     const s = await this.store.get(sessionId);
     if (!canResume(s, identity, this.now(), this.policy)) throw new DomainError('SESSION_NOT_FOUND', `session ${sessionId} cannot be resumed`);
     const session = resumeOn(s, gatewayId);
     await this.store.put(session);
-    const seats = await this.rooms.setSessionConnection(sessionId, true);
-    this.logger.info('session resumed', { sessionId, identity, gatewayId, from: s.gatewayId });
+    const seats = await this.rooms.setSessionConnection(sessionId, true, scope);
+    this.log(scope).info('session resumed', { sessionId, identity, gatewayId, from: s.gatewayId });
     return { session, seats };
   }
 
@@ -127,13 +128,13 @@ export class PresenceApp {
     return this.store.ofIdentity(identity);
   }
 
-  async reportPusher(sessionId: string, identity: string, roomId: string, code: number): Promise<PusherVerdict> {
+  async reportPusher(sessionId: string, identity: string, roomId: string, code: number, scope?: RequestScope): Promise<PusherVerdict> {
     const session = await this.store.get(sessionId);
     if (!session || session.identity !== identity) throw new DomainError('SESSION_NOT_FOUND', `no session ${sessionId} for ${identity}`);
     if (!roomId) throw new DomainError('INVALID_ARGUMENT', 'room_id is required', { field: 'room_id' });
     const verdict = judgePusherCode(code);
     if (verdict === 'stream_started' || verdict === 'stream_stopped') {
-      const changed = await this.rooms.setStreamState(roomId, identity, verdict === 'stream_started');
+      const changed = await this.rooms.setStreamState(roomId, identity, verdict === 'stream_started', scope);
       return changed ? verdict : 'none';
     }
     return verdict;
@@ -157,25 +158,30 @@ export class PresenceApp {
     }
   }
 
-  private async interrupt(s: Session): Promise<void> {
+  private async interrupt(s: Session, scope?: RequestScope): Promise<void> {
     if (s.state === 'interrupted') return;
     await this.store.put(interrupt(s, this.now()));
-    this.logger.info('session interrupted', { sessionId: s.sessionId, identity: s.identity, gatewayId: s.gatewayId });
+    this.log(scope).info('session interrupted', { sessionId: s.sessionId, identity: s.identity, gatewayId: s.gatewayId });
     try {
-      await this.rooms.setSessionConnection(s.sessionId, false);
+      await this.rooms.setSessionConnection(s.sessionId, false, scope);
     } catch (err) {
-      this.logger.warn('could not tell the rooms a connection dropped', { sessionId: s.sessionId, err });
+      this.log(scope).warn('could not tell the rooms a connection dropped', { sessionId: s.sessionId, err });
     }
   }
 
-  private async end(s: Session, why: SessionEnd, holdsNoSeats = false): Promise<void> {
+  private async end(s: Session, why: SessionEnd, holdsNoSeats = false, scope?: RequestScope): Promise<void> {
     try {
-      if (!holdsNoSeats) await this.rooms.leaveSession(s.sessionId, why);
+      if (!holdsNoSeats) await this.rooms.leaveSession(s.sessionId, why, scope);
       await this.store.delete(s.sessionId);
-      this.logger.info('session ended', { sessionId: s.sessionId, identity: s.identity, why });
+      this.log(scope).info('session ended', { sessionId: s.sessionId, identity: s.identity, why });
     } catch (err) {
       // Kept, so the next sweep tries again: no seat is left behind.
-      this.logger.warn('could not give up the seats of an ended session', { sessionId: s.sessionId, err });
+      this.log(scope).warn('could not give up the seats of an ended session', { sessionId: s.sessionId, err });
     }
+  }
+
+  /** The request's logger where a call asked, else the service's. */
+  private log(scope: RequestScope | undefined): Logger {
+    return scope?.log ?? this.logger;
   }
 }

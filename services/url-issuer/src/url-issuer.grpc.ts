@@ -1,7 +1,7 @@
 // The UrlIssuerService handlers: check what the caller sent, derive the stream id, let the
 // deployment's provider sign; list the recordings kept. Signing is stateless and recordings live in
 // the shared store, so any number of replicas can answer.
-import { bindService, CallerPolicy, DomainError, identityPattern, Logger, ServiceBinding } from '@rtcroom/common';
+import { bindService, CallerPolicy, DomainError, identityPattern, Logger, RequestScope, ServiceBinding } from '@rtcroom/common';
 import { mediav1, urlIssuerv1 } from '@rtcroom/proto';
 import type { MediaRoomPresence, MediaRoomUserView } from './app/media-room-view';
 import type { Recording } from './domain/media-fact';
@@ -119,22 +119,22 @@ export function urlIssuerBinding(deps: UrlIssuerDeps): ServiceBinding {
   // side that fails (a bridge down) costs that browser its URL, not the batch its other viewers'.
   // A bridged stream whose media does not flow yet is not handed out: the browser would be told of a
   // stream that plays nothing (WEBRTC_STARTING; the gateway tells it once it plays).
-  const webrtcOf = async (kind: ClientKind, sign: (leg: NonNullable<MediaProvider['webrtc']>) => WebRtcPlay | Promise<WebRtcPlay>) => {
+  const webrtcOf = async (kind: ClientKind, sign: (leg: NonNullable<MediaProvider['webrtc']>) => WebRtcPlay | Promise<WebRtcPlay>, scope: RequestScope | undefined) => {
     if (kind !== 'browser') return noWebRtc;
     if (!provider.webrtc) return { webrtcUrl: '', webrtcUnavailable };
     try {
       const signed = await sign(provider.webrtc);
       return typeof signed === 'string' ? { webrtcUrl: signed, webrtcUnavailable: '' } : { webrtcUrl: '', webrtcUnavailable: webrtcStarting };
     } catch (err) {
-      logger?.warn('the WebRTC side could not sign a URL; the browser gets none this time', { err });
+      (scope?.log ?? logger)?.warn('the WebRTC side could not sign a URL; the browser gets none this time', { err });
       return { webrtcUrl: '', webrtcUnavailable: webrtcFailed };
     }
   };
-  const signPlay = async (roomId: string, streamId: string, viewerIdentity: string, kind: ClientKind, at: Date, waitForMediaMs = 0, options: PlayOptions = {}): Promise<mediav1.PlayUrl> => ({
+  const signPlay = async (roomId: string, streamId: string, viewerIdentity: string, kind: ClientKind, at: Date, waitForMediaMs: number, options: PlayOptions, scope: RequestScope): Promise<mediav1.PlayUrl> => ({
     streamId,
     viewerIdentity,
     ...provider.playUrl(streamId, viewerIdentity, at, options),
-    ...(await webrtcOf(kind, (leg) => leg.playUrl({ roomId, streamId, viewer: viewerIdentity, now: at, waitForMediaMs, ...options }))),
+    ...(await webrtcOf(kind, (leg) => leg.playUrl({ roomId, streamId, viewer: viewerIdentity, now: at, waitForMediaMs, ...options, scope }), scope)),
   });
   // A stand-in's stream is bound to its room only when its id really derives from both.
   const standInRoomOf = (roomId: string, streamId: string, standIn: string | undefined): string | undefined => {
@@ -146,7 +146,7 @@ export function urlIssuerBinding(deps: UrlIssuerDeps): ServiceBinding {
   };
 
   /** IssuePushUrl's work; `at` prefixes the field an error names (one request of IssuePushUrls). */
-  const issuePushUrl = async (request: urlIssuerv1.IssuePushUrlRequest, at: string): Promise<urlIssuerv1.IssuePushUrlResponse> => {
+  const issuePushUrl = async (request: urlIssuerv1.IssuePushUrlRequest, at: string, scope: RequestScope): Promise<urlIssuerv1.IssuePushUrlResponse> => {
     requireId(`${at}room_id`, request.roomId);
     requireId(`${at}member_id`, request.memberId);
     const streamId = deriveStreamId(streamIdKey, provider.streamIdPrefix, request.roomId, request.memberId);
@@ -158,7 +158,7 @@ export function urlIssuerBinding(deps: UrlIssuerDeps): ServiceBinding {
     if (request.identity) requireIdentity(`${at}identity`, `${at}identity`, request.identity);
     const now = new Date();
     const signed = provider.pushUrl(streamId, request.record, now, formats, { roomId: request.roomId, audioOnly: request.audioOnly, standIn: isStandInMemberId(request.memberId) });
-    const webrtc = await webrtcOf(kind, (leg) => leg.pushUrl({ roomId: request.roomId, memberId: request.memberId, identity: request.identity, streamId, record: request.record, formats, now }));
+    const webrtc = await webrtcOf(kind, (leg) => leg.pushUrl({ roomId: request.roomId, memberId: request.memberId, identity: request.identity, streamId, record: request.record, formats, now, scope }), scope);
     const pushUrl: mediav1.PushUrl = { streamId, ...signed, ...webrtc };
     // Signed with every push URL where the provider has one, so a join learns it without a hop
     // more whatever role it takes (the room service hands out one or the other).
@@ -170,16 +170,16 @@ export function urlIssuerBinding(deps: UrlIssuerDeps): ServiceBinding {
     'rtcroom.media.v1.UrlIssuerService',
     urlIssuerv1.UrlIssuerServiceService,
     {
-      issuePushUrl: (request) => issuePushUrl(request, ''),
+      issuePushUrl: (request, call) => issuePushUrl(request, '', call),
 
-      async issuePushUrls({ requests }) {
+      async issuePushUrls({ requests }, call) {
         if (requests.length < 1 || requests.length > maxPushUrlsPerCall) {
           throw new DomainError('INVALID_ARGUMENT', `requests must hold 1-${maxPushUrlsPerCall} requests`, { field: 'requests' });
         }
-        return { responses: await Promise.all(requests.map((request, i) => issuePushUrl(request, `requests[${i}].`))) };
+        return { responses: await Promise.all(requests.map((request, i) => issuePushUrl(request, `requests[${i}].`, call))) };
       },
 
-      async issuePlayUrls(request) {
+      async issuePlayUrls(request, call) {
         requireId('room_id', request.roomId);
         requireStreamId(provider.streamIdPrefix, request.streamId);
         requireViewers(request.viewerIdentities);
@@ -194,11 +194,11 @@ export function urlIssuerBinding(deps: UrlIssuerDeps): ServiceBinding {
         // One instant for the whole batch, so every viewer's URLs expire together.
         const at = new Date();
         const options = { withoutSeat: request.withoutSeat, standInRoomId: standInRoomOf(request.roomId, request.streamId, request.standInMemberId) };
-        const playUrls = await Promise.all(request.viewerIdentities.map((viewer, i) => signPlay(request.roomId, request.streamId, viewer, viewerKinds[i]!, at, request.waitForMediaMs, options)));
+        const playUrls = await Promise.all(request.viewerIdentities.map((viewer, i) => signPlay(request.roomId, request.streamId, viewer, viewerKinds[i]!, at, request.waitForMediaMs ?? 0, options, call)));
         return { playUrls };
       },
 
-      async issueViewerPlayUrls(request) {
+      async issueViewerPlayUrls(request, call) {
         requireId('room_id', request.roomId);
         requireIdentity('viewer_identity', 'viewer_identity', request.viewerIdentity);
         if (request.streamIds.length === 0 || request.streamIds.length > maxViewers) {
@@ -207,7 +207,7 @@ export function urlIssuerBinding(deps: UrlIssuerDeps): ServiceBinding {
         request.streamIds.forEach((streamId) => requireStreamId(provider.streamIdPrefix, streamId));
         const kind = clientKindFromProto('viewer_kind', request.viewerKind);
         const at = new Date();
-        const playUrls = await Promise.all(request.streamIds.map((streamId) => signPlay(request.roomId, streamId, request.viewerIdentity, kind, at, 0, { withoutSeat: request.withoutSeat })));
+        const playUrls = await Promise.all(request.streamIds.map((streamId) => signPlay(request.roomId, streamId, request.viewerIdentity, kind, at, 0, { withoutSeat: request.withoutSeat }, call)));
         return { playUrls };
       },
 

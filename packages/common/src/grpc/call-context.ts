@@ -22,6 +22,8 @@ export function requestIdOf(given: unknown): string {
 export interface RequestScope {
   /** Names the request in every service's log lines (x-request-id on the calls made for it). */
   readonly requestId?: string;
+  /** A logger whose lines name the request. */
+  readonly log?: Logger;
 }
 
 /** The second argument of every handler (AsyncHandlers). */

@@ -10,7 +10,7 @@ import type { GrpcTlsConfig } from '../config';
 import { DomainError } from '../errors';
 import { GrpcMetrics, grpcCodeOf } from '../metrics/grpc-metrics';
 import { tracedCall } from '../tracing/grpc-tracing';
-import { metadataProblem, requestIdHeader } from './call-context';
+import { metadataProblem, requestIdHeader, RequestScope } from './call-context';
 import { certificateCaller, InProcessHub } from './inproc';
 import { MuxChannel, MuxUnsupported } from './mux-client';
 import { fromServiceError } from './status';
@@ -177,4 +177,9 @@ export function withCallDefaults<C extends object>(client: C, defaults: CallOpti
       return (request: unknown, options?: CallOptions) => (value as (r: unknown, o?: CallOptions) => unknown).call(target, request, options ? { ...defaults, ...options } : defaults);
     },
   });
+}
+
+/** The call options that name a scope's request (none outside any request). */
+export function optionsOf(scope: RequestScope | undefined): CallOptions | undefined {
+  return scope?.requestId === undefined ? undefined : { requestId: scope.requestId };
 }

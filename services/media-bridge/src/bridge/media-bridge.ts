@@ -72,7 +72,8 @@ export class MediaBridge {
     return janus;
   }
 
-  async openIngress(roomId: string, streamId: string, viewer: string, sourceUrl: string, waitForMediaMs = 0): Promise<IngressView> {
+  /** `log`: the request's logger (a handler's call.log); the bridge's own by default. */
+  async openIngress(roomId: string, streamId: string, viewer: string, sourceUrl: string, waitForMediaMs = 0, log: Logger = this.logger): Promise<IngressView> {
     const opened = await this.lock.run(`i:${roomId}:${streamId}`, () =>
       janusCall(async () => {
         const janus = this.gateway();
@@ -90,7 +91,7 @@ export class MediaBridge {
           this.ingresses.set(key, ingress);
           ingress.addViewer(viewer, sourceUrl);
           ingress.process.start();
-          this.logger.info('ingress opened', { roomId, streamId, mountpoint: ingress.mountpointId });
+          log.info('ingress opened', { roomId, streamId, mountpoint: ingress.mountpointId });
         } else {
           ingress.addViewer(viewer, sourceUrl);
         }
@@ -106,7 +107,7 @@ export class MediaBridge {
     return opened.view;
   }
 
-  async closeIngress(roomId: string, streamId: string, viewer: string): Promise<number> {
+  async closeIngress(roomId: string, streamId: string, viewer: string, log: Logger = this.logger): Promise<number> {
     return this.lock.run(`i:${roomId}:${streamId}`, () =>
       janusCall(async () => {
         const key = `${roomId}:${streamId}`;
@@ -116,7 +117,7 @@ export class MediaBridge {
         if (ingress.viewers.size === 0) {
           this.ingresses.delete(key);
           await ingress.stop(this.janus());
-          this.logger.info('ingress closed', { roomId, streamId });
+          log.info('ingress closed', { roomId, streamId });
         }
         // Last: the bridge's state is settled whether or not Janus takes the token back now.
         await this.tokens.release(roomId, viewer, `ingress:${streamId}`);
@@ -131,7 +132,7 @@ export class MediaBridge {
    * (or closes) another's publish. The Janus token is the identity's in the room, shared with its
    * ingresses.
    */
-  async openEgress(roomId: string, memberId: string, identity: string, targetUrl: string): Promise<EgressView> {
+  async openEgress(roomId: string, memberId: string, identity: string, targetUrl: string, log: Logger = this.logger): Promise<EgressView> {
     return this.lock.run(`r:${roomId}`, () =>
       janusCall(async () => {
         const janus = this.gateway();
@@ -158,14 +159,14 @@ export class MediaBridge {
           egress = new Egress(roomId, memberId, identity, room.id, room.secret, newJanusId(), targetUrl, this.settings, this.portPairs, this.logger.child({ egress: memberId, room: roomId }));
           this.egresses.set(key, egress);
           egress.watch(this.janus);
-          this.logger.info('egress opened', { roomId, memberId, identity, videoroom: room.id });
+          log.info('egress opened', { roomId, memberId, identity, videoroom: room.id });
         }
         return { token, videoroomId: egress.videoroomId, feedId: egress.feedId, state: stateOf(egress.process?.state) };
       }),
     );
   }
 
-  async closeEgress(roomId: string, memberId: string, identity: string): Promise<void> {
+  async closeEgress(roomId: string, memberId: string, identity: string, log: Logger = this.logger): Promise<void> {
     return this.lock.run(`r:${roomId}`, () =>
       janusCall(async () => {
         const key = `${roomId}:${memberId}`;
@@ -185,7 +186,7 @@ export class MediaBridge {
           // The identity publishes nothing else here (a re-joined seat of its may): out of the room.
           await janus?.allowInVideoRoom(room.id, room.secret, 'remove', [token]);
         }
-        this.logger.info('egress closed', { roomId, memberId, identity });
+        log.info('egress closed', { roomId, memberId, identity });
         // Last: the bridge's state is settled whether or not Janus takes the token back now.
         await this.tokens.release(roomId, identity, use);
       }),

@@ -56,13 +56,13 @@ export function mediaBridgeBinding(deps: MediaBridgeDeps): ServiceBinding {
     'rtcroom.media.v1.MediaBridgeService',
     mediaBridgev1.MediaBridgeServiceService,
     {
-      async openIngress(request) {
+      async openIngress(request, call) {
         requireId('room_id', request.roomId);
         requireId('stream_id', request.streamId);
         requireIdentity('viewer_identity', request.viewerIdentity);
         requireRtmpUrl('source_url', request.sourceUrl);
         if (request.waitForMediaMs > maxWaitMs) throw new DomainError('INVALID_ARGUMENT', `wait_for_media_ms must be at most ${maxWaitMs}`, { field: 'wait_for_media_ms' });
-        const opened = await bridge.openIngress(request.roomId, request.streamId, request.viewerIdentity, request.sourceUrl, request.waitForMediaMs);
+        const opened = await bridge.openIngress(request.roomId, request.streamId, request.viewerIdentity, request.sourceUrl, request.waitForMediaMs, call.log);
         return {
           janus: access(opened.token),
           mountpointId: opened.mountpointId,
@@ -72,27 +72,27 @@ export function mediaBridgeBinding(deps: MediaBridgeDeps): ServiceBinding {
         };
       },
 
-      async closeIngress(request) {
+      async closeIngress(request, call) {
         requireId('room_id', request.roomId);
         requireId('stream_id', request.streamId);
         requireIdentity('viewer_identity', request.viewerIdentity);
-        return { viewers: await bridge.closeIngress(request.roomId, request.streamId, request.viewerIdentity) };
+        return { viewers: await bridge.closeIngress(request.roomId, request.streamId, request.viewerIdentity, call.log) };
       },
 
-      async openEgress(request) {
+      async openEgress(request, call) {
         requireId('room_id', request.roomId);
         requireId('member_id', request.memberId);
         requireIdentity('publisher_identity', request.publisherIdentity);
         requireRtmpUrl('target_url', request.targetUrl);
-        const opened = await bridge.openEgress(request.roomId, request.memberId, request.publisherIdentity, request.targetUrl);
+        const opened = await bridge.openEgress(request.roomId, request.memberId, request.publisherIdentity, request.targetUrl, call.log);
         return { janus: access(opened.token), videoroomId: opened.videoroomId, feedId: opened.feedId, state: states[opened.state] };
       },
 
-      async closeEgress(request) {
+      async closeEgress(request, call) {
         requireId('room_id', request.roomId);
         requireId('member_id', request.memberId);
         requireIdentity('publisher_identity', request.publisherIdentity);
-        await bridge.closeEgress(request.roomId, request.memberId, request.publisherIdentity);
+        await bridge.closeEgress(request.roomId, request.memberId, request.publisherIdentity, call.log);
         return {};
       },
 

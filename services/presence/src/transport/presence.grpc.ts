@@ -54,23 +54,23 @@ export function presenceGrpcBinding(app: PresenceApp): ServiceBinding {
       async openSession(req) {
         return { session: toProtoSession(await app.open(req.sessionId, req.identity, req.gatewayId)), resumeGraceMs: grace };
       },
-      async closeSession(req) {
+      async closeSession(req, call) {
         if (!req.sessionId) throw new DomainError('INVALID_ARGUMENT', 'session_id is required');
-        await app.close(req.sessionId, req.gatewayId, req.resumable, req.holdsNoSeats);
+        await app.close(req.sessionId, req.gatewayId, req.resumable, req.holdsNoSeats, call);
         return {};
       },
-      async resumeSession(req) {
+      async resumeSession(req, call) {
         if (!req.sessionId || !req.identity || !req.gatewayId) throw new DomainError('INVALID_ARGUMENT', 'session_id, identity and gateway_id are required');
-        const { session, seats } = await app.resume(req.sessionId, req.identity, req.gatewayId);
+        const { session, seats } = await app.resume(req.sessionId, req.identity, req.gatewayId, call);
         return { session: toProtoSession(session), seats, resumeGraceMs: grace };
       },
-      async updateSessions(req) {
+      async updateSessions(req, call) {
         if (req.opens.length > maxUpdates || req.closes.length > maxUpdates) throw new DomainError('INVALID_ARGUMENT', `at most ${maxUpdates} opens and ${maxUpdates} closes per call`);
         // An item without a gateway id is the request's (as a single OpenSession's would be refused without one).
         const gatewayId = req.gatewayId;
         const opens = req.opens.map((o) => ({ ...o, gatewayId: o.gatewayId || gatewayId }));
         const closes = req.closes.map((c) => ({ ...c, gatewayId: c.gatewayId || gatewayId }));
-        const { opened, failedCloses } = await app.update(gatewayId, opens, closes);
+        const { opened, failedCloses } = await app.update(gatewayId, opens, closes, call);
         return { opens: opened.map(toOpenResult), failedCloseSessionIds: failedCloses, resumeGraceMs: grace };
       },
       async keepAlive(req) {
@@ -90,8 +90,8 @@ export function presenceGrpcBinding(app: PresenceApp): ServiceBinding {
         }
         return { onlineIdentities: online };
       },
-      async reportPusherEvent(req) {
-        return { action: actions[await app.reportPusher(req.sessionId, req.identity, req.roomId, req.code)] };
+      async reportPusherEvent(req, call) {
+        return { action: actions[await app.reportPusher(req.sessionId, req.identity, req.roomId, req.code, call)] };
       },
     },
     'rtcroom.presence',

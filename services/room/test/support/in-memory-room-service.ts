@@ -10,7 +10,7 @@ import { Desk } from '../../src/desk/application/desk';
 import { TeamDirectory } from '../../src/desk/application/desk-directory';
 import { DeskRouting } from '../../src/desk/application/desk-routing';
 import type { OutboxRow } from '../../src/outbox/outbox-row';
-import { IssuedPushUrl, Memberships, PushUrlIssuer } from '../../src/rooms/application/memberships';
+import { IssuedPushUrl, Memberships, PushUrlIssuer, PushUrlRequest } from '../../src/rooms/application/memberships';
 import { Rooms } from '../../src/rooms/application/rooms';
 import type { ClientKind, RoomOptions } from '../../src/rooms/domain/room';
 
@@ -18,7 +18,7 @@ import type { ClientKind, RoomOptions } from '../../src/rooms/domain/room';
 export class StandInIssuer implements PushUrlIssuer {
   signed = 0;
 
-  async issuePushUrl(_roomId: string, memberId: string, recording: boolean, _formats?: string[], kind?: ClientKind): Promise<IssuedPushUrl> {
+  async issuePushUrl({ memberId, record: recording, kind }: PushUrlRequest): Promise<IssuedPushUrl> {
     this.signed++;
     const webrtcUrl = kind === 'browser' ? `webrtc://media.test/push/s_${memberId}` : '';
     return { streamId: `s_${memberId}`, url: `rtmp://media.test/live/s_${memberId}`, expireTime: new Date(Date.now() + 3600_000), recording, webrtcUrl, webrtcUnavailable: '' };

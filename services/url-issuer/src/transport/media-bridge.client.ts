@@ -1,7 +1,7 @@
 // The media bridge (gRPC MediaBridgeService) as a self-hosted provider's WebRtcLeg: a browser's play
 // URL opens an ingress of the stream for that viewer, its push URL an egress of its stream; the
 // answer becomes a janus+http(s) URL (domain/janus-url.ts).
-import { createClient, GrpcMetrics, GrpcTlsConfig, InProcessHub, isDomainError } from '@rtcroom/common';
+import { createClient, GrpcMetrics, GrpcTlsConfig, InProcessHub, isDomainError, optionsOf } from '@rtcroom/common';
 import { mediaBridgev1 } from '@rtcroom/proto';
 import { janusPlayUrl, janusPublishUrl } from '../domain/janus-url';
 import { isStandInMemberId, MediaProvider, WebRtcLeg } from '../domain/media-provider';
@@ -59,10 +59,10 @@ export function mediaBridgeLeg(address: string, rtmp: RtmpSigner, options: Media
     // waitForMediaMs for it); until then the viewer is told the stream is starting, and the bridge
     // keeps preparing it.
     // A viewer without a seat (a monitoring supervisor) brings a seatless URL, admitted all the same.
-    async playUrl({ roomId, streamId, viewer, now, waitForMediaMs, withoutSeat, standInRoomId }) {
+    async playUrl({ roomId, streamId, viewer, now, waitForMediaMs, withoutSeat, standInRoomId, scope }) {
       const sourceUrl = rtmp.playUrl(streamId, viewer, now, { withoutSeat, standInRoomId }).rtmpUrl;
       const wait = waitForMediaMs ?? 0;
-      const opened = await client.openIngress({ roomId, streamId, viewerIdentity: viewer, sourceUrl, waitForMediaMs: wait }, { timeoutMs: wait + (options.timeoutMs ?? 10_000) });
+      const opened = await client.openIngress({ roomId, streamId, viewerIdentity: viewer, sourceUrl, waitForMediaMs: wait }, { timeoutMs: wait + (options.timeoutMs ?? 10_000), requestId: scope?.requestId });
       if (opened.state !== mediaBridgev1.BridgeState.BRIDGE_STATE_FLOWING) return { starting: true };
       return janusPlayUrl(accessOf(opened.janus), opened.mountpointId, opened.mountpointPin);
     },
@@ -71,9 +71,9 @@ export function mediaBridgeLeg(address: string, rtmp: RtmpSigner, options: Media
     // (stream_started) only once that push is really on nginx-rtmp: the egress's ffmpeg connects only
     // once the browser's media reaches it. The bridge keys the egress by member id, held by the
     // member's identity.
-    async pushUrl({ roomId, memberId, identity, streamId, record, formats, now }) {
+    async pushUrl({ roomId, memberId, identity, streamId, record, formats, now, scope }) {
       const targetUrl = rtmp.pushUrl(streamId, record, now, formats, { roomId, standIn: isStandInMemberId(memberId) }).url;
-      const opened = await client.openEgress({ roomId, memberId, publisherIdentity: identity ?? '', targetUrl });
+      const opened = await client.openEgress({ roomId, memberId, publisherIdentity: identity ?? '', targetUrl }, optionsOf(scope));
       return janusPublishUrl(accessOf(opened.janus), opened.videoroomId, opened.feedId);
     },
     close: () => client.close(),

@@ -5,7 +5,7 @@
 // (desk/application/desk.ts) routes them to agents, and its agents follow every change of such a call
 // in the same transaction.
 import type { mediav1 } from '@rtcroom/proto';
-import { DomainError, newId } from '@rtcroom/common';
+import { DomainError, newId, RequestScope } from '@rtcroom/common';
 import { answer, Call, callerStartedPushing, cancel, expire, hangUp, newCall, notParty, partyGone, requireNotEnded } from '../domain/call';
 import { agentAnswered, customerStartedPushing, LapseCause, offerLapsed, ringingAgentDeclines } from '../../desk/domain/desk-call';
 import { checkDisplayName, ClientKind, Member, Room } from '../../rooms/domain/room';
@@ -20,9 +20,10 @@ import { Actor } from '../../rooms/domain/room-access';
 
 /** Presence as calls and the desk need it: is anyone connected as this identity (or these)? */
 export interface PresencePort {
-  isOnline(identity: string): Promise<boolean>;
+  /** `scope`: the request asking (a handler's call), named in presence's log. */
+  isOnline(identity: string, scope?: RequestScope): Promise<boolean>;
   /** Those of the identities that are connected. */
-  onlineAmong(identities: string[]): Promise<Set<string>>;
+  onlineAmong(identities: string[], scope?: RequestScope): Promise<Set<string>>;
 }
 
 /** The service desk as calls need it. */
@@ -43,6 +44,8 @@ export interface PlaceCallInput {
   ringTimeoutSeconds: number;
   /** What the caller plays and pushes with; absent: a mini-program. */
   callerKind?: ClientKind;
+  /** The request placing the call (its handler's call), named by the calls it makes. */
+  scope?: RequestScope;
 }
 
 export interface CallSeat {
@@ -77,7 +80,7 @@ export class Calls {
     // Validated before anything is made.
     newCall({ id: 'c_check', roomId: 'r', callerIdentity: input.callerIdentity, calleeIdentity: input.calleeIdentity, callerStreamId: '', metadata: input.metadata, ringTimeoutSeconds, now: new Date() });
     // Both asked at once (presence over gRPC, the store): one round trip less before the ring.
-    const [online, busy] = await Promise.all([this.presence.isOnline(input.calleeIdentity), this.tx.store.calls.inLiveCall(input.calleeIdentity)]);
+    const [online, busy] = await Promise.all([this.presence.isOnline(input.calleeIdentity, input.scope), this.tx.store.calls.inLiveCall(input.calleeIdentity)]);
     if (!online) throw new DomainError('CALLEE_OFFLINE', `${input.calleeIdentity} is not connected`);
     if (busy) throw new DomainError('CALLEE_BUSY', `${input.calleeIdentity} is in another call`);
     const room = await this.rooms.create(
@@ -105,6 +108,7 @@ export class Calls {
       sessionId: input.callerSessionId,
       createIfMissing: false,
       kind: input.callerKind,
+      scope: input.scope,
     });
     const call = await this.tx.run(room.id, async (change) => {
       const locked = await change.lock(room.id);
@@ -137,13 +141,14 @@ export class Calls {
     accept: boolean,
     displayName: string,
     kind?: ClientKind,
+    scope?: RequestScope,
   ): Promise<{ call: Call; seat?: Omit<CallSeat, 'call'> }> {
     const call = await this.get(callId);
     if (call.invitedIdentities.includes(identity) && identity !== call.calleeIdentity) {
       requireNotEnded(call);
       if (!accept) return { call };
       if (call.state !== 'active') throw new DomainError('FAILED_PRECONDITION', 'the call is not running', { state: call.state });
-      const seat = await this.members.join({ roomId: call.roomId, identity, displayName, sessionId, createIfMissing: false, kind });
+      const seat = await this.members.join({ roomId: call.roomId, identity, displayName, sessionId, createIfMissing: false, kind, scope });
       return { call: await this.get(callId), seat };
     }
     answer(call, identity, accept, new Date()); // refuses early: wrong party, not ringing, ended
@@ -151,7 +156,7 @@ export class Calls {
       const declined = await this.transition(callId, (c, now) => (c.teamId ? ringingAgentDeclines(c, identity) : answer(c, identity, false, now)), 'rejected');
       return { call: declined };
     }
-    const seat = await this.members.join({ roomId: call.roomId, identity, displayName, sessionId, createIfMissing: false, kind });
+    const seat = await this.members.join({ roomId: call.roomId, identity, displayName, sessionId, createIfMissing: false, kind, scope });
     return { call: await this.get(callId), seat };
   }
 

@@ -46,13 +46,14 @@ export function callGrpcBinding(calls: Calls): ServiceBinding {
           metadata: req.metadata,
           ringTimeoutSeconds: req.ringTimeoutSeconds,
           callerKind: clientKindFromProto(req.callerKind, 'caller_kind'),
+          scope: rpc,
         });
         const { members: _members, ...rest } = seatToProto(seat);
         return { call: toProtoCall(seat.call), ...rest };
       },
       async answerCall(req, rpc) {
         checkAnswering(userActor(req.principal, rpc), req.identity);
-        const { call, seat } = await calls.answer(req.callId, identity('identity', req.identity), req.sessionId, req.accept, req.displayName, clientKindFromProto(req.kind));
+        const { call, seat } = await calls.answer(req.callId, identity('identity', req.identity), req.sessionId, req.accept, req.displayName, clientKindFromProto(req.kind), rpc);
         if (!seat) return { call: toProtoCall(call), room: undefined, member: undefined, members: [], pushUrl: undefined, seq: 0, playStreamIds: [], playUrls: [] };
         return { call: toProtoCall(call), ...seatToProto(seat), playStreamIds: streamsToPlay(seat.members, req.identity), playUrls: seat.playUrls ?? [] };
       },

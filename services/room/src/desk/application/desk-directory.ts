@@ -1,6 +1,6 @@
 // What the desk's use cases and its router share: teams by id or name (they do not change once made,
 // so they are kept after the first read), and which identities are connected.
-import { DomainError } from '@rtcroom/common';
+import { DomainError, RequestScope } from '@rtcroom/common';
 import { Team } from '../domain/desk';
 import type { DeskStore } from '../store/desk-store';
 import { PresencePort } from '../../calls/application/calls';
@@ -23,7 +23,7 @@ export class TeamDirectory {
 }
 
 /** The identities among these with a connection now, in one call (presence failing: nobody). */
-export async function onlineOf(presence: PresencePort, identities: string[]): Promise<Set<string>> {
+export async function onlineOf(presence: PresencePort, identities: string[], scope?: RequestScope): Promise<Set<string>> {
   if (identities.length === 0) return new Set();
-  return presence.onlineAmong(identities).catch(() => new Set<string>());
+  return presence.onlineAmong(identities, scope).catch(() => new Set<string>());
 }

@@ -2,7 +2,7 @@
 // transfer and guests; figures; recordings by call. Offering queued calls to agents, and agents
 // following their calls, is the router's (desk-routing.ts).
 import { createHash } from 'node:crypto';
-import { DomainError, identityPattern, isDomainError, newId } from '@rtcroom/common';
+import { DomainError, identityPattern, isDomainError, newId, RequestScope } from '@rtcroom/common';
 import type { recordingv1 } from '@rtcroom/proto';
 import { Call } from '../../calls/domain/call';
 import { Agent, agentChooses, AgentState, normalizeTeam, Team } from '../domain/desk';
@@ -37,6 +37,8 @@ export interface CallTeamInput {
   metadata: string;
   /** What the customer plays and pushes with; absent: a mini-program. */
   customerKind?: ClientKind;
+  /** The request placing the call (its handler's call), named by the calls it makes. */
+  scope?: RequestScope;
 }
 
 /** A running desk call as its supervisor sees it. */
@@ -87,12 +89,12 @@ export class Desk {
     return team;
   }
 
-  async team(idOrName: string, actor: Actor = null): Promise<{ team: Team; agents: AgentView[]; queue: Call[] }> {
+  async team(idOrName: string, actor: Actor = null, scope?: RequestScope): Promise<{ team: Team; agents: AgentView[]; queue: Call[] }> {
     const team = await this.teams.find(idOrName);
     checkAgentOf(actor, team);
     const [agents, queue] = await Promise.all([this.tx.store.desk.agentsOf(team.id), this.tx.store.desk.waitingCalls(team.id)]);
     const ids = agents.map((a) => a.identity);
-    const [online, elsewhere] = await Promise.all([onlineOf(this.presence, ids), this.tx.store.desk.busyElsewhere(team.id, ids)]);
+    const [online, elsewhere] = await Promise.all([onlineOf(this.presence, ids, scope), this.tx.store.desk.busyElsewhere(team.id, ids)]);
     return { team, agents: agents.map((a) => ({ ...a, connected: online.has(a.identity), busyElsewhere: elsewhere.get(a.identity) ?? null })), queue };
   }
 
@@ -154,6 +156,7 @@ export class Desk {
       sessionId: input.customerSessionId,
       createIfMissing: false,
       kind: input.customerKind,
+      scope: input.scope,
     });
     try {
       const call = await this.tx.run(room.id, async (change) => {
@@ -192,11 +195,11 @@ export class Desk {
   }
 
   /** The agent holding a call hands it to another agent (rung at once) or to a team's queue. */
-  async transfer(callId: string, identity: string, toIdentity: string, toTeam: string): Promise<Call> {
+  async transfer(callId: string, identity: string, toIdentity: string, toTeam: string, scope?: RequestScope): Promise<Call> {
     if (!toIdentity && !toTeam) throw new DomainError('INVALID_ARGUMENT', 'give to_identity (an agent) or to_team, or both', { field: 'to_identity' });
     const current = await this.calls.get(callId);
     const team = toTeam ? await this.teams.find(toTeam) : await this.teams.find(current.teamId ?? '');
-    if (toIdentity && !(await this.presence.isOnline(toIdentity).catch(() => false))) {
+    if (toIdentity && !(await this.presence.isOnline(toIdentity, scope).catch(() => false))) {
       throw new DomainError('AGENT_UNAVAILABLE', `${toIdentity} is not connected`, { identity: toIdentity });
     }
     return this.calls.transition(callId, async (call, now, change, room) => {
@@ -215,11 +218,11 @@ export class Desk {
   }
 
   /** A party to a running team call invites a supervisor or colleague (who must be connected). */
-  async invite(callId: string, identity: string, invitee: string): Promise<Call> {
+  async invite(callId: string, identity: string, invitee: string, scope?: RequestScope): Promise<Call> {
     if (!identityPattern.test(invitee)) throw new DomainError('INVALID_ARGUMENT', 'invitee_identity is not valid', { field: 'invitee_identity' });
     const call = await this.calls.get(callId);
     if (!call.teamId) throw new DomainError('FAILED_PRECONDITION', 'only service-desk calls take guests', { field: 'call_id' });
-    if (!(await this.presence.isOnline(invitee).catch(() => false))) throw new DomainError('CALLEE_OFFLINE', `${invitee} is not connected`);
+    if (!(await this.presence.isOnline(invitee, scope).catch(() => false))) throw new DomainError('CALLEE_OFFLINE', `${invitee} is not connected`);
     return this.calls.transition(callId, (c) => invite(c, identity, invitee));
   }
 
@@ -259,7 +262,7 @@ export class Desk {
   }
 
   /** Barge in: the supervisor takes a seat in the running call, as a guest the parties see join. */
-  async bargeIn(callId: string, identity: string, sessionId: string, displayName: string, kind: ClientKind | undefined, actor: Actor = null): Promise<CallSeat> {
+  async bargeIn(callId: string, identity: string, sessionId: string, displayName: string, kind: ClientKind | undefined, actor: Actor = null, scope?: RequestScope): Promise<CallSeat> {
     if (!identityPattern.test(identity)) throw new DomainError('INVALID_ARGUMENT', 'identity is not valid', { field: 'identity' });
     checkSelf(actor, identity, 'barge into a call');
     await this.liveCall(callId, actor);
@@ -270,7 +273,7 @@ export class Desk {
       if (c.invitedIdentities.length >= 4) throw new DomainError('ROOM_FULL', 'a call takes at most 4 guests', { field: 'call_id' });
       return { ...c, invitedIdentities: [...c.invitedIdentities, identity] };
     });
-    const { call: after, seat } = await this.calls.answer(callId, identity, sessionId, true, displayName, kind);
+    const { call: after, seat } = await this.calls.answer(callId, identity, sessionId, true, displayName, kind, scope);
     if (!seat) throw new DomainError('CALL_NOT_LIVE', `call ${callId} is not running`, { state: after.state });
     return { call: after, ...seat };
   }
@@ -279,12 +282,12 @@ export class Desk {
    * Whisper: a push URL for the supervisor, on a stream of its own outside the room's seats (not
    * recorded); the call's agent alone is told, by a call event naming the stream. Asked again, a fresh URL.
    */
-  async whisper(callId: string, identity: string, kind: ClientKind | undefined, actor: Actor = null): Promise<{ live: LiveCall; pushUrl: IssuedPushUrl }> {
+  async whisper(callId: string, identity: string, kind: ClientKind | undefined, actor: Actor = null, scope?: RequestScope): Promise<{ live: LiveCall; pushUrl: IssuedPushUrl }> {
     if (!identityPattern.test(identity)) throw new DomainError('INVALID_ARGUMENT', 'identity is not valid', { field: 'identity' });
     checkSelf(actor, identity, 'whisper in a call');
     const call = await this.liveCall(callId, actor);
     const memberId = whisperMemberId(callId, identity);
-    const pushUrl = await this.issuer.issuePushUrl(call.roomId, memberId, false, [], kind, false, identity);
+    const pushUrl = await this.issuer.issuePushUrl({ roomId: call.roomId, memberId, record: false, formats: [], kind, audioOnly: false, identity }, scope);
     const after = await this.calls.transition(callId, (c, now, change) => {
       if (c.state !== 'active') throw new DomainError('CALL_NOT_LIVE', `call ${callId} is not running`, { state: c.state });
       change.notify([...encodeWhisper(c, c.calleeIdentity, identity, { streamId: pushUrl.streamId, memberId }, now), encodeSupervised(c, identity, 'whisper', now)]);
@@ -323,7 +326,7 @@ export class Desk {
 
   // --- figures and recordings -------------------------------------------------------------------
 
-  async stats(teamIdOrName: string, since: Date | undefined, actor: Actor = null): Promise<TeamStats> {
+  async stats(teamIdOrName: string, since: Date | undefined, actor: Actor = null, scope?: RequestScope): Promise<TeamStats> {
     const team = await this.teams.find(teamIdOrName);
     checkAgentOf(actor, team);
     const from = since ?? new Date(Date.now() - 24 * 3600 * 1000);
@@ -332,7 +335,7 @@ export class Desk {
     const now = Date.now();
     const longestWaitingNow = waiting.reduce((m, c) => Math.max(m, (now - c.createdAt.getTime()) / 1000), 0);
     const availableHere = agents.filter((a) => a.state === 'available').map((a) => a.identity);
-    const [online, elsewhere] = await Promise.all([onlineOf(this.presence, availableHere), desk.busyElsewhere(team.id, availableHere)]);
+    const [online, elsewhere] = await Promise.all([onlineOf(this.presence, availableHere, scope), desk.busyElsewhere(team.id, availableHere)]);
     return {
       teamId: team.id,
       since: from,
@@ -369,7 +372,7 @@ export class Desk {
    * oldest first, with each recording's url signed for that user (by recording id; none: no url):
    * what the agent's console lists and plays.
    */
-  async callRecordingsFor(callId: string, actor: NonNullable<Actor>): Promise<{ rows: CallRecordingRow[]; signedUrls: Map<string, string> }> {
+  async callRecordingsFor(callId: string, actor: NonNullable<Actor>, scope?: RequestScope): Promise<{ rows: CallRecordingRow[]; signedUrls: Map<string, string> }> {
     if (!callId) throw new DomainError('INVALID_ARGUMENT', 'call_id is required', { field: 'call_id' });
     const call = await this.tx.store.calls.findCall(callId);
     if (!call?.teamId) throw new DomainError('CALL_NOT_FOUND', `no desk call ${callId}`, { callId });
@@ -382,7 +385,7 @@ export class Desk {
       }
     }
     const rows = (await this.tx.store.desk.listCallRecordings({ callId }, 200, null)).reverse();
-    const signedUrls = rows.length > 0 && this.issuer.signedRecordingUrls ? await this.issuer.signedRecordingUrls(call.roomId, actor.identity) : new Map<string, string>();
+    const signedUrls = rows.length > 0 && this.issuer.signedRecordingUrls ? await this.issuer.signedRecordingUrls(call.roomId, actor.identity, scope) : new Map<string, string>();
     return { rows, signedUrls };
   }
 

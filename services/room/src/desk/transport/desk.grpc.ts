@@ -116,8 +116,8 @@ export function deskGrpcBinding(desk: Desk): ServiceBinding {
         });
         return { team: toProtoTeam(team) };
       },
-      async getTeam(req) {
-        const { team, agents, queue } = await desk.team(req.teamId || req.name, actorFromProto(req.principal));
+      async getTeam(req, rpc) {
+        const { team, agents, queue } = await desk.team(req.teamId || req.name, actorFromProto(req.principal), rpc);
         return { team: toProtoTeam(team), agents: agents.map(toProtoAgent), queue: queue.map(toProtoCall) };
       },
       async listTeams() {
@@ -136,19 +136,20 @@ export function deskGrpcBinding(desk: Desk): ServiceBinding {
           customerDisplayName: req.customerDisplayName,
           metadata: req.metadata,
           customerKind: clientKindFromProto(req.customerKind, 'customer_kind'),
+          scope: rpc,
         });
         return { call: toProtoCall(seat.call), room: toProtoRoom(seat.room), member: toProtoMember(seat.member), pushUrl: seat.pushUrl ?? undefined, seq: seat.seq };
       },
       async transferCall(req, rpc) {
         checkSelf(userActor(req.principal, rpc), req.identity, 'transfer a call');
-        return { call: toProtoCall(await desk.transfer(req.callId, identity('identity', req.identity), req.toIdentity, req.toTeam)) };
+        return { call: toProtoCall(await desk.transfer(req.callId, identity('identity', req.identity), req.toIdentity, req.toTeam, rpc)) };
       },
       async inviteToCall(req, rpc) {
         checkSelf(userActor(req.principal, rpc), req.identity, 'invite to a call');
-        return { call: toProtoCall(await desk.invite(req.callId, identity('identity', req.identity), req.inviteeIdentity)) };
+        return { call: toProtoCall(await desk.invite(req.callId, identity('identity', req.identity), req.inviteeIdentity, rpc)) };
       },
-      async getTeamStats(req) {
-        return { stats: toProtoStats(await desk.stats(req.team, req.since, actorFromProto(req.principal))) };
+      async getTeamStats(req, rpc) {
+        return { stats: toProtoStats(await desk.stats(req.team, req.since, actorFromProto(req.principal), rpc)) };
       },
       async listLiveCalls(req, rpc) {
         return { calls: (await desk.liveCalls(req.team, userActor(req.principal, rpc))).map(toProtoLiveCall) };
@@ -160,7 +161,7 @@ export function deskGrpcBinding(desk: Desk): ServiceBinding {
         return { call: toProtoLiveCall(live), playStreamIds };
       },
       async bargeIn(req, rpc) {
-        const seat = await desk.bargeIn(req.callId, identity('identity', req.identity), req.sessionId, req.displayName, clientKindFromProto(req.kind, 'kind'), userActor(req.principal, rpc));
+        const seat = await desk.bargeIn(req.callId, identity('identity', req.identity), req.sessionId, req.displayName, clientKindFromProto(req.kind, 'kind'), userActor(req.principal, rpc), rpc);
         return {
           call: toProtoCall(seat.call),
           room: toProtoRoom(seat.room),
@@ -173,14 +174,14 @@ export function deskGrpcBinding(desk: Desk): ServiceBinding {
         };
       },
       async whisper(req, rpc) {
-        const { live, pushUrl } = await desk.whisper(req.callId, identity('identity', req.identity), clientKindFromProto(req.kind, 'kind'), userActor(req.principal, rpc));
+        const { live, pushUrl } = await desk.whisper(req.callId, identity('identity', req.identity), clientKindFromProto(req.kind, 'kind'), userActor(req.principal, rpc), rpc);
         return { call: toProtoLiveCall(live), pushUrl };
       },
       async listCallRecordings(req, rpc) {
         const actor = userActor(req.principal, rpc);
         if (actor) {
           // An end user's: one call's, its urls signed for that user (and none unsigned).
-          const { rows, signedUrls } = await desk.callRecordingsFor(req.callId, actor);
+          const { rows, signedUrls } = await desk.callRecordingsFor(req.callId, actor, rpc);
           return {
             recordings: rows.map((r) => {
               const recording = recordingv1.Recording.decode(r.recording);

@@ -1,6 +1,6 @@
 // Membership use cases: take a seat, give it up, be removed (and banned), update one's profile,
 // stream state, and the seats of a session that is gone.
-import { DomainError, isDomainError, newId } from '@rtcroom/common';
+import { DomainError, isDomainError, newId, RequestScope } from '@rtcroom/common';
 import {
   audienceCount,
   checkDisplayName,
@@ -32,20 +32,21 @@ import { RoomTransactions } from '../../changes/room-transaction';
 import { isUniqueViolation } from '../../db/store';
 import { definedOnly, resolveRoom, Rooms } from './rooms';
 
-/** The URL issuer as the room service needs it. `kind` (unset: mini-program) is the pusher's or viewer's. */
+/**
+ * The URL issuer as the room service needs it. `kind` (unset: mini-program) is the pusher's or
+ * viewer's. `scope`: the request the URL is signed for (a handler's call), named in the issuer's log.
+ */
 export interface PushUrlIssuer {
-  /** audioOnly: the room is audio-only (the provider's audio-only mode where it has one). */
-  /** `identity`: the member's, which holds a browser's bridged push (the media bridge's egress). */
-  issuePushUrl(roomId: string, memberId: string, record: boolean, formats?: string[], kind?: ClientKind, audioOnly?: boolean, identity?: string): Promise<IssuedPushUrl>;
+  issuePushUrl(request: PushUrlRequest, scope?: RequestScope): Promise<IssuedPushUrl>;
   /**
    * Several push URLs in one call, answered in order (a room's next members' URLs signed ahead);
    * absent: the grants sign one member ahead at a time.
    */
-  issuePushUrls?(requests: PushUrlRequest[]): Promise<IssuedPushUrl[]>;
+  issuePushUrls?(requests: PushUrlRequest[], scope?: RequestScope): Promise<IssuedPushUrl[]>;
   /** Play URLs of these streams signed for one viewer (passed on to the caller as they are). */
-  issueViewerPlayUrls?(roomId: string, viewerIdentity: string, streamIds: string[], kind?: ClientKind): Promise<mediav1.PlayUrl[]>;
+  issueViewerPlayUrls?(roomId: string, viewerIdentity: string, streamIds: string[], kind?: ClientKind, scope?: RequestScope): Promise<mediav1.PlayUrl[]>;
   /** The url of each of a room's recordings (by recording id), signed for one viewer. */
-  signedRecordingUrls?(roomId: string, viewerIdentity: string): Promise<Map<string, string>>;
+  signedRecordingUrls?(roomId: string, viewerIdentity: string, scope?: RequestScope): Promise<Map<string, string>>;
 }
 
 /** What issuePushUrl takes, as one request of issuePushUrls. */
@@ -55,8 +56,15 @@ export interface PushUrlRequest {
   record: boolean;
   formats?: string[];
   kind?: ClientKind;
+  /** The room is audio-only (the provider's audio-only mode where it has one). */
   audioOnly?: boolean;
+  /** The member's, which holds a browser's bridged push (the media bridge's egress). */
   identity?: string;
+}
+
+/** A member's push URL request, in its room. */
+function pushUrlRequestOf(room: Room, member: Member): PushUrlRequest {
+  return { roomId: room.id, memberId: member.memberId, record: room.recording, formats: room.recordingFormats, kind: member.kind, audioOnly: room.audioOnly === true, identity: member.identity };
 }
 
 export interface IssuedPushUrl {
@@ -92,6 +100,8 @@ export interface JoinInput {
   role?: MemberRole;
   /** What the member plays and pushes with; absent: a mini-program. */
   kind?: ClientKind;
+  /** The request the join serves (its handler's call), named by the calls it makes. */
+  scope?: RequestScope;
 }
 
 export interface JoinResult {
@@ -157,7 +167,7 @@ export class Memberships {
     // Signed ahead after the room's previous join (push-url-grants.ts), or now, while the room's turn
     // and lock are awaited: the lock waits for it only when the URL issuer is slower than that.
     const kind = input.kind ?? 'mini_program';
-    const { memberId, signing } = this.grants.take(target, kind, input.identity);
+    const { memberId, signing } = this.grants.take(target, kind, input.identity, input.scope);
     signing.catch(() => undefined); // awaited below; a failure before then is not unhandled
     try {
       const joined = await this.tx.run(target.id, async (change) => {
@@ -194,7 +204,7 @@ export class Memberships {
         change.record({ type: 'member_joined', member, audienceCount: room.audienceCount });
         const members = [...seated.filter((m) => m.memberId !== decision.replaces?.memberId), member];
         // Asked for while the join is written, so a new member's answer waits for one hop less.
-        const viewing = this.playUrlsFor(room.id, member, members);
+        const viewing = this.playUrlsFor(room.id, member, members, input.scope);
         await change.commit(room);
         return { room, member, members, ...handedOut(role, pushUrl), playUrls: await viewing, seq: room.seq };
       }, { optimistic: true });
@@ -216,7 +226,7 @@ export class Memberships {
    * ROOM_FULL when the seats are taken, decided under the room's lock) and asks for one otherwise. To
    * the audience: the member itself or the manager, at once. The operator (no actor) promotes at once.
    */
-  async setRole(roomId: string, identity: string, role: MemberRole, actor: Actor = null): Promise<SetRoleResult> {
+  async setRole(roomId: string, identity: string, role: MemberRole, actor: Actor = null, scope?: RequestScope): Promise<SetRoleResult> {
     let moved = false;
     const out = await this.onSeated(roomId, identity, async (change, room, member) => {
       const self = actor !== null && actor.identity === identity;
@@ -261,7 +271,7 @@ export class Memberships {
     if (!moved || !out.room) return { member: out.member, pending: out.pending, pushUrl: null, audienceEntryUrl: null };
     // The stream id derives from the member id, so this push URL names the stream the member already
     // has; back in the audience, the same signing gives its entry URL instead.
-    const issued = await this.issuer.issuePushUrl(out.room.id, out.member.memberId, out.room.recording, out.room.recordingFormats, out.member.kind, out.room.audioOnly === true, out.member.identity);
+    const issued = await this.issuer.issuePushUrl(pushUrlRequestOf(out.room, out.member), scope);
     return { member: out.member, pending: false, ...handedOut(role, issued) };
   }
 
@@ -509,15 +519,15 @@ export class Memberships {
     const snap = await this.rooms.get({ roomId: room.id });
     // The first join's kind, not this retry's: the membership is what the first one made.
     // A seat's fresh push URL, or an audience member's fresh entry URL (a retry is how either is renewed).
-    const issued = await this.issuer.issuePushUrl(room.id, member.memberId, room.recording, room.recordingFormats, member.kind, room.audioOnly === true, member.identity);
-    return { room: snap.room, member, members: snap.members, ...handedOut(roleOf(member), issued), playUrls: await this.playUrlsFor(room.id, member, snap.members), seq: snap.seq };
+    const issued = await this.issuer.issuePushUrl(pushUrlRequestOf(room, member), input.scope);
+    return { room: snap.room, member, members: snap.members, ...handedOut(roleOf(member), issued), playUrls: await this.playUrlsFor(room.id, member, snap.members, input.scope), seq: snap.seq };
   }
 
   /** Play URLs of the others publishing, signed for the viewer's kind; none (the caller asks) if the issuer fails. */
-  private async playUrlsFor(roomId: string, viewer: Member, members: Member[]): Promise<mediav1.PlayUrl[]> {
+  private async playUrlsFor(roomId: string, viewer: Member, members: Member[], scope: RequestScope | undefined): Promise<mediav1.PlayUrl[]> {
     const streamIds = streamsToPlay(members, viewer.identity);
     if (streamIds.length === 0 || !this.issuer.issueViewerPlayUrls) return [];
-    return this.issuer.issueViewerPlayUrls(roomId, viewer.identity, streamIds, viewer.kind).catch(() => []);
+    return this.issuer.issueViewerPlayUrls(roomId, viewer.identity, streamIds, viewer.kind, scope).catch(() => []);
   }
 }
 

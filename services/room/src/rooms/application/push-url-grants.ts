@@ -8,7 +8,7 @@
 // lifetime), and one whose signing failed is signed again on the spot. Grants are signed for a
 // mini-program (the kind nearly every join is); a browser's join signs its own URL on the spot and
 // leaves the room's grants to the next joins.
-import { newId } from '@rtcroom/common';
+import { newId, RequestScope } from '@rtcroom/common';
 import type { ClientKind, Room } from '../domain/room';
 import type { IssuedPushUrl, PushUrlIssuer } from './memberships';
 
@@ -48,24 +48,27 @@ export class PushUrlGrants {
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** A member id for a new member of the room and its push URL: the one signed ahead if fresh. */
-  take(room: Room, kind: ClientKind = 'mini_program', identity?: string): PushGrant {
+  /**
+   * A member id for a new member of the room and its push URL: the one signed ahead if fresh. `scope`:
+   * the join's request, named by the URL issuer when the URL is signed now.
+   */
+  take(room: Room, kind: ClientKind = 'mini_program', identity?: string, scope?: RequestScope): PushGrant {
     if (kind !== 'mini_program') {
       const memberId = newId('m');
-      return { memberId, signing: this.sign(room, memberId, kind, identity) };
+      return { memberId, signing: this.sign(room, memberId, kind, identity, scope) };
     }
     const grant = this.takeFresh(room.id);
     if (grant) {
       // Signed ahead but failed (the issuer was down then): signed again now, same member id.
-      return { memberId: grant.memberId, signing: grant.signing.catch(() => this.sign(room, grant.memberId)) };
+      return { memberId: grant.memberId, signing: grant.signing.catch(() => this.sign(room, grant.memberId, 'mini_program', undefined, scope)) };
     }
     // None ahead (a room's first join, or joins faster than the grants): this join's URL and the
     // seats left after it in one call, so that the joins right behind it find theirs.
     const memberId = newId('m');
     const after = this.issuer.issuePushUrls ? Math.min(room.maxMembers - room.memberCount - 1, this.options.maxAhead) : 0;
-    if (room.closedAt || after <= 0) return { memberId, signing: this.sign(room, memberId) };
+    if (room.closedAt || after <= 0) return { memberId, signing: this.sign(room, memberId, 'mini_program', undefined, scope) };
     const ahead = newIds(after);
-    const [signing, ...signings] = this.signMany(room, [memberId, ...ahead]);
+    const [signing, ...signings] = this.signMany(room, [memberId, ...ahead], scope);
     this.keep(room, ahead, signings);
     return { memberId, signing: signing! };
   }
@@ -118,10 +121,11 @@ export class PushUrlGrants {
   }
 
   /** These mini-program members' URLs, in one call where the issuer signs several. */
-  private signMany(room: Room, memberIds: string[]): Promise<IssuedPushUrl>[] {
-    if (memberIds.length === 1 || !this.issuer.issuePushUrls) return memberIds.map((memberId) => this.sign(room, memberId));
+  private signMany(room: Room, memberIds: string[], scope?: RequestScope): Promise<IssuedPushUrl>[] {
+    if (memberIds.length === 1 || !this.issuer.issuePushUrls) return memberIds.map((memberId) => this.sign(room, memberId, 'mini_program', undefined, scope));
     const all = this.issuer.issuePushUrls(
       memberIds.map((memberId) => ({ roomId: room.id, memberId, record: room.recording, formats: room.recordingFormats, kind: 'mini_program' as const, audioOnly: room.audioOnly === true })),
+      scope,
     );
     return memberIds.map((_, i) =>
       all.then((urls) => {
@@ -139,8 +143,8 @@ export class PushUrlGrants {
     return age <= (grant.expiresAt - grant.issuedAt) * this.options.maxLifetimeShare;
   }
 
-  private sign(room: Room, memberId: string, kind: ClientKind = 'mini_program', identity?: string): Promise<IssuedPushUrl> {
-    return this.issuer.issuePushUrl(room.id, memberId, room.recording, room.recordingFormats, kind, room.audioOnly === true, identity);
+  private sign(room: Room, memberId: string, kind: ClientKind = 'mini_program', identity?: string, scope?: RequestScope): Promise<IssuedPushUrl> {
+    return this.issuer.issuePushUrl({ roomId: room.id, memberId, record: room.recording, formats: room.recordingFormats, kind, audioOnly: room.audioOnly === true, identity }, scope);
   }
 }
 

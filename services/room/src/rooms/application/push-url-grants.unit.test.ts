@@ -9,7 +9,7 @@ class FakeIssuer implements PushUrlIssuer {
   calls: Array<{ roomId: string; memberId: string; record: boolean; formats?: string[] }> = [];
   failNext = false;
   constructor(private readonly now: () => number) {}
-  async issuePushUrl(roomId: string, memberId: string, record: boolean, formats?: string[], kind?: ClientKind): Promise<IssuedPushUrl> {
+  async issuePushUrl({ roomId, memberId, record, formats, kind }: PushUrlRequest): Promise<IssuedPushUrl> {
     this.calls.push({ roomId, memberId, record, formats, ...(kind && kind !== 'mini_program' ? { kind } : {}) });
     if (this.failNext) {
       this.failNext = false;
@@ -29,7 +29,7 @@ class BatchIssuer extends FakeIssuer {
       this.failBatch = false;
       throw new Error('issuer down');
     }
-    return Promise.all(requests.map((r) => this.issuePushUrl(r.roomId, r.memberId, r.record, r.formats, r.kind)));
+    return Promise.all(requests.map((r) => this.issuePushUrl(r)));
   }
 }
 
@@ -107,7 +107,7 @@ describe('push URLs signed ahead', () => {
 
     // A URL living a minute: 1% of it is 600 ms.
     const shortLived = new PushUrlGrants(
-      { issuePushUrl: async (_r, m, record) => ({ streamId: `s_${m}`, url: '', expireTime: new Date(clock + 60_000), recording: record, webrtcUrl: '', webrtcUnavailable: '' }) },
+      { issuePushUrl: async ({ memberId: m, record }) => ({ streamId: `s_${m}`, url: '', expireTime: new Date(clock + 60_000), recording: record, webrtcUrl: '', webrtcUnavailable: '' }) },
       { maxRooms: 10, maxAgeMs: 30_000, maxLifetimeShare: 0.01, maxAhead: 5 },
       () => clock,
     );

@@ -125,6 +125,7 @@ export function roomGrpcBinding(rooms: Rooms, members: Memberships, messages: Me
           actor: userActor(req.principal, rpc),
           role: roleFromProto(req.role),
           kind: clientKindFromProto(req.kind),
+          scope: rpc,
         });
         return {
           room: toProtoRoom(result.room),
@@ -201,7 +202,7 @@ export function roomGrpcBinding(rooms: Rooms, members: Memberships, messages: Me
         return { member: toProtoMember(await members.allowUnmute(req.roomId, requireIdentity(req.identity), tracksOf(req), userActor(req.principal, rpc))) };
       },
       async setMemberRole(req, rpc) {
-        const result = await members.setRole(req.roomId, requireIdentity(req.identity), roleFromProto(req.role), userActor(req.principal, rpc));
+        const result = await members.setRole(req.roomId, requireIdentity(req.identity), roleFromProto(req.role), userActor(req.principal, rpc), rpc);
         return { member: toProtoMember(result.member), pending: result.pending, pushUrl: result.pushUrl ?? undefined, audienceEntryUrl: result.audienceEntryUrl ?? undefined };
       },
       ...messageHandlers(messages),

@@ -1,5 +1,5 @@
 // The URL issuer, reached over gRPC, as the room service's PushUrlIssuer.
-import { createClient, GrpcMetrics, InProcessHub, GrpcTlsConfig, isUnimplemented } from '@rtcroom/common';
+import { createClient, GrpcMetrics, InProcessHub, GrpcTlsConfig, isUnimplemented, optionsOf } from '@rtcroom/common';
 import { urlIssuerv1 } from '@rtcroom/proto';
 import { IssuedPushUrl, PushUrlIssuer, PushUrlRequest } from '../application/memberships';
 import { toProtoClientKind } from './room.wire';
@@ -8,29 +8,29 @@ export function grpcPushUrlIssuer(address: string, tls?: GrpcTlsConfig, metrics?
   const client = createClient(urlIssuerv1.UrlIssuerServiceService, address, 3000, { tls, metrics, inproc });
   let batchUnsupported = false;
   return {
-    async issuePushUrl(roomId, memberId, record, formats = [], kind = 'mini_program', audioOnly = false, identity = ''): Promise<IssuedPushUrl> {
-      return issuedOf(await client.issuePushUrl(pushUrlRequest({ roomId, memberId, record, formats, kind, audioOnly, identity })));
+    async issuePushUrl(request, scope): Promise<IssuedPushUrl> {
+      return issuedOf(await client.issuePushUrl(pushUrlRequest(request), optionsOf(scope)));
     },
-    async issuePushUrls(requests) {
+    async issuePushUrls(requests, scope) {
       if (!batchUnsupported) {
         try {
-          return (await client.issuePushUrls({ requests: requests.map(pushUrlRequest) })).responses.map(issuedOf);
+          return (await client.issuePushUrls({ requests: requests.map(pushUrlRequest) }, optionsOf(scope))).responses.map(issuedOf);
         } catch (err) {
           // A URL issuer from before IssuePushUrls (during an upgrade): one call each from now on.
           if (!isUnimplemented(err)) throw err;
           batchUnsupported = true;
         }
       }
-      return Promise.all(requests.map(async (r) => issuedOf(await client.issuePushUrl(pushUrlRequest(r)))));
+      return Promise.all(requests.map(async (r) => issuedOf(await client.issuePushUrl(pushUrlRequest(r), optionsOf(scope)))));
     },
-    async issueViewerPlayUrls(roomId, viewerIdentity, streamIds, kind = 'mini_program') {
-      return (await client.issueViewerPlayUrls({ roomId, viewerIdentity, streamIds, viewerKind: toProtoClientKind(kind) })).playUrls;
+    async issueViewerPlayUrls(roomId, viewerIdentity, streamIds, kind = 'mini_program', scope) {
+      return (await client.issueViewerPlayUrls({ roomId, viewerIdentity, streamIds, viewerKind: toProtoClientKind(kind) }, optionsOf(scope))).playUrls;
     },
-    async signedRecordingUrls(roomId, viewerIdentity) {
+    async signedRecordingUrls(roomId, viewerIdentity, scope) {
       const urls = new Map<string, string>();
       let pageToken = '';
       do {
-        const page = await client.listRecordings({ roomId, viewerIdentity, pageSize: 100, pageToken });
+        const page = await client.listRecordings({ roomId, viewerIdentity, pageSize: 100, pageToken }, optionsOf(scope));
         for (const r of page.recordings) urls.set(r.id, r.url);
         pageToken = page.nextPageToken;
       } while (pageToken);
