@@ -1,6 +1,6 @@
 // Presence with the real room service behind it, on the real Postgres and NATS (sessions in the
 // NATS key-value bucket), over gRPC: liveness, grace and resume, restarts, two instances.
-import { AsyncClient, createClient } from '@rtcroom/common';
+import { AsyncClient, createClient, createLogger, Logger } from '@rtcroom/common';
 import { createTestDatabase, deleteTestBucket, deleteTestConsumers, eventually, testLogger, testNatsUrl, TestDatabase, uniqueTestName } from '@rtcroom/common/testing';
 import { presencev1, roomServicev1, roomv1 } from '@rtcroom/proto';
 import { loadRoomConfig, startRoomService, RunningRoomService } from '@rtcroom/room';
@@ -21,7 +21,7 @@ describe('presence (with the real room service and NATS)', () => {
 
   const consumers: string[] = [];
 
-  async function startPresence(): Promise<{ service: RunningPresenceService; client: PresenceClient }> {
+  async function startPresence(logger: Logger = testLogger('presence')): Promise<{ service: RunningPresenceService; client: PresenceClient }> {
     const consumer = `presence-test-${process.pid}-${n++}`;
     consumers.push(consumer);
     const service = await startPresenceService(
@@ -35,7 +35,7 @@ describe('presence (with the real room service and NATS)', () => {
         PRESENCE_MEDIA_CONSUMER: consumer,
         PRESENCE_KV_BUCKET: bucket,
       }),
-      testLogger('presence'),
+      logger,
     );
     running.push(service);
     return { service, client: createClient(presencev1.PresenceServiceService, service.grpcAddress) };
@@ -120,6 +120,18 @@ describe('presence (with the real room service and NATS)', () => {
     const { events } = await rooms.listRoomEvents({ roomId, afterSeq: 0, pageSize: 100 });
     const left = events.map((e) => e.payload).find((p) => p?.$case === 'memberLeft');
     expect(left?.$case === 'memberLeft' && left.value.reason).toBe(roomv1.LeaveReason.LEAVE_REASON_LEFT);
+  });
+
+  it('names the request that closed a session on its lines (the caller\'s x-request-id)', async () => {
+    const lines: Record<string, any>[] = [];
+    const { client } = await startPresence(createLogger({ service: 'presence' }, 'info', (line) => lines.push(JSON.parse(line))));
+    const { sessionId, roomId } = await seat(client, 'dora');
+    await client.closeSession({ sessionId, resumable: false, gatewayId: 'gw-test', holdsNoSeats: false }, { requestId: 'rq_goodbye' });
+    expect(await members(roomId)).toEqual([]);
+    expect(lines.filter((l) => l.sessionId === sessionId).map((l) => [l.msg, l.rpc, l.requestId])).toEqual([
+      ['session ended', 'rtcroom.presence.v1.PresenceService/CloseSession', 'rq_goodbye'],
+    ]);
+    client.close();
   });
 
   it('ends a session the gateway says holds no seats without asking the rooms, and forgets it', async () => {

@@ -5,7 +5,7 @@
 import { presencev1 } from '@rtcroom/proto';
 import { createLogger, Logger } from '../logger';
 import type { CallContext } from './call-context';
-import { createClient } from './client';
+import { createClient, withCallDefaults } from './client';
 import { bindService, RunningGrpcServer, startGrpcServer } from './server';
 
 type Presence = typeof presencev1.PresenceServiceService;
@@ -72,6 +72,24 @@ describe('request ids across a gRPC call', () => {
       ['before', rpc, 'rq_two_hops'],
       ['after', rpc, 'rq_two_hops'],
       ['second hop', 'rtcroom.presence.v1.PresenceService/GetUserPresence', 'rq_two_hops'],
+    ]);
+  });
+
+  it('a client scoped to a request (the gateway\'s per frame) names it on every call, its own options kept', async () => {
+    lines.length = 0;
+    const client = createClient<Presence>(presencev1.PresenceServiceService, server.address, 2000);
+    try {
+      const scoped = withCallDefaults(client, { requestId: 'rq_frame' });
+      await scoped.listOnline({ identities: ['s1'] });
+      await scoped.listOnline({ identities: ['s2'] }, { timeoutMs: 1500 });
+      await scoped.listOnline({ identities: ['s3'] }, { requestId: 'rq_own' });
+    } finally {
+      client.close();
+    }
+    expect(lines.filter((l) => l.msg === 'before').map((l) => [l.n, l.requestId])).toEqual([
+      ['s1', 'rq_frame'],
+      ['s2', 'rq_frame'],
+      ['s3', 'rq_own'],
     ]);
   });
 
