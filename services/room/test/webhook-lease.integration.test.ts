@@ -3,7 +3,7 @@
 // delivery it starts must not walk from there (again, and without the lease, which the record
 // released: another instance may hold it by then).
 import { migrateToLatest, openDatabase, OpenDatabase } from '@rtcroom/common';
-import { createTestDatabase, testLogger, TestDatabase } from '@rtcroom/common/testing';
+import { createTestDatabase, eventually, testLogger, TestDatabase } from '@rtcroom/common/testing';
 import { roomEventv1 } from '@rtcroom/proto';
 import { KyselyPlugin, PluginTransformQueryArgs, PluginTransformResultArgs, QueryResult, RootOperationNode, sql, UnknownRow } from 'kysely';
 import { RoomDatabase } from '../src/db/database';
@@ -82,6 +82,13 @@ describe('webhook lease', () => {
       const payload = roomEventv1.RoomEvent.encode(roomEventv1.RoomEvent.fromPartial({ id: `ev_${seq}`, roomId, seq })).finish();
       await sql`insert into room_events (id, room_id, seq, subject, payload, created_at) values (${`ev_${seq}`}, ${roomId}, ${seq}, ${`rtcroom.room.${roomId}.room.updated`}, ${payload}, now())`.execute(db);
     }
+    // Walks reach only below the oldest transaction running on the whole server (webhook-dispatcher.ts):
+    // another test's transaction may hold it back for a moment. Once past these rows it stays past.
+    await eventually(
+      async () => (await sql<{ n: number }>`select count(*)::int as n from room_events where room_id = ${roomId} and tx < pg_snapshot_xmin(pg_current_snapshot())`.execute(db)).rows[0]!.n === 3,
+      20_000,
+      'the horizon past the events',
+    );
     const gate = new Gate();
     const recorded: (() => void)[] = [];
     const dispatcher = new WebhookDispatcher(
