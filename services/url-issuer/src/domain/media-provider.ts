@@ -1,5 +1,4 @@
 // What the issuer needs from a media provider, and the one place a deployment's provider is chosen.
-import type { RequestScope } from '@rtcroom/common';
 import { createSelfHostedProvider, SelfHostedSettings } from './providers/self-hosted';
 import { createTencentProvider, TencentSettings } from './providers/tencent';
 import { createTrtcProvider, TrtcSettings, TrtcTickets } from './providers/trtc';
@@ -55,8 +54,8 @@ export interface WebRtcPushRequest {
   record: boolean;
   formats: readonly string[];
   now: Date;
-  /** The request signing it (a handler's call): a bridge's log names it. */
-  scope?: RequestScope;
+  /** The request signing it (a handler's call, a RequestScope): a bridge's log names it. */
+  scope?: { readonly requestId?: string };
 }
 
 /** A browser viewer's play of one stream of a room. */
@@ -84,8 +83,8 @@ export interface WebRtcPlayRequest extends PlayOptions {
   now: Date;
   /** A bridge may wait up to this long for media to flow to the viewer's side; absent or 0: answer at once. */
   waitForMediaMs?: number;
-  /** The request signing it (a handler's call): a bridge's log names it. */
-  scope?: RequestScope;
+  /** The request signing it (a handler's call, a RequestScope): a bridge's log names it. */
+  scope?: { readonly requestId?: string };
 }
 
 /** A browser viewer's WebRTC play: its URL, or not yet (a bridge whose media does not flow yet). */
