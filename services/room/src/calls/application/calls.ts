@@ -100,6 +100,8 @@ export class Calls {
         duplicateIdentity: 'replace',
       },
       null,
+      null,
+      { scope: input.scope }, // the caller joins at once: its push URL signed meanwhile
     );
     const seat = await this.members.join({
       roomId: room.id,

@@ -148,6 +148,8 @@ export class Desk {
         duplicateIdentity: 'replace',
       },
       null,
+      null,
+      { scope: input.scope }, // the customer joins at once: its push URL signed meanwhile
     );
     const seat = await this.members.join({
       roomId: room.id,

@@ -136,6 +136,8 @@ export class Memberships {
     private readonly issuer: PushUrlIssuer,
   ) {
     this.grants = new PushUrlGrants(issuer, undefined, () => tx.now().getTime());
+    // A room made for a join: its first seats signed while the room's statement runs.
+    rooms.onCreatingForJoin({ creating: (room, scope) => this.grants.prepareNew(room, scope), notCreated: (roomId) => this.grants.drop(roomId) });
   }
 
   async join(input: JoinInput): Promise<JoinResult> {
@@ -509,7 +511,7 @@ export class Memberships {
       if (input.createIfMissing) throw new DomainError('PERMISSION_DENIED', 'the access token does not allow creating rooms');
       throw missingRoomError(actor, { name: input.name }, new DomainError('ROOM_NOT_FOUND', `no open room named ${input.name}`));
     }
-    return this.rooms.findOrCreate(input.name, { ...(input.createOptions ?? defaultOptions(input.identity)), ownerIdentity: input.identity });
+    return this.rooms.findOrCreate(input.name, { ...(input.createOptions ?? defaultOptions(input.identity)), ownerIdentity: input.identity }, { scope: input.scope });
   }
 
   private async earlierJoin(room: Room, input: JoinInput): Promise<JoinResult | null> {

@@ -1,6 +1,7 @@
 // Joins and leaves as the use cases make them, on the in-memory store (test/support): seats, the full
 // room, departures, and the optimistic way and its fallback when another instance moved the room on.
 import { groupRoom, InMemoryRoomService, inMemoryRoomService } from '../../../test/support/in-memory-room-service';
+import type { PushUrlRequest } from './memberships';
 
 const topic = (subject: string) => subject.split('.').slice(3).join('.');
 
@@ -29,6 +30,26 @@ describe('memberships (in-memory store)', () => {
     expect(svc.committed.map((e) => e.id)).toEqual(svc.store.rooms.outbox.map((e) => e.id));
     // (Seats taken in the same millisecond come back in member id order, as from Postgres.)
     expect((await svc.store.rooms.seatedMembers(room.id)).map((m) => m.identity).sort()).toEqual(['ann', 'ben']);
+  });
+
+  it("asks for the push URL of a join that makes its room before the room is written, and uses it", async () => {
+    const writtenWhenAsked: boolean[] = [];
+    const sign = svc.issuer.issuePushUrl.bind(svc.issuer);
+    jest.spyOn(svc.issuer, 'issuePushUrl').mockImplementation((request: PushUrlRequest) => {
+      writtenWhenAsked.push(svc.store.rooms.outbox.some((e) => e.roomId === request.roomId));
+      return sign(request);
+    });
+    const ann = await svc.members.join({ name: 'new-room', identity: 'ann', displayName: 'ann', sessionId: 's-ann', createIfMissing: true });
+    // Its own URL asked for first, before the room was written (then the next seat's, signed ahead).
+    expect(writtenWhenAsked).toEqual([false, true]);
+    expect(ann.pushUrl?.streamId).toBe(`s_${ann.member.memberId}`);
+    expect(eventsOf(ann.room.id)).toEqual([
+      [1, 'room.created'],
+      [2, 'member.joined'],
+    ]);
+    // A room made on its own (CreateRoom) signs nothing until it is joined.
+    await svc.rooms.create(groupRoom('later', 6), null);
+    expect(writtenWhenAsked).toHaveLength(2);
   });
 
   it('refuses a seat in a full room and writes nothing; a seated identity coming back keeps its place', async () => {

@@ -85,6 +85,23 @@ export class PushUrlGrants {
     this.keep(room, ahead, this.signMany(room, ahead));
   }
 
+  /**
+   * A room about to be made for a join: its first seats' URLs (the first join's among them, up to
+   * maxAhead + 1) signed while the room's own statement runs, so the first join does not wait for the
+   * URL issuer after it. `scope`: the request the room is made for.
+   */
+  prepareNew(room: Room, scope?: RequestScope): void {
+    const seats = Math.min(room.maxMembers, this.issuer.issuePushUrls ? this.options.maxAhead + 1 : 1);
+    if (room.closedAt || seats <= 0) return;
+    const ids = newIds(seats);
+    this.keep(room, ids, this.signMany(room, ids, scope));
+  }
+
+  /** Forgets a room's grants (a room that was not made after all). */
+  drop(roomId: string): void {
+    this.next.delete(roomId);
+  }
+
   /** Grants held, over every room (for tests and stats). */
   get size(): number {
     let n = 0;

@@ -183,6 +183,22 @@ describe('push URLs signed ahead, several in one call', () => {
     expect(grants.size).toBe(4);
   });
 
+  it("signs a room about to be made for a join in one call, the first URL for that join; a room not made after all is forgotten", async () => {
+    const made = room({ id: 'r_new', memberCount: 0, seq: 0, everJoined: false });
+    grants.prepareNew(made);
+    expect(issuer.batches).toEqual([Array.from({ length: 6 }, () => expect.stringMatching(/^m_/))]);
+    // The room is written meanwhile; its first join takes the first URL, the next joins the rest.
+    const first = grants.take(made);
+    expect(first.memberId).toBe(issuer.batches[0]![0]);
+    await expect(first.signing).resolves.toMatchObject({ streamId: `s_${first.memberId}` });
+    expect(grants.take(room({ id: 'r_new', memberCount: 1 })).memberId).toBe(issuer.batches[0]![1]);
+    expect(issuer.batches).toHaveLength(1);
+    grants.prepareNew(room({ id: 'r_taken', maxMembers: 2, memberCount: 0 }));
+    expect(issuer.batches[1]).toHaveLength(2);
+    grants.drop('r_taken');
+    expect(grants.size).toBe(4);
+  });
+
   it('signs a lone seat on its own, and the last seat of a room with nothing ahead', () => {
     grants.take(room({ maxMembers: 2, memberCount: 1 }));
     expect(issuer.batches).toEqual([]);

@@ -1,6 +1,6 @@
 // Room use cases: create, read, list, update, close, catch up on events, and close rooms whose
 // auto-close time has come.
-import { DomainError, isDomainError, newId } from '@rtcroom/common';
+import { DomainError, isDomainError, newId, RequestScope } from '@rtcroom/common';
 import { recordingv1, roomEventv1 } from '@rtcroom/proto';
 import {
   audienceCount,
@@ -40,6 +40,21 @@ export interface RoomSnapshot {
 /** Open rooms remembered by name; past this many the oldest is forgotten. */
 const namedRoomsKept = 10_000;
 
+/** How a room is made when a join follows at once (by name, a call, a desk's case). */
+export interface JoinFollows {
+  /** The request the room is made for (its handler's call). */
+  scope?: RequestScope;
+}
+
+/**
+ * Told of a room a join follows, before its statement goes out, and if it was not made after all
+ * (memberships.ts signs its first seats' push URLs meanwhile).
+ */
+export interface RoomCreationListener {
+  creating(room: Room, scope?: RequestScope): void;
+  notCreated(roomId: string): void;
+}
+
 export class Rooms {
   /**
    * Open rooms by name as this instance last saw them, so a join by name skips a lookup (a room's id,
@@ -49,6 +64,7 @@ export class Rooms {
   private readonly openByName = new Map<string, Room>();
   /** Rooms being looked up (and made if missing) by findOrCreate here, by name. */
   private readonly resolving = new Map<string, Promise<Room>>();
+  private readonly creationListeners: RoomCreationListener[] = [];
 
   constructor(
     private readonly tx: RoomTransactions,
@@ -60,6 +76,11 @@ export class Rooms {
         if (happened.some((h) => h.type === 'room_closed')) this.forgetName(room.name);
       },
     });
+  }
+
+  /** Tells `listener` of each room made for a join that follows at once (create's `joinFollows`). */
+  onCreatingForJoin(listener: RoomCreationListener): void {
+    this.creationListeners.push(listener);
   }
 
   /** The open room with this name, or null. */
@@ -82,8 +103,11 @@ export class Rooms {
     if (this.openByName.size > namedRoomsKept) this.openByName.delete(this.openByName.keys().next().value as string);
   }
 
-  /** A principal's room is its own: it becomes the owner, whatever the options say. */
-  async create(input: RoomOptions, requestId: string | null, actor: Actor = null): Promise<Room> {
+  /**
+   * A principal's room is its own: it becomes the owner, whatever the options say. With `joinFollows`
+   * (a join comes right after), the creation listeners hear of the room before its statement goes out.
+   */
+  async create(input: RoomOptions, requestId: string | null, actor: Actor = null, joinFollows?: JoinFollows): Promise<Room> {
     const name = input.name || newId('room');
     checkCreate(actor, name);
     const spec = normalizeNewRoom({ ...input, name, ownerIdentity: actor ? actor.identity : input.ownerIdentity }, this.policy);
@@ -91,26 +115,30 @@ export class Rooms {
       const earlier = await this.tx.store.rooms.findRoomByRequestId(requestId);
       if (earlier) return earlier;
     }
+    const made = (id: string, now: Date): Room => ({
+      ...spec,
+      id,
+      state: 'open',
+      memberCount: 0,
+      seq: 0,
+      createdAt: now,
+      closedAt: null,
+      closeReason: null,
+      everJoined: false,
+      autoCloseAt: initialAutoClose(now, spec.emptyTimeoutSeconds),
+    });
+    const id = newId('r');
+    if (joinFollows) for (const l of this.creationListeners) l.creating(made(id, this.tx.now()), joinFollows.scope);
     try {
       return await this.tx.run(null, async (change) => {
-        const room: Room = {
-          ...spec,
-          id: newId('r'),
-          state: 'open',
-          memberCount: 0,
-          seq: 0,
-          createdAt: change.now,
-          closedAt: null,
-          closeReason: null,
-          everJoined: false,
-          autoCloseAt: initialAutoClose(change.now, spec.emptyTimeoutSeconds),
-        };
+        const room = made(id, change.now);
         change.create(room, requestId);
         change.record({ type: 'room_created', room });
         await change.commit(room);
         return room;
       }, { optimistic: !this.tx.hooksUseStore(spec) }); // a call's room: the locked way at once
     } catch (err) {
+      if (joinFollows) for (const l of this.creationListeners) l.notCreated(id);
       if (!isUniqueViolation(err)) throw err;
       if (requestId) {
         const earlier = await this.tx.store.rooms.findRoomByRequestId(requestId);
@@ -124,7 +152,7 @@ export class Rooms {
    * An open room by name, created with `options` when there is none (a racing creator's room wins).
    * Joins that ask for the same missing room here at once wait for one creation instead of racing it.
    */
-  async findOrCreate(name: string, options: RoomOptions): Promise<Room> {
+  async findOrCreate(name: string, options: RoomOptions, joinFollows?: JoinFollows): Promise<Room> {
     const known = this.openByName.get(name);
     if (known) return { ...known };
     // Joins by name of a room not known here come in a burst (everyone arriving for a meeting): the
@@ -137,7 +165,7 @@ export class Rooms {
         // That attempt's own trouble (its options, say): this one tries for itself.
       }
     }
-    const attempt = this.lookUpOrCreate(name, options);
+    const attempt = this.lookUpOrCreate(name, options, joinFollows);
     this.resolving.set(name, attempt);
     try {
       return { ...(await attempt) };
@@ -151,9 +179,9 @@ export class Rooms {
   // raises no error in Postgres (room.repository.ts): one round trip for a new room, two for one made
   // by another instance or before a restart (once per room and instance: it is remembered then). Any
   // failure to make it (options a join may not create with, say) still finds a room that exists.
-  private async lookUpOrCreate(name: string, options: RoomOptions): Promise<Room> {
+  private async lookUpOrCreate(name: string, options: RoomOptions, joinFollows?: JoinFollows): Promise<Room> {
     try {
-      const created = await this.create({ ...options, name }, null);
+      const created = await this.create({ ...options, name }, null, null, joinFollows);
       this.remember(created);
       return created;
     } catch (err) {
