@@ -9,6 +9,9 @@
 //   promises           <service>-<pid>.promises.json: promises and other async resources created
 //                      in the window (with the log context's AsyncLocalStorage on, each promise runs
 //                      its hooks).
+//   gc                 <service>-<pid>.gc.json: every garbage collection of the window (its kind and
+//                      pause, from perf_hooks) and the event loop's delay (p50, p99, max): what a
+//                      request may have waited behind, for reading a run's tail latencies.
 // Chrome's DevTools opens the first two; `node bench/profile-top.cjs FILE` lists their top items.
 'use strict';
 const fs = require('node:fs');
@@ -54,6 +57,45 @@ const kinds = {
         counting = false;
         hook.disable();
         write(JSON.stringify({ ...counts, windowMs: Date.now() - startedAt }));
+      },
+    };
+  })(),
+  gc: (() => {
+    const { PerformanceObserver, monitorEventLoopDelay, performance } = require('node:perf_hooks');
+    const kindNames = { 1: 'minor', 2: 'major', 4: 'incremental', 8: 'weakcb', 16: 'minor' };
+    const pauses = [];
+    const observer = new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) pauses.push({ at: Math.round(performance.timeOrigin + e.startTime), ms: Number(e.duration.toFixed(3)), kind: kindNames[e.detail?.kind] || String(e.detail?.kind) });
+    });
+    const delay = monitorEventLoopDelay({ resolution: 10 });
+    let startedAt = 0;
+    return {
+      extension: 'gc.json',
+      start: (_session, done) => {
+        observer.observe({ entryTypes: ['gc'] });
+        delay.enable();
+        startedAt = Date.now();
+        done();
+      },
+      stop: (_session, write) => {
+        observer.disconnect();
+        delay.disable();
+        const byKind = {};
+        for (const p of pauses) {
+          const k = (byKind[p.kind] ||= { count: 0, totalMs: 0, maxMs: 0 });
+          k.count++;
+          k.totalMs = Number((k.totalMs + p.ms).toFixed(3));
+          k.maxMs = Math.max(k.maxMs, p.ms);
+        }
+        const ms = (ns) => Number((ns / 1e6).toFixed(2));
+        write(
+          JSON.stringify({
+            windowMs: Date.now() - startedAt,
+            byKind,
+            eventLoopDelayMs: { p50: ms(delay.percentile(50)), p99: ms(delay.percentile(99)), max: ms(delay.max) },
+            pausesOver5Ms: pauses.filter((p) => p.ms > 5),
+          }),
+        );
       },
     };
   })(),

@@ -5,13 +5,25 @@
 const fs = require('node:fs');
 const { parseArgs } = require('node:util');
 
-const { values, positionals } = parseArgs({
-  allowPositionals: true,
-  options: { by: { type: 'string', default: 'function' }, top: { type: 'string', default: '30' }, help: { type: 'boolean' } },
-});
-if (values.help || positionals.length !== 1 || !['function', 'file'].includes(values.by)) {
-  process.stdout.write('usage: node bench/profile-top.cjs FILE.cpuprofile|FILE.heapprofile [--by function|file] [--top N]\n');
-  process.exit(values.help ? 0 : 2);
+const usage = 'usage: node bench/profile-top.cjs FILE.cpuprofile|FILE.heapprofile [--by function|file] [--top N]\n';
+let values;
+let positionals;
+try {
+  ({ values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: { by: { type: 'string', default: 'function' }, top: { type: 'string', default: '30' }, help: { type: 'boolean' } },
+  }));
+} catch (err) {
+  process.stderr.write(`${err.message.replace(/\. To specify a positional argument.*$/s, '')}\n${usage}`);
+  process.exit(2);
+}
+if (values.help) {
+  process.stdout.write(usage);
+  process.exit(0);
+}
+if (positionals.length !== 1 || !['function', 'file'].includes(values.by)) {
+  process.stderr.write(`one profile file, and --by function or file\n${usage}`);
+  process.exit(2);
 }
 
 const profile = JSON.parse(fs.readFileSync(positionals[0], 'utf8'));

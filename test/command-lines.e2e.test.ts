@@ -34,6 +34,8 @@ const commands = [
   'bench/dist/pairs.js',
   'bench/dist/gateway-interest.js',
   'bench/dist/floor/main.js',
+  'bench/profile-top.cjs',
+  'bench/span-breakdown.cjs',
 ];
 
 interface Ran {

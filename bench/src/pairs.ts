@@ -41,6 +41,9 @@ interface RunFigures {
   /** The services' CPU over the clients'. */
   servicesPerClientCpu: number;
   joinNotifyP50Ms: number;
+  joinNotifyP99Ms: number;
+  joinAckP50Ms: number;
+  joinAckP99Ms: number;
 }
 
 function runOnce(dir: string, build: 'a' | 'b', rate: number, extra: string[], set: 'quick' | 'full'): RunFigures {
@@ -73,6 +76,9 @@ function runOnce(dir: string, build: 'a' | 'b', rate: number, extra: string[], s
       servicesMsPerMember: (1000 * total) / figures.joinsAcked,
       servicesPerClientCpu: total / clientCpuSeconds,
       joinNotifyP50Ms: figures.joinNotify?.p50 ?? NaN,
+      joinNotifyP99Ms: figures.joinNotify?.p99 ?? NaN,
+      joinAckP50Ms: figures.joinAck?.p50 ?? NaN,
+      joinAckP99Ms: figures.joinAck?.p99 ?? NaN,
     };
   } finally {
     rmSync(out, { recursive: true, force: true });
@@ -115,7 +121,9 @@ function main(): void {
     for (const build of order) got[build] = runOnce(dirs[build], build, rate, extra, set);
     const pair = { pair: i, a: got.a!, b: got.b! };
     results.push(pair);
-    const f = (r: RunFigures) => `${r.servicesMsPerMember.toFixed(2)} ms/member, ${r.servicesPerClientCpu.toFixed(2)}x clients, ${r.joinsAcked}/${r.joinsPlanned}, load ${r.load.toFixed(1)}`;
+    const f = (r: RunFigures) =>
+      `${r.servicesMsPerMember.toFixed(2)} ms/member, ${r.servicesPerClientCpu.toFixed(2)}x clients, ${r.joinsAcked}/${r.joinsPlanned}, ` +
+      `join ack p50/p99 ${r.joinAckP50Ms.toFixed(2)}/${r.joinAckP99Ms.toFixed(1)} ms, join -> notified ${r.joinNotifyP50Ms.toFixed(2)}/${r.joinNotifyP99Ms.toFixed(1)} ms, load ${r.load.toFixed(1)}`;
     console.log(`pair ${i}: a ${f(pair.a)} | b ${f(pair.b)}`);
   }
   const change = (pick: (r: RunFigures) => number) => results.map((p) => (pick(p.b) - pick(p.a)) / pick(p.a));
@@ -124,6 +132,9 @@ function main(): void {
   console.log(`  services' CPU over the clients': ${pct(change((r) => r.servicesPerClientCpu))}`);
   console.log(`  services' CPU per member:        ${pct(change((r) => r.servicesMsPerMember))} (a: ${median(results.map((p) => p.a.servicesMsPerMember)).toFixed(2)} ms)`);
   for (const s of services) console.log(`  ${s.padEnd(31)} ${pct(change((r) => (r.cpuSeconds[s] ?? 0) / r.clientCpuSeconds))} of the clients'-CPU ratio`);
+  const ms = (pick: (r: RunFigures) => number) => `${median(results.map((p) => pick(p.a))).toFixed(2)} -> ${median(results.map((p) => pick(p.b))).toFixed(2)} ms`;
+  console.log(`  join ack p50, p99 (medians):     ${ms((r) => r.joinAckP50Ms)}, ${ms((r) => r.joinAckP99Ms)}`);
+  console.log(`  join -> notified p50, p99:       ${ms((r) => r.joinNotifyP50Ms)}, ${ms((r) => r.joinNotifyP99Ms)}`);
   for (const s of Object.keys(results[0]?.a.sharedCpuSeconds ?? {})) {
     console.log(`  ${`${s} (all its processes)`.padEnd(31)} ${pct(change((r) => (r.sharedCpuSeconds[s] ?? 0) / r.clientCpuSeconds))} of the clients'-CPU ratio`);
   }
