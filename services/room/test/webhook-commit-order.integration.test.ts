@@ -9,6 +9,7 @@ import { Kysely, sql } from 'kysely';
 import { encodeRoomEvent } from '../src/rooms/transport/room-events';
 import { RoomDatabase } from '../src/db/database';
 import { lockRoomWithSeats, saveRoomWithEvents } from '../src/rooms/store/room.repository';
+import { eventsInCommitOrder } from '../src/webhooks/webhook.repository';
 import { RoomHarness, startRoomHarness } from './support/room-harness';
 import { WebhookReceiver } from './support/webhook-receiver';
 
@@ -173,5 +174,27 @@ describe('webhook delivery in commit order', () => {
     for (const r of others) await eventually(() => receiver.seqsOf(r).length >= 4, 10_000, `room ${r}`);
     for (const r of rooms) expect(receiver.seqsOf(r)).toEqual([1, 2]);
     for (const r of others) expect(receiver.seqsOf(r)).toEqual([1, 2, 3, 4]);
+  });
+
+  it('walks transaction ids as numbers: 99999 before 100000, also as 9 before 10 (their text sorts the other way)', async () => {
+    // Rows stamped below every real transaction (the cursor of the endpoint above is past them, and
+    // they are marked published, so neither the dispatcher nor the relay sends them). The scale-out
+    // test met this when the server's ids went from 99999 to 100000 in the middle of a walk.
+    const roomId = `r_text_order_${Date.now()}`;
+    const stamped = [
+      { tx: '10', seq: 1 },
+      { tx: '9', seq: 2 },
+      { tx: '100000', seq: 3 },
+      { tx: '99999', seq: 4 },
+    ];
+    for (const { tx, seq } of stamped) {
+      await sql`insert into room_events (id, room_id, seq, subject, payload, created_at, tx, published_at)
+        values (${`${roomId}_${seq}`}, ${roomId}, ${seq}, ${`rtcroom.room.${roomId}.room.updated`}, ${Buffer.alloc(0)}, now(), ${tx}::xid8, now())`.execute(store.db);
+    }
+    const walked = (await eventsInCommitOrder(store.db, { tx: '0', position: 0 }, 1000)).filter((e) => e.roomId === roomId);
+    expect(walked.map((e) => e.cursor.tx)).toEqual(['9', '10', '99999', '100000']);
+    // And from a cursor between them: only what sorts after it as a number.
+    const after = (await eventsInCommitOrder(store.db, walked[1]!.cursor, 1000)).filter((e) => e.roomId === roomId);
+    expect(after.map((e) => e.cursor.tx)).toEqual(['99999', '100000']);
   });
 });

@@ -139,12 +139,15 @@ export interface PendingDelivery {
 const forWebhooksRow = sql.raw(`(seq is not null or subject like '%.call.supervised')`);
 
 export async function eventsInCommitOrder(db: RoomDb, cursor: OutboxCursor, limit: number): Promise<PendingDelivery[]> {
+  // Ordered by the table's columns, qualified: a bare `order by tx` would name the output column
+  // (the text), and '100000' sorts before '99999': a walk that crossed such a boundary sent a room's
+  // later events first and moved its cursor past the earlier ones.
   const { rows } = await sql<{ position: number; tx: string; id: string; room_id: string; seq: number; subject: string; payload: Uint8Array; created_at: Date; traceparent: string | null }>`
-    select position, tx::text as tx, id, room_id, seq, subject, payload, created_at, traceparent from room_events
-    where (tx, position) > (${cursor.tx}::xid8, ${cursor.position}::int8)
-      and tx < pg_snapshot_xmin(pg_current_snapshot())
+    select e.position, e.tx::text as tx, e.id, e.room_id, e.seq, e.subject, e.payload, e.created_at, e.traceparent from room_events e
+    where (e.tx, e.position) > (${cursor.tx}::xid8, ${cursor.position}::int8)
+      and e.tx < pg_snapshot_xmin(pg_current_snapshot())
       and ${forWebhooksRow}
-    order by tx, position
+    order by e.tx, e.position
     limit ${limit}`.execute(db);
   return rows.map((r) => ({
     cursor: { tx: r.tx, position: Number(r.position) },
