@@ -201,7 +201,11 @@ it('room: a call in flight finishes after NOT_SERVING, the relay passes to the o
       },
       15_000, // once 5 s, and one CI run on a busy machine took longer
       'the update to wait for the row lock',
-    );
+    ).catch(async (err: Error) => {
+      // Twice in CI the update reached neither an answer nor the lock: say where everything was.
+      const sessions = (await lock.query("SELECT pid, state, wait_event_type, wait_event, left(query, 80) AS query FROM pg_stat_activity WHERE datname = current_database()")).rows;
+      throw new Error(`${err.message}\nthe database's sessions: ${JSON.stringify(sessions)}\nroom A's log (end): ${roomA.log.slice(-4000)}`);
+    });
 
     const watch = watchHealth(roomA.listening.ROOM_GRPC_ADDRESS!);
     await eventually(() => watch.seen.includes('SERVING'), 5000, 'room A to report SERVING on a Watch');
