@@ -54,7 +54,7 @@ class Gate implements KyselyPlugin {
 /** The pass's lease: the only UPDATE of webhooks that returns rows. */
 const isLease = (node: RootOperationNode) => node.kind === 'UpdateQueryNode' && node.returning !== undefined;
 /** A delivery's read of the outbox. */
-const isWalk = (node: RootOperationNode) => node.kind === 'RawNode' && node.sqlFragments.join('').includes('order by tx, position');
+const isWalk = (node: RootOperationNode) => node.kind === 'RawNode' && node.sqlFragments.join('').includes('order by e.tx, e.position');
 
 describe('webhook lease', () => {
   let database: TestDatabase;
