@@ -1,6 +1,9 @@
 // The relay sends the next batch while the acknowledgements of the one before are on their way, and
-// marks a batch published only once it and every batch before it are acknowledged. Real Postgres and
-// NATS; the acknowledgements of the first batch reach the relay late (held back in front of it).
+// marks a batch published only once it and every batch before it are acknowledged. A room's next
+// events wait for its last ones' acknowledgement: a batch lost on its way (nats.js drops what it
+// buffered while disconnected) must not let a later one of the same room be stored first. Real
+// Postgres and NATS; the acknowledgements of the first batch reach the relay late (held back in front
+// of it), or the first batch is lost.
 import { createLogger, EventBus, migrateToLatest, NatsEventBus, openDatabase, OpenDatabase } from '@rtcroom/common';
 import { createTestDatabase, eventually, testLogger, testNatsUrl, TestDatabase, uniqueTestName } from '@rtcroom/common/testing';
 import { sql } from 'kysely';
@@ -33,7 +36,44 @@ describe('outbox relay with acknowledgements in flight', () => {
     await testDb?.drop();
   });
 
-  it('sends a batch before the previous is acknowledged, and marks none until those before it are', async () => {
+  afterEach(async () => {
+    await relay?.stop();
+    relay = undefined;
+    await sql`delete from room_events`.execute(db.db);
+    const jsm = await nats.connection.jetstreamManager();
+    await jsm.streams.purge(stream.name);
+  });
+
+  /** Eight events: rows 1-4 of room `first`, 5-8 of room `second` (seqs 1-4 and 5-8 if the same room). */
+  const insertEvents = async (first: string, second: string) => {
+    const rows = Array.from({ length: 8 }, (_, i) => {
+      const room = i < 4 ? first : second;
+      return {
+        id: `${prefix}-${room}-${i + 1}`,
+        room_id: room,
+        seq: first === second ? i + 1 : (i % 4) + 1,
+        subject: `${prefix}.room.${room}.event`,
+        payload: Buffer.from(String(i + 1)),
+        created_at: new Date(),
+      };
+    });
+    await db.db.insertInto('room_events').values(rows).execute();
+  };
+  /** The events' numbers (1-8) in the order the stream stored them. */
+  const storedSeqs = async () => {
+    const jsm = await nats.connection.jetstreamManager();
+    const { state } = await jsm.streams.info(stream.name);
+    const seqs: number[] = [];
+    for (let s = state.first_seq; s <= state.last_seq && state.messages > 0; s++) seqs.push(Number(Buffer.from((await jsm.streams.getMessage(stream.name, { seq: s })).data).toString()));
+    return seqs;
+  };
+  const unpublished = async () => Number((await sql<{ n: string }>`select count(*) as n from room_events where published_at is null`.execute(db.db)).rows[0]!.n);
+  const startRelay = (bus: EventBus) => {
+    relay = new OutboxRelay(db.db, bus, testLogger('relay'), { pollIntervalMs: 100, batchSize: 4, maxBackoffMs: 500, singleInstance: true, shards: 1 });
+    relay.start();
+  };
+
+  it('sends a batch of other rooms before the previous is acknowledged, and marks none until those before it are', async () => {
     // Each publish goes to NATS at once (in order); the first four acknowledgements are held back.
     let releaseFirst!: () => void;
     const firstHeld = new Promise<void>((r) => (releaseFirst = r));
@@ -48,33 +88,69 @@ describe('outbox relay with acknowledgements in flight', () => {
       flush: () => nats.flush(),
       close: async () => undefined,
     };
-    const rows = Array.from({ length: 8 }, (_, i) => ({
-      id: `${prefix}-${i + 1}`,
-      room_id: 'r1',
-      seq: i + 1,
-      subject: `${prefix}.room.r1.event`,
-      payload: Buffer.from(String(i + 1)),
-      created_at: new Date(),
-    }));
-    await db.db.insertInto('room_events').values(rows).execute();
-    relay = new OutboxRelay(db.db, bus, testLogger('relay'), { pollIntervalMs: 100, batchSize: 4, maxBackoffMs: 500, singleInstance: true, shards: 1 });
-    relay.start();
+    await insertEvents('r1', 'r2');
+    startRelay(bus);
 
-    const jsm = await nats.connection.jetstreamManager();
-    const storedSeqs = async () => {
-      const { state } = await jsm.streams.info(stream.name);
-      const seqs: number[] = [];
-      for (let s = state.first_seq; s <= state.last_seq && state.messages > 0; s++) seqs.push(Number(Buffer.from((await jsm.streams.getMessage(stream.name, { seq: s })).data).toString()));
-      return seqs;
-    };
     // Both batches are out although the first is not acknowledged yet.
     expect(await eventually(async () => ((await storedSeqs()).length === 8 ? storedSeqs() : undefined), 10_000, 'both batches sent')).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
-    const unpublished = async () => Number((await sql<{ n: string }>`select count(*) as n from room_events where published_at is null`.execute(db.db)).rows[0]!.n);
     // Marks go every half second: past a few of them, the second batch (acknowledged) is still unmarked.
     await new Promise((r) => setTimeout(r, 1300));
     expect(await unpublished()).toBe(8);
     releaseFirst();
     await eventually(async () => (await unpublished()) === 0, 10_000, 'every event marked published');
     expect(sent).toBe(8); // nothing sent twice
+  });
+
+  it("holds a room's next batch until its previous one is acknowledged", async () => {
+    let releaseFirst!: () => void;
+    const firstHeld = new Promise<void>((r) => (releaseFirst = r));
+    let sent = 0;
+    const bus: EventBus = {
+      publish: async (subject, data, options) => {
+        const n = ++sent;
+        await nats.publish(subject, data, options);
+        if (n <= 4) await firstHeld;
+      },
+      subscribe: (s, h) => nats.subscribe(s, h),
+      flush: () => nats.flush(),
+      close: async () => undefined,
+    };
+    await insertEvents('r3', 'r3');
+    startRelay(bus);
+
+    await eventually(async () => (await storedSeqs()).length === 4, 10_000, 'the first batch sent');
+    await new Promise((r) => setTimeout(r, 700));
+    try {
+      expect(sent).toBe(4); // the second waits
+    } finally {
+      releaseFirst();
+    }
+    expect(await eventually(async () => ((await storedSeqs()).length === 8 ? storedSeqs() : undefined), 10_000, 'the second batch sent')).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    await eventually(async () => (await unpublished()) === 0, 10_000, 'every event marked published');
+  });
+
+  it("keeps a room's order when a batch is lost on its way and fails only later", async () => {
+    // The first four publishes never reach NATS (as when nats.js drops its buffer at a reconnect) and
+    // fail after a while; everything after goes through. Before the fix the second batch went out
+    // meanwhile and was stored first: 5, 6, 7, 8, 1, 2, 3, 4.
+    let sent = 0;
+    const bus: EventBus = {
+      publish: async (subject, data, options) => {
+        const n = ++sent;
+        if (n <= 4) {
+          await new Promise((r) => setTimeout(r, 300));
+          throw new Error('lost on the way');
+        }
+        await nats.publish(subject, data, options);
+      },
+      subscribe: (s, h) => nats.subscribe(s, h),
+      flush: () => nats.flush(),
+      close: async () => undefined,
+    };
+    await insertEvents('r4', 'r4');
+    startRelay(bus);
+
+    expect(await eventually(async () => ((await storedSeqs()).length === 8 ? storedSeqs() : undefined), 10_000, 'all eight stored')).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    await eventually(async () => (await unpublished()) === 0, 10_000, 'every event marked published');
   });
 });

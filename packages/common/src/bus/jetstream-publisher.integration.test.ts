@@ -118,6 +118,40 @@ it('fails what waits at once when its server is lost, rather than at the timeout
   }
 });
 
+it('fails what was published while the server was away once the client reconnects (nats.js dropped it)', async () => {
+  const server = await PrivateNatsServer.start();
+  const other = await connect({ servers: server.url, maxReconnectAttempts: -1, reconnectTimeWait: 100 });
+  const lost = new JetStreamPublisher(other, 60_000);
+  /** Resolves at the next status of this type (listening from now on). */
+  const next = (type: string) => {
+    const statuses = other.status();
+    return (async () => {
+      for await (const s of statuses) if (s.type === type) return;
+    })();
+  };
+  try {
+    const disconnected = next('disconnect');
+    await server.kill();
+    await disconnected;
+    await new Promise((r) => setTimeout(r, 50)); // the publisher has seen it too
+    const outcome = lost.publish('silent.x', Buffer.from('x')).then(
+      () => 'answered',
+      (err: NatsError) => err.code,
+    );
+    const reconnected = next('reconnect');
+    await server.resume();
+    await reconnected;
+    const started = Date.now();
+    // Without this it would wait out its timeout (a minute here): nothing stored, nothing answered.
+    expect(await outcome).toBe(ErrorCode.Disconnect);
+    expect(Date.now() - started).toBeLessThan(10_000);
+  } finally {
+    lost.close();
+    await other.close();
+    await server.dispose();
+  }
+});
+
 it("leaves nats.js's own errors as nats.js makes them, stack and all", () => {
   const cancelled = NatsError.errorForCode(ErrorCode.Cancelled);
   expect(cancelled.stack?.split('\n').some((l) => l.trim().startsWith('at '))).toBe(true);

@@ -27,6 +27,8 @@ export interface JetStreamPublishOptions {
 interface Pending {
   subject: string;
   deadlineAt: number;
+  /** Published while the connection was down: nats.js drops such a buffered message at its next dial. */
+  whileDown: boolean;
   resolve(ack: PublishAck): void;
   reject(err: Error): void;
 }
@@ -45,6 +47,8 @@ export class JetStreamPublisher {
   private readonly deadlines = new DeadlineSweep((now) => this.expire(now));
   private nextToken = 0;
   private closed = false;
+  /** Between a disconnect and the reconnect (as the status events tell, a little late). */
+  private down = false;
 
   /** @param timeoutMs how long a publish waits for its ack. */
   constructor(
@@ -59,9 +63,17 @@ export class JetStreamPublisher {
     // they fail now, so their callers retry through the server the client reconnects to, rather
     // than each waiting out its timeout (5 s: longer than a presence keepalive may be late). A
     // retried publish is safe: durable ones carry a message id, key-value puts write the same value.
+    // Those published while it was down went into nats.js's buffer, which each dial empties
+    // (protocol.js, prepare): they fail at the reconnect too, rather than at their timeout.
     void (async () => {
       for await (const s of nc.status()) {
-        if (s.type === 'disconnect') this.failAll(new NatsError('the NATS server was lost before it answered; publish again', ErrorCode.Disconnect));
+        if (s.type === 'disconnect') {
+          this.down = true;
+          this.failAll(new NatsError('the NATS server was lost before it answered; publish again', ErrorCode.Disconnect));
+        } else if (s.type === 'reconnect') {
+          this.down = false;
+          this.failWhere((call) => call.whileDown, new NatsError('published while NATS was unreachable; publish again', ErrorCode.Disconnect));
+        }
       }
     })().catch(() => undefined);
   }
@@ -83,7 +95,7 @@ export class JetStreamPublisher {
         reject(err as Error);
         return;
       }
-      this.pending.set(token, { subject, deadlineAt, resolve, reject });
+      this.pending.set(token, { subject, deadlineAt, whileDown: this.down, resolve, reject });
       this.deadlines.watch(deadlineAt);
     });
   }
@@ -112,6 +124,14 @@ export class JetStreamPublisher {
       call.reject(new NatsError(`no JetStream ack for ${call.subject} within ${this.timeoutMs} ms`, ErrorCode.Timeout));
     }
     return Infinity;
+  }
+
+  private failWhere(which: (call: Pending) => boolean, err: Error): void {
+    for (const [token, call] of this.pending) {
+      if (!which(call)) continue;
+      this.pending.delete(token);
+      call.reject(err);
+    }
   }
 
   private failAll(err: Error): void {

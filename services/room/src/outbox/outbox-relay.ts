@@ -30,8 +30,13 @@
 // room is seq order (webhook-commit-order.integration.test.ts writes such late commits).
 //
 // Batches are published without waiting for the acknowledgements of the ones before (up to
-// `maxBatchesInFlight`): sent back to back on one connection, they are stored in the order sent, and a
-// batch counts as published (to be marked) only once it and every batch sent before it are
+// `maxBatchesInFlight`), as long as they are of different rooms: a batch with an event of a room whose
+// earlier event is still unacknowledged waits for that acknowledgement first. Messages sent one after
+// the other are not always stored in that order: nats.js drops what it buffered while disconnected
+// at its next dial (protocol.js, prepare), so an earlier batch can be lost - to fail only at its
+// timeout - while a later one goes through the new connection (outbox-nats-outage.integration.test.ts
+// saw seqs 1, 2, 6, 3, 4, 5). Within one batch, written at once, what arrives is a prefix, so in
+// order. A batch counts as published (to be marked) only once it and every batch sent before it are
 // acknowledged. Should one fail, none after it is marked either: the relay starts again from the
 // store, and the copies of those that went are dropped. Reads leave out the rows in flight.
 //
@@ -101,6 +106,8 @@ export class OutboxRelay {
   private readonly inFlight: Promise<void>[] = [];
   /** Ids of the rows in those batches (left out of the reads, and not marked before their turn). */
   private readonly inFlightIds = new Set<string>();
+  /** Per room, the last batch sent with one of its events, until it settles. */
+  private readonly roomInFlight = new Map<string, Promise<void>>();
   /** The last batch sent: settles once every batch sent so far is acknowledged (or one failed). */
   private sent: Promise<void> = Promise.resolve();
   /** A batch failed: the relay leads again from the store. */
@@ -317,6 +324,16 @@ export class OutboxRelay {
     if (events.length === 0) return;
     while (this.inFlight.length >= maxBatchesInFlight) await this.inFlight[0].catch(() => undefined);
     this.throwIfFailed();
+    // A room's next events wait for the acknowledgement of its last ones (see the top of this file).
+    const prior = new Set<Promise<void>>();
+    for (const e of events) {
+      const batch = e.seq === null ? undefined : this.roomInFlight.get(e.roomId);
+      if (batch) prior.add(batch);
+    }
+    if (prior.size > 0) {
+      await Promise.all([...prior].map((batch) => batch.catch(() => undefined)));
+      this.throwIfFailed();
+    }
     const began = performance.now();
     for (const e of events) this.inFlightIds.add(e.id);
     // Sent back to back on one connection, so the server stores them in this order.
@@ -336,6 +353,7 @@ export class OutboxRelay {
     });
     this.sent = done;
     this.inFlight.push(done);
+    for (const e of events) if (e.seq !== null) this.roomInFlight.set(e.roomId, done);
     done
       .catch((err: unknown) => {
         // Some may have gone: the store still has them all unmarked, and the copies are dropped.
@@ -345,7 +363,10 @@ export class OutboxRelay {
       })
       .finally(() => {
         this.inFlight.splice(this.inFlight.indexOf(done), 1);
-        for (const e of events) this.inFlightIds.delete(e.id);
+        for (const e of events) {
+          this.inFlightIds.delete(e.id);
+          if (this.roomInFlight.get(e.roomId) === done) this.roomInFlight.delete(e.roomId);
+        }
       });
   }
 
