@@ -129,6 +129,36 @@ describe('outbox relay with acknowledgements in flight', () => {
     await eventually(async () => (await unpublished()) === 0, 10_000, 'every event marked published');
   });
 
+  it('lets other rooms go while a room waits for its acknowledgement', async () => {
+    // First batch: room r5's events 1-4, acks held. Second: r5's 5 and 6 (they wait), r6's 1 and 2 (they go).
+    let releaseFirst!: () => void;
+    const firstHeld = new Promise<void>((r) => (releaseFirst = r));
+    let sent = 0;
+    const bus: EventBus = {
+      publish: async (subject, data, options) => {
+        const n = ++sent;
+        await nats.publish(subject, data, options);
+        if (n <= 4) await firstHeld;
+      },
+      subscribe: (s, h) => nats.subscribe(s, h),
+      flush: () => nats.flush(),
+      close: async () => undefined,
+    };
+    const row = (n: number, room: string, seq: number) => ({ id: `${prefix}-${room}-${seq}`, room_id: room, seq, subject: `${prefix}.room.${room}.event`, payload: Buffer.from(String(n)), created_at: new Date() });
+    await db.db.insertInto('room_events').values([row(1, 'r5', 1), row(2, 'r5', 2), row(3, 'r5', 3), row(4, 'r5', 4), row(5, 'r5', 5), row(6, 'r5', 6), row(7, 'r6', 1), row(8, 'r6', 2)]).execute();
+    startRelay(bus);
+
+    try {
+      expect(await eventually(async () => ((await storedSeqs()).length === 6 ? storedSeqs() : undefined), 10_000, "r6's events sent")).toEqual([1, 2, 3, 4, 7, 8]);
+      await new Promise((r) => setTimeout(r, 300));
+      expect(sent).toBe(6); // r5's 5 and 6 still wait
+    } finally {
+      releaseFirst();
+    }
+    expect(await eventually(async () => ((await storedSeqs()).length === 8 ? storedSeqs() : undefined), 10_000, "r5's last two sent")).toEqual([1, 2, 3, 4, 7, 8, 5, 6]);
+    await eventually(async () => (await unpublished()) === 0, 10_000, 'every event marked published');
+  });
+
   it("keeps a room's order when a batch is lost on its way and fails only later", async () => {
     // The first four publishes never reach NATS (as when nats.js drops its buffer at a reconnect) and
     // fail after a while; everything after goes through. Before the fix the second batch went out

@@ -30,8 +30,9 @@
 // room is seq order (webhook-commit-order.integration.test.ts writes such late commits).
 //
 // Batches are published without waiting for the acknowledgements of the ones before (up to
-// `maxBatchesInFlight`), as long as they are of different rooms: a batch with an event of a room whose
-// earlier event is still unacknowledged waits for that acknowledgement first. Messages sent one after
+// `maxBatchesInFlight`), as long as they are of different rooms: the events of a room whose earlier
+// events are still unacknowledged wait in a queue of the room's (`queued`) and go, in order, in the
+// first batch after that acknowledgement; other rooms' events go meanwhile. Messages sent one after
 // the other are not always stored in that order: nats.js drops what it buffered while disconnected
 // at its next dial (protocol.js, prepare), so an earlier batch can be lost - to fail only at its
 // timeout - while a later one goes through the new connection (outbox-nats-outage.integration.test.ts
@@ -108,6 +109,10 @@ export class OutboxRelay {
   private readonly inFlightIds = new Set<string>();
   /** Per room, the last batch sent with one of its events, until it settles. */
   private readonly roomInFlight = new Map<string, Promise<void>>();
+  /** Per room with a batch in flight, its next events (ids in inFlightIds): they go once it settles. */
+  private readonly queued = new Map<string, Array<OutboxRow | PendingEvent>>();
+  /** A queued room's batch settled: its events can go. */
+  private releasable = false;
   /** The last batch sent: settles once every batch sent so far is acknowledged (or one failed). */
   private sent: Promise<void> = Promise.resolve();
   /** A batch failed: the relay leads again from the store. */
@@ -199,7 +204,7 @@ export class OutboxRelay {
           await this.balance(db);
           lastBalanced = Date.now();
         }
-        if (this.handed.length > 0) await this.publishHanded();
+        if (this.handed.length > 0 || this.releasable) await this.publishHanded();
         const now = Date.now();
         if (this.unmarked.length > 0 && now - lastMarked >= markIntervalMs) {
           lastMarked = now;
@@ -217,7 +222,7 @@ export class OutboxRelay {
           }
           continue;
         }
-        if (this.handed.length > 0 || this.failed) continue;
+        if (this.handed.length > 0 || this.releasable || this.failed) continue;
         let wait = this.options.pollIntervalMs - (now - lastRead);
         if (this.unmarked.length > 0 || this.inFlight.length > 0) wait = Math.min(wait, markIntervalMs - (now - lastMarked));
         if (!this.options.singleInstance) wait = Math.min(wait, balanceMs - (now - lastBalanced));
@@ -231,6 +236,7 @@ export class OutboxRelay {
       this.leading = false;
       this.handed = [];
       await this.acknowledged();
+      this.dropQueued(() => true); // the store has them
       // Leading again starts from the store: a failure of this time does not fail the next.
       this.sent = Promise.resolve();
       this.failed = undefined;
@@ -260,6 +266,7 @@ export class OutboxRelay {
       // Its rows handed over wait in the store for the next owner; what went out is marked first, so
       // that it does not publish them again (copies would be dropped, but cost a publish each).
       this.handed = this.handed.filter((row) => this.owned.has(this.shardOf(row.roomId)));
+      this.dropQueued((roomId) => !this.owned.has(this.shardOf(roomId)));
       this.lastSeq.clear();
       await this.acknowledged();
       this.markPublished();
@@ -298,7 +305,49 @@ export class OutboxRelay {
         this.readDue = true; // not known to follow what went out: the store has it, in order
       }
     }
-    await this.publish(ready);
+    await this.send(ready);
+  }
+
+  /**
+   * Publishes these events and those queued of rooms whose batch in flight settled; an event of a room
+   * with a batch still in flight (or events queued) joins the room's queue instead.
+   */
+  private async send(events: Array<OutboxRow | PendingEvent>): Promise<void> {
+    const batch: Array<OutboxRow | PendingEvent> = [];
+    if (this.releasable) {
+      this.releasable = false;
+      for (const [roomId, waiting] of this.queued) {
+        if (this.roomInFlight.has(roomId)) continue;
+        this.queued.delete(roomId);
+        batch.push(...waiting);
+      }
+    }
+    for (const e of events) {
+      const waiting = e.seq === null ? undefined : this.queued.get(e.roomId);
+      if (waiting) waiting.push(e);
+      else if (e.seq !== null && this.roomInFlight.has(e.roomId)) this.queued.set(e.roomId, [e]);
+      else {
+        batch.push(e);
+        continue;
+      }
+      this.inFlightIds.add(e.id); // left out of the reads, as in flight
+    }
+    try {
+      await this.publish(batch);
+    } catch (err) {
+      for (const e of batch) this.inFlightIds.delete(e.id); // not sent: the store has them
+      throw err;
+    }
+  }
+
+  /** Forgets the queued events of these rooms (the store still has them, unmarked). */
+  private dropQueued(which: (roomId: string) => boolean): void {
+    for (const [roomId, waiting] of this.queued) {
+      if (!which(roomId)) continue;
+      this.queued.delete(roomId);
+      for (const e of waiting) this.inFlightIds.delete(e.id);
+    }
+    if (this.queued.size === 0) this.releasable = false;
   }
 
   private async publishStored(db: RoomDb): Promise<number> {
@@ -310,7 +359,7 @@ export class OutboxRelay {
     if (events.length < this.options.batchSize) this.fromTx = xmin;
     const fresh = events.filter((e) => e.seq === null || e.seq > (this.lastSeq.get(e.roomId) ?? 0));
     for (const e of fresh) if (e.seq !== null) this.published(e.roomId, e.seq);
-    await this.publish(fresh);
+    await this.send(fresh);
     // Read but already out and acknowledged (handed over and published meanwhile): marked next time all the same.
     for (const e of events) if (!fresh.includes(e) && !this.inFlightIds.has(e.id)) this.unmarked.push(e.id);
     return events.length;
@@ -324,7 +373,8 @@ export class OutboxRelay {
     if (events.length === 0) return;
     while (this.inFlight.length >= maxBatchesInFlight) await this.inFlight[0].catch(() => undefined);
     this.throwIfFailed();
-    // A room's next events wait for the acknowledgement of its last ones (see the top of this file).
+    // A room's next events wait for the acknowledgement of its last ones (see the top of this file):
+    // send() queues them; should one come here all the same, the whole batch waits.
     const prior = new Set<Promise<void>>();
     for (const e of events) {
       const batch = e.seq === null ? undefined : this.roomInFlight.get(e.roomId);
@@ -365,8 +415,11 @@ export class OutboxRelay {
         this.inFlight.splice(this.inFlight.indexOf(done), 1);
         for (const e of events) {
           this.inFlightIds.delete(e.id);
-          if (this.roomInFlight.get(e.roomId) === done) this.roomInFlight.delete(e.roomId);
+          if (this.roomInFlight.get(e.roomId) !== done) continue;
+          this.roomInFlight.delete(e.roomId);
+          if (this.queued.has(e.roomId)) this.releasable = true;
         }
+        if (this.releasable) this.wake?.();
       });
   }
 
