@@ -32,14 +32,16 @@
 // Batches are published without waiting for the acknowledgements of the ones before (up to
 // `maxBatchesInFlight`), as long as they are of different rooms: the events of a room whose earlier
 // events are still unacknowledged wait in a queue of the room's (`queued`) and go, in order, in the
-// first batch after that acknowledgement; other rooms' events go meanwhile. Messages sent one after
-// the other are not always stored in that order: nats.js drops what it buffered while disconnected
-// at its next dial (protocol.js, prepare), so an earlier batch can be lost - to fail only at its
-// timeout - while a later one goes through the new connection (outbox-nats-outage.integration.test.ts
-// saw seqs 1, 2, 6, 3, 4, 5). Within one batch, written at once, what arrives is a prefix, so in
-// order. A batch counts as published (to be marked) only once it and every batch sent before it are
-// acknowledged. Should one fail, none after it is marked either: the relay starts again from the
-// store, and the copies of those that went are dropped. Reads leave out the rows in flight.
+// first batch after that acknowledgement; other rooms' events go meanwhile. User-addressed rows (call
+// events, seq null) count with their call's room: a callee told "ringing" after "ended" would ring for
+// a call that is over. Messages sent one after the other are not always stored in that order: nats.js
+// drops what it buffered while disconnected at its next dial (protocol.js, prepare), so an earlier
+// batch can be lost - to fail only at its timeout - while a later one goes through the new connection
+// (outbox-nats-outage.integration.test.ts saw seqs 1, 2, 6, 3, 4, 5). Within one batch, written at
+// once, what arrives is a prefix, so in order. A batch counts as published (to be marked) only once it
+// and every batch sent before it are acknowledged. Should one fail, none after it is marked either:
+// the relay starts again from the store, and the copies of those that went are dropped. Reads leave
+// out the rows in flight.
 //
 // Nor can a handover: a room's events each relay publishes go in seq order, and each relay starts a
 // room from its first event not marked published, so every event before it went out earlier. Should
@@ -323,9 +325,9 @@ export class OutboxRelay {
       }
     }
     for (const e of events) {
-      const waiting = e.seq === null ? undefined : this.queued.get(e.roomId);
+      const waiting = this.queued.get(e.roomId);
       if (waiting) waiting.push(e);
-      else if (e.seq !== null && this.roomInFlight.has(e.roomId)) this.queued.set(e.roomId, [e]);
+      else if (this.roomInFlight.has(e.roomId)) this.queued.set(e.roomId, [e]);
       else {
         batch.push(e);
         continue;
@@ -377,7 +379,7 @@ export class OutboxRelay {
     // send() queues them; should one come here all the same, the whole batch waits.
     const prior = new Set<Promise<void>>();
     for (const e of events) {
-      const batch = e.seq === null ? undefined : this.roomInFlight.get(e.roomId);
+      const batch = this.roomInFlight.get(e.roomId);
       if (batch) prior.add(batch);
     }
     if (prior.size > 0) {
@@ -403,7 +405,7 @@ export class OutboxRelay {
     });
     this.sent = done;
     this.inFlight.push(done);
-    for (const e of events) if (e.seq !== null) this.roomInFlight.set(e.roomId, done);
+    for (const e of events) this.roomInFlight.set(e.roomId, done);
     done
       .catch((err: unknown) => {
         // Some may have gone: the store still has them all unmarked, and the copies are dropped.
