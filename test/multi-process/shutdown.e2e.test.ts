@@ -63,6 +63,17 @@ async function stopWatched(service: ServiceProcess, grpcVariable: string): Promi
   return { seen, exit, tookMs: Date.now() - started };
 }
 
+/**
+ * Sessions of the test database waiting for a lock, asked on `client`, which holds the lock in an open
+ * transaction. Postgres reads pg_stat_activity once per transaction and answers every later look from
+ * that copy, so the copy is dropped first: else a first look before the call reached its lock would
+ * keep saying nobody waits (the cause of this test's failures in CI).
+ */
+async function waitingForLocks(client: Client): Promise<number> {
+  await client.query('SELECT pg_stat_clear_snapshot()');
+  return (await client.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()")).rows[0].n;
+}
+
 const hold = async () => {
   const front = await HeldAddress.open();
   fronts.push(front);
@@ -138,7 +149,7 @@ it('presence: a call in flight finishes after NOT_SERVING, its media consumer dr
     await lock.query('SELECT 1 FROM rooms WHERE id = $1 FOR UPDATE', [r.id]);
     const inFlight = p.closeSession({ sessionId, resumable: false, gatewayId: 'gw-test', holdsNoSeats: false }, { timeoutMs: 20_000 });
     inFlight.catch(() => undefined); // awaited below
-    await eventually(async () => (await lock.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()")).rows[0].n > 0, 5000, 'the seat to wait for the row lock');
+    await eventually(async () => (await waitingForLocks(lock)) > 0, 5000, 'the seat to wait for the row lock');
 
     const watch = watchHealth(presence.listening.PRESENCE_GRPC_ADDRESS!);
     await eventually(() => watch.seen.includes('SERVING'), 5000, 'presence to report SERVING on a Watch');
@@ -197,12 +208,13 @@ it('room: a call in flight finishes after NOT_SERVING, the relay passes to the o
     await eventually(
       async () => {
         if (settled) throw new Error(`the update did not wait for the row lock: it ${settled}`);
-        return (await lock.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()")).rows[0].n > 0;
+        return (await waitingForLocks(lock)) > 0;
       },
-      15_000, // once 5 s, and one CI run on a busy machine took longer
+      15_000, // generous: a busy machine
       'the update to wait for the row lock',
     ).catch(async (err: Error) => {
-      // Twice in CI the update reached neither an answer nor the lock: say where everything was.
+      // Should it ever reach neither an answer nor the lock: say where everything was.
+      await lock.query('SELECT pg_stat_clear_snapshot()');
       const sessions = (await lock.query("SELECT pid, state, wait_event_type, wait_event, left(query, 80) AS query FROM pg_stat_activity WHERE datname = current_database()")).rows;
       throw new Error(`${err.message}\nthe database's sessions: ${JSON.stringify(sessions)}\nroom A's log (end): ${roomA.log.slice(-4000)}`);
     });
