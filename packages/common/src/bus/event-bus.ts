@@ -26,6 +26,12 @@ export interface EventBus {
   /** Resolves once everything subscribed so far is registered with the server. */
   flush(): Promise<void>;
   close(): Promise<void>;
+  /**
+   * Told when the connection to the server is lost ('lost': live messages published from now on do
+   * not arrive) and when it is back ('back': the subscriptions are in place again). A bus that cannot
+   * lose its connection (in memory) never tells. Returns how to stop listening.
+   */
+  onConnection?(listener: (state: 'lost' | 'back') => void): () => void;
 }
 
 /** A JetStream stream the bus makes sure exists. */

@@ -8,6 +8,8 @@ import { JetStreamPublisher } from './jetstream-publisher';
 import { activeTraceCarrier, TraceCarrier, tracingEnabled } from '../tracing/spans';
 
 export class NatsEventBus implements EventBus {
+  private readonly connectionListeners = new Set<(state: 'lost' | 'back') => void>();
+
   private constructor(
     private readonly nc: NatsConnection,
     private readonly jetStream: JetStreamPublisher,
@@ -34,11 +36,6 @@ export class NatsEventBus implements EventBus {
       // still says which request timed out.
       noAsyncTraces: true,
     });
-    (async () => {
-      for await (const s of nc.status()) {
-        if (s.type === 'disconnect' || s.type === 'reconnect') logger.warn(`nats ${s.type}`, { data: String(s.data) });
-      }
-    })().catch(() => undefined);
     try {
       await ensureStreams(nc, streams, replicas);
     } catch (err) {
@@ -46,7 +43,21 @@ export class NatsEventBus implements EventBus {
       throw err;
     }
     logger.info('nats connected', { url, streams: streams.map((s) => s.name), replicas });
-    return new NatsEventBus(nc, new JetStreamPublisher(nc, 5000), streams.flatMap((s) => s.subjects), replicas);
+    const bus = new NatsEventBus(nc, new JetStreamPublisher(nc, 5000), streams.flatMap((s) => s.subjects), replicas);
+    (async () => {
+      // nats.js sends the subscriptions again before it says 'reconnect'.
+      for await (const s of nc.status()) {
+        if (s.type !== 'disconnect' && s.type !== 'reconnect') continue;
+        logger.warn(`nats ${s.type}`, { data: String(s.data) });
+        for (const listener of bus.connectionListeners) listener(s.type === 'disconnect' ? 'lost' : 'back');
+      }
+    })().catch(() => undefined);
+    return bus;
+  }
+
+  onConnection(listener: (state: 'lost' | 'back') => void): () => void {
+    this.connectionListeners.add(listener);
+    return () => this.connectionListeners.delete(listener);
   }
 
   async publish(subject: string, data: Uint8Array, options?: PublishOptions): Promise<void> {

@@ -42,6 +42,11 @@ export class HeldAddress {
     this.target = { host: address.slice(0, colon), port: Number(address.slice(colon + 1)) };
   }
 
+  /** Cuts every connection relayed now (reset both ways), as a network break would. */
+  cut(): void {
+    for (const s of this.sockets) if (!s.destroyed) s.resetAndDestroy();
+  }
+
   async close(): Promise<void> {
     this.target = undefined;
     for (const s of this.sockets) s.destroy();

@@ -8,11 +8,16 @@
 // a join knows whether something published before the subscription could have slipped by. Its owner
 // may also note a mark of the first message a subscription delivered (noteFirst, firstNoted): a room's
 // first event heard on it says, by its seq, from where on nothing of that room can have slipped by.
+// The connection to NATS lost is a break of every subscription (lost()): what was published until it
+// is back (back(), the subscriptions in place again) did not arrive, so each counts from then on as a
+// new subscription: not heard before, no mark, another readySubscription().
 import type { BusMessage, BusSubscription, EventBus, Logger } from '@rtcroom/common';
 
 interface Held {
   holders: number;
   subscription: BusSubscription;
+  /** Stands for the subscription while it holds without a break (readySubscription). */
+  token: object;
   /** now() once the server had the subscription; undefined until then. */
   readyAt: number | undefined;
   ready: Promise<void>;
@@ -47,7 +52,7 @@ export class Interest {
       existing.holders++;
       return existing.ready;
     }
-    const held: Held = { holders: 1, subscription: this.bus.subscribe(this.subjectOf(key), this.onMessage), readyAt: undefined, ready: Promise.resolve(), firstMark: undefined };
+    const held: Held = { holders: 1, subscription: this.bus.subscribe(this.subjectOf(key), this.onMessage), token: {}, readyAt: undefined, ready: Promise.resolve(), firstMark: undefined };
     this.held.set(key, held);
     if (!this.confirm) {
       held.readyAt = ++this.clock;
@@ -82,7 +87,25 @@ export class Interest {
    */
   readySubscription(key: string): object | undefined {
     const held = this.held.get(key);
-    return held?.readyAt !== undefined ? held : undefined;
+    return held?.readyAt !== undefined ? held.token : undefined;
+  }
+
+  /** The connection to NATS is lost: every subscription breaks (see the top). */
+  lost(): void {
+    for (const held of this.held.values()) {
+      held.token = {};
+      held.readyAt = undefined;
+      held.firstMark = undefined;
+    }
+  }
+
+  /** The connection is back, the subscriptions in place again: heard from now on. */
+  back(): void {
+    for (const held of this.held.values()) {
+      held.token = {};
+      held.readyAt = ++this.clock;
+      held.firstMark = undefined;
+    }
   }
 
   /** Whether anything here holds the key's subscription. */

@@ -72,4 +72,22 @@ describe('Interest', () => {
     expect(interest.heardSince('a', interest.now())).toBe(false);
     interest.stop();
   });
+
+  it('counts a lost connection to NATS as a break of every subscription: heard again only from its return', async () => {
+    const { bus } = countingBus();
+    const interest = new Interest(bus, (k) => `t.${k}.>`, () => undefined, logger);
+    await interest.hold('a');
+    const before = interest.now();
+    const token = interest.readySubscription('a');
+    interest.noteFirst('a', 7);
+    interest.lost();
+    expect(interest.heardSince('a', interest.now())).toBe(false);
+    expect(interest.readySubscription('a')).toBeUndefined();
+    interest.back();
+    expect(interest.heardSince('a', before)).toBe(false); // what came during the break was missed
+    expect(interest.heardSince('a', interest.now())).toBe(true);
+    expect(interest.readySubscription('a')).not.toBe(token); // reads made before do not serve after
+    expect(interest.firstNoted('a')).toBeUndefined();
+    expect(interest.isHeld('a')).toBe(true);
+  });
 });

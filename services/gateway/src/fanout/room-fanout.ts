@@ -18,6 +18,10 @@
 // (recent-events.ts); when a join answers with its seq, the room's kept events after it are replayed
 // before live delivery takes over, so nothing is missed or doubled. Should a connection still be
 // behind when an event reaches it, the events it missed are read from the room service first.
+// The gateway's connection to NATS lost (a network break, its NATS node gone from a cluster), the
+// events published until it is back never reach it: once back, every room with a seat here reads what
+// its connections missed from the room service, in the room's order before any event heard since
+// (catchUpAfterBreak), rather than waiting for the room's next event to show the gap.
 import { BusMessage, EventBus, inSpan, Logger, SpanKind, subjects, subjectTemplate } from '@rtcroom/common';
 import { gatewayv1, mediav1, roomEventv1, roomv1 } from '@rtcroom/proto';
 import { Backends } from '../backends';
@@ -31,6 +35,9 @@ import { endsSeat, noticeFor, noticeKey, startedStream } from './room-notices';
 
 /** At most this many missed events are read back for a connection that fell behind (else it syncs). */
 const maxRepaired = 200;
+
+/** Pages of maxRepaired events a room reads back after the connection to NATS was lost, at most (past that the clients sync). */
+const maxPagesAfterBreak = 5;
 
 /** How long a room's read of what joins may have missed is kept for its other joins (catchUpRead). */
 const catchUpReadKeptMs = 2000;
@@ -77,6 +84,7 @@ export class RoomFanout {
   private readonly monitorChains = new Map<string, Promise<void>>();
   /** Browser members' play URLs that wait for the media bridge (playable-watch.ts). */
   readonly playable: PlayableWatch;
+  private readonly stopHearingConnection: (() => void) | undefined;
 
   constructor(
     private readonly bus: EventBus,
@@ -87,12 +95,20 @@ export class RoomFanout {
   ) {
     this.interest = new Interest(bus, subjects.roomEvents, (msg) => this.onEvent(msg), logger);
     this.playable = new PlayableWatch(backends.urls, logger);
+    this.stopHearingConnection = bus.onConnection?.((state) => {
+      if (state === 'lost') this.interest.lost();
+      else {
+        this.interest.back();
+        this.catchUpAfterBreak();
+      }
+    });
   }
 
   /** Nothing to do: rooms are subscribed to as they are joined. */
   async start(): Promise<void> {}
 
   stop(): void {
+    this.stopHearingConnection?.();
     this.interest.stop();
   }
 
@@ -331,17 +347,61 @@ export class RoomFanout {
     }
     const set = this.seated.get(event.roomId);
     if (!set) return;
-    const previous = this.chains.get(event.roomId) ?? Promise.resolve();
     // Delivered in the trace of the change that made the event (carried from the room service's outbox).
-    const next = previous.then(() =>
+    this.onRoomChain(event.roomId, () =>
       inSpan(`deliver ${subjectTemplate(msg.subject)}`, { kind: SpanKind.CONSUMER, parent: msg.trace, attributes: { 'messaging.system': 'nats', 'messaging.destination.name': msg.subject, 'rtcroom.room_id': event.roomId, 'rtcroom.seq': event.seq } }, () =>
         this.deliverLive(event),
       ),
     );
-    this.chains.set(event.roomId, next);
+  }
+
+  /** Runs `work` after what the room's chain holds (its events are handled one after another). */
+  private onRoomChain(roomId: string, work: () => Promise<void>): void {
+    const previous = this.chains.get(roomId) ?? Promise.resolve();
+    const next = previous.then(work);
+    this.chains.set(roomId, next);
     void next.finally(() => {
-      if (this.chains.get(event.roomId) === next) this.chains.delete(event.roomId);
+      if (this.chains.get(roomId) === next) this.chains.delete(roomId);
     });
+  }
+
+  /**
+   * Back on NATS after losing it: once the server surely has the subscriptions again (a flush), each
+   * room with a seat here reads what its connections missed, on the room's chain, so it goes out
+   * before any event heard since (those already delivered are not sent twice: seq).
+   */
+  private catchUpAfterBreak(): void {
+    void this.bus
+      .flush()
+      .catch(() => undefined) // lost again: the next 'back' catches up
+      .then(() => {
+        for (const roomId of this.seated.keys()) this.onRoomChain(roomId, () => this.catchUpRoom(roomId));
+      });
+  }
+
+  private async catchUpRoom(roomId: string): Promise<void> {
+    for (let page = 0; page < maxPagesAfterBreak; page++) {
+      const seats: { conn: Connection; seat: HeldSeat }[] = [];
+      for (const conn of this.seated.get(roomId) ?? []) {
+        const seat = conn.seats.get(roomId);
+        if (seat) seats.push({ conn, seat });
+      }
+      if (seats.length === 0) return;
+      const afterSeq = Math.min(...seats.map((r) => r.seat.lastSeq));
+      let events: roomEventv1.RoomEvent[];
+      try {
+        // The gateway's own catch-up for several connections: the operator's read.
+        events = (await this.backends.room.listRoomEvents({ roomId, afterSeq, pageSize: maxRepaired, principal: undefined })).events;
+      } catch (err) {
+        this.logger.warn('could not read the events missed while NATS was away; the next event of the room repairs the gap', { roomId, err });
+        return;
+      }
+      for (const event of events) {
+        const behind = seats.filter((r) => r.seat.lastSeq < event.seq && r.conn.seats.get(roomId) === r.seat);
+        if (behind.length > 0) await this.deliver(event, behind);
+      }
+      if (events.length < maxRepaired) return;
+    }
   }
 
   private async deliverLive(event: roomEventv1.RoomEvent): Promise<void> {

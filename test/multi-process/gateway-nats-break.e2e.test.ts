@@ -1,0 +1,105 @@
+// A gateway that loses its connection to NATS for a while (a network break, its node gone from a
+// cluster) while the room service keeps publishing: what was published meanwhile never reaches the
+// gateway, and its clients are told it once it is back, in order, without waiting for the room's next
+// event. The gateway reaches the real NATS through a front the test cuts; the other services connect
+// to NATS directly. Separate processes on the real Postgres and NATS.
+import { createClient, issueAccessToken } from '@rtcroom/common';
+import { createTestDatabase, eventually, HeldAddress, testNatsUrl, TestDatabase, uniqueTestName, deleteTestBucket, deleteTestConsumers } from '@rtcroom/common/testing';
+import { mediaEventsStream } from '@rtcroom/common';
+import { DemoClient } from '@rtcroom/dev';
+import { gatewayv1, roomServicev1, roomv1 } from '@rtcroom/proto';
+import { ServiceProcess } from '../support/service-processes';
+
+const secret = 'nats-break-test-secret-long-enough';
+const names = { bucket: uniqueTestName('natsbreak_presence'), media: uniqueTestName('natsbreak-media'), recordings: uniqueTestName('natsbreak-rec') };
+let database: TestDatabase;
+const fronts: HeldAddress[] = [];
+let natsFront: HeldAddress;
+const processes: ServiceProcess[] = [];
+let room: ServiceProcess;
+let gateway: ServiceProcess;
+const clients: DemoClient[] = [];
+
+const hold = async () => {
+  const front = await HeldAddress.open();
+  fronts.push(front);
+  return front;
+};
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  natsFront = await hold();
+  natsFront.forwardTo(testNatsUrl.replace(/^nats:\/\//, ''));
+  const common = { RTCROOM_DEV: 'true', NATS_URL: testNatsUrl, ACCESS_TOKEN_SECRET: secret };
+  const [urlsFront, roomFront, presenceFront] = [await hold(), await hold(), await hold()];
+  const urls = new ServiceProcess('url-issuer', { ...common, ROOM_SERVICE_ADDRESS: roomFront.address }, urlsFront);
+  room = new ServiceProcess(
+    'room',
+    { ...common, DATABASE_URL: database.url, URL_ISSUER_ADDRESS: urlsFront.address, PRESENCE_SERVICE_ADDRESS: presenceFront.address, ROOM_RECORDINGS_CONSUMER: names.recordings },
+    roomFront,
+  );
+  const presence = new ServiceProcess('presence', { ...common, ROOM_SERVICE_ADDRESS: roomFront.address, PRESENCE_KV_BUCKET: names.bucket, PRESENCE_MEDIA_CONSUMER: names.media }, presenceFront);
+  gateway = new ServiceProcess('gateway', {
+    ...common,
+    NATS_URL: `nats://${natsFront.address}`,
+    GATEWAY_ID: uniqueTestName('gw-natsbreak'),
+    ROOM_SERVICE_ADDRESS: roomFront.address,
+    PRESENCE_SERVICE_ADDRESS: presenceFront.address,
+    URL_ISSUER_ADDRESS: urlsFront.address,
+  });
+  for (const p of [urls, room, presence, gateway]) {
+    processes.push(p);
+    await p.start();
+  }
+}, 90_000);
+
+afterAll(async () => {
+  await Promise.all(clients.map((c) => c.close()));
+  for (const p of processes.reverse()) await p.stop();
+  for (const f of fronts) await f.close();
+  await deleteTestBucket(names.bucket);
+  await deleteTestConsumers(mediaEventsStream.name, [names.media, names.recordings]);
+  await database?.drop();
+});
+
+it("tells a gateway's clients what was published while it was off NATS, once it is back, in order", async () => {
+  const connect = async (identity: string) => {
+    const c = await DemoClient.connect(`ws://${gateway.listening.GATEWAY_ADDRESS}/v1/ws`, issueAccessToken(secret, { identity }));
+    clients.push(c);
+    return c;
+  };
+  const alice = await connect('break-alice');
+  const bob = await connect('break-bob');
+  const joined = await alice.request({ $case: 'joinRoom', value: gatewayv1.JoinRoomRequest.fromPartial({ roomName: uniqueTestName('break'), createIfMissing: true }) });
+  const roomId = joined.room!.id;
+  await bob.request({ $case: 'joinRoom', value: gatewayv1.JoinRoomRequest.fromPartial({ roomId }) });
+  await eventually(() => alice.notices.some((n) => n.notice?.$case === 'memberJoined' && n.notice.value.member?.identity === 'break-bob'), 5000, 'alice to hear bob join');
+
+  // The gateway's NATS connection breaks and cannot come back for now.
+  natsFront.forwardTo(undefined);
+  natsFront.cut();
+  await eventually(() => /nats disconnect/.test(gateway.log), 5000, 'the gateway to notice the break');
+
+  // Meanwhile the room changes twice (through the room service: the gateway hears nothing of it).
+  const rooms = createClient(roomServicev1.RoomServiceService, room.listening.ROOM_GRPC_ADDRESS!);
+  try {
+    for (const metadata of ['while-away-1', 'while-away-2']) {
+      await rooms.updateRoom(roomServicev1.UpdateRoomRequest.fromPartial({ roomId, room: roomv1.Room.fromPartial({ metadata }), updateMask: ['metadata'] }));
+    }
+  } finally {
+    rooms.close();
+  }
+  await new Promise((r) => setTimeout(r, 500)); // published to NATS by now, past the gateway
+  const updates = (c: DemoClient) => c.notices.flatMap((n) => (n.notice?.$case === 'roomUpdated' ? [n.notice.value.room?.metadata] : []));
+  expect(updates(alice)).toEqual([]);
+
+  // Back: both clients are told both changes, in order, with nothing else happening in the room.
+  natsFront.forwardTo(testNatsUrl.replace(/^nats:\/\//, ''));
+  for (const c of [alice, bob]) {
+    expect(await eventually(() => (updates(c).length >= 2 ? updates(c) : undefined), 10_000, 'the missed changes to be told')).toEqual(['while-away-1', 'while-away-2']);
+  }
+  // Seqs without a gap or a repeat.
+  const seqs = alice.notices.map((n) => n.seq);
+  expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+  expect(new Set(seqs).size).toBe(seqs.length);
+}, 60_000);
