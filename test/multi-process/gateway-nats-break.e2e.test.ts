@@ -3,9 +3,8 @@
 // gateway, and its clients are told it once it is back, in order, without waiting for the room's next
 // event. The gateway reaches the real NATS through a front the test cuts; the other services connect
 // to NATS directly. Separate processes on the real Postgres and NATS.
-import { createClient, issueAccessToken } from '@rtcroom/common';
-import { createTestDatabase, eventually, HeldAddress, testNatsUrl, TestDatabase, uniqueTestName, deleteTestBucket, deleteTestConsumers } from '@rtcroom/common/testing';
-import { mediaEventsStream } from '@rtcroom/common';
+import { createClient, issueAccessToken, mediaEventsStream } from '@rtcroom/common';
+import { createTestDatabase, deleteTestBucket, deleteTestConsumers, eventually, HeldAddress, testNatsUrl, TestDatabase, uniqueTestName } from '@rtcroom/common/testing';
 import { DemoClient } from '@rtcroom/dev';
 import { gatewayv1, roomServicev1, roomv1 } from '@rtcroom/proto';
 import { ServiceProcess } from '../support/service-processes';
