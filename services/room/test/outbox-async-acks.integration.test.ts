@@ -71,13 +71,8 @@ describe('outbox relay with acknowledgements in flight', () => {
     return seqs;
   };
   const unpublished = async () => Number((await sql<{ n: string }>`select count(*) as n from room_events where published_at is null`.execute(db.db)).rows[0]!.n);
-  const startRelay = (bus: EventBus) => {
-    relay = new OutboxRelay(db.db, bus, testLogger('relay'), { pollIntervalMs: 100, batchSize: 4, maxBackoffMs: 500, singleInstance: true, shards: 1 });
-    relay.start();
-  };
-
-  it('sends a batch of other rooms before the previous is acknowledged, and marks none until those before it are', async () => {
-    // Each publish goes to NATS at once (in order); the first four acknowledgements are held back.
+  /** A bus whose first four publishes go to NATS at once (in order) but are acknowledged only once released. */
+  const firstAcksHeld = () => {
     let releaseFirst!: () => void;
     const firstHeld = new Promise<void>((r) => (releaseFirst = r));
     let sent = 0;
@@ -91,6 +86,15 @@ describe('outbox relay with acknowledgements in flight', () => {
       flush: () => nats.flush(),
       close: async () => undefined,
     };
+    return { bus, releaseFirst, sent: () => sent };
+  };
+  const startRelay = (bus: EventBus) => {
+    relay = new OutboxRelay(db.db, bus, testLogger('relay'), { pollIntervalMs: 100, batchSize: 4, maxBackoffMs: 500, singleInstance: true, shards: 1 });
+    relay.start();
+  };
+
+  it('sends a batch of other rooms before the previous is acknowledged, and marks none until those before it are', async () => {
+    const { bus, releaseFirst, sent } = firstAcksHeld();
     await insertEvents('r1', 'r2');
     startRelay(bus);
 
@@ -101,30 +105,18 @@ describe('outbox relay with acknowledgements in flight', () => {
     expect(await unpublished()).toBe(8);
     releaseFirst();
     await eventually(async () => (await unpublished()) === 0, 10_000, 'every event marked published');
-    expect(sent).toBe(8); // nothing sent twice
+    expect(sent()).toBe(8); // nothing sent twice
   });
 
   it("holds a room's next batch until its previous one is acknowledged", async () => {
-    let releaseFirst!: () => void;
-    const firstHeld = new Promise<void>((r) => (releaseFirst = r));
-    let sent = 0;
-    const bus: EventBus = {
-      publish: async (subject, data, options) => {
-        const n = ++sent;
-        await nats.publish(subject, data, options);
-        if (n <= 4) await firstHeld;
-      },
-      subscribe: (s, h) => nats.subscribe(s, h),
-      flush: () => nats.flush(),
-      close: async () => undefined,
-    };
+    const { bus, releaseFirst, sent } = firstAcksHeld();
     await insertEvents('r3', 'r3');
     startRelay(bus);
 
     await eventually(async () => (await storedSeqs()).length === 4, 10_000, 'the first batch sent');
     await new Promise((r) => setTimeout(r, 700));
     try {
-      expect(sent).toBe(4); // the second waits
+      expect(sent()).toBe(4); // the second waits
     } finally {
       releaseFirst();
     }
@@ -134,19 +126,7 @@ describe('outbox relay with acknowledgements in flight', () => {
 
   it('lets other rooms go while a room waits for its acknowledgement', async () => {
     // First batch: room r5's events 1-4, acks held. Second: r5's 5 and 6 (they wait), r6's 1 and 2 (they go).
-    let releaseFirst!: () => void;
-    const firstHeld = new Promise<void>((r) => (releaseFirst = r));
-    let sent = 0;
-    const bus: EventBus = {
-      publish: async (subject, data, options) => {
-        const n = ++sent;
-        await nats.publish(subject, data, options);
-        if (n <= 4) await firstHeld;
-      },
-      subscribe: (s, h) => nats.subscribe(s, h),
-      flush: () => nats.flush(),
-      close: async () => undefined,
-    };
+    const { bus, releaseFirst, sent } = firstAcksHeld();
     const row = (n: number, room: string, seq: number) => ({ id: `${prefix}-${room}-${seq}`, room_id: room, seq, subject: `${prefix}.room.${room}.event`, payload: Buffer.from(String(n)), created_at: new Date() });
     await db.db.insertInto('room_events').values([row(1, 'r5', 1), row(2, 'r5', 2), row(3, 'r5', 3), row(4, 'r5', 4), row(5, 'r5', 5), row(6, 'r5', 6), row(7, 'r6', 1), row(8, 'r6', 2)]).execute();
     startRelay(bus);
@@ -154,7 +134,7 @@ describe('outbox relay with acknowledgements in flight', () => {
     try {
       expect(await eventually(async () => ((await storedSeqs()).length === 6 ? storedSeqs() : undefined), 10_000, "r6's events sent")).toEqual([1, 2, 3, 4, 7, 8]);
       await new Promise((r) => setTimeout(r, 300));
-      expect(sent).toBe(6); // r5's 5 and 6 still wait
+      expect(sent()).toBe(6); // r5's 5 and 6 still wait
     } finally {
       releaseFirst();
     }

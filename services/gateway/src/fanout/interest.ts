@@ -92,18 +92,19 @@ export class Interest {
 
   /** The connection to NATS is lost: every subscription breaks (see the top). */
   lost(): void {
-    for (const held of this.held.values()) {
-      held.token = {};
-      held.readyAt = undefined;
-      held.firstMark = undefined;
-    }
+    this.renew(undefined);
   }
 
   /** The connection is back, the subscriptions in place again: heard from now on. */
   back(): void {
+    this.renew(++this.clock);
+  }
+
+  /** Every subscription counts as a new one from now on, ready at `readyAt`. */
+  private renew(readyAt: number | undefined): void {
     for (const held of this.held.values()) {
       held.token = {};
-      held.readyAt = ++this.clock;
+      held.readyAt = readyAt;
       held.firstMark = undefined;
     }
   }

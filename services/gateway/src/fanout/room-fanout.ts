@@ -381,11 +381,7 @@ export class RoomFanout {
 
   private async catchUpRoom(roomId: string): Promise<void> {
     for (let page = 0; page < maxPagesAfterBreak; page++) {
-      const seats: { conn: Connection; seat: HeldSeat }[] = [];
-      for (const conn of this.seated.get(roomId) ?? []) {
-        const seat = conn.seats.get(roomId);
-        if (seat) seats.push({ conn, seat });
-      }
+      const seats = this.seatsBehind(roomId, Infinity);
       if (seats.length === 0) return;
       const afterSeq = Math.min(...seats.map((r) => r.seat.lastSeq));
       let events: roomEventv1.RoomEvent[];
@@ -405,12 +401,18 @@ export class RoomFanout {
   }
 
   private async deliverLive(event: roomEventv1.RoomEvent): Promise<void> {
-    const recipients: { conn: Connection; seat: HeldSeat }[] = [];
-    for (const conn of this.seated.get(event.roomId) ?? []) {
-      const seat = conn.seats.get(event.roomId);
-      if (seat && seat.lastSeq < event.seq) recipients.push({ conn, seat });
-    }
+    const recipients = this.seatsBehind(event.roomId, event.seq);
     if (recipients.length > 0) await this.deliver(event, recipients);
+  }
+
+  /** The seats held here in the room whose connection has not been told event `seq` yet. */
+  private seatsBehind(roomId: string, seq: number): { conn: Connection; seat: HeldSeat }[] {
+    const seats: { conn: Connection; seat: HeldSeat }[] = [];
+    for (const conn of this.seated.get(roomId) ?? []) {
+      const seat = conn.seats.get(roomId);
+      if (seat && seat.lastSeq < seq) seats.push({ conn, seat });
+    }
+    return seats;
   }
 
   private async deliver(event: roomEventv1.RoomEvent, recipients: { conn: Connection; seat: HeldSeat }[]): Promise<void> {
