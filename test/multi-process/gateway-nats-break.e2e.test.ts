@@ -1,12 +1,12 @@
 // A gateway that loses its connection to NATS for a while (a network break, its node gone from a
 // cluster) while the room service keeps publishing: what was published meanwhile never reaches the
 // gateway, and its clients are told it once it is back, in order, without waiting for the room's next
-// event. The gateway reaches the real NATS through a front the test cuts; the other services connect
+// event; and of the calls that moved on meanwhile, the newest step of each. The gateway reaches the real NATS through a front the test cuts; the other services connect
 // to NATS directly. Separate processes on the real Postgres and NATS.
 import { createClient, issueAccessToken, mediaEventsStream } from '@rtcroom/common';
 import { createTestDatabase, deleteTestBucket, deleteTestConsumers, eventually, HeldAddress, testNatsUrl, TestDatabase, uniqueTestName } from '@rtcroom/common/testing';
 import { DemoClient } from '@rtcroom/dev';
-import { gatewayv1, roomServicev1, roomv1 } from '@rtcroom/proto';
+import { callv1, gatewayv1, roomServicev1, roomv1 } from '@rtcroom/proto';
 import { ServiceProcess } from '../support/service-processes';
 
 const secret = 'nats-break-test-secret-long-enough';
@@ -101,4 +101,51 @@ it("tells a gateway's clients what was published while it was off NATS, once it 
   const seqs = alice.notices.map((n) => n.seq);
   expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
   expect(new Set(seqs).size).toBe(seqs.length);
+}, 60_000);
+
+it("tells a gateway's clients the newest step of each call that moved on while it was off NATS, once it is back", async () => {
+  const connect = async (identity: string) => {
+    const c = await DemoClient.connect(`ws://${gateway.listening.GATEWAY_ADDRESS}/v1/ws`, issueAccessToken(secret, { identity }));
+    clients.push(c);
+    return c;
+  };
+  const [caller, callee, caller2, callee2] = await Promise.all(['break-caller', 'break-callee', 'break-caller2', 'break-callee2'].map(connect));
+  const { ACTIVE, ENDED, RINGING } = { ACTIVE: callv1.CallState.CALL_STATE_ACTIVE, ENDED: callv1.CallState.CALL_STATE_ENDED, RINGING: callv1.CallState.CALL_STATE_RINGING };
+  const place = async (from: DemoClient, to: string) => {
+    const placed = await from.request({ $case: 'placeCall', value: gatewayv1.PlaceCallRequest.fromPartial({ calleeIdentity: to }) });
+    await from.request({ $case: 'reportPusherEvent', value: { roomId: placed.room!.id, code: 1002, message: '' } });
+    return placed.call!.id;
+  };
+  const steps = (c: DemoClient, callId: string) => c.callNotices.filter((n) => n.call?.id === callId).map((n) => n.call!.state);
+
+  // A call rings before the break.
+  const first = await place(caller, 'break-callee');
+  await callee.waitForCallNotice((n) => n.call?.id === first && n.call.state === RINGING);
+  await caller.waitForCallNotice((n) => n.call?.id === first && n.call.state === RINGING);
+
+  const breaks = () => (gateway.log.match(/nats disconnect/g) ?? []).length;
+  const before = breaks();
+  natsFront.forwardTo(undefined);
+  natsFront.cut();
+  await eventually(() => breaks() > before, 5000, 'the gateway to notice the break');
+
+  // Meanwhile (the gateway's calls to the other services still go): the callee accepts, so the caller
+  // should hear the call is on; another call rings and is given up before anyone hears of it.
+  await callee.request({ $case: 'answerCall', value: { callId: first, accept: true } });
+  const second = await place(caller2, 'break-callee2');
+  await caller2.request({ $case: 'cancelCall', value: { callId: second } });
+  await new Promise((r) => setTimeout(r, 500)); // published to NATS by now, past the gateway
+  expect(steps(caller, first)).not.toContain(ACTIVE);
+  expect(steps(callee2, second)).toEqual([]);
+
+  natsFront.forwardTo(testNatsUrl.replace(/^nats:\/\//, ''));
+  await caller.waitForCallNotice((n) => n.call?.id === first && n.call.state === ACTIVE, 10_000);
+  await callee2.waitForCallNotice((n) => n.call?.id === second && n.call.state === ENDED, 10_000);
+  await caller2.waitForCallNotice((n) => n.call?.id === second && n.call.state === ENDED, 10_000);
+  await new Promise((r) => setTimeout(r, 300)); // anything told twice would be here by now
+  // The callee of the call given up is told it ended, never that it rang; no step is told twice.
+  expect(steps(callee2, second)).toEqual([ENDED]);
+  expect(steps(caller, first).filter((s) => s === RINGING)).toHaveLength(1);
+  expect(steps(caller, first).filter((s) => s === ACTIVE)).toHaveLength(1);
+  expect(steps(callee, first).filter((s) => s === RINGING)).toHaveLength(1);
 }, 60_000);

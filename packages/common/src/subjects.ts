@@ -10,6 +10,8 @@ export const subjects = {
   allUserEvents: 'rtcroom.user.>',
   /** One identity's call events (a gateway's subscription while the identity is connected to it). */
   userCall: (identity: string) => `rtcroom.user.${Buffer.from(identity, 'utf8').toString('base64url')}.call`,
+  /** Every identity's call events (what a gateway reads back after losing its connection to NATS). */
+  allUserCalls: 'rtcroom.user.*.call',
   /** Every media fact (the MEDIA_EVENTS stream). */
   allMediaEvents: 'rtcroom.media.>',
   mediaEvent: (roomId: string, topic: string) => `rtcroom.media.${roomId}.${topic}`,

@@ -32,6 +32,12 @@ export interface EventBus {
    * lose its connection (in memory) never tells. Returns how to stop listening.
    */
   onConnection?(listener: (state: 'lost' | 'back') => void): () => void;
+  /**
+   * What a stream kept of `subject` (wildcards allowed) from `since` on, in the stream's order, at
+   * most `limit` messages (the oldest); for a subscriber that lost its connection and reads back what
+   * it missed. Undefined on a bus that keeps nothing (in memory, where nothing is ever missed).
+   */
+  history?(stream: string, subject: string, since: Date, limit: number): Promise<BusMessage[]>;
 }
 
 /** A JetStream stream the bus makes sure exists. */

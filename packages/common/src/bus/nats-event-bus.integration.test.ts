@@ -33,6 +33,21 @@ describe('NatsEventBus', () => {
     sub.unsubscribe();
   });
 
+  it('reads back what a stream kept of a subject from a time on, oldest first, up to a limit, and leaves no consumer behind', async () => {
+    const subject = (who: string) => `bustest${process.pid}.h.${who}`;
+    await bus.publish(subject('x'), Buffer.from('before'));
+    await new Promise((r) => setTimeout(r, 50));
+    const since = new Date();
+    for (const [who, v] of [['x', 'x1'], ['y', 'y1'], ['x', 'x2'], ['x', 'x3']]) await bus.publish(subject(who), Buffer.from(v));
+    const text = (ms: { data: Uint8Array }[]) => ms.map((m) => Buffer.from(m.data).toString());
+    expect(text(await bus.history(stream.name, subject('*'), since, 100))).toEqual(['x1', 'y1', 'x2', 'x3']);
+    expect(text(await bus.history(stream.name, subject('x'), since, 2))).toEqual(['x1', 'x2']);
+    expect(await bus.history(stream.name, subject('nobody'), since, 100)).toEqual([]);
+    expect(await bus.history(stream.name, subject('*'), new Date(Date.now() + 60_000), 100)).toEqual([]);
+    const jsm = await bus.connection.jetstreamManager();
+    expect((await jsm.streams.info(stream.name)).state.consumer_count).toBe(0);
+  });
+
   it('still fails a request nobody answers with a timeout', async () => {
     await expect(bus.connection.request(`bustest-nobody-${process.pid}`, new Uint8Array(), { timeout: 100 })).rejects.toMatchObject({
       code: expect.stringMatching(/503|TIMEOUT/),

@@ -1,7 +1,7 @@
 // The event bus on NATS: durable publishes go through JetStream with a message id (and wait for its
 // ack: jetstream-publisher.ts); subscriptions are core NATS (JetStream-stored messages reach them
 // too), so a live subscriber pays no consumer cost.
-import { connect, headers as natsHeaders, JetStreamManager, MsgHdrs, NatsConnection, StorageType, DiscardPolicy, RetentionPolicy, StreamConfig } from 'nats';
+import { AckPolicy, connect, DeliverPolicy, headers as natsHeaders, nanos, JetStreamManager, MsgHdrs, NatsConnection, StorageType, DiscardPolicy, RetentionPolicy, StreamConfig } from 'nats';
 import { Logger } from '../logger';
 import { BusMessage, BusSubscription, EventBus, PublishOptions, StreamSpec, subjectMatches } from './event-bus';
 import { JetStreamPublisher } from './jetstream-publisher';
@@ -31,6 +31,11 @@ export class NatsEventBus implements EventBus {
       maxReconnectAttempts: -1,
       reconnectTimeWait: 500,
       waitOnFirstConnect: false,
+      // A silent break (no reset, no close) is noticed after two unanswered pings: within 30 s, not
+      // nats.js's 4-6 minutes. A gateway reads back the call events of a break from 30 s before it
+      // noticed it (call-fanout.ts).
+      pingInterval: 10_000,
+      maxPingOut: 2,
       // No stack captured for every request (stream and consumer management, key-value reads; the
       // publishes are not requests any more): a third of a request's time went there. A timeout
       // still says which request timed out.
@@ -85,6 +90,34 @@ export class NatsEventBus implements EventBus {
 
   async flush(): Promise<void> {
     await this.nc.flush();
+  }
+
+  async history(stream: string, subject: string, since: Date, limit: number): Promise<BusMessage[]> {
+    // An ephemeral consumer (in memory, no acks) from the first message at or after `since`, deleted when done.
+    const jsm = await this.nc.jetstreamManager();
+    const made = await jsm.consumers.add(stream, {
+      ack_policy: AckPolicy.None,
+      deliver_policy: DeliverPolicy.StartTime,
+      opt_start_time: since.toISOString(),
+      filter_subject: subject,
+      mem_storage: true,
+      num_replicas: 1,
+      inactive_threshold: nanos(30_000),
+    });
+    try {
+      const consumer = await this.nc.jetstream().consumers.get(stream, made.name);
+      const wanted = Math.min(limit, made.num_pending);
+      const messages: BusMessage[] = [];
+      while (messages.length < wanted) {
+        const batch = await consumer.fetch({ max_messages: wanted - messages.length, expires: 5000 });
+        const before = messages.length;
+        for await (const m of batch) messages.push({ subject: m.subject, data: m.data, trace: traceOf(m.headers) });
+        if (messages.length === before) throw new Error(`${stream}: ${wanted - before} of the messages counted on ${subject} did not come`);
+      }
+      return messages;
+    } finally {
+      await jsm.consumers.delete(stream, made.name).catch(() => undefined); // else it lingers for its inactive threshold
+    }
   }
 
   async close(): Promise<void> {

@@ -14,7 +14,12 @@
 // incoming call (RINGING, to the callee) carries the caller's play URL signed for the callee: seed
 // step 4, the callee can play the caller as soon as it accepts. A whisper's URL that waits for the
 // media bridge comes to the agent in a call notice again once it plays.
-import { BusMessage, inSpan, EventBus, Logger, SpanKind, subjects, subjectTemplate } from '@rtcroom/common';
+// The gateway's connection to NATS lost (a network break, its NATS node gone from a cluster), the call
+// events published until it is back never reach it. Once back, it reads them from the USER_EVENTS
+// stream (from lookbackMs before it noticed the loss: a break noticed late, by missed pings, lost what
+// came before), and tells each identity served here the newest step of each call it missed, before
+// anything heard since (catchUpAfterBreak). A step already told is not told again (told ids).
+import { BusMessage, inSpan, EventBus, Logger, SpanKind, subjects, subjectTemplate, userEventsStream } from '@rtcroom/common';
 import { callv1, gatewayv1, mediav1 } from '@rtcroom/proto';
 import { Backends } from '../backends';
 import type { GatewayMetrics } from '../gateway-metrics';
@@ -22,23 +27,40 @@ import { Connection } from '../ws/connection';
 import { Interest } from './interest';
 import { PlayableWatch } from './playable-watch';
 
+/** How far before the loss was noticed the read back after a break begins (NATS's ping timeout on a silent break). */
+export const lookbackMs = 30_000;
+
+/** Call events read back after a break, at most (an hour's worth for the busiest deployments would be more: then the oldest). */
+const maxReplayed = 10_000;
+
 export class CallFanout {
   private readonly byIdentity = new Map<string, Set<Connection>>();
   private readonly chains = new Map<string, Promise<void>>();
   private readonly interest: Interest;
   private readonly playable: PlayableWatch;
+  /** Ids of the call events told lately (insertion order), with when: kept from lookbackMs before the loss on. */
+  private readonly told = new Map<string, number>();
+  /** When the loss of NATS was noticed, until it is back; then when the read back began, until it is done. */
+  private lostAt: number | undefined;
+  private readingSince: number | undefined;
+  private readonly stopHearingConnection: (() => void) | undefined;
 
   constructor(
-    bus: EventBus,
+    private readonly bus: EventBus,
     private readonly urls: Backends['urls'],
     private readonly logger: Logger,
     private readonly metrics?: Pick<GatewayMetrics, 'busEvents'>,
   ) {
     this.interest = new Interest(bus, subjects.userCall, (msg) => this.onEvent(msg), logger, 0, false);
     this.playable = new PlayableWatch(urls, logger);
+    this.stopHearingConnection = bus.onConnection?.((state) => {
+      if (state === 'lost') this.lostAt ??= Date.now();
+      else this.catchUpAfterBreak();
+    });
   }
 
   stop(): void {
+    this.stopHearingConnection?.();
     this.interest.stop();
   }
 
@@ -74,16 +96,66 @@ export class CallFanout {
     }
     const who = event.recipientIdentity;
     if (!this.byIdentity.has(who) || !event.call) return;
-    const next = (this.chains.get(who) ?? Promise.resolve()).then(() =>
+    this.onChain(who, () =>
       inSpan(`deliver ${subjectTemplate(msg.subject)}`, { kind: SpanKind.CONSUMER, parent: msg.trace, attributes: { 'messaging.system': 'nats', 'messaging.destination.name': msg.subject } }, () => this.deliver(event)),
     );
+  }
+
+  /** Runs `work` after what the identity's chain holds (its call events go out one after another). */
+  private onChain(who: string, work: () => Promise<void>): void {
+    const next = (this.chains.get(who) ?? Promise.resolve()).then(work);
     this.chains.set(who, next);
     void next.finally(() => {
       if (this.chains.get(who) === next) this.chains.delete(who);
     });
   }
 
+  /**
+   * Back on NATS after losing it: the call events of the break are read from the stream once the
+   * subscriptions are surely in place again (a flush), and each identity served here is told, on its
+   * chain, the newest step of each call it missed.
+   */
+  private catchUpAfterBreak(): void {
+    const lostAt = this.lostAt;
+    if (lostAt === undefined || !this.bus.history) return;
+    this.lostAt = undefined;
+    const since = lostAt - lookbackMs;
+    this.readingSince = Math.min(this.readingSince ?? since, since);
+    const read = this.bus
+      .flush()
+      .then(() => this.bus.history!(userEventsStream.name, subjects.allUserCalls, new Date(since), maxReplayed))
+      .then((messages) => {
+        if (messages.length === maxReplayed) this.logger.warn('more call events were published while NATS was away than are read back; the oldest are', { read: maxReplayed });
+        return missedSteps(messages, (e) => this.byIdentity.has(e.recipientIdentity) && !this.told.has(e.id), this.logger);
+      })
+      .catch((err) => {
+        this.logger.warn('could not read the call events published while NATS was away', { err });
+        this.lostAt ??= lostAt; // read again at the next 'back'
+        return new Map<string, callv1.CallEvent[]>();
+      });
+    for (const who of this.byIdentity.keys()) {
+      this.onChain(who, async () => {
+        for (const event of (await read).get(who) ?? []) if (!this.told.has(event.id)) await this.deliver(event);
+      });
+    }
+    void read.finally(() => {
+      if (this.readingSince === since) this.readingSince = undefined;
+    });
+  }
+
+  /** Notes a call event as told; forgets those older than any read back could start. */
+  private noteTold(id: string): void {
+    const now = Date.now();
+    this.told.set(id, now);
+    const keepFrom = Math.min(now, this.lostAt ?? now, this.readingSince ?? now) - lookbackMs;
+    for (const [old, at] of this.told) {
+      if (at >= keepFrom) break;
+      this.told.delete(old);
+    }
+  }
+
   private async deliver(event: callv1.CallEvent): Promise<void> {
+    this.noteTold(event.id);
     const call = event.call!;
     // The callee holds no seat yet: the caller's play URL is signed for each connection's own kind
     // (a desk agent's browser and its phone may both ring), once per kind.
@@ -142,4 +214,32 @@ export class CallFanout {
       return undefined;
     }
   }
+}
+
+/**
+ * Of the call events read back, per recipient (those `wanted`), the newest step of each call (and
+ * each whisper), in the order they were published: the calls' states in between are past. A call
+ * whose newest step was told already is left out, its older ones too.
+ */
+export function missedSteps(messages: BusMessage[], wanted: (event: callv1.CallEvent) => boolean, logger: Logger): Map<string, callv1.CallEvent[]> {
+  const newest = new Map<string, { event: callv1.CallEvent; at: number }>(); // recipient + call (+ whisper) -> its newest step
+  messages.forEach((msg, at) => {
+    let event: callv1.CallEvent;
+    try {
+      event = callv1.CallEvent.decode(msg.data);
+    } catch (err) {
+      logger.warn('undecodable call event dropped', { err });
+      return;
+    }
+    if (!event.call) return;
+    newest.set(`${event.recipientIdentity}\n${event.call.id}\n${event.whisperStreamId}`, { event, at });
+  });
+  const byRecipient = new Map<string, callv1.CallEvent[]>();
+  for (const { event } of [...newest.values()].sort((a, b) => a.at - b.at)) {
+    if (!wanted(event)) continue;
+    let list = byRecipient.get(event.recipientIdentity);
+    if (!list) byRecipient.set(event.recipientIdentity, (list = []));
+    list.push(event);
+  }
+  return byRecipient;
 }
