@@ -1,12 +1,13 @@
 // A gateway that loses its connection to NATS for a while (a network break, its node gone from a
 // cluster) while the room service keeps publishing: what was published meanwhile never reaches the
 // gateway, and its clients are told it once it is back, in order, without waiting for the room's next
-// event; and of the calls that moved on meanwhile, the newest step of each. The gateway reaches the real NATS through a front the test cuts; the other services connect
+// event; of the calls that moved on meanwhile, the newest step of each; and a supervisor monitoring a
+// call, what it missed of the call's room. The gateway reaches the real NATS through a front the test cuts; the other services connect
 // to NATS directly. Separate processes on the real Postgres and NATS.
 import { createClient, issueAccessToken, mediaEventsStream } from '@rtcroom/common';
 import { createTestDatabase, deleteTestBucket, deleteTestConsumers, eventually, HeldAddress, testNatsUrl, TestDatabase, uniqueTestName } from '@rtcroom/common/testing';
 import { DemoClient } from '@rtcroom/dev';
-import { callv1, gatewayv1, roomServicev1, roomv1 } from '@rtcroom/proto';
+import { callv1, deskServicev1, deskv1, gatewayv1, roomServicev1, roomv1 } from '@rtcroom/proto';
 import { ServiceProcess } from '../support/service-processes';
 
 const secret = 'nats-break-test-secret-long-enough';
@@ -148,4 +149,40 @@ it("tells a gateway's clients the newest step of each call that moved on while i
   expect(steps(caller, first).filter((s) => s === RINGING)).toHaveLength(1);
   expect(steps(caller, first).filter((s) => s === ACTIVE)).toHaveLength(1);
   expect(steps(callee, first).filter((s) => s === RINGING)).toHaveLength(1);
+}, 60_000);
+
+it('tells a supervisor monitoring a call what it missed of the call while the gateway was off NATS', async () => {
+  const connect = async (identity: string, grants: Record<string, unknown> = { roomJoin: true }) => {
+    const c = await DemoClient.connect(`ws://${gateway.listening.GATEWAY_ADDRESS}/v1/ws`, issueAccessToken(secret, { identity, grants }));
+    clients.push(c);
+    return c;
+  };
+  const desk = createClient(deskServicev1.DeskServiceService, room.listening.ROOM_GRPC_ADDRESS!);
+  const { team } = await desk.createTeam({ team: deskv1.Team.fromPartial({ name: uniqueTestName('break-team'), ringTimeoutSeconds: 10, wrapUpSeconds: 1 }) }).finally(() => desk.close());
+  const agent = await connect('break-agent', { agentTeams: [team!.name] });
+  await agent.request({ $case: 'setAgentState', value: { team: team!.name, state: deskv1.AgentState.AGENT_STATE_AVAILABLE } });
+  const customer = await connect('break-customer');
+  const placed = await customer.request({ $case: 'callTeam', value: { team: team!.name, metadata: '' } });
+  await customer.request({ $case: 'reportPusherEvent', value: { roomId: placed.room!.id, code: 1002, message: '' } });
+  const offer = await agent.waitForCallNotice((n) => n.call?.state === callv1.CallState.CALL_STATE_RINGING, 8000);
+  const callId = offer.call!.id;
+  await agent.request({ $case: 'answerCall', value: { callId, accept: true } });
+  const boss = await connect('break-boss', { roomJoin: true, supervisorTeams: [team!.name] });
+  await boss.request({ $case: 'monitorCall', value: { callId } });
+
+  const breaks = () => (gateway.log.match(/nats disconnect/g) ?? []).length;
+  const before = breaks();
+  natsFront.forwardTo(undefined);
+  natsFront.cut();
+  await eventually(() => breaks() > before, 5000, 'the gateway to notice the break');
+  // Meanwhile the agent's stream starts and the customer hangs up: the call's room closes.
+  await agent.request({ $case: 'reportPusherEvent', value: { roomId: placed.room!.id, code: 1002, message: '' } });
+  await customer.request({ $case: 'hangUp', value: { callId } });
+  await new Promise((r) => setTimeout(r, 500)); // published to NATS by now, past the gateway
+  const notices = () => boss.monitorNotices.map((n) => (n.ended ? 'ended' : `${n.member?.identity} ${n.streamStopped ? 'stopped' : 'started'}`));
+  expect(notices()).toEqual([]);
+
+  natsFront.forwardTo(testNatsUrl.replace(/^nats:\/\//, ''));
+  await eventually(() => notices().includes('ended'), 10_000, 'the supervisor to be told the call ended');
+  expect(notices()).toEqual(['break-agent started', 'ended']);
 }, 60_000);

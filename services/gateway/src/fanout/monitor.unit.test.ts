@@ -1,7 +1,8 @@
 // Silent monitoring in the room fan-out, on an in-memory bus with a stand-in URL issuer: a supervisor
 // without a seat is told of streams starting (with a play URL signed for it) and stopping, and the
 // room's closing ends it; a closed connection or stopMonitor lets go of the room's subscription. A
-// bridged stream's URL that waits for media is asked for again, seatless, and told once it plays.
+// bridged stream's URL that waits for media is asked for again, seatless, and told once it plays. What
+// was published while the gateway was off NATS is read back for the supervisor once it is back.
 import { createLogger, InMemoryEventBus, subjects } from '@rtcroom/common';
 import { gatewayv1, mediav1, roomEventv1, roomv1 } from '@rtcroom/proto';
 import type WebSocket from 'ws';
@@ -101,6 +102,50 @@ describe('RoomFanout monitoring', () => {
     expect(notices.map((n) => [n.callId, n.member?.identity, n.playUrl?.webrtcUrl])).toEqual([['c_3', 'agent', 'janus+http://x/s_agent']]);
     expect(asked).toEqual([{ withoutSeat: true, waitForMediaMs: 6000 }]);
     expect(fanout.playable.size).toBe(0);
+    fanout.stop();
+  });
+
+  it('reads back for the supervisor what the room published while NATS was away, from where it was told, once', async () => {
+    const stored: roomEventv1.RoomEvent[] = [];
+    const store = (seq: number, payload: roomEventv1.RoomEvent['payload']) => {
+      const event = roomEventv1.RoomEvent.fromPartial({ id: `e${seq}`, roomId, seq, time: new Date(), payload });
+      stored.push(event);
+      return event;
+    };
+    const reads: number[] = [];
+    const room = {
+      listRoomEvents: async (req: { afterSeq: number; pageSize: number }) => {
+        reads.push(req.afterSeq);
+        const events = stored.filter((e) => e.seq > req.afterSeq).slice(0, req.pageSize);
+        return { events, lastSeq: stored.length ? stored[stored.length - 1]!.seq : 0 };
+      },
+    };
+    const listeners: ((state: 'lost' | 'back') => void)[] = [];
+    const bus = Object.assign(new InMemoryEventBus(), { onConnection: (l: (state: 'lost' | 'back') => void) => (listeners.push(l), () => undefined) });
+    const live = (event: roomEventv1.RoomEvent) => bus.publish(subjects.roomEvent(roomId, 'x'), roomEventv1.RoomEvent.encode(event).finish());
+    const fanout = new RoomFanout(bus, { ...backends, room }, logger);
+    const { conn, frames } = connection('boss');
+    store(1, { $case: 'memberJoined', value: { member: member('agent'), audienceCount: 0 } });
+    store(2, { $case: 'streamStarted', value: { member: member('agent'), source: roomv1.StreamSource.STREAM_SOURCE_CLIENT } });
+    await fanout.monitor(conn, roomId, 'c_4'); // the call's streams so far come in the answer, not as notices
+    await live(store(3, { $case: 'streamStarted', value: { member: member('customer'), source: roomv1.StreamSource.STREAM_SOURCE_CLIENT } }));
+    await settle();
+    for (const l of listeners) l('lost');
+    store(4, { $case: 'streamStopped', value: { member: member('agent'), source: roomv1.StreamSource.STREAM_SOURCE_CLIENT } });
+    store(5, { $case: 'streamStarted', value: { member: member('agent'), source: roomv1.StreamSource.STREAM_SOURCE_CLIENT } });
+    for (const l of listeners) l('back');
+    await settle();
+    await live(stored[4]!); // heard again after the read: not told twice
+    await live(store(6, { $case: 'streamStopped', value: { member: member('customer'), source: roomv1.StreamSource.STREAM_SOURCE_CLIENT } }));
+    await settle();
+    const notices = frames().flatMap((f) => (f.message?.$case === 'monitorNotice' ? [f.message.value] : []));
+    expect(notices.map((n) => [n.member?.identity, n.streamStopped])).toEqual([
+      ['customer', false],
+      ['agent', true],
+      ['agent', false],
+      ['customer', true],
+    ]);
+    expect(reads).toEqual([Number.MAX_SAFE_INTEGER, 3]);
     fanout.stop();
   });
 });

@@ -21,7 +21,9 @@
 // The gateway's connection to NATS lost (a network break, its NATS node gone from a cluster), the
 // events published until it is back never reach it: once back, every room with a seat here reads what
 // its connections missed from the room service, in the room's order before any event heard since
-// (catchUpAfterBreak), rather than waiting for the room's next event to show the gap.
+// (catchUpAfterBreak), rather than waiting for the room's next event to show the gap; and every room
+// monitored here reads what its supervisors missed, from the last event they were told (or the room's
+// seq when the first of them began: monitorSeq).
 import { BusMessage, EventBus, inSpan, Logger, SpanKind, subjects, subjectTemplate } from '@rtcroom/common';
 import { gatewayv1, mediav1, roomEventv1, roomv1 } from '@rtcroom/proto';
 import { Backends } from '../backends';
@@ -82,6 +84,8 @@ export class RoomFanout {
   private readonly monitors = new Map<string, Map<Connection, string>>();
   /** Per room, the monitor notices under way: told in the room's order (a start's URL is awaited). */
   private readonly monitorChains = new Map<string, Promise<void>>();
+  /** Per monitored room, the seq its monitors have been told up to (a read back after a break starts there). */
+  private readonly monitorSeq = new Map<string, number>();
   /** Browser members' play URLs that wait for the media bridge (playable-watch.ts). */
   readonly playable: PlayableWatch;
   private readonly stopHearingConnection: (() => void) | undefined;
@@ -253,6 +257,14 @@ export class RoomFanout {
     if (watching.has(conn)) return;
     watching.set(conn, callId);
     await this.interest.hold(roomId);
+    // Where the room stands now that it is listened to: a read back after a break starts there.
+    if (this.monitorSeq.has(roomId)) return;
+    try {
+      const { lastSeq } = await this.backends.room.listRoomEvents({ roomId, afterSeq: Number.MAX_SAFE_INTEGER, pageSize: 1, principal: undefined });
+      if (this.monitors.has(roomId)) this.monitorSeq.set(roomId, Math.max(lastSeq, this.monitorSeq.get(roomId) ?? 0));
+    } catch (err) {
+      this.logger.warn('could not read where a monitored room stands; what its supervisors miss while NATS is away is not read back', { roomId, err });
+    }
   }
 
   /** Stops the monitor notices of a call; false when the connection was not monitoring it. */
@@ -270,8 +282,20 @@ export class RoomFanout {
     const watching = this.monitors.get(roomId);
     if (!watching?.delete(conn)) return;
     this.playable.roomEnded(conn, roomId);
-    if (watching.size === 0) this.monitors.delete(roomId);
+    if (watching.size === 0) {
+      this.monitors.delete(roomId);
+      this.monitorSeq.delete(roomId);
+    }
     this.letGo(roomId);
+  }
+
+  /** Tells the room's monitors of an event, unless they have been told it (or a later one). */
+  private async tellMonitorsOnce(event: roomEventv1.RoomEvent): Promise<void> {
+    const watching = this.monitors.get(event.roomId);
+    const told = this.monitorSeq.get(event.roomId);
+    if (!watching || (told !== undefined && event.seq <= told)) return;
+    if (told !== undefined) this.monitorSeq.set(event.roomId, event.seq);
+    await this.tellMonitors(event, watching);
   }
 
   private async tellMonitors(event: roomEventv1.RoomEvent, watching: Map<Connection, string>): Promise<void> {
@@ -335,16 +359,7 @@ export class RoomFanout {
     this.interest.noteFirst(event.roomId, event.seq);
     this.recent.add(event);
     if (event.payload?.$case === 'memberJoined') this.metrics?.memberJoined(event.roomId, event.seq);
-    const watching = this.monitors.get(event.roomId);
-    if (watching) {
-      const told = (this.monitorChains.get(event.roomId) ?? Promise.resolve())
-        .then(() => this.tellMonitors(event, watching))
-        .catch((err) => this.logger.warn('could not tell a monitoring supervisor', { roomId: event.roomId, err }));
-      this.monitorChains.set(event.roomId, told);
-      void told.finally(() => {
-        if (this.monitorChains.get(event.roomId) === told) this.monitorChains.delete(event.roomId);
-      });
-    }
+    if (this.monitors.has(event.roomId)) this.onMonitorChain(event.roomId, () => this.tellMonitorsOnce(event));
     const set = this.seated.get(event.roomId);
     if (!set) return;
     // Delivered in the trace of the change that made the event (carried from the room service's outbox).
@@ -353,6 +368,15 @@ export class RoomFanout {
         this.deliverLive(event),
       ),
     );
+  }
+
+  /** Runs `work` after the room's monitor notices under way. */
+  private onMonitorChain(roomId: string, work: () => Promise<void>): void {
+    const told = (this.monitorChains.get(roomId) ?? Promise.resolve()).then(work).catch((err) => this.logger.warn('could not tell a monitoring supervisor', { roomId, err }));
+    this.monitorChains.set(roomId, told);
+    void told.finally(() => {
+      if (this.monitorChains.get(roomId) === told) this.monitorChains.delete(roomId);
+    });
   }
 
   /** Runs `work` after what the room's chain holds (its events are handled one after another). */
@@ -376,7 +400,25 @@ export class RoomFanout {
       .catch(() => undefined) // lost again: the next 'back' catches up
       .then(() => {
         for (const roomId of this.seated.keys()) this.onRoomChain(roomId, () => this.catchUpRoom(roomId));
+        for (const roomId of this.monitors.keys()) this.onMonitorChain(roomId, () => this.catchUpMonitors(roomId));
       });
+  }
+
+  /** What the room's monitors missed while NATS was away, from where they were told up to. */
+  private async catchUpMonitors(roomId: string): Promise<void> {
+    for (let page = 0; page < maxPagesAfterBreak; page++) {
+      const afterSeq = this.monitorSeq.get(roomId);
+      if (afterSeq === undefined) return;
+      let events: roomEventv1.RoomEvent[];
+      try {
+        events = (await this.backends.room.listRoomEvents({ roomId, afterSeq, pageSize: maxRepaired, principal: undefined })).events;
+      } catch (err) {
+        this.logger.warn('could not read what monitoring supervisors missed while NATS was away', { roomId, err });
+        return;
+      }
+      for (const event of events) await this.tellMonitorsOnce(event);
+      if (events.length < maxRepaired) return;
+    }
   }
 
   private async catchUpRoom(roomId: string): Promise<void> {
