@@ -1,7 +1,7 @@
 // The session bucket on the real NATS: what the store writes is what nats.js's key-value API reads
 // (puts and delete markers), each write without the error nats.js makes after a request, and closed
-// sessions' delete markers do not pile up.
-import { deleteTestBucket, eventually, testNatsUrl, uniqueTestName } from '@rtcroom/common/testing';
+// sessions' delete markers do not pile up; a write that fails leaves the instance's copy as the bucket has it.
+import { deleteTestBucket, eventually, HeldAddress, testNatsUrl, uniqueTestName } from '@rtcroom/common/testing';
 import { connect, NatsConnection, NatsError } from 'nats';
 import { Session } from '../src/domain/session';
 import { NatsKvSessionStore } from '../src/store/nats-kv-session-store';
@@ -55,6 +55,32 @@ describe('sessions in a NATS key-value bucket', () => {
     expect((await other.get('s9'))?.identity).toBe('kim');
     expect((await other.gatewaysLastSeen()).get('gw-9')?.toISOString()).toBe('2026-01-02T03:04:05.000Z');
     await expect(store.touchGateway('bad key', new Date())).rejects.toThrow(/invalid key/);
+  });
+
+  it('takes a write that failed back out of its own copy, so it reads what the bucket holds', async () => {
+    const front = await HeldAddress.open();
+    front.forwardTo(testNatsUrl.replace(/^nats:\/\//, ''));
+    const cut = await connect({ servers: front.address, reconnectTimeWait: 100, maxReconnectAttempts: -1 });
+    try {
+      const store = await NatsKvSessionStore.open(cut, bucket, { tombstoneMs: 1000 });
+      await store.put(session('s-kept'));
+      await store.put(session('s-gone'));
+      const moved = { ...session('s-kept'), state: 'interrupted' as const, interruptedAt: new Date() };
+      front.forwardTo(undefined);
+      front.cut();
+      // Written while the connection is down: nats.js drops them at its next dial, so they fail.
+      const writes = [store.put(moved), store.delete('s-gone'), store.put(session('s-new'))].map((w) => w.then(() => 'stored', () => 'failed'));
+      expect((await store.get('s-kept'))?.state).toBe('interrupted'); // read its own write meanwhile
+      front.forwardTo(testNatsUrl.replace(/^nats:\/\//, ''));
+      expect(await Promise.all(writes)).toEqual(['failed', 'failed', 'failed']);
+      expect((await store.get('s-kept'))?.state).toBe('connected');
+      expect((await store.get('s-gone'))?.sessionId).toBe('s-gone');
+      expect(await store.get('s-new')).toBeUndefined();
+      await store.close();
+    } finally {
+      await cut.close();
+      await front.close();
+    }
   });
 
   it("purges a closed session's marker after the tombstone period, and keeps a session put again meanwhile", async () => {

@@ -67,6 +67,12 @@ export class NatsKvSessionStore implements SessionStore {
   private readonly sessions = new SessionIndex();
   private readonly gateways = new Map<string, Date>();
   private stopWatch: (() => void) | undefined;
+  /**
+   * Per session with a write of this instance in flight, a token of that write; the watch showing the
+   * session changed drops it. A write that fails takes its change out of the local copy only while
+   * its token is still there (nothing newer came).
+   */
+  private readonly inFlight = new Map<string, object>();
   /** Keys this instance deleted whose marker its watch has not shown yet. */
   private readonly deleting = new Set<string>();
   /** Markers to purge, oldest first. */
@@ -131,6 +137,7 @@ export class NatsKvSessionStore implements SessionStore {
     const [kind, ...rest] = key.split('.');
     const id = rest.join('.');
     if (kind === 'session') {
+      this.inFlight.delete(id);
       if (op === 'PUT') this.sessions.set(decode(value));
       else this.sessions.delete(id);
     } else if (key === this.ownKey) {
@@ -169,17 +176,39 @@ export class NatsKvSessionStore implements SessionStore {
   }
   async put(s: Session) {
     // Written through to the local copy at once, so this instance reads its own writes.
-    this.sessions.set(s);
-    await this.write(sessionKey(s.sessionId), encode(s));
+    await this.writeThrough(s.sessionId, () => this.sessions.set(s), () => this.write(sessionKey(s.sessionId), encode(s)));
   }
   async delete(id: string) {
-    this.sessions.delete(id);
     this.deleting.add(sessionKey(id));
     try {
-      await this.write(sessionKey(id), new Uint8Array(0), 'DEL');
+      await this.writeThrough(id, () => this.sessions.delete(id), () => this.write(sessionKey(id), new Uint8Array(0), 'DEL'));
     } catch (err) {
       this.deleting.delete(sessionKey(id));
       throw err;
+    }
+  }
+
+  /**
+   * Changes the session's local copy at once, then writes the change to the bucket. Should the write
+   * fail, the copy goes back to what it was, unless it changed again meanwhile (a later write here, or
+   * the watch: a write that failed at its acknowledgement may still have been stored, and then the
+   * watch shows it).
+   */
+  private async writeThrough(id: string, change: () => void, write: () => Promise<void>): Promise<void> {
+    const before = this.sessions.get(id);
+    const token = {};
+    this.inFlight.set(id, token);
+    change();
+    try {
+      await write();
+    } catch (err) {
+      if (this.inFlight.get(id) === token) {
+        if (before) this.sessions.set(before);
+        else this.sessions.delete(id);
+      }
+      throw err;
+    } finally {
+      if (this.inFlight.get(id) === token) this.inFlight.delete(id);
     }
   }
   async all() {
