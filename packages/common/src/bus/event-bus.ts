@@ -33,11 +33,12 @@ export interface EventBus {
    */
   onConnection?(listener: (state: 'lost' | 'back') => void): () => void;
   /**
-   * What a stream kept of `subject` (wildcards allowed) from `since` on, in the stream's order, at
-   * most `limit` messages (the oldest); for a subscriber that lost its connection and reads back what
-   * it missed. Undefined on a bus that keeps nothing (in memory, where nothing is ever missed).
+   * Hands `each` what a stream kept of `subject` (wildcards allowed) from `since` on, in the stream's
+   * order, at most `limit` messages (the oldest); resolves with how many there were in all (more than
+   * `limit`: the newest were left). For a subscriber that lost its connection and reads back what it
+   * missed. Undefined on a bus that keeps nothing (in memory, where nothing is ever missed).
    */
-  history?(stream: string, subject: string, since: Date, limit: number): Promise<BusMessage[]>;
+  history?(stream: string, subject: string, since: Date, limit: number, each: (msg: BusMessage) => void): Promise<number>;
 }
 
 /** A JetStream stream the bus makes sure exists. */

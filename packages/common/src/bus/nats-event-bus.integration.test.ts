@@ -39,11 +39,15 @@ describe('NatsEventBus', () => {
     await new Promise((r) => setTimeout(r, 50));
     const since = new Date();
     for (const [who, v] of [['x', 'x1'], ['y', 'y1'], ['x', 'x2'], ['x', 'x3']]) await bus.publish(subject(who), Buffer.from(v));
-    const text = (ms: { data: Uint8Array }[]) => ms.map((m) => Buffer.from(m.data).toString());
-    expect(text(await bus.history(stream.name, subject('*'), since, 100))).toEqual(['x1', 'y1', 'x2', 'x3']);
-    expect(text(await bus.history(stream.name, subject('x'), since, 2))).toEqual(['x1', 'x2']);
-    expect(await bus.history(stream.name, subject('nobody'), since, 100)).toEqual([]);
-    expect(await bus.history(stream.name, subject('*'), new Date(Date.now() + 60_000), 100)).toEqual([]);
+    const read = async (filter: string, from: Date, limit: number) => {
+      const got: string[] = [];
+      const all = await bus.history(stream.name, filter, from, limit, (m) => got.push(Buffer.from(m.data).toString()));
+      return { got, all };
+    };
+    expect(await read(subject('*'), since, 100)).toEqual({ got: ['x1', 'y1', 'x2', 'x3'], all: 4 });
+    expect(await read(subject('x'), since, 2)).toEqual({ got: ['x1', 'x2'], all: 3 });
+    expect(await read(subject('nobody'), since, 100)).toEqual({ got: [], all: 0 });
+    expect(await read(subject('*'), new Date(Date.now() + 60_000), 100)).toEqual({ got: [], all: 0 });
     const jsm = await bus.connection.jetstreamManager();
     expect((await jsm.streams.info(stream.name)).state.consumer_count).toBe(0);
   });

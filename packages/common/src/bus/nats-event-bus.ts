@@ -7,6 +7,9 @@ import { BusMessage, BusSubscription, EventBus, PublishOptions, StreamSpec, subj
 import { JetStreamPublisher } from './jetstream-publisher';
 import { activeTraceCarrier, TraceCarrier, tracingEnabled } from '../tracing/spans';
 
+/** Messages a read of a stream's history asks for at once. */
+const historyBatch = 1000;
+
 export class NatsEventBus implements EventBus {
   private readonly connectionListeners = new Set<(state: 'lost' | 'back') => void>();
 
@@ -92,7 +95,7 @@ export class NatsEventBus implements EventBus {
     await this.nc.flush();
   }
 
-  async history(stream: string, subject: string, since: Date, limit: number): Promise<BusMessage[]> {
+  async history(stream: string, subject: string, since: Date, limit: number, each: (msg: BusMessage) => void): Promise<number> {
     // An ephemeral consumer (in memory, no acks) from the first message at or after `since`, deleted when done.
     const jsm = await this.nc.jetstreamManager();
     const made = await jsm.consumers.add(stream, {
@@ -107,14 +110,16 @@ export class NatsEventBus implements EventBus {
     try {
       const consumer = await this.nc.jetstream().consumers.get(stream, made.name);
       const wanted = Math.min(limit, made.num_pending);
-      const messages: BusMessage[] = [];
-      while (messages.length < wanted) {
-        const batch = await consumer.fetch({ max_messages: wanted - messages.length, expires: 5000 });
-        const before = messages.length;
-        for await (const m of batch) messages.push({ subject: m.subject, data: m.data, trace: traceOf(m.headers) });
-        if (messages.length === before) throw new Error(`${stream}: ${wanted - before} of the messages counted on ${subject} did not come`);
+      for (let read = 0; read < wanted; ) {
+        const batch = await consumer.fetch({ max_messages: Math.min(historyBatch, wanted - read), expires: 5000 });
+        const before = read;
+        for await (const m of batch) {
+          read++;
+          each({ subject: m.subject, data: m.data, trace: traceOf(m.headers) });
+        }
+        if (read === before) throw new Error(`${stream}: ${wanted - before} of the messages counted on ${subject} did not come`);
       }
-      return messages;
+      return made.num_pending;
     } finally {
       await jsm.consumers.delete(stream, made.name).catch(() => undefined); // else it lingers for its inactive threshold
     }

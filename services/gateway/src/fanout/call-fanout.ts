@@ -30,8 +30,8 @@ import { PlayableWatch } from './playable-watch';
 /** How far before the loss was noticed the read back after a break begins (NATS's ping timeout on a silent break). */
 export const lookbackMs = 30_000;
 
-/** Call events read back after a break, at most (an hour's worth for the busiest deployments would be more: then the oldest). */
-const maxReplayed = 10_000;
+/** Call events read back after a break, at most (all identities', in the order published: past that, the newest are left). */
+const maxReplayed = 100_000;
 
 export class CallFanout {
   private readonly byIdentity = new Map<string, Set<Connection>>();
@@ -121,12 +121,13 @@ export class CallFanout {
     this.lostAt = undefined;
     const since = lostAt - lookbackMs;
     this.readingSince = Math.min(this.readingSince ?? since, since);
+    const steps = new MissedSteps(this.logger);
     const read = this.bus
       .flush()
-      .then(() => this.bus.history!(userEventsStream.name, subjects.allUserCalls, new Date(since), maxReplayed))
-      .then((messages) => {
-        if (messages.length === maxReplayed) this.logger.warn('more call events were published while NATS was away than are read back; the oldest are', { read: maxReplayed });
-        return missedSteps(messages, (e) => this.byIdentity.has(e.recipientIdentity) && !this.told.has(e.id), this.logger);
+      .then(() => this.bus.history!(userEventsStream.name, subjects.allUserCalls, new Date(since), maxReplayed, (msg) => steps.add(msg, (who) => this.byIdentity.has(who))))
+      .then((all) => {
+        if (all > maxReplayed) this.logger.warn('more call events were published while NATS was away than are read back; the newest were left', { read: maxReplayed, published: all });
+        return steps.byRecipient((e) => !this.told.has(e.id));
       })
       .catch((err) => {
         this.logger.warn('could not read the call events published while NATS was away', { err });
@@ -217,29 +218,38 @@ export class CallFanout {
 }
 
 /**
- * Of the call events read back, per recipient (those `wanted`), the newest step of each call (and
- * each whisper), in the order they were published: the calls' states in between are past. A call
- * whose newest step was told already is left out, its older ones too.
+ * The call events read back after a break, folded as they come into the newest step of each call
+ * (and each whisper) per recipient: the states in between are past.
  */
-export function missedSteps(messages: BusMessage[], wanted: (event: callv1.CallEvent) => boolean, logger: Logger): Map<string, callv1.CallEvent[]> {
-  const newest = new Map<string, { event: callv1.CallEvent; at: number }>(); // recipient + call (+ whisper) -> its newest step
-  messages.forEach((msg, at) => {
+export class MissedSteps {
+  private readonly newest = new Map<string, { event: callv1.CallEvent; at: number }>(); // recipient + call (+ whisper) -> its newest step
+  private read = 0;
+
+  constructor(private readonly logger: Logger) {}
+
+  /** Takes a call event read back, if it decodes and is addressed to someone `served` here. */
+  add(msg: BusMessage, served: (identity: string) => boolean): void {
+    const at = this.read++;
     let event: callv1.CallEvent;
     try {
       event = callv1.CallEvent.decode(msg.data);
     } catch (err) {
-      logger.warn('undecodable call event dropped', { err });
+      this.logger.warn('undecodable call event dropped', { err });
       return;
     }
-    if (!event.call) return;
-    newest.set(`${event.recipientIdentity}\n${event.call.id}\n${event.whisperStreamId}`, { event, at });
-  });
-  const byRecipient = new Map<string, callv1.CallEvent[]>();
-  for (const { event } of [...newest.values()].sort((a, b) => a.at - b.at)) {
-    if (!wanted(event)) continue;
-    let list = byRecipient.get(event.recipientIdentity);
-    if (!list) byRecipient.set(event.recipientIdentity, (list = []));
-    list.push(event);
+    if (!event.call || !served(event.recipientIdentity)) return;
+    this.newest.set(`${event.recipientIdentity}\n${event.call.id}\n${event.whisperStreamId}`, { event, at });
   }
-  return byRecipient;
+
+  /** Per recipient, the newest steps still `wanted` (not told yet: a call whose newest step was told is left out), in the order published. */
+  byRecipient(wanted: (event: callv1.CallEvent) => boolean): Map<string, callv1.CallEvent[]> {
+    const byRecipient = new Map<string, callv1.CallEvent[]>();
+    for (const { event } of [...this.newest.values()].sort((a, b) => a.at - b.at)) {
+      if (!wanted(event)) continue;
+      let list = byRecipient.get(event.recipientIdentity);
+      if (!list) byRecipient.set(event.recipientIdentity, (list = []));
+      list.push(event);
+    }
+    return byRecipient;
+  }
 }
