@@ -24,7 +24,7 @@ import type { UrlIssuerConfig } from './config';
 import type { MemberDirectory, RoomSeats } from './domain/member-directory';
 import { createMediaProvider, WebRtcLeg } from './domain/media-provider';
 import { recordingUrlSigner } from './domain/recording-url';
-import { busMediaFactSink } from './events/media-events';
+import { MediaFactOutbox } from './events/media-fact-outbox';
 import { startBridgeReleaseConsumer } from './events/bridge-release.consumer';
 import { startRoomEventsConsumer } from './events/room-events.consumer';
 import { remuxToMp4 } from './media-server/recording-remux';
@@ -106,7 +106,9 @@ export async function startUrlIssuer(config: UrlIssuerConfig, logger: Logger, de
       members = rooms;
     }
 
-    const sink = busMediaFactSink(bus);
+    const sink = new MediaFactOutbox(store.db, bus, logger.child({ component: 'media-facts' }));
+    await sink.start();
+    stops.push(() => sink.stop());
     const recordings = new RecordingKeeper(store.db, sink, logger);
     const media = config.media;
     const nginx =

@@ -1,8 +1,8 @@
 // Media facts on the bus: encoded as rtcroom.media.v1.MediaEvent and published on
 // rtcroom.media.<room_id>.<topic>, with the fact id as the de-duplication id.
-import { subjects, type EventBus } from '@rtcroom/common';
+import { subjects } from '@rtcroom/common';
 import { encodeMessage, mediaEventv1, recordingv1 } from '@rtcroom/proto';
-import type { MediaFact, MediaFactSink, MediaServerKind, Recording } from '../domain/media-fact';
+import type { MediaFact, MediaServerKind, Recording } from '../domain/media-fact';
 
 
 const topics: Record<MediaFact['type'], string> = {
@@ -73,10 +73,4 @@ export function encodeMediaEvent(fact: MediaFact): Uint8Array {
     mediaServer: toProtoMediaServer(fact.server),
     payload: payloadOf(fact),
   });
-}
-
-export function busMediaFactSink(bus: EventBus): MediaFactSink {
-  return {
-    publish: (fact) => bus.publish(mediaEventSubject(fact.owner.roomId, fact.type), encodeMediaEvent(fact), { msgId: fact.id }),
-  };
 }

@@ -1,7 +1,7 @@
 // The url-issuer's own tables (it shares a Postgres database with the room service at most, never
 // a table): recordings the media servers reported, the facts already seen (de-duplication), and
-// which stream each Tencent callback signature signed for.
-import { Kysely } from 'kysely';
+// which stream each Tencent callback signature signed for, and the media facts waiting for NATS.
+import { ColumnType, Generated, Kysely } from 'kysely';
 
 export interface MediaRecordingsTable {
   recording_id: string;
@@ -62,12 +62,22 @@ export interface TrtcRoomUsersTable {
   updated_at: Date;
 }
 
+export interface MediaFactsWaitingTable {
+  position: Generated<string>;
+  subject: string;
+  payload: ColumnType<Buffer, Uint8Array, Uint8Array>;
+  /** The fact's id: JetStream drops a copy of a fact that was stored after all. */
+  msg_id: string;
+  created_at: Generated<Date>;
+}
+
 export interface UrlIssuerDatabase {
   media_recordings: MediaRecordingsTable;
   media_facts: MediaFactsTable;
   tencent_callback_signs: TencentCallbackSignsTable;
   trtc_callbacks: TrtcCallbacksTable;
   trtc_room_users: TrtcRoomUsersTable;
+  media_facts_waiting: MediaFactsWaitingTable;
 }
 
 export type UrlIssuerDb = Kysely<UrlIssuerDatabase>;
