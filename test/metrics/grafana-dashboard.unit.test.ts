@@ -6,6 +6,7 @@ import { exportConsumers, exportPoolUse, grpcMetrics, processMetrics, ServiceMet
 import { GatewayMetrics } from '@rtcroom/gateway';
 import { presenceMetrics } from '@rtcroom/presence';
 import { roomMetrics } from '@rtcroom/room';
+import { urlIssuerMetrics } from '@rtcroom/url-issuer';
 
 const dashboardPath = join(__dirname, '../../deploy/grafana/rtcroom.json');
 
@@ -27,6 +28,7 @@ async function exportedNames(): Promise<Set<string>> {
     if (service === 'room') roomMetrics(metrics, {} as never);
     if (service === 'gateway') new GatewayMetrics(metrics, () => 0);
     if (service === 'presence') presenceMetrics(metrics, { count: () => 0 });
+    if (service === 'url-issuer') urlIssuerMetrics(metrics, { waitingCount: 0 });
     registries.push(...metrics.registries());
   }
   const names = new Set<string>();

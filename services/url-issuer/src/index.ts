@@ -17,3 +17,4 @@ export { renderRecordingsServer, renderRtmpBlock, renderStandaloneNginxConf } fr
 export { recordingLinkSecret, signRecordingUrl } from './domain/recording-url';
 export type { NginxRtmpConfOptions, StandaloneNginxConfOptions } from './media-server/nginx-rtmp-conf';
 export { trtcApi } from './media-server/trtc-api';
+export { urlIssuerMetrics } from './url-issuer-metrics';

@@ -25,6 +25,7 @@ import type { MemberDirectory, RoomSeats } from './domain/member-directory';
 import { createMediaProvider, WebRtcLeg } from './domain/media-provider';
 import { recordingUrlSigner } from './domain/recording-url';
 import { MediaFactOutbox } from './events/media-fact-outbox';
+import { urlIssuerMetrics } from './url-issuer-metrics';
 import { startBridgeReleaseConsumer } from './events/bridge-release.consumer';
 import { startRoomEventsConsumer } from './events/room-events.consumer';
 import { remuxToMp4 } from './media-server/recording-remux';
@@ -109,6 +110,7 @@ export async function startUrlIssuer(config: UrlIssuerConfig, logger: Logger, de
     const sink = new MediaFactOutbox(store.db, bus, logger.child({ component: 'media-facts' }));
     await sink.start();
     stops.push(() => sink.stop());
+    urlIssuerMetrics(metrics, sink);
     const recordings = new RecordingKeeper(store.db, sink, logger);
     const media = config.media;
     const nginx =
