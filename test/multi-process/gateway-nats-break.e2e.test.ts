@@ -2,7 +2,8 @@
 // cluster) while the room service keeps publishing: what was published meanwhile never reaches the
 // gateway, and its clients are told it once it is back, in order, without waiting for the room's next
 // event; of the calls that moved on meanwhile, the newest step of each; and a supervisor monitoring a
-// call, what it missed of the call's room. The gateway reaches the real NATS through a front the test cuts; the other services connect
+// call, what it missed of the call's room. And a goodbye presence could not take when it came (the
+// gateway's presence front cut) is told to it again, so the member leaves. The gateway reaches the real NATS through a front the test cuts; the other services connect
 // to NATS directly. Separate processes on the real Postgres and NATS.
 import { createClient, issueAccessToken, mediaEventsStream } from '@rtcroom/common';
 import { createTestDatabase, deleteTestBucket, deleteTestConsumers, eventually, HeldAddress, testNatsUrl, TestDatabase, uniqueTestName } from '@rtcroom/common/testing';
@@ -15,6 +16,8 @@ const names = { bucket: uniqueTestName('natsbreak_presence'), media: uniqueTestN
 let database: TestDatabase;
 const fronts: HeldAddress[] = [];
 let natsFront: HeldAddress;
+let presenceFront: HeldAddress;
+let presenceAddress: string;
 const processes: ServiceProcess[] = [];
 let room: ServiceProcess;
 let gateway: ServiceProcess;
@@ -31,7 +34,8 @@ beforeAll(async () => {
   natsFront = await hold();
   natsFront.forwardTo(testNatsUrl.replace(/^nats:\/\//, ''));
   const common = { RTCROOM_DEV: 'true', NATS_URL: testNatsUrl, ACCESS_TOKEN_SECRET: secret };
-  const [urlsFront, roomFront, presenceFront] = [await hold(), await hold(), await hold()];
+  const [urlsFront, roomFront] = [await hold(), await hold()];
+  presenceFront = await hold();
   const urls = new ServiceProcess('url-issuer', { ...common, ROOM_SERVICE_ADDRESS: roomFront.address }, urlsFront);
   room = new ServiceProcess(
     'room',
@@ -51,6 +55,7 @@ beforeAll(async () => {
     processes.push(p);
     await p.start();
   }
+  presenceAddress = presence.listening.PRESENCE_GRPC_ADDRESS!;
 }, 90_000);
 
 afterAll(async () => {
@@ -185,4 +190,26 @@ it('tells a supervisor monitoring a call what it missed of the call while the ga
   natsFront.forwardTo(testNatsUrl.replace(/^nats:\/\//, ''));
   await eventually(() => notices().includes('ended'), 10_000, 'the supervisor to be told the call ended');
   expect(notices()).toEqual(['break-agent started', 'ended']);
+}, 60_000);
+
+it('tells presence again of a goodbye it could not take, so the member leaves and does not stay behind', async () => {
+  const connect = async (identity: string) => {
+    const c = await DemoClient.connect(`ws://${gateway.listening.GATEWAY_ADDRESS}/v1/ws`, issueAccessToken(secret, { identity }));
+    clients.push(c);
+    return c;
+  };
+  const stays = await connect('break-stays');
+  const goes = await connect('break-goes');
+  const joined = await stays.request({ $case: 'joinRoom', value: gatewayv1.JoinRoomRequest.fromPartial({ roomName: uniqueTestName('goodbye'), createIfMissing: true }) });
+  const roomId = joined.room!.id;
+  await goes.request({ $case: 'joinRoom', value: gatewayv1.JoinRoomRequest.fromPartial({ roomId }) });
+
+  // The gateway cannot reach presence as the member says goodbye (close 1000).
+  presenceFront.forwardTo(undefined);
+  presenceFront.cut();
+  await goes.close();
+  await eventually(() => /could not close the session with presence; trying again/.test(gateway.log), 5000, 'the close to fail');
+  presenceFront.forwardTo(presenceAddress);
+  const left = await stays.waitForNotice((n) => n.notice?.$case === 'memberLeft' && n.notice.value.member?.identity === 'break-goes', 10_000);
+  expect(left.notice?.$case === 'memberLeft' && left.notice.value.reason).toBe(roomv1.LeaveReason.LEAVE_REASON_LEFT);
 }, 60_000);

@@ -97,7 +97,9 @@ export class PresenceApp {
     const s = await this.store.get(sessionId);
     if (!s || (gatewayId && s.gatewayId !== gatewayId)) return; // resumed elsewhere meanwhile
     if (resumable) await this.interrupt(s, scope);
-    else await this.end(s, 'left', holdsNoSeats, scope);
+    // Not ended (its seats still held): the gateway closes it again. Nothing else would: the session is
+    // still connected, on a gateway that lives, so no sweep ever ends it.
+    else if (!(await this.end(s, 'left', holdsNoSeats, scope))) throw new DomainError('UNAVAILABLE', `session ${sessionId} could not give up its seats; close it again`);
   }
 
   async resume(sessionId: string, identity: string, gatewayId: string, scope?: RequestScope): Promise<{ session: Session; seats: roomv1.Member[] }> {
@@ -169,14 +171,16 @@ export class PresenceApp {
     }
   }
 
-  private async end(s: Session, why: SessionEnd, holdsNoSeats = false, scope?: RequestScope): Promise<void> {
+  /** Whether the session ended; if not, it is kept for another try (the next sweep's, or the gateway's close again). */
+  private async end(s: Session, why: SessionEnd, holdsNoSeats = false, scope?: RequestScope): Promise<boolean> {
     try {
       if (!holdsNoSeats) await this.rooms.leaveSession(s.sessionId, why, scope);
       await this.store.delete(s.sessionId);
       this.log(scope).info('session ended', { sessionId: s.sessionId, identity: s.identity, why });
+      return true;
     } catch (err) {
-      // Kept, so the next sweep tries again: no seat is left behind.
       this.log(scope).warn('could not give up the seats of an ended session', { sessionId: s.sessionId, err });
+      return false;
     }
   }
 

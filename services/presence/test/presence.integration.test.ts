@@ -1,7 +1,7 @@
 // Presence with the real room service behind it, on the real Postgres and NATS (sessions in the
 // NATS key-value bucket), over gRPC: liveness, grace and resume, restarts, two instances.
 import { AsyncClient, createClient, createLogger, Logger } from '@rtcroom/common';
-import { createTestDatabase, deleteTestBucket, deleteTestConsumers, eventually, testLogger, testNatsUrl, TestDatabase, uniqueTestName } from '@rtcroom/common/testing';
+import { createTestDatabase, deleteTestBucket, deleteTestConsumers, eventually, HeldAddress, testLogger, testNatsUrl, TestDatabase, uniqueTestName } from '@rtcroom/common/testing';
 import { presencev1, roomServicev1, roomv1 } from '@rtcroom/proto';
 import { loadRoomConfig, startRoomService, RunningRoomService } from '@rtcroom/room';
 import { loadUrlIssuerConfig, startUrlIssuer, RunningUrlIssuer } from '@rtcroom/url-issuer';
@@ -21,14 +21,14 @@ describe('presence (with the real room service and NATS)', () => {
 
   const consumers: string[] = [];
 
-  async function startPresence(logger: Logger = testLogger('presence')): Promise<{ service: RunningPresenceService; client: PresenceClient }> {
+  async function startPresence(logger: Logger = testLogger('presence'), roomAddress = room.grpcAddress): Promise<{ service: RunningPresenceService; client: PresenceClient }> {
     const consumer = `presence-test-${process.pid}-${n++}`;
     consumers.push(consumer);
     const service = await startPresenceService(
       loadPresenceConfig({
         RTCROOM_DEV: 'true',
         PRESENCE_GRPC_ADDRESS: '127.0.0.1:0', PRESENCE_METRICS_ADDRESS: '127.0.0.1:0',
-        ROOM_SERVICE_ADDRESS: room.grpcAddress,
+        ROOM_SERVICE_ADDRESS: roomAddress,
         NATS_URL: testNatsUrl,
         PRESENCE_SESSION_TIMEOUT_MS: '800',
         PRESENCE_RESUME_GRACE_MS: '1500',
@@ -120,6 +120,34 @@ describe('presence (with the real room service and NATS)', () => {
     const { events } = await rooms.listRoomEvents({ roomId, afterSeq: 0, pageSize: 100 });
     const left = events.map((e) => e.payload).find((p) => p?.$case === 'memberLeft');
     expect(left?.$case === 'memberLeft' && left.value.reason).toBe(roomv1.LeaveReason.LEAVE_REASON_LEFT);
+  });
+
+  it('fails a goodbye whose seats could not be given up (the room service away), and ends it as LEFT when told again', async () => {
+    const front = await HeldAddress.open();
+    front.forwardTo(room.grpcAddress);
+    const { client } = await startPresence(testLogger('presence'), front.address);
+    let stopKeeping = () => undefined as void;
+    try {
+      const { sessionId, roomId } = await seat(client, 'gil', 'gw-goodbye');
+      stopKeeping = keep(client, 'gw-goodbye', []); // a gateway that lives: no sweep ends the session
+      front.forwardTo(undefined);
+      front.cut();
+      const goodbye = { sessionId, resumable: false, gatewayId: 'gw-goodbye', holdsNoSeats: false };
+      await expect(client.closeSession(goodbye)).rejects.toMatchObject({ reason: 'UNAVAILABLE' });
+      // Kept: still connected, its seat held; nothing but the gateway's next close would end it.
+      expect((await client.getUserPresence({ identity: 'gil' })).online).toBe(true);
+      front.forwardTo(room.grpcAddress);
+      await eventually(() => client.closeSession(goodbye).then(() => true, () => false), 10_000, 'the close to go through');
+      expect(await members(roomId)).toEqual([]);
+      const { events } = await rooms.listRoomEvents({ roomId, afterSeq: 0, pageSize: 100 });
+      const left = events.map((e) => e.payload).find((p) => p?.$case === 'memberLeft');
+      expect(left?.$case === 'memberLeft' && left.value.reason).toBe(roomv1.LeaveReason.LEAVE_REASON_LEFT);
+      expect((await client.getUserPresence({ identity: 'gil' })).online).toBe(false);
+    } finally {
+      stopKeeping();
+      client.close();
+      await front.close();
+    }
   });
 
   it('names the request that closed a session on its lines (the caller\'s x-request-id)', async () => {

@@ -22,6 +22,7 @@ import { openSession } from './session-opener';
 import { TokenBucket } from './rate-limit';
 import { TokenExpiry } from './token-expiry';
 import { TurnWrites } from './turn-writes';
+import { CloseRetries } from './close-retries';
 
 export { websocketPath };
 const maxQueuedRequests = 64;
@@ -33,6 +34,8 @@ export class GatewayServer {
   private readonly turnWrites = new TurnWrites();
   private readonly tokenExpiry: TokenExpiry;
   private readonly sessions: PresenceBatch;
+  /** Closes presence did not take, told again (close-retries.ts). */
+  readonly closeRetries: CloseRetries;
   private timers: NodeJS.Timeout[] = [];
   private keepAliveRound = 0;
 
@@ -48,6 +51,11 @@ export class GatewayServer {
     this.wss = new WebSocketServer({ noServer: true, maxPayload: config.maxFrameBytes * 4 });
     this.http = createServer({ connectionsCheckingInterval: connectionsCheckingIntervalMs }, gatewayHttpListener(config, () => this.connections.size, logger));
     this.sessions = new PresenceBatch(backends.presence, config.gatewayId, config.presenceBatchMs, logger);
+    this.closeRetries = new CloseRetries(
+      (id, resumable, holdsNoSeats) => this.sessions.close(id, resumable, holdsNoSeats),
+      (id) => [...this.connections].some((c) => c.sessionId === id),
+      logger,
+    );
     this.tokenExpiry = new TokenExpiry(config.accessTokenKeys, config.tokenExpiryNoticeMs, logger);
     // A connection must finish its upgrade request (and with it the token check) quickly: nothing
     // idles unauthenticated.
@@ -99,6 +107,7 @@ export class GatewayServer {
   /** Tells every client to reconnect elsewhere (with jitter), then closes: sessions stay resumable. */
   async stop(): Promise<void> {
     for (const t of this.timers) clearInterval(t);
+    this.closeRetries.stop();
     for (const conn of this.connections) {
       const reconnectAfterMs = Math.floor(Math.random() * 1000);
       conn.send({ requestId: '', message: { $case: 'goAway', value: { reason: 'gateway shutting down', reconnectAfterMs } } });
@@ -309,8 +318,9 @@ export class GatewayServer {
         this.sessions.close(conn.sessionId, resumable, holdsNoSeats),
       );
     } catch (err) {
-      // Presence expires the session by itself once this gateway stops keeping it alive.
-      conn.log.warn('could not close the session with presence', { sessionId: conn.sessionId, err });
+      // Told again until presence takes it (close-retries.ts).
+      conn.log.warn('could not close the session with presence; trying again', { sessionId: conn.sessionId, err });
+      this.closeRetries.add(conn.sessionId, resumable, holdsNoSeats);
     }
   }
 }
