@@ -132,6 +132,24 @@ it('ends the call when one side\'s connection is lost', async () => {
   await close();
 });
 
+it('rings for a callee who was away when the call began to ring, once it resumes its session', async () => {
+  const { caller, callee, calleeId, close } = await pair();
+  const placed = await place(caller, calleeId, 30);
+  const resumeToken = callee.welcome!.resumeToken;
+  callee.drop();
+  await pushBegan(caller, placed.room!.id); // the call rings while the callee's connection is gone
+  await caller.waitForCallNotice(state(S.CALL_STATE_RINGING)); // published (both sides' copies) before the callee is back
+  const back = await DemoClient.connect(system.gatewayUrl, issueAccessToken(secret, { identity: calleeId }), resumeToken);
+  expect(back.welcome?.resumed).toBe(true);
+  const ring = await back.waitForCallNotice(state(S.CALL_STATE_RINGING));
+  expect(ring.call?.id).toBe(placed.call!.id);
+  expect(ring.callerPlayUrl?.streamId).toBe(placed.call!.callerStreamId); // seed step 4: it can play the caller at once
+  await back.request({ $case: 'answerCall', value: { callId: placed.call!.id, accept: false } });
+  await caller.waitForCallNotice(state(S.CALL_STATE_ENDED));
+  expect(back.callNotices.filter(state(S.CALL_STATE_RINGING))).toHaveLength(1);
+  await Promise.all([close(), back.close()]);
+});
+
 it('refuses what a party may not do', async () => {
   const { caller, callee, calleeId, close } = await pair();
   const placed = await place(caller, calleeId);

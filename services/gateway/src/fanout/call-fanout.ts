@@ -18,7 +18,9 @@
 // events published until it is back never reach it. Once back, it reads them from the USER_EVENTS
 // stream (from lookbackMs before it noticed the loss: a break noticed late, by missed pings, lost what
 // came before), and tells each identity served here the newest step of each call it missed, before
-// anything heard since (catchUpAfterBreak). A step already told is not told again (told ids).
+// anything heard since (catchUpAfterBreak). A step already told is not told again (told ids). A client
+// that resumes its session after a drop is told the same way what its identity's calls did while it
+// was away (catchUpResumed): a call that rang meanwhile still rings for it.
 import { BusMessage, inSpan, EventBus, Logger, SpanKind, subjects, subjectTemplate, userEventsStream } from '@rtcroom/common';
 import { callv1, gatewayv1, mediav1 } from '@rtcroom/proto';
 import { Backends } from '../backends';
@@ -44,6 +46,8 @@ export class CallFanout {
   private lostAt: number | undefined;
   private readingSince: number | undefined;
   private readonly stopHearingConnection: (() => void) | undefined;
+  /** When each connection was taken (add): what was told since reached it. */
+  private readonly addedAt = new Map<Connection, number>();
 
   constructor(
     private readonly bus: EventBus,
@@ -70,11 +74,13 @@ export class CallFanout {
     if (!set) this.byIdentity.set(conn.identity, (set = new Set()));
     if (set.has(conn)) return;
     set.add(conn);
+    this.addedAt.set(conn, Date.now());
     void this.interest.hold(conn.identity);
   }
 
   drop(conn: Connection): void {
     const set = this.byIdentity.get(conn.identity);
+    this.addedAt.delete(conn);
     if (!set?.delete(conn)) return;
     if (set.size === 0) this.byIdentity.delete(conn.identity);
     this.interest.release(conn.identity);
@@ -144,6 +150,29 @@ export class CallFanout {
     });
   }
 
+  /**
+   * A session resumed on this connection after a drop: its identity's call events from `windowMs` ago
+   * (the resume grace, and the time a drop takes to be noticed) are read from the stream, and the
+   * newest step of each call that this connection has not been told since it came is told to it, on
+   * the identity's chain, before anything heard after.
+   */
+  catchUpResumed(conn: Connection, windowMs: number): void {
+    const addedAt = this.addedAt.get(conn);
+    if (!this.bus.history || addedAt === undefined) return;
+    const toldHere = (id: string) => (this.told.get(id) ?? -Infinity) >= addedAt;
+    const steps = new MissedSteps(this.logger);
+    const read = this.bus
+      .history(userEventsStream.name, subjects.userCall(conn.identity), new Date(Date.now() - windowMs), maxReplayed, (msg) => steps.add(msg, (who) => who === conn.identity))
+      .then(() => steps.byRecipient((e) => !toldHere(e.id)).get(conn.identity) ?? [])
+      .catch((err) => {
+        this.logger.warn('could not read the calls of a resumed session', { sessionId: conn.sessionId, err });
+        return [];
+      });
+    this.onChain(conn.identity, async () => {
+      for (const event of await read) if (!conn.closed && !toldHere(event.id)) await this.deliver(event, conn);
+    });
+  }
+
   /** Notes a call event as told; forgets those older than any read back could start. */
   private noteTold(id: string): void {
     const now = Date.now();
@@ -155,7 +184,8 @@ export class CallFanout {
     }
   }
 
-  private async deliver(event: callv1.CallEvent): Promise<void> {
+  /** Tells the event to its recipient's connections here (`only`: to that one). */
+  private async deliver(event: callv1.CallEvent, only?: Connection): Promise<void> {
     this.noteTold(event.id);
     const call = event.call!;
     // The callee holds no seat yet: the caller's play URL is signed for each connection's own kind
@@ -175,7 +205,7 @@ export class CallFanout {
       }
       return notice;
     };
-    for (const conn of this.byIdentity.get(event.recipientIdentity) ?? []) {
+    for (const conn of only ? [only] : (this.byIdentity.get(event.recipientIdentity) ?? [])) {
       const notice = await noticeFor(conn.kind);
       conn.send({ requestId: '', message: { $case: 'callNotice', value: notice } });
       this.playable.watch(conn, call.roomId, [notice.whisperPlayUrl], {

@@ -10,7 +10,7 @@ import { Backends, scopedBackends } from '../backends';
 import { GatewayConfig } from '../config';
 import { GatewayError, toClientError } from '../errors';
 import type { GatewayMetrics } from '../gateway-metrics';
-import { CallFanout } from '../fanout/call-fanout';
+import { CallFanout, lookbackMs } from '../fanout/call-fanout';
 import { RoomFanout } from '../fanout/room-fanout';
 import { handleRequest } from '../requests/request-handlers';
 import { closeCodes, Connection } from './connection';
@@ -200,13 +200,16 @@ export class GatewayServer {
     }
     if (conn.closed) {
       // The socket went away while the session was opening: it dropped, like any other.
-      await this.sessions
-        .close(conn.sessionId, true, false)
-        .catch((err) => log.warn('could not close a session that dropped while opening', { err }));
+      await this.sessions.close(conn.sessionId, true, false).catch((err) => {
+        log.warn('could not close a session that dropped while opening; trying again', { err });
+        this.closeRetries.add(conn.sessionId, true, false);
+      });
       return;
     }
     conn.send({ requestId: '', message: { $case: 'welcome', value: welcome } });
     welcomed = true;
+    // What its calls did while it was away (a call that rang meanwhile still rings for it).
+    if (welcome.resumed) this.calls.catchUpResumed(conn, welcome.resumeGraceMs + lookbackMs);
   }
 
   /**
