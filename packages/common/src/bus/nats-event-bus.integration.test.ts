@@ -48,6 +48,7 @@ describe('NatsEventBus', () => {
     expect(await read(subject('x'), since, 2)).toEqual({ got: ['x1', 'x2'], all: 3 });
     expect(await read(subject('nobody'), since, 100)).toEqual({ got: [], all: 0 });
     expect(await read(subject('*'), new Date(Date.now() + 60_000), 100)).toEqual({ got: [], all: 0 });
+    expect(await read(subject('x'), new Date(Date.now() + 60_000), 100)).toEqual({ got: [], all: 0 }); // its last message is older: nothing read
     const jsm = await bus.connection.jetstreamManager();
     expect((await jsm.streams.info(stream.name)).state.consumer_count).toBe(0);
   });

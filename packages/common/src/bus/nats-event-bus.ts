@@ -12,6 +12,8 @@ const historyBatch = 1000;
 
 export class NatsEventBus implements EventBus {
   private readonly connectionListeners = new Set<(state: 'lost' | 'back') => void>();
+  /** Made at the first read of a stream's history. */
+  private jsm: Promise<JetStreamManager> | undefined;
 
   private constructor(
     private readonly nc: NatsConnection,
@@ -96,8 +98,22 @@ export class NatsEventBus implements EventBus {
   }
 
   async history(stream: string, subject: string, since: Date, limit: number, each: (msg: BusMessage) => void): Promise<number> {
+    this.jsm ??= this.nc.jetstreamManager();
+    const jsm = await this.jsm.catch((err) => {
+      this.jsm = undefined;
+      throw err;
+    });
+    // One subject (a user's calls): its last message, one cheap request, says whether there is anything
+    // to read at all. Most often there is not, and no consumer is made (a storm of resumes asks this
+    // of every session).
+    if (!/[*>]/.test(subject)) {
+      const last = await jsm.streams.getMessage(stream, { last_by_subj: subject }).catch((err: unknown) => {
+        if (notFound(err) || /no message found/i.test(String((err as Error).message))) return null;
+        throw err;
+      });
+      if (!last || last.time < since) return 0;
+    }
     // An ephemeral consumer (in memory, no acks) from the first message at or after `since`, deleted when done.
-    const jsm = await this.nc.jetstreamManager();
     const made = await jsm.consumers.add(stream, {
       ack_policy: AckPolicy.None,
       deliver_policy: DeliverPolicy.StartTime,
