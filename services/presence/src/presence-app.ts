@@ -42,6 +42,8 @@ export class PresenceApp {
   private sweeping: Promise<void> = Promise.resolve();
   /** When the store last refused a write here (keepalives lost then are not the gateways' silence). */
   private storeLastFailed: Date | undefined;
+  /** Sessions whose drop the rooms could not be told of yet (tellRoomsDropped). */
+  private readonly roomsNotTold = new Set<string>();
 
   constructor(
     private readonly store: SessionStore,
@@ -147,6 +149,12 @@ export class PresenceApp {
     try {
       // Judged as of the time this instance's view is complete up to, not the clock: a view that fell
       // behind would show gateways that kept writing as silent.
+      // Drops the rooms could not be told of (their members would show connected until the grace ends).
+      for (const id of [...this.roomsNotTold]) {
+        const s = await this.store.get(id);
+        if (s?.state === 'interrupted') await this.tellRoomsDropped(id);
+        else this.roomsNotTold.delete(id);
+      }
       const seen = await this.store.seenUpTo(this.now());
       const gateways = await this.store.gatewaysLastSeen();
       for (const s of await this.store.all()) {
@@ -164,10 +172,17 @@ export class PresenceApp {
     if (s.state === 'interrupted') return;
     await this.store.put(interrupt(s, this.now()));
     this.log(scope).info('session interrupted', { sessionId: s.sessionId, identity: s.identity, gatewayId: s.gatewayId });
+    await this.tellRoomsDropped(s.sessionId, scope);
+  }
+
+  /** Tells the rooms a session's connection dropped; if they cannot be told now, each sweep tries again while it stays dropped. */
+  private async tellRoomsDropped(sessionId: string, scope?: RequestScope): Promise<void> {
     try {
-      await this.rooms.setSessionConnection(s.sessionId, false, scope);
+      await this.rooms.setSessionConnection(sessionId, false, scope);
+      this.roomsNotTold.delete(sessionId);
     } catch (err) {
-      this.log(scope).warn('could not tell the rooms a connection dropped', { sessionId: s.sessionId, err });
+      this.roomsNotTold.add(sessionId);
+      this.log(scope).warn('could not tell the rooms a connection dropped; the next sweep tries again', { sessionId, err });
     }
   }
 

@@ -125,7 +125,7 @@ describe('presence (with the real room service and NATS)', () => {
   it('fails a goodbye whose seats could not be given up (the room service away), and ends it as LEFT when told again', async () => {
     const front = await HeldAddress.open();
     front.forwardTo(room.grpcAddress);
-    const { client } = await startPresence(testLogger('presence'), front.address);
+    const { service, client } = await startPresence(testLogger('presence'), front.address);
     let stopKeeping = () => undefined as void;
     try {
       const { sessionId, roomId } = await seat(client, 'gil', 'gw-goodbye');
@@ -146,6 +146,32 @@ describe('presence (with the real room service and NATS)', () => {
     } finally {
       stopKeeping();
       client.close();
+      // Stopped now: an instance whose room service is gone would sweep the sessions of later tests.
+      await service.stop();
+      running.splice(running.indexOf(service), 1);
+      await front.close();
+    }
+  });
+
+  it('tells the rooms of a drop they could not be told of at once, at a later sweep', async () => {
+    const front = await HeldAddress.open();
+    front.forwardTo(room.grpcAddress);
+    const { service, client } = await startPresence(testLogger('presence'), front.address);
+    let stopKeeping = () => undefined as void;
+    try {
+      const { sessionId, roomId } = await seat(client, 'hal', 'gw-drop');
+      stopKeeping = keep(client, 'gw-drop', []);
+      front.forwardTo(undefined);
+      front.cut();
+      await client.closeSession({ sessionId, resumable: true, gatewayId: 'gw-drop', holdsNoSeats: false }); // dropped: resumable
+      expect((await members(roomId))[0]?.connectionInterrupted).toBe(false); // the room could not be told
+      front.forwardTo(room.grpcAddress);
+      await eventually(async () => (await members(roomId))[0]?.connectionInterrupted === true, 5000, 'the room to be told of the drop');
+    } finally {
+      stopKeeping();
+      client.close();
+      await service.stop();
+      running.splice(running.indexOf(service), 1);
       await front.close();
     }
   });
