@@ -176,6 +176,7 @@ export class CallFanout {
   /** Notes a call event as told; forgets those older than any read back could start. */
   private noteTold(id: string): void {
     const now = Date.now();
+    this.told.delete(id); // to the end: the map stays in the order told, oldest first
     this.told.set(id, now);
     const keepFrom = Math.min(now, this.lostAt ?? now, this.readingSince ?? now) - lookbackMs;
     for (const [old, at] of this.told) {
