@@ -67,12 +67,23 @@ afterAll(async () => {
   await database?.drop();
 });
 
+/** A client of the gateway under test, closed after all tests. */
+const connect = async (identity: string, grants?: Record<string, unknown>) => {
+  const c = await DemoClient.connect(`ws://${gateway.listening.GATEWAY_ADDRESS}/v1/ws`, issueAccessToken(secret, { identity, grants }));
+  clients.push(c);
+  return c;
+};
+
+/** Breaks the gateway's NATS connection, and keeps it from coming back until natsFront forwards again. */
+const cutNats = async () => {
+  const breaks = () => (gateway.log.match(/nats disconnect/g) ?? []).length;
+  const before = breaks();
+  natsFront.forwardTo(undefined);
+  natsFront.cut();
+  await eventually(() => breaks() > before, 5000, 'the gateway to notice the break');
+};
+
 it("tells a gateway's clients what was published while it was off NATS, once it is back, in order", async () => {
-  const connect = async (identity: string) => {
-    const c = await DemoClient.connect(`ws://${gateway.listening.GATEWAY_ADDRESS}/v1/ws`, issueAccessToken(secret, { identity }));
-    clients.push(c);
-    return c;
-  };
   const alice = await connect('break-alice');
   const bob = await connect('break-bob');
   const joined = await alice.request({ $case: 'joinRoom', value: gatewayv1.JoinRoomRequest.fromPartial({ roomName: uniqueTestName('break'), createIfMissing: true }) });
@@ -81,9 +92,7 @@ it("tells a gateway's clients what was published while it was off NATS, once it 
   await eventually(() => alice.notices.some((n) => n.notice?.$case === 'memberJoined' && n.notice.value.member?.identity === 'break-bob'), 5000, 'alice to hear bob join');
 
   // The gateway's NATS connection breaks and cannot come back for now.
-  natsFront.forwardTo(undefined);
-  natsFront.cut();
-  await eventually(() => /nats disconnect/.test(gateway.log), 5000, 'the gateway to notice the break');
+  await cutNats();
 
   // Meanwhile the room changes twice (through the room service: the gateway hears nothing of it).
   const rooms = createClient(roomServicev1.RoomServiceService, room.listening.ROOM_GRPC_ADDRESS!);
@@ -110,12 +119,7 @@ it("tells a gateway's clients what was published while it was off NATS, once it 
 }, 60_000);
 
 it("tells a gateway's clients the newest step of each call that moved on while it was off NATS, once it is back", async () => {
-  const connect = async (identity: string) => {
-    const c = await DemoClient.connect(`ws://${gateway.listening.GATEWAY_ADDRESS}/v1/ws`, issueAccessToken(secret, { identity }));
-    clients.push(c);
-    return c;
-  };
-  const [caller, callee, caller2, callee2] = await Promise.all(['break-caller', 'break-callee', 'break-caller2', 'break-callee2'].map(connect));
+  const [caller, callee, caller2, callee2] = await Promise.all(['break-caller', 'break-callee', 'break-caller2', 'break-callee2'].map((identity) => connect(identity)));
   const { ACTIVE, ENDED, RINGING } = { ACTIVE: callv1.CallState.CALL_STATE_ACTIVE, ENDED: callv1.CallState.CALL_STATE_ENDED, RINGING: callv1.CallState.CALL_STATE_RINGING };
   const place = async (from: DemoClient, to: string) => {
     const placed = await from.request({ $case: 'placeCall', value: gatewayv1.PlaceCallRequest.fromPartial({ calleeIdentity: to }) });
@@ -129,11 +133,7 @@ it("tells a gateway's clients the newest step of each call that moved on while i
   await callee.waitForCallNotice((n) => n.call?.id === first && n.call.state === RINGING);
   await caller.waitForCallNotice((n) => n.call?.id === first && n.call.state === RINGING);
 
-  const breaks = () => (gateway.log.match(/nats disconnect/g) ?? []).length;
-  const before = breaks();
-  natsFront.forwardTo(undefined);
-  natsFront.cut();
-  await eventually(() => breaks() > before, 5000, 'the gateway to notice the break');
+  await cutNats();
 
   // Meanwhile (the gateway's calls to the other services still go): the callee accepts, so the caller
   // should hear the call is on; another call rings and is given up before anyone hears of it.
@@ -157,11 +157,6 @@ it("tells a gateway's clients the newest step of each call that moved on while i
 }, 60_000);
 
 it('tells a supervisor monitoring a call what it missed of the call while the gateway was off NATS', async () => {
-  const connect = async (identity: string, grants: Record<string, unknown> = { roomJoin: true }) => {
-    const c = await DemoClient.connect(`ws://${gateway.listening.GATEWAY_ADDRESS}/v1/ws`, issueAccessToken(secret, { identity, grants }));
-    clients.push(c);
-    return c;
-  };
   const desk = createClient(deskServicev1.DeskServiceService, room.listening.ROOM_GRPC_ADDRESS!);
   const { team } = await desk.createTeam({ team: deskv1.Team.fromPartial({ name: uniqueTestName('break-team'), ringTimeoutSeconds: 10, wrapUpSeconds: 1 }) }).finally(() => desk.close());
   const agent = await connect('break-agent', { agentTeams: [team!.name] });
@@ -175,11 +170,7 @@ it('tells a supervisor monitoring a call what it missed of the call while the ga
   const boss = await connect('break-boss', { roomJoin: true, supervisorTeams: [team!.name] });
   await boss.request({ $case: 'monitorCall', value: { callId } });
 
-  const breaks = () => (gateway.log.match(/nats disconnect/g) ?? []).length;
-  const before = breaks();
-  natsFront.forwardTo(undefined);
-  natsFront.cut();
-  await eventually(() => breaks() > before, 5000, 'the gateway to notice the break');
+  await cutNats();
   // Meanwhile the agent's stream starts and the customer hangs up: the call's room closes.
   await agent.request({ $case: 'reportPusherEvent', value: { roomId: placed.room!.id, code: 1002, message: '' } });
   await customer.request({ $case: 'hangUp', value: { callId } });
@@ -193,11 +184,6 @@ it('tells a supervisor monitoring a call what it missed of the call while the ga
 }, 60_000);
 
 it('tells presence again of a goodbye it could not take, so the member leaves and does not stay behind', async () => {
-  const connect = async (identity: string) => {
-    const c = await DemoClient.connect(`ws://${gateway.listening.GATEWAY_ADDRESS}/v1/ws`, issueAccessToken(secret, { identity }));
-    clients.push(c);
-    return c;
-  };
   const stays = await connect('break-stays');
   const goes = await connect('break-goes');
   const joined = await stays.request({ $case: 'joinRoom', value: gatewayv1.JoinRoomRequest.fromPartial({ roomName: uniqueTestName('goodbye'), createIfMissing: true }) });

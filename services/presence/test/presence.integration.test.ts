@@ -122,14 +122,30 @@ describe('presence (with the real room service and NATS)', () => {
     expect(left?.$case === 'memberLeft' && left.value.reason).toBe(roomv1.LeaveReason.LEAVE_REASON_LEFT);
   });
 
-  it('fails a goodbye whose seats could not be given up (the room service away), and ends it as LEFT when told again', async () => {
+  /**
+   * A presence instance reaching the room service through a front the test can cut, with `gatewayId`
+   * kept alive (a gateway that lives: no sweep ends its sessions); stopped after `body`, since an
+   * instance whose room service is gone would sweep the sessions of later tests.
+   */
+  async function behindFront(gatewayId: string, body: (client: PresenceClient, front: HeldAddress) => Promise<void>): Promise<void> {
     const front = await HeldAddress.open();
     front.forwardTo(room.grpcAddress);
     const { service, client } = await startPresence(testLogger('presence'), front.address);
-    let stopKeeping = () => undefined as void;
+    const stopKeeping = keep(client, gatewayId, []);
     try {
+      await body(client, front);
+    } finally {
+      stopKeeping();
+      client.close();
+      await service.stop();
+      running.splice(running.indexOf(service), 1);
+      await front.close();
+    }
+  }
+
+  it('fails a goodbye whose seats could not be given up (the room service away), and ends it as LEFT when told again', async () => {
+    await behindFront('gw-goodbye', async (client, front) => {
       const { sessionId, roomId } = await seat(client, 'gil', 'gw-goodbye');
-      stopKeeping = keep(client, 'gw-goodbye', []); // a gateway that lives: no sweep ends the session
       front.forwardTo(undefined);
       front.cut();
       const goodbye = { sessionId, resumable: false, gatewayId: 'gw-goodbye', holdsNoSeats: false };
@@ -143,37 +159,19 @@ describe('presence (with the real room service and NATS)', () => {
       const left = events.map((e) => e.payload).find((p) => p?.$case === 'memberLeft');
       expect(left?.$case === 'memberLeft' && left.value.reason).toBe(roomv1.LeaveReason.LEAVE_REASON_LEFT);
       expect((await client.getUserPresence({ identity: 'gil' })).online).toBe(false);
-    } finally {
-      stopKeeping();
-      client.close();
-      // Stopped now: an instance whose room service is gone would sweep the sessions of later tests.
-      await service.stop();
-      running.splice(running.indexOf(service), 1);
-      await front.close();
-    }
+    });
   });
 
   it('tells the rooms of a drop they could not be told of at once, at a later sweep', async () => {
-    const front = await HeldAddress.open();
-    front.forwardTo(room.grpcAddress);
-    const { service, client } = await startPresence(testLogger('presence'), front.address);
-    let stopKeeping = () => undefined as void;
-    try {
+    await behindFront('gw-drop', async (client, front) => {
       const { sessionId, roomId } = await seat(client, 'hal', 'gw-drop');
-      stopKeeping = keep(client, 'gw-drop', []);
       front.forwardTo(undefined);
       front.cut();
       await client.closeSession({ sessionId, resumable: true, gatewayId: 'gw-drop', holdsNoSeats: false }); // dropped: resumable
       expect((await members(roomId))[0]?.connectionInterrupted).toBe(false); // the room could not be told
       front.forwardTo(room.grpcAddress);
       await eventually(async () => (await members(roomId))[0]?.connectionInterrupted === true, 5000, 'the room to be told of the drop');
-    } finally {
-      stopKeeping();
-      client.close();
-      await service.stop();
-      running.splice(running.indexOf(service), 1);
-      await front.close();
-    }
+    });
   });
 
   it('names the request that closed a session on its lines (the caller\'s x-request-id)', async () => {

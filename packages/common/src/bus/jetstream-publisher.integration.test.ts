@@ -95,6 +95,13 @@ it('fails what waits when its connection closes', async () => {
   silent.unsubscribe();
 });
 
+/** How a publish ended: 'answered', or its error's code. */
+const outcomeOf = (publish: Promise<unknown>) =>
+  publish.then(
+    () => 'answered',
+    (err: NatsError) => err.code,
+  );
+
 it('fails what waits at once when its server is lost, rather than at the timeout (the client reconnects)', async () => {
   const server = await PrivateNatsServer.start();
   const other = await connect({ servers: server.url, maxReconnectAttempts: -1, reconnectTimeWait: 100 });
@@ -102,11 +109,7 @@ it('fails what waits at once when its server is lost, rather than at the timeout
   try {
     other.subscribe('silent.>'); // takes the message, never answers
     await other.flush();
-    const waiting = lost.publish('silent.x', Buffer.from('x'));
-    const outcome = waiting.then(
-      () => 'answered',
-      (err: NatsError) => err.code,
-    );
+    const outcome = outcomeOf(lost.publish('silent.x', Buffer.from('x')));
     await server.kill();
     const started = Date.now();
     expect(await outcome).toBe(ErrorCode.Disconnect);
@@ -134,10 +137,7 @@ it('fails what was published while the server was away once the client reconnect
     await server.kill();
     await disconnected;
     await new Promise((r) => setTimeout(r, 50)); // the publisher has seen it too
-    const outcome = lost.publish('silent.x', Buffer.from('x')).then(
-      () => 'answered',
-      (err: NatsError) => err.code,
-    );
+    const outcome = outcomeOf(lost.publish('silent.x', Buffer.from('x')));
     const reconnected = next('reconnect');
     await server.resume();
     await reconnected;

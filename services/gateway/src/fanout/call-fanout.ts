@@ -93,13 +93,8 @@ export class CallFanout {
 
   private onEvent(msg: BusMessage): void {
     this.metrics?.busEvents.inc({ kind: 'call' });
-    let event: callv1.CallEvent;
-    try {
-      event = callv1.CallEvent.decode(msg.data);
-    } catch (err) {
-      this.logger.warn('undecodable call event dropped', { err });
-      return;
-    }
+    const event = decodeCallEvent(msg, this.logger);
+    if (!event) return;
     const who = event.recipientIdentity;
     if (!this.byIdentity.has(who) || !event.call) return;
     this.onChain(who, () =>
@@ -248,6 +243,16 @@ export class CallFanout {
   }
 }
 
+/** A call event off the bus; undefined (and a warning) when it does not decode. */
+function decodeCallEvent(msg: BusMessage, logger: Logger): callv1.CallEvent | undefined {
+  try {
+    return callv1.CallEvent.decode(msg.data);
+  } catch (err) {
+    logger.warn('undecodable call event dropped', { err });
+    return undefined;
+  }
+}
+
 /**
  * The call events read back after a break, folded as they come into the newest step of each call
  * (and each whisper) per recipient: the states in between are past.
@@ -261,14 +266,8 @@ export class MissedSteps {
   /** Takes a call event read back, if it decodes and is addressed to someone `served` here. */
   add(msg: BusMessage, served: (identity: string) => boolean): void {
     const at = this.read++;
-    let event: callv1.CallEvent;
-    try {
-      event = callv1.CallEvent.decode(msg.data);
-    } catch (err) {
-      this.logger.warn('undecodable call event dropped', { err });
-      return;
-    }
-    if (!event.call || !served(event.recipientIdentity)) return;
+    const event = decodeCallEvent(msg, this.logger);
+    if (!event?.call || !served(event.recipientIdentity)) return;
     this.newest.set(`${event.recipientIdentity}\n${event.call.id}\n${event.whisperStreamId}`, { event, at });
   }
 
