@@ -34,8 +34,8 @@ export interface EventBus {
   onConnection?(listener: (state: 'lost' | 'back') => void): () => void;
   /**
    * Hands `each` what a stream kept of `subject` (wildcards allowed) from `since` on, in the stream's
-   * order, at most `limit` messages (the oldest); resolves with how many there were in all (more than
-   * `limit`: the newest were left). For a subscriber that lost its connection and reads back what it
+   * order, at most `limit` messages (the oldest); resolves with how many there were in all (more
+   * than `limit`: the newest were left). For a subscriber that lost its connection and reads back what it
    * missed. Undefined on a bus that keeps nothing (in memory, where nothing is ever missed).
    */
   history?(stream: string, subject: string, since: Date, limit: number, each: (msg: BusMessage) => void): Promise<number>;
