@@ -155,23 +155,34 @@ describeWithMediaTools('the url-issuer with a media bridge test')('the url-issue
     await until(async () => (await bridgesOf(room)).length === 1 && true, 5000, 'the egress to be listed');
     expect(announced()).toBeUndefined();
     const page = await f.newPage();
-    await page.evaluate(publishScript({ httpUrl: janus.httpUrl, token: janus.token, videoroomId: janus.publish!.videoroomId, feedId: janus.publish!.feedId }));
-    // nginx-rtmp's on_publish, where the url-issuer learns the stream began (stream_began -> stream_started
-    // for mini-program members): once it comes, the stream is there to read at once.
-    const hook = await until(async () => announced(), 40_000, "nginx-rtmp's on_publish of the member's stream");
-    const read = await readFrames(`${f.rtmp.rtmpBase}/live/${pushUrl!.streamId}`, 15, 40_000);
-    expect(read.frames).toBeGreaterThanOrEqual(15);
-    expect(read.firstAt! - hook.at).toBeLessThan(5000);
-    expect(await bridgesOf(room)).toMatchObject([{ direction: mediaBridgev1.Bridge_Direction.DIRECTION_EGRESS, memberId: 'm-agent', identities: ['agent'] }]);
-    // The member leaves: its egress closes.
-    await publish(leave(room, 'agent', 'm-agent'));
-    await until(async () => (await bridgesOf(room)).length === 0 && true, 15_000, "the departed member's egress to close");
-    await page.evaluate('window.rtcPublish.janus.close()');
-    await page.close();
+    let left = false;
+    try {
+      await page.evaluate(publishScript({ httpUrl: janus.httpUrl, token: janus.token, videoroomId: janus.publish!.videoroomId, feedId: janus.publish!.feedId }));
+      // nginx-rtmp's on_publish, where the url-issuer learns the stream began (stream_began -> stream_started
+      // for mini-program members): once it comes, the stream is there to read. The bound only says "soon":
+      // a reader's own start (ffmpeg, RTMP handshake, the next key frame) took over 5 s on a loaded machine.
+      const hook = await until(async () => announced(), 40_000, "nginx-rtmp's on_publish of the member's stream");
+      const read = await readFrames(`${f.rtmp.rtmpBase}/live/${pushUrl!.streamId}`, 15, 40_000);
+      expect(read.frames).toBeGreaterThanOrEqual(15);
+      expect(read.firstAt! - hook.at).toBeLessThan(15_000);
+      expect(await bridgesOf(room)).toMatchObject([{ direction: mediaBridgev1.Bridge_Direction.DIRECTION_EGRESS, memberId: 'm-agent', identities: ['agent'] }]);
+      // The member leaves: its egress closes.
+      left = true;
+      await publish(leave(room, 'agent', 'm-agent'));
+      await until(async () => (await bridgesOf(room)).length === 0 && true, 15_000, "the departed member's egress to close");
+    } finally {
+      // A failure above must not leave the egress's ffmpeg running into the next case's count.
+      if (!left) await publish(leave(room, 'agent', 'm-agent'));
+      await page.evaluate('window.rtcPublish?.janus?.close()').catch(() => undefined);
+      await page.close();
+    }
   }, 90_000);
 
   it("a stream that stops, or whose pusher leaves, closes its ingress: the bridge's ffmpeg stops instead of restarting", async () => {
     const room = `room-end-${Date.now().toString(36)}`;
+    const bridgePid = f.bridgeProcess.pid!;
+    // Count from nothing: an earlier case's bridges end their ffmpeg first.
+    await until(async () => ffmpegChildren(bridgePid).length === 0 && true, 15_000, "earlier cases' ffmpeg to end");
     const sign = async (memberId: string) => (await urls.issuePushUrl({ roomId: room, memberId, record: false, recordFormats: [], pusherKind: miniProgram })).pushUrl!;
     const [a, b] = await Promise.all([sign('m-a'), sign('m-b')]);
     const push = pushTestPattern(a.url, 60);
@@ -181,7 +192,6 @@ describeWithMediaTools('the url-issuer with a media bridge test')('the url-issue
       const [url] = (await urls.issuePlayUrls({ roomId: room, streamId: a.streamId, viewerIdentities: ['agent'], viewerKinds: [browser], waitForMediaMs: 8000 })).playUrls;
       return Boolean(url?.webrtcUrl);
     }, 30_000, "a's ingress to flow");
-    const bridgePid = f.bridgeProcess.pid!;
     expect(ffmpegChildren(bridgePid)).toHaveLength(2);
     // A's push ends and the room service says so (stream.stopped, from nginx-rtmp's on_publish_done).
     push.kill('SIGKILL');
