@@ -20,9 +20,7 @@
 // came before), and tells each identity served here the newest step of each call it missed, before
 // anything heard since (catchUpAfterBreak). A step already told is not told again (told ids). A client
 // that resumes its session after a drop is told the same way what its identity's calls did while it
-// was away (catchUpResumed): a call that rang meanwhile still rings for it. A new session is told its
-// identity's calls still under way (catchUpNew): an app restarted, or a console reloaded, while a call
-// rang for it would otherwise never hear of that call.
+// was away (catchUpResumed): a call that rang meanwhile still rings for it.
 import { BusMessage, inSpan, EventBus, Logger, SpanKind, subjects, subjectTemplate, userEventsStream } from '@rtcroom/common';
 import { callv1, gatewayv1, mediav1 } from '@rtcroom/proto';
 import { Backends } from '../backends';
@@ -33,12 +31,6 @@ import { PlayableWatch } from './playable-watch';
 
 /** How far before the loss was noticed the read back after a break begins (NATS's ping timeout on a silent break). */
 export const lookbackMs = 30_000;
-
-/**
- * How far back a new session's read looks for calls under way: past the longest ring
- * (CALL_RING_TIMEOUT_SECONDS is at most 300) and a desk queue's usual wait.
- */
-export const newSessionLookbackMs = 600_000;
 
 /** Call events read back after a break, at most (all identities', in the order published: past that, the newest are left). */
 const maxReplayed = 100_000;
@@ -160,31 +152,15 @@ export class CallFanout {
    * the identity's chain, before anything heard after.
    */
   catchUpResumed(conn: Connection, windowMs: number): void {
-    this.readBack(conn, windowMs, () => true, 'could not read the calls of a resumed session');
-  }
-
-  /**
-   * A new session (not a resumed one): the calls of its identity still under way that had a step
-   * within `newSessionLookbackMs` are told to it, their newest step each - a call that rings for an
-   * app restarted, or a console reloaded, while it rang rings on the new session too. Calls that
-   * ended are left out: the session never knew them. For the identity's subject this is one request
-   * (its last message) unless it had a call lately; the read does not hold up the welcome.
-   */
-  catchUpNew(conn: Connection): void {
-    this.readBack(conn, newSessionLookbackMs, underWay, 'could not read the calls under way of a new session');
-  }
-
-  /** Tells the connection, on its identity's chain, the newest step of each call (`wanted`) of the last `windowMs` not told to it since it came. */
-  private readBack(conn: Connection, windowMs: number, wanted: (event: callv1.CallEvent) => boolean, failure: string): void {
     const addedAt = this.addedAt.get(conn);
     if (!this.bus.history || addedAt === undefined) return;
     const toldHere = (id: string) => (this.told.get(id) ?? -Infinity) >= addedAt;
     const steps = new MissedSteps(this.logger);
     const read = this.bus
       .history(userEventsStream.name, subjects.userCall(conn.identity), new Date(Date.now() - windowMs), maxReplayed, (msg) => steps.add(msg, (who) => who === conn.identity))
-      .then(() => steps.byRecipient((e) => !toldHere(e.id) && wanted(e)).get(conn.identity) ?? [])
+      .then(() => steps.byRecipient((e) => !toldHere(e.id)).get(conn.identity) ?? [])
       .catch((err) => {
-        this.logger.warn(failure, { sessionId: conn.sessionId, err });
+        this.logger.warn('could not read the calls of a resumed session', { sessionId: conn.sessionId, err });
         return [];
       });
     this.onChain(conn.identity, async () => {
@@ -281,9 +257,6 @@ function decodeCallEvent(msg: BusMessage, logger: Logger): callv1.CallEvent | un
  * The call events read back after a break, folded as they come into the newest step of each call
  * (and each whisper) per recipient: the states in between are past.
  */
-/** A call step read back whose call has not ended (what a new session is told of). */
-export const underWay = (event: callv1.CallEvent): boolean => event.call?.state !== callv1.CallState.CALL_STATE_ENDED;
-
 export class MissedSteps {
   private readonly newest = new Map<string, { event: callv1.CallEvent; at: number }>(); // recipient + call (+ whisper) -> its newest step
   private read = 0;

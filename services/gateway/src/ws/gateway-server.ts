@@ -208,10 +208,8 @@ export class GatewayServer {
     }
     conn.send({ requestId: '', message: { $case: 'welcome', value: welcome } });
     welcomed = true;
-    // What its calls did while it was away (a call that rang meanwhile still rings for it); a new
-    // session, the calls still under way for its identity (one that rings for it rings here too).
+    // What its calls did while it was away (a call that rang meanwhile still rings for it).
     if (welcome.resumed) this.calls.catchUpResumed(conn, welcome.resumeGraceMs + lookbackMs);
-    else this.calls.catchUpNew(conn);
   }
 
   /**
