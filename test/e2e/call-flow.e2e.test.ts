@@ -1,10 +1,10 @@
 // The seed's seven steps as two clients live them, through the gateway, on the real Postgres and
 // NATS: the callee hears of the call only once the caller's push began, each side gets the other's
 // play URL at the right moment, and every way a call ends is told to both sides.
-import { issueAccessToken } from '@rtcroom/common';
+import { createClient, issueAccessToken } from '@rtcroom/common';
 import { createTestDatabase, testNatsUrl, TestDatabase } from '@rtcroom/common/testing';
 import { DemoClient, RunningSystem, startAll } from '@rtcroom/dev';
-import { callv1, gatewayv1, roomv1 } from '@rtcroom/proto';
+import { callServicev1, callv1, gatewayv1, roomv1 } from '@rtcroom/proto';
 
 const secret = 'call-flow-secret-long-enough';
 const S = callv1.CallState;
@@ -148,6 +148,34 @@ it('rings for a callee who was away when the call began to ring, once it resumes
   await caller.waitForCallNotice(state(S.CALL_STATE_ENDED));
   expect(back.callNotices.filter(state(S.CALL_STATE_RINGING))).toHaveLength(1);
   await Promise.all([close(), back.close()]);
+});
+
+it('lists the calls under way of the connection\'s identity, to a session that began after them; ended calls leave the list', async () => {
+  const { caller, callee, calleeId, close } = await pair();
+  const placed = await place(caller, calleeId, 30);
+  await pushBegan(caller, placed.room!.id);
+  await callee.waitForCallNotice(state(S.CALL_STATE_RINGING));
+  // Another session of the callee (an app opened again, a second device) heard nothing of the call: it asks.
+  const later = await DemoClient.connect(system.gatewayUrl, issueAccessToken(secret, { identity: calleeId }));
+  const mine = async (c: DemoClient) => (await c.request({ $case: 'listMyCalls', value: {} })).calls.map((x) => [x.id, x.state]);
+  expect(await mine(later)).toEqual([[placed.call!.id, S.CALL_STATE_RINGING]]);
+  expect(await mine(caller)).toEqual([[placed.call!.id, S.CALL_STATE_RINGING]]);
+  const stranger = await DemoClient.connect(system.gatewayUrl, issueAccessToken(secret, { identity: `stranger-${n++}` }));
+  expect(await mine(stranger)).toEqual([]);
+  await later.request({ $case: 'answerCall', value: { callId: placed.call!.id, accept: false } });
+  expect(await mine(caller)).toEqual([]);
+  expect(await mine(later)).toEqual([]);
+  // Through internal gRPC, a principal lists its own calls only.
+  const calls = createClient(callServicev1.CallServiceService, system.roomGrpcAddress);
+  try {
+    const as = (identity: string) => ({ identity, grants: { roomCreate: false, roomJoin: true, room: '', roomList: false, roomAdmin: false, agentTeams: [], audienceOnly: false, supervisorTeams: [] } });
+    await expect(calls.listCallsUnderWay({ identity: calleeId, principal: as(`stranger-${n++}`) })).rejects.toMatchObject({ reason: 'PERMISSION_DENIED' });
+    expect((await calls.listCallsUnderWay({ identity: calleeId, principal: as(calleeId) })).calls).toEqual([]);
+    await expect(calls.listCallsUnderWay({ identity: 'not an identity!', principal: undefined })).rejects.toMatchObject({ reason: 'INVALID_ARGUMENT' });
+  } finally {
+    calls.close();
+  }
+  await Promise.all([close(), later.close(), stranger.close()]);
 });
 
 it('refuses what a party may not do', async () => {

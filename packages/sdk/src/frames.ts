@@ -103,6 +103,7 @@ const answerReaders: { [K in RequestKind]: (x: Raw) => Answer<K> } = {
   monitorCall: (x) => ({ call: readLiveCall(x.call), playUrls: playUrls(x.playUrls) }),
   stopMonitor: () => ({}),
   listCallRecordings: (x) => ({ recordings: list(x.recordings, readCallRecording) }),
+  listMyCalls: (x) => ({ calls: list(x.calls, readCall) }),
   whisper: (x) => ({ call: readLiveCall(x.call), pushUrl: readPushUrl(x.pushUrl) }),
   bargeIn: (x) => ({
     call: readCall(x.call),

@@ -81,6 +81,7 @@ const send: { [K in RequestKind]: (client: RtcRoomClient, body: RequestBody<K>) 
   whisper: (c, b) => c.whisper(b.callId!, { kind: b.kind }),
   stopMonitor: (c, b) => c.stopMonitor(b.callId!),
   listCallRecordings: (c, b) => c.listCallRecordings(b.callId!),
+  listMyCalls: (c, b) => c['transport'].request('listMyCalls', b),
 };
 
 /** Fields the SDK sets itself, whatever the app gives: what they must be. */

@@ -123,6 +123,8 @@ interface Answers {
   whisper: Filled<gw.WhisperResponse, 'call' | 'pushUrl'>;
   stopMonitor: gw.StopMonitorResponse;
   listCallRecordings: gw.ListCallRecordingsResponse;
+  /** Your calls under way (not ended), oldest first. */
+  listMyCalls: gw.ListMyCallsResponse;
 }
 
 export type Answer<K extends RequestKind> = Answers[K];

@@ -1,8 +1,10 @@
 // The SDK against the real system (all four services, real Postgres and NATS): a client whose network
 // drops keeps its seat, comes back with its resume token, and gets what it missed in order, once each;
-// a refused push URL is replaced without anyone seeing the seat change.
-import { handlePusherStateChange, RtcRoomClient } from '@rtcroom/sdk';
-import { connectClient, cuttableSocket, recorder, roomName, startTestSystem, TestSystem } from './system';
+// a refused push URL is replaced without anyone seeing the seat change; an app opened again hears the
+// calls under way for it.
+import { handlePusherStateChange, nodeSocket, RtcRoomClient, WebSocketClass } from '@rtcroom/sdk';
+import WebSocket from 'ws';
+import { connectClient, cuttableSocket, recorder, roomName, startTestSystem, TestSystem, token } from './system';
 
 let t: TestSystem;
 beforeAll(async () => {
@@ -124,4 +126,37 @@ it('a closed client gives its seats up at once: others see it leave (a goodbye: 
   expect([e.member.identity, e.reason]).toEqual(['alice-bye', 'LEAVE_REASON_LEFT']);
   expect(alice.state).toBe('disconnected');
   await expect(alice.listRooms()).rejects.toMatchObject({ code: 'CLOSED' });
+});
+
+it('an app opened again (a new client, no resume token) while a call rings for it hears the call ring and answers it; an ended call is not told', async () => {
+  const caller = await client('ring-caller');
+  const net = cuttableSocket();
+  const before = await client('ring-callee', { socket: net.adapter });
+  const rang = recorder(before, 'incomingCall');
+  const placed = await caller.placeCall('ring-callee');
+  await caller.reportPusherEvent(placed.room.room.id, 1002);
+  const ring = await rang.next();
+  // The app is killed (no goodbye: its session waits out its grace) and opened again: a new client.
+  net.cut();
+  await before.close();
+  // Listening from before it connects: the list is asked right after the welcome.
+  const after = new RtcRoomClient({ socket: nodeSocket(WebSocket as unknown as WebSocketClass) });
+  clients.push(after);
+  const ringsAgain = recorder(after, 'incomingCall');
+  expect((await after.connect(t.system.gatewayUrl, () => token('ring-callee'))).resumed).toBe(false);
+  const listed = await ringsAgain.next((e) => e.call.id === ring.call.id);
+  expect(listed.call.state).toBe('CALL_STATE_RINGING');
+  expect(after.activeCalls().map((c) => c.id)).toEqual([ring.call.id]);
+  const answered = await after.answerCall(ring.call.id);
+  expect(answered.call.state).toBe('CALL_STATE_ACTIVE');
+  expect(Object.values(answered.room!.playUrls).map((u) => u.streamId)).toEqual([placed.room.pushUrl.streamId]);
+  await caller.hangUp(ring.call.id);
+  // Opened once more: nothing under way, nothing told (the next call's ring comes, and only it).
+  const again = await client('ring-callee');
+  const told = recorder(again, 'callUpdated');
+  const next = await caller.placeCall('ring-callee');
+  await caller.reportPusherEvent(next.room.room.id, 1002);
+  await told.next((e) => e.call.id === next.call.id && e.call.state === 'CALL_STATE_RINGING');
+  expect(told.seen.map((e) => e.call.id)).not.toContain(ring.call.id);
+  await caller.cancelCall(next.call.id);
 });

@@ -60,6 +60,15 @@ export class CallTracker {
     this.tell(notice, known, me);
   }
 
+  /**
+   * A call under way, listed for a session that did not resume (listMyCalls): taken as a step unless a
+   * notice told of the call meanwhile (it is newer) or its end was told (the list was read before it).
+   */
+  listed(call: Call): void {
+    if (this.calls.has(call.id) || this.ended.includes(call.id)) return;
+    this.changed({ call });
+  }
+
   /** The events of a step beyond callUpdated: an offer, a customer's place in line, an invitation. */
   private tell(notice: CallStep, known: Call | undefined, me: string): void {
     const { call } = notice;

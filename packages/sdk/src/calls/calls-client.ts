@@ -62,6 +62,7 @@ export abstract class CallsClient extends RoomsClient {
   protected override onWelcome(welcome: Welcome): void {
     super.onWelcome(welcome);
     if (welcome.resumed) void this.refreshCalls();
+    else void this.learnCalls();
   }
 
   protected override onFrame(frame: ServerMessage): void {
@@ -85,6 +86,19 @@ export abstract class CallsClient extends RoomsClient {
 
   /** For a request answered with a call: its new state is tracked as the answer comes. */
   protected readonly track = (answer: { call: Call }): void => this.callTracker.changed({ call: answer.call });
+
+  /**
+   * A session that did not resume (the first connect, an app opened again, a page reloaded): the calls
+   * under way for this identity that began before it, so one that rings for it rings here too.
+   */
+  private async learnCalls(): Promise<void> {
+    try {
+      const { calls } = await this.transport.request('listMyCalls', {});
+      for (const call of calls) this.callTracker.listed(call);
+    } catch {
+      // A gateway without the request, or the connection gone: calls are told from now on as they come.
+    }
+  }
 
   /** After a resume: what happened to the calls in progress while the connection was away. */
   private async refreshCalls(): Promise<void> {

@@ -1,4 +1,4 @@
-// The 1:1 call flow for clients: place, answer, cancel, hang up. The caller and the callee come from
+// The 1:1 call flow for clients: place, answer, cancel, hang up, and the calls under way. The caller and the callee come from
 // the token; the room service runs the call and decides what the token's grants allow.
 import { gatewayv1 } from '@rtcroom/proto';
 import { kindOf, principalOf, RequestContext } from './request-context';
@@ -55,6 +55,12 @@ export async function answerCall(ctx: RequestContext, req: gatewayv1.AnswerCallR
 export async function getCall(ctx: RequestContext, req: gatewayv1.GetCallRequest): Promise<Reply> {
   const { call } = await ctx.backends.calls.getCall({ callId: req.callId, principal: principalOf(ctx.conn) });
   return { $case: 'getCall', value: { call } };
+}
+
+/** The calls under way of this connection's identity (asked once after a welcome that did not resume). */
+export async function listMyCalls(ctx: RequestContext): Promise<Reply> {
+  const { calls } = await ctx.backends.calls.listCallsUnderWay({ identity: ctx.conn.identity, principal: principalOf(ctx.conn) });
+  return { $case: 'listMyCalls', value: { calls } };
 }
 
 export async function cancelCall(ctx: RequestContext, req: gatewayv1.CancelCallRequest): Promise<Reply> {

@@ -2,7 +2,7 @@
 // the session and the principal (identity and grants of the access token), calls the owning service,
 // which decides what the grants allow, and translates the answer.
 import { gatewayv1, roomv1 } from '@rtcroom/proto';
-import { answerCall, cancelCall, getCall, hangUp, placeCall } from './call-requests';
+import { answerCall, cancelCall, getCall, hangUp, listMyCalls, placeCall } from './call-requests';
 import { kindOf, principalOf, RequestContext, requireSeat } from './request-context';
 import { bargeIn, callTeam, getTeam, getTeamStats, inviteToCall, listCallRecordings, listLiveCalls, monitorCall, setAgentState, stopMonitor, transferCall, whisper } from './desk-requests';
 import { syncRoom } from './sync-room';
@@ -94,6 +94,8 @@ export async function handleRequest(ctx: RequestContext, request: Request): Prom
       return syncRoom(ctx, request.value);
     case 'getCall':
       return getCall(ctx, request.value);
+    case 'listMyCalls':
+      return listMyCalls(ctx);
     case 'setAgentState':
       return setAgentState(ctx, request.value);
     case 'getTeam':

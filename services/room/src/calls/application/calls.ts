@@ -18,6 +18,9 @@ import { Rooms } from '../../rooms/application/rooms';
 import { checkParty } from '../domain/call-access';
 import { Actor } from '../../rooms/domain/room-access';
 
+/** Calls a listing of one identity's calls under way holds at most (ListCallsUnderWay). */
+export const maxListedCalls = 50;
+
 /** Presence as calls and the desk need it: is anyone connected as this identity (or these)? */
 export interface PresencePort {
   /** `scope`: the request asking (a handler's call), named in presence's log. */
@@ -179,6 +182,11 @@ export class Calls {
     if (!call) throw new DomainError('CALL_NOT_FOUND', `no call ${callId}`);
     checkParty(actor, call);
     return call;
+  }
+
+  /** The calls under way that the identity places or is called in (ListCallsUnderWay), oldest first. */
+  async underWay(identity: string, limit = maxListedCalls): Promise<Call[]> {
+    return this.tx.store.calls.liveCallsOf(identity, limit);
   }
 
   /** Ends the calls whose caller never began pushing, or whose callee never answered, in time. */

@@ -10,6 +10,8 @@ export interface CallStore {
   findCallByRoom(roomId: string): Promise<Call | null>;
   /** Whether the identity is a party to a call that has not ended. */
   inLiveCall(identity: string): Promise<boolean>;
+  /** The calls that have not ended whose caller or callee is the identity, oldest first, at most `limit`. */
+  liveCallsOf(identity: string, limit: number): Promise<Call[]>;
   /** Calls still dialing or ringing whose deadline has passed. */
   callsPastDeadline(now: Date, limit: number): Promise<Call[]>;
 }

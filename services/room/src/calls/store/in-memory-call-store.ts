@@ -53,6 +53,14 @@ export class InMemoryCallStore implements CallStore {
     return this.all().some((c) => live(c) && (c.callerIdentity === identity || c.calleeIdentity === identity));
   }
 
+  async liveCallsOf(identity: string, limit: number) {
+    return this.all()
+      .filter((c) => live(c) && (c.callerIdentity === identity || c.calleeIdentity === identity))
+      .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || (a.id < b.id ? -1 : 1))
+      .slice(0, limit)
+      .map(copyCall);
+  }
+
   async callsPastDeadline(now: Date, limit: number) {
     return this.all()
       .filter((c) => (c.state === 'dialing' || c.state === 'ringing') && c.deadlineAt && c.deadlineAt <= now)

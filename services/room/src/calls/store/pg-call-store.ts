@@ -2,7 +2,7 @@
 // pool or to one transaction.
 import type { RoomDb } from '../../db/database';
 import type { Call } from '../domain/call';
-import { callsPastDeadline, findCall, findCallByRoom, inLiveCall, insertCall, saveCall } from './call.repository';
+import { callsPastDeadline, findCall, findCallByRoom, inLiveCall, insertCall, liveCallsOf, saveCall } from './call.repository';
 import type { CallStore } from './call-store';
 
 export class PgCallStore implements CallStore {
@@ -22,6 +22,9 @@ export class PgCallStore implements CallStore {
   }
   inLiveCall(identity: string) {
     return inLiveCall(this.db, identity);
+  }
+  liveCallsOf(identity: string, limit: number) {
+    return liveCallsOf(this.db, identity, limit);
   }
   callsPastDeadline(now: Date, limit: number) {
     return callsPastDeadline(this.db, now, limit);

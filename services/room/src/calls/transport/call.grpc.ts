@@ -28,6 +28,7 @@ export const callServiceCallers: CallerPolicy<typeof callServicev1.CallServiceSe
   cancelCall: ['gateway', 'internal'],
   hangUp: ['gateway', 'internal'],
   getCall: ['gateway', 'internal'],
+  listCallsUnderWay: ['gateway', 'internal'],
 };
 
 export function callGrpcBinding(calls: Calls): ServiceBinding {
@@ -67,6 +68,10 @@ export function callGrpcBinding(calls: Calls): ServiceBinding {
       },
       async getCall(req) {
         return { call: toProtoCall(await calls.get(req.callId, actorFromProto(req.principal))) };
+      },
+      async listCallsUnderWay(req, rpc) {
+        checkSelf(userActor(req.principal, rpc), req.identity, 'list calls');
+        return { calls: (await calls.underWay(identity('identity', req.identity))).map(toProtoCall) };
       },
     },
     'rtcroom.room',

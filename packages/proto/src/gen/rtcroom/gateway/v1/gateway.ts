@@ -83,6 +83,7 @@ export interface ClientMessage {
     | { $case: "whisper"; value: WhisperRequest }
     | { $case: "stopMonitor"; value: StopMonitorRequest }
     | { $case: "listCallRecordings"; value: ListCallRecordingsRequest }
+    | { $case: "listMyCalls"; value: ListMyCallsRequest }
     | undefined;
 }
 
@@ -146,6 +147,7 @@ export interface ServerMessage {
     /** A call this connection monitors changed: a party's stream started or stopped, or the call ended. */
     { $case: "monitorNotice"; value: MonitorNotice }
     | { $case: "listCallRecordings"; value: ListCallRecordingsResponse }
+    | { $case: "listMyCalls"; value: ListMyCallsResponse }
     | undefined;
 }
 
@@ -212,6 +214,20 @@ export interface GetCallRequest {
 export interface GetCallResponse {
   /** NEXT-ID: 2 */
   call: Call | undefined;
+}
+
+/**
+ * The calls under way (not ended) that this identity places or is called in, oldest first (at most
+ * 50). A welcome that did not resume (an app opened again, a console reloaded) hears of no call
+ * begun before it: ask this once, and a call ringing for it rings here too (answer_call as usual; the
+ * caller's play URL comes with the answer).
+ */
+export interface ListMyCallsRequest {
+}
+
+export interface ListMyCallsResponse {
+  /** NEXT-ID: 2 */
+  calls: Call[];
 }
 
 /** The gateway is shutting down; reconnect (to any gateway) with the resume token. */
@@ -1142,6 +1158,9 @@ export const ClientMessage: MessageFns<ClientMessage> = {
       case "listCallRecordings":
         ListCallRecordingsRequest.encode(message.message.value, writer.uint32(1122).fork()).join();
         break;
+      case "listMyCalls":
+        ListMyCallsRequest.encode(message.message.value, writer.uint32(1130).fork()).join();
+        break;
     }
     return writer;
   },
@@ -1461,6 +1480,14 @@ export const ClientMessage: MessageFns<ClientMessage> = {
             };
             continue;
           }
+          case 141: {
+            if (tag !== 1130) {
+              break;
+            }
+
+            message.message = { $case: "listMyCalls", value: ListMyCallsRequest.decode(reader, reader.uint32()) };
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1620,6 +1647,10 @@ export const ClientMessage: MessageFns<ClientMessage> = {
         ? { $case: "listCallRecordings", value: ListCallRecordingsRequest.fromJSON(object.listCallRecordings) }
         : isSet(object.list_call_recordings)
         ? { $case: "listCallRecordings", value: ListCallRecordingsRequest.fromJSON(object.list_call_recordings) }
+        : isSet(object.listMyCalls)
+        ? { $case: "listMyCalls", value: ListMyCallsRequest.fromJSON(object.listMyCalls) }
+        : isSet(object.list_my_calls)
+        ? { $case: "listMyCalls", value: ListMyCallsRequest.fromJSON(object.list_my_calls) }
         : undefined,
     };
   },
@@ -1701,6 +1732,8 @@ export const ClientMessage: MessageFns<ClientMessage> = {
       obj.stopMonitor = StopMonitorRequest.toJSON(message.message.value);
     } else if (message.message?.$case === "listCallRecordings") {
       obj.listCallRecordings = ListCallRecordingsRequest.toJSON(message.message.value);
+    } else if (message.message?.$case === "listMyCalls") {
+      obj.listMyCalls = ListMyCallsRequest.toJSON(message.message.value);
     }
     return obj;
   },
@@ -1934,6 +1967,12 @@ export const ClientMessage: MessageFns<ClientMessage> = {
         }
         break;
       }
+      case "listMyCalls": {
+        if (object.message?.value !== undefined && object.message?.value !== null) {
+          message.message = { $case: "listMyCalls", value: ListMyCallsRequest.fromPartial(object.message.value) };
+        }
+        break;
+      }
     }
     return message;
   },
@@ -2080,6 +2119,9 @@ export const ServerMessage: MessageFns<ServerMessage> = {
         break;
       case "listCallRecordings":
         ListCallRecordingsResponse.encode(message.message.value, writer.uint32(1122).fork()).join();
+        break;
+      case "listMyCalls":
+        ListMyCallsResponse.encode(message.message.value, writer.uint32(1130).fork()).join();
         break;
     }
     return writer;
@@ -2464,6 +2506,14 @@ export const ServerMessage: MessageFns<ServerMessage> = {
             };
             continue;
           }
+          case 141: {
+            if (tag !== 1130) {
+              break;
+            }
+
+            message.message = { $case: "listMyCalls", value: ListMyCallsResponse.decode(reader, reader.uint32()) };
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2649,6 +2699,10 @@ export const ServerMessage: MessageFns<ServerMessage> = {
         ? { $case: "listCallRecordings", value: ListCallRecordingsResponse.fromJSON(object.listCallRecordings) }
         : isSet(object.list_call_recordings)
         ? { $case: "listCallRecordings", value: ListCallRecordingsResponse.fromJSON(object.list_call_recordings) }
+        : isSet(object.listMyCalls)
+        ? { $case: "listMyCalls", value: ListMyCallsResponse.fromJSON(object.listMyCalls) }
+        : isSet(object.list_my_calls)
+        ? { $case: "listMyCalls", value: ListMyCallsResponse.fromJSON(object.list_my_calls) }
         : undefined,
     };
   },
@@ -2746,6 +2800,8 @@ export const ServerMessage: MessageFns<ServerMessage> = {
       obj.monitorNotice = MonitorNotice.toJSON(message.message.value);
     } else if (message.message?.$case === "listCallRecordings") {
       obj.listCallRecordings = ListCallRecordingsResponse.toJSON(message.message.value);
+    } else if (message.message?.$case === "listMyCalls") {
+      obj.listMyCalls = ListMyCallsResponse.toJSON(message.message.value);
     }
     return obj;
   },
@@ -3024,6 +3080,12 @@ export const ServerMessage: MessageFns<ServerMessage> = {
             $case: "listCallRecordings",
             value: ListCallRecordingsResponse.fromPartial(object.message.value),
           };
+        }
+        break;
+      }
+      case "listMyCalls": {
+        if (object.message?.value !== undefined && object.message?.value !== null) {
+          message.message = { $case: "listMyCalls", value: ListMyCallsResponse.fromPartial(object.message.value) };
         }
         break;
       }
@@ -3735,6 +3797,125 @@ export const GetCallResponse: MessageFns<GetCallResponse> = {
   fromPartial(object: DeepPartial<GetCallResponse>): GetCallResponse {
     const message = createBaseGetCallResponse();
     message.call = (object.call !== undefined && object.call !== null) ? Call.fromPartial(object.call) : undefined;
+    return message;
+  },
+};
+
+function createBaseListMyCallsRequest(): ListMyCallsRequest {
+  return {};
+}
+
+export const ListMyCallsRequest: MessageFns<ListMyCallsRequest> = {
+  encode(_: ListMyCallsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListMyCallsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListMyCallsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): ListMyCallsRequest {
+    return {};
+  },
+
+  toJSON(_: ListMyCallsRequest): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListMyCallsRequest>): ListMyCallsRequest {
+    return ListMyCallsRequest.fromPartial(base ?? {});
+  },
+  fromPartial(_: DeepPartial<ListMyCallsRequest>): ListMyCallsRequest {
+    const message = createBaseListMyCallsRequest();
+    return message;
+  },
+};
+
+function createBaseListMyCallsResponse(): ListMyCallsResponse {
+  return { calls: [] };
+}
+
+export const ListMyCallsResponse: MessageFns<ListMyCallsResponse> = {
+  encode(message: ListMyCallsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.calls) {
+      Call.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListMyCallsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListMyCallsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.calls.push(Call.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListMyCallsResponse {
+    return { calls: globalThis.Array.isArray(object?.calls) ? object.calls.map((e: any) => Call.fromJSON(e)) : [] };
+  },
+
+  toJSON(message: ListMyCallsResponse): unknown {
+    const obj: any = {};
+    if (message.calls?.length) {
+      obj.calls = message.calls.map((e) => Call.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListMyCallsResponse>): ListMyCallsResponse {
+    return ListMyCallsResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListMyCallsResponse>): ListMyCallsResponse {
+    const message = createBaseListMyCallsResponse();
+    message.calls = object.calls?.map((e) => Call.fromPartial(e)) || [];
     return message;
   },
 };

@@ -147,6 +147,17 @@ export interface GetCallResponse {
   call: Call | undefined;
 }
 
+export interface ListCallsUnderWayRequest {
+  identity: string;
+  /** The end user the request acts for; absent: the operator. See rtcroom.auth.v1.Principal. */
+  principal: Principal | undefined;
+}
+
+export interface ListCallsUnderWayResponse {
+  /** At most 50, oldest first. */
+  calls: Call[];
+}
+
 function createBasePlaceCallRequest(): PlaceCallRequest {
   return {
     callerIdentity: "",
@@ -1420,6 +1431,160 @@ export const GetCallResponse: MessageFns<GetCallResponse> = {
   },
 };
 
+function createBaseListCallsUnderWayRequest(): ListCallsUnderWayRequest {
+  return { identity: "", principal: undefined };
+}
+
+export const ListCallsUnderWayRequest: MessageFns<ListCallsUnderWayRequest> = {
+  encode(message: ListCallsUnderWayRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.identity !== "") {
+      writer.uint32(10).string(message.identity);
+    }
+    if (message.principal !== undefined) {
+      Principal.encode(message.principal, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListCallsUnderWayRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListCallsUnderWayRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.identity = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.principal = Principal.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListCallsUnderWayRequest {
+    return {
+      identity: isSet(object.identity) ? globalThis.String(object.identity) : "",
+      principal: isSet(object.principal) ? Principal.fromJSON(object.principal) : undefined,
+    };
+  },
+
+  toJSON(message: ListCallsUnderWayRequest): unknown {
+    const obj: any = {};
+    if (message.identity !== undefined) {
+      obj.identity = message.identity;
+    }
+    if (message.principal !== undefined) {
+      obj.principal = Principal.toJSON(message.principal);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListCallsUnderWayRequest>): ListCallsUnderWayRequest {
+    return ListCallsUnderWayRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListCallsUnderWayRequest>): ListCallsUnderWayRequest {
+    const message = createBaseListCallsUnderWayRequest();
+    message.identity = object.identity ?? "";
+    message.principal = (object.principal !== undefined && object.principal !== null)
+      ? Principal.fromPartial(object.principal)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseListCallsUnderWayResponse(): ListCallsUnderWayResponse {
+  return { calls: [] };
+}
+
+export const ListCallsUnderWayResponse: MessageFns<ListCallsUnderWayResponse> = {
+  encode(message: ListCallsUnderWayResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.calls) {
+      Call.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListCallsUnderWayResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListCallsUnderWayResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.calls.push(Call.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListCallsUnderWayResponse {
+    return { calls: globalThis.Array.isArray(object?.calls) ? object.calls.map((e: any) => Call.fromJSON(e)) : [] };
+  },
+
+  toJSON(message: ListCallsUnderWayResponse): unknown {
+    const obj: any = {};
+    if (message.calls?.length) {
+      obj.calls = message.calls.map((e) => Call.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListCallsUnderWayResponse>): ListCallsUnderWayResponse {
+    return ListCallsUnderWayResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListCallsUnderWayResponse>): ListCallsUnderWayResponse {
+    const message = createBaseListCallsUnderWayResponse();
+    message.calls = object.calls?.map((e) => Call.fromPartial(e)) || [];
+    return message;
+  },
+};
+
 /**
  * 1:1 calls (the seed's seven steps), hosted by the room service. Each call has its own CALL room;
  * the call's end closes it (CLOSE_REASON_CALL_ENDED). Callers: the gateway on behalf of a client;
@@ -1499,6 +1664,23 @@ export const CallServiceService = {
     responseSerialize: (value: GetCallResponse): Buffer => Buffer.from(GetCallResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): GetCallResponse => GetCallResponse.decode(value),
   },
+  /**
+   * The calls under way (not ended) whose caller or callee is the identity, oldest first: what a
+   * client that starts without a resume (an app opened again, a console reloaded) asks once, so a call
+   * that rings for it rings there too. Principal: its own identity only.
+   * Callers: gateway, internal.
+   */
+  listCallsUnderWay: {
+    path: "/rtcroom.room.v1.CallService/ListCallsUnderWay" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListCallsUnderWayRequest): Buffer =>
+      Buffer.from(ListCallsUnderWayRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListCallsUnderWayRequest => ListCallsUnderWayRequest.decode(value),
+    responseSerialize: (value: ListCallsUnderWayResponse): Buffer =>
+      Buffer.from(ListCallsUnderWayResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListCallsUnderWayResponse => ListCallsUnderWayResponse.decode(value),
+  },
 } as const;
 
 export interface CallServiceServer extends UntypedServiceImplementation {
@@ -1530,6 +1712,13 @@ export interface CallServiceServer extends UntypedServiceImplementation {
    * Callers: gateway, internal.
    */
   getCall: handleUnaryCall<GetCallRequest, GetCallResponse>;
+  /**
+   * The calls under way (not ended) whose caller or callee is the identity, oldest first: what a
+   * client that starts without a resume (an app opened again, a console reloaded) asks once, so a call
+   * that rings for it rings there too. Principal: its own identity only.
+   * Callers: gateway, internal.
+   */
+  listCallsUnderWay: handleUnaryCall<ListCallsUnderWayRequest, ListCallsUnderWayResponse>;
 }
 
 export interface CallServiceClient extends Client {
@@ -1630,6 +1819,27 @@ export interface CallServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetCallResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * The calls under way (not ended) whose caller or callee is the identity, oldest first: what a
+   * client that starts without a resume (an app opened again, a console reloaded) asks once, so a call
+   * that rings for it rings there too. Principal: its own identity only.
+   * Callers: gateway, internal.
+   */
+  listCallsUnderWay(
+    request: ListCallsUnderWayRequest,
+    callback: (error: ServiceError | null, response: ListCallsUnderWayResponse) => void,
+  ): ClientUnaryCall;
+  listCallsUnderWay(
+    request: ListCallsUnderWayRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListCallsUnderWayResponse) => void,
+  ): ClientUnaryCall;
+  listCallsUnderWay(
+    request: ListCallsUnderWayRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListCallsUnderWayResponse) => void,
   ): ClientUnaryCall;
 }
 

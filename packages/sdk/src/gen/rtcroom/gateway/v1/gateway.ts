@@ -53,6 +53,7 @@ export interface ClientMessage {
   whisper?: WhisperRequest | undefined;
   stopMonitor?: StopMonitorRequest | undefined;
   listCallRecordings?: ListCallRecordingsRequest | undefined;
+  listMyCalls?: ListMyCallsRequest | undefined;
 }
 
 /** Everything the gateway sends. */
@@ -118,6 +119,7 @@ export interface ServerMessage {
   /** A call this connection monitors changed: a party's stream started or stopped, or the call ended. */
   monitorNotice?: MonitorNotice | undefined;
   listCallRecordings?: ListCallRecordingsResponse | undefined;
+  listMyCalls?: ListMyCallsResponse | undefined;
 }
 
 /** Sent once the access token is accepted. */
@@ -183,6 +185,20 @@ export interface GetCallRequest {
 export interface GetCallResponse {
   /** NEXT-ID: 2 */
   call: Call | undefined;
+}
+
+/**
+ * The calls under way (not ended) that this identity places or is called in, oldest first (at most
+ * 50). A welcome that did not resume (an app opened again, a console reloaded) hears of no call
+ * begun before it: ask this once, and a call ringing for it rings here too (answer_call as usual; the
+ * caller's play URL comes with the answer).
+ */
+export interface ListMyCallsRequest {
+}
+
+export interface ListMyCallsResponse {
+  /** NEXT-ID: 2 */
+  calls: Call[];
 }
 
 /** The gateway is shutting down; reconnect (to any gateway) with the resume token. */
