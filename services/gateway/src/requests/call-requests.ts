@@ -1,5 +1,6 @@
-// The 1:1 call flow for clients: place, answer, cancel, hang up, and the calls under way. The caller and the callee come from
-// the token; the room service runs the call and decides what the token's grants allow.
+// The 1:1 call flow for clients: place, answer, cancel, hang up, and the calls under way. The caller
+// and the callee come from the token; the room service runs the call and decides what the token's
+// grants allow.
 import { gatewayv1 } from '@rtcroom/proto';
 import { kindOf, principalOf, RequestContext } from './request-context';
 import { takeSeat } from './take-seat';

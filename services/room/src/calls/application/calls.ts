@@ -185,8 +185,8 @@ export class Calls {
   }
 
   /** The calls under way that the identity places or is called in (ListCallsUnderWay), oldest first. */
-  async underWay(identity: string, limit = maxListedCalls): Promise<Call[]> {
-    return this.tx.store.calls.liveCallsOf(identity, limit);
+  async underWay(identity: string): Promise<Call[]> {
+    return this.tx.store.calls.liveCallsOf(identity, maxListedCalls);
   }
 
   /** Ends the calls whose caller never began pushing, or whose callee never answered, in time. */

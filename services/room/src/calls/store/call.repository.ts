@@ -76,27 +76,19 @@ export async function findCallByRoom(db: RoomDb, roomId: string): Promise<Call |
 }
 
 /** Whether the identity is a party to a call that has not ended. */
-export async function inLiveCall(db: RoomDb, identity: string): Promise<boolean> {
-  const row = await db
+/** The calls not ended whose callee or caller is the identity (the partial indexes on each serve it). */
+const liveCallsOfQuery = (db: RoomDb, identity: string) =>
+  db
     .selectFrom('calls')
-    .select('id')
     .where('state', '<>', sql.lit('ended'))
-    .where((eb) => eb.or([eb('callee_identity', '=', identity), eb('caller_identity', '=', identity)]))
-    .executeTakeFirst();
-  return row !== undefined;
+    .where((eb) => eb.or([eb('callee_identity', '=', identity), eb('caller_identity', '=', identity)]));
+
+export async function inLiveCall(db: RoomDb, identity: string): Promise<boolean> {
+  return (await liveCallsOfQuery(db, identity).select('id').executeTakeFirst()) !== undefined;
 }
 
 export async function liveCallsOf(db: RoomDb, identity: string, limit: number): Promise<Call[]> {
-  // The same shape as inLiveCall's: the partial indexes on callee and caller of calls not ended.
-  const rows = await db
-    .selectFrom('calls')
-    .selectAll()
-    .where('state', '<>', sql.lit('ended'))
-    .where((eb) => eb.or([eb('callee_identity', '=', identity), eb('caller_identity', '=', identity)]))
-    .orderBy('created_at')
-    .orderBy('id')
-    .limit(limit)
-    .execute();
+  const rows = await liveCallsOfQuery(db, identity).selectAll().orderBy('created_at').orderBy('id').limit(limit).execute();
   return rows.map(toCall);
 }
 

@@ -5,6 +5,8 @@ import type { Call } from '../domain/call';
 import type { CallStore } from './call-store';
 
 const live = (c: Call) => c.state !== 'ended';
+/** A call not ended whose caller or callee is the identity. */
+const liveFor = (c: Call, identity: string) => live(c) && (c.callerIdentity === identity || c.calleeIdentity === identity);
 
 export const copyCall = (c: Call): Call => ({
   ...c,
@@ -50,12 +52,12 @@ export class InMemoryCallStore implements CallStore {
   }
 
   async inLiveCall(identity: string) {
-    return this.all().some((c) => live(c) && (c.callerIdentity === identity || c.calleeIdentity === identity));
+    return this.all().some((c) => liveFor(c, identity));
   }
 
   async liveCallsOf(identity: string, limit: number) {
     return this.all()
-      .filter((c) => live(c) && (c.callerIdentity === identity || c.calleeIdentity === identity))
+      .filter((c) => liveFor(c, identity))
       .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || (a.id < b.id ? -1 : 1))
       .slice(0, limit)
       .map(copyCall);
