@@ -89,6 +89,11 @@ it('follows a join from the frame at the gateway through the room service, Postg
   try {
     const first = await alice.request({ $case: 'joinRoom', value: gatewayv1.JoinRoomRequest.fromPartial({ roomName: 'traced', createIfMissing: true }) });
     const roomId = first.room!.id;
+    // Alice's seat is taken at the gateway once her join's handling ends, after its answer (a join by
+    // name reads what it may have missed first); her requests go in order, so a ping answered means it
+    // has. Else bob's join could reach her as a replay of that read, not as a delivery in his trace
+    // (seen once on a loaded machine).
+    await alice.request({ $case: 'ping', value: {} });
     await bob.request({ $case: 'joinRoom', value: gatewayv1.JoinRoomRequest.fromPartial({ roomId }) });
     await alice.waitForNotice((n) => n.roomId === roomId && n.notice?.$case === 'memberJoined');
 
