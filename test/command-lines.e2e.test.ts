@@ -33,6 +33,7 @@ const commands = [
   'bench/dist/relay-micro.js',
   'bench/dist/pairs.js',
   'bench/dist/gateway-interest.js',
+  'bench/dist/resume-storm.js',
   'bench/dist/floor/main.js',
   'bench/profile-top.cjs',
   'bench/span-breakdown.cjs',

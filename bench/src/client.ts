@@ -3,7 +3,7 @@
 // monotonic time of every send and receive; it never throws on a protocol failure, it reports it.
 import WebSocket from 'ws';
 import { nowMs } from './clock';
-import { seqOf, type ClientRequest, type ServerFrame, type WireCallNotice, type WireNotice } from './protocol';
+import { seqOf, type ClientRequest, type ServerFrame, type WireCallNotice, type WireNotice, type WireWelcome } from './protocol';
 
 export interface Reply {
   frame: ServerFrame;
@@ -43,6 +43,10 @@ export class BenchClient {
   strayFrames = 0;
   closed = false;
   pingIntervalMs = 0;
+  /** The welcome as it came (resume token, seats held). */
+  welcome: WireWelcome = {};
+  /** Set by a goAway frame: the gateway asked for a reconnect elsewhere after this long. */
+  goAwayAfterMs: number | undefined;
   private readonly pending = new Map<string, Pending>();
   private readonly lastSeq = new Map<string, number>();
   private nextRequestId = 1;
@@ -82,6 +86,7 @@ export class BenchClient {
           ws.removeAllListeners();
           const client = new BenchClient(ws, identity, openedAt, nowMs(), options);
           client.pingIntervalMs = frame.welcome.pingIntervalMs ?? 0;
+          client.welcome = frame.welcome;
           client.attach();
           resolve(client);
         } else {
@@ -142,6 +147,11 @@ export class BenchClient {
     });
   }
 
+  /** The last seq seen of a room (from its join answer, notices and syncs). */
+  seqAt(roomId: string): number | undefined {
+    return this.lastSeq.get(roomId);
+  }
+
   /** Records the seq a join response announced: notices of that room continue from it. */
   noteSeq(roomId: string, seq: string | number | undefined): void {
     const value = seqOf(seq);
@@ -178,6 +188,10 @@ export class BenchClient {
     }
     if (frame.callNotice) {
       this.options.onCallNotice?.(frame.callNotice, this);
+      return;
+    }
+    if (frame.goAway) {
+      this.goAwayAfterMs = frame.goAway.reconnectAfterMs ?? 0;
       return;
     }
     const pending = frame.requestId !== undefined ? this.pending.get(frame.requestId) : undefined;

@@ -73,10 +73,28 @@ export interface WireJoinRoomResponse {
   seq?: string | number;
 }
 
+/** A seat a resumed session still holds, with its room's current seq. */
+export interface WireSeatHeld {
+  roomId?: string;
+  memberId?: string;
+  seq?: string | number;
+}
+
+export interface WireWelcome {
+  sessionId?: string;
+  identity?: string;
+  pingIntervalMs?: number;
+  serverTime?: string;
+  resumeToken?: string;
+  resumeGraceMs?: number;
+  resumed?: boolean;
+  seats?: WireSeatHeld[];
+}
+
 /** ServerMessage: request_id plus exactly one of these. */
 export interface ServerFrame {
   requestId?: string;
-  welcome?: { sessionId?: string; identity?: string; pingIntervalMs?: number; serverTime?: string };
+  welcome?: WireWelcome;
   error?: { code?: string; message?: string };
   ping?: { serverTime?: string };
   createRoom?: { room?: WireRoom };
@@ -89,6 +107,9 @@ export interface ServerFrame {
   answerCall?: { call?: WireCall };
   notice?: WireNotice;
   callNotice?: WireCallNotice;
+  syncRoom?: { room?: WireRoom; members?: WireMember[]; notices?: WireNotice[]; snapshot?: boolean };
+  /** The gateway is going away: reconnect (elsewhere) after this long. */
+  goAway?: { reason?: string; reconnectAfterMs?: number };
 }
 
 export interface JoinRoomRequest {
@@ -109,15 +130,18 @@ export type ClientRequest =
   | { getRoom: { roomId?: string; name?: string } }
   | { reportPusherEvent: { roomId: string; code: number; message?: string } }
   | { placeCall: { calleeIdentity: string; ringTimeoutSeconds?: number } }
-  | { answerCall: { callId: string; accept: boolean } };
+  | { answerCall: { callId: string; accept: boolean } }
+  | { syncRoom: { roomId: string; afterSeq: string } };
 
 /** The <live-pusher> bindstatechange code for "push began". */
 export const PUSH_BEGAN = 1002;
 
 export const GATEWAY_WS_PATH = '/v1/ws';
 
-export function wsUrl(address: string, token: string): string {
-  return `ws://${address}${GATEWAY_WS_PATH}?access_token=${encodeURIComponent(token)}`;
+/** The gateway's WebSocket URL; with `resumeToken`, a reconnect that asks for the session back. */
+export function wsUrl(address: string, token: string, resumeToken?: string): string {
+  const resume = resumeToken ? `&resume_token=${encodeURIComponent(resumeToken)}` : '';
+  return `ws://${address}${GATEWAY_WS_PATH}?access_token=${encodeURIComponent(token)}${resume}`;
 }
 
 export function seqOf(value: string | number | undefined): number | undefined {

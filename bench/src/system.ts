@@ -167,6 +167,44 @@ export async function startRtcroom(o: SystemOptions): Promise<Target> {
   return target;
 }
 
+export interface ExtraGateway {
+  address: string;
+  process: ServiceProcess;
+}
+
+/**
+ * One more gateway beside a running rtcroom target (its own ports and id, the same services), ready
+ * once a client gets its welcome; `script` may be another build of the gateway (A/B runs).
+ */
+export async function startGateway(
+  target: Target,
+  o: { name: string; script: string; logPath: string; gatewayId: string; probeToken: string; timeoutMs?: number },
+): Promise<ExtraGateway> {
+  const address = `127.0.0.1:${await freePort()}`;
+  const env = {
+    ...target.env,
+    GATEWAY_ADDRESS: address,
+    GATEWAY_GRPC_ADDRESS: `127.0.0.1:${await freePort()}`,
+    GATEWAY_ID: o.gatewayId,
+    GATEWAY_METRICS_ADDRESS: '127.0.0.1:0',
+  };
+  const gateway = { address, process: new ServiceProcess(o.name, o.script, env, o.logPath) };
+  const deadline = nowMs() + (o.timeoutMs ?? 30_000);
+  for (;;) {
+    if (!gateway.process.running) throw new StartError(`${o.name} ${gateway.process.exit}:\n${gateway.process.tail()}`);
+    const client = await BenchClient.open(wsUrl(address, o.probeToken), 'probe', { timeoutMs: 2000 }).catch(() => null);
+    if (client) {
+      await client.close(1000);
+      return gateway;
+    }
+    if (nowMs() > deadline) {
+      await gateway.process.stop();
+      throw new StartError(`${o.name} did not welcome within ${o.timeoutMs ?? 30_000} ms:\n${gateway.process.tail()}`);
+    }
+    await sleep(250);
+  }
+}
+
 function makeTarget(kind: TargetKind, address: string, processes: ServiceProcess[], socketHolder: ServiceProcess, cleanup: () => Promise<void>): Target {
   let stopped: Promise<void> | undefined;
   return {

@@ -85,16 +85,77 @@ export interface IdleClosed {
   droppedWhileIdle: number;
 }
 
+export interface ResumeMember {
+  identity: string;
+  token: string;
+  room: string;
+}
+
+/** The resume storm (scenarios/resume-storm.ts): members seated on one gateway resume on another. */
+export interface ResumePlan {
+  /** The gateway the members are seated on (the one that will go away). */
+  from: string;
+  /** The gateway they resume on. */
+  to: string;
+  members: ResumeMember[];
+  /** Seats taken per second by this process, and handshakes in flight at most. */
+  seatRate: number;
+  maxPending: number;
+  connectTimeoutMs: number;
+  requestTimeoutMs: number;
+  /** Reconnect attempts per member after the drop, with the SDK's back-off between them. */
+  maxAttempts: number;
+  deadlineAt: number;
+}
+
+export interface ResumeSeated {
+  seated: number;
+  failed: number;
+  errors: Record<string, number>;
+}
+
+/** Raw samples of one client process's members after the drop. */
+export interface ResumeSamples {
+  dropped: number;
+  /** Welcomed again with resumed = true, and their seat synced. */
+  resumed: number;
+  /** Welcomed with a new session (the old one was not taken back). */
+  notResumed: number;
+  /** Resumed, but their seat was no longer in the welcome. */
+  seatsLost: number;
+  /** Never welcomed again within the attempts and the deadline. */
+  failed: number;
+  /** Reconnect attempts that failed before a later one was welcomed. */
+  retries: number;
+  firstDropAt: number | null;
+  lastSyncedAt: number | null;
+  /** From the drop to the welcome (the told or backed-off wait included). */
+  dropToWelcomeMs: number[];
+  /** From the new socket's open to its welcome: the servers' part of a resume. */
+  connectToWelcomeMs: number[];
+  /** From the welcome to the seat synced (syncRoom answered). */
+  syncMs: number[];
+  /** From the drop to the seat synced. */
+  dropToSyncedMs: number[];
+  errors: Record<string, number>;
+}
+
 export type ToWorker =
   | { kind: 'churn'; plan: ChurnPlan }
   | { kind: 'idle-open'; plan: IdlePlan }
   | { kind: 'idle-close' }
+  | { kind: 'resume-seat'; plan: ResumePlan }
+  | { kind: 'resume-collect' }
+  | { kind: 'resume-close' }
   | { kind: 'exit' };
 
 export type FromWorker =
   | { kind: 'churn-done'; samples: ChurnSamples }
   | { kind: 'idle-opened'; result: IdleOpened }
   | { kind: 'idle-closed'; result: IdleClosed }
+  | { kind: 'resume-seated'; result: ResumeSeated }
+  | { kind: 'resume-collected'; samples: ResumeSamples }
+  | { kind: 'resume-closed' }
   | { kind: 'failed'; message: string };
 
 export function emptyChurnSamples(): ChurnSamples {

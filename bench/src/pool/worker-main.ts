@@ -1,9 +1,11 @@
 // Entry of a forked client process: runs what the harness sends it and answers with raw samples.
 import { runChurnLoad } from '../load/churn-load';
 import { IdleHolder } from '../load/idle-load';
+import { ResumeHolder } from '../load/resume-load';
 import type { FromWorker, ToWorker } from './messages';
 
 let idle: IdleHolder | undefined;
+let resume: ResumeHolder | undefined;
 
 function reply(message: FromWorker): void {
   process.send?.(message);
@@ -21,6 +23,16 @@ async function handle(message: ToWorker): Promise<void> {
       idle = undefined;
       return reply({ kind: 'idle-closed', result });
     }
+    case 'resume-seat':
+      resume = new ResumeHolder();
+      return reply({ kind: 'resume-seated', result: await resume.seat(message.plan) });
+    case 'resume-collect':
+      if (!resume) throw new Error('resume-collect before resume-seat');
+      return reply({ kind: 'resume-collected', samples: await resume.collect() });
+    case 'resume-close':
+      await resume?.close();
+      resume = undefined;
+      return reply({ kind: 'resume-closed' });
     case 'exit':
       process.exit(0);
   }

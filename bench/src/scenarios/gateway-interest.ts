@@ -11,7 +11,7 @@ import { nowMs, sleep } from '../clock';
 import { BenchClient } from '../client';
 import { sampleProc } from '../proc-stats';
 import { PUSH_BEGAN, wsUrl, type WireCallNotice } from '../protocol';
-import { freePort, ServiceProcess, type Target } from '../system';
+import { startGateway, type ExtraGateway, type Target } from '../system';
 import { runChurn } from './churn';
 import type { ScenarioContext } from './context';
 import * as path from 'node:path';
@@ -134,33 +134,18 @@ export async function runGatewayInterest(ctx: ScenarioContext, target: Target, o
   return steps;
 }
 
-async function startGateways(ctx: ScenarioContext, target: Target, n: number, o: InterestOptions): Promise<{ address: string; process: ServiceProcess }[]> {
-  const started: { address: string; process: ServiceProcess }[] = [];
-  for (let i = 0; i < n; i++) {
-    const address = `127.0.0.1:${await freePort()}`;
-    const env = {
-      ...target.env,
-      GATEWAY_ADDRESS: address,
-      GATEWAY_GRPC_ADDRESS: `127.0.0.1:${await freePort()}`,
-      GATEWAY_ID: `${ctx.runTag}-gw-other-${n}-${i}`,
-      GATEWAY_METRICS_ADDRESS: '127.0.0.1:0',
-    };
-    started.push({ address, process: new ServiceProcess(`gateway-other-${i + 1}`, o.gatewayScript, env, path.join(o.logDir, `gateway-other-${n}-${i + 1}.log`)) });
-  }
-  const deadline = nowMs() + 30_000;
-  for (const g of started) {
-    for (;;) {
-      if (!g.process.running) throw new Error(`${g.process.name} ${g.process.exit}:\n${g.process.tail()}`);
-      const client = await BenchClient.open(wsUrl(g.address, ctx.mintToken(`${ctx.runTag}-probe`)), 'probe', { timeoutMs: 2000 }).catch(() => null);
-      if (client) {
-        await client.close(1000);
-        break;
-      }
-      if (nowMs() > deadline) throw new Error(`${g.process.name} did not welcome within 30 s`);
-      await sleep(250);
-    }
-  }
-  return started;
+function startGateways(ctx: ScenarioContext, target: Target, n: number, o: InterestOptions): Promise<ExtraGateway[]> {
+  return Promise.all(
+    Array.from({ length: n }, (_, i) =>
+      startGateway(target, {
+        name: `gateway-other-${i + 1}`,
+        script: o.gatewayScript,
+        logPath: path.join(o.logDir, `gateway-other-${n}-${i + 1}.log`),
+        gatewayId: `${ctx.runTag}-gw-other-${n}-${i}`,
+        probeToken: ctx.mintToken(`${ctx.runTag}-probe`),
+      }),
+    ),
+  );
 }
 
 /** A client's call notices, and a wait for the next one that matches. */
@@ -202,7 +187,7 @@ class CallParty {
  * are several) place, ring and decline calls back to back for `o.seconds`; the measured gateway serves
  * none of them.
  */
-async function runCalls(ctx: ScenarioContext, target: Target, others: { address: string; process: ServiceProcess }[], n: number, o: InterestOptions): Promise<CallStep> {
+async function runCalls(ctx: ScenarioContext, target: Target, others: ExtraGateway[], n: number, o: InterestOptions): Promise<CallStep> {
   const pairs: { caller: CallParty; callee: CallParty; calleeIdentity: string }[] = [];
   const open = async (party: CallParty, identity: string, gateway: number) => {
     party.client = await BenchClient.open(wsUrl(others[gateway % n].address, ctx.mintToken(identity)), identity, { timeoutMs: 10_000, onCallNotice: (notice) => party.take(notice) });

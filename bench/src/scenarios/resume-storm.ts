@@ -1,0 +1,160 @@
+// A resume storm: members seated on one gateway, which then goes away (SIGTERM: it tells each client
+// to reconnect elsewhere within a second, as a rolling restart does; SIGKILL: a crash, and the SDK's
+// back-off), and every member resumes on a second gateway and syncs its seat. Reports how long the
+// storm took to settle, each member's wait, what was lost, and the CPU it cost each process.
+import * as path from 'node:path';
+import { Client } from 'pg';
+import { nowMs } from '../clock';
+import { mergeResumeSamples } from '../load/resume-load';
+import type { ResumeMember, ResumeSamples, ToWorker } from '../pool/messages';
+import { groupUsageBetween, sampleGroup, sampleProc, usageBetween, waitForQuiet, type ProcessUsage, type ProcSample } from '../proc-stats';
+import { summarize, type Summary } from '../stats';
+import { startGateway, type Target } from '../system';
+import { deal, type ScenarioContext } from './context';
+
+export interface ResumeStormOptions {
+  members: number;
+  signal: 'SIGTERM' | 'SIGKILL';
+  /** Seats taken per second before the storm (all client processes together). */
+  seatRate: number;
+  /** The second gateway's build (the one the members resume on). */
+  gatewayScript: string;
+  logDir: string;
+}
+
+export interface ResumeStormResult {
+  members: number;
+  signal: string;
+  seated: number;
+  seatErrors: Record<string, number>;
+  dropped: number;
+  resumed: number;
+  notResumed: number;
+  seatsLost: number;
+  failed: number;
+  retries: number;
+  errors: Record<string, number>;
+  /** From the signal to the last member's seat synced. */
+  settledMs: number | null;
+  dropToWelcome: Summary | null;
+  connectToWelcome: Summary | null;
+  sync: Summary | null;
+  dropToSynced: Summary | null;
+  /** CPU from the signal until every member was back, per process (the gone gateway not counted). */
+  processes: ProcessUsage[];
+  /** Room events written from the signal until every member was back (members shown interrupted and back). */
+  roomEventsWritten: number | null;
+  /** The system's CPU (services, Postgres, NATS) per member resumed. */
+  cpuPerResumeMs: number | null;
+}
+
+const SHARED = ['postgres', 'nats-server'];
+
+export async function runResumeStorm(ctx: ScenarioContext, target: Target, o: ResumeStormOptions, say: (line: string) => void): Promise<ResumeStormResult> {
+  const to = await startGateway(target, {
+    name: 'gateway-b',
+    script: o.gatewayScript,
+    logPath: path.join(o.logDir, 'gateway-b.log'),
+    gatewayId: `${ctx.runTag}-gw-b`,
+    probeToken: ctx.mintToken(`${ctx.runTag}-probe`),
+  });
+  try {
+    const members: ResumeMember[] = Array.from({ length: o.members }, (_, i) => {
+      const identity = `${ctx.runTag}-m-${i}`;
+      return { identity, token: ctx.mintToken(identity), room: `${ctx.runTag}-room-${Math.floor(i / 6)}` };
+    });
+    const shares = deal(members, ctx.pool.size);
+    const deadlineAt = nowMs() + 30_000 + (o.members / o.seatRate) * 1000 + 120_000;
+    const plans: ToWorker[] = shares.map((share) => ({
+      kind: 'resume-seat',
+      plan: {
+        from: target.address,
+        to: to.address,
+        members: share,
+        seatRate: o.seatRate / shares.length,
+        maxPending: 50,
+        connectTimeoutMs: 15_000,
+        requestTimeoutMs: 15_000,
+        maxAttempts: 6,
+        deadlineAt,
+      },
+    }));
+    const seatedParts = await ctx.pool.ask(plans, 'resume-seated', deadlineAt - nowMs() + 30_000);
+    const seated = seatedParts.reduce((n, p) => n + p.result.seated, 0);
+    const seatErrors: Record<string, number> = {};
+    for (const p of seatedParts) for (const [k, v] of Object.entries(p.result.errors)) seatErrors[k] = (seatErrors[k] ?? 0) + v;
+    say(`resume-storm: ${seated}/${o.members} members seated on gateway A${Object.keys(seatErrors).length ? ` (errors ${JSON.stringify(seatErrors)})` : ''}`);
+
+    const quiet = await waitForQuiet(15_000);
+    if (!quiet.quiet) say(`  (machine still ${Math.round(quiet.busy * 100)}% busy; measuring anyway)`);
+    const watched = [...target.processes.filter((p) => p !== target.socketHolder), to.process].map((p) => ({ name: p.name, pid: p.pid }));
+    const before = watched.map((p) => sampleProc(p.pid));
+    const groupsBefore = SHARED.map((comm) => sampleGroup(comm));
+
+    const eventsBefore = await countRoomEvents(target);
+    const signalAt = nowMs();
+    target.socketHolder.child.kill(o.signal);
+    say(`resume-storm: gateway A sent ${o.signal}; members resume on gateway B`);
+    const collected = await ctx.pool.ask(
+      shares.map(() => ({ kind: 'resume-collect' }) as ToWorker),
+      'resume-collected',
+      deadlineAt - nowMs() + 30_000,
+    );
+    const processes: ProcessUsage[] = [];
+    watched.forEach((p, i) => {
+      const after = sampleProc(p.pid);
+      if (before[i] && after) processes.push(usageBetween(p.name, p.pid, before[i] as ProcSample, after, false));
+    });
+    SHARED.forEach((comm, i) => {
+      const after = sampleGroup(comm);
+      if (groupsBefore[i] && after) processes.push(groupUsageBetween(`(${comm}, shared)`, groupsBefore[i] as ProcSample, after));
+    });
+    const eventsAfter = await countRoomEvents(target);
+    const s: ResumeSamples = mergeResumeSamples(collected.map((c) => c.samples));
+    const cpuSeconds = processes.reduce((sum, p) => sum + p.cpuSeconds, 0);
+    return {
+      members: o.members,
+      signal: o.signal,
+      seated,
+      seatErrors,
+      dropped: s.dropped,
+      resumed: s.resumed,
+      notResumed: s.notResumed,
+      seatsLost: s.seatsLost,
+      failed: s.failed,
+      retries: s.retries,
+      errors: s.errors,
+      settledMs: s.lastSyncedAt === null ? null : Math.round(s.lastSyncedAt - signalAt),
+      dropToWelcome: summarize(s.dropToWelcomeMs),
+      connectToWelcome: summarize(s.connectToWelcomeMs),
+      sync: summarize(s.syncMs),
+      dropToSynced: summarize(s.dropToSyncedMs),
+      processes,
+      roomEventsWritten: eventsBefore !== null && eventsAfter !== null ? eventsAfter - eventsBefore : null,
+      cpuPerResumeMs: s.resumed > 0 ? Math.round((cpuSeconds * 1_000_000) / s.resumed) / 1000 : null,
+    };
+  } finally {
+    await ctx.pool.ask(
+      Array.from({ length: ctx.pool.size }, () => ({ kind: 'resume-close' }) as ToWorker),
+      'resume-closed',
+      60_000,
+    ).catch((err: Error) => say(`resume-storm: could not close every member: ${err.message}`));
+    await to.process.stop();
+  }
+}
+
+/** Rows in the bench database's room_events (null where it cannot be read). */
+async function countRoomEvents(target: Target): Promise<number | null> {
+  const url = target.env?.DATABASE_URL;
+  if (!url) return null;
+  const db = new Client({ connectionString: url });
+  try {
+    await db.connect();
+    const { rows } = await db.query<{ n: string }>('select count(*) as n from room_events');
+    return Number(rows[0]?.n ?? 0);
+  } catch {
+    return null;
+  } finally {
+    await db.end().catch(() => undefined);
+  }
+}
