@@ -17,8 +17,8 @@ export type SessionEnd = 'left' | 'connection_lost';
 /** The room service as presence needs it. */
 export interface RoomPort {
   leaveSession(sessionId: string, why: SessionEnd, scope?: RequestScope): Promise<number>;
-  /** The seats the session holds, after the change. */
-  setSessionConnection(sessionId: string, connected: boolean, scope?: RequestScope): Promise<roomv1.Member[]>;
+  /** The seats the session holds, after the change, and (when connected) each one's room's seq by room id. */
+  setSessionConnection(sessionId: string, connected: boolean, scope?: RequestScope): Promise<{ members: roomv1.Member[]; roomSeqs: Record<string, number> }>;
   setStreamState(roomId: string, identity: string, publishing: boolean, scope?: RequestScope): Promise<boolean>;
 }
 
@@ -104,14 +104,14 @@ export class PresenceApp {
     else if (!(await this.end(s, 'left', holdsNoSeats, scope))) throw new DomainError('UNAVAILABLE', `session ${sessionId} could not give up its seats; close it again`);
   }
 
-  async resume(sessionId: string, identity: string, gatewayId: string, scope?: RequestScope): Promise<{ session: Session; seats: roomv1.Member[] }> {
+  async resume(sessionId: string, identity: string, gatewayId: string, scope?: RequestScope): Promise<{ session: Session; seats: roomv1.Member[]; roomSeqs: Record<string, number> }> {
     const s = await this.store.get(sessionId);
     if (!canResume(s, identity, this.now(), this.policy)) throw new DomainError('SESSION_NOT_FOUND', `session ${sessionId} cannot be resumed`);
     const session = resumeOn(s, gatewayId);
     await this.store.put(session);
-    const seats = await this.rooms.setSessionConnection(sessionId, true, scope);
+    const { members: seats, roomSeqs } = await this.rooms.setSessionConnection(sessionId, true, scope);
     this.log(scope).info('session resumed', { sessionId, identity, gatewayId, from: s.gatewayId });
-    return { session, seats };
+    return { session, seats, roomSeqs };
   }
 
   /** A gateway says it holds these sessions; the ones it should not hold any more come back. */

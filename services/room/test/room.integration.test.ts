@@ -232,6 +232,25 @@ describe('room service (Postgres + NATS + gRPC)', () => {
     expect(members.map((m) => [m.identity, m.leaveReason])).toEqual([['erin', roomv1.LeaveReason.LEAVE_REASON_CONNECTION_LOST]]);
   });
 
+  it("marks a session's seats dropped and back, writing only what changes; back, it gives each room's seq", async () => {
+    const { room } = await client.createRoom({ room: group('conn'), requestId: '' });
+    await client.joinRoom(roomServicev1.JoinRoomRequest.fromPartial({ roomId: room!.id, identity: 'fay', sessionId: 'conn-10' }));
+    const seqNow = async () => (await client.getRoom({ roomId: room!.id, name: '' })).seq;
+    const joined = await seqNow();
+    // Back while never dropped (a session a draining gateway handed off): nothing written.
+    const unchanged = await client.setSessionConnection({ sessionId: 'conn-10', connected: true });
+    expect(unchanged.members.map((m) => [m.identity, m.connectionInterrupted])).toEqual([['fay', false]]);
+    expect(unchanged.roomSeqs).toEqual({ [room!.id]: joined });
+    expect(await seqNow()).toBe(joined);
+    const dropped = await client.setSessionConnection({ sessionId: 'conn-10', connected: false });
+    expect(dropped.members.map((m) => m.connectionInterrupted)).toEqual([true]);
+    expect(dropped.roomSeqs).toEqual({});
+    expect(await seqNow()).toBe(joined + 1);
+    const back = await client.setSessionConnection({ sessionId: 'conn-10', connected: true });
+    expect(back.members.map((m) => m.connectionInterrupted)).toEqual([false]);
+    expect(back.roomSeqs).toEqual({ [room!.id]: joined + 2 });
+  });
+
   it('pages through open rooms', async () => {
     for (let i = 0; i < 5; i++) await client.createRoom({ room: group(`page-${i}`), requestId: '' });
     const names: string[] = [];

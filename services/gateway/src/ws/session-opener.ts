@@ -24,8 +24,9 @@ export async function openSession(
   if (resumeId) {
     try {
       const res = await backends.presence.resumeSession({ sessionId: resumeId, identity, gatewayId: opts.gatewayId });
-      // The session's own seats, as presence holds them: read as the gateway, not as a principal.
-      const seq = async (roomId: string) => (await backends.room.getRoom({ roomId, name: '', principal: undefined })).seq;
+      // Each seat's room's seq as the room service gave it with the seats; where it did not (an older
+      // one), read as the gateway, not as a principal: the session's own seats, as presence holds them.
+      const seq = async (roomId: string) => res.roomSeqs[roomId] ?? (await backends.room.getRoom({ roomId, name: '', principal: undefined })).seq;
       const seats = await Promise.all(res.seats.map(async (m) => ({ roomId: m.roomId, memberId: m.memberId, seq: await seq(m.roomId) })));
       return {
         sessionId: resumeId,

@@ -61,8 +61,8 @@ export function presenceGrpcBinding(app: PresenceApp): ServiceBinding {
       },
       async resumeSession(req, call) {
         if (!req.sessionId || !req.identity || !req.gatewayId) throw new DomainError('INVALID_ARGUMENT', 'session_id, identity and gateway_id are required');
-        const { session, seats } = await app.resume(req.sessionId, req.identity, req.gatewayId, call);
-        return { session: toProtoSession(session), seats, resumeGraceMs: grace };
+        const { session, seats, roomSeqs } = await app.resume(req.sessionId, req.identity, req.gatewayId, call);
+        return { session: toProtoSession(session), seats, resumeGraceMs: grace, roomSeqs };
       },
       async updateSessions(req, call) {
         if (req.opens.length > maxUpdates || req.closes.length > maxUpdates) throw new DomainError('INVALID_ARGUMENT', `at most ${maxUpdates} opens and ${maxUpdates} closes per call`);

@@ -12,7 +12,8 @@ export function grpcRoomPort(address: string, tls?: GrpcTlsConfig, metrics?: Grp
       return members.length;
     },
     async setSessionConnection(sessionId, connected, scope) {
-      return (await client.setSessionConnection({ sessionId, connected }, optionsOf(scope))).members;
+      const { members, roomSeqs } = await client.setSessionConnection({ sessionId, connected }, optionsOf(scope));
+      return { members, roomSeqs };
     },
     async setStreamState(roomId, identity, publishing, scope) {
       const res = await client.setStreamState({ roomId, identity, publishing, source: roomv1.StreamSource.STREAM_SOURCE_CLIENT }, optionsOf(scope));

@@ -432,6 +432,12 @@ export class Memberships {
     const held = await this.tx.store.rooms.seatedMembersOfSession(sessionId);
     const out: Member[] = [];
     for (const m of held) {
+      // Already so (a session resumed on another gateway before its drop was told, as a draining
+      // gateway's are): nothing to lock or write.
+      if (m.connectionInterrupted === !connected) {
+        out.push(m);
+        continue;
+      }
       try {
         out.push(
           await this.onSeated(m.roomId, m.identity, async (change, _room, member) => {
@@ -447,6 +453,12 @@ export class Memberships {
       }
     }
     return out;
+  }
+
+  /** Each room's current seq (room id -> seq), as a resumed client's seats carry it; rooms gone are left out. */
+  async seqsOf(roomIds: string[]): Promise<Record<string, number>> {
+    const found = await Promise.all([...new Set(roomIds)].map((id) => this.tx.store.rooms.findRoomById(id)));
+    return Object.fromEntries(found.flatMap((room) => (room ? [[room.id, room.seq]] : [])));
   }
 
   /** One membership with its room: by stream id (any membership), or the seated member of a room. */

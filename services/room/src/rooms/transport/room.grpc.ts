@@ -182,7 +182,10 @@ export function roomGrpcBinding(rooms: Rooms, members: Memberships, messages: Me
       },
       async setSessionConnection(req) {
         if (!req.sessionId) throw new DomainError('INVALID_ARGUMENT', 'session_id is required', { field: 'session_id' });
-        return { members: (await members.setSessionConnection(req.sessionId, req.connected)).map(toProtoMember) };
+        const held = await members.setSessionConnection(req.sessionId, req.connected);
+        // A resume's seats say where each room's notices continue (the gateway's welcome carries it).
+        const roomSeqs = req.connected ? await members.seqsOf(held.map((m) => m.roomId)) : {};
+        return { members: held.map(toProtoMember), roomSeqs };
       },
       async getMember(req) {
         const { member, room } = await members.get({ streamId: req.streamId, roomId: req.roomId, identity: req.identity }, actorFromProto(req.principal));

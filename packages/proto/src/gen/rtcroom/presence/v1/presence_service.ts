@@ -208,8 +208,17 @@ export interface ResumeSessionResponse {
     | undefined;
   /** The seats the session holds. */
   seats: Member[];
-  /** NEXT-ID: 4 */
   resumeGraceMs: number;
+  /**
+   * Each seat's room's seq (room id -> seq), as the room service gave it: the welcome's seats carry
+   * it. A room missing here (an older room service) is read by the gateway.
+   */
+  roomSeqs: { [key: string]: number };
+}
+
+export interface ResumeSessionResponse_RoomSeqsEntry {
+  key: string;
+  value: number;
 }
 
 /** NEXT-ID: 1 */
@@ -932,7 +941,7 @@ export const ResumeSessionRequest: MessageFns<ResumeSessionRequest> = {
 };
 
 function createBaseResumeSessionResponse(): ResumeSessionResponse {
-  return { session: undefined, seats: [], resumeGraceMs: 0 };
+  return { session: undefined, seats: [], resumeGraceMs: 0, roomSeqs: {} };
 }
 
 export const ResumeSessionResponse: MessageFns<ResumeSessionResponse> = {
@@ -946,6 +955,9 @@ export const ResumeSessionResponse: MessageFns<ResumeSessionResponse> = {
     if (message.resumeGraceMs !== 0) {
       writer.uint32(24).uint32(message.resumeGraceMs);
     }
+    globalThis.Object.entries(message.roomSeqs).forEach(([key, value]: [string, number]) => {
+      ResumeSessionResponse_RoomSeqsEntry.encode({ key: key as any, value }, writer.uint32(34).fork()).join();
+    });
     return writer;
   },
 
@@ -986,6 +998,17 @@ export const ResumeSessionResponse: MessageFns<ResumeSessionResponse> = {
             message.resumeGraceMs = reader.uint32();
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            const entry4 = ResumeSessionResponse_RoomSeqsEntry.decode(reader, reader.uint32());
+            if (entry4.value !== undefined) {
+              message.roomSeqs[entry4.key] = entry4.value;
+            }
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1007,6 +1030,33 @@ export const ResumeSessionResponse: MessageFns<ResumeSessionResponse> = {
         : isSet(object.resume_grace_ms)
         ? globalThis.Number(object.resume_grace_ms)
         : 0,
+      roomSeqs: isObject(object.roomSeqs)
+        ? (globalThis.Object.entries(object.roomSeqs) as [string, any][]).reduce(
+          (acc: { [key: string]: number }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.Number(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : isObject(object.room_seqs)
+        ? (globalThis.Object.entries(object.room_seqs) as [string, any][]).reduce(
+          (acc: { [key: string]: number }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.Number(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
     };
   },
 
@@ -1021,6 +1071,15 @@ export const ResumeSessionResponse: MessageFns<ResumeSessionResponse> = {
     if (message.resumeGraceMs !== undefined) {
       obj.resumeGraceMs = Math.round(message.resumeGraceMs);
     }
+    if (message.roomSeqs) {
+      const entries = globalThis.Object.entries(message.roomSeqs) as [string, number][];
+      if (entries.length > 0) {
+        obj.roomSeqs = {};
+        entries.forEach(([k, v]) => {
+          obj.roomSeqs[k] = Math.round(v);
+        });
+      }
+    }
     return obj;
   },
 
@@ -1034,6 +1093,100 @@ export const ResumeSessionResponse: MessageFns<ResumeSessionResponse> = {
       : undefined;
     message.seats = object.seats?.map((e) => Member.fromPartial(e)) || [];
     message.resumeGraceMs = object.resumeGraceMs ?? 0;
+    message.roomSeqs = (globalThis.Object.entries(object.roomSeqs ?? {}) as [string, number][]).reduce(
+      (acc: { [key: string]: number }, [key, value]: [string, number]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.Number(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    return message;
+  },
+};
+
+function createBaseResumeSessionResponse_RoomSeqsEntry(): ResumeSessionResponse_RoomSeqsEntry {
+  return { key: "", value: 0 };
+}
+
+export const ResumeSessionResponse_RoomSeqsEntry: MessageFns<ResumeSessionResponse_RoomSeqsEntry> = {
+  encode(message: ResumeSessionResponse_RoomSeqsEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== 0) {
+      writer.uint32(16).uint64(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ResumeSessionResponse_RoomSeqsEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseResumeSessionResponse_RoomSeqsEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.value = longToNumber(reader.uint64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ResumeSessionResponse_RoomSeqsEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.Number(object.value) : 0,
+    };
+  },
+
+  toJSON(message: ResumeSessionResponse_RoomSeqsEntry): unknown {
+    const obj: any = {};
+    if (message.key !== undefined) {
+      obj.key = message.key;
+    }
+    if (message.value !== undefined) {
+      obj.value = Math.round(message.value);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ResumeSessionResponse_RoomSeqsEntry>): ResumeSessionResponse_RoomSeqsEntry {
+    return ResumeSessionResponse_RoomSeqsEntry.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ResumeSessionResponse_RoomSeqsEntry>): ResumeSessionResponse_RoomSeqsEntry {
+    const message = createBaseResumeSessionResponse_RoomSeqsEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? 0;
     return message;
   },
 };
@@ -2497,6 +2650,21 @@ function fromJsonTimestamp(o: any): Date {
   } else {
     return fromTimestamp(Timestamp.fromJSON(o));
   }
+}
+
+function longToNumber(int64: { toString(): string }): number {
+  const num = globalThis.Number(int64.toString());
+  if (num > globalThis.Number.MAX_SAFE_INTEGER) {
+    throw new globalThis.Error("Value is larger than Number.MAX_SAFE_INTEGER");
+  }
+  if (num < globalThis.Number.MIN_SAFE_INTEGER) {
+    throw new globalThis.Error("Value is smaller than Number.MIN_SAFE_INTEGER");
+  }
+  return num;
+}
+
+function isObject(value: any): boolean {
+  return typeof value === "object" && value !== null;
 }
 
 function isSet(value: any): boolean {

@@ -375,6 +375,16 @@ export interface SetSessionConnectionRequest {
 export interface SetSessionConnectionResponse {
   /** The seats the session holds, after the change. */
   members: Member[];
+  /**
+   * When connected: each of those seats' room's seq (room id -> seq), where a resumed client's
+   * notices continue. Empty when not connected.
+   */
+  roomSeqs: { [key: string]: number };
+}
+
+export interface SetSessionConnectionResponse_RoomSeqsEntry {
+  key: string;
+  value: number;
 }
 
 export interface UnbanMemberRequest {
@@ -3679,7 +3689,7 @@ export const SetSessionConnectionRequest: MessageFns<SetSessionConnectionRequest
 };
 
 function createBaseSetSessionConnectionResponse(): SetSessionConnectionResponse {
-  return { members: [] };
+  return { members: [], roomSeqs: {} };
 }
 
 export const SetSessionConnectionResponse: MessageFns<SetSessionConnectionResponse> = {
@@ -3687,6 +3697,9 @@ export const SetSessionConnectionResponse: MessageFns<SetSessionConnectionRespon
     for (const v of message.members) {
       Member.encode(v!, writer.uint32(10).fork()).join();
     }
+    globalThis.Object.entries(message.roomSeqs).forEach(([key, value]: [string, number]) => {
+      SetSessionConnectionResponse_RoomSeqsEntry.encode({ key: key as any, value }, writer.uint32(18).fork()).join();
+    });
     return writer;
   },
 
@@ -3711,6 +3724,17 @@ export const SetSessionConnectionResponse: MessageFns<SetSessionConnectionRespon
             message.members.push(Member.decode(reader, reader.uint32()));
             continue;
           }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            const entry2 = SetSessionConnectionResponse_RoomSeqsEntry.decode(reader, reader.uint32());
+            if (entry2.value !== undefined) {
+              message.roomSeqs[entry2.key] = entry2.value;
+            }
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3726,6 +3750,33 @@ export const SetSessionConnectionResponse: MessageFns<SetSessionConnectionRespon
   fromJSON(object: any): SetSessionConnectionResponse {
     return {
       members: globalThis.Array.isArray(object?.members) ? object.members.map((e: any) => Member.fromJSON(e)) : [],
+      roomSeqs: isObject(object.roomSeqs)
+        ? (globalThis.Object.entries(object.roomSeqs) as [string, any][]).reduce(
+          (acc: { [key: string]: number }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.Number(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : isObject(object.room_seqs)
+        ? (globalThis.Object.entries(object.room_seqs) as [string, any][]).reduce(
+          (acc: { [key: string]: number }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.Number(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
     };
   },
 
@@ -3733,6 +3784,15 @@ export const SetSessionConnectionResponse: MessageFns<SetSessionConnectionRespon
     const obj: any = {};
     if (message.members?.length) {
       obj.members = message.members.map((e) => Member.toJSON(e));
+    }
+    if (message.roomSeqs) {
+      const entries = globalThis.Object.entries(message.roomSeqs) as [string, number][];
+      if (entries.length > 0) {
+        obj.roomSeqs = {};
+        entries.forEach(([k, v]) => {
+          obj.roomSeqs[k] = Math.round(v);
+        });
+      }
     }
     return obj;
   },
@@ -3743,6 +3803,102 @@ export const SetSessionConnectionResponse: MessageFns<SetSessionConnectionRespon
   fromPartial(object: DeepPartial<SetSessionConnectionResponse>): SetSessionConnectionResponse {
     const message = createBaseSetSessionConnectionResponse();
     message.members = object.members?.map((e) => Member.fromPartial(e)) || [];
+    message.roomSeqs = (globalThis.Object.entries(object.roomSeqs ?? {}) as [string, number][]).reduce(
+      (acc: { [key: string]: number }, [key, value]: [string, number]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.Number(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    return message;
+  },
+};
+
+function createBaseSetSessionConnectionResponse_RoomSeqsEntry(): SetSessionConnectionResponse_RoomSeqsEntry {
+  return { key: "", value: 0 };
+}
+
+export const SetSessionConnectionResponse_RoomSeqsEntry: MessageFns<SetSessionConnectionResponse_RoomSeqsEntry> = {
+  encode(message: SetSessionConnectionResponse_RoomSeqsEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== 0) {
+      writer.uint32(16).uint64(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SetSessionConnectionResponse_RoomSeqsEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSetSessionConnectionResponse_RoomSeqsEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.value = longToNumber(reader.uint64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SetSessionConnectionResponse_RoomSeqsEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.Number(object.value) : 0,
+    };
+  },
+
+  toJSON(message: SetSessionConnectionResponse_RoomSeqsEntry): unknown {
+    const obj: any = {};
+    if (message.key !== undefined) {
+      obj.key = message.key;
+    }
+    if (message.value !== undefined) {
+      obj.value = Math.round(message.value);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<SetSessionConnectionResponse_RoomSeqsEntry>): SetSessionConnectionResponse_RoomSeqsEntry {
+    return SetSessionConnectionResponse_RoomSeqsEntry.fromPartial(base ?? {});
+  },
+  fromPartial(
+    object: DeepPartial<SetSessionConnectionResponse_RoomSeqsEntry>,
+  ): SetSessionConnectionResponse_RoomSeqsEntry {
+    const message = createBaseSetSessionConnectionResponse_RoomSeqsEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? 0;
     return message;
   },
 };
@@ -6352,6 +6508,10 @@ function longToNumber(int64: { toString(): string }): number {
     throw new globalThis.Error("Value is smaller than Number.MIN_SAFE_INTEGER");
   }
   return num;
+}
+
+function isObject(value: any): boolean {
+  return typeof value === "object" && value !== null;
 }
 
 function isSet(value: any): boolean {
