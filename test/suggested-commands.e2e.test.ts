@@ -217,6 +217,13 @@ const plan: Record<string, ((command: string) => Promise<void>) | { skip: string
   'node bench/dist/memory.js [--one-process] --members 600': { skip: 'a benchmark; test/command-lines.e2e.test.ts runs its --help' },
   'node bench/dist/run.js --full --lifecycle join-leave --rate 200': { skip: 'a benchmark of a few minutes; test/command-lines.e2e.test.ts runs its --help' },
   'node bench/dist/pairs.js --lifecycle join-leave': { skip: 'paired benchmark runs of two checkouts, a quarter of an hour; test/command-lines.e2e.test.ts runs its --help' },
+  // A small storm (its own four processes and a second gateway, on this machine's Postgres and NATS):
+  // every member back on the other gateway, nothing written to the rooms.
+  'node bench/dist/resume-storm.js': async (command) => {
+    const out = await succeeds(`${command} --members 30 --seat-rate 30`);
+    expect(out).toMatch(/^resume-storm \(SIGTERM\): 30\/30 resumed and synced in \d+ ms; not resumed 0, seats lost 0, failed 0/m);
+    expect(out).toMatch(/room events written 0$/m);
+  },
 };
 
 function gitStatus(): string | undefined {

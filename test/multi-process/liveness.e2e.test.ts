@@ -1,6 +1,7 @@
 // Liveness with real processes (each service its own node process) on the real Postgres and NATS:
 // a silent client is found within the timeout, a dropped client resumes on another gateway with its
-// seat and the notices it missed, and a killed gateway leaves no ghost.
+// seat and the notices it missed, a killed gateway leaves no ghost, and a stopping one hands its
+// sessions off.
 import { issueAccessToken } from '@rtcroom/common';
 import { createTestDatabase, eventually, testNatsUrl, TestDatabase } from '@rtcroom/common/testing';
 import { DemoClient } from '@rtcroom/dev';
@@ -30,6 +31,7 @@ beforeAll(async () => {
       GATEWAY_KEEPALIVE_INTERVAL_MS: '300',
       PRESENCE_SESSION_TIMEOUT_MS: '1500',
       PRESENCE_RESUME_GRACE_MS: '2500',
+      GATEWAY_DRAIN_HOLD_MS: '3000',
     },
   });
 }, 60_000);
@@ -110,3 +112,36 @@ it('a killed gateway leaves no ghost: its members are interrupted, then leave wi
   await observer.close();
   await cluster.gateways[1].start();
 });
+
+it('a stopping gateway hands its sessions off: one that resumes elsewhere is never shown dropped; one that does not is, after the hold', async () => {
+  const observer = await DemoClient.connect(cluster.gatewayUrl(0), token('observer-2'));
+  const mover = await DemoClient.connect(cluster.gatewayUrl(1), token('mover'));
+  const away = await DemoClient.connect(cluster.gatewayUrl(1), token('away'));
+  const o = await join(observer, { roomName: roomName(), createIfMissing: true });
+  const m = await join(mover, { roomId: o.room!.id });
+  await join(away, { roomId: o.room!.id });
+  await eventually(() => observer.notices.filter(kind('memberJoined')).length === 2, 10_000, 'both joins to be seen');
+  const seen = observer.notices.length;
+
+  const stoppedAt = Date.now();
+  const stopping = cluster.gateways[1].stop();
+  // mover goes where it is told (goAway) with its resume token; away never comes back.
+  expect(await eventually(() => mover.closeCode, 10_000, 'the gateway to send mover away')).toBe(1001);
+  const back = await DemoClient.connect(cluster.gatewayUrl(0), token('mover'), mover.welcome!.resumeToken);
+  expect(back.welcome?.resumed).toBe(true);
+  const { seq } = await observer.request({ $case: 'getRoom', value: { roomId: o.room!.id, name: '' } });
+  expect(back.welcome?.seats.map((x) => [x.memberId, x.seq])).toEqual([[m.member!.memberId, seq]]);
+
+  const dropped = await observer.waitForNotice((x) => x.notice?.$case === 'memberConnection' && !x.notice.value.connected, 15_000);
+  expect(Date.now() - stoppedAt).toBeGreaterThanOrEqual(2500); // after the hold (3 s), not at once
+  expect(dropped.notice?.$case === 'memberConnection' && dropped.notice.value.member?.identity).toBe('away');
+  expect(await stopping).toEqual({ code: 0, signal: null });
+  // mover was never shown dropped, nor back: nothing changed for the room.
+  const connections = observer.notices.slice(seen).filter(kind('memberConnection'));
+  expect(connections.map((x) => x.notice?.$case === 'memberConnection' && x.notice.value.member?.identity)).toEqual(['away']);
+  // away's session is still there to resume within the grace.
+  const awayBack = await DemoClient.connect(cluster.gatewayUrl(0), token('away'), away.welcome!.resumeToken);
+  expect(awayBack.welcome?.resumed).toBe(true);
+  await Promise.all([observer.close(), back.close(), awayBack.close()]);
+  await cluster.gateways[1].start();
+}, 60_000);

@@ -193,7 +193,9 @@ export class Cluster {
   private async launch(o: ClusterOptions): Promise<void> {
     this.bucket = `presence_c_${process.pid}_${Date.now().toString(36)}`;
     this.natsUrl = o.natsUrl;
-    const common = { RTCROOM_DEV: 'true', NATS_URL: o.natsUrl, ACCESS_TOKEN_SECRET: o.accessTokenSecret, PRESENCE_KV_BUCKET: this.bucket, ...o.env };
+    // A gateway stopped here hands nothing off unless the test says so (GATEWAY_DRAIN_HOLD_MS): the
+    // clients these tests leave open never come back, and each stop would wait out the hold.
+    const common = { RTCROOM_DEV: 'true', NATS_URL: o.natsUrl, ACCESS_TOKEN_SECRET: o.accessTokenSecret, PRESENCE_KV_BUCKET: this.bucket, GATEWAY_DRAIN_HOLD_MS: '0', ...o.env };
     const tls = (name: ServiceName): Record<string, string> =>
       o.certsDir ? { GRPC_TLS_CA: join(o.certsDir, 'ca.crt'), GRPC_TLS_CERT: join(o.certsDir, `${name}.crt`), GRPC_TLS_KEY: join(o.certsDir, `${name}.key`) } : {};
     // Room and presence call each other, as room and url-issuer do: each is given the other's held address.

@@ -157,6 +157,9 @@ export async function startAll(options: StartAllOptions = {}): Promise<RunningSy
         ROOM_SERVICE_ADDRESS: addr.room,
         PRESENCE_SERVICE_ADDRESS: addr.presence,
         URL_ISSUER_ADDRESS: addr.urls,
+        // The four stop together: no presence stays to take a session over, so the drain holds none
+        // (set it where several such processes share NATS and Postgres behind one address).
+        GATEWAY_DRAIN_HOLD_MS: env.GATEWAY_DRAIN_HOLD_MS ?? '0',
       }),
       log('gateway'),
       { bus: sharedBus, inproc },

@@ -43,6 +43,8 @@ export interface GatewayConfig {
   /** How often the gateway pings each socket; a socket silent for pingTimeoutMs is dropped. */
   pingIntervalMs: number;
   pingTimeoutMs: number;
+  /** On shutdown, how long sessions with seats stay handed off (hand-off.ts) before presence is told of those not taken over. */
+  drainHoldMs: number;
   /** How often the gateway tells presence its sessions are alive. */
   keepAliveIntervalMs: number;
   /**
@@ -97,6 +99,7 @@ export function loadGatewayConfig(env: Env): GatewayConfig {
     grpcMux: loadGrpcMuxLimits(env),
     pingIntervalMs,
     pingTimeoutMs: envInt(env, 'GATEWAY_PING_TIMEOUT_MS', 4000, { min: pingIntervalMs, max: 300_000 }),
+    drainHoldMs: envInt(env, 'GATEWAY_DRAIN_HOLD_MS', 5000, { min: 0, max: 10_000 }),
     keepAliveIntervalMs: envInt(env, 'GATEWAY_KEEPALIVE_INTERVAL_MS', 1000, { min: 100, max: 60_000 }),
     presenceBatchMs: envInt(env, 'GATEWAY_PRESENCE_BATCH_MS', 20, { min: 0, max: 1000 }),
     maxFrameBytes: envInt(env, 'GATEWAY_MAX_FRAME_BYTES', 64 * 1024, { min: 1024, max: 16 * 1024 * 1024 }),

@@ -157,7 +157,11 @@ export class PresenceApp {
       }
       const seen = await this.store.seenUpTo(this.now());
       const gateways = await this.store.gatewaysLastSeen();
-      for (const s of await this.store.all()) {
+      for (const listed of await this.store.all()) {
+        // As it is now, not as listed: the sweep awaits each session's rooms in turn, and one listed
+        // on a silent gateway may have been resumed on another meanwhile (a draining gateway's are).
+        const s = await this.store.get(listed.sessionId);
+        if (!s) continue;
         const verdict = judgeSession(s, gateways.get(s.gatewayId), seen, this.policy, this.storeLastFailed);
         if (verdict === 'interrupt') await this.interrupt(s);
         else if (verdict === 'expire') await this.end(s, 'connection_lost');

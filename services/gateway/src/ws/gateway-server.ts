@@ -15,6 +15,7 @@ import { RoomFanout } from '../fanout/room-fanout';
 import { handleRequest } from '../requests/request-handlers';
 import { closeCodes, Connection } from './connection';
 import { decodeClientFrame, encodeServerMessage, salvageRequestId } from './frames';
+import { HandOff } from './hand-off';
 import { plainPingRequestId, pongFrame } from './heartbeat-frames';
 import { gatewayHttpListener, refuseUpgrade, websocketPath, writeUpgradeRefusal } from './http-routes';
 import { PresenceBatch } from './presence-batch';
@@ -38,6 +39,9 @@ export class GatewayServer {
   readonly closeRetries: CloseRetries;
   private timers: NodeJS.Timeout[] = [];
   private keepAliveRound = 0;
+  /** While the gateway drains: its sessions with seats, handed off (stop(), hand-off.ts). */
+  private handOff: HandOff | undefined;
+  private keepAliveTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly config: GatewayConfig,
@@ -96,7 +100,7 @@ export class GatewayServer {
     const addr = this.http.address();
     const bound = typeof addr === 'object' && addr ? `${host}:${addr.port}` : this.config.address;
     this.timers.push(setInterval(() => this.checkLiveness(), Math.min(this.config.pingIntervalMs, 250)));
-    this.timers.push(setInterval(() => void this.keepSessionsAlive(), this.config.keepAliveIntervalMs));
+    this.keepAliveTimer = setInterval(() => void this.keepSessionsAlive(), this.config.keepAliveIntervalMs);
     return bound;
   }
 
@@ -107,17 +111,26 @@ export class GatewayServer {
   /** Tells every client to reconnect elsewhere (with jitter), then closes: sessions stay resumable. */
   async stop(): Promise<void> {
     for (const t of this.timers) clearInterval(t);
+    // Still alive to presence through the hold: a gateway gone silent would have its sessions
+    // interrupted by presence's sweep, the very thing the hold is for.
     this.closeRetries.stop();
+    // No new connections while it drains: a client sent away reconnects elsewhere, not here.
+    const listenerClosed = new Promise<void>((resolve) => this.http.close(() => resolve()));
+    // Sessions with seats are handed off for the hold (hand-off.ts), the others closed at once.
+    const handOff = this.config.drainHoldMs > 0 ? new HandOff(this.config.drainHoldMs) : undefined;
+    this.handOff = handOff;
     for (const conn of this.connections) {
       const reconnectAfterMs = Math.floor(Math.random() * 1000);
       conn.send({ requestId: '', message: { $case: 'goAway', value: { reason: 'gateway shutting down', reconnectAfterMs } } });
       conn.close(closeCodes.goingAway, 'gateway shutting down; reconnect');
     }
     const forgotten = Promise.all([...this.connections].map((c) => this.forget(c, true)));
+    handOff?.takenOver([]); // none to hand off: no hold
     await this.sessions.flush();
     await forgotten;
-    await new Promise<void>((resolve) => this.http.close(() => resolve()));
+    clearInterval(this.keepAliveTimer);
     this.http.closeAllConnections();
+    await listenerClosed;
   }
 
   /** Every log line of a connection names it (connectionId, conn.log), and each request's lines the request too. */
@@ -300,9 +313,13 @@ export class GatewayServer {
   private async keepSessionsAlive(): Promise<void> {
     const listSessions = this.keepAliveRound++ % 5 === 0;
     const byId = new Map([...this.connections].filter((c) => c.sessionId).map((c) => [c.sessionId, c]));
+    // While draining, the sessions handed off are listed every time: the ones presence no longer
+    // counts as this gateway's were taken over.
+    const handedOff = this.handOff?.sessionIds ?? [];
     try {
-      const sessionIds = listSessions ? [...byId.keys()] : [];
+      const sessionIds = listSessions || handedOff.length > 0 ? [...byId.keys(), ...handedOff] : [];
       const { unknownSessionIds } = await this.backends.presence.keepAlive({ gatewayId: this.config.gatewayId, sessionIds });
+      if (handedOff.length > 0) this.handOff?.takenOver(unknownSessionIds);
       for (const id of unknownSessionIds) byId.get(id)?.close(closeCodes.sessionExpired, 'session expired; reconnect');
     } catch (err) {
       this.logger.warn('could not keep sessions alive with presence', { err });
@@ -316,6 +333,8 @@ export class GatewayServer {
     this.fanout.drop(conn);
     this.calls.drop(conn);
     if (!conn.sessionId) return; // never opened
+    // Draining: a session with seats is handed off; one taken over elsewhere meanwhile is not closed.
+    if (resumable && !holdsNoSeats && this.handOff && (await this.handOff.wait(conn.sessionId))) return;
     try {
       await inSpan('gateway disconnect', { kind: SpanKind.SERVER, root: true, attributes: { 'rtcroom.session_id': conn.sessionId, 'rtcroom.resumable': resumable } }, () =>
         this.sessions.close(conn.sessionId, resumable, holdsNoSeats),

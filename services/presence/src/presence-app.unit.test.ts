@@ -1,0 +1,36 @@
+import { testLogger } from '@rtcroom/common/testing';
+import { roomv1 } from '@rtcroom/proto';
+import { PresenceApp, RoomPort } from './presence-app';
+import { InMemorySessionStore } from './store/session-store';
+
+const policy = { sessionTimeoutMs: 5000, resumeGraceMs: 20_000 };
+
+describe('the sweep', () => {
+  it('judges each session as it is when reached, not as listed: one resumed elsewhere meanwhile stays connected there', async () => {
+    const store = new InMemorySessionStore();
+    let now = new Date(0);
+    const told: string[] = [];
+    let app!: PresenceApp;
+    // Telling the rooms of the first drop takes a while; the second session resumes on g2 meanwhile
+    // (its gateway was draining and handed it off).
+    const rooms: RoomPort = {
+      leaveSession: async () => 0,
+      setStreamState: async () => false,
+      setSessionConnection: async (sessionId, connected) => {
+        told.push(`${sessionId} ${connected ? 'back' : 'dropped'}`);
+        if (sessionId === 's1' && !connected) await app.resume('s2', 'bob', 'g2');
+        return { members: [] as roomv1.Member[], roomSeqs: {} };
+      },
+    };
+    app = new PresenceApp(store, rooms, testLogger('presence'), policy, () => now);
+    await app.open('s1', 'alice', 'g1');
+    await app.open('s2', 'bob', 'g1');
+    await store.touchGateway('g1', new Date(0));
+    await store.touchGateway('g2', new Date(6000));
+    now = new Date(6000); // g1 silent for longer than the timeout
+    await app.sweep();
+    expect(await store.get('s2')).toMatchObject({ gatewayId: 'g2', state: 'connected' });
+    expect(await store.get('s1')).toMatchObject({ gatewayId: 'g1', state: 'interrupted' });
+    expect(told).toEqual(['s1 dropped', 's2 back']);
+  });
+});
