@@ -100,8 +100,9 @@ beforeAll(async () => {
   gateway = new ServiceProcess('gateway', {
     ...common,
     GATEWAY_ID: uniqueTestName('gw-shutdown'),
-    // Its seated client never comes back: the drain hands the session off for this long, then closes it.
-    GATEWAY_DRAIN_HOLD_MS: '1000',
+    // A hold longer than the drain may take: with no other gateway alive to take its seated client's
+    // session over, the drain holds none.
+    GATEWAY_DRAIN_HOLD_MS: '10000',
     ROOM_SERVICE_ADDRESS: roomFront.address,
     PRESENCE_SERVICE_ADDRESS: presenceFront.address,
     URL_ISSUER_ADDRESS: urlsFront.address,
@@ -130,7 +131,6 @@ it('the gateway: NOT_SERVING first, its clients sent away (goAway, 1001), exit 0
   const { seen, exit, tookMs } = await stopWatched(gateway, 'GATEWAY_GRPC_ADDRESS');
   expect(seen).toEqual(['SERVING', 'NOT_SERVING']);
   expect(tookMs).toBeLessThan(graceMs);
-  expect(tookMs).toBeGreaterThanOrEqual(1000); // the hand-off's hold, as no one took the session over
   expect(exit).toEqual({ code: 0, signal: null });
   expect(frames.some((f) => f.includes('"goAway"'))).toBe(true);
   expect(await eventually(() => client.closeCode, 5000, 'the socket to close')).toBe(1001);

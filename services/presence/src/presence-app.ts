@@ -128,6 +128,14 @@ export class PresenceApp {
     return unknown;
   }
 
+  /** Gateways other than this one heard from within the session timeout (those that could take a session over). */
+  async otherGatewaysAlive(gatewayId: string): Promise<number> {
+    const now = this.now().getTime();
+    let alive = 0;
+    for (const [id, seen] of await this.store.gatewaysLastSeen()) if (id !== gatewayId && now - seen.getTime() < this.policy.sessionTimeoutMs) alive++;
+    return alive;
+  }
+
   async sessionsOf(identity: string): Promise<Session[]> {
     return this.store.ofIdentity(identity);
   }

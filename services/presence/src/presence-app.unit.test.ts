@@ -34,3 +34,17 @@ describe('the sweep', () => {
     expect(told).toEqual(['s1 dropped', 's2 back']);
   });
 });
+
+describe('otherGatewaysAlive', () => {
+  it('counts the other gateways heard from within the session timeout', async () => {
+    const store = new InMemorySessionStore();
+    const rooms: RoomPort = { leaveSession: async () => 0, setStreamState: async () => false, setSessionConnection: async () => ({ members: [], roomSeqs: {} }) };
+    const app = new PresenceApp(store, rooms, testLogger('presence'), policy, () => new Date(10_000));
+    await store.touchGateway('me', new Date(10_000));
+    expect(await app.otherGatewaysAlive('me')).toBe(0);
+    await store.touchGateway('silent', new Date(5000)); // 5 s ago: past the timeout
+    await store.touchGateway('alive', new Date(6000));
+    expect(await app.otherGatewaysAlive('me')).toBe(1);
+    expect(await app.otherGatewaysAlive('alive')).toBe(1);
+  });
+});

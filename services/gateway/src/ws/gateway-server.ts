@@ -126,6 +126,7 @@ export class GatewayServer {
     }
     const forgotten = Promise.all([...this.connections].map((c) => this.forget(c, true)));
     handOff?.takenOver([]); // none to hand off: no hold
+    if (handOff) void this.keepSessionsAlive(); // at once: is there a gateway to take them over?
     await this.sessions.flush();
     await forgotten;
     clearInterval(this.keepAliveTimer);
@@ -318,8 +319,9 @@ export class GatewayServer {
     const handedOff = this.handOff?.sessionIds ?? [];
     try {
       const sessionIds = listSessions || handedOff.length > 0 ? [...byId.keys(), ...handedOff] : [];
-      const { unknownSessionIds } = await this.backends.presence.keepAlive({ gatewayId: this.config.gatewayId, sessionIds });
-      if (handedOff.length > 0) this.handOff?.takenOver(unknownSessionIds);
+      const { unknownSessionIds, otherGatewaysAlive } = await this.backends.presence.keepAlive({ gatewayId: this.config.gatewayId, sessionIds });
+      if (handedOff.length > 0 && otherGatewaysAlive === 0) this.handOff?.end(); // no one to hand them to
+      else if (handedOff.length > 0) this.handOff?.takenOver(unknownSessionIds);
       for (const id of unknownSessionIds) byId.get(id)?.close(closeCodes.sessionExpired, 'session expired; reconnect');
     } catch (err) {
       this.logger.warn('could not keep sessions alive with presence', { err });

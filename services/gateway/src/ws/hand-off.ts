@@ -3,17 +3,17 @@
 // without its rooms ever hearing it dropped (no memberConnection flicker, no room writes). Presence
 // hears of the others only when the hold is over; the hold ends early once every session is taken
 // over, as the gateway learns from its keepalives (a session presence no longer counts as this
-// gateway's).
+// gateway's), or at once when presence has heard of no other gateway alive to take one.
 
 export class HandOff {
   private readonly pending = new Set<string>();
   private readonly over: Promise<void>;
-  private end!: () => void;
+  private finish!: () => void;
 
   constructor(holdMs: number) {
     this.over = new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, holdMs);
-      this.end = () => {
+      this.finish = () => {
         clearTimeout(timer);
         resolve();
       };
@@ -32,9 +32,14 @@ export class HandOff {
     return !this.pending.has(sessionId);
   }
 
+  /** No other gateway could take a session over: the hold ends now, every session still this gateway's. */
+  end(): void {
+    this.finish();
+  }
+
   /** Presence no longer counts these as this gateway's (resumed elsewhere, or ended); with none left, the hold ends. */
   takenOver(sessionIds: Iterable<string>): void {
     for (const id of sessionIds) this.pending.delete(id);
-    if (this.pending.size === 0) this.end();
+    if (this.pending.size === 0) this.finish();
   }
 }

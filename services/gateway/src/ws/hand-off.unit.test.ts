@@ -20,6 +20,13 @@ describe('HandOff', () => {
     await expect(Promise.all([a, b])).resolves.toEqual([false, true]);
   });
 
+  it('ends it at once when no other gateway could take a session over', async () => {
+    const handOff = new HandOff(60_000);
+    const a = handOff.wait('s-a');
+    handOff.end();
+    await expect(a).resolves.toBe(false);
+  });
+
   it('holds nothing when nothing is handed off', async () => {
     const handOff = new HandOff(60_000);
     handOff.takenOver([]);

@@ -76,7 +76,8 @@ export function presenceGrpcBinding(app: PresenceApp): ServiceBinding {
       async keepAlive(req) {
         if (!req.gatewayId) throw new DomainError('INVALID_ARGUMENT', 'gateway_id is required');
         if (req.sessionIds.length > 100_000) throw new DomainError('INVALID_ARGUMENT', 'at most 100000 session ids per call');
-        return { unknownSessionIds: await app.keepAlive(req.gatewayId, req.sessionIds) };
+        const unknownSessionIds = await app.keepAlive(req.gatewayId, req.sessionIds);
+        return { unknownSessionIds, otherGatewaysAlive: await app.otherGatewaysAlive(req.gatewayId) };
       },
       async getUserPresence(req) {
         const sessions = await app.sessionsOf(req.identity);

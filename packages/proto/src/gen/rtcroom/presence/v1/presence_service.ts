@@ -234,6 +234,11 @@ export interface KeepAliveRequest {
 export interface KeepAliveResponse {
   /** Sessions presence no longer knows (expired); the gateway should close them. */
   unknownSessionIds: string[];
+  /**
+   * How many other gateways presence heard from within its session timeout. With none, no other
+   * gateway can take a session over: a draining gateway hands none off.
+   */
+  otherGatewaysAlive: number;
 }
 
 export interface UpdateSessionsRequest {
@@ -1337,13 +1342,16 @@ export const KeepAliveRequest: MessageFns<KeepAliveRequest> = {
 };
 
 function createBaseKeepAliveResponse(): KeepAliveResponse {
-  return { unknownSessionIds: [] };
+  return { unknownSessionIds: [], otherGatewaysAlive: 0 };
 }
 
 export const KeepAliveResponse: MessageFns<KeepAliveResponse> = {
   encode(message: KeepAliveResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     for (const v of message.unknownSessionIds) {
       writer.uint32(10).string(v!);
+    }
+    if (message.otherGatewaysAlive !== 0) {
+      writer.uint32(16).uint32(message.otherGatewaysAlive);
     }
     return writer;
   },
@@ -1369,6 +1377,14 @@ export const KeepAliveResponse: MessageFns<KeepAliveResponse> = {
             message.unknownSessionIds.push(reader.string());
             continue;
           }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.otherGatewaysAlive = reader.uint32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1388,6 +1404,11 @@ export const KeepAliveResponse: MessageFns<KeepAliveResponse> = {
         : globalThis.Array.isArray(object?.unknown_session_ids)
         ? object.unknown_session_ids.map((e: any) => globalThis.String(e))
         : [],
+      otherGatewaysAlive: isSet(object.otherGatewaysAlive)
+        ? globalThis.Number(object.otherGatewaysAlive)
+        : isSet(object.other_gateways_alive)
+        ? globalThis.Number(object.other_gateways_alive)
+        : 0,
     };
   },
 
@@ -1395,6 +1416,9 @@ export const KeepAliveResponse: MessageFns<KeepAliveResponse> = {
     const obj: any = {};
     if (message.unknownSessionIds?.length) {
       obj.unknownSessionIds = message.unknownSessionIds;
+    }
+    if (message.otherGatewaysAlive !== undefined) {
+      obj.otherGatewaysAlive = Math.round(message.otherGatewaysAlive);
     }
     return obj;
   },
@@ -1405,6 +1429,7 @@ export const KeepAliveResponse: MessageFns<KeepAliveResponse> = {
   fromPartial(object: DeepPartial<KeepAliveResponse>): KeepAliveResponse {
     const message = createBaseKeepAliveResponse();
     message.unknownSessionIds = object.unknownSessionIds?.map((e) => e) || [];
+    message.otherGatewaysAlive = object.otherGatewaysAlive ?? 0;
     return message;
   },
 };
