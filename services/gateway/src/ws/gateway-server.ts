@@ -42,6 +42,7 @@ export class GatewayServer {
   /** While the gateway drains: its sessions with seats, handed off (stop(), hand-off.ts). */
   private handOff: HandOff | undefined;
   private keepAliveTimer: NodeJS.Timeout | undefined;
+  private stopping = false;
 
   constructor(
     private readonly config: GatewayConfig,
@@ -110,6 +111,7 @@ export class GatewayServer {
 
   /** Tells every client to reconnect elsewhere (with jitter), then closes: sessions stay resumable. */
   async stop(): Promise<void> {
+    this.stopping = true;
     for (const t of this.timers) clearInterval(t);
     // Still alive to presence through the hold: a gateway gone silent would have its sessions
     // interrupted by presence's sweep, the very thing the hold is for.
@@ -120,8 +122,7 @@ export class GatewayServer {
     const handOff = this.config.drainHoldMs > 0 ? new HandOff(this.config.drainHoldMs) : undefined;
     this.handOff = handOff;
     for (const conn of this.connections) {
-      const reconnectAfterMs = Math.floor(Math.random() * 1000);
-      conn.send({ requestId: '', message: { $case: 'goAway', value: { reason: 'gateway shutting down', reconnectAfterMs } } });
+      conn.send(goAway());
       conn.close(closeCodes.goingAway, 'gateway shutting down; reconnect');
     }
     const forgotten = Promise.all([...this.connections].map((c) => this.forget(c, true)));
@@ -148,6 +149,12 @@ export class GatewayServer {
     const claims = await this.authenticate(ws, req);
     ws.off('message', hold);
     if (!claims || ws.readyState !== WebSocket.OPEN) return; // refused, or gone while checked
+    if (this.stopping) {
+      // Upgraded just as the drain began (the listener is closed): sent away like the others.
+      ws.send(encodeServerMessage(goAway()));
+      ws.close(closeCodes.goingAway, 'gateway shutting down; reconnect');
+      return;
+    }
     const kind = this.clientKind(ws, req);
     if (kind === null) return;
     const conn = new Connection(ws, '', claims, log, this.config.maxBufferedBytes, this.metrics, { raw, turn: this.turnWrites });
@@ -347,4 +354,9 @@ export class GatewayServer {
       this.closeRetries.add(conn.sessionId, resumable, holdsNoSeats);
     }
   }
+}
+
+/** Sends a client elsewhere, after up to a second of jitter so a drain's clients do not all come at once. */
+function goAway(): gatewayv1.ServerMessage {
+  return { requestId: '', message: { $case: 'goAway', value: { reason: 'gateway shutting down', reconnectAfterMs: Math.floor(Math.random() * 1000) } } };
 }
