@@ -182,7 +182,8 @@ export class PresenceApp {
 
   private async interrupt(s: Session, scope?: RequestScope): Promise<void> {
     if (s.state === 'interrupted') return;
-    await this.store.put(interrupt(s, this.now()));
+    // Only over the copy judged: a session another presence instance resumed meanwhile stays resumed.
+    if (!(await this.store.replace(interrupt(s, this.now()), s))) return;
     this.log(scope).info('session interrupted', { sessionId: s.sessionId, identity: s.identity, gatewayId: s.gatewayId });
     await this.tellRoomsDropped(s.sessionId, scope);
   }

@@ -57,6 +57,22 @@ describe('sessions in a NATS key-value bucket', () => {
     await expect(store.touchGateway('bad key', new Date())).rejects.toThrow(/invalid key/);
   });
 
+  it('replaces a session only over the copy it was judged on: a write from elsewhere meanwhile wins', async () => {
+    const store = await open();
+    await store.put(session('s-cas'));
+    const basis = (await store.get('s-cas'))!;
+    const interrupted: Session = { ...basis, state: 'interrupted', interruptedAt: new Date() };
+    expect(await store.replace(interrupted, basis)).toBe(true);
+    // Another instance resumes it on gw-2 (straight to the bucket); this copy may not show it yet,
+    // so either it or the bucket's expected revision refuses the stale change.
+    const fresh = (await store.get('s-cas'))!;
+    const kv = await nc.jetstream().views.kv(bucket);
+    await kv.put('session.s-cas', JSON.stringify({ ...fresh, gatewayId: 'gw-2', state: 'connected', interruptedAt: null }));
+    expect(await store.replace({ ...fresh, gatewayId: 'gw-1', interruptedAt: new Date() }, fresh)).toBe(false);
+    expect(JSON.parse((await kv.get('session.s-cas'))!.string())).toMatchObject({ gatewayId: 'gw-2', state: 'connected' });
+    await eventually(async () => (await store.get('s-cas'))?.gatewayId === 'gw-2', 5000, 'the copy to show the resume');
+  });
+
   it('takes a write that failed back out of its own copy, so it reads what the bucket holds', async () => {
     const front = await HeldAddress.open();
     front.forwardTo(testNatsUrl.replace(/^nats:\/\//, ''));

@@ -20,7 +20,7 @@
 // JetStreamPublisher, which spares each write the error nats.js makes after every request.
 import { randomBytes } from 'node:crypto';
 import { JetStreamPublisher } from '@rtcroom/common';
-import { NatsConnection, KV, JetStreamManager } from 'nats';
+import { NatsConnection, NatsError, KV, JetStreamManager } from 'nats';
 import { Session } from '../domain/session';
 import { SessionIndex, SessionStore } from './session-store';
 
@@ -73,6 +73,8 @@ export class NatsKvSessionStore implements SessionStore {
    * its token is still there (nothing newer came).
    */
   private readonly inFlight = new Map<string, object>();
+  /** Each session key's newest revision seen here: what a replace() expects the bucket still to hold. */
+  private readonly revisions = new Map<string, number>();
   /** Keys this instance deleted whose marker its watch has not shown yet. */
   private readonly deleting = new Set<string>();
   /** Markers to purge, oldest first. */
@@ -138,6 +140,7 @@ export class NatsKvSessionStore implements SessionStore {
     const id = rest.join('.');
     if (kind === 'session') {
       this.inFlight.delete(id);
+      this.noteRevision(id, op === 'PUT' ? revision : undefined);
       if (op === 'PUT') this.sessions.set(decode(value));
       else this.sessions.delete(id);
     } else if (key === this.ownKey) {
@@ -166,9 +169,19 @@ export class NatsKvSessionStore implements SessionStore {
     }
   }
 
-  private async write(key: string, value: Uint8Array, operation?: 'DEL'): Promise<void> {
+  /** Publishes to the key's subject; with `expectedRevision`, only if the key's last write is still that one. Resolves with the new revision. */
+  private async write(key: string, value: Uint8Array, operation?: 'DEL', expectedRevision?: number): Promise<number> {
     if (!keyPattern.test(key)) throw new Error(`invalid key: ${key}`);
-    await this.writes.publish(`$KV.${this.bucket}.${key}`, value, operation ? { headers: { 'KV-Operation': operation } } : {});
+    const headers: Record<string, string> = {};
+    if (operation) headers['KV-Operation'] = operation;
+    if (expectedRevision !== undefined) headers['Nats-Expected-Last-Subject-Sequence'] = String(expectedRevision);
+    return (await this.writes.publish(`$KV.${this.bucket}.${key}`, value, { headers })).seq;
+  }
+
+  /** The newest revision seen of a session's key (the watch's, or this instance's own write's ack); undefined: deleted. */
+  private noteRevision(id: string, revision: number | undefined): void {
+    if (revision === undefined) this.revisions.delete(id);
+    else this.revisions.set(id, Math.max(revision, this.revisions.get(id) ?? 0));
   }
 
   async get(id: string) {
@@ -176,12 +189,29 @@ export class NatsKvSessionStore implements SessionStore {
   }
   async put(s: Session) {
     // Written through to the local copy at once, so this instance reads its own writes.
-    await this.writeThrough(s.sessionId, () => this.sessions.set(s), () => this.write(sessionKey(s.sessionId), encode(s)));
+    await this.writeThrough(s.sessionId, () => this.sessions.set(s), async () => this.noteRevision(s.sessionId, await this.write(sessionKey(s.sessionId), encode(s))));
+  }
+  async replace(s: Session, basis: Session) {
+    if (this.sessions.get(s.sessionId) !== basis) return false;
+    const revision = this.revisions.get(s.sessionId);
+    try {
+      await this.writeThrough(s.sessionId, () => this.sessions.set(s), async () =>
+        this.noteRevision(s.sessionId, await this.write(sessionKey(s.sessionId), encode(s), undefined, revision)),
+      );
+      return true;
+    } catch (err) {
+      // JetStream's "wrong last sequence": another instance wrote the session meanwhile (the watch brings it here).
+      if ((err as NatsError).api_error?.err_code === 10071) return false;
+      throw err;
+    }
   }
   async delete(id: string) {
     this.deleting.add(sessionKey(id));
     try {
-      await this.writeThrough(id, () => this.sessions.delete(id), () => this.write(sessionKey(id), new Uint8Array(0), 'DEL'));
+      await this.writeThrough(id, () => this.sessions.delete(id), async () => {
+        await this.write(sessionKey(id), new Uint8Array(0), 'DEL');
+        this.noteRevision(id, undefined);
+      });
     } catch (err) {
       this.deleting.delete(sessionKey(id));
       throw err;

@@ -6,6 +6,12 @@ import { Session } from '../domain/session';
 export interface SessionStore {
   get(sessionId: string): Promise<Session | undefined>;
   put(session: Session): Promise<void>;
+  /**
+   * Writes the session only if it is still as `basis` (a copy read from this store) left it, here and
+   * in the shared store: false, and nothing written, if another write came between (a resume on
+   * another presence instance that this one's copy had not shown yet).
+   */
+  replace(session: Session, basis: Session): Promise<boolean>;
   delete(sessionId: string): Promise<void>;
   all(): Promise<Session[]>;
   /** How many sessions it holds now, without reading them (metrics). */
@@ -76,6 +82,11 @@ export class InMemorySessionStore implements SessionStore {
   }
   async put(s: Session) {
     this.sessions.set(s);
+  }
+  async replace(s: Session, basis: Session) {
+    if (this.sessions.get(s.sessionId) !== basis) return false;
+    this.sessions.set(s);
+    return true;
   }
   async delete(id: string) {
     this.sessions.delete(id);
