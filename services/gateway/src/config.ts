@@ -43,7 +43,7 @@ export interface GatewayConfig {
   /** How often the gateway pings each socket; a socket silent for pingTimeoutMs is dropped. */
   pingIntervalMs: number;
   pingTimeoutMs: number;
-  /** On shutdown, how long sessions with seats stay handed off (hand-off.ts) before presence is told of those not taken over. */
+  /** On shutdown, how long sessions with seats stay handed off (hand-off.ts), again from each one taken over (at most three times this), before presence is told of those not taken over. */
   drainHoldMs: number;
   /** How often the gateway tells presence its sessions are alive. */
   keepAliveIntervalMs: number;
