@@ -24,5 +24,7 @@ export type { RtcSocket, SocketAdapter, SocketHandlers } from './connection/sock
 export { browserSocket, nodeSocket } from './connection/socket-websocket.js';
 export type { WebSocketClass, WebSocketLike } from './connection/socket-websocket.js';
 export { wxSocket } from './connection/socket-wx.js';
+export { webStorageResumeStore, wxResumeStore } from './connection/resume-store.js';
+export type { ResumeStore, SavedSeat, SavedSession, WebStorageLike, WxStorageLike } from './connection/resume-store.js';
 export type { WxLike, WxSocketOptions, WxSocketTask } from './connection/socket-wx.js';
 export type { ConnectionState, ConnectionStateChange, TokenSource } from './connection/transport.js';

@@ -1,8 +1,8 @@
 // The SDK against the real system (all four services, real Postgres and NATS): a client whose network
 // drops keeps its seat, comes back with its resume token, and gets what it missed in order, once each;
 // a refused push URL is replaced without anyone seeing the seat change; an app opened again hears the
-// calls under way for it.
-import { handlePusherStateChange, nodeSocket, RtcRoomClient, WebSocketClass } from '@rtcroom/sdk';
+// calls under way for it; a page reloaded with a resume store takes its session and seat back.
+import { handlePusherStateChange, nodeSocket, RtcRoomClient, webStorageResumeStore, WebSocketClass } from '@rtcroom/sdk';
 import WebSocket from 'ws';
 import { connectClient, cuttableSocket, recorder, roomName, startTestSystem, TestSystem, token } from './system';
 
@@ -159,4 +159,37 @@ it('an app opened again (a new client, no resume token) while a call rings for i
   await told.next((e) => e.call.id === next.call.id && e.call.state === 'CALL_STATE_RINGING');
   expect(told.seen.map((e) => e.call.id)).not.toContain(ring.call.id);
   await caller.cancelCall(next.call.id);
+});
+
+it('a page reloaded with a resumeStore resumes its session and takes its seat back: the others see it dropped and back, never leave and join', async () => {
+  const kept = new Map<string, string>();
+  const store = webStorageResumeStore({ getItem: (k) => kept.get(k) ?? null, setItem: (k, v) => void kept.set(k, v), removeItem: (k) => void kept.delete(k) });
+  const net = cuttableSocket();
+  const before = await client('reload-alice', { socket: net.adapter, resumeStore: store });
+  const bob = await client('reload-bob');
+  const name = roomName();
+  const a = await before.enterRoom(name);
+  await bob.joinRoom({ roomId: a.room.id });
+  const connection = recorder(bob, 'memberConnection');
+  const left = recorder(bob, 'memberLeft');
+  const joined = recorder(bob, 'memberJoined');
+
+  // The page reloads: its socket dies without a goodbye, and the new page's client starts from the store.
+  net.cut();
+  expect((await connection.next((e) => !e.connected)).member.identity).toBe('reload-alice');
+  const after = await client('reload-alice', { resumeStore: store });
+  expect(after.sessionId).toBe(before.sessionId);
+  // The app joins as it always does: the same membership, a fresh push URL.
+  const again = await after.enterRoom(name);
+  expect(again.self.memberId).toBe(a.self.memberId);
+  expect(again.pushUrl.url).toBeTruthy();
+  expect((await connection.next((e) => e.connected)).member.identity).toBe('reload-alice');
+  await bob.updateProfile(a.room.id, { displayName: 'Robert' });
+  await recorder(after, 'memberUpdated').next((e) => e.member.identity === 'reload-bob');
+  expect(left.seen.map((e) => e.member.identity)).toEqual([]);
+  expect(joined.seen.map((e) => e.member.identity)).toEqual([]);
+
+  // A goodbye ends the session: nothing is kept to resume.
+  await after.close();
+  expect(kept.size).toBe(0);
 });

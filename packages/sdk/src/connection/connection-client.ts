@@ -13,6 +13,7 @@ import type { ClientKind, ServerMessage, Welcome } from '../protocol.js';
 import type { BackoffOptions } from './backoff.js';
 import { browserSocket } from './socket-websocket.js';
 import type { SocketAdapter } from './socket.js';
+import { KeptSession, type ResumeStore } from './resume-store.js';
 import { TokenRefresher } from './token-refresh.js';
 import { ConnectionState, TokenSource, Transport } from './transport.js';
 
@@ -40,16 +41,28 @@ export interface RtcRoomClientOptions {
    * Every seat it takes (joins, calls, team calls) and every incoming call's play URL follows it.
    */
   kind?: ClientKind;
+  /**
+   * Where to keep the session across a reload: webStorageResumeStore() in a browser (the tab's
+   * sessionStorage), wxResumeStore(wx) in a mini-program. A client started again within the server's
+   * resume grace (20 s) then resumes the session, and joining a room it still sits in takes the same
+   * seat back (a fresh push URL): the others see it dropped and back, not leave and join. Unset: the
+   * session lives as long as this client.
+   */
+  resumeStore?: ResumeStore;
 }
 
 export abstract class ConnectionClient {
   protected readonly events = new Emitter<RtcRoomEvents>();
   protected readonly transport: Transport;
+  /** The session as kept across a reload (a no-op without a resumeStore). */
+  protected readonly kept: KeptSession;
   private readonly tokens: TokenRefresher;
   private language: Locale;
 
   constructor(options: RtcRoomClientOptions = {}) {
     this.language = detectLocale(options.locale);
+    const kept = new KeptSession(options.resumeStore);
+    this.kept = kept;
     this.transport = new Transport(
       {
         socket: options.socket ?? browserSocket(),
@@ -59,6 +72,7 @@ export abstract class ConnectionClient {
         heartbeatTimeoutMs: options.heartbeatTimeoutMs,
         random: options.random,
         kind: options.kind,
+        savedResumeToken: () => kept.resumeToken,
       },
       {
         welcome: (w) => this.onWelcome(w),
@@ -67,6 +81,7 @@ export abstract class ConnectionClient {
       },
     );
     this.tokens = new TokenRefresher(this.events, this.transport);
+    this.events.on('seatLost', ({ roomId }) => kept.unseated(roomId));
   }
 
   // ---- events
@@ -142,6 +157,7 @@ export abstract class ConnectionClient {
   /** Says goodbye: the session ends and every seat is given up at once. */
   async close(): Promise<void> {
     await this.transport.close();
+    this.kept.ended();
     this.forget();
   }
 
@@ -158,6 +174,7 @@ export abstract class ConnectionClient {
 
   /** A socket was welcomed (a first connect, or a reconnect that may have resumed the session). */
   protected onWelcome(welcome: Welcome): void {
+    this.kept.welcomed(welcome);
     this.events.emit('session', welcome);
   }
 

@@ -40,6 +40,8 @@ export interface TransportOptions {
   random?: () => number;
   /** What this client plays and pushes with (see RtcRoomClientOptions.kind). */
   kind?: ClientKind;
+  /** A resume token kept from an earlier client (resume-store.ts), for a connect with no welcome of its own yet. */
+  savedResumeToken?: () => string | undefined;
 }
 
 export interface TransportHooks {
@@ -152,7 +154,7 @@ export class Transport {
   private async openLink(): Promise<Welcome> {
     const token = await this.currentToken();
     if (this.closing) throw new RtcRoomError('CLOSED', 'the client was closed');
-    const opening = openLink(this.options.socket, linkUrl(this.url, token, this.welcome?.resumeToken, this.options.kind), this.options.connectTimeoutMs ?? 10_000, {
+    const opening = openLink(this.options.socket, linkUrl(this.url, token, this.welcome?.resumeToken ?? this.options.savedResumeToken?.(), this.options.kind), this.options.connectTimeoutMs ?? 10_000, {
       welcomed: (link, welcome) => this.adopt(link, welcome),
       frame: (link, frame) => this.onFrame(frame),
       lost: (link, reason) => this.lost(link, reason),

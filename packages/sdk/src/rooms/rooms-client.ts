@@ -84,15 +84,27 @@ export abstract class RoomsClient extends ConnectionClient {
   joinRoom(options: JoinOptions & { as: 'audience' }): Promise<AudienceRoom>;
   joinRoom(options: JoinOptions): Promise<JoinedRoom>;
   async joinRoom(options: JoinOptions): Promise<JoinedRoom | AudienceRoom> {
-    const joinKey = newKey();
     const { as, ...rest } = options;
-    const body = { ...rest, idempotencyKey: joinKey, ...(as === 'audience' ? { role: 'MEMBER_ROLE_AUDIENCE' as const } : {}) };
+    // A room the resumed session of an earlier client (a reload) still sits in: its join again.
+    const keptKey = this.kept.joinKeyFor(rest);
+    let joinKey = keptKey ?? newKey();
+    const role = as === 'audience' ? { role: 'MEMBER_ROLE_AUDIENCE' as const } : {};
     for (let attempt = 0; ; attempt++) {
+      const key = joinKey;
+      const seated = (a: Answer<'joinRoom'>) => {
+        this.roomTracker.seated(a, key);
+        this.kept.seated(a.room, key);
+      };
       try {
-        const answer = await this.transport.request('joinRoom', body, { onAnswer: (a) => this.roomTracker.seated(a, joinKey) });
+        const answer = await this.transport.request('joinRoom', { ...rest, idempotencyKey: key, ...role }, { onAnswer: seated });
         return this.joined(answer.room.id);
       } catch (err) {
-        if (!(err instanceof RtcRoomError && err.code === 'CONNECTION_LOST' && attempt < 3)) throw err;
+        if (!(err instanceof RtcRoomError)) throw err;
+        if (key === keptKey && err.code === 'NOT_A_MEMBER') {
+          // The kept seat ended meanwhile (removed, its room closed): a join of its own.
+          this.kept.forgetKey(key);
+          joinKey = newKey();
+        } else if (!(err.code === 'CONNECTION_LOST' && attempt < 3)) throw err;
       }
     }
   }
@@ -136,7 +148,12 @@ export abstract class RoomsClient extends ConnectionClient {
 
   /** Gives up your seat. */
   async leaveRoom(roomId: string): Promise<Member> {
-    const answer = await this.transport.request('leaveRoom', { roomId }, { onAnswer: () => this.roomTracker.forget(roomId) });
+    const answer = await this.transport.request('leaveRoom', { roomId }, {
+      onAnswer: () => {
+        this.roomTracker.forget(roomId);
+        this.kept.unseated(roomId);
+      },
+    });
     return answer.member;
   }
 
