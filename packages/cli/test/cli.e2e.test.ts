@@ -257,7 +257,9 @@ describe('webhooks', () => {
     const { room } = await okJson('rooms create hooked');
     receiver.refuse = (d) => d.roomId === room.id;
     await eventually(async () => (await okJson('webhooks list')).webhooks[0]?.deadLetterCount === 1, 10_000, 'the dead letter');
-    expect(await ok('webhooks list')).toMatch(new RegExp(`^ID +URL +DELIVERED +FAILING +DEAD +LAST ERROR\\n${id} +${receiver.url} +0 +0 +1`));
+    // DELIVERED may count events committed just before the endpoint was added, while a transaction
+    // elsewhere on the server (another test's database) was running: its start is that conservative.
+    expect(await ok('webhooks list')).toMatch(new RegExp(`^ID +URL +DELIVERED +FAILING +DEAD +LAST ERROR\\n${id} +${receiver.url} +\\d+ +0 +1`));
     const dead = await okJson(`webhooks dead-letters ${id}`);
     expect(dead.deadLetters).toEqual([expect.objectContaining({ roomId: room.id, seq: 1, type: 'room.created', attempts: 2, lastError: 'HTTP 500' })]);
     expect(await ok(`webhooks dead-letters ${id}`)).toMatch(/room\.created +2 /);
