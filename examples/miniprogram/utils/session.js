@@ -1,7 +1,7 @@
 // One RtcRoomClient for the whole mini-program, on the wx adapter. The token comes from the business
 // backend (here the embedded default's /dev/token) and is asked for again on every reconnect and
 // before the token in use expires (the SDK refreshes the connection's token with it).
-const { RtcRoomClient, wxSocket } = require('@rtcroom/sdk');
+const { RtcRoomClient, wxResumeStore, wxSocket } = require('@rtcroom/sdk');
 const config = require('../config.js');
 const lang = require('./lang.js');
 
@@ -21,7 +21,9 @@ function fetchToken(identity, name) {
 /** Connects as `identity`; resolves with the client once the gateway has welcomed it. */
 async function signIn(identity, name) {
   if (client) await client.close();
-  client = new RtcRoomClient({ socket: wxSocket(wx), locale: lang.current() });
+  // The session is kept in the mini-program's storage: opened again within the resume grace (after
+  // WeChat closed it in the background), it resumes, and entering the room takes the same seat back.
+  client = new RtcRoomClient({ socket: wxSocket(wx), locale: lang.current(), resumeStore: wxResumeStore(wx) });
   client.on('connectionState', (e) => {
     if (e.state === 'reconnecting') wx.showToast({ title: lang.t('reconnecting'), icon: 'loading', duration: Math.max(1500, e.delayMs || 0) });
     if (e.state === 'disconnected' && e.error) wx.showToast({ title: lang.t('offline', { error: lang.errorText(e.error) }), icon: 'none' });

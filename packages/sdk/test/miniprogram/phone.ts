@@ -37,6 +37,8 @@ export interface Phone {
   definition(route: string): Record<string, any>;
   /** Every page unloaded, top first. */
   unloadAll(): Promise<void>;
+  /** WeChat ends the mini-program (closed in the background): its sockets drop without a goodbye, and nothing of it connects again. */
+  kill(): void;
 }
 
 const wechatLacks = ['process', 'Buffer', 'global', 'globalThis', 'setImmediate', 'clearImmediate', '__dirname', '__filename', 'fetch', 'WebSocket', 'window', 'document'];
@@ -148,8 +150,10 @@ export async function startPhone(root: string, options: PhoneOptions = {}): Prom
   }
 
   const sockets = fakeWx();
+  let killed = false;
   const wxApi: Record<string, unknown> = {
-    connectSocket: sockets.connectSocket,
+    // A killed mini-program's client, which lives on in this process, reaches nothing (a port no one listens on).
+    connectSocket: (o: Parameters<typeof sockets.connectSocket>[0]) => sockets.connectSocket(killed ? { ...o, url: 'ws://127.0.0.1:1/' } : o),
     request(o: { url: string; data?: Record<string, string>; method?: string; success?: (r: unknown) => void; fail?: (r: unknown) => void; complete?: (r: unknown) => void }) {
       const url = new URL(o.url);
       for (const [k, v] of Object.entries(o.data ?? {})) url.searchParams.set(k, String(v));
@@ -179,6 +183,7 @@ export async function startPhone(root: string, options: PhoneOptions = {}): Prom
     // A key never set reads as '' (WeChat's getStorageSync); values are stored as JSON is.
     getStorageSync: (key: string) => (storage.has(key) ? JSON.parse(JSON.stringify(storage.get(key))) : ''),
     setStorageSync: (key: string, value: unknown) => void storage.set(key, JSON.parse(JSON.stringify(value))),
+    removeStorageSync: (key: string) => void storage.delete(key),
     navigateTo(o: { url: string }) {
       void open(o.url);
     },
@@ -217,6 +222,10 @@ export async function startPhone(root: string, options: PhoneOptions = {}): Prom
     definition: definitionOf,
     async unloadAll() {
       while (pages.length > 0) pages.pop()!.onUnload?.();
+    },
+    kill() {
+      killed = true;
+      for (const ws of sockets.open) ws.terminate();
     },
   };
 }

@@ -1,11 +1,12 @@
 // The mini-program example's sign-in and room pages (examples/miniprogram: index, room), their own code
 // on phones (phone.ts) against the real system, with the SDK from miniprogram_npm as "Build npm" left
 // it: signing in through wx.request and wx.connectSocket, two phones in one room seeing each other
-// arrive, publish and leave, a full room, a room closed under them.
+// arrive, publish and leave, a full room, a room closed under them, a mini-program killed and opened
+// again taking its seat back.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RtcRoomClient } from '@rtcroom/sdk';
-import { connectClient, roomName, startTestSystem, TestSystem } from '../system';
+import { connectClient, recorder, roomName, startTestSystem, TestSystem } from '../system';
 import { closePhones, installExample, InstalledExample, signedInPhone, stateChange, tapAndOpen, until } from './example';
 import { startPhone } from './phone';
 
@@ -144,4 +145,34 @@ it("the mute button reports the microphone; the host's mute request turns the pu
   expect(page.data.muted).toBe(true);
   expect(frank.toasts).toEqual(['The host muted your microphone', 'The host does not allow that now']);
   expect(frank.problems).toEqual([]);
+});
+
+it('a mini-program killed in a room and opened again takes its seat back: the others see it dropped and back, never leave and join', async () => {
+  const name = roomName('mp-again');
+  const dana = `dana-${name}`;
+  const watcher = await other(`watcher-${name}`);
+  const w = await watcher.enterRoom(name);
+  const joined = recorder(watcher, 'memberJoined');
+  const left = recorder(watcher, 'memberLeft');
+  const connection = recorder(watcher, 'memberConnection');
+  const enter = async (phone: Awaited<ReturnType<typeof signedInPhone>>) => {
+    phone.top('pages/index/index').onRoomName({ detail: { value: name } });
+    return tapAndOpen(phone, () => phone.top('pages/index/index').enterRoom(), 'pages/room/room', (p) => p.data.roomId);
+  };
+  const storage = new Map<string, unknown>();
+  const first = await signedInPhone(example, dana, 'Dana', { storage });
+  const firstRoom = await enter(first);
+  expect(firstRoom.data.roomId).toBe(w.room.id);
+  await joined.next((e) => e.member.identity === dana);
+
+  first.kill();
+  await connection.next((e) => e.member.identity === dana && !e.connected);
+  const again = await signedInPhone(example, dana, 'Dana', { storage });
+  const againRoom = await enter(again);
+  expect([againRoom.data.roomId, againRoom.data.status]).toEqual([w.room.id, '2 of 6 in the room']);
+  expect(againRoom.data.pushUrl).toMatch(/^rtmp:\/\//);
+  await connection.next((e) => e.member.identity === dana && e.connected);
+  expect(joined.seen.filter((e) => e.member.identity === dana)).toHaveLength(1);
+  expect(left.seen.map((e) => e.member.identity)).toEqual([]);
+  expect(again.problems).toEqual([]);
 });
