@@ -161,15 +161,21 @@ it('an app opened again (a new client, no resume token) while a call rings for i
   await caller.cancelCall(next.call.id);
 });
 
-it('a page reloaded with a resumeStore resumes its session and takes its seat back: the others see it dropped and back, never leave and join', async () => {
+/** `<prefix>-alice` seated with a resume store (in memory, as sessionStorage would be) on a socket that can be cut, and `<prefix>-bob` with her. */
+async function seatedWithStore(prefix: string) {
   const kept = new Map<string, string>();
   const store = webStorageResumeStore({ getItem: (k) => kept.get(k) ?? null, setItem: (k, v) => void kept.set(k, v), removeItem: (k) => void kept.delete(k) });
   const net = cuttableSocket();
-  const before = await client('reload-alice', { socket: net.adapter, resumeStore: store });
-  const bob = await client('reload-bob');
+  const before = await client(`${prefix}-alice`, { socket: net.adapter, resumeStore: store });
+  const bob = await client(`${prefix}-bob`);
   const name = roomName();
   const a = await before.enterRoom(name);
   await bob.joinRoom({ roomId: a.room.id });
+  return { kept, store, net, before, bob, name, a };
+}
+
+it('a page reloaded with a resumeStore resumes its session and takes its seat back: the others see it dropped and back, never leave and join', async () => {
+  const { kept, store, net, before, bob, name, a } = await seatedWithStore('reload');
   const connection = recorder(bob, 'memberConnection');
   const left = recorder(bob, 'memberLeft');
   const joined = recorder(bob, 'memberJoined');
@@ -192,4 +198,17 @@ it('a page reloaded with a resumeStore resumes its session and takes its seat ba
   // A goodbye ends the session: nothing is kept to resume.
   await after.close();
   expect(kept.size).toBe(0);
+});
+
+it('a page reloaded into somewhere else gives up the seat its resumed session holds: no one is left sitting in the room', async () => {
+  const { kept, store, net, before, bob } = await seatedWithStore('wander');
+  const left = recorder(bob, 'memberLeft');
+
+  net.cut();
+  const after = await client('wander-alice', { resumeStore: store, unclaimedSeatMs: 300 });
+  expect(after.sessionId).toBe(before.sessionId);
+  // The app never joins that room again: after unclaimedSeatMs the seat is given up, a goodbye.
+  const gone = await left.next((e) => e.member.identity === 'wander-alice');
+  expect(gone.reason).toBe('LEAVE_REASON_LEFT');
+  expect(JSON.parse(kept.get('rtcroom.session')!).seats).toEqual([]);
 });

@@ -49,6 +49,11 @@ export interface RtcRoomClientOptions {
    * session lives as long as this client.
    */
   resumeStore?: ResumeStore;
+  /**
+   * A seat the resumed session holds that no join of this client takes back within this long (ms,
+   * default 15 000) is given up: a page reloaded into somewhere else leaves no one sitting in the room.
+   */
+  unclaimedSeatMs?: number;
 }
 
 export abstract class ConnectionClient {
@@ -56,6 +61,8 @@ export abstract class ConnectionClient {
   protected readonly transport: Transport;
   /** The session as kept across a reload (a no-op without a resumeStore). */
   protected readonly kept: KeptSession;
+  /** See RtcRoomClientOptions.unclaimedSeatMs. */
+  protected readonly unclaimedSeatMs: number;
   private readonly tokens: TokenRefresher;
   private language: Locale;
 
@@ -63,6 +70,7 @@ export abstract class ConnectionClient {
     this.language = detectLocale(options.locale);
     const kept = new KeptSession(options.resumeStore);
     this.kept = kept;
+    this.unclaimedSeatMs = options.unclaimedSeatMs ?? 15_000;
     this.transport = new Transport(
       {
         socket: options.socket ?? browserSocket(),

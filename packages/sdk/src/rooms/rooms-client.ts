@@ -4,6 +4,7 @@
 import { ConnectionClient } from '../connection/connection-client.js';
 import { RtcRoomError } from '../errors.js';
 import type { Answer, ClientKind, MediaEntryUrl, Member, PusherAction, PushUrl, Room, RoomMessage, RoomOptions, ServerMessage, Timestamp, Welcome } from '../protocol.js';
+import { clearTimer, setTimer, type TimerHandle } from '../timers.js';
 import { toBase64, utf8Encode } from './bytes.js';
 import { newKey, RoomTracker } from './room-tracker.js';
 import type { RoomSnapshot } from './room-view.js';
@@ -61,6 +62,8 @@ export interface SendMessageOptions {
 
 export abstract class RoomsClient extends ConnectionClient {
   protected readonly roomTracker = new RoomTracker(this.events, this.transport);
+  /** The timers of seats a resumed session holds that no join has taken back yet. */
+  private unclaimed: TimerHandle[] = [];
 
   createRoom(options: RoomOptions = {}): Promise<Room> {
     return this.transport.request('createRoom', { room: options }).then((a) => a.room);
@@ -304,6 +307,31 @@ export abstract class RoomsClient extends ConnectionClient {
   protected override onWelcome(welcome: Welcome): void {
     super.onWelcome(welcome);
     this.roomTracker.onWelcome(welcome);
+    this.giveUpUnclaimed(welcome);
+  }
+
+  /**
+   * Seats the resumed session holds that this client does not know (an earlier client's, before a
+   * reload) are given up unless a join takes them back within unclaimedSeatMs. A join cut off by the
+   * drop is retried at once, so its seat is known long before.
+   */
+  private giveUpUnclaimed(welcome: Welcome): void {
+    for (const timer of this.unclaimed.splice(0)) clearTimer(timer);
+    if (!welcome.resumed) return;
+    for (const { roomId, seq } of welcome.seats) {
+      if (this.roomTracker.snapshot(roomId)) continue;
+      const timer = setTimer(() => {
+        if (this.roomTracker.snapshot(roomId) || this.transport.welcome !== welcome) return;
+        this.kept.unseated(roomId);
+        // The connection takes the seat up (a sync from where the welcome left it), then leaves it.
+        // A failure leaves it to the server: gone already, or the connection with it (the grace ends it).
+        this.transport
+          .request('syncRoom', { roomId, afterSeq: seq })
+          .then(() => this.transport.request('leaveRoom', { roomId }))
+          .catch(() => undefined);
+      }, this.unclaimedSeatMs);
+      this.unclaimed.push(timer);
+    }
   }
 
   protected override onFrame(frame: ServerMessage): void {
@@ -315,6 +343,7 @@ export abstract class RoomsClient extends ConnectionClient {
   protected override forget(): void {
     super.forget();
     this.roomTracker.clear();
+    for (const timer of this.unclaimed.splice(0)) clearTimer(timer);
   }
 
   /** The seat a request just gave, as the client now knows it. */
