@@ -112,9 +112,9 @@ export class GatewayServer {
   /** Tells every client to reconnect elsewhere (with jitter), then closes: sessions stay resumable. */
   async stop(): Promise<void> {
     this.stopping = true;
+    // Not the keepalives (keepAliveTimer): still alive to presence through the hold, as a gateway gone
+    // silent would have its sessions interrupted by presence's sweep, the very thing the hold is for.
     for (const t of this.timers) clearInterval(t);
-    // Still alive to presence through the hold: a gateway gone silent would have its sessions
-    // interrupted by presence's sweep, the very thing the hold is for.
     this.closeRetries.stop();
     // No new connections while it drains: a client sent away reconnects elsewhere, not here.
     const listenerClosed = new Promise<void>((resolve) => this.http.close(() => resolve()));
@@ -327,8 +327,10 @@ export class GatewayServer {
     try {
       const sessionIds = listSessions || handedOff.length > 0 ? [...byId.keys(), ...handedOff] : [];
       const { unknownSessionIds, otherGatewaysAlive } = await this.backends.presence.keepAlive({ gatewayId: this.config.gatewayId, sessionIds });
-      if (handedOff.length > 0 && otherGatewaysAlive === 0) this.handOff?.end(); // no one to hand them to
-      else if (handedOff.length > 0) this.handOff?.takenOver(unknownSessionIds);
+      if (handedOff.length > 0) {
+        if (otherGatewaysAlive === 0) this.handOff?.end(); // no one to hand them to
+        else this.handOff?.takenOver(unknownSessionIds);
+      }
       for (const id of unknownSessionIds) byId.get(id)?.close(closeCodes.sessionExpired, 'session expired; reconnect');
     } catch (err) {
       this.logger.warn('could not keep sessions alive with presence', { err });
