@@ -85,10 +85,8 @@ describeWithMediaTools('the console media test')('the web console plays the cust
     held.forwardTo(system.mediaHooksAddress);
   }, 180_000);
 
-  afterEach(() => {
-    const died = f.janus?.died();
-    if (died) throw new Error(died);
-  });
+  // A Janus that died fails the test it died in, with its log, rather than every test after it.
+  afterEach(() => f.failOnJanusDeath(), 60_000);
 
   afterAll(async () => {
     await customer?.close();

@@ -42,10 +42,10 @@ describeWithMediaTools('the media bridge test')('the media bridge: RTMP <-> WebR
   }, 120_000);
 
   // A Janus that died fails the test it died in, with its log, rather than every test after it.
-  afterEach(() => {
-    const died = janus?.died();
-    if (died) throw new Error(died);
-  });
+  afterEach(() => f.failOnJanusDeath(), 60_000);
+  // Debian's Janus 1.1.2 aborts now and then as a VideoRoom peer hangs up (janus-gateway#3331): such a
+  // test runs once more on a restarted Janus (BridgeFixture.retryingKnownJanusAbort), in twice the time.
+  const itJanus = (name: string, body: () => Promise<void>, timeoutMs: number) => it(name, () => f.retryingKnownJanusAbort(body), 2 * timeoutMs);
   const pushes = f.pushes;
   const figures: Record<string, number | string> = {};
 
@@ -58,7 +58,7 @@ describeWithMediaTools('the media bridge test')('the media bridge: RTMP <-> WebR
     }
   }, 60_000);
 
-  it('ingress: a stream pushed into nginx-rtmp plays in Chromium over WebRTC, video decoding and audio arriving', async () => {
+  itJanus('ingress: a stream pushed into nginx-rtmp plays in Chromium over WebRTC, video decoding and audio arriving', async () => {
     const room = `room-in-${Date.now().toString(36)}`;
     const streamId = `cust_${Date.now().toString(36)}`;
     const pushedAt = Date.now();
@@ -137,7 +137,7 @@ describeWithMediaTools('the media bridge test')('the media bridge: RTMP <-> WebR
     await page.close();
   }, 90_000);
 
-  it("egress: Chromium's camera and microphone published into the VideoRoom become an RTMP stream ffmpeg reads frames from", async () => {
+  itJanus("egress: Chromium's camera and microphone published into the VideoRoom become an RTMP stream ffmpeg reads frames from", async () => {
     const room = `room-out-${Date.now().toString(36)}`;
     const streamId = `agent_${Date.now().toString(36)}`;
     const target = `${rtmp.rtmpBase}/live/${streamId}`;
@@ -198,7 +198,7 @@ describeWithMediaTools('the media bridge test')('the media bridge: RTMP <-> WebR
     await page.close();
   }, 90_000);
 
-  it('tokens: Janus refuses a wrong token, a pin-less or foreign watch, another room, and a token its member no longer needs', async () => {
+  itJanus('tokens: Janus refuses a wrong token, a pin-less or foreign watch, another room, and a token its member no longer needs', async () => {
     const page = await newPage();
     const stamp = Date.now().toString(36);
     const source = (s: string) => `${rtmp.rtmpBase}/live/${s}`;
@@ -256,7 +256,7 @@ describeWithMediaTools('the media bridge test')('the media bridge: RTMP <-> WebR
     await page.close();
   }, 60_000);
 
-  it('ingress with MEDIA_BRIDGE_INGRESS_VIDEO=transcode: a High-profile push with B-frames plays, re-encoded to baseline', async () => {
+  itJanus('ingress with MEDIA_BRIDGE_INGRESS_VIDEO=transcode: a High-profile push with B-frames plays, re-encoded to baseline', async () => {
     const transcoding = f.otherBridge({ MEDIA_BRIDGE_INGRESS_VIDEO: 'transcode' });
     await transcoding.start();
     const client = createClient(mediaBridgev1.MediaBridgeServiceService, transcoding.address, 15_000);
@@ -286,7 +286,7 @@ describeWithMediaTools('the media bridge test')('the media bridge: RTMP <-> WebR
     }
   }, 90_000);
 
-  it("egress with MEDIA_BRIDGE_EGRESS_VIDEO=copy: the browser's H.264 reaches nginx-rtmp as it was sent", async () => {
+  itJanus("egress with MEDIA_BRIDGE_EGRESS_VIDEO=copy: the browser's H.264 reaches nginx-rtmp as it was sent", async () => {
     const copying = f.otherBridge({ MEDIA_BRIDGE_EGRESS_VIDEO: 'copy' });
     await copying.start();
     const client = createClient(mediaBridgev1.MediaBridgeServiceService, copying.address, 15_000);

@@ -67,10 +67,8 @@ describeWithMediaTools('the url-issuer with a media bridge test')('the url-issue
     urls = createClient(urlIssuerv1.UrlIssuerServiceService, issuer.grpcAddress, 15_000);
   }, 120_000);
 
-  afterEach(() => {
-    const died = f.janus?.died();
-    if (died) throw new Error(died);
-  });
+  // A Janus that died fails the test it died in, with its log, rather than every test after it.
+  afterEach(() => f.failOnJanusDeath(), 60_000);
 
   afterAll(async () => {
     urls?.close();
