@@ -35,6 +35,8 @@ export interface SessionClose {
   holdsNoSeats: boolean;
 }
 
+/** How often a resume is judged again when its session changed under it before it gives up (UNAVAILABLE). */
+const resumeAttempts = 5;
 const toError = (reason: unknown): Error => (reason instanceof Error ? reason : new Error(String(reason)));
 
 export class PresenceApp {
@@ -105,13 +107,21 @@ export class PresenceApp {
   }
 
   async resume(sessionId: string, identity: string, gatewayId: string, scope?: RequestScope): Promise<{ session: Session; seats: roomv1.Member[]; roomSeqs: Record<string, number> }> {
-    const s = await this.store.get(sessionId);
-    if (!canResume(s, identity, this.now(), this.policy)) throw new DomainError('SESSION_NOT_FOUND', `session ${sessionId} cannot be resumed`);
-    const session = resumeOn(s, gatewayId);
-    await this.store.put(session);
-    const { members: seats, roomSeqs } = await this.rooms.setSessionConnection(sessionId, true, scope);
-    this.log(scope).info('session resumed', { sessionId, identity, gatewayId, from: s.gatewayId });
-    return { session, seats, roomSeqs };
+    // Over the copy judged, as an interrupt is: a session ended meanwhile (here or on another presence
+    // instance) is not brought back without its seats; one changed meanwhile is judged again.
+    for (let attempt = 1; ; attempt++) {
+      const s = await this.store.get(sessionId);
+      if (!canResume(s, identity, this.now(), this.policy)) throw new DomainError('SESSION_NOT_FOUND', `session ${sessionId} cannot be resumed`);
+      const session = resumeOn(s, gatewayId);
+      if (await this.store.replace(session, s)) {
+        const { members: seats, roomSeqs } = await this.rooms.setSessionConnection(sessionId, true, scope);
+        this.log(scope).info('session resumed', { sessionId, identity, gatewayId, from: s.gatewayId });
+        return { session, seats, roomSeqs };
+      }
+      if (attempt === resumeAttempts) throw new DomainError('UNAVAILABLE', `session ${sessionId} kept changing while it was resumed; resume it again`);
+      // Another instance's write reaches this one's copy through its watch, a moment later.
+      await new Promise((r) => setTimeout(r, 10 * attempt));
+    }
   }
 
   /** A gateway says it holds these sessions; the ones it should not hold any more come back. */
@@ -186,6 +196,12 @@ export class PresenceApp {
     if (!(await this.store.replace(interrupt(s, this.now()), s))) return;
     this.log(scope).info('session interrupted', { sessionId: s.sessionId, identity: s.identity, gatewayId: s.gatewayId });
     await this.tellRoomsDropped(s.sessionId, scope);
+    // A resume right after this interrupt (here or on another instance) may have told the rooms "back"
+    // before this "dropped" reached them: the session connected now is told "back" again, last.
+    if ((await this.store.get(s.sessionId))?.state !== 'connected') return;
+    await this.rooms.setSessionConnection(s.sessionId, true, scope).catch((err) => {
+      this.log(scope).warn('could not tell the rooms a resumed session is back after its drop', { sessionId: s.sessionId, err });
+    });
   }
 
   /** Tells the rooms a session's connection dropped; if they cannot be told now, each sweep tries again while it stays dropped. */

@@ -1,6 +1,7 @@
 import { testLogger } from '@rtcroom/common/testing';
 import { roomv1 } from '@rtcroom/proto';
 import { PresenceApp, RoomPort } from './presence-app';
+import { Session } from './domain/session';
 import { InMemorySessionStore } from './store/session-store';
 
 const policy = { sessionTimeoutMs: 5000, resumeGraceMs: 20_000 };
@@ -32,6 +33,70 @@ describe('the sweep', () => {
     expect(await store.get('s2')).toMatchObject({ gatewayId: 'g2', state: 'connected' });
     expect(await store.get('s1')).toMatchObject({ gatewayId: 'g1', state: 'interrupted' });
     expect(told).toEqual(['s1 dropped', 's2 back']);
+  });
+});
+
+describe('a resume crossing an interrupt', () => {
+  /** A store where `meanwhile` runs once, just before the first replace: another instance's write landing. */
+  class RacedStore extends InMemorySessionStore {
+    meanwhile: (() => Promise<void>) | undefined;
+    override async replace(s: Session, basis: Session): Promise<boolean> {
+      const run = this.meanwhile;
+      this.meanwhile = undefined;
+      await run?.();
+      return super.replace(s, basis);
+    }
+  }
+  const setup = () => {
+    const store = new RacedStore();
+    let now = new Date(0);
+    const heard: string[] = [];
+    const rooms: RoomPort & { beforeDropLands?: () => Promise<void> } = {
+      leaveSession: async () => 0,
+      setStreamState: async () => false,
+      // What the rooms heard, in the order each call landed.
+      setSessionConnection: async (sessionId, connected) => {
+        if (!connected) {
+          const run = rooms.beforeDropLands;
+          rooms.beforeDropLands = undefined;
+          await run?.();
+        }
+        heard.push(`${sessionId} ${connected ? 'back' : 'dropped'}`);
+        return { members: [] as roomv1.Member[], roomSeqs: {} };
+      },
+    };
+    const app = new PresenceApp(store, rooms, testLogger('presence'), policy, () => now);
+    return { store, rooms, heard, app, at: (ms: number) => (now = new Date(ms)) };
+  };
+
+  it('the rooms hear "back" last when the resume\'s "back" lands before the interrupt\'s "dropped"', async () => {
+    const { store, rooms, heard, app, at } = setup();
+    await app.open('s1', 'alice', 'g1');
+    await store.touchGateway('g1', new Date(0));
+    at(6000);
+    rooms.beforeDropLands = async () => void (await app.resume('s1', 'alice', 'g2'));
+    await app.sweep();
+    expect(await store.get('s1')).toMatchObject({ gatewayId: 'g2', state: 'connected' });
+    expect(heard).toEqual(['s1 back', 's1 dropped', 's1 back']);
+  });
+
+  it('a session ended meanwhile is not brought back: SESSION_NOT_FOUND, and the rooms hear nothing', async () => {
+    const { store, heard, app } = setup();
+    await app.open('s1', 'alice', 'g1');
+    store.meanwhile = () => store.delete('s1');
+    await expect(app.resume('s1', 'alice', 'g2')).rejects.toMatchObject({ reason: 'SESSION_NOT_FOUND' });
+    expect(await store.get('s1')).toBeUndefined();
+    expect(heard).toEqual([]);
+  });
+
+  it('a session another instance changed meanwhile is judged again and resumed over its new copy', async () => {
+    const { store, heard, app } = setup();
+    await app.open('s1', 'alice', 'g1');
+    store.meanwhile = async () => store.put({ ...(await store.get('s1'))!, state: 'interrupted', interruptedAt: new Date(0) });
+    const { session } = await app.resume('s1', 'alice', 'g2');
+    expect(session).toMatchObject({ gatewayId: 'g2', state: 'connected', interruptedAt: null });
+    expect(await store.get('s1')).toEqual(session);
+    expect(heard).toEqual(['s1 back']);
   });
 });
 
