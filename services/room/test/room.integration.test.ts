@@ -251,6 +251,27 @@ describe('room service (Postgres + NATS + gRPC)', () => {
     expect(back.roomSeqs).toEqual({ [room!.id]: joined + 2 });
   });
 
+  it('marks several sessions back in one call: each session\'s seats and their rooms\' seqs, in the order asked', async () => {
+    const { room: a } = await client.createRoom({ room: group('conns-a'), requestId: '' });
+    const { room: b } = await client.createRoom({ room: group('conns-b'), requestId: '' });
+    const join = (roomId: string, identity: string, sessionId: string) => client.joinRoom(roomServicev1.JoinRoomRequest.fromPartial({ roomId, identity, sessionId }));
+    await join(a!.id, 'gil', 'conns-1');
+    await join(b!.id, 'gil', 'conns-1');
+    await join(a!.id, 'hal', 'conns-2');
+    await client.setSessionConnection({ sessionId: 'conns-2', connected: false });
+    const seqOf = async (roomId: string) => (await client.getRoom({ roomId, name: '' })).seq;
+    const res = await client.setSessionsConnection({ sessionIds: ['conns-2', 'conns-none', 'conns-1'], connected: true });
+    const [hal, none, gil] = res.sessions;
+    expect(hal.members.map((m) => [m.identity, m.roomId, m.connectionInterrupted])).toEqual([['hal', a!.id, false]]);
+    expect(none).toEqual({ members: [], roomSeqs: {} });
+    expect(gil.members.map((m) => m.roomId).sort()).toEqual([a!.id, b!.id].sort());
+    // hal's return was written (seq +1): both sessions carry room a's seq after it.
+    expect(hal.roomSeqs).toEqual({ [a!.id]: await seqOf(a!.id) });
+    expect(gil.roomSeqs).toEqual({ [a!.id]: await seqOf(a!.id), [b!.id]: await seqOf(b!.id) });
+    await expect(client.setSessionsConnection({ sessionIds: ['conns-1', ''], connected: true })).rejects.toMatchObject({ reason: 'INVALID_ARGUMENT' });
+    await expect(client.setSessionsConnection({ sessionIds: Array.from({ length: 1001 }, (_, i) => `s${i}`), connected: true })).rejects.toMatchObject({ reason: 'INVALID_ARGUMENT' });
+  });
+
   it('pages through open rooms', async () => {
     for (let i = 0; i < 5; i++) await client.createRoom({ room: group(`page-${i}`), requestId: '' });
     const names: string[] = [];

@@ -429,9 +429,16 @@ export class Memberships {
 
   /** The session's connection dropped (connected false) or came back: each of its seats says so. */
   async setSessionConnection(sessionId: string, connected: boolean): Promise<Member[]> {
-    const held = await this.tx.store.rooms.seatedMembersOfSession(sessionId);
-    const out: Member[] = [];
+    return (await this.setSessionsConnection([sessionId], connected)).get(sessionId) ?? [];
+  }
+
+  /** setSessionConnection for several sessions, their seats read at once: each session's seats, after the change. */
+  async setSessionsConnection(sessionIds: string[], connected: boolean): Promise<Map<string, Member[]>> {
+    const held = await this.tx.store.rooms.seatedMembersOfSessions([...new Set(sessionIds)]);
+    const bySession = new Map<string, Member[]>(sessionIds.map((id) => [id, []]));
     for (const m of held) {
+      const out = bySession.get(m.sessionId)!;
+      const sessionId = m.sessionId;
       // Already so (a session resumed on another gateway before its drop was told, as a draining
       // gateway's are): nothing to lock or write.
       if (m.connectionInterrupted === !connected) {
@@ -452,13 +459,12 @@ export class Memberships {
         if (!isDomainError(err, 'NOT_A_MEMBER') && !isDomainError(err, 'ROOM_NOT_FOUND')) throw err;
       }
     }
-    return out;
+    return bySession;
   }
 
   /** Each room's current seq (room id -> seq), as a resumed client's seats carry it; rooms gone are left out. */
   async seqsOf(roomIds: string[]): Promise<Record<string, number>> {
-    const found = await Promise.all([...new Set(roomIds)].map((id) => this.tx.store.rooms.findRoomById(id)));
-    return Object.fromEntries(found.flatMap((room) => (room ? [[room.id, room.seq]] : [])));
+    return this.tx.store.rooms.roomSeqs([...new Set(roomIds)]);
   }
 
   /** One membership with its room: by stream id (any membership), or the seated member of a room. */

@@ -105,6 +105,18 @@ export class InMemoryRoomStore implements RoomStore {
     return this.seated((m) => m.sessionId === sessionId);
   }
 
+  async seatedMembersOfSessions(sessionIds: string[]) {
+    const ids = new Set(sessionIds);
+    return this.seated((m) => ids.has(m.sessionId));
+  }
+
+  async roomSeqs(roomIds: string[]) {
+    return Object.fromEntries(roomIds.flatMap((id) => {
+      const stored = this.rooms.get(id);
+      return stored ? [[id, stored.room.seq] as const] : [];
+    }));
+  }
+
   async findMemberByStream(streamId: string) {
     const found = [...this.members.values()].find((s) => s.member.streamId === streamId);
     return found ? copyMember(found.member) : null;

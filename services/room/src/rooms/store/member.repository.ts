@@ -47,6 +47,12 @@ export async function seatedMembersOfSession(db: RoomDb, sessionId: string): Pro
   return rows.map(toMember);
 }
 
+export async function seatedMembersOfSessions(db: RoomDb, sessionIds: string[]): Promise<Member[]> {
+  if (sessionIds.length === 0) return [];
+  const rows = await db.selectFrom('members').selectAll().where('session_id', 'in', sessionIds).where('state', '<>', sql.lit('left')).execute();
+  return rows.map(toMember);
+}
+
 export async function findMemberByStream(db: RoomDb, streamId: string): Promise<Member | null> {
   const row = await db.selectFrom('members').selectAll().where('stream_id', '=', streamId).executeTakeFirst();
   return row ? toMember(row) : null;

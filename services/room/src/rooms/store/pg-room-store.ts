@@ -4,7 +4,7 @@ import type { RoomDb } from '../../db/database';
 import type { OutboxRow } from '../../outbox/outbox-row';
 import { roomEventsAfter } from '../../outbox/outbox.repository';
 import type { Room } from '../domain/room';
-import { findMemberByJoinRequest, findMemberByStream, seatedMembers, seatedMembersOfSession } from './member.repository';
+import { findMemberByJoinRequest, findMemberByStream, seatedMembers, seatedMembersOfSession, seatedMembersOfSessions } from './member.repository';
 import {
   findOpenRoomByName,
   findRoomById,
@@ -13,6 +13,7 @@ import {
   listOpenRooms,
   lockRoomWithSeats,
   roomsDueToClose,
+  roomSeqs,
   roomVersion,
   saveBan,
   saveRoomIfUnchanged,
@@ -46,6 +47,12 @@ export class PgRoomStore implements RoomStore {
   }
   seatedMembersOfSession(sessionId: string) {
     return seatedMembersOfSession(this.db, sessionId);
+  }
+  seatedMembersOfSessions(sessionIds: string[]) {
+    return seatedMembersOfSessions(this.db, sessionIds);
+  }
+  roomSeqs(roomIds: string[]) {
+    return roomSeqs(this.db, roomIds);
   }
   findMemberByStream(streamId: string) {
     return findMemberByStream(this.db, streamId);

@@ -41,6 +41,10 @@ export interface RoomStore {
   /** Members holding a seat, in the order they joined. */
   seatedMembers(roomId: string): Promise<Member[]>;
   seatedMembersOfSession(sessionId: string): Promise<Member[]>;
+  /** The seated members of any of these sessions, in one read. */
+  seatedMembersOfSessions(sessionIds: string[]): Promise<Member[]>;
+  /** Each of these rooms' seq (room id -> seq), in one read; rooms gone are left out. */
+  roomSeqs(roomIds: string[]): Promise<Record<string, number>>;
   findMemberByStream(streamId: string): Promise<Member | null>;
   findMemberByJoinRequest(roomId: string, requestId: string): Promise<Member | null>;
   /**

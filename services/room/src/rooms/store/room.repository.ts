@@ -77,6 +77,12 @@ export async function findRoomById(db: RoomDb, id: string): Promise<Room | null>
   return row ? toRoom(row) : null;
 }
 
+export async function roomSeqs(db: RoomDb, ids: string[]): Promise<Record<string, number>> {
+  if (ids.length === 0) return {};
+  const rows = await db.selectFrom('rooms').select(['id', 'seq']).where('id', 'in', ids).execute();
+  return Object.fromEntries(rows.map((r) => [r.id, Number(r.seq)]));
+}
+
 export async function findOpenRoomByName(db: RoomDb, name: string): Promise<Room | null> {
   const row = await db.selectFrom('rooms').selectAll().where('name', '=', name).where('state', '=', sql.lit('open')).executeTakeFirst();
   return row ? toRoom(row) : null;

@@ -11,6 +11,9 @@ import type { RoomPageCursor } from '../store/room-store';
 import { actorFromProto, userActor } from '../../wire/principal.wire';
 import { clientKindFromProto, leaveReasonFromProto, ownerRightsFromProto, roleFromProto, roomOptionsFromProto, streamSourceFromProto, toProtoMember, toProtoRoom } from './room.wire';
 
+/** SetSessionsConnection's most session ids in one call. */
+const maxSessionsPerCall = 1000;
+
 function encodeCursor(c: RoomPageCursor): string {
   return Buffer.from(JSON.stringify({ c: c.createdAt.toISOString(), i: c.id })).toString('base64url');
 }
@@ -68,6 +71,7 @@ export const roomServiceCallers: CallerPolicy<typeof roomServicev1.RoomServiceSe
   unbanMember: ['internal'],
   listRoomEvents: ['gateway', 'internal'],
   setSessionConnection: ['presence'],
+  setSessionsConnection: ['presence'],
   getMember: ['gateway', 'presence', 'url-issuer', 'internal'],
   sendMessage: ['gateway', 'internal'],
   listMessages: ['gateway', 'internal'],
@@ -186,6 +190,18 @@ export function roomGrpcBinding(rooms: Rooms, members: Memberships, messages: Me
         // A resume's seats say where each room's notices continue (the gateway's welcome carries it).
         const roomSeqs = req.connected ? await members.seqsOf(held.map((m) => m.roomId)) : {};
         return { members: held.map(toProtoMember), roomSeqs };
+      },
+      async setSessionsConnection(req) {
+        if (req.sessionIds.length > maxSessionsPerCall) throw new DomainError('INVALID_ARGUMENT', `at most ${maxSessionsPerCall} session ids`, { field: 'session_ids' });
+        if (req.sessionIds.some((id) => !id)) throw new DomainError('INVALID_ARGUMENT', 'a session id is empty', { field: 'session_ids' });
+        const held = await members.setSessionsConnection(req.sessionIds, req.connected);
+        const seqs = req.connected ? await members.seqsOf([...held.values()].flat().map((m) => m.roomId)) : {};
+        return {
+          sessions: req.sessionIds.map((id) => {
+            const seats = held.get(id) ?? [];
+            return { members: seats.map(toProtoMember), roomSeqs: Object.fromEntries(seats.flatMap((m) => (m.roomId in seqs ? [[m.roomId, seqs[m.roomId]]] : []))) };
+          }),
+        };
       },
       async getMember(req) {
         const { member, room } = await members.get({ streamId: req.streamId, roomId: req.roomId, identity: req.identity }, actorFromProto(req.principal));

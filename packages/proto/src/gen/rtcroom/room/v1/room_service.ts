@@ -387,6 +387,17 @@ export interface SetSessionConnectionResponse_RoomSeqsEntry {
   value: number;
 }
 
+export interface SetSessionsConnectionRequest {
+  sessionIds: string[];
+  /** NEXT-ID: 3 */
+  connected: boolean;
+}
+
+export interface SetSessionsConnectionResponse {
+  /** One for each of session_ids, in its order (a session holding no seat: no members). */
+  sessions: SetSessionConnectionResponse[];
+}
+
 export interface UnbanMemberRequest {
   roomId: string;
   identity: string;
@@ -3903,6 +3914,166 @@ export const SetSessionConnectionResponse_RoomSeqsEntry: MessageFns<SetSessionCo
   },
 };
 
+function createBaseSetSessionsConnectionRequest(): SetSessionsConnectionRequest {
+  return { sessionIds: [], connected: false };
+}
+
+export const SetSessionsConnectionRequest: MessageFns<SetSessionsConnectionRequest> = {
+  encode(message: SetSessionsConnectionRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.sessionIds) {
+      writer.uint32(10).string(v!);
+    }
+    if (message.connected !== false) {
+      writer.uint32(16).bool(message.connected);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SetSessionsConnectionRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSetSessionsConnectionRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.sessionIds.push(reader.string());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.connected = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SetSessionsConnectionRequest {
+    return {
+      sessionIds: globalThis.Array.isArray(object?.sessionIds)
+        ? object.sessionIds.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.session_ids)
+        ? object.session_ids.map((e: any) => globalThis.String(e))
+        : [],
+      connected: isSet(object.connected) ? globalThis.Boolean(object.connected) : false,
+    };
+  },
+
+  toJSON(message: SetSessionsConnectionRequest): unknown {
+    const obj: any = {};
+    if (message.sessionIds?.length) {
+      obj.sessionIds = message.sessionIds;
+    }
+    if (message.connected !== undefined) {
+      obj.connected = message.connected;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<SetSessionsConnectionRequest>): SetSessionsConnectionRequest {
+    return SetSessionsConnectionRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<SetSessionsConnectionRequest>): SetSessionsConnectionRequest {
+    const message = createBaseSetSessionsConnectionRequest();
+    message.sessionIds = object.sessionIds?.map((e) => e) || [];
+    message.connected = object.connected ?? false;
+    return message;
+  },
+};
+
+function createBaseSetSessionsConnectionResponse(): SetSessionsConnectionResponse {
+  return { sessions: [] };
+}
+
+export const SetSessionsConnectionResponse: MessageFns<SetSessionsConnectionResponse> = {
+  encode(message: SetSessionsConnectionResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.sessions) {
+      SetSessionConnectionResponse.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SetSessionsConnectionResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSetSessionsConnectionResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.sessions.push(SetSessionConnectionResponse.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SetSessionsConnectionResponse {
+    return {
+      sessions: globalThis.Array.isArray(object?.sessions)
+        ? object.sessions.map((e: any) => SetSessionConnectionResponse.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: SetSessionsConnectionResponse): unknown {
+    const obj: any = {};
+    if (message.sessions?.length) {
+      obj.sessions = message.sessions.map((e) => SetSessionConnectionResponse.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<SetSessionsConnectionResponse>): SetSessionsConnectionResponse {
+    return SetSessionsConnectionResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<SetSessionsConnectionResponse>): SetSessionsConnectionResponse {
+    const message = createBaseSetSessionsConnectionResponse();
+    message.sessions = object.sessions?.map((e) => SetSessionConnectionResponse.fromPartial(e)) || [];
+    return message;
+  },
+};
+
 function createBaseUnbanMemberRequest(): UnbanMemberRequest {
   return { roomId: "", identity: "", principal: undefined };
 }
@@ -5691,6 +5862,25 @@ export const RoomServiceService = {
     responseDeserialize: (value: Buffer): SetSessionConnectionResponse => SetSessionConnectionResponse.decode(value),
   },
   /**
+   * SetSessionConnection for several sessions in one call: their seats read together, each room's seq
+   * once. Presence sends the resumes that come while one such call is in flight together in the next
+   * (a storm of resumes after a gateway went away). Up to 1,000 session ids (INVALID_ARGUMENT
+   * otherwise). A room service without it answers UNIMPLEMENTED, and presence calls
+   * SetSessionConnection for each instead.
+   * Callers: presence.
+   */
+  setSessionsConnection: {
+    path: "/rtcroom.room.v1.RoomService/SetSessionsConnection" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: SetSessionsConnectionRequest): Buffer =>
+      Buffer.from(SetSessionsConnectionRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): SetSessionsConnectionRequest => SetSessionsConnectionRequest.decode(value),
+    responseSerialize: (value: SetSessionsConnectionResponse): Buffer =>
+      Buffer.from(SetSessionsConnectionResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): SetSessionsConnectionResponse => SetSessionsConnectionResponse.decode(value),
+  },
+  /**
    * Reads one membership (current or past) with its room: by stream_id, or by room_id and identity
    * (the seated member). Used by the URL issuer to check a media server's publish and play requests.
    * Fails with NOT_A_MEMBER when there is no such membership. Principal: its own seat (room_id and
@@ -5917,6 +6107,15 @@ export interface RoomServiceServer extends UntypedServiceImplementation {
    * Callers: presence.
    */
   setSessionConnection: handleUnaryCall<SetSessionConnectionRequest, SetSessionConnectionResponse>;
+  /**
+   * SetSessionConnection for several sessions in one call: their seats read together, each room's seq
+   * once. Presence sends the resumes that come while one such call is in flight together in the next
+   * (a storm of resumes after a gateway went away). Up to 1,000 session ids (INVALID_ARGUMENT
+   * otherwise). A room service without it answers UNIMPLEMENTED, and presence calls
+   * SetSessionConnection for each instead.
+   * Callers: presence.
+   */
+  setSessionsConnection: handleUnaryCall<SetSessionsConnectionRequest, SetSessionsConnectionResponse>;
   /**
    * Reads one membership (current or past) with its room: by stream_id, or by room_id and identity
    * (the seated member). Used by the URL issuer to check a media server's publish and play requests.
@@ -6272,6 +6471,29 @@ export interface RoomServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: SetSessionConnectionResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * SetSessionConnection for several sessions in one call: their seats read together, each room's seq
+   * once. Presence sends the resumes that come while one such call is in flight together in the next
+   * (a storm of resumes after a gateway went away). Up to 1,000 session ids (INVALID_ARGUMENT
+   * otherwise). A room service without it answers UNIMPLEMENTED, and presence calls
+   * SetSessionConnection for each instead.
+   * Callers: presence.
+   */
+  setSessionsConnection(
+    request: SetSessionsConnectionRequest,
+    callback: (error: ServiceError | null, response: SetSessionsConnectionResponse) => void,
+  ): ClientUnaryCall;
+  setSessionsConnection(
+    request: SetSessionsConnectionRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: SetSessionsConnectionResponse) => void,
+  ): ClientUnaryCall;
+  setSessionsConnection(
+    request: SetSessionsConnectionRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: SetSessionsConnectionResponse) => void,
   ): ClientUnaryCall;
   /**
    * Reads one membership (current or past) with its room: by stream_id, or by room_id and identity
