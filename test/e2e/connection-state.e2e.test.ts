@@ -112,3 +112,29 @@ describe('false, zero and empty values, as a JSON client reads them', () => {
     await watcher.close();
   });
 });
+
+describe('a session resumed on the same gateway while its old socket is still open', () => {
+  it('stays connected when the old socket drops after: nobody sees it dropped, and the new connection is kept', async () => {
+    const watcher = await DemoClient.connect(system.gatewayUrl, token('stayer'));
+    const mover = await DemoClient.connect(system.gatewayUrl, token('mover'));
+    const w = await join(watcher, { roomName: roomName(), createIfMissing: true });
+    const roomId = w.room!.id;
+    await join(mover, { roomId });
+    // The client reconnected (a network switch, say) before the gateway noticed its old socket go.
+    const back = await DemoClient.connect(system.gatewayUrl, token('mover'), mover.welcome!.resumeToken);
+    expect(back.welcome).toMatchObject({ resumed: true, sessionId: mover.welcome!.sessionId });
+    await back.request({ $case: 'syncRoom', value: gatewayv1.SyncRoomRequest.fromPartial({ roomId, afterSeq: 0 }) });
+    let closedWith: number | undefined;
+    back.socket.on('close', (code) => (closedWith = code));
+    mover.drop();
+    // Past two of the gateway's keepalives (1 s apart), which would have it close a session presence
+    // no longer counts as connected here.
+    await sleep(2500);
+    expect(watcher.notices.filter((n) => n.notice?.$case === 'memberConnection')).toEqual([]);
+    expect(closedWith).toBeUndefined();
+    const room = await back.request({ $case: 'getRoom', value: gatewayv1.GetRoomRequest.fromPartial({ roomId }) });
+    expect(room.members.find((m) => m.identity === 'mover')).toMatchObject({ connectionInterrupted: false });
+    await back.close();
+    await watcher.close();
+  });
+});

@@ -20,6 +20,7 @@ import { plainPingRequestId, pongFrame } from './heartbeat-frames';
 import { gatewayHttpListener, refuseUpgrade, websocketPath, writeUpgradeRefusal } from './http-routes';
 import { PresenceBatch } from './presence-batch';
 import { openSession } from './session-opener';
+import { SessionOwners } from './session-owners';
 import { TokenBucket } from './rate-limit';
 import { TokenExpiry } from './token-expiry';
 import { TurnWrites } from './turn-writes';
@@ -32,6 +33,8 @@ export class GatewayServer {
   private readonly http: Server;
   private readonly wss: WebSocketServer;
   private readonly connections = new Set<Connection>();
+  /** Which connection here speaks for each session to presence (a client may resume here before its old socket is noticed gone). */
+  private readonly owners = new SessionOwners<Connection>();
   private readonly turnWrites = new TurnWrites();
   private readonly tokenExpiry: TokenExpiry;
   private readonly sessions: PresenceBatch;
@@ -173,12 +176,17 @@ export class GatewayServer {
     // Its calls are listened for from now on: the SUB leaves before the welcome (call-fanout.ts).
     this.calls.add(conn);
     // A connection's opening is a trace of its own (a resume's seats, presence's session).
+    let resuming: string | undefined;
     const opened = inSpan('gateway connect', { kind: SpanKind.SERVER, root: true, attributes: { 'rtcroom.resume': resumeToken !== null } }, () =>
       openSession(this.backends, this.sessions, claims, resumeToken, {
         gatewayId: this.config.gatewayId,
         keys: this.config.accessTokenKeys,
         pingIntervalMs: this.config.pingIntervalMs,
         logger: log,
+        beforeResume: (sessionId) => {
+          resuming = sessionId;
+          return this.owners.takeOver(sessionId, conn);
+        },
       }),
     );
     // What frames wait for; not the session itself, which the connection would otherwise keep for life.
@@ -208,6 +216,9 @@ export class GatewayServer {
       const session = await opened;
       sessionReady = Promise.resolve();
       conn.sessionId = session.sessionId;
+      this.owners.opened(conn.sessionId, conn);
+      // Refused (a new session began instead): the session asked for is not this connection's.
+      if (resuming && resuming !== conn.sessionId) this.owners.handBack(resuming, conn, this.otherHolder(resuming, conn));
       welcome = session.welcome;
       // Seats a resumed session holds are not this connection's until the client syncs them.
       if (welcome.seats.length > 0) conn.seatInDoubt = true;
@@ -217,11 +228,13 @@ export class GatewayServer {
       conn.close(closeCodes.internal, 'presence unavailable');
       this.connections.delete(conn);
       this.calls.drop(conn);
+      if (resuming) this.resumeFailed(resuming, conn);
       return;
     }
     if (conn.closed) {
       // The socket went away while the session was opening: it dropped, like any other.
-      await this.sessions.close(conn.sessionId, true, false).catch((err) => {
+      if (!this.owners.release(conn.sessionId, conn)) return; // resumed on another connection here meanwhile
+      await this.owners.closingWith(conn.sessionId, this.sessions.close(conn.sessionId, true, false)).catch((err) => {
         log.warn('could not close a session that dropped while opening; trying again', { err });
         this.closeRetries.add(conn.sessionId, true, false);
       });
@@ -247,6 +260,24 @@ export class GatewayServer {
     ws.send(encodeServerMessage({ requestId: '', message: { $case: 'error', value: { code: 'INVALID_ARGUMENT', message } } }));
     ws.close(1008, 'INVALID_ARGUMENT');
     return null;
+  }
+
+  /** Another open connection here holding the session (its old socket, still open), if any. */
+  private otherHolder(sessionId: string, conn: Connection): Connection | undefined {
+    for (const c of this.connections) if (c !== conn && !c.closed && c.sessionId === sessionId) return c;
+    return undefined;
+  }
+
+  /**
+   * A resume failed (presence or the rooms unavailable): the session goes back to a connection still
+   * holding it here; with none, presence may have moved it here already, so it is told the session
+   * dropped (a no-op where presence holds it on another gateway).
+   */
+  private resumeFailed(sessionId: string, conn: Connection): void {
+    const other = this.otherHolder(sessionId, conn);
+    this.owners.handBack(sessionId, conn, other);
+    if (other) return;
+    void this.owners.closingWith(sessionId, this.sessions.close(sessionId, true, false)).catch(() => this.closeRetries.add(sessionId, true, false));
   }
 
   private async authenticate(ws: WebSocket, req: IncomingMessage) {
@@ -344,11 +375,13 @@ export class GatewayServer {
     this.fanout.drop(conn);
     this.calls.drop(conn);
     if (!conn.sessionId) return; // never opened
+    // Resumed on another connection here meanwhile (the client came back before this socket was seen to go): still connected.
+    if (!this.owners.release(conn.sessionId, conn)) return;
     // Draining: a session with seats is handed off; one taken over elsewhere meanwhile is not closed.
     if (resumable && !holdsNoSeats && this.handOff && (await this.handOff.wait(conn.sessionId))) return;
     try {
       await inSpan('gateway disconnect', { kind: SpanKind.SERVER, root: true, attributes: { 'rtcroom.session_id': conn.sessionId, 'rtcroom.resumable': resumable } }, () =>
-        this.sessions.close(conn.sessionId, resumable, holdsNoSeats),
+        this.owners.closingWith(conn.sessionId, this.sessions.close(conn.sessionId, resumable, holdsNoSeats)),
       );
     } catch (err) {
       // Told again until presence takes it (close-retries.ts).

@@ -16,12 +16,20 @@ export async function openSession(
   sessions: PresenceBatch,
   claims: AccessClaims,
   resumeToken: string | null,
-  opts: { gatewayId: string; keys: AccessTokenKeySet; pingIntervalMs: number; logger: Logger },
+  opts: {
+    gatewayId: string;
+    keys: AccessTokenKeySet;
+    pingIntervalMs: number;
+    logger: Logger;
+    /** Runs before presence is asked to resume the session (the gateway orders it after a close of it under way here). */
+    beforeResume?: (sessionId: string) => Promise<void>;
+  },
 ): Promise<OpenedSession> {
   const identity = claims.sub;
   const base = { identity, pingIntervalMs: opts.pingIntervalMs, serverTime: new Date() };
   const resumeId = resumeToken ? verifyResumeToken(opts.keys, resumeToken, identity) : null;
   if (resumeId) {
+    await opts.beforeResume?.(resumeId);
     try {
       const res = await backends.presence.resumeSession({ sessionId: resumeId, identity, gatewayId: opts.gatewayId });
       // Each seat's room's seq as the room service gave it with the seats; where it did not (an older
