@@ -14,11 +14,13 @@ import { runResumeStorm, type ResumeStormResult } from './scenarios/resume-storm
 import type { Summary } from './stats';
 import { startRtcroom, type Target } from './system';
 
-const usage = `usage: node bench/dist/resume-storm.js [--members 1200] [--kill] [--seat-rate 150] [--clients 2]
+const usage = `usage: node bench/dist/resume-storm.js [--members 1200] [--kill] [--stay-away] [--seat-rate 150] [--clients 2]
     [--gateway <a build of services/gateway/dist/main.js>] [--out <file.json>] [--nats URL] [--pg URL]
   --members    members seated on the gateway that goes away, in rooms of six (default 1200)
   --kill       the gateway dies (SIGKILL) instead of stopping (SIGTERM, which tells its clients to
                reconnect within a second)
+  --stay-away  the members do not come back: reports how soon the rooms show them all dropped, then
+               gone (presence's sweep), and the CPU it took
   --seat-rate  seats taken per second before the storm (default 150)
   --clients    client processes (default 2)
 `;
@@ -27,6 +29,7 @@ const { values } = readCommandLine(usage, {
   options: {
     members: { type: 'string', default: '1200' },
     kill: { type: 'boolean', default: false },
+    'stay-away': { type: 'boolean', default: false },
     'seat-rate': { type: 'string', default: '150' },
     clients: { type: 'string', default: '2' },
     gateway: { type: 'string' },
@@ -51,6 +54,12 @@ const ms = (s: Summary | null) => (s ? `p50 ${r1(s.p50)} / p99 ${r1(s.p99)} / ma
 function describe(r: ResumeStormResult): string[] {
   const services = r.processes.filter((p) => !p.name.startsWith('(')).map((p) => `${p.name} ${p.cpuSeconds}`);
   const shared = r.processes.filter((p) => p.name.startsWith('(')).map((p) => `${p.name.slice(1, p.name.indexOf(','))} ${p.cpuSeconds}`);
+  if (r.allGoneMs !== undefined) {
+    return [
+      `resume-storm (${r.signal}, staying away): ${r.dropped} dropped; all shown dropped in ${r.allDroppedMs ?? '-'} ms, all gone in ${r.allGoneMs ?? '-'} ms`,
+      `  CPU s: ${[...services, ...shared].join(', ')}; room events written ${r.roomEventsWritten ?? '-'}`,
+    ];
+  }
   return [
     `resume-storm (${r.signal}): ${r.resumed}/${r.dropped} resumed and synced in ${r.settledMs ?? '-'} ms; not resumed ${r.notResumed}, seats lost ${r.seatsLost}, failed ${r.failed}, retries ${r.retries}${Object.keys(r.errors).length ? `, errors ${JSON.stringify(r.errors)}` : ''}`,
     `  drop -> welcome ${ms(r.dropToWelcome)}; connect -> welcome ${ms(r.connectToWelcome)}; welcome -> synced ${ms(r.sync)}; drop -> synced ${ms(r.dropToSynced)}`,
@@ -80,12 +89,13 @@ async function main(): Promise<number> {
     target = await startRtcroom({ repoRoot: settings.repoRoot, logDir, secret, natsUrl: values.nats, pgAdminUrl: values.pg, startTimeoutMs: 30_000, tag: runTag, gatewayScript });
     const ctx = { settings, pool, runTag, mintToken: (identity: string) => issueAccessToken(secret, { identity, ttlSeconds: 3600 }) };
     const load = loadavg().map((l) => Math.round(l * 100) / 100);
-    const result = await runResumeStorm(ctx, target, { members, signal: values.kill ? 'SIGKILL' : 'SIGTERM', seatRate, gatewayScript, logDir }, say);
+    const result = await runResumeStorm(ctx, target, { members, signal: values.kill ? 'SIGKILL' : 'SIGTERM', seatRate, gatewayScript, logDir, stayAway: values['stay-away'] }, say);
     for (const line of describe(result)) say(line);
     if (values.out) {
       mkdirSync(path.dirname(path.resolve(values.out)), { recursive: true });
       writeFileSync(values.out, `${JSON.stringify({ gateway: path.relative(settings.repoRoot, gatewayScript), at: new Date().toISOString(), loadAverage: load, result }, null, 2)}\n`);
     }
+    if (values['stay-away']) return result.allGoneMs !== null && result.seated === members ? 0 : 2;
     const lost = result.dropped - result.resumed;
     return lost === 0 && result.seated === members ? 0 : 2;
   } finally {

@@ -73,7 +73,11 @@ export class ResumeHolder {
     const client = await BenchClient.open(wsUrl(plan.from, member.token), member.identity, {
       timeoutMs: plan.connectTimeoutMs,
       onClose: () => {
-        if (seat.roomId && !this.closing) void this.resume(seat as Seated);
+        if (!seat.roomId || this.closing) return;
+        if (plan.stayAway) {
+          this.samples.dropped++;
+          seat.done = true;
+        } else void this.resume(seat as Seated);
       },
     }).catch((err: unknown) => {
       throw Object.assign(new Error('connect'), { code: `connect:${err instanceof OpenError ? err.code : 'BENCH_SOCKET'}` });

@@ -106,6 +106,8 @@ export interface ResumePlan {
   /** Reconnect attempts per member after the drop, with the SDK's back-off between them. */
   maxAttempts: number;
   deadlineAt: number;
+  /** The members do not come back after the drop (their devices went with the gateway). */
+  stayAway?: boolean;
 }
 
 export interface ResumeSeated {

@@ -20,6 +20,8 @@ export interface ResumeStormOptions {
   /** The second gateway's build (the one the members resume on). */
   gatewayScript: string;
   logDir: string;
+  /** The members do not come back: measures how soon presence has them shown dropped, then gone. */
+  stayAway: boolean;
 }
 
 export interface ResumeStormResult {
@@ -46,6 +48,9 @@ export interface ResumeStormResult {
   roomEventsWritten: number | null;
   /** The system's CPU (services, Postgres, NATS) per member resumed. */
   cpuPerResumeMs: number | null;
+  /** With stayAway: from the signal until every member was shown dropped (connection interrupted), and until every one had left. */
+  allDroppedMs?: number | null;
+  allGoneMs?: number | null;
 }
 
 const SHARED = ['postgres', 'nats-server'];
@@ -77,6 +82,7 @@ export async function runResumeStorm(ctx: ScenarioContext, target: Target, o: Re
         requestTimeoutMs: 15_000,
         maxAttempts: 6,
         deadlineAt,
+        stayAway: o.stayAway,
       },
     }));
     const seatedParts = await ctx.pool.ask(plans, 'resume-seated', deadlineAt - nowMs() + 30_000);
@@ -95,6 +101,8 @@ export async function runResumeStorm(ctx: ScenarioContext, target: Target, o: Re
     const signalAt = nowMs();
     target.socketHolder.child.kill(o.signal);
     say(`resume-storm: gateway A sent ${o.signal}; members resume on gateway B`);
+    // Staying away: the rooms are watched until presence has every member shown dropped, then gone.
+    const away = o.stayAway ? await watchMembersGo(target, ctx.runTag, seated, signalAt, 120_000 + o.members * 20) : undefined;
     const collected = await ctx.pool.ask(
       shares.map(() => ({ kind: 'resume-collect' }) as ToWorker),
       'resume-collected',
@@ -132,6 +140,7 @@ export async function runResumeStorm(ctx: ScenarioContext, target: Target, o: Re
       processes,
       roomEventsWritten: eventsBefore !== null && eventsAfter !== null ? eventsAfter - eventsBefore : null,
       cpuPerResumeMs: s.resumed > 0 ? Math.round((cpuSeconds * 1_000_000) / s.resumed) / 1000 : null,
+      ...(away ?? {}),
     };
   } finally {
     await ctx.pool.ask(
@@ -141,6 +150,36 @@ export async function runResumeStorm(ctx: ScenarioContext, target: Target, o: Re
     ).catch((err: Error) => say(`resume-storm: could not close every member: ${err.message}`));
     await to.process.stop();
   }
+}
+
+/**
+ * Polls the run's rooms (every 100 ms) until all `seated` members have left or `timeoutMs` passes:
+ * when the last was shown dropped (connection interrupted, or gone already) and when the last left.
+ */
+async function watchMembersGo(target: Target, runTag: string, seated: number, since: number, timeoutMs: number): Promise<{ allDroppedMs: number | null; allGoneMs: number | null }> {
+  const url = target.env?.DATABASE_URL;
+  if (!url) return { allDroppedMs: null, allGoneMs: null };
+  const db = new Client({ connectionString: url });
+  let allDroppedMs: number | null = null;
+  let allGoneMs: number | null = null;
+  try {
+    await db.connect();
+    const deadline = nowMs() + timeoutMs;
+    while (allGoneMs === null && nowMs() < deadline) {
+      const { rows } = await db.query<{ dropped: string; gone: string }>(
+        `select count(*) filter (where m.state = 'left' or m.connection_interrupted) as dropped, count(*) filter (where m.state = 'left') as gone
+           from members m join rooms r on r.id = m.room_id where r.name like $1`,
+        [`${runTag}-room-%`],
+      );
+      const at = Math.round(nowMs() - since);
+      if (allDroppedMs === null && Number(rows[0]?.dropped ?? 0) >= seated) allDroppedMs = at;
+      if (Number(rows[0]?.gone ?? 0) >= seated) allGoneMs = at;
+      else await new Promise((r) => setTimeout(r, 100));
+    }
+  } finally {
+    await db.end().catch(() => undefined);
+  }
+  return { allDroppedMs, allGoneMs };
 }
 
 /** Rows in the bench database's room_events (null where it cannot be read). */
