@@ -35,6 +35,12 @@ export interface SessionClose {
   holdsNoSeats: boolean;
 }
 
+/**
+ * How many sessions the sweep handles at once. A gateway that died with thousands of sessions has them
+ * interrupted together (each a session write and a call to the rooms, which go together in batches:
+ * transport/room.client.ts), not one after another for minutes while they still show connected.
+ */
+const sweepConcurrency = 64;
 /** How often a resume is judged again when its session changed under it before it gives up (UNAVAILABLE). */
 const resumeAttempts = 5;
 const toError = (reason: unknown): Error => (reason instanceof Error ? reason : new Error(String(reason)));
@@ -175,15 +181,15 @@ export class PresenceApp {
       }
       const seen = await this.store.seenUpTo(this.now());
       const gateways = await this.store.gatewaysLastSeen();
-      for (const listed of await this.store.all()) {
-        // As it is now, not as listed: the sweep awaits each session's rooms in turn, and one listed
+      await forEachAtMost(await this.store.all(), sweepConcurrency, async (listed) => {
+        // As it is now, not as listed: the sweep awaits sessions' rooms as it goes, and one listed
         // on a silent gateway may have been resumed on another meanwhile (a draining gateway's are).
         const s = await this.store.get(listed.sessionId);
-        if (!s) continue;
+        if (!s) return;
         const verdict = judgeSession(s, gateways.get(s.gatewayId), seen, this.policy, this.storeLastFailed);
         if (verdict === 'interrupt') await this.interrupt(s);
         else if (verdict === 'expire') await this.end(s, 'connection_lost');
-      }
+      });
     } catch (err) {
       this.storeLastFailed = this.now();
       this.logger.warn('presence sweep failed', { err });
@@ -232,4 +238,22 @@ export class PresenceApp {
   private log(scope: RequestScope | undefined): Logger {
     return scope?.log ?? this.logger;
   }
+}
+
+/** Runs `each` over the items, at most `limit` at once; the first failure stops it taking more and is thrown once those under way are done. */
+async function forEachAtMost<T>(items: readonly T[], limit: number, each: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  let failure: { err: unknown } | undefined;
+  const worker = async () => {
+    while (!failure && next < items.length) {
+      const item = items[next++];
+      try {
+        await each(item);
+      } catch (err) {
+        failure ??= { err };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  if (failure) throw failure.err;
 }

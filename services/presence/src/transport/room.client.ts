@@ -1,9 +1,9 @@
 // The room service, reached over gRPC, as presence's RoomPort.
 //
-// A session's seats marked back (a resume) are sent together when they come close together: one call
-// goes at once, and the resumes that come while it is in flight go in the next, as one
-// SetSessionsConnection (a storm of resumes after a gateway went away costs the room one read of
-// seats and one of seqs per call, not per resume). Nothing waits on a timer, so a lone resume is sent
+// A session's seats marked back (a resume), or dropped (the sweep finding a gateway silent), are sent
+// together when they come close together: one call goes at once, and those that come while it is in
+// flight go in the next, as one SetSessionsConnection (a storm of resumes after a gateway went away
+// costs the room one read of seats and one of seqs per call, not per resume). Nothing waits on a timer, so a lone resume is sent
 // as soon as it comes. A room service that does not know SetSessionsConnection yet (UNIMPLEMENTED, as
 // during a rolling upgrade) is called once per session instead.
 import { createClient, GrpcMetrics, InProcessHub, GrpcTlsConfig, isUnimplemented, optionsOf, RequestScope } from '@rtcroom/common';
@@ -21,11 +21,14 @@ export function grpcRoomPort(address: string, tls?: GrpcTlsConfig, metrics?: Grp
     const { members, roomSeqs } = await client.setSessionConnection({ sessionId, connected }, optionsOf(scope));
     return { members, roomSeqs };
   };
-  const back = new Coalesced<SessionSeats>(async (batch) => {
-    // The first resume's request id names the call in the room service's log.
-    const { sessions } = await client.setSessionsConnection({ sessionIds: batch.map((b) => b.sessionId), connected: true }, optionsOf(batch[0].scope));
-    return sessions.map(({ members, roomSeqs }) => ({ members, roomSeqs }));
-  }, (sessionId, scope) => one(sessionId, true, scope));
+  const coalesced = (connected: boolean) =>
+    new Coalesced<SessionSeats>(async (batch) => {
+      // The first one's request id names the call in the room service's log.
+      const { sessions } = await client.setSessionsConnection({ sessionIds: batch.map((b) => b.sessionId), connected }, optionsOf(batch[0].scope));
+      return sessions.map(({ members, roomSeqs }) => ({ members, roomSeqs }));
+    }, (sessionId, scope) => one(sessionId, connected, scope));
+  const back = coalesced(true);
+  const dropped = coalesced(false);
   return {
     async leaveSession(sessionId, why, scope) {
       const reason = why === 'left' ? roomv1.LeaveReason.LEAVE_REASON_LEFT : roomv1.LeaveReason.LEAVE_REASON_CONNECTION_LOST;
@@ -33,7 +36,7 @@ export function grpcRoomPort(address: string, tls?: GrpcTlsConfig, metrics?: Grp
       return members.length;
     },
     async setSessionConnection(sessionId, connected, scope) {
-      return connected ? back.add(sessionId, scope) : one(sessionId, false, scope);
+      return (connected ? back : dropped).add(sessionId, scope);
     },
     async setStreamState(roomId, identity, publishing, scope) {
       const res = await client.setStreamState({ roomId, identity, publishing, source: roomv1.StreamSource.STREAM_SOURCE_CLIENT }, optionsOf(scope));
