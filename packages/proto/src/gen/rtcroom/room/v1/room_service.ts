@@ -5863,8 +5863,8 @@ export const RoomServiceService = {
   },
   /**
    * SetSessionConnection for several sessions in one call: their seats read together, each room's seq
-   * once. Presence sends the resumes that come while one such call is in flight together in the next
-   * (a storm of resumes after a gateway went away). Up to 1,000 session ids (INVALID_ARGUMENT
+   * once. Presence sends the resumes (or the drops) that come while one such call is in flight
+   * together in the next (a storm of resumes after a gateway went away; a dead gateway's sessions). Up to 1,000 session ids (INVALID_ARGUMENT
    * otherwise). A room service without it answers UNIMPLEMENTED, and presence calls
    * SetSessionConnection for each instead.
    * Callers: presence.
@@ -6109,8 +6109,8 @@ export interface RoomServiceServer extends UntypedServiceImplementation {
   setSessionConnection: handleUnaryCall<SetSessionConnectionRequest, SetSessionConnectionResponse>;
   /**
    * SetSessionConnection for several sessions in one call: their seats read together, each room's seq
-   * once. Presence sends the resumes that come while one such call is in flight together in the next
-   * (a storm of resumes after a gateway went away). Up to 1,000 session ids (INVALID_ARGUMENT
+   * once. Presence sends the resumes (or the drops) that come while one such call is in flight
+   * together in the next (a storm of resumes after a gateway went away; a dead gateway's sessions). Up to 1,000 session ids (INVALID_ARGUMENT
    * otherwise). A room service without it answers UNIMPLEMENTED, and presence calls
    * SetSessionConnection for each instead.
    * Callers: presence.
@@ -6474,8 +6474,8 @@ export interface RoomServiceClient extends Client {
   ): ClientUnaryCall;
   /**
    * SetSessionConnection for several sessions in one call: their seats read together, each room's seq
-   * once. Presence sends the resumes that come while one such call is in flight together in the next
-   * (a storm of resumes after a gateway went away). Up to 1,000 session ids (INVALID_ARGUMENT
+   * once. Presence sends the resumes (or the drops) that come while one such call is in flight
+   * together in the next (a storm of resumes after a gateway went away; a dead gateway's sessions). Up to 1,000 session ids (INVALID_ARGUMENT
    * otherwise). A room service without it answers UNIMPLEMENTED, and presence calls
    * SetSessionConnection for each instead.
    * Callers: presence.
