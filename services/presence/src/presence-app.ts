@@ -48,6 +48,8 @@ const toError = (reason: unknown): Error => (reason instanceof Error ? reason : 
 export class PresenceApp {
   private sweeper: NodeJS.Timeout | undefined;
   private sweeping: Promise<void> = Promise.resolve();
+  /** A sweep is under way: the timer's next tick is skipped rather than queued behind it. */
+  private sweepRunning = false;
   /** When the store last refused a write here (keepalives lost then are not the gateways' silence). */
   private storeLastFailed: Date | undefined;
   /** Sessions whose drop the rooms could not be told of yet (tellRoomsDropped). */
@@ -63,7 +65,10 @@ export class PresenceApp {
 
   start(sweepIntervalMs = Math.max(100, Math.min(500, Math.floor(this.policy.sessionTimeoutMs / 5)))): void {
     this.sweeper = setInterval(() => {
-      this.sweeping = this.sweeping.then(() => this.sweep());
+      // A long sweep (a dead gateway's thousands of sessions) is not followed by a queue of its missed ticks.
+      if (this.sweepRunning) return;
+      this.sweepRunning = true;
+      this.sweeping = this.sweeping.then(() => this.sweep()).finally(() => (this.sweepRunning = false));
     }, sweepIntervalMs);
     this.sweeper.unref();
   }

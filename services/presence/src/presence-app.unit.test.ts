@@ -63,6 +63,28 @@ describe('the sweep', () => {
   });
 });
 
+describe('the sweep timer', () => {
+  it('skips its ticks while a sweep is under way rather than queueing them behind it', async () => {
+    jest.useFakeTimers();
+    try {
+      const rooms: RoomPort = { leaveSession: async () => 0, setStreamState: async () => false, setSessionConnection: async () => ({ members: [], roomSeqs: {} }) };
+      const app = new PresenceApp(new InMemorySessionStore(), rooms, testLogger('presence'), policy, () => new Date(0));
+      let finish!: () => void;
+      const sweep = jest.spyOn(app, 'sweep').mockImplementation(() => new Promise<void>((r) => (finish = r)));
+      app.start(100);
+      await jest.advanceTimersByTimeAsync(1000);
+      expect(sweep).toHaveBeenCalledTimes(1);
+      finish();
+      await jest.advanceTimersByTimeAsync(100);
+      expect(sweep).toHaveBeenCalledTimes(2);
+      finish();
+      await app.stop();
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+});
+
 describe('a resume crossing an interrupt', () => {
   /** A store where `meanwhile` runs once, just before the first replace: another instance's write landing. */
   class RacedStore extends InMemorySessionStore {
