@@ -48,6 +48,8 @@ const toError = (reason: unknown): Error => (reason instanceof Error ? reason : 
 export class PresenceApp {
   private sweeper: NodeJS.Timeout | undefined;
   private sweeping: Promise<void> = Promise.resolve();
+  /** When each gateway's full keepalive list was last compared with the sessions counted as its (dropUnlisted). */
+  private readonly unlistedCheckedAt = new Map<string, number>();
   /** A sweep is under way: the timer's next tick is skipped rather than queued behind it. */
   private sweepRunning = false;
   /** When the store last refused a write here (keepalives lost then are not the gateways' silence). */
@@ -80,7 +82,8 @@ export class PresenceApp {
 
   async open(sessionId: string, identity: string, gatewayId: string): Promise<Session> {
     if (!sessionId || !identity || !gatewayId) throw new DomainError('INVALID_ARGUMENT', 'session_id, identity and gateway_id are required');
-    const session: Session = { sessionId, identity, gatewayId, state: 'connected', openedAt: this.now(), interruptedAt: null };
+    const now = this.now();
+    const session: Session = { sessionId, identity, gatewayId, state: 'connected', openedAt: now, interruptedAt: null, connectedAt: now };
     await this.store.put(session);
     return session;
   }
@@ -123,7 +126,7 @@ export class PresenceApp {
     for (let attempt = 1; ; attempt++) {
       const s = await this.store.get(sessionId);
       if (!canResume(s, identity, this.now(), this.policy)) throw new DomainError('SESSION_NOT_FOUND', `session ${sessionId} cannot be resumed`);
-      const session = resumeOn(s, gatewayId);
+      const session = resumeOn(s, gatewayId, this.now());
       if (await this.store.replace(session, s)) {
         const { members: seats, roomSeqs } = await this.rooms.setSessionConnection(sessionId, true, scope);
         this.log(scope).info('session resumed', { sessionId, identity, gatewayId, from: s.gatewayId });
@@ -135,8 +138,12 @@ export class PresenceApp {
     }
   }
 
-  /** A gateway says it holds these sessions; the ones it should not hold any more come back. */
-  async keepAlive(gatewayId: string, sessionIds: string[]): Promise<string[]> {
+  /**
+   * A gateway says it holds these sessions; the ones it should not hold any more come back. With
+   * `listsAll` they are every session it holds: the others presence counts as connected there are
+   * dropped (dropUnlisted).
+   */
+  async keepAlive(gatewayId: string, sessionIds: string[], listsAll = false): Promise<string[]> {
     await this.store.touchGateway(gatewayId, this.now()).catch((err) => {
       this.storeLastFailed = this.now();
       throw err;
@@ -146,7 +153,31 @@ export class PresenceApp {
       const s = await this.store.get(id);
       if (!s || s.gatewayId !== gatewayId || s.state !== 'connected') unknown.push(id);
     }
+    if (listsAll) await this.dropUnlisted(gatewayId, sessionIds);
     return unknown;
+  }
+
+  /**
+   * The sessions presence counts as connected on a gateway that the gateway's full list does not name:
+   * it holds no connection for them (a resume presence carried out after the gateway had given up on
+   * it, its deadline passed), so they are interrupted as any drop, rather than shown connected, their
+   * seats held, for as long as the gateway lives. One connected within the session timeout is left
+   * alone (its connection may still be opening). At most once a session timeout per gateway.
+   */
+  private async dropUnlisted(gatewayId: string, listed: string[]): Promise<void> {
+    const now = this.now().getTime();
+    if (now - (this.unlistedCheckedAt.get(gatewayId) ?? 0) < this.policy.sessionTimeoutMs) return;
+    this.unlistedCheckedAt.set(gatewayId, now);
+    const held = new Set(listed);
+    const unlisted = (await this.store.all()).filter(
+      (s) => s.gatewayId === gatewayId && s.state === 'connected' && !held.has(s.sessionId) && now - s.connectedAt.getTime() >= this.policy.sessionTimeoutMs,
+    );
+    if (unlisted.length === 0) return;
+    this.logger.warn('sessions connected on a gateway that does not hold them: interrupted', { gatewayId, sessions: unlisted.length });
+    await forEachAtMost(unlisted, sweepConcurrency, async (listedCopy) => {
+      const s = await this.store.get(listedCopy.sessionId);
+      if (s && s.gatewayId === gatewayId && s.state === 'connected' && now - s.connectedAt.getTime() >= this.policy.sessionTimeoutMs) await this.interrupt(s);
+    });
   }
 
   /** Gateways other than this one heard from within the session timeout (those that could take a session over). */

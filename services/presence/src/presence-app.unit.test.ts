@@ -149,6 +149,43 @@ describe('a resume crossing an interrupt', () => {
   });
 });
 
+describe("a gateway's full keepalive list", () => {
+  it('drops the sessions counted as connected there that it does not name, once past the session timeout', async () => {
+    const store = new InMemorySessionStore();
+    let now = new Date(0);
+    const heard: string[] = [];
+    const rooms: RoomPort = {
+      leaveSession: async () => 0,
+      setStreamState: async () => false,
+      setSessionConnection: async (sessionId, connected) => {
+        heard.push(`${sessionId} ${connected ? 'back' : 'dropped'}`);
+        return { members: [], roomSeqs: {} };
+      },
+    };
+    const app = new PresenceApp(store, rooms, testLogger('presence'), policy, () => now);
+    await app.open('held', 'ann', 'g1');
+    await app.open('ghost', 'bob', 'g1'); // g1 holds no connection for it
+    await app.open('elsewhere', 'cy', 'g2');
+    // A heartbeat names none and says so: nothing is judged.
+    now = new Date(6000);
+    await app.keepAlive('g1', [], false);
+    expect(heard).toEqual([]);
+    now = new Date(7000);
+    await app.open('opening', 'dee', 'g1'); // connected 1 s ago: its connection may be opening still
+    await app.keepAlive('g1', ['held'], true);
+    expect(heard).toEqual(['ghost dropped']);
+    expect(await store.get('ghost')).toMatchObject({ state: 'interrupted' });
+    expect((await store.all()).filter((x) => x.state === 'connected').map((x) => x.sessionId).sort()).toEqual(['elsewhere', 'held', 'opening']);
+    // Judged at most once a session timeout per gateway.
+    now = new Date(9000);
+    await app.keepAlive('g1', ['held'], true);
+    expect(heard).toEqual(['ghost dropped']);
+    now = new Date(12_000);
+    await app.keepAlive('g1', ['held'], true);
+    expect(heard).toEqual(['ghost dropped', 'opening dropped']);
+  });
+});
+
 describe('otherGatewaysAlive', () => {
   it('counts the other gateways heard from within the session timeout', async () => {
     const store = new InMemorySessionStore();

@@ -15,7 +15,7 @@ describe('sessions in a NATS key-value bucket', () => {
     stores.push(store);
     return store;
   };
-  const session = (sessionId: string): Session => ({ sessionId, identity: 'kim', gatewayId: 'gw', state: 'connected', openedAt: new Date(), interruptedAt: null });
+  const session = (sessionId: string): Session => ({ sessionId, identity: 'kim', gatewayId: 'gw', state: 'connected', openedAt: new Date(), interruptedAt: null, connectedAt: new Date() });
   /** Messages the bucket's stream holds for a key (0 or 1: the bucket keeps one revision). */
   const held = async (key: string) => {
     const jsm = await nc.jetstreamManager();

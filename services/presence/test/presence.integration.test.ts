@@ -74,7 +74,7 @@ describe('presence (with the real room service and NATS)', () => {
 
   const members = async (roomId: string) => (await rooms.getRoom({ roomId, name: '' })).members;
   const keep = (client: PresenceClient, gatewayId: string, ids: string[]) => {
-    const timer = setInterval(() => void client.keepAlive({ gatewayId, sessionIds: ids }).catch(() => undefined), 150);
+    const timer = setInterval(() => void client.keepAlive({ gatewayId, sessionIds: ids, listsAll: false }).catch(() => undefined), 150);
     return () => clearInterval(timer);
   };
 
@@ -261,8 +261,25 @@ describe('presence (with the real room service and NATS)', () => {
       await eventually(async () => (await members(quiet.roomId))[0]?.connectionInterrupted === true, 5000, 'the silent gateway\'s seat to be interrupted');
       await eventually(async () => (await members(quiet.roomId)).length === 0, 6000, 'the silent seat to be freed');
       expect((await members(chatty.roomId)).map((m) => m.connectionInterrupted)).toEqual([false]);
-      const { unknownSessionIds } = await a.keepAlive({ gatewayId: 'gw-chatty', sessionIds: [chatty.sessionId, quiet.sessionId] });
+      const { unknownSessionIds } = await a.keepAlive({ gatewayId: 'gw-chatty', sessionIds: [chatty.sessionId, quiet.sessionId], listsAll: false });
       expect(unknownSessionIds).toEqual([quiet.sessionId]);
+    } finally {
+      stop();
+    }
+  });
+
+  it("drops a session connected on a gateway whose full keepalive list does not name it (a resume the gateway gave up on)", async () => {
+    const { sessionId, roomId } = await seat(a, 'gia', 'gw-left');
+    // Presence carries the resume out; the gateway had given up on it and holds no connection.
+    await a.resumeSession({ sessionId, identity: 'gia', gatewayId: 'gw-ghost' });
+    const stop = keep(a, 'gw-ghost', []);
+    try {
+      await new Promise((r) => setTimeout(r, 900)); // past the session timeout (800 ms here)
+      await a.keepAlive({ gatewayId: 'gw-ghost', sessionIds: [], listsAll: true });
+      await eventually(async () => (await members(roomId))[0]?.connectionInterrupted === true, 3000, 'the seat shown dropped');
+      // Then, as any drop, it can be resumed within the grace.
+      const back = await a.resumeSession({ sessionId, identity: 'gia', gatewayId: 'gw-ghost' });
+      expect(back.seats.map((m) => m.roomId)).toEqual([roomId]);
     } finally {
       stop();
     }

@@ -149,6 +149,6 @@ describe('gRPC mux', () => {
   it('answers a method the server does not serve with an error, not a hang', async () => {
     const other = createClient(presencev1.PresenceServiceService, server.address, 2000, { mux: true });
     clients.push(other);
-    await expect(other.keepAlive({ gatewayId: 'g', sessionIds: [] })).rejects.toBeInstanceOf(DomainError);
+    await expect(other.keepAlive({ gatewayId: 'g', sessionIds: [], listsAll: false })).rejects.toBeInstanceOf(DomainError);
   });
 });

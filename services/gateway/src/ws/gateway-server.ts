@@ -356,8 +356,9 @@ export class GatewayServer {
     // counts as this gateway's were taken over.
     const handedOff = this.handOff?.sessionIds ?? [];
     try {
-      const sessionIds = listSessions || handedOff.length > 0 ? [...byId.keys(), ...handedOff] : [];
-      const { unknownSessionIds, otherGatewaysAlive } = await this.backends.presence.keepAlive({ gatewayId: this.config.gatewayId, sessionIds });
+      const listsAll = listSessions || handedOff.length > 0;
+      const sessionIds = listsAll ? [...byId.keys(), ...handedOff] : [];
+      const { unknownSessionIds, otherGatewaysAlive } = await this.backends.presence.keepAlive({ gatewayId: this.config.gatewayId, sessionIds, listsAll });
       if (handedOff.length > 0) {
         if (otherGatewaysAlive === 0) this.handOff?.end(); // no one to hand them to
         else this.handOff?.takenOver(unknownSessionIds);

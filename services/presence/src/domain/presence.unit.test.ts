@@ -4,7 +4,7 @@ import { canResume, interrupt, judgeSession, resumeOn, Session } from './session
 const policy = { sessionTimeoutMs: 5000, resumeGraceMs: 20_000 };
 const t = (ms: number) => new Date(ms);
 const session = (over: Partial<Session> = {}): Session => ({
-  sessionId: 's1', identity: 'alice', gatewayId: 'g1', state: 'connected', openedAt: t(0), interruptedAt: null, ...over,
+  sessionId: 's1', identity: 'alice', gatewayId: 'g1', state: 'connected', openedAt: t(0), interruptedAt: null, connectedAt: t(0), ...over,
 });
 
 describe('judgeSession', () => {
@@ -32,7 +32,7 @@ describe('resuming', () => {
   it('lets the same identity resume within the grace period, on another gateway', () => {
     const s = interrupt(session(), t(1000));
     expect(canResume(s, 'alice', t(5000), policy)).toBe(true);
-    expect(resumeOn(s, 'g2')).toMatchObject({ gatewayId: 'g2', state: 'connected', interruptedAt: null });
+    expect(resumeOn(s, 'g2', t(5000))).toMatchObject({ gatewayId: 'g2', state: 'connected', interruptedAt: null, connectedAt: t(5000), openedAt: t(0) });
   });
   it('refuses another identity, an unknown session and a late resume', () => {
     const s = interrupt(session(), t(1000));

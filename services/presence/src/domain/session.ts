@@ -9,6 +9,8 @@ export interface Session {
   state: SessionState;
   openedAt: Date;
   interruptedAt: Date | null;
+  /** When it was last opened or resumed (records written before it was kept: openedAt). */
+  connectedAt: Date;
 }
 
 export interface LivenessPolicy {
@@ -45,6 +47,6 @@ export function canResume(s: Session | undefined, identity: string, now: Date, p
   return judgeSession(s, undefined, now, { ...policy, sessionTimeoutMs: Number.POSITIVE_INFINITY }) !== 'expire';
 }
 
-export function resumeOn(s: Session, gatewayId: string): Session {
-  return { ...s, gatewayId, state: 'connected', interruptedAt: null };
+export function resumeOn(s: Session, gatewayId: string, now: Date): Session {
+  return { ...s, gatewayId, state: 'connected', interruptedAt: null, connectedAt: now };
 }

@@ -30,16 +30,21 @@ const instanceKey = (id: string) => `presence.${id}`;
 /** What NATS takes as a key (as nats.js checks it). */
 const keyPattern = /^[-/=\w]+(\.[-/=\w]+)*$/;
 
-interface StoredSession extends Omit<Session, 'openedAt' | 'interruptedAt'> {
+interface StoredSession extends Omit<Session, 'openedAt' | 'interruptedAt' | 'connectedAt'> {
   openedAt: string;
   interruptedAt: string | null;
+  /** Absent in records an older presence wrote. */
+  connectedAt?: string;
 }
 
 const encode = (s: Session): Uint8Array =>
-  new TextEncoder().encode(JSON.stringify({ ...s, openedAt: s.openedAt.toISOString(), interruptedAt: s.interruptedAt?.toISOString() ?? null }));
+  new TextEncoder().encode(
+    JSON.stringify({ ...s, openedAt: s.openedAt.toISOString(), interruptedAt: s.interruptedAt?.toISOString() ?? null, connectedAt: s.connectedAt.toISOString() }),
+  );
 const decode = (data: Uint8Array): Session => {
   const raw = JSON.parse(new TextDecoder().decode(data)) as StoredSession;
-  return { ...raw, openedAt: new Date(raw.openedAt), interruptedAt: raw.interruptedAt ? new Date(raw.interruptedAt) : null };
+  const openedAt = new Date(raw.openedAt);
+  return { ...raw, openedAt, interruptedAt: raw.interruptedAt ? new Date(raw.interruptedAt) : null, connectedAt: raw.connectedAt ? new Date(raw.connectedAt) : openedAt };
 };
 
 export interface KvSessionStoreOptions {

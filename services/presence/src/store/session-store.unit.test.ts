@@ -2,7 +2,7 @@ import { Session } from '../domain/session';
 import { SessionIndex } from './session-store';
 
 describe('SessionIndex', () => {
-  const session = (sessionId: string, identity: string): Session => ({ sessionId, identity, gatewayId: 'gw', state: 'connected', openedAt: new Date(0), interruptedAt: null });
+  const session = (sessionId: string, identity: string): Session => ({ sessionId, identity, gatewayId: 'gw', state: 'connected', openedAt: new Date(0), interruptedAt: null, connectedAt: new Date(0) });
 
   it("finds an identity's sessions, and forgets them when they go or change hands", () => {
     const index = new SessionIndex();

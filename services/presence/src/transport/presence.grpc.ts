@@ -76,7 +76,7 @@ export function presenceGrpcBinding(app: PresenceApp): ServiceBinding {
       async keepAlive(req) {
         if (!req.gatewayId) throw new DomainError('INVALID_ARGUMENT', 'gateway_id is required');
         if (req.sessionIds.length > 100_000) throw new DomainError('INVALID_ARGUMENT', 'at most 100000 session ids per call');
-        const unknownSessionIds = await app.keepAlive(req.gatewayId, req.sessionIds);
+        const unknownSessionIds = await app.keepAlive(req.gatewayId, req.sessionIds, req.listsAll);
         return { unknownSessionIds, otherGatewaysAlive: await app.otherGatewaysAlive(req.gatewayId) };
       },
       async getUserPresence(req) {

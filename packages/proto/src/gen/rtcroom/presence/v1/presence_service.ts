@@ -227,8 +227,14 @@ export interface CloseSessionResponse {
 
 export interface KeepAliveRequest {
   gatewayId: string;
-  /** NEXT-ID: 3 */
   sessionIds: string[];
+  /**
+   * session_ids are every session the gateway holds (some keepalives list none, as a heartbeat).
+   * Presence then interrupts, as any drop, the sessions it counts as connected on this gateway for
+   * longer than its session timeout that are not listed: the gateway holds no connection for them
+   * (say, a resume presence carried out after the gateway had given up on it).
+   */
+  listsAll: boolean;
 }
 
 export interface KeepAliveResponse {
@@ -1249,7 +1255,7 @@ export const CloseSessionResponse: MessageFns<CloseSessionResponse> = {
 };
 
 function createBaseKeepAliveRequest(): KeepAliveRequest {
-  return { gatewayId: "", sessionIds: [] };
+  return { gatewayId: "", sessionIds: [], listsAll: false };
 }
 
 export const KeepAliveRequest: MessageFns<KeepAliveRequest> = {
@@ -1259,6 +1265,9 @@ export const KeepAliveRequest: MessageFns<KeepAliveRequest> = {
     }
     for (const v of message.sessionIds) {
       writer.uint32(18).string(v!);
+    }
+    if (message.listsAll !== false) {
+      writer.uint32(24).bool(message.listsAll);
     }
     return writer;
   },
@@ -1292,6 +1301,14 @@ export const KeepAliveRequest: MessageFns<KeepAliveRequest> = {
             message.sessionIds.push(reader.string());
             continue;
           }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.listsAll = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1316,6 +1333,11 @@ export const KeepAliveRequest: MessageFns<KeepAliveRequest> = {
         : globalThis.Array.isArray(object?.session_ids)
         ? object.session_ids.map((e: any) => globalThis.String(e))
         : [],
+      listsAll: isSet(object.listsAll)
+        ? globalThis.Boolean(object.listsAll)
+        : isSet(object.lists_all)
+        ? globalThis.Boolean(object.lists_all)
+        : false,
     };
   },
 
@@ -1327,6 +1349,9 @@ export const KeepAliveRequest: MessageFns<KeepAliveRequest> = {
     if (message.sessionIds?.length) {
       obj.sessionIds = message.sessionIds;
     }
+    if (message.listsAll !== undefined) {
+      obj.listsAll = message.listsAll;
+    }
     return obj;
   },
 
@@ -1337,6 +1362,7 @@ export const KeepAliveRequest: MessageFns<KeepAliveRequest> = {
     const message = createBaseKeepAliveRequest();
     message.gatewayId = object.gatewayId ?? "";
     message.sessionIds = object.sessionIds?.map((e) => e) || [];
+    message.listsAll = object.listsAll ?? false;
     return message;
   },
 };
