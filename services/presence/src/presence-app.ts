@@ -126,6 +126,9 @@ export class PresenceApp {
     for (let attempt = 1; ; attempt++) {
       const s = await this.store.get(sessionId);
       if (!canResume(s, identity, this.now(), this.policy)) throw new DomainError('SESSION_NOT_FOUND', `session ${sessionId} cannot be resumed`);
+      // The gateway gave up already (its deadline passed while this waited, as in a storm of resumes):
+      // moving the session would only leave it connected where nobody holds it.
+      if (scope?.cancelled) throw new DomainError('UNAVAILABLE', `the resume of session ${sessionId} came too late; resume it again`);
       const session = resumeOn(s, gatewayId, this.now());
       if (await this.store.replace(session, s)) {
         const { members: seats, roomSeqs } = await this.rooms.setSessionConnection(sessionId, true, scope);

@@ -138,6 +138,14 @@ describe('a resume crossing an interrupt', () => {
     expect(heard).toEqual([]);
   });
 
+  it('a resume whose caller gave up (its deadline passed while it waited) moves nothing', async () => {
+    const { store, heard, app } = setup();
+    await app.open('s1', 'alice', 'g1');
+    await expect(app.resume('s1', 'alice', 'g2', { cancelled: true })).rejects.toMatchObject({ reason: 'UNAVAILABLE' });
+    expect(await store.get('s1')).toMatchObject({ gatewayId: 'g1', state: 'connected' });
+    expect(heard).toEqual([]);
+  });
+
   it('a session another instance changed meanwhile is judged again and resumed over its new copy', async () => {
     const { store, heard, app } = setup();
     await app.open('s1', 'alice', 'g1');

@@ -24,6 +24,8 @@ export interface RequestScope {
   readonly requestId?: string;
   /** A logger whose lines name the request. */
   readonly log?: Logger;
+  /** True once the caller no longer waits (a handler's CallContext says so): work not begun is not worth beginning. */
+  readonly cancelled?: boolean;
 }
 
 /** The second argument of every handler (AsyncHandlers). */
