@@ -222,7 +222,9 @@ const plan: Record<string, ((command: string) => Promise<void>) | { skip: string
   'node bench/dist/resume-storm.js': async (command) => {
     const out = await succeeds(`${command} --members 30 --seat-rate 30`);
     expect(out).toMatch(/^resume-storm \(SIGTERM\): 30\/30 resumed and synced in \d+ ms; not resumed 0, seats lost 0, failed 0/m);
-    expect(out).toMatch(/room events written 0$/m);
+    // What the hand-off is for: nobody shown dropped (memberConnectionChanged). Other events may land
+    // in the window on a loaded machine (the seating's own, written late), so they are not counted.
+    expect(out).toMatch(/^  members shown dropped or back meanwhile: 0$/m);
   },
 };
 

@@ -51,19 +51,23 @@ const clients = whole('clients', values.clients);
 const r1 = (v: number) => Math.round(v * 10) / 10;
 const ms = (s: Summary | null) => (s ? `p50 ${r1(s.p50)} / p99 ${r1(s.p99)} / max ${r1(s.max)} ms` : "-");
 
+/** The room events written, by kind, when there were any. */
+const kinds = (r: ResumeStormResult) => (r.roomEventKinds && Object.keys(r.roomEventKinds).length > 0 ? ` (${Object.entries(r.roomEventKinds).map(([k, n]) => `${k} ${n}`).join(', ')})` : '');
+
 function describe(r: ResumeStormResult): string[] {
   const services = r.processes.filter((p) => !p.name.startsWith('(')).map((p) => `${p.name} ${p.cpuSeconds}`);
   const shared = r.processes.filter((p) => p.name.startsWith('(')).map((p) => `${p.name.slice(1, p.name.indexOf(','))} ${p.cpuSeconds}`);
   if (r.allGoneMs !== undefined) {
     return [
       `resume-storm (${r.signal}, staying away): ${r.dropped} dropped; all shown dropped in ${r.allDroppedMs ?? '-'} ms, all gone in ${r.allGoneMs ?? '-'} ms`,
-      `  CPU s: ${[...services, ...shared].join(', ')}; room events written ${r.roomEventsWritten ?? '-'}`,
+      `  CPU s: ${[...services, ...shared].join(', ')}; room events written ${r.roomEventsWritten ?? '-'}${kinds(r)}`,
     ];
   }
   return [
     `resume-storm (${r.signal}): ${r.resumed}/${r.dropped} resumed and synced in ${r.settledMs ?? '-'} ms; not resumed ${r.notResumed}, seats lost ${r.seatsLost}, failed ${r.failed}, retries ${r.retries}${Object.keys(r.errors).length ? `, errors ${JSON.stringify(r.errors)}` : ''}`,
     `  drop -> welcome ${ms(r.dropToWelcome)}; connect -> welcome ${ms(r.connectToWelcome)}; welcome -> synced ${ms(r.sync)}; drop -> synced ${ms(r.dropToSynced)}`,
-    `  CPU s: ${[...services, ...shared].join(', ')}; ${r.cpuPerResumeMs ?? '-'} ms per member resumed; room events written ${r.roomEventsWritten ?? '-'}`,
+    `  CPU s: ${[...services, ...shared].join(', ')}; ${r.cpuPerResumeMs ?? '-'} ms per member resumed; room events written ${r.roomEventsWritten ?? '-'}${kinds(r)}`,
+    `  members shown dropped or back meanwhile: ${r.roomEventKinds ? (r.roomEventKinds.memberConnectionChanged ?? 0) : '-'}`,
   ];
 }
 

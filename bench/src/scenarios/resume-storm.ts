@@ -3,6 +3,7 @@
 // back-off), and every member resumes on a second gateway and syncs its seat. Reports how long the
 // storm took to settle, each member's wait, what was lost, and the CPU it cost each process.
 import * as path from 'node:path';
+import { roomEventv1 } from '@rtcroom/proto';
 import { Client } from 'pg';
 import { nowMs } from '../clock';
 import { mergeResumeSamples } from '../load/resume-load';
@@ -46,6 +47,8 @@ export interface ResumeStormResult {
   processes: ProcessUsage[];
   /** Room events written from the signal until every member was back (members shown interrupted and back). */
   roomEventsWritten: number | null;
+  /** Of those, by kind (the RoomEvent's payload case, e.g. memberConnectionChanged: a member shown dropped or back). */
+  roomEventKinds: Record<string, number> | null;
   /** The system's CPU (services, Postgres, NATS) per member resumed. */
   cpuPerResumeMs: number | null;
   /** With stayAway: from the signal until every member was shown dropped (connection interrupted), and until every one had left. */
@@ -97,7 +100,7 @@ export async function runResumeStorm(ctx: ScenarioContext, target: Target, o: Re
     const before = watched.map((p) => sampleProc(p.pid));
     const groupsBefore = SHARED.map((comm) => sampleGroup(comm));
 
-    const eventsBefore = await countRoomEvents(target);
+    const eventsBefore = await lastRoomEvent(target);
     const signalAt = nowMs();
     target.socketHolder.child.kill(o.signal);
     say(`resume-storm: gateway A sent ${o.signal}; members resume on gateway B`);
@@ -117,7 +120,7 @@ export async function runResumeStorm(ctx: ScenarioContext, target: Target, o: Re
       const after = sampleGroup(comm);
       if (groupsBefore[i] && after) processes.push(groupUsageBetween(`(${comm}, shared)`, groupsBefore[i] as ProcSample, after));
     });
-    const eventsAfter = await countRoomEvents(target);
+    const eventKinds = eventsBefore === null ? null : await roomEventsAfter(target, eventsBefore);
     const s: ResumeSamples = mergeResumeSamples(collected.map((c) => c.samples));
     const cpuSeconds = processes.reduce((sum, p) => sum + p.cpuSeconds, 0);
     return {
@@ -138,7 +141,8 @@ export async function runResumeStorm(ctx: ScenarioContext, target: Target, o: Re
       sync: summarize(s.syncMs),
       dropToSynced: summarize(s.dropToSyncedMs),
       processes,
-      roomEventsWritten: eventsBefore !== null && eventsAfter !== null ? eventsAfter - eventsBefore : null,
+      roomEventsWritten: eventKinds === null ? null : Object.values(eventKinds).reduce((n, k) => n + k, 0),
+      roomEventKinds: eventKinds,
       cpuPerResumeMs: s.resumed > 0 ? Math.round((cpuSeconds * 1_000_000) / s.resumed) / 1000 : null,
       ...(away ?? {}),
     };
@@ -182,18 +186,35 @@ async function watchMembersGo(target: Target, runTag: string, seated: number, si
   return { allDroppedMs, allGoneMs };
 }
 
-/** Rows in the bench database's room_events (null where it cannot be read). */
-async function countRoomEvents(target: Target): Promise<number | null> {
+/** Runs `query` on the bench database; null where it cannot be read. */
+async function withBenchDb<T>(target: Target, query: (db: Client) => Promise<T>): Promise<T | null> {
   const url = target.env?.DATABASE_URL;
   if (!url) return null;
   const db = new Client({ connectionString: url });
   try {
     await db.connect();
-    const { rows } = await db.query<{ n: string }>('select count(*) as n from room_events');
-    return Number(rows[0]?.n ?? 0);
+    return await query(db);
   } catch {
     return null;
   } finally {
     await db.end().catch(() => undefined);
   }
+}
+
+/** The position of the bench database's latest room event (0: none). */
+function lastRoomEvent(target: Target): Promise<number | null> {
+  return withBenchDb(target, async (db) => Number((await db.query<{ p: string | null }>('select max(position) as p from room_events')).rows[0]?.p ?? 0));
+}
+
+/** The room events written after a position, by kind (RoomEvent's payload case). */
+function roomEventsAfter(target: Target, position: number): Promise<Record<string, number> | null> {
+  return withBenchDb(target, async (db) => {
+    const { rows } = await db.query<{ payload: Buffer }>('select payload from room_events where position > $1', [position]);
+    const kinds: Record<string, number> = {};
+    for (const { payload } of rows) {
+      const kind = roomEventv1.RoomEvent.decode(payload).payload?.$case ?? 'unknown';
+      kinds[kind] = (kinds[kind] ?? 0) + 1;
+    }
+    return kinds;
+  });
 }
