@@ -15,9 +15,13 @@ export class SessionOwners<C> {
     await this.closing.get(sessionId)?.catch(() => undefined);
   }
 
-  /** The connection's session is open (new, or resumed). */
+  /**
+   * The connection's session is open (new, or resumed). A resume that took the session over already
+   * speaks for it, unless a newer connection took it over since (the client gave up on this one while
+   * presence was slow and came again): that one keeps it.
+   */
   opened(sessionId: string, conn: C): void {
-    this.owners.set(sessionId, conn);
+    if (!this.owners.has(sessionId)) this.owners.set(sessionId, conn);
   }
 
   /** A resume that did not give the connection this session (refused, or failed): it goes back to `other` (another connection here holding it), if any. */

@@ -10,6 +10,16 @@ describe('SessionOwners', () => {
     expect(owners.release('s1', 'new')).toBe(false); // released once
   });
 
+  it('a resume that ends after a newer connection took the session over does not take it back', () => {
+    const owners = new SessionOwners<string>();
+    void owners.takeOver('s1', 'slow'); // its resume waits on presence; the client gives up on it
+    void owners.takeOver('s1', 'again');
+    owners.opened('s1', 'slow');
+    expect(owners.release('s1', 'slow')).toBe(false); // closed: it tells presence nothing
+    owners.opened('s1', 'again');
+    expect(owners.release('s1', 'again')).toBe(true);
+  });
+
   it('a resume waits for a close of the session under way here, so presence hears the close first', async () => {
     const owners = new SessionOwners<string>();
     owners.opened('s1', 'old');
