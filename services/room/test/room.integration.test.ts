@@ -176,6 +176,19 @@ describe('room service (Postgres + NATS + gRPC)', () => {
     expect(second.members.map((m) => m.memberId)).toEqual([second.member?.memberId]);
   });
 
+  it('gives a session that joins a room again the seat it holds there: the same member and stream, a fresh push URL, nothing told', async () => {
+    const { room } = await client.createRoom({ room: group('again-same'), requestId: '' });
+    const first = await client.joinRoom(roomServicev1.JoinRoomRequest.fromPartial({ roomId: room!.id, identity: 'cara', sessionId: 'kept' }));
+    const again = await client.joinRoom(roomServicev1.JoinRoomRequest.fromPartial({ roomId: room!.id, identity: 'cara', sessionId: 'kept' }));
+    expect(again.member?.memberId).toBe(first.member?.memberId);
+    expect(again.pushUrl?.streamId).toBe(first.pushUrl?.streamId);
+    expect(again.seq).toBe(first.seq);
+    expect(again.members.map((m) => m.memberId)).toEqual([first.member?.memberId]);
+    // Another session of the identity (another tab, another phone) replaces it.
+    const elsewhere = await client.joinRoom(roomServicev1.JoinRoomRequest.fromPartial({ roomId: room!.id, identity: 'cara', sessionId: 'other' }));
+    expect(elsewhere.member?.memberId).not.toBe(first.member?.memberId);
+  });
+
   it('closes a room: members leave, and the name then gives a new room with a new id', async () => {
     const { room } = await client.createRoom({ room: group('phoenix'), requestId: '' });
     await client.joinRoom(roomServicev1.JoinRoomRequest.fromPartial({ roomId: room!.id, identity: 'dave', sessionId: 'sd' }));

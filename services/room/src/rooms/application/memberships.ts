@@ -172,12 +172,15 @@ export class Memberships {
     const { memberId, signing } = this.grants.take(target, kind, input.identity, input.scope);
     signing.catch(() => undefined); // awaited below; a failure before then is not unhandled
     try {
-      const joined = await this.tx.run(target.id, async (change) => {
+      const joined = await this.tx.run(target.id, async (change): Promise<JoinResult | { takenBack: Member }> => {
         const room = await change.lock(target.id, input.identity);
         const seated = [...change.seated];
         const role = input.role ?? 'seat';
         const decision = decideSeat(room, seated, input.identity, change.bannedUntil, change.now, role);
         if (!decision.ok) throw decision.error;
+        // The session that holds the identity's seat joins again (a page reloaded into a resumed
+        // session, a mini-program opened again, a push URL renewed): that seat back, nothing written.
+        if (takesBack(decision.replaces, input.sessionId, role)) return { takenBack: decision.replaces! };
         const pushUrl = await signing;
         if (decision.replaces) await change.unseat(room, decision.replaces, 'replaced');
         const member: Member = {
@@ -210,6 +213,7 @@ export class Memberships {
         await change.commit(room);
         return { room, member, members, ...handedOut(role, pushUrl), playUrls: await viewing, seq: room.seq };
       }, { optimistic: true });
+      if ('takenBack' in joined) return await this.seatAgain(target, joined.takenBack, input.scope);
       this.grants.prepare(joined.room);
       return joined;
     } catch (err) {
@@ -536,11 +540,18 @@ export class Memberships {
     const member = await this.tx.store.rooms.findMemberByJoinRequest(room.id, input.requestId!);
     if (!member || member.identity !== input.identity) return null;
     if (member.state === 'left') throw new DomainError('NOT_A_MEMBER', 'the membership this request made has ended');
+    return this.seatAgain(room, member, input.scope);
+  }
+
+  /**
+   * A seat held already, answered as its join was: the room as it is now, and the seat's fresh push
+   * URL (or an audience member's fresh entry URL: a join again is how either is renewed), for the
+   * membership's own kind, not the asking join's.
+   */
+  private async seatAgain(room: Room, member: Member, scope: RequestScope | undefined): Promise<JoinResult> {
     const snap = await this.rooms.get({ roomId: room.id });
-    // The first join's kind, not this retry's: the membership is what the first one made.
-    // A seat's fresh push URL, or an audience member's fresh entry URL (a retry is how either is renewed).
-    const issued = await this.issuer.issuePushUrl(pushUrlRequestOf(room, member), input.scope);
-    return { room: snap.room, member, members: snap.members, ...handedOut(roleOf(member), issued), playUrls: await this.playUrlsFor(room.id, member, snap.members, input.scope), seq: snap.seq };
+    const issued = await this.issuer.issuePushUrl(pushUrlRequestOf(room, member), scope);
+    return { room: snap.room, member, members: snap.members, ...handedOut(roleOf(member), issued), playUrls: await this.playUrlsFor(room.id, member, snap.members, scope), seq: snap.seq };
   }
 
   /** Play URLs of the others publishing, signed for the viewer's kind; none (the caller asks) if the issuer fails. */
@@ -549,6 +560,16 @@ export class Memberships {
     if (streamIds.length === 0 || !this.issuer.issueViewerPlayUrls) return [];
     return this.issuer.issueViewerPlayUrls(roomId, viewer.identity, streamIds, viewer.kind, scope).catch(() => []);
   }
+}
+
+/**
+ * A join takes back the seat its own session holds in the room, in the same role (a session's second
+ * join of a room is not a new membership: the others would see it leave and join, and a call's party
+ * a new stream). Another session of the identity (another tab, another device) replaces it; a join
+ * without a session (an operator's) too.
+ */
+function takesBack(held: Member | null, sessionId: string, role: MemberRole): boolean {
+  return !!held && sessionId !== '' && held.sessionId === sessionId && roleOf(held) === role;
 }
 
 /** A seat gets its push URL; the audience only its entry URL (where the provider has one), never a push URL. */
