@@ -104,6 +104,14 @@ export interface RtcRoomEvents {
   /** A call of yours changed state (every step, including the ones below). */
   callUpdated: { call: Call; callerPlayUrl?: PlayUrl };
   callEnded: { call: Call; reason: CallEndReason };
+  /**
+   * A call of yours is under way in a room this client holds no seat in: told once per call at this
+   * client's first connect (a page reloaded, a mini-program opened again). `rejoinCall(call.id)` takes
+   * your seat back: the one your session still holds (`seatKept`: it resumed, and the others saw you
+   * dropped) or a new one. Do it soon: the call's other side waits, and a kept seat no join takes
+   * back is given up after `unclaimedSeatMs` (a party gone ends the call).
+   */
+  callToRejoin: { call: Call; seatKept: boolean };
   /** Service desk, a customer: your call waits for an agent; `position` 1 is next. Told again as the queue moves. */
   callQueued: { call: Call; position: number; estimatedWaitSeconds: number };
   /** Service desk, a customer: your call is offered to an agent ("connecting"); it may go back to the queue. */

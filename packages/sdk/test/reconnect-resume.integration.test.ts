@@ -1,7 +1,8 @@
 // The SDK against the real system (all four services, real Postgres and NATS): a client whose network
 // drops keeps its seat, comes back with its resume token, and gets what it missed in order, once each;
 // a refused push URL is replaced without anyone seeing the seat change; an app opened again hears the
-// calls under way for it; a page reloaded with a resume store takes its session and seat back.
+// calls under way for it; a page reloaded with a resume store takes its session and seat back; a page
+// reloaded or an app opened again mid-call is told the call (callToRejoin) and takes its seat in it back.
 import { handlePusherStateChange, nodeSocket, RtcRoomClient, webStorageResumeStore, WebSocketClass } from '@rtcroom/sdk';
 import WebSocket from 'ws';
 import { connectClient, cuttableSocket, recorder, roomName, startTestSystem, TestSystem, token } from './system';
@@ -211,4 +212,66 @@ it('a page reloaded into somewhere else gives up the seat its resumed session ho
   const gone = await left.next((e) => e.member.identity === 'wander-alice');
   expect(gone.reason).toBe('LEAVE_REASON_LEFT');
   expect(JSON.parse(kept.get('rtcroom.session')!).seats).toEqual([]);
+});
+
+it('a page reloaded mid-call with a resumeStore is told the call to rejoin and takes its call seat back: the other side sees it dropped and back, the call goes on', async () => {
+  const kept = new Map<string, string>();
+  const store = webStorageResumeStore({ getItem: (k) => kept.get(k) ?? null, setItem: (k, v) => void kept.set(k, v), removeItem: (k) => void kept.delete(k) });
+  const caller = await client('mid-caller');
+  const net = cuttableSocket();
+  const before = await client('mid-agent', { socket: net.adapter, resumeStore: store });
+  const rang = recorder(before, 'incomingCall');
+  const placed = await caller.placeCall('mid-agent');
+  await caller.reportPusherEvent(placed.room.room.id, 1002);
+  const answered = await before.answerCall((await rang.next()).call.id);
+  const roomId = answered.room!.room.id;
+  const connection = recorder(caller, 'memberConnection');
+  const left = recorder(caller, 'memberLeft');
+  const ended = recorder(caller, 'callEnded');
+
+  // The page reloads mid-call: the new page's client starts from the store and is told of the call.
+  net.cut();
+  expect((await connection.next((e) => !e.connected)).member.identity).toBe('mid-agent');
+  const after = new RtcRoomClient({ socket: nodeSocket(WebSocket as unknown as WebSocketClass), resumeStore: store, unclaimedSeatMs: 1500 });
+  clients.push(after);
+  const toRejoin = recorder(after, 'callToRejoin');
+  const welcomedAt = Date.now();
+  expect((await after.connect(t.system.gatewayUrl, () => token('mid-agent'))).resumed).toBe(true);
+  const told = await toRejoin.next();
+  expect([told.call.id, told.call.state, told.seatKept]).toEqual([answered.call.id, 'CALL_STATE_ACTIVE', true]);
+  const back = await after.rejoinCall(told.call.id);
+  expect(back.room.self.memberId).toBe(answered.room!.self.memberId);
+  expect(back.room.pushUrl.streamId).toBe(answered.room!.pushUrl.streamId);
+  expect(Object.values(back.room.playUrls).map((u) => u.streamId)).toEqual([placed.room.pushUrl.streamId]);
+  expect((await connection.next((e) => e.connected)).member.identity).toBe('mid-agent');
+  expect(after.call(answered.call.id)?.state).toBe('CALL_STATE_ACTIVE');
+  // Past the unclaimed-seat time the seat is still the call's: nobody left, the call not ended.
+  await new Promise((r) => setTimeout(r, Math.max(0, welcomedAt + 1800 - Date.now())));
+  expect(left.seen).toEqual([]);
+  expect(ended.seen).toEqual([]);
+  const hung = await after.hangUp(answered.call.id);
+  expect(hung.endReason).toBe('CALL_END_REASON_HUNG_UP');
+  expect(toRejoin.seen).toHaveLength(1);
+});
+
+it('an app opened again mid-call without a resumeStore is told the call too, and rejoins it in a new seat before its old one is given up', async () => {
+  const caller = await client('new-caller');
+  const net = cuttableSocket();
+  const before = await client('new-callee', { socket: net.adapter });
+  const rang = recorder(before, 'incomingCall');
+  const placed = await caller.placeCall('new-callee');
+  await caller.reportPusherEvent(placed.room.room.id, 1002);
+  const answered = await before.answerCall((await rang.next()).call.id);
+  net.cut();
+  await before.close();
+  const after = new RtcRoomClient({ socket: nodeSocket(WebSocket as unknown as WebSocketClass) });
+  clients.push(after);
+  const toRejoin = recorder(after, 'callToRejoin');
+  expect((await after.connect(t.system.gatewayUrl, () => token('new-callee'))).resumed).toBe(false);
+  const told = await toRejoin.next();
+  expect([told.call.id, told.seatKept]).toEqual([answered.call.id, false]);
+  const back = await after.rejoinCall(told.call.id);
+  expect(back.room.self.memberId).not.toBe(answered.room!.self.memberId);
+  expect(back.call.state).toBe('CALL_STATE_ACTIVE');
+  await caller.hangUp(answered.call.id);
 });

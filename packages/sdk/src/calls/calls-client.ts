@@ -7,6 +7,7 @@ import { CallTracker } from './call-tracker.js';
 
 export abstract class CallsClient extends RoomsClient {
   protected readonly callTracker = new CallTracker(this.events, () => this.identity);
+  private welcomedBefore = false;
 
   /**
    * Calls someone: you get a seat in a new call room and its push URL. Start pushing; once your push
@@ -59,10 +60,24 @@ export abstract class CallsClient extends RoomsClient {
 
   // ---- what comes in
 
+  /**
+   * Takes your seat in a call under way again (told as `callToRejoin`: a page reloaded, a
+   * mini-program opened again): the seat your resumed session still holds, with a fresh push URL
+   * (the others saw you dropped and back), or a new one in its place. The call goes on.
+   */
+  async rejoinCall(callId: string, options: { kind?: ClientKind } = {}): Promise<{ call: Call; room: JoinedRoom }> {
+    const call = this.callTracker.get(callId) ?? (await this.transport.request('getCall', { callId }, { onAnswer: this.track })).call;
+    const room = await this.joinRoom({ roomId: call.roomId, ...options });
+    return { call: this.callTracker.get(callId) ?? call, room };
+  }
+
   protected override onWelcome(welcome: Welcome): void {
+    const first = !this.welcomedBefore;
+    this.welcomedBefore = true;
     super.onWelcome(welcome);
-    if (welcome.resumed) void this.refreshCalls();
-    else void this.learnCalls();
+    // This client's first session may be one resumed from before a reload: its calls are unknown here.
+    if (welcome.resumed && !first) void this.refreshCalls();
+    else void this.learnCalls(welcome);
   }
 
   protected override onFrame(frame: ServerMessage): void {
@@ -91,12 +106,20 @@ export abstract class CallsClient extends RoomsClient {
    * A session that did not resume (the first connect, an app opened again, a page reloaded): the calls
    * under way for this identity that began before it, so one that rings for it rings here too.
    */
-  private async learnCalls(): Promise<void> {
+  private async learnCalls(welcome: Welcome): Promise<void> {
+    let calls: Call[];
     try {
-      const { calls } = await this.transport.request('listMyCalls', {});
-      for (const call of calls) this.callTracker.listed(call);
+      ({ calls } = await this.transport.request('listMyCalls', {}));
     } catch {
       // A gateway without the request, or the connection gone: calls are told from now on as they come.
+      return;
+    }
+    for (const call of calls) this.callTracker.listed(call);
+    const me = this.identity;
+    for (const call of calls) {
+      const seatKept = welcome.resumed && welcome.seats.some((s) => s.roomId === call.roomId);
+      if (this.transport.welcome !== welcome || !this.callTracker.get(call.id) || this.roomTracker.snapshot(call.roomId)) continue;
+      if (seatedParty(call, me) || seatKept) this.events.emit('callToRejoin', { call: this.callTracker.get(call.id)!, seatKept });
     }
   }
 
@@ -111,4 +134,12 @@ export abstract class CallsClient extends RoomsClient {
       }
     }
   }
+}
+
+/**
+ * A party with a seat in the call's room: its caller from the start, its callee once it answered. An
+ * invited guest's seat shows in the resumed session's seats.
+ */
+function seatedParty(call: Call, me: string): boolean {
+  return call.callerIdentity === me || (call.calleeIdentity === me && call.state === 'CALL_STATE_ACTIVE');
 }
