@@ -1,4 +1,5 @@
 // Incoming calls can arrive on any page: the app asks the user and opens the call page on "Answer".
+// Opened again mid-call, it goes straight back into the call.
 const { signIn } = require('./utils/session.js');
 const lang = require('./utils/lang.js');
 
@@ -20,6 +21,9 @@ App({
         },
       });
     });
+    // A call this phone was in when WeChat closed the mini-program: back into it at once (the other
+    // side waits; the seat the resumed session kept is taken back, so they saw it dropped and back).
+    client.on('callToRejoin', ({ call }) => wx.navigateTo({ url: `/pages/call/call?rejoin=${call.id}` }));
     // A call that ends before it is answered closes the question.
     client.on('callEnded', ({ call }) => {
       if (this.globalData.incoming && this.globalData.incoming.call.id === call.id) this.globalData.incoming = null;

@@ -80,6 +80,12 @@ function nextEvent<K extends keyof RtcRoomEvents>(client: RtcRoomClient, name: K
     });
   }, 120_000);
 
+  /** What a test leaves to close, pass or fail. */
+  const onCleanup: (() => Promise<unknown>)[] = [];
+  afterEach(async () => {
+    for (const close of onCleanup.splice(0)) await close().catch(() => undefined);
+  });
+
   afterAll(async () => {
     await customer?.close();
     await context?.close().catch(() => undefined);
@@ -164,6 +170,62 @@ function nextEvent<K extends keyof RtcRoomEvents>(client: RtcRoomClient, name: K
     await agent.waitForSelector('[data-testid=desk-call]', { state: 'hidden' });
     await agentState(agent, 'WRAP_UP');
     expect(await agent.textContent('[data-testid=desk-my-state]')).toBe('wrap up');
+    expect(pageErrors).toEqual([]);
+  }, 120_000);
+
+  it('an agent who reloads the console mid-call is signed in again with its desk open and back in the call: the customer sees it dropped and back, the call goes on', async () => {
+    const { team } = await desk.createTeam({ team: deskv1.Team.fromPartial({ name: `reload-${process.pid}-${Date.now().toString(36)}`, displayName: 'Accounts', ringTimeoutSeconds: 60, wrapUpSeconds: 120 }) });
+    const agent = await agentDesk('agent-rita', team!.name);
+    await agent.click('[data-testid=desk-available]');
+    await agentState(agent, 'AVAILABLE');
+    const carl = new RtcRoomClient({ socket: nodeSocket(WebSocket as unknown as WebSocketClass) });
+    onCleanup.push(() => carl.close());
+    await carl.connect(system.gatewayUrl, issueAccessToken(secret, { identity: 'cust-erin', name: 'Erin' }));
+    const placed = await carl.callTeam(team!.name, { metadata: 'opening an account' });
+    const roomId = placed.room.room.id;
+    const active = nextEvent(carl, 'callUpdated', (e) => e.call.state === 'CALL_STATE_ACTIVE', 60_000);
+    await carl.reportPusherEvent(roomId, 1002);
+    await agent.waitForSelector('[data-testid=desk-offer]:not([hidden])');
+    await agent.click('[data-testid=desk-accept]');
+    await active;
+    await agent.waitForSelector('[data-testid=desk-call]:not([hidden]) [data-testid=desk-member-cust-erin]');
+    const agentMember = carl.room(roomId)!.members.find((m) => m.identity === 'agent-rita')!;
+
+    // What the customer sees from here on.
+    const seen: string[] = [];
+    carl.on('memberConnection', (e) => seen.push(`memberConnection:${e.connected}:${e.member.identity}`));
+    carl.on('memberLeft', (e) => seen.push(`memberLeft:${e.member.identity}`));
+    carl.on('memberJoined', (e) => seen.push(`memberJoined:${e.member.identity}`));
+    carl.on('callEnded', (e) => seen.push(`callEnded:${e.call.id}`));
+    const back = nextEvent(carl, 'memberConnection', (e) => e.member.identity === 'agent-rita' && e.connected, 30_000);
+    await agent.reload();
+
+    // Signed in again at once (nothing typed), the team's desk open, and back in the call.
+    await agent.waitForSelector('[data-testid=connection][data-state=connected]');
+    await agent.waitForSelector('#desk-body:not([hidden])');
+    await agent.waitForSelector('[data-testid=desk-team-name]:text("Accounts")');
+    await agent.waitForSelector('[data-testid=desk-call]:not([hidden]) [data-testid=desk-call-state]:text("active")');
+    await agent.waitForSelector('[data-testid=desk-call] [data-testid=desk-member-cust-erin]');
+    await agent.waitForSelector('#log li:has-text("you joined 1:1 call with")');
+    await back;
+    // The same seat, the same stream: the customer saw the agent dropped and back, not leave and join.
+    const after = carl.room(roomId)!.members.find((m) => m.identity === 'agent-rita')!;
+    expect([after.memberId, after.streamId]).toEqual([agentMember.memberId, agentMember.streamId]);
+    expect(seen).toEqual(['memberConnection:false:agent-rita', 'memberConnection:true:agent-rita']);
+    expect(carl.call(placed.call.id)?.state).toBe('CALL_STATE_ACTIVE');
+    await agentState(agent, 'IN_CALL');
+
+    // The agent hangs up from the desk as before.
+    const ended = nextEvent(carl, 'callEnded');
+    await agent.click('[data-testid=desk-hang-up]');
+    await expect(ended).resolves.toMatchObject({ reason: 'CALL_END_REASON_HUNG_UP', call: { endedBy: 'agent-rita' } });
+    // Signing out forgets the sign-in: a reload then shows the form.
+    await agent.click('#sign-out');
+    await agent.waitForSelector('[data-testid=sign-in]:not([hidden])');
+    await agent.reload();
+    await agent.waitForSelector('[data-testid=sign-in]:not([hidden])');
+    expect(await agent.textContent('[data-testid=connection]')).toBe('signed out');
+    await context?.close();
     expect(pageErrors).toEqual([]);
   }, 120_000);
 

@@ -4,7 +4,7 @@
 // (supervise.ts), and read every event in a log.
 // All of it goes through @rtcroom/sdk, as an app would; a browser cannot push RTMP, so the "Push
 // began" button reports what <live-pusher> reports as 1002. Its words are in zh-CN or en (i18n.ts).
-import { describeWebRtcUnavailable, handlePusherStateChange, RtcRoomClient, RtcRoomError } from '@rtcroom/sdk';
+import { describeWebRtcUnavailable, handlePusherStateChange, RtcRoomClient, RtcRoomError, webStorageResumeStore } from '@rtcroom/sdk';
 import type { Call, ConnectionState, PlayUrl, Room, RoomSnapshot, RtcRoomEvents, UiKey } from '@rtcroom/sdk';
 import { ChatLog, wireChat } from './chat.js';
 import { AgentDesk, wireDesk } from './desk.js';
@@ -53,15 +53,50 @@ function roomName(roomId: string): string {
   return roomNames.get(roomId) ?? roomId;
 }
 
+/**
+ * What the sign-in form was given, kept in the tab (sessionStorage, as the SDK keeps the session) so
+ * that a reload signs in again at once, resumes the session and takes the seats back: an agent who
+ * reloads mid-call is back in the call (the customer sees it dropped and back), with its desk open.
+ * Signing out forgets it.
+ */
+interface SignedIn {
+  identity: string;
+  displayName: string;
+  accessToken: string;
+  agentOf: string;
+  supervisorOf: string;
+  /** The desk's team, once opened. */
+  team?: string;
+}
+const signedInKey = 'rtcroom.console.signIn';
+
+function remembered(): SignedIn | undefined {
+  try {
+    const kept = JSON.parse(sessionStorage.getItem(signedInKey) ?? 'null') as SignedIn | null;
+    return kept && typeof kept.identity === 'string' && typeof kept.accessToken === 'string' ? kept : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function remember(kept: SignedIn | undefined): void {
+  try {
+    if (kept) sessionStorage.setItem(signedInKey, JSON.stringify(kept));
+    else sessionStorage.removeItem(signedInKey);
+  } catch {
+    // Storage refused (private mode, full): a reload shows the sign-in form.
+  }
+}
+
 async function signIn(identity: string, displayName: string, accessToken: string, agentOf: string, supervisorOf: string): Promise<void> {
   const teams = (list: string) => list.split(',').map((t) => t.trim()).filter(Boolean);
   const devAgentTeams = teams(agentOf);
   const supervisorTeams = accessToken ? supervisorTeamsOf(accessToken) : teams(supervisorOf);
   if (!identity && !accessToken) throw new Error(t('giveIdentity'));
   // An agent's console is a browser: its URLs are WebRTC ones where the deployment has them.
-  const c = new RtcRoomClient({ kind: 'CLIENT_KIND_BROWSER', locale: currentLocale() });
+  const c = new RtcRoomClient({ kind: 'CLIENT_KIND_BROWSER', locale: currentLocale(), resumeStore: webStorageResumeStore() });
   // The desk keeps its own state from the SDK's events before the redraws below see it.
-  desk = new AgentDesk(c, { act, log, entered, tiles: (container, room) => media?.render(container, room) });
+  desk = new AgentDesk(c, { act, log, entered, tiles: (container, room) => media?.render(container, room), teamOpened: rememberTeam });
   chat = new ChatLog(c);
   media = new ConsoleMedia(c, () => draw());
   whisper = new WhisperHeard(c, () => media);
@@ -78,6 +113,8 @@ async function signIn(identity: string, displayName: string, accessToken: string
   c.on('callEnded', (e) => {
     if (incoming?.call.id === e.call.id) incoming = undefined;
   });
+  // A call this tab was in before a reload: back into it at once (the other side waits).
+  c.on('callToRejoin', ({ call }) => act(t('actRejoinCall'), async () => entered((await c.rejoinCall(call.id)).room)));
   c.on('connectionState', (e) => drawConnection(e.state));
   for (const name of redrawOn) c.on(name, () => draw());
   c.on('roomClosed', () => void refreshRooms());
@@ -86,6 +123,8 @@ async function signIn(identity: string, displayName: string, accessToken: string
   const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
   await c.connect(`${scheme}://${location.host}/v1/ws`, accessToken || devToken(identity, displayName, devAgentTeams, supervisorTeams));
   client = c;
+  const team = remembered()?.team;
+  remember({ identity, displayName, accessToken, agentOf, supervisorOf, team });
   $('sign-in').hidden = true;
   $('workspace').hidden = false;
   $('sign-out').hidden = false;
@@ -93,6 +132,7 @@ async function signIn(identity: string, displayName: string, accessToken: string
   if (supervisorTeams.length > 0) supervise = new SupervisorPanel(c, supervisorTeams, { act, log, entered, media: () => media });
   $('desk-teams').innerHTML = (accessToken ? agentTeamsOf(accessToken) : devAgentTeams).map((t) => `<option value="${esc(t)}"></option>`).join('');
   await refreshRooms();
+  if (team) desk.open(team, null);
   draw();
 }
 
@@ -290,6 +330,7 @@ function wireSignIn(): void {
       });
   });
   $('sign-out').addEventListener('click', () => {
+    remember(undefined);
     desk?.stop();
     supervise?.stop();
     $<HTMLButtonElement>('sign-out').disabled = true;
@@ -353,6 +394,23 @@ function wire(): void {
   document.addEventListener('click', onClick);
   const params = new URLSearchParams(location.search);
   if (params.get('identity')) $<HTMLInputElement>('identity').value = params.get('identity')!;
+  const kept = remembered();
+  if (kept) {
+    // Reloaded while signed in: signed in again, the session resumed (see SignedIn).
+    status(t('signingInAgain'), 'busy');
+    signIn(kept.identity, kept.displayName, kept.accessToken, kept.agentOf, kept.supervisorOf)
+      .then(() => status(t('signedInStatus', { identity: client?.identity ?? '' })))
+      .catch((err) => {
+        remember(undefined);
+        status(t('signInFailed', { error: describeError(err) }), 'error');
+      });
+  }
+}
+
+/** The desk's team, kept for a reload (see SignedIn). */
+function rememberTeam(team: string): void {
+  const kept = remembered();
+  if (kept) remember({ ...kept, team });
 }
 
 wire();

@@ -21,6 +21,8 @@ export interface DeskHost {
   entered(room: RoomSnapshot): string;
   /** Shows the call's members as video tiles in the container (none without a room): media/tiles.ts. */
   tiles(container: HTMLElement, room: RoomSnapshot | undefined): void;
+  /** The agent opened a team's desk (kept for a reload). */
+  teamOpened(team: string): void;
 }
 
 export class AgentDesk {
@@ -58,6 +60,8 @@ export class AgentDesk {
   /** Opens a team's desk, and reads it every 2 s from then on. */
   open(team: string, button: HTMLButtonElement | null): void {
     this.team = team;
+    this.host.teamOpened(team);
+    $<HTMLInputElement>('desk-team').value = team;
     this.view = undefined;
     this.stats = undefined;
     clearInterval(this.timer);

@@ -1,6 +1,7 @@
 // A 1:1 call, either side. Calling: placeCall gives a seat and a push URL; once the push began (1002,
 // reported by handlePusherStateChange) the callee's phone rings. Answering: answerCall gives a seat, a
-// push URL and the caller's play URL. Each side plays the other once the other's push began.
+// push URL and the caller's play URL. Each side plays the other once the other's push began. Opened
+// again mid-call (?rejoin=<call id>), rejoinCall takes the seat back.
 const { handlePlayerStateChange, handlePusherStateChange } = require('@rtcroom/sdk');
 const { getClient } = require('../../utils/session.js');
 const lang = require('../../utils/lang.js');
@@ -36,6 +37,7 @@ Page({
     ];
     try {
       if (query.callee) await this.place(decodeURIComponent(query.callee));
+      else if (query.rejoin) await this.rejoin(query.rejoin);
       else await this.answer(query.callId);
     } catch (err) {
       wx.showToast({ title: err.code === 'CALLEE_OFFLINE' ? lang.t('calleeOffline') : err.code === 'CALLEE_BUSY' ? lang.t('calleeBusy') : err.code ? lang.errorText(err) : lang.t('callFailed'), icon: 'none' });
@@ -62,6 +64,24 @@ Page({
       pushUrl: room.pushUrl.url,
       remoteUrl: callerUrl ? callerUrl.rtcUrl : '',
       remoteMemberId: caller ? caller.memberId : '',
+    });
+    this.show(call);
+  },
+
+  /** Back into a call after the mini-program was opened again (app.js, callToRejoin): the seat back, the other side played. */
+  async rejoin(callId) {
+    const { call, room } = await this.client.rejoinCall(callId);
+    const me = this.client.identity;
+    const otherId = call.callerIdentity === me ? call.calleeIdentity : call.callerIdentity;
+    const other = room.members.find((m) => m.identity === otherId);
+    const otherUrl = other && room.playUrls[other.memberId];
+    this.setData({
+      callId,
+      roomId: room.room.id,
+      other: otherId,
+      pushUrl: room.pushUrl.url,
+      remoteUrl: otherUrl ? otherUrl.rtcUrl : '',
+      remoteMemberId: other ? other.memberId : '',
     });
     this.show(call);
   },

@@ -190,6 +190,8 @@ export const uiMessages = ui({
   actPusher: { en: 'pusher {code}', 'zh-CN': '推流状态 {code}' },
   pusherReported: { en: 'pusher {code} reported', 'zh-CN': '已上报推流状态 {code}' },
   callAccepted: { en: 'call accepted', 'zh-CN': '已接听' },
+  actRejoinCall: { en: 'back into the call', 'zh-CN': '回到通话' },
+  signingInAgain: { en: 'signing in again after the reload…', 'zh-CN': '页面已刷新，正在重新登录…' },
   callRejected: { en: 'call rejected', 'zh-CN': '已拒绝' },
   callCancelledStatus: { en: 'call cancelled', 'zh-CN': '已取消呼叫' },
   hungUp: { en: 'hung up', 'zh-CN': '已挂断' },

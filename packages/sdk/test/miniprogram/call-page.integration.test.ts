@@ -2,7 +2,8 @@
 // call question, pages/call), its own code on two phones (phone.ts) against the real system: the
 // callee is asked only once the caller's push began, answers, and each side plays the other once its
 // push began; hanging up ends both pages. A declined call and a callee who is offline are told in words.
-import { roomName, startTestSystem, TestSystem } from '../system';
+// A callee whose mini-program WeChat closed mid-call is back in the call page when it is opened again.
+import { recorder, roomName, startTestSystem, TestSystem } from '../system';
 import { closePhones, installExample, InstalledExample, signedInPhone, stateChange, tapAndOpen, until } from './example';
 import type { Phone } from './phone';
 
@@ -57,6 +58,39 @@ it('Alice calls Bob: Bob is asked once her push began, answers, each plays the o
   await until(() => alice.toasts.includes('Call ended') && bob.toasts.includes('Call ended'), 'both sides to be told');
   await until(() => alice.top().route === 'pages/index/index' && bob.top().route === 'pages/index/index', 'both call pages to close');
   expect([...alice.problems, ...bob.problems]).toEqual([]);
+});
+
+it('Bob, his mini-program closed mid-call and opened again, is back in the call page: the same seat, Alice sees him dropped and back', async () => {
+  const tag = roomName('again');
+  const [aliceId, bobId] = [`alice-${tag}`, `bob-${tag}`];
+  const alice = await signedInPhone(example, aliceId);
+  const storage = new Map<string, unknown>();
+  const bob = await signedInPhone(example, bobId, '', { storage });
+  const aliceCall = await call(alice, bobId);
+  aliceCall.onPusherState(stateChange(1002));
+  const bobCall = await until(() => bob.top().route === 'pages/call/call' && bob.top().data.active && bob.top(), 'Bob\'s call page to answer');
+  bobCall.onPusherState(stateChange(1002));
+  await until(() => aliceCall.data.remoteUrl, 'Bob\'s stream on Alice\'s phone');
+  const aliceClient = alice.require('/utils/session.js').getClient();
+  const connection = recorder(aliceClient, 'memberConnection');
+  const left = recorder(aliceClient, 'memberLeft');
+
+  bob.kill();
+  await connection.next((e) => e.member.identity === bobId && !e.connected);
+  // Opened again, Bob signs in as before: the app goes straight back into the call.
+  const again = await signedInPhone(example, bobId, '', { storage });
+  const back = await until(() => again.top().route === 'pages/call/call' && again.top().data.active && again.top(), 'Bob\'s call page back');
+  expect(back.data).toMatchObject({ callId: bobCall.data.callId, roomId: bobCall.data.roomId, other: aliceId, stateText: 'in call' });
+  expect(back.data.remoteUrl).toMatch(new RegExp(`^rtmp://.*viewer=${bobId}`));
+  expect(back.data.remoteMemberId).toBe(bobCall.data.remoteMemberId);
+  expect(back.data.pushUrl).toMatch(/^rtmp:\/\//);
+  await connection.next((e) => e.member.identity === bobId && e.connected);
+  expect(left.seen).toEqual([]);
+  expect(aliceCall.data.active).toBe(true);
+
+  back.end(); // Bob hangs up
+  await until(() => alice.toasts.includes('Call ended'), 'Alice to be told');
+  expect([...alice.problems, ...again.problems]).toEqual([]);
 });
 
 it('Bob declines: Alice is told "Declined" and her call page closes', async () => {
