@@ -54,6 +54,17 @@ describe('RtcRoomClient against a scripted gateway', () => {
     expect(gw.sockets).toHaveLength(1);
   });
 
+  it('a join of a room it sits in, answered with the room as read before notices it has: the newer view stands', async () => {
+    const { client, socket } = await connectedClient();
+    await joined(client, socket, 3);
+    socket.push({ notice: { roomId: 'r_1', seq: 4, memberJoined: { member: member('m_b', 'bob') } } });
+    await until(() => client.room('r_1')?.members.length === 2);
+    // The seat taken back: its answer is the room at seq 3, before Bob came.
+    await joined(client, socket, 3);
+    expect(client.room('r_1')?.members.map((m) => m.identity)).toEqual(['alice', 'bob']);
+    await client.close();
+  });
+
   it('a dropped socket: reconnects with the resume token after a back-off, then syncs each seat from the last seq seen', async () => {
     const { gw, client, socket } = await connectedClient();
     await joined(client, socket, 3);

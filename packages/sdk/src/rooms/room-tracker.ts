@@ -71,9 +71,12 @@ export class RoomTracker {
       this.rooms.set(a.room.id, { view, sequencer: new RoomSequencer(a.room.id, a.seq), joinKey, refreshing: false });
       return;
     }
-    t.view.room = a.room;
+    // A seat taken back answers with the room as read then: notices told since are newer than it.
+    if (a.seq >= t.sequencer.lastSeq) {
+      t.view.room = a.room;
+      t.view.replaceMembers(a.members, a.playUrls);
+    }
     t.view.self = a.member;
-    t.view.replaceMembers(a.members, a.playUrls);
     if (joinKey) t.joinKey = joinKey;
     if (a.pushUrl) {
       t.view.pushUrl = a.pushUrl;

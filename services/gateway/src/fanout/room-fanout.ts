@@ -142,7 +142,12 @@ export class RoomFanout {
         holds = seat.roomId;
         await this.interest.hold(seat.roomId);
         const previous = conn.seats.get(seat.roomId);
-        if (previous) this.release(conn, seat.roomId);
+        if (previous) {
+          // The same seat taken back (its session joined again: the answer is the room as read then):
+          // what its old seat was told meanwhile stands, and is not told again.
+          if (previous.memberId === seat.memberId && previous.lastSeq > seat.lastSeq) seat.lastSeq = previous.lastSeq;
+          this.release(conn, seat.roomId);
+        }
         let ended = false;
         if (!this.interest.heardSince(seat.roomId, ticket.since) && !this.heardFrom(seat)) ended = await this.catchUp(conn, seat);
         // Events that came meanwhile are kept while this join is in flight, so none can slip by

@@ -68,6 +68,27 @@ describe('RoomFanout', () => {
     fanout.stop();
   });
 
+  it('a seat taken back by its own session (the same member) tells nothing twice: what its old seat was told stands', async () => {
+    const bus = new InMemoryEventBus();
+    const fanout = new RoomFanout(bus, backends, logger);
+    await fanout.start();
+    const { conn, seqs } = connection('olga');
+    const publish = (e: roomEventv1.RoomEvent) => bus.publish(subjects.roomEvent(e.roomId, 'member.joined'), roomEventv1.RoomEvent.encode(e).finish());
+    const seat = (lastSeq: number) => ({ roomId: 'r1', memberId: 'm_olga', lastSeq, kind: mediav1.ClientKind.CLIENT_KIND_MINI_PROGRAM });
+    await fanout.endJoin(conn, await fanout.beginJoin(conn, 'r1'), seat(1));
+    await publish(stored[1]);
+    // The session joins again: the answer's room was read at seq 2, and 3 reaches the seat it holds
+    // before the answer is out.
+    const ticket = await fanout.beginJoin(conn, 'r1');
+    await publish(stored[2]);
+    await new Promise((r) => setTimeout(r, 20));
+    await fanout.endJoin(conn, ticket, seat(2));
+    await publish(stored[3]);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(seqs()).toEqual([2, 3, 4]);
+    fanout.stop();
+  });
+
   it('reads nothing back for a join whose room the gateway began to listen to meanwhile, once it heard the join\'s own event', async () => {
     const bus = new InMemoryEventBus();
     const reads: number[] = [];
