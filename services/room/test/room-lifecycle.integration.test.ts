@@ -87,11 +87,14 @@ describe('owners, duplicates, kick and ban', () => {
     ]);
   });
 
-  it('refuses a second session of the same identity when the room refuses duplicates', async () => {
+  it('refuses a second session of the same identity when the room refuses duplicates (its own session gets its seat back)', async () => {
     const { room } = await create({ duplicateIdentity: R.DuplicateIdentityPolicy.DUPLICATE_IDENTITY_POLICY_REFUSE });
     await join(room!.id, 'dup', { sessionId: 'first' });
     await expect(join(room!.id, 'dup', { sessionId: 'second' })).rejects.toMatchObject({ reason: 'IDENTITY_IN_USE' });
     expect((await client.getRoom({ roomId: room!.id, name: '' })).members.map((m) => m.identity)).toEqual(['dup']);
+    // Its own session joining again is not a second one: the seat back.
+    const again = await join(room!.id, 'dup', { sessionId: 'first' });
+    expect(again.member?.identity).toBe('dup');
   });
 
   it('removes a member with a reason and keeps a banned identity out, whatever token it holds', async () => {

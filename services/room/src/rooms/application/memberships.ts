@@ -176,11 +176,13 @@ export class Memberships {
         const room = await change.lock(target.id, input.identity);
         const seated = [...change.seated];
         const role = input.role ?? 'seat';
+        // The session that holds the identity's seat joins again (a page reloaded into a resumed
+        // session, a mini-program opened again, a push URL renewed): that seat back, nothing written,
+        // also where the room refuses a second session of an identity.
+        const held = seated.find((m) => m.identity === input.identity) ?? null;
+        if (room.state === 'open' && takesBack(held, input.sessionId, role)) return { takenBack: held! };
         const decision = decideSeat(room, seated, input.identity, change.bannedUntil, change.now, role);
         if (!decision.ok) throw decision.error;
-        // The session that holds the identity's seat joins again (a page reloaded into a resumed
-        // session, a mini-program opened again, a push URL renewed): that seat back, nothing written.
-        if (takesBack(decision.replaces, input.sessionId, role)) return { takenBack: decision.replaces! };
         const pushUrl = await signing;
         if (decision.replaces) await change.unseat(room, decision.replaces, 'replaced');
         const member: Member = {
