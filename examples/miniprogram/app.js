@@ -23,7 +23,7 @@ App({
     });
     // A call this phone was in when WeChat closed the mini-program: back into it at once (the other
     // side waits; the seat the resumed session kept is taken back, so they saw it dropped and back).
-    client.on('callToRejoin', ({ call }) => wx.navigateTo({ url: `/pages/call/call?rejoin=${call.id}` }));
+    client.on('callToRejoin', ({ call }) => wx.navigateTo({ url: `/pages/${call.teamId ? 'service/service' : 'call/call'}?rejoin=${call.id}` }));
     // A call that ends before it is answered closes the question.
     client.on('callEnded', ({ call }) => {
       if (this.globalData.incoming && this.globalData.incoming.call.id === call.id) this.globalData.incoming = null;

@@ -3,7 +3,8 @@
 // handlePusherStateChange) the call waits in the team's queue (callQueued: your place and the wait,
 // told again as the queue moves) and is offered to an agent (callConnecting: the agent's phone rings;
 // if the agent declines, the call goes back to the queue). The agent's stream plays once its push
-// began. The team records its calls: nothing to do here for that.
+// began. The team records its calls: nothing to do here for that. Opened again mid-call
+// (?rejoin=<call id>), rejoinCall takes the seat back.
 const { handlePlayerStateChange, handlePusherStateChange } = require('@rtcroom/sdk');
 const { getClient } = require('../../utils/session.js');
 const config = require('../../config.js');
@@ -50,6 +51,16 @@ Page({
       client.on('memberLeft', (e) => e.roomId === this.data.roomId && !e.self && e.member.memberId === this.data.remoteMemberId && this.setData({ remoteUrl: '', remoteMemberId: '' })),
       client.on('pushUrl', (e) => e.roomId === this.data.roomId && this.setData({ pushUrl: e.pushUrl.url })),
     ];
+    if (query.rejoin) this.rejoin(query.rejoin).catch((err) => this.setData({ error: lang.errorText(err) }));
+  },
+
+  /** Back into the call after the mini-program was opened again (app.js, callToRejoin): the seat back, the agent played. */
+  async rejoin(callId) {
+    const { call, room } = await this.client.rejoinCall(callId);
+    const agent = room.members.find((m) => m.identity !== this.client.identity && m.identity === call.calleeIdentity);
+    const agentUrl = agent && room.playUrls[agent.memberId];
+    this.setData({ callId, roomId: room.room.id, pushUrl: room.pushUrl.url, remoteUrl: agentUrl ? agentUrl.rtcUrl : '', remoteMemberId: agent ? agent.memberId : '', status: '' });
+    this.show(call);
   },
 
   onTeam(e) { this.setData({ team: e.detail.value.trim() }); },

@@ -1,7 +1,8 @@
 // The mini-program example's customer-service page (examples/miniprogram/pages/service), its own code
 // on a phone (phone.ts) against the real system, reached from the index page as a user would; an agent
 // on the SDK answers. What the customer sees: the push URL, its place in line, "Connecting…", the
-// agent's stream, the end; and the refusals in words. With nginx-rtmp, ffmpeg and Chromium here, a
+// agent's stream, the end; back in the call after WeChat closed the mini-program; and the refusals in
+// words. With nginx-rtmp, ffmpeg and Chromium here, a
 // picture of the page in the middle of a call, both sides really pushed (page-preview.ts), goes to
 // test-artifacts/miniprogram-call.png (the README's docs/miniprogram-call.png is a copy of one).
 import { createClient, issueAccessToken } from '@rtcroom/common';
@@ -115,6 +116,38 @@ it('a customer calls the team: the push URL, the place in line, "Connecting…",
   expect([page.data.pushUrl, page.data.remoteUrl]).toEqual(['', '']);
   expect(customer.toasts).toEqual(['Call ended']);
   expect(customer.problems).toEqual([]);
+});
+
+it('a customer whose mini-program WeChat closed mid-call is back on the service page in the call when it is opened again; the agent sees it dropped and back', async () => {
+  const team = configTeam.name;
+  const agent = await agentOf(team);
+  const offers = recorder(agent, 'incomingCall');
+  const storage = new Map<string, unknown>();
+  const identity = `${team}-again`;
+  const customer = await signedInPhone(example, identity, '', { storage });
+  const page = await openService(customer);
+  await page.call();
+  page.onPusherState(stateChange(1002));
+  await agent.setAgentState(team, 'AGENT_STATE_AVAILABLE');
+  const answered = await agent.answerCall((await offers.next()).call.id);
+  await handlePusherStateChange(agent, answered.room!.room.id, { detail: { code: 1002 } });
+  await until(() => page.data.active && page.data.remoteUrl, 'the call with the agent\'s stream');
+  const connection = recorder(agent, 'memberConnection');
+  const left = recorder(agent, 'memberLeft');
+
+  customer.kill();
+  await connection.next((e) => e.member.identity === identity && !e.connected);
+  const again = await signedInPhone(example, identity, '', { storage });
+  const back = await until(() => again.top().route === 'pages/service/service' && again.top().data.active && again.top(), 'the service page back in the call');
+  expect(back.data).toMatchObject({ callId: page.data.callId, roomId: page.data.roomId, stateText: 'in call', remoteMemberId: answered.room!.self.memberId });
+  expect(back.data.remoteUrl).toMatch(/^rtmp:\/\//);
+  expect(back.data.pushUrl).toMatch(/^rtmp:\/\//);
+  await connection.next((e) => e.member.identity === identity && e.connected);
+  expect(left.seen).toEqual([]);
+  expect(agent.call(answered.call.id)?.state).toBe('CALL_STATE_ACTIVE');
+  await agent.hangUp(answered.call.id);
+  await until(() => back.data.callId === '', 'the page to end the call');
+  expect(again.problems).toEqual([]);
 });
 
 it('refusals in words: closed (no agent signed in) and all lines busy; a waiting customer cancels', async () => {
