@@ -4,7 +4,8 @@
 // (and a third, whose browser closes, shown as interrupted), each with their own join in the log and
 // their push URL shown once; they chat (the late joiner reads what was said before, a private line
 // reaches its one recipient); a click that fails says so on its button and in the status line; then
-// one calls the other, who answers. Switched to 中文, the console and the SDK's error messages are in
+// one calls the other, who answers. Reloaded, a console signs in again by itself and is back in its
+// room (the other sees it dropped and back). Switched to 中文, the console and the SDK's error messages are in
 // Chinese, and the choice is remembered. Screenshots of a room with its members (in English and in
 // Chinese) and of a call are kept in test-artifacts/.
 //
@@ -214,6 +215,32 @@ function buildConsole(): void {
     await row(alice, 'bob').waitFor({ state: 'detached' });
     await logHas(alice, 'Bob left Customer support: left');
     await bob.waitForSelector('#room-empty:not([hidden])');
+  });
+
+  it('reloaded, the console signs in again by itself and is back in its room: the other sees it dropped and back, not leave and join', async () => {
+    const rey = await signIn('rey', 'Rey');
+    const sam = await signIn('sam', 'Sam');
+    await rey.fill('#room-name', 'reload-1');
+    await rey.click('#create-room-form button[type=submit]');
+    await row(rey, 'rey').waitFor();
+    await sam.click('#refresh-rooms');
+    await sam.click('[data-testid=join-reload-1]');
+    await row(sam, 'rey').waitFor();
+    await row(rey, 'sam').waitFor();
+
+    await rey.reload();
+    await rey.waitForSelector('[data-testid=connection][data-state=connected]');
+    await row(rey, 'sam').waitFor();
+    expect(await rey.textContent('#room-title-text')).toContain('reload-1');
+    await logHas(rey, 'resumed; 1 seat(s) kept');
+    // Sam saw Rey's connection drop and come back, and nothing else.
+    await logHas(sam, 'Rey is back in');
+    expect(await sam.locator('#log li:has-text("Rey left")').count()).toBe(0);
+    expect(await sam.locator('#log li:has-text("Rey joined")').count()).toBe(0);
+    await rey.click('#sign-out');
+    await rey.waitForSelector('[data-testid=sign-in]:not([hidden])');
+    await logHas(sam, 'Rey left');
+    await Promise.all([rey.close(), sam.close()]);
   });
 
   it('switched to 中文, the console speaks Chinese (the SDK\'s error messages too), remembers it, and switches back', async () => {

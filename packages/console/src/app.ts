@@ -113,8 +113,16 @@ async function signIn(identity: string, displayName: string, accessToken: string
   c.on('callEnded', (e) => {
     if (incoming?.call.id === e.call.id) incoming = undefined;
   });
-  // A call this tab was in before a reload: back into it at once (the other side waits).
-  c.on('callToRejoin', ({ call }) => act(t('actRejoinCall'), async () => entered((await c.rejoinCall(call.id)).room)));
+  // Reloaded: back into the rooms the resumed session sits in, and the calls this tab was in (the
+  // other side waits); each once, a call's room being told as both.
+  const rejoining = new Set<string>();
+  const rejoin = (roomId: string, what: string, join: () => Promise<RoomSnapshot>) => {
+    if (rejoining.has(roomId) || c.room(roomId)) return;
+    rejoining.add(roomId);
+    act(what, async () => entered(await join()));
+  };
+  c.on('callToRejoin', ({ call }) => rejoin(call.roomId, t('actRejoinCall'), async () => (await c.rejoinCall(call.id)).room));
+  c.on('roomToRejoin', ({ roomId, as }) => rejoin(roomId, t(as === 'audience' ? 'actWatch' : 'actJoin'), () => c.joinRoom({ roomId, as })));
   c.on('connectionState', (e) => drawConnection(e.state));
   for (const name of redrawOn) c.on(name, () => draw());
   c.on('roomClosed', () => void refreshRooms());

@@ -112,6 +112,13 @@ export interface RtcRoomEvents {
    * back is given up after `unclaimedSeatMs` (a party gone ends the call).
    */
   callToRejoin: { call: Call; seatKept: boolean };
+  /**
+   * A room your resumed session still sits in, joined by the client before a reload (with a
+   * `resumeStore`): told once per room at this client's first connect. `joinRoom({ roomId, as })`
+   * takes the seat back (the others saw you dropped and back); one not taken back within
+   * `unclaimedSeatMs` is given up. A call's room joined that way is told as `callToRejoin` too.
+   */
+  roomToRejoin: { roomId: string; roomName: string; as: 'seat' | 'audience' };
   /** Service desk, a customer: your call waits for an agent; `position` 1 is next. Told again as the queue moves. */
   callQueued: { call: Call; position: number; estimatedWaitSeconds: number };
   /** Service desk, a customer: your call is offered to an agent ("connecting"); it may go back to the queue. */

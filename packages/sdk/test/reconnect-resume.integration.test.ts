@@ -275,3 +275,35 @@ it('an app opened again mid-call without a resumeStore is told the call too, and
   expect(back.call.state).toBe('CALL_STATE_ACTIVE');
   await caller.hangUp(answered.call.id);
 });
+
+it('a page reloaded with a resumeStore is told each room its session sits in, with its role; joining as told takes each back', async () => {
+  const { store, net, before, bob, a } = await seatedWithStore('told');
+  const stage = a.room.id;
+  const hall = await bob.enterRoom(roomName());
+  const watched = await before.joinRoom({ roomId: hall.room.id, as: 'audience' });
+  const left = recorder(bob, 'memberLeft');
+  const joined = recorder(bob, 'memberJoined');
+
+  net.cut();
+  const after = new RtcRoomClient({ socket: nodeSocket(WebSocket as unknown as WebSocketClass), resumeStore: store });
+  clients.push(after);
+  const toRejoin = recorder(after, 'roomToRejoin');
+  expect((await after.connect(t.system.gatewayUrl, () => token('told-alice'))).resumed).toBe(true);
+  await toRejoin.next((e) => e.roomId === hall.room.id);
+  await toRejoin.next((e) => e.roomId === stage);
+  expect(toRejoin.seen.map((e) => [e.roomId, e.as]).sort()).toEqual(
+    [
+      [stage, 'seat'],
+      [hall.room.id, 'audience'],
+    ].sort(),
+  );
+  for (const e of toRejoin.seen) {
+    const back = await after.joinRoom({ roomId: e.roomId, as: e.as });
+    expect(back.self.memberId).toBe(e.roomId === stage ? a.self.memberId : watched.self.memberId);
+  }
+  expect(after.room(hall.room.id)?.pushUrl).toBeUndefined();
+  await bob.updateProfile(stage, { displayName: 'Robert' });
+  await recorder(after, 'memberUpdated').next((e) => e.member.identity === 'told-bob');
+  expect(left.seen.map((e) => e.member.identity)).toEqual([]);
+  expect(joined.seen.map((e) => e.member.identity)).toEqual([]);
+});

@@ -90,6 +90,7 @@ export abstract class ConnectionClient {
     );
     this.tokens = new TokenRefresher(this.events, this.transport);
     this.events.on('seatLost', ({ roomId }) => kept.unseated(roomId));
+    this.events.on('memberRole', (e) => e.self && kept.roleChanged(e.roomId, e.member.role === 'MEMBER_ROLE_AUDIENCE' ? 'audience' : 'seat'));
   }
 
   // ---- events

@@ -10,6 +10,8 @@ export interface SavedSeat {
   roomName: string;
   /** The idempotency key of the join that took the seat: the same join again is the same membership. */
   joinKey: string;
+  /** Joined as the audience (absent: a seat). */
+  as?: 'audience';
 }
 
 export interface SavedSession {
@@ -86,10 +88,22 @@ export class KeptSession {
     return this.saved?.seats.find((s) => (ref.roomId ? s.roomId === ref.roomId : ref.roomName !== undefined && s.roomName === ref.roomName))?.joinKey;
   }
 
-  seated(room: { id: string; name: string }, joinKey: string): void {
+  /** The saved seats the resumed session holds that no join has taken back yet (none when it did not resume). */
+  heldSeats(): SavedSeat[] {
+    return this.resumed ? [...(this.saved?.seats ?? [])] : [];
+  }
+
+  seated(room: { id: string; name: string }, joinKey: string, as?: 'seat' | 'audience'): void {
     if (!this.store || !this.saved) return;
     const seats = this.saved.seats.filter((s) => s.roomId !== room.id);
-    this.put({ ...this.saved, seats: [...seats, { roomId: room.id, roomName: room.name, joinKey }] });
+    this.put({ ...this.saved, seats: [...seats, { roomId: room.id, roomName: room.name, joinKey, ...(as === 'audience' ? { as } : {}) }] });
+  }
+
+  /** The seat's role changed (promoted, or back in the audience): its join again asks for the new one. */
+  roleChanged(roomId: string, as: 'seat' | 'audience'): void {
+    const seat = this.saved?.seats.find((s) => s.roomId === roomId);
+    if (!this.store || !this.saved || !seat || (seat.as ?? 'seat') === as) return;
+    this.put({ ...this.saved, seats: this.saved.seats.map((s) => (s === seat ? { roomId: s.roomId, roomName: s.roomName, joinKey: s.joinKey, ...(as === 'audience' ? { as } : {}) } : s)) });
   }
 
   unseated(roomId: string): void {
@@ -144,7 +158,8 @@ function parseSaved(raw: unknown): SavedSession | undefined {
   const v = value as Partial<SavedSession> | null;
   if (!v || typeof v.resumeToken !== 'string' || !Array.isArray(v.seats)) return undefined;
   const seats = v.seats.filter(
-    (s): s is SavedSeat => !!s && typeof s === 'object' && typeof s.roomId === 'string' && typeof s.roomName === 'string' && typeof s.joinKey === 'string',
+    (s): s is SavedSeat =>
+      !!s && typeof s === 'object' && typeof s.roomId === 'string' && typeof s.roomName === 'string' && typeof s.joinKey === 'string' && (s.as === undefined || s.as === 'audience'),
   );
   return { resumeToken: v.resumeToken, seats };
 }

@@ -62,6 +62,7 @@ export interface SendMessageOptions {
 
 export abstract class RoomsClient extends ConnectionClient {
   protected readonly roomTracker = new RoomTracker(this.events, this.transport);
+  private roomsWelcomed = false;
   /** The timers of seats a resumed session holds that no join has taken back yet. */
   private unclaimed: TimerHandle[] = [];
 
@@ -96,7 +97,7 @@ export abstract class RoomsClient extends ConnectionClient {
       const key = joinKey;
       const seated = (a: Answer<'joinRoom'>) => {
         this.roomTracker.seated(a, key);
-        this.kept.seated(a.room, key);
+        this.kept.seated(a.room, key, a.member.role === 'MEMBER_ROLE_AUDIENCE' ? 'audience' : 'seat');
       };
       try {
         const answer = await this.transport.request('joinRoom', { ...rest, idempotencyKey: key, ...role }, { onAnswer: seated });
@@ -305,9 +306,27 @@ export abstract class RoomsClient extends ConnectionClient {
   // ---- what comes in
 
   protected override onWelcome(welcome: Welcome): void {
+    const first = !this.roomsWelcomed;
+    this.roomsWelcomed = true;
     super.onWelcome(welcome);
     this.roomTracker.onWelcome(welcome);
     this.giveUpUnclaimed(welcome);
+    if (first) this.tellRoomsToRejoin(welcome);
+  }
+
+  /**
+   * A client's first session, resumed from its store (a reload): each room the session still sits in
+   * that an earlier client joined, told as roomToRejoin, after the welcome is handled.
+   */
+  private tellRoomsToRejoin(welcome: Welcome): void {
+    const held = this.kept.heldSeats();
+    if (held.length === 0) return;
+    void Promise.resolve().then(() => {
+      for (const s of held) {
+        if (this.transport.welcome !== welcome || this.roomTracker.snapshot(s.roomId)) continue;
+        this.events.emit('roomToRejoin', { roomId: s.roomId, roomName: s.roomName, as: s.as ?? 'seat' });
+      }
+    });
   }
 
   /**
