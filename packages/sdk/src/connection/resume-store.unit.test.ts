@@ -35,6 +35,27 @@ describe('KeptSession', () => {
     expect(kept.size).toBe(0);
   });
 
+  it('keeps each seat\'s role as it changes, and tells the held seats of a resumed session only', () => {
+    const { kept, storage } = memory();
+    const first = new KeptSession(webStorageResumeStore(storage));
+    first.welcomed(welcome({}));
+    first.seated({ id: 'r1', name: 'stage' }, 'key-1', 'seat');
+    first.seated({ id: 'r2', name: 'hall' }, 'key-2', 'audience');
+    expect(first.heldSeats()).toEqual([]); // not a resumed session: nothing of an earlier client's
+    first.roleChanged('r1', 'audience');
+    first.roleChanged('r2', 'seat');
+    expect(JSON.parse(kept.get('rtcroom.session')!).seats).toEqual([
+      { roomId: 'r1', roomName: 'stage', joinKey: 'key-1', as: 'audience' },
+      { roomId: 'r2', roomName: 'hall', joinKey: 'key-2' },
+    ]);
+    const reloaded = new KeptSession(webStorageResumeStore(storage));
+    reloaded.welcomed(welcome({ resumed: true, seats: [{ roomId: 'r1', memberId: 'm1', seq: 2 }] }));
+    expect(reloaded.heldSeats()).toEqual([{ roomId: 'r1', roomName: 'stage', joinKey: 'key-1', as: 'audience' }]);
+    // A role this SDK never writes makes the seat unreadable, not a stage seat.
+    kept.set('rtcroom.session', JSON.stringify({ resumeToken: 'rt-9', seats: [{ roomId: 'r3', roomName: 'x', joinKey: 'k', as: 'host' }] }));
+    expect(webStorageResumeStore(storage).load()).toEqual({ resumeToken: 'rt-9', seats: [] });
+  });
+
   it('starts over when the session was not resumed', () => {
     const { storage } = memory();
     const store = webStorageResumeStore(storage);
