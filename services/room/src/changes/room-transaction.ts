@@ -70,6 +70,11 @@ export class RoomTransactions {
     return this.hooks.some((hook) => hook.usesStore(room));
   }
 
+  /** Whether this instance remembers the identity seated in the room (a guess: the lock decides). */
+  remembersSeated(roomId: string, identity: string, sessionId: string): boolean {
+    return this.remembered.get(roomId)?.seated.some((m) => m.identity === identity && m.sessionId === sessionId) ?? false;
+  }
+
   /** The open room as this instance last wrote or read it (a copy), if it remembers it. */
   rememberedRoom(roomId: string): Room | undefined {
     const s = this.remembered.get(roomId);

@@ -167,10 +167,17 @@ export class Memberships {
       if (earlier) return earlier;
     }
     // Signed ahead after the room's previous join (push-url-grants.ts), or now, while the room's turn
-    // and lock are awaited: the lock waits for it only when the URL issuer is slower than that.
+    // and lock are awaited: the lock waits for it only when the URL issuer is slower than that. Not
+    // for a seat this session seems to hold already (taken back below): a browser's URL opens the
+    // media bridge's egress for its member, which a seat taken back would leave open for no one.
     const kind = input.kind ?? 'mini_program';
-    const { memberId, signing } = this.grants.take(target, kind, input.identity, input.scope);
-    signing.catch(() => undefined); // awaited below; a failure before then is not unhandled
+    const grant = () => {
+      const taken = this.grants.take(target, kind, input.identity, input.scope);
+      taken.signing.catch(() => undefined); // awaited below; a failure before then is not unhandled
+      return taken;
+    };
+    const likelyHeld = kind !== 'mini_program' && input.sessionId !== '' && this.tx.remembersSeated(target.id, input.identity, input.sessionId);
+    let granted = likelyHeld ? undefined : grant();
     try {
       const joined = await this.tx.run(target.id, async (change): Promise<JoinResult | { takenBack: Member }> => {
         const room = await change.lock(target.id, input.identity);
@@ -183,7 +190,9 @@ export class Memberships {
         if (room.state === 'open' && takesBack(held, input.sessionId, role)) return { takenBack: held! };
         const decision = decideSeat(room, seated, input.identity, change.bannedUntil, change.now, role);
         if (!decision.ok) throw decision.error;
-        const pushUrl = await signing;
+        granted ??= grant();
+        const { memberId } = granted;
+        const pushUrl = await granted.signing;
         if (decision.replaces) await change.unseat(room, decision.replaces, 'replaced');
         const member: Member = {
           memberId,

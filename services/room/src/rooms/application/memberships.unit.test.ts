@@ -32,6 +32,27 @@ describe('memberships (in-memory store)', () => {
     expect((await svc.store.rooms.seatedMembers(room.id)).map((m) => m.identity).sort()).toEqual(['ann', 'ben']);
   });
 
+  it('takes back the seat its own session holds: the same member, no event, and a browser\'s URL signed for that member only (none opened for a member never seated)', async () => {
+    const room = await svc.rooms.create(groupRoom('again', 6), null);
+    const asked: string[] = [];
+    const sign = svc.issuer.issuePushUrl.bind(svc.issuer);
+    jest.spyOn(svc.issuer, 'issuePushUrl').mockImplementation((request: PushUrlRequest) => {
+      if (request.kind === 'browser') asked.push(request.memberId); // (a mini-program's are signed ahead for the next seats)
+      return sign(request);
+    });
+    const browser = (sessionId: string) => svc.members.join({ roomId: room.id, identity: 'ann', displayName: 'ann', sessionId, createIfMissing: false, kind: 'browser' });
+    const first = await browser('s-1');
+    const written = eventsOf(room.id).length;
+    const again = await browser('s-1');
+    expect(again.member.memberId).toBe(first.member.memberId);
+    expect(eventsOf(room.id)).toHaveLength(written);
+    expect(asked).toEqual([first.member.memberId, first.member.memberId]);
+    // Another session of the identity replaces the seat, as before.
+    const elsewhere = await browser('s-2');
+    expect(elsewhere.member.memberId).not.toBe(first.member.memberId);
+    expect(eventsOf(room.id).slice(written).map(([, t]) => t)).toEqual(['member.left', 'member.joined']);
+  });
+
   it("asks for the push URL of a join that makes its room before the room is written, and uses it", async () => {
     const writtenWhenAsked: boolean[] = [];
     const sign = svc.issuer.issuePushUrl.bind(svc.issuer);
