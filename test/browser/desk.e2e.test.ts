@@ -4,8 +4,8 @@
 // begins; the agent sees the offer with what the call is about, accepts it, sees the call with the
 // customer in it, and hangs up into wrap-up. A screenshot of the call is kept in test-artifacts/.
 // A supervisor signed in with "Supervisor of teams" sees its team's live call in the Supervise panel,
-// monitors it (the parties' tiles and play URLs, nobody told), whispers (only the agent's SDK hears of
-// it) and barges in (the room view opens, the customer sees it join).
+// monitors it (the parties' tiles and play URLs, nobody told; reloaded, it monitors it again), whispers
+// (only the agent's SDK hears of it) and barges in (the room view opens, the customer sees it join).
 //
 // Without /usr/bin/chromium the test is skipped (run scripts/ensure-browser.sh), except in CI, where
 // it must run.
@@ -314,6 +314,12 @@ function nextEvent<K extends keyof RtcRoomEvents>(client: RtcRoomClient, name: K
       await page.waitForSelector('[data-testid=monitor-party-sv-agent-al]:has-text("not publishing")');
       await agent.reportPusherEvent(roomId, 1002);
       await page.waitForSelector('[data-testid=monitor-party-sv-agent-al]:has-text("viewer=sv-boss-bo")');
+
+      // Reloaded: signed in again by itself, and monitoring the same call again (nobody in it told).
+      await page.reload();
+      await page.waitForSelector('[data-testid=connection][data-state=connected]');
+      await page.waitForSelector('[data-testid=supervise-monitoring]');
+      for (const party of ['sv-cust-cy', 'sv-agent-al']) await page.waitForSelector(`[data-testid=monitor-party-${party}]:has-text("viewer=sv-boss-bo")`);
 
       // Whisper: a push URL for the supervisor (this console cannot publish RTMP: it says so); the agent's
       // SDK gets the whisper event, the customer's nothing.

@@ -56,7 +56,8 @@ function roomName(roomId: string): string {
 /**
  * What the sign-in form was given, kept in the tab (sessionStorage, as the SDK keeps the session) so
  * that a reload signs in again at once, resumes the session and takes the seats back: an agent who
- * reloads mid-call is back in the call (the customer sees it dropped and back), with its desk open.
+ * reloads mid-call is back in the call (the customer sees it dropped and back), with its desk open,
+ * and a supervisor is back monitoring the call it monitored.
  * Signing out forgets it.
  */
 interface SignedIn {
@@ -67,6 +68,8 @@ interface SignedIn {
   supervisorOf: string;
   /** The desk's team, once opened. */
   team?: string;
+  /** The call the supervisor panel monitors. */
+  monitoring?: string;
 }
 const signedInKey = 'rtcroom.console.signIn';
 
@@ -131,13 +134,13 @@ async function signIn(identity: string, displayName: string, accessToken: string
   const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
   await c.connect(`${scheme}://${location.host}/v1/ws`, accessToken || devToken(identity, displayName, devAgentTeams, supervisorTeams));
   client = c;
-  const team = remembered()?.team;
-  remember({ identity, displayName, accessToken, agentOf, supervisorOf, team });
+  const { team, monitoring } = remembered() ?? {};
+  remember({ identity, displayName, accessToken, agentOf, supervisorOf, team, monitoring });
   $('sign-in').hidden = true;
   $('workspace').hidden = false;
   $('sign-out').hidden = false;
   $('whoami').textContent = displayName ? `${displayName} (${c.identity})` : c.identity;
-  if (supervisorTeams.length > 0) supervise = new SupervisorPanel(c, supervisorTeams, { act, log, entered, media: () => media });
+  if (supervisorTeams.length > 0) supervise = new SupervisorPanel(c, supervisorTeams, { act, log, entered, media: () => media, monitoring: rememberMonitoring }, monitoring);
   $('desk-teams').innerHTML = (accessToken ? agentTeamsOf(accessToken) : devAgentTeams).map((t) => `<option value="${esc(t)}"></option>`).join('');
   await refreshRooms();
   if (team) desk.open(team, null);
@@ -419,6 +422,12 @@ function wire(): void {
 function rememberTeam(team: string): void {
   const kept = remembered();
   if (kept) remember({ ...kept, team });
+}
+
+/** The call the supervisor panel monitors, kept for a reload (see SignedIn). */
+function rememberMonitoring(callId: string): void {
+  const kept = remembered();
+  if (kept) remember({ ...kept, monitoring: callId || undefined });
 }
 
 wire();

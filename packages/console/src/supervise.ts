@@ -22,6 +22,8 @@ export interface SuperviseHost {
   /** A seat was taken (barged in): shown in the room panel and logged; says so. */
   entered(room: RoomSnapshot): string;
   media(): ConsoleMedia | undefined;
+  /** The call monitored now ('' for none), kept for a reload. */
+  monitoring(callId: string): void;
 }
 
 export class SupervisorPanel {
@@ -32,14 +34,23 @@ export class SupervisorPanel {
   private loading = false;
   private lastError = '';
 
+  /**
+   * `resume`: the call this console monitored before a reload, monitored again once the first read
+   * lists it (whispering, which publishes the camera, is not taken up again by itself).
+   */
   constructor(
     private readonly client: RtcRoomClient,
     private readonly teams: string[],
     private readonly host: SuperviseHost,
+    resume = '',
   ) {
     client.on('monitorUpdate', (e) => this.updated(e));
     this.timer = setInterval(() => void this.refresh(), pollMs);
-    void this.refresh();
+    void this.refresh().then(() => {
+      if (!resume || this.supervised) return;
+      if (!this.calls.some((c) => c.call.callId === resume)) return this.host.monitoring('');
+      this.host.act(t('actMonitor'), () => this.monitor(resume).finally(() => this.draw()));
+    });
   }
 
   stop(): void {
@@ -110,6 +121,7 @@ export class SupervisorPanel {
       s.call = call;
       s.monitoring = true;
       for (const url of playUrls) s.playUrls.set(url.streamId, url);
+      this.host.monitoring(callId);
       this.host.log(`monitoring ${call.agentIdentity} with ${call.customerIdentity} (${playUrls.length} stream(s) playing)`);
     }
     return t('monitoringCall', { agent: s.call.agentIdentity, customer: s.call.customerIdentity });
@@ -148,6 +160,7 @@ export class SupervisorPanel {
     const s = this.supervised;
     if (!s) return;
     this.supervised = undefined;
+    this.host.monitoring('');
     const publisher = this.whisperPublisher;
     this.whisperPublisher = undefined;
     await publisher?.stop();
