@@ -129,14 +129,26 @@ it('a closed client gives its seats up at once: others see it leave (a goodbye: 
   await expect(alice.listRooms()).rejects.toMatchObject({ code: 'CLOSED' });
 });
 
-it('an app opened again (a new client, no resume token) while a call rings for it hears the call ring and answers it; an ended call is not told', async () => {
-  const caller = await client('ring-caller');
+/** `callerId` calls `calleeId` (whose socket can be cut) and the caller's push begins: resolves once it rings. */
+async function ringing(callerId: string, calleeId: string, options = {}) {
+  const caller = await client(callerId);
   const net = cuttableSocket();
-  const before = await client('ring-callee', { socket: net.adapter });
+  const before = await client(calleeId, { socket: net.adapter, ...options });
   const rang = recorder(before, 'incomingCall');
-  const placed = await caller.placeCall('ring-callee');
+  const placed = await caller.placeCall(calleeId);
   await caller.reportPusherEvent(placed.room.room.id, 1002);
-  const ring = await rang.next();
+  return { caller, net, before, placed, ring: await rang.next() };
+}
+
+/** A resume store in memory, as sessionStorage would keep it. */
+function memoryStore() {
+  const kept = new Map<string, string>();
+  const store = webStorageResumeStore({ getItem: (k) => kept.get(k) ?? null, setItem: (k, v) => void kept.set(k, v), removeItem: (k) => void kept.delete(k) });
+  return { kept, store };
+}
+
+it('an app opened again (a new client, no resume token) while a call rings for it hears the call ring and answers it; an ended call is not told', async () => {
+  const { caller, net, before, placed, ring } = await ringing('ring-caller', 'ring-callee');
   // The app is killed (no goodbye: its session waits out its grace) and opened again: a new client.
   net.cut();
   await before.close();
@@ -164,8 +176,7 @@ it('an app opened again (a new client, no resume token) while a call rings for i
 
 /** `<prefix>-alice` seated with a resume store (in memory, as sessionStorage would be) on a socket that can be cut, and `<prefix>-bob` with her. */
 async function seatedWithStore(prefix: string) {
-  const kept = new Map<string, string>();
-  const store = webStorageResumeStore({ getItem: (k) => kept.get(k) ?? null, setItem: (k, v) => void kept.set(k, v), removeItem: (k) => void kept.delete(k) });
+  const { kept, store } = memoryStore();
   const net = cuttableSocket();
   const before = await client(`${prefix}-alice`, { socket: net.adapter, resumeStore: store });
   const bob = await client(`${prefix}-bob`);
@@ -215,15 +226,9 @@ it('a page reloaded into somewhere else gives up the seat its resumed session ho
 });
 
 it('a page reloaded mid-call with a resumeStore is told the call to rejoin and takes its call seat back: the other side sees it dropped and back, the call goes on', async () => {
-  const kept = new Map<string, string>();
-  const store = webStorageResumeStore({ getItem: (k) => kept.get(k) ?? null, setItem: (k, v) => void kept.set(k, v), removeItem: (k) => void kept.delete(k) });
-  const caller = await client('mid-caller');
-  const net = cuttableSocket();
-  const before = await client('mid-agent', { socket: net.adapter, resumeStore: store });
-  const rang = recorder(before, 'incomingCall');
-  const placed = await caller.placeCall('mid-agent');
-  await caller.reportPusherEvent(placed.room.room.id, 1002);
-  const answered = await before.answerCall((await rang.next()).call.id);
+  const { store } = memoryStore();
+  const { caller, net, before, placed, ring } = await ringing('mid-caller', 'mid-agent', { resumeStore: store });
+  const answered = await before.answerCall(ring.call.id);
   const roomId = answered.room!.room.id;
   const connection = recorder(caller, 'memberConnection');
   const left = recorder(caller, 'memberLeft');
@@ -255,13 +260,8 @@ it('a page reloaded mid-call with a resumeStore is told the call to rejoin and t
 });
 
 it('an app opened again mid-call without a resumeStore is told the call too, and rejoins it in a new seat before its old one is given up', async () => {
-  const caller = await client('new-caller');
-  const net = cuttableSocket();
-  const before = await client('new-callee', { socket: net.adapter });
-  const rang = recorder(before, 'incomingCall');
-  const placed = await caller.placeCall('new-callee');
-  await caller.reportPusherEvent(placed.room.room.id, 1002);
-  const answered = await before.answerCall((await rang.next()).call.id);
+  const { caller, net, before, ring } = await ringing('new-caller', 'new-callee');
+  const answered = await before.answerCall(ring.call.id);
   net.cut();
   await before.close();
   const after = new RtcRoomClient({ socket: nodeSocket(WebSocket as unknown as WebSocketClass) });

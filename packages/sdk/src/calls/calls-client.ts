@@ -7,7 +7,6 @@ import { CallTracker } from './call-tracker.js';
 
 export abstract class CallsClient extends RoomsClient {
   protected readonly callTracker = new CallTracker(this.events, () => this.identity);
-  private welcomedBefore = false;
 
   /**
    * Calls someone: you get a seat in a new call room and its push URL. Start pushing; once your push
@@ -72,11 +71,9 @@ export abstract class CallsClient extends RoomsClient {
   }
 
   protected override onWelcome(welcome: Welcome): void {
-    const first = !this.welcomedBefore;
-    this.welcomedBefore = true;
     super.onWelcome(welcome);
     // This client's first session may be one resumed from before a reload: its calls are unknown here.
-    if (welcome.resumed && !first) void this.refreshCalls();
+    if (welcome.resumed && !this.firstWelcome) void this.refreshCalls();
     else void this.learnCalls(welcome);
   }
 

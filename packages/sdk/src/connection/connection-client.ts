@@ -83,7 +83,10 @@ export abstract class ConnectionClient {
         savedResumeToken: () => kept.resumeToken,
       },
       {
-        welcome: (w) => this.onWelcome(w),
+        welcome: (w) => {
+          this.welcomes++;
+          this.onWelcome(w);
+        },
         frame: (f) => this.onFrame(f),
         state: (change) => this.events.emit('connectionState', change),
       },
@@ -180,6 +183,14 @@ export abstract class ConnectionClient {
   }
 
   // ---- what comes in, for the layers above to extend
+
+  /** Welcomes this client had, the one being handled included. */
+  private welcomes = 0;
+
+  /** The welcome being handled is this client's first (after a reload: maybe a session resumed from its store). */
+  protected get firstWelcome(): boolean {
+    return this.welcomes === 1;
+  }
 
   /** A socket was welcomed (a first connect, or a reconnect that may have resumed the session). */
   protected onWelcome(welcome: Welcome): void {

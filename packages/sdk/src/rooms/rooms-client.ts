@@ -62,7 +62,6 @@ export interface SendMessageOptions {
 
 export abstract class RoomsClient extends ConnectionClient {
   protected readonly roomTracker = new RoomTracker(this.events, this.transport);
-  private roomsWelcomed = false;
   /** The timers of seats a resumed session holds that no join has taken back yet. */
   private unclaimed: TimerHandle[] = [];
 
@@ -306,12 +305,10 @@ export abstract class RoomsClient extends ConnectionClient {
   // ---- what comes in
 
   protected override onWelcome(welcome: Welcome): void {
-    const first = !this.roomsWelcomed;
-    this.roomsWelcomed = true;
     super.onWelcome(welcome);
     this.roomTracker.onWelcome(welcome);
     this.giveUpUnclaimed(welcome);
-    if (first) this.tellRoomsToRejoin(welcome);
+    if (this.firstWelcome) this.tellRoomsToRejoin(welcome);
   }
 
   /**
