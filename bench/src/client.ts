@@ -17,6 +17,8 @@ export interface OpenOptions {
   /** Call notices (the gateway-interest scenario's calls step). */
   onCallNotice?: (notice: WireCallNotice, client: BenchClient) => void;
   onClose?: (client: BenchClient) => void;
+  /** Told it waits in line for its welcome (the gateway's admission control). */
+  onWaiting?: () => void;
 }
 
 /** Why a connection never got its welcome: the gateway's error code, or a BENCH_* code of our own. */
@@ -24,6 +26,8 @@ export class OpenError extends Error {
   constructor(
     readonly code: string,
     message: string,
+    /** A busy gateway sent the connection away before its welcome: come back after this long. */
+    readonly retryAfterMs?: number,
   ) {
     super(message);
     this.name = 'OpenError';
@@ -66,6 +70,7 @@ export class BenchClient {
     return new Promise((resolve, reject) => {
       const ws = new WebSocket(url, { perMessageDeflate: false, handshakeTimeout: options.timeoutMs });
       let settled = false;
+      let retryAfterMs: number | undefined;
       const fail = (code: string, message: string) => {
         if (settled) return;
         settled = true;
@@ -73,14 +78,24 @@ export class BenchClient {
         ws.removeAllListeners();
         ws.on('error', () => undefined);
         ws.terminate();
-        reject(new OpenError(code, message));
+        reject(new OpenError(code, message, retryAfterMs));
       };
-      const timer = setTimeout(() => fail('BENCH_TIMEOUT', `no welcome within ${options.timeoutMs} ms`), options.timeoutMs);
+      let toldWaiting = false;
+      const noWelcome = () => fail(toldWaiting ? 'BENCH_TIMEOUT_IN_LINE' : 'BENCH_TIMEOUT', `no welcome within ${options.timeoutMs} ms`);
+      let timer = setTimeout(noWelcome, options.timeoutMs);
       ws.on('error', (err) => fail('BENCH_SOCKET', err.message));
       ws.on('close', (code) => fail('BENCH_CLOSED', `closed (${code}) before welcome`));
-      ws.once('message', (data) => {
+      ws.on('message', (data) => {
         const frame = parse(data);
-        if (frame?.welcome) {
+        // As the SDK does: in line, it waits longer; sent away, it comes back when told (link.ts).
+        if (frame?.waiting) {
+          options.onWaiting?.();
+          toldWaiting = true;
+          clearTimeout(timer);
+          timer = setTimeout(noWelcome, options.timeoutMs + (frame.waiting.expectedWaitMs ?? 0));
+        } else if (frame?.goAway) {
+          retryAfterMs = frame.goAway.reconnectAfterMs ?? 0;
+        } else if (frame?.welcome) {
           settled = true;
           clearTimeout(timer);
           ws.removeAllListeners();

@@ -110,6 +110,8 @@ export interface ServerFrame {
   syncRoom?: { room?: WireRoom; members?: WireMember[]; notices?: WireNotice[]; snapshot?: boolean };
   /** The gateway is going away: reconnect (elsewhere) after this long. */
   goAway?: { reason?: string; reconnectAfterMs?: number };
+  /** Before the welcome: in line behind other connections opening. */
+  waiting?: { position?: number; expectedWaitMs?: number };
 }
 
 export interface JoinRoomRequest {

@@ -64,7 +64,7 @@ function describe(r: ResumeStormResult): string[] {
     ];
   }
   return [
-    `resume-storm (${r.signal}): ${r.resumed}/${r.dropped} resumed and synced in ${r.settledMs ?? '-'} ms; not resumed ${r.notResumed}, seats lost ${r.seatsLost}, failed ${r.failed}, retries ${r.retries}${Object.keys(r.errors).length ? `, errors ${JSON.stringify(r.errors)}` : ''}`,
+    `resume-storm (${r.signal}): ${r.resumed}/${r.dropped} resumed and synced in ${r.settledMs ?? '-'} ms; not resumed ${r.notResumed}, seats lost ${r.seatsLost}, failed ${r.failed}, retries ${r.retries}, waited in line ${r.waited}, sent away ${r.sentAway}${Object.keys(r.errors).length ? `, errors ${JSON.stringify(r.errors)}` : ''}`,
     `  drop -> welcome ${ms(r.dropToWelcome)}; connect -> welcome ${ms(r.connectToWelcome)}; welcome -> synced ${ms(r.sync)}; drop -> synced ${ms(r.dropToSynced)}`,
     `  CPU s: ${[...services, ...shared].join(', ')}; ${r.cpuPerResumeMs ?? '-'} ms per member resumed; room events written ${r.roomEventsWritten ?? '-'}${kinds(r)}`,
     `  members shown dropped or back meanwhile: ${r.roomEventKinds ? (r.roomEventKinds.memberConnectionChanged ?? 0) : '-'}`,

@@ -24,6 +24,8 @@ export function emptyResumeSamples(): ResumeSamples {
     seatsLost: 0,
     failed: 0,
     retries: 0,
+    sentAway: 0,
+    waited: 0,
     firstDropAt: null,
     lastSyncedAt: null,
     dropToWelcomeMs: [],
@@ -104,18 +106,29 @@ export class ResumeHolder {
     const old = seat.client;
     const resumeToken = old.welcome.resumeToken;
     const afterSeq = old.seqAt(seat.roomId) ?? 0;
+    let sentAwayFor: number | undefined;
+    let waited = false;
     for (let attempt = 0; attempt < plan.maxAttempts; attempt++) {
-      const delayMs = attempt === 0 && old.goAwayAfterMs !== undefined ? old.goAwayAfterMs : backoffDelay(attempt);
+      const delayMs = sentAwayFor ?? (attempt === 0 && old.goAwayAfterMs !== undefined ? old.goAwayAfterMs : backoffDelay(attempt));
       await sleep(delayMs);
       if (this.closing || nowMs() > plan.deadlineAt) break;
       let client: BenchClient;
       try {
-        client = await BenchClient.open(wsUrl(plan.to, seat.member.token, resumeToken), seat.member.identity, { timeoutMs: plan.connectTimeoutMs });
+        client = await BenchClient.open(wsUrl(plan.to, seat.member.token, resumeToken), seat.member.identity, {
+          timeoutMs: plan.connectTimeoutMs,
+          onWaiting: () => (waited = true),
+        });
       } catch (err) {
-        countError(s.errors, `resume:${err instanceof OpenError ? err.code : 'BENCH_SOCKET'}`);
-        s.retries++;
+        // Sent away by a busy gateway (admission control): back when it said, as the SDK comes.
+        sentAwayFor = err instanceof OpenError ? err.retryAfterMs : undefined;
+        if (sentAwayFor !== undefined) s.sentAway++;
+        else {
+          countError(s.errors, `resume:${err instanceof OpenError ? err.code : 'BENCH_SOCKET'}`);
+          s.retries++;
+        }
         continue;
       }
+      if (waited) s.waited++;
       seat.client = client;
       s.dropToWelcomeMs.push(client.welcomedAt - droppedAt);
       s.connectToWelcomeMs.push(client.welcomedAt - client.openedAt);
@@ -171,7 +184,7 @@ export class ResumeHolder {
 export function mergeResumeSamples(parts: readonly ResumeSamples[]): ResumeSamples {
   const out = emptyResumeSamples();
   for (const p of parts) {
-    for (const key of ['dropped', 'resumed', 'notResumed', 'seatsLost', 'failed', 'retries'] as const) out[key] += p[key];
+    for (const key of ['dropped', 'resumed', 'notResumed', 'seatsLost', 'failed', 'retries', 'sentAway', 'waited'] as const) out[key] += p[key];
     for (const key of ['dropToWelcomeMs', 'connectToWelcomeMs', 'syncMs', 'dropToSyncedMs'] as const) for (const v of p[key]) out[key].push(v);
     if (p.firstDropAt !== null) out.firstDropAt = out.firstDropAt === null ? p.firstDropAt : Math.min(out.firstDropAt, p.firstDropAt);
     if (p.lastSyncedAt !== null) out.lastSyncedAt = out.lastSyncedAt === null ? p.lastSyncedAt : Math.max(out.lastSyncedAt, p.lastSyncedAt);

@@ -129,6 +129,10 @@ export interface ResumeSamples {
   failed: number;
   /** Reconnect attempts that failed before a later one was welcomed. */
   retries: number;
+  /** Reconnects a busy gateway sent away to come back later (admission control: not failures). */
+  sentAway: number;
+  /** Members whose welcome came after a wait in line (the gateway said `waiting`). */
+  waited: number;
   firstDropAt: number | null;
   lastSyncedAt: number | null;
   /** From the drop to the welcome (the told or backed-off wait included). */

@@ -33,7 +33,13 @@ class Peer {
     return new Promise((resolve, reject) => {
       const ws = new WebSocket(`${url}?access_token=${encodeURIComponent(token)}`);
       const peer = new Peer(ws);
-      ws.once('message', () => resolve(peer));
+      // Its welcome (a busy gateway may first say `waiting`).
+      const welcomed = (d: WebSocket.RawData) => {
+        if (!(JSON.parse(String(d)) as { welcome?: unknown }).welcome) return;
+        ws.off('message', welcomed);
+        resolve(peer);
+      };
+      ws.on('message', welcomed);
       ws.once('error', reject);
     });
   }

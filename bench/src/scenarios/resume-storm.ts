@@ -36,6 +36,9 @@ export interface ResumeStormResult {
   seatsLost: number;
   failed: number;
   retries: number;
+  /** Reconnects sent away by the busy gateway to come back later, and members that waited in line. */
+  sentAway: number;
+  waited: number;
   errors: Record<string, number>;
   /** From the signal to the last member's seat synced. */
   settledMs: number | null;
@@ -134,6 +137,8 @@ export async function runResumeStorm(ctx: ScenarioContext, target: Target, o: Re
       seatsLost: s.seatsLost,
       failed: s.failed,
       retries: s.retries,
+      sentAway: s.sentAway,
+      waited: s.waited,
       errors: s.errors,
       settledMs: s.lastSyncedAt === null ? null : Math.round(s.lastSyncedAt - signalAt),
       dropToWelcome: summarize(s.dropToWelcomeMs),

@@ -225,6 +225,59 @@ describe('RtcRoomClient against a scripted gateway', () => {
     await client.close();
   });
 
+  it('waits on for its welcome while a busy gateway says it is in line', async () => {
+    const gw = fakeGateway();
+    const client = new RtcRoomClient({ socket: gw.adapter, connectTimeoutMs: 100 });
+    const opened = gw.nextSocket();
+    const connecting = client.connect('ws://gw/v1/ws', 'tok');
+    const socket = await opened;
+    // Told every so often, each time before the 100 ms would have run out: it does not give up.
+    for (let i = 0; i < 4; i++) {
+      socket.push({ requestId: '', waiting: { position: 4 - i, expectedWaitMs: 0 } });
+      await new Promise((r) => setTimeout(r, 60));
+    }
+    socket.push(welcome());
+    await expect(connecting).resolves.toMatchObject({ identity: 'alice' });
+    expect(gw.sockets).toHaveLength(1);
+    await client.close();
+  });
+
+  it('sent away by a busy gateway before its welcome, connect() comes back when the gateway said', async () => {
+    const gw = fakeGateway();
+    const client = new RtcRoomClient({ socket: gw.adapter });
+    let opened = gw.nextSocket();
+    const connecting = client.connect('ws://gw/v1/ws', 'tok');
+    const first = await opened;
+    opened = gw.nextSocket();
+    const awayAt = Date.now();
+    first.push({ requestId: '', goAway: { reason: 'too many connections opening', reconnectAfterMs: 150 } });
+    first.push({ requestId: '', error: { code: 'UNAVAILABLE', message: 'busy' } });
+    first.on.close(1013, 'busy; reconnect later');
+    const second = await opened;
+    expect(Date.now() - awayAt).toBeGreaterThanOrEqual(140);
+    second.push(welcome());
+    await expect(connecting).resolves.toMatchObject({ identity: 'alice' });
+    expect(client.state).toBe('connected');
+    await client.close();
+  });
+
+  it('a busy refusal carries its time to come back, and a reconnect waits that long', async () => {
+    const { gw, client, socket } = await connectedClient();
+    const delays: number[] = [];
+    client.on('connectionState', (e) => e.delayMs !== undefined && delays.push(e.delayMs));
+    let next = gw.nextSocket();
+    socket.on.close(1006, '');
+    const refused = await next;
+    next = gw.nextSocket();
+    refused.push({ requestId: '', goAway: { reason: 'too many connections opening', reconnectAfterMs: 77 } });
+    refused.push({ requestId: '', error: { code: 'UNAVAILABLE', message: 'busy' } });
+    refused.on.close(1013, 'busy; reconnect later');
+    (await next).push(welcome({ resumed: true }));
+    await until(() => client.state === 'connected');
+    expect(delays[1]).toBe(77);
+    await client.close();
+  });
+
   it('the gateway\'s goAway sets the reconnect delay', async () => {
     const { gw, client, socket } = await connectedClient();
     const delays: number[] = [];

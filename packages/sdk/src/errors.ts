@@ -54,12 +54,16 @@ export interface RtcRoomErrorOptions {
   request?: string;
   /** What went wrong underneath (a token provider's error, the failure that ended the connection). */
   cause?: unknown;
+  /** The gateway sent the connection away before its welcome (busy): come back after this long. */
+  retryAfterMs?: number;
 }
 
 export class RtcRoomError extends Error {
   override readonly name = 'RtcRoomError';
   /** The request that failed, when there was one. */
   readonly request?: string;
+  /** The gateway sent the connection away before its welcome (busy, UNAVAILABLE): come back after this long. */
+  readonly retryAfterMs?: number;
 
   constructor(
     /** The server's stable code (or one of the SDK's own); a code the SDK does not know yet is passed through as it is. */
@@ -69,6 +73,7 @@ export class RtcRoomError extends Error {
   ) {
     super(`${code}: ${detail}`, options.cause === undefined ? undefined : { cause: options.cause });
     this.request = options.request;
+    if (options.retryAfterMs !== undefined) this.retryAfterMs = options.retryAfterMs;
     // Engines before ES2022 (older mini-program runtimes) ignore Error's options.
     if (options.cause !== undefined && this.cause === undefined) this.cause = options.cause;
   }

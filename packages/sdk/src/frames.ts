@@ -128,6 +128,7 @@ const caseReaders: { [K in ServerCase]: (x: Raw) => NonNullable<ServerMessage[K]
   notice: readNotice,
   callNotice: readCallNotice,
   goAway: (x) => ({ reason: str(x.reason), reconnectAfterMs: num(x.reconnectAfterMs) }),
+  waiting: (x) => ({ position: num(x.position), expectedWaitMs: num(x.expectedWaitMs) }),
   tokenExpiring: (x) => ({ expireTime: time(x.expireTime) }),
   streamPlayable: (x) => ({ roomId: str(x.roomId), playUrl: maybe(x.playUrl, readPlayUrl) }),
   monitorNotice: (x) => ({

@@ -13,7 +13,7 @@ export type { ClientKind, MediaEntryUrl, PlayUrl, PushUrl } from './gen/rtcroom/
 export type { MediaServer, Recording } from './gen/rtcroom/media/v1/recording.js';
 export type { Agent, AgentState, Team } from './gen/rtcroom/desk/v1/desk.js';
 export type { CallRecording, LiveCall, TeamStats } from './gen/rtcroom/desk/v1/desk_service.js';
-export type { GoAway, SeatHeld, TokenExpiring, Welcome } from './gen/rtcroom/gateway/v1/gateway.js';
+export type { GoAway, SeatHeld, TokenExpiring, Waiting, Welcome } from './gen/rtcroom/gateway/v1/gateway.js';
 export type { CustomMessage, RoomMessage } from './gen/rtcroom/room/v1/room_message.js';
 
 /** Timestamps travel as RFC 3339 strings. */
@@ -139,6 +139,8 @@ export type ServerMessage = { requestId: string } & { [K in RequestKind]?: Answe
   notice?: RoomNotice;
   callNotice?: CallNotice;
   goAway?: gw.GoAway;
+  /** Before the welcome: in line behind other connections opening. */
+  waiting?: gw.Waiting;
   tokenExpiring?: gw.TokenExpiring;
   monitorNotice?: gw.MonitorNotice;
   streamPlayable?: gw.StreamPlayableNotice;

@@ -52,6 +52,10 @@ export interface GatewayConfig {
    * one call; 0: until the end of the event loop's turn.
    */
   presenceBatchMs: number;
+  /** Connections opened at once (presence's resume or open); the others wait in line (ws/open-gate.ts). */
+  maxOpening: number;
+  /** A connection whose wait in line would pass this is sent away to come back later (GoAway, close 1013). */
+  maxOpenWaitMs: number;
   /** Largest client frame accepted (bytes); larger ones get FRAME_TOO_LARGE. */
   maxFrameBytes: number;
   /** Outgoing bytes a socket may have queued before it is cut off as a slow consumer. */
@@ -102,6 +106,8 @@ export function loadGatewayConfig(env: Env): GatewayConfig {
     drainHoldMs: envInt(env, 'GATEWAY_DRAIN_HOLD_MS', 5000, { min: 0, max: 10_000 }),
     keepAliveIntervalMs: envInt(env, 'GATEWAY_KEEPALIVE_INTERVAL_MS', 1000, { min: 100, max: 60_000 }),
     presenceBatchMs: envInt(env, 'GATEWAY_PRESENCE_BATCH_MS', 20, { min: 0, max: 1000 }),
+    maxOpening: envInt(env, 'GATEWAY_MAX_OPENING', 32, { min: 1, max: 10_000 }),
+    maxOpenWaitMs: envInt(env, 'GATEWAY_MAX_OPEN_WAIT_MS', 20_000, { min: 0, max: 60_000 }),
     maxFrameBytes: envInt(env, 'GATEWAY_MAX_FRAME_BYTES', 64 * 1024, { min: 1024, max: 16 * 1024 * 1024 }),
     maxBufferedBytes: envInt(env, 'GATEWAY_MAX_BUFFERED_BYTES', 1024 * 1024, { min: 64 * 1024, max: 256 * 1024 * 1024 }),
     devEndpoints: dev,

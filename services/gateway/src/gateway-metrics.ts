@@ -14,6 +14,10 @@ export class GatewayMetrics {
   readonly framesSent: Counter;
   readonly rateLimited: Counter;
   readonly cutOff: Counter<'reason'>;
+  /** Connections sent away before their welcome: too many waiting to open (ws/open-gate.ts). */
+  readonly opensSentAway: Counter;
+  /** How long connections waited in line to open. */
+  readonly openWait: Histogram;
   /** Events received from NATS, by kind (room, call): what this gateway's subscriptions bring it. */
   readonly busEvents: Counter<'kind'>;
   private readonly joins: Counter<'result'>;
@@ -29,10 +33,14 @@ export class GatewayMetrics {
     readonly metrics: ServiceMetrics,
     openConnections: () => number,
     subscriptions: () => { rooms: number; identities: number } = () => ({ rooms: 0, identities: 0 }),
+    opensWaiting: () => number = () => 0,
   ) {
     metrics.gaugeAtScrape('rtcroom_gateway_connections', 'WebSocket connections open now', [], () => [{ value: openConnections() }]);
     metrics.gaugeAtScrape('rtcroom_gateway_room_subscriptions', 'NATS subscriptions to rooms held: one per room a socket here sits in or is joining', [], () => [{ value: subscriptions().rooms }]);
     metrics.gaugeAtScrape('rtcroom_gateway_user_subscriptions', "NATS subscriptions to users' calls held: one per identity connected here", [], () => [{ value: subscriptions().identities }]);
+    metrics.gaugeAtScrape('rtcroom_gateway_opens_waiting', 'Connections waiting in line for their session to be opened (admission control: GATEWAY_MAX_OPENING at once)', [], () => [{ value: opensWaiting() }]);
+    this.opensSentAway = metrics.counter('rtcroom_gateway_opens_sent_away_total', 'Connections sent away before their welcome to come back later: their wait in line would have passed GATEWAY_MAX_OPEN_WAIT_MS');
+    this.openWait = metrics.histogram('rtcroom_gateway_open_wait_seconds', 'How long a connection waited in line before its session was opened (0 when let in at once)');
     this.connectionsOpened = metrics.counter('rtcroom_gateway_connections_opened_total', 'WebSocket connections accepted (token valid)');
     this.framesReceived = metrics.counter('rtcroom_gateway_frames_received_total', 'Frames received from clients');
     this.framesSent = metrics.counter('rtcroom_gateway_frames_sent_total', 'Frames sent to clients (answers and notices)');

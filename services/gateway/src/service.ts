@@ -28,7 +28,8 @@ export async function startGateway(config: GatewayConfig, logger: Logger, deps: 
   // The server is made after the fan-out it is handed, which already counts into these.
   let openConnections = () => 0;
   let subscriptions = () => ({ rooms: 0, identities: 0 });
-  const gatewayMetrics = new GatewayMetrics(metrics, () => openConnections(), () => subscriptions());
+  let opensWaiting = () => 0;
+  const gatewayMetrics = new GatewayMetrics(metrics, () => openConnections(), () => subscriptions(), () => opensWaiting());
   // Bound first: a taken port fails the start before anything else is opened.
   const metricsServer = await serveMetrics(config.metricsAddress, metrics, logger);
   const backends = connectBackends(
@@ -44,6 +45,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger, deps: 
   subscriptions = () => ({ rooms: fanout.stats().subscriptions, identities: calls.subscriptions });
   const server = new GatewayServer(config, backends, fanout, calls, logger, gatewayMetrics);
   openConnections = () => server.connectionCount;
+  opensWaiting = () => server.openGate.waiting;
   const address = await server.listen();
   const grpc = await startGrpcServer(config.grpcAddress, [tokenGrpcBinding(config.accessTokenKeys)], logger, config.grpcSecurity, config.grpcMux, grpcCalls, deps.inproc);
   const url = `ws://${address}${websocketPath}`;

@@ -1,6 +1,8 @@
 // One socket to the gateway, from opening it to its welcome; after the welcome its frames and its end
 // are the transport's (transport.ts). Before it, an error frame without a request id is the gateway
 // refusing the connection (a bad token): the attempt fails with that error rather than a bare close.
+// A busy gateway may first hold the connection in line (`waiting`: the welcome comes later, so the
+// wait for it is extended) or send it away with a time to come back (`goAway`, then its refusal).
 import { asRtcRoomError, RtcRoomError } from '../errors.js';
 import { readServerMessage } from '../frames.js';
 import type { ClientKind, ServerMessage, Welcome } from '../protocol.js';
@@ -46,6 +48,8 @@ export function openLink(adapter: SocketAdapter, url: string, timeoutMs: number,
   let abort: (err: RtcRoomError) => void = () => undefined;
   const welcome = new Promise<Welcome>((resolve, reject) => {
     let refused: RtcRoomError | undefined;
+    /** A GoAway before the welcome: the gateway is busy and says when to come back (with its refusal). */
+    let comeBackAfterMs: number | undefined;
     const fail = (err: RtcRoomError) => {
       if (link.dead || link.welcomed) return;
       link.dead = true;
@@ -54,7 +58,8 @@ export function openLink(adapter: SocketAdapter, url: string, timeoutMs: number,
       reject(err);
     };
     abort = fail;
-    const timer = setTimer(() => fail(new RtcRoomError('CONNECT_FAILED', 'no welcome in time')), timeoutMs);
+    const noWelcome = () => fail(new RtcRoomError('CONNECT_FAILED', 'no welcome in time'));
+    let timer = setTimer(noWelcome, timeoutMs);
     const welcomed = (w: Welcome) => {
       link.welcomed = true;
       clearTimer(timer);
@@ -70,7 +75,12 @@ export function openLink(adapter: SocketAdapter, url: string, timeoutMs: number,
           if (!frame) return;
           if (link.welcomed) handlers.frame(link, frame);
           else if (frame.welcome) welcomed(frame.welcome);
-          else if (frame.error && !frame.requestId) refused = new RtcRoomError(frame.error.code, frame.error.message);
+          else if (frame.waiting) {
+            // In line behind other connections opening (a storm of reconnects): the welcome will come.
+            clearTimer(timer);
+            timer = setTimer(noWelcome, timeoutMs + (frame.waiting.expectedWaitMs ?? 0));
+          } else if (frame.goAway) comeBackAfterMs = frame.goAway.reconnectAfterMs ?? 0;
+          else if (frame.error && !frame.requestId) refused = new RtcRoomError(frame.error.code, frame.error.message, { retryAfterMs: comeBackAfterMs });
         },
         close: (code, reason) => {
           const how = `(${code}${reason ? ` ${reason}` : ''})`;

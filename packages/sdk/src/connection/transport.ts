@@ -11,6 +11,9 @@ import { Link, linkUrl, openLink } from './link.js';
 import { PendingRequests, RequestOptions } from './pending-requests.js';
 import type { SocketAdapter } from './socket.js';
 
+/** How many times a first connect() comes back to a gateway that sent it away busy before it fails. */
+const maxSentAwayOnConnect = 5;
+
 export type ConnectionState = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'disconnected';
 
 export interface ConnectionStateChange {
@@ -84,13 +87,28 @@ export class Transport {
     this.closing = false;
     this.welcome = undefined;
     this.setState({ state: 'connecting' });
-    try {
-      return await this.openLink();
-    } catch (err) {
-      const error = asRtcRoomError(err, 'CONNECT_FAILED');
-      this.setState({ state: 'disconnected', reason: error.message, error });
-      throw error;
+    for (let sentAway = 0; ; sentAway++) {
+      try {
+        return await this.openLink();
+      } catch (err) {
+        const error = asRtcRoomError(err, 'CONNECT_FAILED');
+        // A busy gateway sent it away with a time to come back: it comes back, a few times.
+        if (error.retryAfterMs !== undefined && sentAway < maxSentAwayOnConnect && !this.closing && (await this.comeBackAfter(error.retryAfterMs))) continue;
+        this.setState({ state: 'disconnected', reason: error.message, error });
+        throw error;
+      }
     }
+  }
+
+  /** Waits before connecting again as a busy gateway asked; false if the client was closed meanwhile. */
+  private comeBackAfter(delayMs: number): Promise<boolean> {
+    return new Promise((resolve) => {
+      this.reconnectTimer = setTimer(() => resolve(!this.closing), delayMs);
+      this.abortOpening = () => {
+        clearTimer(this.reconnectTimer);
+        resolve(false);
+      };
+    });
   }
 
   /** Says goodbye (close code 1000): the gateway ends the session and gives up its seats at once. */
@@ -216,6 +234,8 @@ export class Transport {
     } catch (err) {
       if (this.closing) return;
       const error = asRtcRoomError(err, 'CONNECT_FAILED');
+      // A busy gateway sent it away: back when it said, not at the back-off's pace.
+      if (error.retryAfterMs !== undefined) this.goAwayDelayMs = error.retryAfterMs;
       if (authErrorCodes.has(error.code)) {
         // A fixed token will not get better; a token provider gets one more chance to give a fresh one.
         this.authFailures++;

@@ -32,6 +32,8 @@ export const closeCodes = {
   pingTimeout: 4009,
   goingAway: 1001,
   internal: 1011,
+  /** Too many connections waiting to open here: come back after the GoAway's reconnect_after_ms (open-gate.ts). */
+  tryAgainLater: 1013,
 };
 
 /** ws sends a Buffer as a binary frame unless told otherwise; the protocol's frames are text. */

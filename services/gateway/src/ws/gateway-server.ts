@@ -16,6 +16,7 @@ import { handleRequest } from '../requests/request-handlers';
 import { closeCodes, Connection } from './connection';
 import { decodeClientFrame, encodeServerMessage, salvageRequestId } from './frames';
 import { HandOff } from './hand-off';
+import { OpenGate } from './open-gate';
 import { plainPingRequestId, pongFrame } from './heartbeat-frames';
 import { gatewayHttpListener, refuseUpgrade, websocketPath, writeUpgradeRefusal } from './http-routes';
 import { PresenceBatch } from './presence-batch';
@@ -28,6 +29,14 @@ import { CloseRetries } from './close-retries';
 
 export { websocketPath };
 const maxQueuedRequests = 64;
+/**
+ * Connections the kernel may hold accepted for us before we take them: Node's 511 made a storm of
+ * thousands reconnecting at once (a gateway restarted) wait on dropped SYNs, seconds each, before the
+ * line (open-gate.ts) even saw them. Linux caps it at net.core.somaxconn (4096 by default since 5.4).
+ */
+const listenBacklog = 4096;
+/** How often a connection waiting in line to open is told its place again (open-gate.ts). */
+const waitingNoticeMs = 3000;
 
 export class GatewayServer {
   private readonly http: Server;
@@ -38,6 +47,8 @@ export class GatewayServer {
   private readonly turnWrites = new TurnWrites();
   private readonly tokenExpiry: TokenExpiry;
   private readonly sessions: PresenceBatch;
+  /** Admission control for opening sessions (open-gate.ts). */
+  readonly openGate: OpenGate;
   /** Closes presence did not take, told again (close-retries.ts). */
   readonly closeRetries: CloseRetries;
   private timers: NodeJS.Timeout[] = [];
@@ -64,6 +75,7 @@ export class GatewayServer {
       (id) => [...this.connections].some((c) => c.sessionId === id),
       logger,
     );
+    this.openGate = new OpenGate({ maxOpening: config.maxOpening, maxWaitMs: config.maxOpenWaitMs });
     this.tokenExpiry = new TokenExpiry(config.accessTokenKeys, config.tokenExpiryNoticeMs, logger);
     // A connection must finish its upgrade request (and with it the token check) quickly: nothing
     // idles unauthenticated.
@@ -99,11 +111,12 @@ export class GatewayServer {
     const port = Number(this.config.address.slice(idx + 1));
     await new Promise<void>((resolve, reject) => {
       this.http.once('error', reject);
-      this.http.listen(port, host, () => resolve());
+      this.http.listen({ port, host, backlog: listenBacklog }, () => resolve());
     });
     const addr = this.http.address();
     const bound = typeof addr === 'object' && addr ? `${host}:${addr.port}` : this.config.address;
     this.timers.push(setInterval(() => this.checkLiveness(), Math.min(this.config.pingIntervalMs, 250)));
+    this.timers.push(setInterval(() => this.openGate.waiting > 0 && this.openGate.tell(), waitingNoticeMs));
     this.keepAliveTimer = setInterval(() => void this.keepSessionsAlive(), this.config.keepAliveIntervalMs);
     return bound;
   }
@@ -173,22 +186,48 @@ export class GatewayServer {
     ws.on('close', (code: number) => void this.forget(conn, code !== 1000));
     ws.on('error', (err) => log.debug('socket error', { sessionId: conn.sessionId, err }));
     const resumeToken = new URL(req.url ?? '/', 'http://x').searchParams.get('resume_token');
-    // Its calls are listened for from now on: the SUB leaves before the welcome (call-fanout.ts).
-    this.calls.add(conn);
+    // Its turn to open (open-gate.ts): at once, after a wait in line, or sent away to come back later.
+    const admission = this.openGate.enter(
+      (position, expectedWaitMs) => conn.send({ requestId: '', message: { $case: 'waiting', value: { position, expectedWaitMs } } }),
+      () => conn.closed,
+    );
+    if (!(admission instanceof Promise) && !admission.admitted) {
+      this.metrics?.opensSentAway.inc();
+      conn.send(goAway('too many connections opening; come back later', admission.retryAfterMs));
+      conn.fail('', new GatewayError('UNAVAILABLE', `too many connections opening here; reconnect in ${admission.retryAfterMs} ms`));
+      conn.close(closeCodes.tryAgainLater, 'busy; reconnect later');
+      void this.forget(conn, false);
+      return;
+    }
     // A connection's opening is a trace of its own (a resume's seats, presence's session).
     let resuming: string | undefined;
-    const opened = inSpan('gateway connect', { kind: SpanKind.SERVER, root: true, attributes: { 'rtcroom.resume': resumeToken !== null } }, () =>
-      openSession(this.backends, this.sessions, claims, resumeToken, {
-        gatewayId: this.config.gatewayId,
-        keys: this.config.accessTokenKeys,
-        pingIntervalMs: this.config.pingIntervalMs,
-        logger: log,
-        beforeResume: (sessionId) => {
-          resuming = sessionId;
-          return this.owners.takeOver(sessionId, conn);
-        },
-      }),
-    );
+    let gone = false;
+    const opened = (async () => {
+      const turn = await admission;
+      if (!turn) {
+        gone = true; // closed while it waited: nothing was opened
+        throw new GatewayError('UNAVAILABLE', 'closed while waiting to open');
+      }
+      this.metrics?.openWait.observe(turn.waitedMs / 1000);
+      try {
+        // Its calls are listened for from now on: the SUB leaves before the welcome (call-fanout.ts).
+        this.calls.add(conn);
+        return await inSpan('gateway connect', { kind: SpanKind.SERVER, root: true, attributes: { 'rtcroom.resume': resumeToken !== null } }, () =>
+          openSession(this.backends, this.sessions, claims, resumeToken, {
+            gatewayId: this.config.gatewayId,
+            keys: this.config.accessTokenKeys,
+            pingIntervalMs: this.config.pingIntervalMs,
+            logger: log,
+            beforeResume: (sessionId) => {
+              resuming = sessionId;
+              return this.owners.takeOver(sessionId, conn);
+            },
+          }),
+        );
+      } finally {
+        turn.done();
+      }
+    })();
     // What frames wait for; not the session itself, which the connection would otherwise keep for life.
     let sessionReady: Promise<unknown> = opened;
     let welcomed = false;
@@ -223,6 +262,7 @@ export class GatewayServer {
       // Seats a resumed session holds are not this connection's until the client syncs them.
       if (welcome.seats.length > 0) conn.seatInDoubt = true;
     } catch (err) {
+      if (gone) return;
       log.error('could not open a session', { err });
       conn.fail('', err);
       conn.close(closeCodes.internal, 'presence unavailable');
@@ -392,7 +432,7 @@ export class GatewayServer {
   }
 }
 
-/** Sends a client elsewhere, after up to a second of jitter so a drain's clients do not all come at once. */
-function goAway(): gatewayv1.ServerMessage {
-  return { requestId: '', message: { $case: 'goAway', value: { reason: 'gateway shutting down', reconnectAfterMs: Math.floor(Math.random() * 1000) } } };
+/** Sends a client elsewhere: by default after up to a second of jitter, so a drain's clients do not all come at once. */
+function goAway(reason = 'gateway shutting down', reconnectAfterMs = Math.floor(Math.random() * 1000)): gatewayv1.ServerMessage {
+  return { requestId: '', message: { $case: 'goAway', value: { reason, reconnectAfterMs } } };
 }

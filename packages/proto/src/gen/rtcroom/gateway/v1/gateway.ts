@@ -148,7 +148,24 @@ export interface ServerMessage {
     { $case: "monitorNotice"; value: MonitorNotice }
     | { $case: "listCallRecordings"; value: ListCallRecordingsResponse }
     | { $case: "listMyCalls"; value: ListMyCallsResponse }
+    | //
+    /**
+     * Before the welcome: the connection waits its turn behind others opening (a storm of
+     * reconnects); the welcome comes later than usual. Told again every few seconds while it waits.
+     */
+    { $case: "waiting"; value: Waiting }
     | undefined;
+}
+
+/**
+ * A connection waiting for its welcome: its place in line (1: next) and about how long it has left.
+ * A client keeps waiting for the welcome while these come, rather than giving up and reconnecting
+ * (which would put it at the back of the line).
+ */
+export interface Waiting {
+  position: number;
+  /** NEXT-ID: 3 */
+  expectedWaitMs: number;
 }
 
 /** Sent once the access token is accepted. */
@@ -230,7 +247,12 @@ export interface ListMyCallsResponse {
   calls: Call[];
 }
 
-/** The gateway is shutting down; reconnect (to any gateway) with the resume token. */
+/**
+ * The gateway is shutting down; reconnect (to any gateway) with the resume token. Before the welcome
+ * (then followed by an UNAVAILABLE error and close code 1013): the gateway has more connections
+ * waiting to open than it serves in time; reconnect after reconnect_after_ms, which spreads the
+ * clients sent away over the time the line takes to shorten.
+ */
 export interface GoAway {
   reason: string;
   /** Wait about this long (jitter, so clients do not all come back at once). */
@@ -2123,6 +2145,9 @@ export const ServerMessage: MessageFns<ServerMessage> = {
       case "listMyCalls":
         ListMyCallsResponse.encode(message.message.value, writer.uint32(1130).fork()).join();
         break;
+      case "waiting":
+        Waiting.encode(message.message.value, writer.uint32(1202).fork()).join();
+        break;
     }
     return writer;
   },
@@ -2514,6 +2539,14 @@ export const ServerMessage: MessageFns<ServerMessage> = {
             message.message = { $case: "listMyCalls", value: ListMyCallsResponse.decode(reader, reader.uint32()) };
             continue;
           }
+          case 150: {
+            if (tag !== 1202) {
+              break;
+            }
+
+            message.message = { $case: "waiting", value: Waiting.decode(reader, reader.uint32()) };
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2703,6 +2736,8 @@ export const ServerMessage: MessageFns<ServerMessage> = {
         ? { $case: "listMyCalls", value: ListMyCallsResponse.fromJSON(object.listMyCalls) }
         : isSet(object.list_my_calls)
         ? { $case: "listMyCalls", value: ListMyCallsResponse.fromJSON(object.list_my_calls) }
+        : isSet(object.waiting)
+        ? { $case: "waiting", value: Waiting.fromJSON(object.waiting) }
         : undefined,
     };
   },
@@ -2802,6 +2837,8 @@ export const ServerMessage: MessageFns<ServerMessage> = {
       obj.listCallRecordings = ListCallRecordingsResponse.toJSON(message.message.value);
     } else if (message.message?.$case === "listMyCalls") {
       obj.listMyCalls = ListMyCallsResponse.toJSON(message.message.value);
+    } else if (message.message?.$case === "waiting") {
+      obj.waiting = Waiting.toJSON(message.message.value);
     }
     return obj;
   },
@@ -3089,7 +3126,102 @@ export const ServerMessage: MessageFns<ServerMessage> = {
         }
         break;
       }
+      case "waiting": {
+        if (object.message?.value !== undefined && object.message?.value !== null) {
+          message.message = { $case: "waiting", value: Waiting.fromPartial(object.message.value) };
+        }
+        break;
+      }
     }
+    return message;
+  },
+};
+
+function createBaseWaiting(): Waiting {
+  return { position: 0, expectedWaitMs: 0 };
+}
+
+export const Waiting: MessageFns<Waiting> = {
+  encode(message: Waiting, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.position !== 0) {
+      writer.uint32(8).uint32(message.position);
+    }
+    if (message.expectedWaitMs !== 0) {
+      writer.uint32(16).uint32(message.expectedWaitMs);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Waiting {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseWaiting();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.position = reader.uint32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.expectedWaitMs = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): Waiting {
+    return {
+      position: isSet(object.position) ? globalThis.Number(object.position) : 0,
+      expectedWaitMs: isSet(object.expectedWaitMs)
+        ? globalThis.Number(object.expectedWaitMs)
+        : isSet(object.expected_wait_ms)
+        ? globalThis.Number(object.expected_wait_ms)
+        : 0,
+    };
+  },
+
+  toJSON(message: Waiting): unknown {
+    const obj: any = {};
+    if (message.position !== undefined) {
+      obj.position = Math.round(message.position);
+    }
+    if (message.expectedWaitMs !== undefined) {
+      obj.expectedWaitMs = Math.round(message.expectedWaitMs);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<Waiting>): Waiting {
+    return Waiting.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<Waiting>): Waiting {
+    const message = createBaseWaiting();
+    message.position = object.position ?? 0;
+    message.expectedWaitMs = object.expectedWaitMs ?? 0;
     return message;
   },
 };

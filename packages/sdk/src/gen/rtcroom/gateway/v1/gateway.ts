@@ -119,7 +119,25 @@ export interface ServerMessage {
   /** A call this connection monitors changed: a party's stream started or stopped, or the call ended. */
   monitorNotice?: MonitorNotice | undefined;
   listCallRecordings?: ListCallRecordingsResponse | undefined;
-  listMyCalls?: ListMyCallsResponse | undefined;
+  listMyCalls?:
+    | ListMyCallsResponse
+    | undefined;
+  /**
+   * Before the welcome: the connection waits its turn behind others opening (a storm of
+   * reconnects); the welcome comes later than usual. Told again every few seconds while it waits.
+   */
+  waiting?: Waiting | undefined;
+}
+
+/**
+ * A connection waiting for its welcome: its place in line (1: next) and about how long it has left.
+ * A client keeps waiting for the welcome while these come, rather than giving up and reconnecting
+ * (which would put it at the back of the line).
+ */
+export interface Waiting {
+  position: number;
+  /** NEXT-ID: 3 */
+  expectedWaitMs: number;
 }
 
 /** Sent once the access token is accepted. */
@@ -201,7 +219,12 @@ export interface ListMyCallsResponse {
   calls: Call[];
 }
 
-/** The gateway is shutting down; reconnect (to any gateway) with the resume token. */
+/**
+ * The gateway is shutting down; reconnect (to any gateway) with the resume token. Before the welcome
+ * (then followed by an UNAVAILABLE error and close code 1013): the gateway has more connections
+ * waiting to open than it serves in time; reconnect after reconnect_after_ms, which spreads the
+ * clients sent away over the time the line takes to shorten.
+ */
 export interface GoAway {
   reason: string;
   /** Wait about this long (jitter, so clients do not all come back at once). */

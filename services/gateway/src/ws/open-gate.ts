@@ -1,0 +1,135 @@
+// Admission control for opening sessions. At most `maxOpening` connections are opened at once (the
+// session's resume or open with presence, its seats' seqs); the others wait their turn in order, their
+// sockets open and idle, and are told so (Waiting, again every few seconds) so a client does not give
+// up on its welcome. A storm of reconnects (a gateway restarted under thousands of clients) is then
+// served at the pace the system keeps, where before every open slowed down together until clients
+// gave up after the SDK's 10 s and came back, doing the work again from the back of the line.
+//
+// A connection whose wait would pass `maxWaitMs` is not queued: it is sent away with a time to come
+// back (GoAway before the welcome), spread over about the time the line takes to shorten, so the
+// clients sent away do not all return at once. A connection that goes away while waiting gives its
+// place up without costing anything.
+
+/** How long the pace is read over: the opens finished in this window, per second. */
+const paceWindowMs = 5000;
+
+export interface OpenGateOptions {
+  maxOpening: number;
+  maxWaitMs: number;
+  now?: () => number;
+  random?: () => number;
+}
+
+/** A connection let in: `done()` when its opening has finished (welcomed or failed), once. */
+export interface Admitted {
+  admitted: true;
+  /** How long it waited in line (0: let in at once). */
+  waitedMs: number;
+  done(): void;
+}
+
+/** A connection sent away: come back after this long. */
+export interface SentAway {
+  admitted: false;
+  retryAfterMs: number;
+}
+
+/** What a connection waiting in line hears until its turn: its place (1: next) and the expected wait. */
+export type WaitingUpdate = (position: number, expectedWaitMs: number) => void;
+
+interface Waiter {
+  since: number;
+  update: WaitingUpdate;
+  gone: () => boolean;
+  resolve: (r: Admitted | null) => void;
+}
+
+export class OpenGate {
+  private opening = 0;
+  private readonly line: Waiter[] = [];
+  /** When each of the last opens finished, oldest first (the pace). */
+  private readonly finished: number[] = [];
+  private readonly now: () => number;
+  private readonly random: () => number;
+
+  constructor(private readonly options: OpenGateOptions) {
+    this.now = options.now ?? Date.now;
+    this.random = options.random ?? Math.random;
+  }
+
+  /** Connections waiting in line now. */
+  get waiting(): number {
+    return this.line.length;
+  }
+
+  /** Connections being opened now. */
+  get inFlight(): number {
+    return this.opening;
+  }
+
+  /**
+   * Lets the connection in at once, puts it in line (resolves when its turn comes; null if it went
+   * away meanwhile, `gone()` true), or sends it away.
+   */
+  enter(update: WaitingUpdate, gone: () => boolean): Admitted | SentAway | Promise<Admitted | null> {
+    if (this.opening < this.options.maxOpening && this.line.length === 0) return this.admit(0);
+    const position = this.line.length + 1;
+    const expectedWaitMs = this.expectedWaitMs(position);
+    if (expectedWaitMs > this.options.maxWaitMs) {
+      // Back once about the line ahead has gone through, spread over half as long again.
+      return { admitted: false, retryAfterMs: Math.round(expectedWaitMs * (1 + this.random() / 2)) };
+    }
+    update(position, expectedWaitMs);
+    return new Promise((resolve) => this.line.push({ since: this.now(), update, gone, resolve }));
+  }
+
+  /** Tells each waiting connection its place again (called every few seconds); drops those gone (else dropped when their turn comes). */
+  tell(): void {
+    this.dropGone();
+    this.line.forEach((w, i) => w.update(i + 1, this.expectedWaitMs(i + 1)));
+  }
+
+  /** How long the connection at `position` in line may wait, at the pace of the last few seconds. */
+  expectedWaitMs(position: number): number {
+    const now = this.now();
+    while (this.finished.length > 0 && this.finished[0]! < now - paceWindowMs) this.finished.shift();
+    // Over the time the window's opens span (at least a second, so a few quick ones do not promise
+    // too much); before any pace is known (the first opens of a storm), as if each took 50 ms.
+    const spanSeconds = Math.max(1, (now - (this.finished[0] ?? now)) / 1000);
+    const perSecond = this.finished.length >= this.options.maxOpening ? this.finished.length / spanSeconds : this.options.maxOpening * 20;
+    return Math.ceil((position / perSecond) * 1000);
+  }
+
+  private admit(waitedMs: number): Admitted {
+    this.opening++;
+    let finished = false;
+    return {
+      admitted: true,
+      waitedMs,
+      done: () => {
+        if (finished) return;
+        finished = true;
+        this.opening--;
+        this.finished.push(this.now());
+        this.next();
+      },
+    };
+  }
+
+  private next(): void {
+    while (this.opening < this.options.maxOpening && this.line.length > 0) {
+      const w = this.line.shift()!;
+      w.resolve(w.gone() ? null : this.admit(this.now() - w.since));
+    }
+  }
+
+  private dropGone(): void {
+    for (let i = this.line.length - 1; i >= 0; i--) {
+      const w = this.line[i]!;
+      if (w.gone()) {
+        this.line.splice(i, 1);
+        w.resolve(null);
+      }
+    }
+  }
+}
