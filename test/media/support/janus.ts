@@ -22,6 +22,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '@rtcroom/common';
+import WebSocket from 'ws';
 
 export const janusBin = ['/usr/bin/janus', '/usr/local/bin/janus'].find(existsSync);
 const libDir = ['/usr/lib/x86_64-linux-gnu/janus', '/usr/lib/aarch64-linux-gnu/janus', '/usr/lib/janus'].find((d) => existsSync(join(d, 'plugins')));
@@ -149,7 +150,28 @@ async function launch(dir: string, shim: string, ports: { ws: number; admin: num
       resolve(r);
     };
   });
-  return { proc, output: () => output, up };
+  // Said started is not always serving: once in a CI run the admin server hung up on the bridge's
+  // first connection. Up means both WebSocket servers answer a handshake.
+  const serving = up && (await answersHandshake(ports.ws, 'janus-protocol')) && (await answersHandshake(ports.admin, 'janus-admin-protocol'));
+  if (up && !serving) output += `\n[test] a WebSocket server said it started but did not answer a handshake (ports ${ports.ws}, ${ports.admin})\n`;
+  return { proc, output: () => output, up: serving };
+}
+
+/** Whether a WebSocket server on the port completes a handshake within 3 s (a try a few times). */
+async function answersHandshake(port: number, protocol: string): Promise<boolean> {
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const ws = new WebSocket(`ws://127.0.0.1:${port}`, protocol, { handshakeTimeout: 3000 });
+      ws.once('open', () => {
+        ws.close();
+        resolve(true);
+      });
+      ws.once('error', () => resolve(false));
+    });
+    if (ok) return true;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return false;
 }
 
 async function stopProcess(proc: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
