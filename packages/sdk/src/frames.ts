@@ -50,7 +50,7 @@ export function readWelcome(raw?: unknown): Welcome {
     resumeToken: str(w.resumeToken),
     resumeGraceMs: num(w.resumeGraceMs),
     resumed: bool(w.resumed),
-    seats: list(w.seats, (s) => ({ roomId: str(s?.roomId), memberId: str(s?.memberId), seq: num(s?.seq) })),
+    seats: list(w.seats, (s) => ({ roomId: str(s?.roomId), memberId: str(s?.memberId), seq: num(s?.seq), role: enumOf(s?.role, 'MEMBER_ROLE_UNSPECIFIED') })),
   };
 }
 

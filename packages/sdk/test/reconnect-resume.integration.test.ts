@@ -307,3 +307,24 @@ it('a page reloaded with a resumeStore is told each room its session sits in, wi
   expect(left.seen.map((e) => e.member.identity)).toEqual([]);
   expect(joined.seen.map((e) => e.member.identity)).toEqual([]);
 });
+
+it('a page reloaded after its seat was moved to the audience while it was away is told to rejoin as the audience (the welcome says each seat\'s role)', async () => {
+  const { store } = memoryStore();
+  const net = cuttableSocket();
+  const before = await client('moved-alice', { socket: net.adapter, resumeStore: store });
+  const bob = await client('moved-bob');
+  const room = await bob.enterRoom(roomName());
+  const seat = await before.joinRoom({ roomId: room.room.id });
+
+  net.cut();
+  // The owner moves her to the audience while no client of hers listens: her store still says a seat.
+  await bob.moveToAudience(room.room.id, 'moved-alice');
+  const after = new RtcRoomClient({ socket: nodeSocket(WebSocket as unknown as WebSocketClass), resumeStore: store });
+  clients.push(after);
+  const toRejoin = recorder(after, 'roomToRejoin');
+  const welcome = await after.connect(t.system.gatewayUrl, () => token('moved-alice'));
+  expect(welcome.seats).toEqual([expect.objectContaining({ roomId: room.room.id, memberId: seat.self.memberId, role: 'MEMBER_ROLE_AUDIENCE' })]);
+  expect(await toRejoin.next()).toMatchObject({ roomId: room.room.id, as: 'audience' });
+  const back = await after.joinRoom({ roomId: room.room.id, as: 'audience' });
+  expect(back.self.memberId).toBe(seat.self.memberId);
+});

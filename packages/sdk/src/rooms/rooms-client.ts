@@ -318,10 +318,16 @@ export abstract class RoomsClient extends ConnectionClient {
   private tellRoomsToRejoin(welcome: Welcome): void {
     const held = this.kept.heldSeats();
     if (held.length === 0) return;
+    // The role as the gateway holds it (a role changed while no client listened); else as kept.
+    const roles = new Map(welcome.seats.map((x) => [x.roomId, x.role]));
+    const roleOf = (s: (typeof held)[number]) => {
+      const role = roles.get(s.roomId);
+      return role === 'MEMBER_ROLE_AUDIENCE' ? 'audience' : role === 'MEMBER_ROLE_SEAT' ? 'seat' : (s.as ?? 'seat');
+    };
     void Promise.resolve().then(() => {
       for (const s of held) {
         if (this.transport.welcome !== welcome || this.roomTracker.snapshot(s.roomId)) continue;
-        this.events.emit('roomToRejoin', { roomId: s.roomId, roomName: s.roomName, as: s.as ?? 'seat' });
+        this.events.emit('roomToRejoin', { roomId: s.roomId, roomName: s.roomName, as: roleOf(s) });
       }
     });
   }

@@ -35,7 +35,7 @@ export async function openSession(
       // Each seat's room's seq as the room service gave it with the seats; where it did not (an older
       // one), read as the gateway, not as a principal: the session's own seats, as presence holds them.
       const seq = async (roomId: string) => res.roomSeqs[roomId] ?? (await backends.room.getRoom({ roomId, name: '', principal: undefined })).seq;
-      const seats = await Promise.all(res.seats.map(async (m) => ({ roomId: m.roomId, memberId: m.memberId, seq: await seq(m.roomId) })));
+      const seats = await Promise.all(res.seats.map(async (m) => ({ roomId: m.roomId, memberId: m.memberId, seq: await seq(m.roomId), role: m.role })));
       return {
         sessionId: resumeId,
         welcome: { ...base, sessionId: resumeId, resumeToken: issueResumeToken(opts.keys, resumeId, identity), resumeGraceMs: res.resumeGraceMs, resumed: true, seats },

@@ -196,8 +196,12 @@ export interface Welcome {
 export interface SeatHeld {
   roomId: string;
   memberId: string;
-  /** NEXT-ID: 4 */
   seq: number;
+  /**
+   * A seat or the audience: what to join the room as to take this membership back (a client that
+   * kept no state of its own, such as a page reloaded). UNSPECIFIED from an older gateway.
+   */
+  role: MemberRole;
 }
 
 /**
@@ -3439,7 +3443,7 @@ export const Welcome: MessageFns<Welcome> = {
 };
 
 function createBaseSeatHeld(): SeatHeld {
-  return { roomId: "", memberId: "", seq: 0 };
+  return { roomId: "", memberId: "", seq: 0, role: MemberRole.MEMBER_ROLE_UNSPECIFIED };
 }
 
 export const SeatHeld: MessageFns<SeatHeld> = {
@@ -3452,6 +3456,9 @@ export const SeatHeld: MessageFns<SeatHeld> = {
     }
     if (message.seq !== 0) {
       writer.uint32(24).uint64(message.seq);
+    }
+    if (message.role !== MemberRole.MEMBER_ROLE_UNSPECIFIED) {
+      writer.uint32(32).int32(memberRoleToNumber(message.role));
     }
     return writer;
   },
@@ -3493,6 +3500,14 @@ export const SeatHeld: MessageFns<SeatHeld> = {
             message.seq = longToNumber(reader.uint64());
             continue;
           }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.role = memberRoleFromJSON(reader.int32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3518,6 +3533,7 @@ export const SeatHeld: MessageFns<SeatHeld> = {
         ? globalThis.String(object.member_id)
         : "",
       seq: isSet(object.seq) ? globalThis.Number(object.seq) : 0,
+      role: isSet(object.role) ? memberRoleFromJSON(object.role) : MemberRole.MEMBER_ROLE_UNSPECIFIED,
     };
   },
 
@@ -3532,6 +3548,9 @@ export const SeatHeld: MessageFns<SeatHeld> = {
     if (message.seq !== undefined) {
       obj.seq = Math.round(message.seq);
     }
+    if (message.role !== undefined) {
+      obj.role = memberRoleToJSON(message.role);
+    }
     return obj;
   },
 
@@ -3543,6 +3562,7 @@ export const SeatHeld: MessageFns<SeatHeld> = {
     message.roomId = object.roomId ?? "";
     message.memberId = object.memberId ?? "";
     message.seq = object.seq ?? 0;
+    message.role = object.role ?? MemberRole.MEMBER_ROLE_UNSPECIFIED;
     return message;
   },
 };

@@ -168,8 +168,12 @@ export interface Welcome {
 export interface SeatHeld {
   roomId: string;
   memberId: string;
-  /** NEXT-ID: 4 */
   seq: number;
+  /**
+   * A seat or the audience: what to join the room as to take this membership back (a client that
+   * kept no state of its own, such as a page reloaded). UNSPECIFIED from an older gateway.
+   */
+  role: MemberRole;
 }
 
 /**
