@@ -128,6 +128,7 @@ export class GatewayServer {
   /** Tells every client to reconnect elsewhere (with jitter), then closes: sessions stay resumable. */
   async stop(): Promise<void> {
     this.stopping = true;
+    this.openGate.close(); // connections waiting to open are sent away below with the others
     // Not the keepalives (keepAliveTimer): still alive to presence through the hold, as a gateway gone
     // silent would have its sessions interrupted by presence's sweep, the very thing the hold is for.
     for (const t of this.timers) clearInterval(t);

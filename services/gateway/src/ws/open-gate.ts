@@ -46,6 +46,7 @@ interface Waiter {
 
 export class OpenGate {
   private opening = 0;
+  private closed = false;
   private readonly line: Waiter[] = [];
   /** When each of the last opens finished, oldest first (the pace). */
   private readonly finished: number[] = [];
@@ -72,6 +73,7 @@ export class OpenGate {
    * away meanwhile, `gone()` true), or sends it away.
    */
   enter(update: WaitingUpdate, gone: () => boolean): Admitted | SentAway | Promise<Admitted | null> {
+    if (this.closed) return Promise.resolve(null);
     if (this.opening < this.options.maxOpening && this.line.length === 0) return this.admit(0);
     const position = this.line.length + 1;
     const expectedWaitMs = this.expectedWaitMs(position);
@@ -81,6 +83,12 @@ export class OpenGate {
     }
     update(position, expectedWaitMs);
     return new Promise((resolve) => this.line.push({ since: this.now(), update, gone, resolve }));
+  }
+
+  /** The gateway stops: nobody waiting will be let in (each resolves null), nor anyone after. */
+  close(): void {
+    this.closed = true;
+    for (const w of this.line.splice(0)) w.resolve(null);
   }
 
   /** Tells each waiting connection its place again (called every few seconds); drops those gone (else dropped when their turn comes). */

@@ -49,6 +49,17 @@ describe('OpenGate', () => {
     expect(g.inFlight).toBe(1);
   });
 
+  it('lets nobody in once closed (the gateway stops): those waiting give their place up', async () => {
+    const { g } = gate(1);
+    const a = g.enter(quiet, here) as Admitted;
+    const c = g.enter(quiet, here) as Promise<Admitted | null>;
+    g.close();
+    await expect(c).resolves.toBeNull();
+    await expect(g.enter(quiet, here)).resolves.toBeNull();
+    a.done();
+    expect(g.waiting).toBe(0);
+  });
+
   it('tells each waiting connection its place again, without those gone', () => {
     const { g } = gate(1);
     g.enter(quiet, here);
