@@ -106,7 +106,7 @@ export function loadGatewayConfig(env: Env): GatewayConfig {
     drainHoldMs: envInt(env, 'GATEWAY_DRAIN_HOLD_MS', 5000, { min: 0, max: 10_000 }),
     keepAliveIntervalMs: envInt(env, 'GATEWAY_KEEPALIVE_INTERVAL_MS', 1000, { min: 100, max: 60_000 }),
     presenceBatchMs: envInt(env, 'GATEWAY_PRESENCE_BATCH_MS', 20, { min: 0, max: 1000 }),
-    maxOpening: envInt(env, 'GATEWAY_MAX_OPENING', 32, { min: 1, max: 10_000 }),
+    maxOpening: envInt(env, 'GATEWAY_MAX_OPENING', 128, { min: 1, max: 10_000 }),
     maxOpenWaitMs: envInt(env, 'GATEWAY_MAX_OPEN_WAIT_MS', 20_000, { min: 0, max: 60_000 }),
     maxFrameBytes: envInt(env, 'GATEWAY_MAX_FRAME_BYTES', 64 * 1024, { min: 1024, max: 16 * 1024 * 1024 }),
     maxBufferedBytes: envInt(env, 'GATEWAY_MAX_BUFFERED_BYTES', 1024 * 1024, { min: 64 * 1024, max: 256 * 1024 * 1024 }),
