@@ -127,6 +127,8 @@ async function signIn(identity: string, displayName: string, accessToken: string
   c.on('callToRejoin', ({ call }) => rejoin(call.roomId, t('actRejoinCall'), async () => (await c.rejoinCall(call.id)).room));
   c.on('roomToRejoin', ({ roomId, as }) => rejoin(roomId, t(as === 'audience' ? 'actWatch' : 'actJoin'), () => c.joinRoom({ roomId, as })));
   c.on('connectionState', (e) => drawConnection(e.state));
+  // A busy gateway holds the connection in line for its welcome: the badge says where it stands.
+  c.on('connectionWaiting', ({ position, expectedWaitMs }) => drawConnection(connectionShown, { position, seconds: Math.ceil(expectedWaitMs / 1000) }));
   for (const name of redrawOn) c.on(name, () => draw());
   c.on('roomClosed', () => void refreshRooms());
   c.on('memberJoined', () => void refreshRooms());
@@ -183,10 +185,11 @@ const connectionWords: Record<ConnectionState | 'signed-out', UiKey> = {
 };
 let connectionShown: ConnectionState | 'signed-out' = 'signed-out';
 
-function drawConnection(state: ConnectionState | 'signed-out' = connectionShown): void {
+function drawConnection(state: ConnectionState | 'signed-out' = connectionShown, inLine?: { position: number; seconds: number }): void {
   connectionShown = state;
   const el = $('connection');
-  el.textContent = t(connectionWords[state]);
+  const waiting = inLine && (state === 'connecting' || state === 'reconnecting');
+  el.textContent = waiting ? t('stateInLine', inLine) : t(connectionWords[state]);
   el.dataset.state = state;
   el.className = `badge badge-${state === 'signed-out' ? 'idle' : state}`;
 }

@@ -231,6 +231,8 @@ describe('RtcRoomClient against a scripted gateway', () => {
     const opened = gw.nextSocket();
     const connecting = client.connect('ws://gw/v1/ws', 'tok');
     const socket = await opened;
+    const told: Array<{ position: number; expectedWaitMs: number }> = [];
+    client.on('connectionWaiting', (e) => told.push(e));
     // Told every so often, each time before the 100 ms would have run out: it does not give up.
     for (let i = 0; i < 4; i++) {
       socket.push({ requestId: '', waiting: { position: 4 - i, expectedWaitMs: 0 } });
@@ -239,6 +241,7 @@ describe('RtcRoomClient against a scripted gateway', () => {
     socket.push(welcome());
     await expect(connecting).resolves.toMatchObject({ identity: 'alice' });
     expect(gw.sockets).toHaveLength(1);
+    expect(told.map((e) => e.position)).toEqual([4, 3, 2, 1]);
     await client.close();
   });
 

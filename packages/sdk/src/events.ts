@@ -20,6 +20,12 @@ export interface MemberEvent extends RoomEventBase {
 export interface RtcRoomEvents {
   /** connecting -> connected; on a drop: reconnecting (with the attempt and its delay) -> connected; disconnected when it gives up or is closed. */
   connectionState: ConnectionStateChange;
+  /**
+   * Connecting or reconnecting: a busy gateway (a storm of reconnects) holds this connection in line
+   * for its welcome. `position` 1 is next; `expectedWaitMs` about how long is left. Told again every
+   * few seconds until the welcome; the client waits on by itself (show it, e.g. "in line: 12th").
+   */
+  connectionWaiting: { position: number; expectedWaitMs: number };
   /** A socket was welcomed. `resumed`: the session (and its seats) came back after a drop. */
   session: Welcome;
   /**

@@ -89,6 +89,7 @@ export abstract class ConnectionClient {
         },
         frame: (f) => this.onFrame(f),
         state: (change) => this.events.emit('connectionState', change),
+        waiting: (position, expectedWaitMs) => this.events.emit('connectionWaiting', { position, expectedWaitMs }),
       },
     );
     this.tokens = new TokenRefresher(this.events, this.transport);

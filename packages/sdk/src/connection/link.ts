@@ -23,6 +23,8 @@ export interface LinkHandlers {
   frame(link: Link, frame: ServerMessage): void;
   /** The welcomed socket closed or failed. */
   lost(link: Link, reason: string): void;
+  /** Before the welcome: the gateway holds the connection in line behind others opening. */
+  waiting?(position: number, expectedWaitMs: number): void;
 }
 
 export interface OpeningLink {
@@ -79,6 +81,7 @@ export function openLink(adapter: SocketAdapter, url: string, timeoutMs: number,
             // In line behind other connections opening (a storm of reconnects): the welcome will come.
             clearTimer(timer);
             timer = setTimer(noWelcome, timeoutMs + (frame.waiting.expectedWaitMs ?? 0));
+            handlers.waiting?.(frame.waiting.position ?? 0, frame.waiting.expectedWaitMs ?? 0);
           } else if (frame.goAway) comeBackAfterMs = frame.goAway.reconnectAfterMs ?? 0;
           else if (frame.error && !frame.requestId) refused = new RtcRoomError(frame.error.code, frame.error.message, { retryAfterMs: comeBackAfterMs });
         },

@@ -24,7 +24,7 @@ describe('KeptSession', () => {
     const reloaded = new KeptSession(webStorageResumeStore(storage));
     expect(reloaded.resumeToken).toBe('rt-1');
     expect(reloaded.joinKeyFor({ roomName: 'lobby' })).toBeUndefined(); // not welcomed yet
-    reloaded.welcomed(welcome({ resumed: true, resumeToken: 'rt-2', seats: [{ roomId: 'r1', memberId: 'm1', seq: 4 }] }));
+    reloaded.welcomed(welcome({ resumed: true, resumeToken: 'rt-2', seats: [{ roomId: 'r1', memberId: 'm1', seq: 4, role: 'MEMBER_ROLE_SEAT' }] }));
     expect(reloaded.joinKeyFor({ roomName: 'lobby' })).toBe('key-1');
     expect(reloaded.joinKeyFor({ roomId: 'r1' })).toBe('key-1');
     expect(reloaded.joinKeyFor({ roomName: 'desk' })).toBeUndefined();
@@ -49,7 +49,7 @@ describe('KeptSession', () => {
       { roomId: 'r2', roomName: 'hall', joinKey: 'key-2' },
     ]);
     const reloaded = new KeptSession(webStorageResumeStore(storage));
-    reloaded.welcomed(welcome({ resumed: true, seats: [{ roomId: 'r1', memberId: 'm1', seq: 2 }] }));
+    reloaded.welcomed(welcome({ resumed: true, seats: [{ roomId: 'r1', memberId: 'm1', seq: 2, role: 'MEMBER_ROLE_AUDIENCE' }] }));
     expect(reloaded.heldSeats()).toEqual([{ roomId: 'r1', roomName: 'stage', joinKey: 'key-1', as: 'audience' }]);
     // A role this SDK never writes makes the seat unreadable, not a stage seat.
     kept.set('rtcroom.session', JSON.stringify({ resumeToken: 'rt-9', seats: [{ roomId: 'r3', roomName: 'x', joinKey: 'k', as: 'host' }] }));
@@ -68,7 +68,7 @@ describe('KeptSession', () => {
 
   it('keeps nothing without a store', () => {
     const kept = new KeptSession();
-    kept.welcomed(welcome({ resumed: true, seats: [{ roomId: 'r1', memberId: 'm1', seq: 1 }] }));
+    kept.welcomed(welcome({ resumed: true, seats: [{ roomId: 'r1', memberId: 'm1', seq: 1, role: 'MEMBER_ROLE_SEAT' }] }));
     kept.seated({ id: 'r1', name: 'lobby' }, 'k');
     expect(kept.resumeToken).toBeUndefined();
     expect(kept.joinKeyFor({ roomId: 'r1' })).toBeUndefined();

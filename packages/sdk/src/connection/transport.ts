@@ -12,7 +12,7 @@ import { PendingRequests, RequestOptions } from './pending-requests.js';
 import type { SocketAdapter } from './socket.js';
 
 /** How many times a first connect() comes back to a gateway that sent it away busy before it fails. */
-const maxSentAwayOnConnect = 5;
+const maxSentAwayOnConnect = 10;
 
 export type ConnectionState = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'disconnected';
 
@@ -53,6 +53,8 @@ export interface TransportHooks {
   /** A frame that answers no request: a notice, a call notice, an unsolicited error. */
   frame(frame: ServerMessage): void;
   state(change: ConnectionStateChange): void;
+  /** Connecting: the gateway holds the connection in line behind others opening (a storm of reconnects). */
+  waiting(position: number, expectedWaitMs: number): void;
 }
 
 export class Transport {
@@ -176,6 +178,7 @@ export class Transport {
       welcomed: (link, welcome) => this.adopt(link, welcome),
       frame: (link, frame) => this.onFrame(frame),
       lost: (link, reason) => this.lost(link, reason),
+      waiting: (position, expectedWaitMs) => this.hooks.waiting(position, expectedWaitMs),
     });
     this.abortOpening = opening.abort;
     return opening.welcome;

@@ -99,6 +99,7 @@ export const uiMessages = ui({
   stateConnected: { en: 'connected', 'zh-CN': '已连接' },
   stateReconnecting: { en: 'reconnecting', 'zh-CN': '重连中' },
   stateDisconnected: { en: 'disconnected', 'zh-CN': '已断开' },
+  stateInLine: { en: 'in line to connect: number {position}, about {seconds} s', 'zh-CN': '排队连接中：第 {position} 位，约 {seconds} 秒' },
   signInHintHtml: { en: 'The embedded default hands out development tokens at <code>/dev/token</code>. Sign in as anyone.', 'zh-CN': '内置的开发环境在 <code>/dev/token</code> 发放开发令牌，可以任意身份登录。' },
   agentOfTeams: { en: 'Agent of teams', 'zh-CN': '客服团队（坐席）' },
   agentOfTeamsHint: { en: '(optional, comma-separated: the service desk\'s agent grant)', 'zh-CN': '（选填，多个用逗号分隔：客服坐席权限）' },

@@ -7,11 +7,14 @@
 //
 // A connection whose wait would pass `maxWaitMs` is not queued: it is sent away with a time to come
 // back (GoAway before the welcome), spread over about the time the line takes to shorten, so the
-// clients sent away do not all return at once. A connection that goes away while waiting gives its
+// clients sent away do not all return at once. The wait is foretold from how long opens have lasted
+// lately: with a line, every place is taken, so it moves `maxOpening` places per open's time. A connection that goes away while waiting gives its
 // place up without costing anything.
 
-/** How long the pace is read over: the opens finished in this window, per second. */
-const paceWindowMs = 5000;
+/** What an open is taken to last before any has finished (the first of a storm). */
+const firstGuessMs = 50;
+/** How much each finished open moves the running average of how long one lasts. */
+const averageWeight = 0.1;
 
 export interface OpenGateOptions {
   maxOpening: number;
@@ -48,8 +51,9 @@ export class OpenGate {
   private opening = 0;
   private closed = false;
   private readonly line: Waiter[] = [];
-  /** When each of the last opens finished, oldest first (the pace). */
-  private readonly finished: number[] = [];
+  /** How long an open lasts, on average of the last few dozen (each finished one weighs averageWeight). */
+  private openMs = firstGuessMs;
+  private finishedCount = 0;
   private readonly now: () => number;
   private readonly random: () => number;
 
@@ -97,19 +101,17 @@ export class OpenGate {
     this.line.forEach((w, i) => w.update(i + 1, this.expectedWaitMs(i + 1)));
   }
 
-  /** How long the connection at `position` in line may wait, at the pace of the last few seconds. */
+  /**
+   * How long the connection at `position` in line may wait. While there is a line every place is
+   * taken, so the line moves maxOpening places each time an open lasts.
+   */
   expectedWaitMs(position: number): number {
-    const now = this.now();
-    while (this.finished.length > 0 && this.finished[0]! < now - paceWindowMs) this.finished.shift();
-    // Over the time the window's opens span (at least a second, so a few quick ones do not promise
-    // too much); before any pace is known (the first opens of a storm), as if each took 50 ms.
-    const spanSeconds = Math.max(1, (now - (this.finished[0] ?? now)) / 1000);
-    const perSecond = this.finished.length >= this.options.maxOpening ? this.finished.length / spanSeconds : this.options.maxOpening * 20;
-    return Math.ceil((position / perSecond) * 1000);
+    return Math.ceil((position * this.openMs) / this.options.maxOpening);
   }
 
   private admit(waitedMs: number): Admitted {
     this.opening++;
+    const startedAt = this.now();
     let finished = false;
     return {
       admitted: true,
@@ -118,7 +120,9 @@ export class OpenGate {
         if (finished) return;
         finished = true;
         this.opening--;
-        this.finished.push(this.now());
+        // The first ones set the average more than their share (a storm's first guess is only a guess).
+        const weight = Math.max(averageWeight, 1 / ++this.finishedCount);
+        this.openMs += (this.now() - startedAt - this.openMs) * weight;
         this.next();
       },
     };

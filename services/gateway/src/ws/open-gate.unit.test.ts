@@ -74,28 +74,34 @@ describe('OpenGate', () => {
   });
 
   it('sends a connection away when its wait would pass maxWaitMs, to come back when the line has shortened', () => {
-    const { g, advance } = gate(1, 1000);
-    // The pace: 10 opens, one every half second, read over the 4.5 s from the first to the last.
-    for (let i = 0; i < 10; i++) {
-      advance(500);
-      (g.enter(quiet, here) as Admitted).done();
-    }
-    g.enter(quiet, here); // in flight
-    expect(g.expectedWaitMs(1)).toBe(450);
-    expect(g.enter(quiet, here)).toBeInstanceOf(Promise); // 450 ms
-    expect(g.enter(quiet, here)).toBeInstanceOf(Promise); // 900 ms
+    const { g, advance } = gate(2, 1000);
+    // Opens have lasted 400 ms: with both places taken, the line moves two places every 400 ms.
+    const a = g.enter(quiet, here) as Admitted;
+    advance(400);
+    a.done();
+    g.enter(quiet, here);
+    g.enter(quiet, here);
+    expect(g.expectedWaitMs(1)).toBe(200);
+    expect(g.enter(quiet, here)).toBeInstanceOf(Promise); // 200 ms
+    for (let position = 2; position <= 5; position++) expect(g.enter(quiet, here)).toBeInstanceOf(Promise); // up to 1,000 ms
     const away = g.enter(quiet, here) as SentAway;
-    expect(away).toEqual({ admitted: false, retryAfterMs: 1688 }); // 1,350 ms expected, x (1 + 0.5 / 2)
-    expect(g.waiting).toBe(2);
+    expect(away).toEqual({ admitted: false, retryAfterMs: 1500 }); // 1,200 ms foretold, x (1 + 0.5 / 2)
+    expect(g.waiting).toBe(5);
   });
 
-  it('reads the pace over the last five seconds only, and over at least a second', () => {
+  it('foretells the wait from how long opens lasted lately, the first ones weighing most', () => {
     const { g, advance } = gate(1);
-    for (let i = 0; i < 20; i++) (g.enter(quiet, here) as Admitted).done();
-    expect(g.expectedWaitMs(4)).toBe(200); // 20 at once: read as 20 in a second
-    advance(2000);
-    expect(g.expectedWaitMs(4)).toBe(400); // 20 in 2 s
-    advance(4000);
-    expect(g.expectedWaitMs(4)).toBe(200); // none left in the window: as if 50 ms each
+    expect(g.expectedWaitMs(4)).toBe(200); // nothing finished yet: as if 50 ms each
+    const open = (ms: number) => {
+      const a = g.enter(quiet, here) as Admitted;
+      advance(ms);
+      a.done();
+    };
+    open(100);
+    expect(g.expectedWaitMs(1)).toBe(100); // the first replaces the guess
+    open(300);
+    expect(g.expectedWaitMs(1)).toBe(200); // the second weighs a half
+    for (let i = 0; i < 40; i++) open(1000);
+    expect(g.expectedWaitMs(1)).toBeGreaterThan(950); // lately, a second each
   });
 });
