@@ -54,7 +54,7 @@ export interface GatewayConfig {
   presenceBatchMs: number;
   /** Connections opened at once (presence's resume or open); the others wait in line (ws/open-gate.ts). */
   maxOpening: number;
-  /** A connection whose wait in line would pass this is sent away to come back later (GoAway, close 1013). */
+  /** A new connection (not a resume) whose wait in line would pass this is sent away to come back later (GoAway, close 1013). */
   maxOpenWaitMs: number;
   /** Largest client frame accepted (bytes); larger ones get FRAME_TOO_LARGE. */
   maxFrameBytes: number;

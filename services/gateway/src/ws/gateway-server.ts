@@ -191,6 +191,7 @@ export class GatewayServer {
     const admission = this.openGate.enter(
       (position, expectedWaitMs) => conn.send({ requestId: '', message: { $case: 'waiting', value: { position, expectedWaitMs } } }),
       () => conn.closed,
+      resumeToken !== null,
     );
     if (!(admission instanceof Promise) && !admission.admitted) {
       this.metrics?.opensSentAway.inc();

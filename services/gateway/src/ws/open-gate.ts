@@ -5,10 +5,11 @@
 // served at the pace the system keeps, where before every open slowed down together until clients
 // gave up after the SDK's 10 s and came back, doing the work again from the back of the line.
 //
-// A connection whose wait would pass `maxWaitMs` is not queued: it is sent away with a time to come
+// A new connection whose wait would pass `maxWaitMs` is not queued: it is sent away with a time to come
 // back (GoAway before the welcome), spread over about the time the line takes to shorten, so the
 // clients sent away do not all return at once. The wait is foretold from how long opens have lasted
-// lately: with a line, every place is taken, so it moves `maxOpening` places per open's time. A connection that goes away while waiting gives its
+// lately: with a line, every place is taken, so it moves `maxOpening` places per open's time. A
+// resume always waits in line: its seats' grace is running, and coming back later would only be later. A connection that goes away while waiting gives its
 // place up without costing anything.
 
 /** What an open is taken to last before any has finished (the first of a storm). */
@@ -74,14 +75,15 @@ export class OpenGate {
 
   /**
    * Lets the connection in at once, puts it in line (resolves when its turn comes; null if it went
-   * away meanwhile, `gone()` true), or sends it away.
+   * away meanwhile, `gone()` true), or sends it away (never a resume).
    */
-  enter(update: WaitingUpdate, gone: () => boolean): Admitted | SentAway | Promise<Admitted | null> {
+  enter(update: WaitingUpdate, gone: () => boolean, resuming = false): Admitted | SentAway | Promise<Admitted | null> {
     if (this.closed) return Promise.resolve(null);
     if (this.opening < this.options.maxOpening && this.line.length === 0) return this.admit(0);
     const position = this.line.length + 1;
     const expectedWaitMs = this.expectedWaitMs(position);
-    if (expectedWaitMs > this.options.maxWaitMs) {
+    // A resume is never sent away: its seats' grace is running, and coming back later only makes it later.
+    if (expectedWaitMs > this.options.maxWaitMs && !resuming) {
       // Back once about the line ahead has gone through, spread over half as long again.
       return { admitted: false, retryAfterMs: Math.round(expectedWaitMs * (1 + this.random() / 2)) };
     }

@@ -87,6 +87,9 @@ describe('OpenGate', () => {
     const away = g.enter(quiet, here) as SentAway;
     expect(away).toEqual({ admitted: false, retryAfterMs: 1500 }); // 1,200 ms foretold, x (1 + 0.5 / 2)
     expect(g.waiting).toBe(5);
+    // A resume waits however long the line.
+    expect(g.enter(quiet, here, true)).toBeInstanceOf(Promise);
+    expect(g.waiting).toBe(6);
   });
 
   it('foretells the wait from how long opens lasted lately, the first ones weighing most', () => {
