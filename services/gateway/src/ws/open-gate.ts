@@ -9,8 +9,8 @@
 // back (GoAway before the welcome), spread over about the time the line takes to shorten, so the
 // clients sent away do not all return at once. The wait is foretold from how long opens have lasted
 // lately: with a line, every place is taken, so it moves `maxOpening` places per open's time. A
-// resume always waits in line: its seats' grace is running, and coming back later would only be later. A connection that goes away while waiting gives its
-// place up without costing anything.
+// resume always waits in line: its seats' grace is running, and coming back later would only be
+// later. A connection that goes away while waiting gives its place up without costing anything.
 
 /** What an open is taken to last before any has finished (the first of a storm). */
 const firstGuessMs = 50;
@@ -97,7 +97,7 @@ export class OpenGate {
     for (const w of this.line.splice(0)) w.resolve(null);
   }
 
-  /** Tells each waiting connection its place again (called every few seconds); drops those gone (else dropped when their turn comes). */
+  /** Tells each waiting connection its place again (every few seconds); drops those gone, as their turn would. */
   tell(): void {
     this.dropGone();
     this.line.forEach((w, i) => w.update(i + 1, this.expectedWaitMs(i + 1)));
@@ -137,13 +137,13 @@ export class OpenGate {
     }
   }
 
+  /** One pass over the line (thousands long in a storm): those gone resolve null, the others keep their order. */
   private dropGone(): void {
-    for (let i = this.line.length - 1; i >= 0; i--) {
-      const w = this.line[i]!;
-      if (w.gone()) {
-        this.line.splice(i, 1);
-        w.resolve(null);
-      }
+    let kept = 0;
+    for (const w of this.line) {
+      if (w.gone()) w.resolve(null);
+      else this.line[kept++] = w;
     }
+    this.line.length = kept;
   }
 }
