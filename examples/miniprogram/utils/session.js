@@ -28,6 +28,10 @@ async function signIn(identity, name) {
     if (e.state === 'reconnecting') wx.showToast({ title: lang.t('reconnecting'), icon: 'loading', duration: Math.max(1500, e.delayMs || 0) });
     if (e.state === 'disconnected' && e.error) wx.showToast({ title: lang.t('offline', { error: lang.errorText(e.error) }), icon: 'none' });
   });
+  // A busy gateway (many phones reconnecting at once) holds the connection in line: say where it stands.
+  client.on('connectionWaiting', (e) => {
+    wx.showToast({ title: lang.t('stateInLine', { position: e.position, seconds: Math.ceil(e.expectedWaitMs / 1000) }), icon: 'none', duration: 3000 });
+  });
   await client.connect(config.gatewayUrl, () => fetchToken(identity, name));
   return client;
 }

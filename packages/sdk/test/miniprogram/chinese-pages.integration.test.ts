@@ -3,14 +3,16 @@
 // switch on the first page turns them English, remembered when the mini-program starts again. Against
 // the real system.
 import type { RtcRoomClient } from '@rtcroom/sdk';
-import { connectClient, roomName, startTestSystem, TestSystem } from '../system';
+import WebSocket from 'ws';
+import { connectClient, roomName, startTestSystem, TestSystem, token } from '../system';
 import { closePhones, installExample, InstalledExample, signedInPhone, stateChange, tapAndOpen, until } from './example';
 import { startPhone } from './phone';
 
 let t: TestSystem;
 let example: InstalledExample;
 beforeAll(async () => {
-  t = await startTestSystem();
+  // One session opened at a time: connections that come together wait in line (the busy-gateway test).
+  t = await startTestSystem({ GATEWAY_MAX_OPENING: '1' });
   example = await installExample(t.system.gatewayAddress);
 }, 120_000);
 afterAll(async () => {
@@ -94,4 +96,15 @@ it('the language switch turns the pages English and is remembered when the mini-
   signedIn.top('pages/index/index').switchLanguage();
   expect((signedIn.require('/utils/session.js').getClient() as RtcRoomClient).locale).toBe('zh-CN');
   expect(signedIn.top('pages/index/index').data.t.customerService).toBe('在线客服');
+});
+
+it('a phone that meets a busy gateway is told in Chinese where it stands in line, and signs in', async () => {
+  // Sixty connections come just ahead of it, and are opened one at a time.
+  const ahead = Array.from({ length: 60 }, (_, i) => new WebSocket(`${t.system.gatewayUrl}?access_token=${encodeURIComponent(token(`ahead-${i}-${Date.now().toString(36)}`))}`));
+  try {
+    const phone = await signedInPhone(example, `queued-${Date.now().toString(36)}`, '', { language: 'zh_CN' });
+    expect(phone.toasts.find((x) => x.startsWith('排队连接中：第 '))).toMatch(/^排队连接中：第 \d+ 位，约 \d+ 秒$/);
+  } finally {
+    for (const ws of ahead) ws.on('error', () => undefined).close(1000);
+  }
 });
