@@ -193,14 +193,7 @@ export class GatewayServer {
       () => conn.closed,
       resumeToken !== null,
     );
-    if (!(admission instanceof Promise) && !admission.admitted) {
-      this.metrics?.opensSentAway.inc();
-      conn.send(goAway('too many connections opening; come back later', admission.retryAfterMs));
-      conn.fail('', new GatewayError('UNAVAILABLE', `too many connections opening here; reconnect in ${admission.retryAfterMs} ms`));
-      conn.close(closeCodes.tryAgainLater, 'busy; reconnect later');
-      void this.forget(conn, false);
-      return;
-    }
+    if (!(admission instanceof Promise) && !admission.admitted) return this.sendAway(conn, admission.retryAfterMs);
     // A connection's opening is a trace of its own (a resume's seats, presence's session).
     let resuming: string | undefined;
     let gone = false;
@@ -302,6 +295,15 @@ export class GatewayServer {
     ws.send(encodeServerMessage({ requestId: '', message: { $case: 'error', value: { code: 'INVALID_ARGUMENT', message } } }));
     ws.close(1008, 'INVALID_ARGUMENT');
     return null;
+  }
+
+  /** Too many connections waiting to open (open-gate.ts): when to come back, the refusal, close 1013; nothing was opened. */
+  private sendAway(conn: Connection, retryAfterMs: number): void {
+    this.metrics?.opensSentAway.inc();
+    conn.send(goAway('too many connections opening; come back later', retryAfterMs));
+    conn.fail('', new GatewayError('UNAVAILABLE', `too many connections opening here; reconnect in ${retryAfterMs} ms`));
+    conn.close(closeCodes.tryAgainLater, 'busy; reconnect later');
+    void this.forget(conn, false);
   }
 
   /** Another open connection here holding the session (its old socket, still open), if any. */
