@@ -54,6 +54,8 @@ export interface BenchSettings {
   gatewayScript?: string;
   /** rtcroom as one process (`npm start`: startAll) instead of four. */
   oneProcess: boolean;
+  /** The floor of rtcroom's design (hub, store, Postgres, NATS) instead of the bare hub. */
+  floorDesign: boolean;
 }
 
 export const USAGE = `usage: node bench/dist/run.js [options]
@@ -76,6 +78,10 @@ export const USAGE = `usage: node bench/dist/run.js [options]
   --one-process            run rtcroom's four services in one process (npm start) instead of four;
                            RTCROOM_INPROCESS_CALLS=off in the bench's environment makes them call
                            each other over loopback gRPC there
+  --floor-design           measure the floor of rtcroom's design instead of the bare hub: the same hub,
+                           but every change committed through a second process over gRPC (one
+                           statement in Postgres, one JetStream publish) and told from NATS: the
+                           messages the design needs and nothing more (bench/src/floor/store.ts)
   --help                   this
 `;
 
@@ -94,6 +100,7 @@ const commandLine = {
     out: { type: 'string' },
     gateway: { type: 'string' },
     'one-process': { type: 'boolean' },
+    'floor-design': { type: 'boolean' },
     lifecycle: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   },
@@ -144,6 +151,7 @@ export function parseBenchArgs(argv: string[]): BenchSettings | 'help' {
     hardLimitMs: (full ? 45 : 8) * 60_000,
     ...(flags.gateway ? { gatewayScript: path.resolve(flags.gateway) } : {}),
     oneProcess: flags['one-process'] === true,
+    floorDesign: flags['floor-design'] === true,
   };
   settings.idleClientProcesses = Math.max(settings.clientProcesses, Math.ceil(settings.idle.connections / 5000));
   return settings;

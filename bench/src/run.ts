@@ -66,6 +66,7 @@ async function main(): Promise<number> {
     tag: runTag,
     gatewayScript: settings.gatewayScript,
     oneProcess: settings.oneProcess,
+    floorDesign: settings.floorDesign,
   };
   const ctx: ScenarioContext = {
     settings,
@@ -129,6 +130,7 @@ function emptyReport(settings: BenchSettings): BenchReport {
       mode: settings.mode,
       lifecycle: settings.lifecycle,
       oneProcess: settings.oneProcess,
+      floorDesign: settings.floorDesign,
       machine: {
         cpu: cpus[0]?.model.trim() ?? 'unknown',
         cores: cpus.length,
@@ -160,7 +162,8 @@ function writeResults(settings: BenchSettings, report: BenchReport): { markdown:
   const base =
     (settings.targets.length === 1 ? `${settings.mode}-${settings.targets[0]}` : settings.mode) +
     (settings.lifecycle === 'join-leave' ? '-join-leave' : '') +
-    (settings.oneProcess ? '-one-process' : '');
+    (settings.oneProcess ? '-one-process' : '') +
+    (settings.floorDesign ? '-design' : '');
   const chart = renderChart(report);
   const files: string[] = [];
   const chartName = `${base}.svg`;

@@ -28,6 +28,8 @@ export interface SystemOptions {
   gatewayScript?: string;
   /** The four services in one process (packages/dev's start, startAll), as `npm start` runs them. */
   oneProcess?: boolean;
+  /** The floor of rtcroom's design instead of the bare floor: its hub and a store on Postgres and NATS (floor/store.ts). */
+  floorDesign?: boolean;
 }
 
 export class StartError extends Error {
@@ -47,7 +49,7 @@ export class ServiceProcess {
     const log = openSync(logPath, 'w');
     // Node or V8 flags for one service, to try them under load (BENCH_NODE_ARGS_GATEWAY="--max-semi-space-size=2").
     // rtcroom's processes run with the flags their images and `npm start` give them (the floor with none).
-    const nodeArgs = (process.env[`BENCH_NODE_ARGS_${name.toUpperCase().replace(/-/g, '_')}`] ?? (name === 'floor' ? '' : '--max-semi-space-size=4')).split(' ').filter(Boolean);
+    const nodeArgs = (process.env[`BENCH_NODE_ARGS_${name.toUpperCase().replace(/-/g, '_')}`] ?? (name.startsWith('floor') ? '' : '--max-semi-space-size=4')).split(' ').filter(Boolean);
     this.child = spawn(process.execPath, [...nodeArgs, script], { env, stdio: ['ignore', log, log] });
     closeSync(log);
     this.child.on('exit', (code, signal) => (this.exit = signal ? `killed by ${signal}` : `exited with code ${code}`));
@@ -90,6 +92,8 @@ export interface Target {
   socketHolder: ServiceProcess;
   /** The services' environment (rtcroom only), to start more of them beside. */
   env?: NodeJS.ProcessEnv;
+  /** Whether it runs on Postgres and NATS (their CPU is counted with its own). */
+  usesSharedServices: boolean;
   /** Why the target is no longer usable (a process died), or undefined. */
   failure(): string | undefined;
   stop(): Promise<void>;
@@ -97,12 +101,47 @@ export interface Target {
 
 export async function startFloor(o: SystemOptions): Promise<Target> {
   mkdirSync(o.logDir, { recursive: true });
+  if (o.floorDesign) return startDesignFloor(o);
   const script = path.join(__dirname, 'floor', 'main.js');
   const address = `127.0.0.1:${await freePort()}`;
   const env = { ...process.env, FLOOR_ADDRESS: address, ACCESS_TOKEN_SECRET: o.secret, LOG_LEVEL: 'warn' };
   const floor = new ServiceProcess('floor', script, env, path.join(o.logDir, 'floor.log'));
-  const target = makeTarget('floor', address, [floor], floor, async () => undefined);
+  const target = makeTarget('floor', address, [floor], floor, false, async () => undefined);
   await ready(target, o, false);
+  return target;
+}
+
+/** The design floor: the hub and its store (floor/store.ts) on a database of the run's own and NATS. */
+async function startDesignFloor(o: SystemOptions): Promise<Target> {
+  let db: BenchDatabase;
+  try {
+    db = await createBenchDatabase(o.pgAdminUrl);
+  } catch (err) {
+    throw new StartError(`cannot create the bench database on ${o.pgAdminUrl}: ${(err as Error).message}`, { cause: err });
+  }
+  const address = `127.0.0.1:${await freePort()}`;
+  const storeAddress = `127.0.0.1:${await freePort()}`;
+  const prefix = `floor_${o.tag}`.replace(/[^A-Za-z0-9_-]/g, '_');
+  const env = {
+    ...process.env,
+    FLOOR_ADDRESS: address,
+    FLOOR_STORE_ADDRESS: storeAddress,
+    FLOOR_SUBJECT_PREFIX: prefix,
+    DATABASE_URL: db.url,
+    NATS_URL: o.natsUrl,
+    ACCESS_TOKEN_SECRET: o.secret,
+    LOG_LEVEL: 'warn',
+  };
+  const store = new ServiceProcess('floor-store', path.join(__dirname, 'floor', 'store-main.js'), env, path.join(o.logDir, 'floor-store.log'));
+  const floor = new ServiceProcess('floor', path.join(__dirname, 'floor', 'main.js'), env, path.join(o.logDir, 'floor.log'));
+  // The store deletes its stream as it stops; the database goes here.
+  const target = makeTarget('floor', address, [store, floor], floor, true, () => db.drop().catch(() => undefined));
+  try {
+    await ready(target, o, true);
+  } catch (err) {
+    await target.stop();
+    throw err;
+  }
   return target;
 }
 
@@ -153,7 +192,7 @@ export async function startRtcroom(o: SystemOptions): Promise<Target> {
   const processes = o.oneProcess
     ? [new ServiceProcess('rtcroom', scripts[0]!, env, path.join(o.logDir, 'rtcroom.log'))]
     : SERVICES.map((s, i) => new ServiceProcess(s, scripts[i]!, env, path.join(o.logDir, `${s}.log`)));
-  const target: Target = makeTarget('rtcroom', gateway, processes, processes[processes.length - 1]!, async () => {
+  const target: Target = makeTarget('rtcroom', gateway, processes, processes[processes.length - 1]!, true, async () => {
     await db.drop().catch((err: Error) => process.stderr.write(`bench: could not drop ${db.name}: ${err.message}\n`));
     await deleteTestBucket(bucket, o.natsUrl); // the run's presence bucket goes with it
   });
@@ -205,13 +244,14 @@ export async function startGateway(
   }
 }
 
-function makeTarget(kind: TargetKind, address: string, processes: ServiceProcess[], socketHolder: ServiceProcess, cleanup: () => Promise<void>): Target {
+function makeTarget(kind: TargetKind, address: string, processes: ServiceProcess[], socketHolder: ServiceProcess, usesSharedServices: boolean, cleanup: () => Promise<void>): Target {
   let stopped: Promise<void> | undefined;
   return {
     kind,
     address,
     processes,
     socketHolder,
+    usesSharedServices,
     failure() {
       const dead = processes.find((p) => !p.running);
       return dead ? `${dead.name} ${dead.exit}` : undefined;

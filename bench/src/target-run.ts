@@ -102,8 +102,8 @@ async function measured<T>(
     ...ctx.pool.pids.slice(0, clients).map((pid, i) => ({ name: `(client ${i + 1})`, pid })),
   ];
   let before = watched.map((p) => ({ p, sample: sampleProc(p.pid), reset: resetPeak(p.pid) }));
-  // Postgres and NATS serve rtcroom but are not ours: all their processes together, CPU only.
-  let groups = target.kind === 'rtcroom' ? SHARED_PROCESSES.map((comm) => ({ comm, sample: sampleGroup(comm) })) : [];
+  // Postgres and NATS serve rtcroom (and the design floor) but are not ours: all their processes together, CPU only.
+  let groups = target.usesSharedServices ? SHARED_PROCESSES.map((comm) => ({ comm, sample: sampleGroup(comm) })) : [];
   const windowStarts = () => {
     before = before.map(({ p, reset }) => ({ p, sample: sampleProc(p.pid), reset }));
     groups = groups.map(({ comm }) => ({ comm, sample: sampleGroup(comm) }));

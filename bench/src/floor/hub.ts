@@ -2,10 +2,17 @@
 // joinRoom, leaveRoom, reportPusherEvent, getRoom, listRooms, ping, notices with a per-room seq), with
 // in-memory rooms and a seat limit - no persistence, no gRPC, no NATS. It is the lower bound every
 // rtcroom latency is divided by, so it does only what the protocol needs and nothing else.
+//
+// With a design path (`--floor-design`, store.ts) it is the floor of rtcroom's fixed design instead:
+// the hub still decides in memory, but every change (a join, a leave, a stream started or stopped)
+// goes to the store over gRPC, which commits it to Postgres and publishes it to JetStream, and the
+// hub answers once the store has, and tells the room's members only when NATS delivers the event.
+// Those are the messages the design needs per change; what rtcroom spends beyond them is its own.
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { RawData, WebSocket, WebSocketServer } from 'ws';
 import { isDomainError, newId, verifyAccessToken } from '@rtcroom/common';
+import type { StoreWrite } from './store';
 import {
   GATEWAY_WS_PATH,
   PUSH_BEGAN,
@@ -23,6 +30,16 @@ export interface FloorOptions {
   secret: string;
   pingIntervalMs?: number;
   maxPayloadBytes?: number;
+  /** Each change through the store and NATS (the design floor); without it, the bare hub. */
+  design?: DesignPath;
+}
+
+/** How the design floor's hub reaches the store and hears the rooms' events (floor/main.ts). */
+export interface DesignPath {
+  /** Commits a change (store.ts); resolves once the store answers. */
+  write(w: Omit<StoreWrite, 'i'>): Promise<void>;
+  /** Listens to a room's events; resolves, with what stops listening, once NATS has the subscription. */
+  listen(roomId: string, onEvent: (text: string) => void): Promise<() => void>;
 }
 
 interface Session {
@@ -36,6 +53,10 @@ interface Session {
 interface Seat {
   member: WireMember;
   session: Session;
+  /** Design floor: the seq of the seat's own join (earlier events are not its), and whether its join was answered (notices wait until then). */
+  joinSeq?: number;
+  answered?: boolean;
+  pending?: string[];
 }
 
 interface FloorRoom {
@@ -43,6 +64,12 @@ interface FloorRoom {
   seq: number;
   /** By identity: one seat per identity. */
   seats: Map<string, Seat>;
+  /** Design floor: what to do with each event NATS will deliver, in seq order (one hub writes a room's events). */
+  deliveries?: Array<(text: string) => void>;
+  listening?: Promise<void>;
+  unlisten?: () => void;
+  /** Design floor: emptied and forgotten; stops listening once its last write is answered. */
+  forgotten?: boolean;
 }
 
 class FloorError extends Error {
@@ -140,12 +167,39 @@ export class FloorHub {
       return send(session.ws, { error: { code: 'MALFORMED_FRAME', message: 'a frame is one JSON object' } });
     }
     const requestId = typeof frame.requestId === 'string' ? frame.requestId : '';
+    if (this.options.design) {
+      void this.receiveDesign(session, requestId, frame);
+      return;
+    }
     try {
       send(session.ws, { requestId, ...this.dispatch(session, frame) });
     } catch (err) {
-      const error = err instanceof FloorError ? { code: err.code, message: err.message } : { code: 'INTERNAL', message: String(err) };
-      send(session.ws, { requestId, error });
+      send(session.ws, { requestId, error: errorOf(err) });
     }
+  }
+
+  private async receiveDesign(session: Session, requestId: string, frame: Record<string, any>): Promise<void> {
+    try {
+      const { out, after } = await this.dispatchDesign(session, frame);
+      send(session.ws, { requestId, ...out });
+      after?.();
+    } catch (err) {
+      send(session.ws, { requestId, error: errorOf(err) });
+    }
+  }
+
+  /** The changes go through the store; the rest is answered as the bare floor answers it. */
+  private async dispatchDesign(session: Session, frame: Record<string, any>): Promise<{ out: ServerFrame; after?: () => void }> {
+    if (frame.joinRoom) return this.joinDesign(session, frame.joinRoom);
+    if (frame.leaveRoom) {
+      const roomId = String(frame.leaveRoom.roomId ?? '');
+      const room = this.rooms.get(roomId);
+      const seat = room?.seats.get(session.identity);
+      if (!room || !seat || seat.session !== session) throw new FloorError('NOT_A_MEMBER', 'not in this room');
+      return { out: { leaveRoom: { member: await this.unseatDesign(room, seat, 'LEAVE_REASON_LEFT') } } };
+    }
+    if (frame.reportPusherEvent) return { out: { reportPusherEvent: { action: await this.pusherEventDesign(session, frame.reportPusherEvent) } } };
+    return { out: this.dispatch(session, frame) };
   }
 
   private dispatch(session: Session, frame: Record<string, any>): ServerFrame {
@@ -197,13 +251,20 @@ export class FloorHub {
   }
 
   private join(session: Session, req: JoinRoomRequest) {
+    const { room, member, playUrls } = this.seatMember(session, req, (r, previous) => this.unseat(r, previous, 'LEAVE_REASON_REPLACED'));
+    const seq = this.notify(room, { memberJoined: { member } }, session);
+    return this.joined(room, member, playUrls, seq);
+  }
+
+  /** Decides a join: the room (made if asked), the identity's earlier seat replaced, the seat limit. */
+  private seatMember(session: Session, req: JoinRoomRequest, replace: (room: FloorRoom, previous: Seat) => void): { room: FloorRoom; member: WireMember; playUrls: WirePlayUrl[]; seat: Seat } {
     let room = req.roomId ? this.rooms.get(req.roomId) : req.roomName ? this.roomsByName.get(req.roomName) : undefined;
     if (!room && req.createIfMissing && req.roomName) {
       room = this.create({ name: req.roomName, maxMembers: req.createOptions?.maxMembers }, session.identity);
     }
     if (!room) throw new FloorError('ROOM_NOT_FOUND', 'no such open room');
     const previous = room.seats.get(session.identity);
-    if (previous) this.unseat(room, previous, 'LEAVE_REASON_REPLACED');
+    if (previous) replace(room, previous);
     if (room.seats.size >= (room.wire.maxMembers ?? DEFAULT_MAX_MEMBERS)) throw new FloorError('ROOM_FULL', 'every seat is taken');
     const member: WireMember = {
       roomId: room.wire.id,
@@ -217,10 +278,14 @@ export class FloorHub {
     const playUrls = [...room.seats.values()]
       .filter((s) => s.member.state === 'MEMBER_STATE_PUBLISHING')
       .map((s) => playUrl(s.member, session.identity));
-    room.seats.set(session.identity, { member, session });
+    const seat: Seat = { member, session };
+    room.seats.set(session.identity, seat);
     session.rooms.add(room.wire.id!);
     room.wire.memberCount = room.seats.size;
-    const seq = this.notify(room, { memberJoined: { member } }, session);
+    return { room, member, playUrls, seat };
+  }
+
+  private joined(room: FloorRoom, member: WireMember, playUrls: WirePlayUrl[], seq: number) {
     return {
       room: room.wire,
       member,
@@ -233,6 +298,113 @@ export class FloorHub {
       playUrls,
       seq,
     };
+  }
+
+  // The design floor's changes: decided here as above, committed through the store, told on delivery.
+
+  private async joinDesign(session: Session, req: JoinRoomRequest): Promise<{ out: ServerFrame; after: () => void }> {
+    const { room, member, playUrls, seat } = this.seatMember(session, req, (r, previous) => void this.unseatDesign(r, previous, 'LEAVE_REASON_REPLACED').catch(() => undefined));
+    seat.answered = false;
+    const { seq, text } = this.nextNotice(room, { memberJoined: { member } });
+    seat.joinSeq = seq;
+    const listening = this.listen(room);
+    const deliver = (t: string) => this.fanOut(room, t, seq, session);
+    await this.write(room, listening, deliver, { r: room.wire.id!, s: seq, k: 'join', m: member.memberId!, u: session.identity, st: 'joined', n: text });
+    const after = () => {
+      seat.answered = true;
+      for (const t of seat.pending ?? []) send(session.ws, t);
+      seat.pending = undefined;
+    };
+    return { out: { joinRoom: this.joined(room, member, playUrls, seq) }, after };
+  }
+
+  private async unseatDesign(room: FloorRoom, seat: Seat, reason: string): Promise<WireMember> {
+    room.seats.delete(seat.member.identity!);
+    seat.session.rooms.delete(room.wire.id!);
+    room.wire.memberCount = room.seats.size;
+    const member = { ...seat.member, state: 'MEMBER_STATE_LEFT', leaveTime: new Date().toISOString(), leaveReason: reason };
+    const { seq, text } = this.nextNotice(room, { memberLeft: { member, reason } });
+    const emptied = room.seats.size === 0;
+    if (emptied) {
+      this.rooms.delete(room.wire.id!);
+      this.roomsByName.delete(room.wire.name!);
+      room.forgotten = true;
+    }
+    try {
+      const w = { r: room.wire.id!, s: seq, k: 'leave', m: member.memberId!, u: member.identity!, st: 'left', n: text } as const;
+      await this.write(room, this.listen(room), (t) => this.fanOut(room, t, seq), w);
+    } finally {
+      if (emptied && room.seats.size === 0) room.unlisten?.();
+    }
+    return member;
+  }
+
+  private async pusherEventDesign(session: Session, req: { roomId?: string; code?: number }): Promise<string> {
+    const room = req.roomId ? this.rooms.get(req.roomId) : undefined;
+    const seat = room?.seats.get(session.identity);
+    if (!room || !seat || seat.session !== session) throw new FloorError('NOT_A_MEMBER', 'not in this room');
+    const member = seat.member;
+    const change = { r: room.wire.id!, m: member.memberId!, u: session.identity, k: 'stream' } as const;
+    if (req.code === PUSH_BEGAN && member.state === 'MEMBER_STATE_JOINED') {
+      member.state = 'MEMBER_STATE_PUBLISHING';
+      const { seq, text } = this.nextNotice(room, { streamStarted: { member } });
+      // Everyone gets the stream's play URL of their own, as the bare floor sends it.
+      const base = { roomId: room.wire.id, seq, time: new Date().toISOString() };
+      const deliver = () => {
+        for (const s of room.seats.values()) {
+          if ((s.joinSeq ?? 0) < seq) this.tell(s, JSON.stringify({ notice: { ...base, streamStarted: { member, playUrl: playUrl(member, s.session.identity) } } }));
+        }
+      };
+      await this.write(room, this.listen(room), deliver, { ...change, s: seq, st: 'publishing', n: text });
+      return 'STREAM_STARTED';
+    }
+    if (PUSH_STOPPED.has(req.code ?? 0) && member.state === 'MEMBER_STATE_PUBLISHING') {
+      member.state = 'MEMBER_STATE_JOINED';
+      const { seq, text } = this.nextNotice(room, { streamStopped: { member } });
+      await this.write(room, this.listen(room), (t) => this.fanOut(room, t, seq), { ...change, s: seq, st: 'joined', n: text });
+      return 'STREAM_STOPPED';
+    }
+    return 'NONE';
+  }
+
+  /** Takes the room's next seq and makes its notice (the event's payload). */
+  private nextNotice(room: FloorRoom, body: Omit<WireNotice, 'roomId' | 'seq' | 'time'>): { seq: number; text: string } {
+    room.seq++;
+    return { seq: room.seq, text: JSON.stringify({ notice: { roomId: room.wire.id, seq: room.seq, time: new Date().toISOString(), ...body } }) };
+  }
+
+  /** Listens to the room's events (once per room); resolves once NATS has the subscription. */
+  private listen(room: FloorRoom): Promise<void> {
+    room.listening ??= this.options.design!.listen(room.wire.id!, (t) => room.deliveries?.shift()?.(t)).then((unlisten) => {
+      room.unlisten = unlisten;
+      if (room.forgotten && room.seats.size === 0) unlisten();
+    });
+    return room.listening;
+  }
+
+  /** Queues what the event's delivery does (in seq order: taken before any await), then commits it. */
+  private async write(room: FloorRoom, listening: Promise<void>, deliver: (text: string) => void, w: Omit<StoreWrite, 'i'>): Promise<void> {
+    (room.deliveries ??= []).push(deliver);
+    try {
+      await listening;
+      await this.options.design!.write(w);
+    } catch (err) {
+      room.deliveries.splice(room.deliveries.indexOf(deliver), 1);
+      throw new FloorError('INTERNAL', `the store did not take the change: ${(err as Error).message}`);
+    }
+  }
+
+  /** An event's notice to the room's seats that joined before it, but `except`'s. */
+  private fanOut(room: FloorRoom, text: string, seq: number, except?: Session): void {
+    for (const s of room.seats.values()) {
+      if (s.session !== except && (s.joinSeq ?? 0) < seq) this.tell(s, text);
+    }
+  }
+
+  /** A notice to a seat: sent, or kept until its join is answered. */
+  private tell(seat: Seat, text: string): void {
+    if (seat.answered === false) (seat.pending ??= []).push(text);
+    else send(seat.session.ws, text);
   }
 
   private leave(session: Session, roomId: string): WireMember {
@@ -291,7 +463,9 @@ export class FloorHub {
     for (const roomId of session.rooms) {
       const room = this.rooms.get(roomId);
       const seat = room?.seats.get(session.identity);
-      if (room && seat && seat.session === session) this.unseat(room, seat, 'LEAVE_REASON_CONNECTION_LOST');
+      if (!room || !seat || seat.session !== session) continue;
+      if (this.options.design) void this.unseatDesign(room, seat, 'LEAVE_REASON_CONNECTION_LOST').catch(() => undefined);
+      else this.unseat(room, seat, 'LEAVE_REASON_CONNECTION_LOST');
     }
     session.rooms.clear();
   }
@@ -307,6 +481,10 @@ function playUrl(member: WireMember, viewer: string): WirePlayUrl {
   };
 }
 
-function send(ws: WebSocket, frame: ServerFrame): void {
-  if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(frame));
+function send(ws: WebSocket, frame: ServerFrame | string): void {
+  if (ws.readyState === WebSocket.OPEN) ws.send(typeof frame === 'string' ? frame : JSON.stringify(frame));
+}
+
+function errorOf(err: unknown): { code: string; message: string } {
+  return err instanceof FloorError ? { code: err.code, message: err.message } : { code: 'INTERNAL', message: String(err) };
 }

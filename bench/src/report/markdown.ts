@@ -13,6 +13,12 @@ export function renderMarkdown(report: BenchReport, chartFile: string | null): s
   const m = report.meta;
   const out: string[] = [];
   out.push(`# rtcroom bench: ${m.mode} run${m.lifecycle === 'join-leave' ? ' (join-leave lifecycle)' : ''}, ${m.date.slice(0, 16).replace('T', ' ')} UTC`, '');
+  if (m.floorDesign) {
+    out.push(
+      "The floor here is the design floor (`--floor-design`): the same hub, but every change goes over gRPC to a store process that commits it to Postgres (one statement) and publishes it to JetStream, and the room's members are told when NATS delivers it: the messages rtcroom's design needs per change, and nothing more.",
+      '',
+    );
+  }
   out.push(
     `Machine: ${m.machine.cpu}, ${m.machine.cores} cores, ${m.machine.memoryGb} GB, ${m.machine.os}, Node ${m.machine.node}. ` +
       'Everything shares it: Postgres, NATS, the services, the floor and the client processes. ' +

@@ -50,6 +50,8 @@ export interface BenchReport {
     lifecycle?: 'full' | 'join-leave';
     /** rtcroom as one process (npm start) rather than four. */
     oneProcess?: boolean;
+    /** The floor was the design floor (--floor-design): its hub, a store, Postgres and NATS. */
+    floorDesign?: boolean;
     machine: { cpu: string; cores: number; memoryGb: number; os: string; node: string };
     targets: Partial<Record<TargetKind, { status: 'measured' | 'failed to start' | 'failed during run'; message?: string }>>;
     durationSeconds: number;
