@@ -253,7 +253,7 @@ export class FloorHub {
   private join(session: Session, req: JoinRoomRequest) {
     const { room, member, playUrls } = this.seatMember(session, req, (r, previous) => this.unseat(r, previous, 'LEAVE_REASON_REPLACED'));
     const seq = this.notify(room, { memberJoined: { member } }, session);
-    return this.joined(room, member, playUrls, seq);
+    return this.joined(room, member, playUrls, seq, [...room.seats.values()].map((s) => s.member));
   }
 
   /** Decides a join: the room (made if asked), the identity's earlier seat replaced, the seat limit. */
@@ -285,11 +285,12 @@ export class FloorHub {
     return { room, member, playUrls, seat };
   }
 
-  private joined(room: FloorRoom, member: WireMember, playUrls: WirePlayUrl[], seq: number) {
+  /** A join's answer: the room's members as of the join's seq. */
+  private joined(room: FloorRoom, member: WireMember, playUrls: WirePlayUrl[], seq: number, members: WireMember[]) {
     return {
       room: room.wire,
       member,
-      members: [...room.seats.values()].map((s) => s.member),
+      members,
       pushUrl: {
         streamId: member.streamId,
         url: `rtmp://127.0.0.1/live/${member.streamId}?txSecret=floor`,
@@ -307,6 +308,8 @@ export class FloorHub {
     seat.answered = false;
     const { seq, text } = this.nextNotice(room, { memberJoined: { member } });
     seat.joinSeq = seq;
+    // As of its seq: seats taken while its write is under way are told of it by their own answers.
+    const members = [...room.seats.values()].map((s) => s.member);
     const listening = this.listen(room);
     const deliver = (t: string) => this.fanOut(room, t, seq, session);
     await this.write(room, listening, deliver, { r: room.wire.id!, s: seq, k: 'join', m: member.memberId!, u: session.identity, st: 'joined', n: text });
@@ -315,7 +318,7 @@ export class FloorHub {
       for (const t of seat.pending ?? []) send(session.ws, t);
       seat.pending = undefined;
     };
-    return { out: { joinRoom: this.joined(room, member, playUrls, seq) }, after };
+    return { out: { joinRoom: this.joined(room, member, playUrls, seq, members) }, after };
   }
 
   private async unseatDesign(room: FloorRoom, seat: Seat, reason: string): Promise<WireMember> {
