@@ -35,6 +35,7 @@ const commands = [
   'bench/dist/gateway-interest.js',
   'bench/dist/resume-storm.js',
   'bench/dist/floor/main.js',
+  'bench/dist/floor/store-main.js',
   'bench/profile-top.cjs',
   'bench/span-breakdown.cjs',
 ];

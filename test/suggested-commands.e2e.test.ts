@@ -216,6 +216,7 @@ const plan: Record<string, ((command: string) => Promise<void>) | { skip: string
   'node bench/dist/inproc-micro.js --mode inproc|mux': { skip: 'a benchmark; test/command-lines.e2e.test.ts runs its --help' },
   'node bench/dist/memory.js [--one-process] --members 600': { skip: 'a benchmark; test/command-lines.e2e.test.ts runs its --help' },
   'node bench/dist/run.js --full --lifecycle join-leave --rate 200': { skip: 'a benchmark of a few minutes; test/command-lines.e2e.test.ts runs its --help' },
+  'node bench/dist/run.js --full --floor-only --floor-design --scenarios churn --lifecycle join-leave --rate 200': { skip: 'a benchmark of a minute or two; test/command-lines.e2e.test.ts runs its --help' },
   'node bench/dist/pairs.js --lifecycle join-leave': { skip: 'paired benchmark runs of two checkouts, a quarter of an hour; test/command-lines.e2e.test.ts runs its --help' },
   // A small storm (its own four processes and a second gateway, on this machine's Postgres and NATS):
   // every member back on the other gateway, nothing written to the rooms.

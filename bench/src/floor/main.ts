@@ -11,6 +11,7 @@ const usage = `usage: [FLOOR_ADDRESS=127.0.0.1:7900] [ACCESS_TOKEN_SECRET=... | 
 The bench's floor: a bare WebSocket hub that answers the gateway's protocol with no services behind it;
 with a store's address, the design floor: every change committed through the store, told from NATS.
 `;
+readCommandLine(usage, { options: { help: { type: 'boolean', short: 'h' } } });
 
 const DEV_SECRET = 'rtcroom-floor-dev-secret';
 
