@@ -113,12 +113,7 @@ export async function startFloor(o: SystemOptions): Promise<Target> {
 
 /** The design floor: the hub and its store (floor/store.ts) on a database of the run's own and NATS. */
 async function startDesignFloor(o: SystemOptions): Promise<Target> {
-  let db: BenchDatabase;
-  try {
-    db = await createBenchDatabase(o.pgAdminUrl);
-  } catch (err) {
-    throw new StartError(`cannot create the bench database on ${o.pgAdminUrl}: ${(err as Error).message}`, { cause: err });
-  }
+  const db = await runDatabase(o);
   const address = `127.0.0.1:${await freePort()}`;
   const storeAddress = `127.0.0.1:${await freePort()}`;
   const prefix = `floor_${o.tag}`.replace(/[^A-Za-z0-9_-]/g, '_');
@@ -154,12 +149,7 @@ export async function startRtcroom(o: SystemOptions): Promise<Target> {
     : SERVICES.map((s) => (s === 'gateway' && o.gatewayScript ? o.gatewayScript : path.join(o.repoRoot, 'services', s, 'dist', 'main.js')));
   const missing = scripts.filter((s) => !existsSync(s)).map((s) => path.relative(o.repoRoot, s));
   if (missing.length > 0) throw new StartError(`${missing.join(', ')} not found: build the services first (npm run build)`);
-  let db: BenchDatabase;
-  try {
-    db = await createBenchDatabase(o.pgAdminUrl);
-  } catch (err) {
-    throw new StartError(`cannot create the bench database on ${o.pgAdminUrl}: ${(err as Error).message}`, { cause: err });
-  }
+  const db = await runDatabase(o);
   const [urlIssuer, room, presence, gateway] = await Promise.all(SERVICES.map(async () => `127.0.0.1:${await freePort()}`));
   const bucket = `bench_${o.tag}`.replace(/[^A-Za-z0-9_-]/g, '_');
   const env: NodeJS.ProcessEnv = {
@@ -241,6 +231,15 @@ export async function startGateway(
       throw new StartError(`${o.name} did not welcome within ${o.timeoutMs ?? 30_000} ms:\n${gateway.process.tail()}`);
     }
     await sleep(250);
+  }
+}
+
+/** The run's own database, or a StartError naming the server and carrying the cause. */
+async function runDatabase(o: SystemOptions): Promise<BenchDatabase> {
+  try {
+    return await createBenchDatabase(o.pgAdminUrl);
+  } catch (err) {
+    throw new StartError(`cannot create the bench database on ${o.pgAdminUrl}: ${(err as Error).message}`, { cause: err });
   }
 }
 
